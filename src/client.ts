@@ -1,0 +1,148 @@
+// One connection: socket bytes -> parser -> dispatcher -> one write per read event.
+// Every complete command of a read runs before the single write (ARCHITECTURE convention 7);
+// a command that must wait (a promise) holds back the ones after it, so replies keep
+// request order.
+
+import type { Socket } from 'node:net';
+import { dispatch } from './commands/dispatch.js';
+import type { Registry } from './commands/registry.js';
+import type { QueuedCommand, Server, Session } from './commands/types.js';
+import { ProtocolError, RequestParser } from './protocol/parser.js';
+import { ReplyWriter } from './protocol/reply.js';
+import type { Keyspace, WatchFlag } from './store/keyspace.js';
+
+export class Client implements Session {
+  name: string | null = null;
+  libName = '';
+  libVersion = '';
+  readonly addr: string;
+  readonly laddr: string;
+  readonly createdAt: number;
+  lastInteraction: number;
+  lastCommand = 'NULL';
+  dbIndex = 0;
+  db: Keyspace;
+  authenticated: boolean;
+  user = 'default';
+  multi: QueuedCommand[] | null = null;
+  multiFailed = false;
+  watching: { flag: WatchFlag; keys: [Keyspace, string][] } | null = null;
+  now = 0;
+  readonly reply: ReplyWriter;
+
+  private readonly parser: RequestParser;
+  private closing = false;
+  private closed = false;
+  private waiting = false;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    readonly server: Server,
+    private readonly registry: Registry,
+    private readonly onClose: (client: Client) => void,
+  ) {
+    this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.laddr = `${socket.localAddress}:${socket.localPort}`;
+    this.createdAt = this.lastInteraction = server.clock();
+    this.db = server.databases[0]!;
+    this.authenticated = server.config.get('requirepass') === '';
+    this.reply = new ReplyWriter(server.stats);
+    this.parser = new RequestParser({ maxBulkLen: server.config.number('proto-max-bulk-len') });
+    this.parser.unauthenticated = !this.authenticated;
+
+    socket.setNoDelay(true);
+    const keepalive = server.config.number('tcp-keepalive');
+    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.kill());
+    socket.on('close', () => this.finish());
+  }
+
+  get idle(): boolean {
+    return this.parser.idle && !this.waiting;
+  }
+
+  get queryBufferBytes(): number {
+    return this.parser.pending;
+  }
+
+  closeAfterReply(): void {
+    this.closing = true;
+  }
+
+  kill(): void {
+    if (this.closed) return;
+    this.socket.destroy();
+    this.finish();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing || this.closed) return;
+    this.server.stats.netInputBytes += chunk.length;
+    this.lastInteraction = this.server.clock();
+    this.parser.feed(chunk);
+    if (this.parser.pending > this.server.config.number('client-query-buffer-limit')) {
+      // Redis closes such a client without a reply; so do we, and say why in the log.
+      this.server.log.warn({ client: this.id, addr: this.addr }, 'closing client that reached max query buffer length');
+      this.kill();
+      return;
+    }
+    this.run();
+  }
+
+  /** Runs every complete command buffered, then writes all their replies at once. */
+  private run(): void {
+    while (!this.waiting && !this.closing && !this.closed) {
+      let args: Buffer[] | null;
+      try {
+        args = this.parser.next();
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        this.reply.error(err.message);
+        this.closing = true;
+        break;
+      }
+      if (args === null) break;
+      const pending = dispatch(this, this.registry, args);
+      if (pending !== undefined) {
+        this.waiting = true;
+        this.flush();
+        pending.then(
+          () => this.resume(),
+          (err: unknown) => {
+            this.server.log.error({ client: this.id, err: String(err) }, 'command failed');
+            this.reply.error('ERR internal error');
+            this.resume();
+          },
+        );
+        return;
+      }
+    }
+    this.parser.unauthenticated = !this.authenticated;
+    this.flush();
+  }
+
+  private resume(): void {
+    this.waiting = false;
+    this.run();
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    if (this.reply.size > 0) {
+      const out = this.reply.take();
+      this.server.stats.netOutputBytes += out.length;
+      this.socket.write(out);
+    }
+    if (this.closing) this.socket.end();
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.watching) for (const [db, key] of this.watching.keys) db.unwatch(key, this.watching.flag);
+    this.watching = null;
+    this.onClose(this);
+  }
+}

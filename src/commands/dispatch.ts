@@ -1,0 +1,41 @@
+// The generic checks, done once for every command (redis processCommand): lookup, arity,
+// authentication, MULTI queueing. Handlers never repeat them.
+
+import { Errors } from '../protocol/errors.js';
+import type { Registry } from './registry.js';
+import type { Session } from './types.js';
+
+/** Commands that act at once inside MULTI instead of being queued. */
+const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void | Promise<void> {
+  const found = registry.resolve(args);
+  if (!('spec' in found)) {
+    switch (found.kind) {
+      case 'unknown':
+        return reject(ctx, Errors.unknownCommand(args[0]!.toString(), args.slice(1).map((a) => a.toString())));
+      case 'unknown-subcommand':
+        return reject(ctx, Errors.unknownSubcommand(args[1]!.toString(), found.container));
+      case 'arity':
+        return reject(ctx, Errors.wrongArity(found.fullName));
+    }
+  }
+  const { spec } = found;
+  if (!ctx.authenticated && !spec.flags.includes('no_auth')) return reject(ctx, Errors.noAuth);
+  ctx.lastCommand = found.fullName;
+  if (ctx.multi !== null && !TRANSACTION_CONTROL.has(spec.name)) {
+    if (spec.flags.includes('no_multi')) return reject(ctx, Errors.notAllowedInMulti);
+    ctx.multi.push({ spec, args });
+    ctx.reply.simple('QUEUED');
+    return;
+  }
+  ctx.server.stats.totalCommands++;
+  ctx.now = ctx.server.clock();
+  return spec.handler!(ctx, args);
+}
+
+/** An error for a command that will not run; inside MULTI it also dooms the transaction. */
+function reject(ctx: Session, message: string): void {
+  if (ctx.multi !== null) ctx.multiFailed = true;
+  ctx.reply.error(message);
+}

@@ -1,0 +1,20 @@
+// Every command family's table, in one list for the registry.
+
+import { connectionCommands } from './connection.js';
+import { hashCommands } from './hashes.js';
+import { introspectionCommands } from './introspection.js';
+import { keyCommands } from './keys.js';
+import { serverCommands } from './server.js';
+import { stringCommands } from './strings.js';
+import { transactionCommands } from './transactions.js';
+import type { CommandSpec } from './types.js';
+
+export const FAMILIES: readonly (readonly CommandSpec[])[] = [
+  stringCommands,
+  keyCommands,
+  hashCommands,
+  transactionCommands,
+  connectionCommands,
+  serverCommands,
+  introspectionCommands,
+];

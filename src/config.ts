@@ -1,0 +1,226 @@
+// Every setting, its default, validation and its CONFIG GET/SET view, under Redis's names.
+// Settings sealkv does not act on are still accepted (so existing redis.conf files and client
+// libraries keep working) but are marked `applied: false`, logged when changed and listed in
+// INFO, never silently faked.
+
+import { readFileSync } from 'node:fs';
+
+type Kind = 'int' | 'bytes' | 'bool' | 'string' | 'enum';
+
+export interface SettingSpec {
+  name: string;
+  kind: Kind;
+  default: string;
+  /** May change at run time through CONFIG SET. */
+  mutable: boolean;
+  /** sealkv acts on this setting; false means accepted and reported as not acted upon. */
+  applied: boolean;
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+}
+
+const S = (name: string, kind: Kind, def: string, extra: Partial<SettingSpec> = {}): SettingSpec => ({
+  name, kind, default: def, mutable: true, applied: true, ...extra,
+});
+const fixed = { mutable: false };
+const ignored = { applied: false };
+
+export const SETTINGS: readonly SettingSpec[] = [
+  S('bind', 'string', '127.0.0.1', fixed),
+  S('port', 'int', '6379', { ...fixed, min: 0, max: 65535 }),
+  S('tcp-backlog', 'int', '511', { ...fixed, min: 0 }),
+  S('tcp-keepalive', 'int', '300', { min: 0 }),
+  S('timeout', 'int', '0', { min: 0 }),
+  S('databases', 'int', '16', { ...fixed, min: 1, max: 1000 }),
+  S('requirepass', 'string', ''),
+  S('maxclients', 'int', '10000', { min: 1 }),
+  S('hz', 'int', '10', { min: 1, max: 500 }),
+  S('loglevel', 'enum', 'notice', { values: ['debug', 'verbose', 'notice', 'warning', 'nothing'] }),
+  S('proto-max-bulk-len', 'bytes', '536870912', { min: 1024 * 1024 }),
+  S('client-query-buffer-limit', 'bytes', '1073741824', { min: 1024 * 1024 }),
+  S('master-key-file', 'string', '', fixed),
+  // Accepted for compatibility; not acted upon (yet).
+  S('maxmemory', 'bytes', '0', ignored),
+  S('maxmemory-policy', 'enum', 'noeviction', {
+    ...ignored,
+    values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
+  }),
+  S('maxmemory-samples', 'int', '5', ignored),
+  S('protected-mode', 'bool', 'yes', ignored),
+  S('save', 'string', '', ignored),
+  S('appendonly', 'bool', 'no', ignored),
+  S('appendfsync', 'enum', 'everysec', { ...ignored, values: ['always', 'everysec', 'no'] }),
+  S('dir', 'string', '.', ignored),
+  S('dbfilename', 'string', 'dump.rdb', ignored),
+  S('daemonize', 'bool', 'no', { ...ignored, mutable: false }),
+  S('logfile', 'string', '', { ...ignored, mutable: false }),
+  S('lazyfree-lazy-user-flush', 'bool', 'no', ignored),
+  S('notify-keyspace-events', 'string', '', ignored),
+  S('slowlog-log-slower-than', 'int', '10000', ignored),
+  S('slowlog-max-len', 'int', '128', ignored),
+  S('io-threads', 'int', '1', { ...ignored, mutable: false }),
+];
+
+const BY_NAME = new Map(SETTINGS.map((s) => [s.name, s]));
+
+export class ConfigError extends Error {}
+
+/** Redis memtoll: 1k = 1000, 1kb = 1024 (likewise m/mb, g/gb), case-insensitive. */
+export function parseBytes(text: string): number | null {
+  const m = /^(-?\d+)(b|k|kb|m|mb|g|gb)?$/i.exec(text.trim());
+  if (!m) return null;
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mul: Record<string, number> = { b: 1, k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+  return Number(m[1]) * mul[unit]!;
+}
+
+function normalize(spec: SettingSpec, raw: string): string {
+  const bad = (why: string) => new ConfigError(why);
+  switch (spec.kind) {
+    case 'bool': {
+      const v = raw.toLowerCase();
+      if (v !== 'yes' && v !== 'no') throw bad('argument must be \'yes\' or \'no\'');
+      return v;
+    }
+    case 'enum': {
+      const v = raw.toLowerCase();
+      if (!spec.values!.includes(v)) throw bad('argument(s) must be one of the following: ' + spec.values!.join(', '));
+      return v;
+    }
+    case 'int':
+    case 'bytes': {
+      const n = spec.kind === 'bytes' ? parseBytes(raw) : /^-?\d+$/.test(raw.trim()) ? Number(raw) : null;
+      if (n === null || !Number.isSafeInteger(n)) throw bad(spec.kind === 'bytes' ? 'argument must be a memory value' : 'argument couldn\'t be parsed into an integer');
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        throw bad(`argument must be between ${spec.min ?? '-inf'} and ${spec.max ?? 'inf'} inclusive`);
+      }
+      return String(n);
+    }
+    default:
+      return raw;
+  }
+}
+
+export type ConfigListener = (name: string, value: string) => void;
+
+export class Config {
+  private values = new Map<string, string>();
+  private listeners: ConfigListener[] = [];
+
+  constructor(overrides: Iterable<[string, string]> = []) {
+    for (const s of SETTINGS) this.values.set(s.name, s.default);
+    for (const [name, value] of overrides) this.load(name, value);
+  }
+
+  /** Sets a value at start-up (config file or command line): immutable settings allowed. */
+  load(name: string, value: string): void {
+    const spec = BY_NAME.get(name.toLowerCase());
+    if (!spec) throw new ConfigError(`unknown setting '${name}'`);
+    try {
+      this.values.set(spec.name, normalize(spec, value));
+    } catch (err) {
+      throw new ConfigError(`bad value for '${spec.name}': ${(err as Error).message}`);
+    }
+  }
+
+  /** CONFIG SET: all or nothing across the given pairs; throws ConfigError with Redis wording. */
+  setAtRuntime(pairs: [string, string][]): void {
+    const staged: [SettingSpec, string][] = [];
+    for (const [name, value] of pairs) {
+      const spec = BY_NAME.get(name.toLowerCase());
+      if (!spec) throw new ConfigError(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
+      if (!spec.mutable) {
+        throw new ConfigError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
+      }
+      try {
+        staged.push([spec, normalize(spec, value)]);
+      } catch (err) {
+        throw new ConfigError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${(err as Error).message}`);
+      }
+    }
+    for (const [spec, value] of staged) {
+      this.values.set(spec.name, value);
+      for (const l of this.listeners) l(spec.name, value);
+    }
+  }
+
+  onChange(listener: ConfigListener): void {
+    this.listeners.push(listener);
+  }
+
+  get(name: string): string {
+    const v = this.values.get(name);
+    if (v === undefined) throw new ConfigError(`unknown setting '${name}'`);
+    return v;
+  }
+
+  number(name: string): number {
+    return Number(this.get(name));
+  }
+
+  flag(name: string): boolean {
+    return this.get(name) === 'yes';
+  }
+
+  /** Settings whose name matches a glob, for CONFIG GET. */
+  matching(matches: (name: string) => boolean): [string, string][] {
+    return SETTINGS.filter((s) => matches(s.name)).map((s) => [s.name, this.values.get(s.name)!]);
+  }
+
+  /** Settings set away from their default that sealkv does not act on (INFO, start-up warning). */
+  notApplied(): string[] {
+    return SETTINGS.filter((s) => !s.applied && this.values.get(s.name) !== s.default).map((s) => s.name);
+  }
+
+  static spec(name: string): SettingSpec | undefined {
+    return BY_NAME.get(name.toLowerCase());
+  }
+}
+
+/** Splits a redis.conf line into words, honouring "double" and 'single' quotes. */
+function words(line: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:\\.|[^"\\])*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) {
+    out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
+  }
+  return out;
+}
+
+/** Reads a redis.conf-style file: `name value...` per line, '#' comments. */
+export function readConfigFile(path: string): [string, string][] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const pairs: [string, string][] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const [name, ...rest] = words(trimmed);
+    if (!name || !Config.spec(name)) throw new ConfigError(`${path}:${i + 1}: bad directive '${name ?? ''}'`);
+    pairs.push([name, rest.join(' ')]);
+  });
+  return pairs;
+}
+
+/** Command-line flags: `--config FILE` first, then every `--name value` on top of it. */
+export function parseArgs(argv: string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  let file: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument '${arg}' (settings are given as --name value)`);
+    const name = arg.slice(2);
+    const value = argv[i + 1];
+    if (value === undefined) throw new ConfigError(`missing value for --${name}`);
+    i++;
+    if (name === 'config') file = value;
+    else if (!Config.spec(name)) throw new ConfigError(`unknown option --${name}`);
+    else pairs.push([name, value]);
+  }
+  return file ? [...readConfigFile(file), ...pairs] : pairs;
+}

@@ -1,0 +1,49 @@
+// CLI entry: flags (+ optional --config file) -> Config -> startServer(); signals stop it cleanly.
+
+import { Config, ConfigError, parseArgs } from './config.js';
+import { KeyError } from './seal/keyring.js';
+import { startServer } from './server.js';
+import { VERSION } from './version.js';
+
+const USAGE = `Usage: sealkv [--config FILE] [--<setting> value ...]
+
+Starts an encrypted Redis-protocol server (default 127.0.0.1:6379, ephemeral master key).
+Common settings: --port N  --bind ADDR  --requirepass PASS  --master-key-file PATH
+Every setting can also be given in a redis.conf-style file: one "name value" per line.`;
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  if (argv.includes('--version') || argv.includes('-v')) {
+    console.log(`sealkv ${VERSION}`);
+    return;
+  }
+  let config: Config;
+  try {
+    config = new Config(parseArgs(argv));
+  } catch (err) {
+    return fail(err);
+  }
+  let running;
+  try {
+    running = await startServer(config);
+  } catch (err) {
+    return fail(err);
+  }
+  const stop = (signal: string) => running.state.shutdown(signal);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await running.closed;
+  // Give pino's asynchronous destination a moment to drain its last lines.
+  setTimeout(() => process.exit(0), 50).unref();
+}
+
+function fail(err: unknown): void {
+  const known = err instanceof ConfigError || err instanceof KeyError;
+  const code = (err as NodeJS.ErrnoException).code;
+  const message = known || code ? (err as Error).message : String(err);
+  console.error(`sealkv: ${message}`);
+  process.exitCode = 1;
+}

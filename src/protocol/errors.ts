@@ -1,0 +1,85 @@
+// The one catalogue of error replies. Wording is Redis 7's, checked against redis-server 7.0;
+// entries are without the leading '-' (the encoder adds it and scrubs CR/LF from user text).
+
+/** Redis quotes user text with %.128s; keep the same cut so long names cannot flood a reply. */
+function clip(s: string, max = 128): string {
+  return s.length > max ? s.slice(0, max) : s;
+}
+
+export const Errors = {
+  // dispatcher
+  unknownCommand(name: string, args: string[]): string {
+    let list = '';
+    for (const a of args) {
+      if (list.length >= 128) break;
+      list += `'${a.slice(0, 128 - list.length)}' `;
+    }
+    return `ERR unknown command '${clip(name)}', with args beginning with: ${list}`;
+  },
+  wrongArity: (name: string) => `ERR wrong number of arguments for '${name}' command`,
+  unknownSubcommand: (sub: string, container: string) =>
+    `ERR unknown subcommand '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
+  noAuth: 'NOAUTH Authentication required.',
+  wrongPass: 'WRONGPASS invalid username-password pair or user is disabled.',
+  authNotConfigured:
+    'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+  noProto: 'NOPROTO unsupported protocol version',
+  oom: "OOM command not allowed when used memory > 'maxmemory'.",
+
+  // values and arguments
+  wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
+  syntax: 'ERR syntax error',
+  notInteger: 'ERR value is not an integer or out of range',
+  notFloat: 'ERR value is not a valid float',
+  overflow: 'ERR increment or decrement would overflow',
+  nanOrInfinity: 'ERR increment would produce NaN or Infinity',
+  hashNotInteger: 'ERR hash value is not an integer',
+  hashNotFloat: 'ERR hash value is not a float',
+  invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
+  noSuchKey: 'ERR no such key',
+  sameObject: 'ERR source and destination objects are the same',
+  dbIndexOutOfRange: 'ERR DB index is out of range',
+  invalidCursor: 'ERR invalid cursor',
+  offsetOutOfRange: 'ERR offset is out of range',
+  valueOutOfRange: 'ERR value is out of range',
+  stringTooLong: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
+  expireNxWithOthers: 'ERR NX and XX, GT or LT options at the same time are not compatible',
+  expireGtAndLt: 'ERR GT and LT options at the same time are not compatible',
+  unsupportedOption: (opt: string) => `ERR Unsupported option ${clip(opt)}`,
+  lfuNotSelected:
+    'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+  lruNotSelected:
+    'ERR An LRU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+
+  // transactions
+  multiNested: 'ERR MULTI calls can not be nested',
+  execWithoutMulti: 'ERR EXEC without MULTI',
+  discardWithoutMulti: 'ERR DISCARD without MULTI',
+  watchInMulti: 'ERR WATCH inside MULTI is not allowed',
+  execAbort: 'EXECABORT Transaction discarded because of previous errors.',
+  notAllowedInMulti: 'ERR Command not allowed inside a transaction',
+
+  // server and connection
+  noSuchClient: 'ERR No such client',
+  badClientName: 'ERR Client names cannot contain spaces, newlines or special characters.',
+  configSetUnknown: (name: string) => `ERR Unknown option or number of arguments for CONFIG SET - '${clip(name)}'`,
+  configSetInvalid: (name: string, reason: string) =>
+    `ERR CONFIG SET failed (possibly related to argument '${clip(name)}') - ${reason}`,
+  maxClients: 'ERR max number of clients reached',
+  debugUnsupported:
+    'ERR DEBUG is not supported by sealkv: it would expose sealed values or internal state',
+
+  // sealing
+  sealOpenFailed: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with',
+
+  // protocol (the connection closes after these)
+  protoInvalidMultibulk: 'ERR Protocol error: invalid multibulk length',
+  protoInvalidBulk: 'ERR Protocol error: invalid bulk length',
+  protoExpectedDollar: (got: string) => `ERR Protocol error: expected '$', got '${got}'`,
+  protoUnbalancedQuotes: 'ERR Protocol error: unbalanced quotes in request',
+  protoTooBigInline: 'ERR Protocol error: too big inline request',
+  protoTooBigMbulkCount: 'ERR Protocol error: too big mbulk count string',
+  protoTooBigBulkCount: 'ERR Protocol error: too big bulk count string',
+  protoUnauthMultibulk: 'ERR Protocol error: unauthenticated multibulk length',
+  protoUnauthBulk: 'ERR Protocol error: unauthenticated bulk length',
+} as const;

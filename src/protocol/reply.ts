@@ -1,0 +1,189 @@
+// RESP2/RESP3 encoder. Replies of one read event are appended to one growing buffer and
+// leave in a single socket write (ARCHITECTURE convention 7). Byte lengths come from Buffers,
+// never from string.length, so multi-byte text is framed correctly.
+
+export type Protocol = 2 | 3;
+
+const CRLF = 0x0d0a;
+
+/** Prebuilt replies for the hottest answers (redis `createSharedObjects`). */
+export const Shared = {
+  ok: Buffer.from('+OK\r\n'),
+  pong: Buffer.from('+PONG\r\n'),
+  queued: Buffer.from('+QUEUED\r\n'),
+  zero: Buffer.from(':0\r\n'),
+  one: Buffer.from(':1\r\n'),
+  emptyArray: Buffer.from('*0\r\n'),
+  nullBulk2: Buffer.from('$-1\r\n'),
+  nullArray2: Buffer.from('*-1\r\n'),
+  null3: Buffer.from('_\r\n'),
+};
+
+export interface ErrorCounter {
+  countError(message: string): void;
+}
+
+export class ReplyWriter {
+  protocol: Protocol = 2;
+  private buf: Buffer;
+  private len = 0;
+
+  constructor(
+    private readonly errors: ErrorCounter,
+    initialSize = 16 * 1024,
+  ) {
+    // allocUnsafeSlow: a buffer of our own, never a slice of Node's shared pool, so it can be
+    // zeroed after a reply that carried plaintext without touching anyone else's bytes.
+    this.buf = Buffer.allocUnsafeSlow(initialSize);
+  }
+
+  get size(): number {
+    return this.len;
+  }
+
+  /** Hands over everything written so far as one fresh buffer and wipes the staging area. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafeSlow(this.len);
+    this.buf.copy(out, 0, 0, this.len);
+    this.buf.fill(0, 0, this.len);
+    this.len = 0;
+    return out;
+  }
+
+  /** Drops what was written since `mark` (used when a queued reply must be replaced). */
+  truncate(mark: number): void {
+    this.buf.fill(0, mark, this.len);
+    this.len = mark;
+  }
+
+  private reserve(n: number): void {
+    const need = this.len + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafeSlow(size);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf.fill(0, 0, this.len);
+    this.buf = next;
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  private ascii(s: string): void {
+    this.reserve(s.length);
+    this.len += this.buf.write(s, this.len, 'latin1');
+  }
+
+  private crlf(): void {
+    this.reserve(2);
+    this.buf.writeUInt16BE(CRLF, this.len);
+    this.len += 2;
+  }
+
+  ok(): void {
+    this.raw(Shared.ok);
+  }
+
+  simple(s: string): void {
+    this.ascii('+' + scrub(s) + '\r\n');
+  }
+
+  error(message: string): void {
+    this.errors.countError(message);
+    this.ascii('-' + scrub(message) + '\r\n');
+  }
+
+  integer(n: number | bigint): void {
+    if (n === 0) this.raw(Shared.zero);
+    else if (n === 1) this.raw(Shared.one);
+    else this.ascii(':' + n + '\r\n');
+  }
+
+  /** A binary-safe bulk string; null is the protocol's null. */
+  bulk(value: Uint8Array | null): void {
+    if (value === null) return this.nullBulk();
+    this.ascii('$' + value.length + '\r\n');
+    this.raw(value);
+    this.crlf();
+  }
+
+  /** A bulk string from text, encoded as UTF-8 (its byte length, not its character count). */
+  bulkText(text: string): void {
+    const bytes = Buffer.byteLength(text);
+    this.ascii('$' + bytes + '\r\n');
+    this.reserve(bytes + 2);
+    this.len += this.buf.write(text, this.len, 'utf8');
+    this.crlf();
+  }
+
+  /** Key names are kept as latin1 strings (one char per byte), so this round-trips binary keys. */
+  bulkLatin1(text: string): void {
+    this.ascii('$' + text.length + '\r\n');
+    this.ascii(text);
+    this.crlf();
+  }
+
+  nullBulk(): void {
+    this.raw(this.protocol === 3 ? Shared.null3 : Shared.nullBulk2);
+  }
+
+  nullArray(): void {
+    this.raw(this.protocol === 3 ? Shared.null3 : Shared.nullArray2);
+  }
+
+  arrayLen(n: number): void {
+    if (n === 0) this.raw(Shared.emptyArray);
+    else this.ascii('*' + n + '\r\n');
+  }
+
+  /** RESP3 map header; RESP2 clients get a flat array of 2n elements. */
+  mapLen(n: number): void {
+    if (this.protocol === 3) this.ascii('%' + n + '\r\n');
+    else this.arrayLen(n * 2);
+  }
+
+  /** RESP3 set header; RESP2 clients get an array. */
+  setLen(n: number): void {
+    if (this.protocol === 3) this.ascii('~' + n + '\r\n');
+    else this.arrayLen(n);
+  }
+
+  /** RESP3 double; RESP2 clients get the same text as a bulk string, as Redis does. */
+  double(d: number): void {
+    const text = formatDouble(d);
+    if (this.protocol === 3) this.ascii(',' + text + '\r\n');
+    else this.bulkText(text);
+  }
+
+  boolean(b: boolean): void {
+    if (this.protocol === 3) this.ascii(b ? '#t\r\n' : '#f\r\n');
+    else this.integer(b ? 1 : 0);
+  }
+
+  /** RESP3 verbatim string (INFO, CLIENT LIST); a plain bulk string under RESP2. */
+  verbatim(text: string): void {
+    if (this.protocol !== 3) return this.bulkText(text);
+    const bytes = Buffer.byteLength(text) + 4;
+    this.ascii('=' + bytes + '\r\ntxt:');
+    this.reserve(bytes + 2);
+    this.len += this.buf.write(text, this.len, 'utf8');
+    this.crlf();
+  }
+}
+
+/** Error and status lines must stay on one line whatever the user put in them. */
+function scrub(s: string): string {
+  return s.includes('\r') || s.includes('\n') ? s.replace(/[\r\n]/g, ' ') : s;
+}
+
+/** Redis's %.17g-style double text for RESP3, with inf/-inf/nan spelled the Redis way. */
+export function formatDouble(d: number): string {
+  if (Number.isNaN(d)) return 'nan';
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  return String(d);
+}

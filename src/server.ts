@@ -1,0 +1,188 @@
+// Listeners, the client registry, the periodic cron (active expiry, idle timeouts) and
+// shutdown. startServer() is what main.ts and the tests both call.
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { Client } from './client.js';
+import { FAMILIES } from './commands/index.js';
+import { Registry } from './commands/registry.js';
+import type { Server } from './commands/types.js';
+import { Config } from './config.js';
+import { createLogger, setLogLevel, type Logger } from './log.js';
+import { Keyring } from './seal/keyring.js';
+import { Sealer } from './seal/sealer.js';
+import { SealedValues } from './seal/values.js';
+import { Stats } from './stats.js';
+import { Keyspace } from './store/keyspace.js';
+import { CursorTable } from './store/scan.js';
+import { VERSION } from './version.js';
+
+export interface StartOptions {
+  /** Injected clock (unix ms) so expiry tests can move time instead of sleeping. */
+  clock?: () => number;
+  log?: Logger;
+}
+
+export interface RunningServer {
+  readonly state: SealkvServer;
+  /** Addresses actually listened on, with the port each got. */
+  readonly addresses: { host: string; port: number }[];
+  close(): Promise<void>;
+  /** Resolves once the server has stopped, whoever stopped it (SHUTDOWN, a signal, close()). */
+  readonly closed: Promise<void>;
+}
+
+/** Redis's active expiry effort: keys sampled per database per slice, and when to go on. */
+const EXPIRE_SAMPLE = 20;
+const EXPIRE_AGAIN_RATIO = 0.25;
+const EXPIRE_BUDGET_MS = 2;
+
+export class SealkvServer implements Server {
+  readonly stats = new Stats();
+  readonly cursors = new CursorTable();
+  readonly clients = new Map<number, Client>();
+  readonly commands: Registry;
+  readonly startedAt: number;
+  readonly runId = randomBytes(20).toString('hex');
+  readonly version = VERSION;
+  tcpPort = 0;
+  databases: Keyspace[];
+  readonly values: SealedValues;
+
+  private listeners: NetServer[] = [];
+  private nextClientId = 1;
+  private cron: NodeJS.Timeout | null = null;
+  private stopping = false;
+  private resolveClosed!: () => void;
+  readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+
+  constructor(
+    readonly config: Config,
+    readonly log: Logger,
+    private readonly keyring: Keyring,
+    readonly clock: () => number,
+  ) {
+    this.startedAt = clock();
+    this.values = new SealedValues(new Sealer(keyring));
+    this.databases = Array.from({ length: config.number('databases') }, (_, i) => new Keyspace(i, this.stats));
+    this.commands = new Registry(FAMILIES);
+    config.onChange((name, value) => {
+      if (name === 'loglevel') setLogLevel(log, value);
+      if (name === 'hz') this.startCron();
+      if (Config.spec(name)?.applied === false) log.warn({ setting: name }, 'setting accepted but sealkv does not act on it');
+    });
+  }
+
+  get keySource(): string {
+    return this.keyring.source;
+  }
+
+  async listen(): Promise<{ host: string; port: number }[]> {
+    const port = this.config.number('port');
+    if (port === 0) throw new Error('no port to listen on (port 0 disables the plain TCP listener)');
+    const hosts = this.config.get('bind').split(/\s+/).filter(Boolean);
+    const out: { host: string; port: number }[] = [];
+    for (const host of hosts) {
+      const srv = createServer((socket) => this.accept(socket));
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen({ host, port, backlog: this.config.number('tcp-backlog') }, () => {
+          srv.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = srv.address();
+      if (addr && typeof addr === 'object') out.push({ host, port: addr.port });
+      this.listeners.push(srv);
+    }
+    this.tcpPort = out[0]?.port ?? port;
+    this.startCron();
+    return out;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    if (this.clients.size >= this.config.number('maxclients')) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    this.stats.totalConnections++;
+    const client = new Client(this.nextClientId++, socket, this, this.commands, (c) => this.clients.delete(c.id));
+    this.clients.set(client.id, client);
+  }
+
+  resetStats(): void {
+    this.stats.reset();
+  }
+
+  private startCron(): void {
+    if (this.cron) clearInterval(this.cron);
+    if (this.stopping) return;
+    this.cron = setInterval(() => this.tick(), Math.max(1, Math.round(1000 / this.config.number('hz'))));
+  }
+
+  /** Periodic work: expire keys nobody reads, close idle clients (redis serverCron). */
+  private tick(): void {
+    const now = this.clock();
+    const deadline = performance.now() + EXPIRE_BUDGET_MS;
+    for (const db of this.databases) {
+      for (;;) {
+        const { checked, expired } = db.expireSlice(now, EXPIRE_SAMPLE);
+        if (checked === 0 || expired / checked <= EXPIRE_AGAIN_RATIO || performance.now() > deadline) break;
+      }
+    }
+    const timeout = this.config.number('timeout') * 1000;
+    if (timeout > 0) {
+      for (const client of this.clients.values()) {
+        if (client.multi === null && now - client.lastInteraction > timeout) client.kill();
+      }
+    }
+  }
+
+  shutdown(reason: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info({ reason }, 'shutting down');
+    if (this.cron) clearInterval(this.cron);
+    for (const srv of this.listeners) srv.close();
+    for (const client of this.clients.values()) client.closeAfterReply();
+    // Let replies already queued (SHUTDOWN's own connection excepted) reach their clients.
+    setImmediate(() => {
+      for (const client of [...this.clients.values()]) client.kill();
+      for (const db of this.databases) db.clear();
+      this.keyring.destroy();
+      this.log.info('stopped');
+      this.resolveClosed();
+    });
+  }
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? createLogger(config.get('loglevel'));
+  const keyring = await Keyring.create(config.get('master-key-file') || undefined);
+  const server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
+  const addresses = await server.listen();
+  log.info(
+    {
+      version: VERSION,
+      addresses: addresses.map((a) => `${a.host}:${a.port}`),
+      port: server.tcpPort,
+      keySource: keyring.source,
+      notApplied: config.notApplied(),
+    },
+    'sealkv ready',
+  );
+  return {
+    state: server,
+    addresses,
+    closed: server.closed,
+    close: () => {
+      server.shutdown('close()');
+      return server.closed;
+    },
+  };
+}

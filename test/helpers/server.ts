@@ -1,0 +1,101 @@
+// Starts the real sealkv server for tests: as a child process from the built CLI (the way
+// users run it), or in this process when a test needs to move the clock or look inside.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { Config } from '../../src/config.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+const BIN = fileURLToPath(new URL('../../bin/sealkv.js', import.meta.url));
+
+/** A port nobody listens on right now (the kernel picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface SpawnedServer {
+  port: number;
+  host: string;
+  process: ChildProcess;
+  /** Everything the server printed (pino JSON lines and stderr). */
+  output(): string;
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs `sealkv --port <free> <args>` and resolves once it logged that it is ready. */
+export async function spawnServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<SpawnedServer> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await spawnOn(port, args, env);
+    } catch (err) {
+      if (attempt < 3 && String(err).includes('EADDRINUSE')) continue;
+      throw err;
+    }
+  }
+}
+
+function spawnOn(port: number, args: string[], env: NodeJS.ProcessEnv): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, [BIN, '--port', String(port), '--bind', '127.0.0.1', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"sealkv ready"')) {
+        resolve({
+          port,
+          host: '127.0.0.1',
+          process: child,
+          output: () => out,
+          stop: async () => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    exited.then((code) => reject(new Error(`sealkv exited with ${code} before it was ready:\n${out}`)));
+  });
+}
+
+export interface InProcessServer {
+  port: number;
+  host: string;
+  running: RunningServer;
+  /** Moves the injected clock forward. */
+  advance(ms: number): void;
+  stop(): Promise<void>;
+}
+
+/** Starts sealkv inside the test process, with a clock the test controls. */
+export async function startInProcess(settings: Record<string, string> = {}, startAt = Date.now()): Promise<InProcessServer> {
+  let now = startAt;
+  const port = await freePort();
+  const config = new Config(Object.entries({ port: String(port), bind: '127.0.0.1', ...settings }));
+  const running = await startServer(config, { clock: () => now, log: pino({ level: 'silent' }) });
+  return {
+    port,
+    host: '127.0.0.1',
+    running,
+    advance: (ms) => {
+      now += ms;
+    },
+    stop: () => running.close(),
+  };
+}
