@@ -69,6 +69,14 @@ export const Errors = {
   debugUnsupported:
     'ERR DEBUG is not supported by sealkv: it would expose sealed values or internal state',
 
+  // -- strings family additions go here --
+
+  // -- keys family additions go here --
+
+  // -- hashes and transactions additions go here --
+
+  // -- connection, server and introspection additions go here --
+
   // sealing
   sealOpenFailed: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with',
 
