@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { Errors } from '../../../src/protocol/errors.js';
+import { ProtocolError, RequestParser, splitInlineArgs } from '../../../src/protocol/parser.js';
+
+const LIMITS = { maxBulkLen: 512 * 1024 * 1024 };
+
+/** Feeds the chunks in order and returns every command (as strings) the parser produced. */
+function parseAll(chunks: (string | Buffer)[], parser = new RequestParser(LIMITS)): string[][] {
+  const out: string[][] = [];
+  for (const chunk of chunks) {
+    parser.feed(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, 'latin1'));
+    for (let cmd = parser.next(); cmd !== null; cmd = parser.next()) out.push(cmd.map((a) => a.toString('latin1')));
+  }
+  return out;
+}
+
+function parseError(input: string | Buffer, parser = new RequestParser(LIMITS)): string {
+  try {
+    parseAll([input], parser);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProtocolError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a protocol error');
+}
+
+const PIPELINE =
+  '*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$11\r\nhello world\r\n' +
+  '*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n' +
+  'PING\r\n' +
+  '*1\r\n$4\r\nPING\r\n' +
+  'set "a b" \'c d\'\n' +
+  '*2\r\n$4\r\nECHO\r\n$0\r\n\r\n';
+const EXPECTED = [
+  ['SET', 'key', 'hello world'],
+  ['GET', 'key'],
+  ['PING'],
+  ['PING'],
+  ['set', 'a b', 'c d'],
+  ['ECHO', ''],
+];
+
+describe('RequestParser', () => {
+  it('parses a pipeline of multibulk and inline commands in one read', () => {
+    expect(parseAll([PIPELINE])).toEqual(EXPECTED);
+  });
+
+  it('gives the same commands when bytes arrive one at a time', () => {
+    expect(parseAll([...PIPELINE].map((c) => c))).toEqual(EXPECTED);
+  });
+
+  it('gives the same commands when the input is split at every boundary', () => {
+    for (let cut = 1; cut < PIPELINE.length; cut++) {
+      expect(parseAll([PIPELINE.slice(0, cut), PIPELINE.slice(cut)]), `split at ${cut}`).toEqual(EXPECTED);
+    }
+  });
+
+  it('keeps binary arguments byte for byte, CRLF and NUL included', () => {
+    const value = Buffer.from([0, 13, 10, 255, 36, 42, 13, 10]);
+    const frame = Buffer.concat([Buffer.from('*2\r\n$3\r\nSET\r\n$8\r\n'), value, Buffer.from('\r\n')]);
+    const parser = new RequestParser(LIMITS);
+    parser.feed(frame);
+    const cmd = parser.next()!;
+    expect(Buffer.compare(cmd[1]!, value)).toBe(0);
+  });
+
+  it('assembles a large bulk that arrives in many reads', () => {
+    const big = Buffer.alloc(300_000, 'x');
+    const frame = Buffer.concat([Buffer.from(`*2\r\n$4\r\nECHO\r\n$${big.length}\r\n`), big, Buffer.from('\r\n*1\r\n$4\r\nPING\r\n')]);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < frame.length; i += 7_001) chunks.push(frame.subarray(i, i + 7_001));
+    const cmds = parseAll(chunks);
+    expect(cmds).toHaveLength(2);
+    expect(cmds[0]![1]!.length).toBe(big.length);
+    expect(cmds[1]).toEqual(['PING']);
+  });
+
+  it('reports need-more (null) for half a command and holds it as pending bytes', () => {
+    const parser = new RequestParser(LIMITS);
+    parser.feed(Buffer.from('*2\r\n$3\r\nGET\r\n$3\r\nke'));
+    expect(parser.next()).toBeNull();
+    expect(parser.idle).toBe(false);
+    parser.feed(Buffer.from('y\r\n'));
+    expect(parser.next()!.map(String)).toEqual(['GET', 'key']);
+    expect(parser.idle).toBe(true);
+  });
+
+  it('skips empty multibulks and blank inline lines as Redis does', () => {
+    expect(parseAll(['*0\r\n*-1\r\n\r\n   \r\n*1\r\n$4\r\nPING\r\n'])).toEqual([['PING']]);
+  });
+
+  describe('rejects bad input with Redis wording', () => {
+    it('invalid multibulk length', () => {
+      expect(parseError('*abc\r\n')).toBe(Errors.protoInvalidMultibulk);
+      expect(parseError('*3000000000\r\n')).toBe(Errors.protoInvalidMultibulk);
+      expect(parseError('*+1\r\n')).toBe(Errors.protoInvalidMultibulk);
+    });
+
+    it('invalid bulk length, including lengths over proto-max-bulk-len', () => {
+      expect(parseError('*1\r\n$-5\r\n')).toBe(Errors.protoInvalidBulk);
+      expect(parseError('*1\r\n$x\r\n')).toBe(Errors.protoInvalidBulk);
+      expect(parseError('*1\r\n$536870913\r\n')).toBe(Errors.protoInvalidBulk);
+      expect(parseError('*1\r\n$2048\r\n', new RequestParser({ maxBulkLen: 1024 }))).toBe(Errors.protoInvalidBulk);
+    });
+
+    it("expected '$'", () => {
+      expect(parseError('*1\r\n:12\r\n')).toBe("ERR Protocol error: expected '$', got ':'");
+      expect(parseError('*1\r\n:12\r\n')).toBe(Errors.protoExpectedDollar(':'));
+    });
+
+    it('unbalanced quotes', () => {
+      expect(parseError('SET "abc\r\n')).toBe(Errors.protoUnbalancedQuotes);
+      expect(parseError("SET 'abc\r\n")).toBe(Errors.protoUnbalancedQuotes);
+      expect(parseError('SET "abc"def\r\n')).toBe(Errors.protoUnbalancedQuotes);
+    });
+
+    it('too big inline request', () => {
+      expect(parseError('A'.repeat(70_000))).toBe(Errors.protoTooBigInline);
+    });
+
+    it('too big count strings', () => {
+      expect(parseError('*' + '1'.repeat(70_000))).toBe(Errors.protoTooBigMbulkCount);
+      expect(parseError('*1\r\n$' + '1'.repeat(70_000))).toBe(Errors.protoTooBigBulkCount);
+    });
+
+    it('stricter limits before authentication', () => {
+      const parser = new RequestParser(LIMITS);
+      parser.unauthenticated = true;
+      expect(parseError('*11\r\n', parser)).toBe(Errors.protoUnauthMultibulk);
+      const parser2 = new RequestParser(LIMITS);
+      parser2.unauthenticated = true;
+      expect(parseError('*1\r\n$16385\r\n', parser2)).toBe(Errors.protoUnauthBulk);
+    });
+
+    it('a huge declared count or length allocates nothing up front', () => {
+      const parser = new RequestParser(LIMITS);
+      parser.feed(Buffer.from('*2000000000\r\n$536870912\r\nabc'));
+      expect(parser.next()).toBeNull();
+      expect(parser.pending).toBeLessThan(100);
+    });
+  });
+});
+
+describe('splitInlineArgs', () => {
+  const split = (s: string) => splitInlineArgs(Buffer.from(s, 'latin1'))?.map((b) => b.toString('latin1'));
+
+  it('understands double-quote escapes and single quotes', () => {
+    expect(split('set k "a\\nb\\x41\\"c"')).toEqual(['set', 'k', 'a\nbA"c']);
+    expect(split("set k 'it\\'s'")).toEqual(['set', 'k', "it's"]);
+    expect(split('  a   b\tc ')).toEqual(['a', 'b', 'c']);
+    expect(split('')).toEqual([]);
+  });
+
+  it('returns null for unbalanced quotes', () => {
+    expect(splitInlineArgs(Buffer.from('"abc'))).toBeNull();
+    expect(splitInlineArgs(Buffer.from("'abc"))).toBeNull();
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { ReplyWriter, formatDouble } from '../../../src/protocol/reply.js';
+
+function writer(protocol: 2 | 3 = 2) {
+  const errors: string[] = [];
+  const w = new ReplyWriter({ countError: (m) => errors.push(m) }, 8);
+  w.protocol = protocol;
+  return { w, errors, text: () => w.take().toString('latin1') };
+}
+
+describe('ReplyWriter', () => {
+  it('encodes the RESP2 basics', () => {
+    const { w, text } = writer();
+    w.ok();
+    w.simple('PONG');
+    w.integer(0);
+    w.integer(1);
+    w.integer(-42);
+    w.integer(2n ** 63n - 1n);
+    w.bulk(Buffer.from('hi'));
+    w.bulk(null);
+    w.nullArray();
+    w.arrayLen(0);
+    w.arrayLen(2);
+    expect(text()).toBe('+OK\r\n+PONG\r\n:0\r\n:1\r\n:-42\r\n:9223372036854775807\r\n$2\r\nhi\r\n$-1\r\n*-1\r\n*0\r\n*2\r\n');
+  });
+
+  it('frames multi-byte text by byte length, not character count', () => {
+    const { w, text } = writer();
+    w.bulkText('héllo✓');
+    expect(text()).toBe(`$${Buffer.byteLength('héllo✓')}\r\n${Buffer.from('héllo✓').toString('latin1')}\r\n`);
+  });
+
+  it('frames binary bulk replies exactly, growing past its initial size', () => {
+    const { w } = writer();
+    const value = Buffer.from([0, 13, 10, 255]);
+    w.bulk(value);
+    w.bulk(Buffer.alloc(1000, 7));
+    const out = w.take();
+    expect(out.subarray(0, 10)).toEqual(Buffer.concat([Buffer.from('$4\r\n'), value, Buffer.from('\r\n')]));
+    expect(out.length).toBe(10 + 7 + 1000 + 2);
+  });
+
+  it('scrubs CR and LF from errors and counts them', () => {
+    const { w, errors, text } = writer();
+    w.error('ERR bad\r\nthing');
+    expect(text()).toBe('-ERR bad  thing\r\n');
+    expect(errors).toEqual(['ERR bad\r\nthing']);
+  });
+
+  it('uses RESP3 types for a HELLO 3 client and RESP2 fallbacks otherwise', () => {
+    const r3 = writer(3);
+    r3.w.nullBulk();
+    r3.w.nullArray();
+    r3.w.mapLen(2);
+    r3.w.setLen(3);
+    r3.w.double(1.5);
+    r3.w.boolean(true);
+    r3.w.verbatim('a:1');
+    expect(r3.text()).toBe('_\r\n_\r\n%2\r\n~3\r\n,1.5\r\n#t\r\n=7\r\ntxt:a:1\r\n');
+
+    const r2 = writer(2);
+    r2.w.mapLen(2);
+    r2.w.setLen(3);
+    r2.w.double(1.5);
+    r2.w.boolean(true);
+    r2.w.verbatim('a:1');
+    expect(r2.text()).toBe('*4\r\n*3\r\n$3\r\n1.5\r\n:1\r\n$3\r\na:1\r\n');
+  });
+
+  it('take() hands over a copy and wipes its own staging buffer', () => {
+    const { w } = writer();
+    w.bulk(Buffer.from('secret-value'));
+    const staging = (w as unknown as { buf: Buffer }).buf;
+    const out = w.take();
+    expect(out.toString()).toContain('secret-value');
+    expect(staging.includes('secret-value')).toBe(false);
+    expect(w.size).toBe(0);
+  });
+
+  it('spells doubles the Redis way', () => {
+    expect(formatDouble(Infinity)).toBe('inf');
+    expect(formatDouble(-Infinity)).toBe('-inf');
+    expect(formatDouble(NaN)).toBe('nan');
+    expect(formatDouble(3)).toBe('3');
+  });
+});

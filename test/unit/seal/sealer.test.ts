@@ -1,0 +1,105 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sodium from 'libsodium-wrappers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KeyError, Keyring, readMasterKeyFile } from '../../../src/seal/keyring.js';
+import { OVERHEAD, SealError, Sealer } from '../../../src/seal/sealer.js';
+import { SealedValues } from '../../../src/seal/values.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sealkv-keys-'));
+function keyFile(name: string, content: string | Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('Sealer', () => {
+  let values: SealedValues;
+  let sealer: Sealer;
+  beforeAll(async () => {
+    sealer = new Sealer(await Keyring.create(undefined));
+    values = new SealedValues(sealer);
+  });
+
+  it('round-trips a value and hides it in the sealed bytes', () => {
+    const plain = Buffer.from('top secret value');
+    const sealed = values.sealValue(0, 'k', plain);
+    expect(sealed.length).toBe(plain.length + OVERHEAD);
+    expect(sealed.includes(plain)).toBe(false);
+    expect(values.openValue(0, 'k', sealed).toString()).toBe('top secret value');
+  });
+
+  it('uses a fresh nonce every time, so equal values seal differently', () => {
+    const a = values.sealValue(0, 'k', Buffer.from('same'));
+    const b = values.sealValue(0, 'k', Buffer.from('same'));
+    expect(a.subarray(5, 29).equals(b.subarray(5, 29))).toBe(false);
+    expect(a.equals(b)).toBe(false);
+  });
+
+  it('refuses a value copied to another key, database, field or purpose', () => {
+    const sealed = values.sealValue(0, 'k', Buffer.from('v'));
+    expect(() => values.openValue(0, 'other', sealed)).toThrow(SealError);
+    expect(() => values.openValue(1, 'k', sealed)).toThrow(SealError);
+    expect(() => values.openField(0, 'k', '', sealed)).toThrow(SealError);
+    const field = values.sealField(0, 'h', 'f1', Buffer.from('v'));
+    expect(() => values.openField(0, 'h', 'f2', field)).toThrow(SealError);
+    expect(values.openField(0, 'h', 'f1', field).toString()).toBe('v');
+  });
+
+  it('does not confuse key/field boundaries ("ab"+"c" vs "a"+"bc")', () => {
+    const field = values.sealField(0, 'ab', 'c', Buffer.from('v'));
+    expect(() => values.openField(0, 'a', 'bc', field)).toThrow(SealError);
+  });
+
+  it('detects any flipped bit, in header, nonce, ciphertext or tag', () => {
+    const sealed = values.sealValue(0, 'k', Buffer.from('payload'));
+    for (let i = 0; i < sealed.length; i++) {
+      const copy = Buffer.from(sealed);
+      copy[i]! ^= 0x01;
+      expect(() => values.openValue(0, 'k', copy), `byte ${i}`).toThrow(SealError);
+    }
+  });
+
+  it('re-seals for a new home and wipes nothing the caller still needs', () => {
+    const sealed = values.sealValue(0, 'old', Buffer.from('moving'));
+    const moved = values.resealValue(0, 'old', 3, 'new', sealed);
+    expect(values.openValue(3, 'new', moved).toString()).toBe('moving');
+    expect(() => values.openValue(0, 'old', moved)).toThrow(SealError);
+  });
+
+  it('writes standard XChaCha20-Poly1305-IETF that plain libsodium opens', async () => {
+    await sodium.ready;
+    const master = Buffer.alloc(32, 9);
+    const path = keyFile('std.key', master);
+    const ring = await Keyring.create(path);
+    const sealed = new Sealer(ring).seal(Buffer.from('interop'), Buffer.from('ctx'));
+    const dataKey = sodium.crypto_kdf_derive_from_key(32, 1, 'sealkv01', Buffer.alloc(32, 9));
+    const ad = Buffer.concat([sealed.subarray(0, 5), Buffer.from('ctx')]);
+    const plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed.subarray(29), ad, sealed.subarray(5, 29), dataKey);
+    expect(Buffer.from(plain).toString()).toBe('interop');
+  });
+});
+
+describe('master key files', () => {
+  it('accepts 32 raw bytes or 64 hex characters with surrounding whitespace', () => {
+    expect(readMasterKeyFile(keyFile('raw.key', Buffer.alloc(32, 1)))).toEqual(new Uint8Array(32).fill(1));
+    expect(readMasterKeyFile(keyFile('hex.key', '\n' + 'ab'.repeat(32) + '\n'))).toEqual(new Uint8Array(32).fill(0xab));
+  });
+
+  it('gives a clear error for a missing or malformed file', () => {
+    expect(() => readMasterKeyFile(join(dir, 'nope.key'))).toThrow(/cannot read master key file .*ENOENT/);
+    expect(() => readMasterKeyFile(keyFile('short.key', 'abc'))).toThrow(KeyError);
+    expect(() => readMasterKeyFile(keyFile('short.key', 'abc'))).toThrow(/32 raw bytes or 64 hex characters/);
+    expect(() => readMasterKeyFile(keyFile('badhex.key', 'zz'.repeat(32)))).toThrow(KeyError);
+  });
+
+  it('derives the same data key id from the same file, a different one from another', async () => {
+    const a = await Keyring.create(keyFile('a.key', Buffer.alloc(32, 1)));
+    const a2 = await Keyring.create(keyFile('a2.key', Buffer.alloc(32, 1)));
+    const b = await Keyring.create(keyFile('b.key', Buffer.alloc(32, 2)));
+    expect(a.current.id).toBe(a2.current.id);
+    expect(a.current.id).not.toBe(b.current.id);
+    expect(a.source).toBe('file');
+  });
+});
