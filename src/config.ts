@@ -4,6 +4,7 @@
 // INFO, never silently faked.
 
 import { readFileSync } from 'node:fs';
+import { Errors } from './protocol/errors.js';
 
 type Kind = 'int' | 'bytes' | 'bool' | 'string' | 'enum';
 
@@ -129,14 +130,12 @@ export class Config {
     const staged: [SettingSpec, string][] = [];
     for (const [name, value] of pairs) {
       const spec = BY_NAME.get(name.toLowerCase());
-      if (!spec) throw new ConfigError(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
-      if (!spec.mutable) {
-        throw new ConfigError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
-      }
+      if (!spec) throw new ConfigError(Errors.configSetUnknown(name));
+      if (!spec.mutable) throw new ConfigError(Errors.configSetInvalid(name, "can't set immutable config"));
       try {
         staged.push([spec, normalize(spec, value)]);
       } catch (err) {
-        throw new ConfigError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${(err as Error).message}`);
+        throw new ConfigError(Errors.configSetInvalid(name, (err as Error).message));
       }
     }
     for (const [spec, value] of staged) {

@@ -9,6 +9,7 @@ import { Registry } from './commands/registry.js';
 import type { Server } from './commands/types.js';
 import { Config } from './config.js';
 import { createLogger, setLogLevel, type Logger } from './log.js';
+import { Errors } from './protocol/errors.js';
 import { Keyring } from './seal/keyring.js';
 import { Sealer } from './seal/sealer.js';
 import { SealedValues } from './seal/values.js';
@@ -107,7 +108,7 @@ export class SealkvServer implements Server {
     }
     if (this.clients.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      socket.end(`-${Errors.maxClients}\r\n`);
       return;
     }
     this.stats.totalConnections++;
