@@ -30,6 +30,8 @@ export class RequestParser {
 
   private buf: Buffer = EMPTY;
   private pos = 0;
+  /** The part of the last read after the bytes that completed a split command (see feed). */
+  private rest: Buffer | null = null;
   private argsLeft = 0;
   private args: Buffer[] = [];
   private bulkLen = -1;
@@ -40,7 +42,8 @@ export class RequestParser {
 
   /** Bytes received but not yet turned into commands: what the query buffer limit counts. */
   get pending(): number {
-    return this.bigParts ? this.bigHave : this.buf.length - this.pos;
+    if (this.bigParts) return this.bigHave;
+    return this.buf.length - this.pos + (this.rest ? this.rest.length : 0);
   }
 
   /** True when no partial command is held. */
@@ -60,18 +63,44 @@ export class RequestParser {
       }
       return;
     }
-    if (this.pos >= this.buf.length) {
-      this.buf = chunk;
-    } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
-    }
+    const leftover = this.buf.subarray(this.pos);
     this.pos = 0;
+    if (leftover.length === 0) {
+      this.buf = chunk;
+      return;
+    }
+    // A unit (header line or bulk) was split across reads. Join only the bytes that complete
+    // it and parse the rest of the read in place: copying whole reads made the parser slower
+    // than redis-parser on pipelined traffic.
+    const take = this.bytesToComplete(leftover, chunk);
+    if (take <= 0 || take >= chunk.length) {
+      this.buf = Buffer.concat([leftover, chunk]);
+      return;
+    }
+    this.buf = Buffer.concat([leftover, chunk.subarray(0, take)]);
+    this.rest = chunk.subarray(take);
+  }
+
+  /** How many bytes of chunk finish the unit begun in leftover; <= 0 when unknown. */
+  private bytesToComplete(leftover: Buffer, chunk: Buffer): number {
+    if (this.argsLeft > 0 && this.bulkLen >= 0) return this.bulkLen + 2 - leftover.length;
+    return chunk.indexOf(LF) + 1;
+  }
+
+  /** Moves on to the rest of the read once the joined part is used up. */
+  private refill(): void {
+    if (this.pos >= this.buf.length && this.rest) {
+      this.buf = this.rest;
+      this.rest = null;
+      this.pos = 0;
+    }
   }
 
   /** The next complete command, or null when more bytes are needed. */
   next(): Buffer[] | null {
     if (this.bigParts) return null;
     for (;;) {
+      this.refill();
       if (this.argsLeft === 0) {
         if (this.pos >= this.buf.length) return this.release();
         if (this.buf[this.pos] !== 0x2a /* '*' */) {
@@ -89,6 +118,7 @@ export class RequestParser {
         this.args = [];
       }
       while (this.argsLeft > 0) {
+        this.refill();
         if (this.bulkLen < 0) {
           if (this.pos >= this.buf.length) return this.release();
           const first = this.buf[this.pos]!;
@@ -98,6 +128,7 @@ export class RequestParser {
           if (len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError(Errors.protoInvalidBulk);
           if (this.unauthenticated && len > UNAUTH_MAX_BULK) throw new ProtocolError(Errors.protoUnauthBulk);
           this.bulkLen = len;
+          this.refill();
         }
         const end = this.pos + this.bulkLen;
         if (end + 2 > this.buf.length) {
@@ -117,6 +148,28 @@ export class RequestParser {
 
   /** Parses "<c><integer>\r\n" at pos; null when the line is not complete yet. */
   private countLine(tooBig: string): number | null {
+    // Fast path: one pass over plain digits up to CR, the shape of every well-formed request.
+    // Anything unusual (sign, bad byte, leading zero, line split across reads) takes the strict
+    // path below, which has Redis's exact acceptance rules and error choice.
+    const buf = this.buf;
+    const start = this.pos + 1;
+    let i = start;
+    let n = 0;
+    for (; i < buf.length && i - start < 16; i++) {
+      const c = buf[i]!;
+      if (c === CR) break;
+      const d = c - 0x30;
+      if (d < 0 || d > 9) return this.countLineStrict(tooBig);
+      n = n * 10 + d;
+    }
+    if (i === start || i + 1 >= buf.length || buf[i] !== CR || (buf[start] === 0x30 && i - start > 1)) {
+      return this.countLineStrict(tooBig);
+    }
+    this.pos = i + 2;
+    return n;
+  }
+
+  private countLineStrict(tooBig: string): number | null {
     const buf = this.buf;
     const cr = buf.indexOf(CR, this.pos + 1);
     if (cr < 0 || cr + 1 >= buf.length) {
@@ -150,9 +203,10 @@ export class RequestParser {
 
   /** Switches to collecting a large bulk's bytes as a list of parts joined once at the end. */
   private gatherBig(): void {
-    const rest = this.buf.subarray(this.pos);
-    this.bigParts = [rest];
-    this.bigHave = rest.length;
+    const held = this.buf.subarray(this.pos);
+    this.bigParts = this.rest ? [held, this.rest] : [held];
+    this.bigHave = held.length + (this.rest ? this.rest.length : 0);
+    this.rest = null;
     this.buf = EMPTY;
     this.pos = 0;
   }
