@@ -1,0 +1,76 @@
+// Loads N keys into a server over one pipelined connection, in bounded batches (the loop ends
+// by itself), and reads INFO fields: the memory scenario's tools.
+
+import { connect, type Socket } from 'node:net';
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Sends `frames` and waits until `replies` replies ending in CRLF have been counted by `count`. */
+function exchange(socket: Socket, frames: Buffer, expect: number, count: (chunk: Buffer) => number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const onData = (chunk: Buffer) => {
+      seen += count(chunk);
+      if (seen >= expect) {
+        socket.off('data', onData);
+        resolve();
+      }
+    };
+    socket.on('data', onData);
+    socket.write(frames);
+  });
+}
+
+const countOk = (chunk: Buffer) => {
+  let n = 0;
+  for (let i = chunk.indexOf('+OK'); i >= 0; i = chunk.indexOf('+OK', i + 3)) n++;
+  return n;
+};
+
+/** SET key:<i> to a distinct valueSize-byte value for i in [0, keys). */
+export async function fill(port: number, keys: number, valueSize: number, batch = 2000): Promise<void> {
+  const socket = await open(port);
+  try {
+    for (let start = 0; start < keys; start += batch) {
+      const parts: string[] = [];
+      const end = Math.min(keys, start + batch);
+      for (let i = start; i < end; i++) {
+        const key = `key:${i}`;
+        const value = String(i).padStart(valueSize, 'v');
+        parts.push(`*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`);
+      }
+      await exchange(socket, Buffer.from(parts.join('')), end - start, countOk);
+    }
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** INFO <section> as a field map. */
+export async function info(port: number, section: string): Promise<Map<string, string>> {
+  const socket = await open(port);
+  try {
+    const text = await new Promise<string>((resolve) => {
+      let data = '';
+      socket.on('data', (chunk) => {
+        data += chunk.toString();
+        const header = /^\$(\d+)\r\n/.exec(data);
+        if (header && data.length >= header[0].length + Number(header[1])) resolve(data.slice(header[0].length));
+      });
+      socket.write(`*2\r\n$4\r\nINFO\r\n$${section.length}\r\n${section}\r\n`);
+    });
+    const fields = new Map<string, string>();
+    for (const line of text.split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1));
+    }
+    return fields;
+  } finally {
+    socket.destroy();
+  }
+}

@@ -1,0 +1,84 @@
+// Starting the two servers a benchmark compares, on free loopback ports, and reading their
+// memory. Both are real processes: redis-server from Debian's package, sealkv from dist/.
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const SEALKV_BIN = fileURLToPath(new URL('../../../bin/sealkv.js', import.meta.url));
+
+export interface BenchServer {
+  name: 'redis' | 'sealkv';
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export function which(tool: string): string | null {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+}
+
+export async function startRedis(extra: string[] = []): Promise<BenchServer> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], {
+    stdio: 'ignore',
+  });
+  await waitForPort(port, child);
+  return { name: 'redis', port, pid: child.pid!, stop: stopper(child) };
+}
+
+export async function startSealkv(extra: string[] = []): Promise<BenchServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [SEALKV_BIN, '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning', ...extra], {
+    stdio: 'ignore',
+  });
+  await waitForPort(port, child);
+  return { name: 'sealkv', port, pid: child.pid!, stop: stopper(child) };
+}
+
+/** Resident set size of a process, in bytes. */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
