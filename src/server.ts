@@ -78,6 +78,10 @@ export class SealkvServer implements Server {
     return this.keyring.source;
   }
 
+  get keyId(): number {
+    return this.keyring.current.id;
+  }
+
   async listen(): Promise<{ host: string; port: number }[]> {
     const port = this.config.number('port');
     if (port === 0) throw new Error('no port to listen on (port 0 disables the plain TCP listener)');

@@ -51,8 +51,9 @@ export class Registry implements CommandTable {
   leaves(): Resolved[] {
     const out: Resolved[] = [];
     const walk = (n: Node) => {
+      // A container with a handler of its own (COMMAND) is a command as well as a container.
+      if (!n.subs || n.spec.handler) out.push({ spec: n.spec, fullName: n.fullName });
       if (n.subs) for (const s of n.subs.values()) walk(s);
-      else out.push({ spec: n.spec, fullName: n.fullName });
     };
     for (const n of this.byName.values()) walk(n);
     return out;
@@ -71,7 +72,8 @@ export class Registry implements CommandTable {
     if ((arity > 0 && args.length !== arity) || (arity < 0 && args.length < -arity)) {
       return { kind: 'arity', fullName: node.fullName };
     }
-    if (node.subs) return { kind: 'arity', fullName: node.fullName };
+    // A bare container is an arity error, unless it answers on its own (plain COMMAND).
+    if (node.subs && !(args.length === 1 && node.spec.handler)) return { kind: 'arity', fullName: node.fullName };
     return node;
   }
 

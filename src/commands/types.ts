@@ -76,6 +76,10 @@ export interface ClientState {
   multiFailed: boolean;
   /** WATCHed keys and their shared dirty flag; null when nothing is watched. */
   watching: { flag: WatchFlag; keys: [Keyspace, string][] } | null;
+  /** The connection's reply writer: CLIENT LIST reads its protocol (resp=) for other clients. */
+  readonly reply: ReplyWriter;
+  /** Bytes received but not yet parsed into a command (CLIENT LIST qbuf=). */
+  readonly queryBufferBytes: number;
   /** Reply, then close the connection (QUIT, protocol errors). */
   closeAfterReply(): void;
   /** Close at once (CLIENT KILL of another client). */
@@ -96,6 +100,8 @@ export interface Server {
   readonly version: string;
   readonly tcpPort: number;
   readonly keySource: string;
+  /** Public 32-bit id of the data key (INFO key_id); reveals nothing about the key. */
+  readonly keyId: number;
   /** Unix time in ms; read once per command through ctx.now. */
   clock(): number;
   resetStats(): void;

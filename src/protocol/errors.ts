@@ -76,6 +76,32 @@ export const Errors = {
   // -- hashes and transactions additions go here --
 
   // -- connection, server and introspection additions go here --
+  invalidFirstDb: 'ERR invalid first DB index',
+  invalidSecondDb: 'ERR invalid second DB index',
+  helloNoAuth:
+    'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+  helloBadProto: 'ERR Protocol version is not an integer or out of range',
+  helloSyntax: (opt: string) => `ERR Syntax error in HELLO option '${clip(opt)}'`,
+  clientIdNotPositive: 'ERR client-id should be greater than 0',
+  unknownClientType: (type: string) => `ERR Unknown client type '${clip(type)}'`,
+  invalidClientId: 'ERR Invalid client ID',
+  noSuchUser: (user: string) => `ERR No such user '${clip(user)}'`,
+  setinfoUnknownOption: (opt: string) => `ERR Unrecognized option '${clip(opt)}'`,
+  /** Redis 7.2 wording; the attribute is echoed as the client spelled it. */
+  setinfoBadValue: (attr: string) => `ERR ${clip(attr)} cannot contain spaces, newlines or special characters.`,
+  configNoFile: 'ERR The server is running without a config file',
+  noShutdownInProgress: 'ERR No shutdown in progress.',
+  /** sealkv keeps nothing on disk, so a SHUTDOWN that demands a save cannot be honoured. */
+  shutdownSaveUnsupported: 'ERR SHUTDOWN SAVE is not supported by sealkv: it has no persistence, use SHUTDOWN NOSAVE',
+  noPersistence: (cmd: string) =>
+    `ERR ${cmd.toUpperCase()} is not supported by sealkv: sealed values live only in memory and are never written to disk`,
+  scriptFlushOption: 'ERR SCRIPT FLUSH only support SYNC|ASYNC option',
+  functionFlushOption: 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option',
+  invalidCommandSpecified: 'ERR Invalid command specified',
+  invalidCommandArgs: 'ERR Invalid number of arguments specified for command',
+  noKeyArguments: 'ERR The command has no key arguments',
+  subcommandSyntax: (sub: string, container: string) =>
+    `ERR unknown subcommand or wrong number of arguments for '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
 
   // sealing
   sealOpenFailed: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with',
