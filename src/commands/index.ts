@@ -1,6 +1,7 @@
 // Every command family's table, in one list for the registry.
 
 import { connectionCommands } from './connection.js';
+import { expiryCommands } from './expiry.js';
 import { hashCommands } from './hashes.js';
 import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
@@ -12,6 +13,7 @@ import type { CommandSpec } from './types.js';
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   stringCommands,
   keyCommands,
+  expiryCommands,
   hashCommands,
   transactionCommands,
   connectionCommands,

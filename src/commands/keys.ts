@@ -1,3 +1,412 @@
-import type { CommandSpec } from './types.js';
+// Generic key commands: DEL, EXISTS, TYPE, RENAME, KEYS, SCAN, COPY, MOVE, OBJECT...
+//
+// A sealed value is bound to (database uid, key name), so anything that gives a value a new
+// home (RENAME, RENAMENX, COPY, MOVE) re-seals it. Re-sealing happens before any change to the
+// keyspace: a value that fails to open leaves both keys exactly as they were.
 
-export const keyCommands: CommandSpec[] = [];
+import { int64, integer, name, word } from './args.js';
+import { openValue } from './sealing.js';
+import { Errors } from '../protocol/errors.js';
+import { Sealer, SealError } from '../seal/values.js';
+import { Kind, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
+import { globMatch } from '../util/glob.js';
+import type { CommandSpec, Session } from './types.js';
+
+/**
+ * Looks a key up the way Redis's LOOKUP_NOTOUCH does (EXISTS, TYPE, TTL, OBJECT): counts the
+ * keyspace hit or miss but leaves the access time alone, so OBJECT IDLETIME stays truthful.
+ */
+export function lookupNoTouch(ctx: Session, key: string): Entry | undefined {
+  const entry = ctx.db.get(key, ctx.now);
+  if (entry === undefined) ctx.server.stats.keyspaceMisses++;
+  else ctx.server.stats.keyspaceHits++;
+  return entry;
+}
+
+function del(ctx: Session, args: Buffer[]): void {
+  let removed = 0;
+  for (let i = 1; i < args.length; i++) {
+    const key = name(args[i]!);
+    // get() first: a key whose time has passed is expired, not counted as deleted.
+    if (ctx.db.get(key, ctx.now) !== undefined && ctx.db.delete(key)) removed++;
+  }
+  ctx.reply.integer(removed);
+}
+
+function exists(ctx: Session, args: Buffer[]): void {
+  let found = 0;
+  for (let i = 1; i < args.length; i++) if (lookupNoTouch(ctx, name(args[i]!))) found++;
+  ctx.reply.integer(found);
+}
+
+function touch(ctx: Session, args: Buffer[]): void {
+  let found = 0;
+  for (let i = 1; i < args.length; i++) if (ctx.db.read(name(args[i]!), ctx.now)) found++;
+  ctx.reply.integer(found);
+}
+
+function type(ctx: Session, args: Buffer[]): void {
+  const entry = lookupNoTouch(ctx, name(args[1]!));
+  ctx.reply.simple(entry === undefined ? 'none' : typeName(entry));
+}
+
+function dbsize(ctx: Session): void {
+  ctx.reply.integer(ctx.db.size);
+}
+
+function randomkey(ctx: Session): void {
+  const key = ctx.db.randomKey(ctx.now);
+  if (key === null) ctx.reply.nullBulk();
+  else ctx.reply.bulkLatin1(key);
+}
+
+function keys(ctx: Session, args: Buffer[]): void {
+  const pattern = name(args[1]!);
+  const all = pattern === '*';
+  const found: string[] = [];
+  for (const key of ctx.db.keys()) {
+    if ((all || globMatch(pattern, key)) && ctx.db.get(key, ctx.now) !== undefined) found.push(key);
+  }
+  replyKeys(ctx, found);
+}
+
+function replyKeys(ctx: Session, list: string[]): void {
+  ctx.reply.arrayLen(list.length);
+  for (const key of list) ctx.reply.bulkLatin1(key);
+}
+
+// ---- SCAN ----
+
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** Cursor text must be an unsigned 64-bit integer (Redis string2ull); null when it is not. */
+function parseCursor(arg: Buffer): number | null {
+  const text = arg.toString('latin1');
+  if (!/^\d{1,20}$/.test(text)) return null;
+  const n = BigInt(text);
+  if (n > UINT64_MAX) return null;
+  // Live cursors are below 2^52; anything larger is simply unknown and restarts the walk.
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : -1;
+}
+
+interface ScanOptions {
+  count: number;
+  pattern: string | null;
+  type: string | null;
+}
+
+/** SCAN's options after the cursor, or an error message. */
+function parseScanOptions(args: Buffer[]): ScanOptions | string {
+  const opts: ScanOptions = { count: 10, pattern: null, type: null };
+  for (let i = 2; i < args.length; i += 2) {
+    if (i + 1 >= args.length) return Errors.syntax;
+    const opt = word(args[i]!);
+    const value = args[i + 1]!;
+    if (opt === 'count') {
+      const n = int64(value);
+      if (n === null) return Errors.notInteger;
+      if (n < 1n) return Errors.syntax;
+      opts.count = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+    } else if (opt === 'match') {
+      const pattern = name(value);
+      opts.pattern = pattern === '*' ? null : pattern;
+    } else if (opt === 'type') {
+      opts.type = word(value);
+    } else {
+      return Errors.syntax;
+    }
+  }
+  return opts;
+}
+
+function scan(ctx: Session, args: Buffer[]): void {
+  const cursor = parseCursor(args[1]!);
+  if (cursor === null) return ctx.reply.error(Errors.invalidCursor);
+  const opts = parseScanOptions(args);
+  if (typeof opts === 'string') return ctx.reply.error(opts);
+  const found: string[] = [];
+  const next = ctx.server.cursors.scan(ctx.db.entriesView(), cursor, opts.count, (key) => {
+    if (opts.pattern !== null && !globMatch(opts.pattern, key)) return;
+    const entry = ctx.db.get(key, ctx.now);
+    if (entry === undefined) return;
+    if (opts.type !== null && typeName(entry) !== opts.type) return;
+    found.push(key);
+  });
+  ctx.reply.arrayLen(2);
+  ctx.reply.bulkLatin1(String(next));
+  replyKeys(ctx, found);
+}
+
+// ---- RENAME, COPY, MOVE ----
+
+/** Where a value is going: the database it lands in and its key name there. */
+interface Home {
+  db: Keyspace;
+  key: string;
+}
+
+/**
+ * A copy of entry sealed for its new home, or null after replying with the seal error (the
+ * keyspace is untouched, the failure counted). Plaintext lives only inside resealValue/Field.
+ */
+function resealed(ctx: Session, entry: Entry, from: Home, to: Home, touchedAt: number): Entry | null {
+  const values = ctx.server.values;
+  try {
+    if (entry.kind === Kind.String) {
+      return { ...entry, value: values.resealValue(from.db.uid, from.key, to.db.uid, to.key, entry.value), touchedAt };
+    }
+    const fields = new Map<string, Buffer>();
+    for (const [field, sealed] of entry.fields) {
+      fields.set(field, values.resealField(from.db.uid, from.key, to.db.uid, to.key, field, sealed));
+    }
+    return { ...entry, fields, touchedAt };
+  } catch (err) {
+    if (!(err instanceof SealError)) throw err;
+    ctx.server.stats.sealFailures++;
+    ctx.server.log.warn({ client: ctx.id, db: ctx.dbIndex }, 'sealed value failed authentication');
+    ctx.reply.error(Errors.sealOpenFailed);
+    return null;
+  }
+}
+
+/** Moves the entry at `from` to `to` (replacing whatever is there), keeping its TTL. */
+function relocate(ctx: Session, entry: Entry, from: Home, to: Home): boolean {
+  const moved = resealed(ctx, entry, from, to, entry.touchedAt);
+  if (moved === null) return false;
+  from.db.delete(from.key);
+  to.db.set(to.key, moved);
+  return true;
+}
+
+function renameGeneric(ctx: Session, args: Buffer[], onlyIfNew: boolean): void {
+  const from: Home = { db: ctx.db, key: name(args[1]!) };
+  const to: Home = { db: ctx.db, key: name(args[2]!) };
+  const entry = ctx.db.get(from.key, ctx.now);
+  if (entry === undefined) return ctx.reply.error(Errors.noSuchKey);
+  // Redis 7: renaming a key to itself succeeds without doing anything.
+  if (from.key === to.key) return onlyIfNew ? ctx.reply.integer(0) : ctx.reply.ok();
+  if (onlyIfNew && ctx.db.get(to.key, ctx.now) !== undefined) return ctx.reply.integer(0);
+  if (!relocate(ctx, entry, from, to)) return;
+  if (onlyIfNew) ctx.reply.integer(1);
+  else ctx.reply.ok();
+}
+
+function rename(ctx: Session, args: Buffer[]): void {
+  renameGeneric(ctx, args, false);
+}
+
+function renamenx(ctx: Session, args: Buffer[]): void {
+  renameGeneric(ctx, args, true);
+}
+
+/** databases[n] for a DB argument, or an error message (Redis getIntFromObject + selectDb). */
+function database(ctx: Session, arg: Buffer): Keyspace | string {
+  const n = integer(arg);
+  if (n === null || n < -(2 ** 31) || n >= 2 ** 31) return Errors.notInteger;
+  return ctx.server.databases[n] ?? Errors.dbIndexOutOfRange;
+}
+
+function copy(ctx: Session, args: Buffer[]): void {
+  const from: Home = { db: ctx.db, key: name(args[1]!) };
+  const to: Home = { db: ctx.db, key: name(args[2]!) };
+  let replace = false;
+  for (let i = 3; i < args.length; i++) {
+    const opt = word(args[i]!);
+    if (opt === 'replace') replace = true;
+    else if (opt === 'db' && i + 1 < args.length) {
+      const db = database(ctx, args[++i]!);
+      if (typeof db === 'string') return ctx.reply.error(db);
+      to.db = db;
+    } else return ctx.reply.error(Errors.syntax);
+  }
+  if (from.db === to.db && from.key === to.key) return ctx.reply.error(Errors.sameObject);
+  const entry = ctx.db.read(from.key, ctx.now);
+  if (entry === undefined) return ctx.reply.integer(0);
+  if (to.db.get(to.key, ctx.now) !== undefined && !replace) return ctx.reply.integer(0);
+  const dup = resealed(ctx, entry, from, to, ctx.now);
+  if (dup === null) return;
+  to.db.set(to.key, dup);
+  ctx.reply.integer(1);
+}
+
+function move(ctx: Session, args: Buffer[]): void {
+  const key = name(args[1]!);
+  const target = database(ctx, args[2]!);
+  if (typeof target === 'string') return ctx.reply.error(target);
+  if (target === ctx.db) return ctx.reply.error(Errors.sameObject);
+  const entry = ctx.db.get(key, ctx.now);
+  if (entry === undefined || target.get(key, ctx.now) !== undefined) return ctx.reply.integer(0);
+  if (relocate(ctx, entry, { db: ctx.db, key }, { db: target, key })) ctx.reply.integer(1);
+}
+
+// ---- OBJECT ----
+
+/** Redis's limits for an embedded string and for a hash kept as a listpack (7.0 defaults). */
+const EMBSTR_MAX = 44;
+const LISTPACK_MAX_ENTRIES = 128;
+const LISTPACK_MAX_VALUE = 64;
+/** Redis shares the integers 0..9999 between keys; OBJECT REFCOUNT shows them as INT_MAX. */
+const SHARED_INTEGERS = 10000;
+const SHARED_REFCOUNT = 2147483647;
+
+const INT64_MAX_DIGITS = Buffer.from('9223372036854775807');
+const INT64_MIN_DIGITS = Buffer.from('9223372036854775808');
+
+/**
+ * The value of a canonical signed 64-bit integer text (what Redis string2ll accepts), read
+ * straight from the bytes so the plaintext never becomes a JS string. Only what matters for
+ * shared integers is exact: 0..9999 as themselves, larger values as some n >= 10000, negative
+ * values as -1. null when the text is not such an integer.
+ */
+function canonicalInt(bytes: Buffer): number | null {
+  const negative = bytes[0] === 0x2d;
+  const digits = bytes.subarray(negative ? 1 : 0);
+  if (digits.length === 0 || digits.length > 19) return null;
+  if (digits[0] === 0x30) return digits.length === 1 && !negative ? 0 : null;
+  let small = 0;
+  for (const c of digits) {
+    if (c < 0x30 || c > 0x39) return null;
+    if (small < SHARED_INTEGERS) small = small * 10 + (c - 0x30);
+  }
+  if (digits.length === 19 && Buffer.compare(digits, negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS) > 0) return null;
+  return negative ? -1 : small;
+}
+
+/** What Redis would print for this entry: from lengths alone unless a short string must be read. */
+function encodingOf(ctx: Session, key: string, entry: Entry): string | null {
+  if (entry.kind === Kind.Hash) {
+    if (entry.fields.size > LISTPACK_MAX_ENTRIES) return 'hashtable';
+    for (const [field, sealed] of entry.fields) {
+      if (field.length > LISTPACK_MAX_VALUE || Sealer.plainLength(sealed) > LISTPACK_MAX_VALUE) return 'hashtable';
+    }
+    return 'listpack';
+  }
+  const length = Sealer.plainLength(entry.value);
+  if (length <= 20) {
+    const plain = openValue(ctx, key, entry.value);
+    if (plain === null) return null;
+    const isInt = canonicalInt(plain) !== null;
+    plain.fill(0);
+    if (isInt) return 'int';
+  }
+  return length <= EMBSTR_MAX ? 'embstr' : 'raw';
+}
+
+function objectEncoding(ctx: Session, args: Buffer[]): void {
+  const key = name(args[2]!);
+  const entry = lookupNoTouch(ctx, key);
+  if (entry === undefined) return ctx.reply.nullBulk();
+  const encoding = encodingOf(ctx, key, entry);
+  if (encoding !== null) ctx.reply.bulkText(encoding);
+}
+
+function objectRefcount(ctx: Session, args: Buffer[]): void {
+  const key = name(args[2]!);
+  const entry = lookupNoTouch(ctx, key);
+  if (entry === undefined) return ctx.reply.nullBulk();
+  if (entry.kind !== Kind.String || Sealer.plainLength(entry.value) > 4) return ctx.reply.integer(1);
+  const plain = openValue(ctx, key, entry.value);
+  if (plain === null) return;
+  const n = canonicalInt(plain);
+  plain.fill(0);
+  ctx.reply.integer(n !== null && n >= 0 && n < SHARED_INTEGERS ? SHARED_REFCOUNT : 1);
+}
+
+/** sealkv does not apply maxmemory-policy, but answers as Redis would for the configured one. */
+function lfuPolicy(ctx: Session): boolean {
+  return ctx.server.config.get('maxmemory-policy').includes('lfu');
+}
+
+function objectIdletime(ctx: Session, args: Buffer[]): void {
+  const entry = lookupNoTouch(ctx, name(args[2]!));
+  if (entry === undefined) return ctx.reply.nullBulk();
+  if (lfuPolicy(ctx)) return ctx.reply.error(Errors.lfuSelectedNoIdle);
+  ctx.reply.integer(Math.max(0, Math.floor((ctx.now - entry.touchedAt) / 1000)));
+}
+
+function objectFreq(ctx: Session, args: Buffer[]): void {
+  const entry = lookupNoTouch(ctx, name(args[2]!));
+  if (entry === undefined) return ctx.reply.nullBulk();
+  ctx.reply.error(lfuPolicy(ctx) ? Errors.freqNotTracked : Errors.lfuNotSelected);
+}
+
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+];
+
+function objectHelp(ctx: Session): void {
+  ctx.reply.arrayLen(OBJECT_HELP.length);
+  for (const line of OBJECT_HELP) ctx.reply.simple(line);
+}
+
+// ---- table ----
+
+type Shape = Pick<CommandSpec, 'arity' | 'flags' | 'firstKey' | 'lastKey' | 'step' | 'categories'>;
+const KEY1: Pick<Shape, 'firstKey' | 'lastKey' | 'step'> = { firstKey: 1, lastKey: 1, step: 1 };
+const ALL_KEYS: Pick<Shape, 'firstKey' | 'lastKey' | 'step'> = { firstKey: 1, lastKey: -1, step: 1 };
+const NO_KEYS: Pick<Shape, 'firstKey' | 'lastKey' | 'step'> = { firstKey: 0, lastKey: 0, step: 0 };
+const TWO_KEYS: Pick<Shape, 'firstKey' | 'lastKey' | 'step'> = { firstKey: 1, lastKey: 2, step: 1 };
+const READ_FAST = ['@keyspace', '@read', '@fast'];
+const WRITE_FAST = ['@keyspace', '@write', '@fast'];
+
+const objectSub = (sub: string, summary: string, since: string, handler: CommandSpec['handler']): CommandSpec => ({
+  name: sub, arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1,
+  categories: ['@keyspace', '@read', '@slow'], summary, since, group: 'generic', complexity: 'O(1)', handler,
+});
+
+export const keyCommands: CommandSpec[] = [
+  { name: 'del', arity: -2, flags: ['write'], ...ALL_KEYS, categories: ['@keyspace', '@write', '@slow'],
+    summary: 'Delete a key', since: '1.0.0', group: 'generic', handler: del },
+  { name: 'unlink', arity: -2, flags: ['write', 'fast'], ...ALL_KEYS, categories: WRITE_FAST,
+    summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.',
+    since: '4.0.0', group: 'generic', handler: del },
+  { name: 'exists', arity: -2, flags: ['readonly', 'fast'], ...ALL_KEYS, categories: READ_FAST,
+    summary: 'Determine if a key exists', since: '1.0.0', group: 'generic', handler: exists },
+  { name: 'touch', arity: -2, flags: ['readonly', 'fast'], ...ALL_KEYS, categories: READ_FAST,
+    summary: 'Alters the last access time of a key(s). Returns the number of existing keys specified.',
+    since: '3.2.1', group: 'generic', handler: touch },
+  { name: 'type', arity: 2, flags: ['readonly', 'fast'], ...KEY1, categories: READ_FAST,
+    summary: 'Determine the type stored at key', since: '1.0.0', group: 'generic', handler: type },
+  { name: 'rename', arity: 3, flags: ['write'], ...TWO_KEYS, categories: ['@keyspace', '@write', '@slow'],
+    summary: 'Rename a key', since: '1.0.0', group: 'generic', handler: rename },
+  { name: 'renamenx', arity: 3, flags: ['write', 'fast'], ...TWO_KEYS, categories: WRITE_FAST,
+    summary: 'Rename a key, only if the new key does not exist', since: '1.0.0', group: 'generic', handler: renamenx },
+  { name: 'copy', arity: -3, flags: ['write', 'denyoom'], ...TWO_KEYS, categories: ['@keyspace', '@write', '@slow'],
+    summary: 'Copy a key', since: '6.2.0', group: 'generic', handler: copy },
+  { name: 'move', arity: 3, flags: ['write', 'fast'], ...KEY1, categories: WRITE_FAST,
+    summary: 'Move a key to another database', since: '1.0.0', group: 'generic', handler: move },
+  { name: 'keys', arity: 2, flags: ['readonly'], ...NO_KEYS, categories: ['@keyspace', '@read', '@slow', '@dangerous'],
+    summary: 'Find all keys matching the given pattern', since: '1.0.0', group: 'generic', handler: keys },
+  { name: 'scan', arity: -2, flags: ['readonly'], ...NO_KEYS, categories: ['@keyspace', '@read', '@slow'],
+    summary: 'Incrementally iterate the keys space', since: '2.8.0', group: 'generic', handler: scan },
+  { name: 'randomkey', arity: 1, flags: ['readonly'], ...NO_KEYS, categories: ['@keyspace', '@read', '@slow'],
+    summary: 'Return a random key from the keyspace', since: '1.0.0', group: 'generic', handler: randomkey },
+  { name: 'dbsize', arity: 1, flags: ['readonly', 'fast'], ...NO_KEYS, categories: READ_FAST,
+    summary: 'Return the number of keys in the selected database', since: '1.0.0', group: 'server', handler: dbsize },
+  {
+    name: 'object', arity: -2, flags: [], ...NO_KEYS, categories: ['@slow'],
+    summary: 'A container for object introspection commands', since: '2.2.3', group: 'generic',
+    subcommands: [
+      objectSub('encoding', 'Inspect the internal encoding of a Redis object', '2.2.3', objectEncoding),
+      objectSub('freq', 'Get the logarithmic access frequency counter of a Redis object', '4.0.0', objectFreq),
+      objectSub('idletime', 'Get the time since a Redis object was last accessed', '2.2.3', objectIdletime),
+      objectSub('refcount', 'Get the number of references to the value of the key', '2.2.3', objectRefcount),
+      { name: 'help', arity: 2, flags: ['loading', 'stale'], ...NO_KEYS, categories: ['@keyspace', '@slow'],
+        summary: 'Show helpful text about the different subcommands', since: '6.2.0', group: 'generic', handler: objectHelp },
+    ],
+  },
+];

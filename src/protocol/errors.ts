@@ -72,6 +72,10 @@ export const Errors = {
   // -- strings family additions go here --
 
   // -- keys family additions go here --
+  lfuSelectedNoIdle:
+    'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+  /** sealkv never tracks access frequency (its maxmemory-policy is accepted, not applied). */
+  freqNotTracked: 'ERR access frequency is not tracked by sealkv: maxmemory-policy is accepted but not applied',
 
   // -- hashes and transactions additions go here --
 
