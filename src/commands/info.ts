@@ -1,0 +1,220 @@
+// INFO text: Redis's sections, `field:value` lines joined by \r\n, a blank line between sections,
+// sections always in Redis's order whatever order they were asked in. Only fields sealkv can
+// report truthfully are present; the `# Sealkv` section adds what is specific to sealing.
+
+import os from 'node:os';
+import { REDIS_COMPAT_VERSION } from '../version.js';
+import type { Session } from './types.js';
+
+type Lines = [string, string | number][];
+
+/** Redis bytesToHuman: 1.56M, 200B, 23.54G. */
+export function humanBytes(n: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n}B` : `${v.toFixed(2)}${units[i]}`;
+}
+
+/** The highest used_memory any INFO has seen: sealkv samples memory only when asked. */
+let peakMemory = 0;
+
+function server(ctx: Session): Lines {
+  const s = ctx.server;
+  const uptime = Math.floor((ctx.now - s.startedAt) / 1000);
+  return [
+    ['redis_version', REDIS_COMPAT_VERSION],
+    ['redis_git_sha1', '00000000'],
+    ['redis_git_dirty', 0],
+    ['redis_mode', 'standalone'],
+    ['os', `${os.type()} ${os.release()} ${os.arch()}`],
+    ['arch_bits', process.arch.endsWith('64') ? 64 : 32],
+    ['process_id', process.pid],
+    ['process_supervised', 'no'],
+    ['run_id', s.runId],
+    ['tcp_port', s.tcpPort],
+    ['server_time_usec', ctx.now * 1000],
+    ['uptime_in_seconds', uptime],
+    ['uptime_in_days', Math.floor(uptime / 86400)],
+    ['hz', s.config.get('hz')],
+    ['configured_hz', s.config.get('hz')],
+    ['executable', process.argv[1] ?? ''],
+    ['config_file', ''],
+    ['io_threads_active', 0],
+  ];
+}
+
+function clients(ctx: Session): Lines {
+  return [
+    ['connected_clients', ctx.server.clients.size],
+    ['cluster_connections', 0],
+    ['maxclients', ctx.server.config.get('maxclients')],
+    ['blocked_clients', 0],
+    ['tracking_clients', 0],
+    ['clients_in_timeout_table', 0],
+  ];
+}
+
+/**
+ * Node's view of memory, not an allocator's: used_memory is V8 heap in use plus memory held
+ * outside the heap (Buffers, where sealed values live); used_memory_rss is the process's resident
+ * set. Both include the runtime itself, so an empty sealkv reports tens of megabytes.
+ */
+function memory(ctx: Session): Lines {
+  const m = process.memoryUsage();
+  const used = m.heapUsed + m.external;
+  peakMemory = Math.max(peakMemory, used);
+  const maxmemory = ctx.server.config.number('maxmemory');
+  const total = os.totalmem();
+  return [
+    ['used_memory', used],
+    ['used_memory_human', humanBytes(used)],
+    ['used_memory_rss', m.rss],
+    ['used_memory_rss_human', humanBytes(m.rss)],
+    ['used_memory_peak', peakMemory],
+    ['used_memory_peak_human', humanBytes(peakMemory)],
+    ['used_memory_heap', m.heapUsed],
+    ['used_memory_external', m.external],
+    ['total_system_memory', total],
+    ['total_system_memory_human', humanBytes(total)],
+    ['maxmemory', maxmemory],
+    ['maxmemory_human', humanBytes(maxmemory)],
+    ['maxmemory_policy', ctx.server.config.get('maxmemory-policy')],
+    ['mem_fragmentation_ratio', used > 0 ? (m.rss / used).toFixed(2) : '0.00'],
+    ['lazyfree_pending_objects', 0],
+  ];
+}
+
+/** sealkv never writes data to disk: no load, no save, no AOF (ioredis waits for loading:0). */
+function persistence(ctx: Session): Lines {
+  return [
+    ['loading', 0],
+    ['async_loading', 0],
+    ['rdb_changes_since_last_save', ctx.server.stats.dirty],
+    ['rdb_bgsave_in_progress', 0],
+    ['rdb_saves', 0],
+    ['aof_enabled', 0],
+    ['aof_rewrite_in_progress', 0],
+  ];
+}
+
+function stats(ctx: Session): Lines {
+  const st = ctx.server.stats;
+  return [
+    ['total_connections_received', st.totalConnections],
+    ['total_commands_processed', st.totalCommands],
+    ['total_net_input_bytes', st.netInputBytes],
+    ['total_net_output_bytes', st.netOutputBytes],
+    ['rejected_connections', st.rejectedConnections],
+    ['expired_keys', st.expiredKeys],
+    ['evicted_keys', 0],
+    ['keyspace_hits', st.keyspaceHits],
+    ['keyspace_misses', st.keyspaceMisses],
+    ['pubsub_channels', 0],
+    ['pubsub_patterns', 0],
+    ['total_error_replies', st.errorReplies],
+  ];
+}
+
+function replication(): Lines {
+  return [
+    ['role', 'master'],
+    ['connected_slaves', 0],
+    ['master_failover_state', 'no-failover'],
+    ['master_repl_offset', 0],
+    ['repl_backlog_active', 0],
+  ];
+}
+
+function cpu(): Lines {
+  const u = process.cpuUsage();
+  const secs = (micros: number) => (micros / 1e6).toFixed(6);
+  return [
+    ['used_cpu_sys', secs(u.system)],
+    ['used_cpu_user', secs(u.user)],
+    ['used_cpu_sys_children', '0.000000'],
+    ['used_cpu_user_children', '0.000000'],
+  ];
+}
+
+function errorstats(ctx: Session): Lines {
+  // Sorted like Redis's rax of error codes.
+  const codes = [...ctx.server.stats.errorsByPrefix].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return codes.map(([code, n]) => [`errorstat_${code}`, `count=${n}`]);
+}
+
+function keyspace(ctx: Session): Lines {
+  const out: Lines = [];
+  ctx.server.databases.forEach((db, i) => {
+    if (db.size > 0) out.push([`db${i}`, `keys=${db.size},expires=${db.volatileCount},avg_ttl=0`]);
+  });
+  return out;
+}
+
+function sealkv(ctx: Session): Lines {
+  const s = ctx.server;
+  return [
+    ['sealkv_version', s.version],
+    ['node_version', process.version],
+    ['seal_cipher', 'xchacha20poly1305-ietf'],
+    ['seal_backend', 'libsodium-wrappers'],
+    ['key_source', s.keySource],
+    ['key_id', s.keyId.toString(16).padStart(8, '0')],
+    ['seal_failures', s.stats.sealFailures],
+    ['config_not_applied', s.config.notApplied().join(',')],
+  ];
+}
+
+interface Section {
+  name: string;
+  title: string;
+  lines: (ctx: Session) => Lines;
+  /** Part of plain INFO / INFO default. */
+  byDefault: boolean;
+}
+
+const SECTIONS: readonly Section[] = [
+  { name: 'server', title: 'Server', lines: server, byDefault: true },
+  { name: 'clients', title: 'Clients', lines: clients, byDefault: true },
+  { name: 'memory', title: 'Memory', lines: memory, byDefault: true },
+  { name: 'persistence', title: 'Persistence', lines: persistence, byDefault: true },
+  { name: 'stats', title: 'Stats', lines: stats, byDefault: true },
+  { name: 'replication', title: 'Replication', lines: replication, byDefault: true },
+  { name: 'cpu', title: 'CPU', lines: cpu, byDefault: true },
+  { name: 'modules', title: 'Modules', lines: () => [], byDefault: true },
+  { name: 'errorstats', title: 'Errorstats', lines: errorstats, byDefault: true },
+  { name: 'cluster', title: 'Cluster', lines: () => [['cluster_enabled', 0]], byDefault: true },
+  { name: 'keyspace', title: 'Keyspace', lines: keyspace, byDefault: true },
+  { name: 'sealkv', title: 'Sealkv', lines: sealkv, byDefault: true },
+];
+
+/** Which sections a request names: 'all'/'everything'/'default' expand; unknown names add nothing. */
+function requested(names: readonly string[]): Set<string> {
+  const wanted = new Set<string>();
+  if (names.length === 0) names = ['default'];
+  for (const n of names) {
+    if (n === 'all' || n === 'everything' || n === 'default') {
+      for (const s of SECTIONS) if (n !== 'default' || s.byDefault) wanted.add(s.name);
+    } else {
+      wanted.add(n);
+    }
+  }
+  return wanted;
+}
+
+/** The INFO text for the given lower-cased section names (none means the default set). */
+export function infoText(ctx: Session, names: readonly string[]): string {
+  const wanted = requested(names);
+  const parts: string[] = [];
+  for (const s of SECTIONS) {
+    if (!wanted.has(s.name)) continue;
+    let block = `# ${s.title}\r\n`;
+    for (const [k, v] of s.lines(ctx)) block += `${k}:${v}\r\n`;
+    parts.push(block);
+  }
+  return parts.join('\r\n');
+}
