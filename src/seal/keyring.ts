@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import sodium from 'libsodium-wrappers';
+import { WasmAead, type AeadBackend, type AeadKey } from './aead.js';
 
 export const KEY_BYTES = 32;
 /** libsodium crypto_kdf contexts are exactly 8 bytes. */
@@ -16,7 +17,7 @@ export type KeySource = 'ephemeral' | 'file';
 
 export interface DataKey {
   id: number;
-  key: Uint8Array;
+  key: AeadKey;
 }
 
 export class KeyError extends Error {}
@@ -50,23 +51,28 @@ export class Keyring {
   readonly source: KeySource;
   readonly current: DataKey;
 
-  private constructor(master: Uint8Array, source: KeySource) {
+  private constructor(
+    readonly backend: AeadBackend,
+    master: Uint8Array,
+    source: KeySource,
+  ) {
     this.source = source;
     const key = sodium.crypto_kdf_derive_from_key(KEY_BYTES, Subkey.Values, KDF_CONTEXT, master);
     sodium.memzero(master);
-    this.current = { id: keyId(key), key };
+    this.current = { id: keyId(key), key: backend.importKey(key) };
+    sodium.memzero(key);
   }
 
   /** Key material from a file when given, else a random key that dies with the process. */
   static async create(masterKeyFile: string | undefined): Promise<Keyring> {
-    await sodium.ready;
-    if (masterKeyFile) return new Keyring(readMasterKeyFile(masterKeyFile), 'file');
-    return new Keyring(sodium.randombytes_buf(KEY_BYTES), 'ephemeral');
+    const backend = await WasmAead.create();
+    if (masterKeyFile) return new Keyring(backend, readMasterKeyFile(masterKeyFile), 'file');
+    return new Keyring(backend, sodium.randombytes_buf(KEY_BYTES), 'ephemeral');
   }
 
   /** Wipes key material; the keyring is unusable afterwards. */
   destroy(): void {
-    sodium.memzero(this.current.key);
+    this.current.key.destroy();
   }
 }
 

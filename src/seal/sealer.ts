@@ -9,7 +9,7 @@
 // name), so a value moved to another key, database or key id fails to open.
 
 import { randomFillSync } from 'node:crypto';
-import sodium from 'libsodium-wrappers';
+import type { AeadBackend } from './aead.js';
 import type { Keyring } from './keyring.js';
 
 export const VERSION = 1;
@@ -30,7 +30,11 @@ export class Sealer {
   private noncePos = NONCE_POOL;
   private ad = Buffer.allocUnsafeSlow(1024);
 
-  constructor(private readonly keyring: Keyring) {}
+  private readonly aead: AeadBackend;
+
+  constructor(private readonly keyring: Keyring) {
+    this.aead = keyring.backend;
+  }
 
   /** Encrypts plain under the current data key, bound to context; returns a fresh buffer. */
   seal(plain: Uint8Array, context: Uint8Array): Buffer {
@@ -45,12 +49,9 @@ export class Sealer {
     const nonce = this.nonces.subarray(this.noncePos, this.noncePos + NONCE_BYTES);
     this.noncePos += NONCE_BYTES;
     out.set(nonce, HEADER_BYTES);
-    nonce.fill(0);
+    nonce.fill(0); // a used nonce never stays in the pool
     const ad = this.associatedData(out, context);
-    const cipher = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
-      plain, ad, null, out.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), key.key,
-    );
-    out.set(cipher, HEADER_BYTES + NONCE_BYTES);
+    this.aead.seal(out, HEADER_BYTES + NONCE_BYTES, plain, ad, out.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), key.key);
     return out;
   }
 
@@ -61,16 +62,11 @@ export class Sealer {
     const id = ((sealed[1]! << 24) | (sealed[2]! << 16) | (sealed[3]! << 8) | sealed[4]!) >>> 0;
     if (id !== key.id >>> 0) throw new SealError('sealed under an unknown key');
     const ad = this.associatedData(sealed, context);
-    let plain: Uint8Array;
-    try {
-      plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-        null, sealed.subarray(HEADER_BYTES + NONCE_BYTES), ad,
-        sealed.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), key.key,
-      );
-    } catch {
-      throw new SealError('authentication failed');
-    }
-    return Buffer.from(plain.buffer, plain.byteOffset, plain.length);
+    const plain = this.aead.open(
+      sealed.subarray(HEADER_BYTES + NONCE_BYTES), ad, sealed.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), key.key,
+    );
+    if (plain === null) throw new SealError('authentication failed');
+    return plain;
   }
 
   /** Plaintext length of a sealed value, known without opening it. */
