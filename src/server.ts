@@ -22,6 +22,8 @@ export interface StartOptions {
   /** Injected clock (unix ms) so expiry tests can move time instead of sleeping. */
   clock?: () => number;
   log?: Logger;
+  /** The config file the settings came from, if any (INFO config_file, CONFIG REWRITE). */
+  configFile?: string;
 }
 
 export interface RunningServer {
@@ -47,6 +49,7 @@ export class SealkvServer implements Server {
   readonly runId = randomBytes(20).toString('hex');
   readonly version = VERSION;
   tcpPort = 0;
+  configFile: string | null = null;
   databases: Keyspace[];
   readonly values: SealedValues;
 
@@ -170,6 +173,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const log = options.log ?? createLogger(config.get('loglevel'));
   const keyring = await Keyring.create(config.get('master-key-file') || undefined);
   const server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
+  server.configFile = options.configFile ?? null;
   const addresses = await server.listen();
   log.info(
     {

@@ -43,7 +43,7 @@ function server(ctx: Session): Lines {
     ['hz', s.config.get('hz')],
     ['configured_hz', s.config.get('hz')],
     ['executable', process.argv[1] ?? ''],
-    ['config_file', ''],
+    ['config_file', s.configFile ?? ''],
     ['io_threads_active', 0],
   ];
 }

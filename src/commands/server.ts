@@ -73,9 +73,9 @@ function configResetstat(ctx: Session): void {
   ctx.reply.ok();
 }
 
-/** sealkv never writes its configuration back: a config file is read-only input to it. */
+/** Redis's answer without a config file; with one, sealkv still refuses: it never writes it back. */
 function configRewrite(ctx: Session): void {
-  ctx.reply.error(Errors.configNoFile);
+  ctx.reply.error(ctx.server.configFile === null ? Errors.configNoFile : Errors.configRewriteUnsupported);
 }
 
 const CONFIG_HELP = [

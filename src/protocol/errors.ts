@@ -94,6 +94,8 @@ export const Errors = {
   /** Redis 7.2 wording; the attribute is echoed as the client spelled it. */
   setinfoBadValue: (attr: string) => `ERR ${clip(attr)} cannot contain spaces, newlines or special characters.`,
   configNoFile: 'ERR The server is running without a config file',
+  /** sealkv reads a config file but never writes to it: secrets in it stay as the operator wrote them. */
+  configRewriteUnsupported: 'ERR CONFIG REWRITE is not supported by sealkv: its config file is never written',
   noShutdownInProgress: 'ERR No shutdown in progress.',
   /** sealkv keeps nothing on disk, so a SHUTDOWN that demands a save cannot be honoured. */
   shutdownSaveUnsupported: 'ERR SHUTDOWN SAVE is not supported by sealkv: it has no persistence, use SHUTDOWN NOSAVE',

@@ -9,6 +9,7 @@ import { encodeCommand, ioredis, nodeRedis, rawExchange, runner } from '../helpe
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
 import { createClient } from 'redis';
 import { FAMILIES } from '../../src/commands/index.js';
+import { Errors } from '../../src/protocol/errors.js';
 import { Registry } from '../../src/commands/registry.js';
 import { REDIS_COMPAT_VERSION } from '../../src/version.js';
 
@@ -316,6 +317,7 @@ describe('CLIENT', () => {
     expect(await run(['client', 'setinfo', 'lib-name', 'has space'])).toEqual({
       error: 'ERR lib-name cannot contain spaces, newlines or special characters.',
     });
+    expect(await run(['client', 'setinfo', 'LIB-VER', 'a\nb'])).toEqual({ error: Errors.setinfoBadValue('LIB-VER') });
     expect(await run(['client', 'setinfo', 'colour', 'blue'])).toEqual({ error: "ERR Unrecognized option 'colour'" });
     expect(await run(['client', 'setinfo', 'lib-name'])).toEqual({ error: "ERR wrong number of arguments for 'client|setinfo' command" });
   });

@@ -179,6 +179,19 @@ describe('server commands', () => {
     });
   });
 
+  it('CONFIG REWRITE with a config file still refuses (sealkv never writes it); INFO names the file', async () => {
+    // What main.ts hands to startServer when started with --config.
+    const state = server.running.state;
+    state.configFile = '/etc/sealkv/sealkv.conf';
+    try {
+      expect(await run(['config', 'rewrite'])).toEqual({ error: 'ERR CONFIG REWRITE is not supported by sealkv: its config file is never written' });
+      expect(await run(['info', 'server'])).toContain('\r\nconfig_file:/etc/sealkv/sealkv.conf\r\n');
+    } finally {
+      state.configFile = null;
+    }
+    expect(await run(['info', 'server'])).toContain('\r\nconfig_file:\r\n');
+  });
+
   describe('FLUSHDB and FLUSHALL', () => {
     it('FLUSHDB empties the selected database only; FLUSHALL empties all', async () => {
       const c0 = ioredis(server.port, { db: 6 });
