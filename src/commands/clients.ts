@@ -16,6 +16,11 @@ export function validName(name: string): boolean {
 /** CLIENT NO-EVICT state, kept here since sealkv does not evict clients and nothing else reads it. */
 const noEvict = new WeakSet<ClientState>();
 
+/** RESET clears per-connection modes kept here, as Redis's clearClientConnectionState does. */
+export function resetClientModes(ctx: ClientState): void {
+  noEvict.delete(ctx);
+}
+
 /** The flags= letters Redis would show for this client (clientInfoString). */
 function flagsOf(c: ClientState): string {
   let flags = '';

@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Errors } from '../protocol/errors.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import { integer, text, word } from './args.js';
-import { clientCommand, validName } from './clients.js';
+import { clientCommand, resetClientModes, validName } from './clients.js';
 import type { CommandSpec, Session } from './types.js';
 
 function ping(ctx: Session, args: Buffer[]): void {
@@ -80,6 +80,7 @@ function reset(ctx: Session): void {
   ctx.db = ctx.server.databases[0]!;
   ctx.reply.protocol = 2;
   ctx.name = null;
+  resetClientModes(ctx);
   ctx.user = 'default';
   ctx.authenticated = ctx.server.config.get('requirepass') === '';
   ctx.reply.simple('RESET');

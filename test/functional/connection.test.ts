@@ -102,6 +102,20 @@ describe('connection commands', () => {
     }
   });
 
+  it.runIf(hasMulti)('SWAPDB fails the transaction of a client watching a key in either database', async () => {
+    const watcher = ioredis(server.port, { db: 8 });
+    try {
+      await watcher.set('swap:w', 'before');
+      expect(await watcher.watch('swap:w')).toBe('OK');
+      expect(await run(['swapdb', '8', '9'])).toBe('OK');
+      expect(await watcher.multi().set('swap:w', 'after').exec()).toBeNull();
+      expect(await run(['swapdb', '8', '9'])).toBe('OK');
+      expect(await watcher.get('swap:w')).toBe('before');
+    } finally {
+      watcher.disconnect();
+    }
+  });
+
   it('SWAPDB errors read as Redis', async () => {
     expect(await run(['swapdb', 'a', '0'])).toEqual({ error: 'ERR invalid first DB index' });
     expect(await run(['swapdb', '0', 'a'])).toEqual({ error: 'ERR invalid second DB index' });
@@ -120,11 +134,11 @@ describe('connection commands', () => {
   it('RESET returns the connection to db 0, RESP2, no name', async () => {
     const { data } = await rawExchange(
       server.port,
-      cmds(['hello', '3'], ['select', '2'], ['client', 'setname', 'resetme'], ['reset'], ['client', 'getname'], ['client', 'info']),
+      cmds(['hello', '3'], ['select', '2'], ['client', 'setname', 'resetme'], ['client', 'no-evict', 'on'], ['reset'], ['client', 'getname'], ['client', 'info']),
     );
     const text = data.toString();
-    expect(text).toContain('+OK\r\n+OK\r\n+RESET\r\n$-1\r\n');
-    expect(text).toMatch(/\+RESET\r\n\$-1\r\n\$\d+\r\nid=\d+ [^\n]* name= [^\n]* db=0 [^\n]* resp=2 [^\n]*\n\r\n$/);
+    expect(text).toContain('+OK\r\n+OK\r\n+OK\r\n+RESET\r\n$-1\r\n');
+    expect(text).toMatch(/\+RESET\r\n\$-1\r\n\$\d+\r\nid=\d+ [^\n]* name= [^\n]* flags=N db=0 [^\n]* resp=2 [^\n]*\n\r\n$/);
   });
 
   // MULTI belongs to the transactions family; these run once it is in the command table.
