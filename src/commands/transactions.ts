@@ -1,3 +1,132 @@
-import type { CommandSpec } from './types.js';
+// MULTI/EXEC/DISCARD/WATCH/UNWATCH (redis multi.c). The dispatcher queues commands while a
+// transaction is open and marks it failed when one is rejected; these handlers open, run and
+// close it. WATCH shares one dirty flag per connection across all of its watched keys.
 
-export const transactionCommands: CommandSpec[] = [];
+import { name } from './args.js';
+import { Errors } from '../protocol/errors.js';
+import type { CommandSpec, QueuedCommand, Session } from './types.js';
+
+function multi(ctx: Session): void {
+  // Not a queueing error: a nested MULTI leaves the open transaction intact, as in Redis.
+  if (ctx.multi !== null) return ctx.reply.error(Errors.multiNested);
+  ctx.multi = [];
+  ctx.multiFailed = false;
+  ctx.reply.ok();
+}
+
+function discard(ctx: Session): void {
+  if (ctx.multi === null) return ctx.reply.error(Errors.discardWithoutMulti);
+  endTransaction(ctx);
+  ctx.reply.ok();
+}
+
+function exec(ctx: Session): void | Promise<void> {
+  const queued = ctx.multi;
+  if (queued === null) return ctx.reply.error(Errors.execWithoutMulti);
+  const failed = ctx.multiFailed;
+  const touched = watchedKeysTouched(ctx);
+  // Closed before running, so the queued commands execute outside MULTI and are not re-queued.
+  endTransaction(ctx);
+  if (failed) return ctx.reply.error(Errors.execAbort);
+  if (touched) return ctx.reply.nullArray();
+  ctx.reply.arrayLen(queued.length);
+  return runQueued(ctx, queued, 0);
+}
+
+/**
+ * Runs queued commands from `from` on, each writing its reply (an error included) as one
+ * element of EXEC's array. A command that must wait holds back the rest, keeping their order.
+ */
+function runQueued(ctx: Session, queued: QueuedCommand[], from: number): void | Promise<void> {
+  for (let i = from; i < queued.length; i++) {
+    const { spec, args } = queued[i]!;
+    ctx.now = ctx.server.clock();
+    ctx.server.stats.totalCommands++;
+    const pending = spec.handler!(ctx, args);
+    if (pending !== undefined) {
+      return pending.then(
+        () => runQueued(ctx, queued, i + 1),
+        (err: unknown) => {
+          // The array already promised this element: fill it with an error rather than tear it.
+          ctx.server.log.error({ client: ctx.id, err: String(err) }, 'command inside EXEC failed');
+          ctx.reply.error('ERR internal error');
+          return runQueued(ctx, queued, i + 1);
+        },
+      );
+    }
+  }
+}
+
+/**
+ * Whether a watched key changed since WATCH. Looking each key up first expires it if its time
+ * has passed, which marks the flag: Redis 7 also fails EXEC when a watched key expired meanwhile.
+ */
+function watchedKeysTouched(ctx: Session): boolean {
+  const w = ctx.watching;
+  if (w === null) return false;
+  for (const [db, key] of w.keys) db.get(key, ctx.now);
+  return w.flag.dirty;
+}
+
+function endTransaction(ctx: Session): void {
+  ctx.multi = null;
+  ctx.multiFailed = false;
+  unwatchAll(ctx);
+}
+
+function unwatchAll(ctx: Session): void {
+  const w = ctx.watching;
+  if (w === null) return;
+  for (const [db, key] of w.keys) db.unwatch(key, w.flag);
+  ctx.watching = null;
+}
+
+function watch(ctx: Session, args: Buffer[]): void {
+  // Replied as an error but, like a nested MULTI, does not doom the transaction.
+  if (ctx.multi !== null) return ctx.reply.error(Errors.watchInMulti);
+  const w = (ctx.watching ??= { flag: { dirty: false }, keys: [] });
+  for (let i = 1; i < args.length; i++) {
+    const key = name(args[i]!);
+    if (w.keys.some(([db, k]) => db === ctx.db && k === key)) continue;
+    // A key already past its TTL is removed now, before the watch starts, so its expiry does
+    // not count as a change (Redis records such keys as "expired at WATCH time").
+    ctx.db.get(key, ctx.now);
+    ctx.db.watch(key, w.flag);
+    w.keys.push([ctx.db, key]);
+  }
+  ctx.reply.ok();
+}
+
+function unwatch(ctx: Session): void {
+  unwatchAll(ctx);
+  ctx.reply.ok();
+}
+
+const base = {
+  firstKey: 0, lastKey: 0, step: 0, group: 'transactions', since: '1.2.0',
+} as const;
+
+export const transactionCommands: CommandSpec[] = [
+  {
+    ...base, name: 'multi', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'],
+    categories: ['@fast', '@transaction'], summary: 'Mark the start of a transaction block', handler: multi,
+  },
+  {
+    ...base, name: 'exec', arity: 1, flags: ['noscript', 'loading', 'stale', 'skip_slowlog'],
+    categories: ['@slow', '@transaction'], summary: 'Execute all commands issued after MULTI', handler: exec,
+  },
+  {
+    ...base, name: 'discard', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], since: '2.0.0',
+    categories: ['@fast', '@transaction'], summary: 'Discard all commands issued after MULTI', handler: discard,
+  },
+  {
+    ...base, name: 'watch', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], since: '2.2.0',
+    firstKey: 1, lastKey: -1, step: 1,
+    categories: ['@fast', '@transaction'], summary: 'Watch the given keys to determine execution of the MULTI/EXEC block',
+    handler: watch,
+  },
+  {
+    ...base, name: 'unwatch', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], since: '2.2.0',
+    categories: ['@fast', '@transaction'], summary: 'Forget about all watched keys', handler: unwatch,
+  },
+];
