@@ -1,6 +1,7 @@
 // Argument parsing shared by every family, with Redis's strictness (string2ll, strtold).
 
 import { parseStrictInteger } from '../protocol/parser.js';
+import { formatHuman, fromNumber, parseLongDouble, toNumber } from '../util/long-double.js';
 
 /** A key or field name: latin1 keeps every byte as one char, so binary names round-trip. */
 export function name(arg: Buffer): string {
@@ -25,12 +26,31 @@ export function integer(arg: Uint8Array): number | null {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** Full signed 64-bit parse for INCR-style commands, where values may exceed 2^53. */
+/**
+ * Full signed 64-bit parse (Redis string2ll) for INCR-style commands, where values may exceed
+ * 2^53. Works on the bytes, so a stored plaintext never becomes a JS string.
+ */
 export function int64(arg: Uint8Array): bigint | null {
-  const s = Buffer.from(arg.buffer, arg.byteOffset, arg.length).toString('latin1');
-  if (!/^-?(0|[1-9]\d{0,19})$/.test(s) || s === '-0') return null;
-  const n = BigInt(s);
-  return n < INT64_MIN || n > INT64_MAX ? null : n;
+  const len = arg.length;
+  if (len === 0 || len > 20) return null;
+  const small = parseStrictInteger(arg, 0, len);
+  if (small !== null) return BigInt(small);
+  // Beyond 2^53 (or invalid): check the canonical form, then join two exact halves.
+  const negative = arg[0] === 0x2d;
+  const start = negative ? 1 : 0;
+  if (len - start < 16 || arg[start] === 0x30) return null;
+  const split = len - 9;
+  let high = 0;
+  let low = 0;
+  for (let i = start; i < len; i++) {
+    const d = arg[i]! - 0x30;
+    if (d < 0 || d > 9) return null;
+    if (i < split) high = high * 10 + d;
+    else low = low * 10 + d;
+  }
+  const n = BigInt(high) * 1_000_000_000n + BigInt(low);
+  const signed = negative ? -n : n;
+  return signed < INT64_MIN || signed > INT64_MAX ? null : signed;
 }
 
 export function fitsInt64(n: bigint): boolean {
@@ -38,25 +58,21 @@ export function fitsInt64(n: bigint): boolean {
 }
 
 /**
- * Redis strtold-style float: decimal or exponent notation, "inf"/"-inf"/"+inf" spellings;
- * no leading/trailing spaces, no hex, no NaN. null when invalid.
+ * Redis string2ld (glibc strtold): decimal or hex notation, "inf"/"infinity" with a sign; no
+ * spaces, no NaN, no overflow or underflow to zero. Values beyond a double's range come back
+ * as +-Infinity; callers that must compute like Redis use util/long-double.ts directly.
  */
 export function float(arg: Uint8Array): number | null {
-  const s = Buffer.from(arg.buffer, arg.byteOffset, arg.length).toString('latin1');
-  if (s.length === 0 || s.length > 5000) return null;
-  const lower = s.toLowerCase();
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
-  if (lower === '-inf' || lower === '-infinity') return -Infinity;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return null;
-  const n = Number(s);
-  return Number.isNaN(n) ? null : n;
+  const v = parseLongDouble(arg);
+  return v === null ? null : toNumber(v);
 }
 
 /**
- * Redis's "human" long-double text (INCRBYFLOAT, HINCRBYFLOAT): plain digits, no exponent,
- * trailing zeros trimmed. Redis computes in 80-bit long double; taking the shortest of 15-17
- * significant digits that is within one double ulp of the result prints what Redis prints in
- * everyday cases (0.1 + 0.2 gives 0.3, as in Redis).
+ * Redis's "human" long-double text (INCRBYFLOAT, HINCRBYFLOAT) for a result computed in
+ * doubles: plain digits, no exponent, at most 17 decimals ("%.17Lf"), trailing zeros trimmed.
+ * Taking the shortest of 15-17 significant digits within one double ulp prints what Redis
+ * prints in everyday cases (0.1 + 0.2 gives 0.3, as in Redis). For exact Redis results, do the
+ * arithmetic with util/long-double.ts (parseLongDouble, addLongDouble, formatHuman).
  */
 export function humanFloat(n: number): string {
   let s = n.toPrecision(17);
@@ -68,7 +84,11 @@ export function humanFloat(n: number): string {
     }
   }
   if (s.includes('e')) s = expandExponent(s);
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
+  // "%.17Lf" never shows more than 17 decimals (1e-30 prints as 0).
+  const point = s.indexOf('.');
+  if (point >= 0 && s.length - point - 1 > 17) s = formatHuman(fromNumber(n));
+  return s === '-0' ? '0' : s;
 }
 
 /** "1.5e+21" -> "1500000000000000000000", "1.5e-7" -> "0.00000015". */

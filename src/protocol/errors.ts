@@ -70,6 +70,8 @@ export const Errors = {
     'ERR DEBUG is not supported by sealkv: it would expose sealed values or internal state',
 
   // -- strings family additions go here --
+  /** DECRBY of LLONG_MIN: its negation does not fit (checked before the key is read). */
+  decrementOverflow: 'ERR decrement would overflow',
 
   // -- keys family additions go here --
   lfuSelectedNoIdle:
