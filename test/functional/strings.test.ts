@@ -3,7 +3,7 @@
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ioredis, nodeRedis, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
+import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
 import { Kind } from '../../src/store/keyspace.js';
 
@@ -578,6 +578,16 @@ describe('proto-max-bulk-len', () => {
     expect(await smallRun(['getrange', 'k', '-1', '-1'])).toBe('x');
     expect(await smallRun(['setrange', 'k', '0', 'ab'])).toBe(limit);
     expect(await smallRun(['getrange', 'k', '0', '2'])).toBe('ab\0');
+  });
+});
+
+describe('RESP3', () => {
+  it('answers nil as the RESP3 null and keeps bulk replies for values', async () => {
+    await run(['set', 'r3:a', 'v']);
+    const commands = [['get', 'r3:none'], ['mget', 'r3:none', 'r3:a'], ['set', 'r3:b', 'x', 'xx'], ['getex', 'r3:none'], ['incrbyfloat', 'r3:f', '1.5'], ['getrange', 'r3:none', '0', '1']];
+    const { data } = await rawExchange(server.port, Buffer.concat([encodeCommand(['hello', '3']), ...commands.map(encodeCommand)]));
+    const text = data.toString('latin1');
+    expect(text.slice(text.lastIndexOf('%'))).toMatch(/\r\n_\r\n\*2\r\n_\r\n\$1\r\nv\r\n_\r\n_\r\n\$3\r\n1\.5\r\n\$0\r\n\r\n$/);
   });
 });
 
