@@ -1,3 +1,227 @@
-import type { CommandSpec } from './types.js';
+// Hash commands (redis t_hash.c): setting, reading, deleting and counters. Every field value is
+// sealed on its own, bound to database, key and field name, so values never sit in memory as
+// plaintext and cannot be swapped between fields. HSCAN and HRANDFIELD are in hashes-iterate.ts.
 
-export const hashCommands: CommandSpec[] = [];
+import { int64, name } from './args.js';
+import { hashSpec, openMany, readHash, replyPairs, saveHash, wipeAll, writeHash } from './hash-entries.js';
+import { hashIterateCommands } from './hashes-iterate.js';
+import { openField, replyAndWipe, sealField } from './sealing.js';
+import { Errors } from '../protocol/errors.js';
+import { Sealer } from '../seal/sealer.js';
+import type { HashEntry } from '../store/keyspace.js';
+import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
+import type { CommandSpec, Session } from './types.js';
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const LD_ZERO: LongDouble = { neg: false, inf: false, mant: 0n, exp: 0 };
+
+// ---- setting ----
+
+/** Seals each pair into the hash; returns how many fields were new. */
+function setPairs(ctx: Session, key: string, entry: HashEntry, args: Buffer[]): number {
+  let added = 0;
+  for (let i = 2; i < args.length; i += 2) {
+    const field = name(args[i]!);
+    if (!entry.fields.has(field)) added++;
+    entry.fields.set(field, sealField(ctx, key, field, args[i + 1]!));
+  }
+  return added;
+}
+
+/** HSET and HMSET share Redis's hsetCommand: pairs are checked before the key's type. */
+function setCommand(cmd: 'hset' | 'hmset', ctx: Session, args: Buffer[]): HashEntry | null {
+  if (args.length % 2 !== 0) {
+    ctx.reply.error(Errors.wrongArity(cmd));
+    return null;
+  }
+  return writeHash(ctx, name(args[1]!));
+}
+
+function hset(ctx: Session, args: Buffer[]): void {
+  const entry = setCommand('hset', ctx, args);
+  if (entry === null) return;
+  const key = name(args[1]!);
+  const added = setPairs(ctx, key, entry, args);
+  saveHash(ctx, key, entry);
+  ctx.reply.integer(added);
+}
+
+function hmset(ctx: Session, args: Buffer[]): void {
+  const entry = setCommand('hmset', ctx, args);
+  if (entry === null) return;
+  const key = name(args[1]!);
+  setPairs(ctx, key, entry, args);
+  saveHash(ctx, key, entry);
+  ctx.reply.ok();
+}
+
+function hsetnx(ctx: Session, args: Buffer[]): void {
+  const key = name(args[1]!);
+  const entry = writeHash(ctx, key);
+  if (entry === null) return;
+  const field = name(args[2]!);
+  if (entry.fields.has(field)) return ctx.reply.integer(0);
+  entry.fields.set(field, sealField(ctx, key, field, args[3]!));
+  saveHash(ctx, key, entry);
+  ctx.reply.integer(1);
+}
+
+// ---- reading ----
+
+function hget(ctx: Session, args: Buffer[]): void {
+  const key = name(args[1]!);
+  const entry = readHash(ctx, key);
+  if (entry === null) return;
+  const field = name(args[2]!);
+  const sealed = entry?.fields.get(field);
+  if (sealed === undefined) return ctx.reply.nullBulk();
+  const plain = openField(ctx, key, field, sealed);
+  if (plain) replyAndWipe(ctx, plain);
+}
+
+function hmget(ctx: Session, args: Buffer[]): void {
+  const key = name(args[1]!);
+  const entry = readHash(ctx, key);
+  if (entry === null) return;
+  const fields = args.slice(2).map(name);
+  const plains = openMany(ctx, key, entry, fields);
+  if (plains === null) return;
+  ctx.reply.arrayLen(plains.length);
+  for (const p of plains) ctx.reply.bulk(p);
+  wipeAll(plains);
+}
+
+function hgetall(ctx: Session, args: Buffer[]): void {
+  const key = name(args[1]!);
+  const entry = readHash(ctx, key);
+  if (entry === null) return;
+  const fields = entry ? [...entry.fields.keys()] : [];
+  const plains = openMany(ctx, key, entry, fields);
+  if (plains !== null) replyPairs(ctx, fields, plains);
+}
+
+function hkeys(ctx: Session, args: Buffer[]): void {
+  const entry = readHash(ctx, name(args[1]!));
+  if (entry === null) return;
+  ctx.reply.arrayLen(entry?.fields.size ?? 0);
+  if (entry) for (const field of entry.fields.keys()) ctx.reply.bulkLatin1(field);
+}
+
+function hvals(ctx: Session, args: Buffer[]): void {
+  const key = name(args[1]!);
+  const entry = readHash(ctx, key);
+  if (entry === null) return;
+  const plains = openMany(ctx, key, entry, entry ? [...entry.fields.keys()] : []);
+  if (plains === null) return;
+  ctx.reply.arrayLen(plains.length);
+  for (const p of plains) ctx.reply.bulk(p);
+  wipeAll(plains);
+}
+
+function hlen(ctx: Session, args: Buffer[]): void {
+  const entry = readHash(ctx, name(args[1]!));
+  if (entry !== null) ctx.reply.integer(entry?.fields.size ?? 0);
+}
+
+function hexists(ctx: Session, args: Buffer[]): void {
+  const entry = readHash(ctx, name(args[1]!));
+  if (entry !== null) ctx.reply.integer(entry?.fields.has(name(args[2]!)) ? 1 : 0);
+}
+
+/** The length is known from the sealed size, so the value is never opened. */
+function hstrlen(ctx: Session, args: Buffer[]): void {
+  const entry = readHash(ctx, name(args[1]!));
+  if (entry === null) return;
+  const sealed = entry?.fields.get(name(args[2]!));
+  ctx.reply.integer(sealed === undefined ? 0 : Sealer.plainLength(sealed));
+}
+
+// ---- deleting ----
+
+function hdel(ctx: Session, args: Buffer[]): void {
+  const key = name(args[1]!);
+  const entry = writeHash(ctx, key);
+  if (entry === null) return;
+  let deleted = 0;
+  for (let i = 2; i < args.length; i++) if (entry.fields.delete(name(args[i]!))) deleted++;
+  // A hash never exists empty: the last field takes the key with it.
+  if (entry.fields.size === 0) ctx.db.delete(key);
+  else if (deleted > 0) ctx.db.modified(key);
+  ctx.reply.integer(deleted);
+}
+
+// ---- counters ----
+
+/** The field's plaintext handed to `parse` and wiped; undefined when absent, null after an error. */
+function parseField<T>(ctx: Session, key: string, entry: HashEntry, field: string, parse: (b: Buffer) => T | null, bad: string): T | undefined | null {
+  const sealed = entry.fields.get(field);
+  if (sealed === undefined) return undefined;
+  const plain = openField(ctx, key, field, sealed);
+  if (plain === null) return null;
+  const value = parse(plain);
+  plain.fill(0);
+  if (value === null) ctx.reply.error(bad);
+  return value;
+}
+
+/** Seals a new counter text into the field; the text buffer is wiped. */
+function storeCounter(ctx: Session, key: string, entry: HashEntry, field: string, text: Buffer): void {
+  entry.fields.set(field, sealField(ctx, key, field, text));
+  text.fill(0);
+  saveHash(ctx, key, entry);
+}
+
+/** Increment first, then the key's type, then the stored value: Redis's order of errors. */
+function hincrby(ctx: Session, args: Buffer[]): void {
+  const incr = int64(args[3]!);
+  if (incr === null) return ctx.reply.error(Errors.notInteger);
+  const key = name(args[1]!);
+  const entry = writeHash(ctx, key);
+  if (entry === null) return;
+  const field = name(args[2]!);
+  const current = parseField(ctx, key, entry, field, int64, Errors.hashNotInteger);
+  if (current === null) return;
+  const sum = (current ?? 0n) + incr;
+  if (sum < INT64_MIN || sum > INT64_MAX) return ctx.reply.error(Errors.overflow);
+  storeCounter(ctx, key, entry, field, Buffer.from(sum.toString(), 'latin1'));
+  ctx.reply.integer(sum);
+}
+
+/** Computed in 80-bit long double and printed "%.17Lf"-style, as Redis does. */
+function hincrbyfloat(ctx: Session, args: Buffer[]): void {
+  const incr = parseLongDouble(args[3]!);
+  if (incr === null) return ctx.reply.error(Errors.notFloat);
+  if (incr.inf) return ctx.reply.error(Errors.valueNanOrInfinity);
+  const key = name(args[1]!);
+  const entry = writeHash(ctx, key);
+  if (entry === null) return;
+  const field = name(args[2]!);
+  const current = parseField(ctx, key, entry, field, parseLongDouble, Errors.hashNotFloat);
+  if (current === null) return;
+  const sum = addLongDouble(current ?? LD_ZERO, incr);
+  if (sum === null) return ctx.reply.error(Errors.nanOrInfinity);
+  const text = Buffer.from(formatHuman(sum), 'latin1');
+  ctx.reply.bulk(text);
+  storeCounter(ctx, key, entry, field, text);
+}
+
+// ---- table ----
+
+export const hashCommands: CommandSpec[] = [
+  hashSpec('hset', -4, 'write-grow', true, 'Set the string value of a hash field', '2.0.0', hset),
+  hashSpec('hsetnx', 4, 'write-grow', true, 'Set the value of a hash field, only if the field does not exist', '2.0.0', hsetnx),
+  hashSpec('hmset', -4, 'write-grow', true, 'Set multiple hash fields to multiple values', '2.0.0', hmset),
+  hashSpec('hget', 3, 'read', true, 'Get the value of a hash field', '2.0.0', hget),
+  hashSpec('hmget', -3, 'read', true, 'Get the values of all the given hash fields', '2.0.0', hmget),
+  hashSpec('hgetall', 2, 'read', false, 'Get all the fields and values in a hash', '2.0.0', hgetall),
+  hashSpec('hkeys', 2, 'read', false, 'Get all the fields in a hash', '2.0.0', hkeys),
+  hashSpec('hvals', 2, 'read', false, 'Get all the values in a hash', '2.0.0', hvals),
+  hashSpec('hlen', 2, 'read', true, 'Get the number of fields in a hash', '2.0.0', hlen),
+  hashSpec('hexists', 3, 'read', true, 'Determine if a hash field exists', '2.0.0', hexists),
+  hashSpec('hstrlen', 3, 'read', true, 'Get the length of the value of a hash field', '3.2.0', hstrlen),
+  hashSpec('hdel', -3, 'write', true, 'Delete one or more hash fields', '2.0.0', hdel),
+  hashSpec('hincrby', 4, 'write-grow', true, 'Increment the integer value of a hash field by the given number', '2.0.0', hincrby),
+  hashSpec('hincrbyfloat', 4, 'write-grow', true, 'Increment the float value of a hash field by the given amount', '2.6.0', hincrbyfloat),
+  ...hashIterateCommands,
+];

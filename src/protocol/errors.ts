@@ -80,6 +80,10 @@ export const Errors = {
   freqNotTracked: 'ERR access frequency is not tracked by sealkv: maxmemory-policy is accepted but not applied',
 
   // -- hashes and transactions additions go here --
+  /** HINCRBYFLOAT rejects an infinite increment before it looks at the key. */
+  valueNanOrInfinity: 'ERR value is NaN or Infinity',
+  /** HRANDFIELD's count (getRangeLongFromObjectOrReply with -LONG_MAX..LONG_MAX). */
+  hrandfieldCountRange: 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
 
   // -- connection, server and introspection additions go here --
   invalidFirstDb: 'ERR invalid first DB index',

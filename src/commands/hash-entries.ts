@@ -1,0 +1,86 @@
+// What every hash command shares: finding the hash, opening several sealed field values at
+// once, and the table-entry shape. Replies that carry several values open them all before
+// writing the first byte, so a value that fails authentication yields one clean error instead
+// of a torn array.
+
+import { openField } from './sealing.js';
+import { Errors } from '../protocol/errors.js';
+import { Kind, type HashEntry } from '../store/keyspace.js';
+import type { CommandSpec, Session } from './types.js';
+
+/** The hash for a read command: undefined when missing, null after replying WRONGTYPE. */
+export function readHash(ctx: Session, key: string): HashEntry | undefined | null {
+  const entry = ctx.db.read(key, ctx.now);
+  if (entry === undefined || entry.kind === Kind.Hash) return entry;
+  ctx.reply.error(Errors.wrongType);
+  return null;
+}
+
+/**
+ * The hash for a write command, or a new empty one (not stored until saveHash), or null after
+ * replying WRONGTYPE. Like Redis's lookupKeyWrite it does not count keyspace hits or misses.
+ */
+export function writeHash(ctx: Session, key: string): HashEntry | null {
+  const entry = ctx.db.get(key, ctx.now);
+  if (entry === undefined) return { kind: Kind.Hash, fields: new Map(), expiresAt: 0, touchedAt: ctx.now };
+  if (entry.kind === Kind.Hash) {
+    entry.touchedAt = ctx.now;
+    return entry;
+  }
+  ctx.reply.error(Errors.wrongType);
+  return null;
+}
+
+/** Stores a new hash, or signals the in-place change of an existing one (WATCH, dirty count). */
+export function saveHash(ctx: Session, key: string, entry: HashEntry): void {
+  if (ctx.db.get(key, ctx.now) === entry) ctx.db.modified(key);
+  else ctx.db.set(key, entry);
+}
+
+/**
+ * Opens the values of `fields` (absent names give null), or returns null after replying the
+ * error and wiping whatever was already opened.
+ */
+export function openMany(ctx: Session, key: string, entry: HashEntry | undefined, fields: readonly string[]): (Buffer | null)[] | null {
+  const out: (Buffer | null)[] = [];
+  for (const field of fields) {
+    const sealed = entry?.fields.get(field);
+    if (sealed === undefined) {
+      out.push(null);
+      continue;
+    }
+    const plain = openField(ctx, key, field, sealed);
+    if (plain === null) {
+      wipeAll(out);
+      return null;
+    }
+    out.push(plain);
+  }
+  return out;
+}
+
+export function wipeAll(plains: readonly (Buffer | null)[]): void {
+  for (const p of plains) p?.fill(0);
+}
+
+/** Field/value pairs as a RESP3 map (flat array under RESP2); plaintexts are wiped. */
+export function replyPairs(ctx: Session, fields: readonly string[], plains: readonly (Buffer | null)[]): void {
+  ctx.reply.mapLen(fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    ctx.reply.bulkLatin1(fields[i]!);
+    ctx.reply.bulk(plains[i]!);
+  }
+  wipeAll(plains);
+}
+
+type Access = 'read' | 'write' | 'write-grow';
+
+export function hashSpec(cmd: string, arity: number, access: Access, fast: boolean, summary: string, since: string, handler: CommandSpec['handler']): CommandSpec {
+  const rw = access === 'read' ? 'readonly' : 'write';
+  const flags: CommandSpec['flags'] = [rw, ...(access === 'write-grow' ? (['denyoom'] as const) : []), ...(fast ? (['fast'] as const) : [])];
+  return {
+    name: cmd, arity, flags, firstKey: 1, lastKey: 1, step: 1,
+    categories: [access === 'read' ? '@read' : '@write', '@hash', fast ? '@fast' : '@slow'],
+    summary, since, group: 'hash', handler,
+  };
+}
