@@ -88,6 +88,13 @@ describe('MULTI / EXEC / DISCARD', () => {
     );
   });
 
+  it('a no_multi command (SAVE) is refused while queueing and dooms the transaction', async () => {
+    expect(await exchange(['MULTI'], ['SAVE'], ['SET', 'a', '1'], ['EXEC'], ['EXISTS', 'a'])).toBe(
+      '+OK\r\n-ERR Command not allowed inside a transaction\r\n+QUEUED\r\n' +
+        '-EXECABORT Transaction discarded because of previous errors.\r\n:0\r\n',
+    );
+  });
+
   it('after EXECABORT the connection is out of MULTI and a new transaction works', async () => {
     expect(await exchange(['MULTI'], ['SET', 'a'], ['EXEC'], ['MULTI'], ['SET', 'a', '2'], ['EXEC'])).toBe(
       "+OK\r\n-ERR wrong number of arguments for 'set' command\r\n" +
