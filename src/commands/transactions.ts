@@ -23,14 +23,27 @@ function discard(ctx: Session): void {
 function exec(ctx: Session): void | Promise<void> {
   const queued = ctx.multi;
   if (queued === null) return ctx.reply.error(Errors.execWithoutMulti);
-  const failed = ctx.multiFailed;
+  const doomed = ctx.multiFailed;
   const touched = watchedKeysTouched(ctx);
-  // Closed before running, so the queued commands execute outside MULTI and are not re-queued.
-  endTransaction(ctx);
-  if (failed) return ctx.reply.error(Errors.execAbort);
-  if (touched) return ctx.reply.nullArray();
+  ctx.multiFailed = false;
+  unwatchAll(ctx);
+  if (doomed || touched) {
+    ctx.multi = null;
+    return doomed ? ctx.reply.error(Errors.execAbort) : ctx.reply.nullArray();
+  }
   ctx.reply.arrayLen(queued.length);
-  return runQueued(ctx, queued, 0);
+  // As in Redis, the client stays flagged as in MULTI until its last queued command has run
+  // (CLIENT INFO inside EXEC shows flags=x). The dispatcher is not involved, so nothing queues.
+  let pending: void | Promise<void> = undefined;
+  try {
+    pending = runQueued(ctx, queued, 0);
+  } finally {
+    if (pending === undefined) ctx.multi = null;
+  }
+  if (pending === undefined) return;
+  return pending.finally(() => {
+    ctx.multi = null;
+  });
 }
 
 /**

@@ -95,6 +95,12 @@ describe('MULTI / EXEC / DISCARD', () => {
     );
   });
 
+  it('while EXEC runs the client still shows as in MULTI (CLIENT INFO flags=x), and not after', async () => {
+    const out = await exchange(['MULTI'], ['PING'], ['CLIENT', 'INFO'], ['EXEC'], ['CLIENT', 'INFO']);
+    expect(out).toMatch(/^\+OK\r\n\+QUEUED\r\n\+QUEUED\r\n\*2\r\n\+PONG\r\n\$\d+\r\nid=\d+ [^\n]* flags=x [^\n]* multi=2 [^\n]*\n\r\n/);
+    expect(out).toMatch(/\n\r\n\$\d+\r\nid=\d+ [^\n]* flags=N [^\n]* multi=-1 [^\n]*\n\r\n$/);
+  });
+
   it('after EXECABORT the connection is out of MULTI and a new transaction works', async () => {
     expect(await exchange(['MULTI'], ['SET', 'a'], ['EXEC'], ['MULTI'], ['SET', 'a', '2'], ['EXEC'])).toBe(
       "+OK\r\n-ERR wrong number of arguments for 'set' command\r\n" +
