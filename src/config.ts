@@ -206,6 +206,12 @@ export function readConfigFile(path: string): [string, string][] {
   return pairs;
 }
 
+/** The `--config FILE` argument, if any (INFO config_file, CONFIG REWRITE). */
+export function configFileArg(argv: string[]): string | undefined {
+  const i = argv.lastIndexOf('--config');
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
 /** Command-line flags: `--config FILE` first, then every `--name value` on top of it. */
 export function parseArgs(argv: string[]): [string, string][] {
   const pairs: [string, string][] = [];

@@ -1,6 +1,6 @@
 // CLI entry: flags (+ optional --config file) -> Config -> startServer(); signals stop it cleanly.
 
-import { Config, ConfigError, parseArgs } from './config.js';
+import { Config, ConfigError, configFileArg, parseArgs } from './config.js';
 import { KeyError } from './seal/keyring.js';
 import { startServer } from './server.js';
 import { VERSION } from './version.js';
@@ -28,7 +28,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   let running;
   try {
-    running = await startServer(config);
+    const configFile = configFileArg(argv);
+    running = await startServer(config, configFile ? { configFile } : {});
   } catch (err) {
     return fail(err);
   }

@@ -24,7 +24,6 @@ export const Errors = {
   authNotConfigured:
     'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
   noProto: 'NOPROTO unsupported protocol version',
-  oom: "OOM command not allowed when used memory > 'maxmemory'.",
 
   // values and arguments
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
@@ -48,8 +47,6 @@ export const Errors = {
   unsupportedOption: (opt: string) => `ERR Unsupported option ${clip(opt)}`,
   lfuNotSelected:
     'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-  lruNotSelected:
-    'ERR An LRU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
 
   // transactions
   multiNested: 'ERR MULTI calls can not be nested',

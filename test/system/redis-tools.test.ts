@@ -34,19 +34,28 @@ class InteractiveCli {
     return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-t', 'cli', '-S', '-1000']).toString();
   }
 
-  /** Types a line and returns what the terminal shows between it and the next prompt. */
+  private static readonly PROMPT = /^127\.0\.0\.1:\d+(\[\d+\])?(\(TX\))?> ?/;
+
+  /** Waits until redis-cli has drawn its first prompt, so no keystroke is lost while it starts. */
+  async ready(): Promise<void> {
+    for (let i = 0; i < 400; i++) {
+      if (this.screen().split('\n').some((l) => InteractiveCli.PROMPT.test(l))) return;
+      await sleep(25);
+    }
+    throw new Error(`redis-cli showed no prompt:\n${this.screen()}`);
+  }
+
+  /** Types a line and returns what the terminal shows between its echo and the next prompt. */
   async type(line: string): Promise<string> {
-    const prompts = (s: string) => s.match(/^127\.0\.0\.1:\d+(\[\d+\])?(\(TX\))?> /gm)?.length ?? 0;
-    const before = prompts(this.screen());
     execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', 'cli', '-l', line]);
     execFileSync('tmux', ['-L', this.socket, 'send-keys', '-t', 'cli', 'Enter']);
-    for (let i = 0; i < 100; i++) {
-      await sleep(30);
-      const screen = this.screen();
-      if (prompts(screen) > before) {
-        const lines = screen.trimEnd().split('\n');
-        const echoed = lines.findLastIndex((l) => l.includes('> ' + line));
-        return lines.slice(echoed + 1, -1).join('\n').trim();
+    for (let i = 0; i < 400; i++) {
+      await sleep(25);
+      const lines = this.screen().trimEnd().split('\n');
+      const echoed = lines.findLastIndex((l) => InteractiveCli.PROMPT.test(l) && l.endsWith('> ' + line));
+      const last = lines.length - 1;
+      if (echoed >= 0 && last > echoed && InteractiveCli.PROMPT.test(lines[last]!)) {
+        return lines.slice(echoed + 1, last).join('\n').trim();
       }
     }
     throw new Error(`no prompt after typing ${line}:\n${this.screen()}`);
@@ -69,6 +78,7 @@ describe.skipIf(skip)('redis tools against sealkv', () => {
   it('redis-cli works interactively: strings with spaces and binary, counters, expiry, hashes, transactions, scan, info', async () => {
     const cli = new InteractiveCli(server.port);
     try {
+      await cli.ready();
       expect(await cli.type('PING')).toBe('PONG');
       expect(await cli.type('SET "greeting" "hello world"')).toBe('OK');
       expect(await cli.type('GET greeting')).toBe('"hello world"');
