@@ -41,6 +41,10 @@ export const SETTINGS: readonly SettingSpec[] = [
   S('proto-max-bulk-len', 'bytes', '536870912', { min: 1024 * 1024 }),
   S('client-query-buffer-limit', 'bytes', '1073741824', { min: 1024 * 1024 }),
   S('master-key-file', 'string', '', fixed),
+  // -- spill tier and memory (issue 4) settings go here --
+
+  // -- security (issue 7) settings go here --
+
   // Accepted for compatibility; not acted upon (yet).
   S('maxmemory', 'bytes', '0', ignored),
   S('maxmemory-policy', 'enum', 'noeviction', {

@@ -112,6 +112,10 @@ export const Errors = {
   subcommandSyntax: (sub: string, container: string) =>
     `ERR unknown subcommand or wrong number of arguments for '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
 
+  // -- spill tier and memory (issue 4) additions go here --
+
+  // -- security: ACL, TLS, protected mode, limits (issue 7) additions go here --
+
   // sealing
   sealOpenFailed: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with',
 
