@@ -3,7 +3,7 @@
 // instead of a crash.
 
 import { Errors } from '../protocol/errors.js';
-import { SealError } from '../seal/sealer.js';
+import { SealError, Sealer } from '../seal/sealer.js';
 import type { Session } from './types.js';
 
 export function sealValue(ctx: Session, key: string, plain: Uint8Array): Buffer {
@@ -37,6 +37,25 @@ function sealFailed(ctx: Session, err: unknown): null {
   ctx.server.log.warn({ client: ctx.id, db: ctx.dbIndex }, 'sealed value failed authentication');
   ctx.reply.error(Errors.sealOpenFailed);
   return null;
+}
+
+/**
+ * Replies with a string value opened straight into the reply buffer (which is wiped after the
+ * write), so no separate plaintext buffer exists: the GET path. On a value that fails
+ * authentication the half-built reply is dropped and the error replied instead.
+ */
+export function replyValue(ctx: Session, key: string, sealed: Buffer): void {
+  const length = Sealer.plainLength(sealed);
+  const mark = ctx.reply.size;
+  const at = ctx.reply.beginBulk(length);
+  try {
+    ctx.server.values.openValueInto(ctx.db.uid, key, sealed, ctx.reply.staging, at);
+  } catch (err) {
+    ctx.reply.truncate(mark);
+    sealFailed(ctx, err);
+    return;
+  }
+  ctx.reply.endBulk(length);
 }
 
 /** Writes a plaintext as a bulk reply and wipes it: it must not outlive the command. */

@@ -127,6 +127,27 @@ export class ReplyWriter {
     this.crlf();
   }
 
+  /**
+   * Starts a bulk reply of `length` bytes that the caller fills in place (a value opened
+   * straight into the reply, no intermediate plaintext buffer): returns the offset in
+   * `staging` to write at; finish with endBulk(), or truncate(mark) to abandon it.
+   */
+  beginBulk(length: number): number {
+    this.ascii('$' + length + '\r\n');
+    this.reserve(length + 2);
+    return this.len;
+  }
+
+  endBulk(length: number): void {
+    this.len += length;
+    this.crlf();
+  }
+
+  /** The staging buffer beginBulk() offsets point into; valid until the next write call. */
+  get staging(): Buffer {
+    return this.buf;
+  }
+
   nullBulk(): void {
     this.raw(this.protocol === 3 ? Shared.null3 : Shared.nullBulk2);
   }

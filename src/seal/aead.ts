@@ -20,8 +20,11 @@ export interface AeadBackend {
   importKey(key: Uint8Array): AeadKey;
   /** Writes ciphertext||tag of plain into out at offset (plain.length + 16 bytes). */
   seal(out: Uint8Array, offset: number, plain: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: AeadKey): void;
-  /** The plaintext as a fresh buffer (caller wipes it), or null when authentication fails. */
-  open(cipher: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: AeadKey): Buffer | null;
+  /**
+   * Writes the plaintext (cipher.length - 16 bytes) into target at offset; false, with target
+   * untouched, when authentication fails.
+   */
+  openInto(target: Uint8Array, offset: number, cipher: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: AeadKey): boolean;
 }
 
 interface WasmModule {
@@ -113,8 +116,8 @@ export class WasmAead implements AeadBackend {
     heap.fill(0, a, a + ad.length);
   }
 
-  open(cipher: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: AeadKey): Buffer | null {
-    if (cipher.length < ABYTES) return null;
+  openInto(target: Uint8Array, offset: number, cipher: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: AeadKey): boolean {
+    if (cipher.length < ABYTES) return false;
     const plainLength = cipher.length - ABYTES;
     const c = this.input.reserve(cipher.length);
     const m = this.output.reserve(Math.max(plainLength, 1));
@@ -125,11 +128,9 @@ export class WasmAead implements AeadBackend {
     heap.set(nonce, this.noncePtr);
     const rc = this.wasm._crypto_aead_xchacha20poly1305_ietf_decrypt(m, 0, 0, c, cipher.length, 0, a, ad.length, 0, this.noncePtr, (key as WasmKey).ptr);
     heap.fill(0, a, a + ad.length);
-    if (rc !== 0) return null;
-    // Not from Node's shared pool: this buffer is wiped by the caller and must be its own.
-    const plain = Buffer.allocUnsafeSlow(plainLength);
-    plain.set(heap.subarray(m, m + plainLength));
+    if (rc !== 0) return false;
+    target.set(heap.subarray(m, m + plainLength), offset);
     heap.fill(0, m, m + plainLength);
-    return plain;
+    return true;
   }
 }

@@ -11,6 +11,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { AeadBackend } from './aead.js';
 import type { Keyring } from './keyring.js';
+import { SlabAllocator } from './slab.js';
 
 export const VERSION = 1;
 export const HEADER_BYTES = 5;
@@ -29,6 +30,7 @@ export class Sealer {
   private nonces = Buffer.allocUnsafeSlow(NONCE_POOL);
   private noncePos = NONCE_POOL;
   private ad = Buffer.allocUnsafeSlow(1024);
+  private readonly storage = new SlabAllocator();
 
   private readonly aead: AeadBackend;
 
@@ -36,10 +38,10 @@ export class Sealer {
     this.aead = keyring.backend;
   }
 
-  /** Encrypts plain under the current data key, bound to context; returns a fresh buffer. */
+  /** Encrypts plain under the current data key, bound to context; returns the sealed bytes. */
   seal(plain: Uint8Array, context: Uint8Array): Buffer {
     const key = this.keyring.current;
-    const out = Buffer.allocUnsafeSlow(OVERHEAD + plain.length);
+    const out = this.storage.alloc(OVERHEAD + plain.length);
     out[0] = VERSION;
     out.writeUInt32BE(key.id >>> 0, 1);
     if (this.noncePos >= NONCE_POOL) {
@@ -55,18 +57,28 @@ export class Sealer {
     return out;
   }
 
-  /** Decrypts a sealed value; throws SealError if it was altered or bound to another context. */
+  /** Decrypts a sealed value into a fresh buffer (the caller wipes it); throws SealError. */
   open(sealed: Uint8Array, context: Uint8Array): Buffer {
+    const plain = Buffer.allocUnsafeSlow(Math.max(0, sealed.length - OVERHEAD));
+    this.openInto(plain, 0, sealed, context);
+    return plain;
+  }
+
+  /**
+   * Decrypts straight into target at offset (plainLength(sealed) bytes), so a reply can be
+   * built without an intermediate plaintext buffer. Throws SealError if the value was altered
+   * or bound to another context; target is then left untouched.
+   */
+  openInto(target: Uint8Array, offset: number, sealed: Uint8Array, context: Uint8Array): void {
     if (sealed.length < OVERHEAD || sealed[0] !== VERSION) throw new SealError('unknown sealed format');
     const key = this.keyring.current;
     const id = ((sealed[1]! << 24) | (sealed[2]! << 16) | (sealed[3]! << 8) | sealed[4]!) >>> 0;
     if (id !== key.id >>> 0) throw new SealError('sealed under an unknown key');
     const ad = this.associatedData(sealed, context);
-    const plain = this.aead.open(
-      sealed.subarray(HEADER_BYTES + NONCE_BYTES), ad, sealed.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), key.key,
+    const ok = this.aead.openInto(
+      target, offset, sealed.subarray(HEADER_BYTES + NONCE_BYTES), ad, sealed.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), key.key,
     );
-    if (plain === null) throw new SealError('authentication failed');
-    return plain;
+    if (!ok) throw new SealError('authentication failed');
   }
 
   /** Plaintext length of a sealed value, known without opening it. */

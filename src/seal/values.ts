@@ -23,6 +23,11 @@ export class SealedValues {
     return this.sealer.open(sealed, this.context(Purpose.StringValue, db, key, undefined));
   }
 
+  /** Opens a string value straight into target at offset (see Sealer.openInto). */
+  openValueInto(db: number, key: string, sealed: Uint8Array, target: Uint8Array, offset: number): void {
+    this.sealer.openInto(target, offset, sealed, this.context(Purpose.StringValue, db, key, undefined));
+  }
+
   sealField(db: number, key: string, field: string, plain: Uint8Array): Buffer {
     return this.sealer.seal(plain, this.context(Purpose.HashField, db, key, field));
   }

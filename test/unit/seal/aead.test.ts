@@ -21,8 +21,14 @@ describe('WasmAead (direct heap calls)', () => {
       const reference = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plain, ad, null, nonce, key);
       expect(out.subarray(3).equals(Buffer.from(reference))).toBe(true);
 
-      expect(aead.open(Buffer.from(reference), ad, nonce, handle)!.equals(plain)).toBe(true);
-      expect(aead.open(Buffer.from(reference), Buffer.from('other'), nonce, handle)).toBeNull();
+      const opened = Buffer.alloc(size + 2, 0xee);
+      expect(aead.openInto(opened, 1, Buffer.from(reference), ad, nonce, handle)).toBe(true);
+      expect(opened.subarray(1, size + 1).equals(plain)).toBe(true);
+      expect([opened[0], opened[size + 1]]).toEqual([0xee, 0xee]);
+
+      const untouched = Buffer.alloc(size, 0xee);
+      expect(aead.openInto(untouched, 0, Buffer.from(reference), Buffer.from('other'), nonce, handle)).toBe(false);
+      expect(untouched.equals(Buffer.alloc(size, 0xee))).toBe(true);
       handle.destroy();
     });
   }
