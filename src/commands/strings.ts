@@ -2,7 +2,7 @@
 // handler and is wiped before it returns. Counters are in strings-numeric.ts.
 
 import { int64, name, word } from './args.js';
-import { openValue, replyAndWipe, sealValue } from './sealing.js';
+import { openValue, replyAndWipe, replyValue, sealValue } from './sealing.js';
 import { numericStringCommands } from './strings-numeric.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
@@ -98,8 +98,7 @@ function get(ctx: Session, args: Buffer[]): void {
   const entry = ctx.db.read(key, ctx.now);
   if (entry === undefined) return ctx.reply.nullBulk();
   if (entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);
-  const plain = openValue(ctx, key, entry.value);
-  if (plain) replyAndWipe(ctx, plain);
+  replyValue(ctx, key, entry.value);
 }
 
 function set(ctx: Session, args: Buffer[]): void {
