@@ -42,16 +42,21 @@ export const SETTINGS: readonly SettingSpec[] = [
   S('client-query-buffer-limit', 'bytes', '1073741824', { min: 1024 * 1024 }),
   S('master-key-file', 'string', '', fixed),
   // -- spill tier and memory (issue 4) settings go here --
+  // maxmemory counts sealed values, key names and per-entry overhead (src/store/memory.ts).
+  S('maxmemory', 'bytes', '0', { min: 0 }),
+  // LFU policies are accepted and evict as their LRU variant (README, Spill tier).
+  S('maxmemory-policy', 'enum', 'noeviction', {
+    values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
+  }),
+  S('maxmemory-samples', 'int', '5', { min: 1, max: 64 }),
+  // Spill tier: '' disables it; the directory must be on tmpfs (src/spill/tmpfs.ts).
+  S('spill-dir', 'string', '', fixed),
+  S('spill-max-bytes', 'bytes', '0', { ...fixed, min: 0 }),
+  S('spill-min-value-size', 'bytes', '64', { min: 0 }),
 
   // -- security (issue 7) settings go here --
 
   // Accepted for compatibility; not acted upon (yet).
-  S('maxmemory', 'bytes', '0', ignored),
-  S('maxmemory-policy', 'enum', 'noeviction', {
-    ...ignored,
-    values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
-  }),
-  S('maxmemory-samples', 'int', '5', ignored),
   S('protected-mode', 'bool', 'yes', ignored),
   S('save', 'string', '', ignored),
   S('appendonly', 'bool', 'no', ignored),

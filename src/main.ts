@@ -3,6 +3,7 @@
 import { Config, ConfigError, configFileArg, parseArgs } from './config.js';
 import { KeyError } from './seal/keyring.js';
 import { startServer } from './server.js';
+import { SpillDirError } from './spill/tmpfs.js';
 import { VERSION } from './version.js';
 
 const USAGE = `Usage: sealkv [--config FILE] [--<setting> value ...]
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 function fail(err: unknown): void {
-  const known = err instanceof ConfigError || err instanceof KeyError;
+  const known = err instanceof ConfigError || err instanceof KeyError || err instanceof SpillDirError;
   const code = (err as NodeJS.ErrnoException).code;
   const message = known || code ? (err as Error).message : String(err);
   console.error(`sealkv: ${message}`);

@@ -14,7 +14,9 @@ import { Keyring } from './seal/keyring.js';
 import { Sealer } from './seal/sealer.js';
 import { SealedValues } from './seal/values.js';
 import { Stats } from './stats.js';
+import { SpillManager } from './spill/manager.js';
 import { Keyspace } from './store/keyspace.js';
+import { MemoryGuard, type Policy } from './store/memory.js';
 import { CursorTable } from './store/scan.js';
 import { VERSION } from './version.js';
 
@@ -52,6 +54,8 @@ export class SealkvServer implements Server {
   configFile: string | null = null;
   databases: Keyspace[];
   readonly values: SealedValues;
+  readonly memory: MemoryGuard;
+  readonly spill: SpillManager | null;
 
   private listeners: NetServer[] = [];
   private nextClientId = 1;
@@ -68,7 +72,23 @@ export class SealkvServer implements Server {
   ) {
     this.startedAt = clock();
     this.values = new SealedValues(new Sealer(keyring));
-    this.databases = Array.from({ length: config.number('databases') }, (_, i) => new Keyspace(i, this.stats));
+    const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5 };
+    const readMemorySettings = () => {
+      memory.maxmemory = config.number('maxmemory');
+      memory.policy = config.get('maxmemory-policy') as Policy;
+      memory.samples = config.number('maxmemory-samples');
+    };
+    readMemorySettings();
+    config.onChange((name) => {
+      if (name.startsWith('maxmemory')) readMemorySettings();
+    });
+    this.memory = new MemoryGuard(memory, this.stats);
+    const spillDir = config.get('spill-dir');
+    this.spill = spillDir === ''
+      ? null
+      : SpillManager.open(spillDir, config.number('spill-max-bytes'), this.memory.account, () => config.number('spill-min-value-size'));
+    this.memory.spiller = this.spill;
+    this.databases = Array.from({ length: config.number('databases') }, (_, i) => new Keyspace(i, this.stats, this.memory.account));
     this.commands = new Registry(FAMILIES);
     config.onChange((name, value) => {
       if (name === 'loglevel') setLogLevel(log, value);
@@ -143,6 +163,7 @@ export class SealkvServer implements Server {
         if (checked === 0 || expired / checked <= EXPIRE_AGAIN_RATIO || performance.now() > deadline) break;
       }
     }
+    this.spill?.tick();
     const timeout = this.config.number('timeout') * 1000;
     if (timeout > 0) {
       for (const client of this.clients.values()) {
@@ -162,6 +183,8 @@ export class SealkvServer implements Server {
     setImmediate(() => {
       for (const client of [...this.clients.values()]) client.kill();
       for (const db of this.databases) db.clear();
+      // SHUTDOWN, SIGTERM and SIGINT all end here: no segment file outlives the server.
+      this.spill?.close();
       this.keyring.destroy();
       this.log.info('stopped');
       this.resolveClosed();

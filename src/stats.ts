@@ -15,6 +15,7 @@ export class Stats implements ServerStats {
   errorReplies = 0;
   errorsByPrefix = new Map<string, number>();
   sealFailures = 0;
+  evictedKeys = 0;
 
   countError(message: string): void {
     this.errorReplies++;
@@ -32,5 +33,6 @@ export class Stats implements ServerStats {
     this.netInputBytes = this.netOutputBytes = this.errorReplies = 0;
     this.errorsByPrefix.clear();
     this.sealFailures = 0;
+    this.evictedKeys = 0;
   }
 }

@@ -2,8 +2,10 @@
 // authentication, MULTI queueing. Handlers never repeat them.
 
 import { Errors } from '../protocol/errors.js';
+import { admit, afterPromotion } from './memory-gate.js';
 import type { Registry } from './registry.js';
-import type { Session } from './types.js';
+import { endTransaction } from './transactions.js';
+import type { CommandSpec, Session } from './types.js';
 
 /** Commands that act at once inside MULTI instead of being queued. */
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -23,15 +25,28 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   const { spec } = found;
   if (!ctx.authenticated && !spec.flags.includes('no_auth')) return reject(ctx, Errors.noAuth);
   ctx.lastCommand = found.fullName;
+  if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return refuseOnOom(ctx, spec);
   if (ctx.multi !== null && !TRANSACTION_CONTROL.has(spec.name)) {
     if (spec.flags.includes('no_multi')) return reject(ctx, Errors.notAllowedInMulti);
     ctx.multi.push({ spec, args });
     ctx.reply.simple('QUEUED');
     return;
   }
+  // A spilled value the command needs is read back first, without blocking other clients.
+  return afterPromotion(ctx, spec, args, execute) ?? execute(ctx, spec, args);
+}
+
+function execute(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
   ctx.server.stats.totalCommands++;
   ctx.now = ctx.server.clock();
   return spec.handler!(ctx, args);
+}
+
+/** redis rejectCommand under OOM: a refused EXEC discards its transaction (execCommandAbort). */
+function refuseOnOom(ctx: Session, spec: CommandSpec): void {
+  if (spec.name !== 'exec' || ctx.multi === null) return reject(ctx, Errors.oom);
+  endTransaction(ctx);
+  ctx.reply.error(Errors.execAbortBecause(Errors.oom));
 }
 
 /** An error for a command that will not run; inside MULTI it also dooms the transaction. */

@@ -79,6 +79,8 @@ function memory(ctx: Session): Lines {
     ['used_memory_peak_human', humanBytes(peakMemory)],
     ['used_memory_heap', m.heapUsed],
     ['used_memory_external', m.external],
+    // What maxmemory is compared with: sealed values in memory, key names, per-entry overhead.
+    ['used_memory_dataset', ctx.server.memory.account.used],
     ['total_system_memory', total],
     ['total_system_memory_human', humanBytes(total)],
     ['maxmemory', maxmemory],
@@ -111,7 +113,7 @@ function stats(ctx: Session): Lines {
     ['total_net_output_bytes', st.netOutputBytes],
     ['rejected_connections', st.rejectedConnections],
     ['expired_keys', st.expiredKeys],
-    ['evicted_keys', 0],
+    ['evicted_keys', st.evictedKeys],
     ['keyspace_hits', st.keyspaceHits],
     ['keyspace_misses', st.keyspaceMisses],
     ['pubsub_channels', 0],
@@ -169,6 +171,28 @@ function sealkv(ctx: Session): Lines {
   ];
 }
 
+/** The spill tier (README, Spill tier): quota, bytes on tmpfs, and what moved in and out. */
+function spill(ctx: Session): Lines {
+  const sp = ctx.server.spill;
+  if (sp === null) return [['spill_enabled', 0]];
+  const st = sp.store;
+  return [
+    ['spill_enabled', 1],
+    ['spill_quota_bytes', st.quota],
+    ['spill_used_bytes', st.used],
+    ['spill_live_bytes', st.liveBytes],
+    ['spill_garbage_bytes', st.used - st.liveBytes],
+    ['spill_keys', sp.spilledKeys],
+    ['spill_min_value_size', ctx.server.config.get('spill-min-value-size')],
+    ['spill_writes', st.recordsWritten],
+    ['spill_reads', st.reads],
+    ['spill_promotions', sp.promotions],
+    ['spill_compactions', st.compactions],
+    ['spill_errors', sp.errors],
+    ['spill_fs_full', st.full ? 1 : 0],
+  ];
+}
+
 interface Section {
   name: string;
   title: string;
@@ -190,6 +214,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'cluster', title: 'Cluster', lines: () => [['cluster_enabled', 0]], byDefault: true },
   { name: 'keyspace', title: 'Keyspace', lines: keyspace, byDefault: true },
   { name: 'sealkv', title: 'Sealkv', lines: sealkv, byDefault: true },
+  { name: 'spill', title: 'Spill', lines: spill, byDefault: true },
 ];
 
 /** Which sections a request names: 'all'/'everything'/'default' expand; unknown names add nothing. */

@@ -81,7 +81,8 @@ function watchedKeysTouched(ctx: Session): boolean {
   return w.flag.dirty;
 }
 
-function endTransaction(ctx: Session): void {
+/** Leaves MULTI: drops the queue and the failed mark, forgets WATCHed keys (also used by an OOM-refused EXEC). */
+export function endTransaction(ctx: Session): void {
   ctx.multi = null;
   ctx.multiFailed = false;
   unwatchAll(ctx);

@@ -6,6 +6,8 @@ import type { Logger } from '../log.js';
 import type { ErrorCounter, ReplyWriter } from '../protocol/reply.js';
 import type { Keyspace, KeyspaceStats, WatchFlag } from '../store/keyspace.js';
 import type { SealedValues } from '../seal/values.js';
+import type { SpillManager } from '../spill/manager.js';
+import type { MemoryGuard } from '../store/memory.js';
 import type { CursorTable } from '../store/scan.js';
 
 export type CommandFlag =
@@ -53,6 +55,8 @@ export interface ServerStats extends KeyspaceStats, ErrorCounter {
   errorsByPrefix: Map<string, number>;
   /** Sealed values that failed authentication when opened. */
   sealFailures: number;
+  /** Keys removed by the maxmemory policy (INFO evicted_keys). */
+  evictedKeys: number;
 }
 
 /** The connection a command runs on. */
@@ -91,6 +95,10 @@ export interface Server {
   readonly log: Logger;
   databases: Keyspace[];
   readonly values: SealedValues;
+  /** maxmemory accounting and enforcement (spill, then evict). */
+  readonly memory: MemoryGuard;
+  /** The spill tier, or null without a spill-dir. */
+  readonly spill: SpillManager | null;
   readonly stats: ServerStats;
   readonly cursors: CursorTable;
   readonly clients: ReadonlyMap<number, ClientState>;

@@ -113,6 +113,9 @@ export const Errors = {
     `ERR unknown subcommand or wrong number of arguments for '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
 
   // -- spill tier and memory (issue 4) additions go here --
+  oom: "OOM command not allowed when used memory > 'maxmemory'.",
+  /** redis execCommandAbort: an EXEC refused before running discards its transaction. */
+  execAbortBecause: (error: string) => `EXECABORT Transaction discarded because of: ${error}`,
 
   // -- security: ACL, TLS, protected mode, limits (issue 7) additions go here --
 

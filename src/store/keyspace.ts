@@ -9,14 +9,30 @@ export const enum Kind {
   Hash = 1,
 }
 
+/** Where a spilled value's sealed bytes sit on tmpfs (src/spill/segments.ts). */
+export interface SpillRef {
+  segment: number;
+  /** Offset of the record (header included) in the segment file. */
+  offset: number;
+  /** Sealed value length (the record adds its header). */
+  length: number;
+}
+
 export interface StringEntry {
   kind: Kind.String;
-  /** Sealed value bytes. */
+  /**
+   * Sealed value bytes; a zero-length buffer while the value is spilled. The dispatcher reads
+   * spilled values back before any command on the key runs, so handlers never see that state.
+   */
   value: Buffer;
   /** Absolute expiry in unix ms; 0 means none. */
   expiresAt: number;
   /** Last access in unix ms (OBJECT IDLETIME, LRU sampling). */
   touchedAt: number;
+  /** Set while the sealed value lives in a spill segment instead of `value`. */
+  spilled?: SpillRef | undefined;
+  /** Bytes memory accounting counted for this entry (src/store/memory.ts). */
+  accounted?: number;
 }
 
 export interface HashEntry {
@@ -25,6 +41,7 @@ export interface HashEntry {
   fields: Map<string, Buffer>;
   expiresAt: number;
   touchedAt: number;
+  accounted?: number;
 }
 
 export type Entry = StringEntry | HashEntry;
@@ -42,6 +59,13 @@ export interface WatchFlag {
   dirty: boolean;
 }
 
+/** Told of every entry entering, leaving or changing in place (memory accounting, spill refs). */
+export interface EntryObserver {
+  added(key: string, entry: Entry): void;
+  removed(key: string, entry: Entry): void;
+  changed(key: string, entry: Entry): void;
+}
+
 export function typeName(entry: Entry): 'string' | 'hash' {
   return entry.kind === Kind.String ? 'string' : 'hash';
 }
@@ -52,6 +76,9 @@ export class Keyspace {
   private volatile = new Set<string>();
   private expiryWalk: Iterator<string> | null = null;
   private watchers = new Map<string, Set<WatchFlag>>();
+  /** Rolling cursors for eviction and spill sampling (redis maxmemory-samples). */
+  private sampleWalk: Iterator<[string, Entry]> | null = null;
+  private volatileSampleWalk: Iterator<string> | null = null;
 
   /**
    * @param uid identity bound into every sealed value of this database. It moves with the data
@@ -61,6 +88,7 @@ export class Keyspace {
   constructor(
     readonly uid: number,
     private readonly stats: KeyspaceStats,
+    private readonly observer: EntryObserver | null = null,
   ) {}
 
   get size(): number {
@@ -96,16 +124,24 @@ export class Keyspace {
 
   /** Stores entry under key (replacing any old one) and signals the modification. */
   set(key: string, entry: Entry): void {
+    if (this.observer !== null) {
+      const old = this.entries.get(key);
+      if (old !== undefined) this.observer.removed(key, old);
+      this.observer.added(key, entry);
+    }
     this.entries.set(key, entry);
     if (entry.expiresAt !== 0) this.volatile.add(key);
     else this.volatile.delete(key);
-    this.modified(key);
+    this.signal(key);
   }
 
   delete(key: string): boolean {
-    if (!this.entries.delete(key)) return false;
+    const old = this.entries.get(key);
+    if (old === undefined) return false;
+    this.entries.delete(key);
+    this.observer?.removed(key, old);
     this.volatile.delete(key);
-    this.modified(key);
+    this.signal(key);
     return true;
   }
 
@@ -114,11 +150,20 @@ export class Keyspace {
     entry.expiresAt = at;
     if (at !== 0) this.volatile.add(key);
     else this.volatile.delete(key);
-    this.modified(key);
+    this.signal(key);
   }
 
   /** Call after changing an entry in place (hash fields, APPEND...): wakes WATCHers, counts a write. */
   modified(key: string): void {
+    if (this.observer !== null) {
+      const entry = this.entries.get(key);
+      if (entry !== undefined) this.observer.changed(key, entry);
+    }
+    this.signal(key);
+  }
+
+  /** A write happened to key: count it and wake its WATCHers. */
+  private signal(key: string): void {
     this.stats.dirty++;
     if (this.watchers.size === 0) return;
     const flags = this.watchers.get(key);
@@ -149,10 +194,13 @@ export class Keyspace {
   /** Removes every key; returns how many there were. */
   clear(): number {
     const n = this.entries.size;
-    for (const key of this.watchers.keys()) if (this.entries.has(key)) this.modified(key);
+    for (const key of this.watchers.keys()) if (this.entries.has(key)) this.signal(key);
+    if (this.observer !== null) for (const [key, entry] of this.entries) this.observer.removed(key, entry);
     this.entries = new Map();
     this.volatile = new Set();
     this.expiryWalk = null;
+    this.sampleWalk = null;
+    this.volatileSampleWalk = null;
     this.stats.dirty += n;
     return n;
   }
@@ -201,10 +249,43 @@ export class Keyspace {
     return { checked, expired };
   }
 
+  /**
+   * Visits up to n entries (only those with a TTL when volatileOnly), continuing where the last
+   * call stopped: eviction and spill sampling in O(n) without random access into the Map.
+   */
+  sample(n: number, volatileOnly: boolean, visit: (key: string, entry: Entry) => void): void {
+    const limit = Math.min(n, volatileOnly ? this.volatile.size : this.entries.size);
+    for (let seen = 0, restarts = 0; seen < limit && restarts < 2; ) {
+      if (volatileOnly) {
+        this.volatileSampleWalk ??= this.volatile.values();
+        const step = this.volatileSampleWalk.next();
+        if (step.done) {
+          this.volatileSampleWalk = null;
+          restarts++;
+          continue;
+        }
+        const entry = this.entries.get(step.value);
+        if (entry !== undefined) visit(step.value, entry);
+      } else {
+        this.sampleWalk ??= this.entries.entries();
+        const step = this.sampleWalk.next();
+        if (step.done) {
+          this.sampleWalk = null;
+          restarts++;
+          continue;
+        }
+        visit(step.value[0], step.value[1]);
+      }
+      seen++;
+    }
+  }
+
   private expire(key: string): void {
+    const entry = this.entries.get(key);
     this.entries.delete(key);
+    if (entry !== undefined) this.observer?.removed(key, entry);
     this.volatile.delete(key);
     this.stats.expiredKeys++;
-    this.modified(key);
+    this.signal(key);
   }
 }

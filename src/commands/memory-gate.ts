@@ -1,0 +1,105 @@
+// What the dispatcher does for maxmemory and the spill tier, so handlers stay unaware of both:
+// the OOM check before a command runs or is queued (redis processCommand + performEvictions),
+// and reading spilled values back before a command on their keys runs. A command that waits for
+// a read returns a promise; the connection holds its later commands, so replies keep order.
+
+import type { Entry, Keyspace, StringEntry } from '../store/keyspace.js';
+import { Kind } from '../store/keyspace.js';
+import type { Lent, SpilledKey } from '../spill/manager.js';
+import type { CommandSpec, Session } from './types.js';
+
+/** Commands that touch keys without needing their values: a spilled value stays where it is. */
+const NO_VALUE = new Set([
+  'del', 'unlink', 'exists', 'type', 'ttl', 'pttl', 'expiretime', 'pexpiretime', 'expire', 'pexpire',
+  'expireat', 'pexpireat', 'persist', 'touch', 'watch',
+]);
+
+/** Calls visit for each key argument of a command (EXEC: of every queued one, following SELECT). */
+function forEachKey(ctx: Session, spec: CommandSpec, args: Buffer[], visit: (db: Keyspace, key: string) => void): void {
+  if (spec.name === 'exec' && ctx.multi !== null) {
+    let db = ctx.db;
+    for (const q of ctx.multi) {
+      if (q.spec.name === 'select') db = ctx.server.databases[Number(q.args[1]!.toString())] ?? db;
+      else keysOf(db, q.spec, q.args, visit);
+    }
+    return;
+  }
+  keysOf(ctx.db, spec, args, visit);
+}
+
+function keysOf(db: Keyspace, spec: CommandSpec, args: Buffer[], visit: (db: Keyspace, key: string) => void): void {
+  if (spec.firstKey <= 0 || NO_VALUE.has(spec.name)) return;
+  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
+  const step = spec.step > 0 ? spec.step : 1;
+  for (let i = spec.firstKey; i <= last && i < args.length; i += step) visit(db, args[i]!.toString('latin1'));
+}
+
+/** Whether running (or queueing) the command would grow memory past maxmemory (redis is_denyoom_command). */
+function deniedOnOom(ctx: Session, spec: CommandSpec): boolean {
+  if (spec.flags.includes('denyoom')) return true;
+  if (spec.name === 'exec') return ctx.multi !== null && ctx.multi.some((q) => q.spec.flags.includes('denyoom'));
+  // Queueing in MULTI also takes memory: Redis refuses it under OOM, except these.
+  return ctx.multi !== null && spec.name !== 'discard' && spec.name !== 'quit' && spec.name !== 'reset';
+}
+
+/**
+ * Frees memory if over maxmemory (spilling, then evicting), sparing this command's keys.
+ * Returns false when the command must be refused with the OOM error.
+ */
+export function admit(ctx: Session, spec: CommandSpec, args: Buffer[]): boolean {
+  const guard = ctx.server.memory;
+  const pinned = new Set<Entry>();
+  const now = ctx.server.clock();
+  forEachKey(ctx, spec, args, (db, key) => {
+    const entry = db.get(key, now);
+    if (entry !== undefined) pinned.add(entry);
+  });
+  if (guard.relieve(ctx.server.databases, pinned)) return true;
+  return !deniedOnOom(ctx, spec);
+}
+
+/** The command's keys whose values are spilled; empty in the common case. */
+function spilledKeys(ctx: Session, spec: CommandSpec, args: Buffer[]): SpilledKey[] {
+  const out: SpilledKey[] = [];
+  forEachKey(ctx, spec, args, (db, key) => {
+    const entry = db.get(key, ctx.server.clock());
+    // A spilled entry whose value is in memory (lent to a running command) needs no read.
+    if (entry !== undefined && entry.kind === Kind.String && entry.spilled !== undefined && entry.value.length === 0 && !out.some((s) => s.entry === entry)) {
+      out.push({ key, entry: entry as StringEntry });
+    }
+  });
+  return out;
+}
+
+/**
+ * Reads back the spilled values the command needs, then runs it; undefined (run at once) when
+ * none of its keys is spilled. Other clients are served while the read is in flight.
+ */
+export function afterPromotion(
+  ctx: Session,
+  spec: CommandSpec,
+  args: Buffer[],
+  run: (ctx: Session, spec: CommandSpec, args: Buffer[]) => void | Promise<void>,
+): Promise<void> | undefined {
+  const spill = ctx.server.spill;
+  if (spill === null || spill.spilledKeys === 0) return undefined;
+  let wanted = spilledKeys(ctx, spec, args);
+  if (wanted.length === 0) return undefined;
+  const round = async (): Promise<void> => {
+    const held: Entry[] = [];
+    const lent: Lent[] = [];
+    try {
+      // Another client may free or move a record meanwhile; a few rounds settle it.
+      for (let attempt = 0; wanted.length > 0 && attempt < 8; attempt++) {
+        lent.push(...(await spill.promote(wanted, ctx.server.memory.settings.maxmemory)));
+        for (const w of wanted) held.push(w.entry);
+        wanted = spilledKeys(ctx, spec, args);
+      }
+      await run(ctx, spec, args);
+    } finally {
+      spill.settle(lent);
+      for (const e of held) spill.held.delete(e);
+    }
+  };
+  return round();
+}

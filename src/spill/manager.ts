@@ -1,0 +1,163 @@
+// The spill tier's one interface to the rest of the server (dragonfly tiered_storage): stash
+// cold string values in segments, read them back (promotion) before a command needs them, and
+// turn removed entries' records into garbage. Only string values of at least
+// spill-min-value-size are spilled; hashes stay in memory (a hash's fields are opened together
+// and change in place, which a whole-entry reference would make costly).
+
+import { Kind, type Entry, type Keyspace, type StringEntry } from '../store/keyspace.js';
+import type { MemoryAccount, Spiller } from '../store/memory.js';
+import { SegmentStore } from './segments.js';
+import { prepareSpillDir, SpillDirError, wipe } from './tmpfs.js';
+
+/** What a spilled entry holds in `value`: nothing (the bytes are on tmpfs). */
+const EMPTY = Buffer.alloc(0);
+/** Samples without an eligible value before a spill pass gives up (all small, hashes, or held). */
+const MAX_MISSES = 8;
+/** Below this a quota cannot hold a segment plus the one kept back for compaction. */
+const MIN_QUOTA = 256 * 1024;
+
+/** A spilled entry a command is about to use. */
+export interface SpilledKey {
+  key: string;
+  entry: StringEntry;
+}
+
+/** A value read back for one command only (memory had no room to keep it). */
+export interface Lent extends SpilledKey {
+  sealed: Buffer;
+}
+
+export class SpillManager implements Spiller {
+  readonly store: SegmentStore;
+  readonly held = new Set<Entry>();
+  promotions = 0;
+  /** Records that came back truncated, altered or unreadable. */
+  errors = 0;
+
+  private constructor(
+    readonly dir: string,
+    quota: number,
+    private readonly account: MemoryAccount,
+    private readonly minValueSize: () => number,
+  ) {
+    this.store = new SegmentStore(dir, quota);
+    account.onSpilledRemoved = (entry) => this.store.free(entry);
+  }
+
+  /** Checks and prepares the directory (throws SpillDirError) and starts with no segments. */
+  static open(dir: string, quota: number, account: MemoryAccount, minValueSize: () => number): SpillManager {
+    if (quota < MIN_QUOTA) throw new SpillDirError(`spill-max-bytes must be at least ${MIN_QUOTA} when spill-dir is set (got ${quota})`);
+    return new SpillManager(prepareSpillDir(dir), quota, account, minValueSize);
+  }
+
+  get spilledKeys(): number {
+    return this.store.liveRecords;
+  }
+
+  spillCold(databases: readonly Keyspace[], samples: number, skip: (entry: Entry) => boolean, need: number): number {
+    const min = Math.max(1, this.minValueSize());
+    let freed = 0;
+    while (freed < need) {
+      const room = this.store.room();
+      const batch: StringEntry[] = [];
+      const keys: string[] = [];
+      const chosen = new Set<StringEntry>();
+      let bytes = 0;
+      let misses = 0;
+      while (freed + bytes < need && misses < MAX_MISSES) {
+        let best: StringEntry | null = null;
+        let bestKey = '';
+        for (const db of databases) {
+          if (db.size === 0) continue;
+          db.sample(samples, false, (key, e) => {
+            if (e.kind !== Kind.String || e.spilled !== undefined || e.value.length < min || chosen.has(e) || skip(e)) return;
+            if (best === null || e.touchedAt < best.touchedAt) {
+              best = e;
+              bestKey = key;
+            }
+          });
+        }
+        if (best === null) {
+          misses++;
+          continue;
+        }
+        const entry: StringEntry = best;
+        if (bytes + entry.value.length + 8 > room) break;
+        chosen.add(entry);
+        batch.push(entry);
+        keys.push(bestKey);
+        bytes += entry.value.length;
+      }
+      if (batch.length === 0 || this.store.append(batch) === 0) break;
+      batch.forEach((entry, i) => {
+        entry.value = EMPTY;
+        this.account.changed(keys[i]!, entry);
+      });
+      freed += bytes;
+    }
+    return freed;
+  }
+
+  /**
+   * Reads the given entries' values back for a command about to run. With memory to spare the
+   * value is promoted (its record becomes garbage); otherwise it is lent to the command and put
+   * back by settle() afterwards, so reads alone never push memory past maxmemory. Entries freed
+   * or already read meanwhile are left alone: the caller checks again. A damaged record becomes
+   * a value that cannot be opened, so the key's commands answer the seal error and the server
+   * goes on. Returns the lent values.
+   */
+  async promote(items: readonly SpilledKey[], maxmemory: number): Promise<Lent[]> {
+    const refs = items.map((it) => it.entry.spilled!);
+    const results = await Promise.all(refs.map((ref) => this.store.read(ref)));
+    const lent: Lent[] = [];
+    items.forEach(({ key, entry }, i) => {
+      if (entry.spilled !== refs[i] || entry.value.length !== 0) return;
+      const { sealed, intact } = results[i]!;
+      this.held.add(entry);
+      if (!intact) {
+        this.errors++;
+        // Version byte 0: fails to open like any tampered value, and keeps a sane length.
+        sealed.fill(0);
+      }
+      const promote = !intact || maxmemory === 0 || this.account.used + sealed.length <= maxmemory;
+      if (promote) {
+        this.store.free(entry);
+        this.promotions++;
+      } else {
+        lent.push({ key, entry, sealed });
+      }
+      entry.value = sealed;
+      this.account.changed(key, entry);
+    });
+    return lent;
+  }
+
+  /** After the command: a lent value it did not replace goes back to being spilled. */
+  settle(lent: readonly Lent[]): void {
+    for (const { key, entry, sealed } of lent) {
+      this.held.delete(entry);
+      if (entry.spilled === undefined) continue;
+      if (entry.value === sealed) {
+        entry.value = EMPTY;
+        this.account.changed(key, entry);
+      } else {
+        this.store.free(entry);
+      }
+    }
+  }
+
+  /** Periodic work: one bounded compaction step. */
+  tick(): void {
+    this.store.compactStep();
+  }
+
+  /** Deletes every segment file (SHUTDOWN, SIGTERM, SIGINT). */
+  close(): void {
+    this.store.close();
+    try {
+      wipe(this.dir);
+    } catch {
+      // The directory went away under us: nothing of ours is left in it.
+    }
+  }
+}

@@ -1,0 +1,245 @@
+// Append-only segment files on tmpfs holding sealed values (dragonfly tiering's small-bins idea,
+// kept simple). A record is
+//   u32 BE sealed length | u32 BE crc32 of the sealed bytes | sealed bytes
+// so a truncated or altered record is caught before it reaches the AEAD. Nothing else is
+// written: no key names, no plaintext; which entry owns a record is known only in memory.
+//
+// Writes are synchronous and batched: tmpfs is RAM, a batch is one writev of at most a quarter
+// segment, and the entry flips to "spilled" atomically with the write. Reads are asynchronous
+// (libuv threadpool) so a client waiting for a spilled value never blocks the others.
+//
+// Quota: the files' total size (headers included) never exceeds `quota`. New spills stop one
+// segment short of it, so compaction (which copies live records before deleting a segment)
+// always has room to run.
+
+import { closeSync, ftruncateSync, openSync, read, readSync, unlinkSync, writevSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { SpillRef, StringEntry } from '../store/keyspace.js';
+
+export const RECORD_HEADER = 8;
+/** Compaction rewrites a segment once at least this share of it is garbage. */
+const COMPACT_RATIO = 0.5;
+
+interface Segment {
+  id: number;
+  fd: number;
+  path: string;
+  /** File size: every record ever appended. */
+  size: number;
+  liveBytes: number;
+  live: Set<StringEntry>;
+  /** Asynchronous reads in flight: the file is neither compacted nor deleted meanwhile. */
+  reading: number;
+}
+
+export interface ReadBack {
+  sealed: Buffer;
+  /** False when the record was truncated, altered or unreadable. */
+  intact: boolean;
+}
+
+export class SegmentStore {
+  /** Bytes of all segment files. */
+  used = 0;
+  liveBytes = 0;
+  liveRecords = 0;
+  recordsWritten = 0;
+  reads = 0;
+  compactions = 0;
+  /** The filesystem answered ENOSPC (a tmpfs smaller than the quota): no writes until space is freed. */
+  full = false;
+  readonly segmentSize: number;
+
+  private segments = new Map<number, Segment>();
+  private active: Segment | null = null;
+  private nextId = 1;
+
+  constructor(
+    private readonly dir: string,
+    readonly quota: number,
+  ) {
+    this.segmentSize = Math.max(64 * 1024, Math.min(1024 * 1024, Math.floor(quota / 8)));
+  }
+
+  /** Bytes a new batch may take: the quota minus one segment kept back for compaction. */
+  room(): number {
+    return this.full ? 0 : Math.max(0, Math.min(this.quota - this.segmentSize - this.used, this.segmentSize / 4));
+  }
+
+  /**
+   * Appends the sealed values of `entries` in one write and points each entry at its record
+   * (entry.spilled). Returns how many were stored: all of them, or 0 when the filesystem is full
+   * (the values then simply stay in memory).
+   */
+  append(entries: readonly StringEntry[]): number {
+    let bytes = 0;
+    for (const e of entries) bytes += RECORD_HEADER + e.value.length;
+    if (bytes === 0 || bytes > this.quota - this.used) return 0;
+    let seg = this.active;
+    if (seg === null || seg.size + bytes > this.segmentSize) seg = this.roll();
+    if (seg === null) return 0;
+    const headers = Buffer.allocUnsafe(RECORD_HEADER * entries.length);
+    const parts: Buffer[] = [];
+    entries.forEach((e, i) => {
+      headers.writeUInt32BE(e.value.length, i * RECORD_HEADER);
+      headers.writeUInt32BE(crc32(e.value), i * RECORD_HEADER + 4);
+      parts.push(headers.subarray(i * RECORD_HEADER, (i + 1) * RECORD_HEADER), e.value);
+    });
+    if (!this.write(seg, parts, bytes)) return 0;
+    let offset = seg.size;
+    for (const e of entries) {
+      e.spilled = { segment: seg.id, offset, length: e.value.length };
+      seg.live.add(e);
+      offset += RECORD_HEADER + e.value.length;
+    }
+    seg.size += bytes;
+    seg.liveBytes += bytes;
+    this.used += bytes;
+    this.liveBytes += bytes;
+    this.liveRecords += entries.length;
+    this.recordsWritten += entries.length;
+    return entries.length;
+  }
+
+  /** Reads a spilled entry's record asynchronously and checks it against its header. */
+  read(ref: SpillRef): Promise<ReadBack> {
+    const seg = this.segments.get(ref.segment);
+    const record = Buffer.allocUnsafeSlow(RECORD_HEADER + ref.length);
+    const sealed = record.subarray(RECORD_HEADER);
+    if (seg === undefined) return Promise.resolve({ sealed, intact: false });
+    seg.reading++;
+    this.reads++;
+    return new Promise((resolve) => {
+      read(seg.fd, record, 0, record.length, ref.offset, (err, n) => {
+        seg.reading--;
+        this.reclaimIfEmpty(seg);
+        resolve({ sealed, intact: !err && n === record.length && checkRecord(record, ref.length) });
+      });
+    });
+  }
+
+  /** The entry's record becomes garbage (overwritten, deleted, expired or read back). */
+  free(entry: StringEntry): void {
+    const ref = entry.spilled;
+    if (ref === undefined) return;
+    entry.spilled = undefined;
+    const seg = this.segments.get(ref.segment);
+    if (seg === undefined || !seg.live.delete(entry)) return;
+    const bytes = RECORD_HEADER + ref.length;
+    seg.liveBytes -= bytes;
+    this.liveBytes -= bytes;
+    this.liveRecords--;
+    this.reclaimIfEmpty(seg);
+  }
+
+  /**
+   * One bounded step of compaction: the segment with the most garbage (at least half) has its
+   * live records copied to the active segment and is deleted. At most one segment per call.
+   */
+  compactStep(): void {
+    let victim: Segment | null = null;
+    for (const seg of this.segments.values()) {
+      if (seg === this.active || seg.reading > 0 || seg.size === 0) continue;
+      if ((seg.size - seg.liveBytes) / seg.size < COMPACT_RATIO) continue;
+      if (victim === null || seg.liveBytes / seg.size < victim.liveBytes / victim.size) victim = seg;
+    }
+    if (victim === null) return;
+    if (victim.live.size === 0) return this.reclaim(victim);
+    if (this.used + victim.liveBytes > this.quota) return;
+    let target = this.active;
+    if (target === null || target.size + victim.liveBytes > this.segmentSize) target = this.roll();
+    if (target === null) return;
+    // Records are copied as they are, header included: a damaged one stays detectably damaged.
+    const moved = [...victim.live];
+    const parts: Buffer[] = [];
+    for (const e of moved) {
+      const ref = e.spilled!;
+      const record = Buffer.allocUnsafe(RECORD_HEADER + ref.length);
+      readSync(victim.fd, record, 0, record.length, ref.offset);
+      parts.push(record);
+    }
+    if (!this.write(target, parts, victim.liveBytes)) return;
+    let offset = target.size;
+    for (const e of moved) {
+      const length = e.spilled!.length;
+      e.spilled = { segment: target.id, offset, length };
+      target.live.add(e);
+      offset += RECORD_HEADER + length;
+    }
+    target.size += victim.liveBytes;
+    target.liveBytes += victim.liveBytes;
+    this.used += victim.liveBytes;
+    victim.live.clear();
+    victim.liveBytes = 0;
+    this.compactions++;
+    this.reclaim(victim);
+  }
+
+  /** Closes and deletes every segment (shutdown). */
+  close(): void {
+    for (const seg of [...this.segments.values()]) this.reclaim(seg, true);
+    this.active = null;
+  }
+
+  private roll(): Segment | null {
+    if (this.active !== null && this.active.live.size === 0 && this.active.reading === 0) this.reclaim(this.active, true);
+    const id = this.nextId++;
+    const path = join(this.dir, `seg-${id}.bin`);
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx+', 0o600);
+    } catch {
+      this.full = true;
+      return null;
+    }
+    const seg: Segment = { id, fd, path, size: 0, liveBytes: 0, live: new Set(), reading: 0 };
+    this.segments.set(id, seg);
+    this.active = seg;
+    return seg;
+  }
+
+  /** One writev at the segment's end; on ENOSPC or a short write the file is cut back and we are "full". */
+  private write(seg: Segment, parts: Buffer[], bytes: number): boolean {
+    let written = 0;
+    try {
+      written = writevSync(seg.fd, parts, seg.size);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+    }
+    if (written === bytes) return true;
+    this.full = true;
+    try {
+      ftruncateSync(seg.fd, seg.size);
+    } catch {
+      // Best effort: the bytes past seg.size are never referenced either way.
+    }
+    return false;
+  }
+
+  private reclaimIfEmpty(seg: Segment): void {
+    if (seg.live.size === 0 && seg !== this.active) this.reclaim(seg);
+  }
+
+  private reclaim(seg: Segment, force = false): void {
+    if (this.segments.get(seg.id) !== seg || (seg.reading > 0 && !force)) return;
+    closeSync(seg.fd);
+    try {
+      unlinkSync(seg.path);
+    } catch {
+      // Already gone (the directory was wiped by hand): nothing left to free.
+    }
+    this.segments.delete(seg.id);
+    this.used -= seg.size;
+    this.liveBytes -= seg.liveBytes;
+    this.liveRecords -= seg.live.size;
+    for (const e of seg.live) e.spilled = undefined;
+    if (this.active === seg) this.active = null;
+    this.full = false;
+  }
+}
+
+function checkRecord(record: Buffer, length: number): boolean {
+  if (record.readUInt32BE(0) !== length) return false;
+  return record.readUInt32BE(4) === crc32(record.subarray(RECORD_HEADER));
+}

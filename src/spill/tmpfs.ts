@@ -1,0 +1,46 @@
+// The spill directory's hygiene: it must be on tmpfs (sealed values may leave the process, but
+// never for a disk), holds one 0700 subdirectory of ours with 0600 files, and is emptied at start
+// (a crashed run's segments) and at stop.
+
+import { mkdirSync, readdirSync, rmSync, statfsSync, chmodSync, lstatSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** statfs f_type of tmpfs (linux/magic.h TMPFS_MAGIC). */
+export const TMPFS_MAGIC = 0x01021994;
+/** Our subdirectory: the given directory may be shared (Docker's tmpfs root is 1770). */
+const SUBDIR = 'sealkv-spill';
+
+/** A spill directory that cannot be used; main.ts prints the message and exits non-zero. */
+export class SpillDirError extends Error {}
+
+/** Checks `dir` is on tmpfs, creates our private subdirectory and wipes it; returns its path. */
+export function prepareSpillDir(dir: string): string {
+  let type: number;
+  try {
+    type = statfsSync(dir).type;
+  } catch (err) {
+    throw new SpillDirError(`spill-dir ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (type !== TMPFS_MAGIC) {
+    throw new SpillDirError(
+      `spill-dir ${dir} is not on tmpfs (filesystem type 0x${type.toString(16)}): sealed values are only spilled to memory-backed storage`,
+    );
+  }
+  const own = join(dir, SUBDIR);
+  try {
+    mkdirSync(own, { mode: 0o700, recursive: true });
+    const st = lstatSync(own);
+    if (!st.isDirectory()) throw new SpillDirError(`spill-dir ${own} exists and is not a directory`);
+    chmodSync(own, 0o700);
+    wipe(own);
+  } catch (err) {
+    if (err instanceof SpillDirError) throw err;
+    throw new SpillDirError(`spill-dir ${own}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return own;
+}
+
+/** Removes every file in our subdirectory (segments of this or an earlier run). */
+export function wipe(own: string): void {
+  for (const name of readdirSync(own)) rmSync(join(own, name), { force: true, recursive: true });
+}

@@ -1,0 +1,135 @@
+// Byte accounting for maxmemory and the eviction policies (redis evict.c). The count is kept
+// running by the keyspaces (set, delete, expire, clear, in-place changes) through EntryObserver,
+// so checking the limit costs one comparison. What is counted: sealed value bytes held in memory,
+// key names (and hash field names) and an estimate of per-entry bookkeeping. Values spilled to
+// tmpfs count only their key and overhead: their bytes no longer live in this process.
+
+import { Kind, type Entry, type EntryObserver, type Keyspace, type StringEntry } from './keyspace.js';
+
+/** Estimated per-entry bookkeeping: Map slot, entry object, Buffer object (V8 on 64-bit). */
+export const ENTRY_OVERHEAD = 96;
+export const FIELD_OVERHEAD = 64;
+
+/** The bytes one entry costs in memory (all hash fields walked: O(fields)). */
+export function residentBytes(key: string, entry: Entry): number {
+  const bytes = ENTRY_OVERHEAD + key.length;
+  if (entry.kind === Kind.String) return bytes + entry.value.length;
+  let fields = 0;
+  for (const [field, sealed] of entry.fields) fields += FIELD_OVERHEAD + field.length + sealed.length;
+  return bytes + fields;
+}
+
+export class MemoryAccount implements EntryObserver {
+  /** Accounted bytes across every database. */
+  used = 0;
+  /** Told when an entry holding a spill reference leaves a database (its record becomes garbage). */
+  onSpilledRemoved: ((entry: StringEntry) => void) | null = null;
+
+  added(key: string, entry: Entry): void {
+    // A copy of an entry whose value was lent from tmpfs (RENAME, COPY spread it) owns no record.
+    if (entry.kind === Kind.String && entry.spilled !== undefined && entry.value.length > 0) entry.spilled = undefined;
+    const bytes = residentBytes(key, entry);
+    entry.accounted = bytes;
+    this.used += bytes;
+  }
+
+  removed(_key: string, entry: Entry): void {
+    this.used -= entry.accounted ?? 0;
+    entry.accounted = 0;
+    if (entry.kind === Kind.String && entry.spilled !== undefined) this.onSpilledRemoved?.(entry);
+  }
+
+  /** Recounts an entry changed in place: O(fields) for a hash, which is why hashes are not huge here. */
+  changed(key: string, entry: Entry): void {
+    const bytes = residentBytes(key, entry);
+    this.used += bytes - (entry.accounted ?? 0);
+    entry.accounted = bytes;
+  }
+}
+
+export type Policy =
+  | 'noeviction' | 'allkeys-lru' | 'volatile-lru' | 'allkeys-lfu' | 'volatile-lfu'
+  | 'allkeys-random' | 'volatile-random' | 'volatile-ttl';
+
+/**
+ * Evicts one key by policy (redis performEvictions + evictionPoolPopulate, without the pool):
+ * `samples` entries from each database's rolling cursor, best candidate across them deleted.
+ * LFU policies evict as their LRU variant: sealkv does not keep access counters.
+ * Entries `skip` names (the running command's keys) are never chosen. Returns false when no
+ * key qualifies (noeviction, or a volatile policy with no key carrying a TTL).
+ */
+export function evictOne(databases: readonly Keyspace[], policy: Policy, samples: number, skip: (entry: Entry) => boolean): boolean {
+  if (policy === 'noeviction') return false;
+  const volatileOnly = policy.startsWith('volatile-');
+  const random = policy.endsWith('-random');
+  const byTtl = policy === 'volatile-ttl';
+  let bestDb: Keyspace | null = null;
+  let bestKey = '';
+  let bestScore = Infinity;
+  for (const db of databases) {
+    if ((volatileOnly ? db.volatileCount : db.size) === 0) continue;
+    db.sample(samples, volatileOnly, (key, entry) => {
+      if (skip(entry)) return;
+      // Lower is evicted first: oldest access, nearest expiry, or a random draw.
+      const score = random ? Math.random() : byTtl ? entry.expiresAt : entry.touchedAt;
+      if (score < bestScore) {
+        bestScore = score;
+        bestDb = db;
+        bestKey = key;
+      }
+    });
+  }
+  if (bestDb === null) return false;
+  (bestDb as Keyspace).delete(bestKey);
+  return true;
+}
+
+/** What moves cold values out of memory (src/spill/manager.ts); absent without a spill-dir. */
+export interface Spiller {
+  /** Spills cold string values until about `need` bytes left memory; returns the bytes freed. */
+  spillCold(databases: readonly Keyspace[], samples: number, skip: (entry: Entry) => boolean, need: number): number;
+  /** Entries just read back for a command that has not run yet: never spilled or evicted. */
+  readonly held: ReadonlySet<Entry>;
+}
+
+export interface MemorySettings {
+  maxmemory: number;
+  policy: Policy;
+  samples: number;
+}
+
+/**
+ * Keeps the accounted bytes under maxmemory before each command (redis performEvictions):
+ * spill cold values first, then evict by policy. Returns whether memory is within the limit.
+ */
+export class MemoryGuard {
+  readonly account = new MemoryAccount();
+  /** Set once at start when a spill-dir is configured. */
+  spiller: Spiller | null = null;
+
+  constructor(
+    readonly settings: MemorySettings,
+    private readonly stats: { evictedKeys: number },
+  ) {}
+
+  get overLimit(): boolean {
+    return this.settings.maxmemory > 0 && this.account.used > this.settings.maxmemory;
+  }
+
+  relieve(databases: readonly Keyspace[], pinned: ReadonlySet<Entry>): boolean {
+    if (!this.overLimit) return true;
+    const { maxmemory, policy, samples } = this.settings;
+    const held = this.spiller?.held;
+    const skip = (e: Entry) => pinned.has(e) || (held !== undefined && held.has(e));
+    if (this.spiller !== null) {
+      // A little beyond the excess, so the next few writes do not each start a batch.
+      const slack = Math.min(256 * 1024, Math.ceil(maxmemory / 64));
+      this.spiller.spillCold(databases, samples, skip, this.account.used - maxmemory + slack);
+    }
+    while (this.overLimit) {
+      if (!evictOne(databases, policy, samples, skip)) return false;
+      this.stats.evictedKeys++;
+    }
+    return true;
+  }
+}
