@@ -29,14 +29,14 @@ function parseInfo(text: string): Map<string, Map<string, string>> {
   return sections;
 }
 
-const DEFAULT_SECTIONS = ['Server', 'Clients', 'Memory', 'Persistence', 'Stats', 'Replication', 'CPU', 'Modules', 'Errorstats', 'Cluster', 'Keyspace', 'Sealkv'];
+const DEFAULT_SECTIONS = ['Server', 'Clients', 'Memory', 'Persistence', 'Stats', 'Replication', 'CPU', 'Modules', 'Errorstats', 'Cluster', 'Keyspace', 'Sealkv', 'Spill'];
 
 describe('server commands', () => {
   let server: InProcessServer;
   let client: Redis;
   let run: ReturnType<typeof runner>;
   beforeAll(async () => {
-    server = await startInProcess({ maxmemory: '1mb' });
+    server = await startInProcess({ maxmemory: '1mb', dbfilename: 'other.rdb' });
     client = ioredis(server.port);
     run = runner(client);
   });
@@ -74,7 +74,7 @@ describe('server commands', () => {
       expect(sealkv.get('key_source')).toBe('ephemeral');
       expect(sealkv.get('key_id')).toBe(server.running.state.keyId.toString(16).padStart(8, '0'));
       expect(sealkv.get('seal_failures')).toBe('0');
-      expect(sealkv.get('config_not_applied')).toBe('maxmemory');
+      expect(sealkv.get('config_not_applied')).toBe('dbfilename');
     });
 
     it('counts keys and expiring keys per database in Keyspace', async () => {
