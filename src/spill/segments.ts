@@ -140,11 +140,14 @@ export class SegmentStore {
   compactStep(): void {
     let victim: Segment | null = null;
     for (const seg of this.segments.values()) {
-      if (seg === this.active || seg.reading > 0 || seg.size === 0) continue;
+      if (seg.reading > 0 || seg.size === 0) continue;
       if ((seg.size - seg.liveBytes) / seg.size < COMPACT_RATIO) continue;
       if (victim === null || seg.liveBytes / seg.size < victim.liveBytes / victim.size) victim = seg;
     }
     if (victim === null) return;
+    // The active segment qualifies too (a quiet server would otherwise keep its garbage): new
+    // records then go to a fresh segment.
+    if (victim === this.active) this.active = null;
     if (victim.live.size === 0) return this.reclaim(victim);
     if (this.used + victim.liveBytes > this.quota) return;
     let target = this.active;
