@@ -4,6 +4,7 @@
 // request order.
 
 import type { Socket } from 'node:net';
+import type { AclUser } from './acl/user.js';
 import { dispatch } from './commands/dispatch.js';
 import type { Registry } from './commands/registry.js';
 import type { QueuedCommand, Server, Session } from './commands/types.js';
@@ -23,7 +24,7 @@ export class Client implements Session {
   dbIndex = 0;
   db: Keyspace;
   authenticated: boolean;
-  user = 'default';
+  aclUser: AclUser;
   multi: QueuedCommand[] | null = null;
   multiFailed = false;
   watching: { flag: WatchFlag; keys: [Keyspace, string][] } | null = null;
@@ -34,6 +35,8 @@ export class Client implements Session {
   private closing = false;
   private closed = false;
   private waiting = false;
+  /** When unsent replies first went over the soft output limit; 0 while under it. */
+  private softLimitSince = 0;
 
   constructor(
     readonly id: number,
@@ -46,7 +49,9 @@ export class Client implements Session {
     this.laddr = `${socket.localAddress}:${socket.localPort}`;
     this.createdAt = this.lastInteraction = server.clock();
     this.db = server.databases[0]!;
-    this.authenticated = server.config.get('requirepass') === '';
+    // Redis: a new connection is the default user, logged in when that user needs no password.
+    this.aclUser = server.acl.defaultUser;
+    this.authenticated = this.aclUser.enabled && this.aclUser.nopass;
     this.reply = new ReplyWriter(server.stats);
     this.parser = new RequestParser({ maxBulkLen: server.config.number('proto-max-bulk-len') });
     this.parser.unauthenticated = !this.authenticated;
@@ -57,6 +62,10 @@ export class Client implements Session {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.kill());
     socket.on('close', () => this.finish());
+  }
+
+  get user(): string {
+    return this.aclUser.name;
   }
 
   get idle(): boolean {
@@ -134,8 +143,22 @@ export class Client implements Session {
       const out = this.reply.take();
       this.server.stats.netOutputBytes += out.length;
       this.socket.write(out);
+      if (this.socket.writableLength > 0 && this.overOutputLimit()) return;
     }
     if (this.closing) this.socket.end();
+  }
+
+  /** client-output-buffer-limit: closes a client whose unsent replies pile up; true if it did. */
+  private overOutputLimit(): boolean {
+    const pending = this.socket.writableLength;
+    const limit = this.server.outputLimit;
+    const now = this.server.clock();
+    if (limit.soft === 0 || pending < limit.soft) this.softLimitSince = 0;
+    else if (this.softLimitSince === 0) this.softLimitSince = now;
+    if (!limit.exceeded(pending, this.softLimitSince, now)) return false;
+    this.server.log.warn({ client: this.id, addr: this.addr, pending }, 'closing client for overcoming of output buffer limits');
+    this.kill();
+    return true;
   }
 
   private finish(): void {

@@ -4,6 +4,7 @@
 // INFO, never silently faked.
 
 import { readFileSync } from 'node:fs';
+import { normalizeOutputLimits } from './limits.js';
 import { Errors } from './protocol/errors.js';
 
 type Kind = 'int' | 'bytes' | 'bool' | 'string' | 'enum';
@@ -19,6 +20,8 @@ export interface SettingSpec {
   values?: readonly string[];
   min?: number;
   max?: number;
+  /** Validates and normalizes a 'string' setting; throws Error with the reason. */
+  check?: (raw: string) => string;
 }
 
 const S = (name: string, kind: Kind, def: string, extra: Partial<SettingSpec> = {}): SettingSpec => ({
@@ -35,7 +38,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   S('timeout', 'int', '0', { min: 0 }),
   S('databases', 'int', '16', { ...fixed, min: 1, max: 1000 }),
   S('requirepass', 'string', ''),
-  S('maxclients', 'int', '10000', { min: 1 }),
+  S('maxclients', 'int', '10000', { min: 1, max: 4294967295 }),
   S('hz', 'int', '10', { min: 1, max: 500 }),
   S('loglevel', 'enum', 'notice', { values: ['debug', 'verbose', 'notice', 'warning', 'nothing'] }),
   S('proto-max-bulk-len', 'bytes', '536870912', { min: 1024 * 1024 }),
@@ -55,9 +58,19 @@ export const SETTINGS: readonly SettingSpec[] = [
   S('spill-min-value-size', 'bytes', '64', { min: 0 }),
 
   // -- security (issue 7) settings go here --
+  S('protected-mode', 'bool', 'yes'),
+  S('aclfile', 'string', '', fixed),
+  S('tls-port', 'int', '0', { ...fixed, min: 0, max: 65535 }),
+  S('tls-cert-file', 'string', '', fixed),
+  S('tls-key-file', 'string', '', fixed),
+  S('tls-ca-cert-file', 'string', '', fixed),
+  S('tls-auth-clients', 'enum', 'yes', { ...fixed, values: ['yes', 'no', 'optional'] }),
+  S('client-output-buffer-limit', 'string', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', {
+    // Lazily bound: limits.ts imports parseBytes from this module.
+    check: (raw) => normalizeOutputLimits(raw),
+  }),
 
   // Accepted for compatibility; not acted upon (yet).
-  S('protected-mode', 'bool', 'yes', ignored),
   S('save', 'string', '', ignored),
   S('appendonly', 'bool', 'no', ignored),
   S('appendfsync', 'enum', 'everysec', { ...ignored, values: ['always', 'everysec', 'no'] }),
@@ -108,7 +121,7 @@ function normalize(spec: SettingSpec, raw: string): string {
       return String(n);
     }
     default:
-      return raw;
+      return spec.check ? spec.check(raw) : raw;
   }
 }
 

@@ -3,6 +3,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { buildCatalogue } from './acl/catalogue.js';
+import { AclStore } from './acl/store.js';
 import { Client } from './client.js';
 import { FAMILIES } from './commands/index.js';
 import { Registry } from './commands/registry.js';
@@ -10,10 +12,13 @@ import type { Server } from './commands/types.js';
 import { Config } from './config.js';
 import { createLogger, setLogLevel, type Logger } from './log.js';
 import { Errors } from './protocol/errors.js';
+import { OutputLimit } from './limits.js';
+import { isLoopback } from './net-util.js';
 import { Keyring } from './seal/keyring.js';
 import { Sealer } from './seal/sealer.js';
 import { SealedValues } from './seal/values.js';
 import { Stats } from './stats.js';
+import { createTlsListener } from './tls.js';
 import { SpillManager } from './spill/manager.js';
 import { Keyspace } from './store/keyspace.js';
 import { MemoryGuard, type Policy } from './store/memory.js';
@@ -56,6 +61,8 @@ export class SealkvServer implements Server {
   readonly values: SealedValues;
   readonly memory: MemoryGuard;
   readonly spill: SpillManager | null;
+  readonly acl: AclStore;
+  readonly outputLimit: OutputLimit;
 
   private listeners: NetServer[] = [];
   private nextClientId = 1;
@@ -90,6 +97,8 @@ export class SealkvServer implements Server {
     this.memory.spiller = this.spill;
     this.databases = Array.from({ length: config.number('databases') }, (_, i) => new Keyspace(i, this.stats, this.memory.account));
     this.commands = new Registry(FAMILIES);
+    this.acl = new AclStore(config, buildCatalogue(this.commands.leaves()));
+    this.outputLimit = new OutputLimit(config);
     config.onChange((name, value) => {
       if (name === 'loglevel') setLogLevel(log, value);
       if (name === 'hz') this.startCron();
@@ -107,14 +116,19 @@ export class SealkvServer implements Server {
 
   async listen(): Promise<{ host: string; port: number }[]> {
     const port = this.config.number('port');
-    if (port === 0) throw new Error('no port to listen on (port 0 disables the plain TCP listener)');
+    const tlsPort = this.config.number('tls-port');
+    if (port === 0 && tlsPort === 0) throw new Error('no port to listen on (port 0 disables the plain TCP listener)');
     const hosts = this.config.get('bind').split(/\s+/).filter(Boolean);
     const out: { host: string; port: number }[] = [];
-    for (const host of hosts) {
-      const srv = createServer((socket) => this.accept(socket));
+    // Plain listeners first (port 0 disables them), then TLS ones on tls-port.
+    const plan: [string, number, () => NetServer][] = [];
+    for (const host of hosts) if (port !== 0) plan.push([host, port, () => createServer((socket) => this.accept(socket))]);
+    for (const host of hosts) if (tlsPort !== 0) plan.push([host, tlsPort, () => createTlsListener(this.config, (socket) => this.accept(socket))]);
+    for (const [host, listenPort, make] of plan) {
+      const srv = make();
       await new Promise<void>((resolve, reject) => {
         srv.once('error', reject);
-        srv.listen({ host, port, backlog: this.config.number('tcp-backlog') }, () => {
+        srv.listen({ host, port: listenPort, backlog: this.config.number('tcp-backlog') }, () => {
           srv.off('error', reject);
           resolve();
         });
@@ -123,7 +137,7 @@ export class SealkvServer implements Server {
       if (addr && typeof addr === 'object') out.push({ host, port: addr.port });
       this.listeners.push(srv);
     }
-    this.tcpPort = out[0]?.port ?? port;
+    this.tcpPort = port === 0 ? 0 : (out[0]?.port ?? port);
     this.startCron();
     return out;
   }
@@ -136,6 +150,12 @@ export class SealkvServer implements Server {
     if (this.clients.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
       socket.end(`-${Errors.maxClients}\r\n`);
+      return;
+    }
+    // Redis protected mode: no password on the default user means loopback clients only.
+    const open = this.acl.defaultUser;
+    if (this.config.flag('protected-mode') && open.nopass && !isLoopback(socket.remoteAddress)) {
+      socket.end(`-${Errors.protectedMode}\r\n`);
       return;
     }
     this.stats.totalConnections++;

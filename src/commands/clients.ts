@@ -35,7 +35,7 @@ function flagsOf(c: ClientState): string {
  * way Redis does (reply buffers, per-client memory) are reported as 0; fd is -1 because Node
  * does not expose socket descriptors.
  */
-function clientLine(c: ClientState, now: number): string {
+export function clientLine(c: ClientState, now: number): string {
   const secs = (ms: number) => Math.max(0, Math.floor(ms / 1000));
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name ?? ''} ` +
@@ -117,7 +117,7 @@ function killFilter(ctx: Session, args: Buffer[]): KillFilter | null {
     else if (opt === 'laddr') f.laddr = value.toString('latin1');
     else if (opt === 'user') {
       f.user = value.toString('latin1');
-      if (f.user !== 'default') return fail(Errors.noSuchUser(text(value)));
+      if (!ctx.server.acl.get(f.user)) return fail(Errors.noSuchUser(text(value)));
     } else if (opt === 'type') {
       f.type = word(value);
       if (!CLIENT_TYPES.has(f.type)) return fail(Errors.unknownClientType(text(value)));

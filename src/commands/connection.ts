@@ -1,9 +1,10 @@
 // Connection commands: PING ECHO SELECT SWAPDB QUIT RESET AUTH HELLO (CLIENT lives in clients.ts).
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { refuseLogin } from '../acl/refuse.js';
 import { Errors } from '../protocol/errors.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import { integer, text, word } from './args.js';
+import { becomeUser } from './acl.js';
 import { clientCommand, resetClientModes, validName } from './clients.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -81,31 +82,24 @@ function reset(ctx: Session): void {
   ctx.reply.protocol = 2;
   ctx.name = null;
   resetClientModes(ctx);
-  ctx.user = 'default';
-  ctx.authenticated = ctx.server.config.get('requirepass') === '';
+  const fallback = ctx.server.acl.defaultUser;
+  ctx.aclUser = fallback;
+  ctx.authenticated = fallback.enabled && fallback.nopass;
   ctx.reply.simple('RESET');
 }
 
 /**
- * Checks a user/password pair for the only user sealkv has, 'default'. Without requirepass the
- * default user is "nopass" as in Redis: any password is accepted. Both sides are hashed first so
- * the comparison takes the same time whatever the lengths and contents.
+ * AUTH [user] pass. The one-argument form is the default user's; when that user needs no
+ * password, Redis answers it with an error rather than accepting anything.
  */
-function credentialsValid(ctx: Session, user: Buffer, pass: Buffer): boolean {
-  if (user.toString('latin1') !== 'default') return false;
-  const required = ctx.server.config.get('requirepass');
-  if (required === '') return true;
-  const digest = (b: Uint8Array) => createHash('sha256').update(b).digest();
-  return timingSafeEqual(digest(Buffer.from(required, 'utf8')), digest(pass));
-}
-
 function auth(ctx: Session, args: Buffer[]): void {
   if (args.length > 3) return ctx.reply.error(Errors.syntax);
-  if (args.length === 2 && ctx.server.config.get('requirepass') === '') return ctx.reply.error(Errors.authNotConfigured);
-  const user = args.length === 3 ? args[1]! : Buffer.from('default');
-  if (!credentialsValid(ctx, user, args[args.length - 1]!)) return ctx.reply.error(Errors.wrongPass);
-  ctx.authenticated = true;
-  ctx.user = 'default';
+  const acl = ctx.server.acl;
+  if (args.length === 2 && acl.defaultUser.nopass) return ctx.reply.error(Errors.authNotConfigured);
+  const user = args.length === 3 ? args[1]!.toString('latin1') : 'default';
+  const found = acl.authenticate(user, args[args.length - 1]!);
+  if (!found) return ctx.reply.error(refuseLogin(ctx, user));
+  becomeUser(ctx, found);
   ctx.reply.ok();
 }
 
@@ -146,9 +140,10 @@ function hello(ctx: Session, args: Buffer[]): void {
   const opts = helloOptions(ctx, args);
   if (!opts) return;
   if (opts.user && opts.pass) {
-    if (!credentialsValid(ctx, opts.user, opts.pass)) return ctx.reply.error(Errors.wrongPass);
-    ctx.authenticated = true;
-    ctx.user = 'default';
+    const user = opts.user.toString('latin1');
+    const found = ctx.server.acl.authenticate(user, opts.pass);
+    if (!found) return ctx.reply.error(refuseLogin(ctx, user));
+    becomeUser(ctx, found);
   }
   if (!ctx.authenticated) return ctx.reply.error(Errors.helloNoAuth);
   if (opts.name) {

@@ -1,6 +1,8 @@
 // The generic checks, done once for every command (redis processCommand): lookup, arity,
 // authentication, MULTI queueing. Handlers never repeat them.
 
+import { refuse } from '../acl/refuse.js';
+import { checkPermissions } from '../acl/permissions.js';
 import { Errors } from '../protocol/errors.js';
 import { admit, afterPromotion } from './memory-gate.js';
 import type { Registry } from './registry.js';
@@ -24,6 +26,11 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   }
   const { spec } = found;
   if (!ctx.authenticated && !spec.flags.includes('no_auth')) return reject(ctx, Errors.noAuth);
+  // ACL (Redis ACLCheckAllPerm); the handshake commands (no_auth) are never refused.
+  if (!ctx.aclUser.unrestricted && !spec.flags.includes('no_auth')) {
+    const denied = checkPermissions(ctx.aclUser, spec, found.fullName, args);
+    if (denied !== null) return reject(ctx, refuse(ctx, denied.reason, denied.object, found.fullName));
+  }
   ctx.lastCommand = found.fullName;
   if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return refuseOnOom(ctx, spec);
   if (ctx.multi !== null && !TRANSACTION_CONTROL.has(spec.name)) {

@@ -1,5 +1,6 @@
 // Every command family's table, in one list for the registry.
 
+import { aclCommands } from './acl.js';
 import { connectionCommands } from './connection.js';
 import { expiryCommands } from './expiry.js';
 import { hashCommands } from './hashes.js';
@@ -19,4 +20,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
   serverCommands,
   introspectionCommands,
+  aclCommands,
 ];

@@ -54,8 +54,18 @@ function dbsize(ctx: Session): void {
   ctx.reply.integer(ctx.db.size);
 }
 
+/** Beyond Redis (redis/redis#8152): KEYS, SCAN and RANDOMKEY only name keys the user may read. */
+function readable(ctx: Session, key: string): boolean {
+  return ctx.aclUser.readsAllKeys || ctx.aclUser.mayAccess(key, true, false);
+}
+
 function randomkey(ctx: Session): void {
-  const key = ctx.db.randomKey(ctx.now);
+  let key = ctx.db.randomKey(ctx.now);
+  if (key !== null && !readable(ctx, key)) {
+    // A user confined to a few patterns: pick among the keys it may read.
+    const mine = [...ctx.db.keys()].filter((k) => readable(ctx, k) && ctx.db.get(k, ctx.now) !== undefined);
+    key = mine.length > 0 ? mine[Math.floor(Math.random() * mine.length)]! : null;
+  }
   if (key === null) ctx.reply.nullBulk();
   else ctx.reply.bulkLatin1(key);
 }
@@ -65,7 +75,7 @@ function keys(ctx: Session, args: Buffer[]): void {
   const all = pattern === '*';
   const found: string[] = [];
   for (const key of ctx.db.keys()) {
-    if ((all || globMatch(pattern, key)) && ctx.db.get(key, ctx.now) !== undefined) found.push(key);
+    if ((all || globMatch(pattern, key)) && readable(ctx, key) && ctx.db.get(key, ctx.now) !== undefined) found.push(key);
   }
   replyKeys(ctx, found);
 }
@@ -127,6 +137,7 @@ function scan(ctx: Session, args: Buffer[]): void {
   const found: string[] = [];
   const next = ctx.server.cursors.scan(ctx.db.entriesView(), cursor, opts.count, (key) => {
     if (opts.pattern !== null && !globMatch(opts.pattern, key)) return;
+    if (!readable(ctx, key)) return;
     const entry = ctx.db.get(key, ctx.now);
     if (entry === undefined) return;
     if (opts.type !== null && typeName(entry) !== opts.type) return;

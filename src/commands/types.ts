@@ -1,7 +1,10 @@
 // What a command handler sees. The server and connection implement these interfaces, so
 // command families depend on this file only, never on sockets or listeners.
 
+import type { AclStore } from '../acl/store.js';
+import type { AclUser } from '../acl/user.js';
 import type { Config } from '../config.js';
+import type { OutputLimit } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { ErrorCounter, ReplyWriter } from '../protocol/reply.js';
 import type { Keyspace, KeyspaceStats, WatchFlag } from '../store/keyspace.js';
@@ -73,7 +76,9 @@ export interface ClientState {
   dbIndex: number;
   db: Keyspace;
   authenticated: boolean;
-  user: string;
+  /** The ACL user the connection runs as; `user` is its name. */
+  aclUser: AclUser;
+  readonly user: string;
   /** Commands queued by MULTI; null outside a transaction. */
   multi: QueuedCommand[] | null;
   /** A command was rejected while queueing: EXEC must answer EXECABORT. */
@@ -101,6 +106,9 @@ export interface Server {
   readonly spill: SpillManager | null;
   readonly stats: ServerStats;
   readonly cursors: CursorTable;
+  readonly acl: AclStore;
+  /** client-output-buffer-limit for normal clients, kept parsed for the write path. */
+  readonly outputLimit: OutputLimit;
   readonly clients: ReadonlyMap<number, ClientState>;
   readonly commands: CommandTable;
   readonly startedAt: number;

@@ -118,6 +118,19 @@ export const Errors = {
   execAbortBecause: (error: string) => `EXECABORT Transaction discarded because of: ${error}`,
 
   // -- security: ACL, TLS, protected mode, limits (issue 7) additions go here --
+  noPermCommand: (fullName: string) => `NOPERM this user has no permissions to run the '${clip(fullName)}' command`,
+  noPermKey: 'NOPERM this user has no permissions to access one of the keys used as arguments',
+  aclSetuser: (rule: string, reason: string) => `ERR Error in ACL SETUSER modifier '${clip(rule)}': ${reason}`,
+  aclDeleteDefault: "ERR The 'default' user cannot be removed",
+  aclUnknownCategory: (cat: string) => `ERR Unknown category '${clip(cat)}'`,
+  aclGenpassBits: 'ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096',
+  aclNoFile:
+    'ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.',
+  aclSaveFailed: 'ERR There was an error trying to save the ACLs. Please check the server logs for more information',
+  aclLogCount: 'ERR value is out of range, must be positive',
+  /** Redis 7.0 networking.c, sent to non-loopback clients before closing them. */
+  protectedMode:
+    "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.",
 
   // sealing
   sealOpenFailed: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with',

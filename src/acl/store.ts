@@ -1,0 +1,211 @@
+// The server's users: the default user (tied to requirepass), the ACL file (--aclfile, ACL LOAD
+// and ACL SAVE), authentication, and the ACL LOG of denied commands and failed logins.
+
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ConfigError, type Config } from '../config.js';
+import { Errors } from '../protocol/errors.js';
+import { AclRuleError, AclUser, type CommandCatalogue } from './user.js';
+
+export type DenialReason = 'command' | 'key' | 'auth';
+
+export interface AclLogEntry {
+  count: number;
+  reason: DenialReason;
+  context: 'toplevel' | 'multi';
+  object: string;
+  username: string;
+  createdAt: number;
+  updatedAt: number;
+  clientInfo: string;
+}
+
+/** Redis acllog-max-len default, and the window in which equal denials are grouped. */
+const LOG_MAX = 128;
+const LOG_GROUP_MS = 60_000;
+
+export class AclStore {
+  private users = new Map<string, AclUser>();
+  readonly log: AclLogEntry[] = [];
+
+  constructor(
+    private readonly config: Config,
+    readonly catalogue: CommandCatalogue,
+  ) {
+    this.users.set('default', this.freshDefault());
+    this.applyRequirepass(config.get('requirepass'));
+    config.onChange((name, value) => {
+      if (name === 'requirepass') this.applyRequirepass(value);
+    });
+    if (this.file) this.replaceAll(this.readFile());
+  }
+
+  get file(): string {
+    return this.config.get('aclfile');
+  }
+
+  get defaultUser(): AclUser {
+    return this.users.get('default')!;
+  }
+
+  get(name: string): AclUser | undefined {
+    return this.users.get(name);
+  }
+
+  names(): string[] {
+    return [...this.users.keys()].sort();
+  }
+
+  /** Redis's default user: on, nopass, every key, channel and command. */
+  private freshDefault(): AclUser {
+    const u = new AclUser('default', this.catalogue);
+    for (const r of ['on', 'nopass', '~*', '&*', '+@all']) u.apply(r);
+    return u;
+  }
+
+  /** requirepass is the default user's password (Redis: "resetpass >pw", or "nopass" when empty). */
+  private applyRequirepass(pass: string): void {
+    const u = this.defaultUser;
+    if (pass === '') u.apply('nopass');
+    else {
+      u.apply('resetpass');
+      // Settings are UTF-8 text; rules carry raw bytes as latin1.
+      u.apply('>' + Buffer.from(pass, 'utf8').toString('latin1'));
+    }
+  }
+
+  /** ACL SETUSER: all rules or none; returns null or the error reply. */
+  setUser(name: string, rules: readonly string[]): string | null {
+    const existing = this.users.get(name);
+    const draft = existing ? existing.clone() : this.newUser(name);
+    for (const rule of rules) {
+      try {
+        draft.apply(rule);
+      } catch (err) {
+        if (err instanceof AclRuleError) return Errors.aclSetuser(rule, err.message);
+        throw err;
+      }
+    }
+    // The same object stays in place so connected clients see the new rules at once.
+    if (existing) existing.copyFrom(draft);
+    else this.users.set(name, draft);
+    return null;
+  }
+
+  private newUser(name: string): AclUser {
+    const u = new AclUser(name, this.catalogue);
+    u.apply('resetchannels');
+    return u;
+  }
+
+  /** Removes users; returns the removed ones (their clients are then disconnected). */
+  delete(names: readonly string[]): AclUser[] {
+    const removed: AclUser[] = [];
+    for (const n of names) {
+      const u = this.users.get(n);
+      if (u && this.users.delete(n)) removed.push(u);
+    }
+    return removed;
+  }
+
+  /** The user a name/password pair opens, or null (unknown, disabled or wrong password). */
+  authenticate(name: string, pass: Uint8Array): AclUser | null {
+    const u = this.users.get(name);
+    if (!u || !u.enabled) return null;
+    return u.checkPassword(pass) ? u : null;
+  }
+
+  record(reason: DenialReason, context: 'toplevel' | 'multi', object: string, username: string, clientInfo: string, now: number): void {
+    const same = this.log.find(
+      (e) => e.reason === reason && e.context === context && e.object === object && e.username === username && now - e.updatedAt < LOG_GROUP_MS,
+    );
+    if (same) {
+      same.count++;
+      same.updatedAt = now;
+      same.clientInfo = clientInfo;
+      // The latest event leads the log, grouped or not.
+      this.log.splice(this.log.indexOf(same), 1);
+      this.log.unshift(same);
+      return;
+    }
+    this.log.unshift({ count: 1, reason, context, object, username, createdAt: now, updatedAt: now, clientInfo });
+    if (this.log.length > LOG_MAX) this.log.length = LOG_MAX;
+  }
+
+  // ---- ACL file ----
+
+  /** Parses the ACL file into fresh users; throws ConfigError naming the file and line. */
+  private readFile(): Map<string, AclUser> {
+    const path = this.file;
+    let text: string;
+    try {
+      text = readFileSync(path, 'latin1');
+    } catch (err) {
+      throw new ConfigError(`cannot read ACL file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    const users = new Map<string, AclUser>();
+    text.split(/\r?\n/).forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) return;
+      const where = `${path}:${i + 1}`;
+      const [kw, name, ...rules] = line.split(/\s+/);
+      if (kw !== 'user' || !name) throw new ConfigError(`${where}: should start with user keyword`);
+      if (users.has(name)) throw new ConfigError(`${where}: Duplicate user '${name}' found`);
+      const u = name === 'default' ? this.freshDefault() : this.newUser(name);
+      if (name === 'default') u.apply('reset');
+      for (const rule of rules) {
+        try {
+          u.apply(rule);
+        } catch (err) {
+          if (err instanceof AclRuleError) throw new ConfigError(`${where}: Error in user declaration '${name}': ${err.message}`);
+          throw err;
+        }
+      }
+      users.set(name, u);
+    });
+    return users;
+  }
+
+  /** Installs loaded users; objects of surviving names are updated in place for their clients. */
+  private replaceAll(loaded: Map<string, AclUser>): void {
+    if (!loaded.has('default')) {
+      const d = this.freshDefault();
+      loaded.set('default', d);
+    }
+    const next = new Map<string, AclUser>();
+    for (const [name, u] of loaded) {
+      const current = this.users.get(name);
+      if (current) {
+        current.copyFrom(u);
+        next.set(name, current);
+      } else next.set(name, u);
+    }
+    this.users = next;
+  }
+
+  /** ACL LOAD: all or nothing; returns null or the error reply. */
+  load(): string | null {
+    if (!this.file) return Errors.aclNoFile;
+    try {
+      this.replaceAll(this.readFile());
+    } catch (err) {
+      if (err instanceof ConfigError) return 'ERR ' + err.message;
+      throw err;
+    }
+    return null;
+  }
+
+  /** ACL SAVE: written to a temporary file then renamed, owner-only (it holds password hashes). */
+  save(): string | null {
+    if (!this.file) return Errors.aclNoFile;
+    const text = this.names().map((n) => this.users.get(n)!.describe() + '\n').join('');
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    try {
+      writeFileSync(tmp, text, { mode: 0o600 });
+      chmodSync(tmp, 0o600);
+      renameSync(tmp, this.file);
+    } catch {
+      return Errors.aclSaveFailed;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,223 @@
+// One ACL user: its switches, password hashes, key patterns and allowed commands, with
+// Redis's rule syntax (ACL SETUSER) and description (ACL LIST). Passwords are kept only as
+// SHA-256 hex digests; clear-text passwords never outlive the rule that carried them.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { globMatch } from '../util/glob.js';
+
+/** A leaf command as the ACL sees it: 'get' or 'config|get', and its categories. */
+export interface AclCommand {
+  fullName: string;
+  categories: readonly string[];
+}
+
+/** Every command and category the server knows, for +cmd / +@category rules. */
+export interface CommandCatalogue {
+  /** Leaf full names of a command name ('config' -> config|get...), or of one leaf. */
+  leavesOf(name: string): readonly string[] | undefined;
+  /** Leaf full names in a category (without '@'), undefined when the category is unknown. */
+  inCategory(category: string): readonly string[] | undefined;
+  all(): readonly string[];
+}
+
+export class AclRuleError extends Error {}
+
+interface KeyPattern {
+  pattern: string;
+  read: boolean;
+  write: boolean;
+}
+
+/** Rules are latin1 strings holding the client's raw bytes, so strings are hashed as latin1. */
+export function sha256Hex(secret: Uint8Array | string): string {
+  return createHash('sha256').update(typeof secret === 'string' ? Buffer.from(secret, 'latin1') : secret).digest('hex');
+}
+
+const HASH_RE = /^[0-9a-f]{64}$/;
+const BAD_HASH = 'The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters';
+
+export class AclUser {
+  enabled = false;
+  nopass = false;
+  readonly passwords = new Set<string>();
+  private keys: KeyPattern[] = [];
+  private channels: string[] = [];
+  /** Leaf commands allowed. */
+  private allowed = new Set<string>();
+  /** Command rules in the order given, compacted (ACL LIST "commands" part). */
+  private commandRules: string[] = ['-@all'];
+  /** Every command allowed and every key readable and writable: the dispatcher skips checks. */
+  unrestricted = false;
+  /** Every key readable (KEYS/SCAN/RANDOMKEY need no filtering). */
+  readsAllKeys = false;
+  /** Every key writable (FLUSHDB/FLUSHALL/SWAPDB allowed). */
+  writesAllKeys = false;
+
+  constructor(readonly name: string, private readonly catalogue: CommandCatalogue) {}
+
+  /** A copy to apply rules to, so a failing SETUSER leaves the user untouched. */
+  clone(): AclUser {
+    const u = new AclUser(this.name, this.catalogue);
+    u.copyFrom(this);
+    return u;
+  }
+
+  copyFrom(other: AclUser): void {
+    this.enabled = other.enabled;
+    this.nopass = other.nopass;
+    this.passwords.clear();
+    for (const p of other.passwords) this.passwords.add(p);
+    this.keys = other.keys.map((k) => ({ ...k }));
+    this.channels = [...other.channels];
+    this.allowed = new Set(other.allowed);
+    this.commandRules = [...other.commandRules];
+    this.refresh();
+  }
+
+  /** Applies one rule; throws AclRuleError with Redis's reason. */
+  apply(rule: string): void {
+    const lower = rule.toLowerCase();
+    switch (lower) {
+      case 'on': this.enabled = true; break;
+      case 'off': this.enabled = false; break;
+      case 'nopass': this.nopass = true; this.passwords.clear(); break;
+      case 'resetpass': this.nopass = false; this.passwords.clear(); break;
+      case 'allkeys': this.keys = [{ pattern: '*', read: true, write: true }]; break;
+      case 'resetkeys': this.keys = []; break;
+      case 'allchannels': this.channels = ['*']; break;
+      case 'resetchannels': this.channels = []; break;
+      case 'allcommands': this.commands('+@all'); break;
+      case 'nocommands': this.commands('-@all'); break;
+      case 'reset':
+        for (const r of ['resetpass', 'resetkeys', 'resetchannels', 'off', '-@all']) this.apply(r);
+        break;
+      default:
+        this.applyValued(rule);
+    }
+    this.refresh();
+  }
+
+  private applyValued(rule: string): void {
+    const head = rule[0];
+    const rest = rule.slice(1);
+    if (head === '>') {
+      this.passwords.add(sha256Hex(rest));
+      this.nopass = false;
+    } else if (head === '<') {
+      if (!this.passwords.delete(sha256Hex(rest))) {
+        throw new AclRuleError('The password you are trying to remove from the user does not exist');
+      }
+    } else if (head === '#' || head === '!') {
+      if (!HASH_RE.test(rest)) throw new AclRuleError(BAD_HASH);
+      if (head === '#') {
+        this.passwords.add(rest);
+        this.nopass = false;
+      } else if (!this.passwords.delete(rest)) {
+        throw new AclRuleError('The password you are trying to remove from the user does not exist');
+      }
+    } else if (head === '~') {
+      this.addKeys(rest, true, true);
+    } else if (head === '%') {
+      const m = /^%(R|W|RW|WR)~(.*)$/is.exec(rule);
+      if (!m) throw new AclRuleError('Syntax error');
+      const perm = m[1]!.toUpperCase();
+      this.addKeys(m[2]!, perm.includes('R'), perm.includes('W'));
+    } else if (head === '&') {
+      if (!this.channels.includes('*')) this.channels = rest === '*' ? ['*'] : [...this.channels, rest];
+    } else if (head === '+' || head === '-') {
+      this.commands(rule);
+    } else {
+      throw new AclRuleError('Syntax error');
+    }
+  }
+
+  private addKeys(pattern: string, read: boolean, write: boolean): void {
+    if (this.keys.some((k) => k.pattern === '*' && k.read && k.write)) return;
+    if (pattern === '*' && read && write) this.keys = [];
+    this.keys.push({ pattern, read, write });
+  }
+
+  private commands(rule: string): void {
+    const add = rule[0] === '+';
+    const target = rule.slice(1).toLowerCase();
+    let leaves: readonly string[] | undefined;
+    if (target === '@all') leaves = this.catalogue.all();
+    else if (target.startsWith('@')) leaves = this.catalogue.inCategory(target.slice(1));
+    else leaves = this.catalogue.leavesOf(target);
+    if (!leaves) throw new AclRuleError('Unknown command or category name in ACL');
+    if (target === '@all') {
+      this.allowed = add ? new Set(leaves) : new Set();
+      this.commandRules = [add ? '+@all' : '-@all'];
+      return;
+    }
+    let changed = false;
+    for (const leaf of leaves) {
+      if (add !== this.allowed.has(leaf)) changed = true;
+      if (add) this.allowed.add(leaf);
+      else this.allowed.delete(leaf);
+    }
+    // Redis describes a user by the rules that matter: one that changed nothing is left out.
+    if (changed) this.commandRules.push((add ? '+' : '-') + target);
+  }
+
+  private refresh(): void {
+    this.readsAllKeys = this.keys.some((k) => k.pattern === '*' && k.read);
+    this.writesAllKeys = this.keys.some((k) => k.pattern === '*' && k.write);
+    this.unrestricted = this.readsAllKeys && this.writesAllKeys && this.commandRules.length === 1 && this.commandRules[0] === '+@all';
+  }
+
+  mayRun(fullName: string): boolean {
+    return this.allowed.has(fullName);
+  }
+
+  mayAccess(key: string, read: boolean, write: boolean): boolean {
+    for (const k of this.keys) {
+      if ((!read || k.read) && (!write || k.write) && globMatch(k.pattern, key)) return true;
+    }
+    // Read and write may come from two patterns (%R~a* and %W~a*).
+    if (read && write) return this.mayAccess(key, true, false) && this.mayAccess(key, false, true);
+    return false;
+  }
+
+  /** True when the password opens this user; both sides hashed, compared in constant time. */
+  checkPassword(pass: Uint8Array): boolean {
+    if (this.nopass) return true;
+    const given = Buffer.from(sha256Hex(pass), 'latin1');
+    let ok = false;
+    for (const stored of this.passwords) {
+      if (timingSafeEqual(given, Buffer.from(stored, 'latin1'))) ok = true;
+    }
+    return ok;
+  }
+
+  // ---- descriptions (ACL LIST, ACL GETUSER, ACL SAVE) ----
+
+  flags(): string[] {
+    const out = [this.enabled ? 'on' : 'off'];
+    if (this.nopass) out.push('nopass');
+    return out;
+  }
+
+  describeKeys(): string {
+    return this.keys.map((k) => (k.read && k.write ? '~' : k.read ? '%R~' : '%W~') + k.pattern).join(' ');
+  }
+
+  describeChannels(): string {
+    return this.channels.map((c) => '&' + c).join(' ');
+  }
+
+  describeCommands(): string {
+    return this.commandRules.join(' ');
+  }
+
+  /** The ACL LIST line: `user <name> on|off [nopass] [#hash...] keys channels commands`. */
+  describe(): string {
+    const parts = ['user', this.name, ...this.flags()];
+    for (const p of this.passwords) parts.push('#' + p);
+    const keys = this.describeKeys();
+    if (keys) parts.push(keys);
+    parts.push(this.channels.length === 0 ? 'resetchannels' : this.describeChannels());
+    parts.push(this.describeCommands());
+    return parts.join(' ');
+  }
+}

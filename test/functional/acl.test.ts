@@ -1,0 +1,291 @@
+// ACL users, rules and permission checks with real clients, against Redis 7's replies.
+
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { Errors } from '../../src/protocol/errors.js';
+import { encodeCommand, ioredis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
+import { startInProcess, type InProcessServer } from '../helpers/server.js';
+
+const NOPERM_KEY = 'NOPERM this user has no permissions to access one of the keys used as arguments';
+const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
+
+describe('ACL', () => {
+  let server: InProcessServer;
+  let admin: Redis;
+  let run: ReturnType<typeof runner>;
+  const open: Redis[] = [];
+
+  /** A new connection logged in as `user`. */
+  async function as(user: string, pass: string): Promise<ReturnType<typeof runner>> {
+    const c = ioredis(server.port, { username: user, password: pass });
+    open.push(c);
+    await c.ping();
+    return runner(c);
+  }
+
+  beforeAll(async () => {
+    server = await startInProcess();
+    admin = ioredis(server.port);
+    run = runner(admin);
+  });
+  afterAll(async () => {
+    admin.disconnect();
+    await server.stop();
+  });
+  beforeEach(async () => {
+    await run(['flushall']);
+    for (const u of (await run(['acl', 'users'])) as string[]) if (u !== 'default') await run(['acl', 'deluser', u]);
+    await run(['acl', 'log', 'reset']);
+  });
+  afterEach(() => {
+    for (const c of open.splice(0)) c.disconnect();
+  });
+
+  it('describes users the way Redis does', async () => {
+    expect(await run(['acl', 'list'])).toEqual(['user default on nopass ~* &* +@all']);
+    expect(await run(['acl', 'setuser', 'alice', 'on', '>pw', '~app:*', '%R~ro:*', '+@read', '+set', '-hget'])).toBe('OK');
+    const hash = createHash('sha256').update('pw').digest('hex');
+    expect(await run(['acl', 'list'])).toEqual([
+      `user alice on #${hash} ~app:* %R~ro:* resetchannels -@all +@read +set -hget`,
+      'user default on nopass ~* &* +@all',
+    ]);
+    expect(await run(['acl', 'getuser', 'alice'])).toEqual([
+      'flags', ['on'], 'passwords', [hash], 'commands', '-@all +@read +set -hget', 'keys', '~app:* %R~ro:*', 'channels', '', 'selectors', [],
+    ]);
+    expect(await run(['acl', 'getuser', 'nobody'])).toBeNull();
+    expect(await run(['acl', 'setuser', 'x'])).toBe('OK');
+    expect(await run(['acl', 'setuser', 'y', 'on', '%RW~a', '%W~b', 'allkeys'])).toBe('OK');
+    const list = (await run(['acl', 'list'])) as string[];
+    expect(list).toContain('user x off resetchannels -@all');
+    expect(list).toContain('user y on ~* resetchannels -@all');
+    expect(await run(['acl', 'users'])).toEqual(['alice', 'default', 'x', 'y']);
+  });
+
+  it('rejects bad rules with Redis text and leaves the user unchanged', async () => {
+    await run(['acl', 'setuser', 'bob', 'on', '>pw', '+get']);
+    expect(await run(['acl', 'setuser', 'bob', '+set', '#abc'])).toEqual({
+      error: "ERR Error in ACL SETUSER modifier '#abc': The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters",
+    });
+    expect(((await run(['acl', 'getuser', 'bob'])) as unknown[])[5]).toBe('-@all +get');
+    expect(await run(['acl', 'setuser', 'bob', 'foo'])).toEqual({ error: "ERR Error in ACL SETUSER modifier 'foo': Syntax error" });
+    expect(await run(['acl', 'setuser', 'bob', '+nosuch'])).toEqual({
+      error: "ERR Error in ACL SETUSER modifier '+nosuch': Unknown command or category name in ACL",
+    });
+    expect(await run(['acl', 'setuser', 'bob', '<nope'])).toEqual({
+      error: "ERR Error in ACL SETUSER modifier '<nope': The password you are trying to remove from the user does not exist",
+    });
+    expect(await run(['acl', 'deluser', 'default'])).toEqual({ error: Errors.aclDeleteDefault });
+    expect(await run(['acl', 'cat', 'nosuch'])).toEqual({ error: "ERR Unknown category 'nosuch'" });
+    expect(await run(['acl', 'genpass', '0'])).toEqual({ error: Errors.aclGenpassBits });
+    expect(await run(['acl', 'log', '-1'])).toEqual({ error: Errors.aclLogCount });
+    expect(await run(['acl', 'load'])).toEqual({ error: Errors.aclNoFile });
+  });
+
+  it('authenticates users; wrong passwords and disabled users get WRONGPASS and are logged', async () => {
+    await run(['acl', 'setuser', 'carol', 'on', '>secret', '~*', '+@all']);
+    await run(['acl', 'setuser', 'dave', 'off', '>secret', '~*', '+@all']);
+    const c = ioredis(server.port, { lazyConnect: true });
+    open.push(c);
+    await c.connect();
+    const r = runner(c);
+    expect(await r(['auth', 'carol', 'wrong'])).toEqual({ error: WRONGPASS });
+    expect(await r(['auth', 'dave', 'secret'])).toEqual({ error: WRONGPASS });
+    expect(await r(['auth', 'nobody', 'secret'])).toEqual({ error: WRONGPASS });
+    expect(await r(['auth', 'carol', 'secret'])).toBe('OK');
+    expect(await r(['acl', 'whoami'])).toBe('carol');
+    expect(await r(['hello', '3', 'auth', 'dave', 'secret'])).toEqual({ error: WRONGPASS });
+    const hello = (await r(['hello', '2', 'auth', 'default', 'anything'])) as unknown[];
+    expect(hello[0]).toBe('server');
+    expect(await r(['acl', 'whoami'])).toBe('default');
+    const log = (await run(['acl', 'log'])) as unknown[][];
+    const auths = log.filter((e) => e[3] === 'auth');
+    expect(auths.map((e) => e[9]).sort()).toEqual(['carol', 'dave', 'nobody']);
+    expect(auths.find((e) => e[9] === 'dave')![1]).toBe(2);
+  });
+
+  it('enforces key patterns for GET, SET, HGET and MGET with Redis NOPERM text', async () => {
+    await run(['acl', 'setuser', 'app', 'on', '>pw', '~app:*', '%R~shared:*', '+@all']);
+    await run(['set', 'secret', 'x']);
+    await run(['set', 'shared:1', 'y']);
+    await run(['hset', 'other', 'f', 'v']);
+    const r = await as('app', 'pw');
+    expect(await r(['set', 'app:1', 'v'])).toBe('OK');
+    expect(await r(['get', 'app:1'])).toBe('v');
+    expect(await r(['get', 'secret'])).toEqual({ error: NOPERM_KEY });
+    expect(await r(['set', 'secret', 'stolen'])).toEqual({ error: NOPERM_KEY });
+    expect(await r(['get', 'shared:1'])).toBe('y');
+    expect(await r(['set', 'shared:1', 'z'])).toEqual({ error: NOPERM_KEY });
+    expect(await r(['hset', 'app:h', 'f', 'v'])).toBe(1);
+    expect(await r(['hget', 'app:h', 'f'])).toBe('v');
+    expect(await r(['hget', 'other', 'f'])).toEqual({ error: NOPERM_KEY });
+    expect(await r(['mget', 'app:1', 'shared:1'])).toEqual(['v', 'y']);
+    expect(await r(['mget', 'app:1', 'secret'])).toEqual({ error: NOPERM_KEY });
+    expect(await run(['get', 'secret'])).toBe('x');
+    const log = (await run(['acl', 'log', '1'])) as unknown[][];
+    expect(log[0]!.slice(0, 10)).toEqual(['count', 3, 'reason', 'key', 'context', 'toplevel', 'object', 'secret', 'username', 'app']);
+  });
+
+  it('checks read and write separately, as Redis key specs do', async () => {
+    await run(['acl', 'setuser', 'w', 'on', 'nopass', '%W~w:*', '+@all']);
+    const r = await as('w', 'x');
+    expect(await r(['set', 'w:1', '1'])).toBe('OK');
+    expect(await r(['append', 'w:1', '1'])).toBe(2);
+    expect(await r(['get', 'w:1'])).toEqual({ error: NOPERM_KEY });
+    expect(await r(['incr', 'w:1'])).toEqual({ error: NOPERM_KEY });
+    expect(await r(['set', 'w:1', '1', 'get'])).toEqual({ error: NOPERM_KEY });
+  });
+
+  it('enforces commands and categories, subcommands included', async () => {
+    await run(['acl', 'setuser', 'reader', 'on', '>pw', 'allkeys', '+@read', '-hget', '+client|id', '+ping']);
+    const r = await as('reader', 'pw');
+    expect(await r(['get', 'k'])).toBeNull();
+    expect(await r(['set', 'k', 'v'])).toEqual({ error: Errors.noPermCommand('set') });
+    expect(await r(['hget', 'h', 'f'])).toEqual({ error: "NOPERM this user has no permissions to run the 'hget' command" });
+    expect(typeof (await r(['client', 'id']))).toBe('number');
+    expect(await r(['client', 'list'])).toEqual({ error: "NOPERM this user has no permissions to run the 'client|list' command" });
+    expect(await r(['config', 'get', 'port'])).toEqual({ error: "NOPERM this user has no permissions to run the 'config|get' command" });
+    // A denied command inside MULTI dooms the transaction and is logged with context multi.
+    expect(await r(['multi'])).toEqual({ error: Errors.noPermCommand('multi') });
+    await run(['acl', 'setuser', 'reader', '+@transaction']);
+    expect(await r(['multi'])).toBe('OK');
+    expect(await r(['set', 'k', 'v'])).toEqual({ error: Errors.noPermCommand('set') });
+    expect(await r(['exec'])).toEqual({ error: 'EXECABORT Transaction discarded because of previous errors.' });
+    const log = (await run(['acl', 'log', '1'])) as unknown[][];
+    expect(log[0]!.slice(2, 8)).toEqual(['reason', 'command', 'context', 'multi', 'object', 'set']);
+  });
+
+  it('beyond Redis: KEYS, SCAN and RANDOMKEY only return readable keys; FLUSH needs all keys', async () => {
+    for (let i = 0; i < 30; i++) await run(['set', `app:${i}`, 'v']);
+    for (let i = 0; i < 30; i++) await run(['set', `other:${i}`, 'v']);
+    await run(['acl', 'setuser', 'app', 'on', '>pw', '~app:*', '+@all']);
+    const r = await as('app', 'pw');
+    const keys = (await r(['keys', '*'])) as string[];
+    expect(keys.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `app:${i}`).sort());
+    const seen = new Set<string>();
+    let cursor = '0';
+    for (let n = 0; n < 100; n++) {
+      const [next, batch] = (await r(['scan', cursor, 'count', '7'])) as [string, string[]];
+      for (const k of batch) seen.add(k);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    expect([...seen].sort()).toEqual(keys.sort());
+    for (let i = 0; i < 20; i++) expect(String(await r(['randomkey']))).toMatch(/^app:/);
+    expect(await r(['flushdb'])).toEqual({ error: NOPERM_KEY });
+    expect(await r(['flushall'])).toEqual({ error: NOPERM_KEY });
+    expect(await run(['dbsize'])).toBe(60);
+    await run(['acl', 'setuser', 'nokeys', 'on', '>pw', '+@all']);
+    const none = await as('nokeys', 'pw');
+    expect(await none(['randomkey'])).toBeNull();
+    expect(await none(['keys', '*'])).toEqual([]);
+    await run(['acl', 'setuser', 'all', 'on', '>pw', '~*', '+@all']);
+    const all = await as('all', 'pw');
+    expect(await all(['flushdb'])).toBe('OK');
+  });
+
+  it('CLIENT LIST shows the user, CLIENT KILL USER works, DELUSER disconnects its clients', async () => {
+    await run(['acl', 'setuser', 'eve', 'on', '>pw', '~*', '+@all']);
+    const r = await as('eve', 'pw');
+    expect(String(await r(['client', 'info']))).toContain(' user=eve ');
+    expect(String(await run(['client', 'list']))).toContain(' user=eve ');
+    expect(await run(['client', 'kill', 'user', 'nobody'])).toEqual({ error: "ERR No such user 'nobody'" });
+    expect(await run(['client', 'kill', 'user', 'eve'])).toBe(1);
+    await run(['acl', 'setuser', 'frank', 'on', '>pw', '~*', '+@all']);
+    const f = ioredis(server.port, { username: 'frank', password: 'pw', retryStrategy: () => null });
+    open.push(f);
+    await f.ping();
+    const closed = new Promise((resolve) => f.once('end', resolve));
+    expect(await run(['acl', 'deluser', 'frank', 'ghost'])).toBe(1);
+    await closed;
+  });
+
+  it('requirepass is the default user password; CONFIG SET requirepass updates it', async () => {
+    await run(['config', 'set', 'requirepass', 'top']);
+    try {
+      const hash = createHash('sha256').update('top').digest('hex');
+      expect(await run(['acl', 'list'])).toEqual([`user default on #${hash} ~* &* +@all`]);
+      // Raw RESP: ioredis would give up on its own HELLO before the test could speak.
+      const cmds = [['GET', 'k'], ['AUTH', 'nope'], ['AUTH', 'top'], ['GET', 'k']].map((c) => encodeCommand(c));
+      const { data } = await rawExchange(server.port, cmds);
+      expect(data.toString()).toBe(`-NOAUTH Authentication required.\r\n-${WRONGPASS}\r\n+OK\r\n$-1\r\n`);
+    } finally {
+      await run(['config', 'set', 'requirepass', '']);
+    }
+    expect(await run(['acl', 'list'])).toEqual(['user default on nopass ~* &* +@all']);
+    expect(await run(['auth', 'x'])).toEqual({ error: Errors.authNotConfigured });
+  });
+
+  it('ACL CAT, GENPASS and WHOAMI', async () => {
+    const cats = (await run(['acl', 'cat'])) as string[];
+    expect(cats).toContain('keyspace');
+    expect(cats).toContain('dangerous');
+    const reads = (await run(['acl', 'cat', 'read'])) as string[];
+    expect(reads).toContain('get');
+    expect(reads).not.toContain('set');
+    expect(await run(['acl', 'genpass'])).toMatch(/^[0-9a-f]{64}$/);
+    expect(await run(['acl', 'genpass', '32'])).toMatch(/^[0-9a-f]{8}$/);
+    expect(await run(['acl', 'genpass', '5'])).toMatch(/^[0-9a-f]{2}$/);
+    expect(await run(['acl', 'whoami'])).toBe('default');
+  });
+
+  it.skipIf(redisCliMissing)('redis-cli --user/--pass', async () => {
+    await run(['acl', 'setuser', 'cli', 'on', '>clipw', '~cli:*', '+@all']);
+    expect((await redisCli(server.port, ['--user', 'cli', '--pass', 'clipw', '--no-auth-warning', 'set', 'cli:1', 'v'])).trim()).toBe('OK');
+    expect((await redisCli(server.port, ['--user', 'cli', '--pass', 'clipw', '--no-auth-warning', 'get', 'other'])).trim()).toBe(NOPERM_KEY);
+    // redis-cli reports the failed AUTH on stderr and goes on as the connection's default user.
+    const bad = await redisCli(server.port, ['--user', 'cli', '--pass', 'wrong', '--no-auth-warning', 'acl', 'whoami']);
+    expect(bad.trim()).toBe('default');
+    const log = (await run(['acl', 'log', '1'])) as unknown[][];
+    expect(log[0]!.slice(2, 10)).toEqual(['reason', 'auth', 'context', 'toplevel', 'object', 'auth', 'username', 'cli']);
+  });
+});
+
+describe('ACL file', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sealkv-acl-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads users at start, ACL SAVE writes hashes only (0600), ACL LOAD re-reads', async () => {
+    const file = join(dir, 'users.acl');
+    writeFileSync(file, '# users\nuser default on nopass ~* &* +@all\nuser app on >app-secret ~app:* +@all\n');
+    const server = await startInProcess({ aclfile: file });
+    const admin = ioredis(server.port);
+    const run = runner(admin);
+    try {
+      expect(await run(['acl', 'users'])).toEqual(['app', 'default']);
+      const app = ioredis(server.port, { username: 'app', password: 'app-secret' });
+      expect(await app.set('app:1', 'v')).toBe('OK');
+      await run(['acl', 'setuser', 'new', 'on', '>new-secret', '~n:*', '+get']);
+      expect(await run(['acl', 'save'])).toBe('OK');
+      const saved = readFileSync(file, 'utf8');
+      expect(saved).not.toContain('secret');
+      expect(saved).toContain(`#${createHash('sha256').update('new-secret').digest('hex')}`);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      writeFileSync(file, 'user default on nopass ~* &* +@all\n');
+      const closed = new Promise((resolve) => app.once('end', resolve));
+      app.options.retryStrategy = () => null;
+      expect(await run(['acl', 'load'])).toBe('OK');
+      expect(await run(['acl', 'users'])).toEqual(['default']);
+      await closed;
+      writeFileSync(file, 'user default on nopass ~* &* +@all\nuser bad on +nosuch\n');
+      expect(String(((await run(['acl', 'load'])) as { error: string }).error)).toContain(`${file}:2: Error in user declaration 'bad'`);
+      expect(await run(['acl', 'users'])).toEqual(['default']);
+    } finally {
+      admin.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('refuses to start with a broken ACL file', async () => {
+    const file = join(dir, 'broken.acl');
+    writeFileSync(file, 'user x on foo\n');
+    await expect(startInProcess({ aclfile: file })).rejects.toThrow(/broken\.acl:1/);
+    await expect(startInProcess({ aclfile: join(dir, 'missing.acl') })).rejects.toThrow(/cannot read ACL file/);
+  });
+});
