@@ -1,8 +1,9 @@
 // The AEAD primitive behind the sealer: XChaCha20-Poly1305-IETF, called straight into
 // libsodium's WebAssembly heap. The wrapper functions of libsodium-wrappers allocate, copy and
 // free every argument on each call, which cost more than the cipher for small values; here the
-// key stays resident in the WASM heap and inputs go through reused scratch areas that are
-// wiped after every call. The output is byte-identical to the wrapper's (a unit test checks).
+// key stays resident in the WASM heap, inputs go through reused scratch areas that are wiped
+// after every call, and callers pass offsets instead of slicing views (a view is an object to
+// allocate and collect per call). The output is byte-identical to the wrapper's (unit test).
 
 import sodium from 'libsodium-wrappers';
 
@@ -18,13 +19,20 @@ export interface AeadKey {
 export interface AeadBackend {
   readonly name: string;
   importKey(key: Uint8Array): AeadKey;
-  /** Writes ciphertext||tag of plain into out at offset (plain.length + 16 bytes). */
-  seal(out: Uint8Array, offset: number, plain: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: AeadKey): void;
   /**
-   * Writes the plaintext (cipher.length - 16 bytes) into target at offset; false, with target
-   * untouched, when authentication fails.
+   * Seals plain into `record`: the 24-byte nonce is read from record[noncePos..], the
+   * ciphertext and tag (plain.length + 16 bytes) are written at record[cipherPos..].
+   * The associated data is ad[0..adLength).
    */
-  openInto(target: Uint8Array, offset: number, cipher: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: AeadKey): boolean;
+  seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey): void;
+  /**
+   * Opens record[cipherPos .. cipherPos + cipherLength) (nonce at noncePos) and writes the
+   * plaintext into target at offset; false, with target untouched, when authentication fails.
+   */
+  open(
+    record: Buffer, noncePos: number, cipherPos: number, cipherLength: number, ad: Buffer, adLength: number,
+    target: Uint8Array, offset: number, key: AeadKey,
+  ): boolean;
 }
 
 interface WasmModule {
@@ -81,6 +89,8 @@ export class WasmAead implements AeadBackend {
   private readonly output: Scratch;
   private readonly adArea: Scratch;
   private readonly noncePtr: number;
+  /** A Buffer over the WASM memory, for Buffer.copy with offsets; renewed when memory grows. */
+  private heapView: Buffer;
 
   constructor() {
     this.wasm = (sodium as unknown as { libsodium: WasmModule }).libsodium;
@@ -88,11 +98,18 @@ export class WasmAead implements AeadBackend {
     this.output = new Scratch(this.wasm);
     this.adArea = new Scratch(this.wasm);
     this.noncePtr = this.wasm._malloc(NPUBBYTES);
+    this.heapView = Buffer.from(this.wasm.HEAPU8.buffer);
   }
 
   static async create(): Promise<WasmAead> {
     await sodium.ready;
     return new WasmAead();
+  }
+
+  /** The heap as a Buffer; call after reserve(), since growing the memory replaces it. */
+  private heap(): Buffer {
+    if (this.heapView.buffer !== this.wasm.HEAPU8.buffer) this.heapView = Buffer.from(this.wasm.HEAPU8.buffer);
+    return this.heapView;
   }
 
   importKey(key: Uint8Array): AeadKey {
@@ -102,34 +119,37 @@ export class WasmAead implements AeadBackend {
     return new WasmKey(this.wasm, ptr);
   }
 
-  seal(out: Uint8Array, offset: number, plain: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: AeadKey): void {
+  seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey): void {
     const m = this.input.reserve(plain.length);
     const c = this.output.reserve(plain.length + ABYTES);
-    const a = this.adArea.reserve(ad.length);
-    const heap = this.wasm.HEAPU8; // read after reserve(): a heap growth replaces the view
+    const a = this.adArea.reserve(adLength);
+    const heap = this.heap();
     heap.set(plain, m);
-    heap.set(ad, a);
-    heap.set(nonce, this.noncePtr);
-    this.wasm._crypto_aead_xchacha20poly1305_ietf_encrypt(c, 0, m, plain.length, 0, a, ad.length, 0, 0, this.noncePtr, (key as WasmKey).ptr);
-    out.set(heap.subarray(c, c + plain.length + ABYTES), offset);
+    ad.copy(heap, a, 0, adLength);
+    record.copy(heap, this.noncePtr, noncePos, noncePos + NPUBBYTES);
+    this.wasm._crypto_aead_xchacha20poly1305_ietf_encrypt(c, 0, m, plain.length, 0, a, adLength, 0, 0, this.noncePtr, (key as WasmKey).ptr);
+    heap.copy(record, cipherPos, c, c + plain.length + ABYTES);
     heap.fill(0, m, m + plain.length);
-    heap.fill(0, a, a + ad.length);
+    heap.fill(0, a, a + adLength);
   }
 
-  openInto(target: Uint8Array, offset: number, cipher: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: AeadKey): boolean {
-    if (cipher.length < ABYTES) return false;
-    const plainLength = cipher.length - ABYTES;
-    const c = this.input.reserve(cipher.length);
+  open(
+    record: Buffer, noncePos: number, cipherPos: number, cipherLength: number, ad: Buffer, adLength: number,
+    target: Uint8Array, offset: number, key: AeadKey,
+  ): boolean {
+    if (cipherLength < ABYTES) return false;
+    const plainLength = cipherLength - ABYTES;
+    const c = this.input.reserve(cipherLength);
     const m = this.output.reserve(Math.max(plainLength, 1));
-    const a = this.adArea.reserve(ad.length);
-    const heap = this.wasm.HEAPU8;
-    heap.set(cipher, c);
-    heap.set(ad, a);
-    heap.set(nonce, this.noncePtr);
-    const rc = this.wasm._crypto_aead_xchacha20poly1305_ietf_decrypt(m, 0, 0, c, cipher.length, 0, a, ad.length, 0, this.noncePtr, (key as WasmKey).ptr);
-    heap.fill(0, a, a + ad.length);
+    const a = this.adArea.reserve(adLength);
+    const heap = this.heap();
+    record.copy(heap, c, cipherPos, cipherPos + cipherLength);
+    ad.copy(heap, a, 0, adLength);
+    record.copy(heap, this.noncePtr, noncePos, noncePos + NPUBBYTES);
+    const rc = this.wasm._crypto_aead_xchacha20poly1305_ietf_decrypt(m, 0, 0, c, cipherLength, 0, a, adLength, 0, this.noncePtr, (key as WasmKey).ptr);
+    heap.fill(0, a, a + adLength);
     if (rc !== 0) return false;
-    target.set(heap.subarray(m, m + plainLength), offset);
+    heap.copy(target, offset, m, m + plainLength);
     heap.fill(0, m, m + plainLength);
     return true;
   }

@@ -18,6 +18,7 @@ export const HEADER_BYTES = 5;
 export const NONCE_BYTES = 24;
 export const TAG_BYTES = 16;
 export const OVERHEAD = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
+const CIPHER_POS = HEADER_BYTES + NONCE_BYTES;
 const NONCE_POOL = NONCE_BYTES * 4096;
 
 export class SealError extends Error {}
@@ -29,17 +30,29 @@ export class Sealer {
    */
   private nonces = Buffer.allocUnsafeSlow(NONCE_POOL);
   private noncePos = NONCE_POOL;
+  /** Associated data: the record's header, then the caller's context written by contextArea(). */
   private ad = Buffer.allocUnsafeSlow(1024);
   private readonly storage = new SlabAllocator();
-
   private readonly aead: AeadBackend;
 
   constructor(private readonly keyring: Keyring) {
     this.aead = keyring.backend;
   }
 
-  /** Encrypts plain under the current data key, bound to context; returns the sealed bytes. */
-  seal(plain: Uint8Array, context: Uint8Array): Buffer {
+  /**
+   * The buffer to write a context of `length` bytes into, starting at HEADER_BYTES; then call
+   * sealIn()/openIn() with that length. Writing in place spares a copy per value.
+   */
+  contextArea(length: number): Buffer {
+    if (HEADER_BYTES + length > this.ad.length) {
+      this.ad.fill(0);
+      this.ad = Buffer.allocUnsafeSlow((HEADER_BYTES + length) * 2);
+    }
+    return this.ad;
+  }
+
+  /** Encrypts plain under the current data key, bound to the context in contextArea(). */
+  sealIn(plain: Uint8Array, contextLength: number): Buffer {
     const key = this.keyring.current;
     const out = this.storage.alloc(OVERHEAD + plain.length);
     out[0] = VERSION;
@@ -48,20 +61,12 @@ export class Sealer {
       randomFillSync(this.nonces);
       this.noncePos = 0;
     }
-    const nonce = this.nonces.subarray(this.noncePos, this.noncePos + NONCE_BYTES);
+    this.nonces.copy(out, HEADER_BYTES, this.noncePos, this.noncePos + NONCE_BYTES);
+    this.nonces.fill(0, this.noncePos, this.noncePos + NONCE_BYTES); // a used nonce never stays in the pool
     this.noncePos += NONCE_BYTES;
-    out.set(nonce, HEADER_BYTES);
-    nonce.fill(0); // a used nonce never stays in the pool
-    const ad = this.associatedData(out, context);
-    this.aead.seal(out, HEADER_BYTES + NONCE_BYTES, plain, ad, out.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), key.key);
+    out.copy(this.ad, 0, 0, HEADER_BYTES);
+    this.aead.seal(out, HEADER_BYTES, CIPHER_POS, plain, this.ad, HEADER_BYTES + contextLength, key.key);
     return out;
-  }
-
-  /** Decrypts a sealed value into a fresh buffer (the caller wipes it); throws SealError. */
-  open(sealed: Uint8Array, context: Uint8Array): Buffer {
-    const plain = Buffer.allocUnsafeSlow(Math.max(0, sealed.length - OVERHEAD));
-    this.openInto(plain, 0, sealed, context);
-    return plain;
   }
 
   /**
@@ -69,28 +74,33 @@ export class Sealer {
    * built without an intermediate plaintext buffer. Throws SealError if the value was altered
    * or bound to another context; target is then left untouched.
    */
-  openInto(target: Uint8Array, offset: number, sealed: Uint8Array, context: Uint8Array): void {
+  openIn(target: Uint8Array, offset: number, sealed: Buffer, contextLength: number): void {
     if (sealed.length < OVERHEAD || sealed[0] !== VERSION) throw new SealError('unknown sealed format');
     const key = this.keyring.current;
-    const id = ((sealed[1]! << 24) | (sealed[2]! << 16) | (sealed[3]! << 8) | sealed[4]!) >>> 0;
-    if (id !== key.id >>> 0) throw new SealError('sealed under an unknown key');
-    const ad = this.associatedData(sealed, context);
-    const ok = this.aead.openInto(
-      target, offset, sealed.subarray(HEADER_BYTES + NONCE_BYTES), ad, sealed.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), key.key,
+    if (sealed.readUInt32BE(1) !== key.id >>> 0) throw new SealError('sealed under an unknown key');
+    sealed.copy(this.ad, 0, 0, HEADER_BYTES);
+    const ok = this.aead.open(
+      sealed, HEADER_BYTES, CIPHER_POS, sealed.length - CIPHER_POS, this.ad, HEADER_BYTES + contextLength, target, offset, key.key,
     );
     if (!ok) throw new SealError('authentication failed');
+  }
+
+  /** seal with a context given as bytes (tests, tools); the server uses sealIn(). */
+  seal(plain: Uint8Array, context: Uint8Array): Buffer {
+    this.contextArea(context.length).set(context, HEADER_BYTES);
+    return this.sealIn(plain, context.length);
+  }
+
+  /** Decrypts into a fresh buffer (the caller wipes it); throws SealError. */
+  open(sealed: Buffer, context: Uint8Array): Buffer {
+    this.contextArea(context.length).set(context, HEADER_BYTES);
+    const plain = Buffer.allocUnsafeSlow(Math.max(0, sealed.length - OVERHEAD));
+    this.openIn(plain, 0, sealed, context.length);
+    return plain;
   }
 
   /** Plaintext length of a sealed value, known without opening it. */
   static plainLength(sealed: Uint8Array): number {
     return sealed.length - OVERHEAD;
-  }
-
-  private associatedData(header: Uint8Array, context: Uint8Array): Uint8Array {
-    const need = HEADER_BYTES + context.length;
-    if (need > this.ad.length) this.ad = Buffer.allocUnsafeSlow(need * 2);
-    this.ad.set(header.subarray(0, HEADER_BYTES), 0);
-    this.ad.set(context, HEADER_BYTES);
-    return this.ad.subarray(0, need);
   }
 }

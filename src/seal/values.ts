@@ -3,7 +3,10 @@
 // so a sealed string cannot be replayed as another key's value, another database's, or a hash
 // field, and a field cannot move to another field or hash. Lengths make the layout unambiguous.
 
-import { Sealer } from './sealer.js';
+import { HEADER_BYTES, Sealer } from './sealer.js';
+
+/** Buffer's latin1Write is public at run time but missing from @types/node; it skips write()'s encoding lookup. */
+type Latin1Writable = Buffer & { latin1Write(text: string, offset: number): number };
 
 const enum Purpose {
   StringValue = 1,
@@ -11,33 +14,36 @@ const enum Purpose {
 }
 
 export class SealedValues {
-  private scratch = Buffer.allocUnsafeSlow(4096);
-
   constructor(private readonly sealer: Sealer) {}
 
   sealValue(db: number, key: string, plain: Uint8Array): Buffer {
-    return this.sealer.seal(plain, this.context(Purpose.StringValue, db, key, undefined));
+    return this.sealer.sealIn(plain, this.context(Purpose.StringValue, db, key, undefined));
   }
 
-  openValue(db: number, key: string, sealed: Uint8Array): Buffer {
-    return this.sealer.open(sealed, this.context(Purpose.StringValue, db, key, undefined));
+  /** The plaintext in a fresh buffer (the caller wipes it); throws SealError. */
+  openValue(db: number, key: string, sealed: Buffer): Buffer {
+    const plain = Buffer.allocUnsafeSlow(Sealer.plainLength(sealed));
+    this.sealer.openIn(plain, 0, sealed, this.context(Purpose.StringValue, db, key, undefined));
+    return plain;
   }
 
-  /** Opens a string value straight into target at offset (see Sealer.openInto). */
-  openValueInto(db: number, key: string, sealed: Uint8Array, target: Uint8Array, offset: number): void {
-    this.sealer.openInto(target, offset, sealed, this.context(Purpose.StringValue, db, key, undefined));
+  /** Opens a string value straight into target at offset (see Sealer.openIn). */
+  openValueInto(db: number, key: string, sealed: Buffer, target: Uint8Array, offset: number): void {
+    this.sealer.openIn(target, offset, sealed, this.context(Purpose.StringValue, db, key, undefined));
   }
 
   sealField(db: number, key: string, field: string, plain: Uint8Array): Buffer {
-    return this.sealer.seal(plain, this.context(Purpose.HashField, db, key, field));
+    return this.sealer.sealIn(plain, this.context(Purpose.HashField, db, key, field));
   }
 
-  openField(db: number, key: string, field: string, sealed: Uint8Array): Buffer {
-    return this.sealer.open(sealed, this.context(Purpose.HashField, db, key, field));
+  openField(db: number, key: string, field: string, sealed: Buffer): Buffer {
+    const plain = Buffer.allocUnsafeSlow(Sealer.plainLength(sealed));
+    this.sealer.openIn(plain, 0, sealed, this.context(Purpose.HashField, db, key, field));
+    return plain;
   }
 
   /** Re-seals a string value for a new home (RENAME, MOVE, COPY); the plaintext is wiped. */
-  resealValue(fromDb: number, fromKey: string, toDb: number, toKey: string, sealed: Uint8Array): Buffer {
+  resealValue(fromDb: number, fromKey: string, toDb: number, toKey: string, sealed: Buffer): Buffer {
     const plain = this.openValue(fromDb, fromKey, sealed);
     try {
       return this.sealValue(toDb, toKey, plain);
@@ -46,7 +52,7 @@ export class SealedValues {
     }
   }
 
-  resealField(fromDb: number, fromKey: string, toDb: number, toKey: string, field: string, sealed: Uint8Array): Buffer {
+  resealField(fromDb: number, fromKey: string, toDb: number, toKey: string, field: string, sealed: Buffer): Buffer {
     const plain = this.openField(fromDb, fromKey, field, sealed);
     try {
       return this.sealField(toDb, toKey, field, plain);
@@ -55,16 +61,16 @@ export class SealedValues {
     }
   }
 
-  private context(purpose: Purpose, db: number, key: string, field: string | undefined): Uint8Array {
-    const need = 9 + key.length + (field === undefined ? 0 : field.length);
-    if (need > this.scratch.length) this.scratch = Buffer.allocUnsafeSlow(need * 2);
-    const s = this.scratch;
-    s[0] = purpose;
-    s.writeUInt32BE(db >>> 0, 1);
-    s.writeUInt32BE(key.length, 5);
-    s.write(key, 9, 'latin1');
-    if (field !== undefined) s.write(field, 9 + key.length, 'latin1');
-    return s.subarray(0, need);
+  /** Writes the context into the sealer's associated-data area; returns its length. */
+  private context(purpose: Purpose, db: number, key: string, field: string | undefined): number {
+    const length = 9 + key.length + (field === undefined ? 0 : field.length);
+    const s = this.sealer.contextArea(length) as Latin1Writable;
+    s[HEADER_BYTES] = purpose;
+    s.writeUInt32BE(db >>> 0, HEADER_BYTES + 1);
+    s.writeUInt32BE(key.length, HEADER_BYTES + 5);
+    s.latin1Write(key, HEADER_BYTES + 9);
+    if (field !== undefined) s.latin1Write(field, HEADER_BYTES + 9 + key.length);
+    return length;
   }
 }
 

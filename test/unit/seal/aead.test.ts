@@ -16,18 +16,21 @@ describe('WasmAead (direct heap calls)', () => {
       const plain = Buffer.from(sodium.randombytes_buf(size));
       const handle = aead.importKey(key);
 
-      const out = Buffer.alloc(size + 16 + 3);
-      aead.seal(out, 3, plain, ad, nonce, handle);
+      // A record laid out as the sealer does: 5 header bytes, the nonce, then ciphertext.
+      const record = Buffer.alloc(5 + 24 + size + 16);
+      record.set(nonce, 5);
+      aead.seal(record, 5, 29, plain, Buffer.concat([ad, Buffer.from('ignored')]), ad.length, handle);
       const reference = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plain, ad, null, nonce, key);
-      expect(out.subarray(3).equals(Buffer.from(reference))).toBe(true);
+      expect(record.subarray(29).equals(Buffer.from(reference))).toBe(true);
 
       const opened = Buffer.alloc(size + 2, 0xee);
-      expect(aead.openInto(opened, 1, Buffer.from(reference), ad, nonce, handle)).toBe(true);
+      expect(aead.open(record, 5, 29, size + 16, ad, ad.length, opened, 1, handle)).toBe(true);
       expect(opened.subarray(1, size + 1).equals(plain)).toBe(true);
       expect([opened[0], opened[size + 1]]).toEqual([0xee, 0xee]);
 
       const untouched = Buffer.alloc(size, 0xee);
-      expect(aead.openInto(untouched, 0, Buffer.from(reference), Buffer.from('other'), nonce, handle)).toBe(false);
+      const other = Buffer.from('other');
+      expect(aead.open(record, 5, 29, size + 16, other, other.length, untouched, 0, handle)).toBe(false);
       expect(untouched.equals(Buffer.alloc(size, 0xee))).toBe(true);
       handle.destroy();
     });
