@@ -1,32 +1,14 @@
 // Expiry commands against the real server. The server's clock is moved with advance(ms) instead
 // of sleeping, so every TTL below is exact. Replies and error texts match redis-server 7.0.15.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { ioredis, nodeRedis, runner } from '../helpers/clients.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { ioredis, nodeRedis } from '../helpers/clients.js';
+import { withServer } from '../helpers/fixture.js';
 
 /** A fixed start time on a whole second, so EXPIRETIME results are exact. */
 const START = 1_700_000_000_000;
 
-let server: InProcessServer;
-let client: Redis;
-let run: ReturnType<typeof runner>;
-
-beforeAll(async () => {
-  server = await startInProcess({}, START);
-  client = ioredis(server.port);
-  run = runner(client);
-});
-
-afterAll(async () => {
-  client.disconnect();
-  await server.stop();
-});
-
-beforeEach(() => {
-  for (const db of server.running.state.databases) db.clear();
-});
+const { server, client, run } = withServer({}, START);
 
 /** Milliseconds the test clock has moved since START. */
 const elapsed = () => server.running.state.clock() - START;

@@ -1,32 +1,14 @@
 // Hash commands against the real server over real clients. Every expected reply and error text
 // was taken from redis-server 7.0.15 running the same commands.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing } from '../helpers/clients.js';
+import { withServer } from '../helpers/fixture.js';
 import { Kind } from '../../src/store/keyspace.js';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
-let server: InProcessServer;
-let client: Redis;
-let run: ReturnType<typeof runner>;
-
-beforeAll(async () => {
-  server = await startInProcess();
-  client = ioredis(server.port);
-  run = runner(client);
-});
-
-afterAll(async () => {
-  client.disconnect();
-  await server.stop();
-});
-
-beforeEach(() => {
-  for (const db of server.running.state.databases) db.clear();
-});
+const { server, client, run } = withServer();
 
 /** The raw RESP3 reply bytes (as latin1 text) of each command after HELLO 3. */
 async function resp3(...commands: string[][]): Promise<string> {

@@ -1,32 +1,14 @@
 // Generic key commands against the real server over real clients. Expected replies and error
 // texts were taken from redis-server 7.0.15 running the same commands.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { ioredis, nodeRedis, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { withServer } from '../helpers/fixture.js';
 import { Kind, type Entry } from '../../src/store/keyspace.js';
 
 const START = 1_700_000_000_000;
 
-let server: InProcessServer;
-let client: Redis;
-let run: ReturnType<typeof runner>;
-
-beforeAll(async () => {
-  server = await startInProcess({}, START);
-  client = ioredis(server.port);
-  run = runner(client);
-});
-
-afterAll(async () => {
-  client.disconnect();
-  await server.stop();
-});
-
-beforeEach(() => {
-  for (const db of server.running.state.databases) db.clear();
-});
+const { server, client, run } = withServer({}, START);
 
 const state = () => server.running.state;
 

@@ -1,29 +1,11 @@
 // MULTI/EXEC/DISCARD/WATCH/UNWATCH against the real server over real clients. Every expected
 // reply and error text was taken from redis-server 7.0.15 given the same input.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing } from '../helpers/clients.js';
+import { withServer } from '../helpers/fixture.js';
 
-let server: InProcessServer;
-let client: Redis;
-let run: ReturnType<typeof runner>;
-
-beforeAll(async () => {
-  server = await startInProcess();
-  client = ioredis(server.port);
-  run = runner(client);
-});
-
-afterAll(async () => {
-  client.disconnect();
-  await server.stop();
-});
-
-beforeEach(() => {
-  for (const db of server.running.state.databases) db.clear();
-});
+const { server, client, run } = withServer();
 
 /** Sends the commands on one fresh connection and returns everything it answered. */
 async function exchange(...commands: string[][]): Promise<string> {

@@ -1,0 +1,49 @@
+// The common functional-test fixture: one in-process server and one ioredis client per test
+// file, every database emptied before each test.
+
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import type { Redis } from 'ioredis';
+import { ioredis, runner } from './clients.js';
+import { startInProcess, type InProcessServer } from './server.js';
+
+export interface Fixture {
+  server: InProcessServer;
+  client: Redis;
+  run: ReturnType<typeof runner>;
+}
+
+/**
+ * A stand-in for an object that exists only once beforeAll has run: property reads go to the
+ * live object, so tests can name `server` and `client` at module level.
+ */
+function late<T extends object>(current: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get(_stub, property) {
+      const target = current();
+      if (target === undefined) throw new Error('fixture used before beforeAll ran');
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+export function withServer(settings: Record<string, string> = {}, startAt?: number): Fixture {
+  let live: { server: InProcessServer; client: Redis; run: ReturnType<typeof runner> } | undefined;
+  beforeAll(async () => {
+    const server = await startInProcess(settings, startAt);
+    const client = ioredis(server.port);
+    live = { server, client, run: runner(client) };
+  });
+  afterAll(async () => {
+    live?.client.disconnect();
+    await live?.server.stop();
+  });
+  beforeEach(() => {
+    for (const db of live!.server.running.state.databases) db.clear();
+  });
+  return {
+    server: late(() => live?.server),
+    client: late(() => live?.client),
+    run: (args) => live!.run(args),
+  };
+}
