@@ -12,6 +12,7 @@
 //                                       default: the tmpfs size minus 5% headroom) and
 //                                       --spill-min-value-size when SEALKV_SPILL_MIN_VALUE_SIZE is set
 //   SEALKV_BIND / SEALKV_PORT        default 0.0.0.0 / 6379 (the port is published to 127.0.0.1)
+//   SEALKV_PROTECTED_MODE            default no (clients come through the bridge, not loopback)
 
 import { accessSync, constants, existsSync, readFileSync, statfsSync } from 'node:fs';
 
@@ -26,6 +27,10 @@ const { Config } = await import('../dist/src/config.js');
 const { main } = await import('../dist/src/main.js');
 
 const args = ['--bind', env.SEALKV_BIND || '0.0.0.0', '--port', env.SEALKV_PORT || '6379'];
+// Inside a container every client arrives through the bridge (never loopback), so protected mode
+// would refuse them all; like the official Redis image it is off unless SEALKV_PROTECTED_MODE=yes.
+// Exposure is decided by where the port is published (127.0.0.1 in compose.yaml) and by passwords.
+args.push('--protected-mode', env.SEALKV_PROTECTED_MODE || 'no');
 
 const keyFile = env.SEALKV_MASTER_KEY_FILE || '/run/secrets/sealkv_master_key';
 if (existsSync(keyFile)) {

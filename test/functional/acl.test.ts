@@ -282,6 +282,21 @@ describe('ACL file', () => {
     }
   });
 
+  it('ACL SAVE reports a file it cannot write', async () => {
+    const sub = mkdtempSync(join(dir, 'gone-'));
+    const file = join(sub, 'users.acl');
+    writeFileSync(file, 'user default on nopass ~* &* +@all\n');
+    const server = await startInProcess({ aclfile: file });
+    const admin = ioredis(server.port);
+    try {
+      rmSync(sub, { recursive: true });
+      expect(await runner(admin)(['acl', 'save'])).toEqual({ error: Errors.aclSaveFailed });
+    } finally {
+      admin.disconnect();
+      await server.stop();
+    }
+  });
+
   it('refuses to start with a broken ACL file', async () => {
     const file = join(dir, 'broken.acl');
     writeFileSync(file, 'user x on foo\n');
