@@ -101,6 +101,9 @@ describe('ACL', () => {
     const hello = (await r(['hello', '2', 'auth', 'default', 'anything'])) as unknown[];
     expect(hello[0]).toBe('server');
     expect(await r(['acl', 'whoami'])).toBe('default');
+    // HELLO 3 AUTH logs in and switches to RESP3 in one step (raw, to see the RESP3 map).
+    const raw = await rawExchange(server.port, [encodeCommand(['HELLO', '3', 'AUTH', 'carol', 'secret']), encodeCommand(['ACL', 'WHOAMI'])]);
+    expect(raw.data.toString()).toMatch(/^%7\r\n\$6\r\nserver\r\n[\s\S]*\$5\r\ncarol\r\n$/);
     const log = (await run(['acl', 'log'])) as unknown[][];
     const auths = log.filter((e) => e[3] === 'auth');
     expect(auths.map((e) => e[9]).sort()).toEqual(['carol', 'dave', 'nobody']);
