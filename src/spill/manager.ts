@@ -11,8 +11,6 @@ import { prepareSpillDir, SpillDirError, wipe } from './tmpfs.js';
 
 /** What a spilled entry holds in `value`: nothing (the bytes are on tmpfs). */
 const EMPTY = Buffer.alloc(0);
-/** Samples without an eligible value before a spill pass gives up (all small, hashes, or held). */
-const MAX_MISSES = 8;
 /** Below this a quota cannot hold a segment plus the one kept back for compaction. */
 const MIN_QUOTA = 256 * 1024;
 
@@ -33,6 +31,8 @@ export class SpillManager implements Spiller {
   promotions = 0;
   /** Records that came back truncated, altered or unreadable. */
   errors = 0;
+  /** Account version and minimum size at the last scan that found nothing to spill. */
+  private fruitless: { version: number; min: number } | null = null;
 
   private constructor(
     readonly dir: string,
@@ -56,20 +56,25 @@ export class SpillManager implements Spiller {
 
   spillCold(databases: readonly Keyspace[], samples: number, skip: (entry: Entry) => boolean, need: number): number {
     const min = Math.max(1, this.minValueSize());
+    // Nothing was eligible and nothing changed since: skip the scan (OOM stays O(1) per command).
+    if (this.fruitless !== null && this.fruitless.version === this.account.version && this.fruitless.min === min) return 0;
+    // At most one full turn of the sampling cursors per call, however many values are spilled.
+    let budget = 0;
+    for (const db of databases) budget += db.size;
     let freed = 0;
-    while (freed < need) {
+    while (freed < need && budget > 0) {
       const room = this.store.room();
       const batch: StringEntry[] = [];
       const keys: string[] = [];
       const chosen = new Set<StringEntry>();
       let bytes = 0;
-      let misses = 0;
-      while (freed + bytes < need && misses < MAX_MISSES) {
+      while (freed + bytes < need && budget > 0) {
         let best: StringEntry | null = null;
         let bestKey = '';
         for (const db of databases) {
           if (db.size === 0) continue;
           db.sample(samples, false, (key, e) => {
+            budget--;
             if (e.kind !== Kind.String || e.spilled !== undefined || e.value.length < min || chosen.has(e) || skip(e)) return;
             if (best === null || e.touchedAt < best.touchedAt) {
               best = e;
@@ -77,10 +82,7 @@ export class SpillManager implements Spiller {
             }
           });
         }
-        if (best === null) {
-          misses++;
-          continue;
-        }
+        if (best === null) continue;
         const entry: StringEntry = best;
         if (bytes + entry.value.length + 8 > room) break;
         chosen.add(entry);
@@ -88,7 +90,11 @@ export class SpillManager implements Spiller {
         keys.push(bestKey);
         bytes += entry.value.length;
       }
-      if (batch.length === 0 || this.store.append(batch) === 0) break;
+      if (batch.length === 0) {
+        if (budget <= 0) this.fruitless = { version: this.account.version, min };
+        break;
+      }
+      if (this.store.append(batch) === 0) break;
       batch.forEach((entry, i) => {
         entry.value = EMPTY;
         this.account.changed(keys[i]!, entry);

@@ -22,6 +22,8 @@ export function residentBytes(key: string, entry: Entry): number {
 export class MemoryAccount implements EntryObserver {
   /** Accounted bytes across every database. */
   used = 0;
+  /** Bumped whenever an entry is added or changed: lets a fruitless spill scan be skipped until then. */
+  version = 0;
   /** Told when an entry holding a spill reference leaves a database (its record becomes garbage). */
   onSpilledRemoved: ((entry: StringEntry) => void) | null = null;
 
@@ -31,6 +33,7 @@ export class MemoryAccount implements EntryObserver {
     const bytes = residentBytes(key, entry);
     entry.accounted = bytes;
     this.used += bytes;
+    this.version++;
   }
 
   removed(_key: string, entry: Entry): void {
@@ -44,6 +47,7 @@ export class MemoryAccount implements EntryObserver {
     const bytes = residentBytes(key, entry);
     this.used += bytes - (entry.accounted ?? 0);
     entry.accounted = bytes;
+    this.version++;
   }
 }
 
