@@ -93,9 +93,15 @@ export class SealkvServer implements Server {
     const spillDir = config.get('spill-dir');
     this.spill = spillDir === ''
       ? null
-      : SpillManager.open(spillDir, config.number('spill-max-bytes'), this.memory.account, () => config.number('spill-min-value-size'));
+      : SpillManager.open(spillDir, config.number('spill-max-bytes'), this.memory.account);
     this.memory.spiller = this.spill;
     this.databases = Array.from({ length: config.number('databases') }, (_, i) => new Keyspace(i, this.stats, this.memory.account));
+    if (this.spill !== null) {
+      this.memory.account.setSpillMin(config.number('spill-min-value-size'), this.databases);
+      config.onChange((name, value) => {
+        if (name === 'spill-min-value-size') this.memory.account.setSpillMin(Number(value), this.databases);
+      });
+    }
     this.commands = new Registry(FAMILIES);
     this.acl = new AclStore(config, buildCatalogue(this.commands.leaves()));
     this.outputLimit = new OutputLimit(config);

@@ -31,23 +31,20 @@ export class SpillManager implements Spiller {
   promotions = 0;
   /** Records that came back truncated, altered or unreadable. */
   errors = 0;
-  /** Account version and minimum size at the last scan that found nothing to spill. */
-  private fruitless: { version: number; min: number } | null = null;
 
   private constructor(
     readonly dir: string,
     quota: number,
     private readonly account: MemoryAccount,
-    private readonly minValueSize: () => number,
   ) {
     this.store = new SegmentStore(dir, quota);
     account.onSpilledRemoved = (entry) => this.store.free(entry);
   }
 
   /** Checks and prepares the directory (throws SpillDirError) and starts with no segments. */
-  static open(dir: string, quota: number, account: MemoryAccount, minValueSize: () => number): SpillManager {
+  static open(dir: string, quota: number, account: MemoryAccount): SpillManager {
     if (quota < MIN_QUOTA) throw new SpillDirError(`spill-max-bytes must be at least ${MIN_QUOTA} when spill-dir is set (got ${quota})`);
-    return new SpillManager(prepareSpillDir(dir), quota, account, minValueSize);
+    return new SpillManager(prepareSpillDir(dir), quota, account);
   }
 
   get spilledKeys(): number {
@@ -55,12 +52,13 @@ export class SpillManager implements Spiller {
   }
 
   spillCold(databases: readonly Keyspace[], samples: number, skip: (entry: Entry) => boolean, need: number): number {
-    const min = Math.max(1, this.minValueSize());
-    // Nothing was eligible and nothing changed since: skip the scan (OOM stays O(1) per command).
-    if (this.fruitless !== null && this.fruitless.version === this.account.version && this.fruitless.min === min) return 0;
-    // At most one full turn of the sampling cursors per call, however many values are spilled.
+    const min = this.account.spillMin;
+    // Nothing in memory is big enough to spill: no scan (so OOM stays cheap per command).
+    if (this.account.spillable <= 0) return 0;
+    // Each entry may be sampled `samples` times: enough to find every candidate once the
+    // cursors have turned, however many values are already spilled.
     let budget = 0;
-    for (const db of databases) budget += db.size;
+    for (const db of databases) budget += db.size * samples;
     let freed = 0;
     while (freed < need && budget > 0) {
       const room = this.store.room();
@@ -90,11 +88,7 @@ export class SpillManager implements Spiller {
         keys.push(bestKey);
         bytes += entry.value.length;
       }
-      if (batch.length === 0) {
-        if (budget <= 0) this.fruitless = { version: this.account.version, min };
-        break;
-      }
-      if (this.store.append(batch) === 0) break;
+      if (batch.length === 0 || this.store.append(batch) === 0) break;
       batch.forEach((entry, i) => {
         entry.value = EMPTY;
         this.account.changed(keys[i]!, entry);

@@ -22,8 +22,13 @@ export function residentBytes(key: string, entry: Entry): number {
 export class MemoryAccount implements EntryObserver {
   /** Accounted bytes across every database. */
   used = 0;
-  /** Bumped whenever an entry is added or changed: lets a fruitless spill scan be skipped until then. */
-  version = 0;
+  /**
+   * Bytes of string values held in memory that are at least `spillMin` long: what spilling
+   * could move out. Zero lets a spill pass return at once instead of scanning for nothing.
+   */
+  spillable = 0;
+  /** The spill tier's spill-min-value-size; Infinity without a spill tier. Change with setSpillMin. */
+  spillMin = Infinity;
   /** Told when an entry holding a spill reference leaves a database (its record becomes garbage). */
   onSpilledRemoved: ((entry: StringEntry) => void) | null = null;
 
@@ -33,11 +38,13 @@ export class MemoryAccount implements EntryObserver {
     const bytes = residentBytes(key, entry);
     entry.accounted = bytes;
     this.used += bytes;
-    this.version++;
+    if (entry.kind === Kind.String) this.spillable += this.spillableLength(entry.value.length);
   }
 
-  removed(_key: string, entry: Entry): void {
-    this.used -= entry.accounted ?? 0;
+  removed(key: string, entry: Entry): void {
+    const bytes = entry.accounted ?? 0;
+    this.used -= bytes;
+    if (entry.kind === Kind.String) this.spillable -= this.spillableLength(bytes - ENTRY_OVERHEAD - key.length);
     entry.accounted = 0;
     if (entry.kind === Kind.String && entry.spilled !== undefined) this.onSpilledRemoved?.(entry);
   }
@@ -45,9 +52,25 @@ export class MemoryAccount implements EntryObserver {
   /** Recounts an entry changed in place: O(fields) for a hash, which is why hashes are not huge here. */
   changed(key: string, entry: Entry): void {
     const bytes = residentBytes(key, entry);
-    this.used += bytes - (entry.accounted ?? 0);
+    const before = entry.accounted ?? 0;
+    this.used += bytes - before;
+    if (entry.kind === Kind.String) {
+      this.spillable += this.spillableLength(entry.value.length) - this.spillableLength(before - ENTRY_OVERHEAD - key.length);
+    }
     entry.accounted = bytes;
-    this.version++;
+  }
+
+  /** A new spill-min-value-size: recounts the spillable bytes (O(keys), on CONFIG SET only). */
+  setSpillMin(min: number, databases: readonly Keyspace[]): void {
+    this.spillMin = Math.max(1, min);
+    this.spillable = 0;
+    for (const db of databases) {
+      for (const e of db.entriesView().values()) if (e.kind === Kind.String) this.spillable += this.spillableLength(e.value.length);
+    }
+  }
+
+  private spillableLength(length: number): number {
+    return length >= this.spillMin ? length : 0;
   }
 }
 

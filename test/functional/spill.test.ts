@@ -176,10 +176,11 @@ describe.skipIf(tmpfsUnavailable)('spill tier (in process, real tmpfs)', () => {
     for (let i = 2; i < 300; i += 3) expect(await run(['exists', `k:${i}`])).toBe(0);
     expect(await info('spill_keys')).toBe(100);
     expect(await info('spill_live_bytes')).toBeLessThan(live / 3);
-    const usedBefore = await info('spill_used_bytes');
+    // The cron may already have compacted; a few more steps leave every segment under half garbage.
     for (let i = 0; i < 20; i++) spill().tick();
-    expect(await info('spill_used_bytes')).toBeLessThan(usedBefore);
-    expect(await info('spill_garbage_bytes')).toBeLessThan(usedBefore - (await info('spill_live_bytes')));
+    const used = await info('spill_used_bytes');
+    expect(used).toBeLessThan(live);
+    expect(await info('spill_garbage_bytes')).toBeLessThan(used / 2);
     expect(bytesUnder(tmpfs.dir)).toBe(await info('spill_used_bytes'));
     for (let i = 300; i < 400; i++) expect(await run(['get', `k:${i}`])).toBe(big(`k:${i}`));
   });
