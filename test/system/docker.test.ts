@@ -514,13 +514,123 @@ describe.skipIf(unavailable !== null)('Docker image (docker/Dockerfile)', () => 
     composeProjects.delete(project);
   }, 120_000);
 
-  // The spill tier (--spill-dir, --spill-max-bytes, --spill-min-value-size) is being built; these
-  // become real tests when it lands (the entry point already passes the flags when the server
-  // has them and SEALKV_SPILL_DIR is set).
-  it.todo('spill: with SEALKV_SPILL_DIR=/spill and SEALKV_MAXMEMORY small (e.g. 8mb), values written through the port beyond maxmemory land as segment files in the /spill tmpfs (docker exec ls -l /spill) and read back byte-identical through redis-cli and ioredis');
-  it.todo('spill: the entry point derives --spill-max-bytes from the tmpfs size (statfs, minus 5%) and SEALKV_SPILL_MAX_BYTES overrides it; both visible in CONFIG GET spill-max-bytes');
-  it.todo('spill: when the spill quota is full a write answers the OOM error (-OOM command not allowed when used memory > \'maxmemory\'), the tmpfs never reaches 100% (df /spill) and the container is not OOM-killed (State.OOMKilled false)');
-  it.todo('spill: the files in /spill hold no plaintext: values carrying a known marker are spilled and no byte sequence of the marker appears in any file read from /spill with docker exec');
-  it.todo('spill: docker stop wipes the spill files before node exits (run with a sh wrapper as PID 1 that lists /spill after node exits: empty), exit code 0');
-  it.todo('spill: a /spill that is not a tmpfs (no --tmpfs mount, read-only root) makes the server refuse to start with a clear message and exit code 1');
+  // The spill tier through the image: the entry point turns SEALKV_SPILL_DIR / SEALKV_MAXMEMORY
+  // into --spill-dir, --spill-max-bytes (the tmpfs size minus 5 % unless SEALKV_SPILL_MAX_BYTES)
+  // and --maxmemory.
+  describe('spill tier in the container', () => {
+    const marker = `plain-${ID}`;
+    const value = (i: number) => `${marker}:${i}:${'p'.repeat(1000)}`;
+    const spillName = `sealkv-systest-${ID}-spill`;
+    let spill: Started;
+
+    /** Writes key:from.. in pipelined batches until `upto` or the first error; returns [written, error]. */
+    async function write(client: Redis, from: number, upto: number): Promise<[number, string | null]> {
+      let n = from;
+      while (n < upto) {
+        const pipe = client.pipeline();
+        for (let i = n; i < Math.min(upto, n + 50); i++) pipe.set(`key:${i}`, value(i));
+        for (const [err] of (await pipe.exec())!) {
+          if (err) return [n, err.message];
+          n++;
+        }
+      }
+      return [n, null];
+    }
+
+    /** Bytes in the spill files, as the container sees them. */
+    async function spillBytes(name: string): Promise<number> {
+      const r = await exec(name, ['sh', '-c', 'cat /spill/sealkv-spill/* 2>/dev/null | wc -c']);
+      return Number(r.stdout.trim());
+    }
+
+    beforeAll(async () => {
+      spill = await startContainer(spillName, [
+        ...HARDENED(spillName, '16m'), '-e', 'SEALKV_SPILL_DIR=/spill', '-e', 'SEALKV_MAXMEMORY=4mb',
+      ]);
+    }, 60_000);
+
+    it('spill: values beyond maxmemory land as segment files in the /spill tmpfs and read back byte-identical through redis-cli and ioredis', async () => {
+      const client = connect(spill.port);
+      const [written, error] = await write(client, 0, 6000);
+      expect(error).toBeNull();
+      expect(written).toBe(6000);
+      const listing = (await exec(spillName, ['ls', '-l', '/spill/sealkv-spill'])).stdout;
+      expect(listing).toMatch(/^-rw------- 1 \S+ \S+ \d+ .* seg-\d+\.bin$/m);
+      expect(Number(/^spill_keys:(\d+)/m.exec(await client.info('spill'))![1])).toBeGreaterThan(1000);
+      for (let from = 0; from < written; from += 500) {
+        const keys = Array.from({ length: Math.min(500, written - from) }, (_, j) => `key:${from + j}`);
+        expect(await client.mget(...keys)).toEqual(keys.map((_, j) => value(from + j)));
+      }
+      if (noRedisCli) return;
+      for (const i of [0, 1, 2999, 5999]) expect((await cli(spill.port, ['GET', `key:${i}`])).stdout).toBe(`${value(i)}\n`);
+    }, 120_000);
+
+    it('spill: the entry point derives --spill-max-bytes from the tmpfs size (statfs, minus 5%) and SEALKV_SPILL_MAX_BYTES overrides it; both visible in CONFIG GET spill-max-bytes', async () => {
+      const client = connect(spill.port);
+      expect(await client.config('GET', 'spill-max-bytes')).toEqual(['spill-max-bytes', String(Math.floor(16 * 1024 * 1024 * 0.95))]);
+      expect(await client.config('GET', 'maxmemory')).toEqual(['maxmemory', String(4 * 1024 * 1024)]);
+      const name = `sealkv-systest-${ID}-quota`;
+      const c = await startContainer(name, [...HARDENED(name, '16m'), '-e', 'SEALKV_SPILL_DIR=/spill', '-e', 'SEALKV_SPILL_MAX_BYTES=2mb']);
+      expect(await connect(c.port).config('GET', 'spill-max-bytes')).toEqual(['spill-max-bytes', String(2 * 1024 * 1024)]);
+      await must(DOCKER, ['rm', '-f', name], { timeout: 30_000 });
+      containers.delete(name);
+    }, 90_000);
+
+    it('spill: when the spill quota is full a write answers the OOM error, the tmpfs never reaches 100% and the container is not OOM-killed', async () => {
+      const client = connect(spill.port);
+      let from = 6000;
+      let error: string | null = null;
+      let maxPercent = 0;
+      // Bounded: 16 MB of tmpfs plus 4 MB of memory hold fewer than 20,000 such values.
+      while (error === null && from < 26_000) {
+        [from, error] = await write(client, from, from + 1000);
+        const df = (await exec(spillName, ['df', '-P', '/spill'])).stdout.trim().split('\n')[1]!.split(/\s+/);
+        maxPercent = Math.max(maxPercent, Number(df[4]!.replace('%', '')));
+      }
+      expect(error).toBe("OOM command not allowed when used memory > 'maxmemory'.");
+      expect(maxPercent).toBeLessThan(100);
+      expect(await spillBytes(spillName)).toBeLessThanOrEqual(Math.floor(16 * 1024 * 1024 * 0.95));
+      expect(await client.get('key:0')).toBe(value(0));
+      expect(await client.get(`key:${from - 1}`)).toBe(value(from - 1));
+      const state = JSON.parse((await docker(['inspect', '-f', '{{json .State}}', spillName])).stdout) as { OOMKilled: boolean; Status: string };
+      expect(state).toMatchObject({ Status: 'running', OOMKilled: false });
+    }, 180_000);
+
+    it('spill: the files in /spill hold no plaintext', async () => {
+      const all = await docker(['exec', spillName, 'sh', '-c', 'cat /spill/sealkv-spill/*'], { timeout: 30_000 });
+      expect(all.code, all.stderr).toBe(0);
+      expect(all.out.length).toBeGreaterThan(1024 * 1024);
+      expect(all.out.includes(marker)).toBe(false);
+      expect(all.out.includes('p'.repeat(64))).toBe(false);
+    }, 60_000);
+
+    it('spill: docker stop wipes the spill files before node exits, exit code 0', async () => {
+      const name = `sealkv-systest-${ID}-wipe`;
+      containers.add(name);
+      // A shell as PID 1 forwards SIGTERM to node, then lists /spill once node has exited.
+      const script = 'node /app/docker/entrypoint.mjs & child=$!; trap \'kill -TERM $child\' TERM; wait $child; wait $child; code=$?; ' +
+        'echo "node-exit=$code"; echo "left=[$(ls -A /spill/sealkv-spill)]"; exit $code';
+      await must(DOCKER, ['run', '-d', ...HARDENED(name, '16m'), '-e', 'SEALKV_SPILL_DIR=/spill', '-e', 'SEALKV_MAXMEMORY=1mb', '--entrypoint', 'sh', IMAGE, '-c', script], { timeout: 60_000 });
+      const c = await waitReady(name);
+      const client = connect(c.port);
+      expect((await write(client, 0, 3000))[1]).toBeNull();
+      expect((await exec(name, ['ls', '-A', '/spill/sealkv-spill'])).stdout.trim()).not.toBe('');
+      client.disconnect();
+      await must(DOCKER, ['stop', '-t', '10', name], { timeout: 30_000 });
+      const logs = await docker(['logs', name]);
+      expect(logs.stdout).toContain('node-exit=0');
+      expect(logs.stdout).toContain('left=[]');
+      expect((await docker(['inspect', '-f', '{{.State.ExitCode}}', name])).stdout.trim()).toBe('0');
+    }, 120_000);
+
+    it('spill: a /spill that is not a tmpfs makes the server refuse to start with a clear message and exit code 1', async () => {
+      const name = `sealkv-systest-${ID}-notmpfs`;
+      containers.add(name);
+      await must(DOCKER, ['run', '-d', '--name', name, '--read-only', '--cap-drop', 'ALL', '-e', 'SEALKV_SPILL_DIR=/spill', IMAGE], { timeout: 60_000 });
+      const code = (await must(DOCKER, ['wait', name], { timeout: 60_000 })).stdout.trim();
+      expect(code).toBe('1');
+      const logs = await docker(['logs', name]);
+      expect(logs.stderr).toMatch(/sealkv: spill-dir \/spill is not on tmpfs/);
+    }, 90_000);
+  });
 });
