@@ -5,7 +5,7 @@
 
 import { openField } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
-import { Kind, type HashEntry } from '../store/keyspace.js';
+import { Kind, hashEntry, type HashEntry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
 
 /** The hash for a read command: undefined when missing, null after replying WRONGTYPE. */
@@ -22,7 +22,7 @@ export function readHash(ctx: Session, key: string): HashEntry | undefined | nul
  */
 export function writeHash(ctx: Session, key: string): HashEntry | null {
   const entry = ctx.db.get(key, ctx.now);
-  if (entry === undefined) return { kind: Kind.Hash, fields: new Map(), expiresAt: 0, touchedAt: ctx.now };
+  if (entry === undefined) return hashEntry(ctx.now);
   if (entry.kind === Kind.Hash) {
     entry.touchedAt = ctx.now;
     return entry;

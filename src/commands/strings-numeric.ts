@@ -4,7 +4,7 @@
 import { fitsInt64, int64, integer, name } from './args.js';
 import { openValue, sealValue } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
-import { Kind, type StringEntry } from '../store/keyspace.js';
+import { Kind, stringEntry, type StringEntry } from '../store/keyspace.js';
 import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -34,7 +34,7 @@ function store(ctx: Session, key: string, entry: StringEntry | undefined, plain:
   const sealed = sealValue(ctx, key, plain);
   plain.fill(0);
   if (entry === undefined) {
-    ctx.db.set(key, { kind: Kind.String, value: sealed, expiresAt: 0, touchedAt: ctx.now });
+    ctx.db.set(key, stringEntry(sealed, 0, ctx.now));
     return;
   }
   entry.value = sealed;

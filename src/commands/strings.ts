@@ -6,7 +6,7 @@ import { openValue, replyAndWipe, replyValue, sealValue } from './sealing.js';
 import { numericStringCommands } from './strings-numeric.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
-import { Kind, type Entry, type StringEntry } from '../store/keyspace.js';
+import { Kind, stringEntry, type Entry, type StringEntry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -104,7 +104,7 @@ function get(ctx: Session, args: Buffer[]): void {
 function set(ctx: Session, args: Buffer[]): void {
   if (args.length > 3) return setWithOptions(ctx, args);
   const key = name(args[1]!);
-  ctx.db.set(key, { kind: Kind.String, value: sealValue(ctx, key, args[2]!), expiresAt: 0, touchedAt: ctx.now });
+  ctx.db.set(key, stringEntry(sealValue(ctx, key, args[2]!), 0, ctx.now));
   ctx.reply.ok();
 }
 
@@ -135,7 +135,7 @@ function setGeneric(ctx: Session, key: string, value: Buffer, flags: number, at:
   const found = existing !== undefined;
   if (!((flags & Opt.NX && found) || (flags & Opt.XX && !found))) {
     const expiresAt = at !== 0 ? at : flags & Opt.KEEPTTL && existing ? existing.expiresAt : 0;
-    ctx.db.set(key, { kind: Kind.String, value: sealValue(ctx, key, value), expiresAt, touchedAt: ctx.now });
+    ctx.db.set(key, stringEntry(sealValue(ctx, key, value), expiresAt, ctx.now));
     if (!(flags & Opt.GET)) return ctx.reply.ok();
   } else if (!(flags & Opt.GET)) {
     return ctx.reply.nullBulk();
@@ -147,7 +147,7 @@ function setGeneric(ctx: Session, key: string, value: Buffer, flags: number, at:
 function setnx(ctx: Session, args: Buffer[]): void {
   const key = name(args[1]!);
   if (ctx.db.get(key, ctx.now) !== undefined) return ctx.reply.integer(0);
-  ctx.db.set(key, { kind: Kind.String, value: sealValue(ctx, key, args[2]!), expiresAt: 0, touchedAt: ctx.now });
+  ctx.db.set(key, stringEntry(sealValue(ctx, key, args[2]!), 0, ctx.now));
   ctx.reply.integer(1);
 }
 
@@ -229,7 +229,7 @@ function msetnx(ctx: Session, args: Buffer[]): void {
 function setPairs(ctx: Session, args: Buffer[]): void {
   for (let i = 1; i < args.length; i += 2) {
     const key = name(args[i]!);
-    ctx.db.set(key, { kind: Kind.String, value: sealValue(ctx, key, args[i + 1]!), expiresAt: 0, touchedAt: ctx.now });
+    ctx.db.set(key, stringEntry(sealValue(ctx, key, args[i + 1]!), 0, ctx.now));
   }
 }
 
@@ -253,7 +253,7 @@ function append(ctx: Session, args: Buffer[]): void {
   const extra = args[2]!;
   const entry = ctx.db.get(key, ctx.now);
   if (entry === undefined) {
-    ctx.db.set(key, { kind: Kind.String, value: sealValue(ctx, key, extra), expiresAt: 0, touchedAt: ctx.now });
+    ctx.db.set(key, stringEntry(sealValue(ctx, key, extra), 0, ctx.now));
     return ctx.reply.integer(extra.length);
   }
   if (entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);
@@ -323,7 +323,7 @@ function setrange(ctx: Session, args: Buffer[]): void {
   value.copy(plain, offset);
   const length = plain.length;
   if (entry === undefined) {
-    ctx.db.set(key, { kind: Kind.String, value: sealValue(ctx, key, plain), expiresAt: 0, touchedAt: ctx.now });
+    ctx.db.set(key, stringEntry(sealValue(ctx, key, plain), 0, ctx.now));
     plain.fill(0);
   } else {
     replaceValue(ctx, key, entry, plain);

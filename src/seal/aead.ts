@@ -6,6 +6,7 @@
 // allocate and collect per call). The output is byte-identical to the wrapper's (unit test).
 
 import sodium from 'libsodium-wrappers';
+import { copyBytes } from '../util/bytes.js';
 
 export const ABYTES = 16;
 export const NPUBBYTES = 24;
@@ -89,7 +90,7 @@ export class WasmAead implements AeadBackend {
   private readonly output: Scratch;
   private readonly adArea: Scratch;
   private readonly noncePtr: number;
-  /** A Buffer over the WASM memory, for Buffer.copy with offsets; renewed when memory grows. */
+  /** A Buffer over the WASM memory (for fill); renewed when memory grows. */
   private heapView: Buffer;
 
   constructor() {
@@ -125,10 +126,10 @@ export class WasmAead implements AeadBackend {
     const a = this.adArea.reserve(adLength);
     const heap = this.heap();
     heap.set(plain, m);
-    ad.copy(heap, a, 0, adLength);
-    record.copy(heap, this.noncePtr, noncePos, noncePos + NPUBBYTES);
+    copyBytes(ad, 0, heap, a, adLength);
+    copyBytes(record, noncePos, heap, this.noncePtr, NPUBBYTES);
     this.wasm._crypto_aead_xchacha20poly1305_ietf_encrypt(c, 0, m, plain.length, 0, a, adLength, 0, 0, this.noncePtr, (key as WasmKey).ptr);
-    heap.copy(record, cipherPos, c, c + plain.length + ABYTES);
+    copyBytes(heap, c, record, cipherPos, plain.length + ABYTES);
     heap.fill(0, m, m + plain.length);
     heap.fill(0, a, a + adLength);
   }
@@ -143,13 +144,13 @@ export class WasmAead implements AeadBackend {
     const m = this.output.reserve(Math.max(plainLength, 1));
     const a = this.adArea.reserve(adLength);
     const heap = this.heap();
-    record.copy(heap, c, cipherPos, cipherPos + cipherLength);
-    ad.copy(heap, a, 0, adLength);
-    record.copy(heap, this.noncePtr, noncePos, noncePos + NPUBBYTES);
+    copyBytes(record, cipherPos, heap, c, cipherLength);
+    copyBytes(ad, 0, heap, a, adLength);
+    copyBytes(record, noncePos, heap, this.noncePtr, NPUBBYTES);
     const rc = this.wasm._crypto_aead_xchacha20poly1305_ietf_decrypt(m, 0, 0, c, cipherLength, 0, a, adLength, 0, this.noncePtr, (key as WasmKey).ptr);
     heap.fill(0, a, a + adLength);
     if (rc !== 0) return false;
-    heap.copy(target, offset, m, m + plainLength);
+    copyBytes(heap, m, target, offset, plainLength);
     heap.fill(0, m, m + plainLength);
     return true;
   }

@@ -12,6 +12,7 @@ import { randomFillSync } from 'node:crypto';
 import type { AeadBackend } from './aead.js';
 import type { Keyring } from './keyring.js';
 import { SlabAllocator } from './slab.js';
+import { copyBytes } from '../util/bytes.js';
 
 export const VERSION = 1;
 export const HEADER_BYTES = 5;
@@ -61,10 +62,10 @@ export class Sealer {
       randomFillSync(this.nonces);
       this.noncePos = 0;
     }
-    this.nonces.copy(out, HEADER_BYTES, this.noncePos, this.noncePos + NONCE_BYTES);
+    copyBytes(this.nonces, this.noncePos, out, HEADER_BYTES, NONCE_BYTES);
     this.nonces.fill(0, this.noncePos, this.noncePos + NONCE_BYTES); // a used nonce never stays in the pool
     this.noncePos += NONCE_BYTES;
-    out.copy(this.ad, 0, 0, HEADER_BYTES);
+    copyBytes(out, 0, this.ad, 0, HEADER_BYTES);
     this.aead.seal(out, HEADER_BYTES, CIPHER_POS, plain, this.ad, HEADER_BYTES + contextLength, key.key);
     return out;
   }
@@ -78,7 +79,7 @@ export class Sealer {
     if (sealed.length < OVERHEAD || sealed[0] !== VERSION) throw new SealError('unknown sealed format');
     const key = this.keyring.current;
     if (sealed.readUInt32BE(1) !== key.id >>> 0) throw new SealError('sealed under an unknown key');
-    sealed.copy(this.ad, 0, 0, HEADER_BYTES);
+    copyBytes(sealed, 0, this.ad, 0, HEADER_BYTES);
     const ok = this.aead.open(
       sealed, HEADER_BYTES, CIPHER_POS, sealed.length - CIPHER_POS, this.ad, HEADER_BYTES + contextLength, target, offset, key.key,
     );

@@ -46,6 +46,18 @@ export interface HashEntry {
 
 export type Entry = StringEntry | HashEntry;
 
+/**
+ * New entries with every field present from the start: adding `accounted` or `spilled` later
+ * would move each entry to another hidden class on its first write (slower, and more memory).
+ */
+export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number): StringEntry {
+  return { kind: Kind.String, value, expiresAt, touchedAt, spilled: undefined, accounted: 0 };
+}
+
+export function hashEntry(touchedAt: number): HashEntry {
+  return { kind: Kind.Hash, fields: new Map(), expiresAt: 0, touchedAt, accounted: 0 };
+}
+
 export interface KeyspaceStats {
   keyspaceHits: number;
   keyspaceMisses: number;
