@@ -116,6 +116,11 @@ export class SealkvServer implements Server {
     return this.keyring.source;
   }
 
+  /** Which AEAD implementation seals values (INFO, start-up log). */
+  get sealBackend(): string {
+    return this.keyring.backend.name;
+  }
+
   get keyId(): number {
     return this.keyring.current.id;
   }
@@ -230,6 +235,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       addresses: addresses.map((a) => `${a.host}:${a.port}`),
       port: server.tcpPort,
       keySource: keyring.source,
+      sealBackend: keyring.backend.name,
       notApplied: config.notApplied(),
     },
     'sealkv ready',

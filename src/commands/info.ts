@@ -163,7 +163,7 @@ function sealkv(ctx: Session): Lines {
     ['sealkv_version', s.version],
     ['node_version', process.version],
     ['seal_cipher', 'xchacha20poly1305-ietf'],
-    ['seal_backend', 'libsodium-wrappers'],
+    ['seal_backend', s.sealBackend],
     ['key_source', s.keySource],
     ['key_id', s.keyId.toString(16).padStart(8, '0')],
     ['seal_failures', s.stats.sealFailures],

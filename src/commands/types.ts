@@ -118,6 +118,7 @@ export interface Server {
   readonly keySource: string;
   /** Public 32-bit id of the data key (INFO key_id); reveals nothing about the key. */
   readonly keyId: number;
+  readonly sealBackend: string;
   /** The config file given at start-up, or null (INFO config_file, CONFIG REWRITE). */
   readonly configFile: string | null;
   /** Unix time in ms; read once per command through ctx.now. */

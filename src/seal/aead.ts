@@ -28,7 +28,8 @@ export interface AeadBackend {
   seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey): void;
   /**
    * Opens record[cipherPos .. cipherPos + cipherLength) (nonce at noncePos) and writes the
-   * plaintext into target at offset; false, with target untouched, when authentication fails.
+   * plaintext into target at offset; false when authentication fails, and then no plaintext
+   * was written (the range is left as it was or zeroed).
    */
   open(
     record: Buffer, noncePos: number, cipherPos: number, cipherLength: number, ad: Buffer, adLength: number,

@@ -4,7 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import sodium from 'libsodium-wrappers';
-import { WasmAead, type AeadBackend, type AeadKey } from './aead.js';
+import type { AeadBackend, AeadKey } from './aead.js';
+import { loadAead } from './backends.js';
 
 export const KEY_BYTES = 32;
 /** libsodium crypto_kdf contexts are exactly 8 bytes. */
@@ -65,7 +66,8 @@ export class Keyring {
 
   /** Key material from a file when given, else a random key that dies with the process. */
   static async create(masterKeyFile: string | undefined): Promise<Keyring> {
-    const backend = await WasmAead.create();
+    await sodium.ready;
+    const backend = await loadAead();
     if (masterKeyFile) return new Keyring(backend, readMasterKeyFile(masterKeyFile), 'file');
     return new Keyring(backend, sodium.randombytes_buf(KEY_BYTES), 'ephemeral');
   }

@@ -73,7 +73,7 @@ export class Sealer {
   /**
    * Decrypts straight into target at offset (plainLength(sealed) bytes), so a reply can be
    * built without an intermediate plaintext buffer. Throws SealError if the value was altered
-   * or bound to another context; target is then left untouched.
+   * or bound to another context; no plaintext is written then.
    */
   openIn(target: Uint8Array, offset: number, sealed: Buffer, contextLength: number): void {
     if (sealed.length < OVERHEAD || sealed[0] !== VERSION) throw new SealError('unknown sealed format');
