@@ -100,7 +100,7 @@ describe('connection limits', () => {
     try {
       const { closed } = await rawExchange(server.port, ['*2\r\n$4\r\nECHO\r\n$3000000\r\n', Buffer.alloc(1_200_000, 'a')], 1000);
       expect(closed).toBe(true);
-      expect(server.output()).toContain('closing client that reached max query buffer length');
+      expect(await server.waitForOutput('closing client that reached max query buffer length')).toBe(true);
       const client = ioredis(server.port);
       expect(await client.echo('still here')).toBe('still here');
       client.disconnect();

@@ -28,6 +28,8 @@ export interface SpawnedServer {
   process: ChildProcess;
   /** Everything the server printed (pino JSON lines and stderr). */
   output(): string;
+  /** Resolves true once the output contains text, false after timeoutMs (pino writes asynchronously). */
+  waitForOutput(text: string, timeoutMs?: number): Promise<boolean>;
   /** SIGTERM and wait for exit; returns the exit code. */
   stop(): Promise<number | null>;
 }
@@ -51,7 +53,8 @@ function spawnOn(port: number, args: string[], env: NodeJS.ProcessEnv): Promise<
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' comes after the process exited and its stdout/stderr were read to the end.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -61,6 +64,12 @@ function spawnOn(port: number, args: string[], env: NodeJS.ProcessEnv): Promise<
           host: '127.0.0.1',
           process: child,
           output: () => out,
+          waitForOutput: async (text, timeoutMs = 3000) => {
+            for (const start = Date.now(); Date.now() - start < timeoutMs; await new Promise((r) => setTimeout(r, 20))) {
+              if (out.includes(text)) return true;
+            }
+            return out.includes(text);
+          },
           stop: async () => {
             if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
             return exited;
