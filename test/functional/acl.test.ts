@@ -8,15 +8,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createHash } from 'node:crypto';
 import { Errors } from '../../src/protocol/errors.js';
 import { encodeCommand, ioredis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { startInProcess } from '../helpers/server.js';
+import { withServer } from '../helpers/fixture.js';
 
 const NOPERM_KEY = 'NOPERM this user has no permissions to access one of the keys used as arguments';
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
 describe('ACL', () => {
-  let server: InProcessServer;
-  let admin: Redis;
-  let run: ReturnType<typeof runner>;
+  const { server, run } = withServer({}, undefined, { wipe: false });
   const open: Redis[] = [];
 
   /** A new connection logged in as `user`. */
@@ -27,15 +26,6 @@ describe('ACL', () => {
     return runner(c);
   }
 
-  beforeAll(async () => {
-    server = await startInProcess();
-    admin = ioredis(server.port);
-    run = runner(admin);
-  });
-  afterAll(async () => {
-    admin.disconnect();
-    await server.stop();
-  });
   beforeEach(async () => {
     await run(['flushall']);
     for (const u of (await run(['acl', 'users'])) as string[]) if (u !== 'default') await run(['acl', 'deluser', u]);

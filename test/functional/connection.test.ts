@@ -2,7 +2,6 @@
 // RESET AUTH HELLO CLIENT. Every error text was checked against redis-server 7.0.
 // (Errors.helloNoAuth, Errors.invalidFirstDb... are asserted by their exact text below.)
 
-import type { Redis } from 'ioredis';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, ioredis, nodeRedis, rawExchange, runner } from '../helpers/clients.js';
@@ -12,6 +11,7 @@ import { FAMILIES } from '../../src/commands/index.js';
 import { Errors } from '../../src/protocol/errors.js';
 import { Registry } from '../../src/commands/registry.js';
 import { REDIS_COMPAT_VERSION } from '../../src/version.js';
+import { withServer } from '../helpers/fixture.js';
 
 const hasMulti = new Registry(FAMILIES).get('multi') !== undefined;
 
@@ -33,18 +33,7 @@ function firstInteger(data: Buffer): number {
 }
 
 describe('connection commands', () => {
-  let server: InProcessServer;
-  let client: Redis;
-  let run: ReturnType<typeof runner>;
-  beforeAll(async () => {
-    server = await startInProcess();
-    client = ioredis(server.port);
-    run = runner(client);
-  });
-  afterAll(async () => {
-    client.disconnect();
-    await server.stop();
-  });
+  const { server, client, run } = withServer({}, undefined, { wipe: false });
 
   it('PING answers PONG or echoes its argument, and refuses more', async () => {
     expect(await run(['ping'])).toBe('PONG');
@@ -202,18 +191,9 @@ describe('connection commands', () => {
 });
 
 describe('CLIENT', () => {
-  let server: InProcessServer;
-  let client: Redis;
-  let run: ReturnType<typeof runner>;
+  const { server, client, run } = withServer({}, undefined, { wipe: false });
   beforeAll(async () => {
-    server = await startInProcess();
-    client = ioredis(server.port);
-    run = runner(client);
     await client.ping();
-  });
-  afterAll(async () => {
-    client.disconnect();
-    await server.stop();
   });
 
   it('ID, SETNAME and GETNAME', async () => {

@@ -2,11 +2,10 @@
 // bulk length limits. A client past a limit is closed; everyone else goes on.
 
 import { connect, type Socket } from 'node:net';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Errors } from '../../src/protocol/errors.js';
-import { encodeCommand, ioredis, rawExchange, runner } from '../helpers/clients.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { encodeCommand, rawExchange } from '../helpers/clients.js';
+import { withServer } from '../helpers/fixture.js';
 
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -33,18 +32,7 @@ async function until(check: () => boolean | Promise<boolean>, rounds = 200): Pro
 }
 
 describe('limits', () => {
-  let server: InProcessServer;
-  let admin: Redis;
-  let run: ReturnType<typeof runner>;
-  beforeAll(async () => {
-    server = await startInProcess();
-    admin = ioredis(server.port);
-    run = runner(admin);
-  });
-  afterAll(async () => {
-    admin.disconnect();
-    await server.stop();
-  });
+  const { server, run } = withServer({}, undefined, { wipe: false });
 
   it('maxclients: Redis bounds and text, extra clients refused', async () => {
     expect(await run(['config', 'set', 'maxclients', '99999999999'])).toEqual({

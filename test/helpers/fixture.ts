@@ -16,7 +16,7 @@ export interface Fixture {
  * A stand-in for an object that exists only once beforeAll has run: property reads go to the
  * live object, so tests can name `server` and `client` at module level.
  */
-function late<T extends object>(current: () => T | undefined): T {
+export function late<T extends object>(current: () => T | undefined): T {
   return new Proxy({} as T, {
     get(_stub, property) {
       const target = current();
@@ -27,7 +27,11 @@ function late<T extends object>(current: () => T | undefined): T {
   });
 }
 
-export function withServer(settings: Record<string, string> = {}, startAt?: number): Fixture {
+/**
+ * @param options.wipe empty every database before each test (default); files whose tests build
+ *   on each other's state, or clean up their own way, turn it off.
+ */
+export function withServer(settings: Record<string, string> = {}, startAt?: number, options: { wipe?: boolean } = {}): Fixture {
   let live: { server: InProcessServer; client: Redis; run: ReturnType<typeof runner> } | undefined;
   beforeAll(async () => {
     const server = await startInProcess(settings, startAt);
@@ -38,9 +42,11 @@ export function withServer(settings: Record<string, string> = {}, startAt?: numb
     live?.client.disconnect();
     await live?.server.stop();
   });
-  beforeEach(() => {
-    for (const db of live!.server.running.state.databases) db.clear();
-  });
+  if (options.wipe !== false) {
+    beforeEach(() => {
+      for (const db of live!.server.running.state.databases) db.clear();
+    });
+  }
   return {
     server: late(() => live?.server),
     client: late(() => live?.client),

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ioredis } from '../helpers/clients.js';
+import { late } from '../helpers/fixture.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 import { bytesUnder, filesContain, filesUnder, mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../helpers/tmpfs.js';
 
@@ -50,6 +51,7 @@ async function fill(client: Redis, dir: string): Promise<{ written: number; erro
   return { written, error: null, maxBytes };
 }
 
+
 describe.skipIf(tmpfsUnavailable)('spill tier on a real tmpfs (spawned server)', () => {
   let tmpfs: Tmpfs;
   beforeAll(() => {
@@ -58,6 +60,21 @@ describe.skipIf(tmpfsUnavailable)('spill tier on a real tmpfs (spawned server)',
   afterAll(() => tmpfs?.unmount());
 
   const spillArgs = () => ['--maxmemory', '4mb', '--spill-dir', tmpfs.dir, '--spill-max-bytes', '8mb'];
+
+  /** A spawned server with the spill settings (plus extra flags), written to until it refused. */
+  function filledServer(extra: string[] = []) {
+    let live: { server: SpawnedServer; client: Redis; outcome: Awaited<ReturnType<typeof fill>> } | undefined;
+    beforeAll(async () => {
+      const server = await spawnServer([...spillArgs(), ...extra]);
+      const client = ioredis(server.port, { retryStrategy: () => null });
+      live = { server, client, outcome: await fill(client, tmpfs.dir) };
+    }, 120_000);
+    afterAll(async () => {
+      live?.client.disconnect();
+      await live?.server.stop();
+    });
+    return { server: late(() => live?.server), client: late(() => live?.client), outcome: late(() => live?.outcome) };
+  }
 
   it('refuses a spill-dir that is not on tmpfs, with a message and exit code 1', async () => {
     let dir = mkdtempSync(join(process.cwd(), '.not-tmpfs-'));
@@ -78,18 +95,7 @@ describe.skipIf(tmpfsUnavailable)('spill tier on a real tmpfs (spawned server)',
   });
 
   describe('noeviction', () => {
-    let server: SpawnedServer;
-    let client: Redis;
-    let outcome: { written: number; error: string | null; maxBytes: number };
-    beforeAll(async () => {
-      server = await spawnServer(spillArgs());
-      client = ioredis(server.port, { retryStrategy: () => null });
-      outcome = await fill(client, tmpfs.dir);
-    }, 120_000);
-    afterAll(async () => {
-      client?.disconnect();
-      await server?.stop();
-    });
+    const { server, client, outcome } = filledServer();
 
     it('writes until memory and quota are full, then refuses with the exact OOM error', async () => {
       expect(outcome.error).toBe(OOM);
@@ -150,18 +156,7 @@ describe.skipIf(tmpfsUnavailable)('spill tier on a real tmpfs (spawned server)',
   });
 
   describe('allkeys-lru', () => {
-    let server: SpawnedServer;
-    let client: Redis;
-    let outcome: { written: number; error: string | null; maxBytes: number };
-    beforeAll(async () => {
-      server = await spawnServer([...spillArgs(), '--maxmemory-policy', 'allkeys-lru']);
-      client = ioredis(server.port, { retryStrategy: () => null });
-      outcome = await fill(client, tmpfs.dir);
-    }, 120_000);
-    afterAll(async () => {
-      client?.disconnect();
-      await server?.stop();
-    });
+    const { client, outcome } = filledServer(['--maxmemory-policy', 'allkeys-lru']);
 
     it('accepts every write, keeping memory and the quota within bounds', async () => {
       expect(outcome.error).toBeNull();
