@@ -15,6 +15,7 @@ import { Errors } from './protocol/errors.js';
 import { OutputLimit } from './limits.js';
 import { isLoopback } from './net-util.js';
 import { Keyring } from './seal/keyring.js';
+import { Rotation } from './seal/rotation.js';
 import { Sealer } from './seal/sealer.js';
 import { SealedValues } from './seal/values.js';
 import { Stats } from './stats.js';
@@ -63,6 +64,7 @@ export class SealkvServer implements Server {
   readonly spill: SpillManager | null;
   readonly acl: AclStore;
   readonly outputLimit: OutputLimit;
+  readonly rotation: Rotation;
 
   private listeners: NetServer[] = [];
   private nextClientId = 1;
@@ -102,6 +104,7 @@ export class SealkvServer implements Server {
         if (name === 'spill-min-value-size') this.memory.account.setSpillMin(Number(value), this.databases);
       });
     }
+    this.rotation = new Rotation(keyring, this);
     this.commands = new Registry(FAMILIES);
     this.acl = new AclStore(config, buildCatalogue(this.commands.leaves()));
     this.outputLimit = new OutputLimit(config);
@@ -208,6 +211,7 @@ export class SealkvServer implements Server {
     this.stopping = true;
     this.log.info({ reason }, 'shutting down');
     if (this.cron) clearInterval(this.cron);
+    this.rotation.stop();
     for (const srv of this.listeners) srv.close();
     for (const client of this.clients.values()) client.closeAfterReply();
     // Let replies already queued (SHUTDOWN's own connection excepted) reach their clients.
@@ -225,7 +229,7 @@ export class SealkvServer implements Server {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.get('loglevel'));
-  const keyring = await Keyring.create(config.get('master-key-file') || undefined);
+  const keyring = await Keyring.create({ file: config.get('master-key-file') || undefined, env: config.get('master-key-env') || undefined });
   const server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
   server.configFile = options.configFile ?? null;
   const addresses = await server.listen();

@@ -6,6 +6,7 @@ import { expiryCommands } from './expiry.js';
 import { hashCommands } from './hashes.js';
 import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
+import { sealCommands } from './seal.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
@@ -21,4 +22,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   serverCommands,
   introspectionCommands,
   aclCommands,
+  sealCommands,
 ];

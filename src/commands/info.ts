@@ -3,6 +3,7 @@
 // report truthfully are present; the `# Sealkv` section adds what is specific to sealing.
 
 import os from 'node:os';
+import { hexId } from '../seal/rotation.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import type { Session } from './types.js';
 
@@ -159,13 +160,25 @@ function keyspace(ctx: Session): Lines {
 
 function sealkv(ctx: Session): Lines {
   const s = ctx.server;
+  const r = s.rotation;
   return [
     ['sealkv_version', s.version],
     ['node_version', process.version],
     ['seal_cipher', 'xchacha20poly1305-ietf'],
     ['seal_backend', s.sealBackend],
     ['key_source', s.keySource],
-    ['key_id', s.keyId.toString(16).padStart(8, '0')],
+    ['key_id', hexId(s.keyId)],
+    ['keys_in_use', r.keyIds().length],
+    ['key_ids', r.keyIds().map(hexId).join(',')],
+    ['rotation_in_progress', r.running ? 1 : 0],
+    ['rotation_pass', r.pass],
+    ['rotation_keys_done', r.keysDone],
+    ['rotation_keys_total', r.keysTotal],
+    ['rotation_resealed', r.resealed],
+    ['rotation_failures', r.failures],
+    ['rotations_completed', r.completed],
+    ['last_rotation_start_time', Math.floor(r.startedAt / 1000)],
+    ['last_rotation_end_time', Math.floor(r.finishedAt / 1000)],
     ['seal_failures', s.stats.sealFailures],
     ['config_not_applied', s.config.notApplied().join(',')],
   ];

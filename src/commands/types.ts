@@ -8,6 +8,7 @@ import type { OutputLimit } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { ErrorCounter, ReplyWriter } from '../protocol/reply.js';
 import type { Keyspace, KeyspaceStats, WatchFlag } from '../store/keyspace.js';
+import type { Rotation } from '../seal/rotation.js';
 import type { SealedValues } from '../seal/values.js';
 import type { SpillManager } from '../spill/manager.js';
 import type { MemoryGuard } from '../store/memory.js';
@@ -119,6 +120,8 @@ export interface Server {
   /** Public 32-bit id of the data key (INFO key_id); reveals nothing about the key. */
   readonly keyId: number;
   readonly sealBackend: string;
+  /** Online key rotation (SEAL ROTATE / STATUS, INFO sealkv). */
+  readonly rotation: Rotation;
   /** The config file given at start-up, or null (INFO config_file, CONFIG REWRITE). */
   readonly configFile: string | null;
   /** Unix time in ms; read once per command through ctx.now. */

@@ -134,6 +134,8 @@ export const Errors = {
 
   // sealing
   sealOpenFailed: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with',
+  /** SEAL ROTATE while one runs (Redis words BGSAVE's the same way). */
+  rotationInProgress: 'ERR Key rotation already in progress',
 
   // protocol (the connection closes after these)
   protoInvalidMultibulk: 'ERR Protocol error: invalid multibulk length',

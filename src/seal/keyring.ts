@@ -1,85 +1,148 @@
-// Master key sources and the data key derived from it. The master key never seals values
-// itself: a per-purpose subkey is derived with libsodium's KDF, and its short id goes into
-// every sealed header so a value can always say which key sealed it.
+// The master key and the keys derived from it. The master key never seals anything itself:
+// per-purpose subkeys come from libsodium's KDF, with subkey id = generation * 256 + purpose.
+// Value keys have a generation (SEAL ROTATE derives the next one); the other purposes have
+// only generation 0. Every data key has a public 32-bit id, written into each sealed header,
+// so a value always names the key that sealed it and several data keys can be live at once.
 
-import { readFileSync } from 'node:fs';
-import sodium from 'libsodium-wrappers';
 import type { AeadBackend, AeadKey } from './aead.js';
 import { loadAead } from './backends.js';
+import { openVault, randomKey, type KeyVault } from './key-vault.js';
+import { KeyError, readMasterKeyEnv, readMasterKeyFile } from './master-key.js';
 
-export const KEY_BYTES = 32;
-/** libsodium crypto_kdf contexts are exactly 8 bytes. */
-const KDF_CONTEXT = 'sealkv01';
+export { KEY_BYTES, KeyError, readMasterKeyEnv, readMasterKeyFile } from './master-key.js';
+
+/** What a derived key is for: the low byte of its KDF subkey id. */
 export const enum Subkey {
   Values = 1,
+  /** Keyed BLAKE2b of key names (--seal-keys). */
+  Names = 2,
+  /** Reserved: spill records are sealed values already and need no key of their own (README). */
+  Spill = 3,
+  /** The source of a value key's public id: independent of the key, so the id reveals nothing. */
+  ValueKeyId = 4,
 }
 
-export type KeySource = 'ephemeral' | 'file';
+const GENERATION = 256;
+
+export type KeySource = 'ephemeral' | 'file' | 'env';
+
+export interface KeyringOptions {
+  /** --master-key-file */
+  file?: string | undefined;
+  /** --master-key-env: the name of the environment variable holding the key. */
+  env?: string | undefined;
+  /** Use sodium-native when it loads (default true); false forces the WASM build. */
+  native?: boolean;
+}
 
 export interface DataKey {
-  id: number;
-  key: AeadKey;
-}
-
-export class KeyError extends Error {}
-
-export async function sodiumReady(): Promise<typeof sodium> {
-  await sodium.ready;
-  return sodium;
-}
-
-/** Reads a master key file: exactly 32 raw bytes, or 64 hex characters (surrounding whitespace ignored). */
-export function readMasterKeyFile(path: string): Uint8Array {
-  let raw: Buffer;
-  try {
-    raw = readFileSync(path);
-  } catch (err) {
-    throw new KeyError(`cannot read master key file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  try {
-    if (raw.length === KEY_BYTES) return new Uint8Array(raw);
-    const text = raw.toString('latin1').trim();
-    if (/^[0-9a-fA-F]{64}$/.test(text)) return new Uint8Array(Buffer.from(text, 'hex'));
-    throw new KeyError(
-      `master key file ${path} must hold exactly 32 raw bytes or 64 hex characters (found ${raw.length} bytes)`,
-    );
-  } finally {
-    raw.fill(0);
-  }
+  readonly id: number;
+  readonly generation: number;
+  readonly key: AeadKey;
 }
 
 export class Keyring {
-  readonly source: KeySource;
-  readonly current: DataKey;
+  /** The key new values are sealed with. */
+  current: DataKey;
+  /** Every live data key by id, the current one included. */
+  private readonly keys = new Map<number, DataKey>();
+  private readonly subkeys = new Map<Subkey, Buffer>();
 
   private constructor(
     readonly backend: AeadBackend,
-    master: Uint8Array,
-    source: KeySource,
+    private readonly vault: KeyVault,
+    readonly source: KeySource,
   ) {
-    this.source = source;
-    const key = sodium.crypto_kdf_derive_from_key(KEY_BYTES, Subkey.Values, KDF_CONTEXT, master);
-    sodium.memzero(master);
-    this.current = { id: keyId(key), key: backend.importKey(key) };
-    sodium.memzero(key);
+    // The first key cannot collide: the ring is empty.
+    this.current = this.derive(0)!;
   }
 
-  /** Key material from a file when given, else a random key that dies with the process. */
-  static async create(masterKeyFile: string | undefined): Promise<Keyring> {
-    await sodium.ready;
-    const backend = await loadAead();
-    if (masterKeyFile) return new Keyring(backend, readMasterKeyFile(masterKeyFile), 'file');
-    return new Keyring(backend, sodium.randombytes_buf(KEY_BYTES), 'ephemeral');
+  /** From a file or an environment variable when one is given (not both), else a random key. */
+  static async create(options: KeyringOptions = {}): Promise<Keyring> {
+    if (options.file && options.env) throw new KeyError('give the master key as master-key-file or master-key-env, not both');
+    const native = options.native !== false;
+    const backend = await loadAead({ native });
+    if (options.file) {
+      const file = options.file;
+      return new Keyring(backend, await openVault((m) => readMasterKeyFile(file, m), native), 'file');
+    }
+    if (options.env) {
+      const env = options.env;
+      return new Keyring(backend, await openVault((m) => readMasterKeyEnv(env, m), native), 'env');
+    }
+    return new Keyring(backend, await openVault(randomKey, native), 'ephemeral');
   }
 
-  /** Wipes key material; the keyring is unusable afterwards. */
+  /** Whether the master and derived keys live in sodium_malloc memory. */
+  get secureMemory(): boolean {
+    return this.vault.secure;
+  }
+
+  /** The live data key with this id, if any. */
+  get(id: number): DataKey | undefined {
+    return this.keys.get(id);
+  }
+
+  /** Ids of the live data keys, oldest first (the current one is last). */
+  ids(): number[] {
+    return [...this.keys.keys()];
+  }
+
+  /** Derives the next generation's value key and makes it current; older keys stay live for opening. */
+  rotate(): DataKey {
+    let generation = this.current.generation + 1;
+    let key = this.derive(generation);
+    // A 32-bit id may collide with a key still live (about 1 in 2^32): skip that generation.
+    while (key === null) key = this.derive(++generation);
+    this.current = key;
+    return key;
+  }
+
+  /** Wipes a data key nothing is sealed with any more and forgets it. The current key stays. */
+  retire(id: number): boolean {
+    const key = this.keys.get(id);
+    if (key === undefined || key === this.current) return false;
+    key.key.destroy();
+    this.keys.delete(id);
+    return true;
+  }
+
+  /**
+   * The 32-byte subkey for a purpose other than values, derived on first use and kept until
+   * destroy() (a sodium_malloc Buffer when sodium-native loads). The caller must not wipe it.
+   */
+  subkey(purpose: Subkey.Names | Subkey.Spill): Uint8Array {
+    let key = this.subkeys.get(purpose);
+    if (key === undefined) {
+      key = this.vault.alloc();
+      this.vault.derive(purpose, key);
+      this.subkeys.set(purpose, key);
+    }
+    return key;
+  }
+
+  /** Wipes all key material; the keyring is unusable afterwards. */
   destroy(): void {
-    this.current.key.destroy();
+    for (const key of this.keys.values()) key.key.destroy();
+    this.keys.clear();
+    for (const key of this.subkeys.values()) this.vault.wipe(key);
+    this.subkeys.clear();
+    this.vault.destroy();
   }
-}
 
-/** A 32-bit id from a keyed hash of the key: stable for a key, revealing nothing about it. */
-function keyId(key: Uint8Array): number {
-  const digest = sodium.crypto_generichash(16, key, new TextEncoder().encode('sealkv key id'));
-  return Buffer.from(digest).readUInt32BE(0);
+  /** Derives generation's value key into the backend; null if its id is already taken. */
+  private derive(generation: number): DataKey | null {
+    const scratch = this.vault.alloc();
+    try {
+      this.vault.derive(generation * GENERATION + Subkey.ValueKeyId, scratch);
+      const id = scratch.readUInt32BE(0);
+      if (this.keys.has(id)) return null;
+      this.vault.derive(generation * GENERATION + Subkey.Values, scratch);
+      const key: DataKey = { id, generation, key: this.backend.importKey(scratch) };
+      this.keys.set(id, key);
+      return key;
+    } finally {
+      this.vault.wipe(scratch);
+    }
+  }
 }

@@ -57,7 +57,7 @@ export class Sealer {
     const key = this.keyring.current;
     const out = this.storage.alloc(OVERHEAD + plain.length);
     out[0] = VERSION;
-    out.writeUInt32BE(key.id >>> 0, 1);
+    out.writeUInt32BE(key.id, 1);
     if (this.noncePos >= NONCE_POOL) {
       randomFillSync(this.nonces);
       this.noncePos = 0;
@@ -77,8 +77,11 @@ export class Sealer {
    */
   openIn(target: Uint8Array, offset: number, sealed: Buffer, contextLength: number): void {
     if (sealed.length < OVERHEAD || sealed[0] !== VERSION) throw new SealError('unknown sealed format');
-    const key = this.keyring.current;
-    if (sealed.readUInt32BE(1) !== key.id >>> 0) throw new SealError('sealed under an unknown key');
+    // The header names the key: the current one, or an older one a rotation has not retired yet.
+    const id = sealed.readUInt32BE(1);
+    const current = this.keyring.current;
+    const key = id === current.id ? current : this.keyring.get(id);
+    if (key === undefined) throw new SealError('sealed under an unknown key');
     copyBytes(sealed, 0, this.ad, 0, HEADER_BYTES);
     const ok = this.aead.open(
       sealed, HEADER_BYTES, CIPHER_POS, sealed.length - CIPHER_POS, this.ad, HEADER_BYTES + contextLength, target, offset, key.key,
@@ -98,6 +101,12 @@ export class Sealer {
     const plain = Buffer.allocUnsafeSlow(Math.max(0, sealed.length - OVERHEAD));
     this.openIn(plain, 0, sealed, context.length);
     return plain;
+  }
+
+  /** The id of the key that sealed a value (read from its header), or -1 if it has no valid header. */
+  static keyId(sealed: Uint8Array): number {
+    if (sealed.length < OVERHEAD || sealed[0] !== VERSION) return -1;
+    return ((sealed[1]! << 24) | (sealed[2]! << 16) | (sealed[3]! << 8) | sealed[4]!) >>> 0;
   }
 
   /** Plaintext length of a sealed value, known without opening it. */

@@ -15,6 +15,7 @@
 import { closeSync, ftruncateSync, openSync, read, readSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { Sealer } from '../seal/sealer.js';
 import type { SpillRef, StringEntry } from '../store/keyspace.js';
 
 export const RECORD_HEADER = 8;
@@ -28,7 +29,8 @@ interface Segment {
   /** File size: every record ever appended. */
   size: number;
   liveBytes: number;
-  live: Set<StringEntry>;
+  /** The entries whose records live here, each with the id of the key that sealed its value. */
+  live: Map<StringEntry, number>;
   /** Asynchronous reads in flight: the file is neither compacted nor deleted meanwhile. */
   reading: number;
 }
@@ -49,6 +51,8 @@ export class SegmentStore {
   compactions = 0;
   /** The filesystem answered ENOSPC (a tmpfs smaller than the quota): no writes until space is freed. */
   full = false;
+  /** Live records per id of the key that sealed them (SEAL STATUS, key rotation). */
+  readonly byKeyId = new Map<number, number>();
   readonly segmentSize: number;
 
   private segments = new Map<number, Segment>();
@@ -90,7 +94,9 @@ export class SegmentStore {
     let offset = seg.size;
     for (const e of entries) {
       e.spilled = { segment: seg.id, offset, length: e.value.length };
-      seg.live.add(e);
+      const keyId = Sealer.keyId(e.value);
+      seg.live.set(e, keyId);
+      this.countKeyId(keyId, 1);
       offset += RECORD_HEADER + e.value.length;
     }
     seg.size += bytes;
@@ -100,6 +106,34 @@ export class SegmentStore {
     this.liveRecords += entries.length;
     this.recordsWritten += entries.length;
     return entries.length;
+  }
+
+  /** The id of the key that sealed a spilled entry's value, or undefined if it is not spilled here. */
+  keyIdOf(entry: StringEntry): number | undefined {
+    const ref = entry.spilled;
+    return ref === undefined ? undefined : this.segments.get(ref.segment)?.live.get(entry);
+  }
+
+  /**
+   * Replaces a spilled entry's record with a new one holding `sealed` (key rotation re-sealing
+   * it). All or nothing: false, with the old record kept, when the batch room cannot take it.
+   */
+  rewrite(entry: StringEntry, sealed: Buffer): boolean {
+    if (entry.spilled === undefined || RECORD_HEADER + sealed.length > this.room()) return false;
+    const old = entry.spilled;
+    const oldSegment = this.segments.get(old.segment);
+    const oldKeyId = oldSegment?.live.get(entry);
+    // append() takes entries holding their sealed value; the entry holds it only for the call.
+    const moved: StringEntry = { ...entry, value: sealed };
+    if (this.append([moved]) === 0) return false;
+    const ref = moved.spilled!;
+    const seg = this.segments.get(ref.segment)!;
+    seg.live.set(entry, seg.live.get(moved)!);
+    seg.live.delete(moved);
+    entry.spilled = old;
+    if (oldKeyId !== undefined) this.free(entry);
+    entry.spilled = ref;
+    return true;
   }
 
   /** Reads a spilled entry's record asynchronously and checks it against its header. */
@@ -125,7 +159,10 @@ export class SegmentStore {
     if (ref === undefined) return;
     entry.spilled = undefined;
     const seg = this.segments.get(ref.segment);
-    if (seg === undefined || !seg.live.delete(entry)) return;
+    const keyId = seg?.live.get(entry);
+    if (seg === undefined || keyId === undefined) return;
+    seg.live.delete(entry);
+    this.countKeyId(keyId, -1);
     const bytes = RECORD_HEADER + ref.length;
     seg.liveBytes -= bytes;
     this.liveBytes -= bytes;
@@ -154,7 +191,7 @@ export class SegmentStore {
     if (target === null || target.size + victim.liveBytes > this.segmentSize) target = this.roll();
     if (target === null) return;
     // Records are copied as they are, header included: a damaged one stays detectably damaged.
-    const moved = [...victim.live];
+    const moved = [...victim.live.keys()];
     const parts: Buffer[] = [];
     for (const e of moved) {
       const ref = e.spilled!;
@@ -167,7 +204,7 @@ export class SegmentStore {
     for (const e of moved) {
       const length = e.spilled!.length;
       e.spilled = { segment: target.id, offset, length };
-      target.live.add(e);
+      target.live.set(e, victim.live.get(e)!);
       offset += RECORD_HEADER + length;
     }
     target.size += victim.liveBytes;
@@ -196,7 +233,7 @@ export class SegmentStore {
       this.full = true;
       return null;
     }
-    const seg: Segment = { id, fd, path, size: 0, liveBytes: 0, live: new Set(), reading: 0 };
+    const seg: Segment = { id, fd, path, size: 0, liveBytes: 0, live: new Map(), reading: 0 };
     this.segments.set(id, seg);
     this.active = seg;
     return seg;
@@ -236,9 +273,18 @@ export class SegmentStore {
     this.used -= seg.size;
     this.liveBytes -= seg.liveBytes;
     this.liveRecords -= seg.live.size;
-    for (const e of seg.live) e.spilled = undefined;
+    for (const [e, keyId] of seg.live) {
+      e.spilled = undefined;
+      this.countKeyId(keyId, -1);
+    }
     if (this.active === seg) this.active = null;
     this.full = false;
+  }
+
+  private countKeyId(keyId: number, delta: number): void {
+    const n = (this.byKeyId.get(keyId) ?? 0) + delta;
+    if (n === 0) this.byKeyId.delete(keyId);
+    else this.byKeyId.set(keyId, n);
   }
 }
 

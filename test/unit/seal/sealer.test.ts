@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sodium from 'libsodium-wrappers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KeyError, Keyring, readMasterKeyFile } from '../../../src/seal/keyring.js';
+import { Keyring } from '../../../src/seal/keyring.js';
 import { OVERHEAD, SealError, Sealer } from '../../../src/seal/sealer.js';
 import { SealedValues } from '../../../src/seal/values.js';
 
@@ -18,7 +18,7 @@ describe('Sealer', () => {
   let values: SealedValues;
   let sealer: Sealer;
   beforeAll(async () => {
-    sealer = new Sealer(await Keyring.create(undefined));
+    sealer = new Sealer(await Keyring.create());
     values = new SealedValues(sealer);
   });
 
@@ -72,34 +72,11 @@ describe('Sealer', () => {
     await sodium.ready;
     const master = Buffer.alloc(32, 9);
     const path = keyFile('std.key', master);
-    const ring = await Keyring.create(path);
+    const ring = await Keyring.create({ file: path });
     const sealed = new Sealer(ring).seal(Buffer.from('interop'), Buffer.from('ctx'));
     const dataKey = sodium.crypto_kdf_derive_from_key(32, 1, 'sealkv01', Buffer.alloc(32, 9));
     const ad = Buffer.concat([sealed.subarray(0, 5), Buffer.from('ctx')]);
     const plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed.subarray(29), ad, sealed.subarray(5, 29), dataKey);
     expect(Buffer.from(plain).toString()).toBe('interop');
-  });
-});
-
-describe('master key files', () => {
-  it('accepts 32 raw bytes or 64 hex characters with surrounding whitespace', () => {
-    expect(readMasterKeyFile(keyFile('raw.key', Buffer.alloc(32, 1)))).toEqual(new Uint8Array(32).fill(1));
-    expect(readMasterKeyFile(keyFile('hex.key', '\n' + 'ab'.repeat(32) + '\n'))).toEqual(new Uint8Array(32).fill(0xab));
-  });
-
-  it('gives a clear error for a missing or malformed file', () => {
-    expect(() => readMasterKeyFile(join(dir, 'nope.key'))).toThrow(/cannot read master key file .*ENOENT/);
-    expect(() => readMasterKeyFile(keyFile('short.key', 'abc'))).toThrow(KeyError);
-    expect(() => readMasterKeyFile(keyFile('short.key', 'abc'))).toThrow(/32 raw bytes or 64 hex characters/);
-    expect(() => readMasterKeyFile(keyFile('badhex.key', 'zz'.repeat(32)))).toThrow(KeyError);
-  });
-
-  it('derives the same data key id from the same file, a different one from another', async () => {
-    const a = await Keyring.create(keyFile('a.key', Buffer.alloc(32, 1)));
-    const a2 = await Keyring.create(keyFile('a2.key', Buffer.alloc(32, 1)));
-    const b = await Keyring.create(keyFile('b.key', Buffer.alloc(32, 2)));
-    expect(a.current.id).toBe(a2.current.id);
-    expect(a.current.id).not.toBe(b.current.id);
-    expect(a.source).toBe('file');
   });
 });

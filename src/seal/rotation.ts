@@ -1,0 +1,263 @@
+// Online key rotation (SEAL ROTATE): a fresh data key becomes current at once, so every write
+// from then on seals under it, and a background pass re-seals every older value (string values,
+// hash fields, spilled values) in bounded slices, one per event-loop turn, so clients keep being
+// served. Reads open under whichever key the value's header names. When a pass leaves no value
+// under an older key, those keys are wiped.
+//
+// What a pass relies on: a value only ever moves to the current key (writes, RENAME/MOVE/COPY
+// re-seal), so a value the pass has seen under the current key stays there. Databases are walked
+// as Keyspace objects, which SWAPDB moves between slots without changing; FLUSHALL gives a
+// Keyspace a new Map, which the pass notices and walks instead. Re-sealing keeps the value's
+// length and its entry, so it is not a write: WATCH, dirty counts and memory accounting are
+// untouched. Values the pass cannot re-seal right now (a spilled value lent to a running
+// command, no room on tmpfs nor in memory) keep the old key alive; another pass follows.
+
+import type { Logger } from '../log.js';
+import type { SpillManager } from '../spill/manager.js';
+import { Kind, type Entry, type Keyspace, type StringEntry } from '../store/keyspace.js';
+import type { MemoryGuard } from '../store/memory.js';
+import type { DataKey, Keyring } from './keyring.js';
+import { Sealer } from './sealer.js';
+import { SealError, type SealedValues } from './values.js';
+
+/** Work per event-loop turn: whichever limit comes first. */
+const SLICE_VALUES = 1000;
+const SLICE_MS = 2;
+/** Spilled values read back together (asynchronously) before they are re-sealed. */
+const SPILL_BATCH = 64;
+/** Pause before another pass when the last one left values it could not re-seal yet. */
+const RETRY_MS = 50;
+
+/** What the pass works on: the server, seen through the parts it needs. */
+export interface RotationHost {
+  readonly databases: readonly Keyspace[];
+  readonly values: SealedValues;
+  readonly spill: SpillManager | null;
+  readonly memory: MemoryGuard;
+  readonly log: Logger;
+  clock(): number;
+}
+
+interface SpilledValue {
+  key: string;
+  entry: StringEntry;
+}
+
+export class Rotation {
+  running = false;
+  /** Rotations whose old keys have all been wiped. */
+  completed = 0;
+  /** Unix ms when the last rotation started and finished (0: never). */
+  startedAt = 0;
+  finishedAt = 0;
+  /** Progress of the running (or last) rotation. */
+  pass = 0;
+  keysTotal = 0;
+  keysDone = 0;
+  resealed = 0;
+  /** Values that could not be opened to re-seal (damaged or tampered): left as they were. */
+  failures = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly keyring: Keyring,
+    private readonly host: RotationHost,
+  ) {}
+
+  /** Installs a fresh data key and starts re-sealing in the background; null if one is already running. */
+  start(): DataKey | null {
+    if (this.running || this.stopped) return null;
+    const key = this.keyring.rotate();
+    this.running = true;
+    this.startedAt = this.host.clock();
+    this.pass = 0;
+    this.resealed = 0;
+    this.failures = 0;
+    this.host.log.info({ keyId: hexId(key.id) }, 'key rotation started');
+    this.run().catch((err: unknown) => {
+      // A bug, not a data problem: the old keys stay live, so every value still opens.
+      this.running = false;
+      this.host.log.error({ err }, 'key rotation stopped');
+    });
+    return key;
+  }
+
+  /** Ids of the live data keys, oldest first: older ones are wiped once nothing uses them. */
+  keyIds(): number[] {
+    return this.keyring.ids();
+  }
+
+  /** Stops a running pass at its next slice (shutdown). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /**
+   * Counts every value by the id of the key that sealed it: O(values). -1 stands for values
+   * without a valid header. Spilled values are counted from the spill tier's bookkeeping.
+   */
+  census(): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (const id of this.keyring.ids()) counts.set(id, 0);
+    const add = (id: number) => counts.set(id, (counts.get(id) ?? 0) + 1);
+    const store = this.host.spill?.store;
+    for (const db of this.host.databases) {
+      for (const entry of db.entriesView().values()) {
+        if (entry.kind === Kind.Hash) {
+          for (const sealed of entry.fields.values()) add(Sealer.keyId(sealed));
+        } else if (entry.spilled !== undefined && store !== undefined) {
+          add(store.keyIdOf(entry) ?? -1);
+        } else {
+          add(Sealer.keyId(entry.value));
+        }
+      }
+    }
+    return counts;
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      this.pass++;
+      const left = await this.walk();
+      if (this.stopped) return;
+      if (left === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+    const current = this.keyring.current.id;
+    const retired = this.keyring.ids().filter((id) => id !== current && this.keyring.retire(id));
+    this.running = false;
+    this.completed++;
+    this.finishedAt = this.host.clock();
+    this.host.log.info({ keyId: hexId(current), retired: retired.map(hexId), resealed: this.resealed }, 'key rotation done');
+  }
+
+  /** One pass over every database; returns how many values are still under an older key. */
+  private async walk(): Promise<number> {
+    const databases = [...this.host.databases];
+    this.keysTotal = databases.reduce((n, db) => n + db.size, 0);
+    this.keysDone = 0;
+    let left = 0;
+    for (const db of databases) {
+      let map = db.entriesView();
+      let walk = map.entries();
+      for (;;) {
+        // FLUSHALL/FLUSHDB gave the database a new Map: everything in it is new, walk that one.
+        if (db.entriesView() !== map) {
+          map = db.entriesView();
+          walk = map.entries();
+        }
+        const spilled: SpilledValue[] = [];
+        const deadline = performance.now() + SLICE_MS;
+        let budget = SLICE_VALUES;
+        let visited = 0;
+        let done = false;
+        while (budget > 0 && spilled.length < SPILL_BATCH) {
+          const step = walk.next();
+          if (step.done) {
+            done = true;
+            break;
+          }
+          const [key, entry] = step.value;
+          this.keysDone++;
+          budget -= entry.kind === Kind.Hash ? entry.fields.size : 1;
+          left += this.renew(db, key, entry, spilled);
+          if ((++visited & 31) === 0 && performance.now() > deadline) break;
+        }
+        if (spilled.length > 0) left += await this.renewSpilled(db, spilled);
+        if (done || this.stopped) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    return left;
+  }
+
+  /** Re-seals one entry's values in memory; spilled ones are queued. Returns the values left old. */
+  private renew(db: Keyspace, key: string, entry: Entry, spilled: SpilledValue[]): number {
+    const current = this.keyring.current.id;
+    const values = this.host.values;
+    if (entry.kind === Kind.Hash) {
+      for (const [field, sealed] of entry.fields) {
+        if (Sealer.keyId(sealed) === current) continue;
+        const renewed = this.attempt(() => values.resealField(db.uid, key, db.uid, key, field, sealed));
+        if (renewed === null) continue;
+        entry.fields.set(field, renewed);
+        this.resealed++;
+      }
+      return 0;
+    }
+    if (entry.spilled === undefined) {
+      if (Sealer.keyId(entry.value) === current) return 0;
+      const renewed = this.attempt(() => values.resealValue(db.uid, key, db.uid, key, entry.value));
+      if (renewed === null) return 0;
+      entry.value = renewed;
+      this.resealed++;
+      return 0;
+    }
+    const spill = this.host.spill!;
+    if (spill.store.keyIdOf(entry) === current) return 0;
+    // Lent to a command, or being read back for one: its record is settled after the command.
+    if (entry.value.length > 0 || spill.held.has(entry)) return 1;
+    spilled.push({ key, entry });
+    return 0;
+  }
+
+  /**
+   * Reads spilled values back, re-seals them and writes them as new records (or, without room
+   * on tmpfs, keeps them in memory if maxmemory allows). A spilled value stays readable all
+   * along: its old record is freed only once the new copy is in place.
+   */
+  private async renewSpilled(db: Keyspace, batch: readonly SpilledValue[]): Promise<number> {
+    const spill = this.host.spill!;
+    const refs = batch.map(({ entry }) => entry.spilled!);
+    const reads = await Promise.all(refs.map((ref) => spill.store.read(ref)));
+    const current = this.keyring.current.id;
+    let left = 0;
+    batch.forEach(({ key, entry }, i) => {
+      const { sealed, intact } = reads[i]!;
+      if (entry.spilled !== refs[i] || entry.value.length > 0 || spill.held.has(entry) || db.entriesView().get(key) !== entry) {
+        // Freed, moved, promoted or lent meanwhile: still old only if it is still on tmpfs under an old key.
+        const id = spill.store.keyIdOf(entry);
+        if (id !== undefined && id !== current) left++;
+        return;
+      }
+      if (!intact) {
+        // A damaged record stays as it is: reading the key reports it (spill_errors).
+        this.failures++;
+        return;
+      }
+      const renewed = this.attempt(() => this.host.values.resealValue(db.uid, key, db.uid, key, sealed));
+      if (renewed === null) return;
+      if (spill.store.rewrite(entry, renewed)) {
+        this.resealed++;
+        return;
+      }
+      const { account, settings } = this.host.memory;
+      if (settings.maxmemory !== 0 && account.used + renewed.length > settings.maxmemory) {
+        left++;
+        return;
+      }
+      this.resealed++;
+      spill.store.free(entry);
+      spill.promotions++;
+      entry.value = renewed;
+      account.changed(key, entry);
+    });
+    return left;
+  }
+
+  /** Runs one re-seal; null (and a failure counted) if the value does not open. */
+  private attempt(reseal: () => Buffer): Buffer | null {
+    try {
+      return reseal();
+    } catch (err) {
+      if (!(err instanceof SealError)) throw err;
+      this.failures++;
+      return null;
+    }
+  }
+}
+
+/** Key ids as INFO and SEAL STATUS show them: 8 hex digits. */
+export function hexId(id: number): string {
+  return id.toString(16).padStart(8, '0');
+}
