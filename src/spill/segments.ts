@@ -120,18 +120,15 @@ export class SegmentStore {
    */
   rewrite(entry: StringEntry, sealed: Buffer): boolean {
     if (entry.spilled === undefined || RECORD_HEADER + sealed.length > this.room()) return false;
-    const old = entry.spilled;
-    const oldSegment = this.segments.get(old.segment);
-    const oldKeyId = oldSegment?.live.get(entry);
-    // append() takes entries holding their sealed value; the entry holds it only for the call.
-    const moved: StringEntry = { ...entry, value: sealed };
-    if (this.append([moved]) === 0) return false;
-    const ref = moved.spilled!;
+    // append() points the entries it is given at their new records: a stand-in takes the new
+    // record until the old one is freed, then hands it over to the entry.
+    const standIn: StringEntry = { ...entry, value: sealed };
+    if (this.append([standIn]) === 0) return false;
+    this.free(entry);
+    const ref = standIn.spilled!;
     const seg = this.segments.get(ref.segment)!;
-    seg.live.set(entry, seg.live.get(moved)!);
-    seg.live.delete(moved);
-    entry.spilled = old;
-    if (oldKeyId !== undefined) this.free(entry);
+    seg.live.set(entry, seg.live.get(standIn)!);
+    seg.live.delete(standIn);
     entry.spilled = ref;
     return true;
   }

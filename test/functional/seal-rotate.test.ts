@@ -1,0 +1,268 @@
+// SEAL ROTATE / STATUS / HELP against a real server: replies in RESP2 and RESP3, every value
+// (strings, hash fields, spilled values, several databases) readable before, during and after a
+// rotation, the old key wiped, and what a rotation must not do (dirty a WATCH, lose a value to
+// FLUSHALL or SWAPDB running alongside).
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { Errors } from '../../src/protocol/errors.js';
+import { Sealer } from '../../src/seal/sealer.js';
+import { Kind, type Keyspace } from '../../src/store/keyspace.js';
+import { encodeCommand, ioredis, rawExchange, runner } from '../helpers/clients.js';
+import { withServer } from '../helpers/fixture.js';
+import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../helpers/tmpfs.js';
+
+const HEX_ID = /^[0-9a-f]{8}$/;
+
+/** INFO sealkv as field -> value. */
+async function sealInfo(run: (args: string[]) => Promise<unknown>): Promise<Record<string, string>> {
+  const text = (await run(['info', 'sealkv'])) as string;
+  return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':', 2) as [string, string]));
+}
+
+/** Polls INFO until the rotation is over (bounded: fails after 10 s, never asserts on time). */
+async function rotationDone(run: (args: string[]) => Promise<unknown>): Promise<Record<string, string>> {
+  for (let i = 0; i < 500; i++) {
+    const info = await sealInfo(run);
+    if (info.rotation_in_progress === '0') return info;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('rotation did not finish within 10 s');
+}
+
+/** The key id in the header of every value held in memory. */
+function keyIdsInMemory(db: Keyspace): Set<number> {
+  const ids = new Set<number>();
+  for (const entry of db.entriesView().values()) {
+    if (entry.kind === Kind.Hash) for (const v of entry.fields.values()) ids.add(Sealer.keyId(v));
+    else if (entry.value.length > 0) ids.add(Sealer.keyId(entry.value));
+  }
+  return ids;
+}
+
+describe('SEAL ROTATE / STATUS', () => {
+  const { server, client, run } = withServer();
+  const state = () => server.running.state;
+
+  it('installs a fresh key, re-seals strings and hash fields in every database, then wipes the old key', async () => {
+    const before = await sealInfo(run);
+    expect(before.keys_in_use).toBe('1');
+    for (let db = 0; db < 3; db++) {
+      await run(['select', String(db)]);
+      for (let i = 0; i < 300; i++) await client.set(`s:${i}`, `value-${db}-${i}`);
+      await client.hset('h', 'a', `A${db}`, 'b', `B${db}`);
+    }
+    await run(['select', '0']);
+    const newId = (await run(['seal', 'rotate'])) as string;
+    expect(newId).toMatch(HEX_ID);
+    expect(newId).not.toBe(before.key_id);
+    const during = await sealInfo(run);
+    expect(during.key_id).toBe(newId);
+
+    const after = await rotationDone(run);
+    expect(after.keys_in_use).toBe('1');
+    expect(after.key_ids).toBe(newId);
+    expect(after.rotations_completed).toBe(String(Number(before.rotations_completed) + 1));
+    expect(after.rotation_resealed).toBe(String(3 * 302));
+    expect(after.rotation_failures).toBe('0');
+    for (let db = 0; db < 3; db++) {
+      expect(keyIdsInMemory(state().databases[db]!)).toEqual(new Set([parseInt(newId, 16)]));
+      await run(['select', String(db)]);
+      expect(await client.get('s:7')).toBe(`value-${db}-7`);
+      expect(await client.hgetall('h')).toEqual({ a: `A${db}`, b: `B${db}` });
+    }
+    await run(['select', '0']);
+  });
+
+  it('answers STATUS as a flat array in RESP2, with values counted per key id', async () => {
+    for (let i = 0; i < 5; i++) await client.set(`k${i}`, 'v');
+    await client.hset('h', 'f1', '1', 'f2', '2');
+    const id = (await sealInfo(run)).key_id!;
+    const reply = (await run(['seal', 'status'])) as unknown[];
+    expect(reply).toEqual([
+      'current_key_id', id,
+      'keys', [id, 7],
+      'values_unknown_key', 0,
+      'rotation_in_progress', 0,
+      'rotation_pass', expect.any(Number),
+      'rotation_keys_done', expect.any(Number),
+      'rotation_keys_total', expect.any(Number),
+      'rotation_resealed', expect.any(Number),
+      'rotation_failures', 0,
+      'rotations_completed', expect.any(Number),
+    ]);
+  });
+
+  it('answers STATUS as a map in RESP3 (HELLO 3)', async () => {
+    await client.set('k', 'v');
+    const id = (await sealInfo(run)).key_id!;
+    const { data } = await rawExchange(server.port, [encodeCommand(['HELLO', '3']), encodeCommand(['SEAL', 'STATUS'])]);
+    const text = data.toString('latin1');
+    const status = text.slice(text.lastIndexOf('%10\r\n'));
+    expect(status.startsWith(`%10\r\n$14\r\ncurrent_key_id\r\n$8\r\n${id}\r\n$4\r\nkeys\r\n%1\r\n$8\r\n${id}\r\n:1\r\n`)).toBe(true);
+    expect(status).toContain('$20\r\nrotation_in_progress\r\n:0\r\n');
+  });
+
+  it('refuses a second ROTATE while one runs', async () => {
+    for (let i = 0; i < 100; i++) await client.set(`k${i}`, 'v');
+    // Both run in one EXEC, so the second certainly finds the first still running.
+    const replies = await client.multi().call('seal', 'rotate').call('seal', 'rotate').exec();
+    expect(replies![0]![1]).toMatch(HEX_ID);
+    expect((replies![1]![0] as Error).message).toBe(Errors.rotationInProgress);
+    expect((replies![1]![0] as Error).message).toBe('ERR Key rotation already in progress');
+    await rotationDone(run);
+    expect(await client.get('k42')).toBe('v');
+  });
+
+  it('serves reads and writes during the rotation, each value under whichever key sealed it', async () => {
+    const n = 20_000;
+    const fill = client.pipeline();
+    for (let i = 0; i < n; i++) fill.set(`k${i}`, `old-${i}`);
+    await fill.exec();
+    await run(['seal', 'rotate']);
+    // Sent at once: most of them run while the pass is still walking.
+    const mixed = client.pipeline();
+    for (let i = 0; i < n; i += 7) mixed.set(`k${i}`, `new-${i}`).get(`k${i + 1}`).hset(`h${i}`, 'f', `hf-${i}`);
+    const results = await mixed.exec();
+    expect(results!.every(([err]) => err === null)).toBe(true);
+    const after = await rotationDone(run);
+    expect(after.keys_in_use).toBe('1');
+    for (let i = 0; i < n; i += 7) {
+      expect(results![(i / 7) * 3 + 1]![1]).toBe(i + 1 < n ? `old-${i + 1}` : null);
+    }
+    const check = client.pipeline();
+    for (let i = 0; i < n; i++) check.get(`k${i}`);
+    const values = (await check.exec())!.map(([, v]) => v);
+    values.forEach((v, i) => expect(v).toBe(i % 7 === 0 ? `new-${i}` : `old-${i}`));
+    expect(await client.hget('h14', 'f')).toBe('hf-14');
+  });
+
+  it('does not mark WATCHed keys dirty: re-sealing is not a modification', async () => {
+    await client.set('watched', 'v1');
+    const dirtyBefore = (await run(['info', 'persistence'])) as string;
+    await client.watch('watched');
+    await run(['seal', 'rotate']);
+    await rotationDone(run);
+    const exec = await client.multi().set('watched', 'v2').exec();
+    expect(exec).toEqual([[null, 'OK']]);
+    expect(await client.get('watched')).toBe('v2');
+    const changes = (text: string) => Number(/rdb_changes_since_last_save:(\d+)/.exec(text)![1]);
+    // Only the SET in the transaction counted as a change.
+    expect(changes((await run(['info', 'persistence'])) as string)).toBe(changes(dirtyBefore) + 1);
+  });
+
+  it('finishes and wipes the old key when FLUSHALL, FLUSHDB and SWAPDB run during the pass', async () => {
+    for (const db of [0, 1, 2]) {
+      await run(['select', String(db)]);
+      const fill = client.pipeline();
+      for (let i = 0; i < 5000; i++) fill.set(`k${i}`, `db${db}-${i}`);
+      await fill.exec();
+    }
+    await run(['select', '0']);
+    const [id] = (await client.multi().call('seal', 'rotate').swapdb(0, 2).select(1).flushdb().select(0).exec())!.map(([, v]) => v);
+    await client.set('late', 'x');
+    const after = await rotationDone(run);
+    expect(after.key_ids).toBe(id);
+    expect(await client.get('k17')).toBe('db2-17');
+    await run(['select', '2']);
+    expect(await client.get('k17')).toBe('db0-17');
+    await run(['select', '1']);
+    expect(await client.dbsize()).toBe(0);
+    await run(['select', '0']);
+
+    await run(['seal', 'rotate']);
+    await run(['flushall']);
+    await client.set('k', 'after-flushall');
+    expect((await rotationDone(run)).keys_in_use).toBe('1');
+    expect(await client.get('k')).toBe('after-flushall');
+  });
+
+  it('leaves a tampered value as it was, counts it, and still completes', async () => {
+    await client.set('good', 'fine');
+    await client.set('bad', 'tampered');
+    const entry = state().databases[0]!.entriesView().get('bad')!;
+    if (entry.kind !== Kind.String) throw new Error('expected a string entry');
+    entry.value[entry.value.length - 1]! ^= 1;
+    await run(['seal', 'rotate']);
+    const info = await rotationDone(run);
+    expect(info.rotation_failures).toBe('1');
+    expect(info.keys_in_use).toBe('1');
+    expect(await client.get('good')).toBe('fine');
+    expect(await run(['get', 'bad'])).toEqual({ error: Errors.sealOpenFailed });
+    const status = (await run(['seal', 'status'])) as unknown[];
+    expect(status[status.indexOf('values_unknown_key') + 1]).toBe(1);
+  });
+
+  it('has HELP, and Redis-style errors for unknown subcommands and wrong arity', async () => {
+    const help = (await run(['seal', 'help'])) as string[];
+    expect(help[0]).toMatch(/^SEAL <subcommand>/);
+    expect(help).toContain('ROTATE');
+    expect(help).toContain('STATUS');
+    expect(await run(['seal', 'spin'])).toEqual({ error: "ERR unknown subcommand 'spin'. Try SEAL HELP." });
+    expect(await run(['seal', 'rotate', 'now'])).toEqual({ error: "ERR wrong number of arguments for 'seal|rotate' command" });
+    expect(await run(['seal'])).toEqual({ error: "ERR wrong number of arguments for 'seal' command" });
+    const info = (await run(['command', 'info', 'seal|rotate'])) as unknown[][];
+    expect(info[0]![2]).toEqual(['admin', 'noscript']);
+    expect(info[0]![6]).toEqual(['@admin', '@slow', '@dangerous']);
+  });
+});
+
+describe.skipIf(tmpfsUnavailable)('SEAL ROTATE with spilled values (real tmpfs)', () => {
+  let tmpfs: Tmpfs;
+  let server: InProcessServer;
+  let client: Redis;
+  let run: ReturnType<typeof runner>;
+  const spill = () => server.running.state.spill!;
+  const entry = (key: string) => server.running.state.databases[0]!.entriesView().get(key);
+  const big = (i: number) => `${i}:${'s'.repeat(400)}`;
+
+  beforeAll(async () => {
+    tmpfs = mountTmpfs('16m');
+    server = await startInProcess({ 'spill-dir': tmpfs.dir, 'spill-max-bytes': '8mb' });
+    client = ioredis(server.port);
+    run = runner(client);
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+    tmpfs?.unmount();
+  });
+  afterEach(async () => {
+    await run(['config', 'set', 'maxmemory', '0']);
+    await run(['flushall']);
+  });
+
+  /** Spills every eligible value: the limit drops to 1 byte for one command, then is lifted. */
+  const spillAll = async () => {
+    await run(['config', 'set', 'maxmemory', '1']);
+    await run(['ping']);
+    await run(['config', 'set', 'maxmemory', '0']);
+  };
+
+  it('re-seals spilled values into new records: they stay spilled, readable, and the old key goes', async () => {
+    for (let i = 0; i < 200; i++) await client.set(`big${i}`, big(i));
+    await spillAll();
+    const spilled = Number(/spill_keys:(\d+)/.exec((await run(['info', 'spill'])) as string)![1]);
+    expect(spilled).toBe(200);
+    const oldId = parseInt((await sealInfo(run)).key_id!, 16);
+    expect([...spill().store.byKeyId]).toEqual([[oldId, 200]]);
+
+    const newId = parseInt((await run(['seal', 'rotate'])) as string, 16);
+    // Read while the pass runs: each opens under the key its record names.
+    expect(await client.get('big3')).toBe(big(3));
+    const info = await rotationDone(run);
+    expect(info.keys_in_use).toBe('1');
+    expect(info.rotation_failures).toBe('0');
+    expect(spill().store.byKeyId.get(oldId)).toBeUndefined();
+    const stillSpilled = [...Array(200).keys()].filter((i) => {
+      const e = entry(`big${i}`);
+      return e?.kind === Kind.String && e.spilled !== undefined && e.value.length === 0;
+    });
+    expect(stillSpilled.length).toBe(199);
+    expect(spill().store.byKeyId.get(newId)).toBe(199);
+    for (let i = 0; i < 200; i++) expect(await client.get(`big${i}`)).toBe(big(i));
+    const status = (await run(['seal', 'status'])) as unknown[];
+    expect(status[status.indexOf('keys') + 1]).toEqual([newId.toString(16).padStart(8, '0'), 200]);
+  });
+});
