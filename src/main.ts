@@ -9,7 +9,7 @@ import { VERSION } from './version.js';
 const USAGE = `Usage: sealkv [--config FILE] [--<setting> value ...]
 
 Starts an encrypted Redis-protocol server (default 127.0.0.1:6379, ephemeral master key).
-Common settings: --port N  --bind ADDR  --requirepass PASS  --master-key-file PATH
+Common settings: --port N  --bind ADDR  --requirepass PASS  --master-key-file PATH  --master-key-env NAME
 Every setting can also be given in a redis.conf-style file: one "name value" per line.`;
 
 export async function main(argv: string[]): Promise<void> {
