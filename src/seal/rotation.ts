@@ -21,8 +21,8 @@ import { Sealer } from './sealer.js';
 import { SealError, type SealedValues } from './values.js';
 
 /** Work per event-loop turn: whichever limit comes first. */
-const SLICE_VALUES = 1000;
-const SLICE_MS = 2;
+const SLICE_VALUES = 500;
+const SLICE_MS = 0.5;
 /** Spilled values read back together (asynchronously) before they are re-sealed. */
 const SPILL_BATCH = 64;
 /** Pause before another pass when the last one left values it could not re-seal yet. */
@@ -161,7 +161,7 @@ export class Rotation {
           this.keysDone++;
           budget -= entry.kind === Kind.Hash ? entry.fields.size : 1;
           left += this.renew(db, key, entry, spilled);
-          if ((++visited & 31) === 0 && performance.now() > deadline) break;
+          if ((++visited & 15) === 0 && performance.now() > deadline) break;
         }
         if (spilled.length > 0) left += await this.renewSpilled(db, spilled);
         if (done || this.stopped) break;
@@ -178,7 +178,7 @@ export class Rotation {
     if (entry.kind === Kind.Hash) {
       for (const [field, sealed] of entry.fields) {
         if (Sealer.keyId(sealed) === current) continue;
-        const renewed = this.attempt(() => values.resealField(db.uid, key, db.uid, key, field, sealed));
+        const renewed = this.attempt(() => values.renewField(db.uid, key, field, sealed));
         if (renewed === null) continue;
         entry.fields.set(field, renewed);
         this.resealed++;
@@ -187,7 +187,7 @@ export class Rotation {
     }
     if (entry.spilled === undefined) {
       if (Sealer.keyId(entry.value) === current) return 0;
-      const renewed = this.attempt(() => values.resealValue(db.uid, key, db.uid, key, entry.value));
+      const renewed = this.attempt(() => values.renewValue(db.uid, key, entry.value));
       if (renewed === null) return 0;
       entry.value = renewed;
       this.resealed++;
@@ -210,6 +210,8 @@ export class Rotation {
     const spill = this.host.spill!;
     const refs = batch.map(({ entry }) => entry.spilled!);
     const reads = await Promise.all(refs.map((ref) => spill.store.read(ref)));
+    // The server stopped meanwhile: its keys and spill files are gone.
+    if (this.stopped) return 0;
     const current = this.keyring.current.id;
     let left = 0;
     batch.forEach(({ key, entry }, i) => {
@@ -225,7 +227,7 @@ export class Rotation {
         this.failures++;
         return;
       }
-      const renewed = this.attempt(() => this.host.values.resealValue(db.uid, key, db.uid, key, sealed));
+      const renewed = this.attempt(() => this.host.values.renewValue(db.uid, key, sealed));
       if (renewed === null) return;
       if (spill.store.rewrite(entry, renewed)) {
         this.resealed++;

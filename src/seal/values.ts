@@ -14,6 +14,9 @@ const enum Purpose {
 }
 
 export class SealedValues {
+  /** Plaintext passing through renew(): wiped after every value. */
+  private scratch = Buffer.allocUnsafeSlow(1024);
+
   constructor(private readonly sealer: Sealer) {}
 
   sealValue(db: number, key: string, plain: Uint8Array): Buffer {
@@ -42,6 +45,19 @@ export class SealedValues {
     return plain;
   }
 
+  /**
+   * Re-seals a value in place under the current key (key rotation): same home, so the context is
+   * written once for both the open and the seal, and the plaintext passes through one reused
+   * scratch buffer that is wiped after each value. Throws SealError.
+   */
+  renewValue(db: number, key: string, sealed: Buffer): Buffer {
+    return this.renew(sealed, this.context(Purpose.StringValue, db, key, undefined));
+  }
+
+  renewField(db: number, key: string, field: string, sealed: Buffer): Buffer {
+    return this.renew(sealed, this.context(Purpose.HashField, db, key, field));
+  }
+
   /** Re-seals a string value for a new home (RENAME, MOVE, COPY); the plaintext is wiped. */
   resealValue(fromDb: number, fromKey: string, toDb: number, toKey: string, sealed: Buffer): Buffer {
     const plain = this.openValue(fromDb, fromKey, sealed);
@@ -58,6 +74,20 @@ export class SealedValues {
       return this.sealField(toDb, toKey, field, plain);
     } finally {
       plain.fill(0);
+    }
+  }
+
+  private renew(sealed: Buffer, contextLength: number): Buffer {
+    const length = Sealer.plainLength(sealed);
+    if (length > this.scratch.length) {
+      this.scratch.fill(0);
+      this.scratch = Buffer.allocUnsafeSlow(Math.max(length, this.scratch.length * 2));
+    }
+    try {
+      this.sealer.openIn(this.scratch, 0, sealed, contextLength);
+      return this.sealer.sealIn(this.scratch.subarray(0, length), contextLength);
+    } finally {
+      this.scratch.fill(0, 0, length);
     }
   }
 
