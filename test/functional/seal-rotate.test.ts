@@ -266,3 +266,45 @@ describe.skipIf(tmpfsUnavailable)('SEAL ROTATE with spilled values (real tmpfs)'
     expect(status[status.indexOf('keys') + 1]).toEqual([newId.toString(16).padStart(8, '0'), 200]);
   });
 });
+
+describe.skipIf(tmpfsUnavailable)('SEAL ROTATE with a full spill quota (real tmpfs)', () => {
+  let tmpfs: Tmpfs;
+  let server: InProcessServer;
+  let client: Redis;
+  let run: ReturnType<typeof runner>;
+  const big = (i: number) => `${i}:${'q'.repeat(600)}`;
+  const KEYS = 400;
+
+  beforeAll(async () => {
+    tmpfs = mountTmpfs('4m');
+    server = await startInProcess({ 'spill-dir': tmpfs.dir, 'spill-max-bytes': '256kb' });
+    client = ioredis(server.port);
+    run = runner(client);
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+    tmpfs?.unmount();
+  });
+
+  it('keeps values under the old key while neither the quota nor maxmemory has room, then finishes once memory allows', async () => {
+    for (let i = 0; i < KEYS; i++) await client.set(`big${i}`, big(i));
+    await run(['config', 'set', 'maxmemory', '1']);
+    await run(['ping']);
+    const spilledBefore = Number(/spill_keys:(\d+)/.exec((await run(['info', 'spill'])) as string)![1]);
+    expect(spilledBefore).toBeGreaterThan(0);
+    // Memory stays full (maxmemory 1 byte): a value that cannot be re-spilled cannot come back either.
+    await run(['seal', 'rotate']);
+    for (let i = 0; i < 20 && (await sealInfo(run)).rotation_pass === '1'; i++) await new Promise((r) => setTimeout(r, 20));
+    const stuck = await sealInfo(run);
+    expect(stuck.rotation_in_progress).toBe('1');
+    expect(stuck.keys_in_use).toBe('2');
+    // Every value still reads back meanwhile, under whichever key sealed it.
+    for (let i = 0; i < KEYS; i += 37) expect(await client.get(`big${i}`)).toBe(big(i));
+    await run(['config', 'set', 'maxmemory', '0']);
+    const done = await rotationDone(run);
+    expect(done.keys_in_use).toBe('1');
+    expect(done.rotation_failures).toBe('0');
+    for (let i = 0; i < KEYS; i++) expect(await client.get(`big${i}`)).toBe(big(i));
+  });
+});
