@@ -124,6 +124,10 @@ export class SealkvServer implements Server {
     return this.keyring.backend.name;
   }
 
+  get keyMemory(): string {
+    return this.keyring.secureMemory ? 'sodium_malloc' : 'wasm-heap';
+  }
+
   get keyId(): number {
     return this.keyring.current.id;
   }

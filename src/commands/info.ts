@@ -167,6 +167,7 @@ function sealkv(ctx: Session): Lines {
     ['seal_cipher', 'xchacha20poly1305-ietf'],
     ['seal_backend', s.sealBackend],
     ['key_source', s.keySource],
+    ['key_memory', s.keyMemory],
     ['key_id', hexId(s.keyId)],
     ['keys_in_use', r.keyIds().length],
     ['key_ids', r.keyIds().map(hexId).join(',')],

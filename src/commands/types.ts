@@ -120,6 +120,8 @@ export interface Server {
   /** Public 32-bit id of the data key (INFO key_id); reveals nothing about the key. */
   readonly keyId: number;
   readonly sealBackend: string;
+  /** Where the master and data keys live: 'sodium_malloc' or 'wasm-heap' (INFO key_memory). */
+  readonly keyMemory: string;
   /** Online key rotation (SEAL ROTATE / STATUS, INFO sealkv). */
   readonly rotation: Rotation;
   /** The config file given at start-up, or null (INFO config_file, CONFIG REWRITE). */

@@ -9,7 +9,7 @@ import { loadAead } from './backends.js';
 import { openVault, randomKey, type KeyVault } from './key-vault.js';
 import { KeyError, readMasterKeyEnv, readMasterKeyFile } from './master-key.js';
 
-export { KEY_BYTES, KeyError, readMasterKeyEnv, readMasterKeyFile } from './master-key.js';
+export { KeyError, readMasterKeyEnv, readMasterKeyFile } from './master-key.js';
 
 /** What a derived key is for: the low byte of its KDF subkey id. */
 export const enum Subkey {

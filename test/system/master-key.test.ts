@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadSodiumNative } from '../../src/seal/native-aead.js';
 import { redisCli, redisCliMissing } from '../helpers/clients.js';
 import { spawnServer } from '../helpers/server.js';
 
@@ -25,6 +26,8 @@ describe.skipIf(redisCliMissing)('master key sources (built CLI)', () => {
       expect(keyField(a, 'key_source')).toBe('file');
       expect(keyField(b, 'key_source')).toBe('env');
       expect(keyField(b, 'key_id')).toBe(keyField(a, 'key_id'));
+      // The child loads the same optional sodium-native as this process does.
+      expect(keyField(a, 'key_memory')).toBe(loadSodiumNative() !== null ? 'sodium_malloc' : 'wasm-heap');
       expect(fromEnv.output()).toContain('"keySource":"env"');
     } finally {
       await fromFile.stop();
