@@ -212,14 +212,16 @@ export class Rotation {
     const reads = await Promise.all(refs.map((ref) => spill.store.read(ref)));
     // The server stopped meanwhile: its keys and spill files are gone.
     if (this.stopped) return 0;
-    const current = this.keyring.current.id;
     let left = 0;
+    const again: SpilledValue[] = [];
     batch.forEach(({ key, entry }, i) => {
       const { sealed, intact } = reads[i]!;
-      if (entry.spilled !== refs[i] || entry.value.length > 0 || spill.held.has(entry) || db.entriesView().get(key) !== entry) {
-        // Freed, moved, promoted or lent meanwhile: still old only if it is still on tmpfs under an old key.
-        const id = spill.store.keyIdOf(entry);
-        if (id !== undefined && id !== current) left++;
+      // Deleted meanwhile: its record is garbage already.
+      if (db.entriesView().get(key) !== entry) return;
+      if (entry.spilled !== refs[i] || entry.value.length > 0 || spill.held.has(entry)) {
+        // Promoted, lent or compacted meanwhile: look at it again where it is now (a value
+        // promoted under the old key is re-sealed in memory; one still on tmpfs waits a pass).
+        left += this.renew(db, key, entry, again);
         return;
       }
       if (!intact) {
@@ -244,7 +246,7 @@ export class Rotation {
       entry.value = renewed;
       account.changed(key, entry);
     });
-    return left;
+    return left + again.length;
   }
 
   /** Runs one re-seal; null (and a failure counted) if the value does not open. */

@@ -267,6 +267,56 @@ describe.skipIf(tmpfsUnavailable)('SEAL ROTATE with spilled values (real tmpfs)'
   });
 });
 
+describe.skipIf(tmpfsUnavailable)('SEAL ROTATE racing reads of spilled values (real tmpfs)', () => {
+  let tmpfs: Tmpfs;
+  let server: InProcessServer;
+  let client: Redis;
+  let run: ReturnType<typeof runner>;
+  const big = (i: number) => `${i}:${'r'.repeat(300)}`;
+  const KEYS = 3000;
+
+  beforeAll(async () => {
+    tmpfs = mountTmpfs('16m');
+    server = await startInProcess({ 'spill-dir': tmpfs.dir, 'spill-max-bytes': '8mb' });
+    client = ioredis(server.port);
+    run = runner(client);
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+    tmpfs?.unmount();
+  });
+
+  it('re-seals values that GETs promote while the pass is reading their records', async () => {
+    const fill = client.pipeline();
+    for (let i = 0; i < KEYS; i++) fill.set(`big${i}`, big(i));
+    await fill.exec();
+    await run(['config', 'set', 'maxmemory', '1']);
+    await run(['ping']);
+    await run(['config', 'set', 'maxmemory', '0']);
+    expect(Number(/spill_keys:(\d+)/.exec((await run(['info', 'spill'])) as string)![1])).toBe(KEYS);
+    const newId = (await run(['seal', 'rotate'])) as string;
+    // Every GET promotes its value (memory has room) while the pass reads the same records:
+    // from the far end, on several connections, so reads and the pass meet on the way.
+    const readers = Array.from({ length: 4 }, () => ioredis(server.port));
+    const batches = await Promise.all(
+      readers.map(async (reader, r) => {
+        const reads = reader.pipeline();
+        for (let i = KEYS - 1 - r; i >= 0; i -= 4) reads.get(`big${i}`);
+        return (await reads.exec())!.map(([err, v]) => err ?? v);
+      }),
+    );
+    for (const reader of readers) reader.disconnect();
+    batches.forEach((values, r) => values.forEach((v, j) => expect(v).toBe(big(KEYS - 1 - r - 4 * j))));
+    const info = await rotationDone(run);
+    expect(info.key_ids).toBe(newId);
+    const status = (await run(['seal', 'status'])) as unknown[];
+    expect(status[status.indexOf('keys') + 1]).toEqual([newId, KEYS]);
+    expect(status[status.indexOf('values_unknown_key') + 1]).toBe(0);
+    for (let i = 0; i < KEYS; i += 97) expect(await client.get(`big${i}`)).toBe(big(i));
+  });
+});
+
 describe.skipIf(tmpfsUnavailable)('SEAL ROTATE with a full spill quota (real tmpfs)', () => {
   let tmpfs: Tmpfs;
   let server: InProcessServer;
