@@ -36,7 +36,7 @@ interface SodiumKdf {
  * throws). Native when sodium-native loads and `native` is not false.
  */
 export async function openVault(fill: (master: Buffer) => void, native = true): Promise<KeyVault> {
-  const lib = native ? (loadSodiumNative() as (SodiumKdf & object) | null) : null;
+  const lib = native ? (loadSodiumNative() as SodiumKdf | null) : null;
   if (lib !== null) return new NativeVault(lib, fill);
   await sodium.ready;
   return new WasmVault(fill);
