@@ -167,6 +167,7 @@ function sealkv(ctx: Session): Lines {
     ['key_source', s.keySource],
     ['key_id', s.keyId.toString(16).padStart(8, '0')],
     ['seal_failures', s.stats.sealFailures],
+    ['seal_keys', s.names.sealed ? 'yes' : 'no'],
     ['config_not_applied', s.config.notApplied().join(',')],
   ];
 }

@@ -6,12 +6,15 @@ import { readFileSync } from 'node:fs';
 import sodium from 'libsodium-wrappers';
 import type { AeadBackend, AeadKey } from './aead.js';
 import { loadAead } from './backends.js';
+import { loadSodiumNative } from './native-aead.js';
 
 export const KEY_BYTES = 32;
 /** libsodium crypto_kdf contexts are exactly 8 bytes. */
 const KDF_CONTEXT = 'sealkv01';
 export const enum Subkey {
   Values = 1,
+  Names = 2,
+  Spill = 3,
 }
 
 export type KeySource = 'ephemeral' | 'file';
@@ -51,6 +54,8 @@ export function readMasterKeyFile(path: string): Uint8Array {
 export class Keyring {
   readonly source: KeySource;
   readonly current: DataKey;
+  /** The key-name hashing key (--seal-keys), derived at start because the master is wiped then. */
+  private readonly namesKey: Uint8Array;
 
   private constructor(
     readonly backend: AeadBackend,
@@ -59,6 +64,7 @@ export class Keyring {
   ) {
     this.source = source;
     const key = sodium.crypto_kdf_derive_from_key(KEY_BYTES, Subkey.Values, KDF_CONTEXT, master);
+    this.namesKey = secureCopy(sodium.crypto_kdf_derive_from_key(KEY_BYTES, Subkey.Names, KDF_CONTEXT, master));
     sodium.memzero(master);
     this.current = { id: keyId(key), key: backend.importKey(key) };
     sodium.memzero(key);
@@ -72,10 +78,27 @@ export class Keyring {
     return new Keyring(backend, sodium.randombytes_buf(KEY_BYTES), 'ephemeral');
   }
 
+  /** A 32-byte subkey for one purpose; only Names is derived so far. */
+  subkey(which: Subkey.Names): Uint8Array {
+    if (which !== Subkey.Names) throw new KeyError('unknown subkey');
+    return this.namesKey;
+  }
+
   /** Wipes key material; the keyring is unusable afterwards. */
   destroy(): void {
     this.current.key.destroy();
+    sodium.memzero(this.namesKey);
   }
+}
+
+/** The key moved into sodium_malloc memory (guarded, mlocked, out of core dumps) when sodium-native loads. */
+function secureCopy(key: Uint8Array): Uint8Array {
+  const native = loadSodiumNative();
+  if (native === null) return key;
+  const secure = native.sodium_malloc(key.length);
+  secure.set(key);
+  sodium.memzero(key);
+  return secure;
 }
 
 /** A 32-bit id from a keyed hash of the key: stable for a key, revealing nothing about it. */
