@@ -24,8 +24,14 @@ export class PlainKeyNames {
 /** Also the keyspaces' NameSealer (src/store/keyspace.ts). */
 export class SealedKeyNames {
   readonly sealed = true;
-  /** The running command's key arguments by hash (see the header comment). */
-  private readonly args = new Map<string, Buffer>();
+  /**
+   * The running command's key arguments and their hashes, in the order hashed. Arrays, not a
+   * Map: clearing a Map after every command costs more than the lookups save, and the entry a
+   * store asks for is almost always the one just hashed (searched from the end).
+   */
+  private readonly hashes: string[] = [];
+  private readonly args: (Buffer | null)[] = [];
+  private count = 0;
 
   constructor(
     private readonly hasher: NameHasher,
@@ -39,15 +45,18 @@ export class SealedKeyNames {
 
   keyOf(arg: Buffer): string {
     const key = this.hasher.hash(arg);
-    this.args.set(key, arg);
+    this.hashes[this.count] = key;
+    this.args[this.count] = arg;
+    this.count++;
     return key;
   }
 
   sealedName(key: string): Buffer {
-    const arg = this.args.get(key);
+    for (let i = this.count - 1; i >= 0; i--) {
+      if (this.hashes[i] === key) return this.values.sealName(key, this.args[i]!);
+    }
     // Every key a command stores was one of its arguments: anything else is a bug to surface.
-    if (arg === undefined) throw new Error('no key argument of the running command hashes to this key');
-    return this.values.sealName(key, arg);
+    throw new Error('no key argument of the running command hashes to this key');
   }
 
   /** Opens a sealed name into target at offset (its length: Sealer.plainLength); throws SealError. */
@@ -55,8 +64,16 @@ export class SealedKeyNames {
     this.values.openNameInto(key, sealed, target, offset);
   }
 
+  /** Drops the references, so no argument buffer outlives its command here. */
   endCommand(): void {
-    if (this.args.size > 0) this.args.clear();
+    if (this.count > 1024) {
+      // After a huge MSET: let the arrays go rather than keep them at that size.
+      this.hashes.length = 0;
+      this.args.length = 0;
+    } else {
+      for (let i = 0; i < this.count; i++) this.args[i] = null;
+    }
+    this.count = 0;
   }
 
   destroy(): void {
