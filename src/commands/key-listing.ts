@@ -48,11 +48,6 @@ export class KeyLister {
       name.fill(0);
     }
   }
-
-  /** Writes key's name as a bulk string; throws SealError when a sealed name fails to open. */
-  reply(key: string, entry: Entry): void {
-    replyKeyName(this.ctx, key, entry);
-  }
 }
 
 /** Writes a stored key's name as a bulk string (throws SealError, leaving no partial reply). */

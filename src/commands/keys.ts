@@ -79,23 +79,17 @@ function listKeys(ctx: Session, candidates: Iterable<string>, lister: KeyLister,
 }
 
 function randomkey(ctx: Session): void {
-  let key = ctx.db.randomKey(ctx.now);
+  const key = ctx.db.randomKey(ctx.now);
+  if (key === null) return ctx.reply.nullBulk();
   const lister = new KeyLister(ctx, null);
-  let found: [string, Entry] | null = null;
-  if (key !== null) {
-    const listed = listKeys(ctx, [key], lister);
-    if (listed === null) return;
-    found = listed[0] ?? null;
-  }
-  if (key !== null && found === null) {
-    // A user confined to a few patterns: pick among the keys it may read.
-    const mine = listKeys(ctx, ctx.db.keys(), lister);
-    if (mine === null) return;
-    found = mine.length > 0 ? mine[Math.floor(Math.random() * mine.length)]! : null;
-  }
-  if (found === null) return ctx.reply.nullBulk();
+  let listed = listKeys(ctx, [key], lister);
+  // A user confined to a few patterns: pick among the keys it may read.
+  if (listed !== null && listed.length === 0) listed = listKeys(ctx, ctx.db.keys(), lister);
+  if (listed === null) return;
+  if (listed.length === 0) return ctx.reply.nullBulk();
+  const [chosen, entry] = listed[Math.floor(Math.random() * listed.length)]!;
   try {
-    replyKeyName(ctx, found[0], found[1]);
+    replyKeyName(ctx, chosen, entry);
   } catch (err) {
     sealFailed(ctx, err);
   }

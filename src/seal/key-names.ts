@@ -38,7 +38,7 @@ export class SealedKeyNames {
     private readonly values: SealedValues,
   ) {}
 
-  /** Which implementation hashes names (INFO, start-up log). */
+  /** Which implementation hashes names (start-up log). */
   get backend(): string {
     return this.hasher.name;
   }
