@@ -1,5 +1,5 @@
 // Redis glob matching (stringmatchlen): * ? [abc] [^abc] [a-z] and \ escapes, on latin1 strings
-// so binary key names match byte for byte.
+// so binary key names match byte for byte, or on bytes (globMatchBytes) for sealed key names.
 
 export function globMatch(pattern: string, text: string, nocase = false): boolean {
   if (nocase) {
