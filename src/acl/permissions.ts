@@ -35,7 +35,7 @@ function setWithGet(args: Buffer[]): boolean {
 }
 
 /** What the ACL LOG shows for a refused key when key names are sealed: never the name. */
-export const SEALED_KEY_OBJECT = '(sealed key name)';
+const SEALED_KEY_OBJECT = '(sealed key name)';
 
 /** @param sealedKeys seal-keys is on: a refused key is logged as SEALED_KEY_OBJECT. */
 export function checkPermissions(user: AclUser, spec: CommandSpec, fullName: string, args: Buffer[], sealedKeys = false): Denial {

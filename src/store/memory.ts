@@ -2,8 +2,8 @@
 // running by the keyspaces (set, delete, expire, clear, in-place changes) through EntryObserver,
 // so checking the limit costs one comparison. What is counted: sealed value bytes held in memory,
 // key names (with --seal-keys: hash plus sealed name; see keyBytes), hash field names and an
-// estimate of per-entry bookkeeping. Values spilled to
-// tmpfs count only their key and overhead: their bytes no longer live in this process.
+// estimate of per-entry bookkeeping. Values spilled to tmpfs count only their key and overhead:
+// their bytes no longer live in this process.
 
 import { Kind, type Entry, type EntryObserver, type Keyspace, type StringEntry } from './keyspace.js';
 
