@@ -46,6 +46,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   S('master-key-file', 'string', '', fixed),
   // The name of an environment variable holding the master key (removed from the environment once read).
   S('master-key-env', 'string', '', fixed),
+  // Key names stored as keyed hashes plus sealed copies (README, Sealed key names).
+  S('seal-keys', 'bool', 'no', fixed),
   // -- spill tier and memory (issue 4) settings go here --
   // maxmemory counts sealed values, key names and per-entry overhead (src/store/memory.ts).
   S('maxmemory', 'bytes', '0', { min: 0 }),

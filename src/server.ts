@@ -14,7 +14,9 @@ import { createLogger, setLogLevel, type Logger } from './log.js';
 import { Errors } from './protocol/errors.js';
 import { OutputLimit } from './limits.js';
 import { isLoopback } from './net-util.js';
-import { Keyring } from './seal/keyring.js';
+import { PlainKeyNames, SealedKeyNames, type KeyNames } from './seal/key-names.js';
+import { Keyring, Subkey } from './seal/keyring.js';
+import { createNameHasher } from './seal/name-hash.js';
 import { Rotation } from './seal/rotation.js';
 import { Sealer } from './seal/sealer.js';
 import { SealedValues } from './seal/values.js';
@@ -60,6 +62,7 @@ export class SealkvServer implements Server {
   configFile: string | null = null;
   databases: Keyspace[];
   readonly values: SealedValues;
+  readonly names: KeyNames;
   readonly memory: MemoryGuard;
   readonly spill: SpillManager | null;
   readonly acl: AclStore;
@@ -81,6 +84,9 @@ export class SealkvServer implements Server {
   ) {
     this.startedAt = clock();
     this.values = new SealedValues(new Sealer(keyring));
+    this.names = config.flag('seal-keys')
+      ? new SealedKeyNames(createNameHasher(keyring.subkey(Subkey.Names)), this.values)
+      : new PlainKeyNames();
     const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5 };
     const readMemorySettings = () => {
       memory.maxmemory = config.number('maxmemory');
@@ -97,7 +103,7 @@ export class SealkvServer implements Server {
       ? null
       : SpillManager.open(spillDir, config.number('spill-max-bytes'), this.memory.account);
     this.memory.spiller = this.spill;
-    this.databases = Array.from({ length: config.number('databases') }, (_, i) => new Keyspace(i, this.stats, this.memory.account));
+    this.databases = Array.from({ length: config.number('databases') }, (_, i) => new Keyspace(i, this.stats, this.memory.account, this.names.sealed ? this.names : null));
     if (this.spill !== null) {
       this.memory.account.setSpillMin(config.number('spill-min-value-size'), this.databases);
       config.onChange((name, value) => {
@@ -225,6 +231,7 @@ export class SealkvServer implements Server {
       // SHUTDOWN, SIGTERM and SIGINT all end here: no segment file outlives the server.
       this.spill?.close();
       this.keyring.destroy();
+      if (this.names.sealed) this.names.destroy();
       this.log.info('stopped');
       this.resolveClosed();
     });
@@ -244,6 +251,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       port: server.tcpPort,
       keySource: keyring.source,
       sealBackend: keyring.backend.name,
+      sealKeys: server.names.sealed ? server.names.backend : 'no',
       notApplied: config.notApplied(),
     },
     'sealkv ready',

@@ -34,7 +34,11 @@ function setWithGet(args: Buffer[]): boolean {
   return false;
 }
 
-export function checkPermissions(user: AclUser, spec: CommandSpec, fullName: string, args: Buffer[]): Denial {
+/** What the ACL LOG shows for a refused key when key names are sealed: never the name. */
+const SEALED_KEY_OBJECT = '(sealed key name)';
+
+/** @param sealedKeys seal-keys is on: a refused key is logged as SEALED_KEY_OBJECT. */
+export function checkPermissions(user: AclUser, spec: CommandSpec, fullName: string, args: Buffer[], sealedKeys = false): Denial {
   if (!user.mayRun(fullName)) return { reason: 'command', object: fullName };
   if (KEYSPACE_WIDE.has(spec.name) && !user.writesAllKeys) return { reason: 'key', object: fullName };
   if (spec.firstKey <= 0) return null;
@@ -50,8 +54,8 @@ export function checkPermissions(user: AclUser, spec: CommandSpec, fullName: str
     } else if (WRITE_ONLY_DESTINATION.has(spec.name)) {
       read = false;
     }
-    const key = args[i]!.toString('latin1');
-    if (!user.mayAccess(key, read, write)) return { reason: 'key', object: key };
+    const key = args[i]!;
+    if (!user.mayAccessBytes(key, read, write)) return { reason: 'key', object: sealedKeys ? SEALED_KEY_OBJECT : key.toString('latin1') };
   }
   return null;
 }

@@ -3,7 +3,7 @@
 // SHA-256 hex digests; clear-text passwords never outlive the rule that carried them.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { globMatch } from '../util/glob.js';
+import { globMatch, globMatchBytes } from '../util/glob.js';
 
 /** A leaf command as the ACL sees it: 'get' or 'config|get', and its categories. */
 export interface AclCommand {
@@ -24,8 +24,14 @@ export class AclRuleError extends Error {}
 
 interface KeyPattern {
   pattern: string;
+  /** The pattern's bytes, for matching key arguments without making them strings. */
+  bytes: Buffer;
   read: boolean;
   write: boolean;
+}
+
+function keyPattern(pattern: string, read: boolean, write: boolean): KeyPattern {
+  return { pattern, bytes: Buffer.from(pattern, 'latin1'), read, write };
 }
 
 /** Rules are latin1 strings holding the client's raw bytes, so strings are hashed as latin1. */
@@ -82,7 +88,7 @@ export class AclUser {
       case 'off': this.enabled = false; break;
       case 'nopass': this.nopass = true; this.passwords.clear(); break;
       case 'resetpass': this.nopass = false; this.passwords.clear(); break;
-      case 'allkeys': this.keys = [{ pattern: '*', read: true, write: true }]; break;
+      case 'allkeys': this.keys = [keyPattern('*', true, true)]; break;
       case 'resetkeys': this.keys = []; break;
       case 'allchannels': this.channels = ['*']; break;
       case 'resetchannels': this.channels = []; break;
@@ -134,7 +140,7 @@ export class AclUser {
   private addKeys(pattern: string, read: boolean, write: boolean): void {
     if (this.keys.some((k) => k.pattern === '*' && k.read && k.write)) return;
     if (pattern === '*' && read && write) this.keys = [];
-    this.keys.push({ pattern, read, write });
+    this.keys.push(keyPattern(pattern, read, write));
   }
 
   private commands(rule: string): void {
@@ -170,12 +176,22 @@ export class AclUser {
     return this.allowed.has(fullName);
   }
 
+  /** A key name held as a latin1 string (plain-mode KEYS, SCAN, RANDOMKEY). */
   mayAccess(key: string, read: boolean, write: boolean): boolean {
+    return this.allows((k) => globMatch(k.pattern, key), read, write);
+  }
+
+  /** A key name as bytes: a command's key argument, or an opened sealed name. */
+  mayAccessBytes(key: Uint8Array, read: boolean, write: boolean): boolean {
+    return this.allows((k) => globMatchBytes(k.bytes, key), read, write);
+  }
+
+  private allows(matches: (k: KeyPattern) => boolean, read: boolean, write: boolean): boolean {
     for (const k of this.keys) {
-      if ((!read || k.read) && (!write || k.write) && globMatch(k.pattern, key)) return true;
+      if ((!read || k.read) && (!write || k.write) && matches(k)) return true;
     }
     // Read and write may come from two patterns (%R~a* and %W~a*).
-    if (read && write) return this.mayAccess(key, true, false) && this.mayAccess(key, false, true);
+    if (read && write) return this.allows(matches, true, false) && this.allows(matches, false, true);
     return false;
   }
 

@@ -1,11 +1,23 @@
 // Argument parsing shared by every family, with Redis's strictness (string2ll, strtold).
 
 import { parseStrictInteger } from '../protocol/parser.js';
+import type { Session } from './types.js';
 import { formatHuman, fromNumber, parseLongDouble, toNumber } from '../util/long-double.js';
 
-/** A key or field name: latin1 keeps every byte as one char, so binary names round-trip. */
+/**
+ * A hash field name, or any name that is not a key: latin1 keeps every byte as one char, so
+ * binary names round-trip. Key arguments go through keyOf instead.
+ */
 export function name(arg: Buffer): string {
   return arg.toString('latin1');
+}
+
+/**
+ * The string a KEY argument is looked up under: its latin1 name, or with seal-keys a keyed hash
+ * of its bytes, so the name never becomes a JS string (src/seal/key-names.ts).
+ */
+export function keyOf(ctx: Session, arg: Buffer): string {
+  return ctx.server.names.keyOf(arg);
 }
 
 /** Lower-cased option word (EX, NX, WITHVALUES...) for comparisons. */

@@ -28,7 +28,7 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   if (!ctx.authenticated && !spec.flags.includes('no_auth')) return reject(ctx, Errors.noAuth);
   // ACL (Redis ACLCheckAllPerm); the handshake commands (no_auth) are never refused.
   if (!ctx.aclUser.unrestricted && !spec.flags.includes('no_auth')) {
-    const denied = checkPermissions(ctx.aclUser, spec, found.fullName, args);
+    const denied = checkPermissions(ctx.aclUser, spec, found.fullName, args, ctx.server.names.sealed);
     if (denied !== null) return reject(ctx, refuse(ctx, denied.reason, denied.object, found.fullName));
   }
   ctx.lastCommand = found.fullName;
@@ -46,7 +46,12 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
 function execute(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
   ctx.server.stats.totalCommands++;
   ctx.now = ctx.server.clock();
-  return spec.handler!(ctx, args);
+  const names = ctx.server.names;
+  const pending = spec.handler!(ctx, args);
+  // The key arguments seal-keys remembered for this command are not needed past it.
+  if (pending === undefined) names.endCommand();
+  else void pending.then(() => names.endCommand(), () => names.endCommand());
+  return pending;
 }
 
 /** redis rejectCommand under OOM: a refused EXEC discards its transaction (execCommandAbort). */

@@ -2,7 +2,7 @@
 // EXPIRETIME, PEXPIRETIME. Times are unix ms held as JS numbers; the argument arithmetic is
 // done in 64-bit integers first so overflow is detected exactly where Redis detects it.
 
-import { int64, name, word } from './args.js';
+import { int64, keyOf, word } from './args.js';
 import { lookupNoTouch } from './keys.js';
 import { Errors } from '../protocol/errors.js';
 import type { CommandSpec, Session } from './types.js';
@@ -62,7 +62,7 @@ function expireGeneric(ctx: Session, args: Buffer[], command: string, unitMs: bi
   if (amount === null) return ctx.reply.error(Errors.notInteger);
   const at = absoluteMs(amount, unitMs, relative ? BigInt(ctx.now) : 0n);
   if (at === null) return ctx.reply.error(Errors.invalidExpire(command));
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = ctx.db.get(key, ctx.now);
   if (entry === undefined) return ctx.reply.integer(0);
   // Times past 2^53 ms (285,000 years away) lose precision as JS numbers; harmless for expiry.
@@ -86,7 +86,7 @@ function replyInt(ctx: Session, n: number): void {
 
 /** TTL/PTTL: -2 for no key, -1 for no TTL; seconds are rounded to nearest like Redis. */
 function ttlGeneric(ctx: Session, args: Buffer[], inMs: boolean): void {
-  const entry = lookupNoTouch(ctx, name(args[1]!));
+  const entry = lookupNoTouch(ctx, keyOf(ctx, args[1]!));
   if (entry === undefined) return ctx.reply.integer(-2);
   if (entry.expiresAt === 0) return ctx.reply.integer(-1);
   const left = Math.max(0, entry.expiresAt - ctx.now);
@@ -95,7 +95,7 @@ function ttlGeneric(ctx: Session, args: Buffer[], inMs: boolean): void {
 
 /** EXPIRETIME/PEXPIRETIME: the absolute time, -2 for no key, -1 for no TTL. */
 function expiretimeGeneric(ctx: Session, args: Buffer[], inMs: boolean): void {
-  const entry = lookupNoTouch(ctx, name(args[1]!));
+  const entry = lookupNoTouch(ctx, keyOf(ctx, args[1]!));
   if (entry === undefined) return ctx.reply.integer(-2);
   if (entry.expiresAt === 0) return ctx.reply.integer(-1);
   replyInt(ctx, inMs ? entry.expiresAt : Math.floor(entry.expiresAt / 1000));
@@ -107,7 +107,7 @@ const expiretime = (ctx: Session, args: Buffer[]) => expiretimeGeneric(ctx, args
 const pexpiretime = (ctx: Session, args: Buffer[]) => expiretimeGeneric(ctx, args, true);
 
 function persist(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = ctx.db.get(key, ctx.now);
   if (entry === undefined || entry.expiresAt === 0) return ctx.reply.integer(0);
   ctx.db.setExpiry(key, entry, 0);

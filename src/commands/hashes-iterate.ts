@@ -1,7 +1,7 @@
 // HSCAN and HRANDFIELD (redis t_hash.c hscanCommand, hrandfieldCommand): walking a hash with
 // cursors and sampling its fields.
 
-import { int64, name, word } from './args.js';
+import { int64, keyOf, name, word } from './args.js';
 import { hashSpec, openMany, readHash, wipeAll } from './hash-entries.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
@@ -68,7 +68,7 @@ function isSmall(entry: HashEntry): boolean {
 function hscan(ctx: Session, args: Buffer[]): void {
   const cursor = parseCursor(args[2]!);
   if (cursor === null) return ctx.reply.error(Errors.invalidCursor);
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) {
@@ -131,7 +131,7 @@ function pickFields(entry: HashEntry, count: number, repeats: boolean): string[]
 }
 
 function hrandfield(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   if (args.length === 2) {
     const entry = readHash(ctx, key);
     if (entry === null) return;

@@ -2,7 +2,7 @@
 // sealed on its own, bound to database, key and field name, so values never sit in memory as
 // plaintext and cannot be swapped between fields. HSCAN and HRANDFIELD are in hashes-iterate.ts.
 
-import { int64, name } from './args.js';
+import { int64, keyOf, name } from './args.js';
 import { hashSpec, openMany, readHash, replyPairs, saveHash, wipeAll, writeHash } from './hash-entries.js';
 import { hashIterateCommands } from './hashes-iterate.js';
 import { openField, replyAndWipe, sealField } from './sealing.js';
@@ -35,13 +35,13 @@ function setCommand(cmd: 'hset' | 'hmset', ctx: Session, args: Buffer[]): HashEn
     ctx.reply.error(Errors.wrongArity(cmd));
     return null;
   }
-  return writeHash(ctx, name(args[1]!));
+  return writeHash(ctx, keyOf(ctx, args[1]!));
 }
 
 function hset(ctx: Session, args: Buffer[]): void {
   const entry = setCommand('hset', ctx, args);
   if (entry === null) return;
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const added = setPairs(ctx, key, entry, args);
   saveHash(ctx, key, entry);
   ctx.reply.integer(added);
@@ -50,14 +50,14 @@ function hset(ctx: Session, args: Buffer[]): void {
 function hmset(ctx: Session, args: Buffer[]): void {
   const entry = setCommand('hmset', ctx, args);
   if (entry === null) return;
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   setPairs(ctx, key, entry, args);
   saveHash(ctx, key, entry);
   ctx.reply.ok();
 }
 
 function hsetnx(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = writeHash(ctx, key);
   if (entry === null) return;
   const field = name(args[2]!);
@@ -70,7 +70,7 @@ function hsetnx(ctx: Session, args: Buffer[]): void {
 // ---- reading ----
 
 function hget(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   const field = name(args[2]!);
@@ -81,7 +81,7 @@ function hget(ctx: Session, args: Buffer[]): void {
 }
 
 function hmget(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   const fields = args.slice(2).map(name);
@@ -93,7 +93,7 @@ function hmget(ctx: Session, args: Buffer[]): void {
 }
 
 function hgetall(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   const fields = entry ? [...entry.fields.keys()] : [];
@@ -102,14 +102,14 @@ function hgetall(ctx: Session, args: Buffer[]): void {
 }
 
 function hkeys(ctx: Session, args: Buffer[]): void {
-  const entry = readHash(ctx, name(args[1]!));
+  const entry = readHash(ctx, keyOf(ctx, args[1]!));
   if (entry === null) return;
   ctx.reply.arrayLen(entry?.fields.size ?? 0);
   if (entry) for (const field of entry.fields.keys()) ctx.reply.bulkLatin1(field);
 }
 
 function hvals(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   const plains = openMany(ctx, key, entry, entry ? [...entry.fields.keys()] : []);
@@ -120,18 +120,18 @@ function hvals(ctx: Session, args: Buffer[]): void {
 }
 
 function hlen(ctx: Session, args: Buffer[]): void {
-  const entry = readHash(ctx, name(args[1]!));
+  const entry = readHash(ctx, keyOf(ctx, args[1]!));
   if (entry !== null) ctx.reply.integer(entry?.fields.size ?? 0);
 }
 
 function hexists(ctx: Session, args: Buffer[]): void {
-  const entry = readHash(ctx, name(args[1]!));
+  const entry = readHash(ctx, keyOf(ctx, args[1]!));
   if (entry !== null) ctx.reply.integer(entry?.fields.has(name(args[2]!)) ? 1 : 0);
 }
 
 /** The length is known from the sealed size, so the value is never opened. */
 function hstrlen(ctx: Session, args: Buffer[]): void {
-  const entry = readHash(ctx, name(args[1]!));
+  const entry = readHash(ctx, keyOf(ctx, args[1]!));
   if (entry === null) return;
   const sealed = entry?.fields.get(name(args[2]!));
   ctx.reply.integer(sealed === undefined ? 0 : Sealer.plainLength(sealed));
@@ -140,7 +140,7 @@ function hstrlen(ctx: Session, args: Buffer[]): void {
 // ---- deleting ----
 
 function hdel(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = writeHash(ctx, key);
   if (entry === null) return;
   let deleted = 0;
@@ -176,7 +176,7 @@ function storeCounter(ctx: Session, key: string, entry: HashEntry, field: string
 function hincrby(ctx: Session, args: Buffer[]): void {
   const incr = int64(args[3]!);
   if (incr === null) return ctx.reply.error(Errors.notInteger);
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = writeHash(ctx, key);
   if (entry === null) return;
   const field = name(args[2]!);
@@ -193,7 +193,7 @@ function hincrbyfloat(ctx: Session, args: Buffer[]): void {
   const incr = parseLongDouble(args[3]!);
   if (incr === null) return ctx.reply.error(Errors.notFloat);
   if (incr.inf) return ctx.reply.error(Errors.valueNanOrInfinity);
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = writeHash(ctx, key);
   if (entry === null) return;
   const field = name(args[2]!);

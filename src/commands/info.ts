@@ -181,6 +181,7 @@ function sealkv(ctx: Session): Lines {
     ['last_rotation_start_time', Math.floor(r.startedAt / 1000)],
     ['last_rotation_end_time', Math.floor(r.finishedAt / 1000)],
     ['seal_failures', s.stats.sealFailures],
+    ['seal_keys', s.names.sealed ? 'yes' : 'no'],
     ['config_not_applied', s.config.notApplied().join(',')],
   ];
 }

@@ -4,12 +4,12 @@
 // home (RENAME, RENAMENX, COPY, MOVE) re-seals it. Re-sealing happens before any change to the
 // keyspace: a value that fails to open leaves both keys exactly as they were.
 
-import { int64, integer, name, word } from './args.js';
-import { openValue } from './sealing.js';
+import { int64, integer, keyOf, word } from './args.js';
+import { KeyLister, replyKeyName } from './key-listing.js';
+import { openValue, sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
-import { Sealer, SealError } from '../seal/values.js';
+import { Sealer } from '../seal/values.js';
 import { Kind, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
-import { globMatch } from '../util/glob.js';
 import type { CommandSpec, Session } from './types.js';
 
 /**
@@ -26,7 +26,7 @@ export function lookupNoTouch(ctx: Session, key: string): Entry | undefined {
 function del(ctx: Session, args: Buffer[]): void {
   let removed = 0;
   for (let i = 1; i < args.length; i++) {
-    const key = name(args[i]!);
+    const key = keyOf(ctx, args[i]!);
     // get() first: a key whose time has passed is expired, not counted as deleted.
     if (ctx.db.get(key, ctx.now) !== undefined && ctx.db.delete(key)) removed++;
   }
@@ -35,18 +35,18 @@ function del(ctx: Session, args: Buffer[]): void {
 
 function exists(ctx: Session, args: Buffer[]): void {
   let found = 0;
-  for (let i = 1; i < args.length; i++) if (lookupNoTouch(ctx, name(args[i]!))) found++;
+  for (let i = 1; i < args.length; i++) if (lookupNoTouch(ctx, keyOf(ctx, args[i]!))) found++;
   ctx.reply.integer(found);
 }
 
 function touch(ctx: Session, args: Buffer[]): void {
   let found = 0;
-  for (let i = 1; i < args.length; i++) if (ctx.db.read(name(args[i]!), ctx.now)) found++;
+  for (let i = 1; i < args.length; i++) if (ctx.db.read(keyOf(ctx, args[i]!), ctx.now)) found++;
   ctx.reply.integer(found);
 }
 
 function type(ctx: Session, args: Buffer[]): void {
-  const entry = lookupNoTouch(ctx, name(args[1]!));
+  const entry = lookupNoTouch(ctx, keyOf(ctx, args[1]!));
   ctx.reply.simple(entry === undefined ? 'none' : typeName(entry));
 }
 
@@ -54,35 +54,62 @@ function dbsize(ctx: Session): void {
   ctx.reply.integer(ctx.db.size);
 }
 
-/** Beyond Redis (redis/redis#8152): KEYS, SCAN and RANDOMKEY only name keys the user may read. */
-function readable(ctx: Session, key: string): boolean {
-  return ctx.aclUser.readsAllKeys || ctx.aclUser.mayAccess(key, true, false);
+/** The pattern argument of KEYS or SCAN MATCH; null when it is `*` (every key). */
+function patternOf(arg: Buffer): Buffer | null {
+  return arg.length === 1 && arg[0] === 0x2a ? null : arg;
+}
+
+/**
+ * Beyond Redis (redis/redis#8152): KEYS, SCAN and RANDOMKEY only name keys the user may read.
+ * Returns the key list, or null after replying with the error of a sealed name that failed to open.
+ */
+function listKeys(ctx: Session, candidates: Iterable<string>, lister: KeyLister, type: string | null = null): [string, Entry][] | null {
+  const found: [string, Entry][] = [];
+  try {
+    for (const key of candidates) {
+      const entry = ctx.db.get(key, ctx.now);
+      if (entry === undefined || (type !== null && typeName(entry) !== type)) continue;
+      if (lister.accepts(key, entry)) found.push([key, entry]);
+    }
+  } catch (err) {
+    sealFailed(ctx, err);
+    return null;
+  }
+  return found;
 }
 
 function randomkey(ctx: Session): void {
-  let key = ctx.db.randomKey(ctx.now);
-  if (key !== null && !readable(ctx, key)) {
-    // A user confined to a few patterns: pick among the keys it may read.
-    const mine = [...ctx.db.keys()].filter((k) => readable(ctx, k) && ctx.db.get(k, ctx.now) !== undefined);
-    key = mine.length > 0 ? mine[Math.floor(Math.random() * mine.length)]! : null;
+  const key = ctx.db.randomKey(ctx.now);
+  if (key === null) return ctx.reply.nullBulk();
+  const lister = new KeyLister(ctx, null);
+  let listed = listKeys(ctx, [key], lister);
+  // A user confined to a few patterns: pick among the keys it may read.
+  if (listed !== null && listed.length === 0) listed = listKeys(ctx, ctx.db.keys(), lister);
+  if (listed === null) return;
+  if (listed.length === 0) return ctx.reply.nullBulk();
+  const [chosen, entry] = listed[Math.floor(Math.random() * listed.length)]!;
+  try {
+    replyKeyName(ctx, chosen, entry);
+  } catch (err) {
+    sealFailed(ctx, err);
   }
-  if (key === null) ctx.reply.nullBulk();
-  else ctx.reply.bulkLatin1(key);
 }
 
 function keys(ctx: Session, args: Buffer[]): void {
-  const pattern = name(args[1]!);
-  const all = pattern === '*';
-  const found: string[] = [];
-  for (const key of ctx.db.keys()) {
-    if ((all || globMatch(pattern, key)) && readable(ctx, key) && ctx.db.get(key, ctx.now) !== undefined) found.push(key);
-  }
-  replyKeys(ctx, found);
+  const found = listKeys(ctx, ctx.db.keys(), new KeyLister(ctx, patternOf(args[1]!)));
+  if (found !== null) replyKeys(ctx, found);
 }
 
-function replyKeys(ctx: Session, list: string[]): void {
+/** A name that fails to open becomes an error element, so the array stays well formed. */
+function replyKeys(ctx: Session, list: [string, Entry][]): void {
   ctx.reply.arrayLen(list.length);
-  for (const key of list) ctx.reply.bulkLatin1(key);
+  for (const [key, entry] of list) {
+    try {
+      replyKeyName(ctx, key, entry);
+    } catch (err) {
+      sealFailed(ctx, err);
+    }
+  }
 }
 
 // ---- SCAN ----
@@ -101,7 +128,7 @@ function parseCursor(arg: Buffer): number | null {
 
 interface ScanOptions {
   count: number;
-  pattern: string | null;
+  pattern: Buffer | null;
   type: string | null;
 }
 
@@ -118,8 +145,7 @@ function parseScanOptions(args: Buffer[]): ScanOptions | string {
       if (n < 1n) return Errors.syntax;
       opts.count = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
     } else if (opt === 'match') {
-      const pattern = name(value);
-      opts.pattern = pattern === '*' ? null : pattern;
+      opts.pattern = patternOf(value);
     } else if (opt === 'type') {
       opts.type = word(value);
     } else {
@@ -134,15 +160,10 @@ function scan(ctx: Session, args: Buffer[]): void {
   if (cursor === null) return ctx.reply.error(Errors.invalidCursor);
   const opts = parseScanOptions(args);
   if (typeof opts === 'string') return ctx.reply.error(opts);
-  const found: string[] = [];
-  const next = ctx.server.cursors.scan(ctx.db.entriesView(), cursor, opts.count, (key) => {
-    if (opts.pattern !== null && !globMatch(opts.pattern, key)) return;
-    if (!readable(ctx, key)) return;
-    const entry = ctx.db.get(key, ctx.now);
-    if (entry === undefined) return;
-    if (opts.type !== null && typeName(entry) !== opts.type) return;
-    found.push(key);
-  });
+  const visited: string[] = [];
+  const next = ctx.server.cursors.scan(ctx.db.entriesView(), cursor, opts.count, (key) => visited.push(key));
+  const found = listKeys(ctx, visited, new KeyLister(ctx, opts.pattern), opts.type);
+  if (found === null) return;
   ctx.reply.arrayLen(2);
   ctx.reply.bulkLatin1(String(next));
   replyKeys(ctx, found);
@@ -159,24 +180,22 @@ interface Home {
 /**
  * A copy of entry sealed for its new home, or null after replying with the seal error (the
  * keyspace is untouched, the failure counted). Plaintext lives only inside resealValue/Field.
+ * With seal-keys the copy gets the new key's sealed name when it is stored (Keyspace.set).
  */
 function resealed(ctx: Session, entry: Entry, from: Home, to: Home, touchedAt: number): Entry | null {
   const values = ctx.server.values;
   try {
     if (entry.kind === Kind.String) {
-      return { ...entry, value: values.resealValue(from.db.uid, from.key, to.db.uid, to.key, entry.value), touchedAt };
+      const value = values.resealValue(from.db.uid, from.key, to.db.uid, to.key, entry.value);
+      return { ...entry, value, touchedAt, sealedName: undefined };
     }
     const fields = new Map<string, Buffer>();
     for (const [field, sealed] of entry.fields) {
       fields.set(field, values.resealField(from.db.uid, from.key, to.db.uid, to.key, field, sealed));
     }
-    return { ...entry, fields, touchedAt };
+    return { ...entry, fields, touchedAt, sealedName: undefined };
   } catch (err) {
-    if (!(err instanceof SealError)) throw err;
-    ctx.server.stats.sealFailures++;
-    ctx.server.log.warn({ client: ctx.id, db: ctx.dbIndex }, 'sealed value failed authentication');
-    ctx.reply.error(Errors.sealOpenFailed);
-    return null;
+    return sealFailed(ctx, err);
   }
 }
 
@@ -190,8 +209,8 @@ function relocate(ctx: Session, entry: Entry, from: Home, to: Home): boolean {
 }
 
 function renameGeneric(ctx: Session, args: Buffer[], onlyIfNew: boolean): void {
-  const from: Home = { db: ctx.db, key: name(args[1]!) };
-  const to: Home = { db: ctx.db, key: name(args[2]!) };
+  const from: Home = { db: ctx.db, key: keyOf(ctx, args[1]!) };
+  const to: Home = { db: ctx.db, key: keyOf(ctx, args[2]!) };
   const entry = ctx.db.get(from.key, ctx.now);
   if (entry === undefined) return ctx.reply.error(Errors.noSuchKey);
   // Redis 7: renaming a key to itself succeeds without doing anything.
@@ -218,8 +237,8 @@ function database(ctx: Session, arg: Buffer): Keyspace | string {
 }
 
 function copy(ctx: Session, args: Buffer[]): void {
-  const from: Home = { db: ctx.db, key: name(args[1]!) };
-  const to: Home = { db: ctx.db, key: name(args[2]!) };
+  const from: Home = { db: ctx.db, key: keyOf(ctx, args[1]!) };
+  const to: Home = { db: ctx.db, key: keyOf(ctx, args[2]!) };
   let replace = false;
   for (let i = 3; i < args.length; i++) {
     const opt = word(args[i]!);
@@ -241,7 +260,7 @@ function copy(ctx: Session, args: Buffer[]): void {
 }
 
 function move(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const target = database(ctx, args[2]!);
   if (typeof target === 'string') return ctx.reply.error(target);
   if (target === ctx.db) return ctx.reply.error(Errors.sameObject);
@@ -304,7 +323,7 @@ function encodingOf(ctx: Session, key: string, entry: Entry): string | null {
 }
 
 function objectEncoding(ctx: Session, args: Buffer[]): void {
-  const key = name(args[2]!);
+  const key = keyOf(ctx, args[2]!);
   const entry = lookupNoTouch(ctx, key);
   if (entry === undefined) return ctx.reply.nullBulk();
   const encoding = encodingOf(ctx, key, entry);
@@ -312,7 +331,7 @@ function objectEncoding(ctx: Session, args: Buffer[]): void {
 }
 
 function objectRefcount(ctx: Session, args: Buffer[]): void {
-  const key = name(args[2]!);
+  const key = keyOf(ctx, args[2]!);
   const entry = lookupNoTouch(ctx, key);
   if (entry === undefined) return ctx.reply.nullBulk();
   if (entry.kind !== Kind.String || Sealer.plainLength(entry.value) > 4) return ctx.reply.integer(1);
@@ -329,14 +348,14 @@ function lfuPolicy(ctx: Session): boolean {
 }
 
 function objectIdletime(ctx: Session, args: Buffer[]): void {
-  const entry = lookupNoTouch(ctx, name(args[2]!));
+  const entry = lookupNoTouch(ctx, keyOf(ctx, args[2]!));
   if (entry === undefined) return ctx.reply.nullBulk();
   if (lfuPolicy(ctx)) return ctx.reply.error(Errors.lfuSelectedNoIdle);
   ctx.reply.integer(Math.max(0, Math.floor((ctx.now - entry.touchedAt) / 1000)));
 }
 
 function objectFreq(ctx: Session, args: Buffer[]): void {
-  const entry = lookupNoTouch(ctx, name(args[2]!));
+  const entry = lookupNoTouch(ctx, keyOf(ctx, args[2]!));
   if (entry === undefined) return ctx.reply.nullBulk();
   ctx.reply.error(lfuPolicy(ctx) ? Errors.freqNotTracked : Errors.lfuNotSelected);
 }

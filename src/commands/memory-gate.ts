@@ -6,6 +6,7 @@
 import type { Entry, Keyspace, StringEntry } from '../store/keyspace.js';
 import { Kind } from '../store/keyspace.js';
 import type { Lent, SpilledKey } from '../spill/manager.js';
+import { keyOf } from './args.js';
 import type { CommandSpec, Session } from './types.js';
 
 /** Commands that touch keys without needing their values: a spilled value stays where it is. */
@@ -20,18 +21,18 @@ function forEachKey(ctx: Session, spec: CommandSpec, args: Buffer[], visit: (db:
     let db = ctx.db;
     for (const q of ctx.multi) {
       if (q.spec.name === 'select') db = ctx.server.databases[Number(q.args[1]!.toString())] ?? db;
-      else keysOf(db, q.spec, q.args, visit);
+      else keysOf(ctx, db, q.spec, q.args, visit);
     }
     return;
   }
-  keysOf(ctx.db, spec, args, visit);
+  keysOf(ctx, ctx.db, spec, args, visit);
 }
 
-function keysOf(db: Keyspace, spec: CommandSpec, args: Buffer[], visit: (db: Keyspace, key: string) => void): void {
+function keysOf(ctx: Session, db: Keyspace, spec: CommandSpec, args: Buffer[], visit: (db: Keyspace, key: string) => void): void {
   if (spec.firstKey <= 0 || NO_VALUE.has(spec.name)) return;
   const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
   const step = spec.step > 0 ? spec.step : 1;
-  for (let i = spec.firstKey; i <= last && i < args.length; i += step) visit(db, args[i]!.toString('latin1'));
+  for (let i = spec.firstKey; i <= last && i < args.length; i += step) visit(db, keyOf(ctx, args[i]!));
 }
 
 /** Whether running (or queueing) the command would grow memory past maxmemory (redis is_denyoom_command). */

@@ -31,7 +31,8 @@ export function openField(ctx: Session, key: string, field: string, sealed: Buff
   }
 }
 
-function sealFailed(ctx: Session, err: unknown): null {
+/** Replies with the seal error and counts it; rethrows anything that is not a SealError. */
+export function sealFailed(ctx: Session, err: unknown): null {
   if (!(err instanceof SealError)) throw err;
   ctx.server.stats.sealFailures++;
   ctx.server.log.warn({ client: ctx.id, db: ctx.dbIndex }, 'sealed value failed authentication');

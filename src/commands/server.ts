@@ -4,8 +4,9 @@
 import { ConfigError, Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type Entry } from '../store/keyspace.js';
+import { keyBytes } from '../store/memory.js';
 import { globMatch } from '../util/glob.js';
-import { integer, name, text, word } from './args.js';
+import { integer, keyOf, text, word } from './args.js';
 import { replyHelp } from './clients.js';
 import { infoText } from './info.js';
 import type { CommandFlag, CommandSpec, Session } from './types.js';
@@ -127,12 +128,12 @@ const ENTRY_OVERHEAD = 96;
 const FIELD_OVERHEAD = 64;
 
 /**
- * An estimate of the bytes a key costs: its name, its sealed bytes (nonce, tag and header
+ * An estimate of the bytes a key costs: its name (as maxmemory counts it), its sealed bytes (nonce, tag and header
  * included) and per-entry overhead. Hash fields are sampled like Redis: `samples` of them
  * averaged and scaled to the field count (Infinity = all).
  */
 export function entryBytes(key: string, entry: Entry, samples: number): number {
-  let bytes = ENTRY_OVERHEAD + key.length;
+  let bytes = ENTRY_OVERHEAD + keyBytes(key, entry);
   if (entry.kind === Kind.String) return bytes + entry.value.length;
   let seen = 0;
   let sampled = 0;
@@ -154,7 +155,7 @@ function memoryUsage(ctx: Session, args: Buffer[]): void {
     if (n < 0) return ctx.reply.error(Errors.syntax);
     samples = n === 0 ? Infinity : n;
   }
-  const key = name(args[2]!);
+  const key = keyOf(ctx, args[2]!);
   const entry = ctx.db.get(key, ctx.now);
   if (entry === undefined) return ctx.reply.nullBulk();
   ctx.reply.integer(entryBytes(key, entry, samples));

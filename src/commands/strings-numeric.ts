@@ -1,7 +1,7 @@
 // INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT: open the sealed number, parse it from its bytes,
 // wipe it, seal the new number's text. The key keeps its TTL, as in Redis.
 
-import { fitsInt64, int64, integer, name } from './args.js';
+import { fitsInt64, int64, integer, keyOf } from './args.js';
 import { openValue, sealValue } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, stringEntry, type StringEntry } from '../store/keyspace.js';
@@ -61,29 +61,29 @@ function incrementBy(ctx: Session, key: string, delta: number | bigint): void {
 }
 
 function incr(ctx: Session, args: Buffer[]): void {
-  incrementBy(ctx, name(args[1]!), 1);
+  incrementBy(ctx, keyOf(ctx, args[1]!), 1);
 }
 
 function decr(ctx: Session, args: Buffer[]): void {
-  incrementBy(ctx, name(args[1]!), -1);
+  incrementBy(ctx, keyOf(ctx, args[1]!), -1);
 }
 
 function incrby(ctx: Session, args: Buffer[]): void {
   const delta = parseInt64(args[2]!);
   if (delta === null) return ctx.reply.error(Errors.notInteger);
-  incrementBy(ctx, name(args[1]!), delta);
+  incrementBy(ctx, keyOf(ctx, args[1]!), delta);
 }
 
 function decrby(ctx: Session, args: Buffer[]): void {
   const delta = parseInt64(args[2]!);
   if (delta === null) return ctx.reply.error(Errors.notInteger);
   if (delta === INT64_MIN) return ctx.reply.error(Errors.decrementOverflow);
-  incrementBy(ctx, name(args[1]!), -delta);
+  incrementBy(ctx, keyOf(ctx, args[1]!), -delta);
 }
 
 /** Redis checks the stored value before the increment, and computes in long double. */
 function incrbyfloat(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = ctx.db.get(key, ctx.now);
   let current = ZERO;
   if (entry !== undefined) {

@@ -1,7 +1,7 @@
 // String commands (Redis t_string.c). Values are sealed; a plaintext lives only inside one
 // handler and is wiped before it returns. Counters are in strings-numeric.ts.
 
-import { int64, name, word } from './args.js';
+import { int64, keyOf, word } from './args.js';
 import { openValue, replyAndWipe, replyValue, sealValue } from './sealing.js';
 import { numericStringCommands } from './strings-numeric.js';
 import { Errors } from '../protocol/errors.js';
@@ -94,7 +94,7 @@ function readString(ctx: Session, key: string): StringEntry | undefined | null {
 }
 
 function get(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = ctx.db.read(key, ctx.now);
   if (entry === undefined) return ctx.reply.nullBulk();
   if (entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);
@@ -103,7 +103,7 @@ function get(ctx: Session, args: Buffer[]): void {
 
 function set(ctx: Session, args: Buffer[]): void {
   if (args.length > 3) return setWithOptions(ctx, args);
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   ctx.db.set(key, stringEntry(sealValue(ctx, key, args[2]!), 0, ctx.now));
   ctx.reply.ok();
 }
@@ -113,7 +113,7 @@ function setWithOptions(ctx: Session, args: Buffer[]): void {
   if (opts === null) return ctx.reply.error(Errors.syntax);
   let at = 0;
   if (opts.expire !== null && (at = expireAt(ctx, opts.flags, opts.expire, 'set')) === 0) return;
-  setGeneric(ctx, name(args[1]!), args[2]!, opts.flags, at);
+  setGeneric(ctx, keyOf(ctx, args[1]!), args[2]!, opts.flags, at);
 }
 
 /**
@@ -145,7 +145,7 @@ function setGeneric(ctx: Session, key: string, value: Buffer, flags: number, at:
 }
 
 function setnx(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   if (ctx.db.get(key, ctx.now) !== undefined) return ctx.reply.integer(0);
   ctx.db.set(key, stringEntry(sealValue(ctx, key, args[2]!), 0, ctx.now));
   ctx.reply.integer(1);
@@ -153,20 +153,20 @@ function setnx(ctx: Session, args: Buffer[]): void {
 
 function setex(ctx: Session, args: Buffer[]): void {
   const at = expireAt(ctx, Opt.EX, args[2]!, 'setex');
-  if (at !== 0) setGeneric(ctx, name(args[1]!), args[3]!, 0, at);
+  if (at !== 0) setGeneric(ctx, keyOf(ctx, args[1]!), args[3]!, 0, at);
 }
 
 function psetex(ctx: Session, args: Buffer[]): void {
   const at = expireAt(ctx, Opt.PX, args[2]!, 'psetex');
-  if (at !== 0) setGeneric(ctx, name(args[1]!), args[3]!, 0, at);
+  if (at !== 0) setGeneric(ctx, keyOf(ctx, args[1]!), args[3]!, 0, at);
 }
 
 function getset(ctx: Session, args: Buffer[]): void {
-  setGeneric(ctx, name(args[1]!), args[2]!, Opt.GET, 0);
+  setGeneric(ctx, keyOf(ctx, args[1]!), args[2]!, Opt.GET, 0);
 }
 
 function getdel(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = readString(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.nullBulk();
@@ -180,7 +180,7 @@ function getdel(ctx: Session, args: Buffer[]): void {
 function getex(ctx: Session, args: Buffer[]): void {
   const opts = args.length > 2 ? parseOptions(args, 2, false) : { flags: 0, expire: null };
   if (opts === null) return ctx.reply.error(Errors.syntax);
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = readString(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.nullBulk();
@@ -199,7 +199,7 @@ function getex(ctx: Session, args: Buffer[]): void {
 function mget(ctx: Session, args: Buffer[]): void {
   ctx.reply.arrayLen(args.length - 1);
   for (let i = 1; i < args.length; i++) {
-    const key = name(args[i]!);
+    const key = keyOf(ctx, args[i]!);
     const entry = ctx.db.read(key, ctx.now);
     if (entry === undefined || entry.kind !== Kind.String) {
       ctx.reply.nullBulk();
@@ -220,7 +220,7 @@ function mset(ctx: Session, args: Buffer[]): void {
 function msetnx(ctx: Session, args: Buffer[]): void {
   if (args.length % 2 === 0) return ctx.reply.error(Errors.wrongArity('msetnx'));
   for (let i = 1; i < args.length; i += 2) {
-    if (ctx.db.get(name(args[i]!), ctx.now) !== undefined) return ctx.reply.integer(0);
+    if (ctx.db.get(keyOf(ctx, args[i]!), ctx.now) !== undefined) return ctx.reply.integer(0);
   }
   setPairs(ctx, args);
   ctx.reply.integer(1);
@@ -228,7 +228,7 @@ function msetnx(ctx: Session, args: Buffer[]): void {
 
 function setPairs(ctx: Session, args: Buffer[]): void {
   for (let i = 1; i < args.length; i += 2) {
-    const key = name(args[i]!);
+    const key = keyOf(ctx, args[i]!);
     ctx.db.set(key, stringEntry(sealValue(ctx, key, args[i + 1]!), 0, ctx.now));
   }
 }
@@ -249,7 +249,7 @@ function replaceValue(ctx: Session, key: string, entry: StringEntry, plain: Buff
 }
 
 function append(ctx: Session, args: Buffer[]): void {
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const extra = args[2]!;
   const entry = ctx.db.get(key, ctx.now);
   if (entry === undefined) {
@@ -271,7 +271,7 @@ function append(ctx: Session, args: Buffer[]): void {
 
 /** The length is in the sealed header: no need to open the value. */
 function strlen(ctx: Session, args: Buffer[]): void {
-  const entry = readString(ctx, name(args[1]!));
+  const entry = readString(ctx, keyOf(ctx, args[1]!));
   if (entry === null) return;
   ctx.reply.integer(entry === undefined ? 0 : Sealer.plainLength(entry.value));
 }
@@ -281,7 +281,7 @@ function getrange(ctx: Session, args: Buffer[]): void {
   const first = int64(args[2]!);
   const last = int64(args[3]!);
   if (first === null || last === null) return ctx.reply.error(Errors.notInteger);
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const entry = readString(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.bulk(EMPTY);
@@ -306,7 +306,7 @@ function setrange(ctx: Session, args: Buffer[]): void {
   if (parsed === null) return ctx.reply.error(Errors.notInteger);
   if (parsed < 0n) return ctx.reply.error(Errors.offsetOutOfRange);
   const offset = Number(parsed);
-  const key = name(args[1]!);
+  const key = keyOf(ctx, args[1]!);
   const value = args[3]!;
   const entry = ctx.db.get(key, ctx.now);
   if (entry !== undefined && entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);

@@ -2,7 +2,7 @@
 // transaction is open and marks it failed when one is rejected; these handlers open, run and
 // close it. WATCH shares one dirty flag per connection across all of its watched keys.
 
-import { name } from './args.js';
+import { keyOf } from './args.js';
 import { Errors } from '../protocol/errors.js';
 import type { CommandSpec, QueuedCommand, Session } from './types.js';
 
@@ -100,7 +100,7 @@ function watch(ctx: Session, args: Buffer[]): void {
   if (ctx.multi !== null) return ctx.reply.error(Errors.watchInMulti);
   const w = (ctx.watching ??= { flag: { dirty: false }, keys: [] });
   for (let i = 1; i < args.length; i++) {
-    const key = name(args[i]!);
+    const key = keyOf(ctx, args[i]!);
     if (w.keys.some(([db, k]) => db === ctx.db && k === key)) continue;
     // A key already past its TTL is removed now, before the watch starts, so its expiry does
     // not count as a change (Redis records such keys as "expired at WATCH time").

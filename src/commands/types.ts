@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { ErrorCounter, ReplyWriter } from '../protocol/reply.js';
 import type { Keyspace, KeyspaceStats, WatchFlag } from '../store/keyspace.js';
 import type { Rotation } from '../seal/rotation.js';
+import type { KeyNames } from '../seal/key-names.js';
 import type { SealedValues } from '../seal/values.js';
 import type { SpillManager } from '../spill/manager.js';
 import type { MemoryGuard } from '../store/memory.js';
@@ -101,6 +102,8 @@ export interface Server {
   readonly log: Logger;
   databases: Keyspace[];
   readonly values: SealedValues;
+  /** Key arguments to lookup strings; with seal-keys, hashes and sealed names (args.ts keyOf). */
+  readonly names: KeyNames;
   /** maxmemory accounting and enforcement (spill, then evict). */
   readonly memory: MemoryGuard;
   /** The spill tier, or null without a spill-dir. */

@@ -103,6 +103,7 @@ export class Rotation {
     const store = this.host.spill?.store;
     for (const db of this.host.databases) {
       for (const entry of db.entriesView().values()) {
+        if (entry.sealedName !== undefined) add(Sealer.keyId(entry.sealedName));
         if (entry.kind === Kind.Hash) {
           for (const sealed of entry.fields.values()) add(Sealer.keyId(sealed));
         } else if (entry.spilled !== undefined && store !== undefined) {
@@ -175,6 +176,14 @@ export class Rotation {
   private renew(db: Keyspace, key: string, entry: Entry, spilled: SpilledValue[]): number {
     const current = this.keyring.current.id;
     const values = this.host.values;
+    if (entry.sealedName !== undefined && Sealer.keyId(entry.sealedName) !== current) {
+      const name = entry.sealedName;
+      const renewed = this.attempt(() => values.renewName(key, name));
+      if (renewed !== null) {
+        entry.sealedName = renewed;
+        this.resealed++;
+      }
+    }
     if (entry.kind === Kind.Hash) {
       for (const [field, sealed] of entry.fields) {
         if (Sealer.keyId(sealed) === current) continue;

@@ -2,6 +2,8 @@
 //   purpose (1 byte) | database uid (u32) | key length (u32) | key bytes | [field bytes]
 // so a sealed string cannot be replayed as another key's value, another database's, or a hash
 // field, and a field cannot move to another field or hash. Lengths make the layout unambiguous.
+// A sealed key name (--seal-keys) uses the same layout with database 0 and its name hash as the
+// key: bound to the hash alone, it stays valid wherever the entry moves (MOVE, SWAPDB, COPY DB).
 
 import { HEADER_BYTES, Sealer } from './sealer.js';
 
@@ -11,7 +13,11 @@ type Latin1Writable = Buffer & { latin1Write(text: string, offset: number): numb
 const enum Purpose {
   StringValue = 1,
   HashField = 2,
+  KeyName = 3,
 }
+
+/** Sealed names are not tied to a database: see the header comment. */
+const ANY_DB = 0;
 
 export class SealedValues {
   /** Plaintext passing through renew(): wiped after every value. */
@@ -56,6 +62,21 @@ export class SealedValues {
 
   renewField(db: number, key: string, field: string, sealed: Buffer): Buffer {
     return this.renew(sealed, this.context(Purpose.HashField, db, key, field));
+  }
+
+  /** renewValue for a sealed key name (--seal-keys yes). */
+  renewName(key: string, sealed: Buffer): Buffer {
+    return this.renew(sealed, this.context(Purpose.KeyName, ANY_DB, key, undefined));
+  }
+
+  /** Seals a key name's bytes, bound to its lookup hash. */
+  sealName(key: string, name: Uint8Array): Buffer {
+    return this.sealer.sealIn(name, this.context(Purpose.KeyName, ANY_DB, key, undefined));
+  }
+
+  /** Opens a sealed key name into target at offset (Sealer.plainLength(sealed) bytes); throws SealError. */
+  openNameInto(key: string, sealed: Buffer, target: Uint8Array, offset: number): void {
+    this.sealer.openIn(target, offset, sealed, this.context(Purpose.KeyName, ANY_DB, key, undefined));
   }
 
   /** Re-seals a string value for a new home (RENAME, MOVE, COPY); the plaintext is wiped. */

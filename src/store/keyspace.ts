@@ -1,8 +1,9 @@
 // One database: entries by key name, expiry (lazy on access plus an active cycle), WATCH
 // bookkeeping and hit/miss counts. Knows data, not RESP and not crypto: values arrive sealed.
 //
-// Key names are held as latin1 strings (one char per byte), so any binary key round-trips and
-// Map lookups stay fast.
+// Entries are filed under a lookup string: the key name as latin1 (one char per byte, so any
+// binary key round-trips and Map lookups stay fast), or with --seal-keys a keyed hash of the
+// name, the name itself then living only sealed on the entry (src/seal/key-names.ts).
 
 export const enum Kind {
   String = 0,
@@ -33,6 +34,8 @@ export interface StringEntry {
   spilled?: SpillRef | undefined;
   /** Bytes memory accounting counted for this entry (src/store/memory.ts). */
   accounted?: number;
+  /** With --seal-keys, the key's name sealed (filled in by Keyspace.set); absent otherwise. */
+  sealedName?: Buffer | undefined;
 }
 
 export interface HashEntry {
@@ -42,6 +45,7 @@ export interface HashEntry {
   expiresAt: number;
   touchedAt: number;
   accounted?: number;
+  sealedName?: Buffer | undefined;
 }
 
 export type Entry = StringEntry | HashEntry;
@@ -51,11 +55,11 @@ export type Entry = StringEntry | HashEntry;
  * would move each entry to another hidden class on its first write (slower, and more memory).
  */
 export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number): StringEntry {
-  return { kind: Kind.String, value, expiresAt, touchedAt, spilled: undefined, accounted: 0 };
+  return { kind: Kind.String, value, expiresAt, touchedAt, spilled: undefined, accounted: 0, sealedName: undefined };
 }
 
 export function hashEntry(touchedAt: number): HashEntry {
-  return { kind: Kind.Hash, fields: new Map(), expiresAt: 0, touchedAt, accounted: 0 };
+  return { kind: Kind.Hash, fields: new Map(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
 }
 
 export interface KeyspaceStats {
@@ -78,6 +82,14 @@ export interface EntryObserver {
   changed(key: string, entry: Entry): void;
 }
 
+/**
+ * Where a new entry's sealed name comes from (--seal-keys): the key argument of the running
+ * command that hashed to `key`.
+ */
+export interface NameSealer {
+  sealedName(key: string): Buffer;
+}
+
 export function typeName(entry: Entry): 'string' | 'hash' {
   return entry.kind === Kind.String ? 'string' : 'hash';
 }
@@ -96,11 +108,13 @@ export class Keyspace {
    * @param uid identity bound into every sealed value of this database. It moves with the data
    *   on SWAPDB, so swapping databases needs no re-sealing, while a value copied into another
    *   database still fails to open.
+   * @param names set with --seal-keys: every entry stored gets its sealed name from it.
    */
   constructor(
     readonly uid: number,
     private readonly stats: KeyspaceStats,
     private readonly observer: EntryObserver | null = null,
+    private readonly names: NameSealer | null = null,
   ) {}
 
   get size(): number {
@@ -136,8 +150,10 @@ export class Keyspace {
 
   /** Stores entry under key (replacing any old one) and signals the modification. */
   set(key: string, entry: Entry): void {
+    const old = this.entries.get(key);
+    // A replaced entry had the same name: its sealed copy carries over, sparing a seal per SET.
+    if (this.names !== null && entry.sealedName === undefined) entry.sealedName = old?.sealedName ?? this.names.sealedName(key);
     if (this.observer !== null) {
-      const old = this.entries.get(key);
       if (old !== undefined) this.observer.removed(key, old);
       this.observer.added(key, entry);
     }

@@ -1,8 +1,9 @@
 // Byte accounting for maxmemory and the eviction policies (redis evict.c). The count is kept
 // running by the keyspaces (set, delete, expire, clear, in-place changes) through EntryObserver,
 // so checking the limit costs one comparison. What is counted: sealed value bytes held in memory,
-// key names (and hash field names) and an estimate of per-entry bookkeeping. Values spilled to
-// tmpfs count only their key and overhead: their bytes no longer live in this process.
+// key names (with --seal-keys: hash plus sealed name; see keyBytes), hash field names and an
+// estimate of per-entry bookkeeping. Values spilled to tmpfs count only their key and overhead:
+// their bytes no longer live in this process.
 
 import { Kind, type Entry, type EntryObserver, type Keyspace, type StringEntry } from './keyspace.js';
 
@@ -10,9 +11,17 @@ import { Kind, type Entry, type EntryObserver, type Keyspace, type StringEntry }
 export const ENTRY_OVERHEAD = 96;
 export const FIELD_OVERHEAD = 64;
 
+/**
+ * What a key's name costs: its lookup string, plus with --seal-keys its sealed copy (the name's
+ * length and the seal overhead), since the lookup string is then a 16-byte hash.
+ */
+export function keyBytes(key: string, entry: Entry): number {
+  return entry.sealedName === undefined ? key.length : key.length + entry.sealedName.length;
+}
+
 /** The bytes one entry costs in memory (all hash fields walked: O(fields)). */
 export function residentBytes(key: string, entry: Entry): number {
-  const bytes = ENTRY_OVERHEAD + key.length;
+  const bytes = ENTRY_OVERHEAD + keyBytes(key, entry);
   if (entry.kind === Kind.String) return bytes + entry.value.length;
   let fields = 0;
   for (const [field, sealed] of entry.fields) fields += FIELD_OVERHEAD + field.length + sealed.length;
@@ -44,7 +53,7 @@ export class MemoryAccount implements EntryObserver {
   removed(key: string, entry: Entry): void {
     const bytes = entry.accounted ?? 0;
     this.used -= bytes;
-    if (entry.kind === Kind.String) this.spillable -= this.spillableLength(bytes - ENTRY_OVERHEAD - key.length);
+    if (entry.kind === Kind.String) this.spillable -= this.spillableLength(bytes - ENTRY_OVERHEAD - keyBytes(key, entry));
     entry.accounted = 0;
     if (entry.kind === Kind.String && entry.spilled !== undefined) this.onSpilledRemoved?.(entry);
   }
@@ -55,7 +64,7 @@ export class MemoryAccount implements EntryObserver {
     const before = entry.accounted ?? 0;
     this.used += bytes - before;
     if (entry.kind === Kind.String) {
-      this.spillable += this.spillableLength(entry.value.length) - this.spillableLength(before - ENTRY_OVERHEAD - key.length);
+      this.spillable += this.spillableLength(entry.value.length) - this.spillableLength(before - ENTRY_OVERHEAD - keyBytes(key, entry));
     }
     entry.accounted = bytes;
   }

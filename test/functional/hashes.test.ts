@@ -4,6 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
+import { storedKey } from '../helpers/server.js';
 import { Kind } from '../../src/store/keyspace.js';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -349,7 +350,7 @@ describe('sealing', () => {
 
   it('stores every field value sealed, never as plaintext', async () => {
     await run(['hset', 'h', 'f', 'secret-hash-value-123']);
-    const entry = state().databases[0]!.get('h', state().clock());
+    const entry = state().databases[0]!.get(storedKey(server, 'h'), state().clock());
     expect(entry?.kind).toBe(Kind.Hash);
     if (entry?.kind !== Kind.Hash) return;
     const sealed = entry.fields.get('f')!;
@@ -358,7 +359,7 @@ describe('sealing', () => {
 
   it('a value moved to another field fails to open, and multi-value replies give one clean error', async () => {
     await run(['hset', 'h', 'a', 'alpha', 'b', 'beta']);
-    const entry = state().databases[0]!.get('h', state().clock());
+    const entry = state().databases[0]!.get(storedKey(server, 'h'), state().clock());
     if (entry?.kind !== Kind.Hash) throw new Error('not a hash');
     entry.fields.set('b', entry.fields.get('a')!);
     const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ioredis, nodeRedis, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
+import { storedKey } from '../helpers/server.js';
 import { Kind, type Entry } from '../../src/store/keyspace.js';
 
 const START = 1_700_000_000_000;
@@ -13,16 +14,18 @@ const { server, client, run } = withServer({}, START);
 const state = () => server.running.state;
 
 /** Stores a hash straight into database `dbIndex` (the hash commands live in another family). */
-function seedHash(dbIndex: number, key: string, fields: Record<string, string>, expiresAt = 0): void {
+function seedHash(dbIndex: number, name: string, fields: Record<string, string>, expiresAt = 0): void {
   const db = state().databases[dbIndex]!;
+  const key = storedKey(server, name);
   const sealed = new Map<string, Buffer>();
   for (const [f, v] of Object.entries(fields)) sealed.set(f, state().values.sealField(db.uid, key, f, Buffer.from(v)));
   db.set(key, { kind: Kind.Hash, fields: sealed, expiresAt, touchedAt: state().clock() });
 }
 
 /** Opens every field of a stored hash with the binding of where it now lives. */
-function readHash(dbIndex: number, key: string): Record<string, string> | null {
+function readHash(dbIndex: number, name: string): Record<string, string> | null {
   const db = state().databases[dbIndex]!;
+  const key = storedKey(server, name);
   const entry = db.get(key, state().clock());
   if (entry === undefined) return null;
   if (entry.kind !== Kind.Hash) throw new Error('not a hash');
@@ -31,8 +34,8 @@ function readHash(dbIndex: number, key: string): Record<string, string> | null {
   return out;
 }
 
-function entryOf(dbIndex: number, key: string): Entry | undefined {
-  return state().databases[dbIndex]!.get(key, state().clock());
+function entryOf(dbIndex: number, name: string): Entry | undefined {
+  return state().databases[dbIndex]!.get(storedKey(server, name), state().clock());
 }
 
 /** Runs commands on a connection that selected another database. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ioredis, runner } from '../helpers/clients.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { bytesUnder, filesUnder, mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../helpers/tmpfs.js';
 import { Kind, type StringEntry } from '../../src/store/keyspace.js';
 
@@ -24,7 +24,7 @@ describe.skipIf(tmpfsUnavailable)('spill tier (in process, real tmpfs)', () => {
 
   const state = () => server.running.state;
   const spill = () => state().spill!;
-  const entry = (key: string, db = 0) => state().databases[db]!.entriesView().get(key) as StringEntry | undefined;
+  const entry = (key: string, db = 0) => state().databases[db]!.entriesView().get(storedKey(server, key)) as StringEntry | undefined;
   const isSpilled = (key: string, db = 0) => {
     const e = entry(key, db);
     return e !== undefined && e.kind === Kind.String && e.spilled !== undefined && e.value.length === 0;

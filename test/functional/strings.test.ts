@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { Kind } from '../../src/store/keyspace.js';
 
 const T0 = 1_700_000_000_000;
@@ -26,12 +26,13 @@ function advance(ms: number): void {
 
 /** Absolute expiry as the keyspace holds it (0: none, undefined: no key). */
 function expiresAt(key: string): number | undefined {
-  return server.running.state.databases[0]!.get(key, now)?.expiresAt;
+  return server.running.state.databases[0]!.get(storedKey(server, key), now)?.expiresAt;
 }
 
 /** A hash key made directly in the keyspace: the wrong type for every string command. */
-function makeHash(key: string): void {
+function makeHash(name: string): void {
   const { databases, values } = server.running.state;
+  const key = storedKey(server, name);
   const db = databases[0]!;
   const fields = new Map([['f', values.sealField(db.uid, key, 'f', Buffer.from('v'))]]);
   db.set(key, { kind: Kind.Hash, fields, expiresAt: 0, touchedAt: now });
@@ -526,7 +527,7 @@ describe('sealing', () => {
     const secret = 'plaintext-marker-4b1d';
     await run(['set', 'seal:a', secret]);
     const db = server.running.state.databases[0]!;
-    const entry = db.get('seal:a', now);
+    const entry = db.get(storedKey(server, 'seal:a'), now);
     if (entry?.kind !== Kind.String) throw new Error('expected a string entry');
     expect(entry.value.includes(Buffer.from(secret))).toBe(false);
     entry.value[entry.value.length - 1]! ^= 1;
@@ -544,8 +545,8 @@ describe('sealing', () => {
   it('a value sealed for one key does not open under another', async () => {
     await run(['mset', 'seal:x', 'for x', 'seal:y', 'for y']);
     const db = server.running.state.databases[0]!;
-    const x = db.get('seal:x', now);
-    const y = db.get('seal:y', now);
+    const x = db.get(storedKey(server, 'seal:x'), now);
+    const y = db.get(storedKey(server, 'seal:y'), now);
     if (x?.kind !== Kind.String || y?.kind !== Kind.String) throw new Error('expected string entries');
     y.value = x.value;
     expect(await run(['get', 'seal:y'])).toMatchObject({ error: expect.stringMatching(/^ERR sealed value failed/) });

@@ -93,10 +93,26 @@ export interface InProcessServer {
 }
 
 /** Starts sealkv inside the test process, with a clock the test controls. */
+/**
+ * Settings a whole test run adds to every in-process server: the `seal-keys` vitest project
+ * (vitest.config.ts) runs the command-family tests again with SEALKV_TEST_SEAL_KEYS=yes.
+ */
+function modeSettings(): Record<string, string> {
+  return process.env.SEALKV_TEST_SEAL_KEYS === 'yes' ? { 'seal-keys': 'yes' } : {};
+}
+
+/**
+ * The string a key name is filed under in a server's keyspaces: the name itself, or with
+ * seal-keys its hash (which also lets a test store an entry under it, as a command would).
+ */
+export function storedKey(server: InProcessServer, name: string): string {
+  return server.running.state.names.keyOf(Buffer.from(name, 'latin1'));
+}
+
 export async function startInProcess(settings: Record<string, string> = {}, startAt = Date.now()): Promise<InProcessServer> {
   let now = startAt;
   const port = await freePort();
-  const config = new Config(Object.entries({ port: String(port), bind: '127.0.0.1', ...settings }));
+  const config = new Config(Object.entries({ port: String(port), bind: '127.0.0.1', ...modeSettings(), ...settings }));
   const running = await startServer(config, { clock: () => now, log: pino({ level: 'silent' }) });
   return {
     port,

@@ -1,0 +1,84 @@
+// How key arguments become the strings entries are filed under (setting seal-keys, fixed at
+// start). Plain: the name itself as latin1. Sealed: a keyed hash of the argument's bytes
+// (name-hash.ts), while the name is kept only as a sealed copy on its entry, so no key name
+// ever becomes a JS string (V8 strings cannot be wiped and dead ones linger in the heap).
+//
+// A new entry learns its sealed name from the command that creates it: keyOf() remembers each
+// key argument of the running command under its hash, Keyspace.set() asks sealedName() for the
+// hash it files the entry under, and the dispatcher calls endCommand() once the command ran,
+// so no argument buffer is held past its command.
+
+import type { NameHasher } from './name-hash.js';
+import type { SealedValues } from './values.js';
+
+export class PlainKeyNames {
+  readonly sealed = false;
+
+  keyOf(arg: Buffer): string {
+    return arg.toString('latin1');
+  }
+
+  endCommand(): void {}
+}
+
+/** Also the keyspaces' NameSealer (src/store/keyspace.ts). */
+export class SealedKeyNames {
+  readonly sealed = true;
+  /**
+   * The running command's key arguments and their hashes, in the order hashed. Arrays, not a
+   * Map: clearing a Map after every command costs more than the lookups save, and the entry a
+   * store asks for is almost always the one just hashed (searched from the end).
+   */
+  private readonly hashes: string[] = [];
+  private readonly args: (Buffer | null)[] = [];
+  private count = 0;
+
+  constructor(
+    private readonly hasher: NameHasher,
+    private readonly values: SealedValues,
+  ) {}
+
+  /** Which implementation hashes names (start-up log). */
+  get backend(): string {
+    return this.hasher.name;
+  }
+
+  keyOf(arg: Buffer): string {
+    const key = this.hasher.hash(arg);
+    this.hashes[this.count] = key;
+    this.args[this.count] = arg;
+    this.count++;
+    return key;
+  }
+
+  sealedName(key: string): Buffer {
+    for (let i = this.count - 1; i >= 0; i--) {
+      if (this.hashes[i] === key) return this.values.sealName(key, this.args[i]!);
+    }
+    // Every key a command stores was one of its arguments: anything else is a bug to surface.
+    throw new Error('no key argument of the running command hashes to this key');
+  }
+
+  /** Opens a sealed name into target at offset (its length: Sealer.plainLength); throws SealError. */
+  openInto(key: string, sealed: Buffer, target: Uint8Array, offset: number): void {
+    this.values.openNameInto(key, sealed, target, offset);
+  }
+
+  /** Drops the references, so no argument buffer outlives its command here. */
+  endCommand(): void {
+    if (this.count > 1024) {
+      // After a huge MSET: let the arrays go rather than keep them at that size.
+      this.hashes.length = 0;
+      this.args.length = 0;
+    } else {
+      for (let i = 0; i < this.count; i++) this.args[i] = null;
+    }
+    this.count = 0;
+  }
+
+  destroy(): void {
+    this.hasher.destroy();
+  }
+}
+
+export type KeyNames = PlainKeyNames | SealedKeyNames;
