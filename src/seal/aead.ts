@@ -91,6 +91,8 @@ export class WasmAead implements AeadBackend {
   private readonly output: Scratch;
   private readonly adArea: Scratch;
   private readonly noncePtr: number;
+  /** A 1-byte value sealed under an all-zero key, opened after every real open (see scrubStack). */
+  private readonly decoy: { key: number; nonce: number; cipher: number; plain: number };
   /** A Buffer over the WASM memory (for fill); renewed when memory grows. */
   private heapView: Buffer;
 
@@ -101,6 +103,22 @@ export class WasmAead implements AeadBackend {
     this.adArea = new Scratch(this.wasm);
     this.noncePtr = this.wasm._malloc(NPUBBYTES);
     this.heapView = Buffer.from(this.wasm.HEAPU8.buffer);
+    const decoy = this.wasm._malloc(KEYBYTES + NPUBBYTES + 1 + 1 + ABYTES);
+    this.wasm.HEAPU8.fill(0, decoy, decoy + KEYBYTES + NPUBBYTES + 1);
+    this.decoy = { key: decoy, nonce: decoy + KEYBYTES, plain: decoy + KEYBYTES + NPUBBYTES, cipher: decoy + KEYBYTES + NPUBBYTES + 1 };
+    const d = this.decoy;
+    this.wasm._crypto_aead_xchacha20poly1305_ietf_encrypt(d.cipher, 0, d.plain, 1, 0, 0, 0, 0, 0, d.nonce, d.key);
+  }
+
+  /**
+   * libsodium's C stack lives in the WASM memory, and opening a value leaves its last partial
+   * 64-byte block of plaintext (ChaCha20's tmp block) and the per-nonce subkey in stack frames
+   * that nothing zeroes. Opening a decoy value right after, through the same call path, puts
+   * the decoy's bytes in exactly those frames.
+   */
+  private scrubStack(): void {
+    const d = this.decoy;
+    this.wasm._crypto_aead_xchacha20poly1305_ietf_decrypt(d.plain, 0, 0, d.cipher, 1 + ABYTES, 0, 0, 0, 0, d.nonce, d.key);
   }
 
   static async create(): Promise<WasmAead> {
@@ -149,6 +167,7 @@ export class WasmAead implements AeadBackend {
     copyBytes(ad, 0, heap, a, adLength);
     copyBytes(record, noncePos, heap, this.noncePtr, NPUBBYTES);
     const rc = this.wasm._crypto_aead_xchacha20poly1305_ietf_decrypt(m, 0, 0, c, cipherLength, 0, a, adLength, 0, this.noncePtr, (key as WasmKey).ptr);
+    this.scrubStack();
     heap.fill(0, a, a + adLength);
     if (rc !== 0) return false;
     copyBytes(heap, m, target, offset, plainLength);

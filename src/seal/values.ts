@@ -3,6 +3,7 @@
 // so a sealed string cannot be replayed as another key's value, another database's, or a hash
 // field, and a field cannot move to another field or hash. Lengths make the layout unambiguous.
 
+import { plainBuffer } from '../util/bytes.js';
 import { HEADER_BYTES, Sealer } from './sealer.js';
 
 /** Buffer's latin1Write is public at run time but missing from @types/node; it skips write()'s encoding lookup. */
@@ -22,7 +23,7 @@ export class SealedValues {
 
   /** The plaintext in a fresh buffer (the caller wipes it); throws SealError. */
   openValue(db: number, key: string, sealed: Buffer): Buffer {
-    const plain = Buffer.allocUnsafeSlow(Sealer.plainLength(sealed));
+    const plain = plainBuffer(Sealer.plainLength(sealed));
     this.sealer.openIn(plain, 0, sealed, this.context(Purpose.StringValue, db, key, undefined));
     return plain;
   }
@@ -37,7 +38,7 @@ export class SealedValues {
   }
 
   openField(db: number, key: string, field: string, sealed: Buffer): Buffer {
-    const plain = Buffer.allocUnsafeSlow(Sealer.plainLength(sealed));
+    const plain = plainBuffer(Sealer.plainLength(sealed));
     this.sealer.openIn(plain, 0, sealed, this.context(Purpose.HashField, db, key, field));
     return plain;
   }

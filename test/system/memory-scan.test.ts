@@ -1,0 +1,105 @@
+// No plaintext value outlives its command: thousands of random markers go in and come back out
+// through a real client (strings, hash fields, MULTI/EXEC, a pipeline, a value bigger than one
+// socket read), then every readable mapping of the live server process is searched for them.
+
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ioredis } from '../helpers/clients.js';
+import { describeHits, makeMarkers, scanProcessMemory } from '../helpers/memory-scan.js';
+import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+
+const COUNT = 2000;
+
+/** Stores every marker through the commands that carry values in, and reads them all back out. */
+async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
+  const m = markers.map((b) => b.toString('latin1'));
+  let next = 0;
+  const take = (n: number): string[] => m.slice(next, (next += n));
+
+  const plain = take(600);
+  for (let i = 0; i < plain.length; i++) await client.set(`s:${i}`, plain[i]!);
+  const msetted = take(200);
+  for (let i = 0; i < msetted.length; i += 10) {
+    await client.mset(Object.fromEntries(msetted.slice(i, i + 10).map((v, j) => [`ms:${i + j}`, v])));
+  }
+  const setex = take(100);
+  for (let i = 0; i < setex.length; i++) await client.setex(`ex:${i}`, 3600, setex[i]!);
+  // APPEND: whole markers onto nothing, and markers completed from two halves.
+  const appended = take(100);
+  for (let i = 0; i < appended.length; i++) {
+    const v = appended[i]!;
+    if (i % 2 === 0) await client.append(`ap:${i}`, v);
+    else {
+      await client.set(`ap:${i}`, v.slice(0, 12));
+      await client.append(`ap:${i}`, v.slice(12));
+    }
+  }
+  // GETSET replies with the old marker and stores a new one.
+  const getset = take(100);
+  for (let i = 0; i < getset.length; i += 2) {
+    await client.set(`gs:${i}`, getset[i]!);
+    expect(await client.getset(`gs:${i}`, getset[i + 1]!)).toBe(getset[i]);
+  }
+  const fields = take(600);
+  for (let i = 0; i < fields.length; i += 10) {
+    await client.hset(`h:${i / 10}`, Object.fromEntries(fields.slice(i, i + 10).map((v, j) => [`f${j}`, v])));
+  }
+  const inMulti = take(100);
+  const tx = client.multi();
+  inMulti.forEach((v, i) => tx.set(`tx:${i}`, v).get(`tx:${i}`));
+  const txReplies = await tx.exec();
+  expect(txReplies!.filter(([, r]) => r !== 'OK').map(([, r]) => r)).toEqual(inMulti);
+  const piped = take(150);
+  const pipe = client.pipeline();
+  piped.forEach((v, i) => pipe.set(`p:${i}`, v).get(`p:${i}`));
+  const pipeReplies = await pipe.exec();
+  expect(pipeReplies!.filter(([, r]) => r !== 'OK').map(([, r]) => r)).toEqual(piped);
+  // One value larger than a socket read, with markers spread through random filler.
+  const inBig = take(50);
+  const big = Buffer.concat(inBig.flatMap((v) => [randomBytes(2000), Buffer.from(v, 'latin1')]));
+  await client.set('big', big);
+  expect(next).toBe(COUNT);
+
+  for (let i = 0; i < plain.length; i++) expect(await client.get(`s:${i}`)).toBe(plain[i]);
+  for (let i = 0; i < msetted.length; i += 50) {
+    expect(await client.mget(...msetted.slice(i, i + 50).map((_, j) => `ms:${i + j}`))).toEqual(msetted.slice(i, i + 50));
+  }
+  for (let i = 0; i < setex.length; i++) expect(await client.get(`ex:${i}`)).toBe(setex[i]);
+  for (let i = 0; i < appended.length; i++) expect(await client.get(`ap:${i}`)).toBe(appended[i]);
+  for (let i = 0; i < getset.length; i += 2) expect(await client.get(`gs:${i}`)).toBe(getset[i + 1]);
+  for (let i = 0; i < fields.length; i += 10) {
+    expect(await client.hget(`h:${i / 10}`, 'f0')).toBe(fields[i]);
+    expect(Object.values(await client.hgetall(`h:${i / 10}`)).sort()).toEqual(fields.slice(i, i + 10).sort());
+  }
+  expect((await client.getBuffer('big'))!.equals(big)).toBe(true);
+  big.fill(0);
+}
+
+describe('process memory after storing and reading back values', () => {
+  let server: SpawnedServer;
+  let client: Redis;
+  const markers = makeMarkers(COUNT);
+
+  beforeAll(async () => {
+    server = await spawnServer();
+    client = ioredis(server.port);
+  });
+
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+
+  it('holds none of the markers in any readable mapping of the live process', async () => {
+    await exercise(client, markers);
+    // The connection stays open: its read and reply buffers are alive while we look.
+    expect(await client.ping()).toBe('PONG');
+    const result = scanProcessMemory(server.process.pid!, markers);
+    expect(result.bytesScanned).toBeGreaterThan(10 * 1024 * 1024);
+    if (result.hits.length > 0) {
+      console.error(`${result.hits.length} marker copies found:\n${describeHits(result.hits, markers)}`);
+    }
+    expect(result.hits.length).toBe(0);
+  }, 120_000);
+});
