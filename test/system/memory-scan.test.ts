@@ -1,6 +1,7 @@
 // No plaintext value outlives its command: thousands of random markers go in and come back out
-// through a real client (strings, hash fields, MULTI/EXEC, a pipeline, a value bigger than one
-// socket read), then every readable mapping of the live server process is searched for them.
+// through a real client (strings, hash fields, values moved between keys, MULTI/EXEC, a
+// pipeline, a value bigger than one socket read), then every readable mapping of the live
+// server process is searched for them.
 
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -45,12 +46,21 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   for (let i = 0; i < fields.length; i += 10) {
     await client.hset(`h:${i / 10}`, Object.fromEntries(fields.slice(i, i + 10).map((v, j) => [`f${j}`, v])));
   }
+  // Values that move (re-sealed for their new key) or come back in parts.
+  const moved = take(50);
+  for (let i = 0; i < moved.length; i++) {
+    await client.set(`mv:${i}`, moved[i]!);
+    if (i % 2 === 0) await client.rename(`mv:${i}`, `mv2:${i}`);
+    else await client.copy(`mv:${i}`, `mv2:${i}`);
+    expect(await client.getrange(`mv2:${i}`, 0, -1)).toBe(moved[i]);
+    expect(await client.getex(`mv2:${i}`, 'EX', 100)).toBe(moved[i]);
+  }
   const inMulti = take(100);
   const tx = client.multi();
   inMulti.forEach((v, i) => tx.set(`tx:${i}`, v).get(`tx:${i}`));
   const txReplies = await tx.exec();
   expect(txReplies!.filter(([, r]) => r !== 'OK').map(([, r]) => r)).toEqual(inMulti);
-  const piped = take(150);
+  const piped = take(100);
   const pipe = client.pipeline();
   piped.forEach((v, i) => pipe.set(`p:${i}`, v).get(`p:${i}`));
   const pipeReplies = await pipe.exec();
@@ -67,10 +77,12 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   }
   for (let i = 0; i < setex.length; i++) expect(await client.get(`ex:${i}`)).toBe(setex[i]);
   for (let i = 0; i < appended.length; i++) expect(await client.get(`ap:${i}`)).toBe(appended[i]);
-  for (let i = 0; i < getset.length; i += 2) expect(await client.get(`gs:${i}`)).toBe(getset[i + 1]);
+  for (let i = 0; i < getset.length; i += 2) expect(await client.getdel(`gs:${i}`)).toBe(getset[i + 1]);
   for (let i = 0; i < fields.length; i += 10) {
     expect(await client.hget(`h:${i / 10}`, 'f0')).toBe(fields[i]);
     expect(Object.values(await client.hgetall(`h:${i / 10}`)).sort()).toEqual(fields.slice(i, i + 10).sort());
+    expect(await client.hmget(`h:${i / 10}`, 'f1', 'f2')).toEqual(fields.slice(i + 1, i + 3));
+    expect((await client.hvals(`h:${i / 10}`)).sort()).toEqual(fields.slice(i, i + 10).sort());
   }
   expect((await client.getBuffer('big'))!.equals(big)).toBe(true);
   big.fill(0);
