@@ -23,7 +23,7 @@ if (gcoreMissing) console.warn('gcore not found: skipping the core dump test (ap
 /** Runs gcore on pid; resolves the core file's path, or the reason it could not be taken. */
 function takeCore(pid: number, dir: string): Promise<{ path: string } | { reason: string }> {
   return new Promise((resolve) => {
-    execFile('gcore', ['-o', join(dir, 'core'), String(pid)], { timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile('gcore', ['-o', join(dir, 'core'), String(pid)], { timeout: 150_000 }, (err, stdout, stderr) => {
       const core = readdirSync(dir).find((f) => f.startsWith('core'));
       if (core && !err) resolve({ path: join(dir, core) });
       else resolve({ reason: `gcore failed (ptrace not permitted here?): ${err?.message ?? ''} ${stderr.trim()} ${stdout.trim()}`.trim() });
@@ -80,6 +80,6 @@ describe.skipIf(gcoreMissing)('core dump of the running server', () => {
         await server.stop();
         rmSync(dir, { recursive: true, force: true });
       }
-    }, 180_000);
+    }, 240_000);
   }
 });
