@@ -1,16 +1,38 @@
 // No plaintext value outlives its command: thousands of random markers go in and come back out
 // through a real client (strings, hash fields, values moved between keys, MULTI/EXEC, a
 // pipeline, a value bigger than one socket read), then every readable mapping of the live
-// server process is searched for them.
+// server process is searched for them. Clients that leave mid-command or mid-transaction leave
+// nothing behind either.
 
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ioredis } from '../helpers/clients.js';
+import { encodeCommand, ioredis } from '../helpers/clients.js';
 import { describeHits, makeMarkers, scanProcessMemory } from '../helpers/memory-scan.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
 const COUNT = 2000;
+
+/** Sends bytes on a fresh connection, waits for `replies` reply lines, then drops the connection. */
+function sendAndDrop(port: number, bytes: Buffer, replies: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    let got = '';
+    socket.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (got.split('\r\n').length > replies) socket.destroy();
+    });
+    socket.on('close', () => resolve());
+    socket.on('error', reject);
+  });
+}
+
+function expectNoLeaks(server: SpawnedServer, markers: Buffer[]): void {
+  const result = scanProcessMemory(server.process.pid!, markers);
+  if (result.hits.length > 0) console.error(`${result.hits.length} marker copies found:\n${describeHits(result.hits, markers)}`);
+  expect(result.hits.length).toBe(0);
+}
 
 /** Stores every marker through the commands that carry values in, and reads them all back out. */
 async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
@@ -118,4 +140,20 @@ describe('process memory after storing and reading back values', () => {
     if (leaks.length > 0) console.error(`${leaks.length} marker copies found:\n${describeHits(leaks, markers)}`);
     expect(leaks.length).toBe(0);
   }, 120_000);
+
+  it('holds none of the values of clients that left mid-command or mid-transaction', async () => {
+    const left = makeMarkers(3, 'SKVGONE-');
+    // A MULTI whose queued commands (and their own copies of the values) die with the connection.
+    const queued = Buffer.concat([
+      encodeCommand(['MULTI']),
+      encodeCommand(['SET', 'gone:1', left[0]!]),
+      encodeCommand(['HSET', 'gone:2', 'f', left[1]!]),
+    ]);
+    await sendAndDrop(server.port, queued, 3);
+    // A command cut off after its value: the parser holds it when the connection drops.
+    const half = encodeCommand(['SET', 'gone:3', left[2]!]);
+    await sendAndDrop(server.port, Buffer.concat([encodeCommand(['PING']), half.subarray(0, half.length - 2)]), 1);
+    expect(await client.exists('gone:1', 'gone:2', 'gone:3')).toBe(0);
+    expectNoLeaks(server, left);
+  }, 60_000);
 });
