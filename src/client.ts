@@ -2,6 +2,10 @@
 // Every complete command of a read runs before the single write (ARCHITECTURE convention 7);
 // a command that must wait (a promise) holds back the ones after it, so replies keep
 // request order.
+//
+// Plaintext hygiene: the bytes of a read belong to the listener, which zeroes them as soon as
+// receive() returns, so the parser detaches from them first; reply buffers are zeroed once
+// their socket write has completed; on close, whatever is still held is zeroed.
 
 import type { Socket } from 'node:net';
 import type { AclUser } from './acl/user.js';
@@ -10,6 +14,7 @@ import type { Registry } from './commands/registry.js';
 import type { QueuedCommand, Server, Session } from './commands/types.js';
 import { ProtocolError, RequestParser } from './protocol/parser.js';
 import { ReplyWriter } from './protocol/reply.js';
+import { endTransaction } from './commands/transactions.js';
 import type { Keyspace, WatchFlag } from './store/keyspace.js';
 
 export class Client implements Session {
@@ -59,7 +64,6 @@ export class Client implements Session {
     socket.setNoDelay(true);
     const keepalive = server.config.number('tcp-keepalive');
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.kill());
     socket.on('close', () => this.finish());
   }
@@ -86,7 +90,11 @@ export class Client implements Session {
     this.finish();
   }
 
-  private onData(chunk: Buffer): void {
+  /**
+   * Handles the bytes of one read. They are the caller's and are zeroed once this returns, so
+   * the parser copies what it still needs (a half-received command) before that.
+   */
+  receive(chunk: Buffer): void {
     if (this.closing || this.closed) return;
     this.server.stats.netInputBytes += chunk.length;
     this.lastInteraction = this.server.clock();
@@ -98,6 +106,7 @@ export class Client implements Session {
       return;
     }
     this.run();
+    this.parser.detach();
   }
 
   /** Runs every complete command buffered, then writes all their replies at once. */
@@ -134,7 +143,8 @@ export class Client implements Session {
 
   private resume(): void {
     this.waiting = false;
-    this.run();
+    if (this.closed) this.release();
+    else this.run();
   }
 
   private flush(): void {
@@ -142,7 +152,8 @@ export class Client implements Session {
     if (this.reply.size > 0) {
       const out = this.reply.take();
       this.server.stats.netOutputBytes += out.length;
-      this.socket.write(out);
+      // Called once the bytes are with the kernel, or the write failed: either way they go.
+      this.socket.write(out, () => ReplyWriter.recycle(out));
       if (this.socket.writableLength > 0 && this.overOutputLimit()) return;
     }
     if (this.closing) this.socket.end();
@@ -166,6 +177,15 @@ export class Client implements Session {
     this.closed = true;
     if (this.watching) for (const [db, key] of this.watching.keys) db.unwatch(key, this.watching.flag);
     this.watching = null;
+    // A command still waiting keeps its arguments (and a queued transaction) until it is done.
+    if (!this.waiting) this.release();
     this.onClose(this);
+  }
+
+  /** Zeroes what the connection still holds: unparsed input, unsent replies, a MULTI queue. */
+  private release(): void {
+    this.parser.wipe();
+    this.reply.truncate(0);
+    if (this.multi !== null) endTransaction(this);
   }
 }

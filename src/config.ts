@@ -48,6 +48,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   S('master-key-env', 'string', '', fixed),
   // Key names stored as keyed hashes plus sealed copies (README, Sealed key names).
   S('seal-keys', 'bool', 'no', fixed),
+  // AEAD backend (src/seal/backends.ts): auto = sodium-native when it loads, else WASM.
+  S('seal-backend', 'enum', 'auto', { ...fixed, values: ['auto', 'native', 'wasm'] }),
   // -- spill tier and memory (issue 4) settings go here --
   // maxmemory counts sealed values, key names and per-entry overhead (src/store/memory.ts).
   S('maxmemory', 'bytes', '0', { min: 0 }),

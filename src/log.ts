@@ -6,7 +6,7 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-const REDACT = ['args', 'argv', 'value', 'values', 'key', 'keys', 'field', '*.args', '*.value', '*.key'];
+const REDACT = ['args', 'argv', 'value', 'values', 'key', 'keys', 'field', 'fields', '*.args', '*.argv', '*.value', '*.values', '*.key', '*.keys', '*.field', '*.fields'];
 
 /** Redis loglevel names mapped onto pino's. */
 const LEVELS: Record<string, pino.LevelWithSilent> = {
@@ -17,13 +17,15 @@ const LEVELS: Record<string, pino.LevelWithSilent> = {
   nothing: 'silent',
 };
 
-export function createLogger(redisLevel: string): Logger {
-  return pino({
+/** The server's logger (stdout unless a destination is given); redaction applies at every level. */
+export function createLogger(redisLevel: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     name: 'sealkv',
     level: LEVELS[redisLevel] ?? 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
     base: { pid: process.pid },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export function setLogLevel(log: Logger, redisLevel: string): void {

@@ -14,6 +14,7 @@ import { createLogger, setLogLevel, type Logger } from './log.js';
 import { Errors } from './protocol/errors.js';
 import { OutputLimit } from './limits.js';
 import { isLoopback } from './net-util.js';
+import type { BackendChoice } from './seal/backends.js';
 import { PlainKeyNames, SealedKeyNames, type KeyNames } from './seal/key-names.js';
 import { Keyring, Subkey } from './seal/keyring.js';
 import { createNameHasher } from './seal/name-hash.js';
@@ -22,6 +23,7 @@ import { Sealer } from './seal/sealer.js';
 import { SealedValues } from './seal/values.js';
 import { Stats } from './stats.js';
 import { createTlsListener } from './tls.js';
+import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from './spill/manager.js';
 import { Keyspace } from './store/keyspace.js';
 import { MemoryGuard, type Policy } from './store/memory.js';
@@ -70,6 +72,7 @@ export class SealkvServer implements Server {
   readonly rotation: Rotation;
 
   private listeners: NetServer[] = [];
+  private readonly readBuffer = new ReadBuffer();
   private nextClientId = 1;
   private cron: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -146,8 +149,8 @@ export class SealkvServer implements Server {
     const out: { host: string; port: number }[] = [];
     // Plain listeners first (port 0 disables them), then TLS ones on tls-port.
     const plan: [string, number, () => NetServer][] = [];
-    for (const host of hosts) if (port !== 0) plan.push([host, port, () => createServer((socket) => this.accept(socket))]);
-    for (const host of hosts) if (tlsPort !== 0) plan.push([host, tlsPort, () => createTlsListener(this.config, (socket) => this.accept(socket))]);
+    for (const host of hosts) if (port !== 0) plan.push([host, port, () => createServer({ pauseOnConnect: true }, (paused) => this.acceptPlain(paused))]);
+    for (const host of hosts) if (tlsPort !== 0) plan.push([host, tlsPort, () => createTlsListener(this.config, (socket) => this.acceptTls(socket))]);
     for (const [host, listenPort, make] of plan) {
       const srv = make();
       await new Promise<void>((resolve, reject) => {
@@ -166,25 +169,40 @@ export class SealkvServer implements Server {
     return out;
   }
 
-  private accept(socket: Socket): void {
+  /** Plain TCP: reads go into the shared, reused read buffer (see read-buffer.ts). */
+  private acceptPlain(paused: Socket): void {
+    let client: Client | null = null;
+    const socket = this.readBuffer.adopt(paused, (chunk) => client?.receive(chunk));
+    client = this.accept(socket);
+  }
+
+  /** TLS decrypts into chunks of its own, which are zeroed once their commands have run. */
+  private acceptTls(socket: Socket): void {
+    const client = this.accept(socket);
+    wipeEachChunk(socket, (chunk) => client?.receive(chunk));
+  }
+
+  /** Registers a connection, or refuses it (returning null) as Redis would. */
+  private accept(socket: Socket): Client | null {
     if (this.stopping) {
       socket.destroy();
-      return;
+      return null;
     }
     if (this.clients.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
       socket.end(`-${Errors.maxClients}\r\n`);
-      return;
+      return null;
     }
     // Redis protected mode: no password on the default user means loopback clients only.
     const open = this.acl.defaultUser;
     if (this.config.flag('protected-mode') && open.nopass && !isLoopback(socket.remoteAddress)) {
       socket.end(`-${Errors.protectedMode}\r\n`);
-      return;
+      return null;
     }
     this.stats.totalConnections++;
     const client = new Client(this.nextClientId++, socket, this, this.commands, (c) => this.clients.delete(c.id));
     this.clients.set(client.id, client);
+    return client;
   }
 
   resetStats(): void {
@@ -240,7 +258,11 @@ export class SealkvServer implements Server {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.get('loglevel'));
-  const keyring = await Keyring.create({ file: config.get('master-key-file') || undefined, env: config.get('master-key-env') || undefined });
+  const keyring = await Keyring.create({
+    file: config.get('master-key-file') || undefined,
+    env: config.get('master-key-env') || undefined,
+    backend: config.get('seal-backend') as BackendChoice,
+  });
   const server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
   server.configFile = options.configFile ?? null;
   const addresses = await server.listen();

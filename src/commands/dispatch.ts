@@ -6,7 +6,7 @@ import { checkPermissions } from '../acl/permissions.js';
 import { Errors } from '../protocol/errors.js';
 import { admit, afterPromotion } from './memory-gate.js';
 import type { Registry } from './registry.js';
-import { endTransaction } from './transactions.js';
+import { endTransaction, queueCommand } from './transactions.js';
 import type { CommandSpec, Session } from './types.js';
 
 /** Commands that act at once inside MULTI instead of being queued. */
@@ -35,7 +35,7 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return refuseOnOom(ctx, spec);
   if (ctx.multi !== null && !TRANSACTION_CONTROL.has(spec.name)) {
     if (spec.flags.includes('no_multi')) return reject(ctx, Errors.notAllowedInMulti);
-    ctx.multi.push({ spec, args });
+    queueCommand(ctx, spec, args);
     ctx.reply.simple('QUEUED');
     return;
   }

@@ -9,6 +9,7 @@ import { openField, replyAndWipe, sealField } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
 import type { HashEntry } from '../store/keyspace.js';
+import { plainText } from '../util/bytes.js';
 import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -184,7 +185,7 @@ function hincrby(ctx: Session, args: Buffer[]): void {
   if (current === null) return;
   const sum = (current ?? 0n) + incr;
   if (sum < INT64_MIN || sum > INT64_MAX) return ctx.reply.error(Errors.overflow);
-  storeCounter(ctx, key, entry, field, Buffer.from(sum.toString(), 'latin1'));
+  storeCounter(ctx, key, entry, field, plainText(sum.toString()));
   ctx.reply.integer(sum);
 }
 
@@ -201,7 +202,7 @@ function hincrbyfloat(ctx: Session, args: Buffer[]): void {
   if (current === null) return;
   const sum = addLongDouble(current ?? LD_ZERO, incr);
   if (sum === null) return ctx.reply.error(Errors.nanOrInfinity);
-  const text = Buffer.from(formatHuman(sum), 'latin1');
+  const text = plainText(formatHuman(sum));
   ctx.reply.bulk(text);
   storeCounter(ctx, key, entry, field, text);
 }

@@ -6,6 +6,7 @@
 import type { Entry, Keyspace, StringEntry } from '../store/keyspace.js';
 import { Kind } from '../store/keyspace.js';
 import type { Lent, SpilledKey } from '../spill/manager.js';
+import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { keyOf } from './args.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -86,6 +87,9 @@ export function afterPromotion(
   if (spill === null || spill.spilledKeys === 0) return undefined;
   let wanted = spilledKeys(ctx, spec, args);
   if (wanted.length === 0) return undefined;
+  // The command runs after the read, when its arguments' bytes in the connection's read buffer
+  // have been reused: it gets a copy of its own, zeroed once it has run.
+  const owned = ownArgs(args);
   const round = async (): Promise<void> => {
     const held: Entry[] = [];
     const lent: Lent[] = [];
@@ -94,10 +98,11 @@ export function afterPromotion(
       for (let attempt = 0; wanted.length > 0 && attempt < 8; attempt++) {
         lent.push(...(await spill.promote(wanted, ctx.server.memory.settings.maxmemory)));
         for (const w of wanted) held.push(w.entry);
-        wanted = spilledKeys(ctx, spec, args);
+        wanted = spilledKeys(ctx, spec, owned);
       }
-      await run(ctx, spec, args);
+      await run(ctx, spec, owned);
     } finally {
+      wipeArgs(owned);
       spill.settle(lent);
       for (const e of held) spill.held.delete(e);
     }

@@ -5,6 +5,7 @@ import { fitsInt64, int64, integer, keyOf } from './args.js';
 import { openValue, sealValue } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, stringEntry, type StringEntry } from '../store/keyspace.js';
+import { plainText } from '../util/bytes.js';
 import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -56,7 +57,7 @@ function incrementBy(ctx: Session, key: string, delta: number | bigint): void {
   }
   const next = addInt64(current, delta);
   if (next === null) return ctx.reply.error(Errors.overflow);
-  store(ctx, key, entry, Buffer.from(String(next), 'latin1'));
+  store(ctx, key, entry, plainText(String(next)));
   ctx.reply.integer(next);
 }
 
@@ -99,7 +100,7 @@ function incrbyfloat(ctx: Session, args: Buffer[]): void {
   if (delta === null) return ctx.reply.error(Errors.notFloat);
   const sum = addLongDouble(current, delta);
   if (sum === null) return ctx.reply.error(Errors.nanOrInfinity);
-  const text = Buffer.from(formatHuman(sum), 'latin1');
+  const text = plainText(formatHuman(sum));
   ctx.reply.bulk(text);
   store(ctx, key, entry, text);
 }

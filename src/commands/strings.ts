@@ -6,6 +6,7 @@ import { openValue, replyAndWipe, replyValue, sealValue } from './sealing.js';
 import { numericStringCommands } from './strings-numeric.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
+import { plainBuffer } from '../util/bytes.js';
 import { Kind, stringEntry, type Entry, type StringEntry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -261,7 +262,7 @@ function append(ctx: Session, args: Buffer[]): void {
   if (tooLong(ctx, oldLength, extra.length)) return;
   const old = openValue(ctx, key, entry.value);
   if (old === null) return;
-  const joined = Buffer.alloc(old.length + extra.length);
+  const joined = plainBuffer(old.length + extra.length);
   old.copy(joined, 0);
   old.fill(0);
   extra.copy(joined, old.length);
@@ -313,7 +314,7 @@ function setrange(ctx: Session, args: Buffer[]): void {
   const oldLength = entry === undefined ? 0 : Sealer.plainLength(entry.value);
   if (value.length === 0) return ctx.reply.integer(oldLength);
   if (tooLong(ctx, offset, value.length)) return;
-  const plain = Buffer.alloc(Math.max(oldLength, offset + value.length));
+  const plain = plainBuffer(Math.max(oldLength, offset + value.length));
   if (entry !== undefined) {
     const old = openValue(ctx, key, entry.value);
     if (old === null) return;

@@ -4,7 +4,23 @@
 
 import { keyOf } from './args.js';
 import { Errors } from '../protocol/errors.js';
+import { ownArgs, wipeArgs } from '../util/bytes.js';
 import type { CommandSpec, QueuedCommand, Session } from './types.js';
+
+/**
+ * Queues a command inside MULTI. Its arguments are copied out of the connection's read buffer,
+ * which is reused for the next read, and zeroed when the transaction ends (EXEC, DISCARD, an
+ * aborted EXEC, the connection closing).
+ */
+export function queueCommand(ctx: Session, spec: CommandSpec, args: Buffer[]): void {
+  ctx.multi!.push({ spec, args: ownArgs(args) });
+}
+
+/** Zeroes the queued commands' arguments and leaves MULTI. */
+function dropQueue(ctx: Session): void {
+  if (ctx.multi !== null) for (const q of ctx.multi) wipeArgs(q.args);
+  ctx.multi = null;
+}
 
 function multi(ctx: Session): void {
   // Not a queueing error: a nested MULTI leaves the open transaction intact, as in Redis.
@@ -28,7 +44,7 @@ function exec(ctx: Session): void | Promise<void> {
   ctx.multiFailed = false;
   unwatchAll(ctx);
   if (doomed || touched) {
-    ctx.multi = null;
+    dropQueue(ctx);
     return doomed ? ctx.reply.error(Errors.execAbort) : ctx.reply.nullArray();
   }
   ctx.reply.arrayLen(queued.length);
@@ -38,12 +54,10 @@ function exec(ctx: Session): void | Promise<void> {
   try {
     pending = runQueued(ctx, queued, 0);
   } finally {
-    if (pending === undefined) ctx.multi = null;
+    if (pending === undefined) dropQueue(ctx);
   }
   if (pending === undefined) return;
-  return pending.finally(() => {
-    ctx.multi = null;
-  });
+  return pending.finally(() => dropQueue(ctx));
 }
 
 /**
@@ -83,7 +97,7 @@ function watchedKeysTouched(ctx: Session): boolean {
 
 /** Leaves MULTI: drops the queue and the failed mark, forgets WATCHed keys (also used by an OOM-refused EXEC). */
 export function endTransaction(ctx: Session): void {
-  ctx.multi = null;
+  dropQueue(ctx);
   ctx.multiFailed = false;
   unwatchAll(ctx);
 }

@@ -2,7 +2,13 @@
 // feed() bytes as they arrive, next() yields one command at a time as an array of Buffers that
 // view the received bytes (no copies on the request path), null when more bytes are needed, or
 // throws ProtocolError, after which the connection must be closed.
+//
+// Plaintext hygiene: the caller reuses (and wipes) the memory it feeds, so after each read it
+// calls detach(), which moves whatever the parser still needs (a half-received command) into
+// buffers of the parser's own. Those own buffers are zeroed as soon as the commands that used
+// them have run, and wipe() zeroes everything when the connection ends.
 
+import { plainBuffer } from '../util/bytes.js';
 import { Errors } from './errors.js';
 
 export class ProtocolError extends Error {}
@@ -14,7 +20,7 @@ export interface ParserLimits {
 
 /** Redis's PROTO_INLINE_MAX_SIZE: inline requests and count lines must fit in 64 KiB. */
 export const INLINE_MAX = 64 * 1024;
-/** Bulks at least this big are gathered in parts and joined once, instead of re-copied per read. */
+/** Bulks at least this big are gathered straight into a buffer of their size, instead of re-copied per read. */
 const BIG_BULK = 64 * 1024;
 const INT_MAX = 2147483647;
 const UNAUTH_MAX_ARGS = 10;
@@ -29,20 +35,25 @@ export class RequestParser {
   unauthenticated = false;
 
   private buf: Buffer = EMPTY;
+  /** Whether buf is the parser's own memory (a join or a detached copy) rather than the caller's. */
+  private bufOwned = false;
   private pos = 0;
   /** The part of the last read after the bytes that completed a split command (see feed). */
   private rest: Buffer | null = null;
   private argsLeft = 0;
   private args: Buffer[] = [];
   private bulkLen = -1;
-  private bigParts: Buffer[] | null = null;
+  /** A large bulk (with its CRLF) being gathered in place, and how much of it has arrived. */
+  private big: Buffer | null = null;
   private bigHave = 0;
+  /** Own buffers that commands already handed out may still read: zeroed once those have run. */
+  private spent: Buffer[] = [];
 
   constructor(private readonly limits: ParserLimits) {}
 
   /** Bytes received but not yet turned into commands: what the query buffer limit counts. */
   get pending(): number {
-    if (this.bigParts) return this.bigHave;
+    if (this.big) return this.bigHave;
     return this.buf.length - this.pos + (this.rest ? this.rest.length : 0);
   }
 
@@ -52,33 +63,89 @@ export class RequestParser {
   }
 
   feed(chunk: Buffer): void {
-    if (this.bigParts) {
-      this.bigParts.push(chunk);
-      this.bigHave += chunk.length;
-      if (this.bigHave >= this.bulkLen + 2) {
-        this.buf = Buffer.concat(this.bigParts, this.bigHave);
-        this.pos = 0;
-        this.bigParts = null;
-        this.bigHave = 0;
-      }
+    if (this.big) {
+      this.fillBig(chunk);
       return;
     }
+    if (this.rest) this.detach();
     const leftover = this.buf.subarray(this.pos);
-    this.pos = 0;
     if (leftover.length === 0) {
-      this.buf = chunk;
+      this.replaceBuf(chunk, false);
       return;
     }
     // A unit (header line or bulk) was split across reads. Join only the bytes that complete
     // it and parse the rest of the read in place: copying whole reads made the parser slower
     // than redis-parser on pipelined traffic.
     const take = this.bytesToComplete(leftover, chunk);
-    if (take <= 0 || take >= chunk.length) {
-      this.buf = Buffer.concat([leftover, chunk]);
-      return;
+    const joinLen = take <= 0 || take >= chunk.length ? chunk.length : take;
+    const joined = plainBuffer(leftover.length + joinLen);
+    leftover.copy(joined);
+    chunk.copy(joined, leftover.length, 0, joinLen);
+    this.replaceBuf(joined, true);
+    this.rest = joinLen < chunk.length ? chunk.subarray(joinLen) : null;
+  }
+
+  /**
+   * Makes the parser independent of every chunk fed so far, which the caller is about to reuse
+   * or wipe: unconsumed bytes and the arguments of a half-received command are copied into
+   * buffers of the parser's own. Commands already returned must have run (or own their
+   * arguments) by now.
+   */
+  detach(): void {
+    let partial: Buffer | null = null;
+    if (this.args.length > 0) {
+      let size = 0;
+      for (const a of this.args) size += a.length;
+      partial = plainBuffer(size);
+      let at = 0;
+      this.args = this.args.map((a) => {
+        a.copy(partial!, at);
+        return partial!.subarray(at, (at += a.length));
+      });
     }
-    this.buf = Buffer.concat([leftover, chunk.subarray(0, take)]);
-    this.rest = chunk.subarray(take);
+    const tail = this.buf.length - this.pos;
+    const restLength = this.rest ? this.rest.length : 0;
+    if (!this.bufOwned || this.rest !== null) {
+      if (tail + restLength === 0) {
+        this.replaceBuf(EMPTY, false);
+      } else {
+        const own = plainBuffer(tail + restLength);
+        this.buf.copy(own, 0, this.pos);
+        if (this.rest) this.rest.copy(own, tail);
+        this.replaceBuf(own, true);
+      }
+      this.rest = null;
+    }
+    this.wipeSpent();
+    if (partial) this.spent.push(partial);
+  }
+
+  /** Zeroes and drops everything held: the connection is gone. */
+  wipe(): void {
+    this.wipeSpent();
+    if (this.bufOwned) this.buf.fill(0);
+    this.big?.fill(0);
+    this.buf = EMPTY;
+    this.bufOwned = false;
+    this.pos = 0;
+    this.rest = null;
+    this.big = null;
+    this.bigHave = 0;
+    this.args = [];
+    this.argsLeft = 0;
+    this.bulkLen = -1;
+  }
+
+  private replaceBuf(next: Buffer, owned: boolean): void {
+    if (this.bufOwned) this.spent.push(this.buf);
+    this.buf = next;
+    this.bufOwned = owned;
+    this.pos = 0;
+  }
+
+  private wipeSpent(): void {
+    for (const b of this.spent) b.fill(0);
+    this.spent.length = 0;
   }
 
   /** How many bytes of chunk finish the unit begun in leftover; <= 0 when unknown. */
@@ -90,15 +157,16 @@ export class RequestParser {
   /** Moves on to the rest of the read once the joined part is used up. */
   private refill(): void {
     if (this.pos >= this.buf.length && this.rest) {
-      this.buf = this.rest;
+      this.replaceBuf(this.rest, false);
       this.rest = null;
-      this.pos = 0;
     }
   }
 
   /** The next complete command, or null when more bytes are needed. */
   next(): Buffer[] | null {
-    if (this.bigParts) return null;
+    if (this.big) return null;
+    // Between commands: the one returned last has run, so the own buffers it read are done.
+    if (this.argsLeft === 0) this.wipeSpent();
     for (;;) {
       this.refill();
       if (this.argsLeft === 0) {
@@ -196,26 +264,43 @@ export class RequestParser {
     if (end > this.pos && buf[end - 1] === CR) end--;
     const line = buf.subarray(this.pos, end);
     this.pos = nl + 1;
-    const args = splitInlineArgs(line);
+    const store = plainBuffer(line.length);
+    this.spent.push(store);
+    const args = splitInlineArgs(line, store);
     if (args === null) throw new ProtocolError(Errors.protoUnbalancedQuotes);
     return args;
   }
 
-  /** Switches to collecting a large bulk's bytes as a list of parts joined once at the end. */
+  /** Switches to gathering a large bulk's bytes straight into a buffer of its final size. */
   private gatherBig(): void {
+    this.big = plainBuffer(this.bulkLen + 2);
+    this.bigHave = 0;
     const held = this.buf.subarray(this.pos);
-    this.bigParts = this.rest ? [held, this.rest] : [held];
-    this.bigHave = held.length + (this.rest ? this.rest.length : 0);
+    const rest = this.rest;
+    this.pos = this.buf.length;
     this.rest = null;
-    this.buf = EMPTY;
-    this.pos = 0;
+    this.fillBig(held);
+    if (rest) this.fillBig(rest);
   }
 
-  /** Drops the reference to a fully consumed read buffer so it can be collected. */
+  /** Adds bytes to the large bulk; once it is whole, parsing goes on with it and any bytes after it. */
+  private fillBig(chunk: Buffer): void {
+    const big = this.big!;
+    const n = Math.min(chunk.length, big.length - this.bigHave);
+    chunk.copy(big, this.bigHave, 0, n);
+    this.bigHave += n;
+    if (this.bigHave < big.length) return;
+    this.big = null;
+    this.bigHave = 0;
+    this.replaceBuf(big, true);
+    this.rest = n < chunk.length ? chunk.subarray(n) : null;
+  }
+
+  /** Drops the reference to a fully consumed read buffer (wiping it if it is ours). */
   private release(): null {
     if (this.pos >= this.buf.length) {
-      this.buf = EMPTY;
-      this.pos = 0;
+      this.replaceBuf(EMPTY, false);
+      if (this.argsLeft === 0) this.wipeSpent();
     }
     return null;
   }
@@ -248,6 +333,10 @@ function isHex(c: number | undefined): boolean {
   return c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46));
 }
 
+function hexValue(c: number): number {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
+}
+
 function isSpace(c: number | undefined): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c;
 }
@@ -256,15 +345,17 @@ function isSpace(c: number | undefined): boolean {
  * Splits an inline request the way redis sdssplitargs does: spaces separate arguments,
  * "double quotes" understand \n \r \t \b \a \xHH escapes, 'single quotes' only \'.
  * A closing quote must be followed by a space or the end. Returns null on unbalanced quotes.
+ * The arguments are written into `store` (at least line.length bytes), never into JS values.
  */
-export function splitInlineArgs(line: Uint8Array): Buffer[] | null {
+export function splitInlineArgs(line: Uint8Array, store: Buffer = plainBuffer(line.length)): Buffer[] | null {
   const args: Buffer[] = [];
+  let at = 0;
   let i = 0;
   const n = line.length;
   for (;;) {
     while (i < n && isSpace(line[i])) i++;
     if (i >= n) return args;
-    const out: number[] = [];
+    const begin = at;
     let inDouble = false;
     let inSingle = false;
     let done = false;
@@ -273,28 +364,28 @@ export function splitInlineArgs(line: Uint8Array): Buffer[] | null {
       if (inDouble) {
         if (c === undefined) return null;
         if (c === 0x5c && line[i + 1] === 0x78 && isHex(line[i + 2]) && isHex(line[i + 3])) {
-          out.push(parseInt(String.fromCharCode(line[i + 2]!, line[i + 3]!), 16));
+          store[at++] = hexValue(line[i + 2]!) * 16 + hexValue(line[i + 3]!);
           i += 3;
         } else if (c === 0x5c && i + 1 < n) {
           i++;
           const e = line[i]!;
-          out.push(ESCAPES[e] ?? e);
+          store[at++] = ESCAPES[e] ?? e;
         } else if (c === 0x22) {
           if (i + 1 < n && !isSpace(line[i + 1])) return null;
           done = true;
         } else {
-          out.push(c);
+          store[at++] = c;
         }
       } else if (inSingle) {
         if (c === undefined) return null;
         if (c === 0x5c && line[i + 1] === 0x27) {
           i++;
-          out.push(0x27);
+          store[at++] = 0x27;
         } else if (c === 0x27) {
           if (i + 1 < n && !isSpace(line[i + 1])) return null;
           done = true;
         } else {
-          out.push(c);
+          store[at++] = c;
         }
       } else if (c === undefined || isSpace(c)) {
         done = true;
@@ -303,10 +394,10 @@ export function splitInlineArgs(line: Uint8Array): Buffer[] | null {
       } else if (c === 0x27) {
         inSingle = true;
       } else {
-        out.push(c);
+        store[at++] = c;
       }
       if (i < n) i++;
     }
-    args.push(Buffer.from(out));
+    args.push(store.subarray(begin, at));
   }
 }

@@ -1,6 +1,10 @@
 // RESP2/RESP3 encoder. Replies of one read event are appended to one growing buffer and
 // leave in a single socket write (ARCHITECTURE convention 7). Byte lengths come from Buffers,
 // never from string.length, so multi-byte text is framed correctly.
+//
+// Plaintext hygiene: the staging buffer itself is handed to the socket (no copy); once the
+// write has completed the connection gives it back with recycle(), which zeroes the bytes it
+// carried and keeps it for the next reply.
 
 export type Protocol = 2 | 3;
 
@@ -23,6 +27,19 @@ export interface ErrorCounter {
   countError(message: string): void;
 }
 
+const STAGING_BYTES = 16 * 1024;
+/** Wiped staging buffers kept for reuse, shared by all connections (the process is single-threaded). */
+const spares: Buffer[] = [];
+const MAX_SPARES = 64;
+
+/**
+ * A staging buffer of our own: allocUnsafeSlow of at least 16 KiB is never a slice of Node's
+ * shared pool nor inside the V8 heap, so zeroing it reaches the only copy of its bytes.
+ */
+function stagingBuffer(size: number): Buffer {
+  return size === STAGING_BYTES ? (spares.pop() ?? Buffer.allocUnsafeSlow(size)) : Buffer.allocUnsafeSlow(size);
+}
+
 export class ReplyWriter {
   protocol: Protocol = 2;
   private buf: Buffer;
@@ -30,24 +47,33 @@ export class ReplyWriter {
 
   constructor(
     private readonly errors: ErrorCounter,
-    initialSize = 16 * 1024,
+    private readonly initialSize = STAGING_BYTES,
   ) {
-    // allocUnsafeSlow: a buffer of our own, never a slice of Node's shared pool, so it can be
-    // zeroed after a reply that carried plaintext without touching anyone else's bytes.
-    this.buf = Buffer.allocUnsafeSlow(initialSize);
+    this.buf = stagingBuffer(initialSize);
   }
 
   get size(): number {
     return this.len;
   }
 
-  /** Hands over everything written so far as one fresh buffer and wipes the staging area. */
+  /**
+   * Hands over everything written so far, without copying: the caller writes it to the socket
+   * and passes it to recycle() once the write has completed. Writing goes on in a fresh buffer.
+   */
   take(): Buffer {
-    const out = Buffer.allocUnsafeSlow(this.len);
-    this.buf.copy(out, 0, 0, this.len);
-    this.buf.fill(0, 0, this.len);
+    const out = this.buf.subarray(0, this.len);
+    this.buf = stagingBuffer(this.initialSize);
     this.len = 0;
     return out;
+  }
+
+  /** Zeroes a buffer take() handed out (its write is done) and keeps it for later replies. */
+  static recycle(out: Buffer): void {
+    out.fill(0);
+    const whole = out.buffer;
+    if (whole.byteLength === STAGING_BYTES && out.byteOffset === 0 && spares.length < MAX_SPARES) {
+      spares.push(Buffer.from(whole));
+    }
   }
 
   /** Drops what was written since `mark` (used when a queued reply must be replaced). */
@@ -61,9 +87,9 @@ export class ReplyWriter {
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
-    const next = Buffer.allocUnsafeSlow(size);
+    const next = stagingBuffer(size);
     this.buf.copy(next, 0, 0, this.len);
-    this.buf.fill(0, 0, this.len);
+    ReplyWriter.recycle(this.buf.subarray(0, this.len));
     this.buf = next;
   }
 

@@ -91,6 +91,9 @@ export class WasmAead implements AeadBackend {
   private readonly output: Scratch;
   private readonly adArea: Scratch;
   private readonly noncePtr: number;
+  /** A 1-byte value sealed under an all-zero key, opened after real opens (see queueScrub). */
+  private readonly decoy: { key: number; nonce: number; cipher: number; plain: number };
+  private scrubQueued = false;
   /** A Buffer over the WASM memory (for fill); renewed when memory grows. */
   private heapView: Buffer;
 
@@ -101,7 +104,31 @@ export class WasmAead implements AeadBackend {
     this.adArea = new Scratch(this.wasm);
     this.noncePtr = this.wasm._malloc(NPUBBYTES);
     this.heapView = Buffer.from(this.wasm.HEAPU8.buffer);
+    const decoy = this.wasm._malloc(KEYBYTES + NPUBBYTES + 1 + 1 + ABYTES);
+    this.wasm.HEAPU8.fill(0, decoy, decoy + KEYBYTES + NPUBBYTES + 1);
+    this.decoy = { key: decoy, nonce: decoy + KEYBYTES, plain: decoy + KEYBYTES + NPUBBYTES, cipher: decoy + KEYBYTES + NPUBBYTES + 1 };
+    const d = this.decoy;
+    this.wasm._crypto_aead_xchacha20poly1305_ietf_encrypt(d.cipher, 0, d.plain, 1, 0, 0, 0, 0, 0, d.nonce, d.key);
   }
+
+  /**
+   * libsodium's C stack lives in the WASM memory, and opening a value leaves its last partial
+   * 64-byte block of plaintext (ChaCha20's tmp block) and the per-nonce subkey in stack frames
+   * that nothing zeroes. Opening a decoy value through the same call path puts the decoy's
+   * bytes in exactly those frames. It runs once the current task's synchronous work is done
+   * (a microtask), so a pipelined batch of opens pays for one decoy, not one each.
+   */
+  private queueScrub(): void {
+    if (this.scrubQueued) return;
+    this.scrubQueued = true;
+    queueMicrotask(this.scrubStack);
+  }
+
+  private readonly scrubStack = (): void => {
+    this.scrubQueued = false;
+    const d = this.decoy;
+    this.wasm._crypto_aead_xchacha20poly1305_ietf_decrypt(d.plain, 0, 0, d.cipher, 1 + ABYTES, 0, 0, 0, 0, d.nonce, d.key);
+  };
 
   static async create(): Promise<WasmAead> {
     await sodium.ready;
@@ -149,6 +176,7 @@ export class WasmAead implements AeadBackend {
     copyBytes(ad, 0, heap, a, adLength);
     copyBytes(record, noncePos, heap, this.noncePtr, NPUBBYTES);
     const rc = this.wasm._crypto_aead_xchacha20poly1305_ietf_decrypt(m, 0, 0, c, cipherLength, 0, a, adLength, 0, this.noncePtr, (key as WasmKey).ptr);
+    this.queueScrub();
     heap.fill(0, a, a + adLength);
     if (rc !== 0) return false;
     copyBytes(heap, m, target, offset, plainLength);

@@ -5,7 +5,7 @@
 // so a value always names the key that sealed it and several data keys can be live at once.
 
 import type { AeadBackend, AeadKey } from './aead.js';
-import { loadAead } from './backends.js';
+import { loadAead, type BackendChoice } from './backends.js';
 import { openVault, randomKey, type KeyVault } from './key-vault.js';
 import { KeyError, readMasterKeyEnv, readMasterKeyFile } from './master-key.js';
 
@@ -31,8 +31,8 @@ export interface KeyringOptions {
   file?: string | undefined;
   /** --master-key-env: the name of the environment variable holding the key. */
   env?: string | undefined;
-  /** Use sodium-native when it loads (default true); false forces the WASM build. */
-  native?: boolean;
+  /** --seal-backend: `wasm` also keeps the key material in the WASM heap instead of sodium_malloc. */
+  backend?: BackendChoice;
 }
 
 export interface DataKey {
@@ -60,8 +60,9 @@ export class Keyring {
   /** From a file or an environment variable when one is given (not both), else a random key. */
   static async create(options: KeyringOptions = {}): Promise<Keyring> {
     if (options.file && options.env) throw new KeyError('give the master key as master-key-file or master-key-env, not both');
-    const native = options.native !== false;
-    const backend = await loadAead({ native });
+    const choice = options.backend ?? 'auto';
+    const backend = await loadAead(choice);
+    const native = choice !== 'wasm';
     if (options.file) {
       const file = options.file;
       return new Keyring(backend, await openVault((m) => readMasterKeyFile(file, m), native), 'file');

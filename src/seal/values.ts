@@ -5,6 +5,7 @@
 // A sealed key name (--seal-keys) uses the same layout with database 0 and its name hash as the
 // key: bound to the hash alone, it stays valid wherever the entry moves (MOVE, SWAPDB, COPY DB).
 
+import { plainBuffer } from '../util/bytes.js';
 import { HEADER_BYTES, Sealer } from './sealer.js';
 
 /** Buffer's latin1Write is public at run time but missing from @types/node; it skips write()'s encoding lookup. */
@@ -31,7 +32,7 @@ export class SealedValues {
 
   /** The plaintext in a fresh buffer (the caller wipes it); throws SealError. */
   openValue(db: number, key: string, sealed: Buffer): Buffer {
-    const plain = Buffer.allocUnsafeSlow(Sealer.plainLength(sealed));
+    const plain = plainBuffer(Sealer.plainLength(sealed));
     this.sealer.openIn(plain, 0, sealed, this.context(Purpose.StringValue, db, key, undefined));
     return plain;
   }
@@ -46,7 +47,7 @@ export class SealedValues {
   }
 
   openField(db: number, key: string, field: string, sealed: Buffer): Buffer {
-    const plain = Buffer.allocUnsafeSlow(Sealer.plainLength(sealed));
+    const plain = plainBuffer(Sealer.plainLength(sealed));
     this.sealer.openIn(plain, 0, sealed, this.context(Purpose.HashField, db, key, field));
     return plain;
   }

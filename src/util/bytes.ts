@@ -11,3 +11,40 @@ export function copyBytes(src: Uint8Array, srcStart: number, dst: Uint8Array, ds
     dst.set(src.subarray(srcStart, srcStart + length), dstStart);
   }
 }
+
+/**
+ * A buffer for plaintext with memory of its own, outside the V8 heap. Smaller Buffers (up to 64
+ * bytes) otherwise live inside the V8 heap, where the garbage collector copies them as it moves
+ * objects and leaves the old copies behind, out of reach of any wipe; and the pooled ones
+ * (allocUnsafe, Buffer.from, Buffer.concat) share memory that nobody wipes.
+ */
+export function plainBuffer(size: number): Buffer {
+  return Buffer.from(new ArrayBuffer(size));
+}
+
+/** Copies arguments into one buffer of their own, for a command that outlives the read it came in. */
+export function ownArgs(args: Buffer[]): Buffer[] {
+  let size = 0;
+  for (const a of args) size += a.length;
+  const store = plainBuffer(size);
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const a of args) {
+    a.copy(store, at);
+    out.push(store.subarray(at, at + a.length));
+    at += a.length;
+  }
+  return out;
+}
+
+/** Zeroes every argument (of ownArgs, or any other plaintext list) once its command has run. */
+export function wipeArgs(args: Buffer[]): void {
+  for (const a of args) a.fill(0);
+}
+
+/** A number's text (INCR's result) as a plaintext buffer of its own; see plainBuffer. */
+export function plainText(text: string): Buffer {
+  const out = plainBuffer(text.length);
+  out.write(text, 0, 'latin1');
+  return out;
+}

@@ -85,6 +85,43 @@ describe('RequestParser', () => {
     expect(parser.idle).toBe(true);
   });
 
+  it('detach() copies a half-received command out of the read, and zeroes the copy once the command has run', () => {
+    const parser = new RequestParser(LIMITS);
+    const read = Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$6\r\nsec');
+    parser.feed(read);
+    expect(parser.next()).toBeNull();
+    parser.detach();
+    read.fill(0); // the server reuses its read buffer
+    parser.feed(Buffer.from('ret\r\n'));
+    const cmd = parser.next()!;
+    expect(cmd.map(String)).toEqual(['SET', 'k', 'secret']);
+    expect(parser.next()).toBeNull(); // asking for the next command means this one has run
+    expect(cmd.every((arg) => arg.every((b) => b === 0))).toBe(true);
+  });
+
+  it('wipe() zeroes a half-received command it holds', () => {
+    const parser = new RequestParser(LIMITS);
+    parser.feed(Buffer.from('*2\r\n$4\r\nECHO\r\n$10\r\nsecret'));
+    expect(parser.next()).toBeNull();
+    parser.detach();
+    const held = (parser as unknown as { buf: Buffer }).buf;
+    expect(held.toString()).toContain('secret');
+    parser.wipe();
+    expect(held.every((b) => b === 0)).toBe(true);
+    expect(parser.idle).toBe(true);
+  });
+
+  it('inline arguments get memory of their own, zeroed once the command has run', () => {
+    const parser = new RequestParser(LIMITS);
+    const read = Buffer.from('SET k "sec\\x72et"\r\n');
+    parser.feed(read);
+    const cmd = parser.next()!;
+    expect(cmd.map(String)).toEqual(['SET', 'k', 'secret']);
+    expect(cmd[2]!.buffer).not.toBe(read.buffer);
+    expect(parser.next()).toBeNull();
+    expect(cmd[2]!.every((b) => b === 0)).toBe(true);
+  });
+
   it('skips empty multibulks and blank inline lines as Redis does', () => {
     expect(parseAll(['*0\r\n*-1\r\n\r\n   \r\n*1\r\n$4\r\nPING\r\n'])).toEqual([['PING']]);
   });

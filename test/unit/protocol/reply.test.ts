@@ -68,14 +68,19 @@ describe('ReplyWriter', () => {
     expect(r2.text()).toBe('*4\r\n*3\r\n$3\r\n1.5\r\n:1\r\n$3\r\na:1\r\n');
   });
 
-  it('take() hands over a copy and wipes its own staging buffer', () => {
+  it('take() hands over its staging bytes without a copy, and recycle() zeroes them', () => {
     const { w } = writer();
     w.bulk(Buffer.from('secret-value'));
     const staging = (w as unknown as { buf: Buffer }).buf;
     const out = w.take();
+    expect(out.buffer).toBe(staging.buffer);
     expect(out.toString()).toContain('secret-value');
-    expect(staging.includes('secret-value')).toBe(false);
     expect(w.size).toBe(0);
+    w.bulk(Buffer.from('next'));
+    expect(out.toString()).toContain('secret-value'); // later replies go to another buffer
+    ReplyWriter.recycle(out);
+    expect(staging.includes('secret-value')).toBe(false);
+    expect(out.every((b) => b === 0)).toBe(true);
   });
 
   it('spells doubles the Redis way', () => {

@@ -123,7 +123,7 @@ describe('Keyring', () => {
   it.skipIf(!nativeLoads)('keeps subkeys in sodium_malloc memory with sodium-native, and derives the same bytes without it', async () => {
     const path = keyFile('m.key', MASTER);
     const native = await Keyring.create({ file: path });
-    const wasm = await Keyring.create({ file: path, native: false });
+    const wasm = await Keyring.create({ file: path, backend: 'wasm' });
     expect(native.secureMemory).toBe(true);
     expect(wasm.secureMemory).toBe(false);
     expect((native.subkey(Subkey.Names) as Buffer & { secure?: boolean }).secure).toBe(true);

@@ -1,0 +1,159 @@
+// No plaintext value outlives its command: thousands of random markers go in and come back out
+// through a real client (strings, hash fields, values moved between keys, MULTI/EXEC, a
+// pipeline, a value bigger than one socket read), then every readable mapping of the live
+// server process is searched for them. Clients that leave mid-command or mid-transaction leave
+// nothing behind either.
+
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCommand, ioredis } from '../helpers/clients.js';
+import { describeHits, makeMarkers, scanProcessMemory } from '../helpers/memory-scan.js';
+import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+
+const COUNT = 2000;
+
+/** Sends bytes on a fresh connection, waits for `replies` reply lines, then drops the connection. */
+function sendAndDrop(port: number, bytes: Buffer, replies: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    let got = '';
+    socket.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (got.split('\r\n').length > replies) socket.destroy();
+    });
+    socket.on('close', () => resolve());
+    socket.on('error', reject);
+  });
+}
+
+function expectNoLeaks(server: SpawnedServer, markers: Buffer[]): void {
+  const result = scanProcessMemory(server.process.pid!, markers);
+  if (result.hits.length > 0) console.error(`${result.hits.length} marker copies found:\n${describeHits(result.hits, markers)}`);
+  expect(result.hits.length).toBe(0);
+}
+
+/** Stores every marker through the commands that carry values in, and reads them all back out. */
+async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
+  const m = markers.map((b) => b.toString('latin1'));
+  let next = 0;
+  const take = (n: number): string[] => m.slice(next, (next += n));
+
+  const plain = take(600);
+  for (let i = 0; i < plain.length; i++) await client.set(`s:${i}`, plain[i]!);
+  const msetted = take(200);
+  for (let i = 0; i < msetted.length; i += 10) {
+    await client.mset(Object.fromEntries(msetted.slice(i, i + 10).map((v, j) => [`ms:${i + j}`, v])));
+  }
+  const setex = take(100);
+  for (let i = 0; i < setex.length; i++) await client.setex(`ex:${i}`, 3600, setex[i]!);
+  // APPEND: whole markers onto nothing, and markers completed from two halves.
+  const appended = take(100);
+  for (let i = 0; i < appended.length; i++) {
+    const v = appended[i]!;
+    if (i % 2 === 0) await client.append(`ap:${i}`, v);
+    else {
+      await client.set(`ap:${i}`, v.slice(0, 12));
+      await client.append(`ap:${i}`, v.slice(12));
+    }
+  }
+  // GETSET replies with the old marker and stores a new one.
+  const getset = take(100);
+  for (let i = 0; i < getset.length; i += 2) {
+    await client.set(`gs:${i}`, getset[i]!);
+    expect(await client.getset(`gs:${i}`, getset[i + 1]!)).toBe(getset[i]);
+  }
+  const fields = take(600);
+  for (let i = 0; i < fields.length; i += 10) {
+    await client.hset(`h:${i / 10}`, Object.fromEntries(fields.slice(i, i + 10).map((v, j) => [`f${j}`, v])));
+  }
+  // Values that move (re-sealed for their new key) or come back in parts.
+  const moved = take(50);
+  for (let i = 0; i < moved.length; i++) {
+    await client.set(`mv:${i}`, moved[i]!);
+    if (i % 2 === 0) await client.rename(`mv:${i}`, `mv2:${i}`);
+    else await client.copy(`mv:${i}`, `mv2:${i}`);
+    expect(await client.getrange(`mv2:${i}`, 0, -1)).toBe(moved[i]);
+    expect(await client.getex(`mv2:${i}`, 'EX', 100)).toBe(moved[i]);
+  }
+  const inMulti = take(100);
+  const tx = client.multi();
+  inMulti.forEach((v, i) => tx.set(`tx:${i}`, v).get(`tx:${i}`));
+  const txReplies = await tx.exec();
+  expect(txReplies!.filter(([, r]) => r !== 'OK').map(([, r]) => r)).toEqual(inMulti);
+  const piped = take(100);
+  const pipe = client.pipeline();
+  piped.forEach((v, i) => pipe.set(`p:${i}`, v).get(`p:${i}`));
+  const pipeReplies = await pipe.exec();
+  expect(pipeReplies!.filter(([, r]) => r !== 'OK').map(([, r]) => r)).toEqual(piped);
+  // One value larger than a socket read, with markers spread through random filler.
+  const inBig = take(50);
+  const big = Buffer.concat(inBig.flatMap((v) => [randomBytes(2000), Buffer.from(v, 'latin1')]));
+  await client.set('big', big);
+  expect(next).toBe(COUNT);
+
+  for (let i = 0; i < plain.length; i++) expect(await client.get(`s:${i}`)).toBe(plain[i]);
+  for (let i = 0; i < msetted.length; i += 50) {
+    expect(await client.mget(...msetted.slice(i, i + 50).map((_, j) => `ms:${i + j}`))).toEqual(msetted.slice(i, i + 50));
+  }
+  for (let i = 0; i < setex.length; i++) expect(await client.get(`ex:${i}`)).toBe(setex[i]);
+  for (let i = 0; i < appended.length; i++) expect(await client.get(`ap:${i}`)).toBe(appended[i]);
+  for (let i = 0; i < getset.length; i += 2) expect(await client.getdel(`gs:${i}`)).toBe(getset[i + 1]);
+  for (let i = 0; i < fields.length; i += 10) {
+    expect(await client.hget(`h:${i / 10}`, 'f0')).toBe(fields[i]);
+    expect(Object.values(await client.hgetall(`h:${i / 10}`)).sort()).toEqual(fields.slice(i, i + 10).sort());
+    expect(await client.hmget(`h:${i / 10}`, 'f1', 'f2')).toEqual(fields.slice(i + 1, i + 3));
+    expect((await client.hvals(`h:${i / 10}`)).sort()).toEqual(fields.slice(i, i + 10).sort());
+  }
+  expect((await client.getBuffer('big'))!.equals(big)).toBe(true);
+  big.fill(0);
+}
+
+describe('process memory after storing and reading back values', () => {
+  let server: SpawnedServer;
+  let client: Redis;
+  const markers = makeMarkers(COUNT);
+
+  beforeAll(async () => {
+    server = await spawnServer();
+    client = ioredis(server.port);
+  });
+
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+
+  it('holds none of the markers in any readable mapping of the live process', async () => {
+    // Control: key names are kept in plaintext (without --seal-keys), so this one must be found.
+    const [keyName] = makeMarkers(1, 'SKVKEYNAME-');
+    await client.set(keyName!, 'x');
+    await exercise(client, markers);
+    // The connection stays open: its read and reply buffers are alive while we look.
+    expect(await client.ping()).toBe('PONG');
+    const result = scanProcessMemory(server.process.pid!, [...markers, keyName!]);
+    expect(result.bytesScanned).toBeGreaterThan(10 * 1024 * 1024);
+    const control = result.hits.filter((h) => h.marker === COUNT);
+    expect(control.length, 'the plaintext key name (control) is found').toBeGreaterThan(0);
+    const leaks = result.hits.filter((h) => h.marker < COUNT);
+    if (leaks.length > 0) console.error(`${leaks.length} marker copies found:\n${describeHits(leaks, markers)}`);
+    expect(leaks.length).toBe(0);
+  }, 120_000);
+
+  it('holds none of the values of clients that left mid-command or mid-transaction', async () => {
+    const left = makeMarkers(3, 'SKVGONE-');
+    // A MULTI whose queued commands (and their own copies of the values) die with the connection.
+    const queued = Buffer.concat([
+      encodeCommand(['MULTI']),
+      encodeCommand(['SET', 'gone:1', left[0]!]),
+      encodeCommand(['HSET', 'gone:2', 'f', left[1]!]),
+    ]);
+    await sendAndDrop(server.port, queued, 3);
+    // A command cut off after its value: the parser holds it when the connection drops.
+    const half = encodeCommand(['SET', 'gone:3', left[2]!]);
+    await sendAndDrop(server.port, Buffer.concat([encodeCommand(['PING']), half.subarray(0, half.length - 2)]), 1);
+    expect(await client.exists('gone:1', 'gone:2', 'gone:3')).toBe(0);
+    expectNoLeaks(server, left);
+  }, 60_000);
+});
