@@ -44,6 +44,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   S('proto-max-bulk-len', 'bytes', '536870912', { min: 1024 * 1024 }),
   S('client-query-buffer-limit', 'bytes', '1073741824', { min: 1024 * 1024 }),
   S('master-key-file', 'string', '', fixed),
+  // AEAD backend (src/seal/backends.ts): auto = sodium-native when it loads, else WASM.
+  S('seal-backend', 'enum', 'auto', { ...fixed, values: ['auto', 'native', 'wasm'] }),
   // -- spill tier and memory (issue 4) settings go here --
   // maxmemory counts sealed values, key names and per-entry overhead (src/store/memory.ts).
   S('maxmemory', 'bytes', '0', { min: 0 }),

@@ -1,6 +1,7 @@
 // CLI entry: flags (+ optional --config file) -> Config -> startServer(); signals stop it cleanly.
 
 import { Config, ConfigError, configFileArg, parseArgs } from './config.js';
+import { BackendError } from './seal/backends.js';
 import { KeyError } from './seal/keyring.js';
 import { startServer } from './server.js';
 import { SpillDirError } from './spill/tmpfs.js';
@@ -10,6 +11,7 @@ const USAGE = `Usage: sealkv [--config FILE] [--<setting> value ...]
 
 Starts an encrypted Redis-protocol server (default 127.0.0.1:6379, ephemeral master key).
 Common settings: --port N  --bind ADDR  --requirepass PASS  --master-key-file PATH
+                 --seal-backend auto|native|wasm
 Every setting can also be given in a redis.conf-style file: one "name value" per line.`;
 
 export async function main(argv: string[]): Promise<void> {
@@ -43,7 +45,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 function fail(err: unknown): void {
-  const known = err instanceof ConfigError || err instanceof KeyError || err instanceof SpillDirError;
+  const known = err instanceof ConfigError || err instanceof KeyError || err instanceof BackendError || err instanceof SpillDirError;
   const code = (err as NodeJS.ErrnoException).code;
   const message = known || code ? (err as Error).message : String(err);
   console.error(`sealkv: ${message}`);

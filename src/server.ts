@@ -14,6 +14,7 @@ import { createLogger, setLogLevel, type Logger } from './log.js';
 import { Errors } from './protocol/errors.js';
 import { OutputLimit } from './limits.js';
 import { isLoopback } from './net-util.js';
+import type { BackendChoice } from './seal/backends.js';
 import { Keyring } from './seal/keyring.js';
 import { Sealer } from './seal/sealer.js';
 import { SealedValues } from './seal/values.js';
@@ -225,7 +226,7 @@ export class SealkvServer implements Server {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.get('loglevel'));
-  const keyring = await Keyring.create(config.get('master-key-file') || undefined);
+  const keyring = await Keyring.create(config.get('master-key-file') || undefined, config.get('seal-backend') as BackendChoice);
   const server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
   server.configFile = options.configFile ?? null;
   const addresses = await server.listen();

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import sodium from 'libsodium-wrappers';
 import type { AeadBackend, AeadKey } from './aead.js';
-import { loadAead } from './backends.js';
+import { loadAead, type BackendChoice } from './backends.js';
 
 export const KEY_BYTES = 32;
 /** libsodium crypto_kdf contexts are exactly 8 bytes. */
@@ -65,9 +65,9 @@ export class Keyring {
   }
 
   /** Key material from a file when given, else a random key that dies with the process. */
-  static async create(masterKeyFile: string | undefined): Promise<Keyring> {
+  static async create(masterKeyFile: string | undefined, backendChoice: BackendChoice = 'auto'): Promise<Keyring> {
     await sodium.ready;
-    const backend = await loadAead();
+    const backend = await loadAead(backendChoice);
     if (masterKeyFile) return new Keyring(backend, readMasterKeyFile(masterKeyFile), 'file');
     return new Keyring(backend, sodium.randombytes_buf(KEY_BYTES), 'ephemeral');
   }
