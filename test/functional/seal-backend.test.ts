@@ -12,14 +12,18 @@ const nativeLoads = loadSodiumNative() !== null;
 // sodium-native is an optional dependency; CI installs it with npm ci, so there it must load.
 const skipNative = !nativeLoads && process.env.CI !== 'true';
 
-async function backendOf(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ info: string; log: string }> {
+async function backendOf(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ info: string; log: string; setting: string[] }> {
   const server = await spawnServer(args, env);
   const client = ioredis(server.port);
   try {
     await client.set('k', 'v');
     expect(await client.get('k')).toBe('v');
     const line = (await client.info('sealkv')).split('\r\n').find((l) => l.startsWith('seal_backend:'))!;
-    return { info: line.slice('seal_backend:'.length), log: server.output() };
+    const setting = (await client.config('GET', 'seal-backend')) as string[];
+    await expect(client.config('SET', 'seal-backend', 'native')).rejects.toThrow(
+      "ERR CONFIG SET failed (possibly related to argument 'seal-backend') - can't set immutable config",
+    );
+    return { info: line.slice('seal_backend:'.length), log: server.output(), setting };
   } finally {
     client.disconnect();
     await server.stop();
@@ -28,7 +32,8 @@ async function backendOf(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{
 
 describe('seal-backend setting', () => {
   it('wasm: seals through libsodium-wrappers and says so', async () => {
-    const { info, log } = await backendOf(['--seal-backend', 'wasm']);
+    const { info, log, setting } = await backendOf(['--seal-backend', 'wasm']);
+    expect(setting).toEqual(['seal-backend', 'wasm']);
     expect(info).toBe('libsodium-wrappers (wasm)');
     expect(log).toContain('"sealBackend":"libsodium-wrappers (wasm)"');
   });
