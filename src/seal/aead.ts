@@ -89,13 +89,16 @@ export class WasmAead implements AeadBackend {
   private readonly wasm: WasmModule;
   /** One area per call, laid out nonce | associated data | plaintext | ciphertext. */
   private readonly scratch: Scratch;
-  /** A Buffer over the WASM memory (for fill); renewed when memory grows. */
-  private heapView: Buffer;
+  /**
+   * The WASM memory as a plain Uint8Array (its fill is the fast built-in one; Buffer's is not).
+   * Growing the memory detaches the old one, which then has length 0.
+   */
+  private heapView: Uint8Array;
 
   constructor() {
     this.wasm = (sodium as unknown as { libsodium: WasmModule }).libsodium;
     this.scratch = new Scratch(this.wasm);
-    this.heapView = Buffer.from(this.wasm.HEAPU8.buffer);
+    this.heapView = this.wasm.HEAPU8;
   }
 
   static async create(): Promise<WasmAead> {
@@ -103,9 +106,12 @@ export class WasmAead implements AeadBackend {
     return new WasmAead();
   }
 
-  /** The heap as a Buffer; call after reserve(), since growing the memory replaces it. */
-  private heap(): Buffer {
-    if (this.heapView.buffer !== this.wasm.HEAPU8.buffer) this.heapView = Buffer.from(this.wasm.HEAPU8.buffer);
+  /**
+   * The current heap; call after reserve(). Any libsodium-wrappers call elsewhere may have grown
+   * the memory; checking our own view's length is cheaper than reading the module's HEAPU8.
+   */
+  private heap(): Uint8Array {
+    if (this.heapView.length === 0) this.heapView = this.wasm.HEAPU8;
     return this.heapView;
   }
 

@@ -23,7 +23,7 @@ export interface SodiumNative {
  * The addon's own AEAD entry points (what index.js calls after its argument checks): no `nsec`
  * argument, and a negative result instead of an exception when a value does not authenticate.
  */
-interface SodiumNativeBinding {
+export interface SodiumNativeBinding {
   crypto_aead_xchacha20poly1305_ietf_encrypt(c: Uint8Array, m: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: Uint8Array): number;
   crypto_aead_xchacha20poly1305_ietf_decrypt(m: Uint8Array, c: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: Uint8Array): number;
 }
@@ -56,21 +56,27 @@ export class NativeKey implements AeadKey {
   }
 }
 
-/** Exact-length views of one buffer, made once per length. */
+/**
+ * Exact-length views of one buffer, made once per length. Plain Uint8Arrays: their subarray and
+ * fill are the fast built-ins (Buffer's go through extra JS).
+ */
 class Views {
-  private readonly byLength: Buffer[] = [];
+  readonly all: Uint8Array;
+  private readonly byLength: Uint8Array[] = [];
 
-  constructor(readonly of: Buffer) {}
+  constructor(readonly of: Uint8Array) {
+    this.all = new Uint8Array(of.buffer, of.byteOffset, of.length);
+  }
 
-  get(length: number): Buffer {
-    return this.byLength[length] ?? (this.byLength[length] = this.of.subarray(0, length));
+  get(length: number): Uint8Array {
+    return this.byLength[length] ?? (this.byLength[length] = this.all.subarray(0, length));
   }
 }
 
 export class NativeAead implements AeadBackend {
   readonly name = 'sodium-native';
   private readonly binding: SodiumNativeBinding;
-  private readonly nonce: Buffer;
+  private readonly nonce: Uint8Array;
   /** Ciphertext (seal output, open input) of small values. */
   private readonly cipher: Views;
   /** Plaintext of small values being opened; wiped after each copy out. */
@@ -93,7 +99,7 @@ export class NativeAead implements AeadBackend {
     return new NativeKey(this.sodium, secure);
   }
 
-  private adView(ad: Buffer, adLength: number): Buffer {
+  private adView(ad: Buffer, adLength: number): Uint8Array {
     if (this.ad?.of !== ad) this.ad = new Views(ad);
     return this.ad.get(adLength);
   }
@@ -104,7 +110,7 @@ export class NativeAead implements AeadBackend {
     const k = (key as NativeKey).secure;
     if (cipherLength <= SCRATCH_BYTES) {
       this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(this.cipher.get(cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
-      copyBytes(this.cipher.of, 0, record, cipherPos, cipherLength);
+      copyBytes(this.cipher.all, 0, record, cipherPos, cipherLength);
     } else {
       this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(
         record.subarray(cipherPos, cipherPos + cipherLength), plain, this.adView(ad, adLength), this.nonce, k,
@@ -121,13 +127,13 @@ export class NativeAead implements AeadBackend {
     copyBytes(record, noncePos, this.nonce, 0, NPUBBYTES);
     const k = (key as NativeKey).secure;
     if (cipherLength <= SCRATCH_BYTES) {
-      copyBytes(record, cipherPos, this.cipher.of, 0, cipherLength);
+      copyBytes(record, cipherPos, this.cipher.all, 0, cipherLength);
       const rc = this.binding.crypto_aead_xchacha20poly1305_ietf_decrypt(
         this.plain.get(plainLength), this.cipher.get(cipherLength), this.adView(ad, adLength), this.nonce, k,
       );
       if (rc < 0) return false;
-      copyBytes(this.plain.of, 0, target, offset, plainLength);
-      this.plain.of.fill(0, 0, plainLength);
+      copyBytes(this.plain.all, 0, target, offset, plainLength);
+      this.plain.all.fill(0, 0, plainLength);
       return true;
     }
     // libsodium checks the tag before it decrypts; on a forged value it zeroes the range.
