@@ -99,6 +99,16 @@ export class NativeAead implements AeadBackend {
     return new NativeKey(this.sodium, secure);
   }
 
+  /**
+   * The addon trusts the lengths of the views it gets (index.js checked them; here a view cut
+   * short by subarray at the end of a buffer would let libsodium write past it): check them.
+   */
+  private static checkRanges(record: Buffer, noncePos: number, cipherEnd: number, ad: Buffer, adLength: number): void {
+    if (noncePos + NPUBBYTES > record.length || cipherEnd > record.length || adLength > ad.length) {
+      throw new RangeError('sealed record or associated data shorter than the given lengths');
+    }
+  }
+
   private adView(ad: Buffer, adLength: number): Uint8Array {
     if (this.ad?.of !== ad) this.ad = new Views(ad);
     return this.ad.get(adLength);
@@ -106,6 +116,7 @@ export class NativeAead implements AeadBackend {
 
   seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey): void {
     const cipherLength = plain.length + ABYTES;
+    NativeAead.checkRanges(record, noncePos, cipherPos + cipherLength, ad, adLength);
     copyBytes(record, noncePos, this.nonce, 0, NPUBBYTES);
     const k = (key as NativeKey).secure;
     if (cipherLength <= SCRATCH_BYTES) {
@@ -124,6 +135,8 @@ export class NativeAead implements AeadBackend {
   ): boolean {
     if (cipherLength < ABYTES) return false;
     const plainLength = cipherLength - ABYTES;
+    NativeAead.checkRanges(record, noncePos, cipherPos + cipherLength, ad, adLength);
+    if (offset + plainLength > target.length) throw new RangeError('target shorter than the plaintext');
     copyBytes(record, noncePos, this.nonce, 0, NPUBBYTES);
     const k = (key as NativeKey).secure;
     if (cipherLength <= SCRATCH_BYTES) {

@@ -108,6 +108,21 @@ describe.skipIf(skipNative)('AEAD backends', () => {
     handle.destroy();
   });
 
+  it('native refuses buffers shorter than the lengths it is given instead of writing past them', () => {
+    const handle = nativeAead.importKey(randomBytes(32));
+    const ad = Buffer.from('ctx');
+    for (const size of [32, 4096]) {
+      const record = Buffer.alloc(29 + size + 16);
+      expect(() => nativeAead.seal(record.subarray(0, record.length - 1), 5, 29, Buffer.alloc(size), ad, 3, handle)).toThrow(RangeError);
+      expect(() => nativeAead.seal(record, 5, 29, Buffer.alloc(size), ad, 4, handle)).toThrow(RangeError);
+      nativeAead.seal(record, 5, 29, Buffer.alloc(size, 1), ad, 3, handle);
+      const short = Buffer.alloc(size + 8, 0xee);
+      expect(() => nativeAead.open(record, 5, 29, size + 16, ad, 3, short, 9, handle)).toThrow(RangeError);
+      expect(short.equals(Buffer.alloc(size + 8, 0xee))).toBe(true);
+    }
+    handle.destroy();
+  });
+
   it('with sodium-native the data key is never copied into the WebAssembly heap (the WASM backend does copy it there)', () => {
     // Not from libsodium-wrappers: its randombytes_buf leaves its output in the heap it frees.
     const key = randomBytes(32);
