@@ -87,23 +87,21 @@ class Scratch {
 export class WasmAead implements AeadBackend {
   readonly name = 'libsodium-wrappers (wasm)';
   private readonly wasm: WasmModule;
-  private readonly input: Scratch;
-  private readonly output: Scratch;
-  private readonly adArea: Scratch;
-  private readonly noncePtr: number;
+  /** One area per call, laid out nonce | associated data | plaintext | ciphertext. */
+  private readonly scratch: Scratch;
+  /**
+   * The WASM memory as a plain Uint8Array (its fill is the fast built-in one; Buffer's is not).
+   * Growing the memory detaches the old one, which then has length 0.
+   */
+  private heapView: Uint8Array;
   /** A 1-byte value sealed under an all-zero key, opened after real opens (see queueScrub). */
   private readonly decoy: { key: number; nonce: number; cipher: number; plain: number };
   private scrubQueued = false;
-  /** A Buffer over the WASM memory (for fill); renewed when memory grows. */
-  private heapView: Buffer;
 
   constructor() {
     this.wasm = (sodium as unknown as { libsodium: WasmModule }).libsodium;
-    this.input = new Scratch(this.wasm);
-    this.output = new Scratch(this.wasm);
-    this.adArea = new Scratch(this.wasm);
-    this.noncePtr = this.wasm._malloc(NPUBBYTES);
-    this.heapView = Buffer.from(this.wasm.HEAPU8.buffer);
+    this.scratch = new Scratch(this.wasm);
+    this.heapView = this.wasm.HEAPU8;
     const decoy = this.wasm._malloc(KEYBYTES + NPUBBYTES + 1 + 1 + ABYTES);
     this.wasm.HEAPU8.fill(0, decoy, decoy + KEYBYTES + NPUBBYTES + 1);
     this.decoy = { key: decoy, nonce: decoy + KEYBYTES, plain: decoy + KEYBYTES + NPUBBYTES, cipher: decoy + KEYBYTES + NPUBBYTES + 1 };
@@ -135,9 +133,12 @@ export class WasmAead implements AeadBackend {
     return new WasmAead();
   }
 
-  /** The heap as a Buffer; call after reserve(), since growing the memory replaces it. */
-  private heap(): Buffer {
-    if (this.heapView.buffer !== this.wasm.HEAPU8.buffer) this.heapView = Buffer.from(this.wasm.HEAPU8.buffer);
+  /**
+   * The current heap; call after reserve(). Any libsodium-wrappers call elsewhere may have grown
+   * the memory; checking our own view's length is cheaper than reading the module's HEAPU8.
+   */
+  private heap(): Uint8Array {
+    if (this.heapView.length === 0) this.heapView = this.wasm.HEAPU8;
     return this.heapView;
   }
 
@@ -149,17 +150,18 @@ export class WasmAead implements AeadBackend {
   }
 
   seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey): void {
-    const m = this.input.reserve(plain.length);
-    const c = this.output.reserve(plain.length + ABYTES);
-    const a = this.adArea.reserve(adLength);
+    const n = this.scratch.reserve(NPUBBYTES + adLength + 2 * plain.length + ABYTES);
+    const a = n + NPUBBYTES;
+    const m = a + adLength;
+    const c = m + plain.length;
     const heap = this.heap();
-    heap.set(plain, m);
+    copyBytes(record, noncePos, heap, n, NPUBBYTES);
     copyBytes(ad, 0, heap, a, adLength);
-    copyBytes(record, noncePos, heap, this.noncePtr, NPUBBYTES);
-    this.wasm._crypto_aead_xchacha20poly1305_ietf_encrypt(c, 0, m, plain.length, 0, a, adLength, 0, 0, this.noncePtr, (key as WasmKey).ptr);
+    copyBytes(plain, 0, heap, m, plain.length);
+    this.wasm._crypto_aead_xchacha20poly1305_ietf_encrypt(c, 0, m, plain.length, 0, a, adLength, 0, 0, n, (key as WasmKey).ptr);
     copyBytes(heap, c, record, cipherPos, plain.length + ABYTES);
-    heap.fill(0, m, m + plain.length);
-    heap.fill(0, a, a + adLength);
+    // One fill wipes the associated data and the plaintext (the nonce with them, at no cost).
+    heap.fill(0, n, c);
   }
 
   open(
@@ -168,19 +170,18 @@ export class WasmAead implements AeadBackend {
   ): boolean {
     if (cipherLength < ABYTES) return false;
     const plainLength = cipherLength - ABYTES;
-    const c = this.input.reserve(cipherLength);
-    const m = this.output.reserve(Math.max(plainLength, 1));
-    const a = this.adArea.reserve(adLength);
+    const n = this.scratch.reserve(NPUBBYTES + adLength + plainLength + cipherLength);
+    const a = n + NPUBBYTES;
+    const m = a + adLength;
+    const c = m + plainLength;
     const heap = this.heap();
-    copyBytes(record, cipherPos, heap, c, cipherLength);
+    copyBytes(record, noncePos, heap, n, NPUBBYTES);
     copyBytes(ad, 0, heap, a, adLength);
-    copyBytes(record, noncePos, heap, this.noncePtr, NPUBBYTES);
-    const rc = this.wasm._crypto_aead_xchacha20poly1305_ietf_decrypt(m, 0, 0, c, cipherLength, 0, a, adLength, 0, this.noncePtr, (key as WasmKey).ptr);
+    copyBytes(record, cipherPos, heap, c, cipherLength);
+    const ok = this.wasm._crypto_aead_xchacha20poly1305_ietf_decrypt(m, 0, 0, c, cipherLength, 0, a, adLength, 0, n, (key as WasmKey).ptr) === 0;
     this.queueScrub();
-    heap.fill(0, a, a + adLength);
-    if (rc !== 0) return false;
-    copyBytes(heap, m, target, offset, plainLength);
-    heap.fill(0, m, m + plainLength);
-    return true;
+    if (ok) copyBytes(heap, m, target, offset, plainLength);
+    heap.fill(0, n, c);
+    return ok;
   }
 }

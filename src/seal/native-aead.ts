@@ -1,29 +1,51 @@
-// XChaCha20-Poly1305-IETF through sodium-native (libsodium compiled natively, with SIMD): from
-// about 1 KiB up it is 2.5-3.4x faster than the WASM build here, while for tiny values the
-// native call overhead makes the WASM path faster. Keys live in sodium_malloc memory (guarded
-// pages, mlocked, kept out of core dumps). Optional: absent or unloadable, sealkv uses WASM.
+// XChaCha20-Poly1305-IETF through sodium-native (libsodium compiled natively). Keys live only in
+// sodium_malloc memory (guarded pages, mlocked, kept out of core dumps), and so do the nonce and
+// the scratch areas small values pass through. Optional: absent or unloadable, sealkv uses WASM.
+//
+// For small values the cost is the call, not the cipher, so the hot path avoids what the
+// package's convenience layer and slicing add per call: it calls the addon's functions directly
+// (index.js re-validates every argument in JS; here every view has its exact length by
+// construction), copies the nonce into one fixed buffer, and passes cached exact-length views
+// (of the caller's associated-data buffer and of the scratch areas) instead of a new view per
+// argument (each one an object to allocate and collect).
 
 import { createRequire } from 'node:module';
+import { copyBytes } from '../util/bytes.js';
 import { ABYTES, KEYBYTES, NPUBBYTES, type AeadBackend, type AeadKey } from './aead.js';
 
-/** The part of sodium-native's API sealkv uses (the package ships no type declarations). */
-interface SodiumNative {
+/** The part of sodium-native's public API sealkv uses (the package ships no type declarations). */
+export interface SodiumNative {
   sodium_malloc(size: number): Buffer;
-  sodium_memzero(buf: Buffer): void;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(c: Uint8Array, m: Uint8Array, ad: Uint8Array, nsec: null, npub: Uint8Array, k: Buffer): number;
-  crypto_aead_xchacha20poly1305_ietf_decrypt(m: Uint8Array, nsec: null, c: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: Buffer): number;
+  sodium_memzero(buf: Uint8Array): void;
 }
+
+/**
+ * The addon's own AEAD entry points (what index.js calls after its argument checks): no `nsec`
+ * argument, and a negative result instead of an exception when a value does not authenticate.
+ */
+export interface SodiumNativeBinding {
+  crypto_aead_xchacha20poly1305_ietf_encrypt(c: Uint8Array, m: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: Uint8Array): number;
+  crypto_aead_xchacha20poly1305_ietf_decrypt(m: Uint8Array, c: Uint8Array, ad: Uint8Array, npub: Uint8Array, k: Uint8Array): number;
+}
+
+const require = createRequire(import.meta.url);
 
 /** sodium-native if it is installed and loads on this platform, else null. */
 export function loadSodiumNative(): SodiumNative | null {
   try {
-    return createRequire(import.meta.url)('sodium-native') as SodiumNative;
+    return require('sodium-native') as SodiumNative;
   } catch {
     return null;
   }
 }
 
-class NativeKey implements AeadKey {
+/**
+ * Values whose ciphertext is at most this long go through the scratch areas: copying them with a
+ * plain loop costs less than creating views. Longer ones are passed as views of their buffers.
+ */
+const SCRATCH_BYTES = 64;
+
+export class NativeKey implements AeadKey {
   constructor(
     private readonly sodium: SodiumNative,
     readonly secure: Buffer,
@@ -34,10 +56,41 @@ class NativeKey implements AeadKey {
   }
 }
 
+/**
+ * Exact-length views of one buffer, made once per length. Plain Uint8Arrays: their subarray and
+ * fill are the fast built-ins (Buffer's go through extra JS).
+ */
+class Views {
+  readonly all: Uint8Array;
+  private readonly byLength: Uint8Array[] = [];
+
+  constructor(readonly of: Uint8Array) {
+    this.all = new Uint8Array(of.buffer, of.byteOffset, of.length);
+  }
+
+  get(length: number): Uint8Array {
+    return this.byLength[length] ?? (this.byLength[length] = this.all.subarray(0, length));
+  }
+}
+
 export class NativeAead implements AeadBackend {
   readonly name = 'sodium-native';
+  private readonly binding: SodiumNativeBinding;
+  private readonly nonce: Uint8Array;
+  /** Ciphertext (seal output, open input) of small values. */
+  private readonly cipher: Views;
+  /** Plaintext of small values being opened; wiped after each copy out. */
+  private readonly plain: Views;
+  /** Views of the caller's associated-data buffer (the sealer reuses one until it grows). */
+  private ad: Views | null = null;
 
-  constructor(private readonly sodium: SodiumNative) {}
+  /** sodium-native as loadSodiumNative() returned it; its addon file then loads too. */
+  constructor(private readonly sodium: SodiumNative) {
+    this.binding = require('sodium-native/binding.js') as SodiumNativeBinding;
+    this.nonce = sodium.sodium_malloc(NPUBBYTES);
+    this.cipher = new Views(sodium.sodium_malloc(SCRATCH_BYTES));
+    this.plain = new Views(sodium.sodium_malloc(SCRATCH_BYTES - ABYTES));
+  }
 
   importKey(key: Uint8Array): AeadKey {
     if (key.length !== KEYBYTES) throw new Error('bad key length');
@@ -46,11 +99,34 @@ export class NativeAead implements AeadBackend {
     return new NativeKey(this.sodium, secure);
   }
 
+  /**
+   * The addon trusts the lengths of the views it gets (index.js checked them; here a view cut
+   * short by subarray at the end of a buffer would let libsodium write past it): check them.
+   */
+  private static checkRanges(record: Buffer, noncePos: number, cipherEnd: number, ad: Buffer, adLength: number): void {
+    if (noncePos + NPUBBYTES > record.length || cipherEnd > record.length || adLength > ad.length) {
+      throw new RangeError('sealed record or associated data shorter than the given lengths');
+    }
+  }
+
+  private adView(ad: Buffer, adLength: number): Uint8Array {
+    if (this.ad?.of !== ad) this.ad = new Views(ad);
+    return this.ad.get(adLength);
+  }
+
   seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey): void {
-    this.sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
-      record.subarray(cipherPos, cipherPos + plain.length + ABYTES), plain, ad.subarray(0, adLength), null,
-      record.subarray(noncePos, noncePos + NPUBBYTES), (key as NativeKey).secure,
-    );
+    const cipherLength = plain.length + ABYTES;
+    NativeAead.checkRanges(record, noncePos, cipherPos + cipherLength, ad, adLength);
+    copyBytes(record, noncePos, this.nonce, 0, NPUBBYTES);
+    const k = (key as NativeKey).secure;
+    if (cipherLength <= SCRATCH_BYTES) {
+      this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(this.cipher.get(cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
+      copyBytes(this.cipher.all, 0, record, cipherPos, cipherLength);
+    } else {
+      this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        record.subarray(cipherPos, cipherPos + cipherLength), plain, this.adView(ad, adLength), this.nonce, k,
+      );
+    }
   }
 
   open(
@@ -58,63 +134,25 @@ export class NativeAead implements AeadBackend {
     target: Uint8Array, offset: number, key: AeadKey,
   ): boolean {
     if (cipherLength < ABYTES) return false;
-    try {
-      // libsodium checks the tag before it decrypts; on a forged value it zeroes the range.
-      this.sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-        target.subarray(offset, offset + cipherLength - ABYTES), null, record.subarray(cipherPos, cipherPos + cipherLength),
-        ad.subarray(0, adLength), record.subarray(noncePos, noncePos + NPUBBYTES), (key as NativeKey).secure,
+    const plainLength = cipherLength - ABYTES;
+    NativeAead.checkRanges(record, noncePos, cipherPos + cipherLength, ad, adLength);
+    if (offset + plainLength > target.length) throw new RangeError('target shorter than the plaintext');
+    copyBytes(record, noncePos, this.nonce, 0, NPUBBYTES);
+    const k = (key as NativeKey).secure;
+    if (cipherLength <= SCRATCH_BYTES) {
+      copyBytes(record, cipherPos, this.cipher.all, 0, cipherLength);
+      const rc = this.binding.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        this.plain.get(plainLength), this.cipher.get(cipherLength), this.adView(ad, adLength), this.nonce, k,
       );
+      if (rc < 0) return false;
+      copyBytes(this.plain.all, 0, target, offset, plainLength);
+      this.plain.all.fill(0, 0, plainLength);
       return true;
-    } catch {
-      return false;
     }
-  }
-}
-
-class PairKey implements AeadKey {
-  constructor(
-    readonly small: AeadKey,
-    readonly large: AeadKey,
-  ) {}
-
-  destroy(): void {
-    this.small.destroy();
-    this.large.destroy();
-  }
-}
-
-/**
- * Small values through one backend, large ones through the other. Both write the same standard
- * format, so a value sealed by either opens with either (unit-tested).
- */
-export class SizeSplitAead implements AeadBackend {
-  readonly name: string;
-
-  constructor(
-    private readonly small: AeadBackend,
-    private readonly large: AeadBackend,
-    private readonly threshold: number,
-  ) {
-    this.name = `${large.name} for values of ${threshold} B and more, ${small.name} below`;
-  }
-
-  importKey(key: Uint8Array): AeadKey {
-    return new PairKey(this.small.importKey(key), this.large.importKey(key));
-  }
-
-  seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey): void {
-    const pair = key as PairKey;
-    if (plain.length >= this.threshold) this.large.seal(record, noncePos, cipherPos, plain, ad, adLength, pair.large);
-    else this.small.seal(record, noncePos, cipherPos, plain, ad, adLength, pair.small);
-  }
-
-  open(
-    record: Buffer, noncePos: number, cipherPos: number, cipherLength: number, ad: Buffer, adLength: number,
-    target: Uint8Array, offset: number, key: AeadKey,
-  ): boolean {
-    const pair = key as PairKey;
-    return cipherLength - ABYTES >= this.threshold
-      ? this.large.open(record, noncePos, cipherPos, cipherLength, ad, adLength, target, offset, pair.large)
-      : this.small.open(record, noncePos, cipherPos, cipherLength, ad, adLength, target, offset, pair.small);
+    // libsodium checks the tag before it decrypts; on a forged value it zeroes the range.
+    return this.binding.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      target.subarray(offset, offset + plainLength), record.subarray(cipherPos, cipherPos + cipherLength),
+      this.adView(ad, adLength), this.nonce, k,
+    ) >= 0;
   }
 }
