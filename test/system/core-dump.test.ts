@@ -1,6 +1,6 @@
 // A core dump of the running server (gcore, from Debian's gdb) holds neither a stored value nor
-// the master key's bytes with the native backend, whose key material lives in sodium_malloc
-// memory that core dumps leave out. With the WASM backend libsodium's heap is an ordinary
+// the bytes of the master key or the data key with the native backend, whose key material
+// lives in sodium_malloc memory that core dumps leave out. With the WASM backend libsodium's heap is an ordinary
 // ArrayBuffer that lands in every dump, so that run prints what it finds instead of failing.
 
 import { execFile } from 'node:child_process';
@@ -8,12 +8,22 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sodium from 'libsodium-wrappers';
 import { describe, expect, it } from 'vitest';
 import { ioredis } from '../helpers/clients.js';
 import { describeHits, makeMarkers, scanFile } from '../helpers/memory-scan.js';
 import { spawnServer } from '../helpers/server.js';
 
 const COUNT = 500;
+
+/**
+ * The first data key, derived from the master key as src/seal/keyring.ts does it: subkey id =
+ * generation * 256 + purpose (values = 1), context 'sealkv01'.
+ */
+async function firstDataKey(master: Buffer): Promise<Buffer> {
+  await sodium.ready;
+  return Buffer.from(sodium.crypto_kdf_derive_from_key(32, 1, 'sealkv01', master));
+}
 
 const hasGcore = await new Promise<boolean>((resolve) => execFile('sh', ['-c', 'command -v gcore'], (err) => resolve(!err)));
 /** Under CI gcore must be there (.ci/run installs gdb); elsewhere the test is skipped, saying why. */
@@ -33,7 +43,7 @@ function takeCore(pid: number, dir: string): Promise<{ path: string } | { reason
 
 describe.skipIf(gcoreMissing)('core dump of the running server', () => {
   for (const backend of ['native', 'wasm'] as const) {
-    it(`with the ${backend} backend: ${backend === 'native' ? 'no marker and no master key bytes' : 'reports what it finds'}`, async (ctx) => {
+    it(`with the ${backend} backend: ${backend === 'native' ? 'no marker and no key bytes' : 'reports what it finds'}`, async (ctx) => {
       const dir = mkdtempSync(join(tmpdir(), 'sealkv-core-'));
       const masterKey = randomBytes(32);
       const keyFile = join(dir, 'master.key');
@@ -63,17 +73,20 @@ describe.skipIf(gcoreMissing)('core dump of the running server', () => {
           ctx.skip();
           return;
         }
-        const needles = [...markers, masterKey, keyName!];
+        const needles = [...markers, masterKey, keyName!, await firstDataKey(masterKey)];
         const result = scanFile(core.path, needles);
         const markerHits = result.hits.filter((h) => h.marker < COUNT);
         const keyHits = result.hits.filter((h) => h.marker === COUNT);
+        const dataKeyHits = result.hits.filter((h) => h.marker === COUNT + 2);
         expect(result.hits.filter((h) => h.marker === COUNT + 1).length, 'the plaintext key name (control) is in the dump').toBeGreaterThan(0);
-        const summary = `${backend} backend: core of ${(result.bytesScanned / 1048576).toFixed(0)} MiB holds ${markerHits.length} marker copies and ${keyHits.length} copies of the master key`;
+        const summary = `${backend} backend: core of ${(result.bytesScanned / 1048576).toFixed(0)} MiB holds ${markerHits.length} marker copies, ${keyHits.length} copies of the master key and ${dataKeyHits.length} of the data key`;
         console.log(summary);
-        if (markerHits.length + keyHits.length > 0) console.log(describeHits([...markerHits, ...keyHits], needles));
+        const secrets = [...markerHits, ...keyHits, ...dataKeyHits];
+        if (secrets.length > 0) console.log(describeHits(secrets, needles));
         if (backend === 'native') {
           expect(markerHits.length, summary).toBe(0);
           expect(keyHits.length, summary).toBe(0);
+          expect(dataKeyHits.length, summary).toBe(0);
         }
       } finally {
         client.disconnect();
