@@ -22,7 +22,8 @@ function status(ctx: Session): void {
   const live = r.keyIds();
   let unknown = 0;
   for (const [id, n] of counts) if (!live.includes(id)) unknown += n;
-  ctx.reply.mapLen(10);
+  const progress = r.progress();
+  ctx.reply.mapLen(3 + progress.length);
   ctx.reply.bulkText('current_key_id');
   ctx.reply.bulkText(hexId(ctx.server.keyId));
   ctx.reply.bulkText('keys');
@@ -33,16 +34,7 @@ function status(ctx: Session): void {
   }
   ctx.reply.bulkText('values_unknown_key');
   ctx.reply.integer(unknown);
-  const fields: [string, number][] = [
-    ['rotation_in_progress', r.running ? 1 : 0],
-    ['rotation_pass', r.pass],
-    ['rotation_keys_done', r.keysDone],
-    ['rotation_keys_total', r.keysTotal],
-    ['rotation_resealed', r.resealed],
-    ['rotation_failures', r.failures],
-    ['rotations_completed', r.completed],
-  ];
-  for (const [name, value] of fields) {
+  for (const [name, value] of progress) {
     ctx.reply.bulkText(name);
     ctx.reply.integer(value);
   }

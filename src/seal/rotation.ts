@@ -82,6 +82,19 @@ export class Rotation {
     return key;
   }
 
+  /** The progress counters under their INFO / SEAL STATUS names. */
+  progress(): [string, number][] {
+    return [
+      ['rotation_in_progress', this.running ? 1 : 0],
+      ['rotation_pass', this.pass],
+      ['rotation_keys_done', this.keysDone],
+      ['rotation_keys_total', this.keysTotal],
+      ['rotation_resealed', this.resealed],
+      ['rotation_failures', this.failures],
+      ['rotations_completed', this.completed],
+    ];
+  }
+
   /** Ids of the live data keys, oldest first: older ones are wiped once nothing uses them. */
   keyIds(): number[] {
     return this.keyring.ids();
