@@ -3,15 +3,13 @@
 // rotation, the old key wiped, and what a rotation must not do (dirty a WATCH, lose a value to
 // FLUSHALL or SWAPDB running alongside).
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Errors } from '../../src/protocol/errors.js';
 import { Sealer } from '../../src/seal/sealer.js';
 import { Kind, type Keyspace } from '../../src/store/keyspace.js';
-import { encodeCommand, ioredis, rawExchange, runner } from '../helpers/clients.js';
+import { encodeCommand, ioredis, rawExchange } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
-import { mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../helpers/tmpfs.js';
+import { tmpfsUnavailable } from '../helpers/tmpfs.js';
 
 const HEX_ID = /^[0-9a-f]{8}$/;
 
@@ -209,25 +207,11 @@ describe('SEAL ROTATE / STATUS', () => {
 });
 
 describe.skipIf(tmpfsUnavailable)('SEAL ROTATE with spilled values (real tmpfs)', () => {
-  let tmpfs: Tmpfs;
-  let server: InProcessServer;
-  let client: Redis;
-  let run: ReturnType<typeof runner>;
+  const { server, client, run } = withServer({ 'spill-max-bytes': '8mb' }, undefined, { wipe: false, tmpfs: '16m' });
   const spill = () => server.running.state.spill!;
   const entry = (key: string) => server.running.state.databases[0]!.entriesView().get(key);
   const big = (i: number) => `${i}:${'s'.repeat(400)}`;
 
-  beforeAll(async () => {
-    tmpfs = mountTmpfs('16m');
-    server = await startInProcess({ 'spill-dir': tmpfs.dir, 'spill-max-bytes': '8mb' });
-    client = ioredis(server.port);
-    run = runner(client);
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server?.stop();
-    tmpfs?.unmount();
-  });
   afterEach(async () => {
     await run(['config', 'set', 'maxmemory', '0']);
     await run(['flushall']);
@@ -268,24 +252,10 @@ describe.skipIf(tmpfsUnavailable)('SEAL ROTATE with spilled values (real tmpfs)'
 });
 
 describe.skipIf(tmpfsUnavailable)('SEAL ROTATE racing reads of spilled values (real tmpfs)', () => {
-  let tmpfs: Tmpfs;
-  let server: InProcessServer;
-  let client: Redis;
-  let run: ReturnType<typeof runner>;
+  const { server, client, run } = withServer({ 'spill-max-bytes': '8mb' }, undefined, { wipe: false, tmpfs: '16m' });
   const big = (i: number) => `${i}:${'r'.repeat(300)}`;
   const KEYS = 3000;
 
-  beforeAll(async () => {
-    tmpfs = mountTmpfs('16m');
-    server = await startInProcess({ 'spill-dir': tmpfs.dir, 'spill-max-bytes': '8mb' });
-    client = ioredis(server.port);
-    run = runner(client);
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server?.stop();
-    tmpfs?.unmount();
-  });
 
   it('re-seals values that GETs promote while the pass is reading their records', async () => {
     const fill = client.pipeline();
@@ -318,24 +288,10 @@ describe.skipIf(tmpfsUnavailable)('SEAL ROTATE racing reads of spilled values (r
 });
 
 describe.skipIf(tmpfsUnavailable)('SEAL ROTATE with a full spill quota (real tmpfs)', () => {
-  let tmpfs: Tmpfs;
-  let server: InProcessServer;
-  let client: Redis;
-  let run: ReturnType<typeof runner>;
+  const { client, run } = withServer({ 'spill-max-bytes': '256kb' }, undefined, { wipe: false, tmpfs: '4m' });
   const big = (i: number) => `${i}:${'q'.repeat(600)}`;
   const KEYS = 400;
 
-  beforeAll(async () => {
-    tmpfs = mountTmpfs('4m');
-    server = await startInProcess({ 'spill-dir': tmpfs.dir, 'spill-max-bytes': '256kb' });
-    client = ioredis(server.port);
-    run = runner(client);
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    await server?.stop();
-    tmpfs?.unmount();
-  });
 
   it('keeps values under the old key while neither the quota nor maxmemory has room, then finishes once memory allows', async () => {
     for (let i = 0; i < KEYS; i++) await client.set(`big${i}`, big(i));

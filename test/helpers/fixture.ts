@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Redis } from 'ioredis';
 import { ioredis, runner } from './clients.js';
 import { startInProcess, type InProcessServer } from './server.js';
+import { mountTmpfs, type Tmpfs } from './tmpfs.js';
 
 export interface Fixture {
   server: InProcessServer;
@@ -30,17 +31,26 @@ export function late<T extends object>(current: () => T | undefined): T {
 /**
  * @param options.wipe empty every database before each test (default); files whose tests build
  *   on each other's state, or clean up their own way, turn it off.
+ * @param options.tmpfs mount a real tmpfs of this size (e.g. '16m') as the server's spill-dir,
+ *   unmounted after the file; callers skip when tmpfsUnavailable.
  */
-export function withServer(settings: Record<string, string> = {}, startAt?: number, options: { wipe?: boolean } = {}): Fixture {
+export function withServer(
+  settings: Record<string, string> = {},
+  startAt?: number,
+  options: { wipe?: boolean; tmpfs?: string } = {},
+): Fixture {
   let live: { server: InProcessServer; client: Redis; run: ReturnType<typeof runner> } | undefined;
+  let tmpfs: Tmpfs | undefined;
   beforeAll(async () => {
-    const server = await startInProcess(settings, startAt);
+    if (options.tmpfs !== undefined) tmpfs = mountTmpfs(options.tmpfs);
+    const server = await startInProcess(tmpfs ? { ...settings, 'spill-dir': tmpfs.dir } : settings, startAt);
     const client = ioredis(server.port);
     live = { server, client, run: runner(client) };
   });
   afterAll(async () => {
     live?.client.disconnect();
     await live?.server.stop();
+    tmpfs?.unmount();
   });
   if (options.wipe !== false) {
     beforeEach(() => {
