@@ -9,7 +9,7 @@ import { KeyLister, replyKeyName } from './key-listing.js';
 import { openValue, sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/values.js';
-import { Kind, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
+import { Kind, stringEntry, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
 
 /**
@@ -187,7 +187,7 @@ function resealed(ctx: Session, entry: Entry, from: Home, to: Home, touchedAt: n
   try {
     if (entry.kind === Kind.String) {
       const value = values.resealValue(from.db.uid, from.key, to.db.uid, to.key, entry.value);
-      return { ...entry, value, touchedAt, sealedName: undefined };
+      return stringEntry(value, entry.expiresAt, touchedAt);
     }
     const fields = new Map<string, Buffer>();
     for (const [field, sealed] of entry.fields) {

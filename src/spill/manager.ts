@@ -137,7 +137,7 @@ export class SpillManager implements Spiller {
     for (const { key, entry, sealed } of lent) {
       this.held.delete(entry);
       if (entry.spilled === undefined) continue;
-      if (entry.value === sealed) {
+      if (entry.holds(sealed)) {
         entry.value = EMPTY;
         this.account.changed(key, entry);
       } else {

@@ -16,7 +16,7 @@ import { closeSync, ftruncateSync, openSync, read, readSync, unlinkSync, writevS
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Sealer } from '../seal/sealer.js';
-import type { SpillRef, StringEntry } from '../store/keyspace.js';
+import { stringEntry, type SpillRef, type StringEntry } from '../store/keyspace.js';
 
 export const RECORD_HEADER = 8;
 /** Compaction rewrites a segment once at least this share of it is garbage. */
@@ -122,7 +122,7 @@ export class SegmentStore {
     if (entry.spilled === undefined || RECORD_HEADER + sealed.length > this.room()) return false;
     // append() points the entries it is given at their new records: a stand-in takes the new
     // record until the old one is freed, then hands it over to the entry.
-    const standIn: StringEntry = { ...entry, value: sealed };
+    const standIn = stringEntry(sealed, entry.expiresAt, entry.touchedAt);
     if (this.append([standIn]) === 0) return false;
     this.free(entry);
     const ref = standIn.spilled!;
