@@ -341,9 +341,13 @@ describe.skipIf(unavailable !== null)('Docker image (docker/Dockerfile)', () => 
     expect(Buffer.compare(got.subarray(0, -1), binary)).toBe(0);
   }, 60_000);
 
-  it('takes its master key from the secret file (INFO key_source:file) and binds 0.0.0.0 inside the container', async () => {
+  it('takes its master key from the secret file (INFO key_source:file), keeps keys in sodium_malloc memory and binds 0.0.0.0 inside the container', async () => {
     const client = connect(main.port);
-    expect(await client.info('sealkv')).toMatch(/^key_source:file\r?$/m);
+    const sealInfo = await client.info('sealkv');
+    expect(sealInfo).toMatch(/^key_source:file\r?$/m);
+    // The image ships sodium-native's prebuilt addon: sealing and key material stay off the WASM heap.
+    expect(sealInfo).toMatch(/^seal_backend:sodium-native\r?$/m);
+    expect(sealInfo).toMatch(/^key_memory:sodium_malloc\r?$/m);
     if (!noRedisCli) expect((await cli(main.port, ['INFO', 'sealkv'])).stdout).toMatch(/^key_source:file\r?$/m);
     const logs = (await docker(['logs', mainName])).stdout;
     const ready = JSON.parse(logs.split('\n').find((l) => l.includes('"sealkv ready"'))!) as { addresses: string[]; keySource: string };
