@@ -43,6 +43,19 @@ function loadBinding(): StreamWrapBinding | null {
 
 const binding = loadBinding();
 
+function newReq(): WriteReq {
+  const req = new binding!.WriteWrap();
+  req.handle = null;
+  req.async = false;
+  req.oncomplete = completed;
+  req.out = null;
+  req.writer = null;
+  return req;
+}
+
+/** A request object no native write holds: writes the kernel takes at once share it. */
+let spareReq: WriteReq | null = null;
+
 function completed(this: WriteReq, status: number): void {
   const writer = this.writer!;
   const out = this.out!;
@@ -75,19 +88,19 @@ export class DirectWriter {
   write(out: Buffer): boolean {
     const handle = (this.socket as unknown as { _handle: StreamHandle | null })._handle;
     if (handle === null || this.socket.writableLength > 0 || this.socket.destroyed) return false;
-    const req = new binding!.WriteWrap();
-    req.handle = handle;
-    req.async = false;
-    req.oncomplete = completed;
-    req.out = null;
-    req.writer = null;
+    const req = spareReq ?? newReq();
     const err = handle.writeBuffer(req, out);
     if (err !== 0) {
       this.wipe(out);
       this.onError();
     } else if (binding!.streamBaseState[binding!.kLastWriteWasAsync] === 0) {
+      // The kernel took every byte: the request object was never attached to a native write,
+      // so it serves the next write too (Node makes a new one per write).
+      spareReq = req;
       this.wipe(out);
     } else {
+      spareReq = null;
+      req.handle = handle;
       req.out = out;
       req.writer = this;
       this.inFlight.add(out);

@@ -72,6 +72,10 @@ describe('reply writes the kernel cannot take at once', () => {
     const got = await collect(socket, expected.length);
     expect(got.length).toBe(expected.length);
     expect(got.equals(expected)).toBe(true);
+    // Once the queue has drained, replies go out at once again on the same connection.
+    const pong = collect(socket, 7);
+    socket.write(encodeCommand(['PING']));
+    expect((await pong).toString()).toBe('+PONG\r\n');
   });
 
   it('a client that leaves with replies still queued does not disturb the others', async () => {
