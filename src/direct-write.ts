@@ -12,8 +12,8 @@
 import type { Socket } from 'node:net';
 
 interface WriteReq {
+  /** Keeps the handle reachable while a write is pending, as net.Socket does. */
   handle: unknown;
-  async: boolean;
   oncomplete: (this: WriteReq, status: number) => void;
   /** Ours: the reply in flight and who to tell, read back by the completion callback. */
   out: Buffer | null;
@@ -46,7 +46,6 @@ const binding = loadBinding();
 function newReq(): WriteReq {
   const req = new binding!.WriteWrap();
   req.handle = null;
-  req.async = false;
   req.oncomplete = completed;
   req.out = null;
   req.writer = null;
