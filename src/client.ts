@@ -8,6 +8,8 @@
 // their socket write has completed; on close, whatever is still held is zeroed.
 
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { DirectWriter } from './direct-write.js';
 import type { AclUser } from './acl/user.js';
 import { dispatch } from './commands/dispatch.js';
 import type { Registry } from './commands/registry.js';
@@ -37,6 +39,8 @@ export class Client implements Session {
   readonly reply: ReplyWriter;
 
   private readonly parser: RequestParser;
+  /** Plain TCP replies bypass socket.write() (see direct-write.ts); null for TLS. */
+  private readonly direct: DirectWriter | null;
   private closing = false;
   private closed = false;
   private waiting = false;
@@ -60,6 +64,7 @@ export class Client implements Session {
     this.reply = new ReplyWriter(server.stats);
     this.parser = new RequestParser({ maxBulkLen: server.config.number('proto-max-bulk-len') });
     this.parser.unauthenticated = !this.authenticated;
+    this.direct = socket instanceof TLSSocket ? null : DirectWriter.for(socket, ReplyWriter.recycle, () => this.kill());
 
     socket.setNoDelay(true);
     const keepalive = server.config.number('tcp-keepalive');
@@ -152,16 +157,22 @@ export class Client implements Session {
     if (this.reply.size > 0) {
       const out = this.reply.take();
       this.server.stats.netOutputBytes += out.length;
-      // Called once the bytes are with the kernel, or the write failed: either way they go.
-      this.socket.write(out, () => ReplyWriter.recycle(out));
-      if (this.socket.writableLength > 0 && this.overOutputLimit()) return;
+      // Wiped once the bytes are with the kernel, or the write failed: either way they go.
+      if (this.direct === null || !this.direct.write(out)) this.socket.write(out, () => ReplyWriter.recycle(out));
+      if (this.closed) return;
+      if (this.unsentBytes > 0 && this.overOutputLimit()) return;
     }
     if (this.closing) this.socket.end();
   }
 
+  /** Reply bytes handed over but not yet taken by the kernel. */
+  private get unsentBytes(): number {
+    return this.socket.writableLength + (this.direct === null ? 0 : this.direct.pendingBytes);
+  }
+
   /** client-output-buffer-limit: closes a client whose unsent replies pile up; true if it did. */
   private overOutputLimit(): boolean {
-    const pending = this.socket.writableLength;
+    const pending = this.unsentBytes;
     const limit = this.server.outputLimit;
     const now = this.server.clock();
     if (limit.soft === 0 || pending < limit.soft) this.softLimitSince = 0;
@@ -186,6 +197,7 @@ export class Client implements Session {
   private release(): void {
     this.parser.wipe();
     this.reply.truncate(0);
+    this.direct?.release();
     if (this.multi !== null) endTransaction(this);
   }
 }

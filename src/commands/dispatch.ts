@@ -9,12 +9,9 @@ import type { Registry } from './registry.js';
 import { endTransaction, queueCommand } from './transactions.js';
 import type { CommandSpec, Session } from './types.js';
 
-/** Commands that act at once inside MULTI instead of being queued. */
-const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
-
 export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void | Promise<void> {
   const found = registry.resolve(args);
-  if (!('spec' in found)) {
+  if (found.kind !== 'command') {
     switch (found.kind) {
       case 'unknown':
         return reject(ctx, Errors.unknownCommand(args[0]!.toString(), args.slice(1).map((a) => a.toString())));
@@ -25,16 +22,16 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
     }
   }
   const { spec } = found;
-  if (!ctx.authenticated && !spec.flags.includes('no_auth')) return reject(ctx, Errors.noAuth);
+  if (!ctx.authenticated && !found.noAuth) return reject(ctx, Errors.noAuth);
   // ACL (Redis ACLCheckAllPerm); the handshake commands (no_auth) are never refused.
-  if (!ctx.aclUser.unrestricted && !spec.flags.includes('no_auth')) {
+  if (!ctx.aclUser.unrestricted && !found.noAuth) {
     const denied = checkPermissions(ctx.aclUser, spec, found.fullName, args, ctx.server.names.sealed);
     if (denied !== null) return reject(ctx, refuse(ctx, denied.reason, denied.object, found.fullName));
   }
   ctx.lastCommand = found.fullName;
   if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return refuseOnOom(ctx, spec);
-  if (ctx.multi !== null && !TRANSACTION_CONTROL.has(spec.name)) {
-    if (spec.flags.includes('no_multi')) return reject(ctx, Errors.notAllowedInMulti);
+  if (ctx.multi !== null && !found.transactionControl) {
+    if (found.noMulti) return reject(ctx, Errors.notAllowedInMulti);
     queueCommand(ctx, spec, args);
     ctx.reply.simple('QUEUED');
     return;

@@ -9,22 +9,38 @@ export interface Resolved {
   fullName: string;
 }
 
+/** A resolved command with the flags the dispatcher tests on every call, read once at load. */
+export interface Command extends Resolved {
+  readonly kind: 'command';
+  readonly noAuth: boolean;
+  readonly noMulti: boolean;
+  /** Acts at once inside MULTI instead of being queued (EXEC, DISCARD, ...). */
+  readonly transactionControl: boolean;
+}
+
 /** Why a request could not be matched to a command, for the dispatcher to word. */
 export type Unresolved =
   | { kind: 'unknown' }
   | { kind: 'unknown-subcommand'; container: string }
   | { kind: 'arity'; fullName: string };
 
-interface Node {
-  spec: CommandSpec;
-  fullName: string;
+interface Node extends Command {
   subs: Map<string, Node> | null;
 }
+
+/** Commands that act at once inside MULTI instead of being queued. */
+const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** Names up to this many bytes are looked up by their bytes packed into an int32 (see lookupName). */
+const PACKED_MAX = 4;
+const SPELLINGS_MAX = 4096;
 
 export class Registry implements CommandTable {
   private byName = new Map<string, Node>();
   /** Request spellings seen ('GET', 'Get') mapped to their node, so lookups skip lower-casing. */
   private spellings = new Map<string, Node>();
+  /** The same for short top-level names, one map per length, keyed by their packed bytes. */
+  private packedSpellings = Array.from({ length: PACKED_MAX + 1 }, () => new Map<number, Node>());
+  private packedCount = 0;
 
   constructor(families: readonly (readonly CommandSpec[])[]) {
     for (const table of families) {
@@ -60,8 +76,8 @@ export class Registry implements CommandTable {
   }
 
   /** Finds the command (and subcommand) for a request and checks its arity. */
-  resolve(args: Buffer[]): Resolved | Unresolved {
-    let node = this.lookup(this.byName, args[0]!.toString('latin1'));
+  resolve(args: Buffer[]): Command | Unresolved {
+    let node = this.lookupName(args[0]!);
     if (!node) return { kind: 'unknown' };
     if (node.subs && args.length >= 2) {
       const sub = this.lookup(node.subs, args[1]!.toString('latin1'), node.fullName);
@@ -77,13 +93,35 @@ export class Registry implements CommandTable {
     return node;
   }
 
+  /**
+   * A top-level command by its request bytes. Names of up to 4 bytes (GET, SET, HGET...) are
+   * packed into an int32, a small integer to V8, which keys a cache of spellings seen: the hot
+   * path then creates no string per request. Longer names go through the string cache.
+   */
+  private lookupName(raw: Buffer): Node | undefined {
+    const length = raw.length;
+    if (length > PACKED_MAX || length === 0) return this.lookup(this.byName, raw.toString('latin1'));
+    let packed = 0;
+    for (let i = 0; i < length; i++) packed = (packed << 8) | raw[i]!;
+    const cache = this.packedSpellings[length]!;
+    let node = cache.get(packed);
+    if (node !== undefined) return node;
+    node = this.byName.get(raw.toString('latin1').toLowerCase());
+    // Bounded: hostile clients could otherwise grow the cache with endless spellings.
+    if (node !== undefined && this.packedCount < SPELLINGS_MAX) {
+      cache.set(packed, node);
+      this.packedCount++;
+    }
+    return node;
+  }
+
   private lookup(map: Map<string, Node>, raw: string, prefix = ''): Node | undefined {
     const cacheKey = prefix ? prefix + '|' + raw : raw;
     let node = this.spellings.get(cacheKey);
     if (node) return node;
     node = map.get(raw.toLowerCase());
     // Bounded: hostile clients could otherwise grow the cache with endless spellings.
-    if (node && this.spellings.size < 4096) this.spellings.set(cacheKey, node);
+    if (node && this.spellings.size < SPELLINGS_MAX) this.spellings.set(cacheKey, node);
     return node;
   }
 }
@@ -95,8 +133,20 @@ function compile(spec: CommandSpec, fullName: string): Node {
       if (subs.has(sub.name)) throw new Error(`subcommand '${fullName}|${sub.name}' is defined twice`);
       subs.set(sub.name, compile(sub, `${fullName}|${sub.name}`));
     }
-    return { spec, fullName, subs };
+    return node(spec, fullName, subs);
   }
   if (!spec.handler) throw new Error(`command '${fullName}' has no handler`);
-  return { spec, fullName, subs: null };
+  return node(spec, fullName, null);
+}
+
+function node(spec: CommandSpec, fullName: string, subs: Map<string, Node> | null): Node {
+  return {
+    kind: 'command',
+    spec,
+    fullName,
+    noAuth: spec.flags.includes('no_auth'),
+    noMulti: spec.flags.includes('no_multi'),
+    transactionControl: TRANSACTION_CONTROL.has(spec.name),
+    subs,
+  };
 }

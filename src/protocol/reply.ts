@@ -9,6 +9,8 @@
 export type Protocol = 2 | 3;
 
 const CRLF = 0x0d0a;
+const DOLLAR = 0x24;
+const STAR = 0x2a;
 
 /** Prebuilt replies for the hottest answers (redis `createSharedObjects`). */
 export const Shared = {
@@ -104,6 +106,23 @@ export class ReplyWriter {
     this.len += this.buf.write(s, this.len, 'latin1');
   }
 
+  /**
+   * "<prefix><n>\r\n" for a non-negative integer, written byte by byte: the bulk and array
+   * headers of every reply, without building a string and calling into write() for each.
+   */
+  private header(prefix: number, n: number): void {
+    let digits = 1;
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    this.reserve(digits + 3);
+    const buf = this.buf;
+    buf[this.len] = prefix;
+    let at = this.len + digits;
+    for (let rest = n; at > this.len; rest = Math.floor(rest / 10)) buf[at--] = 0x30 + (rest % 10);
+    buf[this.len + digits + 1] = 0x0d;
+    buf[this.len + digits + 2] = 0x0a;
+    this.len += digits + 3;
+  }
+
   private crlf(): void {
     this.reserve(2);
     this.buf.writeUInt16BE(CRLF, this.len);
@@ -132,7 +151,7 @@ export class ReplyWriter {
   /** A binary-safe bulk string; null is the protocol's null. */
   bulk(value: Uint8Array | null): void {
     if (value === null) return this.nullBulk();
-    this.ascii('$' + value.length + '\r\n');
+    this.header(DOLLAR, value.length);
     this.raw(value);
     this.crlf();
   }
@@ -159,7 +178,7 @@ export class ReplyWriter {
    * `staging` to write at; finish with endBulk(), or truncate(mark) to abandon it.
    */
   beginBulk(length: number): number {
-    this.ascii('$' + length + '\r\n');
+    this.header(DOLLAR, length);
     this.reserve(length + 2);
     return this.len;
   }
@@ -184,7 +203,7 @@ export class ReplyWriter {
 
   arrayLen(n: number): void {
     if (n === 0) this.raw(Shared.emptyArray);
-    else this.ascii('*' + n + '\r\n');
+    else this.header(STAR, n);
   }
 
   /** RESP3 map header; RESP2 clients get a flat array of 2n elements. */

@@ -190,7 +190,8 @@ export class Keyspace {
     }
     this.entries.set(key, entry);
     if (entry.expiresAt !== 0) this.volatile.add(key);
-    else this.volatile.delete(key);
+    // Only a key that had a TTL is in the set: spares a lookup on the usual plain SET.
+    else if (old !== undefined && old.expiresAt !== 0) this.volatile.delete(key);
     this.signal(key);
   }
 

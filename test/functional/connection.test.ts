@@ -35,6 +35,22 @@ function firstInteger(data: Buffer): number {
 describe('connection commands', () => {
   const { server, client, run } = withServer({}, undefined, { wipe: false });
 
+  it('matches command names in any spelling, and only the names that exist', async () => {
+    // Short names are looked up by their bytes; every spelling must reach the same command.
+    for (const [set, get] of [['SET', 'get'], ['sEt', 'GeT'], ['set', 'GET']]) {
+      expect(await run([set!, 'spelled', set!])).toBe('OK');
+      expect(await run([get!, 'spelled'])).toBe(set);
+    }
+    expect(await run(['HSET', 'spelled-h', 'f', 'v'])).toBe(1);
+    expect(await run(['hGeT', 'spelled-h', 'f'])).toBe('v');
+    expect(await run(['EXISTS', 'spelled'])).toBe(1);
+    for (const unknown of ['GE', 'GETT', 'HGEU', 'g\u0000t']) {
+      expect(await run([unknown, 'x'])).toEqual({ error: `ERR unknown command '${unknown}', with args beginning with: 'x' ` });
+    }
+    // Bytes above 0x7f make the packed lookup key negative.
+    expect(await run(['éé', 'x'])).toMatchObject({ error: expect.stringMatching(/^ERR unknown command '/) });
+  });
+
   it('PING answers PONG or echoes its argument, and refuses more', async () => {
     expect(await run(['ping'])).toBe('PONG');
     expect(await run(['ping', 'hello there'])).toBe('hello there');

@@ -41,6 +41,16 @@ describe('ReplyWriter', () => {
     expect(out.length).toBe(10 + 7 + 1000 + 2);
   });
 
+  it('writes bulk and array header lengths of every digit count', () => {
+    const { w } = writer();
+    const lengths = [9, 10, 99, 100, 1009, 65536];
+    for (const n of lengths) w.bulk(Buffer.alloc(n, 0x61));
+    w.arrayLen(10);
+    w.arrayLen(1234567);
+    const expected = lengths.map((n) => `$${n}\r\n${'a'.repeat(n)}\r\n`).join('') + '*10\r\n*1234567\r\n';
+    expect(w.take().toString('latin1')).toBe(expected);
+  });
+
   it('scrubs CR and LF from errors and counts them', () => {
     const { w, errors, text } = writer();
     w.error('ERR bad\r\nthing');
