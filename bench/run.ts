@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { fill, info } from './lib/fill.js';
+import { fill, flushAll, info } from './lib/fill.js';
 import { runRedisBenchmark, type Measurement, type Workload } from './lib/load.js';
 import { rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize, type Summary } from './lib/stats.js';
@@ -53,6 +53,8 @@ async function loadRounds(servers: BenchServer[]): Promise<Row[]> {
     for (const w of workloads) {
       const order = round % 2 === 0 ? servers : [...servers].reverse();
       for (const s of order) {
+        // Without this the GETs of one workload read what the previous one left (e.g. 16 KiB values).
+        await flushAll(s.port);
         for (const m of await runRedisBenchmark(s.port, w)) {
           const k = key(s.name, w, m.test);
           samples.set(k, [...(samples.get(k) ?? []), m]);
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
     '',
     ...table,
     '',
-    'Commands (PORT is each server\'s free loopback port; every value sealed on the sealkv side):',
+    'Commands (PORT is each server\'s free loopback port; every value sealed on the sealkv side; FLUSHALL on both before each run):',
     '',
     ...commands,
     '',

@@ -51,6 +51,16 @@ export async function fill(port: number, keys: number, valueSize: number, batch 
   }
 }
 
+/** FLUSHALL: each workload starts from an empty keyspace, so a GET reads values of its own size. */
+export async function flushAll(port: number): Promise<void> {
+  const socket = await open(port);
+  try {
+    await exchange(socket, Buffer.from('*1\r\n$8\r\nFLUSHALL\r\n'), 1, countOk);
+  } finally {
+    socket.destroy();
+  }
+}
+
 /** INFO <section> as a field map. */
 export async function info(port: number, section: string): Promise<Map<string, string>> {
   const socket = await open(port);
