@@ -19,6 +19,8 @@ export class ReadBuffer {
   /** A socket for an accepted, still paused connection whose reads go to `onRead` and are zeroed after it. */
   adopt(paused: Socket, onRead: (chunk: Buffer) => void): Socket {
     const handle = (paused as unknown as { _handle: unknown })._handle;
+    // A Node whose sockets no longer expose their handle would leave this connection dead: say so.
+    if (handle === null || handle === undefined) throw new Error('accepted socket has no handle to adopt (Node internals changed?)');
     return new Socket({
       handle,
       onread: {
