@@ -12,12 +12,17 @@ import { TLSSocket } from 'node:tls';
 import { DirectWriter } from './direct-write.js';
 import type { AclUser } from './acl/user.js';
 import { dispatch } from './commands/dispatch.js';
+import { spilledAhead } from './commands/memory-gate.js';
 import type { Registry } from './commands/registry.js';
 import type { QueuedCommand, Server, Session } from './commands/types.js';
 import { ProtocolError, RequestParser } from './protocol/parser.js';
 import { ReplyWriter } from './protocol/reply.js';
 import { endTransaction } from './commands/transactions.js';
 import type { Keyspace, WatchFlag } from './store/keyspace.js';
+import { ownArgs, wipeArgs } from './util/bytes.js';
+
+/** Commands parsed ahead while one waits for spilled values (see readAhead). */
+const AHEAD_COMMANDS = 64;
 
 export class Client implements Session {
   name: string | null = null;
@@ -39,6 +44,11 @@ export class Client implements Session {
   readonly reply: ReplyWriter;
 
   private readonly parser: RequestParser;
+  /**
+   * Commands parsed while an earlier one waits for spilled values, each with its own copy of
+   * its arguments (zeroed once it ran), or the protocol error the parser met: run in order.
+   */
+  private readonly ahead: (Buffer[] | ProtocolError)[] = [];
   /** Plain TCP replies bypass socket.write() (see direct-write.ts); null for TLS. */
   private readonly direct: DirectWriter | null;
   private closing = false;
@@ -78,11 +88,13 @@ export class Client implements Session {
   }
 
   get idle(): boolean {
-    return this.parser.idle && !this.waiting;
+    return this.parser.idle && !this.waiting && this.ahead.length === 0;
   }
 
   get queryBufferBytes(): number {
-    return this.parser.pending;
+    let bytes = this.parser.pending;
+    for (const item of this.ahead) if (!(item instanceof ProtocolError)) for (const a of item) bytes += a.length;
+    return bytes;
   }
 
   closeAfterReply(): void {
@@ -104,7 +116,7 @@ export class Client implements Session {
     this.server.stats.netInputBytes += chunk.length;
     this.lastInteraction = this.server.clock();
     this.parser.feed(chunk);
-    if (this.parser.pending > this.server.config.number('client-query-buffer-limit')) {
+    if (this.queryBufferBytes > this.server.config.number('client-query-buffer-limit')) {
       // Redis closes such a client without a reply; so do we, and say why in the log.
       this.server.log.warn({ client: this.id, addr: this.addr }, 'closing client that reached max query buffer length');
       this.kill();
@@ -117,19 +129,20 @@ export class Client implements Session {
   /** Runs every complete command buffered, then writes all their replies at once. */
   private run(): void {
     while (!this.waiting && !this.closing && !this.closed) {
-      let args: Buffer[] | null;
-      try {
-        args = this.parser.next();
-      } catch (err) {
-        if (!(err instanceof ProtocolError)) throw err;
-        this.reply.error(err.message);
+      const next = this.nextCommand();
+      if (next instanceof ProtocolError) {
+        this.reply.error(next.message);
         this.closing = true;
         break;
       }
-      if (args === null) break;
+      if (next === null) break;
+      const { args, owned } = next;
       const pending = dispatch(this, this.registry, args);
+      // A command that waits or is queued (MULTI) has copied what it keeps by now.
+      if (owned) wipeArgs(args);
       if (pending !== undefined) {
         this.waiting = true;
+        this.readAhead();
         this.flush();
         pending.then(
           () => this.resume(),
@@ -144,6 +157,46 @@ export class Client implements Session {
     }
     this.parser.unauthenticated = !this.authenticated;
     this.flush();
+  }
+
+  /** The next command: one parsed ahead first (its arguments are ours to wipe), else the parser's. */
+  private nextCommand(): { args: Buffer[]; owned: boolean } | ProtocolError | null {
+    const queued = this.ahead.shift();
+    if (queued instanceof ProtocolError) return queued;
+    if (queued !== undefined) return { args: queued, owned: true };
+    try {
+      const args = this.parser.next();
+      return args === null ? null : { args, owned: false };
+    } catch (err) {
+      if (err instanceof ProtocolError) return err;
+      throw err;
+    }
+  }
+
+  /**
+   * While a command waits for spilled values, parses the ones behind it (copying their
+   * arguments: the parser reuses its buffers) and starts reading the spilled values they will
+   * need, so a pipeline of GETs on spilled keys waits for its reads together.
+   */
+  private readAhead(): void {
+    const spill = this.server.spill;
+    if (spill === null) return;
+    const parsed: Buffer[][] = [];
+    while (this.ahead.length < AHEAD_COMMANDS) {
+      let args: Buffer[] | null;
+      try {
+        args = this.parser.next();
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        this.ahead.push(err);
+        break;
+      }
+      if (args === null) break;
+      const owned = ownArgs(args);
+      this.ahead.push(owned);
+      parsed.push(owned);
+    }
+    if (parsed.length > 0) spill.readAhead(spilledAhead(this, this.registry, parsed));
   }
 
   private resume(): void {
@@ -196,6 +249,7 @@ export class Client implements Session {
   /** Zeroes what the connection still holds: unparsed input, unsent replies, a MULTI queue. */
   private release(): void {
     this.parser.wipe();
+    for (const item of this.ahead.splice(0)) if (!(item instanceof ProtocolError)) wipeArgs(item);
     this.reply.truncate(0);
     this.direct?.release();
     if (this.multi !== null) endTransaction(this);

@@ -8,6 +8,7 @@ import { Kind } from '../store/keyspace.js';
 import type { Lent, SpilledKey } from '../spill/manager.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { keyOf } from './args.js';
+import type { Registry } from './registry.js';
 import type { CommandSpec, Session } from './types.js';
 
 /** Commands that touch keys without needing their values: a spilled value stays where it is. */
@@ -70,6 +71,19 @@ function spilledKeys(ctx: Session, spec: CommandSpec, args: Buffer[]): SpilledKe
       out.push({ key, entry: entry as StringEntry });
     }
   });
+  return out;
+}
+
+/**
+ * The spilled entries that commands still waiting their turn will need, so their reads can
+ * start now (SpillManager.readAhead) instead of one after another.
+ */
+export function spilledAhead(ctx: Session, registry: Registry, commands: readonly Buffer[][]): StringEntry[] {
+  const out: StringEntry[] = [];
+  for (const args of commands) {
+    const found = registry.resolve(args);
+    if ('spec' in found) for (const { entry } of spilledKeys(ctx, found.spec, args)) out.push(entry);
+  }
   return out;
 }
 

@@ -4,15 +4,17 @@
 // spill-min-value-size are spilled; hashes stay in memory (a hash's fields are opened together
 // and change in place, which a whole-entry reference would make costly).
 
-import { Kind, type Entry, type Keyspace, type StringEntry } from '../store/keyspace.js';
+import { Kind, type Entry, type Keyspace, type SpillRef, type StringEntry } from '../store/keyspace.js';
 import type { MemoryAccount, Spiller } from '../store/memory.js';
-import { SegmentStore } from './segments.js';
+import { SegmentStore, type ReadBack } from './segments.js';
 import { prepareSpillDir, SpillDirError, wipe } from './tmpfs.js';
 
 /** What a spilled entry holds in `value`: nothing (the bytes are on tmpfs). */
 const EMPTY = Buffer.alloc(0);
 /** Below this a quota cannot hold a segment plus the one kept back for compaction. */
 const MIN_QUOTA = 256 * 1024;
+/** Reads started ahead of their commands, at most: sealed bytes held outside maxmemory. */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
 /** A spilled entry a command is about to use. */
 export interface SpilledKey {
@@ -31,6 +33,12 @@ export class SpillManager implements Spiller {
   promotions = 0;
   /** Records that came back truncated, altered or unreadable. */
   errors = 0;
+  /**
+   * Reads started for commands still waiting behind another in their connection (pipelined
+   * GETs of spilled values), taken over by promote() when their turn comes. Only sealed bytes.
+   */
+  private readonly ahead = new Map<StringEntry, { ref: SpillRef; read: Promise<ReadBack> }>();
+  private aheadBytes = 0;
 
   private constructor(
     readonly dir: string,
@@ -38,7 +46,10 @@ export class SpillManager implements Spiller {
     private readonly account: MemoryAccount,
   ) {
     this.store = new SegmentStore(dir, quota);
-    account.onSpilledRemoved = (entry) => this.store.free(entry);
+    account.onSpilledRemoved = (entry) => {
+      this.takeAhead(entry);
+      this.store.free(entry);
+    };
   }
 
   /** Checks and prepares the directory (throws SpillDirError) and starts with no segments. */
@@ -106,9 +117,32 @@ export class SpillManager implements Spiller {
    * a value that cannot be opened, so the key's commands answer the seal error and the server
    * goes on. Returns the lent values.
    */
+  /**
+   * Starts reading these spilled entries' records now, for commands that will run once the one
+   * before them is done: a pipeline of GETs then waits for its reads together, not one by one.
+   */
+  readAhead(entries: readonly StringEntry[]): void {
+    for (const [entry, started] of this.ahead) if (entry.spilled !== started.ref) this.takeAhead(entry);
+    for (const entry of entries) {
+      const ref = entry.spilled;
+      if (ref === undefined || this.ahead.has(entry) || this.aheadBytes + ref.length > READ_AHEAD_BYTES) continue;
+      this.ahead.set(entry, { ref, read: this.store.read(ref) });
+      this.aheadBytes += ref.length;
+    }
+  }
+
+  /** The read started ahead for entry, if it is still of the record the entry points at. */
+  private takeAhead(entry: StringEntry): Promise<ReadBack> | undefined {
+    const started = this.ahead.get(entry);
+    if (started === undefined) return undefined;
+    this.ahead.delete(entry);
+    this.aheadBytes -= started.ref.length;
+    return started.ref === entry.spilled ? started.read : undefined;
+  }
+
   async promote(items: readonly SpilledKey[], maxmemory: number): Promise<Lent[]> {
     const refs = items.map((it) => it.entry.spilled!);
-    const results = await Promise.all(refs.map((ref) => this.store.read(ref)));
+    const results = await Promise.all(items.map(({ entry }, i) => this.takeAhead(entry) ?? this.store.read(refs[i]!)));
     const lent: Lent[] = [];
     items.forEach(({ key, entry }, i) => {
       if (entry.spilled !== refs[i] || entry.value.length !== 0) return;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ioredis, runner } from '../helpers/clients.js';
+import { encodeCommand, ioredis, rawExchange, runner } from '../helpers/clients.js';
 import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { bytesUnder, filesUnder, mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../helpers/tmpfs.js';
 import { Kind, type StringEntry } from '../../src/store/keyspace.js';
@@ -93,6 +93,31 @@ describe.skipIf(tmpfsUnavailable)('spill tier (in process, real tmpfs)', () => {
     }
     const results = (await pipe.exec())!;
     expect(results.map(([err, v]) => (err ? err.message : v))).toEqual(expected);
+  });
+
+  it('reads ahead for pipelined commands behind a waiting one, and writes among them still win', async () => {
+    for (let i = 0; i < 30; i++) await run(['set', `cold:${i}`, big(`cold:${i}`)]);
+    await spillAll();
+    const readsBefore = await info('spill_reads');
+    const pipe = client.pipeline();
+    pipe.get('cold:0'); // waits for its read: everything behind it is parsed ahead
+    pipe.set('cold:1', 'fresh').get('cold:1'); // a read started ahead for cold:1 must not win
+    pipe.del('cold:2').get('cold:2');
+    for (let i = 3; i < 30; i++) pipe.get(`cold:${i}`);
+    const results = (await pipe.exec())!.map(([err, v]) => (err ? err.message : v));
+    expect(results).toEqual([big('cold:0'), 'OK', 'fresh', 1, null, ...Array.from({ length: 27 }, (_, i) => big(`cold:${i + 3}`))]);
+    // One tmpfs read per spilled GET at most: reads started ahead are taken over, not repeated.
+    expect((await info('spill_reads')) - readsBefore).toBeLessThanOrEqual(30);
+  });
+
+  it('answers a protocol error met while reading ahead only after the replies before it', async () => {
+    await run(['set', 'cold:x', big('cold:x')]);
+    await spillAll();
+    expect(isSpilled('cold:x')).toBe(true);
+    const { data, closed } = await rawExchange(server.port, [encodeCommand(['GET', 'cold:x']), encodeCommand(['PING']), '*1\r\n$abc\r\n']);
+    const value = big('cold:x');
+    expect(data.toString('latin1')).toBe(`$${value.length}\r\n${value}\r\n+PONG\r\n-ERR Protocol error: invalid bulk length\r\n`);
+    expect(closed).toBe(true);
   });
 
   it('serves other clients while a spilled read is in flight', async () => {
