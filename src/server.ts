@@ -26,6 +26,7 @@ import { createTlsListener } from './tls.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from './spill/manager.js';
 import { Keyspace } from './store/keyspace.js';
+import { RecordArena } from './store/record-arena.js';
 import { MemoryGuard, type Policy } from './store/memory.js';
 import { CursorTable } from './store/scan.js';
 import { VERSION } from './version.js';
@@ -63,6 +64,8 @@ export class SealkvServer implements Server {
   tcpPort = 0;
   configFile: string | null = null;
   databases: Keyspace[];
+  /** Where every database keeps its records (see src/store/record-arena.ts). */
+  readonly arena = new RecordArena();
   readonly values: SealedValues;
   readonly names: KeyNames;
   readonly memory: MemoryGuard;
@@ -106,7 +109,10 @@ export class SealkvServer implements Server {
       ? null
       : SpillManager.open(spillDir, config.number('spill-max-bytes'), this.memory.account);
     this.memory.spiller = this.spill;
-    this.databases = Array.from({ length: config.number('databases') }, (_, i) => new Keyspace(i, this.stats, this.memory.account, this.names.sealed ? this.names : null));
+    this.databases = Array.from(
+      { length: config.number('databases') },
+      (_, i) => new Keyspace(i, this.stats, this.memory.account, this.names.sealed ? this.names : null, this.arena),
+    );
     if (this.spill !== null) {
       this.memory.account.setSpillMin(config.number('spill-min-value-size'), this.databases);
       config.onChange((name, value) => {

@@ -161,7 +161,7 @@ function scan(ctx: Session, args: Buffer[]): void {
   const opts = parseScanOptions(args);
   if (typeof opts === 'string') return ctx.reply.error(opts);
   const visited: string[] = [];
-  const next = ctx.server.cursors.scan(ctx.db.entriesView(), cursor, opts.count, (key) => visited.push(key));
+  const next = ctx.server.cursors.scan(ctx.db, cursor, opts.count, (key) => visited.push(key));
   const found = listKeys(ctx, visited, new KeyLister(ctx, opts.pattern), opts.type);
   if (found === null) return;
   ctx.reply.arrayLen(2);

@@ -5,6 +5,7 @@
 
 import type { Entry, Keyspace, StringEntry } from '../store/keyspace.js';
 import { Kind } from '../store/keyspace.js';
+import { entryIdentity } from '../store/memory.js';
 import type { Lent, SpilledKey } from '../spill/manager.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { keyOf } from './args.js';
@@ -51,11 +52,11 @@ function deniedOnOom(ctx: Session, spec: CommandSpec): boolean {
  */
 export function admit(ctx: Session, spec: CommandSpec, args: Buffer[]): boolean {
   const guard = ctx.server.memory;
-  const pinned = new Set<Entry>();
+  const pinned = new Set<Entry | number>();
   const now = ctx.server.clock();
   forEachKey(ctx, spec, args, (db, key) => {
     const entry = db.get(key, now);
-    if (entry !== undefined) pinned.add(entry);
+    if (entry !== undefined) pinned.add(entryIdentity(entry));
   });
   if (guard.relieve(ctx.server.databases, pinned)) return true;
   return !deniedOnOom(ctx, spec);
@@ -67,7 +68,7 @@ function spilledKeys(ctx: Session, spec: CommandSpec, args: Buffer[]): SpilledKe
   forEachKey(ctx, spec, args, (db, key) => {
     const entry = db.get(key, ctx.server.clock());
     // A spilled entry whose value is in memory (lent to a running command) needs no read.
-    if (entry !== undefined && entry.kind === Kind.String && entry.spilled !== undefined && entry.value.length === 0 && !out.some((s) => s.entry === entry)) {
+    if (entry !== undefined && entry.kind === Kind.String && entry.spilled !== undefined && entry.size === 0 && !out.some((s) => s.entry === entry)) {
       out.push({ key, entry: entry as StringEntry });
     }
   });

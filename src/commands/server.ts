@@ -4,7 +4,7 @@
 import { ConfigError, Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type Entry } from '../store/keyspace.js';
-import { keyBytes } from '../store/memory.js';
+import { entryOverhead, FIELD_OVERHEAD, keyBytes } from '../store/memory.js';
 import { globMatch } from '../util/glob.js';
 import { integer, keyOf, text, word } from './args.js';
 import { replyHelp } from './clients.js';
@@ -123,18 +123,14 @@ function time(ctx: Session): void {
   ctx.reply.bulkText(String((ctx.now % 1000) * 1000));
 }
 
-/** Estimated per-entry bookkeeping: Map slot, entry object, Buffer object (V8 on 64-bit). */
-const ENTRY_OVERHEAD = 96;
-const FIELD_OVERHEAD = 64;
-
 /**
  * An estimate of the bytes a key costs: its name (as maxmemory counts it), its sealed bytes (nonce, tag and header
  * included) and per-entry overhead. Hash fields are sampled like Redis: `samples` of them
  * averaged and scaled to the field count (Infinity = all).
  */
 export function entryBytes(key: string, entry: Entry, samples: number): number {
-  let bytes = ENTRY_OVERHEAD + keyBytes(key, entry);
-  if (entry.kind === Kind.String) return bytes + entry.value.length;
+  let bytes = entryOverhead(entry) + keyBytes(key, entry);
+  if (entry.kind === Kind.String) return bytes + entry.size;
   let seen = 0;
   let sampled = 0;
   for (const [field, sealed] of entry.fields) {

@@ -115,7 +115,7 @@ export class Rotation {
     const add = (id: number) => counts.set(id, (counts.get(id) ?? 0) + 1);
     const store = this.host.spill?.store;
     for (const db of this.host.databases) {
-      for (const entry of db.entriesView().values()) {
+      db.forEachEntry((_key, entry) => {
         if (entry.sealedName !== undefined) add(Sealer.keyId(entry.sealedName));
         if (entry.kind === Kind.Hash) {
           for (const sealed of entry.fields.values()) add(Sealer.keyId(sealed));
@@ -124,7 +124,7 @@ export class Rotation {
         } else {
           add(Sealer.keyId(entry.value));
         }
-      }
+      });
     }
     return counts;
   }
@@ -152,26 +152,22 @@ export class Rotation {
     this.keysDone = 0;
     let left = 0;
     for (const db of databases) {
-      let map = db.entriesView();
-      let walk = map.entries();
+      let walk = db.walk();
       for (;;) {
-        // FLUSHALL/FLUSHDB gave the database a new Map: everything in it is new, walk that one.
-        if (db.entriesView() !== map) {
-          map = db.entriesView();
-          walk = map.entries();
-        }
+        // FLUSHALL/FLUSHDB emptied the database: everything in it now is new, walk that.
+        if (walk.stale) walk = db.walk();
         const spilled: SpilledValue[] = [];
         const deadline = performance.now() + SLICE_MS;
         let budget = SLICE_VALUES;
         let visited = 0;
         let done = false;
         while (budget > 0 && spilled.length < SPILL_BATCH) {
-          const step = walk.next();
-          if (step.done) {
+          const key = walk.next();
+          if (key === undefined) {
             done = true;
             break;
           }
-          const [key, entry] = step.value;
+          const entry = db.peek(key)!;
           this.keysDone++;
           budget -= entry.kind === Kind.Hash ? entry.fields.size : 1;
           left += this.renew(db, key, entry, spilled);
@@ -239,7 +235,7 @@ export class Rotation {
     batch.forEach(({ key, entry }, i) => {
       const { sealed, intact } = reads[i]!;
       // Deleted meanwhile: its record is garbage already.
-      if (db.entriesView().get(key) !== entry) return;
+      if (db.peek(key) !== entry) return;
       if (entry.spilled !== refs[i] || entry.value.length > 0 || spill.held.has(entry)) {
         // Promoted, lent or compacted meanwhile: look at it again where it is now (a value
         // promoted under the old key is re-sealed in memory; one still on tmpfs waits a pass).

@@ -80,20 +80,23 @@ export class SpillManager implements Spiller {
       while (freed + bytes < need && budget > 0) {
         let best: StringEntry | null = null;
         let bestKey = '';
+        let bestDb: Keyspace | null = null;
         for (const db of databases) {
           if (db.size === 0) continue;
           db.sample(samples, false, (key, e) => {
             budget--;
-            if (e.kind !== Kind.String || e.spilled !== undefined || e.value.length < min || chosen.has(e) || skip(e)) return;
+            if (e.kind !== Kind.String || e.spilled !== undefined || e.size < min || chosen.has(e) || skip(e)) return;
             if (best === null || e.touchedAt < best.touchedAt) {
               best = e;
               bestKey = key;
+              bestDb = db;
             }
           });
         }
         if (best === null) continue;
-        const entry: StringEntry = best;
-        if (bytes + entry.value.length + 8 > room) break;
+        if (bytes + (best as StringEntry).size + 8 > room) break;
+        // The segment store tracks entries by identity: an entry in the arena becomes an object.
+        const entry = (bestDb as Keyspace | null)!.box(bestKey)!;
         chosen.add(entry);
         batch.push(entry);
         keys.push(bestKey);
@@ -145,7 +148,7 @@ export class SpillManager implements Spiller {
     const results = await Promise.all(items.map(({ entry }, i) => this.takeAhead(entry) ?? this.store.read(refs[i]!)));
     const lent: Lent[] = [];
     items.forEach(({ key, entry }, i) => {
-      if (entry.spilled !== refs[i] || entry.value.length !== 0) return;
+      if (entry.spilled !== refs[i] || entry.size !== 0) return;
       const { sealed, intact } = results[i]!;
       this.held.add(entry);
       if (!intact) {

@@ -1,97 +1,23 @@
 // One database: entries by key name, expiry (lazy on access plus an active cycle), WATCH
 // bookkeeping and hit/miss counts. Knows data, not RESP and not crypto: values arrive sealed.
 //
-// Entries are filed under a lookup string: the key name as latin1 (one char per byte, so any
-// binary key round-trips and Map lookups stay fast), or with --seal-keys a keyed hash of the
-// name, the name itself then living only sealed on the entry (src/seal/key-names.ts).
+// Keys are filed under a lookup string: the key name as latin1 (one char per byte, so any
+// binary key round-trips), or with --seal-keys a keyed hash of the name, the name itself then
+// living only sealed on the entry (src/seal/key-names.ts). The index is a KeyTable over records
+// in a RecordArena shared by all databases: a plain string's key, sealed value, expiry and
+// access time live in its record, outside the V8 heap; hashes and strings that need to be
+// objects (spilled, large, sealed names) are boxed: the record points into `objects`.
 
-export const enum Kind {
-  String = 0,
-  Hash = 1,
-}
+import { BoxedString, Kind, type Entry, type StringEntry } from './entry.js';
+import { BOXED, hashKey, KeyTable, W_AUX, W_VALUE_LENGTH } from './key-table.js';
+import { OFFSET_MASK, RecordArena } from './record-arena.js';
+import { StoredString } from './stored-string.js';
 
-/** Where a spilled value's sealed bytes sit on tmpfs (src/spill/segments.ts). */
-export interface SpillRef {
-  segment: number;
-  /** Offset of the record (header included) in the segment file. */
-  offset: number;
-  /** Sealed value length (the record adds its header). */
-  length: number;
-}
+export { BoxedString, hashEntry, Kind, stringEntry, typeName } from './entry.js';
+export type { Entry, HashEntry, SpillRef, StringEntry } from './entry.js';
 
-/**
- * One string value. Per-key memory matters here (a million keys is a normal cache), so the
- * sealed bytes are kept as (slab ArrayBuffer, offset, length) rather than a Buffer view: a view
- * is a ~100-byte object of its own per key, while a view made on access is short-lived garbage
- * (measured: 390 -> 294 bytes of RSS per key for a million 32-byte values).
- */
-export class StringEntry {
-  readonly kind = Kind.String;
-  private slab: ArrayBuffer;
-  private at: number;
-  private length: number;
-  /** Absolute expiry in unix ms; 0 means none. */
-  expiresAt: number;
-  /** Last access in unix ms (OBJECT IDLETIME, LRU sampling). */
-  touchedAt: number;
-  /** Set while the sealed value lives in a spill segment instead of `value`. */
-  spilled: SpillRef | undefined = undefined;
-  /** Bytes memory accounting counted for this entry (src/store/memory.ts). */
-  accounted = 0;
-  /** With --seal-keys, the key's name sealed (filled in by Keyspace.set); absent otherwise. */
-  sealedName: Buffer | undefined = undefined;
-
-  constructor(value: Buffer, expiresAt: number, touchedAt: number) {
-    this.slab = value.buffer as ArrayBuffer;
-    this.at = value.byteOffset;
-    this.length = value.length;
-    this.expiresAt = expiresAt;
-    this.touchedAt = touchedAt;
-  }
-
-  /**
-   * Sealed value bytes; a zero-length buffer while the value is spilled. The dispatcher reads
-   * spilled values back before any command on the key runs, so handlers never see that state.
-   */
-  get value(): Buffer {
-    return Buffer.from(this.slab, this.at, this.length);
-  }
-
-  set value(sealed: Buffer) {
-    this.slab = sealed.buffer as ArrayBuffer;
-    this.at = sealed.byteOffset;
-    this.length = sealed.length;
-  }
-
-  /** Whether `sealed` is still this entry's value (the same bytes in memory, not equal bytes). */
-  holds(sealed: Buffer): boolean {
-    return this.slab === sealed.buffer && this.at === sealed.byteOffset && this.length === sealed.length;
-  }
-}
-
-export interface HashEntry {
-  kind: Kind.Hash;
-  /** Field name (latin1) -> sealed field value. */
-  fields: Map<string, Buffer>;
-  expiresAt: number;
-  touchedAt: number;
-  accounted?: number;
-  sealedName?: Buffer | undefined;
-}
-
-export type Entry = StringEntry | HashEntry;
-
-export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number): StringEntry {
-  return new StringEntry(value, expiresAt, touchedAt);
-}
-
-/**
- * New entries with every field present from the start: adding `accounted` later would move
- * each entry to another hidden class on its first write (slower, and more memory).
- */
-export function hashEntry(touchedAt: number): HashEntry {
-  return { kind: Kind.Hash, fields: new Map(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
-}
+/** Sealed values up to this size are stored in their record; larger ones stay boxed. */
+const INLINE_VALUE_MAX = 32 * 1024;
 
 export interface KeyspaceStats {
   keyspaceHits: number;
@@ -121,35 +47,41 @@ export interface NameSealer {
   sealedName(key: string): Buffer;
 }
 
-export function typeName(entry: Entry): 'string' | 'hash' {
-  return entry.kind === Kind.String ? 'string' : 'hash';
-}
 
 export class Keyspace {
-  private entries = new Map<string, Entry>();
+  private table: KeyTable;
+  /** Boxed entries, by the index their record holds; free indexes are reused. */
+  private objects: (Entry | undefined)[] = [];
+  private freeObjects: number[] = [];
   /** Keys that carry a TTL: what the active cycle walks and INFO's expires= counts. */
   private volatile = new Set<string>();
   private expiryWalk: Iterator<string> | null = null;
   private watchers = new Map<string, Set<WatchFlag>>();
   /** Rolling cursors for eviction and spill sampling (redis maxmemory-samples). */
-  private sampleWalk: Iterator<[string, Entry]> | null = null;
+  private sampleSlot = 0;
   private volatileSampleWalk: Iterator<string> | null = null;
+  /** Bumped by clear(): walks started before it are over. */
+  generation = 0;
 
   /**
    * @param uid identity bound into every sealed value of this database. It moves with the data
    *   on SWAPDB, so swapping databases needs no re-sealing, while a value copied into another
    *   database still fails to open.
    * @param names set with --seal-keys: every entry stored gets its sealed name from it.
+   * @param arena where records live; one per server, shared by its databases.
    */
   constructor(
     readonly uid: number,
     private readonly stats: KeyspaceStats,
     private readonly observer: EntryObserver | null = null,
     private readonly names: NameSealer | null = null,
-  ) {}
+    readonly arena = new RecordArena(),
+  ) {
+    this.table = new KeyTable(arena);
+  }
 
   get size(): number {
-    return this.entries.size;
+    return this.table.size;
   }
 
   get volatileCount(): number {
@@ -158,8 +90,10 @@ export class Keyspace {
 
   /** The live entry for key, deleting it first if its time has passed. Does not count hits. */
   get(key: string, now: number): Entry | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt > now) return entry;
+    const slot = this.table.find(key, hashKey(key));
+    if (slot < 0) return undefined;
+    const entry = this.entryAt(this.table.handleAt(slot));
+    if (entry.expiresAt === 0 || entry.expiresAt > now) return entry;
     this.expire(key);
     return undefined;
   }
@@ -179,27 +113,66 @@ export class Keyspace {
     return this.get(key, now) !== undefined;
   }
 
-  /** Stores entry under key (replacing any old one) and signals the modification. */
+  /** The entry for key whether or not its time has passed (background work, identity checks). */
+  peek(key: string): Entry | undefined {
+    const slot = this.table.find(key, hashKey(key));
+    return slot < 0 ? undefined : this.entryAt(this.table.handleAt(slot));
+  }
+
+  /**
+   * Stores entry under key (replacing any old one) and signals the modification. A plain string
+   * is copied into a record, so the object passed in is not the entry afterwards; hashes and
+   * strings that must stay objects are kept as given.
+   */
   set(key: string, entry: Entry): void {
-    const old = this.entries.get(key);
+    const hash = hashKey(key);
+    const slot = this.table.find(key, hash);
+    const oldHandle = slot < 0 ? 0 : this.table.handleAt(slot);
+    const old = oldHandle === 0 ? undefined : this.entryAt(oldHandle);
     // A replaced entry had the same name: its sealed copy carries over, sparing a seal per SET.
     if (this.names !== null && entry.sealedName === undefined) entry.sealedName = old?.sealedName ?? this.names.sealedName(key);
-    if (this.observer !== null) {
-      if (old !== undefined) this.observer.removed(key, old);
-      this.observer.added(key, entry);
+    if (old !== undefined) this.observer?.removed(key, old);
+    const handle = this.record(key, hash, entry);
+    if (slot < 0) this.table.insert(hash, handle);
+    else {
+      this.table.setHandle(slot, handle);
+      this.dispose(oldHandle);
     }
-    this.entries.set(key, entry);
+    this.observer?.added(key, this.entryAt(handle));
     if (entry.expiresAt !== 0) this.volatile.add(key);
     // Only a key that had a TTL is in the set: spares a lookup on the usual plain SET.
     else if (old !== undefined && old.expiresAt !== 0) this.volatile.delete(key);
     this.signal(key);
   }
 
+  /**
+   * Makes key's string entry a JS object that keeps its identity (the spill tier tracks
+   * entries): same value, expiry and accounting, not a write. Returns the boxed entry.
+   */
+  box(key: string): StringEntry | undefined {
+    const hash = hashKey(key);
+    const slot = this.table.find(key, hash);
+    if (slot < 0) return undefined;
+    const handle = this.table.handleAt(slot);
+    const entry = this.entryAt(handle);
+    if (entry.kind !== Kind.String || !(entry instanceof StoredString)) return entry.kind === Kind.String ? entry : undefined;
+    const value = Buffer.allocUnsafeSlow(entry.size);
+    entry.value.copy(value);
+    const boxed = new BoxedString(value, entry.expiresAt, entry.touchedAt);
+    boxed.accounted = entry.accounted;
+    this.table.setHandle(slot, this.boxRecord(key, hash, boxed));
+    this.dispose(handle);
+    return boxed;
+  }
+
   delete(key: string): boolean {
-    const old = this.entries.get(key);
-    if (old === undefined) return false;
-    this.entries.delete(key);
+    const slot = this.table.find(key, hashKey(key));
+    if (slot < 0) return false;
+    const handle = this.table.handleAt(slot);
+    const old = this.entryAt(handle);
+    this.table.removeAt(slot);
     this.observer?.removed(key, old);
+    this.dispose(handle);
     this.volatile.delete(key);
     this.signal(key);
     return true;
@@ -216,7 +189,7 @@ export class Keyspace {
   /** Call after changing an entry in place (hash fields, APPEND...): wakes WATCHers, counts a write. */
   modified(key: string): void {
     if (this.observer !== null) {
-      const entry = this.entries.get(key);
+      const entry = this.peek(key);
       if (entry !== undefined) this.observer.changed(key, entry);
     }
     this.signal(key);
@@ -230,20 +203,36 @@ export class Keyspace {
     if (flags) for (const f of flags) f.dirty = true;
   }
 
-  keys(): IterableIterator<string> {
-    return this.entries.keys();
+  /** Every key, expired or not. For synchronous use: the walk is not safe across inserts. */
+  *keys(): IterableIterator<string> {
+    for (let slot = 0; slot < this.table.capacity; slot++) {
+      const handle = this.table.handleAt(slot);
+      if (handle !== 0) yield this.table.keyOf(handle);
+    }
   }
 
-  entriesView(): Map<string, Entry> {
-    return this.entries;
+  /** Calls visit for every entry, expired or not; visit must not add or remove keys. */
+  forEachEntry(visit: (key: string, entry: Entry) => void): void {
+    for (let slot = 0; slot < this.table.capacity; slot++) {
+      const handle = this.table.handleAt(slot);
+      if (handle !== 0) visit(this.table.keyOf(handle), this.entryAt(handle));
+    }
   }
 
-  /** A uniformly random live key, or null. O(n) walk to a random index: fine for RANDOMKEY's use. */
+  /** A walk over every key that may span event-loop turns (SCAN cursors, key rotation). */
+  walk(): KeyWalk {
+    return new KeyWalk(this, this.table);
+  }
+
+  /** A random live key, or null: a random slot, then the next occupied one. */
   randomKey(now: number): string | null {
-    for (let tries = 0; tries < 100 && this.entries.size > 0; tries++) {
-      let skip = Math.floor(Math.random() * this.entries.size);
-      for (const key of this.entries.keys()) {
-        if (skip-- > 0) continue;
+    for (let tries = 0; tries < 100 && this.table.size > 0; tries++) {
+      const capacity = this.table.capacity;
+      const start = Math.floor(Math.random() * capacity);
+      for (let i = 0; i < capacity; i++) {
+        const handle = this.table.handleAt((start + i) & (capacity - 1));
+        if (handle === 0) continue;
+        const key = this.table.keyOf(handle);
         if (this.get(key, now)) return key;
         break;
       }
@@ -253,14 +242,22 @@ export class Keyspace {
 
   /** Removes every key; returns how many there were. */
   clear(): number {
-    const n = this.entries.size;
-    for (const key of this.watchers.keys()) if (this.entries.has(key)) this.signal(key);
-    if (this.observer !== null) for (const [key, entry] of this.entries) this.observer.removed(key, entry);
-    this.entries = new Map();
+    const n = this.table.size;
+    for (const key of this.watchers.keys()) if (this.peek(key) !== undefined) this.signal(key);
+    for (let slot = 0; slot < this.table.capacity; slot++) {
+      const handle = this.table.handleAt(slot);
+      if (handle === 0) continue;
+      if (this.observer !== null) this.observer.removed(this.table.keyOf(handle), this.entryAt(handle));
+      this.dispose(handle);
+    }
+    this.table = new KeyTable(this.arena);
+    this.objects = [];
+    this.freeObjects = [];
     this.volatile = new Set();
     this.expiryWalk = null;
-    this.sampleWalk = null;
+    this.sampleSlot = 0;
     this.volatileSampleWalk = null;
+    this.generation++;
     this.stats.dirty += n;
     return n;
   }
@@ -300,7 +297,7 @@ export class Keyspace {
         break;
       }
       checked++;
-      const entry = this.entries.get(step.value);
+      const entry = this.peek(step.value);
       if (entry && entry.expiresAt !== 0 && entry.expiresAt <= now) {
         this.expire(step.value);
         expired++;
@@ -311,41 +308,125 @@ export class Keyspace {
 
   /**
    * Visits up to n entries (only those with a TTL when volatileOnly), continuing where the last
-   * call stopped: eviction and spill sampling in O(n) without random access into the Map.
+   * call stopped: eviction and spill sampling in O(n) without random access.
    */
   sample(n: number, volatileOnly: boolean, visit: (key: string, entry: Entry) => void): void {
-    const limit = Math.min(n, volatileOnly ? this.volatile.size : this.entries.size);
-    for (let seen = 0, restarts = 0; seen < limit && restarts < 2; ) {
-      if (volatileOnly) {
-        this.volatileSampleWalk ??= this.volatile.values();
-        const step = this.volatileSampleWalk.next();
-        if (step.done) {
-          this.volatileSampleWalk = null;
-          restarts++;
-          continue;
-        }
-        const entry = this.entries.get(step.value);
-        if (entry !== undefined) visit(step.value, entry);
-      } else {
-        this.sampleWalk ??= this.entries.entries();
-        const step = this.sampleWalk.next();
-        if (step.done) {
-          this.sampleWalk = null;
-          restarts++;
-          continue;
-        }
-        visit(step.value[0], step.value[1]);
+    const limit = Math.min(n, volatileOnly ? this.volatile.size : this.table.size);
+    if (!volatileOnly) {
+      const capacity = this.table.capacity;
+      for (let seen = 0, probed = 0; seen < limit && probed < capacity; probed++) {
+        const slot = this.sampleSlot++ & (capacity - 1);
+        const handle = this.table.handleAt(slot);
+        if (handle === 0) continue;
+        visit(this.table.keyOf(handle), this.entryAt(handle));
+        seen++;
       }
+      return;
+    }
+    for (let seen = 0, restarts = 0; seen < limit && restarts < 2; ) {
+      this.volatileSampleWalk ??= this.volatile.values();
+      const step = this.volatileSampleWalk.next();
+      if (step.done) {
+        this.volatileSampleWalk = null;
+        restarts++;
+        continue;
+      }
+      const entry = this.peek(step.value);
+      if (entry !== undefined) visit(step.value, entry);
       seen++;
     }
   }
 
+  /** The entry a record stands for: its boxed object, or a view of the record. */
+  entryAt(handle: number): Entry {
+    const words = this.arena.words[handle >>> 17]!;
+    const word = (handle & OFFSET_MASK) * 2;
+    if (words[word + W_VALUE_LENGTH] === BOXED) return this.objects[words[word + W_AUX]!]!;
+    return new StoredString(this.table, handle);
+  }
+
+  /** A new record for entry: the string inline when it can be, else a pointer to the object. */
+  private record(key: string, hash: number, entry: Entry): number {
+    if (entry.kind !== Kind.String || entry.spilled !== undefined || entry.sealedName !== undefined || entry.size > INLINE_VALUE_MAX) {
+      return this.boxRecord(key, hash, entry);
+    }
+    const value = entry.value;
+    const handle = this.table.newRecord(key, hash, value.length, value.length);
+    const stored = new StoredString(this.table, handle);
+    stored.value = value;
+    stored.expiresAt = entry.expiresAt;
+    stored.touchedAt = entry.touchedAt;
+    return handle;
+  }
+
+  private boxRecord(key: string, hash: number, entry: Entry): number {
+    const index = this.freeObjects.pop() ?? this.objects.length;
+    this.objects[index] = entry;
+    const handle = this.table.newRecord(key, hash, BOXED, 0);
+    this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX] = index;
+    return handle;
+  }
+
+  /** Frees a record that left the table (its bytes stay readable until this turn is over). */
+  private dispose(handle: number): void {
+    const words = this.arena.words[handle >>> 17]!;
+    const word = (handle & OFFSET_MASK) * 2;
+    if (words[word + W_VALUE_LENGTH] === BOXED) {
+      const index = words[word + W_AUX]!;
+      this.objects[index] = undefined;
+      this.freeObjects.push(index);
+    }
+    this.arena.free(handle, this.table.recordBytes(handle));
+  }
+
   private expire(key: string): void {
-    const entry = this.entries.get(key);
-    this.entries.delete(key);
-    if (entry !== undefined) this.observer?.removed(key, entry);
+    const slot = this.table.find(key, hashKey(key));
+    if (slot >= 0) {
+      const handle = this.table.handleAt(slot);
+      const entry = this.entryAt(handle);
+      this.table.removeAt(slot);
+      this.observer?.removed(key, entry);
+      this.dispose(handle);
+    }
     this.volatile.delete(key);
     this.stats.expiredKeys++;
     this.signal(key);
+  }
+}
+
+/**
+ * A walk over a database's keys by slot, for work spread over event-loop turns. When the table
+ * rehashes it starts over (keys may come twice, none present throughout is missed); after
+ * FLUSHDB/FLUSHALL (`stale`) it has nothing more to give.
+ */
+export class KeyWalk {
+  private slot = 0;
+  private epoch: number;
+  private readonly generation: number;
+
+  constructor(
+    private readonly db: Keyspace,
+    private readonly table: KeyTable,
+  ) {
+    this.epoch = table.epoch;
+    this.generation = db.generation;
+  }
+
+  get stale(): boolean {
+    return this.db.generation !== this.generation;
+  }
+
+  /** The next key, or undefined when the walk is done. */
+  next(): string | undefined {
+    if (this.stale) return undefined;
+    if (this.table.epoch !== this.epoch) {
+      this.slot = 0;
+      this.epoch = this.table.epoch;
+    }
+    while (this.slot < this.table.capacity) {
+      const handle = this.table.handleAt(this.slot++);
+      if (handle !== 0) return this.table.keyOf(handle);
+    }
+    return undefined;
   }
 }

@@ -6,10 +6,28 @@
 // their bytes no longer live in this process.
 
 import { Kind, type Entry, type EntryObserver, type Keyspace, type StringEntry } from './keyspace.js';
+import { StoredString } from './stored-string.js';
 
-/** Estimated per-entry bookkeeping: Map slot, entry object, Buffer object (V8 on 64-bit). */
-export const ENTRY_OVERHEAD = 96;
+/**
+ * Per-entry bookkeeping. A string: its record header (32 bytes) and its share of the key table
+ * (two 32-bit words per slot, at most 3/4 full). A hash adds its object and field Map (V8 on
+ * 64-bit). Counted by kind, so a string boxed for spilling keeps the count it was added with.
+ */
+export const STRING_OVERHEAD = 48;
+export const HASH_OVERHEAD = 128;
 export const FIELD_OVERHEAD = 64;
+
+export function entryOverhead(entry: Entry): number {
+  return entry.kind === Kind.String ? STRING_OVERHEAD : HASH_OVERHEAD;
+}
+
+/**
+ * What identifies an entry across lookups: a boxed entry is its own object, a string in the
+ * arena is a fresh view per lookup but keeps its record.
+ */
+export function entryIdentity(entry: Entry): Entry | number {
+  return entry instanceof StoredString ? entry.handle : entry;
+}
 
 /**
  * What a key's name costs: its lookup string, plus with --seal-keys its sealed copy (the name's
@@ -21,8 +39,8 @@ export function keyBytes(key: string, entry: Entry): number {
 
 /** The bytes one entry costs in memory (all hash fields walked: O(fields)). */
 export function residentBytes(key: string, entry: Entry): number {
-  const bytes = ENTRY_OVERHEAD + keyBytes(key, entry);
-  if (entry.kind === Kind.String) return bytes + entry.value.length;
+  const bytes = entryOverhead(entry) + keyBytes(key, entry);
+  if (entry.kind === Kind.String) return bytes + entry.size;
   let fields = 0;
   for (const [field, sealed] of entry.fields) fields += FIELD_OVERHEAD + field.length + sealed.length;
   return bytes + fields;
@@ -43,17 +61,17 @@ export class MemoryAccount implements EntryObserver {
 
   added(key: string, entry: Entry): void {
     // A copy of an entry whose value was lent from tmpfs (RENAME, COPY spread it) owns no record.
-    if (entry.kind === Kind.String && entry.spilled !== undefined && entry.value.length > 0) entry.spilled = undefined;
+    if (entry.kind === Kind.String && entry.spilled !== undefined && entry.size > 0) entry.spilled = undefined;
     const bytes = residentBytes(key, entry);
     entry.accounted = bytes;
     this.used += bytes;
-    if (entry.kind === Kind.String) this.spillable += this.spillableLength(entry.value.length);
+    if (entry.kind === Kind.String) this.spillable += this.spillableLength(entry.size);
   }
 
   removed(key: string, entry: Entry): void {
     const bytes = entry.accounted ?? 0;
     this.used -= bytes;
-    if (entry.kind === Kind.String) this.spillable -= this.spillableLength(bytes - ENTRY_OVERHEAD - keyBytes(key, entry));
+    if (entry.kind === Kind.String) this.spillable -= this.spillableLength(bytes - STRING_OVERHEAD - keyBytes(key, entry));
     entry.accounted = 0;
     if (entry.kind === Kind.String && entry.spilled !== undefined) this.onSpilledRemoved?.(entry);
   }
@@ -64,7 +82,7 @@ export class MemoryAccount implements EntryObserver {
     const before = entry.accounted ?? 0;
     this.used += bytes - before;
     if (entry.kind === Kind.String) {
-      this.spillable += this.spillableLength(entry.value.length) - this.spillableLength(before - ENTRY_OVERHEAD - keyBytes(key, entry));
+      this.spillable += this.spillableLength(entry.size) - this.spillableLength(before - STRING_OVERHEAD - keyBytes(key, entry));
     }
     entry.accounted = bytes;
   }
@@ -74,7 +92,9 @@ export class MemoryAccount implements EntryObserver {
     this.spillMin = Math.max(1, min);
     this.spillable = 0;
     for (const db of databases) {
-      for (const e of db.entriesView().values()) if (e.kind === Kind.String) this.spillable += this.spillableLength(e.value.length);
+      db.forEachEntry((_key, e) => {
+        if (e.kind === Kind.String) this.spillable += this.spillableLength(e.size);
+      });
     }
   }
 
@@ -152,11 +172,12 @@ export class MemoryGuard {
     return this.settings.maxmemory > 0 && this.account.used > this.settings.maxmemory;
   }
 
-  relieve(databases: readonly Keyspace[], pinned: ReadonlySet<Entry>): boolean {
+  /** @param pinned entryIdentity() of the running command's entries. */
+  relieve(databases: readonly Keyspace[], pinned: ReadonlySet<Entry | number>): boolean {
     if (!this.overLimit) return true;
     const { maxmemory, policy, samples } = this.settings;
     const held = this.spiller?.held;
-    const skip = (e: Entry) => pinned.has(e) || (held !== undefined && held.has(e));
+    const skip = (e: Entry) => pinned.has(entryIdentity(e)) || (held !== undefined && held.has(e));
     if (this.spiller !== null) {
       // A little beyond the excess, so the next few writes do not each start a batch.
       const slack = Math.min(256 * 1024, Math.ceil(maxmemory / 64));

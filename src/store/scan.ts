@@ -1,11 +1,25 @@
-// SCAN-family cursors. A cursor names a live Map iterator, which in V8 survives inserts and
-// deletes: every element present for the whole scan is returned exactly once, like Redis's
-// guarantee. An unknown or expired cursor restarts from the beginning, which can only repeat
-// elements (allowed by SCAN's contract), never skip them.
+// SCAN-family cursors. A cursor names a live walk: over a database's key table (Keyspace.walk),
+// which survives inserts and deletes and starts over when the table rehashes, or over a hash's
+// field Map (V8 Map iterators survive both). Every element present for the whole scan is
+// returned at least once, like Redis's guarantee (repeats are allowed by SCAN's contract).
+// An unknown or expired cursor restarts from the beginning.
+
+import { Keyspace } from './keyspace.js';
 
 interface LiveCursor {
-  source: Map<string, unknown>;
-  iter: Iterator<string>;
+  source: Keyspace | Map<string, unknown>;
+  next: () => string | undefined;
+  /** The source was flushed since: everything in it is new. */
+  stale: () => boolean;
+}
+
+function startWalk(source: Keyspace | Map<string, unknown>): LiveCursor {
+  if (source instanceof Keyspace) {
+    const walk = source.walk();
+    return { source, next: () => walk.next(), stale: () => walk.stale };
+  }
+  const iter = source.keys();
+  return { source, next: () => iter.next().value, stale: () => false };
 }
 
 export class CursorTable {
@@ -18,14 +32,14 @@ export class CursorTable {
    * Visits up to `count` keys of source from `cursor` and returns the cursor to continue with,
    * 0 when the walk is complete.
    */
-  scan(source: Map<string, unknown>, cursor: number, count: number, visit: (key: string) => void): number {
+  scan(source: Keyspace | Map<string, unknown>, cursor: number, count: number, visit: (key: string) => void): number {
     let state = cursor === 0 ? undefined : this.live.get(cursor);
     if (state) this.live.delete(cursor);
-    if (!state || state.source !== source) state = { source, iter: source.keys() };
+    if (!state || state.source !== source || state.stale()) state = startWalk(source);
     for (let i = 0; i < count; i++) {
-      const step = state.iter.next();
-      if (step.done) return 0;
-      visit(step.value);
+      const key = state.next();
+      if (key === undefined) return 0;
+      visit(key);
     }
     // Cursors are positive safe integers; wrap long before 2^53 so they stay exact in replies.
     const id = this.nextId;

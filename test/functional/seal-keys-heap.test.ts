@@ -1,7 +1,9 @@
 // With seal-keys no key name is held as a JS string anywhere in the server's heap: a V8 heap
 // snapshot (live objects only) of the process running the server contains none of the names a
 // client stored, listed and watched. The names are built as bytes and sent as Buffers, so the
-// test itself never makes them strings either; the same test without seal-keys finds them all.
+// test itself never makes them strings either. Without seal-keys, names live in the record
+// arena (outside the V8 heap) too, but the expiry set holds the names of keys with a TTL as
+// strings: the same test finds exactly those (the positive control).
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
@@ -33,14 +35,15 @@ function namesInHeap(names: Buffer[]): number {
 
 describe.each([
   ['yes', 0],
-  ['no', 40],
+  ['no', 10],
 ])('seal-keys %s', (mode, expected) => {
   const { client } = withServer({ 'seal-keys': mode });
 
   it(`leaves ${expected} of 40 key names as JS strings in the heap`, async () => {
     const names = Array.from({ length: 40 }, nameBytes);
     for (const [i, name] of names.entries()) {
-      if (i % 2 === 0) await client.set(name, Buffer.from('v'));
+      if (i % 4 === 0) await client.set(name, Buffer.from('v'), 'EX', 1000);
+      else if (i % 2 === 0) await client.set(name, Buffer.from('v'));
       else await client.hset(name, Buffer.from('f'), Buffer.from('v'));
     }
     await client.callBuffer('keys', Buffer.from('hm-*'));

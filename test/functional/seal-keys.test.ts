@@ -8,7 +8,7 @@ import { withServer } from '../helpers/fixture.js';
 import { storedKey } from '../helpers/server.js';
 import { Kind } from '../../src/store/keyspace.js';
 import { OVERHEAD, Sealer } from '../../src/seal/sealer.js';
-import { ENTRY_OVERHEAD } from '../../src/store/memory.js';
+import { STRING_OVERHEAD } from '../../src/store/memory.js';
 
 const { server, client, run } = withServer({ 'seal-keys': 'yes' });
 const state = () => server.running.state;
@@ -177,12 +177,12 @@ describe('what the keyspace holds', () => {
   function heldBytes(): Buffer[] {
     const out: Buffer[] = [];
     for (const db of state().databases) {
-      for (const [key, entry] of db.entriesView()) {
+      db.forEachEntry((key, entry) => {
         out.push(Buffer.from(key, 'latin1'));
         if (entry.sealedName !== undefined) out.push(entry.sealedName);
         if (entry.kind === Kind.String) out.push(entry.value);
         else for (const [field, sealed] of entry.fields) out.push(Buffer.from(field, 'latin1'), sealed);
-      }
+      });
     }
     return out;
   }
@@ -199,7 +199,7 @@ describe('what the keyspace holds', () => {
     for (const m of markers) {
       expect(held.some((b) => b.includes(Buffer.from(m))), `plaintext of ${m} in the keyspace`).toBe(false);
     }
-    for (const [key] of state().databases[0]!.entriesView()) expect(key.length).toBe(16);
+    for (const key of state().databases[0]!.keys()) expect(key.length).toBe(16);
     expect((await run(['keys', '*'])) as string[]).toHaveLength(100);
     expect(await run(['exists', ...markers.slice(1)])).toBe(99);
   });
@@ -211,7 +211,7 @@ describe('what the keyspace holds', () => {
     const long = (await run(['memory', 'usage', 'a'.repeat(101)])) as number;
     expect(long - short).toBe(100);
     // The entry, its 16-byte lookup hash, the sealed name and the sealed value.
-    expect(short).toBe(ENTRY_OVERHEAD + 16 + (1 + OVERHEAD) + (1 + OVERHEAD));
+    expect(short).toBe(STRING_OVERHEAD + 16 + (1 + OVERHEAD) + (1 + OVERHEAD));
   });
 
   it('answers a tampered sealed name with the seal error, counted, and serves the other keys', async () => {

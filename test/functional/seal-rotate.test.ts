@@ -32,10 +32,10 @@ async function rotationDone(run: (args: string[]) => Promise<unknown>): Promise<
 /** The key id in the header of every value held in memory. */
 function keyIdsInMemory(db: Keyspace): Set<number> {
   const ids = new Set<number>();
-  for (const entry of db.entriesView().values()) {
+  db.forEachEntry((_key, entry) => {
     if (entry.kind === Kind.Hash) for (const v of entry.fields.values()) ids.add(Sealer.keyId(v));
     else if (entry.value.length > 0) ids.add(Sealer.keyId(entry.value));
-  }
+  });
   return ids;
 }
 
@@ -179,7 +179,7 @@ describe('SEAL ROTATE / STATUS', () => {
   it('leaves a tampered value as it was, counts it, and still completes', async () => {
     await client.set('good', 'fine');
     await client.set('bad', 'tampered');
-    const entry = state().databases[0]!.entriesView().get('bad')!;
+    const entry = state().databases[0]!.peek('bad')!;
     if (entry.kind !== Kind.String) throw new Error('expected a string entry');
     entry.value[entry.value.length - 1]! ^= 1;
     await run(['seal', 'rotate']);
@@ -209,7 +209,7 @@ describe('SEAL ROTATE / STATUS', () => {
 describe.skipIf(tmpfsUnavailable)('SEAL ROTATE with spilled values (real tmpfs)', () => {
   const { server, client, run } = withServer({ 'spill-max-bytes': '8mb' }, undefined, { wipe: false, tmpfs: '16m' });
   const spill = () => server.running.state.spill!;
-  const entry = (key: string) => server.running.state.databases[0]!.entriesView().get(key);
+  const entry = (key: string) => server.running.state.databases[0]!.peek(key);
   const big = (i: number) => `${i}:${'s'.repeat(400)}`;
 
   afterEach(async () => {

@@ -20,10 +20,10 @@ describe('sealed storage', () => {
   function storedBytes(): Buffer[] {
     const out: Buffer[] = [];
     for (const db of server.running.state.databases) {
-      for (const entry of db.entriesView().values()) {
+      db.forEachEntry((_key, entry) => {
         if (entry.kind === Kind.String) out.push(entry.value);
         else out.push(...entry.fields.values());
-      }
+      });
     }
     return out;
   }
@@ -56,7 +56,7 @@ describe('sealed storage', () => {
     const client = ioredis(server.port);
     await client.set('victim', 'original');
     await client.set('healthy', 'fine');
-    const entry = server.running.state.databases[0]!.entriesView().get('victim');
+    const entry = server.running.state.databases[0]!.peek('victim');
     if (entry?.kind !== Kind.String) throw new Error('expected a string entry');
     entry.value[entry.value.length - 1]! ^= 0xff;
     await expect(client.get('victim')).rejects.toThrow(/sealed value failed authentication/);

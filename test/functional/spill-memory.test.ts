@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ioredis, rawExchange, runner } from '../helpers/clients.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
-import { ENTRY_OVERHEAD, FIELD_OVERHEAD } from '../../src/store/memory.js';
+import { FIELD_OVERHEAD, HASH_OVERHEAD, STRING_OVERHEAD } from '../../src/store/memory.js';
 import { OVERHEAD as SEAL_OVERHEAD } from '../../src/seal/sealer.js';
 
 const T0 = 1_700_000_000_000;
@@ -26,7 +26,7 @@ function infoField(info: string, field: string): string {
 }
 
 /** Bytes one string key costs: entry overhead, key name, sealed value. */
-const stringBytes = (key: string, value: string) => ENTRY_OVERHEAD + key.length + value.length + SEAL_OVERHEAD;
+const stringBytes = (key: string, value: string) => STRING_OVERHEAD + key.length + value.length + SEAL_OVERHEAD;
 
 beforeAll(async () => {
   server = await startInProcess({}, T0);
@@ -64,9 +64,9 @@ describe('memory accounting', () => {
   it('follows hash fields changed in place', async () => {
     const field = (f: string, v: string) => FIELD_OVERHEAD + f.length + v.length + SEAL_OVERHEAD;
     await run(['hset', 'h', 'f1', 'one', 'f2', 'two']);
-    expect(used()).toBe(ENTRY_OVERHEAD + 1 + field('f1', 'one') + field('f2', 'two'));
+    expect(used()).toBe(HASH_OVERHEAD + 1 + field('f1', 'one') + field('f2', 'two'));
     await run(['hdel', 'h', 'f1']);
-    expect(used()).toBe(ENTRY_OVERHEAD + 1 + field('f2', 'two'));
+    expect(used()).toBe(HASH_OVERHEAD + 1 + field('f2', 'two'));
     await run(['hdel', 'h', 'f2']);
     expect(used()).toBe(0);
   });

@@ -24,7 +24,7 @@ describe.skipIf(tmpfsUnavailable)('spill tier (in process, real tmpfs)', () => {
 
   const state = () => server.running.state;
   const spill = () => state().spill!;
-  const entry = (key: string, db = 0) => state().databases[db]!.entriesView().get(storedKey(server, key)) as StringEntry | undefined;
+  const entry = (key: string, db = 0) => state().databases[db]!.peek(storedKey(server, key)) as StringEntry | undefined;
   const isSpilled = (key: string, db = 0) => {
     const e = entry(key, db);
     return e !== undefined && e.kind === Kind.String && e.spilled !== undefined && e.value.length === 0;

@@ -1,0 +1,111 @@
+// What a key holds, as commands see it. A string is either a view of its record in the arena
+// (StoredString, the usual case) or a boxed JS object (BoxedString: spilled, large, or with a
+// sealed name); a hash is always a JS object. Both string forms answer the same interface.
+
+export const enum Kind {
+  String = 0,
+  Hash = 1,
+}
+
+/** Where a spilled value's sealed bytes sit on tmpfs (src/spill/segments.ts). */
+export interface SpillRef {
+  segment: number;
+  /** Offset of the record (header included) in the segment file. */
+  offset: number;
+  /** Sealed value length (the record adds its header). */
+  length: number;
+}
+
+export interface StringEntry {
+  readonly kind: Kind.String;
+  /**
+   * Sealed value bytes; a zero-length buffer while the value is spilled. The dispatcher reads
+   * spilled values back before any command on the key runs, so handlers never see that state.
+   */
+  value: Buffer;
+  /** Length of `value`, without making a Buffer for it. */
+  readonly size: number;
+  /** Absolute expiry in unix ms; 0 means none. */
+  expiresAt: number;
+  /** Last access in unix ms (OBJECT IDLETIME, LRU sampling). */
+  touchedAt: number;
+  /** Set while the sealed value lives in a spill segment instead of `value`. */
+  spilled: SpillRef | undefined;
+  /** Bytes memory accounting counted for this entry (src/store/memory.ts). */
+  accounted: number;
+  /** With --seal-keys, the key's name sealed (filled in by Keyspace.set); absent otherwise. */
+  sealedName: Buffer | undefined;
+  /** Whether `sealed` is still this entry's value (the same bytes in memory, not equal bytes). */
+  holds(sealed: Buffer): boolean;
+}
+
+/**
+ * A string entry as its own object. The sealed bytes are kept as (ArrayBuffer, offset, length)
+ * rather than a Buffer view, which would be a ~100-byte object of its own per key.
+ */
+export class BoxedString implements StringEntry {
+  readonly kind = Kind.String;
+  private slab: ArrayBuffer;
+  private at: number;
+  private length: number;
+  expiresAt: number;
+  touchedAt: number;
+  spilled: SpillRef | undefined = undefined;
+  accounted = 0;
+  sealedName: Buffer | undefined = undefined;
+
+  constructor(value: Buffer, expiresAt: number, touchedAt: number) {
+    this.slab = value.buffer as ArrayBuffer;
+    this.at = value.byteOffset;
+    this.length = value.length;
+    this.expiresAt = expiresAt;
+    this.touchedAt = touchedAt;
+  }
+
+  get value(): Buffer {
+    return Buffer.from(this.slab, this.at, this.length);
+  }
+
+  set value(sealed: Buffer) {
+    this.slab = sealed.buffer as ArrayBuffer;
+    this.at = sealed.byteOffset;
+    this.length = sealed.length;
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
+  holds(sealed: Buffer): boolean {
+    return this.slab === sealed.buffer && this.at === sealed.byteOffset && this.length === sealed.length;
+  }
+}
+
+export interface HashEntry {
+  kind: Kind.Hash;
+  /** Field name (latin1) -> sealed field value. */
+  fields: Map<string, Buffer>;
+  expiresAt: number;
+  touchedAt: number;
+  accounted?: number;
+  sealedName?: Buffer | undefined;
+}
+
+export type Entry = StringEntry | HashEntry;
+
+/** A new string entry, to hand to Keyspace.set (which usually copies it into the arena). */
+export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number): StringEntry {
+  return new BoxedString(value, expiresAt, touchedAt);
+}
+
+/**
+ * New entries with every field present from the start: adding `accounted` later would move
+ * each entry to another hidden class on its first write (slower, and more memory).
+ */
+export function hashEntry(touchedAt: number): HashEntry {
+  return { kind: Kind.Hash, fields: new Map(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+}
+
+export function typeName(entry: Entry): 'string' | 'hash' {
+  return entry.kind === Kind.String ? 'string' : 'hash';
+}

@@ -1,0 +1,131 @@
+// Memory for the keyspace's records, outside the V8 heap: 1 MiB slab ArrayBuffers carved into
+// 8-byte-aligned blocks, with one free list per block size (8-byte steps up to 64 KiB). A
+// million keys then cost the GC nothing to trace and no per-key object headers.
+//
+// A block is named by a 32-bit handle: slab index << 17 | (offset / 8). The offset part is
+// also the block's index in the slab's Float64Array, so reading a record field is one lookup.
+// Handles 0 and 1 are never given out: the key table uses them for "empty" and "deleted".
+//
+// Freed blocks are zeroed and reused only after the current event-loop turn: a record that a
+// command deleted or replaced can still be read (RENAME copies from the entry it just deleted)
+// until that command's batch is done.
+
+const SLAB_SHIFT = 20;
+const SLAB_BYTES = 1 << SLAB_SHIFT;
+const OFFSET_BITS = SLAB_SHIFT - 3;
+export const OFFSET_MASK = (1 << OFFSET_BITS) - 1;
+export const MAX_SLABS = 2 ** (32 - OFFSET_BITS);
+/** Blocks above this get an ArrayBuffer of their own (a slab index with a single block). */
+const MAX_CLASS_BYTES = 64 * 1024;
+
+export class ArenaFullError extends Error {}
+
+export class RecordArena {
+  /** Per slab: the same memory as bytes (Buffer for latin1 helpers), 32-bit words and doubles. */
+  readonly bytes: Buffer[] = [];
+  readonly words: Uint32Array[] = [];
+  readonly doubles: Float64Array[] = [];
+  /** Bytes in blocks handed out and not freed (what INFO reports as the arena's live bytes). */
+  liveBytes = 0;
+  /** Bytes of slabs allocated from the system. */
+  slabBytes = 0;
+  private current = 0;
+  private used = 0;
+  /** Head handle of each size class's free list (index = block bytes / 8); 0 = empty. */
+  private readonly freeHeads = new Uint32Array(MAX_CLASS_BYTES / 8 + 1);
+  private readonly freeSlabs: number[] = [];
+  private pending: number[] = [];
+  private pendingSizes: number[] = [];
+  private releaseScheduled = false;
+
+  constructor() {
+    this.current = this.addSlab(SLAB_BYTES);
+    // Handles 0 and 1 (offsets 0 and 8 of slab 0) stay unused.
+    this.used = 16;
+  }
+
+  /** A block of at least `size` bytes; its contents are zero. Throws ArenaFullError. */
+  alloc(size: number): number {
+    const bytes = (size + 7) & ~7;
+    this.liveBytes += bytes;
+    if (bytes > MAX_CLASS_BYTES) return (this.addSlab(bytes) << OFFSET_BITS) >>> 0;
+    const head = this.freeHeads[bytes >>> 3]!;
+    if (head !== 0) {
+      const slab = head >>> OFFSET_BITS;
+      const at = (head & OFFSET_MASK) * 2;
+      this.freeHeads[bytes >>> 3] = this.words[slab]![at]!;
+      this.words[slab]![at] = 0;
+      return head;
+    }
+    if (this.used + bytes > SLAB_BYTES) {
+      this.current = this.addSlab(SLAB_BYTES);
+      this.used = 0;
+    }
+    const handle = (this.current << OFFSET_BITS) | (this.used >>> 3);
+    this.used += bytes;
+    return handle >>> 0;
+  }
+
+  /** Gives a block back once the current event-loop turn is over (see the header comment). */
+  free(handle: number, size: number): void {
+    this.pending.push(handle);
+    this.pendingSizes.push((size + 7) & ~7);
+    if (!this.releaseScheduled) {
+      this.releaseScheduled = true;
+      setImmediate(() => this.release());
+    }
+  }
+
+  /** Zeroes and recycles the blocks freed so far (run by free()'s setImmediate; tests call it). */
+  release(): void {
+    this.releaseScheduled = false;
+    const handles = this.pending;
+    const sizes = this.pendingSizes;
+    this.pending = [];
+    this.pendingSizes = [];
+    for (let i = 0; i < handles.length; i++) {
+      const handle = handles[i]!;
+      const bytes = sizes[i]!;
+      const slab = handle >>> OFFSET_BITS;
+      this.liveBytes -= bytes;
+      if (bytes > MAX_CLASS_BYTES) {
+        this.dropSlab(slab);
+        continue;
+      }
+      const at = (handle & OFFSET_MASK) * 8;
+      this.bytes[slab]!.fill(0, at, at + bytes);
+      this.words[slab]![at >>> 2] = this.freeHeads[bytes >>> 3]!;
+      this.freeHeads[bytes >>> 3] = handle;
+    }
+  }
+
+  /** Byte offset of a handle's block within its slab. */
+  static offset(handle: number): number {
+    return (handle & OFFSET_MASK) * 8;
+  }
+
+  static slab(handle: number): number {
+    return handle >>> OFFSET_BITS;
+  }
+
+  private addSlab(bytes: number): number {
+    const index = this.freeSlabs.pop() ?? this.bytes.length;
+    if (index >= MAX_SLABS) throw new ArenaFullError(`record arena full (${MAX_SLABS} slabs)`);
+    const memory = new ArrayBuffer(bytes);
+    this.bytes[index] = Buffer.from(memory);
+    this.words[index] = new Uint32Array(memory);
+    this.doubles[index] = new Float64Array(memory);
+    this.slabBytes += bytes;
+    return index;
+  }
+
+  private dropSlab(index: number): void {
+    this.slabBytes -= this.bytes[index]!.length;
+    this.bytes[index]!.fill(0);
+    const none = new ArrayBuffer(0);
+    this.bytes[index] = Buffer.from(none);
+    this.words[index] = new Uint32Array(none);
+    this.doubles[index] = new Float64Array(none);
+    this.freeSlabs.push(index);
+  }
+}

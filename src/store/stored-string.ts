@@ -1,0 +1,98 @@
+// A string entry as the commands see it while its record sits in the arena: a short-lived view
+// made per lookup, reading and writing the record's fields in place. Two lookups of one key give
+// two views; code that needs an entry's identity across calls (the spill tier) boxes it first
+// (Keyspace.box). Views are valid for the current event-loop turn (see record-arena.ts).
+
+import { Kind, type SpillRef, type StringEntry } from './entry.js';
+import { BOXED, D_EXPIRES, D_TOUCHED, RECORD_HEADER, W_AUX, W_KEY_LENGTH, W_VALUE_LENGTH, type KeyTable } from './key-table.js';
+import { OFFSET_MASK } from './record-arena.js';
+
+export class StoredString implements StringEntry {
+  readonly kind = Kind.String;
+
+  constructor(
+    private readonly table: KeyTable,
+    /** The record; changes when a value of another length moves it. */
+    public handle: number,
+  ) {}
+
+  get value(): Buffer {
+    const slab = this.handle >>> 17;
+    const at = (this.handle & OFFSET_MASK) * 8;
+    const words = this.table.arena.words[slab]!;
+    const start = at + RECORD_HEADER + words[at / 4 + W_KEY_LENGTH]!;
+    return Buffer.from(this.table.arena.bytes[slab]!.buffer, start, words[at / 4 + W_VALUE_LENGTH]!);
+  }
+
+  /** Copies the sealed bytes into the record, moving it when the length changes. */
+  set value(sealed: Buffer) {
+    if (sealed.length !== this.size) this.handle = this.table.relocate(this.handle, sealed.length);
+    const slab = this.handle >>> 17;
+    const at = (this.handle & OFFSET_MASK) * 8;
+    const start = at + RECORD_HEADER + this.table.arena.words[slab]![at / 4 + W_KEY_LENGTH]!;
+    this.table.arena.bytes[slab]!.set(sealed, start);
+  }
+
+  /** Length of the sealed value. */
+  get size(): number {
+    return this.table.arena.words[this.handle >>> 17]![(this.handle & OFFSET_MASK) * 2 + W_VALUE_LENGTH]!;
+  }
+
+  get expiresAt(): number {
+    return this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_EXPIRES]!;
+  }
+
+  set expiresAt(at: number) {
+    this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_EXPIRES] = at;
+  }
+
+  get touchedAt(): number {
+    return this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_TOUCHED]!;
+  }
+
+  set touchedAt(at: number) {
+    this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_TOUCHED] = at;
+  }
+
+  get accounted(): number {
+    return this.table.arena.words[this.handle >>> 17]![(this.handle & OFFSET_MASK) * 2 + W_AUX]!;
+  }
+
+  set accounted(bytes: number) {
+    this.table.arena.words[this.handle >>> 17]![(this.handle & OFFSET_MASK) * 2 + W_AUX] = bytes;
+  }
+
+  /** Values in the arena are never spilled: the spill tier boxes an entry before spilling it. */
+  get spilled(): SpillRef | undefined {
+    return undefined;
+  }
+
+  set spilled(_ref: SpillRef | undefined) {
+    throw new Error('a string stored in the arena cannot be spilled; box it first');
+  }
+
+  /** Entries with a sealed name (--seal-keys) are always boxed. */
+  get sealedName(): Buffer | undefined {
+    return undefined;
+  }
+
+  set sealedName(_name: Buffer | undefined) {
+    throw new Error('a string stored in the arena cannot carry a sealed name; box it first');
+  }
+
+  holds(sealed: Buffer): boolean {
+    const slab = this.handle >>> 17;
+    const at = (this.handle & OFFSET_MASK) * 8;
+    const words = this.table.arena.words[slab]!;
+    return (
+      sealed.buffer === this.table.arena.bytes[slab]!.buffer &&
+      sealed.byteOffset === at + RECORD_HEADER + words[at / 4 + W_KEY_LENGTH]! &&
+      sealed.length === words[at / 4 + W_VALUE_LENGTH]
+    );
+  }
+}
+
+/** Whether a record holds its entry inline (a string) rather than pointing at a JS object. */
+export function isInline(table: KeyTable, handle: number): boolean {
+  return table.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_VALUE_LENGTH] !== BOXED;
+}
