@@ -80,6 +80,9 @@ function memory(ctx: Session): Lines {
     ['used_memory_peak_human', humanBytes(peakMemory)],
     ['used_memory_heap', m.heapUsed],
     ['used_memory_external', m.external],
+    // The record arena (keys, plain string values, their metadata): blocks in use, slabs held.
+    ['used_memory_arena', ctx.server.arena.liveBytes],
+    ['used_memory_arena_slabs', ctx.server.arena.slabBytes],
     // What maxmemory is compared with: sealed values in memory, key names, per-entry overhead.
     ['used_memory_dataset', ctx.server.memory.account.used],
     ['total_system_memory', total],

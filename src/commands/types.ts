@@ -13,6 +13,7 @@ import type { KeyNames } from '../seal/key-names.js';
 import type { SealedValues } from '../seal/values.js';
 import type { SpillManager } from '../spill/manager.js';
 import type { MemoryGuard } from '../store/memory.js';
+import type { RecordArena } from '../store/record-arena.js';
 import type { CursorTable } from '../store/scan.js';
 
 export type CommandFlag =
@@ -101,6 +102,8 @@ export interface Server {
   readonly config: Config;
   readonly log: Logger;
   databases: Keyspace[];
+  /** Where the databases keep their records. */
+  readonly arena: RecordArena;
   readonly values: SealedValues;
   /** Key arguments to lookup strings; with seal-keys, hashes and sealed names (args.ts keyOf). */
   readonly names: KeyNames;
