@@ -3,7 +3,9 @@
 // instead of a crash.
 
 import { Errors } from '../protocol/errors.js';
-import { SealError, Sealer } from '../seal/sealer.js';
+import { OVERHEAD, SealError } from '../seal/sealer.js';
+import { stringEntry, type StringEntry } from '../store/keyspace.js';
+import { StoredString } from '../store/stored-string.js';
 import type { Session } from './types.js';
 
 export function sealValue(ctx: Session, key: string, plain: Uint8Array): Buffer {
@@ -42,21 +44,47 @@ export function sealFailed(ctx: Session, err: unknown): null {
 
 /**
  * Replies with a string value opened straight into the reply buffer (which is wiped after the
- * write), so no separate plaintext buffer exists: the GET path. On a value that fails
- * authentication the half-built reply is dropped and the error replied instead.
+ * write), so no separate plaintext buffer exists: the GET path. A value in the arena is opened
+ * where it lies. On a value that fails authentication the half-built reply is dropped and the
+ * error replied instead.
  */
-export function replyValue(ctx: Session, key: string, sealed: Buffer): void {
-  const length = Sealer.plainLength(sealed);
+export function replyValue(ctx: Session, key: string, entry: StringEntry): void {
+  if (entry instanceof StoredString) replySealed(ctx, key, entry.slabBytes, entry.valueStart, entry.size);
+  else {
+    const sealed = entry.value;
+    replySealed(ctx, key, sealed, 0, sealed.length);
+  }
+}
+
+function replySealed(ctx: Session, key: string, src: Buffer, start: number, size: number): void {
+  const length = size - OVERHEAD;
   const mark = ctx.reply.size;
-  const at = ctx.reply.beginBulk(length);
+  const at = ctx.reply.beginBulk(Math.max(0, length));
   try {
-    ctx.server.values.openValueInto(ctx.db.uid, key, sealed, ctx.reply.staging, at);
+    ctx.server.values.openValueAt(ctx.db.uid, key, src, start, size, ctx.reply.staging, at);
   } catch (err) {
     ctx.reply.truncate(mark);
     sealFailed(ctx, err);
     return;
   }
   ctx.reply.endBulk(length);
+}
+
+/**
+ * Seals plain as key's string value and stores it in place of whatever key held: SET and
+ * friends. A plain string is sealed straight into its new record; the rest goes through set().
+ */
+export function storeValue(ctx: Session, key: string, plain: Uint8Array, expiresAt: number): void {
+  const db = ctx.db;
+  const handle = db.newString(key, plain.length + OVERHEAD, expiresAt, ctx.now);
+  if (handle === 0) return db.set(key, stringEntry(sealValue(ctx, key, plain), expiresAt, ctx.now));
+  try {
+    ctx.server.values.sealValueAt(db.uid, key, plain, db.valueSlab(handle), db.valueOffset(handle));
+  } catch (err) {
+    db.abandon(handle);
+    throw err;
+  }
+  db.install(key, handle);
 }
 
 /** Writes a plaintext as a bulk reply and wipes it: it must not outlive the command. */

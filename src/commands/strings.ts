@@ -2,12 +2,12 @@
 // handler and is wiped before it returns. Counters are in strings-numeric.ts.
 
 import { int64, keyOf, word } from './args.js';
-import { openValue, replyAndWipe, replyValue, sealValue } from './sealing.js';
+import { openValue, replyAndWipe, replyValue, sealValue, storeValue } from './sealing.js';
 import { numericStringCommands } from './strings-numeric.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
 import { plainBuffer } from '../util/bytes.js';
-import { Kind, stringEntry, type Entry, type StringEntry } from '../store/keyspace.js';
+import { Kind, type Entry, type StringEntry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -99,13 +99,13 @@ function get(ctx: Session, args: Buffer[]): void {
   const entry = ctx.db.read(key, ctx.now);
   if (entry === undefined) return ctx.reply.nullBulk();
   if (entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);
-  replyValue(ctx, key, entry.value);
+  replyValue(ctx, key, entry);
 }
 
 function set(ctx: Session, args: Buffer[]): void {
   if (args.length > 3) return setWithOptions(ctx, args);
   const key = keyOf(ctx, args[1]!);
-  ctx.db.set(key, stringEntry(sealValue(ctx, key, args[2]!), 0, ctx.now));
+  storeValue(ctx, key, args[2]!, 0);
   ctx.reply.ok();
 }
 
@@ -136,7 +136,7 @@ function setGeneric(ctx: Session, key: string, value: Buffer, flags: number, at:
   const found = existing !== undefined;
   if (!((flags & Opt.NX && found) || (flags & Opt.XX && !found))) {
     const expiresAt = at !== 0 ? at : flags & Opt.KEEPTTL && existing ? existing.expiresAt : 0;
-    ctx.db.set(key, stringEntry(sealValue(ctx, key, value), expiresAt, ctx.now));
+    storeValue(ctx, key, value, expiresAt);
     if (!(flags & Opt.GET)) return ctx.reply.ok();
   } else if (!(flags & Opt.GET)) {
     return ctx.reply.nullBulk();
@@ -148,7 +148,7 @@ function setGeneric(ctx: Session, key: string, value: Buffer, flags: number, at:
 function setnx(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
   if (ctx.db.get(key, ctx.now) !== undefined) return ctx.reply.integer(0);
-  ctx.db.set(key, stringEntry(sealValue(ctx, key, args[2]!), 0, ctx.now));
+  storeValue(ctx, key, args[2]!, 0);
   ctx.reply.integer(1);
 }
 
@@ -230,7 +230,7 @@ function msetnx(ctx: Session, args: Buffer[]): void {
 function setPairs(ctx: Session, args: Buffer[]): void {
   for (let i = 1; i < args.length; i += 2) {
     const key = keyOf(ctx, args[i]!);
-    ctx.db.set(key, stringEntry(sealValue(ctx, key, args[i + 1]!), 0, ctx.now));
+    storeValue(ctx, key, args[i + 1]!, 0);
   }
 }
 
@@ -254,7 +254,7 @@ function append(ctx: Session, args: Buffer[]): void {
   const extra = args[2]!;
   const entry = ctx.db.get(key, ctx.now);
   if (entry === undefined) {
-    ctx.db.set(key, stringEntry(sealValue(ctx, key, extra), 0, ctx.now));
+    storeValue(ctx, key, extra, 0);
     return ctx.reply.integer(extra.length);
   }
   if (entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);
@@ -324,7 +324,7 @@ function setrange(ctx: Session, args: Buffer[]): void {
   value.copy(plain, offset);
   const length = plain.length;
   if (entry === undefined) {
-    ctx.db.set(key, stringEntry(sealValue(ctx, key, plain), 0, ctx.now));
+    storeValue(ctx, key, plain, 0);
     plain.fill(0);
   } else {
     replaceValue(ctx, key, entry, plain);

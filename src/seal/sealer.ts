@@ -54,20 +54,28 @@ export class Sealer {
 
   /** Encrypts plain under the current data key, bound to the context in contextArea(). */
   sealIn(plain: Uint8Array, contextLength: number): Buffer {
-    const key = this.keyring.current;
     const out = this.storage.alloc(OVERHEAD + plain.length);
-    out[0] = VERSION;
-    out.writeUInt32BE(key.id, 1);
+    this.sealAt(plain, contextLength, out, 0);
+    return out;
+  }
+
+  /**
+   * sealIn() writing the sealed value (OVERHEAD + plain.length bytes) into out at `at`: SET
+   * seals straight into the value's record in the arena.
+   */
+  sealAt(plain: Uint8Array, contextLength: number, out: Buffer, at: number): void {
+    const key = this.keyring.current;
+    out[at] = VERSION;
+    out.writeUInt32BE(key.id, at + 1);
     if (this.noncePos >= NONCE_POOL) {
       randomFillSync(this.nonces);
       this.noncePos = 0;
     }
-    copyBytes(this.nonces, this.noncePos, out, HEADER_BYTES, NONCE_BYTES);
+    copyBytes(this.nonces, this.noncePos, out, at + HEADER_BYTES, NONCE_BYTES);
     this.nonces.fill(0, this.noncePos, this.noncePos + NONCE_BYTES); // a used nonce never stays in the pool
     this.noncePos += NONCE_BYTES;
-    copyBytes(out, 0, this.ad, 0, HEADER_BYTES);
-    this.aead.seal(out, HEADER_BYTES, CIPHER_POS, plain, this.ad, HEADER_BYTES + contextLength, key.key);
-    return out;
+    copyBytes(out, at, this.ad, 0, HEADER_BYTES);
+    this.aead.seal(out, at + HEADER_BYTES, at + CIPHER_POS, plain, this.ad, HEADER_BYTES + contextLength, key.key);
   }
 
   /**
@@ -76,15 +84,20 @@ export class Sealer {
    * or bound to another context; no plaintext is written then.
    */
   openIn(target: Uint8Array, offset: number, sealed: Buffer, contextLength: number): void {
-    if (sealed.length < OVERHEAD || sealed[0] !== VERSION) throw new SealError('unknown sealed format');
+    this.openAt(target, offset, sealed, 0, sealed.length, contextLength);
+  }
+
+  /** openIn() for a sealed value of `length` bytes at `start` in src (a record in the arena). */
+  openAt(target: Uint8Array, offset: number, src: Buffer, start: number, length: number, contextLength: number): void {
+    if (length < OVERHEAD || src[start] !== VERSION) throw new SealError('unknown sealed format');
     // The header names the key: the current one, or an older one a rotation has not retired yet.
-    const id = sealed.readUInt32BE(1);
+    const id = src.readUInt32BE(start + 1);
     const current = this.keyring.current;
     const key = id === current.id ? current : this.keyring.get(id);
     if (key === undefined) throw new SealError('sealed under an unknown key');
-    copyBytes(sealed, 0, this.ad, 0, HEADER_BYTES);
+    copyBytes(src, start, this.ad, 0, HEADER_BYTES);
     const ok = this.aead.open(
-      sealed, HEADER_BYTES, CIPHER_POS, sealed.length - CIPHER_POS, this.ad, HEADER_BYTES + contextLength, target, offset, key.key,
+      src, start + HEADER_BYTES, start + CIPHER_POS, length - CIPHER_POS, this.ad, HEADER_BYTES + contextLength, target, offset, key.key,
     );
     if (!ok) throw new SealError('authentication failed');
   }

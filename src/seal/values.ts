@@ -37,6 +37,16 @@ export class SealedValues {
     return plain;
   }
 
+  /** sealValue() writing into out at `at` (Sealer.sealAt): out needs OVERHEAD + plain.length bytes there. */
+  sealValueAt(db: number, key: string, plain: Uint8Array, out: Buffer, at: number): void {
+    this.sealer.sealAt(plain, this.context(Purpose.StringValue, db, key, undefined), out, at);
+  }
+
+  /** openValueInto() for a sealed value of `length` bytes at `start` in src (Sealer.openAt). */
+  openValueAt(db: number, key: string, src: Buffer, start: number, length: number, target: Uint8Array, offset: number): void {
+    this.sealer.openAt(target, offset, src, start, length, this.context(Purpose.StringValue, db, key, undefined));
+  }
+
   /** Opens a string value straight into target at offset (see Sealer.openIn). */
   openValueInto(db: number, key: string, sealed: Buffer, target: Uint8Array, offset: number): void {
     this.sealer.openIn(target, offset, sealed, this.context(Purpose.StringValue, db, key, undefined));

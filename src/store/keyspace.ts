@@ -9,7 +9,7 @@
 // objects (spilled, large, sealed names) are boxed: the record points into `objects`.
 
 import { BoxedString, Kind, type Entry, type StringEntry } from './entry.js';
-import { BOXED, hashKey, KeyTable, W_AUX, W_VALUE_LENGTH } from './key-table.js';
+import { BOXED, D_EXPIRES, D_TOUCHED, hashKey, KeyTable, RECORD_HEADER, W_AUX, W_HASH, W_KEY_LENGTH, W_VALUE_LENGTH } from './key-table.js';
 import { OFFSET_MASK, RecordArena } from './record-arena.js';
 import { StoredString } from './stored-string.js';
 
@@ -131,15 +131,55 @@ export class Keyspace {
     const old = oldHandle === 0 ? undefined : this.entryAt(oldHandle);
     // A replaced entry had the same name: its sealed copy carries over, sparing a seal per SET.
     if (this.names !== null && entry.sealedName === undefined) entry.sealedName = old?.sealedName ?? this.names.sealedName(key);
+    this.put(key, hash, slot, old, this.record(key, hash, entry), entry.expiresAt);
+  }
+
+  /**
+   * SET's fast path, step one: a record for a plain string of `size` sealed bytes, not yet in
+   * the table, for the caller to seal into at valueSlab()/valueOffset() and then install().
+   * 0 when the value must go through set() instead (sealed names, values too large for a record).
+   */
+  newString(key: string, size: number, expiresAt: number, touchedAt: number): number {
+    if (this.names !== null || size > INLINE_VALUE_MAX) return 0;
+    const handle = this.table.newRecord(key, hashKey(key), size, size);
+    const doubles = this.arena.doubles[handle >>> 17]!;
+    doubles[(handle & OFFSET_MASK) + D_EXPIRES] = expiresAt;
+    doubles[(handle & OFFSET_MASK) + D_TOUCHED] = touchedAt;
+    return handle;
+  }
+
+  valueSlab(handle: number): Buffer {
+    return this.arena.bytes[handle >>> 17]!;
+  }
+
+  valueOffset(handle: number): number {
+    return (handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]!;
+  }
+
+  /** Step two: stores the record from newString() under its key, as set() would. */
+  install(key: string, handle: number): void {
+    const hash = this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_HASH]!;
+    const slot = this.table.find(key, hash);
+    const old = slot < 0 ? undefined : this.entryAt(this.table.handleAt(slot));
+    this.put(key, hash, slot, old, handle, this.arena.doubles[handle >>> 17]![(handle & OFFSET_MASK) + D_EXPIRES]!);
+  }
+
+  /** Gives back a record from newString() that will not be installed. */
+  abandon(handle: number): void {
+    this.arena.free(handle, this.table.recordBytes(handle));
+  }
+
+  /** Puts a new record in key's slot (or a new slot), retiring the old entry. */
+  private put(key: string, hash: number, slot: number, old: Entry | undefined, handle: number, expiresAt: number): void {
     if (old !== undefined) this.observer?.removed(key, old);
-    const handle = this.record(key, hash, entry);
     if (slot < 0) this.table.insert(hash, handle);
     else {
+      const oldHandle = this.table.handleAt(slot);
       this.table.setHandle(slot, handle);
       this.dispose(oldHandle);
     }
     this.observer?.added(key, this.entryAt(handle));
-    if (entry.expiresAt !== 0) this.volatile.add(key);
+    if (expiresAt !== 0) this.volatile.add(key);
     // Only a key that had a TTL is in the set: spares a lookup on the usual plain SET.
     else if (old !== undefined && old.expiresAt !== 0) this.volatile.delete(key);
     this.signal(key);

@@ -33,6 +33,16 @@ export class StoredString implements StringEntry {
     this.table.arena.bytes[slab]!.set(sealed, start);
   }
 
+  /** The slab the record lives in, and where in it the value starts: to open it in place. */
+  get slabBytes(): Buffer {
+    return this.table.arena.bytes[this.handle >>> 17]!;
+  }
+
+  get valueStart(): number {
+    const at = (this.handle & OFFSET_MASK) * 8;
+    return at + RECORD_HEADER + this.table.arena.words[this.handle >>> 17]![at / 4 + W_KEY_LENGTH]!;
+  }
+
   /** Length of the sealed value. */
   get size(): number {
     return this.table.arena.words[this.handle >>> 17]![(this.handle & OFFSET_MASK) * 2 + W_VALUE_LENGTH]!;
