@@ -85,18 +85,23 @@ interface MemoryResult {
   server: string;
   rssPerKey: number;
   usedPerKey: number;
+  /** sealkv only: growth of the V8 heap (INFO used_memory_heap) per key stored. */
+  heapPerKey?: number;
 }
 
 async function memoryScenario(start: () => Promise<BenchServer>): Promise<MemoryResult> {
   const server = await start();
   try {
     const rss0 = rssBytes(server.pid);
-    const used0 = Number((await info(server.port, 'memory')).get('used_memory'));
+    const before = await info(server.port, 'memory');
     await fill(server.port, MEMORY_KEYS, 32);
     await new Promise((r) => setTimeout(r, 500));
     const rss1 = rssBytes(server.pid);
-    const used1 = Number((await info(server.port, 'memory')).get('used_memory'));
-    return { server: server.name, rssPerKey: (rss1 - rss0) / MEMORY_KEYS, usedPerKey: (used1 - used0) / MEMORY_KEYS };
+    const after = await info(server.port, 'memory');
+    const perKey = (field: string) => (Number(after.get(field)) - Number(before.get(field))) / MEMORY_KEYS;
+    const result: MemoryResult = { server: server.name, rssPerKey: (rss1 - rss0) / MEMORY_KEYS, usedPerKey: perKey('used_memory') };
+    if (after.has('used_memory_heap')) result.heapPerKey = perKey('used_memory_heap');
+    return result;
   } finally {
     await server.stop();
   }
@@ -157,15 +162,16 @@ async function main(): Promise<void> {
     spill = `(spill scenario skipped: ${(err as Error).message})`;
   }
 
-  const mem = (m: MemoryResult) => `| ${m.server} | ${fmt(m.rssPerKey)} | ${fmt(m.usedPerKey)} |`;
+  const mem = (m: MemoryResult) =>
+    `| ${m.server} | ${fmt(m.rssPerKey)} | ${fmt(m.usedPerKey)} | ${m.heapPerKey === undefined ? '–' : m.heapPerKey.toFixed(1)} |`;
   const memRatio = memory.length === 2 ? (memory[0]!.rssPerKey / memory[1]!.rssPerKey).toFixed(2) + 'x' : 'n/a';
   const table = [
     ...loadTable(rows),
     '',
     `Memory, ${fmt(MEMORY_KEYS)} keys with 32-byte values (bytes per key; RSS ratio sealkv/redis ${memRatio}):`,
     '',
-    '| server | RSS / key | used_memory / key |',
-    '|---|---:|---:|',
+    '| server | RSS / key | used_memory / key | V8 heap growth / key |',
+    '|---|---:|---:|---:|',
     ...memory.map(mem),
     '',
     'sealkv only: GET of spilled values (on tmpfs) beside in-memory ones:',

@@ -1,7 +1,9 @@
 // A string entry as the commands see it while its record sits in the arena: a short-lived view
 // made per lookup, reading and writing the record's fields in place. Two lookups of one key give
 // two views; code that needs an entry's identity across calls (the spill tier) boxes it first
-// (Keyspace.box). Views are valid for the current event-loop turn (see record-arena.ts).
+// (Keyspace.box). Views are valid for the current event-loop turn (see record-arena.ts), and
+// only as long as their record stays their key's: once the key is set, deleted or moved to a
+// record of another length through another view, a view reads the old bytes and writes nowhere.
 
 import { Kind, type SpillRef, type StringEntry } from './entry.js';
 import { BOXED, D_EXPIRES, D_TOUCHED, RECORD_HEADER, W_AUX, W_KEY_LENGTH, W_VALUE_LENGTH, type KeyTable } from './key-table.js';
