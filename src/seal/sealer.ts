@@ -30,6 +30,7 @@ export class Sealer {
    * costs more than the encryption itself. 192-bit random nonces make reuse negligible.
    */
   private nonces = Buffer.allocUnsafeSlow(NONCE_POOL);
+  private nonceWords = new Float64Array(this.nonces.buffer, this.nonces.byteOffset, NONCE_POOL / 8);
   private noncePos = NONCE_POOL;
   /** Associated data: the record's header, then the caller's context written by contextArea(). */
   private ad = Buffer.allocUnsafeSlow(1024);
@@ -72,7 +73,9 @@ export class Sealer {
       this.noncePos = 0;
     }
     copyBytes(this.nonces, this.noncePos, out, at + HEADER_BYTES, NONCE_BYTES);
-    this.nonces.fill(0, this.noncePos, this.noncePos + NONCE_BYTES); // a used nonce never stays in the pool
+    // A used nonce never stays in the pool (three doubles: cheaper than fill() per value).
+    const word = this.noncePos / 8;
+    this.nonceWords[word] = this.nonceWords[word + 1] = this.nonceWords[word + 2] = 0;
     this.noncePos += NONCE_BYTES;
     copyBytes(out, at, this.ad, 0, HEADER_BYTES);
     this.aead.seal(out, at + HEADER_BYTES, at + CIPHER_POS, plain, this.ad, HEADER_BYTES + contextLength, key.key);

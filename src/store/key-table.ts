@@ -52,8 +52,8 @@ export function hashKey(key: string): number {
 }
 
 export class KeyTable {
-  private handles: Uint32Array;
-  private hashes: Uint32Array;
+  /** Per slot two words, record handle then key hash: one cache line answers a probe. */
+  private slots: Uint32Array;
   private mask: number;
   /** Live keys. */
   size = 0;
@@ -66,42 +66,41 @@ export class KeyTable {
     readonly arena: RecordArena,
     capacity = 16,
   ) {
-    this.handles = new Uint32Array(capacity);
-    this.hashes = new Uint32Array(capacity);
+    this.slots = new Uint32Array(capacity * 2);
     this.mask = capacity - 1;
   }
 
   get capacity(): number {
-    return this.handles.length;
+    return this.mask + 1;
   }
 
   /** The slot holding key, or -1. */
   find(key: string, hash: number): number {
-    const handles = this.handles;
+    const slots = this.slots;
     const mask = this.mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const handle = handles[i]!;
+      const handle = slots[i * 2]!;
       if (handle === EMPTY) return -1;
-      if (handle !== DELETED && this.hashes[i] === hash && this.holdsKey(handle, key)) return i;
+      if (handle !== DELETED && slots[i * 2 + 1] === hash && this.holdsKey(handle, key)) return i;
     }
   }
 
   /** The record handle in slot, or 0 for a free slot (empty or deleted). */
   handleAt(slot: number): number {
-    const handle = this.handles[slot]!;
+    const handle = this.slots[slot * 2]!;
     return handle === DELETED ? EMPTY : handle;
   }
 
   /** Points an occupied slot at another record of the same key. */
   setHandle(slot: number, handle: number): void {
-    this.handles[slot] = handle;
+    this.slots[slot * 2] = handle;
   }
 
   /** The slot of the record `handle`, whose key hashes to `hash`; -1 if no slot holds it. */
   slotOf(handle: number, hash: number): number {
-    const handles = this.handles;
+    const slots = this.slots;
     for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
-      const h = handles[i]!;
+      const h = slots[i * 2]!;
       if (h === handle) return i;
       if (h === EMPTY) return -1;
     }
@@ -109,21 +108,22 @@ export class KeyTable {
 
   /** Adds a key known to be absent. May rehash (epoch changes, slot numbers with it). */
   insert(hash: number, handle: number): void {
-    if ((this.occupied + 1) * 4 > this.handles.length * 3) {
+    const capacity = this.mask + 1;
+    if ((this.occupied + 1) * 4 > capacity * 3) {
       // Mostly live keys: grow. Mostly deleted markers: rebuild at the same size without them.
-      this.rehash((this.size + 1) * 8 >= this.handles.length * 3 ? this.handles.length * 2 : this.handles.length);
+      this.rehash((this.size + 1) * 8 >= capacity * 3 ? capacity * 2 : capacity);
     }
-    const handles = this.handles;
+    const slots = this.slots;
     let i = hash & this.mask;
-    while (handles[i] !== EMPTY && handles[i] !== DELETED) i = (i + 1) & this.mask;
-    if (handles[i] === EMPTY) this.occupied++;
-    handles[i] = handle;
-    this.hashes[i] = hash;
+    while (slots[i * 2] !== EMPTY && slots[i * 2] !== DELETED) i = (i + 1) & this.mask;
+    if (slots[i * 2] === EMPTY) this.occupied++;
+    slots[i * 2] = handle;
+    slots[i * 2 + 1] = hash;
     this.size++;
   }
 
   removeAt(slot: number): void {
-    this.handles[slot] = DELETED;
+    this.slots[slot * 2] = DELETED;
     this.size--;
   }
 
@@ -159,7 +159,7 @@ export class KeyTable {
     const to = (moved & OFFSET_MASK) * 8;
     arena.bytes[moved >>> 17]!.set(arena.bytes[handle >>> 17]!.subarray(from, from + RECORD_HEADER + keyLength), to);
     arena.words[moved >>> 17]![to / 4 + W_VALUE_LENGTH] = valueLength;
-    this.handles[slot] = moved;
+    this.slots[slot * 2] = moved;
     arena.free(handle, this.recordBytes(handle));
     return moved;
   }
@@ -191,21 +191,20 @@ export class KeyTable {
   }
 
   private rehash(capacity: number): void {
-    const oldHandles = this.handles;
-    const oldHashes = this.hashes;
-    this.handles = new Uint32Array(capacity);
-    this.hashes = new Uint32Array(capacity);
+    const old = this.slots;
+    const slots = new Uint32Array(capacity * 2);
+    this.slots = slots;
     this.mask = capacity - 1;
     this.occupied = this.size;
     this.epoch++;
-    for (let s = 0; s < oldHandles.length; s++) {
-      const handle = oldHandles[s]!;
+    for (let s = 0; s < old.length; s += 2) {
+      const handle = old[s]!;
       if (handle === EMPTY || handle === DELETED) continue;
-      const hash = oldHashes[s]!;
+      const hash = old[s + 1]!;
       let i = hash & this.mask;
-      while (this.handles[i] !== EMPTY) i = (i + 1) & this.mask;
-      this.handles[i] = handle;
-      this.hashes[i] = hash;
+      while (slots[i * 2] !== EMPTY) i = (i + 1) & this.mask;
+      slots[i * 2] = handle;
+      slots[i * 2 + 1] = hash;
     }
   }
 }
