@@ -1,4 +1,5 @@
-// One connection: socket bytes -> parser -> dispatcher -> one write per read event.
+// One connection: socket bytes -> parser -> dispatcher -> one write per read event, made once
+// every connection's reads of the event-loop turn have run (src/write-batch.ts).
 // Every complete command of a read runs before the single write (ARCHITECTURE convention 7);
 // a command that must wait (a promise) holds back the ones after it, so replies keep
 // request order.
@@ -20,6 +21,7 @@ import { ReplyWriter } from './protocol/reply.js';
 import { endTransaction } from './commands/transactions.js';
 import type { Keyspace, WatchFlag } from './store/keyspace.js';
 import { ownArgs, wipeArgs } from './util/bytes.js';
+import { flushAfterReads } from './write-batch.js';
 
 /** Commands parsed ahead while one waits for spilled values (see readAhead). */
 const AHEAD_COMMANDS = 64;
@@ -54,6 +56,7 @@ export class Client implements Session {
   private closing = false;
   private closed = false;
   private waiting = false;
+  private flushQueued = false;
   /** When unsent replies first went over the soft output limit; 0 while under it. */
   private softLimitSince = 0;
 
@@ -156,7 +159,14 @@ export class Client implements Session {
       }
     }
     this.parser.unauthenticated = !this.authenticated;
-    this.flush();
+    this.queueFlush();
+  }
+
+  /** The replies go out with the other connections' ones of this turn (src/write-batch.ts). */
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    flushAfterReads(this);
   }
 
   /** The next command: one parsed ahead first (its arguments are ours to wipe), else the parser's. */
@@ -205,7 +215,8 @@ export class Client implements Session {
     else this.run();
   }
 
-  private flush(): void {
+  flush(): void {
+    this.flushQueued = false;
     if (this.closed) return;
     if (this.reply.size > 0) {
       const out = this.reply.take();
