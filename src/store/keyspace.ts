@@ -12,6 +12,9 @@ import { BoxedString, Kind, type Entry, type StringEntry } from './entry.js';
 import { BOXED, D_EXPIRES, D_TOUCHED, hashKey, KeyTable, RECORD_HEADER, W_AUX, W_HASH, W_KEY_LENGTH, W_VALUE_LENGTH } from './key-table.js';
 import { OFFSET_MASK, RecordArena } from './record-arena.js';
 import { StoredString } from './stored-string.js';
+import { KeyWalk } from './key-walk.js';
+
+export { KeyWalk } from './key-walk.js';
 
 export { BoxedString, hashEntry, Kind, stringEntry, typeName } from './entry.js';
 export type { Entry, HashEntry, SpillRef, StringEntry } from './entry.js';
@@ -431,42 +434,5 @@ export class Keyspace {
     this.volatile.delete(key);
     this.stats.expiredKeys++;
     this.signal(key);
-  }
-}
-
-/**
- * A walk over a database's keys by slot, for work spread over event-loop turns. When the table
- * rehashes it starts over (keys may come twice, none present throughout is missed); after
- * FLUSHDB/FLUSHALL (`stale`) it has nothing more to give.
- */
-export class KeyWalk {
-  private slot = 0;
-  private epoch: number;
-  private readonly generation: number;
-
-  constructor(
-    private readonly db: Keyspace,
-    private readonly table: KeyTable,
-  ) {
-    this.epoch = table.epoch;
-    this.generation = db.generation;
-  }
-
-  get stale(): boolean {
-    return this.db.generation !== this.generation;
-  }
-
-  /** The next key, or undefined when the walk is done. */
-  next(): string | undefined {
-    if (this.stale) return undefined;
-    if (this.table.epoch !== this.epoch) {
-      this.slot = 0;
-      this.epoch = this.table.epoch;
-    }
-    while (this.slot < this.table.capacity) {
-      const handle = this.table.handleAt(this.slot++);
-      if (handle !== 0) return this.table.keyOf(handle);
-    }
-    return undefined;
   }
 }
