@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand } from '../helpers/clients.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { prng } from '../helpers/prng.js';
 
 const COUNT = Number(process.env.FUZZ_COUNT ?? 2000);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
@@ -24,18 +25,6 @@ const PARALLEL = 16;
 const RSS_LIMIT = 256 * 1024 * 1024;
 /** Generous wall-clock bound on the whole run: about 15 ms per input, at least a minute. */
 const FUZZ_TIMEOUT = Math.max(60_000, COUNT * 15);
-
-/** mulberry32: a small seeded PRNG so a failing run can be replayed with FUZZ_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CORPUS: string[][] = [
   ['SET', 'k', 'v'], ['GET', 'k'], ['SET', 'k', 'v', 'EX', '100', 'GET'], ['MGET', 'a', 'b', 'k'], ['MSET', 'a', '1', 'b', '2'],

@@ -7,18 +7,7 @@ import { hashKey, KeyTable } from '../../../src/store/key-table.js';
 import { BoxedString, Keyspace, KeyWalk, stringEntry, type StringEntry } from '../../../src/store/keyspace.js';
 import { RecordArena } from '../../../src/store/record-arena.js';
 import { StoredString } from '../../../src/store/stored-string.js';
-
-/** Deterministic PRNG (mulberry32): a failure reproduces with the same sequence. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/prng.js';
 
 function newKeyspace(): Keyspace {
   return new Keyspace(0, { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, dirty: 0 });

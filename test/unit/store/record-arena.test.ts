@@ -3,18 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { OFFSET_MASK, RecordArena } from '../../../src/store/record-arena.js';
-
-/** Deterministic PRNG (mulberry32): a failure reproduces with the same sequence. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/prng.js';
 
 interface Block {
   handle: number;
