@@ -39,6 +39,15 @@ export class RecordArena {
   private releaseScheduled = false;
 
   constructor() {
+    this.reset();
+  }
+
+  /** Starts over with one empty slab. */
+  private reset(): void {
+    this.bytes.length = this.words.length = this.doubles.length = 0;
+    this.freeSlabs.length = 0;
+    this.freeHeads.fill(0);
+    this.slabBytes = 0;
     this.current = this.addSlab(SLAB_BYTES);
     // Handles 0 and 1 (offsets 0 and 8 of slab 0) stay unused.
     this.used = 16;
@@ -100,6 +109,9 @@ export class RecordArena {
       this.words[slab]![at * 2] = this.freeHeads[bytes >>> 3]!;
       this.freeHeads[bytes >>> 3] = handle;
     }
+    // Every block is free (FLUSHALL, or the last key deleted): give the slabs back to the system
+    // instead of keeping them on free lists.
+    if (this.liveBytes === 0 && this.slabBytes > SLAB_BYTES) this.reset();
   }
 
   /** Byte offset of a handle's block within its slab. */

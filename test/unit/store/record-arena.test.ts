@@ -204,4 +204,25 @@ describe('RecordArena', () => {
     checkFresh(arena, next, 100000);
     expect(arena.bytes[slab]!.length).toBe(100000);
   });
+
+  it('gives every slab back once no block is live, and starts over with one', () => {
+    const arena = new RecordArena();
+    const blocks = Array.from({ length: 30000 }, (_, i) => arena.alloc(72 + (i % 5) * 8));
+    const big = arena.alloc(100000);
+    expect(arena.slabBytes).toBeGreaterThan(3 * (1 << 20));
+    blocks.slice(1).forEach((h, i) => arena.free(h, 72 + ((i + 1) % 5) * 8));
+    arena.free(big, 100000);
+    arena.release();
+    // One block still live: the slabs stay.
+    expect(arena.slabBytes).toBeGreaterThan(2 * (1 << 20));
+    arena.free(blocks[0]!, 72);
+    arena.release();
+    expect(arena.liveBytes).toBe(0);
+    expect(arena.slabBytes).toBe(1 << 20);
+    expect(arena.bytes).toHaveLength(1);
+    // A fresh start: the first block is handle 2 again, zeroed.
+    const first = arena.alloc(40);
+    expect(first).toBe(2);
+    checkFresh(arena, first, 40);
+  });
 });
