@@ -26,6 +26,7 @@ export const W_VALUE_LENGTH = 5;
 export const W_AUX = 6;
 export const W_HASH = 7;
 
+const MIN_CAPACITY = 16;
 const EMPTY = 0;
 const DELETED = 1;
 const OFFSET_MASK = (1 << 17) - 1;
@@ -64,7 +65,7 @@ export class KeyTable {
 
   constructor(
     readonly arena: RecordArena,
-    capacity = 16,
+    capacity = MIN_CAPACITY,
   ) {
     this.slots = new Uint32Array(capacity * 2);
     this.mask = capacity - 1;
@@ -122,9 +123,16 @@ export class KeyTable {
     this.size++;
   }
 
+  /** Frees a slot. May rehash (the table shrinks once it is 1/8 full): slot numbers change. */
   removeAt(slot: number): void {
     this.slots[slot * 2] = DELETED;
     this.size--;
+    const capacity = this.mask + 1;
+    if (capacity > MIN_CAPACITY && this.size * 8 < capacity) {
+      let fit = MIN_CAPACITY;
+      while (fit < this.size * 2) fit *= 2;
+      this.rehash(fit);
+    }
   }
 
   /** Writes a new record's header and key; the caller fills in the rest. Throws ArenaFullError. */

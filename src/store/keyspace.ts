@@ -198,7 +198,8 @@ export class Keyspace {
     if (slot < 0) return undefined;
     const handle = this.table.handleAt(slot);
     const entry = this.entryAt(handle);
-    if (entry.kind !== Kind.String || !(entry instanceof StoredString)) return entry.kind === Kind.String ? entry : undefined;
+    if (entry.kind !== Kind.String) return undefined;
+    if (!(entry instanceof StoredString)) return entry;
     const value = Buffer.allocUnsafeSlow(entry.size);
     entry.value.copy(value);
     const boxed = new BoxedString(value, entry.expiresAt, entry.touchedAt);

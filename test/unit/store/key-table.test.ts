@@ -83,30 +83,42 @@ describe('KeyTable', () => {
   it('rebuilds at the same capacity once deletions fill it with tombstones, and finds still work', () => {
     const { table, add, remove } = rawTable(1024);
     const live: string[] = [];
-    for (let i = 0; i < 50; i++) live.push(`live:${i}`);
+    for (let i = 0; i < 200; i++) live.push(`live:${i}`);
     const liveHandles = live.map((k) => add(k));
     expect(table.epoch).toBe(0);
-    // Insert-then-delete churn: the live count stays at 50 while tombstones pile up.
+    // Insert-then-delete churn: the live count stays at 200 (too many to shrink) while tombstones pile up.
     let n = 0;
     let occupiedAfterRebuild = -1;
     while (table.epoch === 0) {
       const key = `gone:${n++}`;
       add(key);
-      // Right after the rebuild: no tombstones, only the 50 live keys and the one just added.
+      // Right after the rebuild: no tombstones, only the 200 live keys and the one just added.
       if (table.epoch !== 0) occupiedAfterRebuild = (table as unknown as { occupied: number }).occupied;
       remove(key);
       expect(n).toBeLessThan(10_000);
     }
-    expect(n).toBeGreaterThan(700);
+    expect(n).toBeGreaterThan(500);
     expect(table.epoch).toBe(1);
     expect(table.capacity).toBe(1024);
-    expect(occupiedAfterRebuild).toBe(51);
-    expect(table.size).toBe(50);
+    expect(occupiedAfterRebuild).toBe(201);
+    expect(table.size).toBe(200);
     let occupiedSlots = 0;
     for (let s = 0; s < table.capacity; s++) if (table.handleAt(s) !== 0) occupiedSlots++;
-    expect(occupiedSlots).toBe(50);
+    expect(occupiedSlots).toBe(200);
     live.forEach((k, i) => expect(table.handleAt(table.find(k, hashKey(k)))).toBe(liveHandles[i]));
     for (let i = 0; i < n; i++) expect(table.find(`gone:${i}`, hashKey(`gone:${i}`))).toBe(-1);
+  });
+
+  it('shrinks once it is an eighth full, keeping every key findable', () => {
+    const { table, add, remove } = rawTable(16);
+    const keys = Array.from({ length: 1000 }, (_, i) => `k${i}`);
+    const handles = keys.map((k) => add(k));
+    expect(table.capacity).toBe(2048);
+    for (const k of keys.slice(20)) remove(k);
+    // 2048 -> 512 (at 255 live) -> 128 (at 63 live); 20 live keys in 128 slots stay above 1/8.
+    expect(table.capacity).toBe(128);
+    keys.slice(0, 20).forEach((k, i) => expect(table.handleAt(table.find(k, hashKey(k)))).toBe(handles[i]));
+    for (const k of keys.slice(20)) expect(table.find(k, hashKey(k))).toBe(-1);
   });
 
   it('grows when the keys are live ones', () => {
