@@ -6,6 +6,7 @@ import { checkPermissions } from '../acl/permissions.js';
 import { Errors } from '../protocol/errors.js';
 import { admit, afterPromotion } from './memory-gate.js';
 import type { Registry } from './registry.js';
+import { runHandler } from './run-handler.js';
 import { endTransaction, queueCommand } from './transactions.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -44,7 +45,7 @@ function execute(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promis
   ctx.server.stats.totalCommands++;
   ctx.now = ctx.server.clock();
   const names = ctx.server.names;
-  const pending = spec.handler!(ctx, args);
+  const pending = runHandler(ctx, spec, args);
   // The key arguments seal-keys remembered for this command are not needed past it.
   if (pending === undefined) names.endCommand();
   else void pending.then(() => names.endCommand(), () => names.endCommand());

@@ -6,6 +6,7 @@ import { keyOf } from './args.js';
 import { Errors } from '../protocol/errors.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import type { CommandSpec, QueuedCommand, Session } from './types.js';
+import { runHandler } from './run-handler.js';
 
 /**
  * Queues a command inside MULTI. Its arguments are copied out of the connection's read buffer,
@@ -69,7 +70,7 @@ function runQueued(ctx: Session, queued: QueuedCommand[], from: number): void | 
     const { spec, args } = queued[i]!;
     ctx.now = ctx.server.clock();
     ctx.server.stats.totalCommands++;
-    const pending = spec.handler!(ctx, args);
+    const pending = runHandler(ctx, spec, args);
     if (pending !== undefined) {
       return pending.then(
         () => runQueued(ctx, queued, i + 1),

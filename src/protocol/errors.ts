@@ -114,6 +114,8 @@ export const Errors = {
 
   // -- spill tier and memory (issue 4) additions go here --
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
+  /** sealkv: the record arena ran out of slab numbers (32 GiB); Redis would abort instead. */
+  arenaFull: 'OOM command not allowed: the record arena is full (32 GiB of keys and values)',
   /** redis execCommandAbort: an EXEC refused before running discards its transaction. */
   execAbortBecause: (error: string) => `EXECABORT Transaction discarded because of: ${error}`,
 

@@ -29,6 +29,8 @@ export class RecordArena {
   liveBytes = 0;
   /** Bytes of slabs allocated from the system. */
   slabBytes = 0;
+  /** The most slabs handles can name; tests lower it to reach the limit. */
+  maxSlabs = MAX_SLABS;
   private current = 0;
   private used = 0;
   /** Head handle of each size class's free list (index = block bytes / 8); 0 = empty. */
@@ -125,7 +127,7 @@ export class RecordArena {
 
   private addSlab(bytes: number): number {
     const index = this.freeSlabs.pop() ?? this.bytes.length;
-    if (index >= MAX_SLABS) throw new ArenaFullError(`record arena full (${MAX_SLABS} slabs)`);
+    if (index >= this.maxSlabs) throw new ArenaFullError(`record arena full (${this.maxSlabs} slabs)`);
     const memory = new ArrayBuffer(bytes);
     this.bytes[index] = Buffer.from(memory);
     this.words[index] = new Uint32Array(memory);
