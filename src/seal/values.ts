@@ -42,14 +42,9 @@ export class SealedValues {
     this.sealer.sealAt(plain, this.context(Purpose.StringValue, db, key, undefined), out, at);
   }
 
-  /** openValueInto() for a sealed value of `length` bytes at `start` in src (Sealer.openAt). */
+  /** Opens a string value of `length` bytes at `start` in src straight into target at offset (Sealer.openAt). */
   openValueAt(db: number, key: string, src: Buffer, start: number, length: number, target: Uint8Array, offset: number): void {
     this.sealer.openAt(target, offset, src, start, length, this.context(Purpose.StringValue, db, key, undefined));
-  }
-
-  /** Opens a string value straight into target at offset (see Sealer.openIn). */
-  openValueInto(db: number, key: string, sealed: Buffer, target: Uint8Array, offset: number): void {
-    this.sealer.openIn(target, offset, sealed, this.context(Purpose.StringValue, db, key, undefined));
   }
 
   sealField(db: number, key: string, field: string, plain: Uint8Array): Buffer {
