@@ -1,6 +1,7 @@
-// Storage for sealed values. Small ones are carved from shared 64 KiB slabs instead of each
-// getting its own ArrayBuffer: a per-value ArrayBuffer and its backing-store bookkeeping cost
-// more than a 32-byte value sealed, and made every SET a costly allocation for the GC.
+// Storage for sealed values that do not go straight into the record arena (hash fields, large
+// or spilled strings, sealed key names). Small ones are carved from shared 64 KiB slabs instead
+// of each getting its own ArrayBuffer: a per-value ArrayBuffer and its backing-store bookkeeping
+// cost more than a 32-byte value sealed.
 // Only ciphertext lives here; plaintext never comes from a shared pool.
 //
 // A slab is freed by the GC once no value in it is referenced any more (the same trade-off as
