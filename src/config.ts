@@ -4,7 +4,6 @@
 // INFO, never silently faked.
 
 import { readFileSync } from 'node:fs';
-import { normalizeOutputLimits } from './limits.js';
 import { Errors } from './protocol/errors.js';
 
 type Kind = 'int' | 'bytes' | 'bool' | 'string' | 'enum';
@@ -72,7 +71,6 @@ export const SETTINGS: readonly SettingSpec[] = [
   S('tls-ca-cert-file', 'string', '', fixed),
   S('tls-auth-clients', 'enum', 'yes', { ...fixed, values: ['yes', 'no', 'optional'] }),
   S('client-output-buffer-limit', 'string', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', {
-    // Lazily bound: limits.ts imports parseBytes from this module.
     check: (raw) => normalizeOutputLimits(raw),
   }),
 
@@ -102,6 +100,36 @@ export function parseBytes(text: string): number | null {
   const unit = (m[2] ?? 'b').toLowerCase();
   const mul: Record<string, number> = { b: 1, k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
   return Number(m[1]) * mul[unit]!;
+}
+
+// client-output-buffer-limit: "<class> <hard> <soft> <soft-seconds>" quadruples (Redis syntax).
+/** Redis's reasons, shown inside CONFIG SET's error. */
+const BAD_CLASS = 'Invalid client class specified in buffer limit configuration.';
+const BAD_ARGS = 'Wrong number of arguments in buffer limit configuration.';
+const BAD_VALUE = 'Error in hard, soft or soft_seconds setting in buffer limit configuration.';
+
+const CLASSES = ['normal', 'slave', 'replica', 'pubsub'];
+
+/** Normalizes the setting (Redis prints bytes and canonical class names); throws Error with Redis's reason. */
+export function normalizeOutputLimits(text: string): string {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  if (words.length % 4 !== 0) throw new Error(BAD_ARGS);
+  const byClass = new Map<string, [number, number, number]>([
+    ['normal', [0, 0, 0]],
+    ['slave', [268435456, 67108864, 60]],
+    ['pubsub', [33554432, 8388608, 60]],
+  ]);
+  for (let i = 0; i < words.length; i += 4) {
+    let cls = words[i]!.toLowerCase();
+    if (!CLASSES.includes(cls)) throw new Error(BAD_CLASS);
+    if (cls === 'replica') cls = 'slave';
+    const hard = parseBytes(words[i + 1]!);
+    const soft = parseBytes(words[i + 2]!);
+    const secs = /^\d+$/.test(words[i + 3]!) ? Number(words[i + 3]) : null;
+    if (hard === null || soft === null || secs === null || hard < 0 || soft < 0) throw new Error(BAD_VALUE);
+    byClass.set(cls, [hard, soft, secs]);
+  }
+  return [...byClass].map(([cls, v]) => `${cls} ${v.join(' ')}`).join(' ');
 }
 
 function normalize(spec: SettingSpec, raw: string): string {

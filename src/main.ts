@@ -3,7 +3,7 @@
 import { Config, ConfigError, configFileArg, parseArgs } from './config.js';
 import { BackendError } from './seal/backends.js';
 import { KeyError } from './seal/keyring.js';
-import { startServer } from './server.js';
+import { startServer } from './net/server.js';
 import { SpillDirError } from './spill/tmpfs.js';
 import { VERSION } from './version.js';
 

@@ -4,7 +4,7 @@
 import type { AclStore } from '../acl/store.js';
 import type { AclUser } from '../acl/user.js';
 import type { Config } from '../config.js';
-import type { OutputLimit } from '../limits.js';
+import type { OutputLimit } from '../net/output-limit.js';
 import type { Logger } from '../log.js';
 import type { ErrorCounter, ReplyWriter } from '../protocol/reply.js';
 import type { Keyspace, KeyspaceStats, WatchFlag } from '../store/keyspace.js';

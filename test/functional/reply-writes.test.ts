@@ -1,4 +1,4 @@
-// Replies of plain connections are written to the socket handle directly (src/direct-write.ts).
+// Replies of plain connections are written to the socket handle directly (src/net/direct-write.ts).
 // Most writes are taken by the kernel at once; these tests make them wait (a client that stops
 // reading) so the delayed path runs: replies must still arrive whole and in request order, and
 // a client that leaves with replies still queued must not disturb the server.

@@ -3,33 +3,33 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { buildCatalogue } from './acl/catalogue.js';
-import { AclStore } from './acl/store.js';
+import { buildCatalogue } from '../acl/catalogue.js';
+import { AclStore } from '../acl/store.js';
 import { Client } from './client.js';
-import { FAMILIES } from './commands/index.js';
-import { Registry } from './commands/registry.js';
-import type { Server } from './commands/types.js';
-import { Config } from './config.js';
-import { createLogger, setLogLevel, type Logger } from './log.js';
-import { Errors } from './protocol/errors.js';
-import { OutputLimit } from './limits.js';
-import { isLoopback } from './net-util.js';
-import type { BackendChoice } from './seal/backends.js';
-import { PlainKeyNames, SealedKeyNames, type KeyNames } from './seal/key-names.js';
-import { Keyring, Subkey } from './seal/keyring.js';
-import { createNameHasher } from './seal/name-hash.js';
-import { Rotation } from './seal/rotation.js';
-import { Sealer } from './seal/sealer.js';
-import { SealedValues } from './seal/values.js';
-import { Stats } from './stats.js';
+import { FAMILIES } from '../commands/index.js';
+import { Registry } from '../commands/registry.js';
+import type { Server } from '../commands/types.js';
+import { Config } from '../config.js';
+import { createLogger, setLogLevel, type Logger } from '../log.js';
+import { Errors } from '../protocol/errors.js';
+import { OutputLimit } from './output-limit.js';
+import { isLoopback } from './address.js';
+import type { BackendChoice } from '../seal/backends.js';
+import { PlainKeyNames, SealedKeyNames, type KeyNames } from '../seal/key-names.js';
+import { Keyring, Subkey } from '../seal/keyring.js';
+import { createNameHasher } from '../seal/name-hash.js';
+import { Rotation } from '../seal/rotation.js';
+import { Sealer } from '../seal/sealer.js';
+import { SealedValues } from '../seal/values.js';
+import { Stats } from '../stats.js';
 import { createTlsListener } from './tls.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
-import { SpillManager } from './spill/manager.js';
-import { Keyspace } from './store/keyspace.js';
-import { RecordArena } from './store/record-arena.js';
-import { MemoryGuard, type Policy } from './store/memory.js';
-import { CursorTable } from './store/scan.js';
-import { VERSION } from './version.js';
+import { SpillManager } from '../spill/manager.js';
+import { Keyspace } from '../store/keyspace.js';
+import { RecordArena } from '../store/record-arena.js';
+import { MemoryGuard, type Policy } from '../store/memory.js';
+import { CursorTable } from '../store/scan.js';
+import { VERSION } from '../version.js';
 
 export interface StartOptions {
   /** Injected clock (unix ms) so expiry tests can move time instead of sleeping. */

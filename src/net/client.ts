@@ -11,16 +11,16 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { DirectWriter } from './direct-write.js';
-import type { AclUser } from './acl/user.js';
-import { dispatch } from './commands/dispatch.js';
-import { spilledAhead } from './commands/memory-gate.js';
-import type { Registry } from './commands/registry.js';
-import type { QueuedCommand, Server, Session } from './commands/types.js';
-import { ProtocolError, RequestParser } from './protocol/parser.js';
-import { ReplyWriter } from './protocol/reply.js';
-import { endTransaction } from './commands/transactions.js';
-import type { Keyspace, WatchFlag } from './store/keyspace.js';
-import { ownArgs, wipeArgs } from './util/bytes.js';
+import type { AclUser } from '../acl/user.js';
+import { dispatch } from '../commands/dispatch.js';
+import { spilledAhead } from '../commands/memory-gate.js';
+import type { Registry } from '../commands/registry.js';
+import type { QueuedCommand, Server, Session } from '../commands/types.js';
+import { ProtocolError, RequestParser } from '../protocol/parser.js';
+import { ReplyWriter } from '../protocol/reply.js';
+import { endTransaction } from '../commands/transactions.js';
+import type { Keyspace, WatchFlag } from '../store/keyspace.js';
+import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { flushAfterReads } from './write-batch.js';
 
 /** Commands parsed ahead while one waits for spilled values (see readAhead). */

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createServer, type TLSSocket, type Server as TlsServer } from 'node:tls';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, type Config } from '../config.js';
 
 function readPem(config: Config, setting: string): Buffer {
   const path = config.get(setting);
