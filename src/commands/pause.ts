@@ -20,8 +20,8 @@ interface Pause {
   /** performance.now() at which the pause ends. */
   until: number;
   timer: NodeJS.Timeout | null;
-  /** Held commands, released in this order. */
-  waiters: (() => void)[];
+  /** Held commands, released in this order (a Set keeps insertion order). */
+  waiters: Set<() => void>;
 }
 
 /** setTimeout's longest delay; longer pauses re-arm. */
@@ -38,7 +38,7 @@ export function pauseClients(server: Server, ms: number, mode: PauseMode): void 
   const until = performance.now() + ms;
   let p = pauses.get(server);
   if (p === undefined) {
-    p = { mode, until, timer: null, waiters: [] };
+    p = { mode, until, timer: null, waiters: new Set() };
     pauses.set(server, p);
     active++;
   } else {
@@ -103,7 +103,18 @@ export function holdIfPaused(
   let bytes = 0;
   for (const a of copy) bytes += a.length;
   held.set(ctx, bytes);
-  return new Promise<void>((resolve) => p.waiters.push(resolve)).then(() => {
+  // A connection that ends stops waiting at once, so its copy is zeroed now, not after the pause.
+  const waited = new Promise<void>((resolve) => {
+    const signal = ctx.closedSignal;
+    const release = () => {
+      p.waiters.delete(release);
+      signal.removeEventListener('abort', release);
+      resolve();
+    };
+    p.waiters.add(release);
+    signal.addEventListener('abort', release);
+  });
+  return waited.then(() => {
     held.delete(ctx);
     if (ctx.closed) return wipeArgs(copy);
     let pending: void | Promise<void>;

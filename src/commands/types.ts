@@ -96,6 +96,8 @@ export interface ClientState {
   replyMode: ReplyMode;
   /** The connection has ended (a command that waited must not run for it any more). */
   readonly closed: boolean;
+  /** Aborted when the connection ends: a command waiting (CLIENT PAUSE) stops waiting then. */
+  readonly closedSignal: AbortSignal;
   /** Reply, then close the connection (QUIT, protocol errors). */
   closeAfterReply(): void;
   /** Close at once (CLIENT KILL of another client). */

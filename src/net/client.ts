@@ -46,6 +46,7 @@ export class Client implements Session {
   now = 0;
   replyMode: ReplyMode = 'on';
   readonly reply: ReplyWriter;
+  private readonly ending = new AbortController();
 
   private readonly parser: RequestParser;
   /**
@@ -86,6 +87,10 @@ export class Client implements Session {
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
     socket.on('error', () => this.kill());
     socket.on('close', () => this.finish());
+  }
+
+  get closedSignal(): AbortSignal {
+    return this.ending.signal;
   }
 
   get user(): string {
@@ -273,6 +278,7 @@ export class Client implements Session {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    this.ending.abort();
     if (this.watching) for (const [db, key] of this.watching.keys) db.unwatch(key, this.watching.flag);
     this.watching = null;
     // A command still waiting keeps its arguments (and a queued transaction) until it is done.

@@ -381,6 +381,23 @@ describe('CLIENT PAUSE and UNPAUSE', () => {
     if (ref !== null) expect(sealkv).toBe(ref);
   });
 
+  it('a held command of a connection that closes never runs, as Redis', async () => {
+    const { sealkv, redis: ref } = await onBoth(async (port) => {
+      const admin = await Conn.open(port);
+      await admin.exchange([['del', 'gone:k'], ['client', 'pause', '60000', 'write']]);
+      const c = await Conn.open(port);
+      c.send(['set', 'gone:k', 'never']);
+      await sleep(100);
+      c.close();
+      await sleep(100);
+      const out = await admin.exchange([['client', 'unpause'], ['get', 'gone:k']]);
+      admin.close();
+      return out;
+    });
+    expect(sealkv).toBe('+OK\r\n$-1\r\n');
+    if (ref !== null) expect(sealkv).toBe(ref);
+  });
+
   it('argument errors read as Redis', async () => {
     const list = [
       ['client', 'pause', '-1'], ['client', 'pause', 'abc'], ['client', 'pause', 'abc', 'foo'], ['client', 'pause', '10', 'sometimes'],
