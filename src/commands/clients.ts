@@ -347,7 +347,7 @@ export const clientCommand: CommandSpec = {
     { ...sub, name: 'setinfo', arity: 4, flags: plain, categories: CONN, summary: 'Set client or connection specific info', since: '7.2.0', complexity: 'O(1)', handler: clientSetinfo },
     { ...sub, name: 'no-evict', arity: 3, flags: admin, categories: ADMIN, summary: 'Set client eviction mode for the current connection', since: '7.0.0', complexity: 'O(1)', handler: clientNoEvict },
     { ...sub, name: 'reply', arity: 3, flags: plain, categories: CONN, summary: 'Instruct the server whether to reply to commands', since: '3.2.0', complexity: 'O(1)', handler: clientReply },
-    { ...sub, name: 'pause', arity: -3, flags: admin, categories: ADMIN, summary: 'Stop processing commands from clients for some time', since: '3.0.0', complexity: 'O(1)', handler: clientPause },
+    { ...sub, name: 'pause', arity: -3, flags: admin, categories: ADMIN, summary: 'Stop processing commands from clients for some time', since: '2.9.50', complexity: 'O(1)', handler: clientPause },
     { ...sub, name: 'unpause', arity: 2, flags: admin, categories: ADMIN, summary: 'Resume processing of clients that were paused', since: '6.2.0', complexity: 'O(N) Where N is the number of paused clients', handler: clientUnpause },
     { ...sub, name: 'help', arity: 2, flags: ['loading', 'stale'], categories: CONN, summary: 'Show helpful text about the different subcommands', since: '5.0.0', complexity: 'O(1)', handler: (ctx) => replyHelp(ctx, HELP) },
   ],

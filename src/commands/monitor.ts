@@ -35,6 +35,11 @@ const MONITOR_BACKLOG_MAX = 32 * 1024 * 1024;
 /** Commands whose arguments carry credentials: count only. */
 const REDACTED = new Set(['auth', 'hello']);
 
+/** Whether any connection monitors: a command that waits only then gets a step after it. */
+export function monitorsActive(): boolean {
+  return count > 0;
+}
+
 export function isMonitor(c: ClientState): boolean {
   return count > 0 && monitoring.has(c);
 }
