@@ -30,6 +30,8 @@ export interface ErrorCounter {
 }
 
 const STAGING_BYTES = 16 * 1024;
+/** Muted bytes kept before the next write drops them (offsets handed out stay valid: see reserve). */
+const MUTED_KEPT = 16 * 1024;
 /** Wiped staging buffers kept for reuse, shared by all connections (the process is single-threaded). */
 const spares: Buffer[] = [];
 const MAX_SPARES = 64;
@@ -112,6 +114,8 @@ export class ReplyWriter {
   }
 
   private reserve(n: number): void {
+    // A muted reply is dropped as it grows: a muted EXEC of large GETs never piles up.
+    if (this.mutedFrom >= 0 && this.len - this.mutedFrom > MUTED_KEPT) this.truncate(this.mutedFrom);
     const need = this.len + n;
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;

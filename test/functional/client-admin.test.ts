@@ -4,11 +4,13 @@
 // command names and argument sizes, never argument bytes.
 
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Errors } from '../../src/protocol/errors.js';
 import { encodeCommand, ioredis, redisCliMissing } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
+import { spawnServer } from '../helpers/server.js';
 import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 
 const cmds = (...list: (string | Buffer)[][]) => Buffer.concat(list.map((c) => encodeCommand(c)));
@@ -265,6 +267,25 @@ describe('CLIENT REPLY', () => {
     if (ref !== null) expect(sealkv).toBe(ref);
   });
 
+  it('a muted EXEC of large GETs does not pile its replies up in memory (Redis never buffers them)', async () => {
+    const spawned = await spawnServer();
+    const hwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${spawned.process.pid}/status`, 'latin1'))![1]) * 1024;
+    try {
+      const c = await Conn.open(spawned.port);
+      const value = Buffer.alloc(1024 * 1024, 0x63);
+      await c.exchange([['set', 'big', value], ['get', 'big'], ['get', 'big']]);
+      const before = hwm();
+      // 100 MB of replies inside one command, all dropped.
+      const gets = Array.from({ length: 100 }, () => ['get', 'big']);
+      const out = await c.exchange([['client', 'reply', 'off'], ['multi'], ...gets, ['exec'], ['client', 'reply', 'on'], ['strlen', 'big']], 300);
+      expect(out).toBe(`+OK\r\n:${value.length}\r\n`);
+      expect(hwm() - before).toBeLessThan(40 * 1024 * 1024);
+      c.close();
+    } finally {
+      await spawned.stop();
+    }
+  });
+
   it('keeps a long pipeline silent while OFF (direct writes included) and answers again after ON', async () => {
     const c = await Conn.open(server.port);
     const value = Buffer.alloc(4096, 0x62);
@@ -378,6 +399,22 @@ describe('CLIENT PAUSE and UNPAUSE', () => {
       return `${during}|${after}`;
     });
     expect(sealkv).toBe('+OK\r\n+QUEUED\r\n|+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n$-1\r\n+OK\r\n');
+    if (ref !== null) expect(sealkv).toBe(ref);
+  });
+
+  it('CLIENT REPLY SKIP before a held SET drops that reply once the pause ends, as Redis', async () => {
+    const { sealkv, redis: ref } = await onBoth(async (port) => {
+      const admin = await Conn.open(port);
+      await admin.exchange([['client', 'pause', '300', 'write']]);
+      const c = await Conn.open(port);
+      c.send(['client', 'reply', 'skip'], ['set', 'skip:k', 'v'], ['get', 'skip:k']);
+      const out = await c.until((t) => t.length > 0, 4000);
+      await sleep(100);
+      c.close();
+      admin.close();
+      return out;
+    });
+    expect(sealkv).toBe('$1\r\nv\r\n');
     if (ref !== null) expect(sealkv).toBe(ref);
   });
 
