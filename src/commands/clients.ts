@@ -53,8 +53,8 @@ const QUEUED_ARG_OVERHEAD = 96;
 
 /** A transaction's queued commands: their argument bytes and an estimate of the objects holding them (multi-mem=). */
 function queuedBytes(c: ClientState): number {
-  let bytes = 0;
   if (c.multi === null) return 0;
+  let bytes = 0;
   for (const q of c.multi) {
     bytes += QUEUED_COMMAND_OVERHEAD;
     for (const a of q.args) bytes += a.length + QUEUED_ARG_OVERHEAD;

@@ -489,8 +489,11 @@ describe('MONITOR', () => {
   it('matches Redis: line shape, order (EXEC after its commands), redacted AUTH, keyspace refused, RESET leaves', async () => {
     const { sealkv, redis: ref } = await onBoth(async (port) => {
       const mon = await Conn.open(port);
-      await mon.exchange([['monitor']]);
+      await mon.exchange([['client', 'setname', 'watching'], ['monitor']]);
       const c = await Conn.open(port);
+      const list = await c.exchange([['client', 'list']]);
+      const monLine = list.split('\n').find((l) => l.includes(' name=watching '))!;
+      const monFlags = `flags=${field(monLine, 'flags')} cmd=${field(monLine, 'cmd')}`;
       await c.exchange([['multi'], ['set', 'm:k', MARKER], ['exec'], ['auth', 'not-a-password'], ['config', 'get', 'maxmemory'], ['ping']]);
       const fed = await mon.until((t) => t.includes('"ping"'));
       // The monitoring connection itself: keyspace refused, others run, a second MONITOR is ignored.
@@ -502,8 +505,9 @@ describe('MONITOR', () => {
         return /\] "(\w+)"/.exec(l)![1];
       });
       const ownShape = own.replace(/\+\d{10}\.\d{6} \[0 127\.0\.0\.1:\d+\] "echo"[^\r]*\r\n/, '<echo line>');
-      return { names: names.join(' '), ownShape, fed };
+      return { names: names.join(' '), ownShape, fed, monFlags };
     });
+    expect(sealkv.monFlags).toBe('flags=O cmd=monitor');
     expect(sealkv.names).toBe('multi set exec auth ping');
     expect(sealkv.fed).toMatch(/"auth" <1 arg: redacted>/);
     expect(sealkv.fed).not.toContain('not-a-password');
@@ -512,6 +516,7 @@ describe('MONITOR', () => {
     if (ref !== null) {
       expect(sealkv.names).toBe(ref.names);
       expect(sealkv.ownShape).toBe(ref.ownShape);
+      expect(sealkv.monFlags).toBe(ref.monFlags);
     }
   });
 
