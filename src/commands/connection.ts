@@ -1,4 +1,5 @@
-// Connection commands: PING ECHO SELECT SWAPDB QUIT RESET AUTH HELLO (CLIENT lives in clients.ts).
+// Connection commands: PING ECHO SELECT SWAPDB QUIT RESET AUTH HELLO (CLIENT lives in
+// clients.ts, MONITOR in monitor.ts).
 
 import { refuseLogin } from '../acl/refuse.js';
 import { Errors } from '../protocol/errors.js';
@@ -6,6 +7,7 @@ import { REDIS_COMPAT_VERSION } from '../version.js';
 import { integer, text, word } from './args.js';
 import { becomeUser } from './acl.js';
 import { clientCommand, resetClientModes, validName } from './clients.js';
+import { monitorCommand, stopMonitor } from './monitor.js';
 import type { CommandSpec, Session } from './types.js';
 
 function ping(ctx: Session, args: Buffer[]): void {
@@ -82,6 +84,7 @@ function reset(ctx: Session): void {
   ctx.reply.protocol = 2;
   ctx.name = null;
   resetClientModes(ctx);
+  stopMonitor(ctx);
   const fallback = ctx.server.acl.defaultUser;
   ctx.aclUser = fallback;
   ctx.authenticated = fallback.enabled && fallback.nopass;
@@ -191,4 +194,5 @@ export const connectionCommands: CommandSpec[] = [
   },
   { ...conn, name: 'hello', arity: -1, flags: handshake, categories: CONN, summary: 'Handshake with Redis', since: '6.0.0', complexity: 'O(1)', handler: hello },
   clientCommand,
+  monitorCommand,
 ];

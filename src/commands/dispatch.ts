@@ -5,6 +5,8 @@ import { refuse } from '../acl/refuse.js';
 import { checkPermissions } from '../acl/permissions.js';
 import { Errors } from '../protocol/errors.js';
 import { admit, afterPromotion } from './memory-gate.js';
+import { refusedToMonitor } from './monitor.js';
+import { holdIfPaused } from './pause.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
 import { endTransaction, queueCommand } from './transactions.js';
@@ -30,6 +32,10 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
     if (denied !== null) return reject(ctx, refuse(ctx, denied.reason, denied.object, found.fullName));
   }
   ctx.lastCommand = found.fullName;
+  // MONITOR mode and CLIENT PAUSE (Redis checks both here, before OOM and MULTI queueing).
+  if (refusedToMonitor(ctx, spec)) return reject(ctx, Errors.replicaKeyspace);
+  const held = holdIfPaused(ctx, spec, found.fullName, args, (copy) => dispatch(ctx, registry, copy));
+  if (held !== undefined) return held;
   if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return refuseOnOom(ctx, spec);
   if (ctx.multi !== null && !found.transactionControl) {
     if (found.noMulti) return reject(ctx, Errors.notAllowedInMulti);

@@ -5,9 +5,17 @@
 
 import { Errors } from '../protocol/errors.js';
 import { ArenaFullError } from '../store/record-arena.js';
+import { feedMonitors, monitorsActive } from './monitor.js';
 import type { CommandSpec, Session } from './types.js';
 
 export function runHandler(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
+  // MONITOR shows a command once it has run, as Redis 7 does.
+  const pending = run(ctx, spec, args);
+  if (pending === undefined) return feedMonitors(ctx, spec, args);
+  return monitorsActive() ? pending.then(() => feedMonitors(ctx, spec, args)) : pending;
+}
+
+function run(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
   try {
     return spec.handler!(ctx, args);
   } catch (err) {

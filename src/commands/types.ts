@@ -92,10 +92,39 @@ export interface ClientState {
   readonly reply: ReplyWriter;
   /** Bytes received but not yet parsed into a command (CLIENT LIST qbuf=). */
   readonly queryBufferBytes: number;
+  /** CLIENT REPLY: 'skip' drops the next command's reply, 'off' every reply until ON. */
+  replyMode: ReplyMode;
+  /** The connection has ended (a command that waited must not run for it any more). */
+  readonly closed: boolean;
+  /** Aborted when the connection ends: a command waiting (CLIENT PAUSE) stops waiting then. */
+  readonly closedSignal: AbortSignal;
   /** Reply, then close the connection (QUIT, protocol errors). */
   closeAfterReply(): void;
   /** Close at once (CLIENT KILL of another client). */
   kill(): void;
+  /** Replies were written for this client by another one's command (MONITOR): send them this turn. */
+  wake(): void;
+  /** Socket and buffer figures for CLIENT LIST, read on demand. */
+  ioStats(): ClientIo;
+}
+
+export type ReplyMode = 'on' | 'off' | 'skip';
+
+export interface ClientIo {
+  /** The socket's file descriptor, -1 when Node does not expose it. */
+  fd: number;
+  /** Reply bytes staged and not yet handed to the socket (obl=). */
+  staged: number;
+  /** Reply bytes handed to the socket that the kernel has not taken yet (omem=), and in how many writes (oll=). */
+  unsentBytes: number;
+  unsentWrites: number;
+  /** Staging buffer size and the largest batch staged in it (rbs=, rbp=). */
+  replyBuffer: number;
+  replyPeak: number;
+  /** Closing once its replies are out (flag c). */
+  closing: boolean;
+  /** Connected over a Unix socket (flag U). */
+  unix: boolean;
 }
 
 export interface Server {

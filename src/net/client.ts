@@ -15,13 +15,14 @@ import type { AclUser } from '../acl/user.js';
 import { dispatch } from '../commands/dispatch.js';
 import { spilledAhead } from '../commands/memory-gate.js';
 import type { Registry } from '../commands/registry.js';
-import type { QueuedCommand, Server, Session } from '../commands/types.js';
+import type { ClientIo, QueuedCommand, ReplyMode, Server, Session } from '../commands/types.js';
 import { ProtocolError, RequestParser } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/reply.js';
 import { endTransaction } from '../commands/transactions.js';
 import type { Keyspace, WatchFlag } from '../store/keyspace.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { flushAfterReads } from './write-batch.js';
+import { muteIfAsked, socketFd } from './client-info.js';
 
 /** Commands parsed ahead while one waits for spilled values (see readAhead). */
 const AHEAD_COMMANDS = 64;
@@ -43,7 +44,9 @@ export class Client implements Session {
   multiFailed = false;
   watching: { flag: WatchFlag; keys: [Keyspace, string][] } | null = null;
   now = 0;
+  replyMode: ReplyMode = 'on';
   readonly reply: ReplyWriter;
+  private readonly ending = new AbortController();
 
   private readonly parser: RequestParser;
   /**
@@ -54,7 +57,7 @@ export class Client implements Session {
   /** Plain TCP replies bypass socket.write() (see direct-write.ts); null for TLS. */
   private readonly direct: DirectWriter | null;
   private closing = false;
-  private closed = false;
+  closed = false;
   private waiting = false;
   private flushQueued = false;
   /** When unsent replies first went over the soft output limit; 0 while under it. */
@@ -86,6 +89,10 @@ export class Client implements Session {
     socket.on('close', () => this.finish());
   }
 
+  get closedSignal(): AbortSignal {
+    return this.ending.signal;
+  }
+
   get user(): string {
     return this.aclUser.name;
   }
@@ -102,6 +109,24 @@ export class Client implements Session {
 
   closeAfterReply(): void {
     this.closing = true;
+  }
+
+  wake(): void {
+    this.queueFlush();
+  }
+
+  ioStats(): ClientIo {
+    const direct = this.direct;
+    return {
+      fd: socketFd(this.socket),
+      staged: this.reply.size,
+      unsentBytes: this.unsentBytes,
+      unsentWrites: (direct === null ? 0 : direct.pendingWrites) + (this.socket.writableLength > 0 ? 1 : 0),
+      replyBuffer: this.reply.capacity,
+      replyPeak: Math.max(this.reply.peak, this.reply.size),
+      closing: this.closing,
+      unix: this.socket.remoteAddress === undefined,
+    };
   }
 
   kill(): void {
@@ -140,10 +165,12 @@ export class Client implements Session {
       }
       if (next === null) break;
       const { args, owned } = next;
+      if (this.replyMode !== 'on') muteIfAsked(this);
       const pending = dispatch(this, this.registry, args);
       // A command that waits or is queued (MULTI) has copied what it keeps by now.
       if (owned) wipeArgs(args);
-      if (pending !== undefined) {
+      if (pending === undefined) this.reply.unmute();
+      else {
         this.waiting = true;
         this.readAhead();
         this.flush();
@@ -211,6 +238,7 @@ export class Client implements Session {
 
   private resume(): void {
     this.waiting = false;
+    this.reply.unmute();
     if (this.closed) this.release();
     else this.run();
   }
@@ -250,6 +278,7 @@ export class Client implements Session {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    this.ending.abort();
     if (this.watching) for (const [db, key] of this.watching.keys) db.unwatch(key, this.watching.flag);
     this.watching = null;
     // A command still waiting keeps its arguments (and a queued transaction) until it is done.

@@ -69,6 +69,11 @@ export class DirectWriter {
   /** Bytes of those replies, for the output buffer limit. */
   pendingBytes = 0;
 
+  /** How many writes are still pending (CLIENT LIST oll=). */
+  get pendingWrites(): number {
+    return this.inFlight.size;
+  }
+
   private constructor(
     private readonly socket: Socket,
     private readonly wipe: (out: Buffer) => void,

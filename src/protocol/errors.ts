@@ -92,6 +92,15 @@ export const Errors = {
   clientIdNotPositive: 'ERR client-id should be greater than 0',
   unknownClientType: (type: string) => `ERR Unknown client type '${clip(type)}'`,
   invalidClientId: 'ERR Invalid client ID',
+  timeoutNegative: 'ERR timeout is negative',
+  timeoutNotInteger: 'ERR timeout is not an integer or out of range',
+  pauseMode: 'ERR CLIENT PAUSE mode must be WRITE or ALL',
+  /** Redis 7.4 CLIENT KILL MAXAGE. */
+  maxAgeNotInteger: 'ERR maxage is not an integer or out of range',
+  /** Redis refuses keyspace commands from a MONITOR connection (it is flagged as a replica). */
+  replicaKeyspace: "ERR Replica can't interact with the keyspace",
+  /** MONITOR queued in MULTI, refused at EXEC. */
+  monitorInMulti: "ERR MONITOR isn't allowed for DENY BLOCKING client",
   noSuchUser: (user: string) => `ERR No such user '${clip(user)}'`,
   setinfoUnknownOption: (opt: string) => `ERR Unrecognized option '${clip(opt)}'`,
   /** Redis 7.2 wording; the attribute is echoed as the client spelled it. */

@@ -30,6 +30,8 @@ export interface ErrorCounter {
 }
 
 const STAGING_BYTES = 16 * 1024;
+/** Muted bytes kept before the next write drops them (offsets handed out stay valid: see reserve). */
+const MUTED_KEPT = 16 * 1024;
 /** Wiped staging buffers kept for reuse, shared by all connections (the process is single-threaded). */
 const spares: Buffer[] = [];
 const MAX_SPARES = 64;
@@ -46,6 +48,10 @@ export class ReplyWriter {
   protocol: Protocol = 2;
   private buf: Buffer;
   private len = 0;
+  /** Where the reply being dropped (CLIENT REPLY OFF / SKIP) starts, or -1 when nothing is. */
+  private mutedFrom = -1;
+  /** The most bytes staged for one write so far (CLIENT LIST rbp=). */
+  peak = 0;
 
   constructor(
     private readonly errors: ErrorCounter,
@@ -54,8 +60,26 @@ export class ReplyWriter {
     this.buf = stagingBuffer(initialSize);
   }
 
+  /** Bytes that will be sent: what was written, less a muted reply in progress. */
   get size(): number {
-    return this.len;
+    return this.mutedFrom < 0 ? this.len : this.mutedFrom;
+  }
+
+  /** Bytes of staging memory held (CLIENT LIST rbs=). */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** Nothing written from here on is sent, until unmute() (CLIENT REPLY OFF / SKIP). */
+  mute(): void {
+    if (this.mutedFrom < 0) this.mutedFrom = this.len;
+  }
+
+  /** Drops (zeroed) whatever was written while muted and writes normally again. */
+  unmute(): void {
+    if (this.mutedFrom < 0) return;
+    this.truncate(this.mutedFrom);
+    this.mutedFrom = -1;
   }
 
   /**
@@ -63,9 +87,14 @@ export class ReplyWriter {
    * and passes it to recycle() once the write has completed. Writing goes on in a fresh buffer.
    */
   take(): Buffer {
+    // Muted bytes are never sent: drop them now; muting goes on in the fresh buffer.
+    const muted = this.mutedFrom >= 0;
+    if (muted) this.truncate(this.mutedFrom);
+    if (this.len > this.peak) this.peak = this.len;
     const out = this.buf.subarray(0, this.len);
     this.buf = stagingBuffer(this.initialSize);
     this.len = 0;
+    if (muted) this.mutedFrom = 0;
     return out;
   }
 
@@ -85,6 +114,8 @@ export class ReplyWriter {
   }
 
   private reserve(n: number): void {
+    // A muted reply is dropped as it grows: a muted EXEC of large GETs never piles up.
+    if (this.mutedFrom >= 0 && this.len - this.mutedFrom > MUTED_KEPT) this.truncate(this.mutedFrom);
     const need = this.len + n;
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;

@@ -1,0 +1,145 @@
+// MONITOR without the data. Redis's MONITOR streams every command with its arguments, which
+// for sealkv would print values and key names, the very thing the server seals. This one
+// streams what operators use MONITOR for (who runs what, how often, on which db, how big)
+// and never an argument's bytes:
+//
+//   +1733450000.123456 [0 127.0.0.1:5555] "set" <2 args: 3 B, 5 B>
+//
+// Time with microseconds, [db client-address] and the command's name (and subcommand) as in
+// Redis's lines, then the argument count and each argument's size. Names come from the
+// command table, not from the request, so even the command name bytes are sealkv's own. The
+// arguments of AUTH and HELLO are not even sized (a password's length is a secret too).
+// Redis's rules otherwise: admin commands are not shown, a command is shown once it has run
+// (EXEC after the commands it ran), the connection can then only run commands that do not
+// touch the keyspace, and RESET ends monitor mode.
+
+import type { Logger } from '../log.js';
+import { Errors } from '../protocol/errors.js';
+import type { ClientState, CommandSpec, CommandTable, Server, Session } from './types.js';
+
+/** Every monitoring connection, for CLIENT LIST (flag O) and the dispatcher's checks. */
+const monitoring = new WeakSet<ClientState>();
+/** The monitors of each server, fed in the order they started. */
+const byServer = new WeakMap<Server, Set<Session>>();
+/** Monitors across servers: the per-command check is one comparison while there are none. */
+let count = 0;
+
+/** Sizes listed per line; an MSET of a million pairs says how many more there were. */
+const SIZES_SHOWN = 32;
+/**
+ * A monitor that does not read its stream is closed once this much waits for it, whatever
+ * client-output-buffer-limit says (Redis counts monitors as normal clients, unlimited by
+ * default, so a stalled monitor grows the server without bound).
+ */
+const MONITOR_BACKLOG_MAX = 32 * 1024 * 1024;
+/** Commands whose arguments carry credentials: count only. */
+const REDACTED = new Set(['auth', 'hello']);
+
+/** Whether any connection monitors: a command that waits only then gets a step after it. */
+export function monitorsActive(): boolean {
+  return count > 0;
+}
+
+export function isMonitor(c: ClientState): boolean {
+  return count > 0 && monitoring.has(c);
+}
+
+function monitor(ctx: Session): void {
+  // Only reachable from EXEC: the client expects one reply per command there (Redis's DENY_BLOCKING).
+  if (ctx.multi !== null) return ctx.reply.error(Errors.monitorInMulti);
+  // Redis ignores a second MONITOR, without a reply.
+  if (monitoring.has(ctx)) return;
+  monitoring.add(ctx);
+  let set = byServer.get(ctx.server);
+  if (set === undefined) byServer.set(ctx.server, (set = new Set()));
+  set.add(ctx);
+  count++;
+  ctx.reply.ok();
+}
+
+/** RESET: the connection leaves monitor mode. */
+export function stopMonitor(ctx: Session): void {
+  if (!monitoring.has(ctx)) return;
+  monitoring.delete(ctx);
+  byServer.get(ctx.server)?.delete(ctx);
+  count--;
+}
+
+/** A monitoring connection may not run commands that read or change keys (Redis: replicas may not). */
+export function refusedToMonitor(ctx: Session, spec: CommandSpec): boolean {
+  if (count === 0 || !monitoring.has(ctx)) return false;
+  const f = spec.flags;
+  return f.includes('write') || f.includes('readonly') || f.includes('may_replicate');
+}
+
+/** Called once a command has run (and for each command EXEC runs). */
+export function feedMonitors(ctx: Session, spec: CommandSpec, args: Buffer[]): void {
+  if (count === 0) return;
+  const set = byServer.get(ctx.server);
+  if (set === undefined || set.size === 0) return;
+  if (spec.flags.includes('admin') || spec.flags.includes('skip_monitor')) return;
+  const line = Buffer.from(monitorLine(ctx, fullNameOf(ctx.server.commands, spec), args), 'latin1');
+  for (const m of set) {
+    if (m.closed) {
+      stopMonitor(m);
+      continue;
+    }
+    if (m.replyMode === 'off') continue;
+    if (backlog(m) > MONITOR_BACKLOG_MAX) {
+      dropSlowMonitor(m, ctx.server.log);
+      continue;
+    }
+    m.reply.raw(line);
+    m.wake();
+  }
+}
+
+function backlog(m: Session): number {
+  const io = m.ioStats();
+  return io.staged + io.unsentBytes;
+}
+
+function dropSlowMonitor(m: Session, log: Logger): void {
+  log.warn({ client: m.id, addr: m.addr }, 'closing MONITOR client that does not read its stream');
+  stopMonitor(m);
+  m.kill();
+}
+
+/** The status line for one command: names from the table, sizes only. */
+export function monitorLine(ctx: Session, fullName: string, args: Buffer[]): string {
+  const t = performance.timeOrigin + performance.now();
+  const secs = Math.floor(t / 1000);
+  const micros = Math.floor((t - secs * 1000) * 1000);
+  let line = `+${secs}.${String(micros).padStart(6, '0')} [${ctx.dbIndex} ${ctx.addr}]`;
+  const names = fullName.split('|');
+  for (const name of names) line += ` "${name}"`;
+  const n = args.length - names.length;
+  line += ` <${n} ${n === 1 ? 'arg' : 'args'}`;
+  if (n > 0 && REDACTED.has(names[0]!)) line += ': redacted';
+  else if (n > 0) {
+    const shown = Math.min(n, SIZES_SHOWN);
+    for (let i = 0; i < shown; i++) line += `${i === 0 ? ':' : ','} ${args[names.length + i]!.length} B`;
+    if (n > shown) line += `, +${n - shown} more`;
+  }
+  return line + '>\r\n';
+}
+
+/** 'set', 'client|id': a subcommand's spec does not know its container, the table does. */
+const fullNames = new WeakMap<CommandSpec, string>();
+function fullNameOf(table: CommandTable, spec: CommandSpec): string {
+  let name = fullNames.get(spec);
+  if (name !== undefined) return name;
+  for (const top of table.all()) {
+    fullNames.set(top, top.name);
+    for (const sub of top.subcommands ?? []) fullNames.set(sub, `${top.name}|${sub.name}`);
+  }
+  name = fullNames.get(spec) ?? spec.name;
+  fullNames.set(spec, name);
+  return name;
+}
+
+export const monitorCommand: CommandSpec = {
+  name: 'monitor', arity: 1, flags: ['admin', 'noscript', 'loading', 'stale'], firstKey: 0, lastKey: 0, step: 0,
+  categories: ['@admin', '@slow', '@dangerous'], group: 'server', since: '1.0.0',
+  summary: 'Listen for all requests received by the server in real time', handler: monitor,
+};

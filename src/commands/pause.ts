@@ -1,0 +1,130 @@
+// CLIENT PAUSE / UNPAUSE (redis pauseClients, blockPostponeClient). While a pause lasts, a
+// command it covers waits: dispatch gets a promise from holdIfPaused, the connection's later
+// commands queue behind it (replies keep request order), and when the pause ends the command
+// goes through the dispatcher again, in the order the commands were held, as Redis re-processes
+// postponed clients. Nothing is dropped.
+//
+// Differences from Redis 7.0, on purpose: CLIENT UNPAUSE is never held, so a mistaken
+// `CLIENT PAUSE 99999999999` (ALL) can be undone without a restart; Redis holds it like
+// everything else. Expiry and eviction keep running during a pause: Redis stops them so that
+// replicas see a still dataset during a failover, and sealkv has no replicas.
+
+import { ownArgs, wipeArgs } from '../util/bytes.js';
+import { isMonitor } from './monitor.js';
+import type { ClientState, CommandSpec, Server, Session } from './types.js';
+
+export type PauseMode = 'write' | 'all';
+
+interface Pause {
+  mode: PauseMode;
+  /** performance.now() at which the pause ends. */
+  until: number;
+  timer: NodeJS.Timeout | null;
+  /** Held commands, released in this order (a Set keeps insertion order). */
+  waiters: Set<() => void>;
+}
+
+/** setTimeout's longest delay; longer pauses re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const pauses = new WeakMap<Server, Pause>();
+/** Servers with a pause on: the dispatcher's check is one comparison while it is 0. */
+let active = 0;
+/** Clients with a held command, and the bytes of its arguments (CLIENT LIST flag b, argv-mem). */
+const held = new WeakMap<ClientState, number>();
+
+/** CLIENT PAUSE: a longer or stricter pause extends the current one, never shortens it (Redis). */
+export function pauseClients(server: Server, ms: number, mode: PauseMode): void {
+  const until = performance.now() + ms;
+  let p = pauses.get(server);
+  if (p === undefined) {
+    p = { mode, until, timer: null, waiters: new Set() };
+    pauses.set(server, p);
+    active++;
+  } else {
+    if (mode === 'all') p.mode = 'all';
+    if (until > p.until) p.until = until;
+  }
+  arm(server, p);
+}
+
+function arm(server: Server, p: Pause): void {
+  if (p.timer !== null) clearTimeout(p.timer);
+  const left = p.until - performance.now();
+  if (left <= 0) return unpauseClients(server);
+  p.timer = setTimeout(() => arm(server, p), Math.min(Math.ceil(left), MAX_TIMER_MS));
+  p.timer.unref();
+}
+
+/** Ends the pause and lets every held command run again, in the order they were held. */
+export function unpauseClients(server: Server): void {
+  const p = pauses.get(server);
+  if (p === undefined) return;
+  if (p.timer !== null) clearTimeout(p.timer);
+  pauses.delete(server);
+  active--;
+  for (const release of p.waiters) release();
+}
+
+/** Whether the client's current command is held by a pause, and the bytes of its arguments. */
+export function heldBytes(c: ClientState): number | undefined {
+  return held.get(c);
+}
+
+const WRITES = (spec: CommandSpec) => spec.flags.includes('write') || spec.flags.includes('may_replicate');
+
+/**
+ * Redis 7.0's rule: everything under ALL; under WRITE, commands that write or may replicate,
+ * and EXEC of a transaction holding one. MONITOR connections are never held (Redis exempts
+ * replicas, which monitors count as).
+ */
+function covers(p: Pause, ctx: Session, spec: CommandSpec, fullName: string): boolean {
+  if (fullName === 'client|unpause' || isMonitor(ctx)) return false;
+  if (p.mode === 'all' || WRITES(spec)) return true;
+  return fullName === 'exec' && ctx.multi !== null && ctx.multi.some((q) => WRITES(q.spec));
+}
+
+/**
+ * A promise when a pause holds this command: it settles once the command has gone through
+ * `again` (the dispatcher) after the pause. The arguments are copied, since the connection
+ * reuses its buffers, and zeroed once the command is done, or dropped with the connection.
+ */
+export function holdIfPaused(
+  ctx: Session,
+  spec: CommandSpec,
+  fullName: string,
+  args: Buffer[],
+  again: (args: Buffer[]) => void | Promise<void>,
+): Promise<void> | undefined {
+  if (active === 0) return undefined;
+  const p = pauses.get(ctx.server);
+  if (p === undefined || !covers(p, ctx, spec, fullName)) return undefined;
+  const copy = ownArgs(args);
+  let bytes = 0;
+  for (const a of copy) bytes += a.length;
+  held.set(ctx, bytes);
+  // A connection that ends stops waiting at once, so its copy is zeroed now, not after the pause.
+  const waited = new Promise<void>((resolve) => {
+    const signal = ctx.closedSignal;
+    const release = () => {
+      p.waiters.delete(release);
+      signal.removeEventListener('abort', release);
+      resolve();
+    };
+    p.waiters.add(release);
+    signal.addEventListener('abort', release);
+  });
+  return waited.then(() => {
+    held.delete(ctx);
+    if (ctx.closed) return wipeArgs(copy);
+    let pending: void | Promise<void>;
+    try {
+      pending = again(copy);
+    } catch (err) {
+      wipeArgs(copy);
+      throw err;
+    }
+    if (pending === undefined) return wipeArgs(copy);
+    return pending.finally(() => wipeArgs(copy));
+  });
+}
