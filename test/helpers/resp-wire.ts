@@ -1,10 +1,8 @@
 // A wire-level RESP client for differential tests: sends one command, returns the exact bytes
 // of the one reply it gets (RESP2 or RESP3), so two servers' answers compare byte for byte.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { encodeCommand } from './clients.js';
-import { freePort } from './server.js';
 
 /** Bytes taken by the first complete reply in buf starting at `at`, or -1 while incomplete. */
 export function replyLength(buf: Buffer, at = 0): number {
@@ -90,41 +88,4 @@ export class WireClient {
   close(): void {
     this.socket.destroy();
   }
-}
-
-export interface ReferenceServer {
-  port: number;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Debian's redis-server 7 on a free loopback port without persistence, or null if absent. */
-export async function startRedisServer(extra: string[] = []): Promise<ReferenceServer | null> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const started = await new Promise<boolean>((resolve) => {
-    let out = '';
-    child.once('error', () => resolve(false));
-    child.stdout!.on('data', (d) => {
-      out += d.toString();
-      if (out.includes('Ready to accept connections')) resolve(true);
-    });
-    child.once('exit', () => resolve(false));
-    setTimeout(() => resolve(false), 10_000);
-  });
-  if (!started) {
-    child.kill('SIGKILL');
-    return null;
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    port,
-    process: child,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }

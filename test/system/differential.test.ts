@@ -11,7 +11,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pick, randomCommand } from '../helpers/command-gen.js';
 import { prng } from '../helpers/prng.js';
-import { replyLength, startRedisServer, WireClient, type ReferenceServer } from '../helpers/resp-wire.js';
+import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
+import { replyLength, WireClient } from '../helpers/resp-wire.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
 const COUNT = Number(process.env.DIFF_COUNT ?? 300);
@@ -86,12 +87,11 @@ function agree(name: string, queued: string[], a: Buffer, b: Buffer): boolean {
 const show = (r: Buffer | string) => (typeof r === 'string' ? r : JSON.stringify(r.toString('latin1')));
 
 describe('differential run against redis-server 7', () => {
-  let reference: ReferenceServer | null;
+  let reference: ReferenceRedis | null = null;
   let sealkv: SpawnedServer;
 
   beforeAll(async () => {
-    reference = await startRedisServer();
-    if (!reference) console.warn('redis-server not found: skipping the differential run (apt-get install redis-server)');
+    if (hasRedisServer) reference = await startRedis();
     sealkv = await spawnServer();
   });
 
