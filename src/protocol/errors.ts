@@ -129,6 +129,8 @@ export const Errors = {
     (reason === 'key' ? 'no permission to touch the specified keys' : 'no permission to execute the command or subcommand'),
   aclSetuser: (rule: string, reason: string) => `ERR Error in ACL SETUSER modifier '${clip(rule)}': ${reason}`,
   aclDeleteDefault: "ERR The 'default' user cannot be removed",
+  aclUserNotFound: (user: string) => `ERR User '${clip(user)}' not found`,
+  aclCommandNotFound: (name: string) => `ERR Command '${clip(name)}' not found`,
   aclUnknownCategory: (cat: string) => `ERR Unknown category '${clip(cat)}'`,
   aclGenpassBits: 'ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096',
   aclNoFile:

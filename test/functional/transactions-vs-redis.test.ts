@@ -2,9 +2,8 @@
 // RESP3, each reply compared byte for byte. Skipped (with a message) where redis-server is not
 // installed. Each case runs on a fresh connection after FLUSHALL, and leaves users as it found them.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { compareWithRedis } from '../helpers/reference-redis.js';
+import { startInProcess } from '../helpers/server.js';
 
 const CASES: Record<string, string[][]> = {
   'EXEC with extra arguments outside MULTI': [['EXEC', 'extra'], ['EXEC'], ['DISCARD'], ['MULTI'], ['EXEC']],
@@ -48,43 +47,4 @@ const CASES: Record<string, string[][]> = {
   ],
 };
 
-describe.skipIf(!hasRedisServer)('transaction edge cases, byte for byte with redis-server', () => {
-  let redis: ReferenceRedis;
-  let sealkv: InProcessServer;
-
-  beforeAll(async () => {
-    [redis, sealkv] = await Promise.all([startRedis(), startInProcess()]);
-  });
-  afterAll(async () => {
-    await Promise.all([redis?.stop(), sealkv?.stop()]);
-  });
-
-  async function replies(port: number, protocol: 2 | 3, commands: string[][]): Promise<string[]> {
-    const admin = await ReplyConnection.open(port);
-    expect(await admin.send(['FLUSHALL'])).toBe('+OK\r\n');
-    admin.close();
-    const c = await ReplyConnection.open(port);
-    try {
-      if (protocol === 3) expect((await c.send(['HELLO', '3']))[0]).toBe('%');
-      const out: string[] = [];
-      for (const cmd of commands) out.push(await c.send(cmd));
-      return out;
-    } finally {
-      c.close();
-    }
-  }
-
-  for (const protocol of [2, 3] as const) {
-    for (const [name, commands] of Object.entries(CASES)) {
-      it(`RESP${protocol}: ${name}`, async () => {
-        const expected = await replies(redis.port, protocol, commands);
-        const actual = await replies(sealkv.port, protocol, commands);
-        // Each reply beside its command, so a difference names the step.
-        const show = (r: string[]) => commands.map((c, i) => `${c.join(' ')} -> ${JSON.stringify(r[i])}`);
-        expect(show(actual)).toEqual(show(expected));
-      });
-    }
-  }
-});
-
-if (!hasRedisServer) console.warn('transactions-vs-redis: redis-server is not installed, differential cases skipped');
+compareWithRedis('transaction edge cases, byte for byte with redis-server', CASES, () => startInProcess());

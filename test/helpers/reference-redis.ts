@@ -3,6 +3,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand } from './clients.js';
 import { freePort } from './server.js';
 
@@ -96,8 +97,13 @@ export class ReplyConnection {
   }
 
   /** The raw reply to `args`, or '<closed>' when the server closed the connection instead. */
-  async send(args: string[], timeoutMs = 5000): Promise<string> {
-    if (!this.closed) this.socket.write(encodeCommand(args));
+  send(args: string[], timeoutMs = 5000): Promise<string> {
+    return this.sendRaw(encodeCommand(args), timeoutMs);
+  }
+
+  /** The reply to bytes sent as they are (an inline command, a partial request...). */
+  async sendRaw(bytes: Buffer, timeoutMs = 5000): Promise<string> {
+    if (!this.closed) this.socket.write(bytes);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const end = replyEnd(this.data, 0);
@@ -119,4 +125,52 @@ export class ReplyConnection {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/**
+ * Defines one test per case and protocol: the case's commands go to redis-server and to an
+ * in-process sealkv, each on a fresh connection after FLUSHALL, and every reply must be the
+ * same bytes. Skipped (with a message) where redis-server is not installed. Cases that change
+ * users must leave them as they found them: both servers live for the whole file.
+ */
+export function compareWithRedis(title: string, cases: Record<string, string[][]>, startSealkv: () => Promise<{ port: number; stop(): Promise<void> }>): void {
+  if (!hasRedisServer) console.warn(`${title}: redis-server is not installed, differential cases skipped`);
+  describe.skipIf(!hasRedisServer)(title, () => {
+    let redis: ReferenceRedis;
+    let sealkv: { port: number; stop(): Promise<void> };
+
+    beforeAll(async () => {
+      [redis, sealkv] = await Promise.all([startRedis(), startSealkv()]);
+    });
+    afterAll(async () => {
+      await Promise.all([redis?.stop(), sealkv?.stop()]);
+    });
+
+    async function replies(port: number, protocol: 2 | 3, commands: string[][]): Promise<string[]> {
+      const admin = await ReplyConnection.open(port);
+      expect(await admin.send(['FLUSHALL'])).toBe('+OK\r\n');
+      admin.close();
+      const c = await ReplyConnection.open(port);
+      try {
+        if (protocol === 3) expect((await c.send(['HELLO', '3']))[0]).toBe('%');
+        const out: string[] = [];
+        for (const cmd of commands) out.push(await c.send(cmd));
+        return out;
+      } finally {
+        c.close();
+      }
+    }
+
+    for (const protocol of [2, 3] as const) {
+      for (const [name, commands] of Object.entries(cases)) {
+        it(`RESP${protocol}: ${name}`, async () => {
+          const expected = await replies(redis.port, protocol, commands);
+          const actual = await replies(sealkv.port, protocol, commands);
+          // Each reply beside its command, so a difference names the step.
+          const show = (r: string[]) => commands.map((c, i) => `${c.join(' ')} -> ${JSON.stringify(r[i])}`);
+          expect(show(actual)).toEqual(show(expected));
+        });
+      }
+    }
+  });
 }
