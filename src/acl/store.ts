@@ -176,21 +176,17 @@ export class AclStore {
     return users;
   }
 
-  /** Installs loaded users; objects of surviving names are updated in place for their clients. */
+  /**
+   * Installs loaded users. As in Redis 7.0 every other user is replaced by a new object, so the
+   * connections of the old ones are closed (acl.ts dropOrphans) and must log in again under the
+   * file's rules and passwords; the default user is updated in place and keeps its connections.
+   */
   private replaceAll(loaded: Map<string, AclUser>): void {
-    if (!loaded.has('default')) {
-      const d = this.freshDefault();
-      loaded.set('default', d);
-    }
-    const next = new Map<string, AclUser>();
-    for (const [name, u] of loaded) {
-      const current = this.users.get(name);
-      if (current) {
-        current.copyFrom(u);
-        next.set(name, current);
-      } else next.set(name, u);
-    }
-    this.users = next;
+    const fresh = loaded.get('default') ?? this.freshDefault();
+    const current = this.defaultUser;
+    current.copyFrom(fresh);
+    loaded.set('default', current);
+    this.users = loaded;
   }
 
   /** ACL LOAD: all or nothing; returns null or the error reply. */

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Errors } from '../../src/protocol/errors.js';
+import { ReplyConnection } from '../helpers/reference-redis.js';
 import { encodeCommand, ioredis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { startInProcess } from '../helpers/server.js';
 import { withServer } from '../helpers/fixture.js';
@@ -307,6 +308,30 @@ describe('ACL file', () => {
       expect(await run(['acl', 'users'])).toEqual(['default']);
     } finally {
       admin.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('ACL LOAD closes the connections of every user but default, as Redis 7.0 does: a queued transaction never runs', async () => {
+    const file = join(dir, 'reload.acl');
+    const rules = (keys: string) => `user default on nopass ~* &* +@all\nuser app on >app-pw ${keys} +@all\n`;
+    writeFileSync(file, rules('~*'));
+    const server = await startInProcess({ aclfile: file });
+    const admin = await ReplyConnection.open(server.port);
+    const app = await ReplyConnection.open(server.port);
+    try {
+      expect(await app.send(['AUTH', 'app', 'app-pw'])).toBe('+OK\r\n');
+      expect(await app.send(['MULTI'])).toBe('+OK\r\n');
+      expect(await app.send(['SET', 'k', 'v'])).toBe('+QUEUED\r\n');
+      // Same user, same password, fewer keys: its sessions must log in again under the new rules.
+      writeFileSync(file, rules('resetkeys'));
+      expect(await admin.send(['ACL', 'LOAD'])).toBe('+OK\r\n');
+      expect(await app.send(['EXEC'])).toBe('<closed>');
+      expect(await admin.send(['EXISTS', 'k'])).toBe(':0\r\n');
+      expect(await admin.send(['PING'])).toBe('+PONG\r\n');
+    } finally {
+      admin.close();
+      app.close();
       await server.stop();
     }
   });
