@@ -2,7 +2,7 @@
 // RESP3, each reply compared byte for byte. Skipped (with a message) where redis-server is not
 // installed. Each case runs on a fresh connection after FLUSHALL, and leaves users as it found them.
 
-import { compareWithRedis } from '../helpers/reference-redis.js';
+import { compareWithRedis, OTHER } from '../helpers/reference-redis.js';
 import { startInProcess } from '../helpers/server.js';
 
 const CASES: Record<string, string[][]> = {
@@ -40,6 +40,21 @@ const CASES: Record<string, string[][]> = {
     ['ACL', 'SETUSER', 'txu', 'on', 'nopass', '~*', '&*', '+@all'],
     ['AUTH', 'txu', 'x'], ['MULTI'], ['ACL', 'SETUSER', 'txu', 'resetkeys', '-incr'], ['SET', 'k', 'v'], ['INCR', 'n'], ['PING'], ['EXEC'],
     ['ACL', 'LOG', 'RESET'], ['ACL', 'DELUSER', 'txu'], ['PING'],
+  ],
+  // sealkv counts stored keys and values against maxmemory (Redis: all its memory): a key first.
+  'queued write, then memory over maxmemory: EXEC aborts with OOM': [
+    ['SET', 'filler', 'x'], ['MULTI'], ['SET', 'k', 'v'], [OTHER, 'CONFIG', 'SET', 'maxmemory', '1'], ['EXEC'], ['EXEC'], [OTHER, 'CONFIG', 'SET', 'maxmemory', '0'], ['GET', 'k'],
+  ],
+  'queued read, then memory over maxmemory: EXEC runs': [
+    ['SET', 'k', 'v'], ['MULTI'], ['GET', 'k'], [OTHER, 'CONFIG', 'SET', 'maxmemory', '1'], ['EXEC'], [OTHER, 'CONFIG', 'SET', 'maxmemory', '0'],
+  ],
+  'queueing over maxmemory dooms the transaction, DISCARD still works': [
+    ['SET', 'filler', 'x'], [OTHER, 'CONFIG', 'SET', 'maxmemory', '1'], ['MULTI'], ['GET', 'k'], ['DISCARD'], ['MULTI'], ['PING'], ['EXEC'],
+    [OTHER, 'CONFIG', 'SET', 'maxmemory', '0'],
+  ],
+  'rules changed from another connection between queueing and EXEC': [
+    ['ACL', 'SETUSER', 'txo', 'on', 'nopass', '~*', '&*', '+@all'], ['AUTH', 'txo', 'x'], ['MULTI'], ['SET', 'k', 'v'], ['GET', 'k'], ['INCR', 'n'], ['PING'],
+    [OTHER, 'ACL', 'SETUSER', 'txo', 'resetkeys', '~k', '-incr'], ['EXEC'], [OTHER, 'ACL', 'LOG', 'RESET'], [OTHER, 'ACL', 'DELUSER', 'txo'],
   ],
   'EXEC refused without authentication': [
     ['ACL', 'SETUSER', 'default', '>txpw'], ['RESET'], ['EXEC'], ['EXEC', 'extra'], ['MULTI'], ['AUTH', 'txpw'],

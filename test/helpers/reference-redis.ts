@@ -127,6 +127,9 @@ export class ReplyConnection {
   }
 }
 
+/** A case's command that starts with this goes to a second connection (RESP2) instead. */
+export const OTHER = '@other';
+
 /**
  * Defines one test per case and protocol: the case's commands go to redis-server and to an
  * in-process sealkv, each on a fresh connection after FLUSHALL, and every reply must be the
@@ -151,13 +154,18 @@ export function compareWithRedis(title: string, cases: Record<string, string[][]
       expect(await admin.send(['FLUSHALL'])).toBe('+OK\r\n');
       admin.close();
       const c = await ReplyConnection.open(port);
+      let other: ReplyConnection | undefined;
       try {
         if (protocol === 3) expect((await c.send(['HELLO', '3']))[0]).toBe('%');
         const out: string[] = [];
-        for (const cmd of commands) out.push(await c.send(cmd));
+        for (const cmd of commands) {
+          if (cmd[0] !== OTHER) out.push(await c.send(cmd));
+          else out.push(await (other ??= await ReplyConnection.open(port)).send(cmd.slice(1)));
+        }
         return out;
       } finally {
         c.close();
+        other?.close();
       }
     }
 
