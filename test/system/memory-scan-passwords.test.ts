@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCommand } from '../helpers/clients.js';
 import { describeHits, makeMarkers, scanProcessMemory } from '../helpers/memory-scan.js';
 import { ReplyConnection } from '../helpers/reference-redis.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
@@ -69,6 +70,7 @@ describe('process memory after passwords went through every path', () => {
       'CONFIG SET requirepass': m(3, 'SKVPW-CONFIG-'),
       'inline AUTH': m(3, 'SKVPW-INLINE-'),
       'ACL DRYRUN ... AUTH': m(3, 'SKVPW-DRYRUN-'),
+      'AUTH split across reads': m(3, 'SKVPW-SPLIT-'),
       'queued in MULTI (ACL SETUSER >pw, AUTH)': m(3, 'SKVPW-MULTI-'),
     };
     const server = await spawnServer(['--requirepass', 'boot-pw']);
@@ -116,6 +118,15 @@ describe('process memory after passwords went through every path', () => {
         await admin(['ACL', 'SETUSER', `i${i}`, 'on', `#${sha(pw)}`, '+@all']);
         const c = await ReplyConnection.open(port);
         expect(await c.sendRaw(Buffer.from(`AUTH i${i} ${str(pw)}\r\n`, 'latin1'))).toBe('+OK\r\n');
+        c.close();
+      }
+      for (const [i, pw] of paths['AUTH split across reads'].entries()) {
+        await admin(['ACL', 'SETUSER', `s${i}`, 'on', `#${sha(pw)}`, '+@all']);
+        const whole = encodeCommand(['AUTH', `s${i}`, pw]);
+        const c = await ReplyConnection.open(port);
+        // The parser keeps the first half in a buffer of its own until the rest arrives.
+        expect(await c.sendRaw(whole.subarray(0, whole.length - 12), 200)).toBe('<timeout>');
+        expect(await c.sendRaw(whole.subarray(whole.length - 12))).toBe('+OK\r\n');
         c.close();
       }
       for (const pw of paths['ACL DRYRUN ... AUTH']) {
