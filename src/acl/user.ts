@@ -5,7 +5,6 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import { globMatch, globMatchBytes } from '../util/glob.js';
-import { sha256Hex } from './secret.js';
 
 /** A leaf command as the ACL sees it: 'get' or 'config|get', and its categories. */
 export interface AclCommand {
@@ -189,14 +188,9 @@ export class AclUser {
   }
 
   /**
-   * True when the password's digest is one of this user's, compared in constant time against
-   * every stored digest. The digest is made before looking at nopass so that the time taken
-   * does not tell which users need a password.
+   * True when a password's SHA-256 hex digest (secret.ts sha256Hex) is one of this user's,
+   * compared in constant time against every stored digest; always true for nopass.
    */
-  checkPassword(pass: Uint8Array): boolean {
-    return this.checkDigest(sha256Hex(pass));
-  }
-
   checkDigest(hex: string): boolean {
     if (this.nopass) return true;
     const given = Buffer.from(hex, 'latin1');
