@@ -25,6 +25,7 @@ const warn = (message) => console.error(`sealkv-entrypoint: warning: ${message}`
 
 const { Config } = await import('../dist/src/config.js');
 const { main } = await import('../dist/src/main.js');
+const { hashedSetting } = await import('../dist/src/acl/secret.js');
 
 const args = ['--bind', env.SEALKV_BIND || '0.0.0.0', '--port', env.SEALKV_PORT || '6379'];
 // Inside a container every client arrives through the bridge (never loopback), so protected mode
@@ -48,13 +49,18 @@ if (existsSync(keyFile)) {
 }
 
 if (env.SEALKV_REQUIREPASS_FILE) {
-  let pass;
+  let bytes;
   try {
-    pass = readFileSync(env.SEALKV_REQUIREPASS_FILE, 'utf8').replace(/\r?\n$/, '');
+    bytes = readFileSync(env.SEALKV_REQUIREPASS_FILE);
   } catch (err) {
     fail(`cannot read SEALKV_REQUIREPASS_FILE ${env.SEALKV_REQUIREPASS_FILE}: ${err.code ?? err}`);
   }
-  args.push('--requirepass', pass);
+  // Only the password's digest goes on (requirepass #<sha256>): it never becomes a string.
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === 0x0a) end--;
+  if (end > 0 && bytes[end - 1] === 0x0d) end--;
+  args.push('--requirepass', hashedSetting(bytes.subarray(0, end)));
+  bytes.fill(0);
 }
 
 if (env.SEALKV_MAXMEMORY) args.push('--maxmemory', env.SEALKV_MAXMEMORY);

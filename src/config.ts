@@ -4,6 +4,7 @@
 // INFO, never silently faked.
 
 import { readFileSync } from 'node:fs';
+import { configTextWithoutSecrets, hashedSettingText } from './acl/secret.js';
 import { Errors } from './protocol/errors.js';
 
 type Kind = 'int' | 'bytes' | 'bool' | 'string' | 'enum';
@@ -36,7 +37,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   S('tcp-keepalive', 'int', '300', { min: 0 }),
   S('timeout', 'int', '0', { min: 0 }),
   S('databases', 'int', '16', { ...fixed, min: 1, max: 1000 }),
-  S('requirepass', 'string', ''),
+  // Kept as '#<sha256>' of the password, never in clear (acl/secret.ts; README, Secure deployment).
+  S('requirepass', 'string', '', { check: hashedSettingText }),
   S('maxclients', 'int', '10000', { min: 1, max: 4294967295 }),
   S('hz', 'int', '10', { min: 1, max: 500 }),
   S('loglevel', 'enum', 'notice', { values: ['debug', 'verbose', 'notice', 'warning', 'nothing'] }),
@@ -247,7 +249,8 @@ function words(line: string): string[] {
 export function readConfigFile(path: string): [string, string][] {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // Read as bytes: password settings become digests before the text is a string.
+    text = configTextWithoutSecrets(readFileSync(path));
   } catch (err) {
     throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }

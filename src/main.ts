@@ -1,5 +1,6 @@
 // CLI entry: flags (+ optional --config file) -> Config -> startServer(); signals stop it cleanly.
 
+import { scrubCommandLineSecrets } from './acl/secret.js';
 import { Config, ConfigError, configFileArg, parseArgs } from './config.js';
 import { BackendError } from './seal/backends.js';
 import { KeyError } from './seal/keyring.js';
@@ -28,6 +29,12 @@ export async function main(argv: string[]): Promise<void> {
     config = new Config(parseArgs(argv));
   } catch (err) {
     return fail(err);
+  }
+  for (const name of scrubCommandLineSecrets(argv)) {
+    console.error(
+      `sealkv: warning: --${name} was given in clear on the command line; it is now hidden from ps, but copies ` +
+        `Node made of its arguments stay in memory. Give the digest instead (--${name} '#<sha256 hex>') or use a config file (README, Secure deployment).`,
+    );
   }
   let running;
   try {

@@ -12,6 +12,12 @@ export function refuse(ctx: Session, reason: DenialReason, object: string, fullN
   return reason === 'key' ? Errors.noPermKey : Errors.noPermCommand(fullName);
 }
 
+/** A queued command refused when EXEC runs it, its user's rules having changed since it was queued. */
+export function refuseAtExec(ctx: Session, reason: 'command' | 'key', object: string): string {
+  ctx.server.acl.record(reason, 'multi', object, ctx.user, clientLine(ctx, ctx.server.clock()), ctx.server.clock());
+  return Errors.noPermAtExec(reason);
+}
+
 /** A failed AUTH/HELLO AUTH: logged under the user name that was tried (Redis addACLLogEntry). */
 export function refuseLogin(ctx: Session, username: string): string {
   const context = ctx.multi !== null ? 'multi' : 'toplevel';

@@ -4,6 +4,7 @@
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ConfigError, type Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
+import { aclFileWords, hashedSettingText, sha256Hex } from './secret.js';
 import { AclRuleError, AclUser, type CommandCatalogue } from './user.js';
 
 export type DenialReason = 'command' | 'key' | 'auth';
@@ -62,26 +63,32 @@ export class AclStore {
     return u;
   }
 
-  /** requirepass is the default user's password (Redis: "resetpass >pw", or "nopass" when empty). */
-  private applyRequirepass(pass: string): void {
+  /**
+   * requirepass is the default user's password (Redis: "resetpass >pw", or "nopass" when
+   * empty). The setting holds its digest, `#<sha256>` (secret.ts hashedSetting).
+   */
+  private applyRequirepass(value: string): void {
     const u = this.defaultUser;
-    if (pass === '') u.apply('nopass');
+    const hashed = hashedSettingText(value);
+    if (hashed === '') u.apply('nopass');
     else {
       u.apply('resetpass');
-      // Settings are UTF-8 text; rules carry raw bytes as latin1.
-      u.apply('>' + Buffer.from(pass, 'utf8').toString('latin1'));
+      u.apply(hashed);
     }
   }
 
-  /** ACL SETUSER: all rules or none; returns null or the error reply. */
-  setUser(name: string, rules: readonly string[]): string | null {
+  /**
+   * ACL SETUSER: all rules or none, each already safe to keep (secret.ts safeRule); returns
+   * null, or which rule failed and why (the caller words the error from the rule's own bytes).
+   */
+  setUser(name: string, rules: readonly string[]): { index: number; reason: string } | null {
     const existing = this.users.get(name);
     const draft = existing ? existing.clone() : this.newUser(name);
-    for (const rule of rules) {
+    for (let i = 0; i < rules.length; i++) {
       try {
-        draft.apply(rule);
+        draft.apply(rules[i]!);
       } catch (err) {
-        if (err instanceof AclRuleError) return Errors.aclSetuser(rule, err.message);
+        if (err instanceof AclRuleError) return { index: i, reason: err.message };
         throw err;
       }
     }
@@ -107,11 +114,15 @@ export class AclStore {
     return removed;
   }
 
-  /** The user a name/password pair opens, or null (unknown, disabled or wrong password). */
+  /**
+   * The user a name/password pair opens, or null (unknown, disabled or wrong password). The
+   * password is hashed whatever the user, so the time taken does not tell which names exist.
+   */
   authenticate(name: string, pass: Uint8Array): AclUser | null {
+    const digest = sha256Hex(pass);
     const u = this.users.get(name);
     if (!u || !u.enabled) return null;
-    return u.checkPassword(pass) ? u : null;
+    return u.checkDigest(digest) ? u : null;
   }
 
   record(reason: DenialReason, context: 'toplevel' | 'multi', object: string, username: string, clientInfo: string, now: number): void {
@@ -136,18 +147,18 @@ export class AclStore {
   /** Parses the ACL file into fresh users; throws ConfigError naming the file and line. */
   private readFile(): Map<string, AclUser> {
     const path = this.file;
-    let text: string;
+    let lines: string[][];
     try {
-      text = readFileSync(path, 'latin1');
+      // Read as bytes: password rules become digests before anything is a string.
+      lines = aclFileWords(readFileSync(path));
     } catch (err) {
       throw new ConfigError(`cannot read ACL file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
     const users = new Map<string, AclUser>();
-    text.split(/\r?\n/).forEach((raw, i) => {
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) return;
+    lines.forEach((words, i) => {
+      if (words.length === 0 || words[0]!.startsWith('#')) return;
       const where = `${path}:${i + 1}`;
-      const [kw, name, ...rules] = line.split(/\s+/);
+      const [kw, name, ...rules] = words;
       if (kw !== 'user' || !name) throw new ConfigError(`${where}: should start with user keyword`);
       if (users.has(name)) throw new ConfigError(`${where}: Duplicate user '${name}' found`);
       const u = name === 'default' ? this.freshDefault() : this.newUser(name);
@@ -165,21 +176,17 @@ export class AclStore {
     return users;
   }
 
-  /** Installs loaded users; objects of surviving names are updated in place for their clients. */
+  /**
+   * Installs loaded users. As in Redis 7.0 every other user is replaced by a new object, so the
+   * connections of the old ones are closed (acl.ts dropOrphans) and must log in again under the
+   * file's rules and passwords; the default user is updated in place and keeps its connections.
+   */
   private replaceAll(loaded: Map<string, AclUser>): void {
-    if (!loaded.has('default')) {
-      const d = this.freshDefault();
-      loaded.set('default', d);
-    }
-    const next = new Map<string, AclUser>();
-    for (const [name, u] of loaded) {
-      const current = this.users.get(name);
-      if (current) {
-        current.copyFrom(u);
-        next.set(name, current);
-      } else next.set(name, u);
-    }
-    this.users = next;
+    const fresh = loaded.get('default') ?? this.freshDefault();
+    const current = this.defaultUser;
+    current.copyFrom(fresh);
+    loaded.set('default', current);
+    this.users = loaded;
   }
 
   /** ACL LOAD: all or nothing; returns null or the error reply. */

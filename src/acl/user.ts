@@ -1,8 +1,9 @@
 // One ACL user: its switches, password hashes, key patterns and allowed commands, with
 // Redis's rule syntax (ACL SETUSER) and description (ACL LIST). Passwords are kept only as
-// SHA-256 hex digests; clear-text passwords never outlive the rule that carried them.
+// SHA-256 hex digests: rules reach this class with `>pw` / `<pw` already turned into
+// `#digest` / `!digest` from bytes (secret.ts safeRule), so a password is never a string here.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { globMatch, globMatchBytes } from '../util/glob.js';
 
 /** A leaf command as the ACL sees it: 'get' or 'config|get', and its categories. */
@@ -32,11 +33,6 @@ interface KeyPattern {
 
 function keyPattern(pattern: string, read: boolean, write: boolean): KeyPattern {
   return { pattern, bytes: Buffer.from(pattern, 'latin1'), read, write };
-}
-
-/** Rules are latin1 strings holding the client's raw bytes, so strings are hashed as latin1. */
-export function sha256Hex(secret: Uint8Array | string): string {
-  return createHash('sha256').update(typeof secret === 'string' ? Buffer.from(secret, 'latin1') : secret).digest('hex');
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -106,13 +102,9 @@ export class AclUser {
   private applyValued(rule: string): void {
     const head = rule[0];
     const rest = rule.slice(1);
-    if (head === '>') {
-      this.passwords.add(sha256Hex(rest));
-      this.nopass = false;
-    } else if (head === '<') {
-      if (!this.passwords.delete(sha256Hex(rest))) {
-        throw new AclRuleError('The password you are trying to remove from the user does not exist');
-      }
+    if (head === '>' || head === '<') {
+      // A programming error, not a client's: clear passwords go through safeRule first.
+      throw new Error('clear-text password rule reached AclUser.apply');
     } else if (head === '#' || head === '!') {
       if (!HASH_RE.test(rest)) throw new AclRuleError(BAD_HASH);
       if (head === '#') {
@@ -195,10 +187,13 @@ export class AclUser {
     return false;
   }
 
-  /** True when the password opens this user; both sides hashed, compared in constant time. */
-  checkPassword(pass: Uint8Array): boolean {
+  /**
+   * True when a password's SHA-256 hex digest (secret.ts sha256Hex) is one of this user's,
+   * compared in constant time against every stored digest; always true for nopass.
+   */
+  checkDigest(hex: string): boolean {
     if (this.nopass) return true;
-    const given = Buffer.from(sha256Hex(pass), 'latin1');
+    const given = Buffer.from(hex, 'latin1');
     let ok = false;
     for (const stored of this.passwords) {
       if (timingSafeEqual(given, Buffer.from(stored, 'latin1'))) ok = true;

@@ -1,9 +1,12 @@
-// ACL and its subcommands: SETUSER GETUSER DELUSER LIST USERS WHOAMI CAT GENPASS LOG LOAD SAVE HELP.
+// ACL and its subcommands: SETUSER GETUSER DELUSER DRYRUN LIST USERS WHOAMI CAT GENPASS LOG LOAD SAVE HELP.
 
 import { randomBytes } from 'node:crypto';
 import { CATEGORIES } from '../acl/catalogue.js';
+import { checkPermissions } from '../acl/permissions.js';
+import { isPasswordRule, safeRule } from '../acl/secret.js';
 import type { AclUser } from '../acl/user.js';
 import { Errors } from '../protocol/errors.js';
+import { plainBuffer } from '../util/bytes.js';
 import { integer, name, text, word } from './args.js';
 import { replyHelp } from './clients.js';
 import type { CommandSpec, Session } from './types.js';
@@ -17,10 +20,36 @@ function dropOrphans(ctx: Session): void {
   }
 }
 
+/** ACL SETUSER name rule...: password rules are hashed from the argument bytes (secret.ts). */
 function setuser(ctx: Session, args: Buffer[]): void {
-  const err = ctx.server.acl.setUser(name(args[2]!), args.slice(3).map(name));
-  if (err) return ctx.reply.error(err);
-  ctx.reply.ok();
+  const rules = args.slice(3);
+  const failed = ctx.server.acl.setUser(name(args[2]!), rules.map(safeRule));
+  if (failed === null) return ctx.reply.ok();
+  const rule = rules[failed.index]!;
+  if (!isPasswordRule(rule)) return ctx.reply.error(Errors.aclSetuser(name(rule), failed.reason));
+  replyWithSecret(ctx, Errors.aclSetuser(SLOT, failed.reason), rule);
+}
+
+/** Where replyWithSecret puts the secret's bytes in an error text. */
+const SLOT = '\u0000';
+
+/**
+ * An error reply that quotes a password rule, as Redis's does ('<pw': no such password),
+ * written from the argument's bytes so the password never becomes a string. Clipped and
+ * scrubbed like every error text (protocol/errors.ts, reply.ts).
+ */
+function replyWithSecret(ctx: Session, template: string, secret: Buffer): void {
+  const [before, after] = template.split(SLOT) as [string, string];
+  const shown = secret.subarray(0, Math.min(secret.length, 128));
+  const out = plainBuffer(1 + before.length + shown.length + after.length + 2);
+  let at = out.write('-' + before, 0, 'latin1');
+  shown.copy(out, at);
+  for (let i = at; i < at + shown.length; i++) if (out[i] === 0x0d || out[i] === 0x0a) out[i] = 0x20;
+  at += shown.length;
+  out.write(after + '\r\n', at, 'latin1');
+  ctx.server.stats.countError(before);
+  ctx.reply.raw(out);
+  out.fill(0);
 }
 
 function getuser(ctx: Session, args: Buffer[]): void {
@@ -30,7 +59,7 @@ function getuser(ctx: Session, args: Buffer[]): void {
   r.mapLen(6);
   r.bulkText('flags');
   const flags = u.flags();
-  r.arrayLen(flags.length);
+  r.setLen(flags.length);
   for (const f of flags) r.bulkText(f);
   r.bulkText('passwords');
   r.arrayLen(u.passwords.size);
@@ -96,6 +125,34 @@ function genpass(ctx: Session, args: Buffer[]): void {
   ctx.reply.bulkText(randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars));
 }
 
+/**
+ * ACL DRYRUN user command [arg...]: whether the user could run it, checked as the dispatcher
+ * would (redis aclCommand "dryrun"). A refusal is a bulk reply, not an error. Arguments stay
+ * bytes: only the command name and a refused key's name are shown (no key name with seal-keys).
+ */
+function dryrun(ctx: Session, args: Buffer[]): void {
+  const user = ctx.server.acl.get(name(args[2]!));
+  if (!user) return ctx.reply.error(Errors.aclUserNotFound(text(args[2]!)));
+  const argv = args.slice(3);
+  const top = ctx.server.commands.get(word(argv[0]!));
+  let spec = top;
+  let fullName = top?.name ?? '';
+  if (top?.subcommands && argv.length >= 2) {
+    spec = top.subcommands.find((s) => s.name === word(argv[1]!));
+    fullName = `${top.name}|${spec?.name ?? ''}`;
+  }
+  if (!spec) return ctx.reply.error(Errors.aclCommandNotFound(text(argv[0]!)));
+  if ((spec.arity > 0 && spec.arity !== argv.length) || argv.length < -spec.arity) return ctx.reply.error(Errors.wrongArity(fullName));
+  if (user.unrestricted || spec.flags.includes('no_auth')) return ctx.reply.ok();
+  const denied = checkPermissions(user, spec, fullName, argv, ctx.server.names.sealed);
+  if (denied === null) return ctx.reply.ok();
+  ctx.reply.bulkLatin1(
+    denied.reason === 'key'
+      ? `This user has no permissions to access the '${denied.object}' key`
+      : `This user has no permissions to run the '${fullName}' command`,
+  );
+}
+
 /** ACL LOG [count | RESET]. */
 function log(ctx: Session, args: Buffer[]): void {
   if (args.length > 3) return ctx.reply.error(Errors.wrongArity('acl|log'));
@@ -159,6 +216,8 @@ const HELP = [
   '    when no category is specified.',
   'DELUSER <username> [<username> ...]',
   '    Delete a list of users.',
+  'DRYRUN <username> <command> [<arg> ...]',
+  '    Returns whether the user can execute the given command without executing the command.',
   'GETUSER <username>',
   "    Get the user's details.",
   'GENPASS [<bits>]',
@@ -195,6 +254,7 @@ export const aclCommands: CommandSpec[] = [
       { ...sub, name: 'setuser', arity: -3, flags: admin, categories: ADMIN, summary: 'Modify or create the rules for a specific ACL user', complexity: 'O(N). Where N is the number of rules provided.', handler: setuser },
       { ...sub, name: 'getuser', arity: 3, flags: admin, categories: ADMIN, summary: 'Get the rules for a specific ACL user', complexity: 'O(N). Where N is the number of password, command and pattern rules that the user has.', handler: getuser },
       { ...sub, name: 'deluser', arity: -3, flags: admin, categories: ADMIN, summary: 'Remove the specified ACL users and the associated rules', complexity: 'O(1) amortized time considering the typical user.', handler: deluser },
+      { ...sub, name: 'dryrun', arity: -4, flags: admin, categories: ADMIN, since: '7.0.0', summary: 'Returns whether the user can execute the given command without executing the command.', complexity: 'O(1).', handler: dryrun },
       { ...sub, name: 'list', arity: 2, flags: admin, categories: ADMIN, summary: 'List the current ACL rules in ACL config file format', complexity: 'O(N). Where N is the number of configured users.', handler: list },
       { ...sub, name: 'users', arity: 2, flags: admin, categories: ADMIN, summary: 'List the username of all the configured ACL rules', complexity: 'O(N). Where N is the number of configured users.', handler: users },
       { ...sub, name: 'whoami', arity: 2, flags: plain, categories: ['@slow'], summary: 'Return the name of the user associated to the current connection', complexity: 'O(1)', handler: whoami },

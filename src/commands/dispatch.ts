@@ -21,25 +21,26 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
       case 'unknown-subcommand':
         return reject(ctx, Errors.unknownSubcommand(args[1]!.toString(), found.container));
       case 'arity':
-        return reject(ctx, Errors.wrongArity(found.fullName));
+        return reject(ctx, Errors.wrongArity(found.fullName), found.fullName === 'exec');
     }
   }
   const { spec } = found;
-  if (!ctx.authenticated && !found.noAuth) return reject(ctx, Errors.noAuth);
+  const isExec = found.fullName === 'exec';
+  if (!ctx.authenticated && !found.noAuth) return reject(ctx, Errors.noAuth, isExec);
   // ACL (Redis ACLCheckAllPerm); the handshake commands (no_auth) are never refused.
   if (!ctx.aclUser.unrestricted && !found.noAuth) {
     const denied = checkPermissions(ctx.aclUser, spec, found.fullName, args, ctx.server.names.sealed);
-    if (denied !== null) return reject(ctx, refuse(ctx, denied.reason, denied.object, found.fullName));
+    if (denied !== null) return reject(ctx, refuse(ctx, denied.reason, denied.object, found.fullName), isExec);
   }
   ctx.lastCommand = found.fullName;
   // MONITOR mode and CLIENT PAUSE (Redis checks both here, before OOM and MULTI queueing).
   if (refusedToMonitor(ctx, spec)) return reject(ctx, Errors.replicaKeyspace);
   const held = holdIfPaused(ctx, spec, found.fullName, args, (copy) => dispatch(ctx, registry, copy));
   if (held !== undefined) return held;
-  if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return refuseOnOom(ctx, spec);
+  if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return reject(ctx, Errors.oom, isExec);
   if (ctx.multi !== null && !found.transactionControl) {
     if (found.noMulti) return reject(ctx, Errors.notAllowedInMulti);
-    queueCommand(ctx, spec, args);
+    queueCommand(ctx, spec, found.fullName, args);
     ctx.reply.simple('QUEUED');
     return;
   }
@@ -58,15 +59,18 @@ function execute(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promis
   return pending;
 }
 
-/** redis rejectCommand under OOM: a refused EXEC discards its transaction (execCommandAbort). */
-function refuseOnOom(ctx: Session, spec: CommandSpec): void {
-  if (spec.name !== 'exec' || ctx.multi === null) return reject(ctx, Errors.oom);
-  endTransaction(ctx);
-  ctx.reply.error(Errors.execAbortBecause(Errors.oom));
-}
-
-/** An error for a command that will not run; inside MULTI it also dooms the transaction. */
-function reject(ctx: Session, message: string): void {
+/**
+ * An error for a command that will not run; inside MULTI it also dooms the transaction. A
+ * refused EXEC (arity, auth, ACL, OOM), in MULTI or not, discards the transaction and forgets
+ * watched keys, answering EXECABORT with the reason (redis rejectCommand -> execCommandAbort,
+ * whose formatted reasons carry no "ERR " prefix).
+ */
+function reject(ctx: Session, message: string, isExec = false): void {
+  if (isExec) {
+    endTransaction(ctx);
+    ctx.reply.error(Errors.execAbortBecause(message.startsWith('ERR ') ? message.slice(4) : message));
+    return;
+  }
   if (ctx.multi !== null) ctx.multiFailed = true;
   ctx.reply.error(message);
 }

@@ -1,6 +1,7 @@
 // Server commands: INFO CONFIG FLUSHDB FLUSHALL TIME MEMORY SHUTDOWN SCRIPT FUNCTION DEBUG,
 // and SAVE/BGSAVE/LASTSAVE answered with the reason they cannot work (no persistence).
 
+import { hashedSetting, SECRET_SETTINGS } from '../acl/secret.js';
 import { ConfigError, Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type Entry } from '../store/keyspace.js';
@@ -57,7 +58,11 @@ function configSetPrecheck(pairs: [string, string][]): string | null {
 function configSet(ctx: Session, args: Buffer[]): void {
   if (args.length % 2 !== 0) return ctx.reply.error(Errors.syntax);
   const pairs: [string, string][] = [];
-  for (let i = 2; i < args.length; i += 2) pairs.push([text(args[i]!), text(args[i + 1]!)]);
+  for (let i = 2; i < args.length; i += 2) {
+    const key = text(args[i]!);
+    // A password is hashed from its bytes before it could become a string (acl/secret.ts).
+    pairs.push([key, SECRET_SETTINGS.has(key.toLowerCase()) ? hashedSetting(args[i + 1]!) : text(args[i + 1]!)]);
+  }
   const problem = configSetPrecheck(pairs);
   if (problem) return ctx.reply.error(problem);
   try {

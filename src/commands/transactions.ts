@@ -2,6 +2,8 @@
 // transaction is open and marks it failed when one is rejected; these handlers open, run and
 // close it. WATCH shares one dirty flag per connection across all of its watched keys.
 
+import { checkPermissions } from '../acl/permissions.js';
+import { refuseAtExec } from '../acl/refuse.js';
 import { keyOf } from './args.js';
 import { Errors } from '../protocol/errors.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
@@ -13,8 +15,8 @@ import { runHandler } from './run-handler.js';
  * which is reused for the next read, and zeroed when the transaction ends (EXEC, DISCARD, an
  * aborted EXEC, the connection closing).
  */
-export function queueCommand(ctx: Session, spec: CommandSpec, args: Buffer[]): void {
-  ctx.multi!.push({ spec, args: ownArgs(args) });
+export function queueCommand(ctx: Session, spec: CommandSpec, fullName: string, args: Buffer[]): void {
+  ctx.multi!.push({ spec, fullName, args: ownArgs(args) });
 }
 
 /** Zeroes the queued commands' arguments and leaves MULTI. */
@@ -62,12 +64,26 @@ function exec(ctx: Session): void | Promise<void> {
 }
 
 /**
+ * Whether the user may still run a queued command: ACL rules may have changed since it was
+ * queued (ACL SETUSER, ACL LOAD from another connection), so Redis checks again at EXEC and
+ * answers a refused one with an error in its place. Handshake commands are never refused.
+ */
+function stillAllowed(ctx: Session, q: QueuedCommand): boolean {
+  if (ctx.aclUser.unrestricted || q.spec.flags.includes('no_auth')) return true;
+  const denied = checkPermissions(ctx.aclUser, q.spec, q.fullName, q.args, ctx.server.names.sealed);
+  if (denied === null) return true;
+  ctx.reply.error(refuseAtExec(ctx, denied.reason, denied.object));
+  return false;
+}
+
+/**
  * Runs queued commands from `from` on, each writing its reply (an error included) as one
  * element of EXEC's array. A command that must wait holds back the rest, keeping their order.
  */
 function runQueued(ctx: Session, queued: QueuedCommand[], from: number): void | Promise<void> {
   for (let i = from; i < queued.length; i++) {
     const { spec, args } = queued[i]!;
+    if (!stillAllowed(ctx, queued[i]!)) continue;
     ctx.now = ctx.server.clock();
     ctx.server.stats.totalCommands++;
     const pending = runHandler(ctx, spec, args);

@@ -47,6 +47,8 @@ export interface CommandSpec {
 
 export interface QueuedCommand {
   spec: CommandSpec;
+  /** 'get' or 'config|get': what EXEC checks the user's permissions against again. */
+  fullName: string;
   args: Buffer[];
 }
 

@@ -131,8 +131,15 @@ export const Errors = {
   // -- security: ACL, TLS, protected mode, limits (issue 7) additions go here --
   noPermCommand: (fullName: string) => `NOPERM this user has no permissions to run the '${clip(fullName)}' command`,
   noPermKey: 'NOPERM this user has no permissions to access one of the keys used as arguments',
+  /** redis execCommand: a queued command the user's rules no longer allow, one element of EXEC's array. */
+  noPermAtExec: (reason: 'command' | 'key') =>
+    'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
+    'This command is no longer allowed for the following reason: ' +
+    (reason === 'key' ? 'no permission to touch the specified keys' : 'no permission to execute the command or subcommand'),
   aclSetuser: (rule: string, reason: string) => `ERR Error in ACL SETUSER modifier '${clip(rule)}': ${reason}`,
   aclDeleteDefault: "ERR The 'default' user cannot be removed",
+  aclUserNotFound: (user: string) => `ERR User '${clip(user)}' not found`,
+  aclCommandNotFound: (name: string) => `ERR Command '${clip(name)}' not found`,
   aclUnknownCategory: (cat: string) => `ERR Unknown category '${clip(cat)}'`,
   aclGenpassBits: 'ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096',
   aclNoFile:

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Errors } from '../../src/protocol/errors.js';
+import { ReplyConnection } from '../helpers/reference-redis.js';
 import { encodeCommand, ioredis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { startInProcess } from '../helpers/server.js';
 import { withServer } from '../helpers/fixture.js';
@@ -212,6 +213,42 @@ describe('ACL', () => {
     expect(await run(['auth', 'x'])).toEqual({ error: Errors.authNotConfigured });
   });
 
+  it('CONFIG GET requirepass shows the digest, never the password; the digest can be set back (deliberate difference)', async () => {
+    const digest = (pw: string) => '#' + createHash('sha256').update(pw).digest('hex');
+    try {
+      await run(['config', 'set', 'requirepass', 'top']);
+      expect(await run(['config', 'get', 'requirepass'])).toEqual(['requirepass', digest('top')]);
+      // What CONFIG GET shows is accepted as the digest itself (a config file or --requirepass may carry it too).
+      await run(['config', 'set', 'requirepass', digest('other')]);
+      expect(await run(['config', 'get', 'requirepass'])).toEqual(['requirepass', digest('other')]);
+      const { data } = await rawExchange(server.port, [encodeCommand(['AUTH', 'top']), encodeCommand(['AUTH', 'other'])]);
+      expect(data.toString()).toBe(`-${WRONGPASS}\r\n+OK\r\n`);
+    } finally {
+      await run(['config', 'set', 'requirepass', '']);
+    }
+    expect(await run(['config', 'get', 'requirepass'])).toEqual(['requirepass', '']);
+  });
+
+  it('ACL DRYRUN answers whether a user could run a command, without running it', async () => {
+    await run(['acl', 'setuser', 'dry', 'on', 'nopass', '~app*', '+get']);
+    expect(await run(['acl', 'dryrun', 'dry', 'get', 'app1'])).toBe('OK');
+    expect(await run(['acl', 'dryrun', 'dry', 'set', 'app1', 'v'])).toBe("This user has no permissions to run the 'set' command");
+    expect(await run(['acl', 'dryrun', 'nouser', 'get', 'k'])).toEqual({ error: Errors.aclUserNotFound('nouser') });
+    expect(await run(['acl', 'dryrun', 'dry', 'nosuch'])).toEqual({ error: Errors.aclCommandNotFound('nosuch') });
+    expect(await run(['exists', 'app1'])).toBe(0);
+    await run(['acl', 'deluser', 'dry']);
+  });
+
+  it('a password rule quoted in an error is written from its bytes, CR/LF scrubbed (redis-server 7.0 bytes)', async () => {
+    const { data } = await rawExchange(server.port, encodeCommand(['ACL', 'SETUSER', 'zz', '<no\r\npe']));
+    expect(data.toString('latin1')).toBe(
+      "-ERR Error in ACL SETUSER modifier '<no  pe': The password you are trying to remove from the user does not exist\r\n",
+    );
+    const info = (await run(['info', 'errorstats'])) as string;
+    expect(info).toMatch(/errorstat_ERR:count=\d+/);
+    await run(['acl', 'deluser', 'zz']);
+  });
+
   it('ACL CAT, GENPASS and WHOAMI', async () => {
     const cats = (await run(['acl', 'cat'])) as string[];
     expect(cats).toContain('keyspace');
@@ -271,6 +308,30 @@ describe('ACL file', () => {
       expect(await run(['acl', 'users'])).toEqual(['default']);
     } finally {
       admin.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('ACL LOAD closes the connections of every user but default, as Redis 7.0 does: a queued transaction never runs', async () => {
+    const file = join(dir, 'reload.acl');
+    const rules = (keys: string) => `user default on nopass ~* &* +@all\nuser app on >app-pw ${keys} +@all\n`;
+    writeFileSync(file, rules('~*'));
+    const server = await startInProcess({ aclfile: file });
+    const admin = await ReplyConnection.open(server.port);
+    const app = await ReplyConnection.open(server.port);
+    try {
+      expect(await app.send(['AUTH', 'app', 'app-pw'])).toBe('+OK\r\n');
+      expect(await app.send(['MULTI'])).toBe('+OK\r\n');
+      expect(await app.send(['SET', 'k', 'v'])).toBe('+QUEUED\r\n');
+      // Same user, same password, fewer keys: its sessions must log in again under the new rules.
+      writeFileSync(file, rules('resetkeys'));
+      expect(await admin.send(['ACL', 'LOAD'])).toBe('+OK\r\n');
+      expect(await app.send(['EXEC'])).toBe('<closed>');
+      expect(await admin.send(['EXISTS', 'k'])).toBe(':0\r\n');
+      expect(await admin.send(['PING'])).toBe('+PONG\r\n');
+    } finally {
+      admin.close();
+      app.close();
       await server.stop();
     }
   });

@@ -1,7 +1,9 @@
 // MULTI/EXEC/DISCARD/WATCH/UNWATCH against the real server over real clients. Every expected
 // reply and error text was taken from redis-server 7.0.15 given the same input.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Errors } from '../../src/protocol/errors.js';
+import { ReplyConnection } from '../helpers/reference-redis.js';
 import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
 
@@ -251,6 +253,77 @@ describe('WATCH', () => {
     } finally {
       other.disconnect();
     }
+  });
+});
+
+describe('ACL rules changed while a transaction is queued (text from redis-server 7.0.15)', () => {
+  const changedKeys = `-${Errors.noPermAtExec('key')}\r\n`;
+  const changedCommand = `-${Errors.noPermAtExec('command')}\r\n`;
+
+  it('the texts are Redis 7.0\'s', () => {
+    expect(changedKeys).toBe(
+      '-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
+        'This command is no longer allowed for the following reason: no permission to touch the specified keys\r\n',
+    );
+    expect(changedCommand).toContain('for the following reason: no permission to execute the command or subcommand\r\n');
+  });
+
+  /** A connection logged in as a fresh user `txu` with every permission, in MULTI with SET k v, GET k, PING queued. */
+  async function queuedAsUser(): Promise<ReplyConnection> {
+    await run(['acl', 'setuser', 'txu', 'reset', 'on', '>pw', '~*', '&*', '+@all']);
+    const c = await ReplyConnection.open(server.port);
+    expect(await c.send(['AUTH', 'txu', 'pw'])).toBe('+OK\r\n');
+    expect(await c.send(['MULTI'])).toBe('+OK\r\n');
+    for (const cmd of [['SET', 'k', 'v'], ['GET', 'k'], ['PING']]) expect(await c.send(cmd)).toBe('+QUEUED\r\n');
+    return c;
+  }
+
+  afterEach(async () => {
+    await run(['acl', 'deluser', 'txu']);
+    await run(['acl', 'log', 'reset']);
+  });
+
+  it('resetkeys from another connection: each queued key command is refused at EXEC, and logged', async () => {
+    const c = await queuedAsUser();
+    await run(['acl', 'setuser', 'txu', 'resetkeys']);
+    expect(await c.send(['EXEC'])).toBe(`*3\r\n${changedKeys}${changedKeys}+PONG\r\n`);
+    expect(await run(['exists', 'k'])).toBe(0);
+    const log = (await run(['acl', 'log'])) as unknown[][];
+    // With seal-keys the log names no key (acl/permissions.ts).
+    const object = server.running.state.names.sealed ? '(sealed key name)' : 'k';
+    expect(log[0]!.slice(0, 10)).toEqual(['count', 2, 'reason', 'key', 'context', 'multi', 'object', object, 'username', 'txu']);
+    c.close();
+  });
+
+  it('a removed command is refused at EXEC, the others run', async () => {
+    const c = await queuedAsUser();
+    await run(['acl', 'setuser', 'txu', '-get']);
+    expect(await c.send(['EXEC'])).toBe(`*3\r\n+OK\r\n${changedCommand}+PONG\r\n`);
+    c.close();
+  });
+
+  it('-@all: EXEC itself is refused and the transaction discarded', async () => {
+    const c = await queuedAsUser();
+    await run(['acl', 'setuser', 'txu', '-@all']);
+    expect(await c.send(['EXEC'])).toBe(`-${Errors.execAbortBecause(Errors.noPermCommand('exec'))}\r\n`);
+    await run(['acl', 'setuser', 'txu', '+@all']);
+    expect(await c.send(['EXEC'])).toBe('-ERR EXEC without MULTI\r\n');
+    expect(await run(['exists', 'k'])).toBe(0);
+    c.close();
+  });
+
+  it('off keeps an open connection working, as in Redis 7.0 (only new logins are refused)', async () => {
+    const c = await queuedAsUser();
+    await run(['acl', 'setuser', 'txu', 'off']);
+    expect(await c.send(['EXEC'])).toBe('*3\r\n+OK\r\n$1\r\nv\r\n+PONG\r\n');
+    c.close();
+  });
+
+  it('a deleted user: its connection is closed and nothing queued runs', async () => {
+    const c = await queuedAsUser();
+    expect(await run(['acl', 'deluser', 'txu'])).toBe(1);
+    expect(await c.send(['EXEC'])).toBe('<closed>');
+    expect(await run(['exists', 'k'])).toBe(0);
   });
 });
 

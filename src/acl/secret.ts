@@ -1,0 +1,192 @@
+// Passwords arrive as bytes (ACL SETUSER >pw, AUTH, CONFIG SET requirepass, an ACL or config
+// file) and leave this module as SHA-256 digests, the only form the server keeps (as Redis
+// does for ACL users). A clear password never becomes a JS string: V8 copies strings as it
+// moves them and nothing can wipe those copies. The bytes stay the caller's: command arguments
+// and file buffers are zeroed once the command or the read is done.
+
+import { createHash } from 'node:crypto';
+
+/**
+ * SHA-256 hex of the bytes. The Buffer is read in place by OpenSSL (Node copies only an
+ * on-heap typed array, which arguments and file reads never are), and OpenSSL clears its
+ * block buffer when it finishes. The digest is no secret, so a string is fine for it.
+ */
+export function sha256Hex(secret: Uint8Array): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+const GT = 0x3e; // '>'
+const LT = 0x3c; // '<'
+
+/** Whether an ACL rule carries a clear password (`>pw` adds it, `<pw` removes it). */
+export function isPasswordRule(rule: Uint8Array): boolean {
+  return rule.length > 0 && (rule[0] === GT || rule[0] === LT);
+}
+
+/**
+ * An ACL rule as a string that is safe to keep: `>pw` becomes `#<sha256>` and `<pw` becomes
+ * `!<sha256>` (Redis treats both forms alike); any other rule is its bytes as latin1.
+ */
+export function safeRule(rule: Uint8Array): string {
+  if (!isPasswordRule(rule)) return Buffer.from(rule.buffer, rule.byteOffset, rule.length).toString('latin1');
+  return (rule[0] === GT ? '#' : '!') + sha256Hex(rule.subarray(1));
+}
+
+/** Settings that hold a password: kept as `#<sha256>` (README, Where sealkv deliberately differs). */
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['requirepass', 'masterauth']);
+
+const HASHED = /^#[0-9a-f]{64}$/;
+
+/**
+ * A password setting's value as stored: '' (none), or `#<sha256 hex>`. A value already in that
+ * form is taken as a digest, so CONFIG GET's answer can be set again and a config file or
+ * command line can carry the digest instead of the password.
+ */
+export function hashedSetting(value: Uint8Array): string {
+  if (value.length === 0) return '';
+  if (value.length === 65 && value[0] === 0x23) {
+    const text = Buffer.from(value.buffer, value.byteOffset, value.length).toString('latin1');
+    if (HASHED.test(text)) return text;
+  }
+  return '#' + sha256Hex(value);
+}
+
+/** The same for a value that is already a string (a command-line flag: see README, Secure deployment). */
+export function hashedSettingText(value: string): string {
+  if (value === '' || HASHED.test(value)) return value;
+  const bytes = Buffer.from(value, 'utf8');
+  try {
+    return hashedSetting(bytes);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+const LF = 0x0a;
+const SPACE = 0x20;
+const TAB = 0x09;
+const CR = 0x0d;
+const isSpace = (c: number) => c === SPACE || c === TAB || c === CR || c === 0x0b || c === 0x0c;
+
+/**
+ * The words of one line as byte ranges, honouring "double" (backslash escapes the next byte)
+ * and 'single' quotes as config.ts reads redis.conf lines. An unescaped word is a view of the
+ * line; a double-quoted one with escapes is a fresh buffer the caller wipes.
+ */
+function lineWords(line: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i < line.length) {
+    while (i < line.length && isSpace(line[i]!)) i++;
+    if (i >= line.length) break;
+    const q = line[i]!;
+    if (q === 0x22 || q === 0x27) {
+      const word = Buffer.from(new ArrayBuffer(line.length));
+      let n = 0;
+      for (i++; i < line.length && line[i] !== q; i++) {
+        if (q === 0x22 && line[i] === 0x5c && i + 1 < line.length) i++;
+        word[n++] = line[i]!;
+      }
+      i++;
+      out.push(word.subarray(0, n));
+    } else {
+      const start = i;
+      while (i < line.length && !isSpace(line[i]!)) i++;
+      out.push(line.subarray(start, i));
+    }
+  }
+  return out;
+}
+
+function lowerAscii(b: Buffer): string {
+  return b.toString('latin1').toLowerCase();
+}
+
+/**
+ * The text of a redis.conf-style file with every password setting's value replaced by its
+ * digest (`requirepass #<sha256>`), decoded as UTF-8 like the rest; the file's bytes are zeroed.
+ * Line numbers stay as they were, for error messages.
+ */
+export function configTextWithoutSecrets(file: Buffer): string {
+  try {
+    const lines: string[] = [];
+    for (let start = 0; start <= file.length; ) {
+      let end = file.indexOf(LF, start);
+      if (end < 0) end = file.length;
+      const line = file.subarray(start, end);
+      const words = lineWords(line);
+      const name = words[0];
+      if (name !== undefined && words.length > 1 && SECRET_SETTINGS.has(lowerAscii(name))) {
+        // config.ts joins a setting's words with one space.
+        const value = Buffer.from(new ArrayBuffer(words.slice(1).reduce((n, w) => n + w.length + 1, -1)));
+        let at = 0;
+        words.slice(1).forEach((w, k) => {
+          if (k > 0) value[at++] = SPACE;
+          w.copy(value, at);
+          at += w.length;
+        });
+        lines.push(`${name.toString('latin1')} "${hashedSetting(value)}"`);
+        value.fill(0);
+      } else {
+        lines.push(line.toString('utf8'));
+      }
+      for (const w of words) if (w.buffer !== file.buffer) w.fill(0);
+      start = end + 1;
+    }
+    return lines.join('\n');
+  } finally {
+    file.fill(0);
+  }
+}
+
+/**
+ * An ACL file's lines split into words, every password rule already a digest (safeRule); the
+ * file's bytes are zeroed. Blank lines are kept (empty arrays) so line numbers stay right.
+ */
+export function aclFileWords(file: Buffer): string[][] {
+  try {
+    const lines: string[][] = [];
+    for (let start = 0; start <= file.length; ) {
+      let end = file.indexOf(LF, start);
+      if (end < 0) end = file.length;
+      const words: string[] = [];
+      for (let i = start; i < end; ) {
+        while (i < end && isSpace(file[i]!)) i++;
+        const from = i;
+        while (i < end && !isSpace(file[i]!)) i++;
+        if (i > from) words.push(safeRule(file.subarray(from, i)));
+      }
+      lines.push(words);
+      start = end + 1;
+    }
+    return lines;
+  } finally {
+    file.fill(0);
+  }
+}
+
+/**
+ * Password settings given in clear on the command line (`--requirepass pw`): undoes what can be
+ * undone once they are parsed. The strings leave `argv` and process.argv, and the process title
+ * is rewritten, which overwrites the original argument area that /proc/PID/cmdline and `ps`
+ * show to every local user (as Redis's title does). Copies the runtime made before any of our
+ * code ran (libuv's and Node's own copies of argv) are out of reach: returns the names of such
+ * settings so the caller can say so. The `#<sha256>` form is never clear and is left alone.
+ */
+export function scrubCommandLineSecrets(argv: string[]): string[] {
+  const found: string[] = [];
+  for (const list of argv === process.argv ? [argv] : [argv, process.argv]) {
+    for (let i = 0; i < list.length - 1; i++) {
+      const flag = list[i]!;
+      if (!flag.startsWith('--') || !SECRET_SETTINGS.has(flag.slice(2).toLowerCase())) continue;
+      const value = list[i + 1]!;
+      if (value === '' || HASHED.test(value) || value === HIDDEN) continue;
+      list[i + 1] = HIDDEN;
+      if (list === argv) found.push(flag.slice(2).toLowerCase());
+    }
+  }
+  if (found.length > 0) process.title = ['node', ...process.argv.slice(1)].join(' ');
+  return found;
+}
+
+const HIDDEN = '(hidden)';

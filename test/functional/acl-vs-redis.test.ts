@@ -1,0 +1,31 @@
+// ACL edge cases sent to redis-server 7 and to sealkv over raw sockets, in RESP2 and RESP3,
+// each reply compared byte for byte: DRYRUN, and password rules whose errors quote the rule.
+
+import { compareWithRedis } from '../helpers/reference-redis.js';
+import { startInProcess } from '../helpers/server.js';
+
+const DRY = ['ACL', 'SETUSER', 'dry', 'reset', 'on', 'nopass', '~app*', '+get', '+auth', '+config|get', '+acl|whoami'];
+
+const CASES: Record<string, string[][]> = {
+  'ACL DRYRUN allowed and refused, by command and by key': [
+    DRY,
+    ['ACL', 'DRYRUN', 'dry', 'get', 'app1'], ['ACL', 'DRYRUN', 'dry', 'GET', 'x'], ['ACL', 'DRYRUN', 'dry', 'set', 'app1', 'v'],
+    ['ACL', 'DRYRUN', 'dry', 'config', 'get', 'x'], ['ACL', 'DRYRUN', 'dry', 'config', 'set', 'x', 'y'],
+    ['ACL', 'DRYRUN', 'dry', 'auth', 'u', 'secretpw'], ['ACL', 'DRYRUN', 'dry', 'ping'], ['ACL', 'DRYRUN', 'default', 'set', 'k', 'v'],
+    ['ACL', 'DELUSER', 'dry'],
+  ],
+  'ACL DRYRUN errors': [
+    DRY,
+    ['ACL', 'DRYRUN', 'nouser', 'get', 'k'], ['ACL', 'DRYRUN', 'dry', 'nosuch'], ['ACL', 'DRYRUN', 'dry', 'get'],
+    ['ACL', 'DRYRUN', 'dry', 'config'], ['ACL', 'DRYRUN', 'dry', 'config', 'nosuch'], ['ACL', 'DRYRUN', 'dry'],
+    ['ACL', 'DELUSER', 'dry'],
+  ],
+  'password rules': [
+    ['ACL', 'SETUSER', 'pwu', '<nope'], ['ACL', 'SETUSER', 'pwu', '<no\r\npe'], ['ACL', 'SETUSER', 'pwu', '>'],
+    ['ACL', 'GETUSER', 'pwu'], ['ACL', 'SETUSER', 'pwu', '<'], ['ACL', 'SETUSER', 'pwu', '>a', '>b', '<a', 'on'],
+    ['ACL', 'LIST'], ['AUTH', 'pwu', 'a'], ['AUTH', 'pwu', 'b'], ['ACL', 'SETUSER', 'pwu', '>x', 'bogus'], ['ACL', 'GETUSER', 'pwu'],
+    ['ACL', 'SETUSER', 'pwu', '#0123'], ['ACL', 'SETUSER', 'pwu', '!' + 'a'.repeat(64)], ['ACL', 'DELUSER', 'pwu'],
+  ],
+};
+
+compareWithRedis('ACL edge cases, byte for byte with redis-server', CASES, () => startInProcess());

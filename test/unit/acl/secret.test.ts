@@ -1,0 +1,64 @@
+// Passwords turned into digests from bytes: ACL rules, password settings, config and ACL files.
+
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { aclFileWords, configTextWithoutSecrets, hashedSetting, hashedSettingText, safeRule } from '../../../src/acl/secret.js';
+
+const hex = (s: string) => createHash('sha256').update(Buffer.from(s, 'latin1')).digest('hex');
+const bytes = (s: string) => Buffer.from(s, 'latin1');
+
+describe('password digests', () => {
+  it('safeRule: >pw and <pw become #digest and !digest, other rules stay as they are', () => {
+    expect(safeRule(bytes('>s3cret'))).toBe('#' + hex('s3cret'));
+    expect(safeRule(bytes('<s3cret'))).toBe('!' + hex('s3cret'));
+    expect(safeRule(bytes('>'))).toBe('#' + hex(''));
+    expect(safeRule(bytes('~app:*'))).toBe('~app:*');
+    expect(safeRule(bytes('+@all'))).toBe('+@all');
+    // Binary passwords are hashed as the bytes they are.
+    expect(safeRule(Buffer.from([0x3e, 0xff, 0x00]))).toBe('#' + createHash('sha256').update(Buffer.from([0xff, 0x00])).digest('hex'));
+  });
+
+  it('a password setting is stored as #digest; empty stays empty; a digest is taken as it is', () => {
+    expect(hashedSetting(bytes('pw'))).toBe('#' + hex('pw'));
+    expect(hashedSetting(bytes(''))).toBe('');
+    const digest = '#' + hex('x');
+    expect(hashedSetting(bytes(digest))).toBe(digest);
+    expect(hashedSettingText(digest)).toBe(digest);
+    expect(hashedSettingText('pw')).toBe('#' + hex('pw'));
+    // Not a digest: upper-case hex, or the wrong length, is a password like any other.
+    expect(hashedSetting(bytes(digest.toUpperCase()))).toBe('#' + hex(digest.toUpperCase()));
+    expect(hashedSettingText('#abc')).toBe('#' + hex('#abc'));
+    expect(hashedSettingText('pässword')).toBe('#' + createHash('sha256').update('pässword', 'utf8').digest('hex'));
+  });
+
+  it('a config file: password settings become digests (quotes, escapes, several words), the rest is untouched, the bytes are zeroed', () => {
+    const file = Buffer.from(
+      '# comment\nport 7000\nrequirepass "two \\"words\\""\nRequirePass \'single q\'\nrequirepass a  b\nrequirepass ""\nrequirepass\nmaxmemory 4mb',
+      'utf8',
+    );
+    const text = configTextWithoutSecrets(file);
+    expect(text.split('\n')).toEqual([
+      '# comment',
+      'port 7000',
+      `requirepass "#${hex('two "words"')}"`,
+      `RequirePass "#${hex('single q')}"`,
+      `requirepass "#${hex('a b')}"`,
+      'requirepass ""',
+      'requirepass',
+      'maxmemory 4mb',
+    ]);
+    expect(file.every((b) => b === 0)).toBe(true);
+  });
+
+  it('an ACL file: words per line, password rules as digests, blank lines kept, the bytes are zeroed', () => {
+    const file = bytes('# users\r\nuser app on >app-pw ~app:* +@all\n\nuser old on <gone\tnopass\n');
+    expect(aclFileWords(file)).toEqual([
+      ['#', 'users'],
+      ['user', 'app', 'on', '#' + hex('app-pw'), '~app:*', '+@all'],
+      [],
+      ['user', 'old', 'on', '!' + hex('gone'), 'nopass'],
+      [],
+    ]);
+    expect(file.every((b) => b === 0)).toBe(true);
+  });
+});
