@@ -1,7 +1,8 @@
-// The configuration's public face; the parts live in src/config/ (settings table, values,
-// the running Config, config files and flags).
+// The configuration's public face; the parts live in src/config/: the settings table
+// (settings.ts, special.ts), value parsing (values.ts), the running Config (store.ts), config
+// files and flags (file.ts) and --help (help.ts).
 
-export { SETTINGS, type SettingSpec } from './config/settings.js';
-export { ConfigError, normalizeOutputLimits, parseBytes } from './config/values.js';
-export { Config, type ConfigListener } from './config/store.js';
-export { configFileArg, parseArgs, readConfigFile } from './config/file.js';
+export { GROUP_TITLES, SETTINGS, type Group, type SettingSpec } from './config/settings.js';
+export { ConfigError, parseBytes } from './config/values.js';
+export { Config, type ConfigListener, type SetOptions } from './config/store.js';
+export { applyDirectives, configFromArgs, flagDirectives, loadConfigFile, splitArgs, splitStartupArgs } from './config/file.js';
