@@ -88,7 +88,8 @@ const acts = { applied: true } as const;
 const hidden = { hidden: true } as const;
 const multi = { multi: true } as const;
 const alias = (name: string): Extra => ({ alias: name });
-const noPath = (what: string, kind: string) => (v: string) => (v.includes('/') ? `${what} can't be a path, just a ${kind}` : null);
+const noPath = (what: string, kind: string, emptyOk = true) => (v: string) =>
+  !emptyOk && v === '' ? `${what} can't be empty` : v.includes('/') ? `${what} can't be a path, just a ${kind}` : null;
 
 const TABLE: SettingSpec[] = [];
 const add = (g: Group, ...specs: SettingSpec[]) => {
@@ -236,8 +237,8 @@ add('persistence',
   bool('stop-writes-on-bgsave-error', 'yes'),
   oneOf('sanitize-dump-payload', ['no', 'yes', 'clients'], 'no'),
   bool('appendonly', 'no'),
-  str('appendfilename', 'appendonly.aof', { ...fixed, check: noPath('appendfilename', 'filename') }),
-  str('appenddirname', 'appendonlydir', { ...fixed, check: noPath('appenddirname', 'dirname') }),
+  str('appendfilename', 'appendonly.aof', { ...fixed, check: noPath('appendfilename', 'filename', false) }),
+  str('appenddirname', 'appendonlydir', { ...fixed, check: noPath('appenddirname', 'dirname', false) }),
   oneOf('appendfsync', ['everysec', 'always', 'no'], 'everysec'),
   bool('no-appendfsync-on-rewrite', 'no'),
   int('auto-aof-rewrite-percentage', 100, 0n, INT_MAX),

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SETTINGS } from '../../src/config.js';
+import { Config, ConfigError, SETTINGS } from '../../src/config.js';
 import { encodeCommand } from '../helpers/clients.js';
 import { freePort, spawnServer, type SpawnedServer } from '../helpers/server.js';
 
@@ -341,6 +341,59 @@ describe('CONFIG against redis-server 7.0', () => {
       }
     }
   });
+});
+
+/** redis-server's verdict on one start-up line: 'OK', or its reason (the last line of a fatal config error). */
+function redisStartVerdict(name: string, value: string, cwd: string): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn('redis-server', ['--port', '0', '--save', '', '--daemonize', 'no', `--${name}`, value], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    // A valid port or bind may leave it listening: that is an accepted value.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('close', () => {
+      clearTimeout(timer);
+      if (!out.includes('FATAL CONFIG FILE ERROR')) return resolve('OK');
+      const lines = out.trim().split('\n');
+      resolve(lines[lines.length - 1]!.trim());
+    });
+  });
+}
+
+function sealkvStartVerdict(name: string, value: string): string {
+  try {
+    new Config().load(name, [value]);
+    return 'OK';
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+}
+
+describe.skipIf(!hasRedisServer)('start-up values against redis-server 7.0', () => {
+  // Settings fixed at start (CONFIG SET cannot reach them) and those sealkv fixes, x values.
+  const VALUES = ['', 'abc', 'yes', 'NO', '-1', '01', '1.5', '99999999999999999999999', '2147483648', '0777', 'a/b', 'local'];
+  // Not compared: files and sockets redis-server opens or connects at start (logfile, aclfile,
+  // unixsocket, cluster mode, replication), and sealkv's bound on databases.
+  const SKIP = new Set(['logfile', 'aclfile', 'unixsocket', 'cluster-enabled', 'replicaof', 'slaveof', 'databases', 'bind']);
+  const names = SETTINGS.filter((x) => (!x.mutable || DIFFERENT[x.name]) && !OWN.has(x.name) && !SKIP.has(x.name)).map((x) => x.name);
+
+  it('every start-up-only setting refuses or accepts what redis-server does, with its reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sealkv-start-'));
+    const jobs = names.flatMap((name) => VALUES.map((value) => [name, value] as const));
+    const mismatches: string[] = [];
+    for (let i = 0; i < jobs.length; i += 6) {
+      await Promise.all(
+        jobs.slice(i, i + 6).map(async ([name, value]) => {
+          const theirs = await redisStartVerdict(name, value, dir);
+          const ours = sealkvStartVerdict(name, value);
+          if (ours !== theirs && !(name === 'loglevel' && value === 'nothing')) mismatches.push(`${name} ${JSON.stringify(value)}: sealkv ${ours} / redis ${theirs}`);
+        }),
+      );
+    }
+    expect(mismatches).toEqual([]);
+  }, 240_000);
 });
 
 /** Runs the CLI as a user would; resolves once ready (with the port) or once it exits. */
