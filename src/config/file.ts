@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { globMatch } from '../util/glob.js';
 import { BY_NAME, DEPRECATED_DIRECTIVES } from './settings.js';
 import { Config } from './store.js';
+import { splitArgs } from './words.js';
 import { ConfigError } from './values.js';
 
 /** One line of a config file (or one --flag), split into words; words[0] is the directive. */
@@ -17,64 +18,6 @@ export interface Directive {
 }
 
 const MAX_INCLUDE_DEPTH = 16;
-const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' };
-
-/** Redis sdssplitargs: null on unbalanced quotes (or a closing quote not followed by a space). */
-export function splitArgs(line: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  const space = (c: string | undefined) => c !== undefined && /[ \n\r\t\f\v]/.test(c);
-  for (;;) {
-    while (space(line[i])) i++;
-    if (i >= line.length) return out;
-    let word = '';
-    let quote: '"' | "'" | null = null;
-    for (;;) {
-      const c = line[i];
-      if (quote === '"') {
-        if (c === undefined) return null;
-        if (c === '\\' && line[i + 1] === 'x' && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
-          word += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
-          i += 4;
-          continue;
-        }
-        if (c === '\\' && line[i + 1] !== undefined) {
-          word += ESCAPES[line[i + 1]!] ?? line[i + 1];
-          i += 2;
-          continue;
-        }
-        if (c === '"') {
-          if (line[i + 1] !== undefined && !space(line[i + 1])) return null;
-          i++;
-          break;
-        }
-        word += c;
-        i++;
-      } else if (quote === "'") {
-        if (c === undefined) return null;
-        if (c === '\\' && line[i + 1] === "'") {
-          word += "'";
-          i += 2;
-          continue;
-        }
-        if (c === "'") {
-          if (line[i + 1] !== undefined && !space(line[i + 1])) return null;
-          i++;
-          break;
-        }
-        word += c;
-        i++;
-      } else {
-        if (c === undefined || space(c)) break;
-        if (c === '"' || c === "'") quote = c;
-        else word += c;
-        i++;
-      }
-    }
-    out.push(word);
-  }
-}
-
 /** Files an include names: one path, or the sorted matches of a glob (none is fine, as in Redis). */
 function includeTargets(pattern: string): string[] {
   if (!/[*?[]/.test(pattern)) return [pattern];
@@ -200,7 +143,7 @@ export function applyDirectives(config: Config, directives: Directive[], errors:
     }
     // Later `save` lines add rules to the first one's, as in Redis.
     if (name === 'save') {
-      const fresh = args.length === 1 && args[0] === '' ? [] : args;
+      const fresh = args.length === 1 ? (args[0] === '' ? [] : (splitArgs(args[0]!) ?? args)) : args;
       if (saveSeen) args = [...config.get('save').split(' ').filter(Boolean), ...fresh];
       if (args.length === 0) args = [''];
       saveSeen = true;

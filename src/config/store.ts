@@ -4,6 +4,7 @@
 import { Errors } from '../protocol/errors.js';
 import { BY_NAME, SETTINGS, type SettingSpec } from './settings.js';
 import { ConfigError, normalize, splitSetValue } from './values.js';
+import { splitArgs } from './words.js';
 
 export type ConfigListener = (name: string, value: string) => void;
 
@@ -34,7 +35,9 @@ export class Config {
   load(name: string, value: string | string[]): void {
     const spec = Config.spec(name);
     if (!spec) throw new ConfigError(`unknown setting '${name}'`);
-    const args = typeof value === 'string' ? splitSetValue(spec, value) : value;
+    let args = typeof value === 'string' ? splitSetValue(spec, value) : value;
+    // As redis-server 7.0: one non-empty word for a several-word setting is split (--save "900 1").
+    if (spec.multi && args.length === 1 && args[0] !== '') args = splitArgs(args[0]!) ?? args;
     this.values.set(spec.name, normalize(spec, args, this.values.get(spec.name)!));
   }
 

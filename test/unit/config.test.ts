@@ -211,6 +211,10 @@ describe('config files', () => {
     expect(flagDirectives(['--save', '--port', '1']).map((d) => d.words)).toEqual([['save', ''], ['port', '1']]);
     expect(flagDirectives(['--requirepass', '--odd--']).map((d) => d.words)).toEqual([['requirepass', '--odd--']]);
     expect(flagDirectives(['--port 7000']).map((d) => d.words)).toEqual([['port', '7000']]);
+    // One quoted word for a several-word setting is split, as redis-server 7.0 does.
+    expect(configFromArgs(['--save', '900 1', '--save', '300 10']).config.get('save')).toBe('900 1 300 10');
+    expect(configFromArgs(['--bind', '127.0.0.1 ::1']).config.list('bind')).toEqual(['127.0.0.1', '::1']);
+    expect(configFromArgs(['--save', '']).config.get('save')).toBe('');
   });
 
   it('follows includes, relative to the working directory, absolute and nested, and refuses cycles', () => {
