@@ -477,6 +477,28 @@ describe('starting from config files', () => {
     }
   });
 
+  it('declares ACL users from user lines, and refuses them beside an aclfile, as Redis does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sealkv-users-'));
+    writeFileSync(join(dir, 'users.conf'), 'user alice on >alice-pw ~app:* +get +set\nuser default on nopass ~* +@all\n');
+    const port = await freePort();
+    const run = await runCli([join(dir, 'users.conf'), '--port', String(port), '--bind', '127.0.0.1']);
+    try {
+      expect(run.ready, run.output).toBe(true);
+      const line = new Line(port);
+      expect(await line.call('AUTH', 'alice', 'wrong')).toBe('-WRONGPASS invalid username-password pair or user is disabled.');
+      expect(await line.call('AUTH', 'alice', 'alice-pw')).toBe('OK');
+      expect(await line.call('SET', 'app:1', 'v')).toBe('OK');
+      expect(String(await line.call('SET', 'other', 'v'))).toMatch(/^-NOPERM/);
+      line.close();
+    } finally {
+      await stopCli(run.child);
+    }
+    writeFileSync(join(dir, 'users.acl'), 'user default on nopass ~* +@all\n');
+    const both = await runCli([join(dir, 'users.conf'), '--aclfile', join(dir, 'users.acl'), '--port', String(await freePort())]);
+    expect(both.code).toBe(1);
+    expect(both.output).toContain('Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid.');
+  });
+
   it('refuses to start on bad directives, listing them all at once, and on bad renames', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sealkv-bad-'));
     writeFileSync(join(dir, 'bad.conf'), 'port x\nbogus-directive 1\nmaxmemory 1zb\ninclude bad.conf\n');
