@@ -3,7 +3,7 @@
 // is followed (relative to the working directory, as Redis does; globs allowed; cycles refused),
 // and every problem in every file is reported at once, not one per start attempt.
 
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { globMatch } from '../util/glob.js';
 import { BY_NAME, DEPRECATED_DIRECTIVES } from './settings.js';
@@ -18,6 +18,8 @@ export interface Directive {
 }
 
 const MAX_INCLUDE_DEPTH = 16;
+/** A config file larger than this is a mistake (or /dev/zero), not settings. */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
 /** Files an include names: one path, or the sorted matches of a glob (none is fine, as in Redis). */
 function includeTargets(pattern: string): string[] {
   if (!/[*?[]/.test(pattern)) return [pattern];
@@ -47,6 +49,9 @@ function readFile(path: string, stack: string[], out: Directive[], errors: strin
   let text: string;
   let real: string;
   try {
+    const st = statSync(path);
+    if (!st.isFile()) return void errors.push(`can't open config file '${path}': not a regular file`);
+    if (st.size > MAX_FILE_BYTES) return void errors.push(`can't open config file '${path}': larger than ${MAX_FILE_BYTES} bytes`);
     text = readFileSync(path, 'utf8');
     real = realpathSync(path);
   } catch (err) {

@@ -231,6 +231,9 @@ describe('config files', () => {
       expect(() => loadConfigFile(new Config(), join(dir, 'main.conf'))).toThrow(/include cycle refused: .*main\.conf -> .*a\.conf -> .*b\.conf -> .*main\.conf/);
       writeFileSync(join(dir, 'b.conf'), 'include missing.conf\n');
       expect(() => loadConfigFile(new Config(), join(dir, 'main.conf'))).toThrow(/can't open config file 'missing.conf': ENOENT/);
+      // A device or a directory is no config file (an include of /dev/zero would never end).
+      writeFileSync(join(dir, 'b.conf'), 'include /dev/zero\ninclude /tmp\n');
+      expect(() => loadConfigFile(new Config(), join(dir, 'main.conf'))).toThrow(/'\/dev\/zero': not a regular file[\s\S]*'\/tmp': not a regular file/);
     } finally {
       process.chdir(cwd);
     }
