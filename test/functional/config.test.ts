@@ -274,6 +274,15 @@ describe('CONFIG against redis-server 7.0', () => {
     if (r) expect(compared).toBeGreaterThan(5000);
   }, 300_000);
 
+  it('a setting sealkv does not act on is accepted, logged once as such and listed in INFO', async () => {
+    expect(await s.call('CONFIG', 'SET', 'appendonly', 'yes', 'hash-max-ziplist-entries', '1')).toBe('OK');
+    expect(await sealkv.waitForOutput('"setting":"hash-max-listpack-entries"')).toBe(true);
+    expect(sealkv.output()).toMatch(/"setting":"appendonly","msg":"setting accepted but sealkv does not act on it"/);
+    const info = (await s.call('INFO', 'sealkv')) as string;
+    expect(info).toContain('config_not_applied:appendonly,hash-max-listpack-entries\r\n');
+    expect(await s.call('CONFIG', 'SET', 'appendonly', 'no', 'hash-max-listpack-entries', '512')).toBe('OK');
+  });
+
   it('client-output-buffer-limit "normal 99999999999999999999999 0 0" is accepted and the server keeps serving large replies', async () => {
     expect(await s.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 99999999999999999999999 0 0')).toBe('OK');
     expect(await s.call('CONFIG', 'GET', 'client-output-buffer-limit')).toEqual([
@@ -470,7 +479,9 @@ describe('starting from config files', () => {
       expect(await line.call('SET', 'k', 'v')).toBe('OK');
       expect(await line.call('wipe-everything')).toBe('OK');
       expect(await line.call('DBSIZE')).toBe('0');
-      expect(/configured_hz:33/.test((await line.call('INFO', 'server')) as string)).toBe(true);
+      const server = (await line.call('INFO', 'server')) as string;
+      expect(server).toContain('configured_hz:33');
+      expect(server).toContain(`config_file:${join(dir, 'main.conf')}\r\n`);
       line.close();
     } finally {
       await stopCli(run.child);
