@@ -140,7 +140,9 @@ export function applyDirectives(config: Config, directives: Directive[], errors:
   for (const { where, words } of directives) {
     const name = words[0]!.toLowerCase();
     let args = words.slice(1);
-    const show = () => `${where}: '${words.join(' ')}'`.slice(0, 300);
+    // Secrets stay out of error messages: the line is shown without its values.
+    const secret = BY_NAME.get(name)?.sensitive === true || name === 'user';
+    const show = () => (secret ? `${where}: '${name} (value hidden)'` : `${where}: '${words.join(' ')}'`.slice(0, 300));
     if (!BY_NAME.has(name)) {
       const why = other(config, name, args);
       if (why) errors.push(`${show()}: ${why}`);

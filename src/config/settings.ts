@@ -43,6 +43,8 @@ export interface SettingSpec {
   applied: boolean;
   /** Matched by its exact name only, never by a CONFIG GET pattern (Redis HIDDEN_CONFIG). */
   hidden?: boolean;
+  /** Holds a secret: its value never appears in an error or a log line. */
+  sensitive?: boolean;
   /** Takes several words: several arguments in a config file, a space-separated CONFIG SET value. */
   multi?: boolean;
   /** Enum: the values named in errors; `extra` are accepted as well (sealkv additions). */
@@ -86,6 +88,7 @@ const special = (name: string, def: string, extra: Extra = {}) => base(name, 'sp
 const fixed = { mutable: false } as const;
 const acts = { applied: true } as const;
 const hidden = { hidden: true } as const;
+const secret = { sensitive: true } as const;
 const multi = { multi: true } as const;
 const alias = (name: string): Extra => ({ alias: name });
 const noPath = (what: string, kind: string, emptyOk = true) => (v: string) =>
@@ -114,10 +117,10 @@ add('tls',
   int('tls-port', 0, 0n, 65535n, { ...fixed, ...acts }),
   str('tls-cert-file', '', { ...fixed, ...acts }),
   str('tls-key-file', '', { ...fixed, ...acts }),
-  str('tls-key-file-pass'),
+  str('tls-key-file-pass', '', secret),
   str('tls-client-cert-file'),
   str('tls-client-key-file'),
-  str('tls-client-key-file-pass'),
+  str('tls-client-key-file-pass', '', secret),
   str('tls-dh-params-file'),
   str('tls-ca-cert-file', '', { ...fixed, ...acts }),
   str('tls-ca-cert-dir'),
@@ -133,7 +136,7 @@ add('tls',
   bool('tls-cluster', 'no'),
 );
 add('security',
-  str('requirepass', '', acts),
+  str('requirepass', '', { ...acts, ...secret }),
   str('aclfile', '', { ...fixed, ...acts }),
   int('acllog-max-len', 128, 0n, LONG_MAX),
   oneOf('acl-pubsub-default', ['allchannels', 'resetchannels'], 'resetchannels'),
@@ -254,8 +257,8 @@ add('persistence',
 );
 add('replication',
   special('replicaof', '', { ...fixed, ...multi, ...alias('slaveof') }),
-  str('masterauth'),
-  str('masteruser'),
+  str('masterauth', '', secret),
+  str('masteruser', '', secret),
   bool('replica-serve-stale-data', 'yes', alias('slave-serve-stale-data')),
   bool('replica-read-only', 'yes', alias('slave-read-only')),
   bool('replica-lazy-flush', 'no', alias('slave-lazy-flush')),

@@ -67,14 +67,17 @@ describe('Config', () => {
     expect(() => new Config([['port', 'abc']])).toThrow(ConfigError);
     expect(() => new Config([['port', '70000']])).toThrow(/between 0 and 65535/);
     const file = join(tempDir(), 'bad.conf');
-    writeFileSync(file, 'port x\nnosuch 1\nhz 1 2\nrequirepass "unbalanced\nmaxmemory 1mb\n');
+    writeFileSync(file, 'port x\nnosuch 1\nhz 1 2\nrequirepass "unbalanced\nmaxmemory 1mb\nrequirepass two words\n');
     let message = '';
     try {
       configFromArgs([file]);
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toContain('4 problems');
+    expect(message).toContain('5 problems');
+    // A secret is never echoed, even on a bad line.
+    expect(message).toContain(`${file}:6: 'requirepass (value hidden)': wrong number of arguments`);
+    expect(message).not.toContain('two words');
     expect(message).toContain(`${file}:1: 'port x': argument couldn't be parsed into an integer`);
     expect(message).toContain(`${file}:2: 'nosuch 1': Bad directive or wrong number of arguments`);
     expect(message).toContain(`${file}:3: 'hz 1 2': wrong number of arguments`);
