@@ -23,8 +23,9 @@ function shape(s: SettingSpec): string {
       return s.values!.join('|');
     case 'memory':
       return 'bytes';
-    case 'int':
     case 'octal':
+      return `${s.min!.toString(8)}..${s.max!.toString(8)} octal`;
+    case 'int':
       return s.min !== undefined && s.max !== undefined && s.max <= 65535n ? `${s.min}..${s.max}` : 'number';
     default:
       return s.multi ? 'words' : 'text';
@@ -38,9 +39,9 @@ export function helpText(): string {
   for (const [group, specs] of groups) {
     lines.push(`${GROUP_TITLES[group]}:`);
     for (const s of specs) {
-      const name = s.alias ? `${s.name} (or ${s.alias})` : s.name;
       const def = s.default === '' ? '""' : s.default;
-      lines.push(`  ${s.applied ? ' ' : '-'} ${name.padEnd(44)} ${shape(s).padEnd(16)} default ${def}`);
+      const alias = s.alias ? `  (old name: ${s.alias})` : '';
+      lines.push(`  ${s.applied ? ' ' : '-'} ${s.name.padEnd(40)} ${shape(s).padEnd(16)} default ${def}${alias}`);
     }
     lines.push('');
   }
