@@ -173,7 +173,7 @@ const DIFFERENT: Record<string, string> = {
   'tls-key-file': 'the TLS context is built once at start',
   'tls-ca-cert-file': 'the TLS context is built once at start',
   'tls-auth-clients': 'the TLS context is built once at start',
-  maxclients: "redis-server's answer depends on the process's file limit; sealkv keeps no descriptor table",
+  maxclients: "redis-server resizes its event loop and file limit to the value (2147483647 stalls it); sealkv keeps no such table",
   databases: 'sealkv bounds the database count at 1000',
 };
 
