@@ -1,23 +1,18 @@
-// CLI entry: flags (+ optional --config file) -> Config -> startServer(); signals stop it cleanly.
+// CLI entry: [config file] + flags -> Config -> startServer(); signals stop it cleanly.
 
+import { rmSync, writeFileSync } from 'node:fs';
 import { scrubCommandLineSecrets } from './acl/secret.js';
-import { Config, ConfigError, configFileArg, parseArgs } from './config.js';
+import { ConfigError, configFromArgs, type Config } from './config.js';
+import { helpText } from './config/help.js';
 import { BackendError } from './seal/backends.js';
 import { KeyError } from './seal/keyring.js';
 import { startServer } from './net/server.js';
 import { SpillDirError } from './spill/tmpfs.js';
 import { VERSION } from './version.js';
 
-const USAGE = `Usage: sealkv [--config FILE] [--<setting> value ...]
-
-Starts an encrypted Redis-protocol server (default 127.0.0.1:6379, ephemeral master key).
-Common settings: --port N  --bind ADDR  --requirepass PASS  --master-key-file PATH  --master-key-env NAME
-                 --seal-backend auto|native|wasm  --seal-keys yes|no
-Every setting can also be given in a redis.conf-style file: one "name value" per line.`;
-
 export async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
+    console.log(helpText());
     return;
   }
   if (argv.includes('--version') || argv.includes('-v')) {
@@ -25,8 +20,9 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   let config: Config;
+  let configFile: string | undefined;
   try {
-    config = new Config(parseArgs(argv));
+    ({ config, file: configFile } = configFromArgs(argv));
   } catch (err) {
     return fail(err);
   }
@@ -38,17 +34,30 @@ export async function main(argv: string[]): Promise<void> {
   }
   let running;
   try {
-    const configFile = configFileArg(argv);
     running = await startServer(config, configFile ? { configFile } : {});
   } catch (err) {
     return fail(err);
   }
+  const pidfile = writePidfile(config.get('pidfile'));
   const stop = (signal: string) => running.state.shutdown(signal);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   await running.closed;
+  if (pidfile) rmSync(pidfile, { force: true });
   // Give pino's asynchronous destination a moment to drain its last lines.
   setTimeout(() => process.exit(0), 50).unref();
+}
+
+/** As Redis: the pid file is written once serving; failing to write it is a warning, not a stop. */
+function writePidfile(path: string): string | null {
+  if (path === '') return null;
+  try {
+    writeFileSync(path, `${process.pid}\n`);
+    return path;
+  } catch (err) {
+    console.error(`sealkv: failed to write PID file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    return null;
+  }
 }
 
 function fail(err: unknown): void {

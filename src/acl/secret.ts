@@ -5,6 +5,7 @@
 // and file buffers are zeroed once the command or the read is done.
 
 import { createHash } from 'node:crypto';
+import { splitArgBytes } from '../config/words.js';
 
 /**
  * SHA-256 hex of the bytes. The Buffer is read in place by OpenSSL (Node copies only an
@@ -68,36 +69,6 @@ const TAB = 0x09;
 const CR = 0x0d;
 const isSpace = (c: number) => c === SPACE || c === TAB || c === CR || c === 0x0b || c === 0x0c;
 
-/**
- * The words of one line as byte ranges, honouring "double" (backslash escapes the next byte)
- * and 'single' quotes as config.ts reads redis.conf lines. An unescaped word is a view of the
- * line; a double-quoted one with escapes is a fresh buffer the caller wipes.
- */
-function lineWords(line: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i < line.length) {
-    while (i < line.length && isSpace(line[i]!)) i++;
-    if (i >= line.length) break;
-    const q = line[i]!;
-    if (q === 0x22 || q === 0x27) {
-      const word = Buffer.from(new ArrayBuffer(line.length));
-      let n = 0;
-      for (i++; i < line.length && line[i] !== q; i++) {
-        if (q === 0x22 && line[i] === 0x5c && i + 1 < line.length) i++;
-        word[n++] = line[i]!;
-      }
-      i++;
-      out.push(word.subarray(0, n));
-    } else {
-      const start = i;
-      while (i < line.length && !isSpace(line[i]!)) i++;
-      out.push(line.subarray(start, i));
-    }
-  }
-  return out;
-}
-
 function lowerAscii(b: Buffer): string {
   return b.toString('latin1').toLowerCase();
 }
@@ -114,29 +85,48 @@ export function configTextWithoutSecrets(file: Buffer): string {
       let end = file.indexOf(LF, start);
       if (end < 0) end = file.length;
       const line = file.subarray(start, end);
-      const words = lineWords(line);
-      const name = words[0];
-      if (name !== undefined && words.length > 1 && SECRET_SETTINGS.has(lowerAscii(name))) {
-        // config.ts joins a setting's words with one space.
-        const value = Buffer.from(new ArrayBuffer(words.slice(1).reduce((n, w) => n + w.length + 1, -1)));
-        let at = 0;
-        words.slice(1).forEach((w, k) => {
-          if (k > 0) value[at++] = SPACE;
-          w.copy(value, at);
-          at += w.length;
-        });
-        lines.push(`${name.toString('latin1')} "${hashedSetting(value)}"`);
-        value.fill(0);
-      } else {
-        lines.push(line.toString('utf8'));
-      }
-      for (const w of words) if (w.buffer !== file.buffer) w.fill(0);
+      lines.push(withoutSecrets(line) ?? line.toString('utf8'));
       start = end + 1;
     }
     return lines.join('\n');
   } finally {
     file.fill(0);
   }
+}
+
+/**
+ * A password setting's line or a `user` line with its passwords as digests; null for any other
+ * line (kept as it is). A line that cannot be right keeps its fault but not its words, so the
+ * config parser still reports it (unbalanced quotes, wrong number of arguments).
+ */
+function withoutSecrets(line: Buffer): string | null {
+  const words = splitArgBytes(line);
+  try {
+    const name = words?.[0] ?? lineName(line);
+    if (name === null) return null;
+    const setting = lowerAscii(name);
+    if (words === null) return SECRET_SETTINGS.has(setting) || setting === 'user' ? `${setting} "` : null;
+    if (SECRET_SETTINGS.has(setting)) {
+      if (words.length !== 2) return `${setting}${' x'.repeat(words.length - 1)}`;
+      return `${setting} "${hashedSetting(words[1]!)}"`;
+    }
+    if (setting === 'user' && words.some(isPasswordRule)) {
+      return words.map((w, k) => (k === 0 ? 'user' : `"${safeRule(w).replace(/[\\"]/g, '\\$&')}"`)).join(' ');
+    }
+    return null;
+  } finally {
+    // Every word lives in one scratch buffer (splitArgBytes).
+    if (words && words.length > 0) Buffer.from(words[0]!.buffer).fill(0);
+  }
+}
+
+/** The first word of a line that does not split (for its setting's name). */
+function lineName(line: Buffer): Buffer | null {
+  let i = 0;
+  while (i < line.length && isSpace(line[i]!)) i++;
+  const from = i;
+  while (i < line.length && !isSpace(line[i]!)) i++;
+  return i > from ? line.subarray(from, i) : null;
 }
 
 /**

@@ -20,6 +20,10 @@ export interface AclLogEntry {
   clientInfo: string;
 }
 
+/** Redis's start-up refusal, word for word. */
+const USERS_AND_FILE =
+  'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.';
+
 /** Redis acllog-max-len default, and the window in which equal denials are grouped. */
 const LOG_MAX = 128;
 const LOG_GROUP_MS = 60_000;
@@ -38,6 +42,18 @@ export class AclStore {
       if (name === 'requirepass') this.applyRequirepass(value);
     });
     if (this.file) this.replaceAll(this.readFile());
+    this.addConfiguredUsers(config.users);
+  }
+
+  /** `user` lines of the config file (Redis refuses them beside an ACL file, and so does sealkv). */
+  private addConfiguredUsers(users: readonly string[][]): void {
+    if (users.length === 0) return;
+    if (this.file) throw new ConfigError(USERS_AND_FILE);
+    for (const [name, ...rules] of users) {
+      if (name === 'default') this.defaultUser.apply('reset');
+      const problem = this.setUser(name!, rules);
+      if (problem !== null) throw new ConfigError(`Error in user declaration '${name}': ${problem.reason.replace(/^ERR /, '')}`);
+    }
   }
 
   get file(): string {

@@ -1,6 +1,7 @@
 // Merges the per-family tables into one lookup and checks them once at load: unique names,
 // every leaf has a handler, key positions fit the arity (ARCHITECTURE conventions 1 and 11).
 
+import { ConfigError } from '../config.js';
 import type { CommandSpec, CommandTable } from './types.js';
 
 export interface Resolved {
@@ -42,13 +43,29 @@ export class Registry implements CommandTable {
   private packedSpellings = Array.from({ length: PACKED_MAX + 1 }, () => new Map<number, Node>());
   private packedCount = 0;
 
-  constructor(families: readonly (readonly CommandSpec[])[]) {
+  /** `renames`: rename-command directives, in order; an empty new name removes the command. */
+  constructor(families: readonly (readonly CommandSpec[])[], renames: readonly (readonly [string, string])[] = []) {
     for (const table of families) {
       for (const spec of table) {
         if (this.byName.has(spec.name)) throw new Error(`command '${spec.name}' is defined twice`);
         this.byName.set(spec.name, compile(spec, spec.name));
       }
     }
+    for (const [from, to] of renames) this.rename(from, to);
+  }
+
+  /**
+   * rename-command (before any request is served): the command answers to its new name only;
+   * replies and ACL categories still know it by its own name, as in Redis.
+   */
+  private rename(from: string, to: string): void {
+    const fail = (why: string) => new ConfigError(`rename-command ${JSON.stringify(from)} ${JSON.stringify(to)}: ${why}`);
+    const node = this.byName.get(from.toLowerCase());
+    if (!node) throw fail('No such command in rename-command');
+    this.byName.delete(from.toLowerCase());
+    if (to === '') return;
+    if (this.byName.has(to.toLowerCase())) throw fail('Target command name already exists');
+    this.byName.set(to.toLowerCase(), node);
   }
 
   get size(): number {

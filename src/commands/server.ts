@@ -16,18 +16,25 @@ function info(ctx: Session, args: Buffer[]): void {
   ctx.reply.verbatim(infoText(ctx, args.slice(1).map(word)));
 }
 
-/** CONFIG GET pattern...: a name without glob characters is echoed as the client spelled it (Redis 7.0). */
+/**
+ * CONFIG GET pattern...: matches across all patterns, each setting once (Redis 7). A name
+ * without glob characters is looked up exactly (hidden settings too) and echoed as the client
+ * spelled it; patterns match names and aliases, any case.
+ */
 function configGet(ctx: Session, args: Buffer[]): void {
   const found = new Map<string, [string, string]>();
+  const config = ctx.server.config;
   for (const arg of args.slice(2)) {
+    // No setting name is this long; the bound keeps a huge argument from becoming a huge string.
+    if (arg.length > MAX_CONFIG_ARG) continue;
     const pattern = arg.toString('latin1');
     if (!/[[*?]/.test(pattern)) {
-      const spec = Config.spec(pattern);
-      if (spec && !found.has(spec.name)) found.set(spec.name, [pattern, ctx.server.config.get(spec.name)]);
+      const key = pattern.toLowerCase();
+      if (Config.spec(pattern) && !found.has(key)) found.set(key, [pattern, config.get(pattern)]);
       continue;
     }
-    for (const [key, value] of ctx.server.config.matching((n) => globMatch(pattern, n, true))) {
-      if (!found.has(key)) found.set(key, [key, value]);
+    for (const [name, value] of config.matching((n) => globMatch(pattern, n, true))) {
+      if (!found.has(name)) found.set(name, [name, value]);
     }
   }
   ctx.reply.mapLen(found.size);
@@ -37,36 +44,31 @@ function configGet(ctx: Session, args: Buffer[]): void {
   }
 }
 
-/**
- * The checks Redis makes across all pairs before applying any (configSetCommand): an unknown
- * name wins over everything, then the first immutable or repeated name. Values are validated by
- * Config.setAtRuntime, which applies all or nothing.
- */
-function configSetPrecheck(pairs: [string, string][]): string | null {
-  const unknown = pairs.find(([n]) => !Config.spec(n));
-  if (unknown) return Errors.configSetUnknown(unknown[0]);
-  const seen = new Set<string>();
-  for (const [n] of pairs) {
-    const spec = Config.spec(n)!;
-    if (!spec.mutable) return Errors.configSetInvalid(n, "can't set immutable config");
-    if (seen.has(spec.name)) return Errors.configSetInvalid(n, 'duplicate parameter');
-    seen.add(spec.name);
-  }
-  return null;
+/** Longest setting name or value sealkv turns into text (a value that size is no setting). */
+const MAX_CONFIG_ARG = 1024 * 1024;
+
+/** enable-protected-configs: whether this client may set dir and dbfilename ("local": loopback or unix socket, as Redis). */
+function protectedAllowed(ctx: Session): boolean {
+  const mode = ctx.server.config.get('enable-protected-configs');
+  if (mode !== 'local') return mode === 'yes';
+  const host = ctx.addr.slice(0, ctx.addr.lastIndexOf(':')).replace(/^::ffff:/, '');
+  return host === '' || host.startsWith('127.') || host === '::1' || !ctx.addr.includes(':');
 }
 
+/** CONFIG SET name value [name value ...]: all or nothing, checked and rolled back as Redis 7 does. */
 function configSet(ctx: Session, args: Buffer[]): void {
   if (args.length % 2 !== 0) return ctx.reply.error(Errors.syntax);
   const pairs: [string, string][] = [];
   for (let i = 2; i < args.length; i += 2) {
-    const key = text(args[i]!);
+    const name = args[i]!;
+    const value = args[i + 1]!;
+    if (name.length > MAX_CONFIG_ARG) return ctx.reply.error(Errors.configSetUnknown(text(name.subarray(0, 128))));
+    if (value.length > MAX_CONFIG_ARG) return ctx.reply.error(Errors.configSetInvalid(text(name), 'argument is too long'));
     // A password is hashed from its bytes before it could become a string (acl/secret.ts).
-    pairs.push([key, SECRET_SETTINGS.has(key.toLowerCase()) ? hashedSetting(args[i + 1]!) : text(args[i + 1]!)]);
+    pairs.push([text(name), SECRET_SETTINGS.has(text(name).toLowerCase()) ? hashedSetting(value) : text(value)]);
   }
-  const problem = configSetPrecheck(pairs);
-  if (problem) return ctx.reply.error(problem);
   try {
-    ctx.server.config.setAtRuntime(pairs);
+    ctx.server.config.setAtRuntime(pairs, { protectedAllowed: protectedAllowed(ctx) });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return ctx.reply.error(err.message);

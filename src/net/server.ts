@@ -120,7 +120,7 @@ export class SealkvServer implements Server {
       });
     }
     this.rotation = new Rotation(keyring, this);
-    this.commands = new Registry(FAMILIES);
+    this.commands = new Registry(FAMILIES, config.renamedCommands);
     this.acl = new AclStore(config, buildCatalogue(this.commands.leaves()));
     this.outputLimit = new OutputLimit(config);
     config.onChange((name, value) => {

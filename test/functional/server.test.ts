@@ -131,7 +131,10 @@ describe('server commands', () => {
       expect(await run(['config', 'get', 'MAXCLIENTS'])).toEqual(['MAXCLIENTS', '10000']);
       expect(await run(['config', 'get', 'nosuch'])).toEqual([]);
       const many = (await run(['config', 'get', 'maxmemory*', 'maxmemory', 'hz'])) as string[];
-      expect(many).toEqual(['maxmemory', '1048576', 'maxmemory-policy', 'noeviction', 'maxmemory-samples', '5', 'hz', '10']);
+      expect(many).toEqual([
+        'maxmemory', '1048576', 'maxmemory-policy', 'noeviction', 'maxmemory-samples', '5',
+        'maxmemory-eviction-tenacity', '10', 'maxmemory-clients', '0', 'hz', '10',
+      ]);
     });
 
     it('GET save and appendonly work, so redis-benchmark can read them', async () => {
