@@ -34,6 +34,13 @@ export const SETTINGS: readonly SettingSpec[] = [
   S('port', 'int', '6379', { ...fixed, min: 0, max: 65535 }),
   S('tcp-backlog', 'int', '511', { ...fixed, min: 0 }),
   S('tcp-keepalive', 'int', '300', { min: 0 }),
+  // A Unix domain socket listener ('' = none) and its permission bits (octal; 0 = owner only).
+  S('unixsocket', 'string', '', fixed),
+  S('unixsocketperm', 'string', '0', { ...fixed, check: (raw) => normalizeOctalPerm(raw) }),
+  // Seconds a TLS connection may take to finish its handshake before it is closed.
+  S('tls-handshake-timeout', 'int', '10', { ...fixed, min: 1, max: 3600 }),
+  // systemd readiness (READY=1 over $NOTIFY_SOCKET) once listening; upstart is accepted, not acted on.
+  S('supervised', 'enum', 'no', { ...fixed, values: ['upstart', 'systemd', 'auto', 'no'] }),
   S('timeout', 'int', '0', { min: 0 }),
   S('databases', 'int', '16', { ...fixed, min: 1, max: 1000 }),
   S('requirepass', 'string', ''),
@@ -43,6 +50,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   S('proto-max-bulk-len', 'bytes', '536870912', { min: 1024 * 1024 }),
   S('client-query-buffer-limit', 'bytes', '1073741824', { min: 1024 * 1024 }),
   S('master-key-file', 'string', '', fixed),
+  // Accept a master key file that group or others may read (refused by default, as OpenSSH refuses such a private key).
+  S('master-key-file-permissive', 'bool', 'no', fixed),
   // The name of an environment variable holding the master key (removed from the environment once read).
   S('master-key-env', 'string', '', fixed),
   // Key names stored as keyed hashes plus sealed copies (README, Sealed key names).
@@ -130,6 +139,13 @@ export function normalizeOutputLimits(text: string): string {
     byClass.set(cls, [hard, soft, secs]);
   }
   return [...byClass].map(([cls, v]) => `${cls} ${v.join(' ')}`).join(' ');
+}
+
+/** unixsocketperm: octal permission bits, as Redis reads them. */
+function normalizeOctalPerm(raw: string): string {
+  const v = raw.trim();
+  if (!/^[0-7]{1,4}$/.test(v)) throw new Error('argument must be an octal number such as 700 or 770');
+  return Number.parseInt(v, 8).toString(8);
 }
 
 function normalize(spec: SettingSpec, raw: string): string {

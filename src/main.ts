@@ -3,6 +3,7 @@
 import { Config, ConfigError, configFileArg, parseArgs } from './config.js';
 import { BackendError } from './seal/backends.js';
 import { KeyError } from './seal/keyring.js';
+import { ListenError } from './net/listen.js';
 import { startServer } from './net/server.js';
 import { SpillDirError } from './spill/tmpfs.js';
 import { VERSION } from './version.js';
@@ -39,15 +40,40 @@ export async function main(argv: string[]): Promise<void> {
   const stop = (signal: string) => running.state.shutdown(signal);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (process.env.npm_lifecycle_event) stopWithParent(stop);
   await running.closed;
   // Give pino's asynchronous destination a moment to drain its last lines.
   setTimeout(() => process.exit(0), 50).unref();
 }
 
+/**
+ * Started by `npm start` or `npx sealkv`: npm passes SIGTERM on to the shell it ran us from, and
+ * that shell dies without passing it on, which would leave the server running as an orphan
+ * (package.json's `exec` avoids the shell for `npm start`; npx has no such hook). The parent
+ * going away is the same request to stop: check for it twice a second.
+ */
+function stopWithParent(stop: (reason: string) => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    stop('parent process exited');
+  }, 500);
+  timer.unref();
+}
+
+/**
+ * A start that cannot complete ends the process with exit code 1, whatever is still open: a
+ * server that is half up (plaintext without its TLS port, say) must never look alive to a
+ * supervisor.
+ */
 function fail(err: unknown): void {
-  const known = err instanceof ConfigError || err instanceof KeyError || err instanceof BackendError || err instanceof SpillDirError;
+  const known = err instanceof ConfigError || err instanceof KeyError || err instanceof BackendError
+    || err instanceof SpillDirError || err instanceof ListenError;
   const code = (err as NodeJS.ErrnoException).code;
   const message = known || code ? (err as Error).message : String(err);
   console.error(`sealkv: ${message}`);
   process.exitCode = 1;
+  // Let pino's asynchronous destination write its last lines, then go.
+  setTimeout(() => process.exit(1), 100).unref();
 }
