@@ -2,7 +2,7 @@
 // the file created owner-only and then given unixsocketperm). A listener that cannot start
 // throws ListenError, and the start ends with exit code 1, as Redis's does.
 
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { connect, type ListenOptions, type Server } from 'node:net';
 
 export class ListenError extends Error {}
@@ -73,5 +73,19 @@ export async function listenUnix(srv: Server, path: string, perm: string, backlo
       srv.close();
       throw new ListenError(`cannot chmod unixsocket ${path} to ${perm}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
+  }
+}
+
+/** Descriptors Redis keeps back from maxclients for its own use (CONFIG_MIN_RESERVED_FDS). */
+export const RESERVED_FDS = 32;
+
+/** The soft limit on open files of this process (Linux /proc), or null where it cannot be read. */
+export function openFilesLimit(): number | null {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
+    return soft === undefined || soft === 'unlimited' ? null : Number(soft);
+  } catch {
+    return null;
   }
 }

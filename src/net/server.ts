@@ -24,7 +24,7 @@ import { Sealer } from '../seal/sealer.js';
 import { SealedValues } from '../seal/values.js';
 import { Stats } from '../stats.js';
 import { createTlsListener, loadTls } from './tls.js';
-import { listenOn, listenUnix, ListenError } from './listen.js';
+import { listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
 import { notifyReady, wantsSystemdNotify } from './systemd.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from '../spill/manager.js';
@@ -162,6 +162,7 @@ export class SealkvServer implements Server {
     // TLS files are read and checked before any port opens: a TLS setting that cannot be loaded
     // must stop the start, never leave a plaintext-only server behind (Redis does the same).
     const tls = tlsPort !== 0 ? loadTls(this.config) : null;
+    this.fitMaxclientsToFileLimit();
     const binds = parseBindList(this.config.get('bind'));
     if ((port !== 0 || tlsPort !== 0) && binds.length === 0) throw new ListenError('bind lists no address to listen on');
     const out: { host: string; port: number }[] = [];
@@ -211,6 +212,20 @@ export class SealkvServer implements Server {
     this.tcpPort = port === 0 ? 0 : (out[0]?.port ?? port);
     this.startCron();
     return out;
+  }
+
+  /**
+   * Like Redis: maxclients above what the open files limit allows is lowered to fit (with a
+   * warning), so a flood of connections meets "max number of clients" instead of EMFILE, which
+   * would refuse everyone, spill files and the key file included.
+   */
+  private fitMaxclientsToFileLimit(): void {
+    const limit = openFilesLimit();
+    const wanted = this.config.number('maxclients');
+    if (limit === null || wanted + RESERVED_FDS <= limit) return;
+    const fitted = Math.max(1, limit - RESERVED_FDS);
+    this.config.load('maxclients', String(fitted));
+    this.log.warn({ requested: wanted, maxclients: fitted, openFilesLimit: limit }, 'maxclients lowered to fit the open files limit (raise it with ulimit -n or LimitNOFILE=)');
   }
 
   /** Plain TCP: reads go into the shared, reused read buffer (see read-buffer.ts). */

@@ -12,7 +12,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisCliMissing } from '../helpers/clients.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { freePort, spawnServer, startInProcess, type InProcessServer } from '../helpers/server.js';
 
 const has = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
@@ -244,6 +244,51 @@ describe.skipIf(opensslMissing)('TLS connections count against maxclients from a
     // Slots free again once those clients have gone.
     for (let i = 0; i < 50 && server.running.state.clients.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await tlsPing(tlsPort)).toBe('+PONG\r\n');
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')('maxclients and the open files limit', () => {
+  it('lowers maxclients to fit ulimit -n as Redis does (256 -> 224), so a flood meets the error, not EMFILE', async () => {
+    const port = await freePort();
+    const child = spawn('sh', ['-c', `ulimit -n 256 && exec "$0" "$@"`, process.execPath, BIN, '--port', String(port), '--bind', '127.0.0.1'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const held: Socket[] = [];
+    let client: Redis | undefined;
+    try {
+      for (const start = Date.now(); !out.includes('sealkv ready') && Date.now() - start < 10_000; ) await new Promise((r) => setTimeout(r, 20));
+      expect(out).toMatch(/"requested":10000,"maxclients":224,"openFilesLimit":256.*maxclients lowered to fit the open files limit/);
+      client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+      expect(await client.config('GET', 'maxclients')).toEqual(['maxclients', '224']);
+      // 300 connections: those over 224 are told so, and the server keeps answering.
+      const replies = await Promise.all(Array.from({ length: 300 }, () => new Promise<string>((resolve) => {
+        const s = netConnect(port, '127.0.0.1');
+        held.push(s);
+        let got = '';
+        s.on('connect', () => s.write('PING\r\n'));
+        s.on('data', (d) => {
+          got += d.toString();
+          if (got.includes('\r\n')) resolve(got);
+        });
+        s.on('error', () => resolve(got || 'error'));
+        s.on('close', () => resolve(got || 'closed'));
+      })));
+      // The ioredis client holds the 224th slot. Past the limit a connection is told so while
+      // the 32 reserved descriptors last; beyond even those, libuv accepts and resets it.
+      expect(replies.filter((r) => r === '+PONG\r\n').length).toBe(223);
+      const refused = replies.filter((r) => r === '-ERR max number of clients reached\r\n').length;
+      expect(refused).toBeGreaterThan(0);
+      expect(replies.filter((r) => r !== '+PONG\r\n' && !r.startsWith('-ERR max number') && r !== 'error' && r !== 'closed')).toEqual([]);
+      for (const s of held) s.destroy();
+      for (let i = 0; i < 100 && !(await client.info('clients')).includes('connected_clients:1\r\n'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      client?.disconnect();
+      for (const s of held) s.destroy();
+      child.kill('SIGTERM');
+    }
   });
 });
 
