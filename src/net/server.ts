@@ -159,12 +159,12 @@ export class SealkvServer implements Server {
     if (port === 0 && tlsPort === 0 && unixPath === '') {
       throw new ListenError('no port to listen on (port 0 disables the plain TCP listener; give tls-port or unixsocket)');
     }
+    const binds = parseBindList(this.config.get('bind'));
+    if ((port !== 0 || tlsPort !== 0) && binds.length === 0) throw new ListenError('bind lists no address to listen on');
+    this.fitMaxclientsToFileLimit();
     // TLS files are read and checked before any port opens: a TLS setting that cannot be loaded
     // must stop the start, never leave a plaintext-only server behind (Redis does the same).
     const tls = tlsPort !== 0 ? loadTls(this.config) : null;
-    this.fitMaxclientsToFileLimit();
-    const binds = parseBindList(this.config.get('bind'));
-    if ((port !== 0 || tlsPort !== 0) && binds.length === 0) throw new ListenError('bind lists no address to listen on');
     const out: { host: string; port: number }[] = [];
     // Plain listeners first (port 0 disables them), then TLS ones on tls-port.
     const plan: [BindAddress, number, () => NetServer][] = [];
