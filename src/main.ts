@@ -4,7 +4,7 @@ import { Config, ConfigError, configFileArg, parseArgs } from './config.js';
 import { BackendError } from './seal/backends.js';
 import { KeyError } from './seal/keyring.js';
 import { ListenError } from './net/listen.js';
-import { startServer } from './net/server.js';
+import { startServer, type RunningServer } from './net/server.js';
 import { SpillDirError } from './spill/tmpfs.js';
 import { VERSION } from './version.js';
 
@@ -30,17 +30,24 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     return fail(err);
   }
-  let running;
+  // Signals are taken from the start: one that arrives while the server is still starting (a
+  // supervisor giving up, a fast docker stop) stops it cleanly as soon as it is up.
+  let running: RunningServer | null = null;
+  let stopRequested: string | null = null;
+  const stop = (reason: string) => {
+    if (running !== null) running.state.shutdown(reason);
+    else stopRequested ??= reason;
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  if (process.env.npm_lifecycle_event) stopWithParent(stop);
   try {
     const configFile = configFileArg(argv);
     running = await startServer(config, configFile ? { configFile } : {});
   } catch (err) {
     return fail(err);
   }
-  const stop = (signal: string) => running.state.shutdown(signal);
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  if (process.env.npm_lifecycle_event) stopWithParent(stop);
+  if (stopRequested !== null) running.state.shutdown(stopRequested);
   await running.closed;
   // Give pino's asynchronous destination a moment to drain its last lines.
   setTimeout(() => process.exit(0), 50).unref();

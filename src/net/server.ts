@@ -25,7 +25,7 @@ import { SealedValues } from '../seal/values.js';
 import { Stats } from '../stats.js';
 import { createTlsListener, loadTls } from './tls.js';
 import { listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
-import { notifyReady, wantsSystemdNotify } from './systemd.js';
+import { notifyReady, notifyStopping, wantsSystemdNotify } from './systemd.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from '../spill/manager.js';
 import { Keyspace } from '../store/keyspace.js';
@@ -329,6 +329,7 @@ export class SealkvServer implements Server {
     if (this.stopping) return;
     this.stopping = true;
     this.log.info({ reason }, 'shutting down');
+    if (this.listeners.length > 0 && wantsSystemdNotify(this.config.get('supervised'))) void notifyStopping(this.log);
     if (this.cron) clearInterval(this.cron);
     this.rotation.stop();
     for (const srv of this.listeners) srv.close();
@@ -387,7 +388,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (supervised === 'upstart') log.warn('supervised upstart is not acted on (only systemd readiness is)');
   if (wantsSystemdNotify(supervised)) {
     const where = [...addresses.map((a) => `${a.host}:${a.port}`), ...(config.get('unixsocket') ? [config.get('unixsocket')] : [])];
-    await notifyReady(`Ready to accept connections on ${where.join(' ')}`, log);
+    // Not awaited: systemd-notify waits for systemd to take the message, and the server is
+    // serving (and must answer signals) meanwhile.
+    void notifyReady(`Ready to accept connections on ${where.join(' ')}`, log);
   }
   return {
     state: server,

@@ -382,13 +382,14 @@ describe.skipIf(notifyMissing)('supervised systemd', () => {
       's.bind(sys.argv[1])',
       'print("bound", flush=True)',
       's.settimeout(15)',
-      'print(s.recv(4096).decode().replace("\\n", "|"), flush=True)',
+      'for _ in range(4): print(s.recv(4096).decode().replace("\\n", "|"), flush=True)',
     ].join('\n'), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
     let got = '';
     receiver.stdout.on('data', (d: Buffer) => (got += d.toString()));
     try {
       for (const start = Date.now(); !got.includes('bound') && Date.now() - start < 5000; ) await new Promise((r) => setTimeout(r, 20));
       const server = await spawnServer(['--supervised', 'systemd'], { NOTIFY_SOCKET: sock });
+      let log = '';
       try {
         for (const start = Date.now(); !got.includes('READY') && Date.now() - start < 5000; ) await new Promise((r) => setTimeout(r, 20));
         expect(got).toContain('READY=1');
@@ -396,7 +397,11 @@ describe.skipIf(notifyMissing)('supervised systemd', () => {
         expect(got).toContain(`MAINPID=${server.process.pid}`);
       } finally {
         await server.stop();
+        log = server.output();
       }
+      // And STOPPING=1 when it is told to stop.
+      for (const start = Date.now(); !got.includes('STOPPING') && Date.now() - start < 5000; ) await new Promise((r) => setTimeout(r, 20));
+      expect(got, log).toContain('STOPPING=1');
     } finally {
       receiver.kill();
     }
