@@ -6,7 +6,8 @@ import { ConfigError, configFromArgs, type Config } from './config.js';
 import { helpText } from './config/help.js';
 import { BackendError } from './seal/backends.js';
 import { KeyError } from './seal/keyring.js';
-import { startServer } from './net/server.js';
+import { ListenError } from './net/listen.js';
+import { startServer, type RunningServer } from './net/server.js';
 import { SpillDirError } from './spill/tmpfs.js';
 import { VERSION } from './version.js';
 
@@ -32,20 +33,44 @@ export async function main(argv: string[]): Promise<void> {
         `Node made of its arguments stay in memory. Give the digest instead (--${name} '#<sha256 hex>') or use a config file (README, Secure deployment).`,
     );
   }
-  let running;
+  // Signals are taken from the start: one that arrives while the server is still starting (a
+  // supervisor giving up, a fast docker stop) stops it cleanly as soon as it is up.
+  let running: RunningServer | null = null;
+  let stopRequested: string | null = null;
+  const stop = (reason: string) => {
+    if (running !== null) running.state.shutdown(reason);
+    else stopRequested ??= reason;
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  if (process.env.npm_lifecycle_event) stopWithParent(stop);
   try {
     running = await startServer(config, configFile ? { configFile } : {});
   } catch (err) {
     return fail(err);
   }
   const pidfile = writePidfile(config.get('pidfile'));
-  const stop = (signal: string) => running.state.shutdown(signal);
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  if (stopRequested !== null) running.state.shutdown(stopRequested);
   await running.closed;
   if (pidfile) rmSync(pidfile, { force: true });
   // Give pino's asynchronous destination a moment to drain its last lines.
   setTimeout(() => process.exit(0), 50).unref();
+}
+
+/**
+ * Started by `npm start` or `npx sealkv`: npm passes SIGTERM on to the shell it ran us from, and
+ * that shell dies without passing it on, which would leave the server running as an orphan
+ * (package.json's `exec` avoids the shell for `npm start`; npx has no such hook). The parent
+ * going away is the same request to stop: check for it twice a second.
+ */
+function stopWithParent(stop: (reason: string) => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    stop('parent process exited');
+  }, 500);
+  timer.unref();
 }
 
 /** As Redis: the pid file is written once serving; failing to write it is a warning, not a stop. */
@@ -60,10 +85,18 @@ function writePidfile(path: string): string | null {
   }
 }
 
+/**
+ * A start that cannot complete ends the process with exit code 1, whatever is still open: a
+ * server that is half up (plaintext without its TLS port, say) must never look alive to a
+ * supervisor.
+ */
 function fail(err: unknown): void {
-  const known = err instanceof ConfigError || err instanceof KeyError || err instanceof BackendError || err instanceof SpillDirError;
+  const known = err instanceof ConfigError || err instanceof KeyError || err instanceof BackendError
+    || err instanceof SpillDirError || err instanceof ListenError;
   const code = (err as NodeJS.ErrnoException).code;
   const message = known || code ? (err as Error).message : String(err);
   console.error(`sealkv: ${message}`);
   process.exitCode = 1;
+  // Let pino's asynchronous destination write its last lines, then go.
+  setTimeout(() => process.exit(1), 100).unref();
 }

@@ -110,8 +110,9 @@ add('network',
   int('tcp-backlog', 511, 0n, INT_MAX, { ...fixed, ...acts }),
   int('tcp-keepalive', 300, 0n, INT_MAX, acts),
   int('timeout', 0, 0n, INT_MAX, acts),
-  str('unixsocket', '', fixed),
-  base('unixsocketperm', 'octal', '0', { ...fixed, min: 0n, max: 0o777n, unsigned: true }),
+  // A Unix domain socket listener ('' = none) and its permission bits (0 = owner only).
+  str('unixsocket', '', { ...fixed, ...acts }),
+  base('unixsocketperm', 'octal', '0', { ...fixed, ...acts, min: 0n, max: 0o777n, unsigned: true }),
   bool('protected-mode', 'yes', acts),
   uint('maxclients', 10000, 1n, UINT_MAX, acts),
   uint('socket-mark-id', 0, 0n, UINT_MAX, fixed),
@@ -128,6 +129,8 @@ add('tls',
   str('tls-ca-cert-file', '', { ...fixed, ...acts }),
   str('tls-ca-cert-dir'),
   oneOf('tls-auth-clients', ['no', 'yes', 'optional'], 'yes', { ...fixed, ...acts }),
+  // sealkv's own: seconds a TLS connection may take to finish its handshake before it is closed.
+  int('tls-handshake-timeout', 10, 1n, 3600n, { ...fixed, ...acts }),
   str('tls-protocols'),
   str('tls-ciphers'),
   str('tls-ciphersuites'),
@@ -150,6 +153,8 @@ add('security',
 );
 add('sealing',
   str('master-key-file', '', { ...fixed, ...acts }),
+  // Accept a master key file that group or others may read (refused by default, as OpenSSH refuses such a private key).
+  bool('master-key-file-permissive', 'no', { ...fixed, ...acts }),
   // The name of an environment variable holding the master key (removed from the environment once read).
   str('master-key-env', '', { ...fixed, ...acts }),
   // Key names stored as keyed hashes plus sealed copies (README, Sealed key names).
@@ -197,7 +202,8 @@ add('process',
   // sealkv never forks: it stays in the foreground for its supervisor (README, Running it).
   bool('daemonize', 'no', fixed),
   str('pidfile', '', { ...fixed, ...acts }),
-  oneOf('supervised', ['upstart', 'systemd', 'auto', 'no'], 'no', fixed),
+  // systemd readiness (READY=1 over $NOTIFY_SOCKET) once listening; upstart is accepted, not acted on.
+  oneOf('supervised', ['upstart', 'systemd', 'auto', 'no'], 'no', { ...fixed, ...acts }),
   oneOf('loglevel', ['debug', 'verbose', 'notice', 'warning'], 'notice', { ...acts, extra: ['nothing'] }),
   // Logs go to standard output as JSON lines (pino), for the supervisor to collect.
   str('logfile', '', fixed),

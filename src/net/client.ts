@@ -11,6 +11,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { DirectWriter } from './direct-write.js';
+import { localAddress, peerAddress } from './address.js';
 import type { AclUser } from '../acl/user.js';
 import { dispatch } from '../commands/dispatch.js';
 import { spilledAhead } from '../commands/memory-gate.js';
@@ -70,8 +71,8 @@ export class Client implements Session {
     private readonly registry: Registry,
     private readonly onClose: (client: Client) => void,
   ) {
-    this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.laddr = `${socket.localAddress}:${socket.localPort}`;
+    this.addr = peerAddress(socket);
+    this.laddr = localAddress(socket);
     this.createdAt = this.lastInteraction = server.clock();
     this.db = server.databases[0]!;
     // Redis: a new connection is the default user, logged in when that user needs no password.

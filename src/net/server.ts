@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { buildCatalogue } from '../acl/catalogue.js';
 import { AclStore } from '../acl/store.js';
 import { Client } from './client.js';
@@ -13,7 +14,7 @@ import { Config } from '../config.js';
 import { createLogger, setLogLevel, type Logger } from '../log.js';
 import { Errors } from '../protocol/errors.js';
 import { OutputLimit } from './output-limit.js';
-import { isLoopback } from './address.js';
+import { isAddressUnavailable, isLoopback, isUnixSocket, markUnixSocket, parseBindList, type BindAddress } from './address.js';
 import type { BackendChoice } from '../seal/backends.js';
 import { PlainKeyNames, SealedKeyNames, type KeyNames } from '../seal/key-names.js';
 import { Keyring, Subkey } from '../seal/keyring.js';
@@ -22,7 +23,9 @@ import { Rotation } from '../seal/rotation.js';
 import { Sealer } from '../seal/sealer.js';
 import { SealedValues } from '../seal/values.js';
 import { Stats } from '../stats.js';
-import { createTlsListener } from './tls.js';
+import { createTlsListener, loadTls } from './tls.js';
+import { listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
+import { notifyReady, notifyStopping, wantsSystemdNotify } from './systemd.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from '../spill/manager.js';
 import { Keyspace } from '../store/keyspace.js';
@@ -75,6 +78,8 @@ export class SealkvServer implements Server {
   readonly rotation: Rotation;
 
   private listeners: NetServer[] = [];
+  /** TLS connections accepted whose handshake is not over yet, oldest first (see admit()). */
+  private readonly handshaking = new Set<Socket>();
   private readonly readBuffer = new ReadBuffer();
   private nextClientId = 1;
   private cron: NodeJS.Timeout | null = null;
@@ -91,7 +96,7 @@ export class SealkvServer implements Server {
     this.startedAt = clock();
     this.values = new SealedValues(new Sealer(keyring));
     this.names = config.flag('seal-keys')
-      ? new SealedKeyNames(createNameHasher(keyring.subkey(Subkey.Names)), this.values)
+      ? new SealedKeyNames(createNameHasher(keyring.subkey(Subkey.Names), { native: keyring.secureMemory }), this.values)
       : new PlainKeyNames();
     const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5 };
     const readMemorySettings = () => {
@@ -150,35 +155,93 @@ export class SealkvServer implements Server {
   async listen(): Promise<{ host: string; port: number }[]> {
     const port = this.config.number('port');
     const tlsPort = this.config.number('tls-port');
-    if (port === 0 && tlsPort === 0) throw new Error('no port to listen on (port 0 disables the plain TCP listener)');
-    const hosts = this.config.get('bind').split(/\s+/).filter(Boolean);
+    const unixPath = this.config.get('unixsocket');
+    if (port === 0 && tlsPort === 0 && unixPath === '') {
+      throw new ListenError('no port to listen on (port 0 disables the plain TCP listener; give tls-port or unixsocket)');
+    }
+    const binds = parseBindList(this.config.get('bind'));
+    if ((port !== 0 || tlsPort !== 0) && binds.length === 0) throw new ListenError('bind lists no address to listen on');
+    this.fitMaxclientsToFileLimit();
+    // TLS files are read and checked before any port opens: a TLS setting that cannot be loaded
+    // must stop the start, never leave a plaintext-only server behind (Redis does the same).
+    const tls = tlsPort !== 0 ? loadTls(this.config) : null;
     const out: { host: string; port: number }[] = [];
     // Plain listeners first (port 0 disables them), then TLS ones on tls-port.
-    const plan: [string, number, () => NetServer][] = [];
-    for (const host of hosts) if (port !== 0) plan.push([host, port, () => createServer({ pauseOnConnect: true }, (paused) => this.acceptPlain(paused))]);
-    for (const host of hosts) if (tlsPort !== 0) plan.push([host, tlsPort, () => createTlsListener(this.config, (socket) => this.acceptTls(socket))]);
-    for (const [host, listenPort, make] of plan) {
-      const srv = make();
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen({ host, port: listenPort, backlog: this.config.number('tcp-backlog') }, () => {
-          srv.off('error', reject);
-          resolve();
-        });
-      });
-      const addr = srv.address();
-      if (addr && typeof addr === 'object') out.push({ host, port: addr.port });
-      this.listeners.push(srv);
+    const plan: [BindAddress, number, () => NetServer][] = [];
+    for (const bind of binds) if (port !== 0) plan.push([bind, port, () => createServer({ pauseOnConnect: true }, (paused) => this.acceptPlain(paused))]);
+    if (tls !== null) {
+      const timeoutMs = this.config.number('tls-handshake-timeout') * 1000;
+      const hooks = {
+        accepted: (raw: Socket) => this.admit(raw, true),
+        settled: (raw: Socket) => this.handshaking.delete(raw),
+        secure: (socket: TLSSocket) => this.acceptTls(socket),
+      };
+      for (const bind of binds) plan.push([bind, tlsPort, () => createTlsListener(tls, timeoutMs, hooks)]);
+    }
+    try {
+      for (const [bind, listenPort, make] of plan) {
+        const srv = make();
+        try {
+          await listenOn(srv, { host: bind.host, port: listenPort, backlog: this.config.number('tcp-backlog'), ipv6Only: bind.host.includes(':') });
+        } catch (err) {
+          if (bind.optional && isAddressUnavailable(err)) {
+            // Redis 7: a `-` address this host does not have is skipped, with a line in the log.
+            this.log.warn({ bind: bind.word, port: listenPort, code: (err as NodeJS.ErrnoException).code }, 'optional bind address skipped');
+            continue;
+          }
+          throw new ListenError(`cannot listen on ${bind.word}:${listenPort}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+        const addr = srv.address();
+        if (addr && typeof addr === 'object') out.push({ host: bind.word, port: addr.port });
+        this.listeners.push(srv);
+      }
+      if ((port !== 0 || tlsPort !== 0) && out.length === 0) throw new ListenError(`no address of bind '${this.config.get('bind')}' could be listened on`);
+      if (unixPath !== '') {
+        const srv = createServer({ pauseOnConnect: true }, (paused) => this.acceptUnix(paused, unixPath));
+        await listenUnix(srv, unixPath, this.config.get('unixsocketperm'), this.config.number('tcp-backlog'));
+        this.listeners.push(srv);
+      }
+    } catch (err) {
+      // Nothing half-started stays open: the caller exits, and a supervisor sees the failure.
+      for (const srv of this.listeners) srv.close();
+      this.listeners = [];
+      throw err;
+    } finally {
+      tls?.wipe();
     }
     this.tcpPort = port === 0 ? 0 : (out[0]?.port ?? port);
     this.startCron();
     return out;
   }
 
+  /**
+   * Like Redis: maxclients above what the open files limit allows is lowered to fit (with a
+   * warning), so a flood of connections meets "max number of clients" instead of EMFILE, which
+   * would refuse everyone, spill files and the key file included.
+   */
+  private fitMaxclientsToFileLimit(): void {
+    const limit = openFilesLimit();
+    const wanted = this.config.number('maxclients');
+    if (limit === null || wanted + RESERVED_FDS <= limit) return;
+    const fitted = Math.max(1, limit - RESERVED_FDS);
+    this.config.load('maxclients', String(fitted));
+    this.log.warn({ requested: wanted, maxclients: fitted, openFilesLimit: limit }, 'maxclients lowered to fit the open files limit (raise it with ulimit -n or LimitNOFILE=)');
+  }
+
   /** Plain TCP: reads go into the shared, reused read buffer (see read-buffer.ts). */
   private acceptPlain(paused: Socket): void {
+    if (!this.admit(paused, false)) return;
     let client: Client | null = null;
     const socket = this.readBuffer.adopt(paused, (chunk) => client?.receive(chunk));
+    client = this.accept(socket);
+  }
+
+  /** Unix socket: as plain TCP; local by definition, named `<path>:0` as Redis names it. */
+  private acceptUnix(paused: Socket, path: string): void {
+    if (!this.admit(paused, false)) return;
+    let client: Client | null = null;
+    const socket = this.readBuffer.adopt(paused, (chunk) => client?.receive(chunk));
+    markUnixSocket(socket, path);
     client = this.accept(socket);
   }
 
@@ -188,20 +251,42 @@ export class SealkvServer implements Server {
     wipeEachChunk(socket, (chunk) => client?.receive(chunk));
   }
 
-  /** Registers a connection, or refuses it (returning null) as Redis would. */
+  /**
+   * maxclients counts every connection from accept: clients, and TLS connections still in their
+   * handshake. At the limit, the oldest unfinished handshake gives way to the newcomer (so
+   * silent connections cannot lock everyone out); with none to give way, the newcomer is
+   * refused with Redis's error, or just closed when it is TLS (no session to write it in).
+   */
+  private admit(socket: Socket, handshake: boolean): boolean {
+    if (this.stopping) {
+      socket.destroy();
+      return false;
+    }
+    if (this.clients.size + this.handshaking.size >= this.config.number('maxclients')) {
+      const oldest = this.handshaking.values().next();
+      if (oldest.done === true) {
+        this.stats.rejectedConnections++;
+        if (handshake) socket.destroy();
+        else socket.end(`-${Errors.maxClients}\r\n`);
+        return false;
+      }
+      this.handshaking.delete(oldest.value);
+      oldest.value.destroy();
+      this.stats.rejectedConnections++;
+    }
+    if (handshake) this.handshaking.add(socket);
+    return true;
+  }
+
+  /** Registers an admitted connection, or refuses it (returning null) as Redis would. */
   private accept(socket: Socket): Client | null {
     if (this.stopping) {
       socket.destroy();
       return null;
     }
-    if (this.clients.size >= this.config.number('maxclients')) {
-      this.stats.rejectedConnections++;
-      socket.end(`-${Errors.maxClients}\r\n`);
-      return null;
-    }
     // Redis protected mode: no password on the default user means loopback clients only.
     const open = this.acl.defaultUser;
-    if (this.config.flag('protected-mode') && open.nopass && !isLoopback(socket.remoteAddress)) {
+    if (this.config.flag('protected-mode') && open.nopass && !isUnixSocket(socket) && !isLoopback(socket.remoteAddress)) {
       socket.end(`-${Errors.protectedMode}\r\n`);
       return null;
     }
@@ -244,9 +329,12 @@ export class SealkvServer implements Server {
     if (this.stopping) return;
     this.stopping = true;
     this.log.info({ reason }, 'shutting down');
+    if (this.listeners.length > 0 && wantsSystemdNotify(this.config.get('supervised'))) void notifyStopping(this.log);
     if (this.cron) clearInterval(this.cron);
     this.rotation.stop();
     for (const srv of this.listeners) srv.close();
+    for (const raw of this.handshaking) raw.destroy();
+    this.handshaking.clear();
     for (const client of this.clients.values()) client.closeAfterReply();
     // Let replies already queued (SHUTDOWN's own connection excepted) reach their clients.
     setImmediate(() => {
@@ -266,12 +354,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const log = options.log ?? createLogger(config.get('loglevel'));
   const keyring = await Keyring.create({
     file: config.get('master-key-file') || undefined,
+    filePermissive: config.flag('master-key-file-permissive'),
     env: config.get('master-key-env') || undefined,
     backend: config.get('seal-backend') as BackendChoice,
   });
   const server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
   server.configFile = options.configFile ?? null;
-  const addresses = await server.listen();
+  let addresses: { host: string; port: number }[];
+  try {
+    addresses = await server.listen();
+  } catch (err) {
+    // Wipe the keys and the spill directory before the caller reports the failure and exits.
+    server.shutdown('start failed');
+    await server.closed;
+    throw err;
+  }
   log.info(
     {
       version: VERSION,
@@ -284,6 +381,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     'sealkv ready',
   );
+  if (config.get('spill-dir') !== '' && config.number('maxmemory') === 0) {
+    log.warn({ spillDir: config.get('spill-dir') }, 'spill-dir is set but maxmemory is 0: values never spill until maxmemory is set');
+  }
+  const supervised = config.get('supervised');
+  if (supervised === 'upstart') log.warn('supervised upstart is not acted on (only systemd readiness is)');
+  if (wantsSystemdNotify(supervised)) {
+    const where = [...addresses.map((a) => `${a.host}:${a.port}`), ...(config.get('unixsocket') ? [config.get('unixsocket')] : [])];
+    // Not awaited: systemd-notify waits for systemd to take the message, and the server is
+    // serving (and must answer signals) meanwhile.
+    void notifyReady(`Ready to accept connections on ${where.join(' ')}`, log);
+  }
   return {
     state: server,
     addresses,

@@ -29,6 +29,8 @@ export type KeySource = 'ephemeral' | 'file' | 'env';
 export interface KeyringOptions {
   /** --master-key-file */
   file?: string | undefined;
+  /** --master-key-file-permissive: accept a key file that group or others may access. */
+  filePermissive?: boolean;
   /** --master-key-env: the name of the environment variable holding the key. */
   env?: string | undefined;
   /** --seal-backend: `wasm` also keeps the key material in the WASM heap instead of sodium_malloc. */
@@ -65,7 +67,7 @@ export class Keyring {
     const native = choice !== 'wasm';
     if (options.file) {
       const file = options.file;
-      return new Keyring(backend, await openVault((m) => readMasterKeyFile(file, m), native), 'file');
+      return new Keyring(backend, await openVault((m) => readMasterKeyFile(file, m, { permissive: options.filePermissive === true }), native), 'file');
     }
     if (options.env) {
       const env = options.env;

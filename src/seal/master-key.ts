@@ -6,19 +6,37 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export const KEY_BYTES = 32;
-/** A key file is 32 raw bytes or 64 hex characters with some whitespace: anything larger is a mistake. */
+/** A key file is 32 raw bytes or 64 hex digits with some whitespace: anything larger is a mistake. */
 const MAX_FILE_BYTES = 1024;
 
 export class KeyError extends Error {}
 
-/** Reads a master key file into out: exactly 32 raw bytes, or 64 hex characters (surrounding whitespace ignored). */
-export function readMasterKeyFile(path: string, out: Uint8Array): void {
+export interface KeyFileOptions {
+  /** master-key-file-permissive: accept a file that group or others may access. */
+  permissive?: boolean;
+}
+
+/**
+ * Reads a master key file into out: exactly 32 raw bytes, or 64 hex digits (whitespace anywhere
+ * ignored, so `xxd -p` output works). Like OpenSSH with a private key, a file that group or
+ * others may access is refused unless options.permissive says otherwise.
+ */
+export function readMasterKeyFile(path: string, out: Uint8Array, options: KeyFileOptions = {}): void {
   let raw: Buffer | null = null;
   let fd = -1;
   try {
     fd = openSync(path, 'r');
-    const size = fstatSync(fd).size;
-    if (size > MAX_FILE_BYTES) throw new KeyError(`master key file ${path} is ${size} bytes; it must hold 32 raw bytes or 64 hex characters`);
+    const stat = fstatSync(fd);
+    const mode = stat.mode & 0o777;
+    if ((mode & 0o077) !== 0 && options.permissive !== true) {
+      throw new KeyError(
+        `master key file ${path} has mode ${mode.toString(8).padStart(4, '0')}: group or others can access it. ` +
+          `It must be readable by its owner only (chmod 600 ${path}, or 400), ` +
+          'or set master-key-file-permissive yes to accept it anyway',
+      );
+    }
+    const size = stat.size;
+    if (size > MAX_FILE_BYTES) throw new KeyError(`master key file ${path} is ${size} bytes; it must hold 32 raw bytes or 64 hex digits`);
     // A buffer of its own, not a slice of Node's shared pool, so wiping it wipes every copy.
     raw = Buffer.allocUnsafeSlow(size);
     let got = 0;
@@ -31,9 +49,8 @@ export function readMasterKeyFile(path: string, out: Uint8Array): void {
       out.set(raw.subarray(0, KEY_BYTES));
       return;
     }
-    if (!decodeHexKey(raw.subarray(0, got), out)) {
-      throw new KeyError(`master key file ${path} must hold exactly 32 raw bytes or 64 hex characters (found ${got} bytes)`);
-    }
+    const problem = decodeHexKey(raw.subarray(0, got), out);
+    if (problem !== null) throw new KeyError(`master key file ${path}: ${problem}`);
   } catch (err) {
     if (err instanceof KeyError) throw err;
     throw new KeyError(`cannot read master key file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
@@ -64,23 +81,38 @@ export function readMasterKeyEnv(name: string, out: Uint8Array): void {
   }
 }
 
-/** Decodes 64 hex digits (ASCII whitespace around them allowed) into out; false if malformed. */
-function decodeHexKey(bytes: Uint8Array, out: Uint8Array): boolean {
-  let start = 0;
-  let end = bytes.length;
-  while (start < end && isSpace(bytes[start]!)) start++;
-  while (end > start && isSpace(bytes[end - 1]!)) end--;
-  if (end - start !== KEY_BYTES * 2) return false;
-  for (let i = 0; i < KEY_BYTES; i++) {
-    const hi = nibble(bytes[start + 2 * i]!);
-    const lo = nibble(bytes[start + 2 * i + 1]!);
-    if (hi < 0 || lo < 0) {
-      out.fill(0);
-      return false;
+/**
+ * Decodes 64 hex digits into out, skipping ASCII whitespace wherever it is (`xxd -p` splits a
+ * key over two lines). Returns null when done, else what is wrong (never a byte of the file:
+ * offsets and counts only). out is zeroed on failure.
+ */
+function decodeHexKey(bytes: Uint8Array, out: Uint8Array): string | null {
+  let digits = 0;
+  let badAt = -1;
+  let bad = 0;
+  let hi = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (isSpace(c)) continue;
+    const v = nibble(c);
+    if (v < 0) {
+      if (badAt < 0) badAt = i;
+      bad++;
+      continue;
     }
-    out[i] = (hi << 4) | lo;
+    if (badAt < 0 && digits < KEY_BYTES * 2) {
+      if (digits % 2 === 0) hi = v;
+      else out[digits >> 1] = (hi << 4) | v;
+    }
+    digits++;
   }
-  return true;
+  if (badAt < 0 && digits === KEY_BYTES * 2) return null;
+  out.fill(0);
+  const expected = `a key file holds 64 hex digits or exactly ${KEY_BYTES} raw bytes`;
+  // Mostly hex digits: the file was meant as hex, so point at the first byte that is not one.
+  if (badAt >= 0 && digits >= 9 * bad) return `invalid hex digit at offset ${badAt} (${expected})`;
+  if (badAt >= 0) return `holds ${bytes.length} bytes, neither hex nor a raw key (${expected})`;
+  return `holds ${digits} hex digits (${expected}; whitespace anywhere is ignored)`;
 }
 
 function nibble(c: number): number {

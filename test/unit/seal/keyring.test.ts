@@ -1,7 +1,7 @@
 // The keyring: master key sources (file, environment, ephemeral), the KDF layout of subkeys,
 // stable key ids, and rotation (several live data keys, retiring old ones).
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sodium from 'libsodium-wrappers';
@@ -13,16 +13,17 @@ import { SealError, Sealer } from '../../../src/seal/sealer.js';
 const dir = mkdtempSync(join(tmpdir(), 'sealkv-keys-'));
 function keyFile(name: string, content: string | Buffer): string {
   const path = join(dir, name);
-  writeFileSync(path, content);
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600);
   return path;
 }
 const MASTER = Buffer.alloc(32, 9);
 const ENV = 'SEALKV_TEST_MASTER_KEY';
 const nativeLoads = loadSodiumNative() !== null;
 
-function fromFile(path: string): Buffer {
+function fromFile(path: string, permissive = false): Buffer {
   const out = Buffer.alloc(32);
-  readMasterKeyFile(path, out);
+  readMasterKeyFile(path, out, { permissive });
   return out;
 }
 
@@ -55,9 +56,35 @@ describe('master key file', () => {
   it('gives a clear error for a missing, short, oversized or malformed file', () => {
     expect(() => fromFile(join(dir, 'nope.key'))).toThrow(/cannot read master key file .*ENOENT/);
     expect(() => fromFile(keyFile('short.key', 'abc'))).toThrow(KeyError);
-    expect(() => fromFile(keyFile('short.key', 'abc'))).toThrow(/32 raw bytes or 64 hex characters \(found 3 bytes\)/);
+    expect(() => fromFile(keyFile('short.key', 'abc'))).toThrow(/holds 3 hex digits \(a key file holds 64 hex digits or exactly 32 raw bytes/);
     expect(() => fromFile(keyFile('badhex.key', 'zz'.repeat(32)))).toThrow(KeyError);
     expect(() => fromFile(keyFile('huge.key', Buffer.alloc(4096, 0x61)))).toThrow(/is 4096 bytes/);
+  });
+
+  it('accepts hex split over lines as `xxd -p` writes it, and whitespace anywhere inside', () => {
+    const hex = Buffer.alloc(32, 0x5c).toString('hex');
+    expect(fromFile(keyFile('xxd.key', `${hex.slice(0, 60)}\n${hex.slice(60)}\n`))).toEqual(Buffer.alloc(32, 0x5c));
+    expect(fromFile(keyFile('spaced.key', hex.replace(/(.{8})/g, '$1 ')))).toEqual(Buffer.alloc(32, 0x5c));
+  });
+
+  it('names the offset of a bad hex digit, and counts digits when they are too few or too many', () => {
+    const hex = 'ab'.repeat(32);
+    const typo = `${hex.slice(0, 17)}g${hex.slice(18)}\n`;
+    expect(() => fromFile(keyFile('typo.key', typo))).toThrow(/invalid hex digit at offset 17 \(a key file holds 64 hex digits/);
+    expect(() => fromFile(keyFile('long.key', `${hex}ab\n`))).toThrow(/holds 66 hex digits/);
+    expect(() => fromFile(keyFile('raw33.key', Buffer.alloc(33, 0xee)))).toThrow(/holds 33 bytes, neither hex nor a raw key/);
+  });
+
+  it('refuses a file that group or others can access, naming the mode, unless told to accept it', () => {
+    for (const mode of [0o640, 0o604, 0o644, 0o660]) {
+      const path = keyFile(`open-${mode.toString(8)}.key`, Buffer.alloc(32, 3));
+      chmodSync(path, mode);
+      expect(() => fromFile(path)).toThrow(new RegExp(`has mode 0${mode.toString(8)}: group or others can access it.*master-key-file-permissive yes`));
+      expect(fromFile(path, true)).toEqual(Buffer.alloc(32, 3));
+    }
+    const owner = keyFile('owner.key', Buffer.alloc(32, 4));
+    chmodSync(owner, 0o400);
+    expect(fromFile(owner)).toEqual(Buffer.alloc(32, 4));
   });
 });
 

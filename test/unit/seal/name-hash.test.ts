@@ -41,7 +41,7 @@ describe('key name hashing', () => {
   it('takes its key from the keyring, the same for the same master key', async () => {
     const master = randomBytes(32).toString('hex');
     const file = join(mkdtempSync(join(tmpdir(), 'sealkv-names-')), 'master');
-    writeFileSync(file, master);
+    writeFileSync(file, master, { mode: 0o600 });
     const one = await Keyring.create({ file });
     const two = await Keyring.create({ file });
     const other = await Keyring.create();

@@ -10,7 +10,7 @@ import { SealedValues } from '../../../src/seal/values.js';
 const dir = mkdtempSync(join(tmpdir(), 'sealkv-keys-'));
 function keyFile(name: string, content: string | Buffer): string {
   const path = join(dir, name);
-  writeFileSync(path, content);
+  writeFileSync(path, content, { mode: 0o600 });
   return path;
 }
 
