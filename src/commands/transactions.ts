@@ -5,6 +5,7 @@
 import { keyOf } from './args.js';
 import { Errors } from '../protocol/errors.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
+import { span } from './key-specs.js';
 import type { CommandSpec, QueuedCommand, Session } from './types.js';
 import { runHandler } from './run-handler.js';
 
@@ -131,9 +132,7 @@ function unwatch(ctx: Session): void {
   ctx.reply.ok();
 }
 
-const base = {
-  firstKey: 0, lastKey: 0, step: 0, group: 'transactions', since: '1.2.0',
-} as const;
+const base = { group: 'transactions', since: '1.2.0' } as const;
 
 export const transactionCommands: CommandSpec[] = [
   {
@@ -150,7 +149,8 @@ export const transactionCommands: CommandSpec[] = [
   },
   {
     ...base, name: 'watch', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], since: '2.2.0',
-    firstKey: 1, lastKey: -1, step: 1,
+    // WATCH remembers the keys, never their values (NO_VALUE: spilled values stay put).
+    keySpecs: [span(1, -1, 1, 'RO', 'NO_VALUE')],
     categories: ['@fast', '@transaction'], summary: 'Watch the given keys to determine execution of the MULTI/EXEC block',
     handler: watch,
   },
