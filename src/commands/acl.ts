@@ -190,7 +190,8 @@ const sub = { since: '6.0.0', group: 'server' } as const;
 export const aclCommands: CommandSpec[] = [
   {
     name: 'acl', arity: -2, flags: [], categories: ['@slow'],
-    summary: 'A container for Access List Control commands', since: '6.0.0', group: 'server', complexity: 'Depends on subcommand.',
+    // Redis's summary ends in a space; kept so COMMAND DOCS matches byte for byte.
+    summary: 'A container for Access List Control commands ', since: '6.0.0', group: 'server', complexity: 'Depends on subcommand.',
     subcommands: [
       { ...sub, name: 'setuser', arity: -3, flags: admin, categories: ADMIN, summary: 'Modify or create the rules for a specific ACL user', complexity: 'O(N). Where N is the number of rules provided.', handler: setuser },
       { ...sub, name: 'getuser', arity: 3, flags: admin, categories: ADMIN, summary: 'Get the rules for a specific ACL user', complexity: 'O(N). Where N is the number of password, command and pattern rules that the user has.', handler: getuser },

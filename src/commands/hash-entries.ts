@@ -79,13 +79,13 @@ type Access = 'read' | 'write' | 'write-grow';
 /** A hash command's table entry; `key` is its key's flags (Redis key spec, key at position 1). */
 export function hashSpec(
   cmd: string, arity: number, access: Access, fast: boolean, key: readonly KeyFlagName[], summary: string, since: string,
-  handler: CommandSpec['handler'], tips?: readonly string[],
+  handler: CommandSpec['handler'], more: Pick<CommandSpec, 'tips' | 'complexity'> = {},
 ): CommandSpec {
   const rw = access === 'read' ? 'readonly' : 'write';
   const flags: CommandSpec['flags'] = [rw, ...(access === 'write-grow' ? (['denyoom'] as const) : []), ...(fast ? (['fast'] as const) : [])];
   return {
     name: cmd, arity, flags, keySpecs: [at(1, ...key)],
     categories: [access === 'read' ? '@read' : '@write', '@hash', fast ? '@fast' : '@slow'],
-    summary, since, group: 'hash', handler, ...(tips && { tips }),
+    summary, since, group: 'hash', handler, ...more,
   };
 }

@@ -183,6 +183,6 @@ function replyRandomPairs(ctx: Session, key: string, entry: HashEntry, fields: r
 const READ: readonly KeyFlagName[] = ['RO', 'ACCESS'];
 
 export const hashIterateCommands: CommandSpec[] = [
-  hashSpec('hscan', -3, 'read', false, READ, 'Incrementally iterate hash fields and associated values', '2.8.0', hscan, ['nondeterministic_output']),
-  hashSpec('hrandfield', -2, 'read', false, READ, 'Get one or multiple random fields from a hash', '6.2.0', hrandfield, ['nondeterministic_output']),
+  hashSpec('hscan', -3, 'read', false, READ, 'Incrementally iterate hash fields and associated values', '2.8.0', hscan, { tips: ['nondeterministic_output'], complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..' }),
+  hashSpec('hrandfield', -2, 'read', false, READ, 'Get one or multiple random fields from a hash', '6.2.0', hrandfield, { tips: ['nondeterministic_output'], complexity: 'O(N) where N is the number of fields returned' }),
 ];

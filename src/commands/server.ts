@@ -221,9 +221,9 @@ const srv = { group: 'server' } as const;
 const ADMIN = ['@admin', '@slow', '@dangerous'] as const;
 const ALL_SHARDS_OK = ['request_policy:all_shards', 'response_policy:all_succeeded'];
 const adminFlags: readonly CommandFlag[] = ['admin', 'noscript', 'loading', 'stale'];
-const helpSpec = (handler: (ctx: Session) => void, categories: readonly string[], group = 'server'): CommandSpec => ({
+const helpSpec = (handler: (ctx: Session) => void, categories: readonly string[], group = 'server', since = '5.0.0'): CommandSpec => ({
   name: 'help', arity: 2, flags: ['loading', 'stale'], categories, group,
-  summary: 'Show helpful text about the different subcommands', since: '5.0.0', complexity: 'O(1)', handler,
+  summary: 'Show helpful text about the different subcommands', since, complexity: 'O(1)', handler,
 });
 
 export const serverCommands: CommandSpec[] = [
@@ -256,7 +256,7 @@ export const serverCommands: CommandSpec[] = [
     ...srv, name: 'memory', arity: -2, flags: [], categories: ['@slow'], summary: 'A container for memory diagnostics commands', since: '4.0.0', complexity: 'Depends on subcommand.',
     subcommands: [
       { ...srv, name: 'usage', arity: -3, flags: ['readonly'], keySpecs: [at(2, 'RO')], categories: ['@read', '@slow'], summary: 'Estimate the memory usage of a key', since: '4.0.0', complexity: 'O(N) where N is the number of samples.', handler: memoryUsage },
-      helpSpec((ctx) => replyHelp(ctx, MEMORY_HELP), ['@slow']),
+      helpSpec((ctx) => replyHelp(ctx, MEMORY_HELP), ['@slow'], 'server', '4.0.0'),
     ],
   },
   {
@@ -266,7 +266,7 @@ export const serverCommands: CommandSpec[] = [
   {
     name: 'script', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for Lua scripts management commands', since: '2.6.0', complexity: 'Depends on subcommand.',
     subcommands: [
-      { name: 'flush', arity: -2, flags: ['noscript'], categories: ['@slow', '@scripting'], group: 'scripting', tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], summary: 'Remove all the scripts from the script cache', since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache', handler: scriptFlush },
+      { name: 'flush', arity: -2, flags: ['noscript'], categories: ['@slow', '@scripting'], group: 'scripting', tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], summary: 'Remove all the scripts from the script cache.', since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache', handler: scriptFlush },
       helpSpec((ctx) => replyHelp(ctx, SCRIPT_HELP), ['@slow', '@scripting'], 'scripting'),
     ],
   },
@@ -274,11 +274,11 @@ export const serverCommands: CommandSpec[] = [
     name: 'function', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for function commands', since: '7.0.0', complexity: 'Depends on subcommand.',
     subcommands: [
       { name: 'flush', arity: -2, flags: ['write', 'noscript'], categories: ['@write', '@slow', '@scripting'], group: 'scripting', tips: ALL_SHARDS_OK, summary: 'Deleting all functions', since: '7.0.0', complexity: 'O(N) where N is the number of functions deleted', handler: functionFlush },
-      helpSpec((ctx) => replyHelp(ctx, FUNCTION_HELP), ['@slow', '@scripting'], 'scripting'),
+      helpSpec((ctx) => replyHelp(ctx, FUNCTION_HELP), ['@slow', '@scripting'], 'scripting', '7.0.0'),
     ],
   },
   { ...srv, name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], categories: ADMIN, summary: 'Synchronously save the dataset to disk', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases', handler: noPersistence },
-  { ...srv, name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], categories: ADMIN, summary: 'Asynchronously save the dataset to disk', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases', handler: noPersistence },
+  { ...srv, name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], categories: ADMIN, summary: 'Asynchronously save the dataset to disk', since: '1.0.0', complexity: 'O(1)', handler: noPersistence },
   { ...srv, name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], categories: ['@admin', '@fast', '@dangerous'], tips: ['nondeterministic_output'], summary: 'Get the UNIX time stamp of the last successful save to disk', since: '1.0.0', complexity: 'O(1)', handler: noPersistence },
   {
     ...srv, name: 'debug', arity: -2, flags: adminFlags, categories: ADMIN, summary: 'A container for debugging commands', since: '1.0.0', complexity: 'Depends on subcommand.',
