@@ -74,7 +74,14 @@ export interface KeySpec {
   readonly begin: BeginSearch;
   readonly find: FindKeys;
   /** Shown by COMMAND INFO as Redis does ("RW and ACCESS due to the optional `GET` argument"). */
-  readonly notes?: string;
+  readonly notes: string | undefined;
+  /**
+   * The common form (a fixed position and a plain range) kept flat, so keysOf reads it without
+   * looking at begin and find: the position (0 for other forms), the last key and the step.
+   */
+  readonly plainFirst: number;
+  readonly plainLast: number;
+  readonly plainStep: number;
 }
 
 /** One key argument: its position in the request (0 is the command name) and its flags. */
@@ -122,8 +129,16 @@ export const UNKNOWN_FIND: FindKeys = { type: 'unknown' };
 
 /** Any key spec: keySpec(keyword('STREAMS', 1), range(-1, 1, 2), ['RO', 'ACCESS']). */
 export function keySpec(begin: BeginSearch, find: FindKeys, flags: readonly KeyFlagName[], notes?: string): KeySpec {
-  const spec: KeySpec = { flags: bits(flags), begin, find };
-  return notes === undefined ? spec : { ...spec, notes };
+  const plain = begin.type === 'index' && find.type === 'range' && find.limit === 0;
+  return {
+    flags: bits(flags),
+    begin,
+    find,
+    notes,
+    plainFirst: plain ? begin.index : 0,
+    plainLast: plain ? find.lastKey : 0,
+    plainStep: plain ? find.step : 0,
+  };
 }
 
 /** The common case, one key at a fixed position: GET is `at(1, 'RO', 'ACCESS')`. */
@@ -146,6 +161,9 @@ export function noted(spec: KeySpec, notes: string): KeySpec {
 
 // ---- finding keys in a request ----
 
+/** Shared and frozen: no keys. */
+const NO_KEYS: readonly KeyRef[] = Object.freeze([]);
+
 /** Whether the argument equals an ASCII keyword, ignoring case, without making a string. */
 function isKeyword(arg: Buffer, lower: Buffer): boolean {
   if (arg.length !== lower.length) return false;
@@ -158,10 +176,41 @@ function isKeyword(arg: Buffer, lower: Buffer): boolean {
 }
 
 /**
- * Appends the keys one spec finds; false when the spec cannot say (unknown, a keyword or count
- * that does not fit the request, or INCOMPLETE after its keys were added).
+ * The keys one spec finds: a list, or false when the spec cannot say (unknown, a keyword or count
+ * that does not fit the request, or INCOMPLETE: its keys are not all of them).
  */
-function applySpec(spec: KeySpec, args: readonly Buffer[], out: KeyRef[]): boolean {
+function applySpec(spec: KeySpec, args: readonly Buffer[]): readonly KeyRef[] | false {
+  const argc = args.length;
+  let first = spec.plainFirst;
+  let last: number;
+  let step: number;
+  if (first > 0) {
+    last = spec.plainLast >= 0 ? first + spec.plainLast : argc + spec.plainLast;
+    step = spec.plainStep;
+  } else {
+    const found = searchSpec(spec, args);
+    if (found === false) return false;
+    // The keyword is absent: this spec names no keys in this request.
+    if (found === true) return NO_KEYS;
+    first = found[0];
+    last = found[1];
+    step = found[2];
+  }
+  // Out of bounds means a request the command itself will refuse (a syntax error).
+  if (last >= argc || last < first || first >= argc || step < 1) return false;
+  if ((spec.flags & KeyFlag.INCOMPLETE) !== 0) return false;
+  // Lists made at their size: growing an empty array by push costs more than the search.
+  if (first === last) return [{ pos: first, flags: spec.flags }];
+  const out = new Array<KeyRef>(Math.floor((last - first) / step) + 1);
+  for (let i = first, k = 0; i <= last; i += step) out[k++] = { pos: i, flags: spec.flags };
+  return out;
+}
+
+/**
+ * The first and last key and the step for the other forms; true when a keyword is absent (no
+ * keys from this spec), false when the spec cannot say.
+ */
+function searchSpec(spec: KeySpec, args: readonly Buffer[]): [number, number, number] | boolean {
   const argc = args.length;
   let first = 0;
   const begin = spec.begin;
@@ -206,19 +255,19 @@ function applySpec(spec: KeySpec, args: readonly Buffer[], out: KeyRef[]): boole
   } else {
     return false;
   }
-
-  // Out of bounds means a request the command itself will refuse (a syntax error).
-  if (last >= argc || last < first || first >= argc) return false;
-  for (let i = first; i <= last; i += step) out.push({ pos: i, flags: spec.flags });
-  return (spec.flags & KeyFlag.INCOMPLETE) === 0;
+  return [first, last, step];
 }
 
 /** The keys the specs name, or null when some spec cannot say (redis getKeysUsingKeySpecs). */
-export function keysFromSpecs(specs: readonly KeySpec[], args: readonly Buffer[], includeNotKeys = false): KeyRef[] | null {
-  const out: KeyRef[] = [];
-  for (const spec of specs) {
-    if ((spec.flags & KeyFlag.NOT_KEY) !== 0 && !includeNotKeys) continue;
-    if (!applySpec(spec, args, out)) return null;
+export function keysFromSpecs(specs: readonly KeySpec[], args: readonly Buffer[]): readonly KeyRef[] | null {
+  let out: readonly KeyRef[] = NO_KEYS;
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]!;
+    // NOT_KEY: an argument that looks like a key but is not one (a channel, say).
+    if ((spec.flags & KeyFlag.NOT_KEY) !== 0) continue;
+    const found = applySpec(spec, args);
+    if (found === false) return null;
+    if (found.length > 0) out = out.length === 0 ? found : out.concat(found);
   }
   return out;
 }
@@ -232,8 +281,6 @@ export function hasKeys(cmd: KeyedCommand): boolean {
   return false;
 }
 
-const NONE: KeyRef[] = [];
-
 /**
  * The key arguments of a request (args[0] is the command name) with their flags: from the specs
  * when they say everything, else from the command's own finder (redis
@@ -245,9 +292,10 @@ export function keysOf(cmd: KeyedCommand, args: readonly Buffer[]): readonly Key
   if (specs !== undefined) {
     let any = false;
     let variable = false;
-    for (const s of specs) {
-      if ((s.flags & KeyFlag.NOT_KEY) === 0) any = true;
-      if ((s.flags & KeyFlag.VARIABLE_FLAGS) !== 0) variable = true;
+    for (let i = 0; i < specs.length; i++) {
+      const flags = specs[i]!.flags;
+      if ((flags & KeyFlag.NOT_KEY) === 0) any = true;
+      if ((flags & KeyFlag.VARIABLE_FLAGS) !== 0) variable = true;
     }
     // Specs first, when their flags hold for every request.
     if (any && !variable) {
@@ -256,7 +304,7 @@ export function keysOf(cmd: KeyedCommand, args: readonly Buffer[]): readonly Key
     }
   }
   if (cmd.findKeys !== undefined) return cmd.findKeys(args);
-  return NONE;
+  return NO_KEYS;
 }
 
 // ---- what COMMAND INFO derives from the specs ----
