@@ -10,7 +10,9 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAMILIES } from '../../src/commands/index.js';
 import { Registry } from '../../src/commands/registry.js';
+import { KEY_FLAG_NAMES, keysFromSpecs, type KeySpec } from '../../src/commands/key-specs.js';
 import { encodeCommand } from '../helpers/clients.js';
+import { CASES, FUTURE } from '../unit/commands/future-specs.js';
 import { freePort, startInProcess, type InProcessServer } from '../helpers/server.js';
 
 const REDIS_SERVER = (() => {
@@ -379,5 +381,45 @@ describe.skipIf(!REDIS_SERVER)('COMMAND tables against redis-server 7.0', () => 
       await conns[who][2].call(['flushall']);
     }
     expect(checked).toBe(users.length * commands.length * 3);
+  });
+
+  it('the hand-built specs of future commands (EVAL, ZUNIONSTORE, XREAD, SORT, MIGRATE...) are Redis\'s, and find the keys Redis finds', async () => {
+    const mapOf = (v: Value): Record<string, Value> => {
+      const a = items(v);
+      const o: Record<string, Value> = {};
+      for (let i = 0; i < a.length; i += 2) o[str(a[i]!)] = a[i + 1]!;
+      return o;
+    };
+    const asRedis = (ks: KeySpec) => {
+      const begin = ks.begin.type === 'index' ? { index: ks.begin.index } : ks.begin.type === 'keyword' ? { keyword: ks.begin.keyword, startfrom: ks.begin.startFrom } : {};
+      const f = ks.find;
+      const find = f.type === 'range' ? { lastkey: f.lastKey, keystep: f.step, limit: f.limit } : f.type === 'keynum' ? { keynumidx: f.keynumIdx, firstkey: f.firstKey, keystep: f.step } : {};
+      const flags = KEY_FLAG_NAMES.filter(([bit]) => (ks.flags & bit) !== 0).map(([, n]) => n);
+      return { notes: ks.notes, flags, begin: { type: ks.begin.type, spec: begin }, find: { type: f.type, spec: find } };
+    };
+    const fromRedis = (v: Value) => {
+      const m = mapOf(v);
+      const b = mapOf(m.begin_search!);
+      const f = mapOf(m.find_keys!);
+      return { notes: m.notes ?? undefined, flags: items(m.flags!).map(str), begin: { type: b.type, spec: mapOf(b.spec!) }, find: { type: f.type, spec: mapOf(f.spec!) } };
+    };
+    const names = Object.keys(FUTURE);
+    const { theirs } = await both(['command', 'info', ...names], 2);
+    items(theirs.value).forEach((entry, i) => {
+      const specs = items((entry as { arr: Value[] }).arr[8]!);
+      expect(specs.map(fromRedis), names[i]).toEqual(FUTURE[names[i]!]!.keySpecs.map(asRedis));
+    });
+    let compared = 0;
+    for (const [line] of CASES) {
+      const args = line.split(' ');
+      const mine = keysFromSpecs(FUTURE[args[0]!]!.keySpecs, args.map((a) => Buffer.from(a)));
+      // Where the specs cannot say, Redis asks the command's own key finder: nothing to compare.
+      if (mine === null) continue;
+      const { theirs: t } = await both(['command', 'getkeysandflags', ...args], 2);
+      const expected = mine.map((k) => ({ arr: [args[k.pos]!, { arr: KEY_FLAG_NAMES.filter(([bit]) => (k.flags & bit) !== 0).map(([, n]) => n) }] }));
+      expect(mine.length === 0 ? { err: 'ERR Invalid arguments specified for command' } : { arr: expected }, line).toEqual(t.value);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(15);
   });
 });
