@@ -202,19 +202,26 @@ function everyName(ctx: Session): Named[] {
   return out;
 }
 
+/** An option word, compared without turning a huge argument into a string. */
+const isWord = (arg: Buffer, w: string): boolean => arg.length === w.length && word(arg) === w;
+
+/** Longer patterns are not read (a string of that size could not be matched in bounded time anyway). */
+const PATTERN_MAX = 64 * 1024;
+
 /** COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]. */
 function commandList(ctx: Session, args: Buffer[]): void {
   let keep: (cmd: Named) => boolean = () => true;
-  if (args.length === 5 && word(args[2]!) === 'filterby') {
-    const kind = word(args[3]!);
-    // sealkv loads no modules; a category or pattern longer than any name matches nothing.
-    if (kind === 'module') keep = () => false;
-    else if (kind === 'aclcat') {
-      const category = args[4]!.length <= NAME_MAX ? '@' + args[4]!.toString('latin1').toLowerCase() : '';
+  if (args.length === 5 && isWord(args[2]!, 'filterby')) {
+    const kind = args[3]!;
+    const value = args[4]!;
+    // sealkv loads no modules; a category longer than any name matches nothing.
+    if (isWord(kind, 'module')) keep = () => false;
+    else if (isWord(kind, 'aclcat')) {
+      const category = value.length <= NAME_MAX ? '@' + value.toString('latin1').toLowerCase() : '';
       keep = (c) => c.spec.categories.includes(category);
-    } else if (kind === 'pattern') {
-      const pattern = args[4]!.toString('latin1');
-      keep = (c) => globMatch(pattern, c.fullName, true);
+    } else if (isWord(kind, 'pattern')) {
+      const pattern = value.length <= PATTERN_MAX ? value.toString('latin1') : null;
+      keep = (c) => pattern !== null && globMatch(pattern, c.fullName, true);
     } else return ctx.reply.error(Errors.syntax);
   } else if (args.length !== 2) {
     return ctx.reply.error(Errors.syntax);

@@ -121,6 +121,12 @@ describe('COMMAND', () => {
     expect(await run(['command', 'list', 'filterby', 'foo', 'x'])).toEqual({ error: 'ERR syntax error' });
     expect(await run(['command', 'list', 'filterby', 'aclcat'])).toEqual({ error: 'ERR syntax error' });
     expect(await run(['command', 'list', 'foo'])).toEqual({ error: 'ERR syntax error' });
+    // Long arguments are refused or match nothing without being turned into strings.
+    const long = 'x'.repeat(200_000);
+    expect(await run(['command', 'list', long, 'aclcat', 'read'])).toEqual({ error: 'ERR syntax error' });
+    expect(await run(['command', 'list', 'filterby', 'aclcat', long])).toEqual([]);
+    expect(await run(['command', 'list', 'filterby', 'pattern', long])).toEqual([]);
+    expect(await run(['command', 'info', long])).toEqual([null]);
   });
 
   it('GETKEYS finds the keys of a full command from its key positions', async () => {

@@ -85,6 +85,9 @@ function expectKeysAgreeWithFlags(spec: CommandSpec): void {
     if (mode === KeyFlag.RM) expect(ks.flags & KeyFlag.DELETE, spec.name).not.toBe(0);
     // OW replaces without reading; only RW and RO read the value.
     if (mode === KeyFlag.OW || mode === KeyFlag.RM) expect(ks.flags & KeyFlag.ACCESS, spec.name).toBe(0);
+    // NO_VALUE (spilled values stay put) is for keys whose value is neither read nor written.
+    if ((ks.flags & KeyFlag.NO_VALUE) !== 0) expect(ks.flags & KeyFlag.INSERT, spec.name).toBe(0);
+    if ((ks.flags & KeyFlag.NO_VALUE) !== 0 && spec.flags.includes('denyoom')) expect.unreachable(`${spec.name}: NO_VALUE on a command that grows values`);
   }
   // A read-only command only reads its keys; a write command with keys writes at least one.
   if (spec.flags.includes('readonly')) for (const ks of specs) expect(ks.flags & ACCESS_MODE, spec.name).toBe(KeyFlag.RO);
