@@ -214,22 +214,24 @@ function hincrbyfloat(ctx: Session, args: Buffer[]): void {
 const READ: readonly KeyFlagName[] = ['RO', 'ACCESS'];
 const LOOK: readonly KeyFlagName[] = ['RO'];
 const COUNTER: readonly KeyFlagName[] = ['RW', 'ACCESS', 'UPDATE'];
-const ORDERLESS = ['nondeterministic_output_order'];
+const O1 = { complexity: 'O(1)' };
+/** Replies with the whole hash, in no promised order. */
+const WHOLE = { tips: ['nondeterministic_output_order'], complexity: 'O(N) where N is the size of the hash.' };
 
 export const hashCommands: CommandSpec[] = [
   hashSpec('hset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set the string value of a hash field', '2.0.0', hset, { complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.' }),
-  hashSpec('hsetnx', 4, 'write-grow', true, ['RW', 'INSERT'], 'Set the value of a hash field, only if the field does not exist', '2.0.0', hsetnx, { complexity: 'O(1)' }),
+  hashSpec('hsetnx', 4, 'write-grow', true, ['RW', 'INSERT'], 'Set the value of a hash field, only if the field does not exist', '2.0.0', hsetnx, O1),
   hashSpec('hmset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set multiple hash fields to multiple values', '2.0.0', hmset, { complexity: 'O(N) where N is the number of fields being set.' }),
-  hashSpec('hget', 3, 'read', true, READ, 'Get the value of a hash field', '2.0.0', hget, { complexity: 'O(1)' }),
+  hashSpec('hget', 3, 'read', true, READ, 'Get the value of a hash field', '2.0.0', hget, O1),
   hashSpec('hmget', -3, 'read', true, READ, 'Get the values of all the given hash fields', '2.0.0', hmget, { complexity: 'O(N) where N is the number of fields being requested.' }),
-  hashSpec('hgetall', 2, 'read', false, READ, 'Get all the fields and values in a hash', '2.0.0', hgetall, { tips: ORDERLESS, complexity: 'O(N) where N is the size of the hash.' }),
-  hashSpec('hkeys', 2, 'read', false, READ, 'Get all the fields in a hash', '2.0.0', hkeys, { tips: ORDERLESS, complexity: 'O(N) where N is the size of the hash.' }),
-  hashSpec('hvals', 2, 'read', false, READ, 'Get all the values in a hash', '2.0.0', hvals, { tips: ORDERLESS, complexity: 'O(N) where N is the size of the hash.' }),
-  hashSpec('hlen', 2, 'read', true, LOOK, 'Get the number of fields in a hash', '2.0.0', hlen, { complexity: 'O(1)' }),
-  hashSpec('hexists', 3, 'read', true, LOOK, 'Determine if a hash field exists', '2.0.0', hexists, { complexity: 'O(1)' }),
-  hashSpec('hstrlen', 3, 'read', true, LOOK, 'Get the length of the value of a hash field', '3.2.0', hstrlen, { complexity: 'O(1)' }),
+  hashSpec('hgetall', 2, 'read', false, READ, 'Get all the fields and values in a hash', '2.0.0', hgetall, WHOLE),
+  hashSpec('hkeys', 2, 'read', false, READ, 'Get all the fields in a hash', '2.0.0', hkeys, WHOLE),
+  hashSpec('hvals', 2, 'read', false, READ, 'Get all the values in a hash', '2.0.0', hvals, WHOLE),
+  hashSpec('hlen', 2, 'read', true, LOOK, 'Get the number of fields in a hash', '2.0.0', hlen, O1),
+  hashSpec('hexists', 3, 'read', true, LOOK, 'Determine if a hash field exists', '2.0.0', hexists, O1),
+  hashSpec('hstrlen', 3, 'read', true, LOOK, 'Get the length of the value of a hash field', '3.2.0', hstrlen, O1),
   hashSpec('hdel', -3, 'write', true, ['RW', 'DELETE'], 'Delete one or more hash fields', '2.0.0', hdel, { complexity: 'O(N) where N is the number of fields to be removed.' }),
-  hashSpec('hincrby', 4, 'write-grow', true, COUNTER, 'Increment the integer value of a hash field by the given number', '2.0.0', hincrby, { complexity: 'O(1)' }),
-  hashSpec('hincrbyfloat', 4, 'write-grow', true, COUNTER, 'Increment the float value of a hash field by the given amount', '2.6.0', hincrbyfloat, { complexity: 'O(1)' }),
+  hashSpec('hincrby', 4, 'write-grow', true, COUNTER, 'Increment the integer value of a hash field by the given number', '2.0.0', hincrby, O1),
+  hashSpec('hincrbyfloat', 4, 'write-grow', true, COUNTER, 'Increment the float value of a hash field by the given amount', '2.6.0', hincrbyfloat, O1),
   ...hashIterateCommands,
 ];
