@@ -244,12 +244,13 @@ const HELP = [
 const ADMIN = ['@admin', '@slow', '@dangerous'] as const;
 const admin = ['admin', 'noscript', 'loading', 'stale'] as const;
 const plain = ['noscript', 'loading', 'stale'] as const;
-const sub = { firstKey: 0, lastKey: 0, step: 0, since: '6.0.0', group: 'server' } as const;
+const sub = { since: '6.0.0', group: 'server' } as const;
 
 export const aclCommands: CommandSpec[] = [
   {
-    name: 'acl', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, categories: ['@slow'],
-    summary: 'A container for Access List Control commands', since: '6.0.0', group: 'server', complexity: 'Depends on subcommand.',
+    name: 'acl', arity: -2, flags: [], categories: ['@slow'],
+    // Redis's summary ends in a space; kept so COMMAND DOCS matches byte for byte.
+    summary: 'A container for Access List Control commands ', since: '6.0.0', group: 'server', complexity: 'Depends on subcommand.',
     subcommands: [
       { ...sub, name: 'setuser', arity: -3, flags: admin, categories: ADMIN, summary: 'Modify or create the rules for a specific ACL user', complexity: 'O(N). Where N is the number of rules provided.', handler: setuser },
       { ...sub, name: 'getuser', arity: 3, flags: admin, categories: ADMIN, summary: 'Get the rules for a specific ACL user', complexity: 'O(N). Where N is the number of password, command and pattern rules that the user has.', handler: getuser },

@@ -330,19 +330,19 @@ export function replyHelp(ctx: Session, lines: readonly string[]): void {
 
 const CONN = ['@slow', '@connection'] as const;
 const ADMIN = ['@admin', '@slow', '@dangerous', '@connection'] as const;
-const sub = { firstKey: 0, lastKey: 0, step: 0, since: '2.4.0', group: 'connection' } as const;
+const sub = { since: '2.4.0', group: 'connection' } as const;
 const plain = ['noscript', 'loading', 'stale'] as const;
 const admin = ['admin', 'noscript', 'loading', 'stale'] as const;
 
 export const clientCommand: CommandSpec = {
-  name: 'client', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, categories: ['@slow'],
+  name: 'client', arity: -2, flags: [], categories: ['@slow'],
   summary: 'A container for client connection commands', since: '2.4.0', group: 'connection', complexity: 'Depends on subcommand.',
   subcommands: [
     { ...sub, name: 'id', arity: 2, flags: plain, categories: CONN, summary: 'Returns the client ID for the current connection', since: '5.0.0', complexity: 'O(1)', handler: clientId },
     { ...sub, name: 'setname', arity: 3, flags: plain, categories: CONN, summary: 'Set the current connection name', since: '2.6.9', complexity: 'O(1)', handler: clientSetname },
     { ...sub, name: 'getname', arity: 2, flags: plain, categories: CONN, summary: 'Get the current connection name', since: '2.6.9', complexity: 'O(1)', handler: clientGetname },
-    { ...sub, name: 'list', arity: -2, flags: admin, categories: ADMIN, summary: 'Get the list of client connections', complexity: 'O(N) where N is the number of client connections', handler: clientList },
-    { ...sub, name: 'info', arity: 2, flags: plain, categories: CONN, summary: 'Returns information about the current client connection.', since: '6.2.0', complexity: 'O(1)', handler: clientInfo },
+    { ...sub, name: 'list', arity: -2, flags: admin, categories: ADMIN, tips: ['nondeterministic_output'], summary: 'Get the list of client connections', complexity: 'O(N) where N is the number of client connections', handler: clientList },
+    { ...sub, name: 'info', arity: 2, flags: plain, categories: CONN, tips: ['nondeterministic_output'], summary: 'Returns information about the current client connection.', since: '6.2.0', complexity: 'O(1)', handler: clientInfo },
     { ...sub, name: 'kill', arity: -3, flags: admin, categories: ADMIN, summary: 'Kill the connection of a client', complexity: 'O(N) where N is the number of client connections', handler: clientKill },
     { ...sub, name: 'setinfo', arity: 4, flags: plain, categories: CONN, summary: 'Set client or connection specific info', since: '7.2.0', complexity: 'O(1)', handler: clientSetinfo },
     { ...sub, name: 'no-evict', arity: 3, flags: admin, categories: ADMIN, summary: 'Set client eviction mode for the current connection', since: '7.0.0', complexity: 'O(1)', handler: clientNoEvict },

@@ -174,11 +174,11 @@ function hello(ctx: Session, args: Buffer[]): void {
 }
 
 const CONN = ['@fast', '@connection'] as const;
-const conn = { firstKey: 0, lastKey: 0, step: 0, group: 'connection' } as const;
+const conn = { group: 'connection' } as const;
 const handshake = ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'] as const;
 
 export const connectionCommands: CommandSpec[] = [
-  { ...conn, name: 'ping', arity: -1, flags: ['fast'], categories: CONN, summary: 'Ping the server', since: '1.0.0', complexity: 'O(1)', handler: ping },
+  { ...conn, name: 'ping', arity: -1, flags: ['fast'], categories: CONN, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], summary: 'Ping the server', since: '1.0.0', complexity: 'O(1)', handler: ping },
   { ...conn, name: 'echo', arity: 2, flags: ['loading', 'stale', 'fast'], categories: CONN, summary: 'Echo the given string', since: '1.0.0', complexity: 'O(1)', handler: echo },
   { ...conn, name: 'select', arity: 2, flags: ['loading', 'stale', 'fast'], categories: CONN, summary: 'Change the selected database for the current connection', since: '1.0.0', complexity: 'O(1)', handler: select },
   {

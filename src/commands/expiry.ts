@@ -5,6 +5,7 @@
 import { int64, keyOf, word } from './args.js';
 import { lookupNoTouch } from './keys.js';
 import { Errors } from '../protocol/errors.js';
+import { at } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
 const INT64_MAX = 2n ** 63n - 1n;
@@ -114,18 +115,20 @@ function persist(ctx: Session, args: Buffer[]): void {
   ctx.reply.integer(1);
 }
 
-const KEY1 = { firstKey: 1, lastKey: 1, step: 1 } as const;
+/** TTLs are read and changed without opening the value (NO_VALUE: spilled values stay put). */
+const SET_TTL = [at(1, 'RW', 'UPDATE', 'NO_VALUE')];
+const READ_TTL = [at(1, 'RO', 'ACCESS', 'NO_VALUE')];
 const READ_FAST = ['@keyspace', '@read', '@fast'];
 const WRITE_FAST = ['@keyspace', '@write', '@fast'];
 
 const setter = (cmd: string, summary: string, since: string, handler: CommandSpec['handler']): CommandSpec => ({
-  name: cmd, arity: -3, flags: ['write', 'fast'], ...KEY1, categories: WRITE_FAST,
+  name: cmd, arity: -3, flags: ['write', 'fast'], keySpecs: SET_TTL, categories: WRITE_FAST,
   summary, since, group: 'generic', complexity: 'O(1)', handler,
 });
 
-const reader = (cmd: string, summary: string, since: string, handler: CommandSpec['handler']): CommandSpec => ({
-  name: cmd, arity: 2, flags: ['readonly', 'fast'], ...KEY1, categories: READ_FAST,
-  summary, since, group: 'generic', complexity: 'O(1)', handler,
+const reader = (cmd: string, summary: string, since: string, handler: CommandSpec['handler'], tips?: readonly string[]): CommandSpec => ({
+  name: cmd, arity: 2, flags: ['readonly', 'fast'], keySpecs: READ_TTL, categories: READ_FAST,
+  summary, since, group: 'generic', complexity: 'O(1)', handler, ...(tips && { tips }),
 });
 
 export const expiryCommands: CommandSpec[] = [
@@ -133,12 +136,12 @@ export const expiryCommands: CommandSpec[] = [
   setter('pexpire', "Set a key's time to live in milliseconds", '2.6.0', pexpire),
   setter('expireat', 'Set the expiration for a key as a UNIX timestamp', '1.2.0', expireat),
   setter('pexpireat', 'Set the expiration for a key as a UNIX timestamp specified in milliseconds', '2.6.0', pexpireat),
-  reader('ttl', 'Get the time to live for a key in seconds', '1.0.0', ttl),
-  reader('pttl', 'Get the time to live for a key in milliseconds', '2.6.0', pttl),
+  reader('ttl', 'Get the time to live for a key in seconds', '1.0.0', ttl, ['nondeterministic_output']),
+  reader('pttl', 'Get the time to live for a key in milliseconds', '2.6.0', pttl, ['nondeterministic_output']),
   reader('expiretime', 'Get the expiration Unix timestamp for a key', '7.0.0', expiretime),
   reader('pexpiretime', 'Get the expiration Unix timestamp for a key in milliseconds', '7.0.0', pexpiretime),
   {
-    name: 'persist', arity: 2, flags: ['write', 'fast'], ...KEY1, categories: WRITE_FAST,
+    name: 'persist', arity: 2, flags: ['write', 'fast'], keySpecs: SET_TTL, categories: WRITE_FAST,
     summary: 'Remove the expiration from a key', since: '2.2.0', group: 'generic', complexity: 'O(1)', handler: persist,
   },
 ];

@@ -6,6 +6,7 @@
 import { openField } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, hashEntry, type HashEntry } from '../store/keyspace.js';
+import { at, type KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
 /** The hash for a read command: undefined when missing, null after replying WRONGTYPE. */
@@ -75,12 +76,16 @@ export function replyPairs(ctx: Session, fields: readonly string[], plains: read
 
 type Access = 'read' | 'write' | 'write-grow';
 
-export function hashSpec(cmd: string, arity: number, access: Access, fast: boolean, summary: string, since: string, handler: CommandSpec['handler']): CommandSpec {
+/** A hash command's table entry; `key` is its key's flags (Redis key spec, key at position 1). */
+export function hashSpec(
+  cmd: string, arity: number, access: Access, fast: boolean, key: readonly KeyFlagName[], summary: string, since: string,
+  handler: CommandSpec['handler'], more: Pick<CommandSpec, 'tips' | 'complexity'> = {},
+): CommandSpec {
   const rw = access === 'read' ? 'readonly' : 'write';
   const flags: CommandSpec['flags'] = [rw, ...(access === 'write-grow' ? (['denyoom'] as const) : []), ...(fast ? (['fast'] as const) : [])];
   return {
-    name: cmd, arity, flags, firstKey: 1, lastKey: 1, step: 1,
+    name: cmd, arity, flags, keySpecs: [at(1, ...key)],
     categories: [access === 'read' ? '@read' : '@write', '@hash', fast ? '@fast' : '@slow'],
-    summary, since, group: 'hash', handler,
+    summary, since, group: 'hash', handler, ...more,
   };
 }

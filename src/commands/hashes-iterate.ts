@@ -7,6 +7,7 @@ import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
 import type { HashEntry } from '../store/keyspace.js';
 import { globMatch } from '../util/glob.js';
+import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
 const INT64_MAX = 2n ** 63n - 1n;
@@ -179,7 +180,9 @@ function replyRandomPairs(ctx: Session, key: string, entry: HashEntry, fields: r
 
 // ---- table ----
 
+const READ: readonly KeyFlagName[] = ['RO', 'ACCESS'];
+
 export const hashIterateCommands: CommandSpec[] = [
-  hashSpec('hscan', -3, 'read', false, 'Incrementally iterate hash fields and associated values', '2.8.0', hscan),
-  hashSpec('hrandfield', -2, 'read', false, 'Get one or multiple random fields from a hash', '6.2.0', hrandfield),
+  hashSpec('hscan', -3, 'read', false, READ, 'Incrementally iterate hash fields and associated values', '2.8.0', hscan, { tips: ['nondeterministic_output'], complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..' }),
+  hashSpec('hrandfield', -2, 'read', false, READ, 'Get one or multiple random fields from a hash', '6.2.0', hrandfield, { tips: ['nondeterministic_output'], complexity: 'O(N) where N is the number of fields returned' }),
 ];

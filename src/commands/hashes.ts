@@ -11,6 +11,7 @@ import { Sealer } from '../seal/sealer.js';
 import type { HashEntry } from '../store/keyspace.js';
 import { plainText } from '../util/bytes.js';
 import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
+import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
 const INT64_MIN = -(2n ** 63n);
@@ -209,20 +210,28 @@ function hincrbyfloat(ctx: Session, args: Buffer[]): void {
 
 // ---- table ----
 
+/** Key flags (Redis key specs): reads the fields, looks only at sizes, or reads and updates. */
+const READ: readonly KeyFlagName[] = ['RO', 'ACCESS'];
+const LOOK: readonly KeyFlagName[] = ['RO'];
+const COUNTER: readonly KeyFlagName[] = ['RW', 'ACCESS', 'UPDATE'];
+const O1 = { complexity: 'O(1)' };
+/** Replies with the whole hash, in no promised order. */
+const WHOLE = { tips: ['nondeterministic_output_order'], complexity: 'O(N) where N is the size of the hash.' };
+
 export const hashCommands: CommandSpec[] = [
-  hashSpec('hset', -4, 'write-grow', true, 'Set the string value of a hash field', '2.0.0', hset),
-  hashSpec('hsetnx', 4, 'write-grow', true, 'Set the value of a hash field, only if the field does not exist', '2.0.0', hsetnx),
-  hashSpec('hmset', -4, 'write-grow', true, 'Set multiple hash fields to multiple values', '2.0.0', hmset),
-  hashSpec('hget', 3, 'read', true, 'Get the value of a hash field', '2.0.0', hget),
-  hashSpec('hmget', -3, 'read', true, 'Get the values of all the given hash fields', '2.0.0', hmget),
-  hashSpec('hgetall', 2, 'read', false, 'Get all the fields and values in a hash', '2.0.0', hgetall),
-  hashSpec('hkeys', 2, 'read', false, 'Get all the fields in a hash', '2.0.0', hkeys),
-  hashSpec('hvals', 2, 'read', false, 'Get all the values in a hash', '2.0.0', hvals),
-  hashSpec('hlen', 2, 'read', true, 'Get the number of fields in a hash', '2.0.0', hlen),
-  hashSpec('hexists', 3, 'read', true, 'Determine if a hash field exists', '2.0.0', hexists),
-  hashSpec('hstrlen', 3, 'read', true, 'Get the length of the value of a hash field', '3.2.0', hstrlen),
-  hashSpec('hdel', -3, 'write', true, 'Delete one or more hash fields', '2.0.0', hdel),
-  hashSpec('hincrby', 4, 'write-grow', true, 'Increment the integer value of a hash field by the given number', '2.0.0', hincrby),
-  hashSpec('hincrbyfloat', 4, 'write-grow', true, 'Increment the float value of a hash field by the given amount', '2.6.0', hincrbyfloat),
+  hashSpec('hset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set the string value of a hash field', '2.0.0', hset, { complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.' }),
+  hashSpec('hsetnx', 4, 'write-grow', true, ['RW', 'INSERT'], 'Set the value of a hash field, only if the field does not exist', '2.0.0', hsetnx, O1),
+  hashSpec('hmset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set multiple hash fields to multiple values', '2.0.0', hmset, { complexity: 'O(N) where N is the number of fields being set.' }),
+  hashSpec('hget', 3, 'read', true, READ, 'Get the value of a hash field', '2.0.0', hget, O1),
+  hashSpec('hmget', -3, 'read', true, READ, 'Get the values of all the given hash fields', '2.0.0', hmget, { complexity: 'O(N) where N is the number of fields being requested.' }),
+  hashSpec('hgetall', 2, 'read', false, READ, 'Get all the fields and values in a hash', '2.0.0', hgetall, WHOLE),
+  hashSpec('hkeys', 2, 'read', false, READ, 'Get all the fields in a hash', '2.0.0', hkeys, WHOLE),
+  hashSpec('hvals', 2, 'read', false, READ, 'Get all the values in a hash', '2.0.0', hvals, WHOLE),
+  hashSpec('hlen', 2, 'read', true, LOOK, 'Get the number of fields in a hash', '2.0.0', hlen, O1),
+  hashSpec('hexists', 3, 'read', true, LOOK, 'Determine if a hash field exists', '2.0.0', hexists, O1),
+  hashSpec('hstrlen', 3, 'read', true, LOOK, 'Get the length of the value of a hash field', '3.2.0', hstrlen, O1),
+  hashSpec('hdel', -3, 'write', true, ['RW', 'DELETE'], 'Delete one or more hash fields', '2.0.0', hdel, { complexity: 'O(N) where N is the number of fields to be removed.' }),
+  hashSpec('hincrby', 4, 'write-grow', true, COUNTER, 'Increment the integer value of a hash field by the given number', '2.0.0', hincrby, O1),
+  hashSpec('hincrbyfloat', 4, 'write-grow', true, COUNTER, 'Increment the float value of a hash field by the given amount', '2.6.0', hincrbyfloat, O1),
   ...hashIterateCommands,
 ];

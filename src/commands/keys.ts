@@ -10,6 +10,7 @@ import { openValue, sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/values.js';
 import { Kind, stringEntry, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
+import { at, span } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
 /**
@@ -385,58 +386,71 @@ function objectHelp(ctx: Session): void {
 
 // ---- table ----
 
-type Shape = Pick<CommandSpec, 'arity' | 'flags' | 'firstKey' | 'lastKey' | 'step' | 'categories'>;
-const KEY1: Pick<Shape, 'firstKey' | 'lastKey' | 'step'> = { firstKey: 1, lastKey: 1, step: 1 };
-const ALL_KEYS: Pick<Shape, 'firstKey' | 'lastKey' | 'step'> = { firstKey: 1, lastKey: -1, step: 1 };
-const NO_KEYS: Pick<Shape, 'firstKey' | 'lastKey' | 'step'> = { firstKey: 0, lastKey: 0, step: 0 };
-const TWO_KEYS: Pick<Shape, 'firstKey' | 'lastKey' | 'step'> = { firstKey: 1, lastKey: 2, step: 1 };
+/** Keys whose existence, type or TTL the command touches, never their values (NO_VALUE). */
+const DELETE_ALL = [span(1, -1, 1, 'RM', 'DELETE', 'NO_VALUE')];
+const LOOK_ALL = [span(1, -1, 1, 'RO', 'NO_VALUE')];
+const MULTI_SUM = ['request_policy:multi_shard', 'response_policy:agg_sum'];
 const READ_FAST = ['@keyspace', '@read', '@fast'];
 const WRITE_FAST = ['@keyspace', '@write', '@fast'];
 
 const objectSub = (sub: string, summary: string, since: string, handler: CommandSpec['handler']): CommandSpec => ({
-  name: sub, arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1,
+  name: sub, arity: 3, flags: ['readonly'], keySpecs: [at(2, 'RO')], tips: ['nondeterministic_output'],
   categories: ['@keyspace', '@read', '@slow'], summary, since, group: 'generic', complexity: 'O(1)', handler,
 });
 
 export const keyCommands: CommandSpec[] = [
-  { name: 'del', arity: -2, flags: ['write'], ...ALL_KEYS, categories: ['@keyspace', '@write', '@slow'],
-    summary: 'Delete a key', since: '1.0.0', group: 'generic', handler: del },
-  { name: 'unlink', arity: -2, flags: ['write', 'fast'], ...ALL_KEYS, categories: WRITE_FAST,
+  { name: 'del', arity: -2, flags: ['write'], keySpecs: DELETE_ALL, tips: MULTI_SUM, categories: ['@keyspace', '@write', '@slow'],
+    summary: 'Delete a key', since: '1.0.0', group: 'generic', complexity: 'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).',
+    handler: del },
+  { name: 'unlink', arity: -2, flags: ['write', 'fast'], keySpecs: DELETE_ALL, tips: MULTI_SUM, categories: WRITE_FAST,
     summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.',
-    since: '4.0.0', group: 'generic', handler: del },
-  { name: 'exists', arity: -2, flags: ['readonly', 'fast'], ...ALL_KEYS, categories: READ_FAST,
-    summary: 'Determine if a key exists', since: '1.0.0', group: 'generic', handler: exists },
-  { name: 'touch', arity: -2, flags: ['readonly', 'fast'], ...ALL_KEYS, categories: READ_FAST,
+    since: '4.0.0', group: 'generic', complexity: 'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.',
+    handler: del },
+  { name: 'exists', arity: -2, flags: ['readonly', 'fast'], keySpecs: LOOK_ALL, tips: MULTI_SUM, categories: READ_FAST,
+    summary: 'Determine if a key exists', since: '1.0.0', group: 'generic', complexity: 'O(N) where N is the number of keys to check.',
+    handler: exists },
+  { name: 'touch', arity: -2, flags: ['readonly', 'fast'], keySpecs: LOOK_ALL, tips: MULTI_SUM, categories: READ_FAST,
     summary: 'Alters the last access time of a key(s). Returns the number of existing keys specified.',
-    since: '3.2.1', group: 'generic', handler: touch },
-  { name: 'type', arity: 2, flags: ['readonly', 'fast'], ...KEY1, categories: READ_FAST,
-    summary: 'Determine the type stored at key', since: '1.0.0', group: 'generic', handler: type },
-  { name: 'rename', arity: 3, flags: ['write'], ...TWO_KEYS, categories: ['@keyspace', '@write', '@slow'],
-    summary: 'Rename a key', since: '1.0.0', group: 'generic', handler: rename },
-  { name: 'renamenx', arity: 3, flags: ['write', 'fast'], ...TWO_KEYS, categories: WRITE_FAST,
-    summary: 'Rename a key, only if the new key does not exist', since: '1.0.0', group: 'generic', handler: renamenx },
-  { name: 'copy', arity: -3, flags: ['write', 'denyoom'], ...TWO_KEYS, categories: ['@keyspace', '@write', '@slow'],
-    summary: 'Copy a key', since: '6.2.0', group: 'generic', handler: copy },
-  { name: 'move', arity: 3, flags: ['write', 'fast'], ...KEY1, categories: WRITE_FAST,
-    summary: 'Move a key to another database', since: '1.0.0', group: 'generic', handler: move },
-  { name: 'keys', arity: 2, flags: ['readonly'], ...NO_KEYS, categories: ['@keyspace', '@read', '@slow', '@dangerous'],
-    summary: 'Find all keys matching the given pattern', since: '1.0.0', group: 'generic', handler: keys },
-  { name: 'scan', arity: -2, flags: ['readonly'], ...NO_KEYS, categories: ['@keyspace', '@read', '@slow'],
-    summary: 'Incrementally iterate the keys space', since: '2.8.0', group: 'generic', handler: scan },
-  { name: 'randomkey', arity: 1, flags: ['readonly'], ...NO_KEYS, categories: ['@keyspace', '@read', '@slow'],
-    summary: 'Return a random key from the keyspace', since: '1.0.0', group: 'generic', handler: randomkey },
-  { name: 'dbsize', arity: 1, flags: ['readonly', 'fast'], ...NO_KEYS, categories: READ_FAST,
-    summary: 'Return the number of keys in the selected database', since: '1.0.0', group: 'server', handler: dbsize },
+    since: '3.2.1', group: 'generic', complexity: 'O(N) where N is the number of keys that will be touched.',
+    handler: touch },
+  { name: 'type', arity: 2, flags: ['readonly', 'fast'], keySpecs: [at(1, 'RO', 'NO_VALUE')], categories: READ_FAST,
+    summary: 'Determine the type stored at key', since: '1.0.0', group: 'generic', complexity: 'O(1)',
+    handler: type },
+  { name: 'rename', arity: 3, flags: ['write'], keySpecs: [at(1, 'RW', 'ACCESS', 'DELETE'), at(2, 'OW', 'UPDATE')], categories: ['@keyspace', '@write', '@slow'],
+    summary: 'Rename a key', since: '1.0.0', group: 'generic', complexity: 'O(1)',
+    handler: rename },
+  { name: 'renamenx', arity: 3, flags: ['write', 'fast'], keySpecs: [at(1, 'RW', 'ACCESS', 'DELETE'), at(2, 'OW', 'INSERT')], categories: WRITE_FAST,
+    summary: 'Rename a key, only if the new key does not exist', since: '1.0.0', group: 'generic', complexity: 'O(1)',
+    handler: renamenx },
+  { name: 'copy', arity: -3, flags: ['write', 'denyoom'], keySpecs: [at(1, 'RO', 'ACCESS'), at(2, 'OW', 'UPDATE')], categories: ['@keyspace', '@write', '@slow'],
+    summary: 'Copy a key', since: '6.2.0', group: 'generic', complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',
+    handler: copy },
+  { name: 'move', arity: 3, flags: ['write', 'fast'], keySpecs: [at(1, 'RW', 'ACCESS', 'UPDATE')], categories: WRITE_FAST,
+    summary: 'Move a key to another database', since: '1.0.0', group: 'generic', complexity: 'O(1)',
+    handler: move },
+  { name: 'keys', arity: 2, flags: ['readonly'], tips: ['request_policy:all_shards', 'nondeterministic_output_order'], categories: ['@keyspace', '@read', '@slow', '@dangerous'],
+    summary: 'Find all keys matching the given pattern', since: '1.0.0', group: 'generic', complexity: 'O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.',
+    handler: keys },
+  { name: 'scan', arity: -2, flags: ['readonly'], tips: ['nondeterministic_output', 'request_policy:special'], categories: ['@keyspace', '@read', '@slow'],
+    summary: 'Incrementally iterate the keys space', since: '2.8.0', group: 'generic', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
+    handler: scan },
+  { name: 'randomkey', arity: 1, flags: ['readonly'], tips: ['request_policy:all_shards', 'nondeterministic_output'], categories: ['@keyspace', '@read', '@slow'],
+    summary: 'Return a random key from the keyspace', since: '1.0.0', group: 'generic', complexity: 'O(1)',
+    handler: randomkey },
+  { name: 'dbsize', arity: 1, flags: ['readonly', 'fast'], tips: ['request_policy:all_shards', 'response_policy:agg_sum'], categories: READ_FAST,
+    summary: 'Return the number of keys in the selected database', since: '1.0.0', group: 'server', complexity: 'O(1)',
+    handler: dbsize },
   {
-    name: 'object', arity: -2, flags: [], ...NO_KEYS, categories: ['@slow'],
+    name: 'object', arity: -2, flags: [], categories: ['@slow'],
     summary: 'A container for object introspection commands', since: '2.2.3', group: 'generic',
+    complexity: 'Depends on subcommand.',
     subcommands: [
       objectSub('encoding', 'Inspect the internal encoding of a Redis object', '2.2.3', objectEncoding),
       objectSub('freq', 'Get the logarithmic access frequency counter of a Redis object', '4.0.0', objectFreq),
       objectSub('idletime', 'Get the time since a Redis object was last accessed', '2.2.3', objectIdletime),
       objectSub('refcount', 'Get the number of references to the value of the key', '2.2.3', objectRefcount),
-      { name: 'help', arity: 2, flags: ['loading', 'stale'], ...NO_KEYS, categories: ['@keyspace', '@slow'],
-        summary: 'Show helpful text about the different subcommands', since: '6.2.0', group: 'generic', handler: objectHelp },
+      { name: 'help', arity: 2, flags: ['loading', 'stale'], categories: ['@keyspace', '@slow'],
+        summary: 'Show helpful text about the different subcommands', since: '6.2.0', group: 'generic', complexity: 'O(1)', handler: objectHelp },
     ],
   },
 ];

@@ -9,33 +9,28 @@ import { entryIdentity } from '../store/memory.js';
 import type { Lent, SpilledKey } from '../spill/manager.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { keyOf } from './args.js';
+import { KeyFlag, keysOf } from './key-specs.js';
 import type { Registry } from './registry.js';
 import type { CommandSpec, Session } from './types.js';
 
-/** Commands that touch keys without needing their values: a spilled value stays where it is. */
-const NO_VALUE = new Set([
-  'del', 'unlink', 'exists', 'type', 'ttl', 'pttl', 'expiretime', 'pexpiretime', 'expire', 'pexpire',
-  'expireat', 'pexpireat', 'persist', 'touch', 'watch',
-]);
-
-/** Calls visit for each key argument of a command (EXEC: of every queued one, following SELECT). */
+/** Calls visit for each key whose value the command may need (EXEC: of every queued command, following SELECT). */
 function forEachKey(ctx: Session, spec: CommandSpec, args: Buffer[], visit: (db: Keyspace, key: string) => void): void {
   if (spec.name === 'exec' && ctx.multi !== null) {
     let db = ctx.db;
     for (const q of ctx.multi) {
       if (q.spec.name === 'select') db = ctx.server.databases[Number(q.args[1]!.toString())] ?? db;
-      else keysOf(ctx, db, q.spec, q.args, visit);
+      else valueKeys(ctx, db, q.spec, q.args, visit);
     }
     return;
   }
-  keysOf(ctx, ctx.db, spec, args, visit);
+  valueKeys(ctx, ctx.db, spec, args, visit);
 }
 
-function keysOf(ctx: Session, db: Keyspace, spec: CommandSpec, args: Buffer[], visit: (db: Keyspace, key: string) => void): void {
-  if (spec.firstKey <= 0 || NO_VALUE.has(spec.name)) return;
-  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
-  const step = spec.step > 0 ? spec.step : 1;
-  for (let i = spec.firstKey; i <= last && i < args.length; i += step) visit(db, keyOf(ctx, args[i]!));
+/** The command's keys, less those it touches without their values (key flag NO_VALUE: DEL, TTL...). */
+function valueKeys(ctx: Session, db: Keyspace, spec: CommandSpec, args: Buffer[], visit: (db: Keyspace, key: string) => void): void {
+  for (const k of keysOf(spec, args)) {
+    if ((k.flags & KeyFlag.NO_VALUE) === 0) visit(db, keyOf(ctx, args[k.pos]!));
+  }
 }
 
 /** Whether running (or queueing) the command would grow memory past maxmemory (redis is_denyoom_command). */

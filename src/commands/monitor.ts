@@ -139,7 +139,7 @@ function fullNameOf(table: CommandTable, spec: CommandSpec): string {
 }
 
 export const monitorCommand: CommandSpec = {
-  name: 'monitor', arity: 1, flags: ['admin', 'noscript', 'loading', 'stale'], firstKey: 0, lastKey: 0, step: 0,
+  name: 'monitor', arity: 1, flags: ['admin', 'noscript', 'loading', 'stale'],
   categories: ['@admin', '@slow', '@dangerous'], group: 'server', since: '1.0.0',
   summary: 'Listen for all requests received by the server in real time', handler: monitor,
 };

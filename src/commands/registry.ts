@@ -1,7 +1,8 @@
 // Merges the per-family tables into one lookup and checks them once at load: unique names,
-// every leaf has a handler, key positions fit the arity (ARCHITECTURE conventions 1 and 11).
+// every leaf has a handler, key specs fit the arity (ARCHITECTURE conventions 1 and 11).
 
 import { ConfigError } from '../config.js';
+import { keySpecProblem } from './key-specs.js';
 import type { CommandSpec, CommandTable } from './types.js';
 
 export interface Resolved {
@@ -144,6 +145,8 @@ export class Registry implements CommandTable {
 }
 
 function compile(spec: CommandSpec, fullName: string): Node {
+  const problem = keySpecProblem(spec);
+  if (problem !== null) throw new Error(`command '${fullName}': ${problem}`);
   if (spec.subcommands) {
     const subs = new Map<string, Node>();
     for (const sub of spec.subcommands) {

@@ -52,7 +52,7 @@ const HELP = [
 ];
 
 const ADMIN = ['@admin', '@slow', '@dangerous'] as const;
-const sub = { firstKey: 0, lastKey: 0, step: 0, since: '0.1.0', group: 'server' } as const;
+const sub = { since: '0.1.0', group: 'server' } as const;
 
 export const sealCommands: CommandSpec[] = [
   {

@@ -10,6 +10,7 @@ import { globMatch } from '../util/glob.js';
 import { integer, keyOf, text, word } from './args.js';
 import { replyHelp } from './clients.js';
 import { infoText } from './info.js';
+import { at } from './key-specs.js';
 import type { CommandFlag, CommandSpec, Session } from './types.js';
 
 function info(ctx: Session, args: Buffer[]): void {
@@ -223,18 +224,19 @@ const FUNCTION_HELP = [
 
 const noPersistence = (ctx: Session, args: Buffer[]): void => ctx.reply.error(Errors.noPersistence(word(args[0]!)));
 
-const none = { firstKey: 0, lastKey: 0, step: 0 } as const;
-const srv = { ...none, group: 'server' } as const;
+const srv = { group: 'server' } as const;
 const ADMIN = ['@admin', '@slow', '@dangerous'] as const;
+const ALL_SHARDS_OK = ['request_policy:all_shards', 'response_policy:all_succeeded'];
 const adminFlags: readonly CommandFlag[] = ['admin', 'noscript', 'loading', 'stale'];
-const helpSpec = (handler: (ctx: Session) => void, categories: readonly string[], group = 'server'): CommandSpec => ({
-  ...none, name: 'help', arity: 2, flags: ['loading', 'stale'], categories, group,
-  summary: 'Show helpful text about the different subcommands', since: '5.0.0', complexity: 'O(1)', handler,
+const helpSpec = (handler: (ctx: Session) => void, categories: readonly string[], group = 'server', since = '5.0.0'): CommandSpec => ({
+  name: 'help', arity: 2, flags: ['loading', 'stale'], categories, group,
+  summary: 'Show helpful text about the different subcommands', since, complexity: 'O(1)', handler,
 });
 
 export const serverCommands: CommandSpec[] = [
   {
     ...srv, name: 'info', arity: -1, flags: ['loading', 'stale'], categories: ['@slow', '@dangerous'],
+    tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
     summary: 'Get information and statistics about the server', since: '1.0.0', complexity: 'O(1)', handler: info,
   },
   {
@@ -242,26 +244,26 @@ export const serverCommands: CommandSpec[] = [
     since: '2.0.0', complexity: 'Depends on subcommand.',
     subcommands: [
       { ...srv, name: 'get', arity: -3, flags: adminFlags, categories: ADMIN, summary: 'Get the values of configuration parameters', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided', handler: configGet },
-      { ...srv, name: 'set', arity: -4, flags: adminFlags, categories: ADMIN, summary: 'Set configuration parameters to the given values', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided', handler: configSet },
+      { ...srv, name: 'set', arity: -4, flags: adminFlags, categories: ADMIN, tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], summary: 'Set configuration parameters to the given values', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided', handler: configSet },
       { ...srv, name: 'resetstat', arity: 2, flags: adminFlags, categories: ADMIN, summary: 'Reset the stats returned by INFO', since: '2.0.0', complexity: 'O(1)', handler: configResetstat },
       { ...srv, name: 'rewrite', arity: 2, flags: adminFlags, categories: ADMIN, summary: 'Rewrite the configuration file with the in memory configuration', since: '2.8.0', complexity: 'O(1)', handler: configRewrite },
       helpSpec((ctx) => replyHelp(ctx, CONFIG_HELP), ['@slow']),
     ],
   },
   {
-    ...srv, name: 'flushdb', arity: -1, flags: ['write'], categories: ['@keyspace', '@write', '@slow', '@dangerous'],
+    ...srv, name: 'flushdb', arity: -1, flags: ['write'], categories: ['@keyspace', '@write', '@slow', '@dangerous'], tips: ALL_SHARDS_OK,
     summary: 'Remove all keys from the current database', since: '1.0.0', complexity: 'O(N) where N is the number of keys in the selected database', handler: flushdb,
   },
   {
-    ...srv, name: 'flushall', arity: -1, flags: ['write'], categories: ['@keyspace', '@write', '@slow', '@dangerous'],
+    ...srv, name: 'flushall', arity: -1, flags: ['write'], categories: ['@keyspace', '@write', '@slow', '@dangerous'], tips: ALL_SHARDS_OK,
     summary: 'Remove all keys from all databases', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases', handler: flushall,
   },
-  { ...srv, name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], categories: ['@fast'], summary: 'Return the current server time', since: '2.6.0', complexity: 'O(1)', handler: time },
+  { ...srv, name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], categories: ['@fast'], tips: ['nondeterministic_output'], summary: 'Return the current server time', since: '2.6.0', complexity: 'O(1)', handler: time },
   {
     ...srv, name: 'memory', arity: -2, flags: [], categories: ['@slow'], summary: 'A container for memory diagnostics commands', since: '4.0.0', complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...srv, name: 'usage', arity: -3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, categories: ['@read', '@slow'], summary: 'Estimate the memory usage of a key', since: '4.0.0', complexity: 'O(N) where N is the number of samples.', handler: memoryUsage },
-      helpSpec((ctx) => replyHelp(ctx, MEMORY_HELP), ['@slow']),
+      { ...srv, name: 'usage', arity: -3, flags: ['readonly'], keySpecs: [at(2, 'RO')], categories: ['@read', '@slow'], summary: 'Estimate the memory usage of a key', since: '4.0.0', complexity: 'O(N) where N is the number of samples.', handler: memoryUsage },
+      helpSpec((ctx) => replyHelp(ctx, MEMORY_HELP), ['@slow'], 'server', '4.0.0'),
     ],
   },
   {
@@ -269,22 +271,22 @@ export const serverCommands: CommandSpec[] = [
     summary: 'Synchronously save the dataset to disk and then shut down the server', since: '1.0.0', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)', handler: shutdown,
   },
   {
-    ...none, name: 'script', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for Lua scripts management commands', since: '2.6.0', complexity: 'Depends on subcommand.',
+    name: 'script', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for Lua scripts management commands', since: '2.6.0', complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...none, name: 'flush', arity: -2, flags: ['noscript'], categories: ['@slow', '@scripting'], group: 'scripting', summary: 'Remove all the scripts from the script cache', since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache', handler: scriptFlush },
+      { name: 'flush', arity: -2, flags: ['noscript'], categories: ['@slow', '@scripting'], group: 'scripting', tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], summary: 'Remove all the scripts from the script cache.', since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache', handler: scriptFlush },
       helpSpec((ctx) => replyHelp(ctx, SCRIPT_HELP), ['@slow', '@scripting'], 'scripting'),
     ],
   },
   {
-    ...none, name: 'function', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for function commands', since: '7.0.0', complexity: 'Depends on subcommand.',
+    name: 'function', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for function commands', since: '7.0.0', complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...none, name: 'flush', arity: -2, flags: ['write', 'noscript'], categories: ['@write', '@slow', '@scripting'], group: 'scripting', summary: 'Deleting all functions', since: '7.0.0', complexity: 'O(N) where N is the number of functions deleted', handler: functionFlush },
-      helpSpec((ctx) => replyHelp(ctx, FUNCTION_HELP), ['@slow', '@scripting'], 'scripting'),
+      { name: 'flush', arity: -2, flags: ['write', 'noscript'], categories: ['@write', '@slow', '@scripting'], group: 'scripting', tips: ALL_SHARDS_OK, summary: 'Deleting all functions', since: '7.0.0', complexity: 'O(N) where N is the number of functions deleted', handler: functionFlush },
+      helpSpec((ctx) => replyHelp(ctx, FUNCTION_HELP), ['@slow', '@scripting'], 'scripting', '7.0.0'),
     ],
   },
-  { ...srv, name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_multi'], categories: ADMIN, summary: 'Synchronously save the dataset to disk', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases', handler: noPersistence },
-  { ...srv, name: 'bgsave', arity: -1, flags: ['admin', 'noscript'], categories: ADMIN, summary: 'Asynchronously save the dataset to disk', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases', handler: noPersistence },
-  { ...srv, name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], categories: ['@admin', '@fast', '@dangerous'], summary: 'Get the UNIX time stamp of the last successful save to disk', since: '1.0.0', complexity: 'O(1)', handler: noPersistence },
+  { ...srv, name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], categories: ADMIN, summary: 'Synchronously save the dataset to disk', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases', handler: noPersistence },
+  { ...srv, name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], categories: ADMIN, summary: 'Asynchronously save the dataset to disk', since: '1.0.0', complexity: 'O(1)', handler: noPersistence },
+  { ...srv, name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], categories: ['@admin', '@fast', '@dangerous'], tips: ['nondeterministic_output'], summary: 'Get the UNIX time stamp of the last successful save to disk', since: '1.0.0', complexity: 'O(1)', handler: noPersistence },
   {
     ...srv, name: 'debug', arity: -2, flags: adminFlags, categories: ADMIN, summary: 'A container for debugging commands', since: '1.0.0', complexity: 'Depends on subcommand.',
     handler: (ctx) => ctx.reply.error(Errors.debugUnsupported),

@@ -2,6 +2,7 @@
 // wipe it, seal the new number's text. The key keeps its TTL, as in Redis.
 
 import { fitsInt64, int64, integer, keyOf } from './args.js';
+import { at } from './key-specs.js';
 import { openValue, sealValue } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, stringEntry, type StringEntry } from '../store/keyspace.js';
@@ -105,8 +106,11 @@ function incrbyfloat(ctx: Session, args: Buffer[]): void {
   store(ctx, key, entry, text);
 }
 
+/** A counter reads its old value and writes the new one. */
+const COUNTER_KEY = [at(1, 'RW', 'ACCESS', 'UPDATE')];
+
 const counter = (name: string, arity: number, summary: string, since: string, handler: CommandSpec['handler']): CommandSpec => ({
-  name, arity, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+  name, arity, flags: ['write', 'denyoom', 'fast'], keySpecs: COUNTER_KEY,
   categories: ['@write', '@string', '@fast'], summary, since, group: 'string', complexity: 'O(1)', handler,
 });
 

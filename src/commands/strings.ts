@@ -8,6 +8,7 @@ import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
 import { plainBuffer } from '../util/bytes.js';
 import { Kind, type Entry, type StringEntry } from '../store/keyspace.js';
+import { at, KeyFlag, noted, span, type KeyRef } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -332,10 +333,25 @@ function setrange(ctx: Session, args: Buffer[]): void {
   ctx.reply.integer(length);
 }
 
-type Spec = Omit<CommandSpec, 'firstKey' | 'lastKey' | 'step' | 'group'> & Partial<Pick<CommandSpec, 'lastKey' | 'step'>>;
+/** Every string command is in the string group. */
+const cmd = (spec: Omit<CommandSpec, 'group'>): CommandSpec => ({ group: 'string', ...spec });
 
-/** Every string command takes its key at position 1. */
-const cmd = (spec: Spec): CommandSpec => ({ firstKey: 1, lastKey: 1, step: 1, group: 'string', ...spec });
+/** SET's key flags depend on GET (redis setGetKeys): with it the old value is read too. */
+function setKeys(args: readonly Buffer[]): KeyRef[] {
+  for (let i = 3; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.length === 3 && (a[0]! | 0x20) === 0x67 && (a[1]! | 0x20) === 0x65 && (a[2]! | 0x20) === 0x74) {
+      return [{ pos: 1, flags: KeyFlag.RW | KeyFlag.ACCESS | KeyFlag.UPDATE }];
+    }
+  }
+  return [{ pos: 1, flags: KeyFlag.OW | KeyFlag.UPDATE }];
+}
+
+const READ = [at(1, 'RO', 'ACCESS')];
+const READ_LENGTH = [at(1, 'RO')];
+const OVERWRITE = [at(1, 'OW', 'UPDATE')];
+const READ_WRITE = [at(1, 'RW', 'ACCESS', 'UPDATE')];
+const SET_KEY = [noted(at(1, 'RW', 'ACCESS', 'UPDATE', 'VARIABLE_FLAGS'), 'RW and ACCESS due to the optional `GET` argument')];
 
 const READ_FAST = ['@read', '@string', '@fast'];
 const WRITE_FAST = ['@write', '@string', '@fast'];
@@ -344,42 +360,45 @@ const RANGE_COMPLEXITY =
   'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.';
 
 export const stringCommands: CommandSpec[] = [
-  cmd({ name: 'get', arity: 2, flags: ['readonly', 'fast'], categories: READ_FAST,
+  cmd({ name: 'get', arity: 2, flags: ['readonly', 'fast'], keySpecs: READ, categories: READ_FAST,
     summary: 'Get the value of a key', since: '1.0.0', complexity: 'O(1)', handler: get }),
-  cmd({ name: 'set', arity: -3, flags: ['write', 'denyoom'], categories: WRITE_SLOW,
+  cmd({ name: 'set', arity: -3, flags: ['write', 'denyoom'], keySpecs: SET_KEY, findKeys: setKeys, categories: WRITE_SLOW,
     summary: 'Set the string value of a key', since: '1.0.0', complexity: 'O(1)', handler: set }),
-  cmd({ name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], categories: WRITE_FAST,
+  cmd({ name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], keySpecs: [at(1, 'OW', 'INSERT')], categories: WRITE_FAST,
     summary: 'Set the value of a key, only if the key does not exist', since: '1.0.0', complexity: 'O(1)', handler: setnx }),
-  cmd({ name: 'setex', arity: 4, flags: ['write', 'denyoom'], categories: WRITE_SLOW,
+  cmd({ name: 'setex', arity: 4, flags: ['write', 'denyoom'], keySpecs: OVERWRITE, categories: WRITE_SLOW,
     summary: 'Set the value and expiration of a key', since: '2.0.0', complexity: 'O(1)', handler: setex }),
-  cmd({ name: 'psetex', arity: 4, flags: ['write', 'denyoom'], categories: WRITE_SLOW,
+  cmd({ name: 'psetex', arity: 4, flags: ['write', 'denyoom'], keySpecs: OVERWRITE, categories: WRITE_SLOW,
     summary: 'Set the value and expiration in milliseconds of a key', since: '2.6.0', complexity: 'O(1)', handler: psetex }),
-  cmd({ name: 'getset', arity: 3, flags: ['write', 'denyoom', 'fast'], categories: WRITE_FAST,
+  cmd({ name: 'getset', arity: 3, flags: ['write', 'denyoom', 'fast'], keySpecs: READ_WRITE, categories: WRITE_FAST,
     summary: 'Set the string value of a key and return its old value', since: '1.0.0', complexity: 'O(1)', handler: getset }),
-  cmd({ name: 'getdel', arity: 2, flags: ['write', 'fast'], categories: WRITE_FAST,
+  cmd({ name: 'getdel', arity: 2, flags: ['write', 'fast'], keySpecs: [at(1, 'RW', 'ACCESS', 'DELETE')], categories: WRITE_FAST,
     summary: 'Get the value of a key and delete the key', since: '6.2.0', complexity: 'O(1)', handler: getdel }),
-  cmd({ name: 'getex', arity: -2, flags: ['write', 'fast'], categories: WRITE_FAST,
+  cmd({ name: 'getex', arity: -2, flags: ['write', 'fast'], keySpecs: [noted(at(1, 'RW', 'ACCESS', 'UPDATE'), 'RW and UPDATE because it changes the TTL')], categories: WRITE_FAST,
     summary: 'Get the value of a key and optionally set its expiration', since: '6.2.0', complexity: 'O(1)', handler: getex }),
-  cmd({ name: 'mget', arity: -2, flags: ['readonly', 'fast'], lastKey: -1, categories: READ_FAST,
+  cmd({ name: 'mget', arity: -2, flags: ['readonly', 'fast'], keySpecs: [span(1, -1, 1, 'RO', 'ACCESS')], categories: READ_FAST,
+    tips: ['request_policy:multi_shard'],
     summary: 'Get the values of all the given keys', since: '1.0.0',
     complexity: 'O(N) where N is the number of keys to retrieve.', handler: mget }),
-  cmd({ name: 'mset', arity: -3, flags: ['write', 'denyoom'], lastKey: -1, step: 2, categories: WRITE_SLOW,
+  cmd({ name: 'mset', arity: -3, flags: ['write', 'denyoom'], keySpecs: [span(1, -1, 2, 'OW', 'UPDATE')], categories: WRITE_SLOW,
+    tips: ['request_policy:multi_shard', 'response_policy:all_succeeded'],
     summary: 'Set multiple keys to multiple values', since: '1.0.1',
     complexity: 'O(N) where N is the number of keys to set.', handler: mset }),
-  cmd({ name: 'msetnx', arity: -3, flags: ['write', 'denyoom'], lastKey: -1, step: 2, categories: WRITE_SLOW,
+  cmd({ name: 'msetnx', arity: -3, flags: ['write', 'denyoom'], keySpecs: [span(1, -1, 2, 'OW', 'INSERT')], categories: WRITE_SLOW,
+    tips: ['request_policy:multi_shard', 'response_policy:agg_min'],
     summary: 'Set multiple keys to multiple values, only if none of the keys exist', since: '1.0.1',
     complexity: 'O(N) where N is the number of keys to set.', handler: msetnx }),
-  cmd({ name: 'append', arity: 3, flags: ['write', 'denyoom', 'fast'], categories: WRITE_FAST,
+  cmd({ name: 'append', arity: 3, flags: ['write', 'denyoom', 'fast'], keySpecs: [at(1, 'RW', 'INSERT')], categories: WRITE_FAST,
     summary: 'Append a value to a key', since: '2.0.0',
     complexity: 'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
     handler: append }),
-  cmd({ name: 'strlen', arity: 2, flags: ['readonly', 'fast'], categories: READ_FAST,
+  cmd({ name: 'strlen', arity: 2, flags: ['readonly', 'fast'], keySpecs: READ_LENGTH, categories: READ_FAST,
     summary: 'Get the length of the value stored in a key', since: '2.2.0', complexity: 'O(1)', handler: strlen }),
-  cmd({ name: 'getrange', arity: 4, flags: ['readonly'], categories: ['@read', '@string', '@slow'],
+  cmd({ name: 'getrange', arity: 4, flags: ['readonly'], keySpecs: READ, categories: ['@read', '@string', '@slow'],
     summary: 'Get a substring of the string stored at a key', since: '2.4.0', complexity: RANGE_COMPLEXITY, handler: getrange }),
-  cmd({ name: 'substr', arity: 4, flags: ['readonly'], categories: ['@read', '@string', '@slow'],
+  cmd({ name: 'substr', arity: 4, flags: ['readonly'], keySpecs: READ, categories: ['@read', '@string', '@slow'],
     summary: 'Get a substring of the string stored at a key', since: '1.0.0', complexity: RANGE_COMPLEXITY, handler: getrange }),
-  cmd({ name: 'setrange', arity: 4, flags: ['write', 'denyoom'], categories: WRITE_SLOW,
+  cmd({ name: 'setrange', arity: 4, flags: ['write', 'denyoom'], keySpecs: [at(1, 'RW', 'UPDATE')], categories: WRITE_SLOW,
     summary: 'Overwrite part of a string at key starting at the specified offset', since: '2.2.0',
     complexity: 'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
     handler: setrange }),

@@ -7,6 +7,7 @@ import { refuseAtExec } from '../acl/refuse.js';
 import { keyOf } from './args.js';
 import { Errors } from '../protocol/errors.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
+import { span } from './key-specs.js';
 import type { CommandSpec, QueuedCommand, Session } from './types.js';
 import { runHandler } from './run-handler.js';
 
@@ -147,31 +148,30 @@ function unwatch(ctx: Session): void {
   ctx.reply.ok();
 }
 
-const base = {
-  firstKey: 0, lastKey: 0, step: 0, group: 'transactions', since: '1.2.0',
-} as const;
+const base = { group: 'transactions', since: '1.2.0' } as const;
 
 export const transactionCommands: CommandSpec[] = [
   {
     ...base, name: 'multi', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'],
-    categories: ['@fast', '@transaction'], summary: 'Mark the start of a transaction block', handler: multi,
+    categories: ['@fast', '@transaction'], summary: 'Mark the start of a transaction block', complexity: 'O(1)', handler: multi,
   },
   {
     ...base, name: 'exec', arity: 1, flags: ['noscript', 'loading', 'stale', 'skip_slowlog'],
-    categories: ['@slow', '@transaction'], summary: 'Execute all commands issued after MULTI', handler: exec,
+    categories: ['@slow', '@transaction'], summary: 'Execute all commands issued after MULTI', complexity: 'Depends on commands in the transaction', handler: exec,
   },
   {
     ...base, name: 'discard', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], since: '2.0.0',
-    categories: ['@fast', '@transaction'], summary: 'Discard all commands issued after MULTI', handler: discard,
+    categories: ['@fast', '@transaction'], summary: 'Discard all commands issued after MULTI', complexity: 'O(N), when N is the number of queued commands', handler: discard,
   },
   {
     ...base, name: 'watch', arity: -2, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], since: '2.2.0',
-    firstKey: 1, lastKey: -1, step: 1,
+    // WATCH remembers the keys, never their values (NO_VALUE: spilled values stay put).
+    keySpecs: [span(1, -1, 1, 'RO', 'NO_VALUE')],
     categories: ['@fast', '@transaction'], summary: 'Watch the given keys to determine execution of the MULTI/EXEC block',
-    handler: watch,
+    complexity: 'O(1) for every key.', handler: watch,
   },
   {
     ...base, name: 'unwatch', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], since: '2.2.0',
-    categories: ['@fast', '@transaction'], summary: 'Forget about all watched keys', handler: unwatch,
+    categories: ['@fast', '@transaction'], summary: 'Forget about all watched keys', complexity: 'O(1)', handler: unwatch,
   },
 ];

@@ -15,11 +15,12 @@ import type { SpillManager } from '../spill/manager.js';
 import type { MemoryGuard } from '../store/memory.js';
 import type { RecordArena } from '../store/record-arena.js';
 import type { CursorTable } from '../store/scan.js';
+import type { KeyFinder, KeySpec } from './key-specs.js';
 
 export type CommandFlag =
   | 'write' | 'readonly' | 'denyoom' | 'admin' | 'pubsub' | 'noscript' | 'blocking' | 'loading'
   | 'stale' | 'skip_monitor' | 'skip_slowlog' | 'fast' | 'no_auth' | 'may_replicate'
-  | 'no_mandatory_keys' | 'no_multi' | 'movablekeys' | 'allow_busy';
+  | 'no_mandatory_keys' | 'no_async_loading' | 'no_multi' | 'allow_busy';
 
 /** A handler writes its reply to ctx.reply; it returns a promise only when it must wait. */
 export type Handler = (ctx: Session, args: Buffer[]) => void | Promise<void>;
@@ -29,10 +30,17 @@ export interface CommandSpec {
   name: string;
   /** Redis arity: the count including the name; negative means "at least -arity". */
   arity: number;
+  /** Command flags; movablekeys is not written here but derived from keySpecs (COMMAND INFO). */
   flags: readonly CommandFlag[];
-  firstKey: number;
-  lastKey: number;
-  step: number;
+  /**
+   * Where the keys are and what the command does to them (Redis 7 key specs, in Redis's
+   * order); absent for commands without keys. keysOf (key-specs.ts) reads them.
+   */
+  keySpecs?: readonly KeySpec[];
+  /** The command's own key finder, where specs alone cannot say (SET ... GET's flags). */
+  findKeys?: KeyFinder;
+  /** Redis's command tips (request_policy:..., nondeterministic_output), as COMMAND INFO shows. */
+  tips?: readonly string[];
   /** ACL categories, '@' included, as COMMAND INFO shows them. */
   categories: readonly string[];
   summary: string;

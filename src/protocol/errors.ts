@@ -118,6 +118,7 @@ export const Errors = {
   invalidCommandSpecified: 'ERR Invalid command specified',
   invalidCommandArgs: 'ERR Invalid number of arguments specified for command',
   noKeyArguments: 'ERR The command has no key arguments',
+  invalidCommandArguments: 'ERR Invalid arguments specified for command',
   subcommandSyntax: (sub: string, container: string) =>
     `ERR unknown subcommand or wrong number of arguments for '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
 

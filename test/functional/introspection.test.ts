@@ -11,6 +11,12 @@ const cmds = (...list: string[][]) => Buffer.concat(list.map((c) => encodeComman
 
 type Info = [string, number, string[], number, number, number, string[], unknown[], unknown[], Info[]];
 
+/** A single-key index/range key spec as RESP2 shows it. */
+const keySpec = (flags: string[], index: number) => [
+  'flags', flags, 'begin_search', ['type', 'index', 'spec', ['index', index]],
+  'find_keys', ['type', 'range', 'spec', ['lastkey', 0, 'keystep', 1, 'limit', 0]],
+];
+
 describe('COMMAND', () => {
   let server: InProcessServer;
   let client: Redis;
@@ -37,10 +43,10 @@ describe('COMMAND', () => {
     expect(await run(['command', 'count', 'x'])).toEqual({ error: "ERR wrong number of arguments for 'command|count' command" });
   });
 
-  it('INFO gives Redis 7\'s 10-element entry, null for unknown names', async () => {
+  it('INFO gives Redis 7\'s 10-element entry with tips and key specs, null for unknown names', async () => {
     const [ping, get, nosuch, configGet] = (await run(['command', 'info', 'PING', 'get', 'nosuch', 'config|get'])) as (Info | null)[];
-    expect(ping).toEqual(['ping', -1, ['fast'], 0, 0, 0, ['@fast', '@connection'], [], [], []]);
-    expect(get).toEqual(['get', 2, ['readonly', 'fast'], 1, 1, 1, ['@read', '@string', '@fast'], [], [], []]);
+    expect(ping).toEqual(['ping', -1, ['fast'], 0, 0, 0, ['@fast', '@connection'], ['request_policy:all_shards', 'response_policy:all_succeeded'], [], []]);
+    expect(get).toEqual(['get', 2, ['readonly', 'fast'], 1, 1, 1, ['@read', '@string', '@fast'], [], [keySpec(['RO', 'access'], 1)], []]);
     expect(nosuch).toBeNull();
     expect(configGet).toEqual(['config|get', -3, ['admin', 'noscript', 'loading', 'stale'], 0, 0, 0, ['@admin', '@slow', '@dangerous'], [], [], []]);
   });
@@ -50,14 +56,21 @@ describe('COMMAND', () => {
     expect(config!.slice(0, 9)).toEqual(['config', -2, [], 0, 0, 0, ['@slow'], [], []]);
     expect(config![9].map((s) => s[0]).sort()).toEqual(['config|get', 'config|help', 'config|resetstat', 'config|rewrite', 'config|set']);
     const [memory] = (await run(['command', 'info', 'memory'])) as Info[];
-    expect(memory![9].find((s) => s[0] === 'memory|usage')).toEqual(['memory|usage', -3, ['readonly'], 2, 2, 1, ['@read', '@slow'], [], [], []]);
+    expect(memory![9].find((s) => s[0] === 'memory|usage')).toEqual(['memory|usage', -3, ['readonly'], 2, 2, 1, ['@read', '@slow'], [], [keySpec(['RO'], 2)], []]);
   });
 
-  it('INFO uses RESP3 sets after HELLO 3, null for unknown names', async () => {
-    const { data } = await rawExchange(server.port, cmds(['hello', '3'], ['command', 'info', 'ping', 'nosuch']));
+  it('INFO uses RESP3 sets and maps after HELLO 3, null for unknown names (bytes of redis-server 7.0.15)', async () => {
+    const { data } = await rawExchange(server.port, cmds(['hello', '3'], ['command', 'info', 'ping', 'nosuch', 'get']));
     const text = data.toString();
-    const ping = '*10\r\n$4\r\nping\r\n:-1\r\n~1\r\n+fast\r\n:0\r\n:0\r\n:0\r\n~2\r\n+@fast\r\n+@connection\r\n~0\r\n~0\r\n~0\r\n';
-    expect(text.endsWith(`*2\r\n${ping}_\r\n`)).toBe(true);
+    const ping =
+      '*10\r\n$4\r\nping\r\n:-1\r\n~1\r\n+fast\r\n:0\r\n:0\r\n:0\r\n~2\r\n+@fast\r\n+@connection\r\n' +
+      '~2\r\n$25\r\nrequest_policy:all_shards\r\n$29\r\nresponse_policy:all_succeeded\r\n~0\r\n~0\r\n';
+    const get =
+      '*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n~3\r\n+@read\r\n+@string\r\n+@fast\r\n~0\r\n' +
+      '~1\r\n%3\r\n$5\r\nflags\r\n~2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n' +
+      '$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n' +
+      '%3\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n~0\r\n';
+    expect(text.endsWith(`*3\r\n${ping}_\r\n${get}`)).toBe(true);
   });
 
   it('DOCS maps names to summary, since, group, complexity and subcommands; unknown names are left out', async () => {
@@ -108,12 +121,30 @@ describe('COMMAND', () => {
     expect(await run(['command', 'list', 'filterby', 'foo', 'x'])).toEqual({ error: 'ERR syntax error' });
     expect(await run(['command', 'list', 'filterby', 'aclcat'])).toEqual({ error: 'ERR syntax error' });
     expect(await run(['command', 'list', 'foo'])).toEqual({ error: 'ERR syntax error' });
+    // Long arguments are refused or match nothing without being turned into strings.
+    const long = 'x'.repeat(200_000);
+    expect(await run(['command', 'list', long, 'aclcat', 'read'])).toEqual({ error: 'ERR syntax error' });
+    expect(await run(['command', 'list', 'filterby', 'aclcat', long])).toEqual([]);
+    expect(await run(['command', 'list', 'filterby', 'pattern', long])).toEqual([]);
+    expect(await run(['command', 'info', long])).toEqual([null]);
   });
 
   it('GETKEYS finds the keys of a full command from its key positions', async () => {
     expect(await run(['command', 'getkeys', 'set', 'a', 'b'])).toEqual(['a']);
     expect(await run(['command', 'getkeys', 'GET', 'k'])).toEqual(['k']);
     expect(await run(['command', 'getkeys', 'memory', 'usage', 'k'])).toEqual(['k']);
+    expect(await run(['command', 'getkeys', 'mset', 'a', '1', 'b', '2'])).toEqual(['a', 'b']);
+    expect(await run(['command', 'getkeys', 'rename', 'a', 'b'])).toEqual(['a', 'b']);
+  });
+
+  it('GETKEYSANDFLAGS gives each key with its key spec flags; SET\'s depend on GET (as redis-server 7.0)', async () => {
+    expect(await run(['command', 'getkeysandflags', 'set', 'a', 'b'])).toEqual([['a', ['OW', 'update']]]);
+    expect(await run(['command', 'getkeysandflags', 'set', 'a', 'b', 'ex', '1', 'GeT'])).toEqual([['a', ['RW', 'access', 'update']]]);
+    expect(await run(['command', 'getkeysandflags', 'rename', 'a', 'b'])).toEqual([['a', ['RW', 'access', 'delete']], ['b', ['OW', 'update']]]);
+    // sealkv's own NO_VALUE flag stays inside.
+    expect(await run(['command', 'getkeysandflags', 'del', 'a', 'b'])).toEqual([['a', ['RM', 'delete']], ['b', ['RM', 'delete']]]);
+    const { data } = await rawExchange(server.port, cmds(['hello', '3'], ['command', 'getkeysandflags', 'copy', 'a', 'b']));
+    expect(data.toString().endsWith('*2\r\n*2\r\n$1\r\na\r\n~2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nb\r\n~2\r\n+OW\r\n+update\r\n')).toBe(true);
   });
 
   it('GETKEYS errors read as Redis', async () => {
@@ -123,12 +154,17 @@ describe('COMMAND', () => {
     expect(await run(['command', 'getkeys', 'ping', 'a'])).toEqual({ error: 'ERR The command has no key arguments' });
     expect(await run(['command', 'getkeys', 'config', 'get', 'x'])).toEqual({ error: 'ERR The command has no key arguments' });
     expect(await run(['command', 'getkeys', 'get'])).toEqual({ error: "ERR wrong number of arguments for 'command|getkeys' command" });
+    // A command without keys says so before its arity is looked at (redis getKeysSubcommandImpl).
+    expect(await run(['command', 'getkeys', 'time', 'x'])).toEqual({ error: 'ERR The command has no key arguments' });
+    expect(await run(['command', 'getkeysandflags', 'nosuch', 'a'])).toEqual({ error: 'ERR Invalid command specified' });
+    expect(await run(['command', 'getkeys', 'x'.repeat(100_000), 'a'])).toEqual({ error: 'ERR Invalid command specified' });
   });
 
   it('HELP lists the subcommands; unknown ones point to it', async () => {
     const help = (await run(['command', 'help'])) as string[];
     expect(help[0]).toBe('COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
     expect(help).toContain('GETKEYS <full-command>');
+    expect(help).toContain('GETKEYSANDFLAGS <full-command>');
     expect(await run(['command', 'bogus'])).toEqual({ error: "ERR unknown subcommand 'bogus'. Try COMMAND HELP." });
   });
 

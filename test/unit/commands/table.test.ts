@@ -1,9 +1,12 @@
 // The command tables checked as data (garnet CommandsInfoCoverageTest): every command the
-// product promises exists with a handler, names are unique, key positions fit the arity.
+// product promises exists with a handler, names are unique, key specs fit the arity and agree
+// with the command flags, categories follow from the flags as Redis derives them.
 
 import { describe, expect, it } from 'vitest';
 import { FAMILIES } from '../../../src/commands/index.js';
+import { ACCESS_MODE, at, hasKeys, KeyFlag, keySpecProblem, keysOf, legacyRange, WRITES } from '../../../src/commands/key-specs.js';
 import { Registry } from '../../../src/commands/registry.js';
+import type { CommandSpec } from '../../../src/commands/types.js';
 
 const registry = new Registry(FAMILIES);
 const leaves = registry.leaves();
@@ -20,7 +23,7 @@ ping echo select swapdb quit reset auth hello
 client|id client|setname client|getname client|list client|info client|kill client|setinfo
 info config|get config|set config|resetstat flushdb flushall time memory|usage shutdown
 script|flush function|flush debug
-command command|count command|info command|docs command|list
+command command|count command|info command|docs command|list command|getkeys command|getkeysandflags
 `.split(/\s+/).filter(Boolean);
 
 describe('command table', () => {
@@ -30,32 +33,75 @@ describe('command table', () => {
     expect(missing).toEqual([]);
   });
 
-  it('refuses duplicate names and leaves without handlers', () => {
-    const spec = { name: 'x', arity: 1, flags: [], firstKey: 0, lastKey: 0, step: 0, categories: [], summary: 's', since: '1', group: 'g' };
-    expect(() => new Registry([[{ ...spec, handler: () => {} }], [{ ...spec, handler: () => {} }]])).toThrow(/defined twice/);
+  it('refuses duplicate names, leaves without handlers and key specs that cannot be right', () => {
+    const spec: CommandSpec = { name: 'x', arity: 1, flags: [], categories: [], summary: 's', since: '1', group: 'g' };
+    const leaf = { ...spec, handler: () => {} };
+    expect(() => new Registry([[leaf], [leaf]])).toThrow(/defined twice/);
     expect(() => new Registry([[spec]])).toThrow(/has no handler/);
+    expect(() => new Registry([[{ ...leaf, arity: 2, keySpecs: [at(2, 'RO')] }]])).toThrow(/past the arity/);
+    expect(() => new Registry([[{ ...leaf, arity: -2, keySpecs: [at(1, 'RO', 'RW')] }]])).toThrow(/exactly one of/);
+    expect(() => new Registry([[{ ...leaf, arity: -2, keySpecs: [at(1, 'RW', 'ACCESS', 'VARIABLE_FLAGS')] }]])).toThrow(/own key finder/);
   });
 
   for (const { spec, fullName } of leaves) {
-    it(`${fullName}: key positions fit the arity, metadata is complete`, () => {
+    it(`${fullName}: key specs fit the arity and the flags, metadata is complete`, () => {
       expect(spec.name).toBe(spec.name.toLowerCase());
       expect(spec.arity).not.toBe(0);
-      if (spec.firstKey === 0) {
-        expect([spec.lastKey, spec.step]).toEqual([0, 0]);
-      } else {
-        expect(spec.step).toBeGreaterThanOrEqual(1);
-        if (spec.arity > 0) expect(spec.firstKey).toBeLessThan(spec.arity);
-        else expect(spec.firstKey).toBeLessThan(-spec.arity);
-        if (spec.lastKey >= 0) {
-          expect(spec.lastKey).toBeGreaterThanOrEqual(spec.firstKey);
-          if (spec.arity > 0) expect(spec.lastKey).toBeLessThan(spec.arity);
-        }
-      }
+      expect(keySpecProblem(spec)).toBeNull();
+      expectKeysAgreeWithFlags(spec);
       expect(spec.flags.includes('write') && spec.flags.includes('readonly')).toBe(false);
+      if (spec.flags.includes('denyoom')) expect(spec.flags).toContain('write');
+      expectImplicitCategories(spec);
       for (const c of spec.categories) expect(c).toMatch(/^@[a-z]+$/);
+      for (const t of spec.tips ?? []) expect(t).toMatch(/^(nondeterministic_output(_order)?|request_policy:[a-z_]+|response_policy:[a-z_]+)$/);
       expect(spec.summary.length).toBeGreaterThan(0);
       expect(spec.since).toMatch(/^\d+\.\d+\.\d+$/);
       expect(spec.group.length).toBeGreaterThan(0);
     });
   }
+
+  it('a request of the minimum length finds every fixed key, inside the request', () => {
+    for (const { spec, fullName } of leaves) {
+      if (!hasKeys(spec)) continue;
+      const args = Array.from({ length: Math.abs(spec.arity) }, (_, i) => Buffer.from(i === 0 ? fullName.split('|')[0]! : `a${i}`));
+      if (fullName.includes('|')) args[1] = Buffer.from(spec.name);
+      const keys = keysOf(spec, args);
+      expect(keys.length, fullName).toBeGreaterThan(0);
+      for (const k of keys) expect(k.pos, fullName).toBeLessThan(args.length);
+      const legacy = legacyRange(spec.keySpecs);
+      if (!legacy.movable) expect(keys[0]!.pos, fullName).toBe(legacy.firstKey);
+    }
+  });
 });
+
+/** What a command's flags promise about its keys, its key specs must say (redis key specs conventions). */
+function expectKeysAgreeWithFlags(spec: CommandSpec): void {
+  const specs = spec.keySpecs ?? [];
+  for (const ks of specs) {
+    const mode = ks.flags & ACCESS_MODE;
+    // RO never changes the key; RW/OW/RM always say how (insert, update, delete); RM deletes.
+    if (mode === KeyFlag.RO) expect(ks.flags & WRITES, spec.name).toBe(0);
+    else expect(ks.flags & WRITES, spec.name).not.toBe(0);
+    if (mode === KeyFlag.RM) expect(ks.flags & KeyFlag.DELETE, spec.name).not.toBe(0);
+    // OW replaces without reading; only RW and RO read the value.
+    if (mode === KeyFlag.OW || mode === KeyFlag.RM) expect(ks.flags & KeyFlag.ACCESS, spec.name).toBe(0);
+    // NO_VALUE (spilled values stay put) is for keys whose value is neither read nor written.
+    if ((ks.flags & KeyFlag.NO_VALUE) !== 0) expect(ks.flags & KeyFlag.INSERT, spec.name).toBe(0);
+    if ((ks.flags & KeyFlag.NO_VALUE) !== 0 && spec.flags.includes('denyoom')) expect.unreachable(`${spec.name}: NO_VALUE on a command that grows values`);
+  }
+  // A read-only command only reads its keys; a write command with keys writes at least one.
+  if (spec.flags.includes('readonly')) for (const ks of specs) expect(ks.flags & ACCESS_MODE, spec.name).toBe(KeyFlag.RO);
+  if (spec.flags.includes('write') && specs.length > 0) expect(specs.some((ks) => (ks.flags & ACCESS_MODE) !== KeyFlag.RO), spec.name).toBe(true);
+  // Keys in a command without write or readonly flag would escape both checks.
+  if (specs.length > 0) expect(spec.flags.includes('write') || spec.flags.includes('readonly') || spec.name === 'watch', spec.name).toBe(true);
+}
+
+/** Categories Redis adds from flags (setImplicitACLCategories); sealkv writes them out, so they must agree. */
+function expectImplicitCategories(spec: CommandSpec): void {
+  const has = (c: string) => spec.categories.includes(c);
+  if (spec.flags.includes('write')) expect(has('@write'), spec.name).toBe(true);
+  if (spec.flags.includes('readonly') && !has('@scripting')) expect(has('@read'), spec.name).toBe(true);
+  if (spec.flags.includes('admin')) expect(has('@admin') && has('@dangerous'), spec.name).toBe(true);
+  expect(has('@fast'), spec.name).toBe(spec.flags.includes('fast'));
+  expect(has('@slow'), spec.name).toBe(!spec.flags.includes('fast'));
+}
