@@ -74,6 +74,11 @@ export class Sealer {
     return this.ad;
   }
 
+  /** The id of the data key new values are sealed under. */
+  get currentKeyId(): number {
+    return this.keyring.current.id;
+  }
+
   /** Encrypts plain under the current data key, bound to the context in contextArea(). */
   sealIn(plain: Uint8Array, contextLength: number): Buffer {
     const out = this.storage.alloc(OVERHEAD + plain.length);
