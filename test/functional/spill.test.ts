@@ -11,6 +11,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { encodeCommand, ioredis, rawExchange, runner } from '../helpers/clients.js';
 import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { bytesUnder, filesUnder, mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../helpers/tmpfs.js';
+import { crc32 } from 'node:zlib';
+import { CHUNK_PLAIN, CHUNK_SEALED, CHUNKED_HEADER } from '../../src/seal/sealer.js';
 import { Kind, type StringEntry } from '../../src/store/keyspace.js';
 
 const SEAL_FAILED = { error: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with' };
@@ -321,6 +323,22 @@ describe.skipIf(tmpfsUnavailable)('spill tier (in process, real tmpfs)', () => {
       await spillAll();
       expect(isSpilled('chunky')).toBe(true);
       writeRecord('chunky', old);
+      await expectRefused('chunky');
+    });
+
+    it('refuses a chunked record with two chunks swapped, even with its crc made to fit', async () => {
+      const value = Buffer.alloc(3 * CHUNK_PLAIN, 'd');
+      value.fill('e', CHUNK_PLAIN);
+      await client.set('chunky', value);
+      await spillAll();
+      expect(isSpilled('chunky')).toBe(true);
+      const record = recordOf('chunky');
+      const at = (i: number) => 8 + CHUNKED_HEADER + i * CHUNK_SEALED;
+      const first = Buffer.from(record.subarray(at(0), at(1)));
+      record.copy(record, at(0), at(1), at(2));
+      first.copy(record, at(1));
+      record.writeUInt32BE(crc32(record.subarray(8)), 4);
+      writeRecord('chunky', record);
       await expectRefused('chunky');
     });
   });
