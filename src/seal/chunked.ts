@@ -163,20 +163,26 @@ export class ChunkedValues {
   }
 
   /**
-   * Re-seals, in place, every chunk not under the current key (key rotation), then marks the
-   * value as wholly under it. A chunk that fails to open is left as it was and the others are
-   * still renewed; SealError is thrown at the end then (the value keeps its old mark).
+   * Re-seals, in place, up to `budget` chunks not under the current key (key rotation), and
+   * once none is left marks the value as wholly under it: a caller with budget left over sees
+   * Sealer.keyId(value) still old and calls again. A chunk that fails to open is left as it was
+   * and the others are still renewed; SealError is thrown at the end then (the old mark stays).
    */
-  renew(sealed: Buffer, contextLength: number): Buffer {
+  renew(sealed: Buffer, contextLength: number, budget: number): Buffer {
     const length = lengthOf(sealed);
     const n = Math.ceil(length / CHUNK_PLAIN);
     const current = this.sealer.currentKeyId;
     this.useValueId(sealed, contextLength);
     const scratch = this.scratchChunk();
     let failed = false;
+    let left = false;
     try {
       for (let i = 0; i < n; i++) {
         if (Sealer.keyId(sealed.subarray(chunkAt(i), chunkAt(i) + OVERHEAD)) === current) continue;
+        if (budget-- <= 0) {
+          left = true;
+          break;
+        }
         const size = chunkPlain(i, length);
         try {
           this.openChunk(sealed, contextLength, i, n, length, scratch, 0);
@@ -191,7 +197,7 @@ export class ChunkedValues {
       scratch.fill(0);
     }
     if (failed) throw new SealError('authentication failed');
-    sealed.writeUInt32BE(current, 1);
+    if (!left) sealed.writeUInt32BE(current, 1);
     return sealed;
   }
 

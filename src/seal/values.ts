@@ -87,12 +87,13 @@ export class SealedValues {
   }
 
   /**
-   * Re-seals a value in place under the current key (key rotation): same home, so the context is
+   * Re-seals a value under the current key (key rotation): same home, so the context is
    * written once for both the open and the seal, and the plaintext passes through one reused
    * scratch buffer that is wiped after each value. Throws SealError.
    */
-  renewValue(db: number, key: string, sealed: Buffer): Buffer {
-    if (Sealer.isChunked(sealed)) return this.chunks.renew(sealed, this.chunkedContext(db, key));
+  renewValue(db: number, key: string, sealed: Buffer, chunkBudget = Infinity): Buffer {
+    // A chunked value is renewed in place, `chunkBudget` chunks at a time (ChunkedValues.renew).
+    if (Sealer.isChunked(sealed)) return this.chunks.renew(sealed, this.chunkedContext(db, key), chunkBudget);
     return this.renew(sealed, this.context(Purpose.StringValue, db, key, undefined));
   }
 

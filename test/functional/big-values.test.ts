@@ -1,6 +1,7 @@
 // Large string values against the built server: small edits of a 64 MB value (APPEND,
-// SETRANGE of 1 byte) re-seal one chunk, not the value, so another client's PINGs stay answered
-// promptly, and the value stays byte-exact. Needs `npm run build` (spawnServer runs dist/).
+// SETRANGE of 1 byte) re-seal one chunk, not the value, and key rotation re-seals it a few
+// chunks per slice, so another client's PINGs stay answered promptly, and the value stays
+// byte-exact. Needs `npm run build` (spawnServer runs dist/).
 
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -79,5 +80,32 @@ describe('small edits of a 64 MB value', () => {
     // GETRANGE across a chunk boundary and at the end.
     expect((await writer.getrangeBuffer('big', 65_530, 65_545)).equals(model.subarray(65_530, 65_546))).toBe(true);
     expect((await writer.getrangeBuffer('big', -5, -1)).equals(model.subarray(model.length - 5))).toBe(true);
+  }, 60_000);
+
+  it('keeps other clients answered while SEAL ROTATE re-seals the 64 MB value, a few chunks per slice', async () => {
+    const before = createHash('sha256').update((await writer.getBuffer('big')) as Buffer).digest('hex');
+    let rotating = true;
+    const pings: number[] = [];
+    const probing = (async () => {
+      while (rotating) {
+        const t = performance.now();
+        await prober.ping();
+        pings.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    await writer.call('seal', 'rotate');
+    for (let i = 0; i < 1000; i++) {
+      if (/^rotation_in_progress:0/m.test(await writer.info('sealkv'))) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    rotating = false;
+    await probing;
+    const info = await writer.info('sealkv');
+    expect(info).toMatch(/^rotation_in_progress:0/m);
+    expect(info).toMatch(/^keys_in_use:1/m);
+    expect(pings.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...pings)).toBeLessThan(MAX_PING_MS);
+    expect(createHash('sha256').update((await writer.getBuffer('big')) as Buffer).digest('hex')).toBe(before);
   }, 60_000);
 });

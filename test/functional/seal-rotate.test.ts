@@ -74,16 +74,19 @@ describe('SEAL ROTATE / STATUS', () => {
     await run(['select', '0']);
   });
 
-  it('re-seals every chunk of a chunked (large) value, also one edited during the rotation', async () => {
-    const model = Buffer.alloc(5 * CHUNK_PLAIN + 123);
+  it('re-seals every chunk of a chunked (large) value, over several slices, also one edited during the rotation', async () => {
+    // 50 chunks: more than one slice's worth, so the pass comes back to the value.
+    const model = Buffer.alloc(50 * CHUNK_PLAIN + 123);
     for (let i = 0; i < model.length; i++) model[i] = (i * 31) & 0xff;
     await client.set('big', model);
     await client.set('big2', model);
     const model2 = Buffer.concat([model, Buffer.from('tail')]);
     const newId = parseInt((await run(['seal', 'rotate'])) as string, 16);
-    // Edited under the new key while the pass may not have reached it: one chunk new, the rest old.
-    await client.setrange('big', 2 * CHUNK_PLAIN + 5, 'edited');
-    model.write('edited', 2 * CHUNK_PLAIN + 5, 'latin1');
+    // Edited under the new key while the pass may not be done with it: one chunk new, the rest old.
+    for (const at of [2 * CHUNK_PLAIN + 5, 40 * CHUNK_PLAIN - 3]) {
+      await client.setrange('big', at, 'edited');
+      model.write('edited', at, 'latin1');
+    }
     await client.append('big2', 'tail');
     const after = await rotationDone(run);
     expect(after.keys_in_use).toBe('1');
