@@ -27,6 +27,11 @@ const MAX_SLACK = 1024 * 1024;
 /** Buffers allocated here: only these may be written past a value's end (others share memory). */
 const growable = new WeakSet<ArrayBufferLike>();
 
+/** Bytes allocated here after the end of a value, which it may grow into (and which memory accounting counts). */
+export function roomAfter(sealed: Buffer): number {
+  return growable.has(sealed.buffer) ? sealed.buffer.byteLength - sealed.byteOffset - sealed.length : 0;
+}
+
 /** Sealed bytes of a chunked value of `length` plaintext bytes. */
 export function chunkedSize(length: number): number {
   return CHUNKED_HEADER + length + Math.ceil(length / CHUNK_PLAIN) * OVERHEAD;

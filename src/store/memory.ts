@@ -40,7 +40,7 @@ export function keyBytes(key: string, entry: Entry): number {
 /** The bytes one entry costs in memory (all hash fields walked: O(fields)). */
 export function residentBytes(key: string, entry: Entry): number {
   const bytes = entryOverhead(entry) + keyBytes(key, entry);
-  if (entry.kind === Kind.String) return bytes + entry.size;
+  if (entry.kind === Kind.String) return bytes + entry.size + entry.room;
   let fields = 0;
   for (const [field, sealed] of entry.fields) fields += FIELD_OVERHEAD + field.length + sealed.length;
   return bytes + fields;

@@ -291,8 +291,10 @@ describe.skipIf(tmpfsUnavailable)('spill tier (in process, real tmpfs)', () => {
       const firstSegment = entry('k')!.spilled!.segment;
       const old = recordOf('k');
       await run(['set', 'k', v2]);
+      await run(['del', 'bystander']);
       // The first segment is all garbage now: compaction deletes it, the next spill rolls a new one.
       for (let i = 0; i < 5; i++) spill().tick();
+      await run(['set', 'bystander', big('bystander')]);
       await spillAll();
       expect(isSpilled('k')).toBe(true);
       expect(entry('k')!.spilled!.segment).toBeGreaterThan(firstSegment);
