@@ -4,8 +4,7 @@
 
 import { Errors } from '../protocol/errors.js';
 import { OVERHEAD, SealError, Sealer } from '../seal/sealer.js';
-import { SealedValues } from '../seal/values.js';
-import { BoxedString, stringEntry, type StringEntry } from '../store/keyspace.js';
+import { stringEntry, type StringEntry } from '../store/keyspace.js';
 import { StoredString } from '../store/stored-string.js';
 import type { Session } from './types.js';
 
@@ -83,10 +82,7 @@ export function replyRange(ctx: Session, key: string, sealed: Buffer, from: numb
  */
 export function editValue(ctx: Session, key: string, entry: StringEntry, offset: number, bytes: Uint8Array): boolean {
   try {
-    const edited = ctx.server.values.editValue(ctx.db.uid, key, entry.value, offset, bytes, entry.spilled === undefined);
-    // The room a grown value keeps is memory it holds: accounted with it.
-    if (entry instanceof BoxedString) entry.setValue(edited, SealedValues.roomAfter(edited));
-    else entry.value = edited;
+    entry.value = ctx.server.values.editValue(ctx.db.uid, key, entry.value, offset, bytes, entry.spilled === undefined);
   } catch (err) {
     sealFailed(ctx, err);
     return false;

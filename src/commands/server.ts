@@ -130,7 +130,7 @@ function time(ctx: Session): void {
  */
 export function entryBytes(key: string, entry: Entry, samples: number): number {
   let bytes = entryOverhead(entry) + keyBytes(key, entry);
-  if (entry.kind === Kind.String) return bytes + entry.size + entry.room;
+  if (entry.kind === Kind.String) return bytes + entry.size;
   let seen = 0;
   let sampled = 0;
   for (const [field, sealed] of entry.fields) {

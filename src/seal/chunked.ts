@@ -10,8 +10,10 @@
 // of a chunk of the same value is refused where values leave the process (the spill tier checks
 // each record's digest); in memory, whoever can write the process can change anything anyway.
 //
-// Edits work in place: a value allocated here keeps some room to grow (like Redis's sds
-// preallocation), so APPENDs do not copy the value each time.
+// Edits work in place. A value sealed here lives in a resizable ArrayBuffer that reserves
+// (address space only, nothing committed) twice its size, so APPEND grows it where it lies
+// instead of copying it: only growth past the reservation copies the value, once per doubling.
+// Memory holds exactly the value's bytes (rounded up to a page), as memory accounting counts.
 
 import { randomFillSync } from 'node:crypto';
 import { plainBuffer } from '../util/bytes.js';
@@ -21,16 +23,16 @@ import {
 
 /** Bytes a chunk's context adds to the value's. */
 export const CHUNK_CONTEXT = VALUE_ID_BYTES + 5;
-/** Room to grow kept after a value that grew: an eighth of it, at most 1 MiB (Redis: 1 MB). */
-const MAX_SLACK = 1024 * 1024;
+/** A value may grow in place to this multiple of the size it had when last allocated. */
+const RESERVE_FACTOR = 2;
 
-/** Buffers allocated here: only these may be written past a value's end (others share memory). */
-const growable = new WeakSet<ArrayBufferLike>();
-
-/** Bytes allocated here after the end of a value, which it may grow into (and which memory accounting counts). */
-export function roomAfter(sealed: Buffer): number {
-  return growable.has(sealed.buffer) ? sealed.buffer.byteLength - sealed.byteOffset - sealed.length : 0;
+/** ES2024 resizable ArrayBuffers (Node 20 has them; the project's TypeScript lib predates them). */
+interface Resizable extends ArrayBuffer {
+  readonly resizable: boolean;
+  readonly maxByteLength: number;
+  resize(byteLength: number): void;
 }
+const ResizableBuffer = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => Resizable;
 
 /** Sealed bytes of a chunked value of `length` plaintext bytes. */
 export function chunkedSize(length: number): number {
@@ -48,10 +50,27 @@ function lengthOf(sealed: Buffer): number {
   return length;
 }
 
-function allocate(size: number, capacity: number): Buffer {
-  const out = Buffer.allocUnsafeSlow(capacity);
-  growable.add(out.buffer);
-  return out.subarray(0, size);
+/**
+ * A buffer of `size` bytes able to grow in place up to `reserve`; a plain one when the address
+ * space cannot be reserved (V8 caps reservations): that value then copies when it grows.
+ */
+function allocate(size: number, reserve: number): Buffer {
+  try {
+    return Buffer.from(new ResizableBuffer(size, { maxByteLength: Math.max(size, reserve) }));
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return Buffer.allocUnsafeSlow(size);
+  }
+}
+
+/** Whether sealed can grow in place to `size` bytes: it ends its own resizable buffer, which has room. */
+function growsInPlace(sealed: Buffer, size: number): boolean {
+  const memory = sealed.buffer as Resizable;
+  return (
+    memory.resizable === true &&
+    sealed.byteOffset + sealed.length === memory.byteLength &&
+    sealed.byteOffset + size <= memory.maxByteLength
+  );
 }
 
 export class ChunkedValues {
@@ -66,7 +85,7 @@ export class ChunkedValues {
    */
   seal(plain: Uint8Array, contextLength: number): Buffer {
     const length = plain.length;
-    const out = allocate(chunkedSize(length), chunkedSize(length));
+    const out = allocate(chunkedSize(length), RESERVE_FACTOR * chunkedSize(length));
     out[0] = CHUNKED;
     out.writeUInt32BE(this.sealer.currentKeyId, 1);
     randomFillSync(out, VALUE_ID_AT, VALUE_ID_BYTES);
@@ -125,8 +144,8 @@ export class ChunkedValues {
 
   /**
    * Writes bytes at offset (zero-filling any gap past the end, as SETRANGE; APPEND is offset =
-   * length) and returns the value: the same memory when `inPlace` and it fits, else a new buffer
-   * with room to grow. Only the chunks the bytes touch are opened and re-sealed (for a value
+   * length) and returns the value: the same memory when `inPlace` and its reservation allows,
+   * else a new buffer. Only the chunks the bytes touch are opened and re-sealed (for a value
    * that grows, from its old last chunk on). Nothing is written if a chunk fails to open.
    */
   edit(sealed: Buffer, contextLength: number, offset: number, bytes: Uint8Array, inPlace: boolean): Buffer {
@@ -147,14 +166,15 @@ export class ChunkedValues {
       window.set(bytes, offset - first * CHUNK_PLAIN);
       const size = chunkedSize(newLength);
       let out = sealed;
-      const room = growable.has(sealed.buffer) ? sealed.buffer.byteLength - sealed.byteOffset : sealed.length;
-      if (!inPlace || size > room) {
-        out = allocate(size, grows ? size + Math.min(MAX_SLACK, Math.ceil(size / 8)) : size);
+      if (inPlace && size > sealed.length && growsInPlace(sealed, size)) {
+        const memory = sealed.buffer as Resizable;
+        memory.resize(sealed.byteOffset + size);
+        out = Buffer.from(memory, sealed.byteOffset, size);
+      } else if (!inPlace || size > sealed.length) {
+        out = allocate(size, RESERVE_FACTOR * size);
         // What the edit leaves alone: the header and the chunks before and after it.
         sealed.copy(out, 0, 0, chunkAt(first));
         if (last + 1 < n) sealed.copy(out, chunkAt(last + 1), chunkAt(last + 1));
-      } else if (size !== sealed.length) {
-        out = Buffer.from(sealed.buffer, sealed.byteOffset, size);
       }
       Sealer.writeChunkedLength(out, newLength);
       for (let i = first; i <= last; i++) {

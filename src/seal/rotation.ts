@@ -222,7 +222,7 @@ export class Rotation {
       if (Sealer.keyId(entry.value) === current) return 0;
       const renewed = this.attempt(() => values.renewValue(db.uid, key, entry.value, SLICE_CHUNKS));
       if (renewed === null) return 0;
-      // A chunked value is renewed in place (its room to grow stays its own).
+      // A chunked value is renewed in place: nothing to store.
       if (!entry.holds(renewed)) entry.value = renewed;
       // A large value with chunks still to do: the next slice takes it up again.
       if (Sealer.keyId(renewed) !== current) this.unfinished = key;

@@ -8,7 +8,7 @@
 // their own: a chunk never opens as a small value. Hash fields and names are never chunked.
 
 import { plainBuffer } from '../util/bytes.js';
-import { CHUNK_CONTEXT, ChunkedValues, roomAfter } from './chunked.js';
+import { CHUNK_CONTEXT, ChunkedValues } from './chunked.js';
 import { CHUNK_PLAIN, HEADER_BYTES, Sealer } from './sealer.js';
 
 /** Buffer's latin1Write is public at run time but missing from @types/node; it skips write()'s encoding lookup. */
@@ -64,11 +64,6 @@ export class SealedValues {
    */
   editValue(db: number, key: string, sealed: Buffer, offset: number, bytes: Uint8Array, inPlace: boolean): Buffer {
     return this.chunks.edit(sealed, this.chunkedContext(db, key), offset, bytes, inPlace);
-  }
-
-  /** Bytes after a value edited by editValue that it owns, to grow into. */
-  static roomAfter(sealed: Buffer): number {
-    return roomAfter(sealed);
   }
 
   /** sealValue() writing into out at `at` (Sealer.sealAt): out needs OVERHEAD + plain.length bytes there. */

@@ -34,11 +34,6 @@ export interface StringEntry {
   value: Buffer;
   /** Length of `value`, without making a Buffer for it. */
   readonly size: number;
-  /**
-   * Bytes allocated after the value that belong to it (room a large value keeps to grow in
-   * place, src/seal/chunked.ts): counted by memory accounting. Reset whenever value is set.
-   */
-  readonly room: number;
   /** Absolute expiry in unix ms; 0 means none. */
   expiresAt: number;
   /** Last access in unix ms (OBJECT IDLETIME, LRU sampling). */
@@ -67,7 +62,6 @@ export class BoxedString implements StringEntry {
   spilled: SpillRef | undefined = undefined;
   accounted = 0;
   sealedName: Buffer | undefined = undefined;
-  private spare = 0;
 
   constructor(value: Buffer, expiresAt: number, touchedAt: number) {
     this.slab = value.buffer as ArrayBuffer;
@@ -85,21 +79,10 @@ export class BoxedString implements StringEntry {
     this.slab = sealed.buffer as ArrayBuffer;
     this.at = sealed.byteOffset;
     this.length = sealed.length;
-    this.spare = 0;
   }
 
   get size(): number {
     return this.length;
-  }
-
-  get room(): number {
-    return this.spare;
-  }
-
-  /** Stores a value that owns `room` bytes after its end (to grow into). */
-  setValue(sealed: Buffer, room: number): void {
-    this.value = sealed;
-    this.spare = room;
   }
 
   holds(sealed: Buffer): boolean {

@@ -37,15 +37,10 @@ export function keyBytes(key: string, entry: Entry): number {
   return entry.sealedName === undefined ? key.length : key.length + entry.sealedName.length;
 }
 
-/** A string's value bytes in memory: the sealed value and any room it keeps to grow into. */
-function valueBytes(entry: StringEntry): number {
-  return entry.size + entry.room;
-}
-
 /** The bytes one entry costs in memory (all hash fields walked: O(fields)). */
 export function residentBytes(key: string, entry: Entry): number {
   const bytes = entryOverhead(entry) + keyBytes(key, entry);
-  if (entry.kind === Kind.String) return bytes + valueBytes(entry);
+  if (entry.kind === Kind.String) return bytes + entry.size;
   let fields = 0;
   for (const [field, sealed] of entry.fields) fields += FIELD_OVERHEAD + field.length + sealed.length;
   return bytes + fields;
@@ -70,7 +65,7 @@ export class MemoryAccount implements EntryObserver {
     const bytes = residentBytes(key, entry);
     entry.accounted = bytes;
     this.used += bytes;
-    if (entry.kind === Kind.String) this.spillable += this.spillableLength(valueBytes(entry));
+    if (entry.kind === Kind.String) this.spillable += this.spillableLength(entry.size);
   }
 
   removed(key: string, entry: Entry): void {
@@ -87,7 +82,7 @@ export class MemoryAccount implements EntryObserver {
     const before = entry.accounted ?? 0;
     this.used += bytes - before;
     if (entry.kind === Kind.String) {
-      this.spillable += this.spillableLength(valueBytes(entry)) - this.spillableLength(before - STRING_OVERHEAD - keyBytes(key, entry));
+      this.spillable += this.spillableLength(entry.size) - this.spillableLength(before - STRING_OVERHEAD - keyBytes(key, entry));
     }
     entry.accounted = bytes;
   }
@@ -98,7 +93,7 @@ export class MemoryAccount implements EntryObserver {
     this.spillable = 0;
     for (const db of databases) {
       db.forEachEntry((_key, e) => {
-        if (e.kind === Kind.String) this.spillable += this.spillableLength(valueBytes(e));
+        if (e.kind === Kind.String) this.spillable += this.spillableLength(e.size);
       });
     }
   }

@@ -50,11 +50,6 @@ export class StoredString implements StringEntry {
     return this.table.arena.words[this.handle >>> 17]![(this.handle & OFFSET_MASK) * 2 + W_VALUE_LENGTH]!;
   }
 
-  /** A value in its record has no room beyond it. */
-  get room(): number {
-    return 0;
-  }
-
   get expiresAt(): number {
     return this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_EXPIRES]!;
   }
