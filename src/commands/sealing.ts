@@ -3,7 +3,7 @@
 // instead of a crash.
 
 import { Errors } from '../protocol/errors.js';
-import { OVERHEAD, SealError } from '../seal/sealer.js';
+import { OVERHEAD, SealError, Sealer } from '../seal/sealer.js';
 import { stringEntry, type StringEntry } from '../store/keyspace.js';
 import { StoredString } from '../store/stored-string.js';
 import type { Session } from './types.js';
@@ -52,8 +52,44 @@ export function replyValue(ctx: Session, key: string, entry: StringEntry): void 
   if (entry instanceof StoredString) replySealed(ctx, key, entry.slabBytes, entry.valueStart, entry.size);
   else {
     const sealed = entry.value;
-    replySealed(ctx, key, sealed, 0, sealed.length);
+    if (Sealer.isChunked(sealed)) replyRange(ctx, key, sealed, 0, Sealer.plainLength(sealed));
+    else replySealed(ctx, key, sealed, 0, sealed.length);
   }
+}
+
+/**
+ * Replies with plaintext bytes [from, to) of a sealed string value, opened straight into the
+ * reply buffer (a chunked value: only the chunks they lie in). GETRANGE, and GET of a chunked value.
+ */
+export function replyRange(ctx: Session, key: string, sealed: Buffer, from: number, to: number): void {
+  const mark = ctx.reply.size;
+  const at = ctx.reply.beginBulk(to - from);
+  try {
+    ctx.server.values.openValueRange(ctx.db.uid, key, sealed, from, to, ctx.reply.staging, at);
+  } catch (err) {
+    ctx.reply.truncate(mark);
+    sealFailed(ctx, err);
+    return;
+  }
+  ctx.reply.endBulk(to - from);
+}
+
+/**
+ * Writes bytes at offset into a chunked string value, re-sealing only the chunks they touch
+ * (SETRANGE, APPEND on a large value), and keeps the entry's TTL. False after replying with
+ * the seal error. A value lent by the spill tier is edited in a copy, so its record is seen to
+ * be stale (SpillManager.settle).
+ */
+export function editValue(ctx: Session, key: string, entry: StringEntry, offset: number, bytes: Uint8Array): boolean {
+  try {
+    entry.value = ctx.server.values.editValue(ctx.db.uid, key, entry.value, offset, bytes, entry.spilled === undefined);
+  } catch (err) {
+    sealFailed(ctx, err);
+    return false;
+  }
+  entry.touchedAt = ctx.now;
+  ctx.db.modified(key);
+  return true;
 }
 
 function replySealed(ctx: Session, key: string, src: Buffer, start: number, size: number): void {

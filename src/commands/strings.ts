@@ -2,7 +2,7 @@
 // handler and is wiped before it returns. Counters are in strings-numeric.ts.
 
 import { int64, keyOf, word } from './args.js';
-import { openValue, replyAndWipe, replyValue, sealValue, storeValue } from './sealing.js';
+import { editValue, openValue, replyAndWipe, replyRange, replyValue, sealValue, storeValue } from './sealing.js';
 import { numericStringCommands } from './strings-numeric.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
@@ -261,6 +261,11 @@ function append(ctx: Session, args: Buffer[]): void {
   if (entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);
   const oldLength = Sealer.plainLength(entry.value);
   if (tooLong(ctx, oldLength, extra.length)) return;
+  // A large value: the last chunk and the new ones are sealed, the rest is left alone.
+  if (Sealer.isChunked(entry.value)) {
+    if (editValue(ctx, key, entry, oldLength, extra)) ctx.reply.integer(oldLength + extra.length);
+    return;
+  }
   const old = openValue(ctx, key, entry.value);
   if (old === null) return;
   const joined = plainBuffer(old.length + extra.length);
@@ -296,6 +301,7 @@ function getrange(ctx: Session, args: Buffer[]): void {
   if (end < 0) end = Math.max(0, length + end);
   if (end >= length) end = length - 1;
   if (start > end || length === 0) return ctx.reply.bulk(EMPTY);
+  if (Sealer.isChunked(entry.value)) return replyRange(ctx, key, entry.value, start, end + 1);
   const plain = openValue(ctx, key, entry.value);
   if (plain === null) return;
   ctx.reply.bulk(plain.subarray(start, end + 1));
@@ -315,6 +321,11 @@ function setrange(ctx: Session, args: Buffer[]): void {
   const oldLength = entry === undefined ? 0 : Sealer.plainLength(entry.value);
   if (value.length === 0) return ctx.reply.integer(oldLength);
   if (tooLong(ctx, offset, value.length)) return;
+  // A large value: only the chunks the new bytes fall in (and any it grows by) are sealed.
+  if (entry !== undefined && Sealer.isChunked(entry.value)) {
+    if (editValue(ctx, key, entry, offset, value)) ctx.reply.integer(Math.max(oldLength, offset + value.length));
+    return;
+  }
   const plain = plainBuffer(Math.max(oldLength, offset + value.length));
   if (entry !== undefined) {
     const old = openValue(ctx, key, entry.value);

@@ -9,8 +9,10 @@
 // as Keyspace objects, which SWAPDB moves between slots without changing; FLUSHALL gives a
 // Keyspace a new Map, which the pass notices and walks instead. Re-sealing keeps the value's
 // length and its entry, so it is not a write: WATCH, dirty counts and memory accounting are
-// untouched. Values the pass cannot re-seal right now (a spilled value lent to a running
-// command, no room on tmpfs nor in memory) keep the old key alive; another pass follows.
+// untouched. A value sealed in chunks is renewed SLICE_CHUNKS chunks per slice, in place (an
+// edit meanwhile seals its chunks under the current key; the value's header names that key once
+// every chunk is under it). Values the pass cannot re-seal right now (a spilled value lent to a
+// running command, no room on tmpfs nor in memory) keep the old key alive; another pass follows.
 
 import type { Logger } from '../log.js';
 import type { SpillManager } from '../spill/manager.js';
@@ -23,6 +25,11 @@ import { SealError, type SealedValues } from './values.js';
 /** Work per event-loop turn: whichever limit comes first. */
 const SLICE_VALUES = 500;
 const SLICE_MS = 0.5;
+/**
+ * Chunks of one large value re-sealed per slice (1 MiB): a value sealed in chunks is renewed
+ * over as many slices as it needs, so a 64 MB value does not pause the server for its whole size.
+ */
+const SLICE_CHUNKS = 16;
 /** Spilled values read back together (asynchronously) before they are re-sealed. */
 const SPILL_BATCH = 64;
 /** Pause before another pass when the last one left values it could not re-seal yet. */
@@ -58,6 +65,8 @@ export class Rotation {
   /** Values that could not be opened to re-seal (damaged or tampered): left as they were. */
   failures = 0;
   private stopped = false;
+  /** A chunked value the last slice renewed only in part: the next slice goes on with it. */
+  private unfinished: string | null = null;
 
   constructor(
     private readonly keyring: Keyring,
@@ -151,6 +160,7 @@ export class Rotation {
     this.keysTotal = databases.reduce((n, db) => n + db.size, 0);
     this.keysDone = 0;
     let left = 0;
+    this.unfinished = null;
     for (const db of databases) {
       let walk = db.walk();
       for (;;) {
@@ -162,19 +172,24 @@ export class Rotation {
         let visited = 0;
         let done = false;
         while (budget > 0 && spilled.length < SPILL_BATCH) {
-          const key = walk.next();
+          const again = this.unfinished;
+          this.unfinished = null;
+          const key = again ?? walk.next();
           if (key === undefined) {
             done = true;
             break;
           }
-          const entry = db.peek(key)!;
-          this.keysDone++;
+          // A value carried over may have been deleted meanwhile (its record is gone with it).
+          const entry = db.peek(key);
+          if (entry === undefined) continue;
+          if (again === null) this.keysDone++;
           budget -= entry.kind === Kind.Hash ? entry.fields.size : 1;
           left += this.renew(db, key, entry, spilled);
-          if ((++visited & 15) === 0 && performance.now() > deadline) break;
+          if (this.unfinished !== null || ((++visited & 15) === 0 && performance.now() > deadline)) break;
         }
         if (spilled.length > 0) left += await this.renewSpilled(db, spilled);
-        if (done || this.stopped) break;
+        // A value promoted while its record was read may have been left unfinished: finish it here.
+        if ((done && this.unfinished === null) || this.stopped) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
@@ -205,10 +220,13 @@ export class Rotation {
     }
     if (entry.spilled === undefined) {
       if (Sealer.keyId(entry.value) === current) return 0;
-      const renewed = this.attempt(() => values.renewValue(db.uid, key, entry.value));
+      const renewed = this.attempt(() => values.renewValue(db.uid, key, entry.value, SLICE_CHUNKS));
       if (renewed === null) return 0;
-      entry.value = renewed;
-      this.resealed++;
+      // A chunked value is renewed in place: nothing to store.
+      if (!entry.holds(renewed)) entry.value = renewed;
+      // A large value with chunks still to do: the next slice takes it up again.
+      if (Sealer.keyId(renewed) !== current) this.unfinished = key;
+      else this.resealed++;
       return 0;
     }
     const spill = this.host.spill!;

@@ -7,8 +7,20 @@
 //   [29..]   XChaCha20-Poly1305-IETF ciphertext with its 16-byte tag
 // The associated data is the 5-byte header followed by the caller's context (database and key
 // name), so a value moved to another key, database or key id fails to open.
+//
+// Chunked format, version 2: string values longer than CHUNK_PLAIN, so that a small edit of a
+// large value (SETRANGE, APPEND) re-seals one chunk instead of the whole value:
+//   [0]       version = 2
+//   [1..4]    key id that last sealed every chunk (key rotation's marker; each chunk names its own)
+//   [5..20]   value id: 16 random bytes drawn when the value was sealed whole
+//   [21..28]  plaintext length (u64)
+//   [29..]    chunks, each a version-1 sealed value of CHUNK_PLAIN plaintext bytes (the last one
+//             1..CHUNK_PLAIN), chunk i at CHUNKED_HEADER + i * CHUNK_SEALED
+// Each chunk's context adds the value id, its index and whether it is the last one to the
+// value's context (src/seal/chunked.ts), so chunks cannot be reordered, dropped, or mixed with
+// another value's.
 
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import type { AeadBackend } from './aead.js';
 import type { Keyring } from './keyring.js';
 import { SlabAllocator } from './slab.js';
@@ -20,6 +32,15 @@ export const NONCE_BYTES = 24;
 export const TAG_BYTES = 16;
 export const OVERHEAD = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
 const CIPHER_POS = HEADER_BYTES + NONCE_BYTES;
+export const CHUNKED = 2;
+export const CHUNK_PLAIN = 64 * 1024;
+export const CHUNK_SEALED = OVERHEAD + CHUNK_PLAIN;
+export const CHUNKED_HEADER = 29;
+export const VALUE_ID_AT = 5;
+export const VALUE_ID_BYTES = 16;
+const LENGTH_AT = 21;
+/** Bytes of a record's digest (Sealer.digest). */
+export const DIGEST_BYTES = TAG_BYTES;
 const NONCE_POOL = NONCE_BYTES * 4096;
 
 export class SealError extends Error {}
@@ -51,6 +72,11 @@ export class Sealer {
       this.ad = Buffer.allocUnsafeSlow((HEADER_BYTES + length) * 2);
     }
     return this.ad;
+  }
+
+  /** The id of the data key new values are sealed under. */
+  get currentKeyId(): number {
+    return this.keyring.current.id;
   }
 
   /** Encrypts plain under the current data key, bound to the context in contextArea(). */
@@ -119,14 +145,52 @@ export class Sealer {
     return plain;
   }
 
-  /** The id of the key that sealed a value (read from its header), or -1 if it has no valid header. */
+  /**
+   * The id of the key that sealed a value (read from its header; for a chunked value the key
+   * every chunk was last sealed under as a whole), or -1 if it has no valid header.
+   */
   static keyId(sealed: Uint8Array): number {
-    if (sealed.length < OVERHEAD || sealed[0] !== VERSION) return -1;
+    if (sealed.length < OVERHEAD || (sealed[0] !== VERSION && sealed[0] !== CHUNKED)) return -1;
     return ((sealed[1]! << 24) | (sealed[2]! << 16) | (sealed[3]! << 8) | sealed[4]!) >>> 0;
   }
 
   /** Plaintext length of a sealed value, known without opening it. */
   static plainLength(sealed: Uint8Array): number {
+    if (sealed[0] === CHUNKED && sealed.length >= CHUNKED_HEADER) return Sealer.chunkedLength(sealed);
     return sealed.length - OVERHEAD;
+  }
+
+  static isChunked(sealed: Uint8Array): boolean {
+    return sealed[0] === CHUNKED;
+  }
+
+  /** The plaintext length a chunked value's header claims (checked against the chunks when opened). */
+  static chunkedLength(sealed: Uint8Array): number {
+    const view = Buffer.from(sealed.buffer, sealed.byteOffset, CHUNKED_HEADER);
+    return view.readUInt32BE(LENGTH_AT) * 2 ** 32 + view.readUInt32BE(LENGTH_AT + 4);
+  }
+
+  static writeChunkedLength(sealed: Buffer, length: number): void {
+    sealed.writeUInt32BE(Math.floor(length / 2 ** 32), LENGTH_AT);
+    sealed.writeUInt32BE(length >>> 0, LENGTH_AT + 4);
+  }
+
+  /**
+   * A short digest that names one sealed value exactly (DIGEST_BYTES): its AEAD tag, or for a
+   * chunked value a hash of its header and every chunk's tag. Tags cannot be forged without
+   * the key, so bytes with this digest that open are the very bytes it was taken from (the spill
+   * tier uses it to refuse an older copy of a value put in place of the current one).
+   */
+  static digest(sealed: Uint8Array): Uint8Array {
+    if (sealed[0] !== CHUNKED || sealed.length < CHUNKED_HEADER + OVERHEAD) {
+      return sealed.subarray(Math.max(0, sealed.length - TAG_BYTES));
+    }
+    const hash = createHash('sha256').update(sealed.subarray(0, CHUNKED_HEADER));
+    // Every chunk ends with its tag; the last chunk ends the value.
+    for (let end = CHUNKED_HEADER + CHUNK_SEALED; end < sealed.length; end += CHUNK_SEALED) {
+      hash.update(sealed.subarray(end - TAG_BYTES, end));
+    }
+    hash.update(sealed.subarray(sealed.length - TAG_BYTES));
+    return hash.digest().subarray(0, DIGEST_BYTES);
   }
 }

@@ -4,9 +4,12 @@
 // field, and a field cannot move to another field or hash. Lengths make the layout unambiguous.
 // A sealed key name (--seal-keys) uses the same layout with database 0 and its name hash as the
 // key: bound to the hash alone, it stays valid wherever the entry moves (MOVE, SWAPDB, COPY DB).
+// String values longer than CHUNK_PLAIN are sealed in chunks (chunked.ts), under a purpose of
+// their own: a chunk never opens as a small value. Hash fields and names are never chunked.
 
 import { plainBuffer } from '../util/bytes.js';
-import { HEADER_BYTES, Sealer } from './sealer.js';
+import { CHUNK_CONTEXT, ChunkedValues } from './chunked.js';
+import { CHUNK_PLAIN, HEADER_BYTES, Sealer } from './sealer.js';
 
 /** Buffer's latin1Write is public at run time but missing from @types/node; it skips write()'s encoding lookup. */
 type Latin1Writable = Buffer & { latin1Write(text: string, offset: number): number };
@@ -15,6 +18,7 @@ const enum Purpose {
   StringValue = 1,
   HashField = 2,
   KeyName = 3,
+  ChunkedValue = 4,
 }
 
 /** Sealed names are not tied to a database: see the header comment. */
@@ -24,17 +28,42 @@ export class SealedValues {
   /** Plaintext passing through renew(): wiped after every value. */
   private scratch = Buffer.allocUnsafeSlow(1024);
 
-  constructor(private readonly sealer: Sealer) {}
+  private readonly chunks: ChunkedValues;
+
+  constructor(private readonly sealer: Sealer) {
+    this.chunks = new ChunkedValues(sealer);
+  }
 
   sealValue(db: number, key: string, plain: Uint8Array): Buffer {
+    if (plain.length > CHUNK_PLAIN) return this.chunks.seal(plain, this.chunkedContext(db, key));
     return this.sealer.sealIn(plain, this.context(Purpose.StringValue, db, key, undefined));
   }
 
   /** The plaintext in a fresh buffer (the caller wipes it); throws SealError. */
   openValue(db: number, key: string, sealed: Buffer): Buffer {
     const plain = plainBuffer(Sealer.plainLength(sealed));
-    this.sealer.openIn(plain, 0, sealed, this.context(Purpose.StringValue, db, key, undefined));
+    if (Sealer.isChunked(sealed)) this.chunks.openAll(sealed, this.chunkedContext(db, key), plain, 0);
+    else this.sealer.openIn(plain, 0, sealed, this.context(Purpose.StringValue, db, key, undefined));
     return plain;
+  }
+
+  /**
+   * Opens plaintext bytes [from, to) of a string value into target at offset; a chunked value
+   * opens only the chunks they lie in (GETRANGE). Throws SealError, leaving no plaintext behind.
+   */
+  openValueRange(db: number, key: string, sealed: Buffer, from: number, to: number, target: Uint8Array, offset: number): void {
+    if (Sealer.isChunked(sealed)) return this.chunks.openRange(sealed, this.chunkedContext(db, key), from, to, target, offset);
+    const plain = this.openValue(db, key, sealed);
+    target.set(plain.subarray(from, to), offset);
+    plain.fill(0);
+  }
+
+  /**
+   * Writes bytes at offset into a chunked string value (SETRANGE, APPEND), re-sealing only the
+   * chunks they touch; in place when `inPlace` and it fits. Returns the value. Throws SealError.
+   */
+  editValue(db: number, key: string, sealed: Buffer, offset: number, bytes: Uint8Array, inPlace: boolean): Buffer {
+    return this.chunks.edit(sealed, this.chunkedContext(db, key), offset, bytes, inPlace);
   }
 
   /** sealValue() writing into out at `at` (Sealer.sealAt): out needs OVERHEAD + plain.length bytes there. */
@@ -58,11 +87,13 @@ export class SealedValues {
   }
 
   /**
-   * Re-seals a value in place under the current key (key rotation): same home, so the context is
+   * Re-seals a value under the current key (key rotation): same home, so the context is
    * written once for both the open and the seal, and the plaintext passes through one reused
    * scratch buffer that is wiped after each value. Throws SealError.
    */
-  renewValue(db: number, key: string, sealed: Buffer): Buffer {
+  renewValue(db: number, key: string, sealed: Buffer, chunkBudget = Infinity): Buffer {
+    // A chunked value is renewed in place, `chunkBudget` chunks at a time (ChunkedValues.renew).
+    if (Sealer.isChunked(sealed)) return this.chunks.renew(sealed, this.chunkedContext(db, key), chunkBudget);
     return this.renew(sealed, this.context(Purpose.StringValue, db, key, undefined));
   }
 
@@ -118,10 +149,18 @@ export class SealedValues {
     }
   }
 
-  /** Writes the context into the sealer's associated-data area; returns its length. */
-  private context(purpose: Purpose, db: number, key: string, field: string | undefined): number {
+  /** A chunked value's context, with room for each chunk's part (chunked.ts). */
+  private chunkedContext(db: number, key: string): number {
+    return this.context(Purpose.ChunkedValue, db, key, undefined, CHUNK_CONTEXT);
+  }
+
+  /**
+   * Writes the context into the sealer's associated-data area (with `reserve` bytes of room
+   * after it); returns its length.
+   */
+  private context(purpose: Purpose, db: number, key: string, field: string | undefined, reserve = 0): number {
     const length = 9 + key.length + (field === undefined ? 0 : field.length);
-    const s = this.sealer.contextArea(length) as Latin1Writable;
+    const s = this.sealer.contextArea(length + reserve) as Latin1Writable;
     s[HEADER_BYTES] = purpose;
     s.writeUInt32BE(db >>> 0, HEADER_BYTES + 1);
     s.writeUInt32BE(key.length, HEADER_BYTES + 5);

@@ -4,6 +4,11 @@
 // so a truncated or altered record is caught before it reaches the AEAD. Nothing else is
 // written: no key names, no plaintext; which entry owns a record is known only in memory.
 //
+// The crc and the AEAD do not tell an older sealed copy of the same key from the current one
+// (same key, same binding): whoever can write the spill directory could roll a value back. So
+// each entry's reference also keeps the digest of the record written for it (Sealer.digest, the
+// value's AEAD tag: 16 bytes in memory per spilled value), and a record read back must match it.
+//
 // Writes are synchronous and batched: tmpfs is RAM, a batch is one writev of at most a quarter
 // segment, and the entry flips to "spilled" atomically with the write. Reads are asynchronous
 // (libuv threadpool) so a client waiting for a spilled value never blocks the others.
@@ -15,8 +20,23 @@
 import { closeSync, ftruncateSync, openSync, read, readSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { Sealer } from '../seal/sealer.js';
+import { DIGEST_BYTES, Sealer } from '../seal/sealer.js';
 import { stringEntry, type SpillRef, type StringEntry } from '../store/keyspace.js';
+
+/** A reference to a record of `sealed` at offset in segment, carrying its digest. */
+function refTo(segment: number, offset: number, sealed: Buffer): SpillRef {
+  const d = Sealer.digest(sealed);
+  const word = (i: number) => ((d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!) | 0;
+  return { segment, offset, length: sealed.length, d0: word(0), d1: word(4), d2: word(8), d3: word(12) };
+}
+
+/** Whether sealed is the record ref was taken from (its digest matches). */
+function isRecordOf(ref: SpillRef, sealed: Buffer): boolean {
+  const d = Sealer.digest(sealed);
+  if (d.length !== DIGEST_BYTES) return false;
+  const view = Buffer.from(d.buffer, d.byteOffset, DIGEST_BYTES);
+  return view.readInt32BE(0) === ref.d0 && view.readInt32BE(4) === ref.d1 && view.readInt32BE(8) === ref.d2 && view.readInt32BE(12) === ref.d3;
+}
 
 export const RECORD_HEADER = 8;
 /** Compaction rewrites a segment once at least this share of it is garbage. */
@@ -93,8 +113,9 @@ export class SegmentStore {
     if (!this.write(seg, parts, bytes)) return 0;
     let offset = seg.size;
     for (const e of entries) {
-      e.spilled = { segment: seg.id, offset, length: e.value.length };
-      const keyId = Sealer.keyId(e.value);
+      const sealed = e.value;
+      e.spilled = refTo(seg.id, offset, sealed);
+      const keyId = Sealer.keyId(sealed);
       seg.live.set(e, keyId);
       this.countKeyId(keyId, 1);
       offset += RECORD_HEADER + e.value.length;
@@ -133,7 +154,10 @@ export class SegmentStore {
     return true;
   }
 
-  /** Reads a spilled entry's record asynchronously and checks it against its header. */
+  /**
+   * Reads a spilled entry's record asynchronously and checks it against its header and the
+   * digest kept in ref: anything but the record written for this reference is not intact.
+   */
   read(ref: SpillRef): Promise<ReadBack> {
     const seg = this.segments.get(ref.segment);
     const record = Buffer.allocUnsafeSlow(RECORD_HEADER + ref.length);
@@ -145,7 +169,7 @@ export class SegmentStore {
       read(seg.fd, record, 0, record.length, ref.offset, (err, n) => {
         seg.reading--;
         this.reclaimIfEmpty(seg);
-        resolve({ sealed, intact: !err && n === record.length && checkRecord(record, ref.length) });
+        resolve({ sealed, intact: !err && n === record.length && checkRecord(record, ref.length) && isRecordOf(ref, sealed) });
       });
     });
   }
@@ -199,8 +223,8 @@ export class SegmentStore {
     if (!this.write(target, parts, victim.liveBytes)) return;
     let offset = target.size;
     for (const e of moved) {
-      const length = e.spilled!.length;
-      e.spilled = { segment: target.id, offset, length };
+      const { length, d0, d1, d2, d3 } = e.spilled!;
+      e.spilled = { segment: target.id, offset, length, d0, d1, d2, d3 };
       target.live.set(e, victim.live.get(e)!);
       offset += RECORD_HEADER + length;
     }

@@ -14,6 +14,15 @@ export interface SpillRef {
   offset: number;
   /** Sealed value length (the record adds its header). */
   length: number;
+  /**
+   * The record's digest (Sealer.digest: the AEAD tag of a value), as four 32-bit words: a
+   * record read back is accepted only if it is the very one written for this value, so an
+   * older sealed copy of the same key put in its place (a rollback) is refused.
+   */
+  d0: number;
+  d1: number;
+  d2: number;
+  d3: number;
 }
 
 export interface StringEntry {

@@ -7,10 +7,12 @@ import { closeSync, open as openAsync, openSync, readSync, writeSync, truncateSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeCommand, ioredis, rawExchange, runner } from '../helpers/clients.js';
 import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { bytesUnder, filesUnder, mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../helpers/tmpfs.js';
+import { crc32 } from 'node:zlib';
+import { CHUNK_PLAIN, CHUNK_SEALED, CHUNKED_HEADER } from '../../src/seal/sealer.js';
 import { Kind, type StringEntry } from '../../src/store/keyspace.js';
 
 const SEAL_FAILED = { error: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with' };
@@ -234,6 +236,113 @@ describe.skipIf(tmpfsUnavailable)('spill tier (in process, real tmpfs)', () => {
     expect(await run(['get', 'cut'])).toEqual(SEAL_FAILED);
     expect(await info('spill_errors')).toBe(errorsBefore + 2);
     expect(await run(['ping'])).toBe('PONG');
+  });
+
+  describe('rollback: a record is accepted only if it is the one written for the key\'s current value', () => {
+    const sealFailures = async () => Number(/^seal_failures:(\d+)/m.exec((await run(['info', 'all'])) as string)![1]);
+    const segmentFile = (ref: { segment: number }) => join(spill().dir, `seg-${ref.segment}.bin`);
+    /** The record (header and sealed bytes) a spilled key points at. */
+    const recordOf = (key: string): Buffer => {
+      const ref = entry(key)!.spilled!;
+      const fd = openSync(segmentFile(ref), 'r');
+      const record = Buffer.alloc(8 + ref.length);
+      readSync(fd, record, 0, record.length, ref.offset);
+      closeSync(fd);
+      return record;
+    };
+    const writeRecord = (key: string, record: Buffer) => {
+      const ref = entry(key)!.spilled!;
+      expect(record.length).toBe(8 + ref.length);
+      const fd = openSync(segmentFile(ref), 'r+');
+      writeSync(fd, record, 0, record.length, ref.offset);
+      closeSync(fd);
+    };
+    const v1 = `one:${'1'.repeat(500)}`;
+    const v2 = `two:${'2'.repeat(500)}`;
+
+    /** Refused like a forged value: the seal error, seal_failures + 1, other keys still served. */
+    const expectRefused = async (key: string) => {
+      const before = await sealFailures();
+      expect(await run(['get', key])).toEqual(SEAL_FAILED);
+      expect(await sealFailures()).toBe(before + 1);
+      expect(await run(['get', 'bystander'])).toBe(big('bystander'));
+      expect(await run(['get', 'small'])).toBe('kept in memory');
+    };
+
+    beforeEach(async () => {
+      await run(['set', 'small', 'kept in memory']);
+      await run(['set', 'bystander', big('bystander')]);
+    });
+
+    it('refuses an older record of the same key written earlier (same length, same binding)', async () => {
+      await run(['set', 'k', v1]);
+      await spillAll();
+      const old = recordOf('k');
+      await run(['set', 'k', v2]);
+      await spillAll();
+      expect(isSpilled('k')).toBe(true);
+      writeRecord('k', old);
+      await expectRefused('k');
+    });
+
+    it('refuses an older record of the same key taken from an earlier segment', async () => {
+      await run(['set', 'k', v1]);
+      await spillAll();
+      const firstSegment = entry('k')!.spilled!.segment;
+      const old = recordOf('k');
+      await run(['set', 'k', v2]);
+      await run(['del', 'bystander']);
+      // The first segment is all garbage now: compaction deletes it, the next spill rolls a new one.
+      for (let i = 0; i < 5; i++) spill().tick();
+      await run(['set', 'bystander', big('bystander')]);
+      await spillAll();
+      expect(isSpilled('k')).toBe(true);
+      expect(entry('k')!.spilled!.segment).toBeGreaterThan(firstSegment);
+      writeRecord('k', old);
+      await expectRefused('k');
+    });
+
+    it('refuses two keys\' records swapped', async () => {
+      await run(['set', 'a', v1]);
+      await run(['set', 'b', v2]);
+      await spillAll();
+      const a = recordOf('a');
+      const b = recordOf('b');
+      writeRecord('a', b);
+      writeRecord('b', a);
+      await expectRefused('a');
+      await expectRefused('b');
+    });
+
+    it('refuses an older record of a chunked value whose one chunk changed (SETRANGE)', async () => {
+      await run(['config', 'set', 'spill-min-value-size', '64']);
+      const value = Buffer.alloc(100 * 1024, 'c');
+      await client.set('chunky', value);
+      await spillAll();
+      expect(isSpilled('chunky')).toBe(true);
+      const old = recordOf('chunky');
+      expect(await run(['setrange', 'chunky', '70000', 'X'])).toBe(value.length);
+      await spillAll();
+      expect(isSpilled('chunky')).toBe(true);
+      writeRecord('chunky', old);
+      await expectRefused('chunky');
+    });
+
+    it('refuses a chunked record with two chunks swapped, even with its crc made to fit', async () => {
+      const value = Buffer.alloc(3 * CHUNK_PLAIN, 'd');
+      value.fill('e', CHUNK_PLAIN);
+      await client.set('chunky', value);
+      await spillAll();
+      expect(isSpilled('chunky')).toBe(true);
+      const record = recordOf('chunky');
+      const at = (i: number) => 8 + CHUNKED_HEADER + i * CHUNK_SEALED;
+      const first = Buffer.from(record.subarray(at(0), at(1)));
+      record.copy(record, at(0), at(1), at(2));
+      first.copy(record, at(1));
+      record.writeUInt32BE(crc32(record.subarray(8)), 4);
+      writeRecord('chunky', record);
+      await expectRefused('chunky');
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 // No plaintext value outlives its command: thousands of random markers go in and come back out
 // through a real client (strings, hash fields, values moved between keys, MULTI/EXEC, a
-// pipeline, a value bigger than one socket read), then every readable mapping of the live
+// pipeline, a value bigger than one socket read, a value large enough to be sealed in chunks
+// and edited with APPEND and SETRANGE), then every readable mapping of the live
 // server process is searched for them. Clients that leave mid-command or mid-transaction leave
 // nothing behind either.
 
@@ -12,7 +13,7 @@ import { encodeCommand, ioredis } from '../helpers/clients.js';
 import { describeHits, makeMarkers, scanProcessMemory } from '../helpers/memory-scan.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-const COUNT = 2000;
+const COUNT = 2100;
 
 /** Sends bytes on a fresh connection, waits for `replies` reply lines, then drops the connection. */
 function sendAndDrop(port: number, bytes: Buffer, replies: number): Promise<void> {
@@ -91,6 +92,21 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   const inBig = take(50);
   const big = Buffer.concat(inBig.flatMap((v) => [randomBytes(2000), Buffer.from(v, 'latin1')]));
   await client.set('big', big);
+  // A value sealed in chunks (over 64 KiB), grown by APPEND and patched by SETRANGE (also past
+  // its end and across chunk boundaries): each edit opens and re-seals only some chunks.
+  const inChunked = take(100).map((v) => Buffer.from(v, 'latin1'));
+  let chunky = Buffer.concat(inChunked.slice(0, 40).flatMap((v) => [randomBytes(2000), v]));
+  await client.set('chunky', chunky);
+  for (const v of inChunked.slice(40, 80)) {
+    await client.append('chunky', v);
+    chunky = Buffer.concat([chunky, v]);
+  }
+  const patched = inChunked.slice(80).map((v, j) => ({ v, at: 65_520 + j * 3_000 }));
+  for (const { v, at } of patched) {
+    await client.setrange('chunky', at, v);
+    if (at + v.length > chunky.length) chunky = Buffer.concat([chunky, Buffer.alloc(at + v.length - chunky.length)]);
+    v.copy(chunky, at);
+  }
   expect(next).toBe(COUNT);
 
   for (let i = 0; i < plain.length; i++) expect(await client.get(`s:${i}`)).toBe(plain[i]);
@@ -108,6 +124,9 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   }
   expect((await client.getBuffer('big'))!.equals(big)).toBe(true);
   big.fill(0);
+  for (const { v, at } of patched) expect((await client.getrangeBuffer('chunky', at, at + v.length - 1)).equals(v)).toBe(true);
+  expect((await client.getBuffer('chunky'))!.equals(chunky)).toBe(true);
+  chunky.fill(0);
 }
 
 describe('process memory after storing and reading back values', () => {
