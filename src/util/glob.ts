@@ -47,8 +47,8 @@ export function globMatch(pattern: string, text: string, nocase = false): boolea
     textScratch.fill(0);
     textScratch = Buffer.alloc(text.length * 2);
   }
-  const p = patternScratch.subarray(0, patternScratch.latin1Write(pattern, 0, pattern.length));
-  const t = textScratch.subarray(0, textScratch.latin1Write(text, 0, text.length));
+  const p = patternScratch.subarray(0, patternScratch.write(pattern, 0, pattern.length, 'latin1'));
+  const t = textScratch.subarray(0, textScratch.write(text, 0, text.length, 'latin1'));
   try {
     return globMatchBytes(p, t, nocase);
   } finally {

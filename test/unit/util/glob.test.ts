@@ -147,7 +147,7 @@ describe.skipIf(!hasRedisServer)('glob matching against redis-server KEYS', () =
     await redis.client.flushall();
     await redis.client.mset(...names.flatMap((n) => [bytes(n), bytes('1')]));
     const pipeline = redis.client.pipeline();
-    for (const p of patterns) pipeline.keysBuffer(bytes(p));
+    for (const p of patterns) pipeline.callBuffer('keys', bytes(p));
     const replies = (await pipeline.exec())!;
     for (let i = 0; i < patterns.length; i++) {
       const p = patterns[i]!;
