@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ioredis, nodeRedis, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
 import { storedKey } from '../helpers/server.js';
-import { Kind, type Entry } from '../../src/store/keyspace.js';
+import { FieldTable, Kind, type Entry } from '../../src/store/keyspace.js';
 
 const START = 1_700_000_000_000;
 
@@ -17,7 +17,7 @@ const state = () => server.running.state;
 function seedHash(dbIndex: number, name: string, fields: Record<string, string>, expiresAt = 0): void {
   const db = state().databases[dbIndex]!;
   const key = storedKey(server, name);
-  const sealed = new Map<string, Buffer>();
+  const sealed = new FieldTable();
   for (const [f, v] of Object.entries(fields)) sealed.set(f, state().values.sealField(db.uid, key, f, Buffer.from(v)));
   db.set(key, { kind: Kind.Hash, fields: sealed, expiresAt, touchedAt: state().clock() });
 }
