@@ -389,6 +389,19 @@ describe('SCAN', () => {
     expect(await run(['scan'])).toEqual({ error: "ERR wrong number of arguments for 'scan' command" });
   });
 
+  it('reads the cursor as Redis 7.0 does (strtoul): empty, signed and zero-padded cursors are valid', async () => {
+    await run(['set', 'k', 'v']);
+    // Each answer as redis-server 7.0.15 gives it.
+    for (const cursor of ['', '-1', '+1', '-0', '00', '-18446744073709551615', '4294967296']) {
+      const reply = (await run(['scan', cursor, 'count', '1000'])) as [string, string[]];
+      expect(Array.isArray(reply), JSON.stringify(cursor)).toBe(true);
+    }
+    expect(await run(['scan', ''])).toEqual(['0', ['k']]);
+    for (const cursor of [' 1', '1 ', '-', '+', '0x1', '1.5', '-18446744073709551616']) {
+      expect(await run(['scan', cursor]), JSON.stringify(cursor)).toEqual({ error: 'ERR invalid cursor' });
+    }
+  });
+
   it('treats the largest unsigned cursor as valid (an unknown cursor)', async () => {
     const reply = (await run(['scan', '18446744073709551615'])) as [string, string[]];
     expect(reply[0]).toBe('0');
