@@ -28,32 +28,31 @@ const MAX_NESTING = 1000;
 let skipLonger = false;
 
 /**
- * Whether text matches pattern. For names that must not become JS strings (sealed key names),
- * and the core of the string form.
+ * Whether text matches pattern. For names that must not become JS strings (sealed key names:
+ * KEYS and SCAN MATCH patterns, ACL key patterns against key arguments).
  */
 export function globMatchBytes(pattern: Uint8Array, text: Uint8Array, nocase = false): boolean {
   skipLonger = false;
   return matchFrom(pattern, 0, text, 0, nocase, 0);
 }
 
-/** Reused buffers for the string form: grown to the longest input, wiped after each match. */
-let patternScratch = Buffer.alloc(256);
-let textScratch = Buffer.alloc(256);
+/** The last string pattern's bytes: KEYS and SCAN match one pattern against many names. */
+let lastPattern = '';
+let lastPatternBytes = Buffer.alloc(0);
 
 /** The same matching on latin1 strings (plain-mode key names, hash fields, config names). */
 export function globMatch(pattern: string, text: string, nocase = false): boolean {
-  if (pattern.length > patternScratch.length) patternScratch = Buffer.alloc(pattern.length * 2);
-  if (text.length > textScratch.length) {
-    textScratch.fill(0);
-    textScratch = Buffer.alloc(text.length * 2);
+  if (pattern !== lastPattern) {
+    lastPattern = pattern;
+    lastPatternBytes = Buffer.from(pattern, 'latin1');
   }
-  const p = patternScratch.subarray(0, patternScratch.write(pattern, 0, pattern.length, 'latin1'));
-  const t = textScratch.subarray(0, textScratch.write(text, 0, text.length, 'latin1'));
-  try {
-    return globMatchBytes(p, t, nocase);
-  } finally {
-    t.fill(0);
-  }
+  skipLonger = false;
+  return matchFrom(lastPatternBytes, 0, text, 0, nocase, 0);
+}
+
+/** The text's byte at i (latin1 strings hold one byte per char). */
+function code(s: Uint8Array | string, i: number): number {
+  return typeof s === 'string' ? s.charCodeAt(i) : s[i]!;
 }
 
 /** The pattern byte at i, 0 past the end (the NUL an sds string carries). */
@@ -75,7 +74,7 @@ function same(a: number, b: number, nocase: boolean): boolean {
   return a === b || (nocase && lower(a) === lower(b));
 }
 
-function matchFrom(p: Uint8Array, pi: number, s: Uint8Array, si: number, nocase: boolean, nesting: number): boolean {
+function matchFrom(p: Uint8Array, pi: number, s: Uint8Array | string, si: number, nocase: boolean, nesting: number): boolean {
   if (nesting > MAX_NESTING) return false;
   const pEnd = p.length;
   const sEnd = s.length;
@@ -84,7 +83,12 @@ function matchFrom(p: Uint8Array, pi: number, s: Uint8Array, si: number, nocase:
     if (c === STAR) {
       while (pi < pEnd && at(p, pi + 1) === STAR) pi++;
       if (pi === pEnd - 1) return true;
+      // A plain byte after the star: positions where it cannot match fail at once in the
+      // recursive call (without the cut), so they are skipped here.
+      const next = p[pi + 1]!;
+      const literal = next === QUESTION || next === OPEN || next === BACKSLASH ? -1 : next;
       for (; si < sEnd; si++) {
+        if (literal >= 0 && !same(literal, code(s, si), nocase)) continue;
         if (matchFrom(p, pi + 1, s, si, nocase, nesting + 1)) return true;
         if (skipLonger) return false;
       }
@@ -96,7 +100,7 @@ function matchFrom(p: Uint8Array, pi: number, s: Uint8Array, si: number, nocase:
       const negate = at(p, pi) === CARET;
       if (negate) pi++;
       let matched = false;
-      const x = s[si]!;
+      const x = code(s, si);
       for (;;) {
         const pc = at(p, pi);
         if (pc === BACKSLASH && pEnd - pi >= 2) {
@@ -129,7 +133,7 @@ function matchFrom(p: Uint8Array, pi: number, s: Uint8Array, si: number, nocase:
       if (!matched) return false;
     } else if (c !== QUESTION) {
       if (c === BACKSLASH && pEnd - pi >= 2) pi++;
-      if (!same(p[pi]!, s[si]!, nocase)) return false;
+      if (!same(p[pi]!, code(s, si), nocase)) return false;
     }
     si++;
     pi++;
