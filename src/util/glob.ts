@@ -40,14 +40,22 @@ export function globMatchBytes(pattern: Uint8Array, text: Uint8Array, nocase = f
 let lastPattern = '';
 let lastPatternBytes = Buffer.alloc(0);
 
-/** The same matching on latin1 strings (plain-mode key names, hash fields, config names). */
-export function globMatch(pattern: string, text: string, nocase = false): boolean {
-  if (pattern !== lastPattern) {
-    lastPattern = pattern;
-    lastPatternBytes = Buffer.from(pattern, 'latin1');
+/**
+ * The same matching on latin1 strings (plain-mode key names, hash fields, config names); the
+ * pattern may come as bytes already (ACL key patterns keep theirs).
+ */
+export function globMatch(pattern: string | Uint8Array, text: string, nocase = false): boolean {
+  let bytes: Uint8Array;
+  if (typeof pattern !== 'string') bytes = pattern;
+  else {
+    if (pattern !== lastPattern) {
+      lastPattern = pattern;
+      lastPatternBytes = Buffer.from(pattern, 'latin1');
+    }
+    bytes = lastPatternBytes;
   }
   skipLonger = false;
-  return matchFrom(lastPatternBytes, 0, text, 0, nocase, 0);
+  return matchFrom(bytes, 0, text, 0, nocase, 0);
 }
 
 /** The text's byte at i (latin1 strings hold one byte per char). */
