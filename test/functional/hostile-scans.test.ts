@@ -15,6 +15,15 @@ const HOSTILE = 'a*'.repeat(40) + 'b';
 const NAME_BYTES = 100;
 const nameOf = (i: number) => 'a'.repeat(NAME_BYTES - 5) + String(i).padStart(5, '0');
 
+/** SIGTERM, then SIGKILL after 5 s: a server stuck in a hostile command cannot handle SIGTERM. */
+async function stopHard(server: SpawnedServer | undefined): Promise<void> {
+  if (server === undefined) return;
+  const stopped = server.stop();
+  const timer = setTimeout(() => server.process.kill('SIGKILL'), 5000);
+  await stopped;
+  clearTimeout(timer);
+}
+
 /**
  * Runs `attack` while another client PINGs every 10 ms; returns the attack's duration and the
  * slowest PING (the time other clients waited).
@@ -58,7 +67,7 @@ describe('glob patterns with many stars', () => {
   });
   afterAll(async () => {
     client?.disconnect();
-    await server?.stop();
+    await stopHard(server);
   });
 
   // Target: a few ms; the old matcher did not answer in minutes (it took 5.5 s for 5 stars
@@ -137,7 +146,7 @@ describe('SCAN and HSCAN cursors under many other cursors', () => {
   afterAll(async () => {
     victim?.disconnect();
     attacker?.disconnect();
-    await server?.stop();
+    await stopHard(server);
   });
 
   /** Opens n cursors and abandons them (the old server kept 4096 and evicted the oldest). */
