@@ -2,11 +2,12 @@
 // Redis's listpack hashes, which HGETALL and HSCAN of a small hash follow), with what a Map
 // cannot give: a stable position in hash order for stateless HSCAN cursors (src/store/scan.ts).
 //
-// Entries sit in insertion-ordered arrays (a removed one leaves a hole until the arrays are
-// compacted); an open-addressing index with linear probing over 2^n slots maps a field's hash
-// to its entry. A hash of a few fields has no index: lookups compare hashes along the arrays,
-// and HSCAN sees it as 8 buckets (each visit checks the few entries), so a cursor still moves
-// through it in hash order as through an indexed table.
+// Entries sit in one insertion-ordered array, name then value (a removed entry leaves a hole
+// until the array is compacted). Past a few fields an open-addressing index with linear probing
+// over 2^n slots maps a field's hash to its entry. A small hash has no index and no stored
+// hashes (it costs less than a Map): lookups compare names along the array, and HSCAN sees it
+// as 8 buckets by field hash, so a cursor moves through it in hash order as through an indexed
+// table.
 
 import { hashKey } from '../key-table.js';
 import type { BucketTable } from '../scan.js';
@@ -19,12 +20,16 @@ const MIN_SLOTS = 16;
 const EMPTY = 0;
 const DELETED = -1;
 
+/** A field's hash as an int32 (small integers keep a JS array compact); bucket = hash & mask. */
+function fieldHash(field: string): number {
+  return hashKey(field) | 0;
+}
+
 export class FieldTable implements BucketTable<string> {
-  /** Entries in insertion order; undefined marks a removed one. */
-  private names: (string | undefined)[] = [];
-  private sealed: (Buffer | undefined)[] = [];
-  /** Each entry's field hash (int32, so the array stays small integers). */
-  private hashes: number[] = [];
+  /** Entry i is items[2i] (name, undefined once removed) and items[2i + 1] (sealed value). */
+  private items: (string | Buffer | undefined)[] = [];
+  /** Entry i's field hash, kept while there is an index. */
+  private hashes: number[] | null = null;
   /** slot -> entry index + 1, EMPTY or DELETED; null while the table is small. */
   private index: Int32Array | null = null;
   /** Index slots taken by entries or DELETED markers: what the load factor counts. */
@@ -37,28 +42,27 @@ export class FieldTable implements BucketTable<string> {
   }
 
   get(field: string): Buffer | undefined {
-    const at = this.find(field, hashKey(field) | 0);
-    return at < 0 ? undefined : this.sealed[at];
+    const at = this.find(field);
+    return at < 0 ? undefined : (this.items[at * 2 + 1] as Buffer);
   }
 
   has(field: string): boolean {
-    return this.find(field, hashKey(field) | 0) >= 0;
+    return this.find(field) >= 0;
   }
 
   /** Sets field's value; an existing field keeps its place in the order. */
   set(field: string, value: Buffer): this {
-    const hash = hashKey(field) | 0;
-    const at = this.find(field, hash);
+    const at = this.find(field);
     if (at >= 0) {
-      this.sealed[at] = value;
+      this.items[at * 2 + 1] = value;
       return this;
     }
-    const entry = this.names.length;
-    this.names.push(field);
-    this.sealed.push(value);
-    this.hashes.push(hash);
+    const entry = this.items.length / 2;
+    this.items.push(field, value);
     this.size++;
     if (this.index !== null) {
+      const hash = fieldHash(field);
+      this.hashes!.push(hash);
       if ((this.occupied + 1) * 4 > this.index.length * 3) this.rebuild();
       else this.place(this.index, hash, entry);
     } else if (this.size > UNINDEXED_MAX) {
@@ -68,50 +72,46 @@ export class FieldTable implements BucketTable<string> {
   }
 
   delete(field: string): boolean {
-    const hash = hashKey(field) | 0;
-    const at = this.find(field, hash);
+    const at = this.find(field);
     if (at < 0) return false;
-    this.names[at] = undefined;
-    this.sealed[at] = undefined;
+    this.items[at * 2] = undefined;
+    this.items[at * 2 + 1] = undefined;
     this.size--;
     if (this.index !== null) {
       const index = this.index;
       const mask = index.length - 1;
-      let slot = hash & mask;
+      let slot = this.hashes![at]! & mask;
       while (index[slot] !== at + 1) slot = (slot + 1) & mask;
       index[slot] = DELETED;
     }
     // Holes and index markers are reclaimed once they outnumber the fields (amortized O(1)).
-    const holes = this.names.length - this.size;
+    const holes = this.items.length / 2 - this.size;
     if (holes > UNINDEXED_MAX && holes > this.size) this.rebuild();
     else if (this.index !== null && this.size * 8 < this.index.length && this.index.length > MIN_SLOTS) this.rebuild();
     return true;
   }
 
   clear(): void {
-    this.names = [];
-    this.sealed = [];
-    this.hashes = [];
+    this.items = [];
+    this.hashes = null;
     this.index = null;
     this.occupied = 0;
     this.size = 0;
   }
 
   *keys(): IterableIterator<string> {
-    const names = this.names;
-    for (let i = 0; i < names.length; i++) if (names[i] !== undefined) yield names[i]!;
+    const items = this.items;
+    for (let i = 0; i < items.length; i += 2) if (items[i] !== undefined) yield items[i] as string;
   }
 
   *values(): IterableIterator<Buffer> {
-    const names = this.names;
-    const sealed = this.sealed;
-    for (let i = 0; i < names.length; i++) if (names[i] !== undefined) yield sealed[i]!;
+    const items = this.items;
+    for (let i = 0; i < items.length; i += 2) if (items[i] !== undefined) yield items[i + 1] as Buffer;
   }
 
   *entries(): IterableIterator<[string, Buffer]> {
-    const names = this.names;
-    const sealed = this.sealed;
-    for (let i = 0; i < names.length; i++) if (names[i] !== undefined) yield [names[i]!, sealed[i]!];
+    const items = this.items;
+    for (let i = 0; i < items.length; i += 2) if (items[i] !== undefined) yield [items[i] as string, items[i + 1] as Buffer];
   }
 
   [Symbol.iterator](): IterableIterator<[string, Buffer]> {
@@ -124,41 +124,44 @@ export class FieldTable implements BucketTable<string> {
   }
 
   visitBucket(bucket: number, visit: (field: string) => void): number {
-    const names = this.names;
+    const items = this.items;
     let n = 0;
     if (this.index === null) {
-      for (let i = 0; i < names.length; i++) {
-        if (names[i] === undefined || (this.hashes[i]! & UNINDEXED_SCAN_MASK) !== bucket) continue;
-        visit(names[i]!);
+      for (let i = 0; i < items.length; i += 2) {
+        const name = items[i] as string | undefined;
+        if (name === undefined || (fieldHash(name) & UNINDEXED_SCAN_MASK) !== bucket) continue;
+        visit(name);
         n++;
       }
       return n;
     }
     const index = this.index;
+    const hashes = this.hashes!;
     const mask = index.length - 1;
     for (let slot = bucket; index[slot] !== EMPTY; slot = (slot + 1) & mask) {
       const entry = index[slot]! - 1;
-      if (entry < 0 || (this.hashes[entry]! & mask) !== bucket) continue;
-      visit(names[entry]!);
+      if (entry < 0 || (hashes[entry]! & mask) !== bucket) continue;
+      visit(items[entry * 2] as string);
       n++;
     }
     return n;
   }
 
   /** The entry index of field, or -1. */
-  private find(field: string, hash: number): number {
-    const names = this.names;
-    const hashes = this.hashes;
+  private find(field: string): number {
+    const items = this.items;
     const index = this.index;
     if (index === null) {
-      for (let i = 0; i < names.length; i++) if (hashes[i] === hash && names[i] === field) return i;
+      for (let i = 0; i < items.length; i += 2) if (items[i] === field) return i / 2;
       return -1;
     }
+    const hashes = this.hashes!;
+    const hash = fieldHash(field);
     const mask = index.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const e = index[slot]!;
       if (e === EMPTY) return -1;
-      if (e !== DELETED && hashes[e - 1] === hash && names[e - 1] === field) return e - 1;
+      if (e !== DELETED && hashes[e - 1] === hash && items[(e - 1) * 2] === field) return e - 1;
     }
   }
 
@@ -172,29 +175,28 @@ export class FieldTable implements BucketTable<string> {
 
   /** Drops holes and markers, and sizes the index for the live fields (or drops it). */
   private rebuild(): void {
-    if (this.names.length !== this.size) {
-      const names: string[] = [];
-      const sealed: Buffer[] = [];
-      const hashes: number[] = [];
-      for (let i = 0; i < this.names.length; i++) {
-        if (this.names[i] === undefined) continue;
-        names.push(this.names[i]!);
-        sealed.push(this.sealed[i]!);
-        hashes.push(this.hashes[i]!);
-      }
-      this.names = names;
-      this.sealed = sealed;
-      this.hashes = hashes;
+    if (this.items.length !== this.size * 2) {
+      const items: (string | Buffer)[] = [];
+      const old = this.items;
+      for (let i = 0; i < old.length; i += 2) if (old[i] !== undefined) items.push(old[i]!, old[i + 1]!);
+      this.items = items;
     }
     this.occupied = 0;
     if (this.size <= UNINDEXED_MAX / 2) {
       this.index = null;
+      this.hashes = null;
       return;
     }
     let slots = MIN_SLOTS;
     while (slots * 3 < this.size * 8) slots *= 2;
     const index = new Int32Array(slots);
-    for (let i = 0; i < this.size; i++) this.place(index, this.hashes[i]!, i);
+    const hashes: number[] = [];
+    for (let i = 0; i < this.size; i++) {
+      const hash = fieldHash(this.items[i * 2] as string);
+      hashes.push(hash);
+      this.place(index, hash, i);
+    }
+    this.hashes = hashes;
     this.index = index;
   }
 }
