@@ -9,9 +9,8 @@ import { KeyLister, replyKeyName } from './key-listing.js';
 import { openValue, sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/values.js';
-import { Kind, stringEntry, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
+import { FieldTable, Kind, stringEntry, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
 import { parseCursor } from '../store/scan.js';
-import { FieldTable } from '../store/types/field-table.js';
 import type { CommandSpec, Session } from './types.js';
 
 /**
