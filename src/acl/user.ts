@@ -170,7 +170,7 @@ export class AclUser {
 
   /** A key name held as a latin1 string (plain-mode KEYS, SCAN, RANDOMKEY). */
   mayAccess(key: string, read: boolean, write: boolean): boolean {
-    return this.allows((k) => globMatch(k.pattern, key), read, write);
+    return this.allows((k) => globMatch(k.bytes, key), read, write);
   }
 
   /** A key name as bytes: a command's key argument, or an opened sealed name. */

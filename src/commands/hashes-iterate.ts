@@ -6,6 +6,7 @@ import { hashSpec, openMany, readHash, wipeAll } from './hash-entries.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
 import type { HashEntry } from '../store/keyspace.js';
+import { parseCursor, scanStep } from '../store/scan.js';
 import { globMatch } from '../util/glob.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
@@ -17,20 +18,6 @@ const INT64_MAX = 2n ** 63n - 1n;
 /** Redis's listpack limits: a hash this small is scanned whole in one call, cursor 0. */
 const SMALL_HASH_ENTRIES = 128;
 const SMALL_HASH_VALUE = 64;
-const ULONG_MAX = 2n ** 64n - 1n;
-
-/**
- * Redis 7.0 parses the cursor with strtoul: an optional sign, digits, nothing else (the empty
- * string is cursor 0). Cursors we never handed out (negatives wrap to huge) restart the walk.
- */
-function parseCursor(arg: Buffer): number | null {
-  const m = /^([+-]?)(\d*)$/.exec(arg.toString('latin1'));
-  if (m === null || (m[1] !== '' && m[2] === '')) return null;
-  const n = m[2] === '' ? 0n : BigInt(m[2]!);
-  if (n > ULONG_MAX) return null;
-  if (m[1] === '-' && n !== 0n) return -1;
-  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : -1;
-}
 
 interface HscanOptions {
   count: number;
@@ -85,7 +72,7 @@ function hscan(ctx: Session, args: Buffer[]): void {
   };
   let next = 0;
   if (isSmall(entry)) for (const field of entry.fields.keys()) keep(field);
-  else next = ctx.server.cursors.scan(entry.fields, cursor, opts.count, keep);
+  else next = scanStep(entry.fields, cursor, opts.count, keep);
   const plains = openMany(ctx, key, entry, fields);
   if (plains === null) return;
   ctx.reply.arrayLen(2);

@@ -9,7 +9,8 @@ import { KeyLister, replyKeyName } from './key-listing.js';
 import { openValue, sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/values.js';
-import { Kind, stringEntry, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
+import { FieldTable, Kind, stringEntry, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
+import { parseCursor } from '../store/scan.js';
 import { at, span } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -115,18 +116,6 @@ function replyKeys(ctx: Session, list: [string, Entry][]): void {
 
 // ---- SCAN ----
 
-const UINT64_MAX = 2n ** 64n - 1n;
-
-/** Cursor text must be an unsigned 64-bit integer (Redis string2ull); null when it is not. */
-function parseCursor(arg: Buffer): number | null {
-  const text = arg.toString('latin1');
-  if (!/^\d{1,20}$/.test(text)) return null;
-  const n = BigInt(text);
-  if (n > UINT64_MAX) return null;
-  // Live cursors are below 2^52; anything larger is simply unknown and restarts the walk.
-  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : -1;
-}
-
 interface ScanOptions {
   count: number;
   pattern: Buffer | null;
@@ -162,7 +151,7 @@ function scan(ctx: Session, args: Buffer[]): void {
   const opts = parseScanOptions(args);
   if (typeof opts === 'string') return ctx.reply.error(opts);
   const visited: string[] = [];
-  const next = ctx.server.cursors.scan(ctx.db, cursor, opts.count, (key) => visited.push(key));
+  const next = ctx.db.scan(cursor, opts.count, (key) => visited.push(key));
   const found = listKeys(ctx, visited, new KeyLister(ctx, opts.pattern), opts.type);
   if (found === null) return;
   ctx.reply.arrayLen(2);
@@ -190,7 +179,7 @@ function resealed(ctx: Session, entry: Entry, from: Home, to: Home, touchedAt: n
       const value = values.resealValue(from.db.uid, from.key, to.db.uid, to.key, entry.value);
       return stringEntry(value, entry.expiresAt, touchedAt);
     }
-    const fields = new Map<string, Buffer>();
+    const fields = new FieldTable();
     for (const [field, sealed] of entry.fields) {
       fields.set(field, values.resealField(from.db.uid, from.key, to.db.uid, to.key, field, sealed));
     }

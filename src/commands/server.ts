@@ -113,14 +113,12 @@ function flushMode(ctx: Session, args: Buffer[]): boolean {
 function flushdb(ctx: Session, args: Buffer[]): void {
   if (!flushMode(ctx, args)) return;
   ctx.db.clear();
-  ctx.server.cursors.clear();
   ctx.reply.ok();
 }
 
 function flushall(ctx: Session, args: Buffer[]): void {
   if (!flushMode(ctx, args)) return;
   for (const db of ctx.server.databases) db.clear();
-  ctx.server.cursors.clear();
   ctx.reply.ok();
 }
 

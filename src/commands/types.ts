@@ -14,7 +14,6 @@ import type { SealedValues } from '../seal/values.js';
 import type { SpillManager } from '../spill/manager.js';
 import type { MemoryGuard } from '../store/memory.js';
 import type { RecordArena } from '../store/record-arena.js';
-import type { CursorTable } from '../store/scan.js';
 import type { KeyFinder, KeySpec } from './key-specs.js';
 
 export type CommandFlag =
@@ -151,7 +150,6 @@ export interface Server {
   /** The spill tier, or null without a spill-dir. */
   readonly spill: SpillManager | null;
   readonly stats: ServerStats;
-  readonly cursors: CursorTable;
   readonly acl: AclStore;
   /** client-output-buffer-limit for normal clients, kept parsed for the write path. */
   readonly outputLimit: OutputLimit;

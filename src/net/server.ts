@@ -31,7 +31,6 @@ import { SpillManager } from '../spill/manager.js';
 import { Keyspace } from '../store/keyspace.js';
 import { RecordArena } from '../store/record-arena.js';
 import { MemoryGuard, type Policy } from '../store/memory.js';
-import { CursorTable } from '../store/scan.js';
 import { VERSION } from '../version.js';
 
 export interface StartOptions {
@@ -58,7 +57,6 @@ const EXPIRE_BUDGET_MS = 2;
 
 export class SealkvServer implements Server {
   readonly stats = new Stats();
-  readonly cursors = new CursorTable();
   readonly clients = new Map<number, Client>();
   readonly commands: Registry;
   readonly startedAt: number;

@@ -2,6 +2,8 @@
 // (StoredString, the usual case) or a boxed JS object (BoxedString: spilled, large, or with a
 // sealed name); a hash is always a JS object. Both string forms answer the same interface.
 
+import { FieldTable } from './types/field-table.js';
+
 export const enum Kind {
   String = 0,
   Hash = 1,
@@ -93,7 +95,7 @@ export class BoxedString implements StringEntry {
 export interface HashEntry {
   kind: Kind.Hash;
   /** Field name (latin1) -> sealed field value. */
-  fields: Map<string, Buffer>;
+  fields: FieldTable;
   expiresAt: number;
   touchedAt: number;
   accounted?: number;
@@ -112,7 +114,7 @@ export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number)
  * each entry to another hidden class on its first write (slower, and more memory).
  */
 export function hashEntry(touchedAt: number): HashEntry {
-  return { kind: Kind.Hash, fields: new Map(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+  return { kind: Kind.Hash, fields: new FieldTable(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
 }
 
 export function typeName(entry: Entry): 'string' | 'hash' {

@@ -15,6 +15,7 @@
 
 import { randomInt } from 'node:crypto';
 import { RecordArena } from './record-arena.js';
+import type { BucketTable } from './scan.js';
 
 export const RECORD_HEADER = 32;
 export const BOXED = 0xffffffff;
@@ -52,7 +53,7 @@ export function hashKey(key: string): number {
   return h >>> 0;
 }
 
-export class KeyTable {
+export class KeyTable implements BucketTable<number> {
   /** Per slot two words, record handle then key hash: one cache line answers a probe. */
   private slots: Uint32Array;
   private mask: number;
@@ -60,7 +61,7 @@ export class KeyTable {
   size = 0;
   /** Live keys plus deleted markers: what the load factor counts. */
   private occupied = 0;
-  /** Bumped whenever slots move (a rehash): walks by slot index start over. */
+  /** Rebuilds so far (slots moved): what tests watch to know a rehash happened. */
   epoch = 0;
 
   constructor(
@@ -73,6 +74,29 @@ export class KeyTable {
 
   get capacity(): number {
     return this.mask + 1;
+  }
+
+  /** SCAN positions are home buckets, one per slot (src/store/scan.ts). */
+  get scanMask(): number {
+    return this.mask;
+  }
+
+  /**
+   * Calls visit with the record handle of every key homed at `bucket` (hash & mask): all sit in
+   * the probe run from that slot to the first empty one. visit must not change the table.
+   */
+  visitBucket(bucket: number, visit: (handle: number) => void): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let n = 0;
+    for (let i = bucket; ; i = (i + 1) & mask) {
+      const handle = slots[i * 2]!;
+      if (handle === EMPTY) return n;
+      if (handle !== DELETED && (slots[i * 2 + 1]! & mask) === bucket) {
+        visit(handle);
+        n++;
+      }
+    }
   }
 
   /** The slot holding key, or -1. */
@@ -107,7 +131,7 @@ export class KeyTable {
     }
   }
 
-  /** Adds a key known to be absent. May rehash (epoch changes, slot numbers with it). */
+  /** Adds a key known to be absent. May rehash (slot numbers change). */
   insert(hash: number, handle: number): void {
     const capacity = this.mask + 1;
     if ((this.occupied + 1) * 4 > capacity * 3) {
@@ -170,6 +194,11 @@ export class KeyTable {
     this.slots[slot * 2] = moved;
     arena.free(handle, this.recordBytes(handle));
     return moved;
+  }
+
+  /** The key hash a live record carries. */
+  hashOf(handle: number): number {
+    return this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_HASH]!;
   }
 
   /** The record's size in the arena (what to free). */

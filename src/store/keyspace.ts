@@ -13,11 +13,13 @@ import { BOXED, D_EXPIRES, D_TOUCHED, hashKey, KeyTable, RECORD_HEADER, W_AUX, W
 import { OFFSET_MASK, RecordArena } from './record-arena.js';
 import { StoredString } from './stored-string.js';
 import { KeyWalk } from './key-walk.js';
+import { scanStep } from './scan.js';
 
 export { KeyWalk } from './key-walk.js';
 
 export { BoxedString, hashEntry, Kind, stringEntry, typeName } from './entry.js';
 export type { Entry, HashEntry, SpillRef, StringEntry } from './entry.js';
+export { FieldTable } from './types/field-table.js';
 
 /** Sealed values up to this size are stored in their record; larger ones stay boxed. */
 const INLINE_VALUE_MAX = 32 * 1024;
@@ -263,9 +265,18 @@ export class Keyspace {
     }
   }
 
-  /** A walk over every key that may span event-loop turns (SCAN cursors, key rotation). */
+  /** A walk over every key that may span event-loop turns (key rotation). */
   walk(): KeyWalk {
     return new KeyWalk(this, this.table);
+  }
+
+  /**
+   * One SCAN step from `cursor` (stateless, src/store/scan.ts): visits about `count` keys,
+   * expired or not, and returns the cursor to continue with (0: done). visit must not write.
+   */
+  scan(cursor: number, count: number, visit: (key: string) => void): number {
+    const table = this.table;
+    return scanStep(table, cursor, count, (handle) => visit(table.keyOf(handle)));
   }
 
   /** A random live key, or null: a random slot, then the next occupied one. */

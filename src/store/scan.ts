@@ -1,55 +1,89 @@
-// SCAN-family cursors. A cursor names a live walk: over a database's key table (Keyspace.walk),
-// which survives inserts and deletes and starts over when the table rehashes, or over a hash's
-// field Map (V8 Map iterators survive both). Every element present for the whole scan is
-// returned at least once, like Redis's guarantee (repeats are allowed by SCAN's contract).
-// An unknown or expired cursor restarts from the beginning.
+// SCAN-family cursors, stateless as Redis's (dict.c dictScan): a cursor is a position in hash
+// order, nothing is kept for it on the server. However many cursors clients open or abandon,
+// they cost no memory, cannot be evicted, and pin no data.
+//
+// Both tables scanned this way (the key table, a hash's field table) are open addressing with
+// linear probing over 2^n slots. A slot number is no stable position: a key sits at or after its
+// home slot (hash & mask) and moves when the table rebuilds. So the unit of a scan is the home
+// bucket: "bucket b" is every element whose hash & mask = b, found by walking the probe run from
+// slot b to the first empty slot (deletions leave markers, never empty slots, so the run holds
+// every element homed at b). A cursor is the next bucket to visit, counted in reverse-binary
+// order (increment the bit-reversed index), exactly as dictScan does for its power-of-two tables:
+// - while the size stays, every bucket is visited once and an element never changes bucket;
+// - when the table grows from 2^n to 2^m slots, the buckets already visited are exactly those
+//   whose low n hash bits come before the cursor in reversed order, and the big table's buckets
+//   from the same cursor on are the ones that still hold the rest: nothing is missed;
+// - when it shrinks, the next small bucket also holds some elements already returned (repeats,
+//   which SCAN's contract allows) and every element not yet returned is at or after it.
+// Any size change (several doublings at once, a rebuild at the same size) keeps this, since the
+// argument depends only on hash bits. So every element present for a whole scan is returned at
+// least once, whatever happened to the table in between. A cursor from a larger table or one
+// never handed out is read modulo the current size, as Redis does.
 
-import { Keyspace } from './keyspace.js';
-
-interface LiveCursor {
-  source: Keyspace | Map<string, unknown>;
-  next: () => string | undefined;
-  /** The source was flushed since: everything in it is new. */
-  stale: () => boolean;
+/** A table that can list the elements homed at one bucket. */
+export interface BucketTable<T> {
+  /** 2^n - 1 for a table of 2^n buckets; 0 for a table scanned whole in one bucket. */
+  readonly scanMask: number;
+  /** Calls visit for every element whose hash & scanMask is bucket; returns how many. */
+  visitBucket(bucket: number, visit: (element: T) => void): number;
 }
 
-function startWalk(source: Keyspace | Map<string, unknown>): LiveCursor {
-  if (source instanceof Keyspace) {
-    const walk = source.walk();
-    return { source, next: () => walk.next(), stale: () => walk.stale };
-  }
-  const iter = source.keys();
-  return { source, next: () => iter.next().value, stale: () => false };
+/** The bits of a 32-bit word in reverse order. */
+function reverseBits(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  return ((v >>> 16) | (v << 16)) >>> 0;
 }
 
-export class CursorTable {
-  private live = new Map<number, LiveCursor>();
-  private nextId = 1;
+/** The bucket after `cursor` in reverse-binary order over mask's bits; 0 after the last one. */
+export function nextBucket(cursor: number, mask: number): number {
+  // Bits above the mask set to 1 carry the increment past them (dictScan's v |= ~m0).
+  return reverseBits((reverseBits((cursor | ~mask) >>> 0) + 1) >>> 0);
+}
 
-  constructor(private readonly capacity = 4096) {}
+/**
+ * One SCAN step (redis scanGenericCommand): visits whole buckets from `cursor` until at least
+ * `count` elements were visited or `count * 10` buckets were looked at, and returns the cursor
+ * to continue with, 0 when the scan is complete.
+ */
+export function scanStep<T>(table: BucketTable<T>, cursor: number, count: number, visit: (element: T) => void): number {
+  const mask = table.scanMask;
+  let bucket = (cursor & mask) >>> 0;
+  let visited = 0;
+  let budget = count * 10;
+  do {
+    visited += table.visitBucket(bucket, visit);
+    bucket = nextBucket(bucket, mask);
+  } while (bucket !== 0 && budget-- > 0 && visited < count);
+  return bucket;
+}
 
-  /**
-   * Visits up to `count` keys of source from `cursor` and returns the cursor to continue with,
-   * 0 when the walk is complete.
-   */
-  scan(source: Keyspace | Map<string, unknown>, cursor: number, count: number, visit: (key: string) => void): number {
-    let state = cursor === 0 ? undefined : this.live.get(cursor);
-    if (state) this.live.delete(cursor);
-    if (!state || state.source !== source || state.stale()) state = startWalk(source);
-    for (let i = 0; i < count; i++) {
-      const key = state.next();
-      if (key === undefined) return 0;
-      visit(key);
-    }
-    // Cursors are positive safe integers; wrap long before 2^53 so they stay exact in replies.
-    const id = this.nextId;
-    this.nextId = this.nextId >= 2 ** 52 ? 1 : this.nextId + 1;
-    this.live.set(id, state);
-    if (this.live.size > this.capacity) this.live.delete(this.live.keys().next().value!);
-    return id;
+const ULONG_DIGITS = '18446744073709551615';
+
+/**
+ * A SCAN/HSCAN cursor argument as Redis 7.0 reads it (strtoul, whole string, no leading space):
+ * an optional sign then decimal digits, at most 2^64 - 1 (the empty string is cursor 0, "-n"
+ * wraps as unsigned). Returns the cursor's low 32 bits (tables never have more slots), or null
+ * for Redis's "invalid cursor". Works on the bytes: the argument may be huge.
+ */
+export function parseCursor(arg: Uint8Array): number | null {
+  let i = 0;
+  const negative = arg[0] === 0x2d;
+  if (negative || arg[0] === 0x2b) i = 1;
+  if (i === 1 && arg.length === 1) return null;
+  while (i < arg.length && arg[i] === 0x30) i++;
+  const digits = arg.length - i;
+  if (digits > ULONG_DIGITS.length) return null;
+  let low = 0;
+  let text = '';
+  for (let j = i; j < arg.length; j++) {
+    const d = arg[j]! - 0x30;
+    if (d < 0 || d > 9) return null;
+    text += String.fromCharCode(arg[j]!);
   }
-
-  clear(): void {
-    this.live.clear();
-  }
+  if (digits === ULONG_DIGITS.length && text > ULONG_DIGITS) return null;
+  if (digits > 0) low = Number(BigInt.asUintN(32, negative ? -BigInt(text) : BigInt(text)));
+  return low;
 }

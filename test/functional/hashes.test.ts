@@ -242,7 +242,8 @@ describe('HSCAN', () => {
     let calls = 0;
     do {
       const [next, flat] = (await run(['hscan', 'big', cursor, 'COUNT', '50'])) as [string, string[]];
-      expect(flat.length).toBe(next === '0' ? flat.length : 100);
+      // Whole buckets at a time, like Redis: at least COUNT fields until the last call.
+      if (next !== '0') expect(flat.length).toBeGreaterThanOrEqual(100);
       for (let i = 0; i < flat.length; i += 2) {
         expect(seen[flat[i]!]).toBeUndefined();
         seen[flat[i]!] = flat[i + 1]!;
@@ -255,11 +256,11 @@ describe('HSCAN', () => {
   });
 
   it('scans with cursors when one value is too long for the compact encoding', async () => {
-    await run(['hset', 'h', 'a', '1', 'b', 'x'.repeat(65), 'c', '3']);
+    await run(['hset', 'h', 'a', '1', 'b', 'x'.repeat(65), 'c', '3', 'd', '4', 'e', '5']);
     const [cursor, first] = (await run(['hscan', 'h', '0', 'count', '1'])) as [string, string[]];
     expect(cursor).not.toBe('0');
     expect(first.length).toBeGreaterThan(0);
-    expect(first.length).toBeLessThan(6);
+    expect(first.length).toBeLessThan(10);
   });
 });
 

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { freePort, startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
-import { Kind } from '../../src/store/keyspace.js';
+import { FieldTable, Kind } from '../../src/store/keyspace.js';
 
 const T0 = 1_700_000_000_000;
 const WRONGTYPE = { error: 'WRONGTYPE Operation against a key holding the wrong kind of value' };
@@ -37,7 +37,7 @@ function makeHash(name: string): void {
   const { databases, values } = server.running.state;
   const key = storedKey(server, name);
   const db = databases[0]!;
-  const fields = new Map([['f', values.sealField(db.uid, key, 'f', Buffer.from('v'))]]);
+  const fields = new FieldTable([['f', values.sealField(db.uid, key, 'f', Buffer.from('v'))]]);
   db.set(key, { kind: Kind.Hash, fields, expiresAt: 0, touchedAt: now });
 }
 

@@ -213,7 +213,7 @@ describe('Keyspace over the key table', () => {
     let steps = 0;
     for (let k = walk.next(); k !== undefined; k = walk.next()) {
       seen.set(k, (seen.get(k) ?? 0) + 1);
-      if (++steps % 150 !== 0 || events >= 40) continue;
+      if (++steps % 60 !== 0 || events >= 40) continue;
       switch (events++ % 4) {
         case 0: // inserts that grow the table
           for (let i = 0; i < 2000; i++) {
@@ -248,12 +248,10 @@ describe('Keyspace over the key table', () => {
     expect(events).toBe(40);
     expect(table().epoch - epoch).toBeGreaterThanOrEqual(5);
     expect(throughout.size).toBeLessThan(3000);
-    // Keys seen before a rehash and still present come round again: the walk did start over.
-    expect([...seen.values()].some((n) => n > 1)).toBe(true);
     expect(walk.next()).toBeUndefined();
   });
 
-  it('starts a walk over when a rehash moves keys below the slot it had reached', () => {
+  it('still gives the keys a rebuild moved below the slot the walk had reached', () => {
     const { table, add, remove } = rawTable(64);
     // One forced hash: fillers take slots 0..19, targets 20..29.
     for (let i = 0; i < 20; i++) add(`filler:${i}`, 0);
