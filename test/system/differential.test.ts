@@ -61,6 +61,16 @@ function canonical(name: string, node: Node): Node {
   return node;
 }
 
+/**
+ * README, Differences of detail: a string's OBJECT ENCODING (and so REFCOUNT) comes from its
+ * current value; Redis also remembers APPEND/SETRANGE (raw) and INCRBYFLOAT (never int).
+ */
+function encodingFromContent(args: string[], ours: Node, theirs: Node): boolean {
+  const sub = args[1]?.toLowerCase();
+  if (sub === 'encoding') return ['$int', '$embstr'].includes(ours.head) && ['$embstr', '$raw'].includes(theirs.head);
+  return sub === 'refcount' && ours.head === ':2147483647' && theirs.head === ':1';
+}
+
 function sameClock(name: string, a: Node, b: Node): boolean {
   const slack = CLOCK_SLACK[name];
   if (slack === undefined || a.head[0] !== ':' || b.head[0] !== ':') return false;
@@ -70,7 +80,8 @@ function sameClock(name: string, a: Node, b: Node): boolean {
 }
 
 /** Whether two replies agree; EXEC's elements are judged by the commands that were queued. */
-function agree(name: string, queued: string[], a: Buffer, b: Buffer): boolean {
+function agree(args: string[], queued: string[], a: Buffer, b: Buffer): boolean {
+  const name = args[0]!.toLowerCase();
   if (a.equals(b)) return true;
   const [na] = parse(a);
   const [nb] = parse(b);
@@ -80,7 +91,7 @@ function agree(name: string, queued: string[], a: Buffer, b: Buffer): boolean {
       return render(canonical(n, item)) === render(canonical(n, nb.items![i]!)) || sameClock(n, item, nb.items![i]!);
     });
   }
-  return render(canonical(name, na)) === render(canonical(name, nb)) || sameClock(name, na, nb);
+  return render(canonical(name, na)) === render(canonical(name, nb)) || sameClock(name, na, nb) || (name === 'object' && encodingFromContent(args, na, nb));
 }
 
 /** The reply's bytes, or the '<closed>'/'<timeout>' marker as it came. */
@@ -123,7 +134,7 @@ describe('differential run against redis-server 7', () => {
             const [a, b] = [wire(await ours.send(args)), wire(await theirs.send(args))];
             history.push(args.map((x) => JSON.stringify(x)).join(' '));
             compared++;
-            const ok = typeof a === 'string' || typeof b === 'string' ? a === b : agree(name, queued ?? [], a, b);
+            const ok = typeof a === 'string' || typeof b === 'string' ? a === b : agree(args, queued ?? [], a, b);
             if (!ok) {
               mismatches.push(`seed ${SEED + protocol} sequence ${seq}:\n  ${history.join('\n  ')}\n  sealkv: ${show(a)}\n  redis:  ${show(b)}`);
               break;
