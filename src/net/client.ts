@@ -75,6 +75,7 @@ export class Client implements Session {
     this.aclUser = server.acl.defaultUser;
     this.authenticated = this.aclUser.enabled && this.aclUser.nopass;
     this.reply = new ReplyWriter(server.stats);
+    this.reply.onOverflow = () => this.overLimit();
     this.parser = new RequestParser({ maxBulkLen: server.config.number('proto-max-bulk-len') });
     this.parser.unauthenticated = !this.authenticated;
     this.direct = socket instanceof TLSSocket ? null : DirectWriter.for(socket, ReplyWriter.recycle, () => this.kill());
@@ -131,6 +132,8 @@ export class Client implements Session {
 
   /** Runs every complete command buffered, then writes all their replies at once. */
   private run(): void {
+    const hard = this.server.outputLimit.hard;
+    this.reply.cap = hard > 0 ? hard - this.unsentBytes : Infinity;
     while (!this.waiting && !this.closing && !this.closed) {
       const next = this.nextCommand();
       if (next instanceof ProtocolError) {
@@ -218,6 +221,7 @@ export class Client implements Session {
   flush(): void {
     this.flushQueued = false;
     if (this.closed) return;
+    if (this.reply.overflowed) return this.kill();
     if (this.reply.size > 0) {
       const out = this.reply.take();
       this.server.stats.netOutputBytes += out.length;
@@ -226,7 +230,9 @@ export class Client implements Session {
       if (this.closed) return;
       if (this.unsentBytes > 0 && this.overOutputLimit()) return;
     }
-    if (this.closing) this.socket.end();
+    // Closed for real once the reply is out, as Redis does: a half-closed socket would go on
+    // swallowing whatever a client that ignores FIN keeps sending.
+    if (this.closing) this.socket.destroySoon();
   }
 
   /** Reply bytes handed over but not yet taken by the kernel. */
@@ -242,9 +248,24 @@ export class Client implements Session {
     if (limit.soft === 0 || pending < limit.soft) this.softLimitSince = 0;
     else if (this.softLimitSince === 0) this.softLimitSince = now;
     if (!limit.exceeded(pending, this.softLimitSince, now)) return false;
-    this.server.log.warn({ client: this.id, addr: this.addr, pending }, 'closing client for overcoming of output buffer limits');
+    this.logOverLimit(pending);
     this.kill();
     return true;
+  }
+
+  /**
+   * The replies being produced passed the hard output limit (ReplyWriter.cap): the rest are
+   * dropped, the commands still queued in this read do not run, and the connection closes at
+   * the next flush.
+   */
+  private overLimit(): void {
+    this.logOverLimit(this.unsentBytes + this.reply.size);
+    this.closing = true;
+    this.queueFlush();
+  }
+
+  private logOverLimit(pending: number): void {
+    this.server.log.warn({ client: this.id, addr: this.addr, pending }, 'client scheduled to be closed ASAP for overcoming of output buffer limits');
   }
 
   private finish(): void {
