@@ -37,6 +37,13 @@ function setWithGet(args: Buffer[]): boolean {
 /** What the ACL LOG shows for a refused key when key names are sealed: never the name. */
 const SEALED_KEY_OBJECT = '(sealed key name)';
 
+/** The ACL LOG keeps at most this much of a refused key's name (Redis keeps it whole, any size). */
+const LOGGED_NAME_MAX = 1024;
+
+function logName(key: Buffer): string {
+  return key.toString('latin1', 0, Math.min(key.length, LOGGED_NAME_MAX));
+}
+
 /** @param sealedKeys seal-keys is on: a refused key is logged as SEALED_KEY_OBJECT. */
 export function checkPermissions(user: AclUser, spec: CommandSpec, fullName: string, args: Buffer[], sealedKeys = false): Denial {
   if (!user.mayRun(fullName)) return { reason: 'command', object: fullName };
@@ -55,7 +62,7 @@ export function checkPermissions(user: AclUser, spec: CommandSpec, fullName: str
       read = false;
     }
     const key = args[i]!;
-    if (!user.mayAccessBytes(key, read, write)) return { reason: 'key', object: sealedKeys ? SEALED_KEY_OBJECT : key.toString('latin1') };
+    if (!user.mayAccessBytes(key, read, write)) return { reason: 'key', object: sealedKeys ? SEALED_KEY_OBJECT : logName(key) };
   }
   return null;
 }

@@ -8,6 +8,7 @@ import { Sealer } from '../seal/sealer.js';
 import type { HashEntry } from '../store/keyspace.js';
 import { globMatch } from '../util/glob.js';
 import type { CommandSpec, Session } from './types.js';
+import { nameString } from '../util/names.js';
 
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -23,7 +24,7 @@ const ULONG_MAX = 2n ** 64n - 1n;
  * string is cursor 0). Cursors we never handed out (negatives wrap to huge) restart the walk.
  */
 function parseCursor(arg: Buffer): number | null {
-  const m = /^([+-]?)(\d*)$/.exec(arg.toString('latin1'));
+  const m = /^([+-]?)(\d*)$/.exec(nameString(arg));
   if (m === null || (m[1] !== '' && m[2] === '')) return null;
   const n = m[2] === '' ? 0n : BigInt(m[2]!);
   if (n > ULONG_MAX) return null;

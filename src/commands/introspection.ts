@@ -6,6 +6,7 @@ import { globMatch } from '../util/glob.js';
 import { word } from './args.js';
 import { replyHelp } from './clients.js';
 import type { CommandSpec, Session } from './types.js';
+import { nameString } from '../util/names.js';
 
 interface Named {
   spec: CommandSpec;
@@ -68,7 +69,7 @@ function commandInfo(ctx: Session, args: Buffer[]): void {
   if (args.length === 2) return command(ctx);
   ctx.reply.arrayLen(args.length - 2);
   for (const arg of args.slice(2)) {
-    const cmd = lookup(ctx, arg.toString('latin1'));
+    const cmd = lookup(ctx, nameString(arg));
     if (cmd) replyInfo(ctx, cmd);
     else ctx.reply.nullBulk();
   }
@@ -103,7 +104,7 @@ function commandDocs(ctx: Session, args: Buffer[]): void {
   const cmds =
     args.length === 2
       ? topLevel(ctx)
-      : args.slice(2).flatMap((a) => lookup(ctx, a.toString('latin1')) ?? []);
+      : args.slice(2).flatMap((a) => lookup(ctx, nameString(a)) ?? []);
   ctx.reply.mapLen(cmds.length);
   for (const cmd of cmds) {
     ctx.reply.bulkText(cmd.fullName);
@@ -126,7 +127,7 @@ function everyName(ctx: Session): Named[] {
 function commandList(ctx: Session, args: Buffer[]): void {
   let keep: (cmd: Named) => boolean = () => true;
   if (args.length === 5 && word(args[2]!) === 'filterby') {
-    const value = args[4]!.toString('latin1');
+    const value = nameString(args[4]!);
     const kind = word(args[3]!);
     if (kind === 'module') keep = () => false;
     else if (kind === 'aclcat') keep = (c) => c.spec.categories.includes('@' + value.toLowerCase());
@@ -142,10 +143,10 @@ function commandList(ctx: Session, args: Buffer[]): void {
 
 /** The command a GETKEYS request names, resolved the way the dispatcher would. */
 function getkeysTarget(ctx: Session, argv: Buffer[]): Named | undefined {
-  const top = ctx.server.commands.get(argv[0]!.toString('latin1'));
+  const top = ctx.server.commands.get(nameString(argv[0]!));
   if (!top) return undefined;
   if (!top.subcommands || argv.length < 2) return { spec: top, fullName: top.name };
-  return lookup(ctx, `${top.name}|${argv[1]!.toString('latin1')}`);
+  return lookup(ctx, `${top.name}|${nameString(argv[1]!)}`);
 }
 
 /** COMMAND GETKEYS cmd arg...: the key arguments, from the command's key positions. */

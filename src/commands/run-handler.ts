@@ -5,12 +5,14 @@
 
 import { Errors } from '../protocol/errors.js';
 import { ArenaFullError } from '../store/record-arena.js';
+import { NameTooLongError } from '../util/names.js';
 import type { CommandSpec, Session } from './types.js';
 
 export function runHandler(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
   try {
     return spec.handler!(ctx, args);
   } catch (err) {
+    if (err instanceof NameTooLongError) return ctx.reply.error(Errors.nameTooLong);
     if (!(err instanceof ArenaFullError)) throw err;
     ctx.reply.error(Errors.arenaFull);
   }

@@ -10,6 +10,7 @@ import { integer, keyOf, text, word } from './args.js';
 import { replyHelp } from './clients.js';
 import { infoText } from './info.js';
 import type { CommandFlag, CommandSpec, Session } from './types.js';
+import { nameString } from '../util/names.js';
 
 function info(ctx: Session, args: Buffer[]): void {
   ctx.reply.verbatim(infoText(ctx, args.slice(1).map(word)));
@@ -19,7 +20,7 @@ function info(ctx: Session, args: Buffer[]): void {
 function configGet(ctx: Session, args: Buffer[]): void {
   const found = new Map<string, [string, string]>();
   for (const arg of args.slice(2)) {
-    const pattern = arg.toString('latin1');
+    const pattern = nameString(arg);
     if (!/[[*?]/.test(pattern)) {
       const spec = Config.spec(pattern);
       if (spec && !found.has(spec.name)) found.set(spec.name, [pattern, ctx.server.config.get(spec.name)]);
