@@ -18,6 +18,13 @@ import { Errors } from './errors.js';
 
 export class ProtocolError extends Error {}
 
+/**
+ * A Buffer view made the way Node makes its own (FastBuffer: a Uint8Array whose prototype is
+ * Buffer's), without subarray()'s species lookup: a long command creates one per argument.
+ */
+class ArgView extends Uint8Array {}
+Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
+
 export interface ParserLimits {
   /** proto-max-bulk-len */
   maxBulkLen: number;
@@ -158,20 +165,25 @@ export class RequestParser {
     copyBytes(this.buf, from, arena, at, length);
     this.arenaAt = at + length;
     this.argsOwned++;
-    return arena.subarray(at, at + length);
+    return new ArgView(arena.buffer as ArrayBuffer, at, length) as unknown as Buffer;
   }
 
   /** Hands out the finished command; the buffers its arguments live in are zeroed once it has run. */
   private finishCommand(): Buffer[] {
     const cmd = this.args;
     this.args = [];
-    this.argsOwned = 0;
     this.argsBytes = 0;
+    // Only a command that outlived a read (or a long one) has own buffers: the hot path skips this.
+    if (this.argsOwned !== 0) this.releaseHold();
+    return cmd;
+  }
+
+  private releaseHold(): void {
+    for (let i = 0; i < this.hold.length; i++) this.spent.push(this.hold[i]!);
+    this.hold.length = 0;
+    this.argsOwned = 0;
     this.arena = null;
     this.arenaAt = 0;
-    for (const b of this.hold) this.spent.push(b);
-    this.hold.length = 0;
-    return cmd;
   }
 
   /** Zeroes and drops everything held: the connection is gone. */
