@@ -6,10 +6,10 @@
 
 import { constants } from 'node:buffer';
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Errors } from '../../src/protocol/errors.js';
 import { encodeCommand } from '../helpers/clients.js';
-import { hasRedisServer, rawConnect, startRedis, type ReferenceRedis } from '../helpers/hostile.js';
+import { hasRedisServer, rawConnect, sleep, startRedis, type ReferenceRedis } from '../helpers/hostile.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
 const HUGE = constants.MAX_STRING_LENGTH + 12; // 536,870,900 bytes: under 512 MB, over V8's cap
@@ -68,6 +68,14 @@ describe('arguments longer than a JS string can be', () => {
     await server?.stop();
     await redis?.stop();
   });
+  // Each path on its own: a server that one of them took down is replaced for the next.
+  beforeEach(async () => {
+    const up = await Promise.race([ping(server.port).then(() => true, () => false), sleep(2000).then(() => false)]);
+    if (!up) {
+      await server.stop();
+      server = await spawnServer();
+    }
+  }, 60_000);
 
   /** Our reply, after which the server must still answer PING; compared with Redis's when `likeRedis`. */
   async function expectReply(args: string[], at: number, expected: string | RegExp, likeRedis: boolean): Promise<void> {
@@ -129,7 +137,7 @@ describe('arguments longer than a JS string can be', () => {
         s.on('data', (d) => {
           got += d.toString('latin1');
           if (got.split('\r\n').length >= 3) resolve(got);
-        }),
+        }).on('close', () => resolve(got)),
       );
       s.write(encodeCommand(['AUTH', 'app', 'x']));
       s.write(`*2\r\n$3\r\nGET\r\n$${huge.length}\r\n`);
