@@ -11,7 +11,6 @@ import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/values.js';
 import { Kind, stringEntry, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
-import { nameString } from '../util/names.js';
 
 /**
  * Looks a key up the way Redis's LOOKUP_NOTOUCH does (EXISTS, TYPE, TTL, OBJECT): counts the
@@ -119,7 +118,8 @@ const UINT64_MAX = 2n ** 64n - 1n;
 
 /** Cursor text must be an unsigned 64-bit integer (Redis string2ull); null when it is not. */
 function parseCursor(arg: Buffer): number | null {
-  const text = nameString(arg);
+  if (arg.length > 20) return null;
+  const text = arg.toString('latin1');
   if (!/^\d{1,20}$/.test(text)) return null;
   const n = BigInt(text);
   if (n > UINT64_MAX) return null;
