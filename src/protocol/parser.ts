@@ -13,17 +13,11 @@
 // arrive (a bare "$536870000" header costs nothing), and every line that waits for its newline
 // is cut at 64 KiB as in Redis.
 
-import { copyBytes, plainBuffer } from '../util/bytes.js';
+import { plainBuffer } from '../util/bytes.js';
 import { Errors } from './errors.js';
+import { LongArgs } from './long-args.js';
 
 export class ProtocolError extends Error {}
-
-/**
- * A Buffer view made the way Node makes its own (FastBuffer: a Uint8Array whose prototype is
- * Buffer's), without subarray()'s species lookup: a long command creates one per argument.
- */
-class ArgView extends Uint8Array {}
-Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 
 export interface ParserLimits {
   /** proto-max-bulk-len */
@@ -34,9 +28,8 @@ export interface ParserLimits {
 export const INLINE_MAX = 64 * 1024;
 /** Bulks at least this big are gathered straight into a buffer of their own, instead of re-copied per read. */
 const BIG_BULK = 64 * 1024;
-/** Commands with at least this many arguments are gathered in an arena of the parser's own. */
+/** Commands with at least this many arguments are gathered as LongArgs. */
 const LONG_COMMAND = 1024;
-const ARENA_BYTES = 64 * 1024;
 /** A large bulk's buffer starts at this size (or the bytes at hand) and doubles as bytes arrive. */
 const BIG_START = 256 * 1024;
 const INT_MAX = 2147483647;
@@ -65,9 +58,8 @@ export class RequestParser {
   private argsBytes = 0;
   /** Own buffers the arguments of the command still arriving live in (zeroed once it has run). */
   private hold: Buffer[] = [];
-  /** Where a long command's arguments are copied as they are parsed (null for other commands). */
-  private arena: Buffer | null = null;
-  private arenaAt = 0;
+  /** A long command's arguments, copied out as they are parsed (null for other commands). */
+  private long: LongArgs | null = null;
   private bulkLen = -1;
   /** A large bulk (with its CRLF) being gathered, grown as its bytes arrive, and how much has. */
   private big: Buffer | null = null;
@@ -152,38 +144,28 @@ export class RequestParser {
     this.argsOwned = args.length;
   }
 
-  /** Copies the bulk at buf[from..] into the arena (kept in `hold`) and returns its view there. */
-  private arenaCopy(from: number, length: number): Buffer {
-    let arena = this.arena!;
-    if (this.arenaAt + length > arena.length) {
-      arena = plainBuffer(Math.max(ARENA_BYTES, length));
-      this.hold.push(arena);
-      this.arena = arena;
-      this.arenaAt = 0;
-    }
-    const at = this.arenaAt;
-    copyBytes(this.buf, from, arena, at, length);
-    this.arenaAt = at + length;
-    this.argsOwned++;
-    return new ArgView(arena.buffer as ArrayBuffer, at, length) as unknown as Buffer;
-  }
-
   /** Hands out the finished command; the buffers its arguments live in are zeroed once it has run. */
   private finishCommand(): Buffer[] {
-    const cmd = this.args;
+    let cmd = this.args;
     this.args = [];
     this.argsBytes = 0;
-    // Only a command that outlived a read (or a long one) has own buffers: the hot path skips this.
-    if (this.argsOwned !== 0) this.releaseHold();
+    if (this.long !== null) cmd = this.finishLong(this.long);
+    // Only a command that outlived a read (or had a large bulk) has own buffers: the hot path skips this.
+    if (this.hold.length !== 0) this.releaseHold();
     return cmd;
+  }
+
+  private finishLong(long: LongArgs): Buffer[] {
+    this.long = null;
+    // The arena is wiped with the other own buffers once the command has run.
+    this.spent.push(long.bytes);
+    return long.toArgs();
   }
 
   private releaseHold(): void {
     for (let i = 0; i < this.hold.length; i++) this.spent.push(this.hold[i]!);
     this.hold.length = 0;
     this.argsOwned = 0;
-    this.arena = null;
-    this.arenaAt = 0;
   }
 
   /** Zeroes and drops everything held: the connection is gone. */
@@ -202,8 +184,8 @@ export class RequestParser {
     this.args = [];
     this.argsOwned = 0;
     this.argsBytes = 0;
-    this.arena = null;
-    this.arenaAt = 0;
+    if (this.long !== null) this.long.bytes.fill(0);
+    this.long = null;
     this.argsLeft = 0;
     this.bulkLen = -1;
   }
@@ -239,7 +221,7 @@ export class RequestParser {
     if (this.big) return null;
     if (this.argsLeft === 0) {
       // A large bulk that arrived last completed this command.
-      if (this.args.length > 0) return this.finishCommand();
+      if (this.args.length > 0 || this.long !== null) return this.finishCommand();
       // Between commands: the one returned last has run, so the own buffers it read are done.
       this.wipeSpent();
     }
@@ -260,8 +242,8 @@ export class RequestParser {
         if (count <= 0) continue; // "*0" and "*-1" are empty requests: skipped, as Redis does
         this.argsLeft = count;
         // A command this long will span many reads: its arguments are copied out as they are
-        // parsed (one view each), instead of viewed in the read and copied again at detach.
-        if (count >= LONG_COMMAND) this.arena = EMPTY;
+        // parsed, with no object per argument until it is complete (long-args.ts).
+        if (count >= LONG_COMMAND) this.long = new LongArgs();
       }
       while (this.argsLeft > 0) {
         this.refill();
@@ -283,8 +265,8 @@ export class RequestParser {
           if (this.big) return null;
           continue;
         }
-        if (this.arena === null) this.args.push(this.buf.subarray(this.pos, end));
-        else this.args.push(this.arenaCopy(this.pos, this.bulkLen));
+        if (this.long === null) this.args.push(this.buf.subarray(this.pos, end));
+        else this.long.add(this.buf, this.pos, this.bulkLen);
         this.argsBytes += this.bulkLen;
         this.pos = end + 2; // like Redis, the CRLF after a bulk is skipped, not checked
         this.bulkLen = -1;
@@ -379,10 +361,14 @@ export class RequestParser {
     if (this.bigHave < total) return;
     // The arguments before it may view reads or spent buffers: own them first, then add the
     // bulk without copying it again.
-    this.ownArgs();
-    this.args.push(big.subarray(0, this.bulkLen));
     this.hold.push(big);
-    this.argsOwned = this.args.length;
+    if (this.long !== null) {
+      this.long.addOwn(big.subarray(0, this.bulkLen));
+    } else {
+      this.ownArgs();
+      this.args.push(big.subarray(0, this.bulkLen));
+      this.argsOwned = this.args.length;
+    }
     this.argsBytes += this.bulkLen;
     this.argsLeft--;
     this.bulkLen = -1;
