@@ -57,6 +57,7 @@ export class Client implements Session {
   private closed = false;
   private waiting = false;
   private flushQueued = false;
+  private continuing = false;
   /** When unsent replies first went over the soft output limit; 0 while under it. */
   private softLimitSince = 0;
 
@@ -162,7 +163,23 @@ export class Client implements Session {
       }
     }
     this.parser.unauthenticated = !this.authenticated;
+    if (this.parser.busy && !this.closing && !this.closed && !this.waiting) this.continueSoon();
     this.queueFlush();
+  }
+
+  /**
+   * A long command is turned into arguments a slice per turn (RequestParser.busy): carry on
+   * after the other connections' reads of this turn have been served.
+   */
+  private continueSoon(): void {
+    if (this.continuing) return;
+    this.continuing = true;
+    setImmediate(() => {
+      this.continuing = false;
+      if (this.closing || this.closed || this.waiting) return;
+      this.run();
+      this.parser.detach();
+    });
   }
 
   /** The replies go out with the other connections' ones of this turn (src/write-batch.ts). */

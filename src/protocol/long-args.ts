@@ -2,7 +2,8 @@
 // while it arrives as bytes in one growing arena plus a table of offsets: no JS object per
 // argument until the command is complete. A million Buffer views held across reads made the
 // garbage collector pause other clients for tens of milliseconds at a time; this way the heap
-// stays small while the request is parsed, and the views are made once, when it runs.
+// stays small while the request is parsed, and the views are made once it is complete, a
+// bounded number per event-loop turn (materialize), so other clients are served in between.
 
 import { copyBytes, plainBuffer } from '../util/bytes.js';
 
@@ -39,14 +40,24 @@ export class LongArgs {
     this.slot(0, 0);
   }
 
-  /** The arguments as Buffers; the arena stays valid until wipe(). */
-  toArgs(): Buffer[] {
-    const out: Buffer[] = new Array(this.count);
+  private out: Buffer[] | null = null;
+  private made = 0;
+
+  /** Makes up to `budget` more of the arguments' Buffer views; true once all are made (see args). */
+  materialize(budget: number): boolean {
+    const out = (this.out ??= new Array<Buffer>(this.count));
     const ab = this.arena.buffer as ArrayBuffer;
-    for (let i = 0; i < this.count; i++) {
+    const end = Math.min(this.count, this.made + budget);
+    for (let i = this.made; i < end; i++) {
       out[i] = (this.own?.get(i) ?? new ArgView(ab, this.starts[i]!, this.lengths[i]!)) as Buffer;
     }
-    return out;
+    this.made = end;
+    return end === this.count;
+  }
+
+  /** The arguments, once materialize() said they are all made; they view the arena (see bytes). */
+  get args(): Buffer[] {
+    return this.out!;
   }
 
   /** The bytes held, for the parser to zero (the large bulks it zeroes on its own). */

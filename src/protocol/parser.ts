@@ -30,6 +30,8 @@ export const INLINE_MAX = 64 * 1024;
 const BIG_BULK = 64 * 1024;
 /** Commands with at least this many arguments are gathered as LongArgs. */
 const LONG_COMMAND = 1024;
+/** Argument views a complete long command gets per call of next() (one event-loop turn). */
+const VIEWS_PER_TURN = 32 * 1024;
 /** A large bulk's buffer starts at this size (or the bytes at hand) and doubles as bytes arrive. */
 const BIG_START = 256 * 1024;
 const INT_MAX = 2147483647;
@@ -73,6 +75,14 @@ export class RequestParser {
   get pending(): number {
     if (this.big) return this.argsBytes + this.bigHave;
     return this.argsBytes + this.buf.length - this.pos + (this.rest ? this.rest.length : 0);
+  }
+
+  /**
+   * A complete long command is still being turned into arguments: next() returned null but
+   * must be called again (on a later turn) without waiting for more bytes.
+   */
+  get busy(): boolean {
+    return this.long !== null && this.argsLeft === 0;
   }
 
   /** True when no partial command is held. */
@@ -144,22 +154,24 @@ export class RequestParser {
     this.argsOwned = args.length;
   }
 
-  /** Hands out the finished command; the buffers its arguments live in are zeroed once it has run. */
-  private finishCommand(): Buffer[] {
+  /**
+   * Hands out the finished command (null while a long one is still being turned into
+   * arguments: see busy); the buffers its arguments live in are zeroed once it has run.
+   */
+  private finishCommand(): Buffer[] | null {
     let cmd = this.args;
+    if (this.long !== null) {
+      if (!this.long.materialize(VIEWS_PER_TURN)) return null;
+      cmd = this.long.args;
+      // The arena is wiped with the other own buffers once the command has run.
+      this.spent.push(this.long.bytes);
+      this.long = null;
+    }
     this.args = [];
     this.argsBytes = 0;
-    if (this.long !== null) cmd = this.finishLong(this.long);
     // Only a command that outlived a read (or had a large bulk) has own buffers: the hot path skips this.
     if (this.hold.length !== 0) this.releaseHold();
     return cmd;
-  }
-
-  private finishLong(long: LongArgs): Buffer[] {
-    this.long = null;
-    // The arena is wiped with the other own buffers once the command has run.
-    this.spent.push(long.bytes);
-    return long.toArgs();
   }
 
   private releaseHold(): void {

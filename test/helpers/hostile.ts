@@ -87,7 +87,7 @@ export function rawConnect(port: number, halfOpen = false): Promise<Socket> {
  * A client that sends PING, waits for +PONG, pauses `gapMs` and repeats, until stop(): the
  * longest wait it saw is how long the server kept other clients waiting.
  */
-export async function pingProbe(port: number, gapMs = 10): Promise<{ stop(): Promise<{ maxMs: number; count: number }> }> {
+export async function pingProbe(port: number, gapMs = 10): Promise<{ peek(): number; stop(): Promise<{ maxMs: number; count: number }> }> {
   const s = await rawConnect(port);
   let stopped = false;
   let maxMs = 0;
@@ -97,7 +97,9 @@ export async function pingProbe(port: number, gapMs = 10): Promise<{ stop(): Pro
   s.on('data', () => {
     maxMs = Math.max(maxMs, performance.now() - sentAt);
     count++;
-    waiting?.();
+    const answered = waiting;
+    waiting = null;
+    answered?.();
   });
   s.on('error', () => undefined);
   const loop = (async () => {
@@ -110,6 +112,8 @@ export async function pingProbe(port: number, gapMs = 10): Promise<{ stop(): Pro
     }
   })();
   return {
+    /** The longest wait so far, counting a PING still unanswered. */
+    peek: () => Math.max(maxMs, waiting !== null && sentAt > 0 ? performance.now() - sentAt : 0),
     stop: async () => {
       stopped = true;
       // A PING in flight counts until it is answered.

@@ -228,6 +228,23 @@ describe('RequestParser', () => {
     }
   });
 
+  it('a complete command of 100,000 arguments is handed out over several calls (busy), in one piece', () => {
+    const count = 100_000;
+    const parser = new RequestParser(LIMITS);
+    parser.feed(Buffer.concat([Buffer.from(`*${count}\r\n`), Buffer.from('$1\r\nk\r\n'.repeat(count)), Buffer.from('PING\r\n')]));
+    let calls = 1;
+    let cmd = parser.next();
+    while (cmd === null && parser.busy) {
+      calls++;
+      cmd = parser.next();
+    }
+    expect(calls).toBeGreaterThan(1);
+    expect(cmd!.length).toBe(count);
+    expect(cmd!.every((a) => a.toString() === 'k')).toBe(true);
+    expect(parser.busy).toBe(false);
+    expect(parser.next()!.map(String)).toEqual(['PING']);
+  });
+
   it('a NUL before the newline means the line has not ended, as with Redis\'s strchr', () => {
     for (const input of ['\x00PING\r\n', '*\x00\r\n', '*1\r\n$\x00\r\n']) {
       const parser = new RequestParser(LIMITS);
