@@ -17,6 +17,13 @@ const KEYSPACE_WIDE = new Set(['flushdb', 'flushall', 'swapdb']);
 /** What the ACL LOG shows for a refused key when key names are sealed: never the name. */
 const SEALED_KEY_OBJECT = '(sealed key name)';
 
+/** The ACL LOG keeps at most this much of a refused key's name (Redis keeps it whole, any size). */
+const LOGGED_NAME_MAX = 1024;
+
+function logName(key: Buffer): string {
+  return key.toString('latin1', 0, Math.min(key.length, LOGGED_NAME_MAX));
+}
+
 /** @param sealedKeys seal-keys is on: a refused key is logged as SEALED_KEY_OBJECT. */
 export function checkPermissions(user: AclUser, spec: CommandSpec, fullName: string, args: Buffer[], sealedKeys = false): Denial {
   if (!user.mayRun(fullName)) return { reason: 'command', object: fullName };
@@ -27,7 +34,7 @@ export function checkPermissions(user: AclUser, spec: CommandSpec, fullName: str
   for (const k of keysOf(spec, args)) {
     const key = args[k.pos]!;
     if (!user.mayAccessBytes(key, (k.flags & READS) !== 0, (k.flags & WRITES) !== 0)) {
-      return { reason: 'key', object: sealedKeys ? SEALED_KEY_OBJECT : key.toString('latin1') };
+      return { reason: 'key', object: sealedKeys ? SEALED_KEY_OBJECT : logName(key) };
     }
   }
   return null;

@@ -3,13 +3,19 @@
 import { parseStrictInteger } from '../protocol/parser.js';
 import type { Session } from './types.js';
 import { formatHuman, fromNumber, parseLongDouble, toNumber } from '../util/long-double.js';
+import { nameString, NameTooLongError } from '../util/names.js';
+
+/** Longer than any option word: word() never converts more, so a huge argument costs nothing. */
+const WORD_MAX = 64;
+/** Texts (names, CONFIG values, echoed options) beyond this are refused rather than made strings. */
+const TEXT_MAX = 1024 * 1024;
 
 /**
  * A hash field name, or any name that is not a key: latin1 keeps every byte as one char, so
  * binary names round-trip. Key arguments go through keyOf instead.
  */
 export function name(arg: Buffer): string {
-  return arg.toString('latin1');
+  return nameString(arg);
 }
 
 /**
@@ -22,11 +28,14 @@ export function keyOf(ctx: Session, arg: Buffer): string {
 
 /** Lower-cased option word (EX, NX, WITHVALUES...) for comparisons. */
 export function word(arg: Buffer): string {
-  return arg.toString('latin1').toLowerCase();
+  // Cut past any keyword's length: a longer argument still matches none of them.
+  const end = Math.min(arg.length, WORD_MAX + 1);
+  return arg.toString('latin1', 0, end).toLowerCase();
 }
 
 /** Text of an argument for error messages and names (UTF-8, as a person would read it). */
 export function text(arg: Buffer): string {
+  if (arg.length > TEXT_MAX) throw new NameTooLongError();
   return arg.toString('utf8');
 }
 

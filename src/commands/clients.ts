@@ -6,6 +6,7 @@ import { int64, integer, text, word } from './args.js';
 import { isMonitor } from './monitor.js';
 import { heldBytes, pauseClients, unpauseClients, type PauseMode } from './pause.js';
 import type { ClientIo, ClientState, CommandSpec, Session } from './types.js';
+import { nameString } from '../util/names.js';
 
 /** Redis client names: printable ASCII without spaces ('!'..'~'), or empty to clear. */
 export function validName(name: string): boolean {
@@ -98,7 +99,7 @@ function clientId(ctx: Session): void {
 }
 
 function clientSetname(ctx: Session, args: Buffer[]): void {
-  const name = args[2]!.toString('latin1');
+  const name = nameString(args[2]!);
   if (!validName(name)) return ctx.reply.error(Errors.badClientName);
   ctx.name = name === '' ? null : name;
   ctx.reply.ok();
@@ -162,10 +163,10 @@ function killFilter(ctx: Session, args: Buffer[]): KillFilter | null {
       const id = integer(value);
       if (id === null || id <= 0) return fail(Errors.clientIdNotPositive);
       f.id = id;
-    } else if (opt === 'addr') f.addr = value.toString('latin1');
-    else if (opt === 'laddr') f.laddr = value.toString('latin1');
+    } else if (opt === 'addr') f.addr = nameString(value);
+    else if (opt === 'laddr') f.laddr = nameString(value);
     else if (opt === 'user') {
-      f.user = value.toString('latin1');
+      f.user = nameString(value);
       if (!ctx.server.acl.get(f.user)) return fail(Errors.noSuchUser(text(value)));
     } else if (opt === 'type') {
       f.type = word(value);
@@ -204,7 +205,7 @@ function killClients(ctx: Session, victims: ClientState[]): void {
 /** CLIENT KILL ip:port (old form, +OK) or CLIENT KILL <filter> <value> ... (count of closed clients). */
 function clientKill(ctx: Session, args: Buffer[]): void {
   if (args.length === 3) {
-    const addr = args[2]!.toString('latin1');
+    const addr = nameString(args[2]!);
     const victims = [...ctx.server.clients.values()].filter((c) => c.addr === addr);
     if (victims.length === 0) return ctx.reply.error(Errors.noSuchClient);
     ctx.reply.ok();
@@ -222,7 +223,7 @@ function clientKill(ctx: Session, args: Buffer[]): void {
 function clientSetinfo(ctx: Session, args: Buffer[]): void {
   const attr = word(args[2]!);
   if (attr !== 'lib-name' && attr !== 'lib-ver') return ctx.reply.error(Errors.setinfoUnknownOption(text(args[2]!)));
-  const value = args[3]!.toString('latin1');
+  const value = nameString(args[3]!);
   if (!validName(value)) return ctx.reply.error(Errors.setinfoBadValue(text(args[2]!)));
   if (attr === 'lib-name') ctx.libName = value;
   else ctx.libVersion = value;

@@ -9,6 +9,7 @@ import { becomeUser } from './acl.js';
 import { clientCommand, resetClientModes, validName } from './clients.js';
 import { monitorCommand, stopMonitor } from './monitor.js';
 import type { CommandSpec, Session } from './types.js';
+import { nameString } from '../util/names.js';
 
 function ping(ctx: Session, args: Buffer[]): void {
   if (args.length > 2) return ctx.reply.error(Errors.wrongArity('ping'));
@@ -99,7 +100,7 @@ function auth(ctx: Session, args: Buffer[]): void {
   if (args.length > 3) return ctx.reply.error(Errors.syntax);
   const acl = ctx.server.acl;
   if (args.length === 2 && acl.defaultUser.nopass) return ctx.reply.error(Errors.authNotConfigured);
-  const user = args.length === 3 ? args[1]!.toString('latin1') : 'default';
+  const user = args.length === 3 ? nameString(args[1]!) : 'default';
   const found = acl.authenticate(user, args[args.length - 1]!);
   if (!found) return ctx.reply.error(refuseLogin(ctx, user));
   becomeUser(ctx, found);
@@ -143,14 +144,14 @@ function hello(ctx: Session, args: Buffer[]): void {
   const opts = helloOptions(ctx, args);
   if (!opts) return;
   if (opts.user && opts.pass) {
-    const user = opts.user.toString('latin1');
+    const user = nameString(opts.user);
     const found = ctx.server.acl.authenticate(user, opts.pass);
     if (!found) return ctx.reply.error(refuseLogin(ctx, user));
     becomeUser(ctx, found);
   }
   if (!ctx.authenticated) return ctx.reply.error(Errors.helloNoAuth);
   if (opts.name) {
-    const name = opts.name.toString('latin1');
+    const name = nameString(opts.name);
     if (!validName(name)) return ctx.reply.error(Errors.badClientName);
     ctx.name = name === '' ? null : name;
   }

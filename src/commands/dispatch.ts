@@ -17,9 +17,9 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   if (found.kind !== 'command') {
     switch (found.kind) {
       case 'unknown':
-        return reject(ctx, Errors.unknownCommand(args[0]!.toString(), args.slice(1).map((a) => a.toString())));
+        return reject(ctx, Errors.unknownCommand(args[0]!, args, 1));
       case 'unknown-subcommand':
-        return reject(ctx, Errors.unknownSubcommand(args[1]!.toString(), found.container));
+        return reject(ctx, Errors.unknownSubcommand(args[1]!, found.container));
       case 'arity':
         return reject(ctx, Errors.wrongArity(found.fullName), found.fullName === 'exec');
     }

@@ -13,6 +13,7 @@ import { plainText } from '../util/bytes.js';
 import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
+import { MAX_NAME_BYTES, NameTooLongError } from '../util/names.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -23,6 +24,8 @@ const LD_ZERO: LongDouble = { neg: false, inf: false, mant: 0n, exp: 0 };
 /** Seals each pair into the hash; returns how many fields were new. */
 function setPairs(ctx: Session, key: string, entry: HashEntry, args: Buffer[]): number {
   let added = 0;
+  // Every field name is checked before the first is set: a refused one leaves the hash as it was.
+  for (let i = 2; i < args.length; i += 2) if (args[i]!.length > MAX_NAME_BYTES) throw new NameTooLongError();
   for (let i = 2; i < args.length; i += 2) {
     const field = name(args[i]!);
     if (!entry.fields.has(field)) added++;

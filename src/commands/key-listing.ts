@@ -10,6 +10,7 @@ import { Sealer } from '../seal/sealer.js';
 import type { Entry } from '../store/keyspace.js';
 import { globMatch, globMatchBytes } from '../util/glob.js';
 import type { Session } from './types.js';
+import { nameString } from '../util/names.js';
 
 /** Holds one opened name at a time; grows to the longest name seen, wiped after every use. */
 let scratch = Buffer.alloc(256);
@@ -22,7 +23,7 @@ export class KeyLister {
     private readonly ctx: Session,
     private readonly pattern: Buffer | null,
   ) {
-    this.text = pattern !== null && !ctx.server.names.sealed ? pattern.toString('latin1') : null;
+    this.text = pattern !== null && !ctx.server.names.sealed ? nameString(pattern) : null;
   }
 
   /** Whether key may be listed; throws SealError when a sealed name fails to open. */

@@ -18,7 +18,7 @@ function forEachKey(ctx: Session, spec: CommandSpec, args: Buffer[], visit: (db:
   if (spec.name === 'exec' && ctx.multi !== null) {
     let db = ctx.db;
     for (const q of ctx.multi) {
-      if (q.spec.name === 'select') db = ctx.server.databases[Number(q.args[1]!.toString())] ?? db;
+      if (q.spec.name === 'select' && q.args[1]!.length <= 20) db = ctx.server.databases[Number(q.args[1]!.toString('latin1'))] ?? db;
       else valueKeys(ctx, db, q.spec, q.args, visit);
     }
     return;

@@ -35,6 +35,8 @@ const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit'
 /** Names up to this many bytes are looked up by their bytes packed into an int32 (see lookupName). */
 const PACKED_MAX = 4;
 const SPELLINGS_MAX = 4096;
+/** Longer than any command or subcommand name. */
+const NAME_MAX = 64;
 
 export class Registry implements CommandTable {
   private byName = new Map<string, Node>();
@@ -98,7 +100,9 @@ export class Registry implements CommandTable {
     let node = this.lookupName(args[0]!);
     if (!node) return { kind: 'unknown' };
     if (node.subs && args.length >= 2) {
-      const sub = this.lookup(node.subs, args[1]!.toString('latin1'), node.fullName);
+      const raw = args[1]!;
+      // No subcommand name is this long: a huge argument is not made a string to find that out.
+      const sub = raw.length > NAME_MAX ? undefined : this.lookup(node.subs, raw.toString('latin1'), node.fullName);
       if (!sub) return { kind: 'unknown-subcommand', container: node.spec.name };
       node = sub;
     }
@@ -118,6 +122,7 @@ export class Registry implements CommandTable {
    */
   private lookupName(raw: Buffer): Node | undefined {
     const length = raw.length;
+    if (length > NAME_MAX) return undefined;
     if (length > PACKED_MAX || length === 0) return this.lookup(this.byName, raw.toString('latin1'));
     let packed = 0;
     for (let i = 0; i < length; i++) packed = (packed << 8) | raw[i]!;

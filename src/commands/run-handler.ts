@@ -6,6 +6,7 @@
 import { Errors } from '../protocol/errors.js';
 import { ArenaFullError } from '../store/record-arena.js';
 import { feedMonitors, monitorsActive } from './monitor.js';
+import { NameTooLongError } from '../util/names.js';
 import type { CommandSpec, Session } from './types.js';
 
 export function runHandler(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
@@ -19,6 +20,7 @@ function run(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<vo
   try {
     return spec.handler!(ctx, args);
   } catch (err) {
+    if (err instanceof NameTooLongError) return ctx.reply.error(Errors.nameTooLong);
     if (!(err instanceof ArenaFullError)) throw err;
     ctx.reply.error(Errors.arenaFull);
   }

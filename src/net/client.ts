@@ -61,6 +61,7 @@ export class Client implements Session {
   closed = false;
   private waiting = false;
   private flushQueued = false;
+  private continuing = false;
   /** When unsent replies first went over the soft output limit; 0 while under it. */
   private softLimitSince = 0;
 
@@ -79,6 +80,7 @@ export class Client implements Session {
     this.aclUser = server.acl.defaultUser;
     this.authenticated = this.aclUser.enabled && this.aclUser.nopass;
     this.reply = new ReplyWriter(server.stats);
+    this.reply.onOverflow = () => this.overLimit();
     this.parser = new RequestParser({ maxBulkLen: server.config.number('proto-max-bulk-len') });
     this.parser.unauthenticated = !this.authenticated;
     this.direct = socket instanceof TLSSocket ? null : DirectWriter.for(socket, ReplyWriter.recycle, () => this.kill());
@@ -102,8 +104,18 @@ export class Client implements Session {
     return this.parser.idle && !this.waiting && this.ahead.length === 0;
   }
 
+  /** CLIENT LIST qbuf=: bytes not parsed yet, and commands parsed ahead of a waiting one. */
   get queryBufferBytes(): number {
-    let bytes = this.parser.pending;
+    return this.parser.unparsed + this.aheadBytes();
+  }
+
+  /** What client-query-buffer-limit counts: also a half-received command's parsed arguments. */
+  private heldInputBytes(): number {
+    return this.parser.pending + this.aheadBytes();
+  }
+
+  private aheadBytes(): number {
+    let bytes = 0;
     for (const item of this.ahead) if (!(item instanceof ProtocolError)) for (const a of item) bytes += a.length;
     return bytes;
   }
@@ -145,7 +157,7 @@ export class Client implements Session {
     this.server.stats.netInputBytes += chunk.length;
     this.lastInteraction = this.server.clock();
     this.parser.feed(chunk);
-    if (this.queryBufferBytes > this.server.config.number('client-query-buffer-limit')) {
+    if (this.heldInputBytes() > this.server.config.number('client-query-buffer-limit')) {
       // Redis closes such a client without a reply; so do we, and say why in the log.
       this.server.log.warn({ client: this.id, addr: this.addr }, 'closing client that reached max query buffer length');
       this.kill();
@@ -157,6 +169,8 @@ export class Client implements Session {
 
   /** Runs every complete command buffered, then writes all their replies at once. */
   private run(): void {
+    const hard = this.server.outputLimit.hard;
+    this.reply.cap = hard > 0 ? hard - this.unsentBytes : Infinity;
     while (!this.waiting && !this.closing && !this.closed) {
       const next = this.nextCommand();
       if (next instanceof ProtocolError) {
@@ -187,7 +201,23 @@ export class Client implements Session {
       }
     }
     this.parser.unauthenticated = !this.authenticated;
+    if (this.parser.busy && !this.closing && !this.closed && !this.waiting) this.continueSoon();
     this.queueFlush();
+  }
+
+  /**
+   * A long command is turned into arguments a slice per turn (RequestParser.busy): carry on
+   * after the other connections' reads of this turn have been served.
+   */
+  private continueSoon(): void {
+    if (this.continuing) return;
+    this.continuing = true;
+    setImmediate(() => {
+      this.continuing = false;
+      if (this.closing || this.closed || this.waiting) return;
+      this.run();
+      this.parser.detach();
+    });
   }
 
   /** The replies go out with the other connections' ones of this turn (src/write-batch.ts). */
@@ -247,6 +277,7 @@ export class Client implements Session {
   flush(): void {
     this.flushQueued = false;
     if (this.closed) return;
+    if (this.reply.overflowed) return this.kill();
     if (this.reply.size > 0) {
       const out = this.reply.take();
       this.server.stats.netOutputBytes += out.length;
@@ -255,7 +286,9 @@ export class Client implements Session {
       if (this.closed) return;
       if (this.unsentBytes > 0 && this.overOutputLimit()) return;
     }
-    if (this.closing) this.socket.end();
+    // Closed for real once the reply is out, as Redis does: a half-closed socket would go on
+    // swallowing whatever a client that ignores FIN keeps sending.
+    if (this.closing) this.socket.destroySoon();
   }
 
   /** Reply bytes handed over but not yet taken by the kernel. */
@@ -271,9 +304,24 @@ export class Client implements Session {
     if (limit.soft === 0 || pending < limit.soft) this.softLimitSince = 0;
     else if (this.softLimitSince === 0) this.softLimitSince = now;
     if (!limit.exceeded(pending, this.softLimitSince, now)) return false;
-    this.server.log.warn({ client: this.id, addr: this.addr, pending }, 'closing client for overcoming of output buffer limits');
+    this.logOverLimit(pending);
     this.kill();
     return true;
+  }
+
+  /**
+   * The replies being produced passed the hard output limit (ReplyWriter.cap): the rest are
+   * dropped, the commands still queued in this read do not run, and the connection closes at
+   * the next flush.
+   */
+  private overLimit(): void {
+    this.logOverLimit(this.unsentBytes + this.reply.size);
+    this.closing = true;
+    this.queueFlush();
+  }
+
+  private logOverLimit(pending: number): void {
+    this.server.log.warn({ client: this.id, addr: this.addr, pending }, 'client scheduled to be closed ASAP for overcoming of output buffer limits');
   }
 
   private finish(): void {

@@ -1,6 +1,8 @@
 // The one catalogue of error replies. Wording is Redis 7's, checked against redis-server 7.0;
 // entries are without the leading '-' (the encoder adds it and scrubs CR/LF from user text).
 
+import { errorArg } from '../util/names.js';
+
 /** Redis quotes user text with %.128s; keep the same cut so long names cannot flood a reply. */
 function clip(s: string, max = 128): string {
   return s.length > max ? s.slice(0, max) : s;
@@ -8,17 +10,16 @@ function clip(s: string, max = 128): string {
 
 export const Errors = {
   // dispatcher
-  unknownCommand(name: string, args: string[]): string {
-    let list = '';
-    for (const a of args) {
-      if (list.length >= 128) break;
-      list += `'${a.slice(0, 128 - list.length)}' `;
-    }
-    return `ERR unknown command '${clip(name)}', with args beginning with: ${list}`;
+  /** Byte for byte Redis's text: each quoted argument "%.*s" (cut at 128 bytes, or a NUL). */
+  unknownCommand(name: Uint8Array | string, args: readonly (Uint8Array | string)[] | string, first = 0): string {
+    const list = typeof args === 'string' ? [args] : args;
+    let quoted = '';
+    for (let i = first; i < list.length && quoted.length < 128; i++) quoted += `'${errorArg(list[i]!, 128 - quoted.length)}' `;
+    return `ERR unknown command '${errorArg(name)}', with args beginning with: ${quoted}`;
   },
   wrongArity: (name: string) => `ERR wrong number of arguments for '${name}' command`,
-  unknownSubcommand: (sub: string, container: string) =>
-    `ERR unknown subcommand '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
+  unknownSubcommand: (sub: Uint8Array | string, container: string) =>
+    `ERR unknown subcommand '${errorArg(sub)}'. Try ${container.toUpperCase()} HELP.`,
   noAuth: 'NOAUTH Authentication required.',
   wrongPass: 'WRONGPASS invalid username-password pair or user is disabled.',
   authNotConfigured:
@@ -166,4 +167,6 @@ export const Errors = {
   protoTooBigBulkCount: 'ERR Protocol error: too big bulk count string',
   protoUnauthMultibulk: 'ERR Protocol error: unauthenticated multibulk length',
   protoUnauthBulk: 'ERR Protocol error: unauthenticated bulk length',
+  /** sealkv: key and field names are strings, which V8 caps at 2^29 - 24 chars (Redis has no such cap). */
+  nameTooLong: 'ERR name too long: sealkv keeps key and field names of at most 536870888 bytes',
 } as const;

@@ -7,9 +7,15 @@
 // calls detach(), which moves whatever the parser still needs (a half-received command) into
 // buffers of the parser's own. Those own buffers are zeroed as soon as the commands that used
 // them have run, and wipe() zeroes everything when the connection ends.
+//
+// Hostile input costs linear time and memory: each argument of a half-received command is
+// copied out of the reads once (not once per read), a large bulk's buffer grows as its bytes
+// arrive (a bare "$536870000" header costs nothing), and every line that waits for its newline
+// is cut at 64 KiB as in Redis.
 
 import { plainBuffer } from '../util/bytes.js';
 import { Errors } from './errors.js';
+import { LongArgs } from './long-args.js';
 
 export class ProtocolError extends Error {}
 
@@ -20,8 +26,14 @@ export interface ParserLimits {
 
 /** Redis's PROTO_INLINE_MAX_SIZE: inline requests and count lines must fit in 64 KiB. */
 export const INLINE_MAX = 64 * 1024;
-/** Bulks at least this big are gathered straight into a buffer of their size, instead of re-copied per read. */
+/** Bulks at least this big are gathered straight into a buffer of their own, instead of re-copied per read. */
 const BIG_BULK = 64 * 1024;
+/** Commands with at least this many arguments are gathered as LongArgs. */
+const LONG_COMMAND = 1024;
+/** Argument views a complete long command gets per call of next() (one event-loop turn). */
+const VIEWS_PER_TURN = 32 * 1024;
+/** A large bulk's buffer starts at this size (or the bytes at hand) and doubles as bytes arrive. */
+const BIG_START = 256 * 1024;
 const INT_MAX = 2147483647;
 const UNAUTH_MAX_ARGS = 10;
 const UNAUTH_MAX_BULK = 16384;
@@ -42,8 +54,16 @@ export class RequestParser {
   private rest: Buffer | null = null;
   private argsLeft = 0;
   private args: Buffer[] = [];
+  /** How many of args (a command still arriving) already sit in `hold` rather than in a read. */
+  private argsOwned = 0;
+  /** Bytes of args: a half-received command counts against the query buffer limit. */
+  private argsBytes = 0;
+  /** Own buffers the arguments of the command still arriving live in (zeroed once it has run). */
+  private hold: Buffer[] = [];
+  /** A long command's arguments, copied out as they are parsed (null for other commands). */
+  private long: LongArgs | null = null;
   private bulkLen = -1;
-  /** A large bulk (with its CRLF) being gathered in place, and how much of it has arrived. */
+  /** A large bulk (with its CRLF) being gathered, grown as its bytes arrive, and how much has. */
   private big: Buffer | null = null;
   private bigHave = 0;
   /** Own buffers that commands already handed out may still read: zeroed once those have run. */
@@ -53,8 +73,24 @@ export class RequestParser {
 
   /** Bytes received but not yet turned into commands: what the query buffer limit counts. */
   get pending(): number {
+    return this.argsBytes + this.unparsed;
+  }
+
+  /**
+   * Bytes not yet parsed into arguments (CLIENT LIST qbuf=): without the arguments of a
+   * half-received command already taken out, as Redis counts its query buffer.
+   */
+  get unparsed(): number {
     if (this.big) return this.bigHave;
     return this.buf.length - this.pos + (this.rest ? this.rest.length : 0);
+  }
+
+  /**
+   * A complete long command is still being turned into arguments: next() returned null but
+   * must be called again (on a later turn) without waiting for more bytes.
+   */
+  get busy(): boolean {
+    return this.long !== null && this.argsLeft === 0;
   }
 
   /** True when no partial command is held. */
@@ -92,17 +128,7 @@ export class RequestParser {
    * arguments) by now.
    */
   detach(): void {
-    let partial: Buffer | null = null;
-    if (this.args.length > 0) {
-      let size = 0;
-      for (const a of this.args) size += a.length;
-      partial = plainBuffer(size);
-      let at = 0;
-      this.args = this.args.map((a) => {
-        a.copy(partial!, at);
-        return partial!.subarray(at, (at += a.length));
-      });
-    }
+    this.ownArgs();
     const tail = this.buf.length - this.pos;
     const restLength = this.rest ? this.rest.length : 0;
     if (!this.bufOwned || this.rest !== null) {
@@ -117,14 +143,58 @@ export class RequestParser {
       this.rest = null;
     }
     this.wipeSpent();
-    if (partial) this.spent.push(partial);
+  }
+
+  /** Copies the arguments received since the last call out of the reads, into `hold`. */
+  private ownArgs(): void {
+    const args = this.args;
+    if (this.argsOwned === args.length) return;
+    let size = 0;
+    for (let i = this.argsOwned; i < args.length; i++) size += args[i]!.length;
+    const store = plainBuffer(size);
+    let at = 0;
+    for (let i = this.argsOwned; i < args.length; i++) {
+      const a = args[i]!;
+      store.set(a, at);
+      args[i] = store.subarray(at, (at += a.length));
+    }
+    this.hold.push(store);
+    this.argsOwned = args.length;
+  }
+
+  /**
+   * Hands out the finished command (null while a long one is still being turned into
+   * arguments: see busy); the buffers its arguments live in are zeroed once it has run.
+   */
+  private finishCommand(): Buffer[] | null {
+    let cmd = this.args;
+    if (this.long !== null) {
+      if (!this.long.materialize(VIEWS_PER_TURN)) return null;
+      cmd = this.long.args;
+      // The arena is wiped with the other own buffers once the command has run.
+      this.spent.push(this.long.bytes);
+      this.long = null;
+    }
+    this.args = [];
+    this.argsBytes = 0;
+    // Only a command that outlived a read (or had a large bulk) has own buffers: the hot path skips this.
+    if (this.hold.length !== 0) this.releaseHold();
+    return cmd;
+  }
+
+  private releaseHold(): void {
+    for (let i = 0; i < this.hold.length; i++) this.spent.push(this.hold[i]!);
+    this.hold.length = 0;
+    this.argsOwned = 0;
   }
 
   /** Zeroes and drops everything held: the connection is gone. */
   wipe(): void {
     this.wipeSpent();
+    for (const b of this.hold) b.fill(0);
+    this.hold.length = 0;
     if (this.bufOwned) this.buf.fill(0);
-    this.big?.fill(0);
+    this.big?.fill(0, 0, this.bigHave);
     this.buf = EMPTY;
     this.bufOwned = false;
     this.pos = 0;
@@ -132,6 +202,10 @@ export class RequestParser {
     this.big = null;
     this.bigHave = 0;
     this.args = [];
+    this.argsOwned = 0;
+    this.argsBytes = 0;
+    if (this.long !== null) this.long.bytes.fill(0);
+    this.long = null;
     this.argsLeft = 0;
     this.bulkLen = -1;
   }
@@ -165,8 +239,12 @@ export class RequestParser {
   /** The next complete command, or null when more bytes are needed. */
   next(): Buffer[] | null {
     if (this.big) return null;
-    // Between commands: the one returned last has run, so the own buffers it read are done.
-    if (this.argsLeft === 0) this.wipeSpent();
+    if (this.argsLeft === 0) {
+      // A large bulk that arrived last completed this command.
+      if (this.args.length > 0 || this.long !== null) return this.finishCommand();
+      // Between commands: the one returned last has run, so the own buffers it read are done.
+      this.wipeSpent();
+    }
     for (;;) {
       this.refill();
       if (this.argsLeft === 0) {
@@ -183,7 +261,9 @@ export class RequestParser {
         if (this.unauthenticated && count > UNAUTH_MAX_ARGS) throw new ProtocolError(Errors.protoUnauthMultibulk);
         if (count <= 0) continue; // "*0" and "*-1" are empty requests: skipped, as Redis does
         this.argsLeft = count;
-        this.args = [];
+        // A command this long will span many reads: its arguments are copied out as they are
+        // parsed, with no object per argument until it is complete (long-args.ts).
+        if (count >= LONG_COMMAND) this.long = new LongArgs();
       }
       while (this.argsLeft > 0) {
         this.refill();
@@ -200,17 +280,19 @@ export class RequestParser {
         }
         const end = this.pos + this.bulkLen;
         if (end + 2 > this.buf.length) {
-          if (this.bulkLen >= BIG_BULK) this.gatherBig();
-          return null;
+          if (this.bulkLen < BIG_BULK) return null;
+          this.gatherBig();
+          if (this.big) return null;
+          continue;
         }
-        this.args.push(this.buf.subarray(this.pos, end));
+        if (this.long === null) this.args.push(this.buf.subarray(this.pos, end));
+        else this.long.add(this.buf, this.pos, this.bulkLen);
+        this.argsBytes += this.bulkLen;
         this.pos = end + 2; // like Redis, the CRLF after a bulk is skipped, not checked
         this.bulkLen = -1;
         this.argsLeft--;
       }
-      const cmd = this.args;
-      this.args = [];
-      return cmd;
+      return this.finishCommand();
     }
   }
 
@@ -239,7 +321,7 @@ export class RequestParser {
 
   private countLineStrict(tooBig: string): number | null {
     const buf = this.buf;
-    const cr = buf.indexOf(CR, this.pos + 1);
+    const cr = lineEnd(buf, this.pos + 1, CR);
     if (cr < 0 || cr + 1 >= buf.length) {
       if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError(tooBig);
       return null;
@@ -255,7 +337,7 @@ export class RequestParser {
 
   private inline(): Buffer[] | null {
     const buf = this.buf;
-    const nl = buf.indexOf(LF, this.pos);
+    const nl = lineEnd(buf, this.pos, LF);
     if (nl < 0) {
       if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError(Errors.protoTooBigInline);
       return null;
@@ -271,29 +353,56 @@ export class RequestParser {
     return args;
   }
 
-  /** Switches to gathering a large bulk's bytes straight into a buffer of its final size. */
+  /**
+   * Switches to gathering a large bulk's bytes into a buffer of its own. Like Redis's query
+   * buffer it grows with the bytes that actually arrive: a client announcing 512 MB and sending
+   * nothing costs no memory, and only written bytes are ever wiped.
+   */
   private gatherBig(): void {
-    this.big = plainBuffer(this.bulkLen + 2);
-    this.bigHave = 0;
     const held = this.buf.subarray(this.pos);
     const rest = this.rest;
+    const have = held.length + (rest ? rest.length : 0);
+    this.big = plainBuffer(Math.min(this.bulkLen + 2, Math.max(BIG_START, 2 * have)));
+    this.bigHave = 0;
     this.pos = this.buf.length;
     this.rest = null;
     this.fillBig(held);
     if (rest) this.fillBig(rest);
   }
 
-  /** Adds bytes to the large bulk; once it is whole, parsing goes on with it and any bytes after it. */
+  /** Adds bytes to the large bulk; once it is whole, it becomes the next argument and parsing goes on after it. */
   private fillBig(chunk: Buffer): void {
+    const total = this.bulkLen + 2;
+    const n = Math.min(chunk.length, total - this.bigHave);
+    if (this.bigHave + n > this.big!.length) this.growBig(Math.min(total, Math.max(2 * this.big!.length, this.bigHave + n)));
     const big = this.big!;
-    const n = Math.min(chunk.length, big.length - this.bigHave);
-    chunk.copy(big, this.bigHave, 0, n);
+    big.set(n === chunk.length ? chunk : chunk.subarray(0, n), this.bigHave);
     this.bigHave += n;
-    if (this.bigHave < big.length) return;
+    if (this.bigHave < total) return;
+    // The arguments before it may view reads or spent buffers: own them first, then add the
+    // bulk without copying it again.
+    this.hold.push(big);
+    if (this.long !== null) {
+      this.long.addOwn(big.subarray(0, this.bulkLen));
+    } else {
+      this.ownArgs();
+      this.args.push(big.subarray(0, this.bulkLen));
+      this.argsOwned = this.args.length;
+    }
+    this.argsBytes += this.bulkLen;
+    this.argsLeft--;
+    this.bulkLen = -1;
     this.big = null;
     this.bigHave = 0;
-    this.replaceBuf(big, true);
-    this.rest = n < chunk.length ? chunk.subarray(n) : null;
+    this.replaceBuf(n < chunk.length ? chunk.subarray(n) : EMPTY, false);
+  }
+
+  private growBig(size: number): void {
+    const next = plainBuffer(size);
+    const old = this.big!;
+    next.set(old.subarray(0, this.bigHave));
+    old.fill(0, 0, this.bigHave);
+    this.big = next;
   }
 
   /** Drops the reference to a fully consumed read buffer (wiping it if it is ours). */
@@ -304,6 +413,18 @@ export class RequestParser {
     }
     return null;
   }
+}
+
+/**
+ * Where the line starting at `from` ends (the index of `end`, CR or LF), -1 if not yet. Redis
+ * looks for it with strchr, which stops at a NUL byte: a NUL before the line's end means the
+ * line has not ended, and the 64 KiB cut decides, exactly as in Redis.
+ */
+function lineEnd(buf: Buffer, from: number, end: number): number {
+  const at = buf.indexOf(end, from);
+  if (at < 0) return -1;
+  for (let i = from; i < at; i++) if (buf[i] === 0) return -1;
+  return at;
 }
 
 /** Redis string2ll: optional '-', no '+', no leading zeros, no spaces, fits in 64 bits. */

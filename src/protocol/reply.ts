@@ -46,6 +46,14 @@ function stagingBuffer(size: number): Buffer {
 
 export class ReplyWriter {
   protocol: Protocol = 2;
+  /**
+   * How far the buffer may grow (the connection's hard output limit, less what already waits
+   * in the socket). Past it onOverflow runs once and later replies are dropped, never
+   * buffered: the connection is closed before it writes again (Redis CLIENT_CLOSE_ASAP).
+   */
+  cap = Infinity;
+  onOverflow: (() => void) | null = null;
+  private dropping = false;
   private buf: Buffer;
   private len = 0;
   /** Where the reply being dropped (CLIENT REPLY OFF / SKIP) starts, or -1 when nothing is. */
@@ -109,15 +117,32 @@ export class ReplyWriter {
 
   /** Drops what was written since `mark` (used when a queued reply must be replaced). */
   truncate(mark: number): void {
+    if (mark >= this.len) return; // dropping replies reset len below an earlier mark
     this.buf.fill(0, mark, this.len);
     this.len = mark;
+  }
+
+  /** Whether replies are being dropped because the output limit was passed. */
+  get overflowed(): boolean {
+    return this.dropping;
   }
 
   private reserve(n: number): void {
     // A muted reply is dropped as it grows: a muted EXEC of large GETs never piles up.
     if (this.mutedFrom >= 0 && this.len - this.mutedFrom > MUTED_KEPT) this.truncate(this.mutedFrom);
-    const need = this.len + n;
+    let need = this.len + n;
     if (need <= this.buf.length) return;
+    if (need > this.cap && !this.dropping) {
+      this.dropping = true;
+      this.onOverflow?.();
+    }
+    if (this.dropping) {
+      // Nobody will read these bytes: reuse the buffer from its start instead of growing it.
+      this.buf.fill(0, 0, this.len);
+      this.len = 0;
+      need = n;
+      if (need <= this.buf.length) return;
+    }
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
     const next = stagingBuffer(size);

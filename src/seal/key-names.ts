@@ -8,6 +8,7 @@
 // hash it files the entry under, and the dispatcher calls endCommand() once the command ran,
 // so no argument buffer is held past its command.
 
+import { nameString } from '../util/names.js';
 import type { NameHasher } from './name-hash.js';
 import type { SealedValues } from './values.js';
 
@@ -15,7 +16,7 @@ export class PlainKeyNames {
   readonly sealed = false;
 
   keyOf(arg: Buffer): string {
-    return arg.toString('latin1');
+    return nameString(arg);
   }
 
   endCommand(): void {}

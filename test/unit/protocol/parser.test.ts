@@ -122,6 +122,137 @@ describe('RequestParser', () => {
     expect(cmd[2]!.every((b) => b === 0)).toBe(true);
   });
 
+  it('copies each argument of a half-received command once, not again at every read', () => {
+    for (const count of [500, 5000]) {
+      const parser = new RequestParser(LIMITS);
+      const frame = Buffer.concat([Buffer.from(`*${count}\r\n`), ...Array.from({ length: count }, (_, i) => Buffer.from(`$${String(i).length}\r\n${i}\r\n`))]);
+      const internals = parser as unknown as { args: Buffer[] };
+      let first: Buffer | undefined;
+      for (let at = 0; at < frame.length; at += 1000) {
+        const read = Buffer.from(frame.subarray(at, at + 1000));
+        parser.feed(read);
+        const cmd = parser.next();
+        if (cmd !== null) {
+          expect(cmd.length).toBe(count);
+          expect(cmd.map(String)).toEqual(Array.from({ length: count }, (_, i) => String(i)));
+          expect(first).toBeDefined();
+          // The copy made after the first read is the one handed out.
+          if (count < 1024) expect(cmd[0]).toBe(first);
+          break;
+        }
+        parser.detach();
+        read.fill(0);
+        if (count >= 1024) {
+          // A long command holds bytes and offsets while it arrives, no object per argument.
+          expect(internals.args.length).toBe(0);
+          first = Buffer.from('0');
+        } else if (first === undefined) first = internals.args[0];
+        else expect(internals.args[0]).toBe(first);
+      }
+    }
+  });
+
+  it('counts the arguments of a half-received command as pending, for the query buffer limit', () => {
+    const parser = new RequestParser(LIMITS);
+    parser.feed(Buffer.from('*3\r\n$3\r\nDEL\r\n$10\r\n0123456789\r\n'));
+    expect(parser.next()).toBeNull();
+    expect(parser.pending).toBe(13);
+    parser.feed(Buffer.from('$2\r\nab\r\n'));
+    expect(parser.next()!.length).toBe(3);
+    expect(parser.pending).toBe(0);
+  });
+
+  it('gathers a large bulk in a buffer that grows as bytes arrive, wiped as far as written', () => {
+    const parser = new RequestParser(LIMITS);
+    const internals = parser as unknown as { big: Buffer | null };
+    parser.feed(Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870000\r\n'));
+    expect(parser.next()).toBeNull();
+    parser.feed(Buffer.alloc(1000, 'v'));
+    expect(internals.big!.length).toBeLessThanOrEqual(256 * 1024);
+    expect(parser.pending).toBe(1000 + 4);
+    const held = internals.big!;
+    parser.wipe();
+    expect(held.every((b) => b === 0)).toBe(true);
+  });
+
+  it('a large bulk split into reads of every size comes out whole, with the commands after it', () => {
+    const value = Buffer.alloc(300_000);
+    for (let i = 0; i < value.length; i++) value[i] = (i * 7) & 0xff;
+    const stream = Buffer.concat([
+      Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${value.length}\r\n`),
+      value,
+      Buffer.from(`\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*3\r\n$4\r\nMSET\r\n$${value.length}\r\n`),
+      value,
+      Buffer.from('\r\n$1\r\nz\r\nPING\r\n'),
+    ]);
+    for (const size of [1, 4096, 65536, 100_000, stream.length]) {
+      const parser = new RequestParser(LIMITS);
+      const got: string[][] = [];
+      for (let at = 0; at < stream.length; at += size) {
+        const read = Buffer.from(stream.subarray(at, at + size));
+        parser.feed(read);
+        for (let cmd = parser.next(); cmd !== null; cmd = parser.next()) {
+          got.push(cmd.map((a) => (a.length === value.length ? (a.equals(value) ? '<value>' : '<corrupt>') : a.toString('latin1'))));
+        }
+        parser.detach();
+        read.fill(0);
+      }
+      expect(got, `reads of ${size}`).toEqual([['SET', 'k', '<value>'], ['GET', 'k'], ['MSET', '<value>', 'z'], ['PING']]);
+    }
+  });
+
+  it('a long command with a large bulk among its arguments comes out whole, and is zeroed once it has run', () => {
+    const value = Buffer.alloc(200_000);
+    for (let i = 0; i < value.length; i++) value[i] = (i * 13) & 0xff;
+    const names = Array.from({ length: 1500 }, (_, i) => Buffer.from(`k${i}`));
+    const args = [Buffer.from('MSET'), ...names.slice(0, 700), value, ...names.slice(700)];
+    const frame = Buffer.concat([Buffer.from(`*${args.length}\r\n`), ...args.flatMap((a) => [Buffer.from(`$${a.length}\r\n`), a, Buffer.from('\r\n')]), Buffer.from('PING\r\n')]);
+    for (const size of [7, 4096, 65536]) {
+      const parser = new RequestParser(LIMITS);
+      const got: Buffer[][] = [];
+      for (let at = 0; at < frame.length; at += size) {
+        const read = Buffer.from(frame.subarray(at, at + size));
+        parser.feed(read);
+        for (let cmd = parser.next(); cmd !== null; cmd = parser.next()) {
+          got.push(cmd);
+          if (cmd.length === args.length) {
+            expect(cmd.every((a, i) => a.equals(args[i]!)), `reads of ${size}`).toBe(true);
+          }
+        }
+        parser.detach();
+        read.fill(0);
+      }
+      expect(got.map((c) => c.length)).toEqual([args.length, 1]);
+      // Asking for the next command (done above, after PING) means MSET has run: its bytes are gone.
+      expect(got[0]!.every((a) => a.every((b) => b === 0))).toBe(true);
+    }
+  });
+
+  it('a complete command of 100,000 arguments is handed out over several calls (busy), in one piece', () => {
+    const count = 100_000;
+    const parser = new RequestParser(LIMITS);
+    parser.feed(Buffer.concat([Buffer.from(`*${count}\r\n`), Buffer.from('$1\r\nk\r\n'.repeat(count)), Buffer.from('PING\r\n')]));
+    let calls = 1;
+    let cmd = parser.next();
+    while (cmd === null && parser.busy) {
+      calls++;
+      cmd = parser.next();
+    }
+    expect(calls).toBeGreaterThan(1);
+    expect(cmd!.length).toBe(count);
+    expect(cmd!.every((a) => a.toString() === 'k')).toBe(true);
+    expect(parser.busy).toBe(false);
+    expect(parser.next()!.map(String)).toEqual(['PING']);
+  });
+
+  it('a NUL before the newline means the line has not ended, as with Redis\'s strchr', () => {
+    for (const input of ['\x00PING\r\n', '*\x00\r\n', '*1\r\n$\x00\r\n']) {
+      const parser = new RequestParser(LIMITS);
+      parser.feed(Buffer.from(input, 'latin1'));
+      expect(parser.next()).toBeNull();
+    }
+  });
+
   it('skips empty multibulks and blank inline lines as Redis does', () => {
     expect(parseAll(['*0\r\n*-1\r\n\r\n   \r\n*1\r\n$4\r\nPING\r\n'])).toEqual([['PING']]);
   });

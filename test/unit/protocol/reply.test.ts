@@ -25,6 +25,23 @@ describe('ReplyWriter', () => {
     expect(text()).toBe('+OK\r\n+PONG\r\n:0\r\n:1\r\n:-42\r\n:9223372036854775807\r\n$2\r\nhi\r\n$-1\r\n*-1\r\n*0\r\n*2\r\n');
   });
 
+  it('past its cap it reports the overflow once and drops replies instead of growing', () => {
+    const { w } = writer();
+    let overflows = 0;
+    w.cap = 1000;
+    w.onOverflow = () => overflows++;
+    const value = Buffer.alloc(300, 'v');
+    for (let i = 0; i < 100; i++) w.bulk(value);
+    expect(overflows).toBe(1);
+    expect(w.overflowed).toBe(true);
+    expect(w.staging.length).toBeLessThanOrEqual(1024);
+    // A bulk opened in place still gets room to be written, and is dropped like the rest.
+    const at = w.beginBulk(2000);
+    w.staging.fill(1, at, at + 2000);
+    w.endBulk(2000);
+    expect(w.size).toBeLessThanOrEqual(w.staging.length);
+  });
+
   it('frames multi-byte text by byte length, not character count', () => {
     const { w, text } = writer();
     w.bulkText('héllo✓');
