@@ -36,8 +36,10 @@ function options(rnd: Rnd, choices: readonly (() => string[])[], max = 3): strin
 const ttlOption = (rnd: Rnd) => [
   () => ['EX', pick(rnd, ['100', '0', '-1', 'x', '9223372036854775807', '1000000000000'])],
   () => ['PX', pick(rnd, ['100000', '0', '-5', '1.5', '9223372036854775807'])],
-  () => ['EXAT', pick(rnd, ['4102444800', '1', '0'])],
-  () => ['PXAT', pick(rnd, ['4102444800000', '1'])],
+  // No past times that are valid: Redis 7.0 keeps such a key until an access or its expiry cycle
+  // finds it (DBSIZE counts it meanwhile), a timing artefact rather than a behaviour to match.
+  () => ['EXAT', pick(rnd, ['4102444800', '0', '-1'])],
+  () => ['PXAT', pick(rnd, ['4102444800000', 'x'])],
   () => ['KEEPTTL'], () => ['PERSIST'], () => ['NX'], () => ['XX'], () => ['GET'], () => ['BOGUS'], () => ['ex'],
 ];
 
