@@ -40,7 +40,8 @@ if (existsSync(keyFile)) {
   } catch {
     fail(
       `master key file ${keyFile} exists but uid ${process.getuid()} cannot read it: on the host, ` +
-        `chown ${process.getuid()}:${process.getgid()} the file (or make it readable by gid ${process.getgid()}), mode 0400`,
+        `chown ${process.getuid()}:${process.getgid()} the file, mode 0400 (a key file group or others can read is ` +
+        `refused unless master-key-file-permissive yes is given)`,
     );
   }
   args.push('--master-key-file', keyFile);

@@ -107,6 +107,13 @@ const GENERATORS: ((rnd: Rnd) => string[])[] = [
   (r) => ['WATCH', key(r)],
   () => ['UNWATCH'],
   (r) => ['OBJECT', pick(r, ['ENCODING', 'REFCOUNT', 'FREQ', 'BOGUS']), key(r)],
+  // From cursor 0 over a table this small one call returns everything, as in Redis (any other
+  // cursor names a bucket, which depends on each server's own hash function).
+  (r) => ['SCAN', pick(r, ['0', '0', 'x', '', '+0']), ...options(r, [() => ['COUNT', pick(r, ['1000', '0', '-1', 'x'])], () => ['MATCH', pick(r, ['*', 'k*', 'h?'])], () => ['TYPE', pick(r, ['string', 'hash', 'list', 'bogus'])], () => ['NOPE']], 2)],
+  (r) => ['HSCAN', key(r), pick(r, ['0', '0', 'x']), ...options(r, [() => ['COUNT', pick(r, ['1000', '0', 'x'])], () => ['MATCH', pick(r, ['*', 'f*', '?'])], () => ['NOVALUES']], 2)],
+  () => ['SWAPDB', '0', '1'],
+  (r) => ['FLUSHDB', ...(r() < 0.3 ? [pick(r, ['ASYNC', 'SYNC', 'BAD'])] : [])],
+  (r) => ['CLIENT', pick(r, ['SETNAME', 'GETNAME']), ...(r() < 0.7 ? [pick(r, ['app', 'a b', '', 'x\ny'])] : [])],
   (r) => [pick(r, ['NOSUCHCMD', 'get', 'Set', 'hgetall']), ...times(r, Math.floor(r() * 3), (q) => [val(q)])],
 ];
 

@@ -52,6 +52,10 @@ const render = (n: Node): string => (n.items ? `${n.head}[${n.items.map(render).
 
 /** The reply in a form where what Redis leaves unordered is sorted and clocks are rounded. */
 function canonical(name: string, node: Node): Node {
+  // [cursor, elements]: the elements are unordered (pairs for HSCAN).
+  if ((name === 'scan' || name === 'hscan') && node.items?.length === 2) {
+    return { head: node.head, items: [node.items[0]!, canonical(name === 'scan' ? 'keys' : 'hgetall', node.items[1]!)] };
+  }
   if (node.items && UNORDERED.has(name)) return { head: node.head, items: [...node.items].sort((a, b) => (render(a) < render(b) ? -1 : 1)) };
   if (node.items && UNORDERED_PAIRS.has(name)) {
     const pairs: Node[] = [];

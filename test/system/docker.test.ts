@@ -173,7 +173,9 @@ function secretFile(name: string, content: Buffer | string): string {
   const path = join(dir, name);
   writeFileSync(path, content, { mode: 0o400 });
   if (process.getuid?.() === 0) chownSync(path, UID, UID);
-  else chmodSync(path, 0o444); // cannot chown without root: world-readable test key instead
+  // Without root the file cannot be given to uid 10001; Docker itself needs root here, so these
+  // tests run as root (CI does); a world-readable key would be refused by the server anyway.
+  else chmodSync(path, 0o444);
   return path;
 }
 
