@@ -1,54 +1,11 @@
-// Tools for tests that play a hostile client against a real server process: a reference
-// redis-server run beside sealkv, the CPU time and resident memory of a process (from /proc),
-// and a second client that keeps sending PING to see how long the others wait.
+// Tools for tests that play a hostile client against a real server process: the CPU time and
+// resident memory of a process (from /proc), and a second client that keeps sending PING to see
+// how long the others wait. The reference redis-server comes from reference-redis.ts.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { freePort } from './server.js';
 
-const REDIS_SERVER = '/usr/bin/redis-server';
-
-export const hasRedisServer = spawnSync(REDIS_SERVER, ['--version']).status === 0;
-
-export interface ReferenceRedis {
-  port: number;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** Starts redis-server on a free port with no persistence, plus any extra `--name value` settings. */
-export async function startRedis(extra: string[] = []): Promise<ReferenceRedis> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (const start = Date.now(); ; await sleep(20)) {
-    if (await canConnect(port)) break;
-    if (Date.now() - start > 10_000) throw new Error('redis-server did not start');
-  }
-  return {
-    port,
-    pid: child.pid!,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
+export { hasRedisServer, startRedis, type ReferenceRedis } from './reference-redis.js';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -11,6 +11,8 @@ export const hasRedisServer = spawnSync('redis-server', ['--version'], { stdio: 
 
 export interface ReferenceRedis {
   port: number;
+  /** The redis-server process, for tests that read its CPU time or memory. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startRedis(args: string[] = []): Promise<ReferenceRedis> {
   }
   return {
     port,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
