@@ -497,7 +497,8 @@ export class SealedList {
     node.count--;
     this.size--;
     if (node.count === 0) this.dropNode(ni);
-    else this.maybeShrink(node);
+    // Only a lone node gives its slack back: an end node of a longer list is about to empty.
+    else if (this.nodes.length === 1) this.maybeShrink(node);
   }
 
   /** A block much larger than its payload gives the memory back (after pops and removals). */

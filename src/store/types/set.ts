@@ -12,6 +12,7 @@
 //     pops in O(1) and fast walks.
 // The table doubles past one member per bucket and halves below one per eight (Redis's dict
 // rules), at once rather than incrementally: a rehash walks the dense array (~10 ns a member).
+// Sets of up to SMALL members have no table at all (see SMALL).
 //
 // SSCAN: the cursor is Redis's reverse-binary bucket cursor (dict.c dictScan) over the single
 // table. Because a bucket's members move only to its split images on growth and its merge on
@@ -31,9 +32,16 @@ const W_DENSE = 1;
 const W_LENGTH = 2;
 const W_DIGEST = 3;
 const HEADER_BYTES = 12 + DIGEST_BYTES;
-const MIN_BUCKETS = 4;
-/** Estimated heap cost of the set object and its two typed arrays' headers (V8, 64-bit). */
-const SET_OVERHEAD = 240;
+/**
+ * Up to this many members a set has no buckets: a lookup compares the digests in the dense
+ * array, as Redis keeps small sets in one listpack. It saves a typed array (a few hundred bytes
+ * with its ArrayBuffer) per small set; buckets come back past SMALL and go below SMALL / 2.
+ */
+const SMALL = 8;
+const MIN_BUCKETS = 16;
+/** Estimated heap cost of the set object, and of each typed array with its ArrayBuffer (V8, 64-bit). */
+const SET_OVERHEAD = 80;
+const ARRAY_OVERHEAD = 160;
 
 /** A member of a set: opaque, valid until that set next changes. */
 export type MemberId = number;
@@ -66,8 +74,9 @@ function reverseBits(v: number): number {
 }
 
 export class SealedSet {
-  private buckets: Uint32Array<ArrayBuffer> = new Uint32Array(MIN_BUCKETS);
-  private dense: Uint32Array<ArrayBuffer> = new Uint32Array(MIN_BUCKETS);
+  /** Chain heads; null while the set is small (see SMALL). */
+  private buckets: Uint32Array<ArrayBuffer> | null = null;
+  private dense: Uint32Array<ArrayBuffer> = new Uint32Array(2);
   private count = 0;
   private blockTotal = 0;
 
@@ -80,7 +89,8 @@ export class SealedSet {
 
   /** Approximate bytes held (maxmemory accounting, MEMORY USAGE). */
   memoryBytes(): number {
-    return SET_OVERHEAD + this.blockTotal + 4 * (this.buckets.length + this.dense.length);
+    const buckets = this.buckets === null ? 0 : ARRAY_OVERHEAD + 4 * this.buckets.length;
+    return SET_OVERHEAD + ARRAY_OVERHEAD + this.blockTotal + 4 * this.dense.length + buckets;
   }
 
   /** The member with this digest (DIGEST_BYTES at `at` in digest), or 0. */
@@ -98,10 +108,10 @@ export class SealedSet {
     loadDigest(digest, 0);
     if (this.findLoaded() !== 0) return false;
     const handle = this.newBlock(sealed, 0, sealed.length);
-    if (this.count === this.dense.length) this.dense = growTo(this.dense, this.dense.length * 2);
+    if (this.count === this.dense.length) this.dense = growTo(this.dense, this.dense.length < 8 ? this.dense.length + 2 : this.dense.length * 2);
     this.link(handle, this.count);
     this.count++;
-    if (this.count > this.buckets.length) this.resize(this.buckets.length * 2);
+    if (this.buckets === null ? this.count > SMALL : this.count > this.buckets.length) this.resize(Math.max(MIN_BUCKETS, (this.buckets?.length ?? 0) * 2));
     return true;
   }
 
@@ -124,8 +134,11 @@ export class SealedSet {
     this.dense[index] = last;
     this.arena.words[RecordArena.slab(last)]![(offsetOf(last) >>> 2) + W_DENSE] = index;
     this.freeBlock(id, words[w + W_LENGTH]!);
-    if (this.count < this.buckets.length / 8 && this.buckets.length > MIN_BUCKETS) this.resize(this.buckets.length / 2);
-    if (this.count < this.dense.length / 4 && this.dense.length > MIN_BUCKETS) this.dense = growTo(this.dense, this.dense.length / 2);
+    if (this.buckets !== null) {
+      if (this.count <= SMALL / 2) this.buckets = null;
+      else if (this.count < this.buckets.length / 8 && this.buckets.length > MIN_BUCKETS) this.resize(this.buckets.length / 2);
+    }
+    if (this.count < this.dense.length / 4 && this.dense.length > 8) this.dense = growTo(this.dense, this.dense.length / 2);
   }
 
   /** The member's sealed bytes as a view (valid until the set changes). */
@@ -214,15 +227,21 @@ export class SealedSet {
   /**
    * SSCAN: visits the members of buckets from `cursor` on, until at least `count` members were
    * visited (or about 10 x count empty buckets went by, as Redis bounds the work); returns the
-   * next cursor, 0 when the scan is complete. Cursors are taken modulo 2^32.
+   * next cursor, 0 when the scan is complete. Cursors are taken modulo 2^32. A small set (no
+   * buckets) gives every member at once and cursor 0, as Redis does for its compact encodings.
    */
   scan(cursor: number, count: number, visit: (id: MemberId) => void): number {
+    const buckets = this.buckets;
+    if (buckets === null) {
+      for (let i = 0; i < this.count; i++) visit(this.dense[i]!);
+      return 0;
+    }
     let v = cursor >>> 0;
-    const mask = this.buckets.length - 1;
+    const mask = buckets.length - 1;
     let budget = Math.max(1, count) * 10;
     let seen = 0;
     do {
-      for (let h = this.buckets[v & mask]!; h !== 0; h = this.nextOf(h)) {
+      for (let h = buckets[v & mask]!; h !== 0; h = this.nextOf(h)) {
         visit(h);
         seen++;
       }
@@ -264,13 +283,13 @@ export class SealedSet {
       this.freeBlock(id, this.sealedLength(id));
     }
     this.count = 0;
-    this.buckets = new Uint32Array(MIN_BUCKETS);
-    this.dense = new Uint32Array(MIN_BUCKETS);
+    this.buckets = null;
+    this.dense = new Uint32Array(2);
   }
 
-  /** Bucket count (tests: resizes during scans). */
+  /** Bucket count, 0 for a small set (tests: resizes during scans). */
   get bucketCount(): number {
-    return this.buckets.length;
+    return this.buckets?.length ?? 0;
   }
 
   private nextOf(h: number): number {
@@ -280,6 +299,15 @@ export class SealedSet {
   /** find() for the digest in d0..d3. */
   private findLoaded(): MemberId {
     const words = this.arena.words;
+    if (this.buckets === null) {
+      for (let i = 0; i < this.count; i++) {
+        const h = this.dense[i]!;
+        const slab = words[RecordArena.slab(h)]!;
+        const w = offsetOf(h) >>> 2;
+        if (slab[w + W_DIGEST] === d0 && slab[w + W_DIGEST + 1] === d1 && slab[w + W_DIGEST + 2] === d2 && slab[w + W_DIGEST + 3] === d3) return h;
+      }
+      return 0;
+    }
     for (let h = this.buckets[d0 & (this.buckets.length - 1)]!; h !== 0; ) {
       const slab = words[RecordArena.slab(h)]!;
       const w = offsetOf(h) >>> 2;
@@ -314,14 +342,16 @@ export class SealedSet {
   private link(handle: number, index: number): void {
     const words = this.arena.words[RecordArena.slab(handle)]!;
     const w = offsetOf(handle) >>> 2;
+    words[w + W_DENSE] = index;
+    this.dense[index] = handle;
+    if (this.buckets === null) return;
     const bucket = words[w + W_DIGEST]! & (this.buckets.length - 1);
     words[w + W_NEXT] = this.buckets[bucket]!;
-    words[w + W_DENSE] = index;
     this.buckets[bucket] = handle;
-    this.dense[index] = handle;
   }
 
   private unlink(handle: number, hash: number): void {
+    if (this.buckets === null) return;
     const bucket = hash & (this.buckets.length - 1);
     let h = this.buckets[bucket]!;
     if (h === handle) {
@@ -349,13 +379,13 @@ export class SealedSet {
 
   /** Rebuilds the chains over `size` buckets from the dense array. */
   private resize(size: number): void {
-    this.buckets = new Uint32Array(Math.max(MIN_BUCKETS, size));
+    this.buckets = new Uint32Array(size);
     for (let i = 0; i < this.count; i++) this.link(this.dense[i]!, i);
   }
 }
 
 function growTo(array: Uint32Array, length: number): Uint32Array<ArrayBuffer> {
-  const out = new Uint32Array(Math.max(MIN_BUCKETS, length));
+  const out = new Uint32Array(length);
   out.set(array.subarray(0, Math.min(array.length, out.length)));
   return out;
 }
