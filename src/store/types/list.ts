@@ -18,6 +18,8 @@ import { blockBytes, collectionArena, offsetOf, type BlockArena } from './blocks
 
 /** Payload bytes per node (quicklist's default list-max-listpack-size -2: 8 KiB). */
 export const NODE_BYTES = 8192;
+/** Up to this size a node's block grows to fit exactly. */
+const SMALL_BLOCK = 512;
 /** Estimated heap cost of a node object and its slot in the node array (V8, 64-bit). */
 const NODE_OVERHEAD = 64;
 /** Estimated heap cost of the list object and its node array. */
@@ -459,7 +461,10 @@ export class SealedList {
       node.hi = lo + used;
       return true;
     }
-    const cap = blockBytes(Math.min(NODE_BYTES, Math.max(used + need, Math.floor(node.cap * 1.5))));
+    // Small blocks grow to fit exactly (small lists matter most and the copy is short), larger
+    // ones by half so pushing a node full copies each byte about three times.
+    const fit = used + need;
+    const cap = blockBytes(fit <= SMALL_BLOCK ? fit : Math.min(NODE_BYTES, Math.max(fit, Math.floor(node.cap * 1.5))));
     this.moveNode(node, cap, atHead ? cap - used : 0);
     return true;
   }
