@@ -85,6 +85,13 @@ function readBackward(buf: Buffer, q: number): number {
 
 /** Writes one entry at p; returns where it ends. */
 function writeEntry(buf: Buffer, p: number, el: Uint8Array, elStart = 0, length = el.length): number {
+  if (length < 0x80) {
+    // The common case (sealed elements under 128 bytes): one length byte at each end.
+    buf[p] = length;
+    buf[p + 1 + length] = length;
+    for (let i = 0; i < length; i++) buf[p + 1 + i] = el[elStart + i]!;
+    return p + 2 + length;
+  }
   const v = varintBytes(length);
   let n = length;
   for (let i = 0; i < v; i++) {
@@ -185,6 +192,32 @@ export class SealedList {
     node.hi -= entryBytes(length);
     this.afterPop(node, last);
     return out;
+  }
+
+  /**
+   * Pops the head element without copying it: `visit` sees it where it lies (to open it straight
+   * into a reply), then it goes. False when empty. If visit throws, the element stays.
+   */
+  takeHead(visit: (bytes: Buffer, start: number, length: number) => void): boolean {
+    const node = this.nodes[0];
+    if (node === undefined) return false;
+    const length = readForward(node.buf, node.base + node.lo);
+    visit(node.buf, node.base + node.lo + lastVarint, length);
+    node.lo += entryBytes(length);
+    this.afterPop(node, 0);
+    return true;
+  }
+
+  /** takeHead at the tail. */
+  takeTail(visit: (bytes: Buffer, start: number, length: number) => void): boolean {
+    const last = this.nodes.length - 1;
+    const node = this.nodes[last];
+    if (node === undefined) return false;
+    const length = readBackward(node.buf, node.base + node.hi);
+    visit(node.buf, node.base + node.hi - lastVarint - length, length);
+    node.hi -= entryBytes(length);
+    this.afterPop(node, last);
+    return true;
   }
 
   /** The element at index (0 <= index < length) as a view, valid until the list changes. */
@@ -488,10 +521,11 @@ export class SealedList {
 
   /**
    * An empty node with room for `need` bytes. The first node of a list fits exactly (small
-   * lists matter most); later ones start at a quarter node, as the list is clearly growing.
+   * lists matter most); later ones get a whole node at once, as the list is clearly long: no
+   * growth copies, and at most one part-filled node per end.
    */
   private newNode(need: number, growing: boolean, atHead: boolean): ListNode {
-    const cap = blockBytes(growing ? Math.max(need, NODE_BYTES / 4) : need);
+    const cap = blockBytes(growing ? Math.max(need, NODE_BYTES) : need);
     const handle = this.arena.alloc(cap);
     this.blockTotal += cap;
     const lo = atHead ? cap : 0;

@@ -101,6 +101,7 @@ const op = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant('pushTail' as const), el: element }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('popHead' as const) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('popTail' as const) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('take' as const), head: fc.boolean(), fail: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('at' as const), i: index }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('set' as const), i: index, el: element }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('insert' as const), i: index, el: element }) },
@@ -147,6 +148,20 @@ describe('SealedList (model-based)', () => {
             case 'popTail':
               expectSame([list.popTail()], [model.pop()]);
               break;
+            case 'take': {
+              // A visitor that throws (the element failed to open) leaves the element in place.
+              let seen: Buffer | undefined;
+              const visit = (b: Buffer, st: number, l: number) => {
+                seen = Buffer.from(b.subarray(st, st + l));
+                if (o.fail) throw new Error('cannot open');
+              };
+              const take = () => (o.head ? list.takeHead(visit) : list.takeTail(visit));
+              if (o.fail && model.length > 0) expect(take).toThrow('cannot open');
+              else expect(take()).toBe(model.length > 0);
+              expectSame([seen], [o.head ? model[0] : model[model.length - 1]]);
+              if (!o.fail) o.head ? model.shift() : model.pop();
+              break;
+            }
             case 'at': {
               const i = normalizeIndex(o.i, model.length);
               expectSame([i === -1 ? undefined : list.at(i)], [i === -1 ? undefined : model[i]]);
