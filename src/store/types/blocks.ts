@@ -25,11 +25,6 @@ export function collectionArena(): BlockArena {
   return shared;
 }
 
-/** The slab buffer of a handle's block. */
-export function slabOf(arena: BlockArena, handle: number): Buffer {
-  return arena.bytes[handle >>> 17]!;
-}
-
 /** Byte offset of a handle's block in its slab. */
 export function offsetOf(handle: number): number {
   return (handle & OFFSET_MASK) * 8;
