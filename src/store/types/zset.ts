@@ -105,10 +105,13 @@ class Inner<S> {
   readonly children: (Node<S> | undefined)[];
   /** Members under each child. */
   readonly counts: Float64Array;
+  /** The score of each child's first member: score searches read no leaf but the last. */
+  readonly firstScores: Float64Array;
 
   constructor(capacity: number) {
     this.children = new Array<Node<S> | undefined>(capacity).fill(undefined);
     this.counts = new Float64Array(capacity);
+    this.firstScores = new Float64Array(capacity);
   }
 }
 
@@ -134,6 +137,10 @@ function childIndex<S>(parent: Inner<S>, child: Node<S>): number {
 function firstLeaf<S>(node: Node<S>): Leaf<S> {
   while (!node.isLeaf) node = node.children[0]!;
   return node;
+}
+
+function firstScore<S>(node: Node<S>): number {
+  return node.isLeaf ? node.scores[0]! : node.firstScores[0]!;
 }
 
 function total<S>(node: Node<S>): number {
@@ -207,30 +214,35 @@ export class SortedSet<S> {
 
   // ---- changes -----------------------------------------------------------------------------
 
-  /** Adds a member that is not in the set yet; false (and nothing changes) when it is. */
-  insert(digest: Uint8Array, score: number, sealed: S): boolean {
+  /**
+   * Adds a member that is not in the set yet; false (and nothing changes) when it is. Pass the
+   * member's plain bytes when the caller has them (ZADD does): ties then cost one open per
+   * comparison (compareToBound) instead of two. They are only handed to the comparator.
+   */
+  insert(digest: Uint8Array, score: number, sealed: S, plain?: Uint8Array): boolean {
     if (this.find(digest) !== undefined) return false;
-    this.place(score, sealed);
+    this.place(score, sealed, plain);
     return true;
   }
 
   /**
    * Gives a member a new score, moving it only if its place changes. Returns the old score, or
-   * undefined when the member is not in the set (nothing changes then).
+   * undefined when the member is not in the set (nothing changes then). `plain` as for insert.
    */
-  setScore(digest: Uint8Array, score: number): number | undefined {
+  setScore(digest: Uint8Array, score: number, plain?: Uint8Array): number | undefined {
     const leaf = this.find(digest);
     if (leaf === undefined) return undefined;
     const i = this.index.foundIndex;
     const old = leaf.scores[i]!;
     const sealed = leaf.sealed[i]!;
     // Still between its neighbours in the same leaf (redis zslUpdateScore's shortcut): write in place.
-    if (score === old || (i > 0 && i < leaf.n - 1 && this.keyBefore(leaf, i - 1, score, sealed) && !this.keyBefore(leaf, i + 1, score, sealed))) {
+    if (score === old || (i > 0 && i < leaf.n - 1 && this.keyBefore(leaf, i - 1, score, sealed, plain) && !this.keyBefore(leaf, i + 1, score, sealed, plain))) {
       leaf.scores[i] = score;
+      if (i === 0) this.fixFirst(leaf); // 0 -> -0 keeps the place but not the bits
       return old;
     }
     this.removeAt(leaf, i);
-    this.place(score, sealed);
+    this.place(score, sealed, plain);
     return old;
   }
 
@@ -358,7 +370,7 @@ export class SortedSet<S> {
   memoryBytes(): number {
     // Measured shapes: a leaf is an object, an ArrayBuffer with two views and an array.
     const leaf = 64 + 3 * 72 + this.leafCapacity * 28 + 16;
-    const inner = 48 + 72 + this.innerCapacity * 12 + 16;
+    const inner = 48 + 2 * 72 + this.innerCapacity * 20 + 16;
     return this.leaves * leaf + this.inners * inner + this.index.capacity * 8 + 64;
   }
 
@@ -389,6 +401,7 @@ export class SortedSet<S> {
         if (child.parent !== node) fail('wrong parent');
         const t = walk(child, depth + 1, depths);
         if (t !== node.counts[c]) fail(`count ${node.counts[c]} for a child holding ${t}`);
+        if (!Object.is(node.firstScores[c], firstScore(child))) fail('cached first score');
         sum += t;
       }
       for (let c = node.n; c < this.innerCapacity; c++) if (node.children[c] !== undefined) fail('stale child reference');
@@ -430,9 +443,11 @@ export class SortedSet<S> {
   }
 
   /** Whether the member at leaf[i] orders before (score, sealed). */
-  private keyBefore(leaf: Leaf<S>, i: number, score: number, sealed: S): boolean {
+  private keyBefore(leaf: Leaf<S>, i: number, score: number, sealed: S, plain: Uint8Array | undefined): boolean {
     const s = leaf.scores[i]!;
-    return s < score || (s === score && this.order.compareMembers(leaf.sealed[i]!, sealed) < 0);
+    if (s !== score) return s < score;
+    const other = leaf.sealed[i]!;
+    return (plain === undefined ? this.order.compareMembers(other, sealed) : this.order.compareToBound(other, plain)) < 0;
   }
 
   /** Whether the member at leaf[i] lies before the descent's target. */
@@ -444,7 +459,9 @@ export class SortedSet<S> {
       case SCORE_LE:
         return s <= this.targetScore;
       case KEY_LT:
-        return s < this.targetScore || (s === this.targetScore && this.order.compareMembers(leaf.sealed[i]!, this.targetSealed!) < 0);
+        if (s !== this.targetScore) return s < this.targetScore;
+        // The plain bytes when the caller gave them: one open per comparison instead of two.
+        return (this.targetBound === undefined ? this.order.compareMembers(leaf.sealed[i]!, this.targetSealed!) : this.order.compareToBound(leaf.sealed[i]!, this.targetBound)) < 0;
       case LEX_LT:
         return this.order.compareToBound(leaf.sealed[i]!, this.targetBound!) < 0;
       default:
@@ -466,7 +483,7 @@ export class SortedSet<S> {
       let hi = node.n;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (this.below(firstLeaf(node.children[mid]!), 0)) lo = mid + 1;
+        if (this.belowChild(node, mid)) lo = mid + 1;
         else hi = mid;
       }
       for (let k = 0; k < lo - 1; k++) rank += node.counts[k]!;
@@ -482,6 +499,32 @@ export class SortedSet<S> {
     this.hitLeaf = node;
     this.hitIndex = lo;
     return rank + lo;
+  }
+
+  /** below() for the first member of node's child c, from the cached score when that decides. */
+  private belowChild(node: Inner<S>, c: number): boolean {
+    const s = node.firstScores[c]!;
+    switch (this.mode) {
+      case SCORE_LT:
+        return s < this.targetScore;
+      case SCORE_LE:
+        return s <= this.targetScore;
+      case KEY_LT:
+        if (s !== this.targetScore) return s < this.targetScore;
+        return this.below(firstLeaf(node.children[c]!), 0);
+      default:
+        return this.below(firstLeaf(node.children[c]!), 0);
+    }
+  }
+
+  /** A node's first member changed: update the cached first score up the tree as far as it shows. */
+  private fixFirst(node: Node<S>): void {
+    const first = firstScore(node);
+    for (let p = node.parent; p !== null; node = p, p = p.parent) {
+      const c = childIndex(p, node);
+      p.firstScores[c] = first;
+      if (c !== 0) return;
+    }
   }
 
   private boundRank(mode: number, score: number): number {
@@ -525,12 +568,14 @@ export class SortedSet<S> {
   }
 
   /** Inserts the member whose digest is in w0..w3 at its place in the order. */
-  private place(score: number, sealed: S): void {
+  private place(score: number, sealed: S, plain: Uint8Array | undefined): void {
     this.mode = KEY_LT;
     this.targetScore = score;
     this.targetSealed = sealed;
+    this.targetBound = plain;
     this.lowerBound();
     this.targetSealed = undefined;
+    this.targetBound = undefined;
     let leaf = this.hitLeaf;
     let i = this.hitIndex;
     const cap = this.leafCapacity;
@@ -555,6 +600,7 @@ export class SortedSet<S> {
     leaf.n++;
     this.index.add(this.w0, leaf);
     this.addToCounts(leaf, 1);
+    if (i === 0) this.fixFirst(leaf);
   }
 
   private addToCounts(node: Node<S>, delta: number): void {
@@ -568,6 +614,7 @@ export class SortedSet<S> {
     leaf.n--;
     leaf.sealed[leaf.n] = undefined;
     this.addToCounts(leaf, -1);
+    if (i === 0 && leaf.n > 0) this.fixFirst(leaf);
     if (!keep) this.rebalanceLeaf(leaf);
   }
 
@@ -607,6 +654,8 @@ export class SortedSet<S> {
       root.children[1] = right;
       root.counts[0] = total(left);
       root.counts[1] = total(right);
+      root.firstScores[0] = firstScore(left);
+      root.firstScores[1] = firstScore(right);
       root.n = 2;
       left.parent = right.parent = root;
       this.root = root;
@@ -618,9 +667,11 @@ export class SortedSet<S> {
     for (let k = p.n; k > c + 1; k--) {
       p.children[k] = p.children[k - 1];
       p.counts[k] = p.counts[k - 1]!;
+      p.firstScores[k] = p.firstScores[k - 1]!;
     }
     p.children[c + 1] = right;
     p.counts[c + 1] = moved;
+    p.firstScores[c + 1] = firstScore(right);
     p.counts[c]! -= moved;
     p.n++;
     right.parent = p;
@@ -643,6 +694,7 @@ export class SortedSet<S> {
       const child = from.children[fromAt + k]!;
       to.children[toAt + k] = child;
       to.counts[toAt + k] = from.counts[fromAt + k]!;
+      to.firstScores[toAt + k] = from.firstScores[fromAt + k]!;
       members += from.counts[fromAt + k]!;
       child.parent = to;
       from.children[fromAt + k] = undefined;
@@ -655,10 +707,12 @@ export class SortedSet<S> {
     for (let k = c; k < p.n - 1; k++) {
       p.children[k] = p.children[k + 1];
       p.counts[k] = p.counts[k + 1]!;
+      p.firstScores[k] = p.firstScores[k + 1]!;
     }
     p.n--;
     p.children[p.n] = undefined;
     p.counts[p.n] = 0;
+    if (c === 0 && p.n > 0) this.fixFirst(p);
   }
 
   /** After a removal: drop an empty leaf, merge a small one into a sibling, or even the two out. */
@@ -695,6 +749,7 @@ export class SortedSet<S> {
       right.n -= k;
       p.counts[li]! += k;
       p.counts[li + 1]! -= k;
+      this.fixFirst(right);
     } else {
       const k = left.n - half;
       right.shift(0, k, right.n);
@@ -703,6 +758,7 @@ export class SortedSet<S> {
       right.n += k;
       p.counts[li]! -= k;
       p.counts[li + 1]! += k;
+      this.fixFirst(right);
     }
   }
 
@@ -750,6 +806,7 @@ export class SortedSet<S> {
       for (let j = 0; j < right.n - k; j++) {
         right.children[j] = right.children[j + k];
         right.counts[j] = right.counts[j + k]!;
+        right.firstScores[j] = right.firstScores[j + k]!;
       }
       for (let j = right.n - k; j < right.n; j++) {
         right.children[j] = undefined;
@@ -759,17 +816,20 @@ export class SortedSet<S> {
       right.n -= k;
       p.counts[li]! += moved;
       p.counts[li + 1]! -= moved;
+      this.fixFirst(right);
     } else {
       const k = left.n - half;
       for (let j = right.n - 1; j >= 0; j--) {
         right.children[j + k] = right.children[j];
         right.counts[j + k] = right.counts[j]!;
+        right.firstScores[j + k] = right.firstScores[j]!;
       }
       const moved = this.moveChildren(left, left.n - k, right, 0, k);
       left.n -= k;
       right.n += k;
       p.counts[li]! -= moved;
       p.counts[li + 1]! += moved;
+      this.fixFirst(right);
     }
   }
 }

@@ -108,8 +108,8 @@ const lexBound: fc.Arbitrary<LexBound> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ value: member.map((i) => MEMBERS[i]!), exclusive: fc.boolean() }) },
 );
 const op = fc.oneof(
-  { weight: 10, arbitrary: fc.record({ t: fc.constant('insert' as const), m: member, s: score }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('setScore' as const), m: member, s: score }) },
+  { weight: 10, arbitrary: fc.record({ t: fc.constant('insert' as const), m: member, s: score, plain: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('setScore' as const), m: member, s: score, plain: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('remove' as const), m: member }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('pop' as const), rev: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('removeRange' as const), a: fc.integer({ min: -2, max: 120 }), n: fc.integer({ min: 0, max: 30 }) }) },
@@ -136,7 +136,7 @@ function apply(z: SortedSet<Sealed>, model: Model, o: Op, digest: (m: Buffer) =>
       const m = MEMBERS[o.m]!;
       const s = lexOnly ? 0 : o.s;
       const had = model.find(m) >= 0;
-      expect(z.insert(digest(m), s, seal(m))).toBe(!had);
+      expect(z.insert(digest(m), s, seal(m), o.plain ? m : undefined)).toBe(!had);
       if (!had) model.insert(m, s);
       break;
     }
@@ -144,7 +144,7 @@ function apply(z: SortedSet<Sealed>, model: Model, o: Op, digest: (m: Buffer) =>
       const m = MEMBERS[o.m]!;
       const s = lexOnly ? 0 : o.s;
       const at = model.find(m);
-      expect(z.setScore(digest(m), s)).toBe(at >= 0 ? e[at]!.score : undefined);
+      expect(z.setScore(digest(m), s, o.plain ? m : undefined)).toBe(at >= 0 ? e[at]!.score : undefined);
       if (at >= 0) {
         e.splice(at, 1);
         model.insert(m, s);
@@ -259,29 +259,57 @@ describe('SortedSet against a sorted-array model', () => {
     );
   });
 
-  it('a thousand members in random order through small nodes, then removed in random order', () => {
-    const rand = prng(15);
-    const z = new SortedSet<Sealed>(countingOrder(), { leafCapacity: 8, innerCapacity: 4 });
-    const model = new Model();
-    const members = Array.from({ length: 1000 }, (_, i) => Buffer.from(`m${i}`));
-    for (const m of members) {
-      const s = Math.floor(rand() * 20) - 10;
-      z.insert(digestOf(m), s, seal(m));
-      model.insert(m, s);
-    }
-    checkAgainst(z, model, digestOf);
-    for (let i = members.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [members[i], members[j]] = [members[j]!, members[i]!];
-    }
-    for (const [i, m] of members.entries()) {
-      expect(z.remove(digestOf(m))).toBe(true);
-      model.entries.splice(model.find(m), 1);
-      if (i % 37 === 0) checkAgainst(z, model, digestOf);
-    }
-    expect(z.size).toBe(0);
-    expect(z.memoryBytes()).toBeLessThan(2000);
-  });
+  for (const order of ['random', 'ascending'] as const) {
+    it(`members filled in ${order} order through small nodes, then removed at random, checked after every step`, () => {
+      const rand = prng(15);
+      const z = new SortedSet<Sealed>(countingOrder(), { leafCapacity: 8, innerCapacity: 4 });
+      const model = new Model();
+      const members = Array.from({ length: 400 }, (_, i) => Buffer.from(`m${i}`));
+      // Ascending scores take the append path (full leaves), so removals borrow from full siblings.
+      for (const [i, m] of members.entries()) {
+        const s = order === 'ascending' ? i : Math.floor(rand() * 20) - 10;
+        z.insert(digestOf(m), s, seal(m));
+        model.insert(m, s);
+      }
+      checkAgainst(z, model, digestOf);
+      for (let i = members.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [members[i], members[j]] = [members[j]!, members[i]!];
+      }
+      for (const m of members) {
+        expect(z.remove(digestOf(m))).toBe(true);
+        model.entries.splice(model.find(m), 1);
+        z.checkInvariants();
+        // A score search right after each change: it reads the cached first scores.
+        const probe = { value: Math.floor(rand() * 400) - 10, exclusive: false };
+        expect(z.scoreRange(probe, { value: Infinity, exclusive: false })[0]).toBe(model.rankWhere((x) => x.score < probe.value));
+      }
+      expect(z.size).toBe(0);
+      expect(z.memoryBytes()).toBeLessThan(2000);
+    });
+  }
+});
+
+describe('rebalancing between full and underfull leaves', () => {
+  for (const side of ['right', 'left'] as const) {
+    it(`a leaf that runs low borrows from its ${side} neighbour and the cached first scores follow`, () => {
+      const z = new SortedSet<Sealed>(countingOrder(), { leafCapacity: 8, innerCapacity: 4 });
+      const m = (i: number) => Buffer.from(`m${String(i).padStart(3, '0')}`);
+      // Ascending scores take the append path: leaves of exactly 8 members, [0..7] [8..15] ...
+      for (let i = 0; i < 64; i++) z.insert(digestOf(m(i)), i, seal(m(i)));
+      // Empty the first (or last) leaf down to one member: its neighbour is full, so they even out.
+      const doomed = side === 'right' ? [1, 2, 3, 4, 5, 6, 7] : [56, 57, 58, 59, 60, 61, 62];
+      for (const i of doomed) {
+        z.remove(digestOf(m(i)));
+        z.checkInvariants();
+      }
+      const want = Array.from({ length: 64 }, (_, i) => i).filter((i) => !doomed.includes(i));
+      for (const [rank, i] of want.entries()) {
+        expect(z.scoreRange({ value: i, exclusive: false }, { value: Infinity, exclusive: false })[0]).toBe(rank);
+        expect(z.rank(digestOf(m(i)))).toBe(rank);
+      }
+    });
+  }
 });
 
 describe('comparator calls', () => {
@@ -355,6 +383,7 @@ describe('ZSCAN cursor', () => {
         z.setScore(digestOf(m), rand() * 10);
       }
       if (calls % 7 === 0) z.remove(digestOf(stable[calls]!)); // these leave mid-scan: not required
+      if (calls % 50 === 0) z.checkInvariants();
     } while (cursor !== 0 && calls < 100_000);
     expect(cursor).toBe(0);
     const removed = new Set(Array.from({ length: calls + 1 }, (_, i) => (i % 7 === 0 ? `stable:${i}` : '')));
