@@ -186,11 +186,10 @@ function memory(sealer: MemberSealer): string[] {
     for (let i = 0; i < n; i++) add(z, i);
     const after = used();
     lines.push(`| ${name} | ${fmt((after - before) / n, 1)} |`);
-    console.log(lines[lines.length - 1]);
     if (name.startsWith('structure')) lines.push(`| (memoryBytes() estimate of the structure) | ${fmt(z.memoryBytes() / n, 1)} |`);
-    console.log(lines[lines.length - 1]);
     z = null;
   }
+  console.log(lines.slice(2).join('\n'));
   lines.push(`| (a sealed member here: ${one.length} bytes for ${member(1).length} bytes of member, string form ${sample.length} chars) | |`);
   return lines;
 }

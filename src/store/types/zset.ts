@@ -152,7 +152,7 @@ function total<S>(node: Node<S>): number {
 
 export class SortedSet<S> {
   private root: Node<S>;
-  private readonly index = new DigestIndex<Leaf<S>>();
+  private index = new DigestIndex<Leaf<S>>();
   private readonly leafCapacity: number;
   private readonly innerCapacity: number;
   private readonly leafMin: number;
@@ -270,13 +270,12 @@ export class SortedSet<S> {
     start = Math.max(0, start);
     end = Math.min(this.size, end);
     let removed = 0;
+    // One run per leaf: O(k + (k / B) log n) rather than a descent per member.
     while (removed < end - start) {
       this.locate(start);
-      const leaf = this.hitLeaf;
-      // Take the run from this leaf back to front, so positions before it stay put.
-      const last = Math.min(leaf.n, this.hitIndex + (end - start - removed));
-      for (let i = last - 1; i >= this.hitIndex; i--) this.removeAt(leaf, i, i > this.hitIndex);
-      removed += last - this.hitIndex;
+      const run = Math.min(this.hitLeaf.n - this.hitIndex, end - start - removed);
+      this.removeRun(this.hitLeaf, this.hitIndex, run);
+      removed += run;
     }
     return removed;
   }
@@ -289,6 +288,26 @@ export class SortedSet<S> {
     for (let leaf: Leaf<S> | null = firstLeaf(this.root); leaf !== null; leaf = leaf.next) {
       for (let i = 0; i < leaf.n; i++) leaf.sealed[i] = reseal(leaf.sealed[i]!, leaf.scores[i]!);
     }
+  }
+
+  /**
+   * Gives every member a new digest (the member-hash key changed), computed from its sealed
+   * form; the order is untouched and the index is rebuilt. O(n).
+   */
+  rehash(digestOf: (sealed: S) => Uint8Array): void {
+    const index = new DigestIndex<Leaf<S>>();
+    for (let leaf: Leaf<S> | null = firstLeaf(this.root); leaf !== null; leaf = leaf.next) {
+      for (let i = 0; i < leaf.n; i++) {
+        this.readDigest(digestOf(leaf.sealed[i]!));
+        const w = leaf.words;
+        w[i * 4] = this.w0;
+        w[i * 4 + 1] = this.w1;
+        w[i * 4 + 2] = this.w2;
+        w[i * 4 + 3] = this.w3;
+        index.add(this.w0, leaf);
+      }
+    }
+    this.index = index;
   }
 
   // ---- ranges (every range is a half-open span of ranks [start, end)) ------------------------
@@ -368,9 +387,10 @@ export class SortedSet<S> {
 
   /** Bytes this structure holds on and off the V8 heap, sealed members excluded (MEMORY USAGE). */
   memoryBytes(): number {
-    // Measured shapes: a leaf is an object, an ArrayBuffer with two views and an array.
-    const leaf = 64 + 3 * 72 + this.leafCapacity * 28 + 16;
-    const inner = 48 + 2 * 72 + this.innerCapacity * 20 + 16;
+    // V8 object sizes measured on Node 20: a leaf is an object, an ArrayBuffer with two views
+    // (~440 bytes together) and an array of references; an inner node two Float64Arrays and one.
+    const leaf = 464 + this.leafCapacity * 28;
+    const inner = 400 + this.innerCapacity * 20;
     return this.leaves * leaf + this.inners * inner + this.index.capacity * 8 + 64;
   }
 
@@ -433,13 +453,17 @@ export class SortedSet<S> {
   // ---- internals ---------------------------------------------------------------------------
 
   private find(digest: Uint8Array): Leaf<S> | undefined {
-    if (digest.length !== DIGEST_BYTES) throw new RangeError('zset digest must be 16 bytes');
-    const d = digest;
+    this.readDigest(digest);
+    return this.index.find(this.w0, this.w1, this.w2, this.w3);
+  }
+
+  /** A digest's bytes as four little-endian words in w0..w3. */
+  private readDigest(d: Uint8Array): void {
+    if (d.length !== DIGEST_BYTES) throw new RangeError('zset digest must be 16 bytes');
     this.w0 = d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24);
     this.w1 = d[4]! | (d[5]! << 8) | (d[6]! << 16) | (d[7]! << 24);
     this.w2 = d[8]! | (d[9]! << 8) | (d[10]! << 16) | (d[11]! << 24);
     this.w3 = d[12]! | (d[13]! << 8) | (d[14]! << 16) | (d[15]! << 24);
-    return this.index.find(this.w0, this.w1, this.w2, this.w3);
   }
 
   /** Whether the member at leaf[i] orders before (score, sealed). */
@@ -607,15 +631,19 @@ export class SortedSet<S> {
     for (let p = node.parent; p !== null; node = p, p = p.parent) p.counts[childIndex(p, node)]! += delta;
   }
 
-  /** Removes leaf[i]; `keep` skips rebalancing (removeRange removes more from this leaf next). */
-  private removeAt(leaf: Leaf<S>, i: number, keep = false): void {
-    this.index.remove(leaf.words[i * 4]!, leaf);
-    leaf.shift(i + 1, i, leaf.n - i - 1);
-    leaf.n--;
-    leaf.sealed[leaf.n] = undefined;
-    this.addToCounts(leaf, -1);
-    if (i === 0 && leaf.n > 0) this.fixFirst(leaf);
-    if (!keep) this.rebalanceLeaf(leaf);
+  private removeAt(leaf: Leaf<S>, i: number): void {
+    this.removeRun(leaf, i, 1);
+  }
+
+  /** Removes leaf members [from, from + count), then rebalances the leaf once. */
+  private removeRun(leaf: Leaf<S>, from: number, count: number): void {
+    for (let k = from; k < from + count; k++) this.index.remove(leaf.words[k * 4]!, leaf);
+    leaf.shift(from + count, from, leaf.n - from - count);
+    for (let k = leaf.n - count; k < leaf.n; k++) leaf.sealed[k] = undefined;
+    leaf.n -= count;
+    this.addToCounts(leaf, -count);
+    if (from === 0 && leaf.n > 0) this.fixFirst(leaf);
+    this.rebalanceLeaf(leaf);
   }
 
   /** Moves leaf members [at, n) into a new leaf linked after it. */

@@ -498,6 +498,19 @@ describe('edge cases', () => {
     expect(z.sealedOf(d('b'))).toBe(sealed);
   });
 
+  it('rehash gives every member a new digest without changing the order', () => {
+    const z = zsetOf([['a', 1], ['b', 0], ['c', 0], ['d', 2]]);
+    const rekeyed = (m: Buffer) => createHash('sha256').update('new key').update(m).digest().subarray(0, 16);
+    const before = names(z, [0, 4]);
+    z.rehash((s) => rekeyed(s.bytes));
+    z.checkInvariants();
+    expect(names(z, [0, 4])).toEqual(before);
+    expect(['a', 'b', 'c', 'd'].map((m) => z.rank(rekeyed(Buffer.from(m))))).toEqual([2, 0, 1, 3]);
+    expect(z.score(d('a'))).toBeUndefined();
+    expect(z.remove(rekeyed(Buffer.from('b')))).toBe(true);
+    expect(names(z, [0, 3])).toEqual(['c', 'a', 'd']);
+  });
+
   it('rejects digests that are not 16 bytes', () => {
     const z = zsetOf([]);
     expect(() => z.score(Buffer.alloc(15))).toThrow(RangeError);
