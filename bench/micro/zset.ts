@@ -5,7 +5,8 @@
 // Filling uses a comparator that reads a side table of plaintexts (to keep the run short);
 // the measured operations on the filled set use the opening one. Digests are precomputed (the
 // member hash is measured with the key-name hasher, not here). Then the heap cost per member of
-// a 1e6 set: sealed members as Buffers, as latin1 strings, and the structure alone.
+// a 1e6 set: sealed members as Buffers, as latin1 strings, and the structure alone. Last, the
+// same 1e6 members in a Redis-style skiplist with spans (the road not taken), for comparison.
 //
 //   npm run build && node dist/bench/micro/zset.js [--ops 20000] [--max 1000000]
 
@@ -194,11 +195,118 @@ function memory(sealer: MemberSealer): string[] {
   return lines;
 }
 
+// ---- baseline: the skiplist with spans of redis t_zset.c, as V8 objects --------------------
+// Kept only to show why the structure is a B+tree: the same 1e6 members (distinct scores, so
+// no comparator), a node per member with level arrays, and a Map from digest string to node.
+
+const MAX_LEVEL = 32;
+
+class SkipNode {
+  backward: SkipNode | null = null;
+  readonly next: (SkipNode | null)[];
+  readonly span: number[];
+  constructor(level: number, readonly score: number, readonly sealed: unknown) {
+    this.next = new Array<SkipNode | null>(level).fill(null);
+    this.span = new Array<number>(level).fill(0);
+  }
+}
+
+class SkipList {
+  private readonly head = new SkipNode(MAX_LEVEL, 0, null);
+  private level = 1;
+  private length = 0;
+  private readonly dict = new Map<string, SkipNode>();
+  private readonly update: SkipNode[] = new Array<SkipNode>(MAX_LEVEL);
+  private readonly rankAt: number[] = new Array<number>(MAX_LEVEL).fill(0);
+
+  insert(digest: string, score: number, sealed: unknown): void {
+    const { update, rankAt } = this;
+    let x = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      rankAt[i] = i === this.level - 1 ? 0 : rankAt[i + 1]!;
+      while (x.next[i] !== null && x.next[i]!.score < score) {
+        rankAt[i]! += x.span[i]!;
+        x = x.next[i]!;
+      }
+      update[i] = x;
+    }
+    let level = 1;
+    while (Math.random() < 0.25 && level < MAX_LEVEL) level++;
+    if (level > this.level) {
+      for (let i = this.level; i < level; i++) {
+        rankAt[i] = 0;
+        update[i] = this.head;
+        this.head.span[i] = this.length;
+      }
+      this.level = level;
+    }
+    const node = new SkipNode(level, score, sealed);
+    for (let i = 0; i < level; i++) {
+      node.next[i] = update[i]!.next[i]!;
+      update[i]!.next[i] = node;
+      node.span[i] = update[i]!.span[i]! - (rankAt[0]! - rankAt[i]!);
+      update[i]!.span[i] = rankAt[0]! - rankAt[i]! + 1;
+    }
+    for (let i = level; i < this.level; i++) update[i]!.span[i]!++;
+    node.backward = update[0] === this.head ? null : update[0]!;
+    this.length++;
+    this.dict.set(digest, node);
+  }
+
+  rank(digest: string): number {
+    const node = this.dict.get(digest)!;
+    let x = this.head;
+    let rank = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      while (x.next[i] !== null && x.next[i]!.score <= node.score) {
+        rank += x.span[i]!;
+        x = x.next[i]!;
+      }
+      if (x === node) return rank - 1;
+    }
+    return -1;
+  }
+}
+
+function baseline(): string[] {
+  const n = Math.min(MAX, 1_000_000);
+  const digests = randomBytes(n * 16);
+  const sealed = Buffer.alloc(57);
+  const scoreOf = (i: number) => ((i * 7919) % n) + 0.5;
+  const probes = Math.min(n, 100_000);
+  const lines = [`| ${fmt(n)} members, distinct scores | insert (ns) | rank (ns) | bytes per member |`, '|---|---:|---:|---:|'];
+  for (const kind of ['B+tree (zset.ts)', 'skiplist with spans + Map']) {
+    const keys = kind.startsWith('skip') ? Array.from({ length: n }, (_, i) => digests.toString('latin1', i * 16, i * 16 + 16)) : [];
+    const before = used();
+    let rank: (i: number) => number;
+    let start = process.hrtime.bigint();
+    if (kind.startsWith('skip')) {
+      const s = new SkipList();
+      for (let i = 0; i < n; i++) s.insert(keys[i]!, scoreOf(i), sealed);
+      rank = (i) => s.rank(keys[i]!);
+    } else {
+      const z = new SortedSet<Buffer>({ compareMembers: () => 0, compareToBound: () => 0 });
+      for (let i = 0; i < n; i++) z.insert(digests.subarray(i * 16, i * 16 + 16), scoreOf(i), sealed);
+      rank = (i) => z.rank(digests.subarray(i * 16, i * 16 + 16))!;
+    }
+    const insert = Number(process.hrtime.bigint() - start) / n;
+    const bytes = (used() - before) / n;
+    start = process.hrtime.bigint();
+    let sink = 0;
+    for (let i = 0; i < probes; i++) sink += rank((i * 48271) % n);
+    const rankNs = Number(process.hrtime.bigint() - start) / probes;
+    if (sink < 0) console.log(sink);
+    lines.push(`| ${kind} | ${fmt(insert)} | ${fmt(rankNs)} | ${fmt(bytes, 1)} |`);
+    console.log(lines[lines.length - 1]);
+  }
+  return lines;
+}
+
 export async function runZsetBench(): Promise<string[]> {
   const aead = await aeadBackend();
   const sealer = new MemberSealer(aead, aead.importKey(randomBytes(32)));
   console.log(`AEAD backend: ${aead.name}; ops/s, comparator calls per op in brackets for all-0 sets`);
-  return [...(await speed(sealer)), '', ...memory(sealer)];
+  return [...(await speed(sealer)), '', ...memory(sealer), '', ...baseline()];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

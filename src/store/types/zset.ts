@@ -600,19 +600,9 @@ export class SortedSet<S> {
     this.lowerBound();
     this.targetSealed = undefined;
     this.targetBound = undefined;
-    let leaf = this.hitLeaf;
-    let i = this.hitIndex;
-    const cap = this.leafCapacity;
-    if (leaf.n === cap) {
-      // Appending past the last leaf (rising timestamps, ids) starts a new leaf instead of
-      // halving this one, so sets filled in order end up with full leaves.
-      const at = i === cap && leaf.next === null ? cap : cap >> 1;
-      const right = this.splitLeaf(leaf, at);
-      if (i > at || at === cap) {
-        leaf = right;
-        i -= at;
-      }
-    }
+    if (this.hitLeaf.n === this.leafCapacity) this.makeRoom(this.hitLeaf, this.hitIndex);
+    const leaf = this.hitLeaf;
+    const i = this.hitIndex;
     leaf.shift(i, i + 1, leaf.n - i);
     leaf.scores[i] = score;
     leaf.sealed[i] = sealed;
@@ -625,6 +615,64 @@ export class SortedSet<S> {
     this.index.add(this.w0, leaf);
     this.addToCounts(leaf, 1);
     if (i === 0) this.fixFirst(leaf);
+  }
+
+  /**
+   * A full leaf is to take a member at position i. Shift some members into a sibling with room
+   * (B*-tree style: leaves end up ~80% full rather than ~70%), else split; appending past the
+   * last leaf (rising timestamps, ids) starts a new leaf, so sets filled in order have full
+   * leaves. Points hitLeaf/hitIndex at where the member goes.
+   */
+  private makeRoom(leaf: Leaf<S>, i: number): void {
+    const cap = this.leafCapacity;
+    const p = leaf.parent;
+    const appending = i === cap && leaf.next === null;
+    if (!appending && p !== null) {
+      const c = childIndex(p, leaf);
+      const right = c + 1 < p.n ? (p.children[c + 1] as Leaf<S>) : null;
+      const left = c > 0 ? (p.children[c - 1] as Leaf<S>) : null;
+      // Only into real room: moving one or two members per insert would cost more than a split.
+      const room = Math.max(2, cap >> 2);
+      if (right !== null && cap - right.n >= room) {
+        const k = (cap - right.n) >> 1;
+        right.shift(0, k, right.n);
+        this.moveMembers(leaf, cap - k, right, 0, k);
+        leaf.n -= k;
+        right.n += k;
+        p.counts[c]! -= k;
+        p.counts[c + 1]! += k;
+        this.fixFirst(right);
+        if (i <= leaf.n) this.hitIndex = i;
+        else {
+          this.hitLeaf = right;
+          this.hitIndex = i - leaf.n;
+        }
+        return;
+      }
+      if (left !== null && cap - left.n >= room) {
+        const k = (cap - left.n) >> 1;
+        this.moveMembers(leaf, 0, left, left.n, k);
+        leaf.shift(k, 0, cap - k);
+        for (let j = cap - k; j < cap; j++) leaf.sealed[j] = undefined;
+        left.n += k;
+        leaf.n -= k;
+        p.counts[c - 1]! += k;
+        p.counts[c]! -= k;
+        this.fixFirst(leaf);
+        if (i >= k) this.hitIndex = i - k;
+        else {
+          this.hitLeaf = left;
+          this.hitIndex = left.n - k + i;
+        }
+        return;
+      }
+    }
+    const at = appending ? cap : cap >> 1;
+    const right = this.splitLeaf(leaf, at);
+    if (i > at || appending) {
+      this.hitLeaf = right;
+      this.hitIndex = i - at;
+    }
   }
 
   private addToCounts(node: Node<S>, delta: number): void {
