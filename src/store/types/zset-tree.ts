@@ -3,7 +3,7 @@
 // tree's shape (splits, borrowing, merges, the cached counts and first scores, the digest index
 // entries that follow members between leaves); zset.ts searches it and gives it its API.
 //
-// Leaf: up to `leafCapacity` members; scores in a Float64Array and digest words in an Int32Array
+// Leaf: up to `leafCapacity` members (a new set's only leaf starts at 4 and doubles); scores in a Float64Array and digest words in an Int32Array
 // over one ArrayBuffer, sealed members in a plain array; linked to its neighbours for iteration.
 // Inner: children, member counts and first scores per child. Non-root nodes are never empty;
 // leaves below a quarter full merge with or borrow from a sibling under the same parent.
@@ -19,6 +19,8 @@ export interface ZSetOptions {
 
 const LEAF_CAPACITY = 64;
 const INNER_CAPACITY = 32;
+/** A new set's lone leaf starts this small and doubles up to the leaf capacity (small sets). */
+const FIRST_LEAF_CAPACITY = 4;
 
 export class Leaf<S> implements DigestHolder {
   readonly isLeaf = true;
@@ -26,10 +28,10 @@ export class Leaf<S> implements DigestHolder {
   prev: Leaf<S> | null = null;
   next: Leaf<S> | null = null;
   n = 0;
-  readonly scores: Float64Array;
+  scores: Float64Array;
   /** Four 32-bit words of digest per member. */
-  readonly words: Int32Array;
-  readonly sealed: (S | undefined)[];
+  words: Int32Array;
+  sealed: (S | undefined)[];
 
   constructor(capacity: number) {
     // One ArrayBuffer for both typed arrays: one backing store per leaf.
@@ -37,6 +39,22 @@ export class Leaf<S> implements DigestHolder {
     this.scores = new Float64Array(buffer, 0, capacity);
     this.words = new Int32Array(buffer, capacity * 8, capacity * 4);
     this.sealed = new Array<S | undefined>(capacity).fill(undefined);
+  }
+
+  get capacity(): number {
+    return this.sealed.length;
+  }
+
+  /** Larger arrays for the same members (only a lone root leaf grows; see LeafTree). */
+  grow(capacity: number): void {
+    const { scores, words, sealed, n } = this;
+    const buffer = new ArrayBuffer(capacity * 24);
+    this.scores = new Float64Array(buffer, 0, capacity);
+    this.words = new Int32Array(buffer, capacity * 8, capacity * 4);
+    this.sealed = new Array<S | undefined>(capacity).fill(undefined);
+    this.scores.set(scores.subarray(0, n));
+    this.words.set(words.subarray(0, n * 4));
+    for (let i = 0; i < n; i++) this.sealed[i] = sealed[i];
   }
 
   indexOf(w0: number, w1: number, w2: number, w3: number): number {
@@ -116,7 +134,16 @@ export abstract class LeafTree<S> {
     if (this.leafCapacity < 2 || this.innerCapacity < 4) throw new RangeError('zset node capacity too small');
     this.leafMin = Math.max(1, this.leafCapacity >> 2);
     this.innerMin = Math.max(2, this.innerCapacity >> 2);
-    this.root = this.hitLeaf = new Leaf<S>(this.leafCapacity);
+    this.root = this.hitLeaf = new Leaf<S>(Math.min(FIRST_LEAF_CAPACITY, this.leafCapacity));
+  }
+
+  /** Makes room in hitLeaf for one more member at hitIndex (which may move it to another leaf). */
+  protected ensureRoom(): void {
+    const leaf = this.hitLeaf;
+    if (leaf.n < leaf.capacity) return;
+    // Only the first leaf is ever smaller than leafCapacity: leaves made by splits are full size.
+    if (leaf.capacity < this.leafCapacity) leaf.grow(Math.min(this.leafCapacity, leaf.capacity * 2));
+    else this.makeRoom(leaf, this.hitIndex);
   }
 
   /** A node's first member changed: update the cached first score up the tree as far as it shows. */
@@ -158,7 +185,7 @@ export abstract class LeafTree<S> {
    * last leaf (rising timestamps, ids) starts a new leaf, so sets filled in order have full
    * leaves. Points hitLeaf/hitIndex at where the member goes.
    */
-  protected makeRoom(leaf: Leaf<S>, i: number): void {
+  private makeRoom(leaf: Leaf<S>, i: number): void {
     const cap = this.leafCapacity;
     const p = leaf.parent;
     const appending = i === cap && leaf.next === null;

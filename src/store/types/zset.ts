@@ -288,9 +288,9 @@ export class SortedSet<S> extends LeafTree<S> {
   memoryBytes(): number {
     // V8 object sizes measured on Node 20: a leaf is an object, an ArrayBuffer with two views
     // (~440 bytes together) and an array of references; an inner node two Float64Arrays and one.
-    const leaf = 464 + this.leafCapacity * 28;
-    const inner = 400 + this.innerCapacity * 20;
-    return this.leaves * leaf + this.inners * inner + this.index.capacity * 8 + 64;
+    // The set and its index object take ~300 more.
+    const leaves = this.root.isLeaf ? 464 + this.root.capacity * 28 : this.leaves * (464 + this.leafCapacity * 28);
+    return leaves + this.inners * (400 + this.innerCapacity * 20) + this.index.capacity * 8 + 300;
   }
 
   /**
@@ -307,7 +307,8 @@ export class SortedSet<S> extends LeafTree<S> {
     const walk = (node: Node<S>, depth: number, depths: number[]): number => {
       if (node.isLeaf) {
         if (node !== this.root && node.n < 1) fail('empty leaf');
-        for (let i = node.n; i < this.leafCapacity; i++) if (node.sealed[i] !== undefined) fail('stale member reference');
+        for (let i = node.n; i < node.capacity; i++) if (node.sealed[i] !== undefined) fail('stale member reference');
+        if (node.capacity !== this.leafCapacity && (node !== this.root || node.capacity < node.n)) fail('leaf capacity');
         leaves.push(node);
         depths.push(depth);
         return node.n;
@@ -467,7 +468,7 @@ export class SortedSet<S> extends LeafTree<S> {
     this.lowerBound();
     this.targetSealed = undefined;
     this.targetBound = undefined;
-    if (this.hitLeaf.n === this.leafCapacity) this.makeRoom(this.hitLeaf, this.hitIndex);
+    this.ensureRoom();
     this.insertAt(this.hitLeaf, this.hitIndex, score, sealed, this.w0, this.w1, this.w2, this.w3);
   }
 }
