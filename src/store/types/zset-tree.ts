@@ -181,7 +181,8 @@ export abstract class LeafTree<S> {
 
   /**
    * A full leaf is to take a member at position i. Shift some members into a sibling with room
-   * (B*-tree style: leaves end up ~80% full rather than ~70%), else split; appending past the
+   * (B*-tree style: fuller leaves, 71 rather than 77 bytes per member for random fills at 1e6),
+   * else split; appending past the
    * last leaf (rising timestamps, ids) starts a new leaf, so sets filled in order have full
    * leaves. Points hitLeaf/hitIndex at where the member goes.
    */
