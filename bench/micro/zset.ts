@@ -161,15 +161,23 @@ async function speed(sealer: MemberSealer): Promise<string[]> {
   return lines;
 }
 
-/** Heap and ArrayBuffer bytes in use after a full collection. */
-function used(): number {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+/**
+ * Heap and ArrayBuffer bytes in use after full collections. ArrayBuffer backing stores are
+ * released by a background sweeper after the collection: wait for it before reading.
+ */
+async function used(): Promise<number> {
+  let last = -1;
+  for (let i = 0; i < 10; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const m = process.memoryUsage();
+    if (m.heapUsed + m.arrayBuffers === last) break;
+    last = m.heapUsed + m.arrayBuffers;
+  }
+  return last;
 }
 
-function memory(sealer: MemberSealer): string[] {
+async function memory(sealer: MemberSealer): Promise<string[]> {
   const n = Math.min(MAX, 1_000_000);
   const lines = [`| ${fmt(n)} members, distinct scores, ~20-byte members | bytes per member |`, '|---|---:|'];
   const order = { compareMembers: () => 0, compareToBound: () => 0 };
@@ -182,25 +190,14 @@ function memory(sealer: MemberSealer): string[] {
     ['sealed members as latin1 strings', (z, i) => z.insert(digests.subarray(i * 16, i * 16 + 16), i, sealer.seal(member(i)).toString('latin1'))],
   ];
   for (const [name, add] of cases) {
-    const before = used();
+    const before = await used();
     let z: SortedSet<unknown> | null = new SortedSet<unknown>(order);
     for (let i = 0; i < n; i++) add(z, i);
-    const after = used();
+    const after = await used();
     lines.push(`| ${name} | ${fmt((after - before) / n, 1)} |`);
     if (name.startsWith('structure')) lines.push(`| (memoryBytes() estimate of the structure) | ${fmt(z.memoryBytes() / n, 1)} |`);
     z = null;
   }
-  // Small sets (sessions, per-user sets): the fixed cost of a tree per key dominates.
-  const keys = Math.min(200_000, n);
-  const before = used();
-  let small: SortedSet<unknown>[] | null = [];
-  for (let k = 0; k < keys; k++) {
-    const z = new SortedSet<unknown>(order);
-    for (let i = 0; i < 5; i++) z.insert(digests.subarray((k * 5 + i) * 16 % (n * 16), ((k * 5 + i) * 16 % (n * 16)) + 16), i, one);
-    small.push(z);
-  }
-  lines.push(`| ${fmt(keys)} sets of 5 members, structure alone (one shared sealed member) | ${fmt((used() - before) / (keys * 5), 1)} |`);
-  small = null;
   console.log(lines.slice(2).join('\n'));
   lines.push(`| (a sealed member here: ${one.length} bytes for ${member(1).length} bytes of member, string form ${sample.length} chars) | |`);
   return lines;
@@ -279,7 +276,7 @@ class SkipList {
   }
 }
 
-function baseline(): string[] {
+async function baseline(): Promise<string[]> {
   const n = Math.min(MAX, 1_000_000);
   const digests = randomBytes(n * 16);
   const sealed = Buffer.alloc(57);
@@ -288,7 +285,7 @@ function baseline(): string[] {
   const lines = [`| ${fmt(n)} members, distinct scores | insert (ns) | rank (ns) | bytes per member |`, '|---|---:|---:|---:|'];
   for (const kind of ['B+tree (zset.ts)', 'skiplist with spans + Map']) {
     const keys = kind.startsWith('skip') ? Array.from({ length: n }, (_, i) => digests.toString('latin1', i * 16, i * 16 + 16)) : [];
-    const before = used();
+    const before = await used();
     let rank: (i: number) => number;
     let start = process.hrtime.bigint();
     if (kind.startsWith('skip')) {
@@ -301,7 +298,7 @@ function baseline(): string[] {
       rank = (i) => z.rank(digests.subarray(i * 16, i * 16 + 16))!;
     }
     const insert = Number(process.hrtime.bigint() - start) / n;
-    const bytes = (used() - before) / n;
+    const bytes = (await used() - before) / n;
     start = process.hrtime.bigint();
     let sink = 0;
     for (let i = 0; i < probes; i++) sink += rank((i * 48271) % n);
@@ -313,11 +310,33 @@ function baseline(): string[] {
   return lines;
 }
 
+/** Small sets (sessions, per-user sets): the fixed cost of a tree per key dominates. */
+async function smallSets(sealer: MemberSealer): Promise<string[]> {
+  const keys = Math.min(200_000, MAX);
+  const order = { compareMembers: () => 0, compareToBound: () => 0 };
+  const digests = randomBytes(keys * 5 * 16);
+  const one = sealer.seal(member(1));
+  const before = await used();
+  let small: SortedSet<unknown>[] | null = [];
+  for (let k = 0; k < keys; k++) {
+    const z = new SortedSet<unknown>(order);
+    for (let i = 0; i < 5; i++) z.insert(digests.subarray((k * 5 + i) * 16, (k * 5 + i) * 16 + 16), i, one);
+    small.push(z);
+  }
+  const after = await used();
+  // Read the sets after measuring: V8 collects locals it sees no later use of.
+  if (small.length !== keys) throw new Error('lost sets');
+  const line = `| ${fmt(keys)} sets of 5 members, structure alone (one shared sealed member) | ${fmt((after - before) / (keys * 5), 1)} |`;
+  small = null;
+  console.log(line);
+  return [line];
+}
+
 export async function runZsetBench(): Promise<string[]> {
   const aead = await aeadBackend();
   const sealer = new MemberSealer(aead, aead.importKey(randomBytes(32)));
   console.log(`AEAD backend: ${aead.name}; ops/s, comparator calls per op in brackets for all-0 sets`);
-  return [...(await speed(sealer)), '', ...memory(sealer), '', ...baseline()];
+  return [...(await speed(sealer)), '', ...(await memory(sealer)), ...(await smallSets(sealer)), '', ...(await baseline())];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
