@@ -119,6 +119,7 @@ export class SortedSet<S> extends LeafTree<S> {
    * comparison (compareToBound) instead of two. They are only handed to the comparator.
    */
   insert(digest: Uint8Array, score: number, sealed: S, plain?: Uint8Array): boolean {
+    if (Number.isNaN(score)) throw new RangeError('zset score is NaN'); // callers reply "not a valid float"
     if (this.find(digest) !== undefined) return false;
     this.place(score, sealed, plain);
     return true;
@@ -129,6 +130,7 @@ export class SortedSet<S> extends LeafTree<S> {
    * undefined when the member is not in the set (nothing changes then). `plain` as for insert.
    */
   setScore(digest: Uint8Array, score: number, plain?: Uint8Array): number | undefined {
+    if (Number.isNaN(score)) throw new RangeError('zset score is NaN');
     const leaf = this.find(digest);
     if (leaf === undefined) return undefined;
     const i = this.index.foundIndex;

@@ -511,8 +511,12 @@ describe('edge cases', () => {
     expect(names(z, [0, 3])).toEqual(['c', 'a', 'd']);
   });
 
-  it('rejects digests that are not 16 bytes', () => {
-    const z = zsetOf([]);
+  it('rejects digests that are not 16 bytes, and NaN scores (they would break the order)', () => {
+    const z = zsetOf([['a', 1]]);
     expect(() => z.score(Buffer.alloc(15))).toThrow(RangeError);
+    expect(() => z.insert(d('b'), NaN, seal(Buffer.from('b')))).toThrow(RangeError);
+    expect(() => z.setScore(d('a'), NaN)).toThrow(RangeError);
+    expect(z.size).toBe(1);
+    expect(z.score(d('a'))).toBe(1);
   });
 });
