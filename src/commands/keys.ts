@@ -30,7 +30,7 @@ function del(ctx: Session, args: Buffer[]): void {
   for (let i = 1; i < args.length; i++) {
     const key = keyOf(ctx, args[i]!);
     // get() first: a key whose time has passed is expired, not counted as deleted.
-    if (ctx.db.get(key, ctx.now) !== undefined && ctx.db.delete(key)) removed++;
+    if (ctx.db.get(key, ctx.now) !== undefined && ctx.db.delete(key, 'del')) removed++;
   }
   ctx.reply.integer(removed);
 }
@@ -193,8 +193,8 @@ function resealed(ctx: Session, entry: Entry, from: Home, to: Home, touchedAt: n
 function relocate(ctx: Session, entry: Entry, from: Home, to: Home): boolean {
   const moved = resealed(ctx, entry, from, to, entry.touchedAt);
   if (moved === null) return false;
-  from.db.delete(from.key);
-  to.db.set(to.key, moved);
+  from.db.delete(from.key, from.db === to.db ? 'rename_from' : 'move_from');
+  to.db.set(to.key, moved, from.db === to.db ? 'rename_to' : 'move_to');
   return true;
 }
 
@@ -245,7 +245,7 @@ function copy(ctx: Session, args: Buffer[]): void {
   if (to.db.get(to.key, ctx.now) !== undefined && !replace) return ctx.reply.integer(0);
   const dup = resealed(ctx, entry, from, to, ctx.now);
   if (dup === null) return;
-  to.db.set(to.key, dup);
+  to.db.set(to.key, dup, 'copy_to');
   ctx.reply.integer(1);
 }
 

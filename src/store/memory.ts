@@ -136,7 +136,7 @@ export function evictOne(databases: readonly Keyspace[], policy: Policy, samples
     });
   }
   if (bestDb === null) return false;
-  (bestDb as Keyspace).delete(bestKey);
+  (bestDb as Keyspace).delete(bestKey, 'evicted');
   return true;
 }
 
