@@ -30,8 +30,7 @@ export const stringOps: TypeOps<StringEntry> = {
     return length <= EMBSTR_MAX ? 'embstr' : 'raw';
   },
   elements: () => 1,
-  forEachSealed(entry, visit) {
-    if (entry.spilled === undefined) visit(entry.value, undefined);
-  },
+  // A spilled value's bytes here are empty (or a copy lent to a command): ask the spill tier.
+  forEachSealed: (entry, visit) => visit(entry.value, undefined),
   reseal: (entry, reseal, touchedAt) => stringEntry(reseal(entry.value, undefined), entry.expiresAt, touchedAt),
 };

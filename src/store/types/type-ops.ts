@@ -38,7 +38,7 @@ export interface TypeOps<E extends Entry> {
   encoding(entry: E, inspect: SealedInspector): string | null;
   /** Sealed elements held in memory (key rotation's work per entry). */
   elements(entry: E): number;
-  /** Each sealed element held in memory, with the field it is bound to. */
+  /** Each sealed element, with the field it is bound to. */
   forEachSealed(entry: E, visit: (sealed: Buffer, field: string | undefined) => void): void;
   /**
    * A copy for a new home (RENAME, COPY, MOVE): every element re-sealed, TTL kept, accessed at
