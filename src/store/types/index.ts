@@ -16,7 +16,8 @@ export type EntryOf<K extends Kind> = Extract<Entry, { kind: K }>;
 /** Kinds made of elements, created empty and deleted when emptied (every Kind but strings). */
 export type CollectionKind = Exclude<Kind, Kind.String>;
 
-type OpsRecord = { [K in Kind]: K extends CollectionKind ? CollectionOps<EntryOf<K>> : TypeOps<EntryOf<K>> };
+/** One ops per Kind; a collection's ops also create and empty it. */
+export type OpsRecord = { [K in Kind]: K extends CollectionKind ? CollectionOps<EntryOf<K>> : TypeOps<EntryOf<K>> };
 
 export const TYPE_OPS = {
   [Kind.String]: stringOps,
