@@ -63,9 +63,10 @@ function hmset(ctx: Session, args: Buffer[]): void {
 
 function hsetnx(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
-  const field = name(args[2]!);
   let added = 0;
+  // Field names are read once the key's type is known to fit: WRONGTYPE comes first.
   const ok = writeHash(ctx, key, 'hset', (entry) => {
+    const field = name(args[2]!);
     if (entry.fields.has(field)) return false;
     entry.fields.set(field, sealField(ctx, key, field, args[3]!));
     added = 1;
@@ -182,8 +183,8 @@ function hincrby(ctx: Session, args: Buffer[]): void {
   const incr = int64(args[3]!);
   if (incr === null) return ctx.reply.error(Errors.notInteger);
   const key = keyOf(ctx, args[1]!);
-  const field = name(args[2]!);
   writeHash(ctx, key, 'hincrby', (entry) => {
+    const field = name(args[2]!);
     const current = parseField(ctx, key, entry, field, int64, Errors.hashNotInteger);
     if (current === null) return false;
     const sum = (current ?? 0n) + incr;
@@ -203,8 +204,8 @@ function hincrbyfloat(ctx: Session, args: Buffer[]): void {
   if (incr === null) return ctx.reply.error(Errors.notFloat);
   if (incr.inf) return ctx.reply.error(Errors.valueNanOrInfinity);
   const key = keyOf(ctx, args[1]!);
-  const field = name(args[2]!);
   writeHash(ctx, key, 'hincrbyfloat', (entry) => {
+    const field = name(args[2]!);
     const current = parseField(ctx, key, entry, field, parseLongDouble, Errors.hashNotFloat);
     if (current === null) return false;
     const sum = addLongDouble(current ?? LD_ZERO, incr);

@@ -1,5 +1,6 @@
 // One database: entries by key name, expiry (lazy on access plus an active cycle), the "key
-// changed" signal every write ends in (src/store/key-events.ts) and hit/miss counts. Knows data, not RESP and not crypto: values arrive sealed.
+// changed" signal every write ends in (src/store/key-events.ts) and hit/miss counts. Knows
+// data, not RESP and not crypto: values arrive sealed.
 //
 // Keys are filed under a lookup string: the key name as latin1 (one char per byte, so any
 // binary key round-trips), or with --seal-keys a keyed hash of the name, the name itself then
@@ -14,7 +15,7 @@ import { OFFSET_MASK, RecordArena } from './record-arena.js';
 import { StoredString } from './stored-string.js';
 import { KeyWalk } from './key-walk.js';
 import { scanStep } from './scan.js';
-import { WatchTable, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
+import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
 import { collectionOps, type CollectionKind, type EntryOf } from './types/index.js';
 
 export { KeyWalk } from './key-walk.js';
@@ -259,12 +260,12 @@ export class Keyspace {
     if (found !== undefined) found.touchedAt = now;
     const existing = found as EntryOf<K> | undefined;
     const entry = existing ?? ops.create(now);
-    const changed = change(entry);
+    const altered = change(entry);
     if (ops.isEmpty(entry)) {
       if (existing !== undefined && this.delete(key, event)) this.notify(key, 'del', kind);
     } else if (existing === undefined) {
-      if (changed) this.set(key, entry, event);
-    } else if (changed) {
+      if (altered) this.set(key, entry, event);
+    } else if (altered) {
       this.changed(key, event);
     }
     return true;
@@ -304,7 +305,7 @@ export class Keyspace {
     this.dbChanged('swap');
   }
 
-  private dbChanged(event: 'flush' | 'swap'): void {
+  private dbChanged(event: DbEvent): void {
     for (const listener of this.listeners) listener.dbChanged(this, event);
   }
 
