@@ -58,8 +58,8 @@ function swapdb(ctx: Session, args: Buffer[]): void {
       if (client.dbIndex === first || client.dbIndex === second) client.db = dbs[client.dbIndex]!;
     }
     // Every key of both databases changed as far as WATCH is concerned (Redis touchAllWatchedKeysInDb).
-    x.touchAllWatched();
-    y.touchAllWatched();
+    x.swapped();
+    y.swapped();
   }
   ctx.reply.ok();
 }

@@ -71,7 +71,7 @@ function expireGeneric(ctx: Session, args: Buffer[], command: string, unitMs: bi
   const when = Number(at);
   if (!allowed(cond, entry.expiresAt, when)) return ctx.reply.integer(0);
   // A time already passed deletes the key at once, as Redis does.
-  if (when <= ctx.now) ctx.db.delete(key);
+  if (when <= ctx.now) ctx.db.delete(key, 'del');
   else ctx.db.setExpiry(key, entry, when);
   ctx.reply.integer(1);
 }

@@ -5,7 +5,7 @@
 
 import { openField } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
-import { Kind, hashEntry, type HashEntry } from '../store/keyspace.js';
+import { Kind, type HashEntry, type KeyEvent } from '../store/keyspace.js';
 import { at, type KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -18,24 +18,14 @@ export function readHash(ctx: Session, key: string): HashEntry | undefined | nul
 }
 
 /**
- * The hash for a write command, or a new empty one (not stored until saveHash), or null after
- * replying WRONGTYPE. Like Redis's lookupKeyWrite it does not count keyspace hits or misses.
+ * A hash write (Keyspace.mutate): `change` gets key's hash, or a new empty one when the key is
+ * missing, and returns whether it changed it; storing, deleting an emptied hash and signalling
+ * `event` follow from that. False after replying WRONGTYPE (change not called).
  */
-export function writeHash(ctx: Session, key: string): HashEntry | null {
-  const entry = ctx.db.get(key, ctx.now);
-  if (entry === undefined) return hashEntry(ctx.now);
-  if (entry.kind === Kind.Hash) {
-    entry.touchedAt = ctx.now;
-    return entry;
-  }
+export function writeHash(ctx: Session, key: string, event: KeyEvent, change: (entry: HashEntry) => boolean): boolean {
+  if (ctx.db.mutate(key, Kind.Hash, event, ctx.now, change)) return true;
   ctx.reply.error(Errors.wrongType);
-  return null;
-}
-
-/** Stores a new hash, or signals the in-place change of an existing one (WATCH, dirty count). */
-export function saveHash(ctx: Session, key: string, entry: HashEntry): void {
-  if (ctx.db.get(key, ctx.now) === entry) ctx.db.modified(key);
-  else ctx.db.set(key, entry);
+  return false;
 }
 
 /**

@@ -3,7 +3,7 @@
 // plaintext and cannot be swapped between fields. HSCAN and HRANDFIELD are in hashes-iterate.ts.
 
 import { int64, keyOf, name } from './args.js';
-import { hashSpec, openMany, readHash, replyPairs, saveHash, wipeAll, writeHash } from './hash-entries.js';
+import { hashSpec, openMany, readHash, replyPairs, wipeAll, writeHash } from './hash-entries.js';
 import { hashIterateCommands } from './hashes-iterate.js';
 import { openField, replyAndWipe, sealField } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
@@ -34,42 +34,45 @@ function setPairs(ctx: Session, key: string, entry: HashEntry, args: Buffer[]): 
   return added;
 }
 
-/** HSET and HMSET share Redis's hsetCommand: pairs are checked before the key's type. */
-function setCommand(cmd: 'hset' | 'hmset', ctx: Session, args: Buffer[]): HashEntry | null {
+/**
+ * HSET and HMSET share Redis's hsetCommand: pairs are checked before the key's type. Returns
+ * how many fields were new, or null after replying with an error.
+ */
+function setCommand(cmd: 'hset' | 'hmset', ctx: Session, args: Buffer[]): number | null {
   if (args.length % 2 !== 0) {
     ctx.reply.error(Errors.wrongArity(cmd));
     return null;
   }
-  return writeHash(ctx, keyOf(ctx, args[1]!));
+  const key = keyOf(ctx, args[1]!);
+  let added = 0;
+  const ok = writeHash(ctx, key, 'hset', (entry) => {
+    added = setPairs(ctx, key, entry, args);
+    return true;
+  });
+  return ok ? added : null;
 }
 
 function hset(ctx: Session, args: Buffer[]): void {
-  const entry = setCommand('hset', ctx, args);
-  if (entry === null) return;
-  const key = keyOf(ctx, args[1]!);
-  const added = setPairs(ctx, key, entry, args);
-  saveHash(ctx, key, entry);
-  ctx.reply.integer(added);
+  const added = setCommand('hset', ctx, args);
+  if (added !== null) ctx.reply.integer(added);
 }
 
 function hmset(ctx: Session, args: Buffer[]): void {
-  const entry = setCommand('hmset', ctx, args);
-  if (entry === null) return;
-  const key = keyOf(ctx, args[1]!);
-  setPairs(ctx, key, entry, args);
-  saveHash(ctx, key, entry);
-  ctx.reply.ok();
+  if (setCommand('hmset', ctx, args) !== null) ctx.reply.ok();
 }
 
 function hsetnx(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
-  const entry = writeHash(ctx, key);
-  if (entry === null) return;
-  const field = name(args[2]!);
-  if (entry.fields.has(field)) return ctx.reply.integer(0);
-  entry.fields.set(field, sealField(ctx, key, field, args[3]!));
-  saveHash(ctx, key, entry);
-  ctx.reply.integer(1);
+  let added = 0;
+  // Field names are read once the key's type is known to fit: WRONGTYPE comes first.
+  const ok = writeHash(ctx, key, 'hset', (entry) => {
+    const field = name(args[2]!);
+    if (entry.fields.has(field)) return false;
+    entry.fields.set(field, sealField(ctx, key, field, args[3]!));
+    added = 1;
+    return true;
+  });
+  if (ok) ctx.reply.integer(added);
 }
 
 // ---- reading ----
@@ -144,16 +147,15 @@ function hstrlen(ctx: Session, args: Buffer[]): void {
 
 // ---- deleting ----
 
+/** A hash never exists empty: the last field takes the key with it (Keyspace.mutate). */
 function hdel(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
-  const entry = writeHash(ctx, key);
-  if (entry === null) return;
   let deleted = 0;
-  for (let i = 2; i < args.length; i++) if (entry.fields.delete(name(args[i]!))) deleted++;
-  // A hash never exists empty: the last field takes the key with it.
-  if (entry.fields.size === 0) ctx.db.delete(key);
-  else if (deleted > 0) ctx.db.modified(key);
-  ctx.reply.integer(deleted);
+  const ok = writeHash(ctx, key, 'hdel', (entry) => {
+    for (let i = 2; i < args.length; i++) if (entry.fields.delete(name(args[i]!))) deleted++;
+    return deleted > 0;
+  });
+  if (ok) ctx.reply.integer(deleted);
 }
 
 // ---- counters ----
@@ -174,7 +176,6 @@ function parseField<T>(ctx: Session, key: string, entry: HashEntry, field: strin
 function storeCounter(ctx: Session, key: string, entry: HashEntry, field: string, text: Buffer): void {
   entry.fields.set(field, sealField(ctx, key, field, text));
   text.fill(0);
-  saveHash(ctx, key, entry);
 }
 
 /** Increment first, then the key's type, then the stored value: Redis's order of errors. */
@@ -182,15 +183,19 @@ function hincrby(ctx: Session, args: Buffer[]): void {
   const incr = int64(args[3]!);
   if (incr === null) return ctx.reply.error(Errors.notInteger);
   const key = keyOf(ctx, args[1]!);
-  const entry = writeHash(ctx, key);
-  if (entry === null) return;
-  const field = name(args[2]!);
-  const current = parseField(ctx, key, entry, field, int64, Errors.hashNotInteger);
-  if (current === null) return;
-  const sum = (current ?? 0n) + incr;
-  if (sum < INT64_MIN || sum > INT64_MAX) return ctx.reply.error(Errors.overflow);
-  storeCounter(ctx, key, entry, field, plainText(sum.toString()));
-  ctx.reply.integer(sum);
+  writeHash(ctx, key, 'hincrby', (entry) => {
+    const field = name(args[2]!);
+    const current = parseField(ctx, key, entry, field, int64, Errors.hashNotInteger);
+    if (current === null) return false;
+    const sum = (current ?? 0n) + incr;
+    if (sum < INT64_MIN || sum > INT64_MAX) {
+      ctx.reply.error(Errors.overflow);
+      return false;
+    }
+    storeCounter(ctx, key, entry, field, plainText(sum.toString()));
+    ctx.reply.integer(sum);
+    return true;
+  });
 }
 
 /** Computed in 80-bit long double and printed "%.17Lf"-style, as Redis does. */
@@ -199,16 +204,20 @@ function hincrbyfloat(ctx: Session, args: Buffer[]): void {
   if (incr === null) return ctx.reply.error(Errors.notFloat);
   if (incr.inf) return ctx.reply.error(Errors.valueNanOrInfinity);
   const key = keyOf(ctx, args[1]!);
-  const entry = writeHash(ctx, key);
-  if (entry === null) return;
-  const field = name(args[2]!);
-  const current = parseField(ctx, key, entry, field, parseLongDouble, Errors.hashNotFloat);
-  if (current === null) return;
-  const sum = addLongDouble(current ?? LD_ZERO, incr);
-  if (sum === null) return ctx.reply.error(Errors.nanOrInfinity);
-  const text = plainText(formatHuman(sum));
-  ctx.reply.bulk(text);
-  storeCounter(ctx, key, entry, field, text);
+  writeHash(ctx, key, 'hincrbyfloat', (entry) => {
+    const field = name(args[2]!);
+    const current = parseField(ctx, key, entry, field, parseLongDouble, Errors.hashNotFloat);
+    if (current === null) return false;
+    const sum = addLongDouble(current ?? LD_ZERO, incr);
+    if (sum === null) {
+      ctx.reply.error(Errors.nanOrInfinity);
+      return false;
+    }
+    const text = plainText(formatHuman(sum));
+    ctx.reply.bulk(text);
+    storeCounter(ctx, key, entry, field, text);
+    return true;
+  });
 }
 
 // ---- table ----

@@ -9,7 +9,7 @@ import { KeyLister, replyKeyName } from './key-listing.js';
 import { openValue, sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/values.js';
-import { FieldTable, Kind, stringEntry, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
+import { Kind, opsOf, typeName, type Entry, type Keyspace } from '../store/keyspace.js';
 import { parseCursor } from '../store/scan.js';
 import { at, span } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
@@ -30,7 +30,7 @@ function del(ctx: Session, args: Buffer[]): void {
   for (let i = 1; i < args.length; i++) {
     const key = keyOf(ctx, args[i]!);
     // get() first: a key whose time has passed is expired, not counted as deleted.
-    if (ctx.db.get(key, ctx.now) !== undefined && ctx.db.delete(key)) removed++;
+    if (ctx.db.get(key, ctx.now) !== undefined && ctx.db.delete(key, 'del')) removed++;
   }
   ctx.reply.integer(removed);
 }
@@ -175,15 +175,9 @@ interface Home {
 function resealed(ctx: Session, entry: Entry, from: Home, to: Home, touchedAt: number): Entry | null {
   const values = ctx.server.values;
   try {
-    if (entry.kind === Kind.String) {
-      const value = values.resealValue(from.db.uid, from.key, to.db.uid, to.key, entry.value);
-      return stringEntry(value, entry.expiresAt, touchedAt);
-    }
-    const fields = new FieldTable();
-    for (const [field, sealed] of entry.fields) {
-      fields.set(field, values.resealField(from.db.uid, from.key, to.db.uid, to.key, field, sealed));
-    }
-    return { ...entry, fields, touchedAt, sealedName: undefined };
+    return opsOf(entry).reseal(entry, (sealed, field) => field === undefined
+      ? values.resealValue(from.db.uid, from.key, to.db.uid, to.key, sealed)
+      : values.resealField(from.db.uid, from.key, to.db.uid, to.key, field, sealed), touchedAt);
   } catch (err) {
     return sealFailed(ctx, err);
   }
@@ -193,8 +187,8 @@ function resealed(ctx: Session, entry: Entry, from: Home, to: Home, touchedAt: n
 function relocate(ctx: Session, entry: Entry, from: Home, to: Home): boolean {
   const moved = resealed(ctx, entry, from, to, entry.touchedAt);
   if (moved === null) return false;
-  from.db.delete(from.key);
-  to.db.set(to.key, moved);
+  from.db.delete(from.key, from.db === to.db ? 'rename_from' : 'move_from');
+  to.db.set(to.key, moved, from.db === to.db ? 'rename_to' : 'move_to');
   return true;
 }
 
@@ -245,7 +239,7 @@ function copy(ctx: Session, args: Buffer[]): void {
   if (to.db.get(to.key, ctx.now) !== undefined && !replace) return ctx.reply.integer(0);
   const dup = resealed(ctx, entry, from, to, ctx.now);
   if (dup === null) return;
-  to.db.set(to.key, dup);
+  to.db.set(to.key, dup, 'copy_to');
   ctx.reply.integer(1);
 }
 
@@ -261,10 +255,6 @@ function move(ctx: Session, args: Buffer[]): void {
 
 // ---- OBJECT ----
 
-/** Redis's limits for an embedded string and for a hash kept as a listpack (7.0 defaults). */
-const EMBSTR_MAX = 44;
-const LISTPACK_MAX_ENTRIES = 128;
-const LISTPACK_MAX_VALUE = 64;
 /** Redis shares the integers 0..9999 between keys; OBJECT REFCOUNT shows them as INT_MAX. */
 const SHARED_INTEGERS = 10000;
 const SHARED_REFCOUNT = 2147483647;
@@ -292,24 +282,21 @@ function canonicalInt(bytes: Buffer): number | null {
   return negative ? -1 : small;
 }
 
-/** What Redis would print for this entry: from lengths alone unless a short string must be read. */
+/**
+ * What Redis would print for this entry (its type's ops): from lengths alone unless a short
+ * string must be read; null after replying with the error of a value that failed to open.
+ */
 function encodingOf(ctx: Session, key: string, entry: Entry): string | null {
-  if (entry.kind === Kind.Hash) {
-    if (entry.fields.size > LISTPACK_MAX_ENTRIES) return 'hashtable';
-    for (const [field, sealed] of entry.fields) {
-      if (field.length > LISTPACK_MAX_VALUE || Sealer.plainLength(sealed) > LISTPACK_MAX_VALUE) return 'hashtable';
-    }
-    return 'listpack';
-  }
-  const length = Sealer.plainLength(entry.value);
-  if (length <= 20) {
-    const plain = openValue(ctx, key, entry.value);
-    if (plain === null) return null;
-    const isInt = canonicalInt(plain) !== null;
-    plain.fill(0);
-    if (isInt) return 'int';
-  }
-  return length <= EMBSTR_MAX ? 'embstr' : 'raw';
+  return opsOf(entry).encoding(entry, {
+    plainLength: Sealer.plainLength,
+    isInteger(sealed) {
+      const plain = openValue(ctx, key, sealed);
+      if (plain === null) return null;
+      const isInt = canonicalInt(plain) !== null;
+      plain.fill(0);
+      return isInt;
+    },
+  });
 }
 
 function objectEncoding(ctx: Session, args: Buffer[]): void {

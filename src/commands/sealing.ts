@@ -4,7 +4,7 @@
 
 import { Errors } from '../protocol/errors.js';
 import { OVERHEAD, SealError, Sealer } from '../seal/sealer.js';
-import { stringEntry, type StringEntry } from '../store/keyspace.js';
+import { stringEntry, type KeyEvent, type StringEntry } from '../store/keyspace.js';
 import { StoredString } from '../store/stored-string.js';
 import type { Session } from './types.js';
 
@@ -76,11 +76,11 @@ export function replyRange(ctx: Session, key: string, sealed: Buffer, from: numb
 
 /**
  * Writes bytes at offset into a chunked string value, re-sealing only the chunks they touch
- * (SETRANGE, APPEND on a large value), and keeps the entry's TTL. False after replying with
+ * (SETRANGE, APPEND on a large value), keeps the entry's TTL and signals `event`. False after replying with
  * the seal error. A value lent by the spill tier is edited in a copy, so its record is seen to
  * be stale (SpillManager.settle).
  */
-export function editValue(ctx: Session, key: string, entry: StringEntry, offset: number, bytes: Uint8Array): boolean {
+export function editValue(ctx: Session, key: string, entry: StringEntry, offset: number, bytes: Uint8Array, event: KeyEvent): boolean {
   try {
     entry.value = ctx.server.values.editValue(ctx.db.uid, key, entry.value, offset, bytes, entry.spilled === undefined);
   } catch (err) {
@@ -88,7 +88,7 @@ export function editValue(ctx: Session, key: string, entry: StringEntry, offset:
     return false;
   }
   entry.touchedAt = ctx.now;
-  ctx.db.modified(key);
+  ctx.db.changed(key, event);
   return true;
 }
 
@@ -107,20 +107,21 @@ function replySealed(ctx: Session, key: string, src: Buffer, start: number, size
 }
 
 /**
- * Seals plain as key's string value and stores it in place of whatever key held: SET and
- * friends. A plain string is sealed straight into its new record; the rest goes through set().
+ * Seals plain as key's string value and stores it in place of whatever key held, signalling
+ * `event`: SET and friends. A plain string is sealed straight into its new record; the rest
+ * goes through set().
  */
-export function storeValue(ctx: Session, key: string, plain: Uint8Array, expiresAt: number): void {
+export function storeValue(ctx: Session, key: string, plain: Uint8Array, expiresAt: number, event: KeyEvent): void {
   const db = ctx.db;
   const handle = db.newString(key, plain.length + OVERHEAD, expiresAt, ctx.now);
-  if (handle === 0) return db.set(key, stringEntry(sealValue(ctx, key, plain), expiresAt, ctx.now));
+  if (handle === 0) return db.set(key, stringEntry(sealValue(ctx, key, plain), expiresAt, ctx.now), event);
   try {
     ctx.server.values.sealValueAt(db.uid, key, plain, db.valueSlab(handle), db.valueOffset(handle));
   } catch (err) {
     db.abandon(handle);
     throw err;
   }
-  db.install(key, handle);
+  db.install(key, handle, event);
 }
 
 /** Writes a plaintext as a bulk reply and wipes it: it must not outlive the command. */

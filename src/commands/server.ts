@@ -4,8 +4,8 @@
 import { hashedSetting, SECRET_SETTINGS } from '../acl/secret.js';
 import { ConfigError, Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
-import { Kind, type Entry } from '../store/keyspace.js';
-import { entryOverhead, FIELD_OVERHEAD, keyBytes } from '../store/memory.js';
+import { opsOf, type Entry } from '../store/keyspace.js';
+import { keyBytes } from '../store/memory.js';
 import { globMatch } from '../util/glob.js';
 import { integer, keyOf, text, word } from './args.js';
 import { replyHelp } from './clients.js';
@@ -131,21 +131,12 @@ function time(ctx: Session): void {
 
 /**
  * An estimate of the bytes a key costs: its name (as maxmemory counts it), its sealed bytes (nonce, tag and header
- * included) and per-entry overhead. Hash fields are sampled like Redis: `samples` of them
- * averaged and scaled to the field count (Infinity = all).
+ * included) and per-entry overhead. Elements are sampled like Redis: `samples` of them
+ * averaged and scaled to the element count (Infinity = all).
  */
 export function entryBytes(key: string, entry: Entry, samples: number): number {
-  let bytes = entryOverhead(entry) + keyBytes(key, entry);
-  if (entry.kind === Kind.String) return bytes + entry.size;
-  let seen = 0;
-  let sampled = 0;
-  for (const [field, sealed] of entry.fields) {
-    if (seen >= samples) break;
-    sampled += FIELD_OVERHEAD + field.length + sealed.length;
-    seen++;
-  }
-  if (seen > 0) bytes += Math.round((sampled / seen) * entry.fields.size);
-  return bytes;
+  const ops = opsOf(entry);
+  return ops.overhead + keyBytes(key, entry) + ops.valueBytes(entry, samples);
 }
 
 function memoryUsage(ctx: Session, args: Buffer[]): void {

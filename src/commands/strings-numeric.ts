@@ -5,7 +5,7 @@ import { fitsInt64, int64, integer, keyOf } from './args.js';
 import { at } from './key-specs.js';
 import { openValue, sealValue } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
-import { Kind, stringEntry, type StringEntry } from '../store/keyspace.js';
+import { Kind, stringEntry, type KeyEvent, type StringEntry } from '../store/keyspace.js';
 import { plainText } from '../util/bytes.js';
 import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
 import type { CommandSpec, Session } from './types.js';
@@ -31,17 +31,17 @@ function addInt64(current: number | bigint, delta: number | bigint): number | bi
   return fitsInt64(sum) ? sum : null;
 }
 
-/** Replaces a string's value keeping its TTL, or creates the key without one. */
-function store(ctx: Session, key: string, entry: StringEntry | undefined, plain: Buffer): void {
+/** Replaces a string's value keeping its TTL, or creates the key without one; signals `event`. */
+function store(ctx: Session, key: string, entry: StringEntry | undefined, plain: Buffer, event: KeyEvent): void {
   const sealed = sealValue(ctx, key, plain);
   plain.fill(0);
   if (entry === undefined) {
-    ctx.db.set(key, stringEntry(sealed, 0, ctx.now));
+    ctx.db.set(key, stringEntry(sealed, 0, ctx.now), event);
     return;
   }
   entry.value = sealed;
   entry.touchedAt = ctx.now;
-  ctx.db.modified(key);
+  ctx.db.changed(key, event);
 }
 
 function incrementBy(ctx: Session, key: string, delta: number | bigint): void {
@@ -58,7 +58,7 @@ function incrementBy(ctx: Session, key: string, delta: number | bigint): void {
   }
   const next = addInt64(current, delta);
   if (next === null) return ctx.reply.error(Errors.overflow);
-  store(ctx, key, entry, plainText(String(next)));
+  store(ctx, key, entry, plainText(String(next)), 'incrby');
   ctx.reply.integer(next);
 }
 
@@ -103,7 +103,7 @@ function incrbyfloat(ctx: Session, args: Buffer[]): void {
   if (sum === null) return ctx.reply.error(Errors.nanOrInfinity);
   const text = plainText(formatHuman(sum));
   ctx.reply.bulk(text);
-  store(ctx, key, entry, text);
+  store(ctx, key, entry, text, 'incrbyfloat');
 }
 
 /** A counter reads its old value and writes the new one. */

@@ -7,7 +7,7 @@ import { numericStringCommands } from './strings-numeric.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
 import { plainBuffer } from '../util/bytes.js';
-import { Kind, type Entry, type StringEntry } from '../store/keyspace.js';
+import { Kind, type Entry, type KeyEvent, type StringEntry } from '../store/keyspace.js';
 import { at, KeyFlag, noted, span, type KeyRef } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -106,7 +106,7 @@ function get(ctx: Session, args: Buffer[]): void {
 function set(ctx: Session, args: Buffer[]): void {
   if (args.length > 3) return setWithOptions(ctx, args);
   const key = keyOf(ctx, args[1]!);
-  storeValue(ctx, key, args[2]!, 0);
+  storeValue(ctx, key, args[2]!, 0, 'set');
   ctx.reply.ok();
 }
 
@@ -137,7 +137,9 @@ function setGeneric(ctx: Session, key: string, value: Buffer, flags: number, at:
   const found = existing !== undefined;
   if (!((flags & Opt.NX && found) || (flags & Opt.XX && !found))) {
     const expiresAt = at !== 0 ? at : flags & Opt.KEEPTTL && existing ? existing.expiresAt : 0;
-    storeValue(ctx, key, value, expiresAt);
+    storeValue(ctx, key, value, expiresAt, 'set');
+    // A new TTL is a second notification of the same write (KEEPTTL's kept one is not).
+    if (at !== 0) ctx.db.notify(key, 'expire', Kind.String);
     if (!(flags & Opt.GET)) return ctx.reply.ok();
   } else if (!(flags & Opt.GET)) {
     return ctx.reply.nullBulk();
@@ -149,7 +151,7 @@ function setGeneric(ctx: Session, key: string, value: Buffer, flags: number, at:
 function setnx(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
   if (ctx.db.get(key, ctx.now) !== undefined) return ctx.reply.integer(0);
-  storeValue(ctx, key, args[2]!, 0);
+  storeValue(ctx, key, args[2]!, 0, 'set');
   ctx.reply.integer(1);
 }
 
@@ -175,7 +177,7 @@ function getdel(ctx: Session, args: Buffer[]): void {
   const plain = openValue(ctx, key, entry.value);
   if (plain === null) return;
   replyAndWipe(ctx, plain);
-  ctx.db.delete(key);
+  ctx.db.delete(key, 'del');
 }
 
 /** Redis order: option syntax, then the key (nil / WRONGTYPE), then the time's validity. */
@@ -192,7 +194,7 @@ function getex(ctx: Session, args: Buffer[]): void {
   if (plain === null) return;
   replyAndWipe(ctx, plain);
   // An absolute time already past deletes the key instead of leaving it for expiry.
-  if (opts.flags & (Opt.EXAT | Opt.PXAT) && at <= ctx.now) ctx.db.delete(key);
+  if (opts.flags & (Opt.EXAT | Opt.PXAT) && at <= ctx.now) ctx.db.delete(key, 'del');
   else if (at !== 0) ctx.db.setExpiry(key, entry, at);
   else if (opts.flags & Opt.PERSIST && entry.expiresAt !== 0) ctx.db.setExpiry(key, entry, 0);
 }
@@ -231,7 +233,7 @@ function msetnx(ctx: Session, args: Buffer[]): void {
 function setPairs(ctx: Session, args: Buffer[]): void {
   for (let i = 1; i < args.length; i += 2) {
     const key = keyOf(ctx, args[i]!);
-    storeValue(ctx, key, args[i + 1]!, 0);
+    storeValue(ctx, key, args[i + 1]!, 0, 'set');
   }
 }
 
@@ -242,12 +244,12 @@ function tooLong(ctx: Session, offset: number, append: number): boolean {
   return true;
 }
 
-/** Seals a new plaintext into an existing entry (TTL kept) and wipes the plaintext. */
-function replaceValue(ctx: Session, key: string, entry: StringEntry, plain: Buffer): void {
+/** Seals a new plaintext into an existing entry (TTL kept), wipes the plaintext, signals `event`. */
+function replaceValue(ctx: Session, key: string, entry: StringEntry, plain: Buffer, event: KeyEvent): void {
   entry.value = sealValue(ctx, key, plain);
   entry.touchedAt = ctx.now;
   plain.fill(0);
-  ctx.db.modified(key);
+  ctx.db.changed(key, event);
 }
 
 function append(ctx: Session, args: Buffer[]): void {
@@ -255,7 +257,7 @@ function append(ctx: Session, args: Buffer[]): void {
   const extra = args[2]!;
   const entry = ctx.db.get(key, ctx.now);
   if (entry === undefined) {
-    storeValue(ctx, key, extra, 0);
+    storeValue(ctx, key, extra, 0, 'append');
     return ctx.reply.integer(extra.length);
   }
   if (entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);
@@ -263,7 +265,7 @@ function append(ctx: Session, args: Buffer[]): void {
   if (tooLong(ctx, oldLength, extra.length)) return;
   // A large value: the last chunk and the new ones are sealed, the rest is left alone.
   if (Sealer.isChunked(entry.value)) {
-    if (editValue(ctx, key, entry, oldLength, extra)) ctx.reply.integer(oldLength + extra.length);
+    if (editValue(ctx, key, entry, oldLength, extra, 'append')) ctx.reply.integer(oldLength + extra.length);
     return;
   }
   const old = openValue(ctx, key, entry.value);
@@ -272,7 +274,7 @@ function append(ctx: Session, args: Buffer[]): void {
   old.copy(joined, 0);
   old.fill(0);
   extra.copy(joined, old.length);
-  replaceValue(ctx, key, entry, joined);
+  replaceValue(ctx, key, entry, joined, 'append');
   ctx.reply.integer(joined.length);
 }
 
@@ -323,7 +325,7 @@ function setrange(ctx: Session, args: Buffer[]): void {
   if (tooLong(ctx, offset, value.length)) return;
   // A large value: only the chunks the new bytes fall in (and any it grows by) are sealed.
   if (entry !== undefined && Sealer.isChunked(entry.value)) {
-    if (editValue(ctx, key, entry, offset, value)) ctx.reply.integer(Math.max(oldLength, offset + value.length));
+    if (editValue(ctx, key, entry, offset, value, 'setrange')) ctx.reply.integer(Math.max(oldLength, offset + value.length));
     return;
   }
   const plain = plainBuffer(Math.max(oldLength, offset + value.length));
@@ -336,10 +338,10 @@ function setrange(ctx: Session, args: Buffer[]): void {
   value.copy(plain, offset);
   const length = plain.length;
   if (entry === undefined) {
-    storeValue(ctx, key, plain, 0);
+    storeValue(ctx, key, plain, 0, 'setrange');
     plain.fill(0);
   } else {
-    replaceValue(ctx, key, entry, plain);
+    replaceValue(ctx, key, entry, plain, 'setrange');
   }
   ctx.reply.integer(length);
 }

@@ -16,7 +16,7 @@
 
 import type { Logger } from '../log.js';
 import type { SpillManager } from '../spill/manager.js';
-import { Kind, type Entry, type Keyspace, type StringEntry } from '../store/keyspace.js';
+import { Kind, opsOf, TYPE_OPS, type Entry, type Keyspace, type StringEntry } from '../store/keyspace.js';
 import type { MemoryGuard } from '../store/memory.js';
 import type { DataKey, Keyring } from './keyring.js';
 import { Sealer } from './sealer.js';
@@ -126,13 +126,9 @@ export class Rotation {
     for (const db of this.host.databases) {
       db.forEachEntry((_key, entry) => {
         if (entry.sealedName !== undefined) add(Sealer.keyId(entry.sealedName));
-        if (entry.kind === Kind.Hash) {
-          for (const sealed of entry.fields.values()) add(Sealer.keyId(sealed));
-        } else if (entry.spilled !== undefined && store !== undefined) {
-          add(store.keyIdOf(entry) ?? -1);
-        } else {
-          add(Sealer.keyId(entry.value));
-        }
+        // A spilled string's sealed bytes are on tmpfs: the spill tier knows their key.
+        if (entry.kind === Kind.String && entry.spilled !== undefined && store !== undefined) add(store.keyIdOf(entry) ?? -1);
+        else opsOf(entry).forEachSealed(entry, (sealed) => add(Sealer.keyId(sealed)));
       });
     }
     return counts;
@@ -183,7 +179,7 @@ export class Rotation {
           const entry = db.peek(key);
           if (entry === undefined) continue;
           if (again === null) this.keysDone++;
-          budget -= entry.kind === Kind.Hash ? entry.fields.size : 1;
+          budget -= opsOf(entry).elements(entry);
           left += this.renew(db, key, entry, spilled);
           if (this.unfinished !== null || ((++visited & 15) === 0 && performance.now() > deadline)) break;
         }
@@ -208,14 +204,12 @@ export class Rotation {
         this.resealed++;
       }
     }
-    if (entry.kind === Kind.Hash) {
-      for (const [field, sealed] of entry.fields) {
-        if (Sealer.keyId(sealed) === current) continue;
-        const renewed = this.attempt(() => values.renewField(db.uid, key, field, sealed));
-        if (renewed === null) continue;
-        entry.fields.set(field, renewed);
-        this.resealed++;
-      }
+    // Collections re-seal element by element through their ops; strings (chunked, spilled) below.
+    if (entry.kind !== Kind.String) {
+      this.resealed += TYPE_OPS[entry.kind].renewEach(entry, (sealed, field) => {
+        if (Sealer.keyId(sealed) === current) return null;
+        return this.attempt(() => field === undefined ? values.renewValue(db.uid, key, sealed) : values.renewField(db.uid, key, field, sealed));
+      });
       return 0;
     }
     if (entry.spilled === undefined) {

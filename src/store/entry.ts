@@ -116,7 +116,3 @@ export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number)
 export function hashEntry(touchedAt: number): HashEntry {
   return { kind: Kind.Hash, fields: new FieldTable(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
 }
-
-export function typeName(entry: Entry): 'string' | 'hash' {
-  return entry.kind === Kind.String ? 'string' : 'hash';
-}

@@ -1,5 +1,6 @@
-// One database: entries by key name, expiry (lazy on access plus an active cycle), WATCH
-// bookkeeping and hit/miss counts. Knows data, not RESP and not crypto: values arrive sealed.
+// One database: entries by key name, expiry (lazy on access plus an active cycle), the "key
+// changed" signal every write ends in (src/store/key-events.ts) and hit/miss counts. Knows
+// data, not RESP and not crypto: values arrive sealed.
 //
 // Keys are filed under a lookup string: the key name as latin1 (one char per byte, so any
 // binary key round-trips), or with --seal-keys a keyed hash of the name, the name itself then
@@ -14,12 +15,16 @@ import { OFFSET_MASK, RecordArena } from './record-arena.js';
 import { StoredString } from './stored-string.js';
 import { KeyWalk } from './key-walk.js';
 import { scanStep } from './scan.js';
+import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
+import { collectionOps, type CollectionKind, type EntryOf } from './types/index.js';
 
 export { KeyWalk } from './key-walk.js';
 
-export { BoxedString, hashEntry, Kind, stringEntry, typeName } from './entry.js';
+export { BoxedString, hashEntry, Kind, stringEntry } from './entry.js';
 export type { Entry, HashEntry, SpillRef, StringEntry } from './entry.js';
 export { FieldTable } from './types/field-table.js';
+export { opsOf, typeName, TYPE_OPS } from './types/index.js';
+export type { DbEvent, KeyEvent, KeyListener, WatchFlag } from './key-events.js';
 
 /** Sealed values up to this size are stored in their record; larger ones stay boxed. */
 const INLINE_VALUE_MAX = 32 * 1024;
@@ -30,11 +35,6 @@ export interface KeyspaceStats {
   expiredKeys: number;
   /** Writes since start (INFO rdb_changes_since_last_save). */
   dirty: number;
-}
-
-/** A WATCH registration: flipped to dirty when any watched key is touched. */
-export interface WatchFlag {
-  dirty: boolean;
 }
 
 /** Told of every entry entering, leaving or changing in place (memory accounting, spill refs). */
@@ -61,7 +61,10 @@ export class Keyspace {
   /** Keys that carry a TTL: what the active cycle walks and INFO's expires= counts. */
   private volatile = new Set<string>();
   private expiryWalk: Iterator<string> | null = null;
-  private watchers = new Map<string, Set<WatchFlag>>();
+  /** Told of every write (signal); replaced, never changed in place, so a walk over it is stable. */
+  private listeners: readonly KeyListener[] = [];
+  /** WATCH's registrations: a listener while any key is watched. */
+  private readonly watches = new WatchTable();
   /** Rolling cursors for eviction and spill sampling (redis maxmemory-samples). */
   private sampleSlot = 0;
   private volatileSampleWalk: Iterator<string> | null = null;
@@ -125,18 +128,18 @@ export class Keyspace {
   }
 
   /**
-   * Stores entry under key (replacing any old one) and signals the modification. A plain string
-   * is copied into a record, so the object passed in is not the entry afterwards; hashes and
-   * strings that must stay objects are kept as given.
+   * Stores entry under key (replacing any old one) and signals `event`. A plain string is copied
+   * into a record, so the object passed in is not the entry afterwards; hashes and strings that
+   * must stay objects are kept as given.
    */
-  set(key: string, entry: Entry): void {
+  set(key: string, entry: Entry, event: KeyEvent): void {
     const hash = hashKey(key);
     const slot = this.table.find(key, hash);
     const oldHandle = slot < 0 ? 0 : this.table.handleAt(slot);
     const old = oldHandle === 0 ? undefined : this.entryAt(oldHandle);
     // A replaced entry had the same name: its sealed copy carries over, sparing a seal per SET.
     if (this.names !== null && entry.sealedName === undefined) entry.sealedName = old?.sealedName ?? this.names.sealedName(key);
-    this.put(key, hash, slot, old, this.record(key, hash, entry), entry.expiresAt);
+    this.put(key, hash, slot, old, this.record(key, hash, entry), entry.expiresAt, event, entry.kind);
   }
 
   /**
@@ -162,11 +165,11 @@ export class Keyspace {
   }
 
   /** Step two: stores the record from newString() under its key, as set() would. */
-  install(key: string, handle: number): void {
+  install(key: string, handle: number, event: KeyEvent): void {
     const hash = this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_HASH]!;
     const slot = this.table.find(key, hash);
     const old = slot < 0 ? undefined : this.entryAt(this.table.handleAt(slot));
-    this.put(key, hash, slot, old, handle, this.arena.doubles[handle >>> 17]![(handle & OFFSET_MASK) + D_EXPIRES]!);
+    this.put(key, hash, slot, old, handle, this.arena.doubles[handle >>> 17]![(handle & OFFSET_MASK) + D_EXPIRES]!, event, Kind.String);
   }
 
   /** Gives back a record from newString() that will not be installed. */
@@ -175,7 +178,7 @@ export class Keyspace {
   }
 
   /** Puts a new record in key's slot (or a new slot), retiring the old entry. */
-  private put(key: string, hash: number, slot: number, old: Entry | undefined, handle: number, expiresAt: number): void {
+  private put(key: string, hash: number, slot: number, old: Entry | undefined, handle: number, expiresAt: number, event: KeyEvent, kind: Kind): void {
     if (old !== undefined) this.observer?.removed(key, old);
     if (slot < 0) this.table.insert(hash, handle);
     else {
@@ -187,7 +190,7 @@ export class Keyspace {
     if (expiresAt !== 0) this.volatile.add(key);
     // Only a key that had a TTL is in the set: spares a lookup on the usual plain SET.
     else if (old !== undefined && old.expiresAt !== 0) this.volatile.delete(key);
-    this.signal(key);
+    this.signal(key, event, kind);
   }
 
   /**
@@ -211,42 +214,99 @@ export class Keyspace {
     return boxed;
   }
 
-  delete(key: string): boolean {
+  /**
+   * Removes key and signals `event`: 'del' for DEL and its kin, 'rename_from' / 'move_from' when
+   * the value goes elsewhere, 'evicted' for maxmemory. Returns whether the key was there.
+   */
+  delete(key: string, event: KeyEvent): boolean {
     const slot = this.table.find(key, hashKey(key));
     if (slot < 0) return false;
-    const handle = this.table.handleAt(slot);
-    const old = this.entryAt(handle);
-    this.table.removeAt(slot);
-    this.observer?.removed(key, old);
-    this.dispose(handle);
-    this.volatile.delete(key);
-    this.signal(key);
+    this.remove(key, slot, event);
     return true;
   }
 
-  /** Sets or clears (at = 0) the expiry of an existing entry. */
+  /** Sets or clears (at = 0) the expiry of an existing entry: signals 'expire' or 'persist'. */
   setExpiry(key: string, entry: Entry, at: number): void {
     entry.expiresAt = at;
     if (at !== 0) this.volatile.add(key);
     else this.volatile.delete(key);
-    this.signal(key);
+    this.signal(key, at !== 0 ? 'expire' : 'persist', entry.kind);
   }
 
-  /** Call after changing an entry in place (hash fields, APPEND...): wakes WATCHers, counts a write. */
-  modified(key: string): void {
-    if (this.observer !== null) {
-      const entry = this.peek(key);
-      if (entry !== undefined) this.observer.changed(key, entry);
+  /**
+   * Call after changing key's entry in place (APPEND, SETRANGE, INCR...): recounts its memory
+   * and signals `event`. Collections change through mutate(), which calls this.
+   */
+  changed(key: string, event: KeyEvent): void {
+    const entry = this.peek(key);
+    if (entry === undefined) return;
+    this.observer?.changed(key, entry);
+    this.signal(key, event, entry.kind);
+  }
+
+  /**
+   * The one way to change a collection: finds key's entry of `kind` (a new empty one when the key
+   * is missing), runs `change` on it, then files the result: an entry left empty is deleted (the
+   * 'del' announced after `event`, as Redis does), a new one that gained elements is stored, an
+   * existing one that changed is recounted; each of them signals `event` once. `change` returns
+   * whether it changed anything (nothing is signalled otherwise) and does its own replying.
+   * Returns false, without calling `change`, when key holds another kind (the caller answers
+   * WRONGTYPE). Like Redis's lookupKeyWrite it counts no keyspace hit or miss.
+   */
+  mutate<K extends CollectionKind>(key: string, kind: K, event: KeyEvent, now: number, change: (entry: EntryOf<K>) => boolean): boolean {
+    const ops = collectionOps(kind);
+    const found = this.get(key, now);
+    if (found !== undefined && found.kind !== kind) return false;
+    if (found !== undefined) found.touchedAt = now;
+    const existing = found as EntryOf<K> | undefined;
+    const entry = existing ?? ops.create(now);
+    const altered = change(entry);
+    if (ops.isEmpty(entry)) {
+      if (existing !== undefined && this.delete(key, event)) this.notify(key, 'del', kind);
+    } else if (existing === undefined) {
+      if (altered) this.set(key, entry, event);
+    } else if (altered) {
+      this.changed(key, event);
     }
-    this.signal(key);
+    return true;
   }
 
-  /** A write happened to key: count it and wake its WATCHers. */
-  private signal(key: string): void {
+  /**
+   * A write happened to key: counts it (INFO's changes since save) and tells every listener.
+   * Every write path ends here; kind is the type key holds (or held, once removed).
+   */
+  signal(key: string, event: KeyEvent, kind: Kind): void {
     this.stats.dirty++;
-    if (this.watchers.size === 0) return;
-    const flags = this.watchers.get(key);
-    if (flags) for (const f of flags) f.dirty = true;
+    const listeners = this.listeners;
+    if (listeners.length === 0) return;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!.keyChanged(this, key, event, kind);
+  }
+
+  /**
+   * A further event of the write just signalled, not counted as another write: SET EX is 'set'
+   * then 'expire', an HDEL that empties a hash is 'hdel' then 'del' (the notifications Redis sends).
+   */
+  notify(key: string, event: KeyEvent, kind: Kind): void {
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!.keyChanged(this, key, event, kind);
+  }
+
+  /** Registers a listener for every write to this database (no effect if already registered). */
+  listen(listener: KeyListener): void {
+    if (!this.listeners.includes(listener)) this.listeners = [...this.listeners, listener];
+  }
+
+  unlisten(listener: KeyListener): void {
+    if (this.listeners.includes(listener)) this.listeners = this.listeners.filter((l) => l !== listener);
+  }
+
+  /** SWAPDB moved this database to another index: every key may have changed. */
+  swapped(): void {
+    this.dbChanged('swap');
+  }
+
+  private dbChanged(event: DbEvent): void {
+    for (const listener of this.listeners) listener.dbChanged(this, event);
   }
 
   /** Every key, expired or not. For synchronous use: the walk is not safe across inserts. */
@@ -298,7 +358,7 @@ export class Keyspace {
   /** Removes every key; returns how many there were. */
   clear(): number {
     const n = this.table.size;
-    for (const key of this.watchers.keys()) if (this.peek(key) !== undefined) this.signal(key);
+    this.dbChanged('flush');
     for (let slot = 0; slot < this.table.capacity; slot++) {
       const handle = this.table.handleAt(slot);
       if (handle === 0) continue;
@@ -317,22 +377,15 @@ export class Keyspace {
     return n;
   }
 
+  /** WATCH: flag turns dirty on the next write to key (the watch table listens only while used). */
   watch(key: string, flag: WatchFlag): void {
-    let set = this.watchers.get(key);
-    if (!set) this.watchers.set(key, (set = new Set()));
-    set.add(flag);
+    this.watches.add(key, flag);
+    this.listen(this.watches);
   }
 
   unwatch(key: string, flag: WatchFlag): void {
-    const set = this.watchers.get(key);
-    if (!set) return;
-    set.delete(flag);
-    if (set.size === 0) this.watchers.delete(key);
-  }
-
-  /** Marks every WATCH on this database dirty (SWAPDB moves all of its keys at once). */
-  touchAllWatched(): void {
-    for (const set of this.watchers.values()) for (const f of set) f.dirty = true;
+    this.watches.remove(key, flag);
+    if (this.watches.size === 0) this.unlisten(this.watches);
   }
 
   /**
@@ -434,17 +487,22 @@ export class Keyspace {
     this.arena.free(handle, this.table.recordBytes(handle));
   }
 
+  /** Removes an entry whose time has passed (lazily or by the active cycle): 'expired'. */
   private expire(key: string): void {
     const slot = this.table.find(key, hashKey(key));
-    if (slot >= 0) {
-      const handle = this.table.handleAt(slot);
-      const entry = this.entryAt(handle);
-      this.table.removeAt(slot);
-      this.observer?.removed(key, entry);
-      this.dispose(handle);
-    }
-    this.volatile.delete(key);
+    if (slot < 0) return;
     this.stats.expiredKeys++;
-    this.signal(key);
+    this.remove(key, slot, 'expired');
+  }
+
+  private remove(key: string, slot: number, event: KeyEvent): void {
+    const handle = this.table.handleAt(slot);
+    const old = this.entryAt(handle);
+    const kind = old.kind;
+    this.table.removeAt(slot);
+    this.observer?.removed(key, old);
+    this.dispose(handle);
+    this.volatile.delete(key);
+    this.signal(key, event, kind);
   }
 }

@@ -7,19 +7,9 @@
 
 import { Kind, type Entry, type EntryObserver, type Keyspace, type StringEntry } from './keyspace.js';
 import { StoredString } from './stored-string.js';
+import { opsOf, STRING_OVERHEAD } from './types/index.js';
 
-/**
- * Per-entry bookkeeping. A string: its record header (32 bytes) and its share of the key table
- * (two 32-bit words per slot, at most 3/4 full). A hash adds its object and field Map (V8 on
- * 64-bit). Counted by kind, so a string boxed for spilling keeps the count it was added with.
- */
-export const STRING_OVERHEAD = 48;
-export const HASH_OVERHEAD = 128;
-export const FIELD_OVERHEAD = 64;
-
-export function entryOverhead(entry: Entry): number {
-  return entry.kind === Kind.String ? STRING_OVERHEAD : HASH_OVERHEAD;
-}
+export { FIELD_OVERHEAD, HASH_OVERHEAD, STRING_OVERHEAD } from './types/index.js';
 
 /**
  * What identifies an entry across lookups: a boxed entry is its own object, a string in the
@@ -37,13 +27,14 @@ export function keyBytes(key: string, entry: Entry): number {
   return entry.sealedName === undefined ? key.length : key.length + entry.sealedName.length;
 }
 
-/** The bytes one entry costs in memory (all hash fields walked: O(fields)). */
+/**
+ * The bytes one entry costs in memory: its type's overhead, its key and every element (O(elements)).
+ * Strings, counted on every SET, are summed here without going through their ops.
+ */
 export function residentBytes(key: string, entry: Entry): number {
-  const bytes = entryOverhead(entry) + keyBytes(key, entry);
-  if (entry.kind === Kind.String) return bytes + entry.size;
-  let fields = 0;
-  for (const [field, sealed] of entry.fields) fields += FIELD_OVERHEAD + field.length + sealed.length;
-  return bytes + fields;
+  if (entry.kind === Kind.String) return STRING_OVERHEAD + keyBytes(key, entry) + entry.size;
+  const ops = opsOf(entry);
+  return ops.overhead + keyBytes(key, entry) + ops.valueBytes(entry, Infinity);
 }
 
 export class MemoryAccount implements EntryObserver {
@@ -136,7 +127,7 @@ export function evictOne(databases: readonly Keyspace[], policy: Policy, samples
     });
   }
   if (bestDb === null) return false;
-  (bestDb as Keyspace).delete(bestKey);
+  (bestDb as Keyspace).delete(bestKey, 'evicted');
   return true;
 }
 

@@ -19,7 +19,7 @@ function seedHash(dbIndex: number, name: string, fields: Record<string, string>,
   const key = storedKey(server, name);
   const sealed = new FieldTable();
   for (const [f, v] of Object.entries(fields)) sealed.set(f, state().values.sealField(db.uid, key, f, Buffer.from(v)));
-  db.set(key, { kind: Kind.Hash, fields: sealed, expiresAt, touchedAt: state().clock() });
+  db.set(key, { kind: Kind.Hash, fields: sealed, expiresAt, touchedAt: state().clock() }, 'hset');
 }
 
 /** Opens every field of a stored hash with the binding of where it now lives. */

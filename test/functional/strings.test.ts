@@ -38,7 +38,7 @@ function makeHash(name: string): void {
   const key = storedKey(server, name);
   const db = databases[0]!;
   const fields = new FieldTable([['f', values.sealField(db.uid, key, 'f', Buffer.from('v'))]]);
-  db.set(key, { kind: Kind.Hash, fields, expiresAt: 0, touchedAt: now });
+  db.set(key, { kind: Kind.Hash, fields, expiresAt: 0, touchedAt: now }, 'hset');
 }
 
 /** Runs commands in order and returns every reply. */

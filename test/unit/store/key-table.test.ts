@@ -146,7 +146,7 @@ describe('Keyspace over the key table', () => {
     };
     const set = (key: string): void => {
       const v = value();
-      ks.set(key, stringEntry(v, 0, NOW));
+      ks.set(key, stringEntry(v, 0, NOW), 'set');
       model.set(key, Buffer.from(v));
     };
     const check = (): void => {
@@ -174,7 +174,7 @@ describe('Keyspace over the key table', () => {
       const deleteShare = round <= 3 ? 0.65 : 0.35;
       for (let op = 0; op < 60_000; op++) {
         const k = keys[Math.floor(rand() * keys.length)]!;
-        if (rand() < deleteShare) expect(ks.delete(k)).toBe(model.delete(k));
+        if (rand() < deleteShare) expect(ks.delete(k, 'del')).toBe(model.delete(k));
         else set(k);
       }
       // Frees take effect only now: zeroing recycled blocks must not touch live records.
@@ -188,7 +188,7 @@ describe('Keyspace over the key table', () => {
     expect(model.size).toBeGreaterThan(1000);
     expect(model.size).toBeLessThan(keys.length);
     for (const k of ['', '\x00', '\xff']) {
-      ks.set(k, stringEntry(Buffer.from(`v${k}`, 'latin1'), 0, NOW));
+      ks.set(k, stringEntry(Buffer.from(`v${k}`, 'latin1'), 0, NOW), 'set');
       expect(stringAt(ks, k, NOW).value.toString('latin1')).toBe(`v${k}`);
     }
   });
@@ -200,7 +200,7 @@ describe('Keyspace over the key table', () => {
     // than the walk has reached, and a walk that did not start over would miss them.
     const throughout = new Set<string>();
     for (let i = 0; i < 3000; i++) {
-      ks.set(`w:${i}`, stringEntry(Buffer.from('w'), 0, NOW));
+      ks.set(`w:${i}`, stringEntry(Buffer.from('w'), 0, NOW), 'set');
       throughout.add(`w:${i}`);
     }
     expect(table().capacity).toBe(4096);
@@ -218,25 +218,25 @@ describe('Keyspace over the key table', () => {
         case 0: // inserts that grow the table
           for (let i = 0; i < 2000; i++) {
             const key = `t:${made++}`;
-            ks.set(key, stringEntry(Buffer.from('t'), 0, NOW));
+            ks.set(key, stringEntry(Buffer.from('t'), 0, NOW), 'set');
             temp.add(key);
           }
           break;
         case 1: // deletes that leave tombstones
-          for (const key of temp) ks.delete(key);
+          for (const key of temp) ks.delete(key, 'del');
           temp.clear();
           break;
         case 2: // churn that fills the table with tombstones until it is rebuilt at its size
           for (let i = 0; i < 6000; i++) {
             const key = `t:${made++}`;
-            ks.set(key, stringEntry(Buffer.from('t'), 0, NOW));
-            ks.delete(key);
+            ks.set(key, stringEntry(Buffer.from('t'), 0, NOW), 'set');
+            ks.delete(key, 'del');
           }
           break;
         default: // keys deleted mid-walk are no longer owed to it
           for (let i = 0; i < 10; i++) {
             const key = `w:${(events * 131 + i * 7) % 3000}`;
-            ks.delete(key);
+            ks.delete(key, 'del');
             throughout.delete(key);
           }
       }
@@ -279,8 +279,8 @@ describe('Keyspace over the key table', () => {
 
   it('walks an unchanging keyspace once per key', () => {
     const ks = newKeyspace();
-    for (let i = 0; i < 500; i++) ks.set(`k:${i}`, stringEntry(Buffer.from('v'), 0, NOW));
-    ks.delete('k:7');
+    for (let i = 0; i < 500; i++) ks.set(`k:${i}`, stringEntry(Buffer.from('v'), 0, NOW), 'set');
+    ks.delete('k:7', 'del');
     const walk = ks.walk();
     const seen: string[] = [];
     for (let k = walk.next(); k !== undefined; k = walk.next()) seen.push(k);
@@ -291,14 +291,14 @@ describe('Keyspace over the key table', () => {
 
   it('marks a walk stale after clear(), and it gives nothing more', () => {
     const ks = newKeyspace();
-    for (let i = 0; i < 100; i++) ks.set(`k:${i}`, stringEntry(Buffer.from('v'), 0, NOW));
+    for (let i = 0; i < 100; i++) ks.set(`k:${i}`, stringEntry(Buffer.from('v'), 0, NOW), 'set');
     const walk = ks.walk();
     expect(walk.next()).toBeDefined();
     expect(walk.stale).toBe(false);
     expect(ks.clear()).toBe(100);
     expect(walk.stale).toBe(true);
     // Keys added after the flush belong to a new table, not to this walk.
-    ks.set('after', stringEntry(Buffer.from('v'), 0, NOW));
+    ks.set('after', stringEntry(Buffer.from('v'), 0, NOW), 'set');
     expect(walk.next()).toBeUndefined();
     expect(ks.size).toBe(1);
     expect(ks.walk().next()).toBe('after');
@@ -308,8 +308,8 @@ describe('Keyspace over the key table', () => {
     const ks = newKeyspace();
     const key = 'moving:' + '\xff\x00'.repeat(10);
     const expires = NOW + 60_000;
-    ks.set(key, stringEntry(Buffer.from('0123456789'), expires, NOW - 5));
-    ks.set('neighbour', stringEntry(Buffer.from('untouched'), 0, NOW));
+    ks.set(key, stringEntry(Buffer.from('0123456789'), expires, NOW - 5), 'set');
+    ks.set('neighbour', stringEntry(Buffer.from('untouched'), 0, NOW), 'set');
     const view = ks.get(key, NOW);
     expect(view).toBeInstanceOf(StoredString);
     const stored = view as StoredString;
@@ -333,7 +333,7 @@ describe('Keyspace over the key table', () => {
 
     // Shorter, after the table has rehashed under the view: the record still finds its slot.
     const second = stored.handle;
-    for (let i = 0; i < 5000; i++) ks.set(`filler:${i}`, stringEntry(Buffer.from('f'), 0, NOW));
+    for (let i = 0; i < 5000; i++) ks.set(`filler:${i}`, stringEntry(Buffer.from('f'), 0, NOW), 'set');
     stored.value = Buffer.from('xy');
     expect(stored.handle).not.toBe(second);
     ks.arena.release();
@@ -358,8 +358,8 @@ describe('Keyspace over the key table', () => {
   it('boxes a stored string into an object that later lookups return, and set() puts it back inline', () => {
     const ks = newKeyspace();
     const expires = NOW + 1000;
-    ks.set('b', stringEntry(Buffer.from('hello'), expires, NOW - 9));
-    ks.set('c', stringEntry(Buffer.from('other'), 0, NOW));
+    ks.set('b', stringEntry(Buffer.from('hello'), expires, NOW - 9), 'set');
+    ks.set('c', stringEntry(Buffer.from('other'), 0, NOW), 'set');
     const stored = ks.get('b', NOW) as StoredString;
     expect(stored).toBeInstanceOf(StoredString);
     stored.accounted = 42;
@@ -379,7 +379,7 @@ describe('Keyspace over the key table', () => {
     expect(boxed.value.toString()).toBe('hello');
     expect(ks.box('missing')).toBeUndefined();
 
-    ks.set('b', stringEntry(Buffer.from('world'), 0, NOW));
+    ks.set('b', stringEntry(Buffer.from('world'), 0, NOW), 'set');
     const inline = ks.get('b', NOW);
     expect(inline).toBeInstanceOf(StoredString);
     expect(inline).not.toBe(boxed);

@@ -76,7 +76,7 @@ describe('SCAN guarantee on the key table', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 60 }), fc.integer({ min: 5, max: 40 }), (ops, count) => {
         const ks = new Keyspace(1, { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, dirty: 0 });
-        for (let i = 0; i < 500; i++) ks.set(`k:${i}`, stringEntry(Buffer.from('v'), 0, NOW));
+        for (let i = 0; i < 500; i++) ks.set(`k:${i}`, stringEntry(Buffer.from('v'), 0, NOW), 'set');
         let made = 0;
         const keys = () => new Set(ks.keys());
         checkGuarantee(
@@ -85,12 +85,12 @@ describe('SCAN guarantee on the key table', () => {
           (round) => {
             const [grow, n] = ops[round % ops.length]!;
             // Growth stays bounded, or a scan of COUNT 1 would chase an ever larger table.
-            if (grow && ks.size < 4000) for (let i = 0; i < n; i++) ks.set(`t:${made++}`, stringEntry(Buffer.from('v'), 0, NOW));
+            if (grow && ks.size < 4000) for (let i = 0; i < n; i++) ks.set(`t:${made++}`, stringEntry(Buffer.from('v'), 0, NOW), 'set');
             else if (!grow) {
               let left = n;
               for (const k of keys()) {
                 if (left-- <= 0) break;
-                ks.delete(k);
+                ks.delete(k, 'del');
               }
             }
           },
