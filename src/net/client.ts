@@ -155,6 +155,7 @@ export class Client implements Session {
   receive(chunk: Buffer): void {
     if (this.closing || this.closed) return;
     this.server.stats.netInputBytes += chunk.length;
+    this.server.stats.readsProcessed++;
     this.lastInteraction = this.server.clock();
     this.parser.feed(chunk);
     if (this.heldInputBytes() > this.server.config.number('client-query-buffer-limit')) {
@@ -281,6 +282,7 @@ export class Client implements Session {
     if (this.reply.size > 0) {
       const out = this.reply.take();
       this.server.stats.netOutputBytes += out.length;
+      this.server.stats.writesProcessed++;
       // Wiped once the bytes are with the kernel, or the write failed: either way they go.
       if (this.direct === null || !this.direct.write(out)) this.socket.write(out, () => ReplyWriter.recycle(out));
       if (this.closed) return;
