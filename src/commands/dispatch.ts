@@ -41,6 +41,7 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return reject(ctx, Errors.oom, isExec, spec);
   if (ctx.multi !== null && !found.transactionControl) {
     if (found.noMulti) return reject(ctx, Errors.notAllowedInMulti, false, spec);
+    ctx.server.observer.mark = NaN;
     queueCommand(ctx, spec, found.fullName, args);
     ctx.reply.simple('QUEUED');
     return;
@@ -68,6 +69,7 @@ function execute(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promis
  * whose formatted reasons carry no "ERR " prefix).
  */
 function reject(ctx: Session, message: string, isExec = false, spec?: CommandSpec): void {
+  ctx.server.observer.mark = NaN;
   if (spec !== undefined) commandRejected(ctx, spec);
   if (isExec) {
     endTransaction(ctx);

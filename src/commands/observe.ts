@@ -3,14 +3,16 @@
 // measured by runHandler around the handler alone, as Redis measures call().
 
 import { LatencyHistogram } from '../observe/histogram.js';
+import type { CommandStat } from '../observe/observer.js';
 import { describeArgs, fullNameOf } from './monitor.js';
 import type { CommandSpec, Session } from './types.js';
 
 /** Redis SLOWLOG_ENTRY_MAX_ARGC: names and sizes beyond it are summed up in the last element. */
 const SLOWLOG_ARGC = 32;
 
-function statOf(ctx: Session, spec: CommandSpec) {
-  return ctx.server.observer.statOf(spec, () => fullNameOf(ctx.server.commands, spec));
+function statOf(ctx: Session, spec: CommandSpec): CommandStat {
+  const obs = ctx.server.observer;
+  return obs.statOf(spec) ?? obs.addStat(spec, fullNameOf(ctx.server.commands, spec));
 }
 
 /** A command that ran for `ms` milliseconds. */

@@ -164,7 +164,10 @@ export class Client implements Session {
       this.kill();
       return;
     }
+    // The first command of the read is timed from here (Observer.mark), none after it from its end.
+    this.server.observer.mark = performance.now();
     this.run();
+    this.server.observer.mark = NaN;
     this.parser.detach();
   }
 
@@ -217,6 +220,7 @@ export class Client implements Session {
       this.continuing = false;
       if (this.closing || this.closed || this.waiting) return;
       this.run();
+      this.server.observer.mark = NaN;
       this.parser.detach();
     });
   }
@@ -273,6 +277,7 @@ export class Client implements Session {
     this.reply.unmute();
     if (this.closed) this.release();
     else this.run();
+    this.server.observer.mark = NaN;
   }
 
   flush(): void {

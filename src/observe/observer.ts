@@ -39,6 +39,13 @@ export class Observer {
    * fail because a command inside it did.
    */
   errorsBefore = 0;
+  /**
+   * performance.now() when the next command starts, or NaN when unknown: set when a read
+   * arrives and when a command ends, so a pipeline reads the clock once per command (a command's
+   * time includes parsing it and the dispatcher's checks). Cleared whenever something else may
+   * have happened since (end of a read, a command refused or queued).
+   */
+  mark = NaN;
   private readonly byCommand = new Map<object, CommandStat>();
 
   constructor(config: Config) {
@@ -68,10 +75,14 @@ export class Observer {
     config.onChange(read);
   }
 
-  /** The counters of a command, keyed by its table entry; `name` is asked once. */
-  statOf(command: object, name: () => string): CommandStat {
-    let stat = this.byCommand.get(command);
-    if (stat === undefined) this.byCommand.set(command, (stat = new CommandStat(name())));
+  /** The counters of a command, keyed by its table entry; undefined until `addStat`. */
+  statOf(command: object): CommandStat | undefined {
+    return this.byCommand.get(command);
+  }
+
+  addStat(command: object, name: string): CommandStat {
+    const stat = new CommandStat(name);
+    this.byCommand.set(command, stat);
     return stat;
   }
 
