@@ -102,6 +102,36 @@ function latencyDoctor(ctx: Session): void {
   ctx.reply.verbatim(lines.join('\n') + '\n');
 }
 
+/**
+ * LATENCY HISTOGRAM [command ...]: per command with a histogram, its calls and cumulative
+ * counts at doubling latencies (µs). A container names all its subcommands; unknown names and
+ * commands that never ran are left out, as in Redis.
+ */
+function latencyHistogram(ctx: Session, args: Buffer[]): void {
+  const obs = ctx.server.observer;
+  const all = obs.commandStats().filter((c) => c.histogram !== null);
+  // In the order asked for; a container brings its subcommands.
+  const stats = args.length === 2 ? all : args.slice(2).flatMap((a) => {
+    const name = text(a).toLowerCase();
+    return all.filter((c) => c.name === name || c.name.startsWith(name + '|'));
+  });
+  const r = ctx.reply;
+  r.mapLen(stats.length);
+  for (const c of stats) {
+    r.bulkText(c.name);
+    r.mapLen(2);
+    r.bulkText('calls');
+    r.integer(c.histogram!.total);
+    r.bulkText('histogram_usec');
+    const buckets = c.histogram!.logBuckets();
+    r.mapLen(buckets.length);
+    for (const [micros, count] of buckets) {
+      r.integer(micros);
+      r.integer(count);
+    }
+  }
+}
+
 const LATENCY_HELP = [
   'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'DOCTOR',
@@ -113,6 +143,9 @@ const LATENCY_HELP = [
   'RESET [<event> ...]',
   '    Reset latency data of one or more <event> classes.',
   '    (default: reset all data for all event classes)',
+  'HISTOGRAM [COMMAND ...]',
+  '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+  '    If no commands are specified then all histograms are replied.',
   'HELP',
   '    Prints this help.',
 ];
@@ -150,6 +183,7 @@ export const diagnosticsCommands: CommandSpec[] = [
       { ...srv, name: 'history', arity: 3, flags: latencyFlags, categories: ADMIN, tips: ['nondeterministic_output', ALL_NODES, 'response_policy:special'], summary: 'Return timestamp-latency samples for the event.', since: '2.8.13', complexity: 'O(1)', handler: latencyHistory },
       { ...srv, name: 'reset', arity: -2, flags: latencyFlags, categories: ADMIN, tips: [ALL_NODES, 'response_policy:all_succeeded'], summary: 'Reset latency data for one or more events.', since: '2.8.13', complexity: 'O(1)', handler: latencyReset },
       { ...srv, name: 'doctor', arity: 2, flags: latencyFlags, categories: ADMIN, tips: ['nondeterministic_output', ALL_NODES, 'response_policy:special'], summary: 'Return a human readable latency analysis report.', since: '2.8.13', complexity: 'O(1)', handler: latencyDoctor },
+      { ...srv, name: 'histogram', arity: -2, flags: latencyFlags, categories: ADMIN, tips: ['nondeterministic_output', ALL_NODES, 'response_policy:special'], summary: 'Return the cumulative distribution of latencies of a subset of commands or all.', since: '7.0.0', complexity: 'O(N) where N is the number of commands with latency information being retrieved.', handler: latencyHistogram },
       { ...srv, name: 'help', arity: 2, flags: helpFlags, categories: ['@slow'], summary: 'Show helpful text about the different subcommands.', since: '2.8.13', complexity: 'O(1)', handler: (ctx) => replyHelp(ctx, LATENCY_HELP) },
     ],
   },

@@ -73,24 +73,20 @@ export class LatencyHistogram {
   }
 
   /**
-   * Cumulative counts at power-of-two bucket ends in ns (LATENCY HISTOGRAM's rule: 1024 ns,
-   * 2048 ns ... up to the largest recorded value).
+   * LATENCY HISTOGRAM's buckets (HdrHistogram's logarithmic iteration from 1024 ns, doubling):
+   * [highest value of the level in µs, samples up to that level] for each level that added
+   * samples, ending at the level that holds the largest.
    */
-  cumulativeByPowerOfTwo(): [number, number][] {
+  logBuckets(): [number, number][] {
     const out: [number, number][] = [];
     let seen = 0;
-    let edge = 1024;
-    for (let i = 0; i < COUNTS && seen < this.total; i++) {
-      const c = this.counts[i]!;
-      if (c === 0) continue;
-      const v = valueAt(i);
-      while (v >= edge) {
-        if (seen > 0) out.push([edge, seen]);
-        edge *= 2;
-      }
-      seen += c;
+    let next = 0;
+    for (let level = 1024; seen < this.total && level <= 2 * HISTOGRAM_MAX; level *= 2) {
+      const last = Math.min(indexOf(level), COUNTS - 1);
+      const before = seen;
+      for (; next <= last; next++) seen += this.counts[next]!;
+      if (seen > before) out.push([Math.floor(highestEquivalent(level) / 1000), seen]);
     }
-    if (seen > 0) out.push([edge, seen]);
     return out;
   }
 }

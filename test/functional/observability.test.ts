@@ -142,6 +142,36 @@ describe.skipIf(!hasRedisServer)('INFO commandstats and errorstats as redis-serv
     }
   });
 
+  it('LATENCY HISTOGRAM names the same commands with the same calls; buckets double and accumulate', async () => {
+    const replies: string[][] = [];
+    for (const port of [redis!.port, sealkv.port]) {
+      const out: string[] = [];
+      for (const protocol of [2, 3] as const) {
+        const c = await open(port, protocol);
+        await c.send(['CONFIG', 'RESETSTAT']);
+        for (const cmd of SCRIPT) await c.send(cmd);
+        // (A container brings its subcommands in Redis's dict order: one subcommand each here.)
+        for (const ask of [['set', 'nosuch', 'client|list', 'get'], ['config'], ['incr', 'client|setname'], ['exec', 'CLIENT|LIST']]) {
+          const raw = await c.send(['LATENCY', 'HISTOGRAM', ...ask]);
+          // Bucket values are measured times: compared apart, below.
+          out.push(raw.replace(/(\$14\r\nhistogram_usec\r\n)[*%](\d+)\r\n((?::\d+\r\n)*)/g, (_m, head: string, n: string, body: string) => {
+            const nums = body.split('\r\n').filter((x) => x !== '').map((x) => Number(x.slice(1)));
+            const pairs = protocol === 2 ? Number(n) / 2 : Number(n);
+            expect(nums.length).toBe(2 * pairs);
+            for (let i = 2; i < nums.length; i += 2) {
+              expect(nums[i]).toBeGreaterThan(nums[i - 2]!);
+              expect(nums[i + 1]).toBeGreaterThan(nums[i - 1]!);
+            }
+            return `${head}<${nums[nums.length - 1]} in all>\r\n`;
+          }));
+        }
+        c.close();
+      }
+      replies.push(out);
+    }
+    expect(replies[1]).toEqual(replies[0]);
+  });
+
   it('SLOWLOG errors and shapes as Redis', async () => {
     const cases = [['SLOWLOG', 'GET', 'x'], ['SLOWLOG', 'GET', '-2'], ['SLOWLOG', 'GET', '1', '2'], ['SLOWLOG', 'LEN', '1'], ['SLOWLOG'], ['SLOWLOG', 'NOPE'],
       ['SLOWLOG', 'RESET'], ['SLOWLOG', 'LEN'], ['SLOWLOG', 'GET'], ['LATENCY', 'HISTORY'], ['LATENCY', 'HISTORY', 'command'], ['LATENCY', 'LATEST'], ['LATENCY', 'RESET', 'a', 'b'], ['LATENCY', 'RESET']];

@@ -37,4 +37,15 @@ describe('LatencyHistogram', () => {
     expect(h.valueAtPercentile(99.9)).toBe(100_351);
     expect(h.total).toBe(100);
   });
+
+  it('gives LATENCY HISTOGRAM the buckets redis-server 7.0 printed for the same latencies', () => {
+    const h = new LatencyHistogram();
+    for (let i = 0; i < 6; i++) h.record(7000);
+    // redis-server: SET called 6 times at about 7 µs -> histogram_usec 8 => 6.
+    expect(h.logBuckets()).toEqual([[8, 6]]);
+    const info = new LatencyHistogram();
+    for (const us of [25, 40, 45, 100, 110, 120, 500, 700]) info.record(us * 1000);
+    // Levels double from 1024 ns; each is named by its highest value in µs, as Redis prints them.
+    expect(info.logBuckets()).toEqual([[33, 1], [66, 3], [132, 6], [528, 7], [1056, 8]]);
+  });
 });
