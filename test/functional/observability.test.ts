@@ -172,6 +172,28 @@ describe.skipIf(!hasRedisServer)('INFO commandstats and errorstats as redis-serv
     expect(replies[1]).toEqual(replies[0]);
   });
 
+  it('SLOWLOG logs the same commands as Redis (those that ran, the ones inside EXEC, not EXEC itself)', async () => {
+    const logged: string[][] = [];
+    for (const port of [redis!.port, sealkv.port]) {
+      const c = await open(port, 2);
+      try {
+        await c.send(['CONFIG', 'SET', 'slowlog-log-slower-than', '0']);
+        await c.send(['SLOWLOG', 'RESET']);
+        for (const cmd of SCRIPT) await c.send(cmd);
+        await c.send(['CONFIG', 'SET', 'slowlog-log-slower-than', '-1']);
+        const raw = await c.send(['SLOWLOG', 'GET', '-1']);
+        // Each entry: *6, id, time, micros, then its argv array: keep the command's name.
+        logged.push([...raw.matchAll(/\*6\r\n:\d+\r\n:\d+\r\n:\d+\r\n\*\d+\r\n\$\d+\r\n([^\r]*)\r\n/g)].map((m) => m[1]!.toLowerCase()));
+      } finally {
+        await c.send(['CONFIG', 'SET', 'slowlog-log-slower-than', '10000']);
+        c.close();
+      }
+    }
+    expect(logged[1]).toEqual(logged[0]);
+    expect(logged[1]).toContain('incr');
+    expect(logged[1]).not.toContain('exec');
+  });
+
   it('SLOWLOG errors and shapes as Redis', async () => {
     const cases = [['SLOWLOG', 'GET', 'x'], ['SLOWLOG', 'GET', '-2'], ['SLOWLOG', 'GET', '1', '2'], ['SLOWLOG', 'LEN', '1'], ['SLOWLOG'], ['SLOWLOG', 'NOPE'],
       ['SLOWLOG', 'RESET'], ['SLOWLOG', 'LEN'], ['SLOWLOG', 'GET'], ['LATENCY', 'HISTORY'], ['LATENCY', 'HISTORY', 'command'], ['LATENCY', 'LATEST'], ['LATENCY', 'RESET', 'a', 'b'], ['LATENCY', 'RESET']];
