@@ -164,7 +164,7 @@ export class Client implements Session {
       this.kill();
       return;
     }
-    // The first command of the read is timed from here (Observer.mark), none after it from its end.
+    // The read's first command is timed from here, each later one from the end of the one before (Observer.mark).
     this.server.observer.mark = performance.now();
     this.run();
     this.server.observer.mark = NaN;
