@@ -6,6 +6,7 @@ import { checkPermissions } from '../acl/permissions.js';
 import { Errors } from '../protocol/errors.js';
 import { admit, afterPromotion } from './memory-gate.js';
 import { refusedToMonitor } from './monitor.js';
+import { commandRejected } from './observe.js';
 import { holdIfPaused } from './pause.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
@@ -21,25 +22,26 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
       case 'unknown-subcommand':
         return reject(ctx, Errors.unknownSubcommand(args[1]!, found.container));
       case 'arity':
-        return reject(ctx, Errors.wrongArity(found.fullName), found.fullName === 'exec');
+        return reject(ctx, Errors.wrongArity(found.fullName), found.fullName === 'exec', found.spec);
     }
   }
   const { spec } = found;
   const isExec = found.fullName === 'exec';
-  if (!ctx.authenticated && !found.noAuth) return reject(ctx, Errors.noAuth, isExec);
+  if (!ctx.authenticated && !found.noAuth) return reject(ctx, Errors.noAuth, isExec, spec);
   // ACL (Redis ACLCheckAllPerm); the handshake commands (no_auth) are never refused.
   if (!ctx.aclUser.unrestricted && !found.noAuth) {
     const denied = checkPermissions(ctx.aclUser, spec, found.fullName, args, ctx.server.names.sealed);
-    if (denied !== null) return reject(ctx, refuse(ctx, denied.reason, denied.object, found.fullName), isExec);
+    if (denied !== null) return reject(ctx, refuse(ctx, denied.reason, denied.object, found.fullName), isExec, spec);
   }
   ctx.lastCommand = found.fullName;
   // MONITOR mode and CLIENT PAUSE (Redis checks both here, before OOM and MULTI queueing).
-  if (refusedToMonitor(ctx, spec)) return reject(ctx, Errors.replicaKeyspace);
+  if (refusedToMonitor(ctx, spec)) return reject(ctx, Errors.replicaKeyspace, false, spec);
   const held = holdIfPaused(ctx, spec, found.fullName, args, (copy) => dispatch(ctx, registry, copy));
   if (held !== undefined) return held;
-  if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return reject(ctx, Errors.oom, isExec);
+  if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return reject(ctx, Errors.oom, isExec, spec);
   if (ctx.multi !== null && !found.transactionControl) {
-    if (found.noMulti) return reject(ctx, Errors.notAllowedInMulti);
+    if (found.noMulti) return reject(ctx, Errors.notAllowedInMulti, false, spec);
+    ctx.server.observer.mark = NaN;
     queueCommand(ctx, spec, found.fullName, args);
     ctx.reply.simple('QUEUED');
     return;
@@ -60,12 +62,15 @@ function execute(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promis
 }
 
 /**
- * An error for a command that will not run; inside MULTI it also dooms the transaction. A
+ * An error for a command that will not run; inside MULTI it also dooms the transaction, and a
+ * command the table knows counts it as rejected (INFO commandstats rejected_calls). A
  * refused EXEC (arity, auth, ACL, OOM), in MULTI or not, discards the transaction and forgets
  * watched keys, answering EXECABORT with the reason (redis rejectCommand -> execCommandAbort,
  * whose formatted reasons carry no "ERR " prefix).
  */
-function reject(ctx: Session, message: string, isExec = false): void {
+function reject(ctx: Session, message: string, isExec = false, spec?: CommandSpec): void {
+  ctx.server.observer.mark = NaN;
+  if (spec !== undefined) commandRejected(ctx, spec);
   if (isExec) {
     endTransaction(ctx);
     ctx.reply.error(Errors.execAbortBecause(message.startsWith('ERR ') ? message.slice(4) : message));

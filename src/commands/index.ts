@@ -2,6 +2,7 @@
 
 import { aclCommands } from './acl.js';
 import { connectionCommands } from './connection.js';
+import { diagnosticsCommands } from './diagnostics.js';
 import { expiryCommands } from './expiry.js';
 import { hashCommands } from './hashes.js';
 import { introspectionCommands } from './introspection.js';
@@ -23,4 +24,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   introspectionCommands,
   aclCommands,
   sealCommands,
+  diagnosticsCommands,
 ];

@@ -108,22 +108,68 @@ function persistence(ctx: Session): Lines {
   ];
 }
 
+/** Redis's Stats fields in Redis's order; zeros only where sealkv truly never does the thing (fork, replicate, IO threads). */
 function stats(ctx: Session): Lines {
   const st = ctx.server.stats;
+  const kbps = (bytesPerSec: number) => (bytesPerSec / 1024).toFixed(2);
   return [
     ['total_connections_received', st.totalConnections],
     ['total_commands_processed', st.totalCommands],
+    ['instantaneous_ops_per_sec', Math.floor(st.opsRate.perSecond)],
     ['total_net_input_bytes', st.netInputBytes],
     ['total_net_output_bytes', st.netOutputBytes],
+    ['total_net_repl_input_bytes', 0],
+    ['total_net_repl_output_bytes', 0],
+    ['instantaneous_input_kbps', kbps(st.inputRate.perSecond)],
+    ['instantaneous_output_kbps', kbps(st.outputRate.perSecond)],
+    ['instantaneous_input_repl_kbps', '0.00'],
+    ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', st.rejectedConnections],
+    ['sync_full', 0],
+    ['sync_partial_ok', 0],
+    ['sync_partial_err', 0],
     ['expired_keys', st.expiredKeys],
     ['evicted_keys', st.evictedKeys],
+    ['evicted_clients', 0],
     ['keyspace_hits', st.keyspaceHits],
     ['keyspace_misses', st.keyspaceMisses],
     ['pubsub_channels', 0],
     ['pubsub_patterns', 0],
+    ['latest_fork_usec', 0],
+    ['total_forks', 0],
+    ['unexpected_error_replies', 0],
     ['total_error_replies', st.errorReplies],
+    ['total_reads_processed', st.readsProcessed],
+    ['total_writes_processed', st.writesProcessed],
+    ['io_threaded_reads_processed', 0],
+    ['io_threaded_writes_processed', 0],
   ];
+}
+
+/** cmdstat_<name>:calls=,usec=,usec_per_call=,rejected_calls=,failed_calls= (Redis 7.0). */
+function commandstats(ctx: Session): Lines {
+  return ctx.server.observer.commandStats().map((c) => {
+    const usec = Math.floor(c.micros);
+    const perCall = c.calls === 0 ? 0 : c.micros / c.calls;
+    return [`cmdstat_${c.name}`, `calls=${c.calls},usec=${usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${c.rejected},failed_calls=${c.failed}`];
+  });
+}
+
+/**
+ * latency_percentiles_usec_<name>:p50=,p99=,p99.9= for every command with a histogram, the
+ * percentiles latency-tracking-info-percentiles names; empty while latency-tracking is off.
+ */
+function latencystats(ctx: Session): Lines {
+  const obs = ctx.server.observer;
+  if (!obs.latencyTracking) return [];
+  const out: Lines = [];
+  for (const c of obs.commandStats()) {
+    const h = c.histogram;
+    if (h === null) continue;
+    const values = obs.percentiles.map((p) => `p${p}=${(h.valueAtPercentile(p) / 1000).toFixed(3)}`);
+    out.push([`latency_percentiles_usec_${c.name}`, values.join(',')]);
+  }
+  return out;
 }
 
 function replication(): Lines {
@@ -222,7 +268,9 @@ const SECTIONS: readonly Section[] = [
   { name: 'replication', title: 'Replication', lines: replication, byDefault: true },
   { name: 'cpu', title: 'CPU', lines: cpu, byDefault: true },
   { name: 'modules', title: 'Modules', lines: () => [], byDefault: true },
+  { name: 'commandstats', title: 'Commandstats', lines: commandstats, byDefault: false },
   { name: 'errorstats', title: 'Errorstats', lines: errorstats, byDefault: true },
+  { name: 'latencystats', title: 'Latencystats', lines: latencystats, byDefault: false },
   { name: 'cluster', title: 'Cluster', lines: () => [['cluster_enabled', 0]], byDefault: true },
   { name: 'keyspace', title: 'Keyspace', lines: keyspace, byDefault: true },
   { name: 'sealkv', title: 'Sealkv', lines: sealkv, byDefault: true },

@@ -105,28 +105,40 @@ function dropSlowMonitor(m: Session, log: Logger): void {
   m.kill();
 }
 
+/**
+ * What sealkv shows of a command's arguments anywhere (MONITOR, SLOWLOG): the names from the
+ * table, how many arguments followed, and the size of each of the first `limit` ('5 B'); none
+ * for commands whose arguments are credentials (`redacted`). Never an argument's bytes.
+ */
+export function describeArgs(fullName: string, args: Buffer[], limit: number): { names: string[]; count: number; sizes: string[] | null } {
+  const names = fullName.split('|');
+  const count = args.length - names.length;
+  if (count > 0 && REDACTED.has(names[0]!)) return { names, count, sizes: null };
+  const sizes: string[] = [];
+  for (let i = 0; i < Math.min(count, limit); i++) sizes.push(`${args[names.length + i]!.length} B`);
+  return { names, count, sizes };
+}
+
 /** The status line for one command: names from the table, sizes only. */
 export function monitorLine(ctx: Session, fullName: string, args: Buffer[]): string {
   const t = performance.timeOrigin + performance.now();
   const secs = Math.floor(t / 1000);
   const micros = Math.floor((t - secs * 1000) * 1000);
   let line = `+${secs}.${String(micros).padStart(6, '0')} [${ctx.dbIndex} ${ctx.addr}]`;
-  const names = fullName.split('|');
+  const { names, count: n, sizes } = describeArgs(fullName, args, SIZES_SHOWN);
   for (const name of names) line += ` "${name}"`;
-  const n = args.length - names.length;
   line += ` <${n} ${n === 1 ? 'arg' : 'args'}`;
-  if (n > 0 && REDACTED.has(names[0]!)) line += ': redacted';
+  if (sizes === null) line += ': redacted';
   else if (n > 0) {
-    const shown = Math.min(n, SIZES_SHOWN);
-    for (let i = 0; i < shown; i++) line += `${i === 0 ? ':' : ','} ${args[names.length + i]!.length} B`;
-    if (n > shown) line += `, +${n - shown} more`;
+    sizes.forEach((size, i) => (line += `${i === 0 ? ':' : ','} ${size}`));
+    if (n > sizes.length) line += `, +${n - sizes.length} more`;
   }
   return line + '>\r\n';
 }
 
 /** 'set', 'client|id': a subcommand's spec does not know its container, the table does. */
 const fullNames = new WeakMap<CommandSpec, string>();
-function fullNameOf(table: CommandTable, spec: CommandSpec): string {
+export function fullNameOf(table: CommandTable, spec: CommandSpec): string {
   let name = fullNames.get(spec);
   if (name !== undefined) return name;
   for (const top of table.all()) {

@@ -24,7 +24,7 @@ export interface Command extends Resolved {
 export type Unresolved =
   | { kind: 'unknown' }
   | { kind: 'unknown-subcommand'; container: string }
-  | { kind: 'arity'; fullName: string };
+  | { kind: 'arity'; fullName: string; spec: CommandSpec };
 
 interface Node extends Command {
   subs: Map<string, Node> | null;
@@ -108,10 +108,10 @@ export class Registry implements CommandTable {
     }
     const arity = node.spec.arity;
     if ((arity > 0 && args.length !== arity) || (arity < 0 && args.length < -arity)) {
-      return { kind: 'arity', fullName: node.fullName };
+      return { kind: 'arity', fullName: node.fullName, spec: node.spec };
     }
     // A bare container is an arity error, unless it answers on its own (plain COMMAND).
-    if (node.subs && !(args.length === 1 && node.spec.handler)) return { kind: 'arity', fullName: node.fullName };
+    if (node.subs && !(args.length === 1 && node.spec.handler)) return { kind: 'arity', fullName: node.fullName, spec: node.spec };
     return node;
   }
 

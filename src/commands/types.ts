@@ -13,6 +13,7 @@ import type { KeyNames } from '../seal/key-names.js';
 import type { SealedValues } from '../seal/values.js';
 import type { SpillManager } from '../spill/manager.js';
 import type { MemoryGuard } from '../store/memory.js';
+import type { Observer } from '../observe/observer.js';
 import type { RecordArena } from '../store/record-arena.js';
 import type { KeyFinder, KeySpec } from './key-specs.js';
 
@@ -72,6 +73,13 @@ export interface ServerStats extends KeyspaceStats, ErrorCounter {
   sealFailures: number;
   /** Keys removed by the maxmemory policy (INFO evicted_keys). */
   evictedKeys: number;
+  /** Socket reads and reply writes (INFO total_reads_processed, total_writes_processed). */
+  readsProcessed: number;
+  writesProcessed: number;
+  /** instantaneous_ops_per_sec, instantaneous_input/output_kbps: per second over the last 1.6 s. */
+  readonly opsRate: { readonly perSecond: number };
+  readonly inputRate: { readonly perSecond: number };
+  readonly outputRate: { readonly perSecond: number };
 }
 
 /** The connection a command runs on. */
@@ -150,6 +158,8 @@ export interface Server {
   /** The spill tier, or null without a spill-dir. */
   readonly spill: SpillManager | null;
   readonly stats: ServerStats;
+  /** Per-command counters and histograms, the slow log, the latency monitor. */
+  readonly observer: Observer;
   readonly acl: AclStore;
   /** client-output-buffer-limit for normal clients, kept parsed for the write path. */
   readonly outputLimit: OutputLimit;

@@ -326,11 +326,11 @@ add('encoding',
 );
 add('monitoring',
   special('notify-keyspace-events', ''),
-  int('slowlog-log-slower-than', 10000, -1n, LONG_MAX),
-  int('slowlog-max-len', 128, 0n, LONG_MAX),
-  int('latency-monitor-threshold', 0, 0n, LONG_MAX),
-  bool('latency-tracking', 'yes'),
-  special('latency-tracking-info-percentiles', '50 99 99.9', multi),
+  int('slowlog-log-slower-than', 10000, -1n, LONG_MAX, acts),
+  int('slowlog-max-len', 128, 0n, LONG_MAX, acts),
+  int('latency-monitor-threshold', 0, 0n, LONG_MAX, acts),
+  bool('latency-tracking', 'yes', acts),
+  special('latency-tracking-info-percentiles', '50 99 99.9', { ...multi, ...acts }),
 );
 
 function checkHostname(v: string): string | null {

@@ -155,6 +155,7 @@ export class Client implements Session {
   receive(chunk: Buffer): void {
     if (this.closing || this.closed) return;
     this.server.stats.netInputBytes += chunk.length;
+    this.server.stats.readsProcessed++;
     this.lastInteraction = this.server.clock();
     this.parser.feed(chunk);
     if (this.heldInputBytes() > this.server.config.number('client-query-buffer-limit')) {
@@ -163,7 +164,10 @@ export class Client implements Session {
       this.kill();
       return;
     }
+    // The read's first command is timed from here, each later one from the end of the one before (Observer.mark).
+    this.server.observer.mark = performance.now();
     this.run();
+    this.server.observer.mark = NaN;
     this.parser.detach();
   }
 
@@ -216,6 +220,7 @@ export class Client implements Session {
       this.continuing = false;
       if (this.closing || this.closed || this.waiting) return;
       this.run();
+      this.server.observer.mark = NaN;
       this.parser.detach();
     });
   }
@@ -272,6 +277,7 @@ export class Client implements Session {
     this.reply.unmute();
     if (this.closed) this.release();
     else this.run();
+    this.server.observer.mark = NaN;
   }
 
   flush(): void {
@@ -281,6 +287,7 @@ export class Client implements Session {
     if (this.reply.size > 0) {
       const out = this.reply.take();
       this.server.stats.netOutputBytes += out.length;
+      this.server.stats.writesProcessed++;
       // Wiped once the bytes are with the kernel, or the write failed: either way they go.
       if (this.direct === null || !this.direct.write(out)) this.socket.write(out, () => ReplyWriter.recycle(out));
       if (this.closed) return;

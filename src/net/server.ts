@@ -14,6 +14,7 @@ import { Config } from '../config.js';
 import { createLogger, setLogLevel, type Logger } from '../log.js';
 import { Errors } from '../protocol/errors.js';
 import { OutputLimit } from './output-limit.js';
+import { Observer } from '../observe/observer.js';
 import { isAddressUnavailable, isLoopback, isUnixSocket, markUnixSocket, parseBindList, type BindAddress } from './address.js';
 import type { BackendChoice } from '../seal/backends.js';
 import { PlainKeyNames, SealedKeyNames, type KeyNames } from '../seal/key-names.js';
@@ -73,6 +74,7 @@ export class SealkvServer implements Server {
   readonly spill: SpillManager | null;
   readonly acl: AclStore;
   readonly outputLimit: OutputLimit;
+  readonly observer: Observer;
   readonly rotation: Rotation;
 
   private listeners: NetServer[] = [];
@@ -126,6 +128,7 @@ export class SealkvServer implements Server {
     this.commands = new Registry(FAMILIES, config.renamedCommands);
     this.acl = new AclStore(config, buildCatalogue(this.commands.leaves()));
     this.outputLimit = new OutputLimit(config);
+    this.observer = new Observer(config);
     config.onChange((name, value) => {
       if (name === 'loglevel') setLogLevel(log, value);
       if (name === 'hz') this.startCron();
@@ -296,6 +299,7 @@ export class SealkvServer implements Server {
 
   resetStats(): void {
     this.stats.reset();
+    this.observer.reset();
   }
 
   private startCron(): void {
@@ -315,6 +319,7 @@ export class SealkvServer implements Server {
       }
     }
     this.spill?.tick();
+    this.stats.sample(performance.now());
     const timeout = this.config.number('timeout') * 1000;
     if (timeout > 0) {
       for (const client of this.clients.values()) {

@@ -123,6 +123,8 @@ export const Errors = {
   subcommandSyntax: (sub: string, container: string) =>
     `ERR unknown subcommand or wrong number of arguments for '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
 
+  slowlogCount: 'ERR count should be greater than or equal to -1',
+
   // -- spill tier and memory (issue 4) additions go here --
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
   /** sealkv: the record arena ran out of slab numbers (32 GiB); Redis would abort instead. */
