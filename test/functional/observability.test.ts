@@ -206,6 +206,7 @@ describe.skipIf(!hasRedisServer)('INFO commandstats and errorstats as redis-serv
       c.close();
     }
     expect(replies[1]).toEqual(replies[0]);
+    expect(replies[1]).toContain('SLOWLOG GET -2 -> -ERR count should be greater than or equal to -1\r\n');
   });
 });
 
