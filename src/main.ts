@@ -6,6 +6,7 @@ import { ConfigError, configFromArgs, type Config } from './config.js';
 import { helpText } from './config/help.js';
 import { BackendError } from './seal/backends.js';
 import { KeyError } from './seal/keyring.js';
+import { LogFileError, openLog, type LogFormat, type LogOutput } from './log.js';
 import { ListenError } from './net/listen.js';
 import { startServer, type RunningServer } from './net/server.js';
 import { SpillDirError } from './spill/tmpfs.js';
@@ -44,8 +45,21 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   if (process.env.npm_lifecycle_event) stopWithParent(stop);
+  let output: LogOutput;
   try {
-    running = await startServer(config, configFile ? { configFile } : {});
+    output = openLog(config.get('loglevel'), config.get('logfile'), config.get('log-format') as LogFormat);
+  } catch (err) {
+    return fail(err);
+  }
+  // logrotate moves the file away, then sends SIGHUP: the next lines go to a new file by that name.
+  if (config.get('logfile') !== '') {
+    process.on('SIGHUP', () => {
+      output.reopen();
+      output.log.info('log file reopened (SIGHUP)');
+    });
+  }
+  try {
+    running = await startServer(config, { log: output.log, ...(configFile ? { configFile } : {}) });
   } catch (err) {
     return fail(err);
   }
@@ -92,7 +106,7 @@ function writePidfile(path: string): string | null {
  */
 function fail(err: unknown): void {
   const known = err instanceof ConfigError || err instanceof KeyError || err instanceof BackendError
-    || err instanceof SpillDirError || err instanceof ListenError;
+    || err instanceof SpillDirError || err instanceof ListenError || err instanceof LogFileError;
   const code = (err as NodeJS.ErrnoException).code;
   const message = known || code ? (err as Error).message : String(err);
   console.error(`sealkv: ${message}`);

@@ -205,8 +205,11 @@ add('process',
   // systemd readiness (READY=1 over $NOTIFY_SOCKET) once listening; upstart is accepted, not acted on.
   oneOf('supervised', ['upstart', 'systemd', 'auto', 'no'], 'no', { ...fixed, ...acts }),
   oneOf('loglevel', ['debug', 'verbose', 'notice', 'warning'], 'notice', { ...acts, extra: ['nothing'] }),
-  // Logs go to standard output as JSON lines (pino), for the supervisor to collect.
-  str('logfile', '', fixed),
+  // "" logs to standard output, for the supervisor to collect; a path is appended to (0600),
+  // reopened on SIGHUP. The start stops when it cannot be opened, as Redis's does (src/log.ts).
+  str('logfile', '', { ...fixed, ...acts }),
+  // sealkv: pino's JSON lines, or pino-pretty's human-readable ones; auto is pretty on a terminal.
+  oneOf('log-format', ['auto', 'json', 'pretty'], 'auto', { ...fixed, ...acts }),
   bool('syslog-enabled', 'no', fixed),
   str('syslog-ident', 'redis', fixed),
   oneOf('syslog-facility', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], 'local0', fixed),

@@ -59,6 +59,8 @@ export class Client implements Session {
   private readonly direct: DirectWriter | null;
   private closing = false;
   closed = false;
+  /** Why the server closed the connection, for the log (null: the client closed it). */
+  closeReason: string | null = null;
   private waiting = false;
   private flushQueued = false;
   private continuing = false;
@@ -83,12 +85,12 @@ export class Client implements Session {
     this.reply.onOverflow = () => this.overLimit();
     this.parser = new RequestParser({ maxBulkLen: server.config.number('proto-max-bulk-len') });
     this.parser.unauthenticated = !this.authenticated;
-    this.direct = socket instanceof TLSSocket ? null : DirectWriter.for(socket, ReplyWriter.recycle, () => this.kill());
+    this.direct = socket instanceof TLSSocket ? null : DirectWriter.for(socket, ReplyWriter.recycle, () => this.kill('write failed'));
 
     socket.setNoDelay(true);
     const keepalive = server.config.number('tcp-keepalive');
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    socket.on('error', () => this.kill());
+    socket.on('error', (err: NodeJS.ErrnoException) => this.kill(`socket error ${err.code ?? ''}`.trimEnd()));
     socket.on('close', () => this.finish());
   }
 
@@ -120,7 +122,8 @@ export class Client implements Session {
     return bytes;
   }
 
-  closeAfterReply(): void {
+  closeAfterReply(reason = 'closed by a command'): void {
+    this.closeReason ??= reason;
     this.closing = true;
   }
 
@@ -142,8 +145,9 @@ export class Client implements Session {
     };
   }
 
-  kill(): void {
+  kill(reason = 'killed'): void {
     if (this.closed) return;
+    this.closeReason ??= reason;
     this.socket.destroy();
     this.finish();
   }
@@ -161,7 +165,7 @@ export class Client implements Session {
     if (this.heldInputBytes() > this.server.config.number('client-query-buffer-limit')) {
       // Redis closes such a client without a reply; so do we, and say why in the log.
       this.server.log.warn({ client: this.id, addr: this.addr }, 'closing client that reached max query buffer length');
-      this.kill();
+      this.kill('query buffer limit');
       return;
     }
     // The read's first command is timed from here, each later one from the end of the one before (Observer.mark).
@@ -179,6 +183,7 @@ export class Client implements Session {
       const next = this.nextCommand();
       if (next instanceof ProtocolError) {
         this.reply.error(next.message);
+        this.closeReason ??= 'protocol error';
         this.closing = true;
         break;
       }
@@ -283,7 +288,7 @@ export class Client implements Session {
   flush(): void {
     this.flushQueued = false;
     if (this.closed) return;
-    if (this.reply.overflowed) return this.kill();
+    if (this.reply.overflowed) return this.kill('output buffer limit');
     if (this.reply.size > 0) {
       const out = this.reply.take();
       this.server.stats.netOutputBytes += out.length;
@@ -312,7 +317,7 @@ export class Client implements Session {
     else if (this.softLimitSince === 0) this.softLimitSince = now;
     if (!limit.exceeded(pending, this.softLimitSince, now)) return false;
     this.logOverLimit(pending);
-    this.kill();
+    this.kill('output buffer limit');
     return true;
   }
 
@@ -323,6 +328,7 @@ export class Client implements Session {
    */
   private overLimit(): void {
     this.logOverLimit(this.unsentBytes + this.reply.size);
+    this.closeReason ??= 'output buffer limit';
     this.closing = true;
     this.queueFlush();
   }

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { buildCatalogue } from '../acl/catalogue.js';
 import { AclStore } from '../acl/store.js';
 import { Client } from './client.js';
@@ -11,11 +11,11 @@ import { FAMILIES } from '../commands/index.js';
 import { Registry } from '../commands/registry.js';
 import type { Server } from '../commands/types.js';
 import { Config } from '../config.js';
-import { createLogger, setLogLevel, type Logger } from '../log.js';
+import { openLog, setLogLevel, type LogFormat, type Logger } from '../log.js';
 import { Errors } from '../protocol/errors.js';
 import { OutputLimit } from './output-limit.js';
 import { Observer } from '../observe/observer.js';
-import { isAddressUnavailable, isLoopback, isUnixSocket, markUnixSocket, parseBindList, type BindAddress } from './address.js';
+import { isAddressUnavailable, isLoopback, isUnixSocket, markUnixSocket, parseBindList, peerAddress, type BindAddress } from './address.js';
 import type { BackendChoice } from '../seal/backends.js';
 import { PlainKeyNames, SealedKeyNames, type KeyNames } from '../seal/key-names.js';
 import { Keyring, Subkey } from '../seal/keyring.js';
@@ -176,6 +176,7 @@ export class SealkvServer implements Server {
         accepted: (raw: Socket) => this.admit(raw, true),
         settled: (raw: Socket) => this.handshaking.delete(raw),
         secure: (socket: TLSSocket) => this.acceptTls(socket),
+        failed: (socket: Socket, reason: string) => this.logPeer('TLS handshake failed', socket, reason),
       };
       for (const bind of binds) plan.push([bind, tlsPort, () => createTlsListener(tls, timeoutMs, hooks)]);
     }
@@ -239,6 +240,7 @@ export class SealkvServer implements Server {
 
   /** Unix socket: as plain TCP; local by definition, named `<path>:0` as Redis names it. */
   private acceptUnix(paused: Socket, path: string): void {
+    markUnixSocket(paused, path);
     if (!this.admit(paused, false)) return;
     let client: Client | null = null;
     const socket = this.readBuffer.adopt(paused, (chunk) => client?.receive(chunk));
@@ -267,11 +269,13 @@ export class SealkvServer implements Server {
       const oldest = this.handshaking.values().next();
       if (oldest.done === true) {
         this.stats.rejectedConnections++;
+        this.logPeer('connection refused', socket, 'max number of clients reached');
         if (handshake) socket.destroy();
         else socket.end(`-${Errors.maxClients}\r\n`);
         return false;
       }
       this.handshaking.delete(oldest.value);
+      this.logPeer('connection closed', oldest.value, 'TLS handshake unfinished at maxclients, closed for a newer connection');
       oldest.value.destroy();
       this.stats.rejectedConnections++;
     }
@@ -288,13 +292,23 @@ export class SealkvServer implements Server {
     // Redis protected mode: no password on the default user means loopback clients only.
     const open = this.acl.defaultUser;
     if (this.config.flag('protected-mode') && open.nopass && !isUnixSocket(socket) && !isLoopback(socket.remoteAddress)) {
+      this.logPeer('connection refused', socket, 'protected mode');
       socket.end(`-${Errors.protectedMode}\r\n`);
       return null;
     }
     this.stats.totalConnections++;
-    const client = new Client(this.nextClientId++, socket, this, this.commands, (c) => this.clients.delete(c.id));
+    const client = new Client(this.nextClientId++, socket, this, this.commands, (c) => {
+      this.clients.delete(c.id);
+      if (this.log.isLevelEnabled('debug')) this.log.debug({ client: c.id, addr: c.addr, reason: c.closeReason ?? 'closed by the client' }, 'client closed');
+    });
     this.clients.set(client.id, client);
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ client: client.id, addr: client.addr, laddr: client.laddr, tls: socket instanceof TLSSocket }, 'client accepted');
     return client;
+  }
+
+  /** Connection events go to the log at debug (Redis verbose): the peer and why, never anything it sent. */
+  private logPeer(msg: string, socket: Socket, reason: string): void {
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ addr: peerAddress(socket), reason }, msg);
   }
 
   resetStats(): void {
@@ -323,7 +337,7 @@ export class SealkvServer implements Server {
     const timeout = this.config.number('timeout') * 1000;
     if (timeout > 0) {
       for (const client of this.clients.values()) {
-        if (client.multi === null && now - client.lastInteraction > timeout) client.kill();
+        if (client.multi === null && now - client.lastInteraction > timeout) client.kill('idle timeout');
       }
     }
   }
@@ -338,10 +352,10 @@ export class SealkvServer implements Server {
     for (const srv of this.listeners) srv.close();
     for (const raw of this.handshaking) raw.destroy();
     this.handshaking.clear();
-    for (const client of this.clients.values()) client.closeAfterReply();
+    for (const client of this.clients.values()) client.closeAfterReply('shutdown');
     // Let replies already queued (SHUTDOWN's own connection excepted) reach their clients.
     setImmediate(() => {
-      for (const client of [...this.clients.values()]) client.kill();
+      for (const client of [...this.clients.values()]) client.kill('shutdown');
       for (const db of this.databases) db.clear();
       // SHUTDOWN, SIGTERM and SIGINT all end here: no segment file outlives the server.
       this.spill?.close();
@@ -354,7 +368,7 @@ export class SealkvServer implements Server {
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const log = options.log ?? createLogger(config.get('loglevel'));
+  const log = options.log ?? openLog(config.get('loglevel'), config.get('logfile'), config.get('log-format') as LogFormat).log;
   const keyring = await Keyring.create({
     file: config.get('master-key-file') || undefined,
     filePermissive: config.flag('master-key-file-permissive'),

@@ -63,6 +63,8 @@ export interface TlsHooks {
   settled(raw: Socket): void;
   /** A secured socket, ready for commands. */
   secure(socket: TLSSocket): void;
+  /** A handshake that failed or timed out, or a certificate refused; `reason` is OpenSSL's code, never client bytes. */
+  failed(socket: Socket, reason: string): void;
 }
 
 /** A TLS server whose connections are counted from accept and whose secured sockets go to hooks.secure. */
@@ -105,6 +107,7 @@ export function createTlsListener(setup: TlsSetup, handshakeTimeoutMs: number, h
   server.on('secureConnection', (socket: TLSSocket) => {
     settle(socket);
     if (auth === 'optional' && !socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0) {
+      hooks.failed(socket, `client certificate refused: ${String(socket.authorizationError)}`);
       socket.destroy();
       return;
     }
@@ -113,7 +116,8 @@ export function createTlsListener(setup: TlsSetup, handshakeTimeoutMs: number, h
   // Failed or timed-out handshakes (wrong CA, old protocol versions, plain text on the TLS
   // port, silence) are the client's problem: close them (node:tls leaves that to this
   // listener) and never let them reach the process's error handler.
-  server.on('tlsClientError', (_err, socket) => {
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    hooks.failed(socket, err.code ?? err.message);
     socket.destroy();
   });
   return server;

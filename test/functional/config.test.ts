@@ -193,7 +193,7 @@ function redisSideEffect(name: string, reply: Reply): boolean {
 /** Canonical names and aliases, hidden ones included. */
 const NAMES = SETTINGS.flatMap((s) => (s.alias ? [s.name, s.alias] : [s.name]));
 /** sealkv's own settings, unknown to redis-server. */
-const OWN = new Set(['master-key-file', 'master-key-file-permissive', 'tls-handshake-timeout', 'master-key-env', 'seal-keys', 'seal-backend', 'spill-dir', 'spill-max-bytes', 'spill-min-value-size']);
+const OWN = new Set(['master-key-file', 'master-key-file-permissive', 'tls-handshake-timeout', 'master-key-env', 'seal-keys', 'seal-backend', 'spill-dir', 'spill-max-bytes', 'spill-min-value-size', 'log-format']);
 
 describe('CONFIG against redis-server 7.0', () => {
   let sealkv: SpawnedServer;
@@ -444,8 +444,9 @@ describe('starting from config files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sealkv-stock-'));
     const pidfile = join(dir, 'sealkv.pid');
     // The file's own pidfile (/run/redis/...) would be written when its directory exists; a test
-    // must not touch a real Redis's pid file. "-::1" (optional bind) is the listeners' part.
-    const run = await runCli(['/etc/redis/redis.conf', '--port', String(port), '--pidfile', pidfile, '--bind', '127.0.0.1']);
+    // must not touch a real Redis's pid file, nor its log file (logfile: stdout instead). "-::1"
+    // (optional bind) is the listeners' part.
+    const run = await runCli(['/etc/redis/redis.conf', '--port', String(port), '--pidfile', pidfile, '--bind', '127.0.0.1', '--logfile', '']);
     try {
       expect(run.output).not.toContain('problem');
       expect(run.ready).toBe(true);
@@ -460,7 +461,8 @@ describe('starting from config files', () => {
       ]);
       const info = (await line.call('INFO', 'sealkv')) as string;
       const listed = /config_not_applied:(.*)\r\n/.exec(info)![1]!.split(',');
-      expect(listed).toEqual(expect.arrayContaining(['daemonize', 'logfile', 'dir']));
+      expect(listed).toEqual(expect.arrayContaining(['daemonize', 'dir']));
+      expect(listed).not.toContain('logfile');
       expect(listed).not.toContain('port');
       // Listed once, in the ready line, not one warning per setting.
       expect(run.output.match(/"notApplied":\[/g)).toHaveLength(1);
