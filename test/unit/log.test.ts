@@ -2,7 +2,7 @@
 // could carry them are replaced by "[redacted]", at the top level and one object down. And
 // openLog: JSON or pretty as log-format says, logfile created 0600 and reopened by name.
 
-import { mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,12 +67,14 @@ describe('openLog', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const flushed = (log: Logger) => new Promise<void>((resolve, reject) => log.flush((err) => (err ? reject(err) : resolve())));
   async function until(path: string, text: string): Promise<string> {
+    // After a rename the new file appears only once the asynchronous reopen has run.
+    const read = () => (existsSync(path) ? readFileSync(path, 'utf8') : '');
     for (let i = 0; i < 200; i++) {
-      const content = readFileSync(path, 'utf8');
+      const content = read();
       if (content.includes(text)) return content;
       await new Promise((r) => setTimeout(r, 10));
     }
-    return readFileSync(path, 'utf8');
+    return read();
   }
 
   it('creates the file 0600 and writes JSON there in auto mode, even when stdout is a terminal', async () => {
