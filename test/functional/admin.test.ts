@@ -3,6 +3,8 @@
 // name or value, /healthz and /readyz answer as probes expect, the token guards /metrics, and
 // starts that would expose the port without a token, or cannot open it, fail with exit code 1.
 
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ioredis } from '../helpers/clients.js';
@@ -330,6 +332,59 @@ describe('admin port: starts that must fail', () => {
       expect(value).toBe('0');
       expect(server.output()).not.toMatch(/"admin"/);
     } finally {
+      await server.stop();
+    }
+  });
+});
+
+/** The healthcheck command of docker/Dockerfile or docker/compose.yaml: node -e <script>. */
+function healthScript(file: 'Dockerfile' | 'compose.yaml'): string {
+  const text = readFileSync(new URL(`../../docker/${file}`, import.meta.url), 'utf8');
+  const line = file === 'Dockerfile' ? /^\s*CMD (\["node", "-e", .*\])$/m.exec(text.slice(text.indexOf('HEALTHCHECK')))! : /^\s*test: (\[.*\])$/m.exec(text)!;
+  const argv = JSON.parse(line[1]!) as string[];
+  return argv[argv.indexOf('-e') + 1]!;
+}
+
+/** Runs a healthcheck script as Docker would (the container's environment) and gives its exit code. */
+function runHealth(script: string, env: Record<string, string>): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+describe('docker healthchecks against a real server', () => {
+  it("the image's HEALTHCHECK reads /healthz on the admin port, and PINGs when it is off or not answering", async () => {
+    const script = healthScript('Dockerfile');
+    expect(script).toContain('/healthz');
+    const { server, admin } = await withAdmin([]);
+    try {
+      expect(await runHealth(script, { SEALKV_ADMIN_PORT: String(admin), SEALKV_PORT: '1' })).toBe(0);
+      expect(await runHealth(script, { SEALKV_ADMIN_PORT: '0', SEALKV_PORT: String(server.port) })).toBe(0);
+      expect(await runHealth(script, { SEALKV_ADMIN_PORT: String(await freePort()), SEALKV_PORT: String(server.port) })).toBe(0);
+      expect(await runHealth(script, { SEALKV_ADMIN_PORT: '0', SEALKV_PORT: String(await freePort()) })).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("compose's healthcheck reads /readyz on the admin port it sets (9379)", async () => {
+    const script = healthScript('compose.yaml');
+    expect(script).toContain("port:9379,path:'/readyz'");
+    expect(readFileSync(new URL('../../docker/compose.yaml', import.meta.url), 'utf8')).toMatch(/SEALKV_ADMIN_PORT: "9379"/);
+    const { server, admin } = await withAdmin(['--maxmemory', '1']);
+    const local = script.replace('port:9379', `port:${admin}`);
+    const r = ioredis(server.port);
+    try {
+      expect(await runHealth(local, {})).toBe(0);
+      await r.set('fill', 'x'.repeat(100));
+      expect(await runHealth(local, {})).toBe(1);
+    } finally {
+      r.disconnect();
       await server.stop();
     }
   });
