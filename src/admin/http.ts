@@ -93,10 +93,12 @@ export class AdminServer {
         );
         srv.maxConnections = MAX_CONNECTIONS;
         srv.setTimeout(IDLE_TIMEOUT_MS, (socket) => socket.destroy());
-        // A malformed request or oversized headers: 400 and close (Node's default), logged at debug.
+        // A malformed request (400) or oversized headers (431): answer and close, logged at debug.
         srv.on('clientError', (err, socket) => {
-          log.debug({ code: (err as NodeJS.ErrnoException).code }, 'admin port: bad request');
-          if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+          const code = (err as NodeJS.ErrnoException).code;
+          log.debug({ code }, 'admin port: bad request');
+          const status = code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+          if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
           else socket.destroy();
         });
         try {

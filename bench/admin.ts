@@ -1,0 +1,107 @@
+// The admin HTTP port's cost (issue 20 item 9), on one sealkv process with --admin-port:
+//   1. GET /metrics requests per second under autocannon (goal >= 2,000/s), after a load has
+//      filled the per-command counters and histograms so the page is its real size;
+//   2. GET p99 at pipeline 1 (redis-benchmark -P 1, bounded -n) with and without a scrape of
+//      /metrics every 100 ms, interleaved rounds (off on, on off, ...), medians (goal: moves it
+//      by no more than 5%).
+//
+//   npm run build && node dist/bench/admin.js [--rounds 3] [--requests 100000] [--clients 50]
+//
+// Prints the figures and exits 1 when a goal is missed. Needs redis-benchmark (Debian's
+// redis-tools) and the autocannon dev dependency.
+
+import { execFile } from 'node:child_process';
+import { get } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { flushAll } from './lib/fill.js';
+import { runRedisBenchmark } from './lib/load.js';
+import { freePort, startSealkv, which } from './lib/servers.js';
+import { fmt, range, summarize } from './lib/stats.js';
+
+const AUTOCANNON = fileURLToPath(new URL('../../node_modules/.bin/autocannon', import.meta.url));
+const argv = process.argv.slice(2);
+const opt = (name: string, def: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : def);
+const ROUNDS = opt('--rounds', 3);
+const REQUESTS = opt('--requests', 100_000);
+const CLIENTS = opt('--clients', 50);
+const SCRAPE_MS = 100;
+const GOAL_RPS = 2_000;
+const GOAL_P99_MOVE = 0.05;
+
+/** autocannon against /metrics: requests per second (its mean over the run). */
+function metricsRps(port: number, seconds: number): Promise<{ rps: number; p99ms: number; bytes: number; non2xx: number }> {
+  return new Promise((resolve, reject) => {
+    execFile(AUTOCANNON, ['-c', '10', '-d', String(seconds), '-j', `http://127.0.0.1:${port}/metrics`], { timeout: (seconds + 30) * 1000, maxBuffer: 1 << 22 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`autocannon failed: ${err.message} ${stderr}`));
+      const r = JSON.parse(stdout) as { requests: { average: number; total: number }; latency: { p99: number }; throughput: { total: number }; non2xx: number };
+      resolve({ rps: r.requests.average, p99ms: r.latency.p99, bytes: r.throughput.total / Math.max(1, r.requests.total), non2xx: r.non2xx });
+    });
+  });
+}
+
+/** Scrapes /metrics every `everyMs` until stopped; counts scrapes and failures. */
+function scraper(port: number, everyMs: number): { stop(): { scrapes: number; failures: number } } {
+  let scrapes = 0;
+  let failures = 0;
+  const timer = setInterval(() => {
+    get({ host: '127.0.0.1', port, path: '/metrics', timeout: 2000 }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? scrapes++ : failures++));
+    }).on('error', () => failures++);
+  }, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { scrapes, failures };
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  if (!which('redis-benchmark')) throw new Error('redis-benchmark is not installed (apt-get install redis-tools)');
+  const admin = await freePort();
+  const server = await startSealkv(['--admin-port', String(admin)]);
+  let failed = false;
+  try {
+    // Fill the counters: SET/GET/INCR/LPUSH-free workload the page will then describe.
+    await runRedisBenchmark(server.port, { tests: 'set,get,incr,ping', clients: 20, pipeline: 1, valueSize: 32, requests: 20_000 });
+    const m = await metricsRps(admin, 5);
+    const rpsOk = m.rps >= GOAL_RPS && m.non2xx === 0;
+    failed ||= !rpsOk;
+    console.log(`/metrics under autocannon (10 connections, 5 s): ${fmt(m.rps)} req/s, p99 ${fmt(m.p99ms, 1)} ms, ${fmt(m.bytes)} B/page, non-2xx ${m.non2xx}  [goal >= ${fmt(GOAL_RPS)}/s: ${rpsOk ? 'met' : 'MISSED'}]`);
+
+    const p99 = { off: [] as number[], on: [] as number[] };
+    const rps = { off: [] as number[], on: [] as number[] };
+    let scrapes = 0;
+    let failures = 0;
+    await flushAll(server.port);
+    await runRedisBenchmark(server.port, { tests: 'set', clients: CLIENTS, pipeline: 1, valueSize: 32, requests: 20_000 });
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const mode of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        const s = mode === 'on' ? scraper(admin, SCRAPE_MS) : null;
+        const [row] = await runRedisBenchmark(server.port, { tests: 'get', clients: CLIENTS, pipeline: 1, valueSize: 32, requests: REQUESTS });
+        const counted = s?.stop();
+        if (counted) {
+          scrapes += counted.scrapes;
+          failures += counted.failures;
+        }
+        p99[mode].push(row!.p99);
+        rps[mode].push(row!.rps);
+      }
+    }
+    const off = summarize(p99.off);
+    const on = summarize(p99.on);
+    const move = on.median / off.median - 1;
+    const moveOk = move <= GOAL_P99_MOVE;
+    failed ||= !moveOk || failures > 0;
+    console.log(`GET at pipeline 1, ${CLIENTS} clients, ${fmt(REQUESTS)} requests per run, ${ROUNDS} rounds interleaved (median (min–max)):`);
+    console.log(`  no scrape:            p99 ${range(off, 3)} ms, ${range(summarize(rps.off))} req/s`);
+    console.log(`  scrape every ${SCRAPE_MS} ms: p99 ${range(on, 3)} ms, ${range(summarize(rps.on))} req/s  (${scrapes} scrapes, ${failures} failed)`);
+    console.log(`  p99 moved by ${(move * 100).toFixed(1)}%  [goal <= ${GOAL_P99_MOVE * 100}%: ${moveOk ? 'met' : 'MISSED'}]`);
+  } finally {
+    await server.stop();
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+await main();
