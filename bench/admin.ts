@@ -14,6 +14,7 @@
 // redis-tools) and the autocannon dev dependency.
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import pino from 'pino';
 import { metricsText } from '../src/admin/metrics.js';
@@ -42,6 +43,23 @@ function metricsRps(port: number, seconds: number): Promise<{ rps: number; p99ms
       if (err) return reject(new Error(`autocannon failed: ${err.message} ${stderr}`));
       const r = JSON.parse(stdout) as { requests: { average: number; total: number }; latency: { p99: number }; throughput: { total: number }; non2xx: number };
       resolve({ rps: r.requests.average, p99ms: r.latency.p99, bytes: r.throughput.total / Math.max(1, r.requests.total), non2xx: r.non2xx });
+    });
+  });
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Server CPU per /metrics request, whole HTTP exchange included: n requests on one connection. */
+function cpuPerScrape(port: number, pid: number, n: number): Promise<number> {
+  const before = cpuSeconds(pid);
+  return new Promise((resolve, reject) => {
+    execFile(AUTOCANNON, ['-c', '1', '-a', String(n), '-j', `http://127.0.0.1:${port}/metrics`], { timeout: 120_000, maxBuffer: 1 << 22 }, (err) => {
+      if (err) return reject(err);
+      resolve(((cpuSeconds(pid) - before) * 1e6) / n);
     });
   });
 }
@@ -90,6 +108,8 @@ async function main(): Promise<void> {
     await runRedisBenchmark(server.port, { tests: 'set,get,incr,ping', clients: 20, pipeline: 1, valueSize: 32, requests: 20_000 });
     const render = await renderMicros();
     console.log(`/metrics page render: ${fmt(render)} µs of event loop per scrape (${((render * (1000 / SCRAPE_MS)) / 1e4).toFixed(3)}% of the loop at one scrape per ${SCRAPE_MS} ms)`);
+    const cpu = await cpuPerScrape(admin, server.pid, 5000);
+    console.log(`/metrics server CPU per request, HTTP included: ${fmt(cpu)} µs (${((cpu * (1000 / SCRAPE_MS)) / 1e4).toFixed(3)}% of one core at one scrape per ${SCRAPE_MS} ms)`);
     const m = await metricsRps(admin, 5);
     const rpsOk = m.rps >= GOAL_RPS && m.non2xx === 0;
     failed ||= !rpsOk;
