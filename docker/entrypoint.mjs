@@ -13,6 +13,9 @@
 //                                       --spill-min-value-size when SEALKV_SPILL_MIN_VALUE_SIZE is set
 //   SEALKV_BIND / SEALKV_PORT        default 0.0.0.0 / 6379 (the port is published to 127.0.0.1)
 //   SEALKV_PROTECTED_MODE            default no (clients come through the bridge, not loopback)
+//   SEALKV_ADMIN_PORT / _BIND        the admin HTTP port: default 9379 on 127.0.0.1 (the image's
+//                                       HEALTHCHECK reads /healthz there); 0 turns it off
+//   SEALKV_ADMIN_TOKEN_FILE          a file holding admin-token (needed for a non-loopback _BIND)
 
 import { accessSync, constants, existsSync, readFileSync, statfsSync } from 'node:fs';
 
@@ -62,6 +65,28 @@ if (env.SEALKV_REQUIREPASS_FILE) {
   if (end > 0 && bytes[end - 1] === 0x0d) end--;
   args.push('--requirepass', hashedSetting(bytes.subarray(0, end)));
   bytes.fill(0);
+}
+
+// The admin port (README, Admin port): on loopback inside the container by default, so the
+// HEALTHCHECK can read /healthz without a token and nothing outside reaches it unless asked.
+if (Config.spec('admin-port')) {
+  const adminPort = env.SEALKV_ADMIN_PORT || '9379';
+  args.push('--admin-port', adminPort, '--admin-bind', env.SEALKV_ADMIN_BIND || '127.0.0.1');
+  if (env.SEALKV_ADMIN_TOKEN_FILE) {
+    let bytes;
+    try {
+      bytes = readFileSync(env.SEALKV_ADMIN_TOKEN_FILE);
+    } catch (err) {
+      fail(`cannot read SEALKV_ADMIN_TOKEN_FILE ${env.SEALKV_ADMIN_TOKEN_FILE}: ${err.code ?? err}`);
+    }
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === 0x0a) end--;
+    if (end > 0 && bytes[end - 1] === 0x0d) end--;
+    args.push('--admin-token', hashedSetting(bytes.subarray(0, end)));
+    bytes.fill(0);
+  }
+} else if (env.SEALKV_ADMIN_PORT && env.SEALKV_ADMIN_PORT !== '0') {
+  warn(`SEALKV_ADMIN_PORT=${env.SEALKV_ADMIN_PORT} ignored: this sealkv build has no admin port`);
 }
 
 if (env.SEALKV_MAXMEMORY) args.push('--maxmemory', env.SEALKV_MAXMEMORY);

@@ -34,7 +34,7 @@ export function safeRule(rule: Uint8Array): string {
 }
 
 /** Settings that hold a password: kept as `#<sha256>` (README, Where sealkv deliberately differs). */
-export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['requirepass', 'masterauth']);
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['requirepass', 'masterauth', 'admin-token']);
 
 const HASHED = /^#[0-9a-f]{64}$/;
 

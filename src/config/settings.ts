@@ -161,6 +161,12 @@ add('sealing',
   bool('seal-keys', 'no', { ...fixed, ...acts }),
   // AEAD backend (src/seal/backends.ts): auto = sodium-native when it loads, else WASM.
   oneOf('seal-backend', ['auto', 'native', 'wasm'], 'auto', { ...fixed, ...acts }),
+  // The admin HTTP port (src/admin/: /metrics, /healthz, /readyz); 0 = off. Its addresses are
+  // read like bind; admin-token (kept as its digest) guards /metrics and is required unless
+  // every admin address is loopback.
+  int('admin-port', 0, 0n, 65535n, { ...fixed, ...acts }),
+  special('admin-bind', '127.0.0.1', { ...fixed, ...acts, ...multi, parse: SPECIAL.bind! }),
+  str('admin-token', '', { ...fixed, ...acts, ...password }),
 );
 add('memory',
   // maxmemory counts sealed values, key names and per-entry overhead (src/store/memory.ts).

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { buildCatalogue } from '../acl/catalogue.js';
+import { AdminServer, planAdmin } from '../admin/http.js';
 import { AclStore } from '../acl/store.js';
 import { Client } from './client.js';
 import { FAMILIES } from '../commands/index.js';
@@ -76,6 +77,10 @@ export class SealkvServer implements Server {
   readonly outputLimit: OutputLimit;
   readonly observer: Observer;
   readonly rotation: Rotation;
+  /** The sealer's AEAD operation counts (the admin port's metrics). */
+  readonly sealCounts: Sealer;
+  /** The admin HTTP port (src/admin/), when admin-port is set. */
+  admin: AdminServer | null = null;
 
   private listeners: NetServer[] = [];
   /** TLS connections accepted whose handshake is not over yet, oldest first (see admit()). */
@@ -94,7 +99,8 @@ export class SealkvServer implements Server {
     readonly clock: () => number,
   ) {
     this.startedAt = clock();
-    this.values = new SealedValues(new Sealer(keyring));
+    this.sealCounts = new Sealer(keyring);
+    this.values = new SealedValues(this.sealCounts);
     this.names = config.flag('seal-keys')
       ? new SealedKeyNames(createNameHasher(keyring.subkey(Subkey.Names), { native: keyring.secureMemory }), this.values)
       : new PlainKeyNames();
@@ -153,6 +159,11 @@ export class SealkvServer implements Server {
     return this.keyring.current.id;
   }
 
+  /** Shutting down (the admin port's /readyz). */
+  get shuttingDown(): boolean {
+    return this.stopping;
+  }
+
   async listen(): Promise<{ host: string; port: number }[]> {
     const port = this.config.number('port');
     const tlsPort = this.config.number('tls-port');
@@ -162,6 +173,8 @@ export class SealkvServer implements Server {
     }
     const binds = parseBindList(this.config.get('bind'));
     if ((port !== 0 || tlsPort !== 0) && binds.length === 0) throw new ListenError('bind lists no address to listen on');
+    // An admin port the network could reach without a token stops the start before any port opens.
+    const admin = planAdmin(this.config);
     this.fitMaxclientsToFileLimit();
     // TLS files are read and checked before any port opens: a TLS setting that cannot be loaded
     // must stop the start, never leave a plaintext-only server behind (Redis does the same).
@@ -203,6 +216,7 @@ export class SealkvServer implements Server {
         await listenUnix(srv, unixPath, this.config.get('unixsocketperm'), this.config.number('tcp-backlog'));
         this.listeners.push(srv);
       }
+      if (admin !== null) this.admin = await AdminServer.start(admin, this, this.log, this.config.number('tcp-backlog'));
     } catch (err) {
       // Nothing half-started stays open: the caller exits, and a supervisor sees the failure.
       for (const srv of this.listeners) srv.close();
@@ -350,12 +364,14 @@ export class SealkvServer implements Server {
     if (this.cron) clearInterval(this.cron);
     this.rotation.stop();
     for (const srv of this.listeners) srv.close();
+    this.admin?.close();
     for (const raw of this.handshaking) raw.destroy();
     this.handshaking.clear();
     for (const client of this.clients.values()) client.closeAfterReply('shutdown');
     // Let replies already queued (SHUTDOWN's own connection excepted) reach their clients.
     setImmediate(() => {
       for (const client of [...this.clients.values()]) client.kill('shutdown');
+      this.admin?.destroy();
       for (const db of this.databases) db.clear();
       // SHUTDOWN, SIGTERM and SIGINT all end here: no segment file outlives the server.
       this.spill?.close();
@@ -390,6 +406,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     {
       version: VERSION,
       addresses: addresses.map((a) => `${a.host}:${a.port}`),
+      ...(server.admin !== null ? { admin: server.admin.addresses.map((a) => `${a.host}:${a.port}`) } : {}),
       port: server.tcpPort,
       keySource: keyring.source,
       sealBackend: keyring.backend.name,

@@ -73,6 +73,22 @@ export class LatencyHistogram {
   }
 
   /**
+   * Samples at or below each bound (ns, ascending), as cumulative counts: Prometheus histogram
+   * buckets. A sample counts toward the bound that falls in its counter (two significant digits).
+   */
+  cumulativeAt(bounds: readonly number[]): number[] {
+    const out: number[] = [];
+    let seen = 0;
+    let next = 0;
+    for (const bound of bounds) {
+      const last = indexOf(Math.min(Math.max(Math.floor(bound), HISTOGRAM_MIN), HISTOGRAM_MAX));
+      for (; next <= last; next++) seen += this.counts[next]!;
+      out.push(seen);
+    }
+    return out;
+  }
+
+  /**
    * LATENCY HISTOGRAM's buckets (HdrHistogram's logarithmic iteration from 1024 ns, doubling):
    * [highest value of the level in µs, samples up to that level] for each level that added
    * samples, ending at the level that holds the largest.

@@ -57,6 +57,9 @@ export class Sealer {
   private ad = Buffer.allocUnsafeSlow(1024);
   private readonly storage = new SlabAllocator();
   private readonly aead: AeadBackend;
+  /** AEAD operations (a chunked value counts one per chunk), for the admin port's metrics. */
+  seals = 0;
+  opens = 0;
 
   constructor(private readonly keyring: Keyring) {
     this.aead = keyring.backend;
@@ -92,6 +95,7 @@ export class Sealer {
    */
   sealAt(plain: Uint8Array, contextLength: number, out: Buffer, at: number): void {
     const key = this.keyring.current;
+    this.seals++;
     out[at] = VERSION;
     out.writeUInt32BE(key.id, at + 1);
     if (this.noncePos >= NONCE_POOL) {
@@ -118,6 +122,7 @@ export class Sealer {
 
   /** openIn() for a sealed value of `length` bytes at `start` in src (a record in the arena). */
   openAt(target: Uint8Array, offset: number, src: Buffer, start: number, length: number, contextLength: number): void {
+    this.opens++;
     if (length < OVERHEAD || src[start] !== VERSION) throw new SealError('unknown sealed format');
     // The header names the key: the current one, or an older one a rotation has not retired yet.
     const id = src.readUInt32BE(start + 1);

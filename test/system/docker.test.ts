@@ -409,8 +409,12 @@ describe.skipIf(unavailable !== null)('Docker image (docker/Dockerfile)', () => 
     console.log(`docker test: ${size}`);
   }, 60_000);
 
-  it('turns healthy through the image HEALTHCHECK (PING over TCP with node)', async () => {
+  it('turns healthy through the image HEALTHCHECK (GET /healthz on the admin port, with node)', async () => {
     await waitHealthy(mainName);
+    // The admin port listens on loopback inside the container only: /metrics answers there.
+    const scrape = await exec(mainName, ['node', '-e', "fetch('http://127.0.0.1:9379/metrics').then(async (r) => { console.log(r.status); console.log(await r.text()); })"]);
+    expect(scrape.stdout).toMatch(/^200\n/);
+    expect(scrape.stdout).toMatch(/^sealkv_up 1$/m);
   }, 60_000);
 
   it('with requirepass from a file and no --init: healthy through -NOAUTH, AUTH works, the password is not on the command line, docker stop exits 0', async () => {

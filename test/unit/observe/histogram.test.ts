@@ -48,4 +48,12 @@ describe('LatencyHistogram', () => {
     // Levels double from 1024 ns; each is named by its highest value in µs, as Redis prints them.
     expect(info.logBuckets()).toEqual([[33, 1], [66, 3], [132, 6], [528, 7], [1056, 8]]);
   });
+
+  it('gives cumulative counts at Prometheus bucket bounds (/metrics)', () => {
+    const h = new LatencyHistogram();
+    for (const us of [5, 9, 20, 20, 300, 2000]) h.record(us * 1000);
+    h.record(5e9); // clamped to 1 s
+    expect(h.cumulativeAt([10_000, 25_000, 1_000_000, 1_000_000_000])).toEqual([2, 4, 5, 7]);
+    expect(h.cumulativeAt([1, 100])).toEqual([0, 0]);
+  });
 });
