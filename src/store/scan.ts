@@ -20,6 +20,8 @@
 // least once, whatever happened to the table in between. A cursor from a larger table or one
 // never handed out is read modulo the current size, as Redis does.
 
+import { nextBucket } from '../util/scan-order.js';
+
 /** A table that can list the elements homed at one bucket. */
 export interface BucketTable<T> {
   /** 2^n - 1 for a table of 2^n buckets; 0 for a table scanned whole in one bucket. */
@@ -28,20 +30,7 @@ export interface BucketTable<T> {
   visitBucket(bucket: number, visit: (element: T) => void): number;
 }
 
-/** The bits of a 32-bit word in reverse order. */
-function reverseBits(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  return ((v >>> 16) | (v << 16)) >>> 0;
-}
-
-/** The bucket after `cursor` in reverse-binary order over mask's bits; 0 after the last one. */
-export function nextBucket(cursor: number, mask: number): number {
-  // Bits above the mask set to 1 carry the increment past them (dictScan's v |= ~m0).
-  return reverseBits((reverseBits((cursor | ~mask) >>> 0) + 1) >>> 0);
-}
+export { nextBucket };
 
 /**
  * One SCAN step (redis scanGenericCommand): visits whole buckets from `cursor` until at least

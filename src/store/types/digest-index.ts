@@ -13,6 +13,8 @@
 // (dict.c dictScan) and keep its guarantee across growing and shrinking: with linear probing
 // and backward-shift deletion, a member always sits between its home and the next empty slot.
 
+import { nextBucket } from '../../util/scan-order.js';
+
 export const DIGEST_BYTES = 16;
 
 /** What the index needs from a leaf: the position of a member's digest words, or -1. */
@@ -22,14 +24,6 @@ export interface DigestHolder {
 
 const MIN_CAPACITY = 8;
 
-/** Reverses the bits of a 32-bit integer (the SCAN cursor is incremented from the high end). */
-function reverseBits(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  return ((v >>> 16) | (v << 16)) >>> 0;
-}
 
 export class DigestIndex<L extends DigestHolder> {
   private tags: Int32Array;
@@ -99,11 +93,7 @@ export class DigestIndex<L extends DigestHolder> {
       for (let k = home; k !== j; k = (k + 1) & mask) if (tags[k] === tag && refs[k] === refs[j]) seen = true;
       if (!seen) visit(tag, refs[j]!);
     }
-    // Set the bits above the mask, then add one from the top: the next bucket in reverse-binary order.
-    let v = (cursor | ~mask) >>> 0;
-    v = reverseBits(v);
-    v = (v + 1) >>> 0;
-    return reverseBits(v);
+    return nextBucket(cursor, mask);
   }
 
   /** Every filed (tag, leaf) pair with its number of slots, for invariant checks in tests. */

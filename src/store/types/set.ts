@@ -22,6 +22,7 @@
 //
 // Member ids handed out (MemberId) are block handles, valid until the set next changes.
 
+import { nextBucket } from '../../util/scan-order.js';
 import { RecordArena } from '../record-arena.js';
 import { blockBytes, collectionArena, offsetOf, type BlockArena } from './blocks.js';
 
@@ -65,13 +66,6 @@ function loadDigest(digest: Uint8Array, at: number): void {
   d3 = (digest[at + 12]! | (digest[at + 13]! << 8) | (digest[at + 14]! << 16) | (digest[at + 15]! << 24)) >>> 0;
 }
 
-function reverseBits(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  return ((v >>> 16) | (v << 16)) >>> 0;
-}
 
 export class SealedSet {
   /** Chain heads; null while the set is small (see SMALL). */
@@ -245,11 +239,7 @@ export class SealedSet {
         visit(h);
         seen++;
       }
-      // Increment the reversed cursor, over the bits the mask keeps (dict.c dictScan).
-      v = (v | ~mask) >>> 0;
-      v = reverseBits(v);
-      v = (v + 1) >>> 0;
-      v = reverseBits(v);
+      v = nextBucket(v, mask);
     } while (v !== 0 && seen < count && --budget > 0);
     return v;
   }
