@@ -13,7 +13,8 @@ line, quotes as in Redis, plus "include FILE" and "rename-command NAME NEWNAME" 
 it). Flags go on top of the file: --port 7000, --save 900 1, --bind "127.0.0.1 ::1".
 Settings marked "-" are accepted and validated as Redis does, but sealkv does not act on them
 (listed at start-up and in INFO sealkv config_not_applied). sealkv never daemonizes: it stays in
-the foreground for its supervisor and logs JSON lines to standard output.`;
+the foreground for its supervisor. Logs go to standard output (or logfile) as JSON lines, or as
+readable lines on a terminal (log-format auto|json|pretty).`;
 
 function shape(s: SettingSpec): string {
   switch (s.kind) {
