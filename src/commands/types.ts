@@ -10,6 +10,7 @@ import type { ErrorCounter, ReplyWriter } from '../protocol/reply.js';
 import type { Keyspace, KeyspaceStats, WatchFlag } from '../store/keyspace.js';
 import type { Rotation } from '../seal/rotation.js';
 import type { KeyNames } from '../seal/key-names.js';
+import type { NameHasher } from '../seal/name-hash.js';
 import type { SealedValues } from '../seal/values.js';
 import type { SpillManager } from '../spill/manager.js';
 import type { MemoryGuard } from '../store/memory.js';
@@ -153,6 +154,12 @@ export interface Server {
   readonly values: SealedValues;
   /** Key arguments to lookup strings; with seal-keys, hashes and sealed names (args.ts keyOf). */
   readonly names: KeyNames;
+  /**
+   * Keyed digests (16 bytes) of set and sorted-set members and hash field names: how a
+   * collection finds an element without keeping its plaintext. One key for every collection,
+   * so members of different keys compare by digest (SINTER, ZUNIONSTORE).
+   */
+  readonly members: NameHasher;
   /** maxmemory accounting and enforcement (spill, then evict). */
   readonly memory: MemoryGuard;
   /** The spill tier, or null without a spill-dir. */

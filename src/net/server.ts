@@ -20,7 +20,7 @@ import { isAddressUnavailable, isLoopback, isUnixSocket, markUnixSocket, parseBi
 import type { BackendChoice } from '../seal/backends.js';
 import { PlainKeyNames, SealedKeyNames, type KeyNames } from '../seal/key-names.js';
 import { Keyring, Subkey } from '../seal/keyring.js';
-import { createNameHasher } from '../seal/name-hash.js';
+import { createNameHasher, type NameHasher } from '../seal/name-hash.js';
 import { Rotation } from '../seal/rotation.js';
 import { Sealer } from '../seal/sealer.js';
 import { SealedValues } from '../seal/values.js';
@@ -71,6 +71,7 @@ export class SealkvServer implements Server {
   readonly arena = new RecordArena();
   readonly values: SealedValues;
   readonly names: KeyNames;
+  readonly members: NameHasher;
   readonly memory: MemoryGuard;
   readonly spill: SpillManager | null;
   readonly acl: AclStore;
@@ -104,6 +105,7 @@ export class SealkvServer implements Server {
     this.names = config.flag('seal-keys')
       ? new SealedKeyNames(createNameHasher(keyring.subkey(Subkey.Names), { native: keyring.secureMemory }), this.values)
       : new PlainKeyNames();
+    this.members = createNameHasher(keyring.subkey(Subkey.Members), { native: keyring.secureMemory });
     const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5 };
     const readMemorySettings = () => {
       memory.maxmemory = config.number('maxmemory');
@@ -377,6 +379,7 @@ export class SealkvServer implements Server {
       this.spill?.close();
       this.keyring.destroy();
       if (this.names.sealed) this.names.destroy();
+      this.members.destroy();
       this.log.info('stopped');
       this.resolveClosed();
     });

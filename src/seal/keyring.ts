@@ -20,6 +20,8 @@ export const enum Subkey {
   Spill = 3,
   /** The source of a value key's public id: independent of the key, so the id reveals nothing. */
   ValueKeyId = 4,
+  /** Keyed BLAKE2b of set and sorted-set members and hash field names: their index, never the plaintext. */
+  Members = 5,
 }
 
 const GENERATION = 256;
@@ -114,7 +116,7 @@ export class Keyring {
    * The 32-byte subkey for a purpose other than values, derived on first use and kept until
    * destroy() (a sodium_malloc Buffer when sodium-native loads). The caller must not wipe it.
    */
-  subkey(purpose: Subkey.Names | Subkey.Spill): Uint8Array {
+  subkey(purpose: Subkey.Names | Subkey.Spill | Subkey.Members): Uint8Array {
     let key = this.subkeys.get(purpose);
     if (key === undefined) {
       key = this.vault.alloc();

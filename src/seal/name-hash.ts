@@ -16,6 +16,11 @@ export interface NameHasher {
   readonly name: string;
   /** The lookup string for a key name's bytes. */
   hash(name: Uint8Array): string;
+  /**
+   * The same 16 bytes written into out at `at`: the index of a set or sorted-set member, or a
+   * hash field name, so the collection never keeps the plaintext to find an element.
+   */
+  digestInto(name: Uint8Array, out: Uint8Array, at: number): void;
   /** Wipes the hasher's copy of the key. */
   destroy(): void;
 }
@@ -41,6 +46,11 @@ class NativeNameHasher implements NameHasher {
   hash(name: Uint8Array): string {
     this.sodium.crypto_generichash(this.out, name, this.key);
     return this.out.latin1Slice(0, NAME_HASH_BYTES);
+  }
+
+  digestInto(name: Uint8Array, out: Uint8Array, at: number): void {
+    this.sodium.crypto_generichash(this.out, name, this.key);
+    out.set(this.out, at);
   }
 
   destroy(): void {
@@ -76,14 +86,24 @@ class WasmNameHasher implements NameHasher {
   }
 
   hash(name: Uint8Array): string {
+    this.compute(name);
+    const heap = this.wasm.HEAPU8;
+    const out = Buffer.from(heap.buffer, heap.byteOffset + this.outPtr, NAME_HASH_BYTES) as Latin1Readable;
+    return out.latin1Slice(0, NAME_HASH_BYTES);
+  }
+
+  digestInto(name: Uint8Array, out: Uint8Array, at: number): void {
+    this.compute(name);
+    out.set(this.wasm.HEAPU8.subarray(this.outPtr, this.outPtr + NAME_HASH_BYTES), at);
+  }
+
+  private compute(name: Uint8Array): void {
     if (name.length > this.inSize) this.grow(name.length);
     // HEAPU8 is read after any allocation: growing the WASM memory replaces the array.
     const heap = this.wasm.HEAPU8;
     heap.set(name, this.inPtr);
     this.wasm._crypto_generichash(this.outPtr, NAME_HASH_BYTES, this.inPtr, name.length, 0, this.keyPtr, KEY_BYTES);
     heap.fill(0, this.inPtr, this.inPtr + name.length);
-    const out = Buffer.from(heap.buffer, heap.byteOffset + this.outPtr, NAME_HASH_BYTES) as Latin1Readable;
-    return out.latin1Slice(0, NAME_HASH_BYTES);
   }
 
   private grow(size: number): void {

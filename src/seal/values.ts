@@ -14,12 +14,26 @@ import { CHUNK_PLAIN, HEADER_BYTES, Sealer } from './sealer.js';
 /** Buffer's latin1Write is public at run time but missing from @types/node; it skips write()'s encoding lookup. */
 type Latin1Writable = Buffer & { latin1Write(text: string, offset: number): number };
 
-const enum Purpose {
+/**
+ * What a sealed blob is, written first into its context: a blob never opens as another kind.
+ * Elements of collections (lists, sets, sorted sets, streams) are bound to database and key,
+ * plus what names them where that is fixed (a stream entry's id), never to a position: they
+ * move (LINSERT, SMOVE, ZADD of a new score) without being re-sealed.
+ */
+export const enum Purpose {
   StringValue = 1,
   HashField = 2,
   KeyName = 3,
   ChunkedValue = 4,
+  ListElement = 5,
+  SetMember = 6,
+  ZSetMember = 7,
+  StreamEntry = 8,
+  HashFieldName = 9,
 }
+
+/** Purposes of collection elements, sealed through sealElement / openElement. */
+export type ElementPurpose = Purpose.ListElement | Purpose.SetMember | Purpose.ZSetMember | Purpose.StreamEntry | Purpose.HashFieldName;
 
 /** Sealed names are not tied to a database: see the header comment. */
 const ANY_DB = 0;
@@ -84,6 +98,41 @@ export class SealedValues {
     const plain = plainBuffer(Sealer.plainLength(sealed));
     this.sealer.openIn(plain, 0, sealed, this.context(Purpose.HashField, db, key, field));
     return plain;
+  }
+
+  /** Seals a collection element of `purpose` for key (and `bind`, a name it keeps wherever it moves). */
+  sealElement(purpose: ElementPurpose, db: number, key: string, plain: Uint8Array, bind?: string): Buffer {
+    return this.sealer.sealIn(plain, this.context(purpose, db, key, bind));
+  }
+
+  /** The element's plaintext in a fresh buffer (the caller wipes it); throws SealError. */
+  openElement(purpose: ElementPurpose, db: number, key: string, sealed: Buffer, bind?: string): Buffer {
+    const plain = plainBuffer(Sealer.plainLength(sealed));
+    this.sealer.openIn(plain, 0, sealed, this.context(purpose, db, key, bind));
+    return plain;
+  }
+
+  /** Opens an element of `length` sealed bytes at `start` in src into target at offset (a reply buffer); throws SealError. */
+  openElementAt(
+    purpose: ElementPurpose, db: number, key: string, src: Buffer, start: number, length: number,
+    target: Uint8Array, offset: number, bind?: string,
+  ): void {
+    this.sealer.openAt(target, offset, src, start, length, this.context(purpose, db, key, bind));
+  }
+
+  /** An element re-sealed under the current key, same home (key rotation); throws SealError. */
+  renewElement(purpose: ElementPurpose, db: number, key: string, sealed: Buffer, bind?: string): Buffer {
+    return this.renew(sealed, this.context(purpose, db, key, bind));
+  }
+
+  /** An element re-sealed for another key or database (RENAME, COPY, MOVE, SMOVE, LMOVE); the plaintext is wiped. */
+  resealElement(purpose: ElementPurpose, fromDb: number, fromKey: string, toDb: number, toKey: string, sealed: Buffer, bind?: string): Buffer {
+    const plain = this.openElement(purpose, fromDb, fromKey, sealed, bind);
+    try {
+      return this.sealElement(purpose, toDb, toKey, plain, bind);
+    } finally {
+      plain.fill(0);
+    }
   }
 
   /**

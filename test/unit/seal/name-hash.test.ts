@@ -24,6 +24,17 @@ describe('key name hashing', () => {
     }
   });
 
+  it('writes the same digest as bytes where asked (member and field indexes)', () => {
+    for (const hasher of [createNameHasher(key, { native: false }), ...(loadSodiumNative() === null ? [] : [createNameHasher(key)])]) {
+      const out = Buffer.alloc(40, 0xee);
+      const name = randomBytes(300);
+      hasher.digestInto(name, out, 7);
+      expect(out.subarray(7, 7 + NAME_HASH_BYTES).toString('latin1')).toBe(hasher.hash(name));
+      expect(out[6]).toBe(0xee);
+      expect(out[7 + NAME_HASH_BYTES]).toBe(0xee);
+    }
+  });
+
   it('depends on the key, so names cannot be guessed and checked without it', () => {
     const a = createNameHasher(key, { native: false });
     const b = createNameHasher(new Uint8Array(32).fill(8), { native: false });
