@@ -169,15 +169,14 @@ interface Home {
 
 /**
  * A copy of entry sealed for its new home, or null after replying with the seal error (the
- * keyspace is untouched, the failure counted). Plaintext lives only inside resealValue/Field.
+ * keyspace is untouched, the failure counted). Plaintext lives only inside SealedValues.resealAny.
  * With seal-keys the copy gets the new key's sealed name when it is stored (Keyspace.set).
  */
 function resealed(ctx: Session, entry: Entry, from: Home, to: Home, touchedAt: number): Entry | null {
   const values = ctx.server.values;
   try {
-    return opsOf(entry).reseal(entry, (sealed, field) => field === undefined
-      ? values.resealValue(from.db.uid, from.key, to.db.uid, to.key, sealed)
-      : values.resealField(from.db.uid, from.key, to.db.uid, to.key, field, sealed), touchedAt);
+    return opsOf(entry).reseal(entry, (sealed, purpose, bind) =>
+      values.resealAny(purpose, from.db.uid, from.key, to.db.uid, to.key, sealed, bind), touchedAt);
   } catch (err) {
     return sealFailed(ctx, err);
   }

@@ -206,9 +206,9 @@ export class Rotation {
     }
     // Collections re-seal element by element through their ops; strings (chunked, spilled) below.
     if (entry.kind !== Kind.String) {
-      this.resealed += TYPE_OPS[entry.kind].renewEach(entry, (sealed, field) => {
+      this.resealed += TYPE_OPS[entry.kind].renewEach(entry, (sealed, purpose, bind) => {
         if (Sealer.keyId(sealed) === current) return null;
-        return this.attempt(() => field === undefined ? values.renewValue(db.uid, key, sealed) : values.renewField(db.uid, key, field, sealed));
+        return this.attempt(() => values.renewAny(purpose, db.uid, key, sealed, bind));
       });
       return 0;
     }

@@ -135,6 +135,22 @@ export class SealedValues {
     }
   }
 
+  /** Any element or value re-sealed for another home, by what it is (RENAME, COPY, MOVE of any type). */
+  resealAny(purpose: Purpose, fromDb: number, fromKey: string, toDb: number, toKey: string, sealed: Buffer, bind: string | undefined): Buffer {
+    if (purpose === Purpose.StringValue || purpose === Purpose.ChunkedValue) return this.resealValue(fromDb, fromKey, toDb, toKey, sealed);
+    if (purpose === Purpose.HashField) return this.resealField(fromDb, fromKey, toDb, toKey, bind!, sealed);
+    if (purpose === Purpose.KeyName) throw new Error('key names are sealed for their key, never moved');
+    return this.resealElement(purpose, fromDb, fromKey, toDb, toKey, sealed, bind);
+  }
+
+  /** Any element or value re-sealed under the current key, same home, by what it is (key rotation). */
+  renewAny(purpose: Purpose, db: number, key: string, sealed: Buffer, bind: string | undefined): Buffer {
+    if (purpose === Purpose.StringValue || purpose === Purpose.ChunkedValue) return this.renewValue(db, key, sealed);
+    if (purpose === Purpose.HashField) return this.renewField(db, key, bind!, sealed);
+    if (purpose === Purpose.KeyName) return this.renewName(key, sealed);
+    return this.renewElement(purpose, db, key, sealed, bind);
+  }
+
   /**
    * Re-seals a value under the current key (key rotation): same home, so the context is
    * written once for both the open and the seal, and the plaintext passes through one reused

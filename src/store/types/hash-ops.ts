@@ -2,6 +2,7 @@
 // value bound to its field.
 
 import { hashEntry, type HashEntry } from '../entry.js';
+import { Purpose } from '../../seal/values.js';
 import { FieldTable } from './field-table.js';
 import type { CollectionOps } from './type-ops.js';
 
@@ -36,11 +37,11 @@ export const hashOps: CollectionOps<HashEntry> = {
   },
   elements: (entry) => entry.fields.size,
   forEachSealed(entry, visit) {
-    for (const [field, sealed] of entry.fields) visit(sealed, field);
+    for (const [field, sealed] of entry.fields) visit(sealed, Purpose.HashField, field);
   },
   reseal(entry, reseal, touchedAt) {
     const fields = new FieldTable();
-    for (const [field, sealed] of entry.fields) fields.set(field, reseal(sealed, field));
+    for (const [field, sealed] of entry.fields) fields.set(field, reseal(sealed, Purpose.HashField, field));
     return { ...entry, fields, touchedAt, sealedName: undefined };
   },
   create: (now) => hashEntry(now),
@@ -48,7 +49,7 @@ export const hashOps: CollectionOps<HashEntry> = {
   renewEach(entry, renew) {
     let renewed = 0;
     for (const [field, sealed] of entry.fields) {
-      const fresh = renew(sealed, field);
+      const fresh = renew(sealed, Purpose.HashField, field);
       if (fresh === null) continue;
       entry.fields.set(field, fresh);
       renewed++;

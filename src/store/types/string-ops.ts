@@ -1,6 +1,7 @@
 // Strings as every type-blind path sees them. The hot paths (GET, SET, memory accounting on
 // SET) do not come through here: they test Kind.String themselves, at no cost per call.
 
+import { Purpose } from '../../seal/values.js';
 import type { StringEntry } from '../entry.js';
 import { stringEntry } from '../entry.js';
 import type { TypeOps } from './type-ops.js';
@@ -31,6 +32,6 @@ export const stringOps: TypeOps<StringEntry> = {
   },
   elements: () => 1,
   // A spilled value's bytes here are empty (or a copy lent to a command): ask the spill tier.
-  forEachSealed: (entry, visit) => visit(entry.value, undefined),
-  reseal: (entry, reseal, touchedAt) => stringEntry(reseal(entry.value, undefined), entry.expiresAt, touchedAt),
+  forEachSealed: (entry, visit) => visit(entry.value, Purpose.StringValue, undefined),
+  reseal: (entry, reseal, touchedAt) => stringEntry(reseal(entry.value, Purpose.StringValue, undefined), entry.expiresAt, touchedAt),
 };

@@ -5,15 +5,17 @@
 // callbacks from the layers that own them (commands/, seal/).
 
 import type { Entry } from '../entry.js';
+import type { Purpose } from '../../seal/values.js';
 
 /**
- * Re-seals one sealed element for a new home or a newer key. `field` is the name the element is
- * bound to (a hash field), undefined for a value bound to its key alone.
+ * Re-seals one sealed element for a new home or a newer key. `purpose` is what the element is
+ * (Purpose in seal/values.ts: a string value, a hash field, a list element...), `bind` the name
+ * it is bound to beside its key (a hash field's name, a stream entry's id), undefined for none.
  */
-export type ResealElement = (sealed: Buffer, field: string | undefined) => Buffer;
+export type ResealElement = (sealed: Buffer, purpose: Purpose, bind: string | undefined) => Buffer;
 
 /** Like ResealElement, but null leaves the element as it was (it failed to open). */
-export type RenewElement = (sealed: Buffer, field: string | undefined) => Buffer | null;
+export type RenewElement = (sealed: Buffer, purpose: Purpose, bind: string | undefined) => Buffer | null;
 
 /** What OBJECT ENCODING may learn of a sealed element. */
 export interface SealedInspector {
@@ -38,8 +40,8 @@ export interface TypeOps<E extends Entry> {
   encoding(entry: E, inspect: SealedInspector): string | null;
   /** Sealed elements held in memory (key rotation's work per entry). */
   elements(entry: E): number;
-  /** Each sealed element, with the field it is bound to. */
-  forEachSealed(entry: E, visit: (sealed: Buffer, field: string | undefined) => void): void;
+  /** Each sealed element, with what it is and the name it is bound to. */
+  forEachSealed(entry: E, visit: (sealed: Buffer, purpose: Purpose, bind: string | undefined) => void): void;
   /**
    * A copy for a new home (RENAME, COPY, MOVE): every element re-sealed, TTL kept, accessed at
    * `touchedAt`, and no sealed name (the new key's comes when it is stored). May throw what

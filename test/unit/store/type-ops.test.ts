@@ -64,9 +64,9 @@ describe('strings', () => {
     expect(stringOps.valueBytes(entry, 5)).toBe(6);
     expect(stringOps.elements(entry)).toBe(1);
     const seen: [string, string | undefined][] = [];
-    stringOps.forEachSealed(entry, (sealed, field) => seen.push([sealed.toString(), field]));
+    stringOps.forEachSealed(entry, (sealed, _purpose, field) => seen.push([sealed.toString(), field]));
     expect(seen).toEqual([[seal('value').toString(), undefined]]);
-    const copy = stringOps.reseal(entry, (sealed, field) => Buffer.concat([sealed, Buffer.from(field ?? '+')]), NOW + 1) as StringEntry;
+    const copy = stringOps.reseal(entry, (sealed, _purpose, field) => Buffer.concat([sealed, Buffer.from(field ?? '+')]), NOW + 1) as StringEntry;
     expect(copy).not.toBe(entry);
     expect(copy.value.toString()).toBe(seal('value+').toString());
     expect([copy.expiresAt, copy.touchedAt]).toEqual([NOW + 50, NOW + 1]);
@@ -98,7 +98,7 @@ describe('hashes', () => {
     const h = hashOf({ a: '1', b: '2' });
     h.expiresAt = NOW + 9;
     h.sealedName = Buffer.from('name');
-    const copy = hashOps.reseal(h, (sealed, field) => Buffer.concat([sealed, Buffer.from(`@${field}`)]), NOW + 3);
+    const copy = hashOps.reseal(h, (sealed, _purpose, field) => Buffer.concat([sealed, Buffer.from(`@${field}`)]), NOW + 3);
     expect([...copy.fields].map(([f, s]) => [f, s.subarray(1).toString()])).toEqual([['a', '1@a'], ['b', '2@b']]);
     expect([...h.fields].map(([, s]) => s.subarray(1).toString())).toEqual(['1', '2']);
     expect([copy.expiresAt, copy.touchedAt, copy.sealedName]).toEqual([NOW + 9, NOW + 3, undefined]);
@@ -115,7 +115,7 @@ describe('hashes', () => {
   it('renew in place the elements given a new sealing, and say how many (key rotation)', () => {
     const h = hashOf({ a: 'old', b: 'new', c: 'old' });
     const visited: string[] = [];
-    hashOps.forEachSealed(h, (_sealed, field) => visited.push(field!));
+    hashOps.forEachSealed(h, (_sealed, _purpose, field) => visited.push(field!));
     expect(visited).toEqual(['a', 'b', 'c']);
     const renewed = hashOps.renewEach(h, (sealed) => (sealed.subarray(1).toString() === 'old' ? seal('renewed') : null));
     expect(renewed).toBe(2);
