@@ -8,6 +8,14 @@
 // dispatcher calls serveReady(), which offers each ready key to its waiters in the order they
 // blocked. A waiter's own serve() does the pop and the reply, as the command would have; what
 // it writes (BLMOVE's push) may make more keys ready, served in the same pass.
+//
+// A blocking handler, in short:
+//   const timeout = parseTimeout(args[n], 'seconds', ctx.now);   // string: reply `ERR ${it}`
+//   if (tryPop(ctx, keys)) return;                                 // data there: as the plain pop
+//   return ctx.server.blocking.block(ctx, {
+//     keys, timeout, serve: (key) => tryPopFrom(ctx, key), timedOut: () => ctx.reply.nullArray(),
+//   });
+// Inside EXEC (ctx.atomic > 0) block() calls timedOut() at once and returns undefined.
 
 import type { DbEvent, KeyListener } from '../store/key-events.js';
 import type { Keyspace } from '../store/keyspace.js';
