@@ -4,6 +4,7 @@
 import { refuse } from '../acl/refuse.js';
 import { checkPermissions } from '../acl/permissions.js';
 import { Errors } from '../protocol/errors.js';
+import { clusterRedirect } from './cluster.js';
 import { admit, afterPromotion } from './memory-gate.js';
 import { refusedToMonitor } from './monitor.js';
 import { commandRejected } from './observe.js';
@@ -32,6 +33,18 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   if (!ctx.aclUser.unrestricted && !found.noAuth) {
     const denied = checkPermissions(ctx.aclUser, spec, found.fullName, args, ctx.server.names.sealed);
     if (denied !== null) return reject(ctx, refuse(ctx, denied.reason, denied.object, found.fullName), isExec, spec);
+  }
+  // Cluster redirections (Redis checks them here: after ACL, before OOM and MULTI queueing).
+  if (ctx.server.cluster !== null) {
+    const redirect = clusterRedirect(ctx, spec, args, isExec);
+    if (spec.name !== 'asking' && ctx.multi === null) ctx.asking = false;
+    if (redirect !== null) {
+      if (!isExec) return reject(ctx, redirect, false, spec);
+      // A redirected EXEC drops the transaction and answers the redirection itself.
+      endTransaction(ctx);
+      commandRejected(ctx, spec);
+      return ctx.reply.error(redirect);
+    }
   }
   ctx.lastCommand = found.fullName;
   // MONITOR mode and CLIENT PAUSE (Redis checks both here, before OOM and MULTI queueing).

@@ -3,6 +3,7 @@
 
 import type { AclStore } from '../acl/store.js';
 import type { BlockingTable } from '../blocking/waiters.js';
+import type { Topology } from '../cluster/topology.js';
 import type { AclUser } from '../acl/user.js';
 import type { Config } from '../config.js';
 import type { OutputLimit } from '../net/output-limit.js';
@@ -118,6 +119,9 @@ export interface ClientState {
    * (as on a timeout) instead of waiting (src/blocking/).
    */
   atomic: number;
+  /** Cluster mode: ASKING was sent (served once for a slot being imported), READONLY was sent. */
+  asking: boolean;
+  readonlyCluster: boolean;
   /** Waiting in a blocking command (CLIENT LIST flag b). */
   readonly blocked: boolean;
   /** The connection has ended (a command that waited must not run for it any more). */
@@ -170,6 +174,8 @@ export interface Server {
   readonly members: NameHasher;
   /** maxmemory accounting and enforcement (spill, then evict). */
   readonly memory: MemoryGuard;
+  /** The cluster layout with cluster-enabled yes (src/cluster/), else null. */
+  readonly cluster: Topology | null;
   /** Clients waiting in blocking commands, and the keys that may wake them. */
   readonly blocking: BlockingTable;
   /** The spill tier, or null without a spill-dir. */

@@ -44,6 +44,8 @@ export class Client implements Session {
   multi: QueuedCommand[] | null = null;
   multiFailed = false;
   atomic = 0;
+  asking = false;
+  readonlyCluster = false;
   watching: { flag: WatchFlag; keys: [Keyspace, string][] } | null = null;
   now = 0;
   replyMode: ReplyMode = 'on';
