@@ -44,7 +44,8 @@ for unit in "${UNITS[@]}"; do
     node bin/sealkv.js --port "$PORT" --bind 127.0.0.1 > "$LOG.server" 2>&1 &
     PID=$!
     for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-    (cd "$TESTS" && timeout 900 ./runtest --host 127.0.0.1 --port "$PORT" --single "$unit" --clients 1 \
+    # A base port of its own: runs side by side must not race for the harness's ports.
+    (cd "$TESTS" && timeout 900 ./runtest --host 127.0.0.1 --port "$PORT" --single "$unit" --clients 1 --baseport $((RANDOM % 30000 + 22000)) \
        --timeout 120 --tags -needs:debug --ignore-encoding --ignore-digest "${skips[@]}" > "$LOG" 2>&1)
     kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null
     grep -q '\[.*exception.*\]:' "$LOG" || break
