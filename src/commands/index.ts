@@ -11,6 +11,7 @@ import { sealCommands } from './seal.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
+import { pubsubCommands } from './pubsub.js';
 import type { CommandSpec } from './types.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
@@ -25,4 +26,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   aclCommands,
   sealCommands,
   diagnosticsCommands,
+  pubsubCommands,
 ];

@@ -334,7 +334,7 @@ add('encoding',
   bool('activerehashing', 'yes'),
 );
 add('monitoring',
-  special('notify-keyspace-events', ''),
+  special('notify-keyspace-events', '', acts),
   int('slowlog-log-slower-than', 10000, -1n, LONG_MAX, acts),
   int('slowlog-max-len', 128, 0n, LONG_MAX, acts),
   int('latency-monitor-threshold', 0, 0n, LONG_MAX, acts),
