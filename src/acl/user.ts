@@ -255,7 +255,8 @@ export class AclUser {
     for (const p of this.passwords) parts.push('#' + p);
     const keys = this.describeKeys();
     if (keys) parts.push(keys);
-    parts.push(this.channels.length === 0 ? 'resetchannels' : this.describeChannels());
+    // Redis 7.0 (ACLDescribeSelector): `&*`, or resetchannels followed by each pattern.
+    parts.push(this.allChannels ? '&*' : ['resetchannels', ...this.channels.map((c) => '&' + c)].join(' '));
     parts.push(this.describeCommands());
     return parts.join(' ');
   }

@@ -163,7 +163,7 @@ export class PubSub {
     const sub = this.subscribers.get(c);
     if (sub !== undefined) {
       const topic = sub.of(flavor).get(this.idOf(name));
-      if (topic !== undefined) this.leave(sub, flavor, topic);
+      if (topic !== undefined && this.leave(sub, flavor, topic)) topic.plain?.fill(0);
     }
     writeHead(c, UNSUBSCRIBE_KIND[flavor]);
     c.reply.bulk(name);
@@ -176,18 +176,19 @@ export class PubSub {
     const sub = this.subscribers.get(c);
     const topics = sub === undefined ? [] : [...sub.of(flavor).values()];
     for (const topic of topics) {
-      this.leave(sub!, flavor, topic);
-      if (!notify) continue;
-      writeHead(c, UNSUBSCRIBE_KIND[flavor]);
-      this.replyName(c, topic);
-      c.reply.integer(this.countFor(sub, flavor));
+      const gone = this.leave(sub!, flavor, topic);
+      if (notify) {
+        writeHead(c, UNSUBSCRIBE_KIND[flavor]);
+        this.replyName(c, topic);
+        c.reply.integer(this.countFor(sub, flavor));
+      }
+      if (gone) topic.plain?.fill(0);
     }
     if (notify && topics.length === 0) {
       writeHead(c, UNSUBSCRIBE_KIND[flavor]);
       c.reply.nullBulk();
       c.reply.integer(this.countFor(sub, flavor));
     }
-    // The topics' names may be needed no more: a dropped topic's plain copy was wiped in leave().
     this.forgetIfIdle(c);
   }
 
@@ -195,7 +196,9 @@ export class PubSub {
   drop(c: ClientState): void {
     const sub = this.subscribers.get(c);
     if (sub === undefined) return;
-    for (const flavor of ['channel', 'pattern', 'shard'] as const) for (const topic of [...sub.of(flavor).values()]) this.leave(sub, flavor, topic);
+    for (const flavor of ['channel', 'pattern', 'shard'] as const) {
+      for (const topic of [...sub.of(flavor).values()]) if (this.leave(sub, flavor, topic)) topic.plain?.fill(0);
+    }
     this.subscribers.delete(c);
     subscribedClients.delete(c);
   }
@@ -228,12 +231,13 @@ export class PubSub {
     }
   }
 
-  private leave(sub: Subscriber, flavor: Flavor, topic: Topic): void {
+  /** Takes sub off topic; true when that was its last subscriber (the caller wipes its name once done with it). */
+  private leave(sub: Subscriber, flavor: Flavor, topic: Topic): boolean {
     sub.of(flavor).delete(topic.id);
     topic.subscribers.delete(sub);
-    if (topic.subscribers.size > 0) return;
+    if (topic.subscribers.size > 0) return false;
     this.topics[flavor].delete(topic.id);
-    topic.plain?.fill(0);
+    return true;
   }
 
   // ---- publishing ----
