@@ -153,7 +153,7 @@ export const pubsubCommands: CommandSpec[] = [
       { ...ps, name: 'numpat', arity: 2, flags: INTROSPECT, categories: SLOW, summary: 'Get the count of unique patterns pattern subscriptions', since: '2.8.0', complexity: 'O(1)', handler: numpat },
       { ...ps, name: 'shardchannels', arity: -2, flags: INTROSPECT, categories: SLOW, summary: 'List active shard channels', since: '7.0.0', complexity: 'O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).', handler: (ctx, args) => channels(ctx, args, 'shard') },
       { ...ps, name: 'shardnumsub', arity: -2, flags: INTROSPECT, categories: SLOW, summary: 'Get the count of subscribers for shard channels', since: '7.0.0', complexity: 'O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels', handler: (ctx, args) => numsub(ctx, args, 'shard') },
-      { ...ps, name: 'help', arity: 2, flags: ['loading', 'stale'], categories: SLOW, summary: 'Show helpful text about the different subcommands', since: '6.2.0', complexity: 'O(1)', handler: (ctx) => replyHelp(ctx, HELP) },
+      { ...ps, name: 'help', arity: 2, flags: ['loading', 'stale'], categories: ['@slow'], summary: 'Show helpful text about the different subcommands', since: '6.2.0', complexity: 'O(1)', handler: (ctx) => replyHelp(ctx, HELP) },
     ],
   },
 ];
