@@ -223,8 +223,8 @@ describe('pub/sub with client libraries', () => {
     const id = await sub.client('ID');
     const line = ((await admin.client('LIST', 'ID', String(id))) as string).trim();
     expect(line).toMatch(/ flags=P db=0 sub=2 psub=1 ssub=0 /);
-    expect(await admin.client('LIST', 'TYPE', 'pubsub')).toContain(`id=${id} `);
-    expect(await admin.client('LIST', 'TYPE', 'normal')).not.toContain(`id=${id} `);
+    expect(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')).toContain(`id=${id} `);
+    expect(await admin.call('CLIENT', 'LIST', 'TYPE', 'normal')).not.toContain(`id=${id} `);
     const info = (await admin.info('stats')) as string;
     expect(info).toMatch(/pubsub_channels:2\r\n/);
     expect(info).toMatch(/pubsub_patterns:1\r\n/);
@@ -306,7 +306,7 @@ describe('slow subscribers and the pubsub output limit', () => {
       published++;
     }
     expect(receivers).toBe(1);
-    expect(await pub.client('LIST', 'TYPE', 'pubsub')).not.toMatch(/cmd=subscribe .*\n.*cmd=subscribe/);
+    expect(await pub.call('CLIENT', 'LIST', 'TYPE', 'pubsub')).not.toMatch(/cmd=subscribe .*\n.*cmd=subscribe/);
     slow.resume();
     await until(() => slowClosed, 'the slow subscriber to see the close', 10_000);
     // The publisher never waited on the slow reader: each PUBLISH answered at once.
