@@ -45,6 +45,8 @@ export class Subscriber {
   softSince = 0;
   /** Over the output limit: dropped from every topic, closing. */
   dropped = false;
+  /** Push bytes written since its output was last measured (admit): measuring costs more than a push. */
+  unmeasured = 0;
 
   constructor(readonly client: Session) {}
 
@@ -87,6 +89,9 @@ const UNSUBSCRIBE_KIND: Record<Flavor, HeadKind> = { channel: 'unsubscribe', pat
 function writeHead(c: Session, kind: HeadKind): void {
   c.reply.raw(HEADS[kind][c.reply.protocol === 3 ? 1 : 0]);
 }
+
+/** Push bytes between two measurements of a subscriber's unsent output (see admit). */
+const MEASURE_EVERY = 64 * 1024;
 
 /** client-output-buffer-limit's pubsub class, kept parsed. */
 interface PubsubLimit {
@@ -254,8 +259,9 @@ export class PubSub {
       const topic = topics.get(this.idOf(channel));
       if (topic !== undefined) {
         const kind = shard ? 'smessage' : 'message';
+        const size = channel.length + message.length + 32;
         for (const sub of topic.subscribers) {
-          if (!this.admit(sub)) continue;
+          if (!this.admit(sub, size)) continue;
           const c = sub.client;
           writeHead(c, kind);
           c.reply.bulk(channel);
@@ -283,8 +289,9 @@ export class PubSub {
       }
       const matched = globMatchBytes(pattern, channel);
       if (matched) {
+        const size = pattern.length + channel.length + message.length + 40;
         for (const sub of topic.subscribers) {
-          if (!this.admit(sub)) continue;
+          if (!this.admit(sub, size)) continue;
           const c = sub.client;
           writeHead(c, 'pmessage');
           c.reply.bulk(pattern);
@@ -308,10 +315,15 @@ export class PubSub {
    * Whether a push may still be written for sub: false for a subscriber over the pubsub
    * output limit, which is dropped (its pushes stop here) and closed after the fan-out.
    */
-  private admit(sub: Subscriber): boolean {
+  private admit(sub: Subscriber, bytes: number): boolean {
     if (sub.dropped) return false;
     const limit = this.limit;
     if (limit.hard === 0 && limit.soft === 0) return true;
+    // Measured once per MEASURE_EVERY bytes of pushes (and per soft-limit second): a client
+    // passes its limit by at most that much before it is dropped.
+    sub.unmeasured += bytes;
+    if (sub.unmeasured < MEASURE_EVERY && (sub.softSince === 0 || this.server.clock() - sub.softSince < limit.softMs)) return true;
+    sub.unmeasured = 0;
     const io = sub.client.ioStats();
     const pending = io.staged + io.unsentBytes;
     const now = this.server.clock();
