@@ -35,7 +35,7 @@ async function deliver(server: SpawnedServer, channels: string[], payloads: Buff
     const p = payloads[i]!;
     if (i % 3 === 0) expected += await pub.publish(channels[i % channels.length]!, p);
     else if (i % 3 === 1) expected += await pub.publish(`pat:${i}`, p);
-    else expected += await pub.spublish('shard:chan', p);
+    else expected += (await pub.spublish('shard:chan', p)) as number;
   }
   expect(expected).toBe(payloads.length);
   // Keyspace notifications carry key names as messages.
