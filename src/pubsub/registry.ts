@@ -284,7 +284,14 @@ export class PubSub {
       if (pattern === null) {
         opened = Sealer.plainLength(topic.sealed!);
         if (opened > this.scratch.length) this.growScratch(opened);
-        this.server.values.openNameInto(topic.id, topic.sealed!, this.scratch, 0);
+        try {
+          this.server.values.openNameInto(topic.id, topic.sealed!, this.scratch, 0);
+        } catch {
+          // A damaged sealed name matches nothing; the publisher is not failed for it.
+          this.server.stats.sealFailures++;
+          this.scratch.fill(0, 0, opened);
+          continue;
+        }
         pattern = this.scratch.subarray(0, opened);
       }
       const matched = globMatchBytes(pattern, channel);

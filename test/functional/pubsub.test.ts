@@ -318,3 +318,39 @@ describe('slow subscribers and the pubsub output limit', () => {
     slow.destroy();
   });
 });
+
+describe('sealed channel names (--seal-keys) across a key rotation', () => {
+  let server: InProcessServer;
+  beforeAll(async () => {
+    server = await startInProcess({ 'seal-keys': 'yes' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('files channels under keyed hashes and still shows and matches them after SEAL ROTATE retired the old key', async () => {
+    const sub = ioredis(server.port);
+    const pub = ioredis(server.port);
+    const got: string[] = [];
+    sub.on('pmessage', (p: string, ch: string, m: string) => got.push(`${p} ${ch} ${m}`));
+    await sub.subscribe('secret:channel');
+    await sub.psubscribe('secret:*');
+    const ps = pubsubOf(server.running.state);
+    // The registry's lookup string is not the name.
+    expect(ps.idOf(Buffer.from('secret:channel'))).not.toBe('secret:channel');
+    const before = await pub.call('SEAL', 'STATUS');
+    await pub.call('SEAL', 'ROTATE');
+    for (let i = 0; i < 500; i++) {
+      const info = (await pub.info('sealkv')) as string;
+      if (info.includes('rotation_in_progress:0') && /rotations_completed:[1-9]/.test(info)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await pub.call('SEAL', 'STATUS')).not.toEqual(before);
+    expect(await pub.pubsub('CHANNELS')).toEqual(['secret:channel']);
+    expect(await pub.publish('secret:channel', 'after')).toBe(2);
+    await until(() => got.length === 1, 'the pattern message');
+    expect(got).toEqual(['secret:* secret:channel after']);
+    sub.disconnect();
+    pub.disconnect();
+  });
+});
