@@ -145,7 +145,7 @@ add('security',
   str('requirepass', '', { ...acts, ...password }),
   str('aclfile', '', { ...fixed, ...acts }),
   int('acllog-max-len', 128, 0n, LONG_MAX),
-  oneOf('acl-pubsub-default', ['allchannels', 'resetchannels'], 'resetchannels'),
+  oneOf('acl-pubsub-default', ['allchannels', 'resetchannels'], 'resetchannels', acts),
   // Gates CONFIG SET of dir and dbfilename, as in Redis.
   oneOf('enable-protected-configs', ['no', 'yes', 'local'], 'no', { ...fixed, ...acts }),
   oneOf('enable-debug-command', ['no', 'yes', 'local'], 'no', fixed),

@@ -62,6 +62,11 @@ const CASES: Record<string, string[][]> = {
     [OTHER, 'ACL', 'SETUSER', 'fresh'], [OTHER, 'ACL', 'GETUSER', 'fresh'], [OTHER, 'ACL', 'SETUSER', 'psu', 'resetchannels', 'allchannels'], [OTHER, 'ACL', 'LIST'],
     [OTHER, 'ACL', 'DELUSER', 'psu', 'fresh'], [OTHER, 'ACL', 'LOG', 'RESET'],
   ],
+  'acl-pubsub-default gives new users their channels': [
+    ['CONFIG', 'SET', 'acl-pubsub-default', 'allchannels'], ['ACL', 'SETUSER', 'apd'], ['ACL', 'GETUSER', 'apd'], ['ACL', 'LIST'],
+    ['CONFIG', 'SET', 'acl-pubsub-default', 'resetchannels'], ['ACL', 'SETUSER', 'apd2', 'on', 'nopass', '+@all', '~*'], ['ACL', 'LIST'],
+    ['AUTH', 'apd2', 'x'], ['PUBLISH', 'c', 'm'], ['RESET'], ['ACL', 'DELUSER', 'apd', 'apd2'], ['ACL', 'LOG', 'RESET'],
+  ],
   'a transaction queued before channel rights were taken': [
     ['ACL', 'SETUSER', 'psx', 'on', 'nopass', '+@all', '~*', '&*'], ['AUTH', 'psx', 'x'], ['MULTI'], ['PUBLISH', 'c', 'm'],
     [OTHER, 'ACL', 'SETUSER', 'psx', 'resetchannels'], ['EXEC'], ['RESET'], [OTHER, 'ACL', 'DELUSER', 'psx'], [OTHER, 'ACL', 'LOG', 'RESET'],
