@@ -6,7 +6,7 @@ import { keysOf, READS, WRITES } from '../commands/key-specs.js';
 import type { CommandSpec } from '../commands/types.js';
 import type { AclUser } from './user.js';
 
-export type Denial = { reason: 'command' | 'key'; object: string } | null;
+export type Denial = { reason: 'command' | 'key' | 'channel'; object: string } | null;
 
 /**
  * Beyond Redis: commands that act on every key of a database need write access to all keys,
@@ -36,6 +36,29 @@ export function checkPermissions(user: AclUser, spec: CommandSpec, fullName: str
     if (!user.mayAccessBytes(key, (k.flags & READS) !== 0, (k.flags & WRITES) !== 0)) {
       return { reason: 'key', object: sealedKeys ? SEALED_KEY_OBJECT : logName(key) };
     }
+  }
+  if (!user.allChannels && spec.flags.includes('pubsub')) return checkChannels(user, spec.name, args, sealedKeys);
+  return null;
+}
+
+/** Commands whose arguments from 1 on are channels (or patterns), and which of them (redis getChannelsFromCommand). */
+const CHANNEL_ARGS: Record<string, { last: number; pattern: boolean }> = {
+  publish: { last: 1, pattern: false },
+  spublish: { last: 1, pattern: false },
+  subscribe: { last: -1, pattern: false },
+  ssubscribe: { last: -1, pattern: false },
+  psubscribe: { last: -1, pattern: true },
+};
+
+/** What the ACL LOG shows for a refused channel when names are sealed. */
+const SEALED_CHANNEL_OBJECT = '(sealed channel name)';
+
+function checkChannels(user: AclUser, name: string, args: Buffer[], sealed: boolean): Denial {
+  const rule = CHANNEL_ARGS[name];
+  if (rule === undefined) return null;
+  const last = rule.last < 0 ? args.length - 1 : Math.min(rule.last, args.length - 1);
+  for (let i = 1; i <= last; i++) {
+    if (!user.mayUseChannel(args[i]!, rule.pattern)) return { reason: 'channel', object: sealed ? SEALED_CHANNEL_OBJECT : logName(args[i]!) };
   }
   return null;
 }

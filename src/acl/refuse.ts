@@ -9,11 +9,11 @@ import type { DenialReason } from './store.js';
 export function refuse(ctx: Session, reason: DenialReason, object: string, fullName: string): string {
   const context = ctx.multi !== null ? 'multi' : 'toplevel';
   ctx.server.acl.record(reason, context, object, ctx.user, clientLine(ctx, ctx.server.clock()), ctx.server.clock());
-  return reason === 'key' ? Errors.noPermKey : Errors.noPermCommand(fullName);
+  return reason === 'key' ? Errors.noPermKey : reason === 'channel' ? Errors.noPermChannel : Errors.noPermCommand(fullName);
 }
 
 /** A queued command refused when EXEC runs it, its user's rules having changed since it was queued. */
-export function refuseAtExec(ctx: Session, reason: 'command' | 'key', object: string): string {
+export function refuseAtExec(ctx: Session, reason: 'command' | 'key' | 'channel', object: string): string {
   ctx.server.acl.record(reason, 'multi', object, ctx.user, clientLine(ctx, ctx.server.clock()), ctx.server.clock());
   return Errors.noPermAtExec(reason);
 }

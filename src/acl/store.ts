@@ -7,7 +7,7 @@ import { Errors } from '../protocol/errors.js';
 import { aclFileWords, hashedSettingText, sha256Hex } from './secret.js';
 import { AclRuleError, AclUser, type CommandCatalogue } from './user.js';
 
-export type DenialReason = 'command' | 'key' | 'auth';
+export type DenialReason = 'command' | 'key' | 'auth' | 'channel';
 
 export interface AclLogEntry {
   count: number;
@@ -116,7 +116,9 @@ export class AclStore {
 
   private newUser(name: string): AclUser {
     const u = new AclUser(name, this.catalogue);
-    u.apply('resetchannels');
+    // Redis 7.0 creates users with acl-pubsub-default's channels (resetchannels unless set).
+    u.pubsubDefault = this.config.get('acl-pubsub-default') === 'allchannels' ? 'allchannels' : 'resetchannels';
+    u.apply(u.pubsubDefault);
     return u;
   }
 

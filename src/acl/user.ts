@@ -44,6 +44,12 @@ export class AclUser {
   readonly passwords = new Set<string>();
   private keys: KeyPattern[] = [];
   private channels: string[] = [];
+  /** The channel patterns' bytes, for matching channel arguments without making them strings. */
+  private channelBytes: Buffer[] = [];
+  /** What `reset` leaves the channels at: acl-pubsub-default (Redis 7.0: resetchannels). */
+  pubsubDefault: 'allchannels' | 'resetchannels' = 'resetchannels';
+  /** Every channel allowed (`allchannels` / `&*`): the dispatcher skips channel checks. */
+  allChannels = false;
   /** Leaf commands allowed. */
   private allowed = new Set<string>();
   /** Command rules in the order given, compacted (ACL LIST "commands" part). */
@@ -71,6 +77,7 @@ export class AclUser {
     for (const p of other.passwords) this.passwords.add(p);
     this.keys = other.keys.map((k) => ({ ...k }));
     this.channels = [...other.channels];
+    this.pubsubDefault = other.pubsubDefault;
     this.allowed = new Set(other.allowed);
     this.commandRules = [...other.commandRules];
     this.refresh();
@@ -92,6 +99,7 @@ export class AclUser {
       case 'nocommands': this.commands('-@all'); break;
       case 'reset':
         for (const r of ['resetpass', 'resetkeys', 'resetchannels', 'off', '-@all']) this.apply(r);
+        if (this.pubsubDefault === 'allchannels') this.apply('allchannels');
         break;
       default:
         this.applyValued(rule);
@@ -161,7 +169,27 @@ export class AclUser {
   private refresh(): void {
     this.readsAllKeys = this.keys.some((k) => k.pattern === '*' && k.read);
     this.writesAllKeys = this.keys.some((k) => k.pattern === '*' && k.write);
-    this.unrestricted = this.readsAllKeys && this.writesAllKeys && this.commandRules.length === 1 && this.commandRules[0] === '+@all';
+    this.allChannels = this.channels.includes('*');
+    this.channelBytes = this.channels.map((c) => Buffer.from(c, 'latin1'));
+    this.unrestricted =
+      this.readsAllKeys && this.writesAllKeys && this.allChannels && this.commandRules.length === 1 && this.commandRules[0] === '+@all';
+  }
+
+  /**
+   * Whether a channel (PUBLISH, SUBSCRIBE) matches one of the user's channel patterns, or a
+   * PSUBSCRIBE pattern is literally one of them (Redis ACLCheckChannelAgainstList).
+   */
+  mayUseChannel(channel: Uint8Array, isPattern: boolean): boolean {
+    if (this.allChannels) return true;
+    for (const allowed of this.channelBytes) {
+      if (isPattern ? Buffer.compare(allowed, channel) === 0 : globMatchBytes(allowed, channel)) return true;
+    }
+    return false;
+  }
+
+  /** The channel patterns, for comparing a user's rights before and after a change. */
+  channelPatterns(): readonly string[] {
+    return this.channels;
   }
 
   mayRun(fullName: string): boolean {
@@ -227,7 +255,8 @@ export class AclUser {
     for (const p of this.passwords) parts.push('#' + p);
     const keys = this.describeKeys();
     if (keys) parts.push(keys);
-    parts.push(this.channels.length === 0 ? 'resetchannels' : this.describeChannels());
+    // Redis 7.0 (ACLDescribeSelector): `&*`, or resetchannels followed by each pattern.
+    parts.push(this.allChannels ? '&*' : ['resetchannels', ...this.channels.map((c) => '&' + c)].join(' '));
     parts.push(this.describeCommands());
     return parts.join(' ');
   }

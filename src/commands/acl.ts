@@ -10,6 +10,7 @@ import { plainBuffer } from '../util/bytes.js';
 import { integer, name, text, word } from './args.js';
 import { replyHelp } from './clients.js';
 import type { CommandSpec, Session } from './types.js';
+import { dropRevokedSubscribers } from './pubsub.js';
 
 /** Disconnects clients whose user was removed or replaced (DELUSER, LOAD), as Redis does. */
 function dropOrphans(ctx: Session): void {
@@ -23,8 +24,13 @@ function dropOrphans(ctx: Session): void {
 /** ACL SETUSER name rule...: password rules are hashed from the argument bytes (secret.ts). */
 function setuser(ctx: Session, args: Buffer[]): void {
   const rules = args.slice(3);
+  const existing = ctx.server.acl.get(name(args[2]!));
+  const channelsBefore = existing?.channelPatterns().slice();
   const failed = ctx.server.acl.setUser(name(args[2]!), rules.map(safeRule));
-  if (failed === null) return ctx.reply.ok();
+  if (failed === null) {
+    if (existing !== undefined) dropRevokedSubscribers(ctx, existing, channelsBefore!);
+    return ctx.reply.ok();
+  }
   const rule = rules[failed.index]!;
   if (!isPasswordRule(rule)) return ctx.reply.error(Errors.aclSetuser(name(rule), failed.reason));
   replyWithSecret(ctx, Errors.aclSetuser(SLOT, failed.reason), rule);
@@ -149,7 +155,9 @@ function dryrun(ctx: Session, args: Buffer[]): void {
   ctx.reply.bulkLatin1(
     denied.reason === 'key'
       ? `This user has no permissions to access the '${denied.object}' key`
-      : `This user has no permissions to run the '${fullName}' command`,
+      : denied.reason === 'channel'
+        ? `This user has no permissions to access the '${denied.object}' channel`
+        : `This user has no permissions to run the '${fullName}' command`,
   );
 }
 

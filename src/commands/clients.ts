@@ -4,6 +4,7 @@
 import { Errors } from '../protocol/errors.js';
 import { int64, integer, text, word } from './args.js';
 import { isMonitor } from './monitor.js';
+import { isSubscribed, subscriptionsOf } from '../pubsub/registry.js';
 import { heldBytes, pauseClients, unpauseClients, type PauseMode } from './pause.js';
 import type { ClientIo, ClientState, CommandSpec, Session } from './types.js';
 import { nameString } from '../util/names.js';
@@ -32,6 +33,7 @@ export function resetClientModes(ctx: Session): void {
 function flagsOf(c: ClientState, io: ClientIo): string {
   let flags = '';
   if (isMonitor(c)) flags += 'O';
+  if (isSubscribed(c)) flags += 'P';
   if (c.multi !== null) flags += 'x';
   if (heldBytes(c) !== undefined || c.blocked) flags += 'b';
   if (c.watching?.flag.dirty) flags += 'd';
@@ -80,12 +82,24 @@ export function clientLine(c: ClientState, now: number, argv = 0): string {
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${io.fd} name=${c.name ?? ''} ` +
     `age=${secs(now - c.createdAt)} idle=${secs(now - c.lastInteraction)} flags=${flagsOf(c, io)} db=${c.dbIndex} ` +
-    `sub=0 psub=0 ssub=0 multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=0 ` +
+    `${subscriptionFields(c)} multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=0 ` +
     `argv-mem=${argvMem} multi-mem=${multiMem} rbs=${io.replyBuffer} rbp=${io.replyPeak} ` +
     `obl=${io.staged} oll=${io.unsentWrites} omem=${io.unsentBytes} tot-mem=${totMem} ` +
     `events=${io.unsentBytes > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.reply.protocol} ` +
     `lib-name=${c.libName} lib-ver=${c.libVersion}\n`
   );
+}
+
+/** sub= psub= ssub=: the connection's channel, pattern and shard-channel subscriptions. */
+function subscriptionFields(c: ClientState): string {
+  const sub = subscriptionsOf(c);
+  if (sub === undefined) return 'sub=0 psub=0 ssub=0';
+  return `sub=${sub.channels.size} psub=${sub.patterns.size} ssub=${sub.shards.size}`;
+}
+
+/** Redis getClientType, as far as sealkv has types: 'pubsub' while subscribed, else 'normal'. */
+function clientType(c: ClientState): string {
+  return isSubscribed(c) ? 'pubsub' : 'normal';
 }
 
 function argBytes(args: Buffer[]): number {
@@ -110,7 +124,7 @@ function clientGetname(ctx: Session): void {
   else ctx.reply.bulkLatin1(ctx.name);
 }
 
-/** Redis client types; every sealkv connection is 'normal' (no replication, no pub/sub yet). */
+/** Redis client types; a sealkv connection is 'normal' or, while subscribed, 'pubsub' (no replication). */
 const CLIENT_TYPES = new Set(['normal', 'master', 'slave', 'replica', 'pubsub']);
 
 /** CLIENT LIST [TYPE type | ID id ...]: Redis 7.0 takes one filter or none. */
@@ -119,7 +133,7 @@ function clientList(ctx: Session, args: Buffer[]): void {
   if (args.length === 4 && word(args[2]!) === 'type') {
     const type = word(args[3]!);
     if (!CLIENT_TYPES.has(type)) return ctx.reply.error(Errors.unknownClientType(text(args[3]!)));
-    pick = () => type === 'normal';
+    pick = (c) => clientType(c) === type;
   } else if (args.length >= 4 && word(args[2]!) === 'id') {
     const ids = new Set<number>();
     for (const arg of args.slice(3)) {
@@ -190,7 +204,7 @@ function matches(f: KillFilter, c: ClientState, self: Session): boolean {
   if (f.addr !== undefined && c.addr !== f.addr) return false;
   if (f.laddr !== undefined && c.laddr !== f.laddr) return false;
   if (f.user !== undefined && c.user !== f.user) return false;
-  if (f.type !== undefined && f.type !== 'normal') return false;
+  if (f.type !== undefined && f.type !== clientType(c)) return false;
   return !(f.skipMe && c.id === self.id);
 }
 

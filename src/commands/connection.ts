@@ -10,9 +10,19 @@ import { clientCommand, resetClientModes, validName } from './clients.js';
 import { monitorCommand, stopMonitor } from './monitor.js';
 import type { CommandSpec, Session } from './types.js';
 import { nameString } from '../util/names.js';
+import { isSubscribed, pubsubIfAny } from '../pubsub/registry.js';
+
+const EMPTY = Buffer.alloc(0);
 
 function ping(ctx: Session, args: Buffer[]): void {
   if (args.length > 2) return ctx.reply.error(Errors.wrongArity('ping'));
+  // RESP2 subscribed mode: a ["pong", message] array, a push frame being the only thing such a client reads.
+  if (ctx.reply.protocol === 2 && isSubscribed(ctx)) {
+    ctx.reply.arrayLen(2);
+    ctx.reply.bulkText('pong');
+    ctx.reply.bulk(args.length === 2 ? args[1]! : EMPTY);
+    return;
+  }
   if (args.length === 2) ctx.reply.bulk(args[1]!);
   else ctx.reply.simple('PONG');
 }
@@ -89,6 +99,8 @@ function reset(ctx: Session): void {
   ctx.name = null;
   resetClientModes(ctx);
   stopMonitor(ctx);
+  // Out of subscribed mode, without unsubscribe pushes (redis clearClientConnectionState).
+  pubsubIfAny(ctx.server)?.drop(ctx);
   const fallback = ctx.server.acl.defaultUser;
   ctx.aclUser = fallback;
   ctx.authenticated = fallback.enabled && fallback.nopass;

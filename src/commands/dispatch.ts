@@ -9,6 +9,7 @@ import { admit, afterPromotion } from './memory-gate.js';
 import { refusedToMonitor } from './monitor.js';
 import { commandRejected } from './observe.js';
 import { holdIfPaused } from './pause.js';
+import { refusedWhileSubscribed } from './pubsub.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
 import { endTransaction, queueCommand } from './transactions.js';
@@ -52,6 +53,8 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   const held = holdIfPaused(ctx, spec, found.fullName, args, (copy) => dispatch(ctx, registry, copy));
   if (held !== undefined) return held;
   if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return reject(ctx, Errors.oom, isExec, spec);
+  const subscribed = refusedWhileSubscribed(ctx, spec, found.fullName);
+  if (subscribed !== null) return reject(ctx, subscribed, isExec, spec);
   if (ctx.multi !== null && !found.transactionControl) {
     if (found.noMulti) return reject(ctx, Errors.notAllowedInMulti, false, spec);
     ctx.server.observer.mark = NaN;

@@ -12,6 +12,7 @@ import { sealCommands } from './seal.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
+import { pubsubCommands } from './pubsub.js';
 import type { CommandSpec } from './types.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
@@ -27,4 +28,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   sealCommands,
   diagnosticsCommands,
   clusterCommands,
+  pubsubCommands,
 ];

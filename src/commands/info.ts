@@ -2,6 +2,7 @@
 // sections always in Redis's order whatever order they were asked in. Only fields sealkv can
 // report truthfully are present; the `# Sealkv` section adds what is specific to sealing.
 
+import { pubsubIfAny } from '../pubsub/registry.js';
 import os from 'node:os';
 import { hexId } from '../seal/rotation.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
@@ -133,8 +134,9 @@ function stats(ctx: Session): Lines {
     ['evicted_clients', 0],
     ['keyspace_hits', st.keyspaceHits],
     ['keyspace_misses', st.keyspaceMisses],
-    ['pubsub_channels', 0],
-    ['pubsub_patterns', 0],
+    ['pubsub_channels', pubsubIfAny(ctx.server)?.size('channel') ?? 0],
+    ['pubsub_patterns', pubsubIfAny(ctx.server)?.size('pattern') ?? 0],
+    ['pubsubshard_channels', pubsubIfAny(ctx.server)?.size('shard') ?? 0],
     ['latest_fork_usec', 0],
     ['total_forks', 0],
     ['unexpected_error_replies', 0],

@@ -1,6 +1,7 @@
 // Listeners, the client registry, the periodic cron (active expiry, idle timeouts) and
 // shutdown. startServer() is what main.ts and the tests both call.
 
+import { installPubSub } from '../pubsub/index.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -122,6 +123,8 @@ export class SealkvServer implements Server {
     readMemorySettings();
     config.onChange((name) => {
       if (name.startsWith('maxmemory')) readMemorySettings();
+      // Redis's updateMaxmemory: a lower limit is enforced at once, not at the next write.
+      if (name === 'maxmemory') this.memory.relieve(this.databases, new Set());
     });
     this.memory = new MemoryGuard(memory, this.stats);
     const spillDir = config.get('spill-dir');
@@ -144,6 +147,7 @@ export class SealkvServer implements Server {
     this.acl = new AclStore(config, buildCatalogue(this.commands.leaves()));
     this.outputLimit = new OutputLimit(config);
     this.observer = new Observer(config);
+    installPubSub(this);
     config.onChange((name, value) => {
       if (name === 'loglevel') setLogLevel(log, value);
       if (name === 'hz') this.startCron();

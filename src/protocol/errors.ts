@@ -165,10 +165,14 @@ export const Errors = {
   noPermCommand: (fullName: string) => `NOPERM this user has no permissions to run the '${clip(fullName)}' command`,
   noPermKey: 'NOPERM this user has no permissions to access one of the keys used as arguments',
   /** redis execCommand: a queued command the user's rules no longer allow, one element of EXEC's array. */
-  noPermAtExec: (reason: 'command' | 'key') =>
+  noPermAtExec: (reason: 'command' | 'key' | 'channel') =>
     'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
     'This command is no longer allowed for the following reason: ' +
-    (reason === 'key' ? 'no permission to touch the specified keys' : 'no permission to execute the command or subcommand'),
+    (reason === 'key'
+      ? 'no permission to touch the specified keys'
+      : reason === 'channel'
+        ? 'no permission to access one of the channels used as arguments'
+        : 'no permission to execute the command or subcommand'),
   aclSetuser: (rule: string, reason: string) => `ERR Error in ACL SETUSER modifier '${clip(rule)}': ${reason}`,
   aclDeleteDefault: "ERR The 'default' user cannot be removed",
   aclUserNotFound: (user: string) => `ERR User '${clip(user)}' not found`,
@@ -200,4 +204,12 @@ export const Errors = {
   protoUnauthBulk: 'ERR Protocol error: unauthenticated bulk length',
   /** sealkv: key and field names are strings, which V8 caps at 2^29 - 24 chars (Redis has no such cap). */
   nameTooLong: 'ERR name too long: sealkv keeps key and field names of at most 536870888 bytes',
+
+  // -- pub/sub (issue 17) --
+  /** redis processCommand: RESP2 subscribed mode. */
+  subscribedModeOnly: (fullName: string) =>
+    `ERR Can't execute '${clip(fullName)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+  /** redis ssubscribeCommand (and SUBSCRIBE/PSUBSCRIBE from a script): a client that expects one reply per command. */
+  denyBlockingSubscribe: (command: string) => `ERR ${command} isn't allowed for a DENY BLOCKING client`,
+  noPermChannel: 'NOPERM this user has no permissions to access one of the channels used as arguments',
 } as const;

@@ -60,6 +60,12 @@ export class SealedKeyNames {
     throw new Error('no key argument of the running command hashes to this key');
   }
 
+  /** The running command's key argument that hashes to key, or null (keyspace notifications). */
+  argFor(key: string): Buffer | null {
+    for (let i = this.count - 1; i >= 0; i--) if (this.hashes[i] === key) return this.args[i]!;
+    return null;
+  }
+
   /** Opens a sealed name into target at offset (its length: Sealer.plainLength); throws SealError. */
   openInto(key: string, sealed: Buffer, target: Uint8Array, offset: number): void {
     this.values.openNameInto(key, sealed, target, offset);

@@ -65,6 +65,11 @@ export class Rotation {
   /** Values that could not be opened to re-seal (damaged or tampered): left as they were. */
   failures = 0;
   private stopped = false;
+  /**
+   * Renewals of things sealed outside the databases (pub/sub's sealed channel names), run as a
+   * rotation starts: they are under the new key before the pass can retire the old one.
+   */
+  readonly renewOutside: (() => void)[] = [];
   /** A chunked value the last slice renewed only in part: the next slice goes on with it. */
   private unfinished: string | null = null;
 
@@ -77,6 +82,7 @@ export class Rotation {
   start(): DataKey | null {
     if (this.running || this.stopped) return null;
     const key = this.keyring.rotate();
+    for (const renew of this.renewOutside) renew();
     this.running = true;
     this.startedAt = this.host.clock();
     this.pass = 0;

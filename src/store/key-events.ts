@@ -30,7 +30,9 @@ export type KeyEvent =
   | 'zpopmin' | 'zpopmax' | 'zinterstore' | 'zunionstore' | 'zdiffstore' | 'zrangestore'
   // streams (t)
   | 'xadd' | 'xtrim' | 'xdel' | 'xsetid' | 'xgroup-create' | 'xgroup-createconsumer'
-  | 'xgroup-delconsumer' | 'xgroup-destroy' | 'xgroup-setid' | 'xclaim' | 'xautoclaim';
+  | 'xgroup-delconsumer' | 'xgroup-destroy' | 'xgroup-setid' | 'xclaim' | 'xautoclaim'
+  // a key that did not exist was added (class n), announced just before the write's own event
+  | 'new';
 
 /** Why every key of a database may have changed at once. */
 export type DbEvent = 'flush' | 'swap';

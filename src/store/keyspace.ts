@@ -70,6 +70,11 @@ export class Keyspace {
   private volatileSampleWalk: Iterator<string> | null = null;
   /** Bumped by clear(): walks started before it are over. */
   generation = 0;
+  /**
+   * The entry being removed while its removal is signalled (listeners that need its sealed
+   * name: keyspace notifications of 'expired' and 'evicted' with --seal-keys); else undefined.
+   */
+  removing: Entry | undefined = undefined;
 
   /**
    * @param uid identity bound into every sealed value of this database. It moves with the data
@@ -190,6 +195,8 @@ export class Keyspace {
     if (expiresAt !== 0) this.volatile.add(key);
     // Only a key that had a TTL is in the set: spares a lookup on the usual plain SET.
     else if (old !== undefined && old.expiresAt !== 0) this.volatile.delete(key);
+    // A key that did not exist: Redis's dbAdd announces 'new' before the command's own event.
+    if (old === undefined && this.listeners.length > 0) this.notify(key, 'new', kind);
     this.signal(key, event, kind);
   }
 
@@ -503,6 +510,11 @@ export class Keyspace {
     this.observer?.removed(key, old);
     this.dispose(handle);
     this.volatile.delete(key);
-    this.signal(key, event, kind);
+    this.removing = old;
+    try {
+      this.signal(key, event, kind);
+    } finally {
+      this.removing = undefined;
+    }
   }
 }

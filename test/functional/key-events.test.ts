@@ -91,6 +91,8 @@ describe.skipIf(!hasRedisServer)('keyspace events match the notifications redis-
     const databases = sealkv.running.state.databases;
     const listener: KeyListener = {
       keyChanged(db: Keyspace, key, event) {
+        // 'new' (class n, not in KA) is compared in keyspace-notifications.test.ts.
+        if (event === 'new') return;
         heard.push(`${databases.indexOf(db)} ${event} ${byStored.get(key) ?? `?${key}`}`);
       },
       dbChanged() {},
