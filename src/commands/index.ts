@@ -10,6 +10,7 @@ import { keyCommands } from './keys.js';
 import { sealCommands } from './seal.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
+import { streamCommands } from './streams.js';
 import { transactionCommands } from './transactions.js';
 import type { CommandSpec } from './types.js';
 
@@ -25,4 +26,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   aclCommands,
   sealCommands,
   diagnosticsCommands,
+  streamCommands,
 ];
