@@ -9,6 +9,8 @@ import { Kind, type StreamEntry } from '../store/keyspace.js';
 import type { ConsumerGroup } from '../store/types/stream-groups.js';
 import { ENTRIES_READ_UNKNOWN } from '../store/types/stream-groups.js';
 import { formatId, ID_MAX, type StreamId } from '../store/types/stream.js';
+import { parseTimeout } from '../blocking/timeout.js';
+import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { estimateEntriesRead, rangeHasTombstones } from './streams-lag.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -36,16 +38,12 @@ export function parseRead(ctx: Session, args: Buffer[], xreadgroup: boolean): Re
     const more = args.length - i - 1;
     const opt = word(args[i]!);
     if (opt === 'block' && more > 0) {
-      const n = int64(args[++i]!);
-      if (n === null) {
-        ctx.reply.error(Errors.timeoutNotInteger);
+      const timeout = parseTimeout(args[++i]!, 'milliseconds', ctx.now);
+      if (typeof timeout === 'string') {
+        ctx.reply.error(`ERR ${timeout}`);
         return null;
       }
-      if (n < 0n) {
-        ctx.reply.error(Errors.timeoutNegative);
-        return null;
-      }
-      req.timeout = Number(n);
+      req.timeout = timeout;
     } else if (opt === 'count' && more > 0) {
       const n = int64(args[++i]!);
       if (n === null) {
@@ -245,7 +243,10 @@ function replyHistory(ctx: Session, key: string, entry: StreamEntry, pel: Consum
   }
 }
 
-function readCommand(ctx: Session, args: Buffer[], xreadgroup: boolean): void {
+/** Redis's count for a blocked read without COUNT: a stream far behind is not sent whole. */
+const BLOCKED_DEFAULT_COUNT = 1000;
+
+function readCommand(ctx: Session, args: Buffer[], xreadgroup: boolean): void | Promise<void> {
   const req = parseRead(ctx, args, xreadgroup);
   if (req === null) return;
   const served = servable(ctx, req);
@@ -253,8 +254,55 @@ function readCommand(ctx: Session, args: Buffer[], xreadgroup: boolean): void {
     guardSeal(ctx, () => replyServed(ctx, req, served, req.count));
     return;
   }
-  // Nothing to serve: without BLOCK (or where a command may not wait) this is the timeout reply.
-  ctx.reply.nullArray();
+  // Nothing to serve: without BLOCK this is the timeout reply (so it is inside EXEC: block() says so).
+  if (req.timeout === -1) return ctx.reply.nullArray();
+  const count = req.count === 0 ? BLOCKED_DEFAULT_COUNT : req.count;
+  // The arguments live in the read buffer, reused once this command returns: keep the key names
+  // the reply will carry, wiped when the wait ends.
+  req.keyArgs = ownArgs(req.keyArgs);
+  const done = req.keyArgs;
+  return ctx.server.blocking.block(ctx, {
+    keys: req.keys,
+    timeout: req.timeout,
+    serve: (key) => {
+      const served = serveBlocked(ctx, req, key, count);
+      if (served) wipeArgs(done);
+      return served;
+    },
+    timedOut: () => {
+      ctx.reply.nullArray();
+      wipeArgs(done);
+    },
+  })?.finally(() => wipeArgs(done));
+}
+
+/**
+ * A key a blocked read waits on changed (redis blocked.c serveClientsBlockedOnStreamKey): serve
+ * it if entries arrived past the id (for a group, past the group's last id), answer a group
+ * reader whose stream or group went away with Redis's error, keep waiting otherwise.
+ */
+function serveBlocked(ctx: Session, req: ReadRequest, key: string, count: number): boolean {
+  const i = req.keys.indexOf(key);
+  if (i < 0) return false;
+  const entry = ctx.db.get(key, ctx.now);
+  if (entry === undefined || entry.kind !== Kind.Stream) {
+    if (req.group === null) return false;
+    ctx.reply.error(Errors.streamKeyGone);
+    return true;
+  }
+  let after = req.ids[i]!;
+  if (req.group !== null) {
+    const group = entry.groups.get(req.group.name);
+    if (group === undefined) {
+      ctx.reply.error(Errors.blockedGroupGone);
+      return true;
+    }
+    after = group.lastId;
+  }
+  const last = entry.log.lastEntryId();
+  if (last === undefined || last <= after) return false;
+  guardSeal(ctx, () => replyServed(ctx, req, [{ index: i, entry, after, history: false }], count));
+  return true;
 }
 
 export const streamReadCommands: readonly CommandSpec[] = [

@@ -212,4 +212,6 @@ export const Errors = {
   xclaimRetryCount: 'ERR Invalid RETRYCOUNT option argument for XCLAIM',
   xautoclaimMinIdle: 'ERR Invalid min-idle-time argument for XAUTOCLAIM',
   xautoclaimCount: 'ERR COUNT must be > 0',
+  streamKeyGone: 'UNBLOCKED the stream key no longer exists',
+  blockedGroupGone: 'NOGROUP the consumer group this client was blocked on no longer exists',
 } as const;
