@@ -462,7 +462,10 @@ export const streamGroupCommands: readonly CommandSpec[] = [
     '5.0.0', xack, { complexity: 'O(1) for each message ID processed.' }),
   streamSpec('xpending', -3, 'read', false, ['RO', 'ACCESS'],
     'Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.',
-    '5.0.0', xpending, { tips: ['nondeterministic_output'] }),
+    '5.0.0', xpending, {
+      tips: ['nondeterministic_output'],
+      complexity: 'O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.',
+    }),
   streamSpec('xclaim', -6, 'write', true, ['RW', 'UPDATE'],
     'Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.',
     '5.0.0', xclaim, { tips: ['nondeterministic_output'], complexity: 'O(log N) with N being the number of messages in the PEL of the consumer group.' }),

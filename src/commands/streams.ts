@@ -11,6 +11,7 @@ import {
 import { streamGroupCommands } from './streams-groups.js';
 import { streamInfoCommands } from './streams-info.js';
 import { streamReadCommands } from './streams-read.js';
+import { at, noted } from './key-specs.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind } from '../store/keyspace.js';
 import { makeId, idMs, idSeq, ID_MAX, U64_MAX, type StreamId } from '../store/types/stream.js';
@@ -292,19 +293,25 @@ function xsetid(ctx: Session, args: Buffer[]): void {
 export const streamCommands: readonly CommandSpec[] = [
   streamSpec('xadd', -5, 'write-grow', true, ['RW', 'UPDATE'], 'Appends a new entry to a stream', '5.0.0', xadd, {
     tips: ['nondeterministic_output'],
+    keySpecs: [noted(at(1, 'RW', 'UPDATE'), 'UPDATE instead of INSERT because of the optional trimming feature')],
     complexity: 'O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.',
   }),
   streamSpec('xlen', 2, 'read', true, ['RO'], 'Return the number of entries in a stream', '5.0.0', xlen, { complexity: 'O(1)' }),
   streamSpec('xrange', -4, 'read', false, ['RO', 'ACCESS'], 'Return a range of elements in a stream, with IDs matching the specified IDs interval', '5.0.0',
-    (ctx, args) => rangeCommand(ctx, args, false)),
+    (ctx, args) => rangeCommand(ctx, args, false), {
+      complexity: 'O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).',
+    }),
   streamSpec('xrevrange', -4, 'read', false, ['RO', 'ACCESS'],
     'Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE',
-    '5.0.0', (ctx, args) => rangeCommand(ctx, args, true)),
+    '5.0.0', (ctx, args) => rangeCommand(ctx, args, true), {
+      complexity: 'O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).',
+    }),
   streamSpec('xdel', -3, 'write', true, ['RW', 'DELETE'],
     'Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.',
     '5.0.0', xdel, { complexity: 'O(1) for each single item to delete in the stream, regardless of the stream size.' }),
   streamSpec('xtrim', -4, 'write', false, ['RW', 'DELETE'], "Trims the stream to (approximately if '~' is passed) a certain size", '5.0.0', xtrim, {
     tips: ['nondeterministic_output'],
+    complexity: 'O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.',
   }),
   streamSpec('xsetid', -3, 'write-grow', true, ['RW', 'UPDATE'], 'An internal command for replicating stream values', '5.0.0', xsetid, { complexity: 'O(1)' }),
   ...streamReadCommands,
