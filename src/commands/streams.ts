@@ -160,7 +160,7 @@ function xadd(ctx: Session, args: Buffer[]): void {
       id = ms > idMs(last) ? makeId(ms, 0n) : last + 1n;
     } else if (!t.seqGiven && idMs(last) === idMs(t.id)) {
       if (idSeq(last) === U64_MAX) {
-        ctx.reply.error(Errors.xaddIdTooSmall);
+        ctx.reply.error(Errors.streamElementsTooLarge);
         return false;
       }
       id = last + 1n;

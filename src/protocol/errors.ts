@@ -193,7 +193,6 @@ export const Errors = {
   xreadgroupDollar:
     'ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.',
   xreadGreaterThan: 'ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.',
-  xreadBlockInScript: (cmd: string) => `ERR ${clip(cmd)} command is not allowed with BLOCK option from scripts`,
   noGroupRead: (key: string, group: string) => `NOGROUP No such key '${key}' or consumer group '${group}' in XREADGROUP with GROUP option`,
   noGroupKey: (key: string, group: string) => `NOGROUP No such key '${key}' or consumer group '${group}'`,
   noGroupFor: (group: string, key: string) => `NOGROUP No such consumer group '${group}' for key name '${key}'`,
@@ -212,6 +211,8 @@ export const Errors = {
   xclaimRetryCount: 'ERR Invalid RETRYCOUNT option argument for XCLAIM',
   xautoclaimMinIdle: 'ERR Invalid min-idle-time argument for XAUTOCLAIM',
   xautoclaimCount: 'ERR COUNT must be > 0',
+  /** What Redis 7.0 answers when ms-* meets a full sequence (errno left over from the trim check). */
+  streamElementsTooLarge: 'ERR Elements are too large to be stored',
   streamKeyGone: 'UNBLOCKED the stream key no longer exists',
   blockedGroupGone: 'NOGROUP the consumer group this client was blocked on no longer exists',
 } as const;
