@@ -41,6 +41,12 @@ async function main(): Promise<void> {
   const servers: BenchServer[] = [await startRedis(), await startSealkv()];
   const results = new Map<string, number[]>();
   try {
+    // Warm-up (V8 compiles the hot paths in the first seconds), not measured.
+    for (const s of servers) {
+      await bench(s.port, 16, REQUESTS / 2, ['XADD', 'bench:warm', '*', 'a', VALUE, 'b', VALUE]);
+      await bench(s.port, 16, REQUESTS / 2, ['XRANGE', 'bench:warm', '-', '+', 'COUNT', '10']);
+      await bench(s.port, 1, 1, ['DEL', 'bench:warm']);
+    }
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
         await bench(s.port, 1, 1, ['DEL', 'bench:add', 'bench:add1']);

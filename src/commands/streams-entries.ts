@@ -160,22 +160,43 @@ function digits(n: number): number {
   return d;
 }
 
-/** The plaintext of args[from..] as a RESP array of bulk strings, in a buffer the caller wipes. */
+/** Where entries are encoded before sealing: one buffer off the V8 heap, reused, wiped by each caller. */
+let scratch = plainBuffer(4096);
+
+/**
+ * The plaintext of args[from..] as a RESP array of bulk strings, in a shared scratch buffer the
+ * caller wipes (fill(0)) as soon as it has sealed it, before any other entry is encoded.
+ */
 export function encodeEntry(args: readonly Uint8Array[], from: number): Buffer {
   const n = args.length - from;
   let size = 3 + digits(n);
   for (let i = from; i < args.length; i++) size += 5 + digits(args[i]!.length) + args[i]!.length;
-  const out = plainBuffer(size);
-  let p = out.write(`*${n}\r\n`, 0, 'latin1');
+  if (scratch.length < size) {
+    scratch.fill(0);
+    scratch = plainBuffer(Math.max(size, scratch.length * 2));
+  }
+  const out = scratch.subarray(0, size);
+  let p = header(out, 0, 0x2a, n);
   for (let i = from; i < args.length; i++) {
     const a = args[i]!;
-    p += out.write(`$${a.length}\r\n`, p, 'latin1');
+    p = header(out, p, 0x24, a.length);
     out.set(a, p);
     p += a.length;
     out[p++] = 0x0d;
     out[p++] = 0x0a;
   }
   return out;
+}
+
+/** Writes "<prefix><n>\r\n" at p; returns where it ends. */
+function header(out: Buffer, p: number, prefix: number, n: number): number {
+  out[p++] = prefix;
+  const d = digits(n);
+  for (let i = d - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 10)) out[p + i] = 0x30 + (rest % 10);
+  p += d;
+  out[p++] = 0x0d;
+  out[p++] = 0x0a;
+  return p;
 }
 
 export function sealEntry(ctx: Session, key: string, id: StreamId, plain: Uint8Array): Buffer {
@@ -226,26 +247,19 @@ export function guardSeal(ctx: Session, build: () => void): boolean {
 /** Replies with the entries of [start, end] (at most count, 0 = all). Throws SealError. */
 export function replyRange(ctx: Session, key: string, entry: StreamEntry | undefined, start: StreamId, end: StreamId, count: number, reverse: boolean): void {
   if (entry === undefined) return ctx.reply.arrayLen(0);
-  const log = entry.log;
-  // Count first: the array header goes before the entries.
-  const n = countRange(entry, start, end, reverse, count);
-  ctx.reply.arrayLen(n);
-  if (n === 0) return;
-  let left = n;
-  log.range(start, end, reverse, (id, bytes, s, length) => {
-    replyEntry(ctx, key, id, bytes, s, length);
-    return --left > 0;
+  // One pass collects where the entries lie (views stay valid: the stream does not change while
+  // the reply is written), then the array header and the entries go out.
+  const ids: StreamId[] = [];
+  const where: (Buffer | number)[] = [];
+  entry.log.range(start, end, reverse, (id, bytes, s, length) => {
+    ids.push(id);
+    where.push(bytes, s, length);
+    return count === 0 || ids.length < count;
   });
-}
-
-/** How many entries [start, end] holds, at most count (0 = no limit). */
-export function countRange(entry: StreamEntry, start: StreamId, end: StreamId, reverse: boolean, count: number): number {
-  let n = 0;
-  entry.log.range(start, end, reverse, () => {
-    n++;
-    return count === 0 || n < count;
-  });
-  return n;
+  ctx.reply.arrayLen(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    replyEntry(ctx, key, ids[i]!, where[3 * i] as Buffer, where[3 * i + 1] as number, where[3 * i + 2] as number);
+  }
 }
 
 // ---- table entries ----

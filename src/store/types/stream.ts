@@ -145,7 +145,8 @@ export class StreamLog {
       if (node.weight + weight >= maxBytes || (limits.maxEntries > 0 && node.appended >= limits.maxEntries)) node = undefined;
     }
     if (node === undefined) {
-      node = this.newNode(Math.max(need, 256));
+      // Room for a few entries like this one: a node usually fills to stream-node-max-entries.
+      node = this.newNode(Math.max(need * 8, 1024));
       this.nodes.push(node);
     } else if (node.used + need > node.cap) {
       this.grow(node, node.used + need);
@@ -195,16 +196,20 @@ export class StreamLog {
     if (!reverse) {
       let [ni, k] = this.seek(start);
       loadKey(end);
+      // A visitor may compare ids itself (the loaded key is module state): keep the bound's words.
+      const [e0, e1, e2, e3] = [k0, k1, k2, k3];
       for (; ni < this.nodes.length; ni++, k = 0) {
         const node = this.nodes[ni]!;
         for (; k < node.count; k++) {
           const p = node.base + node.offs[k]!;
+          k0 = e0;
+          k1 = e1;
+          k2 = e2;
+          k3 = e3;
           if (compareAt(node.buf, p) > 0) return seen;
           seen++;
           const length = node.buf.readUInt32BE(p + 16);
           if (visit(readId(node.buf, p), node.buf, p + ENTRY_HEADER, length) === false) return seen;
-          // A visitor may compare ids itself (loadKey is module state): load the bound again.
-          loadKey(end);
         }
       }
       return seen;
@@ -213,16 +218,20 @@ export class StreamLog {
     let [ni, k] = this.seekAfter(end);
     if (--k < 0) ni--;
     loadKey(start);
+    const [s0, s1, s2, s3] = [k0, k1, k2, k3];
     for (; ni >= 0; ni--) {
       const node = this.nodes[ni]!;
       if (k < 0) k = node.count - 1;
       for (; k >= 0; k--) {
         const p = node.base + node.offs[k]!;
+        k0 = s0;
+        k1 = s1;
+        k2 = s2;
+        k3 = s3;
         if (compareAt(node.buf, p) < 0) return seen;
         seen++;
         const length = node.buf.readUInt32BE(p + 16);
         if (visit(readId(node.buf, p), node.buf, p + ENTRY_HEADER, length) === false) return seen;
-        loadKey(start);
       }
       k = -1;
     }
