@@ -3,7 +3,7 @@
 // has no counterpart (sealkv keeps a sorted array of nodes, not a radix tree) and counts the
 // same nodes plus one for the root.
 
-import { int64, text, word } from './args.js';
+import { int64, name, text, word } from './args.js';
 import { replyHelp } from './clients.js';
 import { guardSeal, quoted, replyEntry, replyId, streamSpec } from './streams-entries.js';
 import { firstEntryId, groupLag } from './streams-lag.js';
@@ -12,7 +12,6 @@ import { Kind, type StreamEntry } from '../store/keyspace.js';
 import { ENTRIES_READ_UNKNOWN } from '../store/types/stream-groups.js';
 import { ID_MAX, type StreamId } from '../store/types/stream.js';
 import type { CommandSpec, Session } from './types.js';
-import { name } from './args.js';
 
 /** The stream for XINFO: null after replying (no such key, wrong type). */
 function infoStream(ctx: Session, args: Buffer[]): [string, StreamEntry] | null {
