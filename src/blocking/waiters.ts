@@ -127,11 +127,15 @@ export class BlockingTable implements KeyListener {
     if (this.byDb.get(db)?.has(key)) this.markReady(db, key);
   }
 
-  /** FLUSHDB leaves nothing to serve; SWAPDB moves the client's keys to another database. */
+  /** FLUSHDB makes every waited-on key ready (gone); SWAPDB moves the client's keys to another database. */
   dbChanged(db: Keyspace, event: DbEvent): void {
-    if (event !== 'swap') return;
     const keys = this.byDb.get(db);
     if (keys === undefined) return;
+    // A flush deletes every waited-on key: XREADGROUP waiters answer that their stream is gone.
+    if (event === 'flush') {
+      for (const key of keys.keys()) this.markReady(db, key);
+      return;
+    }
     // Each waiter follows its client's database index (Redis blocks on the index, not the data).
     for (const waiters of [...keys.values()]) {
       for (const w of waiters) {

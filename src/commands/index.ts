@@ -11,6 +11,7 @@ import { keyCommands } from './keys.js';
 import { sealCommands } from './seal.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
+import { streamCommands } from './streams.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
 import type { CommandSpec } from './types.js';
@@ -29,4 +30,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   diagnosticsCommands,
   clusterCommands,
   pubsubCommands,
+  streamCommands,
 ];

@@ -244,6 +244,20 @@ export class ReplyWriter {
     this.crlf();
   }
 
+  /**
+   * Room for `length` bytes of ready-made RESP that the caller writes in place (a stream
+   * entry's sealed fields opened straight into the reply): returns the offset in `staging`;
+   * finish with endRaw(), or truncate(mark) to abandon it.
+   */
+  beginRaw(length: number): number {
+    this.reserve(length);
+    return this.len;
+  }
+
+  endRaw(length: number): void {
+    this.len += length;
+  }
+
   /** The staging buffer beginBulk() offsets point into; valid until the next write call. */
   get staging(): Buffer {
     return this.buf;

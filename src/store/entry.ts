@@ -3,10 +3,13 @@
 // sealed name); a hash is always a JS object. Both string forms answer the same interface.
 
 import { FieldTable } from './types/field-table.js';
+import { StreamLog } from './types/stream.js';
+import { StreamGroups } from './types/stream-groups.js';
 
 export const enum Kind {
   String = 0,
   Hash = 1,
+  Stream = 5,
 }
 
 /** Where a spilled value's sealed bytes sit on tmpfs (src/spill/segments.ts). */
@@ -102,7 +105,18 @@ export interface HashEntry {
   sealedName?: Buffer | undefined;
 }
 
-export type Entry = StringEntry | HashEntry;
+export interface StreamEntry {
+  kind: Kind.Stream;
+  /** The entries, each one sealed blob of its fields and values bound to its id. */
+  log: StreamLog;
+  groups: StreamGroups;
+  expiresAt: number;
+  touchedAt: number;
+  accounted?: number;
+  sealedName?: Buffer | undefined;
+}
+
+export type Entry = StringEntry | HashEntry | StreamEntry;
 
 /** A new string entry, to hand to Keyspace.set (which usually copies it into the arena). */
 export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number): StringEntry {
@@ -115,4 +129,9 @@ export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number)
  */
 export function hashEntry(touchedAt: number): HashEntry {
   return { kind: Kind.Hash, fields: new FieldTable(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+}
+
+/** A new, empty stream (XADD, XGROUP CREATE ... MKSTREAM). */
+export function streamEntry(touchedAt: number): StreamEntry {
+  return { kind: Kind.Stream, log: new StreamLog(), groups: new StreamGroups(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
 }

@@ -1,0 +1,282 @@
+// What every stream command shares: id parsing with Redis 7.0's rules (streamGenericParseIDOrReply,
+// string2ull), finding the stream, sealing an entry and writing entries into replies.
+//
+// An entry's fields and values are sealed together as one blob whose plaintext is the entry's
+// own RESP reply (an array of bulk strings, the same under RESP2 and RESP3), bound to database,
+// key and the entry's id. Replying opens the blob straight into the reply buffer: no plaintext
+// buffer, no parsing, and an entry cannot be moved to another id or stream.
+
+import { Errors } from '../protocol/errors.js';
+import { OVERHEAD, SealError } from '../seal/sealer.js';
+import { Purpose } from '../seal/values.js';
+import { Kind, type StreamEntry } from '../store/keyspace.js';
+import { formatId, ID_MAX, makeId, U64_MAX, type StreamId } from '../store/types/stream.js';
+import { plainBuffer } from '../util/bytes.js';
+import { errorArg } from '../util/names.js';
+import { at, type KeyFlagName, type KeySpec } from './key-specs.js';
+import { sealFailed } from './sealing.js';
+import type { CommandSpec, Session } from './types.js';
+import type { KeyEvent } from '../store/key-events.js';
+
+// ---- ids ----
+
+const WS = new Set([0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d]);
+
+/** Redis string2ull: a canonical int64 >= 0, or whatever strtoull accepts whole (leading space, sign, zeros). */
+function string2ull(s: string): bigint | null {
+  if (/^(0|[1-9][0-9]{0,18})$/.test(s)) {
+    const n = BigInt(s);
+    if (n <= 2n ** 63n - 1n) return n;
+  } else if (/^-[1-9][0-9]{0,18}$/.test(s) && BigInt(s) >= -(2n ** 63n)) {
+    return null; // string2ll succeeded with a negative value
+  }
+  let i = 0;
+  while (i < s.length && WS.has(s.charCodeAt(i))) i++;
+  let neg = false;
+  if (s[i] === '+' || s[i] === '-') neg = s[i++] === '-';
+  const digits = s.slice(i);
+  if (!/^[0-9]+$/.test(digits)) return null;
+  const n = BigInt(digits);
+  if (n > U64_MAX) return null;
+  return neg ? (U64_MAX + 1n - n) & U64_MAX : n;
+}
+
+export interface ParsedId {
+  id: StreamId;
+  /** False for XADD's "ms-*" form. */
+  seqGiven: boolean;
+}
+
+/**
+ * Parses an id argument: "ms-seq", "ms" (sequence `missingSeq`), "-" / "+" unless `strict`,
+ * and "ms-*" when `seqStar`. Null when invalid (the caller replies invalidStreamId).
+ */
+export function parseId(arg: Uint8Array, missingSeq: bigint, strict: boolean, seqStar = false): ParsedId | null {
+  if (arg.length > 127) return null;
+  // Redis works on a C string: the id ends at the first NUL.
+  let s = Buffer.from(arg.buffer, arg.byteOffset, arg.length).toString('latin1');
+  const nul = s.indexOf('\0');
+  if (nul >= 0) s = s.slice(0, nul);
+  if (strict && (s === '-' || s === '+')) return null;
+  if (s === '-') return { id: 0n, seqGiven: true };
+  if (s === '+') return { id: ID_MAX, seqGiven: true };
+  const dash = s.indexOf('-');
+  const ms = string2ull(dash >= 0 ? s.slice(0, dash) : s);
+  if (ms === null) return null;
+  if (dash < 0) return { id: makeId(ms, missingSeq), seqGiven: true };
+  const rest = s.slice(dash + 1);
+  if (seqStar && rest === '*') return { id: makeId(ms, 0n), seqGiven: false };
+  const seq = string2ull(rest);
+  if (seq === null) return null;
+  return { id: makeId(ms, seq), seqGiven: true };
+}
+
+/** A strict id or null after replying the error. */
+export function strictId(ctx: Session, arg: Uint8Array): StreamId | null {
+  const parsed = parseId(arg, 0n, true);
+  if (parsed === null) {
+    ctx.reply.error(Errors.invalidStreamId);
+    return null;
+  }
+  return parsed.id;
+}
+
+/**
+ * A range bound (XRANGE, XPENDING, XAUTOCLAIM): "(" makes it exclusive, moved one id inwards.
+ * `start` bounds take sequence 0 when missing, end bounds the highest. Null after replying.
+ */
+export function intervalId(ctx: Session, arg: Uint8Array, start: boolean): StreamId | null {
+  const exclusive = arg.length > 1 && arg[0] === 0x28;
+  const parsed = parseId(exclusive ? arg.subarray(1) : arg, start ? 0n : U64_MAX, exclusive);
+  if (parsed === null) {
+    ctx.reply.error(Errors.invalidStreamId);
+    return null;
+  }
+  if (!exclusive) return parsed.id;
+  if (start) {
+    if (parsed.id === ID_MAX) {
+      ctx.reply.error(Errors.invalidStartInterval);
+      return null;
+    }
+    return parsed.id + 1n;
+  }
+  if (parsed.id === 0n) {
+    ctx.reply.error(Errors.invalidEndInterval);
+    return null;
+  }
+  return parsed.id - 1n;
+}
+
+export function replyId(ctx: Session, id: StreamId): void {
+  ctx.reply.bulkLatin1(formatId(id));
+}
+
+/** An argument quoted as Redis's %s does (the whole C string, up to a NUL). */
+export function quoted(arg: Uint8Array): string {
+  return errorArg(arg, 4096);
+}
+
+// ---- finding the stream ----
+
+/** The stream for a read: undefined when missing, null after replying WRONGTYPE. */
+export function readStream(ctx: Session, key: string): StreamEntry | undefined | null {
+  const entry = ctx.db.read(key, ctx.now);
+  if (entry === undefined || entry.kind === Kind.Stream) return entry;
+  ctx.reply.error(Errors.wrongType);
+  return null;
+}
+
+/** The stream for a write, without creating it or counting a hit (lookupKeyWrite). */
+export function peekStream(ctx: Session, key: string): StreamEntry | undefined | null {
+  const entry = ctx.db.get(key, ctx.now);
+  if (entry === undefined || entry.kind === Kind.Stream) return entry;
+  ctx.reply.error(Errors.wrongType);
+  return null;
+}
+
+/**
+ * A stream write through Keyspace.mutate: `change` gets the stream (a new empty one when the
+ * key is missing; it is stored only if change returns true). False after replying WRONGTYPE.
+ */
+export function writeStream(ctx: Session, key: string, event: KeyEvent, change: (entry: StreamEntry) => boolean): boolean {
+  if (ctx.db.mutate(key, Kind.Stream, event, ctx.now, change)) return true;
+  ctx.reply.error(Errors.wrongType);
+  return false;
+}
+
+/** Node limits from the config (stream-node-max-entries / -bytes). */
+export function nodeLimits(ctx: Session): { maxEntries: number; maxBytes: number } {
+  return { maxEntries: ctx.server.config.number('stream-node-max-entries'), maxBytes: ctx.server.config.number('stream-node-max-bytes') };
+}
+
+// ---- sealing entries ----
+
+function digits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+/** Where entries are encoded before sealing: one buffer off the V8 heap, reused, wiped by each caller. */
+let scratch = plainBuffer(4096);
+
+/**
+ * The plaintext of args[from..] as a RESP array of bulk strings, in a shared scratch buffer the
+ * caller wipes (fill(0)) as soon as it has sealed it, before any other entry is encoded.
+ */
+export function encodeEntry(args: readonly Uint8Array[], from: number): Buffer {
+  const n = args.length - from;
+  let size = 3 + digits(n);
+  for (let i = from; i < args.length; i++) size += 5 + digits(args[i]!.length) + args[i]!.length;
+  if (scratch.length < size) {
+    scratch.fill(0);
+    scratch = plainBuffer(Math.max(size, scratch.length * 2));
+  }
+  const out = scratch.subarray(0, size);
+  let p = header(out, 0, 0x2a, n);
+  for (let i = from; i < args.length; i++) {
+    const a = args[i]!;
+    p = header(out, p, 0x24, a.length);
+    out.set(a, p);
+    p += a.length;
+    out[p++] = 0x0d;
+    out[p++] = 0x0a;
+  }
+  return out;
+}
+
+/** Writes "<prefix><n>\r\n" at p; returns where it ends. */
+function header(out: Buffer, p: number, prefix: number, n: number): number {
+  out[p++] = prefix;
+  const d = digits(n);
+  for (let i = d - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 10)) out[p + i] = 0x30 + (rest % 10);
+  p += d;
+  out[p++] = 0x0d;
+  out[p++] = 0x0a;
+  return p;
+}
+
+export function sealEntry(ctx: Session, key: string, id: StreamId, plain: Uint8Array): Buffer {
+  return ctx.server.values.sealElement(Purpose.StreamEntry, ctx.db.uid, key, plain, formatId(id));
+}
+
+/**
+ * Writes one entry as Redis does: [id, [field, value, ...]], the fields opened straight into the
+ * reply buffer. Throws SealError (run the command under guardSeal).
+ */
+export function replyEntry(ctx: Session, key: string, id: StreamId, bytes: Buffer, start: number, length: number): void {
+  const r = ctx.reply;
+  r.arrayLen(2);
+  const idText = formatId(id);
+  r.bulkLatin1(idText);
+  const plain = length - OVERHEAD;
+  const at = r.beginRaw(plain);
+  ctx.server.values.openElementAt(Purpose.StreamEntry, ctx.db.uid, key, bytes, start, length, r.staging, at, idText);
+  r.endRaw(plain);
+}
+
+/** Just the fields array of an entry (no id). Throws SealError. */
+export function replyFields(ctx: Session, key: string, id: StreamId, bytes: Buffer, start: number, length: number): void {
+  const r = ctx.reply;
+  const plain = length - OVERHEAD;
+  const at = r.beginRaw(plain);
+  ctx.server.values.openElementAt(Purpose.StreamEntry, ctx.db.uid, key, bytes, start, length, r.staging, at, formatId(id));
+  r.endRaw(plain);
+}
+
+/**
+ * Runs a reply-building step; an entry that fails to open drops what it wrote since the
+ * command began and replies the seal error instead. Returns whether it went through.
+ */
+export function guardSeal(ctx: Session, build: () => void): boolean {
+  const mark = ctx.reply.size;
+  try {
+    build();
+    return true;
+  } catch (err) {
+    if (!(err instanceof SealError)) throw err;
+    ctx.reply.truncate(mark);
+    sealFailed(ctx, err);
+    return false;
+  }
+}
+
+/** Replies with the entries of [start, end] (at most count, 0 = all). Throws SealError. */
+export function replyRange(ctx: Session, key: string, entry: StreamEntry | undefined, start: StreamId, end: StreamId, count: number, reverse: boolean): void {
+  if (entry === undefined) return ctx.reply.arrayLen(0);
+  // One pass collects where the entries lie (views stay valid: the stream does not change while
+  // the reply is written), then the array header and the entries go out.
+  const ids: StreamId[] = [];
+  const where: (Buffer | number)[] = [];
+  entry.log.range(start, end, reverse, (id, bytes, s, length) => {
+    ids.push(id);
+    where.push(bytes, s, length);
+    return count === 0 || ids.length < count;
+  });
+  ctx.reply.arrayLen(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    replyEntry(ctx, key, ids[i]!, where[3 * i] as Buffer, where[3 * i + 1] as number, where[3 * i + 2] as number);
+  }
+}
+
+// ---- table entries ----
+
+type Access = 'read' | 'write' | 'write-grow';
+
+/** A stream command's table entry with its key at `position`. */
+export function streamSpec(
+  cmd: string, arity: number, access: Access, fast: boolean, key: readonly KeyFlagName[], summary: string, since: string,
+  handler: CommandSpec['handler'], more: Partial<Pick<CommandSpec, 'tips' | 'complexity' | 'keySpecs' | 'flags'>> = {}, position = 1,
+): CommandSpec {
+  const rw = access === 'read' ? 'readonly' : 'write';
+  const flags: CommandSpec['flags'] = [rw, ...(access === 'write-grow' ? (['denyoom'] as const) : []), ...(fast ? (['fast'] as const) : [])];
+  const keySpecs: readonly KeySpec[] = [at(position, ...key)];
+  return {
+    name: cmd, arity, flags, keySpecs,
+    categories: [access === 'read' ? '@read' : '@write', '@stream', fast ? '@fast' : '@slow'],
+    summary, since, group: 'stream', handler, ...more,
+  };
+}
