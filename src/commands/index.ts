@@ -11,6 +11,9 @@ import { sealCommands } from './seal.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
+import { bitmapCommands } from './bitmaps.js';
+import { hyperloglogCommands } from './hyperloglog.js';
+import { lcsCommands } from './lcs.js';
 import type { CommandSpec } from './types.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
@@ -25,4 +28,7 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   aclCommands,
   sealCommands,
   diagnosticsCommands,
+  bitmapCommands,
+  hyperloglogCommands,
+  lcsCommands,
 ];

@@ -362,7 +362,9 @@ export function keySpecProblem(cmd: KeyedCommand): string | null {
       if (s.begin.index < 1) return `key spec ${n} begins before the first argument`;
       // Keys at fixed positions are among the arguments every request has.
       const lastFixed = s.begin.index + (s.find.type === 'range' && s.find.lastKey > 0 ? s.find.lastKey : 0);
-      if (lastFixed >= minArgs) return `key spec ${n} reaches past the arity`;
+      // A range to the end may start just past them and be empty (PFMERGE destkey [sourcekey ...]).
+      const openEnded = s.find.type === 'range' && s.find.lastKey < 0 && s.find.limit === 0;
+      if (lastFixed >= minArgs + (openEnded ? 1 : 0)) return `key spec ${n} reaches past the arity`;
     }
     if (s.begin.type === 'keyword' && (s.begin.startFrom === 0 || s.begin.keyword.length === 0)) return `key spec ${n} has no keyword or start`;
     if (s.find.type === 'range') {

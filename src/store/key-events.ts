@@ -30,7 +30,9 @@ export type KeyEvent =
   | 'zpopmin' | 'zpopmax' | 'zinterstore' | 'zunionstore' | 'zdiffstore' | 'zrangestore'
   // streams (t)
   | 'xadd' | 'xtrim' | 'xdel' | 'xsetid' | 'xgroup-create' | 'xgroup-createconsumer'
-  | 'xgroup-delconsumer' | 'xgroup-destroy' | 'xgroup-setid' | 'xclaim' | 'xautoclaim';
+  | 'xgroup-delconsumer' | 'xgroup-destroy' | 'xgroup-setid' | 'xclaim' | 'xautoclaim'
+  // bitmaps and HyperLogLog (strings, $)
+  | 'setbit' | 'pfadd';
 
 /** Why every key of a database may have changed at once. */
 export type DbEvent = 'flush' | 'swap';
