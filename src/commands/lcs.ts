@@ -5,6 +5,7 @@
 // proto-max-bulk-len); LEN alone needs only two rows of it. The two plaintexts, the table
 // (which mirrors where they agree) and the result are wiped before the command returns.
 
+import { freemem } from 'node:os';
 import { int64, keyOf, word } from './args.js';
 import { openValue } from './sealing.js';
 import { span } from './key-specs.js';
@@ -67,6 +68,9 @@ function lcs(ctx: Session, args: Buffer[]): void {
   // Redis sizes the whole table (uint32 cells) even for LEN, and refuses it past the bulk limit.
   const tableBytes = (alen + 1) * (blen + 1) * 4;
   if (tableBytes > ctx.server.config.number('proto-max-bulk-len')) return ctx.reply.error(Errors.lcsTooBig);
+  // Where Redis's malloc would fail. Node may hand out more than there is (the pages are only
+  // touched later), so a table beyond the free memory is refused before it is made.
+  if (tableBytes > freemem()) return ctx.reply.error(Errors.lcsAllocFailed);
   const a = entryA ? openValue(ctx, keyA, entryA.value) : plainBuffer(0);
   if (a === null) return;
   const b = entryB ? openValue(ctx, keyB, entryB.value) : plainBuffer(0);
