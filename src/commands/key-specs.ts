@@ -187,6 +187,9 @@ function applySpec(spec: KeySpec, args: readonly Buffer[]): readonly KeyRef[] | 
   if (first > 0) {
     last = spec.plainLast >= 0 ? first + spec.plainLast : argc + spec.plainLast;
     step = spec.plainStep;
+    // A range to the end that is empty here (PFMERGE destkey without sources) names no keys;
+    // Redis gives up on the whole request instead, and so checks no key permission for destkey.
+    if (spec.plainLast < 0 && first === argc) return NO_KEYS;
   } else {
     const found = searchSpec(spec, args);
     if (found === false) return false;

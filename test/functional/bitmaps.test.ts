@@ -105,6 +105,10 @@ describe('bitmaps through the clients', () => {
     expect(await run(['bitfield', 'k', 'incrby', 'u4', '0', '3', 'get', 'u8', '8'])).toEqual([3, 64]);
     expect(await run(['setbit', 'k', '1', '5'])).toEqual({ error: Errors.bitValue });
     expect(await run(['setbit', 'k', '-5', '1'])).toEqual({ error: Errors.bitOffset });
+    expect(await run(['bitpos', 'k', '3'])).toEqual({ error: Errors.bitposBit });
+    expect(await run(['bitop', 'not', 'n', 'k', 'k'])).toEqual({ error: Errors.bitopNotOneKey });
+    expect(await run(['bitfield', 'k', 'get', 'u64', '0'])).toEqual({ error: Errors.bitfieldType });
+    expect(await run(['bitfield', 'k', 'overflow', 'never', 'get', 'u8', '0'])).toEqual({ error: Errors.bitfieldOverflow });
   });
 
   it('node-redis: BITFIELD replies, nil for a FAIL overflow', async () => {

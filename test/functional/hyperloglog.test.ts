@@ -69,6 +69,13 @@ describe('HyperLogLog through the clients', () => {
     expect(await client.pfcount('hl3')).toBe(4);
     await client.set('str', 'x');
     expect(await run(['pfadd', 'str', 'a'])).toEqual({ error: Errors.hllWrongType });
+    await client.set('corrupt', Buffer.from('HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80\x41\x00', 'latin1'));
+    expect(await run(['pfcount', 'corrupt'])).toEqual({ error: Errors.hllCorrupt });
+    expect(await run(['pfdebug', 'getreg', 'nokey'])).toEqual({ error: Errors.pfdebugNoKey });
+    await client.pfadd('dense', 'x');
+    expect(await run(['pfdebug', 'todense', 'dense'])).toBe(1);
+    expect(await run(['pfdebug', 'decode', 'dense'])).toEqual({ error: Errors.pfdebugNotSparse });
+    expect(await run(['pfdebug', 'what', 'dense'])).toEqual({ error: Errors.pfdebugUnknown('what') });
   });
 
   it('node-redis: PFADD and PFCOUNT of a union', async () => {
@@ -85,6 +92,20 @@ describe('HyperLogLog through the clients', () => {
   it.skipIf(redisCliMissing)('redis-cli: PFADD and PFCOUNT', async () => {
     expect((await redisCli(server.port, ['PFADD', 'cli', 'a', 'b'])).trim()).toBe('1');
     expect((await redisCli(server.port, ['PFCOUNT', 'cli'])).trim()).toBe('2');
+  });
+
+  it('PFMERGE destkey alone is checked against the ACL key rules (Redis 7.0 lets it through)', async () => {
+    await client.call('ACL', 'SETUSER', 'hllu', 'on', 'nopass', '~foo', '+@all');
+    const c = ioredis(server.port);
+    try {
+      await c.call('AUTH', 'hllu', 'x');
+      await expect(c.call('PFMERGE', 'bar')).rejects.toThrow(/NOPERM/);
+      expect(await c.call('PFMERGE', 'foo')).toBe('OK');
+    } finally {
+      c.disconnect();
+      await client.call('ACL', 'DELUSER', 'hllu');
+    }
+    expect(await client.exists('bar')).toBe(0);
   });
 
   it('PFSELFTEST passes', async () => {

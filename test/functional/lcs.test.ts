@@ -51,6 +51,15 @@ describe('LCS through the clients', () => {
     expect(await run(['lcs', 'a', 'b'])).toBe('mytext');
     expect(await run(['lcs', 'a', 'b', 'idx', 'withmatchlen'])).toEqual(['matches', [[[4, 7], [5, 8], 4], [[2, 3], [0, 1], 2]], 'len', 6]);
     expect(await run(['lcs', 'a', 'b', 'len', 'idx'])).toEqual({ error: Errors.lcsLenAndIdx });
+    await client.hset('h', 'f', 'v');
+    expect(await run(['lcs', 'a', 'h'])).toEqual({ error: Errors.lcsNotStrings });
+    await client.config('SET', 'proto-max-bulk-len', '1mb');
+    try {
+      await client.mset('l1', 'x'.repeat(1000), 'l2', 'y'.repeat(1000));
+      expect(await run(['lcs', 'l1', 'l2', 'len'])).toEqual({ error: Errors.lcsTooBig });
+    } finally {
+      await client.config('SET', 'proto-max-bulk-len', '512mb');
+    }
   });
 
   it('node-redis', async () => {
