@@ -4,7 +4,7 @@
 
 import { int64, keyOf, word } from './args.js';
 import { editChunked, forEachWindow, lengthOf, openRange, replaceString } from './string-bytes.js';
-import { openValue, storeValue } from './sealing.js';
+import { openValue, sealFailed, storeValue } from './sealing.js';
 import { bitfieldCommands } from './bitfield.js';
 import { at, span } from './key-specs.js';
 import { Errors } from '../protocol/errors.js';
@@ -198,10 +198,19 @@ function bitpos(ctx: Session, args: Buffer[]): void {
   const { startByte, endByte, first, last } = range;
   if (startByte > endByte) return ctx.reply.integer(-1);
   let found = -1;
+  const skip = bit === 1 ? 0 : 0xff;
   const ok = forEachWindow(ctx, key, entry.value, startByte, endByte + 1, (window, at) => {
     for (let i = 0; i < window.length; i++) {
-      let b = window[i]!;
       const index = at + i;
+      // Whole words of bytes that cannot hold the bit are passed over (windows start aligned).
+      if ((i & 3) === 0 && index !== startByte && index + 4 < endByte && i + 4 <= window.length) {
+        const w = window.readInt32LE(i);
+        if (w === (skip === 0 ? 0 : -1)) {
+          i += 3;
+          continue;
+        }
+      }
+      let b = window[i]!;
       // Bits outside a BIT range never match: cleared when looking for 1, set when looking for 0.
       if (index === startByte && first !== 0) b = bit === 1 ? b & ~first : b | first;
       if (index === endByte && last !== 0) b = bit === 1 ? b & ~last : b | last;
@@ -225,14 +234,14 @@ function bitop(ctx: Session, args: Buffer[]): void {
   const op: Op | -1 = name === 'and' ? Op.And : name === 'or' ? Op.Or : name === 'xor' ? Op.Xor : name === 'not' ? Op.Not : -1;
   if (op === -1) return ctx.reply.error(Errors.syntax);
   if (op === Op.Not && args.length !== 4) return ctx.reply.error(Errors.bitopNotOneKey);
-  const sources: { key: string; sealed: Buffer; length: number }[] = [];
+  const sources: Source[] = [];
   let maxLength = 0;
   for (let i = 3; i < args.length; i++) {
     const key = keyOf(ctx, args[i]!);
     const entry = readString(ctx, key);
     if (entry === null) return;
     if (entry === undefined) {
-      sources.push({ key, sealed: Buffer.alloc(0), length: 0 });
+      sources.push({ key, sealed: EMPTY, length: 0 });
       continue;
     }
     const length = lengthOf(entry);
@@ -246,39 +255,77 @@ function bitop(ctx: Session, args: Buffer[]): void {
     return ctx.reply.integer(0);
   }
   const result = plainBuffer(maxLength);
+  const scratch = plainBuffer(Math.min(CHUNK_PLAIN, maxLength));
   try {
     for (let from = 0; from < maxLength; from += CHUNK_PLAIN) {
       const to = Math.min(maxLength, from + CHUNK_PLAIN);
-      if (!combineWindow(ctx, op, sources, result, from, to)) return;
+      if (!combineWindow(ctx, op, sources, result.subarray(from, to), from, scratch)) return;
     }
     storeValue(ctx, dest, result, 0, 'set');
   } finally {
     result.fill(0);
+    scratch.fill(0);
   }
   ctx.reply.integer(maxLength);
 }
 
-/** Bytes [from, to) of the result: the first source, then each other folded in (missing bytes are 0). */
-function combineWindow(ctx: Session, op: Op, sources: { key: string; sealed: Buffer; length: number }[], result: Buffer, from: number, to: number): boolean {
-  const out = result.subarray(from, to);
+const EMPTY = Buffer.alloc(0);
+
+interface Source {
+  key: string;
+  sealed: Buffer;
+  length: number;
+}
+
+/**
+ * One window of the result (`out`, bytes from `from` on): the first source, then each other
+ * folded in, bytes past a source's end counting as 0. Works a 32-bit word at a time: windows
+ * start at multiples of the chunk size in buffers of their own, so the words are aligned.
+ */
+function combineWindow(ctx: Session, op: Op, sources: Source[], out: Buffer, from: number, scratch: Buffer): boolean {
   for (let j = 0; j < sources.length; j++) {
     const src = sources[j]!;
-    const part = src.length > from ? openRange(ctx, src.key, src.sealed, from, to) : plainBuffer(0);
-    if (part === null) return false;
-    if (j === 0) {
-      part.copy(out);
-      if (op === Op.Not) for (let i = 0; i < out.length; i++) out[i] = ~out[i]! & 0xff;
-    } else {
-      for (let i = 0; i < out.length; i++) {
-        const b = i < part.length ? part[i]! : 0;
-        if (op === Op.And) out[i]! &= b;
-        else if (op === Op.Or) out[i]! |= b;
-        else out[i]! ^= b;
-      }
+    const have = Math.max(0, Math.min(src.length, from + out.length) - from);
+    if (j === 0 || have === 0) {
+      if (j === 0 && have > 0 && !openInto(ctx, src, from, from + have, out)) return false;
+      if (j === 0 && op === Op.Not) foldWords(out, out, out.length, Op.Not);
+      // A source that ends before the window: AND clears it, OR and XOR leave it.
+      if (j > 0 && op === Op.And) out.fill(0);
+      continue;
     }
-    part.fill(0);
+    const part = scratch.subarray(0, have);
+    if (!openInto(ctx, src, from, from + have, part)) return false;
+    foldWords(out, part, have, op);
+    if (op === Op.And) out.fill(0, have);
   }
   return true;
+}
+
+function openInto(ctx: Session, src: Source, from: number, to: number, target: Buffer): boolean {
+  try {
+    ctx.server.values.openValueRange(ctx.db.uid, src.key, src.sealed, from, to, target, 0);
+    return true;
+  } catch (err) {
+    sealFailed(ctx, err);
+    return false;
+  }
+}
+
+/** out[0..n) = out op part (NOT: ~part), a word at a time, then the odd bytes. */
+function foldWords(out: Buffer, part: Buffer, n: number, op: Op): void {
+  const words = n >> 2;
+  const o = new Int32Array(out.buffer, out.byteOffset, words);
+  const p = new Int32Array(part.buffer, part.byteOffset, words);
+  if (op === Op.And) for (let i = 0; i < words; i++) o[i]! &= p[i]!;
+  else if (op === Op.Or) for (let i = 0; i < words; i++) o[i]! |= p[i]!;
+  else if (op === Op.Xor) for (let i = 0; i < words; i++) o[i]! ^= p[i]!;
+  else for (let i = 0; i < words; i++) o[i] = ~p[i]!;
+  for (let i = words * 4; i < n; i++) {
+    if (op === Op.And) out[i]! &= part[i]!;
+    else if (op === Op.Or) out[i]! |= part[i]!;
+    else if (op === Op.Xor) out[i]! ^= part[i]!;
+    else out[i] = ~part[i]! & 0xff;
+  }
 }
 
 const cmd = (spec: Omit<CommandSpec, 'group'>): CommandSpec => ({ group: 'bitmap', ...spec });
