@@ -50,6 +50,19 @@ const CASES: Record<string, string[][]> = {
     ['PFMERGE', 'd', 'c'], ['PFDEBUG', 'TODENSE', 'c'], ['SET', 'c', 'HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff\x7f\xff'],
     ['PFCOUNT', 'c'], ['SET', 'c', 'HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff'], ['PFCOUNT', 'c'],
   ],
+  // Sparse values whose opcodes run past the last register (or stop short of it): corrupt for every
+  // reader, while PFADD edits the opcode it finds first.
+  'sparse opcodes past the last register': [
+    ...[
+      '\x7f\xff\x80', '\x7f\xff\x00', '\x7f\xff\x7f\xff\x80', '\x7f\xfe\x81', '\x7f\xfe\x80', '\x7e\x7f', '\x7f\xff\x40\x63',
+    ].flatMap((ops) => {
+      const value = `HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80${ops}`;
+      return [
+        ['SET', 'k', value], ['SET', 'k2', value], ['PFCOUNT', 'k', 'absent'], ['PFMERGE', 'm', 'k'], ['PFCOUNT', 'k'],
+        ['PFDEBUG', 'TODENSE', 'k2'], ['SET', 'k', value], ['PFADD', 'k', 'x', 'y', 'z'], ['GET', 'k'], ['DEL', 'm'],
+      ];
+    }),
+  ],
   'PFADD after a valid cached count, then PFCOUNT': [
     ['PFADD', 'h', 'a', 'b'], ['PFCOUNT', 'h'], ['PFADD', 'h', 'b'], ['PFCOUNT', 'h'], ['GET', 'h'], ['PFADD', 'h', 'c'], ['GET', 'h'], ['PFCOUNT', 'h'], ['GET', 'h'],
   ],

@@ -332,19 +332,18 @@ export class Hll {
     const b = this.buf;
     for (let p = HLL_HDR_SIZE; p < this.length; ) {
       const op = b[p]!;
-      if (isZero(op)) {
-        idx += zeroLen(op);
-        p++;
-      } else if (isXZero(op)) {
-        idx += (((op & 0x3f) << 8) | b[p + 1]!) + 1;
-        p += 2;
-      } else {
-        let run = valLen(op);
-        const value = valValue(op);
-        if (run + idx > HLL_REGISTERS) break;
-        while (run-- > 0) denseSet(registers, HLL_HDR_SIZE, idx++, value);
-        p++;
+      let run: number;
+      if (isZero(op)) run = zeroLen(op);
+      else if (isXZero(op)) run = (((op & 0x3f) << 8) | b[p + 1]!) + 1;
+      else run = valLen(op);
+      // Any opcode past the last register makes the value corrupt (Redis's CVE-2025-32023 fix).
+      if (run + idx > HLL_REGISTERS) {
+        idx = -1;
+        break;
       }
+      if (isVal(op)) for (let k = 0; k < run; k++) denseSet(registers, HLL_HDR_SIZE, idx + k, valValue(op));
+      idx += run;
+      p += isXZero(op) ? 2 : 1;
     }
     if (idx !== HLL_REGISTERS) {
       dense.fill(0);
@@ -413,22 +412,18 @@ export function mergeRegisters(plain: Uint8Array, max: Uint8Array): boolean {
   let i = 0;
   for (let p = HLL_HDR_SIZE; p < plain.length; ) {
     const op = plain[p]!;
-    if (isZero(op)) {
-      i += zeroLen(op);
-      p++;
-    } else if (isXZero(op)) {
-      i += (((op & 0x3f) << 8) | (p + 1 < plain.length ? plain[p + 1]! : 0)) + 1;
-      p += 2;
-    } else {
-      let run = valLen(op);
+    let run: number;
+    if (isZero(op)) run = zeroLen(op);
+    else if (isXZero(op)) run = (((op & 0x3f) << 8) | (p + 1 < plain.length ? plain[p + 1]! : 0)) + 1;
+    else run = valLen(op);
+    // Any opcode past the last register makes the value corrupt (Redis's CVE-2025-32023 fix).
+    if (run + i > HLL_REGISTERS) return false;
+    if (isVal(op)) {
       const value = valValue(op);
-      if (run + i > HLL_REGISTERS) break;
-      while (run-- > 0) {
-        if (value > max[i]!) max[i] = value;
-        i++;
-      }
-      p++;
+      for (let k = i; k < i + run; k++) if (value > max[k]!) max[k] = value;
     }
+    i += run;
+    p += isXZero(op) ? 2 : 1;
   }
   return i === HLL_REGISTERS;
 }
