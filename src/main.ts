@@ -1,5 +1,6 @@
 // CLI entry: [config file] + flags -> Config -> startServer(); signals stop it cleanly.
 
+import { LayoutError } from './cluster/layout-file.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { scrubCommandLineSecrets } from './acl/secret.js';
 import { ConfigError, configFromArgs, type Config } from './config.js';
@@ -106,7 +107,7 @@ function writePidfile(path: string): string | null {
  */
 function fail(err: unknown): void {
   const known = err instanceof ConfigError || err instanceof KeyError || err instanceof BackendError
-    || err instanceof SpillDirError || err instanceof ListenError || err instanceof LogFileError;
+    || err instanceof SpillDirError || err instanceof ListenError || err instanceof LogFileError || err instanceof LayoutError;
   const code = (err as NodeJS.ErrnoException).code;
   const message = known || code ? (err as Error).message : String(err);
   console.error(`sealkv: ${message}`);

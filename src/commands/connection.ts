@@ -29,6 +29,8 @@ function dbIndex(ctx: Session, n: number): number | null {
 function select(ctx: Session, args: Buffer[]): void {
   const n = integer(args[1]!);
   if (n === null) return ctx.reply.error(Errors.notInteger);
+  // A cluster has database 0 only (Redis checks before the range).
+  if (ctx.server.cluster !== null && n !== 0) return ctx.reply.error(Errors.notInClusterMode('SELECT'));
   const index = dbIndex(ctx, n);
   if (index === null) return ctx.reply.error(Errors.dbIndexOutOfRange);
   ctx.dbIndex = index;
@@ -41,6 +43,7 @@ function select(ctx: Session, args: Buffer[]): void {
  * move with their data and open as before: no re-sealing, no plaintext.
  */
 function swapdb(ctx: Session, args: Buffer[]): void {
+  if (ctx.server.cluster !== null) return ctx.reply.error(Errors.notInClusterMode('SWAPDB'));
   const a = integer(args[1]!);
   if (a === null) return ctx.reply.error(Errors.invalidFirstDb);
   const b = integer(args[2]!);

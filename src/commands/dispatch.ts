@@ -4,6 +4,7 @@
 import { refuse } from '../acl/refuse.js';
 import { checkPermissions } from '../acl/permissions.js';
 import { Errors } from '../protocol/errors.js';
+import { clusterRedirect } from './cluster.js';
 import { admit, afterPromotion } from './memory-gate.js';
 import { refusedToMonitor } from './monitor.js';
 import { commandRejected } from './observe.js';
@@ -33,6 +34,18 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
     const denied = checkPermissions(ctx.aclUser, spec, found.fullName, args, ctx.server.names.sealed);
     if (denied !== null) return reject(ctx, refuse(ctx, denied.reason, denied.object, found.fullName), isExec, spec);
   }
+  // Cluster redirections (Redis checks them here: after ACL, before OOM and MULTI queueing).
+  if (ctx.server.cluster !== null) {
+    const redirect = clusterRedirect(ctx, spec, args, isExec);
+    if (spec.name !== 'asking' && ctx.multi === null) ctx.asking = false;
+    if (redirect !== null) {
+      if (!isExec) return reject(ctx, redirect, false, spec);
+      // A redirected EXEC drops the transaction and answers the redirection itself.
+      endTransaction(ctx);
+      commandRejected(ctx, spec);
+      return ctx.reply.error(redirect);
+    }
+  }
   ctx.lastCommand = found.fullName;
   // MONITOR mode and CLIENT PAUSE (Redis checks both here, before OOM and MULTI queueing).
   if (refusedToMonitor(ctx, spec)) return reject(ctx, Errors.replicaKeyspace, false, spec);
@@ -53,12 +66,18 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
 function execute(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
   ctx.server.stats.totalCommands++;
   ctx.now = ctx.server.clock();
-  const names = ctx.server.names;
   const pending = runHandler(ctx, spec, args);
   // The key arguments seal-keys remembered for this command are not needed past it.
-  if (pending === undefined) names.endCommand();
-  else void pending.then(() => names.endCommand(), () => names.endCommand());
+  if (pending === undefined) return afterCommand(ctx);
+  void pending.then(() => afterCommand(ctx), () => afterCommand(ctx));
   return pending;
+}
+
+/** After a whole command (EXEC and EVAL included): forget its key names, serve clients its writes unblocked. */
+function afterCommand(ctx: Session): void {
+  ctx.server.names.endCommand();
+  const blocking = ctx.server.blocking;
+  if (blocking.hasReady) blocking.serveReady();
 }
 
 /**

@@ -1,6 +1,7 @@
 // Every command family's table, in one list for the registry.
 
 import { aclCommands } from './acl.js';
+import { clusterCommands } from './cluster.js';
 import { connectionCommands } from './connection.js';
 import { diagnosticsCommands } from './diagnostics.js';
 import { expiryCommands } from './expiry.js';
@@ -28,6 +29,7 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   aclCommands,
   sealCommands,
   diagnosticsCommands,
+  clusterCommands,
   bitmapCommands,
   hyperloglogCommands,
   lcsCommands,

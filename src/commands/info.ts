@@ -54,7 +54,7 @@ function clients(ctx: Session): Lines {
     ['connected_clients', ctx.server.clients.size],
     ['cluster_connections', 0],
     ['maxclients', ctx.server.config.get('maxclients')],
-    ['blocked_clients', 0],
+    ['blocked_clients', ctx.server.blocking.blockedClients],
     ['tracking_clients', 0],
     ['clients_in_timeout_table', 0],
   ];
@@ -271,7 +271,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'commandstats', title: 'Commandstats', lines: commandstats, byDefault: false },
   { name: 'errorstats', title: 'Errorstats', lines: errorstats, byDefault: true },
   { name: 'latencystats', title: 'Latencystats', lines: latencystats, byDefault: false },
-  { name: 'cluster', title: 'Cluster', lines: () => [['cluster_enabled', 0]], byDefault: true },
+  { name: 'cluster', title: 'Cluster', lines: (ctx) => [['cluster_enabled', ctx.server.cluster !== null ? 1 : 0]], byDefault: true },
   { name: 'keyspace', title: 'Keyspace', lines: keyspace, byDefault: true },
   { name: 'sealkv', title: 'Sealkv', lines: sealkv, byDefault: true },
   { name: 'spill', title: 'Spill', lines: spill, byDefault: true },

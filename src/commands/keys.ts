@@ -232,6 +232,9 @@ function copy(ctx: Session, args: Buffer[]): void {
       to.db = db;
     } else return ctx.reply.error(Errors.syntax);
   }
+  if (ctx.server.cluster !== null && (ctx.dbIndex !== 0 || to.db !== ctx.server.databases[0])) {
+    return ctx.reply.error(Errors.notInClusterMode('Copying to another database'));
+  }
   if (from.db === to.db && from.key === to.key) return ctx.reply.error(Errors.sameObject);
   const entry = ctx.db.read(from.key, ctx.now);
   if (entry === undefined) return ctx.reply.integer(0);
@@ -243,6 +246,7 @@ function copy(ctx: Session, args: Buffer[]): void {
 }
 
 function move(ctx: Session, args: Buffer[]): void {
+  if (ctx.server.cluster !== null) return ctx.reply.error(Errors.notInClusterMode('MOVE'));
   const key = keyOf(ctx, args[1]!);
   const target = database(ctx, args[2]!);
   if (typeof target === 'string') return ctx.reply.error(target);

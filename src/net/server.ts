@@ -20,6 +20,9 @@ import { isAddressUnavailable, isLoopback, isUnixSocket, markUnixSocket, parseBi
 import type { BackendChoice } from '../seal/backends.js';
 import { PlainKeyNames, SealedKeyNames, type KeyNames } from '../seal/key-names.js';
 import { Keyring, Subkey } from '../seal/keyring.js';
+import { BlockingTable } from '../blocking/waiters.js';
+import { readLayout, type SelfHint } from '../cluster/layout-file.js';
+import type { Topology } from '../cluster/topology.js';
 import { createNameHasher, type NameHasher } from '../seal/name-hash.js';
 import { Rotation } from '../seal/rotation.js';
 import { Sealer } from '../seal/sealer.js';
@@ -72,6 +75,9 @@ export class SealkvServer implements Server {
   readonly values: SealedValues;
   readonly names: KeyNames;
   readonly members: NameHasher;
+  readonly blocking: BlockingTable;
+  /** Set by startServer with cluster-enabled yes. */
+  cluster: Topology | null = null;
   readonly memory: MemoryGuard;
   readonly spill: SpillManager | null;
   readonly acl: AclStore;
@@ -105,6 +111,7 @@ export class SealkvServer implements Server {
     this.names = config.flag('seal-keys')
       ? new SealedKeyNames(createNameHasher(keyring.subkey(Subkey.Names), { native: keyring.secureMemory }), this.values)
       : new PlainKeyNames();
+    this.blocking = new BlockingTable(clock);
     this.members = createNameHasher(keyring.subkey(Subkey.Members), { native: keyring.secureMemory });
     const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5 };
     const readMemorySettings = () => {
@@ -386,8 +393,20 @@ export class SealkvServer implements Server {
   }
 }
 
+/** How this node finds its own line in the cluster layout file. */
+function selfHint(config: Config): SelfHint {
+  const hosts = [config.get('cluster-announce-ip'), config.get('cluster-announce-hostname'), ...parseBindList(config.get('bind')).map((b) => b.host)];
+  return {
+    id: config.get('cluster-node-id'),
+    hosts: hosts.filter((h) => h !== ''),
+    port: config.number('cluster-announce-port') || config.number('port'),
+  };
+}
+
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? openLog(config.get('loglevel'), config.get('logfile'), config.get('log-format') as LogFormat).log;
+  // A bad layout stops the start before any key exists (a node must never serve slots wrongly).
+  const cluster = config.flag('cluster-enabled') ? readLayout(config.get('cluster-config-file'), selfHint(config)) : null;
   const keyring = await Keyring.create({
     file: config.get('master-key-file') || undefined,
     filePermissive: config.flag('master-key-file-permissive'),
@@ -396,6 +415,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
   server.configFile = options.configFile ?? null;
+  server.cluster = cluster;
   let addresses: { host: string; port: number }[];
   try {
     addresses = await server.listen();

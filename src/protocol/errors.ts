@@ -30,6 +30,7 @@ export const Errors = {
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
   syntax: 'ERR syntax error',
   notInteger: 'ERR value is not an integer or out of range',
+  unblockReason: 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR',
   notFloat: 'ERR value is not a valid float',
   overflow: 'ERR increment or decrement would overflow',
   nanOrInfinity: 'ERR increment would produce NaN or Infinity',
@@ -124,6 +125,34 @@ export const Errors = {
     `ERR unknown subcommand or wrong number of arguments for '${clip(sub)}'. Try ${container.toUpperCase()} HELP.`,
 
   slowlogCount: 'ERR count should be greater than or equal to -1',
+
+  // -- cluster (issue 18) --
+  clusterDisabled: 'ERR This instance has cluster support disabled',
+  invalidSlot: 'ERR Invalid or out of range slot',
+  invalidSlotOnly: 'ERR Invalid slot',
+  invalidSlotOrCount: 'ERR Invalid slot or number of keys',
+  slotUnassigned: (slot: number) => `ERR Slot ${slot} is already unassigned`,
+  slotBusy: (slot: number) => `ERR Slot ${slot} is already busy`,
+  slotTwice: (slot: number) => `ERR Slot ${slot} specified multiple times`,
+  slotRangeReversed: (first: number, last: number) => `ERR start slot number ${first} is greater than end slot number ${last}`,
+  flushslotsNotEmpty: 'ERR DB must be empty to perform CLUSTER FLUSHSLOTS.',
+  notSlotOwner: (slot: number) => `ERR I'm not the owner of hash slot ${slot}`,
+  alreadySlotOwner: (slot: number) => `ERR I'm already the owner of hash slot ${slot}`,
+  unknownNodeAbout: (id: string) => `ERR I don't know about node ${clip(id)}`,
+  unknownNode: (id: string) => `ERR Unknown node ${clip(id)}`,
+  slotStillHasKeys: (slot: number) => `ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`,
+  setslotSyntax: 'ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP',
+  /** No cluster bus: the layout comes from cluster-config-file (README, Scaling out). */
+  clusterBusCommand: (name: string) =>
+    `ERR CLUSTER ${name.toUpperCase()} is not supported by sealkv: nodes take their layout from cluster-config-file`,
+  crossSlot: "CROSSSLOT Keys in request don't hash to the same slot",
+  tryAgain: 'TRYAGAIN Multiple keys request during rehashing of slot',
+  slotNotServed: 'CLUSTERDOWN Hash slot not served',
+  moved: (slot: number, endpoint: string) => `MOVED ${slot} ${endpoint}`,
+  ask: (slot: number, endpoint: string) => `ASK ${slot} ${endpoint}`,
+  clusterDown: 'CLUSTERDOWN The cluster is down',
+  clusterDownReadOnly: 'CLUSTERDOWN The cluster is down and only accepts read commands',
+  notInClusterMode: (what: string) => `ERR ${what} is not allowed in cluster mode`,
 
   // -- spill tier and memory (issue 4) additions go here --
   oom: "OOM command not allowed when used memory > 'maxmemory'.",

@@ -47,7 +47,8 @@ export async function spawnServer(args: string[] = [], env: NodeJS.ProcessEnv = 
   }
 }
 
-function spawnOn(port: number, args: string[], env: NodeJS.ProcessEnv): Promise<SpawnedServer> {
+/** spawnServer on a port chosen by the caller (a cluster layout names its nodes' ports in advance). */
+export function spawnOn(port: number, args: string[], env: NodeJS.ProcessEnv = {}): Promise<SpawnedServer> {
   const child = spawn(process.execPath, [BIN, '--port', String(port), '--bind', '127.0.0.1', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
