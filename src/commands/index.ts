@@ -14,6 +14,9 @@ import { stringCommands } from './strings.js';
 import { streamCommands } from './streams.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
+import { bitmapCommands } from './bitmaps.js';
+import { hyperloglogCommands } from './hyperloglog.js';
+import { lcsCommands } from './lcs.js';
 import type { CommandSpec } from './types.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
@@ -31,4 +34,7 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   clusterCommands,
   pubsubCommands,
   streamCommands,
+  bitmapCommands,
+  hyperloglogCommands,
+  lcsCommands,
 ];

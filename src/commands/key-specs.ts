@@ -187,6 +187,9 @@ function applySpec(spec: KeySpec, args: readonly Buffer[]): readonly KeyRef[] | 
   if (first > 0) {
     last = spec.plainLast >= 0 ? first + spec.plainLast : argc + spec.plainLast;
     step = spec.plainStep;
+    // A range to the end that is empty here (PFMERGE destkey without sources) names no keys;
+    // Redis gives up on the whole request instead, and so checks no key permission for destkey.
+    if (spec.plainLast < 0 && first === argc) return NO_KEYS;
   } else {
     const found = searchSpec(spec, args);
     if (found === false) return false;
@@ -362,9 +365,10 @@ export function keySpecProblem(cmd: KeyedCommand): string | null {
       if (s.begin.index < 1) return `key spec ${n} begins before the first argument`;
       // Keys at fixed positions are among the arguments every request has.
       const lastFixed = s.begin.index + (s.find.type === 'range' && s.find.lastKey > 0 ? s.find.lastKey : 0);
-      // Redis's SUNSUBSCRIBE: a NOT_KEY range to the end may be empty (arity -1, channels from 1).
-      const mayBeEmpty = (s.flags & KeyFlag.NOT_KEY) !== 0 && s.find.type === 'range' && s.find.lastKey < 0;
-      if (lastFixed >= minArgs && !mayBeEmpty) return `key spec ${n} reaches past the arity`;
+      // A range to the end may start just past them and be empty (PFMERGE destkey [sourcekey ...],
+      // SUNSUBSCRIBE [shardchannel ...]).
+      const openEnded = s.find.type === 'range' && s.find.lastKey < 0 && s.find.limit === 0;
+      if (lastFixed >= minArgs + (openEnded ? 1 : 0)) return `key spec ${n} reaches past the arity`;
     }
     if (s.begin.type === 'keyword' && (s.begin.startFrom === 0 || s.begin.keyword.length === 0)) return `key spec ${n} has no keyword or start`;
     if (s.find.type === 'range') {

@@ -187,6 +187,24 @@ export const Errors = {
   protectedMode:
     "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.",
 
+  // -- bitmaps, HyperLogLog and LCS additions go here --
+  bitOffset: 'ERR bit offset is not an integer or out of range',
+  bitValue: 'ERR bit is not an integer or out of range',
+  bitposBit: 'ERR The bit argument must be 1 or 0.',
+  bitopNotOneKey: 'ERR BITOP NOT must be called with a single source key.',
+  bitfieldType: 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.',
+  bitfieldOverflow: 'ERR Invalid OVERFLOW type specified',
+  bitfieldReadOnly: 'ERR BITFIELD_RO only supports the GET subcommand',
+  hllWrongType: 'WRONGTYPE Key is not a valid HyperLogLog string value.',
+  hllCorrupt: 'INVALIDOBJ Corrupted HLL object detected',
+  pfdebugNoKey: 'ERR The specified key does not exist',
+  pfdebugNotSparse: 'ERR HLL encoding is not sparse',
+  pfdebugUnknown: (sub: string) => `ERR Unknown PFDEBUG subcommand '${clip(sub)}'`,
+  lcsNotStrings: 'ERR The specified keys must contain string values',
+  lcsLenAndIdx: 'ERR If you want both the length and indexes, please just use IDX.',
+  lcsTooBig: 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',
+  lcsAllocFailed: 'ERR Insufficient memory, failed allocating transient memory for LCS',
+
   // sealing
   sealOpenFailed: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with',
   /** SEAL ROTATE while one runs (Redis words BGSAVE's the same way). */

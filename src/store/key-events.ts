@@ -31,6 +31,8 @@ export type KeyEvent =
   // streams (t)
   | 'xadd' | 'xtrim' | 'xdel' | 'xsetid' | 'xgroup-create' | 'xgroup-createconsumer'
   | 'xgroup-delconsumer' | 'xgroup-destroy' | 'xgroup-setid' | 'xclaim' | 'xautoclaim'
+  // bitmaps and HyperLogLog (strings, $)
+  | 'setbit' | 'pfadd'
   // a key that did not exist was added (class n), announced just before the write's own event
   | 'new';
 
