@@ -9,6 +9,7 @@ import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
 import { sealCommands } from './seal.js';
 import { serverCommands } from './server.js';
+import { setCommands } from './sets.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
 import type { CommandSpec } from './types.js';
@@ -25,4 +26,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   aclCommands,
   sealCommands,
   diagnosticsCommands,
+  setCommands,
 ];

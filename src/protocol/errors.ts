@@ -171,4 +171,11 @@ export const Errors = {
   protoUnauthBulk: 'ERR Protocol error: unauthenticated bulk length',
   /** sealkv: key and field names are strings, which V8 caps at 2^29 - 24 chars (Redis has no such cap). */
   nameTooLong: 'ERR name too long: sealkv keeps key and field names of at most 536870888 bytes',
+
+  // sets (t_set.c; the same texts serve other families' counts and numkeys)
+  valueMustBePositive: 'ERR value is out of range, must be positive',
+  valueOutOfLongRange: 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
+  numkeysNotPositive: 'ERR numkeys should be greater than 0',
+  numkeysOverArgs: "ERR Number of keys can't be greater than number of args",
+  limitNegative: "ERR LIMIT can't be negative",
 } as const;

@@ -3,10 +3,12 @@
 // sealed name); a hash is always a JS object. Both string forms answer the same interface.
 
 import { FieldTable } from './types/field-table.js';
+import { SealedSet } from './types/set.js';
 
 export const enum Kind {
   String = 0,
   Hash = 1,
+  Set = 3,
 }
 
 /** Where a spilled value's sealed bytes sit on tmpfs (src/spill/segments.ts). */
@@ -102,7 +104,32 @@ export interface HashEntry {
   sealedName?: Buffer | undefined;
 }
 
-export type Entry = StringEntry | HashEntry;
+/**
+ * A set: the entry is its SealedSet (members sealed, indexed by keyed digest), so a small set
+ * costs one object, not an entry plus a set. `intset` tracks the encoding Redis 7.0 would have
+ * chosen (every member a canonical 64-bit integer, at most set-max-intset-entries of them): it
+ * is cleared once that stops being true and never set again, as Redis never converts back.
+ */
+export class SetEntry extends SealedSet {
+  readonly kind = Kind.Set;
+  expiresAt = 0;
+  touchedAt: number;
+  accounted = 0;
+  sealedName: Buffer | undefined = undefined;
+  intset = true;
+
+  constructor(touchedAt: number) {
+    super();
+    this.touchedAt = touchedAt;
+  }
+
+  /** The members, for code that reads better naming them (the entry is the set). */
+  get members(): SealedSet {
+    return this;
+  }
+}
+
+export type Entry = StringEntry | HashEntry | SetEntry;
 
 /** A new string entry, to hand to Keyspace.set (which usually copies it into the arena). */
 export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number): StringEntry {
