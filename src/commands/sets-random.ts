@@ -47,9 +47,9 @@ function spop(ctx: Session, args: Buffer[]): void {
 
 /** The count is checked before the key; a missing key is an empty set reply. */
 function spopCount(ctx: Session, key: string, arg: Buffer): void {
+  // Redis's getPositiveLongFromObjectOrReply: one message for a non-number and a negative one.
   const n = int64(arg);
-  if (n === null) return ctx.reply.error(Errors.notInteger);
-  if (n < 0n) return ctx.reply.error(Errors.valueMustBePositive);
+  if (n === null || n < 0n) return ctx.reply.error(Errors.valueMustBePositive);
   writeSet(ctx, key, 'spop', (set) => {
     const size = set.size;
     if (size === 0 || n === 0n) {
