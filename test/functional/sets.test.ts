@@ -11,6 +11,7 @@ import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from
 import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { Kind } from '../../src/store/keyspace.js';
 import { SetEntry } from '../../src/store/entry.js';
+import { Errors } from '../../src/protocol/errors.js';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -239,6 +240,15 @@ describe('sets through the clients', () => {
     expect(await redisCli(server.port, ['scard', 'cli'])).toBe('3\n');
     await run(['set', 'str', 'v']);
     expect((await redisCli(server.port, ['sadd', 'str', 'a'])).trim()).toBe(WRONGTYPE);
+  });
+
+  it('answers the count and numkeys errors of t_set.c', async () => {
+    await client.sadd('s', 'a');
+    expect(await run(['spop', 's', '-2'])).toEqual({ error: Errors.valueMustBePositive });
+    expect(await run(['srandmember', 's', '-9223372036854775808'])).toEqual({ error: Errors.valueOutOfLongRange });
+    expect(await run(['sintercard', '0', 's'])).toEqual({ error: Errors.numkeysNotPositive });
+    expect(await run(['sintercard', '2', 's'])).toEqual({ error: Errors.numkeysOverArgs });
+    expect(await run(['sintercard', '1', 's', 'limit', '-5'])).toEqual({ error: Errors.limitNegative });
   });
 
   it('WATCH sees SADD, and not an SADD that added nothing', async () => {
