@@ -3,7 +3,6 @@
 // sealed for its set's database and key (Purpose.SetMember), so a member that moves to another
 // key (SMOVE, SINTERSTORE...) is opened and sealed again for the new key.
 
-import { int64 } from './args.js';
 import { sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Purpose } from '../seal/values.js';
@@ -44,9 +43,32 @@ export function isSetOrMissing(entry: Entry | undefined): entry is SetEntry | un
   return entry === undefined || entry.kind === Kind.Set;
 }
 
-/** Redis's isSdsRepresentableAsLongLong: a canonical 64-bit integer, read from the bytes. */
+const INT64_MAX_DIGITS = Buffer.from('9223372036854775807');
+const INT64_MIN_DIGITS = Buffer.from('9223372036854775808');
+
+/**
+ * Redis's isSdsRepresentableAsLongLong (string2ll): a canonical 64-bit integer. Read from the
+ * bytes alone, so a member's value never becomes a JS number or BigInt.
+ */
 export function isIntegerMember(plain: Uint8Array): boolean {
-  return int64(plain) !== null;
+  const negative = plain[0] === 0x2d;
+  const start = negative ? 1 : 0;
+  const digits = plain.length - start;
+  if (digits === 0 || digits > 19) return false;
+  if (plain[start] === 0x30) return digits === 1 && !negative;
+  for (let i = start; i < plain.length; i++) if (plain[i]! < 0x30 || plain[i]! > 0x39) return false;
+  if (digits < 19) return true;
+  return Buffer.compare(plain.subarray(start), negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS) <= 0;
+}
+
+/** Orders two canonical integers (isIntegerMember) by value, comparing their bytes. */
+export function compareIntegers(a: Uint8Array, b: Uint8Array): number {
+  const na = a[0] === 0x2d;
+  const nb = b[0] === 0x2d;
+  if (na !== nb) return na ? -1 : 1;
+  // Same sign: more digits is larger in magnitude; equal lengths compare as text.
+  const magnitude = a.length !== b.length ? a.length - b.length : Buffer.compare(a, b);
+  return na ? -magnitude : magnitude;
 }
 
 /**
@@ -113,10 +135,7 @@ export function wipeAll(plains: readonly Buffer[]): void {
 
 /** Redis's order for an intset: ascending by value (the plaintexts are canonical integers). */
 function sortIntegers(plains: Buffer[]): void {
-  const values = plains.map((p) => int64(p)!);
-  const order = plains.map((_, i) => i).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
-  const sorted = order.map((i) => plains[i]!);
-  for (let i = 0; i < plains.length; i++) plains[i] = sorted[i]!;
+  plains.sort(compareIntegers);
 }
 
 /** How a reply orders members: as stored, or in integer order when Redis would hold them in an intset. */

@@ -5,7 +5,7 @@
 
 import { int64, keyOf, word } from './args.js';
 import {
-  at, isIntegerMember, openAll, readSet, replyMember, replyMembers, setSpec, wipeAll, writeSet, type MemberRef,
+  at, compareIntegers, isIntegerMember, openAll, readSet, replyMember, replyMembers, setSpec, wipeAll, writeSet, type MemberRef,
 } from './set-entries.js';
 import { Errors } from '../protocol/errors.js';
 import type { SetEntry } from '../store/entry.js';
@@ -184,20 +184,12 @@ function sscan(ctx: Session, args: Buffer[]): void {
   const plains = openAll(ctx, refs);
   if (plains === null) return;
   const kept = opts.pattern === null ? plains : plains.filter((p) => globMatchBytes(opts.pattern!, p));
-  if (set.intset) sortIntegerPlains(kept);
+  if (set.intset) kept.sort(compareIntegers);
   ctx.reply.arrayLen(2);
   ctx.reply.bulkLatin1(String(next));
   ctx.reply.arrayLen(kept.length);
   for (const p of kept) ctx.reply.bulk(p);
   wipeAll(plains);
-}
-
-function sortIntegerPlains(plains: Buffer[]): void {
-  plains.sort((a, b) => {
-    const x = int64(a)!;
-    const y = int64(b)!;
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
 }
 
 // ---- table ----
