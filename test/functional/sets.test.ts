@@ -124,7 +124,7 @@ const CASES: Record<string, string[][]> = {
   'arity errors': [['SADD', 's'], ['SREM', 's'], ['SISMEMBER', 's'], ['SMOVE', 'a', 'b'], ['SINTERCARD', '1'], ['SINTERSTORE', 'd'], ['SSCAN', 's'], ['SPOP'], ['SCARD']],
   'TYPE, OBJECT ENCODING, EXPIRE, RENAME, COPY of a set': [
     ['SADD', 's', '1', 'x'], ['TYPE', 's'], ['EXPIRE', 's', '100'], ['TTL', 's'], ['RENAME', 's', 't'], ['TTL', 't'], [U, 'SMEMBERS', 't'], ['COPY', 't', 'u'],
-    [U, 'SMEMBERS', 'u'], ['SADD', 'u', 'y'], ['SCARD', 't'], ['OBJECT', 'ENCODING', 'u'], ['SCAN', '0', 'TYPE', 'set'], ['DEL', 't', 'u'], ['EXISTS', 't', 'u'],
+    [U, 'SMEMBERS', 'u'], ['SADD', 'u', 'y'], ['SCARD', 't'], ['OBJECT', 'ENCODING', 'u'], [U, 'SCAN', '0', 'TYPE', 'set'], ['DEL', 't', 'u'], ['EXISTS', 't', 'u'],
   ],
 };
 
