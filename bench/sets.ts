@@ -1,6 +1,6 @@
 // Sets: sealkv against redis-server 7 in the same run. redis-benchmark's SADD and SPOP (one key,
-// members element:__rand_int__) at pipelines 1 and 16, with SET beside them as the yardstick, rounds interleaved with the order flipped
-// each round, medians with min-max; then memory per member, as RSS growth of each process
+// members element:__rand_int__) at pipelines 1 and 16, with SET beside them as the yardstick,
+// rounds interleaved with the order flipped each round, medians with min-max; then memory per member, as RSS growth of each process
 // (and Redis's used_memory growth beside it), for one set of 1 M members and for 200 k sets of
 // 5 members (key names included, as a user pays them).
 //
