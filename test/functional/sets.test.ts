@@ -342,6 +342,24 @@ describe('sets through the clients', () => {
       expect(await client.sismember('s', 'secret-member-1')).toBe(1);
     });
 
+    it('DEL, an overwrite, a STORE over it and FLUSHALL give the members\' arena blocks back', async () => {
+      const held: SetEntry[] = [];
+      const make = async (name: string) => {
+        await client.sadd(name, ...Array.from({ length: 20 }, (_, i) => `m${i}`));
+        held.push(setOf(name));
+      };
+      await make('d1');
+      await client.del('d1');
+      await make('d2');
+      await client.set('d2', 'now a string');
+      await make('d3');
+      await client.sunionstore('d3', 's', 's');
+      await make('d5');
+      await client.flushall();
+      // A cleared set holds no member blocks: its memory is the empty set's.
+      for (const entry of held) expect(entry.size).toBe(0);
+    });
+
     it('MEMORY USAGE grows with the members and DEL frees the key', async () => {
       const small = (await run(['memory', 'usage', 's'])) as number;
       await client.sadd('s', ...Array.from({ length: 100 }, (_, i) => `more-${i}`));

@@ -41,6 +41,8 @@ export const setOps: CollectionOps<SetEntry> = {
     }
     return copy;
   },
+  // The members are arena blocks, which the garbage collector does not see.
+  release: (entry) => entry.clear(),
   create: (now) => new SetEntry(now),
   isEmpty: (entry) => entry.size === 0,
   renewEach(entry, renew) {
