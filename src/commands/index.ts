@@ -10,6 +10,7 @@ import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
 import { sealCommands } from './seal.js';
 import { serverCommands } from './server.js';
+import { setCommands } from './sets.js';
 import { stringCommands } from './strings.js';
 import { streamCommands } from './streams.js';
 import { transactionCommands } from './transactions.js';
@@ -37,4 +38,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   bitmapCommands,
   hyperloglogCommands,
   lcsCommands,
+  setCommands,
 ];

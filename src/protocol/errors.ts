@@ -272,4 +272,10 @@ export const Errors = {
   streamElementsTooLarge: 'ERR Elements are too large to be stored',
   streamKeyGone: 'UNBLOCKED the stream key no longer exists',
   blockedGroupGone: 'NOGROUP the consumer group this client was blocked on no longer exists',
+  // sets (t_set.c; the same texts serve other families' counts and numkeys)
+  valueMustBePositive: 'ERR value is out of range, must be positive',
+  valueOutOfLongRange: 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
+  numkeysNotPositive: 'ERR numkeys should be greater than 0',
+  numkeysOverArgs: "ERR Number of keys can't be greater than number of args",
+  limitNegative: "ERR LIMIT can't be negative",
 } as const;

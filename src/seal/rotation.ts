@@ -17,8 +17,8 @@
 import type { Logger } from '../log.js';
 import type { SpillManager } from '../spill/manager.js';
 import { Kind, opsOf, type Entry, type Keyspace, type StringEntry } from '../store/keyspace.js';
+import { collectionOps } from '../store/types/index.js';
 import type { MemoryGuard } from '../store/memory.js';
-import type { CollectionOps } from '../store/types/index.js';
 import type { DataKey, Keyring } from './keyring.js';
 import { Sealer } from './sealer.js';
 import { SealError, type SealedValues } from './values.js';
@@ -213,7 +213,7 @@ export class Rotation {
     }
     // Collections re-seal element by element through their ops; strings (chunked, spilled) below.
     if (entry.kind !== Kind.String) {
-      this.resealed += (opsOf(entry) as CollectionOps<Entry>).renewEach(entry, (sealed, purpose, bind) => {
+      this.resealed += collectionOps(entry.kind).renewEach(entry, (sealed, purpose, bind) => {
         if (Sealer.keyId(sealed) === current) return null;
         return this.attempt(() => values.renewAny(purpose, db.uid, key, sealed, bind));
       });

@@ -5,10 +5,12 @@
 import { FieldTable } from './types/field-table.js';
 import { StreamLog } from './types/stream.js';
 import { StreamGroups } from './types/stream-groups.js';
+import { SealedSet } from './types/set.js';
 
 export const enum Kind {
   String = 0,
   Hash = 1,
+  Set = 3,
   Stream = 5,
 }
 
@@ -116,7 +118,32 @@ export interface StreamEntry {
   sealedName?: Buffer | undefined;
 }
 
-export type Entry = StringEntry | HashEntry | StreamEntry;
+/**
+ * A set: the entry is its SealedSet (members sealed, indexed by keyed digest), so a small set
+ * costs one object, not an entry plus a set. `intset` tracks the encoding Redis 7.0 would have
+ * chosen (every member a canonical 64-bit integer, at most set-max-intset-entries of them): it
+ * is cleared once that stops being true and never set again, as Redis never converts back.
+ */
+export class SetEntry extends SealedSet {
+  readonly kind = Kind.Set;
+  expiresAt = 0;
+  touchedAt: number;
+  accounted = 0;
+  sealedName: Buffer | undefined = undefined;
+  intset = true;
+
+  constructor(touchedAt: number) {
+    super();
+    this.touchedAt = touchedAt;
+  }
+
+  /** The members, for code that reads better naming them (the entry is the set). */
+  get members(): SealedSet {
+    return this;
+  }
+}
+
+export type Entry = StringEntry | HashEntry | SetEntry | StreamEntry;
 
 /** A new string entry, to hand to Keyspace.set (which usually copies it into the arena). */
 export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number): StringEntry {

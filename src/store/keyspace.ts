@@ -16,7 +16,7 @@ import { StoredString } from './stored-string.js';
 import { KeyWalk } from './key-walk.js';
 import { scanStep } from './scan.js';
 import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
-import { collectionOps, type CollectionKind, type EntryOf } from './types/index.js';
+import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
 
 export { KeyWalk } from './key-walk.js';
 
@@ -488,6 +488,9 @@ export class Keyspace {
     const word = (handle & OFFSET_MASK) * 2;
     if (words[word + W_VALUE_LENGTH] === BOXED) {
       const index = words[word + W_AUX]!;
+      // A value holding memory outside the V8 heap (a set's arena blocks) gives it back.
+      const entry = this.objects[index];
+      if (entry !== undefined) opsOf(entry).release?.(entry);
       this.objects[index] = undefined;
       this.freeObjects.push(index);
     }

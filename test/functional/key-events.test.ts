@@ -51,6 +51,12 @@ const CASES: Record<string, Step[]> = {
     ['copy', 'fresh', 'copied'], ['copy', 'fresh', 'copied'], ['copy', 'fresh', 'copied', 'replace'], ['copy', 'hh2', 'other', 'db', '1'],
     ['move', 'copied', '1'], ['move', 'fresh', '1'], ['set', 'fresh', '2'], ['move', 'fresh', '1'],
   ],
+  'sets: SADD, SREM, SPOP, SMOVE, the STORE forms': [
+    ['sadd', 'st', 'a', 'b', 'c', 'd'], ['sadd', 'st', 'a'], ['srem', 'st', 'a', 'nope'], ['srem', 'st', 'nope'], ['smove', 'st', 'st2', 'b'],
+    ['smove', 'st', 'st2', 'nope'], ['sadd', 'st2', 'c'], ['smove', 'st', 'st2', 'c'], ['spop', 'st', '0'], ['spop', 'st', '5'],
+    ['sadd', 'st', 'x', 'y'], ['sinterstore', 'sd', 'st', 'st2'], ['sunionstore', 'sd', 'st', 'st2'], ['sdiffstore', 'sd', 'st', 'st'],
+    ['sdiffstore', 'sd', 'st', 'st'], ['srem', 'st2', 'b', 'c'], ['srem', 'st', 'x'], ['spop', 'st'], ['spop', 'st'],
+  ],
   [EXPIRY_CASE]: [
     ['set', 'lazy', 'v', 'px', '100'], ['hset', 'lazyh', 'f', 'v'], ['pexpire', 'lazyh', '100'], { wait: 300 }, ['get', 'lazy'], ['hget', 'lazyh', 'f'],
     ['exists', 'lazy'],

@@ -3,6 +3,7 @@
 
 import { Kind, type Entry } from '../entry.js';
 import { hashOps } from './hash-ops.js';
+import { setOps } from './set-ops.js';
 import { stringOps } from './string-ops.js';
 import { streamOps } from './stream-ops.js';
 import type { CollectionOps, TypeOps } from './type-ops.js';
@@ -24,6 +25,7 @@ export const TYPE_OPS = {
   [Kind.String]: stringOps,
   [Kind.Hash]: hashOps,
   [Kind.Stream]: streamOps,
+  [Kind.Set]: setOps,
 } satisfies OpsRecord;
 
 /** The ops for an entry of any kind (method parameters are bivariant, so no cast is needed). */

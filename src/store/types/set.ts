@@ -12,7 +12,8 @@
 //     pops in O(1) and fast walks.
 // The table doubles past one member per bucket and halves below one per eight (Redis's dict
 // rules), at once rather than incrementally: a rehash walks the dense array (~10 ns a member).
-// Sets of up to SMALL members have no table at all (see SMALL).
+// Sets of up to SMALL members have neither: their blocks are chained through the next-in-chain
+// word from one head handle, so a small set is one object and its blocks (see SMALL).
 //
 // SSCAN: the cursor is Redis's reverse-binary bucket cursor (dict.c dictScan) over the single
 // table. Because a bucket's members move only to its split images on growth and its merge on
@@ -34,9 +35,11 @@ const W_LENGTH = 2;
 const W_DIGEST = 3;
 const HEADER_BYTES = 12 + DIGEST_BYTES;
 /**
- * Up to this many members a set has no buckets: a lookup compares the digests in the dense
- * array, as Redis keeps small sets in one listpack. It saves a typed array (a few hundred bytes
- * with its ArrayBuffer) per small set; buckets come back past SMALL and go below SMALL / 2.
+ * Up to this many members a set has no buckets and no dense array: its blocks form one chain
+ * and a lookup compares the digests along it, as Redis keeps small sets in one compact blob. It
+ * saves two typed arrays (about 350 bytes with their ArrayBuffers) per small set, which is most
+ * of what a set of a few members costs beside its members; buckets and the dense array come
+ * back past SMALL and go below SMALL / 2.
  */
 const SMALL = 8;
 const MIN_BUCKETS = 16;
@@ -70,7 +73,10 @@ function loadDigest(digest: Uint8Array, at: number): void {
 export class SealedSet {
   /** Chain heads; null while the set is small (see SMALL). */
   private buckets: Uint32Array<ArrayBuffer> | null = null;
-  private dense: Uint32Array<ArrayBuffer> = new Uint32Array(2);
+  /** Every member's handle; null while the set is small. */
+  private dense: Uint32Array<ArrayBuffer> | null = null;
+  /** While small: the first block of the chain of members (0 when empty). */
+  private head = 0;
   private count = 0;
   private blockTotal = 0;
 
@@ -84,7 +90,8 @@ export class SealedSet {
   /** Approximate bytes held (maxmemory accounting, MEMORY USAGE). */
   memoryBytes(): number {
     const buckets = this.buckets === null ? 0 : ARRAY_OVERHEAD + 4 * this.buckets.length;
-    return SET_OVERHEAD + ARRAY_OVERHEAD + this.blockTotal + 4 * this.dense.length + buckets;
+    const dense = this.dense === null ? 0 : ARRAY_OVERHEAD + 4 * this.dense.length;
+    return SET_OVERHEAD + this.blockTotal + dense + buckets;
   }
 
   /** The member with this digest (DIGEST_BYTES at `at` in digest), or 0. */
@@ -102,10 +109,16 @@ export class SealedSet {
     loadDigest(digest, 0);
     if (this.findLoaded() !== 0) return false;
     const handle = this.newBlock(sealed, 0, sealed.length);
-    if (this.count === this.dense.length) this.dense = growTo(this.dense, this.dense.length < 8 ? this.dense.length + 2 : this.dense.length * 2);
+    if (this.dense === null) {
+      this.setNext(handle, this.head);
+      this.head = handle;
+      if (++this.count > SMALL) this.toLarge();
+      return true;
+    }
+    if (this.count === this.dense.length) this.dense = growTo(this.dense, this.dense.length * 2);
     this.link(handle, this.count);
     this.count++;
-    if (this.buckets === null ? this.count > SMALL : this.count > this.buckets.length) this.resize(Math.max(MIN_BUCKETS, (this.buckets?.length ?? 0) * 2));
+    if (this.count > this.buckets!.length) this.resize(this.buckets!.length * 2);
     return true;
   }
 
@@ -121,6 +134,12 @@ export class SealedSet {
   removeId(id: MemberId): void {
     const words = this.arena.words[RecordArena.slab(id)]!;
     const w = offsetOf(id) >>> 2;
+    if (this.dense === null) {
+      this.unchain(id);
+      this.count--;
+      this.freeBlock(id, words[w + W_LENGTH]!);
+      return;
+    }
     this.unlink(id, words[w + W_DIGEST]!);
     // The last dense slot fills the hole.
     const index = words[w + W_DENSE]!;
@@ -128,11 +147,9 @@ export class SealedSet {
     this.dense[index] = last;
     this.arena.words[RecordArena.slab(last)]![(offsetOf(last) >>> 2) + W_DENSE] = index;
     this.freeBlock(id, words[w + W_LENGTH]!);
-    if (this.buckets !== null) {
-      if (this.count <= SMALL / 2) this.buckets = null;
-      else if (this.count < this.buckets.length / 8 && this.buckets.length > MIN_BUCKETS) this.resize(this.buckets.length / 2);
-    }
-    if (this.count < this.dense.length / 4 && this.dense.length > 8) this.dense = growTo(this.dense, this.dense.length / 2);
+    if (this.count <= SMALL / 2) return this.toSmall();
+    if (this.count < this.buckets!.length / 8 && this.buckets!.length > MIN_BUCKETS) this.resize(this.buckets!.length / 2);
+    if (this.count < this.dense.length / 4 && this.dense.length > 16) this.dense = growTo(this.dense, this.dense.length / 2);
   }
 
   /** The member's sealed bytes as a view (valid until the set changes). */
@@ -163,12 +180,31 @@ export class SealedSet {
 
   /** Visits every member (SMEMBERS); the set must not change meanwhile. */
   forEach(visit: MemberVisitor): void {
-    for (let i = 0; i < this.count; i++) if (visit(this.dense[i]!) === false) return;
+    const dense = this.dense;
+    if (dense === null) {
+      for (let h = this.head; h !== 0; h = this.nextOf(h)) if (visit(h) === false) return;
+      return;
+    }
+    for (let i = 0; i < this.count; i++) if (visit(dense[i]!) === false) return;
   }
 
   /** A uniformly random member, or 0 when empty (SRANDMEMBER without a count). */
   randomMember(random: Random = Math.random): MemberId {
-    return this.count === 0 ? 0 : this.dense[Math.floor(random() * this.count)]!;
+    if (this.count === 0) return 0;
+    const k = Math.floor(random() * this.count);
+    if (this.dense !== null) return this.dense[k]!;
+    let h = this.head;
+    for (let i = 0; i < k; i++) h = this.nextOf(h);
+    return h;
+  }
+
+  /** Every member's id, in walk order: the dense array itself (a view) or, for a small set, a new array. */
+  private ids(): Uint32Array {
+    if (this.dense !== null) return this.dense.subarray(0, this.count);
+    const out = new Uint32Array(this.count);
+    let i = 0;
+    for (let h = this.head; h !== 0; h = this.nextOf(h)) out[i++] = h;
+    return out;
   }
 
   /**
@@ -178,10 +214,11 @@ export class SealedSet {
    */
   sample(count: number, random: Random = Math.random): MemberId[] {
     const n = this.count;
-    if (count >= n) return Array.from(this.dense.subarray(0, n));
+    const ids = this.ids();
+    if (count >= n) return Array.from(ids);
     const out: MemberId[] = [];
     if (count * 3 > n) {
-      const pool = this.dense.slice(0, n);
+      const pool = ids.slice();
       for (let i = 0; i < count; i++) {
         const j = i + Math.floor(random() * (n - i));
         const t = pool[j]!;
@@ -196,7 +233,7 @@ export class SealedSet {
       const i = Math.floor(random() * n);
       if (picked.has(i)) continue;
       picked.add(i);
-      out.push(this.dense[i]!);
+      out.push(ids[i]!);
     }
     return out;
   }
@@ -205,7 +242,8 @@ export class SealedSet {
   sampleWithRepetition(count: number, random: Random = Math.random): MemberId[] {
     const out: MemberId[] = [];
     if (this.count === 0) return out;
-    for (let i = 0; i < count; i++) out.push(this.dense[Math.floor(random() * this.count)]!);
+    const ids = this.ids();
+    for (let i = 0; i < count; i++) out.push(ids[Math.floor(random() * this.count)]!);
     return out;
   }
 
@@ -227,7 +265,7 @@ export class SealedSet {
   scan(cursor: number, count: number, visit: (id: MemberId) => void): number {
     const buckets = this.buckets;
     if (buckets === null) {
-      for (let i = 0; i < this.count; i++) visit(this.dense[i]!);
+      for (let h = this.head; h !== 0; h = this.nextOf(h)) visit(h);
       return 0;
     }
     let v = cursor >>> 0;
@@ -249,8 +287,9 @@ export class SealedSet {
    * bytes where they lie and returns the replacement, which may differ in length.
    */
   replaceEach(reseal: (bytes: Buffer, start: number, length: number) => Uint8Array): void {
-    for (let i = 0; i < this.count; i++) {
-      const id = this.dense[i]!;
+    const ids = this.ids().slice();
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
       const bytes = this.slabOf(id);
       const start = this.sealedStart(id);
       const length = this.sealedLength(id);
@@ -268,13 +307,12 @@ export class SealedSet {
 
   /** Drops every member. */
   clear(): void {
-    for (let i = 0; i < this.count; i++) {
-      const id = this.dense[i]!;
-      this.freeBlock(id, this.sealedLength(id));
-    }
+    const ids = this.ids();
+    for (let i = 0; i < ids.length; i++) this.freeBlock(ids[i]!, this.sealedLength(ids[i]!));
     this.count = 0;
+    this.head = 0;
     this.buckets = null;
-    this.dense = new Uint32Array(2);
+    this.dense = null;
   }
 
   /** Bucket count, 0 for a small set (tests: resizes during scans). */
@@ -286,19 +324,52 @@ export class SealedSet {
     return this.arena.words[RecordArena.slab(h)]![(offsetOf(h) >>> 2) + W_NEXT]!;
   }
 
+  private setNext(h: number, next: number): void {
+    this.arena.words[RecordArena.slab(h)]![(offsetOf(h) >>> 2) + W_NEXT] = next;
+  }
+
+  /** Takes a block out of a small set's chain. */
+  private unchain(handle: number): void {
+    if (this.head === handle) {
+      this.head = this.nextOf(handle);
+      return;
+    }
+    for (let h = this.head; h !== 0; h = this.nextOf(h)) {
+      if (this.nextOf(h) === handle) {
+        this.setNext(h, this.nextOf(handle));
+        return;
+      }
+    }
+    throw new Error('set member missing from its chain');
+  }
+
+  /** Past SMALL members: the chain becomes the dense array and a bucket table. */
+  private toLarge(): void {
+    const dense = new Uint32Array(MIN_BUCKETS);
+    let i = 0;
+    for (let h = this.head; h !== 0; h = this.nextOf(h)) dense[i++] = h;
+    this.dense = dense;
+    this.head = 0;
+    this.resize(MIN_BUCKETS);
+  }
+
+  /** At SMALL / 2 members: back to one chain, the arrays dropped. */
+  private toSmall(): void {
+    const dense = this.dense!;
+    let head = 0;
+    for (let i = this.count - 1; i >= 0; i--) {
+      this.setNext(dense[i]!, head);
+      head = dense[i]!;
+    }
+    this.head = head;
+    this.dense = null;
+    this.buckets = null;
+  }
+
   /** find() for the digest in d0..d3. */
   private findLoaded(): MemberId {
     const words = this.arena.words;
-    if (this.buckets === null) {
-      for (let i = 0; i < this.count; i++) {
-        const h = this.dense[i]!;
-        const slab = words[RecordArena.slab(h)]!;
-        const w = offsetOf(h) >>> 2;
-        if (slab[w + W_DIGEST] === d0 && slab[w + W_DIGEST + 1] === d1 && slab[w + W_DIGEST + 2] === d2 && slab[w + W_DIGEST + 3] === d3) return h;
-      }
-      return 0;
-    }
-    for (let h = this.buckets[d0 & (this.buckets.length - 1)]!; h !== 0; ) {
+    for (let h = this.buckets === null ? this.head : this.buckets[d0 & (this.buckets.length - 1)]!; h !== 0; ) {
       const slab = words[RecordArena.slab(h)]!;
       const w = offsetOf(h) >>> 2;
       if (slab[w + W_DIGEST] === d0 && slab[w + W_DIGEST + 1] === d1 && slab[w + W_DIGEST + 2] === d2 && slab[w + W_DIGEST + 3] === d3) return h;
@@ -333,11 +404,11 @@ export class SealedSet {
     const words = this.arena.words[RecordArena.slab(handle)]!;
     const w = offsetOf(handle) >>> 2;
     words[w + W_DENSE] = index;
-    this.dense[index] = handle;
-    if (this.buckets === null) return;
-    const bucket = words[w + W_DIGEST]! & (this.buckets.length - 1);
-    words[w + W_NEXT] = this.buckets[bucket]!;
-    this.buckets[bucket] = handle;
+    this.dense![index] = handle;
+    const buckets = this.buckets!;
+    const bucket = words[w + W_DIGEST]! & (buckets.length - 1);
+    words[w + W_NEXT] = buckets[bucket]!;
+    buckets[bucket] = handle;
   }
 
   private unlink(handle: number, hash: number): void {
@@ -363,6 +434,12 @@ export class SealedSet {
   private swapBlock(from: number, to: number): void {
     const fromWords = this.arena.words[RecordArena.slab(from)]!;
     const w = offsetOf(from) >>> 2;
+    if (this.dense === null) {
+      this.setNext(to, fromWords[w + W_NEXT]!);
+      if (this.head === from) this.head = to;
+      else for (let h = this.head; h !== 0; h = this.nextOf(h)) if (this.nextOf(h) === from) this.setNext(h, to);
+      return;
+    }
     this.unlink(from, fromWords[w + W_DIGEST]!);
     this.link(to, fromWords[w + W_DENSE]!);
   }
@@ -370,7 +447,7 @@ export class SealedSet {
   /** Rebuilds the chains over `size` buckets from the dense array. */
   private resize(size: number): void {
     this.buckets = new Uint32Array(size);
-    for (let i = 0; i < this.count; i++) this.link(this.dense[i]!, i);
+    for (let i = 0; i < this.count; i++) this.link(this.dense![i]!, i);
   }
 }
 

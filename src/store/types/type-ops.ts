@@ -48,6 +48,12 @@ export interface TypeOps<E extends Entry> {
    * `reseal` throws; the entry is then untouched.
    */
   reseal(entry: E, reseal: ResealElement, touchedAt: number): E;
+  /**
+   * Gives back what the value holds outside the V8 heap (arena blocks), once its entry has left
+   * the keyspace for good (deleted, overwritten, expired, evicted, flushed). Types whose memory
+   * the garbage collector reclaims leave it out.
+   */
+  release?(entry: E): void;
 }
 
 /** A type made of many elements: it can be created empty, and disappears when emptied. */

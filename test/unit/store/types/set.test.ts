@@ -291,3 +291,29 @@ function ids2(f: (sets: SealedSet[], v: (from: SealedSet, id: MemberId) => void)
   f(sets, (from, id) => void out.push(from.digestOf(id).readUInt32LE(12)));
   return out;
 }
+
+describe('small sets', () => {
+  it('hold no arrays up to 8 members, and keep every member across the switch both ways', () => {
+    const arena = new RecordArena();
+    const set = new SealedSet(arena);
+    const empty = set.memoryBytes();
+    for (let n = 0; n < 8; n++) set.add(digest(n), sealed(n));
+    expect(set.bucketCount).toBe(0);
+    // The object and the blocks only: no typed array yet.
+    let blocks = 0;
+    set.forEach((id) => void (blocks += (28 + set.sealedLength(id) + 7) & ~7));
+    expect(set.memoryBytes()).toBe(empty + blocks);
+    set.add(digest(8), sealed(8));
+    expect(set.bucketCount).toBeGreaterThan(0);
+    for (let n = 0; n <= 8; n++) expect(set.has(digest(n))).toBe(true);
+    for (let n = 0; n < 5; n++) expect(set.remove(digest(n))).toBe(true);
+    expect(set.bucketCount).toBe(0);
+    expect(set.size).toBe(4);
+    for (let n = 5; n <= 8; n++) expect(set.has(digest(n))).toBe(true);
+    const seen: number[] = [];
+    expect(set.scan(0, 1, (id) => seen.push(id))).toBe(0);
+    expect(seen).toHaveLength(4);
+    set.clear();
+    expect(set.memoryBytes()).toBe(empty);
+  });
+});

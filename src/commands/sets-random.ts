@@ -1,0 +1,202 @@
+// SPOP, SRANDMEMBER and SSCAN (redis t_set.c spopCommand, srandmemberCommand, db.c
+// scanGenericCommand): sampling a set and walking it with a stateless cursor. Members are
+// drawn by id from the set's dense array; only the drawn ones are opened, straight into the
+// reply. SSCAN's MATCH opens the members of the step it returns, only while the command runs.
+
+import { int64, keyOf, word } from './args.js';
+import {
+  at, compareIntegers, isIntegerMember, openAll, readSet, replyMember, replyMembers, setSpec, wipeAll, writeSet, type MemberRef,
+} from './set-entries.js';
+import { Errors } from '../protocol/errors.js';
+import type { SetEntry } from '../store/entry.js';
+import { parseCursor } from '../store/scan.js';
+import type { MemberId } from '../store/types/set.js';
+import { INTSET_MAX_ENTRIES } from '../store/types/set-ops.js';
+import { globMatchBytes } from '../util/glob.js';
+import type { CommandSpec, Session } from './types.js';
+
+const LONG_MAX = 2n ** 63n - 1n;
+/**
+ * Largest repeat count served for SRANDMEMBER with a negative count. Redis 7.0 tries to build
+ * any reply it is asked for; sealkv refuses larger counts with "value is out of range" (as
+ * HRANDFIELD does here) rather than build a reply of gigabytes.
+ */
+const MAX_REPEATS = 16_777_216;
+/** Redis's SPOP_MOVE_STRATEGY_MUL: past it, SPOP keeps the few members left as a new set. */
+const SPOP_MOVE_STRATEGY_MUL = 5;
+
+const refsOf = (set: SetEntry, key: string, ids: readonly MemberId[]): MemberRef[] => ids.map((id) => ({ set, key, id }));
+
+// ---- SPOP ----
+
+function spop(ctx: Session, args: Buffer[]): void {
+  if (args.length > 3) return ctx.reply.error(Errors.syntax);
+  const key = keyOf(ctx, args[1]!);
+  if (args.length === 3) return spopCount(ctx, key, args[2]!);
+  writeSet(ctx, key, 'spop', (set) => {
+    const id = set.randomMember();
+    if (id === 0) {
+      ctx.reply.nullBulk();
+      return false;
+    }
+    if (!replyMember(ctx, { set, key, id })) return false;
+    set.removeId(id);
+    return true;
+  });
+}
+
+/** The count is checked before the key; a missing key is an empty set reply. */
+function spopCount(ctx: Session, key: string, arg: Buffer): void {
+  // Redis's getPositiveLongFromObjectOrReply: one message for a non-number and a negative one.
+  const n = int64(arg);
+  if (n === null || n < 0n) return ctx.reply.error(Errors.valueMustBePositive);
+  writeSet(ctx, key, 'spop', (set) => {
+    const size = set.size;
+    if (size === 0 || n === 0n) {
+      ctx.reply.setLen(0);
+      return false;
+    }
+    // All of it: the members as SUNION of the one key sends them, and the key goes.
+    if (n >= BigInt(size)) {
+      const ids: MemberId[] = [];
+      set.forEach((id) => {
+        ids.push(id);
+      });
+      if (!replyMembers(ctx, refsOf(set, key, ids), 'set', 'intset-if-integers')) return false;
+      set.clear();
+      return true;
+    }
+    const count = Number(n);
+    const ids = set.sample(count);
+    if (!replyMembers(ctx, refsOf(set, key, ids), 'set', 'stored')) return false;
+    for (const id of ids) set.removeId(id);
+    // Redis keeps the few members left as a new set, built member by member: an intset again
+    // if they are all integers.
+    const remaining = size - count;
+    if (remaining * SPOP_MOVE_STRATEGY_MUL <= count) set.intset = remainingAreIntegers(ctx, set, key);
+    return true;
+  });
+}
+
+/** Whether every member is an integer (they are few here); a member that fails to open counts as not. */
+function remainingAreIntegers(ctx: Session, set: SetEntry, key: string): boolean {
+  if (set.size > INTSET_MAX_ENTRIES) return false;
+  const refs: MemberRef[] = [];
+  set.forEach((id) => {
+    refs.push({ set, key, id });
+  });
+  const mark = ctx.reply.size;
+  const plains = openAll(ctx, refs);
+  if (plains === null) {
+    // The pop itself succeeded and was replied: keep that reply, drop the error.
+    ctx.reply.truncate(mark);
+    return false;
+  }
+  const all = plains.every(isIntegerMember);
+  wipeAll(plains);
+  return all;
+}
+
+// ---- SRANDMEMBER ----
+
+function srandmember(ctx: Session, args: Buffer[]): void {
+  if (args.length > 3) return ctx.reply.error(Errors.syntax);
+  const key = keyOf(ctx, args[1]!);
+  if (args.length === 2) {
+    const set = readSet(ctx, key);
+    if (set === null) return;
+    if (set === undefined) return ctx.reply.nullBulk();
+    replyMember(ctx, { set, key, id: set.randomMember() });
+    return;
+  }
+  const n = int64(args[2]!);
+  if (n === null) return ctx.reply.error(Errors.notInteger);
+  if (n < -LONG_MAX) return ctx.reply.error(Errors.valueOutOfLongRange);
+  if (n < -BigInt(MAX_REPEATS)) return ctx.reply.error(Errors.valueOutOfRange);
+  const set = readSet(ctx, key);
+  if (set === null) return;
+  if (set === undefined || n === 0n) return ctx.reply.arrayLen(0);
+  // A negative count (or 1) draws with repetition, in random order.
+  if (n < 0n || n === 1n) {
+    replyMembers(ctx, refsOf(set, key, set.sampleWithRepetition(Number(n < 0n ? -n : n))), 'array', 'stored');
+    return;
+  }
+  if (n >= BigInt(set.size)) {
+    const ids: MemberId[] = [];
+    set.forEach((id) => {
+      ids.push(id);
+    });
+    replyMembers(ctx, refsOf(set, key, ids), 'array', set.intset ? 'intset' : 'stored');
+    return;
+  }
+  replyMembers(ctx, refsOf(set, key, set.sample(Number(n))), 'array', 'stored');
+}
+
+// ---- SSCAN ----
+
+interface ScanOptions {
+  count: number;
+  pattern: Buffer | null;
+}
+
+/** Redis's scanGenericCommand options for a key's scan (TYPE is a syntax error there). */
+function parseScanOptions(args: Buffer[]): ScanOptions | string {
+  const opts: ScanOptions = { count: 10, pattern: null };
+  for (let i = 3; i < args.length; i += 2) {
+    if (i + 1 >= args.length) return Errors.syntax;
+    const opt = word(args[i]!);
+    if (opt === 'count') {
+      const n = int64(args[i + 1]!);
+      if (n === null) return Errors.notInteger;
+      if (n < 1n) return Errors.syntax;
+      opts.count = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+    } else if (opt === 'match') {
+      const pattern = args[i + 1]!;
+      opts.pattern = pattern.length === 1 && pattern[0] === 0x2a ? null : pattern;
+    } else {
+      return Errors.syntax;
+    }
+  }
+  return opts;
+}
+
+/**
+ * Cursor first, then the key, then the options. An intset-sized set of integers comes whole in
+ * integer order with cursor 0, as Redis scans an intset; other sets step through their buckets.
+ */
+function sscan(ctx: Session, args: Buffer[]): void {
+  const cursor = parseCursor(args[2]!);
+  if (cursor === null) return ctx.reply.error(Errors.invalidCursor);
+  const key = keyOf(ctx, args[1]!);
+  const set = readSet(ctx, key);
+  if (set === null) return;
+  if (set === undefined) {
+    ctx.reply.arrayLen(2);
+    ctx.reply.bulkLatin1('0');
+    return ctx.reply.arrayLen(0);
+  }
+  const opts = parseScanOptions(args);
+  if (typeof opts === 'string') return ctx.reply.error(opts);
+  const refs: MemberRef[] = [];
+  let next = 0;
+  if (set.intset) set.forEach((id) => void refs.push({ set, key, id }));
+  else next = set.scan(cursor, opts.count, (id) => refs.push({ set, key, id }));
+  const plains = openAll(ctx, refs);
+  if (plains === null) return;
+  const kept = opts.pattern === null ? plains : plains.filter((p) => globMatchBytes(opts.pattern!, p));
+  if (set.intset) kept.sort(compareIntegers);
+  ctx.reply.arrayLen(2);
+  ctx.reply.bulkLatin1(String(next));
+  ctx.reply.arrayLen(kept.length);
+  for (const p of kept) ctx.reply.bulk(p);
+  wipeAll(plains);
+}
+
+// ---- table ----
+
+export const setRandomCommands: CommandSpec[] = [
+  setSpec('srandmember', -2, 'read', false, at(1, 'RO', 'ACCESS'), 'Get one or multiple random members from a set', '1.0.0', srandmember, { tips: ['nondeterministic_output'], complexity: 'Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.' }),
+  setSpec('spop', -2, 'write', true, at(1, 'RW', 'ACCESS', 'DELETE'), 'Remove and return one or multiple random members from a set', '1.0.0', spop, { tips: ['nondeterministic_output'], complexity: 'Without the count argument O(1), otherwise O(N) where N is the value of the passed count.' }),
+  setSpec('sscan', -3, 'read', false, at(1, 'RO', 'ACCESS'), 'Incrementally iterate Set elements', '2.8.0', sscan, { tips: ['nondeterministic_output'], complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..' }),
+];
+

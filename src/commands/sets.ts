@@ -1,0 +1,108 @@
+// Set commands (redis t_set.c): adding, removing, membership and moving. Every member is sealed
+// on its own for its set's key and found through a keyed digest of its bytes (the index), so
+// the server holds no plaintext member and looks members up without opening any. SPOP,
+// SRANDMEMBER and SSCAN are in sets-random.ts, the algebra (SINTER...) in sets-algebra.ts.
+
+import { keyOf } from './args.js';
+import {
+  addPlain, at, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
+  type MemberRef,
+} from './set-entries.js';
+import { setAlgebraCommands } from './sets-algebra.js';
+import { setRandomCommands } from './sets-random.js';
+import { Errors } from '../protocol/errors.js';
+import { Kind } from '../store/entry.js';
+import type { CommandSpec, Session } from './types.js';
+
+function sadd(ctx: Session, args: Buffer[]): void {
+  const key = keyOf(ctx, args[1]!);
+  let added = 0;
+  const ok = writeSet(ctx, key, 'sadd', (set) => {
+    for (let i = 2; i < args.length; i++) if (addPlain(ctx, key, set, args[i]!)) added++;
+    return added > 0;
+  });
+  if (ok) ctx.reply.integer(added);
+}
+
+/** The last member takes the key with it (Keyspace.mutate), as Redis stops there. */
+function srem(ctx: Session, args: Buffer[]): void {
+  const key = keyOf(ctx, args[1]!);
+  let removed = 0;
+  const ok = writeSet(ctx, key, 'srem', (set) => {
+    for (let i = 2; i < args.length && set.size > 0; i++) if (set.remove(memberDigest(ctx, args[i]!))) removed++;
+    return removed > 0;
+  });
+  if (ok) ctx.reply.integer(removed);
+}
+
+function sismember(ctx: Session, args: Buffer[]): void {
+  const set = readSet(ctx, keyOf(ctx, args[1]!));
+  if (set !== null) ctx.reply.integer(set?.has(memberDigest(ctx, args[2]!)) ? 1 : 0);
+}
+
+function smismember(ctx: Session, args: Buffer[]): void {
+  const set = readSet(ctx, keyOf(ctx, args[1]!));
+  if (set === null) return;
+  ctx.reply.arrayLen(args.length - 2);
+  for (let i = 2; i < args.length; i++) ctx.reply.integer(set?.has(memberDigest(ctx, args[i]!)) ? 1 : 0);
+}
+
+function scard(ctx: Session, args: Buffer[]): void {
+  const set = readSet(ctx, keyOf(ctx, args[1]!));
+  if (set !== null) ctx.reply.integer(set?.size ?? 0);
+}
+
+/** SMEMBERS is Redis's SINTER of one key: a set reply, integer order for an intset. */
+function smembers(ctx: Session, args: Buffer[]): void {
+  const key = keyOf(ctx, args[1]!);
+  const set = readSet(ctx, key);
+  if (set === null) return;
+  if (set === undefined) return ctx.reply.setLen(0);
+  const refs: MemberRef[] = [];
+  set.forEach((id) => {
+    refs.push({ set, key, id });
+  });
+  replyMembers(ctx, refs, 'set', set.intset ? 'intset' : 'stored');
+}
+
+/**
+ * Redis's order of checks: a missing source answers 0 before any type is looked at; then the
+ * source's type, the destination's; the same key answers membership. The member is opened and
+ * sealed again for the destination's key.
+ */
+function smove(ctx: Session, args: Buffer[]): void {
+  const from = keyOf(ctx, args[1]!);
+  const to = keyOf(ctx, args[2]!);
+  const source = ctx.db.get(from, ctx.now);
+  const target = ctx.db.get(to, ctx.now);
+  if (source === undefined) return ctx.reply.integer(0);
+  if (source.kind !== Kind.Set || !isSetOrMissing(target)) return ctx.reply.error(Errors.wrongType);
+  const id = source.find(memberDigest(ctx, args[3]!));
+  if (from === to || id === 0) return ctx.reply.integer(id === 0 ? 0 : 1);
+  const plain = openMember(ctx, { set: source, key: from, id });
+  if (plain === null) return;
+  try {
+    ctx.db.mutate(from, Kind.Set, 'srem', ctx.now, (set) => {
+      set.removeId(id);
+      return true;
+    });
+    ctx.db.mutate(to, Kind.Set, 'sadd', ctx.now, (set) => addPlain(ctx, to, set, plain));
+  } finally {
+    plain.fill(0);
+  }
+  ctx.reply.integer(1);
+}
+
+const O1 = { complexity: 'O(1)' };
+
+export const setCommands: CommandSpec[] = [
+  setSpec('sadd', -3, 'write-grow', true, at(1, 'RW', 'INSERT'), 'Add one or more members to a set', '1.0.0', sadd, { complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.' }),
+  setSpec('srem', -3, 'write', true, at(1, 'RW', 'DELETE'), 'Remove one or more members from a set', '1.0.0', srem, { complexity: 'O(N) where N is the number of members to be removed.' }),
+  setSpec('sismember', 3, 'read', true, at(1, 'RO'), 'Determine if a given value is a member of a set', '1.0.0', sismember, O1),
+  setSpec('smismember', -3, 'read', true, at(1, 'RO', 'ACCESS'), 'Returns the membership associated with the given elements for a set', '6.2.0', smismember, { complexity: 'O(N) where N is the number of elements being checked for membership' }),
+  setSpec('scard', 2, 'read', true, at(1, 'RO'), 'Get the number of members in a set', '1.0.0', scard, O1),
+  setSpec('smembers', 2, 'read', false, at(1, 'RO', 'ACCESS'), 'Get all the members in a set', '1.0.0', smembers, { tips: ['nondeterministic_output_order'], complexity: 'O(N) where N is the set cardinality.' }),
+  setSpec('smove', 4, 'write', true, [at(1, 'RW', 'ACCESS', 'DELETE'), at(2, 'RW', 'INSERT')], 'Move a member from one set to another', '1.0.0', smove, O1),
+  ...setRandomCommands,
+  ...setAlgebraCommands,
+];
