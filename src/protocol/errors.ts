@@ -171,4 +171,15 @@ export const Errors = {
   protoUnauthBulk: 'ERR Protocol error: unauthenticated bulk length',
   /** sealkv: key and field names are strings, which V8 caps at 2^29 - 24 chars (Redis has no such cap). */
   nameTooLong: 'ERR name too long: sealkv keeps key and field names of at most 536870888 bytes',
+
+  // lists (redis t_list.c, and the timeouts of blocking commands in timeout.c)
+  mustBePositive: 'ERR value is out of range, must be positive',
+  indexOutOfRange: 'ERR index out of range',
+  lposRankZero:
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+  lposCountNegative: "ERR COUNT can't be negative",
+  lposMaxlenNegative: "ERR MAXLEN can't be negative",
+  numkeysPositive: 'ERR numkeys should be greater than 0',
+  countPositive: 'ERR count should be greater than 0',
+  timeoutNotFloat: 'ERR timeout is not a float or out of range',
 } as const;

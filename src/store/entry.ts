@@ -3,10 +3,12 @@
 // sealed name); a hash is always a JS object. Both string forms answer the same interface.
 
 import { FieldTable } from './types/field-table.js';
+import { SealedList } from './types/list.js';
 
 export const enum Kind {
   String = 0,
   Hash = 1,
+  List = 2,
 }
 
 /** Where a spilled value's sealed bytes sit on tmpfs (src/spill/segments.ts). */
@@ -102,7 +104,7 @@ export interface HashEntry {
   sealedName?: Buffer | undefined;
 }
 
-export type Entry = StringEntry | HashEntry;
+export type Entry = StringEntry | HashEntry | ListEntry;
 
 /** A new string entry, to hand to Keyspace.set (which usually copies it into the arena). */
 export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number): StringEntry {
@@ -115,4 +117,25 @@ export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number)
  */
 export function hashEntry(touchedAt: number): HashEntry {
   return { kind: Kind.Hash, fields: new FieldTable(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+}
+
+/**
+ * A list is its SealedList itself plus the entry fields: one object per key instead of two
+ * (small lists are common, and each object costs its header and fields).
+ */
+export class ListEntry extends SealedList {
+  readonly kind = Kind.List;
+  expiresAt = 0;
+  touchedAt: number;
+  accounted = 0;
+  sealedName: Buffer | undefined = undefined;
+
+  constructor(touchedAt: number) {
+    super();
+    this.touchedAt = touchedAt;
+  }
+}
+
+export function listEntry(touchedAt: number): ListEntry {
+  return new ListEntry(touchedAt);
 }

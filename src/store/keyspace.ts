@@ -22,6 +22,7 @@ export { KeyWalk } from './key-walk.js';
 
 export { BoxedString, hashEntry, Kind, stringEntry } from './entry.js';
 export type { Entry, HashEntry, SpillRef, StringEntry } from './entry.js';
+export { ListEntry, listEntry } from './entry.js';
 export { FieldTable } from './types/field-table.js';
 export { opsOf, typeName, TYPE_OPS } from './types/index.js';
 export type { DbEvent, KeyEvent, KeyListener, WatchFlag } from './key-events.js';
@@ -481,6 +482,9 @@ export class Keyspace {
     const word = (handle & OFFSET_MASK) * 2;
     if (words[word + W_VALUE_LENGTH] === BOXED) {
       const index = words[word + W_AUX]!;
+      const entry = this.objects[index]!;
+      // A collection's arena blocks go back now (readable until this turn ends: record-arena.ts).
+      if (entry.kind !== Kind.String) collectionOps(entry.kind).free?.(entry);
       this.objects[index] = undefined;
       this.freeObjects.push(index);
     }

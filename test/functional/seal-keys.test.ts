@@ -181,7 +181,7 @@ describe('what the keyspace holds', () => {
         out.push(Buffer.from(key, 'latin1'));
         if (entry.sealedName !== undefined) out.push(entry.sealedName);
         if (entry.kind === Kind.String) out.push(entry.value);
-        else for (const [field, sealed] of entry.fields) out.push(Buffer.from(field, 'latin1'), sealed);
+        else if (entry.kind === Kind.Hash) for (const [field, sealed] of entry.fields) out.push(Buffer.from(field, 'latin1'), sealed);
       });
     }
     return out;

@@ -35,7 +35,7 @@ function keyIdsInMemory(db: Keyspace): Set<number> {
   const ids = new Set<number>();
   db.forEachEntry((_key, entry) => {
     if (entry.kind === Kind.Hash) for (const v of entry.fields.values()) ids.add(Sealer.keyId(v));
-    else if (entry.value.length > 0) ids.add(Sealer.keyId(entry.value));
+    else if (entry.kind === Kind.String && entry.value.length > 0) ids.add(Sealer.keyId(entry.value));
   });
   return ids;
 }

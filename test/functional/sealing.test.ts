@@ -22,7 +22,7 @@ describe('sealed storage', () => {
     for (const db of server.running.state.databases) {
       db.forEachEntry((_key, entry) => {
         if (entry.kind === Kind.String) out.push(entry.value);
-        else out.push(...entry.fields.values());
+        else if (entry.kind === Kind.Hash) out.push(...entry.fields.values());
       });
     }
     return out;

@@ -58,4 +58,9 @@ export interface CollectionOps<E extends Entry> extends TypeOps<E> {
   isEmpty(entry: E): boolean;
   /** Re-seals in place every element renew() gives a new sealing (key rotation; not a write). Returns how many. */
   renewEach(entry: E, renew: RenewElement): number;
+  /**
+   * Gives back what the value holds outside the V8 heap (arena blocks) once its entry has left
+   * the keyspace for good (Keyspace.dispose); absent when the garbage collector is enough.
+   */
+  free?(entry: E): void;
 }
