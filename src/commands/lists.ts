@@ -3,7 +3,7 @@
 // lists-move.ts. Arguments are checked in Redis's order (some before the key's type, some
 // after), since clients see which error comes first.
 
-import { keyOf, word } from './args.js';
+import { int64, keyOf, word } from './args.js';
 import {
   equalTo, listSpec, longArg, readList, replyElement, replyOpened, replyPopped, replyPoppedOne, sealElement, settle,
   writableList, writeList,
@@ -12,6 +12,15 @@ import { listMoveCommands } from './lists-move.js';
 import { Errors } from '../protocol/errors.js';
 import { normalizeIndex, normalizeRange } from '../store/types/list.js';
 import type { CommandSpec, Session } from './types.js';
+
+/**
+ * Redis getPositiveLongFromObjectOrReply: 0 or more; null for anything else, a text that is
+ * not an integer included (the caller answers its one error for both).
+ */
+function nonNegative(arg: Buffer): number | null {
+  const n = int64(arg);
+  return n === null || n < 0n ? null : Number(n);
+}
 
 // ---- pushing ----
 
@@ -48,9 +57,8 @@ function pop(ctx: Session, args: Buffer[], head: boolean): void {
   const counted = args.length === 3;
   let count = 0;
   if (counted) {
-    const n = longArg(ctx, args[2]!);
-    if (n === null) return;
-    if (n < 0) return ctx.reply.error(Errors.mustBePositive);
+    const n = nonNegative(args[2]!);
+    if (n === null) return ctx.reply.error(Errors.mustBePositive);
     count = n;
   }
   const key = keyOf(ctx, args[1]!);
@@ -182,14 +190,12 @@ function lpos(ctx: Session, args: Buffer[]): void {
       if (n === 0) return ctx.reply.error(Errors.lposRankZero);
       rank = n;
     } else if (opt === 'count' && more) {
-      const n = longArg(ctx, args[++i]!);
-      if (n === null) return;
-      if (n < 0) return ctx.reply.error(Errors.lposCountNegative);
+      const n = nonNegative(args[++i]!);
+      if (n === null) return ctx.reply.error(Errors.lposCountNegative);
       count = n;
     } else if (opt === 'maxlen' && more) {
-      const n = longArg(ctx, args[++i]!);
-      if (n === null) return;
-      if (n < 0) return ctx.reply.error(Errors.lposMaxlenNegative);
+      const n = nonNegative(args[++i]!);
+      if (n === null) return ctx.reply.error(Errors.lposMaxlenNegative);
       maxlen = n;
     } else {
       return ctx.reply.error(Errors.syntax);
