@@ -1,13 +1,14 @@
 // List commands (redis t_list.c): pushes, pops, reading by index and range, LSET, LINSERT, LREM,
-// LTRIM and LPOS. Moving between lists (LMOVE, RPOPLPUSH, LMPOP) and the blocking pops are in
-// lists-move.ts. Arguments are checked in Redis's order (some before the key's type, some
-// after), since clients see which error comes first.
+// LTRIM and LPOS. Moving between lists (LMOVE, RPOPLPUSH, LMPOP) is in lists-move.ts, the
+// blocking pops in lists-blocking.ts. Arguments are checked in Redis's order (some before the
+// key's type, some after), since clients see which error comes first.
 
 import { int64, keyOf, word } from './args.js';
 import {
   equalTo, listSpec, longArg, readList, replyElement, replyOpened, replyPopped, replyPoppedOne, sealElement, settle,
   writableList, writeList,
 } from './list-entries.js';
+import { listBlockingCommands } from './lists-blocking.js';
 import { listMoveCommands } from './lists-move.js';
 import { Errors } from '../protocol/errors.js';
 import { normalizeIndex, normalizeRange } from '../store/types/list.js';
@@ -248,4 +249,5 @@ export const listCommands: CommandSpec[] = [
   listSpec('lpos', -3, 'read', false, ['RO', 'ACCESS'], 'Return the index of matching elements on a list', '6.0.6', lpos,
     'O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.'),
   ...listMoveCommands,
+  ...listBlockingCommands,
 ];
