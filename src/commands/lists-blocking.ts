@@ -10,6 +10,8 @@ import { listSpec, replyElement, replyOpened, replyPopped, settle, side, writabl
 import { moveElement, MOVE_KEYS, mpopFirst, parseMpop } from './lists-move.js';
 import { Kind } from '../store/keyspace.js';
 import { index, keynum, keySpec, span } from './key-specs.js';
+import type { Wait } from '../blocking/waiters.js';
+import { ownArgs, wipeArgs } from '../util/bytes.js';
 import type { CommandSpec, Session } from './types.js';
 
 /** The timeout in ms (0: for ever), or null after replying Redis's error. */
@@ -18,6 +20,17 @@ function timeoutOf(ctx: Session, arg: Buffer): number | null {
   if (typeof t === 'number') return t;
   ctx.reply.error(`ERR ${t}`);
   return null;
+}
+
+/**
+ * Blocks with the wait `make` builds from a copy of the arguments: the request's own buffers
+ * are wiped once the handler returns (net/client.ts), the copy when the wait is over.
+ */
+function waitWith(ctx: Session, args: Buffer[], make: (kept: Buffer[]) => Wait): void | Promise<void> {
+  const kept = ownArgs(args);
+  const pending = ctx.server.blocking.block(ctx, make(kept));
+  if (pending === undefined) return wipeArgs(kept);
+  return pending.finally(() => wipeArgs(kept));
 }
 
 /**
@@ -64,12 +77,14 @@ function bpop(ctx: Session, args: Buffer[], head: boolean): void | Promise<void>
       return;
     }
   }
-  const byKey = new Map(keyArgs.map((arg) => [keyOf(ctx, arg), arg]));
-  return ctx.server.blocking.block(ctx, {
-    keys: [...byKey.keys()],
-    timeout,
-    serve: (key) => served(ctx, () => popOneFrom(ctx, byKey.get(key)!, head)),
-    timedOut: () => ctx.reply.nullArray(),
+  return waitWith(ctx, args, (kept) => {
+    const byKey = new Map(kept.slice(1, -1).map((arg) => [keyOf(ctx, arg), arg]));
+    return {
+      keys: [...byKey.keys()],
+      timeout,
+      serve: (key) => served(ctx, () => popOneFrom(ctx, byKey.get(key)!, head)),
+      timedOut: () => ctx.reply.nullArray(),
+    };
   });
 }
 
@@ -81,25 +96,25 @@ const brpop = (ctx: Session, args: Buffer[]) => bpop(ctx, args, false);
  * when the source gets elements; a destination of another type by then answers WRONGTYPE
  * (Redis serves the waiter with the error).
  */
-function blockingMove(ctx: Session, srcArg: Buffer, dstArg: Buffer, fromHead: boolean, toHead: boolean, timeout: number): void | Promise<void> {
-  const src = keyOf(ctx, srcArg);
+function blockingMove(ctx: Session, args: Buffer[], fromHead: boolean, toHead: boolean, timeout: number): void | Promise<void> {
+  const src = keyOf(ctx, args[1]!);
   const list = writableList(ctx, src);
   if (list === null) return;
   if (list !== undefined) {
-    moveElement(ctx, srcArg, dstArg, fromHead, toHead);
+    moveElement(ctx, args[1]!, args[2]!, fromHead, toHead);
     return;
   }
-  return ctx.server.blocking.block(ctx, {
+  return waitWith(ctx, args, (kept) => ({
     keys: [src],
     timeout,
     serve: () => served(ctx, () => {
-      const entry = ctx.db.get(keyOf(ctx, srcArg), ctx.now);
+      const entry = ctx.db.get(keyOf(ctx, kept[1]!), ctx.now);
       if (entry === undefined || entry.kind !== Kind.List) return false;
-      moveElement(ctx, srcArg, dstArg, fromHead, toHead);
+      moveElement(ctx, kept[1]!, kept[2]!, fromHead, toHead);
       return true;
     }),
     timedOut: () => ctx.reply.nullBulk(),
-  });
+  }));
 }
 
 function blmove(ctx: Session, args: Buffer[]): void | Promise<void> {
@@ -109,13 +124,13 @@ function blmove(ctx: Session, args: Buffer[]): void | Promise<void> {
   if (to === null) return;
   const timeout = timeoutOf(ctx, args[5]!);
   if (timeout === null) return;
-  return blockingMove(ctx, args[1]!, args[2]!, from, to, timeout);
+  return blockingMove(ctx, args, from, to, timeout);
 }
 
 function brpoplpush(ctx: Session, args: Buffer[]): void | Promise<void> {
   const timeout = timeoutOf(ctx, args[3]!);
   if (timeout === null) return;
-  return blockingMove(ctx, args[1]!, args[2]!, false, true, timeout);
+  return blockingMove(ctx, args, false, true, timeout);
 }
 
 /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: the timeout is read last, as Redis does. */
@@ -126,20 +141,22 @@ function blmpop(ctx: Session, args: Buffer[]): void | Promise<void> {
   if (timeout === null) return;
   const outcome = mpopFirst(ctx, args, parsed);
   if (outcome !== 'none') return;
-  const byKey = new Map<string, Buffer>();
-  for (let i = parsed.first; i < parsed.first + parsed.numkeys; i++) byKey.set(keyOf(ctx, args[i]!), args[i]!);
-  return ctx.server.blocking.block(ctx, {
-    keys: [...byKey.keys()],
-    timeout,
-    serve: (key) => served(ctx, () => {
-      const keyArg = byKey.get(key)!;
-      const lookup = keyOf(ctx, keyArg);
-      const entry = ctx.db.get(lookup, ctx.now);
-      if (entry === undefined || entry.kind !== Kind.List) return false;
-      if (replyPopped(ctx, lookup, entry, parsed.head, parsed.count, keyArg)) settle(ctx, lookup, parsed.head ? 'lpop' : 'rpop');
-      return true;
-    }),
-    timedOut: () => ctx.reply.nullArray(),
+  return waitWith(ctx, args, (kept) => {
+    const byKey = new Map<string, Buffer>();
+    for (let i = parsed.first; i < parsed.first + parsed.numkeys; i++) byKey.set(keyOf(ctx, kept[i]!), kept[i]!);
+    return {
+      keys: [...byKey.keys()],
+      timeout,
+      serve: (key) => served(ctx, () => {
+        const keyArg = byKey.get(key)!;
+        const lookup = keyOf(ctx, keyArg);
+        const entry = ctx.db.get(lookup, ctx.now);
+        if (entry === undefined || entry.kind !== Kind.List) return false;
+        if (replyPopped(ctx, lookup, entry, parsed.head, parsed.count, keyArg)) settle(ctx, lookup, parsed.head ? 'lpop' : 'rpop');
+        return true;
+      }),
+      timedOut: () => ctx.reply.nullArray(),
+    };
   });
 }
 
