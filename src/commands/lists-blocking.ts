@@ -94,7 +94,8 @@ const brpop = (ctx: Session, args: Buffer[]) => bpop(ctx, args, false);
 /**
  * BLMOVE / BRPOPLPUSH: a source that holds a list moves at once; a missing one waits. Served
  * when the source gets elements; a destination of another type by then answers WRONGTYPE
- * (Redis serves the waiter with the error).
+ * (Redis serves the waiter with the error). Redis 7.0's nils differ by path: a bulk nil when it
+ * may not wait, a null array after a wait timed out (blocked.c replyToBlockedClientTimedOut).
  */
 function blockingMove(ctx: Session, args: Buffer[], fromHead: boolean, toHead: boolean, timeout: number): void | Promise<void> {
   const src = keyOf(ctx, args[1]!);
@@ -104,6 +105,8 @@ function blockingMove(ctx: Session, args: Buffer[], fromHead: boolean, toHead: b
     moveElement(ctx, args[1]!, args[2]!, fromHead, toHead);
     return;
   }
+  // Not allowed to wait (MULTI, scripts): nil as a bulk, as blmoveGenericCommand answers then.
+  if (ctx.atomic > 0) return ctx.reply.nullBulk();
   return waitWith(ctx, args, (kept) => ({
     keys: [src],
     timeout,
@@ -113,7 +116,8 @@ function blockingMove(ctx: Session, args: Buffer[], fromHead: boolean, toHead: b
       moveElement(ctx, kept[1]!, kept[2]!, fromHead, toHead);
       return true;
     }),
-    timedOut: () => ctx.reply.nullBulk(),
+    // A real timeout (or CLIENT UNBLOCK) answers a null array, as Redis 7.0 does for every list wait.
+    timedOut: () => ctx.reply.nullArray(),
   }));
 }
 

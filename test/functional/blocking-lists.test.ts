@@ -72,8 +72,11 @@ describe('BLPOP / BRPOP', () => {
     expect(resp2.data.toString('latin1')).toBe('*-1\r\n');
     const resp3 = await rawExchange(server.port, Buffer.concat([encodeCommand(['HELLO', '3']), encodeCommand(['BLMOVE', 'none', 'x', 'LEFT', 'LEFT', '0.05'])]), 400);
     expect(resp3.data.toString('latin1').endsWith('_\r\n')).toBe(true);
+    // Redis 7.0 answers a timed-out BLMOVE/BRPOPLPUSH with a null array too (but a bulk nil in MULTI).
     const brpoplpush = await rawExchange(server.port, encodeCommand(['BRPOPLPUSH', 'none', 'x', '0.05']), 400);
-    expect(brpoplpush.data.toString('latin1')).toBe('$-1\r\n');
+    expect(brpoplpush.data.toString('latin1')).toBe('*-1\r\n');
+    const inMulti = await rawExchange(server.port, [encodeCommand(['MULTI']), encodeCommand(['BRPOPLPUSH', 'none', 'x', '0']), encodeCommand(['EXEC'])], 400);
+    expect(inMulti.data.toString('latin1')).toBe('+OK\r\n+QUEUED\r\n*1\r\n$-1\r\n');
   });
 
   it('0 waits for ever: still blocked after a while, then served', async () => {

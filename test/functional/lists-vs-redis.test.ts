@@ -79,6 +79,10 @@ const CASES: Record<string, string[][]> = {
     ['RPUSH', 'l', 'a', 'b', 'c', 'd'], ['BLPOP', 'none', 'l', '1'], ['BRPOP', 'l', '1'], ['BLMOVE', 'l', 'm', 'LEFT', 'RIGHT', '1'],
     ['BRPOPLPUSH', 'l', 'm', '1'], ['BLMPOP', '1', '2', 'none', 'm', 'RIGHT', 'COUNT', '5'], ['EXISTS', 'l', 'm'],
   ],
+  'blocking pops that time out': [
+    ['BLPOP', 'none', '0.01'], ['BRPOP', 'none', 'other', '0.02'], ['BLMOVE', 'none', 'x', 'LEFT', 'LEFT', '0.01'], ['BRPOPLPUSH', 'none', 'x', '0.01'],
+    ['BLMPOP', '0.01', '1', 'none', 'LEFT'], ['EXISTS', 'x'],
+  ],
   'blocking pop argument errors': [
     ['BLPOP', 'l', '-1'], ['BLPOP', 'l', 'x'], ['BRPOP', 'l', 'inf'], ['BLMOVE', 'a', 'b', 'UP', 'LEFT', '0'], ['BLMOVE', 'a', 'b', 'LEFT', 'LEFT', 'x'],
     ['BRPOPLPUSH', 'a', 'b', '-1'], ['BLMPOP', '0', '0', 'a', 'LEFT'], ['BLMPOP', 'x', '1', 'a', 'LEFT'], ['BLMPOP', '-1', '1', 'a', 'LEFT'],
