@@ -35,10 +35,14 @@ function push(ctx: Session, args: Buffer[], head: boolean, onlyExisting: boolean
   }
   let length = 0;
   const ok = writeList(ctx, key, head ? 'lpush' : 'rpush', (list) => {
-    for (let i = 2; i < args.length; i++) {
-      const sealed = sealElement(ctx, key, args[i]!);
+    if (args.length === 3) {
+      const sealed = sealElement(ctx, key, args[2]!);
       if (head) list.pushHead(sealed);
       else list.pushTail(sealed);
+    } else {
+      const sealed: Buffer[] = [];
+      for (let i = 2; i < args.length; i++) sealed.push(sealElement(ctx, key, args[i]!));
+      list.pushMany(sealed, head);
     }
     length = list.length;
     return true;

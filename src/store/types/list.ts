@@ -172,6 +172,25 @@ export class SealedList {
     this.size++;
   }
 
+  /**
+   * Pushes each element in turn at the head (LPUSH: the last ends up first) or the tail, making
+   * room for all of them at once: a block that grows once instead of once per element (the
+   * blocks left behind by each growth are reused only after the current turn).
+   */
+  pushMany(els: readonly Uint8Array[], atHead: boolean): void {
+    let need = 0;
+    for (const el of els) need += entryBytes(el.length);
+    if (need <= NODE_BYTES) {
+      const end = atHead ? this.nodes[0] : this.nodes[this.nodes.length - 1];
+      if (end === undefined) this.addNode(this.newNode(need, false, atHead), atHead);
+      else this.makeRoom(end, need, atHead);
+    }
+    for (const el of els) {
+      if (atHead) this.pushHead(el);
+      else this.pushTail(el);
+    }
+  }
+
   /** Removes and returns the head element (a copy), or undefined when empty. */
   popHead(): Buffer | undefined {
     const node = this.nodes[0];
