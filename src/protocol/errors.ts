@@ -173,7 +173,7 @@ export const Errors = {
   /** sealkv: key and field names are strings, which V8 caps at 2^29 - 24 chars (Redis has no such cap). */
   nameTooLong: 'ERR name too long: sealkv keeps key and field names of at most 536870888 bytes',
 
-  // lists (redis t_list.c, and the timeouts of blocking commands in timeout.c)
+  // lists (redis t_list.c)
   mustBePositive: 'ERR value is out of range, must be positive',
   indexOutOfRange: 'ERR index out of range',
   lposRankZero:
@@ -182,5 +182,4 @@ export const Errors = {
   lposMaxlenNegative: "ERR MAXLEN can't be negative",
   numkeysPositive: 'ERR numkeys should be greater than 0',
   countPositive: 'ERR count should be greater than 0',
-  timeoutNotFloat: 'ERR timeout is not a float or out of range',
 } as const;

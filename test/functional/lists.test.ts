@@ -96,6 +96,21 @@ describe('lists over ioredis', () => {
   });
 });
 
+describe('argument errors, with Redis 7.0 texts', () => {
+  it('counts, indexes, LPOS options and LMPOP numbers', async () => {
+    await client.rpush('l', 'a');
+    expect(await run(['lpop', 'l', '-1'])).toEqual({ error: Errors.mustBePositive });
+    expect(await run(['lset', 'l', '5', 'x'])).toEqual({ error: Errors.indexOutOfRange });
+    expect(await run(['lset', 'none', '0', 'x'])).toEqual({ error: Errors.noSuchKey });
+    expect(await run(['lpos', 'l', 'a', 'rank', '0'])).toEqual({ error: Errors.lposRankZero });
+    expect(await run(['lpos', 'l', 'a', 'count', '-1'])).toEqual({ error: Errors.lposCountNegative });
+    expect(await run(['lpos', 'l', 'a', 'maxlen', 'x'])).toEqual({ error: Errors.lposMaxlenNegative });
+    expect(await run(['lmpop', '0', 'l', 'left'])).toEqual({ error: Errors.numkeysPositive });
+    expect(await run(['lmpop', '1', 'l', 'left', 'count', '0'])).toEqual({ error: Errors.countPositive });
+    expect(await run(['blmpop', '0', '1', 'l', 'left', 'count', '-3'])).toEqual({ error: Errors.countPositive });
+  });
+});
+
 describe('lists over node-redis and redis-cli', () => {
   it('node-redis: pushes, ranges, LMPOP and LPOS', async () => {
     const nr = await nodeRedis(server.port);
