@@ -8,6 +8,7 @@ import { expiryCommands } from './expiry.js';
 import { hashCommands } from './hashes.js';
 import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
+import { listCommands } from './lists.js';
 import { sealCommands } from './seal.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
@@ -39,4 +40,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   hyperloglogCommands,
   lcsCommands,
   setCommands,
+  listCommands,
 ];

@@ -278,4 +278,13 @@ export const Errors = {
   numkeysNotPositive: 'ERR numkeys should be greater than 0',
   numkeysOverArgs: "ERR Number of keys can't be greater than number of args",
   limitNegative: "ERR LIMIT can't be negative",
+  // lists (redis t_list.c)
+  mustBePositive: 'ERR value is out of range, must be positive',
+  indexOutOfRange: 'ERR index out of range',
+  lposRankZero:
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+  lposCountNegative: "ERR COUNT can't be negative",
+  lposMaxlenNegative: "ERR MAXLEN can't be negative",
+  numkeysPositive: 'ERR numkeys should be greater than 0',
+  countPositive: 'ERR count should be greater than 0',
 } as const;

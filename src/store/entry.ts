@@ -6,10 +6,12 @@ import { FieldTable } from './types/field-table.js';
 import { StreamLog } from './types/stream.js';
 import { StreamGroups } from './types/stream-groups.js';
 import { SealedSet } from './types/set.js';
+import { SealedList } from './types/list.js';
 
 export const enum Kind {
   String = 0,
   Hash = 1,
+  List = 2,
   Set = 3,
   Stream = 5,
 }
@@ -143,7 +145,7 @@ export class SetEntry extends SealedSet {
   }
 }
 
-export type Entry = StringEntry | HashEntry | SetEntry | StreamEntry;
+export type Entry = StringEntry | HashEntry | ListEntry | SetEntry | StreamEntry;
 
 /** A new string entry, to hand to Keyspace.set (which usually copies it into the arena). */
 export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number): StringEntry {
@@ -161,4 +163,25 @@ export function hashEntry(touchedAt: number): HashEntry {
 /** A new, empty stream (XADD, XGROUP CREATE ... MKSTREAM). */
 export function streamEntry(touchedAt: number): StreamEntry {
   return { kind: Kind.Stream, log: new StreamLog(), groups: new StreamGroups(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+}
+
+/**
+ * A list is its SealedList itself plus the entry fields: one object per key instead of two
+ * (small lists are common, and each object costs its header and fields).
+ */
+export class ListEntry extends SealedList {
+  readonly kind = Kind.List;
+  expiresAt = 0;
+  touchedAt: number;
+  accounted = 0;
+  sealedName: Buffer | undefined = undefined;
+
+  constructor(touchedAt: number) {
+    super();
+    this.touchedAt = touchedAt;
+  }
+}
+
+export function listEntry(touchedAt: number): ListEntry {
+  return new ListEntry(touchedAt);
 }

@@ -22,6 +22,7 @@ export { KeyWalk } from './key-walk.js';
 
 export { BoxedString, hashEntry, Kind, streamEntry, stringEntry } from './entry.js';
 export type { Entry, HashEntry, SpillRef, StreamEntry, StringEntry } from './entry.js';
+export { ListEntry, listEntry } from './entry.js';
 export { FieldTable } from './types/field-table.js';
 export { opsOf, typeName, TYPE_OPS } from './types/index.js';
 export type { DbEvent, KeyEvent, KeyListener, WatchFlag } from './key-events.js';
@@ -488,7 +489,8 @@ export class Keyspace {
     const word = (handle & OFFSET_MASK) * 2;
     if (words[word + W_VALUE_LENGTH] === BOXED) {
       const index = words[word + W_AUX]!;
-      // A value holding memory outside the V8 heap (a set's arena blocks) gives it back.
+      // A value holding memory outside the V8 heap (a collection's arena blocks) gives it back
+      // (readable until this turn ends: record-arena.ts).
       const entry = this.objects[index];
       if (entry !== undefined) opsOf(entry).release?.(entry);
       this.objects[index] = undefined;

@@ -4,6 +4,7 @@
 import { Kind, type Entry } from '../entry.js';
 import { hashOps } from './hash-ops.js';
 import { setOps } from './set-ops.js';
+import { listOps } from './list-ops.js';
 import { stringOps } from './string-ops.js';
 import { streamOps } from './stream-ops.js';
 import type { CollectionOps, TypeOps } from './type-ops.js';
@@ -11,6 +12,7 @@ import type { CollectionOps, TypeOps } from './type-ops.js';
 export type { CollectionOps, RenewElement, ResealElement, SealedInspector, TypeOps } from './type-ops.js';
 export { STRING_OVERHEAD } from './string-ops.js';
 export { FIELD_OVERHEAD, HASH_OVERHEAD } from './hash-ops.js';
+export { LIST_OVERHEAD } from './list-ops.js';
 
 /** The entry type a Kind stands for. */
 export type EntryOf<K extends Kind> = Extract<Entry, { kind: K }>;
@@ -26,6 +28,7 @@ export const TYPE_OPS = {
   [Kind.Hash]: hashOps,
   [Kind.Stream]: streamOps,
   [Kind.Set]: setOps,
+  [Kind.List]: listOps,
 } satisfies OpsRecord;
 
 /** The ops for an entry of any kind (method parameters are bivariant, so no cast is needed). */

@@ -53,6 +53,12 @@ export function entryBytes(length: number): number {
 
 /** Set by readForward/readBackward: the length prefix's size. */
 let lastVarint = 0;
+/**
+ * Set by locate(): the entry's index in its node and its offset (relative to base). Module
+ * state rather than fields: every list would carry them, and they never outlive one call.
+ */
+let foundEntry = 0;
+let foundAt = 0;
 
 function readForward(buf: Buffer, p: number): number {
   let n = 0;
@@ -128,9 +134,6 @@ export class SealedList {
   private size = 0;
   /** Sum of the nodes' block bytes. */
   private blockTotal = 0;
-  /** Set by locate(): the entry's index in its node and its offset (relative to base). */
-  private foundEntry = 0;
-  private foundAt = 0;
 
   constructor(private readonly arena: BlockArena = collectionArena()) {}
 
@@ -148,7 +151,7 @@ export class SealedList {
     let node = this.nodes[0];
     if (node === undefined || !this.makeRoom(node, need, true)) {
       node = this.newNode(need, this.nodes.length > 0, true);
-      this.nodes.unshift(node);
+      this.addNode(node, true);
     }
     node.lo -= need;
     writeEntry(node.buf, node.base + node.lo, el);
@@ -161,12 +164,31 @@ export class SealedList {
     let node = this.nodes[this.nodes.length - 1];
     if (node === undefined || !this.makeRoom(node, need, false)) {
       node = this.newNode(need, this.nodes.length > 0, false);
-      this.nodes.push(node);
+      this.addNode(node, false);
     }
     writeEntry(node.buf, node.base + node.hi, el);
     node.hi += need;
     node.count++;
     this.size++;
+  }
+
+  /**
+   * Pushes each element in turn at the head (LPUSH: the last ends up first) or the tail, making
+   * room for all of them at once: a block that grows once instead of once per element (the
+   * blocks left behind by each growth are reused only after the current turn).
+   */
+  pushMany(els: readonly Uint8Array[], atHead: boolean): void {
+    let need = 0;
+    for (const el of els) need += entryBytes(el.length);
+    if (need <= NODE_BYTES) {
+      const end = atHead ? this.nodes[0] : this.nodes[this.nodes.length - 1];
+      if (end === undefined) this.addNode(this.newNode(need, false, atHead), atHead);
+      else this.makeRoom(end, need, atHead);
+    }
+    for (const el of els) {
+      if (atHead) this.pushHead(el);
+      else this.pushTail(el);
+    }
   }
 
   /** Removes and returns the head element (a copy), or undefined when empty. */
@@ -224,8 +246,8 @@ export class SealedList {
   at(index: number): Buffer | undefined {
     if (index < 0 || index >= this.size) return undefined;
     const node = this.nodes[this.locate(index)]!;
-    const length = readForward(node.buf, node.base + this.foundAt);
-    return node.buf.subarray(node.base + this.foundAt + lastVarint, node.base + this.foundAt + lastVarint + length);
+    const length = readForward(node.buf, node.base + foundAt);
+    return node.buf.subarray(node.base + foundAt + lastVarint, node.base + foundAt + lastVarint + length);
   }
 
   /** Replaces the element at index (LSET). False when out of range. */
@@ -233,12 +255,12 @@ export class SealedList {
     if (index < 0 || index >= this.size) return false;
     const ni = this.locate(index);
     const node = this.nodes[ni]!;
-    const length = readForward(node.buf, node.base + this.foundAt);
+    const length = readForward(node.buf, node.base + foundAt);
     if (length === el.length) {
-      node.buf.set(el, node.base + this.foundAt + lastVarint);
+      node.buf.set(el, node.base + foundAt + lastVarint);
       return true;
     }
-    this.splice(ni, this.foundEntry, 1, el);
+    this.splice(ni, foundEntry, 1, el);
     return true;
   }
 
@@ -250,7 +272,7 @@ export class SealedList {
     const ni = this.locate(index);
     const node = this.nodes[ni]!;
     const need = entryBytes(el.length);
-    const at = this.foundAt;
+    const at = foundAt;
     // Room in the block: slide the shorter side of the payload out of the way.
     if (node.hi - node.lo + need <= node.cap) {
       const base = node.base;
@@ -263,13 +285,13 @@ export class SealedList {
         node.hi += need;
         writeEntry(node.buf, base + at, el);
       } else {
-        return this.splice(ni, this.foundEntry, 0, el);
+        return this.splice(ni, foundEntry, 0, el);
       }
       node.count++;
       this.size++;
       return;
     }
-    this.splice(ni, this.foundEntry, 0, el);
+    this.splice(ni, foundEntry, 0, el);
   }
 
   /**
@@ -279,7 +301,7 @@ export class SealedList {
   range(first: number, last: number, visit: ElementVisitor): void {
     if (first > last || first < 0 || last >= this.size) return;
     let ni = this.locate(first);
-    let p = this.foundAt;
+    let p = foundAt;
     let left = last - first + 1;
     for (; ni < this.nodes.length; ni++) {
       const node = this.nodes[ni]!;
@@ -379,8 +401,8 @@ export class SealedList {
     if (n <= 0 || index < 0) return;
     let ni = this.locate(index);
     const first = ni;
-    let k = this.foundEntry;
-    let at = this.foundAt;
+    let k = foundEntry;
+    let at = foundAt;
     while (n > 0) {
       const node = this.nodes[ni]!;
       if (k === 0 && n >= node.count) {
@@ -448,6 +470,16 @@ export class SealedList {
     return this.nodes.length;
   }
 
+  /**
+   * A new end node. A list's first node array is made to fit (an array literal): push on an
+   * empty array would reserve room for 16 nodes, ~130 bytes per small list for nothing.
+   */
+  private addNode(node: ListNode, atHead: boolean): void {
+    if (this.nodes.length === 0) this.nodes = [node];
+    else if (atHead) this.nodes.unshift(node);
+    else this.nodes.push(node);
+  }
+
   /** The node holding index; sets foundEntry (index in the node) and foundAt (its offset). */
   private locate(index: number): number {
     let ni: number;
@@ -471,8 +503,8 @@ export class SealedList {
       p = node.hi;
       for (let i = node.count; i > k; i--) p -= entryBytes(readBackward(node.buf, node.base + p));
     }
-    this.foundEntry = k;
-    this.foundAt = p;
+    foundEntry = k;
+    foundAt = p;
     return ni;
   }
 

@@ -386,3 +386,32 @@ describe('SealedList', () => {
     expect(list.nodeCount).toBeLessThan(Math.ceil(n / Math.floor(NODE_BYTES / entryBytes(48))) + 2);
   });
 });
+
+describe('SealedList.pushMany', () => {
+  it('pushes in order at either end, as one push per element would', () => {
+    const els = Array.from({ length: 300 }, (_, i) => Buffer.alloc(40 + (i % 90), i & 0xff));
+    for (const atHead of [true, false]) {
+      const many = new SealedList(new RecordArena());
+      const one = new SealedList(new RecordArena());
+      many.pushTail(Buffer.from('seed'));
+      one.pushTail(Buffer.from('seed'));
+      for (let i = 0; i < els.length; i += 7) {
+        many.pushMany(els.slice(i, i + 7), atHead);
+        for (const el of els.slice(i, i + 7)) (atHead ? one.pushHead(el) : one.pushTail(el));
+      }
+      expectSame(contents(many), contents(one));
+      expectSame(backwards(many), contents(one));
+    }
+  });
+
+  it('a small list pushed at once takes one exact-fit block, not one per intermediate size', () => {
+    const arena = new RecordArena();
+    const list = new SealedList(arena);
+    const allocated: number[] = [];
+    const alloc = arena.alloc.bind(arena);
+    arena.alloc = (size: number) => (allocated.push(size), alloc(size));
+    list.pushMany(Array.from({ length: 5 }, () => Buffer.alloc(55)), false);
+    expect(allocated).toEqual([5 * entryBytes(55) + 3]);
+    expect(list.length).toBe(5);
+  });
+});

@@ -1,0 +1,189 @@
+// What every list command shares: finding the list, sealing and opening its elements, comparing
+// a stored element with an argument, and the table-entry shape. Elements are sealed under
+// Purpose.ListElement bound to database and key, so they move inside a list (LINSERT, LREM, a
+// rotation by LMOVE onto the same key) without being re-sealed; replies open them straight into
+// the reply buffer, so no separate plaintext copy exists.
+
+import { sealFailed } from './sealing.js';
+import { int64 } from './args.js';
+import { Errors } from '../protocol/errors.js';
+import { OVERHEAD } from '../seal/sealer.js';
+import { Purpose, SealError } from '../seal/values.js';
+import { Kind, type KeyEvent, type ListEntry } from '../store/keyspace.js';
+import type { ElementPredicate } from '../store/types/list.js';
+import { at, type KeyFlagName, type KeySpec } from './key-specs.js';
+import type { CommandFlag, CommandSpec, Session } from './types.js';
+
+/** The list for a read command (counts a hit or miss): undefined when missing, null after WRONGTYPE. */
+export function readList(ctx: Session, key: string): ListEntry | undefined | null {
+  const entry = ctx.db.read(key, ctx.now);
+  if (entry === undefined || entry.kind === Kind.List) return entry;
+  ctx.reply.error(Errors.wrongType);
+  return null;
+}
+
+/** The list for a write command (redis lookupKeyWrite: no hit or miss counted); as readList. */
+export function writableList(ctx: Session, key: string): ListEntry | undefined | null {
+  const entry = ctx.db.get(key, ctx.now);
+  if (entry === undefined || entry.kind === Kind.List) return entry;
+  ctx.reply.error(Errors.wrongType);
+  return null;
+}
+
+/**
+ * A list write through Keyspace.mutate: `change` gets key's list (a new empty one when missing)
+ * and says whether it changed it. False after replying WRONGTYPE (change not called).
+ */
+export function writeList(ctx: Session, key: string, event: KeyEvent, change: (entry: ListEntry) => boolean): boolean {
+  if (ctx.db.mutate(key, Kind.List, event, ctx.now, change)) return true;
+  ctx.reply.error(Errors.wrongType);
+  return false;
+}
+
+/**
+ * Files a change already made to key's list (a pop): signals `event`, recounts its memory, and
+ * deletes it if it is now empty (with 'del' after `event`, as Redis notifies).
+ */
+export function settle(ctx: Session, key: string, event: KeyEvent): void {
+  ctx.db.mutate(key, Kind.List, event, ctx.now, () => true);
+}
+
+export function sealElement(ctx: Session, key: string, plain: Uint8Array): Buffer {
+  return ctx.server.values.sealElement(Purpose.ListElement, ctx.db.uid, key, plain);
+}
+
+/** The element's plaintext in a fresh buffer (the caller wipes it); throws SealError. */
+export function openElement(ctx: Session, key: string, sealed: Buffer): Buffer {
+  return ctx.server.values.openElement(Purpose.ListElement, ctx.db.uid, key, sealed);
+}
+
+/** Writes one stored element as a bulk reply, opened straight into the reply buffer; throws SealError. */
+export function replyElement(ctx: Session, key: string, bytes: Buffer, start: number, length: number): void {
+  const plain = length - OVERHEAD;
+  const offset = ctx.reply.beginBulk(plain);
+  // staging is read after beginBulk: reserving room may have moved the reply to a larger buffer.
+  ctx.server.values.openElementAt(Purpose.ListElement, ctx.db.uid, key, bytes, start, length, ctx.reply.staging, offset);
+  ctx.reply.endBulk(plain);
+}
+
+/**
+ * Runs `write` (which replies with opened elements); if an element fails to open, whatever it
+ * wrote is dropped and the seal error replied instead. Returns whether it went through.
+ */
+export function replyOpened(ctx: Session, write: () => void): boolean {
+  const mark = ctx.reply.size;
+  try {
+    write();
+    return true;
+  } catch (err) {
+    if (!(err instanceof SealError)) throw err;
+    ctx.reply.truncate(mark);
+    sealFailed(ctx, err);
+    return false;
+  }
+}
+
+// ---- popping ----
+
+/**
+ * Replies with `count` elements from one end (the head first for LPOP, the tail first for
+ * RPOP), opened into the reply, then removes them: an element that fails to open leaves the
+ * list as it was. With `keyName` the reply is [key, [elements]] (LMPOP, BLMPOP). Returns
+ * whether it replied with them.
+ */
+export function replyPopped(ctx: Session, key: string, list: ListEntry, head: boolean, count: number, keyName?: Buffer): boolean {
+  const n = Math.min(count, list.length);
+  const ok = replyOpened(ctx, () => {
+    if (keyName !== undefined) {
+      ctx.reply.arrayLen(2);
+      ctx.reply.bulk(keyName);
+    }
+    ctx.reply.arrayLen(n);
+    let left = n;
+    list.forEach((bytes, start, length) => {
+      replyElement(ctx, key, bytes, start, length);
+      return --left > 0;
+    }, !head);
+  });
+  if (ok) list.deleteRange(head ? 0 : list.length - n, n);
+  return ok;
+}
+
+/** Pops one element straight into a bulk reply; false (the element kept) after a seal error. */
+export function replyPoppedOne(ctx: Session, key: string, list: ListEntry, head: boolean): boolean {
+  return replyOpened(ctx, () => {
+    const visit = (bytes: Buffer, start: number, length: number) => replyElement(ctx, key, bytes, start, length);
+    if (head) list.takeHead(visit);
+    else list.takeTail(visit);
+  });
+}
+
+/** Plaintext of elements being compared: grown as needed, wiped after each comparison. */
+let scratch = Buffer.allocUnsafeSlow(256);
+
+/**
+ * A predicate for "this stored element equals `wanted`" (LREM, LPOS, LINSERT's pivot): an
+ * element of another length is never opened (the length shows in the sealed size); one of the
+ * same length is opened into a scratch buffer, compared and wiped. Throws SealError.
+ */
+export function equalTo(ctx: Session, key: string, wanted: Uint8Array): ElementPredicate {
+  const want = wanted.length;
+  if (want > scratch.length) {
+    scratch.fill(0);
+    scratch = Buffer.allocUnsafeSlow(Math.max(want, scratch.length * 2));
+  }
+  const values = ctx.server.values;
+  const db = ctx.db.uid;
+  return (bytes, start, length) => {
+    if (length - OVERHEAD !== want) return false;
+    const buf = scratch;
+    try {
+      values.openElementAt(Purpose.ListElement, db, key, bytes, start, length, buf, 0);
+      for (let i = 0; i < want; i++) if (buf[i] !== wanted[i]) return false;
+      return true;
+    } finally {
+      buf.fill(0, 0, want);
+    }
+  };
+}
+
+/**
+ * Redis getLongFromObjectOrReply: a signed 64-bit integer (as a JS number: indexes and counts
+ * beyond 2^53 behave alike), or null after replying "not an integer".
+ */
+export function longArg(ctx: Session, arg: Buffer): number | null {
+  const n = int64(arg);
+  if (n === null) {
+    ctx.reply.error(Errors.notInteger);
+    return null;
+  }
+  return Number(n);
+}
+
+/** LEFT or RIGHT (LMOVE, LMPOP): true for LEFT, null after a syntax error. */
+export function side(ctx: Session, arg: Buffer): boolean | null {
+  if (arg.length === 4 && arg.toString('latin1').toLowerCase() === 'left') return true;
+  if (arg.length === 5 && arg.toString('latin1').toLowerCase() === 'right') return false;
+  ctx.reply.error(Errors.syntax);
+  return null;
+}
+
+type Access = 'read' | 'write' | 'write-grow' | 'block' | 'block-grow';
+
+/** A list command's table entry; `keys` its Redis key specs (default: the key at 1 with `key` flags). */
+export function listSpec(
+  name: string, arity: number, access: Access, fast: boolean, keys: readonly KeyFlagName[] | readonly KeySpec[],
+  summary: string, since: string, handler: CommandSpec['handler'], complexity: string,
+): CommandSpec {
+  const flags: CommandFlag[] = [access === 'read' ? 'readonly' : 'write'];
+  if (access === 'write-grow' || access === 'block-grow') flags.push('denyoom');
+  if (fast) flags.push('fast');
+  const blocking = access === 'block' || access === 'block-grow';
+  // BLMPOP may run in scripts (Redis 7.0 leaves noscript off it); the other blocking pops may not.
+  if (blocking && name !== 'blmpop') flags.push('noscript');
+  if (blocking) flags.push('blocking');
+  const categories = [access === 'read' ? '@read' : '@write', '@list', fast ? '@fast' : '@slow'];
+  if (blocking) categories.push('@blocking');
+  const keySpecs = typeof keys[0] === 'string' ? [at(1, ...(keys as KeyFlagName[]))] : (keys as KeySpec[]);
+  return { name, arity, flags, keySpecs, categories, summary, since, group: 'list', handler, complexity };
+}

@@ -1,0 +1,257 @@
+// List commands (redis t_list.c): pushes, pops, reading by index and range, LSET, LINSERT, LREM,
+// LTRIM and LPOS. Moving between lists (LMOVE, RPOPLPUSH, LMPOP) is in lists-move.ts, the
+// blocking pops in lists-blocking.ts. Arguments are checked in Redis's order (some before the
+// key's type, some after), since clients see which error comes first.
+
+import { int64, keyOf, word } from './args.js';
+import {
+  equalTo, listSpec, longArg, readList, replyElement, replyOpened, replyPopped, replyPoppedOne, sealElement, settle,
+  writableList, writeList,
+} from './list-entries.js';
+import { listBlockingCommands } from './lists-blocking.js';
+import { listMoveCommands } from './lists-move.js';
+import { Errors } from '../protocol/errors.js';
+import { normalizeIndex, normalizeRange } from '../store/types/list.js';
+import type { CommandSpec, Session } from './types.js';
+
+/**
+ * Redis getPositiveLongFromObjectOrReply: 0 or more; null for anything else, a text that is
+ * not an integer included (the caller answers its one error for both).
+ */
+function nonNegative(arg: Buffer): number | null {
+  const n = int64(arg);
+  return n === null || n < 0n ? null : Number(n);
+}
+
+// ---- pushing ----
+
+/** LPUSH, RPUSH and their X forms (push only onto an existing list): replies the new length. */
+function push(ctx: Session, args: Buffer[], head: boolean, onlyExisting: boolean): void {
+  const key = keyOf(ctx, args[1]!);
+  if (onlyExisting) {
+    const found = writableList(ctx, key);
+    if (found === null) return;
+    if (found === undefined) return ctx.reply.integer(0);
+  }
+  let length = 0;
+  const ok = writeList(ctx, key, head ? 'lpush' : 'rpush', (list) => {
+    if (args.length === 3) {
+      const sealed = sealElement(ctx, key, args[2]!);
+      if (head) list.pushHead(sealed);
+      else list.pushTail(sealed);
+    } else {
+      const sealed: Buffer[] = [];
+      for (let i = 2; i < args.length; i++) sealed.push(sealElement(ctx, key, args[i]!));
+      list.pushMany(sealed, head);
+    }
+    length = list.length;
+    return true;
+  });
+  if (ok) ctx.reply.integer(length);
+}
+
+const lpush = (ctx: Session, args: Buffer[]) => push(ctx, args, true, false);
+const rpush = (ctx: Session, args: Buffer[]) => push(ctx, args, false, false);
+const lpushx = (ctx: Session, args: Buffer[]) => push(ctx, args, true, true);
+const rpushx = (ctx: Session, args: Buffer[]) => push(ctx, args, false, true);
+
+// ---- popping ----
+
+function pop(ctx: Session, args: Buffer[], head: boolean): void {
+  if (args.length > 3) return ctx.reply.error(Errors.wrongArity(head ? 'lpop' : 'rpop'));
+  const counted = args.length === 3;
+  let count = 0;
+  if (counted) {
+    const n = nonNegative(args[2]!);
+    if (n === null) return ctx.reply.error(Errors.mustBePositive);
+    count = n;
+  }
+  const key = keyOf(ctx, args[1]!);
+  const list = writableList(ctx, key);
+  if (list === null) return;
+  if (list === undefined) return counted ? ctx.reply.nullArray() : ctx.reply.nullBulk();
+  if (counted && count === 0) return ctx.reply.arrayLen(0);
+  const ok = counted ? replyPopped(ctx, key, list, head, count) : replyPoppedOne(ctx, key, list, head);
+  if (ok) settle(ctx, key, head ? 'lpop' : 'rpop');
+}
+
+const lpop = (ctx: Session, args: Buffer[]) => pop(ctx, args, true);
+const rpop = (ctx: Session, args: Buffer[]) => pop(ctx, args, false);
+
+// ---- reading ----
+
+function llen(ctx: Session, args: Buffer[]): void {
+  const list = readList(ctx, keyOf(ctx, args[1]!));
+  if (list !== null) ctx.reply.integer(list?.length ?? 0);
+}
+
+/** The key is looked up before the index is read: LINDEX of a missing key is nil whatever the index. */
+function lindex(ctx: Session, args: Buffer[]): void {
+  const key = keyOf(ctx, args[1]!);
+  const list = readList(ctx, key);
+  if (list === null) return;
+  if (list === undefined) return ctx.reply.nullBulk();
+  const index = longArg(ctx, args[2]!);
+  if (index === null) return;
+  const i = normalizeIndex(index, list.length);
+  if (i < 0) return ctx.reply.nullBulk();
+  const sealed = list.at(i)!;
+  replyOpened(ctx, () => replyElement(ctx, key, sealed, 0, sealed.length));
+}
+
+function lrange(ctx: Session, args: Buffer[]): void {
+  const start = longArg(ctx, args[2]!);
+  if (start === null) return;
+  const stop = longArg(ctx, args[3]!);
+  if (stop === null) return;
+  const key = keyOf(ctx, args[1]!);
+  const list = readList(ctx, key);
+  if (list === null) return;
+  const range = list === undefined ? null : normalizeRange(start, stop, list.length);
+  if (range === null) return ctx.reply.arrayLen(0);
+  const [first, last] = range;
+  replyOpened(ctx, () => {
+    ctx.reply.arrayLen(last - first + 1);
+    list!.range(first, last, (bytes, at, length) => replyElement(ctx, key, bytes, at, length));
+  });
+}
+
+// ---- changing in place ----
+
+/** LSET: the key first ("no such key"), then the index, then whether it is in range. */
+function lset(ctx: Session, args: Buffer[]): void {
+  const key = keyOf(ctx, args[1]!);
+  const list = writableList(ctx, key);
+  if (list === null) return;
+  if (list === undefined) return ctx.reply.error(Errors.noSuchKey);
+  const index = longArg(ctx, args[2]!);
+  if (index === null) return;
+  const i = normalizeIndex(index, list.length);
+  if (i < 0) return ctx.reply.error(Errors.indexOutOfRange);
+  list.set(i, sealElement(ctx, key, args[3]!));
+  settle(ctx, key, 'lset');
+  ctx.reply.ok();
+}
+
+/** LINSERT: -1 when the pivot is not there, 0 when the key is missing, else the new length. */
+function linsert(ctx: Session, args: Buffer[]): void {
+  const where = word(args[2]!);
+  if (where !== 'before' && where !== 'after') return ctx.reply.error(Errors.syntax);
+  const key = keyOf(ctx, args[1]!);
+  const list = writableList(ctx, key);
+  if (list === null) return;
+  if (list === undefined) return ctx.reply.integer(0);
+  let pivot = -1;
+  if (!replyOpened(ctx, () => (pivot = list.indexOf(equalTo(ctx, key, args[3]!))))) return;
+  if (pivot < 0) return ctx.reply.integer(-1);
+  list.insertAt(where === 'before' ? pivot : pivot + 1, sealElement(ctx, key, args[4]!));
+  settle(ctx, key, 'linsert');
+  ctx.reply.integer(list.length);
+}
+
+function lrem(ctx: Session, args: Buffer[]): void {
+  const count = longArg(ctx, args[2]!);
+  if (count === null) return;
+  const key = keyOf(ctx, args[1]!);
+  const list = writableList(ctx, key);
+  if (list === null) return;
+  if (list === undefined) return ctx.reply.integer(0);
+  const before = list.length;
+  let removed = 0;
+  const ok = replyOpened(ctx, () => (removed = list.removeWhere(equalTo(ctx, key, args[3]!), count)));
+  // Even after a seal error, whatever went before it is filed (and the emptied list deleted).
+  if (list.length !== before) settle(ctx, key, 'lrem');
+  if (ok) ctx.reply.integer(removed);
+}
+
+/** LTRIM signals even when nothing is cut, as Redis does; a missing key is OK. */
+function ltrim(ctx: Session, args: Buffer[]): void {
+  const start = longArg(ctx, args[2]!);
+  if (start === null) return;
+  const stop = longArg(ctx, args[3]!);
+  if (stop === null) return;
+  const key = keyOf(ctx, args[1]!);
+  const list = writableList(ctx, key);
+  if (list === null) return;
+  if (list === undefined) return ctx.reply.ok();
+  list.trim(normalizeRange(start, stop, list.length));
+  settle(ctx, key, 'ltrim');
+  ctx.reply.ok();
+}
+
+// ---- searching ----
+
+/** LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]: options first, then the key. */
+function lpos(ctx: Session, args: Buffer[]): void {
+  let rank = 1;
+  let count = -1;
+  let maxlen = 0;
+  for (let i = 3; i < args.length; i++) {
+    const opt = word(args[i]!);
+    const more = i + 1 < args.length;
+    if (opt === 'rank' && more) {
+      const n = longArg(ctx, args[++i]!);
+      if (n === null) return;
+      if (n === 0) return ctx.reply.error(Errors.lposRankZero);
+      rank = n;
+    } else if (opt === 'count' && more) {
+      const n = nonNegative(args[++i]!);
+      if (n === null) return ctx.reply.error(Errors.lposCountNegative);
+      count = n;
+    } else if (opt === 'maxlen' && more) {
+      const n = nonNegative(args[++i]!);
+      if (n === null) return ctx.reply.error(Errors.lposMaxlenNegative);
+      maxlen = n;
+    } else {
+      return ctx.reply.error(Errors.syntax);
+    }
+  }
+  const key = keyOf(ctx, args[1]!);
+  const list = readList(ctx, key);
+  if (list === null) return;
+  if (list === undefined) return count >= 0 ? ctx.reply.arrayLen(0) : ctx.reply.nullBulk();
+  let found: number[] = [];
+  const want = count < 0 ? 1 : count;
+  if (!replyOpened(ctx, () => (found = list.positions(equalTo(ctx, key, args[2]!), rank, want, maxlen)))) return;
+  if (count < 0) {
+    if (found.length === 0) ctx.reply.nullBulk();
+    else ctx.reply.integer(found[0]!);
+    return;
+  }
+  ctx.reply.arrayLen(found.length);
+  for (const i of found) ctx.reply.integer(i);
+}
+
+// ---- table ----
+
+export const listCommands: CommandSpec[] = [
+  listSpec('lpush', -3, 'write-grow', true, ['RW', 'INSERT'], 'Prepend one or multiple elements to a list', '1.0.0', lpush,
+    'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
+  listSpec('rpush', -3, 'write-grow', true, ['RW', 'INSERT'], 'Append one or multiple elements to a list', '1.0.0', rpush,
+    'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
+  listSpec('lpushx', -3, 'write-grow', true, ['RW', 'INSERT'], 'Prepend an element to a list, only if the list exists', '2.2.0', lpushx,
+    'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
+  listSpec('rpushx', -3, 'write-grow', true, ['RW', 'INSERT'], 'Append an element to a list, only if the list exists', '2.2.0', rpushx,
+    'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
+  listSpec('lpop', -2, 'write', true, ['RW', 'ACCESS', 'DELETE'], 'Remove and get the first elements in a list', '1.0.0', lpop,
+    'O(N) where N is the number of elements returned'),
+  listSpec('rpop', -2, 'write', true, ['RW', 'ACCESS', 'DELETE'], 'Remove and get the last elements in a list', '1.0.0', rpop,
+    'O(N) where N is the number of elements returned'),
+  listSpec('llen', 2, 'read', true, ['RO'], 'Get the length of a list', '1.0.0', llen, 'O(1)'),
+  listSpec('lrange', 4, 'read', false, ['RO', 'ACCESS'], 'Get a range of elements from a list', '1.0.0', lrange,
+    'O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.'),
+  listSpec('lindex', 3, 'read', false, ['RO', 'ACCESS'], 'Get an element from a list by its index', '1.0.0', lindex,
+    'O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).'),
+  listSpec('lset', 4, 'write-grow', false, ['RW', 'UPDATE'], 'Set the value of an element in a list by its index', '1.0.0', lset,
+    'O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).'),
+  listSpec('linsert', 5, 'write-grow', false, ['RW', 'INSERT'], 'Insert an element before or after another element in a list', '2.2.0', linsert,
+    'O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).'),
+  listSpec('lrem', 4, 'write', false, ['RW', 'DELETE'], 'Remove elements from a list', '1.0.0', lrem,
+    'O(N+M) where N is the length of the list and M is the number of elements removed.'),
+  listSpec('ltrim', 4, 'write', false, ['RW', 'DELETE'], 'Trim a list to the specified range', '1.0.0', ltrim,
+    'O(N) where N is the number of elements to be removed by the operation.'),
+  listSpec('lpos', -3, 'read', false, ['RO', 'ACCESS'], 'Return the index of matching elements on a list', '6.0.6', lpos,
+    'O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.'),
+  ...listMoveCommands,
+  ...listBlockingCommands,
+];

@@ -1,0 +1,121 @@
+// Differential run of list commands against redis-server 7: random sequences over a few keys
+// (lists, one string, missing keys) with small elements that repeat, indexes around the ends,
+// counts, ranks and bad arguments, sent to both servers in RESP2 and RESP3; every reply must be
+// the same bytes (lists are ordered, so nothing is sorted first). Bounded by a fixed seed and
+// count (DIFF_LIST_COUNT, DIFF_LIST_SEED to replay or run longer).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../helpers/prng.js';
+import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
+import { startInProcess, type InProcessServer } from '../helpers/server.js';
+
+const COUNT = Number(process.env.DIFF_LIST_COUNT ?? 150);
+const SEED = Number(process.env.DIFF_LIST_SEED ?? 20261207);
+const LENGTH = 25;
+
+type Rnd = () => number;
+const pick = <T>(rnd: Rnd, items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
+const int = (rnd: Rnd, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+
+const KEYS = ['l1', 'l2', 'l3', 'str', 'none'];
+const LISTS = ['l1', 'l1', 'l2', 'l3'];
+/** Few distinct elements, so LREM, LPOS and LINSERT find matches; one long, one empty, one binary. */
+const ELEMENTS = ['a', 'b', 'c', 'a', 'b', '', 'x'.repeat(70), '\u0000\r\n', '12345'];
+const SIDES = ['LEFT', 'RIGHT', 'left', 'right', 'UP'];
+
+function index(rnd: Rnd): string {
+  const r = rnd();
+  if (r < 0.05) return pick(rnd, ['x', '9223372036854775807', '-9223372036854775808', '1.5']);
+  return String(int(rnd, -9, 9));
+}
+
+function elements(rnd: Rnd, n: number): string[] {
+  return Array.from({ length: n }, () => pick(rnd, ELEMENTS));
+}
+
+/** One random command, mostly lists, sometimes the string key or wrong arguments. */
+function listCommand(rnd: Rnd): string[] {
+  const key = rnd() < 0.85 ? pick(rnd, LISTS) : pick(rnd, KEYS);
+  const other = pick(rnd, KEYS);
+  switch (int(rnd, 0, 22)) {
+    case 0: case 1: return ['LPUSH', key, ...elements(rnd, int(rnd, 1, 4))];
+    case 2: case 3: return ['RPUSH', key, ...elements(rnd, int(rnd, 1, 4))];
+    case 4: return [pick(rnd, ['LPUSHX', 'RPUSHX']), key, ...elements(rnd, int(rnd, 1, 2))];
+    case 5: return rnd() < 0.5 ? [pick(rnd, ['LPOP', 'RPOP']), key] : [pick(rnd, ['LPOP', 'RPOP']), key, pick(rnd, ['0', '1', '2', '5', '-1', 'x'])];
+    case 6: return ['LLEN', key];
+    case 7: case 8: return ['LRANGE', key, index(rnd), index(rnd)];
+    case 9: return ['LINDEX', key, index(rnd)];
+    case 10: return ['LSET', key, index(rnd), pick(rnd, ELEMENTS)];
+    case 11: return ['LINSERT', key, pick(rnd, ['BEFORE', 'AFTER', 'after', 'NEAR']), pick(rnd, ELEMENTS), pick(rnd, ELEMENTS)];
+    case 12: return ['LREM', key, pick(rnd, ['0', '1', '-1', '2', '-2', 'x']), pick(rnd, ELEMENTS)];
+    case 13: return ['LTRIM', key, index(rnd), index(rnd)];
+    case 14: {
+      const args = ['LPOS', key, pick(rnd, ELEMENTS)];
+      if (rnd() < 0.5) args.push('RANK', pick(rnd, ['1', '2', '-1', '-2', '0', '3']));
+      if (rnd() < 0.5) args.push('COUNT', pick(rnd, ['0', '1', '2', '-1']));
+      if (rnd() < 0.3) args.push('MAXLEN', pick(rnd, ['0', '1', '3', '-1']));
+      if (rnd() < 0.05) args.push('BOGUS');
+      return args;
+    }
+    case 15: return ['LMOVE', key, rnd() < 0.3 ? key : other, pick(rnd, SIDES), pick(rnd, SIDES)];
+    case 16: return ['RPOPLPUSH', key, rnd() < 0.3 ? key : other];
+    case 17: {
+      const n = int(rnd, 1, 3);
+      const args = ['LMPOP', rnd() < 0.05 ? '0' : String(n), ...Array.from({ length: n }, () => pick(rnd, KEYS)), pick(rnd, SIDES)];
+      if (rnd() < 0.5) args.push('COUNT', pick(rnd, ['1', '2', '10', '0']));
+      return args;
+    }
+    case 18: return ['SET', 'str', pick(rnd, ELEMENTS)];
+    case 19: return [pick(rnd, ['TYPE', 'EXISTS', 'DEL']), key];
+    case 20: return [pick(rnd, ['BLPOP', 'BRPOP']), key, other, '0.01'];
+    case 21: return ['BLMOVE', key, other, pick(rnd, SIDES), pick(rnd, SIDES), '0.01'];
+    default: return ['LRANGE', key, '0', '-1'];
+  }
+}
+
+describe.skipIf(!hasRedisServer)('list commands, differential against redis-server 7', () => {
+  let reference: ReferenceRedis;
+  let sealkv: InProcessServer;
+
+  beforeAll(async () => {
+    [reference, sealkv] = await Promise.all([startRedis(), startInProcess()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([reference?.stop(), sealkv?.stop()]);
+  });
+
+  for (const protocol of [2, 3] as const) {
+    it(`${COUNT} random sequences of list commands answer byte for byte (RESP${protocol}, seed ${SEED})`, async () => {
+      const rnd = prng(SEED + protocol);
+      const mismatches: string[] = [];
+      let compared = 0;
+      for (let seq = 0; seq < COUNT && mismatches.length < 5; seq++) {
+        const ours = await ReplyConnection.open(sealkv.port);
+        const theirs = await ReplyConnection.open(reference.port);
+        const history: string[] = [];
+        try {
+          for (const c of [ours, theirs]) {
+            await c.send(['FLUSHALL']);
+            if (protocol === 3) await c.send(['HELLO', '3']);
+          }
+          for (let i = 0; i < LENGTH; i++) {
+            const args = listCommand(rnd);
+            const [a, b] = [await ours.send(args), await theirs.send(args)];
+            history.push(args.map((x) => JSON.stringify(x)).join(' '));
+            compared++;
+            if (a !== b) {
+              mismatches.push(`seed ${SEED + protocol} sequence ${seq}:\n  ${history.join('\n  ')}\n  sealkv: ${JSON.stringify(a)}\n  redis:  ${JSON.stringify(b)}`);
+              break;
+            }
+          }
+        } finally {
+          ours.close();
+          theirs.close();
+        }
+      }
+      console.log(`list differential RESP${protocol}: ${compared} commands compared, ${mismatches.length} mismatches`);
+      expect(mismatches, mismatches.join('\n\n')).toEqual([]);
+    }, 120_000);
+  }
+});

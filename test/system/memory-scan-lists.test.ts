@@ -1,0 +1,114 @@
+// No plaintext list element outlives its command: random markers go into lists through every
+// command that carries elements in (pushes, LINSERT, LSET, a pipeline, MULTI/EXEC, a blocked
+// BLPOP/BLMOVE served by a push) and come back out through every one that reads or compares
+// them (LRANGE, LINDEX, LPOP/RPOP with counts, LMOVE to another key, LMPOP, LPOS, LREM, RENAME),
+// then every readable mapping of the live server process is searched for them.
+
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ioredis } from '../helpers/clients.js';
+import { describeHits, makeMarkers, scanProcessMemory } from '../helpers/memory-scan.js';
+import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+
+const COUNT = 1200;
+
+async function exercise(client: Redis, blocker: Redis, markers: Buffer[]): Promise<void> {
+  const m = markers.map((b) => b.toString('latin1'));
+  let next = 0;
+  const take = (n: number): string[] => m.slice(next, (next += n));
+
+  // Kept: pushed at both ends, then read by range, index and position.
+  const kept = take(400);
+  for (let i = 0; i < kept.length; i += 20) {
+    const batch = kept.slice(i, i + 20);
+    if ((i / 20) % 2 === 0) await client.rpush(`k:${i % 80}`, ...batch);
+    else await client.lpush(`k:${i % 80}`, ...batch.slice().reverse());
+  }
+  for (let i = 0; i < 80; i += 20) {
+    const all = await client.lrange(`k:${i}`, 0, -1);
+    expect(all.length).toBe(100);
+    expect(await client.lindex(`k:${i}`, 50)).toBe(all[50]);
+    expect(await client.lpos(`k:${i}`, all[77]!)).toBe(77);
+  }
+  // Changed in place: LSET and LINSERT, then LREM finds and removes some.
+  const changed = take(200);
+  await client.rpush('c', ...changed.slice(0, 100));
+  for (let i = 0; i < 50; i++) await client.lset('c', i, changed[100 + i]!);
+  for (let i = 0; i < 50; i++) expect(await client.linsert('c', 'AFTER', changed[60 + i]!, changed[150 + i]!)).toBe(101 + i);
+  for (let i = 0; i < 20; i++) expect(await client.lrem('c', 0, changed[150 + i]!)).toBe(1);
+  expect(await client.llen('c')).toBe(130);
+  // Popped and moved: pops with counts, LMOVE to another key (re-sealed), LMPOP, RENAME.
+  const moved = take(300);
+  await client.rpush('q', ...moved);
+  expect(await client.lpop('q', 50)).toEqual(moved.slice(0, 50));
+  expect(await client.rpop('q', 50)).toEqual(moved.slice(250).reverse());
+  for (let i = 0; i < 50; i++) expect(await client.lmove('q', 'q2', 'LEFT', 'RIGHT')).toBe(moved[50 + i]);
+  expect(await client.lmpop(2, 'none', 'q', 'LEFT', 'COUNT', 50)).toEqual(['q', moved.slice(100, 150)]);
+  await client.rename('q2', 'q3');
+  expect(await client.lrange('q3', 0, -1)).toEqual(moved.slice(50, 100));
+  expect(await client.rpoplpush('q', 'q3')).toBe(moved[249]);
+  // Through a pipeline and a transaction.
+  const piped = take(100);
+  const pipe = client.pipeline();
+  piped.forEach((v) => pipe.rpush('p', v).rpop('p'));
+  expect((await pipe.exec())!.filter((_, i) => i % 2 === 1).map(([, r]) => r)).toEqual(piped);
+  const inTx = take(100);
+  const tx = client.multi();
+  inTx.forEach((v) => tx.lpush('t', v));
+  tx.lrange('t', 0, -1);
+  expect((await tx.exec())!.at(-1)![1]).toEqual(inTx.slice().reverse());
+  // Blocked clients served by pushes: BLPOP, and a BLMOVE onto another key.
+  const blocked = take(100);
+  for (let i = 0; i < blocked.length; i += 2) {
+    const popped = blocker.blpop('b', 0);
+    await waitBlocked(client);
+    await client.rpush('b', blocked[i]!);
+    expect(await popped).toEqual(['b', blocked[i]]);
+    const movedOn = blocker.blmove('b2', 'b3', 'LEFT', 'LEFT', 0);
+    await waitBlocked(client);
+    await client.rpush('b2', blocked[i + 1]!);
+    expect(await movedOn).toBe(blocked[i + 1]);
+  }
+  expect(next).toBe(COUNT);
+}
+
+async function waitBlocked(client: Redis): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (/blocked_clients:1\r/.test(await client.info('clients'))) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('the blocking client never blocked');
+}
+
+describe('process memory after storing and reading back list elements', () => {
+  let server: SpawnedServer;
+  let client: Redis;
+  let blocker: Redis;
+  const markers = makeMarkers(COUNT, 'SKVLIST-');
+
+  beforeAll(async () => {
+    server = await spawnServer();
+    client = ioredis(server.port);
+    blocker = ioredis(server.port);
+  });
+
+  afterAll(async () => {
+    client?.disconnect();
+    blocker?.disconnect();
+    await server?.stop();
+  });
+
+  it('holds none of the elements in any readable mapping of the live process', async () => {
+    // Control: key names are kept in plaintext (without --seal-keys), so this one must be found.
+    const [keyName] = makeMarkers(1, 'SKVLISTKEY-');
+    await client.rpush(keyName!, 'x');
+    await exercise(client, blocker, markers);
+    expect(await client.ping()).toBe('PONG');
+    const result = scanProcessMemory(server.process.pid!, [...markers, keyName!]);
+    expect(result.bytesScanned).toBeGreaterThan(10 * 1024 * 1024);
+    expect(result.hits.filter((h) => h.marker === COUNT).length, 'the plaintext key name (control) is found').toBeGreaterThan(0);
+    const leaks = result.hits.filter((h) => h.marker < COUNT);
+    if (leaks.length > 0) console.error(`${leaks.length} marker copies found:\n${describeHits(leaks, markers)}`);
+    expect(leaks.length).toBe(0);
+  }, 180_000);
+});

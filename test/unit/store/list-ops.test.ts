@@ -1,0 +1,88 @@
+// Lists as the type-blind paths see them through the ops record: TYPE's name, OBJECT ENCODING,
+// memory, every sealed element with its purpose, RENAME/COPY's re-sealed copy, key rotation's
+// renewal in place, and the arena blocks given back when the entry leaves the keyspace.
+// "Sealed" bytes are stand-ins: the ops only pass them to the callbacks they are given.
+
+import { describe, expect, it } from 'vitest';
+import { Purpose } from '../../../src/seal/values.js';
+import { Keyspace, Kind, listEntry, type ListEntry } from '../../../src/store/keyspace.js';
+import { collectionOps, opsOf, TYPE_OPS, typeName } from '../../../src/store/types/index.js';
+import { listOps } from '../../../src/store/types/list-ops.js';
+
+const NOW = 1_700_000_000_000;
+const seal = (text: string) => Buffer.concat([Buffer.from([0xee]), Buffer.from(text)]);
+const texts = (entry: ListEntry) => {
+  const out: string[] = [];
+  entry.forEach((bytes, start, length) => void out.push(bytes.toString('latin1', start + 1, start + length)));
+  return out;
+};
+
+function listOf(...items: string[]): ListEntry {
+  const l = listEntry(NOW);
+  for (const t of items) l.pushTail(seal(t));
+  return l;
+}
+
+describe('list ops', () => {
+  it('are the ops record entry for Kind.List', () => {
+    expect(TYPE_OPS[Kind.List]).toBe(listOps);
+    expect(opsOf(listOf('a'))).toBe(listOps);
+    expect(collectionOps(Kind.List)).toBe(listOps);
+    expect(typeName(listOf('a'))).toBe('list');
+  });
+
+  it('answer OBJECT ENCODING quicklist, as Redis 7.0 does for every list, without opening anything', () => {
+    const inspect = { plainLength: () => { throw new Error('not needed'); }, isInteger: () => { throw new Error('not needed'); } };
+    expect(listOps.encoding(listOf('a'), inspect)).toBe('quicklist');
+    expect(listOps.encoding(listOf(...Array.from({ length: 1000 }, (_, i) => `e${i}`)), inspect)).toBe('quicklist');
+  });
+
+  it('count elements and memory that grows with them', () => {
+    const small = listOf('a');
+    const large = listOf(...Array.from({ length: 1000 }, () => 'x'.repeat(50)));
+    expect(listOps.elements(large)).toBe(1000);
+    expect(listOps.valueBytes(large, Infinity) - listOps.valueBytes(small, Infinity)).toBeGreaterThan(999 * 51);
+    expect(listOps.isEmpty(listEntry(NOW))).toBe(true);
+    expect(listOps.create(NOW).length).toBe(0);
+  });
+
+  it('visit every sealed element as a list element, bound to no name', () => {
+    const seen: [string, Purpose, string | undefined][] = [];
+    listOps.forEachSealed(listOf('a', 'b'), (sealed, purpose, bind) => seen.push([sealed.toString('latin1', 1), purpose, bind]));
+    expect(seen).toEqual([['a', Purpose.ListElement, undefined], ['b', Purpose.ListElement, undefined]]);
+  });
+
+  it('reseal into a new entry in order, keeping the TTL; a failure leaves the source alone', () => {
+    const src = listOf('a', 'b', 'c');
+    src.expiresAt = NOW + 5000;
+    const copy = listOps.reseal(src, (sealed) => seal(sealed.toString('latin1', 1).toUpperCase()), NOW + 1);
+    expect(texts(copy)).toEqual(['A', 'B', 'C']);
+    expect(copy.expiresAt).toBe(NOW + 5000);
+    expect(copy.touchedAt).toBe(NOW + 1);
+    expect(copy.sealedName).toBeUndefined();
+    expect(() => listOps.reseal(src, () => { throw new Error('seal failed'); }, NOW)).toThrow('seal failed');
+    expect(texts(src)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('renew in place, counting only the elements renewed (null keeps one as it was)', () => {
+    const l = listOf('a', 'bb', 'c');
+    const renewed = listOps.renewEach(l, (sealed) => (sealed.toString('latin1', 1) === 'bb' ? null : seal(sealed.toString('latin1', 1) + '!')));
+    expect(renewed).toBe(2);
+    expect(texts(l)).toEqual(['a!', 'bb', 'c!']);
+  });
+
+  it('give their blocks back when the entry leaves the keyspace (delete, overwrite, flush)', () => {
+    const db = new Keyspace(1, { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, dirty: 0 });
+    const lists = [listOf('a', 'b'), listOf('c'), listOf('d')];
+    db.set('k1', lists[0]!, 'rpush');
+    db.set('k2', lists[1]!, 'rpush');
+    db.set('k3', lists[2]!, 'rpush');
+    db.delete('k1', 'del');
+    db.set('k2', listOf('e'), 'rpush');
+    db.clear();
+    for (const l of lists) {
+      expect(l.length).toBe(0);
+      expect(l.nodeCount).toBe(0);
+    }
+  });
+});
