@@ -171,4 +171,20 @@ export const Errors = {
   protoUnauthBulk: 'ERR Protocol error: unauthenticated bulk length',
   /** sealkv: key and field names are strings, which V8 caps at 2^29 - 24 chars (Redis has no such cap). */
   nameTooLong: 'ERR name too long: sealkv keeps key and field names of at most 536870888 bytes',
+
+  // -- sorted sets additions go here --
+  zsetMinMaxNotFloat: 'ERR min or max is not a float',
+  zsetLexRange: 'ERR min or max not valid string range item',
+  zsetNaN: 'ERR resulting score is not a number (NaN)',
+  zsetXxAndNx: 'ERR XX and NX options at the same time are not compatible',
+  zsetGtLtNx: 'ERR GT, LT, and/or NX options at the same time are not compatible',
+  zsetIncrPair: 'ERR INCR option supports a single increment-element pair',
+  zsetLimitNeedsBy: 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX',
+  zsetWithscoresBylex: 'ERR syntax error, WITHSCORES not supported in combination with BYLEX',
+  zsetNeedsKey: (cmd: string) => `ERR at least 1 input key is needed for '${cmd}' command`,
+  zsetWeightNotFloat: 'ERR weight value is not a float',
+  zsetLimitNegative: "ERR LIMIT can't be negative",
+  mustBePositive: 'ERR value is out of range, must be positive',
+  numkeysPositive: 'ERR numkeys should be greater than 0',
+  countPositive: 'ERR count should be greater than 0',
 } as const;

@@ -17,6 +17,7 @@
 import type { Logger } from '../log.js';
 import type { SpillManager } from '../spill/manager.js';
 import { Kind, opsOf, TYPE_OPS, type Entry, type Keyspace, type StringEntry } from '../store/keyspace.js';
+import type { CollectionOps } from '../store/types/index.js';
 import type { MemoryGuard } from '../store/memory.js';
 import type { DataKey, Keyring } from './keyring.js';
 import { Sealer } from './sealer.js';
@@ -206,7 +207,7 @@ export class Rotation {
     }
     // Collections re-seal element by element through their ops; strings (chunked, spilled) below.
     if (entry.kind !== Kind.String) {
-      this.resealed += TYPE_OPS[entry.kind].renewEach(entry, (sealed, purpose, bind) => {
+      this.resealed += (TYPE_OPS[entry.kind] as CollectionOps<Entry>).renewEach(entry, (sealed, purpose, bind) => {
         if (Sealer.keyId(sealed) === current) return null;
         return this.attempt(() => values.renewAny(purpose, db.uid, key, sealed, bind));
       });

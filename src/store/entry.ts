@@ -3,10 +3,12 @@
 // sealed name); a hash is always a JS object. Both string forms answer the same interface.
 
 import { FieldTable } from './types/field-table.js';
+import type { SortedSet } from './types/zset.js';
 
 export const enum Kind {
   String = 0,
   Hash = 1,
+  ZSet = 4,
 }
 
 /** Where a spilled value's sealed bytes sit on tmpfs (src/spill/segments.ts). */
@@ -102,7 +104,19 @@ export interface HashEntry {
   sealedName?: Buffer | undefined;
 }
 
-export type Entry = StringEntry | HashEntry;
+/** A sorted set: members sealed (Purpose.ZSetMember, bound to database and key), scores in clear. */
+export interface ZSetEntry {
+  kind: Kind.ZSet;
+  zset: SortedSet<Buffer>;
+  /** Sum of the sealed members' lengths (memory accounting without a walk). */
+  sealedBytes: number;
+  expiresAt: number;
+  touchedAt: number;
+  accounted: number;
+  sealedName: Buffer | undefined;
+}
+
+export type Entry = StringEntry | HashEntry | ZSetEntry;
 
 /** A new string entry, to hand to Keyspace.set (which usually copies it into the arena). */
 export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number): StringEntry {

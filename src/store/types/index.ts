@@ -4,6 +4,7 @@
 import { Kind, type Entry } from '../entry.js';
 import { hashOps } from './hash-ops.js';
 import { stringOps } from './string-ops.js';
+import { zsetOps } from './zset-ops.js';
 import type { CollectionOps, TypeOps } from './type-ops.js';
 
 export type { CollectionOps, RenewElement, ResealElement, SealedInspector, TypeOps } from './type-ops.js';
@@ -22,6 +23,7 @@ export type OpsRecord = { [K in Kind]: K extends CollectionKind ? CollectionOps<
 export const TYPE_OPS = {
   [Kind.String]: stringOps,
   [Kind.Hash]: hashOps,
+  [Kind.ZSet]: zsetOps,
 } satisfies OpsRecord;
 
 /** The ops for an entry of any kind (method parameters are bivariant, so no cast is needed). */
