@@ -8,7 +8,7 @@ import type { Server } from '../commands/types.js';
 
 /** What the metrics read: the server's counters, plus the sealer's AEAD counts. */
 export interface MetricsSource extends Pick<Server,
-  'config' | 'stats' | 'observer' | 'clients' | 'databases' | 'memory' | 'spill' | 'rotation' | 'startedAt'> {
+  'config' | 'stats' | 'observer' | 'clients' | 'databases' | 'memory' | 'spill' | 'rotation' | 'startedAt' | 'blocking'> {
   readonly sealCounts: { readonly seals: number; readonly opens: number };
   clock(): number;
 }
@@ -66,8 +66,7 @@ export function metricsText(s: MetricsSource): string {
 
   m.one('sealkv_connected_clients', 'gauge', 'Client connections (INFO connected_clients).', s.clients.size);
   m.one('sealkv_max_clients', 'gauge', 'maxclients.', s.config.number('maxclients'));
-  // INFO blocked_clients: sealkv has no blocking command yet.
-  m.one('sealkv_blocked_clients', 'gauge', 'Clients waiting in a blocking command (INFO blocked_clients).', 0);
+  m.one('sealkv_blocked_clients', 'gauge', 'Clients waiting in a blocking command (INFO blocked_clients).', s.blocking.blockedClients);
   m.one('sealkv_connections_received_total', 'counter', 'Connections accepted (INFO total_connections_received).', st.totalConnections);
   m.one('sealkv_rejected_connections_total', 'counter', 'Connections refused at maxclients (INFO rejected_connections).', st.rejectedConnections);
 

@@ -33,7 +33,7 @@ function flagsOf(c: ClientState, io: ClientIo): string {
   let flags = '';
   if (isMonitor(c)) flags += 'O';
   if (c.multi !== null) flags += 'x';
-  if (heldBytes(c) !== undefined) flags += 'b';
+  if (heldBytes(c) !== undefined || c.blocked) flags += 'b';
   if (c.watching?.flag.dirty) flags += 'd';
   if (io.closing) flags += 'c';
   if (io.unix) flags += 'U';
@@ -268,6 +268,21 @@ function clientPause(ctx: Session, args: Buffer[]): void {
   ctx.reply.ok();
 }
 
+/** CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command (1), or 0 if it is not blocked. */
+function clientUnblock(ctx: Session, args: Buffer[]): void {
+  if (args.length > 4) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'client'));
+  let withError = false;
+  if (args.length === 4) {
+    const reason = word(args[3]!);
+    if (reason === 'error') withError = true;
+    else if (reason !== 'timeout') return ctx.reply.error(Errors.unblockReason);
+  }
+  const id = int64(args[2]!);
+  if (id === null) return ctx.reply.error(Errors.notInteger);
+  const unblocked = id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) && ctx.server.blocking.unblock(Number(id), withError);
+  ctx.reply.integer(unblocked ? 1 : 0);
+}
+
 function clientUnpause(ctx: Session): void {
   unpauseClients(ctx.server);
   ctx.reply.ok();
@@ -317,6 +332,8 @@ const HELP = [
   '    Set client meta attr. Options are:',
   '    * LIB-NAME: the client lib name.',
   '    * LIB-VER: the client lib version.',
+  'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+  '    Unblock the specified blocked client.',
   'NO-EVICT (ON|OFF)',
   '    Protect current client connection from eviction.',
   'HELP',
@@ -349,6 +366,7 @@ export const clientCommand: CommandSpec = {
     { ...sub, name: 'no-evict', arity: 3, flags: admin, categories: ADMIN, summary: 'Set client eviction mode for the current connection', since: '7.0.0', complexity: 'O(1)', handler: clientNoEvict },
     { ...sub, name: 'reply', arity: 3, flags: plain, categories: CONN, summary: 'Instruct the server whether to reply to commands', since: '3.2.0', complexity: 'O(1)', handler: clientReply },
     { ...sub, name: 'pause', arity: -3, flags: admin, categories: ADMIN, summary: 'Stop processing commands from clients for some time', since: '2.9.50', complexity: 'O(1)', handler: clientPause },
+    { ...sub, name: 'unblock', arity: -3, flags: admin, categories: ADMIN, summary: 'Unblock a client blocked in a blocking command from a different connection', since: '5.0.0', complexity: 'O(log N) where N is the number of client connections', handler: clientUnblock },
     { ...sub, name: 'unpause', arity: 2, flags: admin, categories: ADMIN, summary: 'Resume processing of clients that were paused', since: '6.2.0', complexity: 'O(N) Where N is the number of paused clients', handler: clientUnpause },
     { ...sub, name: 'help', arity: 2, flags: ['loading', 'stale'], categories: CONN, summary: 'Show helpful text about the different subcommands', since: '5.0.0', complexity: 'O(1)', handler: (ctx) => replyHelp(ctx, HELP) },
   ],

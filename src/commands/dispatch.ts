@@ -53,12 +53,18 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
 function execute(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
   ctx.server.stats.totalCommands++;
   ctx.now = ctx.server.clock();
-  const names = ctx.server.names;
   const pending = runHandler(ctx, spec, args);
   // The key arguments seal-keys remembered for this command are not needed past it.
-  if (pending === undefined) names.endCommand();
-  else void pending.then(() => names.endCommand(), () => names.endCommand());
+  if (pending === undefined) return afterCommand(ctx);
+  void pending.then(() => afterCommand(ctx), () => afterCommand(ctx));
   return pending;
+}
+
+/** After a whole command (EXEC and EVAL included): forget its key names, serve clients its writes unblocked. */
+function afterCommand(ctx: Session): void {
+  ctx.server.names.endCommand();
+  const blocking = ctx.server.blocking;
+  if (blocking.hasReady) blocking.serveReady();
 }
 
 /**

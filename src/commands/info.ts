@@ -54,7 +54,7 @@ function clients(ctx: Session): Lines {
     ['connected_clients', ctx.server.clients.size],
     ['cluster_connections', 0],
     ['maxclients', ctx.server.config.get('maxclients')],
-    ['blocked_clients', 0],
+    ['blocked_clients', ctx.server.blocking.blockedClients],
     ['tracking_clients', 0],
     ['clients_in_timeout_table', 0],
   ];

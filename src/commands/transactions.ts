@@ -54,14 +54,22 @@ function exec(ctx: Session): void | Promise<void> {
   ctx.reply.arrayLen(queued.length);
   // As in Redis, the client stays flagged as in MULTI until its last queued command has run
   // (CLIENT INFO inside EXEC shows flags=x). The dispatcher is not involved, so nothing queues.
+  // Queued blocking commands answer at once (src/blocking/): nothing may run between them.
   let pending: void | Promise<void> = undefined;
+  ctx.atomic++;
   try {
     pending = runQueued(ctx, queued, 0);
   } finally {
-    if (pending === undefined) dropQueue(ctx);
+    if (pending === undefined) {
+      ctx.atomic--;
+      dropQueue(ctx);
+    }
   }
   if (pending === undefined) return;
-  return pending.finally(() => dropQueue(ctx));
+  return pending.finally(() => {
+    ctx.atomic--;
+    dropQueue(ctx);
+  });
 }
 
 /**

@@ -2,6 +2,7 @@
 // command families depend on this file only, never on sockets or listeners.
 
 import type { AclStore } from '../acl/store.js';
+import type { BlockingTable } from '../blocking/waiters.js';
 import type { AclUser } from '../acl/user.js';
 import type { Config } from '../config.js';
 import type { OutputLimit } from '../net/output-limit.js';
@@ -112,6 +113,13 @@ export interface ClientState {
   readonly queryBufferBytes: number;
   /** CLIENT REPLY: 'skip' drops the next command's reply, 'off' every reply until ON. */
   replyMode: ReplyMode;
+  /**
+   * Above 0 while a command runs inside EXEC or a script: a blocking command must answer at once
+   * (as on a timeout) instead of waiting (src/blocking/).
+   */
+  atomic: number;
+  /** Waiting in a blocking command (CLIENT LIST flag b). */
+  readonly blocked: boolean;
   /** The connection has ended (a command that waited must not run for it any more). */
   readonly closed: boolean;
   /** Aborted when the connection ends: a command waiting (CLIENT PAUSE) stops waiting then. */
@@ -162,6 +170,8 @@ export interface Server {
   readonly members: NameHasher;
   /** maxmemory accounting and enforcement (spill, then evict). */
   readonly memory: MemoryGuard;
+  /** Clients waiting in blocking commands, and the keys that may wake them. */
+  readonly blocking: BlockingTable;
   /** The spill tier, or null without a spill-dir. */
   readonly spill: SpillManager | null;
   readonly stats: ServerStats;

@@ -43,6 +43,7 @@ export class Client implements Session {
   aclUser: AclUser;
   multi: QueuedCommand[] | null = null;
   multiFailed = false;
+  atomic = 0;
   watching: { flag: WatchFlag; keys: [Keyspace, string][] } | null = null;
   now = 0;
   replyMode: ReplyMode = 'on';
@@ -92,6 +93,10 @@ export class Client implements Session {
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
     socket.on('error', (err: NodeJS.ErrnoException) => this.kill(`socket error ${err.code ?? ''}`.trimEnd()));
     socket.on('close', () => this.finish());
+  }
+
+  get blocked(): boolean {
+    return this.server.blocking.isBlocked(this.id);
   }
 
   get closedSignal(): AbortSignal {

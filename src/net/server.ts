@@ -20,6 +20,7 @@ import { isAddressUnavailable, isLoopback, isUnixSocket, markUnixSocket, parseBi
 import type { BackendChoice } from '../seal/backends.js';
 import { PlainKeyNames, SealedKeyNames, type KeyNames } from '../seal/key-names.js';
 import { Keyring, Subkey } from '../seal/keyring.js';
+import { BlockingTable } from '../blocking/waiters.js';
 import { createNameHasher, type NameHasher } from '../seal/name-hash.js';
 import { Rotation } from '../seal/rotation.js';
 import { Sealer } from '../seal/sealer.js';
@@ -72,6 +73,7 @@ export class SealkvServer implements Server {
   readonly values: SealedValues;
   readonly names: KeyNames;
   readonly members: NameHasher;
+  readonly blocking: BlockingTable;
   readonly memory: MemoryGuard;
   readonly spill: SpillManager | null;
   readonly acl: AclStore;
@@ -105,6 +107,7 @@ export class SealkvServer implements Server {
     this.names = config.flag('seal-keys')
       ? new SealedKeyNames(createNameHasher(keyring.subkey(Subkey.Names), { native: keyring.secureMemory }), this.values)
       : new PlainKeyNames();
+    this.blocking = new BlockingTable(clock);
     this.members = createNameHasher(keyring.subkey(Subkey.Members), { native: keyring.secureMemory });
     const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5 };
     const readMemorySettings = () => {

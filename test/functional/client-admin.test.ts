@@ -240,6 +240,28 @@ describe('CLIENT KILL', () => {
   });
 });
 
+describe('CLIENT UNBLOCK', () => {
+  it('answers 0 for a client that is not blocked, and checks its arguments as Redis does', async () => {
+    const { sealkv, redis: ref } = await onBoth(async (port) => {
+      const me = await Conn.open(port);
+      const other = await Conn.open(port);
+      const id = /^:(\d+)/.exec(await other.exchange([['client', 'id']]))![1]!;
+      const out = await me.exchange([
+        ['client', 'unblock', id], ['client', 'unblock', id, 'timeout'], ['client', 'unblock', id, 'ERROR'],
+        ['client', 'unblock', id, 'later'], ['client', 'unblock', 'abc'], ['client', 'unblock', '999999'],
+        ['client', 'unblock', id, 'timeout', 'x'],
+      ]);
+      me.close();
+      other.close();
+      return out;
+    });
+    expect(sealkv).toContain(`-${Errors.unblockReason}\r\n`);
+    expect(sealkv).toBe(':0\r\n:0\r\n:0\r\n' + `-${Errors.unblockReason}\r\n-${Errors.notInteger}\r\n:0\r\n` +
+      "-ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.\r\n");
+    if (ref !== null) expect(sealkv).toBe(ref);
+  });
+});
+
 describe('CLIENT REPLY', () => {
   const script: (string | Buffer)[][] = [
     ['client', 'reply', 'off'], ['ping'], ['set', 'r:k', 'v'], ['client', 'reply', 'skip'], ['ping'],
