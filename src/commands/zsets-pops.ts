@@ -34,17 +34,17 @@ export interface PopShape {
 }
 
 /**
- * Pops up to `count` members (-1: one, unnested) from the first of `keys` (indexes into args)
- * that exists, replying in `shape`. Returns whether it popped anything (or replied an error).
+ * Pops up to `count` members (-1: one, unnested) from the first of `keys` (key arguments) that
+ * exists, replying in `shape`. Returns whether it replied with members or an error.
  */
-export function popFrom(ctx: Session, args: Buffer[], keys: readonly number[], where: Where, count: number, shape: PopShape): boolean {
-  let found: { at: number; key: string; entry: ZSetEntry } | null = null;
-  for (const at of keys) {
-    const key = keyOf(ctx, args[at]!);
+export function popFrom(ctx: Session, keys: readonly Buffer[], where: Where, count: number, shape: PopShape): boolean {
+  let found: { arg: Buffer; key: string; entry: ZSetEntry } | null = null;
+  for (const arg of keys) {
+    const key = keyOf(ctx, arg);
     const entry = peekZSet(ctx, key);
     if (entry === null) return true;
     if (entry === undefined) continue;
-    found = { at, key, entry };
+    found = { arg, key, entry };
     break;
   }
   if (found === null) {
@@ -62,7 +62,7 @@ export function popFrom(ctx: Session, args: Buffer[], keys: readonly number[], w
   const mark = ctx.reply.size;
   if (shape.emitKey) {
     ctx.reply.arrayLen(shape.nested ? 2 : n * 2 + 1);
-    ctx.reply.bulk(args[found.at]!);
+    ctx.reply.bulk(found.arg);
     if (shape.nested) ctx.reply.arrayLen(n);
   } else {
     ctx.reply.arrayLen(shape.nested ? n : n * 2);
@@ -92,14 +92,14 @@ function zpop(ctx: Session, args: Buffer[], where: Where): void {
     if (n === null || n < 0) return ctx.reply.error(Errors.mustBePositive);
     count = n;
   }
-  popFrom(ctx, args, [1], where, count, { emitKey: false, nested: ctx.reply.protocol === 3 && count !== -1, nilWhenEmpty: false });
+  popFrom(ctx, [args[1]!], where, count, { emitKey: false, nested: ctx.reply.protocol === 3 && count !== -1, nilWhenEmpty: false });
 }
 
 const zpopmin = (ctx: Session, args: Buffer[]): void => zpop(ctx, args, 'min');
 const zpopmax = (ctx: Session, args: Buffer[]): void => zpop(ctx, args, 'max');
 
 /** ZMPOP / BZMPOP arguments from numkeys on: the key positions, where and count; null after replying the error. */
-export function parseMpop(ctx: Session, args: Buffer[], numkeysAt: number): { keys: number[]; where: Where; count: number } | null {
+export function parseMpop(ctx: Session, args: Buffer[], numkeysAt: number): { keys: Buffer[]; where: Where; count: number } | null {
   const numkeys = parseLong(args[numkeysAt]!);
   if (numkeys === null || numkeys < 1) {
     ctx.reply.error(Errors.numkeysPositive);
@@ -132,15 +132,13 @@ export function parseMpop(ctx: Session, args: Buffer[], numkeysAt: number): { ke
       return null;
     }
   }
-  const keys: number[] = [];
-  for (let i = 0; i < numkeys; i++) keys.push(numkeysAt + 1 + i);
-  return { keys, where, count: count === -1 ? 1 : count };
+  return { keys: args.slice(numkeysAt + 1, numkeysAt + 1 + numkeys), where, count: count === -1 ? 1 : count };
 }
 
 function zmpop(ctx: Session, args: Buffer[]): void {
   const req = parseMpop(ctx, args, 1);
   if (req === null) return;
-  popFrom(ctx, args, req.keys, req.where, req.count, { emitKey: true, nested: true, nilWhenEmpty: true });
+  popFrom(ctx, req.keys, req.where, req.count, { emitKey: true, nested: true, nilWhenEmpty: true });
 }
 
 // ---- ZRANDMEMBER ----

@@ -6,6 +6,7 @@
 import { Errors } from '../protocol/errors.js';
 import type { ZSetEntry } from '../store/keyspace.js';
 import { zsetAlgebraCommands } from './zsets-algebra.js';
+import { zsetBlockingCommands } from './zsets-blocking.js';
 import { zsetPopCommands } from './zsets-pops.js';
 import { zsetRangeCommands } from './zsets-ranges.js';
 import {
@@ -194,4 +195,5 @@ export const zsetCommands: CommandSpec[] = [
   ...zsetRangeCommands,
   ...zsetAlgebraCommands,
   ...zsetPopCommands,
+  ...zsetBlockingCommands,
 ];
