@@ -175,7 +175,8 @@ function zrandmember(ctx: Session, args: Buffer[]): void {
   if (count < 0n) {
     ranks = Array.from({ length: Number(-count) }, () => Math.floor(Math.random() * size));
   } else if (count >= BigInt(size)) {
-    ranks = Array.from({ length: size }, (_, i) => i);
+    // The whole set, highest first (Redis walks a sorted set from its tail here).
+    ranks = Array.from({ length: size }, (_, i) => size - 1 - i);
   } else {
     // Partial Fisher-Yates over the ranks: a uniform sample without repeats.
     const all = Array.from({ length: size }, (_, i) => i);

@@ -35,6 +35,8 @@ const NAN = 8;
 /** Adds or updates one member (redis zsetAdd); the resulting score in `out.score`. */
 function addMember(ctx: Session, key: string, entry: ZSetEntry, score: number, member: Buffer, o: AddOptions, out: { score: number }): number {
   const zset = entry.zset;
+  // -0 is stored as 0: a small Redis set keeps it in a listpack as the integer 0.
+  if (score === 0) score = 0;
   const digest = lookupDigest(ctx, member);
   const current = zset.score(digest);
   if (current !== undefined) {

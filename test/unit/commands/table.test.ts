@@ -65,6 +65,10 @@ describe('command table', () => {
       if (!hasKeys(spec)) continue;
       const args = Array.from({ length: Math.abs(spec.arity) }, (_, i) => Buffer.from(i === 0 ? fullName.split('|')[0]! : `a${i}`));
       if (fullName.includes('|')) args[1] = Buffer.from(spec.name);
+      // A key count argument (ZUNION numkeys): one key in the shortest request.
+      for (const ks of spec.keySpecs ?? []) {
+        if (ks.find.type === 'keynum' && ks.begin.type === 'index') args[ks.begin.index + ks.find.keynumIdx] = Buffer.from('1');
+      }
       const keys = keysOf(spec, args);
       expect(keys.length, fullName).toBeGreaterThan(0);
       for (const k of keys) expect(k.pos, fullName).toBeLessThan(args.length);
