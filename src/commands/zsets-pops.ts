@@ -4,7 +4,6 @@
 
 import { int64 } from './args.js';
 import { Errors } from '../protocol/errors.js';
-import { Sealer } from '../seal/sealer.js';
 import type { ZSetEntry } from '../store/keyspace.js';
 import { parseCursor } from '../store/scan.js';
 import { formatDouble17 } from '../util/double-text.js';
@@ -197,18 +196,12 @@ function zrandmember(ctx: Session, args: Buffer[]): void {
 
 // ---- ZSCAN ----
 
-/** Redis's listpack limits: a set this small is scanned whole in one call, cursor 0. */
-const SMALL_ENTRIES = 128;
-const SMALL_VALUE = 64;
+/** LLONG_MAX / 2 as a double: Redis's double2ll takes only scores within it. */
+const LL_HALF = 2 ** 62;
 
-function isSmall(entry: ZSetEntry): boolean {
-  if (entry.zset.size > SMALL_ENTRIES) return false;
-  let small = true;
-  entry.zset.each(0, entry.zset.size, false, (sealed) => {
-    if (Sealer.plainLength(sealed) > SMALL_VALUE) return (small = false);
-    return true;
-  });
-  return small;
+/** A score as a listpack holds it (zzlInsertAt): a whole number as an integer, others "%.17g". */
+function listpackScore(score: number): string {
+  return Number.isInteger(score) && Math.abs(score) <= LL_HALF ? BigInt(score).toString() : formatDouble17(score);
 }
 
 function zscan(ctx: Session, args: Buffer[]): void {
@@ -243,7 +236,8 @@ function zscan(ctx: Session, args: Buffer[]): void {
     found.push({ sealed, score });
   };
   let next = 0;
-  if (isSmall(entry)) entry.zset.each(0, entry.zset.size, false, keep);
+  // A set Redis keeps as a listpack is scanned whole in one call, cursor 0.
+  if (!entry.skiplist) entry.zset.each(0, entry.zset.size, false, keep);
   else next = entry.zset.scan(cursor, count, keep);
   let kept = found;
   if (pattern !== null) {
@@ -265,7 +259,7 @@ function zscan(ctx: Session, args: Buffer[]): void {
   ctx.reply.arrayLen(kept.length * 2);
   for (const m of kept) {
     if (!replyMember(ctx, key, m.sealed, mark)) return;
-    ctx.reply.bulkLatin1(formatDouble17(m.score));
+    ctx.reply.bulkLatin1(entry.skiplist ? formatDouble17(m.score) : listpackScore(m.score));
   }
 }
 

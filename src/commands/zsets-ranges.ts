@@ -5,7 +5,8 @@
 
 import { Errors } from '../protocol/errors.js';
 import { rankSpan, type LexBound, type ScoreBound } from '../store/types/zset.js';
-import { zsetEntry } from '../store/types/zset-ops.js';
+import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE, zsetEntry } from '../store/types/zset-ops.js';
+import { OVERHEAD } from '../seal/sealer.js';
 import type { ZSetEntry } from '../store/keyspace.js';
 import {
   digestOf, isWord, keyOf, openMember, parseLexBound, parseLong, parseScoreBound, readZSet, replyMembers,
@@ -183,6 +184,8 @@ function storeSpan(ctx: Session, srcKey: string, entry: ZSetEntry | undefined, s
 /** Puts a computed set at `dst` (replacing whatever is there, TTL dropped) or deletes `dst` when empty; replies the size. */
 export function storeResult(ctx: Session, dst: string, out: ZSetEntry, event: 'zrangestore' | 'zunionstore' | 'zinterstore' | 'zdiffstore'): void {
   if (out.zset.size > 0) {
+    // Encoded as Redis would encode the new set (zsetConvertToListpackIfNeeded).
+    out.skiplist = out.zset.size > LISTPACK_MAX_ENTRIES || longestMember(out) > LISTPACK_MAX_VALUE;
     ctx.db.set(dst, out, event);
     ctx.reply.integer(out.zset.size);
   } else {
@@ -208,6 +211,14 @@ function zrangestore(ctx: Session, args: Buffer[]): void {
     }
   }
   storeSpan(ctx, src, entry, span.start, span.end, dst);
+}
+
+function longestMember(entry: ZSetEntry): number {
+  let longest = 0;
+  entry.zset.each(0, entry.zset.size, false, (sealed) => {
+    longest = Math.max(longest, sealed.length - OVERHEAD);
+  });
+  return longest;
 }
 
 const zrange = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'auto', 'auto');

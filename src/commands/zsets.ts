@@ -5,6 +5,7 @@
 
 import { Errors } from '../protocol/errors.js';
 import type { ZSetEntry } from '../store/keyspace.js';
+import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE } from '../store/types/zset-ops.js';
 import { zsetAlgebraCommands } from './zsets-algebra.js';
 import { zsetBlockingCommands } from './zsets-blocking.js';
 import { zsetPopCommands } from './zsets-pops.js';
@@ -35,8 +36,6 @@ const NAN = 8;
 /** Adds or updates one member (redis zsetAdd); the resulting score in `out.score`. */
 function addMember(ctx: Session, key: string, entry: ZSetEntry, score: number, member: Buffer, o: AddOptions, out: { score: number }): number {
   const zset = entry.zset;
-  // -0 is stored as 0: a small Redis set keeps it in a listpack as the integer 0.
-  if (score === 0) score = 0;
   const digest = lookupDigest(ctx, member);
   const current = zset.score(digest);
   if (current !== undefined) {
@@ -49,15 +48,24 @@ function addMember(ctx: Session, key: string, entry: ZSetEntry, score: number, m
     out.score = score;
     // Equal scores (0 and -0 included, as Redis compares them) leave the member as it is.
     if (score === current) return 0;
-    zset.setScore(digest, score, member);
+    zset.setScore(digest, stored(entry, score), member);
     return UPDATED;
   }
   if (o.xx) return NOP;
   out.score = score;
+  if (zset.size + 1 > LISTPACK_MAX_ENTRIES || member.length > LISTPACK_MAX_VALUE) entry.skiplist = true;
   const sealed = sealMember(ctx, key, member);
-  zset.insert(digest, score, sealed, member);
+  zset.insert(digest, stored(entry, score), sealed, member);
   entry.sealedBytes += sealed.length;
   return ADDED;
+}
+
+/**
+ * The score as Redis would keep it: a listpack holds -0 as the integer 0 (the reply to the
+ * command still shows -0), a skiplist keeps the double as it is.
+ */
+function stored(entry: ZSetEntry, score: number): number {
+  return score === 0 && !entry.skiplist ? 0 : score;
 }
 
 function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean): void {

@@ -110,6 +110,11 @@ export interface ZSetEntry {
   zset: SortedSet<Buffer>;
   /** Sum of the sealed members' lengths (memory accounting without a walk). */
   sealedBytes: number;
+  /**
+   * Whether Redis would hold this set as a skiplist: once past 128 members or given a member of
+   * over 64 bytes it stays one, as in Redis (OBJECT ENCODING, ZSCAN returning all at once or not).
+   */
+  skiplist: boolean;
   expiresAt: number;
   touchedAt: number;
   accounted: number;

@@ -172,10 +172,10 @@ describe('sealing', () => {
   it('RENAME, COPY and MOVE re-seal members for the new key, order kept', async () => {
     await client.zadd('src', 0, 'b', 0, 'a', 1, 'c');
     await client.rename('src', 'moved');
-    expect(await client.zrange('moved', 0, -1)).toEqual(['a', 'b', 'c']);
+    expect(await client.zrange('moved', '0', '-1')).toEqual(['a', 'b', 'c']);
     await client.copy('moved', 'copied');
     expect(await client.zadd('copied', 0, 'aa')).toBe(1);
-    expect(await client.zrange('copied', 0, -1)).toEqual(['a', 'aa', 'b', 'c']);
+    expect(await client.zrange('copied', '0', '-1')).toEqual(['a', 'aa', 'b', 'c']);
     expect(await client.move('copied', 1)).toBe(1);
     await client.select(1);
     expect(await client.zrangebylex('copied', '-', '(b')).toEqual(['a', 'aa']);
@@ -187,11 +187,11 @@ describe('sealing', () => {
     const before = new Set(sealedMembers('rot').map((s) => Sealer.keyId(s)));
     expect(before.size).toBe(1);
     await client.call('SEAL', 'ROTATE');
-    for (let i = 0; i < 100 && (await client.call('SEAL', 'STATUS')).toString().includes('in_progress:1'); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && String(await client.call('SEAL', 'STATUS')).includes('in_progress:1'); i++) await new Promise((r) => setTimeout(r, 20));
     const after = new Set(sealedMembers('rot').map((s) => Sealer.keyId(s)));
     expect(after.size).toBe(1);
     expect([...after][0]).not.toBe([...before][0]);
-    expect(await client.zrange('rot', 0, 2)).toEqual(['m0', 'm102', 'm105']);
+    expect(await client.zrange('rot', '0', '2')).toEqual(['m0', 'm102', 'm105']);
     expect(await client.zscore('rot', 'm299')).toBe('2');
   });
 });
@@ -280,7 +280,7 @@ describe('blocking pops, several clients (spawned server, real time)', () => {
     gone.disconnect();
     await waitBlocked(admin, 0);
     await admin.zadd('left', 1, 'kept');
-    expect(await admin.zrange('left', 0, -1)).toEqual(['kept']);
+    expect(await admin.zrange('left', '0', '-1')).toEqual(['kept']);
   });
 
   it('CLIENT UNBLOCK answers as on a timeout, or with the UNBLOCKED error', async () => {

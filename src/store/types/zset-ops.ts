@@ -66,12 +66,12 @@ export const ZSET_OVERHEAD = 96;
 export const MEMBER_OVERHEAD = 80;
 
 /** Redis 7.0's defaults for a sorted set kept as a listpack (zset-max-listpack-entries/-value). */
-const LISTPACK_MAX_ENTRIES = 128;
-const LISTPACK_MAX_VALUE = 64;
+export const LISTPACK_MAX_ENTRIES = 128;
+export const LISTPACK_MAX_VALUE = 64;
 
 export function zsetEntry(touchedAt: number): ZSetEntry {
   return {
-    kind: Kind.ZSet, zset: new SortedSet<Buffer>(memberOrder), sealedBytes: 0, expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined,
+    kind: Kind.ZSet, zset: new SortedSet<Buffer>(memberOrder), sealedBytes: 0, skiplist: false, expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined,
   };
 }
 
@@ -89,16 +89,7 @@ export const zsetOps: CollectionOps<ZSetEntry> = {
     // Kept as a running sum, so a write to a large set is not a walk of it (samples unneeded).
     return entry.zset.memoryBytes() + entry.zset.size * MEMBER_OVERHEAD + entry.sealedBytes;
   },
-  encoding(entry, inspect) {
-    const zset = entry.zset;
-    if (zset.size > LISTPACK_MAX_ENTRIES) return 'skiplist';
-    let small = true;
-    zset.each(0, zset.size, false, (sealed) => {
-      if (inspect.plainLength(sealed) > LISTPACK_MAX_VALUE) return (small = false);
-      return true;
-    });
-    return small ? 'listpack' : 'skiplist';
-  },
+  encoding: (entry) => (entry.skiplist ? 'skiplist' : 'listpack'),
   elements: (entry) => entry.zset.size,
   forEachSealed(entry, visit) {
     eachMember(entry, (sealed) => visit(sealed, Purpose.ZSetMember, undefined));
