@@ -10,7 +10,7 @@ import { Errors } from '../protocol/errors.js';
 import { Purpose } from '../seal/values.js';
 import { Kind, opsOf, type Entry } from '../store/keyspace.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
-import { storeResult } from './zsets-ranges.js';
+import { isSkiplist, storedScore, storeResult } from './zsets-ranges.js';
 import {
   aggregate, digestOf, isWord, keyOf, keysAfterCount, openMember, parseLong, parseScore, sealMember, zsetSpec, type Aggregate,
 } from './zset-entries.js';
@@ -163,9 +163,10 @@ function algebra(ctx: Session, args: Buffer[], op: Op, numkeysAt: number, cmd: s
     result.sort((a, b) => (a.score < b.score ? -1 : a.score > b.score ? 1 : Buffer.compare(a.plain, b.plain)));
     if (dst !== null) {
       const out = zsetEntry(ctx.now);
+      out.skiplist = isSkiplist(result.length, result.reduce((n, m) => Math.max(n, m.plain.length), 0));
       for (const m of result) {
         const sealed = sealMember(ctx, dst, m.plain);
-        out.zset.append(digestOf(ctx, m.plain), m.score, sealed);
+        out.zset.append(digestOf(ctx, m.plain), storedScore(out, m.score), sealed);
         out.sealedBytes += sealed.length;
       }
       storeResult(ctx, dst, out, op === 'union' ? 'zunionstore' : op === 'inter' ? 'zinterstore' : 'zdiffstore');

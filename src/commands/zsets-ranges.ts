@@ -161,13 +161,18 @@ function rangeToClient(ctx: Session, args: Buffer[], type: RangeType, direction:
 function storeSpan(ctx: Session, srcKey: string, entry: ZSetEntry | undefined, start: number, end: number, dst: string): void {
   const out = zsetEntry(ctx.now);
   if (entry !== undefined && end > start) {
+    let longest = 0;
+    entry.zset.each(start, end, false, (sealed) => {
+      longest = Math.max(longest, sealed.length - OVERHEAD);
+    });
+    out.skiplist = isSkiplist(end - start, longest);
     try {
       entry.zset.each(start, end, false, (sealed, score) => {
         const plain = openMember(ctx, srcKey, sealed);
         try {
           const fresh = sealMember(ctx, dst, plain);
           // Ranks in order: the copy needs no comparison.
-          out.zset.append(digestOf(ctx, plain), score, fresh);
+          out.zset.append(digestOf(ctx, plain), storedScore(out, score), fresh);
           out.sealedBytes += fresh.length;
         } finally {
           plain.fill(0);
@@ -181,11 +186,12 @@ function storeSpan(ctx: Session, srcKey: string, entry: ZSetEntry | undefined, s
   storeResult(ctx, dst, out, 'zrangestore');
 }
 
-/** Puts a computed set at `dst` (replacing whatever is there, TTL dropped) or deletes `dst` when empty; replies the size. */
+/**
+ * Puts a computed set at `dst` (replacing whatever is there, TTL dropped) or deletes `dst` when
+ * empty; replies the size. `out.skiplist` says how Redis would encode it (isSkiplist).
+ */
 export function storeResult(ctx: Session, dst: string, out: ZSetEntry, event: 'zrangestore' | 'zunionstore' | 'zinterstore' | 'zdiffstore'): void {
   if (out.zset.size > 0) {
-    // Encoded as Redis would encode the new set (zsetConvertToListpackIfNeeded).
-    out.skiplist = out.zset.size > LISTPACK_MAX_ENTRIES || longestMember(out) > LISTPACK_MAX_VALUE;
     ctx.db.set(dst, out, event);
     ctx.reply.integer(out.zset.size);
   } else {
@@ -213,12 +219,14 @@ function zrangestore(ctx: Session, args: Buffer[]): void {
   storeSpan(ctx, src, entry, span.start, span.end, dst);
 }
 
-function longestMember(entry: ZSetEntry): number {
-  let longest = 0;
-  entry.zset.each(0, entry.zset.size, false, (sealed) => {
-    longest = Math.max(longest, sealed.length - OVERHEAD);
-  });
-  return longest;
+/** Whether Redis would encode a new set of `size` members, the longest `longest` bytes, as a skiplist. */
+export function isSkiplist(size: number, longest: number): boolean {
+  return size > LISTPACK_MAX_ENTRIES || longest > LISTPACK_MAX_VALUE;
+}
+
+/** The score as Redis keeps it: a listpack holds -0 as the integer 0, a skiplist the double as it is. */
+export function storedScore(entry: ZSetEntry, score: number): number {
+  return score === 0 && !entry.skiplist ? 0 : score;
 }
 
 const zrange = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'auto', 'auto');

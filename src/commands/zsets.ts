@@ -9,7 +9,7 @@ import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE } from '../store/types/zset-op
 import { zsetAlgebraCommands } from './zsets-algebra.js';
 import { zsetBlockingCommands } from './zsets-blocking.js';
 import { zsetPopCommands } from './zsets-pops.js';
-import { zsetRangeCommands } from './zsets-ranges.js';
+import { storedScore, zsetRangeCommands } from './zsets-ranges.js';
 import {
   isWord, keyOf, lookupDigest, parseScore, readZSet, sealMember, writeZSet, zsetSpec,
 } from './zset-entries.js';
@@ -48,24 +48,16 @@ function addMember(ctx: Session, key: string, entry: ZSetEntry, score: number, m
     out.score = score;
     // Equal scores (0 and -0 included, as Redis compares them) leave the member as it is.
     if (score === current) return 0;
-    zset.setScore(digest, stored(entry, score), member);
+    zset.setScore(digest, storedScore(entry, score), member);
     return UPDATED;
   }
   if (o.xx) return NOP;
   out.score = score;
   if (zset.size + 1 > LISTPACK_MAX_ENTRIES || member.length > LISTPACK_MAX_VALUE) entry.skiplist = true;
   const sealed = sealMember(ctx, key, member);
-  zset.insert(digest, stored(entry, score), sealed, member);
+  zset.insert(digest, storedScore(entry, score), sealed, member);
   entry.sealedBytes += sealed.length;
   return ADDED;
-}
-
-/**
- * The score as Redis would keep it: a listpack holds -0 as the integer 0 (the reply to the
- * command still shows -0), a skiplist keeps the double as it is.
- */
-function stored(entry: ZSetEntry, score: number): number {
-  return score === 0 && !entry.skiplist ? 0 : score;
 }
 
 function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean): void {
