@@ -10,6 +10,8 @@ export function formatDouble17(d: number): string {
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  // Whole numbers below 2^53 print exactly, and the same, either way; toExponential is slow.
+  if (Number.isInteger(d) && Math.abs(d) < 9007199254740992) return String(d);
   // toExponential rounds exactly as printf does (to nearest, from the exact binary value); its
   // exponent after rounding is the one %g decides the form by.
   const exp = d.toExponential(PRECISION - 1);
