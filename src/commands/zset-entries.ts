@@ -11,10 +11,10 @@
 import { int64, keyOf, word } from './args.js';
 import { sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
-import { OVERHEAD, SealError, Sealer } from '../seal/sealer.js';
+import { OVERHEAD, SealError } from '../seal/sealer.js';
 import { Purpose } from '../seal/values.js';
 import { Kind, type Entry, type KeyEvent, type ZSetEntry } from '../store/keyspace.js';
-import { memberOrder, type MemberOpener } from '../store/types/zset-ops.js';
+import { memberOrder, sealedString, type MemberOpener } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES, type LexBound, type ScoreBound } from '../store/types/zset.js';
 import { keySpec, at, index, keynum, type KeyFlagName, type KeySpec } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
@@ -64,18 +64,29 @@ export function writeZSet(ctx: Session, key: string, event: KeyEvent, change: (e
 
 const scratch: [Buffer, Buffer] = [Buffer.allocUnsafeSlow(256).fill(0), Buffer.allocUnsafeSlow(256).fill(0)];
 
+/** Sealed bytes (ciphertext) of a member held as a string, in a reused buffer: valid until the next call. */
+let sealedScratch = Buffer.allocUnsafeSlow(256);
+
+type Latin1Writable = Buffer & { latin1Write(text: string, offset: number): number };
+
+export function sealedView(sealed: string): Buffer {
+  if (sealedScratch.length < sealed.length) sealedScratch = Buffer.allocUnsafeSlow(Math.max(sealed.length, sealedScratch.length * 2));
+  (sealedScratch as Latin1Writable).latin1Write(sealed, 0);
+  return sealedScratch.subarray(0, sealed.length);
+}
+
 /** Runs `fn` with the member order opening key's members; the previous binding comes back after. */
 export function withOrder<T>(ctx: Session, key: string, fn: () => T): T {
   const values = ctx.server.values;
   const db = ctx.db.uid;
   const opener: MemberOpener = (sealed, slot) => {
-    const length = Sealer.plainLength(sealed);
+    const length = sealed.length - OVERHEAD;
     if (scratch[slot].length < length) {
       scratch[slot].fill(0);
       scratch[slot] = Buffer.allocUnsafeSlow(Math.max(length, scratch[slot].length * 2));
     }
     const out = scratch[slot];
-    values.openElementAt(Purpose.ZSetMember, db, key, sealed, 0, sealed.length, out, 0);
+    values.openElementAt(Purpose.ZSetMember, db, key, sealedView(sealed), 0, sealed.length, out, 0);
     return out.subarray(0, length);
   };
   const before = memberOrder.bind(opener);
@@ -112,24 +123,25 @@ export function lookupDigest(ctx: Session, member: Uint8Array): Buffer {
   return digestScratch;
 }
 
-export function sealMember(ctx: Session, key: string, plain: Uint8Array, db = ctx.db.uid): Buffer {
-  return ctx.server.values.sealElement(Purpose.ZSetMember, db, key, plain);
+/** A member sealed for key, as the set holds it (a latin1 string of the sealed bytes). */
+export function sealMember(ctx: Session, key: string, plain: Uint8Array, db = ctx.db.uid): string {
+  return sealedString(ctx.server.values.sealElement(Purpose.ZSetMember, db, key, plain));
 }
 
 /** The member's plaintext in a fresh buffer (the caller wipes it); throws SealError. */
-export function openMember(ctx: Session, key: string, sealed: Buffer): Buffer {
-  return ctx.server.values.openElement(Purpose.ZSetMember, ctx.db.uid, key, sealed);
+export function openMember(ctx: Session, key: string, sealed: string): Buffer {
+  return ctx.server.values.openElement(Purpose.ZSetMember, ctx.db.uid, key, sealedView(sealed));
 }
 
 /**
  * Writes a member as a bulk string opened straight into the reply buffer. On a member that fails
  * to open, everything written since `mark` is dropped and the seal error replied; returns false.
  */
-export function replyMember(ctx: Session, key: string, sealed: Buffer, mark: number): boolean {
+export function replyMember(ctx: Session, key: string, sealed: string, mark: number): boolean {
   const length = sealed.length - OVERHEAD;
   const at = ctx.reply.beginBulk(length);
   try {
-    ctx.server.values.openElementAt(Purpose.ZSetMember, ctx.db.uid, key, sealed, 0, sealed.length, ctx.reply.staging, at);
+    ctx.server.values.openElementAt(Purpose.ZSetMember, ctx.db.uid, key, sealedView(sealed), 0, sealed.length, ctx.reply.staging, at);
   } catch (err) {
     if (!(err instanceof SealError)) throw err;
     ctx.reply.truncate(mark);
@@ -146,7 +158,7 @@ export function replyMember(ctx: Session, key: string, sealed: Buffer, mark: num
  */
 export function replyMembers(
   ctx: Session, key: string, count: number, withScores: boolean,
-  each: (visit: (sealed: Buffer, score: number) => boolean) => void,
+  each: (visit: (sealed: string, score: number) => boolean) => void,
 ): boolean {
   const mark = ctx.reply.size;
   const pairs = withScores && ctx.reply.protocol === 3;

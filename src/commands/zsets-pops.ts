@@ -231,8 +231,8 @@ function zscan(ctx: Session, args: Buffer[]): void {
       return ctx.reply.error(Errors.syntax);
     }
   }
-  const found: { sealed: Buffer; score: number }[] = [];
-  const keep = (sealed: Buffer, score: number): void => {
+  const found: { sealed: string; score: number }[] = [];
+  const keep = (sealed: string, score: number): void => {
     found.push({ sealed, score });
   };
   let next = 0;

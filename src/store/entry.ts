@@ -107,7 +107,8 @@ export interface HashEntry {
 /** A sorted set: members sealed (Purpose.ZSetMember, bound to database and key), scores in clear. */
 export interface ZSetEntry {
   kind: Kind.ZSet;
-  zset: SortedSet<Buffer>;
+  /** Sealed members as latin1 strings of their sealed bytes (zset-ops.ts). */
+  zset: SortedSet<string>;
   /** Sum of the sealed members' lengths (memory accounting without a walk). */
   sealedBytes: number;
   /**

@@ -112,7 +112,7 @@ const CASES: Record<string, string[][]> = {
     ['ZREMRANGEBYRANK', 'str', '0', '1'], ['ZADD', 'z', '1', 'a'], ['GET', 'z'], ['HSET', 'z', 'f', 'v'], ['INCR', 'z'], ['ZADD', 'str', 'x', 'a'],
   ],
   'what the keyspace commands say of a sorted set': [
-    Z, ['TYPE', 'z'], ['OBJECT', 'ENCODING', 'z'], ['ZADD', 'long', '1', 'x'.repeat(65)], ['OBJECT', 'ENCODING', 'long'], ['SCAN', '0', 'TYPE', 'zset'],
+    Z, ['SET', 's', 'v'], ['SCAN', '0', 'TYPE', 'zset'], ['TYPE', 'z'], ['OBJECT', 'ENCODING', 'z'], ['ZADD', 'long', '1', 'x'.repeat(65)], ['OBJECT', 'ENCODING', 'long'],
     ['RENAME', 'z', 'z2'], ['ZRANGE', 'z2', '0', '-1', 'WITHSCORES'], ['COPY', 'z2', 'z3'], ['ZRANGE', 'z3', '0', '-1'], ['MOVE', 'z3', '1'], ['SELECT', '1'],
     ['ZRANGE', 'z3', '0', '-1'], ['SELECT', '0'], ['EXPIRE', 'z2', '100'], ['TTL', 'z2'], ['ZADD', 'z2', '1', 'new'], ['TTL', 'z2'], ['DEL', 'z2'], ['EXISTS', 'z2'],
     ['ZUNIONSTORE', 'long', '1', 'long'], ['OBJECT', 'ENCODING', 'long'],

@@ -21,7 +21,7 @@ async function exercise(client: Redis, blocked: Redis, markers: string[]): Promi
   const big = take(400);
   for (let i = 0; i < big.length; i += 50) await client.zadd('big', ...big.slice(i, i + 50).flatMap((m, j) => [String((i + j) % 5), m]));
   expect(await client.zcard('big')).toBe(400);
-  expect(await client.zrange('big', 0, -1)).toHaveLength(400);
+  expect(await client.zrange('big', '0', '-1')).toHaveLength(400);
   const sorted = [...big].sort();
   expect(await client.zrangebylex('lexless', '-', '+')).toEqual([]);
   // Small sets, all-zero scores: lex ranges with markers as bounds.
@@ -45,7 +45,7 @@ async function exercise(client: Redis, blocked: Redis, markers: string[]): Promi
   expect(await client.zrangestore('rs', 'big', 0, 99)).toBe(100);
   await client.rename('rs', 'rs2');
   await client.copy('rs2', 'rs3');
-  expect(await client.zrange('rs3', 0, 0)).toEqual([sorted.filter((_, i) => big.indexOf(sorted[i]!) % 5 === 0)[0]]);
+  expect(await client.zrange('rs3', '0', '0')).toEqual([sorted.filter((_, i) => big.indexOf(sorted[i]!) % 5 === 0)[0]]);
   // ZSCAN with a pattern (members opened to match), ZRANDMEMBER, pops.
   const [, scanned] = await client.zscan('big', 0, 'MATCH', 'SKVMARK-*', 'COUNT', 1000);
   expect(scanned.length).toBeGreaterThan(0);
