@@ -20,6 +20,7 @@ import { bitmapCommands } from './bitmaps.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { lcsCommands } from './lcs.js';
 import type { CommandSpec } from './types.js';
+import { zsetCommands } from './zsets.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   stringCommands,
@@ -41,4 +42,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   lcsCommands,
   setCommands,
   listCommands,
+  zsetCommands,
 ];

@@ -285,6 +285,18 @@ export const Errors = {
     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
   lposCountNegative: "ERR COUNT can't be negative",
   lposMaxlenNegative: "ERR MAXLEN can't be negative",
+  // -- sorted sets additions go here --
+  zsetMinMaxNotFloat: 'ERR min or max is not a float',
+  zsetLexRange: 'ERR min or max not valid string range item',
+  zsetNaN: 'ERR resulting score is not a number (NaN)',
+  zsetXxAndNx: 'ERR XX and NX options at the same time are not compatible',
+  zsetGtLtNx: 'ERR GT, LT, and/or NX options at the same time are not compatible',
+  zsetIncrPair: 'ERR INCR option supports a single increment-element pair',
+  zsetLimitNeedsBy: 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX',
+  zsetWithscoresBylex: 'ERR syntax error, WITHSCORES not supported in combination with BYLEX',
+  zsetNeedsKey: (cmd: string) => `ERR at least 1 input key is needed for '${cmd}' command`,
+  zsetWeightNotFloat: 'ERR weight value is not a float',
+  zsetLimitNegative: "ERR LIMIT can't be negative",
   numkeysPositive: 'ERR numkeys should be greater than 0',
   countPositive: 'ERR count should be greater than 0',
 } as const;

@@ -6,6 +6,8 @@
 // write has completed the connection gives it back with recycle(), which zeroes the bytes it
 // carried and keeps it for the next reply.
 
+import { formatDouble17 } from '../util/double-text.js';
+
 export type Protocol = 2 | 3;
 
 const CRLF = 0x0d0a;
@@ -316,10 +318,7 @@ function scrub(s: string): string {
   return s.includes('\r') || s.includes('\n') ? s.replace(/[\r\n]/g, ' ') : s;
 }
 
-/** Redis's %.17g-style double text for RESP3, with inf/-inf/nan spelled the Redis way. */
+/** Redis 7.0's double text (addReplyDouble: "%.17g"), with inf/-inf/nan spelled the Redis way. */
 export function formatDouble(d: number): string {
-  if (Number.isNaN(d)) return 'nan';
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  return String(d);
+  return formatDouble17(d);
 }

@@ -7,12 +7,14 @@ import { StreamLog } from './types/stream.js';
 import { StreamGroups } from './types/stream-groups.js';
 import { SealedSet } from './types/set.js';
 import { SealedList } from './types/list.js';
+import type { SortedSet } from './types/zset.js';
 
 export const enum Kind {
   String = 0,
   Hash = 1,
   List = 2,
   Set = 3,
+  ZSet = 4,
   Stream = 5,
 }
 
@@ -145,7 +147,26 @@ export class SetEntry extends SealedSet {
   }
 }
 
-export type Entry = StringEntry | HashEntry | ListEntry | SetEntry | StreamEntry;
+
+/** A sorted set: members sealed (Purpose.ZSetMember, bound to database and key), scores in clear. */
+export interface ZSetEntry {
+  kind: Kind.ZSet;
+  /** Sealed members as latin1 strings of their sealed bytes (zset-ops.ts). */
+  zset: SortedSet<string>;
+  /** Sum of the sealed members' lengths (memory accounting without a walk). */
+  sealedBytes: number;
+  /**
+   * Whether Redis would hold this set as a skiplist: once past 128 members or given a member of
+   * over 64 bytes it stays one, as in Redis (OBJECT ENCODING, ZSCAN returning all at once or not).
+   */
+  skiplist: boolean;
+  expiresAt: number;
+  touchedAt: number;
+  accounted: number;
+  sealedName: Buffer | undefined;
+}
+
+export type Entry = StringEntry | HashEntry | ListEntry | SetEntry | ZSetEntry | StreamEntry;
 
 /** A new string entry, to hand to Keyspace.set (which usually copies it into the arena). */
 export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number): StringEntry {

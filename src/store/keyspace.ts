@@ -21,7 +21,7 @@ import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types
 export { KeyWalk } from './key-walk.js';
 
 export { BoxedString, hashEntry, Kind, streamEntry, stringEntry } from './entry.js';
-export type { Entry, HashEntry, SpillRef, StreamEntry, StringEntry } from './entry.js';
+export type { Entry, HashEntry, SpillRef, StreamEntry, StringEntry, ZSetEntry } from './entry.js';
 export { ListEntry, listEntry } from './entry.js';
 export { FieldTable } from './types/field-table.js';
 export { opsOf, typeName, TYPE_OPS } from './types/index.js';

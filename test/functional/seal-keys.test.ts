@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ioredis } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
 import { storedKey } from '../helpers/server.js';
-import { Kind } from '../../src/store/keyspace.js';
+import { Kind, opsOf } from '../../src/store/keyspace.js';
 import { OVERHEAD, Sealer } from '../../src/seal/sealer.js';
 import { STRING_OVERHEAD } from '../../src/store/memory.js';
 
@@ -182,6 +182,7 @@ describe('what the keyspace holds', () => {
         if (entry.sealedName !== undefined) out.push(entry.sealedName);
         if (entry.kind === Kind.String) out.push(entry.value);
         else if (entry.kind === Kind.Hash) for (const [field, sealed] of entry.fields) out.push(Buffer.from(field, 'latin1'), sealed);
+        else opsOf(entry).forEachSealed(entry, (sealed) => out.push(sealed));
       });
     }
     return out;

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Errors } from '../../src/protocol/errors.js';
 import { CHUNK_PLAIN, CHUNK_SEALED, CHUNKED_HEADER, Sealer } from '../../src/seal/sealer.js';
-import { Kind, type Keyspace, type StringEntry } from '../../src/store/keyspace.js';
+import { Kind, opsOf, type Keyspace, type StringEntry } from '../../src/store/keyspace.js';
 import { storedKey } from '../helpers/server.js';
 import { encodeCommand, ioredis, rawExchange } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
@@ -35,7 +35,9 @@ function keyIdsInMemory(db: Keyspace): Set<number> {
   const ids = new Set<number>();
   db.forEachEntry((_key, entry) => {
     if (entry.kind === Kind.Hash) for (const v of entry.fields.values()) ids.add(Sealer.keyId(v));
-    else if (entry.kind === Kind.String && entry.value.length > 0) ids.add(Sealer.keyId(entry.value));
+    else if (entry.kind === Kind.String) {
+      if (entry.value.length > 0) ids.add(Sealer.keyId(entry.value));
+    } else opsOf(entry).forEachSealed(entry, (v) => ids.add(Sealer.keyId(v)));
   });
   return ids;
 }

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kind } from '../../src/store/keyspace.js';
+import { Kind, opsOf } from '../../src/store/keyspace.js';
 import { ioredis, nodeRedis } from '../helpers/clients.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
 
@@ -23,6 +23,7 @@ describe('sealed storage', () => {
       db.forEachEntry((_key, entry) => {
         if (entry.kind === Kind.String) out.push(entry.value);
         else if (entry.kind === Kind.Hash) out.push(...entry.fields.values());
+        else opsOf(entry).forEachSealed(entry, (v) => out.push(v));
       });
     }
     return out;

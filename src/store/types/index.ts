@@ -7,6 +7,7 @@ import { setOps } from './set-ops.js';
 import { listOps } from './list-ops.js';
 import { stringOps } from './string-ops.js';
 import { streamOps } from './stream-ops.js';
+import { zsetOps } from './zset-ops.js';
 import type { CollectionOps, TypeOps } from './type-ops.js';
 
 export type { CollectionOps, RenewElement, ResealElement, SealedInspector, TypeOps } from './type-ops.js';
@@ -29,6 +30,7 @@ export const TYPE_OPS = {
   [Kind.Stream]: streamOps,
   [Kind.Set]: setOps,
   [Kind.List]: listOps,
+  [Kind.ZSet]: zsetOps,
 } satisfies OpsRecord;
 
 /** The ops for an entry of any kind (method parameters are bivariant, so no cast is needed). */

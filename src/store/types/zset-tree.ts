@@ -115,9 +115,20 @@ export function total<S>(node: Node<S>): number {
   return sum;
 }
 
+/**
+ * Up to this many members a set that is one leaf has no digest index: a lookup compares the
+ * leaf's digest words, as Redis scans a small listpack. It spares small sets (the common case)
+ * an index object and its two arrays, a few hundred bytes each; the index comes with the 17th
+ * member or the first split, and stays.
+ */
+export const INDEXLESS = 16;
+
 export abstract class LeafTree<S> {
   protected root: Node<S>;
-  protected index = new DigestIndex<Leaf<S>>();
+  /** Digest -> leaf; null while the set is small (see INDEXLESS). */
+  protected index: DigestIndex<Leaf<S>> | null = null;
+  /** Members in the set. */
+  protected count = 0;
   protected readonly leafCapacity: number;
   protected readonly innerCapacity: number;
   private readonly leafMin: number;
@@ -135,6 +146,17 @@ export abstract class LeafTree<S> {
     this.leafMin = Math.max(1, this.leafCapacity >> 2);
     this.innerMin = Math.max(2, this.innerCapacity >> 2);
     this.root = this.hitLeaf = new Leaf<S>(Math.min(FIRST_LEAF_CAPACITY, this.leafCapacity));
+  }
+
+  /** The index, made from the lone root leaf the first time it is needed. */
+  protected needIndex(): DigestIndex<Leaf<S>> {
+    if (this.index === null) {
+      const index = new DigestIndex<Leaf<S>>();
+      const leaf = this.root as Leaf<S>;
+      for (let i = 0; i < leaf.n; i++) index.add(leaf.words[i * 4]!, leaf);
+      this.index = index;
+    }
+    return this.index;
   }
 
   /** Makes room in hitLeaf for one more member at hitIndex (which may move it to another leaf). */
@@ -187,6 +209,8 @@ export abstract class LeafTree<S> {
    * leaves. Points hitLeaf/hitIndex at where the member goes.
    */
   private makeRoom(leaf: Leaf<S>, i: number): void {
+    // Members are about to live in more than one leaf: lookups need the index from now on.
+    this.needIndex();
     const cap = this.leafCapacity;
     const p = leaf.parent;
     const appending = i === cap && leaf.next === null;
@@ -248,7 +272,9 @@ export abstract class LeafTree<S> {
 
   /** Removes leaf members [from, from + count), then rebalances the leaf once. */
   protected removeRun(leaf: Leaf<S>, from: number, count: number): void {
-    for (let k = from; k < from + count; k++) this.index.remove(leaf.words[k * 4]!, leaf);
+    const index = this.index;
+    if (index !== null) for (let k = from; k < from + count; k++) index.remove(leaf.words[k * 4]!, leaf);
+    this.count -= count;
     leaf.shift(from + count, from, leaf.n - from - count);
     for (let k = leaf.n - count; k < leaf.n; k++) leaf.sealed[k] = undefined;
     leaf.n -= count;
@@ -280,7 +306,7 @@ export abstract class LeafTree<S> {
     for (let k = 0; k < count; k++) {
       to.sealed[toAt + k] = from.sealed[fromAt + k];
       from.sealed[fromAt + k] = undefined;
-      this.index.relocate(from.words[(fromAt + k) * 4]!, from, to);
+      this.index!.relocate(from.words[(fromAt + k) * 4]!, from, to);
     }
   }
 
@@ -483,7 +509,9 @@ export abstract class LeafTree<S> {
     w[i * 4 + 2] = w2;
     w[i * 4 + 3] = w3;
     leaf.n++;
-    this.index.add(w0, leaf);
+    this.count++;
+    if (this.index !== null) this.index.add(w0, leaf);
+    else if (this.count > INDEXLESS) this.needIndex();
     this.addToCounts(leaf, 1);
     if (i === 0) this.fixFirst(leaf);
   }

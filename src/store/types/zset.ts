@@ -19,7 +19,7 @@
 // O(log n); iterating k members from a rank O(log n + k).
 
 import { DigestIndex, DIGEST_BYTES } from './digest-index.js';
-import { firstLeaf, firstScore, LeafTree, type Inner, type Leaf, type Node, type ZSetOptions } from './zset-tree.js';
+import { firstLeaf, firstScore, INDEXLESS, LeafTree, type Inner, type Leaf, type Node, type ZSetOptions } from './zset-tree.js';
 
 export { DIGEST_BYTES, type ZSetOptions };
 
@@ -76,13 +76,15 @@ export class SortedSet<S> extends LeafTree<S> {
   private targetScore = 0;
   private targetSealed: S | undefined = undefined;
   private targetBound: Uint8Array | undefined = undefined;
+  /** The member's position in the leaf the last successful find() returned. */
+  private foundAt = -1;
 
   constructor(private readonly order: MemberOrder<S>, options: ZSetOptions = {}) {
     super(options);
   }
 
   get size(): number {
-    return this.index.size;
+    return this.count;
   }
 
   // ---- lookups by member -------------------------------------------------------------------
@@ -90,7 +92,7 @@ export class SortedSet<S> extends LeafTree<S> {
   /** The member's score, or undefined when it is not in the set. */
   score(digest: Uint8Array): number | undefined {
     const leaf = this.find(digest);
-    return leaf === undefined ? undefined : leaf.scores[this.index.foundIndex]!;
+    return leaf === undefined ? undefined : leaf.scores[this.foundAt]!;
   }
 
   has(digest: Uint8Array): boolean {
@@ -100,14 +102,14 @@ export class SortedSet<S> extends LeafTree<S> {
   /** The member's sealed form, or undefined. */
   sealedOf(digest: Uint8Array): S | undefined {
     const leaf = this.find(digest);
-    return leaf === undefined ? undefined : leaf.sealed[this.index.foundIndex];
+    return leaf === undefined ? undefined : leaf.sealed[this.foundAt];
   }
 
   /** 0-based rank from the lowest score (ZRANK), or from the highest when reverse (ZREVRANK). */
   rank(digest: Uint8Array, reverse = false): number | undefined {
     const leaf = this.find(digest);
     if (leaf === undefined) return undefined;
-    const r = this.rankOf(leaf, this.index.foundIndex);
+    const r = this.rankOf(leaf, this.foundAt);
     return reverse ? this.size - 1 - r : r;
   }
 
@@ -133,7 +135,7 @@ export class SortedSet<S> extends LeafTree<S> {
     if (Number.isNaN(score)) throw new RangeError('zset score is NaN');
     const leaf = this.find(digest);
     if (leaf === undefined) return undefined;
-    const i = this.index.foundIndex;
+    const i = this.foundAt;
     const old = leaf.scores[i]!;
     const sealed = leaf.sealed[i]!;
     // Still between its neighbours in the same leaf (redis zslUpdateScore's shortcut): write in place.
@@ -147,11 +149,38 @@ export class SortedSet<S> extends LeafTree<S> {
     return old;
   }
 
+  /**
+   * Adds a member known to order after every member in the set (and not in it): no comparator
+   * call. Building a set from members already sorted (a copy, a *STORE result) costs O(n log n)
+   * with full leaves. The caller guarantees the order; checkInvariants() catches a wrong one.
+   */
+  append(digest: Uint8Array, score: number, sealed: S): void {
+    if (Number.isNaN(score)) throw new RangeError('zset score is NaN');
+    this.readDigest(digest);
+    this.appendWords(score, sealed);
+  }
+
+  /** A copy of the set with every sealed member passed through `map` (RENAME, COPY, MOVE). */
+  copy(map: (sealed: S, score: number) => S, order: MemberOrder<S> = this.order): SortedSet<S> {
+    const out = new SortedSet<S>(order, { leafCapacity: this.leafCapacity, innerCapacity: this.innerCapacity });
+    for (let leaf: Leaf<S> | null = firstLeaf(this.root); leaf !== null; leaf = leaf.next) {
+      const w = leaf.words;
+      for (let i = 0; i < leaf.n; i++) {
+        out.w0 = w[i * 4]!;
+        out.w1 = w[i * 4 + 1]!;
+        out.w2 = w[i * 4 + 2]!;
+        out.w3 = w[i * 4 + 3]!;
+        out.appendWords(leaf.scores[i]!, map(leaf.sealed[i]!, leaf.scores[i]!));
+      }
+    }
+    return out;
+  }
+
   /** Removes a member; false when it was not in the set. */
   remove(digest: Uint8Array): boolean {
     const leaf = this.find(digest);
     if (leaf === undefined) return false;
-    this.removeAt(leaf, this.index.foundIndex);
+    this.removeAt(leaf, this.foundAt);
     return true;
   }
 
@@ -280,8 +309,15 @@ export class SortedSet<S> extends LeafTree<S> {
         }
       }
     };
+    if (this.index === null) {
+      // A small set has no buckets: all of it in one call.
+      const leaf = this.root as Leaf<S>;
+      for (let i = 0; i < leaf.n; i++) visit(leaf.sealed[i]!, leaf.scores[i]!);
+      return 0;
+    }
+    const index = this.index;
     let buckets = Math.max(1, count) * 10;
-    do cursor = this.index.scanBucket(cursor, emit);
+    do cursor = index.scanBucket(cursor, emit);
     while (cursor !== 0 && visited < count && --buckets > 0);
     return cursor;
   }
@@ -292,7 +328,7 @@ export class SortedSet<S> extends LeafTree<S> {
     // (~440 bytes together) and an array of references; an inner node two Float64Arrays and one.
     // The set and its index object take ~300 more.
     const leaves = this.root.isLeaf ? 464 + this.root.capacity * 28 : this.leaves * (464 + this.leafCapacity * 28);
-    return leaves + this.inners * (400 + this.innerCapacity * 20) + this.index.capacity * 8 + 300;
+    return leaves + this.inners * (400 + this.innerCapacity * 20) + (this.index === null ? 0 : this.index.capacity * 8 + 200) + 100;
   }
 
   /**
@@ -333,7 +369,10 @@ export class SortedSet<S> extends LeafTree<S> {
     if (walk(this.root, 0, depths) !== this.size) fail('size differs from the index');
     if (depths.some((x) => x !== depths[0])) fail('leaves at different depths');
     if (leaves.length !== this.leaves || inners !== this.inners) fail('node counters');
-    const filed = this.index.filed();
+    if (this.index === null) {
+      if (!this.root.isLeaf || this.root.n !== this.count || this.count > INDEXLESS) fail('no index for a set that needs one');
+    }
+    const filed = this.index?.filed() ?? null;
     let prevLeaf: Leaf<S> | null = null;
     let prev: [number, S] | null = null;
     for (const leaf of leaves) {
@@ -345,7 +384,7 @@ export class SortedSet<S> extends LeafTree<S> {
         prev = key;
         tags.set(leaf.words[i * 4]!, (tags.get(leaf.words[i * 4]!) ?? 0) + 1);
       }
-      const got = filed.get(leaf) ?? new Map<number, number>();
+      const got = filed === null ? tags : (filed.get(leaf) ?? new Map<number, number>());
       if (got.size !== tags.size || [...tags].some(([t, k]) => got.get(t) !== k)) fail('index slots differ from leaf members');
       prevLeaf = leaf;
     }
@@ -356,7 +395,17 @@ export class SortedSet<S> extends LeafTree<S> {
 
   private find(digest: Uint8Array): Leaf<S> | undefined {
     this.readDigest(digest);
-    return this.index.find(this.w0, this.w1, this.w2, this.w3);
+    if (this.index === null) {
+      // A small set is its root leaf: compare its digests.
+      const leaf = this.root as Leaf<S>;
+      const i = leaf.indexOf(this.w0, this.w1, this.w2, this.w3);
+      if (i < 0) return undefined;
+      this.foundAt = i;
+      return leaf;
+    }
+    const leaf = this.index.find(this.w0, this.w1, this.w2, this.w3);
+    if (leaf !== undefined) this.foundAt = this.index.foundIndex;
+    return leaf;
   }
 
   /** A digest's bytes as four little-endian words in w0..w3. */
@@ -460,6 +509,19 @@ export class SortedSet<S> extends LeafTree<S> {
     return rank;
   }
 
+
+  /** Puts the member whose digest is in w0..w3 after the last member. */
+  private appendWords(score: number, sealed: S): void {
+    if (this.size === 0) {
+      this.hitLeaf = firstLeaf(this.root);
+      this.hitIndex = 0;
+    } else {
+      this.locate(this.size - 1);
+      this.hitIndex++;
+    }
+    this.ensureRoom();
+    this.insertAt(this.hitLeaf, this.hitIndex, score, sealed, this.w0, this.w1, this.w2, this.w3);
+  }
 
   /** Inserts the member whose digest is in w0..w3 at its place in the order. */
   private place(score: number, sealed: S, plain: Uint8Array | undefined): void {

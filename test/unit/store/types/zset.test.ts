@@ -520,3 +520,26 @@ describe('edge cases', () => {
     expect(z.score(d('a'))).toBe(1);
   });
 });
+
+describe('append and copy', () => {
+  it('append builds a set from sorted members without comparing, and copy keeps order and digests', () => {
+    const order = countingOrder();
+    const set = new SortedSet<Sealed>(order, { leafCapacity: 4, innerCapacity: 4 });
+    const members = Array.from({ length: 200 }, (_, i) => Buffer.from(`m${String(i).padStart(3, '0')}`));
+    members.forEach((m, i) => set.append(digestOf(m), Math.floor(i / 10), seal(m)));
+    expect(order.calls).toBe(0);
+    expect(set.size).toBe(200);
+    set.checkInvariants();
+    const before = order.calls;
+    const copy = set.copy((s) => seal(s.bytes, s.generation + 1));
+    expect(order.calls).toBe(before);
+    copy.checkInvariants();
+    expect(copy.size).toBe(200);
+    expect(copy.rank(digestOf(members[123]!))).toBe(123);
+    expect(copy.sealedOf(digestOf(members[5]!))!.generation).toBe(1);
+    expect(set.sealedOf(digestOf(members[5]!))!.generation).toBe(0);
+    copy.remove(digestOf(members[0]!));
+    expect(set.size).toBe(200);
+    expect(() => set.append(digestOf(Buffer.from('x')), Number.NaN, seal(Buffer.from('x')))).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,317 @@
+// What every sorted-set command shares: finding the set, sealing members for a key and opening
+// them (into the reply, or for the member order's tie-breaks), the member digests, Redis's score
+// and range parsing, and the table-entry shape.
+//
+// Members are sealed with Purpose.ZSetMember bound to database and key; the SortedSet knows them
+// only by a 16-byte keyed digest (ctx.server.members) and their sealed bytes. Scores stay in
+// clear (README, threat model). Ties in score are ordered by member bytes: the shared member
+// order (store/types/zset-ops.ts) opens the two members it compares through the opener bound
+// here for the key being worked on, into two scratch buffers wiped after each comparison.
+
+import { int64, keyOf, word } from './args.js';
+import { sealFailed } from './sealing.js';
+import { Errors } from '../protocol/errors.js';
+import { OVERHEAD, SealError } from '../seal/sealer.js';
+import { Purpose } from '../seal/values.js';
+import { Kind, type Entry, type KeyEvent, type ZSetEntry } from '../store/keyspace.js';
+import { memberOrder, sealedString, type MemberOpener } from '../store/types/zset-ops.js';
+import { DIGEST_BYTES, type LexBound, type ScoreBound } from '../store/types/zset.js';
+import { keySpec, at, index, keynum, type KeyFlagName, type KeySpec } from './key-specs.js';
+import type { CommandSpec, Session } from './types.js';
+
+export { Purpose };
+
+// ---- finding the set ----
+
+/** The sorted set for a read command: undefined when missing, null after replying WRONGTYPE. */
+export function readZSet(ctx: Session, key: string): ZSetEntry | undefined | null {
+  const entry = ctx.db.read(key, ctx.now);
+  if (entry === undefined || entry.kind === Kind.ZSet) return entry;
+  ctx.reply.error(Errors.wrongType);
+  return null;
+}
+
+/** Like readZSet, for a key a write command looks at (no keyspace hit or miss counted). */
+export function peekZSet(ctx: Session, key: string): ZSetEntry | undefined | null {
+  const entry: Entry | undefined = ctx.db.get(key, ctx.now);
+  if (entry === undefined || entry.kind === Kind.ZSet) return entry;
+  ctx.reply.error(Errors.wrongType);
+  return null;
+}
+
+/**
+ * A sorted-set write (Keyspace.mutate): `change` gets key's set, or a new empty one, with the
+ * member order bound to key, and returns whether it changed it. False after replying WRONGTYPE
+ * (change not called) or the seal error of a member that failed to open midway (whatever changed
+ * before it stays, and is signalled): the caller replies only on true.
+ */
+export function writeZSet(ctx: Session, key: string, event: KeyEvent, change: (entry: ZSetEntry) => boolean): boolean {
+  let failed = false;
+  const ok = ctx.db.mutate(key, Kind.ZSet, event, ctx.now, (entry) => {
+    try {
+      return withOrder(ctx, key, () => change(entry));
+    } catch (err) {
+      sealFailed(ctx, err);
+      failed = true;
+      return true;
+    }
+  });
+  if (!ok) ctx.reply.error(Errors.wrongType);
+  return ok && !failed;
+}
+
+// ---- the member order's opener ----
+
+const scratch: [Buffer, Buffer] = [Buffer.allocUnsafeSlow(256).fill(0), Buffer.allocUnsafeSlow(256).fill(0)];
+
+/** Sealed bytes (ciphertext) of a member held as a string, in a reused buffer: valid until the next call. */
+let sealedScratch = Buffer.allocUnsafeSlow(256);
+
+type Latin1Writable = Buffer & { latin1Write(text: string, offset: number): number };
+
+export function sealedView(sealed: string): Buffer {
+  if (sealedScratch.length < sealed.length) sealedScratch = Buffer.allocUnsafeSlow(Math.max(sealed.length, sealedScratch.length * 2));
+  (sealedScratch as Latin1Writable).latin1Write(sealed, 0);
+  return sealedScratch.subarray(0, sealed.length);
+}
+
+/** Runs `fn` with the member order opening key's members; the previous binding comes back after. */
+export function withOrder<T>(ctx: Session, key: string, fn: () => T): T {
+  const values = ctx.server.values;
+  const db = ctx.db.uid;
+  const opener: MemberOpener = (sealed, slot) => {
+    const length = sealed.length - OVERHEAD;
+    if (scratch[slot].length < length) {
+      scratch[slot].fill(0);
+      scratch[slot] = Buffer.allocUnsafeSlow(Math.max(length, scratch[slot].length * 2));
+    }
+    const out = scratch[slot];
+    values.openElementAt(Purpose.ZSetMember, db, key, sealedView(sealed), 0, sealed.length, out, 0);
+    return out.subarray(0, length);
+  };
+  const before = memberOrder.bind(opener);
+  try {
+    return fn();
+  } finally {
+    memberOrder.bind(before);
+  }
+}
+
+/** Runs a read that may compare members (a lex range): a member failing to open is replied as the error. */
+export function tryOrdered(ctx: Session, key: string, fn: () => void): void {
+  try {
+    withOrder(ctx, key, fn);
+  } catch (err) {
+    sealFailed(ctx, err);
+  }
+}
+
+// ---- members ----
+
+/** A fresh 16-byte digest of a member's bytes (the set's identity for it). */
+export function digestOf(ctx: Session, member: Uint8Array): Buffer {
+  const out = Buffer.alloc(DIGEST_BYTES);
+  ctx.server.members.digestInto(member, out, 0);
+  return out;
+}
+
+const digestScratch = Buffer.alloc(DIGEST_BYTES);
+
+/** The member's digest in a shared buffer, valid until the next call (lookups). */
+export function lookupDigest(ctx: Session, member: Uint8Array): Buffer {
+  ctx.server.members.digestInto(member, digestScratch, 0);
+  return digestScratch;
+}
+
+/** A member sealed for key, as the set holds it (a latin1 string of the sealed bytes). */
+export function sealMember(ctx: Session, key: string, plain: Uint8Array, db = ctx.db.uid): string {
+  return sealedString(ctx.server.values.sealElement(Purpose.ZSetMember, db, key, plain));
+}
+
+/** The member's plaintext in a fresh buffer (the caller wipes it); throws SealError. */
+export function openMember(ctx: Session, key: string, sealed: string): Buffer {
+  return ctx.server.values.openElement(Purpose.ZSetMember, ctx.db.uid, key, sealedView(sealed));
+}
+
+/**
+ * Writes a member as a bulk string opened straight into the reply buffer. On a member that fails
+ * to open, everything written since `mark` is dropped and the seal error replied; returns false.
+ */
+export function replyMember(ctx: Session, key: string, sealed: string, mark: number): boolean {
+  const length = sealed.length - OVERHEAD;
+  const at = ctx.reply.beginBulk(length);
+  try {
+    ctx.server.values.openElementAt(Purpose.ZSetMember, ctx.db.uid, key, sealedView(sealed), 0, sealed.length, ctx.reply.staging, at);
+  } catch (err) {
+    if (!(err instanceof SealError)) throw err;
+    ctx.reply.truncate(mark);
+    sealFailed(ctx, err);
+    return false;
+  }
+  ctx.reply.endBulk(length);
+  return true;
+}
+
+/**
+ * Members (with scores) as Redis replies a range: a flat array, or with scores under RESP3 an
+ * array of [member, score] pairs. `each` walks them; false when a member failed (replied).
+ */
+export function replyMembers(
+  ctx: Session, key: string, count: number, withScores: boolean,
+  each: (visit: (sealed: string, score: number) => boolean) => void,
+): boolean {
+  const mark = ctx.reply.size;
+  const pairs = withScores && ctx.reply.protocol === 3;
+  ctx.reply.arrayLen(withScores && !pairs ? count * 2 : count);
+  let ok = true;
+  each((sealed, score) => {
+    if (pairs) ctx.reply.arrayLen(2);
+    if (!replyMember(ctx, key, sealed, mark)) return (ok = false);
+    if (withScores) ctx.reply.double(score);
+    return true;
+  });
+  return ok;
+}
+
+/** Sum of the sealed lengths of ranks [start, end) (memory accounting before a removal). */
+export function sealedBytesOf(entry: ZSetEntry, start: number, end: number): number {
+  let bytes = 0;
+  entry.zset.each(start, end, false, (sealed) => {
+    bytes += sealed.length;
+  });
+  return bytes;
+}
+
+// ---- scores and ranges ----
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INFINITY = /^[+-]?inf(?:inity)?$/i;
+const HEX = /^[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?$/;
+const NONZERO_DIGIT = /[1-9]/;
+/** Longer than any double's text that means something; longer arguments are parsed at this cut. */
+const SCORE_TEXT_MAX = 4096;
+
+/**
+ * strtod on the whole text: the double, or null where nothing (or not all) of it parses. Sets
+ * `strtodRange` when the value overflowed to infinity or underflowed to zero (ERANGE).
+ */
+let strtodRange = false;
+function strtod(s: string): number | null {
+  strtodRange = false;
+  if (INFINITY.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
+  let value: number;
+  let mantissa: string;
+  if (DECIMAL.test(s)) {
+    value = Number(s);
+    mantissa = s.split(/[eE]/)[0]!;
+  } else if (HEX.test(s)) {
+    value = hexFloat(s);
+    mantissa = s.slice(s.search(/[xX]/) + 1).split(/[pP]/)[0]!;
+  } else {
+    return null;
+  }
+  if (!Number.isFinite(value) || (value === 0 && NONZERO_DIGIT.test(mantissa.replace(/[a-fA-F]/g, '1')))) strtodRange = true;
+  return value;
+}
+
+function hexFloat(s: string): number {
+  const negative = s.startsWith('-');
+  const body = s.replace(/^[+-]?0[xX]/, '');
+  const [digits, exp = '0'] = body.split(/[pP]/) as [string, string?];
+  const [whole, frac = ''] = digits.split('.') as [string, string?];
+  let value = 0;
+  for (const ch of whole) value = value * 16 + parseInt(ch, 16);
+  let scale = 1 / 16;
+  for (const ch of frac) {
+    value += parseInt(ch, 16) * scale;
+    scale /= 16;
+  }
+  value *= 2 ** Number(exp);
+  return negative ? -value : value;
+}
+
+/** Redis string2d (ZADD, ZINCRBY, WEIGHTS): the whole text a double, no space, no NaN, no overflow. */
+export function parseScore(arg: Uint8Array): number | null {
+  if (arg.length === 0 || arg.length > SCORE_TEXT_MAX) return null;
+  const s = Buffer.from(arg.buffer, arg.byteOffset, arg.length).toString('latin1');
+  const value = strtod(s);
+  if (value === null || strtodRange) return null;
+  return value;
+}
+
+/** The text up to a NUL byte (Redis reads range arguments as C strings). */
+function cText(arg: Uint8Array, from: number): string {
+  let end = arg.indexOf(0, from);
+  if (end < 0) end = arg.length;
+  return Buffer.from(arg.buffer, arg.byteOffset, arg.length).toString('latin1', from, Math.min(end, from + SCORE_TEXT_MAX));
+}
+
+/** A ZRANGEBYSCORE bound as zslParseRange reads it: `(` for exclusive, leading spaces and "" allowed. */
+export function parseScoreBound(arg: Uint8Array): ScoreBound | null {
+  const exclusive = arg[0] === 0x28;
+  const s = cText(arg, exclusive ? 1 : 0).replace(/^[ \t\n\v\f\r]+/, '');
+  if (s === '') return { value: 0, exclusive };
+  const value = strtod(s);
+  return value === null ? null : { value, exclusive };
+}
+
+/** A ZRANGEBYLEX bound: `-`, `+`, `[bytes` or `(bytes` (the bytes stay a Buffer view, never a string). */
+export function parseLexBound(arg: Buffer): LexBound | null {
+  const c = arg[0];
+  if (c === 0x2b || c === 0x2d) return arg.length === 1 || arg[1] === 0 ? (c === 0x2b ? '+' : '-') : null;
+  if (c === 0x28 || c === 0x5b) return { value: arg.subarray(1), exclusive: c === 0x28 };
+  return null;
+}
+
+/** A C long argument (getLongFromObject); huge values are kept as doubles, which clamp the same way. */
+export function parseLong(arg: Uint8Array): number | null {
+  const n = int64(arg);
+  return n === null ? null : Number(n);
+}
+
+/** Redis zunionInterAggregate. */
+export type Aggregate = 'sum' | 'min' | 'max';
+
+export function aggregate(a: number, b: number, how: Aggregate): number {
+  if (how === 'sum') {
+    const s = a + b;
+    return Number.isNaN(s) ? 0 : s;
+  }
+  return how === 'min' ? (a < b ? a : b) : a > b ? a : b;
+}
+
+/** Option words compared case-insensitively (a huge argument is cut, so it matches none). */
+export function isWord(arg: Buffer, w: string): boolean {
+  return arg.length === w.length && word(arg) === w;
+}
+
+export { keyOf };
+
+// ---- table ----
+
+type Access = 'read' | 'write' | 'write-grow';
+
+/** A sorted-set command's table entry; `specs` its Redis key specs (default: the key at 1 with `key` flags). */
+export function zsetSpec(
+  cmd: string, arity: number, access: Access, fast: boolean, key: readonly KeyFlagName[] | readonly KeySpec[], summary: string, since: string,
+  handler: CommandSpec['handler'], more: Pick<CommandSpec, 'tips' | 'complexity'> & { blocking?: boolean; noscript?: boolean } = {},
+): CommandSpec {
+  const rw = access === 'read' ? 'readonly' : 'write';
+  const flags: CommandSpec['flags'] = [
+    rw, ...(access === 'write-grow' ? (['denyoom'] as const) : []), ...(more.noscript ? (['noscript'] as const) : []),
+    ...(more.blocking ? (['blocking'] as const) : []), ...(fast ? (['fast'] as const) : []),
+  ];
+  const keySpecs = typeof key[0] === 'string' ? [at(1, ...(key as KeyFlagName[]))] : (key as KeySpec[]);
+  const { blocking, noscript, ...docs } = more;
+  void noscript;
+  return {
+    name: cmd, arity, flags, keySpecs,
+    categories: [access === 'read' ? '@read' : '@write', '@sortedset', fast ? '@fast' : '@slow', ...(blocking ? ['@blocking'] : [])],
+    summary, since, group: 'sorted-set', handler, ...docs,
+  };
+}
+
+/** Key specs: numkeys at `numkeysAt`, keys after it (ZUNION, ZINTER, ZDIFF, ZMPOP...). */
+export function keysAfterCount(numkeysAt: number, ...flags: KeyFlagName[]): KeySpec {
+  return keySpec(index(numkeysAt), keynum(0, 1, 1), flags);
+}

@@ -1,0 +1,326 @@
+// Sorted-set ranges (redis t_zset.c zrangeGenericCommand and friends): by rank, by score and by
+// lex, forward or reversed, with LIMIT; ZRANGESTORE; counting; removing ranges. Every range is a
+// half-open span of ranks [start, end) found in O(log n) (SortedSet.scoreRange / lexRange /
+// rankSpan), then walked.
+
+import { Errors } from '../protocol/errors.js';
+import { rankSpan, type LexBound, type ScoreBound } from '../store/types/zset.js';
+import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE, zsetEntry } from '../store/types/zset-ops.js';
+import { OVERHEAD } from '../seal/sealer.js';
+import type { ZSetEntry } from '../store/keyspace.js';
+import {
+  digestOf, isWord, keyOf, openMember, parseLexBound, parseLong, parseScoreBound, readZSet, replyMembers,
+  sealMember, sealedBytesOf, tryOrdered, withOrder, writeZSet, zsetSpec,
+} from './zset-entries.js';
+import { sealFailed } from './sealing.js';
+import { at, type KeyFlagName } from './key-specs.js';
+import type { CommandSpec, Session } from './types.js';
+
+type RangeType = 'auto' | 'rank' | 'score' | 'lex';
+type Direction = 'auto' | 'forward' | 'reverse';
+
+/** What the range selects, as ranks of the set walked in `reverse` or not. */
+interface Span {
+  start: number;
+  end: number;
+  reverse: boolean;
+}
+
+type ParsedRange =
+  | { type: 'rank'; start: number; stop: number }
+  | { type: 'score'; min: ScoreBound; max: ScoreBound }
+  | { type: 'lex'; min: LexBound; max: LexBound };
+
+interface RangeRequest {
+  range: ParsedRange;
+  reverse: boolean;
+  withScores: boolean;
+  offset: number;
+  limit: number;
+}
+
+/**
+ * Parses a range command's arguments from `first` (the key) on, as zrangeGenericCommand does;
+ * null after replying the error.
+ */
+function parseRange(ctx: Session, args: Buffer[], first: number, store: boolean, type: RangeType, direction: Direction): RangeRequest | null {
+  let withScores = false;
+  let offset = 0;
+  let limit = -1;
+  for (let j = first + 3; j < args.length; j++) {
+    const left = args.length - j - 1;
+    const a = args[j]!;
+    if (!store && isWord(a, 'withscores')) withScores = true;
+    else if (isWord(a, 'limit') && left >= 2) {
+      const o = parseLong(args[j + 1]!);
+      const l = o === null ? null : parseLong(args[j + 2]!);
+      if (o === null || l === null) {
+        ctx.reply.error(Errors.notInteger);
+        return null;
+      }
+      offset = o;
+      limit = l;
+      j += 2;
+    } else if (direction === 'auto' && isWord(a, 'rev')) direction = 'reverse';
+    else if (type === 'auto' && isWord(a, 'bylex')) type = 'lex';
+    else if (type === 'auto' && isWord(a, 'byscore')) type = 'score';
+    else {
+      ctx.reply.error(Errors.syntax);
+      return null;
+    }
+  }
+  if (type === 'auto') type = 'rank';
+  const reverse = direction === 'reverse';
+  if (limit !== -1 && type === 'rank') {
+    ctx.reply.error(Errors.zsetLimitNeedsBy);
+    return null;
+  }
+  if (withScores && type === 'lex') {
+    ctx.reply.error(Errors.zsetWithscoresBylex);
+    return null;
+  }
+  // Reversed score and lex ranges name the maximum first.
+  const lo = args[reverse && type !== 'rank' ? first + 2 : first + 1]!;
+  const hi = args[reverse && type !== 'rank' ? first + 1 : first + 2]!;
+  let range: ParsedRange;
+  if (type === 'rank') {
+    const start = parseLong(lo);
+    const stop = start === null ? null : parseLong(hi);
+    if (start === null || stop === null) {
+      ctx.reply.error(Errors.notInteger);
+      return null;
+    }
+    range = { type, start, stop };
+  } else if (type === 'score') {
+    const min = parseScoreBound(lo);
+    const max = min === null ? null : parseScoreBound(hi);
+    if (min === null || max === null) {
+      ctx.reply.error(Errors.zsetMinMaxNotFloat);
+      return null;
+    }
+    range = { type, min, max };
+  } else {
+    const min = parseLexBound(lo);
+    const max = min === null ? null : parseLexBound(hi);
+    if (min === null || max === null) {
+      ctx.reply.error(Errors.zsetLexRange);
+      return null;
+    }
+    range = { type, min, max };
+  }
+  return { range, reverse, withScores, offset, limit };
+}
+
+/** Whether a score range can hold nothing (zslParseRange's callers check min > max the same way). */
+function emptyScores(min: ScoreBound, max: ScoreBound): boolean {
+  return min.value > max.value || (min.value === max.value && (min.exclusive || max.exclusive));
+}
+
+/** The ranks a request selects in the set (the member order must be bound for lex ranges). */
+function spanOf(entry: ZSetEntry, req: RangeRequest): Span {
+  const zset = entry.zset;
+  const size = zset.size;
+  const r = req.range;
+  if (r.type === 'rank') {
+    const [s, e] = rankSpan(r.start, r.stop, size);
+    // Reversed ranks count from the highest score.
+    return req.reverse ? { start: size - e, end: size - s, reverse: true } : { start: s, end: e, reverse: false };
+  }
+  let [start, end] = r.type === 'score' ? (emptyScores(r.min, r.max) ? [0, 0] : zset.scoreRange(r.min, r.max)) : zset.lexRange(r.min, r.max);
+  // LIMIT offset count: a negative offset selects nothing, a negative count everything after it.
+  const { offset, limit } = req;
+  if (offset < 0 || (offset > 0 && offset >= size)) return { start: 0, end: 0, reverse: req.reverse };
+  if (req.reverse) {
+    end = Math.max(start, end - offset);
+    if (limit >= 0) start = Math.max(start, end - limit);
+  } else {
+    start = Math.min(end, start + offset);
+    if (limit >= 0) end = Math.min(end, start + limit);
+  }
+  return { start, end, reverse: req.reverse };
+}
+
+function rangeToClient(ctx: Session, args: Buffer[], type: RangeType, direction: Direction): void {
+  const req = parseRange(ctx, args, 1, false, type, direction);
+  if (req === null) return;
+  const key = keyOf(ctx, args[1]!);
+  const entry = readZSet(ctx, key);
+  if (entry === null) return;
+  if (entry === undefined) return ctx.reply.arrayLen(0);
+  tryOrdered(ctx, key, () => {
+    const span = spanOf(entry, req);
+    const withScores = req.withScores;
+    replyMembers(ctx, key, span.end - span.start, withScores, (visit) => entry.zset.each(span.start, span.end, span.reverse, visit));
+  });
+}
+
+/**
+ * Stores `entry`'s ranks [start, end) as key `dst`, each member re-sealed for it (ZRANGESTORE),
+ * or deletes `dst` when the span is empty; replies with the count. Shared with the algebra.
+ */
+function storeSpan(ctx: Session, srcKey: string, entry: ZSetEntry | undefined, start: number, end: number, dst: string): void {
+  const out = zsetEntry(ctx.now);
+  if (entry !== undefined && end > start) {
+    let longest = 0;
+    entry.zset.each(start, end, false, (sealed) => {
+      longest = Math.max(longest, sealed.length - OVERHEAD);
+    });
+    out.skiplist = isSkiplist(end - start, longest);
+    try {
+      entry.zset.each(start, end, false, (sealed, score) => {
+        const plain = openMember(ctx, srcKey, sealed);
+        try {
+          const fresh = sealMember(ctx, dst, plain);
+          // Ranks in order: the copy needs no comparison.
+          out.zset.append(digestOf(ctx, plain), storedScore(out, score), fresh);
+          out.sealedBytes += fresh.length;
+        } finally {
+          plain.fill(0);
+        }
+      });
+    } catch (err) {
+      sealFailed(ctx, err);
+      return;
+    }
+  }
+  storeResult(ctx, dst, out, 'zrangestore');
+}
+
+/**
+ * Puts a computed set at `dst` (replacing whatever is there, TTL dropped) or deletes `dst` when
+ * empty; replies the size. `out.skiplist` says how Redis would encode it (isSkiplist).
+ */
+export function storeResult(ctx: Session, dst: string, out: ZSetEntry, event: 'zrangestore' | 'zunionstore' | 'zinterstore' | 'zdiffstore'): void {
+  if (out.zset.size > 0) {
+    ctx.db.set(dst, out, event);
+    ctx.reply.integer(out.zset.size);
+  } else {
+    ctx.db.delete(dst, 'del');
+    ctx.reply.integer(0);
+  }
+}
+
+function zrangestore(ctx: Session, args: Buffer[]): void {
+  const req = parseRange(ctx, args, 2, true, 'auto', 'auto');
+  if (req === null) return;
+  const dst = keyOf(ctx, args[1]!);
+  const src = keyOf(ctx, args[2]!);
+  const entry = readZSet(ctx, src);
+  if (entry === null) return;
+  let span: Span = { start: 0, end: 0, reverse: false };
+  if (entry !== undefined) {
+    try {
+      span = withOrder(ctx, src, () => spanOf(entry, req));
+    } catch (err) {
+      sealFailed(ctx, err);
+      return;
+    }
+  }
+  storeSpan(ctx, src, entry, span.start, span.end, dst);
+}
+
+/** Whether Redis would encode a new set of `size` members, the longest `longest` bytes, as a skiplist. */
+export function isSkiplist(size: number, longest: number): boolean {
+  return size > LISTPACK_MAX_ENTRIES || longest > LISTPACK_MAX_VALUE;
+}
+
+/** The score as Redis keeps it: a listpack holds -0 as the integer 0, a skiplist the double as it is. */
+export function storedScore(entry: ZSetEntry, score: number): number {
+  return score === 0 && !entry.skiplist ? 0 : score;
+}
+
+const zrange = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'auto', 'auto');
+const zrevrange = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'rank', 'reverse');
+const zrangebyscore = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'score', 'forward');
+const zrevrangebyscore = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'score', 'reverse');
+const zrangebylex = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'lex', 'forward');
+const zrevrangebylex = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'lex', 'reverse');
+
+// ---- counting ----
+
+function zcount(ctx: Session, args: Buffer[]): void {
+  const min = parseScoreBound(args[2]!);
+  const max = min === null ? null : parseScoreBound(args[3]!);
+  if (min === null || max === null) return ctx.reply.error(Errors.zsetMinMaxNotFloat);
+  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
+  if (entry === null) return;
+  if (entry === undefined || emptyScores(min, max)) return ctx.reply.integer(0);
+  const [start, end] = entry.zset.scoreRange(min, max);
+  ctx.reply.integer(end - start);
+}
+
+function zlexcount(ctx: Session, args: Buffer[]): void {
+  const min = parseLexBound(args[2]!);
+  const max = min === null ? null : parseLexBound(args[3]!);
+  if (min === null || max === null) return ctx.reply.error(Errors.zsetLexRange);
+  const key = keyOf(ctx, args[1]!);
+  const entry = readZSet(ctx, key);
+  if (entry === null) return;
+  if (entry === undefined) return ctx.reply.integer(0);
+  tryOrdered(ctx, key, () => {
+    const [start, end] = entry.zset.lexRange(min, max);
+    ctx.reply.integer(end - start);
+  });
+}
+
+// ---- removing ranges ----
+
+type RemoveEvent = 'zremrangebyrank' | 'zremrangebyscore' | 'zremrangebylex';
+
+function removeRange(ctx: Session, args: Buffer[], event: RemoveEvent, span: (entry: ZSetEntry) => [number, number]): void {
+  const key = keyOf(ctx, args[1]!);
+  let removed = 0;
+  const ok = writeZSet(ctx, key, event, (entry) => {
+    const [start, end] = span(entry);
+    if (end <= start) return false;
+    entry.sealedBytes -= sealedBytesOf(entry, start, end);
+    removed = entry.zset.removeRange(start, end);
+    return true;
+  });
+  if (ok) ctx.reply.integer(removed);
+}
+
+function zremrangebyrank(ctx: Session, args: Buffer[]): void {
+  const start = parseLong(args[2]!);
+  const stop = start === null ? null : parseLong(args[3]!);
+  if (start === null || stop === null) return ctx.reply.error(Errors.notInteger);
+  removeRange(ctx, args, 'zremrangebyrank', (entry) => rankSpan(start, stop, entry.zset.size));
+}
+
+function zremrangebyscore(ctx: Session, args: Buffer[]): void {
+  const min = parseScoreBound(args[2]!);
+  const max = min === null ? null : parseScoreBound(args[3]!);
+  if (min === null || max === null) return ctx.reply.error(Errors.zsetMinMaxNotFloat);
+  removeRange(ctx, args, 'zremrangebyscore', (entry) => (emptyScores(min, max) ? [0, 0] : entry.zset.scoreRange(min, max)));
+}
+
+function zremrangebylex(ctx: Session, args: Buffer[]): void {
+  const min = parseLexBound(args[2]!);
+  const max = min === null ? null : parseLexBound(args[3]!);
+  if (min === null || max === null) return ctx.reply.error(Errors.zsetLexRange);
+  removeRange(ctx, args, 'zremrangebylex', (entry) => entry.zset.lexRange(min, max));
+}
+
+// ---- table ----
+
+const READ: readonly KeyFlagName[] = ['RO', 'ACCESS'];
+const REMOVE: readonly KeyFlagName[] = ['RW', 'DELETE'];
+const RANGE = { complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.' };
+const BY = { complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).' };
+const REMOVED = { complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.' };
+const COUNT = { complexity: 'O(log(N)) with N being the number of elements in the sorted set.' };
+
+export const zsetRangeCommands: CommandSpec[] = [
+  zsetSpec('zrange', -4, 'read', false, READ, 'Return a range of members in a sorted set', '1.2.0', zrange, RANGE),
+  zsetSpec('zrangestore', -5, 'write-grow', false, [at(1, 'OW', 'UPDATE'), at(2, 'RO', 'ACCESS')], 'Store a range of members from sorted set into another key', '6.2.0', zrangestore, { complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.' }),
+  zsetSpec('zrevrange', -4, 'read', false, READ, 'Return a range of members in a sorted set, by index, with scores ordered from high to low', '1.2.0', zrevrange, RANGE),
+  zsetSpec('zrangebyscore', -4, 'read', false, READ, 'Return a range of members in a sorted set, by score', '1.0.5', zrangebyscore, BY),
+  zsetSpec('zrevrangebyscore', -4, 'read', false, READ, 'Return a range of members in a sorted set, by score, with scores ordered from high to low', '2.2.0', zrevrangebyscore, BY),
+  zsetSpec('zrangebylex', -4, 'read', false, READ, 'Return a range of members in a sorted set, by lexicographical range', '2.8.9', zrangebylex, BY),
+  zsetSpec('zrevrangebylex', -4, 'read', false, READ, 'Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.', '2.8.9', zrevrangebylex, BY),
+  zsetSpec('zcount', 4, 'read', true, READ, 'Count the members in a sorted set with scores within the given values', '2.0.0', zcount, COUNT),
+  zsetSpec('zlexcount', 4, 'read', true, READ, 'Count the number of members in a sorted set between a given lexicographical range', '2.8.9', zlexcount, COUNT),
+  zsetSpec('zremrangebyrank', 4, 'write', false, REMOVE, 'Remove all members in a sorted set within the given indexes', '2.0.0', zremrangebyrank, REMOVED),
+  zsetSpec('zremrangebyscore', 4, 'write', false, REMOVE, 'Remove all members in a sorted set within the given scores', '1.2.0', zremrangebyscore, REMOVED),
+  zsetSpec('zremrangebylex', 4, 'write', false, REMOVE, 'Remove all members in a sorted set between the given lexicographical range', '2.8.9', zremrangebylex, REMOVED),
+];

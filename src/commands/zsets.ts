@@ -1,0 +1,201 @@
+// Sorted-set commands (redis t_zset.c): adding, removing and looking up members. Ranges are in
+// zsets-ranges.ts, union/intersection/difference in zsets-algebra.ts, pops, random members and
+// ZSCAN in zsets-pops.ts. Every member is sealed on its own, bound to database and key; the set
+// finds it by a keyed digest and orders ties in score by opening neighbours (zset-entries.ts).
+
+import { Errors } from '../protocol/errors.js';
+import type { ZSetEntry } from '../store/keyspace.js';
+import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE } from '../store/types/zset-ops.js';
+import { zsetAlgebraCommands } from './zsets-algebra.js';
+import { zsetBlockingCommands } from './zsets-blocking.js';
+import { zsetPopCommands } from './zsets-pops.js';
+import { storedScore, zsetRangeCommands } from './zsets-ranges.js';
+import {
+  isWord, keyOf, lookupDigest, parseScore, readZSet, sealMember, writeZSet, zsetSpec,
+} from './zset-entries.js';
+import type { KeyFlagName } from './key-specs.js';
+import type { CommandSpec, Session } from './types.js';
+
+// ---- ZADD, ZINCRBY ----
+
+interface AddOptions {
+  nx: boolean;
+  xx: boolean;
+  gt: boolean;
+  lt: boolean;
+  ch: boolean;
+  incr: boolean;
+}
+
+/** What one member's addition did (redis zsetAdd's out flags). */
+const ADDED = 1;
+const UPDATED = 2;
+const NOP = 4;
+const NAN = 8;
+
+/** Adds or updates one member (redis zsetAdd); the resulting score in `out.score`. */
+function addMember(ctx: Session, key: string, entry: ZSetEntry, score: number, member: Buffer, o: AddOptions, out: { score: number }): number {
+  const zset = entry.zset;
+  const digest = lookupDigest(ctx, member);
+  const current = zset.score(digest);
+  if (current !== undefined) {
+    if (o.nx) return NOP;
+    if (o.incr) {
+      score += current;
+      if (Number.isNaN(score)) return NAN;
+    }
+    if ((o.lt && score >= current) || (o.gt && score <= current)) return NOP;
+    out.score = score;
+    // Equal scores (0 and -0 included, as Redis compares them) leave the member as it is.
+    if (score === current) return 0;
+    zset.setScore(digest, storedScore(entry, score), member);
+    return UPDATED;
+  }
+  if (o.xx) return NOP;
+  out.score = score;
+  if (zset.size + 1 > LISTPACK_MAX_ENTRIES || member.length > LISTPACK_MAX_VALUE) entry.skiplist = true;
+  const sealed = sealMember(ctx, key, member);
+  zset.insert(digest, storedScore(entry, score), sealed, member);
+  entry.sealedBytes += sealed.length;
+  return ADDED;
+}
+
+function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean): void {
+  const o: AddOptions = { nx: false, xx: false, gt: false, lt: false, ch: false, incr: incrCommand };
+  let i = 2;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.length > 4) break;
+    if (isWord(a, 'nx')) o.nx = true;
+    else if (isWord(a, 'xx')) o.xx = true;
+    else if (isWord(a, 'ch')) o.ch = true;
+    else if (isWord(a, 'incr')) o.incr = true;
+    else if (isWord(a, 'gt')) o.gt = true;
+    else if (isWord(a, 'lt')) o.lt = true;
+    else break;
+  }
+  const pairs = args.length - i;
+  if (pairs === 0 || pairs % 2 !== 0) return ctx.reply.error(Errors.syntax);
+  if (o.nx && o.xx) return ctx.reply.error(Errors.zsetXxAndNx);
+  if ((o.gt && o.nx) || (o.lt && o.nx) || (o.gt && o.lt)) return ctx.reply.error(Errors.zsetGtLtNx);
+  if (o.incr && pairs > 2) return ctx.reply.error(Errors.zsetIncrPair);
+  // Every score is checked before anything is added: the command applies whole or not at all.
+  const scores: number[] = [];
+  for (let j = i; j < args.length; j += 2) {
+    const s = parseScore(args[j]!);
+    if (s === null) return ctx.reply.error(Errors.notFloat);
+    scores.push(s);
+  }
+  const key = keyOf(ctx, args[1]!);
+  let added = 0;
+  let updated = 0;
+  let processed = 0;
+  let failed = false;
+  const out = { score: 0 };
+  const ok = writeZSet(ctx, key, o.incr ? 'zincr' : 'zadd', (entry) => {
+    for (let k = 0; k < scores.length; k++) {
+      const flags = addMember(ctx, key, entry, scores[k]!, args[i + k * 2 + 1]!, o, out);
+      if (flags === NAN) {
+        failed = true;
+        ctx.reply.error(Errors.zsetNaN);
+        break;
+      }
+      if (flags & ADDED) added++;
+      if (flags & UPDATED) updated++;
+      if (!(flags & NOP)) processed++;
+    }
+    return added + updated > 0;
+  });
+  if (!ok || failed) return;
+  if (o.incr) {
+    if (processed > 0) ctx.reply.double(out.score);
+    else ctx.reply.nullBulk();
+  } else {
+    ctx.reply.integer(o.ch ? added + updated : added);
+  }
+}
+
+function zadd(ctx: Session, args: Buffer[]): void {
+  zaddGeneric(ctx, args, false);
+}
+
+function zincrby(ctx: Session, args: Buffer[]): void {
+  zaddGeneric(ctx, args, true);
+}
+
+// ---- ZREM ----
+
+function zrem(ctx: Session, args: Buffer[]): void {
+  const key = keyOf(ctx, args[1]!);
+  let deleted = 0;
+  const ok = writeZSet(ctx, key, 'zrem', (entry) => {
+    const zset = entry.zset;
+    for (let i = 2; i < args.length && zset.size > 0; i++) {
+      const digest = lookupDigest(ctx, args[i]!);
+      const sealed = zset.sealedOf(digest);
+      if (sealed === undefined) continue;
+      zset.remove(digest);
+      entry.sealedBytes -= sealed.length;
+      deleted++;
+    }
+    return deleted > 0;
+  });
+  if (ok) ctx.reply.integer(deleted);
+}
+
+// ---- lookups ----
+
+function zcard(ctx: Session, args: Buffer[]): void {
+  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
+  if (entry !== null) ctx.reply.integer(entry?.zset.size ?? 0);
+}
+
+function zscore(ctx: Session, args: Buffer[]): void {
+  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
+  if (entry === null) return;
+  const score = entry?.zset.score(lookupDigest(ctx, args[2]!));
+  if (score === undefined) ctx.reply.nullBulk();
+  else ctx.reply.double(score);
+}
+
+function zmscore(ctx: Session, args: Buffer[]): void {
+  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
+  if (entry === null) return;
+  ctx.reply.arrayLen(args.length - 2);
+  for (let i = 2; i < args.length; i++) {
+    const score = entry?.zset.score(lookupDigest(ctx, args[i]!));
+    if (score === undefined) ctx.reply.nullBulk();
+    else ctx.reply.double(score);
+  }
+}
+
+function rankCommand(ctx: Session, args: Buffer[], reverse: boolean): void {
+  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
+  if (entry === null) return;
+  const rank = entry?.zset.rank(lookupDigest(ctx, args[2]!), reverse);
+  if (rank === undefined) ctx.reply.nullBulk();
+  else ctx.reply.integer(rank);
+}
+
+const zrank = (ctx: Session, args: Buffer[]): void => rankCommand(ctx, args, false);
+const zrevrank = (ctx: Session, args: Buffer[]): void => rankCommand(ctx, args, true);
+
+// ---- table ----
+
+const READ: readonly KeyFlagName[] = ['RO', 'ACCESS'];
+const LOG_N = { complexity: 'O(log(N))' };
+
+export const zsetCommands: CommandSpec[] = [
+  zsetSpec('zadd', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Add one or more members to a sorted set, or update its score if it already exists', '1.2.0', zadd, { complexity: 'O(log(N)) for each item added, where N is the number of elements in the sorted set.' }),
+  zsetSpec('zincrby', 4, 'write-grow', true, ['RW', 'ACCESS', 'UPDATE'], 'Increment the score of a member in a sorted set', '1.2.0', zincrby, { complexity: 'O(log(N)) where N is the number of elements in the sorted set.' }),
+  zsetSpec('zrem', -3, 'write', true, ['RW', 'DELETE'], 'Remove one or more members from a sorted set', '1.2.0', zrem, { complexity: 'O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.' }),
+  zsetSpec('zcard', 2, 'read', true, ['RO'], 'Get the number of members in a sorted set', '1.2.0', zcard, { complexity: 'O(1)' }),
+  zsetSpec('zscore', 3, 'read', true, READ, 'Get the score associated with the given member in a sorted set', '1.2.0', zscore, { complexity: 'O(1)' }),
+  zsetSpec('zmscore', -3, 'read', true, READ, 'Get the score associated with the given members in a sorted set', '6.2.0', zmscore, { complexity: 'O(N) where N is the number of members being requested.' }),
+  zsetSpec('zrank', 3, 'read', true, READ, 'Determine the index of a member in a sorted set', '2.0.0', zrank, LOG_N),
+  zsetSpec('zrevrank', 3, 'read', true, READ, 'Determine the index of a member in a sorted set, with scores ordered from high to low', '2.0.0', zrevrank, LOG_N),
+  ...zsetRangeCommands,
+  ...zsetAlgebraCommands,
+  ...zsetPopCommands,
+  ...zsetBlockingCommands,
+];

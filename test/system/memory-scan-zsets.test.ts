@@ -1,0 +1,103 @@
+// No plaintext sorted-set member outlives its command: random markers go in as members (many
+// with equal scores, so the order opens neighbours to compare them), come back out through
+// ranges, lex ranges with markers as bounds, pops, ZSCAN MATCH, ZRANDMEMBER, the algebra and
+// its *STORE forms, RENAME/COPY and a blocked BZPOPMIN served by a later ZADD; then every
+// readable mapping of the live server process is searched for them. Scores stay in clear by
+// design (README, threat model) and are not markers.
+
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ioredis } from '../helpers/clients.js';
+import { describeHits, makeMarkers, scanProcessMemory } from '../helpers/memory-scan.js';
+import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+
+const COUNT = 1200;
+
+async function exercise(client: Redis, blocked: Redis, markers: string[]): Promise<void> {
+  let next = 0;
+  const take = (n: number): string[] => markers.slice(next, (next += n));
+
+  // A large set with ties everywhere: 5 scores for 400 members (skiplist in Redis's terms).
+  const big = take(400);
+  for (let i = 0; i < big.length; i += 50) await client.zadd('big', ...big.slice(i, i + 50).flatMap((m, j) => [String((i + j) % 5), m]));
+  expect(await client.zcard('big')).toBe(400);
+  expect(await client.zrange('big', '0', '-1')).toHaveLength(400);
+  const sorted = [...big].sort();
+  expect(await client.zrangebylex('lexless', '-', '+')).toEqual([]);
+  // Small sets, all-zero scores: lex ranges with markers as bounds.
+  const small = take(300);
+  for (let i = 0; i < small.length; i += 5) await client.zadd(`s:${i / 5}`, ...small.slice(i, i + 5).flatMap((m) => ['0', m]));
+  for (let i = 0; i < small.length; i += 5) {
+    const five = small.slice(i, i + 5).sort();
+    expect(await client.zrangebylex(`s:${i / 5}`, `[${five[1]}`, `(${five[4]}`)).toEqual(five.slice(1, 4));
+    expect(await client.zlexcount(`s:${i / 5}`, `(${five[0]}`, '+')).toBe(4);
+    expect(await client.zscore(`s:${i / 5}`, five[2]!)).toBe('0');
+    expect(await client.zrank(`s:${i / 5}`, five[3]!)).toBe(3);
+  }
+  // Scores changed in place and by moving, ZINCRBY, ZREM.
+  const moving = take(100);
+  await client.zadd('mv', ...moving.flatMap((m, i) => [String(i), m]));
+  for (let i = 0; i < moving.length; i += 3) await client.zincrby('mv', 1000, moving[i]!);
+  for (let i = 1; i < moving.length; i += 7) await client.zrem('mv', moving[i]!);
+  // The algebra and stores (re-sealed for the destination), RENAME and COPY.
+  expect(await client.zunionstore('u', 2, 'big', 'mv', 'WEIGHTS', 1, 2)).toBeGreaterThan(400);
+  expect((await client.zinter(2, 's:0', 's:0', 'WITHSCORES')).length).toBe(10);
+  expect(await client.zrangestore('rs', 'big', 0, 99)).toBe(100);
+  await client.rename('rs', 'rs2');
+  await client.copy('rs2', 'rs3');
+  expect(await client.zrange('rs3', '0', '0')).toEqual([sorted.filter((_, i) => big.indexOf(sorted[i]!) % 5 === 0)[0]]);
+  // ZSCAN with a pattern (members opened to match), ZRANDMEMBER, pops.
+  const [, scanned] = await client.zscan('big', 0, 'MATCH', 'SKVMARK-*', 'COUNT', 1000);
+  expect(scanned.length).toBeGreaterThan(0);
+  expect(await client.zrandmember('big', 5)).toHaveLength(5);
+  const popped = take(100);
+  await client.zadd('pop', ...popped.flatMap((m, i) => [String(i), m]));
+  expect(await client.zpopmin('pop', 30)).toHaveLength(60);
+  expect(await client.zmpop(1, ['pop'], 'MAX', 'COUNT', 30)).toBeTruthy();
+  // A blocked client served by a write.
+  const [served] = take(1);
+  const pending = blocked.bzpopmin('wait', 0);
+  for (let i = 0; i < 100 && !/blocked_clients:1/.test(await client.info('clients')); i++) await new Promise((r) => setTimeout(r, 10));
+  await client.zadd('wait', 1, served!);
+  expect(await pending).toEqual(['wait', served, '1']);
+  // ZREMRANGEBYLEX with marker bounds, and a whole set deleted.
+  const gone = take(299);
+  await client.zadd('gone', ...gone.flatMap((m) => ['0', m]));
+  const g = [...gone].sort();
+  expect(await client.zremrangebylex('gone', `[${g[10]}`, `[${g[200]}`)).toBe(191);
+  await client.del('gone');
+  expect(next).toBe(COUNT);
+}
+
+describe('process memory after storing and reading back sorted-set members', () => {
+  let server: SpawnedServer;
+  let client: Redis;
+  let blocked: Redis;
+  const markers = makeMarkers(COUNT);
+
+  beforeAll(async () => {
+    server = await spawnServer();
+    client = ioredis(server.port);
+    blocked = ioredis(server.port);
+  });
+
+  afterAll(async () => {
+    client?.disconnect();
+    blocked?.disconnect();
+    await server?.stop();
+  });
+
+  it('holds none of the members in any readable mapping of the live process', async () => {
+    // Control: key names are kept in plaintext (without --seal-keys), so this one must be found.
+    const [keyName] = makeMarkers(1, 'SKVKEYNAME-');
+    await client.zadd(keyName!, 1, 'x');
+    await exercise(client, blocked, markers.map((b) => b.toString('latin1')));
+    expect(await client.ping()).toBe('PONG');
+    const result = scanProcessMemory(server.process.pid!, [...markers, keyName!]);
+    expect(result.bytesScanned).toBeGreaterThan(10 * 1024 * 1024);
+    expect(result.hits.filter((h) => h.marker === COUNT).length, 'the plaintext key name (control) is found').toBeGreaterThan(0);
+    const leaks = result.hits.filter((h) => h.marker < COUNT);
+    if (leaks.length > 0) console.error(`${leaks.length} marker copies found:\n${describeHits(leaks, markers)}`);
+    expect(leaks.length).toBe(0);
+  }, 180_000);
+});
