@@ -8,6 +8,7 @@ import { hashCommands } from './hashes.js';
 import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
 import { sealCommands } from './seal.js';
+import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
@@ -25,4 +26,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   aclCommands,
   sealCommands,
   diagnosticsCommands,
+  scriptingCommands,
 ];

@@ -178,7 +178,7 @@ function shutdown(ctx: Session, args: Buffer[]): void {
   ctx.server.shutdown('SHUTDOWN');
 }
 
-/** SCRIPT FLUSH / FUNCTION FLUSH [ASYNC|SYNC]: sealkv has no scripts or functions to flush. */
+/** FUNCTION FLUSH [ASYNC|SYNC]: sealkv has no functions to flush. */
 function flushNothing(error: string) {
   return (ctx: Session, args: Buffer[]): void => {
     const mode = args.length === 3 ? word(args[2]!) : 'sync';
@@ -187,21 +187,12 @@ function flushNothing(error: string) {
   };
 }
 
-const scriptFlush = flushNothing(Errors.scriptFlushOption);
 const functionFlushMode = flushNothing(Errors.functionFlushOption);
 
 function functionFlush(ctx: Session, args: Buffer[]): void {
   if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'function'));
   functionFlushMode(ctx, args);
 }
-
-const SCRIPT_HELP = [
-  'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-  'FLUSH [ASYNC|SYNC]',
-  '    Flush the Lua scripts cache (sealkv runs no scripts, so there is nothing to flush).',
-  'HELP',
-  '    Prints this help.',
-];
 
 const FUNCTION_HELP = [
   'FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -258,13 +249,6 @@ export const serverCommands: CommandSpec[] = [
   {
     ...srv, name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], categories: ADMIN,
     summary: 'Synchronously save the dataset to disk and then shut down the server', since: '1.0.0', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)', handler: shutdown,
-  },
-  {
-    name: 'script', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for Lua scripts management commands', since: '2.6.0', complexity: 'Depends on subcommand.',
-    subcommands: [
-      { name: 'flush', arity: -2, flags: ['noscript'], categories: ['@slow', '@scripting'], group: 'scripting', tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], summary: 'Remove all the scripts from the script cache.', since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache', handler: scriptFlush },
-      helpSpec((ctx) => replyHelp(ctx, SCRIPT_HELP), ['@slow', '@scripting'], 'scripting'),
-    ],
   },
   {
     name: 'function', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for function commands', since: '7.0.0', complexity: 'Depends on subcommand.',
