@@ -9,6 +9,7 @@ import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
 import { sealCommands } from './seal.js';
 import { scriptingCommands } from './scripting.js';
+import { functionCommands } from './functions.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
@@ -27,4 +28,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   sealCommands,
   diagnosticsCommands,
   scriptingCommands,
+  functionCommands,
 ];

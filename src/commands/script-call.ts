@@ -35,8 +35,9 @@ export class ScriptCall implements ScriptRun {
     private readonly ctx: Session,
     private readonly registry: Registry,
     private readonly flags: ScriptFlags,
+    capture?: ReplyWriter,
   ) {
-    this.capture = new ReplyWriter(ctx.server.stats, 1024);
+    this.capture = capture ?? new ReplyWriter(ctx.server.stats, 1024);
     // The script's own view of the connection: its SELECT does not change the caller's database
     // (Redis 7), and its commands see the time the script started (one snapshot).
     const session = Object.create(ctx) as Session & { reply: ReplyWriter; multi: null };
@@ -112,9 +113,8 @@ export class ScriptCall implements ScriptRun {
     return null;
   }
 
-  /** Zeroes the capture buffer (the script is over). */
+  /** Zeroes the capture buffer (the script is over; the writer is kept for the next script). */
   finish(): void {
     this.capture.truncate(0);
-    ReplyWriter.recycle(this.capture.take());
   }
 }

@@ -5,6 +5,7 @@
 // command (Node's one thread): scripts are atomic.
 
 import { Errors } from '../protocol/errors.js';
+import { ReplyWriter } from '../protocol/reply.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { LuaEngine, sha1hex } from '../scripting/engine.js';
 import { keynum, keySpec, index, noted } from './key-specs.js';
@@ -20,9 +21,28 @@ interface CachedScript {
   flags: ScriptFlags & { declared: boolean; noWrites: boolean };
 }
 
-interface Scripting {
+export interface Scripting {
   engine: LuaEngine;
   scripts: Map<string, CachedScript>;
+  /** FUNCTION libraries by name, and every function by name (functions.ts). */
+  libraries: Map<string, Library>;
+  functions: Map<string, LibraryFunction>;
+  /** The ReplyWriter redis.call replies are captured in, reused by every script (zeroed after each). */
+  capture: ReplyWriter;
+}
+
+export interface LibraryFunction {
+  name: string;
+  ref: number;
+  flags: string[];
+  description: string | null;
+  library: Library;
+}
+
+export interface Library {
+  name: string;
+  code: Buffer;
+  functions: LibraryFunction[];
 }
 
 const states = new WeakMap<Server, Scripting | Promise<Scripting>>();
@@ -32,7 +52,10 @@ export function scriptingOf(server: Server): Scripting | Promise<Scripting> {
   let s = states.get(server);
   if (s === undefined) {
     s = LuaEngine.create(LUA_HEAP_LIMIT).then((engine) => {
-      const ready = { engine, scripts: new Map<string, CachedScript>() };
+      const ready = {
+        engine, scripts: new Map<string, CachedScript>(), libraries: new Map<string, Library>(), functions: new Map<string, LibraryFunction>(),
+        capture: new ReplyWriter(server.stats, 1024),
+      };
       states.set(server, ready);
       return ready;
     });
@@ -45,7 +68,7 @@ export function scriptingOf(server: Server): Scripting | Promise<Scripting> {
  * Runs `fn` with the scripting state, now if it exists, else once it does; the arguments then
  * get a copy of their own (the connection reuses its read buffer), zeroed afterwards.
  */
-function withScripting(ctx: Session, args: Buffer[], fn: (s: Scripting, args: Buffer[]) => void): void | Promise<void> {
+export function withScripting(ctx: Session, args: Buffer[], fn: (s: Scripting, args: Buffer[]) => void): void | Promise<void> {
   const s = scriptingOf(ctx.server);
   if (!(s instanceof Promise)) return fn(s, args);
   const owned = ownArgs(args);
@@ -90,9 +113,9 @@ function cache(s: Scripting, body: Buffer): [string, CachedScript] | string {
   return [sha, entry];
 }
 
-function numkeysOf(ctx: Session, args: Buffer[]): number | null {
+export function numkeysOf(ctx: Session, args: Buffer[], notNumber: string = Errors.notInteger): number | null {
   const text = args[2]!.toString('latin1');
-  if (!/^-?\d{1,19}$/.test(text)) return ctx.reply.error(Errors.notInteger), null;
+  if (!/^-?\d{1,19}$/.test(text)) return ctx.reply.error(notNumber), null;
   const n = Number(text);
   if (n > args.length - 3) return ctx.reply.error(Errors.numkeysTooBig), null;
   if (n < 0) return ctx.reply.error(Errors.numkeysNegative), null;
@@ -120,7 +143,9 @@ function evalGeneric(bySha: boolean, ro: boolean) {
   };
 }
 
-function runScript(ctx: Session, s: Scripting, script: CachedScript, sha: string, keys: Buffer[], argv: Buffer[], ro: boolean): void {
+export function runScript(
+  ctx: Session, s: Scripting, script: Pick<CachedScript, 'ref' | 'flags'>, name: string, keys: Buffer[], argv: Buffer[], ro: boolean, mode: 'eval' | 'function' = 'eval',
+): void {
   const { flags } = script;
   if (flags.declared && !flags.noWrites) {
     if (ro) return ctx.reply.error(Errors.scriptWriteFlagOnRo);
@@ -130,9 +155,9 @@ function runScript(ctx: Session, s: Scripting, script: CachedScript, sha: string
   const call = new ScriptCall(ctx, ctx.server.commands as unknown as Registry, {
     readOnly: ro || flags.readOnly,
     allowOom: flags.declared && flags.allowOom,
-  });
+  }, s.capture);
   try {
-    s.engine.execute(script.ref, keys, argv, call, ctx.reply, 'eval', sha);
+    s.engine.execute(script.ref, keys, argv, call, ctx.reply, mode, name);
   } finally {
     call.finish();
   }

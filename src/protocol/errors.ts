@@ -195,4 +195,6 @@ export const Errors = {
   shebangEngine: (engine: string) => `ERR Unexpected engine in script shebang: ${clip(engine)}`,
   shebangFlag: (flag: string) => `ERR Unexpected flag in script shebang: ${clip(flag)}`,
   shebangOption: (option: string) => `ERR Unknown lua shebang option: ${clip(option)}`,
+  /** FUNCTION and FCALL errors (functions.c, function_lua.c): Redis words them as ERR plus the text. */
+  functionMetadata: (text: string) => `ERR ${clip(text, 512)}`,
 } as const;

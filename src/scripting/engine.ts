@@ -40,6 +40,8 @@ export interface Loader {
 }
 
 const HOOK_STEPS = 100_000;
+/** How long garbage left by scripts may wait for the collection that zeroes it. */
+export const COLLECT_MS = 100;
 const VERSION = '7.0.15';
 const VERSION_NUM = 0x07000f;
 
@@ -274,9 +276,9 @@ export class LuaEngine {
    * Runs a FUNCTION library's body (its register_function calls reach `loader`); an error text
    * on failure. The body may not call redis.call (no run is set).
    */
-  loadLibrary(body: Uint8Array, loader: Loader): string | null {
+  loadLibrary(body: Uint8Array, loader: Loader): { stage: 'compile' | 'run'; message: string } | null {
     const ref = this.compile(body, '@user_function');
-    if (typeof ref === 'string') return ref;
+    if (typeof ref === 'string') return { stage: 'compile', message: ref };
     const vm = this.vm;
     this.loader = loader;
     this.running = true;
@@ -285,7 +287,7 @@ export class LuaEngine {
       vm.pushRef(ref);
       const status = vm.pcall(0, 0, 1);
       if (status === LuaStatus.Ok) return null;
-      return vm.type(-1) === LuaType.Table ? this.errorMessage() : (vm.toText(-1) ?? 'error');
+      return { stage: 'run', message: vm.type(-1) === LuaType.Table ? this.errorMessage() : (vm.toText(-1) ?? 'error') };
     } finally {
       this.loader = null;
       this.running = false;
@@ -330,7 +332,7 @@ export class LuaEngine {
       }
       const status = vm.pcall(mode === 'eval' ? 0 : 2, 1, 1);
       if (status === LuaStatus.Ok) writeLuaValue(vm, reply, run.resp === 3);
-      else this.replyError(reply, mode, name);
+      else this.replyError(reply, name);
     } finally {
       vm.setCountHook(0, null);
       if (mode === 'eval') {
@@ -355,9 +357,9 @@ export class LuaEngine {
     this.raise(this.vm.L, err);
   }
 
-  private replyError(reply: ReplyWriter, mode: 'eval' | 'function', name: string): void {
+  private replyError(reply: ReplyWriter, name: string): void {
     const vm = this.vm;
-    const what = mode === 'eval' ? 'script' : 'function';
+    const what = 'script'; // Redis says "script" for functions too
     if (vm.type(-1) !== LuaType.Table) {
       const msg = vm.type(-1) === LuaType.String ? vm.toText(-1)! : 'execution failure';
       reply.error(`ERR Error running ${what} ${name}, ${msg.slice(0, 100)}`);
@@ -388,14 +390,19 @@ export class LuaEngine {
     }
   }
 
-  /** One full collection after the scripts of this event-loop turn: the freed strings are zeroed. */
+  /**
+   * One full collection at most COLLECT_MS after a script ended (the freed strings are zeroed):
+   * a full cycle per script would cost more than the script (bench/micro/lua-vm.ts), so values
+   * scripts saw stay in the VM heap as unreachable garbage for up to COLLECT_MS.
+   */
   private queueCollect(): void {
     if (this.collectQueued) return;
     this.collectQueued = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.collectQueued = false;
-      if (!this.running) this.vm.collect();
-    });
+      if (this.running) this.queueCollect();
+      else this.vm.collect();
+    }, COLLECT_MS).unref();
   }
 
   /** Runs the collection now (tests, SCRIPT FLUSH). */
