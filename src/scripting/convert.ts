@@ -13,6 +13,8 @@ import type { ReplyWriter } from '../protocol/reply.js';
 import { type LuaVm, LuaType } from './vm.js';
 
 const CR = 0x0d;
+/** How deep a returned table may nest before the reply says "reached lua stack limit". */
+const MAX_DEPTH = 1000;
 
 /** Reads one RESP value from `buf` at `at` and pushes it as Lua; returns where the next value starts. */
 export function pushReply(vm: LuaVm, buf: Buffer, at: number, L = vm.L): number {
@@ -138,8 +140,9 @@ export function errorText(message: Uint8Array | string): string {
 }
 
 /** Writes the Lua value on top of the stack as the reply and pops it. `resp3`: the script called redis.setresp(3). */
-export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean): void {
-  if (!vm.checkStack(4)) {
+export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean, depth = 0): void {
+  // Redis stops where the Lua stack runs out; here the JS stack would run out first (a table that contains itself).
+  if (depth > MAX_DEPTH || !vm.checkStack(4)) {
     reply.error('ERR reached lua stack limit');
     vm.pop();
     return;
@@ -159,7 +162,7 @@ export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean): vo
       reply.integer(vm.isInteger(-1) ? vm.toInteger(-1) : truncate(vm.toNumber(-1)));
       break;
     case LuaType.Table:
-      writeTable(vm, reply, resp3);
+      writeTable(vm, reply, resp3, depth);
       break;
     default:
       reply.nullBulk();
@@ -174,7 +177,7 @@ function truncate(d: number): bigint | number {
   return Number.isSafeInteger(t) ? t : BigInt(t);
 }
 
-function writeTable(vm: LuaVm, reply: ReplyWriter, resp3: boolean): void {
+function writeTable(vm: LuaVm, reply: ReplyWriter, resp3: boolean, depth: number): void {
   if (vm.rawGetField(-1, 'err') === LuaType.String) {
     const msg = vm.toText(-1)!;
     vm.pop();
@@ -234,12 +237,12 @@ function writeTable(vm: LuaVm, reply: ReplyWriter, resp3: boolean): void {
       while (vm.next(-2)) {
         if (kind === 'map') {
           vm.pushValue(-2);
-          writeLuaValue(vm, reply, resp3);
-          writeLuaValue(vm, reply, resp3);
+          writeLuaValue(vm, reply, resp3, depth + 1);
+          writeLuaValue(vm, reply, resp3, depth + 1);
         } else {
           vm.pop();
           vm.pushValue(-1);
-          writeLuaValue(vm, reply, resp3);
+          writeLuaValue(vm, reply, resp3, depth + 1);
         }
       }
       vm.pop();
@@ -256,7 +259,7 @@ function writeTable(vm: LuaVm, reply: ReplyWriter, resp3: boolean): void {
   reply.arrayLen(n);
   for (let i = 1; i <= n; i++) {
     vm.rawGetI(-1, i);
-    writeLuaValue(vm, reply, resp3);
+    writeLuaValue(vm, reply, resp3, depth + 1);
   }
 }
 

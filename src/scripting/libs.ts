@@ -18,7 +18,7 @@ end
 
 ---------------------------------------------------------------- cjson
 local cjson = {null = NULL, _NAME = 'cjson', _VERSION = '2.1.0'}
-local enc_depth, dec_depth = 1000, 1000
+local enc_depth, dec_depth, enc_invalid = 1000, 1000, false
 local escapes = {['"'] = '\\"', ['\\'] = '\\\\', ['/'] = '\\/', ['\b'] = '\\b', ['\f'] = '\\f',
                  ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t'}
 local function escape(s)
@@ -63,8 +63,10 @@ encode = function(v, depth, out)
   local t = type(v)
   if t == 'string' then out[#out + 1] = escape(v)
   elseif t == 'number' then
-    if v ~= v or v == huge or v == -huge then error('Cannot serialise number: must not be NaN or Inf', 0) end
-    out[#out + 1] = fmt('%.14g', v)
+    if v ~= v or v == huge or v == -huge then
+      if not enc_invalid then error('Cannot serialise number: must not be NaN or Inf', 0) end
+      out[#out + 1] = v ~= v and 'nan' or (v > 0 and 'inf' or '-inf')
+    else out[#out + 1] = fmt('%.14g', v) end
   elseif t == 'boolean' then out[#out + 1] = tostring(v)
   elseif t == 'nil' or v == NULL then out[#out + 1] = 'null'
   elseif t == 'table' then encode_table(v, depth, out)
@@ -161,7 +163,7 @@ end
 function cjson.encode_max_depth(n) if n then enc_depth = n end return enc_depth end
 function cjson.decode_max_depth(n) if n then dec_depth = n end return dec_depth end
 function cjson.encode_keep_buffer() return true end
-function cjson.encode_invalid_numbers() return false end
+function cjson.encode_invalid_numbers(on) if on ~= nil then enc_invalid = on == true or on == 'on' end return enc_invalid end
 function cjson.decode_invalid_numbers() return true end
 function cjson.encode_sparse_array() return false, 2, 10 end
 function cjson.encode_number_precision() return 14 end
