@@ -238,49 +238,50 @@ function cmsgpack.pack(...)
   return concat(out)
 end
 
-local function unpack_value(s, pos)
-  if pos > #s then error('Missing bytes in input.', 0) end
-  local c = byte(s, pos)
-  local function need(n) if pos + n > #s then error('Missing bytes in input.', 0) end end
-  local function take(f, n) need(n) return (sunpack(f, s, pos + 1)), pos + 1 + n end
-  local function strof(n, at) if at + n - 1 > #s then error('Missing bytes in input.', 0) end return s:sub(at, at + n - 1), at + n end
-  local function tbl(n, at, map)
-    local t = {}
-    for i = 1, n do
-      if map then
-        local k, v
-        k, at = unpack_value(s, at)
-        v, at = unpack_value(s, at)
-        if k ~= nil then t[k] = v end
-      else t[i], at = unpack_value(s, at) end
-    end
-    return t, at
+local unpack_value
+local function missing() error('Missing bytes in input.', 0) end
+local function take(s, pos, f, n) if pos + n > #s then missing() end return (sunpack(f, s, pos + 1)), pos + 1 + n end
+local function strof(s, n, at) if at + n - 1 > #s then missing() end return s:sub(at, at + n - 1), at + n end
+local function tbl(s, n, at, map)
+  local t = {}
+  for i = 1, n do
+    if map then
+      local k, v
+      k, at = unpack_value(s, at)
+      v, at = unpack_value(s, at)
+      if k ~= nil then t[k] = v end
+    else t[i], at = unpack_value(s, at) end
   end
+  return t, at
+end
+unpack_value = function(s, pos)
+  if pos > #s then missing() end
+  local c = byte(s, pos)
   if c < 0x80 then return c, pos + 1 end
   if c >= 0xe0 then return c - 256, pos + 1 end
-  if c >= 0xa0 and c <= 0xbf then return strof(c - 0xa0, pos + 1) end
-  if c >= 0x90 and c <= 0x9f then return tbl(c - 0x90, pos + 1, false) end
-  if c >= 0x80 and c <= 0x8f then return tbl(c - 0x80, pos + 1, true) end
+  if c >= 0xa0 and c <= 0xbf then return strof(s, c - 0xa0, pos + 1) end
+  if c >= 0x90 and c <= 0x9f then return tbl(s, c - 0x90, pos + 1, false) end
+  if c >= 0x80 and c <= 0x8f then return tbl(s, c - 0x80, pos + 1, true) end
   if c == 0xc0 then return nil, pos + 1 end
   if c == 0xc2 then return false, pos + 1 end
   if c == 0xc3 then return true, pos + 1 end
-  if c == 0xcc then return take('>B', 1) end
-  if c == 0xcd then return take('>I2', 2) end
-  if c == 0xce then return take('>I4', 4) end
-  if c == 0xcf then local v, p = take('>i8', 8) if v < 0 then v = v + 18446744073709551616.0 end return v, p end
-  if c == 0xd0 then return take('>b', 1) end
-  if c == 0xd1 then return take('>i2', 2) end
-  if c == 0xd2 then return take('>i4', 4) end
-  if c == 0xd3 then return take('>i8', 8) end
-  if c == 0xca then local v, p = take('>f', 4) return num(v), p end
-  if c == 0xcb then local v, p = take('>d', 8) return num(v), p end
-  if c == 0xd9 or c == 0xc4 then local n n = take('>B', 1) return strof(n, pos + 2) end
-  if c == 0xda or c == 0xc5 then local n n = take('>I2', 2) return strof(n, pos + 3) end
-  if c == 0xdb or c == 0xc6 then local n n = take('>I4', 4) return strof(n, pos + 5) end
-  if c == 0xdc then local n n = take('>I2', 2) return tbl(n, pos + 3, false) end
-  if c == 0xdd then local n n = take('>I4', 4) return tbl(n, pos + 5, false) end
-  if c == 0xde then local n n = take('>I2', 2) return tbl(n, pos + 3, true) end
-  if c == 0xdf then local n n = take('>I4', 4) return tbl(n, pos + 5, true) end
+  if c == 0xcc then return take(s, pos, '>B', 1) end
+  if c == 0xcd then return take(s, pos, '>I2', 2) end
+  if c == 0xce then return take(s, pos, '>I4', 4) end
+  if c == 0xcf then local v, p = take(s, pos, '>i8', 8) if v < 0 then v = v + 18446744073709551616.0 end return v, p end
+  if c == 0xd0 then return take(s, pos, '>b', 1) end
+  if c == 0xd1 then return take(s, pos, '>i2', 2) end
+  if c == 0xd2 then return take(s, pos, '>i4', 4) end
+  if c == 0xd3 then return take(s, pos, '>i8', 8) end
+  if c == 0xca then local v, p = take(s, pos, '>f', 4) return num(v), p end
+  if c == 0xcb then local v, p = take(s, pos, '>d', 8) return num(v), p end
+  if c == 0xd9 or c == 0xc4 then local n = take(s, pos, '>B', 1) return strof(s, n, pos + 2) end
+  if c == 0xda or c == 0xc5 then local n = take(s, pos, '>I2', 2) return strof(s, n, pos + 3) end
+  if c == 0xdb or c == 0xc6 then local n = take(s, pos, '>I4', 4) return strof(s, n, pos + 5) end
+  if c == 0xdc then local n = take(s, pos, '>I2', 2) return tbl(s, n, pos + 3, false) end
+  if c == 0xdd then local n = take(s, pos, '>I4', 4) return tbl(s, n, pos + 5, false) end
+  if c == 0xde then local n = take(s, pos, '>I2', 2) return tbl(s, n, pos + 3, true) end
+  if c == 0xdf then local n = take(s, pos, '>I4', 4) return tbl(s, n, pos + 5, true) end
   error('Bad data format in input.', 0)
 end
 local function unpack_many(s, limit, offset)
