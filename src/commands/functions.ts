@@ -27,7 +27,7 @@ function metadataOf(code: Buffer): { name: string; end: number } | string {
   }
   if (name === null) return Errors.functionMetadata('Library name was not given');
   if (!NAME.test(name)) return Errors.functionMetadata('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long');
-  if (parts[0] !== 'lua') return Errors.functionMetadata(`Engine '${parts[0]}' not found`);
+  if (parts[0]!.toLowerCase() !== 'lua') return Errors.functionMetadata(`Engine '${parts[0]}' not found`);
   return { name, end };
 }
 
@@ -41,7 +41,7 @@ function load(s: Scripting, code: Buffer, replace: boolean): string {
   const err = s.engine.loadLibrary(body, {
     register: (fn: RegisteredFunction) => {
       if (!NAME.test(fn.name)) return 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
-      if (library.functions.some((f) => f.name === fn.name)) return 'Function already exists in the library';
+      if (library.functions.some((f) => f.name.toLowerCase() === fn.name.toLowerCase())) return 'Function already exists in the library';
       for (const flag of fn.flags) if (!FLAGS.has(flag)) return 'unknown flag given';
       library.functions.push({ ...fn, library });
       return null;
@@ -54,7 +54,7 @@ function load(s: Scripting, code: Buffer, replace: boolean): string {
   }
   if (library.functions.length === 0) return Errors.functionMetadata('No functions registered');
   for (const f of library.functions) {
-    const other = s.functions.get(f.name);
+    const other = s.functions.get(f.name.toLowerCase());
     if (other !== undefined && other.library.name !== meta.name) {
       drop();
       return Errors.functionMetadata(`Function ${f.name} already exists`);
@@ -62,13 +62,14 @@ function load(s: Scripting, code: Buffer, replace: boolean): string {
   }
   if (old !== undefined) removeLibrary(s, old);
   s.libraries.set(library.name, library);
-  for (const f of library.functions) s.functions.set(f.name, f);
+  // Function names are case-insensitive (FCALL TEST finds test), as in Redis.
+  for (const f of library.functions) s.functions.set(f.name.toLowerCase(), f);
   return '';
 }
 
 function removeLibrary(s: Scripting, lib: Library): void {
   for (const f of lib.functions) {
-    s.functions.delete(f.name);
+    s.functions.delete(f.name.toLowerCase());
     s.engine.release(f.ref);
   }
   s.libraries.delete(lib.name);
@@ -179,7 +180,7 @@ function fcall(ro: boolean) {
     const numkeys = numkeysOf(ctx, args, Errors.functionMetadata('Bad number of keys provided'));
     if (numkeys === null) return;
     return withScripting(ctx, args, (s, owned) => {
-      const f: LibraryFunction | undefined = s.functions.get(owned[1]!.toString('latin1'));
+      const f: LibraryFunction | undefined = s.functions.get(owned[1]!.toString('latin1').toLowerCase());
       if (f === undefined) return ctx.reply.error(Errors.functionMetadata('Function not found'));
       const noWrites = f.flags.includes('no-writes');
       const flags = { readOnly: noWrites, allowOom: noWrites || f.flags.includes('allow-oom'), declared: true, noWrites };
