@@ -52,6 +52,9 @@ export class LuaEngine {
   private run: ScriptRun | null = null;
   private loader: Loader | null = null;
   private collectQueued = false;
+  /** The count hook stays installed (it does nothing between scripts); after a kill it fires every instruction until reset. */
+  private hooked = false;
+  private killed = false;
   /** A script is running (re-entry from a hook or a nested EVAL is refused). */
   running = false;
 
@@ -317,7 +320,10 @@ export class LuaEngine {
     this.running = true;
     vm.setTop(0);
     try {
-      vm.setCountHook(HOOK_STEPS, () => this.onHook());
+      if (!this.hooked) {
+        vm.setCountHook(HOOK_STEPS, () => this.onHook());
+        this.hooked = true;
+      }
       vm.pushRef(this.handler);
       vm.pushRef(ref);
       this.pushArray(keys);
@@ -334,7 +340,10 @@ export class LuaEngine {
       if (status === LuaStatus.Ok) writeLuaValue(vm, reply, run.resp === 3);
       else this.replyError(reply, name);
     } finally {
-      vm.setCountHook(0, null);
+      if (this.killed) {
+        vm.setCountHook(HOOK_STEPS, () => this.onHook());
+        this.killed = false;
+      }
       if (mode === 'eval') {
         vm.pushRef(this.globals);
         vm.pushNil();
@@ -354,6 +363,7 @@ export class LuaEngine {
     if (err === null) return;
     // Every instruction from now on raises again, so a pcall in the script cannot swallow it.
     this.vm.setCountHook(1, () => this.onHook());
+    this.killed = true;
     this.raise(this.vm.L, err);
   }
 

@@ -167,17 +167,30 @@ export class LuaVm {
   checkStack(n: number, L = this.L): boolean { return this.m._lua_checkstack(L, n) !== 0; }
   insert(idx: number, L = this.L): void { this.m._lua_rotate(L, idx, 1); }
 
+  /** Field names ('err', 'KEYS'...) as Lua strings kept in the registry: pushed without a copy. */
+  private names = new Map<string, number>();
+
+  pushName(name: string, L = this.L): void {
+    let ref = this.names.get(name);
+    if (ref === undefined) {
+      this.pushText(name, this.L);
+      ref = this.m._luaL_ref(this.L, LUA_REGISTRYINDEX) as number;
+      this.names.set(name, ref);
+    }
+    this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+  }
+
   /** table[name] with the name as text, raw (no metamethods). */
   rawGetField(idx: number, name: string, L = this.L): LuaType {
     const abs = this.m._lua_absindex(L, idx);
-    this.pushText(name, L);
+    this.pushName(name, L);
     return this.rawGet(abs, L);
   }
 
   /** Pops a value and stores it as table[name], raw. */
   rawSetField(idx: number, name: string, L = this.L): void {
     const abs = this.m._lua_absindex(L, idx);
-    this.pushText(name, L);
+    this.pushName(name, L);
     this.insert(-2, L);
     this.rawSet(abs, L);
   }
