@@ -12,7 +12,7 @@ export type DenialReason = 'command' | 'key' | 'auth' | 'channel';
 export interface AclLogEntry {
   count: number;
   reason: DenialReason;
-  context: 'toplevel' | 'multi';
+  context: 'toplevel' | 'multi' | 'lua';
   object: string;
   username: string;
   createdAt: number;
@@ -143,7 +143,7 @@ export class AclStore {
     return u.checkDigest(digest) ? u : null;
   }
 
-  record(reason: DenialReason, context: 'toplevel' | 'multi', object: string, username: string, clientInfo: string, now: number): void {
+  record(reason: DenialReason, context: 'toplevel' | 'multi' | 'lua', object: string, username: string, clientInfo: string, now: number): void {
     const same = this.log.find(
       (e) => e.reason === reason && e.context === context && e.object === object && e.username === username && now - e.updatedAt < LOG_GROUP_MS,
     );

@@ -1,9 +1,10 @@
-// The generic checks, done once for every command (redis processCommand): lookup, arity,
-// authentication, MULTI queueing. Handlers never repeat them.
+// The generic checks, done once for every command (redis processCommand): admission (lookup,
+// arity, authentication, ACL: admission.ts, shared with redis.call), MONITOR,
+// CLIENT PAUSE, OOM, MULTI queueing. Handlers never repeat them.
 
 import { refuse } from '../acl/refuse.js';
-import { checkPermissions } from '../acl/permissions.js';
 import { Errors } from '../protocol/errors.js';
+import { admitCommand } from './admission.js';
 import { clusterRedirect } from './cluster.js';
 import { admit, afterPromotion } from './memory-gate.js';
 import { refusedToMonitor } from './monitor.js';
@@ -16,25 +17,27 @@ import { endTransaction, queueCommand } from './transactions.js';
 import type { CommandSpec, Session } from './types.js';
 
 export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void | Promise<void> {
-  const found = registry.resolve(args);
-  if (found.kind !== 'command') {
-    switch (found.kind) {
+  const admitted = admitCommand(ctx, registry, args);
+  if (admitted.kind !== 'ok') {
+    switch (admitted.kind) {
       case 'unknown':
         return reject(ctx, Errors.unknownCommand(args[0]!, args, 1));
       case 'unknown-subcommand':
-        return reject(ctx, Errors.unknownSubcommand(args[1]!, found.container));
+        return reject(ctx, Errors.unknownSubcommand(args[1]!, admitted.container));
       case 'arity':
-        return reject(ctx, Errors.wrongArity(found.fullName), found.fullName === 'exec', found.spec);
+        return reject(ctx, Errors.wrongArity(admitted.fullName), admitted.fullName === 'exec', admitted.spec);
+      case 'noauth':
+        return reject(ctx, Errors.noAuth, admitted.command.fullName === 'exec', admitted.command.spec);
+      case 'acl': {
+        const { command } = admitted;
+        const message = refuse(ctx, admitted.reason, admitted.object, command.fullName);
+        return reject(ctx, message, command.fullName === 'exec', command.spec);
+      }
     }
   }
+  const found = admitted.command;
   const { spec } = found;
   const isExec = found.fullName === 'exec';
-  if (!ctx.authenticated && !found.noAuth) return reject(ctx, Errors.noAuth, isExec, spec);
-  // ACL (Redis ACLCheckAllPerm); the handshake commands (no_auth) are never refused.
-  if (!ctx.aclUser.unrestricted && !found.noAuth) {
-    const denied = checkPermissions(ctx.aclUser, spec, found.fullName, args, ctx.server.names.sealed);
-    if (denied !== null) return reject(ctx, refuse(ctx, denied.reason, denied.object, found.fullName), isExec, spec);
-  }
   // Cluster redirections (Redis checks them here: after ACL, before OOM and MULTI queueing).
   if (ctx.server.cluster !== null) {
     const redirect = clusterRedirect(ctx, spec, args, isExec);

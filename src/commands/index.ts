@@ -10,6 +10,8 @@ import { introspectionCommands } from './introspection.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { sealCommands } from './seal.js';
+import { scriptingCommands } from './scripting.js';
+import { functionCommands } from './functions.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
 import { stringCommands } from './strings.js';
@@ -43,4 +45,6 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   setCommands,
   listCommands,
   zsetCommands,
+  scriptingCommands,
+  functionCommands,
 ];

@@ -58,6 +58,12 @@ export function admit(ctx: Session, spec: CommandSpec, args: Buffer[]): boolean 
 }
 
 /** The command's keys whose values are spilled; empty in the common case. */
+/** Whether a key the command needs is spilled and not in memory (a script cannot wait to read it back). */
+export function hasSpilledKeys(ctx: Session, spec: CommandSpec, args: Buffer[]): boolean {
+  const spill = ctx.server.spill;
+  return spill !== null && spill.spilledKeys > 0 && spilledKeys(ctx, spec, args).length > 0;
+}
+
 function spilledKeys(ctx: Session, spec: CommandSpec, args: Buffer[]): SpilledKey[] {
   const out: SpilledKey[] = [];
   forEachKey(ctx, spec, args, (db, key) => {

@@ -178,39 +178,6 @@ function shutdown(ctx: Session, args: Buffer[]): void {
   ctx.server.shutdown('SHUTDOWN');
 }
 
-/** SCRIPT FLUSH / FUNCTION FLUSH [ASYNC|SYNC]: sealkv has no scripts or functions to flush. */
-function flushNothing(error: string) {
-  return (ctx: Session, args: Buffer[]): void => {
-    const mode = args.length === 3 ? word(args[2]!) : 'sync';
-    if (args.length > 3 || (mode !== 'sync' && mode !== 'async')) return ctx.reply.error(error);
-    ctx.reply.ok();
-  };
-}
-
-const scriptFlush = flushNothing(Errors.scriptFlushOption);
-const functionFlushMode = flushNothing(Errors.functionFlushOption);
-
-function functionFlush(ctx: Session, args: Buffer[]): void {
-  if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'function'));
-  functionFlushMode(ctx, args);
-}
-
-const SCRIPT_HELP = [
-  'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-  'FLUSH [ASYNC|SYNC]',
-  '    Flush the Lua scripts cache (sealkv runs no scripts, so there is nothing to flush).',
-  'HELP',
-  '    Prints this help.',
-];
-
-const FUNCTION_HELP = [
-  'FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-  'FLUSH [ASYNC|SYNC]',
-  '    Delete all the libraries (sealkv has none, so there is nothing to delete).',
-  'HELP',
-  '    Prints this help.',
-];
-
 const noPersistence = (ctx: Session, args: Buffer[]): void => ctx.reply.error(Errors.noPersistence(word(args[0]!)));
 
 const srv = { group: 'server' } as const;
@@ -259,20 +226,7 @@ export const serverCommands: CommandSpec[] = [
     ...srv, name: 'shutdown', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], categories: ADMIN,
     summary: 'Synchronously save the dataset to disk and then shut down the server', since: '1.0.0', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)', handler: shutdown,
   },
-  {
-    name: 'script', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for Lua scripts management commands', since: '2.6.0', complexity: 'Depends on subcommand.',
-    subcommands: [
-      { name: 'flush', arity: -2, flags: ['noscript'], categories: ['@slow', '@scripting'], group: 'scripting', tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], summary: 'Remove all the scripts from the script cache.', since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache', handler: scriptFlush },
-      helpSpec((ctx) => replyHelp(ctx, SCRIPT_HELP), ['@slow', '@scripting'], 'scripting'),
-    ],
-  },
-  {
-    name: 'function', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for function commands', since: '7.0.0', complexity: 'Depends on subcommand.',
-    subcommands: [
-      { name: 'flush', arity: -2, flags: ['write', 'noscript'], categories: ['@write', '@slow', '@scripting'], group: 'scripting', tips: ALL_SHARDS_OK, summary: 'Deleting all functions', since: '7.0.0', complexity: 'O(N) where N is the number of functions deleted', handler: functionFlush },
-      helpSpec((ctx) => replyHelp(ctx, FUNCTION_HELP), ['@slow', '@scripting'], 'scripting', '7.0.0'),
-    ],
-  },
+
   { ...srv, name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], categories: ADMIN, summary: 'Synchronously save the dataset to disk', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases', handler: noPersistence },
   { ...srv, name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], categories: ADMIN, summary: 'Asynchronously save the dataset to disk', since: '1.0.0', complexity: 'O(1)', handler: noPersistence },
   { ...srv, name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], categories: ['@admin', '@fast', '@dangerous'], tips: ['nondeterministic_output'], summary: 'Get the UNIX time stamp of the last successful save to disk', since: '1.0.0', complexity: 'O(1)', handler: noPersistence },

@@ -299,4 +299,29 @@ export const Errors = {
   zsetLimitNegative: "ERR LIMIT can't be negative",
   numkeysPositive: 'ERR numkeys should be greater than 0',
   countPositive: 'ERR count should be greater than 0',
+  // scripting and functions (redis eval.c, script.c, script_lua.c, function_lua.c, functions.c)
+  noScript: 'NOSCRIPT No matching script. Please use EVAL.',
+  numkeysTooBig: "ERR Number of keys can't be greater than number of args",
+  numkeysNegative: "ERR Number of keys can't be negative",
+  scriptCompile: (msg: string) => `ERR Error compiling script (new function): ${clip(msg)}`,
+  scriptUnknownCommand: 'ERR Unknown Redis command called from script',
+  scriptWrongArity: 'ERR Wrong number of args calling Redis command from script',
+  scriptNoscriptCommand: 'ERR This Redis command is not allowed from script',
+  scriptAclDenied: (reason: string) =>
+    `ERR The user executing the script ${reason === 'key' ? "can't access at least one of the keys mentioned in the command arguments" : "can't run this command or subcommand"}`,
+  scriptWriteInReadOnly: 'ERR Write commands are not allowed from read-only scripts.',
+  scriptWriteFlagOnRo: 'ERR Can not execute a script with write flag using *_ro command.',
+  scriptOomFlag: "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+  scriptAclCheckInvalid: 'ERR Invalid command passed to redis.acl_check_cmd()',
+  /** sealkv: a script cannot wait for a spilled value to be read back mid-script; keys named in KEYS are read back before it starts. */
+  scriptSpilledKey: 'ERR sealkv: the script touched a spilled key it did not declare in KEYS',
+  /** sealkv runs scripts on its one thread: a script past busy-reply-threshold is stopped (see README Scripting). */
+  scriptTimedOut: 'ERR Script killed by user with SCRIPT KILL... (sealkv: it ran past busy-reply-threshold)',
+  notBusy: 'NOTBUSY No scripts in execution right now.',
+  shebangInvalid: 'ERR Invalid script shebang',
+  shebangEngine: (engine: string) => `ERR Unexpected engine in script shebang: ${clip(engine)}`,
+  shebangFlag: (flag: string) => `ERR Unexpected flag in script shebang: ${clip(flag)}`,
+  shebangOption: (option: string) => `ERR Unknown lua shebang option: ${clip(option)}`,
+  /** FUNCTION and FCALL errors (functions.c, function_lua.c): Redis words them as ERR plus the text. */
+  functionMetadata: (text: string) => `ERR ${clip(text, 512)}`,
 } as const;

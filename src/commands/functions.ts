@@ -1,0 +1,265 @@
+// Redis 7 functions (redis functions.c, function_lua.c): FUNCTION LOAD [REPLACE] of a library
+// whose first line is `#!lua name=<lib>` and whose body calls redis.register_function, FUNCTION
+// LIST / DELETE / FLUSH / STATS / KILL / HELP, FCALL and FCALL_RO. Libraries live in the same
+// Lua state as EVAL scripts (scripting.ts); a function runs like a script with declared flags.
+
+import { Errors } from '../protocol/errors.js';
+import type { RegisteredFunction } from '../scripting/engine.js';
+import { keynum, keySpec, index, noted } from './key-specs.js';
+import { numkeysOf, runScript, withScripting, type Library, type LibraryFunction, type Scripting } from './scripting.js';
+import type { CommandSpec, Session } from './types.js';
+
+const NAME = /^[A-Za-z0-9_]+$/;
+const FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+
+/** `#!lua name=<lib>` on the first line: the library name, or Redis's error text. */
+function metadataOf(code: Buffer): { name: string; end: number } | string {
+  if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) return Errors.functionMetadata('Missing library metadata');
+  let end = code.indexOf(0x0a);
+  if (end < 0) end = code.length;
+  const parts = code.toString('latin1', 2, end).trim().split(/\s+/);
+  let name: string | null = null;
+  for (const part of parts.slice(1)) {
+    if (part.startsWith('name=')) {
+      if (name !== null) return Errors.functionMetadata('Invalid metadata value, name argument was given multiple times');
+      name = part.slice(5);
+    } else return Errors.functionMetadata(`Invalid metadata value given: ${part}`);
+  }
+  if (name === null) return Errors.functionMetadata('Library name was not given');
+  if (!NAME.test(name)) return Errors.functionMetadata('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long');
+  if (parts[0]!.toLowerCase() !== 'lua') return Errors.functionMetadata(`Engine '${parts[0]}' not found`);
+  return { name, end };
+}
+
+function load(s: Scripting, code: Buffer, replace: boolean): string {
+  const meta = metadataOf(code);
+  if (typeof meta === 'string') return meta;
+  const old = s.libraries.get(meta.name);
+  if (old !== undefined && !replace) return Errors.functionMetadata(`Library '${meta.name}' already exists`);
+  const library: Library = { name: meta.name, code: Buffer.from(code), functions: [] };
+  const body = Buffer.concat([Buffer.alloc(meta.end, 0x20), code.subarray(meta.end)]);
+  const err = s.engine.loadLibrary(body, {
+    register: (fn: RegisteredFunction) => {
+      if (!NAME.test(fn.name)) return 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
+      if (library.functions.some((f) => f.name.toLowerCase() === fn.name.toLowerCase())) return 'Function already exists in the library';
+      for (const flag of fn.flags) if (!FLAGS.has(flag)) return 'unknown flag given';
+      library.functions.push({ ...fn, library });
+      return null;
+    },
+  });
+  const drop = (): void => library.functions.forEach((f) => s.engine.release(f.ref));
+  if (err !== null) {
+    drop();
+    return Errors.functionMetadata(err.stage === 'compile' ? `Error compiling function: ${err.message}` : `Error registering functions: ${err.message}`);
+  }
+  if (library.functions.length === 0) return Errors.functionMetadata('No functions registered');
+  for (const f of library.functions) {
+    const other = s.functions.get(f.name.toLowerCase());
+    if (other !== undefined && other.library.name !== meta.name) {
+      drop();
+      return Errors.functionMetadata(`Function ${f.name} already exists`);
+    }
+  }
+  if (old !== undefined) removeLibrary(s, old);
+  s.libraries.set(library.name, library);
+  // Function names are case-insensitive (FCALL TEST finds test), as in Redis.
+  for (const f of library.functions) s.functions.set(f.name.toLowerCase(), f);
+  return '';
+}
+
+function removeLibrary(s: Scripting, lib: Library): void {
+  for (const f of lib.functions) {
+    s.functions.delete(f.name.toLowerCase());
+    s.engine.release(f.ref);
+  }
+  s.libraries.delete(lib.name);
+}
+
+function functionLoad(ctx: Session, args: Buffer[]): void | Promise<void> {
+  let replace = false;
+  let i = 2;
+  for (; i < args.length - 1; i++) {
+    const opt = args[i]!.toString('latin1');
+    if (opt.toLowerCase() === 'replace') replace = true;
+    else return ctx.reply.error(Errors.functionMetadata(`Unknown option given: ${opt}`));
+  }
+  if (i >= args.length) return ctx.reply.error(Errors.functionMetadata('Function code is missing'));
+  return withScripting(ctx, args, (s, owned) => {
+    const name = load(s, owned[owned.length - 1]!, replace);
+    if (name !== '') return ctx.reply.error(name);
+    const meta = metadataOf(owned[owned.length - 1]!) as { name: string };
+    ctx.reply.bulkText(meta.name);
+  });
+}
+
+function functionDelete(ctx: Session, args: Buffer[]): void | Promise<void> {
+  return withScripting(ctx, args, (s, owned) => {
+    const lib = s.libraries.get(owned[2]!.toString('latin1'));
+    if (lib === undefined) return ctx.reply.error(Errors.functionMetadata('Library not found'));
+    removeLibrary(s, lib);
+    ctx.reply.ok();
+  });
+}
+
+function functionFlush(ctx: Session, args: Buffer[]): void | Promise<void> {
+  const mode = args.length === 3 ? args[2]!.toString('latin1').toLowerCase() : 'sync';
+  if (mode !== 'sync' && mode !== 'async') return ctx.reply.error(Errors.functionFlushOption);
+  return withScripting(ctx, args, (s) => {
+    for (const lib of [...s.libraries.values()]) removeLibrary(s, lib);
+    s.engine.collectNow();
+    ctx.reply.ok();
+  });
+}
+
+/** Glob match for LIBRARYNAME (* ? and [..] as Redis's stringmatchlen). */
+function globToRegExp(glob: string): RegExp {
+  const src = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${src}$`, 's');
+}
+
+function functionList(ctx: Session, args: Buffer[]): void | Promise<void> {
+  let withCode = false;
+  let pattern: RegExp | null = null;
+  for (let i = 2; i < args.length; i++) {
+    const opt = args[i]!.toString('latin1').toLowerCase();
+    if (opt === 'withcode' && !withCode) withCode = true;
+    else if (opt === 'libraryname' && pattern === null && i + 1 < args.length) pattern = globToRegExp(args[++i]!.toString('latin1'));
+    else if (opt === 'libraryname' && pattern === null) return ctx.reply.error(Errors.functionMetadata('library name argument was not given'));
+    else return ctx.reply.error(Errors.functionMetadata(`Unknown argument ${args[i]!.toString('latin1')}`));
+  }
+  return withScripting(ctx, args, (s) => {
+    const libs = [...s.libraries.values()].filter((l) => pattern === null || pattern.test(l.name));
+    const r = ctx.reply;
+    r.arrayLen(libs.length);
+    for (const lib of libs) {
+      r.mapLen(withCode ? 4 : 3);
+      r.bulkText('library_name');
+      r.bulkText(lib.name);
+      r.bulkText('engine');
+      r.bulkText('LUA');
+      r.bulkText('functions');
+      r.arrayLen(lib.functions.length);
+      for (const f of lib.functions) {
+        r.mapLen(3);
+        r.bulkText('name');
+        r.bulkText(f.name);
+        r.bulkText('description');
+        if (f.description === null) r.nullBulk();
+        else r.bulkText(f.description);
+        r.bulkText('flags');
+        r.setLen(f.flags.length);
+        for (const flag of f.flags) r.bulkText(flag);
+      }
+      if (withCode) {
+        r.bulkText('library_code');
+        r.bulk(lib.code);
+      }
+    }
+  });
+}
+
+function functionStats(ctx: Session, args: Buffer[]): void | Promise<void> {
+  return withScripting(ctx, args, (s) => {
+    const r = ctx.reply;
+    r.mapLen(2);
+    r.bulkText('running_script');
+    r.nullBulk();
+    r.bulkText('engines');
+    r.mapLen(1);
+    r.bulkText('LUA');
+    r.mapLen(2);
+    r.bulkText('libraries_count');
+    r.integer(s.libraries.size);
+    r.bulkText('functions_count');
+    r.integer(s.functions.size);
+  });
+}
+
+function fcall(ro: boolean) {
+  return (ctx: Session, args: Buffer[]): void | Promise<void> => {
+    const numkeys = numkeysOf(ctx, args, Errors.functionMetadata('Bad number of keys provided'));
+    if (numkeys === null) return;
+    return withScripting(ctx, args, (s, owned) => {
+      const f: LibraryFunction | undefined = s.functions.get(owned[1]!.toString('latin1').toLowerCase());
+      if (f === undefined) return ctx.reply.error(Errors.functionMetadata('Function not found'));
+      const noWrites = f.flags.includes('no-writes');
+      const flags = { readOnly: noWrites, allowOom: noWrites || f.flags.includes('allow-oom'), declared: true, noWrites };
+      runScript(ctx, s, { ref: f.ref, flags }, f.name, owned.slice(3, 3 + numkeys), owned.slice(3 + numkeys), ro, 'function');
+    });
+  };
+}
+
+const FUNCTION_HELP = [
+  'FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'LOAD [REPLACE] <FUNCTION CODE>',
+  '    Create a new library with the given library name and code.',
+  'DELETE <LIBRARY NAME>',
+  '    Delete the given library.',
+  'LIST [LIBRARYNAME PATTERN] [WITHCODE]',
+  '    Return general information on all the libraries:',
+  '    * Library name',
+  '    * The engine used to run the Library',
+  '    * Library description',
+  '    * Functions list',
+  '    * Library code (if WITHCODE is given)',
+  '    It also possible to get only function that matches a pattern using LIBRARYNAME argument.',
+  'STATS',
+  '    Return information about the current function running:',
+  '    * Function name',
+  '    * Command used to run the function',
+  '    * Duration in MS that the function is running',
+  '    If no function is running, return nil',
+  '    In addition, returns a list of available engines.',
+  'KILL',
+  '    Kill the current running function.',
+  'FLUSH [ASYNC|SYNC]',
+  '    Delete all the libraries.',
+  '    When called without the optional mode argument, the behavior is determined by the',
+  '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+  '    * ASYNC: Asynchronously flush the libraries.',
+  '    * SYNC: Synchronously flush the libraries.',
+  'DUMP',
+  '    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command',
+  'RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]',
+  '    Restore the libraries represented by the given payload, it is possible to give a restore policy to',
+  '    control how to handle existing libraries (default APPEND):',
+  '    * FLUSH: delete all existing libraries.',
+  '    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.',
+  '    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old',
+  '      libraries with the new libraries (notice that even on this option there is a chance of failure',
+  '      in case of functions name collision with another library).',
+  'HELP',
+  '    Prints this help.',
+];
+
+const FCALL_KEYS = [
+  noted(keySpec(index(2), keynum(0, 1, 1), ['RW', 'ACCESS', 'UPDATE']), 'We cannot tell how the keys will be used so we assume the worst, RW and UPDATE'),
+];
+const FCALL_RO_KEYS = [keySpec(index(2), keynum(0, 1, 1), ['RO', 'ACCESS'])];
+const base = { group: 'scripting', since: '7.0.0' } as const;
+const SCRIPTING = ['@slow', '@scripting'] as const;
+const WRITE_SCRIPTING = ['@write', '@slow', '@scripting'] as const;
+const ALL_SHARDS_OK = ['request_policy:all_shards', 'response_policy:all_succeeded'];
+
+export const functionCommands: CommandSpec[] = [
+  {
+    ...base, name: 'fcall', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], keySpecs: FCALL_KEYS, categories: SCRIPTING,
+    summary: 'Invoke a function', complexity: 'Depends on the function that is executed.', handler: fcall(false),
+  },
+  {
+    ...base, name: 'fcall_ro', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], keySpecs: FCALL_RO_KEYS, categories: SCRIPTING,
+    summary: 'Invoke a read-only function', complexity: 'Depends on the function that is executed.', handler: fcall(true),
+  },
+  {
+    ...base, name: 'function', arity: -2, flags: [], categories: ['@slow'], summary: 'A container for function commands', complexity: 'Depends on subcommand.',
+    subcommands: [
+      { ...base, name: 'delete', arity: 3, flags: ['write', 'noscript'], categories: WRITE_SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], summary: 'Delete a function by name', complexity: 'O(1)', handler: functionDelete },
+      { ...base, name: 'flush', arity: -2, flags: ['write', 'noscript'], categories: WRITE_SCRIPTING, tips: ALL_SHARDS_OK, summary: 'Deleting all functions', complexity: 'O(N) where N is the number of functions deleted', handler: functionFlush },
+      { ...base, name: 'help', arity: 2, flags: ['loading', 'stale'], categories: SCRIPTING, summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', handler: (ctx) => { ctx.reply.arrayLen(FUNCTION_HELP.length); for (const l of FUNCTION_HELP) ctx.reply.simple(l); } },
+      { ...base, name: 'kill', arity: 2, flags: ['noscript', 'allow_busy'], categories: SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:one_succeeded'], summary: 'Kill the function currently in execution.', complexity: 'O(1)', handler: (ctx) => ctx.reply.error(Errors.notBusy) },
+      { ...base, name: 'list', arity: -2, flags: ['noscript'], categories: SCRIPTING, tips: ['nondeterministic_output_order'], summary: 'List information about all the functions', complexity: 'O(N) where N is the number of functions', handler: functionList },
+      { ...base, name: 'load', arity: -3, flags: ['write', 'denyoom', 'noscript'], categories: WRITE_SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], summary: 'Create a function with the given arguments (name, code, description)', complexity: 'O(1) (considering compilation time is redundant)', handler: functionLoad },
+      { ...base, name: 'stats', arity: 2, flags: ['noscript', 'allow_busy'], categories: SCRIPTING, tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'], summary: 'Return information about the function currently running (name, description, duration)', complexity: 'O(1)', handler: functionStats },
+    ],
+  },
+];

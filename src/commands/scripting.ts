@@ -1,0 +1,256 @@
+// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (redis eval.c). The Lua VM, the sandbox and the
+// conversions live in src/scripting/; this file parses arguments, keeps the script cache (SHA ->
+// compiled function: EVALSHA never recompiles) and runs scripts through ScriptCall, whose
+// redis.call shares the dispatcher's admission step. A script runs to its end before any other
+// command (Node's one thread): scripts are atomic.
+
+import { Errors } from '../protocol/errors.js';
+import { ReplyWriter } from '../protocol/reply.js';
+import { ownArgs, wipeArgs } from '../util/bytes.js';
+import { LuaEngine, sha1hex } from '../scripting/engine.js';
+import { keynum, keySpec, index, noted } from './key-specs.js';
+import type { Registry } from './registry.js';
+import { ScriptCall, type ScriptFlags } from './script-call.js';
+import type { CommandSpec, Server, Session } from './types.js';
+
+/** The most the Lua heap may hold: a script building a huge table fails, the server does not. */
+const LUA_HEAP_LIMIT = 256 * 1024 * 1024;
+
+interface CachedScript {
+  ref: number;
+  flags: ScriptFlags & { declared: boolean; noWrites: boolean };
+}
+
+export interface Scripting {
+  engine: LuaEngine;
+  scripts: Map<string, CachedScript>;
+  /** FUNCTION libraries by name, and every function by name (functions.ts). */
+  libraries: Map<string, Library>;
+  functions: Map<string, LibraryFunction>;
+  /** The ReplyWriter redis.call replies are captured in, reused by every script (zeroed after each). */
+  capture: ReplyWriter;
+}
+
+export interface LibraryFunction {
+  name: string;
+  ref: number;
+  flags: string[];
+  description: string | null;
+  library: Library;
+}
+
+export interface Library {
+  name: string;
+  code: Buffer;
+  functions: LibraryFunction[];
+}
+
+const states = new WeakMap<Server, Scripting | Promise<Scripting>>();
+
+/** The server's Lua state, created on first use (instantiating the WebAssembly module takes tens of ms). */
+export function scriptingOf(server: Server): Scripting | Promise<Scripting> {
+  let s = states.get(server);
+  if (s === undefined) {
+    s = LuaEngine.create(LUA_HEAP_LIMIT).then((engine) => {
+      const ready = {
+        engine, scripts: new Map<string, CachedScript>(), libraries: new Map<string, Library>(), functions: new Map<string, LibraryFunction>(),
+        capture: new ReplyWriter(server.stats, 1024),
+      };
+      states.set(server, ready);
+      return ready;
+    });
+    states.set(server, s);
+  }
+  return s;
+}
+
+/**
+ * Runs `fn` with the scripting state, now if it exists, else once it does; the arguments then
+ * get a copy of their own (the connection reuses its read buffer), zeroed afterwards.
+ */
+export function withScripting(ctx: Session, args: Buffer[], fn: (s: Scripting, args: Buffer[]) => void): void | Promise<void> {
+  const s = scriptingOf(ctx.server);
+  if (!(s instanceof Promise)) return fn(s, args);
+  const owned = ownArgs(args);
+  return s.then((ready) => fn(ready, owned)).finally(() => wipeArgs(owned));
+}
+
+const FLAG_NAMES = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+
+/** Reads a `#!lua flags=...` first line; null and the error text when it is malformed. */
+function shebangOf(body: Buffer): { flags: CachedScript['flags']; skip: number } | string {
+  const none = { flags: { readOnly: false, allowOom: false, declared: false, noWrites: false }, skip: 0 };
+  if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return none;
+  const end = body.indexOf(0x0a);
+  if (end < 0) return Errors.shebangInvalid;
+  const parts = body.toString('latin1', 2, end).trim().split(/\s+/);
+  if (parts[0] !== 'lua') return parts[0] === '' ? Errors.shebangInvalid : Errors.shebangEngine(parts[0]!);
+  const flags = { readOnly: false, allowOom: false, declared: true, noWrites: false };
+  for (const part of parts.slice(1)) {
+    if (!part.startsWith('flags=')) return Errors.shebangOption(part);
+    for (const flag of part.slice(6).split(',').filter((f) => f !== '')) {
+      if (!FLAG_NAMES.has(flag)) return Errors.shebangFlag(flag);
+      if (flag === 'no-writes') flags.noWrites = flags.readOnly = flags.allowOom = true;
+      if (flag === 'allow-oom') flags.allowOom = true;
+    }
+  }
+  // The shebang line is blanked rather than cut, so line numbers in errors stay Redis's.
+  return { flags, skip: end };
+}
+
+/** Compiles and caches a body under its SHA; an error text when it does not compile. */
+function cache(s: Scripting, body: Buffer): [string, CachedScript] | string {
+  const sha = sha1hex(body);
+  const known = s.scripts.get(sha);
+  if (known !== undefined) return [sha, known];
+  const shebang = shebangOf(body);
+  if (typeof shebang === 'string') return shebang;
+  const source = shebang.skip > 0 ? Buffer.concat([Buffer.alloc(shebang.skip, 0x20), body.subarray(shebang.skip)]) : body;
+  const ref = s.engine.compile(source);
+  if (typeof ref === 'string') return Errors.scriptCompile(ref);
+  const entry = { ref, flags: shebang.flags };
+  s.scripts.set(sha, entry);
+  return [sha, entry];
+}
+
+export function numkeysOf(ctx: Session, args: Buffer[], notNumber: string = Errors.notInteger): number | null {
+  const text = args[2]!.toString('latin1');
+  if (!/^-?\d{1,19}$/.test(text)) return ctx.reply.error(notNumber), null;
+  const n = Number(text);
+  if (n > args.length - 3) return ctx.reply.error(Errors.numkeysTooBig), null;
+  if (n < 0) return ctx.reply.error(Errors.numkeysNegative), null;
+  return n;
+}
+
+function evalGeneric(bySha: boolean, ro: boolean) {
+  return (ctx: Session, args: Buffer[]): void | Promise<void> => {
+    const numkeys = numkeysOf(ctx, args);
+    if (numkeys === null) return;
+    return withScripting(ctx, args, (s, args) => {
+      let sha: string;
+      let script: CachedScript | undefined;
+      if (bySha) {
+        sha = args[1]!.toString('latin1').toLowerCase();
+        script = s.scripts.get(sha);
+        if (script === undefined) return ctx.reply.error(Errors.noScript);
+      } else {
+        const cached = cache(s, args[1]!);
+        if (typeof cached === 'string') return ctx.reply.error(cached);
+        [sha, script] = cached;
+      }
+      runScript(ctx, s, script, sha, args.slice(3, 3 + numkeys), args.slice(3 + numkeys), ro);
+    });
+  };
+}
+
+export function runScript(
+  ctx: Session, s: Scripting, script: Pick<CachedScript, 'ref' | 'flags'>, name: string, keys: Buffer[], argv: Buffer[], ro: boolean, mode: 'eval' | 'function' = 'eval',
+): void {
+  const { flags } = script;
+  if (flags.declared && !flags.noWrites) {
+    if (ro) return ctx.reply.error(Errors.scriptWriteFlagOnRo);
+    if (!flags.allowOom && ctx.server.memory.overLimit) return ctx.reply.error(Errors.scriptOomFlag);
+  }
+  if (s.engine.running) return ctx.reply.error(Errors.scriptNoscriptCommand);
+  const call = new ScriptCall(ctx, ctx.server.commands as unknown as Registry, {
+    readOnly: ro || flags.readOnly,
+    allowOom: flags.declared && flags.allowOom,
+  }, s.capture);
+  try {
+    s.engine.execute(script.ref, keys, argv, call, ctx.reply, mode, name);
+  } finally {
+    call.finish();
+  }
+}
+
+function scriptLoad(ctx: Session, args: Buffer[]): void | Promise<void> {
+  return withScripting(ctx, args, (s, args) => {
+    const cached = cache(s, args[2]!);
+    if (typeof cached === 'string') return ctx.reply.error(cached);
+    ctx.reply.bulkText(cached[0]);
+  });
+}
+
+function scriptExists(ctx: Session, args: Buffer[]): void | Promise<void> {
+  return withScripting(ctx, args, (s, args) => {
+    ctx.reply.arrayLen(args.length - 2);
+    for (let i = 2; i < args.length; i++) ctx.reply.integer(s.scripts.has(args[i]!.toString('latin1').toLowerCase()) ? 1 : 0);
+  });
+}
+
+function scriptFlush(ctx: Session, args: Buffer[]): void | Promise<void> {
+  const mode = args.length === 3 ? args[2]!.toString('latin1').toLowerCase() : 'sync';
+  if (args.length > 3 || (mode !== 'sync' && mode !== 'async')) return ctx.reply.error(Errors.scriptFlushOption);
+  return withScripting(ctx, args, (s) => {
+    for (const script of s.scripts.values()) s.engine.release(script.ref);
+    s.scripts.clear();
+    s.engine.collectNow();
+    ctx.reply.ok();
+  });
+}
+
+/** Nothing can be running when another client's command runs (see README: scripts and the one thread). */
+function scriptKill(ctx: Session): void {
+  ctx.reply.error(Errors.notBusy);
+}
+
+const SCRIPT_HELP = [
+  'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DEBUG (YES|SYNC|NO)',
+  '    Set the debug mode for subsequent scripts executed.',
+  'EXISTS <sha1> [<sha1> ...]',
+  '    Return information about the existence of the scripts in the script cache.',
+  'FLUSH [ASYNC|SYNC]',
+  '    Flush the Lua scripts cache. Very dangerous on replicas.',
+  '    When called without the optional mode argument, the behavior is determined by the',
+  '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+  '    * ASYNC: Asynchronously flush the scripts cache.',
+  '    * SYNC: Synchronously flush the scripts cache.',
+  'KILL',
+  '    Kill the currently executing Lua script.',
+  'LOAD <script>',
+  '    Load a script into the scripts cache without executing it.',
+  'HELP',
+  '    Prints this help.',
+];
+
+function scriptHelp(ctx: Session): void {
+  ctx.reply.arrayLen(SCRIPT_HELP.length);
+  for (const line of SCRIPT_HELP) ctx.reply.simple(line);
+}
+
+const EVAL_KEYS = [
+  noted(keySpec(index(2), keynum(0, 1, 1), ['RW', 'ACCESS', 'UPDATE']), 'We cannot tell how the keys will be used so we assume the worst, RW and UPDATE'),
+];
+const EVAL_RO_KEYS = [keySpec(index(2), keynum(0, 1, 1), ['RO', 'ACCESS'])];
+const base = { group: 'scripting', categories: ['@slow', '@scripting'] } as const;
+const SCRIPTING = ['@slow', '@scripting'] as const;
+
+export const scriptingCommands: CommandSpec[] = [
+  {
+    ...base, name: 'eval', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], keySpecs: EVAL_KEYS,
+    summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(false, false),
+  },
+  {
+    ...base, name: 'evalsha', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], keySpecs: EVAL_KEYS,
+    summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(true, false),
+  },
+  {
+    ...base, name: 'eval_ro', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], keySpecs: EVAL_RO_KEYS,
+    summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(false, true),
+  },
+  {
+    ...base, name: 'evalsha_ro', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], keySpecs: EVAL_RO_KEYS,
+    summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(true, true),
+  },
+  {
+    name: 'script', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for Lua scripts management commands', since: '2.6.0', complexity: 'Depends on subcommand.',
+    subcommands: [
+      { ...base, name: 'exists', arity: -3, flags: ['noscript'], categories: SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:agg_logical_and'], summary: 'Check existence of scripts in the script cache.', since: '2.6.0', complexity: 'O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).', handler: scriptExists },
+      { ...base, name: 'flush', arity: -2, flags: ['noscript'], categories: SCRIPTING, tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], summary: 'Remove all the scripts from the script cache.', since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache', handler: scriptFlush },
+      { ...base, name: 'help', arity: 2, flags: ['loading', 'stale'], categories: SCRIPTING, summary: 'Show helpful text about the different subcommands', since: '5.0.0', complexity: 'O(1)', handler: scriptHelp },
+      { ...base, name: 'kill', arity: 2, flags: ['noscript', 'allow_busy'], categories: SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:one_succeeded'], summary: 'Kill the script currently in execution.', since: '2.6.0', complexity: 'O(1)', handler: scriptKill },
+      { ...base, name: 'load', arity: 3, flags: ['noscript', 'stale'], categories: SCRIPTING, tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], summary: 'Load the specified Lua script into the script cache.', since: '2.6.0', complexity: 'O(N) with N being the length in bytes of the script body.', handler: scriptLoad },
+    ],
+  },
+];

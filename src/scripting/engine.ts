@@ -1,0 +1,437 @@
+// One Lua state for the server (Redis keeps one too): the sandbox, the redis.* host functions,
+// the EVAL script cache and the FUNCTION libraries' callables all live in it. Only this folder
+// knows the VM; the command side hands in a ScriptRun that performs redis.call.
+//
+// Between scripts no value a script saw stays reachable: KEYS/ARGV are cleared, the stack
+// emptied, and a full collection (whose freed blocks the VM's allocator zeroes) runs once per
+// event-loop turn after the last script of that turn.
+
+import { createHash } from 'node:crypto';
+import type { ReplyWriter } from '../protocol/reply.js';
+import { LIBS } from './libs.js';
+import { PRELUDE } from './prelude.js';
+import { errorText, formatArgNumber, pushErrorTable, pushReply, writeLuaValue } from './convert.js';
+import { LuaStatus, LuaType, LuaVm } from './vm.js';
+
+/** What a running script asks of the server. */
+export interface ScriptRun {
+  /** Runs one command for redis.call/pcall: its RESP reply (the engine wipes it), or an admission error text. */
+  call(args: Buffer[]): Buffer | string;
+  /** redis.acl_check_cmd: whether the caller's user may run it, or an error text. */
+  aclCheck(args: Buffer[]): boolean | string;
+  /** The RESP version commands reply to the script with (redis.setresp). */
+  resp: 2 | 3;
+  /** redis.log: level 0..3 (debug, verbose, notice, warning). */
+  log(level: number, message: string): void;
+  /** Checked by the count hook every HOOK_STEPS instructions; a string kills the script with that error. */
+  interrupt(): string | null;
+}
+
+/** A FUNCTION being registered while its library loads (redis.register_function). */
+export interface RegisteredFunction {
+  name: string;
+  ref: number;
+  flags: string[];
+  description: string | null;
+}
+
+export interface Loader {
+  register(fn: RegisteredFunction): string | null;
+}
+
+const HOOK_STEPS = 100_000;
+/** How long garbage left by scripts may wait for the collection that zeroes it. */
+export const COLLECT_MS = 100;
+const VERSION = '7.0.15';
+const VERSION_NUM = 0x07000f;
+
+export class LuaEngine {
+  private env = 0;
+  private handler = 0;
+  private globals = 0;
+  private run: ScriptRun | null = null;
+  private loader: Loader | null = null;
+  private collectQueued = false;
+  /** The count hook stays installed (it does nothing between scripts); after a kill it fires every instruction until reset. */
+  private hooked = false;
+  private killed = false;
+  /** A script is running (re-entry from a hook or a nested EVAL is refused). */
+  running = false;
+
+  private constructor(readonly vm: LuaVm) {}
+
+  static async create(memoryLimit: number): Promise<LuaEngine> {
+    const vm = await LuaVm.create(memoryLimit);
+    const engine = new LuaEngine(vm);
+    engine.init();
+    return engine;
+  }
+
+  private init(): void {
+    const vm = this.vm;
+    vm.openLibs();
+    vm.collect(); // keeps the real collectgarbage before the sandbox hides globals
+    if (vm.load(Buffer.from(LIBS), '=libs') !== LuaStatus.Ok) throw new Error(vm.toText(-1) ?? 'libs');
+    vm.pushNull();
+    if (vm.pcall(1, 1) !== LuaStatus.Ok) throw new Error(vm.toText(-1) ?? 'libs');
+    const libs = vm.ref();
+    if (vm.load(Buffer.from(PRELUDE), '=prelude') !== LuaStatus.Ok) throw new Error(vm.toText(-1) ?? 'prelude');
+    this.pushHost();
+    vm.pushRef(libs);
+    if (vm.pcall(2, 3) !== LuaStatus.Ok) throw new Error(vm.toText(-1) ?? 'prelude');
+    this.globals = vm.ref();
+    this.handler = vm.ref();
+    this.env = vm.ref();
+    vm.unref(libs);
+  }
+
+  private pushHost(): void {
+    const vm = this.vm;
+    vm.newTable(0, 12);
+    const fn = (name: string, f: (L: number) => number): void => {
+      vm.pushHostFunction(f);
+      vm.rawSetField(-2, name);
+    };
+    fn('call', (L) => this.redisCall(L, true));
+    fn('pcall', (L) => this.redisCall(L, false));
+    fn('sha1hex', (L) => {
+      if (vm.top(L) !== 1) return this.raise(L, 'wrong number of arguments');
+      const s = vm.viewBytes(1, L) ?? new Uint8Array(0);
+      vm.pushText(sha1hex(s), L);
+      return 1;
+    });
+    fn('setresp', (L) => {
+      if (this.run === null) return this.raise(L, 'redis.setresp can only be called inside a script invocation');
+      if (vm.top(L) !== 1) return this.raise(L, 'redis.setresp() requires one argument.');
+      const v = Math.trunc(vm.toNumber(1, L));
+      if (v !== 2 && v !== 3) return this.raise(L, 'RESP version must be 2 or 3.');
+      this.run.resp = v;
+      return 0;
+    });
+    fn('set_repl', (L) => {
+      if (this.run === null) return this.raise(L, 'redis.set_repl can only be called inside a script invocation');
+      if (vm.top(L) !== 1) return this.raise(L, 'redis.set_repl() requires two arguments.');
+      const v = Math.trunc(vm.toNumber(-1, L));
+      if ((v & ~3) !== 0) return this.raise(L, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+      return 0;
+    });
+    fn('log', (L) => {
+      const argc = vm.top(L);
+      if (argc < 2) return this.raise(L, 'redis.log() requires two arguments or more.');
+      if (vm.type(1, L) !== LuaType.Number) return this.raise(L, 'First argument must be a number (log level).');
+      const level = Math.trunc(vm.toNumber(1, L));
+      if (level < 0 || level > 3) return this.raise(L, 'Invalid debug level.');
+      // The message is the script's own text; only its length leaves the VM (never values).
+      let bytes = 0;
+      for (let i = 2; i <= argc; i++) bytes += vm.viewBytes(i, L)?.length ?? 0;
+      this.run?.log(level, `script log message (${bytes} bytes, text withheld)`);
+      return 0;
+    });
+    fn('acl_check_cmd', (L) => {
+      if (this.run === null) return this.raise(L, 'redis.acl_check_cmd can only be called inside a script invocation');
+      const args = this.argsOf(L);
+      if (typeof args === 'string') return this.raise(L, args);
+      const ok = this.run.aclCheck(args);
+      wipe(args);
+      if (typeof ok === 'string') return this.raise(L, ok);
+      vm.pushBoolean(ok, L);
+      return 1;
+    });
+    fn('register_function', (L) => this.registerFunction(L));
+    vm.pushText(VERSION);
+    vm.rawSetField(-2, 'version');
+    vm.pushInteger(VERSION_NUM);
+    vm.rawSetField(-2, 'version_num');
+  }
+
+  /** Raises Redis's error table for `message` (luaPushError + luaError). */
+  private raise(L: number, message: string): number {
+    pushErrorTable(this.vm, message, L);
+    return this.vm.error(L);
+  }
+
+  /** The call's arguments as Buffers (numbers as %.17g), or Redis's error text. */
+  private argsOf(L: number): Buffer[] | string {
+    const vm = this.vm;
+    const argc = vm.top(L);
+    if (argc === 0) return 'Please specify at least one argument for this redis lib call';
+    const args: Buffer[] = new Array(argc);
+    for (let i = 1; i <= argc; i++) {
+      const t = vm.type(i, L);
+      if (t === LuaType.Number) args[i - 1] = formatArgNumber(vm, i, L);
+      else if (t === LuaType.String) args[i - 1] = vm.toBytes(i, L)!;
+      else {
+        wipe(args.slice(0, i - 1));
+        return 'Lua redis lib command arguments must be strings or integers';
+      }
+    }
+    return args;
+  }
+
+  private redisCall(L: number, raise: boolean): number {
+    const vm = this.vm;
+    const run = this.run;
+    if (run === null) return this.raise(L, 'redis.call/pcall can only be called inside a script invocation');
+    const args = this.argsOf(L);
+    vm.setTop(0, L);
+    if (typeof args === 'string') {
+      pushErrorTable(vm, args, L);
+      return raise ? vm.error(L) : 1;
+    }
+    let out: Buffer | string;
+    try {
+      out = run.call(args);
+    } finally {
+      wipe(args);
+    }
+    if (typeof out === 'string') {
+      pushErrorTable(vm, out, L);
+      vm.pushBoolean(true, L);
+      vm.rawSetField(-2, 'ignore_error_stats_update', L);
+      return raise ? vm.error(L) : 1;
+    }
+    // Redis raises when the reply itself is an error (its first byte is '-').
+    const failed = out[0] === 0x2d;
+    try {
+      pushReply(vm, out, 0, L);
+    } finally {
+      out.fill(0);
+    }
+    return raise && failed ? vm.error(L) : 1;
+  }
+
+  private registerFunction(L: number): number {
+    const vm = this.vm;
+    if (this.loader === null) return this.raise(L, 'redis.register_function can only be called on FUNCTION LOAD command');
+    let name: string | null = null;
+    let flags: string[] = [];
+    let description: string | null = null;
+    let ref = 0;
+    const argc = vm.top(L);
+    if (argc === 1) {
+      if (vm.type(1, L) !== LuaType.Table) return this.raise(L, 'calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).');
+      vm.pushNil(L);
+      while (vm.next(1, L)) {
+        const key = vm.type(-2, L) === LuaType.String ? vm.toText(-2, L) : null;
+        if (key === 'function_name') {
+          if (vm.type(-1, L) !== LuaType.String) return this.raise(L, 'function_name argument given to redis.register_function must be a string');
+          name = vm.toText(-1, L);
+        } else if (key === 'description') {
+          if (vm.type(-1, L) !== LuaType.String) return this.raise(L, 'description argument given to redis.register_function must be a string');
+          description = vm.toText(-1, L);
+        } else if (key === 'callback') {
+          if (vm.type(-1, L) !== LuaType.Function) return this.raise(L, 'callback argument given to redis.register_function must be a function');
+          vm.pushValue(-1, L);
+          if (ref !== 0) vm.unref(ref);
+          ref = vm.ref(L);
+        } else if (key === 'flags') {
+          if (vm.type(-1, L) !== LuaType.Table) return this.raise(L, 'flags argument to redis.register_function must be a table representing function flags');
+          flags = [];
+          for (let i = 1; vm.rawGetI(-1, i, L) === LuaType.String; i++) {
+            flags.push(vm.toText(-1, L)!);
+            vm.pop(1, L);
+          }
+          vm.pop(1, L);
+        } else {
+          if (ref !== 0) vm.unref(ref);
+          return this.raise(L, 'unknown argument given to redis.register_function');
+        }
+        vm.pop(1, L);
+      }
+      if (name === null) return this.raise(L, 'redis.register_function must get a function name argument');
+      if (ref === 0) return this.raise(L, 'redis.register_function must get a callback argument');
+    } else if (argc === 2) {
+      if (vm.type(1, L) !== LuaType.String) return this.raise(L, 'first argument to redis.register_function must be a string');
+      if (vm.type(2, L) !== LuaType.Function) return this.raise(L, 'second argument to redis.register_function must be a function');
+      name = vm.toText(1, L);
+      vm.pushValue(2, L);
+      ref = vm.ref(L);
+    } else {
+      return this.raise(L, 'wrong number of arguments to redis.register_function');
+    }
+    const err = this.loader.register({ name: name!, ref, flags, description });
+    if (err !== null) {
+      vm.unref(ref);
+      return this.raise(L, err);
+    }
+    return 0;
+  }
+
+  /** Compiles a script body into a function kept in the registry; an error text on failure. */
+  compile(body: Uint8Array, chunkName = '@user_script'): number | string {
+    const vm = this.vm;
+    const status = vm.load(body, chunkName);
+    if (status !== LuaStatus.Ok) {
+      const msg = vm.toText(-1) ?? 'syntax error';
+      vm.setTop(0);
+      return msg;
+    }
+    vm.pushRef(this.env);
+    vm.setUpvalue(-2, 1);
+    return vm.ref();
+  }
+
+  release(ref: number): void {
+    this.vm.unref(ref);
+  }
+
+  /**
+   * Runs a FUNCTION library's body (its register_function calls reach `loader`); an error text
+   * on failure. The body may not call redis.call (no run is set).
+   */
+  loadLibrary(body: Uint8Array, loader: Loader): { stage: 'compile' | 'run'; message: string } | null {
+    const ref = this.compile(body, '@user_function');
+    if (typeof ref === 'string') return { stage: 'compile', message: ref };
+    const vm = this.vm;
+    this.loader = loader;
+    this.running = true;
+    try {
+      vm.pushRef(this.handler);
+      vm.pushRef(ref);
+      const status = vm.pcall(0, 0, 1);
+      if (status === LuaStatus.Ok) return null;
+      return { stage: 'run', message: vm.type(-1) === LuaType.Table ? this.errorMessage() : (vm.toText(-1) ?? 'error') };
+    } finally {
+      this.loader = null;
+      this.running = false;
+      vm.setTop(0);
+      vm.unref(ref);
+      this.queueCollect();
+    }
+  }
+
+  /** The "err" of the error table on top of the stack. */
+  private errorMessage(): string {
+    const vm = this.vm;
+    vm.rawGetField(-1, 'err');
+    const m = vm.toText(-1) ?? 'error';
+    vm.pop();
+    return m;
+  }
+
+  /**
+   * Runs a compiled script or function and writes its result (or error) to `reply`. EVAL mode
+   * sets KEYS and ARGV as globals; function mode passes them as the callback's two arguments.
+   * `name` goes in error texts ("script: <sha>" / "function: <name>" is Redis's wording).
+   */
+  execute(ref: number, keys: Buffer[], argv: Buffer[], run: ScriptRun, reply: ReplyWriter, mode: 'eval' | 'function', name: string): void {
+    const vm = this.vm;
+    this.run = run;
+    this.running = true;
+    vm.setTop(0);
+    try {
+      if (!this.hooked) {
+        vm.setCountHook(HOOK_STEPS, () => this.onHook());
+        this.hooked = true;
+      }
+      vm.pushRef(this.handler);
+      vm.pushRef(ref);
+      this.pushArray(keys);
+      this.pushArray(argv);
+      if (mode === 'eval') {
+        vm.pushRef(this.globals);
+        vm.pushValue(-2);
+        vm.rawSetField(-2, 'ARGV');
+        vm.pushValue(-3);
+        vm.rawSetField(-2, 'KEYS');
+        vm.pop(3);
+      }
+      const status = vm.pcall(mode === 'eval' ? 0 : 2, 1, 1);
+      if (status === LuaStatus.Ok) writeLuaValue(vm, reply, run.resp === 3);
+      else this.replyError(reply, name);
+    } finally {
+      if (this.killed) {
+        vm.setCountHook(HOOK_STEPS, () => this.onHook());
+        this.killed = false;
+      }
+      if (mode === 'eval') {
+        vm.pushRef(this.globals);
+        vm.pushNil();
+        vm.rawSetField(-2, 'KEYS');
+        vm.pushNil();
+        vm.rawSetField(-2, 'ARGV');
+      }
+      vm.setTop(0);
+      this.run = null;
+      this.running = false;
+      this.queueCollect();
+    }
+  }
+
+  private onHook(): void {
+    const err = this.run?.interrupt() ?? null;
+    if (err === null) return;
+    // Every instruction from now on raises again, so a pcall in the script cannot swallow it.
+    this.vm.setCountHook(1, () => this.onHook());
+    this.killed = true;
+    this.raise(this.vm.L, err);
+  }
+
+  private replyError(reply: ReplyWriter, name: string): void {
+    const vm = this.vm;
+    const what = 'script'; // Redis says "script" for functions too
+    if (vm.type(-1) !== LuaType.Table) {
+      const msg = vm.type(-1) === LuaType.String ? vm.toText(-1)! : 'execution failure';
+      reply.error(`ERR Error running ${what} ${name}, ${msg.slice(0, 100)}`);
+      return;
+    }
+    let msg = vm.rawGetField(-1, 'err') === LuaType.String ? vm.toText(-1)! : null;
+    vm.pop();
+    if (msg === null) {
+      reply.error(`ERR Error running ${what} ${name}, execution failure`);
+      return;
+    }
+    const hasSource = vm.rawGetField(-1, 'source') === LuaType.String;
+    const source = hasSource ? vm.toText(-1) : null;
+    vm.pop();
+    const lineType = vm.rawGetField(-1, 'line');
+    const line = lineType === LuaType.Number || lineType === LuaType.String ? vm.toText(-1) : null;
+    vm.pop();
+    if (source !== null && line !== null) msg += ` ${what}: ${name}, on ${source}:${line}.`;
+    reply.error(msg);
+  }
+
+  private pushArray(items: Buffer[]): void {
+    const vm = this.vm;
+    vm.newTable(items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      vm.pushBytes(items[i]!);
+      vm.rawSetI(-2, i + 1);
+    }
+  }
+
+  /**
+   * One full collection at most COLLECT_MS after a script ended (the freed strings are zeroed):
+   * a full cycle per script would cost more than the script (bench/micro/lua-vm.ts), so values
+   * scripts saw stay in the VM heap as unreachable garbage for up to COLLECT_MS.
+   */
+  private queueCollect(): void {
+    if (this.collectQueued) return;
+    this.collectQueued = true;
+    setTimeout(() => {
+      this.collectQueued = false;
+      if (this.running) this.queueCollect();
+      else this.vm.collect();
+    }, COLLECT_MS).unref();
+  }
+
+  /** Runs the collection now (tests, SCRIPT FLUSH). */
+  collectNow(): void {
+    this.vm.collect();
+  }
+
+  /** Bytes the Lua heap holds (INFO used_memory_lua). */
+  get memory(): number {
+    return this.vm.used;
+  }
+}
+
+export function sha1hex(body: Uint8Array): string {
+  return createHash('sha1').update(body).digest('hex');
+}
+
+function wipe(bufs: Buffer[]): void {
+  for (const b of bufs) b?.fill(0);
+}
+
+export { errorText };

@@ -1,0 +1,382 @@
+// The libraries Redis gives scripts, written in Lua for the Lua 5.4 VM: cjson, cmsgpack, bit and
+// struct, with the behaviour scripts written for Redis depend on (cjson's escaping of "/" and
+// its number format, MessagePack's smallest-encoding rules, LuaBitOp's 32-bit signed results,
+// struct's formats mapped onto string.pack). Called with the JSON null (a light userdata).
+
+export const LIBS = String.raw`
+local NULL = ...
+local type, pairs, ipairs, tostring, tonumber, error, select = type, pairs, ipairs, tostring, tonumber, error, select
+local floor, huge, tointeger, mathtype = math.floor, math.huge, math.tointeger, math.type
+local char, byte, fmt, concat, spack, sunpack = string.char, string.byte, string.format, table.concat, string.pack, string.unpack
+
+-- Lua 5.1 had only floats: a decoded whole number is an integer here, so it prints as 3, not 3.0.
+local function num(n)
+  local i = tointeger(n)
+  if i ~= nil and mathtype(n) == 'float' and n == n and n ~= huge and n ~= -huge then return i end
+  return n
+end
+
+---------------------------------------------------------------- cjson
+local cjson = {null = NULL, _NAME = 'cjson', _VERSION = '2.1.0'}
+local enc_depth, dec_depth, enc_invalid = 1000, 1000, false
+local escapes = {['"'] = '\\"', ['\\'] = '\\\\', ['/'] = '\\/', ['\b'] = '\\b', ['\f'] = '\\f',
+                 ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t'}
+local function escape(s)
+  return '"' .. s:gsub('[%c"\\/]', function(c) return escapes[c] or fmt('\\u%04x', byte(c)) end) .. '"'
+end
+local encode
+local function encode_table(t, depth, out)
+  if depth > enc_depth then error('Cannot serialise, excessive nesting (' .. depth .. ')', 0) end
+  local max, count, isarray = 0, 0, true
+  for k in pairs(t) do
+    if type(k) == 'number' and k > 0 and floor(k) == k then
+      if k > max then max = k end
+      count = count + 1
+    else isarray = false break end
+  end
+  if isarray and max > 0 and max > count * 2 and max > 10 then
+    error('Cannot serialise table: excessively sparse array', 0)
+  end
+  if isarray and max > 0 then
+    out[#out + 1] = '['
+    for i = 1, max do
+      if i > 1 then out[#out + 1] = ',' end
+      encode(t[i], depth + 1, out)
+    end
+    out[#out + 1] = ']'
+    return
+  end
+  out[#out + 1] = '{'
+  local first = true
+  for k, v in pairs(t) do
+    local tk = type(k)
+    if tk ~= 'string' and tk ~= 'number' then error('Cannot serialise ' .. tk .. ': table key must be a number or string', 0) end
+    if not first then out[#out + 1] = ',' end
+    first = false
+    out[#out + 1] = escape(tk == 'number' and fmt('%.14g', k) or k)
+    out[#out + 1] = ':'
+    encode(v, depth + 1, out)
+  end
+  out[#out + 1] = '}'
+end
+encode = function(v, depth, out)
+  local t = type(v)
+  if t == 'string' then out[#out + 1] = escape(v)
+  elseif t == 'number' then
+    if v ~= v or v == huge or v == -huge then
+      if not enc_invalid then error('Cannot serialise number: must not be NaN or Inf', 0) end
+      out[#out + 1] = v ~= v and 'nan' or (v > 0 and 'inf' or '-inf')
+    else out[#out + 1] = fmt('%.14g', v) end
+  elseif t == 'boolean' then out[#out + 1] = tostring(v)
+  elseif t == 'nil' or v == NULL then out[#out + 1] = 'null'
+  elseif t == 'table' then encode_table(v, depth, out)
+  else error('Cannot serialise ' .. t .. ': type not supported', 0) end
+end
+function cjson.encode(...)
+  if select('#', ...) ~= 1 then error('bad argument #1 to \'encode\' (expected 1 argument)', 2) end
+  local out = {}
+  encode((...), 1, out)
+  return concat(out)
+end
+
+local function utf8char(c)
+  if c < 0x80 then return char(c) end
+  if c < 0x800 then return char(0xC0 | (c >> 6), 0x80 | (c & 0x3F)) end
+  if c < 0x10000 then return char(0xE0 | (c >> 12), 0x80 | ((c >> 6) & 0x3F), 0x80 | (c & 0x3F)) end
+  return char(0xF0 | (c >> 18), 0x80 | ((c >> 12) & 0x3F), 0x80 | ((c >> 6) & 0x3F), 0x80 | (c & 0x3F))
+end
+local unescapes = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', b = '\b', f = '\f', n = '\n', r = '\r', t = '\t'}
+function cjson.decode(s)
+  if type(s) ~= 'string' then error('bad argument #1 to \'decode\' (string expected, got ' .. type(s) .. ')', 2) end
+  local pos = 1
+  local function fail(what) error(fmt('Expected %s but found invalid token at character %d', what, pos), 0) end
+  local function ws() pos = s:find('[^ \t\r\n]', pos) or #s + 1 end
+  local value
+  local function str()
+    local out, i = {}, pos + 1
+    while true do
+      local j = s:find('["\\]', i)
+      if not j then error(fmt('Expected value but found unexpected end of string at character %d', #s + 1), 0) end
+      out[#out + 1] = s:sub(i, j - 1)
+      if s:sub(j, j) == '"' then pos = j + 1 return concat(out) end
+      local e = s:sub(j + 1, j + 1)
+      if e == 'u' then
+        local hex = s:sub(j + 2, j + 5)
+        local c = tonumber(hex, 16)
+        if not c or #hex < 4 then pos = j fail('value') end
+        i = j + 6
+        if c >= 0xD800 and c <= 0xDBFF and s:sub(i, i + 1) == '\\u' then
+          local lo = tonumber(s:sub(i + 2, i + 5), 16)
+          if lo and lo >= 0xDC00 and lo <= 0xDFFF then c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00) i = i + 6 end
+        end
+        out[#out + 1] = utf8char(c)
+      elseif unescapes[e] then out[#out + 1] = unescapes[e] i = j + 2
+      else pos = j fail('value') end
+    end
+  end
+  value = function(depth)
+    ws()
+    local c = s:sub(pos, pos)
+    if c == '{' or c == '[' then
+      if depth > dec_depth then error(fmt('Found too many nested data structures (%d) at character %d', depth, pos), 0) end
+      local t, close = {}, c == '{' and '}' or ']'
+      pos = pos + 1
+      ws()
+      if s:sub(pos, pos) == close then pos = pos + 1 return t end
+      local n = 0
+      while true do
+        if close == '}' then
+          ws()
+          if s:sub(pos, pos) ~= '"' then fail('object key string') end
+          local k = str()
+          ws()
+          if s:sub(pos, pos) ~= ':' then fail('colon') end
+          pos = pos + 1
+          t[k] = value(depth + 1)
+        else
+          n = n + 1
+          t[n] = value(depth + 1)
+        end
+        ws()
+        local d = s:sub(pos, pos)
+        pos = pos + 1
+        if d == close then return t end
+        if d ~= ',' then pos = pos - 1 fail(close == '}' and 'comma or object end' or 'comma or array end') end
+      end
+    elseif c == '"' then return str()
+    elseif s:find('^true', pos) then pos = pos + 4 return true
+    elseif s:find('^false', pos) then pos = pos + 5 return false
+    elseif s:find('^null', pos) then pos = pos + 4 return NULL
+    else
+      local tok = s:match('^-?%d+%.?%d*[eE]?[-+]?%d*', pos)
+      local n = tok and tonumber(tok)
+      if not n then fail('value') end
+      pos = pos + #tok
+      return num(n + 0.0)
+    end
+  end
+  local v = value(1)
+  ws()
+  if pos <= #s then fail('the end') end
+  return v
+end
+function cjson.encode_max_depth(n) if n then enc_depth = n end return enc_depth end
+function cjson.decode_max_depth(n) if n then dec_depth = n end return dec_depth end
+function cjson.encode_keep_buffer() return true end
+function cjson.encode_invalid_numbers(on) if on ~= nil then enc_invalid = on == true or on == 'on' end return enc_invalid end
+function cjson.decode_invalid_numbers() return true end
+function cjson.encode_sparse_array() return false, 2, 10 end
+function cjson.encode_number_precision() return 14 end
+function cjson.new() return cjson end
+
+---------------------------------------------------------------- cmsgpack
+local cmsgpack = {_NAME = 'cmsgpack', _VERSION = 'lua-cmsgpack 0.4.0'}
+local function is_array(t)
+  local max, count = 0, 0
+  for k in pairs(t) do
+    if type(k) ~= 'number' or k <= 0 or floor(k) ~= k then return false end
+    if k > max then max = k end
+    count = count + 1
+  end
+  return max == count, max
+end
+local pack_value
+local function pack_table(t, out, depth)
+  local arr, n = is_array(t)
+  if arr then
+    if n < 16 then out[#out + 1] = char(0x90 | n)
+    elseif n < 65536 then out[#out + 1] = spack('>BI2', 0xdc, n)
+    else out[#out + 1] = spack('>BI4', 0xdd, n) end
+    for i = 1, n do pack_value(t[i], out, depth + 1) end
+    return
+  end
+  local count = 0
+  for _ in pairs(t) do count = count + 1 end
+  if count < 16 then out[#out + 1] = char(0x80 | count)
+  elseif count < 65536 then out[#out + 1] = spack('>BI2', 0xde, count)
+  else out[#out + 1] = spack('>BI4', 0xdf, count) end
+  for k, v in pairs(t) do pack_value(k, out, depth + 1) pack_value(v, out, depth + 1) end
+end
+local function pack_int(n, out)
+  if n >= 0 then
+    if n < 128 then out[#out + 1] = char(n)
+    elseif n < 256 then out[#out + 1] = spack('>BB', 0xcc, n)
+    elseif n < 65536 then out[#out + 1] = spack('>BI2', 0xcd, n)
+    elseif n < 4294967296 then out[#out + 1] = spack('>BI4', 0xce, n)
+    else out[#out + 1] = spack('>Bi8', 0xcf, n) end
+  else
+    if n >= -32 then out[#out + 1] = spack('b', n)
+    elseif n >= -128 then out[#out + 1] = spack('>Bb', 0xd0, n)
+    elseif n >= -32768 then out[#out + 1] = spack('>Bi2', 0xd1, n)
+    elseif n >= -2147483648 then out[#out + 1] = spack('>Bi4', 0xd2, n)
+    else out[#out + 1] = spack('>Bi8', 0xd3, n) end
+  end
+end
+pack_value = function(v, out, depth)
+  local t = type(v)
+  if t == 'string' then
+    local n = #v
+    if n < 32 then out[#out + 1] = char(0xa0 | n)
+    elseif n < 256 then out[#out + 1] = spack('>BB', 0xd9, n)
+    elseif n < 65536 then out[#out + 1] = spack('>BI2', 0xda, n)
+    else out[#out + 1] = spack('>BI4', 0xdb, n) end
+    out[#out + 1] = v
+  elseif t == 'number' then
+    local i = tointeger(v)
+    if i ~= nil and v == v then pack_int(i, out)
+    elseif spack('f', v) and sunpack('f', spack('f', v)) == v then out[#out + 1] = spack('>Bf', 0xca, v)
+    else out[#out + 1] = spack('>Bd', 0xcb, v) end
+  elseif t == 'boolean' then out[#out + 1] = char(v and 0xc3 or 0xc2)
+  elseif t == 'table' and depth <= 16 then pack_table(v, out, depth)
+  else out[#out + 1] = char(0xc0) end
+end
+function cmsgpack.pack(...)
+  local n = select('#', ...)
+  if n == 0 then error('MessagePack pack needs input.', 0) end
+  local out = {}
+  for i = 1, n do pack_value((select(i, ...)), out, 1) end
+  return concat(out)
+end
+
+local unpack_value
+local function missing() error('Missing bytes in input.', 0) end
+local function take(s, pos, f, n) if pos + n > #s then missing() end return (sunpack(f, s, pos + 1)), pos + 1 + n end
+local function strof(s, n, at) if at + n - 1 > #s then missing() end return s:sub(at, at + n - 1), at + n end
+local function tbl(s, n, at, map)
+  local t = {}
+  for i = 1, n do
+    if map then
+      local k, v
+      k, at = unpack_value(s, at)
+      v, at = unpack_value(s, at)
+      if k ~= nil then t[k] = v end
+    else t[i], at = unpack_value(s, at) end
+  end
+  return t, at
+end
+unpack_value = function(s, pos)
+  if pos > #s then missing() end
+  local c = byte(s, pos)
+  if c < 0x80 then return c, pos + 1 end
+  if c >= 0xe0 then return c - 256, pos + 1 end
+  if c >= 0xa0 and c <= 0xbf then return strof(s, c - 0xa0, pos + 1) end
+  if c >= 0x90 and c <= 0x9f then return tbl(s, c - 0x90, pos + 1, false) end
+  if c >= 0x80 and c <= 0x8f then return tbl(s, c - 0x80, pos + 1, true) end
+  if c == 0xc0 then return nil, pos + 1 end
+  if c == 0xc2 then return false, pos + 1 end
+  if c == 0xc3 then return true, pos + 1 end
+  if c == 0xcc then return take(s, pos, '>B', 1) end
+  if c == 0xcd then return take(s, pos, '>I2', 2) end
+  if c == 0xce then return take(s, pos, '>I4', 4) end
+  if c == 0xcf then local v, p = take(s, pos, '>i8', 8) if v < 0 then v = v + 18446744073709551616.0 end return v, p end
+  if c == 0xd0 then return take(s, pos, '>b', 1) end
+  if c == 0xd1 then return take(s, pos, '>i2', 2) end
+  if c == 0xd2 then return take(s, pos, '>i4', 4) end
+  if c == 0xd3 then return take(s, pos, '>i8', 8) end
+  if c == 0xca then local v, p = take(s, pos, '>f', 4) return num(v), p end
+  if c == 0xcb then local v, p = take(s, pos, '>d', 8) return num(v), p end
+  if c == 0xd9 or c == 0xc4 then local n = take(s, pos, '>B', 1) return strof(s, n, pos + 2) end
+  if c == 0xda or c == 0xc5 then local n = take(s, pos, '>I2', 2) return strof(s, n, pos + 3) end
+  if c == 0xdb or c == 0xc6 then local n = take(s, pos, '>I4', 4) return strof(s, n, pos + 5) end
+  if c == 0xdc then local n = take(s, pos, '>I2', 2) return tbl(s, n, pos + 3, false) end
+  if c == 0xdd then local n = take(s, pos, '>I4', 4) return tbl(s, n, pos + 5, false) end
+  if c == 0xde then local n = take(s, pos, '>I2', 2) return tbl(s, n, pos + 3, true) end
+  if c == 0xdf then local n = take(s, pos, '>I4', 4) return tbl(s, n, pos + 5, true) end
+  error('Bad data format in input.', 0)
+end
+local function unpack_many(s, limit, offset)
+  local out, n, pos = {}, 0, (offset or 0) + 1
+  while pos <= #s and (limit == 0 or n < limit) do
+    local v
+    v, pos = unpack_value(s, pos)
+    n = n + 1
+    out[n] = v
+  end
+  return out, n, pos
+end
+function cmsgpack.unpack(s)
+  if type(s) ~= 'string' then error('bad argument #1 to \'unpack\' (string expected)', 2) end
+  local out, n = unpack_many(s, 0, 0)
+  return table.unpack(out, 1, n)
+end
+local function limited(s, limit, offset)
+  offset = offset or 0
+  if offset < 0 or offset > #s then error('Start offset ' .. offset .. ' greater than input length ' .. #s .. '.', 0) end
+  local out, n, pos = unpack_many(s, limit, offset)
+  local next_offset = pos > #s and -1 or pos - 1
+  return next_offset, table.unpack(out, 1, n)
+end
+function cmsgpack.unpack_one(s, offset) return limited(s, 1, offset) end
+function cmsgpack.unpack_limit(s, limit, offset) return limited(s, limit, offset) end
+
+---------------------------------------------------------------- bit (LuaBitOp: 32-bit, signed results)
+local function tobit(x)
+  if type(x) ~= 'number' then x = tonumber(x) or error('bad argument #1 (number expected)', 3) end
+  local i = tointeger(x) or floor(x + 0.5)
+  i = i & 0xffffffff
+  if i >= 0x80000000 then i = i - 0x100000000 end
+  return i
+end
+local function fold(op)
+  return function(a, ...)
+    local r = tobit(a)
+    for i = 1, select('#', ...) do r = tobit(op(r, tobit((select(i, ...))))) end
+    return r
+  end
+end
+local bit = {
+  tobit = tobit,
+  bnot = function(a) return tobit(~tobit(a)) end,
+  band = fold(function(a, b) return a & b end),
+  bor = fold(function(a, b) return a | b end),
+  bxor = fold(function(a, b) return a ~ b end),
+  lshift = function(a, n) return tobit((tobit(a) & 0xffffffff) << (tobit(n) & 31)) end,
+  rshift = function(a, n) return tobit((tobit(a) & 0xffffffff) >> (tobit(n) & 31)) end,
+  arshift = function(a, n) return tobit(tobit(a) >> (tobit(n) & 31) | (tobit(a) < 0 and ~(0xffffffff >> (tobit(n) & 31)) or 0)) end,
+  rol = function(a, n) local v, s = tobit(a) & 0xffffffff, tobit(n) & 31 return tobit((v << s) | (v >> (32 - s))) end,
+  ror = function(a, n) local v, s = tobit(a) & 0xffffffff, tobit(n) & 31 return tobit((v >> s) | (v << (32 - s))) end,
+  bswap = function(a) local v = tobit(a) & 0xffffffff
+    return tobit(((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >> 8) & 0xff00) | (v >> 24)) end,
+  tohex = function(a, n)
+    n = n == nil and 8 or tobit(n)
+    local upper = n < 0
+    if upper then n = -n end
+    if n > 8 then n = 8 end
+    local v = tobit(a) & 0xffffffff
+    local h = fmt(upper and '%08X' or '%08x', v)
+    return h:sub(9 - n)
+  end,
+}
+
+---------------------------------------------------------------- struct (Roberto's struct, onto string.pack)
+-- struct's formats where they differ: 's' is zero-terminated ('z'), 'l'/'L'/'T' are 8 bytes as
+-- on Redis's 64-bit builds, '!' sets alignment, 'c0' takes its length from the previous value.
+local function translate(f)
+  local out, i = {}, 1
+  while i <= #f do
+    local c = f:sub(i, i)
+    local digits = f:match('^%d+', i + 1) or ''
+    i = i + 1 + #digits
+    if c == 's' then out[#out + 1] = 'z'
+    elseif c == 'l' then out[#out + 1] = 'i8'
+    elseif c == 'L' or c == 'T' then out[#out + 1] = 'I8'
+    elseif c == 'i' or c == 'I' then out[#out + 1] = c .. (digits ~= '' and digits or '4')
+    elseif c == 'c' then out[#out + 1] = 'c' .. (digits ~= '' and digits or '1')
+    elseif c == '!' then out[#out + 1] = '!' .. digits
+    elseif c == ' ' then
+    else out[#out + 1] = c .. digits end
+  end
+  return concat(out)
+end
+local struct = {
+  pack = function(f, ...) return spack(translate(f), ...) end,
+  unpack = function(f, s, i)
+    local r = table.pack(sunpack(translate(f), s, i))
+    for k = 1, r.n - 1 do if type(r[k]) == 'number' then r[k] = num(r[k]) end end
+    return table.unpack(r, 1, r.n)
+  end,
+  size = function(f) return string.packsize(translate(f)) end,
+}
+
+return {cjson = cjson, cmsgpack = cmsgpack, bit = bit, struct = struct}
+`;

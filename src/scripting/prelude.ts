@@ -1,0 +1,158 @@
+// The Lua side of the sandbox, run once when the state is created with the full standard
+// library: it builds the `redis` table around the host functions, hides what scripts may not
+// use (io, os, require, dofile, loadfile, print, debug...), makes the globals and the library
+// tables read-only with Redis's error texts, and adds what Redis's Lua 5.1 scripts expect from
+// a Lua 5.4 VM (unpack, loadstring, math.pow, table.getn, 5.1-style tostring of floats).
+//
+// Called with (host, libraries) and returns the script environment, the error handler and
+// the table of tables that must stay read-only; see engine.ts.
+
+export const PRELUDE = String.raw`
+local H, LIBS = ...
+local G = _G
+local getinfo = debug.getinfo
+local rawsetmetatable, rawgetmetatable, rawrawset = setmetatable, getmetatable, rawset
+local type, tostring0, error, select, pairs, next, mathtype = type, tostring, error, select, pairs, next, math.type
+local fmt = string.format
+local rawload = load
+
+local READONLY = setmetatable({}, {__mode = 'k'})
+local function readonly_error() error('Attempt to modify a readonly table', 2) end
+local function readonly_error_caller() error('Attempt to modify a readonly table', 3) end
+
+-- A read-only view of t: reads, # and pairs reach t; writes raise Redis's error.
+local function protect(t)
+  local view = {}
+  local mt = {__index = t, __newindex = readonly_error, __len = function() return #t end,
+              __pairs = function() return next, t, nil end}
+  mt.__metatable = rawsetmetatable({}, {__index = mt, __newindex = readonly_error})
+  READONLY[mt.__metatable] = true
+  rawsetmetatable(view, mt)
+  READONLY[view] = true
+  return view
+end
+
+local function errtab(msg)
+  local code, text = 'ERR', msg
+  if msg:sub(1, 1) == '-' then
+    local sp = msg:find(' ', 1, true)
+    if sp then code, text = msg:sub(2, sp - 1), msg:sub(sp + 1) else text = msg:sub(2) end
+  end
+  text = text:gsub('^[\r\n]+', ''):gsub('[\r\n]+$', '')
+  return {err = code .. ' ' .. text}
+end
+
+local redis = {}
+redis.call = H.call
+redis.pcall = H.pcall
+redis.sha1hex = H.sha1hex
+redis.setresp = H.setresp
+redis.set_repl = H.set_repl
+redis.replicate_commands = function() return true end
+redis.acl_check_cmd = H.acl_check_cmd
+redis.log = H.log
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+redis.REDIS_VERSION = H.version
+redis.REDIS_VERSION_NUM = H.version_num
+redis.register_function = H.register_function
+redis.error_reply = function(...)
+  local e = ...
+  if select('#', ...) ~= 1 or type(e) ~= 'string' then return errtab('wrong number or type of arguments') end
+  if e:sub(1, 1) ~= '-' then e = '-' .. e end
+  return errtab(e)
+end
+redis.status_reply = function(...)
+  local s = ...
+  if select('#', ...) ~= 1 or type(s) ~= 'string' then return errtab('wrong number or type of arguments') end
+  return {ok = s}
+end
+H.errtab = errtab
+
+-- redis.pcall-style error objects from pcall: a table error becomes its message (Redis 7).
+local rawpcall, pack, unpack = pcall, table.pack, table.unpack
+local function redis_pcall(f, ...)
+  local r = pack(rawpcall(f, ...))
+  if r[1] then return unpack(r, 1, r.n) end
+  local e = r[2]
+  if type(e) == 'table' then
+    local m = e.err
+    if type(m) == 'string' or type(m) == 'number' then e = m end
+  end
+  return false, e
+end
+
+-- Where the error happened, as Redis's __redis__err__handler records it.
+local function err_handler(err)
+  -- The first frame of the script's own code (frames of C and of this prelude are skipped).
+  local level, i = 2, getinfo(2, 'nSl')
+  while i and (i.what == 'C' or i.source:sub(1, 1) == '=') do level = level + 1 i = getinfo(level, 'nSl') end
+  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring0(err)} end
+  if i then err.source = i.source; err.line = i.currentline end
+  return err
+end
+
+-- Lua 5.1 printed floats with %.14g (3 not 3.0); scripts written for Redis rely on it.
+local function tostring51(v)
+  if mathtype(v) == 'float' then
+    if v ~= v then return 'nan' end
+    if v == math.huge then return 'inf' elseif v == -math.huge then return '-inf' end
+    return fmt('%.14g', v)
+  end
+  return tostring0(v)
+end
+
+local ENV
+local function loadstring(s, name)
+  if type(s) ~= 'string' then error('bad argument #1 to \'loadstring\' (string expected)', 2) end
+  return rawload(s, name or s, 't', ENV)
+end
+
+local allowed = {
+  'xpcall', 'setmetatable', 'next', 'assert', 'tonumber', 'rawequal', 'collectgarbage',
+  'getmetatable', 'rawset', 'coroutine', 'type', 'select', 'pairs', 'rawget', 'ipairs', '_VERSION',
+  'error', 'rawlen', 'string', 'math', 'table',
+}
+local keep = {}
+for _, name in ipairs(allowed) do keep[name] = G[name] end
+for name in pairs(G) do rawrawset(G, name, nil) end
+for name, v in pairs(keep) do rawrawset(G, name, v) end
+
+G.tostring = tostring51
+G.pcall = redis_pcall
+G.unpack = unpack
+G.loadstring = loadstring
+G.load = function(chunk, name, mode, env) return rawload(chunk, name, 't', env or ENV) end
+G.rawset = function(t, k, v) if READONLY[t] then readonly_error_caller() end return rawrawset(t, k, v) end
+G.setmetatable = function(t, mt) if READONLY[t] then readonly_error_caller() end return rawsetmetatable(t, mt) end
+G.math.pow = function(a, b) return a ^ b end
+G.math.mod = math.fmod
+G.math.log10 = function(x) return math.log(x, 10) end
+G.math.ldexp = function(m, e) return m * 2.0 ^ e end
+G.table.getn = function(t) return #t end
+G.table.maxn = function(t) local n = 0 for k in pairs(t) do if type(k) == 'number' and k > n then n = k end end return n end
+G.string.gfind = string.gmatch
+G.redis = redis
+for name, lib in pairs(LIBS) do G[name] = lib end
+
+-- Every table reachable from the globals becomes read-only for scripts.
+for _, name in ipairs({'string', 'math', 'table', 'coroutine', 'redis', 'cjson', 'cmsgpack', 'bit', 'struct'}) do
+  if G[name] ~= nil then G[name] = protect(G[name]) end
+end
+local strmeta = rawgetmetatable('')
+strmeta.__index = G.string
+strmeta.__metatable = protect({__index = G.string})
+
+-- The scripts' environment: reads fall through to G, unknown names are an error, writes refused.
+ENV = {}
+local envmeta = {__index = G, __newindex = readonly_error}
+envmeta.__metatable = protect({__index = G, __newindex = readonly_error})
+rawsetmetatable(ENV, envmeta)
+READONLY[ENV] = true
+READONLY[G] = true
+rawrawset(G, '_G', ENV)
+rawsetmetatable(G, {__index = function(_, k)
+  error("Script attempted to access nonexistent global variable '" .. tostring0(k) .. "'", 0)
+end, __newindex = readonly_error, __metatable = envmeta.__metatable})
+return ENV, err_handler, G
+`;

@@ -1,0 +1,44 @@
+// No plaintext a script saw outlives it for long: markers go into the server as values, as
+// script arguments (ARGV) and through redis.call replies (GET inside EVAL, cjson and cmsgpack
+// round trips, string concatenation in Lua), then, once the Lua collection that zeroes freed
+// blocks has run (at most 100 ms after the last script), every readable mapping of the live
+// server process is searched for them.
+
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ioredis } from '../helpers/clients.js';
+import { describeHits, makeMarkers, scanProcessMemory } from '../helpers/memory-scan.js';
+import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+
+describe('memory scan: scripts', () => {
+  let server: SpawnedServer;
+  let client: Redis;
+  beforeAll(async () => {
+    server = await spawnServer();
+    client = ioredis(server.port);
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+
+  it('values read, passed and built by scripts leave no plaintext once the script is over', async () => {
+    const markers = makeMarkers(300, 'SKVLUA-');
+    const m = markers.map((b) => b.toString('latin1'));
+    for (let i = 0; i < 100; i++) await client.set(`k:${i}`, m[i]!);
+    const read = "local v = redis.call('GET', KEYS[1]) local j = cjson.decode(cjson.encode({v})) local p = cmsgpack.unpack(cmsgpack.pack(v)) return #(v .. j[1] .. p)";
+    for (let i = 0; i < 100; i++) expect(await client.eval(read, 1, `k:${i}`)).toBe(m[i]!.length * 3);
+    const store = "redis.call('SET', KEYS[1], ARGV[1] .. '') return redis.call('STRLEN', KEYS[1])";
+    for (let i = 100; i < 200; i++) expect(await client.eval(store, 1, `a:${i}`, m[i]!)).toBe(m[i]!.length);
+    const pass = 'return string.len(ARGV[1])';
+    for (let i = 200; i < 300; i++) expect(await client.eval(pass, 0, m[i]!)).toBe(m[i]!.length);
+    // Read every stored marker back out, so the values themselves did round trip.
+    for (let i = 0; i < 100; i++) expect(await client.get(`k:${i}`)).toBe(m[i]);
+    for (let i = 100; i < 200; i++) expect(await client.get(`a:${i}`)).toBe(m[i]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await client.ping();
+    const result = scanProcessMemory(server.process.pid!, markers);
+    if (result.hits.length > 0) console.error(`${result.hits.length} marker copies found:\n${describeHits(result.hits, markers)}`);
+    expect(result.hits.length).toBe(0);
+  });
+});
