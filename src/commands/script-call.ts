@@ -42,6 +42,9 @@ export class ScriptCall implements ScriptRun {
     // (Redis 7), and its commands see the time the script started (one snapshot).
     const session = Object.create(ctx) as Session & { reply: ReplyWriter; multi: null };
     Object.defineProperty(session, 'reply', { value: this.capture, writable: true });
+    // Blocking commands answer at once inside a script, as inside EXEC (src/blocking/).
+    Object.defineProperty(session, 'atomic', { value: ctx.atomic + 1, writable: true });
+    Object.defineProperty(session, 'scripted', { value: true });
     this.session = session;
     this.oomAtStart = ctx.server.memory.overLimit;
     this.limitMs = Number(ctx.server.config.get('busy-reply-threshold'));

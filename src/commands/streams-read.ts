@@ -1,7 +1,7 @@
 // XREAD and XREADGROUP (redis t_stream.c xreadCommand): reading several streams after given ids,
 // or through a consumer group (new entries with ">", the consumer's own history otherwise).
 
-import { int64, name, word } from './args.js';
+import { int64, name, text, word } from './args.js';
 import { guardSeal, parseId, quoted, replyEntry } from './streams-entries.js';
 import { keySpec, keyword, range } from './key-specs.js';
 import { Errors } from '../protocol/errors.js';
@@ -38,6 +38,11 @@ export function parseRead(ctx: Session, args: Buffer[], xreadgroup: boolean): Re
     const more = args.length - i - 1;
     const opt = word(args[i]!);
     if (opt === 'block' && more > 0) {
+      // Redis refuses BLOCK outright in a script (inside EXEC it only never waits).
+      if (ctx.scripted) {
+        ctx.reply.error(Errors.blockFromScript(text(args[0]!)));
+        return null;
+      }
       const timeout = parseTimeout(args[++i]!, 'milliseconds', ctx.now);
       if (typeof timeout === 'string') {
         ctx.reply.error(`ERR ${timeout}`);

@@ -119,6 +119,8 @@ export interface ClientState {
    * (as on a timeout) instead of waiting (src/blocking/).
    */
   atomic: number;
+  /** The command runs from a Lua script (redis CLIENT_SCRIPT). */
+  readonly scripted: boolean;
   /** Cluster mode: ASKING was sent (served once for a slot being imported), READONLY was sent. */
   asking: boolean;
   readonlyCluster: boolean;

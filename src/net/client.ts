@@ -44,6 +44,7 @@ export class Client implements Session {
   multi: QueuedCommand[] | null = null;
   multiFailed = false;
   atomic = 0;
+  readonly scripted = false;
   asking = false;
   readonlyCluster = false;
   watching: { flag: WatchFlag; keys: [Keyspace, string][] } | null = null;

@@ -145,6 +145,7 @@ export const Errors = {
   /** No cluster bus: the layout comes from cluster-config-file (README, Scaling out). */
   clusterBusCommand: (name: string) =>
     `ERR CLUSTER ${name.toUpperCase()} is not supported by sealkv: nodes take their layout from cluster-config-file`,
+  blockFromScript: (cmd: string) => `ERR ${clip(cmd)} command is not allowed with BLOCK option from scripts`,
   crossSlot: "CROSSSLOT Keys in request don't hash to the same slot",
   tryAgain: 'TRYAGAIN Multiple keys request during rehashing of slot',
   slotNotServed: 'CLUSTERDOWN Hash slot not served',

@@ -78,6 +78,16 @@ describe('EVAL and type conversion', () => {
   });
 });
 
+describe('blocking commands in scripts', () => {
+  it('are refused as Redis 7.0 refuses them: noscript pops, XREAD with BLOCK', async () => {
+    const c = client;
+    await c.del('bq', 'bs');
+    await expect(c.eval("return redis.call('blpop', KEYS[1], 0)", 1, 'bq')).rejects.toThrow(Errors.scriptNoscriptCommand);
+    await expect(c.eval("return redis.call('xread', 'block', '0', 'streams', KEYS[1], '$')", 1, 'bs')).rejects.toThrow(Errors.blockFromScript('xread'));
+    expect(await c.eval("return redis.call('xread', 'streams', KEYS[1], '0')", 1, 'bs')).toBeNull();
+  });
+});
+
 describe('sandbox', () => {
   it('globals are read-only and unknown globals are an error', async () => {
     const write = 'x = 5';
