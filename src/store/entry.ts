@@ -2,7 +2,7 @@
 // (StoredString, the usual case) or a boxed JS object (BoxedString: spilled, large, or with a
 // sealed name); a hash is always a JS object. Both string forms answer the same interface.
 
-import { FieldTable } from './types/field-table.js';
+import { HashFields } from './types/hash-fields.js';
 
 export const enum Kind {
   String = 0,
@@ -94,8 +94,8 @@ export class BoxedString implements StringEntry {
 
 export interface HashEntry {
   kind: Kind.Hash;
-  /** Field name (latin1) -> sealed field value. */
-  fields: FieldTable;
+  /** The fields, sealed (types/hash-fields.ts): no plaintext name or value is kept. */
+  fields: HashFields;
   expiresAt: number;
   touchedAt: number;
   accounted?: number;
@@ -114,5 +114,5 @@ export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number)
  * each entry to another hidden class on its first write (slower, and more memory).
  */
 export function hashEntry(touchedAt: number): HashEntry {
-  return { kind: Kind.Hash, fields: new FieldTable(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+  return { kind: Kind.Hash, fields: new HashFields(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
 }

@@ -23,6 +23,7 @@ export { KeyWalk } from './key-walk.js';
 export { BoxedString, hashEntry, Kind, stringEntry } from './entry.js';
 export type { Entry, HashEntry, SpillRef, StringEntry } from './entry.js';
 export { FieldTable } from './types/field-table.js';
+export { HashFields } from './types/hash-fields.js';
 export { opsOf, typeName, TYPE_OPS } from './types/index.js';
 export type { DbEvent, KeyEvent, KeyListener, WatchFlag } from './key-events.js';
 
