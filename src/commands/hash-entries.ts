@@ -19,8 +19,8 @@ export function readHash(ctx: Session, key: string): HashEntry | undefined | nul
 }
 
 /**
- * Runs `work` with key's fields open for reading; on a seal failure the reply written since
- * the start is dropped and the error replied instead.
+ * Runs `work` with key's fields open for reading; on a seal failure the reply `work` wrote
+ * (write the whole reply in it, headers included) is dropped and the error replied instead.
  */
 export function reading(ctx: Session, key: string, entry: HashEntry, work: (h: HashAccess) => void): void {
   const mark = ctx.reply.size;

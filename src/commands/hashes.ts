@@ -88,12 +88,13 @@ function hmget(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
   const entry = readHash(ctx, key);
   if (entry === null) return;
-  ctx.reply.arrayLen(args.length - 2);
   if (entry === undefined) {
+    ctx.reply.arrayLen(args.length - 2);
     for (let i = 2; i < args.length; i++) ctx.reply.nullBulk();
     return;
   }
   reading(ctx, key, entry, (h) => {
+    ctx.reply.arrayLen(args.length - 2);
     for (let i = 2; i < args.length; i++) {
       if (h.find(args[i]!)) ctx.reply.bulk(h.pairs.value());
       else ctx.reply.nullBulk();
@@ -106,11 +107,10 @@ function replyWhole(ctx: Session, args: Buffer[], names: boolean, values: boolea
   const key = keyOf(ctx, args[1]!);
   const entry = readHash(ctx, key);
   if (entry === null) return;
-  const size = entry?.fields.size ?? 0;
-  if (names && values) ctx.reply.mapLen(size);
-  else ctx.reply.arrayLen(size);
-  if (entry === undefined) return;
+  const header = (size: number) => (names && values ? ctx.reply.mapLen(size) : ctx.reply.arrayLen(size));
+  if (entry === undefined) return header(0);
   reading(ctx, key, entry, (h) => {
+    header(h.size);
     h.forEach((pairs) => {
       if (names) ctx.reply.bulk(pairs.name());
       if (values) ctx.reply.bulk(pairs.value());

@@ -11,6 +11,7 @@ import { storedKey } from '../helpers/server.js';
 import { encodeCommand, ioredis, rawExchange } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
 import { tmpfsUnavailable } from '../helpers/tmpfs.js';
+import { hashBlobs } from '../helpers/hashes.js';
 
 const HEX_ID = /^[0-9a-f]{8}$/;
 
@@ -34,7 +35,7 @@ async function rotationDone(run: (args: string[]) => Promise<unknown>): Promise<
 function keyIdsInMemory(db: Keyspace): Set<number> {
   const ids = new Set<number>();
   db.forEachEntry((_key, entry) => {
-    if (entry.kind === Kind.Hash) for (const v of entry.fields.values()) ids.add(Sealer.keyId(v));
+    if (entry.kind === Kind.Hash) for (const v of hashBlobs(entry)) ids.add(Sealer.keyId(v));
     else if (entry.value.length > 0) ids.add(Sealer.keyId(entry.value));
   });
   return ids;
