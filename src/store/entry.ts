@@ -93,7 +93,7 @@ export class BoxedString implements StringEntry {
 }
 
 export interface HashEntry {
-  kind: Kind.Hash;
+  readonly kind: Kind.Hash;
   /** The fields, sealed (types/hash-fields.ts): no plaintext name or value is kept. */
   fields: HashFields;
   expiresAt: number;
@@ -110,9 +110,31 @@ export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number)
 }
 
 /**
+ * A hash entry is its own field store: one object per hash instead of two (a few million small
+ * hashes make that 50-odd bytes each count). `kind` and `fields` live on the prototype.
+ */
+class StoredHash extends HashFields implements HashEntry {
+  expiresAt = 0;
+  accounted = 0;
+  sealedName: Buffer | undefined = undefined;
+
+  constructor(public touchedAt: number) {
+    super();
+  }
+
+  get kind(): Kind.Hash {
+    return Kind.Hash;
+  }
+
+  get fields(): HashFields {
+    return this;
+  }
+}
+
+/**
  * New entries with every field present from the start: adding `accounted` later would move
  * each entry to another hidden class on its first write (slower, and more memory).
  */
 export function hashEntry(touchedAt: number): HashEntry {
-  return { kind: Kind.Hash, fields: new HashFields(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+  return new StoredHash(touchedAt);
 }

@@ -5,11 +5,11 @@
 import { hashEntry, type HashEntry } from '../entry.js';
 import { Purpose } from '../../seal/values.js';
 import { DIGEST_BYTES, FieldTable } from './field-table.js';
-import { HashFields, sealedBuffer, sealedString } from './hash-fields.js';
+import { sealedBuffer, sealedString } from './hash-fields.js';
 import type { CollectionOps } from './type-ops.js';
 
-/** A hash's entry and fields objects (V8 on 64-bit), and a large hash's share per field (string header, digest, slots). */
-export const HASH_OVERHEAD = 160;
+/** A hash's entry object (V8 on 64-bit), and a large hash's share per field (string header, digest, slots). */
+export const HASH_OVERHEAD = 112;
 export const FIELD_OVERHEAD = 48;
 /** A V8 string's header beside its bytes. */
 const STRING_HEADER = 16;
@@ -40,7 +40,10 @@ export const hashOps: CollectionOps<HashEntry> = {
   },
   reseal(entry, reseal, touchedAt) {
     const f = entry.fields;
-    const copy = new HashFields();
+    const out = hashEntry(touchedAt);
+    out.expiresAt = entry.expiresAt;
+    out.accounted = entry.accounted;
+    const copy = out.fields;
     copy.size = f.size;
     copy.listpack = f.listpack;
     if (f.table === null) {
@@ -54,7 +57,7 @@ export const hashOps: CollectionOps<HashEntry> = {
       });
       copy.table = to;
     }
-    return { ...entry, fields: copy, touchedAt, sealedName: undefined };
+    return out;
   },
   create: (now) => hashEntry(now),
   isEmpty: (entry) => entry.fields.size === 0,
