@@ -3,7 +3,7 @@
 // hashtable), then HSET/HGET throughput at pipeline 16 with redis-benchmark, on one large hash
 // and on many small ones. Writes bench/results/hashes.md.
 //
-//   node dist/bench/hashes.js [--quick] [--rounds 3] [--sealkv /other/build/bin/sealkv.js]
+//   node dist/bench/hashes.js [--quick] [--rounds 3] [--no-load] [--sealkv /other/build/bin/sealkv.js]
 //
 // --sealkv measures another build (e.g. the tree before a change) in place of this one.
 
@@ -19,6 +19,8 @@ const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const ROUNDS = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') + 1]) : QUICK ? 1 : 3;
 const BIN = argv.includes('--sealkv') ? argv[argv.indexOf('--sealkv') + 1] : undefined;
+/** Memory only: no redis-benchmark rounds. */
+const NO_LOAD = argv.includes('--no-load');
 const SMALL_KEYS = QUICK ? 20_000 : 200_000;
 const SMALL_FIELDS = 5;
 const BIG_FIELDS = QUICK ? 100_000 : 1_000_000;
@@ -98,7 +100,9 @@ async function memory(start: () => Promise<BenchServer>, fill: () => Iterable<st
     await new Promise((r) => setTimeout(r, 1500));
     const rss1 = rssBytes(server.pid);
     const used1 = Number((await info(server.port, 'memory')).get('used_memory'));
-    return { server: server.name, rssPerField: (rss1 - rss0) / fields, usedPerField: (used1 - used0) / fields };
+    const row = { server: server.name, rssPerField: (rss1 - rss0) / fields, usedPerField: (used1 - used0) / fields };
+    process.stderr.write(`${fill.name} ${row.server}: RSS ${row.rssPerField.toFixed(1)} B/field, used_memory ${row.usedPerField.toFixed(1)} B/field\n`);
+    return row;
   } finally {
     await server.stop();
   }
@@ -150,12 +154,14 @@ async function main(): Promise<void> {
   const sealkv = () => startSealkv([], BIN);
   const small = [await memory(sealkv, smallHashes, SMALL_KEYS * SMALL_FIELDS), await memory(() => startRedis(), smallHashes, SMALL_KEYS * SMALL_FIELDS)];
   const big = [await memory(sealkv, bigHash, BIG_FIELDS), await memory(() => startRedis(), bigHash, BIG_FIELDS)];
-  const servers = [await sealkv(), await startRedis()];
-  let speed: Map<string, Summary>;
-  try {
-    speed = await throughput(servers);
-  } finally {
-    for (const s of servers) await s.stop();
+  let speed = new Map<string, Summary>();
+  if (!NO_LOAD) {
+    const servers = [await sealkv(), await startRedis()];
+    try {
+      speed = await throughput(servers);
+    } finally {
+      for (const s of servers) await s.stop();
+    }
   }
   const memRow = (title: string, rows: MemoryRow[]) =>
     `| ${title} | ${fmt(rows[0]!.rssPerField, 1)} | ${fmt(rows[1]!.rssPerField, 1)} | ${(rows[0]!.rssPerField / rows[1]!.rssPerField).toFixed(2)}x | ${fmt(rows[0]!.usedPerField, 1)} | ${fmt(rows[1]!.usedPerField, 1)} |`;
@@ -175,7 +181,7 @@ async function main(): Promise<void> {
     '',
     '| workload | sealkv | redis | ratio |',
     '|---|---:|---:|---:|',
-    ...WORKLOADS.map(([label]) => {
+    ...WORKLOADS.filter(([label]) => speed.has(`sealkv|${label}`)).map(([label]) => {
       const a = speed.get(`sealkv|${label}`)!;
       const b = speed.get(`redis|${label}`)!;
       return `| ${label} | ${range(a)} | ${range(b)} | ${(a.median / b.median).toFixed(2)}x |`;
