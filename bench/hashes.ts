@@ -3,7 +3,7 @@
 // hashtable), then HSET/HGET throughput at pipeline 16 with redis-benchmark, on one large hash
 // and on many small ones. Writes bench/results/hashes.md.
 //
-//   node dist/bench/hashes.js [--quick] [--rounds 3] [--no-load] [--sealkv /other/build/bin/sealkv.js]
+//   node dist/bench/hashes.js [--quick] [--rounds 3] [--requests 400000] [--no-load] [--sealkv /other/build/bin/sealkv.js]
 //
 // --sealkv measures another build (e.g. the tree before a change) in place of this one.
 
@@ -25,7 +25,7 @@ const SMALL_KEYS = QUICK ? 20_000 : 200_000;
 const SMALL_FIELDS = 5;
 const BIG_FIELDS = QUICK ? 100_000 : 1_000_000;
 const VALUE_BYTES = 16;
-const REQUESTS = QUICK ? 50_000 : 400_000;
+const REQUESTS = argv.includes('--requests') ? Number(argv[argv.indexOf('--requests') + 1]) : QUICK ? 50_000 : 400_000;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const value = (n: number) => String(n).padStart(VALUE_BYTES, 'v');
@@ -37,14 +37,14 @@ function open(port: number): Promise<Socket> {
   });
 }
 
-/** Sends commands pipelined in batches; every reply is one line (an integer), so CRLFs count them. */
+/** Sends commands pipelined in batches; every reply is one line (an integer), so LFs count them (a CR LF may be split between reads, a LF cannot). */
 async function send(port: number, commands: Iterable<string[]>, batch = 1000): Promise<void> {
   const socket = await open(port);
   const flush = (frames: Buffer[], n: number) =>
     new Promise<void>((resolve) => {
       let seen = 0;
       const onData = (chunk: Buffer) => {
-        for (let i = chunk.indexOf('\r\n'); i >= 0; i = chunk.indexOf('\r\n', i + 2)) seen++;
+        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) seen++;
         if (seen >= n) {
           socket.off('data', onData);
           resolve();
