@@ -3,7 +3,7 @@
 // hashtable), then HSET/HGET throughput at pipeline 16 with redis-benchmark, on one large hash
 // and on many small ones. Writes bench/results/hashes.md.
 //
-//   node dist/bench/hashes.js [--quick] [--rounds 3] [--requests 400000] [--no-load] [--sealkv /other/build/bin/sealkv.js]
+//   node dist/bench/hashes.js [--quick] [--rounds 3] [--requests 400000] [--no-load | --no-memory] [--sealkv /other/build/bin/sealkv.js]
 //
 // --sealkv measures another build (e.g. the tree before a change) in place of this one.
 
@@ -21,6 +21,8 @@ const ROUNDS = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') 
 const BIN = argv.includes('--sealkv') ? argv[argv.indexOf('--sealkv') + 1] : undefined;
 /** Memory only: no redis-benchmark rounds. */
 const NO_LOAD = argv.includes('--no-load');
+/** Throughput only: no memory scenarios. */
+const NO_MEMORY = argv.includes('--no-memory');
 const SMALL_KEYS = QUICK ? 20_000 : 200_000;
 const SMALL_FIELDS = 5;
 const BIG_FIELDS = QUICK ? 100_000 : 1_000_000;
@@ -152,8 +154,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const sealkv = () => startSealkv([], BIN);
-  const small = [await memory(sealkv, smallHashes, SMALL_KEYS * SMALL_FIELDS), await memory(() => startRedis(), smallHashes, SMALL_KEYS * SMALL_FIELDS)];
-  const big = [await memory(sealkv, bigHash, BIG_FIELDS), await memory(() => startRedis(), bigHash, BIG_FIELDS)];
+  const none = { server: '-', rssPerField: NaN, usedPerField: NaN };
+  const small = NO_MEMORY ? [none, none] : [await memory(sealkv, smallHashes, SMALL_KEYS * SMALL_FIELDS), await memory(() => startRedis(), smallHashes, SMALL_KEYS * SMALL_FIELDS)];
+  const big = NO_MEMORY ? [none, none] : [await memory(sealkv, bigHash, BIG_FIELDS), await memory(() => startRedis(), bigHash, BIG_FIELDS)];
   let speed = new Map<string, Summary>();
   if (!NO_LOAD) {
     const servers = [await sealkv(), await startRedis()];
@@ -189,7 +192,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   mkdirSync(`${ROOT}bench/results`, { recursive: true });
-  if (BIN === undefined) writeFileSync(`${ROOT}bench/results/hashes.md`, report);
+  if (BIN === undefined && !NO_LOAD && !NO_MEMORY) writeFileSync(`${ROOT}bench/results/hashes.md`, report);
   console.log(report);
 }
 
