@@ -68,9 +68,10 @@ export async function startRedis(extra: string[] = []): Promise<BenchServer> {
   return { name: 'redis', port, pid: child.pid!, stop: stopper(child) };
 }
 
-export async function startSealkv(extra: string[] = []): Promise<BenchServer> {
+/** `bin`: another build's bin/sealkv.js (a before/after comparison); this tree's by default. */
+export async function startSealkv(extra: string[] = [], bin = SEALKV_BIN): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [SEALKV_BIN, '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning', ...extra], {
+  const child = spawn(process.execPath, [bin, '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning', ...extra], {
     stdio: 'ignore',
   });
   await waitForPort(port, child);

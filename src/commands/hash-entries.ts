@@ -1,9 +1,10 @@
-// What every hash command shares: finding the hash, opening several sealed field values at
-// once, and the table-entry shape. Replies that carry several values open them all before
-// writing the first byte, so a value that fails authentication yields one clean error instead
-// of a torn array.
+// What every hash command shares: finding the hash, running a read or a write with its fields
+// open (src/commands/hash-fields.ts), and the table-entry shape. A read replies as it opens;
+// a blob that fails authentication part way drops what was written of the reply and answers
+// one clean error instead of a torn array. Plaintext is wiped before the command returns.
 
-import { openField } from './sealing.js';
+import { HashAccess } from './hash-fields.js';
+import { sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type HashEntry, type KeyEvent } from '../store/keyspace.js';
 import { at, type KeyFlagName } from './key-specs.js';
@@ -18,50 +19,47 @@ export function readHash(ctx: Session, key: string): HashEntry | undefined | nul
 }
 
 /**
- * A hash write (Keyspace.mutate): `change` gets key's hash, or a new empty one when the key is
- * missing, and returns whether it changed it; storing, deleting an emptied hash and signalling
- * `event` follow from that. False after replying WRONGTYPE (change not called).
+ * Runs `work` with key's fields open for reading; on a seal failure the reply `work` wrote
+ * (write the whole reply in it, headers included) is dropped and the error replied instead.
  */
-export function writeHash(ctx: Session, key: string, event: KeyEvent, change: (entry: HashEntry) => boolean): boolean {
-  if (ctx.db.mutate(key, Kind.Hash, event, ctx.now, change)) return true;
-  ctx.reply.error(Errors.wrongType);
-  return false;
+export function reading(ctx: Session, key: string, entry: HashEntry, work: (h: HashAccess) => void): void {
+  const mark = ctx.reply.size;
+  const h = new HashAccess(ctx, key, entry.fields);
+  try {
+    work(h);
+  } catch (err) {
+    ctx.reply.truncate(mark);
+    sealFailed(ctx, err);
+  } finally {
+    h.done();
+  }
 }
 
 /**
- * Opens the values of `fields` (absent names give null), or returns null after replying the
- * error and wiping whatever was already opened.
+ * A hash write (Keyspace.mutate): `change` gets key's fields open for writing (a new empty hash
+ * when the key is missing) and returns whether it changed them; what changed is sealed, and
+ * storing, deleting an emptied hash and signalling `event` follow. False after replying
+ * WRONGTYPE (change not called) or the seal error (the hash left as it was).
  */
-export function openMany(ctx: Session, key: string, entry: HashEntry | undefined, fields: readonly string[]): (Buffer | null)[] | null {
-  const out: (Buffer | null)[] = [];
-  for (const field of fields) {
-    const sealed = entry?.fields.get(field);
-    if (sealed === undefined) {
-      out.push(null);
-      continue;
+export function writeHash(ctx: Session, key: string, event: KeyEvent, change: (h: HashAccess) => boolean): boolean {
+  let failed = false;
+  const ok = ctx.db.mutate(key, Kind.Hash, event, ctx.now, (entry) => {
+    const h = new HashAccess(ctx, key, entry.fields);
+    try {
+      const changed = change(h);
+      h.commit();
+      return changed;
+    } catch (err) {
+      failed = true;
+      sealFailed(ctx, err);
+      return false;
+    } finally {
+      h.done();
     }
-    const plain = openField(ctx, key, field, sealed);
-    if (plain === null) {
-      wipeAll(out);
-      return null;
-    }
-    out.push(plain);
-  }
-  return out;
-}
-
-export function wipeAll(plains: readonly (Buffer | null)[]): void {
-  for (const p of plains) p?.fill(0);
-}
-
-/** Field/value pairs as a RESP3 map (flat array under RESP2); plaintexts are wiped. */
-export function replyPairs(ctx: Session, fields: readonly string[], plains: readonly (Buffer | null)[]): void {
-  ctx.reply.mapLen(fields.length);
-  for (let i = 0; i < fields.length; i++) {
-    ctx.reply.bulkLatin1(fields[i]!);
-    ctx.reply.bulk(plains[i]!);
-  }
-  wipeAll(plains);
+  });
+  if (ok) return !failed;
+  ctx.reply.error(Errors.wrongType);
+  return false;
 }
 
 type Access = 'read' | 'write' | 'write-grow';

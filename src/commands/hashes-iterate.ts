@@ -1,13 +1,13 @@
 // HSCAN and HRANDFIELD (redis t_hash.c hscanCommand, hrandfieldCommand): walking a hash with
-// cursors and sampling its fields.
+// cursors and sampling its fields. Names are opened only to reply or to match a pattern.
 
-import { int64, keyOf, name, word } from './args.js';
-import { hashSpec, openMany, readHash, wipeAll } from './hash-entries.js';
+import { int64, keyOf, word } from './args.js';
+import { hashSpec, readHash, reading } from './hash-entries.js';
+import type { HashAccess } from './hash-fields.js';
 import { Errors } from '../protocol/errors.js';
-import { Sealer } from '../seal/sealer.js';
-import type { HashEntry } from '../store/keyspace.js';
+import type { PairReader } from '../store/types/hash-pairs.js';
 import { parseCursor, scanStep } from '../store/scan.js';
-import { globMatch } from '../util/glob.js';
+import { globMatchBytes } from '../util/glob.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -15,13 +15,10 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 // ---- HSCAN ----
 
-/** Redis's listpack limits: a hash this small is scanned whole in one call, cursor 0. */
-const SMALL_HASH_ENTRIES = 128;
-const SMALL_HASH_VALUE = 64;
-
 interface HscanOptions {
   count: number;
-  pattern: string | null;
+  /** MATCH pattern's bytes; null matches everything. */
+  pattern: Uint8Array | null;
 }
 
 function parseHscanOptions(args: Buffer[]): HscanOptions | string {
@@ -35,21 +32,13 @@ function parseHscanOptions(args: Buffer[]): HscanOptions | string {
       if (n < 1n) return Errors.syntax;
       opts.count = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
     } else if (opt === 'match') {
-      const pattern = name(args[i + 1]!);
-      opts.pattern = pattern === '*' ? null : pattern;
+      const pattern = args[i + 1]!;
+      opts.pattern = pattern.length === 1 && pattern[0] === 0x2a ? null : pattern;
     } else {
       return Errors.syntax;
     }
   }
   return opts;
-}
-
-function isSmall(entry: HashEntry): boolean {
-  if (entry.fields.size > SMALL_HASH_ENTRIES) return false;
-  for (const [field, sealed] of entry.fields) {
-    if (field.length > SMALL_HASH_VALUE || Sealer.plainLength(sealed) > SMALL_HASH_VALUE) return false;
-  }
-  return true;
 }
 
 /** Cursor first, then the key, then the options (options of a missing key go unchecked). */
@@ -66,23 +55,37 @@ function hscan(ctx: Session, args: Buffer[]): void {
   }
   const opts = parseHscanOptions(args);
   if (typeof opts === 'string') return ctx.reply.error(opts);
-  const fields: string[] = [];
-  const keep = (field: string) => {
-    if (opts.pattern === null || globMatch(opts.pattern, field)) fields.push(field);
-  };
-  let next = 0;
-  if (isSmall(entry)) for (const field of entry.fields.keys()) keep(field);
-  else next = scanStep(entry.fields, cursor, opts.count, keep);
-  const plains = openMany(ctx, key, entry, fields);
-  if (plains === null) return;
+  const pattern = opts.pattern;
+  const matches = (pairs: PairReader) => pattern === null || globMatchBytes(pattern, pairs.name());
+  reading(ctx, key, entry, (h) => {
+    const table = h.fields.table;
+    // What Redis keeps as a listpack is scanned whole in one call, cursor 0.
+    if (table === null || h.fields.listpack) {
+      const starts: number[] = [];
+      const ids: number[] = [];
+      if (table === null) for (const start of h.pairStarts()) matches(h.pairAt(start)) && starts.push(start);
+      else table.forEach((id) => void (matches(h.openId(id)) && ids.push(id)));
+      return replyScan(ctx, h, 0, starts, ids);
+    }
+    const ids: number[] = [];
+    const next = scanStep(table, cursor, opts.count, (id) => ids.push(id));
+    // Names are opened to be matched and wiped; the kept fields are opened again for the reply.
+    replyScan(ctx, h, next, [], pattern === null ? ids : ids.filter((id) => matches(h.openId(id))));
+  });
+}
+
+/** The HSCAN reply: the next cursor, then name and value of a small hash's pairs or a large one's fields. */
+function replyScan(ctx: Session, h: HashAccess, next: number, starts: number[], ids: number[]): void {
   ctx.reply.arrayLen(2);
   ctx.reply.bulkLatin1(String(next));
-  ctx.reply.arrayLen(fields.length * 2);
-  for (let i = 0; i < fields.length; i++) {
-    ctx.reply.bulkLatin1(fields[i]!);
-    ctx.reply.bulk(plains[i]!);
-  }
-  wipeAll(plains);
+  ctx.reply.arrayLen((starts.length + ids.length) * 2);
+  for (const start of starts) replyPair(ctx, h.pairAt(start), true, true);
+  for (const id of ids) replyPair(ctx, h.openId(id), true, true);
+}
+
+function replyPair(ctx: Session, pairs: PairReader, name: boolean, value: boolean): void {
+  if (name) ctx.reply.bulk(pairs.name());
+  if (value) ctx.reply.bulk(pairs.value());
 }
 
 // ---- HRANDFIELD ----
@@ -94,25 +97,18 @@ function hscan(ctx: Session, args: Buffer[]): void {
 const MAX_REPEATS = 16_777_216;
 const LONG_MAX = INT64_MAX;
 
-/** One uniformly random field, found by walking (no copy of a possibly huge key list). */
-function randomField(entry: HashEntry): string {
-  let skip = Math.floor(Math.random() * entry.fields.size);
-  for (const field of entry.fields.keys()) if (skip-- === 0) return field;
-  throw new Error('unreachable: a stored hash is never empty');
-}
-
-/** `count` distinct random fields (all of them when count >= size), or `-count` with repeats. */
-function pickFields(entry: HashEntry, count: number, repeats: boolean): string[] {
-  const all = [...entry.fields.keys()];
+/** `count` distinct positions out of `n` (all of them when count >= n), or `count` with repeats. */
+function pick(n: number, count: number, repeats: boolean): number[] {
   if (repeats) {
-    const out: string[] = new Array<string>(count);
-    for (let i = 0; i < count; i++) out[i] = all[Math.floor(Math.random() * all.length)]!;
+    const out: number[] = new Array<number>(count);
+    for (let i = 0; i < count; i++) out[i] = Math.floor(Math.random() * n);
     return out;
   }
-  if (count >= all.length) return all;
+  const all = Array.from({ length: n }, (_, i) => i);
+  if (count >= n) return all;
   // Partial Fisher-Yates: the first `count` slots end up a uniform sample without repeats.
   for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(Math.random() * (all.length - i));
+    const j = i + Math.floor(Math.random() * (n - i));
     [all[i], all[j]] = [all[j]!, all[i]!];
   }
   return all.slice(0, count);
@@ -124,7 +120,12 @@ function hrandfield(ctx: Session, args: Buffer[]): void {
     const entry = readHash(ctx, key);
     if (entry === null) return;
     if (entry === undefined) return ctx.reply.nullBulk();
-    return ctx.reply.bulkLatin1(randomField(entry));
+    return reading(ctx, key, entry, (h) => {
+      const table = h.fields.table;
+      if (table !== null) return replyPair(ctx, h.openId(table.randomId()), true, false);
+      const starts = h.pairStarts();
+      replyPair(ctx, h.pairAt(starts[Math.floor(Math.random() * starts.length)]!), true, false);
+    });
   }
   const count = int64(args[2]!);
   if (count === null) return ctx.reply.error(Errors.notInteger);
@@ -136,33 +137,27 @@ function hrandfield(ctx: Session, args: Buffer[]): void {
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined || count === 0n) return ctx.reply.arrayLen(0);
+  const size = entry.fields.size;
   const repeats = count < 0n;
-  const wanted = repeats ? Number(-count) : count >= BigInt(entry.fields.size) ? entry.fields.size : Number(count);
-  const fields = pickFields(entry, wanted, repeats);
-  if (!withValues) {
-    ctx.reply.arrayLen(fields.length);
-    for (const f of fields) ctx.reply.bulkLatin1(f);
-    return;
-  }
-  replyRandomPairs(ctx, key, entry, fields);
+  const wanted = repeats ? Number(-count) : count >= BigInt(size) ? size : Number(count);
+  const picks = pick(size, wanted, repeats);
+  reading(ctx, key, entry, (h) => replyRandom(ctx, h, picks, withValues));
 }
 
-/** RESP2: a flat field, value list; RESP3: a list of [field, value] pairs, as Redis 7 sends. */
-function replyRandomPairs(ctx: Session, key: string, entry: HashEntry, fields: readonly string[]): void {
-  // Each distinct field is opened once, however often it repeats.
-  const distinct = [...new Set(fields)];
-  const plains = openMany(ctx, key, entry, distinct);
-  if (plains === null) return;
-  const byField = new Map<string, Buffer>();
-  for (let i = 0; i < distinct.length; i++) byField.set(distinct[i]!, plains[i]!);
+/**
+ * The picked fields (positions in the hash's order). RESP2 WITHVALUES: a flat field, value
+ * list; RESP3: a list of [field, value] pairs, as Redis 7 sends. A large hash's field picked
+ * several times is opened each time (nothing opened is kept between picks).
+ */
+function replyRandom(ctx: Session, h: HashAccess, picks: number[], withValues: boolean): void {
   const resp3 = ctx.reply.protocol === 3;
-  ctx.reply.arrayLen(resp3 ? fields.length : fields.length * 2);
-  for (const f of fields) {
-    if (resp3) ctx.reply.arrayLen(2);
-    ctx.reply.bulkLatin1(f);
-    ctx.reply.bulk(byField.get(f)!);
+  ctx.reply.arrayLen(withValues && !resp3 ? picks.length * 2 : picks.length);
+  const table = h.fields.table;
+  const order = table === null ? h.pairStarts() : table.ids();
+  for (const p of picks) {
+    if (withValues && resp3) ctx.reply.arrayLen(2);
+    replyPair(ctx, table === null ? h.pairAt(order[p]!) : h.openId(order[p]!), true, withValues);
   }
-  wipeAll(plains);
 }
 
 // ---- table ----

@@ -1,14 +1,14 @@
-// Hash commands (redis t_hash.c): setting, reading, deleting and counters. Every field value is
-// sealed on its own, bound to database, key and field name, so values never sit in memory as
-// plaintext and cannot be swapped between fields. HSCAN and HRANDFIELD are in hashes-iterate.ts.
+// Hash commands (redis t_hash.c): setting, reading, deleting and counters. Field names and
+// values are sealed together (a small hash's pairs as one blob, a large hash's fields one by one,
+// each bound to its name's digest: src/commands/hash-fields.ts), so neither sits in memory as
+// plaintext and a value cannot be swapped to another field. HSCAN and HRANDFIELD are in
+// hashes-iterate.ts.
 
-import { int64, keyOf, name } from './args.js';
-import { hashSpec, openMany, readHash, replyPairs, wipeAll, writeHash } from './hash-entries.js';
+import { int64, keyOf } from './args.js';
+import { hashSpec, readHash, reading, writeHash } from './hash-entries.js';
+import { listpackLimits, type HashAccess } from './hash-fields.js';
 import { hashIterateCommands } from './hashes-iterate.js';
-import { openField, replyAndWipe, sealField } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
-import { Sealer } from '../seal/sealer.js';
-import type { HashEntry } from '../store/keyspace.js';
 import { plainText } from '../util/bytes.js';
 import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
 import type { KeyFlagName } from './key-specs.js';
@@ -21,19 +21,6 @@ const LD_ZERO: LongDouble = { neg: false, inf: false, mant: 0n, exp: 0 };
 
 // ---- setting ----
 
-/** Seals each pair into the hash; returns how many fields were new. */
-function setPairs(ctx: Session, key: string, entry: HashEntry, args: Buffer[]): number {
-  let added = 0;
-  // Every field name is checked before the first is set: a refused one leaves the hash as it was.
-  for (let i = 2; i < args.length; i += 2) if (args[i]!.length > MAX_NAME_BYTES) throw new NameTooLongError();
-  for (let i = 2; i < args.length; i += 2) {
-    const field = name(args[i]!);
-    if (!entry.fields.has(field)) added++;
-    entry.fields.set(field, sealField(ctx, key, field, args[i + 1]!));
-  }
-  return added;
-}
-
 /**
  * HSET and HMSET share Redis's hsetCommand: pairs are checked before the key's type. Returns
  * how many fields were new, or null after replying with an error.
@@ -43,13 +30,22 @@ function setCommand(cmd: 'hset' | 'hmset', ctx: Session, args: Buffer[]): number
     ctx.reply.error(Errors.wrongArity(cmd));
     return null;
   }
+  // Every field name is checked before the first is set: a refused one leaves the hash as it was.
+  for (let i = 2; i < args.length; i += 2) if (args[i]!.length > MAX_NAME_BYTES) throw new NameTooLongError();
   const key = keyOf(ctx, args[1]!);
+  const limits = listpackLimits(ctx);
   let added = 0;
-  const ok = writeHash(ctx, key, 'hset', (entry) => {
-    added = setPairs(ctx, key, entry, args);
+  const ok = writeHash(ctx, key, 'hset', (h) => {
+    overLimits(h, args, 2, limits.value);
+    for (let i = 2; i < args.length; i += 2) if (h.set(args[i]!, args[i + 1]!, limits)) added++;
     return true;
   });
   return ok ? added : null;
+}
+
+/** Redis's hashTypeTryConversion: any argument over hash-max-listpack-value ends the listpack, set or not. */
+function overLimits(h: HashAccess, args: Buffer[], from: number, max: number): void {
+  for (let i = from; i < args.length; i++) if (args[i]!.length > max) h.fields.listpack = false;
 }
 
 function hset(ctx: Session, args: Buffer[]): void {
@@ -63,12 +59,12 @@ function hmset(ctx: Session, args: Buffer[]): void {
 
 function hsetnx(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
+  const limits = listpackLimits(ctx);
   let added = 0;
-  // Field names are read once the key's type is known to fit: WRONGTYPE comes first.
-  const ok = writeHash(ctx, key, 'hset', (entry) => {
-    const field = name(args[2]!);
-    if (entry.fields.has(field)) return false;
-    entry.fields.set(field, sealField(ctx, key, field, args[3]!));
+  const ok = writeHash(ctx, key, 'hset', (h) => {
+    overLimits(h, args, 2, limits.value);
+    if (h.has(args[2]!)) return false;
+    h.set(args[2]!, args[3]!, limits);
     added = 1;
     return true;
   });
@@ -81,51 +77,50 @@ function hget(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
   const entry = readHash(ctx, key);
   if (entry === null) return;
-  const field = name(args[2]!);
-  const sealed = entry?.fields.get(field);
-  if (sealed === undefined) return ctx.reply.nullBulk();
-  const plain = openField(ctx, key, field, sealed);
-  if (plain) replyAndWipe(ctx, plain);
+  if (entry === undefined) return ctx.reply.nullBulk();
+  reading(ctx, key, entry, (h) => {
+    if (h.find(args[2]!)) ctx.reply.bulk(h.pairs.value());
+    else ctx.reply.nullBulk();
+  });
 }
 
 function hmget(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
   const entry = readHash(ctx, key);
   if (entry === null) return;
-  const fields = args.slice(2).map(name);
-  const plains = openMany(ctx, key, entry, fields);
-  if (plains === null) return;
-  ctx.reply.arrayLen(plains.length);
-  for (const p of plains) ctx.reply.bulk(p);
-  wipeAll(plains);
+  if (entry === undefined) {
+    ctx.reply.arrayLen(args.length - 2);
+    for (let i = 2; i < args.length; i++) ctx.reply.nullBulk();
+    return;
+  }
+  reading(ctx, key, entry, (h) => {
+    ctx.reply.arrayLen(args.length - 2);
+    for (let i = 2; i < args.length; i++) {
+      if (h.find(args[i]!)) ctx.reply.bulk(h.pairs.value());
+      else ctx.reply.nullBulk();
+    }
+  });
 }
 
-function hgetall(ctx: Session, args: Buffer[]): void {
+/** HGETALL, HKEYS, HVALS: every field's name, value or both, opened as the reply is written. */
+function replyWhole(ctx: Session, args: Buffer[], names: boolean, values: boolean): void {
   const key = keyOf(ctx, args[1]!);
   const entry = readHash(ctx, key);
   if (entry === null) return;
-  const fields = entry ? [...entry.fields.keys()] : [];
-  const plains = openMany(ctx, key, entry, fields);
-  if (plains !== null) replyPairs(ctx, fields, plains);
+  const header = (size: number) => (names && values ? ctx.reply.mapLen(size) : ctx.reply.arrayLen(size));
+  if (entry === undefined) return header(0);
+  reading(ctx, key, entry, (h) => {
+    header(h.size);
+    h.forEach((pairs) => {
+      if (names) ctx.reply.bulk(pairs.name());
+      if (values) ctx.reply.bulk(pairs.value());
+    });
+  });
 }
 
-function hkeys(ctx: Session, args: Buffer[]): void {
-  const entry = readHash(ctx, keyOf(ctx, args[1]!));
-  if (entry === null) return;
-  ctx.reply.arrayLen(entry?.fields.size ?? 0);
-  if (entry) for (const field of entry.fields.keys()) ctx.reply.bulkLatin1(field);
-}
-
-function hvals(ctx: Session, args: Buffer[]): void {
-  const key = keyOf(ctx, args[1]!);
-  const entry = readHash(ctx, key);
-  if (entry === null) return;
-  const plains = openMany(ctx, key, entry, entry ? [...entry.fields.keys()] : []);
-  if (plains === null) return;
-  ctx.reply.arrayLen(plains.length);
-  for (const p of plains) ctx.reply.bulk(p);
-  wipeAll(plains);
-}
+const hgetall = (ctx: Session, args: Buffer[]) => replyWhole(ctx, args, true, true);
+const hkeys = (ctx: Session, args: Buffer[]) => replyWhole(ctx, args, true, false);
+const hvals = (ctx: Session, args: Buffer[]) => replyWhole(ctx, args, false, true);
 
 function hlen(ctx: Session, args: Buffer[]): void {
   const entry = readHash(ctx, keyOf(ctx, args[1]!));
@@ -133,16 +128,20 @@ function hlen(ctx: Session, args: Buffer[]): void {
 }
 
 function hexists(ctx: Session, args: Buffer[]): void {
-  const entry = readHash(ctx, keyOf(ctx, args[1]!));
-  if (entry !== null) ctx.reply.integer(entry?.fields.has(name(args[2]!)) ? 1 : 0);
+  const key = keyOf(ctx, args[1]!);
+  const entry = readHash(ctx, key);
+  if (entry === null) return;
+  if (entry === undefined) return ctx.reply.integer(0);
+  reading(ctx, key, entry, (h) => ctx.reply.integer(h.has(args[2]!) ? 1 : 0));
 }
 
-/** The length is known from the sealed size, so the value is never opened. */
+/** The value's length, from its opened pair (the name shares its blob, so the sealed size alone does not tell). */
 function hstrlen(ctx: Session, args: Buffer[]): void {
-  const entry = readHash(ctx, keyOf(ctx, args[1]!));
+  const key = keyOf(ctx, args[1]!);
+  const entry = readHash(ctx, key);
   if (entry === null) return;
-  const sealed = entry?.fields.get(name(args[2]!));
-  ctx.reply.integer(sealed === undefined ? 0 : Sealer.plainLength(sealed));
+  if (entry === undefined) return ctx.reply.integer(0);
+  reading(ctx, key, entry, (h) => ctx.reply.integer(h.find(args[2]!) ? h.pairs.valueLength : 0));
 }
 
 // ---- deleting ----
@@ -151,8 +150,8 @@ function hstrlen(ctx: Session, args: Buffer[]): void {
 function hdel(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
   let deleted = 0;
-  const ok = writeHash(ctx, key, 'hdel', (entry) => {
-    for (let i = 2; i < args.length; i++) if (entry.fields.delete(name(args[i]!))) deleted++;
+  const ok = writeHash(ctx, key, 'hdel', (h) => {
+    for (let i = 2; i < args.length; i++) if (h.delete(args[i]!)) deleted++;
     return deleted > 0;
   });
   if (ok) ctx.reply.integer(deleted);
@@ -160,22 +159,12 @@ function hdel(ctx: Session, args: Buffer[]): void {
 
 // ---- counters ----
 
-/** The field's plaintext handed to `parse` and wiped; undefined when absent, null after an error. */
-function parseField<T>(ctx: Session, key: string, entry: HashEntry, field: string, parse: (b: Buffer) => T | null, bad: string): T | undefined | null {
-  const sealed = entry.fields.get(field);
-  if (sealed === undefined) return undefined;
-  const plain = openField(ctx, key, field, sealed);
-  if (plain === null) return null;
-  const value = parse(plain);
-  plain.fill(0);
+/** The field's plaintext parsed; undefined when absent, null after replying `bad`. */
+function parseField<T>(ctx: Session, h: HashAccess, field: Buffer, parse: (b: Uint8Array) => T | null, bad: string): T | undefined | null {
+  if (!h.find(field)) return undefined;
+  const value = parse(h.pairs.value());
   if (value === null) ctx.reply.error(bad);
   return value;
-}
-
-/** Seals a new counter text into the field; the text buffer is wiped. */
-function storeCounter(ctx: Session, key: string, entry: HashEntry, field: string, text: Buffer): void {
-  entry.fields.set(field, sealField(ctx, key, field, text));
-  text.fill(0);
 }
 
 /** Increment first, then the key's type, then the stored value: Redis's order of errors. */
@@ -183,16 +172,18 @@ function hincrby(ctx: Session, args: Buffer[]): void {
   const incr = int64(args[3]!);
   if (incr === null) return ctx.reply.error(Errors.notInteger);
   const key = keyOf(ctx, args[1]!);
-  writeHash(ctx, key, 'hincrby', (entry) => {
-    const field = name(args[2]!);
-    const current = parseField(ctx, key, entry, field, int64, Errors.hashNotInteger);
+  const limits = listpackLimits(ctx);
+  writeHash(ctx, key, 'hincrby', (h) => {
+    const current = parseField(ctx, h, args[2]!, int64, Errors.hashNotInteger);
     if (current === null) return false;
     const sum = (current ?? 0n) + incr;
     if (sum < INT64_MIN || sum > INT64_MAX) {
       ctx.reply.error(Errors.overflow);
       return false;
     }
-    storeCounter(ctx, key, entry, field, plainText(sum.toString()));
+    const text = plainText(sum.toString());
+    h.set(args[2]!, text, limits);
+    text.fill(0);
     ctx.reply.integer(sum);
     return true;
   });
@@ -204,9 +195,9 @@ function hincrbyfloat(ctx: Session, args: Buffer[]): void {
   if (incr === null) return ctx.reply.error(Errors.notFloat);
   if (incr.inf) return ctx.reply.error(Errors.valueNanOrInfinity);
   const key = keyOf(ctx, args[1]!);
-  writeHash(ctx, key, 'hincrbyfloat', (entry) => {
-    const field = name(args[2]!);
-    const current = parseField(ctx, key, entry, field, parseLongDouble, Errors.hashNotFloat);
+  const limits = listpackLimits(ctx);
+  writeHash(ctx, key, 'hincrbyfloat', (h) => {
+    const current = parseField(ctx, h, args[2]!, parseLongDouble, Errors.hashNotFloat);
     if (current === null) return false;
     const sum = addLongDouble(current ?? LD_ZERO, incr);
     if (sum === null) {
@@ -214,8 +205,9 @@ function hincrbyfloat(ctx: Session, args: Buffer[]): void {
       return false;
     }
     const text = plainText(formatHuman(sum));
+    h.set(args[2]!, text, limits);
     ctx.reply.bulk(text);
-    storeCounter(ctx, key, entry, field, text);
+    text.fill(0);
     return true;
   });
 }

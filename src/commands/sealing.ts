@@ -12,22 +12,10 @@ export function sealValue(ctx: Session, key: string, plain: Uint8Array): Buffer 
   return ctx.server.values.sealValue(ctx.db.uid, key, plain);
 }
 
-export function sealField(ctx: Session, key: string, field: string, plain: Uint8Array): Buffer {
-  return ctx.server.values.sealField(ctx.db.uid, key, field, plain);
-}
-
 /** The plaintext (caller wipes it when done), or null after replying with the error. */
 export function openValue(ctx: Session, key: string, sealed: Buffer): Buffer | null {
   try {
     return ctx.server.values.openValue(ctx.db.uid, key, sealed);
-  } catch (err) {
-    return sealFailed(ctx, err);
-  }
-}
-
-export function openField(ctx: Session, key: string, field: string, sealed: Buffer): Buffer | null {
-  try {
-    return ctx.server.values.openField(ctx.db.uid, key, field, sealed);
   } catch (err) {
     return sealFailed(ctx, err);
   }

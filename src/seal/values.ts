@@ -1,11 +1,15 @@
 // Binds sealed values to where they live. The context given to the AEAD is
 //   purpose (1 byte) | database uid (u32) | key length (u32) | key bytes | [field bytes]
 // so a sealed string cannot be replayed as another key's value, another database's, or a hash
-// field, and a field cannot move to another field or hash. Lengths make the layout unambiguous.
+// field, and a hash field cannot move to another field or hash (a large hash's fields are bound
+// to the keyed digest of their name). Lengths make the layout unambiguous.
 // A sealed key name (--seal-keys) uses the same layout with database 0 and its name hash as the
 // key: bound to the hash alone, it stays valid wherever the entry moves (MOVE, SWAPDB, COPY DB).
 // String values longer than CHUNK_PLAIN are sealed in chunks (chunked.ts), under a purpose of
 // their own: a chunk never opens as a small value. Hash fields and names are never chunked.
+// Hashes seal a field's name with its value: a small hash all its pairs as one blob (HashPairs,
+// bound to database and key), a large one each pair on its own (HashFieldName, bound to the
+// name's digest as well, so a pair cannot be swapped for another field's).
 
 import { plainBuffer } from '../util/bytes.js';
 import { CHUNK_CONTEXT, ChunkedValues } from './chunked.js';
@@ -22,18 +26,23 @@ type Latin1Writable = Buffer & { latin1Write(text: string, offset: number): numb
  */
 export const enum Purpose {
   StringValue = 1,
-  HashField = 2,
+  /** A small hash's fields and values, sealed together (commands/hash-fields.ts). */
+  HashPairs = 2,
   KeyName = 3,
   ChunkedValue = 4,
   ListElement = 5,
   SetMember = 6,
   ZSetMember = 7,
   StreamEntry = 8,
+  /** One field of a large hash: its name and value sealed together, bound to the name's digest. */
   HashFieldName = 9,
 }
 
 /** Purposes of collection elements, sealed through sealElement / openElement. */
-export type ElementPurpose = Purpose.ListElement | Purpose.SetMember | Purpose.ZSetMember | Purpose.StreamEntry | Purpose.HashFieldName;
+export type ElementPurpose = Purpose.ListElement | Purpose.SetMember | Purpose.ZSetMember | Purpose.StreamEntry | Purpose.HashFieldName | Purpose.HashPairs;
+
+/** What an element is bound to beside its key: a name (latin1) or its bytes (a hash field's digest). */
+export type Bind = string | Uint8Array;
 
 /** Sealed names are not tied to a database: see the header comment. */
 const ANY_DB = 0;
@@ -90,43 +99,38 @@ export class SealedValues {
     this.sealer.openAt(target, offset, src, start, length, this.context(Purpose.StringValue, db, key, undefined));
   }
 
-  sealField(db: number, key: string, field: string, plain: Uint8Array): Buffer {
-    return this.sealer.sealIn(plain, this.context(Purpose.HashField, db, key, field));
-  }
-
-  openField(db: number, key: string, field: string, sealed: Buffer): Buffer {
-    const plain = plainBuffer(Sealer.plainLength(sealed));
-    this.sealer.openIn(plain, 0, sealed, this.context(Purpose.HashField, db, key, field));
-    return plain;
-  }
-
   /** Seals a collection element of `purpose` for key (and `bind`, a name it keeps wherever it moves). */
-  sealElement(purpose: ElementPurpose, db: number, key: string, plain: Uint8Array, bind?: string): Buffer {
+  sealElement(purpose: ElementPurpose, db: number, key: string, plain: Uint8Array, bind?: Bind): Buffer {
     return this.sealer.sealIn(plain, this.context(purpose, db, key, bind));
   }
 
   /** The element's plaintext in a fresh buffer (the caller wipes it); throws SealError. */
-  openElement(purpose: ElementPurpose, db: number, key: string, sealed: Buffer, bind?: string): Buffer {
+  openElement(purpose: ElementPurpose, db: number, key: string, sealed: Buffer, bind?: Bind): Buffer {
     const plain = plainBuffer(Sealer.plainLength(sealed));
     this.sealer.openIn(plain, 0, sealed, this.context(purpose, db, key, bind));
     return plain;
   }
 
+  /** sealElement() writing into out at `at` (OVERHEAD + plain.length bytes there). */
+  sealElementAt(purpose: ElementPurpose, db: number, key: string, plain: Uint8Array, out: Buffer, at: number, bind?: Bind): void {
+    this.sealer.sealAt(plain, this.context(purpose, db, key, bind), out, at);
+  }
+
   /** Opens an element of `length` sealed bytes at `start` in src into target at offset (a reply buffer); throws SealError. */
   openElementAt(
     purpose: ElementPurpose, db: number, key: string, src: Buffer, start: number, length: number,
-    target: Uint8Array, offset: number, bind?: string,
+    target: Uint8Array, offset: number, bind?: Bind,
   ): void {
     this.sealer.openAt(target, offset, src, start, length, this.context(purpose, db, key, bind));
   }
 
   /** An element re-sealed under the current key, same home (key rotation); throws SealError. */
-  renewElement(purpose: ElementPurpose, db: number, key: string, sealed: Buffer, bind?: string): Buffer {
+  renewElement(purpose: ElementPurpose, db: number, key: string, sealed: Buffer, bind?: Bind): Buffer {
     return this.renew(sealed, this.context(purpose, db, key, bind));
   }
 
   /** An element re-sealed for another key or database (RENAME, COPY, MOVE, SMOVE, LMOVE); the plaintext is wiped. */
-  resealElement(purpose: ElementPurpose, fromDb: number, fromKey: string, toDb: number, toKey: string, sealed: Buffer, bind?: string): Buffer {
+  resealElement(purpose: ElementPurpose, fromDb: number, fromKey: string, toDb: number, toKey: string, sealed: Buffer, bind?: Bind): Buffer {
     const plain = this.openElement(purpose, fromDb, fromKey, sealed, bind);
     try {
       return this.sealElement(purpose, toDb, toKey, plain, bind);
@@ -138,7 +142,6 @@ export class SealedValues {
   /** Any element or value re-sealed for another home, by what it is (RENAME, COPY, MOVE of any type). */
   resealAny(purpose: Purpose, fromDb: number, fromKey: string, toDb: number, toKey: string, sealed: Buffer, bind: string | undefined): Buffer {
     if (purpose === Purpose.StringValue || purpose === Purpose.ChunkedValue) return this.resealValue(fromDb, fromKey, toDb, toKey, sealed);
-    if (purpose === Purpose.HashField) return this.resealField(fromDb, fromKey, toDb, toKey, bind!, sealed);
     if (purpose === Purpose.KeyName) throw new Error('key names are sealed for their key, never moved');
     return this.resealElement(purpose, fromDb, fromKey, toDb, toKey, sealed, bind);
   }
@@ -146,7 +149,6 @@ export class SealedValues {
   /** Any element or value re-sealed under the current key, same home, by what it is (key rotation). */
   renewAny(purpose: Purpose, db: number, key: string, sealed: Buffer, bind: string | undefined): Buffer {
     if (purpose === Purpose.StringValue || purpose === Purpose.ChunkedValue) return this.renewValue(db, key, sealed);
-    if (purpose === Purpose.HashField) return this.renewField(db, key, bind!, sealed);
     if (purpose === Purpose.KeyName) return this.renewName(key, sealed);
     return this.renewElement(purpose, db, key, sealed, bind);
   }
@@ -160,10 +162,6 @@ export class SealedValues {
     // A chunked value is renewed in place, `chunkBudget` chunks at a time (ChunkedValues.renew).
     if (Sealer.isChunked(sealed)) return this.chunks.renew(sealed, this.chunkedContext(db, key), chunkBudget);
     return this.renew(sealed, this.context(Purpose.StringValue, db, key, undefined));
-  }
-
-  renewField(db: number, key: string, field: string, sealed: Buffer): Buffer {
-    return this.renew(sealed, this.context(Purpose.HashField, db, key, field));
   }
 
   /** renewValue for a sealed key name (--seal-keys yes). */
@@ -191,14 +189,6 @@ export class SealedValues {
     }
   }
 
-  resealField(fromDb: number, fromKey: string, toDb: number, toKey: string, field: string, sealed: Buffer): Buffer {
-    const plain = this.openField(fromDb, fromKey, field, sealed);
-    try {
-      return this.sealField(toDb, toKey, field, plain);
-    } finally {
-      plain.fill(0);
-    }
-  }
 
   private renew(sealed: Buffer, contextLength: number): Buffer {
     const length = Sealer.plainLength(sealed);
@@ -223,14 +213,15 @@ export class SealedValues {
    * Writes the context into the sealer's associated-data area (with `reserve` bytes of room
    * after it); returns its length.
    */
-  private context(purpose: Purpose, db: number, key: string, field: string | undefined, reserve = 0): number {
+  private context(purpose: Purpose, db: number, key: string, field: Bind | undefined, reserve = 0): number {
     const length = 9 + key.length + (field === undefined ? 0 : field.length);
     const s = this.sealer.contextArea(length + reserve) as Latin1Writable;
     s[HEADER_BYTES] = purpose;
     s.writeUInt32BE(db >>> 0, HEADER_BYTES + 1);
     s.writeUInt32BE(key.length, HEADER_BYTES + 5);
     s.latin1Write(key, HEADER_BYTES + 9);
-    if (field !== undefined) s.latin1Write(field, HEADER_BYTES + 9 + key.length);
+    if (typeof field === 'string') s.latin1Write(field, HEADER_BYTES + 9 + key.length);
+    else if (field !== undefined) s.set(field, HEADER_BYTES + 9 + key.length);
     return length;
   }
 }

@@ -2,7 +2,7 @@
 // (StoredString, the usual case) or a boxed JS object (BoxedString: spilled, large, or with a
 // sealed name); a hash is always a JS object. Both string forms answer the same interface.
 
-import { FieldTable } from './types/field-table.js';
+import { HashFields } from './types/hash-fields.js';
 import { StreamLog } from './types/stream.js';
 import { StreamGroups } from './types/stream-groups.js';
 import { SealedSet } from './types/set.js';
@@ -102,9 +102,9 @@ export class BoxedString implements StringEntry {
 }
 
 export interface HashEntry {
-  kind: Kind.Hash;
-  /** Field name (latin1) -> sealed field value. */
-  fields: FieldTable;
+  readonly kind: Kind.Hash;
+  /** The fields, sealed (types/hash-fields.ts): no plaintext name or value is kept. */
+  fields: HashFields;
   expiresAt: number;
   touchedAt: number;
   accounted?: number;
@@ -174,11 +174,33 @@ export function stringEntry(value: Buffer, expiresAt: number, touchedAt: number)
 }
 
 /**
+ * A hash entry is its own field store: one object per hash instead of two (a few million small
+ * hashes make that 50-odd bytes each count). `kind` and `fields` live on the prototype.
+ */
+class StoredHash extends HashFields implements HashEntry {
+  expiresAt = 0;
+  accounted = 0;
+  sealedName: Buffer | undefined = undefined;
+
+  constructor(public touchedAt: number) {
+    super();
+  }
+
+  get kind(): Kind.Hash {
+    return Kind.Hash;
+  }
+
+  get fields(): HashFields {
+    return this;
+  }
+}
+
+/**
  * New entries with every field present from the start: adding `accounted` later would move
  * each entry to another hidden class on its first write (slower, and more memory).
  */
 export function hashEntry(touchedAt: number): HashEntry {
-  return { kind: Kind.Hash, fields: new FieldTable(), expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+  return new StoredHash(touchedAt);
 }
 
 /** A new, empty stream (XADD, XGROUP CREATE ... MKSTREAM). */

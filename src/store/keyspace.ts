@@ -24,6 +24,7 @@ export { BoxedString, hashEntry, Kind, streamEntry, stringEntry } from './entry.
 export type { Entry, HashEntry, SpillRef, StreamEntry, StringEntry, ZSetEntry } from './entry.js';
 export { ListEntry, listEntry } from './entry.js';
 export { FieldTable } from './types/field-table.js';
+export { HashFields } from './types/hash-fields.js';
 export { opsOf, typeName, TYPE_OPS } from './types/index.js';
 export type { DbEvent, KeyEvent, KeyListener, WatchFlag } from './key-events.js';
 

@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
 import { storedKey } from '../helpers/server.js';
-import { Kind } from '../../src/store/keyspace.js';
+import { Kind, type HashEntry } from '../../src/store/keyspace.js';
+import { hashBlobs } from '../helpers/hashes.js';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -235,7 +236,8 @@ describe('HSCAN', () => {
 
   it('walks a large hash with cursors and returns every field exactly once', async () => {
     const expected: Record<string, string> = {};
-    for (let i = 0; i < 300; i++) expected[`field:${i}`] = `value-${i}`;
+    // Past hash-max-listpack-entries (512): Redis scans a listpack whole in one call.
+    for (let i = 0; i < 600; i++) expected[`field:${i}`] = `value-${i}`;
     await client.hset('big', expected);
     const seen: Record<string, string> = {};
     let cursor = '0';
@@ -348,31 +350,73 @@ describe('RESP3 reply shapes (HELLO 3)', () => {
 
 describe('sealing', () => {
   const state = () => server.running.state;
+  const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
 
-  it('stores every field value sealed, never as plaintext', async () => {
-    await run(['hset', 'h', 'f', 'secret-hash-value-123']);
-    const entry = state().databases[0]!.get(storedKey(server, 'h'), state().clock());
-    expect(entry?.kind).toBe(Kind.Hash);
-    if (entry?.kind !== Kind.Hash) return;
-    const sealed = entry.fields.get('f')!;
-    expect(sealed.includes(Buffer.from('secret-hash-value-123'))).toBe(false);
+  function stored(name: string): HashEntry {
+    const entry = state().databases[0]!.get(storedKey(server, name), state().clock());
+    if (entry?.kind !== Kind.Hash) throw new Error(`${name} is not a hash`);
+    return entry;
+  }
+
+  it('keeps field names and values only sealed, in a small hash (one blob) and a large one (a blob per field)', async () => {
+    await run(['hset', 'small', 'secret-field-name-1', 'secret-hash-value-123']);
+    await run(['hset', 'large', 'secret-field-name-2', 'secret-hash-value-456', 'long', 'x'.repeat(100)]);
+    const small = stored('small');
+    const large = stored('large');
+    expect([small.fields.table, small.fields.packed.length > 0]).toEqual([null, true]);
+    expect(large.fields.table?.size).toBe(2);
+    for (const blob of [...hashBlobs(small), ...hashBlobs(large)]) {
+      for (const secret of ['secret-field-name', 'secret-hash-value']) expect(blob.includes(Buffer.from(secret))).toBe(false);
+    }
+    expect(await run(['hgetall', 'small'])).toEqual({ 'secret-field-name-1': 'secret-hash-value-123' });
+    expect(await run(['hget', 'large', 'secret-field-name-2'])).toBe('secret-hash-value-456');
   });
 
-  it('a value moved to another field fails to open, and multi-value replies give one clean error', async () => {
-    await run(['hset', 'h', 'a', 'alpha', 'b', 'beta']);
-    const entry = state().databases[0]!.get(storedKey(server, 'h'), state().clock());
-    if (entry?.kind !== Kind.Hash) throw new Error('not a hash');
-    entry.fields.set('b', entry.fields.get('a')!);
-    const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
+  it("a large hash: a field's blob moved to another field fails to open, and multi-value replies give one clean error", async () => {
+    await run(['hset', 'h', 'a', 'alpha', 'b', 'beta', 'long', 'x'.repeat(100)]);
+    const table = stored('h').fields.table!;
+    const [a, b] = table.ids();
+    table.setAt(b!, table.sealedAt(a!));
     expect(await run(['hget', 'h', 'a'])).toBe('alpha');
     expect(await run(['hget', 'h', 'b'])).toEqual({ error: failed });
     expect(await run(['hgetall', 'h'])).toEqual({ error: failed });
     expect(await run(['hvals', 'h'])).toEqual({ error: failed });
+    expect(await run(['hkeys', 'h'])).toEqual({ error: failed });
     expect(await run(['hmget', 'h', 'a', 'b'])).toEqual({ error: failed });
     expect(await run(['hincrby', 'h', 'b', '1'])).toEqual({ error: failed });
+    expect(await run(['hstrlen', 'h', 'b'])).toEqual({ error: failed });
     // The connection is still in step: the next reply is the right one.
-    expect(await run(['hlen', 'h'])).toBe(2);
-    expect(await run(['hstrlen', 'h', 'b'])).toBe(5);
+    expect(await run(['hlen', 'h'])).toBe(3);
+    expect(await run(['hstrlen', 'h', 'a'])).toBe(5);
+    // Fields that do not need the bad blob still work, and deleting it is allowed.
+    expect(await run(['hexists', 'h', 'b'])).toBe(1);
+    expect(await run(['hdel', 'h', 'b'])).toBe(1);
+    expect(Object.entries(await run(['hgetall', 'h']) as object).flat()).toEqual(['a', 'alpha', 'long', 'x'.repeat(100)]);
+  });
+
+  it('a small hash: its blob moved to another key fails to open, and a failed write leaves the hash as it was', async () => {
+    await run(['hset', 'one', 'f', '1']);
+    await run(['hset', 'two', 'f', '2', 'g', '3']);
+    stored('two').fields.packed = stored('one').fields.packed;
+    expect(await run(['hget', 'two', 'f'])).toEqual({ error: failed });
+    expect(await run(['hset', 'two', 'h', '4'])).toEqual({ error: failed });
+    expect(await run(['hdel', 'two', 'f'])).toEqual({ error: failed });
+    expect(await run(['hlen', 'two'])).toBe(2);
+    expect(await run(['hget', 'one', 'f'])).toBe('1');
+  });
+
+  it('moves a hash from one blob to a blob per field past its size, keeping every field and their order', async () => {
+    const pairs: string[] = [];
+    for (let i = 0; i < 60; i++) pairs.push(`field:${i}`, `value-${i}-${'v'.repeat(30)}`);
+    for (let i = 0; i < pairs.length; i += 2) await run(['hset', 'grow', pairs[i]!, pairs[i + 1]!]);
+    const fields = stored('grow').fields;
+    expect(fields.table?.size).toBe(60);
+    // Redis would still hold it as a listpack (60 fields of <= 64 bytes): so does OBJECT ENCODING.
+    expect(await run(['object', 'encoding', 'grow'])).toBe('listpack');
+    expect(Object.entries(await run(['hgetall', 'grow']) as object).flat()).toEqual(pairs);
+    expect(await run(['hscan', 'grow', '0', 'count', '5'])).toEqual(['0', pairs]);
+    expect(await run(['hdel', 'grow', 'field:0', 'field:59'])).toBe(2);
+    expect(Object.entries(await run(['hgetall', 'grow']) as object).flat()).toEqual(pairs.slice(2, -2));
   });
 });
 

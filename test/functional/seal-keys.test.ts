@@ -9,6 +9,7 @@ import { storedKey } from '../helpers/server.js';
 import { Kind, opsOf } from '../../src/store/keyspace.js';
 import { OVERHEAD, Sealer } from '../../src/seal/sealer.js';
 import { STRING_OVERHEAD } from '../../src/store/memory.js';
+import { hashBlobs } from '../helpers/hashes.js';
 
 const { server, client, run } = withServer({ 'seal-keys': 'yes' });
 const state = () => server.running.state;
@@ -181,7 +182,7 @@ describe('what the keyspace holds', () => {
         out.push(Buffer.from(key, 'latin1'));
         if (entry.sealedName !== undefined) out.push(entry.sealedName);
         if (entry.kind === Kind.String) out.push(entry.value);
-        else if (entry.kind === Kind.Hash) for (const [field, sealed] of entry.fields) out.push(Buffer.from(field, 'latin1'), sealed);
+        else if (entry.kind === Kind.Hash) out.push(...hashBlobs(entry));
         else opsOf(entry).forEachSealed(entry, (sealed) => out.push(sealed));
       });
     }

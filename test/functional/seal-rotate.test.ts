@@ -11,6 +11,7 @@ import { storedKey } from '../helpers/server.js';
 import { encodeCommand, ioredis, rawExchange } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
 import { tmpfsUnavailable } from '../helpers/tmpfs.js';
+import { hashBlobs } from '../helpers/hashes.js';
 
 const HEX_ID = /^[0-9a-f]{8}$/;
 
@@ -34,7 +35,7 @@ async function rotationDone(run: (args: string[]) => Promise<unknown>): Promise<
 function keyIdsInMemory(db: Keyspace): Set<number> {
   const ids = new Set<number>();
   db.forEachEntry((_key, entry) => {
-    if (entry.kind === Kind.Hash) for (const v of entry.fields.values()) ids.add(Sealer.keyId(v));
+    if (entry.kind === Kind.Hash) for (const v of hashBlobs(entry)) ids.add(Sealer.keyId(v));
     else if (entry.kind === Kind.String) {
       if (entry.value.length > 0) ids.add(Sealer.keyId(entry.value));
     } else opsOf(entry).forEachSealed(entry, (v) => ids.add(Sealer.keyId(v)));
@@ -53,6 +54,8 @@ describe('SEAL ROTATE / STATUS', () => {
       await run(['select', String(db)]);
       for (let i = 0; i < 300; i++) await client.set(`s:${i}`, `value-${db}-${i}`);
       await client.hset('h', 'a', `A${db}`, 'b', `B${db}`);
+      // A large hash (a value past hash-max-listpack-value): each field sealed on its own.
+      await client.hset('hl', 'a', `A${db}`, 'long', 'x'.repeat(100));
     }
     await run(['select', '0']);
     const newId = (await run(['seal', 'rotate'])) as string;
@@ -65,13 +68,15 @@ describe('SEAL ROTATE / STATUS', () => {
     expect(after.keys_in_use).toBe('1');
     expect(after.key_ids).toBe(newId);
     expect(after.rotations_completed).toBe(String(Number(before.rotations_completed) + 1));
-    expect(after.rotation_resealed).toBe(String(3 * 302));
+    // Per database: 300 strings, the small hash's one blob, the large hash's two fields.
+    expect(after.rotation_resealed).toBe(String(3 * 303));
     expect(after.rotation_failures).toBe('0');
     for (let db = 0; db < 3; db++) {
       expect(keyIdsInMemory(state().databases[db]!)).toEqual(new Set([parseInt(newId, 16)]));
       await run(['select', String(db)]);
       expect(await client.get('s:7')).toBe(`value-${db}-7`);
       expect(await client.hgetall('h')).toEqual({ a: `A${db}`, b: `B${db}` });
+      expect(await client.hgetall('hl')).toEqual({ a: `A${db}`, long: 'x'.repeat(100) });
     }
     await run(['select', '0']);
   });
@@ -111,7 +116,8 @@ describe('SEAL ROTATE / STATUS', () => {
     const reply = (await run(['seal', 'status'])) as unknown[];
     expect(reply).toEqual([
       'current_key_id', id,
-      'keys', [id, 7],
+      // Five strings and a small hash: one sealed blob for all its fields.
+      'keys', [id, 6],
       'values_unknown_key', 0,
       'rotation_in_progress', 0,
       'rotation_pass', expect.any(Number),

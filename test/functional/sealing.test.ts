@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kind, opsOf } from '../../src/store/keyspace.js';
 import { ioredis, nodeRedis } from '../helpers/clients.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { hashBlobs } from '../helpers/hashes.js';
 
 describe('sealed storage', () => {
   let server: InProcessServer;
@@ -22,7 +23,7 @@ describe('sealed storage', () => {
     for (const db of server.running.state.databases) {
       db.forEachEntry((_key, entry) => {
         if (entry.kind === Kind.String) out.push(entry.value);
-        else if (entry.kind === Kind.Hash) out.push(...entry.fields.values());
+        else if (entry.kind === Kind.Hash) out.push(...hashBlobs(entry));
         else opsOf(entry).forEachSealed(entry, (v) => out.push(v));
       });
     }

@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { freePort, startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
-import { FieldTable, Kind } from '../../src/store/keyspace.js';
+import { Kind } from '../../src/store/keyspace.js';
+import { sealedHash } from '../helpers/hashes.js';
 
 const T0 = 1_700_000_000_000;
 const WRONGTYPE = { error: 'WRONGTYPE Operation against a key holding the wrong kind of value' };
@@ -34,11 +35,10 @@ function expiresAt(key: string): number | undefined {
 
 /** A hash key made directly in the keyspace: the wrong type for every string command. */
 function makeHash(name: string): void {
-  const { databases, values } = server.running.state;
+  const { databases } = server.running.state;
   const key = storedKey(server, name);
   const db = databases[0]!;
-  const fields = new FieldTable([['f', values.sealField(db.uid, key, 'f', Buffer.from('v'))]]);
-  db.set(key, { kind: Kind.Hash, fields, expiresAt: 0, touchedAt: now }, 'hset');
+  db.set(key, sealedHash(server.running.state, db, key, { f: 'v' }, now), 'hset');
 }
 
 /** Runs commands in order and returns every reply. */

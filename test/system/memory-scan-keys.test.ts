@@ -1,5 +1,5 @@
 // With --seal-keys yes no key name outlives its command either: random marker key names go in
-// through a real client (strings, hashes, renames, copies, expiry, MULTI, a pipeline) and are
+// through a real client (strings, hashes and their field names, renames, copies, expiry, MULTI, a pipeline) and are
 // listed back (KEYS, SCAN MATCH, RANDOMKEY), then every readable mapping of the live server
 // process is searched for them and for the values stored under them.
 
@@ -28,8 +28,10 @@ describe('process memory with sealed key names', () => {
   it('holds none of the key names, nor their values, in any readable mapping of the live process', async () => {
     const names = makeMarkers(KEYS, 'SKVNAME-').map((b) => b.toString('latin1'));
     const values = makeMarkers(KEYS, 'SKVVALU-').map((b) => b.toString('latin1'));
-    // Control: hash field names stay plaintext even with --seal-keys, so this one must be found.
+    // Hash field names are sealed too; the control is a client name, kept in plaintext.
     const [field] = makeMarkers(1, 'SKVFIELD-');
+    const [control] = makeMarkers(1, 'SKVCTRL-');
+    await client.client('SETNAME', control!.toString('latin1'));
     const q = KEYS / 6;
     for (let i = 0; i < q; i++) await client.set(names[i]!, values[i]!);
     for (let i = q; i < 2 * q; i++) await client.hset(names[i]!, field!.toString('latin1'), values[i]!);
@@ -65,10 +67,10 @@ describe('process memory with sealed key names', () => {
     }
     expect(await client.ping()).toBe('PONG');
 
-    const needles = [...names, ...values].map((s) => Buffer.from(s, 'latin1'));
-    const result = scanProcessMemory(server.process.pid!, [...needles, field!]);
-    const control = result.hits.filter((h) => h.marker === needles.length);
-    expect(control.length, 'the plaintext field name (control) is found').toBeGreaterThan(0);
+    const needles = [...names, ...values, field!.toString('latin1')].map((s) => Buffer.from(s, 'latin1'));
+    const result = scanProcessMemory(server.process.pid!, [...needles, control!]);
+    const found = result.hits.filter((h) => h.marker === needles.length);
+    expect(found.length, 'the plaintext client name (control) is found').toBeGreaterThan(0);
     const leaks = result.hits.filter((h) => h.marker < needles.length);
     if (leaks.length > 0) console.error(`${leaks.length} copies found:\n${describeHits(leaks, needles)}`);
     expect(leaks.length).toBe(0);

@@ -1,5 +1,5 @@
 // No plaintext value outlives its command: thousands of random markers go in and come back out
-// through a real client (strings, hash fields, values moved between keys, MULTI/EXEC, a
+// through a real client (strings, hash field names and values, values moved between keys, MULTI/EXEC, a
 // pipeline, a value bigger than one socket read, a value large enough to be sealed in chunks
 // and edited with APPEND and SETRANGE), then every readable mapping of the live
 // server process is searched for them. Clients that leave mid-command or mid-transaction leave
@@ -13,7 +13,7 @@ import { encodeCommand, ioredis } from '../helpers/clients.js';
 import { describeHits, makeMarkers, scanProcessMemory } from '../helpers/memory-scan.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-const COUNT = 2100;
+const COUNT = 2900;
 
 /** Sends bytes on a fresh connection, waits for `replies` reply lines, then drops the connection. */
 function sendAndDrop(port: number, bytes: Buffer, replies: number): Promise<void> {
@@ -65,10 +65,15 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
     await client.set(`gs:${i}`, getset[i]!);
     expect(await client.getset(`gs:${i}`, getset[i + 1]!)).toBe(getset[i]);
   }
+  // Hash field names are markers as well as values: small hashes (one sealed blob of pairs)
+  // and a large one (past hash-max-listpack-value: each field sealed alone, found by digest).
   const fields = take(600);
+  const names = take(600);
   for (let i = 0; i < fields.length; i += 10) {
-    await client.hset(`h:${i / 10}`, Object.fromEntries(fields.slice(i, i + 10).map((v, j) => [`f${j}`, v])));
+    await client.hset(`h:${i / 10}`, Object.fromEntries(fields.slice(i, i + 10).map((v, j) => [names[i + j]!, v])));
   }
+  const largeNames = take(200);
+  await client.hset('hl', 'long', 'x'.repeat(100), ...largeNames.flatMap((n, i) => [n, `v${i}`]));
   // Values that move (re-sealed for their new key) or come back in parts.
   const moved = take(50);
   for (let i = 0; i < moved.length; i++) {
@@ -117,11 +122,30 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   for (let i = 0; i < appended.length; i++) expect(await client.get(`ap:${i}`)).toBe(appended[i]);
   for (let i = 0; i < getset.length; i += 2) expect(await client.getdel(`gs:${i}`)).toBe(getset[i + 1]);
   for (let i = 0; i < fields.length; i += 10) {
-    expect(await client.hget(`h:${i / 10}`, 'f0')).toBe(fields[i]);
-    expect(Object.values(await client.hgetall(`h:${i / 10}`)).sort()).toEqual(fields.slice(i, i + 10).sort());
-    expect(await client.hmget(`h:${i / 10}`, 'f1', 'f2')).toEqual(fields.slice(i + 1, i + 3));
-    expect((await client.hvals(`h:${i / 10}`)).sort()).toEqual(fields.slice(i, i + 10).sort());
+    const key = `h:${i / 10}`;
+    expect(await client.hget(key, names[i]!)).toBe(fields[i]);
+    expect(Object.values(await client.hgetall(key)).sort()).toEqual(fields.slice(i, i + 10).sort());
+    expect(await client.hmget(key, names[i + 1]!, names[i + 2]!)).toEqual(fields.slice(i + 1, i + 3));
+    expect((await client.hvals(key)).sort()).toEqual(fields.slice(i, i + 10).sort());
+    expect((await client.hkeys(key)).sort()).toEqual(names.slice(i, i + 10).sort());
+    expect(await client.hexists(key, names[i + 3]!)).toBe(1);
+    expect(await client.hstrlen(key, names[i + 4]!)).toBe(fields[i + 4]!.length);
+    expect(names.slice(i, i + 10)).toContain(await client.hrandfield(key));
+    expect((await client.hscan(key, 0, 'MATCH', `${names[i + 5]!.slice(0, -1)}*`))[1]).toEqual([names[i + 5], fields[i + 5]]);
   }
+  expect((await client.hkeys('hl')).length).toBe(201);
+  expect(await client.hget('hl', largeNames[7]!)).toBe('v7');
+  let cursor = '0';
+  const scanned: string[] = [];
+  do {
+    const [next, flat] = await client.hscan('hl', cursor, 'MATCH', 'SKV*', 'COUNT', 20);
+    cursor = next;
+    for (let i = 0; i < flat.length; i += 2) scanned.push(flat[i]!);
+  } while (cursor !== '0');
+  expect(scanned.sort()).toEqual([...largeNames].sort());
+  expect([...largeNames, 'long']).toEqual(expect.arrayContaining((await client.hrandfield('hl', 3)) as string[]));
+  await client.rename('hl', 'hl2');
+  expect(await client.hget('hl2', largeNames[9]!)).toBe('v9');
   expect((await client.getBuffer('big'))!.equals(big)).toBe(true);
   big.fill(0);
   for (const { v, at } of patched) expect((await client.getrangeBuffer('chunky', at, at + v.length - 1)).equals(v)).toBe(true);

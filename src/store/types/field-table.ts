@@ -1,18 +1,24 @@
-// A hash's fields: field name (latin1) -> sealed value, in insertion order like a Map (and like
-// Redis's listpack hashes, which HGETALL and HSCAN of a small hash follow), with what a Map
-// cannot give: a stable position in hash order for stateless HSCAN cursors (src/store/scan.ts).
+// A large hash's fields (redis t_hash.c over dict.c): each field is one sealed blob (its name
+// and value sealed together, see hash-pairs.ts) filed under the 16-byte keyed digest of its name
+// (src/seal/name-hash.ts). The table never sees a plaintext name: lookups come with a digest.
 //
-// Entries sit in one insertion-ordered array, name then value (a removed entry leaves a hole
-// until the array is compacted). Past a few fields an open-addressing index with linear probing
-// over 2^n slots maps a field's hash to its entry. A small hash has no index and no stored
-// hashes (it costs less than a Map): lookups compare names along the array, and HSCAN sees it
-// as 8 buckets by field hash, so a cursor moves through it in hash order as through an indexed
-// table.
+// Entries sit in one insertion-ordered array (a removed entry leaves a hole until the arrays
+// are compacted), so HGETALL of a hash that grew out of its small form keeps Redis's listpack
+// order; beside it a Uint32Array of digests, four words per entry. Past a few fields an
+// open-addressing index with linear probing over 2^n slots maps a digest to its entry; the
+// digest's first word is already a keyed random number, so it is the slot hash as it is. Small
+// tables have no index: a lookup compares digests along the array, and HSCAN sees 8 buckets.
+//
+// Sealed blobs are kept as latin1 strings of their bytes: a V8 string costs 16 bytes beside its
+// bytes, a Buffer view about a hundred, and the GC frees it with the table (no arena to free).
+// Only ciphertext is ever kept this way.
+//
+// Entry ids (positions in the array) stay valid until the table next changes.
 
-import { hashKey } from '../key-table.js';
 import type { BucketTable } from '../scan.js';
 
-/** Up to this many fields, no index. */
+export const DIGEST_BYTES = 16;
+/** Up to this many entries, no index. */
 const UNINDEXED_MAX = 8;
 /** The buckets HSCAN sees in a table without an index. */
 const UNINDEXED_SCAN_MASK = 7;
@@ -20,102 +26,130 @@ const MIN_SLOTS = 16;
 const EMPTY = 0;
 const DELETED = -1;
 
-/** A field's hash as an int32 (small integers keep a JS array compact); bucket = hash & mask. */
-function fieldHash(field: string): number {
-  return hashKey(field) | 0;
+/** A digest's four words (little-endian), loaded once per lookup. */
+let d0 = 0;
+let d1 = 0;
+let d2 = 0;
+let d3 = 0;
+
+function load(digest: Uint8Array, at: number): void {
+  if (digest.length - at < DIGEST_BYTES) throw new RangeError(`a field digest is ${DIGEST_BYTES} bytes`);
+  d0 = (digest[at]! | (digest[at + 1]! << 8) | (digest[at + 2]! << 16) | (digest[at + 3]! << 24)) >>> 0;
+  d1 = (digest[at + 4]! | (digest[at + 5]! << 8) | (digest[at + 6]! << 16) | (digest[at + 7]! << 24)) >>> 0;
+  d2 = (digest[at + 8]! | (digest[at + 9]! << 8) | (digest[at + 10]! << 16) | (digest[at + 11]! << 24)) >>> 0;
+  d3 = (digest[at + 12]! | (digest[at + 13]! << 8) | (digest[at + 14]! << 16) | (digest[at + 15]! << 24)) >>> 0;
 }
 
-export class FieldTable implements BucketTable<string> {
-  /** Entry i is items[2i] (name, undefined once removed) and items[2i + 1] (sealed value). */
-  private items: (string | Buffer | undefined)[] = [];
-  /** Entry i's field hash, kept while there is an index. */
-  private hashes: number[] | null = null;
-  /** slot -> entry index + 1, EMPTY or DELETED; null while the table is small. */
+export class FieldTable implements BucketTable<number> {
+  /** Entry i's sealed blob, undefined once removed. */
+  private sealed: (string | undefined)[] = [];
+  /** Entry i's digest at words [4i, 4i + 4). */
+  private digests = new Uint32Array(4 * 4);
+  /** slot -> entry + 1, EMPTY or DELETED; null while the table is small. */
   private index: Int32Array | null = null;
   /** Index slots taken by entries or DELETED markers: what the load factor counts. */
   private occupied = 0;
   /** Live fields. */
   size = 0;
+  /** Sum of the live blobs' lengths (MEMORY USAGE, maxmemory). */
+  sealedBytes = 0;
 
-  constructor(entries?: Iterable<readonly [string, Buffer]>) {
-    if (entries !== undefined) for (const [field, value] of entries) this.set(field, value);
+  /** The entry whose digest is DIGEST_BYTES at `at` in digest, or -1. */
+  find(digest: Uint8Array, at = 0): number {
+    load(digest, at);
+    return this.findLoaded();
   }
 
-  get(field: string): Buffer | undefined {
-    const at = this.find(field);
-    return at < 0 ? undefined : (this.items[at * 2 + 1] as Buffer);
+  /** Entry id's sealed blob (latin1 string of its bytes). */
+  sealedAt(id: number): string {
+    return this.sealed[id]!;
   }
 
-  has(field: string): boolean {
-    return this.find(field) >= 0;
+  /** Replaces entry id's blob (the same field sealed anew). */
+  setAt(id: number, sealed: string): void {
+    this.sealedBytes += sealed.length - this.sealed[id]!.length;
+    this.sealed[id] = sealed;
   }
 
-  /** Sets field's value; an existing field keeps its place in the order. */
-  set(field: string, value: Buffer): this {
-    const at = this.find(field);
-    if (at >= 0) {
-      this.items[at * 2 + 1] = value;
-      return this;
+  /** Copies entry id's digest into out at `at`. */
+  digestInto(id: number, out: Uint8Array, at: number): void {
+    const w = id * 4;
+    for (let i = 0; i < 4; i++) {
+      const word = this.digests[w + i]!;
+      out[at + i * 4] = word & 0xff;
+      out[at + i * 4 + 1] = (word >>> 8) & 0xff;
+      out[at + i * 4 + 2] = (word >>> 16) & 0xff;
+      out[at + i * 4 + 3] = word >>> 24;
     }
-    const entry = this.items.length / 2;
-    this.items.push(field, value);
+  }
+
+  /** Adds a field the table does not hold (the caller looked it up first); returns its id. */
+  add(digest: Uint8Array, at: number, sealed: string): number {
+    load(digest, at);
+    const id = this.sealed.length;
+    if (this.digests.length < (id + 1) * 4) {
+      const grown = new Uint32Array(Math.max(16, Math.ceil((this.digests.length * 1.5) / 4) * 4));
+      grown.set(this.digests);
+      this.digests = grown;
+    }
+    const w = id * 4;
+    this.digests[w] = d0;
+    this.digests[w + 1] = d1;
+    this.digests[w + 2] = d2;
+    this.digests[w + 3] = d3;
+    this.sealed.push(sealed);
+    this.sealedBytes += sealed.length;
     this.size++;
     if (this.index !== null) {
-      const hash = fieldHash(field);
-      this.hashes!.push(hash);
       if ((this.occupied + 1) * 4 > this.index.length * 3) this.rebuild();
-      else this.place(this.index, hash, entry);
+      else this.place(this.index, d0, id);
     } else if (this.size > UNINDEXED_MAX) {
       this.rebuild();
     }
-    return this;
+    return id;
   }
 
-  delete(field: string): boolean {
-    const at = this.find(field);
-    if (at < 0) return false;
-    this.items[at * 2] = undefined;
-    this.items[at * 2 + 1] = undefined;
+  /** Removes entry id; every id may change (compaction). */
+  deleteAt(id: number): void {
+    this.sealedBytes -= this.sealed[id]!.length;
+    this.sealed[id] = undefined;
     this.size--;
     if (this.index !== null) {
       const index = this.index;
       const mask = index.length - 1;
-      let slot = this.hashes![at]! & mask;
-      while (index[slot] !== at + 1) slot = (slot + 1) & mask;
+      let slot = this.digests[id * 4]! & mask;
+      while (index[slot] !== id + 1) slot = (slot + 1) & mask;
       index[slot] = DELETED;
     }
     // Holes and index markers are reclaimed once they outnumber the fields (amortized O(1)).
-    const holes = this.items.length / 2 - this.size;
+    const holes = this.sealed.length - this.size;
     if (holes > UNINDEXED_MAX && holes > this.size) this.rebuild();
     else if (this.index !== null && this.size * 8 < this.index.length && this.index.length > MIN_SLOTS) this.rebuild();
-    return true;
   }
 
-  clear(): void {
-    this.items = [];
-    this.hashes = null;
-    this.index = null;
-    this.occupied = 0;
-    this.size = 0;
+  /** Visits every live entry in insertion order; the table must not change meanwhile. */
+  forEach(visit: (id: number) => void): void {
+    const sealed = this.sealed;
+    for (let i = 0; i < sealed.length; i++) if (sealed[i] !== undefined) visit(i);
   }
 
-  *keys(): IterableIterator<string> {
-    const items = this.items;
-    for (let i = 0; i < items.length; i += 2) if (items[i] !== undefined) yield items[i] as string;
+  /** Every live entry id, in insertion order. */
+  ids(): number[] {
+    const out: number[] = [];
+    this.forEach((id) => out.push(id));
+    return out;
   }
 
-  *values(): IterableIterator<Buffer> {
-    const items = this.items;
-    for (let i = 0; i < items.length; i += 2) if (items[i] !== undefined) yield items[i + 1] as Buffer;
-  }
-
-  *entries(): IterableIterator<[string, Buffer]> {
-    const items = this.items;
-    for (let i = 0; i < items.length; i += 2) if (items[i] !== undefined) yield [items[i] as string, items[i + 1] as Buffer];
-  }
-
-  [Symbol.iterator](): IterableIterator<[string, Buffer]> {
-    return this.entries();
+  /**
+   * A uniformly random live entry (the hash must not be empty): a random position, again while
+   * it is a hole. Holes never outnumber entries by much (see deleteAt), so a few tries do.
+   */
+  randomId(random: () => number = Math.random): number {
+    const sealed = this.sealed;
+    for (;;) {
+      const i = Math.floor(random() * sealed.length);
+      if (sealed[i] !== undefined) return i;
+    }
   }
 
   /** HSCAN positions: home buckets of the index (or of a virtual 8-slot one without it). */
@@ -123,45 +157,47 @@ export class FieldTable implements BucketTable<string> {
     return this.index === null ? UNINDEXED_SCAN_MASK : this.index.length - 1;
   }
 
-  visitBucket(bucket: number, visit: (field: string) => void): number {
-    const items = this.items;
+  visitBucket(bucket: number, visit: (id: number) => void): number {
+    const sealed = this.sealed;
+    const digests = this.digests;
     let n = 0;
     if (this.index === null) {
-      for (let i = 0; i < items.length; i += 2) {
-        const name = items[i] as string | undefined;
-        if (name === undefined || (fieldHash(name) & UNINDEXED_SCAN_MASK) !== bucket) continue;
-        visit(name);
+      for (let i = 0; i < sealed.length; i++) {
+        if (sealed[i] === undefined || (digests[i * 4]! & UNINDEXED_SCAN_MASK) !== bucket) continue;
+        visit(i);
         n++;
       }
       return n;
     }
     const index = this.index;
-    const hashes = this.hashes!;
     const mask = index.length - 1;
     for (let slot = bucket; index[slot] !== EMPTY; slot = (slot + 1) & mask) {
       const entry = index[slot]! - 1;
-      if (entry < 0 || (hashes[entry]! & mask) !== bucket) continue;
-      visit(items[entry * 2] as string);
+      if (entry < 0 || (digests[entry * 4]! & mask) !== bucket) continue;
+      visit(entry);
       n++;
     }
     return n;
   }
 
-  /** The entry index of field, or -1. */
-  private find(field: string): number {
-    const items = this.items;
+  private findLoaded(): number {
+    const digests = this.digests;
     const index = this.index;
     if (index === null) {
-      for (let i = 0; i < items.length; i += 2) if (items[i] === field) return i / 2;
+      const sealed = this.sealed;
+      for (let i = 0; i < sealed.length; i++) {
+        const w = i * 4;
+        if (digests[w] === d0 && digests[w + 1] === d1 && digests[w + 2] === d2 && digests[w + 3] === d3 && sealed[i] !== undefined) return i;
+      }
       return -1;
     }
-    const hashes = this.hashes!;
-    const hash = fieldHash(field);
     const mask = index.length - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = d0 & mask; ; slot = (slot + 1) & mask) {
       const e = index[slot]!;
       if (e === EMPTY) return -1;
-      if (e !== DELETED && hashes[e - 1] === hash && items[(e - 1) * 2] === field) return e - 1;
+      if (e === DELETED) continue;
+      const w = (e - 1) * 4;
+      if (digests[w] === d0 && digests[w + 1] === d1 && digests[w + 2] === d2 && digests[w + 3] === d3) return e - 1;
     }
   }
 
@@ -175,28 +211,27 @@ export class FieldTable implements BucketTable<string> {
 
   /** Drops holes and markers, and sizes the index for the live fields (or drops it). */
   private rebuild(): void {
-    if (this.items.length !== this.size * 2) {
-      const items: (string | Buffer)[] = [];
-      const old = this.items;
-      for (let i = 0; i < old.length; i += 2) if (old[i] !== undefined) items.push(old[i]!, old[i + 1]!);
-      this.items = items;
+    if (this.sealed.length !== this.size) {
+      const sealed: string[] = [];
+      const digests = new Uint32Array(Math.max(16, this.size * 4 + (this.size >> 1) * 4));
+      const old = this.sealed;
+      for (let i = 0; i < old.length; i++) {
+        if (old[i] === undefined) continue;
+        digests.set(this.digests.subarray(i * 4, i * 4 + 4), sealed.length * 4);
+        sealed.push(old[i]!);
+      }
+      this.sealed = sealed;
+      this.digests = digests;
     }
     this.occupied = 0;
     if (this.size <= UNINDEXED_MAX / 2) {
       this.index = null;
-      this.hashes = null;
       return;
     }
     let slots = MIN_SLOTS;
-    while (slots * 3 < this.size * 8) slots *= 2;
+    while (slots * 3 < this.size * 5) slots *= 2;
     const index = new Int32Array(slots);
-    const hashes: number[] = [];
-    for (let i = 0; i < this.size; i++) {
-      const hash = fieldHash(this.items[i * 2] as string);
-      hashes.push(hash);
-      this.place(index, hash, i);
-    }
-    this.hashes = hashes;
+    for (let i = 0; i < this.size; i++) this.place(index, this.digests[i * 4]!, i);
     this.index = index;
   }
 }

@@ -1,59 +1,82 @@
-// Hashes as every type-blind path sees them: a FieldTable of field name -> sealed value, each
-// value bound to its field.
+// Hashes as every type-blind path sees them (hash-fields.ts): a small hash is one sealed blob of
+// all its pairs, a large one a FieldTable of fields sealed one by one, each bound to its name's
+// digest. Rotation and RENAME/COPY/MOVE re-seal blobs without knowing what is inside.
 
 import { hashEntry, type HashEntry } from '../entry.js';
 import { Purpose } from '../../seal/values.js';
-import { FieldTable } from './field-table.js';
+import { DIGEST_BYTES, FieldTable } from './field-table.js';
+import { sealedBuffer, sealedString } from './hash-fields.js';
 import type { CollectionOps } from './type-ops.js';
 
-/** A hash's object and field table (V8 on 64-bit), and each field's share of the table. */
-export const HASH_OVERHEAD = 128;
-export const FIELD_OVERHEAD = 64;
+/** A hash's entry object (V8 on 64-bit), and a large hash's share per field (string header, digest, slots). */
+export const HASH_OVERHEAD = 112;
+export const FIELD_OVERHEAD = 48;
+/** A V8 string's header beside its bytes. */
+const STRING_HEADER = 16;
 
-/** Redis 7.0's defaults for a hash kept as a listpack (hash-max-listpack-entries/-value). */
-const LISTPACK_MAX_ENTRIES = 128;
-const LISTPACK_MAX_VALUE = 64;
+const digest = Buffer.alloc(DIGEST_BYTES);
+
+/** A field's digest as the latin1 name its blob is bound to. */
+function bindOf(table: FieldTable, id: number): string {
+  table.digestInto(id, digest, 0);
+  return sealedString(digest);
+}
 
 export const hashOps: CollectionOps<HashEntry> = {
   name: 'hash',
   overhead: HASH_OVERHEAD,
-  valueBytes(entry, samples) {
-    let seen = 0;
-    let bytes = 0;
-    for (const [field, sealed] of entry.fields) {
-      if (seen >= samples) break;
-      bytes += FIELD_OVERHEAD + field.length + sealed.length;
-      seen++;
-    }
-    const size = entry.fields.size;
-    return seen === size || seen === 0 ? bytes : Math.round((bytes / seen) * size);
+  valueBytes(entry) {
+    const f = entry.fields;
+    if (f.table === null) return f.packed.length === 0 ? 0 : STRING_HEADER + f.packed.length;
+    return f.table.sealedBytes + FIELD_OVERHEAD * f.table.size;
   },
-  encoding(entry, inspect) {
-    if (entry.fields.size > LISTPACK_MAX_ENTRIES) return 'hashtable';
-    for (const [field, sealed] of entry.fields) {
-      if (field.length > LISTPACK_MAX_VALUE || inspect.plainLength(sealed) > LISTPACK_MAX_VALUE) return 'hashtable';
-    }
-    return 'listpack';
-  },
-  elements: (entry) => entry.fields.size,
+  encoding: (entry) => (entry.fields.listpack ? 'listpack' : 'hashtable'),
+  elements: (entry) => (entry.fields.table === null ? 1 : entry.fields.size),
   forEachSealed(entry, visit) {
-    for (const [field, sealed] of entry.fields) visit(sealed, Purpose.HashField, field);
+    const f = entry.fields;
+    if (f.table === null) return visit(sealedBuffer(f.packed), Purpose.HashPairs, undefined);
+    const table = f.table;
+    table.forEach((id) => visit(sealedBuffer(table.sealedAt(id)), Purpose.HashFieldName, bindOf(table, id)));
   },
   reseal(entry, reseal, touchedAt) {
-    const fields = new FieldTable();
-    for (const [field, sealed] of entry.fields) fields.set(field, reseal(sealed, Purpose.HashField, field));
-    return { ...entry, fields, touchedAt, sealedName: undefined };
+    const f = entry.fields;
+    const out = hashEntry(touchedAt);
+    out.expiresAt = entry.expiresAt;
+    out.accounted = entry.accounted;
+    const copy = out.fields;
+    copy.size = f.size;
+    copy.listpack = f.listpack;
+    if (f.table === null) {
+      copy.packed = sealedString(reseal(sealedBuffer(f.packed), Purpose.HashPairs, undefined));
+    } else {
+      const from = f.table;
+      const to = new FieldTable();
+      from.forEach((id) => {
+        const bind = bindOf(from, id);
+        to.add(digest, 0, sealedString(reseal(sealedBuffer(from.sealedAt(id)), Purpose.HashFieldName, bind)));
+      });
+      copy.table = to;
+    }
+    return out;
   },
   create: (now) => hashEntry(now),
   isEmpty: (entry) => entry.fields.size === 0,
   renewEach(entry, renew) {
-    let renewed = 0;
-    for (const [field, sealed] of entry.fields) {
-      const fresh = renew(sealed, Purpose.HashField, field);
-      if (fresh === null) continue;
-      entry.fields.set(field, fresh);
-      renewed++;
+    const f = entry.fields;
+    if (f.table === null) {
+      const fresh = renew(sealedBuffer(f.packed), Purpose.HashPairs, undefined);
+      if (fresh === null) return 0;
+      f.packed = sealedString(fresh);
+      return 1;
     }
+    const table = f.table;
+    let renewed = 0;
+    table.forEach((id) => {
+      const fresh = renew(sealedBuffer(table.sealedAt(id)), Purpose.HashFieldName, bindOf(table, id));
+      if (fresh === null) return;
+      table.setAt(id, sealedString(fresh));
+      renewed++;
+    });
     return renewed;
   },
 };

@@ -1,6 +1,6 @@
 // The blocking table on real keyspaces: waiters are offered a key only after the write that
 // readied it, oldest first, and leave the table on success, timeout, CLIENT UNBLOCK, disconnect
-// or SWAPDB. Hash writes stand in for the list/zset/stream pushes that wake waiters in the server.
+// or SWAPDB. Lists hold plain bytes here: the table never looks at what is stored.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BlockingTable, UNBLOCKED_ERROR, type Wait, type WaitingClient } from '../../../src/blocking/waiters.js';
@@ -11,7 +11,7 @@ function keyspace(uid: number): Keyspace {
   return new Keyspace(uid, { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, dirty: 0 });
 }
 
-/** A client whose serve() takes one field out of the hash at `key`, as a pop would. */
+/** A client whose serve() pops the head of the list at `key` (plain bytes stand in for sealed ones). */
 function client(id: number, db: Keyspace) {
   const ended = new AbortController();
   const log: string[] = [];
@@ -29,19 +29,22 @@ function popWait(c: ReturnType<typeof client>, keys: string[], timeout = 0): Wai
     timeout,
     serve(key) {
       const entry = c.db.read(key, 0);
-      if (entry === undefined || entry.kind !== Kind.Hash) return false;
-      const field = [...entry.fields.keys()][0]!;
-      c.db.mutate(key, Kind.Hash, 'hdel', 0, (h) => h.fields.delete(field));
-      c.log.push(`${key}:${field}`);
+      if (entry === undefined || entry.kind !== Kind.List) return false;
+      let head = '';
+      c.db.mutate(key, Kind.List, 'lpop', 0, (list) => {
+        head = list.popHead()!.toString();
+        return true;
+      });
+      c.log.push(`${key}:${head}`);
       return true;
     },
     timedOut: () => c.log.push('timeout'),
   };
 }
 
-function push(db: Keyspace, key: string, ...fields: string[]): void {
-  db.mutate(key, Kind.Hash, 'hset', 0, (h) => {
-    for (const f of fields) h.fields.set(f, Buffer.from('v'));
+function push(db: Keyspace, key: string, ...elements: string[]): void {
+  db.mutate(key, Kind.List, 'rpush', 0, (list) => {
+    for (const e of elements) list.pushTail(Buffer.from(e));
     return true;
   });
 }

@@ -5,7 +5,7 @@ import sodium from 'libsodium-wrappers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../../src/seal/keyring.js';
 import { OVERHEAD, SealError, Sealer } from '../../../src/seal/sealer.js';
-import { SealedValues } from '../../../src/seal/values.js';
+import { Purpose, SealedValues } from '../../../src/seal/values.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealkv-keys-'));
 function keyFile(name: string, content: string | Buffer): string {
@@ -41,15 +41,21 @@ describe('Sealer', () => {
     const sealed = values.sealValue(0, 'k', Buffer.from('v'));
     expect(() => values.openValue(0, 'other', sealed)).toThrow(SealError);
     expect(() => values.openValue(1, 'k', sealed)).toThrow(SealError);
-    expect(() => values.openField(0, 'k', '', sealed)).toThrow(SealError);
-    const field = values.sealField(0, 'h', 'f1', Buffer.from('v'));
-    expect(() => values.openField(0, 'h', 'f2', field)).toThrow(SealError);
-    expect(values.openField(0, 'h', 'f1', field).toString()).toBe('v');
+    expect(() => values.openElement(Purpose.HashFieldName, 0, 'k', sealed, '')).toThrow(SealError);
+    expect(() => values.openElement(Purpose.HashPairs, 0, 'k', sealed)).toThrow(SealError);
+    // A large hash's field is bound to its name's digest (bytes), a small hash's pairs to the key.
+    const d1 = Buffer.alloc(16, 1);
+    const field = values.sealElement(Purpose.HashFieldName, 0, 'h', Buffer.from('v'), d1);
+    expect(() => values.openElement(Purpose.HashFieldName, 0, 'h', field, Buffer.alloc(16, 2))).toThrow(SealError);
+    expect(() => values.openElement(Purpose.HashPairs, 0, 'h', field)).toThrow(SealError);
+    expect(values.openElement(Purpose.HashFieldName, 0, 'h', field, d1).toString()).toBe('v');
+    // The same bytes given as a latin1 name bind the same way (rotation passes binds as names).
+    expect(values.openElement(Purpose.HashFieldName, 0, 'h', field, d1.toString('latin1')).toString()).toBe('v');
   });
 
   it('does not confuse key/field boundaries ("ab"+"c" vs "a"+"bc")', () => {
-    const field = values.sealField(0, 'ab', 'c', Buffer.from('v'));
-    expect(() => values.openField(0, 'a', 'bc', field)).toThrow(SealError);
+    const field = values.sealElement(Purpose.HashFieldName, 0, 'ab', Buffer.from('v'), 'c');
+    expect(() => values.openElement(Purpose.HashFieldName, 0, 'a', field, 'bc')).toThrow(SealError);
   });
 
   it('detects any flipped bit, in header, nonce, ciphertext or tag', () => {

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { hashEntry, Kind, stringEntry, type HashEntry, type StringEntry } from '../../../src/store/keyspace.js';
 import { hashOps } from '../../../src/store/types/hash-ops.js';
+import { DIGEST_BYTES, FieldTable } from '../../../src/store/types/field-table.js';
+import { Purpose } from '../../../src/seal/values.js';
 import { collectionOps, FIELD_OVERHEAD, HASH_OVERHEAD, opsOf, STRING_OVERHEAD, TYPE_OPS, typeName, type OpsRecord, type SealedInspector } from '../../../src/store/types/index.js';
 import { stringOps } from '../../../src/store/types/string-ops.js';
 
@@ -20,11 +22,25 @@ const inspector = (opened: string[] = []): SealedInspector => ({
   },
 });
 
-function hashOf(fields: Record<string, string>): HashEntry {
+/** A small hash: its pairs' stand-in blob. */
+function smallHash(blob: string, size: number): HashEntry {
   const h = hashEntry(NOW);
-  for (const [f, text] of Object.entries(fields)) h.fields.set(f, seal(text));
+  h.fields.packed = blob;
+  h.fields.size = size;
   return h;
 }
+
+/** A large hash: one stand-in blob per field, filed under a made-up digest (i repeated). */
+function largeHash(blobs: string[]): HashEntry {
+  const h = hashEntry(NOW);
+  const table = new FieldTable();
+  blobs.forEach((blob, i) => table.add(Buffer.alloc(DIGEST_BYTES, i + 1), 0, blob));
+  h.fields.table = table;
+  h.fields.size = blobs.length;
+  return h;
+}
+
+const blobsOf = (h: HashEntry) => h.fields.table!.ids().map((id) => h.fields.table!.sealedAt(id));
 
 describe('the ops record', () => {
   it('has ops for every Kind, found from an entry', () => {
@@ -74,58 +90,78 @@ describe('strings', () => {
 });
 
 describe('hashes', () => {
-  it('answer OBJECT ENCODING from lengths alone: listpack up to 128 fields of 64 bytes, hashtable beyond', () => {
+  it('answer OBJECT ENCODING from what Redis would hold (the listpack flag), never opening anything', () => {
     const opened: string[] = [];
-    const small = hashOf({ a: '1', b: 'x'.repeat(64) });
-    const longValue = hashOf({ a: 'x'.repeat(65) });
-    const longField = hashOf({ ['f'.repeat(65)]: '1' });
-    const many = hashOf(Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`f${i}`, 'v'])));
-    expect([small, longValue, longField, many].map((h) => hashOps.encoding(h, inspector(opened)))).toEqual(['listpack', 'hashtable', 'hashtable', 'hashtable']);
+    const small = smallHash('blob', 2);
+    const converted = largeHash(['x']);
+    converted.fields.listpack = false;
+    const tableStillListpack = largeHash(['x', 'y']);
+    expect([small, converted, tableStillListpack].map((h) => hashOps.encoding(h, inspector(opened)))).toEqual(['listpack', 'hashtable', 'listpack']);
     expect(opened).toEqual([]);
   });
 
-  it('count every field exactly, or sample and scale (MEMORY USAGE ... SAMPLES)', () => {
-    const h = hashOf({ a: '1', bb: '22', ccc: '333', dddd: '4444' });
-    const exact = (FIELD_OVERHEAD + 1 + 2) + (FIELD_OVERHEAD + 2 + 3) + (FIELD_OVERHEAD + 3 + 4) + (FIELD_OVERHEAD + 4 + 5);
+  it('count their sealed bytes: one blob when small, every field with its share of the table when large', () => {
     expect(hashOps.overhead).toBe(HASH_OVERHEAD);
-    expect(hashOps.valueBytes(h, Infinity)).toBe(exact);
-    expect(hashOps.valueBytes(h, 4)).toBe(exact);
-    expect(hashOps.valueBytes(h, 2)).toBe(Math.round(((FIELD_OVERHEAD + 3) + (FIELD_OVERHEAD + 5)) / 2 * 4));
-    expect(hashOps.elements(h)).toBe(4);
+    expect(hashOps.valueBytes(smallHash('12345678', 3), Infinity)).toBe(16 + 8);
+    const large = largeHash(['a', 'bb', 'ccc']);
+    expect(hashOps.valueBytes(large, 2)).toBe(6 + 3 * FIELD_OVERHEAD);
+    expect([hashOps.elements(smallHash('x', 5)), hashOps.elements(large)]).toEqual([1, 3]);
   });
 
-  it('re-seal every field bound to its name, into a copy without a sealed name; the original is untouched', () => {
-    const h = hashOf({ a: '1', b: '2' });
+  it('re-seal a small hash as one blob of pairs, bound to nothing beside its key', () => {
+    const h = smallHash('pairs', 2);
     h.expiresAt = NOW + 9;
     h.sealedName = Buffer.from('name');
-    const copy = hashOps.reseal(h, (sealed, _purpose, field) => Buffer.concat([sealed, Buffer.from(`@${field}`)]), NOW + 3);
-    expect([...copy.fields].map(([f, s]) => [f, s.subarray(1).toString()])).toEqual([['a', '1@a'], ['b', '2@b']]);
-    expect([...h.fields].map(([, s]) => s.subarray(1).toString())).toEqual(['1', '2']);
+    h.fields.listpack = false;
+    const seen: [Purpose, string | undefined][] = [];
+    const copy = hashOps.reseal(h, (sealed, purpose, bind) => {
+      seen.push([purpose, bind]);
+      return Buffer.concat([sealed, Buffer.from('+')]);
+    }, NOW + 3);
+    expect(seen).toEqual([[Purpose.HashPairs, undefined]]);
+    expect([copy.fields.packed, copy.fields.size, copy.fields.listpack, h.fields.packed]).toEqual(['pairs+', 2, false, 'pairs']);
     expect([copy.expiresAt, copy.touchedAt, copy.sealedName]).toEqual([NOW + 9, NOW + 3, undefined]);
   });
 
+  it('re-seal a large hash field by field, each bound to its digest, into a copy filed under the same digests', () => {
+    const h = largeHash(['one', 'two']);
+    const binds: string[] = [];
+    const copy = hashOps.reseal(h, (sealed, purpose, bind) => {
+      expect(purpose).toBe(Purpose.HashFieldName);
+      binds.push(bind!);
+      return Buffer.concat([sealed, Buffer.from('@')]);
+    }, NOW + 3);
+    expect(binds).toEqual([Buffer.alloc(DIGEST_BYTES, 1).toString('latin1'), Buffer.alloc(DIGEST_BYTES, 2).toString('latin1')]);
+    expect(blobsOf(copy)).toEqual(['one@', 'two@']);
+    expect(copy.fields.table!.find(Buffer.alloc(DIGEST_BYTES, 2))).toBeGreaterThanOrEqual(0);
+    expect(blobsOf(h)).toEqual(['one', 'two']);
+  });
+
   it('a failing re-seal leaves the hash as it was', () => {
-    const h = hashOf({ a: '1' });
+    const h = largeHash(['a']);
     expect(() => hashOps.reseal(h, () => {
       throw new Error('does not open');
     }, NOW)).toThrow('does not open');
-    expect(h.fields.get('a')!.subarray(1).toString()).toBe('1');
+    expect(blobsOf(h)).toEqual(['a']);
   });
 
   it('renew in place the elements given a new sealing, and say how many (key rotation)', () => {
-    const h = hashOf({ a: 'old', b: 'new', c: 'old' });
-    const visited: string[] = [];
-    hashOps.forEachSealed(h, (_sealed, _purpose, field) => visited.push(field!));
-    expect(visited).toEqual(['a', 'b', 'c']);
-    const renewed = hashOps.renewEach(h, (sealed) => (sealed.subarray(1).toString() === 'old' ? seal('renewed') : null));
+    const h = largeHash(['old', 'new', 'old']);
+    const visited: Purpose[] = [];
+    hashOps.forEachSealed(h, (_sealed, purpose) => visited.push(purpose));
+    expect(visited).toEqual([Purpose.HashFieldName, Purpose.HashFieldName, Purpose.HashFieldName]);
+    const renewed = hashOps.renewEach(h, (sealed) => (sealed.toString('latin1') === 'old' ? Buffer.from('renewed') : null));
     expect(renewed).toBe(2);
-    expect([...h.fields.values()].map((s) => s.subarray(1).toString())).toEqual(['renewed', 'new', 'renewed']);
+    expect(blobsOf(h)).toEqual(['renewed', 'new', 'renewed']);
+    const small = smallHash('old', 1);
+    expect(hashOps.renewEach(small, () => Buffer.from('fresh'))).toBe(1);
+    expect(small.fields.packed).toBe('fresh');
   });
 
   it('are created empty and known to be empty (Keyspace.mutate deletes an emptied one)', () => {
     const h = hashOps.create(NOW);
-    expect([h.kind, h.touchedAt, hashOps.isEmpty(h)]).toEqual([Kind.Hash, NOW, true]);
-    h.fields.set('f', seal('v'));
+    expect([h.kind, h.touchedAt, hashOps.isEmpty(h), h.fields.listpack]).toEqual([Kind.Hash, NOW, true, true]);
+    h.fields.size = 1;
     expect(hashOps.isEmpty(h)).toBe(false);
   });
 });

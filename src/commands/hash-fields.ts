@@ -1,0 +1,312 @@
+// Opening and sealing a hash's fields for one command (store/types/hash-fields.ts has the two
+// forms). Field names are never kept in plaintext: a small hash's pairs are opened together,
+// a large hash's field is found by the keyed digest of its name and opened alone. Plaintext
+// passes through one scratch buffer per process (commands run one at a time), wiped by done()
+// before the command returns: callers use HashAccess in try/finally.
+//
+// Binding: a small hash's blob is bound to database and key (Purpose.HashPairs); a large hash's
+// field to database, key and its name's digest (Purpose.HashFieldName), so a field's sealed
+// blob cannot be moved under another name, and a name cannot be paired with another's value.
+
+import { DIGEST_BYTES, FieldTable } from '../store/types/field-table.js';
+import { HashFields, PACKED_MAX_BYTES, sealedString, writeSealed } from '../store/types/hash-fields.js';
+import { fieldBytes, pairBytes, PairReader, writeField, writePair } from '../store/types/hash-pairs.js';
+import { OVERHEAD, Sealer } from '../seal/sealer.js';
+import { Purpose } from '../seal/values.js';
+import type { Server, Session } from './types.js';
+
+/** What opening a hash needs of a session: the server's sealing and digests, and the database's binding. */
+export interface HashContext {
+  readonly server: Pick<Server, 'values' | 'members'>;
+  readonly db: { readonly uid: number };
+}
+
+/** Scratch sizes kept between commands; larger ones are dropped once used. */
+const KEEP_BYTES = 64 * 1024;
+
+/** Plaintext of the command running (opened blob, or a blob being built); wiped by done(). */
+let plain: Buffer = Buffer.allocUnsafeSlow(4096).fill(0);
+/** Plaintext of one field being sealed (conversion to a table); wiped by done(). */
+let fieldPlain: Buffer = Buffer.allocUnsafeSlow(1024).fill(0);
+/** Sealed bytes on their way in or out (ciphertext only: never wiped). */
+let sealedIn: Buffer = Buffer.allocUnsafeSlow(4096);
+const digest = Buffer.alloc(DIGEST_BYTES);
+
+function grow(buf: Buffer, need: number, keep: number): Buffer {
+  if (need <= buf.length) return buf;
+  const next = Buffer.allocUnsafeSlow(Math.max(need, buf.length * 2));
+  if (keep > 0) buf.copy(next, 0, 0, keep);
+  buf.fill(0);
+  return next;
+}
+
+/** Redis's listpack limits (CONFIG hash-max-listpack-entries / -value), read per write. */
+export interface ListpackLimits {
+  entries: number;
+  value: number;
+}
+
+export function listpackLimits(ctx: Session): ListpackLimits {
+  return { entries: ctx.server.config.number('hash-max-listpack-entries'), value: ctx.server.config.number('hash-max-listpack-value') };
+}
+
+/**
+ * One command's access to one hash. Reads position `pairs` on a field (its name and value are
+ * views of plaintext, valid until the next call); writes change the hash and commit() seals
+ * what changed. Every method may throw SealError (a blob failed to open); done() wipes.
+ */
+export class HashAccess {
+  readonly pairs = new PairReader();
+  /** Small form: plaintext of every pair is open in `plain` [0, length). */
+  private open = false;
+  private length = 0;
+  /** Small form: the open pairs changed and must be sealed again. */
+  private dirty = false;
+  /** High-water mark of plaintext written into the scratch buffers, for done(). */
+  private used = 0;
+  private fieldUsed = 0;
+
+  constructor(
+    private readonly ctx: HashContext,
+    private readonly key: string,
+    readonly fields: HashFields,
+  ) {}
+
+  get size(): number {
+    return this.fields.size;
+  }
+
+  /** Positions `pairs` on field `name`; false when the hash has no such field. */
+  find(name: Uint8Array): boolean {
+    const table = this.fields.table;
+    if (table === null) {
+      this.openPacked();
+      return this.pairs.find(plain, 0, this.length, name);
+    }
+    this.ctx.server.members.digestInto(name, digest, 0);
+    const id = table.find(digest);
+    if (id < 0) return false;
+    this.openField(table, id, digest);
+    return true;
+  }
+
+  has(name: Uint8Array): boolean {
+    if (this.fields.table === null) return this.find(name);
+    this.ctx.server.members.digestInto(name, digest, 0);
+    return this.fields.table.find(digest) >= 0;
+  }
+
+  /**
+   * Visits every field in order (small hash: insertion order; large: the table's order), with
+   * `pairs` positioned on it; stops when visit returns false.
+   */
+  forEach(visit: (pairs: PairReader) => boolean | void): void {
+    const table = this.fields.table;
+    if (table === null) {
+      this.openPacked();
+      const pairs = this.pairs.reset(plain, 0, this.length);
+      while (pairs.next()) if (visit(pairs) === false) return;
+      return;
+    }
+    for (const id of table.ids()) {
+      this.openField(table, id, undefined);
+      if (visit(this.pairs) === false) return;
+    }
+  }
+
+  /** Large hash: positions `pairs` on the field with entry id (ids from the table). */
+  openId(id: number): PairReader {
+    this.openField(this.fields.table!, id, undefined);
+    return this.pairs;
+  }
+
+  /** Small hash: the start of every pair in the open plaintext (HRANDFIELD). */
+  pairStarts(): number[] {
+    this.openPacked();
+    const out: number[] = [];
+    const pairs = this.pairs.reset(plain, 0, this.length);
+    while (pairs.next()) out.push(pairs.start);
+    return out;
+  }
+
+  /** Small hash: positions `pairs` on the pair starting at `start` (from pairStarts()). */
+  pairAt(start: number): PairReader {
+    const pairs = this.pairs.reset(plain, start, this.length);
+    pairs.next();
+    return pairs;
+  }
+
+  /**
+   * Sets field name to value; returns whether the field is new. Redis's conversion rule: a name
+   * or value over hash-max-listpack-value, or more fields than hash-max-listpack-entries, makes
+   * the hash a hashtable for good (OBJECT ENCODING); the small form also ends past PACKED_MAX_BYTES.
+   */
+  set(name: Uint8Array, value: Uint8Array, limits: ListpackLimits): boolean {
+    const f = this.fields;
+    if (name.length > limits.value || value.length > limits.value) f.listpack = false;
+    if (f.table === null && !f.listpack) this.toTable();
+    let added: boolean;
+    if (f.table === null) added = this.setPacked(name, value);
+    else added = this.setField(f.table, name, value);
+    if (added) f.size++;
+    if (f.size > limits.entries) f.listpack = false;
+    if (f.table === null && (!f.listpack || this.length > PACKED_MAX_BYTES)) this.toTable();
+    return added;
+  }
+
+  /** Removes field name; returns whether it was there. */
+  delete(name: Uint8Array): boolean {
+    const f = this.fields;
+    if (f.table === null) {
+      this.openPacked();
+      if (!this.pairs.find(plain, 0, this.length, name)) return false;
+      const { start, end } = this.pairs;
+      plain.copyWithin(start, end, this.length);
+      plain.fill(0, this.length - (end - start), this.length);
+      this.length -= end - start;
+      this.dirty = true;
+    } else {
+      this.ctx.server.members.digestInto(name, digest, 0);
+      const id = f.table.find(digest);
+      if (id < 0) return false;
+      f.table.deleteAt(id);
+    }
+    f.size--;
+    return true;
+  }
+
+  /** Seals the small form again if it changed (call once the command's changes are made). */
+  commit(): void {
+    if (!this.dirty) return;
+    const f = this.fields;
+    this.dirty = false;
+    if (f.size === 0) {
+      f.packed = '';
+      return;
+    }
+    const sealedLength = OVERHEAD + this.length;
+    sealedIn = grow(sealedIn, sealedLength, 0);
+    this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plain.subarray(0, this.length), sealedIn, 0);
+    f.packed = sealedString(sealedIn, 0, sealedLength);
+  }
+
+  /** Wipes every plaintext this command opened or built. */
+  done(): void {
+    plain.fill(0, 0, this.used);
+    fieldPlain.fill(0, 0, this.fieldUsed);
+    this.used = this.fieldUsed = 0;
+    this.open = false;
+    if (plain.length > KEEP_BYTES) plain = Buffer.allocUnsafeSlow(4096).fill(0);
+    if (fieldPlain.length > KEEP_BYTES) fieldPlain = Buffer.allocUnsafeSlow(1024).fill(0);
+    if (sealedIn.length > KEEP_BYTES) sealedIn = Buffer.allocUnsafeSlow(4096);
+  }
+
+  private openPacked(): void {
+    if (this.open) return;
+    this.open = true;
+    const packed = this.fields.packed;
+    if (packed.length === 0) {
+      this.length = 0;
+      return;
+    }
+    sealedIn = grow(sealedIn, packed.length, 0);
+    writeSealed(packed, sealedIn, 0);
+    this.length = packed.length - OVERHEAD;
+    this.reserve(this.length);
+    this.ctx.server.values.openElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, sealedIn, 0, packed.length, plain, 0);
+  }
+
+  /** Opens field `id` into `plain` and positions `pairs` on it; `bind` is its digest when at hand. */
+  private openField(table: FieldTable, id: number, bind: Uint8Array | undefined): void {
+    if (bind === undefined) {
+      table.digestInto(id, digest, 0);
+      bind = digest;
+    }
+    const sealed = table.sealedAt(id);
+    sealedIn = grow(sealedIn, sealed.length, 0);
+    writeSealed(sealed, sealedIn, 0);
+    const length = Sealer.plainLength(sealedIn.subarray(0, sealed.length));
+    this.reserve(length);
+    this.ctx.server.values.openElementAt(Purpose.HashFieldName, this.ctx.db.uid, this.key, sealedIn, 0, sealed.length, plain, 0, bind);
+    this.pairs.field(plain, 0, length);
+  }
+
+  /** Makes room for `length` plaintext bytes in `plain`, keeping what the small form has open. */
+  private reserve(length: number): void {
+    if (length > plain.length) plain = grow(plain, length, this.open ? this.length : 0);
+    if (length > this.used) this.used = length;
+  }
+
+  private setPacked(name: Uint8Array, value: Uint8Array): boolean {
+    this.openPacked();
+    this.dirty = true;
+    const size = pairBytes(name.length, value.length);
+    if (this.pairs.find(plain, 0, this.length, name)) {
+      // The pair is rewritten where it is: a field keeps its place, as in a listpack.
+      const { start, end } = this.pairs;
+      const total = this.length - (end - start) + size;
+      this.reserve(total);
+      plain.copyWithin(start + size, end, this.length);
+      if (total < this.length) plain.fill(0, total, this.length);
+      writePair(plain, start, name, value);
+      this.length = total;
+      return false;
+    }
+    this.reserve(this.length + size);
+    this.length = writePair(plain, this.length, name, value);
+    return true;
+  }
+
+  private setField(table: FieldTable, name: Uint8Array, value: Uint8Array): boolean {
+    this.ctx.server.members.digestInto(name, digest, 0);
+    const sealed = this.sealField(name, value, digest);
+    const id = table.find(digest);
+    if (id >= 0) {
+      table.setAt(id, sealed);
+      return false;
+    }
+    table.add(digest, 0, sealed);
+    return true;
+  }
+
+  /** One field (name and value) sealed on its own, bound to its digest. */
+  private sealField(name: Uint8Array, value: Uint8Array, bind: Uint8Array): string {
+    const length = fieldBytes(name.length, value.length);
+    if (length > fieldPlain.length) fieldPlain = grow(fieldPlain, length, 0);
+    if (length > this.fieldUsed) this.fieldUsed = length;
+    writeField(fieldPlain, 0, name, value);
+    const sealedLength = OVERHEAD + length;
+    sealedIn = grow(sealedIn, sealedLength, 0);
+    this.ctx.server.values.sealElementAt(Purpose.HashFieldName, this.ctx.db.uid, this.key, fieldPlain.subarray(0, length), sealedIn, 0, bind);
+    const out = sealedString(sealedIn, 0, sealedLength);
+    fieldPlain.fill(0, 0, length);
+    return out;
+  }
+
+  /** Moves a small hash to the table form: every pair sealed on its own. */
+  private toTable(): void {
+    const f = this.fields;
+    this.openPacked();
+    const table = new FieldTable();
+    const pairs = new PairReader().reset(plain, 0, this.length);
+    while (pairs.next()) {
+      const name = pairs.name();
+      this.ctx.server.members.digestInto(name, digest, 0);
+      table.add(digest, 0, this.sealField(name, pairs.value(), digest));
+    }
+    f.table = table;
+    f.packed = '';
+    this.dirty = false;
+    this.open = false;
+  }
+}
+
+/** Runs work with a HashAccess on entry's fields, wiping its plaintext afterwards. */
+export function withHash<T>(ctx: HashContext, key: string, fields: HashFields, work: (h: HashAccess) => T): T {
+  const h = new HashAccess(ctx, key, fields);
+  try {
+    return work(h);
+  } finally {
+    h.done();
+  }
+}
