@@ -12,6 +12,7 @@ import { encodeCommand, hasRedisCli, ioredis, nodeRedis } from '../helpers/clien
 import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
 import { pubsubOf } from '../../src/pubsub/registry.js';
+import { Errors } from '../../src/protocol/errors.js';
 
 /** Steps of a differential case: a command on the main connection, on a second one, or reading one more push. */
 const OTHER = '@other';
@@ -142,6 +143,20 @@ describe('pub/sub with client libraries', () => {
   });
   afterAll(async () => {
     await server?.stop();
+  });
+
+  it('names the refusals of subscribed mode and of SSUBSCRIBE in MULTI as the catalogue words them', async () => {
+    const raw = await ReplyConnection.open(server.port);
+    try {
+      expect(await raw.send(['subscribe', 'ch'])).toMatch(/^\*3\r\n/);
+      expect(await raw.send(['get', 'k'])).toBe(`-${Errors.subscribedModeOnly('get')}\r\n`);
+      expect(await raw.send(['unsubscribe'])).toMatch(/^\*3\r\n/);
+      expect(await raw.send(['multi'])).toBe('+OK\r\n');
+      expect(await raw.send(['ssubscribe', 'sh'])).toBe('+QUEUED\r\n');
+      expect(await raw.send(['exec'])).toBe(`*1\r\n-${Errors.denyBlockingSubscribe('SSUBSCRIBE')}\r\n`);
+    } finally {
+      raw.close();
+    }
   });
 
   it('ioredis: subscribe, psubscribe, binary payloads, unsubscribe', async () => {

@@ -95,6 +95,8 @@ function expectKeysAgreeWithFlags(spec: CommandSpec): void {
   if (REDIS_OWN_EXCEPTIONS.has(spec.name)) return;
   const specs = spec.keySpecs ?? [];
   for (const ks of specs) {
+    // Shard channels (SSUBSCRIBE, SPUBLISH) are NOT_KEY specs: positions for cluster routing, no access.
+    if ((ks.flags & KeyFlag.NOT_KEY) !== 0) continue;
     const mode = ks.flags & ACCESS_MODE;
     // RO never changes the key; RW/OW/RM always say how (insert, update, delete); RM deletes.
     if (mode === KeyFlag.RO) expect(ks.flags & WRITES, spec.name).toBe(0);
@@ -110,8 +112,9 @@ function expectKeysAgreeWithFlags(spec: CommandSpec): void {
   if (spec.flags.includes('readonly')) for (const ks of specs) expect(ks.flags & ACCESS_MODE, spec.name).toBe(KeyFlag.RO);
   // (XREADGROUP is Redis's one exception: a write command, for the group's PEL, whose key spec says RO.)
   if (spec.flags.includes('write') && specs.length > 0 && spec.name !== 'xreadgroup') expect(specs.some((ks) => (ks.flags & ACCESS_MODE) !== KeyFlag.RO), spec.name).toBe(true);
-  // Keys in a command without write or readonly flag would escape both checks (EVAL: may_replicate, RW keys).
-  if (specs.length > 0) expect(spec.flags.includes('write') || spec.flags.includes('readonly') || spec.flags.includes('may_replicate') || spec.name === 'watch', spec.name).toBe(true);
+  // Keys in a command without write or readonly flag would escape both checks (EVAL: may_replicate,
+  // RW keys); shard channels are not keys.
+  if (specs.some((ks) => (ks.flags & KeyFlag.NOT_KEY) === 0)) expect(spec.flags.includes('write') || spec.flags.includes('readonly') || spec.flags.includes('may_replicate') || spec.name === 'watch', spec.name).toBe(true);
 }
 
 /** Categories Redis adds from flags (setImplicitACLCategories); sealkv writes them out, so they must agree. */

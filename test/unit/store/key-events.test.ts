@@ -13,21 +13,24 @@ function setup() {
   const stats: KeyspaceStats = { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, dirty: 0 };
   const db = new Keyspace(0, stats);
   const events: string[] = [];
+  const created: string[] = [];
   const dbEvents: DbEvent[] = [];
   const listener: KeyListener = {
     keyChanged: (from, key, event, kind) => {
       expect(from).toBe(db);
-      events.push(`${event} ${key} ${kind === Kind.Hash ? 'hash' : 'string'}`);
+      // 'new' (a key that did not exist was added) comes before the write's own event; kept apart.
+      if (event === 'new') created.push(key);
+      else events.push(`${event} ${key} ${kind === Kind.Hash ? 'hash' : 'string'}`);
     },
     dbChanged: (_from, event) => dbEvents.push(event),
   };
   db.listen(listener);
-  return { db, stats, events, dbEvents, listener };
+  return { db, stats, events, created, dbEvents, listener };
 }
 
 describe('Keyspace.signal: every write names its event and kind', () => {
   it('set, install, changed, setExpiry, delete and expiry each signal once, counted as one write', () => {
-    const { db, stats, events } = setup();
+    const { db, stats, events, created } = setup();
     db.set('a', stringEntry(v('1'), 0, NOW), 'set');
     const handle = db.newString('b', 3, 0, NOW);
     db.install('b', handle, 'append');
@@ -39,6 +42,8 @@ describe('Keyspace.signal: every write names its event and kind', () => {
     expect(db.delete('b', 'del')).toBe(false);
     db.set('h', hashEntry(NOW), 'hset');
     expect(events).toEqual(['set a string', 'append b string', 'setrange a string', 'expire a string', 'persist a string', 'del b string', 'hset h hash']);
+    // Keys that did not exist are announced as new once (notification class n), not counted.
+    expect(created).toEqual(['a', 'b', 'h']);
     expect(stats.dirty).toBe(7);
   });
 
