@@ -55,25 +55,98 @@ function lookupPattern(ctx: Session, pattern: Buffer, element: Buffer): Buffer |
 
 // ---- weights ----
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INFINITY = /^[+-]?inf(?:inity)?$/i;
 const HEX = /^[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?$/;
 const MIN_NORMAL = 2.2250738585072014e-308;
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
-/** strtod on the C string as SORT checks it: the double, or null where it is not all a number (or out of range, or NaN). */
+const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/** Whether bytes[at..end) spell `word` case-insensitively. */
+function spells(bytes: Buffer, at: number, end: number, word: string): boolean {
+  if (end - at !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if ((bytes[at + i]! | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * strtod on the C string as SORT checks it (the whole text a number, no ERANGE, no NaN): the
+ * double, or null. Read from the bytes: an element that is no number never becomes a string, and
+ * a decimal of up to 15 digits (times a power of ten up to 22) is computed without one either.
+ */
 function sortScore(bytes: Buffer): number | null {
   const nul = bytes.indexOf(0);
-  const text = bytes.toString('latin1', 0, Math.min(nul < 0 ? bytes.length : nul, 4096));
-  if (text === '') return 0;
-  const s = text.replace(/^[ \t\n\v\f\r]+/, '');
-  let value: number;
-  if (INFINITY.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
-  if (DECIMAL.test(s)) value = Number(s);
-  else if (HEX.test(s)) value = hexFloat(s);
-  else return null;
-  // ERANGE: overflow, or underflow to zero or a subnormal.
+  const end = nul < 0 ? bytes.length : nul;
+  if (end === 0) return 0;
+  let i = 0;
+  while (i < end && isSpace(bytes[i]!)) i++;
+  if (i === end) return null;
+  const start = i;
+  let negative = false;
+  if (bytes[i] === 0x2b || bytes[i] === 0x2d) negative = bytes[i++] === 0x2d;
+  if (spells(bytes, i, end, 'inf') || spells(bytes, i, end, 'infinity')) return negative ? -Infinity : Infinity;
+  if (i + 1 < end && bytes[i] === 0x30 && (bytes[i + 1]! | 0x20) === 0x78) {
+    if (end - start > 4096) return null;
+    const text = bytes.toString('latin1', start, end);
+    return HEX.test(text) ? checkRange(hexFloat(text), text) : null;
+  }
+  // Decimal: digits [. digits] [e [sign] digits], with at least one mantissa digit.
+  let mantissa = 0;
+  let significant = 0;
+  let scale = 0;
+  let digits = 0;
+  let nonzero = false;
+  for (; i < end && isDigit(bytes[i]!); i++, digits++) {
+    const d = bytes[i]! - 0x30;
+    if (significant > 0 || d !== 0) {
+      if (significant < 15) mantissa = mantissa * 10 + d;
+      else scale++;
+      significant++;
+      if (d !== 0) nonzero = true;
+    }
+  }
+  if (i < end && bytes[i] === 0x2e) {
+    for (i++; i < end && isDigit(bytes[i]!); i++, digits++) {
+      const d = bytes[i]! - 0x30;
+      if (significant > 0 || d !== 0) {
+        if (significant < 15) {
+          mantissa = mantissa * 10 + d;
+          scale--;
+        }
+        significant++;
+        if (d !== 0) nonzero = true;
+      } else {
+        scale--;
+      }
+    }
+  }
+  if (digits === 0) return null;
+  let exponent = 0;
+  if (i < end && (bytes[i]! | 0x20) === 0x65) {
+    let j = i + 1;
+    let expNegative = false;
+    if (j < end && (bytes[j] === 0x2b || bytes[j] === 0x2d)) expNegative = bytes[j++] === 0x2d;
+    if (j === end || !isDigit(bytes[j]!)) return null;
+    for (; j < end && isDigit(bytes[j]!); j++) exponent = Math.min(exponent * 10 + (bytes[j]! - 0x30), 1e6);
+    if (expNegative) exponent = -exponent;
+    i = j;
+  }
+  if (i !== end) return null;
+  if (mantissa === 0) return nonzero ? null : negative ? -0 : 0;
+  const e = scale + exponent;
+  if (significant <= 15 && Math.abs(e) <= 22) {
+    const v = e >= 0 ? mantissa * POW10[e]! : mantissa / POW10[-e]!;
+    return negative ? -v : v;
+  }
+  if (end - start > 4096) return null;
+  const text = bytes.toString('latin1', start, end);
+  return checkRange(Number(text), text);
+}
+
+/** strtod's ERANGE: overflow, or underflow to zero or a subnormal. */
+function checkRange(value: number, text: string): number | null {
   if (!Number.isFinite(value) || (value !== 0 && Math.abs(value) < MIN_NORMAL)) return null;
-  if (value === 0 && /[1-9a-fA-F]/.test(s.replace(/^[+-]?0[xX]/, '').split(/[eEpP]/)[0]!)) return null;
+  if (value === 0 && /[1-9a-fA-F]/.test(text.replace(/^[+-]?0[xX]/, '').split(/[eEpP]/)[0]!)) return null;
   return value;
 }
 

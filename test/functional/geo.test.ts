@@ -142,6 +142,6 @@ describe('sealing', () => {
     if (a?.kind === Kind.ZSet) a.zset.each(0, 1, false, (s) => void (sa = s));
     if (b?.kind === Kind.ZSet) b.zset.each(0, 1, false, (s) => void (sb = s));
     expect(sa).not.toBe(sb);
-    expect(await client.zrange('g2', 0, -1)).toEqual([secret]);
+    expect(await client.zrange('g2', '0', '-1')).toEqual([secret]);
   });
 });
