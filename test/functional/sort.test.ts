@@ -55,6 +55,12 @@ const CASES: Record<string, string[][]> = {
     ['RPUSH', 'n9', '5\x00junk'], ['SORT', 'n9'], ['SORT', 'n'], ['SORT', 'n', 'DESC'], ['RPUSH', 'n2', '1', '  '], ['SORT', 'n2'], ['RPUSH', 'n3', '1', '1e'], ['SORT', 'n3'], ['RPUSH', 'n4', 'e5'], ['SORT', 'n4'],
     ['RPUSH', 'n5', '-'], ['SORT', 'n5'], ['RPUSH', 'n6', '.'], ['SORT', 'n6'], ['RPUSH', 'n7', '0x1p-1080', '3'], ['SORT', 'n7'], ['RPUSH', 'n8', '1e-400'], ['SORT', 'n8'], ['RPUSH', 'n10', '4.9e-324'], ['SORT', 'n10'],
   ],
+  'BY and GET need read access to every key': [
+    LIST, ['ACL', 'SETUSER', 'sorter', 'on', 'nopass', '~l*', '%R~w*', '+@all'], ['AUTH', 'sorter', 'x'], ['SORT', 'l', 'BY', 'w_*'], ['SORT', 'l', 'GET', '#'],
+    ['SORT', 'l', 'BY', 'nosort', 'LIMIT', '0', '2'], ['SORT', 'l', 'STORE', 'l2'], ['SORT', 'l', 'STORE', 'x'], ['AUTH', 'default', 'x'],
+    ['ACL', 'SETUSER', 'reader', 'on', 'nopass', '%R~*', '+@all'], ['AUTH', 'reader', 'x'], ['SORT', 'l', 'BY', 'w_*', 'GET', '#'], ['AUTH', 'default', 'x'],
+    ['ACL', 'DELUSER', 'sorter', 'reader'],
+  ],
   'COMMAND GETKEYS': [
     ['COMMAND', 'GETKEYS', 'SORT', 'l'], ['COMMAND', 'GETKEYS', 'SORT', 'l', 'STORE', 'd'], ['COMMAND', 'GETKEYS', 'SORT', 'l', 'LIMIT', '0', '1', 'GET', 'store', 'STORE', 'd'],
     ['COMMAND', 'GETKEYS', 'SORT', 'l', 'STORE', 'a', 'STORE', 'b'], ['COMMAND', 'GETKEYS', 'SORT_RO', 'l', 'BY', 'x'],
