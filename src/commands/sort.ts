@@ -264,6 +264,8 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
 
   const plains: Buffer[] = [];
   const extra: Buffer[] = [];
+  // Where the reply starts: a GET value failing to open midway drops what was written of it.
+  let mark = -1;
   try {
     // Lists and sorted sets left unsorted load just the range LIMIT selects.
     if (entry !== undefined && entry.kind === Kind.List) {
@@ -334,6 +336,7 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
     const outputLength = gets.length > 0 ? gets.length * count : count;
     if (conversionError) return ctx.reply.error("ERR One or more scores can't be converted into double");
     if (storeArg === null) {
+      mark = ctx.reply.size;
       ctx.reply.arrayLen(outputLength);
       for (let j = start; j <= end; j++) {
         const el = items[j]!.el;
@@ -367,6 +370,7 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
     ctx.reply.integer(outputLength);
   } catch (err) {
     if (!(err instanceof SealError)) throw err;
+    if (mark >= 0) ctx.reply.truncate(mark);
     sealFailed(ctx, err);
   } finally {
     for (const p of plains) p.fill(0);
