@@ -23,6 +23,8 @@ import { hyperloglogCommands } from './hyperloglog.js';
 import { lcsCommands } from './lcs.js';
 import type { CommandSpec } from './types.js';
 import { zsetCommands } from './zsets.js';
+import { geoCommands } from './geo.js';
+import { sortCommands } from './sort.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   stringCommands,
@@ -47,4 +49,6 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   zsetCommands,
   scriptingCommands,
   functionCommands,
+  geoCommands,
+  sortCommands,
 ];

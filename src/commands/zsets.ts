@@ -60,7 +60,7 @@ function addMember(ctx: Session, key: string, entry: ZSetEntry, score: number, m
   return ADDED;
 }
 
-function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean): void {
+export function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean): void {
   const o: AddOptions = { nx: false, xx: false, gt: false, lt: false, ch: false, incr: incrCommand };
   let i = 2;
   for (; i < args.length; i++) {

@@ -33,6 +33,8 @@ export type KeyEvent =
   | 'xgroup-delconsumer' | 'xgroup-destroy' | 'xgroup-setid' | 'xclaim' | 'xautoclaim'
   // bitmaps and HyperLogLog (strings, $)
   | 'setbit' | 'pfadd'
+  // geo (z) and SORT ... STORE's own event (g, above)
+  | 'georadiusstore' | 'geosearchstore'
   // a key that did not exist was added (class n), announced just before the write's own event
   | 'new';
 

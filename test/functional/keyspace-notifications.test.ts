@@ -51,6 +51,18 @@ const CASES: Record<string, { flags: string; steps: string[][] }> = {
   'a class without K or E sends nothing': { flags: 'g$', steps: [['set', 'a', '1'], ['del', 'a']] },
   'the database index is the selected one': { flags: 'KEA', steps: [['select', '3'], ['set', 'k3', 'v'], ['del', 'k3'], ['select', '0']] },
   'binary key names': { flags: 'KE$', steps: [['set', 'k\u0000\u00ff\r\n', 'v']] },
+  'geo and SORT (KEA)': {
+    flags: 'KEA',
+    steps: [
+      ['geoadd', 'g', '13.36', '38.11', 'p', '15.08', '37.5', 'c'], ['geosearchstore', 'd', 'g', 'frommember', 'p', 'byradius', '300', 'km'],
+      ['georadius', 'g', '13', '38', '100', 'km', 'store', 'd2'], ['georadiusbymember', 'g', 'p', '1', 'km', 'storedist', 'd3'],
+      ['geosearchstore', 'd', 'g', 'fromlonlat', '0', '0', 'byradius', '1', 'km'], ['rpush', 'l', '2', '1'], ['sort', 'l', 'store', 's'],
+      ['sort', 'l', 'limit', '0', '0', 'store', 's'], ['sort', 'nokey', 'store', 'nothing'],
+    ],
+  },
+  'SORT ... STORE is in the list class (El), geo stores in the zset class (Ez)': {
+    flags: 'Elz', steps: [['rpush', 'l', '2', '1'], ['sort', 'l', 'store', 's'], ['geoadd', 'g', '1', '1', 'm'], ['geosearchstore', 'd', 'g', 'frommember', 'm', 'byradius', '1', 'm']],
+  },
 };
 
 describe.skipIf(!hasRedisServer)('keyspace notifications beside redis-server', () => {
