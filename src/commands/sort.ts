@@ -4,7 +4,8 @@
 // command runs, into buffers wiped before it returns; stored results are re-sealed for the
 // destination list.
 
-import { int64, keyOf, name, word } from './args.js';
+import { HashAccess } from './hash-fields.js';
+import { int64, keyOf, word } from './args.js';
 import { sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer, SealError } from '../seal/sealer.js';
@@ -40,10 +41,17 @@ function lookupPattern(ctx: Session, pattern: Buffer, element: Buffer): Buffer |
   if (entry === undefined) return null;
   if (hasField) {
     if (entry.kind !== Kind.Hash) return null;
-    const field = name(spat.subarray(arrow + 2));
-    const sealed = entry.fields.get(field);
-    if (sealed === undefined) return null;
-    return ctx.server.values.openField(ctx.db.uid, key, field, sealed);
+    // The hash's plaintext scratch is wiped by done(): the value is copied out first.
+    const h = new HashAccess(ctx, key, entry.fields);
+    try {
+      if (!h.find(spat.subarray(arrow + 2))) return null;
+      const value = h.pairs.value();
+      const out = plainBuffer(value.length);
+      out.set(value);
+      return out;
+    } finally {
+      h.done();
+    }
   }
   if (entry.kind !== Kind.String) return null;
   const sealed = entry.value;
