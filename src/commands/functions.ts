@@ -3,6 +3,7 @@
 // LIST / DELETE / FLUSH / STATS / KILL / HELP, FCALL and FCALL_RO. Libraries live in the same
 // Lua state as EVAL scripts (scripting.ts); a function runs like a script with declared flags.
 
+import { word } from './args.js';
 import { Errors } from '../protocol/errors.js';
 import type { RegisteredFunction } from '../scripting/engine.js';
 import { keynum, keySpec, index, noted } from './key-specs.js';
@@ -102,7 +103,9 @@ function functionDelete(ctx: Session, args: Buffer[]): void | Promise<void> {
 }
 
 function functionFlush(ctx: Session, args: Buffer[]): void | Promise<void> {
-  const mode = args.length === 3 ? args[2]!.toString('latin1').toLowerCase() : 'sync';
+  // Redis: a mode word, or none; more arguments are a subcommand syntax error.
+  if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax('flush', 'function'));
+  const mode = args.length === 3 ? word(args[2]!) : 'sync';
   if (mode !== 'sync' && mode !== 'async') return ctx.reply.error(Errors.functionFlushOption);
   return withScripting(ctx, args, (s) => {
     for (const lib of [...s.libraries.values()]) removeLibrary(s, lib);
@@ -235,7 +238,9 @@ const FUNCTION_HELP = [
 const FCALL_KEYS = [
   noted(keySpec(index(2), keynum(0, 1, 1), ['RW', 'ACCESS', 'UPDATE']), 'We cannot tell how the keys will be used so we assume the worst, RW and UPDATE'),
 ];
-const FCALL_RO_KEYS = [keySpec(index(2), keynum(0, 1, 1), ['RO', 'ACCESS'])];
+const FCALL_RO_KEYS = [
+  noted(keySpec(index(2), keynum(0, 1, 1), ['RO', 'ACCESS']), 'We cannot tell how the keys will be used so we assume the worst, RO and ACCESS'),
+];
 const base = { group: 'scripting', since: '7.0.0' } as const;
 const SCRIPTING = ['@slow', '@scripting'] as const;
 const WRITE_SCRIPTING = ['@write', '@slow', '@scripting'] as const;

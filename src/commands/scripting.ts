@@ -222,7 +222,12 @@ function scriptHelp(ctx: Session): void {
 const EVAL_KEYS = [
   noted(keySpec(index(2), keynum(0, 1, 1), ['RW', 'ACCESS', 'UPDATE']), 'We cannot tell how the keys will be used so we assume the worst, RW and UPDATE'),
 ];
-const EVAL_RO_KEYS = [keySpec(index(2), keynum(0, 1, 1), ['RO', 'ACCESS'])];
+const EVAL_RO_KEYS = [
+  noted(keySpec(index(2), keynum(0, 1, 1), ['RO', 'ACCESS']), 'We cannot tell how the keys will be used so we assume the worst, RO and ACCESS'),
+];
+// Redis's EVALSHA and EVALSHA_RO specs carry no note.
+const EVALSHA_KEYS = [keySpec(index(2), keynum(0, 1, 1), ['RW', 'ACCESS', 'UPDATE'])];
+const EVALSHA_RO_KEYS = [keySpec(index(2), keynum(0, 1, 1), ['RO', 'ACCESS'])];
 const base = { group: 'scripting', categories: ['@slow', '@scripting'] } as const;
 const SCRIPTING = ['@slow', '@scripting'] as const;
 
@@ -232,7 +237,7 @@ export const scriptingCommands: CommandSpec[] = [
     summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(false, false),
   },
   {
-    ...base, name: 'evalsha', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], keySpecs: EVAL_KEYS,
+    ...base, name: 'evalsha', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], keySpecs: EVALSHA_KEYS,
     summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(true, false),
   },
   {
@@ -240,7 +245,7 @@ export const scriptingCommands: CommandSpec[] = [
     summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(false, true),
   },
   {
-    ...base, name: 'evalsha_ro', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], keySpecs: EVAL_RO_KEYS,
+    ...base, name: 'evalsha_ro', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], keySpecs: EVALSHA_RO_KEYS,
     summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(true, true),
   },
   {
