@@ -21,6 +21,7 @@ import { hyperloglogCommands } from './hyperloglog.js';
 import { lcsCommands } from './lcs.js';
 import type { CommandSpec } from './types.js';
 import { zsetCommands } from './zsets.js';
+import { dumpCommands } from './dump.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   stringCommands,
@@ -43,4 +44,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   setCommands,
   listCommands,
   zsetCommands,
+  dumpCommands,
 ];

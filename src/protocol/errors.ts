@@ -299,4 +299,11 @@ export const Errors = {
   zsetLimitNegative: "ERR LIMIT can't be negative",
   numkeysPositive: 'ERR numkeys should be greater than 0',
   countPositive: 'ERR count should be greater than 0',
+  // DUMP / RESTORE (src/commands/dump.ts)
+  busyKey: 'BUSYKEY Target key name already exists.',
+  invalidTtl: 'ERR Invalid TTL value, must be >= 0',
+  invalidIdletime: 'ERR Invalid IDLETIME value, must be >= 0',
+  invalidFreq: 'ERR Invalid FREQ value, must be >= 0 and <= 255',
+  dumpPayload: 'ERR DUMP payload version or checksum are wrong',
+  badDataFormat: 'ERR Bad data format',
 } as const;
