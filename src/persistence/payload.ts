@@ -31,6 +31,7 @@ export class PayloadWriter {
     return this.buf.subarray(0, this.at);
   }
 
+  /** Room for n more bytes; returns where they go. Read `this.buf` only after calling it (it may grow). */
   private reserve(n: number): number {
     const at = this.at;
     if (at + n > this.buf.length) {
@@ -44,15 +45,18 @@ export class PayloadWriter {
   }
 
   u8(n: number): void {
-    this.buf[this.reserve(1)] = n;
+    const at = this.reserve(1);
+    this.buf[at] = n;
   }
 
   u32(n: number): void {
-    this.buf.writeUInt32BE(n, this.reserve(4));
+    const at = this.reserve(4);
+    this.buf.writeUInt32BE(n, at);
   }
 
   f64(n: number): void {
-    this.buf.writeDoubleBE(n, this.reserve(8));
+    const at = this.reserve(8);
+    this.buf.writeDoubleBE(n, at);
   }
 
   /** A 128-bit id (stream ids). */
@@ -65,13 +69,15 @@ export class PayloadWriter {
   /** Length-prefixed bytes. */
   bytes(b: Uint8Array): void {
     this.u32(b.length);
-    this.buf.set(b, this.reserve(b.length));
+    const at = this.reserve(b.length);
+    this.buf.set(b, at);
   }
 
   /** Length-prefixed bytes of a latin1 string (a name the store keeps as latin1 text). */
   latin1(s: string): void {
     this.u32(s.length);
-    this.buf.write(s, this.reserve(s.length), 'latin1');
+    const at = this.reserve(s.length);
+    this.buf.write(s, at, 'latin1');
   }
 
   /** Opens an element into the buffer, length-prefixed; `open` gives a fresh plaintext buffer, wiped here. */

@@ -31,7 +31,8 @@ export const PAYLOAD_OVERHEAD = CIPHER_AT + ABYTES + TRAILER;
 const TABLE_LO = new Uint32Array(256);
 const TABLE_HI = new Uint32Array(256);
 {
-  const poly = 0xad93d23594c935a9n;
+  // 0xad93d23594c935a9 bit-reversed: the table of a reflected CRC uses the reversed polynomial.
+  const poly = 0x95ac9329ac4bc9b5n;
   for (let i = 0; i < 256; i++) {
     let crc = BigInt(i);
     for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ poly : crc >> 1n;
