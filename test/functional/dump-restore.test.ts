@@ -63,7 +63,7 @@ async function snapshot(c: Redis, key: string): Promise<unknown> {
     case 'hash': return [type, enc, await c.hgetallBuffer(key)];
     case 'list': return [type, enc, await c.lrangeBuffer(key, 0, -1)];
     case 'set': return [type, enc, (await c.smembers(key)).sort()];
-    case 'zset': return [type, enc, await c.zrange(key, 0, -1, 'WITHSCORES')];
+    case 'zset': return [type, enc, await c.zrange(key, '0', '-1', 'WITHSCORES')];
     case 'stream': {
       const groups = (await c.call('xinfo', 'groups', key)) as unknown[];
       const full = (await c.call('xinfo', 'stream', key, 'full')) as unknown[];
