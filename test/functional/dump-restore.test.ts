@@ -14,7 +14,7 @@ import { compareWithRedis, hasRedisServer, startRedis, type ReferenceRedis } fro
 import { crc64 } from '../../src/seal/transport.js';
 
 const PAYLOAD_ERROR = 'ERR DUMP payload version or checksum are wrong';
-const { server, client, run } = withServer();
+const { server, client } = withServer();
 
 async function dump(c: Redis, key: string): Promise<Buffer> {
   const payload = (await c.callBuffer('dump', key)) as Buffer | null;
