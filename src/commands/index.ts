@@ -22,6 +22,7 @@ import { lcsCommands } from './lcs.js';
 import type { CommandSpec } from './types.js';
 import { zsetCommands } from './zsets.js';
 import { dumpCommands } from './dump.js';
+import { migrateCommands } from './migrate.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   stringCommands,
@@ -45,4 +46,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   listCommands,
   zsetCommands,
   dumpCommands,
+  migrateCommands,
 ];

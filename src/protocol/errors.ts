@@ -306,4 +306,9 @@ export const Errors = {
   invalidFreq: 'ERR Invalid FREQ value, must be >= 0 and <= 255',
   dumpPayload: 'ERR DUMP payload version or checksum are wrong',
   badDataFormat: 'ERR Bad data format',
+  // MIGRATE (src/commands/migrate.ts)
+  migrateKeysNeedEmptyKey: 'ERR When using MIGRATE KEYS option, the key argument must be set to the empty string',
+  migrateConnect: 'IOERR error or timeout connecting to the client',
+  migrateRead: 'IOERR error or timeout reading to target instance',
+  migrateTarget: (reply: string) => `ERR Target instance replied with error: ${reply}`,
 } as const;
