@@ -42,7 +42,7 @@ function parse(args: Buffer[]): MigrateRequest | string {
       req.password = Buffer.from(args[++j]!);
     } else if (opt === 'auth2') {
       if (more < 2) return Errors.syntax;
-      req.username = args[++j]!;
+      req.username = Buffer.from(args[++j]!);
       req.password = Buffer.from(args[++j]!);
     } else if (opt === 'keys') {
       if (args[3]!.length !== 0) return Errors.migrateKeysNeedEmptyKey;

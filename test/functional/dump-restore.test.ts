@@ -4,12 +4,13 @@
 // and sealkv refuse each other's payloads. Error texts are compared with redis-server 7.0.
 
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { RESP_TYPES } from 'redis';
 import { withServer } from '../helpers/fixture.js';
 import { ioredis, nodeRedis, redisCliMissing } from '../helpers/clients.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { freePort, startInProcess, type InProcessServer } from '../helpers/server.js';
 import { compareWithRedis, hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { crc64 } from '../../src/seal/transport.js';
 
@@ -286,6 +287,87 @@ describe('payloads between servers', () => {
     expect(await restoreError(client, 'x', await dump(a, 'str'))).toBe(PAYLOAD_ERROR);
   });
 
+  describe('MIGRATE', () => {
+    it('moves keys with their TTL; COPY keeps them; REPLACE overwrites; BUSYKEY is reported', async () => {
+      const a = connect(same);
+      const b = connect(sameB);
+      await b.flushall();
+      await a.rpush('ml', 'x', 'y');
+      await a.set('ms', 'v', 'PX', 100_000);
+      expect(await a.call('migrate', '127.0.0.1', String(sameB.port), 'ml', '0', '1000')).toBe('OK');
+      expect(await a.exists('ml')).toBe(0);
+      expect(await b.lrange('ml', 0, -1)).toEqual(['x', 'y']);
+      expect(await a.call('migrate', '127.0.0.1', String(sameB.port), 'ms', '5', '1000', 'COPY')).toBe('OK');
+      expect(await a.get('ms')).toBe('v');
+      const b5 = ioredis(sameB.port, { db: 5 });
+      clients.push(b5);
+      expect(await b5.get('ms')).toBe('v');
+      const ttl = await b5.pttl('ms');
+      expect(ttl).toBeGreaterThan(90_000);
+      await a.set('ml', 'new');
+      await expect(a.call('migrate', '127.0.0.1', String(sameB.port), 'ml', '0', '1000')).rejects.toThrow(
+        'ERR Target instance replied with error: BUSYKEY Target key name already exists.');
+      expect(await a.get('ml')).toBe('new');
+      expect(await a.call('migrate', '127.0.0.1', String(sameB.port), 'ml', '0', '1000', 'REPLACE')).toBe('OK');
+      expect(await b.get('ml')).toBe('new');
+      expect(await a.exists('ml')).toBe(0);
+    });
+
+    it('KEYS form moves the keys that exist; NOKEY when none does', async () => {
+      const a = connect(same);
+      const b = connect(sameB);
+      await b.flushall();
+      await a.mset('k1', '1', 'k2', '2');
+      expect(await a.call('migrate', '127.0.0.1', String(sameB.port), '', '0', '1000', 'KEYS', 'k1', 'missing', 'k2')).toBe('OK');
+      expect(await b.mget('k1', 'k2')).toEqual(['1', '2']);
+      expect(await a.exists('k1', 'k2')).toBe(0);
+      expect(await a.call('migrate', '127.0.0.1', String(sameB.port), '', '0', '1000', 'KEYS', 'k1')).toBe('NOKEY');
+    });
+
+    it('AUTH and AUTH2 are sent to the target; its refusal is reported', async () => {
+      const a = connect(same);
+      const b = connect(sameB);
+      await b.flushall();
+      await b.config('SET', 'requirepass', 'pw');
+      try {
+        await a.set('auth1', 'v');
+        await expect(a.call('migrate', '127.0.0.1', String(sameB.port), 'auth1', '0', '1000', 'AUTH', 'wrong')).rejects.toThrow(
+          'ERR Target instance replied with error: WRONGPASS invalid username-password pair or user is disabled.');
+        expect(await a.exists('auth1')).toBe(1);
+        expect(await a.call('migrate', '127.0.0.1', String(sameB.port), 'auth1', '0', '1000', 'AUTH', 'pw')).toBe('OK');
+        await a.set('auth2', 'v');
+        expect(await a.call('migrate', '127.0.0.1', String(sameB.port), 'auth2', '0', '1000', 'AUTH2', 'default', 'pw')).toBe('OK');
+      } finally {
+        await b.call('auth', 'pw');
+        await b.config('SET', 'requirepass', '');
+      }
+    });
+
+    it('a target with another master key refuses the payload and the key stays', async () => {
+      const a = connect(same);
+      await a.set('foreign', 'v');
+      await expect(a.call('migrate', '127.0.0.1', String(other.port), 'foreign', '0', '1000')).rejects.toThrow(
+        `ERR Target instance replied with error: ${PAYLOAD_ERROR}`);
+      expect(await a.get('foreign')).toBe('v');
+    });
+
+    it('IOERR when the target is unreachable or silent', async () => {
+      const a = connect(same);
+      await a.set('io', 'v');
+      const port = await freePort();
+      await expect(a.call('migrate', '127.0.0.1', String(port), 'io', '0', '500')).rejects.toThrow('IOERR error or timeout connecting to the client');
+      const silent = createServer(() => {});
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+      try {
+        const silentPort = (silent.address() as { port: number }).port;
+        await expect(a.call('migrate', '127.0.0.1', String(silentPort), 'io', '0', '300')).rejects.toThrow('IOERR error or timeout reading to target instance');
+      } finally {
+        silent.close();
+      }
+      expect(await a.get('io')).toBe('v');
+    });
+  });
+
   describe.skipIf(!hasRedisServer)('with redis-server', () => {
     let redis: ReferenceRedis;
     let rc: Redis;
@@ -331,5 +413,12 @@ compareWithRedis('DUMP and RESTORE errors, byte for byte with redis-server', {
     ['RESTORE', 'k', '0', 'junk', 'FREQ'], ['RESTORE', 'k', '0', 'junk', 'REPLACE', 'BOGUS'],
   ],
   'options are checked before BUSYKEY': [['SET', 'k', 'v'], ['RESTORE', 'k', '0', 'junk', 'FREQ', '300'], ['RESTORE', 'k', '0', 'junk', 'BOGUS']],
+  'MIGRATE argument checks': [
+    ['MIGRATE', '127.0.0.1', '1', 'k', '0', '100', 'BOGUS'], ['MIGRATE', '127.0.0.1', '1', 'k', '0', '100', 'AUTH'],
+    ['MIGRATE', '127.0.0.1', '1', 'k', '0', '100', 'AUTH2', 'u'], ['MIGRATE', '127.0.0.1', '1', 'k', '0', '100', 'KEYS', 'a'],
+    ['MIGRATE', '127.0.0.1', '1', 'k', 'x', '100'], ['MIGRATE', '127.0.0.1', '1', 'k', '0', 'x'], ['MIGRATE', '127.0.0.1', '1', 'k', '0'],
+    ['MIGRATE', '127.0.0.1', '1', 'nosuch', '0', '100'], ['MIGRATE', '127.0.0.1', '1', '', '0', '100', 'COPY', 'REPLACE', 'KEYS', 'a', 'b'],
+    ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', '1', '', '0', '5', 'AUTH', 'x', 'KEYS', 'a', 'b'], ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', '1', 'k', '0', '5'],
+  ],
   'RESTORE-ASKING checks as RESTORE': [['SET', 'k', 'v'], ['RESTORE-ASKING', 'k', '0', 'junk'], ['RESTORE-ASKING', 'k2', '-5', 'junk']],
 }, () => startInProcess());
