@@ -135,7 +135,7 @@ const RESTORE_COMPLEXITY =
   'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).';
 
 export const dumpCommands: CommandSpec[] = [
-  { name: 'dump', arity: 2, flags: ['readonly'], keySpecs: [at(1, 'RO', 'ACCESS')], categories: ['@keyspace', '@read', '@slow'],
+  { name: 'dump', arity: 2, flags: ['readonly'], tips: ['nondeterministic_output'], keySpecs: [at(1, 'RO', 'ACCESS')], categories: ['@keyspace', '@read', '@slow'],
     summary: 'Return a serialized version of the value stored at the specified key.', since: '2.6.0', group: 'generic',
     complexity: 'O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).',
     handler: dump },

@@ -204,7 +204,7 @@ function migrateKeys(args: readonly Buffer[]): KeyRef[] {
 }
 
 export const migrateCommands: CommandSpec[] = [
-  { name: 'migrate', arity: -6, flags: ['write'],
+  { name: 'migrate', arity: -6, flags: ['write'], tips: ['nondeterministic_output'],
     keySpecs: [at(3, 'RW', 'ACCESS', 'DELETE'), keySpec(keyword('KEYS', -2), range(-1), ['RW', 'ACCESS', 'DELETE', 'INCOMPLETE'])],
     findKeys: migrateKeys, categories: ['@keyspace', '@write', '@slow', '@dangerous'],
     summary: 'Atomically transfer a key from a Redis instance to another one.', since: '2.6.0', group: 'generic',
