@@ -52,9 +52,9 @@ const listCodec: TypeCodec<ListEntry> = {
     });
   },
   read(input, tools) {
-    const entry = listEntry(tools.now);
-    for (let n = input.count(4); n > 0; n--) entry.pushTail(tools.seal(input.bytes(), Purpose.ListElement, undefined));
-    return entry;
+    return building(listEntry(tools.now), (entry) => {
+      for (let n = input.count(4); n > 0; n--) entry.pushTail(tools.seal(input.bytes(), Purpose.ListElement, undefined));
+    });
   },
 };
 
@@ -68,15 +68,15 @@ const setCodec: TypeCodec<SetEntry> = {
     });
   },
   read(input, tools) {
-    const entry = new SetEntry(tools.now);
-    entry.intset = input.u8() === 1;
-    const digest = new Uint8Array(DIGEST_BYTES);
-    for (let n = input.count(4); n > 0; n--) {
-      const plain = input.bytes();
-      tools.digest(plain, digest, 0);
-      if (!entry.add(digest, tools.seal(plain, Purpose.SetMember, undefined))) throw new PayloadError('duplicate member');
-    }
-    return entry;
+    return building(new SetEntry(tools.now), (entry) => {
+      entry.intset = input.u8() === 1;
+      const digest = new Uint8Array(DIGEST_BYTES);
+      for (let n = input.count(4); n > 0; n--) {
+        const plain = input.bytes();
+        tools.digest(plain, digest, 0);
+        if (!entry.add(digest, tools.seal(plain, Purpose.SetMember, undefined))) throw new PayloadError('duplicate member');
+      }
+    });
   },
 };
 
@@ -183,6 +183,17 @@ const streamCodec: TypeCodec<StreamEntry> = {
     return entry;
   },
 };
+
+/** Runs fill on a new entry; if it throws, what the entry holds outside the heap is given back first. */
+function building<E extends Entry>(entry: E, fill: (entry: E) => void): E {
+  try {
+    fill(entry);
+    return entry;
+  } catch (err) {
+    opsOf(entry).release?.(entry);
+    throw err;
+  }
+}
 
 /** One codec per Kind. */
 export const CODECS = {
