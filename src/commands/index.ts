@@ -25,6 +25,8 @@ import type { CommandSpec } from './types.js';
 import { zsetCommands } from './zsets.js';
 import { geoCommands } from './geo.js';
 import { sortCommands } from './sort.js';
+import { dumpCommands } from './dump.js';
+import { migrateCommands } from './migrate.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   stringCommands,
@@ -51,4 +53,6 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   functionCommands,
   geoCommands,
   sortCommands,
+  dumpCommands,
+  migrateCommands,
 ];

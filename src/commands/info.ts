@@ -139,6 +139,8 @@ function stats(ctx: Session): Lines {
     ['pubsubshard_channels', pubsubIfAny(ctx.server)?.size('shard') ?? 0],
     ['latest_fork_usec', 0],
     ['total_forks', 0],
+    // MIGRATE keeps no sockets between calls (commands/migrate.ts).
+    ['migrate_cached_sockets', 0],
     ['unexpected_error_replies', 0],
     ['total_error_replies', st.errorReplies],
     ['total_reads_processed', st.readsProcessed],

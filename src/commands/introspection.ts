@@ -38,7 +38,7 @@ function children({ spec, fullName }: Named): Named[] {
 /** Command flags in the order COMMAND INFO lists them (redis addReplyCommandFlags); may_replicate is hidden there. */
 const FLAG_ORDER: readonly (CommandFlag | 'movablekeys')[] = [
   'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor',
-  'skip_slowlog', 'fast', 'no_auth', 'no_mandatory_keys', 'no_async_loading', 'no_multi', 'movablekeys', 'allow_busy',
+  'skip_slowlog', 'asking', 'fast', 'no_auth', 'no_mandatory_keys', 'no_async_loading', 'no_multi', 'movablekeys', 'allow_busy',
 ];
 
 function replyFlagSet(ctx: Session, names: readonly string[]): void {

@@ -19,11 +19,12 @@ import type { MemoryGuard } from '../store/memory.js';
 import type { Observer } from '../observe/observer.js';
 import type { RecordArena } from '../store/record-arena.js';
 import type { KeyFinder, KeySpec } from './key-specs.js';
+import type { TransportSealer } from '../seal/transport.js';
 
 export type CommandFlag =
   | 'write' | 'readonly' | 'denyoom' | 'admin' | 'pubsub' | 'noscript' | 'blocking' | 'loading'
   | 'stale' | 'skip_monitor' | 'skip_slowlog' | 'fast' | 'no_auth' | 'may_replicate'
-  | 'no_mandatory_keys' | 'no_async_loading' | 'no_multi' | 'allow_busy';
+  | 'no_mandatory_keys' | 'no_async_loading' | 'no_multi' | 'allow_busy' | 'asking';
 
 /** A handler writes its reply to ctx.reply; it returns a promise only when it must wait. */
 export type Handler = (ctx: Session, args: Buffer[]) => void | Promise<void>;
@@ -174,6 +175,8 @@ export interface Server {
    * so members of different keys compare by digest (SINTER, ZUNIONSTORE).
    */
   readonly members: NameHasher;
+  /** Seals and opens DUMP/RESTORE payloads under the transport key (seal/transport.ts). */
+  readonly transport: TransportSealer;
   /** maxmemory accounting and enforcement (spill, then evict). */
   readonly memory: MemoryGuard;
   /** The cluster layout with cluster-enabled yes (src/cluster/), else null. */

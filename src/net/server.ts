@@ -21,6 +21,7 @@ import { isAddressUnavailable, isLoopback, isUnixSocket, markUnixSocket, parseBi
 import type { BackendChoice } from '../seal/backends.js';
 import { PlainKeyNames, SealedKeyNames, type KeyNames } from '../seal/key-names.js';
 import { Keyring, Subkey } from '../seal/keyring.js';
+import { TransportSealer } from '../seal/transport.js';
 import { BlockingTable } from '../blocking/waiters.js';
 import { readLayout, type SelfHint } from '../cluster/layout-file.js';
 import type { Topology } from '../cluster/topology.js';
@@ -76,6 +77,8 @@ export class SealkvServer implements Server {
   readonly values: SealedValues;
   readonly names: KeyNames;
   readonly members: NameHasher;
+  /** Seals and opens DUMP/RESTORE payloads (seal/transport.ts). */
+  readonly transport: TransportSealer;
   readonly blocking: BlockingTable;
   /** Set by startServer with cluster-enabled yes. */
   cluster: Topology | null = null;
@@ -114,6 +117,7 @@ export class SealkvServer implements Server {
       : new PlainKeyNames();
     this.blocking = new BlockingTable(clock);
     this.members = createNameHasher(keyring.subkey(Subkey.Members), { native: keyring.secureMemory });
+    this.transport = new TransportSealer(keyring);
     const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5 };
     const readMemorySettings = () => {
       memory.maxmemory = config.number('maxmemory');

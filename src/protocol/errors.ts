@@ -325,4 +325,16 @@ export const Errors = {
   shebangOption: (option: string) => `ERR Unknown lua shebang option: ${clip(option)}`,
   /** FUNCTION and FCALL errors (functions.c, function_lua.c): Redis words them as ERR plus the text. */
   functionMetadata: (text: string) => `ERR ${clip(text, 512)}`,
+  // DUMP / RESTORE (src/commands/dump.ts)
+  busyKey: 'BUSYKEY Target key name already exists.',
+  invalidTtl: 'ERR Invalid TTL value, must be >= 0',
+  invalidIdletime: 'ERR Invalid IDLETIME value, must be >= 0',
+  invalidFreq: 'ERR Invalid FREQ value, must be >= 0 and <= 255',
+  dumpPayload: 'ERR DUMP payload version or checksum are wrong',
+  badDataFormat: 'ERR Bad data format',
+  // MIGRATE (src/commands/migrate.ts)
+  migrateKeysNeedEmptyKey: 'ERR When using MIGRATE KEYS option, the key argument must be set to the empty string',
+  migrateConnect: 'IOERR error or timeout connecting to the client',
+  migrateRead: 'IOERR error or timeout reading to target instance',
+  migrateTarget: (reply: string) => `ERR Target instance replied with error: ${reply}`,
 } as const;

@@ -22,6 +22,8 @@ export const enum Subkey {
   ValueKeyId = 4,
   /** Keyed BLAKE2b of set and sorted-set members and hash field names: their index, never the plaintext. */
   Members = 5,
+  /** DUMP/RESTORE payloads (transport.ts): nodes sharing the master key share this key, and only they open each other's payloads. */
+  Transport = 6,
 }
 
 const GENERATION = 256;
@@ -51,6 +53,7 @@ export class Keyring {
   /** Every live data key by id, the current one included. */
   private readonly keys = new Map<number, DataKey>();
   private readonly subkeys = new Map<Subkey, Buffer>();
+  private transport: AeadKey | null = null;
 
   private constructor(
     readonly backend: AeadBackend,
@@ -126,8 +129,24 @@ export class Keyring {
     return key;
   }
 
+  /** The AEAD key DUMP payloads are sealed with (generation 0 only: a SEAL ROTATE does not strand payloads in flight). */
+  transportKey(): AeadKey {
+    if (this.transport === null) {
+      const scratch = this.vault.alloc();
+      try {
+        this.vault.derive(Subkey.Transport, scratch);
+        this.transport = this.backend.importKey(scratch);
+      } finally {
+        this.vault.wipe(scratch);
+      }
+    }
+    return this.transport;
+  }
+
   /** Wipes all key material; the keyring is unusable afterwards. */
   destroy(): void {
+    this.transport?.destroy();
+    this.transport = null;
     for (const key of this.keys.values()) key.key.destroy();
     this.keys.clear();
     for (const key of this.subkeys.values()) this.vault.wipe(key);
