@@ -13,6 +13,8 @@ import { ioredis, nodeRedis, redisCliMissing } from '../helpers/clients.js';
 import { freePort, startInProcess, type InProcessServer } from '../helpers/server.js';
 import { compareWithRedis, hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { crc64 } from '../../src/seal/transport.js';
+import { Errors } from '../../src/protocol/errors.js';
+import { PAYLOAD_VERSION } from '../../src/persistence/payload.js';
 
 const PAYLOAD_ERROR = 'ERR DUMP payload version or checksum are wrong';
 const { server, client } = withServer();
@@ -422,3 +424,22 @@ compareWithRedis('DUMP and RESTORE errors, byte for byte with redis-server', {
   ],
   'RESTORE-ASKING checks as RESTORE': [['SET', 'k', 'v'], ['RESTORE-ASKING', 'k', '0', 'junk'], ['RESTORE-ASKING', 'k2', '-5', 'junk']],
 }, () => startInProcess());
+
+describe('RESTORE and MIGRATE argument errors, named', () => {
+  it('checks TTL, IDLETIME, FREQ and MIGRATE KEYS before the payload, with Redis 7.0 texts', async () => {
+    const err = (p: Promise<unknown>) => p.then(() => 'no error', (e: Error) => e.message);
+    expect(await err(client.call('restore', 'k', '-1', 'junk'))).toBe(Errors.invalidTtl);
+    expect(await err(client.call('restore', 'k', '0', 'junk', 'IDLETIME', '-1'))).toBe(Errors.invalidIdletime);
+    expect(await err(client.call('restore', 'k', '0', 'junk', 'FREQ', '256'))).toBe(Errors.invalidFreq);
+    expect(await err(client.call('migrate', '127.0.0.1', '1', 'k', '0', '100', 'KEYS', 'k'))).toBe(Errors.migrateKeysNeedEmptyKey);
+  });
+
+  it('refuses a payload that authenticates but whose contents make no value (a newer format, say)', async () => {
+    const transport = server.running.state.transport;
+    // Version right, then a type sealkv does not know; and a list that claims more elements than it has.
+    for (const body of [Buffer.from([PAYLOAD_VERSION, 250]), Buffer.from([PAYLOAD_VERSION, 2, 0, 0, 0, 9])]) {
+      await expect(client.call('restore', 'bad', '0', transport.seal(body))).rejects.toThrow(Errors.badDataFormat);
+    }
+    expect(await client.exists('bad')).toBe(0);
+  });
+});
