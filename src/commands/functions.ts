@@ -114,6 +114,77 @@ function functionFlush(ctx: Session, args: Buffer[]): void | Promise<void> {
   });
 }
 
+// ---- FUNCTION DUMP / RESTORE ----
+// The payload is every library's code, sealed as a whole under the transport key as DUMP's key
+// payloads are (seal/transport.ts): only nodes with the same master key restore it, and a
+// Redis payload is refused (and ours by Redis). A marker first keeps it apart from key payloads.
+
+const FUNCTIONS_MARKER = Buffer.from([0xf0, 0x46, 0x4e, 1]);
+
+function functionDump(ctx: Session, args: Buffer[]): void | Promise<void> {
+  return withScripting(ctx, args, (s) => {
+    const codes = [...s.libraries.values()].map((lib) => lib.code);
+    const plain = Buffer.alloc(FUNCTIONS_MARKER.length + codes.reduce((n, c) => n + 4 + c.length, 0));
+    FUNCTIONS_MARKER.copy(plain, 0);
+    let at = FUNCTIONS_MARKER.length;
+    for (const code of codes) {
+      plain.writeUInt32BE(code.length, at);
+      code.copy(plain, at + 4);
+      at += 4 + code.length;
+    }
+    ctx.reply.bulk(ctx.server.transport.seal(plain));
+  });
+}
+
+/** The library codes of a FUNCTION DUMP payload, or null when it is not one of ours. */
+function dumpedCodes(ctx: Session, payload: Buffer): Buffer[] | null {
+  const plain = ctx.server.transport.open(payload);
+  if (plain === null || plain.length < FUNCTIONS_MARKER.length || !plain.subarray(0, FUNCTIONS_MARKER.length).equals(FUNCTIONS_MARKER)) return null;
+  const codes: Buffer[] = [];
+  for (let at = FUNCTIONS_MARKER.length; at < plain.length;) {
+    if (at + 4 > plain.length) return null;
+    const length = plain.readUInt32BE(at);
+    if (at + 4 + length > plain.length) return null;
+    codes.push(Buffer.from(plain.subarray(at + 4, at + 4 + length)));
+    at += 4 + length;
+  }
+  return codes;
+}
+
+/**
+ * FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE] (Redis functionRestoreCommand + libraryJoin):
+ * all or nothing. APPEND refuses a library that exists, REPLACE replaces it, FLUSH starts from
+ * none; a failure puts the libraries back as they were.
+ */
+function functionRestore(ctx: Session, args: Buffer[]): void | Promise<void> {
+  if (args.length > 4) return ctx.reply.error(Errors.subcommandSyntax('restore', 'function'));
+  const policy = args.length === 4 ? word(args[3]!) : 'append';
+  if (policy !== 'append' && policy !== 'replace' && policy !== 'flush') return ctx.reply.error(Errors.functionRestorePolicy);
+  const codes = dumpedCodes(ctx, args[2]!);
+  if (codes === null) return ctx.reply.error(Errors.dumpPayload);
+  return withScripting(ctx, args, (s) => {
+    const before = [...s.libraries.values()].map((lib) => lib.code);
+    const restoreBefore = (): void => {
+      for (const lib of [...s.libraries.values()]) removeLibrary(s, lib);
+      for (const code of before) load(s, code, false);
+    };
+    if (policy === 'flush') for (const lib of [...s.libraries.values()]) removeLibrary(s, lib);
+    for (const code of codes) {
+      const meta = metadataOf(code);
+      if (policy === 'append' && typeof meta !== 'string' && s.libraries.has(meta.name)) {
+        restoreBefore();
+        return ctx.reply.error(Errors.functionMetadata(`Library ${meta.name} already exists`));
+      }
+      const failed = load(s, code, policy !== 'append');
+      if (failed !== '') {
+        restoreBefore();
+        return ctx.reply.error(failed);
+      }
+    }
+    ctx.reply.ok();
+  });
+}
+
 /** Glob match for LIBRARYNAME (* ? and [..] as Redis's stringmatchlen). */
 function globToRegExp(glob: string): RegExp {
   const src = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
@@ -259,6 +330,8 @@ export const functionCommands: CommandSpec[] = [
     ...base, name: 'function', arity: -2, flags: [], categories: ['@slow'], summary: 'A container for function commands', complexity: 'Depends on subcommand.',
     subcommands: [
       { ...base, name: 'delete', arity: 3, flags: ['write', 'noscript'], categories: WRITE_SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], summary: 'Delete a function by name', complexity: 'O(1)', handler: functionDelete },
+      { ...base, name: 'dump', arity: 2, flags: ['noscript'], categories: SCRIPTING, summary: 'Dump all functions into a serialized binary payload', complexity: 'O(N) where N is the number of functions', handler: functionDump },
+      { ...base, name: 'restore', arity: -3, flags: ['write', 'denyoom', 'noscript'], categories: WRITE_SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], summary: 'Restore all the functions on the given payload', complexity: 'O(N) where N is the number of functions on the payload', handler: functionRestore },
       { ...base, name: 'flush', arity: -2, flags: ['write', 'noscript'], categories: WRITE_SCRIPTING, tips: ALL_SHARDS_OK, summary: 'Deleting all functions', complexity: 'O(N) where N is the number of functions deleted', handler: functionFlush },
       { ...base, name: 'help', arity: 2, flags: ['loading', 'stale'], categories: SCRIPTING, summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', handler: (ctx) => { ctx.reply.arrayLen(FUNCTION_HELP.length); for (const l of FUNCTION_HELP) ctx.reply.simple(l); } },
       { ...base, name: 'kill', arity: 2, flags: ['noscript', 'allow_busy'], categories: SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:one_succeeded'], summary: 'Kill the function currently in execution.', complexity: 'O(1)', handler: (ctx) => ctx.reply.error(Errors.notBusy) },

@@ -331,6 +331,7 @@ export const Errors = {
   invalidIdletime: 'ERR Invalid IDLETIME value, must be >= 0',
   invalidFreq: 'ERR Invalid FREQ value, must be >= 0 and <= 255',
   dumpPayload: 'ERR DUMP payload version or checksum are wrong',
+  functionRestorePolicy: 'ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.',
   badDataFormat: 'ERR Bad data format',
   // MIGRATE (src/commands/migrate.ts)
   migrateKeysNeedEmptyKey: 'ERR When using MIGRATE KEYS option, the key argument must be set to the empty string',

@@ -6,7 +6,7 @@ import { nodeRedis } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
 import { Errors } from '../../src/protocol/errors.js';
 
-const { server, run } = withServer();
+const { server, client, run } = withServer();
 
 const LIB = [
   '#!lua name=mylib',
@@ -68,5 +68,40 @@ describe('FUNCTION LOAD and FCALL', () => {
     } finally {
       await c.quit();
     }
+  });
+});
+
+describe('FUNCTION DUMP and RESTORE', () => {
+  const OTHER = ['#!lua name=otherlib', "redis.register_function('other', function() return 'o' end)"].join('\n');
+  const CLASH = ['#!lua name=clash', "redis.register_function('getk', function() return 'x' end)"].join('\n');
+
+  it('dumps every library sealed and restores them by policy, all or nothing', async () => {
+    const restore = (payload: Buffer, ...extra: string[]) =>
+      client.call('function', 'restore', payload, ...extra).then((r) => r, (e: Error) => ({ error: e.message }));
+    await run(['function', 'flush']);
+    expect(await run(['function', 'load', LIB])).toBe('mylib');
+    const bytes = (await client.callBuffer('function', 'dump')) as Buffer;
+    // Sealed: the library code is not in the payload.
+    expect(bytes.includes(Buffer.from('register_function'))).toBe(false);
+    expect(await restore(bytes)).toEqual({ error: Errors.functionMetadata('Library mylib already exists') });
+    expect(await restore(bytes, 'replace')).toBe('OK');
+    expect(await run(['function', 'load', OTHER])).toBe('otherlib');
+    expect(await restore(bytes, 'FLUSH')).toBe('OK');
+    expect(await run(['fcall', 'other', '0'])).toEqual({ error: Errors.functionMetadata('Function not found') });
+    await run(['set', 'k', 'v']);
+    expect(await run(['fcall', 'getk', '1', 'k'])).toBe('v');
+    // A library whose function clashes with an existing one: refused, nothing changed.
+    await run(['function', 'flush']);
+    expect(await run(['function', 'load', CLASH])).toBe('clash');
+    expect(await restore(bytes)).toEqual({ error: Errors.functionMetadata('Function getk already exists') });
+    expect(await run(['fcall', 'getk', '0'])).toBe('x');
+    expect(await restore(bytes, 'sideways')).toEqual({ error: Errors.functionRestorePolicy });
+    expect(await restore(Buffer.from('not a payload'))).toEqual({ error: Errors.dumpPayload });
+    const flipped = Buffer.from(bytes);
+    flipped[20] ^= 1;
+    expect(await restore(flipped)).toEqual({ error: Errors.dumpPayload });
+    expect(await restore(bytes, 'replace', 'x')).toEqual({
+      error: "ERR unknown subcommand or wrong number of arguments for 'restore'. Try FUNCTION HELP.",
+    });
   });
 });
