@@ -22,9 +22,38 @@ type Raw = any;
 
 let modulePromise: Promise<Raw> | null = null;
 
-/** Instantiates the WebAssembly module once per process (tens of ms); states are cheap after. */
+/** The C stack bounds of the module (exported by the WebAssembly instance, not by wasmoon). */
+interface StackExports {
+  emscripten_stack_get_end(): number;
+  emscripten_stack_get_current(): number;
+}
+let stackExports: StackExports | null = null;
+
+/**
+ * Instantiates the WebAssembly module once per process (tens of ms); states are cheap after.
+ * The instance's exports are caught on the way (wasmoon keeps them private) for the C stack's
+ * bounds: C library functions (string.format, table.concat...) build strings in buffers on that
+ * stack, which stay there after they return and are never freed through the allocator.
+ */
 export function loadLuaModule(): Promise<Raw> {
-  return (modulePromise ??= new LuaFactory().getLuaModule());
+  return (modulePromise ??= (async () => {
+    // The typings here have no WebAssembly namespace (no DOM lib): reached through globalThis.
+    const wa: Raw = (globalThis as Raw).WebAssembly;
+    const instantiate = wa.instantiate;
+    wa.instantiate = async (...args: unknown[]) => {
+      const result: Raw = await instantiate.apply(wa, args);
+      const exports: Partial<StackExports> = (result instanceof wa.Instance ? result : result.instance).exports;
+      if (typeof exports.emscripten_stack_get_end === 'function' && typeof exports.emscripten_stack_get_current === 'function') {
+        stackExports = exports as StackExports;
+      }
+      return result;
+    };
+    try {
+      return await new LuaFactory().getLuaModule();
+    } finally {
+      wa.instantiate = instantiate;
+    }
+  })());
 }
 
 export class LuaVm {
@@ -276,7 +305,10 @@ export class LuaVm {
   /** Pops a value into upvalue n of the function at idx (a chunk's _ENV is upvalue 1). */
   setUpvalue(idx: number, n: number, L = this.L): void { this.m._lua_setupvalue(L, idx, n); }
 
-  /** A full garbage collection: every unreachable string is freed, and so zeroed. */
+  /**
+   * A full garbage collection: every unreachable string is freed, and so zeroed; then the free
+   * part of the C stack (below the current stack pointer) is zeroed too.
+   */
   collect(): void {
     if (this.gcRef === 0) {
       this.getGlobal('collectgarbage');
@@ -284,6 +316,15 @@ export class LuaVm {
     }
     this.pushRef(this.gcRef);
     this.pcall(0, 0);
+    this.wipeFreeStack();
+  }
+
+  /** Zeroes the C stack below the stack pointer: what returned C functions left there. */
+  wipeFreeStack(): void {
+    if (stackExports === null) return;
+    const end = stackExports.emscripten_stack_get_end();
+    const current = stackExports.emscripten_stack_get_current();
+    if (end > 0 && current > end) (this.m.HEAPU8 as Uint8Array).fill(0, end, current);
   }
 
   /** The real collectgarbage, kept in the registry (the first collect() must run before the sandbox). */
