@@ -3,6 +3,7 @@
 // a blob that fails authentication part way drops what was written of the reply and answers
 // one clean error instead of a torn array. Plaintext is wiped before the command returns.
 
+import { readOf } from './typed-entries.js';
 import { HashAccess } from './hash-fields.js';
 import { sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
@@ -12,10 +13,7 @@ import type { CommandSpec, Session } from './types.js';
 
 /** The hash for a read command: undefined when missing, null after replying WRONGTYPE. */
 export function readHash(ctx: Session, key: string): HashEntry | undefined | null {
-  const entry = ctx.db.read(key, ctx.now);
-  if (entry === undefined || entry.kind === Kind.Hash) return entry;
-  ctx.reply.error(Errors.wrongType);
-  return null;
+  return readOf(ctx, key, Kind.Hash);
 }
 
 /**

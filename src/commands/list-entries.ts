@@ -4,6 +4,7 @@
 // rotation by LMOVE onto the same key) without being re-sealed; replies open them straight into
 // the reply buffer, so no separate plaintext copy exists.
 
+import { readOf, peekOf, mutateOf } from './typed-entries.js';
 import { sealFailed } from './sealing.js';
 import { int64 } from './args.js';
 import { Errors } from '../protocol/errors.js';
@@ -16,18 +17,12 @@ import type { CommandFlag, CommandSpec, Session } from './types.js';
 
 /** The list for a read command (counts a hit or miss): undefined when missing, null after WRONGTYPE. */
 export function readList(ctx: Session, key: string): ListEntry | undefined | null {
-  const entry = ctx.db.read(key, ctx.now);
-  if (entry === undefined || entry.kind === Kind.List) return entry;
-  ctx.reply.error(Errors.wrongType);
-  return null;
+  return readOf(ctx, key, Kind.List);
 }
 
 /** The list for a write command (redis lookupKeyWrite: no hit or miss counted); as readList. */
 export function writableList(ctx: Session, key: string): ListEntry | undefined | null {
-  const entry = ctx.db.get(key, ctx.now);
-  if (entry === undefined || entry.kind === Kind.List) return entry;
-  ctx.reply.error(Errors.wrongType);
-  return null;
+  return peekOf(ctx, key, Kind.List);
 }
 
 /**
@@ -35,9 +30,7 @@ export function writableList(ctx: Session, key: string): ListEntry | undefined |
  * and says whether it changed it. False after replying WRONGTYPE (change not called).
  */
 export function writeList(ctx: Session, key: string, event: KeyEvent, change: (entry: ListEntry) => boolean): boolean {
-  if (ctx.db.mutate(key, Kind.List, event, ctx.now, change)) return true;
-  ctx.reply.error(Errors.wrongType);
-  return false;
+  return mutateOf(ctx, key, Kind.List, event, change);
 }
 
 /**

@@ -3,8 +3,8 @@
 // sealed for its set's database and key (Purpose.SetMember), so a member that moves to another
 // key (SMOVE, SINTERSTORE...) is opened and sealed again for the new key.
 
+import { readOf, mutateOf } from './typed-entries.js';
 import { sealFailed } from './sealing.js';
-import { Errors } from '../protocol/errors.js';
 import { Purpose } from '../seal/values.js';
 import { OVERHEAD, Sealer } from '../seal/sealer.js';
 import { Kind, SetEntry, type Entry } from '../store/entry.js';
@@ -25,17 +25,12 @@ export function memberDigest(ctx: Session, plain: Uint8Array): Buffer {
 
 /** The set for a read command: undefined when missing, null after replying WRONGTYPE. */
 export function readSet(ctx: Session, key: string): SetEntry | undefined | null {
-  const entry = ctx.db.read(key, ctx.now);
-  if (entry === undefined || entry.kind === Kind.Set) return entry;
-  ctx.reply.error(Errors.wrongType);
-  return null;
+  return readOf(ctx, key, Kind.Set);
 }
 
 /** A set write (Keyspace.mutate); false after replying WRONGTYPE (change not called). */
 export function writeSet(ctx: Session, key: string, event: KeyEvent, change: (set: SetEntry) => boolean): boolean {
-  if (ctx.db.mutate(key, Kind.Set, event, ctx.now, change)) return true;
-  ctx.reply.error(Errors.wrongType);
-  return false;
+  return mutateOf(ctx, key, Kind.Set, event, change);
 }
 
 /** Whether an entry that may be missing is a set (missing counts as one). */

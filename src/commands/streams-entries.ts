@@ -6,6 +6,7 @@
 // key and the entry's id. Replying opens the blob straight into the reply buffer: no plaintext
 // buffer, no parsing, and an entry cannot be moved to another id or stream.
 
+import { readOf, peekOf, mutateOf } from './typed-entries.js';
 import { Errors } from '../protocol/errors.js';
 import { OVERHEAD, SealError } from '../seal/sealer.js';
 import { Purpose } from '../seal/values.js';
@@ -120,18 +121,12 @@ export function quoted(arg: Uint8Array): string {
 
 /** The stream for a read: undefined when missing, null after replying WRONGTYPE. */
 export function readStream(ctx: Session, key: string): StreamEntry | undefined | null {
-  const entry = ctx.db.read(key, ctx.now);
-  if (entry === undefined || entry.kind === Kind.Stream) return entry;
-  ctx.reply.error(Errors.wrongType);
-  return null;
+  return readOf(ctx, key, Kind.Stream);
 }
 
 /** The stream for a write, without creating it or counting a hit (lookupKeyWrite). */
 export function peekStream(ctx: Session, key: string): StreamEntry | undefined | null {
-  const entry = ctx.db.get(key, ctx.now);
-  if (entry === undefined || entry.kind === Kind.Stream) return entry;
-  ctx.reply.error(Errors.wrongType);
-  return null;
+  return peekOf(ctx, key, Kind.Stream);
 }
 
 /**
@@ -139,9 +134,7 @@ export function peekStream(ctx: Session, key: string): StreamEntry | undefined |
  * key is missing; it is stored only if change returns true). False after replying WRONGTYPE.
  */
 export function writeStream(ctx: Session, key: string, event: KeyEvent, change: (entry: StreamEntry) => boolean): boolean {
-  if (ctx.db.mutate(key, Kind.Stream, event, ctx.now, change)) return true;
-  ctx.reply.error(Errors.wrongType);
-  return false;
+  return mutateOf(ctx, key, Kind.Stream, event, change);
 }
 
 /** Node limits from the config (stream-node-max-entries / -bytes). */

@@ -8,12 +8,13 @@
 // order (store/types/zset-ops.ts) opens the two members it compares through the opener bound
 // here for the key being worked on, into two scratch buffers wiped after each comparison.
 
+import { readOf, peekOf } from './typed-entries.js';
 import { int64, keyOf, word } from './args.js';
 import { sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { OVERHEAD, SealError } from '../seal/sealer.js';
 import { Purpose } from '../seal/values.js';
-import { Kind, type Entry, type KeyEvent, type ZSetEntry } from '../store/keyspace.js';
+import { Kind, type KeyEvent, type ZSetEntry } from '../store/keyspace.js';
 import { memberOrder, sealedString, type MemberOpener } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES, type LexBound, type ScoreBound } from '../store/types/zset.js';
 import { keySpec, at, index, keynum, type KeyFlagName, type KeySpec } from './key-specs.js';
@@ -25,18 +26,12 @@ export { Purpose };
 
 /** The sorted set for a read command: undefined when missing, null after replying WRONGTYPE. */
 export function readZSet(ctx: Session, key: string): ZSetEntry | undefined | null {
-  const entry = ctx.db.read(key, ctx.now);
-  if (entry === undefined || entry.kind === Kind.ZSet) return entry;
-  ctx.reply.error(Errors.wrongType);
-  return null;
+  return readOf(ctx, key, Kind.ZSet);
 }
 
 /** Like readZSet, for a key a write command looks at (no keyspace hit or miss counted). */
 export function peekZSet(ctx: Session, key: string): ZSetEntry | undefined | null {
-  const entry: Entry | undefined = ctx.db.get(key, ctx.now);
-  if (entry === undefined || entry.kind === Kind.ZSet) return entry;
-  ctx.reply.error(Errors.wrongType);
-  return null;
+  return peekOf(ctx, key, Kind.ZSet);
 }
 
 /**
