@@ -1,6 +1,7 @@
 // HSCAN and HRANDFIELD (redis t_hash.c hscanCommand, hrandfieldCommand): walking a hash with
 // cursors and sampling its fields. Names are opened only to reply or to match a pattern.
 
+import { parseElementScanOptions } from './scan-options.js';
 import { int64, keyOf, word } from './args.js';
 import { hashSpec, readHash, reading } from './hash-entries.js';
 import type { HashAccess } from './hash-fields.js';
@@ -15,31 +16,6 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 // ---- HSCAN ----
 
-interface HscanOptions {
-  count: number;
-  /** MATCH pattern's bytes; null matches everything. */
-  pattern: Uint8Array | null;
-}
-
-function parseHscanOptions(args: Buffer[]): HscanOptions | string {
-  const opts: HscanOptions = { count: 10, pattern: null };
-  for (let i = 3; i < args.length; i += 2) {
-    if (i + 1 >= args.length) return Errors.syntax;
-    const opt = word(args[i]!);
-    if (opt === 'count') {
-      const n = int64(args[i + 1]!);
-      if (n === null) return Errors.notInteger;
-      if (n < 1n) return Errors.syntax;
-      opts.count = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
-    } else if (opt === 'match') {
-      const pattern = args[i + 1]!;
-      opts.pattern = pattern.length === 1 && pattern[0] === 0x2a ? null : pattern;
-    } else {
-      return Errors.syntax;
-    }
-  }
-  return opts;
-}
 
 /** Cursor first, then the key, then the options (options of a missing key go unchecked). */
 function hscan(ctx: Session, args: Buffer[]): void {
@@ -53,7 +29,7 @@ function hscan(ctx: Session, args: Buffer[]): void {
     ctx.reply.bulkLatin1('0');
     return ctx.reply.arrayLen(0);
   }
-  const opts = parseHscanOptions(args);
+  const opts = parseElementScanOptions(args);
   if (typeof opts === 'string') return ctx.reply.error(opts);
   const pattern = opts.pattern;
   const matches = (pairs: PairReader) => pattern === null || globMatchBytes(pattern, pairs.name());

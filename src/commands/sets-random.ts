@@ -3,7 +3,8 @@
 // drawn by id from the set's dense array; only the drawn ones are opened, straight into the
 // reply. SSCAN's MATCH opens the members of the step it returns, only while the command runs.
 
-import { int64, keyOf, word } from './args.js';
+import { parseElementScanOptions } from './scan-options.js';
+import { int64, keyOf } from './args.js';
 import {
   at, compareIntegers, isIntegerMember, openAll, readSet, replyMember, replyMembers, setSpec, wipeAll, writeSet, type MemberRef,
 } from './set-entries.js';
@@ -134,31 +135,6 @@ function srandmember(ctx: Session, args: Buffer[]): void {
 
 // ---- SSCAN ----
 
-interface ScanOptions {
-  count: number;
-  pattern: Buffer | null;
-}
-
-/** Redis's scanGenericCommand options for a key's scan (TYPE is a syntax error there). */
-function parseScanOptions(args: Buffer[]): ScanOptions | string {
-  const opts: ScanOptions = { count: 10, pattern: null };
-  for (let i = 3; i < args.length; i += 2) {
-    if (i + 1 >= args.length) return Errors.syntax;
-    const opt = word(args[i]!);
-    if (opt === 'count') {
-      const n = int64(args[i + 1]!);
-      if (n === null) return Errors.notInteger;
-      if (n < 1n) return Errors.syntax;
-      opts.count = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
-    } else if (opt === 'match') {
-      const pattern = args[i + 1]!;
-      opts.pattern = pattern.length === 1 && pattern[0] === 0x2a ? null : pattern;
-    } else {
-      return Errors.syntax;
-    }
-  }
-  return opts;
-}
 
 /**
  * Cursor first, then the key, then the options. An intset-sized set of integers comes whole in
@@ -175,7 +151,7 @@ function sscan(ctx: Session, args: Buffer[]): void {
     ctx.reply.bulkLatin1('0');
     return ctx.reply.arrayLen(0);
   }
-  const opts = parseScanOptions(args);
+  const opts = parseElementScanOptions(args);
   if (typeof opts === 'string') return ctx.reply.error(opts);
   const refs: MemberRef[] = [];
   let next = 0;

@@ -2,6 +2,7 @@
 // zrandmemberCommand) and ZSCAN. Popped members are replied first (opened straight into the
 // reply) and removed after, so a member that fails to open leaves the set as it was.
 
+import { parseElementScanOptions } from './scan-options.js';
 import { int64 } from './args.js';
 import { Errors } from '../protocol/errors.js';
 import type { ZSetEntry } from '../store/keyspace.js';
@@ -215,22 +216,9 @@ function zscan(ctx: Session, args: Buffer[]): void {
     ctx.reply.bulkLatin1('0');
     return ctx.reply.arrayLen(0);
   }
-  let count = 10;
-  let pattern: Buffer | null = null;
-  for (let i = 3; i < args.length; i += 2) {
-    if (i + 1 >= args.length) return ctx.reply.error(Errors.syntax);
-    if (isWord(args[i]!, 'count')) {
-      const n = int64(args[i + 1]!);
-      if (n === null) return ctx.reply.error(Errors.notInteger);
-      if (n < 1n) return ctx.reply.error(Errors.syntax);
-      count = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
-    } else if (isWord(args[i]!, 'match')) {
-      const p = args[i + 1]!;
-      pattern = p.length === 1 && p[0] === 0x2a ? null : p;
-    } else {
-      return ctx.reply.error(Errors.syntax);
-    }
-  }
+  const opts = parseElementScanOptions(args);
+  if (typeof opts === 'string') return ctx.reply.error(opts);
+  const { count, pattern } = opts;
   const found: { sealed: string; score: number }[] = [];
   const keep = (sealed: string, score: number): void => {
     found.push({ sealed, score });
