@@ -7,18 +7,11 @@
 // Bounded (BITS_DIFF_COUNT sequences, 150; BITS_DIFF_SEED fixed, printed with a mismatch so it
 // replays). Skipped with a message where redis-server is not installed.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng } from '../helpers/prng.js';
-import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { describeDifferential, int, pick, type Rnd } from '../helpers/differential.js';
 
 const COUNT = Number(process.env.BITS_DIFF_COUNT ?? 150);
 const SEED = Number(process.env.BITS_DIFF_SEED ?? 20261207);
-const LENGTH = 16;
 
-type Rnd = () => number;
-const pick = <T,>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-const int = (rnd: Rnd, lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
 
 const BIT_KEYS = ['b1', 'b2', 'b3', 'nokey'];
 const HLL_KEYS = ['h1', 'h2', 'h3', 'nokey'];
@@ -121,56 +114,15 @@ export function randomBitsCommand(rnd: Rnd): string[] {
   return ['APPEND', pick(rnd, [...BIT_KEYS, 'h1']), value(rnd)];
 }
 
-describe('bitmap, HyperLogLog and LCS differential run against redis-server 7', () => {
-  let reference: ReferenceRedis | null = null;
-  let sealkv: SpawnedServer;
-
-  beforeAll(async () => {
-    if (hasRedisServer) reference = await startRedis();
-    else console.warn('differential-bits: redis-server is not installed, skipped');
-    sealkv = await spawnServer();
-  });
-
-  afterAll(async () => {
-    await reference?.stop();
-    await sealkv?.stop();
-  });
-
-  for (const protocol of [2, 3] as const) {
-    it(`${COUNT} random sequences answer byte for byte as redis-server (RESP${protocol}, seed ${SEED})`, async (t) => {
-      if (!reference) return t.skip();
-      const rnd = prng(SEED + protocol);
-      const mismatches: string[] = [];
-      let compared = 0;
-      for (let seq = 0; seq < COUNT && mismatches.length < 5; seq++) {
-        const ours = await ReplyConnection.open(sealkv.port);
-        const theirs = await ReplyConnection.open(reference.port);
-        const history: string[] = [];
-        try {
-          for (const c of [ours, theirs]) {
-            await c.send(['FLUSHALL']);
-            if (protocol === 3) await c.send(['HELLO', '3']);
-            // Small enough that HLLs are promoted to dense within a sequence now and then.
-            await c.send(['CONFIG', 'SET', 'hll-sparse-max-bytes', seq % 2 === 0 ? '3000' : '200']);
-          }
-          for (let i = 0; i < LENGTH; i++) {
-            const args = randomBitsCommand(rnd);
-            const [a, b] = [await ours.send(args, 20_000), await theirs.send(args, 20_000)];
-            history.push(args.map((x) => (x.length > 60 ? `${JSON.stringify(x.slice(0, 60))}...` : JSON.stringify(x))).join(' '));
-            compared++;
-            if (a !== b || a.startsWith('<')) {
-              const clip = (s: string) => JSON.stringify(s.length > 400 ? `${s.slice(0, 400)}...` : s);
-              mismatches.push(`seed ${SEED + protocol} sequence ${seq}:\n  ${history.join('\n  ')}\n  sealkv: ${clip(a)}\n  redis:  ${clip(b)}`);
-              break;
-            }
-          }
-        } finally {
-          ours.close();
-          theirs.close();
-        }
-      }
-      console.log(`differential-bits RESP${protocol}: ${compared} commands compared, ${mismatches.length} mismatches`);
-      expect(mismatches, mismatches.join('\n\n')).toEqual([]);
-    }, 180_000);
-  }
-});
+describeDifferential('bitmap, HyperLogLog and LCS differential run against redis-server 7', [
+  {
+    what: 'bitmap, HyperLogLog and LCS sequences',
+    count: COUNT,
+    seed: SEED,
+    length: 16,
+    command: randomBitsCommand,
+    // Small enough that HLLs are promoted to dense within a sequence now and then.
+    setup: (_rnd, seq) => [['CONFIG', 'SET', 'hll-sparse-max-bytes', seq % 2 === 0 ? '3000' : '200']],
+    replyTimeoutMs: 20_000,
+  },
+]);

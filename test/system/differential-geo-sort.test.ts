@@ -11,24 +11,13 @@
 // Bounded (DIFF_COUNT sequences, 120 by default; DIFF_SEED fixed) so it runs in well under a
 // minute; the seed is printed with each mismatch so it replays.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng } from '../helpers/prng.js';
-import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { describeDifferential, int as draw, pick, type Rnd } from '../helpers/differential.js';
 
 const COUNT = Number(process.env.DIFF_COUNT ?? 120);
 const SEED = Number(process.env.DIFF_SEED ?? 20261206);
-const LENGTH = 16;
 
-type Rnd = () => number;
 
-function pick<T>(rnd: Rnd, list: readonly T[]): T {
-  return list[Math.floor(rnd() * list.length)]!;
-}
-
-function int(rnd: Rnd, lo: number, hi: number): string {
-  return String(lo + Math.floor(rnd() * (hi - lo + 1)));
-}
+const int = (rnd: Rnd, lo: number, hi: number): string => String(draw(rnd, lo, hi));
 
 // ---- geo ----
 
@@ -162,61 +151,7 @@ function sortSetup(rnd: Rnd): string[][] {
   return out;
 }
 
-describe('geo and SORT: differential run against redis-server 7', () => {
-  let reference: ReferenceRedis | null = null;
-  let sealkv: SpawnedServer;
-
-  beforeAll(async () => {
-    if (hasRedisServer) reference = await startRedis();
-    sealkv = await spawnServer();
-  });
-
-  afterAll(async () => {
-    await reference?.stop();
-    await sealkv?.stop();
-  });
-
-  for (const [family, generators, offset] of [['geo', GEO, 0], ['sort', SORT, 10]] as const) {
-    for (const protocol of [2, 3] as const) {
-      it(`${COUNT} random ${family} sequences answer byte for byte as redis-server (RESP${protocol}, seed ${SEED + offset + protocol})`, async (t) => {
-        if (!reference) return t.skip();
-        const seed = SEED + offset + protocol;
-        const rnd = prng(seed);
-        const mismatches: string[] = [];
-        let compared = 0;
-        let rich = 0;
-        const ours = await ReplyConnection.open(sealkv.port);
-        const theirs = await ReplyConnection.open(reference.port);
-        try {
-          if (protocol === 3) for (const c of [ours, theirs]) await c.send(['HELLO', '3']);
-          for (let seq = 0; seq < COUNT && mismatches.length < 5; seq++) {
-            for (const c of [ours, theirs]) await c.send(['FLUSHALL']);
-            const history: string[] = [];
-            if (family === 'sort') {
-              for (const args of sortSetup(rnd)) {
-                for (const c of [ours, theirs]) await c.send(args);
-                history.push(args.map((x) => JSON.stringify(x)).join(' '));
-              }
-            }
-            for (let i = 0; i < LENGTH; i++) {
-              const args = pick(rnd, generators)(rnd);
-              const [a, b] = [await ours.send(args), await theirs.send(args)];
-              history.push(args.map((x) => JSON.stringify(x)).join(' '));
-              compared++;
-              if (/^[*%~][1-9]/.test(b) && args[0] !== 'ZRANGE' && args[0] !== 'LRANGE') rich++;
-              if (a !== b) {
-                mismatches.push(`seed ${seed} sequence ${seq}:\n  ${history.join('\n  ')}\n  sealkv: ${JSON.stringify(a)}\n  redis:  ${JSON.stringify(b)}`);
-                break;
-              }
-            }
-          }
-        } finally {
-          ours.close();
-          theirs.close();
-        }
-        console.log(`differential ${family} RESP${protocol}: ${compared} commands compared (${rich} ${family} replies non-empty arrays), ${mismatches.length} mismatches`);
-        expect(mismatches, mismatches.join('\n\n')).toEqual([]);
-      }, 120_000);
-    }
-  }
-});
+describeDifferential('geo and SORT: differential run against redis-server 7', [
+  { what: 'geo sequences', count: COUNT, seed: SEED, length: 16, command: (rnd) => pick(rnd, GEO)(rnd) },
+  { what: 'sort sequences', count: COUNT, seed: SEED + 10, length: 16, command: (rnd) => pick(rnd, SORT)(rnd), setup: sortSetup },
+]);

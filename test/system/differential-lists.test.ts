@@ -4,18 +4,11 @@
 // the same bytes (lists are ordered, so nothing is sorted first). Bounded by a fixed seed and
 // count (DIFF_LIST_COUNT, DIFF_LIST_SEED to replay or run longer).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng } from '../helpers/prng.js';
-import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { describeDifferential, int, pick, type Rnd } from '../helpers/differential.js';
 
 const COUNT = Number(process.env.DIFF_LIST_COUNT ?? 150);
 const SEED = Number(process.env.DIFF_LIST_SEED ?? 20261207);
-const LENGTH = 25;
 
-type Rnd = () => number;
-const pick = <T>(rnd: Rnd, items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
-const int = (rnd: Rnd, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
 
 const KEYS = ['l1', 'l2', 'l3', 'str', 'none'];
 const LISTS = ['l1', 'l1', 'l2', 'l3'];
@@ -73,49 +66,6 @@ function listCommand(rnd: Rnd): string[] {
   }
 }
 
-describe.skipIf(!hasRedisServer)('list commands, differential against redis-server 7', () => {
-  let reference: ReferenceRedis;
-  let sealkv: InProcessServer;
-
-  beforeAll(async () => {
-    [reference, sealkv] = await Promise.all([startRedis(), startInProcess()]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([reference?.stop(), sealkv?.stop()]);
-  });
-
-  for (const protocol of [2, 3] as const) {
-    it(`${COUNT} random sequences of list commands answer byte for byte (RESP${protocol}, seed ${SEED})`, async () => {
-      const rnd = prng(SEED + protocol);
-      const mismatches: string[] = [];
-      let compared = 0;
-      for (let seq = 0; seq < COUNT && mismatches.length < 5; seq++) {
-        const ours = await ReplyConnection.open(sealkv.port);
-        const theirs = await ReplyConnection.open(reference.port);
-        const history: string[] = [];
-        try {
-          for (const c of [ours, theirs]) {
-            await c.send(['FLUSHALL']);
-            if (protocol === 3) await c.send(['HELLO', '3']);
-          }
-          for (let i = 0; i < LENGTH; i++) {
-            const args = listCommand(rnd);
-            const [a, b] = [await ours.send(args), await theirs.send(args)];
-            history.push(args.map((x) => JSON.stringify(x)).join(' '));
-            compared++;
-            if (a !== b) {
-              mismatches.push(`seed ${SEED + protocol} sequence ${seq}:\n  ${history.join('\n  ')}\n  sealkv: ${JSON.stringify(a)}\n  redis:  ${JSON.stringify(b)}`);
-              break;
-            }
-          }
-        } finally {
-          ours.close();
-          theirs.close();
-        }
-      }
-      console.log(`list differential RESP${protocol}: ${compared} commands compared, ${mismatches.length} mismatches`);
-      expect(mismatches, mismatches.join('\n\n')).toEqual([]);
-    }, 120_000);
-  }
-});
+describeDifferential('list commands, differential against redis-server 7', [
+  { what: 'sequences of list commands', count: COUNT, seed: SEED, length: 25, command: listCommand },
+]);

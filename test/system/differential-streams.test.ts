@@ -8,18 +8,11 @@
 // Bounded (DIFF_STREAM_COUNT sequences, 150; DIFF_STREAM_SEED, fixed). Skipped with a message
 // where redis-server is not installed.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng } from '../helpers/prng.js';
-import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { describeDifferential, int, parseReply, pick, renderReply, type ReplyNode, type Rnd } from '../helpers/differential.js';
 
 const COUNT = Number(process.env.DIFF_STREAM_COUNT ?? 150);
 const SEED = Number(process.env.DIFF_STREAM_SEED ?? 20261206);
-const LENGTH = 16;
 
-type Rnd = () => number;
-const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-const int = (rnd: Rnd, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
 
 const KEYS = ['s1', 's1', 's1', 's2', 'str', 'nokey'];
 const GROUPS = ['g1', 'g1', 'g2', 'nogroup'];
@@ -91,37 +84,11 @@ function streamCommand(rnd: Rnd): string[] {
   }
 }
 
-type Node = { head: string; items?: Node[] };
-
-function parse(buf: Buffer, at = 0): [Node, number] {
-  const eol = buf.indexOf('\r\n', at);
-  const type = String.fromCharCode(buf[at]!);
-  const line = buf.toString('latin1', at + 1, eol);
-  let pos = eol + 2;
-  if ('$=!'.includes(type) && Number(line) >= 0) {
-    const n = Number(line);
-    return [{ head: type + buf.toString('latin1', pos, pos + n) }, pos + n + 2];
-  }
-  if ('*~>%|'.includes(type) && Number(line) >= 0) {
-    const count = Number(line) * ('%|'.includes(type) ? 2 : 1);
-    const items: Node[] = [];
-    for (let i = 0; i < count; i++) {
-      const [node, next] = parse(buf, pos);
-      items.push(node);
-      pos = next;
-    }
-    return [{ head: type + line, items }, pos];
-  }
-  return [{ head: type + line }, pos];
-}
-
-const render = (n: Node): string => (n.items ? `${n.head}[${n.items.map(render).join(',')}]` : JSON.stringify(n.head));
-
 /** Values that follow these names depend on the clock or on Redis's radix tree. */
 const BLANKED = new Set(['$radix-tree-keys', '$radix-tree-nodes', '$seen-time', '$idle']);
 
 /** Blanks clock- and tree-dependent parts: XINFO fields, XPENDING idle times, PEL delivery times. */
-function blank(name: string, node: Node): Node {
+function blank(name: string, node: ReplyNode): ReplyNode {
   if (!node.items) return node;
   const items = node.items.map((item, i) => (i > 0 && BLANKED.has(node.items![i - 1]!.head) ? { head: ':*' } : blank(name, item)));
   // XPENDING extended rows [id, consumer, idle, count]; XINFO FULL PEL rows [id, (consumer,) time, count].
@@ -132,73 +99,15 @@ function blank(name: string, node: Node): Node {
   return { head: node.head, items };
 }
 
-function agree(args: string[], queued: string[], a: Buffer, b: Buffer): boolean {
-  if (a.equals(b)) return true;
+function agree(args: string[], ours: string, theirs: string, queued: readonly string[]): boolean {
   const name = args[0]!.toLowerCase();
-  const [na] = parse(a);
-  const [nb] = parse(b);
-  if (name === 'exec' && na.items && nb.items && na.items.length === nb.items.length) {
-    return na.items.every((item, i) => render(blank(queued[i] ?? '', item)) === render(blank(queued[i] ?? '', nb.items![i]!)));
+  const [a, b] = [parseReply(ours), parseReply(theirs)];
+  if (name === 'exec' && a.items && b.items && a.items.length === b.items.length) {
+    return a.items.every((item, i) => renderReply(blank(queued[i] ?? '', item)) === renderReply(blank(queued[i] ?? '', b.items![i]!)));
   }
-  return render(blank(name, na)) === render(blank(name, nb));
+  return renderReply(blank(name, a)) === renderReply(blank(name, b));
 }
 
-const show = (r: string) => JSON.stringify(r);
-
-describe('differential stream commands against redis-server 7', () => {
-  let reference: ReferenceRedis | null = null;
-  let sealkv: SpawnedServer;
-
-  beforeAll(async () => {
-    if (hasRedisServer) reference = await startRedis();
-    else console.warn('differential-streams: redis-server is not installed, skipped');
-    sealkv = await spawnServer();
-  });
-
-  afterAll(async () => {
-    await reference?.stop();
-    await sealkv?.stop();
-  });
-
-  for (const protocol of [2, 3] as const) {
-    it(`${COUNT} random stream sequences answer as redis-server (RESP${protocol}, seed ${SEED})`, async (t) => {
-      if (!reference) return t.skip();
-      const rnd = prng(SEED + protocol);
-      const mismatches: string[] = [];
-      let compared = 0;
-      for (let seq = 0; seq < COUNT && mismatches.length < 5; seq++) {
-        const ours = await ReplyConnection.open(sealkv.port);
-        const theirs = await ReplyConnection.open(reference.port);
-        const history: string[] = [];
-        try {
-          for (const c of [ours, theirs]) {
-            await c.send(['FLUSHALL']);
-            if (protocol === 3) await c.send(['HELLO', '3']);
-          }
-          let queued: string[] | null = null;
-          for (let i = 0; i < LENGTH; i++) {
-            const args = streamCommand(rnd);
-            const name = args[0]!.toLowerCase();
-            const [a, b] = [await ours.send(args), await theirs.send(args)];
-            history.push(args.map((x) => JSON.stringify(x)).join(' '));
-            compared++;
-            const ok = a.startsWith('<') || b.startsWith('<') ? a === b : agree(args, queued ?? [], Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1'));
-            if (!ok) {
-              mismatches.push(`seed ${SEED + protocol} sequence ${seq}:\n  ${history.join('\n  ')}\n  sealkv: ${show(a)}\n  redis:  ${show(b)}`);
-              break;
-            }
-            const status = b.slice(0, 9);
-            if (name === 'multi' && status.startsWith('+OK')) queued = [];
-            else if (queued && status.startsWith('+QUEUED')) queued.push(name);
-            else if (name === 'exec' || name === 'discard') queued = null;
-          }
-        } finally {
-          ours.close();
-          theirs.close();
-        }
-      }
-      expect(mismatches.join('\n\n')).toBe('');
-      expect(compared).toBeGreaterThan(COUNT * LENGTH * 0.9);
-    }, 120_000);
-  }
-});
+describeDifferential('differential stream commands against redis-server 7', [
+  { what: 'stream sequences', count: COUNT, seed: SEED, length: 16, command: streamCommand, agree },
+]);

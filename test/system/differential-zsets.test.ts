@@ -9,29 +9,18 @@
 // Bounded (DIFF_COUNT sequences, 150 by default; DIFF_SEED fixed) so it runs in well under a
 // minute; the seed is printed with each mismatch so it replays.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng } from '../helpers/prng.js';
-import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { describeDifferential, int as draw, pick, type Rnd } from '../helpers/differential.js';
 
 const COUNT = Number(process.env.DIFF_COUNT ?? 150);
 const SEED = Number(process.env.DIFF_SEED ?? 20261207);
-const LENGTH = 16;
 
-type Rnd = () => number;
 
 const KEYS = ['z1', 'z2', 'z3', 'str'];
 const MEMBERS = ['a', 'b', 'ab', 'abc', 'B', '', 'z', 'a\x00', '\x00', '\xff', '\xff\xfe', 'member-12', 'm'];
 const SCORES = ['0', '0', '0', '1', '1', '2', '-1', '1.5', '0.1', '-0', 'inf', '-inf', '+inf', '1e17', '3.0000000000000004', '-2.5', '1e-5', '100'];
 const BAD = ['nan', 'x', '', ' 1', '1e999'];
 
-function pick<T>(rnd: Rnd, list: readonly T[]): T {
-  return list[Math.floor(rnd() * list.length)]!;
-}
-
-function int(rnd: Rnd, lo: number, hi: number): string {
-  return String(lo + Math.floor(rnd() * (hi - lo + 1)));
-}
+const int = (rnd: Rnd, lo: number, hi: number): string => String(draw(rnd, lo, hi));
 
 function score(rnd: Rnd): string {
   return rnd() < 0.03 ? pick(rnd, BAD) : pick(rnd, SCORES);
@@ -130,55 +119,20 @@ function canonical(args: string[], reply: string): string {
   return parts.slice(0, 4).join('\r\n') + '|' + pairs.sort().join('|');
 }
 
-describe('sorted sets: differential run against redis-server 7', () => {
-  let reference: ReferenceRedis | null = null;
-  let sealkv: SpawnedServer;
+/** Every other sequence starts from a set past the listpack limits (skiplist in Redis). */
+function bigSet(_rnd: Rnd, seq: number): string[][] {
+  if (seq % 2 === 0) return [];
+  return [['ZADD', 'z1', ...Array.from({ length: 150 }, (_, i) => [String(i % 5), `k${(i * 31) % 150}`]).flat()]];
+}
 
-  beforeAll(async () => {
-    if (hasRedisServer) reference = await startRedis();
-    sealkv = await spawnServer();
-  });
-
-  afterAll(async () => {
-    await reference?.stop();
-    await sealkv?.stop();
-  });
-
-  for (const protocol of [2, 3] as const) {
-    it(`${COUNT} random sorted-set sequences answer byte for byte as redis-server (RESP${protocol}, seed ${SEED})`, async (t) => {
-      if (!reference) return t.skip();
-      const rnd = prng(SEED + protocol);
-      const mismatches: string[] = [];
-      let compared = 0;
-      const ours = await ReplyConnection.open(sealkv.port);
-      const theirs = await ReplyConnection.open(reference.port);
-      try {
-        if (protocol === 3) for (const c of [ours, theirs]) await c.send(['HELLO', '3']);
-        for (let seq = 0; seq < COUNT && mismatches.length < 5; seq++) {
-          for (const c of [ours, theirs]) await c.send(['FLUSHALL']);
-          // Every other sequence starts from a set past the listpack limits (skiplist in Redis).
-          if (seq % 2 === 1) {
-            const big = ['ZADD', 'z1', ...Array.from({ length: 150 }, (_, i) => [String(i % 5), `k${(i * 31) % 150}`]).flat()];
-            for (const c of [ours, theirs]) await c.send(big);
-          }
-          const history: string[] = [];
-          for (let i = 0; i < LENGTH; i++) {
-            const args = randomCommand(rnd);
-            const [a, b] = [await ours.send(args), await theirs.send(args)];
-            history.push(args.map((x) => JSON.stringify(x)).join(' '));
-            compared++;
-            if (canonical(args, a) !== canonical(args, b)) {
-              mismatches.push(`seed ${SEED + protocol} sequence ${seq}:\n  ${history.join('\n  ')}\n  sealkv: ${JSON.stringify(a)}\n  redis:  ${JSON.stringify(b)}`);
-              break;
-            }
-          }
-        }
-      } finally {
-        ours.close();
-        theirs.close();
-      }
-      console.log(`differential zsets RESP${protocol}: ${compared} commands compared, ${mismatches.length} mismatches`);
-      expect(mismatches, mismatches.join('\n\n')).toEqual([]);
-    }, 120_000);
-  }
-});
+describeDifferential('sorted sets: differential run against redis-server 7', [
+  {
+    what: 'sorted-set sequences',
+    count: COUNT,
+    seed: SEED,
+    length: 16,
+    command: randomCommand,
+    setup: bigSet,
+    agree: (args, ours, theirs) => canonical(args, ours) === canonical(args, theirs),
+  },
+]);
