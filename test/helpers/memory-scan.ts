@@ -8,6 +8,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { expect } from 'vitest';
 
 export interface MarkerHit {
   /** Index into the markers given. */
@@ -198,4 +199,18 @@ export function describeHits(hits: MarkerHit[], markers: Buffer[], limit = 40): 
   for (const h of hits) byMapping.set(h.where, (byMapping.get(h.where) ?? 0) + 1);
   lines.push('hits per mapping:', ...[...byMapping].map(([w, n]) => `  ${n}\t${w}`));
   return lines.join('\n');
+}
+
+/**
+ * The assertion every memory-scan test makes: the process `pid` holds none of `secrets` in any
+ * readable mapping, while `control` — something the server keeps in plaintext on purpose (a key
+ * name without --seal-keys, a client name) — is found, which shows the scan saw the heap.
+ */
+export function expectNoPlaintext(pid: number, secrets: Buffer[], control?: { marker: Buffer; what: string }): void {
+  const result = scanProcessMemory(pid, control ? [...secrets, control.marker] : secrets);
+  expect(result.bytesScanned).toBeGreaterThan(10 * 1024 * 1024);
+  if (control) expect(result.hits.filter((h) => h.marker === secrets.length).length, `${control.what} (control) is found`).toBeGreaterThan(0);
+  const leaks = result.hits.filter((h) => h.marker < secrets.length);
+  if (leaks.length > 0) console.error(`${leaks.length} marker copies found:\n${describeHits(leaks, secrets)}`);
+  expect(leaks.length).toBe(0);
 }
