@@ -157,7 +157,7 @@ function bitfieldGeneric(ctx: Session, args: Buffer[], readOnly: boolean): void 
     if (entry === undefined) storeValue(ctx, key, plain, 0, 'setbit');
     else if (grown || changes > 0) {
       entry.value = sealValue(ctx, key, plain);
-      entry.touchedAt = ctx.now;
+      ctx.db.touch(entry, ctx.now);
       ctx.db.changed(key, 'setbit');
     }
   } finally {

@@ -82,7 +82,6 @@ function restoreOptions(args: Buffer[]): RestoreOptions | string {
       const n = int64(args[++j]!);
       if (n === null) return Errors.notInteger;
       if (n < 0n || n > 255n) return Errors.invalidFreq;
-      // sealkv keeps no LFU counter (OBJECT FREQ answers as with an LRU policy): checked, then unused.
       o.freq = Number(n);
     } else return Errors.syntax;
   }
@@ -126,8 +125,13 @@ function restore(ctx: Session, args: Buffer[]): void {
     return ctx.reply.ok();
   }
   entry.expiresAt = ttl;
-  if (options.idle >= 0) entry.touchedAt = Math.max(0, ctx.now - options.idle * 1000);
   ctx.db.set(key, entry, 'restore');
+  // Redis's objectSetLRUOrLFU: FREQ counts under an LFU policy, IDLETIME under the others; a
+  // restored value is a new object, so it inherits nothing from a value it replaced.
+  const access = ctx.server.access;
+  const stored = ctx.db.peek(key)!;
+  if (access.lfu) stored.touchedAt = options.freq >= 0 ? access.withFrequency(options.freq, ctx.now) : ctx.now;
+  else if (options.idle >= 0) stored.touchedAt = Math.max(0, ctx.now - options.idle * 1000);
   ctx.reply.ok();
 }
 

@@ -322,22 +322,18 @@ function objectRefcount(ctx: Session, args: Buffer[]): void {
   ctx.reply.integer(n !== null && n >= 0 && n < SHARED_INTEGERS ? SHARED_REFCOUNT : 1);
 }
 
-/** sealkv does not apply maxmemory-policy, but answers as Redis would for the configured one. */
-function lfuPolicy(ctx: Session): boolean {
-  return ctx.server.config.get('maxmemory-policy').includes('lfu');
-}
-
 function objectIdletime(ctx: Session, args: Buffer[]): void {
   const entry = lookupNoTouch(ctx, keyOf(ctx, args[2]!));
   if (entry === undefined) return ctx.reply.nullBulk();
-  if (lfuPolicy(ctx)) return ctx.reply.error(Errors.lfuSelectedNoIdle);
+  if (ctx.server.access.lfu) return ctx.reply.error(Errors.lfuSelectedNoIdle);
   ctx.reply.integer(Math.max(0, Math.floor((ctx.now - entry.touchedAt) / 1000)));
 }
 
 function objectFreq(ctx: Session, args: Buffer[]): void {
   const entry = lookupNoTouch(ctx, keyOf(ctx, args[2]!));
   if (entry === undefined) return ctx.reply.nullBulk();
-  ctx.reply.error(lfuPolicy(ctx) ? Errors.freqNotTracked : Errors.lfuNotSelected);
+  if (!ctx.server.access.lfu) return ctx.reply.error(Errors.lfuNotSelected);
+  ctx.reply.integer(ctx.server.access.frequency(entry.touchedAt, ctx.now));
 }
 
 const OBJECT_HELP = [

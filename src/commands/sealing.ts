@@ -75,7 +75,7 @@ export function editValue(ctx: Session, key: string, entry: StringEntry, offset:
     sealFailed(ctx, err);
     return false;
   }
-  entry.touchedAt = ctx.now;
+  ctx.db.touch(entry, ctx.now);
   ctx.db.changed(key, event);
   return true;
 }

@@ -72,7 +72,7 @@ export function replaceString(ctx: Session, key: string, entry: StringEntry, pla
   } finally {
     plain.fill(0);
   }
-  entry.touchedAt = ctx.now;
+  ctx.db.touch(entry, ctx.now);
   ctx.db.changed(key, event);
 }
 
@@ -88,6 +88,6 @@ export function editChunked(ctx: Session, key: string, entry: StringEntry, offse
     sealFailed(ctx, err);
     return false;
   }
-  entry.touchedAt = ctx.now;
+  ctx.db.touch(entry, ctx.now);
   return true;
 }

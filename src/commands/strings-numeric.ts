@@ -40,7 +40,7 @@ function store(ctx: Session, key: string, entry: StringEntry | undefined, plain:
     return;
   }
   entry.value = sealed;
-  entry.touchedAt = ctx.now;
+  ctx.db.touch(entry, ctx.now);
   ctx.db.changed(key, event);
 }
 

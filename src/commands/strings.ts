@@ -247,7 +247,7 @@ function tooLong(ctx: Session, offset: number, append: number): boolean {
 /** Seals a new plaintext into an existing entry (TTL kept), wipes the plaintext, signals `event`. */
 function replaceValue(ctx: Session, key: string, entry: StringEntry, plain: Buffer, event: KeyEvent): void {
   entry.value = sealValue(ctx, key, plain);
-  entry.touchedAt = ctx.now;
+  ctx.db.touch(entry, ctx.now);
   plain.fill(0);
   ctx.db.changed(key, event);
 }

@@ -18,6 +18,7 @@ import type { SpillManager } from '../spill/manager.js';
 import type { MemoryGuard } from '../store/memory.js';
 import type { Observer } from '../observe/observer.js';
 import type { RecordArena } from '../store/record-arena.js';
+import type { AccessClock } from '../store/access.js';
 import type { KeyFinder, KeySpec } from './key-specs.js';
 import type { TransportSealer } from '../seal/transport.js';
 
@@ -175,6 +176,8 @@ export interface Server {
    * so members of different keys compare by digest (SINTER, ZUNIONSTORE).
    */
   readonly members: NameHasher;
+  /** How key access is kept (LRU time or LFU counter), per maxmemory-policy. */
+  readonly access: AccessClock;
   /** Seals and opens DUMP/RESTORE payloads under the transport key (seal/transport.ts). */
   readonly transport: TransportSealer;
   /** maxmemory accounting and enforcement (spill, then evict). */

@@ -35,6 +35,7 @@ import { listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from 
 import { notifyReady, notifyStopping, wantsSystemdNotify } from './systemd.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from '../spill/manager.js';
+import { AccessClock } from '../store/access.js';
 import { Keyspace } from '../store/keyspace.js';
 import { RecordArena } from '../store/record-arena.js';
 import { MemoryGuard, type Policy } from '../store/memory.js';
@@ -90,6 +91,8 @@ export class SealkvServer implements Server {
   readonly rotation: Rotation;
   /** The sealer's AEAD operation counts (the admin port's metrics). */
   readonly sealCounts: Sealer;
+  /** How every database keeps key access (LRU time or LFU counter), per maxmemory-policy. */
+  readonly access: AccessClock;
   /** The admin HTTP port (src/admin/), when admin-port is set. */
   admin: AdminServer | null = null;
 
@@ -110,6 +113,7 @@ export class SealkvServer implements Server {
     readonly clock: () => number,
   ) {
     this.startedAt = clock();
+    this.access = new AccessClock(clock);
     this.sealCounts = new Sealer(keyring);
     this.values = new SealedValues(this.sealCounts);
     this.names = config.flag('seal-keys')
@@ -123,10 +127,13 @@ export class SealkvServer implements Server {
       memory.maxmemory = config.number('maxmemory');
       memory.policy = config.get('maxmemory-policy') as Policy;
       memory.samples = config.number('maxmemory-samples');
+      this.access.lfu = memory.policy.endsWith('-lfu');
+      this.access.logFactor = config.number('lfu-log-factor');
+      this.access.decayTime = config.number('lfu-decay-time');
     };
     readMemorySettings();
     config.onChange((name) => {
-      if (name.startsWith('maxmemory')) readMemorySettings();
+      if (name.startsWith('maxmemory') || name.startsWith('lfu-')) readMemorySettings();
       // Redis's updateMaxmemory: a lower limit is enforced at once, not at the next write.
       if (name === 'maxmemory') this.memory.relieve(this.databases, new Set());
     });
@@ -138,7 +145,7 @@ export class SealkvServer implements Server {
     this.memory.spiller = this.spill;
     this.databases = Array.from(
       { length: config.number('databases') },
-      (_, i) => new Keyspace(i, this.stats, this.memory.account, this.names.sealed ? this.names : null, this.arena),
+      (_, i) => new Keyspace(i, this.stats, this.memory.account, this.names.sealed ? this.names : null, this.arena, this.access),
     );
     if (this.spill !== null) {
       this.memory.account.setSpillMin(config.number('spill-min-value-size'), this.databases);

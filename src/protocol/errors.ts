@@ -76,7 +76,6 @@ export const Errors = {
   lfuSelectedNoIdle:
     'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
   /** sealkv never tracks access frequency (its maxmemory-policy is accepted, not applied). */
-  freqNotTracked: 'ERR access frequency is not tracked by sealkv: maxmemory-policy is accepted but not applied',
 
   // -- hashes and transactions additions go here --
   /** HINCRBYFLOAT rejects an infinite increment before it looks at the key. */

@@ -9,6 +9,7 @@
 // access time live in its record, outside the V8 heap; hashes and strings that need to be
 // objects (spilled, large, sealed names) are boxed: the record points into `objects`.
 
+import { AccessClock } from './access.js';
 import { BoxedString, Kind, type Entry, type StringEntry } from './entry.js';
 import { BOXED, D_EXPIRES, D_TOUCHED, hashKey, KeyTable, RECORD_HEADER, W_AUX, W_HASH, W_KEY_LENGTH, W_VALUE_LENGTH } from './key-table.js';
 import { OFFSET_MASK, RecordArena } from './record-arena.js';
@@ -84,6 +85,7 @@ export class Keyspace {
    *   database still fails to open.
    * @param names set with --seal-keys: every entry stored gets its sealed name from it.
    * @param arena where records live; one per server, shared by its databases.
+   * @param access how touchedAt is kept (LRU time or LFU counter); one per server.
    */
   constructor(
     readonly uid: number,
@@ -91,6 +93,7 @@ export class Keyspace {
     private readonly observer: EntryObserver | null = null,
     private readonly names: NameSealer | null = null,
     readonly arena = new RecordArena(),
+    readonly access = new AccessClock(),
   ) {
     this.table = new KeyTable(arena);
   }
@@ -119,9 +122,14 @@ export class Keyspace {
     if (entry === undefined) this.stats.keyspaceMisses++;
     else {
       this.stats.keyspaceHits++;
-      entry.touchedAt = now;
+      this.touch(entry, now);
     }
     return entry;
+  }
+
+  /** Marks entry as used by a command at `now`: its access time, or its LFU counter under an LFU policy. */
+  touch(entry: Entry, now: number): void {
+    entry.touchedAt = this.access.touched(entry.touchedAt, now);
   }
 
   has(key: string, now: number): boolean {
@@ -193,7 +201,10 @@ export class Keyspace {
       this.table.setHandle(slot, handle);
       this.dispose(oldHandle);
     }
-    this.observer?.added(key, this.entryAt(handle));
+    const added = this.entryAt(handle);
+    // Redis's dbOverwrite: under LFU a value written over another inherits its counter, touched.
+    if (old !== undefined && this.access.lfu) added.touchedAt = this.access.inherited(old.touchedAt, added.touchedAt);
+    this.observer?.added(key, added);
     if (expiresAt !== 0) this.volatile.add(key);
     // Only a key that had a TTL is in the set: spares a lookup on the usual plain SET.
     else if (old !== undefined && old.expiresAt !== 0) this.volatile.delete(key);
@@ -266,7 +277,7 @@ export class Keyspace {
     const ops = collectionOps(kind);
     const found = this.get(key, now);
     if (found !== undefined && found.kind !== kind) return false;
-    if (found !== undefined) found.touchedAt = now;
+    if (found !== undefined) this.touch(found, now);
     const existing = found as EntryOf<K> | undefined;
     const entry = existing ?? ops.create(now);
     const altered = change(entry);

@@ -101,7 +101,7 @@ export type Policy =
 /**
  * Evicts one key by policy (redis performEvictions + evictionPoolPopulate, without the pool):
  * `samples` entries from each database's rolling cursor, best candidate across them deleted.
- * LFU policies evict as their LRU variant: sealkv does not keep access counters.
+ * LRU and LFU policies rank keys by their touchedAt as the database's AccessClock reads it.
  * Entries `skip` names (the running command's keys) are never chosen. Returns false when no
  * key qualifies (noeviction, or a volatile policy with no key carrying a TTL).
  */
@@ -117,8 +117,8 @@ export function evictOne(databases: readonly Keyspace[], policy: Policy, samples
     if ((volatileOnly ? db.volatileCount : db.size) === 0) continue;
     db.sample(samples, volatileOnly, (key, entry) => {
       if (skip(entry)) return;
-      // Lower is evicted first: oldest access, nearest expiry, or a random draw.
-      const score = random ? Math.random() : byTtl ? entry.expiresAt : entry.touchedAt;
+      // Lower is evicted first: a random draw, nearest expiry, oldest access or fewest uses.
+      const score = random ? Math.random() : byTtl ? entry.expiresAt : db.access.rank(entry.touchedAt);
       if (score < bestScore) {
         bestScore = score;
         bestDb = db;

@@ -1,7 +1,7 @@
 // Generic key commands against the real server over real clients. Expected replies and error
 // texts were taken from redis-server 7.0.15 running the same commands.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ioredis, nodeRedis, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
 import { storedKey } from '../helpers/server.js';
@@ -524,12 +524,69 @@ describe('OBJECT', () => {
         error:
           'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
       });
-      expect(await run(['object', 'freq', 'k'])).toEqual({
-        error: 'ERR access frequency is not tracked by sealkv: maxmemory-policy is accepted but not applied',
-      });
+      // A key last used under LRU reads as a new one under LFU.
+      expect(await run(['object', 'freq', 'k'])).toBe(5);
     } finally {
       state().config.setAtRuntime([['maxmemory-policy', 'noeviction']]);
     }
+  });
+
+  describe('LFU counters (redis evict.c)', () => {
+    const lfu = (settings: [string, string][]) => state().config.setAtRuntime([['maxmemory-policy', 'allkeys-lfu'], ...settings]);
+    afterEach(() => state().config.setAtRuntime([['maxmemory-policy', 'noeviction'], ['lfu-log-factor', '10'], ['lfu-decay-time', '1']]));
+
+    it('start at 5, count each read with lfu-log-factor 0, and carry over to a value written over them (as redis-server 7.0)', async () => {
+      lfu([['lfu-log-factor', '0']]);
+      await run(['set', 'k', 'v']);
+      expect(await run(['object', 'freq', 'k'])).toBe(5);
+      for (let i = 0; i < 10; i++) await run(['get', 'k']);
+      expect(await run(['object', 'freq', 'k'])).toBe(15);
+      // OBJECT, EXISTS, TYPE and TTL do not touch the key.
+      for (const cmd of [['exists', 'k'], ['type', 'k'], ['ttl', 'k'], ['object', 'freq', 'k']]) await run(cmd);
+      expect(await run(['object', 'freq', 'k'])).toBe(15);
+      await run(['set', 'k', 'v2']);
+      expect(await run(['object', 'freq', 'k'])).toBe(16);
+      await run(['rpush', 'l', 'a']);
+      await run(['rpush', 'l', 'b']);
+      await run(['lrange', 'l', '0', '-1']);
+      expect(await run(['object', 'freq', 'l'])).toBe(7);
+    });
+
+    it('rise more slowly the higher they are with the default log factor, and never pass 255', async () => {
+      lfu([]);
+      await run(['set', 'k', 'v']);
+      for (let i = 0; i < 2000; i++) await run(['get', 'k']);
+      const freq = (await run(['object', 'freq', 'k'])) as number;
+      // Redis's LFULogIncr with factor 10: about 30 after 2,000 hits; far below one per hit.
+      expect(freq).toBeGreaterThan(15);
+      expect(freq).toBeLessThan(60);
+      lfu([['lfu-log-factor', '0']]);
+      for (let i = 0; i < 300; i++) await run(['get', 'k']);
+      expect(await run(['object', 'freq', 'k'])).toBe(255);
+    });
+
+    it('decay by one per lfu-decay-time minutes, and not at all with 0', async () => {
+      lfu([['lfu-log-factor', '0']]);
+      await run(['set', 'k', 'v']);
+      for (let i = 0; i < 10; i++) await run(['get', 'k']);
+      server.advance(3 * 60_000);
+      expect(await run(['object', 'freq', 'k'])).toBe(12);
+      lfu([['lfu-decay-time', '2']]);
+      expect(await run(['object', 'freq', 'k'])).toBe(14);
+      lfu([['lfu-decay-time', '0']]);
+      server.advance(60 * 60_000);
+      expect(await run(['object', 'freq', 'k'])).toBe(15);
+    });
+
+    it('RESTORE ... FREQ sets the counter; IDLETIME is ignored under LFU', async () => {
+      lfu([]);
+      await run(['set', 'k', 'v']);
+      const payload = (await client.dumpBuffer('k'))!;
+      expect(await client.restore('r', 0, payload, 'FREQ', 100)).toBe('OK');
+      expect(await run(['object', 'freq', 'r'])).toBe(100);
+      expect(await client.call('restore', 'r', '0', payload, 'IDLETIME', '100', 'REPLACE')).toBe('OK');
+      expect(await run(['object', 'freq', 'r'])).toBe(5);
+    });
   });
 
   it('HELP, unknown subcommands and arity match Redis', async () => {
