@@ -49,6 +49,9 @@ export class LuaEngine {
   private env = 0;
   private handler = 0;
   private globals = 0;
+  /** The FUNCTION libraries' environment, and the Lua function that switches its phase. */
+  private functionEnv = 0;
+  private loadingSwitch = 0;
   private run: ScriptRun | null = null;
   private loader: Loader | null = null;
   private collectQueued = false;
@@ -78,7 +81,9 @@ export class LuaEngine {
     if (vm.load(Buffer.from(PRELUDE), '=prelude') !== LuaStatus.Ok) throw new Error(vm.toText(-1) ?? 'prelude');
     this.pushHost();
     vm.pushRef(libs);
-    if (vm.pcall(2, 3) !== LuaStatus.Ok) throw new Error(vm.toText(-1) ?? 'prelude');
+    if (vm.pcall(2, 5) !== LuaStatus.Ok) throw new Error(vm.toText(-1) ?? 'prelude');
+    this.loadingSwitch = vm.ref();
+    this.functionEnv = vm.ref();
     this.globals = vm.ref();
     this.handler = vm.ref();
     this.env = vm.ref();
@@ -258,7 +263,7 @@ export class LuaEngine {
   }
 
   /** Compiles a script body into a function kept in the registry; an error text on failure. */
-  compile(body: Uint8Array, chunkName = '@user_script'): number | string {
+  compile(body: Uint8Array, chunkName = '@user_script', env = this.env): number | string {
     const vm = this.vm;
     const status = vm.load(body, chunkName);
     if (status !== LuaStatus.Ok) {
@@ -266,7 +271,7 @@ export class LuaEngine {
       vm.setTop(0);
       return msg;
     }
-    vm.pushRef(this.env);
+    vm.pushRef(env);
     vm.setUpvalue(-2, 1);
     return vm.ref();
   }
@@ -280,11 +285,12 @@ export class LuaEngine {
    * on failure. The body may not call redis.call (no run is set).
    */
   loadLibrary(body: Uint8Array, loader: Loader): { stage: 'compile' | 'run'; message: string } | null {
-    const ref = this.compile(body, '@user_function');
+    const ref = this.compile(body, '@user_function', this.functionEnv);
     if (typeof ref === 'string') return { stage: 'compile', message: ref };
     const vm = this.vm;
     this.loader = loader;
     this.running = true;
+    this.setLoading(true);
     try {
       vm.pushRef(this.handler);
       vm.pushRef(ref);
@@ -295,9 +301,18 @@ export class LuaEngine {
       this.loader = null;
       this.running = false;
       vm.setTop(0);
+      this.setLoading(false);
       vm.unref(ref);
       this.queueCollect();
     }
+  }
+
+  /** Switches the FUNCTION libraries' environment between its load and run phases (prelude.ts). */
+  private setLoading(on: boolean): void {
+    const vm = this.vm;
+    vm.pushRef(this.loadingSwitch);
+    vm.pushBoolean(on);
+    if (vm.pcall(1, 0) !== LuaStatus.Ok) throw new Error(vm.toText(-1) ?? 'loading switch');
   }
 
   /** The "err" of the error table on top of the stack. */

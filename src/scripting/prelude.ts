@@ -4,8 +4,9 @@
 // tables read-only with Redis's error texts, and adds what Redis's Lua 5.1 scripts expect from
 // a Lua 5.4 VM (unpack, loadstring, math.pow, table.getn, 5.1-style tostring of floats).
 //
-// Called with (host, libraries) and returns the script environment, the error handler and
-// the table of tables that must stay read-only; see engine.ts.
+// Called with (host, libraries) and returns the script environment, the error handler, the
+// table of tables that must stay read-only, the FUNCTION libraries' environment and the switch
+// between its two phases; see engine.ts.
 
 export const PRELUDE = String.raw`
 local H, LIBS = ...
@@ -55,7 +56,6 @@ redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
 redis.REDIS_VERSION = H.version
 redis.REDIS_VERSION_NUM = H.version_num
-redis.register_function = H.register_function
 redis.error_reply = function(...)
   local e = ...
   if select('#', ...) ~= 1 or type(e) ~= 'string' then return errtab('wrong number or type of arguments') end
@@ -87,6 +87,11 @@ local function err_handler(err)
   -- The first frame of the script's own code (frames of C and of this prelude are skipped).
   local level, i = 2, getinfo(2, 'nSl')
   while i and (i.what == 'C' or i.source:sub(1, 1) == '=') do level = level + 1 i = getinfo(level, 'nSl') end
+  if type(err) == 'string' then
+    -- Lua 5.4 words "attempt to call a nil value (field 'f')"; Redis's Lua 5.1 said
+    -- "attempt to call field 'f' (a nil value)", and scripts and tests match on that.
+    err = err:gsub("attempt to (%a[%a ]-) an? (%a+) value %((%a+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)")
+  end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring0(err)} end
   if i then err.source = i.source; err.line = i.currentline end
   return err
@@ -151,8 +156,36 @@ rawsetmetatable(ENV, envmeta)
 READONLY[ENV] = true
 READONLY[G] = true
 rawrawset(G, '_G', ENV)
-rawsetmetatable(G, {__index = function(_, k)
+local function missing(_, k)
   error("Script attempted to access nonexistent global variable '" .. tostring0(k) .. "'", 0)
-end, __newindex = readonly_error, __metatable = envmeta.__metatable})
-return ENV, err_handler, G
+end
+rawsetmetatable(G, {__index = missing, __newindex = readonly_error, __metatable = envmeta.__metatable})
+
+-- A read-only view of t where an absent name is an error too.
+local function strict(t)
+  local view = {}
+  local mt = {__index = function(_, k) local v = t[k] if v == nil then missing(nil, k) end return v end,
+              __newindex = readonly_error}
+  mt.__metatable = protect({})
+  rawsetmetatable(view, mt)
+  READONLY[view] = true
+  return view
+end
+
+-- FUNCTION libraries see one environment in two phases, as Redis 7.0's function engine gives
+-- them: while FUNCTION LOAD runs the body, nothing but redis.register_function, redis.log and
+-- the version constants; when a function runs, the globals scripts get. Functions defined at
+-- load keep the same environment, so the names they use resolve in the phase they run in.
+local LIBRARY_API = strict({redis = strict({
+  register_function = H.register_function, log = H.log,
+  LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+  REDIS_VERSION = H.version, REDIS_VERSION_NUM = H.version_num,
+})})
+local FENV = {}
+local fenvmeta = {__index = G, __newindex = readonly_error}
+fenvmeta.__metatable = envmeta.__metatable
+rawsetmetatable(FENV, fenvmeta)
+READONLY[FENV] = true
+local function loading(on) fenvmeta.__index = on and LIBRARY_API or G end
+return ENV, err_handler, G, FENV, loading
 `;

@@ -40,6 +40,28 @@ describe('FUNCTION LOAD and FCALL', () => {
     });
   });
 
+  it('a library body sees only register_function, log and the version while it loads; its functions see the script globals (Redis 7.0 texts)', async () => {
+    const load = (body: string) => run(['function', 'load', 'replace', `#!lua name=phases\n${body}`]);
+    for (const [body, name] of [['return math.random()', 'math'], ["return redis.call('ping')", 'call'], ['return redis.setresp(3)', 'setresp'], ['redis.math.random()', 'math']]) {
+      expect(await load(body!)).toEqual({ error: expect.stringContaining(`Script attempted to access nonexistent global variable '${name}'`) });
+    }
+    expect(
+      await load(
+        "local lib = redis\nredis.log(redis.LOG_NOTICE, redis.REDIS_VERSION)\n" +
+          "redis.register_function('uses', function() return math.floor(2.5) + #string.rep('x', 3) end)\n" +
+          "redis.register_function('nested', function() redis.register_function('x', function() end) end)\n" +
+          "redis.register_function('viaload', function() lib.register_function('y', function() end) end)\n" +
+          "redis.register_function('modify', function() lib.math = math end)",
+      ),
+    ).toBe('phases');
+    expect(await run(['fcall', 'uses', '0'])).toBe(5);
+    expect(await run(['fcall', 'nested', '0'])).toEqual({ error: expect.stringContaining("attempt to call field 'register_function' (a nil value)") });
+    expect(await run(['fcall', 'viaload', '0'])).toEqual({ error: expect.stringContaining('can only be called on FUNCTION LOAD command') });
+    expect(await run(['fcall', 'modify', '0'])).toEqual({ error: expect.stringContaining('Attempt to modify a readonly table') });
+    expect(await run(['eval', 'return redis.register_function', '0'])).toBeNull();
+    await run(['function', 'delete', 'phases']);
+  });
+
   it('a function error names the function and line', async () => {
     await run(['function', 'load', 'replace', "#!lua name=boom\nredis.register_function('boom', function() error('bad') end)"]);
     expect(await run(['fcall', 'boom', '0'])).toEqual({ error: 'ERR user_function:2: bad script: boom, on @user_function:2.' });
