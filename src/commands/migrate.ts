@@ -4,14 +4,18 @@
 // master key: a sealkv node of the same cluster. Redis's texts: +NOKEY, -IOERR ..., and
 // "Target instance replied with error: ...".
 //
-// Differences: Redis blocks the whole server while it migrates; here only the calling client
-// waits, so a key written by another client meanwhile is left in place (the target has the value
-// as it was dumped). No socket is cached between calls (INFO migrate_cached_sockets stays 0).
+// As Redis, whose MIGRATE does its socket I/O with the server blocked, no other client's command
+// runs from the DUMP here to the deletion of the acknowledged keys: they are held (pause.ts
+// holdOthersDuring) and dispatched again afterwards, so they see the key either here or, with
+// ASK, on the target, never a write lost in between (a reshard under load, issue 18). Expiry and
+// eviction keep running meanwhile; a key they removed is not deleted again. No socket is cached
+// between calls (INFO migrate_cached_sockets stays 0).
 
 import { connect, type Socket } from 'node:net';
 import { int64, keyOf, word } from './args.js';
 import { dumpPayload } from './dump.js';
 import { KeyFlag, at, keySpec, keyword, range, type KeyRef } from './key-specs.js';
+import { holdOthersDuring } from './pause.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type Entry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
@@ -134,6 +138,16 @@ async function migrate(ctx: Session, args: Buffer[]): Promise<void> {
   if (typeof req === 'string') return ctx.reply.error(req);
   const host = args[1]!.toString('latin1');
   const port = int64(args[2]!);
+  const release = holdOthersDuring(ctx);
+  try {
+    await migrateHeld(ctx, req, host, port);
+  } finally {
+    release();
+  }
+}
+
+/** MIGRATE proper, while every other client's command waits. */
+async function migrateHeld(ctx: Session, req: MigrateRequest, host: string, port: bigint | null): Promise<void> {
   // Dump every key that exists now (Redis: lookupKeyRead), with its remaining TTL.
   const moving: Moving[] = [];
   const request: Buffer[] = [];
