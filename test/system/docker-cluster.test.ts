@@ -1,8 +1,8 @@
 // docker/cluster/compose.yaml for real: the project's image built as docker/README.md says, the
 // development certificates and master key from docker/cluster/make-dev-certs.sh, three TLS-only
 // nodes brought up with docker-compose, then `redis-cli -c --tls` from this host SETs and GETs
-// keys that live on every node (following MOVED between containers), and `docker-compose down`
-// removes everything. Bounded (a few minutes, most of it the image build) and cleaned up even
+// keys that live on every node (following MOVED between containers), `redis-cli --tls --cluster
+// reshard` moves slots with keys between containers, and `docker-compose down` removes everything. Bounded (a few minutes, most of it the image build) and cleaned up even
 // when it fails.
 //
 // Like test/system/docker.test.ts it needs root, Debian's docker.io (/usr/bin/docker, BuildKit
@@ -12,6 +12,7 @@
 // must run.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +110,10 @@ describe.skipIf(why !== null)('docker/cluster/compose.yaml: three TLS nodes from
       for (let i = 0; ; i++) {
         const logs = await composeRun(['logs', '--no-color', service], 30_000);
         if (logs.stdout.includes('sealkv ready')) break;
-        if (i > 120) throw new Error(`${service} not ready:\n${logs.stdout.slice(-3000)}`);
+        if (i > 120) {
+          const ps = await composeRun(['ps'], 30_000);
+          throw new Error(`${service} not ready:\n${ps.stdout}\n${logs.stdout.slice(-3000)}${logs.stderr.slice(-3000)}`);
+        }
         await new Promise((r) => setTimeout(r, 500));
       }
     }
@@ -149,4 +153,22 @@ describe.skipIf(why !== null)('docker/cluster/compose.yaml: three TLS nodes from
     const plain = await run('redis-cli', ['-h', NODES[0]!, '-p', '6379', 'ping'], { timeout: 10_000 });
     expect(plain.stdout).not.toContain('PONG');
   }, 120_000);
+
+  it('reshards slots with keys between the containers (MIGRATE over TLS with the node certificate)', async () => {
+    const tls = ['--tls', '--cacert', join(work, 'tls/ca.crt'), '--cert', join(work, 'tls/client.crt'), '--key', join(work, 'tls/client.key')];
+    const id = (name: string) => createHash('sha1').update(name).digest('hex');
+    const keys: string[] = [];
+    for (let i = 0; keys.length < 20; i++) if (keySlot(Buffer.from(`moved:${i}`)) < 100) keys.push(`moved:${i}`);
+    for (const k of keys) await must('redis-cli', [...tls, '-c', '-h', NODES[1]!, '-p', '6379', 'set', k, `${k}!`], { timeout: 20_000 });
+    const reshard = await must('redis-cli', [
+      ...tls, '--cluster', 'reshard', `${NODES[0]}:6379`, '--cluster-from', id('sealkv-0'), '--cluster-to', id('sealkv-1'),
+      '--cluster-slots', '100', '--cluster-yes',
+    ], { timeout: 120_000 });
+    expect(reshard.stdout).toContain('Moving slot 99 ');
+    for (const k of keys) {
+      expect((await must('redis-cli', [...tls, '-h', NODES[1]!, '-p', '6379', 'get', k], { timeout: 20_000 })).stdout.trim()).toBe(`${k}!`);
+    }
+    const check = await must('redis-cli', [...tls, '--cluster', 'check', `${NODES[2]}:6379`], { timeout: 60_000 });
+    expect(check.stdout).toContain('[OK] All 16384 slots covered.');
+  }, 180_000);
 });
