@@ -5,6 +5,7 @@
 //   npm run bench                 full run (5 rounds, pipelines 1/16/64, values 32 B/1 KiB/16 KiB, 1M-key memory)
 //   npm run bench -- --quick      smoke run (1 round, small counts)
 //   npm run bench -- --rounds 7
+//   npm run bench -- --cluster    scaling out instead: 3 nodes vs 1, sealkv and redis-server clusters (bench/cluster.ts)
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -226,4 +227,5 @@ function updateReadme(table: string[], facts: string[]): void {
   writeFileSync(path, readme.slice(0, i + start.length) + '\n' + [...facts, '', ...table].join('\n') + '\n' + readme.slice(j));
 }
 
-await main();
+if (argv.includes('--cluster')) console.log(await (await import('./cluster.js')).runClusterBench(argv));
+else await main();

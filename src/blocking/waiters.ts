@@ -123,6 +123,19 @@ export class BlockingTable implements KeyListener {
     return true;
   }
 
+  /**
+   * Ends, with the error `reason` gives, every wait it gives one for (cluster mode: the slot of
+   * the keys went to another node or the cluster went down, redis clusterRedirectBlockedClientIfNeeded).
+   */
+  dropWhere(reason: (client: WaitingClient) => string | null): void {
+    for (const waiter of [...this.byClient.values()]) {
+      const message = reason(waiter.client);
+      if (message === null || waiter.done) continue;
+      waiter.client.reply.error(message);
+      this.finish(waiter);
+    }
+  }
+
   keyChanged(db: Keyspace, key: string): void {
     if (this.byDb.get(db)?.has(key)) this.markReady(db, key);
   }

@@ -47,6 +47,9 @@ export function clusterRedirect(ctx: Session, spec: CommandSpec, args: Buffer[],
     if (c.spec.flags.includes('write')) writes = true;
   }
   if (keys.length === 0) return null;
+  // A command that may block remembers its slot: if the slot leaves this node while the client
+  // waits, the client is sent on (redirectBlocked).
+  if (spec.flags.includes('blocking')) blockedSlots.set(ctx, keySlot(keys[0]!));
   const redirect = route(t, {
     keys, writes, asking: ctx.asking || spec.name === 'restore-asking',
     exists: (key) => ctx.db.has(keyOf(ctx, key), ctx.now),
@@ -55,6 +58,31 @@ export function clusterRedirect(ctx: Session, spec: CommandSpec, args: Buffer[],
   });
   if (redirect !== null) ctx.server.names.endCommand();
   return redirect;
+}
+
+/** The slot of each client's last command that may block (all its keys hash to it). */
+const blockedSlots = new WeakMap<object, number>();
+
+/**
+ * After the layout changed: a client blocked on keys of a slot this node no longer serves (and
+ * does not import) is answered MOVED, or CLUSTERDOWN when the slot has no owner or the cluster
+ * is down, as Redis does (clusterRedirectBlockedClientIfNeeded, there from clientsCron within a
+ * second; here at once). A client blocked on a slot being migrated out keeps waiting, as there.
+ */
+function redirectBlocked(ctx: Session): void {
+  const t = ctx.server.cluster!;
+  if (ctx.server.blocking.blockedClients === 0) return;
+  const down = !clusterOk(ctx, t);
+  ctx.server.blocking.dropWhere((client) => {
+    const slot = blockedSlots.get(client);
+    if (slot === undefined) return null;
+    if (down) return Errors.clusterDown;
+    const owner = t.ownerIndex(slot);
+    if (owner === t.self || t.importingFrom(slot) !== undefined) return null;
+    if (owner < 0) return Errors.slotNotServed;
+    const node = t.nodes[owner]!;
+    return Errors.moved(slot, `${node.host}:${node.port}`);
+  });
 }
 
 // ---- reading the layout ----
@@ -239,6 +267,7 @@ function changeSlots(ctx: Session, slots: number[], del: boolean): void {
     }
   }
   ctx.reply.ok();
+  redirectBlocked(ctx);
 }
 
 function slotList(ctx: Session, args: Buffer[], from: number): number[] | null {
@@ -285,6 +314,7 @@ function clusterFlushslots(ctx: Session): void {
   if (ctx.server.databases[0]!.size > 0) return ctx.reply.error(Errors.flushslotsNotEmpty);
   for (let s = 0; s < SLOTS; s++) if (t.ownerIndex(s) === t.self) t.unassign(s);
   ctx.reply.ok();
+  redirectBlocked(ctx);
 }
 
 function clusterSetslot(ctx: Session, args: Buffer[]): void {
@@ -323,6 +353,7 @@ function clusterSetslot(ctx: Session, args: Buffer[]): void {
     return ctx.reply.error(Errors.setslotSyntax);
   }
   ctx.reply.ok();
+  redirectBlocked(ctx);
 }
 
 function clusterBumpepoch(ctx: Session): void {

@@ -39,6 +39,7 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   const { spec } = found;
   const isExec = found.fullName === 'exec';
   // Cluster redirections (Redis checks them here: after ACL, before OOM and MULTI queueing).
+  const asking = ctx.asking;
   if (ctx.server.cluster !== null) {
     const redirect = clusterRedirect(ctx, spec, args, isExec);
     if (spec.name !== 'asking' && ctx.multi === null) ctx.asking = false;
@@ -53,7 +54,12 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   ctx.lastCommand = found.fullName;
   // MONITOR mode and CLIENT PAUSE (Redis checks both here, before OOM and MULTI queueing).
   if (refusedToMonitor(ctx, spec)) return reject(ctx, Errors.replicaKeyspace, false, spec);
-  const held = holdIfPaused(ctx, spec, found.fullName, args, (copy) => dispatch(ctx, registry, copy));
+  // A held command keeps its ASKING for when it is dispatched again (Redis clears the flag only
+  // once a command has run).
+  const held = holdIfPaused(ctx, spec, found.fullName, args, (copy) => {
+    ctx.asking = asking;
+    return dispatch(ctx, registry, copy);
+  });
   if (held !== undefined) return held;
   if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return reject(ctx, Errors.oom, isExec, spec);
   const subscribed = refusedWhileSubscribed(ctx, spec, found.fullName);

@@ -4,14 +4,20 @@
 // master key: a sealkv node of the same cluster. Redis's texts: +NOKEY, -IOERR ..., and
 // "Target instance replied with error: ...".
 //
-// Differences: Redis blocks the whole server while it migrates; here only the calling client
-// waits, so a key written by another client meanwhile is left in place (the target has the value
-// as it was dumped). No socket is cached between calls (INFO migrate_cached_sockets stays 0).
+// As Redis, whose MIGRATE does its socket I/O with the server blocked, no other client's command
+// runs from the DUMP here to the deletion of the acknowledged keys: they are held (pause.ts
+// holdOthersDuring) and dispatched again afterwards, so they see the key either here or, with
+// ASK, on the target, never a write lost in between (a reshard under load, issue 18). Expiry and
+// eviction keep running meanwhile; a key they removed is not deleted again. No socket is cached
+// between calls (INFO migrate_cached_sockets stays 0).
 
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, createSecureContext, type SecureContext } from 'node:tls';
 import { int64, keyOf, word } from './args.js';
 import { dumpPayload } from './dump.js';
 import { KeyFlag, at, keySpec, keyword, range, type KeyRef } from './key-specs.js';
+import { holdOthersDuring } from './pause.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type Entry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
@@ -84,16 +90,55 @@ function unchanged(ctx: Session, m: Moving): boolean {
 }
 
 /**
+ * With `tls-cluster yes` MIGRATE talks TLS to the target, as Redis does between cluster nodes:
+ * the target's certificate must chain to tls-ca-cert-file, and this node presents
+ * tls-client-cert-file / tls-client-key-file, or else its server certificate (targets ask for
+ * one: tls-auth-clients yes). Like Redis, no host name is checked (nodes are addressed by the
+ * IPs or names of the layout, whatever the certificates say). The context is built on first
+ * use and kept: the key then lives in OpenSSL's memory only, the buffer read is zeroed.
+ */
+const tlsContexts = new WeakMap<object, SecureContext>();
+
+function clusterTls(ctx: Session): SecureContext | null {
+  const config = ctx.server.config;
+  if (!config.flag('tls-cluster')) return null;
+  let context = tlsContexts.get(ctx.server);
+  if (context !== undefined) return context;
+  const certFile = config.get('tls-client-cert-file') || config.get('tls-cert-file');
+  const keyFile = config.get('tls-client-cert-file') ? config.get('tls-client-key-file') : config.get('tls-key-file');
+  const caFile = config.get('tls-ca-cert-file');
+  let key: Buffer | undefined;
+  try {
+    key = keyFile ? readFileSync(keyFile) : undefined;
+    context = createSecureContext({
+      ...(certFile ? { cert: readFileSync(certFile) } : {}),
+      ...(key !== undefined ? { key } : {}),
+      ...(caFile ? { ca: readFileSync(caFile) } : {}),
+      minVersion: 'TLSv1.2',
+    });
+  } catch {
+    // Files that cannot be read or used now: no connection can be made (IOERR ... connecting).
+    throw new Error('connect');
+  } finally {
+    key?.fill(0);
+  }
+  tlsContexts.set(ctx.server, context);
+  return context;
+}
+
+/**
  * Sends the request and collects `count` one-line replies ("+OK", "-ERR ..."); rejects with
  * 'connect' / 'io' on a socket error or when no byte arrives for `timeout` ms.
  */
-function exchange(host: string, port: number, request: Buffer[], count: number, timeout: number): Promise<string[]> {
+function exchange(host: string, port: number, request: Buffer[], count: number, timeout: number, tls: SecureContext | null): Promise<string[]> {
   return new Promise((resolve, reject) => {
     let connected = false;
     let done = false;
     let pending: Buffer = Buffer.alloc(0);
     const lines: string[] = [];
-    const socket: Socket = connect({ host, port });
+    const socket: Socket = tls === null
+      ? connect({ host, port })
+      : connectTls({ host, port, secureContext: tls, checkServerIdentity: () => undefined, ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }) });
     const finish = (err: string | null) => {
       if (done) return;
       done = true;
@@ -110,7 +155,7 @@ function exchange(host: string, port: number, request: Buffer[], count: number, 
     socket.setNoDelay(true);
     socket.on('error', () => finish(connected ? 'io' : 'connect'));
     socket.on('close', () => finish(connected ? 'io' : 'connect'));
-    socket.on('connect', () => {
+    socket.on(tls === null ? 'connect' : 'secureConnect', () => {
       connected = true;
       rearm();
       for (const part of request) socket.write(part);
@@ -134,6 +179,16 @@ async function migrate(ctx: Session, args: Buffer[]): Promise<void> {
   if (typeof req === 'string') return ctx.reply.error(req);
   const host = args[1]!.toString('latin1');
   const port = int64(args[2]!);
+  const release = holdOthersDuring(ctx);
+  try {
+    await migrateHeld(ctx, req, host, port);
+  } finally {
+    release();
+  }
+}
+
+/** MIGRATE proper, while every other client's command waits. */
+async function migrateHeld(ctx: Session, req: MigrateRequest, host: string, port: bigint | null): Promise<void> {
   // Dump every key that exists now (Redis: lookupKeyRead), with its remaining TTL.
   const moving: Moving[] = [];
   const request: Buffer[] = [];
@@ -161,7 +216,7 @@ async function migrate(ctx: Session, args: Buffer[]): Promise<void> {
   let lines: string[];
   try {
     if (port === null || port < 0n || port > 65535n) throw new Error('connect');
-    lines = await exchange(host, Number(port), [...head, ...request], expected, req.timeout);
+    lines = await exchange(host, Number(port), [...head, ...request], expected, req.timeout, clusterTls(ctx));
   } catch (err) {
     return ctx.reply.error((err as Error).message === 'connect' ? Errors.migrateConnect : Errors.migrateRead);
   }

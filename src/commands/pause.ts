@@ -28,7 +28,12 @@ interface Pause {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const pauses = new WeakMap<Server, Pause>();
-/** Servers with a pause on: the dispatcher's check is one comparison while it is 0. */
+/**
+ * MIGRATEs in flight per server: while one waits for its target, every other client's command
+ * waits too (holdOthersDuring), as Redis's MIGRATE blocks the whole server.
+ */
+const migrations = new WeakMap<Server, { owners: Set<Session>; waiters: Set<() => void> }>();
+/** Servers with a pause or a migration on: the dispatcher's check is one comparison while it is 0. */
 let active = 0;
 /** Clients with a held command, and the bytes of its arguments (CLIENT LIST flag b, argv-mem). */
 const held = new WeakMap<ClientState, number>();
@@ -66,6 +71,34 @@ export function unpauseClients(server: Server): void {
   for (const release of p.waiters) release();
 }
 
+/**
+ * Holds every command of the other clients until the returned function is called (MIGRATE,
+ * redis migrateCommand: Redis does its socket I/O with the server blocked, so no client can
+ * change or read a key between its DUMP on this node, its RESTORE on the target and its
+ * deletion here). Held commands then go through the dispatcher again, in order; a CLIENT PAUSE
+ * that is still on holds them again.
+ */
+export function holdOthersDuring(ctx: Session): () => void {
+  let m = migrations.get(ctx.server);
+  if (m === undefined) {
+    m = { owners: new Set(), waiters: new Set() };
+    migrations.set(ctx.server, m);
+    active++;
+  }
+  const hold = m;
+  hold.owners.add(ctx);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    hold.owners.delete(ctx);
+    if (hold.owners.size > 0) return;
+    migrations.delete(ctx.server);
+    active--;
+    for (const release of hold.waiters) release();
+  };
+}
+
 /** Whether the client's current command is held by a pause, and the bytes of its arguments. */
 export function heldBytes(c: ClientState): number | undefined {
   return held.get(c);
@@ -97,8 +130,14 @@ export function holdIfPaused(
   again: (args: Buffer[]) => void | Promise<void>,
 ): Promise<void> | undefined {
   if (active === 0) return undefined;
-  const p = pauses.get(ctx.server);
-  if (p === undefined || !covers(p, ctx, spec, fullName)) return undefined;
+  const m = migrations.get(ctx.server);
+  let waiters: Set<() => void>;
+  if (m !== undefined && !m.owners.has(ctx) && !isMonitor(ctx)) waiters = m.waiters;
+  else {
+    const p = pauses.get(ctx.server);
+    if (p === undefined || !covers(p, ctx, spec, fullName)) return undefined;
+    waiters = p.waiters;
+  }
   const copy = ownArgs(args);
   let bytes = 0;
   for (const a of copy) bytes += a.length;
@@ -107,11 +146,11 @@ export function holdIfPaused(
   const waited = new Promise<void>((resolve) => {
     const signal = ctx.closedSignal;
     const release = () => {
-      p.waiters.delete(release);
+      waiters.delete(release);
       signal.removeEventListener('abort', release);
       resolve();
     };
-    p.waiters.add(release);
+    waiters.add(release);
     signal.addEventListener('abort', release);
   });
   return waited.then(() => {

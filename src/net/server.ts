@@ -414,7 +414,8 @@ function selfHint(config: Config): SelfHint {
   return {
     id: config.get('cluster-node-id'),
     hosts: hosts.filter((h) => h !== ''),
-    port: config.number('cluster-announce-port') || config.number('port'),
+    // A TLS-only node (port 0) is known by its tls-port.
+    port: config.number('cluster-announce-port') || config.number('port') || config.number('tls-port'),
   };
 }
 

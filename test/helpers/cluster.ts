@@ -13,7 +13,8 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(count: number, extraArgs: string[] = []): Promise<TestCluster> {
+/** extraArgs: for every node, or made per node from its port (a TLS-only node: --port 0 --tls-port P). */
+export async function startCluster(count: number, extraArgs: string[] | ((port: number) => string[]) = []): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'sealkv-cluster-test-'));
   const keyFile = join(dir, 'master.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
@@ -31,7 +32,8 @@ export async function startCluster(count: number, extraArgs: string[] = []): Pro
   const nodes: TestCluster['nodes'] = [];
   try {
     for (const n of plan) {
-      const server = await spawnOn(n.port, ['--cluster-enabled', 'yes', '--cluster-config-file', layoutFile, '--master-key-file', keyFile, ...extraArgs]);
+      const extra = typeof extraArgs === 'function' ? extraArgs(n.port) : extraArgs;
+      const server = await spawnOn(n.port, ['--cluster-enabled', 'yes', '--cluster-config-file', layoutFile, '--master-key-file', keyFile, ...extra]);
       nodes.push({ ...n, server });
     }
   } catch (err) {
