@@ -65,6 +65,8 @@ export class Keyspace {
   private expiryWalk: Iterator<string> | null = null;
   /** Told of every write (signal); replaced, never changed in place, so a walk over it is stable. */
   private listeners: readonly KeyListener[] = [];
+  /** The listeners that hear of read misses (keyMissed). */
+  private missListeners: readonly KeyListener[] = [];
   /** WATCH's registrations: a listener while any key is watched. */
   private readonly watches = new WatchTable();
   /** Rolling cursors for eviction and spill sampling (redis maxmemory-samples). */
@@ -116,8 +118,10 @@ export class Keyspace {
   /** get() for commands that read a value: counts keyspace hits/misses and refreshes access time. */
   read(key: string, now: number): Entry | undefined {
     const entry = this.get(key, now);
-    if (entry === undefined) this.stats.keyspaceMisses++;
-    else {
+    if (entry === undefined) {
+      this.stats.keyspaceMisses++;
+      if (this.missListeners.length > 0) for (const l of this.missListeners) l.keyMissed!(this, key);
+    } else {
       this.stats.keyspaceHits++;
       entry.touchedAt = now;
     }
@@ -303,10 +307,12 @@ export class Keyspace {
   /** Registers a listener for every write to this database (no effect if already registered). */
   listen(listener: KeyListener): void {
     if (!this.listeners.includes(listener)) this.listeners = [...this.listeners, listener];
+    this.missListeners = this.listeners.filter((l) => l.keyMissed !== undefined);
   }
 
   unlisten(listener: KeyListener): void {
     if (this.listeners.includes(listener)) this.listeners = this.listeners.filter((l) => l !== listener);
+    this.missListeners = this.listeners.filter((l) => l.keyMissed !== undefined);
   }
 
   /** SWAPDB moved this database to another index: every key may have changed. */
