@@ -120,12 +120,30 @@ export class Keyspace {
     const entry = this.get(key, now);
     if (entry === undefined) {
       this.stats.keyspaceMisses++;
-      if (this.missListeners.length > 0) for (const l of this.missListeners) l.keyMissed!(this, key);
+      if (this.missListeners.length > 0) this.missed(key);
     } else {
       this.stats.keyspaceHits++;
       entry.touchedAt = now;
     }
     return entry;
+  }
+
+  /**
+   * read() that leaves the access time alone (redis LOOKUP_NOTOUCH: EXISTS, TYPE, TTL, OBJECT);
+   * `notify` false announces no keymiss (LOOKUP_NONOTIFY: OBJECT).
+   */
+  readNoTouch(key: string, now: number, notify = true): Entry | undefined {
+    const entry = this.get(key, now);
+    if (entry !== undefined) this.stats.keyspaceHits++;
+    else {
+      this.stats.keyspaceMisses++;
+      if (notify && this.missListeners.length > 0) this.missed(key);
+    }
+    return entry;
+  }
+
+  private missed(key: string): void {
+    for (const l of this.missListeners) l.keyMissed!(this, key);
   }
 
   has(key: string, now: number): boolean {

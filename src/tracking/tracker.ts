@@ -254,9 +254,12 @@ export class Tracker implements KeyListener {
     this.table.delete(key);
   }
 
-  /** trackingInvalidateKeysOnFlush: a null to every tracking client, and the table emptied. */
-  dbChanged(_db: Keyspace, _event: DbEvent): void {
-    if (this.flushedInCommand) return;
+  /**
+   * trackingInvalidateKeysOnFlush: a null to every tracking client, and the table emptied.
+   * SWAPDB invalidates nothing in Redis 7.0 (only a replica's full load does), nor here.
+   */
+  dbChanged(_db: Keyspace, event: DbEvent): void {
+    if (event !== 'flush' || this.flushedInCommand) return;
     this.flushedInCommand = true;
     const busy = this.server.blocking.servingClient || this.current;
     for (const t of this.clients.values()) {
