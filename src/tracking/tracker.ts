@@ -347,16 +347,23 @@ export class Tracker implements KeyListener {
     });
   }
 
-  /** trackingBroadcastInvalidationMessages: per prefix, the keys changed, to each of its clients. */
+  /**
+   * trackingBroadcastInvalidationMessages: per prefix, the keys changed, to each of its clients.
+   * Plain names go in Redis's order (its radix trees: prefixes and keys sorted by bytes); sealed
+   * ones in the order they changed, since sorting would mean opening every name first.
+   */
   broadcast(): void {
-    for (const p of this.prefixes.values()) {
+    const prefixes = [...this.prefixes.values()];
+    if (!this.sealed) prefixes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const p of prefixes) {
       if (p.keys.size === 0) continue;
-      const keys = p.keys;
+      const keys = [...p.keys];
       p.keys = new Map();
+      if (!this.sealed) keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       for (const t of p.clients) {
         if (!t.on) continue;
-        let count = keys.size;
-        if (t.noloop) for (const k of keys.values()) if (k.writer === t.id) count--;
+        let count = keys.length;
+        if (t.noloop) for (const [, k] of keys) if (k.writer === t.id) count--;
         if (count === 0) continue;
         this.send(t, (c) => {
           c.reply.arrayLen(count);

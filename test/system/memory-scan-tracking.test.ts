@@ -31,7 +31,7 @@ async function exercise(server: SpawnedServer, keys: string[], prefixes: string[
   let messages = 0;
   sub.on('messageBuffer', () => messages++);
   await sub.subscribe('__redis__:invalidate');
-  const subId = ((await writer.client('LIST', 'TYPE', 'pubsub')) as string).match(/id=(\d+)/)![1]!;
+  const subId = ((await writer.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string).match(/id=(\d+)/)![1]!;
   await tracking.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', subId);
   await resp3.call('CLIENT', 'TRACKING', 'on', 'OPTIN');
   const prefixArgs = prefixes.flatMap((p) => ['PREFIX', p]);
