@@ -79,7 +79,8 @@ export function enterRun(ctx: Session, spec: CommandSpec, args: Buffer[]): Track
   if (t === undefined) return undefined;
   if (!ctx.scripted) {
     t.flushedInCommand = false;
-    t.outer = { spec, args };
+    t.outerSpec = spec;
+    t.outerArgs = args;
   }
   return t;
 }
@@ -89,10 +90,11 @@ export function leaveRun(t: Tracker | undefined, ctx: Session, spec: CommandSpec
   if (t === undefined || !tracksReads(spec)) return;
   const state = t.stateOf(ctx.id);
   if (state === undefined || !state.on || state.bcast) return;
+  if ((state.optin && !state.caching) || (state.optout && state.caching)) return;
   // A script's reads track the keys the script declared (the caller's command).
-  const source = ctx.scripted ? t.outer : { spec, args };
-  if (source === null) return;
-  const keys = keysOf(source.spec, source.args);
-  if (keys.length === 0) return;
-  t.remember(state, source.args, keys.map((k) => k.pos));
+  const outerSpec = ctx.scripted ? t.outerSpec : spec;
+  const outerArgs = ctx.scripted ? t.outerArgs : args;
+  if (outerSpec === null || outerArgs === null) return;
+  const keys = keysOf(outerSpec, outerArgs);
+  if (keys.length > 0) t.remember(state, outerArgs, keys);
 }

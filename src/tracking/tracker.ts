@@ -17,7 +17,8 @@
 // the command that caused them (and a blocked client being served) gets its own after its
 // reply (Redis's tracking_pending_keys).
 
-import type { ClientState, Server, Session } from '../commands/types.js';
+import type { KeyRef } from '../commands/key-specs.js';
+import type { ClientState, CommandSpec, Server } from '../commands/types.js';
 import { isSubscribed } from '../pubsub/registry.js';
 import { SealedKeyNames } from '../seal/key-names.js';
 import { Sealer } from '../seal/sealer.js';
@@ -95,7 +96,10 @@ export class Tracker implements KeyListener {
   /** FLUSHALL empties 16 databases: one null per command, as Redis sends. */
   flushedInCommand = false;
   /** The outermost command of the running one (what a script's reads track: EVAL's keys). */
-  outer: { spec: import('../commands/types.js').CommandSpec; args: Buffer[] } | null = null;
+  outerSpec: CommandSpec | null = null;
+  outerArgs: Buffer[] | null = null;
+  /** tracking-table-max-keys, kept parsed: checked before every command. */
+  private maxKeys: number;
   private broadcastQueued = false;
   private limitEffortRounds = 0;
   private limitQueued = false;
@@ -106,8 +110,11 @@ export class Tracker implements KeyListener {
   constructor(private readonly server: Server) {
     this.sealed = server.names.sealed;
     for (const db of server.databases) db.listen(this);
+    this.maxKeys = server.config.number('tracking-table-max-keys');
     server.config.onChange((name) => {
-      if (name === 'tracking-table-max-keys') this.queueLimit();
+      if (name !== 'tracking-table-max-keys') return;
+      this.maxKeys = server.config.number('tracking-table-max-keys');
+      this.queueLimit();
     });
   }
 
@@ -211,11 +218,11 @@ export class Tracker implements KeyListener {
   // ---- remembering reads ----
 
   /** trackingRememberKeys: the keys at `positions` of args, read by client t. */
-  remember(t: ClientTracking, args: readonly Buffer[], positions: readonly number[]): void {
+  remember(t: ClientTracking, args: readonly Buffer[], keys: readonly KeyRef[]): void {
     if ((t.optin && !t.caching) || (t.optout && t.caching)) return;
     const names = this.server.names;
-    for (const pos of positions) {
-      const arg = args[pos]!;
+    for (let i = 0; i < keys.length; i++) {
+      const arg = args[keys[i]!.pos]!;
       const key = names.keyOf(arg);
       let entry = this.table.get(key);
       if (entry === undefined) {
@@ -389,7 +396,7 @@ export class Tracker implements KeyListener {
    * as if they changed), oldest first, with more effort each time the table is still over.
    */
   limitUsedSlots(): void {
-    const max = this.server.config.number('tracking-table-max-keys');
+    const max = this.maxKeys;
     if (max === 0 || this.table.size <= max) {
       this.limitEffortRounds = 0;
       return;
@@ -498,5 +505,5 @@ function pushing(c: ClientState, write: () => void): void {
   if (muted) reply.unmute();
   write();
   if (muted) reply.mute();
-  (c as Session).wake();
+  c.wake();
 }
