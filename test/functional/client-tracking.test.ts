@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
-import { hasRedisCli, ioredis, redisCli } from '../helpers/clients.js';
+import { encodeCommand, hasRedisCli, ioredis, redisCli } from '../helpers/clients.js';
 import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
 import { Errors } from '../../src/protocol/errors.js';
@@ -18,6 +18,8 @@ const OTHER = '@other';
 const REDIR = '@redir';
 const READ = '@read';
 const REDIR_READ = '@redir-read';
+/** A command on the main connection whose reply is not waited for (it blocks): read later. */
+const NOWAIT = '@nowait';
 /** Replaced by the redirect connection's id; its number in replies is shown as <redir>. */
 const REDIR_ID = '$REDIR';
 
@@ -89,6 +91,10 @@ const CASES: Record<string, string[][]> = {
   'switching to BCAST drops the pre-BCAST keys': [
     ['CLIENT', 'TRACKING', 'on'], ['GET', 'key1'], ['CLIENT', 'TRACKING', 'off'], ['CLIENT', 'TRACKING', 'on', 'BCAST'], [OTHER, 'INCR', 'key1'], [READ], ['PING'],
   ],
+  'a blocked XREAD is tracked when it blocks, not again once served (Redis 7.0)': [
+    ['CLIENT', 'TRACKING', 'on'], [NOWAIT, 'XREAD', 'BLOCK', '0', 'STREAMS', 'x', '$'], [OTHER, 'XADD', 'x', '1-1', 'f', 'v'], [READ], [READ],
+    [OTHER, 'XADD', 'x', '2-1', 'f', 'v'], [READ], ['PING'],
+  ],
   'RESET turns tracking off': [['CLIENT', 'TRACKING', 'on', 'BCAST', 'PREFIX', 'p'], ['RESET'], ['CLIENT', 'TRACKINGINFO'], [OTHER, 'SET', 'p1', 'v'], ['PING']],
   'keyspace notifications of class m (keymiss)': [
     [OTHER, 'CONFIG', 'SET', 'notify-keyspace-events', 'KEm'], [REDIR, 'PSUBSCRIBE', '__key*__:*'], ['GET', 'nokey'], [REDIR_READ], [REDIR_READ],
@@ -118,6 +124,7 @@ async function replies(port: number, protocol: 2 | 3, steps: string[][]): Promis
       else if (step[0] === REDIR_READ) reply = await redir.sendRaw(Buffer.alloc(0), 300);
       else if (step[0] === OTHER) reply = await (other ??= await ReplyConnection.open(port)).send(args(step.slice(1)));
       else if (step[0] === REDIR) reply = await redir.send(args(step.slice(1)));
+      else if (step[0] === NOWAIT) reply = await c.sendRaw(encodeCommand(step.slice(1)), 100);
       else reply = await c.send(args(step));
       // A lazy expiry needs its millisecond to pass on both servers alike.
       if (step.includes('PX')) await new Promise((r) => setTimeout(r, 20));
