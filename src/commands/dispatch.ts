@@ -75,9 +75,13 @@ function execute(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promis
   ctx.server.stats.totalCommands++;
   ctx.now = ctx.server.clock();
   const tracking = startCommand(ctx);
-  const pending = runHandler(ctx, spec, args);
-  // Client tracking's invalidations caused by this client's own command follow its reply.
-  endCommand(tracking, ctx);
+  let pending: void | Promise<void>;
+  try {
+    pending = runHandler(ctx, spec, args);
+  } finally {
+    // Client tracking's invalidations caused by this client's own command follow its reply.
+    endCommand(tracking, ctx);
+  }
   // The key arguments seal-keys remembered for this command are not needed past it.
   if (pending === undefined) return afterCommand(ctx);
   const done = () => {

@@ -1,7 +1,7 @@
 // The one "a key changed" path (redis signalModifiedKey + notifyKeyspaceEvent, dragonfly
 // DbSlice's AutoUpdater): every write to a database ends in Keyspace.signal(key, event, kind),
-// and whatever must hear of writes (WATCH today; blocked clients, keyspace notifications, client
-// tracking and replication later) registers a KeyListener on the database instead of being called
+// and whatever must hear of writes (WATCH, blocked clients, keyspace notifications, client
+// tracking; replication later) registers a KeyListener on the database instead of being called
 // from each handler.
 
 import type { Kind } from './entry.js';
