@@ -307,6 +307,29 @@ describe('client tracking with client libraries', () => {
     expect(got).toEqual(['"exp:1"']);
   });
 
+  it('SEAL ROTATE renews the names the table holds: later invalidations still name the keys', async () => {
+    const sub = client({ protocol: 2 });
+    const reader = client();
+    const bcast = client();
+    const admin = client();
+    const got: string[] = [];
+    sub.on('messageBuffer', (_channel: Buffer, message: Buffer[] | null) => got.push(message === null ? 'null' : message.map(String).join(',')));
+    await sub.subscribe('__redis__:invalidate');
+    const subId = ((await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string).match(/id=(\d+)/)![1]!;
+    await reader.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', subId);
+    await bcast.call('CLIENT', 'TRACKING', 'on', 'BCAST', 'REDIRECT', subId, 'PREFIX', 'rot:');
+    await reader.get('rot:1');
+    // Two rotations: the data key the names were first sealed under is retired by then.
+    for (let i = 0; i < 2; i++) {
+      await admin.call('SEAL', 'ROTATE');
+      await until(async () => /rotation_in_progress:0/.test((await admin.info('sealkv')) as string), 'the rotation');
+    }
+    expect((await bcast.call('CLIENT', 'TRACKINGINFO')) as unknown[]).toEqual(['flags', ['on', 'bcast'], 'redirect', Number(subId), 'prefixes', ['rot:']]);
+    await admin.set('rot:1', 'v');
+    await until(() => got.length === 2, 'two invalidations');
+    expect(got).toEqual(['rot:1', 'rot:1']);
+  });
+
   // ioredis 6 speaks RESP3 by default and has no event for pushes: its RESP2 subscriber is
   // how an ioredis application hears invalidations.
   it('ioredis (RESP2): invalidations reach a redirect subscriber as messages', async () => {
