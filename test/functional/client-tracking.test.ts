@@ -3,8 +3,14 @@
 // subscribers, nulls on flushes, tracking-redir-broken) byte for byte beside redis-server 7.0,
 // over RESP2 and RESP3; node-redis's client-side cache kept correct while another client
 // writes; ioredis as a RESP2 redirect subscriber; redis-cli's output beside redis-server's;
-// keyspace notifications of class m (keymiss). Also run with --seal-keys (vitest project).
+// keyspace notifications of class m (keymiss); with seal-keys no tracked name is a JS string in
+// the server's heap. Also run with --seal-keys (vitest project).
 
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
@@ -414,4 +420,65 @@ describe.skipIf(!hasRedisCli || !hasRedisServer)('redis-cli beside redis-server'
       expect(await run(sealkv.port)).toBe(await run(redis.port));
     });
   }
+});
+
+/** A printable name made only of bytes: `tk-` then 20 random lower-case letters (never a JS string here). */
+function nameBytes(): Buffer {
+  const name = Buffer.alloc(23);
+  name.write('tk-', 0, 'latin1');
+  const noise = randomBytes(20);
+  for (let i = 0; i < 20; i++) name[3 + i] = 0x61 + (noise[i]! % 26);
+  return name;
+}
+
+/** How many of the names appear in a fresh heap snapshot of this process (the server runs in it). */
+function namesInHeap(names: Buffer[]): number {
+  const file = writeHeapSnapshot(join(tmpdir(), `sealkv-tracking-heap-${process.pid}-${Date.now()}.heapsnapshot`));
+  try {
+    const snapshot = readFileSync(file);
+    return names.filter((n) => snapshot.includes(n)).length;
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+describe.each([
+  ['yes', false],
+  ['no', true],
+])('tracked names in the JS heap, seal-keys %s', (mode, found) => {
+  let server: InProcessServer;
+  beforeAll(async () => {
+    server = await startInProcess({ 'seal-keys': mode });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it(found ? 'holds the tracked names as strings (the control)' : 'holds no tracked name, prefix or invalidated name as a JS string', async () => {
+    const names = Array.from({ length: 30 }, nameBytes);
+    const prefixes = Array.from({ length: 5 }, nameBytes);
+    const sub = ioredis(server.port, { protocol: 2 });
+    const reader = ioredis(server.port);
+    const bcast = ioredis(server.port);
+    const writer = ioredis(server.port);
+    try {
+      let messages = 0;
+      sub.on('messageBuffer', () => messages++);
+      await sub.subscribe('__redis__:invalidate');
+      const subId = String((await writer.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string).match(/id=(\d+)/)![1]!;
+      await reader.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', subId);
+      await bcast.callBuffer('CLIENT', 'TRACKING', 'on', 'BCAST', 'REDIRECT', subId, ...prefixes.flatMap((p) => [Buffer.from('PREFIX'), p]));
+      for (const n of names) await writer.set(n, Buffer.from('v'));
+      for (const n of names) await reader.getBuffer(n);
+      await bcast.callBuffer('CLIENT', 'TRACKINGINFO');
+      // Half the names change (invalidated and sent), half stay in the table; keys under the prefixes change.
+      for (let i = 0; i < names.length; i += 2) await writer.set(names[i]!, Buffer.from('w'));
+      for (const p of prefixes) await writer.set(Buffer.concat([p, Buffer.from(':x')]), Buffer.from('v'));
+      await until(() => messages === names.length / 2 + prefixes.length, 'the invalidations');
+      if (found) expect(namesInHeap([...names.filter((_, i) => i % 2 === 1), ...prefixes])).toBeGreaterThan(0);
+      else expect(namesInHeap([...names, ...prefixes])).toBe(0);
+    } finally {
+      for (const c of [sub, reader, bcast, writer]) c.disconnect();
+    }
+  });
 });
