@@ -87,7 +87,10 @@ export function enterRun(ctx: Session, spec: CommandSpec, args: Buffer[]): Track
 
 /** After a command ran: a read-only one tracks the keys it read for its client (redis call()). */
 export function leaveRun(t: Tracker | undefined, ctx: Session, spec: CommandSpec, args: Buffer[]): void {
-  if (t === undefined || !tracksReads(spec)) return;
+  if (t === undefined) return;
+  // The command's arguments are not held past it.
+  if (!ctx.scripted) t.outerSpec = t.outerArgs = null;
+  if (!tracksReads(spec)) return;
   const state = t.stateOf(ctx.id);
   if (state === undefined || !state.on || state.bcast) return;
   if ((state.optin && !state.caching) || (state.optout && state.caching)) return;
