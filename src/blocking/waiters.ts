@@ -77,6 +77,11 @@ export class BlockingTable implements KeyListener {
   private readyKeys: [Keyspace, string][] = [];
   private readySet = new Map<Keyspace, Set<string>>();
   private serving = false;
+  /**
+   * The client whose blocked command serveReady() is completing right now, else 0: what it
+   * writes is its own command's doing (client tracking sends its own invalidations after its reply).
+   */
+  servingClient = 0;
 
   constructor(private readonly clock: () => number) {}
 
@@ -179,7 +184,14 @@ export class BlockingTable implements KeyListener {
         for (const w of [...waiters]) {
           if (w.done) continue;
           w.client.now = this.clock();
-          if (w.wait.serve(key)) this.finish(w);
+          this.servingClient = w.client.id;
+          let served: boolean;
+          try {
+            served = w.wait.serve(key);
+          } finally {
+            this.servingClient = 0;
+          }
+          if (served) this.finish(w);
         }
       }
     } finally {

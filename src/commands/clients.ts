@@ -8,6 +8,7 @@ import { isSubscribed, subscriptionsOf } from '../pubsub/registry.js';
 import { heldBytes, pauseClients, unpauseClients, type PauseMode } from './pause.js';
 import type { ClientIo, ClientState, CommandSpec, Session } from './types.js';
 import { nameString } from '../util/names.js';
+import { resetTracking, trackingFlags, trackingSubcommands } from './client-tracking.js';
 
 /** Redis client names: printable ASCII without spaces ('!'..'~'), or empty to clear. */
 export function validName(name: string): boolean {
@@ -24,18 +25,20 @@ const noEvict = new WeakSet<ClientState>();
 /** RESET clears per-connection modes kept here, as Redis's clearClientConnectionState does. */
 export function resetClientModes(ctx: Session): void {
   noEvict.delete(ctx);
+  resetTracking(ctx);
   // RESET's own reply goes out even after CLIENT REPLY OFF (Redis clears the flag first).
   ctx.replyMode = 'on';
   ctx.reply.unmute();
 }
 
 /** The flags= letters Redis would show for this client, in Redis's order (clientInfoString). */
-function flagsOf(c: ClientState, io: ClientIo): string {
+function flagsOf(c: ClientState, io: ClientIo, tracking: string): string {
   let flags = '';
   if (isMonitor(c)) flags += 'O';
   if (isSubscribed(c)) flags += 'P';
   if (c.multi !== null) flags += 'x';
   if (heldBytes(c) !== undefined || c.blocked) flags += 'b';
+  flags += tracking;
   if (c.watching?.flag.dirty) flags += 'd';
   if (io.closing) flags += 'c';
   if (io.unix) flags += 'U';
@@ -79,13 +82,14 @@ export function clientLine(c: ClientState, now: number, argv = 0): string {
   const argvMem = argv || (heldBytes(c) ?? 0);
   const multiMem = queuedBytes(c);
   const totMem = CONNECTION_OVERHEAD + qbuf + argvMem + multiMem + io.replyBuffer + io.unsentBytes;
+  const tracking = trackingFlags(c as Session);
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${io.fd} name=${c.name ?? ''} ` +
-    `age=${secs(now - c.createdAt)} idle=${secs(now - c.lastInteraction)} flags=${flagsOf(c, io)} db=${c.dbIndex} ` +
+    `age=${secs(now - c.createdAt)} idle=${secs(now - c.lastInteraction)} flags=${flagsOf(c, io, tracking.flags)} db=${c.dbIndex} ` +
     `${subscriptionFields(c)} multi=${c.multi === null ? -1 : c.multi.length} qbuf=${qbuf} qbuf-free=0 ` +
     `argv-mem=${argvMem} multi-mem=${multiMem} rbs=${io.replyBuffer} rbp=${io.replyPeak} ` +
     `obl=${io.staged} oll=${io.unsentWrites} omem=${io.unsentBytes} tot-mem=${totMem} ` +
-    `events=${io.unsentBytes > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.reply.protocol} ` +
+    `events=${io.unsentBytes > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=${tracking.redirect} resp=${c.reply.protocol} ` +
     `lib-name=${c.libName} lib-ver=${c.libVersion}\n`
   );
 }
@@ -304,6 +308,10 @@ function clientUnpause(ctx: Session): void {
 
 const HELP = [
   'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CACHING (YES|NO)',
+  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+  'GETREDIR',
+  '    Return the client ID we are redirecting to when tracking is enabled.',
   'GETNAME',
   '    Return the name of the current connection.',
   'ID',
@@ -348,6 +356,11 @@ const HELP = [
   '    * LIB-VER: the client lib version.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]',
   '    Unblock the specified blocked client.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+  '         [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching.',
+  'TRACKINGINFO',
+  '    Report tracking status for the current connection.',
   'NO-EVICT (ON|OFF)',
   '    Protect current client connection from eviction.',
   'HELP',
@@ -382,6 +395,7 @@ export const clientCommand: CommandSpec = {
     { ...sub, name: 'pause', arity: -3, flags: admin, categories: ADMIN, summary: 'Stop processing commands from clients for some time', since: '2.9.50', complexity: 'O(1)', handler: clientPause },
     { ...sub, name: 'unblock', arity: -3, flags: admin, categories: ADMIN, summary: 'Unblock a client blocked in a blocking command from a different connection', since: '5.0.0', complexity: 'O(log N) where N is the number of client connections', handler: clientUnblock },
     { ...sub, name: 'unpause', arity: 2, flags: admin, categories: ADMIN, summary: 'Resume processing of clients that were paused', since: '6.2.0', complexity: 'O(N) Where N is the number of paused clients', handler: clientUnpause },
+    ...trackingSubcommands,
     { ...sub, name: 'help', arity: 2, flags: ['loading', 'stale'], categories: CONN, summary: 'Show helpful text about the different subcommands', since: '5.0.0', complexity: 'O(1)', handler: (ctx) => replyHelp(ctx, HELP) },
   ],
 };

@@ -14,9 +14,11 @@ import { refusedWhileSubscribed } from './pubsub.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
 import { endTransaction, queueCommand } from './transactions.js';
+import { beforeCommand, endCommand, startCommand } from '../tracking/index.js';
 import type { CommandSpec, Session } from './types.js';
 
 export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void | Promise<void> {
+  beforeCommand(ctx);
   const admitted = admitCommand(ctx, registry, args);
   if (admitted.kind !== 'ok') {
     switch (admitted.kind) {
@@ -78,10 +80,21 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
 function execute(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
   ctx.server.stats.totalCommands++;
   ctx.now = ctx.server.clock();
-  const pending = runHandler(ctx, spec, args);
+  const tracking = startCommand(ctx);
+  let pending: void | Promise<void>;
+  try {
+    pending = runHandler(ctx, spec, args);
+  } finally {
+    // Client tracking's invalidations caused by this client's own command follow its reply.
+    endCommand(tracking, ctx);
+  }
   // The key arguments seal-keys remembered for this command are not needed past it.
   if (pending === undefined) return afterCommand(ctx);
-  void pending.then(() => afterCommand(ctx), () => afterCommand(ctx));
+  const done = () => {
+    endCommand(tracking, ctx);
+    afterCommand(ctx);
+  };
+  void pending.then(done, done);
   return pending;
 }
 

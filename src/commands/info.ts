@@ -2,6 +2,7 @@
 // sections always in Redis's order whatever order they were asked in. Only fields sealkv can
 // report truthfully are present; the `# Sealkv` section adds what is specific to sealing.
 
+import { trackerIfAny } from '../tracking/index.js';
 import { pubsubIfAny } from '../pubsub/registry.js';
 import os from 'node:os';
 import { hexId } from '../seal/rotation.js';
@@ -56,7 +57,7 @@ function clients(ctx: Session): Lines {
     ['cluster_connections', 0],
     ['maxclients', ctx.server.config.get('maxclients')],
     ['blocked_clients', ctx.server.blocking.blockedClients],
-    ['tracking_clients', 0],
+    ['tracking_clients', trackerIfAny(ctx.server)?.trackingClients ?? 0],
     ['clients_in_timeout_table', 0],
   ];
 }
@@ -92,6 +93,8 @@ function memory(ctx: Session): Lines {
     ['maxmemory_human', humanBytes(maxmemory)],
     ['maxmemory_policy', ctx.server.config.get('maxmemory-policy')],
     ['mem_fragmentation_ratio', used > 0 ? (m.rss / used).toFixed(2) : '0.00'],
+    // Everything but the dataset: used_memory less this is what maxmemory is compared with.
+    ['mem_not_counted_for_evict', Math.max(0, used - ctx.server.memory.account.used)],
     ['lazyfree_pending_objects', 0],
   ];
 }
@@ -141,6 +144,9 @@ function stats(ctx: Session): Lines {
     ['total_forks', 0],
     // MIGRATE keeps no sockets between calls (commands/migrate.ts).
     ['migrate_cached_sockets', 0],
+    ['tracking_total_keys', trackerIfAny(ctx.server)?.table.size ?? 0],
+    ['tracking_total_items', trackerIfAny(ctx.server)?.items ?? 0],
+    ['tracking_total_prefixes', trackerIfAny(ctx.server)?.prefixes.size ?? 0],
     ['unexpected_error_replies', 0],
     ['total_error_replies', st.errorReplies],
     ['total_reads_processed', st.readsProcessed],

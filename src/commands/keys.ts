@@ -17,12 +17,10 @@ import type { CommandSpec, Session } from './types.js';
 /**
  * Looks a key up the way Redis's LOOKUP_NOTOUCH does (EXISTS, TYPE, TTL, OBJECT): counts the
  * keyspace hit or miss but leaves the access time alone, so OBJECT IDLETIME stays truthful.
+ * A miss is a keymiss notification unless `notify` is false (OBJECT: LOOKUP_NONOTIFY).
  */
-export function lookupNoTouch(ctx: Session, key: string): Entry | undefined {
-  const entry = ctx.db.get(key, ctx.now);
-  if (entry === undefined) ctx.server.stats.keyspaceMisses++;
-  else ctx.server.stats.keyspaceHits++;
-  return entry;
+export function lookupNoTouch(ctx: Session, key: string, notify = true): Entry | undefined {
+  return ctx.db.readNoTouch(key, ctx.now, notify);
 }
 
 function del(ctx: Session, args: Buffer[]): void {
@@ -304,7 +302,7 @@ function encodingOf(ctx: Session, key: string, entry: Entry): string | null {
 
 function objectEncoding(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[2]!);
-  const entry = lookupNoTouch(ctx, key);
+  const entry = lookupNoTouch(ctx, key, false);
   if (entry === undefined) return ctx.reply.nullBulk();
   const encoding = encodingOf(ctx, key, entry);
   if (encoding !== null) ctx.reply.bulkText(encoding);
@@ -312,7 +310,7 @@ function objectEncoding(ctx: Session, args: Buffer[]): void {
 
 function objectRefcount(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[2]!);
-  const entry = lookupNoTouch(ctx, key);
+  const entry = lookupNoTouch(ctx, key, false);
   if (entry === undefined) return ctx.reply.nullBulk();
   if (entry.kind !== Kind.String || Sealer.plainLength(entry.value) > 4) return ctx.reply.integer(1);
   const plain = openValue(ctx, key, entry.value);
@@ -323,14 +321,14 @@ function objectRefcount(ctx: Session, args: Buffer[]): void {
 }
 
 function objectIdletime(ctx: Session, args: Buffer[]): void {
-  const entry = lookupNoTouch(ctx, keyOf(ctx, args[2]!));
+  const entry = lookupNoTouch(ctx, keyOf(ctx, args[2]!), false);
   if (entry === undefined) return ctx.reply.nullBulk();
   if (ctx.server.access.lfu) return ctx.reply.error(Errors.lfuSelectedNoIdle);
   ctx.reply.integer(Math.max(0, Math.floor((ctx.now - entry.touchedAt) / 1000)));
 }
 
 function objectFreq(ctx: Session, args: Buffer[]): void {
-  const entry = lookupNoTouch(ctx, keyOf(ctx, args[2]!));
+  const entry = lookupNoTouch(ctx, keyOf(ctx, args[2]!), false);
   if (entry === undefined) return ctx.reply.nullBulk();
   if (!ctx.server.access.lfu) return ctx.reply.error(Errors.lfuNotSelected);
   ctx.reply.integer(ctx.server.access.frequency(entry.touchedAt, ctx.now));

@@ -9,6 +9,7 @@ import { ArenaFullError } from '../store/record-arena.js';
 import { feedMonitors } from './monitor.js';
 import { commandRan } from './observe.js';
 import { NameTooLongError } from '../util/names.js';
+import { enterRun, leaveRun } from '../tracking/index.js';
 import type { CommandSpec, Session } from './types.js';
 
 export function runHandler(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
@@ -18,7 +19,10 @@ export function runHandler(ctx: Session, spec: CommandSpec, args: Buffer[]): voi
   // as Date.now() or process.hrtime(), a few percent of a pipelined GET if read twice.
   let start = obs.mark;
   if (Number.isNaN(start)) start = performance.now();
+  const tracking = enterRun(ctx, spec, args);
   const pending = run(ctx, spec, args);
+  // Client tracking: a read-only command's keys are remembered for its client (redis call()).
+  if (tracking !== undefined) leaveRun(tracking, ctx, spec, args);
   // MONITOR shows a command once it has run, as Redis 7 does.
   if (pending === undefined) {
     const end = (obs.mark = performance.now());

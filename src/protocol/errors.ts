@@ -337,4 +337,22 @@ export const Errors = {
   migrateConnect: 'IOERR error or timeout connecting to the client',
   migrateRead: 'IOERR error or timeout reading to target instance',
   migrateTarget: (reply: string) => `ERR Target instance replied with error: ${reply}`,
+  // CLIENT TRACKING / CACHING (src/commands/client-tracking.ts; networking.c, tracking.c)
+  trackingOneRedirect: 'ERR A client can only redirect to a single other client',
+  trackingNoRedirectClient: 'ERR The client ID you want redirect to does not exist',
+  trackingPrefixNeedsBcast: 'ERR PREFIX option requires BCAST mode to be enabled',
+  trackingBcastSwitch:
+    "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
+  trackingOptBcast: 'ERR OPTIN and OPTOUT are not compatible with BCAST',
+  trackingOptBoth: "ERR You can't specify both OPTIN mode and OPTOUT mode",
+  trackingOptSwitch:
+    "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
+  /** Redis prints the prefixes with %s: whole, up to a NUL byte. */
+  trackingPrefixOverlapsExisting: (prefix: Uint8Array, existing: Uint8Array) =>
+    `ERR Prefix '${errorArg(prefix, Infinity)}' overlaps with an existing prefix '${errorArg(existing, Infinity)}'. Prefixes for a single client must not overlap.`,
+  trackingPrefixOverlapsProvided: (prefix: Uint8Array, other: Uint8Array) =>
+    `ERR Prefix '${errorArg(prefix, Infinity)}' overlaps with another provided prefix '${errorArg(other, Infinity)}'. Prefixes for a single client must not overlap.`,
+  cachingNotTracking: 'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled',
+  cachingYesNeedsOptin: 'ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.',
+  cachingNoNeedsOptout: 'ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.',
 } as const;

@@ -85,6 +85,11 @@ export class ReplyWriter {
     if (this.mutedFrom < 0) this.mutedFrom = this.len;
   }
 
+  /** Whether a reply is being dropped (CLIENT REPLY OFF / SKIP): pushes lift it for themselves. */
+  get muted(): boolean {
+    return this.mutedFrom >= 0;
+  }
+
   /** Drops (zeroed) whatever was written while muted and writes normally again. */
   unmute(): void {
     if (this.mutedFrom < 0) return;

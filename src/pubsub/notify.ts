@@ -8,7 +8,8 @@
 // name itself comes from the running command's key argument, or from the entry's sealed name
 // (opened into a buffer of its own), and every buffer that held it is wiped once published.
 // The subscriber asked for the names, so the messages carry them; nothing is logged.
-// Not sent: 'keymiss' (class m; reads do not signal) and module events (class d).
+// 'keymiss' (class m) comes from reads that find nothing (KeyListener.keyMissed); module
+// events (class d) are not sent.
 
 import type { Server } from '../commands/types.js';
 import { SealedKeyNames } from '../seal/key-names.js';
@@ -48,7 +49,7 @@ export function eventFlags(value: string): number {
 /** Events of the generic class (g) and the special ones; the rest go by the key's type. */
 const BY_EVENT: Partial<Record<KeyEvent, number>> = {
   del: G, expire: G, persist: G, rename_from: G, rename_to: G, copy_to: G, move_from: G, move_to: G,
-  restore: G, expired: X, evicted: EV, new: N,
+  restore: G, expired: X, evicted: EV, new: N, keymiss: M,
 };
 
 /** Type classes by Kind number: string, hash, list, set, zset, stream. */
@@ -105,6 +106,11 @@ export class KeyspaceNotifier implements KeyListener {
   }
 
   dbChanged(_db: Keyspace, _event: DbEvent): void {}
+
+  /** A read found nothing: 'keymiss' for class m (no type: class m alone selects it). */
+  keyMissed(db: Keyspace, key: string): void {
+    if ((this.flags & M) !== 0) this.keyChanged(db, key, 'keymiss', 0 as Kind);
+  }
 
   /** Publishes `message` on prefix + name, the channel built in a buffer wiped after. */
   private send(ps: ReturnType<typeof pubsubOf>, prefix: string, name: Buffer, message: Buffer): void {

@@ -1,7 +1,7 @@
 // The one "a key changed" path (redis signalModifiedKey + notifyKeyspaceEvent, dragonfly
 // DbSlice's AutoUpdater): every write to a database ends in Keyspace.signal(key, event, kind),
-// and whatever must hear of writes (WATCH today; blocked clients, keyspace notifications, client
-// tracking and replication later) registers a KeyListener on the database instead of being called
+// and whatever must hear of writes (WATCH, blocked clients, keyspace notifications, client
+// tracking; replication later) registers a KeyListener on the database instead of being called
 // from each handler.
 
 import type { Kind } from './entry.js';
@@ -36,7 +36,9 @@ export type KeyEvent =
   // geo (z) and SORT ... STORE's own event (g, above)
   | 'georadiusstore' | 'geosearchstore'
   // a key that did not exist was added (class n), announced just before the write's own event
-  | 'new';
+  | 'new'
+  // a read found no key (class m): told through KeyListener.keyMissed, never keyChanged
+  | 'keymiss';
 
 /** Why every key of a database may have changed at once. */
 export type DbEvent = 'flush' | 'swap';
@@ -53,6 +55,11 @@ export interface KeyListener {
    * are still there to look at), 'swap' after SWAPDB moved it to another index.
    */
   dbChanged(db: Keyspace, event: DbEvent): void;
+  /**
+   * A command's read of `key` found nothing (redis lookupKey's keymiss, counted as a keyspace
+   * miss): only listeners that define it hear of misses (keyspace notifications' class m).
+   */
+  keyMissed?(db: Keyspace, key: string): void;
 }
 
 /** A WATCH registration: flipped to dirty when any watched key is touched. */

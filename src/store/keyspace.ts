@@ -66,6 +66,8 @@ export class Keyspace {
   private expiryWalk: Iterator<string> | null = null;
   /** Told of every write (signal); replaced, never changed in place, so a walk over it is stable. */
   private listeners: readonly KeyListener[] = [];
+  /** The listeners that hear of read misses (keyMissed). */
+  private missListeners: readonly KeyListener[] = [];
   /** WATCH's registrations: a listener while any key is watched. */
   private readonly watches = new WatchTable();
   /** Rolling cursors for eviction and spill sampling (redis maxmemory-samples). */
@@ -119,8 +121,10 @@ export class Keyspace {
   /** get() for commands that read a value: counts keyspace hits/misses and refreshes access time. */
   read(key: string, now: number): Entry | undefined {
     const entry = this.get(key, now);
-    if (entry === undefined) this.stats.keyspaceMisses++;
-    else {
+    if (entry === undefined) {
+      this.stats.keyspaceMisses++;
+      if (this.missListeners.length > 0) this.missed(key);
+    } else {
       this.stats.keyspaceHits++;
       this.touch(entry, now);
     }
@@ -130,6 +134,24 @@ export class Keyspace {
   /** Marks entry as used by a command at `now`: its access time, or its LFU counter under an LFU policy. */
   touch(entry: Entry, now: number): void {
     entry.touchedAt = this.access.touched(entry.touchedAt, now);
+  }
+
+  /**
+   * read() that leaves the access time alone (redis LOOKUP_NOTOUCH: EXISTS, TYPE, TTL, OBJECT);
+   * `notify` false announces no keymiss (LOOKUP_NONOTIFY: OBJECT).
+   */
+  readNoTouch(key: string, now: number, notify = true): Entry | undefined {
+    const entry = this.get(key, now);
+    if (entry !== undefined) this.stats.keyspaceHits++;
+    else {
+      this.stats.keyspaceMisses++;
+      if (notify && this.missListeners.length > 0) this.missed(key);
+    }
+    return entry;
+  }
+
+  private missed(key: string): void {
+    for (const l of this.missListeners) l.keyMissed!(this, key);
   }
 
   has(key: string, now: number): boolean {
@@ -314,10 +336,12 @@ export class Keyspace {
   /** Registers a listener for every write to this database (no effect if already registered). */
   listen(listener: KeyListener): void {
     if (!this.listeners.includes(listener)) this.listeners = [...this.listeners, listener];
+    this.missListeners = this.listeners.filter((l) => l.keyMissed !== undefined);
   }
 
   unlisten(listener: KeyListener): void {
     if (this.listeners.includes(listener)) this.listeners = this.listeners.filter((l) => l !== listener);
+    this.missListeners = this.listeners.filter((l) => l.keyMissed !== undefined);
   }
 
   /** SWAPDB moved this database to another index: every key may have changed. */

@@ -189,3 +189,44 @@ describe('Keyspace.mutate: collection writes that cannot forget the signal', () 
     expect(events).toEqual(['set s string']);
   });
 });
+
+describe('KeyListener.keyMissed: reads that find no key (keymiss, class m)', () => {
+  it('read and readNoTouch misses reach the listeners that define keyMissed, counted as misses', () => {
+    const { db, stats, events } = setup();
+    const missed: string[] = [];
+    db.listen({ keyChanged() {}, dbChanged() {}, keyMissed: (from, key) => (expect(from).toBe(db), missed.push(key)) });
+    db.set('here', stringEntry(v('1'), 0, NOW), 'set');
+    db.read('gone', NOW);
+    db.read('here', NOW);
+    db.readNoTouch('nothing', NOW);
+    db.readNoTouch('quiet', NOW, false);
+    expect(db.readNoTouch('here', NOW)).toBeDefined();
+    // get() is not a command's read: no miss, no notification.
+    db.get('absent', NOW);
+    expect(missed).toEqual(['gone', 'nothing']);
+    expect(stats.keyspaceMisses).toBe(3);
+    expect(stats.keyspaceHits).toBe(2);
+    // A miss is not a change: the change listener heard only the write.
+    expect(events).toEqual(['set here string']);
+  });
+
+  it('an expired key read is a miss after its expiry event', () => {
+    const { db, events } = setup();
+    const missed: string[] = [];
+    db.listen({ keyChanged() {}, dbChanged() {}, keyMissed: (_from, key) => missed.push(key) });
+    db.set('t', stringEntry(v('1'), NOW + 5, NOW), 'set');
+    expect(db.read('t', NOW + 10)).toBeUndefined();
+    expect(events).toEqual(['set t string', 'expired t string']);
+    expect(missed).toEqual(['t']);
+  });
+
+  it('unlisten stops the misses', () => {
+    const { db } = setup();
+    const missed: string[] = [];
+    const l: KeyListener = { keyChanged() {}, dbChanged() {}, keyMissed: (_from, key) => missed.push(key) };
+    db.listen(l);
+    db.unlisten(l);
+    db.read('x', NOW);
+    expect(missed).toEqual([]);
+  });
+});
