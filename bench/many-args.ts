@@ -6,7 +6,8 @@
 // the longest wait counting the command's own run (Redis blocks for that too).
 //
 //   npm run build && node dist/bench/many-args.js [--n 500000,1000000,2000000]
-//     [--commands RPUSH,SADD,DEL,MSET,EXISTS,NOSUCH] [--servers sealkv,redis] [--bin other/bin/sealkv.js]
+//     [--commands RPUSH,SADD,DEL,MSET,EXISTS,NOSUCH] [--servers sealkv,other,redis] [--bin other/bin/sealkv.js]
+//   (`other`: another build's bin/sealkv.js, e.g. a before/after comparison, run beside the others)
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -147,9 +148,9 @@ export async function runManyArgs(opts: { ns: number[]; commands: string[]; serv
     for (const command of opts.commands) {
       for (const name of servers) {
         // A fresh process per case, so its memory high-water mark belongs to this request.
-        const server = name === 'redis' ? await startRedis() : await startSealkv([], opts.bin);
+        const server = name === 'redis' ? await startRedis() : await startSealkv([], name === 'other' ? opts.bin : undefined);
         try {
-          rows.push(await measure(server, command, n));
+          rows.push({ ...(await measure(server, command, n)), server: name === 'other' ? `sealkv (${opts.bin})` : server.name });
         } finally {
           await server.stop();
         }
