@@ -7,6 +7,7 @@
 //
 //   npm run build && node dist/bench/many-args.js [--n 500000,1000000,2000000]
 //     [--commands RPUSH,SADD,DEL,MSET,EXISTS,NOSUCH] [--servers sealkv,other,redis] [--bin other/bin/sealkv.js]
+//     [--size 1]   (argument length: 1 = all "a", as the issue measured; more = distinct names)
 //   (`other`: another build's bin/sealkv.js, e.g. a before/after comparison, run beside the others)
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -100,19 +101,25 @@ function firstLine(s: Socket): Promise<string> {
   });
 }
 
-/** The request's arguments after the command name, all one byte ("a" or "k"). */
-function request(command: string, n: number): { head: Buffer; body: Buffer } {
+/**
+ * The request's arguments after the command name: all "a" (size 1, the issue's case), or
+ * distinct names of `size` bytes ("k000000042..."), as a real batch of keys would be.
+ */
+function request(command: string, n: number, size: number): { head: Buffer; body: Buffer } {
   // n arguments in all, the name included; MSET needs pairs after its name.
   const count = command === 'MSET' && n % 2 === 0 ? n + 1 : n;
   const head = Buffer.from(`*${count}\r\n$${command.length}\r\n${command}\r\n`);
-  const one = Buffer.from('$1\r\na\r\n');
-  const body = Buffer.alloc(one.length * (count - 1));
-  for (let i = 0; i < count - 1; i++) one.copy(body, i * one.length);
+  const unit = `$${size}\r\n`.length + size + 2;
+  const body = Buffer.alloc(unit * (count - 1));
+  for (let i = 0; i < count - 1; i++) {
+    const arg = size === 1 ? 'a' : `k${String(i).padStart(size - 1, '0')}`.slice(0, size);
+    body.write(`$${size}\r\n${arg}\r\n`, i * unit, 'latin1');
+  }
   return { head, body };
 }
 
-async function measure(server: BenchServer, command: string, n: number): Promise<ManyArgsRow> {
-  const { head, body } = request(command, n);
+async function measure(server: BenchServer, command: string, n: number, size: number): Promise<ManyArgsRow> {
+  const { head, body } = request(command, n, size);
   const s = await rawConnect(server.port);
   const reply = firstLine(s);
   const probe = await pingProbe(server.port);
@@ -122,7 +129,7 @@ async function measure(server: BenchServer, command: string, n: number): Promise
   const rss0 = statusKb(server.pid, 'VmRSS');
   const cpu0 = cpuSeconds(server.pid);
   await writeAll(s, head);
-  const holdBack = 7; // the last argument: sent once the server has parsed the rest
+  const holdBack = `$${size}\r\n`.length + size + 2; // the last argument: sent once the server has parsed the rest
   const upTo = body.length - holdBack;
   for (let at = 0; at < upTo; at += 64 * 1024) await writeAll(s, body.subarray(at, Math.min(at + 64 * 1024, upTo)));
   // One PING on a third connection answered after the upload's reads have been handled.
@@ -141,7 +148,7 @@ async function measure(server: BenchServer, command: string, n: number): Promise
   return { server: server.name, command, n, cpuS, peakMB, pingUploadMs, pingTotalMs, reply: answer.slice(0, 40) };
 }
 
-export async function runManyArgs(opts: { ns: number[]; commands: string[]; servers: string[]; bin?: string }): Promise<ManyArgsRow[]> {
+export async function runManyArgs(opts: { ns: number[]; commands: string[]; servers: string[]; size?: number; bin?: string }): Promise<ManyArgsRow[]> {
   const rows: ManyArgsRow[] = [];
   const servers = opts.servers.filter((s) => s !== 'redis' || which('redis-server') !== null);
   for (const n of opts.ns) {
@@ -150,7 +157,7 @@ export async function runManyArgs(opts: { ns: number[]; commands: string[]; serv
         // A fresh process per case, so its memory high-water mark belongs to this request.
         const server = name === 'redis' ? await startRedis() : await startSealkv([], name === 'other' ? opts.bin : undefined);
         try {
-          rows.push({ ...(await measure(server, command, n)), server: name === 'other' ? `sealkv (${opts.bin})` : server.name });
+          rows.push({ ...(await measure(server, command, n, opts.size ?? 1)), server: name === 'other' ? `sealkv (${opts.bin})` : server.name });
         } finally {
           await server.stop();
         }
@@ -184,6 +191,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ns: arg('n', '500000,1000000,2000000').split(',').map(Number),
     commands: arg('commands', 'RPUSH,SADD,DEL,MSET,EXISTS,NOSUCH').split(','),
     servers: arg('servers', 'sealkv,redis').split(','),
+    size: Number(arg('size', '1')),
     bin: process.argv.includes('--bin') ? arg('bin', '') : undefined,
   });
   console.log(manyArgsTable(rows));

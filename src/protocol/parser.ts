@@ -1,7 +1,8 @@
 // Resumable RESP request parser (multibulk and inline), modelled on redis processMultibulkBuffer:
 // feed() bytes as they arrive, next() yields one command at a time as an array of Buffers that
 // view the received bytes (no copies on the request path), null when more bytes are needed, or
-// throws ProtocolError, after which the connection must be closed.
+// throws ProtocolError, after which the connection must be closed. nextArgs() is the same, except
+// that a command of thousands of arguments may come whole as a vector (arg-list.ts).
 //
 // Plaintext hygiene: the caller reuses (and wipes) the memory it feeds, so after each read it
 // calls detach(), which moves whatever the parser still needs (a half-received command) into
