@@ -208,6 +208,25 @@ describe('hostile requests against the spawned server, beside redis-server', () 
     expect(got.pingMs).toBeLessThan(Math.max(150, 3 * (reference?.pingMs ?? 0)));
   }, 120_000);
 
+  it('40 connections announcing a 512 MB bulk and leaving cost next to nothing', async () => {
+    const reference = theirs ? await bigHeaders(theirs) : null;
+    const got = await bigHeaders(ours);
+    console.log(`40 x 512 MB headers: sealkv cpu ${got.cpu.toFixed(2)} s, PING max ${got.pingMs.toFixed(1)} ms` +
+      (reference ? ` | redis-server cpu ${reference.cpu.toFixed(2)} s, PING max ${reference.pingMs.toFixed(1)} ms` : ''));
+    expect(got.cpu).toBeLessThan(1);
+    expect(got.pingMs).toBeLessThan(150);
+  }, 120_000);
+
+  it('3,000 unread GETs of 256 KB: the output limit acts before memory grows past it', async () => {
+    const reference = theirs ? await unreadReplies(theirs) : null;
+    const got = await unreadReplies(ours);
+    console.log(`3,000 unread 256 KB GETs, limit normal 32mb 8mb 5: sealkv +${got.rssMB.toFixed(0)} MB` +
+      (reference ? ` | redis-server +${reference.rssMB.toFixed(0)} MB` : ''));
+    expect(got.closed).toBe(true);
+    expect(server.output()).toContain('scheduled to be closed ASAP for overcoming of output buffer limits');
+    expect(got.rssMB).toBeLessThan(Math.max(100, 2 * (reference?.rssMB ?? 33) + 30));
+  }, 120_000);
+
   it('2,000,000-argument RPUSH, SADD, HSET, MSET, DEL and an unknown command answer as redis-server does, others served while they arrive', async () => {
     const runs: [string, string[]][] = [
       ['RPUSH', ['list']],
@@ -233,25 +252,9 @@ describe('hostile requests against the spawned server, beside redis-server', () 
     expect(await command(ours.port, ['LLEN', 'list'])).toBe(`:${ARGS}\r\n`);
     expect(await command(ours.port, ['SCARD', 'set'])).toBe(':256\r\n');
     expect(await command(ours.port, ['HLEN', 'hash'])).toBe(':128\r\n');
-    expect(await command(ours.port, ['DBSIZE'])).toBe(':3\r\n');
+    expect(await command(ours.port, ['EXISTS', 'list', 'set', 'hash', '\x00', '\x02'])).toBe(':3\r\n');
+    // Last in this file, and emptied: 2 M sealed elements make the collector's full passes slow
+    // for whatever test would come next.
+    await command(ours.port, ['FLUSHALL']);
   }, 300_000);
-
-  it('40 connections announcing a 512 MB bulk and leaving cost next to nothing', async () => {
-    const reference = theirs ? await bigHeaders(theirs) : null;
-    const got = await bigHeaders(ours);
-    console.log(`40 x 512 MB headers: sealkv cpu ${got.cpu.toFixed(2)} s, PING max ${got.pingMs.toFixed(1)} ms` +
-      (reference ? ` | redis-server cpu ${reference.cpu.toFixed(2)} s, PING max ${reference.pingMs.toFixed(1)} ms` : ''));
-    expect(got.cpu).toBeLessThan(1);
-    expect(got.pingMs).toBeLessThan(150);
-  }, 120_000);
-
-  it('3,000 unread GETs of 256 KB: the output limit acts before memory grows past it', async () => {
-    const reference = theirs ? await unreadReplies(theirs) : null;
-    const got = await unreadReplies(ours);
-    console.log(`3,000 unread 256 KB GETs, limit normal 32mb 8mb 5: sealkv +${got.rssMB.toFixed(0)} MB` +
-      (reference ? ` | redis-server +${reference.rssMB.toFixed(0)} MB` : ''));
-    expect(got.closed).toBe(true);
-    expect(server.output()).toContain('scheduled to be closed ASAP for overcoming of output buffer limits');
-    expect(got.rssMB).toBeLessThan(Math.max(100, 2 * (reference?.rssMB ?? 33) + 30));
-  }, 120_000);
 });
