@@ -3,6 +3,7 @@
 // script's redis.call share it and only word the refusal differently.
 
 import { checkPermissions } from '../acl/permissions.js';
+import { argArray, type ArgList } from '../protocol/arg-list.js';
 import type { DenialReason } from '../acl/store.js';
 import type { Command, Registry } from './registry.js';
 import type { CommandSpec, Session } from './types.js';
@@ -15,13 +16,13 @@ export type Admission =
   | { kind: 'noauth'; command: Command }
   | { kind: 'acl'; command: Command; reason: DenialReason; object: string };
 
-export function admitCommand(ctx: Session, registry: Registry, args: Buffer[]): Admission {
+export function admitCommand(ctx: Session, registry: Registry, args: ArgList): Admission {
   const found = registry.resolve(args);
   if (found.kind !== 'command') return found;
   if (!ctx.authenticated && !found.noAuth) return { kind: 'noauth', command: found };
   // ACL (Redis ACLCheckAllPerm); the handshake commands (no_auth) are never refused.
   if (!ctx.aclUser.unrestricted && !found.noAuth) {
-    const denied = checkPermissions(ctx.aclUser, found.spec, found.fullName, args, ctx.server.names.sealed);
+    const denied = checkPermissions(ctx.aclUser, found.spec, found.fullName, argArray(args), ctx.server.names.sealed);
     if (denied !== null) return { kind: 'acl', command: found, reason: denied.reason, object: denied.object };
   }
   return { kind: 'ok', command: found };

@@ -3,6 +3,7 @@
 // CLIENT PAUSE, OOM, MULTI queueing. Handlers never repeat them.
 
 import { refuse } from '../acl/refuse.js';
+import { argArray, firstArgs, type ArgList } from '../protocol/arg-list.js';
 import { Errors } from '../protocol/errors.js';
 import { admitCommand } from './admission.js';
 import { clusterRedirect } from './cluster.js';
@@ -17,15 +18,19 @@ import { endTransaction, queueCommand } from './transactions.js';
 import { beforeCommand, endCommand, startCommand } from '../tracking/index.js';
 import type { CommandSpec, Session } from './types.js';
 
-export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void | Promise<void> {
+/**
+ * `args` is an array, or for a request of thousands of arguments whose handler reads a vector, a
+ * vector (arg-list.ts): the checks that need an array (cluster, OOM, MULTI) make one.
+ */
+export function dispatch(ctx: Session, registry: Registry, args: ArgList): void | Promise<void> {
   beforeCommand(ctx);
   const admitted = admitCommand(ctx, registry, args);
   if (admitted.kind !== 'ok') {
     switch (admitted.kind) {
       case 'unknown':
-        return reject(ctx, Errors.unknownCommand(args[0]!, args, 1));
+        return reject(ctx, Errors.unknownCommand(args.at(0)!, firstArgs(args, 64), 1));
       case 'unknown-subcommand':
-        return reject(ctx, Errors.unknownSubcommand(args[1]!, admitted.container));
+        return reject(ctx, Errors.unknownSubcommand(args.at(1)!, admitted.container));
       case 'arity':
         return reject(ctx, Errors.wrongArity(admitted.fullName), admitted.fullName === 'exec', admitted.spec);
       case 'noauth':
@@ -43,7 +48,7 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   // Cluster redirections (Redis checks them here: after ACL, before OOM and MULTI queueing).
   const asking = ctx.asking;
   if (ctx.server.cluster !== null) {
-    const redirect = clusterRedirect(ctx, spec, args, isExec);
+    const redirect = clusterRedirect(ctx, spec, argArray(args), isExec);
     if (spec.name !== 'asking' && ctx.multi === null) ctx.asking = false;
     if (redirect !== null) {
       if (!isExec) return reject(ctx, redirect, false, spec);
@@ -63,13 +68,13 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
     return dispatch(ctx, registry, copy);
   });
   if (held !== undefined) return held;
-  if (ctx.server.memory.overLimit && !admit(ctx, spec, args)) return reject(ctx, Errors.oom, isExec, spec);
+  if (ctx.server.memory.overLimit && !admit(ctx, spec, argArray(args))) return reject(ctx, Errors.oom, isExec, spec);
   const subscribed = refusedWhileSubscribed(ctx, spec, found.fullName);
   if (subscribed !== null) return reject(ctx, subscribed, isExec, spec);
   if (ctx.multi !== null && !found.transactionControl) {
     if (found.noMulti) return reject(ctx, Errors.notAllowedInMulti, false, spec);
     ctx.server.observer.mark = NaN;
-    queueCommand(ctx, spec, found.fullName, args);
+    queueCommand(ctx, spec, found.fullName, argArray(args));
     ctx.reply.simple('QUEUED');
     return;
   }
@@ -77,7 +82,7 @@ export function dispatch(ctx: Session, registry: Registry, args: Buffer[]): void
   return afterPromotion(ctx, spec, args, execute) ?? execute(ctx, spec, args);
 }
 
-function execute(ctx: Session, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
+function execute(ctx: Session, spec: CommandSpec, args: ArgList): void | Promise<void> {
   ctx.server.stats.totalCommands++;
   ctx.now = ctx.server.clock();
   const tracking = startCommand(ctx);

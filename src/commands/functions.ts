@@ -3,6 +3,8 @@
 // LIST / DELETE / FLUSH / STATS / KILL / HELP, FCALL and FCALL_RO. Libraries live in the same
 // Lua state as EVAL scripts (scripting.ts); a function runs like a script with declared flags.
 
+import { globMatch } from '../util/glob.js';
+import { errorArg } from '../util/names.js';
 import { word } from './args.js';
 import { Errors } from '../protocol/errors.js';
 import type { RegisteredFunction } from '../scripting/engine.js';
@@ -185,24 +187,20 @@ function functionRestore(ctx: Session, args: Buffer[]): void | Promise<void> {
   });
 }
 
-/** Glob match for LIBRARYNAME (* ? and [..] as Redis's stringmatchlen). */
-function globToRegExp(glob: string): RegExp {
-  const src = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${src}$`, 's');
-}
-
 function functionList(ctx: Session, args: Buffer[]): void | Promise<void> {
   let withCode = false;
-  let pattern: RegExp | null = null;
+  // Matched as Redis does, with stringmatchlen ignoring case (util/glob.ts): a RegExp made of
+  // the pattern backtracked exponentially on many stars, and threw on an unclosed '['.
+  let pattern: Buffer | null = null;
   for (let i = 2; i < args.length; i++) {
-    const opt = args[i]!.toString('latin1').toLowerCase();
+    const opt = word(args[i]!);
     if (opt === 'withcode' && !withCode) withCode = true;
-    else if (opt === 'libraryname' && pattern === null && i + 1 < args.length) pattern = globToRegExp(args[++i]!.toString('latin1'));
+    else if (opt === 'libraryname' && pattern === null && i + 1 < args.length) pattern = Buffer.from(args[++i]!); // a copy: the VM may load first
     else if (opt === 'libraryname' && pattern === null) return ctx.reply.error(Errors.functionMetadata('library name argument was not given'));
-    else return ctx.reply.error(Errors.functionMetadata(`Unknown argument ${args[i]!.toString('latin1')}`));
+    else return ctx.reply.error(Errors.functionMetadata(`Unknown argument ${errorArg(args[i]!)}`));
   }
   return withScripting(ctx, args, (s) => {
-    const libs = [...s.libraries.values()].filter((l) => pattern === null || pattern.test(l.name));
+    const libs = [...s.libraries.values()].filter((l) => pattern === null || globMatch(pattern, l.name, true));
     const r = ctx.reply;
     r.arrayLen(libs.length);
     for (const lib of libs) {

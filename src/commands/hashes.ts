@@ -14,6 +14,7 @@ import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '..
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 import { MAX_NAME_BYTES, NameTooLongError } from '../util/names.js';
+import { takesArgList, type ArgList } from '../protocol/arg-list.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -25,35 +26,35 @@ const LD_ZERO: LongDouble = { neg: false, inf: false, mant: 0n, exp: 0 };
  * HSET and HMSET share Redis's hsetCommand: pairs are checked before the key's type. Returns
  * how many fields were new, or null after replying with an error.
  */
-function setCommand(cmd: 'hset' | 'hmset', ctx: Session, args: Buffer[]): number | null {
+function setCommand(cmd: 'hset' | 'hmset', ctx: Session, args: ArgList): number | null {
   if (args.length % 2 !== 0) {
     ctx.reply.error(Errors.wrongArity(cmd));
     return null;
   }
   // Every field name is checked before the first is set: a refused one leaves the hash as it was.
-  for (let i = 2; i < args.length; i += 2) if (args[i]!.length > MAX_NAME_BYTES) throw new NameTooLongError();
-  const key = keyOf(ctx, args[1]!);
+  for (let i = 2; i < args.length; i += 2) if (args.at(i)!.length > MAX_NAME_BYTES) throw new NameTooLongError();
+  const key = keyOf(ctx, args.at(1)!);
   const limits = listpackLimits(ctx);
   let added = 0;
   const ok = writeHash(ctx, key, 'hset', (h) => {
     overLimits(h, args, 2, limits.value);
-    for (let i = 2; i < args.length; i += 2) if (h.set(args[i]!, args[i + 1]!, limits)) added++;
+    for (let i = 2; i < args.length; i += 2) if (h.set(args.at(i)!, args.at(i + 1)!, limits)) added++;
     return true;
   });
   return ok ? added : null;
 }
 
 /** Redis's hashTypeTryConversion: any argument over hash-max-listpack-value ends the listpack, set or not. */
-function overLimits(h: HashAccess, args: Buffer[], from: number, max: number): void {
-  for (let i = from; i < args.length; i++) if (args[i]!.length > max) h.fields.listpack = false;
+function overLimits(h: HashAccess, args: ArgList, from: number, max: number): void {
+  for (let i = from; i < args.length; i++) if (args.at(i)!.length > max) h.fields.listpack = false;
 }
 
-function hset(ctx: Session, args: Buffer[]): void {
+function hset(ctx: Session, args: ArgList): void {
   const added = setCommand('hset', ctx, args);
   if (added !== null) ctx.reply.integer(added);
 }
 
-function hmset(ctx: Session, args: Buffer[]): void {
+function hmset(ctx: Session, args: ArgList): void {
   if (setCommand('hmset', ctx, args) !== null) ctx.reply.ok();
 }
 
@@ -84,8 +85,8 @@ function hget(ctx: Session, args: Buffer[]): void {
   });
 }
 
-function hmget(ctx: Session, args: Buffer[]): void {
-  const key = keyOf(ctx, args[1]!);
+function hmget(ctx: Session, args: ArgList): void {
+  const key = keyOf(ctx, args.at(1)!);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) {
@@ -96,7 +97,7 @@ function hmget(ctx: Session, args: Buffer[]): void {
   reading(ctx, key, entry, (h) => {
     ctx.reply.arrayLen(args.length - 2);
     for (let i = 2; i < args.length; i++) {
-      if (h.find(args[i]!)) ctx.reply.bulk(h.pairs.value());
+      if (h.find(args.at(i)!)) ctx.reply.bulk(h.pairs.value());
       else ctx.reply.nullBulk();
     }
   });
@@ -147,11 +148,11 @@ function hstrlen(ctx: Session, args: Buffer[]): void {
 // ---- deleting ----
 
 /** A hash never exists empty: the last field takes the key with it (Keyspace.mutate). */
-function hdel(ctx: Session, args: Buffer[]): void {
-  const key = keyOf(ctx, args[1]!);
+function hdel(ctx: Session, args: ArgList): void {
+  const key = keyOf(ctx, args.at(1)!);
   let deleted = 0;
   const ok = writeHash(ctx, key, 'hdel', (h) => {
-    for (let i = 2; i < args.length; i++) if (h.delete(args[i]!)) deleted++;
+    for (let i = 2; i < args.length; i++) if (h.delete(args.at(i)!)) deleted++;
     return deleted > 0;
   });
   if (ok) ctx.reply.integer(deleted);
@@ -223,18 +224,18 @@ const O1 = { complexity: 'O(1)' };
 const WHOLE = { tips: ['nondeterministic_output_order'], complexity: 'O(N) where N is the size of the hash.' };
 
 export const hashCommands: CommandSpec[] = [
-  hashSpec('hset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set the string value of a hash field', '2.0.0', hset, { complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.' }),
+  hashSpec('hset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set the string value of a hash field', '2.0.0', takesArgList(hset), { complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.' }),
   hashSpec('hsetnx', 4, 'write-grow', true, ['RW', 'INSERT'], 'Set the value of a hash field, only if the field does not exist', '2.0.0', hsetnx, O1),
-  hashSpec('hmset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set multiple hash fields to multiple values', '2.0.0', hmset, { complexity: 'O(N) where N is the number of fields being set.' }),
+  hashSpec('hmset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set multiple hash fields to multiple values', '2.0.0', takesArgList(hmset), { complexity: 'O(N) where N is the number of fields being set.' }),
   hashSpec('hget', 3, 'read', true, READ, 'Get the value of a hash field', '2.0.0', hget, O1),
-  hashSpec('hmget', -3, 'read', true, READ, 'Get the values of all the given hash fields', '2.0.0', hmget, { complexity: 'O(N) where N is the number of fields being requested.' }),
+  hashSpec('hmget', -3, 'read', true, READ, 'Get the values of all the given hash fields', '2.0.0', takesArgList(hmget), { complexity: 'O(N) where N is the number of fields being requested.' }),
   hashSpec('hgetall', 2, 'read', false, READ, 'Get all the fields and values in a hash', '2.0.0', hgetall, WHOLE),
   hashSpec('hkeys', 2, 'read', false, READ, 'Get all the fields in a hash', '2.0.0', hkeys, WHOLE),
   hashSpec('hvals', 2, 'read', false, READ, 'Get all the values in a hash', '2.0.0', hvals, WHOLE),
   hashSpec('hlen', 2, 'read', true, LOOK, 'Get the number of fields in a hash', '2.0.0', hlen, O1),
   hashSpec('hexists', 3, 'read', true, LOOK, 'Determine if a hash field exists', '2.0.0', hexists, O1),
   hashSpec('hstrlen', 3, 'read', true, LOOK, 'Get the length of the value of a hash field', '3.2.0', hstrlen, O1),
-  hashSpec('hdel', -3, 'write', true, ['RW', 'DELETE'], 'Delete one or more hash fields', '2.0.0', hdel, { complexity: 'O(N) where N is the number of fields to be removed.' }),
+  hashSpec('hdel', -3, 'write', true, ['RW', 'DELETE'], 'Delete one or more hash fields', '2.0.0', takesArgList(hdel), { complexity: 'O(N) where N is the number of fields to be removed.' }),
   hashSpec('hincrby', 4, 'write-grow', true, COUNTER, 'Increment the integer value of a hash field by the given number', '2.0.0', hincrby, O1),
   hashSpec('hincrbyfloat', 4, 'write-grow', true, COUNTER, 'Increment the float value of a hash field by the given amount', '2.6.0', hincrbyfloat, O1),
   ...hashIterateCommands,

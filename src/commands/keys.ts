@@ -13,6 +13,7 @@ import { Kind, opsOf, typeName, type Entry, type Keyspace } from '../store/keysp
 import { parseCursor } from '../store/scan.js';
 import { at, span } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
+import { takesArgList, type ArgList } from '../protocol/arg-list.js';
 
 /**
  * Looks a key up the way Redis's LOOKUP_NOTOUCH does (EXISTS, TYPE, TTL, OBJECT): counts the
@@ -23,25 +24,25 @@ export function lookupNoTouch(ctx: Session, key: string, notify = true): Entry |
   return ctx.db.readNoTouch(key, ctx.now, notify);
 }
 
-function del(ctx: Session, args: Buffer[]): void {
+function del(ctx: Session, args: ArgList): void {
   let removed = 0;
   for (let i = 1; i < args.length; i++) {
-    const key = keyOf(ctx, args[i]!);
+    const key = keyOf(ctx, args.at(i)!);
     // get() first: a key whose time has passed is expired, not counted as deleted.
     if (ctx.db.get(key, ctx.now) !== undefined && ctx.db.delete(key, 'del')) removed++;
   }
   ctx.reply.integer(removed);
 }
 
-function exists(ctx: Session, args: Buffer[]): void {
+function exists(ctx: Session, args: ArgList): void {
   let found = 0;
-  for (let i = 1; i < args.length; i++) if (lookupNoTouch(ctx, keyOf(ctx, args[i]!))) found++;
+  for (let i = 1; i < args.length; i++) if (lookupNoTouch(ctx, keyOf(ctx, args.at(i)!))) found++;
   ctx.reply.integer(found);
 }
 
-function touch(ctx: Session, args: Buffer[]): void {
+function touch(ctx: Session, args: ArgList): void {
   let found = 0;
-  for (let i = 1; i < args.length; i++) if (ctx.db.read(keyOf(ctx, args[i]!), ctx.now)) found++;
+  for (let i = 1; i < args.length; i++) if (ctx.db.read(keyOf(ctx, args.at(i)!), ctx.now)) found++;
   ctx.reply.integer(found);
 }
 
@@ -374,18 +375,18 @@ const objectSub = (sub: string, summary: string, since: string, handler: Command
 export const keyCommands: CommandSpec[] = [
   { name: 'del', arity: -2, flags: ['write'], keySpecs: DELETE_ALL, tips: MULTI_SUM, categories: ['@keyspace', '@write', '@slow'],
     summary: 'Delete a key', since: '1.0.0', group: 'generic', complexity: 'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).',
-    handler: del },
+    handler: takesArgList(del) },
   { name: 'unlink', arity: -2, flags: ['write', 'fast'], keySpecs: DELETE_ALL, tips: MULTI_SUM, categories: WRITE_FAST,
     summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.',
     since: '4.0.0', group: 'generic', complexity: 'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.',
-    handler: del },
+    handler: takesArgList(del) },
   { name: 'exists', arity: -2, flags: ['readonly', 'fast'], keySpecs: LOOK_ALL, tips: MULTI_SUM, categories: READ_FAST,
     summary: 'Determine if a key exists', since: '1.0.0', group: 'generic', complexity: 'O(N) where N is the number of keys to check.',
-    handler: exists },
+    handler: takesArgList(exists) },
   { name: 'touch', arity: -2, flags: ['readonly', 'fast'], keySpecs: LOOK_ALL, tips: MULTI_SUM, categories: READ_FAST,
     summary: 'Alters the last access time of a key(s). Returns the number of existing keys specified.',
     since: '3.2.1', group: 'generic', complexity: 'O(N) where N is the number of keys that will be touched.',
-    handler: touch },
+    handler: takesArgList(touch) },
   { name: 'type', arity: 2, flags: ['readonly', 'fast'], keySpecs: [at(1, 'RO', 'NO_VALUE')], categories: READ_FAST,
     summary: 'Determine the type stored at key', since: '1.0.0', group: 'generic', complexity: 'O(1)',
     handler: type },

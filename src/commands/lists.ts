@@ -13,6 +13,7 @@ import { listMoveCommands } from './lists-move.js';
 import { Errors } from '../protocol/errors.js';
 import { normalizeIndex, normalizeRange } from '../store/types/list.js';
 import type { CommandSpec, Session } from './types.js';
+import { takesArgList, type ArgList } from '../protocol/arg-list.js';
 
 /**
  * Redis getPositiveLongFromObjectOrReply: 0 or more; null for anything else, a text that is
@@ -26,8 +27,8 @@ function nonNegative(arg: Buffer): number | null {
 // ---- pushing ----
 
 /** LPUSH, RPUSH and their X forms (push only onto an existing list): replies the new length. */
-function push(ctx: Session, args: Buffer[], head: boolean, onlyExisting: boolean): void {
-  const key = keyOf(ctx, args[1]!);
+function push(ctx: Session, args: ArgList, head: boolean, onlyExisting: boolean): void {
+  const key = keyOf(ctx, args.at(1)!);
   if (onlyExisting) {
     const found = writableList(ctx, key);
     if (found === null) return;
@@ -36,12 +37,12 @@ function push(ctx: Session, args: Buffer[], head: boolean, onlyExisting: boolean
   let length = 0;
   const ok = writeList(ctx, key, head ? 'lpush' : 'rpush', (list) => {
     if (args.length === 3) {
-      const sealed = sealElement(ctx, key, args[2]!);
+      const sealed = sealElement(ctx, key, args.at(2)!);
       if (head) list.pushHead(sealed);
       else list.pushTail(sealed);
     } else {
       const sealed: Buffer[] = [];
-      for (let i = 2; i < args.length; i++) sealed.push(sealElement(ctx, key, args[i]!));
+      for (let i = 2; i < args.length; i++) sealed.push(sealElement(ctx, key, args.at(i)!));
       list.pushMany(sealed, head);
     }
     length = list.length;
@@ -50,10 +51,10 @@ function push(ctx: Session, args: Buffer[], head: boolean, onlyExisting: boolean
   if (ok) ctx.reply.integer(length);
 }
 
-const lpush = (ctx: Session, args: Buffer[]) => push(ctx, args, true, false);
-const rpush = (ctx: Session, args: Buffer[]) => push(ctx, args, false, false);
-const lpushx = (ctx: Session, args: Buffer[]) => push(ctx, args, true, true);
-const rpushx = (ctx: Session, args: Buffer[]) => push(ctx, args, false, true);
+const lpush = (ctx: Session, args: ArgList) => push(ctx, args, true, false);
+const rpush = (ctx: Session, args: ArgList) => push(ctx, args, false, false);
+const lpushx = (ctx: Session, args: ArgList) => push(ctx, args, true, true);
+const rpushx = (ctx: Session, args: ArgList) => push(ctx, args, false, true);
 
 // ---- popping ----
 
@@ -225,13 +226,13 @@ function lpos(ctx: Session, args: Buffer[]): void {
 // ---- table ----
 
 export const listCommands: CommandSpec[] = [
-  listSpec('lpush', -3, 'write-grow', true, ['RW', 'INSERT'], 'Prepend one or multiple elements to a list', '1.0.0', lpush,
+  listSpec('lpush', -3, 'write-grow', true, ['RW', 'INSERT'], 'Prepend one or multiple elements to a list', '1.0.0', takesArgList(lpush),
     'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
-  listSpec('rpush', -3, 'write-grow', true, ['RW', 'INSERT'], 'Append one or multiple elements to a list', '1.0.0', rpush,
+  listSpec('rpush', -3, 'write-grow', true, ['RW', 'INSERT'], 'Append one or multiple elements to a list', '1.0.0', takesArgList(rpush),
     'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
-  listSpec('lpushx', -3, 'write-grow', true, ['RW', 'INSERT'], 'Prepend an element to a list, only if the list exists', '2.2.0', lpushx,
+  listSpec('lpushx', -3, 'write-grow', true, ['RW', 'INSERT'], 'Prepend an element to a list, only if the list exists', '2.2.0', takesArgList(lpushx),
     'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
-  listSpec('rpushx', -3, 'write-grow', true, ['RW', 'INSERT'], 'Append an element to a list, only if the list exists', '2.2.0', rpushx,
+  listSpec('rpushx', -3, 'write-grow', true, ['RW', 'INSERT'], 'Append an element to a list, only if the list exists', '2.2.0', takesArgList(rpushx),
     'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
   listSpec('lpop', -2, 'write', true, ['RW', 'ACCESS', 'DELETE'], 'Remove and get the first elements in a list', '1.0.0', lpop,
     'O(N) where N is the number of elements returned'),

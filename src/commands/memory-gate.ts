@@ -7,6 +7,7 @@ import type { Entry, Keyspace, StringEntry } from '../store/keyspace.js';
 import { Kind } from '../store/keyspace.js';
 import { entryIdentity } from '../store/memory.js';
 import type { Lent, SpilledKey } from '../spill/manager.js';
+import { argArray, type ArgList } from '../protocol/arg-list.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { keyOf } from './args.js';
 import { KeyFlag, keysOf } from './key-specs.js';
@@ -96,11 +97,12 @@ export function spilledAhead(ctx: Session, registry: Registry, commands: readonl
 export function afterPromotion(
   ctx: Session,
   spec: CommandSpec,
-  args: Buffer[],
+  argList: ArgList,
   run: (ctx: Session, spec: CommandSpec, args: Buffer[]) => void | Promise<void>,
 ): Promise<void> | undefined {
   const spill = ctx.server.spill;
   if (spill === null || spill.spilledKeys === 0) return undefined;
+  const args = argArray(argList);
   let wanted = spilledKeys(ctx, spec, args);
   if (wanted.length === 0) return undefined;
   // The command runs after the read, when its arguments' bytes in the connection's read buffer

@@ -14,6 +14,7 @@
 // touch the keyspace, and RESET ends monitor mode.
 
 import type { Logger } from '../log.js';
+import type { ArgList } from '../protocol/arg-list.js';
 import { Errors } from '../protocol/errors.js';
 import type { ClientState, CommandSpec, CommandTable, Server, Session } from './types.js';
 
@@ -73,7 +74,7 @@ export function refusedToMonitor(ctx: Session, spec: CommandSpec): boolean {
 }
 
 /** Called once a command has run (and for each command EXEC runs). */
-export function feedMonitors(ctx: Session, spec: CommandSpec, args: Buffer[]): void {
+export function feedMonitors(ctx: Session, spec: CommandSpec, args: ArgList): void {
   if (count === 0) return;
   const set = byServer.get(ctx.server);
   if (set === undefined || set.size === 0) return;
@@ -110,17 +111,17 @@ function dropSlowMonitor(m: Session, log: Logger): void {
  * table, how many arguments followed, and the size of each of the first `limit` ('5 B'); none
  * for commands whose arguments are credentials (`redacted`). Never an argument's bytes.
  */
-export function describeArgs(fullName: string, args: Buffer[], limit: number): { names: string[]; count: number; sizes: string[] | null } {
+export function describeArgs(fullName: string, args: ArgList, limit: number): { names: string[]; count: number; sizes: string[] | null } {
   const names = fullName.split('|');
   const count = args.length - names.length;
   if (count > 0 && REDACTED.has(names[0]!)) return { names, count, sizes: null };
   const sizes: string[] = [];
-  for (let i = 0; i < Math.min(count, limit); i++) sizes.push(`${args[names.length + i]!.length} B`);
+  for (let i = 0; i < Math.min(count, limit); i++) sizes.push(`${args.at(names.length + i)!.length} B`);
   return { names, count, sizes };
 }
 
 /** The status line for one command: names from the table, sizes only. */
-export function monitorLine(ctx: Session, fullName: string, args: Buffer[]): string {
+export function monitorLine(ctx: Session, fullName: string, args: ArgList): string {
   const t = performance.timeOrigin + performance.now();
   const secs = Math.floor(t / 1000);
   const micros = Math.floor((t - secs * 1000) * 1000);

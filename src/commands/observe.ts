@@ -4,6 +4,7 @@
 
 import { LatencyHistogram } from '../observe/histogram.js';
 import type { CommandStat } from '../observe/observer.js';
+import type { ArgList } from '../protocol/arg-list.js';
 import { describeArgs, fullNameOf } from './monitor.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -16,7 +17,7 @@ function statOf(ctx: Session, spec: CommandSpec): CommandStat {
 }
 
 /** A command that ran for `ms` milliseconds. */
-export function commandRan(ctx: Session, spec: CommandSpec, args: Buffer[], ms: number): void {
+export function commandRan(ctx: Session, spec: CommandSpec, args: ArgList, ms: number): void {
   const obs = ctx.server.observer;
   const stat = statOf(ctx, spec);
   stat.calls++;
@@ -48,7 +49,7 @@ export function commandRejected(ctx: Session, spec: CommandSpec): void {
  * argument ('5 B'), '(redacted)' for credentials, and '... (N more arguments)' past 32 elements
  * as Redis words it. Never an argument's bytes.
  */
-function slowlogArgv(fullName: string, args: Buffer[]): string[] {
+function slowlogArgv(fullName: string, args: ArgList): string[] {
   const names = fullName.split('|');
   const count = args.length - names.length;
   const room = SLOWLOG_ARGC - names.length;

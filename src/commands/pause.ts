@@ -9,6 +9,7 @@
 // everything else. Expiry and eviction keep running during a pause: Redis stops them so that
 // replicas see a still dataset during a failover, and sealkv has no replicas.
 
+import { argArray, type ArgList } from '../protocol/arg-list.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { isMonitor } from './monitor.js';
 import type { ClientState, CommandSpec, Server, Session } from './types.js';
@@ -126,7 +127,7 @@ export function holdIfPaused(
   ctx: Session,
   spec: CommandSpec,
   fullName: string,
-  args: Buffer[],
+  args: ArgList,
   again: (args: Buffer[]) => void | Promise<void>,
 ): Promise<void> | undefined {
   if (active === 0) return undefined;
@@ -138,7 +139,7 @@ export function holdIfPaused(
     if (p === undefined || !covers(p, ctx, spec, fullName)) return undefined;
     waiters = p.waiters;
   }
-  const copy = ownArgs(args);
+  const copy = ownArgs(argArray(args));
   let bytes = 0;
   for (const a of copy) bytes += a.length;
   held.set(ctx, bytes);

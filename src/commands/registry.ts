@@ -1,6 +1,7 @@
 // Merges the per-family tables into one lookup and checks them once at load: unique names,
 // every leaf has a handler, key specs fit the arity (ARCHITECTURE conventions 1 and 11).
 
+import { isListHandler, type ArgList } from '../protocol/arg-list.js';
 import { ConfigError } from '../config.js';
 import { keySpecProblem } from './key-specs.js';
 import type { CommandSpec, CommandTable } from './types.js';
@@ -95,12 +96,21 @@ export class Registry implements CommandTable {
     return out;
   }
 
+  /**
+   * Whether a request named `name` may come as a vector (arg-list.ts): its handler reads one,
+   * or it is no command at all (the error quotes only the first few arguments).
+   */
+  takesArgList(name: Buffer): boolean {
+    const node = this.lookupName(name);
+    return node === undefined || (node.subs === null && isListHandler(node.spec.handler));
+  }
+
   /** Finds the command (and subcommand) for a request and checks its arity. */
-  resolve(args: Buffer[]): Command | Unresolved {
-    let node = this.lookupName(args[0]!);
+  resolve(args: ArgList): Command | Unresolved {
+    let node = this.lookupName(args.at(0)!);
     if (!node) return { kind: 'unknown' };
     if (node.subs && args.length >= 2) {
-      const raw = args[1]!;
+      const raw = args.at(1)!;
       // No subcommand name is this long: a huge argument is not made a string to find that out.
       const sub = raw.length > NAME_MAX ? undefined : this.lookup(node.subs, raw.toString('latin1'), node.fullName);
       if (!sub) return { kind: 'unknown-subcommand', container: node.spec.name };

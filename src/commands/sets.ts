@@ -13,23 +13,24 @@ import { setRandomCommands } from './sets-random.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind } from '../store/entry.js';
 import type { CommandSpec, Session } from './types.js';
+import { takesArgList, type ArgList } from '../protocol/arg-list.js';
 
-function sadd(ctx: Session, args: Buffer[]): void {
-  const key = keyOf(ctx, args[1]!);
+function sadd(ctx: Session, args: ArgList): void {
+  const key = keyOf(ctx, args.at(1)!);
   let added = 0;
   const ok = writeSet(ctx, key, 'sadd', (set) => {
-    for (let i = 2; i < args.length; i++) if (addPlain(ctx, key, set, args[i]!)) added++;
+    for (let i = 2; i < args.length; i++) if (addPlain(ctx, key, set, args.at(i)!)) added++;
     return added > 0;
   });
   if (ok) ctx.reply.integer(added);
 }
 
 /** The last member takes the key with it (Keyspace.mutate), as Redis stops there. */
-function srem(ctx: Session, args: Buffer[]): void {
-  const key = keyOf(ctx, args[1]!);
+function srem(ctx: Session, args: ArgList): void {
+  const key = keyOf(ctx, args.at(1)!);
   let removed = 0;
   const ok = writeSet(ctx, key, 'srem', (set) => {
-    for (let i = 2; i < args.length && set.size > 0; i++) if (set.remove(memberDigest(ctx, args[i]!))) removed++;
+    for (let i = 2; i < args.length && set.size > 0; i++) if (set.remove(memberDigest(ctx, args.at(i)!))) removed++;
     return removed > 0;
   });
   if (ok) ctx.reply.integer(removed);
@@ -40,11 +41,11 @@ function sismember(ctx: Session, args: Buffer[]): void {
   if (set !== null) ctx.reply.integer(set?.has(memberDigest(ctx, args[2]!)) ? 1 : 0);
 }
 
-function smismember(ctx: Session, args: Buffer[]): void {
-  const set = readSet(ctx, keyOf(ctx, args[1]!));
+function smismember(ctx: Session, args: ArgList): void {
+  const set = readSet(ctx, keyOf(ctx, args.at(1)!));
   if (set === null) return;
   ctx.reply.arrayLen(args.length - 2);
-  for (let i = 2; i < args.length; i++) ctx.reply.integer(set?.has(memberDigest(ctx, args[i]!)) ? 1 : 0);
+  for (let i = 2; i < args.length; i++) ctx.reply.integer(set?.has(memberDigest(ctx, args.at(i)!)) ? 1 : 0);
 }
 
 function scard(ctx: Session, args: Buffer[]): void {
@@ -96,10 +97,10 @@ function smove(ctx: Session, args: Buffer[]): void {
 const O1 = { complexity: 'O(1)' };
 
 export const setCommands: CommandSpec[] = [
-  setSpec('sadd', -3, 'write-grow', true, at(1, 'RW', 'INSERT'), 'Add one or more members to a set', '1.0.0', sadd, { complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.' }),
-  setSpec('srem', -3, 'write', true, at(1, 'RW', 'DELETE'), 'Remove one or more members from a set', '1.0.0', srem, { complexity: 'O(N) where N is the number of members to be removed.' }),
+  setSpec('sadd', -3, 'write-grow', true, at(1, 'RW', 'INSERT'), 'Add one or more members to a set', '1.0.0', takesArgList(sadd), { complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.' }),
+  setSpec('srem', -3, 'write', true, at(1, 'RW', 'DELETE'), 'Remove one or more members from a set', '1.0.0', takesArgList(srem), { complexity: 'O(N) where N is the number of members to be removed.' }),
   setSpec('sismember', 3, 'read', true, at(1, 'RO'), 'Determine if a given value is a member of a set', '1.0.0', sismember, O1),
-  setSpec('smismember', -3, 'read', true, at(1, 'RO', 'ACCESS'), 'Returns the membership associated with the given elements for a set', '6.2.0', smismember, { complexity: 'O(N) where N is the number of elements being checked for membership' }),
+  setSpec('smismember', -3, 'read', true, at(1, 'RO', 'ACCESS'), 'Returns the membership associated with the given elements for a set', '6.2.0', takesArgList(smismember), { complexity: 'O(N) where N is the number of elements being checked for membership' }),
   setSpec('scard', 2, 'read', true, at(1, 'RO'), 'Get the number of members in a set', '1.0.0', scard, O1),
   setSpec('smembers', 2, 'read', false, at(1, 'RO', 'ACCESS'), 'Get all the members in a set', '1.0.0', smembers, { tips: ['nondeterministic_output_order'], complexity: 'O(N) where N is the set cardinality.' }),
   setSpec('smove', 4, 'write', true, [at(1, 'RW', 'ACCESS', 'DELETE'), at(2, 'RW', 'INSERT')], 'Move a member from one set to another', '1.0.0', smove, O1),

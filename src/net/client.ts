@@ -17,6 +17,7 @@ import { dispatch } from '../commands/dispatch.js';
 import { spilledAhead } from '../commands/memory-gate.js';
 import type { Registry } from '../commands/registry.js';
 import type { ClientIo, QueuedCommand, ReplyMode, Server, Session } from '../commands/types.js';
+import type { ArgList } from '../protocol/arg-list.js';
 import { ProtocolError, RequestParser } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/reply.js';
 import { endTransaction } from '../commands/transactions.js';
@@ -89,6 +90,8 @@ export class Client implements Session {
     this.reply.onOverflow = () => this.overLimit();
     this.parser = new RequestParser({ maxBulkLen: server.config.number('proto-max-bulk-len') });
     this.parser.unauthenticated = !this.authenticated;
+    // A request of thousands of arguments for a handler that reads a vector comes whole (arg-list.ts).
+    this.parser.keepWhole = (name) => registry.takesArgList(name);
     this.direct = socket instanceof TLSSocket ? null : DirectWriter.for(socket, ReplyWriter.recycle, () => this.kill('write failed'));
 
     socket.setNoDelay(true);
@@ -200,7 +203,7 @@ export class Client implements Session {
       if (this.replyMode !== 'on') muteIfAsked(this);
       const pending = dispatch(this, this.registry, args);
       // A command that waits or is queued (MULTI) has copied what it keeps by now.
-      if (owned) wipeArgs(args);
+      if (owned) wipeArgs(args as Buffer[]);
       if (pending === undefined) this.reply.unmute();
       else {
         this.waiting = true;
@@ -246,12 +249,12 @@ export class Client implements Session {
   }
 
   /** The next command: one parsed ahead first (its arguments are ours to wipe), else the parser's. */
-  private nextCommand(): { args: Buffer[]; owned: boolean } | ProtocolError | null {
+  private nextCommand(): { args: ArgList; owned: boolean } | ProtocolError | null {
     const queued = this.ahead.shift();
     if (queued instanceof ProtocolError) return queued;
     if (queued !== undefined) return { args: queued, owned: true };
     try {
-      const args = this.parser.next();
+      const args = this.parser.nextArgs();
       return args === null ? null : { args, owned: false };
     } catch (err) {
       if (err instanceof ProtocolError) return err;

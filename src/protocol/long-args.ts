@@ -1,11 +1,13 @@
 // The arguments of a command with very many of them (DEL or MSET with millions of keys), kept
 // while it arrives as bytes in one growing arena plus a table of offsets: no JS object per
-// argument until the command is complete. A million Buffer views held across reads made the
-// garbage collector pause other clients for tens of milliseconds at a time; this way the heap
-// stays small while the request is parsed, and the views are made once it is complete, a
-// bounded number per event-loop turn (materialize), so other clients are served in between.
+// argument. A million Buffer views held across reads made the garbage collector pause other
+// clients for tens of milliseconds at a time, and cost ~100 bytes of heap each. Once complete,
+// the command is read as a vector (at(): a view made when read, dropped right after) by the
+// handlers that take one (arg-list.ts); for any other, its views are made a bounded number per
+// event-loop turn (materialize), so other clients are served in between.
 
 import { copyBytes, plainBuffer } from '../util/bytes.js';
+import type { ArgVector } from './arg-list.js';
 
 /**
  * A Buffer view made the way Node makes its own (FastBuffer: a Uint8Array whose prototype is
@@ -17,7 +19,7 @@ Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 const FIRST_ARENA = 64 * 1024;
 const FIRST_SLOTS = 1024;
 
-export class LongArgs {
+export class LongArgs implements ArgVector {
   private arena = plainBuffer(FIRST_ARENA);
   private used = 0;
   private starts = new Float64Array(FIRST_SLOTS);
@@ -34,6 +36,63 @@ export class LongArgs {
     this.used += length;
   }
 
+  /**
+   * The parser's fast loop for a long command: takes up to `wanted` whole bulks
+   * ("$<len>\r\n<bytes>\r\n") from src[from, to) while each is plainly well formed (digits only,
+   * no leading zero, at most maxLen) and entirely there; returns where it stopped, or `from`
+   * if the next unit is anything else (split, malformed, oversized), which the parser's general
+   * path then takes (with its errors). Locals instead of fields: ~10 ns per argument, not ~40.
+   */
+  addBulks(src: Buffer, from: number, to: number, wanted: number, maxLen: number): number {
+    // Every bulk takes at least 6 bytes ("$0\r\n\r\n") and adds at most its share of them.
+    this.reserve(Math.min(wanted, Math.ceil((to - from) / 6)), to - from);
+    const arena = this.arena;
+    const starts = this.starts;
+    const lengths = this.lengths;
+    let used = this.used;
+    let count = this.count;
+    let p = from;
+    const last = count + wanted;
+    while (count < last && p < to && src[p] === 0x24 /* '$' */) {
+      let i = p + 1;
+      let len = 0;
+      for (; i < to && i - p <= 15; i++) {
+        const d = src[i]! - 0x30;
+        if (d < 0 || d > 9) break;
+        len = len * 10 + d;
+      }
+      // No digits, no CR yet, a leading zero, too long: the general path decides.
+      if (i === p + 1 || i + 1 >= to || src[i] !== 13 || (src[p + 1] === 0x30 && i - p > 2) || len > maxLen) break;
+      const start = i + 2;
+      if (start + len + 2 > to) break;
+      if (len <= 16) for (let k = 0; k < len; k++) arena[used + k] = src[start + k]!;
+      else arena.set(src.subarray(start, start + len), used);
+      starts[count] = used;
+      lengths[count] = len;
+      count++;
+      used += len;
+      p = start + len + 2;
+    }
+    this.used = used;
+    this.count = count;
+    return p;
+  }
+
+  /** Room for `slots` more arguments and `bytes` more bytes. */
+  private reserve(slots: number, bytes: number): void {
+    if (this.used + bytes > this.arena.length) this.growArena(this.used + bytes);
+    if (this.count + slots > this.starts.length) {
+      let size = this.starts.length * 2;
+      while (size < this.count + slots) size *= 2;
+      const starts = new Float64Array(size);
+      starts.set(this.starts.subarray(0, this.count));
+      this.starts = starts;
+      const lengths = new Uint32Array(size);
+      lengths.set(this.lengths.subarray(0, this.count));
+      this.lengths = lengths;
+    }
+  }
+
   /** Takes a buffer of the parser's own (zeroed by the parser) as the next argument. */
   addOwn(arg: Buffer): void {
     (this.own ??= new Map()).set(this.count, arg);
@@ -42,6 +101,11 @@ export class LongArgs {
 
   private out: Buffer[] | null = null;
   private made = 0;
+
+  /** Whether making the views a slice per turn has begun (the command then goes on as an array). */
+  get materializing(): boolean {
+    return this.out !== null;
+  }
 
   /** Makes up to `budget` more of the arguments' Buffer views; true once all are made (see args). */
   materialize(budget: number): boolean {
@@ -55,6 +119,32 @@ export class LongArgs {
     return end === this.count;
   }
 
+  /** Bytes of the arguments held so far. */
+  get size(): number {
+    return this.used;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /**
+   * Argument `index` (negative counts from the end, as Array.prototype.at), as a fresh view of
+   * the arena: made when read and garbage right after, so the views never pile up.
+   */
+  at(index: number): Buffer | undefined {
+    if (index < 0) index += this.count;
+    if (index < 0 || index >= this.count) return undefined;
+    const own = this.own === null ? undefined : this.own.get(index);
+    return own ?? (new ArgView(this.arena.buffer as ArrayBuffer, this.starts[index]!, this.lengths[index]!) as Buffer);
+  }
+
+  /** Every argument's view at once (the paths that need an array); made once, then kept. */
+  toArray(): Buffer[] {
+    this.materialize(Infinity);
+    return this.args;
+  }
+
   /** The arguments, once materialize() said they are all made; they view the arena (see bytes). */
   get args(): Buffer[] {
     return this.out!;
@@ -66,14 +156,7 @@ export class LongArgs {
   }
 
   private slot(start: number, length: number): void {
-    if (this.count === this.starts.length) {
-      const starts = new Float64Array(this.count * 2);
-      starts.set(this.starts);
-      this.starts = starts;
-      const lengths = new Uint32Array(this.count * 2);
-      lengths.set(this.lengths);
-      this.lengths = lengths;
-    }
+    if (this.count === this.starts.length) this.reserve(1, 0);
     this.starts[this.count] = start;
     this.lengths[this.count] = length;
     this.count++;

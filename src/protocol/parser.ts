@@ -1,7 +1,8 @@
 // Resumable RESP request parser (multibulk and inline), modelled on redis processMultibulkBuffer:
 // feed() bytes as they arrive, next() yields one command at a time as an array of Buffers that
 // view the received bytes (no copies on the request path), null when more bytes are needed, or
-// throws ProtocolError, after which the connection must be closed.
+// throws ProtocolError, after which the connection must be closed. nextArgs() is the same, except
+// that a command of thousands of arguments may come whole as a vector (arg-list.ts).
 //
 // Plaintext hygiene: the caller reuses (and wipes) the memory it feeds, so after each read it
 // calls detach(), which moves whatever the parser still needs (a half-received command) into
@@ -14,6 +15,7 @@
 // is cut at 64 KiB as in Redis.
 
 import { plainBuffer } from '../util/bytes.js';
+import type { ArgList } from './arg-list.js';
 import { Errors } from './errors.js';
 import { LongArgs } from './long-args.js';
 
@@ -45,6 +47,11 @@ const EMPTY = Buffer.alloc(0);
 export class RequestParser {
   /** Set by the connection while it still has to authenticate (Redis's stricter limits apply). */
   unauthenticated = false;
+  /**
+   * Whether a complete long command (named by its first argument) may be handed out whole by
+   * nextArgs(), as a vector, rather than as an array of views made a slice per turn.
+   */
+  keepWhole: ((name: Buffer) => boolean) | null = null;
 
   private buf: Buffer = EMPTY;
   /** Whether buf is the parser's own memory (a join or a detached copy) rather than the caller's. */
@@ -166,13 +173,18 @@ export class RequestParser {
    * Hands out the finished command (null while a long one is still being turned into
    * arguments: see busy); the buffers its arguments live in are zeroed once it has run.
    */
-  private finishCommand(): Buffer[] | null {
-    let cmd = this.args;
-    if (this.long !== null) {
-      if (!this.long.materialize(VIEWS_PER_TURN)) return null;
-      cmd = this.long.args;
+  private finishCommand(whole: boolean): ArgList | null {
+    let cmd: ArgList = this.args;
+    const long = this.long;
+    if (long !== null) {
+      if (whole && !long.materializing && this.keepWhole !== null && this.keepWhole(long.at(0)!)) {
+        cmd = long;
+      } else {
+        if (!long.materialize(VIEWS_PER_TURN)) return null;
+        cmd = long.args;
+      }
       // The arena is wiped with the other own buffers once the command has run.
-      this.spent.push(this.long.bytes);
+      this.spent.push(long.bytes);
       this.long = null;
     }
     this.args = [];
@@ -238,10 +250,22 @@ export class RequestParser {
 
   /** The next complete command, or null when more bytes are needed. */
   next(): Buffer[] | null {
+    return this.take(false) as Buffer[] | null;
+  }
+
+  /**
+   * The same, except that a long command keepWhole() accepts comes whole, as a vector whose
+   * views are made as they are read (arg-list.ts), with no array of views at all.
+   */
+  nextArgs(): ArgList | null {
+    return this.take(true);
+  }
+
+  private take(whole: boolean): ArgList | null {
     if (this.big) return null;
     if (this.argsLeft === 0) {
       // A large bulk that arrived last completed this command.
-      if (this.args.length > 0 || this.long !== null) return this.finishCommand();
+      if (this.args.length > 0 || this.long !== null) return this.finishCommand(whole);
       // Between commands: the one returned last has run, so the own buffers it read are done.
       this.wipeSpent();
     }
@@ -267,6 +291,18 @@ export class RequestParser {
       }
       while (this.argsLeft > 0) {
         this.refill();
+        if (this.long !== null && this.bulkLen < 0) {
+          // A long command's plain bulks in one tight loop; anything else falls through below.
+          const before = this.long.count;
+          const size = this.long.size;
+          const at = this.long.addBulks(this.buf, this.pos, this.buf.length, this.argsLeft, this.limits.maxBulkLen);
+          if (at !== this.pos) {
+            this.argsBytes += this.long.size - size;
+            this.argsLeft -= this.long.count - before;
+            this.pos = at;
+            continue;
+          }
+        }
         if (this.bulkLen < 0) {
           if (this.pos >= this.buf.length) return this.release();
           const first = this.buf[this.pos]!;
@@ -292,7 +328,7 @@ export class RequestParser {
         this.bulkLen = -1;
         this.argsLeft--;
       }
-      return this.finishCommand();
+      return this.finishCommand(whole);
     }
   }
 

@@ -219,11 +219,24 @@ export class SealedValues {
     s[HEADER_BYTES] = purpose;
     s.writeUInt32BE(db >>> 0, HEADER_BYTES + 1);
     s.writeUInt32BE(key.length, HEADER_BYTES + 5);
-    s.latin1Write(key, HEADER_BYTES + 9);
-    if (typeof field === 'string') s.latin1Write(field, HEADER_BYTES + 9 + key.length);
+    writeLatin1(s, key, HEADER_BYTES + 9);
+    if (typeof field === 'string') writeLatin1(s, field, HEADER_BYTES + 9 + key.length);
     else if (field !== undefined) s.set(field, HEADER_BYTES + 9 + key.length);
     return length;
   }
+}
+
+/**
+ * A latin1 string's bytes at `at`. Short ones in a JS loop: the native latin1Write costs
+ * ~100-400 ns a call, which was a third of sealing each element of a 2 M-element RPUSH.
+ */
+function writeLatin1(s: Latin1Writable, text: string, at: number): void {
+  const n = text.length;
+  if (n > 32) {
+    s.latin1Write(text, at);
+    return;
+  }
+  for (let i = 0; i < n; i++) s[at + i] = text.charCodeAt(i);
 }
 
 export { Sealer, SealError } from './sealer.js';

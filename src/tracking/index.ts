@@ -5,6 +5,7 @@
 // read-only command read (a script's reads track the script's declared keys, as Redis does).
 
 import { keysOf } from '../commands/key-specs.js';
+import { argArray, type ArgList } from '../protocol/arg-list.js';
 import type { ClientState, CommandSpec, Server, Session } from '../commands/types.js';
 import { Tracker } from './tracker.js';
 
@@ -73,22 +74,23 @@ export function endCommand(t: Tracker | undefined, ctx: Session): void {
 }
 
 /** Around each command run (top level, in EXEC, from a script): returns the state to restore. */
-export function enterRun(ctx: Session, spec: CommandSpec, args: Buffer[]): Tracker | undefined {
+export function enterRun(ctx: Session, spec: CommandSpec, args: ArgList): Tracker | undefined {
   if (live === 0) return undefined;
   const t = byServer.get(ctx.server);
   if (t === undefined) return undefined;
   if (!ctx.scripted) {
     t.flushedInCommand = false;
     t.outerSpec = spec;
-    t.outerArgs = args;
+    t.outerArgs = argArray(args);
   }
   return t;
 }
 
 /** After a command ran: a read-only one tracks the keys it read for its client (redis call()). */
-export function leaveRun(t: Tracker | undefined, ctx: Session, spec: CommandSpec, args: Buffer[]): void {
+export function leaveRun(t: Tracker | undefined, ctx: Session, spec: CommandSpec, args: ArgList): void {
   if (t === undefined) return;
-  // The command's arguments are not held past it.
+  // The command's arguments (as enterRun made them an array) are not held past it.
+  const ownArgs = t.outerArgs;
   if (!ctx.scripted) t.outerSpec = t.outerArgs = null;
   if (!tracksReads(spec)) return;
   const state = t.stateOf(ctx.id);
@@ -96,7 +98,7 @@ export function leaveRun(t: Tracker | undefined, ctx: Session, spec: CommandSpec
   if ((state.optin && !state.caching) || (state.optout && state.caching)) return;
   // A script's reads track the keys the script declared (the caller's command).
   const outerSpec = ctx.scripted ? t.outerSpec : spec;
-  const outerArgs = ctx.scripted ? t.outerArgs : args;
+  const outerArgs = ctx.scripted ? t.outerArgs : (ownArgs ?? argArray(args));
   if (outerSpec === null || outerArgs === null) return;
   const keys = keysOf(outerSpec, outerArgs);
   if (keys.length > 0) t.remember(state, outerArgs, keys);

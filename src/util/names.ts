@@ -12,9 +12,14 @@ export class NameTooLongError extends Error {}
 
 /** The latin1 string of a key or field name, or NameTooLongError. */
 export function nameString(arg: Buffer): string {
-  if (arg.length > MAX_NAME_BYTES) throw new NameTooLongError();
+  const n = arg.length;
+  // One-byte names (DEL a b c ... by the million) take V8's shared one-char strings, no conversion.
+  if (n === 1) return ONE_CHAR[arg[0]!]!;
+  if (n > MAX_NAME_BYTES) throw new NameTooLongError();
   return arg.toString('latin1');
 }
+
+const ONE_CHAR = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i));
 
 /**
  * An argument quoted in an error the way Redis prints it with "%.*s": at most `max` bytes,

@@ -82,6 +82,23 @@ describe('FUNCTION LOAD and FCALL', () => {
     expect(await run(['function', 'flush', 'bogus'])).toEqual({ error: Errors.functionFlushOption });
   });
 
+  it('LIST LIBRARYNAME matches as Redis stringmatchlen does (case ignored), at once on many stars, and [ is no error', async () => {
+    await run(['function', 'flush']);
+    await run(['function', 'load', LIB]);
+    const names = async (pattern: string) => ((await run(['function', 'list', 'libraryname', pattern])) as unknown[][]).map((l) => l[1]);
+    expect(await names('MY*')).toEqual(['mylib']);
+    expect(await names('m?l[a-i]b')).toEqual(['mylib']);
+    expect(await names('[')).toEqual([]);
+    expect(await names('my[')).toEqual([]);
+    // A pattern that backtracks (40 stars against a name it almost matches) answers at once.
+    await run(['function', 'load', `#!lua name=${'a'.repeat(60)}\nredis.register_function('f60', function() return 1 end)`]);
+    const started = performance.now();
+    expect(await names(`${'a*'.repeat(40)}b`)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(await run(['function', 'list', 'libraryname', 'x', 'bogus'])).toEqual({ error: Errors.functionMetadata('Unknown argument bogus') });
+    await run(['function', 'flush']);
+  });
+
   it('node-redis FUNCTION LOAD and FCALL', async () => {
     const c = await nodeRedis(server.port);
     try {

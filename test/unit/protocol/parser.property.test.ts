@@ -4,6 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ArgList } from '../../../src/protocol/arg-list.js';
 import { ProtocolError, RequestParser } from '../../../src/protocol/parser.js';
 
 const LIMITS = { maxBulkLen: 1024 * 1024 };
@@ -130,5 +131,64 @@ describe('request parser properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('a long command handed out whole (nextArgs, keepWhole) reads back as the array next() gives, however split and through a reused buffer', () => {
+    // Mostly short arguments (the fast loop), now and then odd ones it leaves to the general
+    // path: empty, longer than 16 bytes, and a big one gathered in parts.
+    const longArg = fc.oneof(
+      { weight: 30, arbitrary: fc.uint8Array({ minLength: 0, maxLength: 4 }) },
+      { weight: 3, arbitrary: fc.uint8Array({ minLength: 17, maxLength: 200 }) },
+      { weight: 1, arbitrary: fc.constant(new Uint8Array(70_000).fill(7)) },
+    );
+    const longCommand = fc.array(longArg, { minLength: 1024, maxLength: 1400 });
+    fc.assert(
+      fc.property(longCommand, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 }), (tail, at) => {
+        const args = [Buffer.from('DEL'), ...tail.map((a) => Buffer.from(a))];
+        const bytes = Buffer.concat([encode(args), Buffer.from('*1\r\n$4\r\nPING\r\n')]);
+        const whole = new RequestParser(LIMITS);
+        whole.keepWhole = (name) => name.toString() === 'DEL';
+        const readBuffer = Buffer.alloc(bytes.length);
+        const got: string[][] = [];
+        const kinds: boolean[] = [];
+        for (const chunk of split(bytes, at)) {
+          chunk.copy(readBuffer);
+          whole.feed(readBuffer.subarray(0, chunk.length));
+          for (let cmd: ArgList | null = whole.nextArgs(); cmd !== null; cmd = whole.nextArgs()) {
+            kinds.push(Array.isArray(cmd));
+            const list: string[] = [];
+            for (let i = 0; i < cmd.length; i++) list.push(cmd.at(i)!.toString('hex'));
+            got.push(list);
+          }
+          whole.detach();
+          readBuffer.fill(0xee);
+        }
+        expect(kinds).toEqual([false, true]);
+        expect(got).toEqual(parseChunks(split(bytes, at), new RequestParser(LIMITS)));
+        expect(got[0]).toEqual(args.map(hex));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('malformed bulks inside a long command meet the same errors as anywhere else', () => {
+    const head = Buffer.from(`*2000\r\n${'$1\r\nk\r\n'.repeat(1500)}`);
+    const short = Buffer.from('*3\r\n$1\r\nk\r\n');
+    for (const bad of ['$01\r\nk\r\n', '$-1\r\n', '$x\r\n', `$${LIMITS.maxBulkLen + 1}\r\n`, '+1\r\n', '$1234567890123456789\r\n']) {
+      const errorOf = (prefix: Buffer) => {
+        const parser = new RequestParser(LIMITS);
+        parser.keepWhole = () => true;
+        try {
+          parser.feed(Buffer.concat([prefix, Buffer.from(bad)]));
+          parser.nextArgs();
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProtocolError);
+          return (err as Error).message;
+        }
+        return 'no error';
+      };
+      expect(errorOf(head), bad).toBe(errorOf(short));
+      expect(errorOf(head), bad).not.toBe('no error');
+    }
   });
 });
