@@ -17,6 +17,7 @@ import { KeyWalk } from './key-walk.js';
 import { scanStep } from './scan.js';
 import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
 import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
+import { isPackable, PackedEntry, type Packer } from './types/packed.js';
 
 export { KeyWalk } from './key-walk.js';
 
@@ -77,6 +78,17 @@ export class Keyspace {
    * name: keyspace notifications of 'expired' and 'evicted' with --seal-keys); else undefined.
    */
   removing: Entry | undefined = undefined;
+  /** Packs small collections at rest and unpacks them on use (types/packed.ts); none: never packed. */
+  packer: Packer | null = null;
+  /**
+   * Keys whose small collection was created or unpacked and may be packed once it rests, in the
+   * order they came (a Set keeps insertion order), for compactSlice().
+   */
+  private unpacked = new Set<string>();
+  /** Small collections created since the last compactFresh(): packed as soon as the turn ends. */
+  private fresh = new Set<string>();
+  /** Called when `fresh` gets its first key (the server runs compactFresh() after this turn). */
+  onFresh: (() => void) | null = null;
 
   /**
    * @param uid identity bound into every sealed value of this database. It moves with the data
@@ -107,8 +119,9 @@ export class Keyspace {
   get(key: string, now: number): Entry | undefined {
     const slot = this.table.find(key, hashKey(key));
     if (slot < 0) return undefined;
-    const entry = this.entryAt(this.table.handleAt(slot));
-    if (entry.expiresAt === 0 || entry.expiresAt > now) return entry;
+    const handle = this.table.handleAt(slot);
+    const entry = this.rawAt(handle);
+    if (entry.expiresAt === 0 || entry.expiresAt > now) return entry instanceof PackedEntry ? this.unpackAt(handle, entry) : entry;
     this.expire(key);
     return undefined;
   }
@@ -143,7 +156,7 @@ export class Keyspace {
     const hash = hashKey(key);
     const slot = this.table.find(key, hash);
     const oldHandle = slot < 0 ? 0 : this.table.handleAt(slot);
-    const old = oldHandle === 0 ? undefined : this.entryAt(oldHandle);
+    const old = oldHandle === 0 ? undefined : this.rawAt(oldHandle);
     // A replaced entry had the same name: its sealed copy carries over, sparing a seal per SET.
     if (this.names !== null && entry.sealedName === undefined) entry.sealedName = old?.sealedName ?? this.names.sealedName(key);
     this.put(key, hash, slot, old, this.record(key, hash, entry), entry.expiresAt, event, entry.kind);
@@ -175,7 +188,7 @@ export class Keyspace {
   install(key: string, handle: number, event: KeyEvent): void {
     const hash = this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_HASH]!;
     const slot = this.table.find(key, hash);
-    const old = slot < 0 ? undefined : this.entryAt(this.table.handleAt(slot));
+    const old = slot < 0 ? undefined : this.rawAt(this.table.handleAt(slot));
     this.put(key, hash, slot, old, handle, this.arena.doubles[handle >>> 17]![(handle & OFFSET_MASK) + D_EXPIRES]!, event, Kind.String);
   }
 
@@ -193,7 +206,12 @@ export class Keyspace {
       this.table.setHandle(slot, handle);
       this.dispose(oldHandle);
     }
-    this.observer?.added(key, this.entryAt(handle));
+    const added = this.rawAt(handle);
+    this.observer?.added(key, added);
+    if (isPackable(kind) && this.packer !== null) {
+      if (this.fresh.size === 0) this.onFresh?.();
+      this.fresh.add(key);
+    }
     if (expiresAt !== 0) this.volatile.add(key);
     // Only a key that had a TTL is in the set: spares a lookup on the usual plain SET.
     else if (old !== undefined && old.expiresAt !== 0) this.volatile.delete(key);
@@ -211,7 +229,7 @@ export class Keyspace {
     const slot = this.table.find(key, hash);
     if (slot < 0) return undefined;
     const handle = this.table.handleAt(slot);
-    const entry = this.entryAt(handle);
+    const entry = this.rawAt(handle);
     if (entry.kind !== Kind.String) return undefined;
     if (!(entry instanceof StoredString)) return entry;
     const value = Buffer.allocUnsafeSlow(entry.size);
@@ -371,13 +389,15 @@ export class Keyspace {
     for (let slot = 0; slot < this.table.capacity; slot++) {
       const handle = this.table.handleAt(slot);
       if (handle === 0) continue;
-      if (this.observer !== null) this.observer.removed(this.table.keyOf(handle), this.entryAt(handle));
+      if (this.observer !== null) this.observer.removed(this.table.keyOf(handle), this.rawAt(handle));
       this.dispose(handle);
     }
     this.table = new KeyTable(this.arena);
     this.objects = [];
     this.freeObjects = [];
     this.volatile = new Set();
+    this.unpacked = new Set();
+    this.fresh = new Set();
     this.expiryWalk = null;
     this.sampleSlot = 0;
     this.volatileSampleWalk = null;
@@ -414,7 +434,7 @@ export class Keyspace {
         break;
       }
       checked++;
-      const entry = this.peek(step.value);
+      const entry = this.peekRaw(step.value);
       if (entry && entry.expiresAt !== 0 && entry.expiresAt <= now) {
         this.expire(step.value);
         expired++;
@@ -435,7 +455,7 @@ export class Keyspace {
         const slot = this.sampleSlot++ & (capacity - 1);
         const handle = this.table.handleAt(slot);
         if (handle === 0) continue;
-        visit(this.table.keyOf(handle), this.entryAt(handle));
+        visit(this.table.keyOf(handle), this.rawAt(handle));
         seen++;
       }
       return;
@@ -448,18 +468,108 @@ export class Keyspace {
         restarts++;
         continue;
       }
-      const entry = this.peek(step.value);
+      const entry = this.peekRaw(step.value);
       if (entry !== undefined) visit(step.value, entry);
       seen++;
     }
   }
 
-  /** The entry a record stands for: its boxed object, or a view of the record. */
+  /** The entry a record stands for: its boxed object (unpacked first if packed), or a view of the record. */
   entryAt(handle: number): Entry {
+    const entry = this.rawAt(handle);
+    return entry instanceof PackedEntry ? this.unpackAt(handle, entry) : entry;
+  }
+
+  /**
+   * As entryAt, but a packed collection stays packed (a PackedEntry passed off as an Entry): for
+   * paths that read only the fields every entry has (kind, expiry, access time, accounting,
+   * sealed name) or that drop the entry.
+   */
+  private rawAt(handle: number): Entry {
     const words = this.arena.words[handle >>> 17]!;
     const word = (handle & OFFSET_MASK) * 2;
     if (words[word + W_VALUE_LENGTH] === BOXED) return this.objects[words[word + W_AUX]!]!;
     return new StoredString(this.table, handle);
+  }
+
+  private peekRaw(key: string): Entry | undefined {
+    const slot = this.table.find(key, hashKey(key));
+    return slot < 0 ? undefined : this.rawAt(this.table.handleAt(slot));
+  }
+
+  /** Puts the unpacked form of a packed entry in its place (not a write: nothing is signalled). */
+  private unpackAt(handle: number, packed: PackedEntry): Entry {
+    const key = this.table.keyOf(handle);
+    const entry = this.packer!.unpack(this.uid, key, packed);
+    this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = entry;
+    entry.accounted = packed.accounted;
+    this.observer?.changed(key, entry);
+    this.unpacked.add(key);
+    return entry;
+  }
+
+  /** Keys waiting to be packed once they rest (INFO, tests). */
+  get unpackedCount(): number {
+    return this.unpacked.size;
+  }
+
+  /**
+   * Packs the small collections created since the last call (a new key is usually written once
+   * and then rests: sessions, per-user sets). Packing them before the turn ends lets the next
+   * turn's new keys reuse their structures' blocks, so a fill of many small keys never holds
+   * more than a turn's worth unpacked. One that is written again is unpacked and then waits to
+   * rest (compactSlice). Returns how many it packed.
+   */
+  compactFresh(): number {
+    if (this.fresh.size === 0) return 0;
+    const keys = this.fresh;
+    this.fresh = new Set();
+    let packed = 0;
+    for (const key of keys) if (this.packKey(key)) packed++;
+    return packed;
+  }
+
+  /**
+   * Packs small collections untouched since `restedBefore` (unix ms), oldest candidates first,
+   * until `deadline` (performance.now()): the cron's share of compaction. A collection still in
+   * use stays a candidate; one too large to pack is dropped until it is unpacked or created
+   * again. Returns how many it packed.
+   */
+  compactSlice(restedBefore: number, deadline: number): number {
+    const packer = this.packer;
+    if (packer === null || this.unpacked.size === 0) return 0;
+    let packed = 0;
+    let visited = 0;
+    for (const key of this.unpacked) {
+      if ((++visited & 15) === 0 && performance.now() > deadline) break;
+      const slot = this.table.find(key, hashKey(key));
+      const handle = slot < 0 ? 0 : this.table.handleAt(slot);
+      const entry = handle === 0 ? undefined : this.rawAt(handle);
+      if (entry === undefined || entry instanceof PackedEntry || !isPackable(entry.kind)) {
+        this.unpacked.delete(key);
+        continue;
+      }
+      // Candidates come in order of first arrival, not of last touch: look further.
+      if (entry.touchedAt >= restedBefore) continue;
+      this.unpacked.delete(key);
+      if (this.packKey(key)) packed++;
+    }
+    return packed;
+  }
+
+  /** Packs key's collection if it is small enough; whether it did. */
+  private packKey(key: string): boolean {
+    const slot = this.table.find(key, hashKey(key));
+    if (slot < 0) return false;
+    const handle = this.table.handleAt(slot);
+    const entry = this.rawAt(handle);
+    if (entry instanceof PackedEntry || !isPackable(entry.kind)) return false;
+    const small = this.packer!.pack(this.uid, key, entry);
+    if (small === null) return false;
+    this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = small as unknown as Entry;
+    this.observer?.changed(key, small as unknown as Entry);
+    opsOf(entry).release?.(entry);
+    return true;
   }
 
   /** A new record for entry: the string inline when it can be, else a pointer to the object. */
@@ -493,7 +603,7 @@ export class Keyspace {
       // A value holding memory outside the V8 heap (a collection's arena blocks) gives it back
       // (readable until this turn ends: record-arena.ts).
       const entry = this.objects[index];
-      if (entry !== undefined) opsOf(entry).release?.(entry);
+      if (entry !== undefined && !(entry instanceof PackedEntry)) opsOf(entry).release?.(entry);
       this.objects[index] = undefined;
       this.freeObjects.push(index);
     }
@@ -510,7 +620,7 @@ export class Keyspace {
 
   private remove(key: string, slot: number, event: KeyEvent): void {
     const handle = this.table.handleAt(slot);
-    const old = this.entryAt(handle);
+    const old = this.rawAt(handle);
     const kind = old.kind;
     this.table.removeAt(slot);
     this.observer?.removed(key, old);

@@ -1,0 +1,207 @@
+// Packing small lists, sets and sorted sets at rest into one sealed blob, and unpacking them on
+// use (the forms: store/types/packed.ts). Plaintext passes through one scratch buffer, wiped
+// before each call returns; the blob is bound to database and key like the elements it holds,
+// and each element is sealed again for its key when unpacked (the usual per-element sealing
+// every command expects), its digest taken with the same keyed hash the commands use.
+
+import { Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
+import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type Packer } from '../store/types/packed.js';
+import { zsetEntry } from '../store/types/zset-ops.js';
+import { DIGEST_BYTES } from '../store/types/zset.js';
+import { OVERHEAD } from './sealer.js';
+import { Purpose, SealError, type SealedValues } from './values.js';
+import type { NameHasher } from './name-hash.js';
+
+/** Buffer's latin1 helpers exist at run time but are missing from @types/node. */
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(text: string, offset: number): number };
+
+const PURPOSE = { [Kind.List]: Purpose.PackedList, [Kind.Set]: Purpose.PackedSet, [Kind.ZSet]: Purpose.PackedZSet } as const;
+
+function varintBytes(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : 3;
+}
+
+function writeVarint(out: Buffer, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  out[at++] = n;
+  return at;
+}
+
+export class CollectionPacker implements Packer {
+  /** Plaintext of the collection being packed or unpacked; wiped after each call. */
+  private plain = Buffer.allocUnsafeSlow(PACK_MAX_BYTES + 64).fill(0);
+  /** Sealed bytes on their way in or out (ciphertext: not wiped). */
+  private sealed = Buffer.allocUnsafeSlow(4096);
+  private readonly digest = Buffer.alloc(DIGEST_BYTES);
+  /** Set by readVarint: where the bytes after it start. */
+  private at = 0;
+
+  constructor(
+    private readonly values: SealedValues,
+    private readonly members: NameHasher,
+  ) {}
+
+  pack(db: number, key: string, entry: Entry): PackedEntry | null {
+    if (entry.kind !== Kind.List && entry.kind !== Kind.Set && entry.kind !== Kind.ZSet) return null;
+    const count = entry.kind === Kind.List ? entry.length : entry.kind === Kind.Set ? entry.size : entry.zset.size;
+    if (count === 0 || count > PACK_MAX_ELEMENTS) return null;
+    const plain = this.plain;
+    let used = 0;
+    const values = this.values;
+    try {
+      // Each element's plaintext length shows in its sealed length: the total is known before opening any.
+      const room = (sealedLength: number, extra: number): boolean => {
+        const n = sealedLength - OVERHEAD;
+        return used + extra + varintBytes(n) + n <= PACK_MAX_BYTES;
+      };
+      let fits = true;
+      if (entry.kind === Kind.List) {
+        entry.forEach((bytes, start, length) => {
+          if (!room(length, 0)) return (fits = false);
+          used = writeVarint(plain, used, length - OVERHEAD);
+          values.openElementAt(Purpose.ListElement, db, key, bytes, start, length, plain, used);
+          used += length - OVERHEAD;
+          return true;
+        });
+      } else if (entry.kind === Kind.Set) {
+        entry.forEach((id) => {
+          const length = entry.sealedLength(id);
+          if (!room(length, 0)) return (fits = false);
+          used = writeVarint(plain, used, length - OVERHEAD);
+          values.openElementAt(Purpose.SetMember, db, key, entry.slabOf(id), entry.sealedStart(id), length, plain, used);
+          used += length - OVERHEAD;
+          return true;
+        });
+      } else {
+        entry.zset.each(0, count, false, (member, score) => {
+          if (!room(member.length, 8)) return (fits = false);
+          plain.writeDoubleLE(score, used);
+          used = writeVarint(plain, used + 8, member.length - OVERHEAD);
+          const sealed = this.sealedOf(member);
+          values.openElementAt(Purpose.ZSetMember, db, key, sealed, 0, member.length, plain, used);
+          used += member.length - OVERHEAD;
+          return true;
+        });
+      }
+      if (!fits) return null;
+      const out = this.room(used + OVERHEAD);
+      values.sealElementAt(PURPOSE[entry.kind], db, key, plain.subarray(0, used), out, 0);
+      const flag = entry.kind === Kind.Set ? entry.intset : entry.kind === Kind.ZSet ? entry.skiplist : false;
+      return new PackedEntry(entry.kind, (out as Latin1Buffer).latin1Slice(0, used + OVERHEAD), count, flag, entry);
+    } catch (err) {
+      // An element that fails to open keeps its collection unpacked (commands report it).
+      if (err instanceof SealError) return null;
+      throw err;
+    } finally {
+      // An element opened past `used` before a failure is wiped too: the whole scratch (2 KiB).
+      plain.fill(0);
+    }
+  }
+
+  unpack(db: number, key: string, packed: PackedEntry): Entry {
+    const kind: PackableKind = packed.kind;
+    const blob = this.room(packed.blob.length);
+    blob.latin1Write(packed.blob, 0);
+    const length = packed.blob.length - OVERHEAD;
+    const plain = this.plain;
+    try {
+      this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, packed.blob.length, plain, 0);
+      let entry: Entry;
+      if (kind === Kind.List) entry = this.unpackList(db, key, packed, length);
+      else if (kind === Kind.Set) entry = this.unpackSet(db, key, packed, length);
+      else entry = this.unpackZSet(db, key, packed, length);
+      entry.expiresAt = packed.expiresAt;
+      entry.sealedName = packed.sealedName;
+      entry.accounted = packed.accounted;
+      return entry;
+    } finally {
+      plain.fill(0, 0, length);
+    }
+  }
+
+  private unpackList(db: number, key: string, packed: PackedEntry, length: number): ListEntry {
+    const list = new ListEntry(packed.touchedAt);
+    const plain = this.plain;
+    const out = this.sealed;
+    for (let at = 0; at < length; ) {
+      const n = this.readVarint(at);
+      at = this.at;
+      this.values.sealElementAt(Purpose.ListElement, db, key, plain.subarray(at, at + n), out, 0);
+      list.pushTail(out.subarray(0, n + OVERHEAD));
+      at += n;
+    }
+    return list;
+  }
+
+  private unpackSet(db: number, key: string, packed: PackedEntry, length: number): SetEntry {
+    const set = new SetEntry(packed.touchedAt);
+    set.intset = packed.flag;
+    const plain = this.plain;
+    const out = this.sealed;
+    for (let at = 0; at < length; ) {
+      const n = this.readVarint(at);
+      at = this.at;
+      const member = plain.subarray(at, at + n);
+      this.members.digestInto(member, this.digest, 0);
+      this.values.sealElementAt(Purpose.SetMember, db, key, member, out, 0);
+      set.add(this.digest, out.subarray(0, n + OVERHEAD));
+      at += n;
+    }
+    return set;
+  }
+
+  private unpackZSet(db: number, key: string, packed: PackedEntry, length: number): ZSetEntry {
+    const entry = zsetEntry(packed.touchedAt);
+    entry.skiplist = packed.flag;
+    const plain = this.plain;
+    const out = this.sealed as Latin1Buffer;
+    for (let at = 0; at < length; ) {
+      const score = plain.readDoubleLE(at);
+      const n = this.readVarint(at + 8);
+      at = this.at;
+      const member = plain.subarray(at, at + n);
+      this.members.digestInto(member, this.digest, 0);
+      this.values.sealElementAt(Purpose.ZSetMember, db, key, member, out, 0);
+      const sealed = out.latin1Slice(0, n + OVERHEAD);
+      // Packed in order, so appended in order: no member is compared (nor opened).
+      entry.zset.append(this.digest, score, sealed);
+      entry.sealedBytes += sealed.length;
+      at += n;
+    }
+    return entry;
+  }
+
+  /** The sealed scratch with room for `n` bytes. */
+  private room(n: number): Latin1Buffer {
+    if (this.sealed.length < n) this.sealed = Buffer.allocUnsafeSlow(Math.max(n, this.sealed.length * 2));
+    return this.sealed as Latin1Buffer;
+  }
+
+  /** A sealed member string's bytes, in a scratch of their own (not this.sealed: a blob may be there). */
+  private memberBytes = Buffer.allocUnsafeSlow(256);
+
+  private sealedOf(member: string): Buffer {
+    if (this.memberBytes.length < member.length) this.memberBytes = Buffer.allocUnsafeSlow(member.length * 2);
+    (this.memberBytes as Latin1Buffer).latin1Write(member, 0);
+    return this.memberBytes;
+  }
+
+  private readVarint(from: number): number {
+    const plain = this.plain;
+    let n = 0;
+    let shift = 0;
+    for (let i = from; ; i++) {
+      const b = plain[i]!;
+      n |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.at = i + 1;
+        return n;
+      }
+      shift += 7;
+      if (shift > 21) throw new SealError('packed collection: bad element length');
+    }
+  }
+}
