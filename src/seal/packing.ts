@@ -5,7 +5,7 @@
 // every command expects), its digest taken with the same keyed hash the commands use.
 
 import { Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
-import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type Packer } from '../store/types/packed.js';
+import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type PackedLike, type Packer } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
 import { OVERHEAD } from './sealer.js';
@@ -101,7 +101,7 @@ export class CollectionPacker implements Packer {
     }
   }
 
-  unpack(db: number, key: string, packed: PackedEntry): Entry {
+  unpack(db: number, key: string, packed: PackedLike): Entry {
     const kind: PackableKind = packed.kind;
     const blob = this.room(packed.blob.length);
     blob.latin1Write(packed.blob, 0);
@@ -122,7 +122,7 @@ export class CollectionPacker implements Packer {
     }
   }
 
-  private unpackList(db: number, key: string, packed: PackedEntry, length: number): ListEntry {
+  private unpackList(db: number, key: string, packed: PackedLike, length: number): ListEntry {
     const list = new ListEntry(packed.touchedAt);
     const plain = this.plain;
     const out = this.sealed;
@@ -136,7 +136,7 @@ export class CollectionPacker implements Packer {
     return list;
   }
 
-  private unpackSet(db: number, key: string, packed: PackedEntry, length: number): SetEntry {
+  private unpackSet(db: number, key: string, packed: PackedLike, length: number): SetEntry {
     const set = new SetEntry(packed.touchedAt);
     set.intset = packed.flag;
     const plain = this.plain;
@@ -153,7 +153,7 @@ export class CollectionPacker implements Packer {
     return set;
   }
 
-  private unpackZSet(db: number, key: string, packed: PackedEntry, length: number): ZSetEntry {
+  private unpackZSet(db: number, key: string, packed: PackedLike, length: number): ZSetEntry {
     const entry = zsetEntry(packed.touchedAt);
     entry.skiplist = packed.flag;
     const plain = this.plain;

@@ -18,6 +18,7 @@ import { scanStep } from './scan.js';
 import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
 import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
 import { isPackable, PackedEntry, type Packer } from './types/packed.js';
+import { isPackedForm, isPackedLength, newPackedRecord, PackedRecord, type PackedForm } from './packed-record.js';
 
 export { KeyWalk } from './key-walk.js';
 
@@ -121,7 +122,7 @@ export class Keyspace {
     if (slot < 0) return undefined;
     const handle = this.table.handleAt(slot);
     const entry = this.rawAt(handle);
-    if (entry.expiresAt === 0 || entry.expiresAt > now) return entry instanceof PackedEntry ? this.unpackAt(handle, entry) : entry;
+    if (entry.expiresAt === 0 || entry.expiresAt > now) return isPackedForm(entry) ? this.unpackAt(handle, entry) : entry;
     this.expire(key);
     return undefined;
   }
@@ -477,7 +478,7 @@ export class Keyspace {
   /** The entry a record stands for: its boxed object (unpacked first if packed), or a view of the record. */
   entryAt(handle: number): Entry {
     const entry = this.rawAt(handle);
-    return entry instanceof PackedEntry ? this.unpackAt(handle, entry) : entry;
+    return isPackedForm(entry) ? this.unpackAt(handle, entry) : entry;
   }
 
   /**
@@ -488,7 +489,9 @@ export class Keyspace {
   private rawAt(handle: number): Entry {
     const words = this.arena.words[handle >>> 17]!;
     const word = (handle & OFFSET_MASK) * 2;
-    if (words[word + W_VALUE_LENGTH] === BOXED) return this.objects[words[word + W_AUX]!]!;
+    const length = words[word + W_VALUE_LENGTH]!;
+    if (length === BOXED) return this.objects[words[word + W_AUX]!]!;
+    if (isPackedLength(length)) return new PackedRecord(this.table, handle) as unknown as Entry;
     return new StoredString(this.table, handle);
   }
 
@@ -498,10 +501,17 @@ export class Keyspace {
   }
 
   /** Puts the unpacked form of a packed entry in its place (not a write: nothing is signalled). */
-  private unpackAt(handle: number, packed: PackedEntry): Entry {
+  private unpackAt(handle: number, packed: PackedForm): Entry {
     const key = this.table.keyOf(handle);
     const entry = this.packer!.unpack(this.uid, key, packed);
-    this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = entry;
+    if (packed instanceof PackedRecord) {
+      const hash = hashKey(key);
+      const slot = this.table.find(key, hash);
+      this.table.setHandle(slot, this.boxRecord(key, hash, entry));
+      this.arena.free(handle, this.table.recordBytes(handle));
+    } else {
+      this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = entry;
+    }
     entry.accounted = packed.accounted;
     this.observer?.changed(key, entry);
     this.unpacked.add(key);
@@ -545,7 +555,7 @@ export class Keyspace {
       const slot = this.table.find(key, hashKey(key));
       const handle = slot < 0 ? 0 : this.table.handleAt(slot);
       const entry = handle === 0 ? undefined : this.rawAt(handle);
-      if (entry === undefined || entry instanceof PackedEntry || !isPackable(entry.kind)) {
+      if (entry === undefined || isPackedForm(entry) || !isPackable(entry.kind)) {
         this.unpacked.delete(key);
         continue;
       }
@@ -563,9 +573,19 @@ export class Keyspace {
     if (slot < 0) return false;
     const handle = this.table.handleAt(slot);
     const entry = this.rawAt(handle);
-    if (entry instanceof PackedEntry || !isPackable(entry.kind)) return false;
+    if (isPackedForm(entry) || !isPackable(entry.kind)) return false;
     const small = this.packer!.pack(this.uid, key, entry);
     if (small === null) return false;
+    if (small.sealedName === undefined) {
+      // In the key's record, as a plain string is: no object left for it at all.
+      const packed = newPackedRecord(this.table, key, this.table.hashOf(handle), small);
+      this.table.setHandle(slot, packed);
+      // The record's accounting is a function of the record: counted afresh, not recounted.
+      this.observer?.removed(key, entry);
+      this.dispose(handle);
+      this.observer?.added(key, new PackedRecord(this.table, packed) as unknown as Entry);
+      return true;
+    }
     this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = small as unknown as Entry;
     this.observer?.changed(key, small as unknown as Entry);
     opsOf(entry).release?.(entry);

@@ -8,7 +8,7 @@
 import { Kind, type Entry, type EntryObserver, type Keyspace, type StringEntry } from './keyspace.js';
 import { StoredString } from './stored-string.js';
 import { opsOf, STRING_OVERHEAD } from './types/index.js';
-import { PACKED_OVERHEAD, PackedEntry } from './types/packed.js';
+import { isPackedForm, packedBytes } from './packed-record.js';
 
 export { FIELD_OVERHEAD, HASH_OVERHEAD, STRING_OVERHEAD } from './types/index.js';
 
@@ -35,7 +35,7 @@ export function keyBytes(key: string, entry: Entry): number {
 export function residentBytes(key: string, entry: Entry): number {
   if (entry.kind === Kind.String) return STRING_OVERHEAD + keyBytes(key, entry) + entry.size;
   // A small collection at rest (packed.ts) is one sealed blob.
-  if ((entry as unknown) instanceof PackedEntry) return PACKED_OVERHEAD + keyBytes(key, entry) + (entry as unknown as PackedEntry).blob.length;
+  if (isPackedForm(entry)) return packedBytes(keyBytes(key, entry), entry);
   const ops = opsOf(entry);
   return ops.overhead + keyBytes(key, entry) + ops.valueBytes(entry, Infinity);
 }

@@ -54,6 +54,18 @@ export class PackedEntry {
   }
 }
 
+/** What a packed collection shows, in either form (this object, or its key's record: packed-record.ts). */
+export interface PackedLike {
+  readonly kind: PackableKind;
+  readonly blob: string;
+  readonly count: number;
+  readonly flag: boolean;
+  expiresAt: number;
+  touchedAt: number;
+  accounted: number;
+  sealedName: Buffer | undefined;
+}
+
 /** Turns small collections into packed entries and back; the one part that opens and seals. */
 export interface Packer {
   /**
@@ -62,7 +74,7 @@ export interface Packer {
    */
   pack(db: number, key: string, entry: Entry): PackedEntry | null;
   /** The collection the packed entry stands for, with the same expiry, access time and name. Throws SealError. */
-  unpack(db: number, key: string, packed: PackedEntry): Entry;
+  unpack(db: number, key: string, packed: PackedLike): Entry;
 }
 
 export function isPackable(kind: Kind): kind is PackableKind {
