@@ -4,7 +4,7 @@
 // and each element is sealed again for its key when unpacked (the usual per-element sealing
 // every command expects), its digest taken with the same keyed hash the commands use.
 
-import { Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
+import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
 import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type PackedLike, type Packer } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
@@ -16,6 +16,27 @@ import type { NameHasher } from './name-hash.js';
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(text: string, offset: number): number };
 
 const PURPOSE = { [Kind.List]: Purpose.PackedList, [Kind.Set]: Purpose.PackedSet, [Kind.ZSet]: Purpose.PackedZSet } as const;
+
+/** Integer scores up to this magnitude are packed as varints (most scores: counts, timestamps, ranks). */
+const SMALL_SCORE = 2 ** 47;
+/** The score header that says a float64 follows. */
+const DOUBLE_SCORE = 1;
+
+/** Writes a score: varint(zigzag(n) * 2) for an integer n, else DOUBLE_SCORE and the float64. */
+function writeScore(out: Buffer, at: number, score: number): number {
+  if (Number.isInteger(score) && Math.abs(score) < SMALL_SCORE && !Object.is(score, -0)) {
+    let n = (score >= 0 ? score * 2 : -score * 2 - 1) * 2;
+    while (n >= 0x80) {
+      out[at++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    out[at++] = n;
+    return at;
+  }
+  out[at] = DOUBLE_SCORE;
+  out.writeDoubleLE(score, at + 1);
+  return at + 9;
+}
 
 function varintBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : 3;
@@ -45,6 +66,12 @@ export class CollectionPacker implements Packer {
   ) {}
 
   pack(db: number, key: string, entry: Entry): PackedEntry | null {
+    if (entry.kind === Kind.Hash) {
+      // A small hash is one sealed blob already (Purpose.HashPairs): it moves as it is, no opening.
+      const f = entry.fields;
+      if (f.table !== null || f.packed === '' || f.size > 0xffff) return null;
+      return new PackedEntry(Kind.Hash, f.packed, f.size, f.listpack, entry);
+    }
     if (entry.kind !== Kind.List && entry.kind !== Kind.Set && entry.kind !== Kind.ZSet) return null;
     const count = entry.kind === Kind.List ? entry.length : entry.kind === Kind.Set ? entry.size : entry.zset.size;
     if (count === 0 || count > PACK_MAX_ELEMENTS) return null;
@@ -77,9 +104,9 @@ export class CollectionPacker implements Packer {
         });
       } else {
         entry.zset.each(0, count, false, (member, score) => {
-          if (!room(member.length, 8)) return (fits = false);
-          plain.writeDoubleLE(score, used);
-          used = writeVarint(plain, used + 8, member.length - OVERHEAD);
+          if (!room(member.length, 9)) return (fits = false);
+          used = writeScore(plain, used, score);
+          used = writeVarint(plain, used, member.length - OVERHEAD);
           const sealed = this.sealedOf(member);
           values.openElementAt(Purpose.ZSetMember, db, key, sealed, 0, member.length, plain, used);
           used += member.length - OVERHEAD;
@@ -103,6 +130,16 @@ export class CollectionPacker implements Packer {
 
   unpack(db: number, key: string, packed: PackedLike): Entry {
     const kind: PackableKind = packed.kind;
+    if (kind === Kind.Hash) {
+      const hash = hashEntry(packed.touchedAt);
+      hash.fields.packed = packed.blob;
+      hash.fields.size = packed.count;
+      hash.fields.listpack = packed.flag;
+      hash.expiresAt = packed.expiresAt;
+      hash.sealedName = packed.sealedName;
+      hash.accounted = packed.accounted;
+      return hash;
+    }
     const blob = this.room(packed.blob.length);
     blob.latin1Write(packed.blob, 0);
     const length = packed.blob.length - OVERHEAD;
@@ -159,8 +196,8 @@ export class CollectionPacker implements Packer {
     const plain = this.plain;
     const out = this.sealed as Latin1Buffer;
     for (let at = 0; at < length; ) {
-      const score = plain.readDoubleLE(at);
-      const n = this.readVarint(at + 8);
+      const score = this.readScore(at);
+      const n = this.readVarint(this.at);
       at = this.at;
       const member = plain.subarray(at, at + n);
       this.members.digestInto(member, this.digest, 0);
@@ -187,6 +224,29 @@ export class CollectionPacker implements Packer {
     if (this.memberBytes.length < member.length) this.memberBytes = Buffer.allocUnsafeSlow(member.length * 2);
     (this.memberBytes as Latin1Buffer).latin1Write(member, 0);
     return this.memberBytes;
+  }
+
+  /** Reads a score written by writeScore; this.at is then past it. */
+  private readScore(from: number): number {
+    const plain = this.plain;
+    if (plain[from] === DOUBLE_SCORE) {
+      this.at = from + 9;
+      return plain.readDoubleLE(from + 1);
+    }
+    let n = 0;
+    let scale = 1;
+    for (let i = from; ; i++) {
+      const b = plain[i]!;
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        this.at = i + 1;
+        break;
+      }
+      scale *= 0x80;
+      if (scale > 2 ** 56) throw new SealError('packed collection: bad score');
+    }
+    const zigzag = n / 2;
+    return zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
   }
 
   private readVarint(from: number): number {

@@ -295,6 +295,8 @@ export class Keyspace {
       if (altered) this.set(key, entry, event);
     } else if (altered) {
       this.changed(key, event);
+      // A collection that shrank back into packing's limits is packed again once it rests.
+      if (this.packer !== null && isPackable(kind)) this.unpacked.add(key);
     }
     return true;
   }
@@ -516,6 +518,12 @@ export class Keyspace {
     this.observer?.changed(key, entry);
     this.unpacked.add(key);
     return entry;
+  }
+
+  /** Whether key holds a small collection packed at rest (tests, diagnostics); never unpacks it. */
+  isPacked(key: string): boolean {
+    const entry = this.peekRaw(key);
+    return entry !== undefined && isPackedForm(entry);
   }
 
   /** Keys waiting to be packed once they rest (INFO, tests). */

@@ -13,12 +13,14 @@
 // The blob's plaintext (only inside the packer, wiped after use), elements in order:
 //   list:  varint length, bytes
 //   set:   varint length, bytes
-//   zset:  score (float64, little-endian), varint length, bytes     (in score/member order)
-// sealed under Purpose.PackedList / PackedSet / PackedZSet, bound to database and key.
+//   zset:  score (an integer as a zigzag varint, else a marker and a float64), varint length,
+//          bytes     (in score/member order)
+// sealed under Purpose.PackedList / PackedSet / PackedZSet, bound to database and key. A small
+// hash is packed as it is: its form is one sealed blob of its pairs already (hash-fields.ts).
 
 import { Kind, type Entry } from '../entry.js';
 
-export type PackableKind = Kind.List | Kind.Set | Kind.ZSet;
+export type PackableKind = Kind.Hash | Kind.List | Kind.Set | Kind.ZSet;
 
 /** The packed entry object (V8, 64-bit) and its blob string's header (memory accounting). */
 export const PACKED_OVERHEAD = 72;
@@ -78,5 +80,5 @@ export interface Packer {
 }
 
 export function isPackable(kind: Kind): kind is PackableKind {
-  return kind === Kind.List || kind === Kind.Set || kind === Kind.ZSet;
+  return kind === Kind.Hash || kind === Kind.List || kind === Kind.Set || kind === Kind.ZSet;
 }
