@@ -18,7 +18,8 @@ import { scanStep } from './scan.js';
 import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
 import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
 import { isPackable, PackedEntry, type Packer } from './types/packed.js';
-import { isPackedForm, isPackedLength, newPackedRecord, PackedRecord, type PackedForm } from './packed-record.js';
+import { isPackedForm, isPackedLength, newPackedRecord, PackedRecord, packedPurpose, type PackedForm } from './packed-record.js';
+import type { Purpose } from '../seal/values.js';
 
 export { KeyWalk } from './key-walk.js';
 
@@ -524,6 +525,34 @@ export class Keyspace {
   isPacked(key: string): boolean {
     const entry = this.peekRaw(key);
     return entry !== undefined && isPackedForm(entry);
+  }
+
+  /**
+   * Key rotation of a collection packed in its record, without unpacking it: `renew` gets the
+   * blob and its purpose and returns it sealed afresh (same length) or null to leave it. Returns
+   * whether it renewed the blob, or null when key is not a packed record (rotate it as usual).
+   */
+  renewPacked(key: string, renew: (sealed: Buffer, purpose: Purpose) => Buffer | null): boolean | null {
+    const slot = this.table.find(key, hashKey(key));
+    if (slot < 0) return null;
+    const handle = this.table.handleAt(slot);
+    const entry = this.rawAt(handle);
+    if (!(entry instanceof PackedRecord)) return null;
+    const at = (handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]!;
+    const bytes = this.arena.bytes[handle >>> 17]!;
+    const fresh = renew(bytes.subarray(at, at + entry.blobLength), packedPurpose(entry.kind));
+    if (fresh === null) return false;
+    if (fresh.length !== entry.blobLength) throw new Error('renewPacked: a renewed blob changed length');
+    bytes.set(fresh, at);
+    return true;
+  }
+
+  /** Every entry as stored: packed collections stay packed (a PackedForm passed as an Entry). */
+  forEachStored(visit: (key: string, entry: Entry) => void): void {
+    for (let slot = 0; slot < this.table.capacity; slot++) {
+      const handle = this.table.handleAt(slot);
+      if (handle !== 0) visit(this.table.keyOf(handle), this.rawAt(handle));
+    }
   }
 
   /** Keys waiting to be packed once they rest (INFO, tests). */

@@ -12,6 +12,7 @@ import { Kind } from './entry.js';
 import { D_EXPIRES, D_TOUCHED, RECORD_HEADER, W_AUX, W_KEY_LENGTH, W_VALUE_LENGTH, type KeyTable } from './key-table.js';
 import { OFFSET_MASK } from './record-arena.js';
 import { PACKED_OVERHEAD, PackedEntry, type PackableKind } from './types/packed.js';
+import { Purpose } from '../seal/values.js';
 
 /** Set in the value-length word of a record holding a packed collection (never in an inline string's length). */
 export const PACKED_TAG = 0x40000000;
@@ -122,4 +123,7 @@ export function packedBytes(keyBytes: number, entry: PackedForm): number {
   return entry instanceof PackedRecord ? entry.accounted : PACKED_OVERHEAD + keyBytes + entry.blob.length;
 }
 
-export { Kind };
+/** What a packed blob of this kind is sealed as (a small hash's pairs blob moves as it is). */
+export function packedPurpose(kind: PackableKind): Purpose {
+  return kind === Kind.Hash ? Purpose.HashPairs : kind === Kind.List ? Purpose.PackedList : kind === Kind.Set ? Purpose.PackedSet : Purpose.PackedZSet;
+}

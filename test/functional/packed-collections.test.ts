@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { isPackedForm } from '../../src/store/packed-record.js';
+import { Sealer } from '../../src/seal/sealer.js';
 
 let server: InProcessServer;
 let client: Redis;
@@ -128,6 +130,30 @@ describe('packing small collections', () => {
     await client.select(1);
     expect(await client.zscore('z', 'b')).toBe('2');
     await client.select(0);
+  });
+
+  it('re-seals packed blobs in place on SEAL ROTATE, leaving them packed', async () => {
+    await client.rpush('l', 'a', 'b');
+    await client.sadd('s', '1', '2');
+    await client.zadd('z', '1', 'a');
+    await client.hset('h', 'f', 'v');
+    await settle();
+    const keyIds = () => {
+      const ids = new Map<string, number>();
+      db().forEachStored((key, entry) => {
+        if (isPackedForm(entry)) ids.set(key, Sealer.keyId(Buffer.from(entry.blob, 'latin1')));
+      });
+      return ids;
+    };
+    expect([...keyIds().keys()].sort()).toEqual(['h', 'l', 's', 'z']);
+    const newId = parseInt((await client.call('SEAL', 'ROTATE')) as string, 16);
+    for (let i = 0; i < 500 && /rotation_in_progress:1/.test(await client.info('sealkv')); i++) await settle(20);
+    expect(/rotation_failures:0/.test(await client.info('sealkv'))).toBe(true);
+    expect([...keyIds().values()]).toEqual([newId, newId, newId, newId]);
+    expect(await client.lrange('l', 0, -1)).toEqual(['a', 'b']);
+    expect(await client.smembers('s')).toEqual(['1', '2']);
+    expect(await client.zscore('z', 'a')).toBe('1');
+    expect(await client.hget('h', 'f')).toBe('v');
   });
 
   it('leaves a collection past the packing limits as it is', async () => {
