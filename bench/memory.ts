@@ -1,4 +1,5 @@
-// `node dist/bench/memory.js [--quick] [--only hash,list,set,intset,zset] [--sizes small,big]`:
+// `node dist/bench/memory.js [--quick] [--only hash,list,set,intset,zset] [--sizes small,big]
+// [--bin other/bin/sealkv.js] [--no-redis]`:
 // memory per element of every collection type, sealkv beside redis-server in the same run (issue
 // 15's goal: at most 1.5x Redis's RSS per element, sealed). Two shapes each:
 //   - small: 200,000 keys of 5 elements (the sessions, per-user sets and leaderboard entries apps
@@ -20,6 +21,9 @@ const QUICK = argv.includes('--quick');
 const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : undefined);
 const ONLY = opt('--only')?.split(',') ?? ['hash', 'list', 'set', 'intset', 'zset'];
 const SIZES = opt('--sizes')?.split(',') ?? ['small', 'big'];
+/** Another build's bin/sealkv.js, for a before/after comparison (this tree's by default). */
+const BIN = opt('--bin');
+const NO_REDIS = argv.includes('--no-redis');
 const SMALL_KEYS = QUICK ? 50_000 : 200_000;
 const BIG = QUICK ? 200_000 : 1_000_000;
 const PER_SMALL = 5;
@@ -118,7 +122,7 @@ async function measure(start: () => Promise<BenchServer>, elements: number, buil
 }
 
 async function main(): Promise<void> {
-  const hasRedis = which('redis-server') !== null;
+  const hasRedis = !NO_REDIS && which('redis-server') !== null;
   const lines = [
     `| ${ELEMENT_BYTES}-byte elements, bytes per element | sealkv RSS | redis RSS | ratio (goal ≤ 1.5x) | sealkv used_memory | redis used_memory |`,
     '|---|---:|---:|---:|---:|---:|',
@@ -130,7 +134,7 @@ async function main(): Promise<void> {
       const elements = size === 'small' ? SMALL_KEYS * PER_SMALL : BIG;
       const build = (s: Socket) => (size === 'small' ? fillSmall(s, add, type) : fillBig(s, add, type));
       const label = size === 'small' ? `${SMALL_KEYS.toLocaleString('en')} ${type}es of ${PER_SMALL}`.replace(/(list|set|zset|intset)es/, '$1s') : `1 ${type} of ${BIG.toLocaleString('en')}`;
-      const mine = await measure(() => startSealkv(), elements, build);
+      const mine = await measure(() => startSealkv([], BIN), elements, build);
       const theirs = hasRedis ? await measure(() => startRedis(), elements, build) : undefined;
       const ratio = theirs ? `${(mine.rss / theirs.rss).toFixed(2)}x` : 'n/a';
       const row = `| ${label} | ${fmt(mine.rss, 1)} | ${theirs ? fmt(theirs.rss, 1) : '–'} | ${ratio} | ${fmt(mine.used, 1)} | ${theirs ? fmt(theirs.used, 1) : '–'} |`;
