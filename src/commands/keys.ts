@@ -19,7 +19,8 @@ import type { CommandSpec, Session } from './types.js';
  * keyspace hit or miss but leaves the access time alone, so OBJECT IDLETIME stays truthful.
  */
 export function lookupNoTouch(ctx: Session, key: string): Entry | undefined {
-  const entry = ctx.db.get(key, ctx.now);
+  // Key-level fields only (kind, expiry, access time, name): a packed collection stays packed.
+  const entry = ctx.db.getStored(key, ctx.now);
   if (entry === undefined) ctx.server.stats.keyspaceMisses++;
   else ctx.server.stats.keyspaceHits++;
   return entry;
@@ -69,7 +70,8 @@ function listKeys(ctx: Session, candidates: Iterable<string>, lister: KeyLister,
   const found: [string, Entry][] = [];
   try {
     for (const key of candidates) {
-      const entry = ctx.db.get(key, ctx.now);
+      // Kind and sealed name only: packed collections stay packed.
+      const entry = ctx.db.getStored(key, ctx.now);
       if (entry === undefined || (type !== null && typeName(entry) !== type)) continue;
       if (lister.accepts(key, entry)) found.push([key, entry]);
     }
@@ -304,8 +306,9 @@ function encodingOf(ctx: Session, key: string, entry: Entry): string | null {
 
 function objectEncoding(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[2]!);
-  const entry = lookupNoTouch(ctx, key);
-  if (entry === undefined) return ctx.reply.nullBulk();
+  if (lookupNoTouch(ctx, key) === undefined) return ctx.reply.nullBulk();
+  // The encoding needs the value itself (unpacked if packed).
+  const entry = ctx.db.get(key, ctx.now)!;
   const encoding = encodingOf(ctx, key, entry);
   if (encoding !== null) ctx.reply.bulkText(encoding);
 }

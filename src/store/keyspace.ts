@@ -128,6 +128,20 @@ export class Keyspace {
     return undefined;
   }
 
+  /**
+   * get() that leaves a packed collection packed: only the fields every entry has (kind, expiry,
+   * access time, sealed name) may be read from what it returns. For the commands that look at
+   * keys, not values (EXISTS, TYPE, TTL, KEYS, SCAN, OBJECT IDLETIME), so they cost no unpacking.
+   */
+  getStored(key: string, now: number): Entry | undefined {
+    const slot = this.table.find(key, hashKey(key));
+    if (slot < 0) return undefined;
+    const entry = this.rawAt(this.table.handleAt(slot));
+    if (entry.expiresAt === 0 || entry.expiresAt > now) return entry;
+    this.expire(key);
+    return undefined;
+  }
+
   /** get() for commands that read a value: counts keyspace hits/misses and refreshes access time. */
   read(key: string, now: number): Entry | undefined {
     const entry = this.get(key, now);

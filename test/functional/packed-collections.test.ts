@@ -156,6 +156,25 @@ describe('packing small collections', () => {
     expect(await client.hget('h', 'f')).toBe('v');
   });
 
+  it('answers key-level commands without unpacking (EXISTS, TYPE, TTL, KEYS, SCAN TYPE, OBJECT IDLETIME)', async () => {
+    await client.zadd('z', '1', 'a');
+    await client.sadd('s', 'a');
+    await client.pexpire('s', 50_000);
+    await settle();
+    expect(await client.exists('z', 's', 'nope')).toBe(2);
+    expect(await client.type('z')).toBe('zset');
+    expect(await client.type('s')).toBe('set');
+    expect(await client.ttl('z')).toBe(-1);
+    expect(await client.ttl('s')).toBe(50);
+    expect((await client.keys('*')).sort()).toEqual(['s', 'z']);
+    expect(await client.scan('0', 'TYPE', 'zset')).toEqual(['0', ['z']]);
+    expect(await client.object('IDLETIME', 'z')).toBe(0);
+    expect(db().isPacked('z')).toBe(true);
+    expect(db().isPacked('s')).toBe(true);
+    expect(await client.object('ENCODING', 'z')).toBe('listpack');
+    expect(db().isPacked('z')).toBe(false);
+  });
+
   it('leaves a collection past the packing limits as it is', async () => {
     await client.rpush('long', ...Array.from({ length: 100 }, (_, k) => `e${k}`));
     await client.sadd('wide', 'x'.repeat(3000));
