@@ -31,6 +31,9 @@ export { HashFields } from './types/hash-fields.js';
 export { opsOf, typeName, TYPE_OPS } from './types/index.js';
 export type { DbEvent, KeyEvent, KeyListener, WatchFlag } from './key-events.js';
 
+/** compactSlice stops after this many candidates in a row still in use. */
+const BUSY_RUN = 512;
+
 /** Sealed values up to this size are stored in their record; larger ones stay boxed. */
 const INLINE_VALUE_MAX = 32 * 1024;
 
@@ -310,8 +313,12 @@ export class Keyspace {
       if (altered) this.set(key, entry, event);
     } else if (altered) {
       this.changed(key, event);
-      // A collection that shrank back into packing's limits is packed again once it rests.
-      if (this.packer !== null && isPackable(kind)) this.unpacked.add(key);
+      // Packed again once it rests (one that shrank back into packing's limits included): moved
+      // to the end, so the candidates stay about in order of last write.
+      if (this.packer !== null && isPackable(kind)) {
+        this.unpacked.delete(key);
+        this.unpacked.add(key);
+      }
     }
     return true;
   }
@@ -601,8 +608,11 @@ export class Keyspace {
     if (packer === null || this.unpacked.size === 0) return 0;
     let packed = 0;
     let visited = 0;
+    let busy = 0;
     for (const key of this.unpacked) {
       if ((++visited & 15) === 0 && performance.now() > deadline) break;
+      // Candidates come about in order of last write: a long run still in use means the rest is too.
+      if (busy > BUSY_RUN) break;
       const slot = this.table.find(key, hashKey(key));
       const handle = slot < 0 ? 0 : this.table.handleAt(slot);
       const entry = handle === 0 ? undefined : this.rawAt(handle);
@@ -610,8 +620,11 @@ export class Keyspace {
         this.unpacked.delete(key);
         continue;
       }
-      // Candidates come in order of first arrival, not of last touch: look further.
-      if (entry.touchedAt >= restedBefore) continue;
+      if (entry.touchedAt >= restedBefore) {
+        busy++;
+        continue;
+      }
+      busy = 0;
       this.unpacked.delete(key);
       if (this.packKey(key)) packed++;
     }
