@@ -65,7 +65,7 @@ function expireGeneric(ctx: Session, args: Buffer[], command: string, unitMs: bi
   const at = absoluteMs(amount, unitMs, relative ? BigInt(ctx.now) : 0n);
   if (at === null) return ctx.reply.error(Errors.invalidExpire(command));
   const key = keyOf(ctx, args[1]!);
-  const entry = ctx.db.get(key, ctx.now);
+  const entry = ctx.db.getStored(key, ctx.now);
   if (entry === undefined) return ctx.reply.integer(0);
   // Times past 2^53 ms (285,000 years away) lose precision as JS numbers; harmless for expiry.
   const when = Number(at);
@@ -110,7 +110,7 @@ const pexpiretime = (ctx: Session, args: Buffer[]) => expiretimeGeneric(ctx, arg
 
 function persist(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
-  const entry = ctx.db.get(key, ctx.now);
+  const entry = ctx.db.getStored(key, ctx.now);
   if (entry === undefined || entry.expiresAt === 0) return ctx.reply.integer(0);
   ctx.db.setExpiry(key, entry, 0);
   ctx.reply.integer(1);

@@ -68,7 +68,8 @@ function listKeys(ctx: Session, candidates: Iterable<string>, lister: KeyLister,
   const found: [string, Entry][] = [];
   try {
     for (const key of candidates) {
-      const entry = ctx.db.get(key, ctx.now);
+      // Kind and sealed name only: packed collections stay packed.
+      const entry = ctx.db.getStored(key, ctx.now);
       if (entry === undefined || (type !== null && typeName(entry) !== type)) continue;
       if (lister.accepts(key, entry)) found.push([key, entry]);
     }
@@ -303,8 +304,9 @@ function encodingOf(ctx: Session, key: string, entry: Entry): string | null {
 
 function objectEncoding(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[2]!);
-  const entry = lookupNoTouch(ctx, key, false);
-  if (entry === undefined) return ctx.reply.nullBulk();
+  if (lookupNoTouch(ctx, key, false) === undefined) return ctx.reply.nullBulk();
+  // The encoding needs the value itself (unpacked if packed).
+  const entry = ctx.db.get(key, ctx.now)!;
   const encoding = encodingOf(ctx, key, entry);
   if (encoding !== null) ctx.reply.bulkText(encoding);
 }

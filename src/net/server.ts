@@ -1,6 +1,7 @@
 // Listeners, the client registry, the periodic cron (active expiry, idle timeouts) and
 // shutdown. startServer() is what main.ts and the tests both call.
 
+import { CollectionPacker } from '../seal/packing.js';
 import { installPubSub } from '../pubsub/index.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
@@ -62,6 +63,13 @@ export interface RunningServer {
 const EXPIRE_SAMPLE = 20;
 const EXPIRE_AGAIN_RATIO = 0.25;
 const EXPIRE_BUDGET_MS = 2;
+/**
+ * A small collection unpacked for use is packed again once untouched this long, within this
+ * much of each cron tick (store/types/packed.ts): a client working on a key keeps it unpacked.
+ * New small collections are packed as soon as their turn ends (Keyspace.compactFresh).
+ */
+const PACK_IDLE_MS = 1000;
+const PACK_BUDGET_MS = 25;
 
 export class SealkvServer implements Server {
   readonly stats = new Stats();
@@ -147,6 +155,21 @@ export class SealkvServer implements Server {
       { length: config.number('databases') },
       (_, i) => new Keyspace(i, this.stats, this.memory.account, this.names.sealed ? this.names : null, this.arena, this.access),
     );
+    // Small lists, sets and sorted sets at rest are packed into one sealed blob each (seal/packing.ts).
+    const packer = new CollectionPacker(this.values, this.members);
+    let packing = false;
+    const packFresh = () => {
+      packing = false;
+      for (const db of this.databases) db.compactFresh();
+    };
+    for (const db of this.databases) {
+      db.packer = packer;
+      db.onFresh = () => {
+        if (packing) return;
+        packing = true;
+        setImmediate(packFresh);
+      };
+    }
     if (this.spill !== null) {
       this.memory.account.setSpillMin(config.number('spill-min-value-size'), this.databases);
       config.onChange((name, value) => {
@@ -371,6 +394,11 @@ export class SealkvServer implements Server {
       }
     }
     this.spill?.tick();
+    // Packing small collections that rest: a bounded share of each tick, oldest candidates first.
+    const packDeadline = performance.now() + PACK_BUDGET_MS;
+    for (const db of this.databases) {
+      if (db.unpackedCount > 0) db.compactSlice(now - PACK_IDLE_MS, packDeadline);
+    }
     this.stats.sample(performance.now());
     const timeout = this.config.number('timeout') * 1000;
     if (timeout > 0) {

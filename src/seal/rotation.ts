@@ -18,6 +18,7 @@ import type { Logger } from '../log.js';
 import type { SpillManager } from '../spill/manager.js';
 import { Kind, opsOf, type Entry, type Keyspace, type StringEntry } from '../store/keyspace.js';
 import { collectionOps } from '../store/types/index.js';
+import { isPackedForm } from '../store/packed-record.js';
 import type { MemoryGuard } from '../store/memory.js';
 import type { DataKey, Keyring } from './keyring.js';
 import { Sealer } from './sealer.js';
@@ -131,7 +132,12 @@ export class Rotation {
     const add = (id: number) => counts.set(id, (counts.get(id) ?? 0) + 1);
     const store = this.host.spill?.store;
     for (const db of this.host.databases) {
-      db.forEachEntry((_key, entry) => {
+      // Packed small collections are counted by their blob, without unpacking them.
+      db.forEachStored((_key, entry) => {
+        if (isPackedForm(entry)) {
+          if (entry.sealedName !== undefined) add(Sealer.keyId(entry.sealedName));
+          return add(Sealer.keyId(Buffer.from(entry.blob, 'latin1')));
+        }
         if (entry.sealedName !== undefined) add(Sealer.keyId(entry.sealedName));
         // A spilled string's sealed bytes are on tmpfs: the spill tier knows their key.
         if (entry.kind === Kind.String && entry.spilled !== undefined && store !== undefined) add(store.keyIdOf(entry) ?? -1);
@@ -181,6 +187,17 @@ export class Rotation {
           if (key === undefined) {
             done = true;
             break;
+          }
+          // A small collection packed in its record is renewed as one blob, left packed.
+          const packed = db.renewPacked(key, (sealed, purpose) => {
+            if (Sealer.keyId(sealed) === this.keyring.current.id) return null;
+            return this.attempt(() => this.host.values.renewAny(purpose, db.uid, key, sealed, undefined));
+          });
+          if (packed !== null) {
+            if (again === null) this.keysDone++;
+            if (packed) this.resealed++;
+            budget--;
+            continue;
           }
           // A value carried over may have been deleted meanwhile (its record is gone with it).
           const entry = db.peek(key);

@@ -36,10 +36,15 @@ export const enum Purpose {
   StreamEntry = 8,
   /** One field of a large hash: its name and value sealed together, bound to the name's digest. */
   HashFieldName = 9,
+  /** A small list, set or sorted set at rest: every element sealed together (src/seal/packing.ts). */
+  PackedList = 10,
+  PackedSet = 11,
+  PackedZSet = 12,
 }
 
 /** Purposes of collection elements, sealed through sealElement / openElement. */
-export type ElementPurpose = Purpose.ListElement | Purpose.SetMember | Purpose.ZSetMember | Purpose.StreamEntry | Purpose.HashFieldName | Purpose.HashPairs;
+export type ElementPurpose = Purpose.ListElement | Purpose.SetMember | Purpose.ZSetMember | Purpose.StreamEntry | Purpose.HashFieldName | Purpose.HashPairs
+  | Purpose.PackedList | Purpose.PackedSet | Purpose.PackedZSet;
 
 /** What an element is bound to beside its key: a name (latin1) or its bytes (a hash field's digest). */
 export type Bind = string | Uint8Array;

@@ -18,6 +18,9 @@ import { KeyWalk } from './key-walk.js';
 import { scanStep } from './scan.js';
 import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
 import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
+import { isPackable, PackedEntry, type Packer } from './types/packed.js';
+import { isPackedForm, isPackedLength, newPackedRecord, PackedRecord, packedPurpose, type PackedForm } from './packed-record.js';
+import type { Purpose } from '../seal/values.js';
 
 export { KeyWalk } from './key-walk.js';
 
@@ -28,6 +31,9 @@ export { FieldTable } from './types/field-table.js';
 export { HashFields } from './types/hash-fields.js';
 export { opsOf, typeName, TYPE_OPS } from './types/index.js';
 export type { DbEvent, KeyEvent, KeyListener, WatchFlag } from './key-events.js';
+
+/** compactSlice stops after this many candidates in a row still in use. */
+const BUSY_RUN = 512;
 
 /** Sealed values up to this size are stored in their record; larger ones stay boxed. */
 const INLINE_VALUE_MAX = 32 * 1024;
@@ -80,6 +86,17 @@ export class Keyspace {
    * name: keyspace notifications of 'expired' and 'evicted' with --seal-keys); else undefined.
    */
   removing: Entry | undefined = undefined;
+  /** Packs small collections at rest and unpacks them on use (types/packed.ts); none: never packed. */
+  packer: Packer | null = null;
+  /**
+   * Keys whose small collection was created or unpacked and may be packed once it rests, in the
+   * order they came (a Set keeps insertion order), for compactSlice().
+   */
+  private unpacked = new Set<string>();
+  /** Small collections created since the last compactFresh(): packed as soon as the turn ends. */
+  private fresh = new Set<string>();
+  /** Called when `fresh` gets its first key (the server runs compactFresh() after this turn). */
+  onFresh: (() => void) | null = null;
 
   /**
    * @param uid identity bound into every sealed value of this database. It moves with the data
@@ -112,7 +129,22 @@ export class Keyspace {
   get(key: string, now: number): Entry | undefined {
     const slot = this.table.find(key, hashKey(key));
     if (slot < 0) return undefined;
-    const entry = this.entryAt(this.table.handleAt(slot));
+    const handle = this.table.handleAt(slot);
+    const entry = this.rawAt(handle);
+    if (entry.expiresAt === 0 || entry.expiresAt > now) return isPackedForm(entry) ? this.unpackAt(handle, entry) : entry;
+    this.expire(key);
+    return undefined;
+  }
+
+  /**
+   * get() that leaves a packed collection packed: only the fields every entry has (kind, expiry,
+   * access time, sealed name) may be read from what it returns. For the commands that look at
+   * keys, not values (EXISTS, TYPE, TTL, KEYS, SCAN, OBJECT IDLETIME), so they cost no unpacking.
+   */
+  getStored(key: string, now: number): Entry | undefined {
+    const slot = this.table.find(key, hashKey(key));
+    if (slot < 0) return undefined;
+    const entry = this.rawAt(this.table.handleAt(slot));
     if (entry.expiresAt === 0 || entry.expiresAt > now) return entry;
     this.expire(key);
     return undefined;
@@ -138,10 +170,11 @@ export class Keyspace {
 
   /**
    * read() that leaves the access time alone (redis LOOKUP_NOTOUCH: EXISTS, TYPE, TTL, OBJECT);
-   * `notify` false announces no keymiss (LOOKUP_NONOTIFY: OBJECT).
+   * `notify` false announces no keymiss (LOOKUP_NONOTIFY: OBJECT). Through getStored(): only
+   * key-level fields may be read from the entry (a packed collection stays packed).
    */
   readNoTouch(key: string, now: number, notify = true): Entry | undefined {
-    const entry = this.get(key, now);
+    const entry = this.getStored(key, now);
     if (entry !== undefined) this.stats.keyspaceHits++;
     else {
       this.stats.keyspaceMisses++;
@@ -173,7 +206,7 @@ export class Keyspace {
     const hash = hashKey(key);
     const slot = this.table.find(key, hash);
     const oldHandle = slot < 0 ? 0 : this.table.handleAt(slot);
-    const old = oldHandle === 0 ? undefined : this.entryAt(oldHandle);
+    const old = oldHandle === 0 ? undefined : this.rawAt(oldHandle);
     // A replaced entry had the same name: its sealed copy carries over, sparing a seal per SET.
     if (this.names !== null && entry.sealedName === undefined) entry.sealedName = old?.sealedName ?? this.names.sealedName(key);
     this.put(key, hash, slot, old, this.record(key, hash, entry), entry.expiresAt, event, entry.kind);
@@ -205,7 +238,7 @@ export class Keyspace {
   install(key: string, handle: number, event: KeyEvent): void {
     const hash = this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_HASH]!;
     const slot = this.table.find(key, hash);
-    const old = slot < 0 ? undefined : this.entryAt(this.table.handleAt(slot));
+    const old = slot < 0 ? undefined : this.rawAt(this.table.handleAt(slot));
     this.put(key, hash, slot, old, handle, this.arena.doubles[handle >>> 17]![(handle & OFFSET_MASK) + D_EXPIRES]!, event, Kind.String);
   }
 
@@ -223,10 +256,14 @@ export class Keyspace {
       this.table.setHandle(slot, handle);
       this.dispose(oldHandle);
     }
-    const added = this.entryAt(handle);
+    const added = this.rawAt(handle);
     // Redis's dbOverwrite: under LFU a value written over another inherits its counter, touched.
     if (old !== undefined && this.access.lfu) added.touchedAt = this.access.inherited(old.touchedAt, added.touchedAt);
     this.observer?.added(key, added);
+    if (isPackable(kind) && this.packer !== null) {
+      if (this.fresh.size === 0) this.onFresh?.();
+      this.fresh.add(key);
+    }
     if (expiresAt !== 0) this.volatile.add(key);
     // Only a key that had a TTL is in the set: spares a lookup on the usual plain SET.
     else if (old !== undefined && old.expiresAt !== 0) this.volatile.delete(key);
@@ -244,7 +281,7 @@ export class Keyspace {
     const slot = this.table.find(key, hash);
     if (slot < 0) return undefined;
     const handle = this.table.handleAt(slot);
-    const entry = this.entryAt(handle);
+    const entry = this.rawAt(handle);
     if (entry.kind !== Kind.String) return undefined;
     if (!(entry instanceof StoredString)) return entry;
     const value = Buffer.allocUnsafeSlow(entry.size);
@@ -309,6 +346,12 @@ export class Keyspace {
       if (altered) this.set(key, entry, event);
     } else if (altered) {
       this.changed(key, event);
+      // Packed again once it rests (one that shrank back into packing's limits included): moved
+      // to the end, so the candidates stay about in order of last write.
+      if (this.packer !== null && isPackable(kind)) {
+        this.unpacked.delete(key);
+        this.unpacked.add(key);
+      }
     }
     return true;
   }
@@ -406,13 +449,15 @@ export class Keyspace {
     for (let slot = 0; slot < this.table.capacity; slot++) {
       const handle = this.table.handleAt(slot);
       if (handle === 0) continue;
-      if (this.observer !== null) this.observer.removed(this.table.keyOf(handle), this.entryAt(handle));
+      if (this.observer !== null) this.observer.removed(this.table.keyOf(handle), this.rawAt(handle));
       this.dispose(handle);
     }
     this.table = new KeyTable(this.arena);
     this.objects = [];
     this.freeObjects = [];
     this.volatile = new Set();
+    this.unpacked = new Set();
+    this.fresh = new Set();
     this.expiryWalk = null;
     this.sampleSlot = 0;
     this.volatileSampleWalk = null;
@@ -449,7 +494,7 @@ export class Keyspace {
         break;
       }
       checked++;
-      const entry = this.peek(step.value);
+      const entry = this.peekRaw(step.value);
       if (entry && entry.expiresAt !== 0 && entry.expiresAt <= now) {
         this.expire(step.value);
         expired++;
@@ -470,7 +515,7 @@ export class Keyspace {
         const slot = this.sampleSlot++ & (capacity - 1);
         const handle = this.table.handleAt(slot);
         if (handle === 0) continue;
-        visit(this.table.keyOf(handle), this.entryAt(handle));
+        visit(this.table.keyOf(handle), this.rawAt(handle));
         seen++;
       }
       return;
@@ -483,18 +528,167 @@ export class Keyspace {
         restarts++;
         continue;
       }
-      const entry = this.peek(step.value);
+      const entry = this.peekRaw(step.value);
       if (entry !== undefined) visit(step.value, entry);
       seen++;
     }
   }
 
-  /** The entry a record stands for: its boxed object, or a view of the record. */
+  /** The entry a record stands for: its boxed object (unpacked first if packed), or a view of the record. */
   entryAt(handle: number): Entry {
+    const entry = this.rawAt(handle);
+    return isPackedForm(entry) ? this.unpackAt(handle, entry) : entry;
+  }
+
+  /**
+   * As entryAt, but a packed collection stays packed (a PackedEntry passed off as an Entry): for
+   * paths that read only the fields every entry has (kind, expiry, access time, accounting,
+   * sealed name) or that drop the entry.
+   */
+  private rawAt(handle: number): Entry {
     const words = this.arena.words[handle >>> 17]!;
     const word = (handle & OFFSET_MASK) * 2;
-    if (words[word + W_VALUE_LENGTH] === BOXED) return this.objects[words[word + W_AUX]!]!;
+    const length = words[word + W_VALUE_LENGTH]!;
+    if (length === BOXED) return this.objects[words[word + W_AUX]!]!;
+    if (isPackedLength(length)) return new PackedRecord(this.table, handle) as unknown as Entry;
     return new StoredString(this.table, handle);
+  }
+
+  private peekRaw(key: string): Entry | undefined {
+    const slot = this.table.find(key, hashKey(key));
+    return slot < 0 ? undefined : this.rawAt(this.table.handleAt(slot));
+  }
+
+  /** Puts the unpacked form of a packed entry in its place (not a write: nothing is signalled). */
+  private unpackAt(handle: number, packed: PackedForm): Entry {
+    const key = this.table.keyOf(handle);
+    const entry = this.packer!.unpack(this.uid, key, packed);
+    if (packed instanceof PackedRecord) {
+      const hash = hashKey(key);
+      const slot = this.table.find(key, hash);
+      this.table.setHandle(slot, this.boxRecord(key, hash, entry));
+      this.arena.free(handle, this.table.recordBytes(handle));
+    } else {
+      this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = entry;
+    }
+    entry.accounted = packed.accounted;
+    this.observer?.changed(key, entry);
+    this.unpacked.add(key);
+    return entry;
+  }
+
+  /** Whether key holds a small collection packed at rest (tests, diagnostics); never unpacks it. */
+  isPacked(key: string): boolean {
+    const entry = this.peekRaw(key);
+    return entry !== undefined && isPackedForm(entry);
+  }
+
+  /**
+   * Key rotation of a collection packed in its record, without unpacking it: `renew` gets the
+   * blob and its purpose and returns it sealed afresh (same length) or null to leave it. Returns
+   * whether it renewed the blob, or null when key is not a packed record (rotate it as usual).
+   */
+  renewPacked(key: string, renew: (sealed: Buffer, purpose: Purpose) => Buffer | null): boolean | null {
+    const slot = this.table.find(key, hashKey(key));
+    if (slot < 0) return null;
+    const handle = this.table.handleAt(slot);
+    const entry = this.rawAt(handle);
+    if (!(entry instanceof PackedRecord)) return null;
+    const at = (handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]!;
+    const bytes = this.arena.bytes[handle >>> 17]!;
+    const fresh = renew(bytes.subarray(at, at + entry.blobLength), packedPurpose(entry.kind));
+    if (fresh === null) return false;
+    if (fresh.length !== entry.blobLength) throw new Error('renewPacked: a renewed blob changed length');
+    bytes.set(fresh, at);
+    return true;
+  }
+
+  /** Every entry as stored: packed collections stay packed (a PackedForm passed as an Entry). */
+  forEachStored(visit: (key: string, entry: Entry) => void): void {
+    for (let slot = 0; slot < this.table.capacity; slot++) {
+      const handle = this.table.handleAt(slot);
+      if (handle !== 0) visit(this.table.keyOf(handle), this.rawAt(handle));
+    }
+  }
+
+  /** Keys waiting to be packed once they rest (INFO, tests). */
+  get unpackedCount(): number {
+    return this.unpacked.size;
+  }
+
+  /**
+   * Packs the small collections created since the last call (a new key is usually written once
+   * and then rests: sessions, per-user sets). Packing them before the turn ends lets the next
+   * turn's new keys reuse their structures' blocks, so a fill of many small keys never holds
+   * more than a turn's worth unpacked. One that is written again is unpacked and then waits to
+   * rest (compactSlice). Returns how many it packed.
+   */
+  compactFresh(): number {
+    if (this.fresh.size === 0) return 0;
+    const keys = this.fresh;
+    this.fresh = new Set();
+    let packed = 0;
+    for (const key of keys) if (this.packKey(key)) packed++;
+    return packed;
+  }
+
+  /**
+   * Packs small collections untouched since `restedBefore` (unix ms), oldest candidates first,
+   * until `deadline` (performance.now()): the cron's share of compaction. A collection still in
+   * use stays a candidate; one too large to pack is dropped until it is unpacked or created
+   * again. Returns how many it packed.
+   */
+  compactSlice(restedBefore: number, deadline: number): number {
+    const packer = this.packer;
+    if (packer === null || this.unpacked.size === 0) return 0;
+    let packed = 0;
+    let visited = 0;
+    let busy = 0;
+    for (const key of this.unpacked) {
+      if ((++visited & 15) === 0 && performance.now() > deadline) break;
+      // Candidates come about in order of last write: a long run still in use means the rest is too.
+      if (busy > BUSY_RUN) break;
+      const slot = this.table.find(key, hashKey(key));
+      const handle = slot < 0 ? 0 : this.table.handleAt(slot);
+      const entry = handle === 0 ? undefined : this.rawAt(handle);
+      if (entry === undefined || isPackedForm(entry) || !isPackable(entry.kind)) {
+        this.unpacked.delete(key);
+        continue;
+      }
+      if (entry.touchedAt >= restedBefore) {
+        busy++;
+        continue;
+      }
+      busy = 0;
+      this.unpacked.delete(key);
+      if (this.packKey(key)) packed++;
+    }
+    return packed;
+  }
+
+  /** Packs key's collection if it is small enough; whether it did. */
+  private packKey(key: string): boolean {
+    const slot = this.table.find(key, hashKey(key));
+    if (slot < 0) return false;
+    const handle = this.table.handleAt(slot);
+    const entry = this.rawAt(handle);
+    if (isPackedForm(entry) || !isPackable(entry.kind)) return false;
+    const small = this.packer!.pack(this.uid, key, entry);
+    if (small === null) return false;
+    if (small.sealedName === undefined) {
+      // In the key's record, as a plain string is: no object left for it at all.
+      const packed = newPackedRecord(this.table, key, this.table.hashOf(handle), small);
+      this.table.setHandle(slot, packed);
+      // The record's accounting is a function of the record: counted afresh, not recounted.
+      this.observer?.removed(key, entry);
+      this.dispose(handle);
+      this.observer?.added(key, new PackedRecord(this.table, packed) as unknown as Entry);
+      return true;
+    }
+    this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = small as unknown as Entry;
+    this.observer?.changed(key, small as unknown as Entry);
+    opsOf(entry).release?.(entry);
+    return true;
   }
 
   /** A new record for entry: the string inline when it can be, else a pointer to the object. */
@@ -528,7 +722,7 @@ export class Keyspace {
       // A value holding memory outside the V8 heap (a collection's arena blocks) gives it back
       // (readable until this turn ends: record-arena.ts).
       const entry = this.objects[index];
-      if (entry !== undefined) opsOf(entry).release?.(entry);
+      if (entry !== undefined && !(entry instanceof PackedEntry)) opsOf(entry).release?.(entry);
       this.objects[index] = undefined;
       this.freeObjects.push(index);
     }
@@ -545,7 +739,7 @@ export class Keyspace {
 
   private remove(key: string, slot: number, event: KeyEvent): void {
     const handle = this.table.handleAt(slot);
-    const old = this.entryAt(handle);
+    const old = this.rawAt(handle);
     const kind = old.kind;
     this.table.removeAt(slot);
     this.observer?.removed(key, old);

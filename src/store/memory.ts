@@ -8,6 +8,7 @@
 import { Kind, type Entry, type EntryObserver, type Keyspace, type StringEntry } from './keyspace.js';
 import { StoredString } from './stored-string.js';
 import { opsOf, STRING_OVERHEAD } from './types/index.js';
+import { isPackedForm, packedBytes } from './packed-record.js';
 
 export { FIELD_OVERHEAD, HASH_OVERHEAD, STRING_OVERHEAD } from './types/index.js';
 
@@ -33,6 +34,8 @@ export function keyBytes(key: string, entry: Entry): number {
  */
 export function residentBytes(key: string, entry: Entry): number {
   if (entry.kind === Kind.String) return STRING_OVERHEAD + keyBytes(key, entry) + entry.size;
+  // A small collection at rest (packed.ts) is one sealed blob.
+  if (isPackedForm(entry)) return packedBytes(keyBytes(key, entry), entry);
   const ops = opsOf(entry);
   return ops.overhead + keyBytes(key, entry) + ops.valueBytes(entry, Infinity);
 }

@@ -1,0 +1,151 @@
+// `node dist/bench/memory.js [--quick] [--only hash,list,set,intset,zset] [--sizes small,big]
+// [--bin other/bin/sealkv.js] [--no-redis]`:
+// memory per element of every collection type, sealkv beside redis-server in the same run (issue
+// 15's goal: at most 1.5x Redis's RSS per element, sealed). Two shapes each:
+//   - small: 200,000 keys of 5 elements (the sessions, per-user sets and leaderboard entries apps
+//     keep, where Redis uses its listpack and intset encodings), key names included;
+//   - big: one key of 1,000,000 elements.
+// Each figure is the RSS growth of a fresh process while filling (pipelined, one command per
+// small key, 1,000 elements per command for a big key), three seconds after the last reply,
+// divided by the elements stored; used_memory growth beside it. Elements are 10 bytes
+// (`eeee123456`), hash fields `f<n>` with 10-byte values, zset scores small integers,
+// intset members decimal integers.
+
+import { connect, type Socket } from 'node:net';
+import { info } from './lib/fill.js';
+import { rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
+import { fmt } from './lib/stats.js';
+
+const argv = process.argv.slice(2);
+const QUICK = argv.includes('--quick');
+const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : undefined);
+const ONLY = opt('--only')?.split(',') ?? ['hash', 'list', 'set', 'intset', 'zset'];
+const SIZES = opt('--sizes')?.split(',') ?? ['small', 'big'];
+/** Another build's bin/sealkv.js, for a before/after comparison (this tree's by default). */
+const BIN = opt('--bin');
+const NO_REDIS = argv.includes('--no-redis');
+const SMALL_KEYS = QUICK ? 50_000 : 200_000;
+const BIG = QUICK ? 200_000 : 1_000_000;
+const PER_SMALL = 5;
+const ELEMENT_BYTES = 10;
+const SETTLE_MS = 3000;
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+const frame = (args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+
+/** Sends the commands pipelined and waits for one reply line each (every fill command answers an integer). */
+function pipelined(socket: Socket, commands: string[][]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    const onData = (chunk: Buffer) => {
+      for (let i = 0; i < chunk.length; i++) if (chunk[i] === 0x0a) seen++;
+      if (chunk.includes('-ERR') || chunk.includes('-OOM') || chunk.includes('-WRONGTYPE')) reject(new Error(chunk.toString('latin1', 0, 200)));
+      if (seen >= commands.length) {
+        socket.off('data', onData);
+        resolve();
+      }
+    };
+    socket.on('data', onData);
+    socket.write(commands.map(frame).join(''));
+  });
+}
+
+const element = (i: number) => String(i).padStart(ELEMENT_BYTES, 'e');
+
+/** The arguments that add elements [from, to) to `key` of one type. */
+type Adder = (key: string, from: number, to: number) => string[];
+
+const adders: Record<string, Adder> = {
+  hash: (key, from, to) => ['HSET', key, ...range(from, to).flatMap((i) => [`f${i}`, element(i)])],
+  list: (key, from, to) => ['RPUSH', key, ...range(from, to).map(element)],
+  set: (key, from, to) => ['SADD', key, ...range(from, to).map(element)],
+  intset: (key, from, to) => ['SADD', key, ...range(from, to).map((i) => String(i))],
+  zset: (key, from, to) => ['ZADD', key, ...range(from, to).flatMap((i) => [String(i % 1000), element(i)])],
+};
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, k) => from + k);
+}
+
+async function fillSmall(socket: Socket, add: Adder, type: string): Promise<void> {
+  for (let start = 0; start < SMALL_KEYS; start += 2000) {
+    const commands: string[][] = [];
+    for (let k = start; k < Math.min(SMALL_KEYS, start + 2000); k++) commands.push(add(`${type}:${k}`, k * PER_SMALL, (k + 1) * PER_SMALL));
+    await pipelined(socket, commands);
+  }
+}
+
+async function fillBig(socket: Socket, add: Adder, type: string): Promise<void> {
+  for (let start = 0; start < BIG; start += 50_000) {
+    const commands: string[][] = [];
+    for (let i = start; i < Math.min(BIG, start + 50_000); i += 1000) commands.push(add(`big${type}`, i, Math.min(BIG, i + 1000)));
+    await pipelined(socket, commands);
+  }
+}
+
+interface Figures {
+  rss: number;
+  used: number;
+}
+
+/** Fills a fresh server and reports its growth per element. */
+async function measure(start: () => Promise<BenchServer>, elements: number, build: (socket: Socket) => Promise<void>): Promise<Figures> {
+  const server = await start();
+  try {
+    // A warm-up command, so the first connection's buffers are in the baseline.
+    const warm = await open(server.port);
+    await pipelined(warm, [['SADD', 'warm', 'x']]);
+    warm.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    const rss0 = rssBytes(server.pid);
+    const used0 = Number((await info(server.port, 'memory')).get('used_memory'));
+    const socket = await open(server.port);
+    try {
+      await build(socket);
+    } finally {
+      socket.destroy();
+    }
+    // sealkv packs small collections once they rest (store/types/packed.ts): give it the time.
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const rss1 = rssBytes(server.pid);
+    const used1 = Number((await info(server.port, 'memory')).get('used_memory'));
+    return { rss: (rss1 - rss0) / elements, used: (used1 - used0) / elements };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const hasRedis = !NO_REDIS && which('redis-server') !== null;
+  const lines = [
+    `| ${ELEMENT_BYTES}-byte elements, bytes per element | sealkv RSS | redis RSS | ratio (goal ≤ 1.5x) | sealkv used_memory | redis used_memory |`,
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const size of SIZES) {
+    for (const type of ONLY) {
+      if (size === 'big' && type === 'intset') continue; // a 1 M-member integer set is a hashtable in Redis: the `set` row
+      const add = adders[type]!;
+      const elements = size === 'small' ? SMALL_KEYS * PER_SMALL : BIG;
+      const build = (s: Socket) => (size === 'small' ? fillSmall(s, add, type) : fillBig(s, add, type));
+      const label = size === 'small' ? `${SMALL_KEYS.toLocaleString('en')} ${type}es of ${PER_SMALL}`.replace(/(list|set|zset|intset)es/, '$1s') : `1 ${type} of ${BIG.toLocaleString('en')}`;
+      const mine = await measure(() => startSealkv([], BIN), elements, build);
+      const theirs = hasRedis ? await measure(() => startRedis(), elements, build) : undefined;
+      const ratio = theirs ? `${(mine.rss / theirs.rss).toFixed(2)}x` : 'n/a';
+      const row = `| ${label} | ${fmt(mine.rss, 1)} | ${theirs ? fmt(theirs.rss, 1) : '–'} | ${ratio} | ${fmt(mine.used, 1)} | ${theirs ? fmt(theirs.used, 1) : '–'} |`;
+      process.stderr.write(row + '\n');
+      lines.push(row);
+    }
+  }
+  console.log(lines.join('\n'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,129 @@
+// A packed small collection (types/packed.ts) kept in its key's record, as a plain string is:
+// the sealed blob after the key, expiry and access time in the record's doubles, and no JS
+// object at all while it rests (an object and a string cost ~130 bytes of heap, a record's
+// header 32 bytes). The record's value-length word carries PACKED_TAG and the blob's length,
+// its aux word the kind, Redis's encoding flag and the element count. A view like this one is
+// made per lookup (as StoredString is) and read by the keyspace and the packer only.
+//
+// With --seal-keys an entry carries its sealed name, which a record has no room for: the packed
+// form then stays an object (PackedEntry).
+
+import { Kind } from './entry.js';
+import { D_EXPIRES, D_TOUCHED, RECORD_HEADER, W_AUX, W_KEY_LENGTH, W_VALUE_LENGTH, type KeyTable } from './key-table.js';
+import { OFFSET_MASK } from './record-arena.js';
+import { PACKED_OVERHEAD, PackedEntry, type PackableKind } from './types/packed.js';
+import { Purpose } from '../seal/values.js';
+
+/** Set in the value-length word of a record holding a packed collection (never in an inline string's length). */
+export const PACKED_TAG = 0x40000000;
+export const PACKED_LENGTH_MASK = 0xffff;
+/** What a packed record costs beside its key and blob: the header (memory accounting). */
+export const PACKED_RECORD_OVERHEAD = RECORD_HEADER;
+
+const COUNT_MASK = 0xffff;
+const KIND_SHIFT = 16;
+const FLAG_BIT = 1 << 20;
+
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(text: string, offset: number): number };
+
+export class PackedRecord {
+  constructor(
+    private readonly table: KeyTable,
+    readonly handle: number,
+  ) {}
+
+  private get words(): Uint32Array {
+    return this.table.arena.words[this.handle >>> 17]!;
+  }
+
+  private get word(): number {
+    return (this.handle & OFFSET_MASK) * 2;
+  }
+
+  get kind(): PackableKind {
+    return ((this.words[this.word + W_AUX]! >>> KIND_SHIFT) & 0xf) as PackableKind;
+  }
+
+  get count(): number {
+    return this.words[this.word + W_AUX]! & COUNT_MASK;
+  }
+
+  get flag(): boolean {
+    return (this.words[this.word + W_AUX]! & FLAG_BIT) !== 0;
+  }
+
+  get blobLength(): number {
+    return this.words[this.word + W_VALUE_LENGTH]! & PACKED_LENGTH_MASK;
+  }
+
+  /** The sealed blob as the latin1 string PackedEntry keeps (the packer's input). */
+  get blob(): string {
+    const at = (this.handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.words[this.word + W_KEY_LENGTH]!;
+    return (this.table.arena.bytes[this.handle >>> 17] as Latin1Buffer).latin1Slice(at, at + this.blobLength);
+  }
+
+  get expiresAt(): number {
+    return this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_EXPIRES]!;
+  }
+
+  set expiresAt(at: number) {
+    this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_EXPIRES] = at;
+  }
+
+  get touchedAt(): number {
+    return this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_TOUCHED]!;
+  }
+
+  set touchedAt(at: number) {
+    this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_TOUCHED] = at;
+  }
+
+  /** Always what memory accounting counts for it (a function of the record), so nothing to keep. */
+  get accounted(): number {
+    return PACKED_RECORD_OVERHEAD + this.words[this.word + W_KEY_LENGTH]! + this.blobLength;
+  }
+
+  set accounted(_bytes: number) {}
+
+  get sealedName(): undefined {
+    return undefined;
+  }
+
+  set sealedName(_name: Buffer | undefined) {}
+}
+
+/** Whether a record's value-length word marks a packed collection (BOXED checked first). */
+export function isPackedLength(valueLength: number): boolean {
+  return (valueLength & PACKED_TAG) !== 0;
+}
+
+/** Writes a packed entry into a new record for key; returns its handle. Throws ArenaFullError. */
+export function newPackedRecord(table: KeyTable, key: string, hash: number, packed: PackedEntry): number {
+  const length = packed.blob.length;
+  const handle = table.newRecord(key, hash, PACKED_TAG | length, length);
+  const slab = handle >>> 17;
+  const word = (handle & OFFSET_MASK) * 2;
+  const arena = table.arena;
+  arena.words[slab]![word + W_AUX] = packed.count | (packed.kind << KIND_SHIFT) | (packed.flag ? FLAG_BIT : 0);
+  arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = packed.expiresAt;
+  arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = packed.touchedAt;
+  (arena.bytes[slab] as Latin1Buffer).latin1Write(packed.blob, word * 4 + RECORD_HEADER + key.length);
+  return handle;
+}
+
+/** Either packed form. */
+export type PackedForm = PackedEntry | PackedRecord;
+
+export function isPackedForm(entry: unknown): entry is PackedForm {
+  return entry instanceof PackedEntry || entry instanceof PackedRecord;
+}
+
+/** Bytes memory accounting counts for a packed form. */
+export function packedBytes(keyBytes: number, entry: PackedForm): number {
+  return entry instanceof PackedRecord ? entry.accounted : PACKED_OVERHEAD + keyBytes + entry.blob.length;
+}
+
+/** What a packed blob of this kind is sealed as (a small hash's pairs blob moves as it is). */
+export function packedPurpose(kind: PackableKind): Purpose {
+  return kind === Kind.Hash ? Purpose.HashPairs : kind === Kind.List ? Purpose.PackedList : kind === Kind.Set ? Purpose.PackedSet : Purpose.PackedZSet;
+}

@@ -1,0 +1,84 @@
+// A small collection at rest: every element of a list, set or sorted set sealed together as ONE
+// blob (Redis keeps such collections as one listpack or intset for the same reason), instead of
+// a structure of elements sealed one by one. A seal costs 45 bytes and a structure a few hundred
+// bytes of objects and blocks, so a collection of a few elements costs several times Redis's
+// memory unpacked and about what Redis does packed (bench/memory.ts).
+//
+// Commands never see this form. The keyspace unpacks a packed entry into its usual structure
+// the moment anything asks for it (Keyspace.entryAt: a command, DUMP, rotation, RENAME...), and
+// packs again a small collection nobody has touched for a while (Keyspace.compactSlice, from
+// the server's cron). Opening and sealing are not the store's business: a Packer does both
+// (src/seal/packing.ts), so the store stays free of crypto and of plaintext.
+//
+// The blob's plaintext (only inside the packer, wiped after use), elements in order:
+//   list:  varint length, bytes
+//   set:   varint length, bytes
+//   zset:  score (an integer as a zigzag varint, else a marker and a float64), varint length,
+//          bytes     (in score/member order)
+// sealed under Purpose.PackedList / PackedSet / PackedZSet, bound to database and key. A small
+// hash is packed as it is: its form is one sealed blob of its pairs already (hash-fields.ts).
+
+import { Kind, type Entry } from '../entry.js';
+
+export type PackableKind = Kind.Hash | Kind.List | Kind.Set | Kind.ZSet;
+
+/** The packed entry object (V8, 64-bit) and its blob string's header (memory accounting). */
+export const PACKED_OVERHEAD = 72;
+
+/**
+ * At most this many elements and plaintext bytes are packed: every first touch after a rest
+ * unpacks (one open, a seal and a digest per element), so this bounds that cost (tens of µs).
+ * Redis's own listpack limits are 128 entries of 64 bytes.
+ */
+export const PACK_MAX_ELEMENTS = 64;
+export const PACK_MAX_BYTES = 2048;
+
+export class PackedEntry {
+  expiresAt: number;
+  touchedAt: number;
+  accounted: number;
+  sealedName: Buffer | undefined;
+
+  constructor(
+    readonly kind: PackableKind,
+    /** The sealed blob, as a latin1 string of its bytes. */
+    readonly blob: string,
+    /** Elements in the blob. */
+    readonly count: number,
+    /** What Redis's encoding would be beside the elements: a set's intset flag, a zset's skiplist flag. */
+    readonly flag: boolean,
+    from: Entry,
+  ) {
+    this.expiresAt = from.expiresAt;
+    this.touchedAt = from.touchedAt;
+    this.accounted = from.accounted ?? 0;
+    this.sealedName = from.sealedName;
+  }
+}
+
+/** What a packed collection shows, in either form (this object, or its key's record: packed-record.ts). */
+export interface PackedLike {
+  readonly kind: PackableKind;
+  readonly blob: string;
+  readonly count: number;
+  readonly flag: boolean;
+  expiresAt: number;
+  touchedAt: number;
+  accounted: number;
+  sealedName: Buffer | undefined;
+}
+
+/** Turns small collections into packed entries and back; the one part that opens and seals. */
+export interface Packer {
+  /**
+   * The collection packed, or null when it stays as it is (too large, or an element failed to
+   * open). `db` and `key` are what its elements are bound to.
+   */
+  pack(db: number, key: string, entry: Entry): PackedEntry | null;
+  /** The collection the packed entry stands for, with the same expiry, access time and name. Throws SealError. */
+  unpack(db: number, key: string, packed: PackedLike): Entry;
+}
+
+export function isPackable(kind: Kind): kind is PackableKind {
+  return kind === Kind.Hash || kind === Kind.List || kind === Kind.Set || kind === Kind.ZSet;
+}
