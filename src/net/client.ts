@@ -117,9 +117,15 @@ export class Client implements Session {
     return this.parser.idle && !this.waiting && this.ahead.length === 0;
   }
 
-  /** CLIENT LIST qbuf=: bytes not parsed yet, and commands parsed ahead of a waiting one. */
+  /**
+   * CLIENT LIST qbuf=: bytes not parsed yet, and commands parsed ahead of a waiting one. While
+   * a read's commands run it is the whole read (with what was left of the one before), the
+   * command running included: Redis trims its query buffer only after the batch.
+   */
+  private readInHand = -1;
+
   get queryBufferBytes(): number {
-    return this.parser.unparsed + this.aheadBytes();
+    return (this.readInHand >= 0 ? this.readInHand : this.parser.unparsed) + this.aheadBytes();
   }
 
   /** What client-query-buffer-limit counts: also a half-received command's parsed arguments. */
@@ -172,16 +178,19 @@ export class Client implements Session {
     this.server.stats.netInputBytes += chunk.length;
     this.server.stats.readsProcessed++;
     this.lastInteraction = this.server.clock();
+    this.readInHand = this.parser.unparsed + chunk.length;
     this.parser.feed(chunk);
     if (this.heldInputBytes() > this.server.config.number('client-query-buffer-limit')) {
       // Redis closes such a client without a reply; so do we, and say why in the log.
       this.server.log.warn({ client: this.id, addr: this.addr }, 'closing client that reached max query buffer length');
       this.kill('query buffer limit');
+      this.readInHand = -1;
       return;
     }
     // The read's first command is timed from here, each later one from the end of the one before (Observer.mark).
     this.server.observer.mark = performance.now();
     this.run();
+    this.readInHand = -1;
     this.server.observer.mark = NaN;
     this.parser.detach();
   }
