@@ -7,6 +7,7 @@ import os from 'node:os';
 import { hexId } from '../seal/rotation.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import type { Session } from './types.js';
+import { replicationOf } from '../replication/index.js';
 
 type Lines = [string, string | number][];
 
@@ -126,9 +127,9 @@ function stats(ctx: Session): Lines {
     ['instantaneous_input_repl_kbps', '0.00'],
     ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', st.rejectedConnections],
-    ['sync_full', 0],
-    ['sync_partial_ok', 0],
-    ['sync_partial_err', 0],
+    ['sync_full', replicationOf(ctx.server).stats.syncFull],
+    ['sync_partial_ok', replicationOf(ctx.server).stats.syncPartialOk],
+    ['sync_partial_err', replicationOf(ctx.server).stats.syncPartialErr],
     ['expired_keys', st.expiredKeys],
     ['evicted_keys', st.evictedKeys],
     ['evicted_clients', 0],
@@ -176,14 +177,8 @@ function latencystats(ctx: Session): Lines {
   return out;
 }
 
-function replication(): Lines {
-  return [
-    ['role', 'master'],
-    ['connected_slaves', 0],
-    ['master_failover_state', 'no-failover'],
-    ['master_repl_offset', 0],
-    ['repl_backlog_active', 0],
-  ];
+function replication(ctx: Session): Lines {
+  return replicationOf(ctx.server).infoLines();
 }
 
 function cpu(): Lines {

@@ -2,6 +2,7 @@
 // shutdown. startServer() is what main.ts and the tests both call.
 
 import { installPubSub } from '../pubsub/index.js';
+import { installReplication, replicationIfAny } from '../replication/index.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -152,6 +153,7 @@ export class SealkvServer implements Server {
     this.outputLimit = new OutputLimit(config);
     this.observer = new Observer(config);
     installPubSub(this);
+    installReplication(this);
     config.onChange((name, value) => {
       if (name === 'loglevel') setLogLevel(log, value);
       if (name === 'hz') this.startCron();
@@ -364,6 +366,8 @@ export class SealkvServer implements Server {
       }
     }
     this.spill?.tick();
+    // Keys the active cycle expired reach the replicas as deletions.
+    replicationIfAny(this)?.propagator.flush();
     this.stats.sample(performance.now());
     const timeout = this.config.number('timeout') * 1000;
     if (timeout > 0) {
@@ -380,6 +384,7 @@ export class SealkvServer implements Server {
     if (this.listeners.length > 0 && wantsSystemdNotify(this.config.get('supervised'))) void notifyStopping(this.log);
     if (this.cron) clearInterval(this.cron);
     this.rotation.stop();
+    replicationIfAny(this)?.stop();
     for (const srv of this.listeners) srv.close();
     this.admin?.close();
     for (const raw of this.handshaking) raw.destroy();

@@ -338,4 +338,15 @@ export const Errors = {
   migrateConnect: 'IOERR error or timeout connecting to the client',
   migrateRead: 'IOERR error or timeout reading to target instance',
   migrateTarget: (reply: string) => `ERR Target instance replied with error: ${reply}`,
+  // Replication (src/commands/replication.ts, src/replication/)
+  replicaofInCluster: 'ERR REPLICAOF not allowed in cluster mode.',
+  replicaofFromReplica: 'ERR Command is not valid when client is a replica.',
+  invalidMasterPort: 'ERR Invalid master port',
+  waitOnReplica: 'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
+  cantSyncNotConnected: "NOMASTERLINK Can't SYNC while not connected with my master",
+  replconfUnknownOption: (opt: string) => `ERR Unrecognized REPLCONF option: ${clip(opt)}`,
+  readonlyReplica: "READONLY You can't write against a read only replica.",
+  /** sealkv's own: a replica must prove it holds the same master key before PSYNC. */
+  replicaNoKeyCheck: 'ERR this sealkv node replicates only to sealkv replicas that hold its master key (no REPLCONF sealkv-key before PSYNC)',
+  replicaKeyDiffers: "ERR master key mismatch: the replica's master key differs from this node's, refusing to replicate",
 } as const;

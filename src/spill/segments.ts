@@ -174,6 +174,25 @@ export class SegmentStore {
     });
   }
 
+  /**
+   * read() done synchronously (tmpfs is memory): the sealed bytes, or null when the record is
+   * not intact. For the replication stream, which must serialize a spilled value within a turn.
+   */
+  readNow(ref: SpillRef): Buffer | null {
+    const seg = this.segments.get(ref.segment);
+    if (seg === undefined) return null;
+    const record = Buffer.allocUnsafeSlow(RECORD_HEADER + ref.length);
+    const sealed = record.subarray(RECORD_HEADER);
+    let n = 0;
+    try {
+      n = readSync(seg.fd, record, 0, record.length, ref.offset);
+    } catch {
+      return null;
+    }
+    this.reads++;
+    return n === record.length && checkRecord(record, ref.length) && isRecordOf(ref, sealed) ? sealed : null;
+  }
+
   /** The entry's record becomes garbage (overwritten, deleted, expired or read back). */
   free(entry: StringEntry): void {
     const ref = entry.spilled;
