@@ -223,7 +223,7 @@ export class MasterLink {
     if (name === 'SKV.SYNCED') {
       this.state = 'connected';
       this.repl.endFullSync(this.fullOffset);
-      this.repl.server.log.info({ master: `${this.host}:${this.port}`, keys: this.syncKeys }, 'MASTER <-> REPLICA sync: finished with success');
+      this.repl.server.log.info({ master: `${this.host}:${this.port}`, records: this.syncKeys }, 'MASTER <-> REPLICA sync: finished with success');
       this.sendAck();
       return;
     }

@@ -150,7 +150,7 @@ export class Primary {
     conn.state = 'online';
     conn.ackTime = nowSec();
     conn.ctx.wake();
-    server.log.info({ replica: `${conn.ip}:${conn.port}`, keys: sent }, 'full copy sent; replica online');
+    server.log.info({ replica: `${conn.ip}:${conn.port}`, records: sent }, 'full copy sent; replica online');
   }
 
   /** REPLCONF ACK <offset>. */
@@ -185,14 +185,16 @@ export class Primary {
   wait(ctx: Session, offset: number, want: number, timeoutMs: number): Promise<number> {
     return new Promise((resolve) => {
       const req: WaitRequest = { ctx, offset, want, timer: null, done: () => {} };
+      const onClose = (): void => finish(0);
       const finish = (n: number): void => {
         if (req.timer !== null) clearTimeout(req.timer);
+        ctx.closedSignal.removeEventListener('abort', onClose);
         this.waits = this.waits.filter((w) => w !== req);
         resolve(n);
       };
       req.done = finish;
       if (timeoutMs > 0) req.timer = setTimeout(() => finish(this.countAcked(offset)), timeoutMs);
-      ctx.closedSignal.addEventListener('abort', () => finish(0), { once: true });
+      ctx.closedSignal.addEventListener('abort', onClose, { once: true });
       this.waits.push(req);
       this.repl.requestAcks();
     });
