@@ -19,9 +19,9 @@ function replicaof(ctx: Session, args: Buffer[]): void {
     return ctx.reply.ok();
   }
   if (repl.primary.isReplica(ctx)) return ctx.reply.error(Errors.replicaofFromReplica);
+  // getRangeLongFromObjectOrReply with a message: not a number and out of range read the same.
   const port = int64(args[2]!);
-  if (port === null) return ctx.reply.error(Errors.notInteger);
-  if (port < 0n || port > 65535n) return ctx.reply.error(Errors.invalidMasterPort);
+  if (port === null || port < 0n || port > 65535n) return ctx.reply.error(Errors.invalidMasterPort);
   const host = text(args[1]!);
   const link = repl.link;
   if (link !== null && link.host.toLowerCase() === host.toLowerCase() && link.port === Number(port)) {
