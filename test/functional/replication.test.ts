@@ -77,7 +77,7 @@ describe('replication: primary and two replicas', () => {
       expect(await q.get('n')).toBe('1');
       expect(await q.get('fl')).toBe('1.5');
       expect((await q.smembers('set')).sort()).toEqual(['x', 'z']);
-      expect(await q.zrange('z', 0, -1, 'WITHSCORES')).toEqual(['two', '2', 'one', '6']);
+      expect(await q.call('zrange', 'z', '0', '-1', 'WITHSCORES')).toEqual(['two', '2', 'one', '6']);
       expect(await q.xrange('st', '-', '+')).toEqual([['1-1', ['field', 'val']]]);
       expect(await q.lrange('l', 0, -1)).toEqual(['p']);
       expect(await q.hget('h', 'count')).toBe('3');
