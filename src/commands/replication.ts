@@ -93,6 +93,8 @@ function sync(ctx: Session): void {
 }
 
 function replconf(ctx: Session, args: Buffer[]): void {
+  // Unauthenticated, only the master-key proof is heard (it logs the replica in: see link.ts).
+  if (!ctx.authenticated && (args.length !== 3 || word(args[1]!) !== 'sealkv-key')) return ctx.reply.error(Errors.noAuth);
   if (args.length % 2 === 0) return ctx.reply.error(Errors.syntax);
   const repl = replicationOf(ctx.server);
   for (let i = 1; i < args.length; i += 2) {
@@ -113,6 +115,8 @@ function replconf(ctx: Session, args: Buffer[]): void {
         return ctx.reply.error(Errors.replicaKeyDiffers);
       }
       repl.primary.hello(ctx).keyOk = true;
+      // Proof of the master key stands for masterauth: the replica is logged in as the default user.
+      ctx.authenticated = true;
     } else if (opt === 'ack' || opt === 'fack') {
       // A replica's acknowledgement: never answered (it would land in the stream).
       if (opt === 'ack') {
@@ -140,5 +144,5 @@ export const replicationCommands: CommandSpec[] = [
   { name: 'wait', arity: 3, flags: ['noscript'], categories: ['@slow', '@connection'], tips: ['request_policy:all_shards', 'response_policy:agg_min'], summary: 'Wait for the synchronous replication of all the write commands sent in the context of the current connection', since: '3.0.0', group: 'generic', complexity: 'O(1)', handler: wait },
   { ...srv, name: 'psync', arity: -3, flags: ['no_async_loading', 'admin', 'no_multi', 'noscript'], categories: ADMIN, summary: 'Internal command used for replication', since: '2.8.0', handler: psync },
   { ...srv, name: 'sync', arity: 1, flags: ['no_async_loading', 'admin', 'no_multi', 'noscript'], categories: ADMIN, summary: 'Internal command used for replication', since: '1.0.0', handler: sync },
-  { ...srv, name: 'replconf', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'allow_busy'], categories: ADMIN, summary: 'An internal command for configuring the replication stream', since: '3.0.0', complexity: 'O(1)', handler: replconf },
+  { ...srv, name: 'replconf', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'allow_busy', 'no_auth'], categories: ADMIN, summary: 'An internal command for configuring the replication stream', since: '3.0.0', complexity: 'O(1)', handler: replconf },
 ];

@@ -113,12 +113,10 @@ export class MasterLink {
     const then = (next: (line: string) => void) => (this.expect = next);
     this.send('PING');
     then((pong) => {
-      // Redis accepts the auth errors here: AUTH comes next.
+      // Redis accepts the auth errors here (AUTH comes next; here the key check stands for it).
       if (pong.startsWith('-') && !pong.startsWith('-NOAUTH') && !pong.startsWith('-NOPERM') && !pong.startsWith('-ERR operation not permitted')) {
         return this.fail(`error reply to PING from master: '${pong}'`);
       }
-      const pass = config.get('masterauth');
-      const user = config.get('masteruser');
       const afterAuth = (): void => {
         const announced = config.number('replica-announce-port') || this.repl.server.tcpPort;
         this.send('REPLCONF', 'listening-port', String(announced));
@@ -126,6 +124,7 @@ export class MasterLink {
           const ip = config.get('replica-announce-ip');
           const afterIp = (): void => {
             this.send('REPLCONF', 'sealkv-key', this.repl.server.transport.seal(KEY_CHECK));
+            // A master that wants a password answered PING with -NOAUTH: the key check logs in.
             then((keyReply) => {
               if (!keyReply.startsWith('+')) {
                 const reason = keyReply.startsWith('-') ? keyReply.slice(1) : keyReply;
@@ -141,11 +140,10 @@ export class MasterLink {
           } else afterIp();
         });
       };
-      if (pass !== '') {
-        if (user !== '') this.send('AUTH', user, pass);
-        else this.send('AUTH', pass);
-        then((reply) => (reply.startsWith('-') ? this.fail(`unable to AUTH to MASTER: ${reply.slice(1)}`) : afterAuth()));
-      } else afterAuth();
+      // No AUTH: sealkv keeps masterauth only as a digest (it never holds a password), and the
+      // key check below authenticates this node to its master instead: only a holder of the
+      // master key can seal the token, and such a node could open every value anyway.
+      afterAuth();
     });
   }
 

@@ -6,7 +6,7 @@
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ioredis, nodeRedis, redisCli, redisCliMissing } from '../helpers/clients.js';
+import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing } from '../helpers/clients.js';
 import type { SpawnedServer } from '../helpers/server.js';
 import { info, linkUp, newMasterKey, startNode, TcpRelay, waitFor } from '../helpers/replication.js';
 
@@ -275,6 +275,26 @@ describe('replication: refusals and partial resync', () => {
       await Promise.all([primary.stop(), replica.stop()]);
     }
   }, 40000);
+
+  it('a primary with requirepass takes a replica that proves the master key (no password on the replica)', async () => {
+    const primary = await startNode(KEY, ['--requirepass', 'pw-for-clients']);
+    const replica = await startNode(KEY, [], { host, port: primary.port });
+    const p = ioredis(primary.port, { password: 'pw-for-clients' });
+    const q = ioredis(replica.port);
+    try {
+      await linkUp(replica.port);
+      await p.set('auth-k', 'v');
+      expect(await p.call('wait', '1', '5000')).toBe(1);
+      expect(await q.get('auth-k')).toBe('v');
+      // Without the proof, REPLCONF is refused like any command before AUTH.
+      const { data } = await rawExchange(primary.port, encodeCommand(['REPLCONF', 'listening-port', '1']));
+      expect(data.toString()).toBe('-NOAUTH Authentication required.\r\n');
+    } finally {
+      p.disconnect();
+      q.disconnect();
+      await Promise.all([primary.stop(), replica.stop()]);
+    }
+  }, 30000);
 
   it('with --seal-keys, key names replicate and stay sealed', async () => {
     const primary = await startNode(KEY, ['--seal-keys', 'yes']);
