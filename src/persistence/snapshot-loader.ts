@@ -66,8 +66,16 @@ export function loadSnapshotSync(server: SnapshotServer, bytes: Buffer): LoadSum
   return { keys, expired: staged.expired, records: verified.records.length, bytes: bytes.length, createdAt: verified.header.createdAt };
 }
 
-/** Step 1: framing, chain, counts and MAC. Nothing is opened. */
-export function verifySnapshot(sealer: SnapshotSealer, bytes: Buffer): Verified {
+/**
+ * Checks a snapshot's first bytes (at least HEADER_BYTES) before the rest arrives: a sealkv
+ * snapshot, of a format this build reads, written under this server's master key. Throws
+ * SnapshotError with the reason (a full sync refuses a primary with another master key here).
+ */
+export function checkSnapshotHeader(server: SnapshotServer, first: Buffer): SnapshotHeader {
+  return checkHeader(server.persistence.sealer, first);
+}
+
+function checkHeader(sealer: SnapshotSealer, bytes: Buffer): SnapshotHeader {
   const header = readHeader(bytes);
   if (header.formatVersion > FORMAT_VERSION) {
     throw new SnapshotError(`snapshot format version ${header.formatVersion} is newer than this sealkv reads (${FORMAT_VERSION}): upgrade sealkv to load it`);
@@ -81,6 +89,12 @@ export function verifySnapshot(sealer: SnapshotSealer, bytes: Buffer): Verified 
       `snapshot was written under another master key (its key id ${header.keyId.toString('hex').slice(0, 16)}, ours ${sealer.keyId.toString('hex').slice(0, 16)}): start with the master key that wrote it`,
     );
   }
+  return header;
+}
+
+/** Step 1: framing, chain, counts and MAC. Nothing is opened. */
+export function verifySnapshot(sealer: SnapshotSealer, bytes: Buffer): Verified {
+  const header = checkHeader(sealer, bytes);
   const link = Buffer.alloc(CHAIN_BYTES);
   sealer.link(bytes.subarray(0, HEADER_BYTES), link, 0);
   let scratch = Buffer.allocUnsafeSlow(64 * 1024);
