@@ -67,9 +67,13 @@ export class Persistence {
     return this.running !== null;
   }
 
-  /** Whether save rules are configured (SHUTDOWN saves then, as Redis with saveparamslen > 0). */
+  /**
+   * Whether save rules are configured and armed: SHUTDOWN and SIGTERM save then, as Redis does
+   * with saveparamslen > 0. Rules are not armed while dir is not on tmpfs (nothing is ever
+   * written there), so a shutdown is not refused for a save that could never happen.
+   */
   get hasRules(): boolean {
-    return this.rules.length > 0;
+    return this.rules.length > 0 && snapshotDirRefusal(this.host.config.get('dir')) === null;
   }
 
   /** rdb_changes_since_last_save. */

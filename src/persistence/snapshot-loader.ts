@@ -15,7 +15,7 @@ import { opsOf, type Entry } from '../store/keyspace.js';
 import { readValue } from './codecs.js';
 import { PAYLOAD_VERSION, PayloadError, PayloadReader, type RestoreTools, type SealElement } from './payload.js';
 import {
-  FORMAT_VERSION, HEADER_BYTES, MAC_OFFSET, MAX_RECORD_BYTES, Op, readHeader, RECORD_HEAD, SnapshotError,
+  FLAG_SEALED_NAMES, FORMAT_VERSION, HEADER_BYTES, MAC_OFFSET, MAX_RECORD_BYTES, Op, readHeader, RECORD_HEAD, SnapshotError,
   TAG_RECORD, TAG_TRAILER, TRAILER_BYTES, TRAILER_MACED, type SnapshotHeader,
 } from './snapshot-format.js';
 import type { SnapshotServer } from './snapshot-writer.js';
@@ -58,7 +58,7 @@ export function loadSnapshotSync(server: SnapshotServer, bytes: Buffer): LoadSum
   for (let i = 0; i < staged.maps.length; i++) {
     const db = server.databases[i]!;
     if (db.size > 0) db.clear();
-    for (const [key, entry] of staged.maps[i]!) {
+    for (const { key, entry } of staged.maps[i]!.values()) {
       db.set(key, entry, 'restore');
       keys++;
     }
@@ -141,8 +141,15 @@ export function verifySnapshot(sealer: SnapshotSealer, bytes: Buffer): Verified 
   return { header, records, keys };
 }
 
+/**
+ * Staged keys of one database by the name the WRITER filed them under (its lookup string: the
+ * name, or with --seal-keys its keyed hash), which is how DEL operations name them; each with
+ * the lookup string of this server and the entry built for it.
+ */
+type StageMap = Map<string, { key: string; entry: Entry }>;
+
 interface Staged {
-  maps: Map<string, Entry>[];
+  maps: StageMap[];
   expired: number;
 }
 
@@ -150,9 +157,9 @@ function release(entry: Entry): void {
   opsOf(entry).release?.(entry);
 }
 
-function releaseAll(maps: Map<string, Entry>[]): void {
+function releaseAll(maps: StageMap[]): void {
   for (const map of maps) {
-    for (const entry of map.values()) release(entry);
+    for (const staged of map.values()) release(staged.entry);
     map.clear();
   }
 }
@@ -160,7 +167,8 @@ function releaseAll(maps: Map<string, Entry>[]): void {
 /** Step 2: every record opened and its operations applied to staging maps, one per database. */
 function stage(server: SnapshotServer, bytes: Buffer, verified: Verified, now: number): Staged {
   const sealer = server.persistence.sealer;
-  const maps = server.databases.map(() => new Map<string, Entry>());
+  const maps: StageMap[] = server.databases.map(() => new Map());
+  const writerSealed = (verified.header.flags & FLAG_SEALED_NAMES) !== 0;
   let expired = 0;
   const hashLimits = listpackLimits({ server } as unknown as Parameters<typeof listpackLimits>[0]);
   const streamLimits = { maxEntries: server.config.number('stream-node-max-entries'), maxBytes: server.config.number('stream-node-max-bytes') };
@@ -172,11 +180,11 @@ function stage(server: SnapshotServer, bytes: Buffer, verified: Verified, now: n
     }
     return index;
   };
-  const drop = (map: Map<string, Entry>, key: string): void => {
-    const old = map.get(key);
+  const drop = (map: StageMap, filed: string): void => {
+    const old = map.get(filed);
     if (old !== undefined) {
-      release(old);
-      map.delete(key);
+      release(old.entry);
+      map.delete(filed);
     }
   };
   try {
@@ -194,7 +202,7 @@ function stage(server: SnapshotServer, bytes: Buffer, verified: Verified, now: n
           const db = dbIndex(input);
           const map = maps[db]!;
           if (op === Op.Flush) {
-            for (const entry of map.values()) release(entry);
+            for (const staged of map.values()) release(staged.entry);
             map.clear();
             continue;
           }
@@ -206,8 +214,9 @@ function stage(server: SnapshotServer, bytes: Buffer, verified: Verified, now: n
           const expiresAt = input.f64();
           const name = input.bytes();
           const key = server.names.lookupOf(name);
+          const filed = writerSealed === server.names.sealed ? key : writerSealed ? sealer.nameHash(name) : name.toString('latin1');
           const value = input.bytes();
-          drop(map, key);
+          drop(map, filed);
           if (expiresAt !== 0 && expiresAt <= now) {
             expired++;
             continue;
@@ -227,7 +236,7 @@ function stage(server: SnapshotServer, bytes: Buffer, verified: Verified, now: n
           const entry = readValue(new PayloadReader(value), tools, verified.header.payloadVersion);
           entry.expiresAt = expiresAt;
           if (server.names.sealed) entry.sealedName = values.sealName(key, name);
-          map.set(key, entry);
+          map.set(filed, { key, entry });
         }
       } finally {
         plain.fill(0);

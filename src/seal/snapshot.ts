@@ -30,6 +30,7 @@ export class SnapshotSealer {
   /** The public id of the master key (header). */
   readonly keyId: Buffer;
   private readonly ad = Buffer.allocUnsafeSlow(AD_BYTES);
+  private names: NameHasher | null = null;
 
   constructor(private readonly keyring: Keyring) {
     this.aead = keyring.snapshotKey();
@@ -78,9 +79,19 @@ export class SnapshotSealer {
     this.macer.digestInto(covered, out, at);
   }
 
+  /**
+   * The --seal-keys lookup hash of a name (Subkey.Names), for a loader without --seal-keys
+   * reading a snapshot written with it: its DEL operations name keys by that hash.
+   */
+  nameHash(name: Uint8Array): string {
+    this.names ??= createNameHasher(this.keyring.subkey(Subkey.Names), { native: this.keyring.secureMemory });
+    return this.names.hash(name);
+  }
+
   destroy(): void {
     this.chain.destroy();
     this.macer.destroy();
+    this.names?.destroy();
   }
 
   private adOf(fileId: Uint8Array, index: number): Buffer {
