@@ -97,17 +97,9 @@ function memory(ctx: Session): Lines {
   ];
 }
 
-/** sealkv never writes data to disk: no load, no save, no AOF (ioredis waits for loading:0). */
+/** Redis 7.0's Persistence fields (src/persistence/persistence.ts); ioredis waits for loading:0. */
 function persistence(ctx: Session): Lines {
-  return [
-    ['loading', 0],
-    ['async_loading', 0],
-    ['rdb_changes_since_last_save', ctx.server.stats.dirty],
-    ['rdb_bgsave_in_progress', 0],
-    ['rdb_saves', 0],
-    ['aof_enabled', 0],
-    ['aof_rewrite_in_progress', 0],
-  ];
+  return ctx.server.persistence.info();
 }
 
 /** Redis's Stats fields in Redis's order; zeros only where sealkv truly never does the thing (fork, replicate, IO threads). */

@@ -20,6 +20,7 @@ import type { Observer } from '../observe/observer.js';
 import type { RecordArena } from '../store/record-arena.js';
 import type { KeyFinder, KeySpec } from './key-specs.js';
 import type { TransportSealer } from '../seal/transport.js';
+import type { Persistence } from '../persistence/persistence.js';
 
 export type CommandFlag =
   | 'write' | 'readonly' | 'denyoom' | 'admin' | 'pubsub' | 'noscript' | 'blocking' | 'loading'
@@ -212,6 +213,10 @@ export interface Server {
   resetStats(): void;
   /** Stops the server: closes listeners and connections, wipes keys. */
   shutdown(reason: string): void;
+  /** SHUTDOWN with its save (SealkvServer.shutdownSaving): null once stopping, else why the save failed. */
+  shutdownSaving(reason: string, flags: { save?: boolean; nosave?: boolean; force?: boolean }): string | null;
+  /** Sealed snapshots: SAVE, BGSAVE, save rules, load at start (src/persistence/persistence.ts). */
+  readonly persistence: Persistence;
 }
 
 export interface CommandTable {

@@ -20,7 +20,7 @@ export const GROUP_TITLES: Record<Group, string> = {
   memory: 'Memory, eviction and the spill tier',
   limits: 'Client and protocol limits',
   process: 'Process, logging and timing',
-  persistence: 'Persistence (sealkv keeps nothing on disk)',
+  persistence: 'Persistence (sealed snapshots, on tmpfs only)',
   replication: 'Replication',
   cluster: 'Cluster',
   encoding: 'Data structure encodings',
@@ -246,11 +246,15 @@ add('process',
   int('watchdog-period', 0, 0n, INT_MAX, { ...hidden, adjust: (v) => (v > 0n && v < 200n ? 200n : v) }),
 );
 add('persistence',
-  // Default '' (Redis: "3600 1 300 100 60 10000"): sealkv never snapshots, and says so.
-  special('save', '', multi),
-  // Redis changes into this directory; sealkv writes nothing there and stays where it started.
-  special('dir', process.cwd(), { protected: true }),
-  str('dbfilename', 'dump.rdb', { protected: true, check: noPath('dbfilename', 'filename') }),
+  // Default '' (Redis: "3600 1 300 100 60 10000"): no snapshot unless asked for. Snapshots are
+  // sealed and written only when `dir` is on tmpfs (src/persistence/, README "Durability").
+  special('save', '', { ...multi, ...acts }),
+  // Redis changes into this directory; sealkv stays where it started and writes only the
+  // snapshot there (only on tmpfs).
+  special('dir', process.cwd(), { protected: true, ...acts }),
+  str('dbfilename', 'dump.rdb', { protected: true, check: noPath('dbfilename', 'filename'), ...acts }),
+  // sealkv's own: the largest snapshot file it writes (0: only the filesystem's size limits it).
+  mem('snapshot-max-bytes', 0, 0n, LONG_MAX, acts),
   bool('rdbcompression', 'yes'),
   bool('rdbchecksum', 'yes', fixed),
   bool('rdb-del-sync-files', 'no'),

@@ -112,9 +112,6 @@ export const Errors = {
   configRewriteUnsupported: 'ERR CONFIG REWRITE is not supported by sealkv: its config file is never written',
   noShutdownInProgress: 'ERR No shutdown in progress.',
   /** sealkv keeps nothing on disk, so a SHUTDOWN that demands a save cannot be honoured. */
-  shutdownSaveUnsupported: 'ERR SHUTDOWN SAVE is not supported by sealkv: it has no persistence, use SHUTDOWN NOSAVE',
-  noPersistence: (cmd: string) =>
-    `ERR ${cmd.toUpperCase()} is not supported by sealkv: sealed values live only in memory and are never written to disk`,
   scriptFlushOption: 'ERR SCRIPT FLUSH only support SYNC|ASYNC option',
   functionFlushOption: 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option',
   invalidCommandSpecified: 'ERR Invalid command specified',
@@ -349,4 +346,9 @@ export const Errors = {
   /** sealkv's own: a replica must prove it holds the same master key before PSYNC. */
   replicaNoKeyCheck: 'ERR this sealkv node replicates only to sealkv replicas that hold its master key (no REPLCONF sealkv-key before PSYNC)',
   replicaKeyDiffers: "ERR master key mismatch: the replica's master key differs from this node's, refusing to replicate",
+  // SAVE / BGSAVE / SHUTDOWN (src/commands/persistence.ts)
+  bgsaveInProgress: 'ERR Background save already in progress',
+  shutdownFailed: 'ERR Errors trying to SHUTDOWN. Check logs.',
+  /** sealkv: why a snapshot could not be written (Redis answers a bare "ERR" and logs the reason). */
+  snapshotFailed: (reason: string) => `ERR ${clip(reason, 512)}`,
 } as const;

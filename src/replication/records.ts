@@ -59,9 +59,9 @@ export function keyRecord(server: Server, dbIndex: number, db: Keyspace, key: st
       let value: Entry = entry;
       if (entry.kind === Kind.String && entry.spilled !== undefined) {
         // A spilled value: its sealed bytes are read back from tmpfs (synchronously: memory).
-        const sealed = server.spill?.store.readNow(entry.spilled) ?? null;
-        if (sealed === null) return null;
-        value = stringEntry(sealed, entry.expiresAt, entry.touchedAt);
+        const back = server.spill?.store.readNow(entry.spilled);
+        if (back === undefined || !back.intact) return null;
+        value = stringEntry(back.sealed, entry.expiresAt, entry.touchedAt);
       }
       out.f64(entry.expiresAt);
       const names = server.names;

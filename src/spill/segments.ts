@@ -175,22 +175,22 @@ export class SegmentStore {
   }
 
   /**
-   * read() done synchronously (tmpfs is memory): the sealed bytes, or null when the record is
-   * not intact. For the replication stream, which must serialize a spilled value within a turn.
+   * read() done synchronously (a snapshot serializing a spilled value mid-slice): on tmpfs a
+   * read is a memory copy.
    */
-  readNow(ref: SpillRef): Buffer | null {
+  readNow(ref: SpillRef): ReadBack {
     const seg = this.segments.get(ref.segment);
-    if (seg === undefined) return null;
     const record = Buffer.allocUnsafeSlow(RECORD_HEADER + ref.length);
     const sealed = record.subarray(RECORD_HEADER);
+    if (seg === undefined) return { sealed, intact: false };
+    this.reads++;
     let n = 0;
     try {
       n = readSync(seg.fd, record, 0, record.length, ref.offset);
     } catch {
-      return null;
+      return { sealed, intact: false };
     }
-    this.reads++;
-    return n === record.length && checkRecord(record, ref.length) && isRecordOf(ref, sealed) ? sealed : null;
+    return { sealed, intact: n === record.length && checkRecord(record, ref.length) && isRecordOf(ref, sealed) };
   }
 
   /** The entry's record becomes garbage (overwritten, deleted, expired or read back). */
