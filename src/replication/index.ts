@@ -139,9 +139,9 @@ export class Replication {
 
   // ---- the replica's stream ----
 
+  /** +FULLRESYNC: the data stays (served stale meanwhile, as Redis does) until the copy loads. */
   beginFullSync(replid: string): void {
     this.primary.disconnectAll('full resynchronization with the master');
-    for (const db of this.server.databases) db.clear();
     this.replid = replid;
     this.replid2 = NO_ID;
     this.secondOffset = -1;
@@ -244,6 +244,16 @@ export class Replication {
         ['slave_read_repl_offset', this.cachedHistory ? this.offset : 1],
         ['slave_repl_offset', this.cachedHistory ? this.offset : 1],
       );
+      if (link.state === 'sync') {
+        // The copy's size is not known up front (Redis's diskless transfer reports it as -1 too).
+        out.push(
+          ['master_sync_total_bytes', -1],
+          ['master_sync_read_bytes', link.syncBytes],
+          ['master_sync_left_bytes', -1 - link.syncBytes],
+          ['master_sync_perc', '0.00'],
+          ['master_sync_last_io_seconds_ago', Math.floor((Date.now() - link.lastIo) / 1000)],
+        );
+      }
       if (!up) out.push(['master_link_down_since_seconds', link.downSince === 0 ? -1 : Math.floor((Date.now() - link.downSince) / 1000)]);
       out.push(
         ['slave_priority', config.number('replica-priority')],

@@ -9,7 +9,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
-import { applyKeyRecord, command, LinkError } from './records.js';
+import { checkSnapshotHeader, loadSnapshotSync } from '../persistence/snapshot.js';
+import { command, LinkError } from './records.js';
 import { LinkReader, type LinkItem } from './resp-reader.js';
 import type { Replication } from './index.js';
 
@@ -27,9 +28,10 @@ export class MasterLink {
   lastIo = 0;
   /** Unix ms when the link went down (0: never up). */
   downSince: number;
-  /** The offset a full copy will start the stream at, while it is being received. */
-  private fullOffset = -1;
-  syncKeys = 0;
+  /** The full copy's snapshot chunks, while it is being received. */
+  private snapshot: Buffer[] = [];
+  /** Bytes of the full copy received so far (INFO master_sync_read_bytes). */
+  syncBytes = 0;
   /** Why the last attempt failed (INFO master_link_error, logs). */
   lastError = '';
   private stopped = false;
@@ -158,8 +160,8 @@ export class MasterLink {
         const [, id, off] = reply.split(' ');
         if (id === undefined || off === undefined || !/^\d+$/.test(off)) return this.fail(`bad +FULLRESYNC reply '${reply}'`);
         this.state = 'sync';
-        this.fullOffset = Number(off);
-        this.syncKeys = 0;
+        this.snapshot = [];
+        this.syncBytes = 0;
         repl.beginFullSync(id);
         this.expect = null;
         return;
@@ -211,17 +213,42 @@ export class MasterLink {
     }
   }
 
+  /**
+   * The full copy: the chunks of the master's sealed snapshot (SKV.SNAP), checked as soon as the
+   * header is in (another master key is refused before the rest is downloaded), loaded all or
+   * nothing at SKV.SYNCED <offset>, the stream offset the snapshot is consistent at.
+   */
   private applySync(item: Extract<LinkItem, { type: 'command' }>): void {
     const name = item.args[0]!.toString('latin1');
-    if (name === 'SKV.KEY') {
-      applyKeyRecord(this.repl.server, item.args[1]!, this.repl.server.clock());
-      this.syncKeys++;
+    const server = this.repl.server;
+    if (name === 'SKV.SNAP') {
+      // The reader's buffer is reused: keep a copy of the chunk (ciphertext).
+      const chunk = Buffer.from(item.args[1]!);
+      if (this.snapshot.length === 0) {
+        try {
+          checkSnapshotHeader(server, chunk);
+        } catch (err) {
+          throw new LinkError(`MASTER's full copy refused: ${(err as Error).message}`);
+        }
+      }
+      this.snapshot.push(chunk);
+      this.syncBytes += chunk.length;
       return;
     }
     if (name === 'SKV.SYNCED') {
+      const offset = Number(item.args[1]?.toString('latin1'));
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new LinkError('bad SKV.SYNCED on the replication stream');
+      const bytes = Buffer.concat(this.snapshot);
+      this.snapshot = [];
+      let keys = 0;
+      try {
+        keys = loadSnapshotSync(server, bytes).keys;
+      } catch (err) {
+        throw new LinkError(`MASTER's full copy refused: ${(err as Error).message}`);
+      }
       this.state = 'connected';
-      this.repl.endFullSync(this.fullOffset);
-      this.repl.server.log.info({ master: `${this.host}:${this.port}`, records: this.syncKeys }, 'MASTER <-> REPLICA sync: finished with success');
+      this.repl.endFullSync(offset);
+      server.log.info({ master: `${this.host}:${this.port}`, bytes: bytes.length, loaded: keys }, 'MASTER <-> REPLICA sync: finished with success');
       this.sendAck();
       return;
     }
@@ -244,7 +271,10 @@ export class MasterLink {
     this.socket?.destroy();
     this.socket = null;
     this.expect = null;
-    if (this.state === 'sync') this.repl.abortFullSync();
+    if (this.state === 'sync') {
+      this.snapshot = [];
+      this.repl.abortFullSync();
+    }
     this.state = 'connect';
     if (wasUp) this.downSince = Date.now();
     if (reason !== this.lastError) {

@@ -3,15 +3,13 @@
 // their state and acknowledged offsets, the full copy streamed to a new replica, the partial
 // resync from the backlog, and WAIT.
 //
-// A full copy walks the databases a slice per event-loop turn, sending each key's record
-// (records.ts) while the server keeps serving; writes made meanwhile are held for that replica
-// and sent after the copy. Records state what a key is, so a key copied and then written, or
-// written and then copied, ends the same on the replica once the held writes are applied.
+// A full copy is the sealed snapshot stream (src/persistence/snapshot.ts), produced a slice per
+// event-loop turn while the server keeps serving; writes made after the snapshot's consistent
+// point are held for that replica and sent after it.
 
 import type { Session } from '../commands/types.js';
-import type { Keyspace } from '../store/keyspace.js';
-import { KeyWalk } from '../store/keyspace.js';
-import { command, keyRecord } from './records.js';
+import { snapshotChunks } from '../persistence/snapshot.js';
+import { command } from './records.js';
 import type { Replication } from './index.js';
 
 export type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
@@ -35,9 +33,7 @@ export interface ReplicaHello {
   keyOk: boolean;
 }
 
-/** Work per turn of a full copy, whichever limit comes first, and the socket backlog it waits under. */
-const COPY_KEYS = 1000;
-const COPY_MS = 4;
+/** Unsent bytes a full copy lets pile up on the replica's socket before it waits. */
 const COPY_UNSENT_MAX = 8 * 1024 * 1024;
 
 interface WaitRequest {
@@ -68,6 +64,8 @@ export class Primary {
   /** Sends stream bytes to every replica (held for those still taking their full copy). */
   send(bytes: Buffer): void {
     for (const r of this.replicas.values()) {
+      // Before the snapshot's point its writes are in the snapshot itself.
+      if (r.state !== 'online' && r.held === null) continue;
       if (r.held !== null) r.held.push(bytes);
       else {
         r.ctx.reply.raw(bytes);
@@ -97,7 +95,6 @@ export class Primary {
     if (replid !== '?') repl.stats.syncPartialErr++;
     repl.stats.syncFull++;
     conn.state = 'wait_bgsave';
-    conn.held = [];
     this.replicas.set(ctx.id, conn);
     const start = backlog.offset;
     ctx.reply.raw(Buffer.from(`+FULLRESYNC ${repl.replid} ${start}\r\n`, 'latin1'));
@@ -105,52 +102,55 @@ export class Primary {
     setImmediate(() => void this.fullCopy(conn));
   }
 
-  /** Walks every database, sending each key's record, then the held stream. */
+  /**
+   * The full copy is the sealed snapshot stream (src/persistence/snapshot.ts), each chunk sent
+   * as an SKV.SNAP record while the server keeps serving. The snapshot is consistent at its end
+   * point: atPoint() records the stream offset there, and what was written after it is held and
+   * sent after SKV.SYNCED <offset>, from which the replica counts.
+   */
   private async fullCopy(conn: ReplicaConn): Promise<void> {
     const server = this.repl.server;
-    const swaps = this.repl.propagator.swaps;
+    const abort = new AbortController();
+    const onClose = (): void => abort.abort();
+    conn.ctx.closedSignal.addEventListener('abort', onClose, { once: true });
     conn.state = 'send_bulk';
-    let sent = 0;
-    const dbs: Keyspace[] = [...server.databases];
-    for (const db of dbs) {
-      const walk: KeyWalk = db.walk();
-      for (;;) {
+    let atOffset = -1;
+    let bytes = 0;
+    try {
+      const chunks = snapshotChunks(server, {
+        signal: abort.signal,
+        atPoint: () => {
+          // Everything written before this point is in the snapshot; what follows is held.
+          this.repl.propagator.flush();
+          atOffset = this.repl.offset;
+          conn.held = [];
+        },
+      });
+      for await (const chunk of chunks) {
         if (conn.ctx.closed || !this.replicas.has(conn.ctx.id)) return;
-        if (this.repl.propagator.swaps !== swaps) {
-          // SWAPDB moved databases under the walk: start over with a new full copy.
-          conn.ctx.kill();
-          return;
-        }
-        const deadline = performance.now() + COPY_MS;
-        const index = server.databases.indexOf(db);
-        const parts: Buffer[] = [];
-        let key: string | undefined;
-        for (let n = 0; n < COPY_KEYS && performance.now() < deadline; n++) {
-          key = walk.next();
-          if (key === undefined) break;
-          const rec = keyRecord(server, index, db, key);
-          if (rec !== null) {
-            parts.push(rec);
-            sent++;
-          }
-        }
-        if (parts.length > 0) {
-          conn.ctx.reply.raw(Buffer.concat(parts));
-          conn.ctx.wake();
-        }
-        if (key === undefined) break;
+        conn.ctx.reply.raw(command('SKV.SNAP', chunk));
+        conn.ctx.wake();
+        bytes += chunk.length;
         await pause(conn);
       }
+    } catch (err) {
+      if (!conn.ctx.closed) {
+        server.log.error({ replica: `${conn.ip}:${conn.port}`, err: (err as Error).message }, 'full copy failed');
+        conn.ctx.kill();
+      }
+      return;
+    } finally {
+      conn.ctx.closedSignal.removeEventListener('abort', onClose);
     }
-    if (conn.ctx.closed) return;
-    conn.ctx.reply.raw(command('SKV.SYNCED', String(sent)));
+    if (conn.ctx.closed || atOffset < 0) return;
+    conn.ctx.reply.raw(command('SKV.SYNCED', String(atOffset)));
     const held = conn.held ?? [];
     conn.held = null;
     for (const b of held) conn.ctx.reply.raw(b);
     conn.state = 'online';
     conn.ackTime = nowSec();
     conn.ctx.wake();
-    server.log.info({ replica: `${conn.ip}:${conn.port}`, records: sent }, 'full copy sent; replica online');
+    server.log.info({ replica: `${conn.ip}:${conn.port}`, bytes, offset: atOffset }, 'full copy sent; replica online');
   }
 
   /** REPLCONF ACK <offset>. */

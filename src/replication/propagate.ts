@@ -20,8 +20,6 @@ export class Propagator implements KeyListener {
   private swapHalf: Keyspace | null = null;
   private scheduled = false;
   private rotationSeen: number;
-  /** Bumped by each SWAPDB: a full copy walking databases restarts when it moves. */
-  swaps = 0;
   active = false;
   /** Keys whose value could not be read (spilled) at flush: retried at the next flush. */
   private retry = new Map<Keyspace, Set<string>>();
@@ -65,7 +63,6 @@ export class Propagator implements KeyListener {
     } else {
       const other = this.server.databases.indexOf(this.swapHalf);
       this.swapHalf = null;
-      this.swaps++;
       this.events.push(command('SKV.SWAP', String(other), String(index)));
     }
     this.soon();
