@@ -144,5 +144,5 @@ export const replicationCommands: CommandSpec[] = [
   { name: 'wait', arity: 3, flags: ['noscript'], categories: ['@slow', '@connection'], tips: ['request_policy:all_shards', 'response_policy:agg_min'], summary: 'Wait for the synchronous replication of all the write commands sent in the context of the current connection', since: '3.0.0', group: 'generic', complexity: 'O(1)', handler: wait },
   { ...srv, name: 'psync', arity: -3, flags: ['no_async_loading', 'admin', 'no_multi', 'noscript'], categories: ADMIN, summary: 'Internal command used for replication', since: '2.8.0', handler: psync },
   { ...srv, name: 'sync', arity: 1, flags: ['no_async_loading', 'admin', 'no_multi', 'noscript'], categories: ADMIN, summary: 'Internal command used for replication', since: '1.0.0', handler: sync },
-  { ...srv, name: 'replconf', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'allow_busy', 'no_auth'], categories: ADMIN, summary: 'An internal command for configuring the replication stream', since: '3.0.0', complexity: 'O(1)', handler: replconf },
+  { ...srv, name: 'replconf', arity: -1, flags: ['admin', 'noscript', 'loading', 'stale', 'allow_busy'], authenticatesItself: true, categories: ADMIN, summary: 'An internal command for configuring the replication stream', since: '3.0.0', complexity: 'O(1)', handler: replconf },
 ];

@@ -56,6 +56,11 @@ export interface CommandSpec {
   /** Absent on containers (CONFIG, CLIENT...) that only route to subcommands. */
   handler?: Handler;
   subcommands?: readonly CommandSpec[];
+  /**
+   * Runs before AUTH like a no_auth command, without the flag Redis's table lacks: the handler
+   * checks authentication itself (REPLCONF, whose master-key proof logs a replica in).
+   */
+  authenticatesItself?: boolean;
 }
 
 export interface QueuedCommand {
