@@ -1,6 +1,7 @@
 // Server commands: INFO CONFIG FLUSHDB FLUSHALL TIME MEMORY SHUTDOWN SCRIPT FUNCTION DEBUG,
 // and SAVE/BGSAVE/LASTSAVE (handlers in persistence.ts).
 
+import { rewriteConfig } from '../config/rewrite.js';
 import { hashedSetting, SECRET_SETTINGS } from '../acl/secret.js';
 import { ConfigError, Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
@@ -83,9 +84,24 @@ function configResetstat(ctx: Session): void {
   ctx.reply.ok();
 }
 
-/** Redis's answer without a config file; with one, sealkv still refuses: it never writes it back. */
+/** strerror(3)'s words for the errors a rewrite meets (Redis puts them in its reply). */
+function strerror(code: string | undefined): string {
+  const known: Record<string, string> = { ENOENT: 'No such file or directory', EACCES: 'Permission denied', EROFS: 'Read-only file system', ENOSPC: 'No space left on device', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory' };
+  return (code !== undefined ? known[code] : undefined) ?? code ?? 'Unknown error';
+}
+
+/** Writes the running values into the config file the server started from (config/rewrite.ts). */
 function configRewrite(ctx: Session): void {
-  ctx.reply.error(ctx.server.configFile === null ? Errors.configNoFile : Errors.configRewriteUnsupported);
+  const file = ctx.server.configFile;
+  if (file === null) return ctx.reply.error(Errors.configNoFile);
+  try {
+    rewriteConfig(ctx.server.config, file);
+  } catch (err) {
+    ctx.server.log.warn({ file, code: (err as NodeJS.ErrnoException).code }, 'CONFIG REWRITE failed');
+    return ctx.reply.error(Errors.configRewriteFailed(strerror((err as NodeJS.ErrnoException).code)));
+  }
+  ctx.server.log.info({ file }, 'CONFIG REWRITE executed with success');
+  ctx.reply.ok();
 }
 
 const CONFIG_HELP = [

@@ -109,7 +109,7 @@ export const Errors = {
   setinfoBadValue: (attr: string) => `ERR ${clip(attr)} cannot contain spaces, newlines or special characters.`,
   configNoFile: 'ERR The server is running without a config file',
   /** sealkv reads a config file but never writes to it: secrets in it stay as the operator wrote them. */
-  configRewriteUnsupported: 'ERR CONFIG REWRITE is not supported by sealkv: its config file is never written',
+  configRewriteFailed: (code: string) => `ERR Rewriting config file: ${clip(code)}`,
   noShutdownInProgress: 'ERR No shutdown in progress.',
   /** sealkv keeps nothing on disk, so a SHUTDOWN that demands a save cannot be honoured. */
   scriptFlushOption: 'ERR SCRIPT FLUSH only support SYNC|ASYNC option',

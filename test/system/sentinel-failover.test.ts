@@ -5,7 +5,7 @@
 // the new primary. Every write acknowledged by WAIT 1 before the kill is on the new primary.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -61,6 +61,8 @@ describe.skipIf(!hasSentinel)('failover by redis-sentinel', () => {
   let primary: SpawnedServer;
   let replicas: SpawnedServer[] = [];
   let sentinels: Sentinel[] = [];
+  /** The replicas' config files, in the order of `replicas`. */
+  const confs: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sealkv-sentinel-'));
@@ -68,6 +70,7 @@ describe.skipIf(!hasSentinel)('failover by redis-sentinel', () => {
     const confOf = (name: string) => {
       const file = join(dir, `${name}.conf`);
       writeFileSync(file, '# sealkv test node\n');
+      if (name.startsWith('replica')) confs.push(file);
       return file;
     };
     primary = await startNode(key, ['--config', confOf('primary'), '--repl-ping-replica-period', '1']);
@@ -152,8 +155,11 @@ describe.skipIf(!hasSentinel)('failover by redis-sentinel', () => {
       check.disconnect();
       client.disconnect();
     }
-    // The sentinels' CONFIG REWRITE recorded the new roles in the nodes' config files.
-    expect(sentinels[0]!.output()).toContain("+switch-master");
+    await waitFor('+switch-master in the sentinels\' logs', () => sentinels.every((s) => s.output().includes('+switch-master')), 10000);
+    // The sentinels' CONFIG REWRITE (inside their MULTI/EXEC) recorded the new roles in the nodes'
+    // config files: the promoted one follows nobody, the other one the new primary.
+    await waitFor('the config files to be rewritten', () => readFileSync(confs[replicas.indexOf(other)]!, 'utf8').includes(`replicaof 127.0.0.1 ${newPort}`), 10000);
+    expect(readFileSync(confs[replicas.indexOf(promoted)]!, 'utf8')).not.toMatch(/^replicaof /m);
     if (process.env.SENTINEL_DEBUG) console.log({ acked: acked.length, ackedBeforeKill, failed: failed.length }, sentinels[0]!.output(), promoted.output().slice(-3000));
   }, 120000);
 
