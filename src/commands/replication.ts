@@ -104,7 +104,9 @@ function replconf(ctx: Session, args: Buffer[]): void {
       const port = int64(value);
       if (port === null) return ctx.reply.error(Errors.notInteger);
       repl.primary.hello(ctx).port = Number(port);
-    } else if (opt === 'ip-address' || opt === 'capa' || opt === 'rdb-only') {
+    } else if (opt === 'ip-address') {
+      repl.primary.hello(ctx).ip = text(value);
+    } else if (opt === 'capa' || opt === 'rdb-only') {
       // Accepted; sealkv's stream needs no capabilities negotiated.
     } else if (opt === 'sealkv-key') {
       const plain = ctx.server.transport.open(value);

@@ -29,6 +29,8 @@ export interface ReplicaConn {
 /** What a connection said in REPLCONF before PSYNC. */
 export interface ReplicaHello {
   port: number;
+  /** REPLCONF ip-address (replica-announce-ip), else the peer's address is shown. */
+  ip: string;
   /** The replica proved it holds our master key (REPLCONF sealkv-key). */
   keyOk: boolean;
 }
@@ -57,7 +59,7 @@ export class Primary {
 
   hello(ctx: Session): ReplicaHello {
     let h = this.hellos.get(ctx);
-    if (h === undefined) this.hellos.set(ctx, (h = { port: 0, keyOk: false }));
+    if (h === undefined) this.hellos.set(ctx, (h = { port: 0, ip: '', keyOk: false }));
     return h;
   }
 
@@ -80,7 +82,7 @@ export class Primary {
     const hello = this.hello(ctx);
     const backlog = repl.ensureBacklog();
     const sameHistory = replid === repl.replid || (replid === repl.replid2 && offset <= repl.secondOffset);
-    const ip = ipOf(ctx.addr);
+    const ip = hello.ip !== '' ? hello.ip : ipOf(ctx.addr);
     const conn: ReplicaConn = { ctx, ip, port: hello.port, state: 'online', ackOffset: 0, ackTime: nowSec(), held: null };
     ctx.closedSignal.addEventListener('abort', () => this.drop(ctx.id), { once: true });
     if (sameHistory && offset > 0 && backlog.covers(offset - 1)) {
