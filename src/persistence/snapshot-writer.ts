@@ -54,6 +54,8 @@ export interface SnapshotOptions {
   sliceMs?: number;
   /** Stops the capture at its next slice; the iterator then throws SnapshotError('aborted'). */
   signal?: AbortSignal;
+  /** Dirty keys left at which the rest is written in one synchronous step (default 2000). */
+  finalKeys?: number;
 }
 
 /** What a finished snapshot held. */
@@ -163,7 +165,7 @@ export class SnapshotCapture implements KeyListener {
       // A pass is over: take the keys written meanwhile as the next one, or finish.
       let left = 0;
       for (const keys of this.dirty.values()) left += keys.size;
-      if (left <= FINAL_KEYS || this.rounds >= MAX_ROUNDS) {
+      if (left <= (this.options.finalKeys ?? FINAL_KEYS) || this.rounds >= MAX_ROUNDS) {
         this.finish();
         break;
       }

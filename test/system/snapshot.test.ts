@@ -67,7 +67,7 @@ async function describeState(port: number, dbs: number[]): Promise<Record<string
         if (type === 'hash') d.value = Object.entries(await c.hgetall(key)).sort();
         if (type === 'list') d.value = await c.lrange(key, 0, -1);
         if (type === 'set') d.value = (await c.smembers(key)).sort();
-        if (type === 'zset') d.value = await c.zrange(key, 0, -1, 'WITHSCORES');
+        if (type === 'zset') d.value = await c.call('zrange', key, '0', '-1', 'WITHSCORES');
         if (type === 'stream') {
           d.value = await c.xrange(key, '-', '+');
           d.info = await c.call('xinfo', 'stream', key);
