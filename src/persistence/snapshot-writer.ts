@@ -54,6 +54,8 @@ export interface SnapshotOptions {
   sliceMs?: number;
   /** Stops the capture at its next slice; the iterator then throws SnapshotError('aborted'). */
   signal?: AbortSignal;
+  /** Dirty keys left at which the rest is written in one synchronous step (default 2000). */
+  finalKeys?: number;
 }
 
 /** What a finished snapshot held. */
@@ -70,8 +72,10 @@ export interface SnapshotSummary {
 const FINAL_KEYS = 2000;
 /** Catch-up passes after which the rest is written synchronously however many are left. */
 const MAX_ROUNDS = 40;
+/** The shortest slice (the idle case: nothing else wants the event loop). */
+const MIN_SLICE_MS = 0.1;
 /** Keys between two looks at the clock. */
-const CLOCK_EVERY = 16;
+const CLOCK_EVERY = 8;
 
 /**
  * One capture: header, records as slices produce them, trailer. Driven by snapshotChunks()
@@ -163,7 +167,7 @@ export class SnapshotCapture implements KeyListener {
       // A pass is over: take the keys written meanwhile as the next one, or finish.
       let left = 0;
       for (const keys of this.dirty.values()) left += keys.size;
-      if (left <= FINAL_KEYS || this.rounds >= MAX_ROUNDS) {
+      if (left <= (this.options.finalKeys ?? FINAL_KEYS) || this.rounds >= MAX_ROUNDS) {
         this.finish();
         break;
       }
@@ -290,8 +294,19 @@ export class SnapshotCapture implements KeyListener {
       this.writeName(key, entry);
       const at = out.length;
       out.u32(0);
-      const home: ValueHome = { ctx: { server: this.server, db }, key, hashLimits: this.hashLimits() };
-      writeValue(this.valueOf(key, entry), out, opener(this.server, db.uid, key), home, PAYLOAD_VERSION);
+      const value = this.valueOf(key, entry);
+      if (value.kind === Kind.String && !Sealer.isChunked(value.value)) {
+        // The usual case, the codec's layout for a string written without a plaintext copy:
+        // the value opens straight into the record buffer (wiped with it).
+        const sealed = value.value;
+        const values = this.server.values;
+        out.u8(PAYLOAD_VERSION);
+        out.u8(Kind.String);
+        out.fillWith(Sealer.plainLength(sealed), (target, to) => values.openValueAt(db.uid, key, sealed, 0, sealed.length, target, to));
+      } else {
+        const home: ValueHome = { ctx: { server: this.server, db }, key, hashLimits: this.hashLimits() };
+        writeValue(value, out, opener(this.server, db.uid, key), home, PAYLOAD_VERSION);
+      }
       out.patchU32(at, out.length - at - 4);
     } catch (err) {
       if (err instanceof SealError) throw new SnapshotError(`a stored value failed to open while saving (${err.message})`);
@@ -382,8 +397,16 @@ export async function* snapshotChunks(server: SnapshotServer, options: SnapshotO
   const sliceMs = options.sliceMs ?? 1;
   try {
     yield capture.header;
+    let lastEnd = performance.now();
     for (;;) {
-      const done = capture.step(performance.now() + sliceMs);
+      // The time since the last slice is what the clients took (and the chunk's consumer): a
+      // slice takes half of it (at least MIN_SLICE_MS, at most sliceMs), so with busy clients
+      // the capture gets about a third of the event loop; idle, the gap is only the hop
+      // through setImmediate and slices run nearly back to back.
+      const start = performance.now();
+      const budget = Math.min(sliceMs, Math.max(MIN_SLICE_MS, (start - lastEnd) / 2));
+      const done = capture.step(start + budget);
+      lastEnd = performance.now();
       for (const chunk of capture.take()) yield chunk;
       if (done) break;
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ioredis, nodeRedis, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { describeHits, makeMarkers, scanFile, scanProcessMemory } from '../helpers/memory-scan.js';
+import { hasRedisServer, startRedis } from '../helpers/reference-redis.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 import { readSnapshotRecords, writeSnapshotParts } from '../helpers/snapshot-file.js';
 
@@ -562,3 +563,41 @@ describe.skipIf(!onShm)('sealed snapshots on tmpfs', () => {
 function isTmpfs(dir: string): boolean {
   return statfsSync(dir).type === 0x01021994;
 }
+
+describe.skipIf(!onShm || !hasRedisServer)('reply shapes beside redis-server 7.0', () => {
+  it('SAVE, BGSAVE [SCHEDULE], LASTSAVE and INFO persistence answer as redis-server does', async () => {
+    const ourDir = freshDir();
+    const theirDir = freshDir();
+    const redis = await startRedis(['--dir', theirDir]);
+    const ours = await start(ourDir);
+    try {
+      const answers = async (port: number): Promise<unknown[]> => {
+        const run = runner(client(port));
+        const out: unknown[] = [];
+        await run(['set', 'k', 'v']);
+        out.push(await run(['save']));
+        out.push(typeof (await run(['lastsave'])));
+        out.push(await run(['bgsave', 'foo']));
+        out.push(await run(['bgsave', 'schedule', 'x']));
+        out.push(await run(['lastsave', 'x']));
+        out.push(await run(['save', 'x']));
+        out.push(await run(['bgsave']));
+        for (let i = 0; i < 200 && String(await run(['info', 'persistence'])).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 25));
+        out.push(await run(['bgsave', 'SCHEDULE']));
+        for (let i = 0; i < 200 && String(await run(['info', 'persistence'])).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 25));
+        const info = String(await run(['info', 'persistence']));
+        const fields = info.split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':')[0]);
+        out.push(fields);
+        const values = Object.fromEntries(info.split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':')));
+        out.push(values.rdb_changes_since_last_save, values.rdb_bgsave_in_progress, values.rdb_last_bgsave_status, values.rdb_saves, values.aof_enabled);
+        return out;
+      };
+      expect(await answers(ours.port)).toEqual(await answers(redis.port));
+    } finally {
+      await ours.stop();
+      await redis.stop();
+      rmSync(ourDir, { recursive: true, force: true });
+      rmSync(theirDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
