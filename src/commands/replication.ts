@@ -67,10 +67,14 @@ function wait(ctx: Session, args: Buffer[]): void | Promise<void> {
   const timeout = int64(args[2]!);
   if (timeout === null) return ctx.reply.error(Errors.timeoutNotInteger);
   if (timeout < 0n) return ctx.reply.error(Errors.timeoutNegative);
+  // This client's writes of this turn are sent first, so its offset is known (not inside EXEC:
+  // a transaction's writes leave together, after it).
+  const inTransaction = ctx.atomic > 0 || ctx.multi !== null;
+  if (!inTransaction) repl.flush();
   const offset = repl.writeOffsets.get(ctx) ?? 0;
   const acked = repl.primary.countAcked(offset);
   // Inside MULTI (or a script) WAIT never blocks: it answers with what is acknowledged now.
-  if (BigInt(acked) >= want || ctx.atomic > 0 || ctx.multi !== null) return ctx.reply.integer(acked);
+  if (BigInt(acked) >= want || inTransaction) return ctx.reply.integer(acked);
   return repl.primary.wait(ctx, offset, Number(want), Number(timeout)).then((n) => {
     ctx.reply.integer(n);
   });

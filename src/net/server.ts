@@ -371,7 +371,7 @@ export class SealkvServer implements Server {
     }
     this.spill?.tick();
     // Keys the active cycle expired reach the replicas as deletions.
-    replicationIfAny(this)?.propagator.flush();
+    replicationIfAny(this)?.flush();
     this.persistence.tick(now);
     this.stats.sample(performance.now());
     const timeout = this.config.number('timeout') * 1000;

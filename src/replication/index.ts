@@ -40,6 +40,8 @@ export class Replication {
   readonly stats: ReplicationStats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0 };
   /** Each client's offset after its last write (redis c->woff), for WAIT. */
   readonly writeOffsets = new WeakMap<object, number>();
+  /** Clients that wrote since the last flush. */
+  private readonly writers = new Set<object>();
   /** Whether replid/offset describe data this node holds (a replica may offer them in PSYNC). */
   cachedHistory = false;
   private timer: NodeJS.Timeout;
@@ -48,7 +50,7 @@ export class Replication {
 
   constructor(readonly server: Server) {
     this.primary = new Primary(this);
-    this.propagator = new Propagator(server, (bytes) => this.feed(bytes));
+    this.propagator = new Propagator(server, (bytes) => this.feed(bytes), () => this.flush());
     server.config.onChange((name, value) => {
       if (name === 'repl-backlog-size') this.backlog?.resize(Number(value));
     });
@@ -87,18 +89,27 @@ export class Replication {
     this.primary.send(bytes);
   }
 
-  /** After each command (dispatch): propagate its writes; remember the client's write offset. */
+  /**
+   * After each command (dispatch): a client whose command wrote waits for the turn's flush to
+   * learn its write offset (redis c->woff, for WAIT).
+   */
   afterCommand(ctx: Session): void {
-    if (!this.propagator.active) return;
-    const before = this.offset;
+    if (this.propagator.active && this.propagator.pending) this.writers.add(ctx);
+  }
+
+  /** Sends the writes signalled so far; the clients that made them learn their offset. */
+  flush(): void {
     this.propagator.flush();
-    if (this.offset !== before) this.writeOffsets.set(ctx, this.offset);
+    if (this.writers.size === 0) return;
+    const offset = this.offset;
+    for (const w of this.writers) this.writeOffsets.set(w, offset);
+    this.writers.clear();
   }
 
   /** Asks every replica for its offset (WAIT): REPLCONF GETACK * goes down the stream. */
   requestAcks(): void {
     if (this.primary.replicas.size === 0) return;
-    this.propagator.flush();
+    this.flush();
     this.feed(command('REPLCONF', 'GETACK', '*'));
   }
 
@@ -107,7 +118,7 @@ export class Replication {
   /** REPLICAOF host port. */
   becomeReplica(host: string, port: number, now = true): void {
     this.link?.stop();
-    this.propagator.flush();
+    this.flush();
     this.propagator.setActive(false);
     // Sub-replicas follow the new history through a new sync.
     this.primary.disconnectAll('master changed');
@@ -216,7 +227,7 @@ export class Replication {
       const now = Date.now();
       if (now - this.lastPing >= period) {
         this.lastPing = now;
-        this.propagator.flush();
+        this.flush();
         this.feed(command('PING'));
       }
     }

@@ -123,7 +123,7 @@ export class Primary {
         signal: abort.signal,
         atPoint: () => {
           // Everything written before this point is in the snapshot; what follows is held.
-          this.repl.propagator.flush();
+          this.repl.flush();
           atOffset = this.repl.offset;
           conn.held = [];
         },

@@ -1,7 +1,8 @@
 // The one propagation hook (redis propagate() + alsoPropagate, dragonfly's journal): a
-// KeyListener on every database collects the keys a write changed, and flush() turns them
-// into records (records.ts) once the write is over: after each command (so after EXEC and
-// after a script as a whole), after each active-expiry slice, after blocked clients were served.
+// KeyListener on every database collects the keys writes changed, and flush() turns them into
+// records (records.ts) once the writes are over: at the end of the event-loop turn in which they
+// ran (so never inside EXEC or a script, and the commands of a pipeline share one sealed record),
+// or at once when something must see the offset (WAIT, the full copy's point, a PING).
 // MULTI, scripts, lazy and active expiry and eviction all end in Keyspace.signal, so all of them
 // reach replicas through here without a line of their own. Database events (FLUSHDB/FLUSHALL,
 // SWAPDB) are recorded in order as they happen, with the index the database had then; key
@@ -11,7 +12,7 @@
 import type { Server } from '../commands/types.js';
 import type { DbEvent, KeyEvent, KeyListener } from '../store/key-events.js';
 import type { Keyspace } from '../store/keyspace.js';
-import { command, keyRecord } from './records.js';
+import { command, RecordBatch } from './records.js';
 
 export class Propagator implements KeyListener {
   private readonly changed = new Map<Keyspace, Set<string>>();
@@ -27,6 +28,8 @@ export class Propagator implements KeyListener {
   constructor(
     private readonly server: Server,
     private readonly feed: (bytes: Buffer) => void,
+    /** Flushes at the end of the turn (Replication.flush: also records the writers' offsets). */
+    private readonly onTurnEnd: () => void,
   ) {
     this.rotationSeen = server.rotation.startedAt;
   }
@@ -43,6 +46,11 @@ export class Propagator implements KeyListener {
     this.events = [];
     this.swapHalf = null;
     this.rotationSeen = this.server.rotation.startedAt;
+  }
+
+  /** Writes signalled and not sent yet. */
+  get pending(): boolean {
+    return this.changed.size > 0 || this.events.length > 0;
   }
 
   keyChanged(db: Keyspace, key: string, event: KeyEvent): void {
@@ -74,7 +82,7 @@ export class Propagator implements KeyListener {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.flush();
+      this.onTurnEnd();
     });
   }
 
@@ -90,18 +98,18 @@ export class Propagator implements KeyListener {
     const out = this.events;
     this.events = [];
     const dbs = this.server.databases;
+    const batch = new RecordBatch(this.server);
     for (const [db, keys] of this.changed) {
       const index = dbs.indexOf(db);
       for (const key of keys) {
-        const rec = keyRecord(this.server, index, db, key);
-        if (rec !== null) out.push(rec);
-        else {
+        if (!batch.add(index, db, key)) {
           let r = this.retry.get(db);
           if (r === undefined) this.retry.set(db, (r = new Set()));
           r.add(key);
         }
       }
     }
+    out.push(...batch.take());
     this.changed.clear();
     if (this.retry.size > 0) {
       for (const [db, keys] of this.retry) this.changed.set(db, keys);

@@ -44,45 +44,85 @@ function hashLimits(server: Server): { entries: number; value: number } {
 }
 
 /**
- * The SKV.KEY record for key of db (its present state, or its deletion when absent), or null when
- * the value cannot be read right now (a spilled value: the caller reads it back first).
+ * Writes key of db (its present state, or its deletion when absent) into out; false when the
+ * value cannot be read right now (a spilled value whose record does not read back intact).
  */
-export function keyRecord(server: Server, dbIndex: number, db: Keyspace, key: string): Buffer | null {
+function writeEntry(server: Server, out: PayloadWriter, dbIndex: number, db: Keyspace, key: string): boolean {
   const entry = db.peek(key);
-  const out = new PayloadWriter();
-  try {
-    out.u8(RECORD_VERSION);
-    out.u8(entry === undefined ? OP_DEL : OP_SET);
-    out.u32(dbIndex);
-    out.latin1(key);
-    if (entry !== undefined) {
-      let value: Entry = entry;
-      if (entry.kind === Kind.String && entry.spilled !== undefined) {
-        // A spilled value: its sealed bytes are read back from tmpfs (synchronously: memory).
-        const back = server.spill?.store.readNow(entry.spilled);
-        if (back === undefined || !back.intact) return null;
-        value = stringEntry(back.sealed, entry.expiresAt, entry.touchedAt);
+  out.u8(entry === undefined ? OP_DEL : OP_SET);
+  out.u32(dbIndex);
+  out.latin1(key);
+  if (entry === undefined) return true;
+  let value: Entry = entry;
+  if (entry.kind === Kind.String && entry.spilled !== undefined) {
+    // A spilled value: its sealed bytes are read back from tmpfs (synchronously: memory).
+    const back = server.spill?.store.readNow(entry.spilled);
+    if (back === undefined || !back.intact) return false;
+    value = stringEntry(back.sealed, entry.expiresAt, entry.touchedAt);
+  }
+  out.f64(entry.expiresAt);
+  const names = server.names;
+  if (names instanceof SealedKeyNames && entry.sealedName !== undefined) {
+    const plain = Buffer.from(new ArrayBuffer(Sealer.plainLength(entry.sealedName)));
+    names.openInto(key, entry.sealedName, plain, 0);
+    out.opened(plain);
+  } else {
+    out.u32(0);
+  }
+  const values = server.values;
+  const uid = db.uid;
+  const open: OpenElement = (sealed, purpose, bind) =>
+    purpose === Purpose.StringValue
+      ? values.openValue(uid, key, sealed)
+      : values.openElement(purpose as Parameters<typeof values.openElement>[0], uid, key, sealed, bind);
+  writeValue(value, out, open, { ctx: { server, db: { uid } }, key, hashLimits: hashLimits(server) }, PAYLOAD_VERSION);
+  return true;
+}
+
+/** Plaintext of a batch past this size is sealed as a record of its own. */
+const BATCH_BYTES = 256 * 1024;
+
+/**
+ * The keys one flush changed, as SKV.KEY records: each key's entry length-prefixed, many keys
+ * sealed together (one seal per flush rather than per key), so the replica applies them together.
+ */
+export class RecordBatch {
+  private out: PayloadWriter | null = null;
+  private readonly sealed: Buffer[] = [];
+
+  constructor(private readonly server: Server) {}
+
+  /** Adds key's record; false when its value cannot be read now (retried at the next flush). */
+  add(dbIndex: number, db: Keyspace, key: string): boolean {
+    const entry = new PayloadWriter();
+    try {
+      if (!writeEntry(this.server, entry, dbIndex, db, key)) return false;
+      if (this.out === null) {
+        this.out = new PayloadWriter(Math.max(256, entry.length + 16));
+        this.out.u8(RECORD_VERSION);
       }
-      out.f64(entry.expiresAt);
-      const names = server.names;
-      if (names instanceof SealedKeyNames && entry.sealedName !== undefined) {
-        const plain = Buffer.from(new ArrayBuffer(Sealer.plainLength(entry.sealedName)));
-        names.openInto(key, entry.sealedName, plain, 0);
-        out.opened(plain);
-      } else {
-        out.u32(0);
-      }
-      const values = server.values;
-      const uid = db.uid;
-      const open: OpenElement = (sealed, purpose, bind) =>
-        purpose === Purpose.StringValue
-          ? values.openValue(uid, key, sealed)
-          : values.openElement(purpose as Parameters<typeof values.openElement>[0], uid, key, sealed, bind);
-      writeValue(value, out, open, { ctx: { server, db: { uid } }, key, hashLimits: hashLimits(server) }, PAYLOAD_VERSION);
+      this.out.bytes(entry.view());
+    } finally {
+      entry.wipe();
     }
-    return command('SKV.KEY', server.transport.seal(out.view()));
-  } finally {
-    out.wipe();
+    if (this.out.length > BATCH_BYTES) this.seal();
+    return true;
+  }
+
+  private seal(): void {
+    if (this.out === null) return;
+    try {
+      this.sealed.push(command('SKV.KEY', this.server.transport.seal(this.out.view())));
+    } finally {
+      this.out.wipe();
+      this.out = null;
+    }
+  }
+
+  /** The records, sealed. */
+  take(): Buffer[] {
+    this.seal();
+    return this.sealed.splice(0);
   }
 }
 
@@ -96,42 +136,47 @@ export function applyKeyRecord(server: Server, sealed: Buffer, now: number): voi
   try {
     const input = new PayloadReader(plain);
     if (input.u8() !== RECORD_VERSION) throw new LinkError('replication record of an unknown version');
-    const op = input.u8();
-    const dbIndex = input.u32();
-    const key = input.latin1();
-    const db = server.databases[dbIndex];
-    if (db === undefined) throw new LinkError(`replication record for database ${dbIndex}, which this server does not have`);
-    if (op === OP_DEL) {
-      db.delete(key, 'del');
-      return;
-    }
-    if (op !== OP_SET) throw new LinkError('replication record of an unknown kind');
-    const expiresAt = input.f64();
-    const name = input.bytes();
-    const values = server.values;
-    const uid = db.uid;
-    const seal: SealElement = (p, purpose, bind) =>
-      purpose === Purpose.StringValue
-        ? values.sealValue(uid, key, p)
-        : values.sealElement(purpose as Parameters<typeof values.sealElement>[0], uid, key, p, bind);
-    const tools: RestoreTools = {
-      seal,
-      home: { ctx: { server, db: { uid } }, key, hashLimits: hashLimits(server) },
-      digest: (member, out, at) => server.members.digestInto(member, out, at),
-      now,
-      streamLimits: { maxEntries: server.config.number('stream-node-max-entries'), maxBytes: server.config.number('stream-node-max-bytes') },
-    };
-    const sealedName = server.names.sealed && name.length > 0 ? values.sealName(key, name) : undefined;
-    const entry = readValue(input, tools, PAYLOAD_VERSION);
-    entry.expiresAt = expiresAt;
-    entry.touchedAt = now;
-    if (sealedName !== undefined) entry.sealedName = sealedName;
-    else if (server.names.sealed) {
-      opsOf(entry).release?.(entry);
-      throw new LinkError('replication record without a key name while seal-keys is on (the master runs without --seal-keys?)');
-    }
-    db.set(key, entry, 'restore');
+    while (!input.done) applyEntry(server, new PayloadReader(input.bytes()), now);
   } finally {
     plain.fill(0);
   }
+}
+
+/** One key's entry of an SKV.KEY record. */
+function applyEntry(server: Server, input: PayloadReader, now: number): void {
+  const op = input.u8();
+  const dbIndex = input.u32();
+  const key = input.latin1();
+  const db = server.databases[dbIndex];
+  if (db === undefined) throw new LinkError(`replication record for database ${dbIndex}, which this server does not have`);
+  if (op === OP_DEL) {
+    db.delete(key, 'del');
+    return;
+  }
+  if (op !== OP_SET) throw new LinkError('replication record of an unknown kind');
+  const expiresAt = input.f64();
+  const name = input.bytes();
+  const values = server.values;
+  const uid = db.uid;
+  const seal: SealElement = (p, purpose, bind) =>
+    purpose === Purpose.StringValue
+      ? values.sealValue(uid, key, p)
+      : values.sealElement(purpose as Parameters<typeof values.sealElement>[0], uid, key, p, bind);
+  const tools: RestoreTools = {
+    seal,
+    home: { ctx: { server, db: { uid } }, key, hashLimits: hashLimits(server) },
+    digest: (member, out, at) => server.members.digestInto(member, out, at),
+    now,
+    streamLimits: { maxEntries: server.config.number('stream-node-max-entries'), maxBytes: server.config.number('stream-node-max-bytes') },
+  };
+  const sealedName = server.names.sealed && name.length > 0 ? values.sealName(key, name) : undefined;
+  const entry = readValue(input, tools, PAYLOAD_VERSION);
+  entry.expiresAt = expiresAt;
+  entry.touchedAt = now;
+  if (sealedName !== undefined) entry.sealedName = sealedName;
+  else if (server.names.sealed) {
+    opsOf(entry).release?.(entry);
+    throw new LinkError('replication record without a key name while seal-keys is on (the master runs without --seal-keys?)');
+  }
+  db.set(key, entry, 'restore');
 }
