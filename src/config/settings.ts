@@ -292,7 +292,7 @@ add('replication',
   int('replica-priority', 100, 0n, INT_MAX, { ...acts, ...alias('slave-priority') }),
   // Redis never keeps a backlog under 16 KB.
   mem('repl-backlog-size', 1048576, 1n, LONG_MAX, { ...acts, adjust: (v) => (v < 16384n ? 16384n : v) }),
-  int('repl-backlog-ttl', 3600, 0n, LONG_MAX),
+  int('repl-backlog-ttl', 3600, 0n, LONG_MAX, acts),
   int('repl-timeout', 60, 1n, INT_MAX, acts),
   int('repl-ping-replica-period', 10, 1n, INT_MAX, { ...acts, ...alias('repl-ping-slave-period') }),
   bool('repl-disable-tcp-nodelay', 'no'),

@@ -46,6 +46,10 @@ export class Replication {
   cachedHistory = false;
   private timer: NodeJS.Timeout;
   private lastPing = 0;
+  /** Unix ms since this master has had no replica (repl-backlog-ttl); 0 while it has some. */
+  private noReplicasSince = 0;
+  /** master_repl_offset when the backlog was last freed. */
+  private freedOffset = 0;
   private ticks = 0;
 
   constructor(readonly server: Server) {
@@ -70,12 +74,13 @@ export class Replication {
 
   /** master_repl_offset. */
   get offset(): number {
-    return this.backlog?.offset ?? 0;
+    return this.backlog?.offset ?? this.freedOffset;
   }
 
   ensureBacklog(): Backlog {
     if (this.backlog === null) {
-      this.backlog = new Backlog(this.server.config.number('repl-backlog-size'), 0);
+      // Offsets go on from where a freed backlog stopped (clients' WAIT offsets stay meaningful).
+      this.backlog = new Backlog(this.server.config.number('repl-backlog-size'), this.freedOffset);
       this.cachedHistory = true;
     }
     if (this.role === 'master') this.propagator.setActive(true);
@@ -222,6 +227,7 @@ export class Replication {
     this.ticks++;
     if (this.ticks % 10 !== 0) return;
     this.link?.cron();
+    this.expireBacklog();
     if (this.role === 'master' && this.primary.replicas.size > 0) {
       const period = this.server.config.number('repl-ping-replica-period') * 1000;
       const now = Date.now();
@@ -231,6 +237,32 @@ export class Replication {
         this.feed(command('PING'));
       }
     }
+  }
+
+  /**
+   * repl-backlog-ttl (redis replicationCron): a master without replicas for that long frees its
+   * backlog and stops propagating (writes then cost nothing extra), under a new replication id
+   * so that no replica can continue into the gap.
+   */
+  private expireBacklog(): void {
+    if (this.role !== 'master' || this.backlog === null || this.primary.replicas.size > 0) {
+      this.noReplicasSince = 0;
+      return;
+    }
+    const ttl = this.server.config.number('repl-backlog-ttl');
+    if (ttl === 0) return;
+    const now = Date.now();
+    if (this.noReplicasSince === 0) this.noReplicasSince = now;
+    if (now - this.noReplicasSince < ttl * 1000) return;
+    this.flush();
+    this.propagator.setActive(false);
+    this.freedOffset = this.backlog.offset;
+    this.backlog = null;
+    this.replid = newReplid();
+    this.replid2 = NO_ID;
+    this.secondOffset = -1;
+    this.noReplicasSince = 0;
+    this.server.log.info({ ttl }, 'replication backlog freed after repl-backlog-ttl without replicas');
   }
 
   stop(): void {

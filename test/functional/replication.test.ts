@@ -296,6 +296,23 @@ describe('replication: refusals and partial resync', () => {
     }
   }, 30000);
 
+  it('repl-backlog-ttl: a primary left without replicas frees its backlog under a new id', async () => {
+    const primary = await startNode(KEY, ['--repl-backlog-ttl', '1']);
+    const replica = await startNode(KEY, [], { host, port: primary.port });
+    try {
+      await linkUp(replica.port);
+      const before = await info(primary.port);
+      expect(before.repl_backlog_active).toBe('1');
+      await replica.stop();
+      await waitFor('the backlog to be freed', async () => (await info(primary.port)).repl_backlog_active === '0', 10000);
+      const after = await info(primary.port);
+      expect(after.master_replid).not.toBe(before.master_replid);
+      expect(Number(after.master_repl_offset)).toBeGreaterThanOrEqual(Number(before.master_repl_offset));
+    } finally {
+      await Promise.all([primary.stop(), replica.stop()]);
+    }
+  }, 30000);
+
   it('with --seal-keys, key names replicate and stay sealed', async () => {
     const primary = await startNode(KEY, ['--seal-keys', 'yes']);
     const replica = await startNode(KEY, ['--seal-keys', 'yes'], { host, port: primary.port });
