@@ -96,7 +96,15 @@ export class RecordBatch {
   add(dbIndex: number, db: Keyspace, key: string): boolean {
     const entry = new PayloadWriter();
     try {
-      if (!writeEntry(this.server, entry, dbIndex, db, key)) return false;
+      try {
+        if (!writeEntry(this.server, entry, dbIndex, db, key)) return false;
+      } catch (err) {
+        // A value that does not open (damaged in memory): the replicas keep what they had of
+        // this key rather than the primary stopping; the seal failure is counted and logged.
+        this.server.stats.sealFailures++;
+        this.server.log.error({ db: dbIndex, err: (err as Error).name }, 'a changed value could not be opened for the replication stream; replicas keep their copy');
+        return true;
+      }
       if (this.out === null) {
         this.out = new PayloadWriter(Math.max(256, entry.length + 16));
         this.out.u8(RECORD_VERSION);
