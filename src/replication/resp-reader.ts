@@ -12,8 +12,25 @@ const MAX_ITEM = 512 * 1024 * 1024;
 export class LinkReader {
   private buf = Buffer.alloc(0);
   private at = 0;
+  /** Bytes the item being read needs in all (known once its bulk header is in); 0: unknown. */
+  private need = 0;
+  /** Chunks held back until `need` bytes are there, so a large item is copied once, not per read. */
+  private parked: Buffer[] = [];
+  private parkedBytes = 0;
 
   push(chunk: Buffer): void {
+    if (this.need > 0) {
+      this.parked.push(Buffer.from(chunk));
+      this.parkedBytes += chunk.length;
+      if (this.buf.length - this.at + this.parkedBytes < this.need) return;
+      const all = Buffer.concat([this.buf.subarray(this.at), ...this.parked]);
+      this.parked = [];
+      this.parkedBytes = 0;
+      this.need = 0;
+      this.buf = all;
+      this.at = 0;
+      return;
+    }
     if (this.at > 0 && this.at === this.buf.length) {
       this.buf = Buffer.from(chunk);
       this.at = 0;
@@ -24,7 +41,7 @@ export class LinkReader {
   }
 
   get buffered(): number {
-    return this.buf.length - this.at;
+    return this.buf.length - this.at + this.parkedBytes;
   }
 
   /** A newline-terminated line starting at `from`, or null; returns [text, index after LF]. */
@@ -64,7 +81,11 @@ export class LinkReader {
       if (l === null) return null;
       const len = Number(l[0].slice(1));
       if (!Number.isInteger(len) || len < 0 || len > MAX_ITEM) throw new Error('bad bulk length on the master link');
-      if (l[1] + len + 2 > this.buf.length) return null;
+      if (l[1] + len + 2 > this.buf.length) {
+        // A large bulk: wait for all of it before copying (see push).
+        if (len > 64 * 1024) this.need = l[1] + len + 2 - start;
+        return null;
+      }
       args.push(this.buf.subarray(l[1], l[1] + len));
       pos = l[1] + len + 2;
     }

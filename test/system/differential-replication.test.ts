@@ -29,7 +29,7 @@ const WRITES: ((r: Rnd) => string[])[] = [
   (r) => ['SETRANGE', k(r), String(Math.floor(r() * 5)), v(r)],
   (r) => ['HSET', k(r), pick(r, ['f1', 'f2', 'f3']), v(r)],
   (r) => ['HDEL', k(r), pick(r, ['f1', 'f2'])],
-  (r) => ['HINCRBY', 'h1', 'cnt', '1'],
+  () => ['HINCRBY', 'h1', 'cnt', '1'],
   (r) => [pick(r, ['LPUSH', 'RPUSH']), k(r), v(r), v(r)],
   (r) => [pick(r, ['LPOP', 'RPOP']), k(r)],
   (r) => ['LTRIM', k(r), '0', String(Math.floor(r() * 4))],

@@ -76,6 +76,21 @@ describe('LinkReader', () => {
     expect(r.consumed(rec.length).equals(rec)).toBe(true);
   });
 
+  it('gathers a large record arriving in many small reads', () => {
+    const big = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    const bytes = Buffer.concat([command('SKV.SNAP', big), command('PING')]);
+    const r = new LinkReader();
+    const got: Buffer[][] = [];
+    for (let at = 0; at < bytes.length; at += 1000) {
+      r.push(bytes.subarray(at, at + 1000));
+      for (let it = r.next(); it !== null; it = r.next()) if (it.type === 'command') got.push(it.args.map((a) => Buffer.from(a)));
+    }
+    expect(got).toHaveLength(2);
+    expect(got[0]![1]!.equals(big)).toBe(true);
+    expect(got[1]![0]!.toString()).toBe('PING');
+  });
+
   it('refuses a malformed stream', () => {
     const r = new LinkReader();
     r.push(Buffer.from('*1\r\n:5\r\n'));
