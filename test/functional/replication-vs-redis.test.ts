@@ -5,6 +5,9 @@
 // replica of each server, the shape of ROLE and the field names of INFO replication in order
 // (offsets, ports and ids differ by nature), and the READONLY refusal.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, afterAll, beforeAll } from 'vitest';
 import { compareWithRedis, hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, type SpawnedServer } from '../helpers/server.js';
@@ -40,10 +43,13 @@ describe.skipIf(!hasRedisServer)('a primary with a replica, beside redis-server 
   let redisReplica: ReferenceRedis;
   let primary: SpawnedServer;
   let replica: SpawnedServer;
+  let dir: string;
 
   beforeAll(async () => {
-    redisPrimary = await startRedis();
-    redisReplica = await startRedis();
+    // A Redis replica writes the RDB it receives into its dir: a temporary one, not the checkout.
+    dir = mkdtempSync(join(tmpdir(), 'sealkv-repl-redis-'));
+    redisPrimary = await startRedis(['--dir', dir]);
+    redisReplica = await startRedis(['--dir', dir]);
     const c = await ReplyConnection.open(redisReplica.port);
     await c.send(['REPLICAOF', '127.0.0.1', String(redisPrimary.port)]);
     c.close();
@@ -57,6 +63,7 @@ describe.skipIf(!hasRedisServer)('a primary with a replica, beside redis-server 
 
   afterAll(async () => {
     await Promise.all([redisPrimary?.stop(), redisReplica?.stop(), primary?.stop(), replica?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('INFO replication has Redis\'s fields in Redis\'s order, on the primary and on the replica', async () => {
