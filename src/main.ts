@@ -11,6 +11,7 @@ import { LogFileError, openLog, type LogFormat, type LogOutput } from './log.js'
 import { ListenError } from './net/listen.js';
 import { startServer, type RunningServer } from './net/server.js';
 import { SpillDirError } from './spill/tmpfs.js';
+import { SnapshotError } from './persistence/snapshot-format.js';
 import { VERSION } from './version.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -40,8 +41,9 @@ export async function main(argv: string[]): Promise<void> {
   let running: RunningServer | null = null;
   let stopRequested: string | null = null;
   const stop = (reason: string) => {
-    if (running !== null) running.state.shutdown(reason);
-    else stopRequested ??= reason;
+    if (running === null) stopRequested ??= reason;
+    else if (reason === 'SIGTERM' || reason === 'SIGINT') running.state.stopBySignal(reason);
+    else running.state.shutdown(reason);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -65,7 +67,7 @@ export async function main(argv: string[]): Promise<void> {
     return fail(err);
   }
   const pidfile = writePidfile(config.get('pidfile'));
-  if (stopRequested !== null) running.state.shutdown(stopRequested);
+  if (stopRequested !== null) stop(stopRequested);
   await running.closed;
   if (pidfile) rmSync(pidfile, { force: true });
   // Give pino's asynchronous destination a moment to drain its last lines.
@@ -107,7 +109,8 @@ function writePidfile(path: string): string | null {
  */
 function fail(err: unknown): void {
   const known = err instanceof ConfigError || err instanceof KeyError || err instanceof BackendError
-    || err instanceof SpillDirError || err instanceof ListenError || err instanceof LogFileError || err instanceof LayoutError;
+    || err instanceof SpillDirError || err instanceof ListenError || err instanceof LogFileError || err instanceof LayoutError
+    || err instanceof SnapshotError;
   const code = (err as NodeJS.ErrnoException).code;
   const message = known || code ? (err as Error).message : String(err);
   console.error(`sealkv: ${message}`);

@@ -6,7 +6,8 @@ import { int64, integer, text, word } from './args.js';
 import { isMonitor } from './monitor.js';
 import { isSubscribed, subscriptionsOf } from '../pubsub/registry.js';
 import { heldBytes, pauseClients, unpauseClients, type PauseMode } from './pause.js';
-import type { ClientIo, ClientState, CommandSpec, Session } from './types.js';
+import type { ClientIo, ClientState, CommandSpec, Server, Session } from './types.js';
+import { replicationIfAny } from '../replication/index.js';
 import { nameString } from '../util/names.js';
 import { resetTracking, trackingFlags, trackingSubcommands } from './client-tracking.js';
 
@@ -102,7 +103,8 @@ function subscriptionFields(c: ClientState): string {
 }
 
 /** Redis getClientType, as far as sealkv has types: 'pubsub' while subscribed, else 'normal'. */
-function clientType(c: ClientState): string {
+function clientType(c: ClientState & { server?: Server }): string {
+  if (c.server !== undefined && replicationIfAny(c.server)?.primary.isReplica(c) === true) return 'slave';
   return isSubscribed(c) ? 'pubsub' : 'normal';
 }
 
@@ -137,7 +139,7 @@ function clientList(ctx: Session, args: Buffer[]): void {
   if (args.length === 4 && word(args[2]!) === 'type') {
     const type = word(args[3]!);
     if (!CLIENT_TYPES.has(type)) return ctx.reply.error(Errors.unknownClientType(text(args[3]!)));
-    pick = (c) => clientType(c) === type;
+    pick = (c) => clientType(c) === (type === 'replica' ? 'slave' : type);
   } else if (args.length >= 4 && word(args[2]!) === 'id') {
     const ids = new Set<number>();
     for (const arg of args.slice(3)) {
@@ -208,7 +210,7 @@ function matches(f: KillFilter, c: ClientState, self: Session): boolean {
   if (f.addr !== undefined && c.addr !== f.addr) return false;
   if (f.laddr !== undefined && c.laddr !== f.laddr) return false;
   if (f.user !== undefined && c.user !== f.user) return false;
-  if (f.type !== undefined && f.type !== clientType(c)) return false;
+  if (f.type !== undefined && (f.type === 'replica' ? 'slave' : f.type) !== clientType(c)) return false;
   return !(f.skipMe && c.id === self.id);
 }
 

@@ -14,6 +14,7 @@ import { holdIfPaused } from './pause.js';
 import { refusedWhileSubscribed } from './pubsub.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
+import { refusedOnReplica, replicationIfAny } from '../replication/index.js';
 import { endTransaction, queueCommand } from './transactions.js';
 import { beforeCommand, endCommand, startCommand } from '../tracking/index.js';
 import type { CommandSpec, Session } from './types.js';
@@ -69,6 +70,7 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
   });
   if (held !== undefined) return held;
   if (ctx.server.memory.overLimit && !admit(ctx, spec, argArray(args))) return reject(ctx, Errors.oom, isExec, spec);
+  if (spec.flags.includes('write') && refusedOnReplica(ctx)) return reject(ctx, Errors.readonlyReplica, isExec, spec);
   const subscribed = refusedWhileSubscribed(ctx, spec, found.fullName);
   if (subscribed !== null) return reject(ctx, subscribed, isExec, spec);
   if (ctx.multi !== null && !found.transactionControl) {
@@ -108,6 +110,8 @@ function afterCommand(ctx: Session): void {
   ctx.server.names.endCommand();
   const blocking = ctx.server.blocking;
   if (blocking.hasReady) blocking.serveReady();
+  // Its writes (and those of the clients it unblocked) go to the replicas: one hook for all.
+  replicationIfAny(ctx.server)?.afterCommand(ctx);
 }
 
 /**

@@ -27,6 +27,7 @@ import { geoCommands } from './geo.js';
 import { sortCommands } from './sort.js';
 import { dumpCommands } from './dump.js';
 import { migrateCommands } from './migrate.js';
+import { replicationCommands } from './replication.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   stringCommands,
@@ -55,4 +56,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   sortCommands,
   dumpCommands,
   migrateCommands,
+  replicationCommands,
 ];

@@ -8,6 +8,7 @@ import os from 'node:os';
 import { hexId } from '../seal/rotation.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import type { Session } from './types.js';
+import { replicationOf } from '../replication/index.js';
 
 type Lines = [string, string | number][];
 
@@ -99,17 +100,9 @@ function memory(ctx: Session): Lines {
   ];
 }
 
-/** sealkv never writes data to disk: no load, no save, no AOF (ioredis waits for loading:0). */
+/** Redis 7.0's Persistence fields (src/persistence/persistence.ts); ioredis waits for loading:0. */
 function persistence(ctx: Session): Lines {
-  return [
-    ['loading', 0],
-    ['async_loading', 0],
-    ['rdb_changes_since_last_save', ctx.server.stats.dirty],
-    ['rdb_bgsave_in_progress', 0],
-    ['rdb_saves', 0],
-    ['aof_enabled', 0],
-    ['aof_rewrite_in_progress', 0],
-  ];
+  return ctx.server.persistence.info();
 }
 
 /** Redis's Stats fields in Redis's order; zeros only where sealkv truly never does the thing (fork, replicate, IO threads). */
@@ -129,9 +122,9 @@ function stats(ctx: Session): Lines {
     ['instantaneous_input_repl_kbps', '0.00'],
     ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', st.rejectedConnections],
-    ['sync_full', 0],
-    ['sync_partial_ok', 0],
-    ['sync_partial_err', 0],
+    ['sync_full', replicationOf(ctx.server).stats.syncFull],
+    ['sync_partial_ok', replicationOf(ctx.server).stats.syncPartialOk],
+    ['sync_partial_err', replicationOf(ctx.server).stats.syncPartialErr],
     ['expired_keys', st.expiredKeys],
     ['evicted_keys', st.evictedKeys],
     ['evicted_clients', 0],
@@ -182,14 +175,8 @@ function latencystats(ctx: Session): Lines {
   return out;
 }
 
-function replication(): Lines {
-  return [
-    ['role', 'master'],
-    ['connected_slaves', 0],
-    ['master_failover_state', 'no-failover'],
-    ['master_repl_offset', 0],
-    ['repl_backlog_active', 0],
-  ];
+function replication(ctx: Session): Lines {
+  return replicationOf(ctx.server).infoLines();
 }
 
 function cpu(): Lines {

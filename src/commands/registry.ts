@@ -179,7 +179,7 @@ function node(spec: CommandSpec, fullName: string, subs: Map<string, Node> | nul
     kind: 'command',
     spec,
     fullName,
-    noAuth: spec.flags.includes('no_auth'),
+    noAuth: spec.flags.includes('no_auth') || spec.authenticatesItself === true,
     noMulti: spec.flags.includes('no_multi'),
     transactionControl: TRANSACTION_CONTROL.has(spec.name),
     subs,

@@ -1,6 +1,7 @@
 // Server commands: INFO CONFIG FLUSHDB FLUSHALL TIME MEMORY SHUTDOWN SCRIPT FUNCTION DEBUG,
-// and SAVE/BGSAVE/LASTSAVE answered with the reason they cannot work (no persistence).
+// and SAVE/BGSAVE/LASTSAVE (handlers in persistence.ts).
 
+import { rewriteConfig } from '../config/rewrite.js';
 import { hashedSetting, SECRET_SETTINGS } from '../acl/secret.js';
 import { ConfigError, Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
@@ -11,6 +12,7 @@ import { integer, keyOf, text, word } from './args.js';
 import { replyHelp } from './clients.js';
 import { infoText } from './info.js';
 import { at } from './key-specs.js';
+import { bgsave, lastsave, save } from './persistence.js';
 import type { CommandFlag, CommandSpec, Session } from './types.js';
 
 function info(ctx: Session, args: Buffer[]): void {
@@ -82,9 +84,24 @@ function configResetstat(ctx: Session): void {
   ctx.reply.ok();
 }
 
-/** Redis's answer without a config file; with one, sealkv still refuses: it never writes it back. */
+/** strerror(3)'s words for the errors a rewrite meets (Redis puts them in its reply). */
+function strerror(code: string | undefined): string {
+  const known: Record<string, string> = { ENOENT: 'No such file or directory', EACCES: 'Permission denied', EROFS: 'Read-only file system', ENOSPC: 'No space left on device', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory' };
+  return (code !== undefined ? known[code] : undefined) ?? code ?? 'Unknown error';
+}
+
+/** Writes the running values into the config file the server started from (config/rewrite.ts). */
 function configRewrite(ctx: Session): void {
-  ctx.reply.error(ctx.server.configFile === null ? Errors.configNoFile : Errors.configRewriteUnsupported);
+  const file = ctx.server.configFile;
+  if (file === null) return ctx.reply.error(Errors.configNoFile);
+  try {
+    rewriteConfig(ctx.server.config, file);
+  } catch (err) {
+    ctx.server.log.warn({ file, code: (err as NodeJS.ErrnoException).code }, 'CONFIG REWRITE failed');
+    return ctx.reply.error(Errors.configRewriteFailed(strerror((err as NodeJS.ErrnoException).code)));
+  }
+  ctx.server.log.info({ file }, 'CONFIG REWRITE executed with success');
+  ctx.reply.ok();
 }
 
 const CONFIG_HELP = [
@@ -174,11 +191,11 @@ function shutdown(ctx: Session, args: Buffer[]): void {
   if ((opts.has('abort') && opts.size > 1) || (opts.has('save') && opts.has('nosave'))) return ctx.reply.error(Errors.syntax);
   // A shutdown here is immediate, so there is never one in progress to abort.
   if (opts.has('abort')) return ctx.reply.error(Errors.noShutdownInProgress);
-  if (opts.has('save')) return ctx.reply.error(Errors.shutdownSaveUnsupported);
-  ctx.server.shutdown('SHUTDOWN');
+  // SAVE, or save rules set and not NOSAVE: a final snapshot first; a failed one keeps the
+  // server up (unless FORCE) and answers Redis's error.
+  const failed = ctx.server.shutdownSaving('SHUTDOWN', { save: opts.has('save'), nosave: opts.has('nosave'), force: opts.has('force') });
+  if (failed !== null) ctx.reply.error(Errors.shutdownFailed);
 }
-
-const noPersistence = (ctx: Session, args: Buffer[]): void => ctx.reply.error(Errors.noPersistence(word(args[0]!)));
 
 const srv = { group: 'server' } as const;
 const ADMIN = ['@admin', '@slow', '@dangerous'] as const;
@@ -227,9 +244,9 @@ export const serverCommands: CommandSpec[] = [
     summary: 'Synchronously save the dataset to disk and then shut down the server', since: '1.0.0', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)', handler: shutdown,
   },
 
-  { ...srv, name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], categories: ADMIN, summary: 'Synchronously save the dataset to disk', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases', handler: noPersistence },
-  { ...srv, name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], categories: ADMIN, summary: 'Asynchronously save the dataset to disk', since: '1.0.0', complexity: 'O(1)', handler: noPersistence },
-  { ...srv, name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], categories: ['@admin', '@fast', '@dangerous'], tips: ['nondeterministic_output'], summary: 'Get the UNIX time stamp of the last successful save to disk', since: '1.0.0', complexity: 'O(1)', handler: noPersistence },
+  { ...srv, name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], categories: ADMIN, summary: 'Synchronously save the dataset to disk', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases', handler: save },
+  { ...srv, name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], categories: ADMIN, summary: 'Asynchronously save the dataset to disk', since: '1.0.0', complexity: 'O(1)', handler: bgsave },
+  { ...srv, name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], categories: ['@admin', '@fast', '@dangerous'], tips: ['nondeterministic_output'], summary: 'Get the UNIX time stamp of the last successful save to disk', since: '1.0.0', complexity: 'O(1)', handler: lastsave },
   {
     ...srv, name: 'debug', arity: -2, flags: adminFlags, categories: ADMIN, summary: 'A container for debugging commands', since: '1.0.0', complexity: 'Depends on subcommand.',
     handler: (ctx) => ctx.reply.error(Errors.debugUnsupported),

@@ -21,6 +21,7 @@ import type { RecordArena } from '../store/record-arena.js';
 import type { AccessClock } from '../store/access.js';
 import type { KeyFinder, KeySpec } from './key-specs.js';
 import type { TransportSealer } from '../seal/transport.js';
+import type { Persistence } from '../persistence/persistence.js';
 
 export type CommandFlag =
   | 'write' | 'readonly' | 'denyoom' | 'admin' | 'pubsub' | 'noscript' | 'blocking' | 'loading'
@@ -56,6 +57,11 @@ export interface CommandSpec {
   /** Absent on containers (CONFIG, CLIENT...) that only route to subcommands. */
   handler?: Handler;
   subcommands?: readonly CommandSpec[];
+  /**
+   * Runs before AUTH like a no_auth command, without the flag Redis's table lacks: the handler
+   * checks authentication itself (REPLCONF, whose master-key proof logs a replica in).
+   */
+  authenticatesItself?: boolean;
 }
 
 export interface QueuedCommand {
@@ -215,6 +221,10 @@ export interface Server {
   resetStats(): void;
   /** Stops the server: closes listeners and connections, wipes keys. */
   shutdown(reason: string): void;
+  /** SHUTDOWN with its save (SealkvServer.shutdownSaving): null once stopping, else why the save failed. */
+  shutdownSaving(reason: string, flags: { save?: boolean; nosave?: boolean; force?: boolean }): string | null;
+  /** Sealed snapshots: SAVE, BGSAVE, save rules, load at start (src/persistence/persistence.ts). */
+  readonly persistence: Persistence;
 }
 
 export interface CommandTable {

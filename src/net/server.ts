@@ -3,6 +3,7 @@
 
 import { CollectionPacker } from '../seal/packing.js';
 import { installPubSub } from '../pubsub/index.js';
+import { installReplication, replicationIfAny } from '../replication/index.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -37,6 +38,7 @@ import { notifyReady, notifyStopping, wantsSystemdNotify } from './systemd.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from '../spill/manager.js';
 import { AccessClock } from '../store/access.js';
+import { Persistence } from '../persistence/persistence.js';
 import { Keyspace } from '../store/keyspace.js';
 import { RecordArena } from '../store/record-arena.js';
 import { MemoryGuard, type Policy } from '../store/memory.js';
@@ -103,6 +105,8 @@ export class SealkvServer implements Server {
   readonly access: AccessClock;
   /** The admin HTTP port (src/admin/), when admin-port is set. */
   admin: AdminServer | null = null;
+  /** Sealed snapshots on tmpfs (src/persistence/). */
+  readonly persistence: Persistence;
 
   private listeners: NetServer[] = [];
   /** TLS connections accepted whose handshake is not over yet, oldest first (see admit()). */
@@ -177,11 +181,13 @@ export class SealkvServer implements Server {
       });
     }
     this.rotation = new Rotation(keyring, this);
+    this.persistence = new Persistence(this, keyring);
     this.commands = new Registry(FAMILIES, config.renamedCommands);
     this.acl = new AclStore(config, buildCatalogue(this.commands.leaves()));
     this.outputLimit = new OutputLimit(config);
     this.observer = new Observer(config);
     installPubSub(this);
+    installReplication(this);
     config.onChange((name, value) => {
       if (name === 'loglevel') setLogLevel(log, value);
       if (name === 'hz') this.startCron();
@@ -399,6 +405,9 @@ export class SealkvServer implements Server {
     for (const db of this.databases) {
       if (db.unpackedCount > 0) db.compactSlice(now - PACK_IDLE_MS, packDeadline);
     }
+    // Keys the active cycle expired reach the replicas as deletions.
+    replicationIfAny(this)?.flush();
+    this.persistence.tick(now);
     this.stats.sample(performance.now());
     const timeout = this.config.number('timeout') * 1000;
     if (timeout > 0) {
@@ -408,6 +417,37 @@ export class SealkvServer implements Server {
     }
   }
 
+  /**
+   * Redis's finishShutdown for the snapshot: a running BGSAVE is stopped, then a final SAVE when
+   * `save` or (save rules are set and not `nosave`). A failed save keeps the server running
+   * unless `force`, and returns the error; otherwise the shutdown starts and null is returned.
+   */
+  shutdownSaving(reason: string, flags: { save?: boolean; nosave?: boolean; force?: boolean }): string | null {
+    if (this.stopping) return null;
+    if (flags.save === true || (this.persistence.hasRules && flags.nosave !== true)) {
+      void this.persistence.abortBackground();
+      this.log.info('saving the final snapshot before exiting');
+      try {
+        this.persistence.save();
+      } catch (err) {
+        if (flags.force !== true) {
+          this.log.error({ err: (err as Error).message }, "error trying to save the DB, can't exit");
+          return (err as Error).message;
+        }
+        this.log.warn({ err: (err as Error).message }, 'error trying to save the DB, exit anyway');
+      }
+    }
+    this.shutdown(reason);
+    return null;
+  }
+
+  /** SIGTERM / SIGINT, with shutdown-on-sigterm / -sigint's flags (default: save when save rules are set). */
+  stopBySignal(signal: 'SIGTERM' | 'SIGINT'): void {
+    const flags = this.config.get(signal === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint').split(' ');
+    const failed = this.shutdownSaving(signal, { save: flags.includes('save'), nosave: flags.includes('nosave'), force: flags.includes('force') });
+    if (failed !== null) this.log.error('errors trying to shut down the server: it keeps running (check the log above)');
+  }
+
   shutdown(reason: string): void {
     if (this.stopping) return;
     this.stopping = true;
@@ -415,6 +455,8 @@ export class SealkvServer implements Server {
     if (this.listeners.length > 0 && wantsSystemdNotify(this.config.get('supervised'))) void notifyStopping(this.log);
     if (this.cron) clearInterval(this.cron);
     this.rotation.stop();
+    replicationIfAny(this)?.stop();
+    this.persistence.destroy();
     for (const srv of this.listeners) srv.close();
     this.admin?.close();
     for (const raw of this.handshaking) raw.destroy();
@@ -462,6 +504,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   server.cluster = cluster;
   let addresses: { host: string; port: number }[];
   try {
+    // A snapshot that cannot be loaded stops the start (exit 1) before any port opens.
+    server.persistence.loadAtStart();
     addresses = await server.listen();
   } catch (err) {
     // Wipe the keys and the spill directory before the caller reports the failure and exits.

@@ -90,8 +90,23 @@ export class PayloadWriter {
     }
   }
 
+  /** Overwrites the u32 written at `at` (a length known only once what follows is written). */
+  patchU32(at: number, n: number): void {
+    this.buf.writeUInt32BE(n, at);
+  }
+
+  /**
+   * Length-prefixed bytes that `write` puts straight into the buffer at `at` (`n` of them): a
+   * sealed name opened in place, without a plaintext copy of its own.
+   */
+  fillWith(n: number, write: (target: Buffer, at: number) => void): void {
+    this.u32(n);
+    const at = this.reserve(n);
+    write(this.buf, at);
+  }
+
   wipe(): void {
-    this.buf.fill(0);
+    this.buf.fill(0, 0, this.at);
     this.at = 0;
   }
 }

@@ -108,12 +108,9 @@ export const Errors = {
   setinfoBadValue: (attr: string) => `ERR ${clip(attr)} cannot contain spaces, newlines or special characters.`,
   configNoFile: 'ERR The server is running without a config file',
   /** sealkv reads a config file but never writes to it: secrets in it stay as the operator wrote them. */
-  configRewriteUnsupported: 'ERR CONFIG REWRITE is not supported by sealkv: its config file is never written',
+  configRewriteFailed: (code: string) => `ERR Rewriting config file: ${clip(code)}`,
   noShutdownInProgress: 'ERR No shutdown in progress.',
   /** sealkv keeps nothing on disk, so a SHUTDOWN that demands a save cannot be honoured. */
-  shutdownSaveUnsupported: 'ERR SHUTDOWN SAVE is not supported by sealkv: it has no persistence, use SHUTDOWN NOSAVE',
-  noPersistence: (cmd: string) =>
-    `ERR ${cmd.toUpperCase()} is not supported by sealkv: sealed values live only in memory and are never written to disk`,
   scriptFlushOption: 'ERR SCRIPT FLUSH only support SYNC|ASYNC option',
   functionFlushOption: 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option',
   invalidCommandSpecified: 'ERR Invalid command specified',
@@ -355,4 +352,20 @@ export const Errors = {
   cachingNotTracking: 'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled',
   cachingYesNeedsOptin: 'ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.',
   cachingNoNeedsOptout: 'ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.',
+  // Replication (src/commands/replication.ts, src/replication/)
+  replicaofInCluster: 'ERR REPLICAOF not allowed in cluster mode.',
+  replicaofFromReplica: 'ERR Command is not valid when client is a replica.',
+  invalidMasterPort: 'ERR Invalid master port',
+  waitOnReplica: 'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
+  cantSyncNotConnected: "NOMASTERLINK Can't SYNC while not connected with my master",
+  replconfUnknownOption: (opt: string) => `ERR Unrecognized REPLCONF option: ${clip(opt)}`,
+  readonlyReplica: "READONLY You can't write against a read only replica.",
+  /** sealkv's own: a replica must prove it holds the same master key before PSYNC. */
+  replicaNoKeyCheck: 'ERR this sealkv node replicates only to sealkv replicas that hold its master key (no REPLCONF sealkv-key before PSYNC)',
+  replicaKeyDiffers: "ERR master key mismatch: the replica's master key differs from this node's, refusing to replicate",
+  // SAVE / BGSAVE / SHUTDOWN (src/commands/persistence.ts)
+  bgsaveInProgress: 'ERR Background save already in progress',
+  shutdownFailed: 'ERR Errors trying to SHUTDOWN. Check logs.',
+  /** sealkv: why a snapshot could not be written (Redis answers a bare "ERR" and logs the reason). */
+  snapshotFailed: (reason: string) => `ERR ${clip(reason, 512)}`,
 } as const;

@@ -19,6 +19,11 @@ export class PlainKeyNames {
     return nameString(arg);
   }
 
+  /** The lookup string of a name, outside any command (a snapshot being loaded). */
+  lookupOf(name: Buffer): string {
+    return nameString(name);
+  }
+
   endCommand(): void {}
 }
 
@@ -50,6 +55,11 @@ export class SealedKeyNames {
     this.args[this.count] = arg;
     this.count++;
     return key;
+  }
+
+  /** The lookup string of a name, outside any command (a snapshot being loaded): nothing is remembered. */
+  lookupOf(name: Buffer): string {
+    return this.hasher.hash(name);
   }
 
   sealedName(key: string): Buffer {

@@ -24,6 +24,14 @@ export const enum Subkey {
   Members = 5,
   /** DUMP/RESTORE payloads (transport.ts): nodes sharing the master key share this key, and only they open each other's payloads. */
   Transport = 6,
+  /** Snapshot records (seal/snapshot.ts): AEAD key of the records of a snapshot file or full-sync stream. */
+  Snapshot = 7,
+  /** Keyed BLAKE2b hash chain over a snapshot's records. */
+  SnapshotChain = 8,
+  /** Keyed BLAKE2b MAC over a snapshot's header, counts and chain. */
+  SnapshotMac = 9,
+  /** The source of a snapshot's public master key id (which master key wrote it; reveals nothing). */
+  SnapshotId = 10,
 }
 
 const GENERATION = 256;
@@ -54,6 +62,7 @@ export class Keyring {
   private readonly keys = new Map<number, DataKey>();
   private readonly subkeys = new Map<Subkey, Buffer>();
   private transport: AeadKey | null = null;
+  private snapshot: AeadKey | null = null;
 
   private constructor(
     readonly backend: AeadBackend,
@@ -119,7 +128,7 @@ export class Keyring {
    * The 32-byte subkey for a purpose other than values, derived on first use and kept until
    * destroy() (a sodium_malloc Buffer when sodium-native loads). The caller must not wipe it.
    */
-  subkey(purpose: Subkey.Names | Subkey.Spill | Subkey.Members): Uint8Array {
+  subkey(purpose: Subkey.Names | Subkey.Spill | Subkey.Members | Subkey.SnapshotChain | Subkey.SnapshotMac | Subkey.SnapshotId): Uint8Array {
     let key = this.subkeys.get(purpose);
     if (key === undefined) {
       key = this.vault.alloc();
@@ -143,10 +152,26 @@ export class Keyring {
     return this.transport;
   }
 
+  /** The AEAD key of snapshot records (generation 0 only, like the transport key: a snapshot outlives SEAL ROTATE). */
+  snapshotKey(): AeadKey {
+    if (this.snapshot === null) {
+      const scratch = this.vault.alloc();
+      try {
+        this.vault.derive(Subkey.Snapshot, scratch);
+        this.snapshot = this.backend.importKey(scratch);
+      } finally {
+        this.vault.wipe(scratch);
+      }
+    }
+    return this.snapshot;
+  }
+
   /** Wipes all key material; the keyring is unusable afterwards. */
   destroy(): void {
     this.transport?.destroy();
     this.transport = null;
+    this.snapshot?.destroy();
+    this.snapshot = null;
     for (const key of this.keys.values()) key.key.destroy();
     this.keys.clear();
     for (const key of this.subkeys.values()) this.vault.wipe(key);

@@ -174,6 +174,25 @@ export class SegmentStore {
     });
   }
 
+  /**
+   * read() done synchronously (a snapshot serializing a spilled value mid-slice): on tmpfs a
+   * read is a memory copy.
+   */
+  readNow(ref: SpillRef): ReadBack {
+    const seg = this.segments.get(ref.segment);
+    const record = Buffer.allocUnsafeSlow(RECORD_HEADER + ref.length);
+    const sealed = record.subarray(RECORD_HEADER);
+    if (seg === undefined) return { sealed, intact: false };
+    this.reads++;
+    let n = 0;
+    try {
+      n = readSync(seg.fd, record, 0, record.length, ref.offset);
+    } catch {
+      return { sealed, intact: false };
+    }
+    return { sealed, intact: n === record.length && checkRecord(record, ref.length) && isRecordOf(ref, sealed) };
+  }
+
   /** The entry's record becomes garbage (overwritten, deleted, expired or read back). */
   free(entry: StringEntry): void {
     const ref = entry.spilled;

@@ -13,19 +13,27 @@ const SUBDIR = 'sealkv-spill';
 /** A spill directory that cannot be used; main.ts prints the message and exits non-zero. */
 export class SpillDirError extends Error {}
 
-/** Checks `dir` is on tmpfs, creates our private subdirectory and wipes it; returns its path. */
-export function prepareSpillDir(dir: string): string {
+/**
+ * Why `dir` may not hold sealed data, or null when it is on tmpfs: the one check the spill tier
+ * and snapshots (src/persistence/snapshot-file.ts) share. `setting` names it in the message.
+ */
+export function notTmpfs(dir: string, setting: string, what: string): string | null {
   let type: number;
   try {
     type = statfsSync(dir).type;
   } catch (err) {
-    throw new SpillDirError(`spill-dir ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    return `${setting} ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
   }
   if (type !== TMPFS_MAGIC) {
-    throw new SpillDirError(
-      `spill-dir ${dir} is not on tmpfs (filesystem type 0x${type.toString(16)}): sealed values are only spilled to memory-backed storage`,
-    );
+    return `${setting} ${dir} is not on tmpfs (filesystem type 0x${type.toString(16)}): ${what} only to memory-backed storage`;
   }
+  return null;
+}
+
+/** Checks `dir` is on tmpfs, creates our private subdirectory and wipes it; returns its path. */
+export function prepareSpillDir(dir: string): string {
+  const refused = notTmpfs(dir, 'spill-dir', 'sealed values are only spilled');
+  if (refused !== null) throw new SpillDirError(refused);
   const own = join(dir, SUBDIR);
   try {
     mkdirSync(own, { mode: 0o700, recursive: true });

@@ -82,6 +82,12 @@ export class Keyspace {
   /** Bumped by clear(): walks started before it are over. */
   generation = 0;
   /**
+   * Set while this node is a replica (src/replication/): keys whose time has passed are hidden
+   * from reads but not deleted, and the active cycle stops; the master's deletions remove them
+   * (Redis 7's replica expiry).
+   */
+  replica = false;
+  /**
    * The entry being removed while its removal is signalled (listeners that need its sealed
    * name: keyspace notifications of 'expired' and 'evicted' with --seal-keys); else undefined.
    */
@@ -146,7 +152,7 @@ export class Keyspace {
     if (slot < 0) return undefined;
     const entry = this.rawAt(this.table.handleAt(slot));
     if (entry.expiresAt === 0 || entry.expiresAt > now) return entry;
-    this.expire(key);
+    if (!this.replica) this.expire(key);
     return undefined;
   }
 
@@ -485,6 +491,7 @@ export class Keyspace {
   expireSlice(now: number, sample: number): { checked: number; expired: number } {
     let checked = 0;
     let expired = 0;
+    if (this.replica) return { checked, expired };
     while (checked < sample && this.volatile.size > 0) {
       if (!this.expiryWalk) this.expiryWalk = this.volatile.values();
       const step = this.expiryWalk.next();
