@@ -440,6 +440,14 @@ describe.skipIf(!onShm)('sealed snapshots on tmpfs', () => {
         expect(info).toContain('rdb_changes_since_last_save:0\r\n');
         expect(info).toContain('rdb_saves:1\r\n');
         expect(info).toContain('rdb_last_bgsave_status:ok\r\n');
+        // FLUSHALL with save rules saves the empty dataset at once (Redis's flushAllDataAndResetRDB).
+        await run(['set', 'c', '3']);
+        expect(await run(['flushall'])).toBe('OK');
+        expect(String(await run(['info', 'persistence']))).toContain('rdb_changes_since_last_save:0\r\n');
+        expect(await run(['config', 'set', 'save', ''])).toBe('OK');
+        await run(['set', 'c', '3']);
+        expect(await run(['flushall'])).toBe('OK');
+        expect(String(await run(['info', 'persistence']))).toContain('rdb_changes_since_last_save:2\r\n');
       } finally {
         await s.stop();
       }
@@ -584,6 +592,12 @@ describe.skipIf(!onShm || !hasRedisServer)('reply shapes beside redis-server 7.0
         out.push(await run(['bgsave']));
         for (let i = 0; i < 200 && String(await run(['info', 'persistence'])).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 25));
         out.push(await run(['bgsave', 'SCHEDULE']));
+        for (let i = 0; i < 200 && String(await run(['info', 'persistence'])).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 25));
+        // Inside EXEC: scheduled, then started by the cron.
+        const m = client(port);
+        out.push(await m.multi().bgsave().exec());
+        m.disconnect();
+        for (let i = 0; i < 40 && String(await run(['info', 'persistence'])).includes('rdb_saves:3\r\n'); i++) await new Promise((r) => setTimeout(r, 50));
         for (let i = 0; i < 200 && String(await run(['info', 'persistence'])).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 25));
         const info = String(await run(['info', 'persistence']));
         const fields = info.split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':')[0]);
