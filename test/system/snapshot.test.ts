@@ -542,6 +542,42 @@ describe.skipIf(!onShm)('sealed snapshots on tmpfs', () => {
     }, 120_000);
   }
 
+  it('spilled values are read back from the spill tier into the snapshot', async () => {
+    const dir = freshDir();
+    const spillDir = freshDir();
+    try {
+      const values = Array.from({ length: 8000 }, (_, i) => `${i}:${randomBytes(500).toString('hex')}`);
+      const s = await start(dir, ['--maxmemory', '4mb', '--spill-dir', spillDir, '--spill-max-bytes', '32mb']);
+      try {
+        const c = client(s.port);
+        for (let i = 0; i < values.length; i += 100) {
+          const pipe = c.pipeline();
+          for (let j = i; j < i + 100; j++) pipe.set(`sp${j}`, values[j]!);
+          await pipe.exec();
+        }
+        const spilled = Number(/spill_keys:(\d+)/.exec(await c.info('spill'))![1]);
+        expect(spilled).toBeGreaterThan(1000);
+        expect(await c.call('save')).toBe('OK');
+        expect(await c.bgsave()).toBe('Background saving started');
+        for (let i = 0; i < 200 && (await c.info('persistence')).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(await c.info('persistence')).toContain('rdb_last_bgsave_status:ok');
+      } finally {
+        await s.stop();
+      }
+      const again = await start(dir);
+      try {
+        const c = client(again.port);
+        const got = await c.mget(...values.map((_, j) => `sp${j}`));
+        expect(got.every((v, j) => v === values[j])).toBe(true);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(spillDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('node-redis and redis-cli drive SAVE, BGSAVE, LASTSAVE', async () => {
     const dir = freshDir();
     try {
