@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ioredis, nodeRedis, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { describeHits, makeMarkers, scanFile, scanProcessMemory } from '../helpers/memory-scan.js';
+import { Errors } from '../../src/protocol/errors.js';
 import { hasRedisServer, startRedis } from '../helpers/reference-redis.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 import { readSnapshotRecords, writeSnapshotParts } from '../helpers/snapshot-file.js';
@@ -307,7 +308,7 @@ describe.skipIf(!onShm)('sealed snapshots on tmpfs', () => {
         expect(await run(['save'])).toBe('OK');
         const old = readFileSync(join(dir, 'dump.rdb'));
         await run(['set', 'big', randomBytes(100_000).toString('hex')]);
-        expect(await run(['save'])).toEqual({ error: 'ERR snapshot would exceed snapshot-max-bytes (65536 bytes); the previous snapshot is kept' });
+        expect(await run(['save'])).toEqual({ error: Errors.snapshotFailed('snapshot would exceed snapshot-max-bytes (65536 bytes); the previous snapshot is kept') });
         expect(await run(['bgsave'])).toBe('Background saving started');
         for (let i = 0; i < 100 && String(await run(['info', 'persistence'])).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 50));
         expect(String(await run(['info', 'persistence']))).toContain('rdb_last_bgsave_status:err');
