@@ -12,7 +12,8 @@ import type { Keyring } from '../seal/keyring.js';
 import { SnapshotError } from './snapshot-format.js';
 import { readSnapshotFile, snapshotDirRefusal, SnapshotFileWriter } from './snapshot-file.js';
 import { loadSnapshotSync, type LoadSummary } from './snapshot-loader.js';
-import { snapshotChunks, snapshotSync, type SnapshotServer, type SnapshotSummary } from './snapshot-writer.js';
+import { snapshotChunks, snapshotSync } from './snapshot-stream.js';
+import type { SnapshotServer, SnapshotSummary } from './snapshot-writer.js';
 import { parseSaveRules, ruleDue, type SaveRule } from './save-rules.js';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, the rules wait this long (s). */
