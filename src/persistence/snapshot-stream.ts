@@ -21,18 +21,21 @@ export async function* snapshotChunks(server: SnapshotServer, options: SnapshotO
     yield capture.header;
     // When our turn last ended: after the slice AND the consumer's handling of its chunks.
     let lastEnd = performance.now();
+    let commands = server.stats.totalCommands;
     for (;;) {
-      // The time since our last turn ended is what the clients took: a slice takes a third
-      // of it (at least MIN_SLICE_MS, at most sliceMs), so with busy clients the capture gets
-      // about a quarter of the event loop; idle, the gap is only the hop through setImmediate
-      // and short slices run back to back.
+      // Idle (no command ran since our last turn): whole slices, back to back. With clients
+      // busy, a slice takes a third of the time since our last turn (at least MIN_SLICE_MS),
+      // and the next one waits for a timer rather than setImmediate, so the event loop can
+      // block on I/O and serve the clients in between: the capture gets about a quarter of it.
       const start = performance.now();
-      const budget = Math.min(sliceMs, Math.max(MIN_SLICE_MS, (start - lastEnd) / 3));
+      const busy = server.stats.totalCommands !== commands;
+      commands = server.stats.totalCommands;
+      const budget = busy ? Math.min(sliceMs, Math.max(MIN_SLICE_MS, (start - lastEnd) / 3)) : sliceMs;
       const done = capture.step(start + budget);
       for (const chunk of capture.take()) yield chunk;
       if (done) break;
       lastEnd = performance.now();
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => (busy ? setTimeout(resolve, 0) : setImmediate(resolve)));
     }
     yield capture.trailer();
     return capture.summary;

@@ -40,7 +40,7 @@ import {
 } from './snapshot-format.js';
 
 /** What a snapshot needs of the server. */
-export type SnapshotServer = Pick<Server, 'databases' | 'values' | 'members' | 'names' | 'config' | 'clock' | 'spill'> & {
+export type SnapshotServer = Pick<Server, 'databases' | 'values' | 'members' | 'names' | 'config' | 'clock' | 'spill' | 'stats'> & {
   readonly persistence: { readonly sealer: SnapshotSealer };
 };
 
