@@ -31,10 +31,15 @@ export function bgsave(ctx: Session, args: Buffer[]): void {
     else return ctx.reply.error(Errors.syntax);
   }
   const p = ctx.server.persistence;
-  // Redis schedules only behind another child (an AOF rewrite): sealkv has none, so SCHEDULE
-  // starts at once like BGSAVE, and behind a running BGSAVE is refused like it.
+  // Redis schedules only behind another child (an AOF rewrite) or inside EXEC: sealkv has no
+  // other child, so SCHEDULE starts at once like BGSAVE, and behind a running BGSAVE is refused
+  // like it. Inside EXEC (the client is still flagged MULTI) the cron starts it, as Redis does.
   void schedule;
   if (p.bgsaveInProgress) return ctx.reply.error(Errors.bgsaveInProgress);
+  if (ctx.multi !== null) {
+    p.scheduled = true;
+    return ctx.reply.simple('Background saving scheduled');
+  }
   try {
     void p.bgsave();
   } catch (err) {

@@ -136,6 +136,9 @@ function flushdb(ctx: Session, args: Buffer[]): void {
 function flushall(ctx: Session, args: Buffer[]): void {
   if (!flushMode(ctx, args)) return;
   for (const db of ctx.server.databases) db.clear();
+  // Redis's flushAllDataAndResetRDB: a running BGSAVE stops, and with save rules the empty
+  // dataset is saved at once (which zeroes the dirty counter).
+  ctx.server.persistence.afterFlushAll();
   ctx.reply.ok();
 }
 

@@ -12,7 +12,8 @@ import type { Keyring } from '../seal/keyring.js';
 import { SnapshotError } from './snapshot-format.js';
 import { readSnapshotFile, snapshotDirRefusal, SnapshotFileWriter } from './snapshot-file.js';
 import { loadSnapshotSync, type LoadSummary } from './snapshot-loader.js';
-import { snapshotChunks, snapshotSync, type SnapshotServer, type SnapshotSummary } from './snapshot-writer.js';
+import { snapshotChunks, snapshotSync } from './snapshot-stream.js';
+import type { SnapshotServer, SnapshotSummary } from './snapshot-writer.js';
 import { parseSaveRules, ruleDue, type SaveRule } from './save-rules.js';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, the rules wait this long (s). */
@@ -83,9 +84,9 @@ export class Persistence {
 
   /** SAVE: the whole snapshot now, synchronously. Throws SnapshotError (nothing replaced then). */
   save(): SnapshotSummary {
-    this.saves++;
     const started = performance.now();
     const file = this.openFile();
+    this.saves++;
     let summary: SnapshotSummary;
     try {
       summary = snapshotSync(this.server, (chunk) => file.write(chunk));
@@ -109,10 +110,10 @@ export class Persistence {
    */
   bgsave(): Promise<void> {
     if (this.running !== null) throw new SnapshotError('Background save already in progress');
-    this.saves++;
-    const dirtyBefore = this.host.stats.dirty;
     this.lastTry = this.host.clock();
     const file = this.openFile();
+    this.saves++;
+    const dirtyBefore = this.host.stats.dirty;
     const abort = new AbortController();
     const startedAt = this.host.clock();
     const state = { startedAt, abort, done: Promise.resolve() };
@@ -157,6 +158,17 @@ export class Persistence {
     if (running === null) return;
     running.abort.abort();
     await running.done;
+  }
+
+  /** FLUSHALL ran: a running BGSAVE is stopped; with armed save rules the empty dataset is saved now. */
+  afterFlushAll(): void {
+    void this.abortBackground();
+    if (!this.hasRules) return;
+    try {
+      this.save();
+    } catch {
+      // Logged by save(); the save rules try again.
+    }
   }
 
   /** The cron (redis serverCron): a scheduled BGSAVE, then the save rules. */

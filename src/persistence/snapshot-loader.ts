@@ -207,14 +207,17 @@ function stage(server: SnapshotServer, bytes: Buffer, verified: Verified, now: n
             continue;
           }
           if (op === Op.Del) {
-            drop(map, input.latin1());
+            // The writer's lookup string: a name hash with --seal-keys, else the name's bytes
+            // (filed here as this server files them, so no name becomes a string under --seal-keys).
+            const raw = input.bytes();
+            drop(map, writerSealed ? raw.toString('latin1') : server.names.lookupOf(raw));
             continue;
           }
           if (op !== Op.Key) throw new PayloadError('unknown operation');
           const expiresAt = input.f64();
           const name = input.bytes();
           const key = server.names.lookupOf(name);
-          const filed = writerSealed === server.names.sealed ? key : writerSealed ? sealer.nameHash(name) : name.toString('latin1');
+          const filed = writerSealed && !server.names.sealed ? sealer.nameHash(name) : key;
           const value = input.bytes();
           drop(map, filed);
           if (expiresAt !== 0 && expiresAt <= now) {

@@ -40,7 +40,7 @@ import {
 } from './snapshot-format.js';
 
 /** What a snapshot needs of the server. */
-export type SnapshotServer = Pick<Server, 'databases' | 'values' | 'members' | 'names' | 'config' | 'clock' | 'spill'> & {
+export type SnapshotServer = Pick<Server, 'databases' | 'values' | 'members' | 'names' | 'config' | 'clock' | 'spill' | 'stats'> & {
   readonly persistence: { readonly sealer: SnapshotSealer };
 };
 
@@ -72,8 +72,6 @@ export interface SnapshotSummary {
 const FINAL_KEYS = 2000;
 /** Catch-up passes after which the rest is written synchronously however many are left. */
 const MAX_ROUNDS = 40;
-/** The shortest slice (the idle case: nothing else wants the event loop). */
-const MIN_SLICE_MS = 0.1;
 /** Keys between two looks at the clock. */
 const CLOCK_EVERY = 8;
 
@@ -383,54 +381,4 @@ function opener(server: SnapshotServer, db: number, key: string): OpenElement {
     if (purpose === Purpose.StringValue) return values.openValue(db, key, sealed);
     return values.openElement(purpose as Parameters<typeof values.openElement>[0], db, key, sealed, bind);
   };
-}
-
-/**
- * The snapshot as a stream of chunks (header, records, trailer), produced in slices of about
- * options.sliceMs with an event-loop turn between them: clients are served meanwhile. Every
- * chunk is ciphertext or authenticated clear metadata (header, counts). Ending the iteration
- * early (break, return, a throw) stops the capture. Throws SnapshotError when a value cannot
- * be read (nothing is left half-done in the server).
- */
-export async function* snapshotChunks(server: SnapshotServer, options: SnapshotOptions = {}): AsyncGenerator<Buffer, SnapshotSummary, undefined> {
-  const capture = new SnapshotCapture(server, options);
-  const sliceMs = options.sliceMs ?? 1;
-  try {
-    yield capture.header;
-    let lastEnd = performance.now();
-    for (;;) {
-      // The time since the last slice is what the clients took (and the chunk's consumer): a
-      // slice takes half of it (at least MIN_SLICE_MS, at most sliceMs), so with busy clients
-      // the capture gets about a third of the event loop; idle, the gap is only the hop
-      // through setImmediate and slices run nearly back to back.
-      const start = performance.now();
-      const budget = Math.min(sliceMs, Math.max(MIN_SLICE_MS, (start - lastEnd) / 2));
-      const done = capture.step(start + budget);
-      lastEnd = performance.now();
-      for (const chunk of capture.take()) yield chunk;
-      if (done) break;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    yield capture.trailer();
-    return capture.summary;
-  } finally {
-    capture.close();
-  }
-}
-
-/** The whole snapshot in one synchronous step (SAVE, SHUTDOWN): `write` gets each chunk in order. */
-export function snapshotSync(server: SnapshotServer, write: (chunk: Buffer) => void, options: SnapshotOptions = {}): SnapshotSummary {
-  const capture = new SnapshotCapture(server, options);
-  try {
-    write(capture.header);
-    let done = false;
-    while (!done) {
-      done = capture.step(Infinity);
-      for (const chunk of capture.take()) write(chunk);
-    }
-    write(capture.trailer());
-    return capture.summary;
-  } finally {
-    capture.close();
-  }
 }

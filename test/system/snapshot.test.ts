@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ioredis, nodeRedis, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { describeHits, makeMarkers, scanFile, scanProcessMemory } from '../helpers/memory-scan.js';
+import { Errors } from '../../src/protocol/errors.js';
 import { hasRedisServer, startRedis } from '../helpers/reference-redis.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 import { readSnapshotRecords, writeSnapshotParts } from '../helpers/snapshot-file.js';
@@ -307,7 +308,7 @@ describe.skipIf(!onShm)('sealed snapshots on tmpfs', () => {
         expect(await run(['save'])).toBe('OK');
         const old = readFileSync(join(dir, 'dump.rdb'));
         await run(['set', 'big', randomBytes(100_000).toString('hex')]);
-        expect(await run(['save'])).toEqual({ error: 'ERR snapshot would exceed snapshot-max-bytes (65536 bytes); the previous snapshot is kept' });
+        expect(await run(['save'])).toEqual({ error: Errors.snapshotFailed('snapshot would exceed snapshot-max-bytes (65536 bytes); the previous snapshot is kept') });
         expect(await run(['bgsave'])).toBe('Background saving started');
         for (let i = 0; i < 100 && String(await run(['info', 'persistence'])).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 50));
         expect(String(await run(['info', 'persistence']))).toContain('rdb_last_bgsave_status:err');
@@ -440,6 +441,14 @@ describe.skipIf(!onShm)('sealed snapshots on tmpfs', () => {
         expect(info).toContain('rdb_changes_since_last_save:0\r\n');
         expect(info).toContain('rdb_saves:1\r\n');
         expect(info).toContain('rdb_last_bgsave_status:ok\r\n');
+        // FLUSHALL with save rules saves the empty dataset at once (Redis's flushAllDataAndResetRDB).
+        await run(['set', 'c', '3']);
+        expect(await run(['flushall'])).toBe('OK');
+        expect(String(await run(['info', 'persistence']))).toContain('rdb_changes_since_last_save:0\r\n');
+        expect(await run(['config', 'set', 'save', ''])).toBe('OK');
+        await run(['set', 'c', '3']);
+        expect(await run(['flushall'])).toBe('OK');
+        expect(String(await run(['info', 'persistence']))).toContain('rdb_changes_since_last_save:2\r\n');
       } finally {
         await s.stop();
       }
@@ -534,6 +543,42 @@ describe.skipIf(!onShm)('sealed snapshots on tmpfs', () => {
     }, 120_000);
   }
 
+  it('spilled values are read back from the spill tier into the snapshot', async () => {
+    const dir = freshDir();
+    const spillDir = freshDir();
+    try {
+      const values = Array.from({ length: 8000 }, (_, i) => `${i}:${randomBytes(500).toString('hex')}`);
+      const s = await start(dir, ['--maxmemory', '4mb', '--spill-dir', spillDir, '--spill-max-bytes', '32mb']);
+      try {
+        const c = client(s.port);
+        for (let i = 0; i < values.length; i += 100) {
+          const pipe = c.pipeline();
+          for (let j = i; j < i + 100; j++) pipe.set(`sp${j}`, values[j]!);
+          await pipe.exec();
+        }
+        const spilled = Number(/spill_keys:(\d+)/.exec(await c.info('spill'))![1]);
+        expect(spilled).toBeGreaterThan(1000);
+        expect(await c.call('save')).toBe('OK');
+        expect(await c.bgsave()).toBe('Background saving started');
+        for (let i = 0; i < 200 && (await c.info('persistence')).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(await c.info('persistence')).toContain('rdb_last_bgsave_status:ok');
+      } finally {
+        await s.stop();
+      }
+      const again = await start(dir);
+      try {
+        const c = client(again.port);
+        const got = await c.mget(...values.map((_, j) => `sp${j}`));
+        expect(got.every((v, j) => v === values[j])).toBe(true);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(spillDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('node-redis and redis-cli drive SAVE, BGSAVE, LASTSAVE', async () => {
     const dir = freshDir();
     try {
@@ -584,6 +629,12 @@ describe.skipIf(!onShm || !hasRedisServer)('reply shapes beside redis-server 7.0
         out.push(await run(['bgsave']));
         for (let i = 0; i < 200 && String(await run(['info', 'persistence'])).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 25));
         out.push(await run(['bgsave', 'SCHEDULE']));
+        for (let i = 0; i < 200 && String(await run(['info', 'persistence'])).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 25));
+        // Inside EXEC: scheduled, then started by the cron.
+        const m = client(port);
+        out.push(await m.multi().bgsave().exec());
+        m.disconnect();
+        for (let i = 0; i < 40 && String(await run(['info', 'persistence'])).includes('rdb_saves:3\r\n'); i++) await new Promise((r) => setTimeout(r, 50));
         for (let i = 0; i < 200 && String(await run(['info', 'persistence'])).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 25));
         const info = String(await run(['info', 'persistence']));
         const fields = info.split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':')[0]);
