@@ -40,6 +40,8 @@ export interface Loader {
 }
 
 const HOOK_STEPS = 100_000;
+/** How long a FUNCTION LOAD may run its library body (Redis's LOAD_TIMEOUT_MS). */
+const LOAD_TIMEOUT_MS = 500;
 /** How long garbage left by scripts may wait for the collection that zeroes it. */
 export const COLLECT_MS = 100;
 const VERSION = '7.0.15';
@@ -57,6 +59,8 @@ export class LuaEngine {
   private collectQueued = false;
   /** The count hook stays installed (it does nothing between scripts); after a kill it fires every instruction until reset. */
   private hooked = false;
+  /** While FUNCTION LOAD runs a body: when it is stopped (performance.now() ms); 0 otherwise. */
+  private loadDeadline = 0;
   private killed = false;
   /** A script is running (re-entry from a hook or a nested EVAL is refused). */
   running = false;
@@ -291,6 +295,8 @@ export class LuaEngine {
     this.loader = loader;
     this.running = true;
     this.setLoading(true);
+    this.hook();
+    this.loadDeadline = performance.now() + LOAD_TIMEOUT_MS;
     try {
       vm.pushRef(this.handler);
       vm.pushRef(ref);
@@ -300,6 +306,11 @@ export class LuaEngine {
     } finally {
       this.loader = null;
       this.running = false;
+      this.loadDeadline = 0;
+      if (this.killed) {
+        vm.setCountHook(HOOK_STEPS, () => this.onHook());
+        this.killed = false;
+      }
       vm.setTop(0);
       this.setLoading(false);
       vm.unref(ref);
@@ -335,10 +346,7 @@ export class LuaEngine {
     this.running = true;
     vm.setTop(0);
     try {
-      if (!this.hooked) {
-        vm.setCountHook(HOOK_STEPS, () => this.onHook());
-        this.hooked = true;
-      }
+      this.hook();
       vm.pushRef(this.handler);
       vm.pushRef(ref);
       this.pushArray(keys);
@@ -373,8 +381,15 @@ export class LuaEngine {
     }
   }
 
+  /** The count hook that lets a running script or library body be stopped (installed once). */
+  private hook(): void {
+    if (this.hooked) return;
+    this.vm.setCountHook(HOOK_STEPS, () => this.onHook());
+    this.hooked = true;
+  }
+
   private onHook(): void {
-    const err = this.run?.interrupt() ?? null;
+    const err = this.run !== null ? this.run.interrupt() : this.loadDeadline > 0 && performance.now() > this.loadDeadline ? 'FUNCTION LOAD timeout' : null;
     if (err === null) return;
     // Every instruction from now on raises again, so a pcall in the script cannot swallow it.
     this.vm.setCountHook(1, () => this.onHook());

@@ -62,6 +62,18 @@ describe('FUNCTION LOAD and FCALL', () => {
     await run(['function', 'delete', 'phases']);
   });
 
+  it('a library body that never ends is stopped after 500 ms, as Redis words it, and the server goes on', async () => {
+    const started = Date.now();
+    expect(await run(['function', 'load', '#!lua name=forever\nlocal a = 1\nwhile 1 do a = a + 1 end'])).toEqual({
+      error: 'ERR Error registering functions: ERR FUNCTION LOAD timeout',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(await run(['ping'])).toBe('PONG');
+    expect(await run(['function', 'load', "#!lua name=after\nredis.register_function('after', function() return 7 end)"])).toBe('after');
+    expect(await run(['fcall', 'after', '0'])).toBe(7);
+    await run(['function', 'delete', 'after']);
+  });
+
   it('a function error names the function and line', async () => {
     await run(['function', 'load', 'replace', "#!lua name=boom\nredis.register_function('boom', function() error('bad') end)"]);
     expect(await run(['fcall', 'boom', '0'])).toEqual({ error: 'ERR user_function:2: bad script: boom, on @user_function:2.' });
