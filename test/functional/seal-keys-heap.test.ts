@@ -3,7 +3,8 @@
 // client stored, listed and watched. The names are built as bytes and sent as Buffers, so the
 // test itself never makes them strings either. Without seal-keys, names live in the record
 // arena (outside the V8 heap) too, but the expiry set holds the names of keys with a TTL as
-// strings: the same test finds exactly those (the positive control).
+// strings, and the packer's candidate sets those of small collections written lately: the same
+// test finds at least the ten with a TTL (the positive control).
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
@@ -39,7 +40,7 @@ describe.each([
 ])('seal-keys %s', (mode, expected) => {
   const { client } = withServer({ 'seal-keys': mode });
 
-  it(`leaves ${expected} of 40 key names as JS strings in the heap`, async () => {
+  it(`leaves ${mode === 'yes' ? 'none' : `at least ${expected}`} of 40 key names as JS strings in the heap`, async () => {
     const names = Array.from({ length: 40 }, nameBytes);
     for (const [i, name] of names.entries()) {
       if (i % 4 === 0) await client.set(name, Buffer.from('v'), 'EX', 1000);
@@ -52,6 +53,12 @@ describe.each([
     await client.callBuffer('exists', ...names);
     await client.callBuffer('watch', names[0]!);
     await client.callBuffer('unwatch');
-    expect(namesInHeap(names)).toBe(expected);
+    const found = namesInHeap(names);
+    if (mode === 'yes') expect(found).toBe(0);
+    else {
+      expect(found).toBeGreaterThanOrEqual(expected);
+      // Every name with a TTL is among them (the expiry set): the snapshot does see live strings.
+      expect(namesInHeap(names.filter((_, i) => i % 4 === 0))).toBe(10);
+    }
   });
 });
