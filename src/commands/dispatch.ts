@@ -70,6 +70,7 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
   });
   if (held !== undefined) return held;
   if (ctx.server.memory.overLimit && !admit(ctx, spec, argArray(args))) return reject(ctx, Errors.oom, isExec, spec);
+  if ((spec.flags.includes('write') || spec.name === 'ping') && ctx.server.persistence.deniesWrites) return reject(ctx, Errors.misconf, isExec, spec);
   if (spec.flags.includes('write') && refusedOnReplica(ctx)) return reject(ctx, Errors.readonlyReplica, isExec, spec);
   const subscribed = refusedWhileSubscribed(ctx, spec, found.fullName);
   if (subscribed !== null) return reject(ctx, subscribed, isExec, spec);

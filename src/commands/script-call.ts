@@ -73,6 +73,7 @@ export class ScriptCall implements ScriptRun {
     }
     const write = spec.flags.includes('write');
     if (this.flags.readOnly && (write || spec.flags.includes('may_replicate'))) return `-${Errors.scriptWriteInReadOnly}`;
+    if (write && s.server.persistence.deniesWrites) return `-${Errors.misconf}`;
     if (write && refusedOnReplica(s)) return `-${Errors.readonlyReplica}`;
     if (!this.flags.allowOom && !this.wrote && this.oomAtStart && spec.flags.includes('denyoom')) return `-${Errors.oom}`;
     if (hasSpilledKeys(s, spec, args)) return `-${Errors.scriptSpilledKey}`;

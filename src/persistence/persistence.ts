@@ -77,6 +77,14 @@ export class Persistence {
     return this.rules.length > 0 && snapshotDirRefusal(this.host.config.get('dir')) === null;
   }
 
+  /**
+   * Redis's stop-writes-on-bgsave-error: with save rules set and the last background save
+   * failed, write commands (and PING) are refused with MISCONF until a save succeeds.
+   */
+  get deniesWrites(): boolean {
+    return !this.lastBgsaveOk && this.rules.length > 0 && this.host.config.flag('stop-writes-on-bgsave-error');
+  }
+
   /** rdb_changes_since_last_save. */
   get changes(): number {
     return this.host.stats.dirty;

@@ -365,6 +365,8 @@ export const Errors = {
   replicaKeyDiffers: "ERR master key mismatch: the replica's master key differs from this node's, refusing to replicate",
   // SAVE / BGSAVE / SHUTDOWN (src/commands/persistence.ts)
   bgsaveInProgress: 'ERR Background save already in progress',
+  misconf:
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
   shutdownFailed: 'ERR Errors trying to SHUTDOWN. Check logs.',
   /** sealkv: why a snapshot could not be written (Redis answers a bare "ERR" and logs the reason). */
   snapshotFailed: (reason: string) => `ERR ${clip(reason, 512)}`,

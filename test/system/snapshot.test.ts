@@ -325,6 +325,40 @@ describe.skipIf(!onShm)('sealed snapshots on tmpfs', () => {
     }
   }, 30_000);
 
+  it('stop-writes-on-bgsave-error: after a failed BGSAVE with save rules set, writes and PING get MISCONF until a save succeeds', async () => {
+    const dir = freshDir();
+    try {
+      const s = await start(dir, ['--snapshot-max-bytes', '64kb', '--save', '3600 1000']);
+      try {
+        const run = runner(client(s.port));
+        await run(['set', 'big', randomBytes(100_000).toString('hex')]);
+        expect(await run(['bgsave'])).toBe('Background saving started');
+        for (let i = 0; i < 100 && String(await run(['info', 'persistence'])).includes('rdb_bgsave_in_progress:1'); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(String(await run(['info', 'persistence']))).toContain('rdb_last_bgsave_status:err');
+        expect(await run(['set', 'k', 'v'])).toEqual({ error: Errors.misconf });
+        expect(await run(['ping'])).toEqual({ error: Errors.misconf });
+        expect(await run(['eval', "return redis.call('set', 'k', 'v')", '0'])).toEqual({ error: expect.stringContaining('MISCONF') });
+        expect(await run(['multi'])).toBe('OK');
+        expect(await run(['set', 'k', 'v'])).toEqual({ error: Errors.misconf });
+        expect(await run(['exec'])).toEqual({ error: 'EXECABORT Transaction discarded because of previous errors.' });
+        // Reads go on; the setting turns the refusal off, and a successful save ends it.
+        expect(await run(['strlen', 'big'])).toBe(200_000);
+        expect(await run(['config', 'set', 'stop-writes-on-bgsave-error', 'no'])).toBe('OK');
+        expect(await run(['set', 'k', 'v'])).toBe('OK');
+        expect(await run(['config', 'set', 'stop-writes-on-bgsave-error', 'yes'])).toBe('OK');
+        expect(await run(['del', 'k'])).toEqual({ error: Errors.misconf });
+        expect(await run(['config', 'set', 'snapshot-max-bytes', '0'])).toBe('OK');
+        expect(await run(['save'])).toBe('OK');
+        expect(await run(['set', 'k', 'v2'])).toBe('OK');
+        expect(await run(['ping'])).toBe('PONG');
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it('BGSAVE while clients write: a consistent snapshot, and PING answered meanwhile', async () => {
     const dir = freshDir();
     const KEYS = 60_000;
