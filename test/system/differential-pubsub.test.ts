@@ -6,11 +6,10 @@
 // bytes, compared as a sorted list where Redis's order is its hash table's (UNSUBSCRIBE without
 // arguments, PUBSUB CHANNELS, the patterns a message matched). Fixed seed, bounded count (DIFF_PUBSUB_COUNT, DIFF_SEED).
 
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCommand } from '../helpers/clients.js';
+import { DrainingConnection } from '../helpers/draining-connection.js';
 import { prng } from '../helpers/prng.js';
-import { hasRedisServer, replyEnd, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
+import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
 
 const COUNT = Number(process.env.DIFF_PUBSUB_COUNT ?? 40);
@@ -19,57 +18,6 @@ const LENGTH = 25;
 
 const CHANNELS = ['a', 'b', 'news.1', 'news.2', 'x\u00ff'];
 const PATTERNS = ['*', 'news.*', 'a*', '?', '[ab]', 'x*'];
-
-/** A raw connection that collects everything until the reply to a sentinel PING. */
-class Conn {
-  private data = Buffer.alloc(0);
-  private wake: (() => void) | null = null;
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (d: Buffer) => {
-      this.data = Buffer.concat([this.data, d]);
-      this.wake?.();
-    });
-  }
-
-  static open(port: number): Promise<Conn> {
-    return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new Conn(s)));
-      s.once('error', reject);
-    });
-  }
-
-  send(args: string[]): void {
-    this.socket.write(encodeCommand(args));
-  }
-
-  /** Sends PING (with a token) and returns every frame that came before its answer. */
-  async drain(token: string): Promise<string[]> {
-    this.send(['PING', token]);
-    const frames: string[] = [];
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const end = replyEnd(this.data, 0);
-      if (end >= 0) {
-        const frame = this.data.subarray(0, end).toString('latin1');
-        this.data = this.data.subarray(end);
-        // RESP2 subscribed mode answers ["pong", token], otherwise the token as a bulk string.
-        if (frame.endsWith(`$${token.length}\r\n${token}\r\n`) && (frame.startsWith('$') || frame.includes('pong'))) return frames;
-        frames.push(frame);
-        continue;
-      }
-      if (Date.now() > deadline) return [...frames, '<timeout>'];
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 50);
-        this.wake = () => (clearTimeout(t), resolve());
-      });
-      this.wake = null;
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 function randomStep(rand: () => number): { conn: number; args: string[] } {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -112,7 +60,7 @@ function patternOrder(frames: string[]): string[] {
 }
 
 async function run(port: number, steps: { conn: number; args: string[] }[]): Promise<string[]> {
-  const conns = await Promise.all([Conn.open(port), Conn.open(port), Conn.open(port)]);
+  const conns = await Promise.all([DrainingConnection.open(port), DrainingConnection.open(port), DrainingConnection.open(port)]);
   const out: string[] = [];
   try {
     conns[2]!.send(['HELLO', '3']);

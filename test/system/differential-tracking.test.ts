@@ -8,11 +8,10 @@
 // bytes. Which keys a read tracks comes from the key specs, so this covers them command by
 // command. Fixed seed, bounded count (DIFF_TRACKING_COUNT, DIFF_SEED).
 
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCommand } from '../helpers/clients.js';
+import { DrainingConnection } from '../helpers/draining-connection.js';
 import { prng } from '../helpers/prng.js';
-import { hasRedisServer, replyEnd, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
+import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
 
 const COUNT = Number(process.env.DIFF_TRACKING_COUNT ?? 30);
@@ -21,56 +20,6 @@ const LENGTH = 30;
 
 const STRINGS = ['a', 'a:1', 'b', 'h:s'];
 const KEYS = [...STRINGS, 'h:1', 'l', 's', 'z', 'x', 'none'];
-
-/** A raw connection that collects everything until the reply to a sentinel PING. */
-class Conn {
-  private data = Buffer.alloc(0);
-  private wake: (() => void) | null = null;
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (d: Buffer) => {
-      this.data = Buffer.concat([this.data, d]);
-      this.wake?.();
-    });
-  }
-
-  static open(port: number): Promise<Conn> {
-    return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new Conn(s)));
-      s.once('error', reject);
-    });
-  }
-
-  send(args: string[]): void {
-    this.socket.write(encodeCommand(args));
-  }
-
-  /** Sends PING (with a token) and returns every frame that came before its answer. */
-  async drain(token: string): Promise<string[]> {
-    this.send(['PING', token]);
-    const frames: string[] = [];
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const end = replyEnd(this.data, 0);
-      if (end >= 0) {
-        const frame = this.data.subarray(0, end).toString('latin1');
-        this.data = this.data.subarray(end);
-        if (frame.endsWith(`$${token.length}\r\n${token}\r\n`) && (frame.startsWith('$') || frame.includes('pong'))) return frames;
-        frames.push(frame);
-        continue;
-      }
-      if (Date.now() > deadline) return [...frames, '<timeout>'];
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 50);
-        this.wake = () => (clearTimeout(t), resolve());
-      });
-      this.wake = null;
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 function randomStep(rand: () => number): { conn: number; args: string[] } {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -109,14 +58,14 @@ function maskIds(frame: string): string {
 }
 
 async function run(port: number, steps: { conn: number; args: string[] }[]): Promise<string[]> {
-  const admin = await Conn.open(port);
+  const admin = await DrainingConnection.open(port);
   admin.send(['FLUSHALL']);
   await admin.drain('flushed');
   admin.close();
-  const conns = await Promise.all(Array.from({ length: 5 }, () => Conn.open(port)));
+  const conns = await Promise.all(Array.from({ length: 5 }, () => DrainingConnection.open(port)));
   const out: string[] = [];
   try {
-    const [, tracking, bcast, optin, sub] = conns as [Conn, Conn, Conn, Conn, Conn];
+    const [, tracking, bcast, optin, sub] = conns as [DrainingConnection, DrainingConnection, DrainingConnection, DrainingConnection, DrainingConnection];
     sub.send(['CLIENT', 'ID']);
     const id = (await sub.drain('id'))[0]!.slice(1, -2);
     sub.send(['SUBSCRIBE', '__redis__:invalidate']);
