@@ -14,7 +14,7 @@ import { holdIfPaused } from './pause.js';
 import { refusedWhileSubscribed } from './pubsub.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
-import { refusedOnReplica, replicationIfAny } from '../replication/index.js';
+import { replicationRefusal, replicationIfAny } from '../replication/index.js';
 import { endTransaction, queueCommand } from './transactions.js';
 import { beforeCommand, endCommand, startCommand } from '../tracking/index.js';
 import type { CommandSpec, Session } from './types.js';
@@ -70,8 +70,12 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
   });
   if (held !== undefined) return held;
   if (ctx.server.memory.overLimit && !admit(ctx, spec, argArray(args))) return reject(ctx, Errors.oom, isExec, spec);
-  if ((spec.flags.includes('write') || spec.name === 'ping') && ctx.server.persistence.deniesWrites) return reject(ctx, Errors.misconf, isExec, spec);
-  if (spec.flags.includes('write') && refusedOnReplica(ctx)) return reject(ctx, Errors.readonlyReplica, isExec, spec);
+  const writes = spec.flags.includes('write');
+  if ((writes || spec.name === 'ping') && ctx.server.persistence.deniesWrites) return reject(ctx, Errors.misconf, isExec, spec);
+  if (writes) {
+    const refusal = replicationRefusal(ctx);
+    if (refusal !== null) return reject(ctx, refusal, isExec, spec);
+  }
   const subscribed = refusedWhileSubscribed(ctx, spec, found.fullName);
   if (subscribed !== null) return reject(ctx, subscribed, isExec, spec);
   if (ctx.multi !== null && !found.transactionControl) {

@@ -6,7 +6,7 @@
 
 import { clientLine } from './clients.js';
 import { admitCommand } from './admission.js';
-import { refusedOnReplica } from '../replication/index.js';
+import { replicationRefusal } from '../replication/index.js';
 import { hasSpilledKeys } from './memory-gate.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
@@ -74,7 +74,8 @@ export class ScriptCall implements ScriptRun {
     const write = spec.flags.includes('write');
     if (this.flags.readOnly && (write || spec.flags.includes('may_replicate'))) return `-${Errors.scriptWriteInReadOnly}`;
     if (write && s.server.persistence.deniesWrites) return `-${Errors.misconf}`;
-    if (write && refusedOnReplica(s)) return `-${Errors.readonlyReplica}`;
+    const refusal = write ? replicationRefusal(s) : null;
+    if (refusal !== null) return `-${refusal}`;
     if (!this.flags.allowOom && !this.wrote && this.oomAtStart && spec.flags.includes('denyoom')) return `-${Errors.oom}`;
     if (hasSpilledKeys(s, spec, args)) return `-${Errors.scriptSpilledKey}`;
     if (write) this.wrote = true;

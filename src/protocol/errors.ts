@@ -360,6 +360,7 @@ export const Errors = {
   cantSyncNotConnected: "NOMASTERLINK Can't SYNC while not connected with my master",
   replconfUnknownOption: (opt: string) => `ERR Unrecognized REPLCONF option: ${clip(opt)}`,
   readonlyReplica: "READONLY You can't write against a read only replica.",
+  noReplicas: 'NOREPLICAS Not enough good replicas to write.',
   /** sealkv's own: a replica must prove it holds the same master key before PSYNC. */
   replicaNoKeyCheck: 'ERR this sealkv node replicates only to sealkv replicas that hold its master key (no REPLCONF sealkv-key before PSYNC)',
   replicaKeyDiffers: "ERR master key mismatch: the replica's master key differs from this node's, refusing to replicate",

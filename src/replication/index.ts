@@ -13,6 +13,7 @@ import { MasterLink } from './link.js';
 import { nowSec, Primary } from './primary.js';
 import { Propagator } from './propagate.js';
 import { applyKeyRecord, command, LinkError } from './records.js';
+import { Errors } from '../protocol/errors.js';
 
 export { KEY_CHECK } from './link.js';
 
@@ -51,12 +52,21 @@ export class Replication {
   /** master_repl_offset when the backlog was last freed. */
   private freedOffset = 0;
   private ticks = 0;
+  /** min-replicas-to-write and min-replicas-max-lag, kept parsed: every write checks them. */
+  private minReplicas = 0;
+  private minReplicasLag = 10;
 
   constructor(readonly server: Server) {
     this.primary = new Primary(this);
     this.propagator = new Propagator(server, (bytes) => this.feed(bytes), () => this.flush());
+    const readMinReplicas = () => {
+      this.minReplicas = server.config.number('min-replicas-to-write');
+      this.minReplicasLag = server.config.number('min-replicas-max-lag');
+    };
+    readMinReplicas();
     server.config.onChange((name, value) => {
       if (name === 'repl-backlog-size') this.backlog?.resize(Number(value));
+      if (name.startsWith('min-replicas-')) readMinReplicas();
     });
     this.timer = setInterval(() => this.cron(), 100);
     this.timer.unref();
@@ -66,6 +76,20 @@ export class Replication {
       // Connected by the first cron tick, once the server listens (its port is announced).
       this.becomeReplica(host!, Number(port), false);
     }
+  }
+
+  /** Redis's checkGoodReplicasStatus: true unless a primary has fewer good replicas than min-replicas-to-write. */
+  get enoughGoodReplicas(): boolean {
+    if (this.minReplicas === 0 || this.minReplicasLag === 0 || this.link !== null) return true;
+    return this.goodReplicas() >= this.minReplicas;
+  }
+
+  /** Replicas online whose last ACK is at most min-replicas-max-lag seconds old (redis refreshGoodSlavesCount). */
+  goodReplicas(): number {
+    const now = nowSec();
+    let good = 0;
+    for (const r of this.primary.replicas.values()) if (r.state === 'online' && now - r.ackTime <= this.minReplicasLag) good++;
+    return good;
   }
 
   get role(): 'master' | 'slave' {
@@ -305,6 +329,7 @@ export class Replication {
       );
     }
     out.push(['connected_slaves', this.primary.replicas.size]);
+    if (this.minReplicas > 0 && this.minReplicasLag > 0) out.push(['min_slaves_good_slaves', this.goodReplicas()]);
     let i = 0;
     const now = nowSec();
     for (const r of this.primary.replicas.values()) {
@@ -361,10 +386,13 @@ export function replicationIfAny(server: Server): Replication | undefined {
 }
 
 /**
- * A write a read-only replica refuses (redis processCommand: "READONLY You can't write against
- * a read only replica."); the master's own records never come through a command.
+ * Why a write is refused for replication's sake, or null (redis processCommand, in its order):
+ * a primary short of min-replicas-to-write good replicas answers NOREPLICAS, a read-only
+ * replica READONLY. The master's own records never come through a command.
  */
-export function refusedOnReplica(ctx: { server: Server }): boolean {
+export function replicationRefusal(ctx: { server: Server }): string | null {
   const repl = INSTALLED.get(ctx.server);
-  return repl !== undefined && repl.link !== null && ctx.server.config.flag('replica-read-only');
+  if (repl === undefined) return null;
+  if (repl.link !== null) return ctx.server.config.flag('replica-read-only') ? Errors.readonlyReplica : null;
+  return repl.enoughGoodReplicas ? null : Errors.noReplicas;
 }

@@ -147,6 +147,28 @@ describe('replication: primary and two replicas', () => {
     expect(await q1.get('before')).toBe('copied');
   });
 
+  it('min-replicas-to-write: writes need that many replicas acknowledging within min-replicas-max-lag, NOREPLICAS otherwise (also in MULTI and scripts)', async () => {
+    try {
+      expect(await p.config('SET', 'min-replicas-to-write', '2')).toBe('OK');
+      await waitFor('two good replicas', async () => (await info(primary.port)).min_slaves_good_slaves === '2');
+      expect(await p.set('min-replicas', '1')).toBe('OK');
+      expect(await p.config('SET', 'min-replicas-to-write', '3')).toBe('OK');
+      const refused = 'NOREPLICAS Not enough good replicas to write.';
+      expect(await p.set('min-replicas', '2').catch((e: Error) => e.message)).toBe(refused);
+      expect(await p.eval("return redis.call('set', 'min-replicas', '3')", 0).catch((e: Error) => e.message)).toContain(refused);
+      expect(await p.multi().set('min-replicas', '4').exec().catch((e: Error) => e.message)).toContain('EXECABORT');
+      // Reads go on, and a replica (whose writes come from its primary) is not held to it.
+      expect(await p.get('min-replicas')).toBe('1');
+      expect((await info(primary.port)).min_slaves_good_slaves).toBe('2');
+      expect(await p.config('SET', 'min-replicas-max-lag', '0')).toBe('OK');
+      expect(await p.set('min-replicas', '5')).toBe('OK');
+      expect((await info(primary.port)).min_slaves_good_slaves).toBeUndefined();
+    } finally {
+      await p.config('SET', 'min-replicas-to-write', '0');
+      await p.config('SET', 'min-replicas-max-lag', '10');
+    }
+  });
+
   it('node-redis reads on a replica what ioredis wrote on the primary; ROLE and INFO describe the topology', async () => {
     const nr = await nodeRedis(r2.port);
     try {
