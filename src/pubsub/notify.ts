@@ -13,7 +13,6 @@
 
 import type { Server } from '../commands/types.js';
 import { SealedKeyNames } from '../seal/key-names.js';
-import { Sealer } from '../seal/sealer.js';
 import type { Kind } from '../store/entry.js';
 import type { DbEvent, KeyEvent, KeyListener } from '../store/key-events.js';
 import type { Keyspace } from '../store/keyspace.js';
@@ -132,20 +131,6 @@ export class KeyspaceNotifier implements KeyListener {
       out.write(key, 0, 'latin1');
       return out;
     }
-    const arg = names.argFor(key);
-    if (arg !== null) {
-      const out = plainBuffer(arg.length);
-      arg.copy(out);
-      return out;
-    }
-    const sealed = db.removing?.sealedName ?? db.peek(key)?.sealedName;
-    if (sealed === undefined) return null;
-    const out = plainBuffer(Sealer.plainLength(sealed));
-    try {
-      names.openInto(key, sealed, out, 0);
-    } catch {
-      return null;
-    }
-    return out;
+    return names.plainNameOf(key, () => db.removing?.sealedName ?? db.peek(key)?.sealedName);
   }
 }

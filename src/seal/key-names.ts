@@ -9,6 +9,8 @@
 // so no argument buffer is held past its command.
 
 import { nameString } from '../util/names.js';
+import { plainBuffer } from '../util/bytes.js';
+import { Sealer } from './sealer.js';
 import type { NameHasher } from './name-hash.js';
 import type { SealedValues } from './values.js';
 
@@ -79,6 +81,31 @@ export class SealedKeyNames {
   /** Opens a sealed name into target at offset (its length: Sealer.plainLength); throws SealError. */
   openInto(key: string, sealed: Buffer, target: Uint8Array, offset: number): void {
     this.values.openNameInto(key, sealed, target, offset);
+  }
+
+  /**
+   * A written key's name in a plaintext buffer of its own (the caller wipes it), for messages
+   * that must carry it (keyspace notifications, tracking invalidations): the running command's
+   * own argument when it named the key, else the sealed name `sealedOf` finds, opened; null if
+   * there is neither or it does not open.
+   */
+  plainNameOf(key: string, sealedOf: () => Buffer | undefined): Buffer | null {
+    const arg = this.argFor(key);
+    if (arg !== null) {
+      const out = plainBuffer(arg.length);
+      arg.copy(out);
+      return out;
+    }
+    const sealed = sealedOf();
+    if (sealed === undefined) return null;
+    const out = plainBuffer(Sealer.plainLength(sealed));
+    try {
+      this.openInto(key, sealed, out, 0);
+    } catch {
+      out.fill(0);
+      return null;
+    }
+    return out;
   }
 
   /** Drops the references, so no argument buffer outlives its command here. */

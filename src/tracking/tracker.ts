@@ -327,23 +327,7 @@ export class Tracker implements KeyListener {
 
   /** With --seal-keys, the name of a key just written, in a buffer of its own (the caller wipes it). */
   private nameOf(db: Keyspace, key: string): Buffer | null {
-    const names = this.server.names as SealedKeyNames;
-    const arg = names.argFor(key);
-    if (arg !== null) {
-      const out = plainBuffer(arg.length);
-      arg.copy(out);
-      return out;
-    }
-    const sealed = db.removing?.sealedName ?? db.peek(key)?.sealedName;
-    if (sealed === undefined) return null;
-    const out = plainBuffer(Sealer.plainLength(sealed));
-    try {
-      names.openInto(key, sealed, out, 0);
-    } catch {
-      out.fill(0);
-      return null;
-    }
-    return out;
+    return (this.server.names as SealedKeyNames).plainNameOf(key, () => db.removing?.sealedName ?? db.peek(key)?.sealedName);
   }
 
   private queueBroadcast(): void {
