@@ -74,7 +74,8 @@ function wait(ctx: Session, args: Buffer[]): void | Promise<void> {
   const offset = repl.writeOffsets.get(ctx) ?? 0;
   const acked = repl.primary.countAcked(offset);
   // Inside MULTI (or a script) WAIT never blocks: it answers with what is acknowledged now.
-  if (BigInt(acked) >= want || inTransaction) return ctx.reply.integer(acked);
+  // Otherwise it also waits, briefly, for the other live replicas (Primary.wait, WAIT_GRACE_MS).
+  if (inTransaction || want <= 0n || (BigInt(acked) >= want && repl.primary.liveAcked(offset))) return ctx.reply.integer(acked);
   return repl.primary.wait(ctx, offset, Number(want), Number(timeout)).then((n) => {
     ctx.reply.integer(n);
   });

@@ -22,6 +22,8 @@ export interface ReplicaConn {
   ackOffset: number;
   /** Unix seconds of the last REPLCONF ACK (INFO lag=). */
   ackTime: number;
+  /** Milliseconds (performance.now) of the last REPLCONF ACK: which replicas WAIT's grace waits for. */
+  ackAtMs: number;
   /** Stream bytes held while the full copy runs. */
   held: Buffer[] | null;
 }
@@ -38,12 +40,23 @@ export interface ReplicaHello {
 /** Unsent bytes a full copy lets pile up on the replica's socket before it waits. */
 const COPY_UNSENT_MAX = 8 * 1024 * 1024;
 
+/**
+ * WAIT n answers once n replicas acknowledged and, for up to this long after, once every other
+ * live replica did too. Sentinel promotes whichever replica its last INFO showed furthest ahead,
+ * which may be one that had not acknowledged yet; with the grace a write WAIT acknowledged is on
+ * every live replica, so it survives whichever is promoted (README, Durability and failover).
+ */
+export const WAIT_GRACE_MS = 100;
+/** A replica silent for longer than this is not waited for (replicas ack every second). */
+const LIVE_ACK_MS = 1500;
+
 interface WaitRequest {
   ctx: Session;
   offset: number;
   want: number;
   done: (n: number) => void;
   timer: NodeJS.Timeout | null;
+  grace: NodeJS.Timeout | null;
 }
 
 export class Primary {
@@ -83,7 +96,7 @@ export class Primary {
     const backlog = repl.ensureBacklog();
     const sameHistory = replid === repl.replid || (replid === repl.replid2 && offset <= repl.secondOffset);
     const ip = hello.ip !== '' ? hello.ip : ipOf(ctx.addr);
-    const conn: ReplicaConn = { ctx, ip, port: hello.port, state: 'online', ackOffset: 0, ackTime: nowSec(), held: null };
+    const conn: ReplicaConn = { ctx, ip, port: hello.port, state: 'online', ackOffset: 0, ackTime: nowSec(), ackAtMs: performance.now(), held: null };
     ctx.closedSignal.addEventListener('abort', () => this.drop(ctx.id), { once: true });
     if (sameHistory && offset > 0 && backlog.covers(offset - 1)) {
       repl.stats.syncPartialOk++;
@@ -151,6 +164,7 @@ export class Primary {
     for (const b of held) conn.ctx.reply.raw(b);
     conn.state = 'online';
     conn.ackTime = nowSec();
+    conn.ackAtMs = performance.now();
     conn.ctx.wake();
     server.log.info({ replica: `${conn.ip}:${conn.port}`, bytes, offset: atOffset }, 'full copy sent; replica online');
   }
@@ -161,6 +175,7 @@ export class Primary {
     if (r === undefined) return;
     if (offset > r.ackOffset) r.ackOffset = offset;
     r.ackTime = nowSec();
+    r.ackAtMs = performance.now();
     if (this.waits.length > 0) this.checkWaits();
   }
 
@@ -183,13 +198,26 @@ export class Primary {
     return n;
   }
 
-  /** WAIT: resolves with the number of replicas that acknowledged `offset`, once `want` did or at the timeout. */
+  /** True when every online replica that acknowledged lately has acknowledged `offset`. */
+  liveAcked(offset: number): boolean {
+    const now = performance.now();
+    for (const r of this.replicas.values()) {
+      if (r.state === 'online' && r.ackOffset < offset && now - r.ackAtMs <= LIVE_ACK_MS) return false;
+    }
+    return true;
+  }
+
+  /**
+   * WAIT: resolves with the number of replicas that acknowledged `offset`, once `want` did (and
+   * the other live replicas did, or WAIT_GRACE_MS passed), or at the timeout.
+   */
   wait(ctx: Session, offset: number, want: number, timeoutMs: number): Promise<number> {
     return new Promise((resolve) => {
-      const req: WaitRequest = { ctx, offset, want, timer: null, done: () => {} };
+      const req: WaitRequest = { ctx, offset, want, timer: null, grace: null, done: () => {} };
       const onClose = (): void => finish(0);
       const finish = (n: number): void => {
         if (req.timer !== null) clearTimeout(req.timer);
+        if (req.grace !== null) clearTimeout(req.grace);
         ctx.closedSignal.removeEventListener('abort', onClose);
         this.waits = this.waits.filter((w) => w !== req);
         resolve(n);
@@ -199,13 +227,16 @@ export class Primary {
       ctx.closedSignal.addEventListener('abort', onClose, { once: true });
       this.waits.push(req);
       this.repl.requestAcks();
+      this.checkWaits();
     });
   }
 
   private checkWaits(): void {
     for (const w of [...this.waits]) {
       const n = this.countAcked(w.offset);
-      if (n >= w.want) w.done(n);
+      if (n < w.want) continue;
+      if (this.liveAcked(w.offset)) w.done(n);
+      else if (w.grace === null) w.grace = setTimeout(() => w.done(this.countAcked(w.offset)), WAIT_GRACE_MS);
     }
   }
 }

@@ -169,6 +169,34 @@ describe('replication: primary and two replicas', () => {
     }
   });
 
+  it('WAIT 1 also gives the other live replica a short grace: 2 when both answer, 1 after the grace when one is frozen, at once when it has been silent past 1.5 s', async () => {
+    await p.set('wait-grace', '1');
+    // Both live: the write is on both when WAIT 1 answers.
+    expect(await p.call('wait', '1', '5000')).toBe(2);
+    r2.process.kill('SIGSTOP');
+    try {
+      await p.set('wait-grace', '2');
+      let t = performance.now();
+      expect(await p.call('wait', '1', '5000')).toBe(1);
+      const graced = performance.now() - t;
+      expect(graced).toBeGreaterThanOrEqual(90);
+      expect(graced).toBeLessThan(2000);
+      // A replica silent for longer than a second and a half is not waited for.
+      await new Promise((r) => setTimeout(r, 1700));
+      await p.set('wait-grace', '3');
+      t = performance.now();
+      expect(await p.call('wait', '1', '5000')).toBe(1);
+      expect(performance.now() - t).toBeLessThan(90);
+      // WAIT 0 and a timeout shorter than the grace keep Redis's meaning.
+      expect(await p.call('wait', '0', '0')).toBe(1);
+      expect(await p.call('wait', '2', '30')).toBe(1);
+    } finally {
+      r2.process.kill('SIGCONT');
+    }
+    await synced();
+    expect(await q2.get('wait-grace')).toBe('3');
+  });
+
   it('node-redis reads on a replica what ioredis wrote on the primary; ROLE and INFO describe the topology', async () => {
     const nr = await nodeRedis(r2.port);
     try {
