@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 
 export interface BigEditsRow {
-  server: 'sealkv' | 'redis';
+  server: BenchServer['name'];
   setrangeMs: number;
   appendMs: number;
   getMs: number;

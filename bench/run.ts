@@ -1,86 +1,35 @@
-// `npm run bench`: sealkv against redis-server on this machine, same workloads, interleaved
-// rounds (A B, then B A, ...), medians with min–max and the sealkv/Redis ratio. Writes
-// bench/results/latest.md and latest.svg and refreshes the table in the README.
+// `npm run bench`: sealkv beside redis-server (and, for the hot path, the do-nothing Node server of
+// bench/ceiling-server.ts) on this machine, same workloads, interleaved rounds (A B C, then C B A,
+// ...), medians with min–max and the ratios. Every run checks issue #20's goals, prints which
+// were met, and exits non-zero when one is missed (`--no-fail` prints them and exits 0).
 //
-//   npm run bench                 full run (5 rounds, pipelines 1/16/64, values 32 B/1 KiB/16 KiB, 1M-key memory)
-//   npm run bench -- --quick      smoke run (1 round, small counts)
-//   npm run bench -- --rounds 7
+//   npm run bench                 quick (about 2 minutes): GET/SET 32 B, 1 KiB, 16 KiB at pipelines 1 and 16
+//   npm run bench -- --curve      full: the quick run, 1 M-key memory, spilled GETs, and the cost curve
+//                                 (bench/curve.ts); refreshes bench/results/ and the README's table
+//   npm run bench -- --rounds 5   more rounds (quick: 3, curve: 2 for the curve's axes)
+//   npm run bench -- --quick      smoke run (1 round, a quarter of the requests)
 //   npm run bench -- --cluster    scaling out instead: 3 nodes vs 1, sealkv and redis-server clusters (bench/cluster.ts)
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { fill, flushAll, info } from './lib/fill.js';
-import { runRedisBenchmark, type Measurement, type Workload } from './lib/load.js';
+import { fill, info } from './lib/fill.js';
+import { enforce, goalTable, type Goal } from './lib/goals.js';
 import { rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
-import { fmt, range, summarize, type Summary } from './lib/stats.js';
+import { fmt } from './lib/stats.js';
 import { barChart } from './lib/chart.js';
 import { runSpillBench, spillTable, type SpillBenchOptions } from './spill.js';
+import { hotGoals, hotTable, runHotPath } from './hot-path.js';
+import { runCurve } from './curve.js';
 
 const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-const ROUNDS = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') + 1]) : QUICK ? 1 : 5;
-const PIPELINES = QUICK ? [1, 16] : [1, 16, 64];
-const SIZES = QUICK ? [32] : [32, 1024, 16 * 1024];
-const MEMORY_KEYS = QUICK ? 100_000 : 1_000_000;
+const SMOKE = argv.includes('--quick');
+const CURVE = argv.includes('--curve');
+const option = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
+const ROUNDS = option('--rounds', SMOKE ? 1 : 3);
+const MEMORY_KEYS = SMOKE ? 100_000 : 1_000_000;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function requestsFor(pipeline: number, size: number): number {
-  const base = QUICK ? 20_000 : pipeline === 1 ? 100_000 : 400_000;
-  return size >= 16 * 1024 ? Math.max(10_000, base / 4) : base;
-}
-
-interface Row {
-  label: string;
-  test: string;
-  sealkv: Summary;
-  redis?: Summary;
-  sealkvP99: Summary;
-  redisP99?: Summary;
-}
-
-async function loadRounds(servers: BenchServer[]): Promise<Row[]> {
-  const workloads: Workload[] = [];
-  for (const valueSize of SIZES) {
-    for (const pipeline of PIPELINES) {
-      workloads.push({ tests: 'set,get', clients: 50, pipeline, valueSize, requests: requestsFor(pipeline, valueSize) });
-    }
-  }
-  const samples = new Map<string, Measurement[]>();
-  const key = (server: string, w: Workload, test: string) => `${server}|${w.pipeline}|${w.valueSize}|${test}`;
-  for (const s of servers) await runRedisBenchmark(s.port, { ...workloads[0]!, requests: 20_000 }); // warm-up
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const w of workloads) {
-      const order = round % 2 === 0 ? servers : [...servers].reverse();
-      for (const s of order) {
-        // Without this the GETs of one workload read what the previous one left (e.g. 16 KiB values).
-        await flushAll(s.port);
-        for (const m of await runRedisBenchmark(s.port, w)) {
-          const k = key(s.name, w, m.test);
-          samples.set(k, [...(samples.get(k) ?? []), m]);
-        }
-      }
-      process.stderr.write('.');
-    }
-  }
-  process.stderr.write('\n');
-  const rows: Row[] = [];
-  for (const w of workloads) {
-    for (const test of ['SET', 'GET']) {
-      const mine = samples.get(key('sealkv', w, test))!;
-      const theirs = samples.get(key('redis', w, test));
-      rows.push({
-        label: `${test} P${w.pipeline} ${w.valueSize >= 1024 ? w.valueSize / 1024 + ' KiB' : w.valueSize + ' B'}`,
-        test,
-        sealkv: summarize(mine.map((m) => m.rps)),
-        sealkvP99: summarize(mine.map((m) => m.p99)),
-        ...(theirs && { redis: summarize(theirs.map((m) => m.rps)), redisP99: summarize(theirs.map((m) => m.p99)) }),
-      });
-    }
-  }
-  return rows;
-}
 
 interface MemoryResult {
   server: string;
@@ -114,22 +63,8 @@ function machineFacts(): string[] {
     `- date: ${new Date().toISOString()}`,
     `- cpu: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     `- node: ${process.version}; redis: ${redisVersion}`,
-    `- mode: ${QUICK ? 'quick' : 'full'}, ${ROUNDS} interleaved round(s)`,
+    `- mode: ${CURVE ? 'curve' : SMOKE ? 'smoke' : 'quick'}, ${ROUNDS} interleaved round(s); load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
   ];
-}
-
-function loadTable(rows: Row[]): string[] {
-  const out = [
-    '| workload (50 clients) | sealkv req/s | redis req/s | ratio | sealkv p99 ms | redis p99 ms |',
-    '|---|---:|---:|---:|---:|---:|',
-  ];
-  for (const r of rows) {
-    const ratio = r.redis ? (r.sealkv.median / r.redis.median).toFixed(2) + 'x' : 'n/a';
-    out.push(
-      `| ${r.label} | ${range(r.sealkv)} | ${r.redis ? range(r.redis) : 'n/a'} | ${ratio} | ${range(r.sealkvP99, 2)} | ${r.redisP99 ? range(r.redisP99, 2) : 'n/a'} |`,
-    );
-  }
-  return out;
 }
 
 async function main(): Promise<void> {
@@ -138,81 +73,62 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const hasRedis = which('redis-server') !== null;
-  if (!hasRedis) console.error('redis-server not installed (apt-get install redis-server): measuring sealkv alone, no ratios');
-
-  const servers: BenchServer[] = [await startSealkv()];
-  if (hasRedis) servers.push(await startRedis());
-  let rows: Row[];
-  try {
-    rows = await loadRounds(servers);
-  } finally {
-    for (const s of servers) await s.stop();
-  }
-
-  const memory: MemoryResult[] = [await memoryScenario(() => startSealkv())];
-  if (hasRedis) memory.push(await memoryScenario(() => startRedis()));
-
-  // sealkv-only: GETs of spilled values beside in-memory ones (needs a tmpfs; /dev/shm is one).
-  const spillOptions: SpillBenchOptions = {
-    spillDir: '/dev/shm', keys: QUICK ? 5_000 : 20_000, valueSize: 1024, requests: QUICK ? 2_000 : 10_000, rounds: QUICK ? 1 : 3,
-  };
-  let spill: string;
-  try {
-    spill = spillTable(await runSpillBench(spillOptions), spillOptions);
-  } catch (err) {
-    spill = `(spill scenario skipped: ${(err as Error).message})`;
-  }
-
-  const mem = (m: MemoryResult) =>
-    `| ${m.server} | ${fmt(m.rssPerKey)} | ${fmt(m.usedPerKey)} | ${m.heapPerKey === undefined ? '–' : m.heapPerKey.toFixed(1)} |`;
-  const memRatio = memory.length === 2 ? (memory[0]!.rssPerKey / memory[1]!.rssPerKey).toFixed(2) + 'x' : 'n/a';
-  const table = [
-    ...loadTable(rows),
-    '',
-    `Memory, ${fmt(MEMORY_KEYS)} keys with 32-byte values (bytes per key; RSS ratio sealkv/redis ${memRatio}):`,
-    '',
-    '| server | RSS / key | used_memory / key | V8 heap growth / key |',
-    '|---|---:|---:|---:|',
-    ...memory.map(mem),
-    '',
-    'sealkv only: GET of spilled values (on tmpfs) beside in-memory ones:',
-    '',
-    spill,
-  ];
-  const commands = [
-    '```',
-    ...PIPELINES.flatMap((p) =>
-      SIZES.map((d) => `redis-benchmark -h 127.0.0.1 -p PORT -t set,get -c 50 -P ${p} -d ${d} -n ${requestsFor(p, d)} -r 100000 --csv`),
-    ),
-    '```',
-  ];
-  const report = [
-    '# sealkv vs redis-server',
-    '',
-    ...machineFacts(),
-    '',
-    'Throughput and p99 latency: median (min–max) over the rounds; ratio = sealkv median / redis median.',
-    '',
-    ...table,
-    '',
-    'Commands (PORT is each server\'s free loopback port; every value sealed on the sealkv side; FLUSHALL on both before each run):',
-    '',
-    ...commands,
-    '',
-  ].join('\n');
-
   const dir = `${ROOT}bench/results`;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/latest.md`, report);
+
+  const rows = await runHotPath(ROUNDS, SMOKE ? 0.25 : 1);
+  const goals: Goal[] = hotGoals(rows);
+  const table = [
+    'Hot path: throughput and p99 latency, median (min–max) over the rounds; ratios of medians. The',
+    'ceiling is a do-nothing Node server that parses each request and sends a fixed reply',
+    '(`bench/ceiling-server.ts`): what Node itself allows.',
+    '',
+    ...hotTable(rows),
+  ];
   writeFileSync(
     `${dir}/latest.svg`,
     barChart(
       'sealkv / redis-server throughput (median)',
-      rows.filter((r) => r.redis).map((r) => ({ label: r.label, value: r.sealkv.median / r.redis!.median })),
+      rows.filter((r) => r.rps.redis && r.rps.sealkv).map((r) => ({ label: r.label, value: r.rps.sealkv!.median / r.rps.redis!.median })),
     ),
   );
-  if (!QUICK) updateReadme(table, machineFacts());
+
+  if (CURVE) {
+    const memory: MemoryResult[] = [await memoryScenario(() => startSealkv())];
+    if (hasRedis) memory.push(await memoryScenario(() => startRedis()));
+    const spillOptions: SpillBenchOptions = { spillDir: '/dev/shm', keys: 20_000, valueSize: 1024, requests: 10_000, rounds: 3 };
+    let spill: string;
+    try {
+      spill = spillTable(await runSpillBench(spillOptions), spillOptions);
+    } catch (err) {
+      spill = `(spill scenario skipped: ${(err as Error).message})`;
+    }
+    const mem = (m: MemoryResult) =>
+      `| ${m.server} | ${fmt(m.rssPerKey)} | ${fmt(m.usedPerKey)} | ${m.heapPerKey === undefined ? '–' : m.heapPerKey.toFixed(1)} |`;
+    const memRatio = memory.length === 2 ? (memory[0]!.rssPerKey / memory[1]!.rssPerKey).toFixed(2) + 'x' : 'n/a';
+    table.push(
+      '',
+      `Memory, ${fmt(MEMORY_KEYS)} keys with 32-byte values (bytes per key; RSS ratio sealkv/redis ${memRatio}):`,
+      '',
+      '| server | RSS / key | used_memory / key | V8 heap growth / key |',
+      '|---|---:|---:|---:|',
+      ...memory.map(mem),
+      '',
+      'sealkv only: GET of spilled values (on tmpfs) beside in-memory ones:',
+      '',
+      spill,
+    );
+    const curve = await runCurve({ rounds: option('--rounds', 2), maxKeys: option('--max-keys', 10_000_000), maxClients: option('--max-clients', 5000) }, dir);
+    goals.push(...curve.goals);
+    writeFileSync(`${dir}/curve.md`, ['# sealkv vs redis-server: the cost curve', '', ...machineFacts(), '', ...curve.lines].join('\n'));
+    table.push('', 'The cost curve (`bench/results/curve.md`, plots `curve-*.svg`):', '', ...curve.lines);
+  }
+  const goalLines = ['Goals (issue #20):', '', ...goalTable(goals)];
+  const report = ['# sealkv vs redis-server', '', ...machineFacts(), '', ...table, '', ...goalLines, ''].join('\n');
+  writeFileSync(`${dir}/latest.md`, report);
+  if (CURVE) updateReadme([...table, '', ...goalLines], machineFacts());
   console.log(report);
+  enforce(goals, argv);
 }
 
 /** Replaces the README's benchmark table, between its markers, with this run's. */

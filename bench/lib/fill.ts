@@ -32,15 +32,18 @@ const countOk = (chunk: Buffer) => {
   return n;
 };
 
-/** SET key:<i> to a distinct valueSize-byte value for i in [0, keys). */
-export async function fill(port: number, keys: number, valueSize: number, batch = 2000): Promise<void> {
+/** redis-benchmark's name for key i under `-r` (key:__rand_int__ is 12 zero-padded digits). */
+export const benchmarkKey = (i: number): string => `key:${String(i).padStart(12, '0')}`;
+
+/** SET key:<i> (or name(i)) to a distinct valueSize-byte value for i in [0, keys). */
+export async function fill(port: number, keys: number, valueSize: number, batch = 2000, name = (i: number) => `key:${i}`): Promise<void> {
   const socket = await open(port);
   try {
     for (let start = 0; start < keys; start += batch) {
       const parts: string[] = [];
       const end = Math.min(keys, start + batch);
       for (let i = start; i < end; i++) {
-        const key = `key:${i}`;
+        const key = name(i);
         const value = String(i).padStart(valueSize, 'v');
         parts.push(`*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`);
       }

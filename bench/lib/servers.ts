@@ -1,5 +1,6 @@
-// Starting the two servers a benchmark compares, on free loopback ports, and reading their
-// memory. Both are real processes: redis-server from Debian's package, sealkv from dist/.
+// Starting the servers a benchmark compares, on free loopback ports, and reading their memory.
+// All are real processes: redis-server from Debian's package, sealkv from dist/, and the
+// do-nothing Node server (bench/ceiling-server.ts) that marks what Node itself can do.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -7,9 +8,10 @@ import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const SEALKV_BIN = fileURLToPath(new URL('../../../bin/sealkv.js', import.meta.url));
+const CEILING_JS = fileURLToPath(new URL('../ceiling-server.js', import.meta.url));
 
 export interface BenchServer {
-  name: 'redis' | 'sealkv';
+  name: 'redis' | 'sealkv' | 'ceiling';
   port: number;
   pid: number;
   stop(): Promise<void>;
@@ -82,4 +84,12 @@ export async function startSealkv(extra: string[] = [], bin = SEALKV_BIN): Promi
 export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** The do-nothing Node RESP server; its GET answers one fixed value of `valueSize` bytes. */
+export async function startCeiling(valueSize: number): Promise<BenchServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CEILING_JS, String(port), String(valueSize)], { stdio: 'ignore' });
+  await waitForPort(port, child);
+  return { name: 'ceiling', port, pid: child.pid!, stop: stopper(child) };
 }
