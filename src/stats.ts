@@ -52,6 +52,7 @@ export class Stats implements ServerStats {
   errorsByPrefix = new Map<string, number>();
   sealFailures = 0;
   evictedKeys = 0;
+  lazyfreedObjects = 0;
   readonly opsRate = new Rate();
   readonly inputRate = new Rate();
   readonly outputRate = new Rate();
@@ -88,6 +89,7 @@ export class Stats implements ServerStats {
     this.errorsByPrefix.clear();
     this.sealFailures = 0;
     this.evictedKeys = 0;
+    this.lazyfreedObjects = 0;
     const now = performance.now();
     for (const r of [this.opsRate, this.inputRate, this.outputRate]) r.reset(now);
   }

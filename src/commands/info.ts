@@ -97,6 +97,7 @@ function memory(ctx: Session): Lines {
     // Everything but the dataset: used_memory less this is what maxmemory is compared with.
     ['mem_not_counted_for_evict', Math.max(0, used - ctx.server.memory.account.used)],
     ['lazyfree_pending_objects', 0],
+    ['lazyfreed_objects', ctx.server.stats.lazyfreedObjects],
   ];
 }
 

@@ -14,6 +14,7 @@ import { parseCursor } from '../store/scan.js';
 import { at, span } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesArgList, type ArgList } from '../protocol/arg-list.js';
+import { LAZYFREE_THRESHOLD, freeEffort } from '../store/lazyfree.js';
 
 /**
  * Looks a key up the way Redis's LOOKUP_NOTOUCH does (EXISTS, TYPE, TTL, OBJECT): counts the
@@ -25,11 +26,26 @@ export function lookupNoTouch(ctx: Session, key: string, notify = true): Entry |
 }
 
 function del(ctx: Session, args: ArgList): void {
+  removeKeys(ctx, args, ctx.server.config.get('lazyfree-lazy-user-del') === 'yes');
+}
+
+function unlink(ctx: Session, args: ArgList): void {
+  removeKeys(ctx, args, true);
+}
+
+/** DEL and UNLINK; `lazy` counts the large values Redis would free in the background (store/lazyfree.ts). */
+function removeKeys(ctx: Session, args: ArgList, lazy: boolean): void {
   let removed = 0;
+  const nodeEntries = lazy ? Number(ctx.server.config.get('stream-node-max-entries')) : 0;
   for (let i = 1; i < args.length; i++) {
     const key = keyOf(ctx, args.at(i)!);
     // get() first: a key whose time has passed is expired, not counted as deleted.
-    if (ctx.db.get(key, ctx.now) !== undefined && ctx.db.delete(key, 'del')) removed++;
+    const entry = ctx.db.get(key, ctx.now);
+    if (entry === undefined) continue;
+    const effort = lazy ? freeEffort(entry, opsOf(entry).elements(entry), nodeEntries) : 0;
+    if (!ctx.db.delete(key, 'del')) continue;
+    removed++;
+    if (effort > LAZYFREE_THRESHOLD) ctx.server.stats.lazyfreedObjects++;
   }
   ctx.reply.integer(removed);
 }
@@ -381,7 +397,7 @@ export const keyCommands: CommandSpec[] = [
   { name: 'unlink', arity: -2, flags: ['write', 'fast'], keySpecs: DELETE_ALL, tips: MULTI_SUM, categories: WRITE_FAST,
     summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.',
     since: '4.0.0', group: 'generic', complexity: 'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.',
-    handler: takesArgList(del) },
+    handler: takesArgList(unlink) },
   { name: 'exists', arity: -2, flags: ['readonly', 'fast'], keySpecs: LOOK_ALL, tips: MULTI_SUM, categories: READ_FAST,
     summary: 'Determine if a key exists', since: '1.0.0', group: 'generic', complexity: 'O(N) where N is the number of keys to check.',
     handler: takesArgList(exists) },

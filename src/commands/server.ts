@@ -118,24 +118,34 @@ const CONFIG_HELP = [
   '    Prints this help.',
 ];
 
-/** FLUSHDB/FLUSHALL [ASYNC|SYNC]: both modes clear at once (an in-memory Map needs no lazy free). */
-function flushMode(ctx: Session, args: Buffer[]): boolean {
-  if (args.length === 1) return true;
+/**
+ * FLUSHDB/FLUSHALL [ASYNC|SYNC]: both modes clear at once (dropping references is all a free
+ * takes here); an asynchronous one counts its keys in lazyfreed_objects as Redis's does. null
+ * after a syntax error; true for ASYNC, or no mode with lazyfree-lazy-user-flush yes.
+ */
+function flushMode(ctx: Session, args: Buffer[]): boolean | null {
+  if (args.length === 1) return ctx.server.config.get('lazyfree-lazy-user-flush') === 'yes';
   const mode = args.length === 2 ? word(args[1]!) : '';
-  if (mode === 'async' || mode === 'sync') return true;
+  if (mode === 'async' || mode === 'sync') return mode === 'async';
   ctx.reply.error(Errors.syntax);
-  return false;
+  return null;
 }
 
 function flushdb(ctx: Session, args: Buffer[]): void {
-  if (!flushMode(ctx, args)) return;
+  const lazy = flushMode(ctx, args);
+  if (lazy === null) return;
+  if (lazy) ctx.server.stats.lazyfreedObjects += ctx.db.size;
   ctx.db.clear();
   ctx.reply.ok();
 }
 
 function flushall(ctx: Session, args: Buffer[]): void {
-  if (!flushMode(ctx, args)) return;
-  for (const db of ctx.server.databases) db.clear();
+  const lazy = flushMode(ctx, args);
+  if (lazy === null) return;
+  for (const db of ctx.server.databases) {
+    if (lazy) ctx.server.stats.lazyfreedObjects += db.size;
+    db.clear();
+  }
   // Redis's flushAllDataAndResetRDB: a running BGSAVE stops, and with save rules the empty
   // dataset is saved at once (which zeroes the dirty counter).
   ctx.server.persistence.afterFlushAll();

@@ -84,6 +84,8 @@ export interface ServerStats extends KeyspaceStats, ErrorCounter {
   sealFailures: number;
   /** Keys removed by the maxmemory policy (INFO evicted_keys). */
   evictedKeys: number;
+  /** Values Redis would have freed in the background (INFO lazyfreed_objects; store/lazyfree.ts). */
+  lazyfreedObjects: number;
   /** Socket reads and reply writes (INFO total_reads_processed, total_writes_processed). */
   readsProcessed: number;
   writesProcessed: number;
