@@ -251,7 +251,7 @@ const cmd = (spec: Omit<CommandSpec, 'group'>): CommandSpec => ({ group: 'hyperl
 export const hyperloglogCommands: CommandSpec[] = [
   cmd({ name: 'pfadd', arity: -2, flags: ['write', 'denyoom', 'fast'], keySpecs: [at(1, 'RW', 'INSERT')], categories: ['@write', '@hyperloglog', '@fast'],
     summary: 'Adds the specified elements to the specified HyperLogLog.', since: '2.8.9', complexity: 'O(1) to add every element.', handler: pfadd }),
-  cmd({ name: 'pfcount', arity: -2, flags: ['readonly'],
+  cmd({ name: 'pfcount', arity: -2, flags: ['readonly', 'may_replicate'],
     keySpecs: [noted(span(1, -1, 1, 'RW', 'ACCESS'), 'RW because it may change the internal representation of the key, and propagate to replicas')],
     categories: ['@read', '@hyperloglog', '@slow'], summary: 'Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).', since: '2.8.9',
     complexity: 'O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.',

@@ -2,6 +2,7 @@
 // sections always in Redis's order whatever order they were asked in. Only fields sealkv can
 // report truthfully are present; the `# Sealkv` section adds what is specific to sealing.
 
+import { pausedClients } from './pause.js';
 import { trackerIfAny } from '../tracking/index.js';
 import { pubsubIfAny } from '../pubsub/registry.js';
 import os from 'node:os';
@@ -57,7 +58,7 @@ function clients(ctx: Session): Lines {
     ['connected_clients', ctx.server.clients.size],
     ['cluster_connections', 0],
     ['maxclients', ctx.server.config.get('maxclients')],
-    ['blocked_clients', ctx.server.blocking.blockedClients],
+    ['blocked_clients', ctx.server.blocking.blockedClients + pausedClients(ctx.server)],
     ['tracking_clients', trackerIfAny(ctx.server)?.trackingClients ?? 0],
     ['clients_in_timeout_table', 0],
   ];

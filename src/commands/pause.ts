@@ -4,14 +4,17 @@
 // goes through the dispatcher again, in the order the commands were held, as Redis re-processes
 // postponed clients. Nothing is dropped.
 //
-// Differences from Redis 7.0, on purpose: CLIENT UNPAUSE is never held, so a mistaken
+// While a pause lasts, keys whose time has passed are hidden from reads but not deleted, and the
+// active expiry cycle stops (Redis 7.0: replicas see a still dataset during a failover).
+//
+// A difference from Redis 7.0, on purpose: CLIENT UNPAUSE is never held, so a mistaken
 // `CLIENT PAUSE 99999999999` (ALL) can be undone without a restart; Redis holds it like
-// everything else. Expiry and eviction keep running during a pause: Redis stops them so that
-// replicas see a still dataset during a failover, and sealkv has no replicas.
+// everything else.
 
 import { argArray, type ArgList } from '../protocol/arg-list.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { isMonitor } from './monitor.js';
+import { declaresNoWrites } from './scripting.js';
 import type { ClientState, CommandSpec, Server, Session } from './types.js';
 
 export type PauseMode = 'write' | 'all';
@@ -47,6 +50,7 @@ export function pauseClients(server: Server, ms: number, mode: PauseMode): void 
     p = { mode, until, timer: null, waiters: new Set() };
     pauses.set(server, p);
     active++;
+    for (const db of server.databases) db.expiryPaused = true;
   } else {
     if (mode === 'all') p.mode = 'all';
     if (until > p.until) p.until = until;
@@ -69,6 +73,7 @@ export function unpauseClients(server: Server): void {
   if (p.timer !== null) clearTimeout(p.timer);
   pauses.delete(server);
   active--;
+  for (const db of server.databases) db.expiryPaused = false;
   for (const release of p.waiters) release();
 }
 
@@ -100,22 +105,32 @@ export function holdOthersDuring(ctx: Session): () => void {
   };
 }
 
+/** Clients whose command a CLIENT PAUSE holds: Redis counts them in INFO blocked_clients. */
+export function pausedClients(server: Server): number {
+  return pauses.get(server)?.waiters.size ?? 0;
+}
+
 /** Whether the client's current command is held by a pause, and the bytes of its arguments. */
 export function heldBytes(c: ClientState): number | undefined {
   return held.get(c);
 }
 
-const WRITES = (spec: CommandSpec) => spec.flags.includes('write') || spec.flags.includes('may_replicate');
+/** Writes or may replicate; a script that declared no-writes does neither (declaresNoWrites). */
+function writes(server: Server, spec: CommandSpec, fullName: string, args: ArrayLike<Buffer>): boolean {
+  if (!spec.flags.includes('write') && !spec.flags.includes('may_replicate')) return false;
+  return !declaresNoWrites(server, fullName, args);
+}
 
 /**
  * Redis 7.0's rule: everything under ALL; under WRITE, commands that write or may replicate,
  * and EXEC of a transaction holding one. MONITOR connections are never held (Redis exempts
  * replicas, which monitors count as).
  */
-function covers(p: Pause, ctx: Session, spec: CommandSpec, fullName: string): boolean {
+function covers(p: Pause, ctx: Session, spec: CommandSpec, fullName: string, args: ArgList): boolean {
   if (fullName === 'client|unpause' || isMonitor(ctx)) return false;
-  if (p.mode === 'all' || WRITES(spec)) return true;
-  return fullName === 'exec' && ctx.multi !== null && ctx.multi.some((q) => WRITES(q.spec));
+  if (p.mode === 'all') return true;
+  if (fullName === 'exec') return ctx.multi !== null && ctx.multi.some((q) => writes(ctx.server, q.spec, q.fullName, q.args));
+  return writes(ctx.server, spec, fullName, args.length > 1 ? [args.at(0)!, args.at(1)!] : []);
 }
 
 /**
@@ -136,7 +151,7 @@ export function holdIfPaused(
   if (m !== undefined && !m.owners.has(ctx) && !isMonitor(ctx)) waiters = m.waiters;
   else {
     const p = pauses.get(ctx.server);
-    if (p === undefined || !covers(p, ctx, spec, fullName)) return undefined;
+    if (p === undefined || !covers(p, ctx, spec, fullName, args)) return undefined;
     waiters = p.waiters;
   }
   const copy = ownArgs(argArray(args));

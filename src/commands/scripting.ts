@@ -259,3 +259,22 @@ export const scriptingCommands: CommandSpec[] = [
     ],
   },
 ];
+
+/**
+ * Whether an EVAL, EVALSHA or FCALL runs a script that declared `no-writes` (redis
+ * evalGetCommandFlags / fcallGetCommandFlags: such a script is not a write nor may-replicate,
+ * so CLIENT PAUSE WRITE lets it through). Reads the shebang or the cache; never compiles.
+ */
+export function declaresNoWrites(server: Server, fullName: string, args: ArrayLike<Buffer>): boolean {
+  const target = args[1];
+  if (target === undefined) return false;
+  if (fullName === 'eval') {
+    const shebang = shebangOf(target);
+    return typeof shebang !== 'string' && shebang.flags.noWrites;
+  }
+  const s = states.get(server);
+  if (s === undefined || s instanceof Promise) return false;
+  if (fullName === 'evalsha') return s.scripts.get(target.toString('latin1').toLowerCase())?.flags.noWrites ?? false;
+  if (fullName === 'fcall') return s.functions.get(target.toString('latin1'))?.flags.includes('no-writes') ?? false;
+  return false;
+}

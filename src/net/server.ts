@@ -134,9 +134,10 @@ export class SealkvServer implements Server {
     this.blocking = new BlockingTable(clock);
     this.members = createNameHasher(keyring.subkey(Subkey.Members), { native: keyring.secureMemory });
     this.transport = new TransportSealer(keyring);
-    const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5 };
+    const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5, replicaIgnores: true };
     const readMemorySettings = () => {
       memory.maxmemory = config.number('maxmemory');
+      memory.replicaIgnores = config.get('replica-ignore-maxmemory') === 'yes';
       memory.policy = config.get('maxmemory-policy') as Policy;
       memory.samples = config.number('maxmemory-samples');
       this.access.lfu = memory.policy.endsWith('-lfu');
@@ -145,7 +146,7 @@ export class SealkvServer implements Server {
     };
     readMemorySettings();
     config.onChange((name) => {
-      if (name.startsWith('maxmemory') || name.startsWith('lfu-')) readMemorySettings();
+      if (name.startsWith('maxmemory') || name.startsWith('lfu-') || name === 'replica-ignore-maxmemory') readMemorySettings();
       // Redis's updateMaxmemory: a lower limit is enforced at once, not at the next write.
       if (name === 'maxmemory') this.memory.relieve(this.databases, new Set());
     });

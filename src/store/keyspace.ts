@@ -87,6 +87,13 @@ export class Keyspace {
    * (Redis 7's replica expiry).
    */
   replica = false;
+  /** Set while a CLIENT PAUSE lasts: expired keys are hidden but kept, as on a replica (Redis 7.0). */
+  expiryPaused = false;
+
+  /** Whether keys whose time has passed stay until someone else deletes them (replica, pause). */
+  private get keepsExpired(): boolean {
+    return this.replica || this.expiryPaused;
+  }
   /**
    * The entry being removed while its removal is signalled (listeners that need its sealed
    * name: keyspace notifications of 'expired' and 'evicted' with --seal-keys); else undefined.
@@ -138,7 +145,7 @@ export class Keyspace {
     const handle = this.table.handleAt(slot);
     const entry = this.rawAt(handle);
     if (entry.expiresAt === 0 || entry.expiresAt > now) return isPackedForm(entry) ? this.unpackAt(handle, entry) : entry;
-    this.expire(key);
+    if (!this.keepsExpired) this.expire(key);
     return undefined;
   }
 
@@ -152,7 +159,7 @@ export class Keyspace {
     if (slot < 0) return undefined;
     const entry = this.rawAt(this.table.handleAt(slot));
     if (entry.expiresAt === 0 || entry.expiresAt > now) return entry;
-    if (!this.replica) this.expire(key);
+    if (!this.keepsExpired) this.expire(key);
     return undefined;
   }
 
@@ -491,7 +498,7 @@ export class Keyspace {
   expireSlice(now: number, sample: number): { checked: number; expired: number } {
     let checked = 0;
     let expired = 0;
-    if (this.replica) return { checked, expired };
+    if (this.keepsExpired) return { checked, expired };
     while (checked < sample && this.volatile.size > 0) {
       if (!this.expiryWalk) this.expiryWalk = this.volatile.values();
       const step = this.expiryWalk.next();

@@ -146,6 +146,8 @@ export interface MemorySettings {
   maxmemory: number;
   policy: Policy;
   samples: number;
+  /** replica-ignore-maxmemory: a replica holds what its primary holds, evicting nothing itself. */
+  replicaIgnores: boolean;
 }
 
 /**
@@ -169,6 +171,10 @@ export class MemoryGuard {
   /** @param pinned entryIdentity() of the running command's entries. */
   relieve(databases: readonly Keyspace[], pinned: ReadonlySet<Entry | number>): boolean {
     if (!this.overLimit) return true;
+    // redis isSafeToPerformEvictions: not on a replica that ignores maxmemory, and not while a
+    // CLIENT PAUSE keeps the dataset still (the writes that need room are held meanwhile).
+    const db = databases[0];
+    if (db !== undefined && ((db.replica && this.settings.replicaIgnores) || db.expiryPaused)) return true;
     const { maxmemory, policy, samples } = this.settings;
     const held = this.spiller?.held;
     const skip = (e: Entry) => pinned.has(entryIdentity(e)) || (held !== undefined && held.has(e));

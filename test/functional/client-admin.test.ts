@@ -440,6 +440,37 @@ describe('CLIENT PAUSE and UNPAUSE', () => {
     if (ref !== null) expect(sealkv).toBe(ref);
   });
 
+  it('WRITE holds PFCOUNT and PUBLISH (may-replicate) and counts held clients in blocked_clients; no-writes scripts run; expired keys stay hidden but undeleted until UNPAUSE', async () => {
+    const { sealkv, redis: ref } = await onBoth(async (port) => {
+      const admin = await Conn.open(port);
+      const info = async (name: string) => new RegExp(`${name}:(\\d+)`).exec(await admin.exchange([['info']], 60))?.[1];
+      await admin.exchange([['flushall'], ['pfadd', 'p:hll', 'a'], ['set', 'p:short', 'v', 'px', '1000']]);
+      const expiredBefore = Number(await info('expired_keys'));
+      await admin.exchange([['client', 'pause', '60000', 'write']]);
+      // The key's time passes during the pause (sealkv runs on the test's clock here).
+      if (port === server.port) server.advance(1200);
+      else await sleep(1200);
+      const a = await Conn.open(port);
+      const b = await Conn.open(port);
+      a.send(['pfcount', 'p:hll']);
+      b.send(['publish', 'p:chan', 'm']);
+      await sleep(200);
+      const blocked = await info('blocked_clients');
+      // A script declaring no-writes is neither a write nor may-replicate: it runs.
+      const script = await admin.exchange([['eval', '#!lua flags=no-writes\nreturn 7', '0'], ['eval_ro', "return redis.call('get', KEYS[1])", '1', 'p:short']]);
+      const hidden = await admin.exchange([['get', 'p:short'], ['exists', 'p:short']]);
+      const expiredDuring = Number(await info('expired_keys')) - expiredBefore;
+      await admin.exchange([['client', 'unpause']]);
+      const released = [await a.until((t) => t.length > 0), await b.until((t) => t.length > 0)];
+      await admin.exchange([['get', 'p:short']]);
+      const expiredAfter = Number(await info('expired_keys')) - expiredBefore;
+      for (const c of [admin, a, b]) c.close();
+      return { blocked, script, hidden, expiredDuring, released, expiredAfter };
+    });
+    expect(sealkv).toEqual({ blocked: '2', script: ':7\r\n$-1\r\n', hidden: '$-1\r\n:0\r\n', expiredDuring: 0, released: [':1\r\n', ':0\r\n'], expiredAfter: 1 });
+    if (ref !== null) expect(sealkv).toEqual(ref);
+  });
+
   it('a held command of a connection that closes never runs, as Redis', async () => {
     const { sealkv, redis: ref } = await onBoth(async (port) => {
       const admin = await Conn.open(port);
