@@ -393,13 +393,15 @@ export class SealkvServer implements Server {
   /** Periodic work: expire keys nobody reads, close idle clients (redis serverCron). */
   private tick(): void {
     const now = this.clock();
-    const deadline = performance.now() + EXPIRE_BUDGET_MS;
+    const started = performance.now();
+    const deadline = started + EXPIRE_BUDGET_MS;
     for (const db of this.databases) {
       for (;;) {
         const { checked, expired } = db.expireSlice(now, EXPIRE_SAMPLE);
         if (checked === 0 || expired / checked <= EXPIRE_AGAIN_RATIO || performance.now() > deadline) break;
       }
     }
+    this.observer.event('expire-cycle', performance.now() - started, now);
     this.spill?.tick();
     // Packing small collections that rest: a bounded share of each tick, oldest candidates first.
     const packDeadline = performance.now() + PACK_BUDGET_MS;

@@ -33,6 +33,11 @@ export class Observer {
   latencyThreshold = 0;
   readonly slowlog = new Slowlog();
   readonly latency = new LatencyMonitor();
+
+  /** A sample of a background event (redis latencyAddSampleIfNeeded), when it reached the threshold. */
+  event(name: string, ms: number, nowMs: number): void {
+    if (this.latencyThreshold > 0 && ms >= this.latencyThreshold) this.latency.add(name, Math.floor(ms), Math.floor(nowMs / 1000));
+  }
   /**
    * Error replies counted when the current command started (redis incrCommandStatsOnError's
    * prev_err_count): a command failed when the count moved while it ran, and EXEC does not

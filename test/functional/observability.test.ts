@@ -326,4 +326,26 @@ describe('what sealkv shows of commands', () => {
       c.close();
     }
   }, 30_000);
+
+  it('LATENCY records an active expiry cycle that frees a large set as expire-cycle (Redis\'s event name)', async () => {
+    const c = await open(sealkv.port, 2);
+    try {
+      expect(await c.send(['CONFIG', 'SET', 'latency-monitor-threshold', '1'])).toBe('+OK\r\n');
+      for (let i = 0; i < 300_000; i += 10_000) {
+        await c.send(['SADD', 'bigset', ...Array.from({ length: 10_000 }, (_, j) => `member-${i + j}`)], 20_000);
+      }
+      await c.send(['LATENCY', 'RESET']);
+      const expired = async () => Number(/expired_keys:(\d+)/.exec(await c.send(['INFO', 'stats']))![1]);
+      const before = await expired();
+      expect(await c.send(['PEXPIRE', 'bigset', '10'])).toBe(':1\r\n');
+      sealkv.advance(50);
+      // The active cycle, not a read, must remove it: poll without touching the key.
+      for (let i = 0; i < 200 && (await expired()) === before; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await expired()).toBe(before + 1);
+      expect(await c.send(['LATENCY', 'LATEST'])).toContain('$12\r\nexpire-cycle\r\n');
+    } finally {
+      await c.send(['CONFIG', 'SET', 'latency-monitor-threshold', '0']);
+      c.close();
+    }
+  }, 60_000);
 });
