@@ -37,9 +37,10 @@ export class ScriptCall implements ScriptRun, BusyScript {
   /** What runScript says of the script, for the busy mode (BUSY text, FUNCTION STATS). */
   mode: 'eval' | 'function' = 'eval';
   name = '';
+  /** The call's command name, script or function name and numkeys as sent; its keys and arguments. */
+  private head: Buffer[] = [];
   private keys: Buffer[] = [];
   private argv: Buffer[] = [];
-  private ro = false;
 
   constructor(
     private readonly ctx: Session,
@@ -117,12 +118,12 @@ export class ScriptCall implements ScriptRun, BusyScript {
   }
 
   /** Who runs which script (set by runScript before it starts). */
-  describe(mode: 'eval' | 'function', name: string, keys: Buffer[], argv: Buffer[], ro: boolean): void {
+  describe(mode: 'eval' | 'function', name: string, head: Buffer[], keys: Buffer[], argv: Buffer[]): void {
     this.mode = mode;
     this.name = name;
+    this.head = head;
     this.keys = keys;
     this.argv = argv;
-    this.ro = ro;
   }
 
   get callerId(): number {
@@ -131,8 +132,7 @@ export class ScriptCall implements ScriptRun, BusyScript {
 
   /** FUNCTION STATS's running_script command: the call as sent, each key and argument by its size only. */
   command(): string[] {
-    const head = this.mode === 'function' ? [this.ro ? 'fcall_ro' : 'fcall', this.name] : [this.ro ? 'eval_ro' : 'eval', '(script)'];
-    return [...head, String(this.keys.length), ...this.keys.map((k) => `${k.length} B`), ...this.argv.map((a) => `${a.length} B`)];
+    return [...this.head.map((h) => h.toString('latin1')), ...this.keys.map((k) => `${k.length} B`), ...this.argv.map((a) => `${a.length} B`)];
   }
 
   /**
@@ -159,6 +159,6 @@ export class ScriptCall implements ScriptRun, BusyScript {
   finish(): void {
     this.capture.truncate(0);
     if (this.busy !== null) leaveBusy(this.busy);
-    this.keys = this.argv = [];
+    this.head = this.keys = this.argv = [];
   }
 }
