@@ -62,6 +62,13 @@ export class ScriptCall implements ScriptRun, BusyScript {
   }
 
   call(args: Buffer[]): Buffer | string {
+    // Busy: the others are served between commands too, not only every 100k instructions (a
+    // script spending its time in redis.call reaches the hook seldom); once killed, every
+    // redis.call fails, and the hook's error (which pcall cannot catch) follows.
+    if (this.busy !== null) {
+      const stop = this.busy.poll(performance.now());
+      if (stop !== null) return stop;
+    }
     const s = this.session;
     const admitted = admitCommand(s, this.registry, args);
     switch (admitted.kind) {
