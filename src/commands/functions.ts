@@ -271,7 +271,7 @@ function fcall(ro: boolean) {
       if (f === undefined) return ctx.reply.error(Errors.functionMetadata('Function not found'));
       const noWrites = f.flags.includes('no-writes');
       const flags = { readOnly: noWrites, allowOom: noWrites || f.flags.includes('allow-oom'), declared: true, noWrites };
-      runScript(ctx, s, { ref: f.ref, flags }, f.name, owned.slice(3, 3 + numkeys), owned.slice(3 + numkeys), ro, 'function', owned.slice(0, 3));
+      runScript(ctx, s, { ref: f.ref, flags }, f.name, owned.slice(3, 3 + numkeys), owned.slice(3 + numkeys), ro, 'function', owned);
     });
   };
 }

@@ -23,6 +23,8 @@ export interface ScriptFlags {
   allowOom: boolean;
 }
 
+const NONE: Buffer[] = [];
+
 export class ScriptCall implements ScriptRun, BusyScript {
   resp: 2 | 3 = 2;
   /** A write command has run: the script can no longer be killed or refused for OOM. */
@@ -37,10 +39,8 @@ export class ScriptCall implements ScriptRun, BusyScript {
   /** What runScript says of the script, for the busy mode (BUSY text, FUNCTION STATS). */
   mode: 'eval' | 'function' = 'eval';
   name = '';
-  /** The call's command name, script or function name and numkeys as sent; its keys and arguments. */
-  private head: Buffer[] = [];
-  private keys: Buffer[] = [];
-  private argv: Buffer[] = [];
+  /** The EVAL / FCALL request as sent (only sizes of its keys and arguments are ever shown). */
+  private request: Buffer[] = NONE;
 
   constructor(
     private readonly ctx: Session,
@@ -125,12 +125,10 @@ export class ScriptCall implements ScriptRun, BusyScript {
   }
 
   /** Who runs which script (set by runScript before it starts). */
-  describe(mode: 'eval' | 'function', name: string, head: Buffer[], keys: Buffer[], argv: Buffer[]): void {
+  describe(mode: 'eval' | 'function', name: string, request: Buffer[]): void {
     this.mode = mode;
     this.name = name;
-    this.head = head;
-    this.keys = keys;
-    this.argv = argv;
+    this.request = request;
   }
 
   get callerId(): number {
@@ -139,7 +137,7 @@ export class ScriptCall implements ScriptRun, BusyScript {
 
   /** FUNCTION STATS's running_script command: the call as sent, each key and argument by its size only. */
   command(): string[] {
-    return [...this.head.map((h) => h.toString('latin1')), ...this.keys.map((k) => `${k.length} B`), ...this.argv.map((a) => `${a.length} B`)];
+    return this.request.map((arg, i) => (i < 3 ? arg.toString('latin1') : `${arg.length} B`));
   }
 
   /**
@@ -166,6 +164,6 @@ export class ScriptCall implements ScriptRun, BusyScript {
   finish(): void {
     this.capture.truncate(0);
     if (this.busy !== null) leaveBusy(this.busy);
-    this.head = this.keys = this.argv = [];
+    this.request = NONE;
   }
 }

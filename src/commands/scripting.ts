@@ -139,14 +139,14 @@ function evalGeneric(bySha: boolean, ro: boolean) {
         if (typeof cached === 'string') return ctx.reply.error(cached);
         [sha, script] = cached;
       }
-      runScript(ctx, s, script, sha, args.slice(3, 3 + numkeys), args.slice(3 + numkeys), ro, 'eval', args.slice(0, 3));
+      runScript(ctx, s, script, sha, args.slice(3, 3 + numkeys), args.slice(3 + numkeys), ro, 'eval', args);
     });
   };
 }
 
 export function runScript(
   ctx: Session, s: Scripting, script: Pick<CachedScript, 'ref' | 'flags'>, name: string, keys: Buffer[], argv: Buffer[], ro: boolean, mode: 'eval' | 'function' = 'eval',
-  head: Buffer[] = [],
+  request: Buffer[] = [],
 ): void {
   const { flags } = script;
   if (flags.declared && !flags.noWrites) {
@@ -158,7 +158,7 @@ export function runScript(
     readOnly: ro || flags.readOnly,
     allowOom: flags.declared && flags.allowOom,
   }, s.capture);
-  call.describe(mode, name, head, keys, argv);
+  call.describe(mode, name, request);
   const replyAt = ctx.reply.size;
   try {
     s.engine.execute(script.ref, keys, argv, call, ctx.reply, mode, name);
