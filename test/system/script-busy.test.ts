@@ -161,6 +161,27 @@ const scenarios: Record<string, (port: number) => Promise<string[]>> = {
     return t;
   },
 
+  async 'a client blocked in BLPOP with a pipeline behind it: not served mid-script, then its pop and the rest'(port) {
+    const [caller, other, blocked] = await connections(port, 3);
+    const t: string[] = [];
+    const popped = blocked!.sendRaw(Buffer.concat([encodeCommand(['BLPOP', 'q', '0']), encodeCommand(['PING'])]), 10_000);
+    for (let i = 0; i < 100; i++) {
+      const info = await other!.send(['INFO', 'clients']);
+      if (/blocked_clients:1\r\n/.test(info)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const first = caller!.send(['EVAL', "redis.call('RPUSH', KEYS[1], 'a', 'b') for i = 1, 2e7 do end return redis.call('LLEN', KEYS[1])", '1', 'q'], 10_000);
+    t.push(await waitBusy(other!));
+    t.push(`LLEN q -> ${await other!.send(['LLEN', 'q'])}`);
+    t.push(`caller -> ${await first}`);
+    t.push(`BLPOP -> ${await popped}`);
+    t.push(`PING -> ${await blocked!.sendRaw(Buffer.alloc(0))}`);
+    t.push(`LRANGE -> ${await other!.send(['LRANGE', 'q', '0', '-1'])}`);
+    t.push(await other!.send(['DEL', 'q']));
+    for (const c of [caller, other, blocked]) c!.close();
+    return t;
+  },
+
   async 'MULTI/EXEC holding a long EVAL: others get BUSY, the kill error sits in the EXEC reply'(port) {
     const [caller, other] = await connections(port, 2);
     const t: string[] = [];
