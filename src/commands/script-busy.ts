@@ -82,7 +82,14 @@ export class BusyRun {
       try {
         for (const client of server.clients.values()) {
           if (client.id === this.script.callerId || client.serveWhileBusy === undefined) continue;
-          client.serveWhileBusy(this.answer);
+          try {
+            client.serveWhileBusy(this.answer);
+          } catch (err) {
+            // Never through the VM's hook: a JS exception crossing the Lua frames would wreck the
+            // script's state. The connection that caused it is closed instead.
+            server.log.error({ client: client.id, err: String(err) }, 'command failed while a script was busy');
+            client.kill();
+          }
           if (this.killed || this.stopping) break;
         }
       } finally {
