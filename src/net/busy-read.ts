@@ -25,10 +25,16 @@ export function readWhileBusy(fd: number, handle: (chunk: Buffer) => boolean): v
   const buf = (buffer ??= Buffer.allocUnsafeSlow(READ_BYTES));
   for (let i = 0; i < MAX_READS; i++) {
     let n: number;
+    // An idle connection answers EAGAIN, which Node throws: without a stack trace the error costs
+    // about a third less (~3.5 us of CPU instead of ~5.3 per idle connection and poll).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
       n = readSync(fd, buf, 0, buf.length, null);
     } catch {
       return;
+    } finally {
+      Error.stackTraceLimit = limit;
     }
     if (n <= 0) return;
     let more: boolean;
