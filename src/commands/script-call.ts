@@ -155,15 +155,11 @@ export class ScriptCall implements ScriptRun, BusyScript {
     return this.busy.poll(now);
   }
 
-  /** SHUTDOWN NOSAVE stopped the script: its caller gets no reply (the server is going down). */
-  get stoppedForShutdown(): boolean {
-    return this.busy !== null && this.busy.stopping;
-  }
-
   /** Zeroes the capture buffer (the script is over; the writer is kept for the next script). */
   finish(): void {
     this.capture.truncate(0);
     if (this.busy !== null) leaveBusy(this.busy);
+    this.busy = null;
     this.request = NONE;
   }
 }

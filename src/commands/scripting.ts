@@ -165,8 +165,9 @@ export function runScript(
   } finally {
     call.finish();
   }
-  // Redis exits from inside the script: its caller never gets a reply.
-  if (call.stoppedForShutdown) ctx.reply.truncate(replyAt);
+  // SHUTDOWN NOSAVE stopped it (a script cannot shut down itself): Redis exits from inside the
+  // script, so its caller never gets a reply.
+  if (ctx.server.shuttingDown) ctx.reply.truncate(replyAt);
 }
 
 function scriptLoad(ctx: Session, args: Buffer[]): void | Promise<void> {
