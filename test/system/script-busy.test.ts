@@ -182,6 +182,27 @@ const scenarios: Record<string, (port: number) => Promise<string[]>> = {
     return t;
   },
 
+  async 'refusals that come before BUSY: NOPERM, and the pub/sub context of RESP2'(port) {
+    const [caller, other, limited, subscriber] = await connections(port, 4);
+    const t: string[] = [];
+    t.push(await other!.send(['ACL', 'SETUSER', 'busyuser', 'on', '>pw', '-@all', '+auth', '+ping']));
+    t.push(await limited!.send(['AUTH', 'busyuser', 'pw']));
+    t.push(await subscriber!.send(['SUBSCRIBE', 'ch']));
+    const first = caller!.send(['EVAL', LOOP, '0'], 10_000);
+    t.push(await waitBusy(other!));
+    t.push(`limited GET -> ${await limited!.send(['GET', 'x'])}`);
+    t.push(`limited PING -> ${await limited!.send(['PING'])}`);
+    t.push(`limited SCRIPT KILL -> ${await limited!.send(['SCRIPT', 'KILL'])}`);
+    t.push(`subscriber GET -> ${await subscriber!.send(['GET', 'x'])}`);
+    t.push(`subscriber PING -> ${await subscriber!.send(['PING'])}`);
+    t.push(`SCRIPT KILL -> ${await other!.send(['SCRIPT', 'KILL'])}`);
+    t.push(`caller -> ${await first}`);
+    t.push(`limited PING -> ${await limited!.send(['PING'])}`);
+    t.push(await other!.send(['ACL', 'DELUSER', 'busyuser']));
+    for (const c of [caller, other, limited, subscriber]) c!.close();
+    return t;
+  },
+
   async 'MULTI/EXEC holding a long EVAL: others get BUSY, the kill error sits in the EXEC reply'(port) {
     const [caller, other] = await connections(port, 2);
     const t: string[] = [];
