@@ -1,7 +1,7 @@
 // A script past busy-reply-threshold (redis script.c scriptInterrupt, server.c processCommand's
 // BUSY check, scriptKill, functionStatsCommand). The script keeps running, as in Redis 7; from
-// its count hook (ScriptCall.interrupt) this module serves the other connections every POLL_MS:
-// each one reads what the kernel holds for it without the event loop (Client.serveWhileBusy,
+// its count hook (ScriptCall.interrupt) and between its redis.call commands, this module serves
+// the other connections at most every POLL_MS (further apart when a poll takes long): each one reads what the kernel holds for it without the event loop (Client.serveWhileBusy,
 // net/busy-read.ts) and every request is answered here: Redis's refusal when it has one
 // (unknown command, arity, NOAUTH, NOPERM, pub/sub context), else BUSY, except the commands
 // Redis lets through (allow_busy: AUTH HELLO MULTI DISCARD WATCH UNWATCH RESET QUIT REPLCONF
@@ -10,7 +10,7 @@
 //
 // What waits for the script's end: TLS connections (their bytes cannot be read synchronously),
 // connections not yet accepted (the listener is served by the event loop: they sit in the
-// kernel's backlog), a connection with a command waiting or replies not yet taken by the
+// kernel's backlog), the admin HTTP port, a connection with a command waiting or replies not yet taken by the
 // kernel (answering it now could reorder its replies), and the script's own connection.
 // Commands run here skip the dispatcher's after-command step on purpose: clients blocked on keys
 // the script wrote, and replicas, hear of the script's writes once it has ended, never halfway.
