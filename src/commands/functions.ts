@@ -11,6 +11,7 @@ import type { RegisteredFunction } from '../scripting/engine.js';
 import { keynum, keySpec, index, noted } from './key-specs.js';
 import { numkeysOf, runScript, withScripting, type Library, type LibraryFunction, type Scripting } from './scripting.js';
 import type { CommandSpec, Session } from './types.js';
+import { busyScriptOf, killBusyScript } from './script-busy.js';
 
 const NAME = /^[A-Za-z0-9_]+$/;
 const FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
@@ -231,11 +232,25 @@ function functionList(ctx: Session, args: Buffer[]): void | Promise<void> {
 }
 
 function functionStats(ctx: Session, args: Buffer[]): void | Promise<void> {
+  // Another client's script is busy (script-busy.ts): an EVAL script is not a function.
+  const busy = busyScriptOf(ctx.server);
+  if (busy !== null && busy.mode === 'eval') return ctx.reply.error(Errors.busyEval);
   return withScripting(ctx, args, (s) => {
     const r = ctx.reply;
     r.mapLen(2);
     r.bulkText('running_script');
-    r.nullBulk();
+    if (busy === null) r.nullBulk();
+    else {
+      r.mapLen(3);
+      r.bulkText('name');
+      r.bulkText(busy.name);
+      r.bulkText('command');
+      const command = busy.command();
+      r.arrayLen(command.length);
+      for (const part of command) r.bulkText(part);
+      r.bulkText('duration_ms');
+      r.integer(Math.floor(performance.now() - busy.started));
+    }
     r.bulkText('engines');
     r.mapLen(1);
     r.bulkText('LUA');
@@ -256,7 +271,7 @@ function fcall(ro: boolean) {
       if (f === undefined) return ctx.reply.error(Errors.functionMetadata('Function not found'));
       const noWrites = f.flags.includes('no-writes');
       const flags = { readOnly: noWrites, allowOom: noWrites || f.flags.includes('allow-oom'), declared: true, noWrites };
-      runScript(ctx, s, { ref: f.ref, flags }, f.name, owned.slice(3, 3 + numkeys), owned.slice(3 + numkeys), ro, 'function');
+      runScript(ctx, s, { ref: f.ref, flags }, f.name, owned.slice(3, 3 + numkeys), owned.slice(3 + numkeys), ro, 'function', owned);
     });
   };
 }
@@ -332,7 +347,7 @@ export const functionCommands: CommandSpec[] = [
       { ...base, name: 'restore', arity: -3, flags: ['write', 'denyoom', 'noscript'], categories: WRITE_SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], summary: 'Restore all the functions on the given payload', complexity: 'O(N) where N is the number of functions on the payload', handler: functionRestore },
       { ...base, name: 'flush', arity: -2, flags: ['write', 'noscript'], categories: WRITE_SCRIPTING, tips: ALL_SHARDS_OK, summary: 'Deleting all functions', complexity: 'O(N) where N is the number of functions deleted', handler: functionFlush },
       { ...base, name: 'help', arity: 2, flags: ['loading', 'stale'], categories: SCRIPTING, summary: 'Show helpful text about the different subcommands', complexity: 'O(1)', handler: (ctx) => { ctx.reply.arrayLen(FUNCTION_HELP.length); for (const l of FUNCTION_HELP) ctx.reply.simple(l); } },
-      { ...base, name: 'kill', arity: 2, flags: ['noscript', 'allow_busy'], categories: SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:one_succeeded'], summary: 'Kill the function currently in execution.', complexity: 'O(1)', handler: (ctx) => ctx.reply.error(Errors.notBusy) },
+      { ...base, name: 'kill', arity: 2, flags: ['noscript', 'allow_busy'], categories: SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:one_succeeded'], summary: 'Kill the function currently in execution.', complexity: 'O(1)', handler: (ctx) => killBusyScript(ctx, false) },
       { ...base, name: 'list', arity: -2, flags: ['noscript'], categories: SCRIPTING, tips: ['nondeterministic_output_order'], summary: 'List information about all the functions', complexity: 'O(N) where N is the number of functions', handler: functionList },
       { ...base, name: 'load', arity: -3, flags: ['write', 'denyoom', 'noscript'], categories: WRITE_SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], summary: 'Create a function with the given arguments (name, code, description)', complexity: 'O(1) (considering compilation time is redundant)', handler: functionLoad },
       { ...base, name: 'stats', arity: 2, flags: ['noscript', 'allow_busy'], categories: SCRIPTING, tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'], summary: 'Return information about the function currently running (name, description, duration)', complexity: 'O(1)', handler: functionStats },

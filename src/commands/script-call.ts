@@ -14,6 +14,7 @@ import type { Session } from './types.js';
 import { Errors } from '../protocol/errors.js';
 import { ReplyWriter } from '../protocol/reply.js';
 import type { ScriptRun } from '../scripting/engine.js';
+import { enterBusy, leaveBusy, type BusyRun, type BusyScript } from './script-busy.js';
 
 export interface ScriptFlags {
   /** EVAL_RO / FCALL_RO, or a no-writes script: write commands are refused. */
@@ -22,15 +23,24 @@ export interface ScriptFlags {
   allowOom: boolean;
 }
 
-export class ScriptCall implements ScriptRun {
+const NONE: Buffer[] = [];
+
+export class ScriptCall implements ScriptRun, BusyScript {
   resp: 2 | 3 = 2;
   /** A write command has run: the script can no longer be killed or refused for OOM. */
   wrote = false;
   private readonly capture: ReplyWriter;
   private readonly session: Session;
   private readonly oomAtStart: boolean;
-  private readonly started = performance.now();
+  readonly started = performance.now();
   private readonly limitMs: number;
+  /** Set once the script passed busy-reply-threshold (script-busy.ts). */
+  private busy: BusyRun | null = null;
+  /** What runScript says of the script, for the busy mode (BUSY text, FUNCTION STATS). */
+  mode: 'eval' | 'function' = 'eval';
+  name = '';
+  /** The EVAL / FCALL request as sent (only sizes of its keys and arguments are ever shown). */
+  private request: Buffer[] = NONE;
 
   constructor(
     private readonly ctx: Session,
@@ -52,6 +62,13 @@ export class ScriptCall implements ScriptRun {
   }
 
   call(args: Buffer[]): Buffer | string {
+    // Busy: the others are served between commands too, not only every 100k instructions (a
+    // script spending its time in redis.call reaches the hook seldom); once killed, every
+    // redis.call fails, and the hook's error (which pcall cannot catch) follows.
+    if (this.busy !== null) {
+      const stop = this.busy.poll(performance.now());
+      if (stop !== null) return stop;
+    }
     const s = this.session;
     const admitted = admitCommand(s, this.registry, args);
     switch (admitted.kind) {
@@ -107,21 +124,42 @@ export class ScriptCall implements ScriptRun {
     else log.debug({ client: this.ctx.id }, message);
   }
 
+  /** Who runs which script (set by runScript before it starts). */
+  describe(mode: 'eval' | 'function', name: string, request: Buffer[]): void {
+    this.mode = mode;
+    this.name = name;
+    this.request = request;
+  }
+
+  get callerId(): number {
+    return this.ctx.id;
+  }
+
+  /** FUNCTION STATS's running_script command: the call as sent, each key and argument by its size only. */
+  command(): string[] {
+    return this.request.map((arg, i) => (i < 3 ? arg.toString('latin1') : `${arg.length} B`));
+  }
+
   /**
-   * Called by the VM's count hook. sealkv runs a script on its one thread, so other clients
-   * cannot send SCRIPT KILL meanwhile: a script past busy-reply-threshold that has not written
-   * is stopped as SCRIPT KILL would stop it; one that has written runs on to 10x the threshold.
+   * Called by the VM's count hook (every 100k instructions). Past busy-reply-threshold the
+   * script runs on, as in Redis 7, and serves the other connections meanwhile (script-busy.ts):
+   * they get BUSY, and may stop it with SCRIPT KILL / FUNCTION KILL or SHUTDOWN NOSAVE.
    */
   interrupt(): string | null {
     if (this.limitMs <= 0) return null;
-    const elapsed = performance.now() - this.started;
-    if (elapsed > this.limitMs && !this.wrote) return `-${Errors.scriptTimedOut}`;
-    if (elapsed > this.limitMs * 10) return `-${Errors.scriptTimedOut}`;
-    return null;
+    const now = performance.now();
+    if (this.busy === null) {
+      if (now - this.started < this.limitMs) return null;
+      this.busy = enterBusy(this.ctx.server, this.registry, this);
+    }
+    return this.busy.poll(now);
   }
 
   /** Zeroes the capture buffer (the script is over; the writer is kept for the next script). */
   finish(): void {
     this.capture.truncate(0);
+    if (this.busy !== null) leaveBusy(this.busy);
+    this.busy = null;
+    this.request = NONE;
   }
 }

@@ -11,6 +11,7 @@ import { LuaEngine, sha1hex } from '../scripting/engine.js';
 import { keynum, keySpec, index, noted } from './key-specs.js';
 import type { Registry } from './registry.js';
 import { ScriptCall, type ScriptFlags } from './script-call.js';
+import { killBusyScript } from './script-busy.js';
 import type { CommandSpec, Server, Session } from './types.js';
 
 /** The most the Lua heap may hold: a script building a huge table fails, the server does not. */
@@ -138,13 +139,14 @@ function evalGeneric(bySha: boolean, ro: boolean) {
         if (typeof cached === 'string') return ctx.reply.error(cached);
         [sha, script] = cached;
       }
-      runScript(ctx, s, script, sha, args.slice(3, 3 + numkeys), args.slice(3 + numkeys), ro);
+      runScript(ctx, s, script, sha, args.slice(3, 3 + numkeys), args.slice(3 + numkeys), ro, 'eval', args);
     });
   };
 }
 
 export function runScript(
   ctx: Session, s: Scripting, script: Pick<CachedScript, 'ref' | 'flags'>, name: string, keys: Buffer[], argv: Buffer[], ro: boolean, mode: 'eval' | 'function' = 'eval',
+  request: Buffer[] = [],
 ): void {
   const { flags } = script;
   if (flags.declared && !flags.noWrites) {
@@ -156,11 +158,16 @@ export function runScript(
     readOnly: ro || flags.readOnly,
     allowOom: flags.declared && flags.allowOom,
   }, s.capture);
+  call.describe(mode, name, request);
+  const replyAt = ctx.reply.size;
   try {
     s.engine.execute(script.ref, keys, argv, call, ctx.reply, mode, name);
   } finally {
     call.finish();
   }
+  // SHUTDOWN NOSAVE stopped it (a script cannot shut down itself): Redis exits from inside the
+  // script, so its caller never gets a reply.
+  if (ctx.server.shuttingDown) ctx.reply.truncate(replyAt);
 }
 
 function scriptLoad(ctx: Session, args: Buffer[]): void | Promise<void> {
@@ -189,9 +196,9 @@ function scriptFlush(ctx: Session, args: Buffer[]): void | Promise<void> {
   });
 }
 
-/** Nothing can be running when another client's command runs (see README: scripts and the one thread). */
+/** Reaches a script only while it is busy (script-busy.ts serves the other connections then). */
 function scriptKill(ctx: Session): void {
-  ctx.reply.error(Errors.notBusy);
+  killBusyScript(ctx, true);
 }
 
 const SCRIPT_HELP = [

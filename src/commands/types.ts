@@ -22,6 +22,7 @@ import type { AccessClock } from '../store/access.js';
 import type { KeyFinder, KeySpec } from './key-specs.js';
 import type { TransportSealer } from '../seal/transport.js';
 import type { Persistence } from '../persistence/persistence.js';
+import type { ArgList } from '../protocol/arg-list.js';
 
 export type CommandFlag =
   | 'write' | 'readonly' | 'denyoom' | 'admin' | 'pubsub' | 'noscript' | 'blocking' | 'loading'
@@ -148,7 +149,16 @@ export interface ClientState {
   wake(): void;
   /** Socket and buffer figures for CLIENT LIST, read on demand. */
   ioStats(): ClientIo;
+  /**
+   * Socket connections only: while another connection's script runs past busy-reply-threshold,
+   * reads what this one sent without the event loop and answers each request with `answer`
+   * (src/commands/script-busy.ts); does nothing when it cannot keep replies in order (TLS...).
+   */
+  serveWhileBusy?(answer: BusyAnswer): void;
 }
+
+/** How a request is answered while a script is busy (script-busy.ts). */
+export type BusyAnswer = (ctx: Session, args: ArgList) => void | Promise<void>;
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -227,6 +237,8 @@ export interface Server {
   shutdownSaving(reason: string, flags: { save?: boolean; nosave?: boolean; force?: boolean }): string | null;
   /** Sealed snapshots: SAVE, BGSAVE, save rules, load at start (src/persistence/persistence.ts). */
   readonly persistence: Persistence;
+  /** A shutdown has started (a busy script stops for SHUTDOWN NOSAVE: script-busy.ts). */
+  readonly shuttingDown: boolean;
 }
 
 export interface CommandTable {

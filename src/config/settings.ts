@@ -201,7 +201,7 @@ add('limits',
   mem('proto-max-bulk-len', 536870912, 1048576n, LONG_MAX, acts),
   mem('client-query-buffer-limit', 1073741824, 1048576n, LONG_MAX, { ...acts, unsigned: true }),
   special('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', { ...acts, ...multi }),
-  int('busy-reply-threshold', 5000, 0n, LONG_MAX, alias('lua-time-limit')),
+  int('busy-reply-threshold', 5000, 0n, LONG_MAX, { ...acts, ...alias('lua-time-limit') }),
   uint('tracking-table-max-keys', 1000000, 0n, LONG_MAX),
 );
 add('process',

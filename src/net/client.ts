@@ -16,7 +16,7 @@ import type { AclUser } from '../acl/user.js';
 import { dispatch } from '../commands/dispatch.js';
 import { spilledAhead } from '../commands/memory-gate.js';
 import type { Registry } from '../commands/registry.js';
-import type { ClientIo, QueuedCommand, ReplyMode, Server, Session } from '../commands/types.js';
+import type { BusyAnswer, ClientIo, QueuedCommand, ReplyMode, Server, Session } from '../commands/types.js';
 import type { ArgList } from '../protocol/arg-list.js';
 import { ProtocolError, RequestParser } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/reply.js';
@@ -25,6 +25,7 @@ import type { Keyspace, WatchFlag } from '../store/keyspace.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { flushAfterReads } from './write-batch.js';
 import { muteIfAsked, socketFd } from './client-info.js';
+import { readWhileBusy } from './busy-read.js';
 
 /** Commands parsed ahead while one waits for spilled values (see readAhead). */
 const AHEAD_COMMANDS = 64;
@@ -71,6 +72,8 @@ export class Client implements Session {
   private continuing = false;
   /** When unsent replies first went over the soft output limit; 0 while under it. */
   private softLimitSince = 0;
+  /** Set only while serveWhileBusy runs: requests are answered by it instead of dispatch(). */
+  private busyAnswer: BusyAnswer | null = null;
 
   constructor(
     readonly id: number,
@@ -210,7 +213,7 @@ export class Client implements Session {
       if (next === null) break;
       const { args, owned } = next;
       if (this.replyMode !== 'on') muteIfAsked(this);
-      const pending = dispatch(this, this.registry, args);
+      const pending = this.busyAnswer === null ? dispatch(this, this.registry, args) : this.busyAnswer(this, args);
       // A command that waits or is queued (MULTI) has copied what it keeps by now.
       if (owned) wipeArgs(args as Buffer[]);
       if (pending === undefined) this.reply.unmute();
@@ -248,6 +251,30 @@ export class Client implements Session {
       this.server.observer.mark = NaN;
       this.parser.detach();
     });
+  }
+
+  /**
+   * Another connection's script is busy (src/commands/script-busy.ts): reads what the kernel
+   * holds for this one without the event loop (busy-read.ts), answers it with `answer` and
+   * writes the replies at once. Left for the event loop when that could reorder replies: TLS
+   * (its bytes cannot be read synchronously), a command waiting, replies the kernel has not
+   * taken yet. A half-received request stays in the parser for the event loop.
+   */
+  serveWhileBusy(answer: BusyAnswer): void {
+    if (this.socket instanceof TLSSocket || this.closing || this.closed || this.waiting || this.continuing) return;
+    if (this.ahead.length > 0 || this.unsentBytes > 0) return;
+    const fd = socketFd(this.socket);
+    if (fd < 0) return;
+    this.busyAnswer = answer;
+    try {
+      readWhileBusy(fd, (chunk) => {
+        this.receive(chunk);
+        return !this.closing && !this.closed && !this.waiting;
+      });
+    } finally {
+      this.busyAnswer = null;
+    }
+    this.flush();
   }
 
   /** The replies go out with the other connections' ones of this turn (src/write-batch.ts). */

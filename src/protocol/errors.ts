@@ -312,8 +312,8 @@ export const Errors = {
   scriptAclCheckInvalid: 'ERR Invalid command passed to redis.acl_check_cmd()',
   /** sealkv: a script cannot wait for a spilled value to be read back mid-script; keys named in KEYS are read back before it starts. */
   scriptSpilledKey: 'ERR sealkv: the script touched a spilled key it did not declare in KEYS',
-  /** sealkv runs scripts on its one thread: a script past busy-reply-threshold is stopped (see README Scripting). */
-  scriptTimedOut: 'ERR Script killed by user with SCRIPT KILL... (sealkv: it ran past busy-reply-threshold)',
+  /** What a script stopped by SCRIPT KILL / FUNCTION KILL raises (redis luaMaskCountHook). */
+  scriptKilled: 'ERR Script killed by user with SCRIPT KILL...',
   notBusy: 'NOTBUSY No scripts in execution right now.',
   shebangInvalid: 'ERR Invalid script shebang',
   shebangEngine: (engine: string) => `ERR Unexpected engine in script shebang: ${clip(engine)}`,
@@ -371,4 +371,9 @@ export const Errors = {
   shutdownFailed: 'ERR Errors trying to SHUTDOWN. Check logs.',
   /** sealkv: why a snapshot could not be written (Redis answers a bare "ERR" and logs the reason). */
   snapshotFailed: (reason: string) => `ERR ${clip(reason, 512)}`,
+  // A script past busy-reply-threshold (src/commands/script-busy.ts; redis shared.slowevalerr, slowscripterr, script.c scriptKill)
+  busyEval: 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.',
+  busyFunction: 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.',
+  unkillable:
+    'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
 } as const;
