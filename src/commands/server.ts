@@ -152,11 +152,16 @@ function flushall(ctx: Session, args: Buffer[]): void {
   ctx.reply.ok();
 }
 
-/** Seconds and microseconds from the command's clock (millisecond resolution, like expiry). */
+/**
+ * Seconds and microseconds from the server's clock (millisecond resolution, like expiry). Read
+ * afresh, not the command's time: inside a script that time stays the script's start (for
+ * expiry), while Redis 7.0's TIME in a script answers the real time, so a loop can wait on it.
+ */
 function time(ctx: Session): void {
+  const now = ctx.server.clock();
   ctx.reply.arrayLen(2);
-  ctx.reply.bulkText(String(Math.floor(ctx.now / 1000)));
-  ctx.reply.bulkText(String((ctx.now % 1000) * 1000));
+  ctx.reply.bulkText(String(Math.floor(now / 1000)));
+  ctx.reply.bulkText(String((now % 1000) * 1000));
 }
 
 /**

@@ -259,6 +259,15 @@ describe('a script past busy-reply-threshold', () => {
     other!.close();
   }, 60_000);
 
+  it('TIME inside a script is the real time, so a script can wait on it (Redis 7.0)', async () => {
+    const wait = "local t0 = redis.call('TIME') local ms = 0 repeat local t = redis.call('TIME') ms = (t[1] - t0[1]) * 1000 + math.floor((t[2] - t0[2]) / 1000) until ms >= 30 return ms";
+    for (const target of servers.targets) {
+      const [c] = await connections(target.port, 1);
+      expect(await c!.send(['EVAL', wait, '0'], 10_000)).toMatch(/^:(3\d|[4-9]\d|\d{3,})\r\n$/);
+      c!.close();
+    }
+  }, 30_000);
+
   it('ioredis, redis-cli and a Unix socket client are answered BUSY, and served normally after the kill', async () => {
     const [caller, other] = await connections(servers.sealkv.port, 2);
     const client = ioredis(servers.sealkv.port);
