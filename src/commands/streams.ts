@@ -5,7 +5,7 @@
 
 import { int64, word } from './args.js';
 import {
-  encodeEntry, guardSeal, intervalId, nodeLimits, parseId, peekStream, readStream, replyId, replyRange, sealEntry,
+  addEntry, encodeEntry, guardSeal, intervalId, nodeLimits, parseId, peekStream, readStream, replyId, replyRange, sealEntry,
   streamSpec, strictId, writeStream,
 } from './streams-entries.js';
 import { streamGroupCommands } from './streams-groups.js';
@@ -14,7 +14,7 @@ import { streamReadCommands } from './streams-read.js';
 import { at, noted } from './key-specs.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind } from '../store/keyspace.js';
-import { makeId, idMs, idSeq, ID_MAX, U64_MAX, type StreamId } from '../store/types/stream.js';
+import { makeId, idMs, idSeq, ID_MAX, SAFE_HALF, U64_MAX, type StreamId } from '../store/types/stream.js';
 import type { StreamLog } from '../store/types/stream.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -149,6 +149,26 @@ function xadd(ctx: Session, args: Buffer[]): void {
   let trimmed = 0;
   writeStream(ctx, key, 'xadd', (entry) => {
     const log = entry.log;
+    // Auto ids while the last id's halves are numbers (always, unless a client set larger ones).
+    if (t.id === undefined && log.lastSafe) {
+      const now = ctx.now;
+      let ms = log.lastMs;
+      let seq = log.lastSeq + 1;
+      if (now > ms) {
+        ms = now;
+        seq = 0;
+      }
+      if (seq <= SAFE_HALF) {
+        const plain = encodeEntry(args, fieldPos);
+        try {
+          addEntry(ctx, key, log, ms, seq, plain);
+        } finally {
+          plain.fill(0);
+        }
+        trimmed = trim(log, t);
+        return true;
+      }
+    }
     const last = log.lastId;
     if (last === ID_MAX) {
       ctx.reply.error(Errors.streamExhausted);
