@@ -12,7 +12,7 @@ import { OVERHEAD, SealError } from '../seal/sealer.js';
 import { Purpose } from '../seal/values.js';
 import { Kind, type StreamEntry } from '../store/keyspace.js';
 import {
-  ENTRY_HEADER, entryLengthAt, formatId, ID_MAX, ID_TEXT_MAX, makeId, U64_MAX, writeEntryIdText, writeIdText, type StreamId, type StreamLog,
+  ENTRY_HEADER, entryLengthAt, formatId, ID_MAX, ID_TEXT_MAX, makeId, U64_MAX, writeEntryIdText, writeIdText, type NodeLimits, type StreamId, type StreamLog,
 } from '../store/types/stream.js';
 import { plainBuffer } from '../util/bytes.js';
 import { errorArg } from '../util/names.js';
@@ -183,9 +183,25 @@ export function writeStream(ctx: Session, key: string, event: KeyEvent, change: 
   return mutateOf(ctx, key, Kind.Stream, event, change);
 }
 
+/** Node limits per config, read again when CONFIG SET changes either (reading them per XADD cost 2%). */
+const limitsOf = new WeakMap<Session['server']['config'], NodeLimits>();
+
+function readLimits(config: Session['server']['config']): NodeLimits {
+  return { maxEntries: config.number('stream-node-max-entries'), maxBytes: config.number('stream-node-max-bytes') };
+}
+
 /** Node limits from the config (stream-node-max-entries / -bytes). */
-export function nodeLimits(ctx: Session): { maxEntries: number; maxBytes: number } {
-  return { maxEntries: ctx.server.config.number('stream-node-max-entries'), maxBytes: ctx.server.config.number('stream-node-max-bytes') };
+export function nodeLimits(ctx: Session): NodeLimits {
+  const config = ctx.server.config;
+  let limits = limitsOf.get(config);
+  if (limits === undefined) {
+    limits = readLimits(config);
+    limitsOf.set(config, limits);
+    config.onChange((name) => {
+      if (name === 'stream-node-max-entries' || name === 'stream-node-max-bytes') limitsOf.set(config, readLimits(config));
+    });
+  }
+  return limits;
 }
 
 // ---- sealing entries ----

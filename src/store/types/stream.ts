@@ -51,15 +51,37 @@ export const ID_TEXT_MAX = 41;
 
 /** Writes the decimal digits of n (a safe non-negative integer) at `at`; returns where they end. */
 export function writeDecimal(out: Uint8Array, at: number, n: number): number {
+  if (n >= 1e8) {
+    // Two int32 halves: integer division on doubles costs several times more.
+    const high = Math.floor(n / 1e8);
+    at = writeSmall(out, at, high);
+    return writeSmall(out, at, n - high * 1e8, 8);
+  }
+  return writeSmall(out, at, n);
+}
+
+/** Digits of n < 1e9, at least `width` of them (zero-padded). */
+function writeSmall(out: Uint8Array, at: number, n: number, width = 1): number {
   let digits = 1;
-  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  for (let i = at + digits - 1, rest = n; i >= at; i--, rest = Math.floor(rest / 10)) out[i] = 0x30 + (rest % 10);
+  for (let rest = n; rest >= 10; rest = (rest / 10) | 0) digits++;
+  if (digits < width) digits = width;
+  for (let i = at + digits - 1, rest = n; i >= at; i--, rest = (rest / 10) | 0) out[i] = 0x30 + (rest % 10);
   return at + digits;
 }
 
+/** The last millisecond half written and its digits: ids added or read together share it. */
+let cachedMs = -1;
+let cachedMsLength = 0;
+const cachedMsDigits = new Uint8Array(20);
+
 /** Writes "ms-seq" for numeric halves at `at`; returns the text's length. */
 export function writeIdText(out: Uint8Array, at: number, ms: number, seq: number): number {
-  const dash = writeDecimal(out, at, ms);
+  if (ms !== cachedMs) {
+    cachedMsLength = writeDecimal(cachedMsDigits, 0, ms);
+    cachedMs = ms;
+  }
+  for (let i = 0; i < cachedMsLength; i++) out[at + i] = cachedMsDigits[i]!;
+  const dash = at + cachedMsLength;
   out[dash] = 0x2d;
   return writeDecimal(out, dash + 1, seq) - at;
 }
