@@ -206,10 +206,11 @@ export function nodeLimits(ctx: Session): NodeLimits {
 
 // ---- sealing entries ----
 
+/** Decimal digits of n (a length or count, below 2^32: int steps instead of float division). */
 function digits(n: number): number {
   let d = 1;
   while (n >= 10) {
-    n = Math.floor(n / 10);
+    n = (n / 10) >>> 0;
     d++;
   }
   return d;
@@ -247,7 +248,7 @@ export function encodeEntry(args: readonly Uint8Array[], from: number): Buffer {
 function header(out: Buffer, p: number, prefix: number, n: number): number {
   out[p++] = prefix;
   const d = digits(n);
-  for (let i = d - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 10)) out[p + i] = 0x30 + (rest % 10);
+  for (let i = d - 1, rest = n; i >= 0; i--, rest = (rest / 10) >>> 0) out[p + i] = 0x30 + (rest % 10);
   p += d;
   out[p++] = 0x0d;
   out[p++] = 0x0a;
