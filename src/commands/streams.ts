@@ -135,17 +135,26 @@ function trim(log: StreamLog, t: TrimArgs): number {
 
 // ---- commands ----
 
+/** XADD key * ...: no options, an auto id (what parseTrimArgs answers for it, made once). */
+const AUTO_ID_ONLY: Readonly<TrimArgs> = {
+  strategy: 'none', approx: false, maxLen: 0n, minId: 0n, limit: 0, noMkStream: false, idPos: 2, id: undefined, seqGiven: true,
+};
+
 function xadd(ctx: Session, args: Buffer[]): void {
-  const t = parseTrimArgs(ctx, args, true);
+  const auto = args[2]!.length === 1 && args[2]![0] === 0x2a;
+  const t = auto ? AUTO_ID_ONLY : parseTrimArgs(ctx, args, true);
   if (t === null) return;
   const fieldPos = t.idPos + 1;
   const pairs = args.length - fieldPos;
   if (pairs < 2 || pairs % 2 === 1) return ctx.reply.error(Errors.wrongArity('xadd'));
   if (t.id === 0n && t.seqGiven) return ctx.reply.error(Errors.xaddIdZero);
   const key = ctx.server.names.keyOf(args[1]!);
-  const found = peekStream(ctx, key);
-  if (found === null) return;
-  if (found === undefined && t.noMkStream) return ctx.reply.nullBulk();
+  // Only NOMKSTREAM needs a look first; otherwise the write answers WRONGTYPE itself.
+  if (t.noMkStream) {
+    const found = peekStream(ctx, key);
+    if (found === null) return;
+    if (found === undefined) return ctx.reply.nullBulk();
+  }
   let trimmed = 0;
   writeStream(ctx, key, 'xadd', (entry) => {
     const log = entry.log;
