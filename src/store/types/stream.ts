@@ -172,6 +172,12 @@ function compareAt(buf: Buffer, p: number): number {
 }
 
 function readId(buf: Buffer, p: number): StreamId {
+  const msHi = buf.readUInt32BE(p);
+  const seqHi = buf.readUInt32BE(p + 8);
+  // Halves below 2^53 go through numbers: two BigInts made instead of readBigUInt64BE's several.
+  if (msHi < 0x200000 && seqHi < 0x200000) {
+    return (BigInt(msHi * TWO32 + buf.readUInt32BE(p + 4)) << 64n) | BigInt(seqHi * TWO32 + buf.readUInt32BE(p + 12));
+  }
   return (buf.readBigUInt64BE(p) << 64n) | buf.readBigUInt64BE(p + 8);
 }
 
