@@ -3,9 +3,10 @@
 // sessions and writes their pushes straight into their reply writers; command handlers
 // (src/commands/pubsub.ts) and keyspace notifications (notify.ts) both publish through here.
 //
-// Plaintext hygiene. A published message is copied into each subscriber's reply buffer and
-// nowhere else: those buffers are zeroed once their socket write completes (reply.ts recycle),
-// the publisher's argument is the parser's and is wiped with it. Nothing keeps a message.
+// Plaintext hygiene. A published message is copied into each subscriber's reply buffer (for
+// several subscribers through the registry's off-heap scratch, zeroed right after the fan-out)
+// and nowhere else: those buffers are zeroed once their socket write completes (reply.ts
+// recycle), the publisher's argument is the parser's and is wiped with it. Nothing keeps a message.
 // Channel names are user data like key names: without --seal-keys a topic is filed under its
 // name as latin1 (as keys are) with a copy of its bytes for replies; with --seal-keys it is filed
 // under a keyed BLAKE2b of the name (the members hasher) and the name itself is kept only
