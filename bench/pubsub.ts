@@ -6,10 +6,12 @@
 //     subscriber holding the message, p50 and p99.
 // Subscribers and the publisher are raw sockets in this process that only count bytes (every
 // frame has the same size), so the client side costs the same for both servers. Bounded: a
-// few seconds per round.
+// few seconds per round. The throughput runs also report each server's own CPU time per message
+// (/proc/PID/stat), which other load on a shared machine disturbs far less than the rates.
 //
 //   npm run build && node dist/bench/pubsub.js [--rounds 3] [--messages 20000] [--payload 64]
 
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { startRedis, startSealkv, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize } from './lib/stats.js';
@@ -22,6 +24,13 @@ const PAYLOAD = option('--payload', 64);
 const LATENCY_SAMPLES = option('--latency-samples', 1000);
 const PIPELINE = 16;
 const CHANNEL = 'bench:fanout';
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 function encode(args: (string | Buffer)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
@@ -142,7 +151,9 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
         for (const n of [1, 50]) {
+          const before = cpuSeconds(s.pid);
           add(`${s.name}|${n}|rate`, await throughput(s.port, n));
+          add(`${s.name}|${n}|cpu`, ((cpuSeconds(s.pid) - before) * 1e6) / MESSAGES);
           const [p50, p99] = await latency(s.port, n);
           add(`${s.name}|${n}|p50`, p50);
           add(`${s.name}|${n}|p99`, p99);
@@ -156,8 +167,8 @@ async function main(): Promise<void> {
   const lines = [
     `PUBLISH fan-out, ${PAYLOAD} B payloads, ${ROUNDS} rounds (median, min–max); throughput at pipeline ${PIPELINE} over ${MESSAGES} messages, latency over ${LATENCY_SAMPLES} messages at pipeline 1`,
     '',
-    '| subscribers | sealkv msg/s | redis msg/s | ratio | sealkv p50 / p99 ms | redis p50 / p99 ms |',
-    '|---|---|---|---|---|---|',
+    '| subscribers | sealkv msg/s | redis msg/s | ratio | sealkv p50 / p99 ms | redis p50 / p99 ms | sealkv / redis CPU µs/msg | by CPU |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const n of [1, 50]) {
     const a = med(`sealkv|${n}|rate`);
@@ -165,7 +176,8 @@ async function main(): Promise<void> {
     lines.push(
       `| ${n} | ${range(a)} | ${range(b)} | ${fmt(a.median / b.median, 2)}x | ` +
         `${fmt(med(`sealkv|${n}|p50`).median, 3)} / ${fmt(med(`sealkv|${n}|p99`).median, 3)} | ` +
-        `${fmt(med(`redis|${n}|p50`).median, 3)} / ${fmt(med(`redis|${n}|p99`).median, 3)} |`,
+        `${fmt(med(`redis|${n}|p50`).median, 3)} / ${fmt(med(`redis|${n}|p99`).median, 3)} | ` +
+        `${fmt(med(`sealkv|${n}|cpu`).median, 2)} / ${fmt(med(`redis|${n}|cpu`).median, 2)} | ${fmt(med(`redis|${n}|cpu`).median / med(`sealkv|${n}|cpu`).median, 2)}x |`,
     );
   }
   console.log(lines.join('\n'));

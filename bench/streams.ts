@@ -1,11 +1,14 @@
 // Streams beside redis-server 7 in the same run: XADD (auto ids, two fields), XRANGE of 10
 // entries from a filled stream, and XREADGROUP of 10 new entries per call, each driven by
 // redis-benchmark with 50 clients at pipeline 16 (and XADD also at pipeline 1). Rounds are
-// interleaved, the server order flipped each round; medians with min–max.
+// interleaved, the server order flipped each round; medians with min–max. Besides requests per
+// second it reports each server's own CPU time per request (/proc/PID/stat), which other load on
+// a shared machine disturbs far less than throughput (the client shares the two cores).
 //
 //   npm run build && node dist/bench/streams.js [--rounds 3] [--requests 100000]
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { startRedis, startSealkv, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize } from './lib/stats.js';
 
@@ -14,6 +17,13 @@ const option = (name: string, fallback: number) => (argv.includes(name) ? Number
 const ROUNDS = option('--rounds', 3);
 const REQUESTS = option('--requests', 100_000);
 const VALUE = 'v'.repeat(32);
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 /** Requests per second of one redis-benchmark run of `command`. */
 function bench(port: number, pipeline: number, requests: number, command: string[]): Promise<number> {
@@ -40,6 +50,7 @@ const CASES: { label: string; pipeline: number; requests: (n: number) => number;
 async function main(): Promise<void> {
   const servers: BenchServer[] = [await startRedis(), await startSealkv()];
   const results = new Map<string, number[]>();
+  const cpu = new Map<string, number[]>();
   try {
     // Warm-up (V8 compiles the hot paths in the first seconds), not measured.
     for (const s of servers) {
@@ -56,9 +67,12 @@ async function main(): Promise<void> {
             await bench(s.port, 1, 1, ['XGROUP', 'DESTROY', 'bench:add', 'g']);
             await bench(s.port, 1, 1, ['XGROUP', 'CREATE', 'bench:add', 'g', '0']);
           }
-          const rps = await bench(s.port, c.pipeline, Math.round(c.requests(REQUESTS)), c.command);
+          const n = Math.round(c.requests(REQUESTS));
+          const before = cpuSeconds(s.pid);
+          const rps = await bench(s.port, c.pipeline, n, c.command);
           const key = `${s.name}|${c.label}`;
           results.set(key, [...(results.get(key) ?? []), rps]);
+          cpu.set(key, [...(cpu.get(key) ?? []), ((cpuSeconds(s.pid) - before) * 1e6) / n]);
         }
       }
     }
@@ -68,14 +82,19 @@ async function main(): Promise<void> {
   const lines = [
     `redis-benchmark -c 50, ${ROUNDS} interleaved rounds, ${fmt(REQUESTS)} requests (XADD P1: a quarter, XREADGROUP: a tenth), median (min–max):`,
     '',
-    '| command | redis-server 7 (req/s) | sealkv (req/s) | sealkv / redis |',
-    '|---|---:|---:|---:|',
+    '| command | redis-server 7 (req/s) | sealkv (req/s) | sealkv / redis | redis CPU µs/req | sealkv CPU µs/req | by CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of CASES) {
     const r = summarize(results.get(`redis|${c.label}`) ?? []);
     const s = summarize(results.get(`sealkv|${c.label}`) ?? []);
-    lines.push(`| ${c.label} | ${range(r)} | ${range(s)} | ${fmt(s.median / r.median, 2)} |`);
+    const rc = summarize(cpu.get(`redis|${c.label}`) ?? []);
+    const sc = summarize(cpu.get(`sealkv|${c.label}`) ?? []);
+    lines.push(
+      `| ${c.label} | ${range(r)} | ${range(s)} | ${fmt(s.median / r.median, 2)} | ${range(rc, 2)} | ${range(sc, 2)} | ${fmt(rc.median / sc.median, 2)} |`,
+    );
   }
+  lines.push('', '"by CPU" is redis-server\'s CPU per request over sealkv\'s: the throughput ratio on an otherwise idle core.');
   console.log(lines.join('\n'));
 }
 

@@ -11,12 +11,15 @@ import { Errors } from '../protocol/errors.js';
 import { OVERHEAD, SealError } from '../seal/sealer.js';
 import { Purpose } from '../seal/values.js';
 import { Kind, type StreamEntry } from '../store/keyspace.js';
-import { formatId, ID_MAX, makeId, U64_MAX, type StreamId } from '../store/types/stream.js';
+import {
+  ENTRY_HEADER, entryLengthAt, formatId, ID_MAX, ID_TEXT_MAX, makeId, U64_MAX, writeEntryIdText, writeIdText, type NodeLimits, type StreamId, type StreamLog,
+} from '../store/types/stream.js';
 import { plainBuffer } from '../util/bytes.js';
 import { errorArg } from '../util/names.js';
 import { at, type KeyFlagName, type KeySpec } from './key-specs.js';
 import { sealFailed } from './sealing.js';
 import type { CommandSpec, Session } from './types.js';
+import type { ReplyWriter } from '../protocol/reply.js';
 import type { KeyEvent } from '../store/key-events.js';
 
 // ---- ids ----
@@ -112,6 +115,49 @@ export function replyId(ctx: Session, id: StreamId): void {
   ctx.reply.bulkLatin1(formatId(id));
 }
 
+// ---- ids as bytes (the hot paths: no BigInt, no string) ----
+
+/** One id's text (ids are not secret): an entry's binding while it is sealed or opened, and its reply. */
+const idText = Buffer.alloc(ID_TEXT_MAX);
+/** Views of idText by length, made once: the binding is passed without a view per entry. */
+const idTextViews: Uint8Array[] = Array.from({ length: ID_TEXT_MAX + 1 }, (_, n) => new Uint8Array(idText.buffer, idText.byteOffset, n));
+
+/** The first `length` bytes of idText as a bulk string. */
+function replyIdText(r: ReplyWriter, length: number): void {
+  const at = r.beginBulk(length);
+  const out = r.staging;
+  for (let i = 0; i < length; i++) out[at + i] = idText[i]!;
+  r.endBulk(length);
+}
+
+/**
+ * XADD of an entry whose id halves are safe numbers (ms, seq), above the stream's last id:
+ * seals the fields straight into the stream's tail node, bound to "ms-seq", and replies the id.
+ * `plain` is encodeEntry's buffer (the caller wipes it).
+ */
+export function addEntry(ctx: Session, key: string, log: StreamLog, ms: number, seq: number, plain: Uint8Array): void {
+  const length = writeIdText(idText, 0, ms, seq);
+  const at = log.appendSpace(ms, seq, OVERHEAD + plain.length, plain.length, nodeLimits(ctx));
+  ctx.server.values.sealElementAt(Purpose.StreamEntry, ctx.db.uid, key, plain, log.tailBuffer, at, idTextViews[length]);
+  replyIdText(ctx.reply, length);
+}
+
+/**
+ * replyEntry() for the entry whose header is at p in buf (StreamLog.scan): the id is written
+ * from the header's words. Throws SealError.
+ */
+export function replyEntryAt(ctx: Session, key: string, buf: Buffer, p: number): void {
+  const r = ctx.reply;
+  r.arrayLen(2);
+  const idLength = writeEntryIdText(buf, p, idText, 0);
+  replyIdText(r, idLength);
+  const length = entryLengthAt(buf, p);
+  const plain = length - OVERHEAD;
+  const at = r.beginRaw(plain);
+  ctx.server.values.openElementAt(Purpose.StreamEntry, ctx.db.uid, key, buf, p + ENTRY_HEADER, length, r.staging, at, idTextViews[idLength]);
+  r.endRaw(plain);
+}
+
 /** An argument quoted as Redis's %s does (the whole C string, up to a NUL). */
 export function quoted(arg: Uint8Array): string {
   return errorArg(arg, 4096);
@@ -137,17 +183,34 @@ export function writeStream(ctx: Session, key: string, event: KeyEvent, change: 
   return mutateOf(ctx, key, Kind.Stream, event, change);
 }
 
+/** Node limits per config, read again when CONFIG SET changes either (reading them per XADD cost 2%). */
+const limitsOf = new WeakMap<Session['server']['config'], NodeLimits>();
+
+function readLimits(config: Session['server']['config']): NodeLimits {
+  return { maxEntries: config.number('stream-node-max-entries'), maxBytes: config.number('stream-node-max-bytes') };
+}
+
 /** Node limits from the config (stream-node-max-entries / -bytes). */
-export function nodeLimits(ctx: Session): { maxEntries: number; maxBytes: number } {
-  return { maxEntries: ctx.server.config.number('stream-node-max-entries'), maxBytes: ctx.server.config.number('stream-node-max-bytes') };
+export function nodeLimits(ctx: Session): NodeLimits {
+  const config = ctx.server.config;
+  let limits = limitsOf.get(config);
+  if (limits === undefined) {
+    limits = readLimits(config);
+    limitsOf.set(config, limits);
+    config.onChange((name) => {
+      if (name === 'stream-node-max-entries' || name === 'stream-node-max-bytes') limitsOf.set(config, readLimits(config));
+    });
+  }
+  return limits;
 }
 
 // ---- sealing entries ----
 
+/** Decimal digits of n (a length or count, below 2^32: int steps instead of float division). */
 function digits(n: number): number {
   let d = 1;
   while (n >= 10) {
-    n = Math.floor(n / 10);
+    n = (n / 10) >>> 0;
     d++;
   }
   return d;
@@ -185,7 +248,7 @@ export function encodeEntry(args: readonly Uint8Array[], from: number): Buffer {
 function header(out: Buffer, p: number, prefix: number, n: number): number {
   out[p++] = prefix;
   const d = digits(n);
-  for (let i = d - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 10)) out[p + i] = 0x30 + (rest % 10);
+  for (let i = d - 1, rest = n; i >= 0; i--, rest = (rest / 10) >>> 0) out[p + i] = 0x30 + (rest % 10);
   p += d;
   out[p++] = 0x0d;
   out[p++] = 0x0a;
@@ -240,19 +303,17 @@ export function guardSeal(ctx: Session, build: () => void): boolean {
 /** Replies with the entries of [start, end] (at most count, 0 = all). Throws SealError. */
 export function replyRange(ctx: Session, key: string, entry: StreamEntry | undefined, start: StreamId, end: StreamId, count: number, reverse: boolean): void {
   if (entry === undefined) return ctx.reply.arrayLen(0);
-  // One pass collects where the entries lie (views stay valid: the stream does not change while
-  // the reply is written), then the array header and the entries go out.
-  const ids: StreamId[] = [];
-  const where: (Buffer | number)[] = [];
-  entry.log.range(start, end, reverse, (id, bytes, s, length) => {
-    ids.push(id);
-    where.push(bytes, s, length);
-    return count === 0 || ids.length < count;
+  // One pass collects where the entries lie (positions stay valid: the stream does not change
+  // while the reply is written), then the array header and the entries go out.
+  const bufs: Buffer[] = [];
+  const at: number[] = [];
+  entry.log.scan(start, end, reverse, (buf, p) => {
+    bufs.push(buf);
+    at.push(p);
+    return count === 0 || at.length < count;
   });
-  ctx.reply.arrayLen(ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    replyEntry(ctx, key, ids[i]!, where[3 * i] as Buffer, where[3 * i + 1] as number, where[3 * i + 2] as number);
-  }
+  ctx.reply.arrayLen(at.length);
+  for (let i = 0; i < at.length; i++) replyEntryAt(ctx, key, bufs[i]!, at[i]!);
 }
 
 // ---- table entries ----

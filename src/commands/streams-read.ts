@@ -2,13 +2,13 @@
 // or through a consumer group (new entries with ">", the consumer's own history otherwise).
 
 import { int64, name, text, word } from './args.js';
-import { guardSeal, parseId, quoted, replyEntry } from './streams-entries.js';
+import { guardSeal, parseId, quoted, replyEntry, replyEntryAt } from './streams-entries.js';
 import { keySpec, keyword, range } from './key-specs.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type StreamEntry } from '../store/keyspace.js';
 import type { ConsumerGroup } from '../store/types/stream-groups.js';
 import { ENTRIES_READ_UNKNOWN } from '../store/types/stream-groups.js';
-import { formatId, ID_MAX, type StreamId } from '../store/types/stream.js';
+import { entryIdAt, formatId, ID_MAX, type StreamId } from '../store/types/stream.js';
 import { parseTimeout } from '../blocking/timeout.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { estimateEntriesRead, rangeHasTombstones } from './streams-lag.js';
@@ -156,8 +156,8 @@ export function servable(ctx: Session, req: ReadRequest): Served[] {
       const group = entry.groups.get(req.group.name);
       if (group === undefined) continue;
       if (gt !== NEW_ONLY) out.push({ index: i, entry, after: gt, history: true });
-      else if (entry.log.length > 0 && entry.log.lastEntryId()! > group.lastId) out.push({ index: i, entry, after: group.lastId, history: false });
-    } else if (entry.log.length > 0 && entry.log.lastEntryId()! > gt) {
+      else if (entry.log.lastEntryAbove(group.lastId)) out.push({ index: i, entry, after: group.lastId, history: false });
+    } else if (entry.log.lastEntryAbove(gt)) {
       out.push({ index: i, entry, after: gt, history: false });
     }
   }
@@ -190,18 +190,22 @@ export function replyServed(ctx: Session, req: ReadRequest, served: Served[], co
   }
 }
 
-function replyAfter(ctx: Session, key: string, entry: StreamEntry, after: StreamId, count: number): void {
-  const ids: StreamId[] = [];
-  if (after === ID_MAX) return ctx.reply.arrayLen(0);
-  entry.log.range(after + 1n, ID_MAX, false, (id) => {
-    ids.push(id);
-    return count === 0 || ids.length < count;
+/** Where the entries after `after` lie (at most count, 0 = all): their nodes' buffers and header offsets. */
+function entriesAfter(entry: StreamEntry, after: StreamId, count: number, bufs: Buffer[], at: number[]): void {
+  if (after === ID_MAX) return;
+  entry.log.scan(after + 1n, ID_MAX, false, (buf, p) => {
+    bufs.push(buf);
+    at.push(p);
+    return count === 0 || at.length < count;
   });
-  ctx.reply.arrayLen(ids.length);
-  for (const id of ids) {
-    const sealed = entry.log.get(id)!;
-    replyEntry(ctx, key, id, sealed, 0, sealed.length);
-  }
+}
+
+function replyAfter(ctx: Session, key: string, entry: StreamEntry, after: StreamId, count: number): void {
+  const bufs: Buffer[] = [];
+  const at: number[] = [];
+  entriesAfter(entry, after, count, bufs, at);
+  ctx.reply.arrayLen(at.length);
+  for (let i = 0; i < at.length; i++) replyEntryAt(ctx, key, bufs[i]!, at[i]!);
 }
 
 /** New entries for a group's consumer (">"): moves the group's last id and fills the PEL. */
@@ -210,22 +214,18 @@ function deliverNew(
   after: StreamId, count: number, noack: boolean,
 ): void {
   const log = entry.log;
-  const ids: StreamId[] = [];
-  if (after !== ID_MAX) {
-    log.range(after + 1n, ID_MAX, false, (id) => {
-      ids.push(id);
-      return count === 0 || ids.length < count;
-    });
-  }
-  ctx.reply.arrayLen(ids.length);
-  for (const id of ids) {
+  const bufs: Buffer[] = [];
+  const at: number[] = [];
+  entriesAfter(entry, after, count, bufs, at);
+  ctx.reply.arrayLen(at.length);
+  for (let i = 0; i < at.length; i++) {
+    const id = entryIdAt(bufs[i]!, at[i]!);
     if (id > group.lastId) {
       if (group.entriesRead !== ENTRIES_READ_UNKNOWN && !rangeHasTombstones(log, id, ID_MAX)) group.entriesRead++;
       else if (log.entriesAdded > 0) group.entriesRead = estimateEntriesRead(log, id);
       group.lastId = id;
     }
-    const sealed = log.get(id)!;
-    replyEntry(ctx, key, id, sealed, 0, sealed.length);
+    replyEntryAt(ctx, key, bufs[i]!, at[i]!);
     if (!noack) group.deliver(id, consumer, ctx.now, 1);
   }
 }

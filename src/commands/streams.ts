@@ -5,7 +5,7 @@
 
 import { int64, word } from './args.js';
 import {
-  encodeEntry, guardSeal, intervalId, nodeLimits, parseId, peekStream, readStream, replyId, replyRange, sealEntry,
+  addEntry, encodeEntry, guardSeal, intervalId, nodeLimits, parseId, peekStream, readStream, replyId, replyRange, sealEntry,
   streamSpec, strictId, writeStream,
 } from './streams-entries.js';
 import { streamGroupCommands } from './streams-groups.js';
@@ -14,7 +14,7 @@ import { streamReadCommands } from './streams-read.js';
 import { at, noted } from './key-specs.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind } from '../store/keyspace.js';
-import { makeId, idMs, idSeq, ID_MAX, U64_MAX, type StreamId } from '../store/types/stream.js';
+import { makeId, idMs, idSeq, ID_MAX, SAFE_HALF, U64_MAX, type StreamId } from '../store/types/stream.js';
 import type { StreamLog } from '../store/types/stream.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -135,20 +135,49 @@ function trim(log: StreamLog, t: TrimArgs): number {
 
 // ---- commands ----
 
+/** XADD key * ...: no options, an auto id (what parseTrimArgs answers for it, made once). */
+const AUTO_ID_ONLY: Readonly<TrimArgs> = {
+  strategy: 'none', approx: false, maxLen: 0n, minId: 0n, limit: 0, noMkStream: false, idPos: 2, id: undefined, seqGiven: true,
+};
+
 function xadd(ctx: Session, args: Buffer[]): void {
-  const t = parseTrimArgs(ctx, args, true);
+  const auto = args[2]!.length === 1 && args[2]![0] === 0x2a;
+  const t = auto ? AUTO_ID_ONLY : parseTrimArgs(ctx, args, true);
   if (t === null) return;
   const fieldPos = t.idPos + 1;
   const pairs = args.length - fieldPos;
   if (pairs < 2 || pairs % 2 === 1) return ctx.reply.error(Errors.wrongArity('xadd'));
   if (t.id === 0n && t.seqGiven) return ctx.reply.error(Errors.xaddIdZero);
   const key = ctx.server.names.keyOf(args[1]!);
-  const found = peekStream(ctx, key);
-  if (found === null) return;
-  if (found === undefined && t.noMkStream) return ctx.reply.nullBulk();
+  // Only NOMKSTREAM needs a look first; otherwise the write answers WRONGTYPE itself.
+  if (t.noMkStream) {
+    const found = peekStream(ctx, key);
+    if (found === null) return;
+    if (found === undefined) return ctx.reply.nullBulk();
+  }
   let trimmed = 0;
   writeStream(ctx, key, 'xadd', (entry) => {
     const log = entry.log;
+    // Auto ids while the last id's halves are numbers (always, unless a client set larger ones).
+    if (t.id === undefined && log.lastSafe) {
+      const now = ctx.now;
+      let ms = log.lastMs;
+      let seq = log.lastSeq + 1;
+      if (now > ms) {
+        ms = now;
+        seq = 0;
+      }
+      if (seq <= SAFE_HALF) {
+        const plain = encodeEntry(args, fieldPos);
+        try {
+          addEntry(ctx, key, log, ms, seq, plain);
+        } finally {
+          plain.fill(0);
+        }
+        trimmed = trim(log, t);
+        return true;
+      }
+    }
     const last = log.lastId;
     if (last === ID_MAX) {
       ctx.reply.error(Errors.streamExhausted);

@@ -35,6 +35,21 @@ const CASES: Record<string, string[][]> = {
     ['XADD', 's', '18446744073709551615-*', 'c', '3'], ['XADD', 's', '*', 'd', '4'], ['XADD', 's', '18446744073709551616-0', 'x', 'y'],
     ['XADD', 't', '5-18446744073709551615', 'a', '1'], ['XADD', 't', '5-*', 'a', '1'], ['XRANGE', 's', '-', '+'],
   ],
+  // XADD and the readers work on numbers while both id halves stay below 2^53 and take the exact
+  // path past it: auto ids (above the clock here, so the same on both servers) across that edge
+  // and across the 32-bit word edge, read back by every reader.
+  'auto ids and readers across the 2^53 and 2^32 edges': [
+    ['XADD', 's', '9007199254740991-9007199254740990', 'a', '1'], ['XADD', 's', '*', 'b', '2'], ['XADD', 's', '*', 'c', '3'],
+    ['XADD', 's', '*', 'd', '4'], ['XADD', 's', '9007199254740992-*', 'e', '5'], ['XADD', 's', '*', 'f', '6'],
+    ['XRANGE', 's', '-', '+'], ['XREVRANGE', 's', '+', '-', 'COUNT', '2'], ['XREAD', 'COUNT', '10', 'STREAMS', 's', '9007199254740991-9007199254740991'],
+    ['XGROUP', 'CREATE', 's', 'g', '0'], ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '4', 'STREAMS', 's', '>'],
+    ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '>'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '0'],
+    ['XPENDING', 's', 'g'], ['XINFO', 'STREAM', 's'],
+    ['XADD', 'u', '4398046511103-4294967295', 'a', '1'], ['XADD', 'u', '*', 'b', '2'], ['XADD', 'u', '4398046511104-*', 'c', '3'],
+    ['XADD', 'u', '*', 'd', '4'], ['XRANGE', 'u', '-', '+'], ['XSETID', 'u', '18446744073709551615-18446744073709551614'],
+    ['XADD', 'u', '*', 'e', '5'], ['XADD', 'u', '*', 'f', '6'], ['XSETID', 'u', '9007199254740993-0'], ['XADD', 'u', '*', 'g', '7'],
+    ['XREAD', 'STREAMS', 'u', '0'],
+  ],
   'XADD NOMKSTREAM and trimming options': [
     ['XADD', 's', 'NOMKSTREAM', '1-1', 'a', '1'], ['EXISTS', 's'],
     ['XADD', 's', '1-1', 'a', '1'], ['XADD', 's', '2-1', 'a', '2'], ['XADD', 's', '3-1', 'a', '3'],

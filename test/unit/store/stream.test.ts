@@ -6,7 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RecordArena } from '../../../src/store/record-arena.js';
-import { formatId, ID_MAX, idMs, idSeq, makeId, StreamLog, U64_MAX, type StreamId } from '../../../src/store/types/stream.js';
+import {
+  entryIdAt, formatId, ID_MAX, ID_TEXT_MAX, idMs, idSeq, makeId, SAFE_HALF, StreamLog, U64_MAX, writeEntryIdText, writeIdText, type StreamId,
+} from '../../../src/store/types/stream.js';
 import { ConsumerGroup, IdMap, StreamGroups } from '../../../src/store/types/stream-groups.js';
 
 type Model = [StreamId, Buffer][];
@@ -17,6 +19,18 @@ function contents(log: StreamLog, reverse = false): Model {
     out.push([id, Buffer.from(bytes.subarray(start, start + length))]);
   });
   return out;
+}
+
+/** The ids as scan() hands them out: read from the entries' words, and as text written from them. */
+function scannedIds(log: StreamLog): [StreamId[], string[]] {
+  const ids: StreamId[] = [];
+  const texts: string[] = [];
+  const out = Buffer.alloc(ID_TEXT_MAX + 3);
+  log.scan(0n, ID_MAX, false, (buf, p) => {
+    ids.push(entryIdAt(buf, p));
+    texts.push(out.toString('latin1', 3, 3 + writeEntryIdText(buf, p, out, 3)));
+  });
+  return [ids, texts];
 }
 
 function expectSame(actual: Model, expected: Model): void {
@@ -72,7 +86,15 @@ describe('StreamLog against a sorted array', () => {
               if (next > ID_MAX) next = ID_MAX;
               if (model.length > 0 && next <= log.lastId) break;
               const b = bytes(o.size, Number(next & 0xffn));
-              log.append(next, b, b.length, LIMITS);
+              const [ms, seq] = [idMs(next), idSeq(next)];
+              // XADD's path for ids whose halves are numbers: room at the tail, filled in place.
+              if (o.size % 2 === 0 && ms <= BigInt(SAFE_HALF) && seq <= BigInt(SAFE_HALF)) {
+                const at = log.appendSpace(Number(ms), Number(seq), b.length, b.length, LIMITS);
+                log.tailBuffer.set(b, at);
+                expect(log.lastSafe).toBe(true);
+              } else {
+                log.append(next, b, b.length, LIMITS);
+              }
               model.push([next, b]);
               expect(log.lastId).toBe(next);
               break;
@@ -152,6 +174,16 @@ describe('StreamLog against a sorted array', () => {
           arena.release();
           expect(log.length).toBe(model.length);
           expectSame(contents(log), model);
+          const [ids, texts] = scannedIds(log);
+          expect(texts).toEqual(model.map(([id]) => formatId(id)));
+          expect(ids).toEqual(model.map(([id]) => id));
+          if (model.length > 0) {
+            const top = model[model.length - 1]![0];
+            expect(log.lastEntryAbove(top)).toBe(false);
+            expect(log.lastEntryAbove(top - 1n)).toBe(true);
+          } else {
+            expect(log.lastEntryAbove(0n)).toBe(false);
+          }
         }
         expectSame(contents(log, true), [...model].reverse());
         expect(log.firstId()).toBe(model[0]?.[0]);
@@ -217,6 +249,40 @@ describe('StreamLog nodes and trimming', () => {
     log.clear();
     expect(log.length).toBe(0);
     expect(log.firstId()).toBeUndefined();
+  });
+
+  it('keeps lastId as numbers while both halves are safe, exact beyond', () => {
+    const log = new StreamLog(new RecordArena());
+    expect([log.lastSafe, log.lastMs, log.lastSeq, log.lastId]).toEqual([true, 0, 0, 0n]);
+    log.lastId = makeId(BigInt(SAFE_HALF), 5n);
+    expect([log.lastSafe, log.lastMs, log.lastSeq]).toEqual([true, SAFE_HALF, 5]);
+    log.lastId = makeId(BigInt(SAFE_HALF) + 1n, 0n);
+    expect(log.lastSafe).toBe(false);
+    expect(log.lastId).toBe(makeId(BigInt(SAFE_HALF) + 1n, 0n));
+    log.lastId = makeId(7n, BigInt(SAFE_HALF) + 1n);
+    expect(log.lastSafe).toBe(false);
+    log.lastId = ID_MAX;
+    expect([log.lastSafe, log.lastId]).toEqual([false, ID_MAX]);
+    log.lastId = makeId(1733400000000n, 0n);
+    const at = log.appendSpace(1733400000000, 1, 3, 3, { maxEntries: 100, maxBytes: 0 });
+    log.tailBuffer.set([1, 2, 3], at);
+    expect(log.lastId).toBe(makeId(1733400000000n, 1n));
+    expect(formatId(log.lastEntryId()!)).toBe('1733400000000-1');
+  });
+
+  it('writes id text as formatId does, across the 2^53 and 2^64 edges', () => {
+    const out = Buffer.alloc(ID_TEXT_MAX + 1);
+    const halves = [0, 1, 9, 10, 99999999, 100000000, 100000001, 999999999, 1e9, 2 ** 32 - 1, 2 ** 32, 1733400000000, SAFE_HALF];
+    for (const ms of halves) {
+      for (const seq of halves) expect(out.toString('latin1', 1, 1 + writeIdText(out, 1, ms, seq))).toBe(`${ms}-${seq}`);
+    }
+    const header = Buffer.alloc(20);
+    for (const id of [0n, ID_MAX, makeId(U64_MAX, 5n), makeId(5n, U64_MAX), makeId(1n << 53n, (1n << 53n) - 1n), makeId(BigInt(SAFE_HALF), 1n << 53n)]) {
+      header.writeBigUInt64BE(idMs(id), 0);
+      header.writeBigUInt64BE(idSeq(id), 8);
+      expect(out.toString('latin1', 0, writeEntryIdText(header, 0, out, 0))).toBe(formatId(id));
+      expect(entryIdAt(header, 0)).toBe(id);
+    }
   });
 
   it('formats and splits 128-bit ids', () => {
