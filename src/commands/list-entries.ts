@@ -11,7 +11,7 @@ import { Errors } from '../protocol/errors.js';
 import { SealError } from '../seal/values.js';
 import { ListSealing } from '../seal/list-codec.js';
 import { Kind, type KeyEvent, type ListEntry } from '../store/keyspace.js';
-import type { ElementPredicate } from '../store/types/list.js';
+import type { ElementPredicate, ElementSink } from '../store/types/list.js';
 import { at, type KeyFlagName, type KeySpec } from './key-specs.js';
 import type { CommandFlag, CommandSpec, Session } from './types.js';
 
@@ -48,7 +48,31 @@ export function listCodec(ctx: Session, key: string): ListSealing {
 
 /** Writes one element's plaintext (a view the list hands a visitor) as a bulk reply. */
 export function replyElement(ctx: Session, bytes: Buffer, start: number, length: number): void {
-  ctx.reply.bulk(bytes.subarray(start, start + length));
+  const at = ctx.reply.beginBulk(length);
+  // staging is read after beginBulk: reserving room may have moved the reply to a larger buffer.
+  bytes.copy(ctx.reply.staging, at, start, start + length);
+  ctx.reply.endBulk(length);
+}
+
+/** Elements written as bulk replies, each opened (or copied from its opened node) straight into the reply buffer. */
+class ReplySink implements ElementSink {
+  at = 0;
+
+  constructor(private readonly ctx: Session) {}
+
+  begin(length: number): Buffer {
+    this.at = this.ctx.reply.beginBulk(length);
+    return this.ctx.reply.staging;
+  }
+
+  end(length: number): void {
+    this.ctx.reply.endBulk(length);
+  }
+}
+
+/** A sink writing elements into ctx's reply as bulks (see ElementSink). */
+export function replySink(ctx: Session): ElementSink {
+  return new ReplySink(ctx);
 }
 
 /**
@@ -85,11 +109,7 @@ export function replyPopped(ctx: Session, key: string, list: ListEntry, head: bo
       ctx.reply.bulk(keyName);
     }
     ctx.reply.arrayLen(n);
-    let left = n;
-    list.forEach((bytes, start, length) => {
-      replyElement(ctx, bytes, start, length);
-      return --left > 0;
-    }, c, !head);
+    list.forEach(replySink(ctx), c, !head, n);
   });
   // Cutting a sealed node seals the rest again: that cannot fail to open (it just opened).
   if (ok) list.deleteRange(head ? 0 : list.length - n, n, c);
@@ -99,10 +119,9 @@ export function replyPopped(ctx: Session, key: string, list: ListEntry, head: bo
 /** Pops one element straight into a bulk reply; false (the element kept) after a seal error. */
 export function replyPoppedOne(ctx: Session, key: string, list: ListEntry, head: boolean): boolean {
   return replyOpened(ctx, () => {
-    const visit = (bytes: Buffer, start: number, length: number) => replyElement(ctx, bytes, start, length);
     const c = listCodec(ctx, key);
-    if (head) list.takeHead(visit, c);
-    else list.takeTail(visit, c);
+    if (head) list.takeHead(replySink(ctx), c);
+    else list.takeTail(replySink(ctx), c);
   });
 }
 

@@ -5,7 +5,7 @@
 
 import { int64, keyOf, word } from './args.js';
 import {
-  equalTo, listCodec, listSpec, longArg, readList, replyElement, replyOpened, replyPopped, replyPoppedOne, settle,
+  equalTo, listCodec, listSpec, longArg, readList, replyOpened, replySink, replyPopped, replyPoppedOne, settle,
   writableList, writeList,
 } from './list-entries.js';
 import { listBlockingCommands } from './lists-blocking.js';
@@ -94,7 +94,7 @@ function lindex(ctx: Session, args: Buffer[]): void {
   if (index === null) return;
   const i = normalizeIndex(index, list.length);
   if (i < 0) return ctx.reply.nullBulk();
-  replyOpened(ctx, () => list.peek(i, (bytes, at, length) => replyElement(ctx, bytes, at, length), listCodec(ctx, key)));
+  replyOpened(ctx, () => list.peek(i, replySink(ctx), listCodec(ctx, key)));
 }
 
 function lrange(ctx: Session, args: Buffer[]): void {
@@ -110,7 +110,7 @@ function lrange(ctx: Session, args: Buffer[]): void {
   const [first, last] = range;
   replyOpened(ctx, () => {
     ctx.reply.arrayLen(last - first + 1);
-    list!.range(first, last, (bytes, at, length) => replyElement(ctx, bytes, at, length), listCodec(ctx, key));
+    list!.range(first, last, replySink(ctx), listCodec(ctx, key));
   });
 }
 

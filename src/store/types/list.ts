@@ -45,6 +45,12 @@ const ID_LIMIT = 2 ** 52;
 const BULK_BYTES = 2048;
 /** Scratch buffers larger than this are dropped after use (after wiping). */
 const KEEP_SCRATCH = 256 * 1024;
+/** Loose nodes a list may keep between its ends until it rests (then they are sealed); past this, at once. */
+const DEFER_MAX = 256;
+/** A list untouched this long is at rest: its waiting loose nodes are sealed. */
+const REST_MS = 100;
+/** Work per rest tick (ms), so sealing at rest never holds up commands for long. */
+const REST_BUDGET_MS = 2;
 
 /** Seals and opens for one list (its database and key); see src/seal/list-codec.ts. */
 export interface ListCodec {
@@ -72,6 +78,20 @@ export type ElementVisitor = (bytes: Buffer, start: number, length: number) => b
  * can match: elements sealed on their own with another length are skipped unopened.
  */
 export type ElementPredicate = ((bytes: Buffer, start: number, length: number) => boolean) & { plainLength?: number };
+
+/**
+ * Where elements go straight to (a reply): begin() gives the buffer to write `length` bytes of
+ * plaintext into at `at`, end() takes them. An element sealed on its own opens straight into it,
+ * with no scratch copy (LRANGE, pops).
+ */
+export interface ElementSink {
+  begin(length: number): Buffer;
+  readonly at: number;
+  end(length: number): void;
+}
+
+/** A visitor or a sink. */
+export type ElementTarget = ElementVisitor | ElementSink;
 
 /** Where a sealed element or node lies, for the type-blind paths (rotation, RENAME, memory scans). */
 export type SealedVisitor = (bytes: Buffer, start: number, length: number, node: number | undefined) => void;
@@ -253,6 +273,38 @@ export function normalizeRange(start: number, stop: number, length: number): [nu
 export interface Elements {
   readonly length: number;
   at(index: number): Uint8Array | undefined;
+  /** Element index's length and bytes without a view per element (a long command's arguments). */
+  byteLength?(index: number): number;
+  copyInto?(index: number, out: Buffer, at: number): number;
+}
+
+/**
+ * Lists with loose nodes between their ends, waiting to rest. Sealing a loose node costs an open
+ * per element: done at once it would double a push's sealing cost, so a run of pushes leaves
+ * them loose (up to DEFER_MAX per list) and a timer seals them once the list rests, a bounded
+ * slice per tick (as Redis's own cron spreads its work).
+ */
+const resting = new Set<SealedList>();
+let restTimer: ReturnType<typeof setTimeout> | null = null;
+
+function scheduleRest(): void {
+  if (restTimer !== null) return;
+  restTimer = setTimeout(sealResting, REST_MS);
+  restTimer.unref?.();
+}
+
+function sealResting(): void {
+  restTimer = null;
+  const deadline = performance.now() + REST_BUDGET_MS;
+  for (const list of resting) {
+    if (!list.sealAtRest(deadline)) break;
+  }
+  if (resting.size > 0) scheduleRest();
+}
+
+/** Seals every list's waiting loose nodes now (tests, and anything that wants the packed form at once). */
+export function sealAllResting(): void {
+  for (const list of resting) list.sealAtRest(Infinity, true);
 }
 
 export class SealedList {
@@ -260,6 +312,12 @@ export class SealedList {
   private size = 0;
   /** Sum of the nodes' block bytes. */
   private blockTotal = 0;
+  /** While loose nodes wait between the ends: the codec to seal them with (its database and key never change). */
+  private restCodec: ListCodec | null = null;
+  private looseInterior = 0;
+  /** Changes at the ends, and their count when the rest timer last looked. */
+  private changes = 0;
+  private seenChanges = -1;
 
   constructor(private readonly arena: BlockArena = collectionArena()) {}
 
@@ -328,22 +386,28 @@ export class SealedList {
   }
 
   private pushBulk(els: Elements, from: number, atHead: boolean, c: ListCodec): void {
-    let total = 0;
-    for (let i = from; i < els.length; i++) total += plainEntryBytes(els.at(i)!.length);
     // The end node joins the new elements when it has room, so nodes stay full.
     const endIndex = atHead ? 0 : this.nodes.length - 1;
     const end = this.nodes[endIndex];
     const absorb = end !== undefined && end.plain < c.nodeBytes && end.count < c.nodeCount;
-    const seq = building.room(total + (absorb ? end.plain : 0));
+    let seq = building.room(absorb ? end.plain + 4096 : 4096);
     let used = 0;
     try {
       if (absorb && !atHead) used = this.openNode(endIndex, c, seq, 0);
-      if (atHead) {
-        for (let i = els.length - 1; i >= from; i--) used = this.appendPlain(seq, used, els.at(i)!);
-      } else {
-        for (let i = from; i < els.length; i++) used = this.appendPlain(seq, used, els.at(i)!);
+      // One pass over the arguments, in list order (LPUSH's last argument comes first).
+      const step = atHead ? -1 : 1;
+      const copy = els.copyInto !== undefined && els.byteLength !== undefined;
+      for (let n = els.length - from, i = atHead ? els.length - 1 : from; n > 0; n--, i += step) {
+        const length = copy ? els.byteLength!(i) : els.at(i)!.length;
+        if (used + length + 5 > seq.length) seq = building.room(Math.max(used + length + 5, seq.length * 2), used);
+        used = writeVarint(seq, used, length);
+        if (copy) used += els.copyInto!(i, seq, used);
+        else used = this.appendRaw(seq, used, els.at(i)!);
       }
-      if (absorb && atHead) used += this.openNode(endIndex, c, seq, used);
+      if (absorb && atHead) {
+        seq = building.room(used + end.plain, used);
+        used += this.openNode(endIndex, c, seq, used);
+      }
       const runs = cutRuns(seq, used, c);
       const k = runs.length / 3;
       // Ids past the (absorbed) end node: fresh ones, never the end node's own.
@@ -358,7 +422,7 @@ export class SealedList {
       if (absorb) {
         added -= end.count;
         this.dropNode(endIndex);
-      } else if (end !== undefined && !end.sealed && this.nodes.length > 0) {
+      } else if (end !== undefined && !end.sealed) {
         // The end node stops being an end: sealed like every interior node.
         this.sealLoose(endIndex, c);
       }
@@ -369,6 +433,12 @@ export class SealedList {
     } finally {
       building.wipe(used);
     }
+  }
+
+  private appendRaw(seq: Buffer, at: number, el: Uint8Array): number {
+    if (el.length <= 32) for (let i = 0; i < el.length; i++) seq[at + i] = el[i]!;
+    else seq.set(el, at);
+    return at + el.length;
   }
 
   private appendPlain(seq: Buffer, at: number, el: Uint8Array): number {
@@ -397,25 +467,27 @@ export class SealedList {
    * Pops the head element: `visit` sees its plaintext (to write it into a reply), then it
    * goes. False when empty. If visit or the opening throws, the element stays.
    */
-  takeHead(visit: (bytes: Buffer, start: number, length: number) => void, c: ListCodec): boolean {
+  takeHead(visit: ElementTarget, c: ListCodec): boolean {
     if (this.nodes.length === 0) return false;
+    this.changes++;
     if (this.nodes[0]!.sealed) this.loosen(0, c);
     const node = this.nodes[0]!;
     const length = readForward(node.buf, node.base + node.lo);
-    this.visitSealed(node.buf, node.base + node.lo + lastVarint, length, visit, c);
+    this.emitSealed(node.buf, node.base + node.lo + lastVarint, length, visit, c);
     node.lo += entryBytes(length);
     this.afterPop(node, 0, length - c.overhead);
     return true;
   }
 
   /** takeHead at the tail. */
-  takeTail(visit: (bytes: Buffer, start: number, length: number) => void, c: ListCodec): boolean {
+  takeTail(visit: ElementTarget, c: ListCodec): boolean {
     if (this.nodes.length === 0) return false;
+    this.changes++;
     if (this.nodes[this.nodes.length - 1]!.sealed) this.loosen(this.nodes.length - 1, c);
     const last = this.nodes.length - 1;
     const node = this.nodes[last]!;
     const length = readBackward(node.buf, node.base + node.hi);
-    this.visitSealed(node.buf, node.base + node.hi - lastVarint - length, length, visit, c);
+    this.emitSealed(node.buf, node.base + node.hi - lastVarint - length, length, visit, c);
     node.hi -= entryBytes(length);
     this.afterPop(node, last, length - c.overhead);
     return true;
@@ -424,7 +496,7 @@ export class SealedList {
   // ---- reading ----
 
   /** Visits the element at index (0 <= index < length); false when out of range. */
-  peek(index: number, visit: (bytes: Buffer, start: number, length: number) => void, c: ListCodec): boolean {
+  peek(index: number, visit: ElementTarget, c: ListCodec): boolean {
     if (index < 0 || index >= this.size) return false;
     this.range(index, index, visit, c);
     return true;
@@ -441,7 +513,7 @@ export class SealedList {
    * Visits elements first..last (inclusive, 0 <= first <= last < length) from the head; a
    * visitor returning false stops the walk (LRANGE).
    */
-  range(first: number, last: number, visit: ElementVisitor, c: ListCodec): void {
+  range(first: number, last: number, visit: ElementTarget, c: ListCodec): void {
     if (first > last || first < 0 || last >= this.size) return;
     let ni = this.locate(first);
     let k = foundEntry;
@@ -457,7 +529,7 @@ export class SealedList {
           for (let i = 0; i < k; i++) p += readForward(plain, p) + lastVarint;
           for (let i = k; i < node.count; i++) {
             const length = readForward(plain, p);
-            if (visit(plain, p + lastVarint, length) === false) return;
+            if (emitPlain(plain, p + lastVarint, length, visit) === false) return;
             if (--left === 0) return;
             p += lastVarint + length;
           }
@@ -468,7 +540,7 @@ export class SealedList {
         let p = k === 0 ? node.lo : firstAt;
         while (p < node.hi) {
           const length = readForward(node.buf, node.base + p);
-          if (this.visitSealed(node.buf, node.base + p + lastVarint, length, visit, c) === false) return;
+          if (this.emitSealed(node.buf, node.base + p + lastVarint, length, visit, c) === false) return;
           if (--left === 0) return;
           p += entryBytes(length);
         }
@@ -476,13 +548,14 @@ export class SealedList {
     }
   }
 
-  /** Visits every element from the head (or from the tail); false from the visitor stops. */
-  forEach(visit: ElementVisitor, c: ListCodec, fromTail = false): void {
+  /** Visits every element from the head (or from the tail), at most `limit` of them; false from the visitor stops. */
+  forEach(visit: ElementTarget, c: ListCodec, fromTail = false, limit = Infinity): void {
     if (!fromTail) {
-      if (this.size > 0) this.range(0, this.size - 1, visit, c);
+      if (this.size > 0 && limit > 0) this.range(0, Math.min(this.size, limit) - 1, visit, c);
       return;
     }
-    for (let ni = this.nodes.length - 1; ni >= 0; ni--) {
+    let left = limit;
+    for (let ni = this.nodes.length - 1; ni >= 0 && left > 0; ni--) {
       const node = this.nodes[ni]!;
       if (node.sealed) {
         const plain = opened.room(node.plain);
@@ -491,7 +564,7 @@ export class SealedList {
           const starts = entryStarts(plain, node.count);
           for (let i = node.count - 1; i >= 0; i--) {
             const length = readForward(plain, starts[i]!);
-            if (visit(plain, starts[i]! + lastVarint, length) === false) return;
+            if (emitPlain(plain, starts[i]! + lastVarint, length, visit) === false || --left === 0) return;
           }
         } finally {
           opened.wipe(node.plain);
@@ -500,7 +573,7 @@ export class SealedList {
         for (let q = node.hi; q > node.lo; ) {
           const length = readBackward(node.buf, node.base + q);
           q -= entryBytes(length);
-          if (this.visitSealed(node.buf, node.base + q + lastVarint, length, visit, c) === false) return;
+          if (this.emitSealed(node.buf, node.base + q + lastVarint, length, visit, c) === false || --left === 0) return;
         }
       }
     }
@@ -798,8 +871,41 @@ export class SealedList {
     }
   }
 
+  /**
+   * The rest timer's turn: unless the list changed since the last look, seals loose nodes that
+   * are not ends, until `deadline` (performance.now()). False when the deadline passed first.
+   * A node that fails to open stays loose (its elements still fail to open when read).
+   */
+  sealAtRest(deadline: number, now = false): boolean {
+    const c = this.restCodec;
+    if (c === null) {
+      resting.delete(this);
+      return true;
+    }
+    if (!now && this.changes !== this.seenChanges) {
+      this.seenChanges = this.changes;
+      return true;
+    }
+    for (let ni = 1; ni < this.nodes.length - 1; ni++) {
+      if (this.nodes[ni]!.sealed) continue;
+      if (performance.now() > deadline) return false;
+      try {
+        this.sealLoose(ni, c);
+      } catch {
+        // Reported when a command reads it.
+      }
+    }
+    this.restCodec = null;
+    this.looseInterior = 0;
+    resting.delete(this);
+    return true;
+  }
+
   /** Drops every element. */
   clear(): void {
+    resting.delete(this);
+    this.restCodec = null;
+    this.looseInterior = 0;
     for (const node of this.nodes) this.arena.free(node.handle, node.cap);
     this.nodes = [];
     this.size = 0;
@@ -807,6 +913,16 @@ export class SealedList {
   }
 
   // ---- internals ----
+
+  /** Opens one element sealed on its own for a visitor (via a wiped scratch) or straight into a sink. */
+  private emitSealed(buf: Buffer, start: number, length: number, t: ElementTarget, c: ListCodec): boolean | void {
+    if (typeof t === 'function') return this.visitSealed(buf, start, length, t, c);
+    const n = length - c.overhead;
+    const out = t.begin(n);
+    c.openElement(buf, start, length, out, t.at);
+    t.end(n);
+    return true;
+  }
 
   /** Opens one element sealed on its own for visit (plaintext wiped after). */
   private visitSealed(buf: Buffer, start: number, length: number, visit: ElementVisitor, c: ListCodec): boolean | void {
@@ -852,6 +968,7 @@ export class SealedList {
 
   /** An end node that is loose and has room for an element of `plainLength`: its index. */
   private looseEnd(atHead: boolean, plainLength: number, c: ListCodec): number {
+    this.changes++;
     const ni = atHead ? 0 : this.nodes.length - 1;
     const need = entryBytes(plainLength + c.overhead);
     let node = this.nodes[ni];
@@ -866,8 +983,17 @@ export class SealedList {
     if (atHead) this.nodes.unshift(fresh);
     else if (this.nodes.length === 0) this.nodes = [fresh];
     else this.nodes.push(fresh);
-    // The old end is interior now: sealed whole.
-    if (node !== undefined && !node.sealed) this.sealLoose(atHead ? 1 : this.nodes.length - 2, c);
+    // The old end is interior now: sealed whole, once the list rests (or now, past DEFER_MAX).
+    if (node !== undefined && !node.sealed) {
+      if (this.looseInterior < DEFER_MAX) {
+        this.looseInterior++;
+        this.restCodec = c;
+        resting.add(this);
+        scheduleRest();
+      } else {
+        this.sealLoose(atHead ? 1 : this.nodes.length - 2, c);
+      }
+    }
     if (Math.abs(id) > ID_LIMIT) this.renumber(c);
     return atHead ? 0 : this.nodes.length - 1;
   }
@@ -1381,6 +1507,17 @@ export class SealedList {
     }
     return gone;
   }
+}
+
+/** Hands one element's plaintext (in an opened node) to a visitor or copies it into a sink. */
+function emitPlain(plain: Buffer, start: number, length: number, t: ElementTarget): boolean | void {
+  if (typeof t === 'function') return t(plain, start, length);
+  const out = t.begin(length);
+  const at = t.at;
+  if (length <= 32) for (let i = 0; i < length; i++) out[at + i] = plain[start + i]!;
+  else plain.copy(out, at, start, start + length);
+  t.end(length);
+  return true;
 }
 
 /** A sealed copy of one element (for the loose node paths that move sealed entries). */

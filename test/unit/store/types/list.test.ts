@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RecordArena } from '../../../../src/store/record-arena.js';
-import { entryBytes, NODE_BYTES, normalizeIndex, normalizeRange, plainEntryBytes, SealedList, type ElementPredicate, type ListCodec } from '../../../../src/store/types/list.js';
+import { entryBytes, NODE_BYTES, normalizeIndex, normalizeRange, plainEntryBytes, sealAllResting, SealedList, type ElementPredicate, type ListCodec } from '../../../../src/store/types/list.js';
 import { blockBytes } from '../../../../src/store/types/blocks.js';
 import { OpenError, TEST_OVERHEAD, testCodec } from '../../../helpers/list-codec.js';
 
@@ -416,7 +416,8 @@ describe('SealedList', () => {
     for (const i of [0, 1, 99_999, 100_000, 150_001, n - 1]) expect(list.at(i, C)!.readUInt32BE(0)).toBe(i);
     // Elements per node: about NODE_BYTES / 50.
     expect(list.nodeCount).toBeLessThan(Math.ceil(n / Math.floor(NODE_BYTES / plainEntryBytes(48))) + 2);
-    // Every node but the two ends is sealed whole.
+    // Every node but the two ends is sealed whole once the list rests.
+    sealAllResting();
     expect(list.sealedNodeCount).toBeGreaterThanOrEqual(list.nodeCount - 2);
   });
 });
@@ -484,11 +485,17 @@ describe('SealedList nodes sealed whole', () => {
     expect(nodesOf(list).slice(1).every((n) => n.sealed)).toBe(true);
   });
 
-  it('pushes go to a loose end node; an end node that stops being one is sealed', () => {
+  it('pushes go to a loose end node; an end node that stops being one is sealed once the list rests', async () => {
     const c = testCodec(256);
     const list = new SealedList(new RecordArena());
     for (let i = 0; i < 500; i++) list.pushTail(Buffer.from(`element-${i}`), c);
     for (let i = 0; i < 500; i++) list.pushHead(Buffer.from(`front-${i}`), c);
+    // A run of pushes costs one seal each: the nodes left behind wait loose...
+    expect(c.calls.openElement).toBe(0);
+    expect(list.sealedNodeCount).toBe(0);
+    // ...until the list rests (the rest timer's tick, 100 ms, then one more without changes).
+    await new Promise((r) => setTimeout(r, 350));
+    expect(c.calls.openElement).toBe(1000 - nodesOf(list)[0]!.count - nodesOf(list)[nodesOf(list).length - 1]!.count);
     const nodes = nodesOf(list);
     expect(nodes.length).toBeGreaterThan(10);
     expect(nodes.slice(1, -1).every((n) => n.sealed)).toBe(true);
@@ -501,7 +508,8 @@ describe('SealedList nodes sealed whole', () => {
     const c = testCodec(256);
     const make = () => {
       const list = new SealedList(new RecordArena());
-      list.pushMany(Array.from({ length: 300 }, (_, i) => Buffer.from(`v${i}`)), 0, false, c);
+      list.pushMany(Array.from({ length: 1000 }, (_, i) => Buffer.from(`v${i}`)), 0, false, c);
+      expect(list.sealedNodeCount).toBe(list.nodeCount);
       return list;
     };
     let list = make();
