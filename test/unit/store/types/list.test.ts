@@ -3,7 +3,7 @@
 // freed blocks recycled (zeroed) between operations so a stale block would show; then edges.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RecordArena } from '../../../../src/store/record-arena.js';
 import { entryBytes, NODE_BYTES, normalizeIndex, normalizeRange, plainEntryBytes, sealAllResting, SealedList, type ElementPredicate, type ListCodec } from '../../../../src/store/types/list.js';
 import { blockBytes } from '../../../../src/store/types/blocks.js';
@@ -539,6 +539,28 @@ describe('SealedList nodes sealed whole', () => {
     model.splice(1500, 0, Buffer.from('new'));
     expect(c.calls.openNode - before.openNode).toBe(2);
     expect(c.calls.sealNode - before.sealNode).toBeLessThanOrEqual(4);
+    C = c;
+    expectSame(contents(list), model);
+    expectSame(backwards(list), model);
+    C = testCodec();
+  });
+});
+
+describe('SealedList node ids', () => {
+  it('stay rising through many splits at one place, renumbering (and re-sealing) when two neighbours run out of room', () => {
+    const c = testCodec(8192, 2);
+    const list = new SealedList(new RecordArena());
+    const model = Array.from({ length: 400 }, (_, i) => Buffer.from(`base-${i}`));
+    list.pushMany(model, 0, false, c);
+    const renumber = vi.spyOn(list as unknown as { renumber: () => void }, 'renumber');
+    for (let i = 0; i < 60; i++) {
+      const el = Buffer.from(`in-${i}`);
+      list.insertAt(101, el, c);
+      model.splice(101, 0, el);
+    }
+    const ids = (list as unknown as { nodes: { id: number }[] }).nodes.map((n) => n.id);
+    for (let i = 1; i < ids.length; i++) expect(ids[i]!).toBeGreaterThan(ids[i - 1]!);
+    expect(renumber).toHaveBeenCalled();
     C = c;
     expectSame(contents(list), model);
     expectSame(backwards(list), model);
