@@ -32,6 +32,9 @@ export const listOps: CollectionOps<ListEntry> = {
   reseal(entry, reseal, touchedAt) {
     const copy = listEntry(touchedAt);
     copy.expiresAt = entry.expiresAt;
+    // Loose nodes waiting for the source to rest are sealed first (with its codec): the copy,
+    // sealed for another home element by element and node by node, could not seal them later.
+    entry.sealAtRest(Infinity, true);
     try {
       copy.copyResealed(entry, (sealed, node) => reseal(sealed, purposeOf(node), node === undefined ? undefined : nodeBind(node)));
     } catch (err) {

@@ -125,3 +125,15 @@ describe('list ops', () => {
     }
   });
 });
+
+describe('list ops and nodes waiting to be sealed', () => {
+  it('RENAME/COPY of a list fresh from a run of pushes copies its middle nodes sealed whole', () => {
+    const c: ListCodec = { ...codec, nodeBytes: 64 };
+    const src = listEntry(NOW);
+    for (let i = 0; i < 200; i++) src.pushTail(Buffer.from(`p${i}`), c);
+    expect(src.sealedNodeCount).toBe(0);
+    const copy = listOps.reseal(src, (sealed) => Buffer.from(sealed), NOW);
+    expect(copy.sealedNodeCount).toBe(copy.nodeCount - 2);
+    expect(texts(copy)).toEqual(Array.from({ length: 200 }, (_, i) => `p${i}`));
+  });
+});
