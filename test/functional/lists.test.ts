@@ -202,6 +202,16 @@ describe('what every type-blind path knows of lists', () => {
     expect(await client.exists('b')).toBe(0);
   });
 
+  it('list-max-listpack-size (old name list-max-ziplist-size) sizes nodes and is not reported as not applied', async () => {
+    expect(await run(['config', 'set', 'list-max-ziplist-size', '2'])).toBe('OK');
+    await client.rpush('sized', ...Array.from({ length: 100 }, (_, i) => `s${i}`));
+    expect(storedList('sized').nodeCount).toBe(50);
+    expect(await client.lrange('sized', 48, 51)).toEqual(['s48', 's49', 's50', 's51']);
+    const info = (await run(['info', 'sealkv'])) as string;
+    expect(/config_not_applied:(.*)\r\n/.exec(info)?.[1] ?? '').not.toMatch(/list-max/);
+    expect(await run(['config', 'set', 'list-max-listpack-size', '-2'])).toBe('OK');
+  });
+
   it('EXPIRE and TTL on a list; an expired list is gone', async () => {
     await client.rpush('t', 'a', 'b');
     expect(await client.pexpire('t', 50)).toBe(1);
