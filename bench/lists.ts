@@ -1,5 +1,6 @@
-// `node dist/bench/lists.js [--quick] [--rounds N]`: lists in sealkv against redis-server on
-// this machine, in the same run. Throughput: redis-benchmark's LPUSH and LPOP at pipeline 16 (50
+// `node dist/bench/lists.js [--quick] [--rounds N] [--tests lpush,lpop,lrange_100] [--bin other/bin/sealkv.js]
+//   [--no-memory]`: lists in sealkv against redis-server on this machine, in the same run
+// (`--bin`: another build's server beside them, e.g. before/after a change). Throughput: redis-benchmark's LPUSH and LPOP at pipeline 16 (50
 // clients), interleaved rounds (A B, then B A), medians with min-max. Memory per element: RSS
 // and used_memory growth for one list of 1M elements, and for 200k lists of 5 elements (the
 // small collections apps keep per user or session), elements of 10 bytes.
@@ -17,6 +18,10 @@ const REQUESTS = QUICK ? 100_000 : 400_000;
 const BIG_LIST = QUICK ? 200_000 : 1_000_000;
 const SMALL_LISTS = QUICK ? 50_000 : 200_000;
 const ELEMENT_BYTES = 10;
+const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : undefined);
+const TESTS = opt('--tests') ?? 'lpush,lpop';
+const OTHER_BIN = opt('--bin');
+const NO_MEMORY = argv.includes('--no-memory');
 
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -95,7 +100,7 @@ async function smallLists(socket: Socket): Promise<void> {
 }
 
 async function throughput(servers: BenchServer[]): Promise<Map<string, Measurement[]>> {
-  const w: Workload = { tests: 'lpush,lpop', clients: 50, pipeline: 16, valueSize: 3, requests: REQUESTS };
+  const w: Workload = { tests: TESTS, clients: 50, pipeline: 16, valueSize: 3, requests: REQUESTS };
   const samples = new Map<string, Measurement[]>();
   for (const s of servers) await runRedisBenchmark(s.port, { ...w, requests: 20_000 }); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
@@ -111,19 +116,28 @@ async function throughput(servers: BenchServer[]): Promise<Map<string, Measureme
 async function main(): Promise<void> {
   if (!which('redis-benchmark')) throw new Error('redis-benchmark is not installed');
   const hasRedis = which('redis-server') !== null;
-  const servers = [await startSealkv(), ...(hasRedis ? [await startRedis()] : [])];
+  // Named 'other' in the samples (BenchServer's name type knows only sealkv and redis).
+  const other = OTHER_BIN === undefined ? [] : [{ ...(await startSealkv([], OTHER_BIN)), name: 'other' } as unknown as BenchServer];
+  const servers = [await startSealkv(), ...other, ...(hasRedis ? [await startRedis()] : [])];
   let samples: Map<string, Measurement[]>;
   try {
     samples = await throughput(servers);
   } finally {
     for (const s of servers) await s.stop();
   }
-  const lines = ['| test (P16, 50 clients) | sealkv req/s | redis req/s | ratio |', '|---|---|---|---|'];
-  for (const test of ['LPUSH', 'LPOP']) {
+  const lines = [`| test (P16, 50 clients) | sealkv req/s |${other.length > 0 ? ' other build req/s |' : ''} redis req/s | ratio |`, `|---|---|${other.length > 0 ? '---|' : ''}---|---|`];
+  const tests = [...new Set([...samples.keys()].map((k) => k.split('|')[1]!))];
+  for (const test of tests) {
     const mine = summarize(samples.get(`sealkv|${test}`)!.map((m) => m.rps));
+    const before = samples.get(`other|${test}`);
+    const b = before ? summarize(before.map((m) => m.rps)) : undefined;
     const theirs = samples.get(`redis|${test}`);
     const r = theirs ? summarize(theirs.map((m) => m.rps)) : undefined;
-    lines.push(`| ${test} | ${range(mine)} | ${r ? range(r) : '–'} | ${r ? (mine.median / r.median).toFixed(2) + 'x' : 'n/a'} |`);
+    lines.push(`| ${test} | ${range(mine)} |${other.length > 0 ? ` ${b ? range(b) : '–'} |` : ''} ${r ? range(r) : '–'} | ${r ? (mine.median / r.median).toFixed(2) + 'x' : 'n/a'} |`);
+  }
+  if (NO_MEMORY) {
+    console.log(lines.join('\n'));
+    return;
   }
   const scenarios: [string, number, (s: Socket) => Promise<void>][] = [
     [`1 list of ${BIG_LIST.toLocaleString('en')} elements`, BIG_LIST, bigList],

@@ -8,10 +8,10 @@ import { readOf, peekOf, mutateOf } from './typed-entries.js';
 import { sealFailed } from './sealing.js';
 import { int64 } from './args.js';
 import { Errors } from '../protocol/errors.js';
-import { OVERHEAD } from '../seal/sealer.js';
-import { Purpose, SealError } from '../seal/values.js';
+import { SealError } from '../seal/values.js';
+import { ListSealing } from '../seal/list-codec.js';
 import { Kind, type KeyEvent, type ListEntry } from '../store/keyspace.js';
-import type { ElementPredicate } from '../store/types/list.js';
+import type { ElementPredicate, ElementSink } from '../store/types/list.js';
 import { at, type KeyFlagName, type KeySpec } from './key-specs.js';
 import type { CommandFlag, CommandSpec, Session } from './types.js';
 
@@ -41,22 +41,38 @@ export function settle(ctx: Session, key: string, event: KeyEvent): void {
   ctx.db.mutate(key, Kind.List, event, ctx.now, () => true);
 }
 
-export function sealElement(ctx: Session, key: string, plain: Uint8Array): Buffer {
-  return ctx.server.values.sealElement(Purpose.ListElement, ctx.db.uid, key, plain);
+/** Sealing for key's list in this command's database, nodes sized by list-max-listpack-size. */
+export function listCodec(ctx: Session, key: string): ListSealing {
+  return new ListSealing(ctx.server.values, ctx.db.uid, key, ctx.server.config.number('list-max-listpack-size'));
 }
 
-/** The element's plaintext in a fresh buffer (the caller wipes it); throws SealError. */
-export function openElement(ctx: Session, key: string, sealed: Buffer): Buffer {
-  return ctx.server.values.openElement(Purpose.ListElement, ctx.db.uid, key, sealed);
-}
-
-/** Writes one stored element as a bulk reply, opened straight into the reply buffer; throws SealError. */
-export function replyElement(ctx: Session, key: string, bytes: Buffer, start: number, length: number): void {
-  const plain = length - OVERHEAD;
-  const offset = ctx.reply.beginBulk(plain);
+/** Writes one element's plaintext (a view the list hands a visitor) as a bulk reply. */
+export function replyElement(ctx: Session, bytes: Buffer, start: number, length: number): void {
+  const at = ctx.reply.beginBulk(length);
   // staging is read after beginBulk: reserving room may have moved the reply to a larger buffer.
-  ctx.server.values.openElementAt(Purpose.ListElement, ctx.db.uid, key, bytes, start, length, ctx.reply.staging, offset);
-  ctx.reply.endBulk(plain);
+  bytes.copy(ctx.reply.staging, at, start, start + length);
+  ctx.reply.endBulk(length);
+}
+
+/** Elements written as bulk replies, each opened (or copied from its opened node) straight into the reply buffer. */
+class ReplySink implements ElementSink {
+  at = 0;
+
+  constructor(private readonly ctx: Session) {}
+
+  begin(length: number): Buffer {
+    this.at = this.ctx.reply.beginBulk(length);
+    return this.ctx.reply.staging;
+  }
+
+  end(length: number): void {
+    this.ctx.reply.endBulk(length);
+  }
+}
+
+/** A sink writing elements into ctx's reply as bulks (see ElementSink). */
+export function replySink(ctx: Session): ElementSink {
+  return new ReplySink(ctx);
 }
 
 /**
@@ -86,58 +102,42 @@ export function replyOpened(ctx: Session, write: () => void): boolean {
  */
 export function replyPopped(ctx: Session, key: string, list: ListEntry, head: boolean, count: number, keyName?: Buffer): boolean {
   const n = Math.min(count, list.length);
+  const c = listCodec(ctx, key);
   const ok = replyOpened(ctx, () => {
     if (keyName !== undefined) {
       ctx.reply.arrayLen(2);
       ctx.reply.bulk(keyName);
     }
     ctx.reply.arrayLen(n);
-    let left = n;
-    list.forEach((bytes, start, length) => {
-      replyElement(ctx, key, bytes, start, length);
-      return --left > 0;
-    }, !head);
+    list.forEach(replySink(ctx), c, !head, n);
   });
-  if (ok) list.deleteRange(head ? 0 : list.length - n, n);
+  // Cutting a sealed node seals the rest again: that cannot fail to open (it just opened).
+  if (ok) list.deleteRange(head ? 0 : list.length - n, n, c);
   return ok;
 }
 
 /** Pops one element straight into a bulk reply; false (the element kept) after a seal error. */
 export function replyPoppedOne(ctx: Session, key: string, list: ListEntry, head: boolean): boolean {
   return replyOpened(ctx, () => {
-    const visit = (bytes: Buffer, start: number, length: number) => replyElement(ctx, key, bytes, start, length);
-    if (head) list.takeHead(visit);
-    else list.takeTail(visit);
+    const c = listCodec(ctx, key);
+    if (head) list.takeHead(replySink(ctx), c);
+    else list.takeTail(replySink(ctx), c);
   });
 }
 
-/** Plaintext of elements being compared: grown as needed, wiped after each comparison. */
-let scratch = Buffer.allocUnsafeSlow(256);
-
 /**
- * A predicate for "this stored element equals `wanted`" (LREM, LPOS, LINSERT's pivot): an
- * element of another length is never opened (the length shows in the sealed size); one of the
- * same length is opened into a scratch buffer, compared and wiped. Throws SealError.
+ * A predicate for "this element equals `wanted`" (LREM, LPOS, LINSERT's pivot), on plaintext the
+ * list opened; its length lets the list skip elements sealed alone with another length unopened.
  */
-export function equalTo(ctx: Session, key: string, wanted: Uint8Array): ElementPredicate {
+export function equalTo(wanted: Uint8Array): ElementPredicate {
   const want = wanted.length;
-  if (want > scratch.length) {
-    scratch.fill(0);
-    scratch = Buffer.allocUnsafeSlow(Math.max(want, scratch.length * 2));
-  }
-  const values = ctx.server.values;
-  const db = ctx.db.uid;
-  return (bytes, start, length) => {
-    if (length - OVERHEAD !== want) return false;
-    const buf = scratch;
-    try {
-      values.openElementAt(Purpose.ListElement, db, key, bytes, start, length, buf, 0);
-      for (let i = 0; i < want; i++) if (buf[i] !== wanted[i]) return false;
-      return true;
-    } finally {
-      buf.fill(0, 0, want);
-    }
+  const match: ElementPredicate = (bytes, start, length) => {
+    if (length !== want) return false;
+    for (let i = 0; i < want; i++) if (bytes[start + i] !== wanted[i]) return false;
+    return true;
   };
+  match.plainLength = want;
+  return match;
 }
 
 /**

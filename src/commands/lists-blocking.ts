@@ -6,7 +6,7 @@
 
 import { keyOf } from './args.js';
 import { parseTimeout } from '../blocking/timeout.js';
-import { listSpec, replyElement, replyOpened, replyPopped, settle, side, writableList } from './list-entries.js';
+import { listCodec, listSpec, replySink, replyOpened, replyPopped, settle, side, writableList } from './list-entries.js';
 import { moveElement, MOVE_KEYS, mpopFirst, parseMpop } from './lists-move.js';
 import { Kind } from '../store/keyspace.js';
 import { index, keynum, keySpec, span } from './key-specs.js';
@@ -56,9 +56,9 @@ function popOneFrom(ctx: Session, keyArg: Buffer, head: boolean): boolean {
   const ok = replyOpened(ctx, () => {
     ctx.reply.arrayLen(2);
     ctx.reply.bulk(keyArg);
-    const visit = (bytes: Buffer, start: number, length: number) => replyElement(ctx, key, bytes, start, length);
-    if (head) entry.takeHead(visit);
-    else entry.takeTail(visit);
+    const c = listCodec(ctx, key);
+    if (head) entry.takeHead(replySink(ctx), c);
+    else entry.takeTail(replySink(ctx), c);
   });
   if (ok) settle(ctx, key, head ? 'lpop' : 'rpop');
   return true;

@@ -1,10 +1,10 @@
 // Moving elements between lists (redis t_list.c lmoveGenericCommand, mpopGenericCommand):
-// LMOVE, RPOPLPUSH and LMPOP. An element moved to another key is re-sealed for it (its seal is
-// bound to its key); rotated within one list (LMOVE k k ...) it keeps its sealed bytes.
+// LMOVE, RPOPLPUSH and LMPOP. A moved element is opened and sealed again where it lands (its
+// seal is bound to its key, and a node's to the node).
 
 import { int64, keyOf } from './args.js';
 import {
-  listSpec, openElement, replyPopped, sealElement, settle, side, writableList, writeList,
+  listCodec, listSpec, replyPopped, settle, side, writableList, writeList,
 } from './list-entries.js';
 import { sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
@@ -44,24 +44,24 @@ export function moveElement(ctx: Session, srcArg: Buffer, dstArg: Buffer, fromHe
       return false;
     }
   }
-  const sealed = list.at(fromHead ? 0 : list.length - 1)!;
+  const c = listCodec(ctx, src);
   let plain: Buffer;
   try {
-    plain = openElement(ctx, src, sealed);
+    // Taken off first (sealed again below for its destination): a copy of its plaintext.
+    plain = list.at(fromHead ? 0 : list.length - 1, c)!;
   } catch (err) {
     if (!(err instanceof SealError)) throw err;
     sealFailed(ctx, err);
     return false;
   }
   try {
-    // Within one list the sealed bytes stay valid (bound to the key, not the position).
-    const moved = dst === src ? Buffer.from(sealed) : sealElement(ctx, dst, plain);
-    if (fromHead) list.takeHead(noop);
-    else list.takeTail(noop);
+    if (fromHead) list.takeHead(noop, c);
+    else list.takeTail(noop, c);
     // Redis's notification order: the push on the destination, then the pop on the source.
     writeList(ctx, dst, toHead ? 'lpush' : 'rpush', (target) => {
-      if (toHead) target.pushHead(moved);
-      else target.pushTail(moved);
+      const to = dst === src ? c : listCodec(ctx, dst);
+      if (toHead) target.pushHead(plain, to);
+      else target.pushTail(plain, to);
       return true;
     });
     settle(ctx, src, fromHead ? 'lpop' : 'rpop');

@@ -5,7 +5,7 @@
 
 import { int64, keyOf, word } from './args.js';
 import {
-  equalTo, listSpec, longArg, readList, replyElement, replyOpened, replyPopped, replyPoppedOne, sealElement, settle,
+  equalTo, listCodec, listSpec, longArg, readList, replyOpened, replySink, replyPopped, replyPoppedOne, settle,
   writableList, writeList,
 } from './list-entries.js';
 import { listBlockingCommands } from './lists-blocking.js';
@@ -36,14 +36,12 @@ function push(ctx: Session, args: ArgList, head: boolean, onlyExisting: boolean)
   }
   let length = 0;
   const ok = writeList(ctx, key, head ? 'lpush' : 'rpush', (list) => {
+    const c = listCodec(ctx, key);
     if (args.length === 3) {
-      const sealed = sealElement(ctx, key, args.at(2)!);
-      if (head) list.pushHead(sealed);
-      else list.pushTail(sealed);
+      if (head) list.pushHead(args.at(2)!, c);
+      else list.pushTail(args.at(2)!, c);
     } else {
-      const sealed: Buffer[] = [];
-      for (let i = 2; i < args.length; i++) sealed.push(sealElement(ctx, key, args.at(i)!));
-      list.pushMany(sealed, head);
+      list.pushMany(args, 2, head, c);
     }
     length = list.length;
     return true;
@@ -96,8 +94,7 @@ function lindex(ctx: Session, args: Buffer[]): void {
   if (index === null) return;
   const i = normalizeIndex(index, list.length);
   if (i < 0) return ctx.reply.nullBulk();
-  const sealed = list.at(i)!;
-  replyOpened(ctx, () => replyElement(ctx, key, sealed, 0, sealed.length));
+  replyOpened(ctx, () => list.peek(i, replySink(ctx), listCodec(ctx, key)));
 }
 
 function lrange(ctx: Session, args: Buffer[]): void {
@@ -113,7 +110,7 @@ function lrange(ctx: Session, args: Buffer[]): void {
   const [first, last] = range;
   replyOpened(ctx, () => {
     ctx.reply.arrayLen(last - first + 1);
-    list!.range(first, last, (bytes, at, length) => replyElement(ctx, key, bytes, at, length));
+    list!.range(first, last, replySink(ctx), listCodec(ctx, key));
   });
 }
 
@@ -129,7 +126,8 @@ function lset(ctx: Session, args: Buffer[]): void {
   if (index === null) return;
   const i = normalizeIndex(index, list.length);
   if (i < 0) return ctx.reply.error(Errors.indexOutOfRange);
-  list.set(i, sealElement(ctx, key, args[3]!));
+  // A sealed node is opened to be edited: it may fail to open.
+  if (!replyOpened(ctx, () => list.set(i, args[3]!, listCodec(ctx, key)))) return;
   settle(ctx, key, 'lset');
   ctx.reply.ok();
 }
@@ -143,9 +141,10 @@ function linsert(ctx: Session, args: Buffer[]): void {
   if (list === null) return;
   if (list === undefined) return ctx.reply.integer(0);
   let pivot = -1;
-  if (!replyOpened(ctx, () => (pivot = list.indexOf(equalTo(ctx, key, args[3]!))))) return;
+  const c = listCodec(ctx, key);
+  if (!replyOpened(ctx, () => (pivot = list.indexOf(equalTo(args[3]!), c)))) return;
   if (pivot < 0) return ctx.reply.integer(-1);
-  list.insertAt(where === 'before' ? pivot : pivot + 1, sealElement(ctx, key, args[4]!));
+  if (!replyOpened(ctx, () => list.insertAt(where === 'before' ? pivot : pivot + 1, args[4]!, c))) return;
   settle(ctx, key, 'linsert');
   ctx.reply.integer(list.length);
 }
@@ -159,7 +158,7 @@ function lrem(ctx: Session, args: Buffer[]): void {
   if (list === undefined) return ctx.reply.integer(0);
   const before = list.length;
   let removed = 0;
-  const ok = replyOpened(ctx, () => (removed = list.removeWhere(equalTo(ctx, key, args[3]!), count)));
+  const ok = replyOpened(ctx, () => (removed = list.removeWhere(equalTo(args[3]!), count, listCodec(ctx, key))));
   // Even after a seal error, whatever went before it is filed (and the emptied list deleted).
   if (list.length !== before) settle(ctx, key, 'lrem');
   if (ok) ctx.reply.integer(removed);
@@ -175,8 +174,9 @@ function ltrim(ctx: Session, args: Buffer[]): void {
   const list = writableList(ctx, key);
   if (list === null) return;
   if (list === undefined) return ctx.reply.ok();
-  list.trim(normalizeRange(start, stop, list.length));
+  const ok = replyOpened(ctx, () => list.trim(normalizeRange(start, stop, list.length), listCodec(ctx, key)));
   settle(ctx, key, 'ltrim');
+  if (!ok) return;
   ctx.reply.ok();
 }
 
@@ -213,7 +213,7 @@ function lpos(ctx: Session, args: Buffer[]): void {
   if (list === undefined) return count >= 0 ? ctx.reply.arrayLen(0) : ctx.reply.nullBulk();
   let found: number[] = [];
   const want = count < 0 ? 1 : count;
-  if (!replyOpened(ctx, () => (found = list.positions(equalTo(ctx, key, args[2]!), rank, want, maxlen)))) return;
+  if (!replyOpened(ctx, () => (found = list.positions(equalTo(args[2]!), rank, want, maxlen, listCodec(ctx, key))))) return;
   if (count < 0) {
     if (found.length === 0) ctx.reply.nullBulk();
     else ctx.reply.integer(found[0]!);

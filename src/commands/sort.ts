@@ -15,6 +15,7 @@ import type { SetEntry } from '../store/entry.js';
 import { plainBuffer } from '../util/bytes.js';
 import { at, keySpec, KeyFlag, UNKNOWN_BEGIN, UNKNOWN_FIND, type KeyRef } from './key-specs.js';
 import { compareIntegers } from './set-entries.js';
+import { listCodec } from './list-entries.js';
 import { sealedView } from './zset-entries.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -177,9 +178,12 @@ function hexFloat(s: string): number {
 
 function openList(ctx: Session, key: string, list: ListEntry, first: number, last: number, out: Buffer[]): void {
   if (last < first) return;
+  // A copy of each element's plaintext (the caller wipes them): the list's view is gone after the visit.
   list.range(first, last, (bytes, start, length) => {
-    out.push(ctx.server.values.openElement(Purpose.ListElement, ctx.db.uid, key, bytes.subarray(start, start + length)));
-  });
+    const plain = plainBuffer(length);
+    bytes.copy(plain, 0, start, start + length);
+    out.push(plain);
+  }, listCodec(ctx, key));
 }
 
 function openSet(ctx: Session, key: string, set: SetEntry, out: Buffer[]): void {
@@ -359,21 +363,26 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
     }
     const dst = keyOf(ctx, storeArg);
     const out = listEntry(ctx.now);
-    const sealed: Buffer[] = [];
-    for (let j = start; j <= end; j++) {
-      const el = items[j]!.el;
-      if (gets.length === 0) sealed.push(ctx.server.values.sealElement(Purpose.ListElement, ctx.db.uid, dst, el));
-      for (const pattern of gets) {
-        const val = lookupPattern(ctx, pattern, el) ?? Buffer.alloc(0);
-        sealed.push(ctx.server.values.sealElement(Purpose.ListElement, ctx.db.uid, dst, val));
-        val.fill(0);
+    const stored: Buffer[] = [];
+    const looked: Buffer[] = [];
+    try {
+      for (let j = start; j <= end; j++) {
+        const el = items[j]!.el;
+        if (gets.length === 0) stored.push(el);
+        for (const pattern of gets) {
+          const val = lookupPattern(ctx, pattern, el) ?? Buffer.alloc(0);
+          stored.push(val);
+          looked.push(val);
+        }
       }
-    }
-    if (outputLength > 0) {
-      out.pushMany(sealed, false);
-      ctx.db.set(dst, out, 'sortstore');
-    } else {
-      ctx.db.delete(dst, 'del');
+      if (outputLength > 0) {
+        out.pushMany(stored, 0, false, listCodec(ctx, dst));
+        ctx.db.set(dst, out, 'sortstore');
+      } else {
+        ctx.db.delete(dst, 'del');
+      }
+    } finally {
+      for (const val of looked) val.fill(0);
     }
     ctx.reply.integer(outputLength);
   } catch (err) {

@@ -11,6 +11,7 @@ import { DIGEST_BYTES } from '../store/types/set.js';
 import { formatId } from '../store/types/stream.js';
 import { opsOf, type EntryOf } from '../store/types/index.js';
 import { Purpose } from '../seal/values.js';
+import { ListSealing } from '../seal/list-codec.js';
 import { PayloadError, type PayloadReader, type PayloadWriter, type OpenElement, type RestoreTools, type TypeCodec, type ValueHome } from './payload.js';
 import { HashAccess } from '../commands/hash-fields.js';
 
@@ -63,17 +64,32 @@ const hashCodec: TypeCodec<HashEntry> = {
   },
 };
 
+/**
+ * Lists seal through their codec (seal/list-codec.ts): elements are written as the list opens
+ * them, and read back in batches that build sealed nodes directly (a large list restores with
+ * one seal per node, not per element).
+ */
 const listCodec: TypeCodec<ListEntry> = {
   kind: Kind.List,
-  write(entry, out, open) {
+  write(entry, out, _open, home) {
     out.u32(entry.length);
     entry.forEach((bytes, start, length) => {
-      out.opened(open(bytes.subarray(start, start + length), Purpose.ListElement, undefined));
-    });
+      out.bytes(bytes.subarray(start, start + length));
+    }, new ListSealing(home.ctx.server.values, home.ctx.db.uid, home.key));
   },
   read(input, tools) {
+    const c = new ListSealing(tools.home.ctx.server.values, tools.home.ctx.db.uid, tools.home.key);
     return building(listEntry(tools.now), (entry) => {
-      for (let n = input.count(4); n > 0; n--) entry.pushTail(tools.seal(input.bytes(), Purpose.ListElement, undefined));
+      // Views into the payload's plaintext, which its reader wipes.
+      const batch: Buffer[] = [];
+      for (let n = input.count(4); n > 0; n--) {
+        batch.push(input.bytes());
+        if (batch.length === 1024) {
+          entry.pushMany(batch, 0, false, c);
+          batch.length = 0;
+        }
+      }
+      if (batch.length > 0) entry.pushMany(batch, 0, false, c);
     });
   },
 };

@@ -139,6 +139,27 @@ export class LongArgs implements ArgVector {
     return own ?? (new ArgView(this.arena.buffer as ArrayBuffer, this.starts[index]!, this.lengths[index]!) as Buffer);
   }
 
+  /** Argument index's length in bytes (index >= 0), without making its view. */
+  byteLength(index: number): number {
+    const own = this.own === null ? undefined : this.own.get(index);
+    return own !== undefined ? own.length : this.lengths[index]!;
+  }
+
+  /** Copies argument index's bytes into out at `at` without making its view (RPUSH of millions); returns how many. */
+  copyInto(index: number, out: Buffer, at: number): number {
+    const own = this.own === null ? undefined : this.own.get(index);
+    if (own !== undefined) {
+      out.set(own, at);
+      return own.length;
+    }
+    const start = this.starts[index]!;
+    const length = this.lengths[index]!;
+    const arena = this.arena;
+    if (length <= 16) for (let i = 0; i < length; i++) out[at + i] = arena[start + i]!;
+    else arena.copy(out, at, start, start + length);
+    return length;
+  }
+
   /** Every argument's view at once (the paths that need an array); made once, then kept. */
   toArray(): Buffer[] {
     this.materialize(Infinity);

@@ -9,6 +9,7 @@ import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
 import { OVERHEAD } from './sealer.js';
+import { ListSealing } from './list-codec.js';
 import { Purpose, SealError, type SealedValues } from './values.js';
 import type { NameHasher } from './name-hash.js';
 
@@ -86,13 +87,14 @@ export class CollectionPacker implements Packer {
       };
       let fits = true;
       if (entry.kind === Kind.List) {
+        // The list opens its elements (one by one, or a sealed node whole) for the visitor.
         entry.forEach((bytes, start, length) => {
-          if (!room(length, 0)) return (fits = false);
-          used = writeVarint(plain, used, length - OVERHEAD);
-          values.openElementAt(Purpose.ListElement, db, key, bytes, start, length, plain, used);
-          used += length - OVERHEAD;
+          if (!room(length + OVERHEAD, 0)) return (fits = false);
+          used = writeVarint(plain, used, length);
+          bytes.copy(plain, used, start, start + length);
+          used += length;
           return true;
-        });
+        }, new ListSealing(values, db, key));
       } else if (entry.kind === Kind.Set) {
         entry.forEach((id) => {
           const length = entry.sealedLength(id);
@@ -162,12 +164,11 @@ export class CollectionPacker implements Packer {
   private unpackList(db: number, key: string, packed: PackedLike, length: number): ListEntry {
     const list = new ListEntry(packed.touchedAt);
     const plain = this.plain;
-    const out = this.sealed;
+    const c = new ListSealing(this.values, db, key);
     for (let at = 0; at < length; ) {
       const n = this.readVarint(at);
       at = this.at;
-      this.values.sealElementAt(Purpose.ListElement, db, key, plain.subarray(at, at + n), out, 0);
-      list.pushTail(out.subarray(0, n + OVERHEAD));
+      list.pushTail(plain.subarray(at, at + n), c);
       at += n;
     }
     return list;

@@ -40,11 +40,13 @@ export const enum Purpose {
   PackedList = 10,
   PackedSet = 11,
   PackedZSet = 12,
+  /** A large list's node: the plaintext of several elements sealed together, bound to the node's id (src/seal/list-codec.ts). */
+  ListNode = 13,
 }
 
 /** Purposes of collection elements, sealed through sealElement / openElement. */
 export type ElementPurpose = Purpose.ListElement | Purpose.SetMember | Purpose.ZSetMember | Purpose.StreamEntry | Purpose.HashFieldName | Purpose.HashPairs
-  | Purpose.PackedList | Purpose.PackedSet | Purpose.PackedZSet;
+  | Purpose.PackedList | Purpose.PackedSet | Purpose.PackedZSet | Purpose.ListNode;
 
 /** What an element is bound to beside its key: a name (latin1) or its bytes (a hash field's digest). */
 export type Bind = string | Uint8Array;

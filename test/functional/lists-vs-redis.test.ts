@@ -8,6 +8,15 @@ import { startInProcess } from '../helpers/server.js';
 const ABC = ['RPUSH', 'l', 'a', 'b', 'c', 'b', 'a', 'b'];
 
 const CASES: Record<string, string[][]> = {
+  // Nodes of 4 elements (most sealed whole): every command that reaches into a node.
+  'many small nodes (list-max-listpack-size 4), read and changed across them': [
+    ['CONFIG', 'SET', 'list-max-listpack-size', '4'], ['RPUSH', 'big', 'e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9', 'e10', 'e11', 'e12', 'e13', 'e14', 'e15', 'e16', 'e17', 'e18', 'e19', 'e20', 'e21', 'e22', 'e23', 'e24', 'e25', 'e26', 'e27', 'e28', 'e29', 'e30', 'e31', 'e32', 'e33', 'e34', 'e35', 'e36', 'e37', 'e38', 'e39', 'e40', 'e41', 'e42', 'e43', 'e44', 'e45', 'e46', 'e47', 'e48', 'e49', 'e50', 'e51', 'e52', 'e53', 'e54', 'e55', 'e56', 'e57', 'e58', 'e59'], ['LPUSH', 'big', 'h1', 'h2', 'h3'],
+    ['LRANGE', 'big', '0', '-1'], ['LRANGE', 'big', '5', '17'], ['LRANGE', 'big', '-9', '-2'], ['LINDEX', 'big', '30'], ['LINDEX', 'big', '-31'],
+    ['LSET', 'big', '33', 'changed'], ['LSET', 'big', '34', 'a much longer element than the others'], ['LINSERT', 'big', 'BEFORE', 'e40', 'in'],
+    ['LINSERT', 'big', 'AFTER', 'e3', 'in'], ['LREM', 'big', '0', 'in'], ['LREM', 'big', '-1', 'e50'], ['LPOS', 'big', 'e45'], ['LPOS', 'big', 'e7', 'RANK', '-1'],
+    ['LTRIM', 'big', '2', '-3'], ['LPOP', 'big', '7'], ['RPOP', 'big', '6'], ['LMOVE', 'big', 'big', 'LEFT', 'RIGHT'], ['LRANGE', 'big', '0', '-1'],
+    ['CONFIG', 'SET', 'list-max-listpack-size', '-2'],
+  ],
   'pushes answer the length, X forms only on an existing list': [
     ['LPUSH', 'l', 'a', 'b'], ['RPUSH', 'l', 'c'], ['LPUSHX', 'l', 'z'], ['RPUSHX', 'l', 'y', 'x'], ['LPUSHX', 'none', 'a'], ['RPUSHX', 'none', 'a'],
     ['EXISTS', 'none'], ['LRANGE', 'l', '0', '-1'], ['LPUSH', 'l'],

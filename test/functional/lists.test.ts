@@ -10,6 +10,7 @@ import { storedKey } from '../helpers/server.js';
 import { Errors } from '../../src/protocol/errors.js';
 import { Sealer } from '../../src/seal/sealer.js';
 import { Kind, type ListEntry } from '../../src/store/keyspace.js';
+import type { ListCodec } from '../../src/store/types/list.js';
 
 const { server, client, run } = withServer();
 
@@ -23,9 +24,38 @@ function storedList(name: string, db = 0): ListEntry {
 /** Copies of the list's sealed elements, head first. */
 function sealedElements(name: string, db = 0): Buffer[] {
   const out: Buffer[] = [];
-  storedList(name, db).forEach((bytes, start, length) => void out.push(Buffer.from(bytes.subarray(start, start + length))));
+  storedList(name, db).forEachSealed((bytes, start, length, node) => {
+    if (node === undefined) out.push(Buffer.from(bytes.subarray(start, start + length)));
+  });
   return out;
 }
+
+/** Copies of every sealed part of the list: its elements sealed alone and its nodes sealed whole. */
+function sealedParts(name: string, db = 0): Buffer[] {
+  const out: Buffer[] = [];
+  storedList(name, db).forEachSealed((bytes, start, length) => void out.push(Buffer.from(bytes.subarray(start, start + length))));
+  return out;
+}
+
+/** Stores bytes given as they are (already sealed) as one element: what a forged or moved element would look like. */
+const asSealed: ListCodec = {
+  overhead: 0,
+  nodeBytes: 8192,
+  nodeCount: 65535,
+  sealElement: (plain, out, at) => void out.set(plain, at),
+  openElement: () => {
+    throw new Error('not for reading');
+  },
+  sealNode: () => {
+    throw new Error('not for nodes');
+  },
+  openNode: () => {
+    throw new Error('not for nodes');
+  },
+  broken: (what) => {
+    throw new Error(what);
+  },
+};
 
 describe('lists over ioredis', () => {
   it('keeps a long list in order through pushes at both ends, indexes and ranges', async () => {
@@ -84,12 +114,12 @@ describe('lists over ioredis', () => {
     expect(await client.exists('q')).toBe(0);
   });
 
-  it('LMOVE carries an element to another key, re-sealed for it; within one list it is not re-sealed', async () => {
+  it('LMOVE carries an element to another key, sealed again for it (and within one list for its new place)', async () => {
     await client.rpush('src', 'a', 'b', 'c');
     const before = sealedElements('src');
     expect(await client.lmove('src', 'src', 'LEFT', 'RIGHT')).toBe('a');
-    // The same sealed bytes, rotated: bound to the key, not to a position.
-    expect(sealedElements('src')).toEqual([before[1], before[2], before[0]]);
+    expect(await client.lrange('src', 0, -1)).toEqual(['b', 'c', 'a']);
+    expect(sealedElements('src').slice(0, 2)).toEqual([before[1], before[2]]);
     expect(await client.lmove('src', 'dst', 'RIGHT', 'LEFT')).toBe('a');
     expect(sealedElements('dst')[0]).not.toEqual(before[0]);
     expect(await client.lrange('dst', 0, -1)).toEqual(['a']);
@@ -152,10 +182,14 @@ describe('what every type-blind path knows of lists', () => {
   it('RENAME, COPY (also to another database) and MOVE carry every element, re-sealed for the new home', async () => {
     const els = Array.from({ length: 500 }, (_, i) => `el-${i}`);
     await client.rpush('a', ...els);
-    const sealedA = sealedElements('a');
+    const sealedA = sealedParts('a');
+    // Pushed at once: nodes sealed whole.
+    expect(sealedA.length).toBeLessThan(10);
     expect(await client.rename('a', 'b')).toBe('OK');
     expect(await client.lrange('b', 0, -1)).toEqual(els);
-    expect(sealedElements('b')[0]).not.toEqual(sealedA[0]);
+    const sealedB = sealedParts('b');
+    expect(sealedB.length).toBe(sealedA.length);
+    expect(sealedB[0]).not.toEqual(sealedA[0]);
     expect(await client.copy('b', 'c')).toBe(1);
     expect(await run(['copy', 'b', 'c', 'db', '2'])).toBe(1);
     expect(await client.move('b', 1)).toBe(1);
@@ -166,6 +200,16 @@ describe('what every type-blind path knows of lists', () => {
     await run(['select', '0']);
     expect(await client.lrange('c', 0, -1)).toEqual(els);
     expect(await client.exists('b')).toBe(0);
+  });
+
+  it('list-max-listpack-size (old name list-max-ziplist-size) sizes nodes and is not reported as not applied', async () => {
+    expect(await run(['config', 'set', 'list-max-ziplist-size', '2'])).toBe('OK');
+    await client.rpush('sized', ...Array.from({ length: 100 }, (_, i) => `s${i}`));
+    expect(storedList('sized').nodeCount).toBe(50);
+    expect(await client.lrange('sized', 48, 51)).toEqual(['s48', 's49', 's50', 's51']);
+    const info = (await run(['info', 'sealkv'])) as string;
+    expect(/config_not_applied:(.*)\r\n/.exec(info)?.[1] ?? '').not.toMatch(/list-max/);
+    expect(await run(['config', 'set', 'list-max-listpack-size', '-2'])).toBe('OK');
   });
 
   it('EXPIRE and TTL on a list; an expired list is gone', async () => {
@@ -182,13 +226,15 @@ describe('what every type-blind path knows of lists', () => {
     const small = (await run(['memory', 'usage', 'm'])) as number;
     await client.rpush('m', ...Array.from({ length: 1000 }, (_, i) => `element-${i}`));
     const large = (await run(['memory', 'usage', 'm'])) as number;
-    // Each element costs at least its sealed bytes (45 bytes of seal plus the plaintext).
-    expect(large - small).toBeGreaterThan(1000 * 50);
+    // Pushed at once, the elements are sealed a node at a time: about their plaintext, not 45
+    // bytes of seal each.
+    expect(large - small).toBeGreaterThan(1000 * 12);
+    expect(large - small).toBeLessThan(1000 * 25);
     const info = (await run(['info', 'keyspace'])) as string;
     expect(info).toMatch(/db0:keys=1,/);
     const usedBefore = server.running.state.memory.account.used;
     await client.del('m');
-    expect(server.running.state.memory.account.used).toBeLessThan(usedBefore - 1000 * 50);
+    expect(server.running.state.memory.account.used).toBeLessThan(usedBefore - 1000 * 12);
   });
 
   it('refuses pushes over maxmemory with noeviction (denyoom), and still pops', async () => {
@@ -233,7 +279,7 @@ describe('sealing of list elements', () => {
     await client.rpush('one', 'secret-one');
     await client.rpush('two', 'two');
     const foreign = sealedElements('one')[0]!;
-    storedList('two').pushTail(foreign);
+    storedList('two').pushTail(foreign, asSealed);
     await expect(client.lrange('two', 0, -1)).rejects.toThrow(Errors.sealOpenFailed);
     await expect(client.rpop('two')).rejects.toThrow(Errors.sealOpenFailed);
     // The element that failed stays; the others still read.

@@ -108,7 +108,7 @@ describe('sealing', () => {
     const entry = server.running.state.databases[0]!.peek(storedKey(server, 'out'));
     if (entry?.kind !== Kind.List) throw new Error('out is not a list');
     const raw: Buffer[] = [];
-    entry.forEach((bytes, start, length) => {
+    entry.forEachSealed((bytes, start, length) => {
       raw.push(Buffer.from(bytes.subarray(start, start + length)));
     });
     expect(raw).toHaveLength(2);

@@ -66,6 +66,19 @@ function listCommand(rnd: Rnd): string[] {
   }
 }
 
+/**
+ * The same commands over lists of several nodes: node sizes changed now and then (a few
+ * elements per node, or bytes), and large pushes (over 2 KiB) that build sealed nodes from their
+ * arguments.
+ */
+function nodeCommand(rnd: Rnd): string[] {
+  const r = rnd();
+  if (r < 0.04) return ['CONFIG', 'SET', 'list-max-listpack-size', pick(rnd, ['1', '2', '3', '5', '-1', '-2'])];
+  if (r < 0.14) return [pick(rnd, ['RPUSH', 'LPUSH']), pick(rnd, LISTS), ...elements(rnd, int(rnd, 150, 400))];
+  return listCommand(rnd);
+}
+
 describeDifferential('list commands, differential against redis-server 7', [
   { what: 'sequences of list commands', count: COUNT, seed: SEED, length: 25, command: listCommand },
+  { what: 'sequences over lists of many nodes', count: Math.ceil(COUNT / 2), seed: SEED + 100, length: 40, command: nodeCommand },
 ]);

@@ -10,7 +10,7 @@ import { ioredis } from '../helpers/clients.js';
 import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-const COUNT = 1200;
+const COUNT = 1600;
 
 async function exercise(client: Redis, blocker: Redis, markers: Buffer[]): Promise<void> {
   const m = markers.map((b) => b.toString('latin1'));
@@ -47,6 +47,25 @@ async function exercise(client: Redis, blocker: Redis, markers: Buffer[]): Promi
   await client.rename('q2', 'q3');
   expect(await client.lrange('q3', 0, -1)).toEqual(moved.slice(50, 100));
   expect(await client.rpoplpush('q', 'q3')).toBe(moved[249]);
+  // A list of many nodes (4 elements each): pushed one by one (the loose nodes left between the
+  // ends are sealed whole once the list rests) and at once (sealed nodes built from the
+  // arguments), then read, changed and trimmed across nodes.
+  const nodes = take(400);
+  await client.config('SET', 'list-max-listpack-size', '4');
+  for (const v of nodes.slice(0, 200)) await client.rpush('n', v);
+  await client.lpush('n', ...nodes.slice(200).reverse());
+  await new Promise((r) => setTimeout(r, 400));
+  const order = [...nodes.slice(200), ...nodes.slice(0, 200)];
+  expect(await client.lrange('n', 0, -1)).toEqual(order);
+  expect(await client.lindex('n', 222)).toBe(order[222]);
+  expect(await client.lpos('n', order[333]!)).toBe(333);
+  await client.lset('n', 100, order[0]!);
+  expect(await client.linsert('n', 'BEFORE', order[150]!, order[1]!)).toBe(401);
+  expect(await client.lrem('n', 0, order[0]!)).toBe(2);
+  await client.ltrim('n', 10, 389);
+  expect(await client.lpop('n', 30)).toHaveLength(30);
+  expect(await client.rpop('n', 30)).toHaveLength(30);
+  await client.config('SET', 'list-max-listpack-size', '-2');
   // Through a pipeline and a transaction.
   const piped = take(100);
   const pipe = client.pipeline();

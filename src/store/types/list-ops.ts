@@ -1,13 +1,20 @@
-// Lists as every type-blind path sees them: a ListEntry (a SealedList of sealed elements) whose
-// elements are bound to database and key only, never to a position, so LINSERT, LREM or a pop
-// moves them without re-sealing.
+// Lists as every type-blind path sees them: a ListEntry (a SealedList) holds elements sealed one
+// by one in its end nodes, bound to database and key only (never to a position, so LINSERT,
+// LREM or a pop moves them without re-sealing), and nodes sealed whole, bound to database, key
+// and the node's id (Purpose.ListNode).
 
 import { ListEntry, listEntry } from '../entry.js';
 import { Purpose } from '../../seal/values.js';
 import type { CollectionOps } from './type-ops.js';
+import { nodeBind } from '../../seal/list-codec.js';
 
 /** The list object's own fields (V8, 64-bit): header, node array and entry fields. */
 export const LIST_OVERHEAD = 96;
+
+/** A list holds elements sealed one by one (end nodes) and nodes sealed whole (node: their id). */
+function purposeOf(node: number | undefined): Purpose {
+  return node === undefined ? Purpose.ListElement : Purpose.ListNode;
+}
 
 export const listOps: CollectionOps<ListEntry> = {
   name: 'list',
@@ -18,17 +25,18 @@ export const listOps: CollectionOps<ListEntry> = {
   encoding: () => 'quicklist',
   elements: (entry) => entry.length,
   forEachSealed(entry, visit) {
-    entry.forEach((bytes, start, length) => {
-      visit(bytes.subarray(start, start + length), Purpose.ListElement, undefined);
+    entry.forEachSealed((bytes, start, length, node) => {
+      visit(bytes.subarray(start, start + length), purposeOf(node), node === undefined ? undefined : nodeBind(node));
     });
   },
   reseal(entry, reseal, touchedAt) {
     const copy = listEntry(touchedAt);
     copy.expiresAt = entry.expiresAt;
+    // Loose nodes waiting for the source to rest are sealed first (with its codec): the copy,
+    // sealed for another home element by element and node by node, could not seal them later.
+    entry.sealAtRest(Infinity, true);
     try {
-      entry.forEach((bytes, start, length) => {
-        copy.pushTail(reseal(bytes.subarray(start, start + length), Purpose.ListElement, undefined));
-      });
+      copy.copyResealed(entry, (sealed, node) => reseal(sealed, purposeOf(node), node === undefined ? undefined : nodeBind(node)));
     } catch (err) {
       copy.clear();
       throw err;
@@ -39,9 +47,9 @@ export const listOps: CollectionOps<ListEntry> = {
   isEmpty: (entry) => entry.length === 0,
   renewEach(entry, renew) {
     let renewed = 0;
-    entry.replaceEach((bytes, start, length) => {
+    entry.replaceEach((bytes, start, length, node) => {
       const sealed = bytes.subarray(start, start + length);
-      const fresh = renew(sealed, Purpose.ListElement, undefined);
+      const fresh = renew(sealed, purposeOf(node), node === undefined ? undefined : nodeBind(node));
       if (fresh === null) return sealed;
       renewed++;
       return fresh;

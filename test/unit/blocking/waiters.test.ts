@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BlockingTable, UNBLOCKED_ERROR, type Wait, type WaitingClient } from '../../../src/blocking/waiters.js';
 import { parseTimeout } from '../../../src/blocking/timeout.js';
 import { Keyspace, Kind } from '../../../src/store/keyspace.js';
+import { testCodec } from '../../helpers/list-codec.js';
+
+const C = testCodec();
 
 function keyspace(uid: number): Keyspace {
   return new Keyspace(uid, { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, dirty: 0 });
@@ -32,7 +35,7 @@ function popWait(c: ReturnType<typeof client>, keys: string[], timeout = 0): Wai
       if (entry === undefined || entry.kind !== Kind.List) return false;
       let head = '';
       c.db.mutate(key, Kind.List, 'lpop', 0, (list) => {
-        head = list.popHead()!.toString();
+        head = list.popHead(C)!.toString();
         return true;
       });
       c.log.push(`${key}:${head}`);
@@ -44,7 +47,7 @@ function popWait(c: ReturnType<typeof client>, keys: string[], timeout = 0): Wai
 
 function push(db: Keyspace, key: string, ...elements: string[]): void {
   db.mutate(key, Kind.List, 'rpush', 0, (list) => {
-    for (const e of elements) list.pushTail(Buffer.from(e));
+    for (const e of elements) list.pushTail(Buffer.from(e), C);
     return true;
   });
 }

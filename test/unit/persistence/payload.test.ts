@@ -6,10 +6,16 @@ import { PAYLOAD_VERSION, PayloadError, PayloadReader, PayloadWriter, type Resto
 import { readValue, writeValue } from '../../../src/persistence/codecs.js';
 import { Kind, listEntry, type ListEntry } from '../../../src/store/entry.js';
 import { crc64 } from '../../../src/seal/transport.js';
+import { Keyring } from '../../../src/seal/keyring.js';
+import { Sealer } from '../../../src/seal/sealer.js';
+import { SealedValues } from '../../../src/seal/values.js';
+import { ListSealing } from '../../../src/seal/list-codec.js';
 
-/** Hashes seal through their own layer; these tests use lists, whose codec never reads `home`. */
+/** Hashes and lists seal through their own layers (lists through seal/list-codec.ts, with real keys here). */
+const values = new SealedValues(new Sealer(await Keyring.create()));
+const codec = new ListSealing(values, 1, 'k');
 const home: ValueHome = {
-  ctx: { server: { values: undefined as never, members: undefined as never }, db: { uid: 1 } },
+  ctx: { server: { values, members: undefined as never }, db: { uid: 1 } },
   key: 'k',
   hashLimits: { entries: 512, value: 64 },
 };
@@ -54,8 +60,8 @@ describe('PayloadReader', () => {
 describe('readValue', () => {
   function listPayload(): Buffer {
     const entry = listEntry(0);
-    entry.pushTail(Buffer.from('one'));
-    entry.pushTail(Buffer.from('two'));
+    entry.pushTail(Buffer.from('one'), codec);
+    entry.pushTail(Buffer.from('two'), codec);
     const w = new PayloadWriter();
     writeValue(entry, w, (sealed) => Buffer.from(sealed), home, PAYLOAD_VERSION);
     entry.clear();
@@ -66,7 +72,7 @@ describe('readValue', () => {
     const back = readValue(new PayloadReader(listPayload()), tools, PAYLOAD_VERSION) as ListEntry;
     expect(back.kind).toBe(Kind.List);
     const items: string[] = [];
-    back.forEach((bytes, start, length) => void items.push(bytes.subarray(start, start + length).toString()));
+    back.forEach((bytes, start, length) => void items.push(bytes.subarray(start, start + length).toString()), codec);
     expect(items).toEqual(['one', 'two']);
     back.clear();
   });

@@ -8,18 +8,39 @@ import { Purpose } from '../../../src/seal/values.js';
 import { Keyspace, Kind, listEntry, type ListEntry } from '../../../src/store/keyspace.js';
 import { collectionOps, opsOf, TYPE_OPS, typeName } from '../../../src/store/types/index.js';
 import { listOps } from '../../../src/store/types/list-ops.js';
+import type { ListCodec } from '../../../src/store/types/list.js';
 
 const NOW = 1_700_000_000_000;
 const seal = (text: string) => Buffer.concat([Buffer.from([0xee]), Buffer.from(text)]);
+/** "Sealing" for these tests: a marker byte before the bytes (0xee an element, 0xef a node). */
+const codec: ListCodec = {
+  overhead: 1,
+  nodeBytes: 8192,
+  nodeCount: 65535,
+  sealElement: (plain, out, at) => void (out[at] = 0xee, out.set(plain, at + 1)),
+  openElement: (src, start, length, out, at) => void src.copy(out, at, start + 1, start + length),
+  sealNode: (_id, plain, out, at) => void (out[at] = 0xef, out.set(plain, at + 1)),
+  openNode: (_id, src, start, length, out, at) => void src.copy(out, at, start + 1, start + length),
+  broken: (what) => {
+    throw new Error(what);
+  },
+};
 const texts = (entry: ListEntry) => {
   const out: string[] = [];
-  entry.forEach((bytes, start, length) => void out.push(bytes.toString('latin1', start + 1, start + length)));
+  entry.forEach((bytes, start, length) => void out.push(bytes.toString('latin1', start, start + length)), codec);
   return out;
 };
 
 function listOf(...items: string[]): ListEntry {
   const l = listEntry(NOW);
-  for (const t of items) l.pushTail(seal(t));
+  for (const t of items) l.pushTail(Buffer.from(t), codec);
+  return l;
+}
+
+/** A list pushed at once: its nodes sealed whole. */
+function bulkListOf(items: string[]): ListEntry {
+  const l = listEntry(NOW);
+  l.pushMany(items.map((t) => Buffer.from(t)), 0, false, codec);
   return l;
 }
 
@@ -50,6 +71,24 @@ describe('list ops', () => {
     const seen: [string, Purpose, string | undefined][] = [];
     listOps.forEachSealed(listOf('a', 'b'), (sealed, purpose, bind) => seen.push([sealed.toString('latin1', 1), purpose, bind]));
     expect(seen).toEqual([['a', Purpose.ListElement, undefined], ['b', Purpose.ListElement, undefined]]);
+  });
+
+  it('visit a node sealed whole as a list node, bound to its id; reseal and renew keep its id', () => {
+    const items = Array.from({ length: 2000 }, (_, i) => `n${i}`);
+    const list = bulkListOf(items);
+    const seen: [Purpose, string | undefined][] = [];
+    listOps.forEachSealed(list, (sealed, purpose, bind) => {
+      expect(sealed[0]).toBe(0xef);
+      seen.push([purpose, bind]);
+    });
+    expect(seen.length).toBe(list.nodeCount);
+    expect(seen.every(([p, bind]) => p === Purpose.ListNode && bind !== undefined && /^-?\d+$/.test(bind))).toBe(true);
+    const binds: (string | undefined)[] = [];
+    const copy = listOps.reseal(list, (sealed, _p, bind) => (binds.push(bind), Buffer.from(sealed)), NOW);
+    expect(binds).toEqual(seen.map(([, b]) => b));
+    expect(texts(copy)).toEqual(items);
+    expect(listOps.renewEach(copy, (sealed) => Buffer.from(sealed))).toBe(copy.nodeCount);
+    expect(texts(copy)).toEqual(items);
   });
 
   it('reseal into a new entry in order, keeping the TTL; a failure leaves the source alone', () => {
@@ -84,5 +123,17 @@ describe('list ops', () => {
       expect(l.length).toBe(0);
       expect(l.nodeCount).toBe(0);
     }
+  });
+});
+
+describe('list ops and nodes waiting to be sealed', () => {
+  it('RENAME/COPY of a list fresh from a run of pushes copies its middle nodes sealed whole', () => {
+    const c: ListCodec = { ...codec, nodeBytes: 64 };
+    const src = listEntry(NOW);
+    for (let i = 0; i < 200; i++) src.pushTail(Buffer.from(`p${i}`), c);
+    expect(src.sealedNodeCount).toBe(0);
+    const copy = listOps.reseal(src, (sealed) => Buffer.from(sealed), NOW);
+    expect(copy.sealedNodeCount).toBe(copy.nodeCount - 2);
+    expect(texts(copy)).toEqual(Array.from({ length: 200 }, (_, i) => `p${i}`));
   });
 });

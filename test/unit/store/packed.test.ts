@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { Keyspace, Kind, listEntry, type Entry, type ListEntry } from '../../../src/store/keyspace.js';
 import { PackedEntry, type PackedLike, type Packer } from '../../../src/store/types/packed.js';
 import { isPackedForm, PackedRecord } from '../../../src/store/packed-record.js';
+import { testCodec } from '../../helpers/list-codec.js';
+
+const C = testCodec();
 
 const T0 = 1_800_000_000_000;
 
@@ -19,7 +22,7 @@ class StandInPacker implements Packer {
     let blob = '';
     entry.forEach((bytes, start, length) => {
       blob += String.fromCharCode(length) + bytes.toString('latin1', start, start + length);
-    });
+    }, C);
     this.packs++;
     return new PackedEntry(Kind.List, blob, entry.length, false, entry);
   }
@@ -28,7 +31,7 @@ class StandInPacker implements Packer {
     const list = listEntry(packed.touchedAt);
     for (let at = 0; at < packed.blob.length; ) {
       const n = packed.blob.charCodeAt(at);
-      list.pushTail(Buffer.from(packed.blob.slice(at + 1, at + 1 + n), 'latin1'));
+      list.pushTail(Buffer.from(packed.blob.slice(at + 1, at + 1 + n), 'latin1'), C);
       at += 1 + n;
     }
     list.expiresAt = packed.expiresAt;
@@ -50,14 +53,14 @@ function setup(): { db: Keyspace; packer: StandInPacker } {
 
 function storeList(db: Keyspace, key: string, elements: string[], now = T0): void {
   db.mutate(key, Kind.List, 'rpush', now, (list) => {
-    for (const e of elements) list.pushTail(Buffer.from(e));
+    for (const e of elements) list.pushTail(Buffer.from(e), C);
     return true;
   });
 }
 
 function elementsOf(entry: Entry | undefined): string[] {
   const out: string[] = [];
-  if (entry?.kind === Kind.List) entry.forEach((bytes, start, length) => void out.push(bytes.toString('latin1', start, start + length)));
+  if (entry?.kind === Kind.List) entry.forEach((bytes, start, length) => void out.push(bytes.toString('latin1', start, start + length)), C);
   return out;
 }
 
@@ -100,7 +103,7 @@ describe('packed collections in the keyspace', () => {
     expect(elementsOf(db.get('k', T0 + 200))).toEqual(['a', 'b']);
     // A large one that shrinks back is a candidate again.
     db.mutate('big', Kind.List, 'rpop', T0 + 300, (list) => {
-      list.popTail();
+      list.popTail(C);
       return true;
     });
     expect(db.compactSlice(T0 + 1000, Infinity)).toBe(2);
