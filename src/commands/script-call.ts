@@ -41,11 +41,12 @@ export class ScriptCall implements ScriptRun {
     this.capture = capture ?? new ReplyWriter(ctx.server.stats, 1024);
     // The script's own view of the connection: its SELECT does not change the caller's database
     // (Redis 7), and its commands see the time the script started (one snapshot).
-    const session = Object.create(ctx) as Session & { reply: ReplyWriter; multi: null };
-    Object.defineProperty(session, 'reply', { value: this.capture, writable: true });
+    // Own data properties by plain assignment: Object.defineProperty cost ~0.4 us per script.
+    const session = Object.create(ctx) as { -readonly [K in keyof Session]: Session[K] };
+    session.reply = this.capture;
     // Blocking commands answer at once inside a script, as inside EXEC (src/blocking/).
-    Object.defineProperty(session, 'atomic', { value: ctx.atomic + 1, writable: true });
-    Object.defineProperty(session, 'scripted', { value: true });
+    session.atomic = ctx.atomic + 1;
+    session.scripted = true;
     this.session = session;
     this.oomAtStart = ctx.server.memory.overLimit;
     this.limitMs = Number(ctx.server.config.get('busy-reply-threshold'));

@@ -44,6 +44,7 @@ interface LuaExports {
   lua_createtable(L: number, narr: number, nrec: number): void;
   lua_error(L: number): number;
   lua_gettop(L: number): number;
+  lua_getmetatable(L: number, idx: number): number;
   lua_settop(L: number, idx: number): void;
   lua_isinteger(L: number, idx: number): number;
   lua_newthread(L: number): number;
@@ -103,6 +104,12 @@ export function loadLuaModule(): Promise<Raw> {
       wa.instantiate = instantiate;
     }
   })());
+}
+
+/** Copies n bytes; a loop for the short strings scripts mostly pass (cheaper than a view + set). */
+export function copyBytes(dst: Uint8Array, dstAt: number, src: Uint8Array, srcAt: number, n: number): void {
+  if (n <= 48) for (let i = 0; i < n; i++) dst[dstAt + i] = src[srcAt + i]!;
+  else dst.set(src.subarray(srcAt, srcAt + n), dstAt);
 }
 
 export class LuaVm {
@@ -192,10 +199,17 @@ export class LuaVm {
   }
 
   pushBytes(bytes: Uint8Array, L = this.L): void {
-    const at = this.room(bytes.length);
-    this.heap().set(bytes, at);
-    this.x.lua_pushlstring(L, at, bytes.length);
-    this.heap().fill(0, at, at + bytes.length);
+    this.pushRange(bytes, 0, bytes.length, L);
+  }
+
+  /** Pushes bytes [start, end) of `src` as a Lua string (no view of src is made). */
+  pushRange(src: Uint8Array, start: number, end: number, L = this.L): void {
+    const n = end - start;
+    const at = this.room(n);
+    const heap = this.heap();
+    copyBytes(heap, at, src, start, n);
+    this.x.lua_pushlstring(L, at, n);
+    heap.fill(0, at, at + n);
   }
 
   /** Pushes ASCII/UTF-8 text (names, error messages: never user data). */
@@ -209,6 +223,22 @@ export class LuaVm {
     if (p === 0) return null;
     const n = this.m.HEAPU32[this.lenCell >> 2] as number;
     return this.heap().subarray(p, p + n);
+  }
+
+  /**
+   * Where the string (or number, converted in place) at idx lies in heapBytes(), 0 when it is
+   * neither; its length is then in `length`. Valid until the next Lua call.
+   */
+  stringAt(idx: number, L = this.L): number {
+    const p = this.x.lua_tolstring(L, idx, this.lenCell);
+    this.length = p === 0 ? 0 : (this.m.HEAPU32[this.lenCell >> 2] as number);
+    return p;
+  }
+  length = 0;
+
+  /** The WebAssembly heap (a new view after the memory grows: do not keep it across Lua calls). */
+  heapBytes(): Uint8Array {
+    return this.heap();
   }
 
   /** The string at idx copied out (a fresh Buffer the caller wipes when done). */
@@ -244,6 +274,8 @@ export class LuaVm {
   rawGet(idx: number, L = this.L): LuaType { return this.x.lua_rawget(L, idx); }
   rawSet(idx: number, L = this.L): void { this.x.lua_rawset(L, idx); }
   next(idx: number, L = this.L): boolean { return this.x.lua_next(L, idx) !== 0; }
+  /** Pushes the metatable of the value at idx and returns true, or pushes nothing and returns false. */
+  getMetatable(idx: number, L = this.L): boolean { return this.x.lua_getmetatable(L, idx) !== 0; }
   rawLen(idx: number, L = this.L): number { return this.x.lua_rawlen(L, idx); }
   checkStack(n: number, L = this.L): boolean { return this.x.lua_checkstack(L, n) !== 0; }
   insert(idx: number, L = this.L): void { this.x.lua_rotate(L, idx, 1); }
