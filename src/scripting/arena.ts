@@ -31,8 +31,10 @@ export class ArgArena {
   wipe(): void {
     this.buf.fill(0, 0, this.used);
     this.used = 0;
-    for (const b of this.retired) b.fill(0);
-    this.retired.length = 0;
+    if (this.retired.length > 0) {
+      for (const b of this.retired) b.fill(0);
+      this.retired = [];
+    }
   }
 
   private reserve(n: number): number {

@@ -167,7 +167,7 @@ export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean, dep
       break;
     }
     case LuaType.Number:
-      reply.integer(vm.isInteger(-1) ? vm.toInteger(-1) : truncate(vm.toNumber(-1)));
+      reply.integer(vm.isInteger(-1) ? smallest(vm.toInteger(-1)) : truncate(vm.toNumber(-1)));
       break;
     case LuaType.Table:
       writeTable(vm, reply, resp3, depth);
@@ -176,6 +176,11 @@ export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean, dep
       reply.nullBulk();
   }
   vm.pop();
+}
+
+/** A safe integer as a number (the writer's shared replies for 0 and 1 match numbers only). */
+function smallest(n: bigint): bigint | number {
+  return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
 }
 
 /** (long long) of a double, as C truncates it (out-of-range values saturate to LLONG_MIN as on x86). */

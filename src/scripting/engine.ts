@@ -16,8 +16,15 @@ import { LuaStatus, LuaType, LuaVm } from './vm.js';
 
 /** What a running script asks of the server. */
 export interface ScriptRun {
-  /** Runs one command for redis.call/pcall: its RESP reply (the engine wipes it), or an admission error text. */
-  call(args: Buffer[]): Buffer | string;
+  /**
+   * Runs one command for redis.call/pcall: the length of its RESP reply, which is in
+   * `replyBuffer` from offset 0 until release(), or an admission error text.
+   */
+  call(args: Buffer[]): number | string;
+  /** Where call() leaves the reply (read it before release()). */
+  readonly replyBuffer: Buffer;
+  /** Zeroes the reply call() left (the engine calls it as soon as the reply is in the VM). */
+  release(): void;
   /** redis.acl_check_cmd: whether the caller's user may run it, or an error text. */
   aclCheck(args: Buffer[]): boolean | string;
   /** The RESP version commands reply to the script with (redis.setresp). */
@@ -199,7 +206,7 @@ export class LuaEngine {
       pushErrorTable(vm, args, L);
       return raise ? vm.error(L) : 1;
     }
-    let out: Buffer | string;
+    let out: number | string;
     try {
       out = run.call(args);
     } finally {
@@ -212,11 +219,11 @@ export class LuaEngine {
       return raise ? vm.error(L) : 1;
     }
     // Redis raises when the reply itself is an error (its first byte is '-').
-    const failed = out[0] === 0x2d;
+    const failed = run.replyBuffer[0] === 0x2d;
     try {
-      pushReply(vm, out, 0, L);
+      pushReply(vm, run.replyBuffer, 0, L);
     } finally {
-      out.fill(0);
+      run.release();
     }
     return raise && failed ? vm.error(L) : 1;
   }

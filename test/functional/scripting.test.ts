@@ -164,8 +164,12 @@ describe('EVALSHA, EVAL_RO, SCRIPT', () => {
     expect(await run(['evalsha', id.toUpperCase(), '0', 'y'])).toBe('y');
     expect(await run(['evalsha', 'ffffffffffffffffffffffffffffffffffffffff', '0'])).toEqual({ error: Errors.noScript });
     expect(await run(['script', 'exists', id, 'ffffffffffffffffffffffffffffffffffffffff'])).toEqual([1, 0]);
+    expect(await run(['evalsha', id, '0', 'z'])).toBe('z');
     expect(await run(['script', 'flush'])).toBe('OK');
     expect(await run(['script', 'exists', id])).toEqual([0]);
+    // The SHA EVALSHA found last is remembered for speed; a flush forgets it too.
+    expect(await run(['evalsha', id, '0', 'z'])).toEqual({ error: Errors.noScript });
+    expect(await run(['evalsha', id.toUpperCase(), '0', 'y'])).toEqual({ error: Errors.noScript });
     expect(await run(['script', 'flush', 'bogus'])).toEqual({ error: Errors.scriptFlushOption });
     expect(await run(['script', 'kill'])).toEqual({ error: Errors.notBusy });
   });
