@@ -138,15 +138,14 @@ function decimalOf(arg: Buffer): number {
   return from === 1 ? -n : n;
 }
 
-/** The cached script an EVALSHA names, or undefined; the SHA last asked for is matched by its bytes. */
-function scriptBySha(s: Scripting, arg: Buffer): [string, CachedScript] | undefined {
+/** The cached script an EVALSHA names, or null; the SHA last asked for is matched by its bytes. */
+function scriptBySha(s: Scripting, arg: Buffer): Scripting['lastSha'] {
   const last = s.lastSha;
-  if (last !== null && last.raw.equals(arg)) return [last.sha, last.script];
+  if (last !== null && last.raw.equals(arg)) return last;
   const sha = arg.toString('latin1').toLowerCase();
   const script = s.scripts.get(sha);
-  if (script === undefined) return undefined;
-  s.lastSha = { raw: Buffer.from(arg), sha, script };
-  return [sha, script];
+  if (script === undefined) return null;
+  return (s.lastSha = { raw: Buffer.from(arg), sha, script });
 }
 
 function evalGeneric(bySha: boolean, ro: boolean) {
@@ -155,8 +154,8 @@ function evalGeneric(bySha: boolean, ro: boolean) {
     let script: CachedScript;
     if (bySha) {
       const found = scriptBySha(s, args[1]!);
-      if (found === undefined) return ctx.reply.error(Errors.noScript);
-      [sha, script] = found;
+      if (found === null) return ctx.reply.error(Errors.noScript);
+      ({ sha, script } = found);
     } else {
       const cached = cache(s, args[1]!);
       if (typeof cached === 'string') return ctx.reply.error(cached);
