@@ -141,11 +141,18 @@ function decimalOf(arg: Buffer): number {
 /** The cached script an EVALSHA names, or null; the SHA last asked for is matched by its bytes. */
 function scriptBySha(s: Scripting, arg: Buffer): Scripting['lastSha'] {
   const last = s.lastSha;
-  if (last !== null && last.raw.equals(arg)) return last;
+  if (last !== null && sameBytes(last.raw, arg)) return last;
   const sha = arg.toString('latin1').toLowerCase();
   const script = s.scripts.get(sha);
   if (script === undefined) return null;
   return (s.lastSha = { raw: Buffer.from(arg), sha, script });
+}
+
+/** Buffer.equals for a 40-byte SHA, without its call into C++. */
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function evalGeneric(bySha: boolean, ro: boolean) {

@@ -106,6 +106,15 @@ export function loadLuaModule(): Promise<Raw> {
   })());
 }
 
+/**
+ * lua_Integer arguments cross into WebAssembly as BigInts: the small ones (table indexes,
+ * registry references, counters) made once, not once a call.
+ */
+const SMALL_INTS: bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+function big(n: number): bigint {
+  return n >= 0 && n < 1024 && Number.isInteger(n) ? SMALL_INTS[n]! : BigInt(n);
+}
+
 /** Copies n bytes; a loop for the short strings scripts mostly pass (cheaper than a view + set). */
 export function copyBytes(dst: Uint8Array, dstAt: number, src: Uint8Array, srcAt: number, n: number): void {
   if (n <= 48) for (let i = 0; i < n; i++) dst[dstAt + i] = src[srcAt + i]!;
@@ -262,15 +271,15 @@ export class LuaVm {
   pushNil(L = this.L): void { this.x.lua_pushnil(L); }
   pushBoolean(b: boolean, L = this.L): void { this.x.lua_pushboolean(L, b ? 1 : 0); }
   pushNumber(n: number, L = this.L): void { this.x.lua_pushnumber(L, n); }
-  pushInteger(n: number | bigint, L = this.L): void { this.x.lua_pushinteger(L, BigInt(n)); }
+  pushInteger(n: number | bigint, L = this.L): void { this.x.lua_pushinteger(L, typeof n === 'number' ? big(n) : n); }
   pushValue(idx: number, L = this.L): void { this.x.lua_pushvalue(L, idx); }
   isInteger(idx: number, L = this.L): boolean { return this.x.lua_isinteger(L, idx) !== 0; }
   toNumber(idx: number, L = this.L): number { return this.x.lua_tonumberx(L, idx, 0); }
   toInteger(idx: number, L = this.L): bigint { return BigInt.asIntN(64, BigInt(this.x.lua_tointegerx(L, idx, 0))); }
   toBoolean(idx: number, L = this.L): boolean { return this.x.lua_toboolean(L, idx) !== 0; }
   newTable(narr = 0, nrec = 0, L = this.L): void { this.x.lua_createtable(L, narr, nrec); }
-  rawGetI(idx: number, i: number, L = this.L): LuaType { return this.x.lua_rawgeti(L, idx, BigInt(i)); }
-  rawSetI(idx: number, i: number, L = this.L): void { this.x.lua_rawseti(L, idx, BigInt(i)); }
+  rawGetI(idx: number, i: number, L = this.L): LuaType { return this.x.lua_rawgeti(L, idx, big(i)); }
+  rawSetI(idx: number, i: number, L = this.L): void { this.x.lua_rawseti(L, idx, big(i)); }
   rawGet(idx: number, L = this.L): LuaType { return this.x.lua_rawget(L, idx); }
   rawSet(idx: number, L = this.L): void { this.x.lua_rawset(L, idx); }
   next(idx: number, L = this.L): boolean { return this.x.lua_next(L, idx) !== 0; }
@@ -290,7 +299,7 @@ export class LuaVm {
       ref = this.x.luaL_ref(this.L, LUA_REGISTRYINDEX) as number;
       this.names.set(name, ref);
     }
-    this.x.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+    this.x.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
   }
 
   /** table[name] with the name as text, raw (no metamethods). */
@@ -326,7 +335,7 @@ export class LuaVm {
   /** Pops the top value into the registry; returns its reference. */
   ref(L = this.L): number { return this.x.luaL_ref(L, LUA_REGISTRYINDEX); }
   unref(ref: number, L = this.L): void { this.x.luaL_unref(L, LUA_REGISTRYINDEX, ref); }
-  pushRef(ref: number, L = this.L): void { this.x.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref)); }
+  pushRef(ref: number, L = this.L): void { this.x.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref)); }
 
   pushHostFunction(fn: HostFunction): void {
     const p = this.m.addFunction(fn, 'ii');
