@@ -53,8 +53,9 @@ const LOAD_TIMEOUT_MS = 500;
 /** How long garbage left by scripts may wait for the collection that zeroes it. */
 export const COLLECT_MS = 100;
 const VERSION = '7.0.15';
-const ARG_TABLES = ['KEYS', 'ARGV'] as const;
 const VERSION_NUM = 0x07000f;
+/** The globals EVAL scripts get their keys and arguments in (slots of LuaEngine.argTables). */
+const ARG_TABLES = ['KEYS', 'ARGV'] as const;
 
 export class LuaEngine {
   private env = 0;
@@ -187,8 +188,7 @@ export class LuaEngine {
       else if (t === LuaType.String) {
         const p = vm.stringAt(i, L);
         args[i - 1] = this.arena.copy(vm.heapBytes(), p, vm.length);
-      }
-      else {
+      } else {
         this.arena.wipe();
         return 'Lua redis lib command arguments must be strings or integers';
       }

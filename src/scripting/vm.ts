@@ -215,10 +215,10 @@ export class LuaVm {
   pushRange(src: Uint8Array, start: number, end: number, L = this.L): void {
     const n = end - start;
     const at = this.room(n);
-    const heap = this.heap();
-    copyBytes(heap, at, src, start, n);
+    copyBytes(this.heap(), at, src, start, n);
     this.x.lua_pushlstring(L, at, n);
-    heap.fill(0, at, at + n);
+    // A fresh view: the push may have grown the memory, which detaches the old one.
+    this.heap().fill(0, at, at + n);
   }
 
   /** Pushes ASCII/UTF-8 text (names, error messages: never user data). */
