@@ -1,11 +1,14 @@
 // EVALSHA throughput, sealkv beside redis-server 7 in the same run: a script calling
 // redis.call('GET') and a rate-limiter increment (INCR + PEXPIRE on the first hit), with
 // redis-benchmark at pipeline 1 and 16 (50 clients). Rounds interleaved, medians with min-max.
+// Besides requests per second, each server's own CPU time per request (/proc/PID/stat, user +
+// system), which other load on a shared machine moves far less than throughput.
 //
-//   npm run build && node dist/bench/scripting.js [--rounds 3] [--requests 100000]
+//   npm run build && node dist/bench/scripting.js [--rounds 3] [--requests 100000] [--before <bin/sealkv.js of another build>]
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { startRedis, startSealkv, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize } from './lib/stats.js';
@@ -14,6 +17,7 @@ const argv = process.argv.slice(2);
 const option = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
 const ROUNDS = option('--rounds', 3);
 const REQUESTS = option('--requests', 100_000);
+const BEFORE = argv.includes('--before') ? argv[argv.indexOf('--before') + 1] : undefined;
 
 const SCRIPTS = {
   'GET via redis.call': { body: "return redis.call('GET', KEYS[1])", args: ['1', 'key:__rand_int__'] },
@@ -22,6 +26,11 @@ const SCRIPTS = {
     args: ['1', 'rl:__rand_int__', '60000'],
   },
 };
+
+interface Target {
+  label: string;
+  server: BenchServer;
+}
 
 function benchmark(port: number, pipeline: number, command: string[]): Promise<number> {
   const args = ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-P', String(pipeline), '-n', String(REQUESTS), '-r', '10000', '--csv', ...command];
@@ -34,6 +43,17 @@ function benchmark(port: number, pipeline: number, command: string[]): Promise<n
   });
 }
 
+/** CPU microseconds (user + system) a process has used. */
+function cpuMicros(pid: number): number {
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them (clock ticks of 10 ms).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+function load(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
 async function prepare(server: BenchServer): Promise<void> {
   const c = new Redis({ port: server.port, host: '127.0.0.1' });
   const pipe = c.pipeline();
@@ -44,26 +64,40 @@ async function prepare(server: BenchServer): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const servers = [await startRedis(), await startSealkv()];
+  const targets: Target[] = [
+    { label: 'redis', server: await startRedis() },
+    { label: 'sealkv', server: await startSealkv() },
+  ];
+  if (BEFORE !== undefined) targets.push({ label: 'before', server: await startSealkv([], BEFORE) });
+  console.log(`load average at start: ${load()} (${ROUNDS} rounds of ${REQUESTS} requests, 50 clients)`);
   try {
-    for (const s of servers) await prepare(s);
+    for (const t of targets) await prepare(t.server);
     for (const [title, { body, args }] of Object.entries(SCRIPTS)) {
       const sha = createHash('sha1').update(body).digest('hex');
       for (const pipeline of [1, 16]) {
-        const rates: Record<string, number[]> = { redis: [], sealkv: [] };
+        const rates = new Map<string, number[]>(targets.map((t) => [t.label, []]));
+        const cpu = new Map<string, number[]>(targets.map((t) => [t.label, []]));
         for (let r = 0; r < ROUNDS; r++) {
-          const order = r % 2 === 0 ? servers : [...servers].reverse();
-          for (const s of order) rates[s.name]!.push(await benchmark(s.port, pipeline, ['EVALSHA', sha, ...args]));
+          // Each round in another order, so no server always runs right after the same one.
+          const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
+          for (const t of order) {
+            const before = cpuMicros(t.server.pid);
+            rates.get(t.label)!.push(await benchmark(t.server.port, pipeline, ['EVALSHA', sha, ...args]));
+            cpu.get(t.label)!.push((cpuMicros(t.server.pid) - before) / REQUESTS);
+          }
         }
-        const redis = summarize(rates.redis!);
-        const sealkv = summarize(rates.sealkv!);
-        console.log(
-          `${title.padEnd(20)} P=${String(pipeline).padEnd(3)} redis ${range(redis)} req/s   sealkv ${range(sealkv)} req/s   ratio ${fmt(sealkv.median / redis.median, 2)}`,
-        );
+        const redis = summarize(rates.get('redis')!);
+        const cells = targets.map((t) => {
+          const s = summarize(rates.get(t.label)!);
+          const ratio = t.label === 'redis' ? '' : ` = ${fmt(s.median / redis.median, 2)}x`;
+          return `${t.label} ${range(s)}/s${ratio}, ${fmt(summarize(cpu.get(t.label)!).median, 1)} us CPU`;
+        });
+        console.log(`${title.padEnd(20)} P=${String(pipeline).padEnd(3)} ${cells.join('   ')}`);
       }
     }
   } finally {
-    for (const s of servers) await s.stop();
+    console.log(`load average at end: ${load()}`);
+    for (const t of targets) await t.server.stop();
   }
 }
 

@@ -30,6 +30,8 @@ export interface Scripting {
   functions: Map<string, LibraryFunction>;
   /** The ReplyWriter redis.call replies are captured in, reused by every script (zeroed after each). */
   capture: ReplyWriter;
+  /** The SHA argument EVALSHA last found (a hit skips making its text): cleared by SCRIPT FLUSH. */
+  lastSha: { raw: Buffer; sha: string; script: CachedScript } | null;
 }
 
 export interface LibraryFunction {
@@ -56,6 +58,7 @@ export function scriptingOf(server: Server): Scripting | Promise<Scripting> {
       const ready = {
         engine, scripts: new Map<string, CachedScript>(), libraries: new Map<string, Library>(), functions: new Map<string, LibraryFunction>(),
         capture: new ReplyWriter(server.stats, 1024),
+        lastSha: null,
       };
       states.set(server, ready);
       return ready;
@@ -115,32 +118,65 @@ function cache(s: Scripting, body: Buffer): [string, CachedScript] | string {
 }
 
 export function numkeysOf(ctx: Session, args: Buffer[], notNumber: string = Errors.notInteger): number | null {
-  const text = args[2]!.toString('latin1');
-  if (!/^-?\d{1,19}$/.test(text)) return ctx.reply.error(notNumber), null;
-  const n = Number(text);
+  const n = decimalOf(args[2]!);
+  if (Number.isNaN(n)) return ctx.reply.error(notNumber), null;
   if (n > args.length - 3) return ctx.reply.error(Errors.numkeysTooBig), null;
   if (n < 0) return ctx.reply.error(Errors.numkeysNegative), null;
   return n;
 }
 
+/** The value of an argument matching /^-?\d{1,19}$/, NaN for any other (read without making a string). */
+function decimalOf(arg: Buffer): number {
+  const from = arg[0] === 0x2d ? 1 : 0;
+  const digits = arg.length - from;
+  if (digits < 1 || digits > 19) return NaN;
+  let n = 0;
+  for (let i = from; i < arg.length; i++) {
+    const d = arg[i]! - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return from === 1 ? -n : n;
+}
+
+/** The cached script an EVALSHA names, or null; the SHA last asked for is matched by its bytes. */
+function scriptBySha(s: Scripting, arg: Buffer): Scripting['lastSha'] {
+  const last = s.lastSha;
+  if (last !== null && sameBytes(last.raw, arg)) return last;
+  const sha = arg.toString('latin1').toLowerCase();
+  const script = s.scripts.get(sha);
+  if (script === undefined) return null;
+  return (s.lastSha = { raw: Buffer.from(arg), sha, script });
+}
+
+/** Buffer.equals for a 40-byte SHA, without its call into C++. */
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function evalGeneric(bySha: boolean, ro: boolean) {
+  const start = (ctx: Session, s: Scripting, args: Buffer[], numkeys: number): void => {
+    let sha: string;
+    let script: CachedScript;
+    if (bySha) {
+      const found = scriptBySha(s, args[1]!);
+      if (found === null) return ctx.reply.error(Errors.noScript);
+      ({ sha, script } = found);
+    } else {
+      const cached = cache(s, args[1]!);
+      if (typeof cached === 'string') return ctx.reply.error(cached);
+      [sha, script] = cached;
+    }
+    runScript(ctx, s, script, sha, args.slice(3, 3 + numkeys), args.slice(3 + numkeys), ro, 'eval', args);
+  };
   return (ctx: Session, args: Buffer[]): void | Promise<void> => {
     const numkeys = numkeysOf(ctx, args);
     if (numkeys === null) return;
-    return withScripting(ctx, args, (s, args) => {
-      let sha: string;
-      let script: CachedScript | undefined;
-      if (bySha) {
-        sha = args[1]!.toString('latin1').toLowerCase();
-        script = s.scripts.get(sha);
-        if (script === undefined) return ctx.reply.error(Errors.noScript);
-      } else {
-        const cached = cache(s, args[1]!);
-        if (typeof cached === 'string') return ctx.reply.error(cached);
-        [sha, script] = cached;
-      }
-      runScript(ctx, s, script, sha, args.slice(3, 3 + numkeys), args.slice(3 + numkeys), ro, 'eval', args);
-    });
+    const s = scriptingOf(ctx.server);
+    if (!(s instanceof Promise)) return start(ctx, s, args, numkeys);
+    return withScripting(ctx, args, (ready, owned) => start(ctx, ready, owned, numkeys));
   };
 }
 
@@ -191,6 +227,7 @@ function scriptFlush(ctx: Session, args: Buffer[]): void | Promise<void> {
   return withScripting(ctx, args, (s) => {
     for (const script of s.scripts.values()) s.engine.release(script.ref);
     s.scripts.clear();
+    s.lastSha = null;
     s.engine.collectNow();
     ctx.reply.ok();
   });

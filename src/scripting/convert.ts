@@ -19,14 +19,14 @@ const MAX_DEPTH = 1000;
 /** Reads one RESP value from `buf` at `at` and pushes it as Lua; returns where the next value starts. */
 export function pushReply(vm: LuaVm, buf: Buffer, at: number, L = vm.L): number {
   const kind = buf[at]!;
-  const eol = buf.indexOf(CR, at);
-  const line = (): string => buf.toString('latin1', at + 1, eol);
+  let eol = at + 1;
+  while (buf[eol] !== CR && eol < buf.length) eol++; // a short scan beats Buffer.indexOf's call into C++
   let next = eol + 2;
   if (!vm.checkStack(4, L)) throw new Error('reached lua stack limit');
   switch (kind) {
     case 0x2b: // + status
       vm.newTable(0, 1, L);
-      vm.pushBytes(buf.subarray(at + 1, eol), L);
+      vm.pushRange(buf, at + 1, eol, L);
       vm.rawSetField(-2, 'ok', L);
       return next;
     case 0x2d: // - error
@@ -35,18 +35,18 @@ export function pushReply(vm: LuaVm, buf: Buffer, at: number, L = vm.L): number 
       vm.rawSetField(-2, 'ignore_error_stats_update', L);
       return next;
     case 0x3a: // : integer
-      vm.pushInteger(BigInt(line()), L);
+      vm.pushInteger(eol - at <= 16 ? lengthAt(buf, at + 1, eol) : BigInt(buf.toString('latin1', at + 1, eol)), L);
       return next;
     case 0x24: // $ bulk
     case 0x3d: { // = verbatim
-      const n = Number(line());
+      const n = lengthAt(buf, at + 1, eol);
       if (n < 0) {
         vm.pushBoolean(false, L);
         return next;
       }
-      const body = buf.subarray(next, next + n);
-      if (kind === 0x24) vm.pushBytes(body, L);
+      if (kind === 0x24) vm.pushRange(buf, next, next + n, L);
       else {
+        const body = buf.subarray(next, next + n);
         vm.newTable(0, 1, L);
         vm.newTable(0, 2, L);
         vm.pushBytes(body.subarray(0, 3), L);
@@ -59,7 +59,7 @@ export function pushReply(vm: LuaVm, buf: Buffer, at: number, L = vm.L): number 
     }
     case 0x2a: // * array
     case 0x3e: { // > push
-      const n = Number(line());
+      const n = lengthAt(buf, at + 1, eol);
       if (n < 0) {
         vm.pushBoolean(false, L);
         return next;
@@ -79,7 +79,7 @@ export function pushReply(vm: LuaVm, buf: Buffer, at: number, L = vm.L): number 
       return next;
     case 0x2c: { // , double
       vm.newTable(0, 1, L);
-      const text = line();
+      const text = buf.toString('latin1', at + 1, eol);
       vm.pushNumber(text === 'inf' ? Infinity : text === '-inf' ? -Infinity : text === 'nan' ? NaN : Number(text), L);
       vm.rawSetField(-2, 'double', L);
       return next;
@@ -91,7 +91,7 @@ export function pushReply(vm: LuaVm, buf: Buffer, at: number, L = vm.L): number 
       return next;
     case 0x25: // % map
     case 0x7e: { // ~ set
-      const n = Number(line());
+      const n = Number(buf.toString('latin1', at + 1, eol));
       vm.newTable(0, 1, L);
       vm.newTable(0, n, L);
       for (let i = 0; i < n; i++) {
@@ -104,7 +104,7 @@ export function pushReply(vm: LuaVm, buf: Buffer, at: number, L = vm.L): number 
       return next;
     }
     case 0x7c: { // | attribute: skipped, the value follows
-      const n = Number(line());
+      const n = Number(buf.toString('latin1', at + 1, eol));
       const scratch = vm.top(L);
       for (let i = 0; i < 2 * n; i++) next = pushReply(vm, buf, next, L);
       vm.setTop(scratch, L);
@@ -113,6 +113,14 @@ export function pushReply(vm: LuaVm, buf: Buffer, at: number, L = vm.L): number 
     default:
       throw new Error(`unexpected reply byte ${kind}`);
   }
+}
+
+/** The decimal number in buf[from, to) (a length or a short integer: at most 15 digits). */
+function lengthAt(buf: Buffer, from: number, to: number): number {
+  const negative = buf[from] === 0x2d;
+  let n = 0;
+  for (let i = negative ? from + 1 : from; i < to; i++) n = n * 10 + buf[i]! - 0x30;
+  return negative ? -n : n;
 }
 
 /**
@@ -159,7 +167,7 @@ export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean, dep
       break;
     }
     case LuaType.Number:
-      reply.integer(vm.isInteger(-1) ? vm.toInteger(-1) : truncate(vm.toNumber(-1)));
+      reply.integer(vm.isInteger(-1) ? smallest(vm.toInteger(-1)) : truncate(vm.toNumber(-1)));
       break;
     case LuaType.Table:
       writeTable(vm, reply, resp3, depth);
@@ -168,6 +176,11 @@ export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean, dep
       reply.nullBulk();
   }
   vm.pop();
+}
+
+/** A safe integer as a number (the writer's shared replies for 0 and 1 match numbers only). */
+function smallest(n: bigint): bigint | number {
+  return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
 }
 
 /** (long long) of a double, as C truncates it (out-of-range values saturate to LLONG_MIN as on x86). */
@@ -264,9 +277,9 @@ function writeTable(vm: LuaVm, reply: ReplyWriter, resp3: boolean, depth: number
 }
 
 /** Redis's "%.17g" for a number argument of redis.call (integers print as integers). */
-export function formatArgNumber(vm: LuaVm, idx: number, L = vm.L): Buffer {
-  if (vm.isInteger(idx, L)) return Buffer.from(vm.toInteger(idx, L).toString());
-  return Buffer.from(g17(vm.toNumber(idx, L)));
+export function formatArgNumber(vm: LuaVm, idx: number, L = vm.L): string {
+  if (vm.isInteger(idx, L)) return vm.toInteger(idx, L).toString();
+  return g17(vm.toNumber(idx, L));
 }
 
 export function g17(d: number): string {

@@ -8,6 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import type { ReplyWriter } from '../protocol/reply.js';
+import { ArgArena } from './arena.js';
 import { LIBS } from './libs.js';
 import { PRELUDE } from './prelude.js';
 import { errorText, formatArgNumber, pushErrorTable, pushReply, writeLuaValue } from './convert.js';
@@ -15,8 +16,15 @@ import { LuaStatus, LuaType, LuaVm } from './vm.js';
 
 /** What a running script asks of the server. */
 export interface ScriptRun {
-  /** Runs one command for redis.call/pcall: its RESP reply (the engine wipes it), or an admission error text. */
-  call(args: Buffer[]): Buffer | string;
+  /**
+   * Runs one command for redis.call/pcall: the length of its RESP reply, which is in
+   * `replyBuffer` from offset 0 until release(), or an admission error text.
+   */
+  call(args: Buffer[]): number | string;
+  /** Where call() leaves the reply (read it before release()). */
+  readonly replyBuffer: Buffer;
+  /** Zeroes the reply call() left (the engine calls it as soon as the reply is in the VM). */
+  release(): void;
   /** redis.acl_check_cmd: whether the caller's user may run it, or an error text. */
   aclCheck(args: Buffer[]): boolean | string;
   /** The RESP version commands reply to the script with (redis.setresp). */
@@ -46,6 +54,8 @@ const LOAD_TIMEOUT_MS = 500;
 export const COLLECT_MS = 100;
 const VERSION = '7.0.15';
 const VERSION_NUM = 0x07000f;
+/** The globals EVAL scripts get their keys and arguments in (slots of LuaEngine.argTables). */
+const ARG_TABLES = ['KEYS', 'ARGV'] as const;
 
 export class LuaEngine {
   private env = 0;
@@ -57,6 +67,10 @@ export class LuaEngine {
   private run: ScriptRun | null = null;
   private loader: Loader | null = null;
   private collectQueued = false;
+  /** Registry references of the KEYS and ARGV tables EVAL scripts reuse (0: none now). */
+  private readonly argTables: [number, number] = [0, 0];
+  /** Where redis.call's arguments are copied out of the Lua heap (zeroed after each call). */
+  private readonly arena = new ArgArena();
   /** The count hook stays installed (it does nothing between scripts); after a kill it fires every instruction until reset. */
   private hooked = false;
   /** While FUNCTION LOAD runs a body: when it is stopped (performance.now() ms); 0 otherwise. */
@@ -141,7 +155,7 @@ export class LuaEngine {
       const args = this.argsOf(L);
       if (typeof args === 'string') return this.raise(L, args);
       const ok = this.run.aclCheck(args);
-      wipe(args);
+      this.arena.wipe();
       if (typeof ok === 'string') return this.raise(L, ok);
       vm.pushBoolean(ok, L);
       return 1;
@@ -159,7 +173,10 @@ export class LuaEngine {
     return this.vm.error(L);
   }
 
-  /** The call's arguments as Buffers (numbers as %.17g), or Redis's error text. */
+  /**
+   * The call's arguments (numbers as %.17g) copied into the argument arena, or Redis's error
+   * text. They live until the arena is wiped (after the command ran).
+   */
   private argsOf(L: number): Buffer[] | string {
     const vm = this.vm;
     const argc = vm.top(L);
@@ -167,10 +184,12 @@ export class LuaEngine {
     const args: Buffer[] = new Array(argc);
     for (let i = 1; i <= argc; i++) {
       const t = vm.type(i, L);
-      if (t === LuaType.Number) args[i - 1] = formatArgNumber(vm, i, L);
-      else if (t === LuaType.String) args[i - 1] = vm.toBytes(i, L)!;
-      else {
-        wipe(args.slice(0, i - 1));
+      if (t === LuaType.Number) args[i - 1] = this.arena.text(formatArgNumber(vm, i, L));
+      else if (t === LuaType.String) {
+        const p = vm.stringAt(i, L);
+        args[i - 1] = this.arena.copy(vm.heapBytes(), p, vm.length);
+      } else {
+        this.arena.wipe();
         return 'Lua redis lib command arguments must be strings or integers';
       }
     }
@@ -187,11 +206,11 @@ export class LuaEngine {
       pushErrorTable(vm, args, L);
       return raise ? vm.error(L) : 1;
     }
-    let out: Buffer | string;
+    let out: number | string;
     try {
       out = run.call(args);
     } finally {
-      wipe(args);
+      this.arena.wipe();
     }
     if (typeof out === 'string') {
       pushErrorTable(vm, out, L);
@@ -200,11 +219,11 @@ export class LuaEngine {
       return raise ? vm.error(L) : 1;
     }
     // Redis raises when the reply itself is an error (its first byte is '-').
-    const failed = out[0] === 0x2d;
+    const failed = run.replyBuffer[0] === 0x2d;
     try {
-      pushReply(vm, out, 0, L);
+      pushReply(vm, run.replyBuffer, 0, L);
     } finally {
-      out.fill(0);
+      run.release();
     }
     return raise && failed ? vm.error(L) : 1;
   }
@@ -349,15 +368,13 @@ export class LuaEngine {
       this.hook();
       vm.pushRef(this.handler);
       vm.pushRef(ref);
-      this.pushArray(keys);
-      this.pushArray(argv);
       if (mode === 'eval') {
-        vm.pushRef(this.globals);
-        vm.pushValue(-2);
-        vm.rawSetField(-2, 'ARGV');
-        vm.pushValue(-3);
-        vm.rawSetField(-2, 'KEYS');
-        vm.pop(3);
+        this.fillArgTable(0, keys);
+        this.fillArgTable(1, argv);
+      } else {
+        this.dropArgTables();
+        this.pushArray(keys);
+        this.pushArray(argv);
       }
       const status = vm.pcall(mode === 'eval' ? 0 : 2, 1, 1);
       if (status === LuaStatus.Ok) writeLuaValue(vm, reply, run.resp === 3);
@@ -368,11 +385,9 @@ export class LuaEngine {
         this.killed = false;
       }
       if (mode === 'eval') {
-        vm.pushRef(this.globals);
-        vm.pushNil();
-        vm.rawSetField(-2, 'KEYS');
-        vm.pushNil();
-        vm.rawSetField(-2, 'ARGV');
+        vm.setTop(0);
+        this.emptyArgTable(0, keys.length);
+        this.emptyArgTable(1, argv.length);
       }
       vm.setTop(0);
       this.run = null;
@@ -421,6 +436,69 @@ export class LuaEngine {
     reply.error(msg);
   }
 
+  /**
+   * Fills the KEYS (slot 0) or ARGV (1) table of EVAL scripts. The two tables stay in the
+   * globals between scripts, empty, and are reused: creating them cost two allocations each
+   * (bench/scripting.ts). A script that left one otherwise than it found it gets a new one.
+   */
+  private fillArgTable(slot: 0 | 1, items: Buffer[]): void {
+    const vm = this.vm;
+    if (this.argTables[slot] === 0) {
+      vm.newTable(items.length, 0);
+      vm.pushRef(this.globals);
+      vm.pushValue(-2);
+      vm.rawSetField(-2, ARG_TABLES[slot]);
+      vm.pop(1);
+      this.argTables[slot] = vm.ref();
+    }
+    if (items.length === 0) return;
+    vm.pushRef(this.argTables[slot]);
+    for (let i = 0; i < items.length; i++) {
+      vm.pushBytes(items[i]!);
+      vm.rawSetI(-2, i + 1);
+    }
+    vm.pop(1);
+  }
+
+  /**
+   * After an EVAL script: clears the entries it was given, so no value stays reachable. A table
+   * with anything else left in it (entries the script added, a metatable it set) is dropped from
+   * the globals and left to the collector (which zeroes it), as every table was before reuse.
+   */
+  private emptyArgTable(slot: 0 | 1, count: number): void {
+    const ref = this.argTables[slot];
+    if (ref === 0) return;
+    const vm = this.vm;
+    const top = vm.top();
+    vm.pushRef(ref);
+    for (let i = 1; i <= count; i++) {
+      vm.pushNil();
+      vm.rawSetI(-2, i);
+    }
+    vm.pushNil();
+    const dirty = vm.next(top + 1) || vm.getMetatable(top + 1);
+    vm.setTop(top);
+    if (dirty) this.dropArgTable(slot);
+  }
+
+  /** FCALL passes keys and arguments as parameters: functions see no KEYS/ARGV globals (Redis 7). */
+  private dropArgTables(): void {
+    this.dropArgTable(0);
+    this.dropArgTable(1);
+  }
+
+  private dropArgTable(slot: 0 | 1): void {
+    const ref = this.argTables[slot];
+    if (ref === 0) return;
+    const vm = this.vm;
+    vm.pushRef(this.globals);
+    vm.pushNil();
+    vm.rawSetField(-2, ARG_TABLES[slot]);
+    vm.pop(1);
+    vm.unref(ref);
+    this.argTables[slot] = 0;
+  }
+
   private pushArray(items: Buffer[]): void {
     const vm = this.vm;
     vm.newTable(items.length, 0);
@@ -458,10 +536,6 @@ export class LuaEngine {
 
 export function sha1hex(body: Uint8Array): string {
   return createHash('sha1').update(body).digest('hex');
-}
-
-function wipe(bufs: Buffer[]): void {
-  for (const b of bufs) b?.fill(0);
 }
 
 export { errorText };

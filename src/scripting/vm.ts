@@ -22,18 +22,68 @@ type Raw = any;
 
 let modulePromise: Promise<Raw> | null = null;
 
-/** The C stack bounds of the module (exported by the WebAssembly instance, not by wasmoon). */
-interface StackExports {
+/**
+ * The WebAssembly instance's own exports, called directly. wasmoon's module object wraps every
+ * export in an assertion closure that forwards with `apply(null, arguments)`: about a tenth of
+ * an EVALSHA's time went there (README "Scripting", Speed). The raw exports are the same C
+ * functions without that layer. Pointers and ints are numbers; lua_Integer (i64) is a BigInt.
+ */
+interface LuaExports {
+  malloc(n: number): number;
+  free(p: number): void;
   emscripten_stack_get_end(): number;
   emscripten_stack_get_current(): number;
+  luaL_openlibs(L: number): void;
+  luaL_loadbufferx(L: number, buf: number, n: number, name: number, mode: number): number;
+  luaL_ref(L: number, t: number): number;
+  luaL_unref(L: number, t: number, ref: number): void;
+  lua_newstate(alloc: number, ud: number): number;
+  lua_close(L: number): void;
+  lua_absindex(L: number, idx: number): number;
+  lua_checkstack(L: number, n: number): number;
+  lua_createtable(L: number, narr: number, nrec: number): void;
+  lua_error(L: number): number;
+  lua_gettop(L: number): number;
+  lua_getmetatable(L: number, idx: number): number;
+  lua_settop(L: number, idx: number): void;
+  lua_isinteger(L: number, idx: number): number;
+  lua_newthread(L: number): number;
+  lua_next(L: number, idx: number): number;
+  lua_pcallk(L: number, nargs: number, nresults: number, msgh: number, ctx: number, k: number): number;
+  lua_pushboolean(L: number, b: number): void;
+  lua_pushcclosure(L: number, fn: number, n: number): void;
+  lua_pushinteger(L: number, n: bigint): void;
+  lua_pushlightuserdata(L: number, p: number): void;
+  lua_pushlstring(L: number, s: number, n: number): number;
+  lua_pushnil(L: number): void;
+  lua_pushnumber(L: number, n: number): void;
+  lua_pushvalue(L: number, idx: number): void;
+  lua_rawget(L: number, idx: number): number;
+  lua_rawgeti(L: number, idx: number, i: bigint): number;
+  lua_rawlen(L: number, idx: number): number;
+  lua_rawset(L: number, idx: number): void;
+  lua_rawseti(L: number, idx: number, i: bigint): void;
+  lua_resetthread(L: number): number;
+  lua_resume(L: number, from: number, nargs: number, nres: number): number;
+  lua_rotate(L: number, idx: number, n: number): void;
+  lua_sethook(L: number, fn: number, mask: number, count: number): void;
+  lua_setupvalue(L: number, funcindex: number, n: number): number;
+  lua_toboolean(L: number, idx: number): number;
+  lua_tointegerx(L: number, idx: number, isnum: number): bigint;
+  lua_tolstring(L: number, idx: number, len: number): number;
+  lua_tonumberx(L: number, idx: number, isnum: number): number;
+  lua_type(L: number, idx: number): number;
+  lua_xmove(from: number, to: number, n: number): void;
+  lua_yieldk(L: number, nresults: number, ctx: number, k: number): number;
 }
-let stackExports: StackExports | null = null;
+let rawExports: LuaExports | null = null;
 
 /**
  * Instantiates the WebAssembly module once per process (tens of ms); states are cheap after.
- * The instance's exports are caught on the way (wasmoon keeps them private) for the C stack's
- * bounds: C library functions (string.format, table.concat...) build strings in buffers on that
- * stack, which stay there after they return and are never freed through the allocator.
+ * The instance's exports are caught on the way (wasmoon keeps them private): the C API is
+ * called through them, and they give the C stack's bounds (C library functions such as
+ * string.format and table.concat build strings in buffers on that stack, which stay there after
+ * they return and are never freed through the allocator).
  */
 export function loadLuaModule(): Promise<Raw> {
   return (modulePromise ??= (async () => {
@@ -42,18 +92,33 @@ export function loadLuaModule(): Promise<Raw> {
     const instantiate = wa.instantiate;
     wa.instantiate = async (...args: unknown[]) => {
       const result: Raw = await instantiate.apply(wa, args);
-      const exports: Partial<StackExports> = (result instanceof wa.Instance ? result : result.instance).exports;
-      if (typeof exports.emscripten_stack_get_end === 'function' && typeof exports.emscripten_stack_get_current === 'function') {
-        stackExports = exports as StackExports;
-      }
+      const exports: Partial<LuaExports> = (result instanceof wa.Instance ? result : result.instance).exports;
+      if (typeof exports.lua_newstate === 'function' && typeof exports.malloc === 'function') rawExports = exports as LuaExports;
       return result;
     };
     try {
-      return await new LuaFactory().getLuaModule();
+      const mod: Raw = await new LuaFactory().getLuaModule();
+      if (rawExports === null) throw new Error('the Lua WebAssembly exports were not found');
+      return mod;
     } finally {
       wa.instantiate = instantiate;
     }
   })());
+}
+
+/**
+ * lua_Integer arguments cross into WebAssembly as BigInts: the small ones (table indexes,
+ * registry references, counters) made once, not once a call.
+ */
+const SMALL_INTS: bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+function big(n: number): bigint {
+  return n >= 0 && n < 1024 && Number.isInteger(n) ? SMALL_INTS[n]! : BigInt(n);
+}
+
+/** Copies n bytes; a loop for the short strings scripts mostly pass (cheaper than a view + set). */
+export function copyBytes(dst: Uint8Array, dstAt: number, src: Uint8Array, srcAt: number, n: number): void {
+  if (n <= 48) for (let i = 0; i < n; i++) dst[dstAt + i] = src[srcAt + i]!;
+  else dst.set(src.subarray(srcAt, srcAt + n), dstAt);
 }
 
 export class LuaVm {
@@ -62,6 +127,7 @@ export class LuaVm {
   used = 0;
   limit: number;
   private readonly m: Raw;
+  private readonly x: LuaExports;
   private readonly heap: () => Uint8Array;
   private readonly lenCell: number;
   private scratch: number;
@@ -71,36 +137,38 @@ export class LuaVm {
 
   private constructor(mod: Raw, limit: number) {
     this.m = mod.module;
+    this.x = rawExports!;
     this.limit = limit;
     const m = this.m;
+    const x = this.x;
     this.heap = () => m.HEAPU8 as Uint8Array;
     const alloc = m.addFunction((_ud: number, ptr: number, osize: number, nsize: number): number => {
       if (nsize === 0) {
         if (ptr !== 0) {
           m.HEAPU8.fill(0, ptr, ptr + osize);
-          m._free(ptr);
+          x.free(ptr);
           this.used -= osize;
         }
         return 0;
       }
       const old = ptr === 0 ? 0 : osize;
       if (this.limit > 0 && nsize > old && this.used + nsize - old > this.limit) return 0;
-      const next = m._malloc(nsize) as number;
+      const next = x.malloc(nsize) as number;
       if (next === 0) return 0;
       if (ptr !== 0) {
         const heap = m.HEAPU8 as Uint8Array;
         heap.copyWithin(next, ptr, ptr + Math.min(osize, nsize));
         heap.fill(0, ptr, ptr + osize);
-        m._free(ptr);
+        x.free(ptr);
       }
       this.used += nsize - old;
       return next;
     }, 'iiiii');
     this.fnPointers.push(alloc);
-    this.L = m._lua_newstate(alloc, 0);
+    this.L = x.lua_newstate(alloc, 0);
     if (this.L === 0) throw new Error('Lua state could not be created');
-    this.lenCell = m._malloc(8);
-    this.scratch = m._malloc(this.scratchSize);
+    this.lenCell = x.malloc(8);
+    this.scratch = x.malloc(this.scratchSize);
   }
 
   static async create(limit = 0): Promise<LuaVm> {
@@ -109,16 +177,16 @@ export class LuaVm {
 
   /** Opens the standard libraries (the sandbox removes what scripts may not use). */
   openLibs(): void {
-    this.m._luaL_openlibs(this.L);
+    this.x.luaL_openlibs(this.L);
   }
 
   close(): void {
-    this.m._lua_close(this.L);
+    this.x.lua_close(this.L);
     for (const p of this.fnPointers) this.m.removeFunction(p);
     if (this.hookPointer !== 0) this.m.removeFunction(this.hookPointer);
     this.wipeScratch();
-    this.m._free(this.scratch);
-    this.m._free(this.lenCell);
+    this.x.free(this.scratch);
+    this.x.free(this.lenCell);
   }
 
   // --- strings in and out -------------------------------------------------------------------
@@ -126,9 +194,9 @@ export class LuaVm {
   private room(n: number): number {
     if (n > this.scratchSize) {
       this.wipeScratch();
-      this.m._free(this.scratch);
+      this.x.free(this.scratch);
       this.scratchSize = Math.max(n, this.scratchSize * 2);
-      this.scratch = this.m._malloc(this.scratchSize);
+      this.scratch = this.x.malloc(this.scratchSize);
       if (this.scratch === 0) throw new Error('out of WebAssembly memory');
     }
     return this.scratch;
@@ -140,10 +208,17 @@ export class LuaVm {
   }
 
   pushBytes(bytes: Uint8Array, L = this.L): void {
-    const at = this.room(bytes.length);
-    this.heap().set(bytes, at);
-    this.m._lua_pushlstring(L, at, bytes.length);
-    this.heap().fill(0, at, at + bytes.length);
+    this.pushRange(bytes, 0, bytes.length, L);
+  }
+
+  /** Pushes bytes [start, end) of `src` as a Lua string (no view of src is made). */
+  pushRange(src: Uint8Array, start: number, end: number, L = this.L): void {
+    const n = end - start;
+    const at = this.room(n);
+    copyBytes(this.heap(), at, src, start, n);
+    this.x.lua_pushlstring(L, at, n);
+    // A fresh view: the push may have grown the memory, which detaches the old one.
+    this.heap().fill(0, at, at + n);
   }
 
   /** Pushes ASCII/UTF-8 text (names, error messages: never user data). */
@@ -153,10 +228,26 @@ export class LuaVm {
 
   /** A view of the string at idx inside the WebAssembly heap: copy it before the next Lua call. */
   viewBytes(idx: number, L = this.L): Uint8Array | null {
-    const p = this.m._lua_tolstring(L, idx, this.lenCell) as number;
+    const p = this.x.lua_tolstring(L, idx, this.lenCell) as number;
     if (p === 0) return null;
     const n = this.m.HEAPU32[this.lenCell >> 2] as number;
     return this.heap().subarray(p, p + n);
+  }
+
+  /**
+   * Where the string (or number, converted in place) at idx lies in heapBytes(), 0 when it is
+   * neither; its length is then in `length`. Valid until the next Lua call.
+   */
+  stringAt(idx: number, L = this.L): number {
+    const p = this.x.lua_tolstring(L, idx, this.lenCell);
+    this.length = p === 0 ? 0 : (this.m.HEAPU32[this.lenCell >> 2] as number);
+    return p;
+  }
+  length = 0;
+
+  /** The WebAssembly heap (a new view after the memory grows: do not keep it across Lua calls). */
+  heapBytes(): Uint8Array {
+    return this.heap();
   }
 
   /** The string at idx copied out (a fresh Buffer the caller wipes when done). */
@@ -173,28 +264,30 @@ export class LuaVm {
 
   // --- the stack ----------------------------------------------------------------------------
 
-  top(L = this.L): number { return this.m._lua_gettop(L); }
-  setTop(n: number, L = this.L): void { this.m._lua_settop(L, n); }
-  pop(n = 1, L = this.L): void { this.m._lua_settop(L, -n - 1); }
-  type(idx: number, L = this.L): LuaType { return this.m._lua_type(L, idx); }
-  pushNil(L = this.L): void { this.m._lua_pushnil(L); }
-  pushBoolean(b: boolean, L = this.L): void { this.m._lua_pushboolean(L, b ? 1 : 0); }
-  pushNumber(n: number, L = this.L): void { this.m._lua_pushnumber(L, n); }
-  pushInteger(n: number | bigint, L = this.L): void { this.m._lua_pushinteger(L, BigInt(n)); }
-  pushValue(idx: number, L = this.L): void { this.m._lua_pushvalue(L, idx); }
-  isInteger(idx: number, L = this.L): boolean { return this.m._lua_isinteger(L, idx) !== 0; }
-  toNumber(idx: number, L = this.L): number { return this.m._lua_tonumberx(L, idx, 0); }
-  toInteger(idx: number, L = this.L): bigint { return BigInt.asIntN(64, BigInt(this.m._lua_tointegerx(L, idx, 0))); }
-  toBoolean(idx: number, L = this.L): boolean { return this.m._lua_toboolean(L, idx) !== 0; }
-  newTable(narr = 0, nrec = 0, L = this.L): void { this.m._lua_createtable(L, narr, nrec); }
-  rawGetI(idx: number, i: number, L = this.L): LuaType { return this.m._lua_rawgeti(L, idx, BigInt(i)); }
-  rawSetI(idx: number, i: number, L = this.L): void { this.m._lua_rawseti(L, idx, BigInt(i)); }
-  rawGet(idx: number, L = this.L): LuaType { return this.m._lua_rawget(L, idx); }
-  rawSet(idx: number, L = this.L): void { this.m._lua_rawset(L, idx); }
-  next(idx: number, L = this.L): boolean { return this.m._lua_next(L, idx) !== 0; }
-  rawLen(idx: number, L = this.L): number { return this.m._lua_rawlen(L, idx); }
-  checkStack(n: number, L = this.L): boolean { return this.m._lua_checkstack(L, n) !== 0; }
-  insert(idx: number, L = this.L): void { this.m._lua_rotate(L, idx, 1); }
+  top(L = this.L): number { return this.x.lua_gettop(L); }
+  setTop(n: number, L = this.L): void { this.x.lua_settop(L, n); }
+  pop(n = 1, L = this.L): void { this.x.lua_settop(L, -n - 1); }
+  type(idx: number, L = this.L): LuaType { return this.x.lua_type(L, idx); }
+  pushNil(L = this.L): void { this.x.lua_pushnil(L); }
+  pushBoolean(b: boolean, L = this.L): void { this.x.lua_pushboolean(L, b ? 1 : 0); }
+  pushNumber(n: number, L = this.L): void { this.x.lua_pushnumber(L, n); }
+  pushInteger(n: number | bigint, L = this.L): void { this.x.lua_pushinteger(L, typeof n === 'number' ? big(n) : n); }
+  pushValue(idx: number, L = this.L): void { this.x.lua_pushvalue(L, idx); }
+  isInteger(idx: number, L = this.L): boolean { return this.x.lua_isinteger(L, idx) !== 0; }
+  toNumber(idx: number, L = this.L): number { return this.x.lua_tonumberx(L, idx, 0); }
+  toInteger(idx: number, L = this.L): bigint { return BigInt.asIntN(64, BigInt(this.x.lua_tointegerx(L, idx, 0))); }
+  toBoolean(idx: number, L = this.L): boolean { return this.x.lua_toboolean(L, idx) !== 0; }
+  newTable(narr = 0, nrec = 0, L = this.L): void { this.x.lua_createtable(L, narr, nrec); }
+  rawGetI(idx: number, i: number, L = this.L): LuaType { return this.x.lua_rawgeti(L, idx, big(i)); }
+  rawSetI(idx: number, i: number, L = this.L): void { this.x.lua_rawseti(L, idx, big(i)); }
+  rawGet(idx: number, L = this.L): LuaType { return this.x.lua_rawget(L, idx); }
+  rawSet(idx: number, L = this.L): void { this.x.lua_rawset(L, idx); }
+  next(idx: number, L = this.L): boolean { return this.x.lua_next(L, idx) !== 0; }
+  /** Pushes the metatable of the value at idx and returns true, or pushes nothing and returns false. */
+  getMetatable(idx: number, L = this.L): boolean { return this.x.lua_getmetatable(L, idx) !== 0; }
+  rawLen(idx: number, L = this.L): number { return this.x.lua_rawlen(L, idx); }
+  checkStack(n: number, L = this.L): boolean { return this.x.lua_checkstack(L, n) !== 0; }
+  insert(idx: number, L = this.L): void { this.x.lua_rotate(L, idx, 1); }
 
   /** Field names ('err', 'KEYS'...) as Lua strings kept in the registry: pushed without a copy. */
   private names = new Map<string, number>();
@@ -203,56 +296,56 @@ export class LuaVm {
     let ref = this.names.get(name);
     if (ref === undefined) {
       this.pushText(name, this.L);
-      ref = this.m._luaL_ref(this.L, LUA_REGISTRYINDEX) as number;
+      ref = this.x.luaL_ref(this.L, LUA_REGISTRYINDEX) as number;
       this.names.set(name, ref);
     }
-    this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+    this.x.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref));
   }
 
   /** table[name] with the name as text, raw (no metamethods). */
   rawGetField(idx: number, name: string, L = this.L): LuaType {
-    const abs = this.m._lua_absindex(L, idx);
+    const abs = this.x.lua_absindex(L, idx);
     this.pushName(name, L);
     return this.rawGet(abs, L);
   }
 
   /** Pops a value and stores it as table[name], raw. */
   rawSetField(idx: number, name: string, L = this.L): void {
-    const abs = this.m._lua_absindex(L, idx);
+    const abs = this.x.lua_absindex(L, idx);
     this.pushName(name, L);
     this.insert(-2, L);
     this.rawSet(abs, L);
   }
 
   getGlobal(name: string, L = this.L): LuaType {
-    this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, 2n); // LUA_RIDX_GLOBALS
+    this.x.lua_rawgeti(L, LUA_REGISTRYINDEX, 2n); // LUA_RIDX_GLOBALS
     const t = this.rawGetField(-1, name, L);
-    this.m._lua_rotate(L, -2, -1);
+    this.x.lua_rotate(L, -2, -1);
     this.pop(1, L);
     return t;
   }
 
   setGlobal(name: string, L = this.L): void {
-    this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, 2n);
+    this.x.lua_rawgeti(L, LUA_REGISTRYINDEX, 2n);
     this.insert(-2, L);
     this.rawSetField(-2, name, L);
     this.pop(1, L);
   }
 
   /** Pops the top value into the registry; returns its reference. */
-  ref(L = this.L): number { return this.m._luaL_ref(L, LUA_REGISTRYINDEX); }
-  unref(ref: number, L = this.L): void { this.m._luaL_unref(L, LUA_REGISTRYINDEX, ref); }
-  pushRef(ref: number, L = this.L): void { this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref)); }
+  ref(L = this.L): number { return this.x.luaL_ref(L, LUA_REGISTRYINDEX); }
+  unref(ref: number, L = this.L): void { this.x.luaL_unref(L, LUA_REGISTRYINDEX, ref); }
+  pushRef(ref: number, L = this.L): void { this.x.lua_rawgeti(L, LUA_REGISTRYINDEX, big(ref)); }
 
   pushHostFunction(fn: HostFunction): void {
     const p = this.m.addFunction(fn, 'ii');
     this.fnPointers.push(p);
-    this.m._lua_pushcclosure(this.L, p, 0);
+    this.x.lua_pushcclosure(this.L, p, 0);
   }
 
   /** Raises the value on top of the stack as a Lua error (never returns normally). */
   error(L = this.L): number {
-    return this.m._lua_error(L);
+    return this.x.lua_error(L);
   }
 
   /** Compiles a chunk; the function (or an error message) is left on the stack. */
@@ -262,48 +355,48 @@ export class LuaVm {
     const heap = this.heap();
     heap.set(source, at);
     heap.set(name, at + source.length);
-    const status = this.m._luaL_loadbufferx(this.L, at, source.length, at + source.length, 0);
+    const status = this.x.luaL_loadbufferx(this.L, at, source.length, at + source.length, 0);
     this.heap().fill(0, at, at + source.length + name.length);
     return status;
   }
 
   pcall(nargs: number, nresults: number, msgh = 0, L = this.L): LuaStatus {
-    return this.m._lua_pcallk(L, nargs, nresults, msgh, 0, 0);
+    return this.x.lua_pcallk(L, nargs, nresults, msgh, 0, 0);
   }
 
   /** A new coroutine, pushed on the stack (ref it to keep it). */
-  newThread(): number { return this.m._lua_newthread(this.L); }
+  newThread(): number { return this.x.lua_newthread(this.L); }
 
   /** Resumes a coroutine; results are on its stack (count in the returned nres). */
   resume(co: number, nargs: number): { status: LuaStatus; nres: number } {
-    const status = this.m._lua_resume(co, this.L, nargs, this.lenCell);
+    const status = this.x.lua_resume(co, this.L, nargs, this.lenCell);
     return { status, nres: this.m.HEAP32[this.lenCell >> 2] as number };
   }
 
-  resetThread(co: number): LuaStatus { return this.m._lua_resetthread(co); }
+  resetThread(co: number): LuaStatus { return this.x.lua_resetthread(co); }
 
-  xmove(from: number, to: number, n: number): void { this.m._lua_xmove(from, to, n); }
+  xmove(from: number, to: number, n: number): void { this.x.lua_xmove(from, to, n); }
 
   /** Yields the running coroutine from inside a hook (count events may yield in Lua 5.4). */
-  yieldFromHook(L: number): void { this.m._lua_yieldk(L, 0, 0, 0); }
+  yieldFromHook(L: number): void { this.x.lua_yieldk(L, 0, 0, 0); }
 
   /** Calls `hook(L)` every `count` VM instructions (0 or null: no hook). */
   setCountHook(count: number, hook: ((L: number) => void) | null, L = this.L): void {
     if (hook === null || count === 0) {
-      this.m._lua_sethook(L, 0, 0, 0);
+      this.x.lua_sethook(L, 0, 0, 0);
       return;
     }
     if (this.hookPointer === 0) this.hookPointer = this.m.addFunction((S: number) => this.onHook?.(S), 'vii');
     this.onHook = hook;
-    this.m._lua_sethook(L, this.hookPointer, LUA_MASKCOUNT, count);
+    this.x.lua_sethook(L, this.hookPointer, LUA_MASKCOUNT, count);
   }
   private onHook: ((L: number) => void) | null = null;
 
   /** The JSON null of cjson: a NULL light userdata. */
-  pushNull(L = this.L): void { this.m._lua_pushlightuserdata(L, 0); }
+  pushNull(L = this.L): void { this.x.lua_pushlightuserdata(L, 0); }
 
   /** Pops a value into upvalue n of the function at idx (a chunk's _ENV is upvalue 1). */
-  setUpvalue(idx: number, n: number, L = this.L): void { this.m._lua_setupvalue(L, idx, n); }
+  setUpvalue(idx: number, n: number, L = this.L): void { this.x.lua_setupvalue(L, idx, n); }
 
   /**
    * A full garbage collection: every unreachable string is freed, and so zeroed; then the free
@@ -321,9 +414,8 @@ export class LuaVm {
 
   /** Zeroes the C stack below the stack pointer: what returned C functions left there. */
   wipeFreeStack(): void {
-    if (stackExports === null) return;
-    const end = stackExports.emscripten_stack_get_end();
-    const current = stackExports.emscripten_stack_get_current();
+    const end = this.x.emscripten_stack_get_end();
+    const current = this.x.emscripten_stack_get_current();
     if (end > 0 && current > end) (this.m.HEAPU8 as Uint8Array).fill(0, end, current);
   }
 

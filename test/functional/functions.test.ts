@@ -74,6 +74,15 @@ describe('FUNCTION LOAD and FCALL', () => {
     await run(['function', 'delete', 'after']);
   });
 
+  it('functions see no KEYS or ARGV globals, also right after an EVAL set them (Redis 7.0 text)', async () => {
+    await run(['function', 'load', 'replace', "#!lua name=noglobals\nredis.register_function('keysglobal', function(keys, args) return KEYS end)\nredis.register_function('argvglobal', function(keys, args) return ARGV end)"]);
+    expect(await run(['eval', 'return KEYS[1]', '1', 'a', 'b'])).toBe('a');
+    expect(await run(['fcall', 'keysglobal', '1', 'a'])).toEqual({ error: expect.stringContaining("Script attempted to access nonexistent global variable 'KEYS'") });
+    expect(await run(['fcall', 'argvglobal', '0', 'b'])).toEqual({ error: expect.stringContaining("Script attempted to access nonexistent global variable 'ARGV'") });
+    expect(await run(['eval', 'return {KEYS[1], ARGV[1]}', '1', 'c', 'd'])).toEqual(['c', 'd']);
+    await run(['function', 'delete', 'noglobals']);
+  });
+
   it('a function error names the function and line', async () => {
     await run(['function', 'load', 'replace', "#!lua name=boom\nredis.register_function('boom', function() error('bad') end)"]);
     expect(await run(['fcall', 'boom', '0'])).toEqual({ error: 'ERR user_function:2: bad script: boom, on @user_function:2.' });

@@ -120,6 +120,18 @@ describe('sandbox', () => {
     await run(['eval', 'return 1', '1', 'secret-key', 'secret-arg']);
     expect(((await run(['eval', 'return KEYS', '0'])) as unknown[]).length).toBe(0);
   });
+
+  it('KEYS and ARGV are whole and fresh in every script, whatever the script before did to them', async () => {
+    // The two tables are reused between EVAL scripts while scripts leave them as they found them.
+    await run(['eval', 'return 1', '3', 'a', 'b', 'c', 'd', 'e']);
+    expect(await run(['eval', 'return {#KEYS, #ARGV, KEYS[1], ARGV[1], KEYS[2] == nil, ARGV[2] == nil}', '1', 'k', 'v'])).toEqual([1, 1, 'k', 'v', 1, 1]);
+    await run(['eval', "KEYS[3] = 'added' ARGV.extra = 'x' table.insert(ARGV, 'y') return 1", '2', 'a', 'b', 'c']);
+    expect(await run(['eval', 'return {#KEYS, #ARGV, KEYS[3] == nil, ARGV.extra == nil}', '0'])).toEqual([0, 0, 1, 1]);
+    await run(['eval', "setmetatable(ARGV, {__index = function() return 'leak' end}) setmetatable(KEYS, {}) return 1", '0']);
+    expect(await run(['eval', 'return {ARGV[1] == nil, getmetatable(ARGV) == nil, getmetatable(KEYS) == nil}', '0'])).toEqual([1, 1, 1]);
+    await run(['eval', 'KEYS[1] = nil ARGV[1] = nil return 1', '1', 'a', 'b']);
+    expect(await run(['eval', 'return {KEYS[1], ARGV[1], #KEYS, #ARGV}', '1', 'k2', 'v2'])).toEqual(['k2', 'v2', 1, 1]);
+  });
 });
 
 describe('libraries', () => {
@@ -152,8 +164,12 @@ describe('EVALSHA, EVAL_RO, SCRIPT', () => {
     expect(await run(['evalsha', id.toUpperCase(), '0', 'y'])).toBe('y');
     expect(await run(['evalsha', 'ffffffffffffffffffffffffffffffffffffffff', '0'])).toEqual({ error: Errors.noScript });
     expect(await run(['script', 'exists', id, 'ffffffffffffffffffffffffffffffffffffffff'])).toEqual([1, 0]);
+    expect(await run(['evalsha', id, '0', 'z'])).toBe('z');
     expect(await run(['script', 'flush'])).toBe('OK');
     expect(await run(['script', 'exists', id])).toEqual([0]);
+    // The SHA EVALSHA found last is remembered for speed; a flush forgets it too.
+    expect(await run(['evalsha', id, '0', 'z'])).toEqual({ error: Errors.noScript });
+    expect(await run(['evalsha', id.toUpperCase(), '0', 'y'])).toEqual({ error: Errors.noScript });
     expect(await run(['script', 'flush', 'bogus'])).toEqual({ error: Errors.scriptFlushOption });
     expect(await run(['script', 'kill'])).toEqual({ error: Errors.notBusy });
   });
