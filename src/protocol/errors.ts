@@ -371,4 +371,7 @@ export const Errors = {
   shutdownFailed: 'ERR Errors trying to SHUTDOWN. Check logs.',
   /** sealkv: why a snapshot could not be written (Redis answers a bare "ERR" and logs the reason). */
   snapshotFailed: (reason: string) => `ERR ${clip(reason, 512)}`,
+  masterDown: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+  /** redis.call of a command without the `stale` flag from an allow-stale script on a stale replica. */
+  scriptStaleReplica: 'ERR Can not execute the command on a stale replica',
 } as const;

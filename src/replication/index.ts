@@ -396,3 +396,14 @@ export function replicationRefusal(ctx: { server: Server }): string | null {
   if (repl.link !== null) return ctx.server.config.flag('replica-read-only') ? Errors.readonlyReplica : null;
   return repl.enoughGoodReplicas ? null : Errors.noReplicas;
 }
+
+/**
+ * A replica that must not serve its data now (redis processCommand's MASTERDOWN case): it has a
+ * primary, its link is not up (connecting, handshaking, loading a full copy, or broken), and
+ * replica-serve-stale-data is no. Only commands flagged `stale` (INFO, REPLICAOF, ...) run then.
+ */
+export function staleReplica(server: Server): boolean {
+  const repl = INSTALLED.get(server);
+  if (repl === undefined || repl.link === null || repl.link.state === 'connected') return false;
+  return !server.config.flag('replica-serve-stale-data');
+}
