@@ -100,6 +100,28 @@ export function holdOthersDuring(ctx: Session): () => void {
   };
 }
 
+/**
+ * FAILOVER's pause (redis PAUSE_DURING_FAILOVER): writes are held from FAILOVER until the
+ * handover ends, apart from any CLIENT PAUSE, so CLIENT UNPAUSE does not end it and the end of
+ * the failover does not end a client's pause. A command released here meets a CLIENT PAUSE that
+ * is still on (or the READONLY of a node that became a replica) when it is dispatched again.
+ */
+const failoverHolds = new WeakMap<Server, Pause>();
+
+export function pauseWritesForFailover(server: Server): void {
+  if (failoverHolds.has(server)) return;
+  failoverHolds.set(server, { mode: 'write', until: Infinity, timer: null, waiters: new Set() });
+  active++;
+}
+
+export function unpauseFailover(server: Server): void {
+  const p = failoverHolds.get(server);
+  if (p === undefined) return;
+  failoverHolds.delete(server);
+  active--;
+  for (const release of p.waiters) release();
+}
+
 /** Whether the client's current command is held by a pause, and the bytes of its arguments. */
 export function heldBytes(c: ClientState): number | undefined {
   return held.get(c);
@@ -136,8 +158,10 @@ export function holdIfPaused(
   if (m !== undefined && !m.owners.has(ctx) && !isMonitor(ctx)) waiters = m.waiters;
   else {
     const p = pauses.get(ctx.server);
-    if (p === undefined || !covers(p, ctx, spec, fullName)) return undefined;
-    waiters = p.waiters;
+    const f = failoverHolds.get(ctx.server);
+    if (p !== undefined && covers(p, ctx, spec, fullName)) waiters = p.waiters;
+    else if (f !== undefined && covers(f, ctx, spec, fullName)) waiters = f.waiters;
+    else return undefined;
   }
   const copy = ownArgs(argArray(args));
   let bytes = 0;

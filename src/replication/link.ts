@@ -154,8 +154,12 @@ export class MasterLink {
     // A node that has a history (it was a master, or a replica of this lineage) offers it.
     const replid = repl.cachedHistory ? repl.replid : '?';
     const offset = repl.cachedHistory ? repl.offset + 1 : -1;
-    this.send('PSYNC', replid, String(offset));
+    // A primary handing over (FAILOVER) asks its chosen replica to take its place.
+    const handover = repl.failover.state === 'failover-in-progress';
+    if (handover) this.send('PSYNC', replid, String(offset), 'FAILOVER');
+    else this.send('PSYNC', replid, String(offset));
     this.expect = (reply) => {
+      if (handover && (reply.startsWith('+FULLRESYNC') || reply.startsWith('+CONTINUE'))) repl.failover.succeeded();
       if (reply.startsWith('+FULLRESYNC')) {
         const [, id, off] = reply.split(' ');
         if (id === undefined || off === undefined || !/^\d+$/.test(off)) return this.fail(`bad +FULLRESYNC reply '${reply}'`);
@@ -175,6 +179,8 @@ export class MasterLink {
         this.repl.server.log.info({ master: `${this.host}:${this.port}` }, 'MASTER <-> REPLICA sync: master accepted a partial resynchronization');
         return;
       }
+      // The target refused to take over: this node is a primary again (redis abortFailover).
+      if (handover) return repl.failover.abort('Failover target rejected psync request');
       this.fail(`unexpected reply to PSYNC from master: '${reply}'`);
     };
   }
