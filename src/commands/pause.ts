@@ -7,7 +7,8 @@
 // Differences from Redis 7.0, on purpose: CLIENT UNPAUSE is never held, so a mistaken
 // `CLIENT PAUSE 99999999999` (ALL) can be undone without a restart; Redis holds it like
 // everything else. Expiry and eviction keep running during a pause: Redis stops them so that
-// replicas see a still dataset during a failover, and sealkv has no replicas.
+// replicas see a still dataset during a failover; here their deletions go down the stream like
+// any write, and FAILOVER waits for the target to acknowledge them too.
 
 import { argArray, type ArgList } from '../protocol/arg-list.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
