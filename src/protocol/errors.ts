@@ -387,4 +387,5 @@ export const Errors = {
   psyncFailoverToMaster: "ERR PSYNC FAILOVER can't be sent to a master.",
   psyncFailoverReplid: 'ERR PSYNC FAILOVER replid must match my replid.',
   cantSyncFailingOver: "NOMASTERLINK Can't SYNC while failing over",
+  loading: 'LOADING Redis is loading the dataset in memory',
 } as const;

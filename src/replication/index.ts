@@ -414,3 +414,8 @@ export function staleReplica(server: Server): boolean {
   if (repl === undefined || repl.link === null || repl.link.state === 'connected') return false;
   return !server.config.flag('replica-serve-stale-data');
 }
+
+/** A replica loading its full copy (link.ts, sliced): commands without the `loading` flag get LOADING. */
+export function loadingNow(server: Server): boolean {
+  return INSTALLED.get(server)?.link?.loading === true;
+}

@@ -9,7 +9,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
-import { checkSnapshotHeader, loadSnapshotSync } from '../persistence/snapshot.js';
+import { checkSnapshotHeader, loadSnapshotSliced } from '../persistence/snapshot.js';
 import { command, LinkError } from './records.js';
 import { LinkReader, type LinkItem } from './resp-reader.js';
 import type { Replication } from './index.js';
@@ -18,6 +18,9 @@ export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'conne
 
 /** What the key check seals: only a node with the same master key opens it. */
 export const KEY_CHECK = Buffer.from('sealkv replication key check v1', 'latin1');
+
+/** How long one slice of a full copy's load runs before clients get their turn (LOADING replies). */
+const LOAD_SLICE_MS = 10;
 
 export class MasterLink {
   state: LinkState = 'connect';
@@ -34,6 +37,11 @@ export class MasterLink {
   syncBytes = 0;
   /** Why the last attempt failed (INFO master_link_error, logs). */
   lastError = '';
+  /**
+   * True while the full copy is being loaded, a slice per event-loop turn: clients get LOADING
+   * meanwhile (dispatch.ts), and the stream that follows the copy waits in the reader.
+   */
+  loading = false;
   private stopped = false;
 
   constructor(
@@ -55,6 +63,8 @@ export class MasterLink {
     if (this.stopped) return;
     const now = Date.now();
     if (this.state === 'connect') return this.connect();
+    // Loading the copy is our own work, not a silent master.
+    if (this.loading) return;
     const timeout = this.repl.server.config.number('repl-timeout') * 1000;
     if (now - this.lastIo > timeout) {
       this.fail(this.state === 'connected' ? 'MASTER timeout: no data nor PING received' : 'timeout connecting to the MASTER');
@@ -189,10 +199,15 @@ export class MasterLink {
     if (socket !== this.socket) return;
     this.lastIo = Date.now();
     this.reader.push(chunk);
+    this.drain(socket);
+  }
+
+  /** Applies what the reader holds, unless the full copy is still loading (it drains after). */
+  private drain(socket: Socket): void {
     let applied = false;
     try {
       for (;;) {
-        if (this.socket !== socket) return;
+        if (this.socket !== socket || this.loading) return;
         const item = this.reader.next();
         if (item === null) break;
         if (this.state === 'handshake' || this.state === 'connecting') {
@@ -246,19 +261,36 @@ export class MasterLink {
       if (!Number.isSafeInteger(offset) || offset < 0) throw new LinkError('bad SKV.SYNCED on the replication stream');
       const bytes = Buffer.concat(this.snapshot);
       this.snapshot = [];
-      let keys = 0;
-      try {
-        keys = loadSnapshotSync(server, bytes).keys;
-      } catch (err) {
-        throw new LinkError(`MASTER's full copy refused: ${(err as Error).message}`);
-      }
-      this.state = 'connected';
-      this.repl.endFullSync(offset);
-      server.log.info({ master: `${this.host}:${this.port}`, bytes: bytes.length, loaded: keys }, 'MASTER <-> REPLICA sync: finished with success');
-      this.sendAck();
+      // Loaded a slice per turn (Redis answers LOADING while a replica loads its copy); the
+      // records after SKV.SYNCED wait in the reader until the copy is in.
+      this.loading = true;
+      void this.finishLoad(this.socket!, bytes, offset);
       return;
     }
     throw new LinkError(`unexpected ${name.slice(0, 32)} during the full copy`);
+  }
+
+  /** The full copy's load, sliced; then the link is up and the waiting stream is applied. */
+  private async finishLoad(socket: Socket, bytes: Buffer, offset: number): Promise<void> {
+    const server = this.repl.server;
+    let keys: number;
+    try {
+      const summary = await loadSnapshotSliced(server, bytes, { sliceMs: LOAD_SLICE_MS, aborted: () => this.stopped || this.socket !== socket });
+      this.loading = false;
+      // The link dropped or REPLICAOF changed meanwhile: the staged keys were released, the data is as it was.
+      if (summary === null) return;
+      keys = summary.keys;
+    } catch (err) {
+      this.loading = false;
+      this.fail(`MASTER's full copy refused: ${(err as Error).message}`, socket, true);
+      return;
+    }
+    this.state = 'connected';
+    this.repl.endFullSync(offset);
+    server.log.info({ master: `${this.host}:${this.port}`, bytes: bytes.length, loaded: keys }, 'MASTER <-> REPLICA sync: finished with success');
+    this.sendAck();
+    this.drain(socket);
+    this.repl.afterApply();
   }
 
   private applyStream(item: Extract<LinkItem, { type: 'command' }>): void {
