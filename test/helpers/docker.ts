@@ -4,8 +4,8 @@
 // docker/README.md says, on the debootstrap stand-in for node:20-bookworm-slim when no registry
 // serves it (test/system/docker/build-base-image.sh).
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,29 +64,82 @@ export async function dockerUnavailable(): Promise<string | null> {
   return null;
 }
 
-/** Starts dockerd when `docker info` fails; returns the process to stop later (null: it was running). */
-export async function ensureDockerd(logDir: string): Promise<ChildProcess | null> {
-  if ((await run(DOCKER, ['info'], { timeout: 20_000 })).code === 0) return null;
-  const logFile = join(logDir, 'dockerd.log');
-  const log = openSync(logFile, 'a');
-  const dockerd = spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] });
-  closeSync(log);
-  dockerd.unref();
+/**
+ * The Docker tests run in parallel forks and share one dockerd. Each registers itself here (a
+ * file named by its pid); the one that finds no daemon starts it and records its pid; the last
+ * user to leave stops it, and only a daemon a test started. So no test stops the daemon under
+ * another one, and none is left running by the tests.
+ */
+const USERS = '/tmp/sealkv-dockerd-users';
+const STARTED = join(USERS, 'started');
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const startedPid = (): number => {
+  try {
+    return Number(readFileSync(STARTED, 'utf8').trim());
+  } catch {
+    return 0;
+  }
+};
+
+/** Registers this test process as a dockerd user and starts dockerd when `docker info` fails. */
+export async function ensureDockerd(logDir: string): Promise<void> {
+  mkdirSync(USERS, { recursive: true });
+  writeFileSync(join(USERS, `user-${process.pid}`), '');
   for (let i = 0; ; i++) {
-    if ((await run(DOCKER, ['info'], { timeout: 10_000 })).code === 0) return dockerd;
-    if (dockerd.exitCode !== null || i > 120) throw new Error(`dockerd did not start:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+    if ((await run(DOCKER, ['info'], { timeout: 10_000 })).code === 0) return;
+    let fd: number | null = null;
+    try {
+      fd = openSync(STARTED, 'wx');
+    } catch {
+      // Another test is starting it, or a crashed run left its marker behind.
+      if (!alive(startedPid()) && i > 20) rmSync(STARTED, { force: true });
+    }
+    if (fd !== null) {
+      const logFile = join(logDir, 'dockerd.log');
+      const log = openSync(logFile, 'a');
+      const dockerd = spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] });
+      closeSync(log);
+      dockerd.unref();
+      writeFileSync(fd, String(dockerd.pid));
+      closeSync(fd);
+      console.log(`docker test: dockerd was not running, started it (pid ${dockerd.pid})`);
+    }
+    if (i > 120) throw new Error(`dockerd did not start${fd !== null ? `:\n${readFileSync(join(logDir, 'dockerd.log'), 'utf8').slice(-3000)}` : ''}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
-/** Stops a dockerd this test started (SIGTERM, SIGKILL after 20 s). */
-export async function stopDockerd(dockerd: ChildProcess | null): Promise<void> {
-  if (!dockerd || dockerd.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => dockerd.once('exit', () => resolve()));
-  dockerd.kill('SIGTERM');
-  const t = setTimeout(() => dockerd.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(t);
+/** Unregisters this test process; the last one out stops a dockerd that a test started (by its pid). */
+export async function releaseDockerd(): Promise<void> {
+  rmSync(join(USERS, `user-${process.pid}`), { force: true });
+  let others: string[] = [];
+  try {
+    others = readdirSync(USERS).filter((f) => f.startsWith('user-') && alive(Number(f.slice(5))));
+  } catch {
+    return;
+  }
+  if (others.length > 0) return;
+  const pid = startedPid();
+  rmSync(STARTED, { force: true });
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; alive(pid); waited += 200) {
+    if (waited >= 20_000) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /**

@@ -12,14 +12,13 @@
 // and stopped afterwards only in that case. Elsewhere it is skipped with a message; under
 // CI=true it must run.
 
-import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CI, DOCKER, ROOT, buildImage, containerIp, dockerUnavailable, ensureDockerd, must, run, stopDockerd } from '../helpers/docker.js';
+import { CI, DOCKER, ROOT, buildImage, containerIp, dockerUnavailable, ensureDockerd, must, releaseDockerd, run } from '../helpers/docker.js';
 
 const ID = `${process.pid}-${Date.now().toString(36)}`;
 const IMAGE = `sealkv:systest-sentinel-${ID}`;
@@ -49,7 +48,7 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
 }
 
 let work = '';
-let dockerd: ChildProcess | null = null;
+let usingDockerd = false;
 const built: string[] = [];
 let up = false;
 /** Service name -> container id and address. */
@@ -88,7 +87,8 @@ describe.skipIf(why !== null)('docker/compose-sentinel.yaml: a primary, two repl
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'sealkv-docker-sentinel-'));
     chmodSync(work, 0o755);
-    dockerd = await ensureDockerd(work);
+    usingDockerd = true;
+    await ensureDockerd(work);
     await buildImage(IMAGE);
     built.push(IMAGE);
     await buildImage(SENTINEL_IMAGE, 'sealkv-sentinel');
@@ -126,7 +126,7 @@ describe.skipIf(why !== null)('docker/compose-sentinel.yaml: a primary, two repl
   afterAll(async () => {
     if (up) await compose(['down', '-v', '-t', '5'], 120_000);
     for (const tag of built) await run(DOCKER, ['rmi', '-f', tag], { timeout: 60_000 });
-    await stopDockerd(dockerd);
+    if (usingDockerd) await releaseDockerd();
     if (work) rmSync(work, { recursive: true, force: true });
   }, 180_000);
 
