@@ -63,7 +63,7 @@ export function loadSnapshotSync(server: SnapshotServer, bytes: Buffer): LoadSum
 export async function loadSnapshotSliced(
   server: SnapshotServer,
   bytes: Buffer,
-  opts: { sliceMs: number; aborted: () => boolean },
+  opts: { sliceMs: number; aborted: () => boolean; progress?: (loadedBytes: number) => void },
 ): Promise<LoadSummary | null> {
   const steps = loadSteps(server, bytes);
   for (;;) {
@@ -75,14 +75,21 @@ export async function loadSnapshotSliced(
     for (;;) {
       const step = steps.next();
       if (step.done === true) return step.value;
-      if (performance.now() >= end) break;
+      if (performance.now() >= end) {
+        opts.progress?.(step.value);
+        break;
+      }
     }
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 
-/** Work done in steps (one record each): the synchronous paths run them all at once. */
-type Steps<T> = Generator<void, T, void>;
+/**
+ * Work done in steps (one record each), each yielding how far into the snapshot's bytes the
+ * load is (0 while verifying: only opening records counts as loading). The synchronous paths
+ * run them all at once.
+ */
+type Steps<T> = Generator<number, T, void>;
 
 function runAll<T>(steps: Steps<T>): T {
   for (;;) {
@@ -162,7 +169,7 @@ function* verifySteps(sealer: SnapshotSealer, bytes: Buffer): Steps<Verified> {
       sealer.link(scratch.subarray(0, linked), link, 0);
       records.push([pos + RECORD_HEAD, body]);
       pos = end;
-      yield;
+      yield 0;
     }
   } finally {
     scratch = Buffer.alloc(0);
@@ -295,7 +302,7 @@ function* stageSteps(server: SnapshotServer, bytes: Buffer, verified: Verified, 
       } finally {
         plain.fill(0);
       }
-      yield;
+      yield start + length;
     }
     complete = true;
   } catch (err) {

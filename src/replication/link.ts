@@ -274,14 +274,22 @@ export class MasterLink {
   private async finishLoad(socket: Socket, bytes: Buffer, offset: number): Promise<void> {
     const server = this.repl.server;
     let keys: number;
+    const progress = { startedAt: Math.floor(Date.now() / 1000), total: bytes.length, loaded: 0 };
+    server.persistence.loadProgress = progress;
     try {
-      const summary = await loadSnapshotSliced(server, bytes, { sliceMs: LOAD_SLICE_MS, aborted: () => this.stopped || this.socket !== socket });
+      const summary = await loadSnapshotSliced(server, bytes, {
+        sliceMs: LOAD_SLICE_MS,
+        aborted: () => this.stopped || this.socket !== socket,
+        progress: (loaded) => (progress.loaded = loaded),
+      });
       this.loading = false;
+      server.persistence.loadProgress = null;
       // The link dropped or REPLICAOF changed meanwhile: the staged keys were released, the data is as it was.
       if (summary === null) return;
       keys = summary.keys;
     } catch (err) {
       this.loading = false;
+      server.persistence.loadProgress = null;
       this.fail(`MASTER's full copy refused: ${(err as Error).message}`, socket, true);
       return;
     }

@@ -1,7 +1,7 @@
 // A replica loads its full copy a slice at a time and answers meanwhile, as Redis does while it
 // loads an RDB: `-LOADING Redis is loading the dataset in memory` to commands without the
-// `loading` flag (GET, PING, MULTI's EXEC...), real answers to those with it (INFO, SELECT), and
-// no reply waits for the whole load. Writes the primary makes during the load are applied after it.
+// `loading` flag (GET, PING, MULTI's EXEC...), real answers to those with it (INFO, with
+// loading:1 and Redis's loading_* progress fields; SELECT), and no reply waits for the whole load. Writes the primary makes during the load are applied after it.
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ describe('a replica loading its full copy', () => {
           seen.loading++;
           seen.slowest = Math.max(seen.slowest, ms);
           if (seen.loading === 1) {
-            seen.infoWhileLoading = await c.send(['INFO', 'replication']);
+            seen.infoWhileLoading = await c.send(['INFO', 'replication']) + await c.send(['INFO', 'persistence']);
             expect(await c.send(['PING'])).toBe(LOADING);
             seen.select = await c.send(['SELECT', '0']);
             expect(await c.send(['MULTI'])).toBe('+OK\r\n');
@@ -75,6 +75,9 @@ describe('a replica loading its full copy', () => {
       expect(seen.loading).toBeGreaterThan(0);
       expect(wroteDuring).toBe(true);
       expect(seen.infoWhileLoading).toContain('master_sync_in_progress:1');
+      // ioredis's ready check reads loading:1 and waits loading_eta_seconds before trying again.
+      expect(seen.infoWhileLoading).toContain('\r\nloading:1\r\n');
+      expect(seen.infoWhileLoading).toMatch(/\r\nloading_start_time:\d+\r\nloading_total_bytes:\d+\r\nloading_rdb_used_mem:0\r\nloading_loaded_bytes:\d+\r\nloading_loaded_perc:\d+\.\d\d\r\nloading_eta_seconds:\d+\r\n/);
       expect(seen.select).toBe('+OK\r\n');
       expect(seen.exec).toBe('-EXECABORT Transaction discarded because of previous errors.\r\n');
       // Generous for a shared machine; a one-step load of this copy takes far longer than a slice.
@@ -84,6 +87,7 @@ describe('a replica loading its full copy', () => {
       await waitFor('the write made during the load', async () => (await c.send(['GET', 'during'])) === '$4\r\nload\r\n');
       expect(await c.send(['DBSIZE'])).toBe(`:${KEYS + 1}\r\n`);
       expect((await info(replica.port)).master_sync_in_progress).toBe('0');
+      expect((await info(replica.port, 'persistence')).loading).toBe('0');
       if (process.env.LOADING_DEBUG) console.log(seen);
     } finally {
       c.close();
