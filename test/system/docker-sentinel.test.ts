@@ -143,7 +143,10 @@ describe.skipIf(why !== null)('docker/compose-sentinel.yaml: a primary, two repl
     expect(conf.filter((l) => l.startsWith('sentinel known-sentinel sealkv ')).length).toBe(2);
     const inServer = await run(DOCKER, ['run', '--rm', '--entrypoint', 'sh', IMAGE, '-c', 'command -v redis-server redis-sentinel redis-check-rdb'], { timeout: 60_000 });
     expect(inServer.stdout.trim()).toBe('');
-  }, 60_000);
+    // The healthcheck (redis-cli PING on the sentinel port) passes.
+    await waitFor('sentinel-2 to turn healthy', 45_000, async () =>
+      (await run(DOCKER, ['inspect', '-f', '{{.State.Health.Status}}', sentinel], { timeout: 20_000 })).stdout.trim() === 'healthy', 1000);
+  }, 90_000);
 
   it('promotes a replica after `docker kill` of the primary; ioredis (sentinel mode) carries on; every WAIT-acknowledged write survives', async () => {
     const natMap: Record<string, { host: string; port: number }> = {};
