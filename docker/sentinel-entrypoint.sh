@@ -14,11 +14,12 @@
 #   SEALKV_SENTINEL_ANNOUNCE_IP    announce-ip (e.g. the pod IP; default: what Sentinel sees)
 #   SEALKV_SENTINEL_AUTH_PASS_FILE a file holding the sealkv nodes' requirepass (auth-pass)
 #   SEALKV_SENTINEL_PORT           default 26379
+#   SEALKV_SENTINEL_DIR            where the config is written (default /sentinel; must be a tmpfs)
 #
 # Arguments after the image name are passed on to redis-sentinel (e.g. --loglevel verbose).
 set -eu
 
-dir=/sentinel
+dir="${SEALKV_SENTINEL_DIR:-/sentinel}"
 conf="$dir/sentinel.conf"
 template="${SEALKV_SENTINEL_CONF_TEMPLATE:-/etc/sealkv-sentinel/sentinel.conf}"
 fail() { echo "sealkv-sentinel-entrypoint: $*" >&2; exit 1; }
