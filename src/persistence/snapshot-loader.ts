@@ -58,7 +58,8 @@ export function loadSnapshotSync(server: SnapshotServer, bytes: Buffer): LoadSum
  * loadSnapshot() of bytes in hand, a slice of records per event-loop turn (a replica loading its
  * full copy keeps answering, with LOADING, meanwhile). Each slice runs for about `sliceMs`;
  * `aborted()` is asked before each one: when it says so the staged keys are released and null
- * is returned, the keyspace untouched. The swap into the databases is the last slice.
+ * is returned, the keyspace untouched. The swap into the databases comes last, in slices too,
+ * and once begun it is completed.
  */
 export async function loadSnapshotSliced(
   server: SnapshotServer,
@@ -66,8 +67,11 @@ export async function loadSnapshotSliced(
   opts: { sliceMs: number; aborted: () => boolean; progress?: (loadedBytes: number) => void },
 ): Promise<LoadSummary | null> {
   const steps = loadSteps(server, bytes);
+  // Once the swap has begun (its steps report the whole length) it is finished whatever happens:
+  // giving up then would leave the databases half filled.
+  let swapping = false;
   for (;;) {
-    if (opts.aborted()) {
+    if (!swapping && opts.aborted()) {
       steps.return(undefined as never);
       return null;
     }
@@ -75,6 +79,7 @@ export async function loadSnapshotSliced(
     for (;;) {
       const step = steps.next();
       if (step.done === true) return step.value;
+      if (step.value === bytes.length) swapping = true;
       if (performance.now() >= end) {
         opts.progress?.(step.value);
         break;
@@ -98,17 +103,25 @@ function runAll<T>(steps: Steps<T>): T {
   }
 }
 
+/** Keys moved into the databases per step of the swap. */
+const SWAP_STEP_KEYS = 2048;
+
 function* loadSteps(server: SnapshotServer, bytes: Buffer): Steps<LoadSummary> {
   const verified = yield* verifySteps(server.persistence.sealer, bytes);
   const now = server.clock();
   const staged = yield* stageSteps(server, bytes, verified, now);
-  let keys = 0;
+  // Step 3, the swap: every database emptied first, then filled (in steps too: a sliced load
+  // answers LOADING to data commands meanwhile, so nobody reads a half-filled keyspace).
   for (let i = 0; i < staged.maps.length; i++) {
     const db = server.databases[i]!;
     if (db.size > 0) db.clear();
+  }
+  let keys = 0;
+  for (let i = 0; i < staged.maps.length; i++) {
+    const db = server.databases[i]!;
     for (const { key, entry } of staged.maps[i]!.values()) {
       db.set(key, entry, 'restore');
-      keys++;
+      if (++keys % SWAP_STEP_KEYS === 0) yield bytes.length;
     }
   }
   return { keys, expired: staged.expired, records: verified.records.length, bytes: bytes.length, createdAt: verified.header.createdAt };

@@ -284,8 +284,9 @@ export class MasterLink {
       });
       this.loading = false;
       server.persistence.loadProgress = null;
-      // The link dropped or REPLICAOF changed meanwhile: the staged keys were released, the data is as it was.
-      if (summary === null) return;
+      // The link dropped or stopped meanwhile: the staged keys were released, the data is as it
+      // was (or, when it happened during the swap, the copy is in but the next sync is full again).
+      if (summary === null || this.stopped || this.socket !== socket) return;
       keys = summary.keys;
     } catch (err) {
       this.loading = false;
