@@ -6,7 +6,7 @@
 //
 // Node ids are sha1(NAME) (40 hex, stable across restarts and regenerations), the 16384 slots
 // are split evenly in the order given. docker/cluster/layout.conf (Compose) and the ConfigMap in
-// docker/k8s/sealkv-cluster.yaml are this script's output; test/system/cluster-packaging.test.ts
+// docker/kubernetes/sealkv-cluster.yaml are this script's output; test/system/cluster-packaging.test.ts
 // checks that they still are. After a reshard, write the new layout (CLUSTER NODES shows it)
 // instead, so that restarted nodes come back with the slots they serve now.
 

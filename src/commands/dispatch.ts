@@ -14,7 +14,7 @@ import { holdIfPaused } from './pause.js';
 import { refusedWhileSubscribed } from './pubsub.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
-import { replicationRefusal, replicationIfAny } from '../replication/index.js';
+import { loadingNow, replicationRefusal, replicationIfAny, staleReplica } from '../replication/index.js';
 import { endTransaction, queueCommand } from './transactions.js';
 import { beforeCommand, endCommand, startCommand } from '../tracking/index.js';
 import type { CommandSpec, Session } from './types.js';
@@ -78,6 +78,15 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
   }
   const subscribed = refusedWhileSubscribed(ctx, spec, found.fullName);
   if (subscribed !== null) return reject(ctx, subscribed, isExec, spec);
+  // A replica cut off from its primary with replica-serve-stale-data no: only `stale` commands,
+  // and an EXEC only when every queued command is one (Redis's cmd_inv_flags).
+  if (staleReplica(ctx.server) && (!spec.flags.includes('stale') || (isExec && ctx.multi?.some((q) => !q.spec.flags.includes('stale'))))) {
+    return reject(ctx, Errors.masterDown, isExec, spec);
+  }
+  // A replica loading its full copy: only `loading` commands (INFO, SELECT, ...), as in Redis.
+  if (loadingNow(ctx.server) && (!spec.flags.includes('loading') || (isExec && ctx.multi?.some((q) => !q.spec.flags.includes('loading'))))) {
+    return reject(ctx, Errors.loading, isExec, spec);
+  }
   if (ctx.multi !== null && !found.transactionControl) {
     if (found.noMulti) return reject(ctx, Errors.notAllowedInMulti, false, spec);
     ctx.server.observer.mark = NaN;

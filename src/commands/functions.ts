@@ -270,7 +270,7 @@ function fcall(ro: boolean) {
       const f: LibraryFunction | undefined = s.functions.get(owned[1]!.toString('latin1').toLowerCase());
       if (f === undefined) return ctx.reply.error(Errors.functionMetadata('Function not found'));
       const noWrites = f.flags.includes('no-writes');
-      const flags = { readOnly: noWrites, allowOom: noWrites || f.flags.includes('allow-oom'), declared: true, noWrites };
+      const flags = { readOnly: noWrites, allowOom: noWrites || f.flags.includes('allow-oom'), declared: true, noWrites, allowStale: f.flags.includes('allow-stale') };
       runScript(ctx, s, { ref: f.ref, flags }, f.name, owned.slice(3, 3 + numkeys), owned.slice(3 + numkeys), ro, 'function', owned);
     });
   };

@@ -28,6 +28,7 @@ import { sortCommands } from './sort.js';
 import { dumpCommands } from './dump.js';
 import { migrateCommands } from './migrate.js';
 import { replicationCommands } from './replication.js';
+import { failoverCommands } from './failover.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   stringCommands,
@@ -57,4 +58,5 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   dumpCommands,
   migrateCommands,
   replicationCommands,
+  failoverCommands,
 ];

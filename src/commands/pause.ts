@@ -9,7 +9,8 @@
 //
 // A difference from Redis 7.0, on purpose: CLIENT UNPAUSE is never held, so a mistaken
 // `CLIENT PAUSE 99999999999` (ALL) can be undone without a restart; Redis holds it like
-// everything else.
+// everything else. A FAILOVER holds writes with a pause of its own, which stills expiry and
+// eviction in the same way.
 
 import { argArray, type ArgList } from '../protocol/arg-list.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
@@ -50,7 +51,7 @@ export function pauseClients(server: Server, ms: number, mode: PauseMode): void 
     p = { mode, until, timer: null, waiters: new Set() };
     pauses.set(server, p);
     active++;
-    for (const db of server.databases) db.expiryPaused = true;
+    stillDataset(server);
   } else {
     if (mode === 'all') p.mode = 'all';
     if (until > p.until) p.until = until;
@@ -73,7 +74,7 @@ export function unpauseClients(server: Server): void {
   if (p.timer !== null) clearTimeout(p.timer);
   pauses.delete(server);
   active--;
-  for (const db of server.databases) db.expiryPaused = false;
+  stillDataset(server);
   for (const release of p.waiters) release();
 }
 
@@ -105,9 +106,42 @@ export function holdOthersDuring(ctx: Session): () => void {
   };
 }
 
+/**
+ * While any pause lasts the dataset stays still, as Redis's checkClientPauseTimeoutAndReturnIfPaused
+ * makes it: expired keys hidden but kept, no active expiry, no eviction (store/keyspace.ts, memory.ts).
+ */
+function stillDataset(server: Server): void {
+  const still = pauses.has(server) || failoverHolds.has(server);
+  for (const db of server.databases) db.expiryPaused = still;
+}
+
 /** Clients whose command a CLIENT PAUSE holds: Redis counts them in INFO blocked_clients. */
 export function pausedClients(server: Server): number {
-  return pauses.get(server)?.waiters.size ?? 0;
+  return (pauses.get(server)?.waiters.size ?? 0) + (failoverHolds.get(server)?.waiters.size ?? 0);
+}
+
+/**
+ * FAILOVER's pause (redis PAUSE_DURING_FAILOVER): writes are held from FAILOVER until the
+ * handover ends, apart from any CLIENT PAUSE, so CLIENT UNPAUSE does not end it and the end of
+ * the failover does not end a client's pause. A command released here meets a CLIENT PAUSE that
+ * is still on (or the READONLY of a node that became a replica) when it is dispatched again.
+ */
+const failoverHolds = new WeakMap<Server, Pause>();
+
+export function pauseWritesForFailover(server: Server): void {
+  if (failoverHolds.has(server)) return;
+  failoverHolds.set(server, { mode: 'write', until: Infinity, timer: null, waiters: new Set() });
+  active++;
+  stillDataset(server);
+}
+
+export function unpauseFailover(server: Server): void {
+  const p = failoverHolds.get(server);
+  if (p === undefined) return;
+  failoverHolds.delete(server);
+  active--;
+  stillDataset(server);
+  for (const release of p.waiters) release();
 }
 
 /** Whether the client's current command is held by a pause, and the bytes of its arguments. */
@@ -151,8 +185,10 @@ export function holdIfPaused(
   if (m !== undefined && !m.owners.has(ctx) && !isMonitor(ctx)) waiters = m.waiters;
   else {
     const p = pauses.get(ctx.server);
-    if (p === undefined || !covers(p, ctx, spec, fullName, args)) return undefined;
-    waiters = p.waiters;
+    const f = failoverHolds.get(ctx.server);
+    if (p !== undefined && covers(p, ctx, spec, fullName, args)) waiters = p.waiters;
+    else if (f !== undefined && covers(f, ctx, spec, fullName, args)) waiters = f.waiters;
+    else return undefined;
   }
   const copy = ownArgs(argArray(args));
   let bytes = 0;

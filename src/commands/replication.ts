@@ -10,6 +10,7 @@ import type { CommandSpec, Session } from './types.js';
 function replicaof(ctx: Session, args: Buffer[]): void {
   if (ctx.server.cluster !== null) return ctx.reply.error(Errors.replicaofInCluster);
   const repl = replicationOf(ctx.server);
+  if (repl.failover.active) return ctx.reply.error(Errors.replicaofWhileFailingOver);
   if (word(args[1]!) === 'no' && word(args[2]!) === 'one') {
     if (repl.role === 'slave') {
       repl.becomeMaster();
@@ -84,6 +85,17 @@ function wait(ctx: Session, args: Buffer[]): void | Promise<void> {
 function psync(ctx: Session, args: Buffer[]): void {
   const repl = replicationOf(ctx.server);
   if (repl.primary.isReplica(ctx)) return;
+  // PSYNC <replid> <offset> FAILOVER: our primary hands over to us (its FAILOVER command).
+  if (args.length > 3 && word(args[3]!) === 'failover') {
+    if (repl.role !== 'slave') return ctx.reply.error(Errors.psyncFailoverToMaster);
+    // Only a node holding our master key may hand its place over to us (its key check went first).
+    if (!repl.primary.hello(ctx).keyOk) return ctx.reply.error(Errors.replicaNoKeyCheck);
+    if (args[1]!.toString('latin1') !== repl.replid) return ctx.reply.error(Errors.psyncFailoverReplid);
+    repl.becomeMaster();
+    ctx.server.config.load('replicaof', ['no', 'one']);
+    ctx.server.log.info({ client: ctx.addr }, 'MASTER MODE enabled (failover request)');
+  }
+  if (repl.failover.active) return ctx.reply.error(Errors.cantSyncFailingOver);
   if (repl.role === 'slave' && repl.link?.state !== 'connected') return ctx.reply.error(Errors.cantSyncNotConnected);
   const hello = repl.primary.hello(ctx);
   if (!hello.keyOk) return ctx.reply.error(Errors.replicaNoKeyCheck);

@@ -6,7 +6,7 @@
 
 import { clientLine } from './clients.js';
 import { admitCommand } from './admission.js';
-import { replicationRefusal } from '../replication/index.js';
+import { replicationRefusal, staleReplica } from '../replication/index.js';
 import { hasSpilledKeys } from './memory-gate.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
@@ -103,6 +103,8 @@ export class ScriptCall implements ScriptRun, BusyScript {
     }
     const { spec, fullName } = admitted.command;
     if (spec.flags.includes('noscript')) return `-${Errors.scriptNoscriptCommand}`;
+    // Only an allow-stale script runs on a stale replica, and it may call only `stale` commands.
+    if (!spec.flags.includes('stale') && staleReplica(s.server)) return `-${Errors.scriptStaleReplica}`;
     if (admitted.kind === 'acl') {
       this.ctx.server.acl.record(admitted.reason, 'lua', admitted.object, this.ctx.user, clientLine(this.ctx, this.ctx.server.clock()), this.ctx.server.clock());
       return `-${Errors.scriptAclDenied(admitted.reason)}`;

@@ -12,6 +12,7 @@ import { keynum, keySpec, index, noted } from './key-specs.js';
 import type { Registry } from './registry.js';
 import { ScriptCall, type ScriptFlags } from './script-call.js';
 import { killBusyScript } from './script-busy.js';
+import { staleReplica } from '../replication/index.js';
 import type { CommandSpec, Server, Session } from './types.js';
 
 /** The most the Lua heap may hold: a script building a huge table fails, the server does not. */
@@ -19,7 +20,7 @@ const LUA_HEAP_LIMIT = 256 * 1024 * 1024;
 
 interface CachedScript {
   ref: number;
-  flags: ScriptFlags & { declared: boolean; noWrites: boolean };
+  flags: ScriptFlags & { declared: boolean; noWrites: boolean; allowStale?: boolean };
 }
 
 export interface Scripting {
@@ -83,19 +84,20 @@ const FLAG_NAMES = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster
 
 /** Reads a `#!lua flags=...` first line; null and the error text when it is malformed. */
 function shebangOf(body: Buffer): { flags: CachedScript['flags']; skip: number } | string {
-  const none = { flags: { readOnly: false, allowOom: false, declared: false, noWrites: false }, skip: 0 };
+  const none = { flags: { readOnly: false, allowOom: false, declared: false, noWrites: false, allowStale: false }, skip: 0 };
   if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return none;
   const end = body.indexOf(0x0a);
   if (end < 0) return Errors.shebangInvalid;
   const parts = body.toString('latin1', 2, end).trim().split(/\s+/);
   if (parts[0] !== 'lua') return parts[0] === '' ? Errors.shebangInvalid : Errors.shebangEngine(parts[0]!);
-  const flags = { readOnly: false, allowOom: false, declared: true, noWrites: false };
+  const flags = { readOnly: false, allowOom: false, declared: true, noWrites: false, allowStale: false };
   for (const part of parts.slice(1)) {
     if (!part.startsWith('flags=')) return Errors.shebangOption(part);
     for (const flag of part.slice(6).split(',').filter((f) => f !== '')) {
       if (!FLAG_NAMES.has(flag)) return Errors.shebangFlag(flag);
       if (flag === 'no-writes') flags.noWrites = flags.readOnly = flags.allowOom = true;
       if (flag === 'allow-oom') flags.allowOom = true;
+      if (flag === 'allow-stale') flags.allowStale = true;
     }
   }
   // The shebang line is blanked rather than cut, so line numbers in errors stay Redis's.
@@ -185,6 +187,8 @@ export function runScript(
   request: Buffer[] = [],
 ): void {
   const { flags } = script;
+  // A stale replica (replica-serve-stale-data no) runs only scripts that declare allow-stale.
+  if (!(flags.declared && flags.allowStale) && staleReplica(ctx.server)) return ctx.reply.error(Errors.masterDown);
   if (flags.declared && !flags.noWrites) {
     if (ro) return ctx.reply.error(Errors.scriptWriteFlagOnRo);
     if (!flags.allowOom && ctx.server.memory.overLimit) return ctx.reply.error(Errors.scriptOomFlag);

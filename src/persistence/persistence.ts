@@ -38,6 +38,8 @@ export class Persistence {
   scheduled = false;
   loadedKeys = 0;
   loadedExpired = 0;
+  /** While a replica loads its full copy (link.ts): INFO's loading:1 and loading_* fields. */
+  loadProgress: { startedAt: number; total: number; loaded: number } | null = null;
   private lastTry = 0;
   private running: { startedAt: number; abort: AbortController; done: Promise<void> } | null = null;
   private rules: SaveRule[] = [];
@@ -241,8 +243,9 @@ export class Persistence {
   /** INFO persistence, in Redis 7.0's order. */
   info(): [string, string | number][] {
     const now = this.host.clock();
-    return [
-      ['loading', 0],
+    const load = this.loadProgress;
+    const lines: [string, string | number][] = [
+      ['loading', load !== null ? 1 : 0],
       ['async_loading', 0],
       ['current_cow_peak', 0],
       ['current_cow_size', 0],
@@ -273,6 +276,20 @@ export class Persistence {
       ['module_fork_in_progress', 0],
       ['module_fork_last_cow_size', 0],
     ];
+    if (load !== null) {
+      // Redis's figures: progress through the copy's bytes, and a rough time left from the pace so far.
+      const elapsed = Math.floor(Date.now() / 1000) - load.startedAt;
+      const left = Math.max(1, load.total - load.loaded);
+      lines.push(
+        ['loading_start_time', load.startedAt],
+        ['loading_total_bytes', load.total],
+        ['loading_rdb_used_mem', 0],
+        ['loading_loaded_bytes', load.loaded],
+        ['loading_loaded_perc', load.total > 0 ? ((load.loaded / load.total) * 100).toFixed(2) : '0.00'],
+        ['loading_eta_seconds', elapsed === 0 ? 1 : Math.floor((elapsed * left) / (load.loaded + 1))],
+      );
+    }
+    return lines;
   }
 
   destroy(): void {

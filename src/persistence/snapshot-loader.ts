@@ -51,16 +51,77 @@ export async function loadSnapshot(server: SnapshotServer, source: Buffer | Asyn
 
 /** loadSnapshot() of bytes in hand, synchronously (start-up). */
 export function loadSnapshotSync(server: SnapshotServer, bytes: Buffer): LoadSummary {
-  const verified = verifySnapshot(server.persistence.sealer, bytes);
+  return runAll(loadSteps(server, bytes));
+}
+
+/**
+ * loadSnapshot() of bytes in hand, a slice of records per event-loop turn (a replica loading its
+ * full copy keeps answering, with LOADING, meanwhile). Each slice runs for about `sliceMs`;
+ * `aborted()` is asked before each one: when it says so the staged keys are released and null
+ * is returned, the keyspace untouched. The swap into the databases comes last, in slices too,
+ * and once begun it is completed.
+ */
+export async function loadSnapshotSliced(
+  server: SnapshotServer,
+  bytes: Buffer,
+  opts: { sliceMs: number; aborted: () => boolean; progress?: (loadedBytes: number) => void },
+): Promise<LoadSummary | null> {
+  const steps = loadSteps(server, bytes);
+  // Once the swap has begun (its steps report the whole length) it is finished whatever happens:
+  // giving up then would leave the databases half filled.
+  let swapping = false;
+  for (;;) {
+    if (!swapping && opts.aborted()) {
+      steps.return(undefined as never);
+      return null;
+    }
+    const end = performance.now() + opts.sliceMs;
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) return step.value;
+      if (step.value === bytes.length) swapping = true;
+      if (performance.now() >= end) {
+        opts.progress?.(step.value);
+        break;
+      }
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * Work done in steps (one record each), each yielding how far into the snapshot's bytes the
+ * load is (0 while verifying: only opening records counts as loading). The synchronous paths
+ * run them all at once.
+ */
+type Steps<T> = Generator<number, T, void>;
+
+function runAll<T>(steps: Steps<T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** Keys moved into the databases per step of the swap. */
+const SWAP_STEP_KEYS = 2048;
+
+function* loadSteps(server: SnapshotServer, bytes: Buffer): Steps<LoadSummary> {
+  const verified = yield* verifySteps(server.persistence.sealer, bytes);
   const now = server.clock();
-  const staged = stage(server, bytes, verified, now);
-  let keys = 0;
+  const staged = yield* stageSteps(server, bytes, verified, now);
+  // Step 3, the swap: every database emptied first, then filled (in steps too: a sliced load
+  // answers LOADING to data commands meanwhile, so nobody reads a half-filled keyspace).
   for (let i = 0; i < staged.maps.length; i++) {
     const db = server.databases[i]!;
     if (db.size > 0) db.clear();
+  }
+  let keys = 0;
+  for (let i = 0; i < staged.maps.length; i++) {
+    const db = server.databases[i]!;
     for (const { key, entry } of staged.maps[i]!.values()) {
       db.set(key, entry, 'restore');
-      keys++;
+      if (++keys % SWAP_STEP_KEYS === 0) yield bytes.length;
     }
   }
   return { keys, expired: staged.expired, records: verified.records.length, bytes: bytes.length, createdAt: verified.header.createdAt };
@@ -94,6 +155,10 @@ function checkHeader(sealer: SnapshotSealer, bytes: Buffer): SnapshotHeader {
 
 /** Step 1: framing, chain, counts and MAC. Nothing is opened. */
 export function verifySnapshot(sealer: SnapshotSealer, bytes: Buffer): Verified {
+  return runAll(verifySteps(sealer, bytes));
+}
+
+function* verifySteps(sealer: SnapshotSealer, bytes: Buffer): Steps<Verified> {
   const header = checkHeader(sealer, bytes);
   const link = Buffer.alloc(CHAIN_BYTES);
   sealer.link(bytes.subarray(0, HEADER_BYTES), link, 0);
@@ -117,6 +182,7 @@ export function verifySnapshot(sealer: SnapshotSealer, bytes: Buffer): Verified 
       sealer.link(scratch.subarray(0, linked), link, 0);
       records.push([pos + RECORD_HEAD, body]);
       pos = end;
+      yield 0;
     }
   } finally {
     scratch = Buffer.alloc(0);
@@ -164,8 +230,11 @@ function releaseAll(maps: StageMap[]): void {
   }
 }
 
-/** Step 2: every record opened and its operations applied to staging maps, one per database. */
-function stage(server: SnapshotServer, bytes: Buffer, verified: Verified, now: number): Staged {
+/**
+ * Step 2: every record opened and its operations applied to staging maps, one per database.
+ * Whatever ends it early (an error, or the sliced loader giving up) releases what was staged.
+ */
+function* stageSteps(server: SnapshotServer, bytes: Buffer, verified: Verified, now: number): Steps<Staged> {
   const sealer = server.persistence.sealer;
   const maps: StageMap[] = server.databases.map(() => new Map());
   const writerSealed = (verified.header.flags & FLAG_SEALED_NAMES) !== 0;
@@ -187,8 +256,10 @@ function stage(server: SnapshotServer, bytes: Buffer, verified: Verified, now: n
       map.delete(filed);
     }
   };
+  let complete = false;
   try {
-    verified.records.forEach(([start, length], index) => {
+    for (let index = 0; index < verified.records.length; index++) {
+      const [start, length] = verified.records[index]!;
       const plain = sealer.openRecord(bytes, start, length, verified.header.fileId, index);
       if (plain === null) throw new SnapshotError(`snapshot record ${index} does not authenticate`);
       try {
@@ -244,13 +315,16 @@ function stage(server: SnapshotServer, bytes: Buffer, verified: Verified, now: n
       } finally {
         plain.fill(0);
       }
-    });
+      yield start + length;
+    }
+    complete = true;
   } catch (err) {
-    releaseAll(maps);
     if (err instanceof SnapshotError) throw err;
     if (err instanceof PayloadError || err instanceof RangeError) throw new SnapshotError(`snapshot content is malformed (${err.message})`);
     if (err instanceof SealError) throw new SnapshotError(`a snapshot value failed to seal or open (${err.message})`);
     throw err;
+  } finally {
+    if (!complete) releaseAll(maps);
   }
   return { maps, expired };
 }

@@ -4,5 +4,5 @@
 
 export { SnapshotCapture, type SnapshotOptions, type SnapshotServer, type SnapshotSummary } from './snapshot-writer.js';
 export { snapshotChunks, snapshotSync } from './snapshot-stream.js';
-export { checkSnapshotHeader, loadSnapshot, loadSnapshotSync, verifySnapshot, type LoadSummary } from './snapshot-loader.js';
+export { checkSnapshotHeader, loadSnapshot, loadSnapshotSliced, loadSnapshotSync, verifySnapshot, type LoadSummary } from './snapshot-loader.js';
 export { FORMAT_VERSION, HEADER_BYTES, SnapshotError } from './snapshot-format.js';

@@ -376,4 +376,21 @@ export const Errors = {
   busyFunction: 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.',
   unkillable:
     'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+  masterDown: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+  /** redis.call of a command without the `stale` flag from an allow-stale script on a stale replica. */
+  scriptStaleReplica: 'ERR Can not execute the command on a stale replica',
+  failoverNotInProgress: 'ERR No failover in progress.',
+  failoverTimeoutPositive: 'ERR FAILOVER timeout must be greater than 0',
+  failoverInProgress: 'ERR FAILOVER already in progress.',
+  failoverOnReplica: 'ERR FAILOVER is not valid when server is a replica.',
+  failoverNoReplicas: 'ERR FAILOVER requires connected replicas.',
+  failoverForceNeedsTarget: 'ERR FAILOVER with force option requires both a timeout and target HOST and IP.',
+  failoverNotAReplica: 'ERR FAILOVER target HOST and PORT is not a replica.',
+  failoverTargetOffline: 'ERR FAILOVER target replica is not online.',
+  failoverInCluster: 'ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.',
+  replicaofWhileFailingOver: 'ERR REPLICAOF not allowed while failing over.',
+  psyncFailoverToMaster: "ERR PSYNC FAILOVER can't be sent to a master.",
+  psyncFailoverReplid: 'ERR PSYNC FAILOVER replid must match my replid.',
+  cantSyncFailingOver: "NOMASTERLINK Can't SYNC while failing over",
+  loading: 'LOADING Redis is loading the dataset in memory',
 } as const;

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server, Session } from '../commands/types.js';
 import { Backlog } from './backlog.js';
+import { Failover } from './failover.js';
 import { MasterLink } from './link.js';
 import { nowSec, Primary } from './primary.js';
 import { Propagator } from './propagate.js';
@@ -38,6 +39,8 @@ export class Replication {
   link: MasterLink | null = null;
   readonly primary: Primary;
   readonly propagator: Propagator;
+  /** FAILOVER's coordinated handover (failover.ts). */
+  readonly failover: Failover;
   readonly stats: ReplicationStats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0 };
   /** Each client's offset after its last write (redis c->woff), for WAIT. */
   readonly writeOffsets = new WeakMap<object, number>();
@@ -58,6 +61,7 @@ export class Replication {
 
   constructor(readonly server: Server) {
     this.primary = new Primary(this);
+    this.failover = new Failover(this);
     this.propagator = new Propagator(server, (bytes) => this.feed(bytes), () => this.flush());
     const readMinReplicas = () => {
       this.minReplicas = server.config.number('min-replicas-to-write');
@@ -249,10 +253,13 @@ export class Replication {
 
   private cron(): void {
     this.ticks++;
+    // A failover checks its target every tick (Redis: once a second, in replicationCron).
+    this.failover.tick();
     if (this.ticks % 10 !== 0) return;
     this.link?.cron();
     this.expireBacklog();
-    if (this.role === 'master' && this.primary.replicas.size > 0) {
+    // No PING while a failover waits: the offset must stand still for the target to reach it.
+    if (this.role === 'master' && this.primary.replicas.size > 0 && !this.failover.active) {
       const period = this.server.config.number('repl-ping-replica-period') * 1000;
       const now = Date.now();
       if (now - this.lastPing >= period) {
@@ -338,7 +345,7 @@ export class Replication {
     }
     const b = this.backlog;
     out.push(
-      ['master_failover_state', 'no-failover'],
+      ['master_failover_state', this.failover.state],
       ['master_replid', this.replid],
       ['master_replid2', this.replid2],
       ['master_repl_offset', this.offset],
@@ -395,4 +402,20 @@ export function replicationRefusal(ctx: { server: Server }): string | null {
   if (repl === undefined) return null;
   if (repl.link !== null) return ctx.server.config.flag('replica-read-only') ? Errors.readonlyReplica : null;
   return repl.enoughGoodReplicas ? null : Errors.noReplicas;
+}
+
+/**
+ * A replica that must not serve its data now (redis processCommand's MASTERDOWN case): it has a
+ * primary, its link is not up (connecting, handshaking, loading a full copy, or broken), and
+ * replica-serve-stale-data is no. Only commands flagged `stale` (INFO, REPLICAOF, ...) run then.
+ */
+export function staleReplica(server: Server): boolean {
+  const repl = INSTALLED.get(server);
+  if (repl === undefined || repl.link === null || repl.link.state === 'connected') return false;
+  return !server.config.flag('replica-serve-stale-data');
+}
+
+/** A replica loading its full copy (link.ts, sliced): commands without the `loading` flag get LOADING. */
+export function loadingNow(server: Server): boolean {
+  return INSTALLED.get(server)?.link?.loading === true;
 }

@@ -9,7 +9,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
-import { checkSnapshotHeader, loadSnapshotSync } from '../persistence/snapshot.js';
+import { checkSnapshotHeader, loadSnapshotSliced } from '../persistence/snapshot.js';
 import { command, LinkError } from './records.js';
 import { LinkReader, type LinkItem } from './resp-reader.js';
 import type { Replication } from './index.js';
@@ -18,6 +18,9 @@ export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'conne
 
 /** What the key check seals: only a node with the same master key opens it. */
 export const KEY_CHECK = Buffer.from('sealkv replication key check v1', 'latin1');
+
+/** How long one slice of a full copy's load runs before clients get their turn (LOADING replies). */
+const LOAD_SLICE_MS = 10;
 
 export class MasterLink {
   state: LinkState = 'connect';
@@ -34,6 +37,11 @@ export class MasterLink {
   syncBytes = 0;
   /** Why the last attempt failed (INFO master_link_error, logs). */
   lastError = '';
+  /**
+   * True while the full copy is being loaded, a slice per event-loop turn: clients get LOADING
+   * meanwhile (dispatch.ts), and the stream that follows the copy waits in the reader.
+   */
+  loading = false;
   private stopped = false;
 
   constructor(
@@ -55,6 +63,8 @@ export class MasterLink {
     if (this.stopped) return;
     const now = Date.now();
     if (this.state === 'connect') return this.connect();
+    // Loading the copy is our own work, not a silent master.
+    if (this.loading) return;
     const timeout = this.repl.server.config.number('repl-timeout') * 1000;
     if (now - this.lastIo > timeout) {
       this.fail(this.state === 'connected' ? 'MASTER timeout: no data nor PING received' : 'timeout connecting to the MASTER');
@@ -154,8 +164,12 @@ export class MasterLink {
     // A node that has a history (it was a master, or a replica of this lineage) offers it.
     const replid = repl.cachedHistory ? repl.replid : '?';
     const offset = repl.cachedHistory ? repl.offset + 1 : -1;
-    this.send('PSYNC', replid, String(offset));
+    // A primary handing over (FAILOVER) asks its chosen replica to take its place.
+    const handover = repl.failover.state === 'failover-in-progress';
+    if (handover) this.send('PSYNC', replid, String(offset), 'FAILOVER');
+    else this.send('PSYNC', replid, String(offset));
     this.expect = (reply) => {
+      if (handover && (reply.startsWith('+FULLRESYNC') || reply.startsWith('+CONTINUE'))) repl.failover.succeeded();
       if (reply.startsWith('+FULLRESYNC')) {
         const [, id, off] = reply.split(' ');
         if (id === undefined || off === undefined || !/^\d+$/.test(off)) return this.fail(`bad +FULLRESYNC reply '${reply}'`);
@@ -175,6 +189,8 @@ export class MasterLink {
         this.repl.server.log.info({ master: `${this.host}:${this.port}` }, 'MASTER <-> REPLICA sync: master accepted a partial resynchronization');
         return;
       }
+      // The target refused to take over: this node is a primary again (redis abortFailover).
+      if (handover) return repl.failover.abort('Failover target rejected psync request');
       this.fail(`unexpected reply to PSYNC from master: '${reply}'`);
     };
   }
@@ -183,10 +199,15 @@ export class MasterLink {
     if (socket !== this.socket) return;
     this.lastIo = Date.now();
     this.reader.push(chunk);
+    this.drain(socket);
+  }
+
+  /** Applies what the reader holds, unless the full copy is still loading (it drains after). */
+  private drain(socket: Socket): void {
     let applied = false;
     try {
       for (;;) {
-        if (this.socket !== socket) return;
+        if (this.socket !== socket || this.loading) return;
         const item = this.reader.next();
         if (item === null) break;
         if (this.state === 'handshake' || this.state === 'connecting') {
@@ -240,19 +261,45 @@ export class MasterLink {
       if (!Number.isSafeInteger(offset) || offset < 0) throw new LinkError('bad SKV.SYNCED on the replication stream');
       const bytes = Buffer.concat(this.snapshot);
       this.snapshot = [];
-      let keys = 0;
-      try {
-        keys = loadSnapshotSync(server, bytes).keys;
-      } catch (err) {
-        throw new LinkError(`MASTER's full copy refused: ${(err as Error).message}`);
-      }
-      this.state = 'connected';
-      this.repl.endFullSync(offset);
-      server.log.info({ master: `${this.host}:${this.port}`, bytes: bytes.length, loaded: keys }, 'MASTER <-> REPLICA sync: finished with success');
-      this.sendAck();
+      // Loaded a slice per turn (Redis answers LOADING while a replica loads its copy); the
+      // records after SKV.SYNCED wait in the reader until the copy is in.
+      this.loading = true;
+      void this.finishLoad(this.socket!, bytes, offset);
       return;
     }
     throw new LinkError(`unexpected ${name.slice(0, 32)} during the full copy`);
+  }
+
+  /** The full copy's load, sliced; then the link is up and the waiting stream is applied. */
+  private async finishLoad(socket: Socket, bytes: Buffer, offset: number): Promise<void> {
+    const server = this.repl.server;
+    let keys: number;
+    const progress = { startedAt: Math.floor(Date.now() / 1000), total: bytes.length, loaded: 0 };
+    server.persistence.loadProgress = progress;
+    try {
+      const summary = await loadSnapshotSliced(server, bytes, {
+        sliceMs: LOAD_SLICE_MS,
+        aborted: () => this.stopped || this.socket !== socket,
+        progress: (loaded) => (progress.loaded = loaded),
+      });
+      this.loading = false;
+      server.persistence.loadProgress = null;
+      // The link dropped or stopped meanwhile: the staged keys were released, the data is as it
+      // was (or, when it happened during the swap, the copy is in but the next sync is full again).
+      if (summary === null || this.stopped || this.socket !== socket) return;
+      keys = summary.keys;
+    } catch (err) {
+      this.loading = false;
+      server.persistence.loadProgress = null;
+      this.fail(`MASTER's full copy refused: ${(err as Error).message}`, socket, true);
+      return;
+    }
+    this.state = 'connected';
+    this.repl.endFullSync(offset);
+    server.log.info({ master: `${this.host}:${this.port}`, bytes: bytes.length, loaded: keys }, 'MASTER <-> REPLICA sync: finished with success');
+    this.sendAck();
+    this.drain(socket);
+    this.repl.afterApply();
   }
 
   private applyStream(item: Extract<LinkItem, { type: 'command' }>): void {

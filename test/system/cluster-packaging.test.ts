@@ -1,5 +1,5 @@
 // The cluster packaging (issue 18): docker/cluster/compose.yaml (3 TLS nodes from the image),
-// docker/k8s/sealkv-cluster.yaml (a StatefulSet), the layout files they distribute
+// docker/kubernetes/sealkv-cluster.yaml (a StatefulSet), the layout files they distribute
 // (docker/cluster/gen-layout.mjs output) and the development certificates
 // (docker/cluster/make-dev-certs.sh). Offline: both files are parsed and checked for what the
 // README promises, each node's own settings find its own line of the layout with the server's
@@ -115,8 +115,8 @@ describe('docker/cluster/compose.yaml', () => {
   });
 });
 
-describe('docker/k8s/sealkv-cluster.yaml', () => {
-  const docs = parseAllDocuments(read('docker/k8s/sealkv-cluster.yaml')).map((d) => {
+describe('docker/kubernetes/sealkv-cluster.yaml', () => {
+  const docs = parseAllDocuments(read('docker/kubernetes/sealkv-cluster.yaml')).map((d) => {
     expect(d.errors).toEqual([]);
     return d.toJS() as { kind: string; metadata: { name: string; namespace: string }; spec: any; data: any };
   });

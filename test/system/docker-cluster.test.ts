@@ -11,14 +11,15 @@
 // stopped afterwards only in that case. Elsewhere it is skipped with a message; under CI=true it
 // must run.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../src/cluster/routing.js';
+import { ensureDockerd, releaseDockerd } from '../helpers/docker.js';
 
 const DOCKER = '/usr/bin/docker';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -72,7 +73,7 @@ const why = CI ? null : await unavailable();
 if (why) console.warn(`Docker cannot run here: ${why}. Skipping the Docker cluster test (it runs under CI=true).`);
 
 let work = '';
-let dockerd: ChildProcess | null = null;
+let usingDockerd = false;
 let imageBuilt = false;
 let up = false;
 
@@ -83,17 +84,8 @@ describe.skipIf(why !== null)('docker/cluster/compose.yaml: three TLS nodes from
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'sealkv-docker-cluster-'));
     chmodSync(work, 0o755);
-    if ((await run(DOCKER, ['info'], { timeout: 20_000 })).code !== 0) {
-      const log = openSync(join(work, 'dockerd.log'), 'a');
-      dockerd = spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] });
-      closeSync(log);
-      dockerd.unref();
-      for (let i = 0; ; i++) {
-        if ((await run(DOCKER, ['info'], { timeout: 10_000 })).code === 0) break;
-        if (dockerd.exitCode !== null || i > 120) throw new Error(`dockerd did not start:\n${readFileSync(join(work, 'dockerd.log'), 'utf8').slice(-3000)}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
+    usingDockerd = true;
+    await ensureDockerd(work);
     await must(join(ROOT, 'test/system/docker/build-base-image.sh'), ['node:20-bookworm-slim'], { timeout: 360_000, env: { DOCKER } });
     const ca = ['/etc/ssl/certs/ca-certificates.crt'].find((f) => existsSync(f));
     await must(DOCKER, ['build', '-f', 'docker/Dockerfile', '-t', IMAGE, '--build-arg', 'ALLOW_TYPE_ERRORS=1', ...(ca ? ['--secret', `id=npm_ca,src=${ca}`] : []), '.'], {
@@ -122,13 +114,7 @@ describe.skipIf(why !== null)('docker/cluster/compose.yaml: three TLS nodes from
   afterAll(async () => {
     if (up) await composeRun(['down', '-v', '-t', '5'], 120_000);
     if (imageBuilt) await run(DOCKER, ['rmi', '-f', IMAGE], { timeout: 60_000 });
-    if (dockerd && dockerd.exitCode === null) {
-      const exited = new Promise<void>((resolve) => dockerd!.once('exit', () => resolve()));
-      dockerd.kill('SIGTERM');
-      const t = setTimeout(() => dockerd?.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(t);
-    }
+    if (usingDockerd) await releaseDockerd();
     if (work) rmSync(work, { recursive: true, force: true });
   }, 180_000);
 

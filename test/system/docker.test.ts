@@ -11,14 +11,15 @@
 // and stopped again afterwards only in that case. Outside CI a machine without Docker skips these
 // tests with a message; under CI=true they must run (missing packages are installed).
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedisCli, ioredis, rawExchange } from '../helpers/clients.js';
+import { ensureDockerd, releaseDockerd } from '../helpers/docker.js';
 import { freePort } from '../helpers/server.js';
 
 const DOCKER = '/usr/bin/docker';
@@ -111,7 +112,6 @@ if (!composeFound && !unavailable && !CI) console.warn('docker-compose not insta
 
 // ---------------------------------------------------------------------------------------------
 
-let dockerd: ChildProcess | null = null;
 let work = '';
 const containers = new Set<string>();
 const composeProjects = new Set<string>();
@@ -134,28 +134,16 @@ async function ensurePackages(): Promise<void> {
   await must('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { timeout: 300_000, env });
 }
 
+// dockerd is shared with the other Docker tests running in parallel (test/helpers/docker.ts):
+// started when no test finds it running, stopped by the last test to finish.
+let usingDockerd = false;
 async function ensureDaemon(): Promise<void> {
-  if ((await docker(['info'], { timeout: 20_000 })).code === 0) return;
-  const log = openSync(join(work, 'dockerd.log'), 'a');
-  console.log('docker test: dockerd is not running, starting it');
-  dockerd = spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] });
-  closeSync(log);
-  dockerd.unref();
-  const exited = new Promise<void>((resolve) => dockerd!.once('exit', () => resolve()));
-  await waitFor('dockerd to answer docker info', 60_000, async () => {
-    if (dockerd!.exitCode !== null) throw new Error(`dockerd exited with ${dockerd!.exitCode}:\n${readFileSync(join(work, 'dockerd.log'), 'utf8').slice(-3000)}`);
-    return (await docker(['info'], { timeout: 10_000 })).code === 0 ? true : undefined;
-  }, 500);
-  void exited;
+  usingDockerd = true;
+  await ensureDockerd(work);
 }
 
 async function stopDaemon(): Promise<void> {
-  if (!dockerd || dockerd.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => dockerd!.once('exit', () => resolve()));
-  dockerd.kill('SIGTERM');
-  const t = setTimeout(() => dockerd?.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(t);
+  if (usingDockerd) await releaseDockerd();
 }
 
 /** The CA bundle that lets npm inside the build reach the registry (TLS-inspecting gateway). */

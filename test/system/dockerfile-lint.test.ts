@@ -35,8 +35,14 @@ describe('docker/Dockerfile', () => {
     expect(diagnostics.filter((d) => d.severity === ERROR).map((d) => `line ${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
   });
 
-  it('builds from node:20-bookworm-slim in two stages and ships only dist, bin, package.json, node_modules and the entry point', () => {
-    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual(['FROM ${NODE_IMAGE} AS build', 'FROM ${NODE_IMAGE}']);
+  it('builds from node:20-bookworm-slim (build stage, shared hardened base) and ships only dist, bin, package.json, node_modules and the entry point', () => {
+    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual([
+      'FROM ${NODE_IMAGE} AS build',
+      'FROM ${NODE_IMAGE} AS runtime-base',
+      'FROM runtime-base AS sealkv-sentinel',
+      // The server image is the last stage: a plain `docker build` (no --target) gives it.
+      'FROM runtime-base AS sealkv',
+    ]);
     expect(instructions).toContain('ARG NODE_IMAGE=node:20-bookworm-slim');
     const copies = runtime.split('\n').filter((l) => l.startsWith('COPY '));
     expect(copies.map((l) => l.split(/\s+/).at(-2))).toEqual([
@@ -63,15 +69,28 @@ describe('docker/Dockerfile', () => {
     expect(runtime).toMatch(/^USER 10001:10001$/m);
     expect(runtime).toMatch(/^ENV NODE_ENV=production$/m);
     expect(runtime).toMatch(/^EXPOSE 6379$/m);
-    const health = instructions.find((l) => l.startsWith('HEALTHCHECK '));
+    const health = runtime.replace(/\\\n/g, ' ').split('\n').find((l) => l.startsWith('HEALTHCHECK '));
     expect(health).toMatch(/CMD \["node", "-e", /);
     expect(health).toContain('PING');
     expect(health).toContain('NOAUTH');
     expect(runtime).toMatch(/^ENTRYPOINT \["node", "\/app\/docker\/entrypoint\.mjs"\]$/m);
   });
 
+  it('the sealkv-sentinel target: Debian\'s redis-sentinel on the same base, uid 10001, config on the /sentinel tmpfs, no node', () => {
+    const sentinel = stages.find((s) => s.startsWith('runtime-base AS sealkv-sentinel'))!;
+    expect(sentinel).toMatch(/apt-get install -y --no-install-recommends redis-sentinel\b/);
+    // No package lists left behind, and no service started by the maintainer scripts at build time.
+    expect(sentinel).toMatch(/rm -rf [^\n]*\/usr\/sbin\/policy-rc\.d \/var\/lib\/apt\/lists\/\*/);
+    expect(sentinel).toMatch(/\/usr\/local\/bin\/node\b/);
+    expect(sentinel).toMatch(/install -d -o 10001 -g 10001 -m 1770 \/sentinel/);
+    expect(sentinel).toMatch(/^USER 10001:10001$/m);
+    expect(sentinel).toMatch(/^EXPOSE 26379$/m);
+    expect(sentinel).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/sealkv-sentinel-entrypoint"\]$/m);
+    expect(sentinel.split('\n').filter((l) => l.startsWith('COPY '))).toEqual(['COPY docker/sentinel-entrypoint.sh /usr/local/bin/sealkv-sentinel-entrypoint']);
+  });
+
   it('the healthcheck one-liner is valid JavaScript', () => {
-    const health = instructions.find((l) => l.startsWith('HEALTHCHECK '))!;
+    const health = instructions.find((l) => l.startsWith('HEALTHCHECK ') && l.includes('"node"'))!;
     const argv = JSON.parse(health.slice(health.indexOf('CMD ') + 4)) as string[];
     expect(() => new Function('require', 'process', argv[2]!)).not.toThrow();
   });
@@ -83,7 +102,7 @@ describe('.dockerignore', () => {
     expect(lines[0]).toBe('*');
     const allowed = lines.filter((l) => l.startsWith('!'));
     expect(allowed.sort()).toEqual(
-      ['!bin/', '!docker/entrypoint.mjs', '!package-lock.json', '!package.json', '!src/', '!tsconfig.build.json', '!tsconfig.json'].sort(),
+      ['!bin/', '!docker/entrypoint.mjs', '!docker/sentinel-entrypoint.sh', '!package-lock.json', '!package.json', '!src/', '!tsconfig.build.json', '!tsconfig.json'].sort(),
     );
     for (const pattern of ['**/node_modules', '**/*.key', '**/*.pem']) expect(lines).toContain(pattern);
   });
