@@ -259,3 +259,9 @@ export const scriptingCommands: CommandSpec[] = [
     ],
   },
 ];
+
+/** The server's Lua state if a script or library ever created it (MEMORY STATS, MEMORY DOCTOR), else undefined. */
+export function scriptingIfAny(server: Server): Scripting | undefined {
+  const s = states.get(server);
+  return s === undefined || s instanceof Promise ? undefined : s;
+}

@@ -43,6 +43,7 @@ import { Keyspace } from '../store/keyspace.js';
 import { RecordArena } from '../store/record-arena.js';
 import { MemoryGuard, type Policy } from '../store/memory.js';
 import { VERSION } from '../version.js';
+import { noteStartupMemory } from '../observe/memory-sample.js';
 
 export interface StartOptions {
   /** Injected clock (unix ms) so expiry tests can move time instead of sleeping. */
@@ -504,6 +505,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   server.cluster = cluster;
   let addresses: { host: string; port: number }[];
   try {
+    noteStartupMemory(server);
     // A snapshot that cannot be loaded stops the start (exit 1) before any port opens.
     server.persistence.loadAtStart();
     addresses = await server.listen();
