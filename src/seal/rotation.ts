@@ -27,10 +27,12 @@ import { SealError, type SealedValues } from './values.js';
 
 /**
  * Work per event-loop turn: whichever limit comes first. SLICE_MS is the slice while no client
- * is busy; with clients busy a slice is an eighth of the time since the last one (BusyPacer).
+ * is busy; with clients busy a slice is an eighth of the time since the last one (BusyPacer), at
+ * most BUSY_SLICE_MAX_MS.
  */
 const SLICE_VALUES = 500;
 const SLICE_MS = 0.5;
+const BUSY_SLICE_MAX_MS = 0.25;
 /**
  * Chunks of one large value re-sealed per slice (1 MiB): a value sealed in chunks is renewed
  * over as many slices as it needs, so a 64 MB value does not pause the server for its whole size.
@@ -176,7 +178,7 @@ export class Rotation {
     this.keysDone = 0;
     let left = 0;
     this.unfinished = null;
-    const pacer = new BusyPacer(() => this.host.stats?.totalCommands ?? 0, { idleMs: SLICE_MS });
+    const pacer = new BusyPacer(() => this.host.stats?.totalCommands ?? 0, { idleMs: SLICE_MS, busyMaxMs: BUSY_SLICE_MAX_MS });
     for (const db of databases) {
       let walk = db.walk();
       for (;;) {

@@ -13,6 +13,12 @@ export interface PaceOptions {
   share?: number;
   /** The shortest slice while clients are busy (ms). */
   minMs?: number;
+  /**
+   * The longest slice while clients are busy (ms; idleMs by default). On a loaded machine the
+   * time between turns includes time the process was not running, and a share of it would grow
+   * the slices exactly when clients can least afford it.
+   */
+  busyMaxMs?: number;
 }
 
 export class BusyPacer {
@@ -35,8 +41,8 @@ export class BusyPacer {
     const count = this.counter();
     this.busy = count !== this.commands;
     this.commands = count;
-    const { idleMs, share = 8, minMs = 0.1 } = this.options;
-    return start + (this.busy ? Math.min(idleMs, Math.max(minMs, (start - this.lastEnd) / share)) : idleMs);
+    const { idleMs, share = 8, minMs = 0.1, busyMaxMs = idleMs } = this.options;
+    return start + (this.busy ? Math.min(busyMaxMs, Math.max(minMs, (start - this.lastEnd) / share)) : idleMs);
   }
 
   /** Ends a slice: resolves when the next one may start. */
