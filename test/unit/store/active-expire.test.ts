@@ -59,21 +59,39 @@ describe('BusyPacer', () => {
   it('gives whole slices while idle and an eighth of the time between turns while busy', async () => {
     let commands = 0;
     const pacer = new BusyPacer(() => commands, { idleMs: 2 });
-    let start = performance.now();
-    expect(pacer.begin() - start).toBeCloseTo(2, 1);
+    // The slice length, bounded by clock readings taken just before and after begin().
+    const slice = (): [number, number] => {
+      const before = performance.now();
+      const deadline = pacer.begin();
+      return [deadline - performance.now(), deadline - before];
+    };
+    let [low, high] = slice();
     expect(pacer.busy).toBe(false);
+    expect(high).toBeGreaterThanOrEqual(2);
+    expect(low).toBeLessThanOrEqual(2);
     await pacer.pause();
     commands += 10;
     await new Promise((r) => setTimeout(r, 8));
-    start = performance.now();
-    const slice = pacer.begin() - start;
+    [low, high] = slice();
     expect(pacer.busy).toBe(true);
-    // About 8 ms since the last turn: a slice of about 1 ms (at most idleMs, at least 0.1 ms).
-    expect(slice).toBeGreaterThanOrEqual(0.9);
-    expect(slice).toBeLessThanOrEqual(2);
+    // At least 8 ms since the last turn: a slice of at least 1 ms, at most idleMs.
+    expect(high).toBeGreaterThanOrEqual(1);
+    expect(low).toBeLessThanOrEqual(2);
     await pacer.pause();
     commands++;
-    start = performance.now();
-    expect(pacer.begin() - start).toBeLessThan(2);
+    [low] = slice();
+    expect(low).toBeLessThanOrEqual(2);
+  });
+
+  it('caps busy slices at busyMaxMs', async () => {
+    let commands = 0;
+    const pacer = new BusyPacer(() => commands, { idleMs: 2, busyMaxMs: 0.25 });
+    pacer.begin();
+    await pacer.pause();
+    commands++;
+    await new Promise((r) => setTimeout(r, 20));
+    const deadline = pacer.begin();
+    expect(pacer.busy).toBe(true);
+    expect(deadline - performance.now()).toBeLessThanOrEqual(0.25);
   });
 });
