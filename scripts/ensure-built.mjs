@@ -19,4 +19,4 @@ function newest(dir) {
 }
 const entry = join(root, 'dist', 'src', 'main.js');
 const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'bench')));
-if (!existsSync(entry) || statSync(entry).mtimeMs < sources) run('npx tsc -p tsconfig.build.json');
+if (!existsSync(entry) || statSync(entry).mtimeMs < sources) run('npx tsc -p tsconfig.build.json && node scripts/bundle.mjs');

@@ -82,7 +82,7 @@ export function clientLine(c: ClientState, now: number, argv = 0): string {
   const qbuf = c.queryBufferBytes;
   const argvMem = argv || (heldBytes(c) ?? 0);
   const multiMem = queuedBytes(c);
-  const totMem = CONNECTION_OVERHEAD + qbuf + argvMem + multiMem + io.replyBuffer + io.unsentBytes;
+  const totMem = clientMemory(c, io, argvMem);
   const tracking = trackingFlags(c as Session);
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${io.fd} name=${c.name ?? ''} ` +
@@ -93,6 +93,11 @@ export function clientLine(c: ClientState, now: number, argv = 0): string {
     `events=${io.unsentBytes > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=${tracking.redirect} resp=${c.reply.protocol} ` +
     `lib-name=${c.libName} lib-ver=${c.libVersion}\n`
   );
+}
+
+/** CLIENT LIST tot-mem= (and MEMORY STATS clients.normal): the connection, its unparsed and held input, queued transaction, reply buffer and unsent replies. */
+export function clientMemory(c: ClientState, io: ClientIo = c.ioStats(), argv = heldBytes(c) ?? 0): number {
+  return CONNECTION_OVERHEAD + c.queryBufferBytes + argv + queuedBytes(c) + io.replyBuffer + io.unsentBytes;
 }
 
 /** sub= psub= ssub=: the connection's channel, pattern and shard-channel subscriptions. */

@@ -10,6 +10,7 @@ import { hexId } from '../seal/rotation.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import type { Session } from './types.js';
 import { replicationOf } from '../replication/index.js';
+import { sampleMemory } from '../observe/memory-sample.js';
 
 type Lines = [string, string | number][];
 
@@ -24,9 +25,6 @@ export function humanBytes(n: number): string {
   }
   return i === 0 ? `${n}B` : `${v.toFixed(2)}${units[i]}`;
 }
-
-/** The highest used_memory any INFO has seen: sealkv samples memory only when asked. */
-let peakMemory = 0;
 
 function server(ctx: Session): Lines {
   const s = ctx.server;
@@ -70,9 +68,9 @@ function clients(ctx: Session): Lines {
  * set. Both include the runtime itself, so an empty sealkv reports tens of megabytes.
  */
 function memory(ctx: Session): Lines {
-  const m = process.memoryUsage();
-  const used = m.heapUsed + m.external;
-  peakMemory = Math.max(peakMemory, used);
+  const m = sampleMemory();
+  const used = m.used;
+  const peakMemory = m.peak;
   const maxmemory = ctx.server.config.number('maxmemory');
   const total = os.totalmem();
   return [

@@ -326,3 +326,9 @@ export function declaresNoWrites(server: Server, fullName: string, args: ArrayLi
   if (fullName === 'fcall') return s.functions.get(target.toString('latin1'))?.flags.includes('no-writes') ?? false;
   return false;
 }
+
+/** The server's Lua state if a script or library ever created it (MEMORY STATS, MEMORY DOCTOR), else undefined. */
+export function scriptingIfAny(server: Server): Scripting | undefined {
+  const s = states.get(server);
+  return s === undefined || s instanceof Promise ? undefined : s;
+}

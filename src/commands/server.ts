@@ -1,5 +1,5 @@
 // Server commands: INFO CONFIG FLUSHDB FLUSHALL TIME MEMORY SHUTDOWN SCRIPT FUNCTION DEBUG,
-// and SAVE/BGSAVE/LASTSAVE (handlers in persistence.ts).
+// and SAVE/BGSAVE/LASTSAVE (handlers in persistence.ts); MEMORY STATS/DOCTOR/... in memory-report.ts.
 
 import { rewriteConfig } from '../config/rewrite.js';
 import { hashedSetting, SECRET_SETTINGS } from '../acl/secret.js';
@@ -13,6 +13,7 @@ import { replyHelp } from './clients.js';
 import { infoText } from './info.js';
 import { at } from './key-specs.js';
 import { bgsave, lastsave, save } from './persistence.js';
+import { memoryDoctor, memoryMallocStats, memoryPurge, memoryStats } from './memory-report.js';
 import type { CommandFlag, CommandSpec, Session } from './types.js';
 
 function info(ctx: Session, args: Buffer[]): void {
@@ -191,6 +192,14 @@ function memoryUsage(ctx: Session, args: Buffer[]): void {
 
 const MEMORY_HELP = [
   'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DOCTOR',
+  '    Return memory problems reports.',
+  'MALLOC-STATS',
+  '    Return internal statistics report from the memory allocator.',
+  'PURGE',
+  '    Attempt to purge dirty pages for reclamation by the allocator.',
+  'STATS',
+  '    Return information about the memory usage of the server.',
   'USAGE <key> [SAMPLES <count>]',
   '    Return memory in bytes used by <key> and its value. Nested values are',
   '    sampled up to <count> times (default: 5, 0 means sample all).',
@@ -218,6 +227,7 @@ function shutdown(ctx: Session, args: Buffer[]): void {
 const srv = { group: 'server' } as const;
 const ADMIN = ['@admin', '@slow', '@dangerous'] as const;
 const ALL_SHARDS_OK = ['request_policy:all_shards', 'response_policy:all_succeeded'];
+const SHARDS_SPECIAL = ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'];
 const adminFlags: readonly CommandFlag[] = ['admin', 'noscript', 'loading', 'stale'];
 const helpSpec = (handler: (ctx: Session) => void, categories: readonly string[], group = 'server', since = '5.0.0'): CommandSpec => ({
   name: 'help', arity: 2, flags: ['loading', 'stale'], categories, group,
@@ -255,6 +265,10 @@ export const serverCommands: CommandSpec[] = [
     subcommands: [
       { ...srv, name: 'usage', arity: -3, flags: ['readonly'], keySpecs: [at(2, 'RO')], categories: ['@read', '@slow'], summary: 'Estimate the memory usage of a key', since: '4.0.0', complexity: 'O(N) where N is the number of samples.', handler: memoryUsage },
       helpSpec((ctx) => replyHelp(ctx, MEMORY_HELP), ['@slow'], 'server', '4.0.0'),
+      { ...srv, name: 'doctor', arity: 2, flags: [], categories: ['@slow'], tips: SHARDS_SPECIAL, summary: 'Outputs memory problems report', since: '4.0.0', complexity: 'O(1)', handler: memoryDoctor },
+      { ...srv, name: 'malloc-stats', arity: 2, flags: [], categories: ['@slow'], tips: SHARDS_SPECIAL, summary: 'Show allocator internal stats', since: '4.0.0', complexity: 'Depends on how much memory is allocated, could be slow', handler: memoryMallocStats },
+      { ...srv, name: 'purge', arity: 2, flags: [], categories: ['@slow'], tips: ALL_SHARDS_OK, summary: 'Ask the allocator to release memory', since: '4.0.0', complexity: 'Depends on how much memory is allocated, could be slow', handler: memoryPurge },
+      { ...srv, name: 'stats', arity: 2, flags: [], categories: ['@slow'], tips: SHARDS_SPECIAL, summary: 'Show memory usage details', since: '4.0.0', complexity: 'O(1)', handler: memoryStats },
     ],
   },
   {

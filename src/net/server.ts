@@ -43,6 +43,8 @@ import { Keyspace } from '../store/keyspace.js';
 import { RecordArena } from '../store/record-arena.js';
 import { MemoryGuard, type Policy } from '../store/memory.js';
 import { VERSION } from '../version.js';
+import { noteStartupMemory } from '../observe/memory-sample.js';
+import { ActiveExpiry } from '../store/active-expire.js';
 
 export interface StartOptions {
   /** Injected clock (unix ms) so expiry tests can move time instead of sleeping. */
@@ -61,10 +63,6 @@ export interface RunningServer {
   readonly closed: Promise<void>;
 }
 
-/** Redis's active expiry effort: keys sampled per database per slice, and when to go on. */
-const EXPIRE_SAMPLE = 20;
-const EXPIRE_AGAIN_RATIO = 0.25;
-const EXPIRE_BUDGET_MS = 2;
 /**
  * A small collection unpacked for use is packed again once untouched this long, within this
  * much of each cron tick (store/types/packed.ts): a client working on a key keeps it unpacked.
@@ -114,6 +112,15 @@ export class SealkvServer implements Server {
   private readonly readBuffer = new ReadBuffer();
   private nextClientId = 1;
   private cron: NodeJS.Timeout | null = null;
+  /** Active expiry: a share of each tick, and paced slices between ticks while keys expire in bulk. */
+  private readonly expiry = new ActiveExpiry({
+    databases: () => this.databases,
+    commands: () => this.stats.totalCommands,
+    clock: () => this.clock(),
+    afterSlice: () => replicationIfAny(this)?.flush(),
+    stopping: () => this.stopping,
+    sample: (ms) => this.observer.event('expire-cycle', ms, this.clock()),
+  });
   private stopping = false;
   private resolveClosed!: () => void;
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
@@ -393,15 +400,7 @@ export class SealkvServer implements Server {
   /** Periodic work: expire keys nobody reads, close idle clients (redis serverCron). */
   private tick(): void {
     const now = this.clock();
-    const started = performance.now();
-    const deadline = started + EXPIRE_BUDGET_MS;
-    for (const db of this.databases) {
-      for (;;) {
-        const { checked, expired } = db.expireSlice(now, EXPIRE_SAMPLE);
-        if (checked === 0 || expired / checked <= EXPIRE_AGAIN_RATIO || performance.now() > deadline) break;
-      }
-    }
-    this.observer.event('expire-cycle', performance.now() - started, now);
+    this.expiry.tick();
     this.spill?.tick();
     // Packing small collections that rest: a bounded share of each tick, oldest candidates first.
     const packDeadline = performance.now() + PACK_BUDGET_MS;
@@ -507,6 +506,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   server.cluster = cluster;
   let addresses: { host: string; port: number }[];
   try {
+    noteStartupMemory(server);
     // A snapshot that cannot be loaded stops the start (exit 1) before any port opens.
     server.persistence.loadAtStart();
     addresses = await server.listen();

@@ -6,7 +6,6 @@
 // Lua frees or moves, so a collected Lua string leaves no copy in the WebAssembly heap, and
 // caps the heap (a script cannot grow the process without bound). collect() runs a full cycle.
 
-import { LuaFactory } from 'wasmoon';
 
 export const LUA_REGISTRYINDEX = -1001000;
 export const LUA_MULTRET = -1;
@@ -97,6 +96,9 @@ export function loadLuaModule(): Promise<Raw> {
       return result;
     };
     try {
+      // Loaded here, not at start-up: compiling wasmoon's JavaScript costs tens of ms of every
+      // start, and most servers never run a script.
+      const { LuaFactory } = await import('wasmoon');
       const mod: Raw = await new LuaFactory().getLuaModule();
       if (rawExports === null) throw new Error('the Lua WebAssembly exports were not found');
       return mod;

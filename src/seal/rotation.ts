@@ -22,11 +22,17 @@ import { isPackedForm } from '../store/packed-record.js';
 import type { MemoryGuard } from '../store/memory.js';
 import type { DataKey, Keyring } from './keyring.js';
 import { Sealer } from './sealer.js';
+import { BusyPacer } from '../util/busy-pace.js';
 import { SealError, type SealedValues } from './values.js';
 
-/** Work per event-loop turn: whichever limit comes first. */
+/**
+ * Work per event-loop turn: whichever limit comes first. SLICE_MS is the slice while no client
+ * is busy; with clients busy a slice is an eighth of the time since the last one (BusyPacer), at
+ * most BUSY_SLICE_MAX_MS.
+ */
 const SLICE_VALUES = 500;
 const SLICE_MS = 0.5;
+const BUSY_SLICE_MAX_MS = 0.25;
 /**
  * Chunks of one large value re-sealed per slice (1 MiB): a value sealed in chunks is renewed
  * over as many slices as it needs, so a 64 MB value does not pause the server for its whole size.
@@ -44,6 +50,8 @@ export interface RotationHost {
   readonly spill: SpillManager | null;
   readonly memory: MemoryGuard;
   readonly log: Logger;
+  /** Commands run so far: while it moves, slices shrink to a share of the time between them. */
+  readonly stats?: { readonly totalCommands: number };
   clock(): number;
 }
 
@@ -170,13 +178,14 @@ export class Rotation {
     this.keysDone = 0;
     let left = 0;
     this.unfinished = null;
+    const pacer = new BusyPacer(() => this.host.stats?.totalCommands ?? 0, { idleMs: SLICE_MS, busyMaxMs: BUSY_SLICE_MAX_MS });
     for (const db of databases) {
       let walk = db.walk();
       for (;;) {
         // FLUSHALL/FLUSHDB emptied the database: everything in it now is new, walk that.
         if (walk.stale) walk = db.walk();
         const spilled: SpilledValue[] = [];
-        const deadline = performance.now() + SLICE_MS;
+        const deadline = pacer.begin();
         let budget = SLICE_VALUES;
         let visited = 0;
         let done = false;
@@ -210,7 +219,7 @@ export class Rotation {
         if (spilled.length > 0) left += await this.renewSpilled(db, spilled);
         // A value promoted while its record was read may have been left unfinished: finish it here.
         if ((done && this.unfinished === null) || this.stopped) break;
-        await new Promise((resolve) => setImmediate(resolve));
+        await pacer.pause();
       }
     }
     return left;

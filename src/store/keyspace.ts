@@ -138,6 +138,11 @@ export class Keyspace {
     return this.volatile.size;
   }
 
+  /** Bytes of the key index's slot array (two u32 per slot): MEMORY STATS overhead.hashtable.main. */
+  get indexBytes(): number {
+    return this.table.capacity * 8;
+  }
+
   /** The live entry for key, deleting it first if its time has passed. Does not count hits. */
   get(key: string, now: number): Entry | undefined {
     const slot = this.table.find(key, hashKey(key));

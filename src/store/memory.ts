@@ -142,6 +142,9 @@ export interface Spiller {
   readonly held: ReadonlySet<Entry>;
 }
 
+/** How far below maxmemory one spill batch goes (see relieve). */
+const SPILL_SLACK = 32 * 1024;
+
 export interface MemorySettings {
   maxmemory: number;
   policy: Policy;
@@ -179,8 +182,10 @@ export class MemoryGuard {
     const held = this.spiller?.held;
     const skip = (e: Entry) => pinned.has(entryIdentity(e)) || (held !== undefined && held.has(e));
     if (this.spiller !== null) {
-      // A little beyond the excess, so the next few writes do not each start a batch.
-      const slack = Math.min(256 * 1024, Math.ceil(maxmemory / 64));
+      // A little beyond the excess, so the next few writes do not each start a batch; little
+      // enough that a batch is a short pause for the clients queued behind this command (it runs
+      // in the command's path): 256 KiB was about 250 values of 1 KiB, milliseconds of work.
+      const slack = Math.min(SPILL_SLACK, Math.ceil(maxmemory / 64));
       this.spiller.spillCold(databases, samples, skip, this.account.used - maxmemory + slack);
     }
     while (this.overLimit) {

@@ -102,7 +102,7 @@ describe('.dockerignore', () => {
     expect(lines[0]).toBe('*');
     const allowed = lines.filter((l) => l.startsWith('!'));
     expect(allowed.sort()).toEqual(
-      ['!bin/', '!docker/entrypoint.mjs', '!docker/sentinel-entrypoint.sh', '!package-lock.json', '!package.json', '!src/', '!tsconfig.build.json', '!tsconfig.json'].sort(),
+      ['!bin/', '!docker/entrypoint.mjs', '!docker/sentinel-entrypoint.sh', '!package-lock.json', '!package.json', '!scripts/bundle.mjs', '!src/', '!tsconfig.build.json', '!tsconfig.json'].sort(),
     );
     for (const pattern of ['**/node_modules', '**/*.key', '**/*.pem']) expect(lines).toContain(pattern);
   });
