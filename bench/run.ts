@@ -126,7 +126,8 @@ async function main(): Promise<void> {
   const goalLines = ['Goals (issue #20):', '', ...goalTable(goals)];
   const report = ['# sealkv vs redis-server', '', ...machineFacts(), '', ...table, '', ...goalLines, ''].join('\n');
   writeFileSync(`${dir}/latest.md`, report);
-  if (CURVE) updateReadme([...table, '', ...goalLines], machineFacts());
+  // The plots sit beside latest.md; from the README they are under bench/results/.
+  if (CURVE) updateReadme([...table, '', ...goalLines].map((l) => l.replace('](curve-', '](bench/results/curve-')), machineFacts());
   console.log(report);
   enforce(goals, argv);
 }
