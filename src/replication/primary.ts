@@ -46,7 +46,7 @@ const COPY_UNSENT_MAX = 8 * 1024 * 1024;
  * which may be one that had not acknowledged yet; with the grace a write WAIT acknowledged is on
  * every live replica, so it survives whichever is promoted (README, Durability and failover).
  */
-export const WAIT_GRACE_MS = 100;
+export const WAIT_GRACE_MS = 1000;
 /** A replica silent for longer than this is not waited for (replicas ack every second). */
 const LIVE_ACK_MS = 1500;
 

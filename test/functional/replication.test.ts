@@ -179,14 +179,14 @@ describe('replication: primary and two replicas', () => {
       let t = performance.now();
       expect(await p.call('wait', '1', '5000')).toBe(1);
       const graced = performance.now() - t;
-      expect(graced).toBeGreaterThanOrEqual(90);
-      expect(graced).toBeLessThan(2000);
+      expect(graced).toBeGreaterThanOrEqual(900);
+      expect(graced).toBeLessThan(3000);
       // A replica silent for longer than a second and a half is not waited for.
       await new Promise((r) => setTimeout(r, 1700));
       await p.set('wait-grace', '3');
       t = performance.now();
       expect(await p.call('wait', '1', '5000')).toBe(1);
-      expect(performance.now() - t).toBeLessThan(90);
+      expect(performance.now() - t).toBeLessThan(500);
       // WAIT 0 and a timeout shorter than the grace keep Redis's meaning.
       expect(await p.call('wait', '0', '0')).toBe(1);
       expect(await p.call('wait', '2', '30')).toBe(1);

@@ -173,7 +173,7 @@ describe.skipIf(why !== null)('docker/compose-sentinel.yaml: a primary, two repl
         const n = i++;
         try {
           await client.set(`w${n}`, `value-${n}`);
-          if (Number(await client.call('wait', '1', '1000')) >= 1) acked.push(n);
+          if (Number(await client.call('wait', '1', '5000')) >= 1) acked.push(n);
         } catch {
           failed++;
           await sleep(100);

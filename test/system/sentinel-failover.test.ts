@@ -115,7 +115,7 @@ describe.skipIf(!hasSentinel)('failover by redis-sentinel', () => {
         const n = i++;
         try {
           await client.set(`w${n}`, `value-${n}`);
-          const got = Number(await client.call('wait', '1', '500'));
+          const got = Number(await client.call('wait', '1', '5000'));
           if (got >= 1) acked.push(n);
         } catch {
           failed.push(n);
