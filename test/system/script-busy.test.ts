@@ -149,9 +149,10 @@ const scenarios: Record<string, (port: number) => Promise<string[]>> = {
   async 'a script that ends by itself after the threshold: its reply, then everyone is served'(port) {
     const [caller, other] = await connections(port, 2);
     const t: string[] = [];
-    // A plain loop (redis.call('TIME') would do, but sealkv's TIME inside a script is the script's start time).
-    const body = "for i = 1, 2e7 do end redis.call('SET', KEYS[1], 'done') return 'finished'";
-    const first = caller!.send(['EVAL', body, '1', 'k'], 10_000);
+    // Busy for a second of wall time (TIME in a script is the real time, as in Redis 7.0); a loop
+    // of fixed length may end before the first poll on a loaded machine.
+    const body = "local t0 = redis.call('TIME') repeat local t = redis.call('TIME') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) >= 1000000 redis.call('SET', KEYS[1], 'done') return 'finished'";
+    const first = caller!.send(['EVAL', body, '1', 'k'], 20_000);
     t.push(await waitBusy(other!));
     t.push(`caller -> ${await first}`);
     t.push(`GET k -> ${await other!.send(['GET', 'k'])}`);
@@ -170,7 +171,10 @@ const scenarios: Record<string, (port: number) => Promise<string[]>> = {
       if (/blocked_clients:1\r\n/.test(info)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    const first = caller!.send(['EVAL', "redis.call('RPUSH', KEYS[1], 'a', 'b') for i = 1, 2e7 do end return redis.call('LLEN', KEYS[1])", '1', 'q'], 10_000);
+    // Busy for a second of wall time however fast the machine runs it (a loop of fixed length
+    // ended before the first poll on a loaded CI machine).
+    const script = "redis.call('RPUSH', KEYS[1], 'a', 'b') local t0 = redis.call('TIME') repeat local t = redis.call('TIME') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) >= 1000000 return redis.call('LLEN', KEYS[1])";
+    const first = caller!.send(['EVAL', script, '1', 'q'], 20_000);
     t.push(await waitBusy(other!));
     t.push(`LLEN q -> ${await other!.send(['LLEN', 'q'])}`);
     t.push(`caller -> ${await first}`);
