@@ -7,7 +7,6 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Errors } from '../../src/protocol/errors.js';
 import { KEY_CHECK } from '../../src/replication/index.js';
-import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { encodeCommand, ioredis, rawExchange } from '../helpers/clients.js';
 import { freePort, startInProcess, type InProcessServer } from '../helpers/server.js';
 
@@ -108,23 +107,6 @@ describe('FAILOVER refusals', () => {
     } finally {
       c.disconnect();
       await r.stop();
-    }
-  });
-});
-
-describe('FAILOVER in cluster mode', () => {
-  let cluster: TestCluster;
-  beforeAll(async () => {
-    cluster = await startCluster(1);
-  }, 30000);
-  afterAll(() => cluster?.stop());
-
-  it('is refused with Redis\'s text', async () => {
-    const c = ioredis(cluster.nodes[0]!.port);
-    try {
-      expect(await err(c.call('failover'))).toBe(Errors.failoverInCluster);
-    } finally {
-      c.disconnect();
     }
   });
 });

@@ -79,17 +79,19 @@ describe('replication refusals', () => {
   });
 });
 
-describe('REPLICAOF in cluster mode', () => {
+describe('REPLICAOF and FAILOVER in cluster mode', () => {
   let cluster: TestCluster;
   beforeAll(async () => {
     cluster = await startCluster(1);
   }, 30000);
   afterAll(() => cluster?.stop());
 
-  it('is refused with Redis\'s text', async () => {
+  it('are refused with Redis\'s texts', async () => {
     const c = ioredis(cluster.nodes[0]!.port);
     try {
       expect(await err(c.call('replicaof', '127.0.0.1', '6379'))).toBe(Errors.replicaofInCluster);
+      // FAILOVER too (Redis points at CLUSTER FAILOVER).
+      expect(await err(c.call('failover'))).toBe(Errors.failoverInCluster);
     } finally {
       c.disconnect();
     }
