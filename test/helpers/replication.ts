@@ -53,6 +53,10 @@ export class TcpRelay {
   private server: Server | null = null;
   private pairs = new Set<[Socket, Socket]>();
   private down = false;
+  /** Held connections (by their client side): what the target sends waits here. */
+  private held = new Map<Socket, Buffer[]>();
+  /** The first bytes each client sent, to tell connections apart. */
+  private opening = new Map<Socket, Buffer>();
   readonly fromTarget: Buffer[] = [];
   readonly toTarget: Buffer[] = [];
   port = 0;
@@ -73,14 +77,20 @@ export class TcpRelay {
         client.destroy();
         upstream.destroy();
         this.pairs.delete(pair);
+        this.held.delete(client);
+        this.opening.delete(client);
       };
       client.on('data', (d: Buffer) => {
         this.toTarget.push(Buffer.from(d));
+        const seen = this.opening.get(client) ?? Buffer.alloc(0);
+        if (seen.length < 4096) this.opening.set(client, Buffer.concat([seen, d]));
         upstream.write(d);
       });
       upstream.on('data', (d: Buffer) => {
         this.fromTarget.push(Buffer.from(d));
-        client.write(d);
+        const queue = this.held.get(client);
+        if (queue !== undefined) queue.push(d);
+        else client.write(d);
       });
       client.on('error', end);
       upstream.on('error', end);
@@ -102,6 +112,24 @@ export class TcpRelay {
 
   restore(): void {
     this.down = false;
+  }
+
+  /**
+   * Stops passing on what the target sends to the connections whose client opened with bytes
+   * containing `marker` (every connection without one), without closing anything: a replica
+   * behind the relay stays connected and falls behind its master. release() delivers it.
+   */
+  hold(marker?: string): void {
+    for (const [client] of this.pairs) {
+      if (marker === undefined || (this.opening.get(client)?.includes(marker) ?? false)) {
+        if (!this.held.has(client)) this.held.set(client, []);
+      }
+    }
+  }
+
+  release(): void {
+    for (const [client, queue] of this.held) for (const d of queue) if (!client.destroyed) client.write(d);
+    this.held.clear();
   }
 
   /** Everything the target sent through the relay. */

@@ -4,7 +4,7 @@
 // docker-compose. ioredis in sentinel mode writes from this host (the host reaches the
 // containers' addresses over the bridge; Sentinel reports the nodes by service name, which
 // ioredis's natMap turns into those addresses), `docker kill` takes the primary away, the
-// sentinels promote a replica, the client carries on, and every write acknowledged with WAIT
+// sentinels promote a replica, the client carries on, and every write acknowledged with WAIT 1
 // before the kill is on the new primary. `docker-compose down` removes what the test started.
 //
 // Like the other Docker tests it needs root, Debian's docker.io, docker-compose and, without a
@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CI, DOCKER, ROOT, buildImage, containerIp, dockerUnavailable, ensureDockerd, must, releaseDockerd, run } from '../helpers/docker.js';
+import { ackedWriteLoad, sentinelClientOptions } from '../helpers/acked-writes.js';
 
 const ID = `${process.pid}-${Date.now().toString(36)}`;
 const IMAGE = `sealkv:systest-sentinel-${ID}`;
@@ -148,7 +149,7 @@ describe.skipIf(why !== null)('docker/compose-sentinel.yaml: a primary, two repl
       (await run(DOCKER, ['inspect', '-f', '{{.State.Health.Status}}', sentinel], { timeout: 20_000 })).stdout.trim() === 'healthy', 1000);
   }, 90_000);
 
-  it('promotes a replica after `docker kill` of the primary; ioredis (sentinel mode) carries on; every WAIT-acknowledged write survives', async () => {
+  it('promotes a replica after `docker kill` of the primary; ioredis (sentinel mode) carries on; every write acknowledged by WAIT 1 survives', async () => {
     const natMap: Record<string, { host: string; port: number }> = {};
     for (const n of NODES) natMap[`${n}:6379`] = { host: containers.get(n)!.ip, port: 6379 };
     const client = new Redis({
@@ -159,29 +160,12 @@ describe.skipIf(why !== null)('docker/compose-sentinel.yaml: a primary, two repl
       maxRetriesPerRequest: 50,
       retryStrategy: () => 200,
       sentinelRetryStrategy: () => 200,
+      ...sentinelClientOptions,
     });
     client.on('error', () => {});
-    const acked: number[] = [];
-    let failed = 0;
-    let stop = false;
-    let promoted = false;
-    let i = 0;
-    // A write counts as acknowledged once every live replica has it: WAIT 2 while both run, WAIT 1
-    // once one is promoted (with WAIT 1 and two replicas Sentinel may promote the one that had
-    // not acknowledged yet, as with Redis: README, Durability and failover).
-    const load = (async () => {
-      while (!stop) {
-        const n = i++;
-        const wanted = promoted ? 1 : 2;
-        try {
-          await client.set(`w${n}`, `value-${n}`);
-          if (Number(await client.call('wait', String(wanted), '1000')) >= wanted) acked.push(n);
-        } catch {
-          failed++;
-          await sleep(100);
-        }
-      }
-    })();
+    // Four writers, each SET then WAIT 1: Sentinel must promote the replica furthest along.
+    const load = ackedWriteLoad(client, () => 1, 4, 1000);
+    const { acked } = load;
     try {
       await waitFor('acknowledged writes through the sentinels', 30_000, () => acked.length >= 50, 100);
       const ackedBeforeKill = [...acked];
@@ -196,7 +180,6 @@ describe.skipIf(why !== null)('docker/compose-sentinel.yaml: a primary, two repl
         return (await infoOf(newPrimary)).role === 'master';
       }, 500);
       const failoverMs = Date.now() - killedAt;
-      promoted = true;
       expect(['sealkv-replica-1', 'sealkv-replica-2']).toContain(newPrimary);
       const other = newPrimary === 'sealkv-replica-1' ? 'sealkv-replica-2' : 'sealkv-replica-1';
       await waitFor('the other replica to follow the new primary', 60_000, async () => {
@@ -207,8 +190,7 @@ describe.skipIf(why !== null)('docker/compose-sentinel.yaml: a primary, two repl
       // The client found the new primary by itself and goes on writing there.
       const atPromotion = acked.length;
       await waitFor('acknowledged writes on the new primary', 60_000, () => acked.length >= atPromotion + 20, 100);
-      stop = true;
-      await load;
+      await load.stop();
 
       const values = await new Promise<(string | null)[]>((resolve, reject) => {
         const direct = new Redis({ host: containers.get(newPrimary)!.ip, port: 6379, maxRetriesPerRequest: 3 });
@@ -218,12 +200,11 @@ describe.skipIf(why !== null)('docker/compose-sentinel.yaml: a primary, two repl
       const missing = acked.filter((n, j) => values[j] !== `value-${n}`);
       expect(missing).toEqual([]);
       expect(ackedBeforeKill.every((n) => acked.includes(n))).toBe(true);
-      if (process.env.SENTINEL_DEBUG) console.log({ acked: acked.length, beforeKill: ackedBeforeKill.length, failed, failoverMs, newPrimary });
+      if (process.env.SENTINEL_DEBUG) console.log({ acked: acked.length, beforeKill: ackedBeforeKill.length, failed: load.failed(), failoverMs, newPrimary });
       const log = (await compose(['logs', '--no-color', 'sentinel-1'], 30_000)).stdout;
       expect(log).toContain(`+switch-master ${NAME} sealkv-primary 6379 ${newPrimary} 6379`);
     } finally {
-      stop = true;
-      await load;
+      await load.stop();
       client.disconnect();
     }
   }, 240_000);
