@@ -12,6 +12,7 @@ import { keynum, keySpec, index, noted } from './key-specs.js';
 import { numkeysOf, runScript, withScripting, type Library, type LibraryFunction, type Scripting } from './scripting.js';
 import type { CommandSpec, Session } from './types.js';
 import { busyScriptOf, killBusyScript } from './script-busy.js';
+import { monitoredFirst } from './monitor.js';
 
 const NAME = /^[A-Za-z0-9_]+$/;
 const FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
@@ -333,11 +334,11 @@ const ALL_SHARDS_OK = ['request_policy:all_shards', 'response_policy:all_succeed
 export const functionCommands: CommandSpec[] = [
   {
     ...base, name: 'fcall', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], keySpecs: FCALL_KEYS, categories: SCRIPTING,
-    summary: 'Invoke a function', complexity: 'Depends on the function that is executed.', handler: fcall(false),
+    summary: 'Invoke a function', complexity: 'Depends on the function that is executed.', handler: monitoredFirst('fcall', fcall(false)),
   },
   {
     ...base, name: 'fcall_ro', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], keySpecs: FCALL_RO_KEYS, categories: SCRIPTING,
-    summary: 'Invoke a read-only function', complexity: 'Depends on the function that is executed.', handler: fcall(true),
+    summary: 'Invoke a read-only function', complexity: 'Depends on the function that is executed.', handler: monitoredFirst('fcall_ro', fcall(true)),
   },
   {
     ...base, name: 'function', arity: -2, flags: [], categories: ['@slow'], summary: 'A container for function commands', complexity: 'Depends on subcommand.',

@@ -16,6 +16,7 @@
 import type { Logger } from '../log.js';
 import type { ArgList } from '../protocol/arg-list.js';
 import { Errors } from '../protocol/errors.js';
+import { SECRET_SETTINGS } from '../acl/secret.js';
 import type { ClientState, CommandSpec, CommandTable, Server, Session } from './types.js';
 
 /** Every monitoring connection, for CLIENT LIST (flag O) and the dispatcher's checks. */
@@ -79,7 +80,23 @@ export function feedMonitors(ctx: Session, spec: CommandSpec, args: ArgList): vo
   const set = byServer.get(ctx.server);
   if (set === undefined || set.size === 0) return;
   if (spec.flags.includes('admin') || spec.flags.includes('skip_monitor')) return;
-  const line = Buffer.from(monitorLine(ctx, fullNameOf(ctx.server.commands, spec), args), 'latin1');
+  feedLine(ctx, set, fullNameOf(ctx.server.commands, spec), args);
+}
+
+/**
+ * A handler for EVAL, EVALSHA and FCALL (and their _RO forms), flagged skip_monitor, that shows
+ * its command to monitors before it runs, so the script's own commands come after it (Redis 7).
+ */
+export function monitoredFirst(name: string, handler: (ctx: Session, args: Buffer[]) => void | Promise<void>): (ctx: Session, args: Buffer[]) => void | Promise<void> {
+  return (ctx, args) => {
+    const set = count === 0 ? undefined : byServer.get(ctx.server);
+    if (set !== undefined && set.size > 0) feedLine(ctx, set, name, args);
+    return handler(ctx, args);
+  };
+}
+
+function feedLine(ctx: Session, set: Set<Session>, fullName: string, args: ArgList): void {
+  const line = Buffer.from(monitorLine(ctx, fullName, args), 'latin1');
   for (const m of set) {
     if (m.closed) {
       stopMonitor(m);
@@ -109,15 +126,54 @@ function dropSlowMonitor(m: Session, log: Logger): void {
 /**
  * What sealkv shows of a command's arguments anywhere (MONITOR, SLOWLOG): the names from the
  * table, how many arguments followed, and the size of each of the first `limit` ('5 B'); none
- * for commands whose arguments are credentials (`redacted`). Never an argument's bytes.
+ * for commands whose arguments are all credentials (`sizes` null), and `null` in place of the
+ * size of each argument Redis redacts (a password's length is a secret too). Never an argument's
+ * bytes.
  */
-export function describeArgs(fullName: string, args: ArgList, limit: number): { names: string[]; count: number; sizes: string[] | null } {
+export function describeArgs(fullName: string, args: ArgList, limit: number): { names: string[]; count: number; sizes: (string | null)[] | null } {
   const names = fullName.split('|');
   const count = args.length - names.length;
-  if (count > 0 && REDACTED.has(names[0]!)) return { names, count, sizes: null };
-  const sizes: string[] = [];
-  for (let i = 0; i < Math.min(count, limit); i++) sizes.push(`${args.at(names.length + i)!.length} B`);
+  if (count > 0 && (REDACTED.has(names[0]!) || fullName === 'acl|setuser')) return { names, count, sizes: null };
+  const secret = secretPositions(fullName, args);
+  const sizes: (string | null)[] = [];
+  for (let i = 0; i < Math.min(count, limit); i++) {
+    const at = names.length + i;
+    sizes.push(secret?.has(at) === true ? null : `${args.at(at)!.length} B`);
+  }
   return { names, count, sizes };
+}
+
+/** Positions of the arguments Redis redacts in commands that are not all credentials. */
+function secretPositions(fullName: string, args: ArgList): Set<number> | null {
+  if (fullName === 'config|set') {
+    let out: Set<number> | null = null;
+    for (let i = 2; i + 1 < args.length; i += 2) {
+      const name = args.at(i)!;
+      if (name.length <= 32 && SECRET_SETTINGS.has(name.toString('latin1').toLowerCase())) (out ??= new Set()).add(i + 1);
+    }
+    return out;
+  }
+  if (fullName === 'migrate') {
+    // MIGRATE host port key db timeout [COPY] [REPLACE] [AUTH password] [AUTH2 username password] [KEYS ...]
+    // MIGRATE is described once it is done, when its arguments' read buffer may hold other
+    // bytes: from a word that is not an option on, everything counts as secret.
+    const out = new Set<number>();
+    for (let i = 6; i < args.length; i++) {
+      const word = args.at(i)!;
+      const w = word.length > 7 ? '' : word.toString('latin1').toLowerCase();
+      if (w === 'keys') break;
+      if (w === 'copy' || w === 'replace') continue;
+      if (w === 'auth') out.add(++i);
+      else if (w === 'auth2') {
+        out.add(++i);
+        out.add(++i);
+      } else {
+        for (; i < args.length; i++) out.add(i);
+      }
+    }
+    return out.size === 0 ? null : out;
+  }
+  return null;
 }
 
 /** The status line for one command: names from the table, sizes only. */
@@ -125,13 +181,14 @@ export function monitorLine(ctx: Session, fullName: string, args: ArgList): stri
   const t = performance.timeOrigin + performance.now();
   const secs = Math.floor(t / 1000);
   const micros = Math.floor((t - secs * 1000) * 1000);
-  let line = `+${secs}.${String(micros).padStart(6, '0')} [${ctx.dbIndex} ${ctx.addr}]`;
+  // A script's commands show `lua` where a client's address would be, as in Redis.
+  let line = `+${secs}.${String(micros).padStart(6, '0')} [${ctx.dbIndex} ${ctx.scripted ? 'lua' : ctx.addr}]`;
   const { names, count: n, sizes } = describeArgs(fullName, args, SIZES_SHOWN);
   for (const name of names) line += ` "${name}"`;
   line += ` <${n} ${n === 1 ? 'arg' : 'args'}`;
   if (sizes === null) line += ': redacted';
   else if (n > 0) {
-    sizes.forEach((size, i) => (line += `${i === 0 ? ':' : ','} ${size}`));
+    sizes.forEach((size, i) => (line += `${i === 0 ? ':' : ','} ${size ?? 'redacted'}`));
     if (n > sizes.length) line += `, +${n - sizes.length} more`;
   }
   return line + '>\r\n';

@@ -55,7 +55,7 @@ function slowlogArgv(fullName: string, args: ArgList): string[] {
   const room = SLOWLOG_ARGC - names.length;
   const shown = count > room ? room - 1 : count;
   const { sizes } = describeArgs(fullName, args, shown);
-  const argv = names.concat(sizes ?? new Array<string>(shown).fill('(redacted)'));
+  const argv = names.concat((sizes ?? new Array<null>(shown).fill(null)).map((size) => size ?? '(redacted)'));
   if (count > shown) argv.push(`... (${count - shown} more arguments)`);
   return argv;
 }

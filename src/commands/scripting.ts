@@ -14,6 +14,7 @@ import { ScriptCall, type ScriptFlags } from './script-call.js';
 import { killBusyScript } from './script-busy.js';
 import { staleReplica } from '../replication/index.js';
 import type { CommandSpec, Server, Session } from './types.js';
+import { monitoredFirst } from './monitor.js';
 
 /** The most the Lua heap may hold: a script building a huge table fails, the server does not. */
 const LUA_HEAP_LIMIT = 256 * 1024 * 1024;
@@ -282,19 +283,19 @@ const SCRIPTING = ['@slow', '@scripting'] as const;
 export const scriptingCommands: CommandSpec[] = [
   {
     ...base, name: 'eval', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], keySpecs: EVAL_KEYS,
-    summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(false, false),
+    summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: monitoredFirst('eval', evalGeneric(false, false)),
   },
   {
     ...base, name: 'evalsha', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], keySpecs: EVALSHA_KEYS,
-    summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(true, false),
+    summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: monitoredFirst('evalsha', evalGeneric(true, false)),
   },
   {
     ...base, name: 'eval_ro', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], keySpecs: EVAL_RO_KEYS,
-    summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(false, true),
+    summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: monitoredFirst('eval_ro', evalGeneric(false, true)),
   },
   {
     ...base, name: 'evalsha_ro', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], keySpecs: EVALSHA_RO_KEYS,
-    summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: evalGeneric(true, true),
+    summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: monitoredFirst('evalsha_ro', evalGeneric(true, true)),
   },
   {
     name: 'script', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for Lua scripts management commands', since: '2.6.0', complexity: 'Depends on subcommand.',

@@ -573,6 +573,37 @@ describe('MONITOR', () => {
     }
   });
 
+  it('matches Redis: EVAL, EVALSHA and FCALL come before the commands they run, shown as `lua`; an aborted EXEC is shown', async () => {
+    const { sealkv, redis: ref } = await onBoth(async (port) => {
+      const mon = await Conn.open(port);
+      await mon.exchange([['monitor']]);
+      const c = await Conn.open(port);
+      const lib = "#!lua name=monlib\nredis.register_function('monf', function(keys, args) return redis.call('set', keys[1], args[1]) end)";
+      const sha = (await c.exchange([['script', 'load', "return redis.call('get', KEYS[1])"]])).split('\r\n')[1]!;
+      await c.exchange([
+        ['function', 'load', 'replace', lib],
+        ['eval', "redis.call('set', KEYS[1], ARGV[1]); return redis.call('incr', 'mon:n')", '1', 'mon:k', MARKER],
+        ['evalsha', sha, '1', 'mon:k'],
+        ['evalsha', 'ffffffffffffffffffffffffffffffffffffffff', '0'],
+        ['fcall', 'monf', '1', 'mon:f', 'v'],
+        ['multi'], ['nosuchcommand'], ['exec'],
+        ['ping'],
+      ]);
+      const fed = await mon.until((t) => t.includes('"ping"'));
+      mon.close();
+      c.close();
+      const names = fed.split('\r\n').filter(Boolean).map((l) => {
+        const m = /^\+\d{10}\.\d{6} \[(\d+) ([^\]]+)\] "(\w+)"/.exec(l)!;
+        expect(m).not.toBeNull();
+        return m[2] === 'lua' ? `lua:${m[3]}` : m[3];
+      });
+      return { names: names.join(' '), fed };
+    });
+    expect(sealkv.names).toBe('script function eval lua:set lua:incr evalsha lua:get evalsha fcall lua:set multi exec ping');
+    expect(sealkv.fed).not.toContain(MARKER);
+    if (ref !== null) expect(sealkv.names).toBe(ref.names);
+  });
+
   it('MONITOR queued in MULTI is refused at EXEC, as Redis', async () => {
     const { sealkv, redis: ref } = await onBoth(async (port) => {
       const c = await Conn.open(port);

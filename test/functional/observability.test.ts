@@ -252,6 +252,34 @@ describe('what sealkv shows of commands', () => {
     }
   });
 
+  it('SLOWLOG shows the credentials Redis redacts as (redacted), never their size: ACL SETUSER, CONFIG SET masterauth, MIGRATE AUTH / AUTH2', async () => {
+    const c = await open(sealkv.port, 2);
+    try {
+      expect(await c.send(['CONFIG', 'SET', 'slowlog-log-slower-than', '0'])).toBe('+OK\r\n');
+      await c.send(['SLOWLOG', 'RESET']);
+      await c.send(['ACL', 'SETUSER', 'slowlog-user', '>secret-pass', '+get']);
+      await c.send(['ACL', 'DELUSER', 'slowlog-user']);
+      await c.send(['CONFIG', 'SET', 'masterauth', 'a-master-password']);
+      await c.send(['CONFIG', 'SET', 'masterauth', '']);
+      // Nothing listens on port 1: MIGRATE fails, and is logged all the same.
+      await c.send(['MIGRATE', '127.0.0.1', '1', 'k', '0', '100', 'AUTH', 'pw123456']);
+      await c.send(['MIGRATE', '127.0.0.1', '1', 'k', '0', '100', 'COPY', 'AUTH2', 'user1', 'pw2345']);
+      const raw = await c.send(['SLOWLOG', 'GET', '-1']);
+      const r = '$10\r\n(redacted)\r\n';
+      expect(raw).toContain(`*5\r\n$3\r\nacl\r\n$7\r\nsetuser\r\n${r}${r}${r}`);
+      expect(raw).toContain(`*4\r\n$6\r\nconfig\r\n$3\r\nset\r\n$4\r\n10 B\r\n${r}`);
+      // MIGRATE is logged once done, when its read buffer may hold other bytes: the AUTH word may
+      // show as (redacted) too, the password never as its size.
+      const migrate = '*8\r\n$7\r\nmigrate\r\n$3\r\n9 B\r\n$3\r\n1 B\r\n$3\r\n1 B\r\n$3\r\n1 B\r\n$3\r\n3 B\r\n';
+      expect(raw.includes(`${migrate}$3\r\n4 B\r\n${r}`) || raw.includes(`${migrate}${r}${r}`)).toBe(true);
+      expect(raw).toMatch(/\*10\r\n\$7\r\nmigrate\r\n(\$3\r\n\d B\r\n){5}(\$3\r\n4 B\r\n\$3\r\n5 B\r\n|(\$10\r\n\(redacted\)\r\n){2})\$10\r\n\(redacted\)\r\n\$10\r\n\(redacted\)\r\n/);
+      expect(raw).not.toMatch(/\$4\r\n(8|11|17) B\r\n/);
+    } finally {
+      await c.send(['CONFIG', 'SET', 'slowlog-log-slower-than', '10000']);
+      c.close();
+    }
+  });
+
   it('CONFIG RESETSTAT clears commandstats, errorstats and latencystats', async () => {
     const c = await open(sealkv.port, 2);
     try {
