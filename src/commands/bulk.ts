@@ -28,6 +28,12 @@ import { fieldBytes, writeField } from '../store/types/hash-pairs.js';
 import { parseScore } from './zset-entries.js';
 import type { CommandSpec, Session } from './types.js';
 
+/**
+ * Commands whose handlers take an array, yet whose long requests come as a vector (the parser's
+ * keepWhole, outside MULTI): their views are made here a slice per turn, with the rest.
+ */
+export const WHOLE_FOR_BULK: ReadonlySet<string> = new Set(['zadd', 'zrem', 'zmscore']);
+
 /** Commands with fewer arguments run at once: their crypto takes well under a millisecond per thousand. */
 export const BULK_MIN_ARGS = 4096;
 /** Work per event-loop turn. */
@@ -47,7 +53,8 @@ interface Plan {
   first: number;
   step: 1 | 2;
   subjectAt: 0 | 1;
-  subject: 'digest' | 'key';
+  /** 'none': nothing to make but the views (a ZADD with options). */
+  subject: 'digest' | 'key' | 'none';
   dedupe: boolean;
   seal: SealPurpose | null;
   /** ZADD: every score must parse, else the command is left to answer its error as it is. */
@@ -92,8 +99,12 @@ function planOf(ctx: Session, name: string, args: ArgList): Plan | null {
  */
 export function runPrepared(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute): Promise<void> | undefined {
   if (args.length < BULK_MIN_ARGS || ctx.atomic > 0 || ctx.scripted || ctx.multi !== null) return undefined;
-  const plan = planOf(ctx, spec.name, args);
-  if (plan === null) return undefined;
+  let plan = planOf(ctx, spec.name, args);
+  if (plan === null) {
+    // A vector for a handler that takes an array (WHOLE_FOR_BULK): its views, a slice per turn.
+    if (Array.isArray(args) || isListHandler(spec.handler)) return undefined;
+    plan = { first: 1, step: 1, subjectAt: 0, subject: 'none', dedupe: false, seal: null, scores: false, valueLimit: Infinity };
+  }
   const run = new BulkRun(ctx, spec, LongArgs.adopt(args), plan);
   return run.start(execute);
 }
@@ -212,6 +223,7 @@ class BulkRun implements PreparedSeals {
 
   private subjectOf(u: number): boolean {
     const plan = this.plan;
+    if (plan.subject === 'none') return false;
     const arg = this.args.at(this.subjectAt(u))!;
     if (plan.subject === 'key') {
       (this.keys ??= new Array<string>(this.units))[u] = this.ctx.server.names.lookupOf(arg);
@@ -222,7 +234,8 @@ class BulkRun implements PreparedSeals {
       // The command answers its error without any change: nothing to prepare but the run.
       this.plan.dedupe = false;
       this.plan.seal = null;
-      this.stage = STAGES - 1;
+      this.plan.subject = 'none';
+      this.digests = null;
       return false;
     }
     return true;
@@ -231,6 +244,10 @@ class BulkRun implements PreparedSeals {
   // ---- stage 1: repeats folded ----
 
   private fold(u: number): boolean {
+    if (this.plan.subject === 'none') {
+      for (let k = 0; k < this.units; k++) this.keep[k] = k;
+      return false;
+    }
     if (!this.plan.dedupe) {
       this.keep[u] = u;
       return true;
