@@ -2,12 +2,12 @@
 // freeze other clients while each element is sealed and digested on its own (issue 14, stalls).
 // Such a command is prepared across event-loop turns, a few milliseconds of work per turn:
 //   1. its arguments are copied (the parser wipes the request's bytes once its read is handled);
-//   2. each member's / field's keyed digest (or each MSET key's lookup string) is made;
-//   3. repeats are folded, where the command's outcome cannot tell: SADD k a a a is SADD k a,
+//   2. repeats are folded, where the command's outcome cannot tell: SADD k a a a is SADD k a,
 //      HSET h f 1 f 2 is HSET h f 2 (the field keeps its first place), MSET too unless keyspace
-//      notifications are on (Redis sends one per pair);
-//   4. what the command will seal (each new member, each field with its value, each value) is
-//      sealed ahead.
+//      notifications are on (Redis sends one per pair); members and fields are compared by
+//      their bytes through a table of argument indexes (no copy or hash of them is kept);
+//   3. each remaining member's / field's keyed digest is made, and what the command will seal
+//      (each member, each field with its value, each value) is sealed ahead.
 // Then the command runs as it always does, in one synchronous step (dispatch's execute: its
 // reply, keyspace events, WATCH, replication, MONITOR and stats are those of that one run), with
 // seal/prepared.ts handing it the digests and seals made ahead. Nothing is visible to other
@@ -18,6 +18,7 @@
 // the prepared work is dropped and its buffers wiped. Inside MULTI/EXEC and scripts, commands
 // run as they are (never here): Redis is atomic there too.
 
+import { randomBytes } from 'node:crypto';
 import { isListHandler, type ArgList } from '../protocol/arg-list.js';
 import { LongArgs } from '../protocol/long-args.js';
 import { PreparedDigests, type PreparedSeals } from '../seal/prepared.js';
@@ -114,16 +115,16 @@ class BulkRun implements PreparedSeals {
   private readonly db: number;
   /** The collection's lookup string (SADD's key), or '' for MSET, whose keys are per unit. */
   private readonly key: string;
-  private digests: Uint8Array | null = null;
   private keys: string[] | null = null;
   /** Per unit: -1 when folded into an earlier one, else the unit whose value it takes (its last repeat). */
   private keep: Int32Array;
-  /** Open-addressing table of digests (unit + 1), for folding repeats and finding a field's unit. */
+  /** Open-addressing table of units (unit + 1) by their subject's bytes, for folding repeats. */
   private table: Int32Array | null = null;
+  /** The same by digest over the folded units, for finding a field's unit (HSET). */
+  private fieldTable: Int32Array | null = null;
   private byKey: Map<string, number> | null = null;
   /** The arguments the command runs with: the adopted ones, or their folded copy. */
   private reduced: LongArgs | null = null;
-  private reducedOf: Int32Array | null = null;
   private reducedDigests: Uint8Array | null = null;
   private reducedKeys: string[] | null = null;
   private reducedUnits = 0;
@@ -189,6 +190,8 @@ class BulkRun implements PreparedSeals {
       case 2:
         return this.build(until);
       case 3:
+        return this.each(this.reducedUnits, until, (r) => this.digest(r));
+      case 4:
         return this.materialize(until);
       default:
         return this.each(this.reducedUnits, until, (r) => this.seal(r));
@@ -219,23 +222,17 @@ class BulkRun implements PreparedSeals {
     return this.plan.first + u * 2 + (1 - this.plan.subjectAt);
   }
 
-  // ---- stage 0: digests (or key strings), scores checked ----
+  // ---- stage 0: MSET's key strings, ZADD's scores checked ----
 
   private subjectOf(u: number): boolean {
     const plan = this.plan;
-    if (plan.subject === 'none') return false;
-    const arg = this.args.at(this.subjectAt(u))!;
-    if (plan.subject === 'key') {
-      (this.keys ??= new Array<string>(this.units))[u] = this.ctx.server.names.lookupOf(arg);
-    } else {
-      this.ctx.server.members.digestInto(arg, (this.digests ??= new Uint8Array(this.units * DIGEST)), u * DIGEST);
-    }
+    if (plan.subject === 'none' || (plan.subject === 'digest' && !plan.scores)) return false;
+    if (plan.subject === 'key') (this.keys ??= new Array<string>(this.units))[u] = this.ctx.server.names.lookupOf(this.args.at(this.subjectAt(u))!);
     if (plan.scores && parseScore(this.args.at(this.valueAt(u))!) === null) {
       // The command answers its error without any change: nothing to prepare but the run.
       this.plan.dedupe = false;
       this.plan.seal = null;
       this.plan.subject = 'none';
-      this.digests = null;
       return false;
     }
     return true;
@@ -252,7 +249,14 @@ class BulkRun implements PreparedSeals {
       this.keep[u] = u;
       return true;
     }
-    const first = this.plan.subject === 'key' ? this.firstByKey(u) : this.firstByDigest(u);
+    const first = this.plan.subject === 'key' ? this.firstByKey(u) : this.firstByBytes(u);
+    if (first < 0) {
+      // Too many collisions in the table (crafted arguments?): no folding, every unit stays.
+      for (let k = 0; k < this.units; k++) this.keep[k] = k;
+      this.plan.dedupe = false;
+      this.plan.seal = this.plan.seal === Purpose.HashFieldName ? null : this.plan.seal;
+      return false;
+    }
     if (first === u) {
       this.keep[u] = u;
       return true;
@@ -279,27 +283,26 @@ class BulkRun implements PreparedSeals {
     return u;
   }
 
-  /** The first unit with u's digest (u itself when new), filed in the table. */
-  private firstByDigest(u: number): number {
-    const d = this.digests!;
-    let table = this.table;
-    if (table === null) {
-      let size = 16;
-      while (size < this.units * 2) size *= 2;
-      table = this.table = new Int32Array(size);
-    }
+  /**
+   * The first unit whose subject has u's bytes (u itself when new, then filed in the table), or
+   * -1 past MAX_PROBES collisions: the hash is seeded per process, and the cut bounds the work
+   * arguments crafted to collide anyway could cause.
+   */
+  private firstByBytes(u: number): number {
+    const table = (this.table ??= new Int32Array(tableSize(this.units)));
     const mask = table.length - 1;
-    const at = u * DIGEST;
-    let slot = (d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) & mask;
-    for (;;) {
+    const subject = this.args.at(this.subjectAt(u))!;
+    let slot = hashBytes(subject) & mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
       const held = table[slot]!;
       if (held === 0) {
         table[slot] = u + 1;
         return u;
       }
-      if (sameDigest(d, (held - 1) * DIGEST, d, at)) return held - 1;
+      if (subject.equals(this.args.at(this.subjectAt(held - 1))!)) return held - 1;
       slot = (slot + 1) & mask;
     }
+    return -1;
   }
 
   // ---- stage 2: the arguments the command runs with ----
@@ -312,21 +315,17 @@ class BulkRun implements PreparedSeals {
       if (!folded) {
         this.reduced = this.args;
         this.reducedUnits = this.units;
-        this.reducedDigests = this.digests;
         this.reducedKeys = this.keys;
         return true;
       }
       const r = (this.reduced = new LongArgs());
       for (let i = 0; i < plan.first; i++) add(r, this.args.at(i)!);
-      this.reducedOf = new Int32Array(this.units).fill(-1);
-      if (this.digests !== null) this.reducedDigests = new Uint8Array(this.units * DIGEST);
       if (this.keys !== null) this.reducedKeys = [];
     }
     return this.each(this.units, until, (u) => {
       const value = this.keep[u]!;
       if (value < 0) return;
-      const r = this.reducedUnits++;
-      this.reducedOf![u] = r;
+      this.reducedUnits++;
       const out = this.reduced!;
       if (plan.step === 1) add(out, this.args.at(this.subjectAt(u))!);
       else if (plan.subjectAt === 0) {
@@ -336,12 +335,32 @@ class BulkRun implements PreparedSeals {
         add(out, this.args.at(this.valueAt(value))!);
         add(out, this.args.at(this.subjectAt(u))!);
       }
-      if (this.digests !== null) this.reducedDigests!.set(this.digests.subarray(u * DIGEST, u * DIGEST + DIGEST), r * DIGEST);
       if (this.keys !== null) this.reducedKeys!.push(this.keys[u]!);
     });
   }
 
-  // ---- stage 3: views for a handler that takes an array, made a slice at a time ----
+  // ---- stage 3: digests of the folded members / fields ----
+
+  private digest(r: number): boolean {
+    if (this.plan.subject !== 'digest') return false;
+    const digests = (this.reducedDigests ??= new Uint8Array(this.reducedUnits * DIGEST));
+    this.ctx.server.members.digestInto(this.reduced!.at(this.plan.first + r * this.plan.step + this.plan.subjectAt)!, digests, r * DIGEST);
+    // A field is found by its digest when the hash seals it (fields are unique once folded).
+    if (this.plan.seal === Purpose.HashFieldName) this.fileField(r);
+    return true;
+  }
+
+  private fileField(r: number): void {
+    const table = (this.fieldTable ??= new Int32Array(tableSize(this.reducedUnits)));
+    const mask = table.length - 1;
+    const d = this.reducedDigests!;
+    const at = r * DIGEST;
+    let slot = (d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) & mask;
+    while (table[slot] !== 0) slot = (slot + 1) & mask;
+    table[slot] = r + 1;
+  }
+
+  // ---- stage 4: views for a handler that takes an array, made a slice at a time ----
 
   private materialize(until: number): boolean {
     if (isListHandler(this.spec.handler)) return true;
@@ -350,7 +369,7 @@ class BulkRun implements PreparedSeals {
     return true;
   }
 
-  // ---- stage 4: seals ----
+  // ---- stage 5: seals ----
 
   private seal(r: number): boolean {
     const purpose = this.plan.seal;
@@ -464,14 +483,14 @@ class BulkRun implements PreparedSeals {
 
   /** The reduced unit of the field whose digest is `bind` (fields are unique once folded), or -1. */
   private unitOfField(bind: Uint8Array): number {
-    const table = this.table;
+    const table = this.fieldTable;
     if (table === null || !this.plan.dedupe) return -1;
     const mask = table.length - 1;
     let slot = (bind[0]! | (bind[1]! << 8) | (bind[2]! << 16) | (bind[3]! << 24)) & mask;
     for (;;) {
       const held = table[slot]!;
       if (held === 0) return -1;
-      if (sameDigest(this.digests!, (held - 1) * DIGEST, bind, 0)) return this.reducedOf === null ? held - 1 : this.reducedOf[held - 1]!;
+      if (sameDigest(this.reducedDigests!, (held - 1) * DIGEST, bind, 0)) return held - 1;
       slot = (slot + 1) & mask;
     }
   }
@@ -496,14 +515,33 @@ class BulkRun implements PreparedSeals {
     this.args.wipe();
     this.scratch.fill(0);
     this.sealed?.fill(0, 0, this.sealedUsed);
-    this.sealed = this.digests = this.reducedDigests = this.table = this.sealAt = null;
+    this.sealed = this.reducedDigests = this.table = this.fieldTable = this.sealAt = null;
     this.keys = this.reducedKeys = null;
     this.byKey = null;
     this.reduced = null;
   }
 }
 
-const STAGES = 5;
+const STAGES = 6;
+/** Collisions a fold looks past before it gives up folding (see firstByBytes). */
+const MAX_PROBES = 64;
+const SEED = randomBytes(4).readUInt32LE(0);
+
+/** A power of two at least twice `units`. */
+function tableSize(units: number): number {
+  let size = 16;
+  while (size < units * 2) size *= 2;
+  return size;
+}
+
+/** FNV-1a over the bytes, from a per-process random start, then mixed (murmur3's finalizer). */
+function hashBytes(a: Uint8Array): number {
+  let h = SEED ^ a.length;
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
 function add(out: LongArgs, arg: Buffer): void {
   out.add(arg, 0, arg.length);
