@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand } from '../helpers/clients.js';
 import { MB, cpuSeconds, hasRedisServer, pingProbe, rawConnect, rssBytes, sleep, startRedis } from '../helpers/hostile.js';
+import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
 const ARGS = 2_000_000;
@@ -236,6 +237,30 @@ describe('one request of 2 M arguments that seal or digest each element, beside 
     }
     expect(server.output()).not.toContain('failed authentication');
   }, 240_000);
+
+  it('no member, field or value of a bulk command stays in process memory, nor of one dropped while it prepares', async () => {
+    const markers = makeMarkers(4500 + 4400 + 4200 + 4500, 'SKVBULK-');
+    const m = markers.map((b) => b.toString('latin1'));
+    const [keyName] = makeMarkers(1, 'SKVBULKKEY-');
+    const s = await rawConnect(ours.port);
+    const r = replies(s);
+    const send = (args: string[]) => writeAll(s, encodeCommand(args)).then(() => r.next());
+    expect(await send(['SADD', keyName!, ...m.slice(0, 4500)])).toBe(':4500\r\n');
+    expect(await send(['HSET', 'bm:hash', ...m.slice(4500, 8900)])).toBe(':2200\r\n');
+    expect(await send(['MSET', ...m.slice(8900, 13100).map((v, i) => (i % 2 === 0 ? `bm:${i}` : v))])).toBe('+OK\r\n');
+    // Read back through the server: every one opens.
+    expect((await send(['SMEMBERS', keyName!])).split('SKVBULK-').length - 1).toBe(4500);
+    expect((await send(['HGETALL', 'bm:hash'])).split('SKVBULK-').length - 1).toBe(4400);
+    // A connection that leaves while its command prepares.
+    const gone = await rawConnect(ours.port);
+    await writeAll(gone, encodeCommand(['SADD', 'bm:gone', ...m.slice(13100)]));
+    gone.destroy();
+    await sleep(500);
+    expect(await send(['EXISTS', 'bm:gone'])).toBe(':0\r\n');
+    expectNoPlaintext(ours.pid, markers, { marker: keyName!, what: 'the plaintext key name' });
+    await send(['DEL', keyName!, 'bm:hash', ...m.slice(8900, 13100).flatMap((_, i) => (i % 2 === 0 ? [`bm:${i}`] : []))]);
+    s.destroy();
+  }, 120_000);
 
   // The narrow case, a rotation ending between a seal made ahead and the run, is pinned down
   // in test/unit/seal/prepared.test.ts; here the whole path, end to end.
