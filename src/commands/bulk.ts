@@ -26,6 +26,7 @@ import { CHUNK_PLAIN, OVERHEAD } from '../seal/sealer.js';
 import { Purpose, type Bind } from '../seal/values.js';
 import type { NameHasher } from '../seal/name-hash.js';
 import { fieldBytes, writeField } from '../store/types/hash-pairs.js';
+import { holdIfPaused } from './pause.js';
 import { parseScore } from './zset-entries.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -163,7 +164,7 @@ class BulkRun implements PreparedSeals {
             if (this.work(until)) this.next();
             else return void setImmediate(turn);
           }
-          const pending = this.apply(execute);
+          const pending = this.finish(execute);
           if (pending === undefined) return resolve();
           pending.then(resolve, reject);
         } catch (err) {
@@ -420,6 +421,19 @@ class BulkRun implements PreparedSeals {
   }
 
   // ---- the run ----
+
+  /**
+   * Runs the command now, or once a CLIENT PAUSE (or a failover's or migration's hold) that
+   * began while it prepared is over: it has not taken effect yet, so it waits like any command
+   * arriving now (only the name and first key are copied for the hold: all it looks at).
+   */
+  private finish(execute: Execute): void | Promise<void> {
+    const probe = [this.args.at(0)!, this.args.at(1)!];
+    const held = holdIfPaused(this.ctx, this.spec, this.spec.name, probe, () => this.apply(execute));
+    if (held === undefined) return this.apply(execute);
+    // A connection that ends while held never gets to apply: its prepared work goes here.
+    return held.finally(() => this.wipe());
+  }
 
   private apply(execute: Execute): void | Promise<void> {
     const ctx = this.ctx;
