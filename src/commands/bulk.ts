@@ -16,7 +16,7 @@
 // no prepared seal that fits its context, and seals as usual. Later commands of the same
 // connection wait behind it, as behind any command that waits; if the connection ends first,
 // the prepared work is dropped and its buffers wiped. Inside MULTI/EXEC and scripts, commands
-// run as they are (never here): Redis is atomic there too.
+// run as they are (never here): Redis is atomic there too; so do commands in cluster mode.
 
 import { randomBytes } from 'node:crypto';
 import { isListHandler, type ArgList } from '../protocol/arg-list.js';
@@ -100,7 +100,8 @@ function planOf(ctx: Session, name: string, args: ArgList): Plan | null {
  * command is not one of them (it then runs at once, as usual).
  */
 export function runPrepared(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute): Promise<void> | undefined {
-  if (args.length < BULK_MIN_ARGS || ctx.atomic > 0 || ctx.scripted || ctx.multi !== null) return undefined;
+  // Cluster mode keeps the synchronous path: a slot could move away while a command prepared.
+  if (args.length < BULK_MIN_ARGS || ctx.atomic > 0 || ctx.scripted || ctx.multi !== null || ctx.server.cluster !== null) return undefined;
   let plan = planOf(ctx, spec.name, args);
   if (plan === null) {
     // A vector for a handler that takes an array (WHOLE_FOR_BULK): its views, a slice per turn.
