@@ -117,14 +117,12 @@ class BulkRun implements PreparedSeals {
   private readonly db: number;
   /** The collection's lookup string (SADD's key), or '' for MSET, whose keys are per unit. */
   private readonly key: string;
-  private keys: string[] | null = null;
   /** Per unit: -1 when folded into an earlier one, else the unit whose value it takes (its last repeat). */
   private keep: Int32Array;
   /** Open-addressing table of units (unit + 1) by their subject's bytes, for folding repeats. */
   private table: Int32Array | null = null;
   /** The same by digest over the folded units, for finding a field's unit (HSET). */
   private fieldTable: Int32Array | null = null;
-  private byKey: Map<string, number> | null = null;
   /** The arguments the command runs with: the adopted ones, or their folded copy. */
   private reduced: LongArgs | null = null;
   private reducedDigests: Uint8Array | null = null;
@@ -224,13 +222,12 @@ class BulkRun implements PreparedSeals {
     return this.plan.first + u * 2 + (1 - this.plan.subjectAt);
   }
 
-  // ---- stage 0: MSET's key strings, ZADD's scores checked ----
+  // ---- stage 0: ZADD's scores checked ----
 
   private subjectOf(u: number): boolean {
     const plan = this.plan;
-    if (plan.subject === 'none' || (plan.subject === 'digest' && !plan.scores)) return false;
-    if (plan.subject === 'key') (this.keys ??= new Array<string>(this.units))[u] = this.ctx.server.names.lookupOf(this.args.at(this.subjectAt(u))!);
-    if (plan.scores && parseScore(this.args.at(this.valueAt(u))!) === null) {
+    if (!plan.scores) return false;
+    if (parseScore(this.args.at(this.valueAt(u))!) === null) {
       // The command answers its error without any change: nothing to prepare but the run.
       this.plan.dedupe = false;
       this.plan.seal = null;
@@ -251,7 +248,8 @@ class BulkRun implements PreparedSeals {
       this.keep[u] = u;
       return true;
     }
-    const first = this.plan.subject === 'key' ? this.firstByKey(u) : this.firstByBytes(u);
+    // Keys too: two names are the same key exactly when their bytes are the same.
+    const first = this.firstByBytes(u);
     if (first < 0) {
       // Too many collisions in the table (crafted arguments?): no folding, every unit stays.
       for (let k = 0; k < this.units; k++) this.keep[k] = k;
@@ -276,15 +274,6 @@ class BulkRun implements PreparedSeals {
     return false;
   }
 
-  private firstByKey(u: number): number {
-    const map = (this.byKey ??= new Map());
-    const key = this.keys![u]!;
-    const first = map.get(key);
-    if (first !== undefined) return first;
-    map.set(key, u);
-    return u;
-  }
-
   /**
    * The first unit whose subject has u's bytes (u itself when new, then filed in the table), or
    * -1 past MAX_PROBES collisions: the hash is seeded per process, and the cut bounds the work
@@ -293,15 +282,16 @@ class BulkRun implements PreparedSeals {
   private firstByBytes(u: number): number {
     const table = (this.table ??= new Int32Array(tableSize(this.units)));
     const mask = table.length - 1;
-    const subject = this.args.at(this.subjectAt(u))!;
-    let slot = hashBytes(subject) & mask;
+    const args = this.args;
+    const subject = this.subjectAt(u);
+    let slot = args.hashOf(subject, SEED) & mask;
     for (let probe = 0; probe < MAX_PROBES; probe++) {
       const held = table[slot]!;
       if (held === 0) {
         table[slot] = u + 1;
         return u;
       }
-      if (subject.equals(this.args.at(this.subjectAt(held - 1))!)) return held - 1;
+      if (args.sameBytes(subject, this.subjectAt(held - 1))) return held - 1;
       slot = (slot + 1) & mask;
     }
     return -1;
@@ -317,12 +307,10 @@ class BulkRun implements PreparedSeals {
       if (!folded) {
         this.reduced = this.args;
         this.reducedUnits = this.units;
-        this.reducedKeys = this.keys;
         return true;
       }
       const r = (this.reduced = new LongArgs());
       for (let i = 0; i < plan.first; i++) add(r, this.args.at(i)!);
-      if (this.keys !== null) this.reducedKeys = [];
     }
     return this.each(this.units, until, (u) => {
       const value = this.keep[u]!;
@@ -337,13 +325,16 @@ class BulkRun implements PreparedSeals {
         add(out, this.args.at(this.valueAt(value))!);
         add(out, this.args.at(this.subjectAt(u))!);
       }
-      if (this.keys !== null) this.reducedKeys!.push(this.keys[u]!);
     });
   }
 
-  // ---- stage 3: digests of the folded members / fields ----
+  // ---- stage 3: digests of the folded members / fields, or MSET's key strings ----
 
   private digest(r: number): boolean {
+    if (this.plan.subject === 'key') {
+      (this.reducedKeys ??= new Array<string>(this.reducedUnits))[r] = this.ctx.server.names.lookupOf(this.reduced!.at(this.plan.first + r * 2)!);
+      return true;
+    }
     if (this.plan.subject !== 'digest') return false;
     const digests = (this.reducedDigests ??= new Uint8Array(this.reducedUnits * DIGEST));
     this.ctx.server.members.digestInto(this.reduced!.at(this.plan.first + r * this.plan.step + this.plan.subjectAt)!, digests, r * DIGEST);
@@ -531,8 +522,7 @@ class BulkRun implements PreparedSeals {
     this.scratch.fill(0);
     this.sealed?.fill(0, 0, this.sealedUsed);
     this.sealed = this.reducedDigests = this.table = this.fieldTable = this.sealAt = null;
-    this.keys = this.reducedKeys = null;
-    this.byKey = null;
+    this.reducedKeys = null;
     this.reduced = null;
   }
 }
@@ -547,15 +537,6 @@ function tableSize(units: number): number {
   let size = 16;
   while (size < units * 2) size *= 2;
   return size;
-}
-
-/** FNV-1a over the bytes, from a per-process random start, then mixed (murmur3's finalizer). */
-function hashBytes(a: Uint8Array): number {
-  let h = SEED ^ a.length;
-  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 function add(out: LongArgs, arg: Buffer): void {

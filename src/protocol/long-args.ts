@@ -246,6 +246,32 @@ export class LongArgs implements ArgVector {
     return -1;
   }
 
+  /** A 32-bit hash of argument `index`'s bytes from `seed` (FNV-1a, then murmur3's finalizer), read in place. */
+  hashOf(index: number, seed: number): number {
+    const own = this.own === null ? undefined : this.own.get(index);
+    const bytes = own ?? this.arena;
+    const start = own !== undefined ? 0 : this.starts[index]!;
+    const end = start + (own !== undefined ? own.length : this.lengths[index]!);
+    let h = seed ^ (end - start);
+    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
+  /** Whether arguments a and b have the same bytes, compared in place. */
+  sameBytes(a: number, b: number): boolean {
+    const length = this.byteLength(a);
+    if (length !== this.byteLength(b)) return false;
+    if (this.own !== null && (this.own.has(a) || this.own.has(b))) return this.at(a)!.equals(this.at(b)!);
+    const arena = this.arena;
+    const x = this.starts[a]!;
+    const y = this.starts[b]!;
+    if (length > 64) return arena.compare(arena, y, y + length, x, x + length) === 0;
+    for (let i = 0; i < length; i++) if (arena[x + i] !== arena[y + i]) return false;
+    return true;
+  }
+
   /** Zeroes every byte held (the owner is done with the arguments). */
   wipe(): void {
     this.arena.fill(0, 0, this.used);
