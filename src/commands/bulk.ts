@@ -227,7 +227,8 @@ class BulkRun implements PreparedSeals {
   private subjectOf(u: number): boolean {
     const plan = this.plan;
     if (!plan.scores) return false;
-    if (parseScore(this.args.at(this.valueAt(u))!) === null) {
+    const score = this.args.at(this.valueAt(u))!;
+    if (!isDigits(score) && parseScore(score) === null) {
       // The command answers its error without any change: nothing to prepare but the run.
       this.plan.dedupe = false;
       this.plan.seal = null;
@@ -537,6 +538,13 @@ function tableSize(units: number): number {
   let size = 16;
   while (size < units * 2) size *= 2;
   return size;
+}
+
+/** 1 to 15 decimal digits: a valid score without parsing it (the common case, cheaply). */
+function isDigits(arg: Uint8Array): boolean {
+  if (arg.length === 0 || arg.length > 15) return false;
+  for (let i = 0; i < arg.length; i++) if (arg[i]! < 0x30 || arg[i]! > 0x39) return false;
+  return true;
 }
 
 function add(out: LongArgs, arg: Buffer): void {
