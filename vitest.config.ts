@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Command-family suites run a second time with key names sealed (setting seal-keys). */
-const SEAL_KEYS_SUITES = ['keys', 'strings', 'hashes', 'expiry', 'transactions', 'spill', 'pubsub', 'keyspace-notifications', 'lists', 'blocking-lists', 'client-tracking', 'packed-collections']
+const SEAL_KEYS_SUITES = ['keys', 'strings', 'hashes', 'expiry', 'transactions', 'spill', 'pubsub', 'keyspace-notifications', 'lists', 'blocking-lists', 'client-tracking', 'packed-collections', 'bulk-commands']
   .map((f) => `test/functional/${f}.test.ts`);
 
 export default defineConfig({

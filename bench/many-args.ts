@@ -6,7 +6,7 @@
 // the longest wait counting the command's own run (Redis blocks for that too).
 //
 //   npm run build && node dist/bench/many-args.js [--n 500000,1000000,2000000]
-//     [--commands RPUSH,SADD,DEL,MSET,EXISTS,NOSUCH] [--servers sealkv,other,redis] [--bin other/bin/sealkv.js]
+//     [--commands RPUSH,SADD,DEL,MSET,EXISTS,NOSUCH,HSET,ZADD] [--servers sealkv,other,redis] [--bin other/bin/sealkv.js]
 //     [--size 1]   (argument length: 1 = all "a", as the issue measured; more = distinct names)
 //   (`other`: another build's bin/sealkv.js, e.g. a before/after comparison, run beside the others)
 
@@ -106,13 +106,15 @@ function firstLine(s: Socket): Promise<string> {
  * distinct names of `size` bytes ("k000000042..."), as a real batch of keys would be.
  */
 function request(command: string, n: number, size: number): { head: Buffer; body: Buffer } {
-  // n arguments in all, the name included; MSET needs pairs after its name.
-  const count = command === 'MSET' && n % 2 === 0 ? n + 1 : n;
+  // n arguments in all, the name included; MSET needs pairs after its name, HSET and ZADD after their key.
+  const count = (command === 'MSET' && n % 2 === 0) || ((command === 'HSET' || command === 'ZADD') && n % 2 === 1) ? n + 1 : n;
   const head = Buffer.from(`*${count}\r\n$${command.length}\r\n${command}\r\n`);
   const unit = `$${size}\r\n`.length + size + 2;
   const body = Buffer.alloc(unit * (count - 1));
   for (let i = 0; i < count - 1; i++) {
-    const arg = size === 1 ? 'a' : `k${String(i).padStart(size - 1, '0')}`.slice(0, size);
+    // ZADD's pairs are a score and a member: "1 a 1 a ..." (the key is the first "a").
+    const score = command === 'ZADD' && i % 2 === 1;
+    const arg = score ? '1'.padStart(size, '0') : size === 1 ? 'a' : `k${String(i).padStart(size - 1, '0')}`.slice(0, size);
     body.write(`$${size}\r\n${arg}\r\n`, i * unit, 'latin1');
   }
   return { head, body };

@@ -14,6 +14,7 @@ import { holdIfPaused } from './pause.js';
 import { refusedWhileSubscribed } from './pubsub.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
+import { runPrepared } from './bulk.js';
 import { loadingNow, replicationRefusal, replicationIfAny, staleReplica } from '../replication/index.js';
 import { endTransaction, queueCommand } from './transactions.js';
 import { beforeCommand, endCommand, startCommand } from '../tracking/index.js';
@@ -95,16 +96,17 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
     return;
   }
   // A spilled value the command needs is read back first, without blocking other clients.
-  return afterPromotion(ctx, spec, args, execute) ?? execute(ctx, spec, args);
+  // A command with very many elements seals them ahead, a slice per turn, then runs (bulk.ts).
+  return afterPromotion(ctx, spec, args, execute) ?? runPrepared(ctx, spec, args, execute) ?? execute(ctx, spec, args);
 }
 
-function execute(ctx: Session, spec: CommandSpec, args: ArgList): void | Promise<void> {
+function execute(ctx: Session, spec: CommandSpec, args: ArgList, shown: ArgList = args): void | Promise<void> {
   ctx.server.stats.totalCommands++;
   ctx.now = ctx.server.clock();
   const tracking = startCommand(ctx);
   let pending: void | Promise<void>;
   try {
-    pending = runHandler(ctx, spec, args);
+    pending = runHandler(ctx, spec, args, shown);
   } finally {
     // Client tracking's invalidations caused by this client's own command follow its reply.
     endCommand(tracking, ctx);

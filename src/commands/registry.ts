@@ -1,6 +1,7 @@
 // Merges the per-family tables into one lookup and checks them once at load: unique names,
 // every leaf has a handler, key specs fit the arity (ARCHITECTURE conventions 1 and 11).
 
+import { WHOLE_FOR_BULK } from './bulk.js';
 import { isListHandler, type ArgList } from '../protocol/arg-list.js';
 import { ConfigError } from '../config.js';
 import { keySpecProblem } from './key-specs.js';
@@ -103,6 +104,15 @@ export class Registry implements CommandTable {
   takesArgList(name: Buffer): boolean {
     const node = this.lookupName(name);
     return node === undefined || (node.subs === null && isListHandler(node.spec.handler));
+  }
+
+  /**
+   * Whether a long request named `name` may come as a vector although its handler takes an
+   * array: the commands bulk.ts prepares a slice per turn, making their views as it goes.
+   */
+  preparesWhole(name: Buffer): boolean {
+    const node = this.lookupName(name);
+    return node !== undefined && node.subs === null && WHOLE_FOR_BULK.has(node.spec.name);
   }
 
   /** Finds the command (and subcommand) for a request and checks its arity. */

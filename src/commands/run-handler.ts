@@ -13,7 +13,11 @@ import { NameTooLongError } from '../util/names.js';
 import { enterRun, leaveRun } from '../tracking/index.js';
 import type { CommandSpec, Session } from './types.js';
 
-export function runHandler(ctx: Session, spec: CommandSpec, args: ArgList): void | Promise<void> {
+/**
+ * `shown`: the arguments as sent, where the handler runs with fewer (a bulk command whose
+ * repeats were folded: bulk.ts); SLOWLOG, MONITOR and commandstats see the command as sent.
+ */
+export function runHandler(ctx: Session, spec: CommandSpec, args: ArgList, shown: ArgList = args): void | Promise<void> {
   const obs = ctx.server.observer;
   obs.errorsBefore = ctx.server.stats.errorReplies;
   // One clock read per command (Observer.mark): performance.now() costs 50-70 ns here, as much
@@ -27,14 +31,14 @@ export function runHandler(ctx: Session, spec: CommandSpec, args: ArgList): void
   // MONITOR shows a command once it has run, as Redis 7 does.
   if (pending === undefined) {
     const end = (obs.mark = performance.now());
-    commandRan(ctx, spec, args, end - start);
-    return feedMonitors(ctx, spec, args);
+    commandRan(ctx, spec, shown, end - start);
+    return feedMonitors(ctx, spec, shown);
   }
   // A command that waits is timed until it is done (EXEC of commands that wait for their turn).
   obs.mark = NaN;
   return pending.then(() => {
-    commandRan(ctx, spec, args, performance.now() - start);
-    feedMonitors(ctx, spec, args);
+    commandRan(ctx, spec, shown, performance.now() - start);
+    feedMonitors(ctx, spec, shown);
   });
 }
 

@@ -94,7 +94,9 @@ export class Client implements Session {
     this.parser = new RequestParser({ maxBulkLen: server.config.number('proto-max-bulk-len') });
     this.parser.unauthenticated = !this.authenticated;
     // A request of thousands of arguments for a handler that reads a vector comes whole (arg-list.ts).
-    this.parser.keepWhole = (name) => registry.takesArgList(name);
+    // So do the bulk commands whose handlers take arrays (ZADD...), where they prepare (outside
+    // MULTI and cluster mode): they make their views a slice per turn then (commands/bulk.ts).
+    this.parser.keepWhole = (name) => registry.takesArgList(name) || (this.multi === null && server.cluster === null && registry.preparesWhole(name));
     this.direct = socket instanceof TLSSocket ? null : DirectWriter.for(socket, ReplyWriter.recycle, () => this.kill('write failed'));
 
     socket.setNoDelay(true);

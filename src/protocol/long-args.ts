@@ -7,7 +7,13 @@
 // event-loop turn (materialize), so other clients are served in between.
 
 import { copyBytes, plainBuffer } from '../util/bytes.js';
-import type { ArgVector } from './arg-list.js';
+
+function copyOf(b: Uint8Array): Buffer {
+  const out = plainBuffer(b.length);
+  out.set(b);
+  return out;
+}
+import type { ArgList, ArgVector } from './arg-list.js';
 
 /**
  * A Buffer view made the way Node makes its own (FastBuffer: a Uint8Array whose prototype is
@@ -174,6 +180,107 @@ export class LongArgs implements ArgVector {
   /** The bytes held, for the parser to zero (the large bulks it zeroes on its own). */
   get bytes(): Buffer {
     return this.arena.subarray(0, this.used);
+  }
+
+  /**
+   * A copy of args that owns its bytes (the parser wipes the request's own once its read is
+   * handled): for a command that goes on preparing across event-loop turns (commands/bulk.ts).
+   * A vector's arena is copied at once; an array whose views share one buffer (the parser's
+   * slices of a long command) is copied as that buffer's span, any other argument on its own.
+   */
+  static adopt(args: ArgList): LongArgs {
+    const out = new LongArgs();
+    if (args instanceof LongArgs) {
+      out.reserve(args.count, args.used);
+      out.arena.set(args.arena.subarray(0, args.used));
+      out.starts.set(args.starts.subarray(0, args.count));
+      out.lengths.set(args.lengths.subarray(0, args.count));
+      out.count = args.count;
+      out.used = args.used;
+      if (args.own !== null) for (const [i, b] of args.own) (out.own ??= new Map()).set(i, copyOf(b));
+      return out;
+    }
+    // The span of the buffer most arguments view (the first long one's), copied once.
+    const list = args as Buffer[];
+    const shared = list.length > 1 ? list[1]!.buffer : null;
+    let lo = Infinity;
+    let hi = 0;
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i]!;
+      if (a.buffer !== shared) continue;
+      if (a.byteOffset < lo) lo = a.byteOffset;
+      if (a.byteOffset + a.length > hi) hi = a.byteOffset + a.length;
+    }
+    if (lo === Infinity) lo = hi = 0;
+    out.reserve(list.length, hi - lo);
+    if (hi > lo) out.arena.set(new Uint8Array(shared as ArrayBuffer, lo, hi - lo));
+    out.used = hi - lo;
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i]!;
+      if (a.buffer === shared) out.slot(a.byteOffset - lo, a.length);
+      else out.addOwn(copyOf(a));
+    }
+    return out;
+  }
+
+  /**
+   * The index of the argument `view` is a view of (one at() or materialize() made), or -1:
+   * `hint` first (handlers read their arguments in order), then a binary search. Arguments
+   * that share an offset (empty ones) have the same bytes, so any of them answers.
+   */
+  indexOf(view: Uint8Array, hint: number): number {
+    if (view.buffer !== this.arena.buffer) return -1;
+    const at = view.byteOffset;
+    const length = view.length;
+    const starts = this.starts;
+    const lengths = this.lengths;
+    if (hint >= 0 && hint < this.count && starts[hint] === at && lengths[hint] === length) return hint;
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (starts[mid]! < at) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.count && starts[i] === at; i++) if (lengths[i] === length && this.own?.get(i) === undefined) return i;
+    return -1;
+  }
+
+  /** A 32-bit hash of argument `index`'s bytes from `seed` (FNV-1a, then murmur3's finalizer), read in place. */
+  hashOf(index: number, seed: number): number {
+    const own = this.own === null ? undefined : this.own.get(index);
+    const bytes = own ?? this.arena;
+    const start = own !== undefined ? 0 : this.starts[index]!;
+    const end = start + (own !== undefined ? own.length : this.lengths[index]!);
+    let h = seed ^ (end - start);
+    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
+  /** Whether arguments a and b have the same bytes, compared in place. */
+  sameBytes(a: number, b: number): boolean {
+    const length = this.byteLength(a);
+    if (length !== this.byteLength(b)) return false;
+    if (this.own !== null && (this.own.has(a) || this.own.has(b))) return this.at(a)!.equals(this.at(b)!);
+    const arena = this.arena;
+    const x = this.starts[a]!;
+    const y = this.starts[b]!;
+    if (length > 64) return arena.compare(arena, y, y + length, x, x + length) === 0;
+    for (let i = 0; i < length; i++) if (arena[x + i] !== arena[y + i]) return false;
+    return true;
+  }
+
+  /** Zeroes every byte held (the owner is done with the arguments). */
+  wipe(): void {
+    this.arena.fill(0, 0, this.used);
+    if (this.own !== null) for (const b of this.own.values()) b.fill(0);
+    this.own = null;
+    this.count = 0;
+    this.used = 0;
+    this.out = null;
+    this.made = 0;
   }
 
   private slot(start: number, length: number): void {

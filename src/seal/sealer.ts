@@ -82,6 +82,13 @@ export class Sealer {
     return this.keyring.current.id;
   }
 
+  /** A sealed value prepared earlier (seal/prepared.ts), copied into the sealer's own storage. */
+  copyIn(sealed: Uint8Array): Buffer {
+    const out = this.storage.alloc(sealed.length);
+    out.set(sealed);
+    return out;
+  }
+
   /** Encrypts plain under the current data key, bound to the context in contextArea(). */
   sealIn(plain: Uint8Array, contextLength: number): Buffer {
     const out = this.storage.alloc(OVERHEAD + plain.length);

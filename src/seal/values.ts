@@ -13,7 +13,8 @@
 
 import { plainBuffer } from '../util/bytes.js';
 import { CHUNK_CONTEXT, ChunkedValues } from './chunked.js';
-import { CHUNK_PLAIN, HEADER_BYTES, Sealer } from './sealer.js';
+import { CHUNK_PLAIN, HEADER_BYTES, OVERHEAD as OVERHEAD_OF, Sealer } from './sealer.js';
+import type { PreparedSeals } from './prepared.js';
 
 /** Buffer's latin1Write is public at run time but missing from @types/node; it skips write()'s encoding lookup. */
 type Latin1Writable = Buffer & { latin1Write(text: string, offset: number): number };
@@ -60,11 +61,22 @@ export class SealedValues {
 
   private readonly chunks: ChunkedValues;
 
+  /**
+   * Seals made ahead for the command being applied (commands/bulk.ts), or null: a seal asked
+   * for with exactly their context and plaintext, under the data key still current, is taken
+   * from them instead of being made again.
+   */
+  prepared: PreparedSeals | null = null;
+
   constructor(private readonly sealer: Sealer) {
     this.chunks = new ChunkedValues(sealer);
   }
 
   sealValue(db: number, key: string, plain: Uint8Array): Buffer {
+    if (this.prepared !== null) {
+      const made = this.preparedFor(Purpose.StringValue, db, key, plain, undefined);
+      if (made !== null) return this.sealer.copyIn(made);
+    }
     if (plain.length > CHUNK_PLAIN) return this.chunks.seal(plain, this.chunkedContext(db, key));
     return this.sealer.sealIn(plain, this.context(Purpose.StringValue, db, key, undefined));
   }
@@ -98,6 +110,10 @@ export class SealedValues {
 
   /** sealValue() writing into out at `at` (Sealer.sealAt): out needs OVERHEAD + plain.length bytes there. */
   sealValueAt(db: number, key: string, plain: Uint8Array, out: Buffer, at: number): void {
+    if (this.prepared !== null) {
+      const made = this.preparedFor(Purpose.StringValue, db, key, plain, undefined);
+      if (made !== null) return void out.set(made, at);
+    }
     this.sealer.sealAt(plain, this.context(Purpose.StringValue, db, key, undefined), out, at);
   }
 
@@ -108,6 +124,10 @@ export class SealedValues {
 
   /** Seals a collection element of `purpose` for key (and `bind`, a name it keeps wherever it moves). */
   sealElement(purpose: ElementPurpose, db: number, key: string, plain: Uint8Array, bind?: Bind): Buffer {
+    if (this.prepared !== null) {
+      const made = this.preparedFor(purpose, db, key, plain, bind);
+      if (made !== null) return this.sealer.copyIn(made);
+    }
     return this.sealer.sealIn(plain, this.context(purpose, db, key, bind));
   }
 
@@ -120,6 +140,10 @@ export class SealedValues {
 
   /** sealElement() writing into out at `at` (OVERHEAD + plain.length bytes there). */
   sealElementAt(purpose: ElementPurpose, db: number, key: string, plain: Uint8Array, out: Buffer, at: number, bind?: Bind): void {
+    if (this.prepared !== null) {
+      const made = this.preparedFor(purpose, db, key, plain, bind);
+      if (made !== null) return void out.set(made, at);
+    }
     this.sealer.sealAt(plain, this.context(purpose, db, key, bind), out, at);
   }
 
@@ -196,6 +220,12 @@ export class SealedValues {
     }
   }
 
+
+  /** A prepared seal for exactly this one, made under the data key still current; else null. */
+  private preparedFor(purpose: Purpose, db: number, key: string, plain: Uint8Array, bind: Bind | undefined): Uint8Array | null {
+    const made = this.prepared!.find(purpose, db, key, plain, bind);
+    return made !== null && made.length === OVERHEAD_OF + plain.length && Sealer.keyId(made) === this.sealer.currentKeyId ? made : null;
+  }
 
   private renew(sealed: Buffer, contextLength: number): Buffer {
     const length = Sealer.plainLength(sealed);
