@@ -70,18 +70,43 @@ export function sealedView(sealed: string): Buffer {
   return sealedScratch.subarray(0, sealed.length);
 }
 
-/** Runs `fn` with the member order opening key's members; the previous binding comes back after. */
+/** Opens within one binding after which members opened are kept in plaintext until it ends. */
+const MEMO_AFTER_OPENS = 64;
+/** The most plaintext one binding keeps (past it, members are opened each time again). */
+const MEMO_MAX_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Runs `fn` with the member order opening key's members; the previous binding comes back after.
+ * Ties are broken by opening members, up to twice per comparison and O(log n) comparisons per
+ * insert: a ZADD of many members with one score (a lex index) would open the same upper members
+ * again and again (100 k members took seconds). Past the first few opens, a binding keeps what
+ * it opened, in plaintext, for the rest of the command (and wipes it at the end): each member
+ * is then opened at most once per command.
+ */
 export function withOrder<T>(ctx: Session, key: string, fn: () => T): T {
   const values = ctx.server.values;
   const db = ctx.db.uid;
-  const opener: MemberOpener = (sealed, slot) => {
-    const length = sealed.length - OVERHEAD;
+  let opens = 0;
+  let memo: Map<string, Buffer> | null = null;
+  let memoBytes = 0;
+  const slotFor = (slot: 0 | 1, length: number): Buffer => {
     if (scratch[slot].length < length) {
       scratch[slot].fill(0);
       scratch[slot] = Buffer.allocUnsafeSlow(Math.max(length, scratch[slot].length * 2));
     }
-    const out = scratch[slot];
+    return scratch[slot];
+  };
+  const opener: MemberOpener = (sealed, slot) => {
+    const length = sealed.length - OVERHEAD;
+    const kept = memo?.get(sealed);
+    if (kept !== undefined) return kept;
+    const out = slotFor(slot, length);
     values.openElementAt(Purpose.ZSetMember, db, key, sealedView(sealed), 0, sealed.length, out, 0);
+    if (++opens > MEMO_AFTER_OPENS && memoBytes + length <= MEMO_MAX_BYTES) {
+      memo ??= new Map();
+      memo.set(sealed, Buffer.from(out.subarray(0, length)));
+      memoBytes += length;
+    }
     return out.subarray(0, length);
   };
   const before = memberOrder.bind(opener);
@@ -89,6 +114,10 @@ export function withOrder<T>(ctx: Session, key: string, fn: () => T): T {
     return fn();
   } finally {
     memberOrder.bind(before);
+    // The order leaves what it compared to the binder: the scratch slots and what was kept.
+    scratch[0].fill(0);
+    scratch[1].fill(0);
+    if (memo !== null) for (const plain of (memo as Map<string, Buffer>).values()) plain.fill(0);
   }
 }
 

@@ -6,6 +6,7 @@
 import { Errors } from '../protocol/errors.js';
 import type { ZSetEntry } from '../store/keyspace.js';
 import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE } from '../store/types/zset-ops.js';
+import { addBatchToEmpty, BATCH_MIN_PAIRS } from './zset-batch.js';
 import { zsetAlgebraCommands } from './zsets-algebra.js';
 import { zsetBlockingCommands } from './zsets-blocking.js';
 import { zsetPopCommands } from './zsets-pops.js';
@@ -93,6 +94,10 @@ export function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean):
   let failed = false;
   const out = { score: 0 };
   const ok = writeZSet(ctx, key, o.incr ? 'zincr' : 'zadd', (entry) => {
+    if (!o.incr && !o.xx && scores.length >= BATCH_MIN_PAIRS && entry.zset.size === 0) {
+      ({ added, updated } = addBatchToEmpty(ctx, key, entry, scores, args, i, o));
+      return added > 0;
+    }
     for (let k = 0; k < scores.length; k++) {
       const flags = addMember(ctx, key, entry, scores[k]!, args[i + k * 2 + 1]!, o, out);
       if (flags === NAN) {

@@ -9,7 +9,27 @@ import { startInProcess } from '../helpers/server.js';
 const Z = ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '3', 'cc', '4', 'd', '5', 'e'];
 const LEX = ['ZADD', 'lex', '0', 'a', '0', 'b', '0', 'c', '0', 'd', '0', 'e', '0', 'f', '0', 'g', '0', '', '0', 'ab', '0', 'b\x00c'];
 
+/** ZADD of `n` pairs built by `pair(i)`, with `options` first: the batch path when n >= 64 and the key is empty. */
+function bigZadd(key: string, n: number, pair: (i: number) => [string, string], options: string[] = []): string[] {
+  const out = ['ZADD', key, ...options];
+  for (let i = 0; i < n; i++) out.push(...pair(i));
+  return out;
+}
+const LEX_BATCH = bigZadd('lexb', 300, (i) => ['0', `m${String((i * 37) % 300).padStart(3, '0')}`]);
+const MIXED_BATCH = bigZadd('mixed', 200, (i) => [String([0, -0.0, 1.5, -3, 1e17, Infinity, -Infinity][i % 7]).replace('Infinity', 'inf'), `k${(i * 13) % 150}`], ['CH']);
+
 const CASES: Record<string, string[][]> = {
+  'a ZADD of many pairs into an empty key (sorted in the request, then appended) leaves what member-by-member ZADD does': [
+    LEX_BATCH, ['ZCARD', 'lexb'], ['ZRANGE', 'lexb', '0', '9'], ['ZRANGEBYLEX', 'lexb', '[m100', '(m105'], ['ZRANK', 'lexb', 'm299'], ['OBJECT', 'ENCODING', 'lexb'],
+    ['ZADD', 'lexb', '0', 'm0005', '0', 'a'], ['ZRANGE', 'lexb', '0', '3'], ['ZREVRANGE', 'lexb', '0', '1'],
+    MIXED_BATCH, ['ZRANGE', 'mixed', '0', '-1', 'WITHSCORES'], ['OBJECT', 'ENCODING', 'mixed'],
+    bigZadd('nx', 100, (i) => [String(i), `r${i % 40}`], ['NX', 'CH']), ['ZRANGE', 'nx', '0', '-1', 'WITHSCORES'],
+    bigZadd('gt', 100, (i) => [String((i * 7) % 23), `r${i % 30}`], ['GT', 'CH']), ['ZRANGE', 'gt', '0', '-1', 'WITHSCORES'],
+    bigZadd('lt', 100, (i) => [String((i * 7) % 23), `r${i % 30}`], ['LT']), ['ZRANGE', 'lt', '0', '-1', 'WITHSCORES'],
+    bigZadd('xx', 100, (i) => [String(i), `r${i}`], ['XX']), ['EXISTS', 'xx'],
+    bigZadd('long', 70, (i) => ['1', `${'x'.repeat(i)}y`]), ['OBJECT', 'ENCODING', 'long'], ['ZRANGE', 'long', '0', '2'],
+    bigZadd('small', 64, (i) => ['1', `s${i}`]), ['OBJECT', 'ENCODING', 'small'], ['ZRANGE', 'small', '60', '-1'],
+  ],
   'ZADD counts new members, CH counts changed ones': [
     ['ZADD', 'z', '1', 'a', '2', 'b'], ['ZADD', 'z', '1', 'a', '3', 'b', '4', 'c'], ['ZADD', 'z', 'CH', '1', 'a', '9', 'b', '5', 'd'],
     ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'], ['ZCARD', 'z'], ['ZCARD', 'nokey'],

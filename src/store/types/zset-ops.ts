@@ -13,8 +13,10 @@ import { SortedSet, type MemberOrder } from './zset.js';
 import type { CollectionOps } from './type-ops.js';
 
 /**
- * Opens a sealed member into scratch slot 0 or 1 and returns a view of its plaintext there (the
- * order wipes it after comparing). Throws what opening throws (SealError).
+ * Opens a sealed member into scratch slot 0 or 1 and returns a view of its plaintext, valid until
+ * the next call for that slot. The binder owns that plaintext and wipes it when its binding
+ * ends (the order does not: a binder may hand out plaintext it keeps for the whole command).
+ * Throws what opening throws (SealError).
  */
 export type MemberOpener = (sealed: string, slot: 0 | 1) => Buffer;
 
@@ -33,24 +35,13 @@ export class SealedMemberOrder implements MemberOrder<string> {
 
   compareMembers(a: string, b: string): number {
     const open = this.need();
-    const pa = open(a, 0);
-    try {
-      const pb = open(b, 1);
-      const c = Buffer.compare(pa, pb);
-      pb.fill(0);
-      return c;
-    } finally {
-      pa.fill(0);
-      this.opened++;
-    }
+    this.opened++;
+    return Buffer.compare(open(a, 0), open(b, 1));
   }
 
   compareToBound(member: string, bound: Uint8Array): number {
-    const p = this.need()(member, 0);
-    const c = Buffer.compare(p, bound);
-    p.fill(0);
     this.opened++;
-    return c;
+    return Buffer.compare(this.need()(member, 0), bound);
   }
 
   private need(): MemberOpener {
