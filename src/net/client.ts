@@ -9,6 +9,7 @@
 // their socket write has completed; on close, whatever is still held is zeroed.
 
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { TLSSocket } from 'node:tls';
 import { DirectWriter } from './direct-write.js';
 import { localAddress, peerAddress } from './address.js';
