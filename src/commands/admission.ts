@@ -25,5 +25,5 @@ export function admitCommand(ctx: Session, registry: Registry, args: ArgList): A
     const denied = checkPermissions(ctx.aclUser, found.spec, found.fullName, argArray(args), ctx.server.names.sealed);
     if (denied !== null) return { kind: 'acl', command: found, reason: denied.reason, object: denied.object };
   }
-  return { kind: 'ok', command: found };
+  return found.admitted;
 }

@@ -5,12 +5,12 @@
 import { refuse } from '../acl/refuse.js';
 import { argArray, firstArgs, type ArgList } from '../protocol/arg-list.js';
 import { Errors } from '../protocol/errors.js';
-import { admitCommand } from './admission.js';
+import { admitCommand, type Admission } from './admission.js';
 import { clusterRedirect } from './cluster.js';
 import { admit, afterPromotion } from './memory-gate.js';
 import { refusedToMonitor } from './monitor.js';
 import { commandRejected } from './observe.js';
-import { holdIfPaused } from './pause.js';
+import { holdIfPaused, holdsAny } from './pause.js';
 import { refusedWhileSubscribed } from './pubsub.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
@@ -27,29 +27,14 @@ import type { CommandSpec, Session } from './types.js';
 export function dispatch(ctx: Session, registry: Registry, args: ArgList): void | Promise<void> {
   beforeCommand(ctx);
   const admitted = admitCommand(ctx, registry, args);
-  if (admitted.kind !== 'ok') {
-    switch (admitted.kind) {
-      case 'unknown':
-        return reject(ctx, Errors.unknownCommand(args.at(0)!, firstArgs(args, 64), 1));
-      case 'unknown-subcommand':
-        return reject(ctx, Errors.unknownSubcommand(args.at(1)!, admitted.container));
-      case 'arity':
-        return reject(ctx, Errors.wrongArity(admitted.fullName), admitted.fullName === 'exec', admitted.spec);
-      case 'noauth':
-        return reject(ctx, Errors.noAuth, admitted.command.fullName === 'exec', admitted.command.spec);
-      case 'acl': {
-        const { command } = admitted;
-        const message = refuse(ctx, admitted.reason, admitted.object, command.fullName);
-        return reject(ctx, message, command.fullName === 'exec', command.spec);
-      }
-    }
-  }
+  if (admitted.kind !== 'ok') return refuseAdmission(ctx, admitted, args);
   const found = admitted.command;
-  const { spec } = found;
-  const isExec = found.fullName === 'exec';
+  const spec = found.spec;
+  const isExec = found.isExec;
+  const server = ctx.server;
   // Cluster redirections (Redis checks them here: after ACL, before OOM and MULTI queueing).
   const asking = ctx.asking;
-  if (ctx.server.cluster !== null) {
+  if (server.cluster !== null) {
     const redirect = clusterRedirect(ctx, spec, argArray(args), isExec);
     if (spec.name !== 'asking' && ctx.multi === null) ctx.asking = false;
     if (redirect !== null) {
@@ -64,40 +49,69 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
   // MONITOR mode and CLIENT PAUSE (Redis checks both here, before OOM and MULTI queueing).
   if (refusedToMonitor(ctx, spec)) return reject(ctx, Errors.replicaKeyspace, false, spec);
   // A held command keeps its ASKING for when it is dispatched again (Redis clears the flag only
-  // once a command has run).
-  const held = holdIfPaused(ctx, spec, found.fullName, args, (copy) => {
-    ctx.asking = asking;
-    return dispatch(ctx, registry, copy);
-  });
-  if (held !== undefined) return held;
-  if (ctx.server.memory.overLimit && !admit(ctx, spec, argArray(args))) return reject(ctx, Errors.oom, isExec, spec);
-  const writes = spec.flags.includes('write');
-  if ((writes || spec.name === 'ping') && ctx.server.persistence.deniesWrites) return reject(ctx, Errors.misconf, isExec, spec);
-  if (writes) {
+  // once a command has run). The closure is made only while something may hold commands.
+  if (holdsAny()) {
+    const held = holdIfPaused(ctx, spec, found.fullName, args, (copy) => {
+      ctx.asking = asking;
+      return dispatch(ctx, registry, copy);
+    });
+    if (held !== undefined) return held;
+  }
+  if (server.memory.overLimit && !admit(ctx, spec, argArray(args))) return reject(ctx, Errors.oom, isExec, spec);
+  const writes = found.writes;
+  if ((writes || found.isPing) && server.persistence.deniesWrites) return reject(ctx, Errors.misconf, isExec, spec);
+  // One lookup tells whether replication is there at all; its checks keep Redis's order.
+  const replicating = replicationIfAny(server) !== undefined;
+  if (writes && replicating) {
     const refusal = replicationRefusal(ctx);
     if (refusal !== null) return reject(ctx, refusal, isExec, spec);
   }
   const subscribed = refusedWhileSubscribed(ctx, spec, found.fullName);
   if (subscribed !== null) return reject(ctx, subscribed, isExec, spec);
-  // A replica cut off from its primary with replica-serve-stale-data no: only `stale` commands,
-  // and an EXEC only when every queued command is one (Redis's cmd_inv_flags).
-  if (staleReplica(ctx.server) && (!spec.flags.includes('stale') || (isExec && ctx.multi?.some((q) => !q.spec.flags.includes('stale'))))) {
-    return reject(ctx, Errors.masterDown, isExec, spec);
-  }
-  // A replica loading its full copy: only `loading` commands (INFO, SELECT, ...), as in Redis.
-  if (loadingNow(ctx.server) && (!spec.flags.includes('loading') || (isExec && ctx.multi?.some((q) => !q.spec.flags.includes('loading'))))) {
-    return reject(ctx, Errors.loading, isExec, spec);
+  if (replicating) {
+    // A replica cut off from its primary with replica-serve-stale-data no: only `stale` commands,
+    // and an EXEC only when every queued command is one (Redis's cmd_inv_flags).
+    if (staleReplica(server) && (!spec.flags.includes('stale') || (isExec && ctx.multi?.some((q) => !q.spec.flags.includes('stale'))))) {
+      return reject(ctx, Errors.masterDown, isExec, spec);
+    }
+    // A replica loading its full copy: only `loading` commands (INFO, SELECT, ...), as in Redis.
+    if (loadingNow(server) && (!spec.flags.includes('loading') || (isExec && ctx.multi?.some((q) => !q.spec.flags.includes('loading'))))) {
+      return reject(ctx, Errors.loading, isExec, spec);
+    }
   }
   if (ctx.multi !== null && !found.transactionControl) {
     if (found.noMulti) return reject(ctx, Errors.notAllowedInMulti, false, spec);
-    ctx.server.observer.mark = NaN;
+    server.observer.mark = NaN;
     queueCommand(ctx, spec, found.fullName, argArray(args));
     ctx.reply.simple('QUEUED');
     return;
   }
   // A spilled value the command needs is read back first, without blocking other clients.
+  if (server.spill !== null) {
+    const promoting = afterPromotion(ctx, spec, args, execute);
+    if (promoting !== undefined) return promoting;
+  }
   // A command with very many elements seals them ahead, a slice per turn, then runs (bulk.ts).
-  return afterPromotion(ctx, spec, args, execute) ?? runPrepared(ctx, spec, args, execute) ?? execute(ctx, spec, args);
+  return runPrepared(ctx, spec, args, execute) ?? execute(ctx, spec, args);
+}
+
+/** The error for a command that admission turned away (unknown, arity, NOAUTH, ACL). */
+function refuseAdmission(ctx: Session, admitted: Exclude<Admission, { kind: 'ok' }>, args: ArgList): void {
+  switch (admitted.kind) {
+    case 'unknown':
+      return reject(ctx, Errors.unknownCommand(args.at(0)!, firstArgs(args, 64), 1));
+    case 'unknown-subcommand':
+      return reject(ctx, Errors.unknownSubcommand(args.at(1)!, admitted.container));
+    case 'arity':
+      return reject(ctx, Errors.wrongArity(admitted.fullName), admitted.fullName === 'exec', admitted.spec);
+    case 'noauth':
+      return reject(ctx, Errors.noAuth, admitted.command.isExec, admitted.command.spec);
+    case 'acl': {
+      const { command } = admitted;
+      const message = refuse(ctx, admitted.reason, admitted.object, command.fullName);
+      return reject(ctx, message, command.isExec, command.spec);
+    }
+  }
 }
 
 function execute(ctx: Session, spec: CommandSpec, args: ArgList, shown: ArgList = args): void | Promise<void> {

@@ -172,6 +172,11 @@ function covers(p: Pause, ctx: Session, spec: CommandSpec, fullName: string, arg
  * `again` (the dispatcher) after the pause. The arguments are copied, since the connection
  * reuses its buffers, and zeroed once the command is done, or dropped with the connection.
  */
+/** Whether any pause, failover hold or migration may hold commands now (the dispatcher's quick test). */
+export function holdsAny(): boolean {
+  return active !== 0;
+}
+
 export function holdIfPaused(
   ctx: Session,
   spec: CommandSpec,

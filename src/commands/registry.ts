@@ -20,6 +20,12 @@ export interface Command extends Resolved {
   readonly noMulti: boolean;
   /** Acts at once inside MULTI instead of being queued (EXEC, DISCARD, ...). */
   readonly transactionControl: boolean;
+  /** The `write` flag, EXEC itself, PING: what the dispatcher asks of every command, read once here. */
+  readonly writes: boolean;
+  readonly isExec: boolean;
+  readonly isPing: boolean;
+  /** The admission that lets this command run, made once so admitting one allocates nothing. */
+  readonly admitted: { readonly kind: 'ok'; readonly command: Command };
 }
 
 /** Why a request could not be matched to a command, for the dispatcher to word. */
@@ -185,13 +191,20 @@ function compile(spec: CommandSpec, fullName: string): Node {
 }
 
 function node(spec: CommandSpec, fullName: string, subs: Map<string, Node> | null): Node {
-  return {
+  const admitted = { kind: 'ok' as const, command: null as unknown as Command };
+  const made: Node = {
     kind: 'command',
     spec,
     fullName,
     noAuth: spec.flags.includes('no_auth') || spec.authenticatesItself === true,
     noMulti: spec.flags.includes('no_multi'),
     transactionControl: TRANSACTION_CONTROL.has(spec.name),
+    writes: spec.flags.includes('write'),
+    isExec: fullName === 'exec',
+    isPing: spec.name === 'ping',
+    admitted,
     subs,
   };
+  admitted.command = made;
+  return made;
 }

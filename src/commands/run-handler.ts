@@ -4,6 +4,8 @@
 // down: records are allocated before a key changes, so that key is left as it was (the keys a
 // multi-key write stored before it stay written).
 
+// The module's binding, not the global: `performance` on globalThis is a lazy getter, run on every use.
+import { performance } from 'node:perf_hooks';
 import { argArray, isListHandler, type ArgList } from '../protocol/arg-list.js';
 import { Errors } from '../protocol/errors.js';
 import { ArenaFullError } from '../store/record-arena.js';

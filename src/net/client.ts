@@ -9,6 +9,7 @@
 // their socket write has completed; on close, whatever is still held is zeroed.
 
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { TLSSocket } from 'node:tls';
 import { DirectWriter } from './direct-write.js';
 import { localAddress, peerAddress } from './address.js';
@@ -213,7 +214,8 @@ export class Client implements Session {
         break;
       }
       if (next === null) break;
-      const { args, owned } = next;
+      const args = next;
+      const owned = this.nextOwned;
       if (this.replyMode !== 'on') muteIfAsked(this);
       const pending = this.busyAnswer === null ? dispatch(this, this.registry, args) : this.busyAnswer(this, args);
       // A command that waits or is queued (MULTI) has copied what it keeps by now.
@@ -286,14 +288,22 @@ export class Client implements Session {
     flushAfterReads(this);
   }
 
-  /** The next command: one parsed ahead first (its arguments are ours to wipe), else the parser's. */
-  private nextCommand(): { args: ArgList; owned: boolean } | ProtocolError | null {
-    const queued = this.ahead.shift();
-    if (queued instanceof ProtocolError) return queued;
-    if (queued !== undefined) return { args: queued, owned: true };
+  /** Whether the arguments nextCommand() returned last are ours to wipe (parsed ahead). */
+  private nextOwned = false;
+
+  /**
+   * The next command: one parsed ahead first (its arguments are ours to wipe: nextOwned), else
+   * the parser's. No object per command: this runs for every request.
+   */
+  private nextCommand(): ArgList | ProtocolError | null {
+    if (this.ahead.length !== 0) {
+      const queued = this.ahead.shift()!;
+      this.nextOwned = !(queued instanceof ProtocolError);
+      return queued;
+    }
+    this.nextOwned = false;
     try {
-      const args = this.parser.nextArgs();
-      return args === null ? null : { args, owned: false };
+      return this.parser.nextArgs();
     } catch (err) {
       if (err instanceof ProtocolError) return err;
       throw err;

@@ -307,6 +307,54 @@ describe('RequestParser', () => {
       expect(parser.pending).toBeLessThan(100);
     });
   });
+
+  describe('argument arrays and views (the per-request path)', () => {
+    const multibulk = (args: string[]) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
+
+    it('hands out arrays of exactly the command\'s length, for 1 to 12 arguments, whole or split at every byte', () => {
+      for (let n = 1; n <= 12; n++) {
+        const args = Array.from({ length: n }, (_, i) => `arg${i}-${'x'.repeat(i)}`);
+        const wire = multibulk(args) + multibulk(['GET', 'k']);
+        const splits = [[wire], ...Array.from({ length: wire.length - 1 }, (_, at) => [wire.slice(0, at + 1), wire.slice(at + 1)])];
+        for (const chunks of splits) {
+          const parser = new RequestParser(LIMITS);
+          const got: Buffer[][] = [];
+          for (const chunk of chunks) {
+            parser.feed(Buffer.from(chunk, 'latin1'));
+            for (let cmd = parser.next(); cmd !== null; cmd = parser.next()) got.push(cmd.map((a) => Buffer.from(a)));
+            parser.detach();
+          }
+          expect(got.map((c) => c.length)).toEqual([n, 2]);
+          expect(got.map((c) => c.map((a) => a.toString('latin1')))).toEqual([args, ['GET', 'k']]);
+        }
+      }
+    });
+
+    it('gives arguments that are Buffers in every way handlers rely on', () => {
+      const parser = new RequestParser(LIMITS);
+      parser.feed(Buffer.from(multibulk(['SET', 'key', 'value'])));
+      const [name, key, value] = parser.next()!;
+      for (const arg of [name!, key!, value!]) {
+        expect(Buffer.isBuffer(arg)).toBe(true);
+        expect(arg).toBeInstanceOf(Buffer);
+        expect(arg.constructor).toBe(Buffer);
+      }
+      expect(key!.toString()).toBe('key');
+      expect(value!.equals(Buffer.from('value'))).toBe(true);
+      expect(value!.subarray(1, 3).toString()).toBe('al');
+      expect(Buffer.concat([key!, value!]).toString()).toBe('keyvalue');
+      expect(value!.readUInt8(0)).toBe(0x76);
+    });
+
+    it('keeps no argument of one command in the next (a short command after a long one)', () => {
+      const parser = new RequestParser(LIMITS);
+      parser.feed(Buffer.from(multibulk(['MSET', 'a', '1', 'b', '2', 'c', '3', 'd', '4', 'e', '5']) + multibulk(['GET', 'a'])));
+      expect(parser.next()!.length).toBe(11);
+      const second = parser.next()!;
+      expect(second.map((a) => a.toString())).toEqual(['GET', 'a']);
+      expect(parser.next()).toBeNull();
+    });
+  });
 });
 
 describe('splitInlineArgs', () => {
