@@ -70,14 +70,22 @@ export async function startRedis(extra: string[] = []): Promise<BenchServer> {
   return { name: 'redis', port, pid: child.pid!, stop: stopper(child) };
 }
 
-/** `bin`: another build's bin/sealkv.js (a before/after comparison); this tree's by default. */
-export async function startSealkv(extra: string[] = [], bin = SEALKV_BIN): Promise<BenchServer> {
+/**
+ * `bin`: another build's bin/sealkv.js (a before/after comparison); this tree's by default.
+ * `nodeFlags`: flags for node itself, before the script (e.g. `--max-semi-space-size=1`); by
+ * default SEALKV_NODE_FLAGS's (space-separated), so any bench can A/B them.
+ */
+export async function startSealkv(extra: string[] = [], bin = SEALKV_BIN, nodeFlags: string[] = envNodeFlags()): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning', ...extra], {
+  const child = spawn(process.execPath, [...nodeFlags, bin, '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning', ...extra], {
     stdio: 'ignore',
   });
   await waitForPort(port, child);
   return { name: 'sealkv', port, pid: child.pid!, stop: stopper(child) };
+}
+
+function envNodeFlags(): string[] {
+  return (process.env.SEALKV_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 }
 
 /** Resident set size of a process, in bytes. */
