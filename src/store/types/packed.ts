@@ -12,7 +12,9 @@
 //
 // The blob's plaintext (only inside the packer, wiped after use), elements in order:
 //   list:  varint length, bytes
-//   set:   varint length, bytes
+//   set:   varint tag: even, an integer member (canonical decimal of at most 15 digits, as an
+//          intset holds) as zigzag(n) * 2, its digits written back on unpacking; odd, length * 2
+//          + 1 and the bytes (any other member)
 //   zset:  score (an integer as a zigzag varint, else a marker and a float64), varint length,
 //          bytes     (in score/member order)
 // sealed under Purpose.PackedList / PackedSet / PackedZSet, bound to database and key. A small
