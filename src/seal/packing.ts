@@ -217,6 +217,36 @@ export class CollectionPacker implements Packer {
     }
   }
 
+  packNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, members: readonly Uint8Array[], scores: readonly number[] | null, flag: boolean, touchedAt: number): PackedEntry | null {
+    if (members.length === 0 || members.length > PACK_MAX_ELEMENTS) return null;
+    const plain = this.plain;
+    let used = 0;
+    try {
+      for (let k = 0; k < members.length; k++) {
+        const member = members[k]!;
+        const n = member.length;
+        // The longest forms: a 2-byte tag, or a float64 score and a 2-byte length (n <= PACK_MAX_BYTES).
+        if (used + 11 + n > PACK_MAX_BYTES) return null;
+        if (kind === Kind.Set) {
+          const at = used + varintBytes(n * 2 + 1);
+          plain.set(member, at);
+          used = writeMember(plain, used, at, n);
+        } else {
+          used = writeScore(plain, used, scores![k]!);
+          used = writeVarint(plain, used, n);
+          plain.set(member, used);
+          used += n;
+        }
+      }
+      const out = this.room(used + OVERHEAD);
+      this.values.sealElementAt(PURPOSE[kind], db, key, plain.subarray(0, used), out, 0);
+      const fresh = { expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+      return new PackedEntry(kind, out.latin1Slice(0, used + OVERHEAD), members.length, flag, fresh);
+    } finally {
+      plain.fill(0, 0, Math.min(plain.length, used + 16));
+    }
+  }
+
   unpack(db: number, key: string, packed: PackedLike): Entry {
     const kind: PackableKind = packed.kind;
     if (kind === Kind.Hash) {
