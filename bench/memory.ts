@@ -13,7 +13,7 @@
 // `--rounds n` repeats every row n times, the servers interleaved (sealkv variants, then
 // redis-server, per round), and reports medians with the range; `--node-flags` lists variants of
 // node's own flags for sealkv, separated by `|` (flags within one by `,`; empty is node's
-// defaults), each its own row. sealkv's heap, external and arena growth go to stderr beside.
+// defaults), each its own row; without it sealkv runs with the flags bin/sealkv.js starts with. sealkv's heap, external and arena growth go to stderr beside.
 
 import { connect, type Socket } from 'node:net';
 import { info } from './lib/fill.js';
@@ -34,7 +34,9 @@ const PER_SMALL = 5;
 const ELEMENT_BYTES = 10;
 const SETTLE_MS = 3000;
 const ROUNDS = Number(opt('--rounds') ?? 1);
-const VARIANTS = (opt('--node-flags') ?? '').split('|').map((v) => v.split(',').filter((f) => f !== ''));
+const FLAGS = opt('--node-flags');
+const VARIANTS: (string[] | undefined)[] = FLAGS === undefined ? [undefined] : FLAGS.split('|').map((v) => v.split(',').filter((f) => f !== ''));
+const flagsLabel = (v: string[] | undefined) => (v === undefined ? '' : v.length === 0 ? "node's defaults" : v.join(' '));
 
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -151,7 +153,7 @@ async function main(): Promise<void> {
       for (let round = 0; round < ROUNDS; round++) {
         for (let v = 0; v < VARIANTS.length; v++) {
           const f = await measure(() => startSealkv([], BIN, VARIANTS[v]), elements, build);
-          process.stderr.write(`  ${label} sealkv${VARIANTS[v]!.length ? ' ' + VARIANTS[v]!.join(' ') : ''} round ${round + 1}: rss ${fmt(f.rss, 1)} used ${fmt(f.used, 1)} (${f.detail})\n`);
+          process.stderr.write(`  ${label} sealkv ${flagsLabel(VARIANTS[v])} round ${round + 1}: rss ${fmt(f.rss, 1)} used ${fmt(f.used, 1)} (${f.detail})\n`);
           mine[v]!.push(f);
         }
         if (hasRedis) {
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
       const redisRss = hasRedis ? median(theirs.map((f) => f.rss)) : undefined;
       for (let v = 0; v < VARIANTS.length; v++) {
         const rss = median(mine[v]!.map((f) => f.rss));
-        const name = VARIANTS[v]!.length ? `${label} (${VARIANTS[v]!.join(' ')})` : label;
+        const name = VARIANTS[v] === undefined ? label : `${label} (${flagsLabel(VARIANTS[v])})`;
         const ratio = redisRss !== undefined ? `${(rss / redisRss).toFixed(2)}x` : 'n/a';
         const row = `| ${name} | ${spread(mine[v]!.map((f) => f.rss))} | ${hasRedis ? spread(theirs.map((f) => f.rss)) : '–'} | ${ratio} | ${spread(mine[v]!.map((f) => f.used))} | ${hasRedis ? spread(theirs.map((f) => f.used)) : '–'} |`;
         process.stderr.write(row + '\n');
