@@ -1,5 +1,5 @@
 // `node dist/bench/memory.js [--quick] [--only hash,list,set,intset,zset] [--sizes small,big]
-// [--bin other/bin/sealkv.js] [--no-redis]`:
+// [--bin other/bin/sealkv.js] [--no-redis] [--rounds 3] [--node-flags '|--max-semi-space-size=1']`:
 // memory per element of every collection type, sealkv beside redis-server in the same run (issue
 // 15's goal: at most 1.5x Redis's RSS per element, sealed). Two shapes each:
 //   - small: 200,000 keys of 5 elements (the sessions, per-user sets and leaderboard entries apps
@@ -10,6 +10,10 @@
 // divided by the elements stored; used_memory growth beside it. Elements are 10 bytes
 // (`eeee123456`), hash fields `f<n>` with 10-byte values, zset scores small integers,
 // intset members decimal integers.
+// `--rounds n` repeats every row n times, the servers interleaved (sealkv variants, then
+// redis-server, per round), and reports medians with the range; `--node-flags` lists variants of
+// node's own flags for sealkv, separated by `|` (flags within one by `,`; empty is node's
+// defaults), each its own row; without it sealkv runs with the flags bin/sealkv.js starts with. sealkv's heap, external and arena growth go to stderr beside.
 
 import { connect, type Socket } from 'node:net';
 import { info } from './lib/fill.js';
@@ -29,6 +33,10 @@ const BIG = QUICK ? 200_000 : 1_000_000;
 const PER_SMALL = 5;
 const ELEMENT_BYTES = 10;
 const SETTLE_MS = 3000;
+const ROUNDS = Number(opt('--rounds') ?? 1);
+const FLAGS = opt('--node-flags');
+const VARIANTS: (string[] | undefined)[] = FLAGS === undefined ? [undefined] : FLAGS.split('|').map((v) => v.split(',').filter((f) => f !== ''));
+const flagsLabel = (v: string[] | undefined) => (v === undefined ? '' : v.length === 0 ? "node's defaults" : v.join(' '));
 
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -92,6 +100,8 @@ async function fillBig(socket: Socket, add: Adder, type: string): Promise<void> 
 interface Figures {
   rss: number;
   used: number;
+  /** sealkv only: V8 heap used, external and record-arena growth per element. */
+  detail?: string;
 }
 
 /** Fills a fresh server and reports its growth per element. */
@@ -104,7 +114,8 @@ async function measure(start: () => Promise<BenchServer>, elements: number, buil
     warm.destroy();
     await new Promise((r) => setTimeout(r, 300));
     const rss0 = rssBytes(server.pid);
-    const used0 = Number((await info(server.port, 'memory')).get('used_memory'));
+    const before = await info(server.port, 'memory');
+    const used0 = Number(before.get('used_memory'));
     const socket = await open(server.port);
     try {
       await build(socket);
@@ -114,8 +125,11 @@ async function measure(start: () => Promise<BenchServer>, elements: number, buil
     // sealkv packs small collections once they rest (store/types/packed.ts): give it the time.
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const rss1 = rssBytes(server.pid);
-    const used1 = Number((await info(server.port, 'memory')).get('used_memory'));
-    return { rss: (rss1 - rss0) / elements, used: (used1 - used0) / elements };
+    const after = await info(server.port, 'memory');
+    const used1 = Number(after.get('used_memory'));
+    const grew = (field: string) => (Number(after.get(field)) - Number(before.get(field))) / elements;
+    const detail = server.name === 'sealkv' ? `heap ${fmt(grew('used_memory_heap'), 1)} external ${fmt(grew('used_memory_external'), 1)} arena ${fmt(grew('used_memory_arena_slabs'), 1)}` : undefined;
+    return { rss: (rss1 - rss0) / elements, used: (used1 - used0) / elements, detail };
   } finally {
     await server.stop();
   }
@@ -134,15 +148,44 @@ async function main(): Promise<void> {
       const elements = size === 'small' ? SMALL_KEYS * PER_SMALL : BIG;
       const build = (s: Socket) => (size === 'small' ? fillSmall(s, add, type) : fillBig(s, add, type));
       const label = size === 'small' ? `${SMALL_KEYS.toLocaleString('en')} ${type}es of ${PER_SMALL}`.replace(/(list|set|zset|intset)es/, '$1s') : `1 ${type} of ${BIG.toLocaleString('en')}`;
-      const mine = await measure(() => startSealkv([], BIN), elements, build);
-      const theirs = hasRedis ? await measure(() => startRedis(), elements, build) : undefined;
-      const ratio = theirs ? `${(mine.rss / theirs.rss).toFixed(2)}x` : 'n/a';
-      const row = `| ${label} | ${fmt(mine.rss, 1)} | ${theirs ? fmt(theirs.rss, 1) : '–'} | ${ratio} | ${fmt(mine.used, 1)} | ${theirs ? fmt(theirs.used, 1) : '–'} |`;
-      process.stderr.write(row + '\n');
-      lines.push(row);
+      const mine: Figures[][] = VARIANTS.map(() => []);
+      const theirs: Figures[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let v = 0; v < VARIANTS.length; v++) {
+          const f = await measure(() => startSealkv([], BIN, VARIANTS[v]), elements, build);
+          process.stderr.write(`  ${label} sealkv ${flagsLabel(VARIANTS[v])} round ${round + 1}: rss ${fmt(f.rss, 1)} used ${fmt(f.used, 1)} (${f.detail})\n`);
+          mine[v]!.push(f);
+        }
+        if (hasRedis) {
+          const f = await measure(() => startRedis(), elements, build);
+          process.stderr.write(`  ${label} redis round ${round + 1}: rss ${fmt(f.rss, 1)} used ${fmt(f.used, 1)}\n`);
+          theirs.push(f);
+        }
+      }
+      const redisRss = hasRedis ? median(theirs.map((f) => f.rss)) : undefined;
+      for (let v = 0; v < VARIANTS.length; v++) {
+        const rss = median(mine[v]!.map((f) => f.rss));
+        const name = VARIANTS[v] === undefined ? label : `${label} (${flagsLabel(VARIANTS[v])})`;
+        const ratio = redisRss !== undefined ? `${(rss / redisRss).toFixed(2)}x` : 'n/a';
+        const row = `| ${name} | ${spread(mine[v]!.map((f) => f.rss))} | ${hasRedis ? spread(theirs.map((f) => f.rss)) : '–'} | ${ratio} | ${spread(mine[v]!.map((f) => f.used))} | ${hasRedis ? spread(theirs.map((f) => f.used)) : '–'} |`;
+        process.stderr.write(row + '\n');
+        lines.push(row);
+      }
     }
   }
   console.log(lines.join('\n'));
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A median, with the range when there are several rounds. */
+function spread(xs: number[]): string {
+  if (xs.length === 1) return fmt(xs[0]!, 1);
+  return `${fmt(median(xs), 1)} (${fmt(Math.min(...xs), 1)}–${fmt(Math.max(...xs), 1)})`;
 }
 
 main().catch((err) => {

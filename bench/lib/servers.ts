@@ -70,14 +70,28 @@ export async function startRedis(extra: string[] = []): Promise<BenchServer> {
   return { name: 'redis', port, pid: child.pid!, stop: stopper(child) };
 }
 
-/** `bin`: another build's bin/sealkv.js (a before/after comparison); this tree's by default. */
-export async function startSealkv(extra: string[] = [], bin = SEALKV_BIN): Promise<BenchServer> {
+/**
+ * `bin`: another build's bin/sealkv.js (a before/after comparison); this tree's by default.
+ * `nodeFlags`: flags for node itself, before the script (e.g. `--max-semi-space-size=1`); by
+ * default SEALKV_NODE_FLAGS's (space-separated), so any bench can A/B them, else the ones the
+ * bin's `#!/usr/bin/env -S node ...` line gives, so benchmarks measure sealkv as it is started.
+ */
+export async function startSealkv(extra: string[] = [], bin = SEALKV_BIN, nodeFlags?: string[]): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning', ...extra], {
+  const child = spawn(process.execPath, [...(nodeFlags ?? defaultNodeFlags(bin)), bin, '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning', ...extra], {
     stdio: 'ignore',
   });
   await waitForPort(port, child);
   return { name: 'sealkv', port, pid: child.pid!, stop: stopper(child) };
+}
+
+/** SEALKV_NODE_FLAGS, else the flags on bin's `#!/usr/bin/env -S node` line. */
+export function defaultNodeFlags(bin = SEALKV_BIN): string[] {
+  const env = process.env.SEALKV_NODE_FLAGS;
+  if (env !== undefined) return env.split(' ').filter((f) => f !== '');
+  const first = readFileSync(bin, 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node((?: --?[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+  return m ? m[1]!.split(' ').filter((f) => f !== '') : [];
 }
 
 /** Resident set size of a process, in bytes. */

@@ -5,24 +5,50 @@
 
 import { keyOf } from './args.js';
 import {
-  addPlain, at, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
+  addPlain, at, isIntegerMember, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
   type MemberRef,
 } from './set-entries.js';
 import { setAlgebraCommands } from './sets-algebra.js';
 import { setRandomCommands } from './sets-random.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind } from '../store/entry.js';
+import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesArgList, type ArgList } from '../protocol/arg-list.js';
 
 function sadd(ctx: Session, args: ArgList): void {
   const key = keyOf(ctx, args.at(1)!);
+  if (args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
   let added = 0;
   const ok = writeSet(ctx, key, 'sadd', (set) => {
     for (let i = 2; i < args.length; i++) if (addPlain(ctx, key, set, args.at(i)!)) added++;
     return added > 0;
   });
   if (ok) ctx.reply.integer(added);
+}
+
+/**
+ * SADD creating a small set: packed at once (store/types/packed.ts), as it would be when the
+ * turn ends, without sealing and digesting each member first. False, having done nothing, when
+ * the key exists or the members are past packing's limits.
+ */
+function saddNew(ctx: Session, key: string, args: ArgList): boolean {
+  const packer = ctx.db.packer;
+  if (packer === null || ctx.db.get(key, ctx.now) !== undefined) return false;
+  const members: Buffer[] = [];
+  let intset = true;
+  next: for (let i = 2; i < args.length; i++) {
+    const member = args.at(i)!;
+    for (const seen of members) if (seen.equals(member)) continue next;
+    members.push(member);
+    // As addPlain keeps it (at most PACK_MAX_ELEMENTS members: never past set-max-intset-entries).
+    if (intset && !isIntegerMember(member)) intset = false;
+  }
+  const packed = packer.packNew(ctx.db.uid, key, Kind.Set, members, null, intset, ctx.now);
+  if (packed === null) return false;
+  ctx.db.setPacked(key, packed, 'sadd');
+  ctx.reply.integer(members.length);
+  return true;
 }
 
 /** The last member takes the key with it (Keyspace.mutate), as Redis stops there. */

@@ -5,6 +5,8 @@
 
 import { Errors } from '../protocol/errors.js';
 import type { ZSetEntry } from '../store/keyspace.js';
+import { Kind } from '../store/entry.js';
+import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE } from '../store/types/zset-ops.js';
 import { addBatchToEmpty, BATCH_MIN_PAIRS } from './zset-batch.js';
 import { zsetAlgebraCommands } from './zsets-algebra.js';
@@ -88,6 +90,7 @@ export function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean):
     scores.push(s);
   }
   const key = keyOf(ctx, args[1]!);
+  if (i === 2 && !incrCommand && scores.length <= PACK_MAX_ELEMENTS && zaddNew(ctx, key, args, scores)) return;
   let added = 0;
   let updated = 0;
   let processed = 0;
@@ -118,6 +121,41 @@ export function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean):
   } else {
     ctx.reply.integer(o.ch ? added + updated : added);
   }
+}
+
+/**
+ * ZADD without options creating a small sorted set: packed at once (store/types/packed.ts), as
+ * it would be when the turn ends, without sealing, digesting and ordering each member first.
+ * Members and scores go in as addMember would leave them (a repeated member takes its later
+ * score, a zero is stored as +0 unless the set is already a skiplist). False, having done
+ * nothing, when the key exists or the members are past packing's limits.
+ */
+function zaddNew(ctx: Session, key: string, args: Buffer[], scores: number[]): boolean {
+  const packer = ctx.db.packer;
+  if (packer === null || ctx.db.get(key, ctx.now) !== undefined) return false;
+  const members: Buffer[] = [];
+  const stored: number[] = [];
+  let skiplist = false;
+  next: for (let k = 0; k < scores.length; k++) {
+    const member = args[3 + k * 2]!;
+    const score = scores[k]!;
+    for (let j = 0; j < members.length; j++) {
+      if (!members[j]!.equals(member)) continue;
+      if (score !== stored[j]) stored[j] = score === 0 && !skiplist ? 0 : score;
+      continue next;
+    }
+    if (members.length + 1 > LISTPACK_MAX_ENTRIES || member.length > LISTPACK_MAX_VALUE) skiplist = true;
+    members.push(member);
+    stored.push(score === 0 && !skiplist ? 0 : score);
+  }
+  // The set's order: by score, ties by the members' bytes.
+  const order = members.map((_, k) => k);
+  order.sort((a, b) => (stored[a]! < stored[b]! ? -1 : stored[a]! > stored[b]! ? 1 : Buffer.compare(members[a]!, members[b]!)));
+  const packed = packer.packNew(ctx.db.uid, key, Kind.ZSet, order.map((k) => members[k]!), order.map((k) => stored[k]!), skiplist, ctx.now);
+  if (packed === null) return false;
+  ctx.db.setPacked(key, packed, 'zadd');
+  ctx.reply.integer(members.length);
+  return true;
 }
 
 function zadd(ctx: Session, args: Buffer[]): void {

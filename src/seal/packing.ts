@@ -52,6 +52,90 @@ function writeVarint(out: Buffer, at: number, n: number): number {
   return at;
 }
 
+/** Integer members of up to this many digits are packed as numbers: |n| < 10^15 < 2^53, exact in a double. */
+const MAX_DIGITS = 15;
+
+/** Writes n (< 2^53) as a varint of 7-bit groups, low first; returns the offset after it. */
+function writeLong(out: Buffer, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  out[at++] = n;
+  return at;
+}
+
+/** Set by readLong: the offset after the varint it read. */
+let longEnd = 0;
+
+function readLong(buf: Buffer, from: number): number {
+  let n = 0;
+  let scale = 1;
+  for (let i = from; ; i++) {
+    const b = buf[i]!;
+    n += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      longEnd = i + 1;
+      return n;
+    }
+    scale *= 0x80;
+    if (scale > 2 ** 56) throw new SealError('packed collection: bad varint');
+  }
+}
+
+/**
+ * The value of buf[at, at + n) when it is an integer an intset would hold written as Redis
+ * writes it (no sign but a leading '-', no leading zero, not "-0") of at most MAX_DIGITS digits;
+ * otherwise NaN. Read digit by digit: the member never becomes a JS string.
+ */
+export function canonicalInteger(buf: Buffer, at: number, n: number): number {
+  const negative = n > 1 && buf[at] === 0x2d;
+  const from = negative ? at + 1 : at;
+  const digits = at + n - from;
+  if (digits < 1 || digits > MAX_DIGITS) return NaN;
+  if (buf[from] === 0x30 && (digits > 1 || negative)) return NaN;
+  let value = 0;
+  for (let i = from; i < at + n; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    value = value * 10 + d;
+  }
+  return negative ? -value : value;
+}
+
+/**
+ * Puts a member opened at plain[from, from + n) in its packed form at `to` (to <= from, the
+ * integer form being shorter): an even tag for a canonical integer, else an odd tag and the bytes.
+ * Wipes what it leaves behind past its end; returns the offset after it.
+ */
+function writeMember(plain: Buffer, to: number, from: number, n: number): number {
+  const value = canonicalInteger(plain, from, n);
+  let end: number;
+  if (!Number.isNaN(value)) {
+    end = writeLong(plain, to, (value >= 0 ? value * 2 : -value * 2 - 1) * 2);
+  } else {
+    const at = writeLong(plain, to, n * 2 + 1);
+    plain.copy(plain, at, from, from + n);
+    end = at + n;
+  }
+  if (end < from + n) plain.fill(0, end, from + n);
+  return end;
+}
+
+/** Writes the decimal digits of the integer whose zigzag form is `zigzag` at out[0..]; returns their count. */
+function writeDigits(out: Buffer, zigzag: number): number {
+  let value = zigzag % 2 === 0 ? zigzag / 2 : (zigzag + 1) / 2;
+  let at = 0;
+  if (zigzag % 2 === 1) out[at++] = 0x2d;
+  const start = at;
+  do {
+    out[at++] = 0x30 + (value % 10);
+    value = Math.floor(value / 10);
+  } while (value > 0);
+  out.subarray(start, at).reverse();
+  return at;
+}
+
 export class CollectionPacker implements Packer {
   /** Plaintext of the collection being packed or unpacked; wiped after each call. */
   private plain = Buffer.allocUnsafeSlow(PACK_MAX_BYTES + 64).fill(0);
@@ -98,10 +182,13 @@ export class CollectionPacker implements Packer {
       } else if (entry.kind === Kind.Set) {
         entry.forEach((id) => {
           const length = entry.sealedLength(id);
-          if (!room(length, 0)) return (fits = false);
-          used = writeVarint(plain, used, length - OVERHEAD);
-          values.openElementAt(Purpose.SetMember, db, key, entry.slabOf(id), entry.sealedStart(id), length, plain, used);
-          used += length - OVERHEAD;
+          // Room for the longest form (a length tag one byte longer than varintBytes counts).
+          if (!room(length, 1)) return (fits = false);
+          const n = length - OVERHEAD;
+          // Opened after where its tag may go (at most one varint of n * 2 + 1), then moved down.
+          const at = used + varintBytes(n * 2 + 1);
+          values.openElementAt(Purpose.SetMember, db, key, entry.slabOf(id), entry.sealedStart(id), length, plain, at);
+          used = writeMember(plain, used, at, n);
           return true;
         });
       } else {
@@ -127,6 +214,36 @@ export class CollectionPacker implements Packer {
     } finally {
       // An element opened past `used` before a failure is wiped too: the whole scratch (2 KiB).
       plain.fill(0);
+    }
+  }
+
+  packNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, members: readonly Uint8Array[], scores: readonly number[] | null, flag: boolean, touchedAt: number): PackedEntry | null {
+    if (members.length === 0 || members.length > PACK_MAX_ELEMENTS) return null;
+    const plain = this.plain;
+    let used = 0;
+    try {
+      for (let k = 0; k < members.length; k++) {
+        const member = members[k]!;
+        const n = member.length;
+        // The longest forms: a 2-byte tag, or a float64 score and a 2-byte length (n <= PACK_MAX_BYTES).
+        if (used + 11 + n > PACK_MAX_BYTES) return null;
+        if (kind === Kind.Set) {
+          const at = used + varintBytes(n * 2 + 1);
+          plain.set(member, at);
+          used = writeMember(plain, used, at, n);
+        } else {
+          used = writeScore(plain, used, scores![k]!);
+          used = writeVarint(plain, used, n);
+          plain.set(member, used);
+          used += n;
+        }
+      }
+      const out = this.room(used + OVERHEAD);
+      this.values.sealElementAt(PURPOSE[kind], db, key, plain.subarray(0, used), out, 0);
+      const fresh = { expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+      return new PackedEntry(kind, out.latin1Slice(0, used + OVERHEAD), members.length, flag, fresh);
+    } finally {
+      plain.fill(0, 0, Math.min(plain.length, used + 16));
     }
   }
 
@@ -179,17 +296,28 @@ export class CollectionPacker implements Packer {
     set.intset = packed.flag;
     const plain = this.plain;
     const out = this.sealed;
+    const digits = this.digits;
     for (let at = 0; at < length; ) {
-      const n = this.readVarint(at);
-      at = this.at;
-      const member = plain.subarray(at, at + n);
+      const tag = readLong(plain, at);
+      at = longEnd;
+      let member: Buffer;
+      if (tag % 2 === 0) {
+        member = digits.subarray(0, writeDigits(digits, tag / 2));
+      } else {
+        const n = (tag - 1) / 2;
+        member = plain.subarray(at, at + n);
+        at += n;
+      }
       this.members.digestInto(member, this.digest, 0);
       this.values.sealElementAt(Purpose.SetMember, db, key, member, out, 0);
-      set.add(this.digest, out.subarray(0, n + OVERHEAD));
-      at += n;
+      set.add(this.digest, out.subarray(0, member.length + OVERHEAD));
     }
+    digits.fill(0);
     return set;
   }
+
+  /** An integer member's decimal digits while it is sealed again (wiped after each set). */
+  private readonly digits = Buffer.alloc(24);
 
   private unpackZSet(db: number, key: string, packed: PackedLike, length: number): ZSetEntry {
     const entry = zsetEntry(packed.touchedAt);

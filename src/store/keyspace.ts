@@ -231,6 +231,14 @@ export class Keyspace {
   }
 
   /**
+   * Stores a new small collection already packed (SADD or ZADD creating a key: types/packed.ts),
+   * as set() stores any other entry: in the key's record, or an object with --seal-keys.
+   */
+  setPacked(key: string, packed: PackedEntry, event: KeyEvent): void {
+    this.set(key, packed as unknown as Entry, event);
+  }
+
+  /**
    * SET's fast path, step one: a record for a plain string of `size` sealed bytes, not yet in
    * the table, for the caller to seal into at valueSlab()/valueOffset() and then install().
    * 0 when the value must go through set() instead (sealed names, values too large for a record).
@@ -712,6 +720,7 @@ export class Keyspace {
 
   /** A new record for entry: the string inline when it can be, else a pointer to the object. */
   private record(key: string, hash: number, entry: Entry): number {
+    if ((entry as unknown) instanceof PackedEntry && entry.sealedName === undefined) return newPackedRecord(this.table, key, hash, entry as unknown as PackedEntry);
     if (entry.kind !== Kind.String || entry.spilled !== undefined || entry.sealedName !== undefined || entry.size > INLINE_VALUE_MAX) {
       return this.boxRecord(key, hash, entry);
     }

@@ -67,6 +67,25 @@ describe('packing small collections', () => {
     expect(await client.object('ENCODING', 'h')).toBe('listpack');
   });
 
+  it('packs integer members as numbers and gives every member back byte for byte', async () => {
+    // Canonical integers of up to 15 digits are packed as numbers; anything else (signs, leading
+    // zeros, "-0", longer integers, spaces) must keep its bytes.
+    const members = ['0', '-0', '007', '+5', '-1', '5', '42', '999999999999999', '-999999999999999', '1000000000000000',
+      '9223372036854775807', '-9223372036854775808', '1 ', ' 1', '-', '', 'abc', '1e3', '0x10', '12345678901234'];
+    await client.sadd('mixed', ...members);
+    const ints = ['-999999999999999', '-1', '0', '7', '100', '999999999999999', '123456789012345'];
+    await client.sadd('ints', ...ints);
+    await settle();
+    expect(packed('mixed')).toBe(true);
+    expect(packed('ints')).toBe(true);
+    expect((await client.smembers('mixed')).sort()).toEqual([...members].sort());
+    expect(await client.sismember('mixed', '-0')).toBe(1);
+    expect(await client.sismember('mixed', '0')).toBe(1);
+    expect(await client.sismember('mixed', '7')).toBe(0);
+    expect((await client.smembers('ints')).sort()).toEqual([...ints].sort());
+    expect(await client.object('ENCODING', 'ints')).toBe('intset');
+  });
+
   it('packs a used collection again once it rests, with its changes', async () => {
     await client.rpush('q', '1', '2');
     await settle();

@@ -12,7 +12,9 @@
 //
 // The blob's plaintext (only inside the packer, wiped after use), elements in order:
 //   list:  varint length, bytes
-//   set:   varint length, bytes
+//   set:   varint tag: even, an integer member (canonical decimal of at most 15 digits, as an
+//          intset holds) as zigzag(n) * 2, its digits written back on unpacking; odd, length * 2
+//          + 1 and the bytes (any other member)
 //   zset:  score (an integer as a zigzag varint, else a marker and a float64), varint length,
 //          bytes     (in score/member order)
 // sealed under Purpose.PackedList / PackedSet / PackedZSet, bound to database and key. A small
@@ -47,7 +49,8 @@ export class PackedEntry {
     readonly count: number,
     /** What Redis's encoding would be beside the elements: a set's intset flag, a zset's skiplist flag. */
     readonly flag: boolean,
-    from: Entry,
+    /** What it takes over from the entry it stands for (or a new key's: no expiry, no name). */
+    from: Pick<Entry, 'expiresAt' | 'touchedAt' | 'accounted' | 'sealedName'>,
   ) {
     this.expiresAt = from.expiresAt;
     this.touchedAt = from.touchedAt;
@@ -77,6 +80,13 @@ export interface Packer {
   pack(db: number, key: string, entry: Entry): PackedEntry | null;
   /** The collection the packed entry stands for, with the same expiry, access time and name. Throws SealError. */
   unpack(db: number, key: string, packed: PackedLike): Entry;
+  /**
+   * A new set or sorted set packed straight from a command's plaintext (SADD or ZADD creating a
+   * small key), so it never exists with a seal per member: `members` distinct, in the order the
+   * collection keeps them (a sorted set's: by score, then bytes), `scores` beside a sorted set's,
+   * `flag` as pack() would keep it. Null when they are past packing's limits.
+   */
+  packNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, members: readonly Uint8Array[], scores: readonly number[] | null, flag: boolean, touchedAt: number): PackedEntry | null;
 }
 
 export function isPackable(kind: Kind): kind is PackableKind {

@@ -42,6 +42,10 @@ class StandInPacker implements Packer {
   }
 
   unpacked: ListEntry | null = null;
+
+  packNew(): PackedEntry | null {
+    return null;
+  }
 }
 
 function setup(): { db: Keyspace; packer: StandInPacker } {
