@@ -232,7 +232,7 @@ const fs = require('fs');
 for (const p of fs.readdirSync('/proc').filter((d) => /^\\d+$/.test(d))) {
   let argv;
   try { argv = fs.readFileSync('/proc/' + p + '/cmdline', 'utf8').split('\\0'); } catch { continue; }
-  if (argv[1] !== '/app/docker/entrypoint.mjs') continue;
+  if (!argv.slice(1, 3).includes('/app/docker/entrypoint.mjs')) continue;
   console.log(JSON.stringify({
     pid: Number(p),
     cmdline: argv.join(' '),
@@ -391,7 +391,7 @@ describe.skipIf(unavailable !== null)('Docker image (docker/Dockerfile)', () => 
     expect(config.Env).toContain('NODE_ENV=production');
     expect(Object.keys(config.ExposedPorts)).toEqual(['6379/tcp']);
     expect(config.Healthcheck.Test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
-    expect(config.Entrypoint).toEqual(['node', '/app/docker/entrypoint.mjs']);
+    expect(config.Entrypoint).toEqual(['node', '--max-semi-space-size=4', '/app/docker/entrypoint.mjs']);
     const history = (await docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', IMAGE])).stdout;
     expect(history).not.toMatch(/BEGIN CERTIFICATE|npm_ca|npm ci/);
     const size = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}} {{.Size}}', IMAGE])).stdout.trim();
