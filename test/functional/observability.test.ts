@@ -342,11 +342,13 @@ describe('what sealkv shows of commands', () => {
       expect(await c.send(['CONFIG', 'SET', 'latency-monitor-threshold', '1'])).toBe('+OK\r\n');
       // Sealing 32 MiB takes well over a millisecond.
       await c.send(['SET', 'big', 'x'.repeat(32 * 1024 * 1024)], 20_000);
+      // Under load another event (an expire-cycle of 1 ms or more) may be there too.
       const latest = await c.send(['LATENCY', 'LATEST']);
-      expect(latest).toMatch(/^\*1\r\n\*4\r\n\$7\r\ncommand\r\n:\d{10}\r\n:\d+\r\n:\d+\r\n$/);
+      expect(latest).toMatch(/^\*[1-9]\r\n/);
+      expect(latest).toMatch(/\*4\r\n\$7\r\ncommand\r\n:\d{10}\r\n:\d+\r\n:\d+\r\n/);
       expect(await c.send(['LATENCY', 'HISTORY', 'command'])).toMatch(/^\*1\r\n\*2\r\n:\d{10}\r\n:\d+\r\n$/);
       expect(infoBody(await c.send(['LATENCY', 'DOCTOR']))).toContain('command: 1 latency spikes');
-      expect(await c.send(['LATENCY', 'RESET'])).toBe(':1\r\n');
+      expect(await c.send(['LATENCY', 'RESET'])).toMatch(/^:[1-9]\r\n$/);
       expect(await c.send(['LATENCY', 'LATEST'])).toBe('*0\r\n');
     } finally {
       await c.send(['CONFIG', 'SET', 'latency-monitor-threshold', '0']);
