@@ -73,7 +73,7 @@ describe('docker/Dockerfile', () => {
     expect(health).toMatch(/CMD \["node", "-e", /);
     expect(health).toContain('PING');
     expect(health).toContain('NOAUTH');
-    expect(runtime).toMatch(/^ENTRYPOINT \["node", "\/app\/docker\/entrypoint\.mjs"\]$/m);
+    expect(runtime).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=4", "\/app\/docker\/entrypoint\.mjs"\]$/m);
   });
 
   it('the sealkv-sentinel target: Debian\'s redis-sentinel on the same base, uid 10001, config on the /sentinel tmpfs, no node', () => {
