@@ -4,8 +4,51 @@
 
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
+import { hasRedisServer, startRedis, type ReferenceRedis } from './reference-redis.js';
+import { spawnServer, type SpawnedServer } from './server.js';
 
 export { hasRedisServer, startRedis, type ReferenceRedis } from './reference-redis.js';
+
+/** A server an attack is measured on: where to connect, and whose /proc to read. */
+export interface Target {
+  name: string;
+  port: number;
+  pid: number;
+}
+
+/** The servers of a describe block: filled in before its tests run. */
+export interface SideBySide {
+  server: SpawnedServer;
+  ours: Target;
+  /** redis-server beside it, null where it is not installed. */
+  theirs: Target | null;
+}
+
+/** For a describe block: a spawned sealkv and, where installed, redis-server, both stopped after. */
+export function sideBySide(): SideBySide {
+  const run = { theirs: null } as SideBySide;
+  let redis: ReferenceRedis | null = null;
+  beforeAll(async () => {
+    run.server = await spawnServer();
+    run.ours = { name: 'sealkv', port: run.server.port, pid: run.server.process.pid! };
+    if (hasRedisServer) {
+      redis = await startRedis();
+      run.theirs = { name: 'redis-server', port: redis.port, pid: redis.pid };
+    } else {
+      console.log('redis-server not installed: comparisons skipped');
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await run.server?.stop();
+    await redis?.stop();
+  });
+  return run;
+}
+
+export function writeAll(s: Socket, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => s.write(data, (err) => (err ? reject(err) : resolve())));
+}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

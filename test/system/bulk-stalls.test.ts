@@ -8,21 +8,14 @@
 // its key from another client, commands pipelined behind it.
 
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeCommand } from '../helpers/clients.js';
-import { MB, cpuSeconds, hasRedisServer, pingProbe, rawConnect, rssBytes, sleep, startRedis } from '../helpers/hostile.js';
+import { MB, cpuSeconds, pingProbe, rawConnect, rssBytes, sideBySide, sleep, writeAll, type Target } from '../helpers/hostile.js';
 import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
 const ARGS = 2_000_000;
 /** Generous for a shared CI machine; measured 15-25 ms on an idle 2-core one (the goal: 50 ms). */
 const PING_BOUND_MS = 250;
-
-interface Target {
-  name: string;
-  port: number;
-  pid: number;
-}
 
 /** `*N` then each argument as a bulk, built without a JS object per argument. */
 function request(head: string[], unit: string[], units: number, name: (i: number) => string | null = () => null): Buffer {
@@ -44,10 +37,6 @@ function request(head: string[], unit: string[], units: number, name: (i: number
 
 function encodeArgs(args: string[]): Buffer {
   return Buffer.from(args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(''));
-}
-
-function writeAll(s: Socket, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => s.write(data, (err) => (err ? reject(err) : resolve())));
 }
 
 /** Reads replies off a socket: next() resolves the next whole one (simple, error, integer or bulk). */
@@ -128,23 +117,7 @@ async function measure(t: Target, req: Buffer): Promise<Measured> {
 }
 
 describe('one request of 2 M arguments that seal or digest each element, beside redis-server', () => {
-  let server: SpawnedServer;
-  let redis: Awaited<ReturnType<typeof startRedis>> | null = null;
-  let ours: Target;
-  let theirs: Target | null = null;
-
-  beforeAll(async () => {
-    server = await spawnServer();
-    ours = { name: 'sealkv', port: server.port, pid: server.process.pid! };
-    if (hasRedisServer) {
-      redis = await startRedis();
-      theirs = { name: 'redis-server', port: redis.port, pid: redis.pid };
-    }
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-    await redis?.stop();
-  });
+  const run = sideBySide();
 
   const show = (m: Measured) => `PING max ${m.pingMs.toFixed(0)} ms, ${m.ms.toFixed(0)} ms, cpu ${m.cpu.toFixed(2)} s, +${m.rssMB.toFixed(0)} MB`;
 
@@ -156,13 +129,13 @@ describe('one request of 2 M arguments that seal or digest each element, beside 
   ];
   for (const [title, req, check, expected] of cases) {
     it(`${title}: other clients answered meanwhile, the result whole`, async () => {
-      const reference = theirs ? await measure(theirs, req) : null;
-      const got = await measure(ours, req);
+      const reference = run.theirs ? await measure(run.theirs, req) : null;
+      const got = await measure(run.ours, req);
       const ratio = reference ? ` (time ${(got.ms / reference.ms).toFixed(1)}x, cpu ${(got.cpu / Math.max(reference.cpu, 0.01)).toFixed(1)}x, memory ${(got.rssMB / Math.max(reference.rssMB, 1)).toFixed(1)}x)` : '';
       console.log(`${title} (${ARGS.toLocaleString('en')} args): sealkv ${show(got)}` + (reference ? ` | redis-server ${show(reference)}${ratio}` : ''));
       if (reference) expect(got.reply).toBe(reference.reply);
-      expect(await command(ours.port, check)).toBe(expected);
-      if (theirs) expect(await command(ours.port, check)).toBe(await command(theirs.port, check));
+      expect(await command(run.ours.port, check)).toBe(expected);
+      if (run.theirs) expect(await command(run.ours.port, check)).toBe(await command(run.theirs.port, check));
       expect(got.pingMs).toBeLessThan(PING_BOUND_MS);
     }, 120_000);
   }
@@ -170,7 +143,7 @@ describe('one request of 2 M arguments that seal or digest each element, beside 
   it('distinct members and fields: every one stored and readable, the last value of a repeated field wins', async () => {
     const n = 200_000;
     const member = (i: number) => `m${i}`;
-    for (const t of [ours, ...(theirs ? [theirs] : [])]) {
+    for (const t of [run.ours, ...(run.theirs ? [run.theirs] : [])]) {
       await command(t.port, ['DEL', 'd:set', 'd:hash', 'd:zset']);
       const sadd = await measure(t, request(['SADD', 'd:set'], ['%'], n, member));
       expect(sadd.reply, t.name).toBe(`:${n}\r\n`);
@@ -183,29 +156,29 @@ describe('one request of 2 M arguments that seal or digest each element, beside 
       expect(zadd.reply, t.name).toBe(`:${n / 20}\r\n`);
     }
     for (const args of [['SCARD', 'd:set'], ['SISMEMBER', 'd:set', 'm199999'], ['HLEN', 'd:hash'], ['HGET', 'd:hash', 'm4242'], ['ZSCORE', 'd:zset', '777'], ['ZCARD', 'd:zset']]) {
-      const mine = await command(ours.port, args);
-      if (theirs) expect(mine, args.join(' ')).toBe(await command(theirs.port, args));
+      const mine = await command(run.ours.port, args);
+      if (run.theirs) expect(mine, args.join(' ')).toBe(await command(run.theirs.port, args));
     }
-    expect(await command(ours.port, ['HGET', 'd:hash', 'm4242'])).toBe('$5\r\nm4242\r\n');
-    expect(await command(ours.port, ['SRANDMEMBER', 'd:set'])).toMatch(/^\$\d+\r\nm\d+\r\n$/);
-    await command(ours.port, ['DEL', 'd:set', 'd:hash', 'd:zset']);
+    expect(await command(run.ours.port, ['HGET', 'd:hash', 'm4242'])).toBe('$5\r\nm4242\r\n');
+    expect(await command(run.ours.port, ['SRANDMEMBER', 'd:set'])).toMatch(/^\$\d+\r\nm\d+\r\n$/);
+    await command(run.ours.port, ['DEL', 'd:set', 'd:hash', 'd:zset']);
   }, 240_000);
 
   it('the connection ends while its command prepares: nothing is applied, others go on', async () => {
-    const s = await rawConnect(ours.port);
+    const s = await rawConnect(run.ours.port);
     await writeAll(s, request(['SADD', 'gone:set'], ['%'], 500_000, (i) => `g${i}`));
     s.destroy();
     await sleep(1500);
-    expect(await command(ours.port, ['EXISTS', 'gone:set'])).toBe(':0\r\n');
-    expect(await command(ours.port, ['PING'])).toBe('+PONG\r\n');
+    expect(await command(run.ours.port, ['EXISTS', 'gone:set'])).toBe(':0\r\n');
+    expect(await command(run.ours.port, ['PING'])).toBe('+PONG\r\n');
   }, 60_000);
 
   it('commands pipelined behind it wait for it; DEL, FLUSHALL and SEAL ROTATE from others in between leave nothing stale', async () => {
     for (const meddle of [['DEL', 'p:set'], ['FLUSHALL'], ['SEAL', 'ROTATE']]) {
-      await command(ours.port, ['SADD', 'p:set', 'before']);
-      const s = await rawConnect(ours.port);
+      await command(run.ours.port, ['SADD', 'p:set', 'before']);
+      const s = await rawConnect(run.ours.port);
       const r = replies(s);
-      const other = await rawConnect(ours.port);
+      const other = await rawConnect(run.ours.port);
       const otherReplies = replies(other);
       const big = request(['SADD', 'p:set'], ['%'], 300_000, (i) => `p${i}`);
       // The big command, then two more on the same connection, in one write.
@@ -226,16 +199,16 @@ describe('one request of 2 M arguments that seal or digest each element, beside 
       s.destroy();
       other.destroy();
       // Every member opens under the keys now in use (a stale seal would fail here).
-      const all = await rawConnect(ours.port);
+      const all = await rawConnect(run.ours.port);
       const allReplies = replies(all);
       all.write(encodeCommand(['SMEMBERS', 'p:set']));
       const members = await allReplies.next();
       all.destroy();
       expect(members.startsWith(`*${300_000 + before}\r\n`), label).toBe(true);
       expect(members, label).not.toContain('-ERR');
-      await command(ours.port, ['DEL', 'p:set']);
+      await command(run.ours.port, ['DEL', 'p:set']);
     }
-    expect(server.output()).not.toContain('failed authentication');
+    expect(run.server.output()).not.toContain('failed authentication');
   }, 240_000);
 
   it('no member, field or value of a bulk command stays in process memory, nor of one dropped while it prepares', async () => {
@@ -243,7 +216,7 @@ describe('one request of 2 M arguments that seal or digest each element, beside 
     const m = markers.map((b) => b.toString('latin1'));
     const keyMarker = makeMarkers(1, 'SKVBULKKEY-')[0]!;
     const keyName = keyMarker.toString('latin1');
-    const s = await rawConnect(ours.port);
+    const s = await rawConnect(run.ours.port);
     const r = replies(s);
     const send = (args: string[]) => writeAll(s, encodeCommand(args)).then(() => r.next());
     expect(await send(['SADD', keyName, ...m.slice(0, 4500)])).toBe(':4500\r\n');
@@ -253,51 +226,51 @@ describe('one request of 2 M arguments that seal or digest each element, beside 
     expect((await send(['SMEMBERS', keyName])).split('SKVBULK-').length - 1).toBe(4500);
     expect((await send(['HGETALL', 'bm:hash'])).split('SKVBULK-').length - 1).toBe(4400);
     // A connection that leaves while its command prepares.
-    const gone = await rawConnect(ours.port);
+    const gone = await rawConnect(run.ours.port);
     await writeAll(gone, encodeCommand(['SADD', 'bm:gone', ...m.slice(13100)]));
     gone.destroy();
     await sleep(500);
     expect(await send(['EXISTS', 'bm:gone'])).toBe(':0\r\n');
-    expectNoPlaintext(ours.pid, markers, { marker: keyMarker, what: 'the plaintext key name' });
+    expectNoPlaintext(run.ours.pid, markers, { marker: keyMarker, what: 'the plaintext key name' });
     await send(['DEL', keyName, 'bm:hash', ...m.slice(8900, 13100).flatMap((_, i) => (i % 2 === 0 ? [`bm:${i}`] : []))]);
     s.destroy();
   }, 120_000);
 
   it('CLIENT PAUSE WRITE from another client while it prepares: it takes effect only after the pause', async () => {
-    const s = await rawConnect(ours.port);
+    const s = await rawConnect(run.ours.port);
     const r = replies(s);
     let answeredAt = 0;
     const added = r.next().then((x) => ((answeredAt = performance.now()), x));
     await writeAll(s, request(['SADD', 'pause:set'], ['%'], 100_000, (i) => `q${i}`));
     // Once CLIENT LIST shows it dispatched (cmd=sadd), it is preparing: pause then.
-    for (let i = 0; i < 500 && !/cmd=sadd/.test(await command(ours.port, ['CLIENT', 'LIST'])); i++) await sleep(5);
+    for (let i = 0; i < 500 && !/cmd=sadd/.test(await command(run.ours.port, ['CLIENT', 'LIST'])); i++) await sleep(5);
     const pausedAt = performance.now();
-    expect(await command(ours.port, ['CLIENT', 'PAUSE', '4000', 'WRITE'])).toBe('+OK\r\n');
+    expect(await command(run.ours.port, ['CLIENT', 'PAUSE', '4000', 'WRITE'])).toBe('+OK\r\n');
     // No write while paused: the set is not there for anyone, though its preparing ends meanwhile.
     for (let i = 0; i < 30; i++) {
-      expect(await command(ours.port, ['EXISTS', 'pause:set'])).toBe(':0\r\n');
+      expect(await command(run.ours.port, ['EXISTS', 'pause:set'])).toBe(':0\r\n');
       await sleep(100);
     }
     expect(await added).toBe(':100000\r\n');
     expect(answeredAt - pausedAt).toBeGreaterThan(3900);
-    expect(await command(ours.port, ['SCARD', 'pause:set'])).toBe(':100000\r\n');
+    expect(await command(run.ours.port, ['SCARD', 'pause:set'])).toBe(':100000\r\n');
     s.destroy();
-    await command(ours.port, ['DEL', 'pause:set']);
+    await command(run.ours.port, ['DEL', 'pause:set']);
   }, 60_000);
 
   // The narrow case, a rotation ending between a seal made ahead and the run, is pinned down
   // in test/unit/seal/prepared.test.ts; here the whole path, end to end.
   it('a key rotation that ends while a command arrives and prepares: everything it stores is under a live key', async () => {
-    const s = await rawConnect(ours.port);
+    const s = await rawConnect(run.ours.port);
     const r = replies(s);
     let answered = false;
     const added = r.next().then((x) => ((answered = true), x));
     await writeAll(s, request(['SADD', 'rot:set'], ['%'], 1_000_000, (i) => `r${i}`));
-    expect(await command(ours.port, ['SEAL', 'ROTATE'])).toMatch(/^\$8\r\n/);
+    expect(await command(run.ours.port, ['SEAL', 'ROTATE'])).toMatch(/^\$8\r\n/);
     // The keyspace is small: the rotation is over (its old key wiped) before 1 M members are in.
     let status = '';
     for (let i = 0; i < 200; i++) {
-      status = await command(ours.port, ['SEAL', 'STATUS']);
+      status = await command(run.ours.port, ['SEAL', 'STATUS']);
       if (/rotation_in_progress\r\n:0\r\n/.test(status)) break;
       await sleep(10);
     }
@@ -306,9 +279,9 @@ describe('one request of 2 M arguments that seal or digest each element, beside 
     expect(await added).toBe(':1000000\r\n');
     s.destroy();
     // Every value is under a key still known (a seal made before the rotation would count here).
-    expect(await command(ours.port, ['SEAL', 'STATUS'])).toMatch(/values_unknown_key\r\n:0\r\n/);
-    expect(await command(ours.port, ['SISMEMBER', 'rot:set', 'r999999'])).toBe(':1\r\n');
-    expect(await command(ours.port, ['SRANDMEMBER', 'rot:set'])).toMatch(/^\$\d+\r\nr\d+\r\n$/);
-    await command(ours.port, ['DEL', 'rot:set']);
+    expect(await command(run.ours.port, ['SEAL', 'STATUS'])).toMatch(/values_unknown_key\r\n:0\r\n/);
+    expect(await command(run.ours.port, ['SISMEMBER', 'rot:set', 'r999999'])).toBe(':1\r\n');
+    expect(await command(run.ours.port, ['SRANDMEMBER', 'rot:set'])).toMatch(/^\$\d+\r\nr\d+\r\n$/);
+    await command(run.ours.port, ['DEL', 'rot:set']);
   }, 120_000);
 });

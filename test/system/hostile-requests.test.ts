@@ -7,27 +7,20 @@
 //   - 40 connections announcing a 512 MB bulk and leaving: nearly free, as in Redis;
 //   - 3,000 pipelined GETs of a 256 KB value never read: the output limit acts at its size.
 
-import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeCommand } from '../helpers/clients.js';
 import {
   MB,
   collectUntilClosed,
   cpuSeconds,
-  hasRedisServer,
   pingProbe,
   rawConnect,
   rssBytes,
+  sideBySide,
   sleep,
-  startRedis,
+  writeAll,
+  type Target,
 } from '../helpers/hostile.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
-
-interface Target {
-  name: string;
-  port: number;
-  pid: number;
-}
 
 /** Sends a command over a raw socket and resolves its first reply bytes. */
 async function command(port: number, args: string[]): Promise<string> {
@@ -49,10 +42,6 @@ function rssPeak(pid: number): { stop(): number } {
       return Math.max(peak, rssBytes(pid));
     },
   };
-}
-
-function writeAll(s: Socket, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => s.write(data, (err) => (err ? reject(err) : resolve())));
 }
 
 const ARGS = 2_000_000;
@@ -169,29 +158,11 @@ async function unreadReplies(t: Target): Promise<{ rssMB: number; closed: boolea
 }
 
 describe('hostile requests against the spawned server, beside redis-server', () => {
-  let server: SpawnedServer;
-  let redis: Awaited<ReturnType<typeof startRedis>> | null = null;
-  let ours: Target;
-  let theirs: Target | null = null;
-
-  beforeAll(async () => {
-    server = await spawnServer();
-    ours = { name: 'sealkv', port: server.port, pid: server.process.pid! };
-    if (hasRedisServer) {
-      redis = await startRedis();
-      theirs = { name: 'redis-server', port: redis.port, pid: redis.pid };
-    } else {
-      console.log('redis-server not installed: comparisons skipped');
-    }
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-    await redis?.stop();
-  });
+  const run = sideBySide();
 
   it('one request of 2,000,000 arguments: linear, others answered while it arrives', async () => {
-    const reference = theirs ? await manyArguments(theirs) : null;
-    const got = await manyArguments(ours);
+    const reference = run.theirs ? await manyArguments(run.theirs) : null;
+    const got = await manyArguments(run.ours);
     const show = (r: typeof got) =>
       `cpu ${r.cpu.toFixed(2)} s, +${r.rssMB.toFixed(0)} MB, PING max ${r.pingMs.toFixed(1)} ms while it arrives, ${r.runMs.toFixed(0)} ms with the command run`;
     console.log(`2M arguments: sealkv ${show(got)}` + (reference ? ` | redis-server ${show(reference)}` : ''));
@@ -209,8 +180,8 @@ describe('hostile requests against the spawned server, beside redis-server', () 
   }, 120_000);
 
   it('40 connections announcing a 512 MB bulk and leaving cost next to nothing', async () => {
-    const reference = theirs ? await bigHeaders(theirs) : null;
-    const got = await bigHeaders(ours);
+    const reference = run.theirs ? await bigHeaders(run.theirs) : null;
+    const got = await bigHeaders(run.ours);
     console.log(`40 x 512 MB headers: sealkv cpu ${got.cpu.toFixed(2)} s, PING max ${got.pingMs.toFixed(1)} ms` +
       (reference ? ` | redis-server cpu ${reference.cpu.toFixed(2)} s, PING max ${reference.pingMs.toFixed(1)} ms` : ''));
     expect(got.cpu).toBeLessThan(1);
@@ -218,12 +189,12 @@ describe('hostile requests against the spawned server, beside redis-server', () 
   }, 120_000);
 
   it('3,000 unread GETs of 256 KB: the output limit acts before memory grows past it', async () => {
-    const reference = theirs ? await unreadReplies(theirs) : null;
-    const got = await unreadReplies(ours);
+    const reference = run.theirs ? await unreadReplies(run.theirs) : null;
+    const got = await unreadReplies(run.ours);
     console.log(`3,000 unread 256 KB GETs, limit normal 32mb 8mb 5: sealkv +${got.rssMB.toFixed(0)} MB` +
       (reference ? ` | redis-server +${reference.rssMB.toFixed(0)} MB` : ''));
     expect(got.closed).toBe(true);
-    expect(server.output()).toContain('scheduled to be closed ASAP for overcoming of output buffer limits');
+    expect(run.server.output()).toContain('scheduled to be closed ASAP for overcoming of output buffer limits');
     expect(got.rssMB).toBeLessThan(Math.max(100, 2 * (reference?.rssMB ?? 33) + 30));
   }, 120_000);
 
@@ -238,23 +209,23 @@ describe('hostile requests against the spawned server, beside redis-server', () 
       ['NOSUCHCOMMAND', []],
     ];
     for (const [name, first] of runs) {
-      const got = await bigRequest(ours, name, first);
-      const reference = theirs ? await bigRequest(theirs, name, first) : null;
+      const got = await bigRequest(run.ours, name, first);
+      const reference = run.theirs ? await bigRequest(run.theirs, name, first) : null;
       console.log(`2M-argument ${name}: sealkv ${got.reply} (${got.pongsWhileSent} PONGs while it was sent)` + (reference ? ` | redis-server ${reference.reply}` : ''));
       expect(got.pongsWhileSent, name).toBeGreaterThan(0);
       if (reference) expect(got.reply, name).toBe(reference.reply);
     }
     // The stored results too: the list's length, the set's and the hash's sizes, what DEL left.
     for (const args of [['LLEN', 'list'], ['SCARD', 'set'], ['HLEN', 'hash'], ['HGET', 'hash', '\x02'], ['DBSIZE']]) {
-      const mine = await command(ours.port, args);
-      if (theirs) expect(mine, args.join(' ')).toBe(await command(theirs.port, args));
+      const mine = await command(run.ours.port, args);
+      if (run.theirs) expect(mine, args.join(' ')).toBe(await command(run.theirs.port, args));
     }
-    expect(await command(ours.port, ['LLEN', 'list'])).toBe(`:${ARGS}\r\n`);
-    expect(await command(ours.port, ['SCARD', 'set'])).toBe(':256\r\n');
-    expect(await command(ours.port, ['HLEN', 'hash'])).toBe(':128\r\n');
-    expect(await command(ours.port, ['EXISTS', 'list', 'set', 'hash', '\x00', '\x02'])).toBe(':3\r\n');
+    expect(await command(run.ours.port, ['LLEN', 'list'])).toBe(`:${ARGS}\r\n`);
+    expect(await command(run.ours.port, ['SCARD', 'set'])).toBe(':256\r\n');
+    expect(await command(run.ours.port, ['HLEN', 'hash'])).toBe(':128\r\n');
+    expect(await command(run.ours.port, ['EXISTS', 'list', 'set', 'hash', '\x00', '\x02'])).toBe(':3\r\n');
     // Last in this file, and emptied: 2 M sealed elements make the collector's full passes slow
     // for whatever test would come next.
-    await command(ours.port, ['FLUSHALL']);
+    await command(run.ours.port, ['FLUSHALL']);
   }, 300_000);
 });
