@@ -225,9 +225,12 @@ describe('one request of 2 M arguments that seal or digest each element, beside 
     // Read back through the server: every one opens.
     expect((await send(['SMEMBERS', keyName])).split('SKVBULK-').length - 1).toBe(4500);
     expect((await send(['HGETALL', 'bm:hash'])).split('SKVBULK-').length - 1).toBe(4400);
-    // A connection that leaves while its command prepares.
+    // A connection that leaves while its command prepares: 200 k distinct fillers after the
+    // markers keep it preparing (a few ms per turn) well past the moment the close is seen; with
+    // the markers alone it could finish, and run, first.
     const gone = await rawConnect(run.ours.port);
-    await writeAll(gone, encodeCommand(['SADD', 'bm:gone', ...m.slice(13100)]));
+    const fillers = Array.from({ length: 200_000 }, (_, i) => `filler-${i}`);
+    await writeAll(gone, encodeCommand(['SADD', 'bm:gone', ...m.slice(13100), ...fillers]));
     gone.destroy();
     await sleep(500);
     expect(await send(['EXISTS', 'bm:gone'])).toBe(':0\r\n');
