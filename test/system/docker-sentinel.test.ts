@@ -201,8 +201,10 @@ describe.skipIf(why !== null)('docker/compose-sentinel.yaml: a primary, two repl
       expect(missing).toEqual([]);
       expect(ackedBeforeKill.every((n) => acked.includes(n))).toBe(true);
       if (process.env.SENTINEL_DEBUG) console.log({ acked: acked.length, beforeKill: ackedBeforeKill.length, failed: load.failed(), failoverMs, newPrimary });
-      const log = (await compose(['logs', '--no-color', 'sentinel-1'], 30_000)).stdout;
-      expect(log).toContain(`+switch-master ${NAME} sealkv-primary 6379 ${newPrimary} 6379`);
+      // The sentinels answer with the promoted address while they still reconfigure the other
+      // replica; +switch-master is logged once that is done.
+      const switched = `+switch-master ${NAME} sealkv-primary 6379 ${newPrimary} 6379`;
+      await waitFor('+switch-master in sentinel-1\'s log', 30_000, async () => (await compose(['logs', '--no-color', 'sentinel-1'], 30_000)).stdout.includes(switched), 1000);
     } finally {
       await load.stop();
       client.disconnect();
