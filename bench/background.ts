@@ -12,7 +12,7 @@
 //   npm run build && node dist/bench/background.js [--keys 1000000] [--rounds 2] [--requests 100000]
 //     [--only rotation,expiry,spill] [--quick] [--bin <other build>/bin/sealkv.js] [--spill-dir /dev/shm]
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { info } from './lib/fill.js';
 import { runRedisBenchmark, type Measurement } from './lib/load.js';
 import { startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { range, summarize } from './lib/stats.js';
+import { finishReport, runIfMain } from './lib/main.js';
 
 const RESULTS = fileURLToPath(new URL('../../bench/results/background.md', import.meta.url));
 /** redis-benchmark -r 100000 reads key:000000000000 .. key:000000099999. */
@@ -275,18 +276,7 @@ async function main(argv: string[]): Promise<void> {
     lines.push(`| ${scenario} | ${server === 'redis' ? 'redis-server' : 'sealkv'} | ${phase} | ${range(summarize(rs.map((r) => r.m.rps)))} | ${range(summarize(rs.map((r) => r.m.p50)), 2)} | ${range(p99, 2)} | ${note} |`);
   }
   lines.push('', `Worst sealkv GET p99 under background work: ${worst.toFixed(2)} ms (goal <= 2 ms).`);
-  const report = lines.join('\n') + '\n';
-  process.stdout.write(report);
-  if (!argv.includes('--no-write')) writeFileSync(RESULTS, report);
-  if (worst > 2) {
-    console.error('goal missed');
-    process.exitCode = 1;
-  }
+  finishReport(lines.join('\n') + '\n', argv, RESULTS, worst > 2);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((err) => {
-    console.error(err);
-    process.exit(2);
-  });
-}
+runIfMain(import.meta.url, main);

@@ -6,11 +6,11 @@
 //   npm run build && node dist/bench/rotation.js [--keys 200000] [--requests 100000] [--rounds 3] [--quick]
 
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { fill, info } from './lib/fill.js';
 import { runRedisBenchmark, type Measurement, type Workload } from './lib/load.js';
 import { startSealkv } from './lib/servers.js';
 import { range, summarize } from './lib/stats.js';
+import { runIfMain } from './lib/main.js';
 
 /** Sends one command and resolves its first reply line. */
 function command(port: number, args: string[]): Promise<string> {
@@ -93,9 +93,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

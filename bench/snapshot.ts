@@ -9,12 +9,12 @@
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fill, info } from './lib/fill.js';
 import { runRedisBenchmark, type Measurement, type Workload } from './lib/load.js';
 import { startRedis, startSealkv, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize } from './lib/stats.js';
 import { connect } from 'node:net';
+import { runIfMain } from './lib/main.js';
 
 /** Sends one command and resolves its first reply line. */
 function command(port: number, args: string[]): Promise<string> {
@@ -141,9 +141,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

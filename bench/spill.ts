@@ -9,10 +9,10 @@
 
 import { statfsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { fill, info } from './lib/fill.js';
 import { startSealkv } from './lib/servers.js';
 import { fmt, summarize, type Summary } from './lib/stats.js';
+import { runIfMain } from './lib/main.js';
 
 export interface SpillBenchOptions {
   spillDir: string;
@@ -155,9 +155,4 @@ async function main(argv: string[]): Promise<void> {
   console.log(spillTable(await runSpillBench(opts), opts));
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

@@ -11,13 +11,14 @@
 //   npm run build && node dist/bench/startup.js [--rounds 5] [--keys 1000000] [--quick] [--startup-only] [--bin <other build>/bin/sealkv.js]
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, which } from './lib/servers.js';
 import { range, summarize, type Summary } from './lib/stats.js';
+import { finishReport, runIfMain } from './lib/main.js';
 
 const SEALKV_BIN = fileURLToPath(new URL('../../bin/sealkv.js', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../bench/results/startup.md', import.meta.url));
@@ -198,19 +199,7 @@ async function main(argv: string[]): Promise<void> {
     lines.push('');
     lines.push(`bulk load sealkv / redis-server: ${ratio.toFixed(2)}x (goal <= 2x); start-up ${startMedian.toFixed(0)} ms (goal <= 300 ms)`);
   }
-  const report = lines.join('\n') + '\n';
-  process.stdout.write(report);
-  if (!argv.includes('--no-write')) writeFileSync(RESULTS, report);
-  const missed = startMedian > 300 || ratio > 2;
-  if (missed) {
-    console.error('goal missed');
-    process.exitCode = 1;
-  }
+  finishReport(lines.join('\n') + '\n', argv, RESULTS, startMedian > 300 || ratio > 2);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((err) => {
-    console.error(err);
-    process.exit(2);
-  });
-}
+runIfMain(import.meta.url, main);
