@@ -1,12 +1,21 @@
 // INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT: open the sealed number, parse it from its bytes,
 // wipe it, seal the new number's text. The key keeps its TTL, as in Redis.
+//
+// The everyday counter (a record in the arena holding a number below 2^53) takes a path that
+// allocates nothing: the value is opened into one small buffer outside the V8 heap, its digits
+// parsed and the new ones written there, sealed straight back into the key's record (which moves
+// only when the new length no longer fits its block) and the buffer wiped. Anything else
+// (boxed or spilled values, 64-bit values, errors) goes the general way.
 
 import { fitsInt64, int64, integer, keyOf } from './args.js';
 import { at } from './key-specs.js';
-import { openValue, sealValue } from './sealing.js';
+import { openValue, sealFailed, sealValue, storeValue } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
+import { parseStrictInteger } from '../protocol/parser.js';
+import { OVERHEAD } from '../seal/sealer.js';
 import { Kind, stringEntry, type KeyEvent, type StringEntry } from '../store/keyspace.js';
-import { plainText } from '../util/bytes.js';
+import { StoredString } from '../store/stored-string.js';
+import { plainBuffer, plainText } from '../util/bytes.js';
 import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -44,8 +53,85 @@ function store(ctx: Session, key: string, entry: StringEntry | undefined, plain:
   ctx.db.changed(key, event);
 }
 
+/**
+ * Where a counter's plaintext lives while it is worked on (never a JS string or number text):
+ * memory of its own, outside the V8 heap, wiped after each use. Exact-length views of it are
+ * made once (the sealer takes the plaintext's length from its view).
+ */
+const digits = plainBuffer(MAX_INT_CHARS + 4);
+const digitViews: Buffer[] = [];
+for (let n = 0; n <= MAX_INT_CHARS; n++) digitViews.push(digits.subarray(0, n));
+/** Values with more digits than this may pass 2^53: the general path parses them. */
+const SAFE_DIGITS = 15;
+
+/** Writes a safe integer's decimal text at the start of `digits`; returns its length. */
+function writeDigits(n: number): number {
+  let v = n < 0 ? -n : n;
+  let length = n < 0 ? 2 : 1;
+  for (let t = v; t >= 10; t = (t - (t % 10)) / 10) length++;
+  let i = length;
+  do {
+    const d = v % 10;
+    digits[--i] = 0x30 + d;
+    v = (v - d) / 10;
+  } while (v > 0);
+  if (n < 0) digits[0] = 0x2d;
+  return length;
+}
+
+/**
+ * The allocation-free increment of a counter in a record (see the header); false, having done
+ * nothing, when the general path must take it (the value is not a short canonical integer, or
+ * the sum leaves the doubles' exact range).
+ */
+function incrementStored(ctx: Session, key: string, entry: StoredString, delta: number): boolean {
+  const size = entry.size;
+  const length = size - OVERHEAD;
+  if (length < 1 || length > SAFE_DIGITS) return false;
+  const values = ctx.server.values;
+  const uid = ctx.db.uid;
+  try {
+    values.openValueAt(uid, key, entry.slabBytes, entry.valueStart, size, digits, 0);
+  } catch (err) {
+    sealFailed(ctx, err);
+    return true;
+  }
+  const current = parseStrictInteger(digits, 0, length);
+  const next = current === null ? NaN : current + delta;
+  if (!Number.isSafeInteger(next)) {
+    digits.fill(0, 0, length);
+    return false;
+  }
+  const written = writeDigits(next);
+  try {
+    entry.resize(written + OVERHEAD);
+    values.sealValueAt(uid, key, digitViews[written]!, entry.slabBytes, entry.valueStart);
+  } finally {
+    digits.fill(0, 0, Math.max(length, written));
+  }
+  ctx.db.touch(entry, ctx.now);
+  ctx.db.changed(key, 'incrby', entry);
+  ctx.reply.integer(next);
+  return true;
+}
+
+/** A new counter (the key was missing): sealed straight into its new record, as SET does. */
+function createCounter(ctx: Session, key: string, value: number): void {
+  const written = writeDigits(value);
+  try {
+    storeValue(ctx, key, digitViews[written]!, 0, 'incrby');
+  } finally {
+    digits.fill(0, 0, written);
+  }
+  ctx.reply.integer(value);
+}
+
 function incrementBy(ctx: Session, key: string, delta: number | bigint): void {
   const entry = ctx.db.get(key, ctx.now);
+  if (typeof delta === 'number') {
+    if (entry instanceof StoredString && incrementStored(ctx, key, entry, delta)) return;
+    if (entry === undefined) return createCounter(ctx, key, delta);
+  }
   let current: number | bigint = 0;
   if (entry !== undefined) {
     if (entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);

@@ -208,7 +208,13 @@ export class ReplyWriter {
   integer(n: number | bigint): void {
     if (n === 0) this.raw(Shared.zero);
     else if (n === 1) this.raw(Shared.one);
-    else this.ascii(':' + n + '\r\n');
+    // Written byte by byte (a counter's new value never becomes a string here).
+    else if (typeof n === 'number' && Number.isSafeInteger(n)) {
+      if (n > 0) return this.header(0x3a, n);
+      this.reserve(1);
+      this.buf[this.len++] = 0x3a;
+      this.header(0x2d, -n);
+    } else this.ascii(':' + n + '\r\n');
   }
 
   /** A binary-safe bulk string; null is the protocol's null. */

@@ -340,10 +340,10 @@ export class Keyspace {
 
   /**
    * Call after changing key's entry in place (APPEND, SETRANGE, INCR...): recounts its memory
-   * and signals `event`. Collections change through mutate(), which calls this.
+   * and signals `event`. Collections change through mutate(), which calls this. A caller that
+   * holds key's entry passes it, sparing a second lookup.
    */
-  changed(key: string, event: KeyEvent): void {
-    const entry = this.peek(key);
+  changed(key: string, event: KeyEvent, entry: Entry | undefined = this.peek(key)): void {
     if (entry === undefined) return;
     this.observer?.changed(key, entry);
     this.signal(key, event, entry.kind);

@@ -35,6 +35,23 @@ export class StoredString implements StringEntry {
     this.table.arena.bytes[slab]!.set(sealed, start);
   }
 
+  /**
+   * Makes room for a sealed value of `length` bytes, to be written at slabBytes/valueStart (a
+   * counter sealing its new digits straight into the record). The record stays where it is when
+   * its arena block (8-byte units) still fits; otherwise it moves, as the value setter moves it.
+   * The bytes there are the old value's until the caller writes.
+   */
+  resize(length: number): void {
+    const size = this.size;
+    if (length === size) return;
+    const slab = this.handle >>> 17;
+    const word = (this.handle & OFFSET_MASK) * 2;
+    const words = this.table.arena.words[slab]!;
+    const keyLength = words[word + W_KEY_LENGTH]!;
+    if (((RECORD_HEADER + keyLength + length + 7) & ~7) === ((RECORD_HEADER + keyLength + size + 7) & ~7)) words[word + W_VALUE_LENGTH] = length;
+    else this.handle = this.table.relocate(this.handle, length);
+  }
+
   /** The slab the record lives in, and where in it the value starts: to open it in place. */
   get slabBytes(): Buffer {
     return this.table.arena.bytes[this.handle >>> 17]!;

@@ -386,6 +386,33 @@ describe('INCR, DECR, INCRBY, DECRBY', () => {
     ])).toEqual([{ error: 'ERR decrement would overflow' }, NOT_INT, NOT_INT, WRONGTYPE, WRONGTYPE]);
   });
 
+  it('walk a counter through every length up to 2^53 and past it, leaving its TTL and its neighbours alone', async () => {
+    // A counter's record is rewritten in place while its new length fits the record's block and
+    // moved when not; values past 15 digits take the general path. The same steps down to negatives.
+    await runAll([['set', 'i:w1', 'left'], ['set', 'i:walk', '0', 'ex', '1000'], ['set', 'i:w2', 'right']]);
+    const at = expiresAt('i:walk');
+    let value = 0n;
+    const steps: bigint[] = [];
+    for (let p = 1n; p <= 10n ** 17n; p *= 10n) steps.push(p - 1n - value, 1n), (value = p);
+    steps.push(9007199254740990n - value, 1n, 1n, 1n, -9007199254740993n, -1n, -(10n ** 16n), 10n ** 16n + 1n, -7n);
+    value = 0n;
+    // stringNumbers: integer replies past 2^53 exactly.
+    const exact = ioredis(server.port, { enableReadyCheck: false, stringNumbers: true });
+    const runExact = runner(exact);
+    for (const by of steps) {
+      value += by;
+      const op = by === 1n ? ['incr', 'i:walk'] : by === -1n ? ['decr', 'i:walk'] : by < 0n && by % 2n === 0n ? ['decrby', 'i:walk', String(-by)] : ['incrby', 'i:walk', String(by)];
+      expect(await runExact(op), op.join(' ')).toBe(String(value));
+      expect(await run(['get', 'i:walk']), op.join(' ')).toBe(String(value));
+    }
+    exact.disconnect();
+    expect(expiresAt('i:walk')).toBe(at);
+    expect(await runAll([['get', 'i:w1'], ['get', 'i:w2']])).toEqual(['left', 'right']);
+    // Memory is counted as for the same value set afresh.
+    await run(['set', 'i:wal2', String(value)]);
+    expect(await run(['memory', 'usage', 'i:walk'])).toBe(await run(['memory', 'usage', 'i:wal2']));
+  });
+
   it('keep the TTL', async () => {
     await run(['set', 'i:t', '5', 'ex', '100']);
     const at = expiresAt('i:t');
