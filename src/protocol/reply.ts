@@ -125,7 +125,8 @@ export class ReplyWriter {
   /** Drops what was written since `mark` (used when a queued reply must be replaced). */
   truncate(mark: number): void {
     if (mark >= this.len) return; // dropping replies reset len below an earlier mark
-    this.buf.fill(0, mark, this.len);
+    // Uint8Array's fill: Buffer's checks its arguments in JS first (a script's every redis.call ends here).
+    Uint8Array.prototype.fill.call(this.buf, 0, mark, this.len);
     this.len = mark;
   }
 

@@ -6,30 +6,47 @@
 import { plainBuffer } from '../util/bytes.js';
 import { copyBytes } from './vm.js';
 
+/** Uint8Array's own fill: Buffer's adds argument checks in JS on every call. */
+const fill = Uint8Array.prototype.fill;
+
 export class ArgArena {
   private buf = plainBuffer(4096);
   private used = 0;
   /** Buffers outgrown during the current call: zeroed with the current one. */
   private retired: Buffer[] = [];
+  /**
+   * The views handed out lately, by the argument's position in its call: a script calls the same
+   * command shape again and again, so the view an argument needs (same offset, same length) is
+   * mostly there already, sparing a Buffer object per argument. Reusing one is safe because no
+   * view outlives its call (they read zeros after wipe()).
+   */
+  private views: Buffer[] = [];
 
-  /** A copy of bytes [at, at + n) of `src` that lives until wipe(). */
-  copy(src: Uint8Array, from: number, n: number): Buffer {
+  /** A copy of bytes [at, at + n) of `src` that lives until wipe(); `slot` is its position in the call. */
+  copy(src: Uint8Array, from: number, n: number, slot = -1): Buffer {
     const at = this.reserve(n);
     copyBytes(this.buf, at, src, from, n);
-    return this.buf.subarray(at, at + n);
+    return this.view(at, n, slot);
   }
 
   /** ASCII text (a number's digits) as bytes that live until wipe(). */
-  text(text: string): Buffer {
+  text(text: string, slot = -1): Buffer {
     const at = this.reserve(text.length);
     const buf = this.buf;
     for (let i = 0; i < text.length; i++) buf[at + i] = text.charCodeAt(i);
-    return buf.subarray(at, at + text.length);
+    return this.view(at, text.length, slot);
+  }
+
+  private view(at: number, n: number, slot: number): Buffer {
+    if (slot < 0 || slot >= 16) return this.buf.subarray(at, at + n);
+    const known = this.views[slot];
+    if (known !== undefined && known.byteOffset === this.buf.byteOffset + at && known.length === n && known.buffer === this.buf.buffer) return known;
+    return (this.views[slot] = this.buf.subarray(at, at + n));
   }
 
   /** Zeroes everything handed out since the last wipe; the views all read zeros afterwards. */
   wipe(): void {
-    this.buf.fill(0, 0, this.used);
+    fill.call(this.buf, 0, 0, this.used);
     this.used = 0;
     if (this.retired.length > 0) {
       for (const b of this.retired) b.fill(0);

@@ -184,10 +184,10 @@ export class LuaEngine {
     const args: Buffer[] = new Array(argc);
     for (let i = 1; i <= argc; i++) {
       const t = vm.type(i, L);
-      if (t === LuaType.Number) args[i - 1] = this.arena.text(formatArgNumber(vm, i, L));
+      if (t === LuaType.Number) args[i - 1] = this.arena.text(formatArgNumber(vm, i, L), i - 1);
       else if (t === LuaType.String) {
         const p = vm.stringAt(i, L);
-        args[i - 1] = this.arena.copy(vm.heapBytes(), p, vm.length);
+        args[i - 1] = this.arena.copy(vm.heapBytes(), p, vm.length, i - 1);
       } else {
         this.arena.wipe();
         return 'Lua redis lib command arguments must be strings or integers';
