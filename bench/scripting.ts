@@ -1,10 +1,11 @@
 // EVALSHA throughput, sealkv beside redis-server 7 in the same run: a script calling
-// redis.call('GET') and a rate-limiter increment (INCR + PEXPIRE on the first hit), with
+// redis.call('GET'), a rate-limiter increment (INCR + PEXPIRE on the first hit) and redlock's
+// unlock (GET, DEL when the token matches; the locks are taken again before each run), with
 // redis-benchmark at pipeline 1 and 16 (50 clients). Rounds interleaved, medians with min-max.
 // Besides requests per second, each server's own CPU time per request (/proc/PID/stat, user +
 // system), which other load on a shared machine moves far less than throughput.
 //
-//   npm run build && node dist/bench/scripting.js [--rounds 3] [--requests 100000] [--before <bin/sealkv.js of another build>]
+//   npm run build && node dist/bench/scripting.js [--rounds 3] [--requests 50000] [--before <bin/sealkv.js of another build>] [--only <title part>]
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,14 +17,57 @@ import { fmt, range, summarize } from './lib/stats.js';
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
 const ROUNDS = option('--rounds', 3);
-const REQUESTS = option('--requests', 100_000);
+const REQUESTS = option('--requests', 50_000);
 const BEFORE = argv.includes('--before') ? argv[argv.indexOf('--before') + 1] : undefined;
 
-const SCRIPTS = {
-  'GET via redis.call': { body: "return redis.call('GET', KEYS[1])", args: ['1', 'key:__rand_int__'] },
+/** redlock's lock token (a random string in redlock); every other lock holds it, the rest another. */
+const TOKEN = 'f3a9c1e07b5d42e8a6c1d9';
+const OTHER = '0b7e5d3c9a1f64b2e8d0c7';
+/** Locks the unlock script picks from: many, so most it picks are still held (see relock). */
+const LOCKS = 100_000;
+const ONLY = argv.includes('--only') ? argv[argv.indexOf('--only') + 1]! : '';
+
+interface Scenario {
+  body: string;
+  args: string[];
+  /** redis-benchmark -r: how many different __rand_int__ values. */
+  keyspace: number;
+  /** Run before each measured run, not timed. */
+  before?: (c: Redis) => Promise<unknown>;
+}
+
+/** lock:<12 digits> as redis-benchmark spells __rand_int__. */
+const lockKey = (i: number): string => `lock:${String(i).padStart(12, '0')}`;
+
+/**
+ * Takes the locks again (the even ones with our token, in MSETs of 1,000) before an unlock run:
+ * a run of N requests over LOCKS locks then finds the lock it releases still held on its first
+ * visit (N = LOCKS / 2: about 39% of requests match and delete, 11% find it released already,
+ * 50% hold another token).
+ */
+async function relock(c: Redis, odd = false): Promise<void> {
+  const pipe = c.pipeline();
+  for (let i = 0; i < LOCKS; i += 1000) {
+    const pairs: string[] = [];
+    for (let j = i; j < i + 1000; j++) if (j % 2 === 0 || odd) pairs.push(lockKey(j), j % 2 === 0 ? TOKEN : OTHER);
+    pipe.mset(...pairs);
+  }
+  await pipe.exec();
+}
+
+const SCRIPTS: Record<string, Scenario> = {
+  'GET via redis.call': { body: "return redis.call('GET', KEYS[1])", args: ['1', 'key:__rand_int__'], keyspace: 10_000 },
   'rate-limit INCR': {
     body: "local c = redis.call('INCR', KEYS[1]) if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return c",
     args: ['1', 'rl:__rand_int__', '60000'],
+    keyspace: 10_000,
+  },
+  // redlock's release script, as redlock sends it.
+  'redlock unlock': {
+    body: 'if redis.call("get",KEYS[1]) == ARGV[1] then return redis.call("del",KEYS[1]) else return 0 end',
+    args: ['1', 'lock:__rand_int__', TOKEN],
+    keyspace: LOCKS,
+    before: (c) => relock(c),
   },
 };
 
@@ -32,8 +76,8 @@ interface Target {
   server: BenchServer;
 }
 
-function benchmark(port: number, pipeline: number, command: string[]): Promise<number> {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-P', String(pipeline), '-n', String(REQUESTS), '-r', '10000', '--csv', ...command];
+function benchmark(port: number, pipeline: number, keyspace: number, command: string[]): Promise<number> {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-P', String(pipeline), '-n', String(REQUESTS), '-r', String(keyspace), '--csv', ...command];
   return new Promise((resolve, reject) => {
     execFile('redis-benchmark', args, { timeout: 300_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${err.message} ${stderr}`));
@@ -60,6 +104,7 @@ async function prepare(server: BenchServer): Promise<void> {
   for (let i = 0; i < 10_000; i++) pipe.set(`key:${String(i).padStart(12, '0')}`, 'v'.repeat(32));
   for (const { body } of Object.values(SCRIPTS)) pipe.script('LOAD', body);
   await pipe.exec();
+  await relock(c, true);
   c.disconnect();
 }
 
@@ -70,9 +115,12 @@ async function main(): Promise<void> {
   ];
   if (BEFORE !== undefined) targets.push({ label: 'before', server: await startSealkv([], BEFORE) });
   console.log(`load average at start: ${load()} (${ROUNDS} rounds of ${REQUESTS} requests, 50 clients)`);
+  const clients = new Map<string, Redis>();
   try {
     for (const t of targets) await prepare(t.server);
-    for (const [title, { body, args }] of Object.entries(SCRIPTS)) {
+    for (const t of targets) clients.set(t.label, new Redis({ port: t.server.port, host: '127.0.0.1' }));
+    for (const [title, { body, args, keyspace, before: setup }] of Object.entries(SCRIPTS)) {
+      if (!title.includes(ONLY)) continue;
       const sha = createHash('sha1').update(body).digest('hex');
       for (const pipeline of [1, 16]) {
         const rates = new Map<string, number[]>(targets.map((t) => [t.label, []]));
@@ -81,8 +129,9 @@ async function main(): Promise<void> {
           // Each round in another order, so no server always runs right after the same one.
           const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
           for (const t of order) {
+            if (setup !== undefined) await setup(clients.get(t.label)!);
             const before = cpuMicros(t.server.pid);
-            rates.get(t.label)!.push(await benchmark(t.server.port, pipeline, ['EVALSHA', sha, ...args]));
+            rates.get(t.label)!.push(await benchmark(t.server.port, pipeline, keyspace, ['EVALSHA', sha, ...args]));
             cpu.get(t.label)!.push((cpuMicros(t.server.pid) - before) / REQUESTS);
           }
         }
@@ -96,6 +145,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    for (const c of clients.values()) c.disconnect();
     console.log(`load average at end: ${load()}`);
     for (const t of targets) await t.server.stop();
   }

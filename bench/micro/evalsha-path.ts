@@ -3,7 +3,8 @@
 // the script, its redis.call commands and reply staging are measured, and the socket writes and
 // reads that dominate a loopback benchmark (and vary most on a shared machine) are not. Reports
 // CPU time per request (process.cpuUsage), medians of rounds, for a plain GET and INCR beside
-// EVALSHA of `return 1`, of redis.call('GET') and of the rate limiter (INCR + PEXPIRE).
+// EVALSHA of `return 1`, of redis.call('GET'), of the rate limiter (INCR + PEXPIRE) and of
+// redlock's unlock (GET, then DEL when the token matches: every other lock holds it).
 //
 //   npm run build && node dist/bench/micro/evalsha-path.js [--rounds 5] [--requests 100000] [--before <root of another build>]
 //
@@ -27,7 +28,11 @@ const SCRIPTS: Record<string, string> = {
   'return 1': 'return 1',
   'GET via redis.call': "return redis.call('GET', KEYS[1])",
   'rate-limit INCR': "local c = redis.call('INCR', KEYS[1]) if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return c",
+  // redlock's release: each request names a lock of its own; every other one holds our token.
+  'redlock unlock': 'if redis.call("get",KEYS[1]) == ARGV[1] then return redis.call("del",KEYS[1]) else return 0 end',
 };
+const TOKEN = 'f3a9c1e07b5d42e8a6c1d9';
+const OTHER = '0b7e5d3c9a1f64b2e8d0c7';
 const CASES = ['plain GET', 'plain INCR', ...Object.keys(SCRIPTS)];
 
 const resp = (args: string[]): Buffer =>
@@ -71,7 +76,25 @@ async function child(root: string, name: string): Promise<void> {
   if (body !== undefined) client.receive(resp(['script', 'load', body]));
   for (let i = 0; i < 20; i++) await turn();
   const reads: Buffer[] = [];
-  for (let c = 0; c < 64; c++) {
+  const unlock = name === 'redlock unlock';
+  /** Unlock: (re)takes the locks a round releases, outside the measured time. */
+  const lockAll = async (odd: boolean): Promise<void> => {
+    for (let i = 0; i < REQUESTS; i += 1000) {
+      const mset = ['mset'];
+      for (let j = i; j < i + 1000; j++) if (j % 2 === 0 || odd) mset.push(`lock:${j}`, j % 2 === 0 ? TOKEN : OTHER);
+      client.receive(resp(mset));
+      await turn();
+    }
+  };
+  if (unlock) {
+    await lockAll(true);
+    for (let i = 0; i < REQUESTS; i += 16) {
+      const frames: Buffer[] = [];
+      for (let j = i; j < i + 16; j++) frames.push(resp(['evalsha', sha, '1', `lock:${j}`, TOKEN]));
+      reads.push(Buffer.concat(frames));
+    }
+  }
+  for (let c = 0; c < 64 && !unlock; c++) {
     const frames: Buffer[] = [];
     for (let i = 0; i < 16; i++) {
       const k = key((c * 613 + i * 37) % 10_000);
@@ -84,10 +107,11 @@ async function child(root: string, name: string): Promise<void> {
     reads.push(Buffer.concat(frames));
   }
   const round = async (n: number): Promise<number> => {
+    if (unlock) await lockAll(false);
     const start = process.cpuUsage();
     for (let i = 0; i < n / 16; i++) {
       // A copy per read: the client zeroes what it has parsed.
-      client.receive(Buffer.from(reads[i & 63]!));
+      client.receive(Buffer.from(reads[i % reads.length]!));
       if ((i & 15) === 15) await turn();
     }
     await turn();

@@ -21,6 +21,9 @@ export class ArgArena {
    * view outlives its call (they read zeros after wipe()).
    */
   private views: Buffer[] = [];
+  /** Where each of `views` starts in `buf`, and its length (plain numbers: no getter calls to compare). */
+  private viewAt = new Int32Array(16).fill(-1);
+  private viewLength = new Int32Array(16);
 
   /** A copy of bytes [at, at + n) of `src` that lives until wipe(); `slot` is its position in the call. */
   copy(src: Uint8Array, from: number, n: number, slot = -1): Buffer {
@@ -39,8 +42,9 @@ export class ArgArena {
 
   private view(at: number, n: number, slot: number): Buffer {
     if (slot < 0 || slot >= 16) return this.buf.subarray(at, at + n);
-    const known = this.views[slot];
-    if (known !== undefined && known.byteOffset === this.buf.byteOffset + at && known.length === n && known.buffer === this.buf.buffer) return known;
+    if (this.viewAt[slot] === at && this.viewLength[slot] === n) return this.views[slot]!;
+    this.viewAt[slot] = at;
+    this.viewLength[slot] = n;
     return (this.views[slot] = this.buf.subarray(at, at + n));
   }
 
@@ -59,6 +63,7 @@ export class ArgArena {
       // Views already handed out keep pointing at the old buffer, which is zeroed at wipe().
       this.retired.push(this.buf);
       this.buf = plainBuffer(Math.max(n, this.buf.length * 2));
+      this.viewAt.fill(-1); // the views are of the old buffer
       this.used = 0;
     }
     const at = this.used;
