@@ -41,4 +41,25 @@ describe('memory scan: scripts', () => {
     if (result.hits.length > 0) console.error(`${result.hits.length} marker copies found:\n${describeHits(result.hits, markers)}`);
     expect(result.hits.length).toBe(0);
   });
+
+  it('counters incremented by INCRBY and inside scripts leave none of their new values behind', async () => {
+    // INCRBY works on a counter's digits in one small buffer, wiped after each increment: the
+    // values the server computed (never sent to it) must not be found. 15 digits: the path that
+    // seals straight into the key's record.
+    const computed: Buffer[] = [];
+    const incr = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
+    for (let i = 0; i < 100; i++) {
+      const start = 100_000_000_000_000 + Math.floor(Math.random() * 700_000_000_000_000);
+      const by = 100_000 + Math.floor(Math.random() * 800_000);
+      await client.set(`c:${i}`, String(start));
+      expect(await client.incrby(`c:${i}`, by)).toBe(start + by);
+      expect(await client.eval(incr, 1, `c:${i}`, String(by))).toBe(start + 2 * by);
+      computed.push(Buffer.from(String(start + by)), Buffer.from(String(start + 2 * by)));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await client.ping();
+    const result = scanProcessMemory(server.process.pid!, computed);
+    if (result.hits.length > 0) console.error(`${result.hits.length} counter values found:\n${describeHits(result.hits, computed)}`);
+    expect(result.hits.length).toBe(0);
+  });
 });
