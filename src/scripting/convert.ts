@@ -16,13 +16,18 @@ const CR = 0x0d;
 /** How deep a returned table may nest before the reply says "reached lua stack limit". */
 const MAX_DEPTH = 1000;
 
-/** Reads one RESP value from `buf` at `at` and pushes it as Lua; returns where the next value starts. */
-export function pushReply(vm: LuaVm, buf: Buffer, at: number, L = vm.L): number {
+/**
+ * Reads one RESP value from `buf` at `at` and pushes it as Lua; returns where the next value
+ * starts. `nested` false: the whole reply of a redis.call, pushed on the emptied stack of a C
+ * function, where Lua guarantees LUA_MINSTACK (20) free slots, more than one value takes before
+ * it nests, so the stack is checked only below the top level.
+ */
+export function pushReply(vm: LuaVm, buf: Buffer, at: number, L = vm.L, nested = true): number {
   const kind = buf[at]!;
   let eol = at + 1;
   while (buf[eol] !== CR && eol < buf.length) eol++; // a short scan beats Buffer.indexOf's call into C++
   let next = eol + 2;
-  if (!vm.checkStack(4, L)) throw new Error('reached lua stack limit');
+  if (nested && !vm.checkStack(4, L)) throw new Error('reached lua stack limit');
   switch (kind) {
     case 0x2b: // + status
       vm.newTable(0, 1, L);

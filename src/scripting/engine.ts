@@ -221,7 +221,7 @@ export class LuaEngine {
     // Redis raises when the reply itself is an error (its first byte is '-').
     const failed = run.replyBuffer[0] === 0x2d;
     try {
-      pushReply(vm, run.replyBuffer, 0, L);
+      pushReply(vm, run.replyBuffer, 0, L, false);
     } finally {
       run.release();
     }
@@ -384,12 +384,11 @@ export class LuaEngine {
         vm.setCountHook(HOOK_STEPS, () => this.onHook());
         this.killed = false;
       }
+      vm.setTop(0);
       if (mode === 'eval') {
-        vm.setTop(0);
         this.emptyArgTable(0, keys.length);
         this.emptyArgTable(1, argv.length);
       }
-      vm.setTop(0);
       this.run = null;
       this.running = false;
       this.queueCollect();
@@ -469,15 +468,15 @@ export class LuaEngine {
     const ref = this.argTables[slot];
     if (ref === 0) return;
     const vm = this.vm;
-    const top = vm.top();
+    // Called on an empty stack (execute's finally): the table sits at index 1.
     vm.pushRef(ref);
     for (let i = 1; i <= count; i++) {
       vm.pushNil();
       vm.rawSetI(-2, i);
     }
     vm.pushNil();
-    const dirty = vm.next(top + 1) || vm.getMetatable(top + 1);
-    vm.setTop(top);
+    const dirty = vm.next(1) || vm.getMetatable(1);
+    vm.setTop(0);
     if (dirty) this.dropArgTable(slot);
   }
 
