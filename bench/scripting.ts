@@ -5,7 +5,7 @@
 // Besides requests per second, each server's own CPU time per request (/proc/PID/stat, user +
 // system), which other load on a shared machine moves far less than throughput.
 //
-//   npm run build && node dist/bench/scripting.js [--rounds 3] [--requests 50000] [--before <bin/sealkv.js of another build>] [--only <title part>]
+//   npm run build && node dist/bench/scripting.js [--rounds 3] [--requests 50000] [--before <bin/sealkv.js of another build>] [--only <title part>] [--pipelines 1,16]
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -26,6 +26,7 @@ const OTHER = '0b7e5d3c9a1f64b2e8d0c7';
 /** Locks the unlock script picks from: many, so most it picks are still held (see relock). */
 const LOCKS = 100_000;
 const ONLY = argv.includes('--only') ? argv[argv.indexOf('--only') + 1]! : '';
+const PIPELINES = argv.includes('--pipelines') ? argv[argv.indexOf('--pipelines') + 1]!.split(',').map(Number) : [1, 16];
 
 interface Scenario {
   body: string;
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
     for (const [title, { body, args, keyspace, before: setup }] of Object.entries(SCRIPTS)) {
       if (!title.includes(ONLY)) continue;
       const sha = createHash('sha1').update(body).digest('hex');
-      for (const pipeline of [1, 16]) {
+      for (const pipeline of PIPELINES) {
         const rates = new Map<string, number[]>(targets.map((t) => [t.label, []]));
         const cpu = new Map<string, number[]>(targets.map((t) => [t.label, []]));
         for (let r = 0; r < ROUNDS; r++) {
