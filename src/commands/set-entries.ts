@@ -232,7 +232,7 @@ export function replyMembers(ctx: Session, refs: readonly MemberRef[], shape: 's
 }
 
 /** One opened member as a bulk string, copied into the reply buffer. */
-function replyPlain(ctx: Session, plain: Buffer, start: number, length: number): void {
+export function replyPlain(ctx: Session, plain: Buffer, start: number, length: number): void {
   const at = ctx.reply.beginBulk(length);
   plain.copy(ctx.reply.staging, at, start, start + length);
   ctx.reply.endBulk(length);

@@ -6,9 +6,10 @@
 import { parseElementScanOptions } from './scan-options.js';
 import { int64, keyOf } from './args.js';
 import {
-  at, compareIntegers, isIntegerMember, openAll, readSet, replyMember, replyMembers, setCodec, setSpec, wipeAll, writeSet, type MemberRef,
+  at, compareIntegers, isIntegerMember, openAll, readSet, replyMember, replyMembers, replyPlain, setCodec, setSpec, wipeAll, writeSet, type MemberRef,
 } from './set-entries.js';
 import { Errors } from '../protocol/errors.js';
+import { sealFailed } from './sealing.js';
 import type { SetEntry } from '../store/entry.js';
 import { parseCursor } from '../store/scan.js';
 import type { MemberId } from '../store/types/set.js';
@@ -40,8 +41,13 @@ function spop(ctx: Session, args: Buffer[]): void {
       ctx.reply.nullBulk();
       return false;
     }
-    if (!replyMember(ctx, { set, key, id })) return false;
-    set.removeId(id, setCodec(ctx, key));
+    // One open of the member's node: the reply, then the node sealed again without it.
+    try {
+      set.takeId(id, setCodec(ctx, key), (plain, start, length) => replyPlain(ctx, plain, start, length));
+    } catch (err) {
+      sealFailed(ctx, err);
+      return false;
+    }
     return true;
   });
 }

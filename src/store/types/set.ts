@@ -10,11 +10,14 @@
 // set cost beside Redis. A node's plaintext is [varint length][bytes] per member; it holds at
 // most NODE_MAX members and NODE_BYTES bytes, and a member longer than SOLO_BYTES gets a node of
 // its own. New members go to the TAIL node (opened, appended to, sealed again: a batch of adds
-// seals it once). A removal opens the member's node, drops the member and seals the rest; a
-// node other than the tail that gets SPARSE (under NODE_MAX / 4 members and SOLO_BYTES bytes) is
-// moved whole into the tail or becomes the tail, so every node but the tail holds a quarter of
-// a node or more and many removals cannot leave a trail of near-empty nodes. Node indexes are
-// renumbered (compactNodes) when most of them are free.
+// seals it once). A removal marks the member's slot DEAD without opening its node (SPOP opens
+// it once, for the reply): the removed member's bytes stay sealed in the node, never to open
+// again, until the node is rewritten: when half its slots are dead, when the tail is opened to
+// append to, or when a node other than the tail gets SPARSE (under NODE_MAX / 4 live members):
+// it is then opened, compacted and sealed again, and moved whole into the tail or made the
+// tail if still small (under SOLO_BYTES). So a node's dead bytes never outweigh its live ones,
+// every node but the tail holds a quarter of a node or more, and many removals cannot leave a
+// trail of near-empty nodes. Node indexes are renumbered (compactNodes) when most are free.
 //
 // The index, outside the V8 heap's objects, in typed arrays:
 //   - entries: per member six words: its digest (4), next in its bucket's chain (entry + 1, 0
@@ -23,9 +26,9 @@
 //   - buckets: chain heads (entry + 1), a power of two, the bucket being the digest's first 32
 //     bits masked (the digest is already a keyed random value); none up to SMALL members, where
 //     a lookup compares the few digests in turn.
-//   - nodes: per node five words (arena block, sealed length, serial, members, plaintext bytes)
-//     and NODE_MAX slot words: the entry of each member, so moving members between slots or
-//     nodes updates their places without opening anything else.
+//   - nodes: per node six words (arena block, sealed length, serial, slots used, plaintext
+//     bytes, live members) and NODE_MAX slot words: the entry of each member (or DEAD), so
+//     moving members between slots or nodes updates their places without opening anything else.
 // The table doubles past one member per bucket and halves below one per eight (Redis's dict
 // rules), at once rather than incrementally.
 //
@@ -44,10 +47,10 @@ import { lastVarint, readForward, Scratch, varintBytes, writeVarint } from './li
 
 export const DIGEST_BYTES = 16;
 /** Members per node at most (a power of two: a place is node * NODE_MAX + slot). */
-export const NODE_MAX = 32;
-const SLOT_BITS = 5;
+export const NODE_MAX = 16;
+const SLOT_BITS = 4;
 /** Plaintext bytes per node at most (a member over SOLO_BYTES has a node of its own). */
-export const NODE_BYTES = 1024;
+export const NODE_BYTES = 512;
 export const SOLO_BYTES = NODE_BYTES / 4;
 const SPARSE_COUNT = NODE_MAX / 4;
 /** Up to this many members there are no buckets (see the header). */
@@ -57,13 +60,16 @@ const MIN_BUCKETS = 16;
 const EW = 6;
 const E_NEXT = 4;
 const E_PLACE = 5;
-/** Node words: arena block, sealed length, serial, members, plaintext bytes. */
-const NW = 5;
+/** Node words: arena block, sealed length, serial, slots used, plaintext bytes, live members. */
+const NW = 6;
 const N_BLOCK = 0;
 const N_SEALED = 1;
 const N_SERIAL = 2;
 const N_COUNT = 3;
 const N_PLAIN = 4;
+const N_LIVE = 5;
+/** A slot whose member was removed while its node stayed sealed as it was (see takeFromNode). */
+const DEAD = 0xffffffff;
 /** The place of an entry that has no member (the algebra's digest-only scratch sets). */
 const NO_PLACE = 0xffffffff;
 /** Estimated heap cost of the set object, and of each typed array with its ArrayBuffer (V8, 64-bit). */
@@ -245,24 +251,47 @@ export class SealedSet {
   }
 
   /**
+   * Removes a member found by id, showing its plaintext to `take` first (SPOP: the reply), its
+   * node opened once for both. Throws the codec's error with the set unchanged.
+   */
+  takeId(id: MemberId, codec: SetCodec, take: PlainVisitor): void {
+    const e = id - 1;
+    const place = this.entries[e * EW + E_PLACE]!;
+    dropping.fill(0);
+    dropping[place & (NODE_MAX - 1)] = 1;
+    this.takeFromNode(place >>> SLOT_BITS, codec, take);
+    this.removeEntry(e);
+    this.afterRemoval();
+  }
+
+  /**
    * Removes several distinct members found by ids (SPOP with a count), each node opened and
    * sealed once however many of its members go.
    */
   removeIds(ids: readonly MemberId[], codec: SetCodec): void {
     if (ids.length === 1) return this.removeId(ids[0]!, codec);
-    const byNode = new Map<number, number[]>();
+    // Nodes are visited once each; their doomed slots are found when the node's turn comes,
+    // since moving a sparse node into the tail renumbers the tail's slots.
+    const doomed = new Uint8Array(this.count);
+    const nodes = new Set<number>();
     for (const id of ids) {
+      doomed[id - 1] = 1;
       const place = this.entries[(id - 1) * EW + E_PLACE]!;
-      if (place === NO_PLACE) continue;
-      const n = place >>> SLOT_BITS;
-      let slots = byNode.get(n);
-      if (slots === undefined) byNode.set(n, (slots = []));
-      slots.push(place & (NODE_MAX - 1));
+      if (place !== NO_PLACE) nodes.add(place >>> SLOT_BITS);
     }
-    for (const [n, slots] of byNode) {
+    for (const n of nodes) {
+      const c = this.nodes[n * NW + N_COUNT]!;
+      if (c === 0) continue;
       dropping.fill(0);
-      for (const s of slots) dropping[s] = 1;
-      this.takeFromNode(n, codec);
+      let any = false;
+      for (let i = 0; i < c; i++) {
+        const e = this.slots[n * NODE_MAX + i]!;
+        if (e !== DEAD && doomed[e] === 1) {
+          dropping[i] = 1;
+          any = true;
+        }
+      }
+      if (any) this.takeFromNode(n, codec);
     }
     // Highest entry first: the last entry, which fills each hole, is then never one to remove.
     const entries = Int32Array.from(ids, (id) => id - 1).sort().reverse();
@@ -279,9 +308,13 @@ export class SealedSet {
   /** Visits every member, a node at a time (open them with a reader: each node opens once). */
   forEach(visit: MemberVisitor): void {
     const nodes = this.nodes;
+    const slots = this.slots;
     for (let n = 0; n < this.nodeTop; n++) {
       const c = nodes[n * NW + N_COUNT]!;
-      for (let s = 0; s < c; s++) if (visit(this.slots[n * NODE_MAX + s]! + 1) === false) return;
+      for (let s = 0; s < c; s++) {
+        const e = slots[n * NODE_MAX + s]!;
+        if (e !== DEAD && visit(e + 1) === false) return;
+      }
     }
   }
 
@@ -298,7 +331,8 @@ export class SealedSet {
         for (let s = 0, p = 0; s < c; s++) {
           const l = readForward(buf, p);
           p += lastVarint;
-          if (visit(buf, p, l, this.slots[n * NODE_MAX + s]! + 1) === false) return;
+          const e = this.slots[n * NODE_MAX + s]!;
+          if (e !== DEAD && visit(buf, p, l, e + 1) === false) return;
           p += l;
         }
         scratch.wipe(length);
@@ -527,13 +561,17 @@ export class SealedSet {
     }
     if (this.openTail >= 0 && !this.hasRoom(this.openTail, need)) this.sealOpenTail(codec);
     if (this.openTail < 0) {
-      if (this.tail >= 0 && this.hasRoom(this.tail, need)) {
-        this.openLength = this.openNodeInto(this.tail, codec, building);
-      } else {
-        this.tail = this.newNode();
-        this.openLength = 0;
+      const t = this.tail;
+      if (t >= 0 && (this.hasRoom(t, need) || this.nodes[t * NW + N_LIVE] !== this.nodes[t * NW + N_COUNT])) {
+        // Opened to append to: its removed members' bytes go now, for free.
+        this.openLength = this.openNodeInto(t, codec, building);
+        this.openTail = t;
+        this.openLength = this.compactPlain(t, building.buf, this.openLength);
+        if (this.hasRoom(t, need)) return this.place(plain, e, codec);
+        this.sealOpenTail(codec);
       }
-      this.openTail = this.tail;
+      this.tail = this.openTail = this.newNode();
+      this.openLength = 0;
     }
     const buf = building.room(this.openLength + need, this.openLength);
     const p = writeVarint(buf, this.openLength, length);
@@ -547,6 +585,7 @@ export class SealedSet {
     const w = n * NW;
     const slot = this.nodes[w + N_COUNT]!;
     this.nodes[w + N_COUNT] = slot + 1;
+    this.nodes[w + N_LIVE]++;
     this.nodes[w + N_PLAIN] += need;
     this.slots[n * NODE_MAX + slot] = e;
     return n * NODE_MAX + slot;
@@ -567,62 +606,113 @@ export class SealedSet {
   }
 
   /**
-   * Takes the slots marked in `dropping` out of node n: the node is freed when they were all its
-   * members, moved into the tail (or made the tail) when it gets sparse, else sealed again
-   * without them.
+   * Takes the slots marked in `dropping` out of node n. Without opening the node, they are only
+   * marked DEAD: their bytes stay sealed in the node (as any removed member's, they never open
+   * again) until the node is next rewritten. It is rewritten without them (opened, compacted,
+   * sealed again) once half its slots are dead, or when it is not the tail and has under
+   * NODE_MAX / 4 live members: it then moves into the tail, or becomes the tail, when sparse.
+   * The tail drops its dead slots whenever it is opened to append to. A node whose members all
+   * go is freed. With `emit`, each member taken is shown to it first (the node opened for it).
+   * The node is opened before anything changes: a node that fails to open throws with the set
+   * as it was.
    */
-  private takeFromNode(n: number, codec: SetCodec): void {
+  private takeFromNode(n: number, codec: SetCodec, emit?: PlainVisitor): void {
     const w = n * NW;
     const c = this.nodes[w + N_COUNT]!;
-    let left = 0;
-    for (let i = 0; i < c; i++) if (dropping[i] === 0) left++;
-    if (left === 0) return this.freeNode(n);
+    const base = n * NODE_MAX;
+    let k = 0;
+    for (let i = 0; i < c; i++) if (dropping[i] !== 0) k++;
+    const live = this.nodes[w + N_LIVE]! - k;
+    const rewrite = live > 0 && (live * 2 < c || (n !== this.tail && live < SPARSE_COUNT));
+    if (emit === undefined && !rewrite) {
+      for (let i = 0; i < c; i++) if (dropping[i] !== 0) this.slots[base + i] = DEAD;
+      this.nodes[w + N_LIVE] = live;
+      if (live === 0) this.freeNode(n);
+      return;
+    }
     const length = this.openNodeInto(n, codec, opened);
-    let q = 0;
     try {
       const buf = opened.buf;
-      const out = edited.room(length);
-      const base = n * NODE_MAX;
-      let kept = 0;
       for (let i = 0, p = 0; i < c; i++) {
-        const size = readForward(buf, p) + lastVarint;
-        if (dropping[i] === 0) {
-          buf.copy(out, q, p, p + size);
-          q += size;
-          const e = this.slots[base + i]!;
-          this.slots[base + kept] = e;
-          this.entries[e * EW + E_PLACE] = base + kept;
-          kept++;
+        const l = readForward(buf, p);
+        p += lastVarint;
+        if (dropping[i] !== 0) {
+          if (emit !== undefined) emit(buf, p, l, this.slots[base + i]! + 1);
+          this.slots[base + i] = DEAD;
         }
-        p += size;
+        p += l;
       }
-      opened.wipe(length);
-      this.nodes[w + N_COUNT] = kept;
-      this.nodes[w + N_PLAIN] = q;
-      if (n !== this.tail && kept < SPARSE_COUNT && q < SOLO_BYTES) this.dissolve(n, out, q, codec);
-      else this.sealFrom(n, out, q, codec);
+      this.nodes[w + N_LIVE] = live;
+      if (live === 0) return this.freeNode(n);
+      if (!rewrite) return;
+      const q = this.compactPlain(n, buf, length);
+      if (n !== this.tail && live < SPARSE_COUNT && q < SOLO_BYTES) this.dissolve(n, buf, q, codec);
+      else this.sealFrom(n, buf, q, codec);
     } finally {
       opened.wipe(length);
-      edited.wipe(q);
     }
+  }
+
+  /**
+   * Drops node n's dead slots from its opened plaintext (buf, `length` bytes), in place: the
+   * live members move down and get their new slots. Returns the new length.
+   */
+  private compactPlain(n: number, buf: Buffer, length: number): number {
+    const w = n * NW;
+    const c = this.nodes[w + N_COUNT]!;
+    if (this.nodes[w + N_LIVE] === c) return length;
+    const base = n * NODE_MAX;
+    let kept = 0;
+    let q = 0;
+    for (let i = 0, p = 0; i < c; ) {
+      if (this.slots[base + i] === DEAD) {
+        p += readForward(buf, p) + lastVarint;
+        i++;
+        continue;
+      }
+      const from = p;
+      while (i < c && this.slots[base + i] !== DEAD) {
+        p += readForward(buf, p) + lastVarint;
+        const e = this.slots[base + i]!;
+        this.slots[base + kept] = e;
+        this.entries[e * EW + E_PLACE] = base + kept;
+        kept++;
+        i++;
+      }
+      if (from !== q) buf.copyWithin(q, from, p);
+      q += p - from;
+    }
+    buf.fill(0, q, length);
+    this.nodes[w + N_COUNT] = kept;
+    this.nodes[w + N_PLAIN] = q;
+    return q;
   }
 
   /** Node n (sparse, its new plaintext in plain) goes into the tail when it fits, else becomes the tail. */
   private dissolve(n: number, plain: Buffer, length: number, codec: SetCodec): void {
     const t = this.tail;
     const c = this.nodes[n * NW + N_COUNT]!;
-    if (t < 0 || !(this.nodes[t * NW + N_COUNT]! + c <= NODE_MAX && this.nodes[t * NW + N_PLAIN]! + length <= NODE_BYTES)) {
+    if (t < 0) {
       this.sealFrom(n, plain, length, codec);
       this.tail = n;
       return;
     }
-    const tl = this.openNodeInto(t, codec, opened);
+    let tl = this.openNodeInto(t, codec, edited);
+    const opened = tl;
     try {
-      const buf = opened.room(tl + length, tl);
+      // The tail's dead slots go first (it is open anyway).
+      tl = this.compactPlain(t, edited.buf, tl);
+      if (!(this.nodes[t * NW + N_COUNT]! + c <= NODE_MAX && this.nodes[t * NW + N_PLAIN]! + length <= NODE_BYTES)) {
+        if (tl !== opened) this.sealFrom(t, edited.buf, tl, codec);
+        this.sealFrom(n, plain, length, codec);
+        this.tail = n;
+        return;
+      }
+      const buf = edited.room(tl + length, tl);
       plain.copy(buf, tl, 0, length);
       this.sealFrom(t, buf, tl + length, codec);
     } finally {
-      opened.wipe(tl + length);
+      edited.wipe(Math.max(opened, tl + length));
     }
     const tc = this.nodes[t * NW + N_COUNT]!;
     for (let i = 0; i < c; i++) {
@@ -631,6 +721,7 @@ export class SealedSet {
       this.entries[e * EW + E_PLACE] = t * NODE_MAX + tc + i;
     }
     this.nodes[t * NW + N_COUNT] = tc + c;
+    this.nodes[t * NW + N_LIVE] += c;
     this.nodes[t * NW + N_PLAIN] += length;
     this.freeNode(n);
   }
@@ -679,6 +770,7 @@ export class SealedSet {
     this.nodes[w + N_SERIAL] = this.serials = (this.serials + 1) >>> 0;
     this.nodes[w + N_COUNT] = 0;
     this.nodes[w + N_PLAIN] = 0;
+    this.nodes[w + N_LIVE] = 0;
     this.liveNodes++;
     return n;
   }
@@ -713,7 +805,7 @@ export class SealedSet {
         for (let s = 0; s < c; s++) {
           const e = this.slots[n * NODE_MAX + s]!;
           this.slots[j * NODE_MAX + s] = e;
-          this.entries[e * EW + E_PLACE] = j * NODE_MAX + s;
+          if (e !== DEAD) this.entries[e * EW + E_PLACE] = j * NODE_MAX + s;
         }
         if (this.tail === n) this.tail = j;
       }

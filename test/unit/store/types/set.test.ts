@@ -148,7 +148,13 @@ describe('SealedSet (model-based)', () => {
               });
               break;
             case 'remove':
-              remove(o.n);
+              if (o.n % 2 === 0) remove(o.n);
+              else {
+                // SMOVE's way: found by digest, removed by id.
+                const id = set.find(digest(o.n));
+                if (id !== 0) set.removeId(id, codec);
+                expect(id !== 0).toBe(model.delete(key(digest(o.n))));
+              }
               break;
             case 'removeMany':
               for (let i = 0; i < o.n; i++) remove(o.from + i);
@@ -167,7 +173,10 @@ describe('SealedSet (model-based)', () => {
               }
               const k = key(set.digestOf(id));
               expect(model.get(k)?.equals(read(set, codec, id))).toBe(true);
-              set.removeId(id, codec);
+              // SPOP: the member's plaintext shown once, from the node it is taken out of.
+              const shown: string[] = [];
+              set.takeId(id, codec, (b, start, length, taken) => void shown.push(b.toString('hex', start, start + length), String(taken === id)));
+              expect(shown).toEqual([model.get(k)!.toString('hex'), 'true']);
               model.delete(k);
               break;
             }
@@ -466,7 +475,7 @@ describe('nodes', () => {
     const set = new SealedSet(new RecordArena());
     const codec = new StubCodec();
     set.adding(codec, (add) => {
-      for (let n = 1; n <= 64; n++) add(digest(n), Buffer.alloc(10, n));
+      for (let n = 1; n <= 2 * NODE_MAX; n++) add(digest(n), Buffer.alloc(10, n));
     });
     const views: Buffer[] = [];
     set.forEachNode((b, s, l) => void views.push(b.subarray(s, s + l)));
@@ -477,12 +486,45 @@ describe('nodes', () => {
     expect(() => members(set, codec)).toThrow('failed authentication');
   });
 
-  it('a removal that fails to open its node changes nothing', () => {
+  it('removes lazily: slots are marked until half the node is dead, then it is rewritten; a rewrite that fails to open changes nothing', () => {
     const set = new SealedSet(new RecordArena());
     const codec = new StubCodec();
-    for (let n = 1; n <= 40; n++) set.add(digest(n), Buffer.alloc(10, n), codec);
-    expect(() => set.remove(digest(3), new StubCodec(1))).toThrow('failed authentication');
-    expect(set.size).toBe(40);
-    expect(members(set, codec).size).toBe(40);
+    for (let n = 1; n <= NODE_MAX; n++) set.add(digest(n), Buffer.alloc(10, n), codec);
+    expect(set.nodeCount).toBe(1);
+    const sealedLength = () => {
+      let length = 0;
+      set.forEachNode((_b, _s, l) => void (length = l));
+      return length;
+    };
+    const full = sealedLength();
+    // A codec that cannot open the node: the removals that only mark slots never call it.
+    const bad = new StubCodec(1);
+    for (let n = 1; n <= NODE_MAX / 2; n++) expect(set.remove(digest(n), bad)).toBe(true);
+    expect(bad.opens + bad.seals).toBe(0);
+    expect(sealedLength()).toBe(full);
+    expect(members(set, codec).size).toBe(NODE_MAX / 2);
+    // One more and most of the node is dead: it must be opened, and that fails with nothing changed.
+    expect(() => set.remove(digest(NODE_MAX / 2 + 1), bad)).toThrow('failed authentication');
+    expect(set.size).toBe(NODE_MAX / 2);
+    expect(set.has(digest(NODE_MAX / 2 + 1))).toBe(true);
+    expect(set.remove(digest(NODE_MAX / 2 + 1), codec)).toBe(true);
+    // Rewritten without the dead members' bytes.
+    expect(sealedLength()).toBe(OVERHEAD + (NODE_MAX / 2 - 1) * 11);
+    expect(sorted(members(set, codec))).toEqual(
+      sorted(new Map(Array.from({ length: NODE_MAX / 2 - 1 }, (_, i) => [key(digest(NODE_MAX / 2 + 2 + i)), Buffer.alloc(10, NODE_MAX / 2 + 2 + i).toString('hex')]))),
+    );
+  });
+
+  it('SPOP takes a member with one open of its node and no seal', () => {
+    const set = new SealedSet(new RecordArena());
+    const codec = new StubCodec();
+    for (let n = 1; n <= 4 * NODE_MAX; n++) set.add(digest(n), Buffer.alloc(10, n), codec);
+    codec.opens = codec.seals = 0;
+    const id = set.find(digest(5));
+    let shown = '';
+    set.takeId(id, codec, (b, start, length) => void (shown = b.toString('hex', start, start + length)));
+    expect(shown).toBe(Buffer.alloc(10, 5).toString('hex'));
+    expect([codec.opens, codec.seals]).toEqual([1, 0]);
+    expect(set.has(digest(5))).toBe(false);
   });
 });
