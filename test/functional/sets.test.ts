@@ -359,6 +359,38 @@ describe('sets through the clients', () => {
       for (const entry of held) expect(entry.size).toBe(0);
     });
 
+    it('a large set keeps its members in sealed nodes and gives the memory back as they leave', async () => {
+      const names = Array.from({ length: 5000 }, (_, i) => `member-${i}`);
+      expect(await client.sadd('g', ...names)).toBe(5000);
+      const big = setOf('g');
+      // 16 members of 11-12 bytes to a node: a seal per node, not per member.
+      expect(big.nodeCount).toBeLessThanOrEqual(Math.ceil(5000 / 16) + 1);
+      const full = (await run(['memory', 'usage', 'g'])) as number;
+      // Index arrays (digest, chain, place: 24 bytes a member, doubling) and nodes of 16 members.
+      expect(full).toBeLessThan(5000 * 80);
+      // Members leave from every node, most by SREM, some by SPOP and SMOVE.
+      for (let i = 0; i < 4800; i += 400) expect(await client.srem('g', ...names.slice(i, i + 380))).toBe(380);
+      const popped = (await client.spop('g', 40)) as string[];
+      expect(popped).toHaveLength(40);
+      const left = new Set(names.filter((n, i) => (i >= 4800 || i % 400 >= 380) && !popped.includes(n)));
+      const moved = [...left][0]!;
+      expect(await client.smove('g', 'other', moved)).toBe(1);
+      left.delete(moved);
+      expect(new Set(await client.smembers('g'))).toEqual(left);
+      expect(await client.scard('g')).toBe(left.size);
+      const after = (await run(['memory', 'usage', 'g'])) as number;
+      expect(after).toBeLessThan(full / 5);
+      expect(setOf('g').nodeCount).toBeLessThanOrEqual(1 + Math.ceil(left.size / 4));
+      let cursor = '0';
+      const scanned = new Set<string>();
+      do {
+        const [next, batch] = await client.sscan('g', cursor, 'COUNT', 7);
+        cursor = next;
+        for (const m of batch) scanned.add(m);
+      } while (cursor !== '0');
+      expect(scanned).toEqual(left);
+    });
+
     it('MEMORY USAGE grows with the members and DEL frees the key', async () => {
       const small = (await run(['memory', 'usage', 's'])) as number;
       await client.sadd('s', ...Array.from({ length: 100 }, (_, i) => `more-${i}`));
