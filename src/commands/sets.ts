@@ -21,11 +21,21 @@ function sadd(ctx: Session, args: ArgList): void {
   const key = keyOf(ctx, args.at(1)!);
   if (args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
   let added = 0;
+  let failure: unknown;
   const ok = writeSet(ctx, key, 'sadd', (set) => {
-    added = addPlains(ctx, key, set, args.length - 2, (i) => args.at(i + 2)!);
+    const before = set.size;
+    try {
+      addPlains(ctx, key, set, args.length - 2, (i) => args.at(i + 2)!);
+    } catch (err) {
+      // The tail node failed to open: what was added before it stays added.
+      failure = err;
+    }
+    added = set.size - before;
     return added > 0;
   });
-  if (ok) ctx.reply.integer(added);
+  if (!ok) return;
+  if (failure !== undefined) sealFailed(ctx, failure);
+  else ctx.reply.integer(added);
 }
 
 /**
@@ -138,7 +148,17 @@ function smove(ctx: Session, args: Buffer[]): void {
       set.removeId(id, setCodec(ctx, from));
       return true;
     });
-    ctx.db.mutate(to, Kind.Set, 'sadd', ctx.now, (set) => addPlain(ctx, to, set, plain));
+    let failure: unknown;
+    ctx.db.mutate(to, Kind.Set, 'sadd', ctx.now, (set) => {
+      try {
+        return addPlain(ctx, to, set, plain);
+      } catch (err) {
+        // The destination's tail node failed to open: the member has left the source only.
+        failure = err;
+        return false;
+      }
+    });
+    if (failure !== undefined) return void sealFailed(ctx, failure);
   } finally {
     plain.fill(0);
   }

@@ -304,7 +304,11 @@ describe('sets through the clients', () => {
       expect(await run(['sscan', 't', '0'])).toEqual(failed);
       expect(await run(['spop', 't'])).toEqual(failed);
       expect(await run(['srandmember', 't'])).toEqual(failed);
+      // Adding opens the tail node: the error, nothing added; nor moved in by SMOVE.
+      expect(await run(['sadd', 't', 'another'])).toEqual(failed);
+      expect(await run(['smove', 's', 't', 'secret-member-2'])).toEqual(failed);
       expect(await client.scard('t')).toBe(2);
+      expect(await client.sismember('t', 'another')).toBe(0);
     });
 
     it('SMOVE, SINTERSTORE, RENAME, COPY and MOVE re-seal members for their new key', async () => {
