@@ -11,7 +11,7 @@
 import { RecordArena } from '../../src/store/record-arena.js';
 import { SlabAllocator } from '../../src/seal/slab.js';
 import { SealedList, type ListCodec } from '../../src/store/types/list.js';
-import { DIGEST_BYTES, SealedSet } from '../../src/store/types/set.js';
+import { DIGEST_BYTES, SealedSet, type SetCodec } from '../../src/store/types/set.js';
 import { fmt, summarize } from '../lib/stats.js';
 
 function arg(name: string, fallback: number): number {
@@ -142,13 +142,20 @@ async function listBench(): Promise<string[]> {
   return lines;
 }
 
+/** A stand-in codec for the set's nodes: copies plaintext and leaves a seal's room (no crypto: the structure's cost alone). */
+const plainCodec: SetCodec = {
+  overhead: 45,
+  sealNode: (_serial, plain, out, at) => void out.set(plain, at),
+  openNode: (_serial, src, start, length, out, at) => void src.copy(out, at, start, start + length - 45),
+};
+
 async function setBench(): Promise<string[]> {
   const lines = ['### Set', '', `| layout | ${fmt(N)} members: bytes/member (measured) | memoryBytes()/member | SADD ns/op | SISMEMBER hit ns/op | SISMEMBER miss ns/op | SREM ns/op | ${fmt(SMALL_KEYS)} sets of ${SMALL_SIZE}: bytes/member |`, '|---|---:|---:|---:|---:|---:|---:|---:|'];
   const d = Buffer.alloc(DIGEST_BYTES);
-  const sealedSet = await measure(() => new SealedSet(new RecordArena()), (set, i) => set.add(digestOf(i, d), template), N);
+  const sealedSet = await measure(() => new SealedSet(new RecordArena()), (set, i) => set.add(digestOf(i, d), template, plainCodec), N);
   const mapSet = await measure(() => new Map<string, Buffer>(), (map, i) => map.set(latin1(digestOf(i, d)), sealedElement(i)), N);
   const arena = new RecordArena();
-  const smallSealed = await measure(() => Array.from({ length: SMALL_KEYS }, () => new SealedSet(arena)), (sets, i) => sets[Math.floor(i / SMALL_SIZE)]!.add(digestOf(i, d), template), SMALL_KEYS * SMALL_SIZE);
+  const smallSealed = await measure(() => Array.from({ length: SMALL_KEYS }, () => new SealedSet(arena)), (sets, i) => sets[Math.floor(i / SMALL_SIZE)]!.add(digestOf(i, d), template, plainCodec), SMALL_KEYS * SMALL_SIZE);
   const smallMap = await measure(() => Array.from({ length: SMALL_KEYS }, () => new Map<string, Buffer>()), (sets, i) => sets[Math.floor(i / SMALL_SIZE)]!.set(latin1(digestOf(i, d)), sealedElement(i)), SMALL_KEYS * SMALL_SIZE);
   const smallEstimate = smallSealed.value.reduce((n, s) => n + s.memoryBytes(), 0) / (SMALL_KEYS * SMALL_SIZE);
 
@@ -161,17 +168,17 @@ async function setBench(): Promise<string[]> {
     const ss = new SealedSet(new RecordArena());
     const ms = new Map<string, Buffer>();
     // The digest counts as computed by the caller in both: the Map also pays for its string.
-    t.sa.push(nsPer(() => { for (let i = 0; i < M; i++) ss.add(digestOf(i, d), template); }, M));
+    t.sa.push(nsPer(() => { for (let i = 0; i < M; i++) ss.add(digestOf(i, d), template, plainCodec); }, M));
     t.ma.push(nsPer(() => { for (let i = 0; i < M; i++) { const k = latin1(digestOf(i, d)); if (!ms.has(k)) ms.set(k, Buffer.from(template)); } }, M));
     t.sh.push(nsPer(() => { for (let i = 0; i < M; i++) sink += big.has(digestOf((i * 7919) % N, d)) ? 1 : 0; }, M));
     t.mh.push(nsPer(() => { for (let i = 0; i < M; i++) sink += map.has(latin1(digestOf((i * 7919) % N, d))) ? 1 : 0; }, M));
     t.sm.push(nsPer(() => { for (let i = 0; i < M; i++) sink += big.has(digestOf(N + i, d)) ? 1 : 0; }, M));
     t.mm.push(nsPer(() => { for (let i = 0; i < M; i++) sink += map.has(latin1(digestOf(N + i, d))) ? 1 : 0; }, M));
-    t.sr.push(nsPer(() => { for (let i = 0; i < M; i++) ss.remove(digestOf(i, d)); }, M));
+    t.sr.push(nsPer(() => { for (let i = 0; i < M; i++) ss.remove(digestOf(i, d), plainCodec); }, M));
     t.mr.push(nsPer(() => { for (let i = 0; i < M; i++) ms.delete(latin1(digestOf(i, d))); }, M));
   }
   if (sink === -1) console.log(sink);
-  lines.push(`| SealedSet (chained buckets + dense array, arena blocks) | ${fmt(sealedSet.bytes / N, 1)} | ${fmt(big.memoryBytes() / N, 1)} | ${median(t.sa)} | ${median(t.sh)} | ${median(t.sm)} | ${median(t.sr)} | ${fmt(smallSealed.bytes / (SMALL_KEYS * SMALL_SIZE), 1)} (est. ${fmt(smallEstimate, 1)}) |`);
+  lines.push(`| SealedSet (digest index + members in nodes of 32, arena blocks; no crypto) | ${fmt(sealedSet.bytes / N, 1)} | ${fmt(big.memoryBytes() / N, 1)} | ${median(t.sa)} | ${median(t.sh)} | ${median(t.sm)} | ${median(t.sr)} | ${fmt(smallSealed.bytes / (SMALL_KEYS * SMALL_SIZE), 1)} (est. ${fmt(smallEstimate, 1)}) |`);
   lines.push(`| Map<latin1 digest, Buffer> | ${fmt(mapSet.bytes / N, 1)} | – | ${median(t.ma)} | ${median(t.mh)} | ${median(t.mm)} | ${median(t.mr)} | ${fmt(smallMap.bytes / (SMALL_KEYS * SMALL_SIZE), 1)} |`);
   lines.push('', `Sealed member: ${SEALED} bytes plus its ${DIGEST_BYTES}-byte digest, so the floor is ${SEALED + DIGEST_BYTES} bytes/member.`);
   return lines;

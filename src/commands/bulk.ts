@@ -69,7 +69,8 @@ function planOf(ctx: Session, name: string, args: ArgList): Plan | null {
   const base = { first: 2, step: 1, subjectAt: 0, subject: 'digest', dedupe: true, seal: null, scores: false, valueLimit: Infinity } as const;
   switch (name) {
     case 'sadd':
-      return { ...base, seal: Purpose.SetMember };
+      // A set seals its members a node at a time (store/types/set.ts): only the digests are made ahead.
+      return { ...base };
     case 'srem':
     case 'hdel':
     case 'zrem':

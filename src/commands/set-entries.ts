@@ -1,15 +1,15 @@
-// What every set command shares: finding the set, the member digest (the set's index), sealing
-// and opening members, and replying with members straight from their sealed bytes. A member is
-// sealed for its set's database and key (Purpose.SetMember), so a member that moves to another
-// key (SMOVE, SINTERSTORE...) is opened and sealed again for the new key.
+// What every set command shares: finding the set, the member digest (the set's index), adding
+// members and opening them (readers that open each node once), and replying with members. A
+// set's nodes are sealed for its database and key (Purpose.SetNode, seal/set-codec.ts), so a
+// member that moves to another key (SMOVE, SINTERSTORE...) is opened and sealed again there.
 
 import { readOf, mutateOf } from './typed-entries.js';
 import { sealFailed } from './sealing.js';
-import { Purpose } from '../seal/values.js';
-import { OVERHEAD, Sealer } from '../seal/sealer.js';
+import { SetSealing } from '../seal/set-codec.js';
+import { plainBuffer } from '../util/bytes.js';
 import { Kind, SetEntry, type Entry } from '../store/entry.js';
 import type { KeyEvent } from '../store/key-events.js';
-import { DIGEST_BYTES, type MemberId, type SealedSet } from '../store/types/set.js';
+import { DIGEST_BYTES, type MemberId, type SealedSet, type SetReader } from '../store/types/set.js';
 import { INTSET_MAX_ENTRIES } from '../store/types/set-ops.js';
 import { at, type KeySpec } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
@@ -66,17 +66,33 @@ export function compareIntegers(a: Uint8Array, b: Uint8Array): number {
   return na ? -magnitude : magnitude;
 }
 
+/** The codec that seals and opens the nodes of the set at `key` in the current database. */
+export function setCodec(ctx: Session, key: string): SetSealing {
+  return new SetSealing(ctx.server.values, ctx.db.uid, key);
+}
+
 /**
- * Adds a member given as plaintext (SADD): digest, then seal only when it is new. Keeps the
- * encoding Redis would have (an intset turns into a hashtable for good on its first
- * non-integer member or past set-max-intset-entries).
+ * Adds members given as plaintext (SADD): each digested, and appended to the set's tail node
+ * when new; the tail is sealed once at the end. Keeps the encoding Redis would have (an intset
+ * turns into a hashtable for good on its first non-integer member or past
+ * set-max-intset-entries). Returns how many were new.
  */
+export function addPlains(ctx: Session, key: string, set: SetEntry, count: number, plainAt: (i: number) => Uint8Array): number {
+  let added = 0;
+  set.adding(setCodec(ctx, key), (add) => {
+    for (let i = 0; i < count; i++) {
+      const plain = plainAt(i);
+      if (!add(memberDigest(ctx, plain), plain)) continue;
+      added++;
+      if (set.intset && (set.size > INTSET_MAX_ENTRIES || !isIntegerMember(plain))) set.intset = false;
+    }
+  });
+  return added;
+}
+
+/** Adds one member given as plaintext; false when it was in already. */
 export function addPlain(ctx: Session, key: string, set: SetEntry, plain: Uint8Array): boolean {
-  const d = memberDigest(ctx, plain);
-  if (set.has(d)) return false;
-  set.add(d, ctx.server.values.sealElement(Purpose.SetMember, ctx.db.uid, key, plain));
-  if (set.intset && (set.size > INTSET_MAX_ENTRIES || !isIntegerMember(plain))) set.intset = false;
-  return true;
+  return addPlains(ctx, key, set, 1, () => plain) === 1;
 }
 
 /** A member of some set, with the key it is sealed for. */
@@ -86,13 +102,50 @@ export interface MemberRef {
   id: MemberId;
 }
 
+/**
+ * Readers for the sets a command opens members of (one per set, each keeping the node it last
+ * opened); close() wipes everything they opened.
+ */
+export class MemberReaders {
+  private readonly open = new Map<SealedSet, SetReader>();
+
+  constructor(private readonly ctx: Session) {}
+
+  /** Opens the member; its plaintext is the returned reader's plain[start, start + length). Throws SealError. */
+  read(ref: MemberRef): SetReader {
+    let r = this.open.get(ref.set);
+    if (r === undefined) this.open.set(ref.set, (r = ref.set.reader(setCodec(this.ctx, ref.key))));
+    r.open(ref.id);
+    return r;
+  }
+
+  close(): void {
+    for (const r of this.open.values()) r.close();
+    this.open.clear();
+  }
+}
+
+/** Opens every ref into fresh buffers (the caller wipes them); null after replying the error, with what was opened wiped. */
+export function openAll(ctx: Session, refs: readonly MemberRef[]): Buffer[] | null {
+  const out: Buffer[] = [];
+  const readers = new MemberReaders(ctx);
+  try {
+    for (const ref of refs) {
+      const r = readers.read(ref);
+      out.push(Buffer.from(r.plain.subarray(r.start, r.start + r.length)));
+    }
+    return out;
+  } catch (err) {
+    wipeAll(out);
+    return sealFailed(ctx, err);
+  } finally {
+    readers.close();
+  }
+}
+
 /** The member's plaintext in a fresh buffer (the caller wipes it); null after replying the seal error. */
 export function openMember(ctx: Session, ref: MemberRef): Buffer | null {
-  try {
-    return ctx.server.values.openElement(Purpose.SetMember, ctx.db.uid, ref.key, ref.set.sealedOf(ref.id));
-  } catch (err) {
-    return sealFailed(ctx, err);
-  }
+  return openAll(ctx, [ref])?.[0] ?? null;
 }
 
 /**
@@ -110,18 +163,24 @@ export function copyMember(ctx: Session, ref: MemberRef, toKey: string, to: SetE
   return true;
 }
 
-/** Opens every ref (null after replying the error, with what was opened wiped). */
-export function openAll(ctx: Session, refs: readonly MemberRef[]): Buffer[] | null {
-  const out: Buffer[] = [];
-  for (const ref of refs) {
-    const plain = openMember(ctx, ref);
-    if (plain === null) {
-      wipeAll(out);
-      return null;
-    }
-    out.push(plain);
+/**
+ * Adds every ref's member to `to` (key `toKey`), each source node opened once and the tail
+ * sealed once (SINTERSTORE...). False after replying the seal error.
+ */
+export function copyMembers(ctx: Session, refs: readonly MemberRef[], toKey: string, to: SetEntry): boolean {
+  const readers = new MemberReaders(ctx);
+  try {
+    addPlains(ctx, toKey, to, refs.length, (i) => {
+      const r = readers.read(refs[i]!);
+      return r.plain.subarray(r.start, r.start + r.length);
+    });
+    return true;
+  } catch (err) {
+    sealFailed(ctx, err);
+    return false;
+  } finally {
+    readers.close();
   }
-  return out;
 }
 
 export function wipeAll(plains: readonly Buffer[]): void {
@@ -140,8 +199,8 @@ export type Ordering = 'stored' | 'intset' | 'intset-if-integers';
  * Replies with members as a set (RESP3 `~`) or an array. With 'intset', or with
  * 'intset-if-integers' when every member is an integer and there are at most
  * set-max-intset-entries of them (a result Redis builds as an intset), the members come in
- * integer order as Redis sends them; otherwise each is opened straight into the reply buffer.
- * A member that fails to open drops the whole reply for the seal error.
+ * integer order as Redis sends them; otherwise each is copied from its opened node straight
+ * into the reply buffer. A member that fails to open drops the whole reply for the seal error.
  */
 export function replyMembers(ctx: Session, refs: readonly MemberRef[], shape: 'set' | 'array', ordering: Ordering): boolean {
   const header = () => (shape === 'set' ? ctx.reply.setLen(refs.length) : ctx.reply.arrayLen(refs.length));
@@ -156,47 +215,51 @@ export function replyMembers(ctx: Session, refs: readonly MemberRef[], shape: 's
   }
   const mark = ctx.reply.size;
   header();
-  for (const ref of refs) {
-    const failure = replyMemberBulk(ctx, ref);
-    if (failure !== undefined) {
-      ctx.reply.truncate(mark);
-      sealFailed(ctx, failure);
-      return false;
-    }
-  }
-  return true;
-}
-
-/**
- * One member as a bulk string, opened straight into the reply buffer. Returns what opening
- * threw (the bulk is dropped), undefined when it went well.
- */
-function replyMemberBulk(ctx: Session, ref: MemberRef): unknown {
-  const set = ref.set;
-  const length = set.sealedLength(ref.id);
-  const mark = ctx.reply.size;
-  const at = ctx.reply.beginBulk(length - OVERHEAD);
+  const readers = new MemberReaders(ctx);
   try {
-    ctx.server.values.openElementAt(Purpose.SetMember, ctx.db.uid, ref.key, set.slabOf(ref.id), set.sealedStart(ref.id), length, ctx.reply.staging, at);
+    for (const ref of refs) {
+      const r = readers.read(ref);
+      replyPlain(ctx, r.plain, r.start, r.length);
+    }
+    return true;
   } catch (err) {
     ctx.reply.truncate(mark);
-    return err;
+    sealFailed(ctx, err);
+    return false;
+  } finally {
+    readers.close();
   }
-  ctx.reply.endBulk(length - OVERHEAD);
-  return undefined;
+}
+
+/** One opened member as a bulk string, copied into the reply buffer. */
+export function replyPlain(ctx: Session, plain: Buffer, start: number, length: number): void {
+  const at = ctx.reply.beginBulk(length);
+  plain.copy(ctx.reply.staging, at, start, start + length);
+  ctx.reply.endBulk(length);
 }
 
 /** One member as a bulk reply (SPOP, SRANDMEMBER without a count); false after replying the error. */
 export function replyMember(ctx: Session, ref: MemberRef): boolean {
-  const failure = replyMemberBulk(ctx, ref);
-  if (failure === undefined) return true;
-  sealFailed(ctx, failure);
-  return false;
+  return replyMembersBare(ctx, [ref]);
 }
 
-/** The plaintext length of a member, from its sealed header. */
-export function memberLength(set: SealedSet, id: MemberId): number {
-  return Sealer.plainLength(set.sealedOf(id));
+/** Members as consecutive bulk strings, no header; false after replying the seal error (the bulks dropped). */
+function replyMembersBare(ctx: Session, refs: readonly MemberRef[]): boolean {
+  const mark = ctx.reply.size;
+  const readers = new MemberReaders(ctx);
+  try {
+    for (const ref of refs) {
+      const r = readers.read(ref);
+      replyPlain(ctx, r.plain, r.start, r.length);
+    }
+    return true;
+  } catch (err) {
+    ctx.reply.truncate(mark);
+    sealFailed(ctx, err);
+    return false;
+  } finally {
+    readers.close();
+  }
 }
 
 type Access = 'read' | 'write' | 'write-grow';
@@ -216,3 +279,15 @@ export function setSpec(
 }
 
 export { at };
+
+/**
+ * Every member's plaintext in a fresh buffer each (the caller wipes them), the nodes opened one
+ * at a time (ZUNIONSTORE and the like reading a set). Throws SealError.
+ */
+export function openSetMembers(ctx: Session, key: string, set: SealedSet, take: (plain: Buffer) => void): void {
+  set.forEachPlain(setCodec(ctx, key), (plain, start, length) => {
+    const copy = plainBuffer(length);
+    plain.copy(copy, 0, start, start + length);
+    take(copy);
+  });
+}

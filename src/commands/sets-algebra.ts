@@ -1,10 +1,10 @@
 // SINTER, SINTERCARD, SUNION, SDIFF and their STORE forms (redis t_set.c sinterGenericCommand,
 // sunionDiffGenericCommand). Members of different keys compare by digest alone (one digest key
-// for every set), so the algebra never opens a member; only the result is opened, to reply or
-// to seal it again for the destination key.
+// for every set), so the algebra never opens a member; only the result is opened (each node
+// once while its members come in a row), to reply or to seal it again for the destination key.
 
 import { int64, keyOf, word } from './args.js';
-import { copyMember, readSet, replyMembers, setSpec, type MemberRef, type Ordering } from './set-entries.js';
+import { copyMembers, readSet, replyMembers, setSpec, type MemberRef, type Ordering } from './set-entries.js';
 import { Errors } from '../protocol/errors.js';
 import { SetEntry } from '../store/entry.js';
 import { difference, intersect, intersectCardinality, union, type SealedSet } from '../store/types/set.js';
@@ -76,11 +76,9 @@ function store(op: Op, ctx: Session, args: Buffer[]): void {
   const found = operands(ctx, args, 2, args.length);
   if (found === null) return;
   const result = new SetEntry(ctx.now);
-  for (const ref of compute(op, found)) {
-    if (!copyMember(ctx, ref, destination, result)) {
-      result.clear();
-      return;
-    }
+  if (!copyMembers(ctx, compute(op, found), destination, result)) {
+    result.clear();
+    return;
   }
   if (result.size === 0) {
     ctx.db.delete(destination, 'del');

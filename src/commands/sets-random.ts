@@ -1,14 +1,15 @@
 // SPOP, SRANDMEMBER and SSCAN (redis t_set.c spopCommand, srandmemberCommand, db.c
 // scanGenericCommand): sampling a set and walking it with a stateless cursor. Members are
-// drawn by id from the set's dense array; only the drawn ones are opened, straight into the
-// reply. SSCAN's MATCH opens the members of the step it returns, only while the command runs.
+// drawn by id from the set's dense index; only the nodes of drawn ones are opened, and their
+// members copied into the reply. SSCAN's MATCH opens the members of the step it returns, only while the command runs.
 
 import { parseElementScanOptions } from './scan-options.js';
 import { int64, keyOf } from './args.js';
 import {
-  at, compareIntegers, isIntegerMember, openAll, readSet, replyMember, replyMembers, setSpec, wipeAll, writeSet, type MemberRef,
+  at, compareIntegers, isIntegerMember, openAll, readSet, replyMember, replyMembers, replyPlain, setCodec, setSpec, wipeAll, writeSet, type MemberRef,
 } from './set-entries.js';
 import { Errors } from '../protocol/errors.js';
+import { sealFailed } from './sealing.js';
 import type { SetEntry } from '../store/entry.js';
 import { parseCursor } from '../store/scan.js';
 import type { MemberId } from '../store/types/set.js';
@@ -40,8 +41,13 @@ function spop(ctx: Session, args: Buffer[]): void {
       ctx.reply.nullBulk();
       return false;
     }
-    if (!replyMember(ctx, { set, key, id })) return false;
-    set.removeId(id);
+    // One open of the member's node: the reply, then the node sealed again without it.
+    try {
+      set.takeId(id, setCodec(ctx, key), (plain, start, length) => replyPlain(ctx, plain, start, length));
+    } catch (err) {
+      sealFailed(ctx, err);
+      return false;
+    }
     return true;
   });
 }
@@ -70,7 +76,7 @@ function spopCount(ctx: Session, key: string, arg: Buffer): void {
     const count = Number(n);
     const ids = set.sample(count);
     if (!replyMembers(ctx, refsOf(set, key, ids), 'set', 'stored')) return false;
-    for (const id of ids) set.removeId(id);
+    set.removeIds(ids, setCodec(ctx, key));
     // Redis keeps the few members left as a new set, built member by member: an intset again
     // if they are all integers.
     const remaining = size - count;

@@ -1,16 +1,17 @@
-// Set commands (redis t_set.c): adding, removing, membership and moving. Every member is sealed
-// on its own for its set's key and found through a keyed digest of its bytes (the index), so
-// the server holds no plaintext member and looks members up without opening any. SPOP,
+// Set commands (redis t_set.c): adding, removing, membership and moving. Members are sealed in
+// nodes of several for their set's key and found through a keyed digest of their bytes (the
+// index), so the server holds no plaintext member and looks members up without opening any. SPOP,
 // SRANDMEMBER and SSCAN are in sets-random.ts, the algebra (SINTER...) in sets-algebra.ts.
 
 import { keyOf } from './args.js';
 import {
-  addPlain, at, isIntegerMember, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
+  addPlain, addPlains, at, isIntegerMember, setCodec, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
   type MemberRef,
 } from './set-entries.js';
 import { setAlgebraCommands } from './sets-algebra.js';
 import { setRandomCommands } from './sets-random.js';
 import { Errors } from '../protocol/errors.js';
+import { sealFailed } from './sealing.js';
 import { Kind } from '../store/entry.js';
 import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
@@ -20,11 +21,21 @@ function sadd(ctx: Session, args: ArgList): void {
   const key = keyOf(ctx, args.at(1)!);
   if (args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
   let added = 0;
+  let failure: unknown;
   const ok = writeSet(ctx, key, 'sadd', (set) => {
-    for (let i = 2; i < args.length; i++) if (addPlain(ctx, key, set, args.at(i)!)) added++;
+    const before = set.size;
+    try {
+      addPlains(ctx, key, set, args.length - 2, (i) => args.at(i + 2)!);
+    } catch (err) {
+      // The tail node failed to open: what was added before it stays added.
+      failure = err;
+    }
+    added = set.size - before;
     return added > 0;
   });
-  if (ok) ctx.reply.integer(added);
+  if (!ok) return;
+  if (failure !== undefined) sealFailed(ctx, failure);
+  else ctx.reply.integer(added);
 }
 
 /**
@@ -55,11 +66,20 @@ function saddNew(ctx: Session, key: string, args: ArgList): boolean {
 function srem(ctx: Session, args: ArgList): void {
   const key = keyOf(ctx, args.at(1)!);
   let removed = 0;
+  let failure: unknown;
   const ok = writeSet(ctx, key, 'srem', (set) => {
-    for (let i = 2; i < args.length && set.size > 0; i++) if (set.remove(memberDigest(ctx, args.at(i)!))) removed++;
+    const codec = setCodec(ctx, key);
+    try {
+      for (let i = 2; i < args.length && set.size > 0; i++) if (set.remove(memberDigest(ctx, args.at(i)!), codec)) removed++;
+    } catch (err) {
+      // A node that fails to open keeps its members; what was removed before stays removed.
+      failure = err;
+    }
     return removed > 0;
   });
-  if (ok) ctx.reply.integer(removed);
+  if (!ok) return;
+  if (failure !== undefined) sealFailed(ctx, failure);
+  else ctx.reply.integer(removed);
 }
 
 function sismember(ctx: Session, args: Buffer[]): void {
@@ -85,11 +105,26 @@ function smembers(ctx: Session, args: Buffer[]): void {
   const set = readSet(ctx, key);
   if (set === null) return;
   if (set === undefined) return ctx.reply.setLen(0);
-  const refs: MemberRef[] = [];
-  set.forEach((id) => {
-    refs.push({ set, key, id });
-  });
-  replyMembers(ctx, refs, 'set', set.intset ? 'intset' : 'stored');
+  if (set.intset) {
+    const refs: MemberRef[] = [];
+    set.forEach((id) => {
+      refs.push({ set, key, id });
+    });
+    return void replyMembers(ctx, refs, 'set', 'intset');
+  }
+  // Each node opened once, its members copied into the reply as they come.
+  const mark = ctx.reply.size;
+  ctx.reply.setLen(set.size);
+  try {
+    set.forEachPlain(setCodec(ctx, key), (plain, start, length) => {
+      const at = ctx.reply.beginBulk(length);
+      plain.copy(ctx.reply.staging, at, start, start + length);
+      ctx.reply.endBulk(length);
+    });
+  } catch (err) {
+    ctx.reply.truncate(mark);
+    sealFailed(ctx, err);
+  }
 }
 
 /**
@@ -110,10 +145,20 @@ function smove(ctx: Session, args: Buffer[]): void {
   if (plain === null) return;
   try {
     ctx.db.mutate(from, Kind.Set, 'srem', ctx.now, (set) => {
-      set.removeId(id);
+      set.removeId(id, setCodec(ctx, from));
       return true;
     });
-    ctx.db.mutate(to, Kind.Set, 'sadd', ctx.now, (set) => addPlain(ctx, to, set, plain));
+    let failure: unknown;
+    ctx.db.mutate(to, Kind.Set, 'sadd', ctx.now, (set) => {
+      try {
+        return addPlain(ctx, to, set, plain);
+      } catch (err) {
+        // The destination's tail node failed to open: the member has left the source only.
+        failure = err;
+        return false;
+      }
+    });
+    if (failure !== undefined) return void sealFailed(ctx, failure);
   } finally {
     plain.fill(0);
   }

@@ -14,7 +14,7 @@ import { Kind, listEntry, type Entry, type ListEntry, type ZSetEntry } from '../
 import type { SetEntry } from '../store/entry.js';
 import { plainBuffer } from '../util/bytes.js';
 import { at, keySpec, KeyFlag, UNKNOWN_BEGIN, UNKNOWN_FIND, type KeyRef } from './key-specs.js';
-import { compareIntegers } from './set-entries.js';
+import { compareIntegers, setCodec } from './set-entries.js';
 import { listCodec } from './list-entries.js';
 import { sealedView } from './zset-entries.js';
 import type { CommandSpec, Session } from './types.js';
@@ -187,8 +187,10 @@ function openList(ctx: Session, key: string, list: ListEntry, first: number, las
 }
 
 function openSet(ctx: Session, key: string, set: SetEntry, out: Buffer[]): void {
-  set.forEach((id) => {
-    out.push(ctx.server.values.openElement(Purpose.SetMember, ctx.db.uid, key, set.sealedOf(id)));
+  set.forEachPlain(setCodec(ctx, key), (plain, start, length) => {
+    const copy = plainBuffer(length);
+    plain.copy(copy, 0, start, start + length);
+    out.push(copy);
   });
   // Redis walks an intset in integer order.
   if (set.intset) out.sort(compareIntegers);

@@ -7,7 +7,6 @@
 // bytes, as Redis's skiplist orders it, and either replied or re-sealed for the destination.
 
 import { Errors } from '../protocol/errors.js';
-import { Purpose } from '../seal/values.js';
 import { Kind, opsOf, type Entry } from '../store/keyspace.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { isSkiplist, storedScore, storeResult } from './zsets-ranges.js';
@@ -15,6 +14,8 @@ import {
   aggregate, digestOf, isWord, keyOf, keysAfterCount, openMember, parseLong, parseScore, sealMember, zsetSpec, type Aggregate,
 } from './zset-entries.js';
 import { sealFailed } from './sealing.js';
+import { openSetMembers } from './set-entries.js';
+import type { SetEntry } from '../store/entry.js';
 import { at } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -48,9 +49,7 @@ function load(ctx: Session, input: Input, opened: Buffer[]): Map<string, Member>
     entry.zset.each(0, entry.zset.size, false, (sealed, score) => add(openMember(ctx, input.key, sealed), score));
   } else if (entry !== undefined) {
     // A set (the only other type let through): its members, each scoring 1.
-    opsOf(entry).forEachSealed(entry, (sealed) => {
-      add(ctx.server.values.openElement(Purpose.SetMember, ctx.db.uid, input.key, sealed), 1);
-    });
+    openSetMembers(ctx, input.key, entry as SetEntry, (plain) => add(plain, 1));
   }
   input.members = members;
   return members;

@@ -12,6 +12,7 @@ import { formatId } from '../store/types/stream.js';
 import { opsOf, type EntryOf } from '../store/types/index.js';
 import { Purpose } from '../seal/values.js';
 import { ListSealing } from '../seal/list-codec.js';
+import { SetSealing } from '../seal/set-codec.js';
 import { PayloadError, type PayloadReader, type PayloadWriter, type OpenElement, type RestoreTools, type TypeCodec, type ValueHome } from './payload.js';
 import { HashAccess } from '../commands/hash-fields.js';
 
@@ -94,24 +95,31 @@ const listCodec: TypeCodec<ListEntry> = {
   },
 };
 
+/**
+ * Sets seal through their codec (seal/set-codec.ts): members are written as each node opens,
+ * and read back into nodes sealed a tail at a time (one seal per node, not per member).
+ */
 const setCodec: TypeCodec<SetEntry> = {
   kind: Kind.Set,
-  write(entry, out, open) {
+  write(entry, out, _open, home) {
     out.u8(entry.intset ? 1 : 0);
     out.u32(entry.size);
-    entry.forEach((id) => {
-      out.opened(open(entry.sealedOf(id), Purpose.SetMember, undefined));
+    entry.forEachPlain(new SetSealing(home.ctx.server.values, home.ctx.db.uid, home.key), (plain, start, length) => {
+      out.bytes(plain.subarray(start, start + length));
     });
   },
   read(input, tools) {
+    const c = new SetSealing(tools.home.ctx.server.values, tools.home.ctx.db.uid, tools.home.key);
     return building(new SetEntry(tools.now), (entry) => {
       entry.intset = input.u8() === 1;
       const digest = new Uint8Array(DIGEST_BYTES);
-      for (let n = input.count(4); n > 0; n--) {
-        const plain = input.bytes();
-        tools.digest(plain, digest, 0);
-        if (!entry.add(digest, tools.seal(plain, Purpose.SetMember, undefined))) throw new PayloadError('duplicate member');
-      }
+      entry.adding(c, (add) => {
+        for (let n = input.count(4); n > 0; n--) {
+          const plain = input.bytes();
+          tools.digest(plain, digest, 0);
+          if (!add(digest, plain)) throw new PayloadError('duplicate member');
+        }
+      });
     });
   },
 };

@@ -10,6 +10,7 @@ import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
 import { OVERHEAD } from './sealer.js';
 import { ListSealing } from './list-codec.js';
+import { SetSealing } from './set-codec.js';
 import { Purpose, SealError, type SealedValues } from './values.js';
 import type { NameHasher } from './name-hash.js';
 
@@ -180,14 +181,13 @@ export class CollectionPacker implements Packer {
           return true;
         }, new ListSealing(values, db, key));
       } else if (entry.kind === Kind.Set) {
-        entry.forEach((id) => {
-          const length = entry.sealedLength(id);
+        // The set opens its nodes one at a time for the visitor.
+        entry.forEachPlain(new SetSealing(values, db, key), (bytes, start, n) => {
           // Room for the longest form (a length tag one byte longer than varintBytes counts).
-          if (!room(length, 1)) return (fits = false);
-          const n = length - OVERHEAD;
-          // Opened after where its tag may go (at most one varint of n * 2 + 1), then moved down.
+          if (!room(n + OVERHEAD, 1)) return (fits = false);
+          // Copied after where its tag may go (at most one varint of n * 2 + 1), then moved down.
           const at = used + varintBytes(n * 2 + 1);
-          values.openElementAt(Purpose.SetMember, db, key, entry.slabOf(id), entry.sealedStart(id), length, plain, at);
+          bytes.copy(plain, at, start, start + n);
           used = writeMember(plain, used, at, n);
           return true;
         });
@@ -295,24 +295,27 @@ export class CollectionPacker implements Packer {
     const set = new SetEntry(packed.touchedAt);
     set.intset = packed.flag;
     const plain = this.plain;
-    const out = this.sealed;
     const digits = this.digits;
-    for (let at = 0; at < length; ) {
-      const tag = readLong(plain, at);
-      at = longEnd;
-      let member: Buffer;
-      if (tag % 2 === 0) {
-        member = digits.subarray(0, writeDigits(digits, tag / 2));
-      } else {
-        const n = (tag - 1) / 2;
-        member = plain.subarray(at, at + n);
-        at += n;
-      }
-      this.members.digestInto(member, this.digest, 0);
-      this.values.sealElementAt(Purpose.SetMember, db, key, member, out, 0);
-      set.add(this.digest, out.subarray(0, member.length + OVERHEAD));
+    try {
+      set.adding(new SetSealing(this.values, db, key), (add) => {
+        for (let at = 0; at < length; ) {
+          const tag = readLong(plain, at);
+          at = longEnd;
+          let member: Buffer;
+          if (tag % 2 === 0) {
+            member = digits.subarray(0, writeDigits(digits, tag / 2));
+          } else {
+            const n = (tag - 1) / 2;
+            member = plain.subarray(at, at + n);
+            at += n;
+          }
+          this.members.digestInto(member, this.digest, 0);
+          add(this.digest, member);
+        }
+      });
+    } finally {
+      digits.fill(0);
     }
-    digits.fill(0);
     return set;
   }
 

@@ -43,11 +43,13 @@ export const enum Purpose {
   PackedZSet = 12,
   /** A large list's node: the plaintext of several elements sealed together, bound to the node's id (src/seal/list-codec.ts). */
   ListNode = 13,
+  /** A large set's node: the plaintext of several members sealed together, bound to the node's serial (src/seal/set-codec.ts). */
+  SetNode = 14,
 }
 
 /** Purposes of collection elements, sealed through sealElement / openElement. */
 export type ElementPurpose = Purpose.ListElement | Purpose.SetMember | Purpose.ZSetMember | Purpose.StreamEntry | Purpose.HashFieldName | Purpose.HashPairs
-  | Purpose.PackedList | Purpose.PackedSet | Purpose.PackedZSet | Purpose.ListNode;
+  | Purpose.PackedList | Purpose.PackedSet | Purpose.PackedZSet | Purpose.ListNode | Purpose.SetNode;
 
 /** What an element is bound to beside its key: a name (latin1) or its bytes (a hash field's digest). */
 export type Bind = string | Uint8Array;

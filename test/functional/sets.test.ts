@@ -263,48 +263,52 @@ describe('sets through the clients', () => {
 
   describe('sealing', () => {
     const setOf = (name: string) => server.running.state.databases[0]!.peek(storedKey(server, name)) as SetEntry;
+    /** Copies of a set's sealed nodes. */
+    const nodesOf = (set: SetEntry) => {
+      const out: Buffer[] = [];
+      set.forEachNode((bytes, start, length) => void out.push(Buffer.from(bytes.subarray(start, start + length))));
+      return out;
+    };
 
     beforeEach(async () => {
       await client.sadd('s', 'secret-member-1', 'secret-member-2');
     });
 
-    it('keeps members sealed: no plaintext in a member block, equal members of two keys have equal digests', async () => {
+    it('keeps members sealed: no plaintext in a node, equal members of two keys have equal digests', async () => {
       await client.sadd('t', 'secret-member-1');
+      await client.sadd('u', 'secret-member-1');
       const s = setOf('s');
       const t = setOf('t');
       expect(s.kind).toBe(Kind.Set);
-      s.forEach((id) => {
-        expect(s.sealedOf(id).includes('secret-member')).toBe(false);
-      });
+      expect(nodesOf(s).length).toBe(1);
+      for (const node of nodesOf(s)) expect(node.includes('secret-member')).toBe(false);
       let digestS = '';
       s.forEach((id) => void (t.has(s.digestOf(id)) && (digestS = s.digestOf(id).toString('hex'))));
       let digestT = '';
       t.forEach((id) => void (digestT = t.digestOf(id).toString('hex')));
       expect(digestS).toBe(digestT);
-      // The sealed copies differ: each is bound to its key.
-      let sealedS = '';
-      s.forEach((id) => void (t.has(s.digestOf(id)) && (sealedS = s.sealedOf(id).toString('hex'))));
-      let sealedT = '';
-      t.forEach((id) => void (sealedT = t.sealedOf(id).toString('hex')));
-      expect(sealedS).not.toBe(sealedT);
+      // The same member alone in a node of two keys: the sealed nodes differ (each is bound to its key).
+      expect(nodesOf(t)[0]!.equals(nodesOf(setOf('u'))[0]!)).toBe(false);
     });
 
-    it('a member sealed for one key does not open under another', async () => {
-      await client.sadd('t', 'secret-member-3');
-      const s = setOf('s');
-      const t = setOf('t');
-      // Put s's sealed member in t's block (same length) by hand: t's reply must be the seal error.
-      let from = Buffer.alloc(0);
-      s.forEach((id) => void (from = Buffer.from(s.sealedOf(id))));
-      const tid = t.randomMember();
-      const target = t.sealedOf(tid);
-      if (target.length === from.length) {
-        from.copy(target);
-        expect(await run(['smembers', 't'])).toEqual({ error: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with' });
-        expect(await run(['sscan', 't', '0'])).toEqual({ error: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with' });
-      } else {
-        expect.unreachable('members of equal length seal to equal lengths');
-      }
+    it('a node sealed for one key does not open under another', async () => {
+      await client.sadd('t', 'secret-member-1', 'secret-member-3');
+      // Put s's sealed node in t's (same length: same member lengths) by hand: t's reply must be the seal error.
+      const from = Buffer.from(nodesOf(setOf('s'))[0]!);
+      let target: Buffer | undefined;
+      setOf('t').forEachNode((bytes, start, length) => void (target = bytes.subarray(start, start + length)));
+      expect(target!.length).toBe(from.length);
+      from.copy(target!);
+      const failed = { error: 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with' };
+      expect(await run(['smembers', 't'])).toEqual(failed);
+      expect(await run(['sscan', 't', '0'])).toEqual(failed);
+      expect(await run(['spop', 't'])).toEqual(failed);
+      expect(await run(['srandmember', 't'])).toEqual(failed);
+      // Adding opens the tail node: the error, nothing added; nor moved in by SMOVE.
+      expect(await run(['sadd', 't', 'another'])).toEqual(failed);
+      expect(await run(['smove', 's', 't', 'secret-member-2'])).toEqual(failed);
+      expect(await client.scard('t')).toBe(2);
+      expect(await client.sismember('t', 'another')).toBe(0);
     });
 
     it('SMOVE, SINTERSTORE, RENAME, COPY and MOVE re-seal members for their new key', async () => {
@@ -323,19 +327,18 @@ describe('sets through the clients', () => {
       await client.select(0);
     });
 
-    it('SEAL ROTATE re-seals every member under the new key', async () => {
+    it('SEAL ROTATE re-seals every node under the new key', async () => {
       await client.sadd('big', ...Array.from({ length: 300 }, (_, i) => `m${i}`));
-      const before = new Set<number>();
-      setOf('big').forEach((id) => void before.add(setOf('big').sealedOf(id).readUInt32BE(1)));
+      const keyIds = () => new Set(nodesOf(setOf('big')).map((node) => node.readUInt32BE(1)));
+      const before = keyIds();
+      expect(nodesOf(setOf('big')).length).toBeGreaterThan(300 / 32);
       await run(['seal', 'rotate']);
       for (let i = 0; i < 200; i++) {
-        const ids = new Set<number>();
-        setOf('big').forEach((id) => void ids.add(setOf('big').sealedOf(id).readUInt32BE(1)));
+        const ids = keyIds();
         if (ids.size === 1 && !before.has([...ids][0]!)) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      const after = new Set<number>();
-      setOf('big').forEach((id) => void after.add(setOf('big').sealedOf(id).readUInt32BE(1)));
+      const after = keyIds();
       expect(after.size).toBe(1);
       expect(before.has([...after][0]!)).toBe(false);
       expect((await client.smembers('big')).length).toBe(300);
@@ -358,6 +361,38 @@ describe('sets through the clients', () => {
       await client.flushall();
       // A cleared set holds no member blocks: its memory is the empty set's.
       for (const entry of held) expect(entry.size).toBe(0);
+    });
+
+    it('a large set keeps its members in sealed nodes and gives the memory back as they leave', async () => {
+      const names = Array.from({ length: 5000 }, (_, i) => `member-${i}`);
+      expect(await client.sadd('g', ...names)).toBe(5000);
+      const big = setOf('g');
+      // 16 members of 11-12 bytes to a node: a seal per node, not per member.
+      expect(big.nodeCount).toBeLessThanOrEqual(Math.ceil(5000 / 16) + 1);
+      const full = (await run(['memory', 'usage', 'g'])) as number;
+      // Index arrays (digest, chain, place: 24 bytes a member, doubling) and nodes of 16 members.
+      expect(full).toBeLessThan(5000 * 80);
+      // Members leave from every node, most by SREM, some by SPOP and SMOVE.
+      for (let i = 0; i < 4800; i += 400) expect(await client.srem('g', ...names.slice(i, i + 380))).toBe(380);
+      const popped = (await client.spop('g', 40)) as string[];
+      expect(popped).toHaveLength(40);
+      const left = new Set(names.filter((n, i) => (i >= 4800 || i % 400 >= 380) && !popped.includes(n)));
+      const moved = [...left][0]!;
+      expect(await client.smove('g', 'other', moved)).toBe(1);
+      left.delete(moved);
+      expect(new Set(await client.smembers('g'))).toEqual(left);
+      expect(await client.scard('g')).toBe(left.size);
+      const after = (await run(['memory', 'usage', 'g'])) as number;
+      expect(after).toBeLessThan(full / 5);
+      expect(setOf('g').nodeCount).toBeLessThanOrEqual(1 + Math.ceil(left.size / 4));
+      let cursor = '0';
+      const scanned = new Set<string>();
+      do {
+        const [next, batch] = await client.sscan('g', cursor, 'COUNT', 7);
+        cursor = next;
+        for (const m of batch) scanned.add(m);
+      } while (cursor !== '0');
+      expect(scanned).toEqual(left);
     });
 
     it('MEMORY USAGE grows with the members and DEL frees the key', async () => {

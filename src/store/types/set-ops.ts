@@ -1,8 +1,10 @@
-// Sets as every type-blind path sees them: the entry is a SealedSet whose members are sealed
-// for the set's key (Purpose.SetMember, no further binding) and indexed by keyed digest.
+// Sets as every type-blind path sees them: the entry is a SealedSet whose members are grouped
+// into nodes sealed whole for the set's key (Purpose.SetNode, bound to the node's serial) and
+// indexed by keyed digest.
 
 import { SetEntry } from '../entry.js';
 import { Purpose } from '../../seal/values.js';
+import { setNodeBind } from '../../seal/set-codec.js';
 import type { CollectionOps } from './type-ops.js';
 
 /**
@@ -23,8 +25,8 @@ export const setOps: CollectionOps<SetEntry> = {
   encoding: (entry) => (entry.intset ? 'intset' : 'hashtable'),
   elements: (entry) => entry.size,
   forEachSealed(entry, visit) {
-    entry.forEach((id) => {
-      visit(entry.sealedOf(id), Purpose.SetMember, undefined);
+    entry.forEachNode((bytes, start, length, serial) => {
+      visit(bytes.subarray(start, start + length), Purpose.SetNode, setNodeBind(serial));
     });
   },
   reseal(entry, reseal, touchedAt) {
@@ -32,24 +34,22 @@ export const setOps: CollectionOps<SetEntry> = {
     copy.expiresAt = entry.expiresAt;
     copy.intset = entry.intset;
     try {
-      entry.forEach((id) => {
-        copy.add(entry.digestOf(id), reseal(entry.sealedOf(id), Purpose.SetMember, undefined));
-      });
+      copy.copyResealed(entry, (sealed, serial) => reseal(sealed, Purpose.SetNode, setNodeBind(serial)));
     } catch (err) {
       copy.clear();
       throw err;
     }
     return copy;
   },
-  // The members are arena blocks, which the garbage collector does not see.
+  // The nodes are arena blocks, which the garbage collector does not see.
   release: (entry) => entry.clear(),
   create: (now) => new SetEntry(now),
   isEmpty: (entry) => entry.size === 0,
   renewEach(entry, renew) {
     let renewed = 0;
-    entry.replaceEach((bytes, start, length) => {
+    entry.replaceNodes((bytes, start, length, serial) => {
       const sealed = bytes.subarray(start, start + length);
-      const fresh = renew(sealed, Purpose.SetMember, undefined);
+      const fresh = renew(sealed, Purpose.SetNode, setNodeBind(serial));
       if (fresh === null) return sealed;
       renewed++;
       return fresh;

@@ -1,56 +1,97 @@
 // A set of sealed members (redis t_set.c over dict.c), indexed by a keyed digest of each member
 // that the caller computes (DIGEST_BYTES, as src/seal/name-hash.ts does for key names): the set
-// never sees a plaintext member, only digests and sealed bytes. Digests must come from one key
-// for every set, so the algebra below can compare members of different sets by digest alone.
+// never sees a plaintext member outside the moments a codec opens one of its nodes. Digests must
+// come from one key for every set, so the algebra below compares members of different sets by
+// digest alone.
 //
-// Layout, all outside the V8 heap but the two index arrays:
-//   - each member is one arena block: next-in-chain handle, dense index, sealed length (3 u32),
-//     then the 16-byte digest, then the sealed bytes;
-//   - buckets: a power-of-two Uint32Array of chain heads, the bucket being the digest's first
-//     32 bits masked (the digest is already a keyed random value, so nothing more to mix);
-//   - dense: every member's handle packed in one Uint32Array, for uniform random picks and
-//     pops in O(1) and fast walks.
+// Members live in NODES, several to a node, each node sealed whole (SetCodec: bound to database,
+// key and the node's serial, a number it keeps for life whatever index it sits at), as list
+// nodes are (list-encoding.ts). A seal costs 45 bytes; one per member was most of what a large
+// set cost beside Redis. A node's plaintext is [varint length][bytes] per member; it holds at
+// most NODE_MAX members and NODE_BYTES bytes, and a member longer than SOLO_BYTES gets a node of
+// its own. New members go to the TAIL node (opened, appended to, sealed again: a batch of adds
+// seals it once). A removal marks the member's slot DEAD without opening its node (SPOP opens
+// it once, for the reply): the removed member's bytes stay sealed in the node, never to open
+// again, until the node is rewritten: when half its slots are dead, when the tail is opened to
+// append to, or when a node other than the tail gets SPARSE (under NODE_MAX / 4 live members):
+// it is then opened, compacted and sealed again, and moved whole into the tail or made the
+// tail if still small (under SOLO_BYTES). So a node's dead bytes never outweigh its live ones,
+// every node but the tail holds a quarter of a node or more, and many removals cannot leave a
+// trail of near-empty nodes. Node indexes are renumbered (compactNodes) when most are free.
+//
+// The index, outside the V8 heap's objects, in typed arrays:
+//   - entries: per member six words: its digest (4), next in its bucket's chain (entry + 1, 0
+//     ends), and its place: node * NODE_MAX + slot. Entries are dense (a removal moves the last
+//     into the hole), so a member's id is its entry + 1: uniform random picks are O(1).
+//   - buckets: chain heads (entry + 1), a power of two, the bucket being the digest's first 32
+//     bits masked (the digest is already a keyed random value); none up to SMALL members, where
+//     a lookup compares the few digests in turn.
+//   - nodes: per node six words (arena block, sealed length, serial, slots used, plaintext
+//     bytes, live members) and NODE_MAX slot words: the entry of each member (or DEAD), so
+//     moving members between slots or nodes updates their places without opening anything else.
 // The table doubles past one member per bucket and halves below one per eight (Redis's dict
-// rules), at once rather than incrementally: a rehash walks the dense array (~10 ns a member).
-// Sets of up to SMALL members have neither: their blocks are chained through the next-in-chain
-// word from one head handle, so a small set is one object and its blocks (see SMALL).
+// rules), at once rather than incrementally.
 //
 // SSCAN: the cursor is Redis's reverse-binary bucket cursor (dict.c dictScan) over the single
 // table. Because a bucket's members move only to its split images on growth and its merge on
 // shrink, and the cursor counts up in the reversed bits, every member present throughout a scan
-// is returned at least once, whatever resizes happen between calls; some may come twice. The
-// cursor is stateless: the next bucket index, nothing kept server-side.
+// is returned at least once, whatever resizes happen between calls (and wherever nodes move the
+// member: the cursor never looks at nodes); some may come twice. Stateless: the next bucket.
 //
-// Member ids handed out (MemberId) are block handles, valid until the set next changes.
+// Member ids handed out (MemberId) are valid until the set next changes.
 
 import { nextBucket } from '../../util/scan-order.js';
 import { RecordArena } from '../record-arena.js';
 import { blockBytes, collectionArena, offsetOf, type BlockArena } from './blocks.js';
+import { lastVarint, readForward, Scratch, varintBytes, writeVarint } from './list-encoding.js';
 
 export const DIGEST_BYTES = 16;
-/** Words before the sealed bytes: next, dense index, length, then four of digest. */
-const W_NEXT = 0;
-const W_DENSE = 1;
-const W_LENGTH = 2;
-const W_DIGEST = 3;
-const HEADER_BYTES = 12 + DIGEST_BYTES;
-/**
- * Up to this many members a set has no buckets and no dense array: its blocks form one chain
- * and a lookup compares the digests along it, as Redis keeps small sets in one compact blob. It
- * saves two typed arrays (about 350 bytes with their ArrayBuffers) per small set, which is most
- * of what a set of a few members costs beside its members; buckets and the dense array come
- * back past SMALL and go below SMALL / 2.
- */
+/** Members per node at most (a power of two: a place is node * NODE_MAX + slot). */
+export const NODE_MAX = 16;
+const SLOT_BITS = 4;
+/** Plaintext bytes per node at most (a member over SOLO_BYTES has a node of its own). */
+export const NODE_BYTES = 512;
+export const SOLO_BYTES = NODE_BYTES / 4;
+const SPARSE_COUNT = NODE_MAX / 4;
+/** Up to this many members there are no buckets (see the header). */
 const SMALL = 8;
 const MIN_BUCKETS = 16;
+/** Entry words: digest 0..3, next, place. */
+const EW = 6;
+const E_NEXT = 4;
+const E_PLACE = 5;
+/** Node words: arena block, sealed length, serial, slots used, plaintext bytes, live members. */
+const NW = 6;
+const N_BLOCK = 0;
+const N_SEALED = 1;
+const N_SERIAL = 2;
+const N_COUNT = 3;
+const N_PLAIN = 4;
+const N_LIVE = 5;
+/** A slot whose member was removed while its node stayed sealed as it was (see takeFromNode). */
+const DEAD = 0xffffffff;
+/** The place of an entry that has no member (the algebra's digest-only scratch sets). */
+const NO_PLACE = 0xffffffff;
 /** Estimated heap cost of the set object, and of each typed array with its ArrayBuffer (V8, 64-bit). */
-const SET_OVERHEAD = 80;
+const SET_OVERHEAD = 96;
 const ARRAY_OVERHEAD = 160;
+
+/** Seals and opens the nodes of one set (its database and key); see src/seal/set-codec.ts. */
+export interface SetCodec {
+  /** Bytes a seal adds to its plaintext. */
+  readonly overhead: number;
+  /** Seals a node's plaintext, bound to its serial, into out at `at` (overhead + plain.length bytes). */
+  sealNode(serial: number, plain: Uint8Array, out: Buffer, at: number): void;
+  /** Opens a node's sealed bytes into out at `at`; throws the codec's error. */
+  openNode(serial: number, src: Buffer, start: number, length: number, out: Buffer, at: number): void;
+}
 
 /** A member of a set: opaque, valid until that set next changes. */
 export type MemberId = number;
 /** Looks at one member; false stops the walk. */
 export type MemberVisitor = (id: MemberId) => boolean | void;
+/** Looks at one member's plaintext (do not keep it: it is wiped after the walk); false stops. */
+export type PlainVisitor = (plain: Buffer, start: number, length: number, id: MemberId) => boolean | void;
 
 /** Random numbers in [0, 1); Math.random in the server, a seeded generator in tests. */
 export type Random = () => number;
@@ -69,142 +110,249 @@ function loadDigest(digest: Uint8Array, at: number): void {
   d3 = (digest[at + 12]! | (digest[at + 13]! << 8) | (digest[at + 14]! << 16) | (digest[at + 15]! << 24)) >>> 0;
 }
 
+/** Plaintext scratch: the tail being appended to, a node being edited, a lone member's node. */
+const building = new Scratch();
+const opened = new Scratch();
+const edited = new Scratch();
+/** Scratch buffers readers borrow (several sets may be open at once: the algebra). */
+const readerPool: Scratch[] = [];
+
+const EMPTY = new Uint32Array(0);
+/** The slots of one node a removal takes out (1 = goes). */
+const dropping = new Uint8Array(NODE_MAX);
 
 export class SealedSet {
-  /** Chain heads; null while the set is small (see SMALL). */
+  private entries: Uint32Array<ArrayBuffer> = EMPTY;
+  /** Chain heads (entry + 1); null while the set has SMALL members or fewer. */
   private buckets: Uint32Array<ArrayBuffer> | null = null;
-  /** Every member's handle; null while the set is small. */
-  private dense: Uint32Array<ArrayBuffer> | null = null;
-  /** While small: the first block of the chain of members (0 when empty). */
-  private head = 0;
   private count = 0;
+  private nodes: Uint32Array<ArrayBuffer> = EMPTY;
+  private slots: Uint32Array<ArrayBuffer> = EMPTY;
+  /** Node indexes in use are below nodeTop; freed ones below it wait in freeNodes. */
+  private nodeTop = 0;
+  private freeNodes: number[] = [];
+  private liveNodes = 0;
+  /** The node new members go to, or -1. */
+  private tail = -1;
+  private serials = 0;
   private blockTotal = 0;
+  /** While adding: the node whose plaintext is in `building` (not sealed yet), its length. */
+  private openTail = -1;
+  private openLength = 0;
+  /** Counts changes, so a reader knows its opened node is still the node. */
+  version = 0;
 
-  /** The arena the members live in (the algebra's scratch sets use it too). */
+  /** The arena the nodes live in (the algebra's scratch sets use it too). */
   constructor(readonly arena: BlockArena = collectionArena()) {}
 
   get size(): number {
     return this.count;
   }
 
+  /** Nodes in use (tests: no node is left behind). */
+  get nodeCount(): number {
+    return this.liveNodes;
+  }
+
+  /** Bucket count, 0 for a small set (tests: resizes during scans). */
+  get bucketCount(): number {
+    return this.buckets?.length ?? 0;
+  }
+
   /** Approximate bytes held (maxmemory accounting, MEMORY USAGE). */
   memoryBytes(): number {
-    const buckets = this.buckets === null ? 0 : ARRAY_OVERHEAD + 4 * this.buckets.length;
-    const dense = this.dense === null ? 0 : ARRAY_OVERHEAD + 4 * this.dense.length;
-    return SET_OVERHEAD + this.blockTotal + dense + buckets;
+    const arrays = (a: Uint32Array | null) => (a === null || a.length === 0 ? 0 : ARRAY_OVERHEAD + 4 * a.length);
+    return SET_OVERHEAD + this.blockTotal + arrays(this.entries) + arrays(this.buckets) + arrays(this.nodes) + arrays(this.slots);
   }
 
   /** The member with this digest (DIGEST_BYTES at `at` in digest), or 0. */
   find(digest: Uint8Array, at = 0): MemberId {
     loadDigest(digest, at);
-    return this.findLoaded();
+    return this.findLoaded() + 1;
   }
 
   has(digest: Uint8Array, at = 0): boolean {
     return this.find(digest, at) !== 0;
   }
 
-  /** Adds a member (SADD); false, with the stored member kept, when the digest is already in. */
-  add(digest: Uint8Array, sealed: Uint8Array): boolean {
-    loadDigest(digest, 0);
-    if (this.findLoaded() !== 0) return false;
-    const handle = this.newBlock(sealed, 0, sealed.length);
-    if (this.dense === null) {
-      this.setNext(handle, this.head);
-      this.head = handle;
-      if (++this.count > SMALL) this.toLarge();
-      return true;
+  /** Whether this set holds the member `id` of `other` (the same digest). */
+  hasMemberOf(other: SealedSet, id: MemberId): boolean {
+    const w = (id - 1) * EW;
+    const e = other.entries;
+    d0 = e[w]!;
+    d1 = e[w + 1]!;
+    d2 = e[w + 2]!;
+    d3 = e[w + 3]!;
+    return this.findLoaded() >= 0;
+  }
+
+  /** The member's digest, a view valid until the set changes. */
+  digestOf(id: MemberId): Buffer {
+    return Buffer.from(this.entries.buffer, this.entries.byteOffset + 4 * (id - 1) * EW, DIGEST_BYTES);
+  }
+
+  /** Adds one member (SADD); false, with the stored member kept, when the digest is already in. */
+  add(digest: Uint8Array, plain: Uint8Array, codec: SetCodec): boolean {
+    let added = false;
+    this.adding(codec, (add) => {
+      added = add(digest, plain);
+    });
+    return added;
+  }
+
+  /**
+   * Adds members through `add` (false for one already in), sealing the tail node once at the end
+   * rather than once per member. The set must not be read or changed otherwise meanwhile.
+   */
+  adding(codec: SetCodec, fill: (add: (digest: Uint8Array, plain: Uint8Array) => boolean) => void): void {
+    try {
+      fill((digest, plain) => {
+        loadDigest(digest, 0);
+        if (this.findLoaded() >= 0) return false;
+        const place = this.place(plain, this.count, codec);
+        this.insertEntry(place);
+        return true;
+      });
+    } finally {
+      this.sealOpenTail(codec);
     }
-    if (this.count === this.dense.length) this.dense = growTo(this.dense, this.dense.length * 2);
-    this.link(handle, this.count);
-    this.count++;
-    if (this.count > this.buckets!.length) this.resize(this.buckets!.length * 2);
+  }
+
+  /**
+   * Adds the digest alone, with no member (the algebra's scratch sets: seen digests); false when
+   * already in. Such a set holds no nodes and answers has() only.
+   */
+  mark(digest: Uint8Array, at = 0): boolean {
+    loadDigest(digest, at);
+    if (this.findLoaded() >= 0) return false;
+    this.insertEntry(NO_PLACE);
     return true;
   }
 
   /** Removes the member with this digest (SREM); false when absent. */
-  remove(digest: Uint8Array, at = 0): boolean {
+  remove(digest: Uint8Array, codec: SetCodec, at = 0): boolean {
     const id = this.find(digest, at);
     if (id === 0) return false;
-    this.removeId(id);
+    this.removeId(id, codec);
     return true;
   }
 
-  /** Removes a member found by id (SPOP, SMOVE). */
-  removeId(id: MemberId): void {
-    const words = this.arena.words[RecordArena.slab(id)]!;
-    const w = offsetOf(id) >>> 2;
-    if (this.dense === null) {
-      this.unchain(id);
-      this.count--;
-      this.freeBlock(id, words[w + W_LENGTH]!);
-      return;
+  /** Removes a member found by id (SPOP, SMOVE): its node opened and sealed again without it. */
+  removeId(id: MemberId, codec: SetCodec): void {
+    const e = id - 1;
+    const place = this.entries[e * EW + E_PLACE]!;
+    if (place !== NO_PLACE) {
+      dropping.fill(0);
+      dropping[place & (NODE_MAX - 1)] = 1;
+      this.takeFromNode(place >>> SLOT_BITS, codec);
     }
-    this.unlink(id, words[w + W_DIGEST]!);
-    // The last dense slot fills the hole.
-    const index = words[w + W_DENSE]!;
-    const last = this.dense[--this.count]!;
-    this.dense[index] = last;
-    this.arena.words[RecordArena.slab(last)]![(offsetOf(last) >>> 2) + W_DENSE] = index;
-    this.freeBlock(id, words[w + W_LENGTH]!);
-    if (this.count <= SMALL / 2) return this.toSmall();
-    if (this.count < this.buckets!.length / 8 && this.buckets!.length > MIN_BUCKETS) this.resize(this.buckets!.length / 2);
-    if (this.count < this.dense.length / 4 && this.dense.length > 16) this.dense = growTo(this.dense, this.dense.length / 2);
+    this.removeEntry(e);
+    this.afterRemoval();
   }
 
-  /** The member's sealed bytes as a view (valid until the set changes). */
-  sealedOf(id: MemberId): Buffer {
-    const bytes = this.arena.bytes[RecordArena.slab(id)]!;
-    const at = offsetOf(id);
-    return bytes.subarray(at + HEADER_BYTES, at + HEADER_BYTES + this.arena.words[RecordArena.slab(id)]![(at >>> 2) + W_LENGTH]!);
+  /**
+   * Removes a member found by id, showing its plaintext to `take` first (SPOP: the reply), its
+   * node opened once for both. Throws the codec's error with the set unchanged.
+   */
+  takeId(id: MemberId, codec: SetCodec, take: PlainVisitor): void {
+    const e = id - 1;
+    const place = this.entries[e * EW + E_PLACE]!;
+    dropping.fill(0);
+    dropping[place & (NODE_MAX - 1)] = 1;
+    this.takeFromNode(place >>> SLOT_BITS, codec, take);
+    this.removeEntry(e);
+    this.afterRemoval();
   }
 
-  /** The member's digest as a view. */
-  digestOf(id: MemberId): Buffer {
-    const at = offsetOf(id) + 12;
-    return this.arena.bytes[RecordArena.slab(id)]!.subarray(at, at + DIGEST_BYTES);
+  /**
+   * Removes several distinct members found by ids (SPOP with a count), each node opened and
+   * sealed once however many of its members go.
+   */
+  removeIds(ids: readonly MemberId[], codec: SetCodec): void {
+    if (ids.length === 1) return this.removeId(ids[0]!, codec);
+    // Nodes are visited once each; their doomed slots are found when the node's turn comes,
+    // since moving a sparse node into the tail renumbers the tail's slots.
+    const doomed = new Uint8Array(this.count);
+    const nodes = new Set<number>();
+    for (const id of ids) {
+      doomed[id - 1] = 1;
+      const place = this.entries[(id - 1) * EW + E_PLACE]!;
+      if (place !== NO_PLACE) nodes.add(place >>> SLOT_BITS);
+    }
+    for (const n of nodes) {
+      const c = this.nodes[n * NW + N_COUNT]!;
+      if (c === 0) continue;
+      dropping.fill(0);
+      let any = false;
+      for (let i = 0; i < c; i++) {
+        const e = this.slots[n * NODE_MAX + i]!;
+        if (e !== DEAD && doomed[e] === 1) {
+          dropping[i] = 1;
+          any = true;
+        }
+      }
+      if (any) this.takeFromNode(n, codec);
+    }
+    // Highest entry first: the last entry, which fills each hole, is then never one to remove.
+    const entries = Int32Array.from(ids, (id) => id - 1).sort().reverse();
+    for (let i = 0; i < entries.length; i++) this.removeEntry(entries[i]!);
+    this.afterRemoval();
   }
 
-  /** Where the member's sealed bytes lie, to open them in place: slab, start, length. */
-  slabOf(id: MemberId): Buffer {
-    return this.arena.bytes[RecordArena.slab(id)]!;
+  private afterRemoval(): void {
+    this.version++;
+    const capacity = this.nodes.length / NW;
+    if (capacity > 8 && this.liveNodes * 4 < capacity) this.compactNodes();
   }
 
-  sealedStart(id: MemberId): number {
-    return offsetOf(id) + HEADER_BYTES;
-  }
-
-  sealedLength(id: MemberId): number {
-    return this.arena.words[RecordArena.slab(id)]![(offsetOf(id) >>> 2) + W_LENGTH]!;
-  }
-
-  /** Visits every member (SMEMBERS); the set must not change meanwhile. */
+  /** Visits every member, a node at a time (open them with a reader: each node opens once). */
   forEach(visit: MemberVisitor): void {
-    const dense = this.dense;
-    if (dense === null) {
-      for (let h = this.head; h !== 0; h = this.nextOf(h)) if (visit(h) === false) return;
-      return;
+    const nodes = this.nodes;
+    const slots = this.slots;
+    for (let n = 0; n < this.nodeTop; n++) {
+      const c = nodes[n * NW + N_COUNT]!;
+      for (let s = 0; s < c; s++) {
+        const e = slots[n * NODE_MAX + s]!;
+        if (e !== DEAD && visit(e + 1) === false) return;
+      }
     }
-    for (let i = 0; i < this.count; i++) if (visit(dense[i]!) === false) return;
+  }
+
+  /** Visits every member's plaintext, each node opened once and wiped after; the set must not change meanwhile. */
+  forEachPlain(codec: SetCodec, visit: PlainVisitor): void {
+    const scratch = readerPool.pop() ?? new Scratch();
+    let length = 0;
+    try {
+      for (let n = 0; n < this.nodeTop; n++) {
+        const c = this.nodes[n * NW + N_COUNT]!;
+        if (c === 0) continue;
+        length = this.openNodeInto(n, codec, scratch);
+        const buf = scratch.buf;
+        for (let s = 0, p = 0; s < c; s++) {
+          const l = readForward(buf, p);
+          p += lastVarint;
+          const e = this.slots[n * NODE_MAX + s]!;
+          if (e !== DEAD && visit(buf, p, l, e + 1) === false) return;
+          p += l;
+        }
+        scratch.wipe(length);
+        length = 0;
+      }
+    } finally {
+      scratch.wipe(length);
+      readerPool.push(scratch);
+    }
+  }
+
+  /** A reader opening members by id (each node once while it reads members of that node in a row). */
+  reader(codec: SetCodec): SetReader {
+    return new SetReader(this, codec);
   }
 
   /** A uniformly random member, or 0 when empty (SRANDMEMBER without a count). */
   randomMember(random: Random = Math.random): MemberId {
     if (this.count === 0) return 0;
-    const k = Math.floor(random() * this.count);
-    if (this.dense !== null) return this.dense[k]!;
-    let h = this.head;
-    for (let i = 0; i < k; i++) h = this.nextOf(h);
-    return h;
-  }
-
-  /** Every member's id, in walk order: the dense array itself (a view) or, for a small set, a new array. */
-  private ids(): Uint32Array {
-    if (this.dense !== null) return this.dense.subarray(0, this.count);
-    const out = new Uint32Array(this.count);
-    let i = 0;
-    for (let h = this.head; h !== 0; h = this.nextOf(h)) out[i++] = h;
-    return out;
+    return Math.floor(random() * this.count) + 1;
   }
 
   /**
@@ -214,11 +362,14 @@ export class SealedSet {
    */
   sample(count: number, random: Random = Math.random): MemberId[] {
     const n = this.count;
-    const ids = this.ids();
-    if (count >= n) return Array.from(ids);
     const out: MemberId[] = [];
+    if (count >= n) {
+      this.forEach((id) => void out.push(id));
+      return out;
+    }
     if (count * 3 > n) {
-      const pool = ids.slice();
+      const pool = new Uint32Array(n);
+      for (let i = 0; i < n; i++) pool[i] = i + 1;
       for (let i = 0; i < count; i++) {
         const j = i + Math.floor(random() * (n - i));
         const t = pool[j]!;
@@ -233,7 +384,7 @@ export class SealedSet {
       const i = Math.floor(random() * n);
       if (picked.has(i)) continue;
       picked.add(i);
-      out.push(ids[i]!);
+      out.push(i + 1);
     }
     return out;
   }
@@ -242,17 +393,7 @@ export class SealedSet {
   sampleWithRepetition(count: number, random: Random = Math.random): MemberId[] {
     const out: MemberId[] = [];
     if (this.count === 0) return out;
-    const ids = this.ids();
-    for (let i = 0; i < count; i++) out.push(ids[Math.floor(random() * this.count)]!);
-    return out;
-  }
-
-  /** SPOP: removes a uniformly random member and returns copies of its bytes, or undefined. */
-  popRandom(random: Random = Math.random): { sealed: Buffer; digest: Buffer } | undefined {
-    const id = this.randomMember(random);
-    if (id === 0) return undefined;
-    const out = { sealed: Buffer.from(this.sealedOf(id)), digest: Buffer.from(this.digestOf(id)) };
-    this.removeId(id);
+    for (let i = 0; i < count; i++) out.push(Math.floor(random() * this.count) + 1);
     return out;
   }
 
@@ -265,15 +406,16 @@ export class SealedSet {
   scan(cursor: number, count: number, visit: (id: MemberId) => void): number {
     const buckets = this.buckets;
     if (buckets === null) {
-      for (let h = this.head; h !== 0; h = this.nextOf(h)) visit(h);
+      for (let i = 1; i <= this.count; i++) visit(i);
       return 0;
     }
+    const entries = this.entries;
     let v = cursor >>> 0;
     const mask = buckets.length - 1;
     let budget = Math.max(1, count) * 10;
     let seen = 0;
     do {
-      for (let h = buckets[v & mask]!; h !== 0; h = this.nextOf(h)) {
+      for (let h = buckets[v & mask]!; h !== 0; h = entries[(h - 1) * EW + E_NEXT]!) {
         visit(h);
         seen++;
       }
@@ -282,172 +424,555 @@ export class SealedSet {
     return v;
   }
 
+  /** Each node's sealed bytes where they lie, with its serial (rotation, RENAME, memory scans). */
+  forEachNode(visit: (bytes: Buffer, start: number, length: number, serial: number) => void): void {
+    const nodes = this.nodes;
+    for (let n = 0; n < this.nodeTop; n++) {
+      const w = n * NW;
+      if (nodes[w + N_COUNT] === 0) continue;
+      const block = nodes[w + N_BLOCK]!;
+      visit(this.arena.bytes[RecordArena.slab(block)]!, offsetOf(block), nodes[w + N_SEALED]!, nodes[w + N_SERIAL]!);
+    }
+  }
+
   /**
-   * Re-seals every member in place (key rotation, RENAME): reseal gets each member's sealed
-   * bytes where they lie and returns the replacement, which may differ in length.
+   * Re-seals every node in place (key rotation): reseal gets each node's sealed bytes where
+   * they lie and returns the replacement, which may differ in length.
    */
-  replaceEach(reseal: (bytes: Buffer, start: number, length: number) => Uint8Array): void {
-    const ids = this.ids().slice();
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      const bytes = this.slabOf(id);
-      const start = this.sealedStart(id);
-      const length = this.sealedLength(id);
-      const fresh = reseal(bytes, start, length);
+  replaceNodes(reseal: (bytes: Buffer, start: number, length: number, serial: number) => Uint8Array): void {
+    const nodes = this.nodes;
+    for (let n = 0; n < this.nodeTop; n++) {
+      const w = n * NW;
+      if (nodes[w + N_COUNT] === 0) continue;
+      const block = nodes[w + N_BLOCK]!;
+      const bytes = this.arena.bytes[RecordArena.slab(block)]!;
+      const length = nodes[w + N_SEALED]!;
+      const fresh = reseal(bytes, offsetOf(block), length, nodes[w + N_SERIAL]!);
       if (fresh.length === length) {
-        bytes.set(fresh, start);
+        if (fresh.buffer !== bytes.buffer || fresh.byteOffset !== bytes.byteOffset + offsetOf(block)) bytes.set(fresh, offsetOf(block));
         continue;
       }
-      loadDigest(bytes, offsetOf(id) + 12);
-      const handle = this.newBlock(fresh, 0, fresh.length);
-      this.swapBlock(id, handle);
-      this.freeBlock(id, length);
+      this.storeSealed(n, fresh);
+    }
+  }
+
+  /**
+   * Makes this (empty) set a copy of `from` whose nodes are `reseal`'s replacements (RENAME,
+   * COPY, MOVE: sealed for another home). If reseal throws, clear() gives back what was made.
+   */
+  copyResealed(from: SealedSet, reseal: (sealed: Buffer, serial: number) => Uint8Array): void {
+    if (this.count !== 0 || this.liveNodes !== 0) throw new Error('copyResealed needs an empty set');
+    this.entries = from.entries.slice();
+    this.buckets = from.buckets === null ? null : from.buckets.slice();
+    this.count = from.count;
+    this.nodes = from.nodes.slice();
+    this.slots = from.slots.slice();
+    this.nodeTop = from.nodeTop;
+    this.freeNodes = from.freeNodes.slice();
+    this.liveNodes = from.liveNodes;
+    this.tail = from.tail;
+    this.serials = from.serials;
+    this.version++;
+    // No block is shared: each node's block is this set's own once its replacement is stored.
+    for (let n = 0; n < this.nodeTop; n++) {
+      this.nodes[n * NW + N_BLOCK] = 0;
+      this.nodes[n * NW + N_SEALED] = 0;
+    }
+    for (let n = 0; n < this.nodeTop; n++) {
+      const w = n * NW;
+      if (from.nodes[w + N_COUNT] === 0) continue;
+      const block = from.nodes[w + N_BLOCK]!;
+      const at = offsetOf(block);
+      const sealed = from.arena.bytes[RecordArena.slab(block)]!.subarray(at, at + from.nodes[w + N_SEALED]!);
+      this.storeSealed(n, reseal(sealed, from.nodes[w + N_SERIAL]!));
     }
   }
 
   /** Drops every member. */
   clear(): void {
-    const ids = this.ids();
-    for (let i = 0; i < ids.length; i++) this.freeBlock(ids[i]!, this.sealedLength(ids[i]!));
+    const nodes = this.nodes;
+    for (let n = 0; n < this.nodeTop; n++) {
+      const block = nodes[n * NW + N_BLOCK]!;
+      if (block !== 0) this.freeBlock(block, nodes[n * NW + N_SEALED]!);
+    }
+    this.entries = EMPTY;
+    this.buckets = null;
     this.count = 0;
-    this.head = 0;
-    this.buckets = null;
-    this.dense = null;
+    this.nodes = EMPTY;
+    this.slots = EMPTY;
+    this.nodeTop = 0;
+    this.freeNodes = [];
+    this.liveNodes = 0;
+    this.tail = -1;
+    this.version++;
   }
 
-  /** Bucket count, 0 for a small set (tests: resizes during scans). */
-  get bucketCount(): number {
-    return this.buckets?.length ?? 0;
+  // ---- for SetReader ----
+
+  /** @internal The member's place: node * NODE_MAX + slot. */
+  placeOf(id: MemberId): number {
+    return this.entries[(id - 1) * EW + E_PLACE]!;
   }
 
-  private nextOf(h: number): number {
-    return this.arena.words[RecordArena.slab(h)]![(offsetOf(h) >>> 2) + W_NEXT]!;
+  /** @internal Members in node n. */
+  countOf(n: number): number {
+    return this.nodes[n * NW + N_COUNT]!;
   }
 
-  private setNext(h: number, next: number): void {
-    this.arena.words[RecordArena.slab(h)]![(offsetOf(h) >>> 2) + W_NEXT] = next;
+  /** @internal Opens node n's plaintext into scratch (from 0); returns its length. */
+  openNodeInto(n: number, codec: SetCodec, scratch: Scratch, keep = 0): number {
+    const w = n * NW;
+    const sealed = this.nodes[w + N_SEALED]!;
+    const length = sealed - codec.overhead;
+    const buf = scratch.room(keep + length, keep);
+    const block = this.nodes[w + N_BLOCK]!;
+    codec.openNode(this.nodes[w + N_SERIAL]!, this.arena.bytes[RecordArena.slab(block)]!, offsetOf(block), sealed, buf, keep);
+    return length;
   }
 
-  /** Takes a block out of a small set's chain. */
-  private unchain(handle: number): void {
-    if (this.head === handle) {
-      this.head = this.nextOf(handle);
+  // ---- nodes ----
+
+  private hasRoom(n: number, need: number): boolean {
+    const w = n * NW;
+    return this.nodes[w + N_COUNT]! < NODE_MAX && this.nodes[w + N_PLAIN]! + need <= NODE_BYTES;
+  }
+
+  /**
+   * Puts a member's plaintext in a node (the open tail, the tail, a new tail, or a node of its
+   * own when long) as entry e; returns its place.
+   */
+  private place(plain: Uint8Array, e: number, codec: SetCodec): number {
+    const length = plain.length;
+    const need = varintBytes(length) + length;
+    if (length > SOLO_BYTES) {
+      const n = this.newNode();
+      const buf = edited.room(need);
+      const p = writeVarint(buf, 0, length);
+      buf.set(plain, p);
+      try {
+        this.sealFrom(n, buf, need, codec);
+      } catch (err) {
+        this.freeNode(n);
+        throw err;
+      } finally {
+        edited.wipe(need);
+      }
+      return this.fill(n, e, need);
+    }
+    if (this.openTail >= 0 && !this.hasRoom(this.openTail, need)) this.sealOpenTail(codec);
+    if (this.openTail < 0) {
+      const t = this.tail;
+      if (t >= 0 && (this.hasRoom(t, need) || this.nodes[t * NW + N_LIVE] !== this.nodes[t * NW + N_COUNT])) {
+        // Opened to append to: its removed members' bytes go now, for free.
+        this.openLength = this.openNodeInto(t, codec, building);
+        this.openTail = t;
+        this.openLength = this.compactPlain(t, building.buf, this.openLength);
+        if (this.hasRoom(t, need)) return this.place(plain, e, codec);
+        this.sealOpenTail(codec);
+      }
+      this.tail = this.openTail = this.newNode();
+      this.openLength = 0;
+    }
+    const buf = building.room(this.openLength + need, this.openLength);
+    const p = writeVarint(buf, this.openLength, length);
+    buf.set(plain, p);
+    this.openLength = p + length;
+    return this.fill(this.openTail, e, need);
+  }
+
+  /** Records entry e in node n's next slot; returns its place. */
+  private fill(n: number, e: number, need: number): number {
+    const w = n * NW;
+    const slot = this.nodes[w + N_COUNT]!;
+    this.nodes[w + N_COUNT] = slot + 1;
+    this.nodes[w + N_LIVE]++;
+    this.nodes[w + N_PLAIN] += need;
+    this.slots[n * NODE_MAX + slot] = e;
+    return n * NODE_MAX + slot;
+  }
+
+  /** Seals the tail the adds appended to, and wipes its plaintext. */
+  private sealOpenTail(codec: SetCodec): void {
+    const n = this.openTail;
+    if (n < 0) return;
+    this.openTail = -1;
+    try {
+      this.sealFrom(n, building.buf, this.openLength, codec);
+    } finally {
+      building.wipe(this.openLength);
+      this.openLength = 0;
+      this.version++;
+    }
+  }
+
+  /**
+   * Takes the slots marked in `dropping` out of node n. Without opening the node, they are only
+   * marked DEAD: their bytes stay sealed in the node (as any removed member's, they never open
+   * again) until the node is next rewritten. It is rewritten without them (opened, compacted,
+   * sealed again) once half its slots are dead, or when it is not the tail and has under
+   * NODE_MAX / 4 live members: it then moves into the tail, or becomes the tail, when sparse.
+   * The tail drops its dead slots whenever it is opened to append to. A node whose members all
+   * go is freed. With `emit`, each member taken is shown to it first (the node opened for it).
+   * The node is opened before anything changes: a node that fails to open throws with the set
+   * as it was.
+   */
+  private takeFromNode(n: number, codec: SetCodec, emit?: PlainVisitor): void {
+    const w = n * NW;
+    const c = this.nodes[w + N_COUNT]!;
+    const base = n * NODE_MAX;
+    let k = 0;
+    for (let i = 0; i < c; i++) if (dropping[i] !== 0) k++;
+    const live = this.nodes[w + N_LIVE]! - k;
+    const rewrite = live > 0 && (live * 2 < c || (n !== this.tail && live < SPARSE_COUNT));
+    if (emit === undefined && !rewrite) {
+      for (let i = 0; i < c; i++) if (dropping[i] !== 0) this.slots[base + i] = DEAD;
+      this.nodes[w + N_LIVE] = live;
+      if (live === 0) this.freeNode(n);
       return;
     }
-    for (let h = this.head; h !== 0; h = this.nextOf(h)) {
-      if (this.nextOf(h) === handle) {
-        this.setNext(h, this.nextOf(handle));
+    const length = this.openNodeInto(n, codec, opened);
+    try {
+      const buf = opened.buf;
+      for (let i = 0, p = 0; i < c; i++) {
+        const l = readForward(buf, p);
+        p += lastVarint;
+        if (dropping[i] !== 0) {
+          if (emit !== undefined) emit(buf, p, l, this.slots[base + i]! + 1);
+          this.slots[base + i] = DEAD;
+        }
+        p += l;
+      }
+      this.nodes[w + N_LIVE] = live;
+      if (live === 0) return this.freeNode(n);
+      if (!rewrite) return;
+      const q = this.compactPlain(n, buf, length);
+      if (n !== this.tail && live < SPARSE_COUNT && q < SOLO_BYTES) this.dissolve(n, buf, q, codec);
+      else this.sealFrom(n, buf, q, codec);
+    } finally {
+      opened.wipe(length);
+    }
+  }
+
+  /**
+   * Drops node n's dead slots from its opened plaintext (buf, `length` bytes), in place: the
+   * live members move down and get their new slots. Returns the new length.
+   */
+  private compactPlain(n: number, buf: Buffer, length: number): number {
+    const w = n * NW;
+    const c = this.nodes[w + N_COUNT]!;
+    if (this.nodes[w + N_LIVE] === c) return length;
+    const base = n * NODE_MAX;
+    let kept = 0;
+    let q = 0;
+    for (let i = 0, p = 0; i < c; ) {
+      if (this.slots[base + i] === DEAD) {
+        p += readForward(buf, p) + lastVarint;
+        i++;
+        continue;
+      }
+      const from = p;
+      while (i < c && this.slots[base + i] !== DEAD) {
+        p += readForward(buf, p) + lastVarint;
+        const e = this.slots[base + i]!;
+        this.slots[base + kept] = e;
+        this.entries[e * EW + E_PLACE] = base + kept;
+        kept++;
+        i++;
+      }
+      if (from !== q) buf.copyWithin(q, from, p);
+      q += p - from;
+    }
+    buf.fill(0, q, length);
+    this.nodes[w + N_COUNT] = kept;
+    this.nodes[w + N_PLAIN] = q;
+    return q;
+  }
+
+  /** Node n (sparse, its new plaintext in plain) goes into the tail when it fits, else becomes the tail. */
+  private dissolve(n: number, plain: Buffer, length: number, codec: SetCodec): void {
+    const t = this.tail;
+    const c = this.nodes[n * NW + N_COUNT]!;
+    if (t < 0) {
+      this.sealFrom(n, plain, length, codec);
+      this.tail = n;
+      return;
+    }
+    let tl = this.openNodeInto(t, codec, edited);
+    const opened = tl;
+    try {
+      // The tail's dead slots go first (it is open anyway).
+      tl = this.compactPlain(t, edited.buf, tl);
+      if (!(this.nodes[t * NW + N_COUNT]! + c <= NODE_MAX && this.nodes[t * NW + N_PLAIN]! + length <= NODE_BYTES)) {
+        if (tl !== opened) this.sealFrom(t, edited.buf, tl, codec);
+        this.sealFrom(n, plain, length, codec);
+        this.tail = n;
         return;
       }
+      const buf = edited.room(tl + length, tl);
+      plain.copy(buf, tl, 0, length);
+      this.sealFrom(t, buf, tl + length, codec);
+    } finally {
+      edited.wipe(Math.max(opened, tl + length));
     }
-    throw new Error('set member missing from its chain');
-  }
-
-  /** Past SMALL members: the chain becomes the dense array and a bucket table. */
-  private toLarge(): void {
-    const dense = new Uint32Array(MIN_BUCKETS);
-    let i = 0;
-    for (let h = this.head; h !== 0; h = this.nextOf(h)) dense[i++] = h;
-    this.dense = dense;
-    this.head = 0;
-    this.resize(MIN_BUCKETS);
-  }
-
-  /** At SMALL / 2 members: back to one chain, the arrays dropped. */
-  private toSmall(): void {
-    const dense = this.dense!;
-    let head = 0;
-    for (let i = this.count - 1; i >= 0; i--) {
-      this.setNext(dense[i]!, head);
-      head = dense[i]!;
+    const tc = this.nodes[t * NW + N_COUNT]!;
+    for (let i = 0; i < c; i++) {
+      const e = this.slots[n * NODE_MAX + i]!;
+      this.slots[t * NODE_MAX + tc + i] = e;
+      this.entries[e * EW + E_PLACE] = t * NODE_MAX + tc + i;
     }
-    this.head = head;
-    this.dense = null;
-    this.buckets = null;
+    this.nodes[t * NW + N_COUNT] = tc + c;
+    this.nodes[t * NW + N_LIVE] += c;
+    this.nodes[t * NW + N_PLAIN] += length;
+    this.freeNode(n);
   }
 
-  /** find() for the digest in d0..d3. */
-  private findLoaded(): MemberId {
-    const words = this.arena.words;
-    for (let h = this.buckets === null ? this.head : this.buckets[d0 & (this.buckets.length - 1)]!; h !== 0; ) {
-      const slab = words[RecordArena.slab(h)]!;
-      const w = offsetOf(h) >>> 2;
-      if (slab[w + W_DIGEST] === d0 && slab[w + W_DIGEST + 1] === d1 && slab[w + W_DIGEST + 2] === d2 && slab[w + W_DIGEST + 3] === d3) return h;
-      h = slab[w + W_NEXT]!;
+  /** Seals length bytes of plain as node n's content. */
+  private sealFrom(n: number, plain: Buffer, length: number, codec: SetCodec): void {
+    const w = n * NW;
+    const size = length + codec.overhead;
+    if (this.nodes[w + N_SEALED] !== size || this.nodes[w + N_BLOCK] === 0) {
+      if (this.nodes[w + N_BLOCK] !== 0) this.freeBlock(this.nodes[w + N_BLOCK]!, this.nodes[w + N_SEALED]!);
+      this.nodes[w + N_BLOCK] = 0;
+      const block = this.arena.alloc(size);
+      this.blockTotal += blockBytes(size);
+      this.nodes[w + N_BLOCK] = block;
+      this.nodes[w + N_SEALED] = size;
     }
-    return 0;
+    const block = this.nodes[w + N_BLOCK]!;
+    codec.sealNode(this.nodes[w + N_SERIAL]!, plain.subarray(0, length), this.arena.bytes[RecordArena.slab(block)]!, offsetOf(block));
   }
 
-  /** A block holding the digest in d0..d3 and the sealed bytes. */
-  private newBlock(sealed: Uint8Array, start: number, length: number): number {
-    const size = HEADER_BYTES + length;
-    const handle = this.arena.alloc(size);
-    this.blockTotal += blockBytes(size);
-    const words = this.arena.words[RecordArena.slab(handle)]!;
-    const w = offsetOf(handle) >>> 2;
-    words[w + W_LENGTH] = length;
-    words[w + W_DIGEST] = d0;
-    words[w + W_DIGEST + 1] = d1;
-    words[w + W_DIGEST + 2] = d2;
-    words[w + W_DIGEST + 3] = d3;
-    this.arena.bytes[RecordArena.slab(handle)]!.set(sealed.subarray(start, start + length), offsetOf(handle) + HEADER_BYTES);
-    return handle;
+  /** Stores sealed bytes as node n's (a copy's or a renewal's). */
+  private storeSealed(n: number, sealed: Uint8Array): void {
+    const w = n * NW;
+    if (this.nodes[w + N_BLOCK] !== 0) this.freeBlock(this.nodes[w + N_BLOCK]!, this.nodes[w + N_SEALED]!);
+    this.nodes[w + N_BLOCK] = 0;
+    const block = this.arena.alloc(sealed.length);
+    this.blockTotal += blockBytes(sealed.length);
+    this.nodes[w + N_BLOCK] = block;
+    this.nodes[w + N_SEALED] = sealed.length;
+    this.arena.bytes[RecordArena.slab(block)]!.set(sealed, offsetOf(block));
   }
 
-  private freeBlock(handle: number, length: number): void {
-    this.arena.free(handle, HEADER_BYTES + length);
-    this.blockTotal -= blockBytes(HEADER_BYTES + length);
+  private newNode(): number {
+    let n = this.freeNodes.pop();
+    if (n === undefined) {
+      n = this.nodeTop++;
+      if (this.nodeTop * NW > this.nodes.length) {
+        const cap = Math.max(1, this.nodes.length / NW) * 2;
+        this.nodes = growTo(this.nodes, cap * NW);
+        this.slots = growTo(this.slots, cap * NODE_MAX);
+      }
+    }
+    const w = n * NW;
+    this.nodes[w + N_BLOCK] = 0;
+    this.nodes[w + N_SEALED] = 0;
+    this.nodes[w + N_SERIAL] = this.serials = (this.serials + 1) >>> 0;
+    this.nodes[w + N_COUNT] = 0;
+    this.nodes[w + N_PLAIN] = 0;
+    this.nodes[w + N_LIVE] = 0;
+    this.liveNodes++;
+    return n;
   }
 
-  /** Puts a block at the head of its bucket's chain and in dense slot `index`. */
-  private link(handle: number, index: number): void {
-    const words = this.arena.words[RecordArena.slab(handle)]!;
-    const w = offsetOf(handle) >>> 2;
-    words[w + W_DENSE] = index;
-    this.dense![index] = handle;
+  private freeNode(n: number): void {
+    const w = n * NW;
+    if (this.nodes[w + N_BLOCK] !== 0) this.freeBlock(this.nodes[w + N_BLOCK]!, this.nodes[w + N_SEALED]!);
+    this.nodes.fill(0, w, w + NW);
+    if (this.tail === n) this.tail = -1;
+    this.liveNodes--;
+    if (n === this.nodeTop - 1) this.nodeTop--;
+    else this.freeNodes.push(n);
+    if (this.liveNodes === 0) {
+      this.nodeTop = 0;
+      this.freeNodes = [];
+    }
+  }
+
+  private freeBlock(block: number, size: number): void {
+    this.arena.free(block, size);
+    this.blockTotal -= blockBytes(size);
+  }
+
+  /** Renumbers the nodes in use from 0 and shrinks the node arrays (most indexes were free). */
+  private compactNodes(): void {
+    let j = 0;
+    for (let n = 0; n < this.nodeTop; n++) {
+      const c = this.nodes[n * NW + N_COUNT]!;
+      if (c === 0) continue;
+      if (n !== j) {
+        this.nodes.copyWithin(j * NW, n * NW, n * NW + NW);
+        for (let s = 0; s < c; s++) {
+          const e = this.slots[n * NODE_MAX + s]!;
+          this.slots[j * NODE_MAX + s] = e;
+          if (e !== DEAD) this.entries[e * EW + E_PLACE] = j * NODE_MAX + s;
+        }
+        if (this.tail === n) this.tail = j;
+      }
+      j++;
+    }
+    this.nodeTop = j;
+    this.freeNodes = [];
+    let cap = 2;
+    while (cap < j * 2) cap *= 2;
+    this.nodes = growTo(this.nodes, cap * NW);
+    this.slots = growTo(this.slots, cap * NODE_MAX);
+  }
+
+  // ---- the index ----
+
+  /** The entry with the digest in d0..d3, or -1. */
+  private findLoaded(): number {
+    const entries = this.entries;
+    if (this.buckets === null) {
+      for (let e = 0, w = 0; e < this.count; e++, w += EW) {
+        if (entries[w] === d0 && entries[w + 1] === d1 && entries[w + 2] === d2 && entries[w + 3] === d3) return e;
+      }
+      return -1;
+    }
+    for (let h = this.buckets[d0 & (this.buckets.length - 1)]!; h !== 0; ) {
+      const w = (h - 1) * EW;
+      if (entries[w] === d0 && entries[w + 1] === d1 && entries[w + 2] === d2 && entries[w + 3] === d3) return h - 1;
+      h = entries[w + E_NEXT]!;
+    }
+    return -1;
+  }
+
+  /** A new entry (index `count`) for the digest in d0..d3 at `place`. */
+  private insertEntry(place: number): void {
+    const e = this.count;
+    if ((e + 1) * EW > this.entries.length) this.entries = growTo(this.entries, Math.max(4, (this.entries.length / EW) * 2) * EW);
+    const w = e * EW;
+    const entries = this.entries;
+    entries[w] = d0;
+    entries[w + 1] = d1;
+    entries[w + 2] = d2;
+    entries[w + 3] = d3;
+    entries[w + E_PLACE] = place;
+    this.count++;
+    this.version++;
+    if (this.buckets !== null) {
+      this.link(e);
+      if (this.count > this.buckets.length) this.resize(this.buckets.length * 2);
+    } else if (this.count > SMALL) {
+      this.resize(MIN_BUCKETS);
+    }
+  }
+
+  /** Takes entry e out of the index; the last entry fills its place. */
+  private removeEntry(e: number): void {
+    const entries = this.entries;
+    if (this.buckets !== null) this.unlink(e, e + 1);
+    const last = this.count - 1;
+    if (e !== last) {
+      if (this.buckets !== null) this.unlink(last, e + 1);
+      entries.copyWithin(e * EW, last * EW, last * EW + EW);
+      const place = entries[e * EW + E_PLACE]!;
+      if (place !== NO_PLACE) this.slots[place] = e;
+    }
+    this.count--;
+    if (this.buckets !== null) {
+      if (this.count <= SMALL / 2) this.buckets = null;
+      else if (this.count < this.buckets.length / 8 && this.buckets.length > MIN_BUCKETS) this.resize(this.buckets.length / 2);
+    }
+    if (this.count === 0) this.entries = EMPTY;
+    else if (this.count * EW < this.entries.length / 4 && this.entries.length > 16 * EW) this.entries = growTo(this.entries, this.entries.length / 2);
+  }
+
+  /** Puts entry e at the head of its bucket's chain. */
+  private link(e: number): void {
     const buckets = this.buckets!;
-    const bucket = words[w + W_DIGEST]! & (buckets.length - 1);
-    words[w + W_NEXT] = buckets[bucket]!;
-    buckets[bucket] = handle;
+    const w = e * EW;
+    const b = this.entries[w]! & (buckets.length - 1);
+    this.entries[w + E_NEXT] = buckets[b]!;
+    buckets[b] = e + 1;
   }
 
-  private unlink(handle: number, hash: number): void {
-    if (this.buckets === null) return;
-    const bucket = hash & (this.buckets.length - 1);
-    let h = this.buckets[bucket]!;
-    if (h === handle) {
-      this.buckets[bucket] = this.nextOf(handle);
+  /**
+   * Unlinks entry e from its chain; with `to` other than e + 1, the link to e is pointed at
+   * entry to - 1 instead (the entry that takes e's place), which keeps e's own next.
+   */
+  private unlink(e: number, to: number): void {
+    const buckets = this.buckets!;
+    const entries = this.entries;
+    const b = entries[e * EW]! & (buckets.length - 1);
+    const replace = to !== e + 1;
+    const next = replace ? to : entries[e * EW + E_NEXT]!;
+    if (buckets[b] === e + 1) {
+      buckets[b] = next;
       return;
     }
-    while (h !== 0) {
-      const next = this.nextOf(h);
-      if (next === handle) {
-        this.arena.words[RecordArena.slab(h)]![(offsetOf(h) >>> 2) + W_NEXT] = this.nextOf(handle);
+    for (let h = buckets[b]!; h !== 0; h = entries[(h - 1) * EW + E_NEXT]!) {
+      if (entries[(h - 1) * EW + E_NEXT] === e + 1) {
+        entries[(h - 1) * EW + E_NEXT] = next;
         return;
       }
-      h = next;
     }
     throw new Error('set member missing from its bucket');
   }
 
-  /** Puts block `to` where block `from` is, in its chain and its dense slot. */
-  private swapBlock(from: number, to: number): void {
-    const fromWords = this.arena.words[RecordArena.slab(from)]!;
-    const w = offsetOf(from) >>> 2;
-    if (this.dense === null) {
-      this.setNext(to, fromWords[w + W_NEXT]!);
-      if (this.head === from) this.head = to;
-      else for (let h = this.head; h !== 0; h = this.nextOf(h)) if (this.nextOf(h) === from) this.setNext(h, to);
-      return;
-    }
-    this.unlink(from, fromWords[w + W_DIGEST]!);
-    this.link(to, fromWords[w + W_DENSE]!);
-  }
-
-  /** Rebuilds the chains over `size` buckets from the dense array. */
+  /** Rebuilds the chains over `size` buckets. */
   private resize(size: number): void {
     this.buckets = new Uint32Array(size);
-    for (let i = 0; i < this.count; i++) this.link(this.dense![i]!, i);
+    for (let e = 0; e < this.count; e++) this.link(e);
+  }
+}
+
+/**
+ * Opens members of one set by id, keeping the last node it opened (members of one node read in
+ * a row open it once). The plaintext is `plain` from `start` for `length` bytes until the next
+ * open() or close(); close() wipes it. The set must not change while a reader is open.
+ */
+export class SetReader {
+  plain: Buffer = Buffer.alloc(0);
+  start = 0;
+  length = 0;
+  private node = -1;
+  private version = -1;
+  private used = 0;
+  private readonly starts = new Int32Array(NODE_MAX);
+  private scratch: Scratch | null = readerPool.pop() ?? new Scratch();
+
+  constructor(
+    private readonly set: SealedSet,
+    private readonly codec: SetCodec,
+  ) {}
+
+  /** Opens member id; returns its plaintext length. Throws the codec's error. */
+  open(id: MemberId): number {
+    const set = this.set;
+    const place = set.placeOf(id);
+    const n = place >>> SLOT_BITS;
+    if (n !== this.node || set.version !== this.version) {
+      const scratch = this.scratch!;
+      scratch.wipe(this.used);
+      this.used = 0;
+      this.node = -1;
+      this.used = set.openNodeInto(n, this.codec, scratch);
+      this.node = n;
+      this.version = set.version;
+      this.plain = scratch.buf;
+      const c = set.countOf(n);
+      for (let s = 0, p = 0; s < c; s++) {
+        this.starts[s] = p;
+        p += readForward(this.plain, p) + lastVarint;
+      }
+    }
+    const p = this.starts[place & (NODE_MAX - 1)]!;
+    this.length = readForward(this.plain, p);
+    this.start = p + lastVarint;
+    return this.length;
+  }
+
+  /** Wipes what was opened and gives the scratch back. */
+  close(): void {
+    const scratch = this.scratch;
+    if (scratch === null) return;
+    scratch.wipe(this.used);
+    this.scratch = null;
+    this.plain = Buffer.alloc(0);
+    this.node = -1;
+    readerPool.push(scratch);
   }
 }
 
@@ -460,7 +985,7 @@ function growTo(array: Uint32Array, length: number): Uint32Array<ArrayBuffer> {
 /**
  * SINTER, SINTERSTORE: visits the members of the smallest set that every other set holds too
  * (Redis sorts by size and probes the smaller sets first). Ids are the smallest set's, passed
- * with it, since its sealed bytes are bound to its key. A visitor returning false stops.
+ * with it, since its nodes are sealed for its key. A visitor returning false stops.
  */
 export function intersect(sets: SealedSet[], visit: (from: SealedSet, id: MemberId) => boolean | void): void {
   if (sets.length === 0) return;
@@ -469,9 +994,7 @@ export function intersect(sets: SealedSet[], visit: (from: SealedSet, id: Member
   if (smallest.size === 0) return;
   let stop = false;
   smallest.forEach((id) => {
-    const digest = smallest.slabOf(id);
-    const at = smallest.sealedStart(id) - DIGEST_BYTES;
-    for (let i = 1; i < bySize.length; i++) if (!bySize[i]!.has(digest, at)) return true;
+    for (let i = 1; i < bySize.length; i++) if (!bySize[i]!.hasMemberOf(smallest, id)) return true;
     stop = visit(smallest, id) === false;
     return !stop;
   });
@@ -491,12 +1014,12 @@ export function intersectCardinality(sets: SealedSet[], limit = 0): number {
 export function union(sets: SealedSet[], visit: (from: SealedSet, id: MemberId) => boolean | void): void {
   if (sets.length === 0) return;
   const seen = new SealedSet(sets[0]!.arena);
-  const none = new Uint8Array(0);
   try {
     for (const set of sets) {
       let stop = false;
       set.forEach((id) => {
-        if (!seen.add(set.digestOf(id), none)) return true;
+        if (seen.hasMemberOf(set, id)) return true;
+        seen.mark(set.digestOf(id));
         stop = visit(set, id) === false;
         return !stop;
       });
@@ -517,9 +1040,7 @@ export function difference(sets: SealedSet[], visit: (from: SealedSet, id: Membe
   const others = sets.slice(1).filter((s) => s.size > 0 && s !== first).sort((a, b) => b.size - a.size);
   if (sets.slice(1).includes(first)) return;
   first.forEach((id) => {
-    const digest = first.slabOf(id);
-    const at = first.sealedStart(id) - DIGEST_BYTES;
-    for (const other of others) if (other.has(digest, at)) return true;
+    for (const other of others) if (other.hasMemberOf(first, id)) return true;
     return visit(first, id);
   });
 }

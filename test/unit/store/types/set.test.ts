@@ -1,11 +1,16 @@
-// SealedSet against a Map from digest to sealed bytes: random operation sequences (fast-check,
-// fixed seed) with digests that often share a bucket, freed blocks recycled between operations;
-// SSCAN's guarantee across growth and shrink; sampling and popping; the algebra against Sets.
+// SealedSet against a Map from digest to plaintext member: random operation sequences
+// (fast-check, fixed seed) with digests that often share a bucket, freed blocks recycled between
+// operations; members grouped in nodes sealed whole through a stand-in codec (bound to a key
+// byte and the node's serial, counting its seals and opens); no node is left behind after many
+// adds and removals; SSCAN's guarantee across growth and shrink; sampling and popping; the
+// algebra against Sets.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RecordArena } from '../../../../src/store/record-arena.js';
-import { difference, DIGEST_BYTES, intersect, intersectCardinality, SealedSet, union, type MemberId } from '../../../../src/store/types/set.js';
+import {
+  difference, DIGEST_BYTES, intersect, intersectCardinality, NODE_BYTES, NODE_MAX, SealedSet, SOLO_BYTES, union, type MemberId, type SetCodec,
+} from '../../../../src/store/types/set.js';
 import { prng } from '../../../helpers/prng.js';
 
 /**
@@ -22,20 +27,60 @@ function digest(n: number): Buffer {
   return d;
 }
 
-/** A stand-in sealed member for n: its length varies so blocks of several sizes are used. */
-function sealed(n: number, salt = 0): Buffer {
-  return Buffer.alloc(45 + ((n * 7 + salt) % 90), (n + salt) & 0xff);
+/** Member n's plaintext: lengths vary, and one in 97 is long enough for a node of its own. */
+function plain(n: number, salt = 0): Buffer {
+  const length = n % 97 === 0 ? SOLO_BYTES + 1 + (n % 50) : 1 + ((n * 7 + salt) % 40);
+  return Buffer.alloc(length, (n + salt) & 0xff);
+}
+
+const OVERHEAD = 45;
+
+/**
+ * Seals by XOR with a key byte behind a header of the key byte and the serial; opening checks
+ * both (a node sealed for another key or serial fails), as the real codec's AEAD would.
+ */
+class StubCodec implements SetCodec {
+  readonly overhead = OVERHEAD;
+  seals = 0;
+  opens = 0;
+  constructor(public keyByte = 0x5a) {}
+  sealNode(serial: number, p: Uint8Array, out: Buffer, at: number): void {
+    this.seals++;
+    out.fill(0, at, at + OVERHEAD);
+    out[at] = this.keyByte;
+    out.writeUInt32LE(serial, at + 1);
+    for (let i = 0; i < p.length; i++) out[at + OVERHEAD + i] = p[i]! ^ this.keyByte;
+  }
+  openNode(serial: number, src: Buffer, start: number, length: number, out: Buffer, at: number): void {
+    this.opens++;
+    if (src[start] !== this.keyByte || src.readUInt32LE(start + 1) !== serial) throw new Error('failed authentication');
+    for (let i = 0; i < length - OVERHEAD; i++) out[at + i] = src[start + OVERHEAD + i]! ^ this.keyByte;
+  }
 }
 
 const key = (d: Uint8Array) => Buffer.from(d).toString('hex');
 
-function members(set: SealedSet): Map<string, string> {
+/** Every member, digest to plaintext (hex), through one walk of the nodes. */
+function members(set: SealedSet, codec: SetCodec): Map<string, string> {
   const out = new Map<string, string>();
-  set.forEach((id) => {
-    expect(out.has(key(set.digestOf(id)))).toBe(false);
-    out.set(key(set.digestOf(id)), set.sealedOf(id).toString('hex'));
+  set.forEachPlain(codec, (buf, start, length, id) => {
+    const k = key(set.digestOf(id));
+    expect(out.has(k)).toBe(false);
+    out.set(k, buf.toString('hex', start, start + length));
   });
+  expect(out.size).toBe(set.size);
   return out;
+}
+
+/** The member's plaintext through a reader. */
+function read(set: SealedSet, codec: SetCodec, id: MemberId): Buffer {
+  const r = set.reader(codec);
+  try {
+    const n = r.open(id);
+    return Buffer.from(r.plain.subarray(r.start, r.start + n));
+  } finally {
+    r.close();
+  }
 }
 
 function modelView(model: Map<string, Buffer>): Map<string, string> {
@@ -43,6 +88,13 @@ function modelView(model: Map<string, Buffer>): Map<string, string> {
 }
 
 const sorted = (m: Map<string, string>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+
+/** Every node but the tail holds a quarter of a node or more: the bound on nodes that follows. */
+function expectNoNodeLeak(set: SealedSet, model: Map<string, Buffer>): void {
+  const bytes = [...model.values()].reduce((n, v) => n + v.length + 2, 0);
+  expect(set.nodeCount).toBeLessThanOrEqual(1 + set.size / (NODE_MAX / 4) + bytes / (NODE_BYTES / 4));
+  if (set.size === 0) expect(set.nodeCount).toBe(0);
+}
 
 const member = fc.integer({ min: 0, max: 400 });
 const op = fc.oneof(
@@ -52,35 +104,32 @@ const op = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant('removeMany' as const), from: member, n: fc.integer({ min: 1, max: 300 }) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('has' as const), n: member }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('pop' as const), seed: fc.integer() }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('popMany' as const), count: fc.integer({ min: 1, max: 200 }), seed: fc.integer() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('sample' as const), count: fc.integer({ min: 0, max: 300 }), seed: fc.integer() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('reseal' as const), grow: fc.integer({ min: -1, max: 1 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('reseal' as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('copy' as const) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('scan' as const), count: fc.integer({ min: 1, max: 50 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('clear' as const) }) },
 );
 
-function reseal(bytes: Uint8Array, grow: number): Buffer {
-  const out = Buffer.alloc(Math.max(1, bytes.length + grow), 0x33);
-  for (let i = 0; i < Math.min(bytes.length, out.length); i++) out[i] = bytes[i]! ^ 0xa5;
-  return out;
-}
-
 describe('SealedSet (model-based)', () => {
-  it('matches a Map of digest to sealed bytes over random operation sequences', () => {
+  it('matches a Map of digest to plaintext over random operation sequences, leaving no node behind', () => {
     let sizes = 0;
     let steps = 0;
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 100 }), (ops) => {
         const arena = new RecordArena();
-        const set = new SealedSet(arena);
+        let set = new SealedSet(arena);
+        const codec = new StubCodec();
         const model = new Map<string, Buffer>();
         const add = (n: number, salt: number) => {
           const k = key(digest(n));
-          expect(set.add(digest(n), sealed(n, salt))).toBe(!model.has(k));
-          if (!model.has(k)) model.set(k, sealed(n, salt));
+          expect(set.add(digest(n), plain(n, salt), codec)).toBe(!model.has(k));
+          if (!model.has(k)) model.set(k, plain(n, salt));
         };
         const remove = (n: number) => {
           const k = key(digest(n));
-          expect(set.remove(digest(n))).toBe(model.delete(k));
+          expect(set.remove(digest(n), codec)).toBe(model.delete(k));
         };
         for (const o of ops) {
           switch (o.t) {
@@ -88,10 +137,24 @@ describe('SealedSet (model-based)', () => {
               add(o.n, o.salt);
               break;
             case 'addMany':
-              for (let i = 0; i < o.n; i++) add(o.from + i, 0);
+              // One batch: the tail is sealed once at the end.
+              set.adding(codec, (put) => {
+                for (let i = 0; i < o.n; i++) {
+                  const n = o.from + i;
+                  const k = key(digest(n));
+                  expect(put(digest(n), plain(n))).toBe(!model.has(k));
+                  if (!model.has(k)) model.set(k, plain(n));
+                }
+              });
               break;
             case 'remove':
-              remove(o.n);
+              if (o.n % 2 === 0) remove(o.n);
+              else {
+                // SMOVE's way: found by digest, removed by id.
+                const id = set.find(digest(o.n));
+                if (id !== 0) set.removeId(id, codec);
+                expect(id !== 0).toBe(model.delete(key(digest(o.n))));
+              }
               break;
             case 'removeMany':
               for (let i = 0; i < o.n; i++) remove(o.from + i);
@@ -99,17 +162,29 @@ describe('SealedSet (model-based)', () => {
             case 'has': {
               const id = set.find(digest(o.n));
               expect(id !== 0).toBe(model.has(key(digest(o.n))));
-              if (id !== 0) expect(set.sealedOf(id).equals(model.get(key(digest(o.n)))!)).toBe(true);
+              if (id !== 0) expect(read(set, codec, id).equals(model.get(key(digest(o.n)))!)).toBe(true);
               break;
             }
             case 'pop': {
-              const got = set.popRandom(prng(o.seed));
-              if (model.size === 0) expect(got).toBeUndefined();
-              else {
-                const k = key(got!.digest);
-                expect(model.get(k)?.equals(got!.sealed)).toBe(true);
-                model.delete(k);
+              const id = set.randomMember(prng(o.seed));
+              if (model.size === 0) {
+                expect(id).toBe(0);
+                break;
               }
+              const k = key(set.digestOf(id));
+              expect(model.get(k)?.equals(read(set, codec, id))).toBe(true);
+              // SPOP: the member's plaintext shown once, from the node it is taken out of.
+              const shown: string[] = [];
+              set.takeId(id, codec, (b, start, length, taken) => void shown.push(b.toString('hex', start, start + length), String(taken === id)));
+              expect(shown).toEqual([model.get(k)!.toString('hex'), 'true']);
+              model.delete(k);
+              break;
+            }
+            case 'popMany': {
+              const ids = set.sample(o.count, prng(o.seed));
+              const keys = ids.map((id) => key(set.digestOf(id)));
+              set.removeIds(ids, codec);
+              for (const k of keys) expect(model.delete(k)).toBe(true);
               break;
             }
             case 'sample': {
@@ -123,10 +198,35 @@ describe('SealedSet (model-based)', () => {
               for (const id of rep) expect(model.has(key(set.digestOf(id)))).toBe(true);
               break;
             }
-            case 'reseal':
-              set.replaceEach((b, s, l) => reseal(b.subarray(s, s + l), o.grow));
-              for (const [k, v] of model) model.set(k, reseal(v, o.grow));
+            case 'reseal': {
+              // Renewed in place under another key byte: the old codec no longer opens any node.
+              const next = new StubCodec(codec.keyByte ^ 0xff);
+              set.replaceNodes((b, s, l, serial) => {
+                const p = Buffer.alloc(l - OVERHEAD);
+                codec.openNode(serial, b, s, l, p, 0);
+                const out = Buffer.alloc(l);
+                next.sealNode(serial, p, out, 0);
+                return out;
+              });
+              codec.keyByte = next.keyByte;
               break;
+            }
+            case 'copy': {
+              // A copy sealed for another home (RENAME), then the original released.
+              const other = new StubCodec(codec.keyByte ^ 0x0f);
+              const copy = new SealedSet(arena);
+              copy.copyResealed(set, (sealed, serial) => {
+                const p = Buffer.alloc(sealed.length - OVERHEAD);
+                codec.openNode(serial, sealed, 0, sealed.length, p, 0);
+                const out = Buffer.alloc(sealed.length);
+                other.sealNode(serial, p, out, 0);
+                return out;
+              });
+              set.clear();
+              set = copy;
+              codec.keyByte = other.keyByte;
+              break;
+            }
             case 'scan': {
               const seen = new Set<string>();
               let cursor = 0;
@@ -142,12 +242,15 @@ describe('SealedSet (model-based)', () => {
           }
           arena.release();
           expect(set.size).toBe(model.size);
+          expectNoNodeLeak(set, model);
           sizes += model.size;
           steps++;
         }
-        expect(sorted(members(set))).toEqual(sorted(modelView(model)));
+        expect(sorted(members(set, codec))).toEqual(sorted(modelView(model)));
         for (const [k] of model) expect(set.has(Buffer.from(k, 'hex'))).toBe(true);
-        expect(set.memoryBytes()).toBeGreaterThan([...model.values()].reduce((n, v) => n + v.length + DIGEST_BYTES, 0));
+        set.clear();
+        arena.release();
+        expect(arena.liveBytes).toBe(0);
       }),
       { seed: 0x5e7, numRuns: 150 },
     );
@@ -161,7 +264,8 @@ describe('SealedSet (model-based)', () => {
       fc.property(fc.integer({ min: 0, max: 600 }), fc.array(fc.oneof(fc.integer({ min: -150, max: 150 }), fc.constant(-100_000)), { minLength: 1, maxLength: 40 }), fc.integer({ min: 2, max: 40 }), (stableCount, changes, count) => {
         const arena = new RecordArena();
         const set = new SealedSet(arena);
-        for (let n = 0; n < stableCount; n++) set.add(digest(n), sealed(n));
+        const codec = new StubCodec();
+        for (let n = 0; n < stableCount; n++) set.add(digest(n), plain(n), codec);
         // Transient members come and go between scan calls: numbers from 100000 up.
         let next = 100_000;
         const transient: number[] = [];
@@ -175,8 +279,8 @@ describe('SealedSet (model-based)', () => {
           // -100000: every transient member leaves at once (the table halves several times).
           const change = changes[step++ % changes.length]!;
           // Growth is bounded: a table that doubles forever would keep the cursor from ever finishing.
-          if (change > 0 && transient.length < 1500) for (let i = 0; i < change * 2; i++) set.add(digest(next), sealed(next)), transient.push(next++);
-          else for (let i = 0; i < -change * 4 && transient.length > 0; i++) set.remove(digest(transient.pop()!));
+          if (change > 0 && transient.length < 1500) for (let i = 0; i < change * 2; i++) set.add(digest(next), plain(next), codec), transient.push(next++);
+          else for (let i = 0; i < -change * 4 && transient.length > 0; i++) set.remove(digest(transient.pop()!), codec);
           if (set.bucketCount !== before) resizes++;
           if (step > 10_000) throw new Error('scan does not finish');
           arena.release();
@@ -193,13 +297,14 @@ describe('SealedSet (model-based)', () => {
 describe('SealedSet', () => {
   it('SSCAN: a table that halves three times mid-scan still returns every member that stayed', () => {
     const set = new SealedSet(new RecordArena());
-    for (let n = 0; n < 4000; n++) set.add(digest(n), sealed(n));
+    const codec = new StubCodec();
+    for (let n = 0; n < 4000; n++) set.add(digest(n), plain(n), codec);
     const seen = new Set<number>();
     let cursor = 0;
     for (let i = 0; i < 150; i++) cursor = set.scan(cursor, 10, (id) => void seen.add(set.digestOf(id).readUInt32LE(12)));
     const before = set.bucketCount;
     // The members that stay (one in 40) sit in many buckets, not only in shared ones.
-    for (let n = 0; n < 4000; n++) if (n % 40 !== 0) set.remove(digest(n));
+    for (let n = 0; n < 4000; n++) if (n % 40 !== 0) set.remove(digest(n), codec);
     expect(set.bucketCount).toBeLessThanOrEqual(before / 8);
     while (cursor !== 0) cursor = set.scan(cursor, 10, (id) => void seen.add(set.digestOf(id).readUInt32LE(12)));
     for (let n = 0; n < 4000; n += 40) expect(seen.has(n)).toBe(true);
@@ -207,25 +312,27 @@ describe('SealedSet', () => {
 
   it('rejects a digest of the wrong size, answers empty when empty', () => {
     const set = new SealedSet(new RecordArena());
-    expect(() => set.add(Buffer.alloc(15), sealed(1))).toThrow(RangeError);
+    const codec = new StubCodec();
+    expect(() => set.add(Buffer.alloc(15), plain(1), codec)).toThrow(RangeError);
     expect(set.randomMember()).toBe(0);
-    expect(set.popRandom()).toBeUndefined();
     expect(set.sample(5)).toEqual([]);
     expect(set.sampleWithRepetition(5)).toEqual([]);
     expect(set.scan(0, 10, () => {})).toBe(0);
   });
 
-  it('keeps the first sealed member when a digest is added again (SADD)', () => {
+  it('keeps the first member when a digest is added again (SADD)', () => {
     const set = new SealedSet(new RecordArena());
-    expect(set.add(digest(1), sealed(1, 0))).toBe(true);
-    expect(set.add(digest(1), sealed(1, 1))).toBe(false);
-    expect(set.sealedOf(set.find(digest(1))).equals(sealed(1, 0))).toBe(true);
+    const codec = new StubCodec();
+    expect(set.add(digest(1), plain(1, 0), codec)).toBe(true);
+    expect(set.add(digest(1), plain(1, 1), codec)).toBe(false);
+    expect(read(set, codec, set.find(digest(1))).equals(plain(1, 0))).toBe(true);
   });
 
   it('draws members uniformly: random member, distinct samples (both methods) and pops', () => {
     const set = new SealedSet(new RecordArena());
+    const codec = new StubCodec();
     const n = 50;
-    for (let i = 0; i < n; i++) set.add(digest(i), sealed(i));
+    for (let i = 0; i < n; i++) set.add(digest(i), plain(i), codec);
     const rand = prng(12345);
     const index = (id: MemberId) => set.digestOf(id).readUInt32LE(12);
     // Chi-square with 49 degrees of freedom: 99.9% quantile is about 85.4.
@@ -238,14 +345,17 @@ describe('SealedSet', () => {
     }
   });
 
-  it('shrinks its table as members leave, and gives back every block when cleared', () => {
+  it('shrinks its table and node arrays as members leave, and gives back every block when cleared', () => {
     const arena = new RecordArena();
     const set = new SealedSet(arena);
-    for (let i = 0; i < 10_000; i++) set.add(digest(i), sealed(i));
+    const codec = new StubCodec();
+    for (let i = 0; i < 10_000; i++) set.add(digest(i), plain(i), codec);
     const big = set.bucketCount;
     expect(big).toBeGreaterThanOrEqual(10_000);
-    for (let i = 0; i < 9_990; i++) expect(set.popRandom(prng(i))).toBeDefined();
+    for (let i = 0; i < 9_990; i++) set.removeId(set.randomMember(prng(i)), codec);
     expect(set.bucketCount).toBeLessThanOrEqual(128);
+    expect(set.nodeCount).toBeLessThanOrEqual(3);
+    expect(set.memoryBytes()).toBeLessThan(4096);
     set.clear();
     arena.release();
     expect(arena.liveBytes).toBe(0);
@@ -253,9 +363,10 @@ describe('SealedSet', () => {
 
   it('algebra: intersection (smallest set first), cardinality with a limit, union, difference', () => {
     const arena = new RecordArena();
+    const codec = new StubCodec();
     const make = (ns: number[]) => {
       const s = new SealedSet(arena);
-      for (const n of ns) s.add(digest(n), sealed(n, s === undefined ? 0 : ns.length));
+      for (const n of ns) s.add(digest(n), plain(n), codec);
       return s;
     };
     const rand = prng(99);
@@ -274,8 +385,8 @@ describe('SealedSet', () => {
       expect(intersectCardinality(sets, 3)).toBe(Math.min(3, inter.length));
       expect(ids((v) => union(sets, v))).toEqual([...new Set(specs.flat())].sort((a, b) => a - b));
       expect(ids((v) => difference(sets, v))).toEqual([...models[0]!].filter((n) => !models.slice(1).some((m) => m.has(n))).sort((a, b) => a - b));
-      // The member handed out is the holding set's own (its sealed bytes are bound to its key).
-      intersect(sets, (from, id) => void expect(from.sealedOf(id).equals(sets[sets.indexOf(from)]!.sealedOf(id))).toBe(true));
+      // The member handed out is the holding set's own, and opens there.
+      intersect(sets, (from, id) => void expect(sets.includes(from) && read(from, codec, id).equals(plain(from.digestOf(id).readUInt32LE(12)))).toBe(true));
       for (const s of sets) s.clear();
       arena.release();
     }
@@ -293,27 +404,127 @@ function ids2(f: (sets: SealedSet[], v: (from: SealedSet, id: MemberId) => void)
 }
 
 describe('small sets', () => {
-  it('hold no arrays up to 8 members, and keep every member across the switch both ways', () => {
+  it('hold no buckets up to 8 members, one node, and keep every member across the switch both ways', () => {
     const arena = new RecordArena();
     const set = new SealedSet(arena);
+    const codec = new StubCodec();
     const empty = set.memoryBytes();
-    for (let n = 0; n < 8; n++) set.add(digest(n), sealed(n));
+    for (let n = 1; n <= 8; n++) set.add(digest(n), plain(n), codec);
     expect(set.bucketCount).toBe(0);
-    // The object and the blocks only: no typed array yet.
-    let blocks = 0;
-    set.forEach((id) => void (blocks += (28 + set.sealedLength(id) + 7) & ~7));
-    expect(set.memoryBytes()).toBe(empty + blocks);
-    set.add(digest(8), sealed(8));
+    expect(set.nodeCount).toBe(1);
+    set.add(digest(9), plain(9), codec);
     expect(set.bucketCount).toBeGreaterThan(0);
-    for (let n = 0; n <= 8; n++) expect(set.has(digest(n))).toBe(true);
-    for (let n = 0; n < 5; n++) expect(set.remove(digest(n))).toBe(true);
+    for (let n = 1; n <= 9; n++) expect(set.has(digest(n))).toBe(true);
+    for (let n = 1; n <= 5; n++) expect(set.remove(digest(n), codec)).toBe(true);
     expect(set.bucketCount).toBe(0);
     expect(set.size).toBe(4);
-    for (let n = 5; n <= 8; n++) expect(set.has(digest(n))).toBe(true);
+    for (let n = 6; n <= 9; n++) expect(set.has(digest(n))).toBe(true);
     const seen: number[] = [];
     expect(set.scan(0, 1, (id) => seen.push(id))).toBe(0);
     expect(seen).toHaveLength(4);
     set.clear();
     expect(set.memoryBytes()).toBe(empty);
+  });
+});
+
+describe('nodes', () => {
+  it('group members: a batch of adds seals each full node once, walks open each node once', () => {
+    const set = new SealedSet(new RecordArena());
+    const codec = new StubCodec();
+    set.adding(codec, (add) => {
+      for (let n = 1; n <= 1000; n++) if (n % 97 !== 0) add(digest(n), Buffer.alloc(10, n));
+    });
+    const nodes = set.nodeCount;
+    expect(nodes).toBe(Math.ceil(set.size / NODE_MAX));
+    expect(codec.seals).toBe(nodes);
+    codec.opens = 0;
+    members(set, codec);
+    expect(codec.opens).toBe(nodes);
+    // A reader over the walk order opens each node once too.
+    codec.opens = 0;
+    const r = set.reader(codec);
+    set.forEach((id) => void r.open(id));
+    r.close();
+    expect(codec.opens).toBe(nodes);
+  });
+
+  it('many SADD/SREM cycles leave no leaked nodes and no arena bytes', () => {
+    const arena = new RecordArena();
+    const set = new SealedSet(arena);
+    const codec = new StubCodec();
+    const rand = prng(7);
+    const live = new Map<string, Buffer>();
+    for (let cycle = 0; cycle < 30; cycle++) {
+      for (let i = 0; i < 2000; i++) {
+        const n = Math.floor(rand() * 5000);
+        if (set.add(digest(n), plain(n), codec)) live.set(key(digest(n)), plain(n));
+      }
+      // Remove most, scattered over every node.
+      for (const k of [...live.keys()]) if (rand() < 0.9) expect(set.remove(Buffer.from(k, 'hex'), codec)).toBe(live.delete(k));
+      arena.release();
+      expectNoNodeLeak(set, live);
+    }
+    expect(sorted(members(set, codec))).toEqual(sorted(modelView(live)));
+    for (const k of [...live.keys()]) set.remove(Buffer.from(k, 'hex'), codec);
+    expect(set.nodeCount).toBe(0);
+    arena.release();
+    expect(arena.liveBytes).toBe(0);
+  });
+
+  it('bind each node to its serial: nodes swapped between places fail to open', () => {
+    const set = new SealedSet(new RecordArena());
+    const codec = new StubCodec();
+    set.adding(codec, (add) => {
+      for (let n = 1; n <= 2 * NODE_MAX; n++) add(digest(n), Buffer.alloc(10, n));
+    });
+    const views: Buffer[] = [];
+    set.forEachNode((b, s, l) => void views.push(b.subarray(s, s + l)));
+    expect(views).toHaveLength(2);
+    const first = Buffer.from(views[0]!);
+    views[1]!.copy(views[0]!);
+    first.copy(views[1]!);
+    expect(() => members(set, codec)).toThrow('failed authentication');
+  });
+
+  it('removes lazily: slots are marked until half the node is dead, then it is rewritten; a rewrite that fails to open changes nothing', () => {
+    const set = new SealedSet(new RecordArena());
+    const codec = new StubCodec();
+    for (let n = 1; n <= NODE_MAX; n++) set.add(digest(n), Buffer.alloc(10, n), codec);
+    expect(set.nodeCount).toBe(1);
+    const sealedLength = () => {
+      let length = 0;
+      set.forEachNode((_b, _s, l) => void (length = l));
+      return length;
+    };
+    const full = sealedLength();
+    // A codec that cannot open the node: the removals that only mark slots never call it.
+    const bad = new StubCodec(1);
+    for (let n = 1; n <= NODE_MAX / 2; n++) expect(set.remove(digest(n), bad)).toBe(true);
+    expect(bad.opens + bad.seals).toBe(0);
+    expect(sealedLength()).toBe(full);
+    expect(members(set, codec).size).toBe(NODE_MAX / 2);
+    // One more and most of the node is dead: it must be opened, and that fails with nothing changed.
+    expect(() => set.remove(digest(NODE_MAX / 2 + 1), bad)).toThrow('failed authentication');
+    expect(set.size).toBe(NODE_MAX / 2);
+    expect(set.has(digest(NODE_MAX / 2 + 1))).toBe(true);
+    expect(set.remove(digest(NODE_MAX / 2 + 1), codec)).toBe(true);
+    // Rewritten without the dead members' bytes.
+    expect(sealedLength()).toBe(OVERHEAD + (NODE_MAX / 2 - 1) * 11);
+    expect(sorted(members(set, codec))).toEqual(
+      sorted(new Map(Array.from({ length: NODE_MAX / 2 - 1 }, (_, i) => [key(digest(NODE_MAX / 2 + 2 + i)), Buffer.alloc(10, NODE_MAX / 2 + 2 + i).toString('hex')]))),
+    );
+  });
+
+  it('SPOP takes a member with one open of its node and no seal', () => {
+    const set = new SealedSet(new RecordArena());
+    const codec = new StubCodec();
+    for (let n = 1; n <= 4 * NODE_MAX; n++) set.add(digest(n), Buffer.alloc(10, n), codec);
+    codec.opens = codec.seals = 0;
+    const id = set.find(digest(5));
+    let shown = '';
+    set.takeId(id, codec, (b, start, length) => void (shown = b.toString('hex', start, start + length)));
+    expect(shown).toBe(Buffer.alloc(10, 5).toString('hex'));
+    expect([codec.opens, codec.seals]).toEqual([1, 0]);
+    expect(set.has(digest(5))).toBe(false);
   });
 });
