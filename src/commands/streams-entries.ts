@@ -132,14 +132,21 @@ function replyIdText(r: ReplyWriter, length: number): void {
 
 /**
  * XADD of an entry whose id halves are safe numbers (ms, seq), above the stream's last id:
- * seals the fields straight into the stream's tail node, bound to "ms-seq", and replies the id.
- * `plain` is encodeEntry's buffer (the caller wipes it).
+ * encodes args[from..] into the scratch buffer, seals it straight into the stream's tail node,
+ * bound to "ms-seq", wipes the scratch and replies the id. Nothing is allocated on the way (the
+ * scratch's views by length are made once), which is most of what XADD costs besides the AEAD.
  */
-export function addEntry(ctx: Session, key: string, log: StreamLog, ms: number, seq: number, plain: Uint8Array): void {
-  const length = writeIdText(idText, 0, ms, seq);
-  const at = log.appendSpace(ms, seq, OVERHEAD + plain.length, plain.length, nodeLimits(ctx));
-  ctx.server.values.sealElementAt(Purpose.StreamEntry, ctx.db.uid, key, plain, log.tailBuffer, at, idTextViews[length]);
-  replyIdText(ctx.reply, length);
+export function addEntry(ctx: Session, key: string, log: StreamLog, ms: number, seq: number, args: readonly Uint8Array[], from: number): void {
+  const size = encodeInto(args, from);
+  const plain = scratchView(size);
+  try {
+    const length = writeIdText(idText, 0, ms, seq);
+    const at = log.appendSpace(ms, seq, OVERHEAD + size, size, nodeLimits(ctx));
+    ctx.server.values.sealElementAt(Purpose.StreamEntry, ctx.db.uid, key, plain, log.tailBuffer, at, idTextViews[length]);
+    replyIdText(ctx.reply, length);
+  } finally {
+    wipeScratch(size);
+  }
 }
 
 /**
@@ -218,30 +225,59 @@ function digits(n: number): number {
 
 /** Where entries are encoded before sealing: one buffer off the V8 heap, reused, wiped by each caller. */
 let scratch = plainBuffer(4096);
+/** Views of scratch by length, made when first needed (an entry's plaintext without a subarray per XADD). */
+let scratchViews: Buffer[] = [];
+
+/** The first `size` bytes of scratch as a Buffer (valid until scratch grows: use before encoding again). */
+function scratchView(size: number): Buffer {
+  return scratchViews[size] ?? (scratchViews[size] = scratch.subarray(0, size));
+}
+
+/** Zeroes the first `size` bytes of scratch (a loop: Buffer#fill's checks cost more for an entry's few dozen bytes). */
+function wipeScratch(size: number): void {
+  const out = scratch;
+  if (size > 256) {
+    out.fill(0, 0, size);
+    return;
+  }
+  for (let i = 0; i < size; i++) out[i] = 0;
+}
 
 /**
- * The plaintext of args[from..] as a RESP array of bulk strings, in a shared scratch buffer the
- * caller wipes (fill(0)) as soon as it has sealed it, before any other entry is encoded.
+ * Encodes args[from..] as a RESP array of bulk strings at the start of scratch (grown as needed)
+ * and returns its length. The caller wipes it (wipeScratch) as soon as it has sealed it.
  */
-export function encodeEntry(args: readonly Uint8Array[], from: number): Buffer {
+function encodeInto(args: readonly Uint8Array[], from: number): number {
   const n = args.length - from;
   let size = 3 + digits(n);
   for (let i = from; i < args.length; i++) size += 5 + digits(args[i]!.length) + args[i]!.length;
   if (scratch.length < size) {
     scratch.fill(0);
     scratch = plainBuffer(Math.max(size, scratch.length * 2));
+    scratchViews = [];
   }
-  const out = scratch.subarray(0, size);
+  const out = scratch;
   let p = header(out, 0, 0x2a, n);
   for (let i = from; i < args.length; i++) {
     const a = args[i]!;
-    p = header(out, p, 0x24, a.length);
-    out.set(a, p);
-    p += a.length;
+    const length = a.length;
+    p = header(out, p, 0x24, length);
+    // Fields and values are mostly short: a loop beats set()'s call into the runtime.
+    if (length > 64) out.set(a, p);
+    else for (let j = 0; j < length; j++) out[p + j] = a[j]!;
+    p += length;
     out[p++] = 0x0d;
     out[p++] = 0x0a;
   }
-  return out;
+  return size;
+}
+
+/**
+ * The plaintext of args[from..] as a RESP array of bulk strings, in a shared scratch buffer the
+ * caller wipes (fill(0)) as soon as it has sealed it, before any other entry is encoded.
+ */
+export function encodeEntry(args: readonly Uint8Array[], from: number): Buffer {
+  return scratchView(encodeInto(args, from));
 }
 
 /** Writes "<prefix><n>\r\n" at p; returns where it ends. */

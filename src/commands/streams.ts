@@ -13,7 +13,7 @@ import { streamInfoCommands } from './streams-info.js';
 import { streamReadCommands } from './streams-read.js';
 import { at, noted } from './key-specs.js';
 import { Errors } from '../protocol/errors.js';
-import { Kind } from '../store/keyspace.js';
+import { Kind, type StreamEntry } from '../store/keyspace.js';
 import { makeId, idMs, idSeq, ID_MAX, SAFE_HALF, U64_MAX, type StreamId } from '../store/types/stream.js';
 import type { StreamLog } from '../store/types/stream.js';
 import type { CommandSpec, Session } from './types.js';
@@ -140,8 +140,52 @@ const AUTO_ID_ONLY: Readonly<TrimArgs> = {
   strategy: 'none', approx: false, maxLen: 0n, minId: 0n, limit: 0, noMkStream: false, idPos: 2, id: undefined, seqGiven: true,
 };
 
+/**
+ * XADD key * field value ...'s change, without a closure per call: what it needs is set just
+ * before Keyspace.mutate calls it (nothing runs in between, and it does not re-enter).
+ */
+let autoCtx: Session | null = null;
+const NO_ARGS: Buffer[] = [];
+let autoArgs: Buffer[] = NO_ARGS;
+let autoKey = '';
+
+function addAuto(entry: StreamEntry): boolean {
+  const ctx = autoCtx!;
+  const args = autoArgs;
+  const key = autoKey;
+  autoCtx = null;
+  autoArgs = NO_ARGS;
+  const log = entry.log;
+  // Auto ids while the last id's halves are numbers (always, unless a client set larger ones).
+  if (log.lastSafe) {
+    const now = ctx.now;
+    let ms = log.lastMs;
+    let seq = log.lastSeq + 1;
+    if (now > ms) {
+      ms = now;
+      seq = 0;
+    }
+    if (seq <= SAFE_HALF) {
+      addEntry(ctx, key, log, ms, seq, args, 3);
+      return true;
+    }
+  }
+  return addWithId(ctx, args, AUTO_ID_ONLY, key, entry) >= 0;
+}
+
 function xadd(ctx: Session, args: Buffer[]): void {
   const auto = args[2]!.length === 1 && args[2]![0] === 0x2a;
+  if (auto && args.length >= 5 && args.length % 2 === 1) {
+    // The common form: no options, an automatic id.
+    const key = ctx.server.names.keyOf(args[1]!);
+    autoCtx = ctx;
+    autoArgs = args;
+    autoKey = key;
+    writeStream(ctx, key, 'xadd', addAuto);
+    autoCtx = null;
+    autoArgs = NO_ARGS;
+    return;
+  }
   const t = auto ? AUTO_ID_ONLY : parseTrimArgs(ctx, args, true);
   if (t === null) return;
   const fieldPos = t.idPos + 1;
@@ -157,60 +201,63 @@ function xadd(ctx: Session, args: Buffer[]): void {
   }
   let trimmed = 0;
   writeStream(ctx, key, 'xadd', (entry) => {
-    const log = entry.log;
-    // Auto ids while the last id's halves are numbers (always, unless a client set larger ones).
-    if (t.id === undefined && log.lastSafe) {
-      const now = ctx.now;
-      let ms = log.lastMs;
-      let seq = log.lastSeq + 1;
-      if (now > ms) {
-        ms = now;
-        seq = 0;
-      }
-      if (seq <= SAFE_HALF) {
-        const plain = encodeEntry(args, fieldPos);
-        try {
-          addEntry(ctx, key, log, ms, seq, plain);
-        } finally {
-          plain.fill(0);
-        }
-        trimmed = trim(log, t);
-        return true;
-      }
-    }
-    const last = log.lastId;
-    if (last === ID_MAX) {
-      ctx.reply.error(Errors.streamExhausted);
-      return false;
-    }
-    let id: StreamId;
-    if (t.id === undefined) {
-      const ms = BigInt(ctx.now);
-      id = ms > idMs(last) ? makeId(ms, 0n) : last + 1n;
-    } else if (!t.seqGiven && idMs(last) === idMs(t.id)) {
-      if (idSeq(last) === U64_MAX) {
-        ctx.reply.error(Errors.streamElementsTooLarge);
-        return false;
-      }
-      id = last + 1n;
-    } else {
-      id = t.id;
-    }
-    if (id <= last) {
-      ctx.reply.error(Errors.xaddIdTooSmall);
-      return false;
-    }
-    const plain = encodeEntry(args, fieldPos);
-    try {
-      log.append(id, sealEntry(ctx, key, id, plain), plain.length, nodeLimits(ctx));
-    } finally {
-      plain.fill(0);
-    }
-    replyId(ctx, id);
-    trimmed = trim(log, t);
-    return true;
+    trimmed = addWithId(ctx, args, t, key, entry);
+    return trimmed >= 0;
   });
   if (trimmed > 0) ctx.db.notify(key, 'xtrim', Kind.Stream);
+}
+
+/**
+ * Adds the entry of args (fields from t.idPos + 1) to a stream, replies, and trims per t:
+ * returns how many entries the trim removed, or -1 after replying an error (nothing added).
+ */
+function addWithId(ctx: Session, args: Buffer[], t: Readonly<TrimArgs>, key: string, entry: StreamEntry): number {
+  const fieldPos = t.idPos + 1;
+  const log = entry.log;
+  // Auto ids while the last id's halves are numbers (always, unless a client set larger ones).
+  if (t.id === undefined && log.lastSafe) {
+    const now = ctx.now;
+    let ms = log.lastMs;
+    let seq = log.lastSeq + 1;
+    if (now > ms) {
+      ms = now;
+      seq = 0;
+    }
+    if (seq <= SAFE_HALF) {
+      addEntry(ctx, key, log, ms, seq, args, fieldPos);
+      return trim(log, t);
+    }
+  }
+  const last = log.lastId;
+  if (last === ID_MAX) {
+    ctx.reply.error(Errors.streamExhausted);
+    return -1;
+  }
+  let id: StreamId;
+  if (t.id === undefined) {
+    const ms = BigInt(ctx.now);
+    id = ms > idMs(last) ? makeId(ms, 0n) : last + 1n;
+  } else if (!t.seqGiven && idMs(last) === idMs(t.id)) {
+    if (idSeq(last) === U64_MAX) {
+      ctx.reply.error(Errors.streamElementsTooLarge);
+      return -1;
+    }
+    id = last + 1n;
+  } else {
+    id = t.id;
+  }
+  if (id <= last) {
+    ctx.reply.error(Errors.xaddIdTooSmall);
+    return -1;
+  }
+  const plain = encodeEntry(args, fieldPos);
+  try {
+    log.append(id, sealEntry(ctx, key, id, plain), plain.length, nodeLimits(ctx));
+  } finally {
+    plain.fill(0);
+  }
+  replyId(ctx, id);
+  return trim(log, t);
 }
 
 function xlen(ctx: Session, args: Buffer[]): void {
