@@ -15,6 +15,7 @@ import {
   ENTRY_HEADER, entryLengthAt, formatId, ID_MAX, ID_TEXT_MAX, makeId, U64_MAX, writeEntryIdText, writeIdText, type NodeLimits, type StreamId, type StreamLog,
 } from '../store/types/stream.js';
 import { plainBuffer } from '../util/bytes.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import { errorArg } from '../util/names.js';
 import { at, type KeyFlagName, type KeySpec } from './key-specs.js';
 import { sealFailed } from './sealing.js';
@@ -136,8 +137,8 @@ function replyIdText(r: ReplyWriter, length: number): void {
  * bound to "ms-seq", wipes the scratch and replies the id. Nothing is allocated on the way (the
  * scratch's views by length are made once), which is most of what XADD costs besides the AEAD.
  */
-export function addEntry(ctx: Session, key: string, log: StreamLog, ms: number, seq: number, args: readonly Uint8Array[], from: number): void {
-  const size = encodeInto(args, from);
+export function addEntry(ctx: Session, key: string, log: StreamLog, ms: number, seq: number, args: readonly Uint8Array[] | RawArgs, from: number): void {
+  const size = args instanceof RawArgs ? encodeRawInto(args, from) : encodeInto(args, from);
   const plain = scratchView(size);
   try {
     const length = writeIdText(idText, 0, ms, seq);
@@ -170,6 +171,37 @@ export function quoted(arg: Uint8Array): string {
   return errorArg(arg, 4096);
 }
 
+// ---- key names of raw arguments ----
+
+/**
+ * The last key name rawKeyOf() made, and its bytes: a producer adds to the same stream over and
+ * over, and making the name's string (latin1Slice, a call into the runtime) cost ~0.3 us an
+ * XADD. Only without --seal-keys, where key names are strings in the heap anyway.
+ */
+const KEY_CACHE_MAX = 64;
+const lastKeyBytes = Buffer.alloc(KEY_CACHE_MAX);
+let lastKeyLength = -1;
+let lastKey = '';
+
+/** ctx.server.names.keyOf() of raw argument i, the same string again when it names the last key. */
+export function rawKeyOf(ctx: Session, raw: RawArgs, i: number): string {
+  const names = ctx.server.names;
+  const length = raw.lengths[i]!;
+  if (names.sealed || length > KEY_CACHE_MAX) return names.keyOf(raw.at(i)!);
+  const src = raw.bytes;
+  const start = raw.starts[i]!;
+  if (length === lastKeyLength) {
+    let j = 0;
+    while (j < length && src[start + j] === lastKeyBytes[j]) j++;
+    if (j === length) return lastKey;
+  }
+  const key = names.keyOf(raw.at(i)!);
+  for (let j = 0; j < length; j++) lastKeyBytes[j] = src[start + j]!;
+  lastKeyLength = length;
+  lastKey = key;
+  return key;
+}
+
 // ---- finding the stream ----
 
 /** The stream for a read: undefined when missing, null after replying WRONGTYPE. */
@@ -190,24 +222,36 @@ export function writeStream(ctx: Session, key: string, event: KeyEvent, change: 
   return mutateOf(ctx, key, Kind.Stream, event, change);
 }
 
-/** Node limits per config, read again when CONFIG SET changes either (reading them per XADD cost 2%). */
+/** Node limits per config, updated when CONFIG SET changes either (reading them per XADD cost 2%). */
 const limitsOf = new WeakMap<Session['server']['config'], NodeLimits>();
 
 function readLimits(config: Session['server']['config']): NodeLimits {
   return { maxEntries: config.number('stream-node-max-entries'), maxBytes: config.number('stream-node-max-bytes') };
 }
 
-/** Node limits from the config (stream-node-max-entries / -bytes). */
+/** The last server's config and its limits: every XADD asks, and a process nearly always has one server. */
+let lastConfig: Session['server']['config'] | null = null;
+let lastLimits: NodeLimits = { maxEntries: 0, maxBytes: 0 };
+
+/** Node limits from the config (stream-node-max-entries / -bytes); CONFIG SET updates the object in place. */
 export function nodeLimits(ctx: Session): NodeLimits {
   const config = ctx.server.config;
+  if (config === lastConfig) return lastLimits;
   let limits = limitsOf.get(config);
   if (limits === undefined) {
-    limits = readLimits(config);
-    limitsOf.set(config, limits);
+    const made = readLimits(config);
+    limits = made;
+    limitsOf.set(config, made);
     config.onChange((name) => {
-      if (name === 'stream-node-max-entries' || name === 'stream-node-max-bytes') limitsOf.set(config, readLimits(config));
+      if (name === 'stream-node-max-entries' || name === 'stream-node-max-bytes') {
+        const fresh = readLimits(config);
+        made.maxEntries = fresh.maxEntries;
+        made.maxBytes = fresh.maxBytes;
+      }
     });
   }
+  lastConfig = config;
+  lastLimits = limits;
   return limits;
 }
 
@@ -265,6 +309,35 @@ function encodeInto(args: readonly Uint8Array[], from: number): number {
     // Fields and values are mostly short: a loop beats set()'s call into the runtime.
     if (length > 64) out.set(a, p);
     else for (let j = 0; j < length; j++) out[p + j] = a[j]!;
+    p += length;
+    out[p++] = 0x0d;
+    out[p++] = 0x0a;
+  }
+  return size;
+}
+
+/** encodeInto() for RawArgs: the arguments copied from where they lie in the read. */
+function encodeRawInto(args: RawArgs, from: number): number {
+  const count = args.length;
+  const starts = args.starts;
+  const lengths = args.lengths;
+  const src = args.bytes;
+  const n = count - from;
+  let size = 3 + digits(n);
+  for (let i = from; i < count; i++) size += 5 + digits(lengths[i]!) + lengths[i]!;
+  if (scratch.length < size) {
+    scratch.fill(0);
+    scratch = plainBuffer(Math.max(size, scratch.length * 2));
+    scratchViews = [];
+  }
+  const out = scratch;
+  let p = header(out, 0, 0x2a, n);
+  for (let i = from; i < count; i++) {
+    const start = starts[i]!;
+    const length = lengths[i]!;
+    p = header(out, p, 0x24, length);
+    if (length > 64) src.copy(out, p, start, start + length);
+    else for (let j = 0; j < length; j++) out[p + j] = src[start + j]!;
     p += length;
     out[p++] = 0x0d;
     out[p++] = 0x0a;

@@ -5,13 +5,15 @@
 
 import { int64, word } from './args.js';
 import {
-  addEntry, encodeEntry, guardSeal, intervalId, nodeLimits, parseId, peekStream, readStream, replyId, replyRange, sealEntry,
+  addEntry, encodeEntry, rawKeyOf, guardSeal, intervalId, nodeLimits, parseId, peekStream, readStream, replyId, replyRange, sealEntry,
   streamSpec, strictId, writeStream,
 } from './streams-entries.js';
 import { streamGroupCommands } from './streams-groups.js';
 import { streamInfoCommands } from './streams-info.js';
 import { streamReadCommands } from './streams-read.js';
 import { at, noted } from './key-specs.js';
+import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type StreamEntry } from '../store/keyspace.js';
 import { makeId, idMs, idSeq, ID_MAX, SAFE_HALF, U64_MAX, type StreamId } from '../store/types/stream.js';
@@ -142,18 +144,22 @@ const AUTO_ID_ONLY: Readonly<TrimArgs> = {
 
 /**
  * XADD key * field value ...'s change, without a closure per call: what it needs is set just
- * before Keyspace.mutate calls it (nothing runs in between, and it does not re-enter).
+ * before Keyspace.mutate calls it (nothing runs in between, and it does not re-enter). The
+ * arguments are RawArgs (offsets into the read) or, from MULTI, scripts and the like, an array.
  */
 let autoCtx: Session | null = null;
 const NO_ARGS: Buffer[] = [];
 let autoArgs: Buffer[] = NO_ARGS;
+let autoRaw: RawArgs | null = null;
 let autoKey = '';
 
 function addAuto(entry: StreamEntry): boolean {
   const ctx = autoCtx!;
+  const raw = autoRaw;
   const args = autoArgs;
   const key = autoKey;
   autoCtx = null;
+  autoRaw = null;
   autoArgs = NO_ARGS;
   const log = entry.log;
   // Auto ids while the last id's halves are numbers (always, unless a client set larger ones).
@@ -166,26 +172,33 @@ function addAuto(entry: StreamEntry): boolean {
       seq = 0;
     }
     if (seq <= SAFE_HALF) {
-      addEntry(ctx, key, log, ms, seq, args, 3);
+      addEntry(ctx, key, log, ms, seq, raw ?? args, 3);
       return true;
     }
   }
-  return addWithId(ctx, args, AUTO_ID_ONLY, key, entry) >= 0;
+  return addWithId(ctx, raw === null ? args : raw.toArray(), AUTO_ID_ONLY, key, entry) >= 0;
 }
 
-function xadd(ctx: Session, args: Buffer[]): void {
-  const auto = args[2]!.length === 1 && args[2]![0] === 0x2a;
-  if (auto && args.length >= 5 && args.length % 2 === 1) {
-    // The common form: no options, an automatic id.
-    const key = ctx.server.names.keyOf(args[1]!);
-    autoCtx = ctx;
-    autoArgs = args;
-    autoKey = key;
-    writeStream(ctx, key, 'xadd', addAuto);
-    autoCtx = null;
-    autoArgs = NO_ARGS;
-    return;
+/** XADD key * field value ... (the common form: no options, an automatic id). */
+function xaddAuto(ctx: Session, key: string, raw: RawArgs | null, args: Buffer[]): void {
+  autoCtx = ctx;
+  autoRaw = raw;
+  autoArgs = args;
+  autoKey = key;
+  writeStream(ctx, key, 'xadd', addAuto);
+  autoCtx = null;
+  autoRaw = null;
+  autoArgs = NO_ARGS;
+}
+
+function xadd(ctx: Session, list: ArgList): void {
+  if (list instanceof RawArgs) {
+    if (list.length >= 5 && list.length % 2 === 1 && list.isByte(2, 0x2a)) return xaddAuto(ctx, rawKeyOf(ctx, list, 1), list, NO_ARGS);
+    list = list.toArray();
   }
+  const args = argArray(list);
+  const auto = args[2]!.length === 1 && args[2]![0] === 0x2a;
+  if (auto && args.length >= 5 && args.length % 2 === 1) return xaddAuto(ctx, ctx.server.names.keyOf(args[1]!), null, args);
   const t = auto ? AUTO_ID_ONLY : parseTrimArgs(ctx, args, true);
   if (t === null) return;
   const fieldPos = t.idPos + 1;
@@ -367,7 +380,7 @@ function xsetid(ctx: Session, args: Buffer[]): void {
 }
 
 export const streamCommands: readonly CommandSpec[] = [
-  streamSpec('xadd', -5, 'write-grow', true, ['RW', 'UPDATE'], 'Appends a new entry to a stream', '5.0.0', xadd, {
+  streamSpec('xadd', -5, 'write-grow', true, ['RW', 'UPDATE'], 'Appends a new entry to a stream', '5.0.0', takesRawArgs(xadd), {
     tips: ['nondeterministic_output'],
     keySpecs: [noted(at(1, 'RW', 'UPDATE'), 'UPDATE instead of INSERT because of the optional trimming feature')],
     complexity: 'O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.',
