@@ -10,6 +10,8 @@
 // Each build runs in a child process of its own; with --before the two alternate round by round.
 
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { fmt, summarize } from '../lib/stats.js';
@@ -47,8 +49,8 @@ async function child(root: string): Promise<void> {
   const { Client } = await import(`${root}/dist/src/net/client.js`);
   const { Config } = await import(`${root}/dist/src/config.js`);
   const { default: pino } = await import('pino');
-  const port = 20_000 + Math.floor(Math.random() * 30_000);
-  const running: any = await startServer(new Config(Object.entries({ port: String(port), bind: '127.0.0.1' })), { log: pino({ level: 'silent' }) });
+  const running: any = await startServer(new Config(Object.entries({ port: '0', unixsocket: join(tmpdir(), `sealkv-xadd-path-${process.pid}.sock`) })), { log: pino({ level: 'silent' }) });
+  // No TCP port (none to collide with): a unix socket nobody uses; the client below is fed directly.
   const server = running.state;
   const client: any = new Client(1_000_000, new Sink() as any, server, server.commands, () => undefined);
   const read = Buffer.concat(Array.from({ length: 16 }, () => resp(['XADD', 'bench:add', '*', 'a', VALUE, 'b', VALUE])));
