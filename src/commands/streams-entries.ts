@@ -138,6 +138,7 @@ function replyIdText(r: ReplyWriter, length: number): void {
  * scratch's views by length are made once), which is most of what XADD costs besides the AEAD.
  */
 export function addEntry(ctx: Session, key: string, log: StreamLog, ms: number, seq: number, args: readonly Uint8Array[] | RawArgs, from: number): void {
+  if (args instanceof RawArgs && from === 3 && addInPlace(ctx, key, log, ms, seq, args)) return;
   const size = args instanceof RawArgs ? encodeRawInto(args, from) : encodeInto(args, from);
   const plain = scratchView(size);
   try {
@@ -148,6 +149,53 @@ export function addEntry(ctx: Session, key: string, log: StreamLog, ms: number, 
   } finally {
     wipeScratch(size);
   }
+}
+
+/**
+ * addEntry() for `XADD key * field value ...` as RawArgs, sealing the entry's plaintext where it
+ * lies in the request: the fields and values arrived as RESP bulk strings, the very bytes of the
+ * entry's plaintext once "*<n>\r\n" stands before the first of them. That header is written
+ * for the moment over the end of the id argument ("$1\r\n*\r\n", 7 bytes, just before), the
+ * entry sealed from there, and those bytes put back: no copy of the plaintext is made at all (the
+ * read itself is wiped after it, as always). False, with nothing done, when the bulks are not
+ * each followed by CRLF (the parser skips those two bytes unchecked): encodeRawInto() then.
+ */
+function addInPlace(ctx: Session, key: string, log: StreamLog, ms: number, seq: number, raw: RawArgs): boolean {
+  const src = raw.bytes;
+  const count = raw.length;
+  const starts = raw.starts;
+  const lengths = raw.lengths;
+  const n = count - 3;
+  if (n > 99) return false;
+  for (let i = 3; i < count; i++) {
+    const e = starts[i]! + lengths[i]!;
+    if (src[e] !== 0x0d || src[e + 1] !== 0x0a) return false;
+  }
+  // Headers are canonical in RawArgs ("$<len>\r\n", no leading zero): the first field's starts here.
+  const first = starts[3]! - 3 - digits(lengths[3]!);
+  const begin = first - (n < 10 ? 4 : 5);
+  const end = starts[count - 1]! + lengths[count - 1]! + 2;
+  const size = end - begin;
+  const b0 = src[begin]!;
+  const b1 = src[begin + 1]!;
+  const b2 = src[begin + 2]!;
+  const b3 = src[begin + 3]!;
+  const b4 = src[begin + 4]!;
+  header(src, begin, 0x2a, n);
+  try {
+    const plain = new Uint8Array(src.buffer, src.byteOffset + begin, size);
+    const length = writeIdText(idText, 0, ms, seq);
+    const at = log.appendSpace(ms, seq, OVERHEAD + size, size, nodeLimits(ctx));
+    ctx.server.values.sealElementAt(Purpose.StreamEntry, ctx.db.uid, key, plain, log.tailBuffer, at, idTextViews[length]);
+    replyIdText(ctx.reply, length);
+  } finally {
+    src[begin] = b0;
+    src[begin + 1] = b1;
+    src[begin + 2] = b2;
+    src[begin + 3] = b3;
+    src[begin + 4] = b4;
+  }
+  return true;
 }
 
 /**
