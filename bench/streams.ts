@@ -5,10 +5,13 @@
 // second it reports each server's own CPU time per request (/proc/PID/stat), which other load on
 // a shared machine disturbs far less than throughput (the client shares the two cores).
 //
-//   npm run build && node dist/bench/streams.js [--rounds 3] [--requests 100000]
+//   npm run build && node dist/bench/streams.js [--rounds 3] [--requests 100000] [--before <root of another build>]
+//
+// --before adds that build's sealkv (its bin/sealkv.js) to the rounds, as a third server.
 
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startRedis, startSealkv, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize } from './lib/stats.js';
 
@@ -17,6 +20,7 @@ const option = (name: string, fallback: number) => (argv.includes(name) ? Number
 const ROUNDS = option('--rounds', 3);
 const REQUESTS = option('--requests', 100_000);
 const VALUE = 'v'.repeat(32);
+const BEFORE = argv.includes('--before') ? argv[argv.indexOf('--before') + 1]! : '';
 
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSeconds(pid: number): number {
@@ -48,18 +52,19 @@ const CASES: { label: string; pipeline: number; requests: (n: number) => number;
 ];
 
 async function main(): Promise<void> {
-  const servers: BenchServer[] = [await startRedis(), await startSealkv()];
+  const servers: [string, BenchServer][] = [['redis', await startRedis()], ['sealkv', await startSealkv()]];
+  if (BEFORE !== '') servers.push(['before', await startSealkv([], join(BEFORE, 'bin/sealkv.js'))]);
   const results = new Map<string, number[]>();
   const cpu = new Map<string, number[]>();
   try {
     // Warm-up (V8 compiles the hot paths in the first seconds), not measured.
-    for (const s of servers) {
+    for (const [, s] of servers) {
       await bench(s.port, 16, REQUESTS / 2, ['XADD', 'bench:warm', '*', 'a', VALUE, 'b', VALUE]);
       await bench(s.port, 16, REQUESTS / 2, ['XRANGE', 'bench:warm', '-', '+', 'COUNT', '10']);
       await bench(s.port, 1, 1, ['DEL', 'bench:warm']);
     }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
+      for (const [name, s] of round % 2 === 0 ? servers : [...servers].reverse()) {
         await bench(s.port, 1, 1, ['DEL', 'bench:add', 'bench:add1']);
         for (const c of CASES) {
           // XREADGROUP reads what the XADD case added: a fresh group each round.
@@ -70,14 +75,14 @@ async function main(): Promise<void> {
           const n = Math.round(c.requests(REQUESTS));
           const before = cpuSeconds(s.pid);
           const rps = await bench(s.port, c.pipeline, n, c.command);
-          const key = `${s.name}|${c.label}`;
+          const key = `${name}|${c.label}`;
           results.set(key, [...(results.get(key) ?? []), rps]);
           cpu.set(key, [...(cpu.get(key) ?? []), ((cpuSeconds(s.pid) - before) * 1e6) / n]);
         }
       }
     }
   } finally {
-    for (const s of servers) await s.stop();
+    for (const [, s] of servers) await s.stop();
   }
   const lines = [
     `redis-benchmark -c 50, ${ROUNDS} interleaved rounds, ${fmt(REQUESTS)} requests (XADD P1: a quarter, XREADGROUP: a tenth), median (min–max):`,
@@ -93,6 +98,15 @@ async function main(): Promise<void> {
     lines.push(
       `| ${c.label} | ${range(r)} | ${range(s)} | ${fmt(s.median / r.median, 2)} | ${range(rc, 2)} | ${range(sc, 2)} | ${fmt(rc.median / sc.median, 2)} |`,
     );
+  }
+  if (BEFORE !== '') {
+    lines.push('', `The build at ${BEFORE}, in the same rounds:`, '', '| command | before (req/s) | before CPU µs/req | sealkv CPU µs/req | change |', '|---|---:|---:|---:|---:|');
+    for (const c of CASES) {
+      const b = summarize(results.get(`before|${c.label}`) ?? []);
+      const bc = summarize(cpu.get(`before|${c.label}`) ?? []);
+      const sc = summarize(cpu.get(`sealkv|${c.label}`) ?? []);
+      lines.push(`| ${c.label} | ${range(b)} | ${range(bc, 2)} | ${range(sc, 2)} | ${fmt((sc.median / bc.median - 1) * 100, 0)}% |`);
+    }
   }
   lines.push('', '"by CPU" is redis-server\'s CPU per request over sealkv\'s: the throughput ratio on an otherwise idle core.');
   console.log(lines.join('\n'));

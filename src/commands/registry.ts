@@ -2,7 +2,8 @@
 // every leaf has a handler, key specs fit the arity (ARCHITECTURE conventions 1 and 11).
 
 import { WHOLE_FOR_BULK } from './bulk.js';
-import { isListHandler, type ArgList } from '../protocol/arg-list.js';
+import { isListHandler, isRawHandler, type ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import { ConfigError } from '../config.js';
 import { keySpecProblem } from './key-specs.js';
 import type { CommandSpec, CommandTable } from './types.js';
@@ -63,6 +64,7 @@ export class Registry implements CommandTable {
       }
     }
     for (const [from, to] of renames) this.rename(from, to);
+    for (const [name, node] of this.byName) if (node.subs === null && isRawHandler(node.spec.handler)) this.rawLengths[name.length] = true;
   }
 
   /**
@@ -121,9 +123,23 @@ export class Registry implements CommandTable {
     return node !== undefined && node.subs === null && WHOLE_FOR_BULK.has(node.spec.name);
   }
 
+  /**
+   * Whether a short request named by bytes[start, start + length) may come as RawArgs: its
+   * handler reads them (takesRawArgs). Asked by the parser before every request it could hand
+   * out so: names of other lengths are answered without a lookup.
+   */
+  takesRaw(bytes: Buffer, start: number, length: number): boolean {
+    if (length >= this.rawLengths.length || !this.rawLengths[length]) return false;
+    const node = this.lookupBytes(bytes, start, length);
+    return node !== undefined && node.subs === null && isRawHandler(node.spec.handler);
+  }
+
+  /** Name lengths of the commands with raw handlers (by their names as renamed). */
+  private rawLengths: boolean[] = [];
+
   /** Finds the command (and subcommand) for a request and checks its arity. */
   resolve(args: ArgList): Command | Unresolved {
-    let node = this.lookupName(args.at(0)!);
+    let node = args instanceof RawArgs ? this.lookupBytes(args.bytes, args.starts[0]!, args.lengths[0]!) : this.lookupName(args.at(0)!);
     if (!node) return { kind: 'unknown' };
     if (node.subs && args.length >= 2) {
       const raw = args.at(1)!;
@@ -147,15 +163,19 @@ export class Registry implements CommandTable {
    * path then creates no string per request. Longer names go through the string cache.
    */
   private lookupName(raw: Buffer): Node | undefined {
-    const length = raw.length;
+    return this.lookupBytes(raw, 0, raw.length);
+  }
+
+  /** lookupName() for the name at bytes[start, start + length). */
+  private lookupBytes(bytes: Buffer, start: number, length: number): Node | undefined {
     if (length > NAME_MAX) return undefined;
-    if (length > PACKED_MAX || length === 0) return this.lookup(this.byName, raw.toString('latin1'));
+    if (length > PACKED_MAX || length === 0) return this.lookup(this.byName, bytes.toString('latin1', start, start + length));
     let packed = 0;
-    for (let i = 0; i < length; i++) packed = (packed << 8) | raw[i]!;
+    for (let i = 0; i < length; i++) packed = (packed << 8) | bytes[start + i]!;
     const cache = this.packedSpellings[length]!;
     let node = cache.get(packed);
     if (node !== undefined) return node;
-    node = this.byName.get(raw.toString('latin1').toLowerCase());
+    node = this.byName.get(bytes.toString('latin1', start, start + length).toLowerCase());
     // Bounded: hostile clients could otherwise grow the cache with endless spellings.
     if (node !== undefined && this.packedCount < SPELLINGS_MAX) {
       cache.set(packed, node);

@@ -15,6 +15,7 @@ import {
   ENTRY_HEADER, entryLengthAt, formatId, ID_MAX, ID_TEXT_MAX, makeId, U64_MAX, writeEntryIdText, writeIdText, type NodeLimits, type StreamId, type StreamLog,
 } from '../store/types/stream.js';
 import { plainBuffer } from '../util/bytes.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import { errorArg } from '../util/names.js';
 import { at, type KeyFlagName, type KeySpec } from './key-specs.js';
 import { sealFailed } from './sealing.js';
@@ -132,14 +133,69 @@ function replyIdText(r: ReplyWriter, length: number): void {
 
 /**
  * XADD of an entry whose id halves are safe numbers (ms, seq), above the stream's last id:
- * seals the fields straight into the stream's tail node, bound to "ms-seq", and replies the id.
- * `plain` is encodeEntry's buffer (the caller wipes it).
+ * encodes args[from..] into the scratch buffer, seals it straight into the stream's tail node,
+ * bound to "ms-seq", wipes the scratch and replies the id. Nothing is allocated on the way (the
+ * scratch's views by length are made once), which is most of what XADD costs besides the AEAD.
  */
-export function addEntry(ctx: Session, key: string, log: StreamLog, ms: number, seq: number, plain: Uint8Array): void {
-  const length = writeIdText(idText, 0, ms, seq);
-  const at = log.appendSpace(ms, seq, OVERHEAD + plain.length, plain.length, nodeLimits(ctx));
-  ctx.server.values.sealElementAt(Purpose.StreamEntry, ctx.db.uid, key, plain, log.tailBuffer, at, idTextViews[length]);
-  replyIdText(ctx.reply, length);
+export function addEntry(ctx: Session, key: string, log: StreamLog, ms: number, seq: number, args: readonly Uint8Array[] | RawArgs, from: number): void {
+  if (args instanceof RawArgs && from === 3 && addInPlace(ctx, key, log, ms, seq, args)) return;
+  const size = args instanceof RawArgs ? encodeRawInto(args, from) : encodeInto(args, from);
+  const plain = scratchView(size);
+  try {
+    const length = writeIdText(idText, 0, ms, seq);
+    const at = log.appendSpace(ms, seq, OVERHEAD + size, size, nodeLimits(ctx));
+    ctx.server.values.sealElementAt(Purpose.StreamEntry, ctx.db.uid, key, plain, log.tailBuffer, at, idTextViews[length]);
+    replyIdText(ctx.reply, length);
+  } finally {
+    wipeScratch(size);
+  }
+}
+
+/**
+ * addEntry() for `XADD key * field value ...` as RawArgs, sealing the entry's plaintext where it
+ * lies in the request: the fields and values arrived as RESP bulk strings, the very bytes of the
+ * entry's plaintext once "*<n>\r\n" stands before the first of them. That header is written
+ * for the moment over the end of the id argument ("$1\r\n*\r\n", 7 bytes, just before), the
+ * entry sealed from there, and those bytes put back: no copy of the plaintext is made at all (the
+ * read itself is wiped after it, as always). False, with nothing done, when the bulks are not
+ * each followed by CRLF (the parser skips those two bytes unchecked): encodeRawInto() then.
+ */
+function addInPlace(ctx: Session, key: string, log: StreamLog, ms: number, seq: number, raw: RawArgs): boolean {
+  const src = raw.bytes;
+  const count = raw.length;
+  const starts = raw.starts;
+  const lengths = raw.lengths;
+  const n = count - 3;
+  if (n > 99) return false;
+  for (let i = 3; i < count; i++) {
+    const e = starts[i]! + lengths[i]!;
+    if (src[e] !== 0x0d || src[e + 1] !== 0x0a) return false;
+  }
+  // Headers are canonical in RawArgs ("$<len>\r\n", no leading zero): the first field's starts here.
+  const first = starts[3]! - 3 - digits(lengths[3]!);
+  const begin = first - (n < 10 ? 4 : 5);
+  const end = starts[count - 1]! + lengths[count - 1]! + 2;
+  const size = end - begin;
+  const b0 = src[begin]!;
+  const b1 = src[begin + 1]!;
+  const b2 = src[begin + 2]!;
+  const b3 = src[begin + 3]!;
+  const b4 = src[begin + 4]!;
+  header(src, begin, 0x2a, n);
+  try {
+    const plain = new Uint8Array(src.buffer, src.byteOffset + begin, size);
+    const length = writeIdText(idText, 0, ms, seq);
+    const at = log.appendSpace(ms, seq, OVERHEAD + size, size, nodeLimits(ctx));
+    ctx.server.values.sealElementAt(Purpose.StreamEntry, ctx.db.uid, key, plain, log.tailBuffer, at, idTextViews[length]);
+    replyIdText(ctx.reply, length);
+  } finally {
+    src[begin] = b0;
+    src[begin + 1] = b1;
+    src[begin + 2] = b2;
+    src[begin + 3] = b3;
+    src[begin + 4] = b4;
+  }
+  return true;
 }
 
 /**
@@ -163,6 +219,37 @@ export function quoted(arg: Uint8Array): string {
   return errorArg(arg, 4096);
 }
 
+// ---- key names of raw arguments ----
+
+/**
+ * The last key name rawKeyOf() made, and its bytes: a producer adds to the same stream over and
+ * over, and making the name's string (latin1Slice, a call into the runtime) cost ~0.3 us an
+ * XADD. Only without --seal-keys, where key names are strings in the heap anyway.
+ */
+const KEY_CACHE_MAX = 64;
+const lastKeyBytes = Buffer.alloc(KEY_CACHE_MAX);
+let lastKeyLength = -1;
+let lastKey = '';
+
+/** ctx.server.names.keyOf() of raw argument i, the same string again when it names the last key. */
+export function rawKeyOf(ctx: Session, raw: RawArgs, i: number): string {
+  const names = ctx.server.names;
+  const length = raw.lengths[i]!;
+  if (names.sealed || length > KEY_CACHE_MAX) return names.keyOf(raw.at(i)!);
+  const src = raw.bytes;
+  const start = raw.starts[i]!;
+  if (length === lastKeyLength) {
+    let j = 0;
+    while (j < length && src[start + j] === lastKeyBytes[j]) j++;
+    if (j === length) return lastKey;
+  }
+  const key = names.keyOf(raw.at(i)!);
+  for (let j = 0; j < length; j++) lastKeyBytes[j] = src[start + j]!;
+  lastKeyLength = length;
+  lastKey = key;
+  return key;
+}
+
 // ---- finding the stream ----
 
 /** The stream for a read: undefined when missing, null after replying WRONGTYPE. */
@@ -183,24 +270,36 @@ export function writeStream(ctx: Session, key: string, event: KeyEvent, change: 
   return mutateOf(ctx, key, Kind.Stream, event, change);
 }
 
-/** Node limits per config, read again when CONFIG SET changes either (reading them per XADD cost 2%). */
+/** Node limits per config, updated when CONFIG SET changes either (reading them per XADD cost 2%). */
 const limitsOf = new WeakMap<Session['server']['config'], NodeLimits>();
 
 function readLimits(config: Session['server']['config']): NodeLimits {
   return { maxEntries: config.number('stream-node-max-entries'), maxBytes: config.number('stream-node-max-bytes') };
 }
 
-/** Node limits from the config (stream-node-max-entries / -bytes). */
+/** The last server's config and its limits: every XADD asks, and a process nearly always has one server. */
+let lastConfig: Session['server']['config'] | null = null;
+let lastLimits: NodeLimits = { maxEntries: 0, maxBytes: 0 };
+
+/** Node limits from the config (stream-node-max-entries / -bytes); CONFIG SET updates the object in place. */
 export function nodeLimits(ctx: Session): NodeLimits {
   const config = ctx.server.config;
+  if (config === lastConfig) return lastLimits;
   let limits = limitsOf.get(config);
   if (limits === undefined) {
-    limits = readLimits(config);
-    limitsOf.set(config, limits);
+    const made = readLimits(config);
+    limits = made;
+    limitsOf.set(config, made);
     config.onChange((name) => {
-      if (name === 'stream-node-max-entries' || name === 'stream-node-max-bytes') limitsOf.set(config, readLimits(config));
+      if (name === 'stream-node-max-entries' || name === 'stream-node-max-bytes') {
+        const fresh = readLimits(config);
+        made.maxEntries = fresh.maxEntries;
+        made.maxBytes = fresh.maxBytes;
+      }
     });
   }
+  lastConfig = config;
+  lastLimits = limits;
   return limits;
 }
 
@@ -218,38 +317,103 @@ function digits(n: number): number {
 
 /** Where entries are encoded before sealing: one buffer off the V8 heap, reused, wiped by each caller. */
 let scratch = plainBuffer(4096);
+/** Views of scratch by length, made when first needed (an entry's plaintext without a subarray per XADD). */
+let scratchViews: Buffer[] = [];
+
+/** The first `size` bytes of scratch as a Buffer (valid until scratch grows: use before encoding again). */
+function scratchView(size: number): Buffer {
+  return scratchViews[size] ?? (scratchViews[size] = scratch.subarray(0, size));
+}
+
+/** Uint8Array's own fill: Buffer#fill validates its arguments in JS first, which costs more than an entry's few dozen bytes. */
+const fillBytes = Uint8Array.prototype.fill;
+
+/** Zeroes the first `size` bytes of scratch. */
+function wipeScratch(size: number): void {
+  fillBytes.call(scratch, 0, 0, size);
+}
 
 /**
- * The plaintext of args[from..] as a RESP array of bulk strings, in a shared scratch buffer the
- * caller wipes (fill(0)) as soon as it has sealed it, before any other entry is encoded.
+ * Encodes args[from..] as a RESP array of bulk strings at the start of scratch (grown as needed)
+ * and returns its length. The caller wipes it (wipeScratch) as soon as it has sealed it.
  */
-export function encodeEntry(args: readonly Uint8Array[], from: number): Buffer {
+function encodeInto(args: readonly Uint8Array[], from: number): number {
   const n = args.length - from;
   let size = 3 + digits(n);
   for (let i = from; i < args.length; i++) size += 5 + digits(args[i]!.length) + args[i]!.length;
   if (scratch.length < size) {
     scratch.fill(0);
     scratch = plainBuffer(Math.max(size, scratch.length * 2));
+    scratchViews = [];
   }
-  const out = scratch.subarray(0, size);
+  const out = scratch;
   let p = header(out, 0, 0x2a, n);
   for (let i = from; i < args.length; i++) {
     const a = args[i]!;
-    p = header(out, p, 0x24, a.length);
-    out.set(a, p);
-    p += a.length;
+    const length = a.length;
+    p = header(out, p, 0x24, length);
+    // Fields and values are mostly short: a loop beats set()'s call into the runtime.
+    if (length > 64) out.set(a, p);
+    else for (let j = 0; j < length; j++) out[p + j] = a[j]!;
+    p += length;
     out[p++] = 0x0d;
     out[p++] = 0x0a;
   }
-  return out;
+  return size;
+}
+
+/** encodeInto() for RawArgs: the arguments copied from where they lie in the read. */
+function encodeRawInto(args: RawArgs, from: number): number {
+  const count = args.length;
+  const starts = args.starts;
+  const lengths = args.lengths;
+  const src = args.bytes;
+  const n = count - from;
+  let size = 3 + digits(n);
+  for (let i = from; i < count; i++) size += 5 + digits(lengths[i]!) + lengths[i]!;
+  if (scratch.length < size) {
+    scratch.fill(0);
+    scratch = plainBuffer(Math.max(size, scratch.length * 2));
+    scratchViews = [];
+  }
+  const out = scratch;
+  let p = header(out, 0, 0x2a, n);
+  for (let i = from; i < count; i++) {
+    const start = starts[i]!;
+    const length = lengths[i]!;
+    p = header(out, p, 0x24, length);
+    if (length > 64) src.copy(out, p, start, start + length);
+    else for (let j = 0; j < length; j++) out[p + j] = src[start + j]!;
+    p += length;
+    out[p++] = 0x0d;
+    out[p++] = 0x0a;
+  }
+  return size;
+}
+
+/**
+ * The plaintext of args[from..] as a RESP array of bulk strings, in a shared scratch buffer the
+ * caller wipes (fill(0)) as soon as it has sealed it, before any other entry is encoded.
+ */
+export function encodeEntry(args: readonly Uint8Array[], from: number): Buffer {
+  return scratchView(encodeInto(args, from));
 }
 
 /** Writes "<prefix><n>\r\n" at p; returns where it ends. */
 function header(out: Buffer, p: number, prefix: number, n: number): number {
   out[p++] = prefix;
-  const d = digits(n);
-  for (let i = d - 1, rest = n; i >= 0; i--, rest = (rest / 10) >>> 0) out[p + i] = 0x30 + (rest % 10);
-  p += d;
+  // Field names and short values: one or two digits without the division loop.
+  if (n < 10) {
+    out[p++] = 0x30 + n;
+  } else if (n < 100) {
+    const tens = (n / 10) | 0;
+    out[p++] = 0x30 + tens;
+    out[p++] = 0x30 + (n - tens * 10);
+  } else {
+    const d = digits(n);
+    for (let i = d - 1, rest = n; i >= 0; i--, rest = (rest / 10) >>> 0) out[p + i] = 0x30 + (rest % 10);
+    p += d;
+  }
   out[p++] = 0x0d;
   out[p++] = 0x0a;
   return p;

@@ -5,15 +5,17 @@
 
 import { int64, word } from './args.js';
 import {
-  addEntry, encodeEntry, guardSeal, intervalId, nodeLimits, parseId, peekStream, readStream, replyId, replyRange, sealEntry,
+  addEntry, encodeEntry, rawKeyOf, guardSeal, intervalId, nodeLimits, parseId, peekStream, readStream, replyId, replyRange, sealEntry,
   streamSpec, strictId, writeStream,
 } from './streams-entries.js';
 import { streamGroupCommands } from './streams-groups.js';
 import { streamInfoCommands } from './streams-info.js';
 import { streamReadCommands } from './streams-read.js';
 import { at, noted } from './key-specs.js';
+import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import { Errors } from '../protocol/errors.js';
-import { Kind } from '../store/keyspace.js';
+import { Kind, type StreamEntry } from '../store/keyspace.js';
 import { makeId, idMs, idSeq, ID_MAX, SAFE_HALF, U64_MAX, type StreamId } from '../store/types/stream.js';
 import type { StreamLog } from '../store/types/stream.js';
 import type { CommandSpec, Session } from './types.js';
@@ -140,8 +142,63 @@ const AUTO_ID_ONLY: Readonly<TrimArgs> = {
   strategy: 'none', approx: false, maxLen: 0n, minId: 0n, limit: 0, noMkStream: false, idPos: 2, id: undefined, seqGiven: true,
 };
 
-function xadd(ctx: Session, args: Buffer[]): void {
+/**
+ * XADD key * field value ...'s change, without a closure per call: what it needs is set just
+ * before Keyspace.mutate calls it (nothing runs in between, and it does not re-enter). The
+ * arguments are RawArgs (offsets into the read) or, from MULTI, scripts and the like, an array.
+ */
+let autoCtx: Session | null = null;
+const NO_ARGS: Buffer[] = [];
+let autoArgs: Buffer[] = NO_ARGS;
+let autoRaw: RawArgs | null = null;
+let autoKey = '';
+
+function addAuto(entry: StreamEntry): boolean {
+  const ctx = autoCtx!;
+  const raw = autoRaw;
+  const args = autoArgs;
+  const key = autoKey;
+  autoCtx = null;
+  autoRaw = null;
+  autoArgs = NO_ARGS;
+  const log = entry.log;
+  // Auto ids while the last id's halves are numbers (always, unless a client set larger ones).
+  if (log.lastSafe) {
+    const now = ctx.now;
+    let ms = log.lastMs;
+    let seq = log.lastSeq + 1;
+    if (now > ms) {
+      ms = now;
+      seq = 0;
+    }
+    if (seq <= SAFE_HALF) {
+      addEntry(ctx, key, log, ms, seq, raw ?? args, 3);
+      return true;
+    }
+  }
+  return addWithId(ctx, raw === null ? args : raw.toArray(), AUTO_ID_ONLY, key, entry) >= 0;
+}
+
+/** XADD key * field value ... (the common form: no options, an automatic id). */
+function xaddAuto(ctx: Session, key: string, raw: RawArgs | null, args: Buffer[]): void {
+  autoCtx = ctx;
+  autoRaw = raw;
+  autoArgs = args;
+  autoKey = key;
+  writeStream(ctx, key, 'xadd', addAuto);
+  autoCtx = null;
+  autoRaw = null;
+  autoArgs = NO_ARGS;
+}
+
+function xadd(ctx: Session, list: ArgList): void {
+  if (list instanceof RawArgs) {
+    if (list.length >= 5 && list.length % 2 === 1 && list.isByte(2, 0x2a)) return xaddAuto(ctx, rawKeyOf(ctx, list, 1), list, NO_ARGS);
+    list = list.toArray();
+  }
+  const args = argArray(list);
   const auto = args[2]!.length === 1 && args[2]![0] === 0x2a;
+  if (auto && args.length >= 5 && args.length % 2 === 1) return xaddAuto(ctx, ctx.server.names.keyOf(args[1]!), null, args);
   const t = auto ? AUTO_ID_ONLY : parseTrimArgs(ctx, args, true);
   if (t === null) return;
   const fieldPos = t.idPos + 1;
@@ -157,60 +214,63 @@ function xadd(ctx: Session, args: Buffer[]): void {
   }
   let trimmed = 0;
   writeStream(ctx, key, 'xadd', (entry) => {
-    const log = entry.log;
-    // Auto ids while the last id's halves are numbers (always, unless a client set larger ones).
-    if (t.id === undefined && log.lastSafe) {
-      const now = ctx.now;
-      let ms = log.lastMs;
-      let seq = log.lastSeq + 1;
-      if (now > ms) {
-        ms = now;
-        seq = 0;
-      }
-      if (seq <= SAFE_HALF) {
-        const plain = encodeEntry(args, fieldPos);
-        try {
-          addEntry(ctx, key, log, ms, seq, plain);
-        } finally {
-          plain.fill(0);
-        }
-        trimmed = trim(log, t);
-        return true;
-      }
-    }
-    const last = log.lastId;
-    if (last === ID_MAX) {
-      ctx.reply.error(Errors.streamExhausted);
-      return false;
-    }
-    let id: StreamId;
-    if (t.id === undefined) {
-      const ms = BigInt(ctx.now);
-      id = ms > idMs(last) ? makeId(ms, 0n) : last + 1n;
-    } else if (!t.seqGiven && idMs(last) === idMs(t.id)) {
-      if (idSeq(last) === U64_MAX) {
-        ctx.reply.error(Errors.streamElementsTooLarge);
-        return false;
-      }
-      id = last + 1n;
-    } else {
-      id = t.id;
-    }
-    if (id <= last) {
-      ctx.reply.error(Errors.xaddIdTooSmall);
-      return false;
-    }
-    const plain = encodeEntry(args, fieldPos);
-    try {
-      log.append(id, sealEntry(ctx, key, id, plain), plain.length, nodeLimits(ctx));
-    } finally {
-      plain.fill(0);
-    }
-    replyId(ctx, id);
-    trimmed = trim(log, t);
-    return true;
+    trimmed = addWithId(ctx, args, t, key, entry);
+    return trimmed >= 0;
   });
   if (trimmed > 0) ctx.db.notify(key, 'xtrim', Kind.Stream);
+}
+
+/**
+ * Adds the entry of args (fields from t.idPos + 1) to a stream, replies, and trims per t:
+ * returns how many entries the trim removed, or -1 after replying an error (nothing added).
+ */
+function addWithId(ctx: Session, args: Buffer[], t: Readonly<TrimArgs>, key: string, entry: StreamEntry): number {
+  const fieldPos = t.idPos + 1;
+  const log = entry.log;
+  // Auto ids while the last id's halves are numbers (always, unless a client set larger ones).
+  if (t.id === undefined && log.lastSafe) {
+    const now = ctx.now;
+    let ms = log.lastMs;
+    let seq = log.lastSeq + 1;
+    if (now > ms) {
+      ms = now;
+      seq = 0;
+    }
+    if (seq <= SAFE_HALF) {
+      addEntry(ctx, key, log, ms, seq, args, fieldPos);
+      return trim(log, t);
+    }
+  }
+  const last = log.lastId;
+  if (last === ID_MAX) {
+    ctx.reply.error(Errors.streamExhausted);
+    return -1;
+  }
+  let id: StreamId;
+  if (t.id === undefined) {
+    const ms = BigInt(ctx.now);
+    id = ms > idMs(last) ? makeId(ms, 0n) : last + 1n;
+  } else if (!t.seqGiven && idMs(last) === idMs(t.id)) {
+    if (idSeq(last) === U64_MAX) {
+      ctx.reply.error(Errors.streamElementsTooLarge);
+      return -1;
+    }
+    id = last + 1n;
+  } else {
+    id = t.id;
+  }
+  if (id <= last) {
+    ctx.reply.error(Errors.xaddIdTooSmall);
+    return -1;
+  }
+  const plain = encodeEntry(args, fieldPos);
+  try {
+    log.append(id, sealEntry(ctx, key, id, plain), plain.length, nodeLimits(ctx));
+  } finally {
+    plain.fill(0);
+  }
+  replyId(ctx, id);
+  return trim(log, t);
 }
 
 function xlen(ctx: Session, args: Buffer[]): void {
@@ -320,7 +380,7 @@ function xsetid(ctx: Session, args: Buffer[]): void {
 }
 
 export const streamCommands: readonly CommandSpec[] = [
-  streamSpec('xadd', -5, 'write-grow', true, ['RW', 'UPDATE'], 'Appends a new entry to a stream', '5.0.0', xadd, {
+  streamSpec('xadd', -5, 'write-grow', true, ['RW', 'UPDATE'], 'Appends a new entry to a stream', '5.0.0', takesRawArgs(xadd), {
     tips: ['nondeterministic_output'],
     keySpecs: [noted(at(1, 'RW', 'UPDATE'), 'UPDATE instead of INSERT because of the optional trimming feature')],
     complexity: 'O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.',

@@ -98,6 +98,8 @@ export class Client implements Session {
     // So do the bulk commands whose handlers take arrays (ZADD...), where they prepare (outside
     // MULTI and cluster mode): they make their views a slice per turn then (commands/bulk.ts).
     this.parser.keepWhole = (name) => registry.takesArgList(name) || (this.multi === null && server.cluster === null && registry.preparesWhole(name));
+    // A short request for a handler that reads raw arguments (XADD) comes as offsets into the read (raw-args.ts).
+    this.parser.rawCommand = (bytes, start, length) => registry.takesRaw(bytes, start, length);
     this.direct = socket instanceof TLSSocket ? null : DirectWriter.for(socket, ReplyWriter.recycle, () => this.kill('write failed'));
 
     socket.setNoDelay(true);

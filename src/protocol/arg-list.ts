@@ -50,3 +50,19 @@ export function takesArgList<C, R>(handler: (ctx: C, args: ArgList) => R): (ctx:
 export function isListHandler(handler: unknown): boolean {
   return typeof handler === 'function' && listHandlers.has(handler);
 }
+
+// eslint-disable-next-line @typescript-eslint/ban-types
+const rawHandlers = new WeakSet<Function>();
+
+/**
+ * Marks a list handler (see takesArgList) that also reads RawArgs (raw-args.ts): a short request
+ * for it whose bytes are all in one read comes as offsets into that read, with no views at all.
+ */
+export function takesRawArgs<C, R>(handler: (ctx: C, args: ArgList) => R): (ctx: C, args: ArgList) => R {
+  rawHandlers.add(handler);
+  return takesArgList(handler);
+}
+
+export function isRawHandler(handler: unknown): boolean {
+  return typeof handler === 'function' && rawHandlers.has(handler);
+}

@@ -18,6 +18,7 @@ import { plainBuffer } from '../util/bytes.js';
 import type { ArgList } from './arg-list.js';
 import { Errors } from './errors.js';
 import { LongArgs } from './long-args.js';
+import { RAW_MAX_ARGS, RawArgs } from './raw-args.js';
 
 export class ProtocolError extends Error {}
 
@@ -88,6 +89,12 @@ export class RequestParser {
    * nextArgs(), as a vector, rather than as an array of views made a slice per turn.
    */
   keepWhole: ((name: Buffer) => boolean) | null = null;
+  /**
+   * Whether a short command named by bytes[start, start + length) may come from nextArgs() as
+   * RawArgs (offsets into the read, no view per argument: raw-args.ts); null: none may.
+   */
+  rawCommand: ((bytes: Buffer, start: number, length: number) => boolean) | null = null;
+  private raw: RawArgs | null = null;
 
   private buf: Buffer = EMPTY;
   /** buf's memory and where buf starts in it, for the argument views (ArgView). */
@@ -179,6 +186,7 @@ export class RequestParser {
    * arguments) by now.
    */
   detach(): void {
+    this.raw?.clear();
     this.ownArgs();
     const tail = this.buf.length - this.pos;
     const restLength = this.rest ? this.rest.length : 0;
@@ -248,6 +256,7 @@ export class RequestParser {
 
   /** Zeroes and drops everything held: the connection is gone. */
   wipe(): void {
+    this.raw?.clear();
     this.wipeSpent();
     for (const b of this.hold) b.fill(0);
     this.hold.length = 0;
@@ -332,6 +341,10 @@ export class RequestParser {
           if (cmd.length === 0) continue;
           return cmd;
         }
+        if (whole && this.rawCommand !== null && !this.unauthenticated) {
+          const raw = this.scanRaw();
+          if (raw !== null) return raw;
+        }
         const count = this.countLine(Errors.protoTooBigMbulkCount);
         if (count === null) return null;
         if (count > INT_MAX) throw new ProtocolError(Errors.protoInvalidMultibulk);
@@ -384,6 +397,58 @@ export class RequestParser {
       }
       return this.finishCommand(whole);
     }
+  }
+
+  /**
+   * The command at pos as RawArgs when it is whole in this read, has at most RAW_MAX_ARGS
+   * arguments, every header is plain ("*<n>\r\n", "$<len>\r\n": digits, no leading zero,
+   * len <= proto-max-bulk-len) and rawCommand() accepts its name; else null with nothing
+   * consumed, and the general path parses it (with its errors). As there, the two bytes after
+   * each bulk are skipped, not checked.
+   */
+  private scanRaw(): RawArgs | null {
+    const buf = this.buf;
+    const end = buf.length;
+    let p = this.pos + 1;
+    // One digit, 1..9, or two ("10".."16"). (Past the end a byte reads undefined: NaN fails.)
+    let n = buf[p]! - 0x30;
+    if (!(n >= 1 && n <= 9)) return null;
+    p++;
+    const d2 = buf[p]! - 0x30;
+    if (d2 >= 0 && d2 <= 9) {
+      n = n * 10 + d2;
+      p++;
+    }
+    if (n > RAW_MAX_ARGS || p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return null;
+    p += 2;
+    const raw = (this.raw ??= new RawArgs());
+    const starts = raw.starts;
+    const lengths = raw.lengths;
+    const maxLen = this.limits.maxBulkLen;
+    for (let i = 0; i < n; i++) {
+      if (p >= end || buf[p] !== 0x24 /* '$' */) return null;
+      p++;
+      let len = 0;
+      const first = p;
+      for (; p < end; p++) {
+        const d = buf[p]! - 0x30;
+        if (d < 0 || d > 9) break;
+        len = len * 10 + d;
+      }
+      const digits = p - first;
+      if (digits === 0 || digits > 10 || (digits > 1 && buf[first] === 0x30) || len > maxLen) return null;
+      if (p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return null;
+      p += 2;
+      if (p + len + 2 > end) return null;
+      starts[i] = p;
+      lengths[i] = len;
+      if (i === 0 && !this.rawCommand!(buf, p, len)) return null;
+      p += len + 2;
+    }
+    raw.bytes = buf;
+    raw.length = n;
+    this.pos = p;
+    return raw;
   }
 
   /** Parses "<c><integer>\r\n" at pos; null when the line is not complete yet. */

@@ -134,6 +134,13 @@ export class Keyspace {
     return this.table.size;
   }
 
+  /**
+   * Counts every change of which record a key's slot holds (insert, replace, remove, clear): a
+   * write that finds it unchanged after its callback knows the entry it found is still the key's
+   * (mutate), without a second lookup.
+   */
+  private tableEdits = 0;
+
   get volatileCount(): number {
     return this.volatile.size;
   }
@@ -276,6 +283,7 @@ export class Keyspace {
   /** Puts a new record in key's slot (or a new slot), retiring the old entry. */
   private put(key: string, hash: number, slot: number, old: Entry | undefined, handle: number, expiresAt: number, event: KeyEvent, kind: Kind): void {
     if (old !== undefined) this.observer?.removed(key, old);
+    this.tableEdits++;
     if (slot < 0) this.table.insert(hash, handle);
     else {
       const oldHandle = this.table.handleAt(slot);
@@ -314,6 +322,7 @@ export class Keyspace {
     entry.value.copy(value);
     const boxed = new BoxedString(value, entry.expiresAt, entry.touchedAt);
     boxed.accounted = entry.accounted;
+    this.tableEdits++;
     this.table.setHandle(slot, this.boxRecord(key, hash, boxed));
     this.dispose(handle);
     return boxed;
@@ -365,13 +374,20 @@ export class Keyspace {
     if (found !== undefined) this.touch(found, now);
     const existing = found as EntryOf<K> | undefined;
     const entry = existing ?? ops.create(now);
+    const edits = this.tableEdits;
     const altered = change(entry);
     if (ops.isEmpty(entry)) {
       if (existing !== undefined && this.delete(key, event)) this.notify(key, 'del', kind);
     } else if (existing === undefined) {
       if (altered) this.set(key, entry, event);
     } else if (altered) {
-      this.changed(key, event);
+      // changed() without looking key up again when no key came or went meanwhile (XADD's 3%).
+      if (edits === this.tableEdits) {
+        this.observer?.changed(key, found!);
+        this.signal(key, event, kind);
+      } else {
+        this.changed(key, event);
+      }
       // Packed again once it rests (one that shrank back into packing's limits included): moved
       // to the end, so the candidates stay about in order of last write.
       if (this.packer !== null && isPackable(kind)) {
@@ -478,6 +494,7 @@ export class Keyspace {
       if (this.observer !== null) this.observer.removed(this.table.keyOf(handle), this.rawAt(handle));
       this.dispose(handle);
     }
+    this.tableEdits++;
     this.table = new KeyTable(this.arena);
     this.objects = [];
     this.freeObjects = [];
@@ -593,6 +610,7 @@ export class Keyspace {
     if (packed instanceof PackedRecord) {
       const hash = hashKey(key);
       const slot = this.table.find(key, hash);
+      this.tableEdits++;
       this.table.setHandle(slot, this.boxRecord(key, hash, entry));
       this.arena.free(handle, this.table.recordBytes(handle));
     } else {
@@ -705,6 +723,7 @@ export class Keyspace {
     if (small.sealedName === undefined) {
       // In the key's record, as a plain string is: no object left for it at all.
       const packed = newPackedRecord(this.table, key, this.table.hashOf(handle), small);
+      this.tableEdits++;
       this.table.setHandle(slot, packed);
       // The record's accounting is a function of the record: counted afresh, not recounted.
       this.observer?.removed(key, entry);
@@ -769,6 +788,7 @@ export class Keyspace {
     const handle = this.table.handleAt(slot);
     const old = this.rawAt(handle);
     const kind = old.kind;
+    this.tableEdits++;
     this.table.removeAt(slot);
     this.observer?.removed(key, old);
     this.dispose(handle);

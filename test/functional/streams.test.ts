@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Errors } from '../../src/protocol/errors.js';
 import { Kind } from '../../src/store/keyspace.js';
-import { ioredis, nodeRedis, redisCli, redisCliMissing } from '../helpers/clients.js';
+import { ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
 import { compareWithRedis, OTHER } from '../helpers/reference-redis.js';
 import { startInProcess, storedKey } from '../helpers/server.js';
@@ -161,6 +161,28 @@ describe('XADD and XRANGE over ioredis', () => {
     const [[id, fields]] = (await client.xrangeBuffer('bin', '-', '+')) as unknown as [[Buffer, Buffer[]]];
     expect(id.toString()).toBe('1-1');
     expect(fields).toEqual([Buffer.from([0x0d, 0x0a]), value, Buffer.alloc(0), Buffer.alloc(0)]);
+  });
+
+  it('XADD * reads back byte for byte whatever shape its request takes (sealed in place, copied, or parsed apart)', async () => {
+    // XADD key * ... whole in one read is sealed where its fields lie in the request, with
+    // "*<n>\r\n" written over the id argument for the moment: one or two digits of field count,
+    // binary and empty values, a bulk followed by other bytes than CRLF (the copy path), a
+    // request split across reads (the general parser), and the commands pipelined after it.
+    const bulk = (b: Buffer | string) => Buffer.concat([Buffer.from(`$${Buffer.byteLength(b)}\r\n`), Buffer.from(b), Buffer.from('\r\n')]);
+    const req = (...args: (Buffer | string)[]) => Buffer.concat([Buffer.from(`*${args.length}\r\n`), ...args.map(bulk)]);
+    const pairs = Array.from({ length: 6 }, (_, i) => [`f${i}`, 'v'.repeat(i * 7)]).flat();
+    const binary = Buffer.from([0, 0xff, 0x0d, 0x0a, 0x24, 0x2a, 0x0d]);
+    const odd = Buffer.from('*5\r\n$4\r\nXADD\r\n$2\r\nrs\r\n$1\r\n*\r\n$1\r\nf\r\n$1\r\nvXX');
+    const split = req('XADD', 'rs', '*', 'late', 'x');
+    const { data } = await rawExchange(server.port, [
+      Buffer.concat([req('XADD', 'rs', '*', 'a', '1'), req('XADD', 'rs', '*', ...pairs), req('XADD', 'rs', '*', binary, '', 'k', binary), odd, split.subarray(0, 20)]),
+      Buffer.concat([split.subarray(20), req('XLEN', 'rs')]),
+    ]);
+    expect(data.toString('latin1')).toMatch(/^(\$\d+\r\n\d+-\d+\r\n){5}:5\r\n$/);
+    const entries = (await client.xrangeBuffer('rs', '-', '+')) as unknown as [Buffer, Buffer[]][];
+    expect(entries.map(([, fields]) => fields.map((f) => f.toString('latin1')))).toEqual([
+      ['a', '1'], pairs, [binary.toString('latin1'), '', 'k', binary.toString('latin1')], ['f', 'v'], ['late', 'x'],
+    ]);
   });
 
   it('answers the stream errors with Redis texts', async () => {

@@ -171,6 +171,14 @@ function compareAt(buf: Buffer, p: number): number {
   return 0;
 }
 
+/** writeUInt32BE without its range checks (v is a u32 by construction, p inside the node). */
+function putU32(buf: Buffer, p: number, v: number): void {
+  buf[p] = v >>> 24;
+  buf[p + 1] = (v >>> 16) & 0xff;
+  buf[p + 2] = (v >>> 8) & 0xff;
+  buf[p + 3] = v & 0xff;
+}
+
 function readId(buf: Buffer, p: number): StreamId {
   const msHi = buf.readUInt32BE(p);
   const seqHi = buf.readUInt32BE(p + 8);
@@ -301,11 +309,11 @@ export class StreamLog {
     }
     const p = node.base + node.used;
     const buf = node.buf;
-    buf.writeUInt32BE(w0, p);
-    buf.writeUInt32BE(w1, p + 4);
-    buf.writeUInt32BE(w2, p + 8);
-    buf.writeUInt32BE(w3, p + 12);
-    buf.writeUInt32BE(sealedLength, p + 16);
+    putU32(buf, p, w0);
+    putU32(buf, p + 4, w1);
+    putU32(buf, p + 8, w2);
+    putU32(buf, p + 12, w3);
+    putU32(buf, p + 16, sealedLength);
     if (node.count === node.offs.length) {
       const offs = new Uint32Array(node.offs.length * 2);
       offs.set(node.offs);
