@@ -21,7 +21,8 @@
 // answers an error; a value that fails to authenticate answers the usual seal error.
 
 import type { ArgList } from '../protocol/arg-list.js';
-import { SealWorkerError, type SealWorkers } from '../seal/seal-workers.js';
+import { plainBuffer } from '../util/bytes.js';
+import { SealWorkerError, giveShared, takeShared, type SealWorkers } from '../seal/seal-workers.js';
 import { CHUNK_PLAIN, Sealer } from '../seal/sealer.js';
 import { Purpose, type Bind } from '../seal/values.js';
 import { deferLargeOpens, replyRange } from './sealing.js';
@@ -29,9 +30,9 @@ import type { CommandSpec, Session } from './types.js';
 
 type Execute = (ctx: Session, spec: CommandSpec, args: ArgList, shown: ArgList) => void | Promise<void>;
 
-/** Copies bytes into shared memory of their own (a worker reads them there). */
+/** Copies bytes into shared memory (a worker reads them there); giveShared() when done. */
 function shared(bytes: Uint8Array): Buffer {
-  const out = Buffer.from(new SharedArrayBuffer(bytes.length));
+  const out = takeShared(bytes.length);
   out.set(bytes);
   return out;
 }
@@ -51,7 +52,7 @@ function getOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: E
   const deferred: Promise<void>[] = [];
   const done = deferLargeOpens(workers.minBytes, (key, sealed) => {
     // Kept for running the GET again on the event loop if a key it needs was retired meanwhile.
-    const again = [shared(args.at(0)!), shared(args.at(1)!)];
+    const again = [Buffer.from(args.at(0)!), Buffer.from(args.at(1)!)];
     deferred.push(openLater(ctx, workers, key, sealed, () => execute(ctx, spec, again, again)));
   });
   let ran: void | Promise<void>;
@@ -69,7 +70,7 @@ async function openLater(ctx: Session, workers: SealWorkers, key: string, value:
   const db = ctx.db.uid;
   const sealed = shared(value);
   const length = Sealer.plainLength(sealed);
-  const target = Buffer.from(new SharedArrayBuffer(length));
+  const target = takeShared(length);
   try {
     await workers.open({ op: 'open', db, key, sealed, target });
     if (ctx.closed) return;
@@ -86,21 +87,29 @@ async function openLater(ctx: Session, workers: SealWorkers, key: string, value:
     // copy here, which answers the seal error if it must.
     replyRange(ctx, key, sealed, 0, length, db);
   } finally {
-    target.fill(0);
+    giveShared(target);
+    giveShared(sealed);
   }
+}
+
+function plainCopy(bytes: Uint8Array): Buffer {
+  const out = plainBuffer(bytes.length);
+  out.set(bytes);
+  return out;
 }
 
 function setOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute, workers: SealWorkers): Promise<void> {
   // The request's bytes are wiped once its read is handled: the command keeps its own copy,
   // in shared memory so the worker reads the value where it is (wiped after the command).
   const own: Buffer[] = [];
-  for (let i = 0; i < args.length; i++) own.push(shared(args.at(i)!));
+  for (let i = 0; i < args.length; i++) own.push(i === 2 ? shared(args.at(i)!) : plainCopy(args.at(i)!));
   const value = own[2]!;
   const db = ctx.db.uid;
   const key = ctx.server.names.lookupOf(own[1]!);
   const keyId = ctx.server.values.currentKeyId;
   const wipe = () => {
-    for (const a of own) a.fill(0);
+    for (const a of own) if (a !== value) a.fill(0);
+    giveShared(value);
   };
   return workers.seal({ op: 'seal', db, key, keyId, plain: value }).then(
     (made) => {
