@@ -68,7 +68,11 @@ function getOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: E
 /** The reply to a GET of a large value: opened by a worker, then copied into the reply and wiped. */
 async function openLater(ctx: Session, workers: SealWorkers, key: string, value: Buffer, again: () => void | Promise<void>): Promise<void> {
   const db = ctx.db.uid;
-  const sealed = shared(value);
+  // A value a worker sealed is in shared memory already: handed over as it is. An edit in place
+  // meanwhile (SETRANGE, a rotation renewing its chunks) can only make it fail to open there;
+  // it is then opened here, as it is by then.
+  const own = !(value.buffer instanceof SharedArrayBuffer);
+  const sealed = own ? shared(value) : value;
   const length = Sealer.plainLength(sealed);
   const target = takeShared(length);
   try {
@@ -88,7 +92,7 @@ async function openLater(ctx: Session, workers: SealWorkers, key: string, value:
     replyRange(ctx, key, sealed, 0, length, db);
   } finally {
     giveShared(target);
-    giveShared(sealed);
+    if (own) giveShared(sealed);
   }
 }
 

@@ -152,6 +152,9 @@ export class ChunkedValues {
    */
   edit(sealed: Buffer, contextLength: number, offset: number, bytes: Uint8Array, inPlace: boolean): Buffer {
     const length = lengthOf(sealed);
+    // A value a seal worker made lives in shared memory, where a worker may be opening it for a
+    // GET: it is never changed in place (the GET could see old and new chunks that each open).
+    if (sealed.buffer instanceof SharedArrayBuffer) inPlace = false;
     if (bytes.length === 0) return sealed;
     const newLength = Math.max(length, offset + bytes.length);
     const n = Math.ceil(length / CHUNK_PLAIN);

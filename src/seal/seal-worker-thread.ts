@@ -74,9 +74,9 @@ function run(job: WireJob): WireResult {
   const input = Buffer.from(job.input, job.inputOffset, job.inputLength);
   if (job.op === 'seal') {
     currentId = job.keyId;
-    const out = Buffer.from(new ArrayBuffer(chunkedSize(input.length)));
+    const out = Buffer.from(job.output!, job.outputOffset, chunkedSize(input.length));
     values.sealChunkedInto(job.db, job.key, input, out);
-    return { id: job.id, ok: true, sealed: out.buffer as ArrayBuffer };
+    return { id: job.id, ok: true };
   }
   const length = Sealer.plainLength(input);
   const target = Buffer.from(job.output!, job.outputOffset, length);
@@ -94,5 +94,5 @@ port.on('message', (job: WireJob) => {
   } finally {
     wipeKeys();
   }
-  port.postMessage(result, result.sealed === undefined ? [] : [result.sealed]);
+  port.postMessage(result);
 });

@@ -25,6 +25,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Keyring } from './keyring.js';
 import { NativeKey } from './native-aead.js';
+import { chunkedSize } from './chunked.js';
 
 /** Key table slots: id (u32), in use (u32), then the 32-byte key. */
 export const KEY_SLOT_BYTES = 40;
@@ -65,8 +66,6 @@ export interface WireJob {
 export interface WireResult {
   id: number;
   ok: boolean;
-  /** seal: the chunked sealed value, transferred. */
-  sealed?: ArrayBuffer;
   /** Why it failed (no user data): 'auth', 'key', 'error'. */
   reason?: string;
 }
@@ -167,11 +166,16 @@ export class SealWorkers {
     return this.slots.length;
   }
 
-  /** Seals plain (a SharedArrayBuffer view) as a chunked value under `keyId`; resolves with its bytes. */
+  /**
+   * Seals plain (a SharedArrayBuffer view) as a chunked value under `keyId`; resolves with it,
+   * in shared memory of its own (so a GET can hand it to a worker without a copy). Its pages are
+   * first touched by the worker as it writes them, not by the event loop.
+   */
   seal(job: SealJob): Promise<Buffer> {
-    return this.run(job.op, job.db, job.key, job.keyId, job.plain, null).then((r) => {
-      if (!r.ok || r.sealed === undefined) throw new SealWorkerError(r.reason ?? 'error');
-      return Buffer.from(r.sealed);
+    const out = Buffer.from(new SharedArrayBuffer(chunkedSize(job.plain.length)));
+    return this.run(job.op, job.db, job.key, job.keyId, job.plain, out).then((r) => {
+      if (!r.ok) throw new SealWorkerError(r.reason ?? 'error');
+      return out;
     });
   }
 
