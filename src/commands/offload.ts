@@ -117,7 +117,9 @@ function setOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: E
   };
   return workers.seal({ op: 'seal', db, key, keyId, plain: value }).then(
     (made) => {
-      if (ctx.closed) return wipe();
+      // A client that sent its SET and hung up still has it stored, as Redis would; not once the
+      // server is stopping (its keys are gone by then).
+      if (ctx.server.shuttingDown) return wipe();
       const values = ctx.server.values;
       const before = values.prepared;
       values.prepared = {
@@ -134,7 +136,7 @@ function setOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: E
       return ran === undefined ? undefined : ran.finally(wipe);
     },
     (err: unknown) => {
-      if (!(err instanceof SealWorkerError) || ctx.closed) {
+      if (!(err instanceof SealWorkerError) || ctx.server.shuttingDown) {
         wipe();
         if (err instanceof SealWorkerError) return;
         throw err;

@@ -1,12 +1,13 @@
 // One client's 1 MiB values must not hold other clients' replies back (issue 20, large values):
-// their seals and opens run on a seal worker (src/seal/seal-workers.ts). a loader (a
+// their seals and opens run on a seal worker (src/seal/seal-workers.ts). A loader (a
 // process of its own, so its parsing does not disturb the timing here) loops SET and GET of
 // 1 MiB values (8 SETs and 8 GETs pipelined, then a 30 ms pause) while this process sends small
-// GETs one at a time on another connection and times each. The same is run against a server with `--seal-workers 0` (every
-// seal and open on the event loop: a read of eight pipelined GETs is 5-8 ms of AEAD in one go),
-// and both holds are logged. The bound is generous for a shared machine but below what the
-// event loop alone gives. Then what a large value meets while a worker has it: pipelined
-// commands behind it, SET options, SEAL ROTATE with values in flight, and MULTI.
+// GETs one at a time on another connection and times each. The same is run against a server
+// with `--seal-workers 0` (every seal and open on the event loop: a read of eight pipelined GETs
+// is 5-8 ms of AEAD in one go), in interleaved windows, and both holds are logged. The worker's
+// p99 must be under 3 ms, or (on a machine too loaded for that) half the event loop's. Then what
+// a large value meets while a worker has it: pipelined commands behind it, SET options, a client
+// that hangs up, SEAL ROTATE with values in flight, and MULTI.
 
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
@@ -14,12 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-const WINDOW_MS = 2500;
+const WINDOW_MS = 1200;
+const ROUNDS = 5;
 /**
- * The target is ~1 ms; generous for a shared machine (p99 of the small GETs' round trips). On a
- * 2-core machine at load 8-9 from other jobs: 2.5-8 ms with the worker, 2.7-34 ms on the event loop.
+ * The target is ~1 ms; 3 ms leaves room for a shared machine while staying under the 5-8 ms a
+ * read of eight 1 MiB GETs holds the event loop. On a machine too loaded for that, the worker's
+ * p99 must at least be half the event loop's (both measured in interleaved windows).
  */
-const P99_BOUND_MS = 10;
+const P99_BOUND_MS = 3;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
@@ -84,11 +87,20 @@ function loadLoop(port: number): () => Promise<void> {
     });
 }
 
-async function holdOf(server: SpawnedServer): Promise<{ p50: number; p99: number; p999: number; max: number; n: number; jobs: number }> {
+interface Hold {
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  n: number;
+  jobs: number;
+}
+
+async function holdOf(server: SpawnedServer): Promise<Hold> {
   const r = new Redis({ port: server.port, lazyConnect: false });
   await r.set('small', 'hello');
   const stop = loadLoop(server.port);
-  await new Promise((res) => setTimeout(res, 500)); // the loop is under way
+  await new Promise((res) => setTimeout(res, 300)); // the loop is under way
   const times = await probe(server.port, WINDOW_MS);
   await stop();
   const info = await r.info('sealkv');
@@ -110,17 +122,27 @@ describe('1 MiB values beside small GETs', () => {
   });
 
   it('keeps the small GETs p99 low while a worker seals and opens', async () => {
-    const loop = await holdOf(onLoop);
-    const work = await holdOf(withWorkers);
+    // Interleaved windows (A B B A A B), so a burst of load from elsewhere on the machine falls
+    // on both; the median window of each is compared.
+    const work: Hold[] = [];
+    const loop: Hold[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const pair = round % 2 === 0 ? [withWorkers, onLoop] : [onLoop, withWorkers];
+      for (const server of pair) (server === withWorkers ? work : loop).push(await holdOf(server));
+    }
+    const mid = (hs: Hold[], pick: (h: Hold) => number) => hs.map(pick).sort((a, b) => a - b)[Math.floor(hs.length / 2)]!;
     const f = (n: number) => n.toFixed(2);
-    console.log(
-      `small GET round trip under a 1 MiB SET/GET loop (8 SETs + 8 GETs pipelined, 30 ms apart): seal workers p50 ${f(work.p50)} p99 ${f(work.p99)} p99.9 ${f(work.p999)} max ${f(work.max)} ms ` +
-        `(${work.n} GETs, ${work.jobs} worker jobs); on the event loop p50 ${f(loop.p50)} p99 ${f(loop.p99)} p99.9 ${f(loop.p999)} max ${f(loop.max)} ms (${loop.n} GETs)`,
-    );
-    expect(work.jobs).toBeGreaterThan(100);
-    expect(loop.jobs).toBe(0);
-    expect(work.p99).toBeLessThan(P99_BOUND_MS);
-  }, 60_000);
+    const line = (hs: Hold[]) =>
+      `p50 ${f(mid(hs, (h) => h.p50))} p99 ${f(mid(hs, (h) => h.p99))} (windows: ${hs.map((h) => f(h.p99)).join(', ')}) max ${f(Math.max(...hs.map((h) => h.max)))} ms`;
+    console.log(`small GET round trip under a 1 MiB SET/GET loop (8 SETs + 8 GETs pipelined, 30 ms apart), median of ${ROUNDS} windows: ` +
+      `seal workers ${line(work)}, ${work.reduce((n, h) => n + h.jobs, 0)} worker jobs; on the event loop ${line(loop)}`);
+    expect(Math.min(...work.map((h) => h.jobs))).toBeGreaterThan(20);
+    expect(loop.every((h) => h.jobs === 0)).toBe(true);
+    const workP99 = mid(work, (h) => h.p99);
+    const loopP99 = mid(loop, (h) => h.p99);
+    // Well under the event loop's hold, or under the target outright (an idle machine).
+    expect(workP99 < P99_BOUND_MS || workP99 < loopP99 / 2).toBe(true);
+  }, 90_000);
 });
 
 describe('large values through a seal worker', () => {
@@ -169,6 +191,19 @@ describe('large values through a seal worker', () => {
     expect(Buffer.compare((await r.getBuffer('opt'))!, v2)).toBe(0);
     expect(await r.set('absent', v2, 'XX')).toBeNull();
     expect(await r.exists('absent')).toBe(0);
+  });
+
+  it('stores a large SET whose client hung up before the worker was done, as Redis would', async () => {
+    const v = value(500_000, 3);
+    const s = connect(server.port, '127.0.0.1');
+    await new Promise<void>((res) => s.once('connect', () => res()));
+    s.end(Buffer.concat([Buffer.from(`*3\r\n$3\r\nSET\r\n$4\r\ngone\r\n$${v.length}\r\n`), v, Buffer.from('\r\n')]));
+    let got: Buffer | null = null;
+    for (let i = 0; i < 100 && got === null; i++) {
+      await new Promise((res) => setTimeout(res, 20));
+      got = await r.getBuffer('gone');
+    }
+    expect(got !== null && Buffer.compare(got, v) === 0).toBe(true);
   });
 
   it('stays correct across SEAL ROTATE with values in flight, and in MULTI', async () => {
