@@ -52,8 +52,12 @@ function getOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: E
   const deferred: Promise<void>[] = [];
   const done = deferLargeOpens(workers.minBytes, (key, sealed) => {
     // Kept for running the GET again on the event loop if a key it needs was retired meanwhile.
-    const again = [Buffer.from(args.at(0)!), Buffer.from(args.at(1)!)];
-    deferred.push(openLater(ctx, workers, key, sealed, () => execute(ctx, spec, again, again)));
+    // Own copies (wiped after): with seal-keys the key name is as secret as a value.
+    const again = [plainCopy(args.at(0)!), plainCopy(args.at(1)!)];
+    const wipe = () => {
+      for (const a of again) a.fill(0);
+    };
+    deferred.push(openLater(ctx, workers, key, sealed, () => execute(ctx, spec, again, again)).finally(wipe));
   });
   let ran: void | Promise<void>;
   try {

@@ -191,7 +191,11 @@ export class SealWorkers {
     if (!(input.buffer instanceof SharedArrayBuffer) || (output !== null && !(output.buffer instanceof SharedArrayBuffer))) {
       return Promise.reject(new TypeError('seal worker jobs take SharedArrayBuffer views'));
     }
-    this.syncKeys();
+    try {
+      this.syncKeys();
+    } catch (err) {
+      return Promise.reject(err instanceof SealWorkerError ? err : new SealWorkerError('error'));
+    }
     const slot = this.slots[this.turn++ % this.slots.length]!;
     const worker = slot.worker ?? this.start(slot);
     const id = this.nextId++;
