@@ -15,6 +15,7 @@ import { refusedWhileSubscribed } from './pubsub.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
 import { runPrepared } from './bulk.js';
+import { runOffloaded } from './offload.js';
 import { loadingNow, replicationRefusal, replicationIfAny, staleReplica } from '../replication/index.js';
 import { endTransaction, queueCommand } from './transactions.js';
 import { beforeCommand, endCommand, startCommand } from '../tracking/index.js';
@@ -92,7 +93,8 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
     if (promoting !== undefined) return promoting;
   }
   // A command with very many elements seals them ahead, a slice per turn, then runs (bulk.ts).
-  return runPrepared(ctx, spec, args, execute) ?? execute(ctx, spec, args);
+  // GET and SET of a large value: its AEAD work on a seal worker, off the event loop (offload.ts).
+  return runPrepared(ctx, spec, args, execute) ?? runOffloaded(ctx, spec, args, execute);
 }
 
 /** The error for a command that admission turned away (unknown, arity, NOAUTH, ACL). */

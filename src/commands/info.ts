@@ -223,6 +223,10 @@ function sealkv(ctx: Session): Lines {
     ['seal_failures', s.stats.sealFailures],
     ['seal_keys', s.names.sealed ? 'yes' : 'no'],
     ['config_not_applied', s.config.notApplied().join(',')],
+    ['seal_workers', s.sealWorkers?.size ?? 0],
+    ['seal_worker_min_bytes', s.sealWorkers?.minBytes ?? 0],
+    ['seal_worker_jobs', s.sealWorkers?.jobs ?? 0],
+    ['seal_worker_failures', s.sealWorkers?.failures ?? 0],
   ];
 }
 

@@ -40,20 +40,41 @@ export function replyValue(ctx: Session, key: string, entry: StringEntry): void 
   if (entry instanceof StoredString) replySealed(ctx, key, entry.slabBytes, entry.valueStart, entry.size);
   else {
     const sealed = entry.value;
-    if (Sealer.isChunked(sealed)) replyRange(ctx, key, sealed, 0, Sealer.plainLength(sealed));
-    else replySealed(ctx, key, sealed, 0, sealed.length);
+    if (!Sealer.isChunked(sealed)) replySealed(ctx, key, sealed, 0, sealed.length);
+    else if (deferTo !== null && Sealer.plainLength(sealed) >= deferMin) {
+      const defer = deferTo;
+      deferTo = null; // one value per command: the reply is written when it is opened
+      defer(key, sealed);
+    } else replyRange(ctx, key, sealed, 0, Sealer.plainLength(sealed));
   }
+}
+
+let deferTo: ((key: string, sealed: Buffer) => void) | null = null;
+let deferMin = Infinity;
+
+/**
+ * While the returned function has not been called, the first chunked value of at least
+ * `minBytes` that replyValue() meets is handed to `defer` instead of being opened: it writes
+ * that reply later (a seal worker opens it, commands/offload.ts). GET only: it has one reply.
+ */
+export function deferLargeOpens(minBytes: number, defer: (key: string, sealed: Buffer) => void): () => void {
+  deferTo = defer;
+  deferMin = minBytes;
+  return () => {
+    deferTo = null;
+    deferMin = Infinity;
+  };
 }
 
 /**
  * Replies with plaintext bytes [from, to) of a sealed string value, opened straight into the
  * reply buffer (a chunked value: only the chunks they lie in). GETRANGE, and GET of a chunked value.
  */
-export function replyRange(ctx: Session, key: string, sealed: Buffer, from: number, to: number): void {
+export function replyRange(ctx: Session, key: string, sealed: Buffer, from: number, to: number, db = ctx.db.uid): void {
   const mark = ctx.reply.size;
   const at = ctx.reply.beginBulk(to - from);
   try {
-    ctx.server.values.openValueRange(ctx.db.uid, key, sealed, from, to, ctx.reply.staging, at);
+    ctx.server.values.openValueRange(db, key, sealed, from, to, ctx.reply.staging, at);
   } catch (err) {
     ctx.reply.truncate(mark);
     sealFailed(ctx, err);

@@ -13,6 +13,7 @@ import type { Keyspace, KeyspaceStats, WatchFlag } from '../store/keyspace.js';
 import type { Rotation } from '../seal/rotation.js';
 import type { KeyNames } from '../seal/key-names.js';
 import type { NameHasher } from '../seal/name-hash.js';
+import type { SealWorkers } from '../seal/seal-workers.js';
 import type { SealedValues } from '../seal/values.js';
 import type { SpillManager } from '../spill/manager.js';
 import type { MemoryGuard } from '../store/memory.js';
@@ -198,6 +199,8 @@ export interface Server {
   readonly access: AccessClock;
   /** Seals and opens DUMP/RESTORE payloads under the transport key (seal/transport.ts). */
   readonly transport: TransportSealer;
+  /** Worker threads for large seals and opens (seal/seal-workers.ts); null when off. */
+  readonly sealWorkers: SealWorkers | null;
   /** maxmemory accounting and enforcement (spill, then evict). */
   readonly memory: MemoryGuard;
   /** The cluster layout with cluster-enabled yes (src/cluster/), else null. */

@@ -161,6 +161,10 @@ add('sealing',
   bool('seal-keys', 'no', { ...fixed, ...acts }),
   // AEAD backend (src/seal/backends.ts): auto = sodium-native when it loads, else WASM.
   oneOf('seal-backend', ['auto', 'native', 'wasm'], 'auto', { ...fixed, ...acts }),
+  // Worker threads that seal and open large string values off the event loop (seal/seal-workers.ts;
+  // native backend only); 0 = all on the event loop. Values from seal-worker-min-bytes up go there.
+  int('seal-workers', 1, 0n, 64n, { ...fixed, ...acts }),
+  mem('seal-worker-min-bytes', 128 * 1024, 64n * 1024n + 1n, LONG_MAX, { ...fixed, ...acts }),
   // The admin HTTP port (src/admin/: /metrics, /healthz, /readyz); 0 = off. Its addresses are
   // read like bind; admin-token (kept as its digest) guards /metrics and is required unless
   // every admin address is loopback.

@@ -31,6 +31,7 @@ import { createNameHasher, type NameHasher } from '../seal/name-hash.js';
 import { Rotation } from '../seal/rotation.js';
 import { Sealer } from '../seal/sealer.js';
 import { SealedValues } from '../seal/values.js';
+import { SealWorkers } from '../seal/seal-workers.js';
 import { Stats } from '../stats.js';
 import { createTlsListener, loadTls } from './tls.js';
 import { listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
@@ -84,6 +85,7 @@ export class SealkvServer implements Server {
   /** Where every database keeps its records (see src/store/record-arena.ts). */
   readonly arena = new RecordArena();
   readonly values: SealedValues;
+  readonly sealWorkers: SealWorkers | null;
   readonly names: KeyNames;
   readonly members: NameHasher;
   /** Seals and opens DUMP/RESTORE payloads (seal/transport.ts). */
@@ -141,6 +143,7 @@ export class SealkvServer implements Server {
     this.blocking = new BlockingTable(clock);
     this.members = createNameHasher(keyring.subkey(Subkey.Members), { native: keyring.secureMemory });
     this.transport = new TransportSealer(keyring);
+    this.sealWorkers = SealWorkers.create(keyring, config.number('seal-workers'), config.number('seal-worker-min-bytes'), this.log);
     const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5, replicaIgnores: true };
     const readMemorySettings = () => {
       memory.maxmemory = config.number('maxmemory');
@@ -471,6 +474,7 @@ export class SealkvServer implements Server {
       for (const db of this.databases) db.clear();
       // SHUTDOWN, SIGTERM and SIGINT all end here: no segment file outlives the server.
       this.spill?.close();
+      this.sealWorkers?.stop();
       this.keyring.destroy();
       if (this.names.sealed) this.names.destroy();
       this.members.destroy();

@@ -37,13 +37,42 @@ const MUTED_KEPT = 16 * 1024;
 /** Wiped staging buffers kept for reuse, shared by all connections (the process is single-threaded). */
 const spares: Buffer[] = [];
 const MAX_SPARES = 64;
+/**
+ * Larger staging buffers (powers of two from 32 KiB to 4 MiB) kept wiped for reuse, per size,
+ * up to SPARE_LARGE_BYTES in all: a pipeline of 16 KiB GETs stages ~256 KiB per write, and
+ * allocating (and letting the GC find) a fresh buffer per write cost more than the copies.
+ */
+const LARGE_MAX = 4 * 1024 * 1024;
+const SPARE_LARGE_BYTES = 32 * 1024 * 1024;
+const largeSpares = new Map<number, Buffer[]>();
+let largeSpareBytes = 0;
 
 /**
  * A staging buffer of our own: allocUnsafeSlow of at least 16 KiB is never a slice of Node's
  * shared pool nor inside the V8 heap, so zeroing it reaches the only copy of its bytes.
  */
 function stagingBuffer(size: number): Buffer {
-  return size === STAGING_BYTES ? (spares.pop() ?? Buffer.allocUnsafeSlow(size)) : Buffer.allocUnsafeSlow(size);
+  if (size === STAGING_BYTES) return spares.pop() ?? Buffer.allocUnsafeSlow(size);
+  const kept = largeSpares.get(size)?.pop();
+  if (kept !== undefined) {
+    largeSpareBytes -= size;
+    return kept;
+  }
+  return Buffer.allocUnsafeSlow(size);
+}
+
+/** Keeps a wiped staging buffer (`whole`, the ArrayBuffer take() handed out) for reuse if it is one of ours. */
+function keepSpare(whole: ArrayBuffer): void {
+  const size = whole.byteLength;
+  if (size === STAGING_BYTES) {
+    if (spares.length < MAX_SPARES) spares.push(Buffer.from(whole));
+    return;
+  }
+  if (size > LARGE_MAX || (size & (size - 1)) !== 0 || size < STAGING_BYTES || largeSpareBytes + size > SPARE_LARGE_BYTES) return;
+  let list = largeSpares.get(size);
+  if (list === undefined) largeSpares.set(size, (list = []));
+  list.push(Buffer.from(whole));
+  largeSpareBytes += size;
 }
 
 export class ReplyWriter {
@@ -62,6 +91,11 @@ export class ReplyWriter {
   private mutedFrom = -1;
   /** The most bytes staged for one write so far (CLIENT LIST rbp=). */
   peak = 0;
+  /**
+   * The buffer size the last write needed: when this write outgrows the first buffer, it jumps
+   * there at once instead of doubling (and copying) its way up again.
+   */
+  private lastNeed = 0;
 
   constructor(
     private readonly errors: ErrorCounter,
@@ -106,6 +140,7 @@ export class ReplyWriter {
     const muted = this.mutedFrom >= 0;
     if (muted) this.truncate(this.mutedFrom);
     if (this.len > this.peak) this.peak = this.len;
+    this.lastNeed = this.buf.length;
     const out = this.buf.subarray(0, this.len);
     this.buf = stagingBuffer(this.initialSize);
     this.len = 0;
@@ -116,10 +151,7 @@ export class ReplyWriter {
   /** Zeroes a buffer take() handed out (its write is done) and keeps it for later replies. */
   static recycle(out: Buffer): void {
     out.fill(0);
-    const whole = out.buffer;
-    if (whole.byteLength === STAGING_BYTES && out.byteOffset === 0 && spares.length < MAX_SPARES) {
-      spares.push(Buffer.from(whole));
-    }
+    if (out.byteOffset === 0 && out.buffer instanceof ArrayBuffer) keepSpare(out.buffer);
   }
 
   /** Drops what was written since `mark` (used when a queued reply must be replaced). */
@@ -151,7 +183,7 @@ export class ReplyWriter {
       need = n;
       if (need <= this.buf.length) return;
     }
-    let size = this.buf.length * 2;
+    let size = Math.max(this.buf.length * 2, this.lastNeed);
     while (size < need) size *= 2;
     const next = stagingBuffer(size);
     this.buf.copy(next, 0, 0, this.len);

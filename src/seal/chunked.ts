@@ -83,9 +83,11 @@ export class ChunkedValues {
    * Seals plain as a chunked value under a fresh value id. The caller wrote the value's context
    * (contextLength bytes) with room for CHUNK_CONTEXT more.
    */
-  seal(plain: Uint8Array, contextLength: number): Buffer {
+  seal(plain: Uint8Array, contextLength: number, into?: Buffer): Buffer {
     const length = plain.length;
-    const out = allocate(chunkedSize(length), RESERVE_FACTOR * chunkedSize(length));
+    if (into !== undefined && into.length !== chunkedSize(length)) throw new RangeError('chunked value buffer of the wrong size');
+    // `into`: a seal worker's output, transferred back to the event loop (seal-workers.ts).
+    const out = into ?? allocate(chunkedSize(length), RESERVE_FACTOR * chunkedSize(length));
     out[0] = CHUNKED;
     out.writeUInt32BE(this.sealer.currentKeyId, 1);
     randomFillSync(out, VALUE_ID_AT, VALUE_ID_BYTES);
@@ -150,6 +152,9 @@ export class ChunkedValues {
    */
   edit(sealed: Buffer, contextLength: number, offset: number, bytes: Uint8Array, inPlace: boolean): Buffer {
     const length = lengthOf(sealed);
+    // A value a seal worker made lives in shared memory, where a worker may be opening it for a
+    // GET: it is never changed in place (the GET could see old and new chunks that each open).
+    if (sealed.buffer instanceof SharedArrayBuffer) inPlace = false;
     if (bytes.length === 0) return sealed;
     const newLength = Math.max(length, offset + bytes.length);
     const n = Math.ceil(length / CHUNK_PLAIN);

@@ -63,6 +63,7 @@ export class Keyring {
   private readonly subkeys = new Map<Subkey, Buffer>();
   private transport: AeadKey | null = null;
   private snapshot: AeadKey | null = null;
+  private readonly retireListeners: ((id: number) => void)[] = [];
 
   private constructor(
     readonly backend: AeadBackend,
@@ -121,7 +122,13 @@ export class Keyring {
     if (key === undefined || key === this.current) return false;
     key.key.destroy();
     this.keys.delete(id);
+    for (const listener of this.retireListeners) listener(id);
     return true;
+  }
+
+  /** Called with a data key's id once it is retired (or the ring destroyed): copies of it elsewhere are wiped then. */
+  onRetire(listener: (id: number) => void): void {
+    this.retireListeners.push(listener);
   }
 
   /**
@@ -172,7 +179,10 @@ export class Keyring {
     this.transport = null;
     this.snapshot?.destroy();
     this.snapshot = null;
-    for (const key of this.keys.values()) key.key.destroy();
+    for (const [id, key] of this.keys) {
+      key.key.destroy();
+      for (const listener of this.retireListeners) listener(id);
+    }
     this.keys.clear();
     for (const key of this.subkeys.values()) this.vault.wipe(key);
     this.subkeys.clear();

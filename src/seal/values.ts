@@ -12,7 +12,7 @@
 // name's digest as well, so a pair cannot be swapped for another field's).
 
 import { plainBuffer } from '../util/bytes.js';
-import { CHUNK_CONTEXT, ChunkedValues } from './chunked.js';
+import { CHUNK_CONTEXT, ChunkedValues, chunkedSize } from './chunked.js';
 import { CHUNK_PLAIN, HEADER_BYTES, OVERHEAD as OVERHEAD_OF, Sealer } from './sealer.js';
 import type { PreparedSeals } from './prepared.js';
 
@@ -74,13 +74,32 @@ export class SealedValues {
     this.chunks = new ChunkedValues(sealer);
   }
 
+  /** The id of the data key values are sealed under now. */
+  get currentKeyId(): number {
+    return this.sealer.currentKeyId;
+  }
+
   sealValue(db: number, key: string, plain: Uint8Array): Buffer {
     if (this.prepared !== null) {
+      if (plain.length > CHUNK_PLAIN) {
+        // A chunked value a seal worker made (commands/offload.ts): its own buffer, taken as it is.
+        const made = this.prepared.find(Purpose.StringValue, db, key, plain, undefined);
+        if (made instanceof Buffer && made.length === chunkedSize(plain.length) && Sealer.keyId(made) === this.sealer.currentKeyId) return made;
+      }
       const made = this.preparedFor(Purpose.StringValue, db, key, plain, undefined);
       if (made !== null) return this.sealer.copyIn(made);
     }
     if (plain.length > CHUNK_PLAIN) return this.chunks.seal(plain, this.chunkedContext(db, key));
     return this.sealer.sealIn(plain, this.context(Purpose.StringValue, db, key, undefined));
+  }
+
+  /**
+   * Seals plain as a chunked string value (plain.length > CHUNK_PLAIN) into `out`, of
+   * chunkedSize(plain.length) bytes: what a seal worker does for sealValue (seal-workers.ts).
+   */
+  sealChunkedInto(db: number, key: string, plain: Uint8Array, out: Buffer): void {
+    if (plain.length <= CHUNK_PLAIN) throw new RangeError('only values longer than a chunk are sealed in chunks');
+    this.chunks.seal(plain, this.chunkedContext(db, key), out);
   }
 
   /** The plaintext in a fresh buffer (the caller wipes it); throws SealError. */

@@ -193,7 +193,7 @@ function redisSideEffect(name: string, reply: Reply): boolean {
 /** Canonical names and aliases, hidden ones included. */
 const NAMES = SETTINGS.flatMap((s) => (s.alias ? [s.name, s.alias] : [s.name]));
 /** sealkv's own settings, unknown to redis-server. */
-const OWN = new Set(['master-key-file', 'master-key-file-permissive', 'tls-handshake-timeout', 'master-key-env', 'seal-keys', 'seal-backend', 'spill-dir', 'spill-max-bytes', 'spill-min-value-size', 'log-format', 'admin-port', 'admin-bind', 'admin-token', 'cluster-node-id', 'snapshot-max-bytes']);
+const OWN = new Set(['master-key-file', 'master-key-file-permissive', 'tls-handshake-timeout', 'master-key-env', 'seal-keys', 'seal-backend', 'spill-dir', 'spill-max-bytes', 'spill-min-value-size', 'log-format', 'admin-port', 'admin-bind', 'admin-token', 'cluster-node-id', 'snapshot-max-bytes', 'seal-workers', 'seal-worker-min-bytes']);
 
 describe('CONFIG against redis-server 7.0', () => {
   let sealkv: SpawnedServer;

@@ -13,7 +13,7 @@ import { encodeCommand, ioredis } from '../helpers/clients.js';
 import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-const COUNT = 2900;
+const COUNT = 2960;
 
 /** Sends bytes on a fresh connection, waits for `replies` reply lines, then drops the connection. */
 function sendAndDrop(port: number, bytes: Buffer, replies: number): Promise<void> {
@@ -108,6 +108,15 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
     if (at + v.length > chunky.length) chunky = Buffer.concat([chunky, Buffer.alloc(at + v.length - chunky.length)]);
     v.copy(chunky, at);
   }
+  // Values from seal-worker-min-bytes up (128 KiB) are sealed and opened on a worker thread
+  // (src/seal/seal-workers.ts), through shared buffers: pipelined SETs and GETs of three of them.
+  const inWorked = take(60).map((v) => Buffer.from(v, 'latin1'));
+  const worked = [0, 1, 2].map((k) => Buffer.concat(inWorked.slice(k * 20, k * 20 + 20).flatMap((v) => [randomBytes(10_000), v])));
+  const workPipe = client.pipeline();
+  worked.forEach((v, k) => workPipe.set(`w:${k}`, v).getBuffer(`w:${k}`));
+  const workReplies = await workPipe.exec();
+  worked.forEach((v, k) => expect((workReplies![k * 2 + 1]![1] as Buffer).equals(v)).toBe(true));
+  expect(await client.info('sealkv')).toMatch(/seal_worker_jobs:[1-9]/);
   expect(next).toBe(COUNT);
 
   for (let i = 0; i < plain.length; i++) expect(await client.get(`s:${i}`)).toBe(plain[i]);
@@ -147,6 +156,8 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   for (const { v, at } of patched) expect((await client.getrangeBuffer('chunky', at, at + v.length - 1)).equals(v)).toBe(true);
   expect((await client.getBuffer('chunky'))!.equals(chunky)).toBe(true);
   chunky.fill(0);
+  for (let k = 0; k < worked.length; k++) expect((await client.getBuffer(`w:${k}`))!.equals(worked[k]!)).toBe(true);
+  for (const v of worked) v.fill(0);
 }
 
 describe('process memory after storing and reading back values', () => {

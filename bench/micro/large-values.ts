@@ -1,0 +1,105 @@
+// Large values against the AEAD bound (issue 20, large values): what XChaCha20-Poly1305 alone
+// seals and opens per second on one core, beside GET and SET of 256 KiB and 1 MiB values
+// through sealkv with its seal worker (default), sealkv with every seal and open on the event
+// loop (--seal-workers 0), and redis-server, in interleaved rounds (the order turns each round).
+// A SET of n bytes cannot beat (seal bytes/s) / n per second on one core, nor a GET
+// (open bytes/s) / n: "of bound" is sealkv's req/s over that. Also the server's CPU time per
+// request (all its threads, from /proc), so a loaded machine shows in the figures.
+//
+//   npm run build && node dist/bench/micro/large-values.js [--rounds 3] [--no-write]
+
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { measureAeadBound, type AeadBound } from '../lib/aead-bound.js';
+import { flushAll } from '../lib/fill.js';
+import { runRedisBenchmark } from '../lib/load.js';
+import { finishReport, runIfMain } from '../lib/main.js';
+import { startRedis, startSealkv, which, type BenchServer } from '../lib/servers.js';
+import { range, summarize, type Summary } from '../lib/stats.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SIZES = [256 * 1024, 1024 * 1024];
+const PIPELINES = [1, 8];
+
+interface Target {
+  label: string;
+  server: BenchServer;
+}
+
+/** CPU seconds a process (all its threads) has used. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const mib = (bps: number) => `${(bps / 2 ** 20).toFixed(0)} MiB/s`;
+const label = (n: number) => (n >= 1 << 20 ? `${n >> 20} MiB` : `${n >> 10} KiB`);
+
+async function main(argv: string[]): Promise<void> {
+  const rounds = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') + 1]) : 3;
+  const bounds = new Map<number, AeadBound>();
+  for (const size of SIZES) bounds.set(size, await measureAeadBound(size, 0.5));
+  const targets: Target[] = [
+    { label: 'sealkv (seal worker)', server: await startSealkv(['--seal-workers', '1']) },
+    { label: 'sealkv (event loop)', server: await startSealkv(['--seal-workers', '0']) },
+  ];
+  if (which('redis-server')) targets.push({ label: 'redis-server', server: await startRedis() });
+  const rps = new Map<string, number[]>();
+  const cpu = new Map<string, number[]>();
+  const key = (t: Target, size: number, p: number, test: string) => `${t.label}|${size}|${p}|${test}`;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const size of SIZES) {
+        for (const pipeline of PIPELINES) {
+          const order = round % 2 === 0 ? targets : [...targets].reverse();
+          for (const t of order) {
+            await flushAll(t.server.port);
+            const requests = size >= 1 << 20 ? 600 : 2000;
+            for (const test of ['set', 'get']) {
+              const before = cpuSeconds(t.server.pid);
+              const [m] = await runRedisBenchmark(t.server.port, { tests: test, clients: 4, pipeline, valueSize: size, requests }, 16);
+              const used = cpuSeconds(t.server.pid) - before;
+              const k = key(t, size, pipeline, test.toUpperCase());
+              rps.set(k, [...(rps.get(k) ?? []), m!.rps]);
+              cpu.set(k, [...(cpu.get(k) ?? []), (used / requests) * 1e6]);
+            }
+          }
+          process.stderr.write('.');
+        }
+      }
+    }
+    process.stderr.write('\n');
+  } finally {
+    for (const t of targets) await t.server.stop();
+  }
+  const lines = [
+    '# Large values against the AEAD bound',
+    '',
+    `- ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${rounds} interleaved round(s), 4 clients; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+    ...SIZES.map((s) => `- AEAD on one core (${bounds.get(s)!.backend}, ${label(s)} values): seal ${mib(bounds.get(s)!.sealBps)}, open ${mib(bounds.get(s)!.openBps)}`),
+    '',
+    '| workload | bound req/s | ' + targets.map((t) => `${t.label} req/s`).join(' | ') + ' | worker / bound | worker / redis | server CPU µs/req (worker, event loop, redis) |',
+    '|---|---:|' + targets.map(() => '---:|').join('') + '---:|---:|---|',
+  ];
+  const med = (s?: Summary) => s?.median ?? NaN;
+  for (const size of SIZES) {
+    for (const pipeline of PIPELINES) {
+      for (const test of ['SET', 'GET']) {
+        const b = bounds.get(size)!;
+        const bound = (test === 'SET' ? b.sealBps : b.openBps) / size;
+        const sums = targets.map((t) => summarize(rps.get(key(t, size, pipeline, test)) ?? []));
+        const cpus = targets.map((t) => summarize(cpu.get(key(t, size, pipeline, test)) ?? []).median.toFixed(0));
+        const redis = targets.length > 2 ? med(sums[2]) : NaN;
+        lines.push(
+          `| ${test} ${label(size)} P${pipeline} | ${bound.toFixed(0)} | ${sums.map((s) => range(s)).join(' | ')} | ` +
+            `${((med(sums[0]) / bound) * 100).toFixed(0)}% | ${(med(sums[0]) / redis).toFixed(2)}x | ${cpus.join(', ')} |`,
+        );
+      }
+    }
+  }
+  lines.push('');
+  finishReport(lines.join('\n') + '\n', argv, `${ROOT}bench/results/large-values.md`, false);
+}
+
+runIfMain(import.meta.url, main);

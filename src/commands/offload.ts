@@ -1,0 +1,158 @@
+// GET and SET of large string values with their AEAD work on a seal worker (seal/seal-workers.ts),
+// so a 1 MiB value does not hold other clients' replies back for the ~0.6 ms its cipher takes.
+//
+// SET k v (v of at least seal-worker-min-bytes): v is copied (the parser wipes the request's
+// bytes once its read is handled) into shared memory and sealed by a worker; then the command
+// runs as it always does, in one synchronous step (dispatch's execute, as commands/bulk.ts does
+// for prepared commands), and its seal is taken from the worker's result when it still fits:
+// same database, key and value, and the data key still current (a SEAL ROTATE in between makes
+// it seal again on the spot). Options (NX, XX, GET, EX, KEEPTTL...) are judged in that step, so
+// the value is committed before the reply, and nothing is visible to other clients before it.
+//
+// GET k: runs at once (lookup, expiry, stats); if the value is a large chunked one, its sealed
+// bytes as of that moment are copied and the reply waits for the worker to open them into
+// shared memory, which is then copied into the reply and wiped. The answer is the value as of
+// when the GET ran, whatever happens to the key meanwhile.
+//
+// Either way the connection's later commands wait behind it (a command that returns a promise),
+// so replies keep request order. MULTI/EXEC, scripts and cluster mode never come here: they stay
+// synchronous. If a worker cannot do the job (it died, or a key was retired meanwhile) the work
+// is done on the event loop instead when that still gives the right answer, else the command
+// answers an error; a value that fails to authenticate answers the usual seal error.
+
+import type { ArgList } from '../protocol/arg-list.js';
+import { plainBuffer } from '../util/bytes.js';
+import { SealWorkerError, giveShared, takeShared, type SealWorkers } from '../seal/seal-workers.js';
+import { CHUNK_PLAIN, Sealer } from '../seal/sealer.js';
+import { Purpose, type Bind } from '../seal/values.js';
+import { deferLargeOpens, replyRange } from './sealing.js';
+import type { CommandSpec, Session } from './types.js';
+
+type Execute = (ctx: Session, spec: CommandSpec, args: ArgList, shown: ArgList) => void | Promise<void>;
+
+/** Copies bytes into shared memory (a worker reads them there); giveShared() when done. */
+function shared(bytes: Uint8Array): Buffer {
+  const out = takeShared(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+/** Runs the command: GET or SET of a large value with its AEAD work on a seal worker, anything else as usual. */
+export function runOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute): void | Promise<void> {
+  const workers = ctx.server.sealWorkers;
+  if (workers === null || ctx.atomic > 0 || ctx.scripted || ctx.multi !== null || ctx.server.cluster !== null) return execute(ctx, spec, args, args);
+  if (spec.name === 'get') return getOffloaded(ctx, spec, args, execute, workers);
+  if (spec.name === 'set' && args.length >= 3 && args.at(2)!.length >= workers.minBytes && args.at(2)!.length > CHUNK_PLAIN) {
+    return setOffloaded(ctx, spec, args, execute, workers);
+  }
+  return execute(ctx, spec, args, args);
+}
+
+function getOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute, workers: SealWorkers): void | Promise<void> {
+  const deferred: Promise<void>[] = [];
+  const done = deferLargeOpens(workers.minBytes, (key, sealed) => {
+    // Kept for running the GET again on the event loop if a key it needs was retired meanwhile.
+    // Own copies (wiped after): with seal-keys the key name is as secret as a value.
+    const again = [plainCopy(args.at(0)!), plainCopy(args.at(1)!)];
+    const wipe = () => {
+      for (const a of again) a.fill(0);
+    };
+    deferred.push(openLater(ctx, workers, key, sealed, () => execute(ctx, spec, again, again)).finally(wipe));
+  });
+  let ran: void | Promise<void>;
+  try {
+    ran = execute(ctx, spec, args, args);
+  } finally {
+    done();
+  }
+  if (deferred.length === 0) return ran;
+  return ran === undefined ? deferred[0]! : Promise.all([ran, deferred[0]!]).then(() => undefined);
+}
+
+/** The reply to a GET of a large value: opened by a worker, then copied into the reply and wiped. */
+async function openLater(ctx: Session, workers: SealWorkers, key: string, value: Buffer, again: () => void | Promise<void>): Promise<void> {
+  const db = ctx.db.uid;
+  // A value a worker sealed is in shared memory already: handed over as it is. An edit in place
+  // meanwhile (SETRANGE, a rotation renewing its chunks) can only make it fail to open there;
+  // it is then opened here, as it is by then.
+  const own = !(value.buffer instanceof SharedArrayBuffer);
+  const sealed = own ? shared(value) : value;
+  const length = Sealer.plainLength(sealed);
+  const target = takeShared(length);
+  try {
+    await workers.open({ op: 'open', db, key, sealed, target });
+    if (ctx.closed) return;
+    const at = ctx.reply.beginBulk(length);
+    ctx.reply.staging.set(target, at);
+    ctx.reply.endBulk(length);
+  } catch (err) {
+    if (!(err instanceof SealWorkerError)) throw err;
+    if (ctx.closed) return;
+    // A key it was sealed under was retired meanwhile (SEAL ROTATE renewed the value and
+    // finished): the GET runs again, now, on the renewed value.
+    if (err.message === 'key') return again();
+    // Not opened there (the worker died, or it does not authenticate): open the same sealed
+    // copy here, which answers the seal error if it must.
+    replyRange(ctx, key, sealed, 0, length, db);
+  } finally {
+    giveShared(target);
+    if (own) giveShared(sealed);
+  }
+}
+
+function plainCopy(bytes: Uint8Array): Buffer {
+  const out = plainBuffer(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+function setOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute, workers: SealWorkers): Promise<void> {
+  // The request's bytes are wiped once its read is handled: the command keeps its own copy,
+  // in shared memory so the worker reads the value where it is (wiped after the command).
+  const own: Buffer[] = [];
+  for (let i = 0; i < args.length; i++) own.push(i === 2 ? shared(args.at(i)!) : plainCopy(args.at(i)!));
+  const value = own[2]!;
+  const db = ctx.db.uid;
+  const key = ctx.server.names.lookupOf(own[1]!);
+  const keyId = ctx.server.values.currentKeyId;
+  const wipe = () => {
+    for (const a of own) if (a !== value) a.fill(0);
+    giveShared(value);
+  };
+  return workers.seal({ op: 'seal', db, key, keyId, plain: value }).then(
+    (made) => {
+      // A client that sent its SET and hung up still has it stored, as Redis would; not once the
+      // server is stopping (its keys are gone by then).
+      if (ctx.server.shuttingDown) return wipe();
+      const values = ctx.server.values;
+      const before = values.prepared;
+      values.prepared = {
+        find: (purpose: Purpose, fdb: number, fkey: string, plain: Uint8Array, bind: Bind | undefined) =>
+          purpose === Purpose.StringValue && fdb === db && fkey === key && plain === value && bind === undefined ? made : null,
+      };
+      let ran: void | Promise<void> = undefined;
+      try {
+        ran = execute(ctx, spec, own, own);
+      } finally {
+        values.prepared = before;
+        if (ran === undefined) wipe();
+      }
+      return ran === undefined ? undefined : ran.finally(wipe);
+    },
+    (err: unknown) => {
+      if (!(err instanceof SealWorkerError) || ctx.server.shuttingDown) {
+        wipe();
+        if (err instanceof SealWorkerError) return;
+        throw err;
+      }
+      // The worker could not seal it: the command seals on the event loop, as it would without workers.
+      let ran: void | Promise<void> = undefined;
+      try {
+        ran = execute(ctx, spec, own, own);
+      } finally {
+        if (ran === undefined) wipe();
+      }
+      return ran === undefined ? undefined : ran.finally(wipe);
+    },
+  );
+}
