@@ -110,8 +110,51 @@ function loadDigest(digest: Uint8Array, at: number): void {
   d3 = (digest[at + 12]! | (digest[at + 13]! << 8) | (digest[at + 14]! << 16) | (digest[at + 15]! << 24)) >>> 0;
 }
 
+/** Uint8Array's own fill: Buffer's goes through argument checks in JS first. */
+const fillBytes = Uint8Array.prototype.fill;
+/** Most bytes a scratch keeps between uses (as list-encoding.ts's Scratch does). */
+const KEEP_SCRATCH = 256 * 1024;
+
+/** Zeroes the first n bytes of a scratch's buffer (Scratch.wipe, without Buffer.fill's checks). */
+function wipe(scratch: Scratch, n: number): void {
+  const buf = scratch.buf;
+  fillBytes.call(buf, 0, 0, Math.min(n, buf.length));
+  if (buf.length > KEEP_SCRATCH) scratch.buf = Buffer.alloc(0);
+}
+
+/**
+ * Exact-length plain views of the last scratch buffer sealed from, made once per length: a
+ * seal takes its plaintext as a view of that length, and Buffer's subarray would make a new
+ * object (and garbage) on every SADD.
+ */
+let viewsOf: Buffer | null = null;
+let views: Uint8Array[] = [];
+
+function plainView(buf: Buffer, length: number): Uint8Array {
+  if (buf !== viewsOf) {
+    viewsOf = buf;
+    views = [];
+  }
+  return views[length] ?? (views[length] = new Uint8Array(buf.buffer, buf.byteOffset, length));
+}
+
 /** Plaintext scratch: the tail being appended to, a node being edited, a lone member's node. */
 const building = new Scratch();
+/**
+ * The set whose tail stays open in `building` after its adds returned (add or adding with
+ * `keepOpen`), until settleOpenTail() or the set's next use of its nodes. One at a time: another
+ * set opening its tail seals this one first.
+ */
+let holder: SealedSet | null = null;
+
+/**
+ * Seals the tail a `keepOpen` add left open, and wipes its plaintext. The server calls it once
+ * its turn's commands have run (src/commands/set-entries.ts), so a pipeline of SADDs into one set
+ * opens and seals its tail once rather than once per command, and no plaintext outlives the turn.
+ */
+export function settleOpenTail(): void {
+  holder?.settle();
+}
 const opened = new Scratch();
 const edited = new Scratch();
 /** Scratch buffers readers borrow (several sets may be open at once: the algebra). */
@@ -138,6 +181,8 @@ export class SealedSet {
   private blockTotal = 0;
   /** While adding: the node whose plaintext is in `building` (not sealed yet), its length. */
   private openTail = -1;
+  /** The codec of the adds that opened the tail (the one settle() seals it with). */
+  private openCodec: SetCodec | null = null;
   private openLength = 0;
   /** Counts changes, so a reader knows its opened node is still the node. */
   version = 0;
@@ -162,7 +207,16 @@ export class SealedSet {
   /** Approximate bytes held (maxmemory accounting, MEMORY USAGE). */
   memoryBytes(): number {
     const arrays = (a: Uint32Array | null) => (a === null || a.length === 0 ? 0 : ARRAY_OVERHEAD + 4 * a.length);
-    return SET_OVERHEAD + this.blockTotal + arrays(this.entries) + arrays(this.buckets) + arrays(this.nodes) + arrays(this.slots);
+    return SET_OVERHEAD + this.blockTotal + this.openTailBytes() + arrays(this.entries) + arrays(this.buckets) + arrays(this.nodes) + arrays(this.slots);
+  }
+
+  /** What sealing the open tail will change blockTotal by (memoryBytes reads the same before and after). */
+  private openTailBytes(): number {
+    const n = this.openTail;
+    if (n < 0) return 0;
+    const w = n * NW;
+    const now = this.nodes[w + N_BLOCK] === 0 ? 0 : blockBytes(this.nodes[w + N_SEALED]!);
+    return blockBytes(this.openLength + this.openCodec!.overhead) - now;
   }
 
   /** The member with this digest (DIGEST_BYTES at `at` in digest), or 0. */
@@ -192,19 +246,24 @@ export class SealedSet {
   }
 
   /** Adds one member (SADD); false, with the stored member kept, when the digest is already in. */
-  add(digest: Uint8Array, plain: Uint8Array, codec: SetCodec): boolean {
-    let added = false;
-    this.adding(codec, (add) => {
-      added = add(digest, plain);
-    });
-    return added;
+  add(digest: Uint8Array, plain: Uint8Array, codec: SetCodec, keepOpen = false): boolean {
+    loadDigest(digest, 0);
+    if (this.findLoaded() >= 0) return false;
+    try {
+      this.insertEntry(this.place(plain, this.count, codec));
+    } finally {
+      if (!keepOpen) this.sealOpenTail(codec);
+    }
+    return true;
   }
 
   /**
    * Adds members through `add` (false for one already in), sealing the tail node once at the end
-   * rather than once per member. The set must not be read or changed otherwise meanwhile.
+   * rather than once per member. The set must not be read or changed otherwise meanwhile. With
+   * `keepOpen` (add too), the tail stays open after the call, for more adds, until
+   * settleOpenTail() or any other use of the set's nodes seals it.
    */
-  adding(codec: SetCodec, fill: (add: (digest: Uint8Array, plain: Uint8Array) => boolean) => void): void {
+  adding(codec: SetCodec, fill: (add: (digest: Uint8Array, plain: Uint8Array) => boolean) => void, keepOpen = false): void {
     try {
       fill((digest, plain) => {
         loadDigest(digest, 0);
@@ -214,8 +273,13 @@ export class SealedSet {
         return true;
       });
     } finally {
-      this.sealOpenTail(codec);
+      if (!keepOpen) this.sealOpenTail(codec);
     }
+  }
+
+  /** Seals the tail a `keepOpen` add left open (if any), and wipes its plaintext. */
+  settle(): void {
+    if (this.openTail >= 0) this.sealOpenTail(this.openCodec!);
   }
 
   /**
@@ -239,6 +303,7 @@ export class SealedSet {
 
   /** Removes a member found by id (SPOP, SMOVE): its node opened and sealed again without it. */
   removeId(id: MemberId, codec: SetCodec): void {
+    this.settle();
     const e = id - 1;
     const place = this.entries[e * EW + E_PLACE]!;
     if (place !== NO_PLACE) {
@@ -255,6 +320,7 @@ export class SealedSet {
    * node opened once for both. Throws the codec's error with the set unchanged.
    */
   takeId(id: MemberId, codec: SetCodec, take: PlainVisitor): void {
+    this.settle();
     const e = id - 1;
     const place = this.entries[e * EW + E_PLACE]!;
     dropping.fill(0);
@@ -270,6 +336,7 @@ export class SealedSet {
    */
   removeIds(ids: readonly MemberId[], codec: SetCodec): void {
     if (ids.length === 1) return this.removeId(ids[0]!, codec);
+    this.settle();
     // Nodes are visited once each; their doomed slots are found when the node's turn comes,
     // since moving a sparse node into the tail renumbers the tail's slots.
     const doomed = new Uint8Array(this.count);
@@ -320,6 +387,7 @@ export class SealedSet {
 
   /** Visits every member's plaintext, each node opened once and wiped after; the set must not change meanwhile. */
   forEachPlain(codec: SetCodec, visit: PlainVisitor): void {
+    this.settle();
     const scratch = readerPool.pop() ?? new Scratch();
     let length = 0;
     try {
@@ -335,17 +403,18 @@ export class SealedSet {
           if (e !== DEAD && visit(buf, p, l, e + 1) === false) return;
           p += l;
         }
-        scratch.wipe(length);
+        wipe(scratch, length);
         length = 0;
       }
     } finally {
-      scratch.wipe(length);
+      wipe(scratch, length);
       readerPool.push(scratch);
     }
   }
 
   /** A reader opening members by id (each node once while it reads members of that node in a row). */
   reader(codec: SetCodec): SetReader {
+    this.settle();
     return new SetReader(this, codec);
   }
 
@@ -426,6 +495,7 @@ export class SealedSet {
 
   /** Each node's sealed bytes where they lie, with its serial (rotation, RENAME, memory scans). */
   forEachNode(visit: (bytes: Buffer, start: number, length: number, serial: number) => void): void {
+    this.settle();
     const nodes = this.nodes;
     for (let n = 0; n < this.nodeTop; n++) {
       const w = n * NW;
@@ -440,6 +510,7 @@ export class SealedSet {
    * they lie and returns the replacement, which may differ in length.
    */
   replaceNodes(reseal: (bytes: Buffer, start: number, length: number, serial: number) => Uint8Array): void {
+    this.settle();
     const nodes = this.nodes;
     for (let n = 0; n < this.nodeTop; n++) {
       const w = n * NW;
@@ -462,6 +533,7 @@ export class SealedSet {
    */
   copyResealed(from: SealedSet, reseal: (sealed: Buffer, serial: number) => Uint8Array): void {
     if (this.count !== 0 || this.liveNodes !== 0) throw new Error('copyResealed needs an empty set');
+    from.settle();
     this.entries = from.entries.slice();
     this.buckets = from.buckets === null ? null : from.buckets.slice();
     this.count = from.count;
@@ -490,6 +562,14 @@ export class SealedSet {
 
   /** Drops every member. */
   clear(): void {
+    if (this.openTail >= 0) {
+      // Dropped unsealed: nothing of it is kept.
+      wipe(building, this.openLength);
+      this.openTail = -1;
+      this.openLength = 0;
+      this.openCodec = null;
+      if (holder === this) holder = null;
+    }
     const nodes = this.nodes;
     for (let n = 0; n < this.nodeTop; n++) {
       const block = nodes[n * NW + N_BLOCK]!;
@@ -521,6 +601,7 @@ export class SealedSet {
 
   /** @internal Opens node n's plaintext into scratch (from 0); returns its length. */
   openNodeInto(n: number, codec: SetCodec, scratch: Scratch, keep = 0): number {
+    if (n === this.openTail) this.settle();
     const w = n * NW;
     const sealed = this.nodes[w + N_SEALED]!;
     const length = sealed - codec.overhead;
@@ -555,22 +636,25 @@ export class SealedSet {
         this.freeNode(n);
         throw err;
       } finally {
-        edited.wipe(need);
+        wipe(edited, need);
       }
       return this.fill(n, e, need);
     }
     if (this.openTail >= 0 && !this.hasRoom(this.openTail, need)) this.sealOpenTail(codec);
     if (this.openTail < 0) {
+      // `building` is this set's now.
+      if (holder !== null && holder !== this) holder.settle();
       const t = this.tail;
       if (t >= 0 && (this.hasRoom(t, need) || this.nodes[t * NW + N_LIVE] !== this.nodes[t * NW + N_COUNT])) {
         // Opened to append to: its removed members' bytes go now, for free.
         this.openLength = this.openNodeInto(t, codec, building);
-        this.openTail = t;
+        this.holdTail(t, codec);
         this.openLength = this.compactPlain(t, building.buf, this.openLength);
         if (this.hasRoom(t, need)) return this.place(plain, e, codec);
         this.sealOpenTail(codec);
       }
-      this.tail = this.openTail = this.newNode();
+      this.tail = this.newNode();
+      this.holdTail(this.tail, codec);
       this.openLength = 0;
     }
     const buf = building.room(this.openLength + need, this.openLength);
@@ -591,15 +675,24 @@ export class SealedSet {
     return n * NODE_MAX + slot;
   }
 
+  /** Node n's plaintext is in `building` from now on, not sealed yet. */
+  private holdTail(n: number, codec: SetCodec): void {
+    this.openTail = n;
+    this.openCodec = codec;
+    holder = this;
+  }
+
   /** Seals the tail the adds appended to, and wipes its plaintext. */
   private sealOpenTail(codec: SetCodec): void {
     const n = this.openTail;
     if (n < 0) return;
     this.openTail = -1;
+    this.openCodec = null;
+    if (holder === this) holder = null;
     try {
       this.sealFrom(n, building.buf, this.openLength, codec);
     } finally {
-      building.wipe(this.openLength);
+      wipe(building, this.openLength);
       this.openLength = 0;
       this.version++;
     }
@@ -649,7 +742,7 @@ export class SealedSet {
       if (n !== this.tail && live < SPARSE_COUNT && q < SOLO_BYTES) this.dissolve(n, buf, q, codec);
       else this.sealFrom(n, buf, q, codec);
     } finally {
-      opened.wipe(length);
+      wipe(opened, length);
     }
   }
 
@@ -712,7 +805,7 @@ export class SealedSet {
       plain.copy(buf, tl, 0, length);
       this.sealFrom(t, buf, tl + length, codec);
     } finally {
-      edited.wipe(Math.max(opened, tl + length));
+      wipe(edited, Math.max(opened, tl + length));
     }
     const tc = this.nodes[t * NW + N_COUNT]!;
     for (let i = 0; i < c; i++) {
@@ -739,7 +832,7 @@ export class SealedSet {
       this.nodes[w + N_SEALED] = size;
     }
     const block = this.nodes[w + N_BLOCK]!;
-    codec.sealNode(this.nodes[w + N_SERIAL]!, plain.subarray(0, length), this.arena.bytes[RecordArena.slab(block)]!, offsetOf(block));
+    codec.sealNode(this.nodes[w + N_SERIAL]!, plainView(plain, length), this.arena.bytes[RecordArena.slab(block)]!, offsetOf(block));
   }
 
   /** Stores sealed bytes as node n's (a copy's or a renewal's). */
@@ -945,7 +1038,7 @@ export class SetReader {
     const n = place >>> SLOT_BITS;
     if (n !== this.node || set.version !== this.version) {
       const scratch = this.scratch!;
-      scratch.wipe(this.used);
+      wipe(scratch, this.used);
       this.used = 0;
       this.node = -1;
       this.used = set.openNodeInto(n, this.codec, scratch);
@@ -968,7 +1061,7 @@ export class SetReader {
   close(): void {
     const scratch = this.scratch;
     if (scratch === null) return;
-    scratch.wipe(this.used);
+    wipe(scratch, this.used);
     this.scratch = null;
     this.plain = Buffer.alloc(0);
     this.node = -1;
