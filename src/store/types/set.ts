@@ -11,8 +11,12 @@
 // set cost beside Redis. A node's plaintext is [varint length][bytes] per member; it holds at
 // most NODE_MAX members and NODE_BYTES bytes, and a member longer than SOLO_BYTES gets a node of
 // its own. New members go to the TAIL node (opened, appended to, sealed again: a batch of adds
-// seals it once). A removal marks the member's slot DEAD without opening its node (SPOP opens
-// it once, for the reply): the removed member's bytes stay sealed in the node, never to open
+// seals it once). With `keepOpen` the tail stays open after the add, in one module-wide scratch
+// (`building`, held by one set at a time), for the adds that follow: the server settles it when
+// its turn's commands have run (settleOpenTail), and the set settles it itself before anything
+// else touches its nodes (removals, readers, walks, rotation, copies; clear drops it). A
+// removal marks the member's slot DEAD without opening its node (SPOP opens it once, for the
+// reply): the removed member's bytes stay sealed in the node, never to open
 // again, until the node is rewritten: when half its slots are dead, when the tail is opened to
 // append to, or when a node other than the tail gets SPARSE (under NODE_MAX / 4 live members):
 // it is then opened, compacted and sealed again, and moved whole into the tail or made the
