@@ -9,7 +9,7 @@ import { SetSealing } from '../seal/set-codec.js';
 import { plainBuffer } from '../util/bytes.js';
 import { Kind, SetEntry, type Entry } from '../store/entry.js';
 import type { KeyEvent } from '../store/key-events.js';
-import { DIGEST_BYTES, type MemberId, type SealedSet, type SetReader } from '../store/types/set.js';
+import { DIGEST_BYTES, settleOpenTail, type MemberId, type SealedSet, type SetReader } from '../store/types/set.js';
 import { INTSET_MAX_ENTRIES } from '../store/types/set-ops.js';
 import { at, type KeySpec } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
@@ -78,6 +78,14 @@ export function setCodec(ctx: Session, key: string): SetSealing {
  * set-max-intset-entries). Returns how many were new.
  */
 export function addPlains(ctx: Session, key: string, set: SetEntry, count: number, plainAt: (i: number) => Uint8Array): number {
+  settleAfterTurn();
+  if (count === 1) {
+    // The common SADD of one member, without the batch's closures.
+    const plain = plainAt(0);
+    if (!set.add(memberDigest(ctx, plain), plain, setCodec(ctx, key), true)) return 0;
+    if (set.intset && (set.size > INTSET_MAX_ENTRIES || !isIntegerMember(plain))) set.intset = false;
+    return 1;
+  }
   let added = 0;
   set.adding(setCodec(ctx, key), (add) => {
     for (let i = 0; i < count; i++) {
@@ -86,8 +94,26 @@ export function addPlains(ctx: Session, key: string, set: SetEntry, count: numbe
       added++;
       if (set.intset && (set.size > INTSET_MAX_ENTRIES || !isIntegerMember(plain))) set.intset = false;
     }
-  });
+  }, true);
   return added;
+}
+
+let settling = false;
+
+/**
+ * Adds leave their set's tail node open (SealedSet.add's keepOpen) for the rest of the turn: the
+ * many SADDs one read brings (a pipeline), or many clients' reads in one poll phase, open and
+ * seal a set's tail once instead of once per command. The tail is sealed and its plaintext wiped
+ * by settleOpenTail() when the turn's reads are done (setImmediate runs after the poll phase,
+ * before the event loop waits again), or earlier by anything else that uses the set's nodes.
+ */
+function settleAfterTurn(): void {
+  if (settling) return;
+  settling = true;
+  setImmediate(() => {
+    settling = false;
+    settleOpenTail();
+  });
 }
 
 /** Adds one member given as plaintext; false when it was in already. */

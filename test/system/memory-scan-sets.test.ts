@@ -1,5 +1,5 @@
 // No plaintext set member outlives its command: random markers go in as members of small and
-// large sets, through every set command that stores, moves, combines, tests, scans or returns
+// large sets (one-member SADDs pipelined last), through every set command that stores, moves, combines, tests, scans or returns
 // members, then every readable mapping of the live server process is searched for them. A key
 // name kept in plaintext (no --seal-keys) is the control that the scan finds what is there.
 
@@ -9,7 +9,7 @@ import { ioredis } from '../helpers/clients.js';
 import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-const COUNT = 1200;
+const COUNT = 1300;
 
 async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   const m = markers.map((b) => b.toString('latin1'));
@@ -58,6 +58,12 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   expect((await client.spop('draw', 40)).length).toBe(40);
   expect(drawn).toContain(await client.spop('draw'));
   expect(await client.srem('draw', ...drawn)).toBe(59);
+  // One-member SADDs pipelined into the large set, the last commands sent: each leaves the set's
+  // tail node open for the rest of the server's turn, sealed and wiped when the turn ends.
+  const piped = client.pipeline();
+  for (const x of m.slice(1200, 1300)) piped.sadd('large', x);
+  const replies = await piped.exec();
+  expect(replies!.map(([, n]) => n)).toEqual(Array(100).fill(1));
 }
 
 describe('process memory after storing and reading back set members', () => {

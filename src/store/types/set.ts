@@ -2,7 +2,8 @@
 // that the caller computes (DIGEST_BYTES, as src/seal/name-hash.ts does for key names): the set
 // never sees a plaintext member outside the moments a codec opens one of its nodes. Digests must
 // come from one key for every set, so the algebra below compares members of different sets by
-// digest alone.
+// digest alone. The digest index is set-index.ts (SetIndex, which SealedSet extends); the
+// readers and the algebra are set-walks.ts.
 //
 // Members live in NODES, several to a node, each node sealed whole (SetCodec: bound to database,
 // key and the node's serial, a number it keeps for life whatever index it sits at), as list
@@ -10,8 +11,12 @@
 // set cost beside Redis. A node's plaintext is [varint length][bytes] per member; it holds at
 // most NODE_MAX members and NODE_BYTES bytes, and a member longer than SOLO_BYTES gets a node of
 // its own. New members go to the TAIL node (opened, appended to, sealed again: a batch of adds
-// seals it once). A removal marks the member's slot DEAD without opening its node (SPOP opens
-// it once, for the reply): the removed member's bytes stay sealed in the node, never to open
+// seals it once). With `keepOpen` the tail stays open after the add, in one module-wide scratch
+// (`building`, held by one set at a time), for the adds that follow: the server settles it when
+// its turn's commands have run (settleOpenTail), and the set settles it itself before anything
+// else touches its nodes (removals, readers, walks, rotation, copies; clear drops it). A
+// removal marks the member's slot DEAD without opening its node (SPOP opens it once, for the
+// reply): the removed member's bytes stay sealed in the node, never to open
 // again, until the node is rewritten: when half its slots are dead, when the tail is opened to
 // append to, or when a node other than the tail gets SPARSE (under NODE_MAX / 4 live members):
 // it is then opened, compacted and sealed again, and moved whole into the tail or made the
@@ -19,47 +24,28 @@
 // every node but the tail holds a quarter of a node or more, and many removals cannot leave a
 // trail of near-empty nodes. Node indexes are renumbered (compactNodes) when most are free.
 //
-// The index, outside the V8 heap's objects, in typed arrays:
-//   - entries: per member six words: its digest (4), next in its bucket's chain (entry + 1, 0
-//     ends), and its place: node * NODE_MAX + slot. Entries are dense (a removal moves the last
-//     into the hole), so a member's id is its entry + 1: uniform random picks are O(1).
-//   - buckets: chain heads (entry + 1), a power of two, the bucket being the digest's first 32
-//     bits masked (the digest is already a keyed random value); none up to SMALL members, where
-//     a lookup compares the few digests in turn.
-//   - nodes: per node six words (arena block, sealed length, serial, slots used, plaintext
-//     bytes, live members) and NODE_MAX slot words: the entry of each member (or DEAD), so
-//     moving members between slots or nodes updates their places without opening anything else.
-// The table doubles past one member per bucket and halves below one per eight (Redis's dict
-// rules), at once rather than incrementally.
-//
-// SSCAN: the cursor is Redis's reverse-binary bucket cursor (dict.c dictScan) over the single
-// table. Because a bucket's members move only to its split images on growth and its merge on
-// shrink, and the cursor counts up in the reversed bits, every member present throughout a scan
-// is returned at least once, whatever resizes happen between calls (and wherever nodes move the
-// member: the cursor never looks at nodes); some may come twice. Stateless: the next bucket.
+// The nodes, in typed arrays beside the index (set-index.ts): per node six words (arena block, sealed length, serial, slots used, plaintext
+// bytes, live members) and NODE_MAX slot words: the entry of each member (or DEAD), so
+// moving members between slots or nodes updates their places without opening anything else.
 //
 // Member ids handed out (MemberId) are valid until the set next changes.
 
-import { nextBucket } from '../../util/scan-order.js';
 import { RecordArena } from '../record-arena.js';
 import { blockBytes, collectionArena, offsetOf, type BlockArena } from './blocks.js';
 import { lastVarint, readForward, Scratch, varintBytes, writeVarint } from './list-encoding.js';
+import { EMPTY, EW, E_PLACE, NO_PLACE, SetIndex, growTo, loadDigest, type MemberId, type MemberVisitor } from './set-index.js';
+import { SetReader } from './set-walks.js';
 
-export const DIGEST_BYTES = 16;
+export { DIGEST_BYTES, type MemberId, type MemberVisitor, type Random } from './set-index.js';
+export { SetReader, difference, intersect, intersectCardinality, union } from './set-walks.js';
+
 /** Members per node at most (a power of two: a place is node * NODE_MAX + slot). */
 export const NODE_MAX = 16;
-const SLOT_BITS = 4;
+export const SLOT_BITS = 4;
 /** Plaintext bytes per node at most (a member over SOLO_BYTES has a node of its own). */
 export const NODE_BYTES = 512;
 export const SOLO_BYTES = NODE_BYTES / 4;
 const SPARSE_COUNT = NODE_MAX / 4;
-/** Up to this many members there are no buckets (see the header). */
-const SMALL = 8;
-const MIN_BUCKETS = 16;
-/** Entry words: digest 0..3, next, place. */
-const EW = 6;
-const E_NEXT = 4;
-const E_PLACE = 5;
 /** Node words: arena block, sealed length, serial, slots used, plaintext bytes, live members. */
 const NW = 6;
 const N_BLOCK = 0;
@@ -70,8 +56,6 @@ const N_PLAIN = 4;
 const N_LIVE = 5;
 /** A slot whose member was removed while its node stayed sealed as it was (see takeFromNode). */
 const DEAD = 0xffffffff;
-/** The place of an entry that has no member (the algebra's digest-only scratch sets). */
-const NO_PLACE = 0xffffffff;
 /** Estimated heap cost of the set object, and of each typed array with its ArrayBuffer (V8, 64-bit). */
 const SET_OVERHEAD = 96;
 const ARRAY_OVERHEAD = 160;
@@ -86,46 +70,65 @@ export interface SetCodec {
   openNode(serial: number, src: Buffer, start: number, length: number, out: Buffer, at: number): void;
 }
 
-/** A member of a set: opaque, valid until that set next changes. */
-export type MemberId = number;
-/** Looks at one member; false stops the walk. */
-export type MemberVisitor = (id: MemberId) => boolean | void;
 /** Looks at one member's plaintext (do not keep it: it is wiped after the walk); false stops. */
 export type PlainVisitor = (plain: Buffer, start: number, length: number, id: MemberId) => boolean | void;
 
-/** Random numbers in [0, 1); Math.random in the server, a seeded generator in tests. */
-export type Random = () => number;
 
-/** A digest's four 32-bit words (little-endian), read once per operation. */
-let d0 = 0;
-let d1 = 0;
-let d2 = 0;
-let d3 = 0;
 
-function loadDigest(digest: Uint8Array, at: number): void {
-  if (digest.length - at < DIGEST_BYTES) throw new RangeError(`a member digest is ${DIGEST_BYTES} bytes`);
-  d0 = (digest[at]! | (digest[at + 1]! << 8) | (digest[at + 2]! << 16) | (digest[at + 3]! << 24)) >>> 0;
-  d1 = (digest[at + 4]! | (digest[at + 5]! << 8) | (digest[at + 6]! << 16) | (digest[at + 7]! << 24)) >>> 0;
-  d2 = (digest[at + 8]! | (digest[at + 9]! << 8) | (digest[at + 10]! << 16) | (digest[at + 11]! << 24)) >>> 0;
-  d3 = (digest[at + 12]! | (digest[at + 13]! << 8) | (digest[at + 14]! << 16) | (digest[at + 15]! << 24)) >>> 0;
+/** Uint8Array's own fill: Buffer's goes through argument checks in JS first. */
+const fillBytes = Uint8Array.prototype.fill;
+/** Most bytes a scratch keeps between uses (as list-encoding.ts's Scratch does). */
+const KEEP_SCRATCH = 256 * 1024;
+
+/** Zeroes the first n bytes of a scratch's buffer (Scratch.wipe, without Buffer.fill's checks). */
+export function wipe(scratch: Scratch, n: number): void {
+  const buf = scratch.buf;
+  fillBytes.call(buf, 0, 0, Math.min(n, buf.length));
+  if (buf.length > KEEP_SCRATCH) scratch.buf = Buffer.alloc(0);
+}
+
+/**
+ * Exact-length plain views of the last scratch buffer sealed from, made once per length: a
+ * seal takes its plaintext as a view of that length, and Buffer's subarray would make a new
+ * object (and garbage) on every SADD.
+ */
+let viewsOf: Buffer | null = null;
+let views: Uint8Array[] = [];
+
+function plainView(buf: Buffer, length: number): Uint8Array {
+  if (buf !== viewsOf) {
+    viewsOf = buf;
+    views = [];
+  }
+  return views[length] ?? (views[length] = new Uint8Array(buf.buffer, buf.byteOffset, length));
 }
 
 /** Plaintext scratch: the tail being appended to, a node being edited, a lone member's node. */
 const building = new Scratch();
+/**
+ * The set whose tail stays open in `building` after its adds returned (add or adding with
+ * `keepOpen`), until settleOpenTail() or the set's next use of its nodes. One at a time: another
+ * set opening its tail seals this one first.
+ */
+let holder: SealedSet | null = null;
+
+/**
+ * Seals the tail a `keepOpen` add left open, and wipes its plaintext. The server calls it once
+ * its turn's commands have run (src/commands/set-entries.ts), so a pipeline of SADDs into one set
+ * opens and seals its tail once rather than once per command, and no plaintext outlives the turn.
+ */
+export function settleOpenTail(): void {
+  holder?.settle();
+}
 const opened = new Scratch();
 const edited = new Scratch();
 /** Scratch buffers readers borrow (several sets may be open at once: the algebra). */
-const readerPool: Scratch[] = [];
+export const readerPool: Scratch[] = [];
 
-const EMPTY = new Uint32Array(0);
 /** The slots of one node a removal takes out (1 = goes). */
 const dropping = new Uint8Array(NODE_MAX);
 
-export class SealedSet {
-  private entries: Uint32Array<ArrayBuffer> = EMPTY;
-  /** Chain heads (entry + 1); null while the set has SMALL members or fewer. */
-  private buckets: Uint32Array<ArrayBuffer> | null = null;
-  private count = 0;
+export class SealedSet extends SetIndex {
   private nodes: Uint32Array<ArrayBuffer> = EMPTY;
   private slots: Uint32Array<ArrayBuffer> = EMPTY;
   /** Node indexes in use are below nodeTop; freed ones below it wait in freeNodes. */
@@ -138,73 +141,60 @@ export class SealedSet {
   private blockTotal = 0;
   /** While adding: the node whose plaintext is in `building` (not sealed yet), its length. */
   private openTail = -1;
+  /** The codec of the adds that opened the tail (the one settle() seals it with). */
+  private openCodec: SetCodec | null = null;
   private openLength = 0;
-  /** Counts changes, so a reader knows its opened node is still the node. */
-  version = 0;
 
   /** The arena the nodes live in (the algebra's scratch sets use it too). */
-  constructor(readonly arena: BlockArena = collectionArena()) {}
-
-  get size(): number {
-    return this.count;
+  constructor(readonly arena: BlockArena = collectionArena()) {
+    super();
   }
+
 
   /** Nodes in use (tests: no node is left behind). */
   get nodeCount(): number {
     return this.liveNodes;
   }
 
-  /** Bucket count, 0 for a small set (tests: resizes during scans). */
-  get bucketCount(): number {
-    return this.buckets?.length ?? 0;
-  }
 
   /** Approximate bytes held (maxmemory accounting, MEMORY USAGE). */
   memoryBytes(): number {
     const arrays = (a: Uint32Array | null) => (a === null || a.length === 0 ? 0 : ARRAY_OVERHEAD + 4 * a.length);
-    return SET_OVERHEAD + this.blockTotal + arrays(this.entries) + arrays(this.buckets) + arrays(this.nodes) + arrays(this.slots);
+    return SET_OVERHEAD + this.blockTotal + this.openTailBytes() + arrays(this.entries) + arrays(this.buckets) + arrays(this.nodes) + arrays(this.slots);
   }
 
-  /** The member with this digest (DIGEST_BYTES at `at` in digest), or 0. */
-  find(digest: Uint8Array, at = 0): MemberId {
-    loadDigest(digest, at);
-    return this.findLoaded() + 1;
+  /** What sealing the open tail will change blockTotal by (memoryBytes reads the same before and after). */
+  private openTailBytes(): number {
+    const n = this.openTail;
+    if (n < 0) return 0;
+    const w = n * NW;
+    const now = this.nodes[w + N_BLOCK] === 0 ? 0 : blockBytes(this.nodes[w + N_SEALED]!);
+    return blockBytes(this.openLength + this.openCodec!.overhead) - now;
   }
 
-  has(digest: Uint8Array, at = 0): boolean {
-    return this.find(digest, at) !== 0;
-  }
 
-  /** Whether this set holds the member `id` of `other` (the same digest). */
-  hasMemberOf(other: SealedSet, id: MemberId): boolean {
-    const w = (id - 1) * EW;
-    const e = other.entries;
-    d0 = e[w]!;
-    d1 = e[w + 1]!;
-    d2 = e[w + 2]!;
-    d3 = e[w + 3]!;
-    return this.findLoaded() >= 0;
-  }
 
-  /** The member's digest, a view valid until the set changes. */
-  digestOf(id: MemberId): Buffer {
-    return Buffer.from(this.entries.buffer, this.entries.byteOffset + 4 * (id - 1) * EW, DIGEST_BYTES);
-  }
+
 
   /** Adds one member (SADD); false, with the stored member kept, when the digest is already in. */
-  add(digest: Uint8Array, plain: Uint8Array, codec: SetCodec): boolean {
-    let added = false;
-    this.adding(codec, (add) => {
-      added = add(digest, plain);
-    });
-    return added;
+  add(digest: Uint8Array, plain: Uint8Array, codec: SetCodec, keepOpen = false): boolean {
+    loadDigest(digest, 0);
+    if (this.findLoaded() >= 0) return false;
+    try {
+      this.insertEntry(this.place(plain, this.count, codec));
+    } finally {
+      if (!keepOpen) this.sealOpenTail(codec);
+    }
+    return true;
   }
 
   /**
    * Adds members through `add` (false for one already in), sealing the tail node once at the end
-   * rather than once per member. The set must not be read or changed otherwise meanwhile.
+   * rather than once per member. The set must not be read or changed otherwise meanwhile. With
+   * `keepOpen` (add too), the tail stays open after the call, for more adds, until
+   * settleOpenTail() or any other use of the set's nodes seals it.
    */
-  adding(codec: SetCodec, fill: (add: (digest: Uint8Array, plain: Uint8Array) => boolean) => void): void {
+  adding(codec: SetCodec, fill: (add: (digest: Uint8Array, plain: Uint8Array) => boolean) => void, keepOpen = false): void {
     try {
       fill((digest, plain) => {
         loadDigest(digest, 0);
@@ -214,8 +204,13 @@ export class SealedSet {
         return true;
       });
     } finally {
-      this.sealOpenTail(codec);
+      if (!keepOpen) this.sealOpenTail(codec);
     }
+  }
+
+  /** Seals the tail a `keepOpen` add left open (if any), and wipes its plaintext. */
+  settle(): void {
+    if (this.openTail >= 0) this.sealOpenTail(this.openCodec!);
   }
 
   /**
@@ -239,6 +234,7 @@ export class SealedSet {
 
   /** Removes a member found by id (SPOP, SMOVE): its node opened and sealed again without it. */
   removeId(id: MemberId, codec: SetCodec): void {
+    this.settle();
     const e = id - 1;
     const place = this.entries[e * EW + E_PLACE]!;
     if (place !== NO_PLACE) {
@@ -255,6 +251,7 @@ export class SealedSet {
    * node opened once for both. Throws the codec's error with the set unchanged.
    */
   takeId(id: MemberId, codec: SetCodec, take: PlainVisitor): void {
+    this.settle();
     const e = id - 1;
     const place = this.entries[e * EW + E_PLACE]!;
     dropping.fill(0);
@@ -270,6 +267,7 @@ export class SealedSet {
    */
   removeIds(ids: readonly MemberId[], codec: SetCodec): void {
     if (ids.length === 1) return this.removeId(ids[0]!, codec);
+    this.settle();
     // Nodes are visited once each; their doomed slots are found when the node's turn comes,
     // since moving a sparse node into the tail renumbers the tail's slots.
     const doomed = new Uint8Array(this.count);
@@ -320,6 +318,7 @@ export class SealedSet {
 
   /** Visits every member's plaintext, each node opened once and wiped after; the set must not change meanwhile. */
   forEachPlain(codec: SetCodec, visit: PlainVisitor): void {
+    this.settle();
     const scratch = readerPool.pop() ?? new Scratch();
     let length = 0;
     try {
@@ -335,97 +334,28 @@ export class SealedSet {
           if (e !== DEAD && visit(buf, p, l, e + 1) === false) return;
           p += l;
         }
-        scratch.wipe(length);
+        wipe(scratch, length);
         length = 0;
       }
     } finally {
-      scratch.wipe(length);
+      wipe(scratch, length);
       readerPool.push(scratch);
     }
   }
 
   /** A reader opening members by id (each node once while it reads members of that node in a row). */
   reader(codec: SetCodec): SetReader {
+    this.settle();
     return new SetReader(this, codec);
   }
 
-  /** A uniformly random member, or 0 when empty (SRANDMEMBER without a count). */
-  randomMember(random: Random = Math.random): MemberId {
-    if (this.count === 0) return 0;
-    return Math.floor(random() * this.count) + 1;
-  }
 
-  /**
-   * SRANDMEMBER with count >= 0: min(count, size) distinct members, uniformly. As Redis does,
-   * a draw of most of the set shuffles a copy of the members partway, a small draw picks at
-   * random and drops repeats.
-   */
-  sample(count: number, random: Random = Math.random): MemberId[] {
-    const n = this.count;
-    const out: MemberId[] = [];
-    if (count >= n) {
-      this.forEach((id) => void out.push(id));
-      return out;
-    }
-    if (count * 3 > n) {
-      const pool = new Uint32Array(n);
-      for (let i = 0; i < n; i++) pool[i] = i + 1;
-      for (let i = 0; i < count; i++) {
-        const j = i + Math.floor(random() * (n - i));
-        const t = pool[j]!;
-        pool[j] = pool[i]!;
-        pool[i] = t;
-        out.push(t);
-      }
-      return out;
-    }
-    const picked = new Set<number>();
-    while (out.length < count) {
-      const i = Math.floor(random() * n);
-      if (picked.has(i)) continue;
-      picked.add(i);
-      out.push(i + 1);
-    }
-    return out;
-  }
 
-  /** SRANDMEMBER with a negative count: `count` members drawn with repetition. */
-  sampleWithRepetition(count: number, random: Random = Math.random): MemberId[] {
-    const out: MemberId[] = [];
-    if (this.count === 0) return out;
-    for (let i = 0; i < count; i++) out.push(Math.floor(random() * this.count) + 1);
-    return out;
-  }
 
-  /**
-   * SSCAN: visits the members of buckets from `cursor` on, until at least `count` members were
-   * visited (or about 10 x count empty buckets went by, as Redis bounds the work); returns the
-   * next cursor, 0 when the scan is complete. Cursors are taken modulo 2^32. A small set (no
-   * buckets) gives every member at once and cursor 0, as Redis does for its compact encodings.
-   */
-  scan(cursor: number, count: number, visit: (id: MemberId) => void): number {
-    const buckets = this.buckets;
-    if (buckets === null) {
-      for (let i = 1; i <= this.count; i++) visit(i);
-      return 0;
-    }
-    const entries = this.entries;
-    let v = cursor >>> 0;
-    const mask = buckets.length - 1;
-    let budget = Math.max(1, count) * 10;
-    let seen = 0;
-    do {
-      for (let h = buckets[v & mask]!; h !== 0; h = entries[(h - 1) * EW + E_NEXT]!) {
-        visit(h);
-        seen++;
-      }
-      v = nextBucket(v, mask);
-    } while (v !== 0 && seen < count && --budget > 0);
-    return v;
-  }
 
   /** Each node's sealed bytes where they lie, with its serial (rotation, RENAME, memory scans). */
   forEachNode(visit: (bytes: Buffer, start: number, length: number, serial: number) => void): void {
+    this.settle();
     const nodes = this.nodes;
     for (let n = 0; n < this.nodeTop; n++) {
       const w = n * NW;
@@ -440,6 +370,7 @@ export class SealedSet {
    * they lie and returns the replacement, which may differ in length.
    */
   replaceNodes(reseal: (bytes: Buffer, start: number, length: number, serial: number) => Uint8Array): void {
+    this.settle();
     const nodes = this.nodes;
     for (let n = 0; n < this.nodeTop; n++) {
       const w = n * NW;
@@ -462,6 +393,7 @@ export class SealedSet {
    */
   copyResealed(from: SealedSet, reseal: (sealed: Buffer, serial: number) => Uint8Array): void {
     if (this.count !== 0 || this.liveNodes !== 0) throw new Error('copyResealed needs an empty set');
+    from.settle();
     this.entries = from.entries.slice();
     this.buckets = from.buckets === null ? null : from.buckets.slice();
     this.count = from.count;
@@ -490,6 +422,14 @@ export class SealedSet {
 
   /** Drops every member. */
   clear(): void {
+    if (this.openTail >= 0) {
+      // Dropped unsealed: nothing of it is kept.
+      wipe(building, this.openLength);
+      this.openTail = -1;
+      this.openLength = 0;
+      this.openCodec = null;
+      if (holder === this) holder = null;
+    }
     const nodes = this.nodes;
     for (let n = 0; n < this.nodeTop; n++) {
       const block = nodes[n * NW + N_BLOCK]!;
@@ -507,6 +447,10 @@ export class SealedSet {
     this.version++;
   }
 
+  protected entryMoved(place: number, e: number): void {
+    this.slots[place] = e;
+  }
+
   // ---- for SetReader ----
 
   /** @internal The member's place: node * NODE_MAX + slot. */
@@ -521,6 +465,7 @@ export class SealedSet {
 
   /** @internal Opens node n's plaintext into scratch (from 0); returns its length. */
   openNodeInto(n: number, codec: SetCodec, scratch: Scratch, keep = 0): number {
+    if (n === this.openTail) this.settle();
     const w = n * NW;
     const sealed = this.nodes[w + N_SEALED]!;
     const length = sealed - codec.overhead;
@@ -555,22 +500,25 @@ export class SealedSet {
         this.freeNode(n);
         throw err;
       } finally {
-        edited.wipe(need);
+        wipe(edited, need);
       }
       return this.fill(n, e, need);
     }
     if (this.openTail >= 0 && !this.hasRoom(this.openTail, need)) this.sealOpenTail(codec);
     if (this.openTail < 0) {
+      // `building` is this set's now.
+      if (holder !== null && holder !== this) holder.settle();
       const t = this.tail;
       if (t >= 0 && (this.hasRoom(t, need) || this.nodes[t * NW + N_LIVE] !== this.nodes[t * NW + N_COUNT])) {
         // Opened to append to: its removed members' bytes go now, for free.
         this.openLength = this.openNodeInto(t, codec, building);
-        this.openTail = t;
+        this.holdTail(t, codec);
         this.openLength = this.compactPlain(t, building.buf, this.openLength);
         if (this.hasRoom(t, need)) return this.place(plain, e, codec);
         this.sealOpenTail(codec);
       }
-      this.tail = this.openTail = this.newNode();
+      this.tail = this.newNode();
+      this.holdTail(this.tail, codec);
       this.openLength = 0;
     }
     const buf = building.room(this.openLength + need, this.openLength);
@@ -591,15 +539,24 @@ export class SealedSet {
     return n * NODE_MAX + slot;
   }
 
+  /** Node n's plaintext is in `building` from now on, not sealed yet. */
+  private holdTail(n: number, codec: SetCodec): void {
+    this.openTail = n;
+    this.openCodec = codec;
+    holder = this;
+  }
+
   /** Seals the tail the adds appended to, and wipes its plaintext. */
   private sealOpenTail(codec: SetCodec): void {
     const n = this.openTail;
     if (n < 0) return;
     this.openTail = -1;
+    this.openCodec = null;
+    if (holder === this) holder = null;
     try {
       this.sealFrom(n, building.buf, this.openLength, codec);
     } finally {
-      building.wipe(this.openLength);
+      wipe(building, this.openLength);
       this.openLength = 0;
       this.version++;
     }
@@ -649,7 +606,7 @@ export class SealedSet {
       if (n !== this.tail && live < SPARSE_COUNT && q < SOLO_BYTES) this.dissolve(n, buf, q, codec);
       else this.sealFrom(n, buf, q, codec);
     } finally {
-      opened.wipe(length);
+      wipe(opened, length);
     }
   }
 
@@ -712,7 +669,7 @@ export class SealedSet {
       plain.copy(buf, tl, 0, length);
       this.sealFrom(t, buf, tl + length, codec);
     } finally {
-      edited.wipe(Math.max(opened, tl + length));
+      wipe(edited, Math.max(opened, tl + length));
     }
     const tc = this.nodes[t * NW + N_COUNT]!;
     for (let i = 0; i < c; i++) {
@@ -739,7 +696,7 @@ export class SealedSet {
       this.nodes[w + N_SEALED] = size;
     }
     const block = this.nodes[w + N_BLOCK]!;
-    codec.sealNode(this.nodes[w + N_SERIAL]!, plain.subarray(0, length), this.arena.bytes[RecordArena.slab(block)]!, offsetOf(block));
+    codec.sealNode(this.nodes[w + N_SERIAL]!, plainView(plain, length), this.arena.bytes[RecordArena.slab(block)]!, offsetOf(block));
   }
 
   /** Stores sealed bytes as node n's (a copy's or a renewal's). */
@@ -819,228 +776,10 @@ export class SealedSet {
     this.slots = growTo(this.slots, cap * NODE_MAX);
   }
 
-  // ---- the index ----
 
-  /** The entry with the digest in d0..d3, or -1. */
-  private findLoaded(): number {
-    const entries = this.entries;
-    if (this.buckets === null) {
-      for (let e = 0, w = 0; e < this.count; e++, w += EW) {
-        if (entries[w] === d0 && entries[w + 1] === d1 && entries[w + 2] === d2 && entries[w + 3] === d3) return e;
-      }
-      return -1;
-    }
-    for (let h = this.buckets[d0 & (this.buckets.length - 1)]!; h !== 0; ) {
-      const w = (h - 1) * EW;
-      if (entries[w] === d0 && entries[w + 1] === d1 && entries[w + 2] === d2 && entries[w + 3] === d3) return h - 1;
-      h = entries[w + E_NEXT]!;
-    }
-    return -1;
-  }
 
-  /** A new entry (index `count`) for the digest in d0..d3 at `place`. */
-  private insertEntry(place: number): void {
-    const e = this.count;
-    if ((e + 1) * EW > this.entries.length) this.entries = growTo(this.entries, Math.max(4, (this.entries.length / EW) * 2) * EW);
-    const w = e * EW;
-    const entries = this.entries;
-    entries[w] = d0;
-    entries[w + 1] = d1;
-    entries[w + 2] = d2;
-    entries[w + 3] = d3;
-    entries[w + E_PLACE] = place;
-    this.count++;
-    this.version++;
-    if (this.buckets !== null) {
-      this.link(e);
-      if (this.count > this.buckets.length) this.resize(this.buckets.length * 2);
-    } else if (this.count > SMALL) {
-      this.resize(MIN_BUCKETS);
-    }
-  }
 
-  /** Takes entry e out of the index; the last entry fills its place. */
-  private removeEntry(e: number): void {
-    const entries = this.entries;
-    if (this.buckets !== null) this.unlink(e, e + 1);
-    const last = this.count - 1;
-    if (e !== last) {
-      if (this.buckets !== null) this.unlink(last, e + 1);
-      entries.copyWithin(e * EW, last * EW, last * EW + EW);
-      const place = entries[e * EW + E_PLACE]!;
-      if (place !== NO_PLACE) this.slots[place] = e;
-    }
-    this.count--;
-    if (this.buckets !== null) {
-      if (this.count <= SMALL / 2) this.buckets = null;
-      else if (this.count < this.buckets.length / 8 && this.buckets.length > MIN_BUCKETS) this.resize(this.buckets.length / 2);
-    }
-    if (this.count === 0) this.entries = EMPTY;
-    else if (this.count * EW < this.entries.length / 4 && this.entries.length > 16 * EW) this.entries = growTo(this.entries, this.entries.length / 2);
-  }
 
-  /** Puts entry e at the head of its bucket's chain. */
-  private link(e: number): void {
-    const buckets = this.buckets!;
-    const w = e * EW;
-    const b = this.entries[w]! & (buckets.length - 1);
-    this.entries[w + E_NEXT] = buckets[b]!;
-    buckets[b] = e + 1;
-  }
 
-  /**
-   * Unlinks entry e from its chain; with `to` other than e + 1, the link to e is pointed at
-   * entry to - 1 instead (the entry that takes e's place), which keeps e's own next.
-   */
-  private unlink(e: number, to: number): void {
-    const buckets = this.buckets!;
-    const entries = this.entries;
-    const b = entries[e * EW]! & (buckets.length - 1);
-    const replace = to !== e + 1;
-    const next = replace ? to : entries[e * EW + E_NEXT]!;
-    if (buckets[b] === e + 1) {
-      buckets[b] = next;
-      return;
-    }
-    for (let h = buckets[b]!; h !== 0; h = entries[(h - 1) * EW + E_NEXT]!) {
-      if (entries[(h - 1) * EW + E_NEXT] === e + 1) {
-        entries[(h - 1) * EW + E_NEXT] = next;
-        return;
-      }
-    }
-    throw new Error('set member missing from its bucket');
-  }
 
-  /** Rebuilds the chains over `size` buckets. */
-  private resize(size: number): void {
-    this.buckets = new Uint32Array(size);
-    for (let e = 0; e < this.count; e++) this.link(e);
-  }
-}
-
-/**
- * Opens members of one set by id, keeping the last node it opened (members of one node read in
- * a row open it once). The plaintext is `plain` from `start` for `length` bytes until the next
- * open() or close(); close() wipes it. The set must not change while a reader is open.
- */
-export class SetReader {
-  plain: Buffer = Buffer.alloc(0);
-  start = 0;
-  length = 0;
-  private node = -1;
-  private version = -1;
-  private used = 0;
-  private readonly starts = new Int32Array(NODE_MAX);
-  private scratch: Scratch | null = readerPool.pop() ?? new Scratch();
-
-  constructor(
-    private readonly set: SealedSet,
-    private readonly codec: SetCodec,
-  ) {}
-
-  /** Opens member id; returns its plaintext length. Throws the codec's error. */
-  open(id: MemberId): number {
-    const set = this.set;
-    const place = set.placeOf(id);
-    const n = place >>> SLOT_BITS;
-    if (n !== this.node || set.version !== this.version) {
-      const scratch = this.scratch!;
-      scratch.wipe(this.used);
-      this.used = 0;
-      this.node = -1;
-      this.used = set.openNodeInto(n, this.codec, scratch);
-      this.node = n;
-      this.version = set.version;
-      this.plain = scratch.buf;
-      const c = set.countOf(n);
-      for (let s = 0, p = 0; s < c; s++) {
-        this.starts[s] = p;
-        p += readForward(this.plain, p) + lastVarint;
-      }
-    }
-    const p = this.starts[place & (NODE_MAX - 1)]!;
-    this.length = readForward(this.plain, p);
-    this.start = p + lastVarint;
-    return this.length;
-  }
-
-  /** Wipes what was opened and gives the scratch back. */
-  close(): void {
-    const scratch = this.scratch;
-    if (scratch === null) return;
-    scratch.wipe(this.used);
-    this.scratch = null;
-    this.plain = Buffer.alloc(0);
-    this.node = -1;
-    readerPool.push(scratch);
-  }
-}
-
-function growTo(array: Uint32Array, length: number): Uint32Array<ArrayBuffer> {
-  const out = new Uint32Array(length);
-  out.set(array.subarray(0, Math.min(array.length, out.length)));
-  return out;
-}
-
-/**
- * SINTER, SINTERSTORE: visits the members of the smallest set that every other set holds too
- * (Redis sorts by size and probes the smaller sets first). Ids are the smallest set's, passed
- * with it, since its nodes are sealed for its key. A visitor returning false stops.
- */
-export function intersect(sets: SealedSet[], visit: (from: SealedSet, id: MemberId) => boolean | void): void {
-  if (sets.length === 0) return;
-  const bySize = [...sets].sort((a, b) => a.size - b.size);
-  const smallest = bySize[0]!;
-  if (smallest.size === 0) return;
-  let stop = false;
-  smallest.forEach((id) => {
-    for (let i = 1; i < bySize.length; i++) if (!bySize[i]!.hasMemberOf(smallest, id)) return true;
-    stop = visit(smallest, id) === false;
-    return !stop;
-  });
-}
-
-/** SINTERCARD: the intersection's size, counting no further than limit (0 = no limit). */
-export function intersectCardinality(sets: SealedSet[], limit = 0): number {
-  let n = 0;
-  intersect(sets, () => ++n !== limit);
-  return n;
-}
-
-/**
- * SUNION, SUNIONSTORE: visits each distinct member once, from the first set (in argument
- * order) that holds it.
- */
-export function union(sets: SealedSet[], visit: (from: SealedSet, id: MemberId) => boolean | void): void {
-  if (sets.length === 0) return;
-  const seen = new SealedSet(sets[0]!.arena);
-  try {
-    for (const set of sets) {
-      let stop = false;
-      set.forEach((id) => {
-        if (seen.hasMemberOf(set, id)) return true;
-        seen.mark(set.digestOf(id));
-        stop = visit(set, id) === false;
-        return !stop;
-      });
-      if (stop) return;
-    }
-  } finally {
-    seen.clear();
-  }
-}
-
-/**
- * SDIFF, SDIFFSTORE: visits the members of the first set that no other set holds. The other
- * sets are probed largest first (most likely to hold a member), empty ones skipped.
- */
-export function difference(sets: SealedSet[], visit: (from: SealedSet, id: MemberId) => boolean | void): void {
-  const first = sets[0];
-  if (first === undefined) return;
-  const others = sets.slice(1).filter((s) => s.size > 0 && s !== first).sort((a, b) => b.size - a.size);
-  if (sets.slice(1).includes(first)) return;
-  first.forEach((id) => {
-    for (const other of others) if (other.hasMemberOf(first, id)) return true;
-    return visit(first, id);
-  });
 }

@@ -2,14 +2,16 @@
 // (fast-check, fixed seed) with digests that often share a bucket, freed blocks recycled between
 // operations; members grouped in nodes sealed whole through a stand-in codec (bound to a key
 // byte and the node's serial, counting its seals and opens); no node is left behind after many
-// adds and removals; SSCAN's guarantee across growth and shrink; sampling and popping; the
+// adds and removals; tails left open between adds (keepOpen) and settled by whatever uses the
+// nodes next; SSCAN's guarantee across growth and shrink; sampling and popping; the
 // algebra against Sets.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RecordArena } from '../../../../src/store/record-arena.js';
 import {
-  difference, DIGEST_BYTES, intersect, intersectCardinality, NODE_BYTES, NODE_MAX, SealedSet, SOLO_BYTES, union, type MemberId, type SetCodec,
+  difference, DIGEST_BYTES, intersect, intersectCardinality, NODE_BYTES, NODE_MAX, SealedSet, settleOpenTail, SOLO_BYTES, union, type MemberId,
+  type SetCodec,
 } from '../../../../src/store/types/set.js';
 import { prng } from '../../../helpers/prng.js';
 
@@ -124,7 +126,8 @@ describe('SealedSet (model-based)', () => {
         const model = new Map<string, Buffer>();
         const add = (n: number, salt: number) => {
           const k = key(digest(n));
-          expect(set.add(digest(n), plain(n, salt), codec)).toBe(!model.has(k));
+          // Half the adds leave the tail open (the server's way within a turn) for what follows.
+          expect(set.add(digest(n), plain(n, salt), codec, salt >= 2)).toBe(!model.has(k));
           if (!model.has(k)) model.set(k, plain(n, salt));
         };
         const remove = (n: number) => {
@@ -145,7 +148,7 @@ describe('SealedSet (model-based)', () => {
                   expect(put(digest(n), plain(n))).toBe(!model.has(k));
                   if (!model.has(k)) model.set(k, plain(n));
                 }
-              });
+              }, o.from % 2 === 0);
               break;
             case 'remove':
               if (o.n % 2 === 0) remove(o.n);
@@ -513,6 +516,57 @@ describe('nodes', () => {
     expect(sorted(members(set, codec))).toEqual(
       sorted(new Map(Array.from({ length: NODE_MAX / 2 - 1 }, (_, i) => [key(digest(NODE_MAX / 2 + 2 + i)), Buffer.alloc(10, NODE_MAX / 2 + 2 + i).toString('hex')]))),
     );
+  });
+
+  it('adds with keepOpen open and seal the tail once until settled; memory reads the same before and after', () => {
+    const arena = new RecordArena();
+    const set = new SealedSet(arena);
+    const codec = new StubCodec();
+    for (let n = 1; n <= NODE_MAX / 2; n++) set.add(digest(n), Buffer.alloc(10, n), codec);
+    codec.opens = codec.seals = 0;
+    for (let n = NODE_MAX / 2 + 1; n <= NODE_MAX; n++) expect(set.add(digest(n), Buffer.alloc(10, n), codec, true)).toBe(true);
+    // One open of the tail for all of them, nothing sealed yet.
+    expect([codec.opens, codec.seals]).toEqual([1, 0]);
+    const before = set.memoryBytes();
+    settleOpenTail();
+    expect([codec.opens, codec.seals]).toEqual([1, 1]);
+    expect(set.memoryBytes()).toBe(before);
+    settleOpenTail();
+    expect(codec.seals).toBe(1);
+    // A full tail is sealed as the next add starts a new one (left open in turn).
+    expect(set.add(digest(NODE_MAX + 1), Buffer.alloc(10, 1), codec, true)).toBe(true);
+    expect(set.nodeCount).toBe(2);
+    // Reading the nodes settles first: the walk sees every member.
+    const seen = members(set, codec);
+    expect(seen.size).toBe(NODE_MAX + 1);
+    expect(seen.get(key(digest(NODE_MAX + 1)))).toBe(Buffer.alloc(10, 1).toString('hex'));
+    set.clear();
+    arena.release();
+    expect(arena.liveBytes).toBe(0);
+  });
+
+  it('one open tail at a time: another set opening its tail seals the first; a cleared set drops its open tail', () => {
+    const arena = new RecordArena();
+    const a = new SealedSet(arena);
+    const b = new SealedSet(arena);
+    const ca = new StubCodec(0x11);
+    const cb = new StubCodec(0x22);
+    a.add(digest(1), Buffer.alloc(5, 1), ca, true);
+    expect(ca.seals).toBe(0);
+    b.add(digest(2), Buffer.alloc(5, 2), cb, true);
+    // a's tail was sealed (with a's codec) before b took the scratch.
+    expect([ca.seals, cb.seals]).toEqual([1, 0]);
+    expect(read(a, ca, a.find(digest(1)))).toEqual(Buffer.alloc(5, 1));
+    // SPOP, SREM and readers of b settle b first.
+    expect(b.remove(digest(2), cb)).toBe(true);
+    expect(cb.seals).toBe(1);
+    b.add(digest(3), Buffer.alloc(5, 3), cb, true);
+    b.clear();
+    settleOpenTail();
+    expect(cb.seals).toBe(1);
+    a.clear();
+    arena.release();
+    expect(arena.liveBytes).toBe(0);
   });
 
   it('SPOP takes a member with one open of its node and no seal', () => {
