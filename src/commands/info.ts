@@ -245,6 +245,8 @@ function spill(ctx: Session): Lines {
     ['spill_compactions', st.compactions],
     ['spill_errors', sp.errors],
     ['spill_fs_full', st.full ? 1 : 0],
+    ['spill_ahead_writes', sp.aheadWrites],
+    ['spill_inline_writes', sp.inlineWrites],
   ];
 }
 
