@@ -223,6 +223,7 @@ function sealkv(ctx: Session): Lines {
     ['seal_failures', s.stats.sealFailures],
     ['seal_keys', s.names.sealed ? 'yes' : 'no'],
     ['config_not_applied', s.config.notApplied().join(',')],
+    ['read_slices_yielded', s.stats.readSlicesYielded],
   ];
 }
 
