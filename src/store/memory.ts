@@ -197,7 +197,10 @@ export class MemoryGuard {
    */
   updateMarks(): void {
     const { maxmemory } = this.settings;
-    this.account.aheadMark = this.spiller === null || this.account.onHigh === null || maxmemory <= 0 ? Infinity : Math.floor(maxmemory * SPILL_AHEAD_HIGH);
+    const account = this.account;
+    account.aheadMark = this.spiller === null || account.onHigh === null || maxmemory <= 0 ? Infinity : Math.floor(maxmemory * SPILL_AHEAD_HIGH);
+    // Already past it (a lower limit just set): no write has to come first.
+    if (account.used > account.aheadMark) account.onHigh!();
   }
 
   /** Where a spill-ahead pass stops: bytes of memory it aims to leave in use. */
