@@ -323,7 +323,7 @@ export class Client implements Session {
    * taken yet. A half-received request stays in the parser for the event loop.
    */
   serveWhileBusy(answer: BusyAnswer): void {
-    if (this.socket instanceof TLSSocket || this.closing || this.closed || this.waiting || this.continuing) return;
+    if (this.socket instanceof TLSSocket || this.closing || this.closed || this.waiting || this.continuing || this.yielded) return;
     if (this.ahead.length > 0 || this.unsentBytes > 0) return;
     const fd = socketFd(this.socket);
     if (fd < 0) return;
@@ -331,7 +331,7 @@ export class Client implements Session {
     try {
       readWhileBusy(fd, (chunk) => {
         this.receive(chunk);
-        return !this.closing && !this.closed && !this.waiting;
+        return !this.closing && !this.closed && !this.waiting && !this.yielded;
       });
     } finally {
       this.busyAnswer = null;
