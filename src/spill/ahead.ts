@@ -50,9 +50,9 @@ export class SpillAhead {
     const used = guard.account.used;
     if (guard.settings.maxmemory <= 0 || used <= target || !guard.mayRelieve(this.databases)) return;
     const start = performance.now();
-    const held = this.spill.held;
-    const before = this.spill.store.recordsWritten;
-    const freed = this.spill.spillCold(this.databases, guard.settings.samples, (e) => held.has(e), used - target, start + SLICE_MS);
+    const spill = this.spill;
+    const before = spill.store.recordsWritten;
+    const freed = spill.spillCold(this.databases, guard.settings.samples, (e) => spill.spares(e), used - target, start + SLICE_MS);
     this.slices++;
     this.spill.aheadWrites += this.spill.store.recordsWritten - before;
     if (freed === 0) {

@@ -5,7 +5,7 @@
 // and change in place, which a whole-entry reference would make costly).
 
 import { type Entry, type Keyspace, type SpillRef, type StringEntry } from '../store/keyspace.js';
-import type { MemoryAccount, Spiller } from '../store/memory.js';
+import { entryIdentity, type MemoryAccount, type Spiller } from '../store/memory.js';
 import { SegmentStore, type ReadBack } from './segments.js';
 import { prepareSpillDir, SpillDirError, wipe } from './tmpfs.js';
 
@@ -33,6 +33,27 @@ export interface Lent extends SpilledKey {
 export class SpillManager implements Spiller {
   readonly store: SegmentStore;
   readonly held = new Set<Entry>();
+  /**
+   * The in-memory entries (entryIdentity) of commands waiting for their spilled keys to be read
+   * back, counted per waiting command: never spilled meanwhile, or the command would find one of
+   * its other keys spilled when it runs (the spill-ahead slices run between those reads).
+   */
+  private readonly pins = new Map<Entry | number, number>();
+
+  pin(id: Entry | number): void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+  }
+
+  unpin(id: Entry | number): void {
+    const n = this.pins.get(id) ?? 0;
+    if (n <= 1) this.pins.delete(id);
+    else this.pins.set(id, n - 1);
+  }
+
+  /** Whether spilling must pass this entry over: read back for, or pinned by, a waiting command. */
+  spares(entry: Entry): boolean {
+    return this.held.has(entry) || (this.pins.size !== 0 && this.pins.has(entryIdentity(entry)));
+  }
   promotions = 0;
   /** Values spilled in a command's path (memory past maxmemory), not ahead of it (INFO). */
   inlineWrites = 0;

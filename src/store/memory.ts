@@ -152,6 +152,8 @@ export interface Spiller {
   spillCold(databases: readonly Keyspace[], samples: number, skip: (entry: Entry) => boolean, need: number, deadline?: number, inline?: boolean): number;
   /** Entries just read back for a command that has not run yet: never spilled or evicted. */
   readonly held: ReadonlySet<Entry>;
+  /** Whether an entry is held, or pinned by a command waiting for its other keys: not to be spilled or evicted. */
+  spares(entry: Entry): boolean;
 }
 
 /**
@@ -228,8 +230,8 @@ export class MemoryGuard {
     // The writes that need room are held meanwhile (CLIENT PAUSE), or the primary decides.
     if (!this.mayRelieve(databases)) return true;
     const { maxmemory, policy, samples } = this.settings;
-    const held = this.spiller?.held;
-    const skip = (e: Entry) => pinned.has(entryIdentity(e)) || (held !== undefined && held.has(e));
+    const spiller = this.spiller;
+    const skip = (e: Entry) => pinned.has(entryIdentity(e)) || (spiller !== null && spiller.spares(e));
     if (this.spiller !== null) {
       // A little beyond the excess, so the next few writes do not each start a batch; little
       // enough that a batch is a short pause for the clients queued behind this command (it runs

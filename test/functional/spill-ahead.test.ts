@@ -106,6 +106,23 @@ describe.skipIf(tmpfsUnavailable)('spill ahead (in process, real tmpfs)', () => 
     expect((await spillInfo()).keys).toBe(keys);
   });
 
+  it('keeps a waiting command\'s keys in memory while its spilled ones are read back (MGET of 500 keys)', async () => {
+    // The slices run between the reads: they once spilled the MGET's in-memory keys meanwhile,
+    // and after its rounds of reads the command ran on a spilled value (an internal error).
+    await run(['config', 'set', 'maxmemory', String(4 * MAXMEMORY)]);
+    const count = 6000;
+    for (let n = 0; n < count; n += 50) {
+      const pipeline = client.pipeline();
+      for (let i = n; i < n + 50; i++) pipeline.set(`key:${i}`, value(i));
+      await pipeline.exec();
+    }
+    expect((await spillInfo()).keys).toBeGreaterThan(1000);
+    for (let from = 0; from < count; from += 500) {
+      const keys = Array.from({ length: 500 }, (_, j) => `key:${from + j}`);
+      expect(await run(['mget', ...keys])).toEqual(keys.map((_, j) => value(from + j)));
+    }
+  });
+
   it('never evicts: with nothing left to spill the policy and OOM work as before', async () => {
     await run(['config', 'set', 'maxmemory', String(MAXMEMORY)]);
     // Small values stay in memory (spill-min-value-size 512): only the limit applies to them.
