@@ -53,6 +53,8 @@ export class Stats implements ServerStats {
   sealFailures = 0;
   evictedKeys = 0;
   lazyfreedObjects = 0;
+  /** Times a connection's commands stopped at its time slice to let others read (src/net/client.ts). */
+  readSlicesYielded = 0;
   readonly opsRate = new Rate();
   readonly inputRate = new Rate();
   readonly outputRate = new Rate();

@@ -227,6 +227,7 @@ function sealkv(ctx: Session): Lines {
     ['seal_worker_min_bytes', s.sealWorkers?.minBytes ?? 0],
     ['seal_worker_jobs', s.sealWorkers?.jobs ?? 0],
     ['seal_worker_failures', s.sealWorkers?.failures ?? 0],
+    ['read_slices_yielded', s.stats.readSlicesYielded],
   ];
 }
 
@@ -249,6 +250,8 @@ function spill(ctx: Session): Lines {
     ['spill_compactions', st.compactions],
     ['spill_errors', sp.errors],
     ['spill_fs_full', st.full ? 1 : 0],
+    ['spill_ahead_writes', sp.aheadWrites],
+    ['spill_inline_writes', sp.inlineWrites],
   ];
 }
 

@@ -108,6 +108,14 @@ export function afterPromotion(
   // The command runs after the read, when its arguments' bytes in the connection's read buffer
   // have been reused: it gets a copy of its own, zeroed once it has run.
   const owned = ownArgs(args);
+  // Its keys in memory stay there while it waits: spilling (ahead of the limit, or for another
+  // client's write) would otherwise move one out between the reads and the run.
+  const pins: (Entry | number)[] = [];
+  forEachKey(ctx, spec, args, (db, key) => {
+    const entry = db.get(key, ctx.server.clock());
+    if (entry !== undefined) pins.push(entryIdentity(entry));
+  });
+  for (const id of pins) spill.pin(id);
   const round = async (): Promise<void> => {
     const held: Entry[] = [];
     const lent: Lent[] = [];
@@ -123,6 +131,7 @@ export function afterPromotion(
       wipeArgs(owned);
       spill.settle(lent);
       for (const e of held) spill.held.delete(e);
+      for (const id of pins) spill.unpin(id);
     }
   };
   return round();

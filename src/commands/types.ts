@@ -95,6 +95,8 @@ export interface ServerStats extends KeyspaceStats, ErrorCounter {
   readonly opsRate: { readonly perSecond: number };
   readonly inputRate: { readonly perSecond: number };
   readonly outputRate: { readonly perSecond: number };
+  /** Times a connection's commands stopped at their time slice so others could read (src/net/client.ts). */
+  readSlicesYielded: number;
 }
 
 /** The connection a command runs on. */

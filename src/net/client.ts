@@ -30,6 +30,13 @@ import { readWhileBusy } from './busy-read.js';
 
 /** Commands parsed ahead while one waits for spilled values (see readAhead). */
 const AHEAD_COMMANDS = 64;
+/**
+ * The longest a connection's commands run in one go (ms) before the other connections' reads
+ * get their turn (see run). Redis bounds the same thing by reading at most 16 KiB per client
+ * per event; a time bound also covers commands of very different cost. Pipelines of cheap
+ * commands (16 GETs take ~50 µs) never reach it.
+ */
+const READ_SLICE_MS = 0.5;
 
 export class Client implements Session {
   name: string | null = null;
@@ -71,6 +78,11 @@ export class Client implements Session {
   private waiting = false;
   private flushQueued = false;
   private continuing = false;
+  /**
+   * The connection used up its slice with commands still buffered (see run): the rest run on a
+   * later turn, and its socket is not read meanwhile, so the kernel holds what comes after.
+   */
+  private yielded = false;
   /** When unsent replies first went over the soft output limit; 0 while under it. */
   private softLimitSince = 0;
   /** Set only while serveWhileBusy runs: requests are answered by it instead of dispatch(). */
@@ -195,6 +207,12 @@ export class Client implements Session {
       this.readInHand = -1;
       return;
     }
+    // A read that arrived as the socket was paused: its commands wait behind the ones buffered.
+    if (this.yielded) {
+      this.readInHand = -1;
+      this.parser.detach();
+      return;
+    }
     // While a command waits, what arrives is parsed into commands of their own at once: left in
     // the parser, each read would re-join everything unparsed before it (a pipeline of 1 MiB
     // SETs behind one a seal worker has copied megabytes per 64 KiB read).
@@ -211,7 +229,22 @@ export class Client implements Session {
   private run(): void {
     const hard = this.server.outputLimit.hard;
     this.reply.cap = hard > 0 ? hard - this.unsentBytes : Infinity;
+    const observer = this.server.observer;
+    // The slice is timed with the clock reads the commands' own timing makes (Observer.mark):
+    // nothing extra per command, except every 16th when a command left no time behind.
+    let sliceEnd = observer.mark;
+    if (Number.isNaN(sliceEnd)) sliceEnd = observer.mark = performance.now();
+    sliceEnd += READ_SLICE_MS;
+    let count = 0;
     while (!this.waiting && !this.closing && !this.closed) {
+      if (++count > 1) {
+        let now = observer.mark;
+        if (Number.isNaN(now) && (count & 15) === 0) now = observer.mark = performance.now();
+        if (now > sliceEnd && (this.parser.unparsed > 0 || this.ahead.length > 0)) {
+          this.yieldTurn();
+          break;
+        }
+      }
       const next = this.nextCommand();
       if (next instanceof ProtocolError) {
         this.reply.error(next.message);
@@ -248,6 +281,31 @@ export class Client implements Session {
   }
 
   /**
+   * The connection's slice is used up with commands still buffered: the socket stops being read
+   * (the kernel holds the rest, as it does for Redis) and the buffered commands run in a later
+   * turn, after the other connections' reads and this one's replies so far. A connection's
+   * replies keep their order: nothing else of its runs before the rest.
+   */
+  private yieldTurn(): void {
+    this.yielded = true;
+    this.server.stats.readSlicesYielded++;
+    this.socket.pause();
+    setImmediate(() => {
+      this.yielded = false;
+      if (this.closing || this.closed) return;
+      if (!this.waiting) {
+        this.readInHand = this.parser.unparsed;
+        this.server.observer.mark = performance.now();
+        this.run();
+        this.readInHand = -1;
+        this.server.observer.mark = NaN;
+        this.parser.detach();
+      }
+      if (!this.yielded) this.socket.resume();
+    });
+  }
+
+  /**
    * A long command is turned into arguments a slice per turn (RequestParser.busy): carry on
    * after the other connections' reads of this turn have been served.
    */
@@ -271,7 +329,7 @@ export class Client implements Session {
    * taken yet. A half-received request stays in the parser for the event loop.
    */
   serveWhileBusy(answer: BusyAnswer): void {
-    if (this.socket instanceof TLSSocket || this.closing || this.closed || this.waiting || this.continuing) return;
+    if (this.socket instanceof TLSSocket || this.closing || this.closed || this.waiting || this.continuing || this.yielded) return;
     if (this.ahead.length > 0 || this.unsentBytes > 0) return;
     const fd = socketFd(this.socket);
     if (fd < 0) return;
@@ -279,7 +337,7 @@ export class Client implements Session {
     try {
       readWhileBusy(fd, (chunk) => {
         this.receive(chunk);
-        return !this.closing && !this.closed && !this.waiting;
+        return !this.closing && !this.closed && !this.waiting && !this.yielded;
       });
     } finally {
       this.busyAnswer = null;

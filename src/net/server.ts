@@ -38,6 +38,7 @@ import { listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from 
 import { notifyReady, notifyStopping, wantsSystemdNotify } from './systemd.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from '../spill/manager.js';
+import { SpillAhead } from '../spill/ahead.js';
 import { AccessClock } from '../store/access.js';
 import { Persistence } from '../persistence/persistence.js';
 import { Keyspace } from '../store/keyspace.js';
@@ -186,6 +187,8 @@ export class SealkvServer implements Server {
       };
     }
     if (this.spill !== null) {
+      // Cold values leave ahead of maxmemory, in slices between turns (src/spill/ahead.ts).
+      new SpillAhead(this.memory, this.spill, this.databases, () => this.stopping);
       this.memory.account.setSpillMin(config.number('spill-min-value-size'), this.databases);
       config.onChange((name, value) => {
         if (name === 'spill-min-value-size') this.memory.account.setSpillMin(Number(value), this.databases);

@@ -4,8 +4,8 @@
 // spill-min-value-size are spilled; hashes stay in memory (a hash's fields are opened together
 // and change in place, which a whole-entry reference would make costly).
 
-import { Kind, type Entry, type Keyspace, type SpillRef, type StringEntry } from '../store/keyspace.js';
-import type { MemoryAccount, Spiller } from '../store/memory.js';
+import { type Entry, type Keyspace, type SpillRef, type StringEntry } from '../store/keyspace.js';
+import { entryIdentity, type MemoryAccount, type Spiller } from '../store/memory.js';
 import { SegmentStore, type ReadBack } from './segments.js';
 import { prepareSpillDir, SpillDirError, wipe } from './tmpfs.js';
 
@@ -15,6 +15,9 @@ const EMPTY = Buffer.alloc(0);
 const MIN_QUOTA = 256 * 1024;
 /** Reads started ahead of their commands, at most: sealed bytes held outside maxmemory. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+
+/** Values per tmpfs write in a pass with a deadline (spill-ahead slices): a clock read each. */
+const AHEAD_BATCH = 16;
 
 /** A spilled entry a command is about to use. */
 export interface SpilledKey {
@@ -30,7 +33,32 @@ export interface Lent extends SpilledKey {
 export class SpillManager implements Spiller {
   readonly store: SegmentStore;
   readonly held = new Set<Entry>();
+  /**
+   * The in-memory entries (entryIdentity) of commands waiting for their spilled keys to be read
+   * back, counted per waiting command: never spilled meanwhile, or the command would find one of
+   * its other keys spilled when it runs (the spill-ahead slices run between those reads).
+   */
+  private readonly pins = new Map<Entry | number, number>();
+
+  pin(id: Entry | number): void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+  }
+
+  unpin(id: Entry | number): void {
+    const n = this.pins.get(id) ?? 0;
+    if (n <= 1) this.pins.delete(id);
+    else this.pins.set(id, n - 1);
+  }
+
+  /** Whether spilling must pass this entry over: read back for, or pinned by, a waiting command. */
+  spares(entry: Entry): boolean {
+    return this.held.has(entry) || (this.pins.size !== 0 && this.pins.has(entryIdentity(entry)));
+  }
   promotions = 0;
+  /** Values spilled in a command's path (memory past maxmemory), not ahead of it (INFO). */
+  inlineWrites = 0;
+  /** Values spilled ahead of the limit, in background slices (src/spill/ahead.ts; INFO). */
+  aheadWrites = 0;
   /** Records that came back truncated, altered or unreadable. */
   errors = 0;
   /**
@@ -62,7 +90,7 @@ export class SpillManager implements Spiller {
     return this.store.liveRecords;
   }
 
-  spillCold(databases: readonly Keyspace[], samples: number, skip: (entry: Entry) => boolean, need: number): number {
+  spillCold(databases: readonly Keyspace[], samples: number, skip: (entry: Entry) => boolean, need: number, deadline = Infinity, inline = false): number {
     const min = this.account.spillMin;
     // Nothing in memory is big enough to spill: no scan (so OOM stays cheap per command).
     if (this.account.spillable <= 0) return 0;
@@ -70,6 +98,8 @@ export class SpillManager implements Spiller {
     // cursors have turned, however many values are already spilled.
     let budget = 0;
     for (const db of databases) budget += db.size * samples;
+    // A pass with a deadline writes smaller batches and looks at the clock between them.
+    const batchLimit = deadline === Infinity ? Infinity : AHEAD_BATCH;
     let freed = 0;
     while (freed < need && budget > 0) {
       const room = this.store.room();
@@ -77,29 +107,30 @@ export class SpillManager implements Spiller {
       const keys: string[] = [];
       const chosen = new Set<StringEntry>();
       let bytes = 0;
-      while (freed + bytes < need && budget > 0) {
+      while (freed + bytes < need && budget > 0 && batch.length < batchLimit) {
         let best: StringEntry | null = null;
-        let bestKey = '';
+        let bestHandle = 0;
         let bestDb: Keyspace | null = null;
         for (const db of databases) {
           if (db.size === 0) continue;
-          db.sample(samples, false, (key, e) => {
-            budget--;
-            if (e.kind !== Kind.String || e.spilled !== undefined || e.size < min || chosen.has(e) || skip(e)) return;
-            if (best === null || e.touchedAt < best.touchedAt) {
-              best = e;
-              bestKey = key;
-              bestDb = db;
-            }
+          budget -= db.sampleValues(samples, min, (e, handle) => {
+            // The skip test only for an entry that would win: it may look up sets.
+            if (best !== null && e.touchedAt >= best.touchedAt) return;
+            if (chosen.has(e) || skip(e)) return;
+            best = e;
+            bestHandle = handle;
+            bestDb = db;
           });
         }
         if (best === null) continue;
         if (bytes + (best as StringEntry).size + 8 > room) break;
         // The segment store tracks entries by identity: an entry in the arena becomes an object.
-        const entry = (bestDb as Keyspace | null)!.box(bestKey)!;
+        const db = bestDb as Keyspace | null;
+        const key = db!.keyAt(bestHandle);
+        const entry = db!.box(key)!;
         chosen.add(entry);
         batch.push(entry);
-        keys.push(bestKey);
+        keys.push(key);
         bytes += entry.value.length;
       }
       if (batch.length === 0 || this.store.append(batch) === 0) break;
@@ -108,6 +139,8 @@ export class SpillManager implements Spiller {
         this.account.changed(keys[i]!, entry);
       });
       freed += bytes;
+      if (inline) this.inlineWrites += batch.length;
+      if (performance.now() >= deadline) break;
     }
     return freed;
   }

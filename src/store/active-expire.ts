@@ -1,6 +1,7 @@
 // The active expiry cycle (redis activeExpireCycle): keys with a TTL are sampled database by
 // database, EXPIRE_SAMPLE at a time, and sampling goes on while more than a quarter of a sample
-// had expired. Each cron tick gives it EXPIRE_BUDGET_MS. When that budget runs out with expired
+// had expired. Each cron tick gives it EXPIRE_BUDGET_MS (BUSY_SLICE_MS while commands ran since
+// the tick before). When that budget runs out with expired
 // keys still plentiful (a million keys that expire together), the work goes on between ticks:
 // in back-to-back slices of EXPIRE_BUDGET_MS while no command runs, and in slices of
 // BUSY_SLICE_MS at most every BUSY_GAP_MS while clients are busy (about 1/8 of the thread, in
@@ -39,12 +40,22 @@ export class ActiveExpiry {
   /** Slices the continuation ran (tests, INFO). */
   slices = 0;
 
+  /** Commands run as of the last tick: when it moved, clients are busy. */
+  private tickCommands = -1;
+
   constructor(private readonly host: ExpiryHost) {}
 
-  /** The cron's share; starts the paced continuation when expired keys are still plentiful. */
+  /**
+   * The cron's share; starts the paced continuation when expired keys are still plentiful.
+   * While clients are busy the tick's own pass is a busy slice too: a 2 ms pass every tick was
+   * a pause that about 2 % of closed-loop requests met, enough to set their p99.
+   */
   tick(): void {
     if (this.continuing) return;
-    if (this.cycle(performance.now() + EXPIRE_BUDGET_MS)) void this.continueCycle();
+    const count = this.host.commands();
+    const busy = count !== this.tickCommands;
+    this.tickCommands = count;
+    if (this.cycle(performance.now() + (busy ? BUSY_SLICE_MS : EXPIRE_BUDGET_MS))) void this.continueCycle();
   }
 
   /** One pass over the databases until `deadline`; true when it stopped with expired keys left to find. */

@@ -578,6 +578,39 @@ export class Keyspace {
     }
   }
 
+  /**
+   * For the spill tier: as sample() over every key, but only string values held in memory of at
+   * least `min` bytes reach `visit` (with the record's handle, for keyAt), and the others are
+   * passed over without a key string or entry view made for them: most entries a spill pass
+   * looks at are already spilled or too small. Returns how many entries it looked at.
+   */
+  sampleValues(n: number, min: number, visit: (entry: StringEntry, handle: number) => void): number {
+    const limit = Math.min(n, this.table.size);
+    const capacity = this.table.capacity;
+    let seen = 0;
+    for (let probed = 0; seen < limit && probed < capacity; probed++) {
+      const slot = this.sampleSlot++ & (capacity - 1);
+      const handle = this.table.handleAt(slot);
+      if (handle === 0) continue;
+      seen++;
+      const words = this.arena.words[handle >>> 17]!;
+      const word = (handle & OFFSET_MASK) * 2;
+      const length = words[word + W_VALUE_LENGTH]!;
+      if (length === BOXED) {
+        const entry = this.objects[words[word + W_AUX]!]!;
+        if (entry.kind === Kind.String && entry.spilled === undefined && entry.size >= min) visit(entry, handle);
+      } else if (!isPackedLength(length) && length >= min) {
+        visit(new StoredString(this.table, handle), handle);
+      }
+    }
+    return seen;
+  }
+
+  /** The key of a record handle sampleValues gave. */
+  keyAt(handle: number): string {
+    return this.table.keyOf(handle);
+  }
+
   /** The entry a record stands for: its boxed object (unpacked first if packed), or a view of the record. */
   entryAt(handle: number): Entry {
     const entry = this.rawAt(handle);

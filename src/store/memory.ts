@@ -52,6 +52,13 @@ export class MemoryAccount implements EntryObserver {
   spillMin = Infinity;
   /** Told when an entry holding a spill reference leaves a database (its record becomes garbage). */
   onSpilledRemoved: ((entry: StringEntry) => void) | null = null;
+  /**
+   * The spill-ahead mark (MemoryGuard.updateMarks): past it, `onHigh` is told after each
+   * growth, so values move to the spill tier in background slices before writes reach
+   * maxmemory. Infinity (no spill tier, no limit) makes it one false comparison per write.
+   */
+  aheadMark = Infinity;
+  onHigh: (() => void) | null = null;
 
   added(key: string, entry: Entry): void {
     // A copy of an entry whose value was lent from tmpfs (RENAME, COPY spread it) owns no record.
@@ -60,6 +67,7 @@ export class MemoryAccount implements EntryObserver {
     entry.accounted = bytes;
     this.used += bytes;
     if (entry.kind === Kind.String) this.spillable += this.spillableLength(entry.size);
+    if (this.used > this.aheadMark) this.onHigh!();
   }
 
   removed(key: string, entry: Entry): void {
@@ -79,6 +87,7 @@ export class MemoryAccount implements EntryObserver {
       this.spillable += this.spillableLength(entry.size) - this.spillableLength(before - STRING_OVERHEAD - keyBytes(key, entry));
     }
     entry.accounted = bytes;
+    if (bytes > before && this.used > this.aheadMark) this.onHigh!();
   }
 
   /** A new spill-min-value-size: recounts the spillable bytes (O(keys), on CONFIG SET only). */
@@ -136,14 +145,30 @@ export function evictOne(databases: readonly Keyspace[], policy: Policy, samples
 
 /** What moves cold values out of memory (src/spill/manager.ts); absent without a spill-dir. */
 export interface Spiller {
-  /** Spills cold string values until about `need` bytes left memory; returns the bytes freed. */
-  spillCold(databases: readonly Keyspace[], samples: number, skip: (entry: Entry) => boolean, need: number): number;
+  /**
+   * Spills cold string values until about `need` bytes left memory, or until `deadline` (a
+   * performance.now() time) has passed; returns the bytes freed. `inline`: in a command's path.
+   */
+  spillCold(databases: readonly Keyspace[], samples: number, skip: (entry: Entry) => boolean, need: number, deadline?: number, inline?: boolean): number;
   /** Entries just read back for a command that has not run yet: never spilled or evicted. */
   readonly held: ReadonlySet<Entry>;
+  /** Whether an entry is held, or pinned by a command waiting for its other keys: not to be spilled or evicted. */
+  spares(entry: Entry): boolean;
 }
 
-/** How far below maxmemory one spill batch goes (see relieve). */
-const SPILL_SLACK = 32 * 1024;
+/**
+ * How far below maxmemory one inline spill batch goes (see relieve). Small: the spill-ahead
+ * slices (src/spill/ahead.ts) keep memory under the ahead mark, so the inline path is the
+ * backstop for writes faster than they, and whatever it does every client queued behind the
+ * command waits for.
+ */
+const SPILL_SLACK = 8 * 1024;
+/**
+ * Spill ahead from this share of maxmemory down to SPILL_AHEAD_LOW (src/spill/ahead.ts): the
+ * gap above it is what a burst of writes may add before the inline path has to spill.
+ */
+export const SPILL_AHEAD_HIGH = 0.94;
+export const SPILL_AHEAD_LOW = 0.92;
 
 export interface MemorySettings {
   maxmemory: number;
@@ -167,26 +192,52 @@ export class MemoryGuard {
     private readonly stats: { evictedKeys: number },
   ) {}
 
+  /**
+   * Sets the spill-ahead marks from the settings: with a spill tier and a limit, the account
+   * calls onHigh once used passes SPILL_AHEAD_HIGH of maxmemory. Called on every relieve() (a
+   * CONFIG SET maxmemory calls one) and when the spill tier is set up.
+   */
+  updateMarks(): void {
+    const { maxmemory } = this.settings;
+    const account = this.account;
+    account.aheadMark = this.spiller === null || account.onHigh === null || maxmemory <= 0 ? Infinity : Math.floor(maxmemory * SPILL_AHEAD_HIGH);
+    // Already past it (a lower limit just set): no write has to come first.
+    if (account.used > account.aheadMark) account.onHigh!();
+  }
+
+  /** Where a spill-ahead pass stops: bytes of memory it aims to leave in use. */
+  get aheadTarget(): number {
+    return Math.floor(this.settings.maxmemory * SPILL_AHEAD_LOW);
+  }
+
+  /**
+   * Whether memory may be relieved now (redis isSafeToPerformEvictions): not on a replica that
+   * ignores maxmemory, and not while a CLIENT PAUSE keeps the dataset still.
+   */
+  mayRelieve(databases: readonly Keyspace[]): boolean {
+    const db = databases[0];
+    return !(db !== undefined && ((db.replica && this.settings.replicaIgnores) || db.expiryPaused));
+  }
+
   get overLimit(): boolean {
     return this.settings.maxmemory > 0 && this.account.used > this.settings.maxmemory;
   }
 
   /** @param pinned entryIdentity() of the running command's entries. */
   relieve(databases: readonly Keyspace[], pinned: ReadonlySet<Entry | number>): boolean {
+    this.updateMarks();
     if (!this.overLimit) return true;
-    // redis isSafeToPerformEvictions: not on a replica that ignores maxmemory, and not while a
-    // CLIENT PAUSE keeps the dataset still (the writes that need room are held meanwhile).
-    const db = databases[0];
-    if (db !== undefined && ((db.replica && this.settings.replicaIgnores) || db.expiryPaused)) return true;
+    // The writes that need room are held meanwhile (CLIENT PAUSE), or the primary decides.
+    if (!this.mayRelieve(databases)) return true;
     const { maxmemory, policy, samples } = this.settings;
-    const held = this.spiller?.held;
-    const skip = (e: Entry) => pinned.has(entryIdentity(e)) || (held !== undefined && held.has(e));
+    const spiller = this.spiller;
+    const skip = (e: Entry) => pinned.has(entryIdentity(e)) || (spiller !== null && spiller.spares(e));
     if (this.spiller !== null) {
       // A little beyond the excess, so the next few writes do not each start a batch; little
       // enough that a batch is a short pause for the clients queued behind this command (it runs
       // in the command's path): 256 KiB was about 250 values of 1 KiB, milliseconds of work.
       const slack = Math.min(SPILL_SLACK, Math.ceil(maxmemory / 64));
-      this.spiller.spillCold(databases, samples, skip, this.account.used - maxmemory + slack);
+      this.spiller.spillCold(databases, samples, skip, this.account.used - maxmemory + slack, Infinity, true);
     }
     while (this.overLimit) {
       if (!evictOne(databases, policy, samples, skip)) return false;
