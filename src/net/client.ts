@@ -24,19 +24,19 @@ import { ReplyWriter } from '../protocol/reply.js';
 import { endTransaction } from '../commands/transactions.js';
 import type { Keyspace, WatchFlag } from '../store/keyspace.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
-import { flushAfterReads } from './write-batch.js';
+import { currentTurn, flushAfterReads } from './write-batch.js';
 import { muteIfAsked, socketFd } from './client-info.js';
 import { readWhileBusy } from './busy-read.js';
 
 /** Commands parsed ahead while one waits for spilled values (see readAhead). */
 const AHEAD_COMMANDS = 64;
 /**
- * The longest a connection's commands run in one go (ms) before the other connections' reads
+ * The longest a connection's commands run per event-loop turn (ms) before the other connections' reads
  * get their turn (see run). Redis bounds the same thing by reading at most 16 KiB per client
  * per event; a time bound also covers commands of very different cost. Pipelines of cheap
  * commands (16 GETs take ~50 µs) never reach it.
  */
-const READ_SLICE_MS = 0.5;
+const READ_SLICE_MS = 0.1;
 
 export class Client implements Session {
   name: string | null = null;
@@ -78,6 +78,9 @@ export class Client implements Session {
   private waiting = false;
   private flushQueued = false;
   private continuing = false;
+  /** The turn (write-batch currentTurn) this connection's slice belongs to, and when it began. */
+  private sliceTurn = -1;
+  private sliceStart = 0;
   /**
    * The connection used up its slice with commands still buffered (see run): the rest run on a
    * later turn, and its socket is not read meanwhile, so the kernel holds what comes after.
@@ -232,9 +235,15 @@ export class Client implements Session {
     const observer = this.server.observer;
     // The slice is timed with the clock reads the commands' own timing makes (Observer.mark):
     // nothing extra per command, except every 16th when a command left no time behind.
-    let sliceEnd = observer.mark;
-    if (Number.isNaN(sliceEnd)) sliceEnd = observer.mark = performance.now();
-    sliceEnd += READ_SLICE_MS;
+    let start = observer.mark;
+    if (Number.isNaN(start)) start = observer.mark = performance.now();
+    // One slice per turn, whatever number of reads libuv hands over in it (up to 32 per poll).
+    const turn = currentTurn();
+    if (this.sliceTurn !== turn) {
+      this.sliceTurn = turn;
+      this.sliceStart = start;
+    }
+    const sliceEnd = this.sliceStart + READ_SLICE_MS;
     let count = 0;
     while (!this.waiting && !this.closing && !this.closed) {
       if (++count > 1) {

@@ -10,9 +10,12 @@ interface Flushable {
 
 const pending: Flushable[] = [];
 let scheduled = false;
+/** Counts the turns whose replies left together (see currentTurn). */
+let turns = 0;
 
 function flushAll(): void {
   scheduled = false;
+  turns++;
   // A flush may close a connection, never queue another one: the list is stable while we walk it.
   for (let i = 0; i < pending.length; i++) pending[i]!.flush();
   pending.length = 0;
@@ -25,4 +28,13 @@ export function flushAfterReads(client: Flushable): void {
     scheduled = true;
     setImmediate(flushAll);
   }
+}
+
+/**
+ * Which event-loop turn this is, as far as replies go: it changes once the turn's replies have
+ * been flushed. libuv reads one socket up to 32 times in a row per poll, so a connection's time
+ * slice (net/client.ts) must span its reads of one turn, not restart with each.
+ */
+export function currentTurn(): number {
+  return turns;
 }
