@@ -13,8 +13,8 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { cpuPerRequest, resp, startFedClient, turn } from '../lib/in-process.js';
 import { fmt, summarize } from '../lib/stats.js';
 
 const argv = process.argv.slice(2);
@@ -35,36 +35,12 @@ const TOKEN = 'f3a9c1e07b5d42e8a6c1d9';
 const OTHER = '0b7e5d3c9a1f64b2e8d0c7';
 const CASES = ['plain GET', 'plain INCR', ...Object.keys(SCRIPTS)];
 
-const resp = (args: string[]): Buffer =>
-  Buffer.concat([Buffer.from(`*${args.length}\r\n`), ...args.map((a) => Buffer.from(`$${Buffer.byteLength(a)}\r\n${a}\r\n`))]);
 const key = (i: number): string => `key:${String(i).padStart(12, '0')}`;
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** A socket that takes every write and drops it (the Client writes through socket.write when it has no handle). */
-class Sink extends Duplex {
-  readonly _handle = null;
-  readonly remoteAddress = '127.0.0.1';
-  readonly remotePort = 1;
-  readonly localAddress = '127.0.0.1';
-  readonly localPort = 2;
-  override _read(): void {}
-  override _write(_chunk: Buffer, _encoding: string, done: () => void): void {
-    done();
-  }
-  setNoDelay(): void {}
-  setKeepAlive(): void {}
-}
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 async function child(root: string, name: string): Promise<void> {
-  const { startServer } = await import(`${root}/dist/src/net/server.js`);
-  const { Client } = await import(`${root}/dist/src/net/client.js`);
-  const { Config } = await import(`${root}/dist/src/config.js`);
-  const { default: pino } = await import('pino');
-  const port = 20_000 + Math.floor(Math.random() * 30_000);
-  const running: any = await startServer(new Config(Object.entries({ port: String(port), bind: '127.0.0.1' })), { log: pino({ level: 'silent' }) });
-  const server = running.state;
-  const client: any = new Client(1_000_000, new Sink() as any, server, server.commands, () => undefined);
+  const running = await startFedClient(root);
+  const client: any = running.client;
   for (let i = 0; i < 10_000; i += 500) {
     const mset = ['mset'];
     for (let j = i; j < i + 500; j++) mset.push(key(j), 'v'.repeat(32));
@@ -108,15 +84,7 @@ async function child(root: string, name: string): Promise<void> {
   }
   const round = async (n: number): Promise<number> => {
     if (unlock) await lockAll(false);
-    const start = process.cpuUsage();
-    for (let i = 0; i < n / 16; i++) {
-      // A copy per read: the client zeroes what it has parsed.
-      client.receive(Buffer.from(reads[i % reads.length]!));
-      if ((i & 15) === 15) await turn();
-    }
-    await turn();
-    const used = process.cpuUsage(start);
-    return ((used.user + used.system) * 1000) / n;
+    return cpuPerRequest(client, n, (i) => reads[i % reads.length]!);
   };
   await round(REQUESTS / 2);
   const samples: number[] = [];

@@ -10,10 +10,8 @@
 // Each build runs in a child process of its own; with --before the two alternate round by round.
 
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { cpuPerRequest, resp, startFedClient, turn } from '../lib/in-process.js';
 import { fmt, summarize } from '../lib/stats.js';
 
 const argv = process.argv.slice(2);
@@ -24,48 +22,15 @@ const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const VALUE = 'v'.repeat(32);
 
-const resp = (args: string[]): Buffer =>
-  Buffer.concat([Buffer.from(`*${args.length}\r\n`), ...args.map((a) => Buffer.from(`$${Buffer.byteLength(a)}\r\n${a}\r\n`))]);
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** A socket that takes every write and drops it (the Client writes through socket.write when it has no handle). */
-class Sink extends Duplex {
-  readonly _handle = null;
-  readonly remoteAddress = '127.0.0.1';
-  readonly remotePort = 1;
-  readonly localAddress = '127.0.0.1';
-  readonly localPort = 2;
-  override _read(): void {}
-  override _write(_chunk: Buffer, _encoding: string, done: () => void): void {
-    done();
-  }
-  setNoDelay(): void {}
-  setKeepAlive(): void {}
-}
-
 /* eslint-disable @typescript-eslint/no-explicit-any */
 async function child(root: string): Promise<void> {
-  const { startServer } = await import(`${root}/dist/src/net/server.js`);
-  const { Client } = await import(`${root}/dist/src/net/client.js`);
-  const { Config } = await import(`${root}/dist/src/config.js`);
-  const { default: pino } = await import('pino');
-  const running: any = await startServer(new Config(Object.entries({ port: '0', unixsocket: join(tmpdir(), `sealkv-xadd-path-${process.pid}.sock`) })), { log: pino({ level: 'silent' }) });
-  // No TCP port (none to collide with): a unix socket nobody uses; the client below is fed directly.
-  const server = running.state;
-  const client: any = new Client(1_000_000, new Sink() as any, server, server.commands, () => undefined);
+  const running = await startFedClient(root);
+  const client: any = running.client;
   const read = Buffer.concat(Array.from({ length: 16 }, () => resp(['XADD', 'bench:add', '*', 'a', VALUE, 'b', VALUE])));
   const round = async (n: number): Promise<number> => {
     client.receive(resp(['DEL', 'bench:add']));
     await turn();
-    const start = process.cpuUsage();
-    for (let i = 0; i < n / 16; i++) {
-      // A copy per read: the client zeroes what it has parsed.
-      client.receive(Buffer.from(read));
-      if ((i & 15) === 15) await turn();
-    }
-    await turn();
-    const used = process.cpuUsage(start);
-    return ((used.user + used.system) * 1000) / n;
+    return cpuPerRequest(client, n, () => read);
   };
   await round(REQUESTS / 2);
   const samples: number[] = [];
