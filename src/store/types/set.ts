@@ -73,8 +73,6 @@ export interface SetCodec {
 /** Looks at one member's plaintext (do not keep it: it is wiped after the walk); false stops. */
 export type PlainVisitor = (plain: Buffer, start: number, length: number, id: MemberId) => boolean | void;
 
-
-
 /** Uint8Array's own fill: Buffer's goes through argument checks in JS first. */
 const fillBytes = Uint8Array.prototype.fill;
 /** Most bytes a scratch keeps between uses (as list-encoding.ts's Scratch does). */
@@ -171,10 +169,6 @@ export class SealedSet extends SetIndex {
     const now = this.nodes[w + N_BLOCK] === 0 ? 0 : blockBytes(this.nodes[w + N_SEALED]!);
     return blockBytes(this.openLength + this.openCodec!.overhead) - now;
   }
-
-
-
-
 
   /** Adds one member (SADD); false, with the stored member kept, when the digest is already in. */
   add(digest: Uint8Array, plain: Uint8Array, codec: SetCodec, keepOpen = false): boolean {
@@ -348,10 +342,6 @@ export class SealedSet extends SetIndex {
     this.settle();
     return new SetReader(this, codec);
   }
-
-
-
-
 
   /** Each node's sealed bytes where they lie, with its serial (rotation, RENAME, memory scans). */
   forEachNode(visit: (bytes: Buffer, start: number, length: number, serial: number) => void): void {
@@ -775,11 +765,5 @@ export class SealedSet extends SetIndex {
     this.nodes = growTo(this.nodes, cap * NW);
     this.slots = growTo(this.slots, cap * NODE_MAX);
   }
-
-
-
-
-
-
 
 }
