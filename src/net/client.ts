@@ -249,8 +249,9 @@ export class Client implements Session {
       if (++count > 1) {
         let now = observer.mark;
         if (Number.isNaN(now) && (count & 15) === 0) now = observer.mark = performance.now();
-        // Alone on the server (a bulk load through redis-cli --pipe) there is nobody to yield to.
-        if (now > sliceEnd && this.server.clients.size > 1 && (this.parser.unparsed > 0 || this.ahead.length > 0)) {
+        // Alone on the server (a bulk load through redis-cli --pipe) there is nobody to yield to;
+        // while a script is busy no later turn comes until it ends (requests are answered BUSY).
+        if (now > sliceEnd && this.server.clients.size > 1 && this.busyAnswer === null && (this.parser.unparsed > 0 || this.ahead.length > 0)) {
           this.yieldTurn();
           break;
         }
