@@ -241,20 +241,7 @@ export function replyMembers(ctx: Session, refs: readonly MemberRef[], shape: 's
   }
   const mark = ctx.reply.size;
   header();
-  const readers = new MemberReaders(ctx);
-  try {
-    for (const ref of refs) {
-      const r = readers.read(ref);
-      replyPlain(ctx, r.plain, r.start, r.length);
-    }
-    return true;
-  } catch (err) {
-    ctx.reply.truncate(mark);
-    sealFailed(ctx, err);
-    return false;
-  } finally {
-    readers.close();
-  }
+  return replyMembersBare(ctx, refs, mark);
 }
 
 /** One opened member as a bulk string, copied into the reply buffer. */
@@ -269,9 +256,11 @@ export function replyMember(ctx: Session, ref: MemberRef): boolean {
   return replyMembersBare(ctx, [ref]);
 }
 
-/** Members as consecutive bulk strings, no header; false after replying the seal error (the bulks dropped). */
-function replyMembersBare(ctx: Session, refs: readonly MemberRef[]): boolean {
-  const mark = ctx.reply.size;
+/**
+ * Members as consecutive bulk strings, no header; false after replying the seal error (the reply
+ * cut back to `mark` first: the bulks, and a header the caller wrote before them).
+ */
+function replyMembersBare(ctx: Session, refs: readonly MemberRef[], mark = ctx.reply.size): boolean {
   const readers = new MemberReaders(ctx);
   try {
     for (const ref of refs) {
