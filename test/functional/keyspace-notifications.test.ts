@@ -149,10 +149,13 @@ describe('keyspace notifications in sealkv alone', () => {
     const c = client();
     const l = await listener(server.port);
     open.push(l.client);
+    // hz 1 holds the cron's next tick a second away, so only the GET can expire 'lazy'.
+    await c.config('SET', 'hz', '1');
     await c.set('lazy', 'v', 'PX', 100);
     await c.set('active', 'v', 'PX', 100);
     server.advance(1000);
     expect(await c.get('lazy')).toBeNull();
+    await c.config('SET', 'hz', '10');
     // The active cycle runs on the server's timer (hz 10) against the advanced clock.
     for (const start = Date.now(); !l.heard.includes('__keyevent@0__:expired active'); await new Promise((r) => setTimeout(r, 20))) {
       if (Date.now() - start > 5000) break;
