@@ -8,7 +8,7 @@ import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from
 import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type PackedLike, type Packer } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
-import { OVERHEAD } from './sealer.js';
+import { COMPACT_OVERHEAD, COMPACT_TAIL, OVERHEAD, Sealer } from './sealer.js';
 import { ListSealing } from './list-codec.js';
 import { SetSealing } from './set-codec.js';
 import { Purpose, SealError, type SealedValues } from './values.js';
@@ -238,9 +238,9 @@ export class CollectionPacker implements Packer {
       }
       if (!fits) return null;
       const out = this.room(used + OVERHEAD);
-      values.sealElementAt(PURPOSE[entry.kind], db, key, plain.subarray(0, used), out, 0);
+      const sealed = values.sealCompactAt(PURPOSE[entry.kind], db, key, plain.subarray(0, used), out, 0);
       const flag = entry.kind === Kind.Set ? entry.intset : entry.kind === Kind.ZSet ? entry.skiplist : false;
-      return new PackedEntry(entry.kind, (out as Latin1Buffer).latin1Slice(0, used + OVERHEAD), count, flag, entry, deltas);
+      return new PackedEntry(entry.kind, (out as Latin1Buffer).latin1Slice(0, sealed), count, flag, entry, deltas);
     } catch (err) {
       // An element that fails to open keeps its collection unpacked (commands report it).
       if (err instanceof SealError) return null;
@@ -276,9 +276,9 @@ export class CollectionPacker implements Packer {
         }
       }
       const out = this.room(used + OVERHEAD);
-      this.values.sealElementAt(PURPOSE[kind], db, key, plain.subarray(0, used), out, 0);
+      const sealed = this.values.sealCompactAt(PURPOSE[kind], db, key, plain.subarray(0, used), out, 0);
       const fresh = { expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
-      return new PackedEntry(kind, out.latin1Slice(0, used + OVERHEAD), members.length, flag, fresh, deltas);
+      return new PackedEntry(kind, out.latin1Slice(0, sealed), members.length, flag, fresh, deltas);
     } finally {
       plain.fill(0, 0, Math.min(plain.length, used + 16));
       if (deltas) ints.fill(0, 0, members.length);
@@ -310,12 +310,16 @@ export class CollectionPacker implements Packer {
       hash.accounted = packed.accounted;
       return hash;
     }
-    const blob = this.room(packed.blob.length);
-    blob.latin1Write(packed.blob, 0);
-    const length = packed.blob.length - OVERHEAD;
+    // The compact seal (sealer.ts) written where its full form ends up, then expanded in place.
+    const full = packed.blob.length + COMPACT_TAIL;
+    if (packed.blob.length < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
+    const blob = this.room(full);
+    blob.latin1Write(packed.blob, COMPACT_TAIL);
+    Sealer.expand(blob, COMPACT_TAIL, packed.blob.length, blob, 0);
+    const length = full - OVERHEAD;
     const plain = this.plain;
     try {
-      this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, packed.blob.length, plain, 0);
+      this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, full, plain, 0);
       let entry: Entry;
       if (kind === Kind.List) entry = this.unpackList(db, key, packed, length);
       else if (kind === Kind.Set) entry = this.unpackSet(db, key, packed, length);
