@@ -47,6 +47,7 @@ import { MemoryGuard, type Policy } from '../store/memory.js';
 import { VERSION } from '../version.js';
 import { noteStartupMemory } from '../observe/memory-sample.js';
 import { ActiveExpiry } from '../store/active-expire.js';
+import { IdleCollector } from '../observe/idle-collect.js';
 
 export interface StartOptions {
   /** Injected clock (unix ms) so expiry tests can move time instead of sleeping. */
@@ -124,6 +125,8 @@ export class SealkvServer implements Server {
     stopping: () => this.stopping,
     sample: (ms) => this.observer.event('expire-cycle', ms, this.clock()),
   });
+  /** One full collection after a burst of commands, once the server is quiet (observe/idle-collect.ts). */
+  private readonly idleCollector = new IdleCollector(() => this.stats.totalCommands);
   private stopping = false;
   private resolveClosed!: () => void;
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
@@ -415,6 +418,8 @@ export class SealkvServer implements Server {
     }
     // Keys the active cycle expired reach the replicas as deletions.
     replicationIfAny(this)?.flush();
+    // What a burst of commands left in the V8 heap, collected once the server goes quiet.
+    this.idleCollector.tick(performance.now());
     this.persistence.tick(now);
     this.stats.sample(performance.now());
     const timeout = this.config.number('timeout') * 1000;

@@ -8,7 +8,7 @@ import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from
 import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type PackedLike, type Packer } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
-import { OVERHEAD } from './sealer.js';
+import { COMPACT_OVERHEAD, COMPACT_TAIL, OVERHEAD, Sealer } from './sealer.js';
 import { ListSealing } from './list-codec.js';
 import { SetSealing } from './set-codec.js';
 import { Purpose, SealError, type SealedValues } from './values.js';
@@ -89,7 +89,7 @@ function readLong(buf: Buffer, from: number): number {
  * writes it (no sign but a leading '-', no leading zero, not "-0") of at most MAX_DIGITS digits;
  * otherwise NaN. Read digit by digit: the member never becomes a JS string.
  */
-export function canonicalInteger(buf: Buffer, at: number, n: number): number {
+export function canonicalInteger(buf: Uint8Array, at: number, n: number): number {
   const negative = n > 1 && buf[at] === 0x2d;
   const from = negative ? at + 1 : at;
   const digits = at + n - from;
@@ -137,6 +137,26 @@ function writeDigits(out: Buffer, zigzag: number): number {
   return at;
 }
 
+/** An intset's member values while it is packed (at most PACK_MAX_ELEMENTS); wiped after each use. */
+const ints = new Float64Array(PACK_MAX_ELEMENTS);
+
+/**
+ * Writes ints[0, count) (distinct) in the integer-deltas form (store/types/packed.ts) at out[0..]:
+ * sorted, the first as varint zigzag(n), each next one as varint (n - previous - 1). Returns the
+ * bytes written. Each value is below 10^15, so zigzag forms and deltas stay exact in a double.
+ */
+function writeIntDeltas(out: Buffer, count: number): number {
+  const values = ints.subarray(0, count).sort();
+  let previous = values[0]!;
+  let at = writeLong(out, 0, previous >= 0 ? previous * 2 : -previous * 2 - 1);
+  for (let k = 1; k < count; k++) {
+    const value = values[k]!;
+    at = writeLong(out, at, value - previous - 1);
+    previous = value;
+  }
+  return at;
+}
+
 export class CollectionPacker implements Packer {
   /** Plaintext of the collection being packed or unpacked; wiped after each call. */
   private plain = Buffer.allocUnsafeSlow(PACK_MAX_BYTES + 64).fill(0);
@@ -163,6 +183,7 @@ export class CollectionPacker implements Packer {
     if (count === 0 || count > PACK_MAX_ELEMENTS) return null;
     const plain = this.plain;
     let used = 0;
+    let deltas = false;
     const values = this.values;
     try {
       // Each element's plaintext length shows in its sealed length: the total is known before opening any.
@@ -181,16 +202,29 @@ export class CollectionPacker implements Packer {
           return true;
         }, new ListSealing(values, db, key));
       } else if (entry.kind === Kind.Set) {
+        // An intset's members are also kept as values, for the integer-deltas form.
+        let integers = entry.intset ? 0 : -1;
         // The set opens its nodes one at a time for the visitor.
         entry.forEachPlain(new SetSealing(values, db, key), (bytes, start, n) => {
           // Room for the longest form (a length tag one byte longer than varintBytes counts).
           if (!room(n + OVERHEAD, 1)) return (fits = false);
+          if (integers >= 0) {
+            const value = canonicalInteger(bytes, start, n);
+            if (Number.isNaN(value)) integers = -1;
+            else ints[integers++] = value;
+          }
           // Copied after where its tag may go (at most one varint of n * 2 + 1), then moved down.
           const at = used + varintBytes(n * 2 + 1);
           bytes.copy(plain, at, start, start + n);
           used = writeMember(plain, used, at, n);
           return true;
         });
+        // Rewritten from the start of the scratch (at most 64 varints: far within it); what the
+        // tagged form left past its end is wiped with the rest below.
+        if (fits && integers === count) {
+          used = writeIntDeltas(plain, count);
+          deltas = true;
+        }
       } else {
         entry.zset.each(0, count, false, (member, score) => {
           if (!room(member.length, 9)) return (fits = false);
@@ -204,9 +238,9 @@ export class CollectionPacker implements Packer {
       }
       if (!fits) return null;
       const out = this.room(used + OVERHEAD);
-      values.sealElementAt(PURPOSE[entry.kind], db, key, plain.subarray(0, used), out, 0);
+      const sealed = values.sealCompactAt(PURPOSE[entry.kind], db, key, plain.subarray(0, used), out, 0);
       const flag = entry.kind === Kind.Set ? entry.intset : entry.kind === Kind.ZSet ? entry.skiplist : false;
-      return new PackedEntry(entry.kind, (out as Latin1Buffer).latin1Slice(0, used + OVERHEAD), count, flag, entry);
+      return new PackedEntry(entry.kind, (out as Latin1Buffer).latin1Slice(0, sealed), count, flag, entry, deltas);
     } catch (err) {
       // An element that fails to open keeps its collection unpacked (commands report it).
       if (err instanceof SealError) return null;
@@ -214,6 +248,7 @@ export class CollectionPacker implements Packer {
     } finally {
       // An element opened past `used` before a failure is wiped too: the whole scratch (2 KiB).
       plain.fill(0);
+      ints.fill(0);
     }
   }
 
@@ -221,8 +256,10 @@ export class CollectionPacker implements Packer {
     if (members.length === 0 || members.length > PACK_MAX_ELEMENTS) return null;
     const plain = this.plain;
     let used = 0;
+    const deltas = kind === Kind.Set && flag && this.intValues(members);
     try {
-      for (let k = 0; k < members.length; k++) {
+      if (deltas) used = writeIntDeltas(plain, members.length);
+      else for (let k = 0; k < members.length; k++) {
         const member = members[k]!;
         const n = member.length;
         // The longest forms: a 2-byte tag, or a float64 score and a 2-byte length (n <= PACK_MAX_BYTES).
@@ -239,12 +276,26 @@ export class CollectionPacker implements Packer {
         }
       }
       const out = this.room(used + OVERHEAD);
-      this.values.sealElementAt(PURPOSE[kind], db, key, plain.subarray(0, used), out, 0);
+      const sealed = this.values.sealCompactAt(PURPOSE[kind], db, key, plain.subarray(0, used), out, 0);
       const fresh = { expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
-      return new PackedEntry(kind, out.latin1Slice(0, used + OVERHEAD), members.length, flag, fresh);
+      return new PackedEntry(kind, out.latin1Slice(0, sealed), members.length, flag, fresh, deltas);
     } finally {
       plain.fill(0, 0, Math.min(plain.length, used + 16));
+      if (deltas) ints.fill(0, 0, members.length);
     }
+  }
+
+  /** Whether every member is an integer the integer-deltas form holds; their values then in `ints`. */
+  private intValues(members: readonly Uint8Array[]): boolean {
+    for (let k = 0; k < members.length; k++) {
+      const value = canonicalInteger(members[k]!, 0, members[k]!.length);
+      if (Number.isNaN(value)) {
+        ints.fill(0, 0, k);
+        return false;
+      }
+      ints[k] = value;
+    }
+    return true;
   }
 
   unpack(db: number, key: string, packed: PackedLike): Entry {
@@ -259,12 +310,16 @@ export class CollectionPacker implements Packer {
       hash.accounted = packed.accounted;
       return hash;
     }
-    const blob = this.room(packed.blob.length);
-    blob.latin1Write(packed.blob, 0);
-    const length = packed.blob.length - OVERHEAD;
+    // The compact seal (sealer.ts) written where its full form ends up, then expanded in place.
+    const full = packed.blob.length + COMPACT_TAIL;
+    if (packed.blob.length < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
+    const blob = this.room(full);
+    blob.latin1Write(packed.blob, COMPACT_TAIL);
+    Sealer.expand(blob, COMPACT_TAIL, packed.blob.length, blob, 0);
+    const length = full - OVERHEAD;
     const plain = this.plain;
     try {
-      this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, packed.blob.length, plain, 0);
+      this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, full, plain, 0);
       let entry: Entry;
       if (kind === Kind.List) entry = this.unpackList(db, key, packed, length);
       else if (kind === Kind.Set) entry = this.unpackSet(db, key, packed, length);
@@ -298,6 +353,18 @@ export class CollectionPacker implements Packer {
     const digits = this.digits;
     try {
       set.adding(new SetSealing(this.values, db, key), (add) => {
+        if (packed.intDeltas) {
+          let value = 0;
+          for (let at = 0, k = 0; at < length; k++) {
+            const n = readLong(plain, at);
+            at = longEnd;
+            value = k === 0 ? (n % 2 === 0 ? n / 2 : -(n + 1) / 2) : value + n + 1;
+            const member = digits.subarray(0, writeDigits(digits, value >= 0 ? value * 2 : -value * 2 - 1));
+            this.members.digestInto(member, this.digest, 0);
+            add(this.digest, member);
+          }
+          return;
+        }
         for (let at = 0; at < length; ) {
           const tag = readLong(plain, at);
           at = longEnd;

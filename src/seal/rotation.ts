@@ -23,7 +23,7 @@ import type { MemoryGuard } from '../store/memory.js';
 import type { DataKey, Keyring } from './keyring.js';
 import { Sealer } from './sealer.js';
 import { BusyPacer } from '../util/busy-pace.js';
-import { SealError, type SealedValues } from './values.js';
+import { Purpose, SealError, type ElementPurpose, type SealedValues } from './values.js';
 
 /**
  * Work per event-loop turn: whichever limit comes first. SLICE_MS is the slice while no client
@@ -144,7 +144,9 @@ export class Rotation {
       db.forEachStored((_key, entry) => {
         if (isPackedForm(entry)) {
           if (entry.sealedName !== undefined) add(Sealer.keyId(entry.sealedName));
-          return add(Sealer.keyId(Buffer.from(entry.blob, 'latin1')));
+          // A small hash's blob is its pairs blob; the other kinds' are compact seals (sealer.ts).
+          const blob = Buffer.from(entry.blob, 'latin1');
+          return add(entry.kind === Kind.Hash ? Sealer.keyId(blob) : Sealer.compactKeyId(blob));
         }
         if (entry.sealedName !== undefined) add(Sealer.keyId(entry.sealedName));
         // A spilled string's sealed bytes are on tmpfs: the spill tier knows their key.
@@ -199,8 +201,13 @@ export class Rotation {
           }
           // A small collection packed in its record is renewed as one blob, left packed.
           const packed = db.renewPacked(key, (sealed, purpose) => {
-            if (Sealer.keyId(sealed) === this.keyring.current.id) return null;
-            return this.attempt(() => this.host.values.renewAny(purpose, db.uid, key, sealed, undefined));
+            // A small hash's blob is its pairs blob; a list's, set's or sorted set's a compact seal.
+            if (purpose === Purpose.HashPairs) {
+              if (Sealer.keyId(sealed) === this.keyring.current.id) return null;
+              return this.attempt(() => this.host.values.renewAny(purpose, db.uid, key, sealed, undefined));
+            }
+            if (Sealer.compactKeyId(sealed) === this.keyring.current.id) return null;
+            return this.attempt(() => this.host.values.renewCompact(purpose as ElementPurpose, db.uid, key, sealed));
           });
           if (packed !== null) {
             if (again === null) this.keysDone++;

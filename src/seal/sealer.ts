@@ -16,6 +16,12 @@
 //   [21..28]  plaintext length (u64)
 //   [29..]    chunks, each a version-1 sealed value of CHUNK_PLAIN plaintext bytes (the last one
 //             1..CHUNK_PLAIN), chunk i at CHUNKED_HEADER + i * CHUNK_SEALED
+// Compact form of version 1, for small collections packed at rest (store/types/packed.ts),
+// where the seal is most of what a key costs: sealed with the nonce's last 8 bytes zero, which
+// are then left out (bytes 21..28 dropped, 37 bytes of overhead instead of 45). The 16 random
+// bytes kept are HChaCha20's input, so each such seal still gets its own subkey: two collide
+// with probability n^2 / 2^129 for n seals, far below any bound that matters (AES-GCM's 96-bit
+// random nonces are used to 2^32 seals). Expanded back (the 8 zeros put in) before opening.
 // Each chunk's context adds the value id, its index and whether it is the last one to the
 // value's context (src/seal/chunked.ts), so chunks cannot be reordered, dropped, or mixed with
 // another value's.
@@ -39,6 +45,10 @@ export const CHUNKED_HEADER = 29;
 export const VALUE_ID_AT = 5;
 export const VALUE_ID_BYTES = 16;
 const LENGTH_AT = 21;
+/** Nonce bytes the compact form leaves out (always zero), and where they start. */
+export const COMPACT_TAIL = 8;
+const COMPACT_TAIL_AT = HEADER_BYTES + NONCE_BYTES - COMPACT_TAIL;
+export const COMPACT_OVERHEAD = OVERHEAD - COMPACT_TAIL;
 /** Bytes of a record's digest (Sealer.digest). */
 export const DIGEST_BYTES = TAG_BYTES;
 const NONCE_POOL = NONCE_BYTES * 4096;
@@ -100,7 +110,7 @@ export class Sealer {
    * sealIn() writing the sealed value (OVERHEAD + plain.length bytes) into out at `at`: SET
    * seals straight into the value's record in the arena.
    */
-  sealAt(plain: Uint8Array, contextLength: number, out: Buffer, at: number): void {
+  sealAt(plain: Uint8Array, contextLength: number, out: Buffer, at: number, compactable = false): void {
     const key = this.keyring.current;
     this.seals++;
     out[at] = VERSION;
@@ -114,6 +124,8 @@ export class Sealer {
     const word = this.noncePos / 8;
     this.nonceWords[word] = this.nonceWords[word + 1] = this.nonceWords[word + 2] = 0;
     this.noncePos += NONCE_BYTES;
+    // For the compact form (see the header): the tail it leaves out is zero.
+    if (compactable) out.fill(0, at + COMPACT_TAIL_AT, at + HEADER_BYTES + NONCE_BYTES);
     copyBytes(out, at, this.ad, 0, HEADER_BYTES);
     this.aead.seal(out, at + HEADER_BYTES, at + CIPHER_POS, plain, this.ad, HEADER_BYTES + contextLength, key.key);
   }
@@ -161,6 +173,27 @@ export class Sealer {
    * The id of the key that sealed a value (read from its header; for a chunked value the key
    * every chunk was last sealed under as a whole), or -1 if it has no valid header.
    */
+  /** The compact form of a seal made with sealAt(..., compactable) at out[at, at + length), moved into place; its length. */
+  static compact(out: Buffer, at: number, length: number): number {
+    out.copyWithin(at + COMPACT_TAIL_AT, at + COMPACT_TAIL_AT + COMPACT_TAIL, at + length);
+    return length - COMPACT_TAIL;
+  }
+
+  /** Writes the full form of the compact seal src[start, start + length) at out[at..]; its length. */
+  static expand(src: Uint8Array, start: number, length: number, out: Buffer, at: number): number {
+    if (length < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
+    out.set(src.subarray(start, start + COMPACT_TAIL_AT), at);
+    out.fill(0, at + COMPACT_TAIL_AT, at + COMPACT_TAIL_AT + COMPACT_TAIL);
+    out.set(src.subarray(start + COMPACT_TAIL_AT, start + length), at + COMPACT_TAIL_AT + COMPACT_TAIL);
+    return length + COMPACT_TAIL;
+  }
+
+  /** keyId() of a compact seal. */
+  static compactKeyId(sealed: Uint8Array): number {
+    if (sealed.length < COMPACT_OVERHEAD || sealed[0] !== VERSION) return -1;
+    return ((sealed[1]! << 24) | (sealed[2]! << 16) | (sealed[3]! << 8) | sealed[4]!) >>> 0;
+  }
+
   static keyId(sealed: Uint8Array): number {
     if (sealed.length < OVERHEAD || (sealed[0] !== VERSION && sealed[0] !== CHUNKED)) return -1;
     return ((sealed[1]! << 24) | (sealed[2]! << 16) | (sealed[3]! << 8) | sealed[4]!) >>> 0;

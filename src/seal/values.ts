@@ -13,7 +13,7 @@
 
 import { plainBuffer } from '../util/bytes.js';
 import { CHUNK_CONTEXT, ChunkedValues, chunkedSize } from './chunked.js';
-import { CHUNK_PLAIN, HEADER_BYTES, OVERHEAD as OVERHEAD_OF, Sealer } from './sealer.js';
+import { CHUNK_PLAIN, COMPACT_TAIL, HEADER_BYTES, OVERHEAD as OVERHEAD_OF, Sealer } from './sealer.js';
 import type { PreparedSeals } from './prepared.js';
 
 /** Buffer's latin1Write is public at run time but missing from @types/node; it skips write()'s encoding lookup. */
@@ -166,6 +166,35 @@ export class SealedValues {
       if (made !== null) return void out.set(made, at);
     }
     this.sealer.sealAt(plain, this.context(purpose, db, key, bind), out, at);
+  }
+
+  /**
+   * A packed collection's blob sealed in the compact form (sealer.ts) into out at `at` (room for
+   * OVERHEAD + plain.length bytes there); returns its length, 8 bytes less.
+   */
+  sealCompactAt(purpose: ElementPurpose, db: number, key: string, plain: Uint8Array, out: Buffer, at: number): number {
+    this.sealer.sealAt(plain, this.context(purpose, db, key, undefined), out, at, true);
+    return Sealer.compact(out, at, OVERHEAD_OF + plain.length);
+  }
+
+  /** A compact blob (sealCompactAt) re-sealed under the current key, same home, compact again (key rotation); throws SealError. */
+  renewCompact(purpose: ElementPurpose, db: number, key: string, compact: Buffer): Buffer {
+    const full = Buffer.allocUnsafeSlow(compact.length + COMPACT_TAIL);
+    Sealer.expand(compact, 0, compact.length, full, 0);
+    const length = full.length - OVERHEAD_OF;
+    if (length > this.scratch.length) {
+      this.scratch.fill(0);
+      this.scratch = Buffer.allocUnsafeSlow(Math.max(length, this.scratch.length * 2));
+    }
+    const contextLength = this.context(purpose, db, key, undefined);
+    try {
+      this.sealer.openIn(this.scratch, 0, full, contextLength);
+      // Sealed over the ciphertext it replaces (same length): nothing of the old one is kept.
+      this.sealer.sealAt(this.scratch.subarray(0, length), contextLength, full, 0, true);
+      return full.subarray(0, Sealer.compact(full, 0, full.length));
+    } finally {
+      this.scratch.fill(0, 0, length);
+    }
   }
 
   /** Opens an element of `length` sealed bytes at `start` in src into target at offset (a reply buffer); throws SealError. */

@@ -2,8 +2,8 @@
 // the sealed blob after the key, expiry and access time in the record's doubles, and no JS
 // object at all while it rests (an object and a string cost ~130 bytes of heap, a record's
 // header 32 bytes). The record's value-length word carries PACKED_TAG and the blob's length,
-// its aux word the kind, Redis's encoding flag and the element count. A view like this one is
-// made per lookup (as StoredString is) and read by the keyspace and the packer only.
+// its aux word the kind, Redis's encoding flag, a set's integer-deltas form and the element
+// count. A view like this one is made per lookup (as StoredString is) and read by the keyspace and the packer only.
 //
 // With --seal-keys an entry carries its sealed name, which a record has no room for: the packed
 // form then stays an object (PackedEntry).
@@ -23,6 +23,7 @@ export const PACKED_RECORD_OVERHEAD = RECORD_HEADER;
 const COUNT_MASK = 0xffff;
 const KIND_SHIFT = 16;
 const FLAG_BIT = 1 << 20;
+const DELTAS_BIT = 1 << 21;
 
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(text: string, offset: number): number };
 
@@ -50,6 +51,10 @@ export class PackedRecord {
 
   get flag(): boolean {
     return (this.words[this.word + W_AUX]! & FLAG_BIT) !== 0;
+  }
+
+  get intDeltas(): boolean {
+    return (this.words[this.word + W_AUX]! & DELTAS_BIT) !== 0;
   }
 
   get blobLength(): number {
@@ -104,7 +109,7 @@ export function newPackedRecord(table: KeyTable, key: string, hash: number, pack
   const slab = handle >>> 17;
   const word = (handle & OFFSET_MASK) * 2;
   const arena = table.arena;
-  arena.words[slab]![word + W_AUX] = packed.count | (packed.kind << KIND_SHIFT) | (packed.flag ? FLAG_BIT : 0);
+  arena.words[slab]![word + W_AUX] = packed.count | (packed.kind << KIND_SHIFT) | (packed.flag ? FLAG_BIT : 0) | (packed.intDeltas ? DELTAS_BIT : 0);
   arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = packed.expiresAt;
   arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = packed.touchedAt;
   (arena.bytes[slab] as Latin1Buffer).latin1Write(packed.blob, word * 4 + RECORD_HEADER + key.length);

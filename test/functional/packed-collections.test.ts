@@ -8,7 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { isPackedForm } from '../../src/store/packed-record.js';
-import { Sealer } from '../../src/seal/sealer.js';
+import { COMPACT_OVERHEAD, Sealer } from '../../src/seal/sealer.js';
+import { Kind } from '../../src/store/entry.js';
 
 let server: InProcessServer;
 let client: Redis;
@@ -84,6 +85,45 @@ describe('packing small collections', () => {
     expect(await client.sismember('mixed', '7')).toBe(0);
     expect((await client.smembers('ints')).sort()).toEqual([...ints].sort());
     expect(await client.object('ENCODING', 'ints')).toBe('intset');
+  });
+
+  it('packs an intset of integers as ascending deltas, through SADD and after a rest', async () => {
+    /** The packed record of key (its blob length and form), never unpacking it. */
+    const record = (name: string) => {
+      let found: { blobLength: number; intDeltas: boolean } | undefined;
+      db().forEachStored((key, entry) => {
+        if (key === storedKey(server, name) && isPackedForm(entry)) found = { blobLength: entry.blob.length, intDeltas: entry.intDeltas };
+      });
+      return found!;
+    };
+    await client.sadd('d', '1000003', '1000001', '1000002', '-5', '999999999999999');
+    // Past 15 digits: the tagged form, which keeps any integer's bytes.
+    await client.sadd('long', '3', '12345678901234567', '-1');
+    // All integers, but a hashtable (it held a string once): the tagged form too, order as stored.
+    await client.sadd('table', '3', '1', 'x');
+    await client.srem('table', 'x');
+    server.advance(5000);
+    await settle(250);
+    for (const key of ['d', 'long', 'table']) expect(packed(key), key).toBe(true);
+    // -5 as zigzag 9 (1 byte), then 1000005 (3), 0, 0 and 999999998999995 (8): 14 bytes, in a
+    // compact seal (37 bytes of overhead).
+    expect(record('d')).toMatchObject({ intDeltas: true, blobLength: COMPACT_OVERHEAD + 14 });
+    expect(record('long').intDeltas).toBe(false);
+    expect(record('table').intDeltas).toBe(false);
+    expect(await client.smembers('d')).toEqual(['-5', '1000001', '1000002', '1000003', '999999999999999']);
+    expect(await client.smembers('long')).toEqual(['-1', '3', '12345678901234567']);
+    expect((await client.smembers('table')).sort()).toEqual(['1', '3']);
+    expect(await client.object('ENCODING', 'table')).toBe('hashtable');
+    // Used, then packed again from the set (not from SADD's arguments): the same form.
+    expect(await client.sadd('d', '-1000000000')).toBe(1);
+    server.advance(5000);
+    await settle(250);
+    expect(packed('d')).toBe(true);
+    expect(record('d').intDeltas).toBe(true);
+    expect(await client.smismember('d', '-1000000000', '1000002', '1000004', '-5')).toEqual([1, 1, 0, 1]);
+    expect(await client.object('ENCODING', 'd')).toBe('intset');
+    expect(await client.sscan('d', '0')).toEqual(['0', ['-1000000000', '-5', '1000001', '1000002', '1000003', '999999999999999']]);
+    expect((await client.srandmember('d', 10)).sort()).toEqual(['-1000000000', '-5', '1000001', '1000002', '1000003', '999999999999999'].sort());
   });
 
   it('packs a used collection again once it rests, with its changes', async () => {
@@ -162,7 +202,9 @@ describe('packing small collections', () => {
     const keyIds = () => {
       const ids = new Map<string, number>();
       db().forEachStored((key, entry) => {
-        if (isPackedForm(entry)) ids.set(key, Sealer.keyId(Buffer.from(entry.blob, 'latin1')));
+        // A small hash's blob is its pairs blob, the others' compact seals (sealer.ts).
+        const blob = isPackedForm(entry) ? Buffer.from(entry.blob, 'latin1') : null;
+        if (blob !== null) ids.set(key, entry.kind === Kind.Hash ? Sealer.keyId(blob) : Sealer.compactKeyId(blob));
       });
       return ids;
     };

@@ -15,6 +15,11 @@
 //   set:   varint tag: even, an integer member (canonical decimal of at most 15 digits, as an
 //          intset holds) as zigzag(n) * 2, its digits written back on unpacking; odd, length * 2
 //          + 1 and the bytes (any other member)
+//   set whose members all are such integers and that Redis holds as an intset (`intDeltas`):
+//          Redis's intset order (ascending), the first as varint zigzag(n), each next one as
+//          varint (n - previous - 1): a few bytes for the whole set where members lie close
+//          (ids, counters), instead of 3-4 bytes per member; replies sort an intset's members
+//          by value anyway, so the order the set keeps them in shows nowhere
 //   zset:  score (an integer as a zigzag varint, else a marker and a float64), varint length,
 //          bytes     (in score/member order)
 // sealed under Purpose.PackedList / PackedSet / PackedZSet, bound to database and key. A small
@@ -51,6 +56,8 @@ export class PackedEntry {
     readonly flag: boolean,
     /** What it takes over from the entry it stands for (or a new key's: no expiry, no name). */
     from: Pick<Entry, 'expiresAt' | 'touchedAt' | 'accounted' | 'sealedName'>,
+    /** A set's blob holds its integers as ascending deltas (the form above). */
+    readonly intDeltas = false,
   ) {
     this.expiresAt = from.expiresAt;
     this.touchedAt = from.touchedAt;
@@ -65,6 +72,7 @@ export interface PackedLike {
   readonly blob: string;
   readonly count: number;
   readonly flag: boolean;
+  readonly intDeltas: boolean;
   expiresAt: number;
   touchedAt: number;
   accounted: number;
