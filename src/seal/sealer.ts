@@ -169,10 +169,6 @@ export class Sealer {
     return plain;
   }
 
-  /**
-   * The id of the key that sealed a value (read from its header; for a chunked value the key
-   * every chunk was last sealed under as a whole), or -1 if it has no valid header.
-   */
   /** The compact form of a seal made with sealAt(..., compactable) at out[at, at + length), moved into place; its length. */
   static compact(out: Buffer, at: number, length: number): number {
     out.copyWithin(at + COMPACT_TAIL_AT, at + COMPACT_TAIL_AT + COMPACT_TAIL, at + length);
@@ -194,6 +190,10 @@ export class Sealer {
     return ((sealed[1]! << 24) | (sealed[2]! << 16) | (sealed[3]! << 8) | sealed[4]!) >>> 0;
   }
 
+  /**
+   * The id of the key that sealed a value (read from its header; for a chunked value the key
+   * every chunk was last sealed under as a whole), or -1 if it has no valid header.
+   */
   static keyId(sealed: Uint8Array): number {
     if (sealed.length < OVERHEAD || (sealed[0] !== VERSION && sealed[0] !== CHUNKED)) return -1;
     return ((sealed[1]! << 24) | (sealed[2]! << 16) | (sealed[3]! << 8) | sealed[4]!) >>> 0;
