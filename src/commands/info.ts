@@ -11,6 +11,7 @@ import { REDIS_COMPAT_VERSION } from '../version.js';
 import type { Session } from './types.js';
 import { replicationOf } from '../replication/index.js';
 import { sampleMemory } from '../observe/memory-sample.js';
+import { scriptingIfLoaded } from './scripting.js';
 
 type Lines = [string, string | number][];
 
@@ -89,6 +90,7 @@ function memory(ctx: Session): Lines {
     ['used_memory_dataset', ctx.server.memory.account.used],
     ['total_system_memory', total],
     ['total_system_memory_human', humanBytes(total)],
+    ...scriptingMemory(ctx),
     ['maxmemory', maxmemory],
     ['maxmemory_human', humanBytes(maxmemory)],
     ['maxmemory_policy', ctx.server.config.get('maxmemory-policy')],
@@ -97,6 +99,27 @@ function memory(ctx: Session): Lines {
     ['mem_not_counted_for_evict', Math.max(0, used - ctx.server.memory.account.used)],
     ['lazyfree_pending_objects', 0],
     ['lazyfreed_objects', ctx.server.stats.lazyfreedObjects],
+  ];
+}
+
+/**
+ * Redis 7.0's scripting fields that sealkv can fill: EVAL scripts and FUNCTION libraries share one
+ * Lua VM here (Redis has one each), so its heap is used_memory_lua and used_memory_vm_total, and
+ * Redis's per-VM split (used_memory_vm_eval, used_memory_vm_functions) and script-text sizes
+ * (used_memory_scripts_eval, used_memory_functions, used_memory_scripts) are not shown. Before the
+ * first script the VM does not exist: zeros.
+ */
+function scriptingMemory(ctx: Session): Lines {
+  const s = scriptingIfLoaded(ctx.server);
+  const vm = s?.engine.memory ?? 0;
+  return [
+    ['used_memory_lua', vm],
+    ['used_memory_lua_human', humanBytes(vm)],
+    ['number_of_cached_scripts', s?.scripts.size ?? 0],
+    ['number_of_functions', s?.functions.size ?? 0],
+    ['number_of_libraries', s?.libraries.size ?? 0],
+    ['used_memory_vm_total', vm],
+    ['used_memory_vm_total_human', humanBytes(vm)],
   ];
 }
 

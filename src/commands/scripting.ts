@@ -70,6 +70,12 @@ export function scriptingOf(server: Server): Scripting | Promise<Scripting> {
   return s;
 }
 
+/** The scripting state once the VM is up, else undefined (INFO reads it without starting the VM). */
+export function scriptingIfLoaded(server: Server): Scripting | undefined {
+  const s = states.get(server);
+  return s === undefined || s instanceof Promise ? undefined : s;
+}
+
 /**
  * Runs `fn` with the scripting state, now if it exists, else once it does; the arguments then
  * get a copy of their own (the connection reuses its read buffer), zeroed afterwards.
