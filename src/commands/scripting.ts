@@ -12,7 +12,7 @@ import { keynum, keySpec, index, noted } from './key-specs.js';
 import type { Registry } from './registry.js';
 import { ScriptCall, type ScriptFlags } from './script-call.js';
 import { killBusyScript } from './script-busy.js';
-import { staleReplica } from '../replication/index.js';
+import { replicationRefusal, staleReplica } from '../replication/index.js';
 import type { CommandSpec, Server, Session } from './types.js';
 import { monitoredFirst } from './monitor.js';
 
@@ -197,6 +197,11 @@ export function runScript(
   // A stale replica (replica-serve-stale-data no) runs only scripts that declare allow-stale.
   if (!(flags.declared && flags.allowStale) && staleReplica(ctx.server)) return ctx.reply.error(Errors.masterDown);
   if (flags.declared && !flags.noWrites) {
+    // Redis's processCommand takes such a script for a write command (scriptFlagsToCmdFlags), so
+    // MISCONF, then NOREPLICAS or READONLY, come before the *_ro check.
+    if (ctx.server.persistence.deniesWrites) return ctx.reply.error(Errors.misconf);
+    const refusal = replicationRefusal(ctx);
+    if (refusal !== null) return ctx.reply.error(refusal);
     if (ro) return ctx.reply.error(Errors.scriptWriteFlagOnRo);
     if (!flags.allowOom && ctx.server.memory.overLimit) return ctx.reply.error(Errors.scriptOomFlag);
   }
