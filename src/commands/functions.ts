@@ -15,7 +15,8 @@ import { busyScriptOf, killBusyScript } from './script-busy.js';
 import { monitoredFirst } from './monitor.js';
 
 const NAME = /^[A-Za-z0-9_]+$/;
-const FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+/** Redis's scripts_flags_def, in its order: names match any case, FUNCTION LIST shows each once, in this order. */
+const FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'];
 
 /** `#!lua name=<lib>` on the first line: the library name, or Redis's error text. */
 function metadataOf(code: Buffer): { name: string; end: number } | string {
@@ -47,8 +48,13 @@ function load(s: Scripting, code: Buffer, replace: boolean): string {
     register: (fn: RegisteredFunction) => {
       if (!NAME.test(fn.name)) return 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
       if (library.functions.some((f) => f.name.toLowerCase() === fn.name.toLowerCase())) return 'Function already exists in the library';
-      for (const flag of fn.flags) if (!FLAGS.has(flag)) return 'unknown flag given';
-      library.functions.push({ ...fn, library });
+      const given = new Set<string>();
+      for (const flag of fn.flags) {
+        const known = flag.replace(/[A-Z]/g, (c) => c.toLowerCase()); // strcasecmp: ASCII letters only
+        if (!FLAGS.includes(known)) return 'unknown flag given';
+        given.add(known);
+      }
+      library.functions.push({ ...fn, flags: FLAGS.filter((f) => given.has(f)), library });
       return null;
     },
   });

@@ -40,6 +40,26 @@ describe('FUNCTION LOAD and FCALL', () => {
     });
   });
 
+  // Redis suite, functions.tcl "FUNCTION - wrong flag type"; the rest as redis-server 7.0.15 answers
+  // (function_lua.c reads flags up to the first nil, any case; FUNCTION LIST shows each once, in its order).
+  it('function flags: any case, numbers as text, anything else an unknown flag; listed once each in Redis order', async () => {
+    const load = (flags: string) => run(['function', 'load', 'replace', `#!lua name=fl\nredis.register_function{function_name='ff', callback=function() return 1 end, flags=${flags}}`]);
+    const unknown = { error: 'ERR Error registering functions: ERR unknown flag given' };
+    expect(await load('{function() return 1 end}')).toEqual(unknown);
+    expect(await load("{'no-writes', 5}")).toEqual(unknown);
+    expect(await load("{'no-writes', {}}")).toEqual(unknown);
+    expect(await load("{'no-writes', true}")).toEqual(unknown);
+    expect(await load("{'allow-cross-slot-\u212Aeys'}")).toEqual(unknown);
+    expect(await load("{'Allow-OOM', 'NO-WRITES', 'no-writes'}")).toBe('fl');
+    const list = (await run(['function', 'list', 'libraryname', 'fl'])) as unknown[][];
+    const fn = (list[0]![5] as unknown[][])[0]!;
+    expect(fn.slice(4)).toEqual(['flags', ['no-writes', 'allow-oom']]);
+    // A nil ends the list: what follows is not read.
+    expect(await load("{'allow-stale', nil, 'bogus'}")).toBe('fl');
+    expect(await run(['fcall_ro', 'ff', '0'])).toEqual({ error: Errors.scriptWriteFlagOnRo });
+    await run(['function', 'delete', 'fl']);
+  });
+
   it('a library body sees only register_function, log and the version while it loads; its functions see the script globals (Redis 7.0 texts)', async () => {
     const load = (body: string) => run(['function', 'load', 'replace', `#!lua name=phases\n${body}`]);
     for (const [body, name] of [['return math.random()', 'math'], ["return redis.call('ping')", 'call'], ['return redis.setresp(3)', 'setresp'], ['redis.math.random()', 'math']]) {
