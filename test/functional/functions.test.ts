@@ -40,6 +40,36 @@ describe('FUNCTION LOAD and FCALL', () => {
     });
   });
 
+  // Redis suite, functions.tcl "function test empty engine" and "function test name with quotes";
+  // every reply as redis-server 7.0.15 gives it (the line is split as sdssplitargs splits it).
+  it('the metadata line: quotes and escapes, name= in any case, engine less its #!, checks in Redis order', async () => {
+    const body = "\nredis.register_function('metaf', function() return 1 end)";
+    const load = (line: string) => run(['function', 'load', 'replace', line + body]);
+    const badName = { error: 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long' };
+    const cases: [string, unknown][] = [
+      ['#! name=test', { error: "ERR Engine '' not found" }],
+      ['#!lua name="meta"', 'meta'],
+      ['#!lua NAME=meta', 'meta'],
+      ['#!LUA name=meta', 'meta'],
+      ['#!lua name="m\\x41ta"', 'mAta'],
+      ['#!lua  name=meta   ', 'meta'],
+      ['#!lua "name=meta"', 'meta'],
+      ['#!lua name="meta', { error: 'ERR Invalid library metadata' }],
+      ["#!lua name='a b'", badName],
+      ['#!lua name=', badName],
+      ['#!  lua name=x', { error: 'ERR Invalid metadata value given: lua' }],
+      ['#!lua name=x name=y', { error: 'ERR Invalid metadata value, name argument was given multiple times' }],
+      ['#!py name=x', { error: "ERR Engine 'py' not found" }],
+      ['#!py name=a-b', badName],
+    ];
+    for (const [line, reply] of cases) {
+      expect(await load(line), line).toEqual(reply);
+      if (typeof reply === 'string') await run(['function', 'delete', reply]);
+    }
+    // No line end after the metadata: nothing to run.
+    expect(await run(['function', 'load', '#!lua name=x'])).toEqual({ error: 'ERR Invalid library metadata' });
+  });
+
   // Redis suite, functions.tcl "FUNCTION - wrong flag type"; the rest as redis-server 7.0.15 answers
   // (function_lua.c reads flags up to the first nil, any case; FUNCTION LIST shows each once, in its order).
   it('function flags: any case, numbers as text, anything else an unknown flag; listed once each in Redis order', async () => {
