@@ -194,17 +194,19 @@ export function runScript(
   request: Buffer[] = [],
 ): void {
   const { flags } = script;
-  // A stale replica (replica-serve-stale-data no) runs only scripts that declare allow-stale.
-  if (!(flags.declared && flags.allowStale) && staleReplica(ctx.server)) return ctx.reply.error(Errors.masterDown);
-  if (flags.declared && !flags.noWrites) {
-    // Redis's processCommand takes such a script for a write command (scriptFlagsToCmdFlags), so
-    // MISCONF, then NOREPLICAS or READONLY, come before the *_ro check.
+  // Redis's processCommand takes a script that declares flags without no-writes for a write (and,
+  // without allow-oom, a denyoom) command (scriptFlagsToCmdFlags): its checks in its order, OOM,
+  // MISCONF, NOREPLICAS or READONLY, then MASTERDOWN, come before the *_ro check.
+  const mayWrite = flags.declared && !flags.noWrites;
+  if (mayWrite) {
+    if (!flags.allowOom && ctx.server.memory.overLimit) return ctx.reply.error(Errors.oom);
     if (ctx.server.persistence.deniesWrites) return ctx.reply.error(Errors.misconf);
     const refusal = replicationRefusal(ctx);
     if (refusal !== null) return ctx.reply.error(refusal);
-    if (ro) return ctx.reply.error(Errors.scriptWriteFlagOnRo);
-    if (!flags.allowOom && ctx.server.memory.overLimit) return ctx.reply.error(Errors.scriptOomFlag);
   }
+  // A stale replica (replica-serve-stale-data no) runs only scripts that declare allow-stale.
+  if (!(flags.declared && flags.allowStale) && staleReplica(ctx.server)) return ctx.reply.error(Errors.masterDown);
+  if (mayWrite && ro) return ctx.reply.error(Errors.scriptWriteFlagOnRo);
   if (s.engine.running) return ctx.reply.error(Errors.scriptNoscriptCommand);
   const call = new ScriptCall(ctx, ctx.server.commands as unknown as Registry, {
     readOnly: ro || flags.readOnly,

@@ -35,6 +35,17 @@ const CASES: Record<string, string[][]> = {
     ['FCALL', 'w', '0'], ['FCALL', 'r', '0'], ['FCALL_RO', 'w', '0'], ['FCALL_RO', 'r', '0'],
     ['CONFIG', 'SET', 'min-replicas-to-write', '0'], ['FCALL', 'w', '0'], ['FUNCTION', 'FLUSH'],
   ],
+  // The same server-state refusals over maxmemory (a key first: sealkv counts the dataset only).
+  'over maxmemory: scripts and functions that may write are refused with the command OOM error': [
+    ['SET', 'filler', 'x'], ['CONFIG', 'SET', 'maxmemory', '1'],
+    ['EVAL', '#!lua\nreturn 1', '0'], ['EVAL_RO', '#!lua\nreturn 1', '0'],
+    ['EVAL', '#!lua flags=allow-oom\nreturn 1', '0'], ['EVAL_RO', '#!lua flags=allow-oom\nreturn 1', '0'],
+    ['EVAL', '#!lua flags=no-writes\nreturn 2', '0'], ['EVAL', 'return 3', '0'],
+    ['CONFIG', 'SET', 'maxmemory', '0'],
+    ['FUNCTION', 'LOAD', 'REPLACE', "#!lua name=mo\nredis.register_function('w', function() return 1 end)"],
+    ['CONFIG', 'SET', 'maxmemory', '1'], ['FCALL', 'w', '0'], ['FCALL_RO', 'w', '0'],
+    ['CONFIG', 'SET', 'maxmemory', '0'], ['FUNCTION', 'FLUSH'],
+  ],
 };
 
 compareWithRedis('replication commands vs redis-server 7.0', CASES, () => startInProcess());
