@@ -26,11 +26,17 @@ TESTS=$(ls -d "$ROOT/$SRC"/redis-7.0*/ | head -1)
 node scripts/ensure-built.mjs
 UNITS=("$@")
 if [ ${#UNITS[@]} -eq 0 ]; then
-  UNITS=(unit/type/string unit/type/incr unit/type/hash unit/type/list unit/type/list-2 unit/type/list-3
-         unit/type/set unit/type/zset unit/type/stream unit/type/stream-cgroups unit/keyspace unit/scan
-         unit/expire unit/multi unit/bitops unit/bitfield unit/hyperloglog unit/geo unit/sort
-         unit/pubsub unit/pubsubshard unit/scripting unit/functions unit/acl unit/info unit/auth
-         unit/protocol unit/quit unit/querybuf unit/limits unit/info-command unit/tracking)
+  # The unit/ part of test_helper.tcl's all_tests, in its order (integration/ tests start servers of their own).
+  UNITS=(unit/printver unit/dump unit/auth unit/protocol unit/keyspace unit/scan unit/info unit/info-command
+         unit/type/string unit/type/incr unit/type/list unit/type/list-2 unit/type/list-3 unit/type/set
+         unit/type/zset unit/type/hash unit/type/stream unit/type/stream-cgroups unit/sort unit/expire
+         unit/other unit/multi unit/quit unit/aofrw unit/acl unit/acl-v2 unit/latency-monitor unit/pubsub
+         unit/pubsubshard unit/slowlog unit/scripting unit/functions unit/maxmemory unit/introspection
+         unit/introspection-2 unit/limits unit/obuf-limits unit/bitops unit/bitfield unit/geo
+         unit/memefficiency unit/hyperloglog unit/lazyfree unit/wait unit/pause unit/querybuf
+         unit/pendingquerybuf unit/tls unit/tracking unit/oom-score-adj unit/shutdown unit/networking
+         unit/cluster unit/client-eviction unit/violations unit/replybufsize unit/cluster-scripting
+         unit/cluster/misc unit/cluster/links)
 fi
 total_ok=0; total_err=0
 for unit in "${UNITS[@]}"; do
@@ -54,7 +60,9 @@ for unit in "${UNITS[@]}"; do
     exc=$((exc + 1)); skips+=(--skiptest "$name")
     echo "  $unit: exception in \"$name\", skipped, running again" >&2
   done
-  ok=$(grep -c '\[.*ok.*\]:' "$LOG"); err=$(grep -c '\[.*err.*\]:' "$LOG")
+  # Distinct tests: a finished unit repeats each failure in its closing "*** [err]" summary.
+  plain=$(sed 's/\x1b\[[0-9;]*m//g' "$LOG")
+  ok=$(grep -c '^\[ok\]:' <<< "$plain"); err=$(grep '^\[err\]:' <<< "$plain" | sort -u | wc -l)
   total_ok=$((total_ok + ok)); total_err=$((total_err + err + exc))
   printf '%-28s ok %4d   err %4d   (%d of them exceptions)\n' "$unit" "$ok" "$((err + exc))" "$exc"
 done

@@ -59,7 +59,9 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
     if (held !== undefined) return held;
   }
   if (server.memory.overLimit && !admit(ctx, spec, argArray(args))) return reject(ctx, Errors.oom, isExec, spec);
-  const writes = found.writes;
+  // EXEC counts as a write when a queued command is one (redis processCommand's is_write_command):
+  // MISCONF, NOREPLICAS and READONLY that came about after queueing abort the transaction.
+  const writes = found.writes || (isExec && ctx.multi !== null && ctx.multi.some((q) => q.spec.flags.includes('write')));
   if ((writes || found.isPing) && server.persistence.deniesWrites) return reject(ctx, Errors.misconf, isExec, spec);
   // One lookup tells whether replication is there at all; its checks keep Redis's order.
   const replicating = replicationIfAny(server) !== undefined;

@@ -4,6 +4,7 @@
 // Lua state as EVAL scripts (scripting.ts); a function runs like a script with declared flags.
 
 import { globMatch } from '../util/glob.js';
+import { splitArgBytes } from '../config/words.js';
 import { errorArg } from '../util/names.js';
 import { word } from './args.js';
 import { Errors } from '../protocol/errors.js';
@@ -15,24 +16,33 @@ import { busyScriptOf, killBusyScript } from './script-busy.js';
 import { monitoredFirst } from './monitor.js';
 
 const NAME = /^[A-Za-z0-9_]+$/;
-const FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+/** Redis's scripts_flags_def, in its order: names match any case, FUNCTION LIST shows each once, in this order. */
+const FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'];
 
-/** `#!lua name=<lib>` on the first line: the library name, or Redis's error text. */
+/**
+ * `#!lua name=<lib>` on the first line: the library name, or Redis's error text. The line is split
+ * as redis functionExtractLibMetaData splits it (sdssplitargs: quotes, escapes), the engine is the
+ * first word less its `#!`, `name=` is matched in any case; then the checks of
+ * functionsCreateWithLibraryCtx, in its order (the name's characters, then the engine).
+ */
 function metadataOf(code: Buffer): { name: string; end: number } | string {
   if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) return Errors.functionMetadata('Missing library metadata');
-  let end = code.indexOf(0x0a);
-  if (end < 0) end = code.length;
-  const parts = code.toString('latin1', 2, end).trim().split(/\s+/);
+  const end = code.indexOf(0x0a);
+  if (end < 0) return Errors.functionMetadata('Invalid library metadata');
+  const words = splitArgBytes(code.subarray(0, end));
+  if (words === null || words.length === 0) return Errors.functionMetadata('Invalid library metadata');
+  const parts = words.map((w) => w.toString('latin1'));
   let name: string | null = null;
   for (const part of parts.slice(1)) {
-    if (part.startsWith('name=')) {
+    if (part.slice(0, 5).toLowerCase() === 'name=') {
       if (name !== null) return Errors.functionMetadata('Invalid metadata value, name argument was given multiple times');
       name = part.slice(5);
     } else return Errors.functionMetadata(`Invalid metadata value given: ${part}`);
   }
   if (name === null) return Errors.functionMetadata('Library name was not given');
   if (!NAME.test(name)) return Errors.functionMetadata('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long');
-  if (parts[0]!.toLowerCase() !== 'lua') return Errors.functionMetadata(`Engine '${parts[0]}' not found`);
+  const engine = parts[0]!.slice(2);
+  if (engine.toLowerCase() !== 'lua') return Errors.functionMetadata(`Engine '${engine}' not found`);
   return { name, end };
 }
 
@@ -47,8 +57,13 @@ function load(s: Scripting, code: Buffer, replace: boolean): string {
     register: (fn: RegisteredFunction) => {
       if (!NAME.test(fn.name)) return 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
       if (library.functions.some((f) => f.name.toLowerCase() === fn.name.toLowerCase())) return 'Function already exists in the library';
-      for (const flag of fn.flags) if (!FLAGS.has(flag)) return 'unknown flag given';
-      library.functions.push({ ...fn, library });
+      const given = new Set<string>();
+      for (const flag of fn.flags) {
+        const known = flag.replace(/[A-Z]/g, (c) => c.toLowerCase()); // strcasecmp: ASCII letters only
+        if (!FLAGS.includes(known)) return 'unknown flag given';
+        given.add(known);
+      }
+      library.functions.push({ ...fn, flags: FLAGS.filter((f) => given.has(f)), library });
       return null;
     },
   });

@@ -12,7 +12,7 @@ import { keynum, keySpec, index, noted } from './key-specs.js';
 import type { Registry } from './registry.js';
 import { ScriptCall, type ScriptFlags } from './script-call.js';
 import { killBusyScript } from './script-busy.js';
-import { staleReplica } from '../replication/index.js';
+import { replicationRefusal, staleReplica } from '../replication/index.js';
 import type { CommandSpec, Server, Session } from './types.js';
 import { monitoredFirst } from './monitor.js';
 
@@ -68,6 +68,12 @@ export function scriptingOf(server: Server): Scripting | Promise<Scripting> {
     states.set(server, s);
   }
   return s;
+}
+
+/** The scripting state once the VM is up, else undefined (INFO reads it without starting the VM). */
+export function scriptingIfLoaded(server: Server): Scripting | undefined {
+  const s = states.get(server);
+  return s === undefined || s instanceof Promise ? undefined : s;
 }
 
 /**
@@ -188,12 +194,19 @@ export function runScript(
   request: Buffer[] = [],
 ): void {
   const { flags } = script;
+  // Redis's processCommand takes a script that declares flags without no-writes for a write (and,
+  // without allow-oom, a denyoom) command (scriptFlagsToCmdFlags): its checks in its order, OOM,
+  // MISCONF, NOREPLICAS or READONLY, then MASTERDOWN, come before the *_ro check.
+  const mayWrite = flags.declared && !flags.noWrites;
+  if (mayWrite) {
+    if (!flags.allowOom && ctx.server.memory.overLimit) return ctx.reply.error(Errors.oom);
+    if (ctx.server.persistence.deniesWrites) return ctx.reply.error(Errors.misconf);
+    const refusal = replicationRefusal(ctx);
+    if (refusal !== null) return ctx.reply.error(refusal);
+  }
   // A stale replica (replica-serve-stale-data no) runs only scripts that declare allow-stale.
   if (!(flags.declared && flags.allowStale) && staleReplica(ctx.server)) return ctx.reply.error(Errors.masterDown);
-  if (flags.declared && !flags.noWrites) {
-    if (ro) return ctx.reply.error(Errors.scriptWriteFlagOnRo);
-    if (!flags.allowOom && ctx.server.memory.overLimit) return ctx.reply.error(Errors.scriptOomFlag);
-  }
+  if (mayWrite && ro) return ctx.reply.error(Errors.scriptWriteFlagOnRo);
   if (s.engine.running) return ctx.reply.error(Errors.scriptNoscriptCommand);
   const call = new ScriptCall(ctx, ctx.server.commands as unknown as Registry, {
     readOnly: ro || flags.readOnly,

@@ -260,8 +260,9 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
   if (entry !== undefined && entry.kind !== Kind.List && entry.kind !== Kind.Set && entry.kind !== Kind.ZSet) {
     return ctx.reply.error(Errors.wrongType);
   }
-  // An unsorted set stored has to come out in a stable order: sort it by its elements.
-  if (dontsort && entry?.kind === Kind.Set && storeArg !== null) {
+  // An unsorted set stored, or returned to a script, has to come out in a stable order (redis
+  // sort.c: replicas and scripts must see what the primary saw): sort it by its elements.
+  if (dontsort && entry?.kind === Kind.Set && (storeArg !== null || ctx.scripted)) {
     dontsort = false;
     alpha = true;
     by = null;

@@ -37,6 +37,8 @@ export interface SettingSpec {
   group: Group;
   /** May change at run time through CONFIG SET. */
   mutable: boolean;
+  /** Not mutable, but CONFIG SET to its current value is accepted (and does nothing). */
+  sameValueOk?: boolean;
   /** CONFIG SET only when enable-protected-configs allows it (Redis PROTECTED_CONFIG). */
   protected?: boolean;
   /** sealkv acts on this setting; false means accepted, validated and reported as not acted upon. */
@@ -88,6 +90,9 @@ const special = (name: string, def: string, extra: Extra = {}) => base(name, 'sp
 
 // Flags read as Redis's: fixed = IMMUTABLE_CONFIG, acts = sealkv applies it.
 const fixed = { mutable: false } as const;
+// Fixed in sealkv although Redis changes it at run time (or a sealkv start-up setting): CONFIG SET
+// to the value it already has is a no-op, so a CONFIG GET * -> CONFIG SET round trip works.
+const fixedHere = { mutable: false, sameValueOk: true } as const;
 const acts = { applied: true } as const;
 const hidden = { hidden: true } as const;
 const secret = { sensitive: true } as const;
@@ -104,9 +109,9 @@ const add = (g: Group, ...specs: SettingSpec[]) => {
 
 add('network',
   // sealkv's default listens on loopback only (Redis 7: "* -::*" guarded by protected-mode).
-  special('bind', '127.0.0.1', { ...fixed, ...acts, ...multi }),
+  special('bind', '127.0.0.1', { ...fixedHere, ...acts, ...multi }),
   str('bind-source-addr'),
-  int('port', 6379, 0n, 65535n, { ...fixed, ...acts }),
+  int('port', 6379, 0n, 65535n, { ...fixedHere, ...acts }),
   int('tcp-backlog', 511, 0n, INT_MAX, { ...fixed, ...acts }),
   int('tcp-keepalive', 300, 0n, INT_MAX, acts),
   int('timeout', 0, 0n, INT_MAX, acts),
@@ -118,19 +123,19 @@ add('network',
   uint('socket-mark-id', 0, 0n, UINT_MAX, fixed),
 );
 add('tls',
-  int('tls-port', 0, 0n, 65535n, { ...fixed, ...acts }),
-  str('tls-cert-file', '', { ...fixed, ...acts }),
-  str('tls-key-file', '', { ...fixed, ...acts }),
+  int('tls-port', 0, 0n, 65535n, { ...fixedHere, ...acts }),
+  str('tls-cert-file', '', { ...fixedHere, ...acts }),
+  str('tls-key-file', '', { ...fixedHere, ...acts }),
   str('tls-key-file-pass', '', secret),
   str('tls-client-cert-file'),
   str('tls-client-key-file'),
   str('tls-client-key-file-pass', '', secret),
   str('tls-dh-params-file'),
-  str('tls-ca-cert-file', '', { ...fixed, ...acts }),
+  str('tls-ca-cert-file', '', { ...fixedHere, ...acts }),
   str('tls-ca-cert-dir'),
-  oneOf('tls-auth-clients', ['no', 'yes', 'optional'], 'yes', { ...fixed, ...acts }),
+  oneOf('tls-auth-clients', ['no', 'yes', 'optional'], 'yes', { ...fixedHere, ...acts }),
   // sealkv's own: seconds a TLS connection may take to finish its handshake before it is closed.
-  int('tls-handshake-timeout', 10, 1n, 3600n, { ...fixed, ...acts }),
+  int('tls-handshake-timeout', 10, 1n, 3600n, { ...fixedHere, ...acts }),
   str('tls-protocols'),
   str('tls-ciphers'),
   str('tls-ciphersuites'),
@@ -152,25 +157,25 @@ add('security',
   oneOf('enable-module-command', ['no', 'yes', 'local'], 'no', fixed),
 );
 add('sealing',
-  str('master-key-file', '', { ...fixed, ...acts }),
+  str('master-key-file', '', { ...fixedHere, ...acts }),
   // Accept a master key file that group or others may read (refused by default, as OpenSSH refuses such a private key).
-  bool('master-key-file-permissive', 'no', { ...fixed, ...acts }),
+  bool('master-key-file-permissive', 'no', { ...fixedHere, ...acts }),
   // The name of an environment variable holding the master key (removed from the environment once read).
-  str('master-key-env', '', { ...fixed, ...acts }),
+  str('master-key-env', '', { ...fixedHere, ...acts }),
   // Key names stored as keyed hashes plus sealed copies (README, Sealed key names).
-  bool('seal-keys', 'no', { ...fixed, ...acts }),
+  bool('seal-keys', 'no', { ...fixedHere, ...acts }),
   // AEAD backend (src/seal/backends.ts): auto = sodium-native when it loads, else WASM.
-  oneOf('seal-backend', ['auto', 'native', 'wasm'], 'auto', { ...fixed, ...acts }),
+  oneOf('seal-backend', ['auto', 'native', 'wasm'], 'auto', { ...fixedHere, ...acts }),
   // Worker threads that seal and open large string values off the event loop (seal/seal-workers.ts;
   // native backend only); 0 = all on the event loop. Values from seal-worker-min-bytes up go there.
-  int('seal-workers', 1, 0n, 64n, { ...fixed, ...acts }),
-  mem('seal-worker-min-bytes', 128 * 1024, 64n * 1024n + 1n, LONG_MAX, { ...fixed, ...acts }),
+  int('seal-workers', 1, 0n, 64n, { ...fixedHere, ...acts }),
+  mem('seal-worker-min-bytes', 128 * 1024, 64n * 1024n + 1n, LONG_MAX, { ...fixedHere, ...acts }),
   // The admin HTTP port (src/admin/: /metrics, /healthz, /readyz); 0 = off. Its addresses are
   // read like bind; admin-token (kept as its digest) guards /metrics and is required unless
   // every admin address is loopback.
-  int('admin-port', 0, 0n, 65535n, { ...fixed, ...acts }),
-  special('admin-bind', '127.0.0.1', { ...fixed, ...acts, ...multi, parse: SPECIAL.bind! }),
-  str('admin-token', '', { ...fixed, ...acts, ...password }),
+  int('admin-port', 0, 0n, 65535n, { ...fixedHere, ...acts }),
+  special('admin-bind', '127.0.0.1', { ...fixedHere, ...acts, ...multi, parse: SPECIAL.bind! }),
+  str('admin-token', '', { ...fixedHere, ...acts, ...password }),
 );
 add('memory',
   // maxmemory counts sealed values, key names and per-entry overhead (src/store/memory.ts).
@@ -181,8 +186,8 @@ add('memory',
   int('maxmemory-eviction-tenacity', 10, 0n, 100n),
   mem('maxmemory-clients', 0, -100n, LONG_MAX, { percent: true }),
   // Spill tier: '' disables it; the directory must be on tmpfs (src/spill/tmpfs.ts).
-  str('spill-dir', '', { ...fixed, ...acts }),
-  mem('spill-max-bytes', 0, 0n, LONG_MAX, { ...fixed, ...acts }),
+  str('spill-dir', '', { ...fixedHere, ...acts }),
+  mem('spill-max-bytes', 0, 0n, LONG_MAX, { ...fixedHere, ...acts }),
   mem('spill-min-value-size', 64, 0n, LONG_MAX, acts),
   bool('lazyfree-lazy-eviction', 'no'),
   bool('lazyfree-lazy-expire', 'no'),
@@ -219,7 +224,7 @@ add('process',
   // reopened on SIGHUP. The start stops when it cannot be opened, as Redis's does (src/log.ts).
   str('logfile', '', { ...fixed, ...acts }),
   // sealkv: pino's JSON lines, or pino-pretty's human-readable ones; auto is pretty on a terminal.
-  oneOf('log-format', ['auto', 'json', 'pretty'], 'auto', { ...fixed, ...acts }),
+  oneOf('log-format', ['auto', 'json', 'pretty'], 'auto', { ...fixedHere, ...acts }),
   bool('syslog-enabled', 'no', fixed),
   str('syslog-ident', 'redis', fixed),
   oneOf('syslog-facility', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], 'local0', fixed),
@@ -312,7 +317,7 @@ add('cluster',
   bool('cluster-enabled', 'no', { ...fixed, ...acts }),
   str('cluster-config-file', 'nodes.conf', { ...fixed, ...acts }),
   // sealkv's own: which line of the shared layout file is this node (src/cluster/layout-file.ts).
-  str('cluster-node-id', '', { ...fixed, ...acts }),
+  str('cluster-node-id', '', { ...fixedHere, ...acts }),
   int('cluster-port', 0, 0n, 65535n, fixed),
   int('cluster-node-timeout', 15000, 0n, LONG_MAX),
   str('cluster-announce-ip'),

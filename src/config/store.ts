@@ -47,9 +47,13 @@ export class Config {
     if (unknown) throw new ConfigError(Errors.configSetUnknown(unknown[0]));
     // Redis registers an alias as a setting of its own: "slave-read-only no replica-read-only yes" is no duplicate.
     const seen = new Set<string>();
-    for (const [n] of pairs) {
+    const unchanged = new Set<string>();
+    for (const [n, value] of pairs) {
       const spec = Config.spec(n)!;
-      if (!spec.mutable) throw new ConfigError(Errors.configSetInvalid(n, "can't set immutable config"));
+      if (!spec.mutable) {
+        if (!spec.sameValueOk || !this.holds(spec, value)) throw new ConfigError(Errors.configSetInvalid(n, "can't set immutable config"));
+        unchanged.add(n.toLowerCase());
+      }
       if (spec.protected && !options.protectedAllowed) throw new ConfigError(Errors.configSetInvalid(n, "can't set protected config"));
       if (seen.has(n.toLowerCase())) throw new ConfigError(Errors.configSetInvalid(n, 'duplicate parameter'));
       seen.add(n.toLowerCase());
@@ -57,6 +61,7 @@ export class Config {
     const before = new Map(this.values);
     const changed: SettingSpec[] = [];
     for (const [n, value] of pairs) {
+      if (unchanged.has(n.toLowerCase())) continue;
       const spec = Config.spec(n)!;
       try {
         this.values.set(spec.name, normalize(spec, splitSetValue(spec, value), this.values.get(spec.name)!));
@@ -69,6 +74,17 @@ export class Config {
       changed.push(spec);
     }
     this.notify(changed, before);
+  }
+
+  /** Whether `value` (as CONFIG SET would read it) is what the setting holds now. */
+  private holds(spec: SettingSpec, value: string): boolean {
+    const current = this.values.get(spec.name)!;
+    try {
+      return normalize(spec, splitSetValue(spec, value), current) === current;
+    } catch (err) {
+      if (err instanceof ConfigError) return false;
+      throw err;
+    }
   }
 
   /** Tells listeners; one that throws rolls every value back, so CONFIG SET can never leave half a change. */

@@ -308,7 +308,6 @@ export const Errors = {
     `ERR The user executing the script ${reason === 'key' ? "can't access at least one of the keys mentioned in the command arguments" : "can't run this command or subcommand"}`,
   scriptWriteInReadOnly: 'ERR Write commands are not allowed from read-only scripts.',
   scriptWriteFlagOnRo: 'ERR Can not execute a script with write flag using *_ro command.',
-  scriptOomFlag: "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
   scriptAclCheckInvalid: 'ERR Invalid command passed to redis.acl_check_cmd()',
   /** sealkv: a script cannot wait for a spilled value to be read back mid-script; keys named in KEYS are read back before it starts. */
   scriptSpilledKey: 'ERR sealkv: the script touched a spilled key it did not declare in KEYS',

@@ -255,8 +255,12 @@ export class LuaEngine {
         } else if (key === 'flags') {
           if (vm.type(-1, L) !== LuaType.Table) return this.raise(L, 'flags argument to redis.register_function must be a table representing function flags');
           flags = [];
-          for (let i = 1; vm.rawGetI(-1, i, L) === LuaType.String; i++) {
-            flags.push(vm.toText(-1, L)!);
+          // Up to the first nil, as Redis reads them: a number is its text, anything else no flag
+          // ('' makes the loader answer "unknown flag given").
+          for (let i = 1; ; i++) {
+            const t = vm.rawGetI(-1, i, L);
+            if (t === LuaType.Nil) break;
+            flags.push(t === LuaType.String || t === LuaType.Number ? vm.toText(-1, L)! : '');
             vm.pop(1, L);
           }
           vm.pop(1, L);

@@ -40,6 +40,56 @@ describe('FUNCTION LOAD and FCALL', () => {
     });
   });
 
+  // Redis suite, functions.tcl "function test empty engine" and "function test name with quotes";
+  // every reply as redis-server 7.0.15 gives it (the line is split as sdssplitargs splits it).
+  it('the metadata line: quotes and escapes, name= in any case, engine less its #!, checks in Redis order', async () => {
+    const body = "\nredis.register_function('metaf', function() return 1 end)";
+    const load = (line: string) => run(['function', 'load', 'replace', line + body]);
+    const badName = { error: 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long' };
+    const cases: [string, unknown][] = [
+      ['#! name=test', { error: "ERR Engine '' not found" }],
+      ['#!lua name="meta"', 'meta'],
+      ['#!lua NAME=meta', 'meta'],
+      ['#!LUA name=meta', 'meta'],
+      ['#!lua name="m\\x41ta"', 'mAta'],
+      ['#!lua  name=meta   ', 'meta'],
+      ['#!lua "name=meta"', 'meta'],
+      ['#!lua name="meta', { error: 'ERR Invalid library metadata' }],
+      ["#!lua name='a b'", badName],
+      ['#!lua name=', badName],
+      ['#!  lua name=x', { error: 'ERR Invalid metadata value given: lua' }],
+      ['#!lua name=x name=y', { error: 'ERR Invalid metadata value, name argument was given multiple times' }],
+      ['#!py name=x', { error: "ERR Engine 'py' not found" }],
+      ['#!py name=a-b', badName],
+    ];
+    for (const [line, reply] of cases) {
+      expect(await load(line), line).toEqual(reply);
+      if (typeof reply === 'string') await run(['function', 'delete', reply]);
+    }
+    // No line end after the metadata: nothing to run.
+    expect(await run(['function', 'load', '#!lua name=x'])).toEqual({ error: 'ERR Invalid library metadata' });
+  });
+
+  // Redis suite, functions.tcl "FUNCTION - wrong flag type"; the rest as redis-server 7.0.15 answers
+  // (function_lua.c reads flags up to the first nil, any case; FUNCTION LIST shows each once, in its order).
+  it('function flags: any case, numbers as text, anything else an unknown flag; listed once each in Redis order', async () => {
+    const load = (flags: string) => run(['function', 'load', 'replace', `#!lua name=fl\nredis.register_function{function_name='ff', callback=function() return 1 end, flags=${flags}}`]);
+    const unknown = { error: 'ERR Error registering functions: ERR unknown flag given' };
+    expect(await load('{function() return 1 end}')).toEqual(unknown);
+    expect(await load("{'no-writes', 5}")).toEqual(unknown);
+    expect(await load("{'no-writes', {}}")).toEqual(unknown);
+    expect(await load("{'no-writes', true}")).toEqual(unknown);
+    expect(await load("{'allow-cross-slot-\u212Aeys'}")).toEqual(unknown);
+    expect(await load("{'Allow-OOM', 'NO-WRITES', 'no-writes'}")).toBe('fl');
+    const list = (await run(['function', 'list', 'libraryname', 'fl'])) as unknown[][];
+    const fn = (list[0]![5] as unknown[][])[0]!;
+    expect(fn.slice(4)).toEqual(['flags', ['no-writes', 'allow-oom']]);
+    // A nil ends the list: what follows is not read.
+    expect(await load("{'allow-stale', nil, 'bogus'}")).toBe('fl');
+    expect(await run(['fcall_ro', 'ff', '0'])).toEqual({ error: Errors.scriptWriteFlagOnRo });
+    await run(['function', 'delete', 'fl']);
+  });
+
   it('a library body sees only register_function, log and the version while it loads; its functions see the script globals (Redis 7.0 texts)', async () => {
     const load = (body: string) => run(['function', 'load', 'replace', `#!lua name=phases\n${body}`]);
     for (const [body, name] of [['return math.random()', 'math'], ["return redis.call('ping')", 'call'], ['return redis.setresp(3)', 'setresp'], ['redis.math.random()', 'math']]) {

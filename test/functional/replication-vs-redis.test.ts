@@ -21,6 +21,31 @@ const CASES: Record<string, string[][]> = {
   'WAIT and REPLICAOF inside MULTI': [['MULTI'], ['SET', 'k', 'v'], ['WAIT', '5', '0'], ['REPLICAOF', 'NO', 'ONE'], ['EXEC']],
   'REPLCONF options': [['REPLCONF', 'listening-port', '1234'], ['REPLCONF', 'capa', 'eof', 'capa', 'psync2'], ['REPLCONF', 'listening-port', 'x'], ['REPLCONF', 'nosuch', 'x'], ['REPLCONF', 'capa'], ['REPLCONF']],
   'PSYNC and SYNC are refused inside MULTI': [['MULTI'], ['PSYNC', '?', '-1'], ['SYNC'], ['EXEC']],
+  // Redis suite, scripting.tcl "not enough good replicas": a script that declares flags without
+  // no-writes is a write command for min-replicas-to-write, whatever it does.
+  'min-replicas-to-write unmet: scripts and functions that may write are refused': [
+    ['SET', 'x', 'some value'], ['CONFIG', 'SET', 'min-replicas-to-write', '1'],
+    ['EVAL', "#!lua flags=no-writes\nreturn redis.call('get','x')", '1', 'x'],
+    ['EVAL', "return redis.call('get','x')", '1', 'x'],
+    ['EVAL', "#!lua\nreturn redis.call('get','x')", '1', 'x'],
+    ['EVAL', "return redis.call('set','x',1)", '1', 'x'],
+    ['EVAL_RO', "#!lua\nreturn 1", '0'],
+    ['EVAL_RO', "#!lua flags=no-writes\nreturn 1", '0'],
+    ['FUNCTION', 'LOAD', 'REPLACE', "#!lua name=mr\nredis.register_function('w', function() return 1 end)\nredis.register_function{function_name='r', callback=function() return 2 end, flags={'no-writes'}}"],
+    ['FCALL', 'w', '0'], ['FCALL', 'r', '0'], ['FCALL_RO', 'w', '0'], ['FCALL_RO', 'r', '0'],
+    ['CONFIG', 'SET', 'min-replicas-to-write', '0'], ['FCALL', 'w', '0'], ['FUNCTION', 'FLUSH'],
+  ],
+  // The same server-state refusals over maxmemory (a key first: sealkv counts the dataset only).
+  'over maxmemory: scripts and functions that may write are refused with the command OOM error': [
+    ['SET', 'filler', 'x'], ['CONFIG', 'SET', 'maxmemory', '1'],
+    ['EVAL', '#!lua\nreturn 1', '0'], ['EVAL_RO', '#!lua\nreturn 1', '0'],
+    ['EVAL', '#!lua flags=allow-oom\nreturn 1', '0'], ['EVAL_RO', '#!lua flags=allow-oom\nreturn 1', '0'],
+    ['EVAL', '#!lua flags=no-writes\nreturn 2', '0'], ['EVAL', 'return 3', '0'],
+    ['CONFIG', 'SET', 'maxmemory', '0'],
+    ['FUNCTION', 'LOAD', 'REPLACE', "#!lua name=mo\nredis.register_function('w', function() return 1 end)"],
+    ['CONFIG', 'SET', 'maxmemory', '1'], ['FCALL', 'w', '0'], ['FCALL_RO', 'w', '0'],
+    ['CONFIG', 'SET', 'maxmemory', '0'], ['FUNCTION', 'FLUSH'],
+  ],
 };
 
 compareWithRedis('replication commands vs redis-server 7.0', CASES, () => startInProcess());

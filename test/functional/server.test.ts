@@ -7,6 +7,7 @@ import { Errors } from '../../src/protocol/errors.js';
 import { REDIS_COMPAT_VERSION, VERSION } from '../../src/version.js';
 import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -359,5 +360,55 @@ describe('SHUTDOWN', () => {
     expect(closed).toBe(true);
     await server.running.closed;
     await otherClosed;
+  });
+});
+
+describe('INFO memory: script and function counts, as redis-server 7.0 counts them', () => {
+  // Redis suite, scripting.tcl "SCRIPTING FLUSH ASYNC": number_of_cached_scripts after SCRIPT LOAD and SCRIPT FLUSH ASYNC.
+  let server: InProcessServer;
+  let redis: ReferenceRedis | null = null;
+  beforeAll(async () => {
+    server = await startInProcess();
+    if (hasRedisServer) redis = await startRedis();
+  });
+  afterAll(async () => {
+    await server.stop();
+    await redis?.stop();
+  });
+  const LIB = "#!lua name=infolib\nredis.register_function('f1', function() return 1 end)\nredis.register_function('f2', function() return 2 end)";
+  const counts = async (c: Redis) => {
+    const memory = parseInfo(await c.info('memory')).get('Memory')!;
+    return ['number_of_cached_scripts', 'number_of_functions', 'number_of_libraries'].map((f) => `${f}:${memory.get(f)}`);
+  };
+  const steps: [string, (c: Redis) => Promise<unknown>][] = [
+    ['nothing loaded', async () => undefined],
+    ['three SCRIPT LOADs and one EVAL', async (c) => {
+      for (let j = 0; j < 3; j++) await c.script('LOAD', `return ${j}`);
+      await c.eval('return 10', 0);
+    }],
+    ['a library of two functions', (c) => c.function('LOAD', LIB)],
+    ['SCRIPT FLUSH ASYNC', (c) => c.script('FLUSH', 'ASYNC')],
+    ['FUNCTION FLUSH', (c) => c.function('FLUSH')],
+  ];
+
+  it('number_of_cached_scripts, number_of_functions and number_of_libraries follow loads and flushes', async () => {
+    const ours = ioredis(server.port);
+    const theirs = redis ? ioredis(redis.port) : null;
+    try {
+      const seen: string[][] = [];
+      for (const [title, step] of steps) {
+        await step(ours);
+        const got = await counts(ours);
+        seen.push([title, ...got]);
+        if (theirs) {
+          await step(theirs);
+          expect(got, title).toEqual(await counts(theirs));
+        }
+      }
+      expect(seen.map((r) => r.slice(1).map((f) => f.split(':')[1]).join(' '))).toEqual(['0 0 0', '4 0 0', '4 2 1', '0 2 1', '0 0 0']);
+    } finally {
+      ours.disconnect();
+      theirs?.disconnect();
+    }
   });
 });

@@ -61,6 +61,16 @@ const CASES: Record<string, string[][]> = {
     ['ACL', 'SETUSER', 'reader', 'on', 'nopass', '%R~*', '+@all'], ['AUTH', 'reader', 'x'], ['SORT', 'l', 'BY', 'w_*', 'GET', '#'], ['AUTH', 'default', 'x'],
     ['ACL', 'DELUSER', 'sorter', 'reader'],
   ],
+  // Redis suite, scripting.tcl "SORT BY <constant> output gets ordered for scripting" (sort.c: sets only).
+  'an unsorted set returned to a script comes out sorted by its elements': [
+    ['SADD', 'myset', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'z', 'aa', 'aaa', 'azz'],
+    ['EVAL', "return redis.call('sort',KEYS[1],'by','_')", '1', 'myset'],
+    ['EVAL', "return redis.call('sort',KEYS[1],'by','_','desc','limit','1','3')", '1', 'myset'],
+    ['EVAL', "return redis.call('sort_ro',KEYS[1],'by','nosort','get','#','get','_:*')", '1', 'myset'],
+    ['SADD', 'nums', '10', '9', '100', '-1'], ['EVAL', "return redis.call('sort',KEYS[1],'by','nosort')", '1', 'nums'],
+    ['RPUSH', 'lst', 'z', 'a', 'm'], ['EVAL', "return redis.call('sort',KEYS[1],'by','nosort')", '1', 'lst'],
+    ['ZADD', 'zs', '1', 'z', '2', 'a', '3', 'm'], ['EVAL', "return redis.call('sort',KEYS[1],'by','nosort','desc')", '1', 'zs'],
+  ],
   'COMMAND GETKEYS': [
     ['COMMAND', 'GETKEYS', 'SORT', 'l'], ['COMMAND', 'GETKEYS', 'SORT', 'l', 'STORE', 'd'], ['COMMAND', 'GETKEYS', 'SORT', 'l', 'LIMIT', '0', '1', 'GET', 'store', 'STORE', 'd'],
     ['COMMAND', 'GETKEYS', 'SORT', 'l', 'STORE', 'a', 'STORE', 'b'], ['COMMAND', 'GETKEYS', 'SORT_RO', 'l', 'BY', 'x'],

@@ -52,6 +52,15 @@ const CASES: Record<string, string[][]> = {
     ['SET', 'filler', 'x'], [OTHER, 'CONFIG', 'SET', 'maxmemory', '1'], ['MULTI'], ['GET', 'k'], ['DISCARD'], ['MULTI'], ['PING'], ['EXEC'],
     [OTHER, 'CONFIG', 'SET', 'maxmemory', '0'],
   ],
+  // Redis suite, multi.tcl "exec with write commands and state change".
+  'queued write, then min-replicas-to-write unmet: EXEC aborts with NOREPLICAS': [
+    ['SET', 'xx', '1'], ['MULTI'], ['INCR', 'xx'], [OTHER, 'CONFIG', 'SET', 'min-replicas-to-write', '2'], ['EXEC'], ['GET', 'xx'],
+    [OTHER, 'CONFIG', 'SET', 'min-replicas-to-write', '0'],
+  ],
+  'queued reads, then min-replicas-to-write unmet: EXEC runs': [
+    ['SET', 'xx', '1'], ['MULTI'], ['GET', 'xx'], ['PING'], [OTHER, 'CONFIG', 'SET', 'min-replicas-to-write', '2'], ['EXEC'],
+    [OTHER, 'CONFIG', 'SET', 'min-replicas-to-write', '0'],
+  ],
   'rules changed from another connection between queueing and EXEC': [
     ['ACL', 'SETUSER', 'txo', 'on', 'nopass', '~*', '&*', '+@all'], ['AUTH', 'txo', 'x'], ['MULTI'], ['SET', 'k', 'v'], ['GET', 'k'], ['INCR', 'n'], ['PING'],
     [OTHER, 'ACL', 'SETUSER', 'txo', 'resetkeys', '~k', '-incr'], ['EXEC'], [OTHER, 'ACL', 'LOG', 'RESET'], [OTHER, 'ACL', 'DELUSER', 'txo'],
