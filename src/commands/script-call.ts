@@ -15,6 +15,7 @@ import { Errors } from '../protocol/errors.js';
 import { ReplyWriter } from '../protocol/reply.js';
 import type { ScriptRun } from '../scripting/engine.js';
 import { enterBusy, leaveBusy, type BusyRun, type BusyScript } from './script-busy.js';
+import { ScriptSession } from './script-session.js';
 
 export interface ScriptFlags {
   /** EVAL_RO / FCALL_RO, or a no-writes script: write commands are refused. */
@@ -65,15 +66,9 @@ export class ScriptCall implements ScriptRun, BusyScript {
     capture?: ReplyWriter,
   ) {
     this.capture = capture ?? new ReplyWriter(ctx.server.stats, 1024);
-    // The script's own view of the connection: its SELECT does not change the caller's database
-    // (Redis 7), and its commands see the time the script started (one snapshot).
-    // Own data properties by plain assignment: Object.defineProperty cost ~0.4 us per script.
-    const session = Object.create(ctx) as { -readonly [K in keyof Session]: Session[K] };
-    session.reply = this.capture;
-    // Blocking commands answer at once inside a script, as inside EXEC (src/blocking/).
-    session.atomic = ctx.atomic + 1;
-    session.scripted = true;
-    this.session = session;
+    // The script's own view of the connection (script-session.ts: its own SELECT, one time
+    // snapshot, replies to the capture writer, blocking commands answer at once).
+    this.session = new ScriptSession(ctx, this.capture);
     this.oomAtStart = ctx.server.memory.overLimit;
     const mark = ctx.server.observer.mark;
     this.started = Number.isNaN(mark) ? performance.now() : mark;

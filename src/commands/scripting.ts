@@ -185,8 +185,18 @@ function evalGeneric(bySha: boolean, ro: boolean) {
     if (numkeys === null) return;
     const s = scriptingOf(ctx.server);
     if (!(s instanceof Promise)) return start(ctx, s, args, numkeys);
-    return withScripting(ctx, args, (ready, owned) => start(ctx, ready, owned, numkeys));
+    return startLater(ctx, args, numkeys, start);
   };
+}
+
+/**
+ * The first script of the server waits for the VM. Apart from the handler: a closure in it
+ * over ctx and numkeys made V8 allocate their context on every EVAL, not only on this path.
+ */
+function startLater(
+  ctx: Session, args: Buffer[], numkeys: number, start: (ctx: Session, s: Scripting, args: Buffer[], numkeys: number) => void,
+): void | Promise<void> {
+  return withScripting(ctx, args, (ready, owned) => start(ctx, ready, owned, numkeys));
 }
 
 export function runScript(

@@ -172,7 +172,7 @@ export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean, dep
       break;
     }
     case LuaType.Number:
-      reply.integer(vm.isInteger(-1) ? smallest(vm.toInteger(-1)) : truncate(vm.toNumber(-1)));
+      reply.integer(vm.isInteger(-1) ? integerAt(vm, -1) : truncate(vm.toNumber(-1)));
       break;
     case LuaType.Table:
       writeTable(vm, reply, resp3, depth);
@@ -183,9 +183,14 @@ export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean, dep
   vm.pop();
 }
 
-/** A safe integer as a number (the writer's shared replies for 0 and 1 match numbers only). */
-function smallest(n: bigint): bigint | number {
-  return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
+/**
+ * The Lua integer at idx: a number when it is a safe integer (the writer's shared replies for 0
+ * and 1 match numbers only), else a bigint. Read as a double first: exact for every safe integer,
+ * and no BigInt is made for them (two per integer otherwise: the i64 and its asIntN).
+ */
+function integerAt(vm: LuaVm, idx: number, L = vm.L): bigint | number {
+  const d = vm.toNumber(idx, L);
+  return Number.isSafeInteger(d) ? d : vm.toInteger(idx, L);
 }
 
 /** (long long) of a double, as C truncates it (out-of-range values saturate to LLONG_MIN as on x86). */
@@ -283,7 +288,7 @@ function writeTable(vm: LuaVm, reply: ReplyWriter, resp3: boolean, depth: number
 
 /** Redis's "%.17g" for a number argument of redis.call (integers print as integers). */
 export function formatArgNumber(vm: LuaVm, idx: number, L = vm.L): string {
-  if (vm.isInteger(idx, L)) return vm.toInteger(idx, L).toString();
+  if (vm.isInteger(idx, L)) return String(integerAt(vm, idx, L));
   return g17(vm.toNumber(idx, L));
 }
 

@@ -519,12 +519,18 @@ export class LuaEngine {
   private queueCollect(): void {
     if (this.collectQueued) return;
     this.collectQueued = true;
-    setTimeout(() => {
-      this.collectQueued = false;
-      if (this.running) this.queueCollect();
-      else this.vm.collect();
-    }, COLLECT_MS).unref();
+    setTimeout(this.collectLater, COLLECT_MS).unref();
   }
+
+  /**
+   * The timer's callback, made once: an arrow function inside queueCollect made V8 allocate a
+   * context for `this` on every call of it (once per script), not only when the timer was set.
+   */
+  private readonly collectLater = (): void => {
+    this.collectQueued = false;
+    if (this.running) this.queueCollect();
+    else this.vm.collect();
+  };
 
   /** Runs the collection now (tests, SCRIPT FLUSH). */
   collectNow(): void {

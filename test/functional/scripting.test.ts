@@ -36,6 +36,23 @@ describe('EVAL and type conversion', () => {
     expect(await run(['eval', 'return tostring(10/2)', '0'])).toBe('5');
   });
 
+  it('keeps Lua integers exact beyond 2^53, as replies and as redis.call arguments', async () => {
+    const c = ioredis(server.port, { stringNumbers: true });
+    try {
+      const ev = (body: string) => c.eval(body, 0);
+      expect(await ev('return 9007199254740991')).toBe('9007199254740991');
+      expect(await ev('return 9007199254740993')).toBe('9007199254740993');
+      expect(await ev('return -9007199254740993')).toBe('-9007199254740993');
+      expect(await ev('return math.maxinteger')).toBe('9223372036854775807');
+      expect(await ev('return math.mininteger')).toBe('-9223372036854775808');
+      expect(await ev('return {0, 1, -1, 2^53}')).toEqual(['0', '1', '-1', '9007199254740992']);
+      await ev("redis.call('SET', 'big', 9007199254740993) redis.call('SET', 'small', -42) redis.call('SET', 'max', math.maxinteger)");
+      expect(await c.mget('big', 'small', 'max')).toEqual(['9007199254740993', '-42', '9223372036854775807']);
+    } finally {
+      c.disconnect();
+    }
+  });
+
   it('converts replies to Lua values as Redis does', async () => {
     await run(['set', 'n', '5']);
     await run(['hset', 'h', 'f', 'v']);
