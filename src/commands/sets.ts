@@ -3,7 +3,7 @@
 // index), so the server holds no plaintext member and looks members up without opening any. SPOP,
 // SRANDMEMBER and SSCAN are in sets-random.ts, the algebra (SINTER...) in sets-algebra.ts.
 
-import { keyOf } from './args.js';
+import { keyOf, sameKeyAt } from './args.js';
 import {
   addPlain, addPlains, at, isIntegerMember, setCodec, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
   type MemberRef,
@@ -15,10 +15,11 @@ import { sealFailed } from './sealing.js';
 import { Kind } from '../store/entry.js';
 import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
-import { takesArgList, type ArgList } from '../protocol/arg-list.js';
+import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 
+/** SADD, SREM: their arguments may be RawArgs (raw-args.ts), read through at() alone. */
 function sadd(ctx: Session, args: ArgList): void {
-  const key = keyOf(ctx, args.at(1)!);
+  const key = sameKeyAt(ctx, args, 1);
   if (args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
   let added = 0;
   let failure: unknown;
@@ -64,7 +65,7 @@ function saddNew(ctx: Session, key: string, args: ArgList): boolean {
 
 /** The last member takes the key with it (Keyspace.mutate), as Redis stops there. */
 function srem(ctx: Session, args: ArgList): void {
-  const key = keyOf(ctx, args.at(1)!);
+  const key = sameKeyAt(ctx, args, 1);
   let removed = 0;
   let failure: unknown;
   const ok = writeSet(ctx, key, 'srem', (set) => {
@@ -168,8 +169,8 @@ function smove(ctx: Session, args: Buffer[]): void {
 const O1 = { complexity: 'O(1)' };
 
 export const setCommands: CommandSpec[] = [
-  setSpec('sadd', -3, 'write-grow', true, at(1, 'RW', 'INSERT'), 'Add one or more members to a set', '1.0.0', takesArgList(sadd), { complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.' }),
-  setSpec('srem', -3, 'write', true, at(1, 'RW', 'DELETE'), 'Remove one or more members from a set', '1.0.0', takesArgList(srem), { complexity: 'O(N) where N is the number of members to be removed.' }),
+  setSpec('sadd', -3, 'write-grow', true, at(1, 'RW', 'INSERT'), 'Add one or more members to a set', '1.0.0', takesRawArgs(sadd), { complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.' }),
+  setSpec('srem', -3, 'write', true, at(1, 'RW', 'DELETE'), 'Remove one or more members from a set', '1.0.0', takesRawArgs(srem), { complexity: 'O(N) where N is the number of members to be removed.' }),
   setSpec('sismember', 3, 'read', true, at(1, 'RO'), 'Determine if a given value is a member of a set', '1.0.0', sismember, O1),
   setSpec('smismember', -3, 'read', true, at(1, 'RO', 'ACCESS'), 'Returns the membership associated with the given elements for a set', '6.2.0', takesArgList(smismember), { complexity: 'O(N) where N is the number of elements being checked for membership' }),
   setSpec('scard', 2, 'read', true, at(1, 'RO'), 'Get the number of members in a set', '1.0.0', scard, O1),
