@@ -12,6 +12,7 @@
 // Each build runs in a child process of its own per round; with --before the two alternate.
 
 import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpuPerRequest, resp, startFedClient, turn } from '../lib/in-process.js';
 import { fmt, summarize } from '../lib/stats.js';
@@ -62,7 +63,10 @@ async function child(root: string, names: string[]): Promise<void> {
     const all = WORKLOADS[name]!();
     await cpuPerRequest(client, REQUESTS / 4, (i) => all[i % READS]!);
     await turn();
+    const from = process.hrtime.bigint() / 1000n;
     out[name] = await cpuPerRequest(client, REQUESTS, (i) => all[(i + 7) % READS]!);
+    // With FLOOR_PHASES=<file> (and node --cpu-prof): each round's span on the profile's clock, to split it by command.
+    if (process.env['FLOOR_PHASES']) appendFileSync(process.env['FLOOR_PHASES'], `${name} ${from} ${process.hrtime.bigint() / 1000n}\n`);
     // LPOP must not run out: the list is refilled between its warm-up and its round.
     if (name === 'lpush') await cpuPerRequest(client, REQUESTS * 2, (i) => all[i % READS]!);
   }
