@@ -12,6 +12,7 @@ import { listBlockingCommands } from './lists-blocking.js';
 import { listMoveCommands } from './lists-move.js';
 import { Errors } from '../protocol/errors.js';
 import { normalizeIndex, normalizeRange } from '../store/types/list.js';
+import type { ListEntry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 
@@ -26,6 +27,30 @@ function nonNegative(arg: Buffer): number | null {
 
 // ---- pushing ----
 
+/**
+ * A push's change to its list, without a closure per call: what it needs is set just before
+ * writeList() calls it (nothing runs in between, and it does not re-enter).
+ */
+const NO_ARGS: Buffer[] = [];
+let pushCtx: Session | null = null;
+let pushKey = '';
+let pushArgs: ArgList = NO_ARGS;
+let pushHeadSide = true;
+let pushedLength = 0;
+
+function pushElements(list: ListEntry): boolean {
+  const c = listCodec(pushCtx!, pushKey);
+  const args = pushArgs;
+  if (args.length === 3) {
+    if (pushHeadSide) list.pushHead(args.at(2)!, c);
+    else list.pushTail(args.at(2)!, c);
+  } else {
+    list.pushMany(args, 2, pushHeadSide, c);
+  }
+  pushedLength = list.length;
+  return true;
+}
+
 /** LPUSH, RPUSH and their X forms (push only onto an existing list): replies the new length. */
 function push(ctx: Session, args: ArgList, head: boolean, onlyExisting: boolean): void {
   const key = sameKeyAt(ctx, args, 1);
@@ -34,19 +59,19 @@ function push(ctx: Session, args: ArgList, head: boolean, onlyExisting: boolean)
     if (found === null) return;
     if (found === undefined) return ctx.reply.integer(0);
   }
-  let length = 0;
-  const ok = writeList(ctx, key, head ? 'lpush' : 'rpush', (list) => {
-    const c = listCodec(ctx, key);
-    if (args.length === 3) {
-      if (head) list.pushHead(args.at(2)!, c);
-      else list.pushTail(args.at(2)!, c);
-    } else {
-      list.pushMany(args, 2, head, c);
-    }
-    length = list.length;
-    return true;
-  });
-  if (ok) ctx.reply.integer(length);
+  pushCtx = ctx;
+  pushKey = key;
+  pushArgs = args;
+  pushHeadSide = head;
+  pushedLength = 0;
+  let ok: boolean;
+  try {
+    ok = writeList(ctx, key, head ? 'lpush' : 'rpush', pushElements);
+  } finally {
+    pushCtx = null;
+    pushArgs = NO_ARGS;
+  }
+  if (ok) ctx.reply.integer(pushedLength);
 }
 
 const lpush = (ctx: Session, args: ArgList) => push(ctx, args, true, false);

@@ -12,31 +12,59 @@ import { setAlgebraCommands } from './sets-algebra.js';
 import { setRandomCommands } from './sets-random.js';
 import { Errors } from '../protocol/errors.js';
 import { sealFailed } from './sealing.js';
-import { Kind } from '../store/entry.js';
+import { Kind, type SetEntry } from '../store/entry.js';
 import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+
+/**
+ * SADD's change to its set, without closures per call: what it needs is set just before
+ * writeSet() calls it (nothing runs in between, and it does not re-enter).
+ */
+const NO_ARGS: Buffer[] = [];
+let addCtx: Session | null = null;
+let addKey = '';
+let addArgs: ArgList = NO_ARGS;
+let addCount = 0;
+let addFailure: unknown;
+
+function addMemberAt(i: number): Uint8Array {
+  return addArgs.at(i + 2)!;
+}
+
+function addMembers(set: SetEntry): boolean {
+  const before = set.size;
+  try {
+    addPlains(addCtx!, addKey, set, addArgs.length - 2, addMemberAt);
+  } catch (err) {
+    // The tail node failed to open: what was added before it stays added.
+    addFailure = err;
+  }
+  addCount = set.size - before;
+  return addCount > 0;
+}
 
 /** SADD, SREM: their arguments may be RawArgs (raw-args.ts), read through at() alone. */
 function sadd(ctx: Session, args: ArgList): void {
   const key = sameKeyAt(ctx, args, 1);
   if (args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
-  let added = 0;
-  let failure: unknown;
-  const ok = writeSet(ctx, key, 'sadd', (set) => {
-    const before = set.size;
-    try {
-      addPlains(ctx, key, set, args.length - 2, (i) => args.at(i + 2)!);
-    } catch (err) {
-      // The tail node failed to open: what was added before it stays added.
-      failure = err;
-    }
-    added = set.size - before;
-    return added > 0;
-  });
+  addCtx = ctx;
+  addKey = key;
+  addArgs = args;
+  addCount = 0;
+  addFailure = undefined;
+  let ok: boolean;
+  try {
+    ok = writeSet(ctx, key, 'sadd', addMembers);
+  } finally {
+    addCtx = null;
+    addArgs = NO_ARGS;
+  }
+  const failure = addFailure;
+  addFailure = undefined;
   if (!ok) return;
   if (failure !== undefined) sealFailed(ctx, failure);
-  else ctx.reply.integer(added);
+  else ctx.reply.integer(addCount);
 }
 
 /**
