@@ -43,8 +43,24 @@ export function settle(ctx: Session, key: string, event: KeyEvent): void {
 
 /** Sealing for key's list in this command's database, nodes sized by list-max-listpack-size. */
 export function listCodec(ctx: Session, key: string): ListSealing {
-  return new ListSealing(ctx.server.values, ctx.db.uid, key, ctx.server.config.number('list-max-listpack-size'));
+  const values = ctx.server.values;
+  const db = ctx.db.uid;
+  const fill = ctx.server.config.number('list-max-listpack-size');
+  // The last one made again when it fits (immutable): a pipeline on one list makes it once, not per command.
+  const last = lastCodec;
+  if (last !== null && lastKey === key && lastDb === db && lastValues === values && lastFill === fill) return last;
+  lastValues = values;
+  lastDb = db;
+  lastKey = key;
+  lastFill = fill;
+  return (lastCodec = new ListSealing(values, db, key, fill));
 }
+
+let lastCodec: ListSealing | null = null;
+let lastValues: unknown = null;
+let lastDb = -1;
+let lastKey = '';
+let lastFill = 0;
 
 /** Writes one element's plaintext (a view the list hands a visitor) as a bulk reply. */
 export function replyElement(ctx: Session, bytes: Buffer, start: number, length: number): void {
