@@ -16,7 +16,7 @@ import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
 import { runPrepared } from './bulk.js';
 import { runOffloaded } from './offload.js';
-import { loadingNow, replicationRefusal, replicationIfAny, staleReplica } from '../replication/index.js';
+import { isReplica, loadingNow, replicationRefusal, replicationIfAny, staleReplica } from '../replication/index.js';
 import { endTransaction, queueCommand } from './transactions.js';
 import { beforeCommand, endCommand, startCommand } from '../tracking/index.js';
 import type { CommandSpec, Session } from './types.js';
@@ -71,7 +71,7 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
   }
   const subscribed = refusedWhileSubscribed(ctx, spec, found.fullName);
   if (subscribed !== null) return reject(ctx, subscribed, isExec, spec);
-  if (replicating) {
+  if (replicating && isReplica(server)) {
     // A replica cut off from its primary with replica-serve-stale-data no: only `stale` commands,
     // and an EXEC only when every queued command is one (Redis's cmd_inv_flags).
     if (staleReplica(server) && (!spec.flags.includes('stale') || (isExec && ctx.multi?.some((q) => !q.spec.flags.includes('stale'))))) {

@@ -38,13 +38,32 @@ export function writeList(ctx: Session, key: string, event: KeyEvent, change: (e
  * deletes it if it is now empty (with 'del' after `event`, as Redis notifies).
  */
 export function settle(ctx: Session, key: string, event: KeyEvent): void {
-  ctx.db.mutate(key, Kind.List, event, ctx.now, () => true);
+  ctx.db.mutate(key, Kind.List, event, ctx.now, changedAlready);
 }
+
+/** settle()'s change: made already (one function, not a closure per pop). */
+const changedAlready = (): boolean => true;
 
 /** Sealing for key's list in this command's database, nodes sized by list-max-listpack-size. */
 export function listCodec(ctx: Session, key: string): ListSealing {
-  return new ListSealing(ctx.server.values, ctx.db.uid, key, ctx.server.config.number('list-max-listpack-size'));
+  const values = ctx.server.values;
+  const db = ctx.db.uid;
+  const fill = ctx.server.config.number('list-max-listpack-size');
+  // The last one made again when it fits (immutable): a pipeline on one list makes it once, not per command.
+  const last = lastCodec;
+  if (last !== null && lastKey === key && lastDb === db && lastValues === values && lastFill === fill) return last;
+  lastValues = values;
+  lastDb = db;
+  lastKey = key;
+  lastFill = fill;
+  return (lastCodec = new ListSealing(values, db, key, fill));
 }
+
+let lastCodec: ListSealing | null = null;
+let lastValues: unknown = null;
+let lastDb = -1;
+let lastKey = '';
+let lastFill = 0;
 
 /** Writes one element's plaintext (a view the list hands a visitor) as a bulk reply. */
 export function replyElement(ctx: Session, bytes: Buffer, start: number, length: number): void {
@@ -118,12 +137,41 @@ export function replyPopped(ctx: Session, key: string, list: ListEntry, head: bo
 
 /** Pops one element straight into a bulk reply; false (the element kept) after a seal error. */
 export function replyPoppedOne(ctx: Session, key: string, list: ListEntry, head: boolean): boolean {
-  return replyOpened(ctx, () => {
+  // replyOpened() without its closure, and one sink for every single pop (used only during the call).
+  const mark = ctx.reply.size;
+  const sink = popSink;
+  sink.ctx = ctx;
+  try {
     const c = listCodec(ctx, key);
-    if (head) list.takeHead(replySink(ctx), c);
-    else list.takeTail(replySink(ctx), c);
-  });
+    if (head) list.takeHead(sink, c);
+    else list.takeTail(sink, c);
+    return true;
+  } catch (err) {
+    if (!(err instanceof SealError)) throw err;
+    ctx.reply.truncate(mark);
+    sealFailed(ctx, err);
+    return false;
+  } finally {
+    sink.ctx = null;
+  }
 }
+
+/** ReplySink for replyPoppedOne, its session set for the call. */
+class PopSink implements ElementSink {
+  ctx: Session | null = null;
+  at = 0;
+
+  begin(length: number): Buffer {
+    this.at = this.ctx!.reply.beginBulk(length);
+    return this.ctx!.reply.staging;
+  }
+
+  end(length: number): void {
+    this.ctx!.reply.endBulk(length);
+  }
+}
+
+const popSink = new PopSink();
 
 /**
  * A predicate for "this element equals `wanted`" (LREM, LPOS, LINSERT's pivot), on plaintext the

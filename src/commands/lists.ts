@@ -3,7 +3,7 @@
 // blocking pops in lists-blocking.ts. Arguments are checked in Redis's order (some before the
 // key's type, some after), since clients see which error comes first.
 
-import { int64, keyOf, word } from './args.js';
+import { int64, keyOf, sameKeyAt, word } from './args.js';
 import {
   equalTo, listCodec, listSpec, longArg, readList, replyOpened, replySink, replyPopped, replyPoppedOne, settle,
   writableList, writeList,
@@ -12,8 +12,9 @@ import { listBlockingCommands } from './lists-blocking.js';
 import { listMoveCommands } from './lists-move.js';
 import { Errors } from '../protocol/errors.js';
 import { normalizeIndex, normalizeRange } from '../store/types/list.js';
+import type { ListEntry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
-import { takesArgList, type ArgList } from '../protocol/arg-list.js';
+import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 
 /**
  * Redis getPositiveLongFromObjectOrReply: 0 or more; null for anything else, a text that is
@@ -26,27 +27,51 @@ function nonNegative(arg: Buffer): number | null {
 
 // ---- pushing ----
 
+/**
+ * A push's change to its list, without a closure per call: what it needs is set just before
+ * writeList() calls it (nothing runs in between, and it does not re-enter).
+ */
+const NO_ARGS: Buffer[] = [];
+let pushCtx: Session | null = null;
+let pushKey = '';
+let pushArgs: ArgList = NO_ARGS;
+let pushHeadSide = true;
+let pushedLength = 0;
+
+function pushElements(list: ListEntry): boolean {
+  const c = listCodec(pushCtx!, pushKey);
+  const args = pushArgs;
+  if (args.length === 3) {
+    if (pushHeadSide) list.pushHead(args.at(2)!, c);
+    else list.pushTail(args.at(2)!, c);
+  } else {
+    list.pushMany(args, 2, pushHeadSide, c);
+  }
+  pushedLength = list.length;
+  return true;
+}
+
 /** LPUSH, RPUSH and their X forms (push only onto an existing list): replies the new length. */
 function push(ctx: Session, args: ArgList, head: boolean, onlyExisting: boolean): void {
-  const key = keyOf(ctx, args.at(1)!);
+  const key = sameKeyAt(ctx, args, 1);
   if (onlyExisting) {
     const found = writableList(ctx, key);
     if (found === null) return;
     if (found === undefined) return ctx.reply.integer(0);
   }
-  let length = 0;
-  const ok = writeList(ctx, key, head ? 'lpush' : 'rpush', (list) => {
-    const c = listCodec(ctx, key);
-    if (args.length === 3) {
-      if (head) list.pushHead(args.at(2)!, c);
-      else list.pushTail(args.at(2)!, c);
-    } else {
-      list.pushMany(args, 2, head, c);
-    }
-    length = list.length;
-    return true;
-  });
-  if (ok) ctx.reply.integer(length);
+  pushCtx = ctx;
+  pushKey = key;
+  pushArgs = args;
+  pushHeadSide = head;
+  pushedLength = 0;
+  let ok: boolean;
+  try {
+    ok = writeList(ctx, key, head ? 'lpush' : 'rpush', pushElements);
+  } finally {
+    pushCtx = null;
+    pushArgs = NO_ARGS;
+  }
+  if (ok) ctx.reply.integer(pushedLength);
 }
 
 const lpush = (ctx: Session, args: ArgList) => push(ctx, args, true, false);
@@ -56,16 +81,16 @@ const rpushx = (ctx: Session, args: ArgList) => push(ctx, args, false, true);
 
 // ---- popping ----
 
-function pop(ctx: Session, args: Buffer[], head: boolean): void {
+function pop(ctx: Session, args: ArgList, head: boolean): void {
   if (args.length > 3) return ctx.reply.error(Errors.wrongArity(head ? 'lpop' : 'rpop'));
   const counted = args.length === 3;
   let count = 0;
   if (counted) {
-    const n = nonNegative(args[2]!);
+    const n = nonNegative(args.at(2)!);
     if (n === null) return ctx.reply.error(Errors.mustBePositive);
     count = n;
   }
-  const key = keyOf(ctx, args[1]!);
+  const key = sameKeyAt(ctx, args, 1);
   const list = writableList(ctx, key);
   if (list === null) return;
   if (list === undefined) return counted ? ctx.reply.nullArray() : ctx.reply.nullBulk();
@@ -74,8 +99,8 @@ function pop(ctx: Session, args: Buffer[], head: boolean): void {
   if (ok) settle(ctx, key, head ? 'lpop' : 'rpop');
 }
 
-const lpop = (ctx: Session, args: Buffer[]) => pop(ctx, args, true);
-const rpop = (ctx: Session, args: Buffer[]) => pop(ctx, args, false);
+const lpop = (ctx: Session, args: ArgList) => pop(ctx, args, true);
+const rpop = (ctx: Session, args: ArgList) => pop(ctx, args, false);
 
 // ---- reading ----
 
@@ -226,17 +251,17 @@ function lpos(ctx: Session, args: Buffer[]): void {
 // ---- table ----
 
 export const listCommands: CommandSpec[] = [
-  listSpec('lpush', -3, 'write-grow', true, ['RW', 'INSERT'], 'Prepend one or multiple elements to a list', '1.0.0', takesArgList(lpush),
+  listSpec('lpush', -3, 'write-grow', true, ['RW', 'INSERT'], 'Prepend one or multiple elements to a list', '1.0.0', takesRawArgs(lpush),
     'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
-  listSpec('rpush', -3, 'write-grow', true, ['RW', 'INSERT'], 'Append one or multiple elements to a list', '1.0.0', takesArgList(rpush),
+  listSpec('rpush', -3, 'write-grow', true, ['RW', 'INSERT'], 'Append one or multiple elements to a list', '1.0.0', takesRawArgs(rpush),
     'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
-  listSpec('lpushx', -3, 'write-grow', true, ['RW', 'INSERT'], 'Prepend an element to a list, only if the list exists', '2.2.0', takesArgList(lpushx),
+  listSpec('lpushx', -3, 'write-grow', true, ['RW', 'INSERT'], 'Prepend an element to a list, only if the list exists', '2.2.0', takesRawArgs(lpushx),
     'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
-  listSpec('rpushx', -3, 'write-grow', true, ['RW', 'INSERT'], 'Append an element to a list, only if the list exists', '2.2.0', takesArgList(rpushx),
+  listSpec('rpushx', -3, 'write-grow', true, ['RW', 'INSERT'], 'Append an element to a list, only if the list exists', '2.2.0', takesRawArgs(rpushx),
     'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.'),
-  listSpec('lpop', -2, 'write', true, ['RW', 'ACCESS', 'DELETE'], 'Remove and get the first elements in a list', '1.0.0', lpop,
+  listSpec('lpop', -2, 'write', true, ['RW', 'ACCESS', 'DELETE'], 'Remove and get the first elements in a list', '1.0.0', takesRawArgs(lpop),
     'O(N) where N is the number of elements returned'),
-  listSpec('rpop', -2, 'write', true, ['RW', 'ACCESS', 'DELETE'], 'Remove and get the last elements in a list', '1.0.0', rpop,
+  listSpec('rpop', -2, 'write', true, ['RW', 'ACCESS', 'DELETE'], 'Remove and get the last elements in a list', '1.0.0', takesRawArgs(rpop),
     'O(N) where N is the number of elements returned'),
   listSpec('llen', 2, 'read', true, ['RO'], 'Get the length of a list', '1.0.0', llen, 'O(1)'),
   listSpec('lrange', 4, 'read', false, ['RO', 'ACCESS'], 'Get a range of elements from a list', '1.0.0', lrange,

@@ -25,7 +25,8 @@ import { plainBuffer } from '../util/bytes.js';
 import { SealWorkerError, giveShared, takeShared, type SealWorkers } from '../seal/seal-workers.js';
 import { CHUNK_PLAIN, Sealer } from '../seal/sealer.js';
 import { Purpose, type Bind } from '../seal/values.js';
-import { deferLargeOpens, replyRange } from './sealing.js';
+import { argLength } from './args.js';
+import { deferLargeOpens, replyRange, stopDeferringOpens } from './sealing.js';
 import type { CommandSpec, Session } from './types.js';
 
 type Execute = (ctx: Session, spec: CommandSpec, args: ArgList, shown: ArgList) => void | Promise<void>;
@@ -42,31 +43,59 @@ export function runOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, exe
   const workers = ctx.server.sealWorkers;
   if (workers === null || ctx.atomic > 0 || ctx.scripted || ctx.multi !== null || ctx.server.cluster !== null) return execute(ctx, spec, args, args);
   if (spec.name === 'get') return getOffloaded(ctx, spec, args, execute, workers);
-  if (spec.name === 'set' && args.length >= 3 && args.at(2)!.length >= workers.minBytes && args.at(2)!.length > CHUNK_PLAIN) {
+  // argLength: RawArgs (a plain SET) make no view to be asked.
+  if (spec.name === 'set' && args.length >= 3 && argLength(args, 2) >= workers.minBytes && argLength(args, 2) > CHUNK_PLAIN) {
     return setOffloaded(ctx, spec, args, execute, workers);
   }
   return execute(ctx, spec, args, args);
 }
 
+/**
+ * The GET getOffloaded() is running, for deferOpen(): module state rather than a closure per
+ * GET (every GET goes this way while seal workers are on, and nearly none meets a large value).
+ * GET runs no other command, so this is never re-entered.
+ */
+let getCtx: Session | null = null;
+let getSpec: CommandSpec | null = null;
+let getArgs: ArgList | null = null;
+let getExecute: Execute | null = null;
+let getWorkers: SealWorkers | null = null;
+let getDeferred: Promise<void> | null = null;
+
+function deferOpen(key: string, sealed: Buffer): void {
+  const ctx = getCtx!;
+  const spec = getSpec!;
+  const args = getArgs!;
+  const execute = getExecute!;
+  // Kept for running the GET again on the event loop if a key it needs was retired meanwhile.
+  // Own copies (wiped after): with seal-keys the key name is as secret as a value.
+  const again = [plainCopy(args.at(0)!), plainCopy(args.at(1)!)];
+  const wipe = () => {
+    for (const a of again) a.fill(0);
+  };
+  getDeferred = openLater(ctx, getWorkers!, key, sealed, () => execute(ctx, spec, again, again)).finally(wipe);
+}
+
 function getOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute, workers: SealWorkers): void | Promise<void> {
-  const deferred: Promise<void>[] = [];
-  const done = deferLargeOpens(workers.minBytes, (key, sealed) => {
-    // Kept for running the GET again on the event loop if a key it needs was retired meanwhile.
-    // Own copies (wiped after): with seal-keys the key name is as secret as a value.
-    const again = [plainCopy(args.at(0)!), plainCopy(args.at(1)!)];
-    const wipe = () => {
-      for (const a of again) a.fill(0);
-    };
-    deferred.push(openLater(ctx, workers, key, sealed, () => execute(ctx, spec, again, again)).finally(wipe));
-  });
+  getCtx = ctx;
+  getSpec = spec;
+  getArgs = args;
+  getExecute = execute;
+  getWorkers = workers;
+  getDeferred = null;
+  deferLargeOpens(workers.minBytes, deferOpen);
   let ran: void | Promise<void>;
   try {
     ran = execute(ctx, spec, args, args);
   } finally {
-    done();
+    stopDeferringOpens();
+    getCtx = getSpec = getArgs = getExecute = null;
+    getWorkers = null;
   }
-  if (deferred.length === 0) return ran;
-  return ran === undefined ? deferred[0]! : Promise.all([ran, deferred[0]!]).then(() => undefined);
+  const deferred = getDeferred;
+  getDeferred = null;
+  if (deferred === null) return ran;
+  return ran === undefined ? deferred : Promise.all([ran, deferred]).then(() => undefined);
 }
 
 /** The reply to a GET of a large value: opened by a worker, then copied into the reply and wiped. */

@@ -107,7 +107,8 @@ const ALLOWED_SUBSCRIBED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscr
 
 /** The dispatcher's check: the error to refuse a command with in RESP2 subscribed mode, or null. */
 export function refusedWhileSubscribed(ctx: Session, spec: CommandSpec, fullName: string): string | null {
-  if (ctx.reply.protocol !== 2 || ALLOWED_SUBSCRIBED.has(spec.name) || !isSubscribed(ctx)) return null;
+  // Subscribed first: nearly no client is, and that is one lookup by identity, not by name.
+  if (ctx.reply.protocol !== 2 || !isSubscribed(ctx) || ALLOWED_SUBSCRIBED.has(spec.name)) return null;
   return Errors.subscribedModeOnly(fullName);
 }
 

@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { argArray, isListHandler, type ArgList } from '../protocol/arg-list.js';
 import { Errors } from '../protocol/errors.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import { ArenaFullError } from '../store/record-arena.js';
 import { feedMonitors } from './monitor.js';
 import { commandRan } from './observe.js';
@@ -48,7 +49,8 @@ function run(ctx: Session, spec: CommandSpec, args: ArgList): void | Promise<voi
   const handler = spec.handler!;
   try {
     // A vector only reaches a handler that reads one (the parser asks the registry); any other gets an array.
-    return handler(ctx, Array.isArray(args) || isListHandler(handler) ? (args as Buffer[]) : argArray(args));
+    // RawArgs come only for a handler that reads them (the parser asked the registry): no lookup for them.
+    return handler(ctx, Array.isArray(args) || args instanceof RawArgs || isListHandler(handler) ? (args as Buffer[]) : argArray(args));
   } catch (err) {
     if (err instanceof NameTooLongError) return ctx.reply.error(Errors.nameTooLong);
     if (!(err instanceof ArenaFullError)) throw err;

@@ -53,17 +53,19 @@ let deferTo: ((key: string, sealed: Buffer) => void) | null = null;
 let deferMin = Infinity;
 
 /**
- * While the returned function has not been called, the first chunked value of at least
- * `minBytes` that replyValue() meets is handed to `defer` instead of being opened: it writes
- * that reply later (a seal worker opens it, commands/offload.ts). GET only: it has one reply.
+ * Until stopDeferringOpens(), the first chunked value of at least `minBytes` that replyValue()
+ * meets is handed to `defer` instead of being opened: it writes that reply later (a seal
+ * worker opens it, commands/offload.ts). GET only: it has one reply. No closure is made: GET
+ * comes this way every time while seal workers are on.
  */
-export function deferLargeOpens(minBytes: number, defer: (key: string, sealed: Buffer) => void): () => void {
+export function deferLargeOpens(minBytes: number, defer: (key: string, sealed: Buffer) => void): void {
   deferTo = defer;
   deferMin = minBytes;
-  return () => {
-    deferTo = null;
-    deferMin = Infinity;
-  };
+}
+
+export function stopDeferringOpens(): void {
+  deferTo = null;
+  deferMin = Infinity;
 }
 
 /**

@@ -68,8 +68,21 @@ export function compareIntegers(a: Uint8Array, b: Uint8Array): number {
 
 /** The codec that seals and opens the nodes of the set at `key` in the current database. */
 export function setCodec(ctx: Session, key: string): SetSealing {
-  return new SetSealing(ctx.server.values, ctx.db.uid, key);
+  const values = ctx.server.values;
+  const db = ctx.db.uid;
+  // The last one made again when it fits (immutable): SADDs to one set make it once, not per command.
+  const last = lastCodec;
+  if (last !== null && lastKey === key && lastDb === db && lastValues === values) return last;
+  lastValues = values;
+  lastDb = db;
+  lastKey = key;
+  return (lastCodec = new SetSealing(values, db, key));
 }
+
+let lastCodec: SetSealing | null = null;
+let lastValues: unknown = null;
+let lastDb = -1;
+let lastKey = '';
 
 /**
  * Adds members given as plaintext (SADD): each digested, and appended to the set's tail node

@@ -3,7 +3,7 @@
 // index), so the server holds no plaintext member and looks members up without opening any. SPOP,
 // SRANDMEMBER and SSCAN are in sets-random.ts, the algebra (SINTER...) in sets-algebra.ts.
 
-import { keyOf } from './args.js';
+import { keyOf, sameKeyAt } from './args.js';
 import {
   addPlain, addPlains, at, isIntegerMember, setCodec, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
   type MemberRef,
@@ -12,30 +12,59 @@ import { setAlgebraCommands } from './sets-algebra.js';
 import { setRandomCommands } from './sets-random.js';
 import { Errors } from '../protocol/errors.js';
 import { sealFailed } from './sealing.js';
-import { Kind } from '../store/entry.js';
+import { Kind, type SetEntry } from '../store/entry.js';
 import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
-import { takesArgList, type ArgList } from '../protocol/arg-list.js';
+import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 
+/**
+ * SADD's change to its set, without closures per call: what it needs is set just before
+ * writeSet() calls it (nothing runs in between, and it does not re-enter).
+ */
+const NO_ARGS: Buffer[] = [];
+let addCtx: Session | null = null;
+let addKey = '';
+let addArgs: ArgList = NO_ARGS;
+let addCount = 0;
+let addFailure: unknown;
+
+function addMemberAt(i: number): Uint8Array {
+  return addArgs.at(i + 2)!;
+}
+
+function addMembers(set: SetEntry): boolean {
+  const before = set.size;
+  try {
+    addPlains(addCtx!, addKey, set, addArgs.length - 2, addMemberAt);
+  } catch (err) {
+    // The tail node failed to open: what was added before it stays added.
+    addFailure = err;
+  }
+  addCount = set.size - before;
+  return addCount > 0;
+}
+
+/** SADD, SREM: their arguments may be RawArgs (raw-args.ts), read through at() alone. */
 function sadd(ctx: Session, args: ArgList): void {
-  const key = keyOf(ctx, args.at(1)!);
+  const key = sameKeyAt(ctx, args, 1);
   if (args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
-  let added = 0;
-  let failure: unknown;
-  const ok = writeSet(ctx, key, 'sadd', (set) => {
-    const before = set.size;
-    try {
-      addPlains(ctx, key, set, args.length - 2, (i) => args.at(i + 2)!);
-    } catch (err) {
-      // The tail node failed to open: what was added before it stays added.
-      failure = err;
-    }
-    added = set.size - before;
-    return added > 0;
-  });
+  addCtx = ctx;
+  addKey = key;
+  addArgs = args;
+  addCount = 0;
+  addFailure = undefined;
+  let ok: boolean;
+  try {
+    ok = writeSet(ctx, key, 'sadd', addMembers);
+  } finally {
+    addCtx = null;
+    addArgs = NO_ARGS;
+  }
+  const failure = addFailure;
+  addFailure = undefined;
   if (!ok) return;
   if (failure !== undefined) sealFailed(ctx, failure);
-  else ctx.reply.integer(added);
+  else ctx.reply.integer(addCount);
 }
 
 /**
@@ -64,7 +93,7 @@ function saddNew(ctx: Session, key: string, args: ArgList): boolean {
 
 /** The last member takes the key with it (Keyspace.mutate), as Redis stops there. */
 function srem(ctx: Session, args: ArgList): void {
-  const key = keyOf(ctx, args.at(1)!);
+  const key = sameKeyAt(ctx, args, 1);
   let removed = 0;
   let failure: unknown;
   const ok = writeSet(ctx, key, 'srem', (set) => {
@@ -168,8 +197,8 @@ function smove(ctx: Session, args: Buffer[]): void {
 const O1 = { complexity: 'O(1)' };
 
 export const setCommands: CommandSpec[] = [
-  setSpec('sadd', -3, 'write-grow', true, at(1, 'RW', 'INSERT'), 'Add one or more members to a set', '1.0.0', takesArgList(sadd), { complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.' }),
-  setSpec('srem', -3, 'write', true, at(1, 'RW', 'DELETE'), 'Remove one or more members from a set', '1.0.0', takesArgList(srem), { complexity: 'O(N) where N is the number of members to be removed.' }),
+  setSpec('sadd', -3, 'write-grow', true, at(1, 'RW', 'INSERT'), 'Add one or more members to a set', '1.0.0', takesRawArgs(sadd), { complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.' }),
+  setSpec('srem', -3, 'write', true, at(1, 'RW', 'DELETE'), 'Remove one or more members from a set', '1.0.0', takesRawArgs(srem), { complexity: 'O(N) where N is the number of members to be removed.' }),
   setSpec('sismember', 3, 'read', true, at(1, 'RO'), 'Determine if a given value is a member of a set', '1.0.0', sismember, O1),
   setSpec('smismember', -3, 'read', true, at(1, 'RO', 'ACCESS'), 'Returns the membership associated with the given elements for a set', '6.2.0', takesArgList(smismember), { complexity: 'O(N) where N is the number of elements being checked for membership' }),
   setSpec('scard', 2, 'read', true, at(1, 'RO'), 'Get the number of members in a set', '1.0.0', scard, O1),

@@ -219,36 +219,9 @@ export function quoted(arg: Uint8Array): string {
   return errorArg(arg, 4096);
 }
 
-// ---- key names of raw arguments ----
+// ---- key names of raw arguments: commands/args.ts rawKeyOf ----
 
-/**
- * The last key name rawKeyOf() made, and its bytes: a producer adds to the same stream over and
- * over, and making the name's string (latin1Slice, a call into the runtime) cost ~0.3 us an
- * XADD. Only without --seal-keys, where key names are strings in the heap anyway.
- */
-const KEY_CACHE_MAX = 64;
-const lastKeyBytes = Buffer.alloc(KEY_CACHE_MAX);
-let lastKeyLength = -1;
-let lastKey = '';
-
-/** ctx.server.names.keyOf() of raw argument i, the same string again when it names the last key. */
-export function rawKeyOf(ctx: Session, raw: RawArgs, i: number): string {
-  const names = ctx.server.names;
-  const length = raw.lengths[i]!;
-  if (names.sealed || length > KEY_CACHE_MAX) return names.keyOf(raw.at(i)!);
-  const src = raw.bytes;
-  const start = raw.starts[i]!;
-  if (length === lastKeyLength) {
-    let j = 0;
-    while (j < length && src[start + j] === lastKeyBytes[j]) j++;
-    if (j === length) return lastKey;
-  }
-  const key = names.keyOf(raw.at(i)!);
-  for (let j = 0; j < length; j++) lastKeyBytes[j] = src[start + j]!;
-  lastKeyLength = length;
-  lastKey = key;
-  return key;
-}
+export { rawKeyOf } from './args.js';
 
 // ---- finding the stream ----
 

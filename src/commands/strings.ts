@@ -1,7 +1,7 @@
 // String commands (Redis t_string.c). Values are sealed; a plaintext lives only inside one
 // handler and is wiped before it returns. Counters are in strings-numeric.ts.
 
-import { int64, keyOf, word } from './args.js';
+import { int64, keyAt, keyOf, word } from './args.js';
 import { editValue, openValue, replyAndWipe, replyRange, replyValue, sealValue, storeValue } from './sealing.js';
 import { numericStringCommands } from './strings-numeric.js';
 import { Errors } from '../protocol/errors.js';
@@ -10,7 +10,7 @@ import { plainBuffer } from '../util/bytes.js';
 import { Kind, type Entry, type KeyEvent, type StringEntry } from '../store/keyspace.js';
 import { at, KeyFlag, noted, span, type KeyRef } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
-import { takesArgList, type ArgList } from '../protocol/arg-list.js';
+import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 
 const EMPTY = Buffer.alloc(0);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -31,11 +31,11 @@ interface Options {
  * redis parseExtendedStringArgumentsOrReply: an option is refused (syntax error) when it
  * conflicts with one already seen; repeating the same option is allowed.
  */
-function parseOptions(args: Buffer[], from: number, forSet: boolean): Options | null {
+function parseOptions(args: ArgList, from: number, forSet: boolean): Options | null {
   let flags = 0;
   let expire: Buffer | null = null;
   for (let i = from; i < args.length; i++) {
-    const opt = word(args[i]!);
+    const opt = word(args.at(i)!);
     const hasNext = i + 1 < args.length;
     let bit = 0;
     if (opt === 'nx' && forSet && !(flags & Opt.XX)) bit = Opt.NX;
@@ -47,7 +47,7 @@ function parseOptions(args: Buffer[], from: number, forSet: boolean): Options | 
       const unit = expireOption(opt);
       if (unit === 0 || !hasNext || flags & (Opt.KEEPTTL | Opt.PERSIST | (EXPIRES & ~unit))) return null;
       bit = unit;
-      expire = args[++i]!;
+      expire = args.at(++i)!;
     }
     flags |= bit;
   }
@@ -96,27 +96,33 @@ function readString(ctx: Session, key: string): StringEntry | undefined | null {
   return null;
 }
 
-function get(ctx: Session, args: Buffer[]): void {
-  const key = keyOf(ctx, args[1]!);
+/** GET: its arguments may be RawArgs (offsets into the read: no Buffer view made for the key). */
+function get(ctx: Session, args: ArgList): void {
+  const key = keyAt(ctx, args, 1);
   const entry = ctx.db.read(key, ctx.now);
   if (entry === undefined) return ctx.reply.nullBulk();
   if (entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);
   replyValue(ctx, key, entry);
 }
 
-function set(ctx: Session, args: Buffer[]): void {
-  if (args.length > 3) return setWithOptions(ctx, args);
-  const key = keyOf(ctx, args[1]!);
-  storeValue(ctx, key, args[2]!, 0, 'set');
+/** SET: plain SET key value may come as RawArgs (the value's view is the one Buffer made). */
+function set(ctx: Session, list: ArgList): void {
+  if (list.length > 3) return setWithOptions(ctx, list);
+  const key = keyAt(ctx, list, 1);
+  storeValue(ctx, key, list.at(2)!, 0, 'set');
   ctx.reply.ok();
 }
 
-function setWithOptions(ctx: Session, args: Buffer[]): void {
+/**
+ * SET with options. The arguments may be RawArgs or, for a request of thousands (repeating an
+ * option is allowed), a vector (arg-list.ts): read through at(), never made an array.
+ */
+function setWithOptions(ctx: Session, args: ArgList): void {
   const opts = parseOptions(args, 3, true);
   if (opts === null) return ctx.reply.error(Errors.syntax);
   let at = 0;
   if (opts.expire !== null && (at = expireAt(ctx, opts.flags, opts.expire, 'set')) === 0) return;
-  setGeneric(ctx, keyOf(ctx, args[1]!), args[2]!, opts.flags, at);
+  setGeneric(ctx, keyAt(ctx, args, 1), args.at(2)!, opts.flags, at);
 }
 
 /**
@@ -375,9 +381,9 @@ const RANGE_COMPLEXITY =
 
 export const stringCommands: CommandSpec[] = [
   cmd({ name: 'get', arity: 2, flags: ['readonly', 'fast'], keySpecs: READ, categories: READ_FAST,
-    summary: 'Get the value of a key', since: '1.0.0', complexity: 'O(1)', handler: get }),
+    summary: 'Get the value of a key', since: '1.0.0', complexity: 'O(1)', handler: takesRawArgs(get) }),
   cmd({ name: 'set', arity: -3, flags: ['write', 'denyoom'], keySpecs: SET_KEY, findKeys: setKeys, categories: WRITE_SLOW,
-    summary: 'Set the string value of a key', since: '1.0.0', complexity: 'O(1)', handler: set }),
+    summary: 'Set the string value of a key', since: '1.0.0', complexity: 'O(1)', handler: takesRawArgs(set) }),
   cmd({ name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], keySpecs: [at(1, 'OW', 'INSERT')], categories: WRITE_FAST,
     summary: 'Set the value of a key, only if the key does not exist', since: '1.0.0', complexity: 'O(1)', handler: setnx }),
   cmd({ name: 'setex', arity: 4, flags: ['write', 'denyoom'], keySpecs: OVERWRITE, categories: WRITE_SLOW,

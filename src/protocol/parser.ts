@@ -91,9 +91,11 @@ export class RequestParser {
   keepWhole: ((name: Buffer) => boolean) | null = null;
   /**
    * Whether a short command named by bytes[start, start + length) may come from nextArgs() as
-   * RawArgs (offsets into the read, no view per argument: raw-args.ts); null: none may.
+   * RawArgs (offsets into the read, no view per argument: raw-args.ts); null: none may. What
+   * it answers (falsy: no) is kept as the RawArgs' `command`, for the dispatcher not to look the
+   * name up again.
    */
-  rawCommand: ((bytes: Buffer, start: number, length: number) => boolean) | null = null;
+  rawCommand: ((bytes: Buffer, start: number, length: number) => unknown) | null = null;
   private raw: RawArgs | null = null;
 
   private buf: Buffer = EMPTY;
@@ -442,7 +444,11 @@ export class RequestParser {
       if (p + len + 2 > end) return null;
       starts[i] = p;
       lengths[i] = len;
-      if (i === 0 && !this.rawCommand!(buf, p, len)) return null;
+      if (i === 0) {
+        const command = this.rawCommand!(buf, p, len);
+        if (!command) return null;
+        raw.command = command;
+      }
       p += len + 2;
     }
     raw.bytes = buf;

@@ -27,6 +27,8 @@ export class RawArgs implements ArgVector {
   bytes: Buffer = EMPTY;
   readonly starts = new Int32Array(RAW_MAX_ARGS);
   readonly lengths = new Int32Array(RAW_MAX_ARGS);
+  /** What the parser's rawCommand() answered for the name (the registry's command), or null. */
+  command: unknown = null;
 
   /** Argument i as a Buffer view (made on each call: keep the rare paths that need one). */
   at(index: number): Buffer | undefined {
@@ -51,5 +53,6 @@ export class RawArgs implements ArgVector {
   clear(): void {
     this.length = 0;
     this.bytes = EMPTY;
+    this.command = null;
   }
 }

@@ -375,10 +375,25 @@ function swapDatabases(server: Server, a: number, b: number): void {
 }
 
 const INSTALLED = new WeakMap<Server, Replication>();
+/**
+ * The last server asked about and its replication: the dispatcher asks up to five times per
+ * command (every server installs one), a WeakMap lookup each time. Only installReplication()
+ * adds to INSTALLED, and it updates this too.
+ */
+let lastServer: Server | null = null;
+let lastRepl: Replication | undefined;
+
+function installed(server: Server): Replication | undefined {
+  if (server === lastServer) return lastRepl;
+  lastRepl = INSTALLED.get(server);
+  lastServer = server;
+  return lastRepl;
+}
 
 export function installReplication(server: Server): Replication {
   const repl = new Replication(server);
   INSTALLED.set(server, repl);
+  if (server === lastServer) lastRepl = repl;
   return repl;
 }
 
@@ -389,7 +404,13 @@ export function replicationOf(server: Server): Replication {
 }
 
 export function replicationIfAny(server: Server): Replication | undefined {
-  return INSTALLED.get(server);
+  return installed(server);
+}
+
+/** Whether this server is a replica (has a link to a primary, in whatever state): the dispatcher's stale and loading checks apply only then. */
+export function isReplica(server: Server): boolean {
+  const repl = installed(server);
+  return repl !== undefined && repl.link !== null;
 }
 
 /**
@@ -398,7 +419,7 @@ export function replicationIfAny(server: Server): Replication | undefined {
  * replica READONLY. The master's own records never come through a command.
  */
 export function replicationRefusal(ctx: { server: Server }): string | null {
-  const repl = INSTALLED.get(ctx.server);
+  const repl = installed(ctx.server);
   if (repl === undefined) return null;
   if (repl.link !== null) return ctx.server.config.flag('replica-read-only') ? Errors.readonlyReplica : null;
   return repl.enoughGoodReplicas ? null : Errors.noReplicas;
@@ -410,12 +431,12 @@ export function replicationRefusal(ctx: { server: Server }): string | null {
  * replica-serve-stale-data is no. Only commands flagged `stale` (INFO, REPLICAOF, ...) run then.
  */
 export function staleReplica(server: Server): boolean {
-  const repl = INSTALLED.get(server);
+  const repl = installed(server);
   if (repl === undefined || repl.link === null || repl.link.state === 'connected') return false;
   return !server.config.flag('replica-serve-stale-data');
 }
 
 /** A replica loading its full copy (link.ts, sliced): commands without the `loading` flag get LOADING. */
 export function loadingNow(server: Server): boolean {
-  return INSTALLED.get(server)?.link?.loading === true;
+  return installed(server)?.link?.loading === true;
 }

@@ -114,7 +114,13 @@ export class Sealer {
     const key = this.keyring.current;
     this.seals++;
     out[at] = VERSION;
-    out.writeUInt32BE(key.id, at + 1);
+    // The key id, big-endian, by hand: writeUInt32BE checks its arguments through Node's
+    // validators first, a visible share of sealing a 32-byte value.
+    const id = key.id;
+    out[at + 1] = id >>> 24;
+    out[at + 2] = (id >>> 16) & 0xff;
+    out[at + 3] = (id >>> 8) & 0xff;
+    out[at + 4] = id & 0xff;
     if (this.noncePos >= NONCE_POOL) {
       randomFillSync(this.nonces);
       this.noncePos = 0;

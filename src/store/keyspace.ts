@@ -106,6 +106,13 @@ export class Keyspace {
    * order they came (a Set keeps insertion order), for compactSlice().
    */
   private unpacked = new Set<string>();
+  /**
+   * The key mutate() last moved to the end of `unpacked` ('' when unknown): a client writing one
+   * collection over and over (LPUSH, SADD to the same key) then costs one lookup instead of a
+   * delete and an insert per write. Only mutate() moves keys to the end; unpackAt() adds one
+   * without moving it, so it forgets this.
+   */
+  private lastUnpacked = '';
   /** Small collections created since the last compactFresh(): packed as soon as the turn ends. */
   private fresh = new Set<string>();
   /** Called when `fresh` gets its first key (the server runs compactFresh() after this turn). */
@@ -391,8 +398,11 @@ export class Keyspace {
       // Packed again once it rests (one that shrank back into packing's limits included): moved
       // to the end, so the candidates stay about in order of last write.
       if (this.packer !== null && isPackable(kind)) {
-        this.unpacked.delete(key);
-        this.unpacked.add(key);
+        if (key !== this.lastUnpacked || !this.unpacked.has(key)) {
+          this.unpacked.delete(key);
+          this.unpacked.add(key);
+          this.lastUnpacked = key;
+        }
       }
     }
     return true;
@@ -500,6 +510,7 @@ export class Keyspace {
     this.freeObjects = [];
     this.volatile = new Set();
     this.unpacked = new Set();
+    this.lastUnpacked = '';
     this.fresh = new Set();
     this.expiryWalk = null;
     this.sampleSlot = 0;
@@ -652,6 +663,7 @@ export class Keyspace {
     entry.accounted = packed.accounted;
     this.observer?.changed(key, entry);
     this.unpacked.add(key);
+    this.lastUnpacked = '';
     return entry;
   }
 

@@ -20,6 +20,13 @@ export function nameString(arg: Buffer): string {
   return (arg as Latin1Readable).latin1Slice(0, n);
 }
 
+/** nameString() of bytes[start, start + length), with no Buffer view made for it (raw-args.ts). */
+export function nameStringAt(bytes: Buffer, start: number, length: number): string {
+  if (length === 1) return ONE_CHAR[bytes[start]!]!;
+  if (length > MAX_NAME_BYTES) throw new NameTooLongError();
+  return (bytes as Latin1Readable).latin1Slice(start, start + length);
+}
+
 /** Buffer's latin1Slice is public at run time but missing from @types/node. */
 type Latin1Readable = Buffer & { latin1Slice(start: number, end: number): string };
 

@@ -115,6 +115,37 @@ describe('Config', () => {
     expect(c.get('timeout')).toBe('0');
   });
 
+  it('answers number() with the value of the moment, however often it was asked before (its cache)', () => {
+    const c = new Config([['hz', '15']]);
+    expect(c.number('hz')).toBe(15);
+    expect(c.number('list-max-listpack-size')).toBe(-2);
+    c.setAtRuntime([['hz', '20'], ['list-max-listpack-size', '128']]);
+    expect([c.number('hz'), c.number('list-max-listpack-size')]).toEqual([20, 128]);
+    // A change refused half-way and one a listener rolls back leave the numbers as they were.
+    expect(set(c, 'hz', 'nope')).toMatch(/^ERR CONFIG SET failed/);
+    expect(c.number('hz')).toBe(20);
+    c.onChange((name, value) => {
+      if (name === 'timeout' && value === '7') throw new TypeError('cannot apply');
+    });
+    c.number('timeout');
+    expect(set(c, 'timeout', '7')).toMatch(/^ERR CONFIG SET failed/);
+    expect(c.number('timeout')).toBe(0);
+    c.load('timeout', '9');
+    expect(c.number('timeout')).toBe(9);
+    expect(() => c.number('no-such-setting')).toThrow(ConfigError);
+  });
+
+  it('reads numbers seen by a listener as the new values while it runs', () => {
+    const c = new Config();
+    const seen: number[] = [];
+    c.number('timeout');
+    c.onChange((name) => {
+      if (name === 'timeout') seen.push(c.number('timeout'));
+    });
+    c.setAtRuntime([['timeout', '5']]);
+    expect(seen).toEqual([5]);
+  });
+
   it('accepts every old name Redis 7.0 accepts, sharing the value with the new one', () => {
     const c = new Config();
     for (const [alias, name, value] of [

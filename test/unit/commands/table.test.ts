@@ -35,13 +35,33 @@ describe('command table', () => {
 
   it('names the commands a request of thousands of arguments may reach as a vector (arg-list.ts)', () => {
     const takes = (name: string) => registry.takesArgList(Buffer.from(name));
-    for (const name of ['DEL', 'unlink', 'EXISTS', 'touch', 'MGET', 'MSET', 'msetnx', 'RPUSH', 'lpush', 'rpushx', 'lpushx', 'SADD', 'srem', 'smismember', 'HSET', 'hmset', 'hmget', 'hdel']) {
+    for (const name of ['DEL', 'unlink', 'EXISTS', 'touch', 'MGET', 'MSET', 'msetnx', 'RPUSH', 'lpush', 'rpushx', 'lpushx', 'SADD', 'srem', 'smismember', 'HSET', 'hmset', 'hmget', 'hdel', 'SET', 'get', 'LPOP', 'rpop']) {
       expect(takes(name), name).toBe(true);
     }
     // An unknown command only quotes its first few arguments in the error.
     expect(takes('nosuchcommand')).toBe(true);
     // Handlers that take arrays, and containers (subcommands resolve on the array path).
-    for (const name of ['zadd', 'sunionstore', 'pfadd', 'set', 'eval', 'client', 'config', 'command']) expect(takes(name), name).toBe(false);
+    for (const name of ['zadd', 'sunionstore', 'pfadd', 'getex', 'eval', 'client', 'config', 'command']) expect(takes(name), name).toBe(false);
+  });
+
+  it('finds commands by their bytes in any spelling, long names as short ones, and caches no unknown name', () => {
+    const nameOf = (spelling: string) => {
+      const found = registry.resolve([Buffer.from(spelling), Buffer.from('k'), Buffer.from('v')]);
+      return found.kind === 'command' || found.kind === 'arity' ? found.fullName : found.kind;
+    };
+    for (let round = 0; round < 2; round++) {
+      for (const s of ['LPUSH', 'lpush', 'LpUsH', 'rpush', 'SMISMEMBER', 'zRangeByScore', 'hincrbyfloat', 'GET', 'get', 'XADD']) {
+        expect(nameOf(s), s).toBe(s.toLowerCase());
+      }
+      for (const s of ['LPUSZ', 'lpushh', 'xlpush', 'ZRANGEBYSCOREX', 'gex', 'x'.repeat(65)]) expect(nameOf(s), s).toBe('unknown');
+    }
+    // The parser's raw path: the command found for the name comes back (one lookup per request).
+    const rawOf = (name: string) => {
+      const bytes = Buffer.from(`xx${name}yy`);
+      const node = registry.takesRaw(bytes, 2, name.length) as { fullName: string } | null;
+      return node === null ? null : node.fullName;
+    };
+    expect([rawOf('LPUSH'), rawOf('get'), rawOf('Sadd'), rawOf('xadd'), rawOf('HSETNX'), rawOf('lpushy'), rawOf('zadd')]).toEqual(['lpush', 'get', 'sadd', 'xadd', null, null, null]);
   });
 
   it('refuses duplicate names, leaves without handlers and key specs that cannot be right', () => {
