@@ -10,6 +10,26 @@ import { prng } from './prng.js';
 import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from './reference-redis.js';
 import { spawnServer, type SpawnedServer } from './server.js';
 
+/**
+ * A differential run's bound or seed from the first of `names` set in the environment (a
+ * family's own variable first, then the shared DIFF_COUNT / DIFF_SEED), else `fallback`. A
+ * seed of `random` is a new one per run (printed with each mismatch); anything not a number
+ * stops the run instead of comparing nothing.
+ */
+export function fromEnv(names: readonly string[], fallback: number, what: 'count' | 'seed'): number {
+  const raw = names.map((n) => process.env[n]).find((v) => v !== undefined && v !== '');
+  // DIFF_SCALE (npm run differential:all) multiplies every family's own bound.
+  if (raw === undefined) return what === 'count' ? fallback * wholeNumber('DIFF_SCALE', process.env.DIFF_SCALE || '1') : fallback;
+  if (what === 'seed' && raw === 'random') return Date.now() % 2 ** 31;
+  return wholeNumber(names[0]!, raw);
+}
+
+function wholeNumber(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name}: not a whole number: ${raw}`);
+  return value;
+}
+
 export type Rnd = () => number;
 export const pick = <T,>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 export const int = (rnd: Rnd, lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));

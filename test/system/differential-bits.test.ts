@@ -7,10 +7,10 @@
 // Bounded (BITS_DIFF_COUNT sequences, 150; BITS_DIFF_SEED fixed, printed with a mismatch so it
 // replays). Skipped with a message where redis-server is not installed.
 
-import { describeDifferential, int, pick, type Rnd } from '../helpers/differential.js';
+import { describeDifferential, int, pick, type Rnd, fromEnv } from '../helpers/differential.js';
 
-const COUNT = Number(process.env.BITS_DIFF_COUNT ?? 150);
-const SEED = Number(process.env.BITS_DIFF_SEED ?? 20261207);
+const COUNT = fromEnv(['BITS_DIFF_COUNT', 'DIFF_COUNT'], 150, 'count');
+const SEED = fromEnv(['BITS_DIFF_SEED', 'DIFF_SEED'], 20261207, 'seed');
 
 
 const BIT_KEYS = ['b1', 'b2', 'b3', 'nokey'];

@@ -11,10 +11,10 @@
 // Bounded (DIFF_COUNT sequences, 120 by default; DIFF_SEED fixed) so it runs in well under a
 // minute; the seed is printed with each mismatch so it replays.
 
-import { describeDifferential, int as draw, pick, type Rnd } from '../helpers/differential.js';
+import { describeDifferential, int as draw, pick, type Rnd, fromEnv } from '../helpers/differential.js';
 
-const COUNT = Number(process.env.DIFF_COUNT ?? 120);
-const SEED = Number(process.env.DIFF_SEED ?? 20261206);
+const COUNT = fromEnv(['DIFF_COUNT'], 120, 'count');
+const SEED = fromEnv(['DIFF_SEED'], 20261206, 'seed');
 
 
 const int = (rnd: Rnd, lo: number, hi: number): string => String(draw(rnd, lo, hi));

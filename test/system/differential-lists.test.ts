@@ -4,10 +4,10 @@
 // the same bytes (lists are ordered, so nothing is sorted first). Bounded by a fixed seed and
 // count (DIFF_LIST_COUNT, DIFF_LIST_SEED to replay or run longer).
 
-import { describeDifferential, int, pick, type Rnd } from '../helpers/differential.js';
+import { describeDifferential, int, pick, type Rnd, fromEnv } from '../helpers/differential.js';
 
-const COUNT = Number(process.env.DIFF_LIST_COUNT ?? 150);
-const SEED = Number(process.env.DIFF_LIST_SEED ?? 20261207);
+const COUNT = fromEnv(['DIFF_LIST_COUNT', 'DIFF_COUNT'], 150, 'count');
+const SEED = fromEnv(['DIFF_LIST_SEED', 'DIFF_SEED'], 20261207, 'seed');
 
 
 const KEYS = ['l1', 'l2', 'l3', 'str', 'none'];

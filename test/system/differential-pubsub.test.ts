@@ -11,9 +11,10 @@ import { DrainingConnection } from '../helpers/draining-connection.js';
 import { prng } from '../helpers/prng.js';
 import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { fromEnv } from '../helpers/differential.js';
 
-const COUNT = Number(process.env.DIFF_PUBSUB_COUNT ?? 40);
-const SEED = Number(process.env.DIFF_SEED ?? 20261206);
+const COUNT = fromEnv(['DIFF_PUBSUB_COUNT', 'DIFF_COUNT'], 40, 'count');
+const SEED = fromEnv(['DIFF_SEED'], 20261206, 'seed');
 const LENGTH = 25;
 
 const CHANNELS = ['a', 'b', 'news.1', 'news.2', 'x\u00ff'];

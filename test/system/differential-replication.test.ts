@@ -9,9 +9,10 @@ import { ioredis } from '../helpers/clients.js';
 import { prng } from '../helpers/prng.js';
 import type { SpawnedServer } from '../helpers/server.js';
 import { linkUp, newMasterKey, startNode } from '../helpers/replication.js';
+import { fromEnv } from '../helpers/differential.js';
 
-const SEED = Number(process.env.DIFF_SEED ?? 19019);
-const COUNT = Number(process.env.DIFF_COUNT ?? 4000);
+const SEED = fromEnv(['DIFF_SEED'], 19019, 'seed');
+const COUNT = fromEnv(['DIFF_COUNT'], 4000, 'count');
 const DBS = 3;
 
 type Rnd = () => number;

@@ -7,10 +7,10 @@
 //
 // Bounded (DIFF_COUNT sequences, 150 by default; DIFF_SEED fixed), under a minute.
 
-import { describeDifferential, parseReply, pick, renderReply, sortedItems, type Rnd } from '../helpers/differential.js';
+import { describeDifferential, parseReply, pick, renderReply, sortedItems, type Rnd, fromEnv } from '../helpers/differential.js';
 
-const COUNT = Number(process.env.DIFF_COUNT ?? 150);
-const SEED = Number(process.env.DIFF_SEED ?? 20261207);
+const COUNT = fromEnv(['DIFF_COUNT'], 150, 'count');
+const SEED = fromEnv(['DIFF_SEED'], 20261207, 'seed');
 
 
 const KEYS = ['s1', 's2', 's3', 'str'];

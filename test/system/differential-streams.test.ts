@@ -8,10 +8,10 @@
 // Bounded (DIFF_STREAM_COUNT sequences, 150; DIFF_STREAM_SEED, fixed). Skipped with a message
 // where redis-server is not installed.
 
-import { describeDifferential, int, parseReply, pick, renderReply, type ReplyNode, type Rnd } from '../helpers/differential.js';
+import { describeDifferential, int, parseReply, pick, renderReply, type ReplyNode, type Rnd, fromEnv } from '../helpers/differential.js';
 
-const COUNT = Number(process.env.DIFF_STREAM_COUNT ?? 150);
-const SEED = Number(process.env.DIFF_STREAM_SEED ?? 20261206);
+const COUNT = fromEnv(['DIFF_STREAM_COUNT', 'DIFF_COUNT'], 150, 'count');
+const SEED = fromEnv(['DIFF_STREAM_SEED', 'DIFF_SEED'], 20261206, 'seed');
 
 
 const KEYS = ['s1', 's1', 's1', 's2', 'str', 'nokey'];

@@ -13,9 +13,10 @@ import { DrainingConnection } from '../helpers/draining-connection.js';
 import { prng } from '../helpers/prng.js';
 import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { fromEnv } from '../helpers/differential.js';
 
-const COUNT = Number(process.env.DIFF_TRACKING_COUNT ?? 30);
-const SEED = Number(process.env.DIFF_SEED ?? 20261206);
+const COUNT = fromEnv(['DIFF_TRACKING_COUNT', 'DIFF_COUNT'], 30, 'count');
+const SEED = fromEnv(['DIFF_SEED'], 20261206, 'seed');
 const LENGTH = 30;
 
 const STRINGS = ['a', 'a:1', 'b', 'h:s'];

@@ -9,10 +9,10 @@
 // Bounded (DIFF_COUNT sequences, 150 by default; DIFF_SEED fixed) so it runs in well under a
 // minute; the seed is printed with each mismatch so it replays.
 
-import { describeDifferential, int as draw, pick, type Rnd } from '../helpers/differential.js';
+import { describeDifferential, int as draw, pick, type Rnd, fromEnv } from '../helpers/differential.js';
 
-const COUNT = Number(process.env.DIFF_COUNT ?? 150);
-const SEED = Number(process.env.DIFF_SEED ?? 20261207);
+const COUNT = fromEnv(['DIFF_COUNT'], 150, 'count');
+const SEED = fromEnv(['DIFF_SEED'], 20261207, 'seed');
 
 
 const KEYS = ['z1', 'z2', 'z3', 'str'];

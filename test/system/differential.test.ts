@@ -10,11 +10,11 @@
 
 import { expect, it } from 'vitest';
 import { randomCommand } from '../helpers/command-gen.js';
-import { describeDifferential, parseReply, renderReply, sortedItems, type ReplyNode } from '../helpers/differential.js';
+import { describeDifferential, parseReply, renderReply, sortedItems, type ReplyNode, fromEnv } from '../helpers/differential.js';
 import { replyEnd } from '../helpers/reference-redis.js';
 
-const COUNT = Number(process.env.DIFF_COUNT ?? 300);
-const SEED = process.env.DIFF_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.DIFF_SEED ?? 20261206);
+const COUNT = fromEnv(['DIFF_COUNT'], 300, 'count');
+const SEED = fromEnv(['DIFF_SEED'], 20261206, 'seed');
 
 /** Replies whose order Redis does not promise: compared as sorted lists (pairs for maps). */
 const UNORDERED = new Set(['keys', 'hkeys', 'hvals']);
