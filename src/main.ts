@@ -70,8 +70,11 @@ export async function main(argv: string[]): Promise<void> {
   if (stopRequested !== null) stop(stopRequested);
   await running.closed;
   if (pidfile) rmSync(pidfile, { force: true });
-  // Give pino's asynchronous destination a moment to drain its last lines.
-  setTimeout(() => process.exit(0), 50).unref();
+  // Give pino's asynchronous destination a moment to drain its last lines, then exit on purpose.
+  // The timer holds the event loop open: a natural exit closes the signal handles first, and a
+  // SIGTERM landing in that window (a supervisor stopping a server that SHUTDOWN already ended)
+  // killed the process by the signal instead of letting it exit 0.
+  setTimeout(() => process.exit(0), 50);
 }
 
 /**
