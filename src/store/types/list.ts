@@ -8,7 +8,11 @@
 //           so the node reads from either end. Only the two end nodes may be loose: pushes and
 //           pops at an end then cost one small seal or open, not a whole node's.
 // A loose end node that stops being an end (a new node was started past it) is sealed; a sealed
-// end node that is pushed to or popped from is loosened (each element sealed on its own) first.
+// end node that is pushed to is loosened (each element sealed on its own) first. A sealed end
+// node popped from is cut into small sealed groups instead (GROUP): each pop opens one group and
+// marks its element gone in it (deadHead/deadTail: its bytes stay sealed in the blob, never
+// emitted again, until the group empties), so a pop costs one small open and 1/GROUP of a seal
+// where loosening cost a seal and an open per element.
 // Large pushes (RPUSH with many arguments) build sealed nodes straight from the arguments.
 // A node holds up to list-max-listpack-size: 8 KiB of plaintext by default, as Redis's.
 //
@@ -57,6 +61,14 @@ const DEFER_MAX = 256;
 const REST_MS = 100;
 /** Work per rest tick (ms), so sealing at rest never holds up commands for long. */
 const REST_BUDGET_MS = 2;
+/**
+ * A pop from a sealed end node first cuts it into sealed groups of up to this many elements
+ * (and GROUP_BYTES of plaintext; one element at least), then each pop opens one group and
+ * marks its element gone in it: one small open per pop, and one seal per GROUP elements, where
+ * loosening the node (each element sealed on its own) cost a seal and an open per element.
+ */
+const GROUP = 8;
+const GROUP_BYTES = 256;
 
 interface ListNode {
   handle: number;
@@ -72,7 +84,16 @@ interface ListNode {
   plain: number;
   id: number;
   sealed: boolean;
+  /**
+   * A sealed node popped from (a group, see takeHead): plaintext bytes at the start and at the
+   * end of its sealed blob whose elements are already gone (never emitted again). 0 otherwise.
+   */
+  deadHead: number;
+  deadTail: number;
 }
+
+/** A sealed node popped from, opened whole (its gone elements' bytes too): wiped before each method returns. */
+const grouped = new Scratch();
 
 /** Set by locate(): the entry's index in its node and, for a loose node, its offset (relative to base). */
 let foundEntry = 0;
@@ -287,7 +308,10 @@ export class SealedList {
   takeHead(visit: ElementTarget, c: ListCodec): boolean {
     if (this.nodes.length === 0) return false;
     this.changes++;
-    if (this.nodes[0]!.sealed) this.loosen(0, c);
+    if (this.nodes[0]!.sealed) {
+      this.popSealed(true, visit, c);
+      return true;
+    }
     const node = this.nodes[0]!;
     const length = readForward(node.buf, node.base + node.lo);
     this.emitSealed(node.buf, node.base + node.lo + lastVarint, length, visit, c);
@@ -300,7 +324,10 @@ export class SealedList {
   takeTail(visit: ElementTarget, c: ListCodec): boolean {
     if (this.nodes.length === 0) return false;
     this.changes++;
-    if (this.nodes[this.nodes.length - 1]!.sealed) this.loosen(this.nodes.length - 1, c);
+    if (this.nodes[this.nodes.length - 1]!.sealed) {
+      this.popSealed(false, visit, c);
+      return true;
+    }
     const last = this.nodes.length - 1;
     const node = this.nodes[last]!;
     const length = readBackward(node.buf, node.base + node.hi);
@@ -683,6 +710,8 @@ export class SealedList {
       }
       node.count = src.count;
       node.plain = src.plain;
+      node.deadHead = src.deadHead;
+      node.deadTail = src.deadTail;
       this.nodes.push(node);
       this.size += src.count;
     }
@@ -776,11 +805,111 @@ export class SealedList {
       }
       return w - at;
     }
+    const whole = this.openWhole(ni, c);
+    if (whole === null) {
+      c.openNode(node.id, node.buf, node.base + node.lo, node.hi - node.lo, out, at);
+      return node.plain;
+    }
+    try {
+      whole.copy(out, at, node.deadHead, node.deadHead + node.plain);
+    } finally {
+      grouped.wipe(node.deadHead + node.plain + node.deadTail);
+    }
+    return node.plain;
+  }
+
+  /**
+   * Checks sealed node ni's place (ids rising from head to tail); for a node popped from, opens
+   * its whole blob into `grouped` (the caller wipes it) and returns it, else null (nothing opened).
+   */
+  private openWhole(ni: number, c: ListCodec): Buffer | null {
+    const node = this.nodes[ni]!;
     const prev = this.nodes[ni - 1];
     const next = this.nodes[ni + 1];
     if ((prev !== undefined && prev.id >= node.id) || (next !== undefined && next.id <= node.id)) c.broken('list node out of order');
-    c.openNode(node.id, node.buf, node.base + node.lo, node.hi - node.lo, out, at);
-    return node.plain;
+    if (node.deadHead === 0 && node.deadTail === 0) return null;
+    const whole = node.deadHead + node.plain + node.deadTail;
+    const out = grouped.room(whole);
+    try {
+      c.openNode(node.id, node.buf, node.base + node.lo, node.hi - node.lo, out, 0);
+    } catch (err) {
+      grouped.wipe(whole);
+      throw err;
+    }
+    return out;
+  }
+
+  /**
+   * Pops the first (atHead) or last element of sealed end node ni: cuts the node into groups
+   * first when it is larger than one (see GROUP), then opens the end group, lets `visit` see
+   * the element and marks it gone in the group (its bytes stay sealed in the blob, never
+   * emitted again, until the group empties and is freed). If visit or the open throws, the
+   * element stays.
+   */
+  private popSealed(atHead: boolean, visit: ElementTarget, c: ListCodec): void {
+    let ni = atHead ? 0 : this.nodes.length - 1;
+    let node = this.nodes[ni]!;
+    if (node.count > 1 && (node.count > GROUP || node.plain > GROUP_BYTES)) {
+      this.cutGroups(ni, c);
+      ni = atHead ? 0 : this.nodes.length - 1;
+      node = this.nodes[ni]!;
+    }
+    const whole = node.deadHead + node.plain + node.deadTail;
+    const plain = this.openWhole(ni, c) ?? grouped.room(whole);
+    try {
+      if (node.deadHead === 0 && node.deadTail === 0) c.openNode(node.id, node.buf, node.base + node.lo, node.hi - node.lo, plain, 0);
+      let p = node.deadHead;
+      if (!atHead) {
+        for (let i = 1; i < node.count; i++) {
+          const size = readForward(plain, p);
+          p += lastVarint + size;
+        }
+      }
+      const n = readForward(plain, p);
+      const size = lastVarint + n;
+      emitPlain(plain, p + lastVarint, n, visit);
+      if (atHead) node.deadHead += size;
+      else node.deadTail += size;
+      this.afterPop(node, ni, n);
+    } finally {
+      grouped.wipe(whole);
+    }
+  }
+
+  /** Replaces sealed node ni by sealed groups of its elements (GROUP, GROUP_BYTES), ids between its neighbours'. */
+  private cutGroups(ni: number, c: ListCodec): void {
+    const node = this.nodes[ni]!;
+    const seq = opened.room(node.plain);
+    try {
+      this.openNode(ni, c, seq, 0);
+      const runs: number[] = [];
+      let start = 0;
+      let count = 0;
+      for (let p = 0; p < node.plain; ) {
+        const size = readForward(seq, p) + lastVarint;
+        if (count > 0 && (count >= GROUP || p + size - start > GROUP_BYTES)) {
+          runs.push(start, p, count);
+          start = p;
+          count = 0;
+        }
+        p += size;
+        count++;
+      }
+      runs.push(start, node.plain, count);
+      const k = runs.length / 3;
+      let ids = this.idsBetween(ni, k);
+      if (ids === null) {
+        this.renumber(c, ni);
+        ids = this.idsBetween(ni, k)!;
+      }
+      const fresh: ListNode[] = [];
+      for (let r = 0; r < k; r++) fresh.push(this.sealedNode(ids[r]!, seq, runs[3 * r]!, runs[3 * r + 1]!, runs[3 * r + 2]!, c));
+      this.arena.free(node.handle, node.cap);
+      this.blockTotal -= node.cap;
+      this.nodes.splice(ni, 1, ...fresh);
+    } finally {
+      opened.wipe(node.plain);
+    }
   }
 
   /** An end node that is loose and has room for an element of `plainLength`: its index. */
@@ -852,7 +981,7 @@ export class SealedList {
       }
       this.arena.free(node.handle, node.cap);
       this.blockTotal += cap - node.cap;
-      Object.assign(node, { handle, buf, base, cap, lo: 0, hi: w - base, sealed: false });
+      Object.assign(node, { handle, buf, base, cap, lo: 0, hi: w - base, sealed: false, deadHead: 0, deadTail: 0 });
     } finally {
       opened.wipe(node.plain);
     }
@@ -872,7 +1001,7 @@ export class SealedList {
       c.sealNode(node.id, plain.subarray(0, used), buf, base);
       this.arena.free(node.handle, node.cap);
       this.blockTotal += cap - node.cap;
-      Object.assign(node, { handle, buf, base, cap, lo: 0, hi: used + c.overhead, sealed: true, plain: used });
+      Object.assign(node, { handle, buf, base, cap, lo: 0, hi: used + c.overhead, sealed: true, plain: used, deadHead: 0, deadTail: 0 });
     } finally {
       opened.wipe(Math.max(used, node.plain));
     }
@@ -969,13 +1098,15 @@ export class SealedList {
         node.id = id;
         continue;
       }
-      const plain = scratch.room(node.plain);
+      // The whole blob, the bytes of elements already popped from it included (same length).
+      const whole = node.deadHead + node.plain + node.deadTail;
+      const plain = scratch.room(whole);
       try {
         c.openNode(node.id, node.buf, node.base + node.lo, node.hi - node.lo, plain, 0);
-        c.sealNode(id, plain.subarray(0, node.plain), node.buf, node.base + node.lo);
+        c.sealNode(id, plain.subarray(0, whole), node.buf, node.base + node.lo);
         node.id = id;
       } finally {
-        scratch.wipe(node.plain);
+        scratch.wipe(whole);
       }
     }
   }
@@ -1067,7 +1198,10 @@ export class SealedList {
     const handle = this.arena.alloc(cap);
     this.blockTotal += cap;
     const lo = atHead ? cap : 0;
-    return { handle, buf: this.arena.bytes[RecordArena.slab(handle)]!, base: offsetOf(handle), cap, lo, hi: lo, count: 0, plain: 0, id, sealed: false };
+    return {
+      handle, buf: this.arena.bytes[RecordArena.slab(handle)]!, base: offsetOf(handle), cap, lo, hi: lo, count: 0, plain: 0, id, sealed: false,
+      deadHead: 0, deadTail: 0,
+    };
   }
 
   private afterPop(node: ListNode, ni: number, plainLength: number): void {
@@ -1136,7 +1270,7 @@ export class SealedList {
       this.arena.free(a.handle, a.cap);
       this.arena.free(b.handle, b.cap);
       this.blockTotal += cap - a.cap - b.cap;
-      this.nodes[ni] = { handle, buf, base, cap, lo: 0, hi: ua + ub, count: a.count + b.count, plain: a.plain + b.plain, id: a.id, sealed: false };
+      this.nodes[ni] = { handle, buf, base, cap, lo: 0, hi: ua + ub, count: a.count + b.count, plain: a.plain + b.plain, id: a.id, sealed: false, deadHead: 0, deadTail: 0 };
       this.nodes.splice(ni + 1, 1);
       return;
     }

@@ -453,7 +453,7 @@ describe('SealedList.pushMany', () => {
 
 describe('SealedList nodes sealed whole', () => {
   /** The list's node array, for tests that tamper with it as an attacker with heap access would. */
-  const nodesOf = (list: SealedList) => (list as unknown as { nodes: { id: number; sealed: boolean; count: number }[] }).nodes;
+  const nodesOf = (list: SealedList) => (list as unknown as { nodes: { id: number; sealed: boolean; count: number; deadHead: number; deadTail: number }[] }).nodes;
 
   it('a large push builds full sealed nodes straight from the plaintext: one seal per node, none per element', () => {
     const c = testCodec();
@@ -472,17 +472,60 @@ describe('SealedList nodes sealed whole', () => {
     C = testCodec();
   });
 
-  it('pops from a sealed end loosen that node once, then pop element by element', () => {
+  it('pops from a sealed end cut that node into sealed groups once, then open one group per pop (no element sealed on its own)', () => {
     const c = testCodec();
     const list = new SealedList(new RecordArena());
     const els = Array.from({ length: 3000 }, (_, i) => Buffer.from(`x${i}`));
     list.pushMany(els, 0, false, c);
+    const first = nodesOf(list)[0]!.count;
     const before = { ...c.calls };
     for (let i = 0; i < 10; i++) expect(list.popHead(c)!.toString()).toBe(`x${i}`);
-    expect(c.calls.openNode - before.openNode).toBe(1);
-    expect(c.calls.openElement - before.openElement).toBe(10);
-    expect(nodesOf(list)[0]!.sealed).toBe(false);
-    expect(nodesOf(list).slice(1).every((n) => n.sealed)).toBe(true);
+    // One open of the whole node, one seal per group of 8, then one small open per pop.
+    expect(c.calls.openNode - before.openNode).toBe(1 + 10);
+    expect(c.calls.sealNode - before.sealNode).toBe(Math.ceil(first / 8));
+    expect(c.calls.sealElement - before.sealElement).toBe(0);
+    expect(c.calls.openElement - before.openElement).toBe(0);
+    expect(nodesOf(list).every((n) => n.sealed)).toBe(true);
+    // The first group lost x0..x7 and was freed; the second has x8 and x9 marked gone (3 bytes each).
+    expect(nodesOf(list)[0]!.count).toBe(6);
+    expect(nodesOf(list)[0]!.deadHead).toBe(6);
+    expectSame(contents(list), els.slice(10));
+    expect(list.length).toBe(2990);
+  });
+
+  it('groups popped from at both ends read, edit, re-seal, copy and take pushes like any sealed node', () => {
+    const c = testCodec();
+    C = c;
+    try {
+      const list = new SealedList(new RecordArena());
+      let model = Array.from({ length: 2000 }, (_, i) => Buffer.from(`e${i}`));
+      list.pushMany(model, 0, false, c);
+      for (let i = 0; i < 3; i++) expect(list.popHead(c)!.equals(model[i]!)).toBe(true);
+      for (let i = 0; i < 3; i++) expect(list.popTail(c)!.equals(model[model.length - 1 - i]!)).toBe(true);
+      model = model.slice(3, -3);
+      expect(nodesOf(list)[0]!.deadHead).toBeGreaterThan(0);
+      expect(nodesOf(list).at(-1)!.deadTail).toBeGreaterThan(0);
+      expectSame(contents(list), model);
+      expectSame(backwards(list), model);
+      expect(list.at(0, c)!.equals(model[0]!)).toBe(true);
+      expect(list.at(model.length - 1, c)!.equals(model.at(-1)!)).toBe(true);
+      // Key rotation re-seals each blob whole, the gone bytes with it; a copy keeps them gone too.
+      list.replaceEach((b, s, l) => Buffer.from(b.subarray(s, s + l)));
+      const copy = new SealedList(new RecordArena());
+      copy.copyResealed(list, (sealed) => Buffer.from(sealed));
+      expectSame(contents(copy), model);
+      // An edit inside a group, and pushes onto both group ends (the group is loosened).
+      list.set(1, Buffer.from('changed'), c);
+      model[1] = Buffer.from('changed');
+      list.pushHead(Buffer.from('head'), c);
+      list.pushTail(Buffer.from('tail'), c);
+      model = [Buffer.from('head'), ...model, Buffer.from('tail')];
+      expectSame(contents(list), model);
+      while (list.length > 0) expect(list.popTail(c)!.equals(model.pop()!)).toBe(true);
+      expect(list.nodeCount).toBe(0);
+    } finally {
+      C = testCodec();
+    }
   });
 
   it('pushes go to a loose end node; an end node that stops being one is sealed once the list rests', async () => {
