@@ -7,6 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 
+/** The arguments after the script's name. */
+export const argv = process.argv.slice(2);
+/** The value after `name` on the command line, else `fallback`. */
+export const option = (name: string, fallback: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
+
+/** The builds a micro bench compares, labelled: this one (root) and, with `--before <root>`, another. */
+export function buildsToCompare(root: string): [string, string][] {
+  const builds: [string, string][] = [['sealkv', root]];
+  const before = option('--before', '');
+  if (before !== '') builds.push(['before', before]);
+  return builds;
+}
+
 /** One request in RESP. */
 export const resp = (args: string[]): Buffer =>
   Buffer.concat([Buffer.from(`*${args.length}\r\n`), ...args.map((a) => Buffer.from(`$${Buffer.byteLength(a)}\r\n${a}\r\n`))]);

@@ -14,11 +14,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { cpuPerRequest, resp, startFedClient, turn } from '../lib/in-process.js';
+import { argv, buildsToCompare, cpuPerRequest, option, resp, startFedClient, turn } from '../lib/in-process.js';
 import { fmt, summarize } from '../lib/stats.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
 const ROUNDS = Number(option('--rounds', '5'));
 const REQUESTS = Number(option('--requests', '100000'));
 const HERE = fileURLToPath(import.meta.url);
@@ -95,9 +93,7 @@ async function child(root: string, name: string): Promise<void> {
 }
 
 function main(): void {
-  const builds: [string, string][] = [['sealkv', ROOT]];
-  const before = option('--before', '');
-  if (before !== '') builds.push(['before', before]);
+  const builds = buildsToCompare(ROOT);
   for (const name of CASES) {
     const cells = builds.map(([label, root]) => {
       const out = execFileSync(process.execPath, [HERE, '--child', root, name, '--rounds', String(ROUNDS), '--requests', String(REQUESTS)], { timeout: 300_000 });

@@ -14,11 +14,9 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cpuPerRequest, resp, startFedClient, turn } from '../lib/in-process.js';
+import { argv, buildsToCompare, cpuPerRequest, option, resp, startFedClient, turn } from '../lib/in-process.js';
 import { fmt, summarize } from '../lib/stats.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
 const ROUNDS = Number(option('--rounds', '5'));
 const REQUESTS = Number(option('--requests', '160000'));
 const ONLY = option('--only', 'set,get,lpush,lpop,sadd').split(',');
@@ -76,9 +74,7 @@ async function child(root: string, names: string[]): Promise<void> {
 }
 
 function main(): void {
-  const builds: [string, string][] = [['sealkv', ROOT]];
-  const before = option('--before', '');
-  if (before !== '') builds.push(['before', before]);
+  const builds = buildsToCompare(ROOT);
   const names = ONLY.filter((n) => n in WORKLOADS);
   // LPOP reads what LPUSH left and GET what SET stored: their fillers run first.
   if (names.includes('lpop') && !names.includes('lpush')) names.unshift('lpush');

@@ -11,11 +11,9 @@
 
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpuPerRequest, resp, startFedClient, turn } from '../lib/in-process.js';
+import { argv, buildsToCompare, cpuPerRequest, option, resp, startFedClient, turn } from '../lib/in-process.js';
 import { fmt, summarize } from '../lib/stats.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
 const ROUNDS = Number(option('--rounds', '7'));
 const REQUESTS = Number(option('--requests', '200000'));
 const HERE = fileURLToPath(import.meta.url);
@@ -41,9 +39,7 @@ async function child(root: string): Promise<void> {
 }
 
 function main(): void {
-  const builds: [string, string][] = [['sealkv', ROOT]];
-  const before = option('--before', '');
-  if (before !== '') builds.push(['before', before]);
+  const builds = buildsToCompare(ROOT);
   const samples = new Map<string, number[]>(builds.map(([label]) => [label, []]));
   // Rounds of one child each, the builds alternating: load from elsewhere falls on both alike.
   for (let r = 0; r < ROUNDS; r++) {

@@ -896,17 +896,7 @@ export class SealedList {
         count++;
       }
       runs.push(start, node.plain, count);
-      const k = runs.length / 3;
-      let ids = this.idsBetween(ni, k);
-      if (ids === null) {
-        this.renumber(c, ni);
-        ids = this.idsBetween(ni, k)!;
-      }
-      const fresh: ListNode[] = [];
-      for (let r = 0; r < k; r++) fresh.push(this.sealedNode(ids[r]!, seq, runs[3 * r]!, runs[3 * r + 1]!, runs[3 * r + 2]!, c));
-      this.arena.free(node.handle, node.cap);
-      this.blockTotal -= node.cap;
-      this.nodes.splice(ni, 1, ...fresh);
+      this.replaceWithRuns(ni, seq, runs, c);
     } finally {
       opened.wipe(node.plain);
     }
@@ -1051,8 +1041,12 @@ export class SealedList {
 
   /** Replaces node ni by sealed nodes cut from the plaintext seq [0, length); returns how many. */
   private replaceWithSealed(ni: number, seq: Buffer, length: number, c: ListCodec): number {
+    return this.replaceWithRuns(ni, seq, cutRuns(seq, length, c), c);
+  }
+
+  /** Replaces node ni by one sealed node per run of seq (start, end, count triples), ids between its neighbours'; returns how many. */
+  private replaceWithRuns(ni: number, seq: Buffer, runs: number[], c: ListCodec): number {
     const old = this.nodes[ni]!;
-    const runs = cutRuns(seq, length, c);
     const k = runs.length / 3;
     let ids = this.idsBetween(ni, k);
     if (ids === null) {
