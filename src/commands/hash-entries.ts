@@ -5,7 +5,7 @@
 
 import { readOf } from './typed-entries.js';
 import { HashAccess } from './hash-fields.js';
-import { sealFailed } from './sealing.js';
+import { sealFailed, sealFailedSince } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type HashEntry, type KeyEvent } from '../store/keyspace.js';
 import { at, type KeyFlagName } from './key-specs.js';
@@ -26,8 +26,7 @@ export function reading(ctx: Session, key: string, entry: HashEntry, work: (h: H
   try {
     work(h);
   } catch (err) {
-    ctx.reply.truncate(mark);
-    sealFailed(ctx, err);
+    sealFailedSince(ctx, mark, err);
   } finally {
     h.done();
   }

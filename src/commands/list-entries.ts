@@ -5,10 +5,9 @@
 // the reply buffer, so no separate plaintext copy exists.
 
 import { readOf, peekOf, mutateOf } from './typed-entries.js';
-import { sealFailed } from './sealing.js';
+import { replyOpened, sealFailedSince } from './sealing.js';
 import { int64 } from './args.js';
 import { Errors } from '../protocol/errors.js';
-import { SealError } from '../seal/values.js';
 import { ListSealing } from '../seal/list-codec.js';
 import { Kind, type KeyEvent, type ListEntry } from '../store/keyspace.js';
 import type { ElementPredicate, ElementSink } from '../store/types/list.js';
@@ -94,23 +93,6 @@ export function replySink(ctx: Session): ElementSink {
   return new ReplySink(ctx);
 }
 
-/**
- * Runs `write` (which replies with opened elements); if an element fails to open, whatever it
- * wrote is dropped and the seal error replied instead. Returns whether it went through.
- */
-export function replyOpened(ctx: Session, write: () => void): boolean {
-  const mark = ctx.reply.size;
-  try {
-    write();
-    return true;
-  } catch (err) {
-    if (!(err instanceof SealError)) throw err;
-    ctx.reply.truncate(mark);
-    sealFailed(ctx, err);
-    return false;
-  }
-}
-
 // ---- popping ----
 
 /**
@@ -137,7 +119,7 @@ export function replyPopped(ctx: Session, key: string, list: ListEntry, head: bo
 
 /** Pops one element straight into a bulk reply; false (the element kept) after a seal error. */
 export function replyPoppedOne(ctx: Session, key: string, list: ListEntry, head: boolean): boolean {
-  // replyOpened() without its closure, and one sink for every single pop (used only during the call).
+  // replyOpened() (commands/sealing.ts) without its closure, and one sink for every single pop (used only during the call).
   const mark = ctx.reply.size;
   const sink = popSink;
   sink.ctx = ctx;
@@ -147,10 +129,7 @@ export function replyPoppedOne(ctx: Session, key: string, list: ListEntry, head:
     else list.takeTail(sink, c);
     return true;
   } catch (err) {
-    if (!(err instanceof SealError)) throw err;
-    ctx.reply.truncate(mark);
-    sealFailed(ctx, err);
-    return false;
+    return sealFailedSince(ctx, mark, err);
   } finally {
     sink.ctx = null;
   }

@@ -6,13 +6,14 @@
 
 import { keyOf } from './args.js';
 import { parseTimeout } from '../blocking/timeout.js';
-import { listCodec, listSpec, replySink, replyOpened, replyPopped, settle, side, writableList } from './list-entries.js';
+import { listCodec, listSpec, replySink, replyPopped, settle, side, writableList } from './list-entries.js';
 import { moveElement, MOVE_KEYS, mpopFirst, parseMpop } from './lists-move.js';
 import { Kind } from '../store/keyspace.js';
 import { index, keynum, keySpec, span } from './key-specs.js';
 import type { Wait } from '../blocking/waiters.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import type { CommandSpec, Session } from './types.js';
+import { replyOpened } from './sealing.js';
 
 /** The timeout in ms (0: for ever), or null after replying Redis's error. */
 function timeoutOf(ctx: Session, arg: Buffer): number | null {

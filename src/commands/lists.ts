@@ -5,7 +5,7 @@
 
 import { int64, keyOf, sameKeyAt, word } from './args.js';
 import {
-  equalTo, listCodec, listSpec, longArg, readList, replyOpened, replySink, replyPopped, replyPoppedOne, settle,
+  equalTo, listCodec, listSpec, longArg, readList, replySink, replyPopped, replyPoppedOne, settle,
   writableList, writeList,
 } from './list-entries.js';
 import { listBlockingCommands } from './lists-blocking.js';
@@ -15,6 +15,7 @@ import { normalizeIndex, normalizeRange } from '../store/types/list.js';
 import type { ListEntry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { replyOpened } from './sealing.js';
 
 /**
  * Redis getPositiveLongFromObjectOrReply: 0 or more; null for anything else, a text that is

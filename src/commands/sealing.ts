@@ -30,6 +30,27 @@ export function sealFailed(ctx: Session, err: unknown): null {
   return null;
 }
 
+/** sealFailed() after dropping what the reply gained since `mark`: a reply cut short by an element that failed to open. */
+export function sealFailedSince(ctx: Session, mark: number, err: unknown): false {
+  ctx.reply.truncate(mark);
+  sealFailed(ctx, err);
+  return false;
+}
+
+/**
+ * Runs a reply-building step that opens sealed elements into the reply; if one fails to open,
+ * what the step wrote is dropped and the seal error replied instead. Whether it went through.
+ */
+export function replyOpened(ctx: Session, write: () => void): boolean {
+  const mark = ctx.reply.size;
+  try {
+    write();
+    return true;
+  } catch (err) {
+    return sealFailedSince(ctx, mark, err);
+  }
+}
+
 /**
  * Replies with a string value opened straight into the reply buffer (which is wiped after the
  * write), so no separate plaintext buffer exists: the GET path. A value in the arena is opened
@@ -78,8 +99,7 @@ export function replyRange(ctx: Session, key: string, sealed: Buffer, from: numb
   try {
     ctx.server.values.openValueRange(db, key, sealed, from, to, ctx.reply.staging, at);
   } catch (err) {
-    ctx.reply.truncate(mark);
-    sealFailed(ctx, err);
+    sealFailedSince(ctx, mark, err);
     return;
   }
   ctx.reply.endBulk(to - from);

@@ -4,7 +4,7 @@
 // member that moves to another key (SMOVE, SINTERSTORE...) is opened and sealed again there.
 
 import { readOf, mutateOf } from './typed-entries.js';
-import { sealFailed } from './sealing.js';
+import { sealFailed, sealFailedSince } from './sealing.js';
 import { SetSealing } from '../seal/set-codec.js';
 import { plainBuffer } from '../util/bytes.js';
 import { Kind, SetEntry, type Entry } from '../store/entry.js';
@@ -282,9 +282,7 @@ function replyMembersBare(ctx: Session, refs: readonly MemberRef[], mark = ctx.r
     }
     return true;
   } catch (err) {
-    ctx.reply.truncate(mark);
-    sealFailed(ctx, err);
-    return false;
+    return sealFailedSince(ctx, mark, err);
   } finally {
     readers.close();
   }

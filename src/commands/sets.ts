@@ -11,7 +11,7 @@ import {
 import { setAlgebraCommands } from './sets-algebra.js';
 import { setRandomCommands } from './sets-random.js';
 import { Errors } from '../protocol/errors.js';
-import { sealFailed } from './sealing.js';
+import { sealFailed, sealFailedSince } from './sealing.js';
 import { Kind, type SetEntry } from '../store/entry.js';
 import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
@@ -151,8 +151,7 @@ function smembers(ctx: Session, args: Buffer[]): void {
       ctx.reply.endBulk(length);
     });
   } catch (err) {
-    ctx.reply.truncate(mark);
-    sealFailed(ctx, err);
+    sealFailedSince(ctx, mark, err);
   }
 }
 

@@ -8,7 +8,7 @@
 
 import { readOf, peekOf, mutateOf } from './typed-entries.js';
 import { Errors } from '../protocol/errors.js';
-import { OVERHEAD, SealError } from '../seal/sealer.js';
+import { OVERHEAD } from '../seal/sealer.js';
 import { Purpose } from '../seal/values.js';
 import { Kind, type StreamEntry } from '../store/keyspace.js';
 import {
@@ -18,7 +18,6 @@ import { plainBuffer } from '../util/bytes.js';
 import { RawArgs } from '../protocol/raw-args.js';
 import { errorArg } from '../util/names.js';
 import { at, type KeyFlagName, type KeySpec } from './key-specs.js';
-import { sealFailed } from './sealing.js';
 import type { CommandSpec, Session } from './types.js';
 import type { ReplyWriter } from '../protocol/reply.js';
 import type { KeyEvent } from '../store/key-events.js';
@@ -398,7 +397,7 @@ export function sealEntry(ctx: Session, key: string, id: StreamId, plain: Uint8A
 
 /**
  * Writes one entry as Redis does: [id, [field, value, ...]], the fields opened straight into the
- * reply buffer. Throws SealError (run the command under guardSeal).
+ * reply buffer. Throws SealError (run the command under replyOpened).
  */
 export function replyEntry(ctx: Session, key: string, id: StreamId, bytes: Buffer, start: number, length: number): void {
   const r = ctx.reply;
@@ -418,23 +417,6 @@ export function replyFields(ctx: Session, key: string, id: StreamId, bytes: Buff
   const at = r.beginRaw(plain);
   ctx.server.values.openElementAt(Purpose.StreamEntry, ctx.db.uid, key, bytes, start, length, r.staging, at, formatId(id));
   r.endRaw(plain);
-}
-
-/**
- * Runs a reply-building step; an entry that fails to open drops what it wrote since the
- * command began and replies the seal error instead. Returns whether it went through.
- */
-export function guardSeal(ctx: Session, build: () => void): boolean {
-  const mark = ctx.reply.size;
-  try {
-    build();
-    return true;
-  } catch (err) {
-    if (!(err instanceof SealError)) throw err;
-    ctx.reply.truncate(mark);
-    sealFailed(ctx, err);
-    return false;
-  }
 }
 
 /** Replies with the entries of [start, end] (at most count, 0 = all). Throws SealError. */

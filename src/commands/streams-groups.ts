@@ -4,12 +4,13 @@
 
 import { int64, name, text, word } from './args.js';
 import { replyHelp } from './clients.js';
-import { guardSeal, intervalId, parseId, peekStream, quoted, readStream, replyEntry, replyId, streamSpec, strictId, writeStream } from './streams-entries.js';
+import { intervalId, parseId, peekStream, quoted, readStream, replyEntry, replyId, streamSpec, strictId, writeStream } from './streams-entries.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type StreamEntry } from '../store/keyspace.js';
 import { ENTRIES_READ_UNKNOWN, type Consumer, type ConsumerGroup, type PendingEntry } from '../store/types/stream-groups.js';
 import { ID_MAX, type StreamId } from '../store/types/stream.js';
 import type { CommandSpec, Session } from './types.js';
+import { replyOpened } from './sealing.js';
 
 // ---- XGROUP ----
 
@@ -375,7 +376,7 @@ function xclaim(ctx: Session, args: Buffer[]): void {
     else if (!justId) nack.deliveryCount++;
     claimed.push(id);
   }
-  guardSeal(ctx, () => replyClaimed(ctx, key, entry, claimed, justId));
+  replyOpened(ctx, () => replyClaimed(ctx, key, entry, claimed, justId));
 }
 
 function xautoclaim(ctx: Session, args: Buffer[]): void {
@@ -431,7 +432,7 @@ function xautoclaim(ctx: Session, args: Buffer[]): void {
     count--;
   }
   const cursor = i < pel.size ? pel.keyAt(i) : 0n;
-  guardSeal(ctx, () => {
+  replyOpened(ctx, () => {
     ctx.reply.arrayLen(3);
     replyId(ctx, cursor);
     replyClaimed(ctx, key, entry, claimed, justId);

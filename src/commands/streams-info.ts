@@ -5,13 +5,14 @@
 
 import { int64, name, text, word } from './args.js';
 import { replyHelp } from './clients.js';
-import { guardSeal, quoted, replyEntry, replyId, streamSpec } from './streams-entries.js';
+import { quoted, replyEntry, replyId, streamSpec } from './streams-entries.js';
 import { firstEntryId, groupLag } from './streams-lag.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type StreamEntry } from '../store/keyspace.js';
 import { ENTRIES_READ_UNKNOWN } from '../store/types/stream-groups.js';
 import { ID_MAX, type StreamId } from '../store/types/stream.js';
 import type { CommandSpec, Session } from './types.js';
+import { replyOpened } from './sealing.js';
 
 /** The stream for XINFO: null after replying (no such key, wrong type). */
 function infoStream(ctx: Session, args: Buffer[]): [string, StreamEntry] | null {
@@ -53,7 +54,7 @@ function xinfoStream(ctx: Session, args: Buffer[]): void {
   const [key, entry] = found;
   const log = entry.log;
   const r = ctx.reply;
-  guardSeal(ctx, () => {
+  replyOpened(ctx, () => {
     r.mapLen(full ? 9 : 10);
     r.bulkLatin1('length');
     r.integer(log.length);

@@ -2,7 +2,7 @@
 // or through a consumer group (new entries with ">", the consumer's own history otherwise).
 
 import { int64, name, text, word } from './args.js';
-import { guardSeal, parseId, quoted, replyEntry, replyEntryAt } from './streams-entries.js';
+import { parseId, quoted, replyEntry, replyEntryAt } from './streams-entries.js';
 import { keySpec, keyword, range } from './key-specs.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, type StreamEntry } from '../store/keyspace.js';
@@ -13,6 +13,7 @@ import { parseTimeout } from '../blocking/timeout.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
 import { estimateEntriesRead, rangeHasTombstones } from './streams-lag.js';
 import type { CommandSpec, Session } from './types.js';
+import { replyOpened } from './sealing.js';
 
 /** XREAD's ">" marker (Redis uses the maximal id for it too). */
 const NEW_ONLY = ID_MAX;
@@ -256,7 +257,7 @@ function readCommand(ctx: Session, args: Buffer[], xreadgroup: boolean): void | 
   if (req === null) return;
   const served = servable(ctx, req);
   if (served.length > 0) {
-    guardSeal(ctx, () => replyServed(ctx, req, served, req.count));
+    replyOpened(ctx, () => replyServed(ctx, req, served, req.count));
     return;
   }
   // Nothing to serve: without BLOCK this is the timeout reply (so it is inside EXEC: block() says so).
@@ -306,7 +307,7 @@ function serveBlocked(ctx: Session, req: ReadRequest, key: string, count: number
   }
   const last = entry.log.lastEntryId();
   if (last === undefined || last <= after) return false;
-  guardSeal(ctx, () => replyServed(ctx, req, [{ index: i, entry, after, history: false }], count));
+  replyOpened(ctx, () => replyServed(ctx, req, [{ index: i, entry, after, history: false }], count));
   return true;
 }
 

@@ -5,7 +5,7 @@
 
 import { int64, word } from './args.js';
 import {
-  addEntry, encodeEntry, rawKeyOf, guardSeal, intervalId, nodeLimits, parseId, peekStream, readStream, replyId, replyRange, sealEntry,
+  addEntry, encodeEntry, rawKeyOf, intervalId, nodeLimits, parseId, peekStream, readStream, replyId, replyRange, sealEntry,
   streamSpec, strictId, writeStream,
 } from './streams-entries.js';
 import { streamGroupCommands } from './streams-groups.js';
@@ -19,6 +19,7 @@ import { Kind, type StreamEntry } from '../store/keyspace.js';
 import { makeId, idMs, idSeq, ID_MAX, SAFE_HALF, U64_MAX, type StreamId } from '../store/types/stream.js';
 import type { StreamLog } from '../store/types/stream.js';
 import type { CommandSpec, Session } from './types.js';
+import { replyOpened } from './sealing.js';
 
 // ---- trimming options (streamParseAddOrTrimArgsOrReply) ----
 
@@ -298,7 +299,7 @@ function rangeCommand(ctx: Session, args: Buffer[], reverse: boolean): void {
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.arrayLen(0);
   if (count === 0) return ctx.reply.nullArray();
-  guardSeal(ctx, () => replyRange(ctx, key, entry, start, end, count === -1 ? 0 : count, reverse));
+  replyOpened(ctx, () => replyRange(ctx, key, entry, start, end, count === -1 ? 0 : count, reverse));
 }
 
 function xdel(ctx: Session, args: Buffer[]): void {

@@ -10,9 +10,9 @@
 
 import { readOf, peekOf } from './typed-entries.js';
 import { int64, keyOf, word } from './args.js';
-import { sealFailed } from './sealing.js';
+import { sealFailed, sealFailedSince } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
-import { OVERHEAD, SealError } from '../seal/sealer.js';
+import { OVERHEAD } from '../seal/sealer.js';
 import { Purpose } from '../seal/values.js';
 import { Kind, type KeyEvent, type ZSetEntry } from '../store/keyspace.js';
 import { memberOrder, sealedString, type MemberOpener } from '../store/types/zset-ops.js';
@@ -167,10 +167,7 @@ export function replyMember(ctx: Session, key: string, sealed: string, mark: num
   try {
     ctx.server.values.openElementAt(Purpose.ZSetMember, ctx.db.uid, key, sealedView(sealed), 0, sealed.length, ctx.reply.staging, at);
   } catch (err) {
-    if (!(err instanceof SealError)) throw err;
-    ctx.reply.truncate(mark);
-    sealFailed(ctx, err);
-    return false;
+    return sealFailedSince(ctx, mark, err);
   }
   ctx.reply.endBulk(length);
   return true;
