@@ -123,6 +123,23 @@ export function copyBytes(dst: Uint8Array, dstAt: number, src: Uint8Array, srcAt
   else dst.set(src.subarray(srcAt, srcAt + n), dstAt);
 }
 
+/**
+ * Lua 5.4 seeds each new state's string hashes from time(NULL) (and addresses), so the order in
+ * which pairs() and next() walk a table changed from one start of the server to the next. Redis's
+ * Lua 5.1 has no such seed: a script walks its tables in the same order on every run, and scripts
+ * that encode tables (cjson, cmsgpack) give the same bytes every time. time(NULL) reaches
+ * JavaScript as Date.now() (emscripten's date import), held at 0 for this one synchronous call.
+ */
+function newStateWithFixedSeed(x: LuaExports, alloc: number): number {
+  const now = Date.now;
+  Date.now = () => 0;
+  try {
+    return x.lua_newstate(alloc, 0);
+  } finally {
+    Date.now = now;
+  }
+}
+
 export class LuaVm {
   readonly L: number;
   /** Bytes Lua holds now, and the most it may hold (0: no cap). */
@@ -167,7 +184,7 @@ export class LuaVm {
       return next;
     }, 'iiiii');
     this.fnPointers.push(alloc);
-    this.L = x.lua_newstate(alloc, 0);
+    this.L = newStateWithFixedSeed(x, alloc);
     if (this.L === 0) throw new Error('Lua state could not be created');
     this.lenCell = x.malloc(8);
     this.scratch = x.malloc(this.scratchSize);
