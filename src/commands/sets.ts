@@ -5,7 +5,7 @@
 
 import { keyOf, sameKeyAt } from './args.js';
 import {
-  addPlain, addPlains, at, isIntegerMember, setCodec, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
+  addPlain, addPlains, addRawMembers, at, isIntegerMember, setCodec, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
   type MemberRef,
 } from './set-entries.js';
 import { setAlgebraCommands } from './sets-algebra.js';
@@ -16,6 +16,7 @@ import { Kind, type SetEntry } from '../store/entry.js';
 import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 
 /**
  * SADD's change to its set, without closures per call: what it needs is set just before
@@ -35,7 +36,8 @@ function addMemberAt(i: number): Uint8Array {
 function addMembers(set: SetEntry): boolean {
   const before = set.size;
   try {
-    addPlains(addCtx!, addKey, set, addArgs.length - 2, addMemberAt);
+    if (addArgs instanceof RawArgs) addRawMembers(addCtx!, addKey, set, addArgs, 2);
+    else addPlains(addCtx!, addKey, set, addArgs.length - 2, addMemberAt);
   } catch (err) {
     // The tail node failed to open: what was added before it stays added.
     addFailure = err;
