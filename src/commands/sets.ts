@@ -46,10 +46,22 @@ function addMembers(set: SetEntry): boolean {
   return addCount > 0;
 }
 
+/**
+ * The database and key the last SADD found holding a set, and the database's table edits then
+ * (Keyspace.edits): while they stay the same the key is still there, and SADD skips saddNew()'s
+ * own lookup of it (a second keyspace lookup per SADD into a large set). Only a shortcut: were the
+ * key gone after all, the general path would create the set itself, unpacked until the turn ends.
+ */
+let foundDb: object | null = null;
+let foundKey = '';
+let foundEdits = -1;
+
 /** SADD, SREM: their arguments may be RawArgs (raw-args.ts), read through at() alone. */
 function sadd(ctx: Session, args: ArgList): void {
   const key = sameKeyAt(ctx, args, 1);
-  if (args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
+  const db = ctx.db;
+  const known = key === foundKey && db === foundDb && db.edits === foundEdits;
+  if (!known && args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
   addCtx = ctx;
   addKey = key;
   addArgs = args;
@@ -65,8 +77,11 @@ function sadd(ctx: Session, args: ArgList): void {
   const failure = addFailure;
   addFailure = undefined;
   if (!ok) return;
-  if (failure !== undefined) sealFailed(ctx, failure);
-  else ctx.reply.integer(addCount);
+  if (failure !== undefined) return void sealFailed(ctx, failure);
+  foundDb = db;
+  foundKey = key;
+  foundEdits = db.edits;
+  ctx.reply.integer(addCount);
 }
 
 /**
