@@ -13,7 +13,8 @@ import { DIGEST_BYTES, settleOpenTail, type MemberId, type SealedSet, type SetRe
 import { INTSET_MAX_ENTRIES } from '../store/types/set-ops.js';
 import { at, type KeySpec } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
-import type { RawArgs } from '../protocol/raw-args.js';
+import { RawArgs } from '../protocol/raw-args.js';
+import type { ArgList } from '../protocol/arg-list.js';
 
 /** The digest of the member being looked up: one per process, commands run one at a time. */
 const digest = Buffer.alloc(DIGEST_BYTES);
@@ -21,6 +22,13 @@ const digest = Buffer.alloc(DIGEST_BYTES);
 /** The keyed digest of a member's plaintext, in a buffer reused by the next call. */
 export function memberDigest(ctx: Session, plain: Uint8Array): Buffer {
   ctx.server.members.digestInto(plain, digest, 0);
+  return digest;
+}
+
+/** memberDigest() of argument i, read where it lies when the arguments are RawArgs (no Buffer view made). */
+export function memberDigestAt(ctx: Session, args: ArgList, i: number): Buffer {
+  if (args instanceof RawArgs) ctx.server.members.digestRangeInto(args.bytes, args.starts[i]!, args.lengths[i]!, digest, 0);
+  else ctx.server.members.digestInto(args.at(i)!, digest, 0);
   return digest;
 }
 
