@@ -1,7 +1,7 @@
 // The per-request floor every command pays (issue #20 Deliver 1, issue #15), in one process,
 // without the kernel: a real server's Client fed pipelined requests as redis-benchmark sends
 // them (16 per read, -r 100000, -d 32: SET key:<n> <32 B>, GET key:<n> of keys it set, LPUSH
-// mylist <32 B>, LPOP mylist, SADD myset element:<n>) through a socket stand-in that drops the
+// mylist <32 B>, LPOP mylist, SADD myset element:<n>, SISMEMBER myset element:<n>) through a socket stand-in that drops the
 // replies. Parsing, dispatch, admission, stats, the keyspace, the AEAD and reply staging are
 // measured; socket reads and writes (the same for any server, and what varies most on a shared
 // machine) are not. CPU time per request (process.cpuUsage: the collector's helper threads
@@ -19,7 +19,7 @@ import { fmt, summarize } from '../lib/stats.js';
 
 const ROUNDS = Number(option('--rounds', '5'));
 const REQUESTS = Number(option('--requests', '160000'));
-const ONLY = option('--only', 'set,get,lpush,lpop,sadd').split(',');
+const ONLY = option('--only', 'set,get,lpush,lpop,sadd,sismember').split(',');
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const VALUE = 'x'.repeat(32);
@@ -49,6 +49,7 @@ const WORKLOADS: Record<string, () => Buffer[]> = {
   lpush: () => reads(() => ['LPUSH', 'mylist', VALUE]),
   lpop: () => reads(() => ['LPOP', 'mylist']),
   sadd: () => reads((n) => ['SADD', 'myset', `element:${pad(n())}`]),
+  sismember: () => reads((n) => ['SISMEMBER', 'myset', `element:${pad(n())}`]),
 };
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -56,7 +57,7 @@ async function child(root: string, names: string[]): Promise<void> {
   const running = await startFedClient(root);
   const client: any = running.client;
   const out: Record<string, number> = {};
-  // In order: SET fills the keys GET reads, LPUSH the list LPOP takes from.
+  // In order: SET fills the keys GET reads, LPUSH the list LPOP takes from, SADD the set SISMEMBER asks.
   for (const name of names) {
     const all = WORKLOADS[name]!();
     await cpuPerRequest(client, REQUESTS / 4, (i) => all[i % READS]!);
@@ -79,6 +80,7 @@ function main(): void {
   // LPOP reads what LPUSH left and GET what SET stored: their fillers run first.
   if (names.includes('lpop') && !names.includes('lpush')) names.unshift('lpush');
   if (names.includes('get') && !names.includes('set')) names.unshift('set');
+  if (names.includes('sismember') && !names.includes('sadd')) names.unshift('sadd');
   const order = Object.keys(WORKLOADS).filter((n) => names.includes(n));
   const samples = new Map<string, number[]>();
   for (let r = 0; r < ROUNDS; r++) {

@@ -4,7 +4,8 @@
 // members copied into the reply. SSCAN's MATCH opens the members of the step it returns, only while the command runs.
 
 import { parseElementScanOptions } from './scan-options.js';
-import { int64, keyOf } from './args.js';
+import { int64, keyOf, sameKeyAt } from './args.js';
+import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import {
   at, compareIntegers, isIntegerMember, openAll, readSet, replyMember, replyMembers, replyPlain, setCodec, setSpec, wipeAll, writeSet, type MemberRef,
 } from './set-entries.js';
@@ -31,25 +32,46 @@ const refsOf = (set: SetEntry, key: string, ids: readonly MemberId[]): MemberRef
 
 // ---- SPOP ----
 
-function spop(ctx: Session, args: Buffer[]): void {
+/**
+ * SPOP's change to its set, without closures per call (as SADD's in sets.ts): what it needs is
+ * set just before writeSet() calls it; nothing runs in between, and it does not re-enter.
+ */
+let popCtx: Session | null = null;
+let popKey = '';
+
+function replyPopped(plain: Buffer, start: number, length: number): void {
+  replyPlain(popCtx!, plain, start, length);
+}
+
+function popOne(set: SetEntry): boolean {
+  const ctx = popCtx!;
+  const id = set.randomMember();
+  if (id === 0) {
+    ctx.reply.nullBulk();
+    return false;
+  }
+  // One open of the member's node: the reply, then the node sealed again without it.
+  try {
+    set.takeId(id, setCodec(ctx, popKey), replyPopped);
+  } catch (err) {
+    sealFailed(ctx, err);
+    return false;
+  }
+  return true;
+}
+
+/** Its arguments may be RawArgs (raw-args.ts): read through at() and sameKeyAt() alone. */
+function spop(ctx: Session, args: ArgList): void {
   if (args.length > 3) return ctx.reply.error(Errors.syntax);
-  const key = keyOf(ctx, args[1]!);
-  if (args.length === 3) return spopCount(ctx, key, args[2]!);
-  writeSet(ctx, key, 'spop', (set) => {
-    const id = set.randomMember();
-    if (id === 0) {
-      ctx.reply.nullBulk();
-      return false;
-    }
-    // One open of the member's node: the reply, then the node sealed again without it.
-    try {
-      set.takeId(id, setCodec(ctx, key), (plain, start, length) => replyPlain(ctx, plain, start, length));
-    } catch (err) {
-      sealFailed(ctx, err);
-      return false;
-    }
-    return true;
-  });
+  const key = sameKeyAt(ctx, args, 1);
+  if (args.length === 3) return spopCount(ctx, key, args.at(2)!);
+  popCtx = ctx;
+  popKey = key;
+  try {
+    writeSet(ctx, key, 'spop', popOne);
+  } finally {
+    popCtx = null;
+  }
 }
 
 /** The count is checked before the key; a missing key is an empty set reply. */
@@ -178,7 +200,7 @@ function sscan(ctx: Session, args: Buffer[]): void {
 
 export const setRandomCommands: CommandSpec[] = [
   setSpec('srandmember', -2, 'read', false, at(1, 'RO', 'ACCESS'), 'Get one or multiple random members from a set', '1.0.0', srandmember, { tips: ['nondeterministic_output'], complexity: 'Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.' }),
-  setSpec('spop', -2, 'write', true, at(1, 'RW', 'ACCESS', 'DELETE'), 'Remove and return one or multiple random members from a set', '1.0.0', spop, { tips: ['nondeterministic_output'], complexity: 'Without the count argument O(1), otherwise O(N) where N is the value of the passed count.' }),
+  setSpec('spop', -2, 'write', true, at(1, 'RW', 'ACCESS', 'DELETE'), 'Remove and return one or multiple random members from a set', '1.0.0', takesRawArgs(spop), { tips: ['nondeterministic_output'], complexity: 'Without the count argument O(1), otherwise O(N) where N is the value of the passed count.' }),
   setSpec('sscan', -3, 'read', false, at(1, 'RO', 'ACCESS'), 'Incrementally iterate Set elements', '2.8.0', sscan, { tips: ['nondeterministic_output'], complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..' }),
 ];
 

@@ -5,7 +5,7 @@
 
 import { keyOf, sameKeyAt } from './args.js';
 import {
-  addPlain, addPlains, at, isIntegerMember, setCodec, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
+  addPlain, addPlains, addRawMembers, at, memberDigestAt, isIntegerMember, setCodec, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
   type MemberRef,
 } from './set-entries.js';
 import { setAlgebraCommands } from './sets-algebra.js';
@@ -15,7 +15,8 @@ import { sealFailed, sealFailedSince } from './sealing.js';
 import { Kind, type SetEntry } from '../store/entry.js';
 import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
-import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 
 /**
  * SADD's change to its set, without closures per call: what it needs is set just before
@@ -35,7 +36,8 @@ function addMemberAt(i: number): Uint8Array {
 function addMembers(set: SetEntry): boolean {
   const before = set.size;
   try {
-    addPlains(addCtx!, addKey, set, addArgs.length - 2, addMemberAt);
+    if (addArgs instanceof RawArgs) addRawMembers(addCtx!, addKey, set, addArgs, 2);
+    else addPlains(addCtx!, addKey, set, addArgs.length - 2, addMemberAt);
   } catch (err) {
     // The tail node failed to open: what was added before it stays added.
     addFailure = err;
@@ -44,10 +46,22 @@ function addMembers(set: SetEntry): boolean {
   return addCount > 0;
 }
 
+/**
+ * The database and key the last SADD found holding a set, and the database's table edits then
+ * (Keyspace.edits): while they stay the same the key is still there, and SADD skips saddNew()'s
+ * own lookup of it (a second keyspace lookup per SADD into a large set). Only a shortcut: were the
+ * key gone after all, the general path would create the set itself, unpacked until the turn ends.
+ */
+let foundDb: object | null = null;
+let foundKey = '';
+let foundEdits = -1;
+
 /** SADD, SREM: their arguments may be RawArgs (raw-args.ts), read through at() alone. */
 function sadd(ctx: Session, args: ArgList): void {
   const key = sameKeyAt(ctx, args, 1);
-  if (args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
+  const db = ctx.db;
+  const known = key === foundKey && db === foundDb && db.edits === foundEdits;
+  if (!known && args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
   addCtx = ctx;
   addKey = key;
   addArgs = args;
@@ -63,8 +77,11 @@ function sadd(ctx: Session, args: ArgList): void {
   const failure = addFailure;
   addFailure = undefined;
   if (!ok) return;
-  if (failure !== undefined) sealFailed(ctx, failure);
-  else ctx.reply.integer(addCount);
+  if (failure !== undefined) return void sealFailed(ctx, failure);
+  foundDb = db;
+  foundKey = key;
+  foundEdits = db.edits;
+  ctx.reply.integer(addCount);
 }
 
 /**
@@ -99,7 +116,7 @@ function srem(ctx: Session, args: ArgList): void {
   const ok = writeSet(ctx, key, 'srem', (set) => {
     const codec = setCodec(ctx, key);
     try {
-      for (let i = 2; i < args.length && set.size > 0; i++) if (set.remove(memberDigest(ctx, args.at(i)!), codec)) removed++;
+      for (let i = 2; i < args.length && set.size > 0; i++) if (set.remove(memberDigestAt(ctx, args, i), codec)) removed++;
     } catch (err) {
       // A node that fails to open keeps its members; what was removed before stays removed.
       failure = err;
@@ -111,16 +128,17 @@ function srem(ctx: Session, args: ArgList): void {
   else ctx.reply.integer(removed);
 }
 
-function sismember(ctx: Session, args: Buffer[]): void {
-  const set = readSet(ctx, keyOf(ctx, args[1]!));
-  if (set !== null) ctx.reply.integer(set?.has(memberDigest(ctx, args[2]!)) ? 1 : 0);
+/** SISMEMBER, SMISMEMBER: their arguments may be RawArgs too (members digested where they lie). */
+function sismember(ctx: Session, args: ArgList): void {
+  const set = readSet(ctx, sameKeyAt(ctx, args, 1));
+  if (set !== null) ctx.reply.integer(set !== undefined && set.has(memberDigestAt(ctx, args, 2)) ? 1 : 0);
 }
 
 function smismember(ctx: Session, args: ArgList): void {
-  const set = readSet(ctx, keyOf(ctx, args.at(1)!));
+  const set = readSet(ctx, sameKeyAt(ctx, args, 1));
   if (set === null) return;
   ctx.reply.arrayLen(args.length - 2);
-  for (let i = 2; i < args.length; i++) ctx.reply.integer(set?.has(memberDigest(ctx, args.at(i)!)) ? 1 : 0);
+  for (let i = 2; i < args.length; i++) ctx.reply.integer(set !== undefined && set.has(memberDigestAt(ctx, args, i)) ? 1 : 0);
 }
 
 function scard(ctx: Session, args: Buffer[]): void {
@@ -198,8 +216,8 @@ const O1 = { complexity: 'O(1)' };
 export const setCommands: CommandSpec[] = [
   setSpec('sadd', -3, 'write-grow', true, at(1, 'RW', 'INSERT'), 'Add one or more members to a set', '1.0.0', takesRawArgs(sadd), { complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.' }),
   setSpec('srem', -3, 'write', true, at(1, 'RW', 'DELETE'), 'Remove one or more members from a set', '1.0.0', takesRawArgs(srem), { complexity: 'O(N) where N is the number of members to be removed.' }),
-  setSpec('sismember', 3, 'read', true, at(1, 'RO'), 'Determine if a given value is a member of a set', '1.0.0', sismember, O1),
-  setSpec('smismember', -3, 'read', true, at(1, 'RO', 'ACCESS'), 'Returns the membership associated with the given elements for a set', '6.2.0', takesArgList(smismember), { complexity: 'O(N) where N is the number of elements being checked for membership' }),
+  setSpec('sismember', 3, 'read', true, at(1, 'RO'), 'Determine if a given value is a member of a set', '1.0.0', takesRawArgs(sismember), O1),
+  setSpec('smismember', -3, 'read', true, at(1, 'RO', 'ACCESS'), 'Returns the membership associated with the given elements for a set', '6.2.0', takesRawArgs(smismember), { complexity: 'O(N) where N is the number of elements being checked for membership' }),
   setSpec('scard', 2, 'read', true, at(1, 'RO'), 'Get the number of members in a set', '1.0.0', scard, O1),
   setSpec('smembers', 2, 'read', false, at(1, 'RO', 'ACCESS'), 'Get all the members in a set', '1.0.0', smembers, { tips: ['nondeterministic_output_order'], complexity: 'O(N) where N is the set cardinality.' }),
   setSpec('smove', 4, 'write', true, [at(1, 'RW', 'ACCESS', 'DELETE'), at(2, 'RW', 'INSERT')], 'Move a member from one set to another', '1.0.0', smove, O1),

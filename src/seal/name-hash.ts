@@ -22,6 +22,11 @@ export interface NameHasher {
    * hash field name, so the collection never keeps the plaintext to find an element.
    */
   digestInto(name: Uint8Array, out: Uint8Array, at: number): void;
+  /**
+   * digestInto() of src[start, start + length), read where it lies: a member of a RawArgs command
+   * (SADD) is digested without making a Buffer view of it first.
+   */
+  digestRangeInto(src: Uint8Array, start: number, length: number, out: Uint8Array, at: number): void;
   /** Wipes the hasher's copy of the key. */
   destroy(): void;
 }
@@ -91,6 +96,17 @@ class NativeNameHasher implements NameHasher {
     );
   }
 
+  digestRangeInto(src: Uint8Array, start: number, length: number, out: Uint8Array, at: number): void {
+    const b = this.binding;
+    if (b === null || at + NAME_HASH_BYTES > out.length || start < 0 || start + length > src.length) {
+      return this.digestInto(src.subarray(start, start + length), out, at);
+    }
+    const k = this.key;
+    b.crypto_generichash(
+      out.buffer, out.byteOffset + at, NAME_HASH_BYTES, src.buffer, src.byteOffset + start, length, k.buffer, k.byteOffset, KEY_BYTES,
+    );
+  }
+
   destroy(): void {
     this.sodium.sodium_memzero(this.key);
   }
@@ -133,6 +149,10 @@ class WasmNameHasher implements NameHasher {
   digestInto(name: Uint8Array, out: Uint8Array, at: number): void {
     this.compute(name);
     out.set(this.wasm.HEAPU8.subarray(this.outPtr, this.outPtr + NAME_HASH_BYTES), at);
+  }
+
+  digestRangeInto(src: Uint8Array, start: number, length: number, out: Uint8Array, at: number): void {
+    this.digestInto(src.subarray(start, start + length), out, at);
   }
 
   private compute(name: Uint8Array): void {

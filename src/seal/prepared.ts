@@ -45,6 +45,11 @@ export class PreparedDigests implements NameHasher {
     for (let i = 0; i < 16; i++) out[at + i] = this.digests[from + i]!;
   }
 
+  /** A range of a read is never a prepared argument (those are found by identity): hashed as usual. */
+  digestRangeInto(src: Uint8Array, start: number, length: number, out: Uint8Array, at: number): void {
+    this.inner.digestRangeInto(src, start, length, out, at);
+  }
+
   destroy(): void {
     this.inner.destroy();
   }

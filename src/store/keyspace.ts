@@ -148,6 +148,11 @@ export class Keyspace {
    */
   private tableEdits = 0;
 
+  /** tableEdits, for a writer that remembers a key it found (SADD: it need not look twice while nothing changed). */
+  get edits(): number {
+    return this.tableEdits;
+  }
+
   get volatileCount(): number {
     return this.volatile.size;
   }

@@ -249,6 +249,23 @@ describe('packing small collections', () => {
     expect(await client.llen('long')).toBe(100);
   });
 
+  it('packs a set made again under the name of a large one SADD just added to (deleted, or flushed)', async () => {
+    // SADD remembers the key it last found holding a set (to skip a second lookup); the key gone,
+    // a new small set is right, and packed, as ever.
+    const big = Array.from({ length: 300 }, (_, k) => `m${k}`);
+    for (const end of [() => client.del('s'), () => client.flushall(), () => client.unlink('s')]) {
+      await client.sadd('s', ...big);
+      await client.sadd('s', 'one more');
+      await end();
+      expect(await client.sadd('s', 'x', 'y')).toBe(2);
+      await settle();
+      expect(packed('s')).toBe(true);
+      expect((await client.smembers('s')).sort()).toEqual(['x', 'y']);
+      expect(await client.scard('s')).toBe(2);
+      await client.del('s');
+    }
+  });
+
   it('gives memory back: the accounted bytes per small sorted set fall once packed', async () => {
     // The maxmemory account (what eviction and INFO's dataset figures go by), not the heap, which holds garbage.
     const used = async () => server.running.state.memory.account.used;

@@ -41,19 +41,20 @@ export type MemberVisitor = (id: MemberId) => boolean | void;
 /** Random numbers in [0, 1); Math.random in the server, a seeded generator in tests. */
 export type Random = () => number;
 
-/** A digest's four 32-bit words (little-endian), read once per operation. */
-let d0 = 0;
-let d1 = 0;
-let d2 = 0;
-let d3 = 0;
+/**
+ * A digest's four 32-bit words (little-endian), read once per operation. In a typed array, not
+ * module-level numbers: a word at or past 2^30 is no small integer, and each store of one into a
+ * module variable made a heap number (~33 B per SADD, a third of what the set's code allocated).
+ */
+const dw = new Uint32Array(4);
 
 /** Reads the digest at `at` for the next findLoaded or insertEntry. */
 export function loadDigest(digest: Uint8Array, at: number): void {
   if (digest.length - at < DIGEST_BYTES) throw new RangeError(`a member digest is ${DIGEST_BYTES} bytes`);
-  d0 = (digest[at]! | (digest[at + 1]! << 8) | (digest[at + 2]! << 16) | (digest[at + 3]! << 24)) >>> 0;
-  d1 = (digest[at + 4]! | (digest[at + 5]! << 8) | (digest[at + 6]! << 16) | (digest[at + 7]! << 24)) >>> 0;
-  d2 = (digest[at + 8]! | (digest[at + 9]! << 8) | (digest[at + 10]! << 16) | (digest[at + 11]! << 24)) >>> 0;
-  d3 = (digest[at + 12]! | (digest[at + 13]! << 8) | (digest[at + 14]! << 16) | (digest[at + 15]! << 24)) >>> 0;
+  dw[0] = digest[at]! | (digest[at + 1]! << 8) | (digest[at + 2]! << 16) | (digest[at + 3]! << 24);
+  dw[1] = digest[at + 4]! | (digest[at + 5]! << 8) | (digest[at + 6]! << 16) | (digest[at + 7]! << 24);
+  dw[2] = digest[at + 8]! | (digest[at + 9]! << 8) | (digest[at + 10]! << 16) | (digest[at + 11]! << 24);
+  dw[3] = digest[at + 12]! | (digest[at + 13]! << 8) | (digest[at + 14]! << 16) | (digest[at + 15]! << 24);
 }
 
 export abstract class SetIndex {
@@ -93,10 +94,10 @@ export abstract class SetIndex {
   hasMemberOf(other: SetIndex, id: MemberId): boolean {
     const w = (id - 1) * EW;
     const e = other.entries;
-    d0 = e[w]!;
-    d1 = e[w + 1]!;
-    d2 = e[w + 2]!;
-    d3 = e[w + 3]!;
+    dw[0] = e[w]!;
+    dw[1] = e[w + 1]!;
+    dw[2] = e[w + 2]!;
+    dw[3] = e[w + 3]!;
     return this.findLoaded() >= 0;
   }
 
@@ -180,9 +181,13 @@ export abstract class SetIndex {
     return v;
   }
 
-  /** The entry with the digest in d0..d3, or -1. */
+  /** The entry with the loaded digest (dw), or -1. */
   protected findLoaded(): number {
     const entries = this.entries;
+    const d0 = dw[0]!;
+    const d1 = dw[1]!;
+    const d2 = dw[2]!;
+    const d3 = dw[3]!;
     if (this.buckets === null) {
       for (let e = 0, w = 0; e < this.count; e++, w += EW) {
         if (entries[w] === d0 && entries[w + 1] === d1 && entries[w + 2] === d2 && entries[w + 3] === d3) return e;
@@ -197,16 +202,16 @@ export abstract class SetIndex {
     return -1;
   }
 
-  /** A new entry (index `count`) for the digest in d0..d3 at `place`. */
+  /** A new entry (index `count`) for the loaded digest (dw) at `place`. */
   protected insertEntry(place: number): void {
     const e = this.count;
     if ((e + 1) * EW > this.entries.length) this.entries = growTo(this.entries, Math.max(4, (this.entries.length / EW) * 2) * EW);
     const w = e * EW;
     const entries = this.entries;
-    entries[w] = d0;
-    entries[w + 1] = d1;
-    entries[w + 2] = d2;
-    entries[w + 3] = d3;
+    entries[w] = dw[0]!;
+    entries[w + 1] = dw[1]!;
+    entries[w + 2] = dw[2]!;
+    entries[w + 3] = dw[3]!;
     entries[w + E_PLACE] = place;
     this.count++;
     this.version++;

@@ -172,10 +172,18 @@ export class SealedSet extends SetIndex {
 
   /** Adds one member (SADD); false, with the stored member kept, when the digest is already in. */
   add(digest: Uint8Array, plain: Uint8Array, codec: SetCodec, keepOpen = false): boolean {
+    return this.addRange(digest, plain, 0, plain.length, codec, keepOpen);
+  }
+
+  /**
+   * add() of the member src[start, start + length), read where it lies (a member of a RawArgs
+   * SADD, never made a Buffer view of).
+   */
+  addRange(digest: Uint8Array, src: Uint8Array, start: number, length: number, codec: SetCodec, keepOpen = false): boolean {
     loadDigest(digest, 0);
     if (this.findLoaded() >= 0) return false;
     try {
-      this.insertEntry(this.place(plain, this.count, codec));
+      this.insertEntry(this.place(src, start, length, this.count, codec));
     } finally {
       if (!keepOpen) this.sealOpenTail(codec);
     }
@@ -193,7 +201,7 @@ export class SealedSet extends SetIndex {
       fill((digest, plain) => {
         loadDigest(digest, 0);
         if (this.findLoaded() >= 0) return false;
-        const place = this.place(plain, this.count, codec);
+        const place = this.place(plain, 0, plain.length, this.count, codec);
         this.insertEntry(place);
         return true;
       });
@@ -473,17 +481,16 @@ export class SealedSet extends SetIndex {
   }
 
   /**
-   * Puts a member's plaintext in a node (the open tail, the tail, a new tail, or a node of its
-   * own when long) as entry e; returns its place.
+   * Puts a member's plaintext, src[start, start + length), in a node (the open tail, the tail, a
+   * new tail, or a node of its own when long) as entry e; returns its place.
    */
-  private place(plain: Uint8Array, e: number, codec: SetCodec): number {
-    const length = plain.length;
+  private place(src: Uint8Array, start: number, length: number, e: number, codec: SetCodec): number {
     const need = varintBytes(length) + length;
     if (length > SOLO_BYTES) {
       const n = this.newNode();
       const buf = edited.room(need);
       const p = writeVarint(buf, 0, length);
-      buf.set(plain, p);
+      buf.set(src.subarray(start, start + length), p);
       try {
         this.sealFrom(n, buf, need, codec);
       } catch (err) {
@@ -504,7 +511,7 @@ export class SealedSet extends SetIndex {
         this.openLength = this.openNodeInto(t, codec, building);
         this.holdTail(t, codec);
         this.openLength = this.compactPlain(t, building.buf, this.openLength);
-        if (this.hasRoom(t, need)) return this.place(plain, e, codec);
+        if (this.hasRoom(t, need)) return this.place(src, start, length, e, codec);
         this.sealOpenTail(codec);
       }
       this.tail = this.newNode();
@@ -513,7 +520,8 @@ export class SealedSet extends SetIndex {
     }
     const buf = building.room(this.openLength + need, this.openLength);
     const p = writeVarint(buf, this.openLength, length);
-    buf.set(plain, p);
+    // Byte by byte: a member here is at most SOLO_BYTES, and set() would want a view of it.
+    for (let i = 0; i < length; i++) buf[p + i] = src[start + i]!;
     this.openLength = p + length;
     return this.fill(this.openTail, e, need);
   }

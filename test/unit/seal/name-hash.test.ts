@@ -35,6 +35,20 @@ describe('key name hashing', () => {
     }
   });
 
+  it('digests a range of a larger buffer where it lies, as digestInto does its copy (SADD from a read)', () => {
+    for (const hasher of [createNameHasher(key, { native: false }), ...(loadSodiumNative() === null ? [] : [createNameHasher(key)])]) {
+      const read = randomBytes(200);
+      const bytes = read.subarray(10, 190);
+      for (const [start, length] of [[0, 0], [0, 20], [33, 17], [150, 30]] as const) {
+        const got = Buffer.alloc(20, 0xee);
+        hasher.digestRangeInto(bytes, start, length, got, 3);
+        expect(got.subarray(3, 3 + NAME_HASH_BYTES).toString('latin1')).toBe(hasher.hash(Buffer.from(bytes.subarray(start, start + length))));
+        expect(got[2]).toBe(0xee);
+        expect(got[3 + NAME_HASH_BYTES]).toBe(0xee);
+      }
+    }
+  });
+
   it('depends on the key, so names cannot be guessed and checked without it', () => {
     const a = createNameHasher(key, { native: false });
     const b = createNameHasher(new Uint8Array(32).fill(8), { native: false });

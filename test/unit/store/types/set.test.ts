@@ -126,8 +126,13 @@ describe('SealedSet (model-based)', () => {
         const model = new Map<string, Buffer>();
         const add = (n: number, salt: number) => {
           const k = key(digest(n));
-          // Half the adds leave the tail open (the server's way within a turn) for what follows.
-          expect(set.add(digest(n), plain(n, salt), codec, salt >= 2)).toBe(!model.has(k));
+          // Half the adds leave the tail open (the server's way within a turn) for what follows;
+          // odd salts add the member from the middle of a larger buffer (SADD's raw arguments).
+          const p = plain(n, salt);
+          const added = salt % 2 === 0
+            ? set.add(digest(n), p, codec, salt >= 2)
+            : set.addRange(digest(n), Buffer.concat([Buffer.alloc(5, 0xab), p, Buffer.alloc(3, 0xcd)]), 5, p.length, codec, salt >= 2);
+          expect(added).toBe(!model.has(k));
           if (!model.has(k)) model.set(k, plain(n, salt));
         };
         const remove = (n: number) => {
