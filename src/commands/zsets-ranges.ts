@@ -147,11 +147,13 @@ function rangeToClient(ctx: Session, args: Buffer[], type: RangeType, direction:
   const entry = readZSet(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.arrayLen(0);
-  tryOrdered(ctx, key, () => {
-    const span = spanOf(entry, req);
-    const withScores = req.withScores;
-    replyMembers(ctx, key, span.end - span.start, withScores, (visit) => entry.zset.each(span.start, span.end, span.reverse, visit));
-  });
+  // Only a lex range compares members (opens them to find its ends).
+  if (req.range.type !== 'lex') return replySpan(ctx, key, entry, spanOf(entry, req), req.withScores);
+  tryOrdered(ctx, key, () => replySpan(ctx, key, entry, spanOf(entry, req), req.withScores));
+}
+
+function replySpan(ctx: Session, key: string, entry: ZSetEntry, span: Span, withScores: boolean): void {
+  replyMembers(ctx, key, span.end - span.start, withScores, (visit) => entry.zset.each(span.start, span.end, span.reverse, visit));
 }
 
 /**
