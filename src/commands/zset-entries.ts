@@ -277,13 +277,38 @@ function hexFloat(s: string): number {
   return negative ? -value : value;
 }
 
+/** Plain integers up to this many digits are exact doubles, read straight from the bytes. */
+const PLAIN_DIGITS_MAX = 15;
+
+/** parseScore() of bytes[start, start + length) (a raw argument: no view unless the score is not a plain integer). */
+export function parseScoreAt(bytes: Uint8Array, start: number, length: number): number | null {
+  return plainInteger(bytes, start, start + length) ?? parseScore(bytes.subarray(start, start + length));
+}
+
 /** Redis string2d (ZADD, ZINCRBY, WEIGHTS): the whole text a double, no space, no NaN, no overflow. */
 export function parseScore(arg: Uint8Array): number | null {
+  // The common case, an integer score ("1700000000", "-3"), without a string or a regex.
+  const plain = plainInteger(arg, 0, arg.length);
+  if (plain !== null) return plain;
   if (arg.length === 0 || arg.length > SCORE_TEXT_MAX) return null;
   const s = Buffer.from(arg.buffer, arg.byteOffset, arg.length).toString('latin1');
   const value = strtod(s);
   if (value === null || strtodRange) return null;
   return value;
+}
+
+/** bytes[start, end) as a number when it is only digits (after an optional '-'), at most PLAIN_DIGITS_MAX of them; else null. */
+function plainInteger(bytes: Uint8Array, start: number, end: number): number | null {
+  const negative = bytes[start] === 0x2d;
+  const first = negative ? start + 1 : start;
+  if (end <= first || end - first > PLAIN_DIGITS_MAX) return null;
+  let n = 0;
+  for (let i = first; i < end; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
+  return negative ? -n : n;
 }
 
 /** The text up to a NUL byte (Redis reads range arguments as C strings). */
