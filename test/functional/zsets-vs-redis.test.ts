@@ -30,6 +30,17 @@ const CASES: Record<string, string[][]> = {
     bigZadd('long', 70, (i) => ['1', `${'x'.repeat(i)}y`]), ['OBJECT', 'ENCODING', 'long'], ['ZRANGE', 'long', '0', '2'],
     bigZadd('small', 64, (i) => ['1', `s${i}`]), ['OBJECT', 'ENCODING', 'small'], ['ZRANGE', 'small', '60', '-1'],
   ],
+  'ZADD key score member and ZRANGE key start stop [WITHSCORES] read from the request bytes (and the same inside MULTI)': [
+    ['ZADD', 'r', '5', 'a'], ['ZADD', 'r', '-0', 'b'], ['ZADD', 'r2', '-0', 'x'], ['ZADD', 'r', '123456789012345', 'c'],
+    ['ZADD', 'r', '1234567890123456', 'd'], ['ZADD', 'r', '007', 'e'], ['ZADD', 'r', '-', 'f'], ['ZADD', 'r', '--1', 'f'], ['ZADD', 'r', '1-', 'f'],
+    ['ZADD', 'r', '5', 'a'], ['ZADD', 'r', '6', 'a'], ['ZADD', 'r2', '-5', 'x'], ['ZADD', 'r', '-12', ''], ['ZADD', 'r', 'NX', 'a'],
+    ['ZRANGE', 'r', '0', '-1', 'WITHSCORES'], ['ZRANGE', 'r', '0', '-1', 'WiThScOrEs'], ['ZRANGE', 'r', '0', '-1', 'withscore'],
+    ['ZRANGE', 'r', '0', '-1', 'WITHSCORESX'], ['ZRANGE', 'r', '-0', '1'], ['ZRANGE', 'r', '+1', '2'], ['ZRANGE', 'r', '0', '99999999999999999999'],
+    ['ZRANGE', 'r', '0', '9223372036854775807', 'WITHSCORES'], ['ZRANGE', 'r', '-9223372036854775808', '1'], ['ZRANGE', 'r', '1', '1'],
+    ['ZRANGE', 'r', '3', '1'], ['ZRANGE', 'r2', '0', '-1', 'WITHSCORES'], ['ZRANGE', 'nokey', '0', '-1'], ['ZRANGE', 'nokey', '0', '-1', 'WITHSCORES'],
+    ['SET', 's', 'x'], ['ZRANGE', 's', '0', '1'], ['ZADD', 's', '1', 'a'], ['ZRANGE', 'r', 'a', '1'],
+    ['MULTI'], ['ZADD', 'm', '3', 'x'], ['ZADD', 'm', '-2', 'y'], ['ZRANGE', 'm', '0', '-1', 'WITHSCORES'], ['ZADD', 'm', 'x', 'y'], ['EXEC'],
+  ],
   'ZADD counts new members, CH counts changed ones': [
     ['ZADD', 'z', '1', 'a', '2', 'b'], ['ZADD', 'z', '1', 'a', '3', 'b', '4', 'c'], ['ZADD', 'z', 'CH', '1', 'a', '9', 'b', '5', 'd'],
     ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'], ['ZCARD', 'z'], ['ZCARD', 'nokey'],
