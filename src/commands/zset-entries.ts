@@ -15,7 +15,7 @@ import { Errors } from '../protocol/errors.js';
 import { OVERHEAD } from '../seal/sealer.js';
 import { Purpose } from '../seal/values.js';
 import { Kind, type KeyEvent, type ZSetEntry } from '../store/keyspace.js';
-import { memberOrder, sealedString, type MemberOpener } from '../store/types/zset-ops.js';
+import { memberOrder, type MemberOpener } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES, type LexBound, type ScoreBound } from '../store/types/zset.js';
 import { keySpec, at, index, keynum, type KeyFlagName, type KeySpec } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
@@ -98,42 +98,61 @@ const MEMO_MAX_BYTES = 32 * 1024 * 1024;
  * is then opened at most once per command.
  */
 export function withOrder<T>(ctx: Session, key: string, fn: () => T): T {
-  const values = ctx.server.values;
-  const db = ctx.db.uid;
-  let opens = 0;
-  let memo: Map<string, Buffer> | null = null;
-  let memoBytes = 0;
-  const slotFor = (slot: 0 | 1, length: number): Buffer => {
-    if (scratch[slot].length < length) {
-      scratch[slot].fill(0);
-      scratch[slot] = Buffer.allocUnsafeSlow(Math.max(length, scratch[slot].length * 2));
-    }
-    return scratch[slot];
-  };
-  const opener: MemberOpener = (sealed, slot) => {
-    const length = sealed.length - OVERHEAD;
-    const kept = memo?.get(sealed);
-    if (kept !== undefined) return kept;
-    const out = slotFor(slot, length);
-    values.openElementAt(Purpose.ZSetMember, db, key, sealedView(sealed), 0, sealed.length, out, 0);
-    if (++opens > MEMO_AFTER_OPENS && memoBytes + length <= MEMO_MAX_BYTES) {
-      memo ??= new Map();
-      memo.set(sealed, Buffer.from(out.subarray(0, length)));
-      memoBytes += length;
-    }
-    return out.subarray(0, length);
-  };
-  const before = memberOrder.bind(opener);
+  const outer = binding;
+  // One small object per binding (a ZADD makes one): the opener itself is a single function.
+  const mine: Binding = { values: ctx.server.values, db: ctx.db.uid, key, opens: 0, memo: null, memoBytes: 0 };
+  binding = mine;
+  const before = memberOrder.bind(openBound);
   try {
     return fn();
   } finally {
     memberOrder.bind(before);
-    // The order leaves what it compared to the binder: the scratch slots and what was kept.
-    scratch[0].fill(0);
-    scratch[1].fill(0);
-    if (memo !== null) for (const plain of (memo as Map<string, Buffer>).values()) plain.fill(0);
+    binding = outer;
+    // The order leaves what it compared to the binder: the scratch slots (if used) and what was kept.
+    if (mine.opens > 0) {
+      scratch[0].fill(0);
+      scratch[1].fill(0);
+    }
+    if (mine.memo !== null) for (const plain of mine.memo.values()) plain.fill(0);
   }
 }
+
+/** What withOrder bound: whose members the order opens, and what it kept of them. */
+interface Binding {
+  readonly values: Session['server']['values'];
+  readonly db: number;
+  readonly key: string;
+  opens: number;
+  memo: Map<string, Buffer> | null;
+  memoBytes: number;
+}
+
+let binding: Binding | null = null;
+
+function scratchSlot(slot: 0 | 1, length: number): Buffer {
+  if (scratch[slot].length < length) {
+    scratch[slot].fill(0);
+    scratch[slot] = Buffer.allocUnsafeSlow(Math.max(length, scratch[slot].length * 2));
+  }
+  return scratch[slot];
+}
+
+/** The member order's opener while withOrder runs: opens into a scratch slot, or hands back what the binding kept. */
+const openBound: MemberOpener = (sealed, slot) => {
+  const b = binding!;
+  const length = sealed.length - OVERHEAD;
+  const kept = b.memo?.get(sealed);
+  if (kept !== undefined) return kept;
+  const out = scratchSlot(slot, length);
+  b.opens++;
+  b.values.openElementAt(Purpose.ZSetMember, b.db, b.key, sealedView(sealed), 0, sealed.length, out, 0);
+  if (b.opens > MEMO_AFTER_OPENS && b.memoBytes + length <= MEMO_MAX_BYTES) {
+    b.memo ??= new Map();
+    b.memo.set(sealed, Buffer.from(out.subarray(0, length)));
+    b.memoBytes += length;
+  }
+  return out.subarray(0, length);
+};
 
 /** Runs a read that may compare members (a lex range): a member failing to open is replied as the error. */
 export function tryOrdered(ctx: Session, key: string, fn: () => void): void {
@@ -161,9 +180,15 @@ export function lookupDigest(ctx: Session, member: Uint8Array): Buffer {
   return digestScratch;
 }
 
+/** Where sealMember seals (ciphertext only), before the bytes become the set's string. */
+let sealScratch = Buffer.allocUnsafeSlow(256);
+
 /** A member sealed for key, as the set holds it (a latin1 string of the sealed bytes). */
 export function sealMember(ctx: Session, key: string, plain: Uint8Array, db = ctx.db.uid): string {
-  return sealedString(ctx.server.values.sealElement(Purpose.ZSetMember, db, key, plain));
+  const length = plain.length + OVERHEAD;
+  if (sealScratch.length < length) sealScratch = Buffer.allocUnsafeSlow(Math.max(length, sealScratch.length * 2));
+  ctx.server.values.sealElementAt(Purpose.ZSetMember, db, key, plain, sealScratch, 0);
+  return sealScratch.toString('latin1', 0, length);
 }
 
 /** The member's plaintext in a fresh buffer (the caller wipes it); throws SealError. */

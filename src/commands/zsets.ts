@@ -193,8 +193,28 @@ function zaddOne(ctx: Session, key: string, score: number, member: Buffer): void
   if (ok) ctx.reply.integer(added);
 }
 
-function zincrby(ctx: Session, args: Buffer[]): void {
-  zaddGeneric(ctx, args, true);
+/** ZINCRBY: read from RawArgs when its increment parses (else zaddGeneric replies the error). */
+const zincrby = takesRawArgs((ctx: Session, list: ArgList): void => {
+  if (list instanceof RawArgs) {
+    const by = parseScoreAt(list.bytes, list.starts[2]!, list.lengths[2]!);
+    if (by !== null) return zincrOne(ctx, rawKeyOf(ctx, list, 1), by, list.at(3)!);
+  }
+  zaddGeneric(ctx, argArray(list), true);
+});
+
+const INCR: AddOptions = { ...NO_OPTIONS, incr: true };
+
+/** ZINCRBY key increment member: zaddGeneric's path for it. */
+function zincrOne(ctx: Session, key: string, by: number, member: Buffer): void {
+  const out = { score: 0 };
+  let flags = 0;
+  const ok = writeZSet(ctx, key, 'zincr', (entry) => {
+    flags = addMember(ctx, key, entry, by, member, INCR, out);
+    return (flags & (ADDED | UPDATED)) !== 0;
+  });
+  if (!ok) return;
+  if (flags === NAN) ctx.reply.error(Errors.zsetNaN);
+  else ctx.reply.double(out.score);
 }
 
 // ---- ZREM ----
@@ -224,13 +244,13 @@ function zcard(ctx: Session, args: Buffer[]): void {
   if (entry !== null) ctx.reply.integer(entry?.zset.size ?? 0);
 }
 
-function zscore(ctx: Session, args: Buffer[]): void {
-  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
+const zscore = takesRawArgs((ctx: Session, args: ArgList): void => {
+  const entry = readZSet(ctx, args instanceof RawArgs ? rawKeyOf(ctx, args, 1) : keyOf(ctx, args.at(1)!));
   if (entry === null) return;
-  const score = entry?.zset.score(lookupDigest(ctx, args[2]!));
+  const score = entry?.zset.score(lookupDigest(ctx, args.at(2)!));
   if (score === undefined) ctx.reply.nullBulk();
   else ctx.reply.double(score);
-}
+});
 
 function zmscore(ctx: Session, args: Buffer[]): void {
   const entry = readZSet(ctx, keyOf(ctx, args[1]!));

@@ -40,6 +40,10 @@ const CASES: Record<string, string[][]> = {
     ['ZRANGE', 'r', '3', '1'], ['ZRANGE', 'r2', '0', '-1', 'WITHSCORES'], ['ZRANGE', 'nokey', '0', '-1'], ['ZRANGE', 'nokey', '0', '-1', 'WITHSCORES'],
     ['SET', 's', 'x'], ['ZRANGE', 's', '0', '1'], ['ZADD', 's', '1', 'a'], ['ZRANGE', 'r', 'a', '1'],
     ['MULTI'], ['ZADD', 'm', '3', 'x'], ['ZADD', 'm', '-2', 'y'], ['ZRANGE', 'm', '0', '-1', 'WITHSCORES'], ['ZADD', 'm', 'x', 'y'], ['EXEC'],
+    ['ZINCRBY', 'r', '2', 'a'], ['ZINCRBY', 'r', '-3', 'new'], ['ZINCRBY', 'r', '1.5', 'a'], ['ZINCRBY', 'r', 'x', 'a'], ['ZINCRBY', 'r', '0', 'a'],
+    ['ZADD', 'r', 'inf', 'p'], ['ZINCRBY', 'r', '-inf', 'p'], ['ZINCRBY', 'r', '-inf', 'a'], ['ZINCRBY', 's', '1', 'a'], ['ZINCRBY', 'fresh', '-0', 'a'],
+    ['ZSCORE', 'r', 'a'], ['ZSCORE', 'r', 'p'], ['ZSCORE', 'r', 'nope'], ['ZSCORE', 'nokey', 'a'], ['ZSCORE', 's', 'a'], ['ZSCORE', 'fresh', 'a'],
+    ['MULTI'], ['ZINCRBY', 'm', '4', 'x'], ['ZSCORE', 'm', 'x'], ['EXEC'], ['ZRANGE', 'r', '0', '-1', 'WITHSCORES'],
   ],
   'ZADD counts new members, CH counts changed ones': [
     ['ZADD', 'z', '1', 'a', '2', 'b'], ['ZADD', 'z', '1', 'a', '3', 'b', '4', 'c'], ['ZADD', 'z', 'CH', '1', 'a', '9', 'b', '5', 'd'],
