@@ -4,11 +4,15 @@
 //     0 (each insert places the member by opening and comparing equal-score neighbours, about
 //     log2(n) of them) and ZRANGEBYLEX on that set;
 //   - memory per member (RSS delta): one zset of 1 M members, and 200 k zsets of 5 members.
-// Members are 12-byte texts. Rounds interleave the servers (A B, then B A); medians reported.
+// Members are 12-byte texts. Rounds interleave the servers (A B, then B A); medians reported,
+// with each server's CPU per request over the same runs (its main thread's /proc/<pid>/schedstat,
+// kernel time included): on a shared machine the load generator and other jobs hold either
+// server back, and the CPU a request costs moves less than the rate.
 //
-//   node dist/bench/zsets.js [--rounds 3] [--members 1000000] [--small 200000] [--requests 200000]
+//   node dist/bench/zsets.js [--rounds 3] [--members 1000000] [--small 200000] [--requests 200000] [--no-memory]
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { rssBytes, startRedis, startSealkv, type BenchServer } from './lib/servers.js';
 import { fmt, summarize } from './lib/stats.js';
@@ -22,6 +26,12 @@ const ROUNDS = arg('rounds', 3);
 const MEMBERS = arg('members', 1_000_000);
 const SMALL = arg('small', 200_000);
 const REQUESTS = arg('requests', 200_000);
+const MEMORY = !process.argv.includes('--no-memory');
+
+/** Nanoseconds the process's main thread has run (schedstat's first field). */
+function cpuNs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+}
 
 const member = (i: number): string => `m:${String(i).padStart(10, '0')}`;
 
@@ -87,17 +97,24 @@ async function manySmall(client: Redis): Promise<void> {
 interface Row {
   label: string;
   samples: Map<string, number[]>;
+  /** Server CPU per request (µs) of the same runs. */
+  cpu: Map<string, number[]>;
 }
 
 async function main(): Promise<void> {
   const servers = [await startSealkv(), await startRedis()];
   const rows: Row[] = [
-    { label: 'ZADD random score (P16)', samples: new Map() },
-    { label: 'ZRANGE 0 9 WITHSCORES of 1,000 (P16)', samples: new Map() },
-    { label: 'ZADD score 0, lex-heavy (P16)', samples: new Map() },
-    { label: 'ZRANGEBYLEX [m:5 + LIMIT 0 10 (P16)', samples: new Map() },
+    { label: 'ZADD random score (P16)', samples: new Map(), cpu: new Map() },
+    { label: 'ZRANGE 0 9 WITHSCORES of 1,000 (P16)', samples: new Map(), cpu: new Map() },
+    { label: 'ZADD score 0, lex-heavy (P16)', samples: new Map(), cpu: new Map() },
+    { label: 'ZRANGEBYLEX [m:5 + LIMIT 0 10 (P16)', samples: new Map(), cpu: new Map() },
   ];
-  const add = (row: Row, server: string, v: number) => row.samples.set(server, [...(row.samples.get(server) ?? []), v]);
+  const push = (m: Map<string, number[]>, server: string, v: number) => m.set(server, [...(m.get(server) ?? []), v]);
+  const run = async (row: Row, s: BenchServer, command: string[]): Promise<void> => {
+    const before = cpuNs(s.pid);
+    push(row.samples, s.name, await bench(s.port, command));
+    push(row.cpu, s.name, (cpuNs(s.pid) - before) / 1000 / REQUESTS);
+  };
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse();
@@ -106,26 +123,30 @@ async function main(): Promise<void> {
         await c.flushall();
         await pipelined(c, [['ZADD', 'r', ...Array.from({ length: 1000 }, (_, i) => [String(i), member(i)]).flat()]]);
         c.disconnect();
-        add(rows[0]!, s.name, await bench(s.port, ['ZADD', 'zs', '__rand_int__', 'm:__rand_int__']));
-        add(rows[1]!, s.name, await bench(s.port, ['ZRANGE', 'r', '0', '9', 'WITHSCORES']));
-        add(rows[2]!, s.name, await bench(s.port, ['ZADD', 'zl', '0', 'm:__rand_int__']));
-        add(rows[3]!, s.name, await bench(s.port, ['ZRANGEBYLEX', 'zl', '[m:5', '+', 'LIMIT', '0', '10']));
+        await run(rows[0]!, s, ['ZADD', 'zs', '__rand_int__', 'm:__rand_int__']);
+        await run(rows[1]!, s, ['ZRANGE', 'r', '0', '9', 'WITHSCORES']);
+        await run(rows[2]!, s, ['ZADD', 'zl', '0', 'm:__rand_int__']);
+        await run(rows[3]!, s, ['ZRANGEBYLEX', 'zl', '[m:5', '+', 'LIMIT', '0', '10']);
       }
     }
     const memory = new Map<string, [number, number]>();
-    for (const s of servers) {
+    for (const s of MEMORY ? servers : []) {
       const big = await memoryPerMember(s, MEMBERS, oneBig);
       const small = await memoryPerMember(s, SMALL * 5, manySmall);
       memory.set(s.name, [big, small]);
     }
     console.log(`\n### Sorted sets (bench/zsets.ts), ${ROUNDS} rounds, medians\n`);
-    console.log('| workload | sealkv req/s | redis-server req/s | sealkv / Redis |');
-    console.log('|---|---:|---:|---:|');
+    console.log('| workload | sealkv req/s | redis-server req/s | sealkv / Redis | sealkv CPU µs/req | redis-server CPU µs/req | Redis / sealkv by CPU |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
       const a = summarize(r.samples.get('sealkv')!).median;
       const b = summarize(r.samples.get('redis')!).median;
-      console.log(`| ${r.label} | ${fmt(a)} | ${fmt(b)} | ${(a / b).toFixed(2)}x |`);
+      const ca = summarize(r.cpu.get('sealkv')!).median;
+      const cb = summarize(r.cpu.get('redis')!).median;
+      console.log(`| ${r.label} | ${fmt(a)} | ${fmt(b)} | ${(a / b).toFixed(2)}x | ${ca.toFixed(2)} | ${cb.toFixed(2)} | ${(cb / ca).toFixed(2)}x |`);
     }
+    console.log(`\nload average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+    if (!MEMORY) return;
     const [sb, ss] = memory.get('sealkv')!;
     const [rb, rs] = memory.get('redis')!;
     console.log('\n| memory (RSS delta) | sealkv B/member | redis-server B/member | sealkv / Redis |');

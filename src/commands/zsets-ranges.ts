@@ -13,6 +13,10 @@ import {
   sealMember, sealedBytesOf, tryOrdered, withOrder, writeZSet, zsetSpec,
 } from './zset-entries.js';
 import { sealFailed } from './sealing.js';
+import { rawKeyOf } from './args.js';
+import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { parseStrictInteger } from '../protocol/parser.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import { at, type KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -147,11 +151,13 @@ function rangeToClient(ctx: Session, args: Buffer[], type: RangeType, direction:
   const entry = readZSet(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.arrayLen(0);
-  tryOrdered(ctx, key, () => {
-    const span = spanOf(entry, req);
-    const withScores = req.withScores;
-    replyMembers(ctx, key, span.end - span.start, withScores, (visit) => entry.zset.each(span.start, span.end, span.reverse, visit));
-  });
+  // Only a lex range compares members (opens them to find its ends).
+  if (req.range.type !== 'lex') return replySpan(ctx, key, entry, spanOf(entry, req), req.withScores);
+  tryOrdered(ctx, key, () => replySpan(ctx, key, entry, spanOf(entry, req), req.withScores));
+}
+
+function replySpan(ctx: Session, key: string, entry: ZSetEntry, span: Span, withScores: boolean): void {
+  replyMembers(ctx, key, span.end - span.start, withScores, (visit) => entry.zset.each(span.start, span.end, span.reverse, visit));
 }
 
 /**
@@ -229,7 +235,45 @@ export function storedScore(entry: ZSetEntry, score: number): number {
   return score === 0 && !entry.skiplist ? 0 : score;
 }
 
-const zrange = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'auto', 'auto');
+/**
+ * ZRANGE: the everyday form `ZRANGE key start stop [WITHSCORES]` read from RawArgs (offsets into
+ * the read: no Buffer view per argument, the key's string kept while it repeats); any other form
+ * or origin takes rangeToClient.
+ */
+const zrange = takesRawArgs((ctx: Session, args: ArgList): void => {
+  if (args instanceof RawArgs && zrangeRaw(ctx, args)) return;
+  rangeToClient(ctx, argArray(args), 'auto', 'auto');
+});
+
+const WITHSCORES = Buffer.from('withscores');
+
+/** Whether raw argument i is `word` (lower case) in any case. */
+function rawWord(raw: RawArgs, i: number, word: Buffer): boolean {
+  if (raw.lengths[i] !== word.length) return false;
+  const b = raw.bytes;
+  const at = raw.starts[i]!;
+  for (let j = 0; j < word.length; j++) if ((b[at + j]! | 0x20) !== word[j]) return false;
+  return true;
+}
+
+/** ZRANGE by rank from RawArgs; false (nothing replied) for a form it leaves to rangeToClient. */
+function zrangeRaw(ctx: Session, raw: RawArgs): boolean {
+  if (raw.length > 5 || (raw.length === 5 && !rawWord(raw, 4, WITHSCORES))) return false;
+  const b = raw.bytes;
+  const start = parseStrictInteger(b, raw.starts[2]!, raw.starts[2]! + raw.lengths[2]!);
+  const stop = start === null ? null : parseStrictInteger(b, raw.starts[3]!, raw.starts[3]! + raw.lengths[3]!);
+  if (start === null || stop === null) return false;
+  const key = rawKeyOf(ctx, raw, 1);
+  const entry = readZSet(ctx, key);
+  if (entry === null) return true;
+  if (entry === undefined) {
+    ctx.reply.arrayLen(0);
+    return true;
+  }
+  const [s, e] = rankSpan(start, stop, entry.zset.size);
+  replySpan(ctx, key, entry, { start: s, end: e, reverse: false }, raw.length === 5);
+  return true;
+}
 const zrevrange = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'rank', 'reverse');
 const zrangebyscore = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'score', 'forward');
 const zrevrangebyscore = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'score', 'reverse');

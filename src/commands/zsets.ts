@@ -14,10 +14,13 @@ import { zsetBlockingCommands } from './zsets-blocking.js';
 import { zsetPopCommands } from './zsets-pops.js';
 import { storedScore, zsetRangeCommands } from './zsets-ranges.js';
 import {
-  isWord, keyOf, lookupDigest, parseScore, readZSet, sealMember, writeZSet, zsetSpec,
+  isWord, keyOf, lookupDigest, parseScore, parseScoreAt, readZSet, sealMember, writeZSet, zsetSpec,
 } from './zset-entries.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
+import { rawKeyOf } from './args.js';
+import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 
 // ---- ZADD, ZINCRBY ----
 
@@ -90,7 +93,7 @@ export function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean):
     scores.push(s);
   }
   const key = keyOf(ctx, args[1]!);
-  if (i === 2 && !incrCommand && scores.length <= PACK_MAX_ELEMENTS && zaddNew(ctx, key, args, scores)) return;
+  if (i === 2 && !incrCommand && scores.length <= PACK_MAX_ELEMENTS && zaddNew(ctx, key, args, 2, scores)) return;
   let added = 0;
   let updated = 0;
   let processed = 0;
@@ -130,14 +133,14 @@ export function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean):
  * score, a zero is stored as +0 unless the set is already a skiplist). False, having done
  * nothing, when the key exists or the members are past packing's limits.
  */
-function zaddNew(ctx: Session, key: string, args: Buffer[], scores: number[]): boolean {
+function zaddNew(ctx: Session, key: string, args: readonly Buffer[], first: number, scores: number[]): boolean {
   const packer = ctx.db.packer;
   if (packer === null || ctx.db.get(key, ctx.now) !== undefined) return false;
   const members: Buffer[] = [];
   const stored: number[] = [];
   let skiplist = false;
   next: for (let k = 0; k < scores.length; k++) {
-    const member = args[3 + k * 2]!;
+    const member = args[first + k * 2 + 1]!;
     const score = scores[k]!;
     for (let j = 0; j < members.length; j++) {
       if (!members[j]!.equals(member)) continue;
@@ -158,12 +161,60 @@ function zaddNew(ctx: Session, key: string, args: Buffer[], scores: number[]): b
   return true;
 }
 
-function zadd(ctx: Session, args: Buffer[]): void {
-  zaddGeneric(ctx, args, false);
+/**
+ * ZADD: the everyday `ZADD key score member` read from RawArgs (one Buffer view, the member's,
+ * instead of four, the key's string kept while it repeats); any other form takes zaddGeneric.
+ */
+const zadd = takesRawArgs((ctx: Session, list: ArgList): void => {
+  if (list instanceof RawArgs && list.length === 4) {
+    const score = parseScoreAt(list.bytes, list.starts[2]!, list.lengths[2]!);
+    if (score !== null) return zaddOne(ctx, rawKeyOf(ctx, list, 1), score, list.at(3)!);
+  }
+  zaddGeneric(ctx, argArray(list), false);
+});
+
+const NO_OPTIONS: AddOptions = { nx: false, xx: false, gt: false, lt: false, ch: false, incr: false };
+const oneMember: Buffer[] = [];
+
+/** ZADD key score member without options: zaddGeneric's path for one pair. */
+function zaddOne(ctx: Session, key: string, score: number, member: Buffer): void {
+  oneMember[0] = member;
+  try {
+    if (zaddNew(ctx, key, oneMember, -1, [score])) return;
+  } finally {
+    oneMember.length = 0;
+  }
+  let added = 0;
+  const ok = writeZSet(ctx, key, 'zadd', (entry) => {
+    const flags = addMember(ctx, key, entry, score, member, NO_OPTIONS, { score: 0 });
+    if (flags & ADDED) added++;
+    return (flags & (ADDED | UPDATED)) !== 0;
+  });
+  if (ok) ctx.reply.integer(added);
 }
 
-function zincrby(ctx: Session, args: Buffer[]): void {
-  zaddGeneric(ctx, args, true);
+/** ZINCRBY: read from RawArgs when its increment parses (else zaddGeneric replies the error). */
+const zincrby = takesRawArgs((ctx: Session, list: ArgList): void => {
+  if (list instanceof RawArgs) {
+    const by = parseScoreAt(list.bytes, list.starts[2]!, list.lengths[2]!);
+    if (by !== null) return zincrOne(ctx, rawKeyOf(ctx, list, 1), by, list.at(3)!);
+  }
+  zaddGeneric(ctx, argArray(list), true);
+});
+
+const INCR: AddOptions = { ...NO_OPTIONS, incr: true };
+
+/** ZINCRBY key increment member: zaddGeneric's path for it. */
+function zincrOne(ctx: Session, key: string, by: number, member: Buffer): void {
+  const out = { score: 0 };
+  let flags = 0;
+  const ok = writeZSet(ctx, key, 'zincr', (entry) => {
+    flags = addMember(ctx, key, entry, by, member, INCR, out);
+    return (flags & (ADDED | UPDATED)) !== 0;
+  });
+  if (!ok) return;
+  if (flags === NAN) ctx.reply.error(Errors.zsetNaN);
+  else ctx.reply.double(out.score);
 }
 
 // ---- ZREM ----
@@ -193,13 +244,13 @@ function zcard(ctx: Session, args: Buffer[]): void {
   if (entry !== null) ctx.reply.integer(entry?.zset.size ?? 0);
 }
 
-function zscore(ctx: Session, args: Buffer[]): void {
-  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
+const zscore = takesRawArgs((ctx: Session, args: ArgList): void => {
+  const entry = readZSet(ctx, args instanceof RawArgs ? rawKeyOf(ctx, args, 1) : keyOf(ctx, args.at(1)!));
   if (entry === null) return;
-  const score = entry?.zset.score(lookupDigest(ctx, args[2]!));
+  const score = entry?.zset.score(lookupDigest(ctx, args.at(2)!));
   if (score === undefined) ctx.reply.nullBulk();
   else ctx.reply.double(score);
-}
+});
 
 function zmscore(ctx: Session, args: Buffer[]): void {
   const entry = readZSet(ctx, keyOf(ctx, args[1]!));

@@ -336,9 +336,35 @@ export class ReplyWriter {
 
   /** RESP3 double; RESP2 clients get the same text as a bulk string, as Redis does. */
   double(d: number): void {
+    // Whole scores (most of them: ranks, timestamps, counters) byte by byte, as integer() does:
+    // "%.17g" prints a safe integer as its digits. -0 takes the text path ("-0").
+    if (Number.isSafeInteger(d) && !Object.is(d, -0)) return this.wholeDouble(d);
     const text = formatDouble(d);
     if (this.protocol === 3) this.ascii(',' + text + '\r\n');
     else this.bulkText(text);
+  }
+
+  /** double() of a safe integer: ",<n>\r\n" (RESP3) or "$<len>\r\n<n>\r\n". */
+  private wholeDouble(d: number): void {
+    const negative = d < 0;
+    const n = negative ? -d : d;
+    let digits = 1;
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    const width = digits + (negative ? 1 : 0);
+    if (this.protocol === 3) {
+      this.reserve(1);
+      this.buf[this.len++] = 0x2c;
+    } else {
+      this.header(DOLLAR, width);
+    }
+    this.reserve(width + 2);
+    const buf = this.buf;
+    if (negative) buf[this.len] = 0x2d;
+    let at = this.len + width - 1;
+    for (let rest = n; at >= this.len + width - digits; rest = Math.floor(rest / 10)) buf[at--] = 0x30 + (rest % 10);
+    buf[this.len + width] = 0x0d;
+    buf[this.len + width + 1] = 0x0a;
+    this.len += width + 2;
   }
 
   boolean(b: boolean): void {

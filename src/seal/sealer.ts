@@ -70,6 +70,8 @@ export class Sealer {
   /** AEAD operations (a chunked value counts one per chunk), for the admin port's metrics. */
   seals = 0;
   opens = 0;
+  /** contextArea() calls so far: a context written once for several opens is still there while this stays. */
+  contextWrites = 0;
 
   constructor(private readonly keyring: Keyring) {
     this.aead = keyring.backend;
@@ -80,6 +82,7 @@ export class Sealer {
    * sealIn()/openIn() with that length. Writing in place spares a copy per value.
    */
   contextArea(length: number): Buffer {
+    this.contextWrites++;
     if (HEADER_BYTES + length > this.ad.length) {
       this.ad.fill(0);
       this.ad = Buffer.allocUnsafeSlow((HEADER_BYTES + length) * 2);

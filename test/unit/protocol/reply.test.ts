@@ -116,4 +116,17 @@ describe('ReplyWriter', () => {
     expect(formatDouble(NaN)).toBe('nan');
     expect(formatDouble(3)).toBe('3');
   });
+
+  it('writes whole doubles byte by byte exactly as their text', () => {
+    const samples = [0, -0, 7, -7, 10, -100, 123456789, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 53, 1e17, 1.5, -2.25];
+    for (const protocol of [2, 3] as const) {
+      const { w, text } = writer(protocol);
+      for (const d of samples) w.double(d);
+      const expected = samples.map((d) => {
+        const t = formatDouble(d);
+        return protocol === 3 ? `,${t}\r\n` : `$${t.length}\r\n${t}\r\n`;
+      });
+      expect(text()).toBe(expected.join(''));
+    }
+  });
 });
