@@ -175,8 +175,9 @@ describe('hostile requests against the spawned server, beside redis-server', () 
     // other test workers (bench/many-args.ts measures them properly).
     expect(got.rssMB).toBeLessThan(2 * (reference?.rssMB ?? 86));
     expect(got.cpu).toBeLessThan(Math.max(4 * (reference?.cpu ?? 0.3), 1.5));
-    // Target 50 ms while the request arrives.
-    expect(got.pingMs).toBeLessThan(Math.max(150, 3 * (reference?.pingMs ?? 0)));
+    // Target 50 ms while the request arrives; the bound leaves room for a loaded machine (154 ms
+    // seen once with two other build-and-benchmark jobs on the 2 cores). A stall is seconds.
+    expect(got.pingMs).toBeLessThan(Math.max(300, 3 * (reference?.pingMs ?? 0)));
   }, 120_000);
 
   it('40 connections announcing a 512 MB bulk and leaving cost next to nothing', async () => {
