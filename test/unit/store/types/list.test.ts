@@ -5,7 +5,10 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { RecordArena } from '../../../../src/store/record-arena.js';
-import { entryBytes, NODE_BYTES, normalizeIndex, normalizeRange, plainEntryBytes, sealAllResting, SealedList, type ElementPredicate, type ListCodec } from '../../../../src/store/types/list.js';
+import {
+  entryBytes, NODE_BYTES, normalizeIndex, normalizeRange, OPEN_BYTES, openListCount, plainEntryBytes, sealAllResting, SealedList, settleOpenLists,
+  type ElementPredicate, type ListCodec,
+} from '../../../../src/store/types/list.js';
 import { blockBytes } from '../../../../src/store/types/blocks.js';
 import { OpenError, TEST_OVERHEAD, testCodec } from '../../../helpers/list-codec.js';
 
@@ -308,17 +311,22 @@ describe('SealedList', () => {
     expect(normalizeRange(0, 0, 0)).toBeNull();
   });
 
-  it('keeps a queue (push one end, pop the other) in one reused block', () => {
+  it('keeps a queue (push one end, pop the other) in a few small sealed nodes', () => {
     const arena = new RecordArena();
     const list = new SealedList(arena);
     for (let i = 0; i < 50; i++) list.pushHead(Buffer.alloc(60, i), C);
     for (let i = 0; i < 20_000; i++) {
       list.pushHead(Buffer.alloc(60, i & 0xff), C);
       expect(list.popTail(C)![0]).toBe(i < 50 ? i : (i - 50) & 0xff);
+      // A turn ends every 16 commands (a pipeline of 16).
+      if (i % 16 === 15) settleOpenLists();
       if (i % 1000 === 0) arena.release();
     }
+    settleOpenLists();
     expect(list.length).toBe(50);
-    expect(list.nodeCount).toBe(1);
+    // 50 elements of 61 plaintext bytes in nodes of up to OPEN_BYTES, each sealed whole.
+    expect(list.nodeCount).toBeLessThanOrEqual(Math.ceil((50 * plainEntryBytes(60)) / (OPEN_BYTES - 64)) + 1);
+    expect(list.sealedNodeCount).toBe(list.nodeCount);
     expect(list.memoryBytes()).toBeLessThan(50 * entryBytes(60) * 2 + 200);
   });
 
@@ -414,11 +422,12 @@ describe('SealedList', () => {
       list.pushTail(e, C);
     }
     for (const i of [0, 1, 99_999, 100_000, 150_001, n - 1]) expect(list.at(i, C)!.readUInt32BE(0)).toBe(i);
-    // Elements per node: about NODE_BYTES / 50.
-    expect(list.nodeCount).toBeLessThan(Math.ceil(n / Math.floor(NODE_BYTES / plainEntryBytes(48))) + 2);
-    // Every node but the two ends is sealed whole once the list rests.
+    // The small nodes pushes leave behind (OPEN_BYTES each) are packed into full ones once the
+    // list rests (and past DEFER_MAX of them at once): nodes of NODE_BYTES less at most one small node.
     sealAllResting();
-    expect(list.sealedNodeCount).toBeGreaterThanOrEqual(list.nodeCount - 2);
+    expect(list.nodeCount).toBeLessThan(Math.ceil(n / Math.floor((NODE_BYTES - OPEN_BYTES) / plainEntryBytes(48))) + 4);
+    expect(list.sealedNodeCount).toBe(list.nodeCount);
+    for (const i of [0, 1, 99_999, 100_000, 150_001, n - 1]) expect(list.at(i, C)!.readUInt32BE(0)).toBe(i);
   });
 });
 
@@ -439,15 +448,30 @@ describe('SealedList.pushMany', () => {
     }
   });
 
-  it('a small list pushed at once takes one exact-fit block, not one per intermediate size', () => {
+  it('a small list pushed at once takes one exact-fit block, sealed whole at the end of the turn', () => {
     const arena = new RecordArena();
     const list = new SealedList(arena);
     const allocated: number[] = [];
     const alloc = arena.alloc.bind(arena);
     arena.alloc = (size: number) => (allocated.push(size), alloc(size));
     list.pushMany(Array.from({ length: 5 }, () => Buffer.alloc(55)), 0, false, C);
-    expect(allocated).toEqual([blockBytes(5 * entryBytes(55 + TEST_OVERHEAD))]);
+    expect(allocated).toEqual([]);
+    settleOpenLists();
+    expect(allocated).toEqual([blockBytes(5 * plainEntryBytes(55) + TEST_OVERHEAD)]);
     expect(list.length).toBe(5);
+    expect(list.sealedNodeCount).toBe(1);
+  });
+
+  it('elements too large for an open end are pushed sealed on their own, as one exact-fit block', () => {
+    const arena = new RecordArena();
+    const list = new SealedList(arena);
+    const allocated: number[] = [];
+    const alloc = arena.alloc.bind(arena);
+    arena.alloc = (size: number) => (allocated.push(size), alloc(size));
+    list.pushMany(Array.from({ length: 5 }, () => Buffer.alloc(300)), 0, false, C);
+    expect(openListCount()).toBe(0);
+    expect(list.length).toBe(5);
+    expect(list.sealedNodeCount).toBe(0);
   });
 });
 
@@ -479,16 +503,20 @@ describe('SealedList nodes sealed whole', () => {
     list.pushMany(els, 0, false, c);
     const first = nodesOf(list)[0]!.count;
     const before = { ...c.calls };
+    const firstPlain = els.slice(0, first).reduce((n, e) => n + plainEntryBytes(e.length), 0);
     for (let i = 0; i < 10; i++) expect(list.popHead(c)!.toString()).toBe(`x${i}`);
-    // One open of the whole node, one seal per group of 8, then one small open per pop.
-    expect(c.calls.openNode - before.openNode).toBe(1 + 10);
-    expect(c.calls.sealNode - before.sealNode).toBe(Math.ceil(first / 8));
+    // One open of the whole node, one seal per group of up to OPEN_BYTES, then ONE open of the
+    // first group for all ten pops of the turn.
+    expect(c.calls.openNode - before.openNode).toBe(1 + 1);
+    expect(c.calls.sealNode - before.sealNode).toBeGreaterThanOrEqual(Math.ceil(firstPlain / OPEN_BYTES));
+    expect(c.calls.sealNode - before.sealNode).toBeLessThanOrEqual(Math.ceil(firstPlain / OPEN_BYTES) + 1);
     expect(c.calls.sealElement - before.sealElement).toBe(0);
     expect(c.calls.openElement - before.openElement).toBe(0);
     expect(nodesOf(list).every((n) => n.sealed)).toBe(true);
-    // The first group lost x0..x7 and was freed; the second has x8 and x9 marked gone (3 bytes each).
-    expect(nodesOf(list)[0]!.count).toBe(6);
-    expect(nodesOf(list)[0]!.deadHead).toBe(6);
+    // The turn ends: the group only popped from is not sealed again; x0..x9 (3 bytes each) are marked gone in it.
+    settleOpenLists();
+    expect(c.calls.sealNode - before.sealNode).toBeLessThanOrEqual(Math.ceil(firstPlain / OPEN_BYTES) + 1);
+    expect(nodesOf(list)[0]!.deadHead).toBe(30);
     expectSame(contents(list), els.slice(10));
     expect(list.length).toBe(2990);
   });
@@ -503,6 +531,7 @@ describe('SealedList nodes sealed whole', () => {
       for (let i = 0; i < 3; i++) expect(list.popHead(c)!.equals(model[i]!)).toBe(true);
       for (let i = 0; i < 3; i++) expect(list.popTail(c)!.equals(model[model.length - 1 - i]!)).toBe(true);
       model = model.slice(3, -3);
+      settleOpenLists();
       expect(nodesOf(list)[0]!.deadHead).toBeGreaterThan(0);
       expect(nodesOf(list).at(-1)!.deadTail).toBeGreaterThan(0);
       expectSame(contents(list), model);
@@ -514,7 +543,7 @@ describe('SealedList nodes sealed whole', () => {
       const copy = new SealedList(new RecordArena());
       copy.copyResealed(list, (sealed) => Buffer.from(sealed));
       expectSame(contents(copy), model);
-      // An edit inside a group, and pushes onto both group ends (the group is loosened).
+      // An edit inside a group, and pushes onto both group ends (each opened for the turn).
       list.set(1, Buffer.from('changed'), c);
       model[1] = Buffer.from('changed');
       list.pushHead(Buffer.from('head'), c);
@@ -528,21 +557,34 @@ describe('SealedList nodes sealed whole', () => {
     }
   });
 
-  it('pushes go to a loose end node; an end node that stops being one is sealed once the list rests', async () => {
-    const c = testCodec(256);
+  it('pushes go to the open end node, sealed once per turn; small nodes left behind are packed once the list rests', async () => {
+    const c = testCodec(2048);
     const list = new SealedList(new RecordArena());
-    for (let i = 0; i < 500; i++) list.pushTail(Buffer.from(`element-${i}`), c);
-    for (let i = 0; i < 500; i++) list.pushHead(Buffer.from(`front-${i}`), c);
-    // A run of pushes costs one seal each: the nodes left behind wait loose...
+    for (let i = 0; i < 500; i++) {
+      list.pushTail(Buffer.from(`element-${i}`), c);
+      if (i % 16 === 15) settleOpenLists();
+    }
+    for (let i = 0; i < 500; i++) {
+      list.pushHead(Buffer.from(`front-${i}`), c);
+      if (i % 16 === 15) settleOpenLists();
+    }
+    settleOpenLists();
+    // No element sealed on its own, none opened: one seal of an end node per turn, and one more
+    // each time the end node fills up (OPEN_BYTES, about 14 bytes per element here).
+    expect(c.calls.sealElement).toBe(0);
     expect(c.calls.openElement).toBe(0);
-    expect(list.sealedNodeCount).toBe(0);
-    // ...until the list rests (the rest timer's tick, 100 ms, then one more without changes).
+    expect(c.calls.sealNode).toBeLessThanOrEqual(2 * (Math.ceil(500 / 16) + Math.ceil((500 * 14) / (OPEN_BYTES - 16))) + 2);
+    expect(list.sealedNodeCount).toBe(list.nodeCount);
+    const small = list.nodeCount;
+    expect(small).toBeGreaterThan(10);
+    // The list rests (the rest timer's tick, 100 ms, then one more without changes): the small
+    // nodes between the ends are packed into nodes of up to nodeBytes.
     await new Promise((r) => setTimeout(r, 350));
-    expect(c.calls.openElement).toBe(1000 - nodesOf(list)[0]!.count - nodesOf(list)[nodesOf(list).length - 1]!.count);
     const nodes = nodesOf(list);
-    expect(nodes.length).toBeGreaterThan(10);
-    expect(nodes.slice(1, -1).every((n) => n.sealed)).toBe(true);
-    expect(nodes[0]!.sealed || nodes[nodes.length - 1]!.sealed).toBe(false);
+    expect(nodes.length).toBeLessThan(small / 2);
+    expect(nodes.every((n) => n.sealed)).toBe(true);
+    const model = [...Array.from({ length: 500 }, (_, i) => Buffer.from(`front-${499 - i}`)), ...Array.from({ length: 500 }, (_, i) => Buffer.from(`element-${i}`))];
+    expectSame(contents(list), model);
     // Ids rise from head to tail.
     for (let i = 1; i < nodes.length; i++) expect(nodes[i]!.id).toBeGreaterThan(nodes[i - 1]!.id);
   });
