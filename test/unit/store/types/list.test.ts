@@ -91,6 +91,7 @@ function modelRemove(model: Buffer[], match: (el: Buffer) => boolean, count: num
 const element = fc
   .oneof(
     { weight: 10, arbitrary: fc.integer({ min: 45, max: 120 }) },
+    { weight: 5, arbitrary: fc.integer({ min: 1, max: 12 }) },
     { weight: 3, arbitrary: fc.constantFrom(0, 1, 127, 128, 129, 16383, 16384) },
     { weight: 3, arbitrary: fc.integer({ min: 500, max: 3000 }) },
     { weight: 1, arbitrary: fc.integer({ min: NODE_BYTES - 8, max: NODE_BYTES + 200 }) },
@@ -121,6 +122,11 @@ const op = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reseal' as const) }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant('pushMany' as const), n: fc.integer({ min: 10, max: 300 }), size: fc.integer({ min: 40, max: 200 }), head: fc.boolean(), bulk: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('clear' as const) }) },
+  // The end of a turn (open end nodes sealed, or their plaintext only wiped), the list at rest,
+  // and a full read: pushes and pops in between run against open end nodes.
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('settle' as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('rest' as const) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('check' as const) }) },
 );
 
 /** Re-sealing in place with the test codec (what rotation does with the real one). */
@@ -256,14 +262,26 @@ describe.each([
               list.clear();
               model = [];
               break;
+            case 'settle':
+              settleOpenLists();
+              expect(openListCount()).toBe(0);
+              break;
+            case 'rest':
+              sealAllResting();
+              break;
+            case 'check':
+              expectSame(contents(list), model);
+              expectSame(backwards(list), model);
+              break;
           }
           // Freed blocks are zeroed and handed out again: a list still reading one would show.
           arena.release();
           expect(list.length).toBe(model.length);
-          expectSame(contents(list), model);
-          expectSame(backwards(list), model);
           lengths += model.length;
         }
+        expectSame(contents(list), model);
+        expectSame(backwards(list), model);
+        settleOpenLists();
         const payload = model.reduce((n, el) => n + plainEntryBytes(el.length), 0);
         expect(list.memoryBytes()).toBeGreaterThanOrEqual(payload);
         stats.runs++;
@@ -650,5 +668,138 @@ describe('SealedList node ids', () => {
     expectSame(contents(list), model);
     expectSame(backwards(list), model);
     C = testCodec();
+  });
+});
+
+describe('SealedList open ends (the turn: pushes and pops at an end between two settleOpenLists)', () => {
+  const nodesOf = (list: SealedList) => (list as unknown as { nodes: { sealed: boolean; count: number; cap: number }[] }).nodes;
+
+  it('a turn of pushes seals its end node once, a turn of pops opens it once; no element sealed or opened on its own', () => {
+    const c = testCodec();
+    const list = new SealedList(new RecordArena());
+    for (let i = 0; i < 16; i++) list.pushHead(el(`v${i}`), c);
+    expect(c.calls).toEqual({ sealElement: 0, openElement: 0, sealNode: 0, openNode: 0 });
+    settleOpenLists();
+    expect(c.calls).toEqual({ sealElement: 0, openElement: 0, sealNode: 1, openNode: 0 });
+    // The next turn opens the end node once, and seals it once.
+    for (let i = 16; i < 32; i++) list.pushHead(el(`v${i}`), c);
+    settleOpenLists();
+    expect(c.calls).toEqual({ sealElement: 0, openElement: 0, sealNode: 2, openNode: 1 });
+    // A turn of pops opens it once and seals nothing (the popped bytes stay sealed in the blob, dead).
+    for (let i = 31; i >= 16; i--) expect(list.popHead(c)!.toString()).toBe(`v${i}`);
+    settleOpenLists();
+    expect(c.calls).toEqual({ sealElement: 0, openElement: 0, sealNode: 2, openNode: 2 });
+    // A push at the head then cuts the dead bytes away (sealed again from the live elements).
+    list.pushHead(el('new'), c);
+    settleOpenLists();
+    expect(c.calls.sealNode).toBe(3);
+    expect(contents(list).map(String)).toEqual(['new', ...Array.from({ length: 16 }, (_, i) => `v${15 - i}`)]);
+  });
+
+  it('leaves no plaintext behind when the turn ends: the buffer a pop read from is wiped', () => {
+    const c = testCodec();
+    const list = new SealedList(new RecordArena());
+    const secrets = Array.from({ length: 10 }, (_, i) => el(`secret-${i}-plaintext`));
+    for (const s of secrets) list.pushTail(s, c);
+    let seen: Buffer | undefined;
+    list.takeHead((bytes) => void (seen = bytes), c);
+    // The pop read straight from the open end node, where the other elements still are in plaintext...
+    expect(seen!.includes(secrets[5]!)).toBe(true);
+    expect(openListCount()).toBe(1);
+    settleOpenLists();
+    // ...until the turn ends: sealed, and the buffer wiped.
+    expect(openListCount()).toBe(0);
+    expect(seen!.every((b) => b === 0)).toBe(true);
+    // A list only popped from in a turn: its opened group is wiped as well.
+    list.takeTail((bytes) => void (seen = bytes), c);
+    expect(seen!.includes(secrets[5]!)).toBe(true);
+    settleOpenLists();
+    expect(seen!.every((b) => b === 0)).toBe(true);
+    // A list cleared (deleted) in the turn: wiped, not sealed.
+    const before = c.calls.sealNode;
+    list.pushHead(el('gone'), c);
+    list.takeTail((bytes) => void (seen = bytes), c);
+    list.clear();
+    expect(openListCount()).toBe(0);
+    expect(seen!.every((b) => b === 0)).toBe(true);
+    expect(c.calls.sealNode).toBe(before);
+  });
+
+  it('every other reader or writer in the turn sees the open end\'s pushes and pops, never a stale list', () => {
+    const c = testCodec();
+    C = c;
+    try {
+      const make = () => {
+        const list = new SealedList(new RecordArena());
+        list.pushMany(Array.from({ length: 3000 }, (_, i) => el(`m${i}`)), 0, false, c);
+        settleOpenLists();
+        // In the turn: pushes at both ends, pops at both ends.
+        list.pushHead(el('h1'), c);
+        list.pushTail(el('t1'), c);
+        expect(list.popHead(c)!.toString()).toBe('h1');
+        list.pushHead(el('h2'), c);
+        expect(list.popTail(c)!.toString()).toBe('t1');
+        expect(list.popTail(c)!.toString()).toBe('m2999');
+        list.pushTail(el('t2'), c);
+        return list;
+      };
+      const model = ['h2', ...Array.from({ length: 2999 }, (_, i) => `m${i}`), 't2'];
+      const readers: [string, (list: SealedList) => unknown][] = [
+        ['forEach', (list) => expect(contents(list).map(String)).toEqual(model)],
+        ['forEach from the tail', (list) => expect(backwards(list).map(String)).toEqual(model)],
+        ['range', (list) => {
+          const got: string[] = [];
+          list.range(0, 2, (b, s, l) => void got.push(b.toString('latin1', s, s + l)), c);
+          expect(got).toEqual(model.slice(0, 3));
+        }],
+        ['at', (list) => expect([list.at(0, c)!.toString(), list.at(model.length - 1, c)!.toString()]).toEqual(['h2', 't2'])],
+        ['positions', (list) => expect(list.positions(is('t2'), 1, 0, 0, c)).toEqual([model.length - 1])],
+        ['set', (list) => (list.set(0, el('H'), c), expect(contents(list).map(String)).toEqual(['H', ...model.slice(1)]))],
+        ['insertAt', (list) => (list.insertAt(1, el('I'), c), expect(contents(list).map(String)).toEqual(['h2', 'I', ...model.slice(1)]))],
+        ['removeWhere', (list) => (expect(list.removeWhere(is('t2'), 0, c)).toBe(1), expect(contents(list).map(String)).toEqual(model.slice(0, -1)))],
+        ['trim', (list) => (list.trim([0, 1], c), expect(contents(list).map(String)).toEqual(model.slice(0, 2)))],
+        ['forEachSealed (DUMP, memory scan)', (list) => {
+          let count = 0;
+          list.forEachSealed((b, s, l, node) => {
+            const plain = Buffer.alloc(l - TEST_OVERHEAD);
+            if (node === undefined) c.openElement(b, s, l, plain, 0);
+            else c.openNode(node, b, s, l, plain, 0);
+            count++;
+          });
+          expect(count).toBeGreaterThan(0);
+        }],
+        ['copyResealed (RENAME, COPY, MOVE)', (list) => {
+          const copy = new SealedList(new RecordArena());
+          copy.copyResealed(list, (sealed) => Buffer.from(sealed));
+          expect(contents(copy).map(String)).toEqual(model);
+        }],
+        ['replaceEach (SEAL ROTATE)', (list) => {
+          list.replaceEach((b, s, l, node) => resealed(b.subarray(s, s + l), node));
+          expect(contents(list).map(String)).toEqual(model);
+        }],
+        ['sealAtRest', (list) => (list.sealAtRest(Infinity, true), expect(contents(list).map(String)).toEqual(model))],
+      ];
+      for (const [name, read] of readers) {
+        const list = make();
+        expect(openListCount(), name).toBe(1);
+        read(list);
+        // The reader settled the open ends first: nothing is open, every node is sealed or loose as stored.
+        expect(openListCount(), name).toBe(0);
+        expect(nodesOf(list).every((n) => n.cap > 0), name).toBe(true);
+      }
+    } finally {
+      C = testCodec();
+    }
+  });
+
+  it('keeps a bounded number of lists open: past that, the one opened first is settled', () => {
+    const c = testCodec();
+    const lists = Array.from({ length: 100 }, () => new SealedList(new RecordArena()));
+    for (const [i, list] of lists.entries()) list.pushTail(el(`x${i}`), c);
+    expect(openListCount()).toBeLessThanOrEqual(64);
+    expect(c.calls.sealNode).toBe(100 - openListCount());
+    settleOpenLists();
+    expect(c.calls.sealNode).toBe(100);
+    for (const [i, list] of lists.entries()) expect(list.at(0, c)!.toString()).toBe(`x${i}`);
   });
 });
