@@ -116,7 +116,7 @@ describe('lists over ioredis', () => {
 
   it('LMOVE carries an element to another key, sealed again for it (and within one list for its new place)', async () => {
     // Elements too large for an open end node (list.ts OPEN_ELEMENT) are sealed one by one.
-    const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(200));
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(400));
     await client.rpush('src', a!, b!, c!);
     const before = sealedElements('src');
     expect(before.length).toBe(3);
@@ -292,8 +292,8 @@ describe('sealing of list elements', () => {
 
   it('an element copied into another key fails to open there: the seal error, not its bytes', async () => {
     // Elements sealed one by one (too large for an open end node); nodes are the next test's.
-    const two = 'two'.repeat(100);
-    await client.rpush('one', `secret-one${'!'.repeat(200)}`);
+    const two = 'two'.repeat(150);
+    await client.rpush('one', `secret-one${'!'.repeat(400)}`);
     await client.rpush('two', two);
     const foreign = sealedElements('one')[0]!;
     storedList('two').pushTail(foreign, asSealed);
@@ -302,7 +302,7 @@ describe('sealing of list elements', () => {
     // The element that failed stays; the others still read.
     expect(await client.llen('two')).toBe(2);
     expect(await client.lindex('two', 0)).toBe(two);
-    await expect(client.lpos('two', `secret-one${'!'.repeat(200)}`)).rejects.toThrow(Errors.sealOpenFailed);
+    await expect(client.lpos('two', `secret-one${'!'.repeat(400)}`)).rejects.toThrow(Errors.sealOpenFailed);
     await expect(client.lmove('two', 'three', 'RIGHT', 'LEFT')).rejects.toThrow(Errors.sealOpenFailed);
     expect(await client.exists('three')).toBe(0);
   });

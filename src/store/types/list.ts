@@ -69,7 +69,7 @@ const REST_BUDGET_MS = 2;
  * the turn ends, so a pipeline's pushes or pops at one end cost one open and one seal per turn
  * instead of one per element.
  */
-export const OPEN_BYTES = 512;
+export const OPEN_BYTES = 1024;
 /** Elements larger than this (plaintext entry bytes) are pushed sealed on their own, as before. */
 const OPEN_ELEMENT = OPEN_BYTES / 4;
 /** A scratch of an open end: room for OPEN_BYTES of plaintext and OPEN_BYTES of slack either side. */

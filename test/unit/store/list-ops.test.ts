@@ -26,7 +26,7 @@ const codec: ListCodec = {
   },
 };
 /** An element too large for an open end node (list.ts OPEN_ELEMENT): sealed on its own in a loose end node. */
-const big = (text: string) => text.padEnd(200, '.');
+const big = (text: string) => text.padEnd(400, '.');
 const texts = (entry: ListEntry) => {
   const out: string[] = [];
   entry.forEach((bytes, start, length) => void out.push(bytes.toString('latin1', start, start + length)), codec);
@@ -152,7 +152,7 @@ describe('list ops and nodes waiting to be sealed', () => {
     for (let i = 0; i < 2000; i++) src.pushTail(Buffer.from(`p${i}`), c);
     const copy = listOps.reseal(src, (sealed) => Buffer.from(sealed), NOW);
     expect(copy.sealedNodeCount).toBe(copy.nodeCount);
-    expect(copy.nodeCount).toBeLessThanOrEqual(Math.ceil((2000 * 6) / (4096 - 512)) + 2);
+    expect(copy.nodeCount).toBeLessThanOrEqual(Math.ceil((2000 * 6) / (4096 - 1024)) + 2);
     expect(texts(copy)).toEqual(Array.from({ length: 2000 }, (_, i) => `p${i}`));
     expect(texts(src)).toEqual(Array.from({ length: 2000 }, (_, i) => `p${i}`));
   });

@@ -480,7 +480,8 @@ describe('SealedList.pushMany', () => {
     expect(list.sealedNodeCount).toBe(1);
   });
 
-  it('elements too large for an open end are pushed sealed on their own, as one exact-fit block', () => {
+  it('elements too large for an open end are pushed sealed on their own (a loose end node), nothing left open', () => {
+    settleOpenLists();
     const arena = new RecordArena();
     const list = new SealedList(arena);
     const allocated: number[] = [];
@@ -576,7 +577,7 @@ describe('SealedList nodes sealed whole', () => {
   });
 
   it('pushes go to the open end node, sealed once per turn; small nodes left behind are packed once the list rests', async () => {
-    const c = testCodec(2048);
+    const c = testCodec();
     const list = new SealedList(new RecordArena());
     for (let i = 0; i < 500; i++) {
       list.pushTail(Buffer.from(`element-${i}`), c);
