@@ -441,7 +441,7 @@ describe('SealedList', () => {
     }
     for (const i of [0, 1, 99_999, 100_000, 150_001, n - 1]) expect(list.at(i, C)!.readUInt32BE(0)).toBe(i);
     // The small nodes pushes leave behind (OPEN_BYTES each) are packed into full ones once the
-    // list rests (and past DEFER_MAX of them at once): nodes of NODE_BYTES less at most one small node.
+    // list rests (and past SMALL_DEFER_MAX of them at once): nodes of NODE_BYTES less at most one small node.
     sealAllResting();
     expect(list.nodeCount).toBeLessThan(Math.ceil(n / Math.floor((NODE_BYTES - OPEN_BYTES) / plainEntryBytes(48))) + 4);
     expect(list.sealedNodeCount).toBe(list.nodeCount);
