@@ -1006,14 +1006,17 @@ export class SealedList {
   /** The end node opened for a push of `size` plaintext bytes: the sealed end node if small enough, else a new one. */
   private openForPush(atHead: boolean, size: number, c: ListCodec): OpenEnd {
     const ni = atHead ? 0 : this.nodes.length - 1;
-    let node = this.nodes[ni];
+    const node = this.nodes[ni];
     if (node !== undefined && node.sealed && node.count < c.nodeCount && node.deadHead + node.plain + node.deadTail + size <= Math.min(OPEN_BYTES, c.nodeBytes)) {
       return this.openNodeAt(ni, c);
     }
+    // A small sealed old end is packed with its small neighbours once the list rests. Counted
+    // before the new node exists: packing at once (past SMALL_DEFER_MAX) may renumber the list,
+    // which settles every open end, and must not meet the new one empty.
+    if (node !== undefined && node.sealed && !node.group && node.plain <= c.nodeBytes / 2) this.deferSmall(c);
     let id = node === undefined ? 0 : atHead ? node.id - ID_STEP : node.id + ID_STEP;
     if (Math.abs(id) > ID_LIMIT) {
       this.renumber(c);
-      node = this.nodes[ni];
       id = atHead ? node!.id - ID_STEP : node!.id + ID_STEP;
     }
     const fresh: ListNode = {
@@ -1021,10 +1024,8 @@ export class SealedList {
     };
     if (atHead) this.nodes.unshift(fresh);
     else this.nodes.push(fresh);
-    // A loose old end is interior now: sealed whole once the list rests; a small sealed one is
-    // packed together with its small neighbours then.
+    // A loose old end is interior now: sealed whole once the list rests (or now: same id, no renumbering).
     if (node !== undefined && !node.sealed) this.deferLoose(atHead ? 1 : this.nodes.length - 2, c);
-    else if (node !== undefined && !node.group && node.plain <= c.nodeBytes / 2) this.deferSmall(c);
     const buf = openPool.pop() ?? Buffer.alloc(OPEN_SCRATCH);
     const front = OPEN_SCRATCH >> 1;
     return this.attach({ node: fresh, buf, lo: front, hi: front, front, whole: 0, dirty: true, codec: c });

@@ -804,3 +804,34 @@ describe('SealedList open ends (the turn: pushes and pops at an end between two 
     for (const [i, list] of lists.entries()) expect(list.at(0, c)!.toString()).toBe(`x${i}`);
   });
 });
+
+describe('SealedList open ends under pushes that never pause', () => {
+  it('packs the small nodes pushes leave behind a few at a time, while the other end is open too', () => {
+    const c = testCodec();
+    C = c;
+    try {
+      const list = new SealedList(new RecordArena());
+      const model: string[] = [];
+      let popped = 0;
+      for (let i = 0; i < 100_000; i++) {
+        const v = `element-${i}-${'x'.repeat(i % 13)}`;
+        list.pushHead(el(v), c);
+        model.unshift(v);
+        // A slow consumer at the tail: its end node is open as well whenever packing runs.
+        if (i % 7 === 0) {
+          expect(list.popTail(c)!.toString()).toBe(model.pop());
+          popped++;
+        }
+        if (i % 16 === 15) settleOpenLists();
+      }
+      settleOpenLists();
+      const plain = model.reduce((n, v) => n + plainEntryBytes(v.length), 0);
+      // Full nodes for all but at most SMALL_DEFER_MAX (64) small ones and the groups at the tail.
+      expect(list.nodeCount).toBeLessThan(Math.ceil(plain / (NODE_BYTES - OPEN_BYTES)) + 64 + 12);
+      expect(list.length).toBe(100_000 - popped);
+      expectSame(contents(list), model.map((v) => el(v)));
+    } finally {
+      C = testCodec();
+    }
+  });
+});
