@@ -5,14 +5,18 @@
 //           list-compress-depth compresses a whole node). Interior nodes are always sealed.
 //   loose:  each element sealed on its own, stored listpack style as
 //           [length, LEB128][sealed bytes][length again, LEB128 written backwards]
-//           so the node reads from either end. Only the two end nodes may be loose: pushes and
-//           pops at an end then cost one small seal or open, not a whole node's.
-// A loose end node that stops being an end (a new node was started past it) is sealed; a sealed
-// end node that is pushed to is loosened (each element sealed on its own) first. A sealed end
-// node popped from is cut into small sealed groups instead (GROUP): each pop opens one group and
-// marks its element gone in it (deadHead/deadTail: its bytes stay sealed in the blob, never
-// emitted again, until the group empties), so a pop costs one small open and 1/GROUP of a seal
-// where loosening cost a seal and an open per element.
+//           so the node reads from either end. Only the two end nodes may be loose: elements
+//           too large for an open end (OPEN_ELEMENT) are pushed this way, one seal each.
+// Pushes and pops of small elements go through the end node OPEN for the event-loop turn
+// (OpenEnd): the first push or pop at an end in a turn opens the (small, sealed) end node, or
+// starts a new one, into a scratch buffer; the turn's next pushes and pops at that end work on
+// the plaintext without the AEAD; settleOpenLists() (the server's end-of-turn hook,
+// src/commands/turn-end.ts) seals a node pushed to once, and only wipes one popped from (the
+// popped elements' bytes stay sealed in its blob as dead bytes, deadHead/deadTail, never
+// emitted again). Every other method settles the list's open ends first, so it never sees a
+// stale node and no plaintext outlives the turn. A sealed end node larger than OPEN_BYTES is cut
+// into groups of OPEN_BYTES when popped from; the small nodes pushes leave behind are packed
+// into full nodes when the list rests. A loose end node that stops being an end is sealed whole.
 // Large pushes (RPUSH with many arguments) build sealed nodes straight from the arguments.
 // A node holds up to list-max-listpack-size: 8 KiB of plaintext by default, as Redis's.
 //
@@ -23,7 +27,7 @@
 //
 // The list never calls the AEAD itself: a ListCodec (src/seal/list-codec.ts) bound to one
 // database and key seals and opens for it. Plaintext passes through the scratch buffers of
-// list-encoding.ts, wiped before each method returns. Visitors see an element's plaintext as
+// list-encoding.ts, wiped before each method returns (an open end's, when the turn ends). Visitors see an element's plaintext as
 // (bytes, start, length), valid during the call only: do not keep it.
 // Indexes are 0-based from the head and already normalised (0 <= i < length): Redis's negative
 // indexes are turned into these by normalizeIndex / normalizeRange.
