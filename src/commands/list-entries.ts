@@ -12,6 +12,8 @@ import { ListSealing } from '../seal/list-codec.js';
 import { Kind, type KeyEvent, type ListEntry } from '../store/keyspace.js';
 import type { ElementPredicate, ElementSink } from '../store/types/list.js';
 import { at, type KeyFlagName, type KeySpec } from './key-specs.js';
+// Lists' open ends are settled at the turn's end (turn-end.ts registers itself with list.ts on import).
+import './turn-end.js';
 import type { CommandFlag, CommandSpec, Session } from './types.js';
 
 /** The list for a read command (counts a hit or miss): undefined when missing, null after WRONGTYPE. */

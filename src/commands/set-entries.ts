@@ -9,9 +9,10 @@ import { SetSealing } from '../seal/set-codec.js';
 import { plainBuffer } from '../util/bytes.js';
 import { Kind, SetEntry, type Entry } from '../store/entry.js';
 import type { KeyEvent } from '../store/key-events.js';
-import { DIGEST_BYTES, settleOpenTail, type MemberId, type SealedSet, type SetReader } from '../store/types/set.js';
+import { DIGEST_BYTES, type MemberId, type SealedSet, type SetReader } from '../store/types/set.js';
 import { INTSET_MAX_ENTRIES } from '../store/types/set-ops.js';
 import { at, type KeySpec } from './key-specs.js';
+import { settleAfterTurn } from './turn-end.js';
 import type { CommandSpec, Session } from './types.js';
 import { RawArgs } from '../protocol/raw-args.js';
 import type { ArgList } from '../protocol/arg-list.js';
@@ -141,23 +142,8 @@ export function addRawMembers(ctx: Session, key: string, set: SetEntry, raw: Raw
   return added;
 }
 
-let settling = false;
-
-/**
- * Adds leave their set's tail node open (SealedSet.add's keepOpen) for the rest of the turn: the
- * many SADDs one read brings (a pipeline), or many clients' reads in one poll phase, open and
- * seal a set's tail once instead of once per command. The tail is sealed and its plaintext wiped
- * by settleOpenTail() when the turn's reads are done (setImmediate runs after the poll phase,
- * before the event loop waits again), or earlier by anything else that uses the set's nodes.
- */
-function settleAfterTurn(): void {
-  if (settling) return;
-  settling = true;
-  setImmediate(() => {
-    settling = false;
-    settleOpenTail();
-  });
-}
+// Adds leave their set's tail node open (SealedSet.add's keepOpen) for the rest of the turn:
+// settleAfterTurn (turn-end.ts) seals it when the turn's reads are done.
 
 /** Adds one member given as plaintext; false when it was in already. */
 export function addPlain(ctx: Session, key: string, set: SetEntry, plain: Uint8Array): boolean {

@@ -10,7 +10,7 @@ import { ioredis } from '../helpers/clients.js';
 import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-const COUNT = 1600;
+const COUNT = 1700;
 
 async function exercise(client: Redis, blocker: Redis, markers: Buffer[]): Promise<void> {
   const m = markers.map((b) => b.toString('latin1'));
@@ -88,6 +88,17 @@ async function exercise(client: Redis, blocker: Redis, markers: Buffer[]): Promi
     await client.rpush('b2', blocked[i + 1]!);
     expect(await movedOn).toBe(blocked[i + 1]);
   }
+  // Last, pipelines whose lists nothing reads afterwards: the pushes' plaintext sits in an open
+  // end node until the turn ends, the pops' in the opened group: both must be sealed or wiped
+  // then (list.ts open ends), not left for the next command on the list to settle.
+  const last = take(100);
+  const lastPipe = client.pipeline();
+  last.slice(0, 50).forEach((v) => lastPipe.lpush('open-push', v));
+  last.slice(50).forEach((v) => lastPipe.rpush('open-pop', v));
+  await lastPipe.exec();
+  const pops = client.pipeline();
+  for (let i = 0; i < 10; i++) pops.lpop('open-pop');
+  expect((await pops.exec())!.map(([, r]) => r)).toEqual(last.slice(50, 60));
   expect(next).toBe(COUNT);
 }
 

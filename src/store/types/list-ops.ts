@@ -1,7 +1,8 @@
-// Lists as every type-blind path sees them: a ListEntry (a SealedList) holds elements sealed one
-// by one in its end nodes, bound to database and key only (never to a position, so LINSERT,
-// LREM or a pop moves them without re-sealing), and nodes sealed whole, bound to database, key
-// and the node's id (Purpose.ListNode).
+// Lists as every type-blind path sees them: a ListEntry (a SealedList) holds nodes sealed whole,
+// bound to database, key and the node's id (Purpose.ListNode), and, in a loose end node, elements
+// sealed one by one, bound to database and key only (never to a position, so LINSERT, LREM or a
+// pop moves them without re-sealing). The list settles its open ends (list.ts) before any of
+// these paths sees it.
 
 import { ListEntry, listEntry } from '../entry.js';
 import { Purpose } from '../../seal/values.js';

@@ -25,6 +25,8 @@ const codec: ListCodec = {
     throw new Error(what);
   },
 };
+/** An element too large for an open end node (list.ts OPEN_ELEMENT): sealed on its own in a loose end node. */
+const big = (text: string) => text.padEnd(400, '.');
 const texts = (entry: ListEntry) => {
   const out: string[] = [];
   entry.forEach((bytes, start, length) => void out.push(bytes.toString('latin1', start, start + length)), codec);
@@ -67,10 +69,17 @@ describe('list ops', () => {
     expect(listOps.create(NOW).length).toBe(0);
   });
 
-  it('visit every sealed element as a list element, bound to no name', () => {
+  it('visit every element sealed on its own (too large for an open end node) as a list element, bound to no name', () => {
+    const [a, b] = [big('a'), big('b')];
+    const seen: [string, Purpose, string | undefined][] = [];
+    listOps.forEachSealed(listOf(a, b), (sealed, purpose, bind) => seen.push([sealed.toString('latin1', 1), purpose, bind]));
+    expect(seen).toEqual([[a, Purpose.ListElement, undefined], [b, Purpose.ListElement, undefined]]);
+  });
+
+  it('visit small elements pushed in one turn as one node sealed whole (the open end settled first)', () => {
     const seen: [string, Purpose, string | undefined][] = [];
     listOps.forEachSealed(listOf('a', 'b'), (sealed, purpose, bind) => seen.push([sealed.toString('latin1', 1), purpose, bind]));
-    expect(seen).toEqual([['a', Purpose.ListElement, undefined], ['b', Purpose.ListElement, undefined]]);
+    expect(seen).toEqual([['\u0001a\u0001b', Purpose.ListNode, '0']]);
   });
 
   it('visit a node sealed whole as a list node, bound to its id; reseal and renew keep its id', () => {
@@ -104,10 +113,10 @@ describe('list ops', () => {
   });
 
   it('renew in place, counting only the elements renewed (null keeps one as it was)', () => {
-    const l = listOf('a', 'bb', 'c');
-    const renewed = listOps.renewEach(l, (sealed) => (sealed.toString('latin1', 1) === 'bb' ? null : seal(sealed.toString('latin1', 1) + '!')));
+    const l = listOf(big('a'), big('b'), big('c'));
+    const renewed = listOps.renewEach(l, (sealed) => (sealed.toString('latin1', 1) === big('b') ? null : seal(sealed.toString('latin1', 1) + '!')));
     expect(renewed).toBe(2);
-    expect(texts(l)).toEqual(['a!', 'bb', 'c!']);
+    expect(texts(l)).toEqual([`${big('a')}!`, big('b'), `${big('c')}!`]);
   });
 
   it('give their blocks back when the entry leaves the keyspace (delete, overwrite, flush)', () => {
@@ -130,10 +139,21 @@ describe('list ops and nodes waiting to be sealed', () => {
   it('RENAME/COPY of a list fresh from a run of pushes copies its middle nodes sealed whole', () => {
     const c: ListCodec = { ...codec, nodeBytes: 64 };
     const src = listEntry(NOW);
-    for (let i = 0; i < 200; i++) src.pushTail(Buffer.from(`p${i}`), c);
-    expect(src.sealedNodeCount).toBe(0);
+    for (let i = 0; i < 200; i++) src.pushTail(Buffer.from(big(`p${i}`)), c);
+    expect(src.nodeCount).toBeGreaterThan(2);
     const copy = listOps.reseal(src, (sealed) => Buffer.from(sealed), NOW);
     expect(copy.sealedNodeCount).toBe(copy.nodeCount - 2);
-    expect(texts(copy)).toEqual(Array.from({ length: 200 }, (_, i) => `p${i}`));
+    expect(texts(copy)).toEqual(Array.from({ length: 200 }, (_, i) => big(`p${i}`)));
+  });
+
+  it('RENAME/COPY in the turn of the pushes copies the open end node sealed, and the small nodes packed', () => {
+    const c: ListCodec = { ...codec, nodeBytes: 4096 };
+    const src = listEntry(NOW);
+    for (let i = 0; i < 2000; i++) src.pushTail(Buffer.from(`p${i}`), c);
+    const copy = listOps.reseal(src, (sealed) => Buffer.from(sealed), NOW);
+    expect(copy.sealedNodeCount).toBe(copy.nodeCount);
+    expect(copy.nodeCount).toBeLessThanOrEqual(Math.ceil((2000 * 6) / (4096 - 1024)) + 2);
+    expect(texts(copy)).toEqual(Array.from({ length: 2000 }, (_, i) => `p${i}`));
+    expect(texts(src)).toEqual(Array.from({ length: 2000 }, (_, i) => `p${i}`));
   });
 });

@@ -5,7 +5,10 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { RecordArena } from '../../../../src/store/record-arena.js';
-import { entryBytes, NODE_BYTES, normalizeIndex, normalizeRange, plainEntryBytes, sealAllResting, SealedList, type ElementPredicate, type ListCodec } from '../../../../src/store/types/list.js';
+import {
+  entryBytes, NODE_BYTES, normalizeIndex, normalizeRange, OPEN_BYTES, openListCount, plainEntryBytes, sealAllResting, SealedList, settleOpenLists,
+  type ElementPredicate, type ListCodec,
+} from '../../../../src/store/types/list.js';
 import { blockBytes } from '../../../../src/store/types/blocks.js';
 import { OpenError, TEST_OVERHEAD, testCodec } from '../../../helpers/list-codec.js';
 
@@ -88,6 +91,7 @@ function modelRemove(model: Buffer[], match: (el: Buffer) => boolean, count: num
 const element = fc
   .oneof(
     { weight: 10, arbitrary: fc.integer({ min: 45, max: 120 }) },
+    { weight: 5, arbitrary: fc.integer({ min: 1, max: 12 }) },
     { weight: 3, arbitrary: fc.constantFrom(0, 1, 127, 128, 129, 16383, 16384) },
     { weight: 3, arbitrary: fc.integer({ min: 500, max: 3000 }) },
     { weight: 1, arbitrary: fc.integer({ min: NODE_BYTES - 8, max: NODE_BYTES + 200 }) },
@@ -118,6 +122,11 @@ const op = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reseal' as const) }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant('pushMany' as const), n: fc.integer({ min: 10, max: 300 }), size: fc.integer({ min: 40, max: 200 }), head: fc.boolean(), bulk: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('clear' as const) }) },
+  // The end of a turn (open end nodes sealed, or their plaintext only wiped), the list at rest,
+  // and a full read: pushes and pops in between run against open end nodes.
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('settle' as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('rest' as const) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('check' as const) }) },
 );
 
 /** Re-sealing in place with the test codec (what rotation does with the real one). */
@@ -253,14 +262,26 @@ describe.each([
               list.clear();
               model = [];
               break;
+            case 'settle':
+              settleOpenLists();
+              expect(openListCount()).toBe(0);
+              break;
+            case 'rest':
+              sealAllResting();
+              break;
+            case 'check':
+              expectSame(contents(list), model);
+              expectSame(backwards(list), model);
+              break;
           }
           // Freed blocks are zeroed and handed out again: a list still reading one would show.
           arena.release();
           expect(list.length).toBe(model.length);
-          expectSame(contents(list), model);
-          expectSame(backwards(list), model);
           lengths += model.length;
         }
+        expectSame(contents(list), model);
+        expectSame(backwards(list), model);
+        settleOpenLists();
         const payload = model.reduce((n, el) => n + plainEntryBytes(el.length), 0);
         expect(list.memoryBytes()).toBeGreaterThanOrEqual(payload);
         stats.runs++;
@@ -308,17 +329,22 @@ describe('SealedList', () => {
     expect(normalizeRange(0, 0, 0)).toBeNull();
   });
 
-  it('keeps a queue (push one end, pop the other) in one reused block', () => {
+  it('keeps a queue (push one end, pop the other) in a few small sealed nodes', () => {
     const arena = new RecordArena();
     const list = new SealedList(arena);
     for (let i = 0; i < 50; i++) list.pushHead(Buffer.alloc(60, i), C);
     for (let i = 0; i < 20_000; i++) {
       list.pushHead(Buffer.alloc(60, i & 0xff), C);
       expect(list.popTail(C)![0]).toBe(i < 50 ? i : (i - 50) & 0xff);
+      // A turn ends every 16 commands (a pipeline of 16).
+      if (i % 16 === 15) settleOpenLists();
       if (i % 1000 === 0) arena.release();
     }
+    settleOpenLists();
     expect(list.length).toBe(50);
-    expect(list.nodeCount).toBe(1);
+    // 50 elements of 61 plaintext bytes in nodes of up to OPEN_BYTES, each sealed whole.
+    expect(list.nodeCount).toBeLessThanOrEqual(Math.ceil((50 * plainEntryBytes(60)) / (OPEN_BYTES - 64)) + 1);
+    expect(list.sealedNodeCount).toBe(list.nodeCount);
     expect(list.memoryBytes()).toBeLessThan(50 * entryBytes(60) * 2 + 200);
   });
 
@@ -414,11 +440,12 @@ describe('SealedList', () => {
       list.pushTail(e, C);
     }
     for (const i of [0, 1, 99_999, 100_000, 150_001, n - 1]) expect(list.at(i, C)!.readUInt32BE(0)).toBe(i);
-    // Elements per node: about NODE_BYTES / 50.
-    expect(list.nodeCount).toBeLessThan(Math.ceil(n / Math.floor(NODE_BYTES / plainEntryBytes(48))) + 2);
-    // Every node but the two ends is sealed whole once the list rests.
+    // The small nodes pushes leave behind (OPEN_BYTES each) are packed into full ones once the
+    // list rests (and past SMALL_DEFER_MAX of them at once): nodes of NODE_BYTES less at most one small node.
     sealAllResting();
-    expect(list.sealedNodeCount).toBeGreaterThanOrEqual(list.nodeCount - 2);
+    expect(list.nodeCount).toBeLessThan(Math.ceil(n / Math.floor((NODE_BYTES - OPEN_BYTES) / plainEntryBytes(48))) + 4);
+    expect(list.sealedNodeCount).toBe(list.nodeCount);
+    for (const i of [0, 1, 99_999, 100_000, 150_001, n - 1]) expect(list.at(i, C)!.readUInt32BE(0)).toBe(i);
   });
 });
 
@@ -439,15 +466,31 @@ describe('SealedList.pushMany', () => {
     }
   });
 
-  it('a small list pushed at once takes one exact-fit block, not one per intermediate size', () => {
+  it('a small list pushed at once takes one exact-fit block, sealed whole at the end of the turn', () => {
     const arena = new RecordArena();
     const list = new SealedList(arena);
     const allocated: number[] = [];
     const alloc = arena.alloc.bind(arena);
     arena.alloc = (size: number) => (allocated.push(size), alloc(size));
     list.pushMany(Array.from({ length: 5 }, () => Buffer.alloc(55)), 0, false, C);
-    expect(allocated).toEqual([blockBytes(5 * entryBytes(55 + TEST_OVERHEAD))]);
+    expect(allocated).toEqual([]);
+    settleOpenLists();
+    expect(allocated).toEqual([blockBytes(5 * plainEntryBytes(55) + TEST_OVERHEAD)]);
     expect(list.length).toBe(5);
+    expect(list.sealedNodeCount).toBe(1);
+  });
+
+  it('elements too large for an open end are pushed sealed on their own (a loose end node), nothing left open', () => {
+    settleOpenLists();
+    const arena = new RecordArena();
+    const list = new SealedList(arena);
+    const allocated: number[] = [];
+    const alloc = arena.alloc.bind(arena);
+    arena.alloc = (size: number) => (allocated.push(size), alloc(size));
+    list.pushMany(Array.from({ length: 5 }, () => Buffer.alloc(300)), 0, false, C);
+    expect(openListCount()).toBe(0);
+    expect(list.length).toBe(5);
+    expect(list.sealedNodeCount).toBe(0);
   });
 });
 
@@ -479,16 +522,20 @@ describe('SealedList nodes sealed whole', () => {
     list.pushMany(els, 0, false, c);
     const first = nodesOf(list)[0]!.count;
     const before = { ...c.calls };
+    const firstPlain = els.slice(0, first).reduce((n, e) => n + plainEntryBytes(e.length), 0);
     for (let i = 0; i < 10; i++) expect(list.popHead(c)!.toString()).toBe(`x${i}`);
-    // One open of the whole node, one seal per group of 8, then one small open per pop.
-    expect(c.calls.openNode - before.openNode).toBe(1 + 10);
-    expect(c.calls.sealNode - before.sealNode).toBe(Math.ceil(first / 8));
+    // One open of the whole node, one seal per group of up to OPEN_BYTES, then ONE open of the
+    // first group for all ten pops of the turn.
+    expect(c.calls.openNode - before.openNode).toBe(1 + 1);
+    expect(c.calls.sealNode - before.sealNode).toBeGreaterThanOrEqual(Math.ceil(firstPlain / OPEN_BYTES));
+    expect(c.calls.sealNode - before.sealNode).toBeLessThanOrEqual(Math.ceil(firstPlain / OPEN_BYTES) + 1);
     expect(c.calls.sealElement - before.sealElement).toBe(0);
     expect(c.calls.openElement - before.openElement).toBe(0);
     expect(nodesOf(list).every((n) => n.sealed)).toBe(true);
-    // The first group lost x0..x7 and was freed; the second has x8 and x9 marked gone (3 bytes each).
-    expect(nodesOf(list)[0]!.count).toBe(6);
-    expect(nodesOf(list)[0]!.deadHead).toBe(6);
+    // The turn ends: the group only popped from is not sealed again; x0..x9 (3 bytes each) are marked gone in it.
+    settleOpenLists();
+    expect(c.calls.sealNode - before.sealNode).toBeLessThanOrEqual(Math.ceil(firstPlain / OPEN_BYTES) + 1);
+    expect(nodesOf(list)[0]!.deadHead).toBe(30);
     expectSame(contents(list), els.slice(10));
     expect(list.length).toBe(2990);
   });
@@ -503,6 +550,7 @@ describe('SealedList nodes sealed whole', () => {
       for (let i = 0; i < 3; i++) expect(list.popHead(c)!.equals(model[i]!)).toBe(true);
       for (let i = 0; i < 3; i++) expect(list.popTail(c)!.equals(model[model.length - 1 - i]!)).toBe(true);
       model = model.slice(3, -3);
+      settleOpenLists();
       expect(nodesOf(list)[0]!.deadHead).toBeGreaterThan(0);
       expect(nodesOf(list).at(-1)!.deadTail).toBeGreaterThan(0);
       expectSame(contents(list), model);
@@ -514,7 +562,7 @@ describe('SealedList nodes sealed whole', () => {
       const copy = new SealedList(new RecordArena());
       copy.copyResealed(list, (sealed) => Buffer.from(sealed));
       expectSame(contents(copy), model);
-      // An edit inside a group, and pushes onto both group ends (the group is loosened).
+      // An edit inside a group, and pushes onto both group ends (each opened for the turn).
       list.set(1, Buffer.from('changed'), c);
       model[1] = Buffer.from('changed');
       list.pushHead(Buffer.from('head'), c);
@@ -528,21 +576,34 @@ describe('SealedList nodes sealed whole', () => {
     }
   });
 
-  it('pushes go to a loose end node; an end node that stops being one is sealed once the list rests', async () => {
-    const c = testCodec(256);
+  it('pushes go to the open end node, sealed once per turn; small nodes left behind are packed once the list rests', async () => {
+    const c = testCodec();
     const list = new SealedList(new RecordArena());
-    for (let i = 0; i < 500; i++) list.pushTail(Buffer.from(`element-${i}`), c);
-    for (let i = 0; i < 500; i++) list.pushHead(Buffer.from(`front-${i}`), c);
-    // A run of pushes costs one seal each: the nodes left behind wait loose...
+    for (let i = 0; i < 500; i++) {
+      list.pushTail(Buffer.from(`element-${i}`), c);
+      if (i % 16 === 15) settleOpenLists();
+    }
+    for (let i = 0; i < 500; i++) {
+      list.pushHead(Buffer.from(`front-${i}`), c);
+      if (i % 16 === 15) settleOpenLists();
+    }
+    settleOpenLists();
+    // No element sealed on its own, none opened: one seal of an end node per turn, and one more
+    // each time the end node fills up (OPEN_BYTES, about 14 bytes per element here).
+    expect(c.calls.sealElement).toBe(0);
     expect(c.calls.openElement).toBe(0);
-    expect(list.sealedNodeCount).toBe(0);
-    // ...until the list rests (the rest timer's tick, 100 ms, then one more without changes).
+    expect(c.calls.sealNode).toBeLessThanOrEqual(2 * (Math.ceil(500 / 16) + Math.ceil((500 * 14) / (OPEN_BYTES - 16))) + 2);
+    expect(list.sealedNodeCount).toBe(list.nodeCount);
+    const small = list.nodeCount;
+    expect(small).toBeGreaterThan(10);
+    // The list rests (the rest timer's tick, 100 ms, then one more without changes): the small
+    // nodes between the ends are packed into nodes of up to nodeBytes.
     await new Promise((r) => setTimeout(r, 350));
-    expect(c.calls.openElement).toBe(1000 - nodesOf(list)[0]!.count - nodesOf(list)[nodesOf(list).length - 1]!.count);
     const nodes = nodesOf(list);
-    expect(nodes.length).toBeGreaterThan(10);
-    expect(nodes.slice(1, -1).every((n) => n.sealed)).toBe(true);
-    expect(nodes[0]!.sealed || nodes[nodes.length - 1]!.sealed).toBe(false);
+    expect(nodes.length).toBeLessThan(small / 2);
+    expect(nodes.every((n) => n.sealed)).toBe(true);
+    const model = [...Array.from({ length: 500 }, (_, i) => Buffer.from(`front-${499 - i}`)), ...Array.from({ length: 500 }, (_, i) => Buffer.from(`element-${i}`))];
+    expectSame(contents(list), model);
     // Ids rise from head to tail.
     for (let i = 1; i < nodes.length; i++) expect(nodes[i]!.id).toBeGreaterThan(nodes[i - 1]!.id);
   });
@@ -608,5 +669,169 @@ describe('SealedList node ids', () => {
     expectSame(contents(list), model);
     expectSame(backwards(list), model);
     C = testCodec();
+  });
+});
+
+describe('SealedList open ends (the turn: pushes and pops at an end between two settleOpenLists)', () => {
+  const nodesOf = (list: SealedList) => (list as unknown as { nodes: { sealed: boolean; count: number; cap: number }[] }).nodes;
+
+  it('a turn of pushes seals its end node once, a turn of pops opens it once; no element sealed or opened on its own', () => {
+    const c = testCodec();
+    const list = new SealedList(new RecordArena());
+    for (let i = 0; i < 16; i++) list.pushHead(el(`v${i}`), c);
+    expect(c.calls).toEqual({ sealElement: 0, openElement: 0, sealNode: 0, openNode: 0 });
+    settleOpenLists();
+    expect(c.calls).toEqual({ sealElement: 0, openElement: 0, sealNode: 1, openNode: 0 });
+    // The next turn opens the end node once, and seals it once.
+    for (let i = 16; i < 32; i++) list.pushHead(el(`v${i}`), c);
+    settleOpenLists();
+    expect(c.calls).toEqual({ sealElement: 0, openElement: 0, sealNode: 2, openNode: 1 });
+    // A turn of pops opens it once and seals nothing (the popped bytes stay sealed in the blob, dead).
+    for (let i = 31; i >= 16; i--) expect(list.popHead(c)!.toString()).toBe(`v${i}`);
+    settleOpenLists();
+    expect(c.calls).toEqual({ sealElement: 0, openElement: 0, sealNode: 2, openNode: 2 });
+    // A push at the head then cuts the dead bytes away (sealed again from the live elements).
+    list.pushHead(el('new'), c);
+    settleOpenLists();
+    expect(c.calls.sealNode).toBe(3);
+    expect(contents(list).map(String)).toEqual(['new', ...Array.from({ length: 16 }, (_, i) => `v${15 - i}`)]);
+  });
+
+  it('leaves no plaintext behind when the turn ends: the buffer a pop read from is wiped', () => {
+    const c = testCodec();
+    const list = new SealedList(new RecordArena());
+    const secrets = Array.from({ length: 10 }, (_, i) => el(`secret-${i}-plaintext`));
+    for (const s of secrets) list.pushTail(s, c);
+    let seen: Buffer | undefined;
+    list.takeHead((bytes) => void (seen = bytes), c);
+    // The pop read straight from the open end node, where the other elements still are in plaintext...
+    expect(seen!.includes(secrets[5]!)).toBe(true);
+    expect(openListCount()).toBe(1);
+    settleOpenLists();
+    // ...until the turn ends: sealed, and the buffer wiped.
+    expect(openListCount()).toBe(0);
+    expect(seen!.every((b) => b === 0)).toBe(true);
+    // A list only popped from in a turn: its opened group is wiped as well.
+    list.takeTail((bytes) => void (seen = bytes), c);
+    expect(seen!.includes(secrets[5]!)).toBe(true);
+    settleOpenLists();
+    expect(seen!.every((b) => b === 0)).toBe(true);
+    // A list cleared (deleted) in the turn: wiped, not sealed.
+    const before = c.calls.sealNode;
+    list.pushHead(el('gone'), c);
+    list.takeTail((bytes) => void (seen = bytes), c);
+    list.clear();
+    expect(openListCount()).toBe(0);
+    expect(seen!.every((b) => b === 0)).toBe(true);
+    expect(c.calls.sealNode).toBe(before);
+  });
+
+  it('every other reader or writer in the turn sees the open end\'s pushes and pops, never a stale list', () => {
+    const c = testCodec();
+    C = c;
+    try {
+      const make = () => {
+        const list = new SealedList(new RecordArena());
+        list.pushMany(Array.from({ length: 3000 }, (_, i) => el(`m${i}`)), 0, false, c);
+        settleOpenLists();
+        // In the turn: pushes at both ends, pops at both ends.
+        list.pushHead(el('h1'), c);
+        list.pushTail(el('t1'), c);
+        expect(list.popHead(c)!.toString()).toBe('h1');
+        list.pushHead(el('h2'), c);
+        expect(list.popTail(c)!.toString()).toBe('t1');
+        expect(list.popTail(c)!.toString()).toBe('m2999');
+        list.pushTail(el('t2'), c);
+        return list;
+      };
+      const model = ['h2', ...Array.from({ length: 2999 }, (_, i) => `m${i}`), 't2'];
+      const readers: [string, (list: SealedList) => unknown][] = [
+        ['forEach', (list) => expect(contents(list).map(String)).toEqual(model)],
+        ['forEach from the tail', (list) => expect(backwards(list).map(String)).toEqual(model)],
+        ['range', (list) => {
+          const got: string[] = [];
+          list.range(0, 2, (b, s, l) => void got.push(b.toString('latin1', s, s + l)), c);
+          expect(got).toEqual(model.slice(0, 3));
+        }],
+        ['at', (list) => expect([list.at(0, c)!.toString(), list.at(model.length - 1, c)!.toString()]).toEqual(['h2', 't2'])],
+        ['positions', (list) => expect(list.positions(is('t2'), 1, 0, 0, c)).toEqual([model.length - 1])],
+        ['set', (list) => (list.set(0, el('H'), c), expect(contents(list).map(String)).toEqual(['H', ...model.slice(1)]))],
+        ['insertAt', (list) => (list.insertAt(1, el('I'), c), expect(contents(list).map(String)).toEqual(['h2', 'I', ...model.slice(1)]))],
+        ['removeWhere', (list) => (expect(list.removeWhere(is('t2'), 0, c)).toBe(1), expect(contents(list).map(String)).toEqual(model.slice(0, -1)))],
+        ['trim', (list) => (list.trim([0, 1], c), expect(contents(list).map(String)).toEqual(model.slice(0, 2)))],
+        ['forEachSealed (DUMP, memory scan)', (list) => {
+          let count = 0;
+          list.forEachSealed((b, s, l, node) => {
+            const plain = Buffer.alloc(l - TEST_OVERHEAD);
+            if (node === undefined) c.openElement(b, s, l, plain, 0);
+            else c.openNode(node, b, s, l, plain, 0);
+            count++;
+          });
+          expect(count).toBeGreaterThan(0);
+        }],
+        ['copyResealed (RENAME, COPY, MOVE)', (list) => {
+          const copy = new SealedList(new RecordArena());
+          copy.copyResealed(list, (sealed) => Buffer.from(sealed));
+          expect(contents(copy).map(String)).toEqual(model);
+        }],
+        ['replaceEach (SEAL ROTATE)', (list) => {
+          list.replaceEach((b, s, l, node) => resealed(b.subarray(s, s + l), node));
+          expect(contents(list).map(String)).toEqual(model);
+        }],
+        ['sealAtRest', (list) => (list.sealAtRest(Infinity, true), expect(contents(list).map(String)).toEqual(model))],
+      ];
+      for (const [name, read] of readers) {
+        const list = make();
+        expect(openListCount(), name).toBe(1);
+        read(list);
+        // The reader settled the open ends first: nothing is open, every node is sealed or loose as stored.
+        expect(openListCount(), name).toBe(0);
+        expect(nodesOf(list).every((n) => n.cap > 0), name).toBe(true);
+      }
+    } finally {
+      C = testCodec();
+    }
+  });
+
+  it('keeps a bounded number of lists open: past that, the one opened first is settled', () => {
+    const c = testCodec();
+    const lists = Array.from({ length: 100 }, () => new SealedList(new RecordArena()));
+    for (const [i, list] of lists.entries()) list.pushTail(el(`x${i}`), c);
+    expect(openListCount()).toBeLessThanOrEqual(64);
+    expect(c.calls.sealNode).toBe(100 - openListCount());
+    settleOpenLists();
+    expect(c.calls.sealNode).toBe(100);
+    for (const [i, list] of lists.entries()) expect(list.at(0, c)!.toString()).toBe(`x${i}`);
+  });
+});
+
+describe('SealedList open ends under pushes that never pause', () => {
+  it('packs the small nodes pushes leave behind a few at a time, while the other end is open too', () => {
+    const c = testCodec();
+    C = c;
+    try {
+      const list = new SealedList(new RecordArena());
+      const model: string[] = [];
+      let popped = 0;
+      for (let i = 0; i < 100_000; i++) {
+        const v = `element-${i}-${'x'.repeat(i % 13)}`;
+        list.pushHead(el(v), c);
+        model.unshift(v);
+        // A slow consumer at the tail: its end node is open as well whenever packing runs.
+        if (i % 7 === 0) {
+          expect(list.popTail(c)!.toString()).toBe(model.pop());
+          popped++;
+        }
+        if (i % 16 === 15) settleOpenLists();
+      }
+      settleOpenLists();
+      const plain = model.reduce((n, v) => n + plainEntryBytes(v.length), 0);
+      // Full nodes for all but at most SMALL_DEFER_MAX (64) small ones and the groups at the tail.
+      expect(list.nodeCount).toBeLessThan(Math.ceil(plain / (NODE_BYTES - OPEN_BYTES)) + 64 + 12);
+      expect(list.length).toBe(100_000 - popped);
+      expectSame(contents(list), model.map((v) => el(v)));
+    } finally {
+      C = testCodec();
+    }
   });
 });

@@ -1,0 +1,32 @@
+// The end of an event-loop turn, for plaintext the store keeps open across a turn's commands: a
+// set's tail node being added to (SealedSet's keepOpen, SADD) and lists' end nodes being pushed
+// to or popped from (SealedList's open ends, LPUSH/LPOP and friends). The many commands one read
+// brings (a pipeline), or many clients' reads in one poll phase, then open and seal such a node
+// once instead of once per command. Everything open is sealed and its plaintext wiped here when
+// the turn's reads are done (setImmediate runs after the poll phase, before the event loop waits
+// again), or earlier by the structure itself before anything else uses it. One hook for every
+// structure, so no plaintext outlives the turn whichever type kept it.
+
+import { whenListOpens, settleOpenLists } from '../store/types/list.js';
+import { settleOpenTail } from '../store/types/set.js';
+
+let settling = false;
+
+/** Arranges settleTurn() for the end of this turn (once, however often it is called). */
+export function settleAfterTurn(): void {
+  if (settling) return;
+  settling = true;
+  setImmediate(settleTurn);
+}
+
+/** Seals whatever the turn left open (sets' tails, lists' ends) and wipes its plaintext. */
+export function settleTurn(): void {
+  settling = false;
+  try {
+    settleOpenTail();
+  } finally {
+    settleOpenLists();
+  }
+}
+
+whenListOpens(settleAfterTurn);
