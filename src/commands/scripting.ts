@@ -34,6 +34,8 @@ export interface Scripting {
   capture: ReplyWriter;
   /** The SHA argument EVALSHA last found (a hit skips making its text): cleared by SCRIPT FLUSH. */
   lastSha: { raw: Buffer; sha: string; script: CachedScript } | null;
+  /** What runs redis.call, made by the first script and set up again for each (ScriptCall.begin). */
+  runner: ScriptCall | null;
 }
 
 export interface LibraryFunction {
@@ -61,6 +63,7 @@ export function scriptingOf(server: Server): Scripting | Promise<Scripting> {
         engine, scripts: new Map<string, CachedScript>(), libraries: new Map<string, Library>(), functions: new Map<string, LibraryFunction>(),
         capture: new ReplyWriter(server.stats, 1024),
         lastSha: null,
+        runner: null,
       };
       states.set(server, ready);
       return ready;
@@ -218,10 +221,11 @@ export function runScript(
   if (!(flags.declared && flags.allowStale) && staleReplica(ctx.server)) return ctx.reply.error(Errors.masterDown);
   if (mayWrite && ro) return ctx.reply.error(Errors.scriptWriteFlagOnRo);
   if (s.engine.running) return ctx.reply.error(Errors.scriptNoscriptCommand);
-  const call = new ScriptCall(ctx, ctx.server.commands as unknown as Registry, {
-    readOnly: ro || flags.readOnly,
-    allowOom: flags.declared && flags.allowOom,
-  }, s.capture);
+  const readOnly = ro || flags.readOnly;
+  const allowOom = flags.declared && flags.allowOom;
+  let call = s.runner;
+  if (call === null) s.runner = call = new ScriptCall(ctx, ctx.server.commands as unknown as Registry, { readOnly, allowOom }, s.capture);
+  else call.begin(ctx, readOnly, allowOom);
   call.describe(mode, name, request);
   const replyAt = ctx.reply.size;
   try {
