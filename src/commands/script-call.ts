@@ -13,6 +13,7 @@ import { runHandler } from './run-handler.js';
 import type { Server, Session } from './types.js';
 import { Errors } from '../protocol/errors.js';
 import { ReplyWriter } from '../protocol/reply.js';
+import type { ArgList } from '../protocol/arg-list.js';
 import type { ScriptRun } from '../scripting/engine.js';
 import { enterBusy, leaveBusy, type BusyRun, type BusyScript } from './script-busy.js';
 import { ScriptSession } from './script-session.js';
@@ -67,7 +68,7 @@ export class ScriptCall implements ScriptRun, BusyScript {
   mode: 'eval' | 'function' = 'eval';
   name = '';
   /** The EVAL / FCALL request as sent (only sizes of its keys and arguments are ever shown). */
-  private request: Buffer[] = NONE;
+  private request: ArgList = NONE;
 
   constructor(
     ctx: Session,
@@ -182,7 +183,7 @@ export class ScriptCall implements ScriptRun, BusyScript {
   }
 
   /** Who runs which script (set by runScript before it starts). */
-  describe(mode: 'eval' | 'function', name: string, request: Buffer[]): void {
+  describe(mode: 'eval' | 'function', name: string, request: ArgList): void {
     this.mode = mode;
     this.name = name;
     this.request = request;
@@ -194,7 +195,12 @@ export class ScriptCall implements ScriptRun, BusyScript {
 
   /** FUNCTION STATS's running_script command: the call as sent, each key and argument by its size only. */
   command(): string[] {
-    return this.request.map((arg, i) => (i < 3 ? arg.toString('latin1') : `${arg.length} B`));
+    const out: string[] = [];
+    for (let i = 0; i < this.request.length; i++) {
+      const arg = this.request.at(i)!;
+      out.push(i < 3 ? arg.toString('latin1') : `${arg.length} B`);
+    }
+    return out;
   }
 
   /**

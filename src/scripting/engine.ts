@@ -7,6 +7,8 @@
 // event-loop turn after the last script of that turn.
 
 import { createHash } from 'node:crypto';
+import type { ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import type { ReplyWriter } from '../protocol/reply.js';
 import { ArgArena } from './arena.js';
 import { LIBS } from './libs.js';
@@ -56,6 +58,8 @@ const VERSION = '7.0.15';
 const VERSION_NUM = 0x07000f;
 /** The globals EVAL scripts get their keys and arguments in (slots of LuaEngine.argTables). */
 const ARG_TABLES = ['KEYS', 'ARGV'] as const;
+/** Where the keys start in an EVAL, EVALSHA or FCALL request (name, script, numkeys, keys...). */
+const FIRST_KEY = 3;
 
 export class LuaEngine {
   private env = 0;
@@ -359,11 +363,15 @@ export class LuaEngine {
   }
 
   /**
-   * Runs a compiled script or function and writes its result (or error) to `reply`. EVAL mode
-   * sets KEYS and ARGV as globals; function mode passes them as the callback's two arguments.
-   * `name` goes in error texts ("script: <sha>" / "function: <name>" is Redis's wording).
+   * Runs a compiled script or function and writes its result (or error) to `reply`. The keys are
+   * the `numkeys` arguments of `request` from index 3 (EVAL, EVALSHA, FCALL alike), the
+   * arguments the rest; `request` may be RawArgs, whose bytes go into Lua where they lie. EVAL
+   * mode sets KEYS and ARGV as globals; function mode passes them as the callback's two
+   * arguments. `name` goes in error texts ("script: <sha>" / "function: <name>" is Redis's wording).
    */
-  execute(ref: number, keys: Buffer[], argv: Buffer[], run: ScriptRun, reply: ReplyWriter, mode: 'eval' | 'function', name: string): void {
+  execute(ref: number, request: ArgList, numkeys: number, run: ScriptRun, reply: ReplyWriter, mode: 'eval' | 'function', name: string): void {
+    const argvAt = FIRST_KEY + numkeys;
+    const argc = request.length - argvAt;
     const vm = this.vm;
     this.run = run;
     this.running = true;
@@ -373,12 +381,12 @@ export class LuaEngine {
       vm.pushRef(this.handler);
       vm.pushRef(ref);
       if (mode === 'eval') {
-        this.fillArgTable(0, keys);
-        this.fillArgTable(1, argv);
+        this.fillArgTable(0, request, FIRST_KEY, numkeys);
+        this.fillArgTable(1, request, argvAt, argc);
       } else {
         this.dropArgTables();
-        this.pushArray(keys);
-        this.pushArray(argv);
+        this.pushArray(request, FIRST_KEY, numkeys);
+        this.pushArray(request, argvAt, argc);
       }
       const status = vm.pcall(mode === 'eval' ? 0 : 2, 1, 1);
       if (status === LuaStatus.Ok) writeLuaValue(vm, reply, run.resp === 3);
@@ -390,8 +398,8 @@ export class LuaEngine {
       }
       vm.setTop(0);
       if (mode === 'eval') {
-        this.emptyArgTable(0, keys.length);
-        this.emptyArgTable(1, argv.length);
+        this.emptyArgTable(0, numkeys);
+        this.emptyArgTable(1, argc);
       }
       this.run = null;
       this.running = false;
@@ -444,23 +452,33 @@ export class LuaEngine {
    * globals between scripts, empty, and are reused: creating them cost two allocations each
    * (bench/scripting.ts). A script that left one otherwise than it found it gets a new one.
    */
-  private fillArgTable(slot: 0 | 1, items: Buffer[]): void {
+  private fillArgTable(slot: 0 | 1, request: ArgList, from: number, count: number): void {
     const vm = this.vm;
     if (this.argTables[slot] === 0) {
-      vm.newTable(items.length, 0);
+      vm.newTable(count, 0);
       vm.pushRef(this.globals);
       vm.pushValue(-2);
       vm.rawSetField(-2, ARG_TABLES[slot]);
       vm.pop(1);
       this.argTables[slot] = vm.ref();
     }
-    if (items.length === 0) return;
+    if (count === 0) return;
     vm.pushRef(this.argTables[slot]);
-    for (let i = 0; i < items.length; i++) {
-      vm.pushBytes(items[i]!);
+    for (let i = 0; i < count; i++) {
+      this.pushArg(request, from + i);
       vm.rawSetI(-2, i + 1);
     }
     vm.pop(1);
+  }
+
+  /** Pushes argument i of the request as a Lua string: RawArgs' straight from the read. */
+  private pushArg(request: ArgList, i: number): void {
+    if (request instanceof RawArgs) {
+      const at = request.starts[i]!;
+      this.vm.pushRange(request.bytes, at, at + request.lengths[i]!);
+    } else {
+      this.vm.pushBytes(request.at(i)!);
+    }
   }
 
   /**
@@ -502,11 +520,11 @@ export class LuaEngine {
     this.argTables[slot] = 0;
   }
 
-  private pushArray(items: Buffer[]): void {
+  private pushArray(request: ArgList, from: number, count: number): void {
     const vm = this.vm;
-    vm.newTable(items.length, 0);
-    for (let i = 0; i < items.length; i++) {
-      vm.pushBytes(items[i]!);
+    vm.newTable(count, 0);
+    for (let i = 0; i < count; i++) {
+      this.pushArg(request, from + i);
       vm.rawSetI(-2, i + 1);
     }
   }
