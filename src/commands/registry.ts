@@ -29,6 +29,8 @@ export interface Command extends Resolved {
   readonly admitted: { readonly kind: 'ok'; readonly command: Command };
   /** The flags redis.call checks (ScriptFlag bits), read once here: one load per call instead of five searches. */
   readonly scriptFlags: number;
+  /** Its handler reads RawArgs (takesRawArgs), read once here. */
+  readonly raw: boolean;
 }
 
 /** Bits of Command.scriptFlags. */
@@ -48,8 +50,6 @@ export type Unresolved =
 
 interface Node extends Command {
   subs: Map<string, Node> | null;
-  /** Its handler reads RawArgs (takesRawArgs), read once here. */
-  raw: boolean;
 }
 
 /** Commands that act at once inside MULTI instead of being queued. */

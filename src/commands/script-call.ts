@@ -13,7 +13,8 @@ import { runHandler } from './run-handler.js';
 import type { Server, Session } from './types.js';
 import { Errors } from '../protocol/errors.js';
 import { ReplyWriter } from '../protocol/reply.js';
-import type { ArgList } from '../protocol/arg-list.js';
+import { argArray, type ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import type { ScriptRun } from '../scripting/engine.js';
 import { enterBusy, leaveBusy, type BusyRun, type BusyScript } from './script-busy.js';
 import { ScriptSession } from './script-session.js';
@@ -107,7 +108,8 @@ export class ScriptCall implements ScriptRun, BusyScript {
     this.limitMs = this.threshold.ms;
   }
 
-  call(args: Buffer[]): number | string {
+  /** `args` may be RawArgs over the engine's argument arena (their views via argArray). */
+  call(args: ArgList): number | string {
     // Busy: the others are served between commands too, not only every 100k instructions (a
     // script spending its time in redis.call reaches the hook seldom); once killed, every
     // redis.call fails, and the hook's error (which pcall cannot catch) follows.
@@ -144,12 +146,13 @@ export class ScriptCall implements ScriptRun, BusyScript {
     const refusal = write ? replicationRefusal(s) : null;
     if (refusal !== null) return `-${refusal}`;
     if (!this.allowOom && !this.wrote && this.oomAtStart && (flags & ScriptFlag.DenyOom) !== 0) return `-${Errors.oom}`;
-    if (hasSpilledKeys(s, spec, args)) return `-${Errors.scriptSpilledKey}`;
+    if (hasSpilledKeys(s, spec, argArray(args))) return `-${Errors.scriptSpilledKey}`;
     if (write) this.wrote = true;
     s.lastCommand = fullName;
     s.reply.protocol = this.resp;
     this.capture.truncate(0); // empty already after release(): a comparison
-    const pending = runHandler(s, spec, args);
+    // RawArgs only for a handler that reads them (as the parser hands them out), else the views.
+    const pending = runHandler(s, spec, command.raw || !(args instanceof RawArgs) ? args : argArray(args));
     if (pending !== undefined) {
       // A command that would wait (a blocking pop with nothing to pop) never waits in a script.
       void pending.catch(() => undefined);
@@ -167,7 +170,7 @@ export class ScriptCall implements ScriptRun, BusyScript {
     this.capture.truncate(0);
   }
 
-  aclCheck(args: Buffer[]): boolean | string {
+  aclCheck(args: ArgList): boolean | string {
     const admitted = admitCommand(this.session, this.registry, args);
     if (admitted.kind === 'unknown' || admitted.kind === 'unknown-subcommand' || admitted.kind === 'arity') {
       return `-${Errors.scriptAclCheckInvalid}`;

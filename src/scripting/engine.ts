@@ -8,7 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import type { ArgList } from '../protocol/arg-list.js';
-import { RawArgs } from '../protocol/raw-args.js';
+import { RAW_MAX_ARGS, RawArgs } from '../protocol/raw-args.js';
 import type { ReplyWriter } from '../protocol/reply.js';
 import { ArgArena } from './arena.js';
 import { LIBS } from './libs.js';
@@ -22,13 +22,13 @@ export interface ScriptRun {
    * Runs one command for redis.call/pcall: the length of its RESP reply, which is in
    * `replyBuffer` from offset 0 until release(), or an admission error text.
    */
-  call(args: Buffer[]): number | string;
+  call(args: ArgList): number | string;
   /** Where call() leaves the reply (read it before release()). */
   readonly replyBuffer: Buffer;
   /** Zeroes the reply call() left (the engine calls it as soon as the reply is in the VM). */
   release(): void;
   /** redis.acl_check_cmd: whether the caller's user may run it, or an error text. */
-  aclCheck(args: Buffer[]): boolean | string;
+  aclCheck(args: ArgList): boolean | string;
   /** The RESP version commands reply to the script with (redis.setresp). */
   resp: 2 | 3;
   /** redis.log: level 0..3 (debug, verbose, notice, warning). */
@@ -75,6 +75,8 @@ export class LuaEngine {
   private readonly argTables: [number, number] = [0, 0];
   /** Where redis.call's arguments are copied out of the Lua heap (zeroed after each call). */
   private readonly arena = new ArgArena();
+  /** redis.call's arguments as offsets into the arena (refilled for each call; see argsOf). */
+  private readonly callArgs = new ScriptArgs();
   /** The count hook stays installed (it does nothing between scripts); after a kill it fires every instruction until reset. */
   private hooked = false;
   /** While FUNCTION LOAD runs a body: when it is stopped (performance.now() ms); 0 otherwise. */
@@ -179,25 +181,41 @@ export class LuaEngine {
 
   /**
    * The call's arguments (numbers as %.17g) copied into the argument arena, or Redis's error
-   * text. They live until the arena is wiped (after the command ran).
+   * text. They live until the arena is wiped (after the command ran). Up to RAW_MAX_ARGS of
+   * them come as RawArgs over the arena (ScriptArgs): a command with a raw path (GET, SET,
+   * INCR, DEL...) reads its key where it lies, as from a socket's read; any other command gets
+   * the views (argArray).
    */
-  private argsOf(L: number): Buffer[] | string {
+  private argsOf(L: number): ArgList | string {
     const vm = this.vm;
     const argc = vm.top(L);
     if (argc === 0) return 'Please specify at least one argument for this redis lib call';
     const args: Buffer[] = new Array(argc);
+    const arena = this.arena;
+    const raw = argc <= RAW_MAX_ARGS ? this.callArgs : null;
+    const startBuf = arena.buf;
     for (let i = 1; i <= argc; i++) {
       const t = vm.type(i, L);
-      if (t === LuaType.Number) args[i - 1] = this.arena.text(formatArgNumber(vm, i, L), i - 1);
+      if (t === LuaType.Number) args[i - 1] = arena.text(formatArgNumber(vm, i, L), i - 1);
       else if (t === LuaType.String) {
         const p = vm.stringAt(i, L);
-        args[i - 1] = this.arena.copy(vm.heapBytes(), p, vm.length, i - 1);
+        args[i - 1] = arena.copy(vm.heapBytes(), p, vm.length, i - 1);
       } else {
-        this.arena.wipe();
+        arena.wipe();
         return 'Lua redis lib command arguments must be strings or integers';
       }
+      if (raw !== null) {
+        raw.starts[i - 1] = arena.lastAt;
+        raw.lengths[i - 1] = args[i - 1]!.length;
+      }
     }
-    return args;
+    // The arena moved to a bigger buffer midway: the offsets are not all in one buffer.
+    if (raw === null || arena.buf !== startBuf) return args;
+    raw.bytes = startBuf;
+    raw.length = argc;
+    raw.command = null;
+    raw.views = args;
+    return raw;
   }
 
   private redisCall(L: number, raise: boolean): number {
@@ -558,6 +576,19 @@ export class LuaEngine {
   /** Bytes the Lua heap holds (INFO used_memory_lua). */
   get memory(): number {
     return this.vm.used;
+  }
+}
+
+/**
+ * redis.call's arguments as RawArgs over the argument arena, with the arena's views of them
+ * at hand for commands that read arrays (argArray() returns them instead of making new ones).
+ * Valid until the arena is wiped after the call, like a socket's RawArgs until its read is.
+ */
+class ScriptArgs extends RawArgs {
+  views: Buffer[] = [];
+
+  override toArray(): Buffer[] {
+    return this.views;
   }
 }
 

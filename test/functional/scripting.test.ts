@@ -237,6 +237,25 @@ describe('EVALSHA, EVAL_RO, SCRIPT', () => {
     expect(await client.eval('return {#KEYS, #ARGV, ARGV[#ARGV]}', 0, ...argv)).toEqual([0, 20_000, 'v19999']);
   });
 
+  it("redis.call's arguments reach the command whole: read where they lie, or as copies once they outgrow the argument arena", async () => {
+    // GET/SET/INCR/DEL read a redis.call's arguments as offsets into the arena (RawArgs), HSET
+    // and PEXPIRE as views; a call whose arguments outgrow the arena's buffer gets views too.
+    const body = `
+      local big = string.rep('x', tonumber(ARGV[1]))
+      redis.call('SET', KEYS[1], big)
+      redis.call('SET', KEYS[2], ARGV[2])
+      redis.call('HSET', KEYS[3], 'f', big, 'g', ARGV[2])
+      local n = redis.call('INCR', KEYS[4])
+      redis.call('PEXPIRE', KEYS[4], 60000)
+      return {#redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), #redis.call('HGET', KEYS[3], 'f'), redis.call('HGET', KEYS[3], 'g'), n, redis.call('DEL', KEYS[1], KEYS[2])}`;
+    for (const size of [10, 5000, 100_000]) {
+      await run(['del', 'ra:4']);
+      expect(await run(['eval', body, '4', 'ra:1', 'ra:2', 'ra:3', 'ra:4', String(size), 'small'])).toEqual([size, 'small', size, 'small', 1, 2]);
+      expect(await run(['exists', 'ra:1', 'ra:2'])).toBe(0);
+      expect(await run(['pttl', 'ra:4'])).toBeGreaterThan(50_000);
+    }
+  });
+
   it('EVAL_RO refuses writes; no-writes scripts too', async () => {
     const body = "return redis.call('set', 'k', 'v')";
     expect(await run(['eval_ro', body, '1', 'k'])).toEqual({ error: `${Errors.scriptWriteInReadOnly} script: ${await sha(body)}, on @user_script:1.` });
