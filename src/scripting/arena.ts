@@ -4,7 +4,7 @@
 // call (the connection reuses its read buffer the same way), so views into it are safe.
 
 import { plainBuffer } from '../util/bytes.js';
-import { copyBytes } from './vm.js';
+import { copyOutOfHeap } from './vm.js';
 
 /** Uint8Array's own fill: Buffer's adds argument checks in JS on every call. */
 const fill = Uint8Array.prototype.fill;
@@ -32,7 +32,7 @@ export class ArgArena {
   /** A copy of bytes [at, at + n) of `src` that lives until wipe(); `slot` is its position in the call. */
   copy(src: Uint8Array, from: number, n: number, slot = -1): Buffer {
     const at = (this.lastAt = this.reserve(n));
-    copyBytes(this.buf, at, src, from, n);
+    copyOutOfHeap(this.buf, at, src, from, n);
     return this.view(at, n, slot);
   }
 

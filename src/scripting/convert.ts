@@ -10,7 +10,7 @@
 // {verbatim_string=}, else an array up to the first nil; anything else -> null.
 
 import type { ReplyWriter } from '../protocol/reply.js';
-import { copyBytes, type LuaVm, LuaType } from './vm.js';
+import { copyOutOfHeap, type LuaVm, LuaType } from './vm.js';
 
 const CR = 0x0d;
 /** How deep a returned table may nest before the reply says "reached lua stack limit". */
@@ -166,7 +166,7 @@ export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean, dep
       const p = vm.stringAt(-1);
       const n = vm.length;
       const at = reply.beginBulk(n);
-      copyBytes(reply.staging, at, vm.heapBytes(), p, n);
+      copyOutOfHeap(reply.staging, at, vm.heapBytes(), p, n);
       reply.endBulk(n);
       break;
     }
