@@ -287,7 +287,7 @@ function fcall(ro: boolean) {
       if (f === undefined) return ctx.reply.error(Errors.functionMetadata('Function not found'));
       const noWrites = f.flags.includes('no-writes');
       const flags = { readOnly: noWrites, allowOom: noWrites || f.flags.includes('allow-oom'), declared: true, noWrites, allowStale: f.flags.includes('allow-stale') };
-      runScript(ctx, s, { ref: f.ref, flags }, f.name, owned.slice(3, 3 + numkeys), owned.slice(3 + numkeys), ro, 'function', owned);
+      runScript(ctx, s, { ref: f.ref, flags }, f.name, owned, numkeys, ro, 'function');
     });
   };
 }

@@ -87,7 +87,7 @@ export function feedMonitors(ctx: Session, spec: CommandSpec, args: ArgList): vo
  * A handler for EVAL, EVALSHA and FCALL (and their _RO forms), flagged skip_monitor, that shows
  * its command to monitors before it runs, so the script's own commands come after it (Redis 7).
  */
-export function monitoredFirst(name: string, handler: (ctx: Session, args: Buffer[]) => void | Promise<void>): (ctx: Session, args: Buffer[]) => void | Promise<void> {
+export function monitoredFirst<A extends ArgList>(name: string, handler: (ctx: Session, args: A) => void | Promise<void>): (ctx: Session, args: A) => void | Promise<void> {
   return (ctx, args) => {
     const set = count === 0 ? undefined : byServer.get(ctx.server);
     if (set !== undefined && set.size > 0) feedLine(ctx, set, name, args);

@@ -27,6 +27,19 @@ export interface Command extends Resolved {
   readonly isPing: boolean;
   /** The admission that lets this command run, made once so admitting one allocates nothing. */
   readonly admitted: { readonly kind: 'ok'; readonly command: Command };
+  /** The flags redis.call checks (ScriptFlag bits), read once here: one load per call instead of five searches. */
+  readonly scriptFlags: number;
+  /** Its handler reads RawArgs (takesRawArgs), read once here. */
+  readonly raw: boolean;
+}
+
+/** Bits of Command.scriptFlags. */
+export const enum ScriptFlag { NoScript = 1, Stale = 2, Write = 4, MayReplicate = 8, DenyOom = 16 }
+
+function scriptFlagsOf(flags: readonly string[]): number {
+  return (flags.includes('noscript') ? ScriptFlag.NoScript : 0) | (flags.includes('stale') ? ScriptFlag.Stale : 0)
+    | (flags.includes('write') ? ScriptFlag.Write : 0) | (flags.includes('may_replicate') ? ScriptFlag.MayReplicate : 0)
+    | (flags.includes('denyoom') ? ScriptFlag.DenyOom : 0);
 }
 
 /** Why a request could not be matched to a command, for the dispatcher to word. */
@@ -37,8 +50,6 @@ export type Unresolved =
 
 interface Node extends Command {
   subs: Map<string, Node> | null;
-  /** Its handler reads RawArgs (takesRawArgs), read once here. */
-  raw: boolean;
 }
 
 /** Commands that act at once inside MULTI instead of being queued. */
@@ -256,6 +267,7 @@ function node(spec: CommandSpec, fullName: string, subs: Map<string, Node> | nul
     isExec: fullName === 'exec',
     isPing: spec.name === 'ping',
     admitted,
+    scriptFlags: scriptFlagsOf(spec.flags),
     subs,
     raw: subs === null && isRawHandler(spec.handler),
   };

@@ -8,11 +8,13 @@ import { clientLine } from './clients.js';
 import { admitCommand } from './admission.js';
 import { replicationRefusal, staleReplica } from '../replication/index.js';
 import { hasSpilledKeys } from './memory-gate.js';
-import type { Registry } from './registry.js';
+import { ScriptFlag, type Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
 import type { Server, Session } from './types.js';
 import { Errors } from '../protocol/errors.js';
 import { ReplyWriter } from '../protocol/reply.js';
+import { argArray, type ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import type { ScriptRun } from '../scripting/engine.js';
 import { enterBusy, leaveBusy, type BusyRun, type BusyScript } from './script-busy.js';
 import { ScriptSession } from './script-session.js';
@@ -29,7 +31,7 @@ const NONE: Buffer[] = [];
 const thresholds = new WeakMap<Server, { ms: number }>();
 
 /** busy-reply-threshold, kept current through CONFIG SET (reading the config costs ~0.1 us a script). */
-function busyThreshold(server: Server): number {
+function busyThreshold(server: Server): { ms: number } {
   let cell = thresholds.get(server);
   if (cell === undefined) {
     const fresh = { ms: Number(server.config.get('busy-reply-threshold')) };
@@ -38,44 +40,76 @@ function busyThreshold(server: Server): number {
     });
     thresholds.set(server, (cell = fresh));
   }
-  return cell.ms;
+  return cell;
 }
 
+/**
+ * One per server, reused by every script (scripts never nest: engine.running refuses that), so
+ * an EVALSHA allocates neither it nor its ScriptSession: begin() sets it up for the next script.
+ */
 export class ScriptCall implements ScriptRun, BusyScript {
   resp: 2 | 3 = 2;
   /** A write command has run: the script can no longer be killed or refused for OOM. */
   wrote = false;
+  private ctx: Session;
   private readonly capture: ReplyWriter;
-  private readonly session: Session;
-  private readonly oomAtStart: boolean;
+  private readonly session: ScriptSession;
+  private oomAtStart: boolean;
   /** When the script started: the command's start as the dispatcher timed it (one clock read less). */
-  readonly started: number;
-  private readonly limitMs: number;
+  started: number;
+  private limitMs: number;
+  private readonly threshold: { ms: number };
+  /** EVAL_RO / FCALL_RO, or a no-writes script: write commands are refused. */
+  private readOnly = false;
+  /** allow-oom (or no-writes): denyoom commands run over maxmemory. */
+  private allowOom = false;
   /** Set once the script passed busy-reply-threshold (script-busy.ts). */
   private busy: BusyRun | null = null;
   /** What runScript says of the script, for the busy mode (BUSY text, FUNCTION STATS). */
   mode: 'eval' | 'function' = 'eval';
   name = '';
   /** The EVAL / FCALL request as sent (only sizes of its keys and arguments are ever shown). */
-  private request: Buffer[] = NONE;
+  private request: ArgList = NONE;
 
   constructor(
-    private readonly ctx: Session,
+    ctx: Session,
     private readonly registry: Registry,
-    private readonly flags: ScriptFlags,
+    flags: ScriptFlags,
     capture?: ReplyWriter,
   ) {
+    this.ctx = ctx;
     this.capture = capture ?? new ReplyWriter(ctx.server.stats, 1024);
     // The script's own view of the connection (script-session.ts: its own SELECT, one time
     // snapshot, replies to the capture writer, blocking commands answer at once).
     this.session = new ScriptSession(ctx, this.capture);
+    this.threshold = busyThreshold(ctx.server);
+    this.oomAtStart = false;
+    this.started = 0;
+    this.limitMs = 0;
+    this.start(ctx, flags.readOnly, flags.allowOom);
+  }
+
+  /** Sets this up for a script `ctx` runs (the constructor's first one, or the next one after finish()). */
+  begin(ctx: Session, readOnly: boolean, allowOom: boolean): void {
+    this.ctx = ctx;
+    this.session.reset(ctx);
+    this.start(ctx, readOnly, allowOom);
+  }
+
+  private start(ctx: Session, readOnly: boolean, allowOom: boolean): void {
+    this.readOnly = readOnly;
+    this.allowOom = allowOom;
+    this.resp = 2;
+    this.wrote = false;
+    this.busy = null;
     this.oomAtStart = ctx.server.memory.overLimit;
     const mark = ctx.server.observer.mark;
     this.started = Number.isNaN(mark) ? performance.now() : mark;
-    this.limitMs = busyThreshold(ctx.server);
+    this.limitMs = this.threshold.ms;
   }
 
-  call(args: Buffer[]): number | string {
+  /** `args` may be RawArgs over the engine's argument arena (their views via argArray). */
+  call(args: ArgList): number | string {
     // Busy: the others are served between commands too, not only every 100k instructions (a
     // script spending its time in redis.call reaches the hook seldom); once killed, every
     // redis.call fails, and the hook's error (which pcall cannot catch) follows.
@@ -96,26 +130,29 @@ export class ScriptCall implements ScriptRun, BusyScript {
       case 'acl':
         break;
     }
-    const { spec, fullName } = admitted.command;
-    if (spec.flags.includes('noscript')) return `-${Errors.scriptNoscriptCommand}`;
+    const command = admitted.command;
+    const { spec, fullName } = command;
+    const flags = command.scriptFlags;
+    if ((flags & ScriptFlag.NoScript) !== 0) return `-${Errors.scriptNoscriptCommand}`;
     // Only an allow-stale script runs on a stale replica, and it may call only `stale` commands.
-    if (!spec.flags.includes('stale') && staleReplica(s.server)) return `-${Errors.scriptStaleReplica}`;
+    if ((flags & ScriptFlag.Stale) === 0 && staleReplica(s.server)) return `-${Errors.scriptStaleReplica}`;
     if (admitted.kind === 'acl') {
       this.ctx.server.acl.record(admitted.reason, 'lua', admitted.object, this.ctx.user, clientLine(this.ctx, this.ctx.server.clock()), this.ctx.server.clock());
       return `-${Errors.scriptAclDenied(admitted.reason)}`;
     }
-    const write = spec.flags.includes('write');
-    if (this.flags.readOnly && (write || spec.flags.includes('may_replicate'))) return `-${Errors.scriptWriteInReadOnly}`;
+    const write = (flags & ScriptFlag.Write) !== 0;
+    if (this.readOnly && (flags & (ScriptFlag.Write | ScriptFlag.MayReplicate)) !== 0) return `-${Errors.scriptWriteInReadOnly}`;
     if (write && s.server.persistence.deniesWrites) return `-${Errors.misconf}`;
     const refusal = write ? replicationRefusal(s) : null;
     if (refusal !== null) return `-${refusal}`;
-    if (!this.flags.allowOom && !this.wrote && this.oomAtStart && spec.flags.includes('denyoom')) return `-${Errors.oom}`;
-    if (hasSpilledKeys(s, spec, args)) return `-${Errors.scriptSpilledKey}`;
+    if (!this.allowOom && !this.wrote && this.oomAtStart && (flags & ScriptFlag.DenyOom) !== 0) return `-${Errors.oom}`;
+    if (hasSpilledKeys(s, spec, argArray(args))) return `-${Errors.scriptSpilledKey}`;
     if (write) this.wrote = true;
     s.lastCommand = fullName;
     s.reply.protocol = this.resp;
     this.capture.truncate(0); // empty already after release(): a comparison
-    const pending = runHandler(s, spec, args);
+    // RawArgs only for a handler that reads them (as the parser hands them out), else the views.
+    const pending = runHandler(s, spec, command.raw || !(args instanceof RawArgs) ? args : argArray(args));
     if (pending !== undefined) {
       // A command that would wait (a blocking pop with nothing to pop) never waits in a script.
       void pending.catch(() => undefined);
@@ -133,7 +170,7 @@ export class ScriptCall implements ScriptRun, BusyScript {
     this.capture.truncate(0);
   }
 
-  aclCheck(args: Buffer[]): boolean | string {
+  aclCheck(args: ArgList): boolean | string {
     const admitted = admitCommand(this.session, this.registry, args);
     if (admitted.kind === 'unknown' || admitted.kind === 'unknown-subcommand' || admitted.kind === 'arity') {
       return `-${Errors.scriptAclCheckInvalid}`;
@@ -149,7 +186,7 @@ export class ScriptCall implements ScriptRun, BusyScript {
   }
 
   /** Who runs which script (set by runScript before it starts). */
-  describe(mode: 'eval' | 'function', name: string, request: Buffer[]): void {
+  describe(mode: 'eval' | 'function', name: string, request: ArgList): void {
     this.mode = mode;
     this.name = name;
     this.request = request;
@@ -161,7 +198,12 @@ export class ScriptCall implements ScriptRun, BusyScript {
 
   /** FUNCTION STATS's running_script command: the call as sent, each key and argument by its size only. */
   command(): string[] {
-    return this.request.map((arg, i) => (i < 3 ? arg.toString('latin1') : `${arg.length} B`));
+    const out: string[] = [];
+    for (let i = 0; i < this.request.length; i++) {
+      const arg = this.request.at(i)!;
+      out.push(i < 3 ? arg.toString('latin1') : `${arg.length} B`);
+    }
+    return out;
   }
 
   /**

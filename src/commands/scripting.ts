@@ -7,6 +7,8 @@
 import { Errors } from '../protocol/errors.js';
 import { ReplyWriter } from '../protocol/reply.js';
 import { ownArgs, wipeArgs } from '../util/bytes.js';
+import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import { LuaEngine, sha1hex } from '../scripting/engine.js';
 import { keynum, keySpec, index, noted } from './key-specs.js';
 import type { Registry } from './registry.js';
@@ -34,6 +36,8 @@ export interface Scripting {
   capture: ReplyWriter;
   /** The SHA argument EVALSHA last found (a hit skips making its text): cleared by SCRIPT FLUSH. */
   lastSha: { raw: Buffer; sha: string; script: CachedScript } | null;
+  /** What runs redis.call, made by the first script and set up again for each (ScriptCall.begin). */
+  runner: ScriptCall | null;
 }
 
 export interface LibraryFunction {
@@ -61,6 +65,7 @@ export function scriptingOf(server: Server): Scripting | Promise<Scripting> {
         engine, scripts: new Map<string, CachedScript>(), libraries: new Map<string, Library>(), functions: new Map<string, LibraryFunction>(),
         capture: new ReplyWriter(server.stats, 1024),
         lastSha: null,
+        runner: null,
       };
       states.set(server, ready);
       return ready;
@@ -126,61 +131,80 @@ function cache(s: Scripting, body: Buffer): [string, CachedScript] | string {
   return [sha, entry];
 }
 
-export function numkeysOf(ctx: Session, args: Buffer[], notNumber: string = Errors.notInteger): number | null {
-  const n = decimalOf(args[2]!);
+export function numkeysOf(ctx: Session, args: ArgList, notNumber: string = Errors.notInteger): number | null {
+  const n = args instanceof RawArgs ? decimalAt(args.bytes, args.starts[2]!, args.lengths[2]!) : decimalAt(args.at(2)!, 0, args.at(2)!.length);
   if (Number.isNaN(n)) return ctx.reply.error(notNumber), null;
   if (n > args.length - 3) return ctx.reply.error(Errors.numkeysTooBig), null;
   if (n < 0) return ctx.reply.error(Errors.numkeysNegative), null;
   return n;
 }
 
-/** The value of an argument matching /^-?\d{1,19}$/, NaN for any other (read without making a string). */
-function decimalOf(arg: Buffer): number {
-  const from = arg[0] === 0x2d ? 1 : 0;
-  const digits = arg.length - from;
+/**
+ * The value of bytes [from, from + length) of `bytes` when they match /^-?\d{1,19}$/, NaN for
+ * anything else (read without making a string).
+ */
+function decimalAt(bytes: Buffer, from: number, length: number): number {
+  const end = from + length;
+  const negative = length > 0 && bytes[from] === 0x2d;
+  const start = negative ? from + 1 : from;
+  const digits = end - start;
   if (digits < 1 || digits > 19) return NaN;
   let n = 0;
-  for (let i = from; i < arg.length; i++) {
-    const d = arg[i]! - 0x30;
+  for (let i = start; i < end; i++) {
+    const d = bytes[i]! - 0x30;
     if (d < 0 || d > 9) return NaN;
     n = n * 10 + d;
   }
-  return from === 1 ? -n : n;
+  return negative ? -n : n;
 }
 
-/** The cached script an EVALSHA names, or null; the SHA last asked for is matched by its bytes. */
-function scriptBySha(s: Scripting, arg: Buffer): Scripting['lastSha'] {
+/**
+ * The cached script an EVALSHA names (its argument 1), or null; the SHA last asked for is
+ * matched by its bytes where they lie (RawArgs: in the read, no view made).
+ */
+function scriptBySha(s: Scripting, args: ArgList): Scripting['lastSha'] {
   const last = s.lastSha;
-  if (last !== null && sameBytes(last.raw, arg)) return last;
+  if (args instanceof RawArgs) {
+    if (last !== null && sameBytes(last.raw, args.bytes, args.starts[1]!, args.lengths[1]!)) return last;
+  } else if (last !== null) {
+    const arg = args.at(1)!;
+    if (sameBytes(last.raw, arg, 0, arg.length)) return last;
+  }
+  const arg = args.at(1)!;
   const sha = arg.toString('latin1').toLowerCase();
   const script = s.scripts.get(sha);
   if (script === undefined) return null;
   return (s.lastSha = { raw: Buffer.from(arg), sha, script });
 }
 
-/** Buffer.equals for a 40-byte SHA, without its call into C++. */
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Buffer.equals of `a` and bytes [at, at + n) of `b` for a 40-byte SHA, without its call into C++. */
+function sameBytes(a: Buffer, b: Buffer, at: number, n: number): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[at + i]) return false;
   return true;
 }
 
+/**
+ * The handler of EVAL, EVALSHA and their _RO forms. A short request whole in one read comes as
+ * RawArgs (offsets into the read): the SHA is matched, numkeys read and the keys and arguments
+ * pushed into Lua where they lie, with no Buffer view per argument nor arrays of them.
+ */
 function evalGeneric(bySha: boolean, ro: boolean) {
-  const start = (ctx: Session, s: Scripting, args: Buffer[], numkeys: number): void => {
+  const start = (ctx: Session, s: Scripting, args: ArgList, numkeys: number): void => {
     let sha: string;
     let script: CachedScript;
     if (bySha) {
-      const found = scriptBySha(s, args[1]!);
+      const found = scriptBySha(s, args);
       if (found === null) return ctx.reply.error(Errors.noScript);
       ({ sha, script } = found);
     } else {
-      const cached = cache(s, args[1]!);
+      const cached = cache(s, args.at(1)!);
       if (typeof cached === 'string') return ctx.reply.error(cached);
       [sha, script] = cached;
     }
-    runScript(ctx, s, script, sha, args.slice(3, 3 + numkeys), args.slice(3 + numkeys), ro, 'eval', args);
+    runScript(ctx, s, script, sha, args, numkeys, ro, 'eval');
   };
-  return (ctx: Session, args: Buffer[]): void | Promise<void> => {
+  return (ctx: Session, args: ArgList): void | Promise<void> => {
     const numkeys = numkeysOf(ctx, args);
     if (numkeys === null) return;
     const s = scriptingOf(ctx.server);
@@ -194,14 +218,18 @@ function evalGeneric(bySha: boolean, ro: boolean) {
  * over ctx and numkeys made V8 allocate their context on every EVAL, not only on this path.
  */
 function startLater(
-  ctx: Session, args: Buffer[], numkeys: number, start: (ctx: Session, s: Scripting, args: Buffer[], numkeys: number) => void,
+  ctx: Session, args: ArgList, numkeys: number, start: (ctx: Session, s: Scripting, args: ArgList, numkeys: number) => void,
 ): void | Promise<void> {
-  return withScripting(ctx, args, (ready, owned) => start(ctx, ready, owned, numkeys));
+  // Views made now, while the read holds them; withScripting copies them for the wait.
+  return withScripting(ctx, argArray(args), (ready, owned) => start(ctx, ready, owned, numkeys));
 }
 
+/**
+ * Runs a script for EVAL* or FCALL*: `request` is the command as sent (its `numkeys` keys from
+ * argument 3, the script's arguments after them), valid while the script runs.
+ */
 export function runScript(
-  ctx: Session, s: Scripting, script: Pick<CachedScript, 'ref' | 'flags'>, name: string, keys: Buffer[], argv: Buffer[], ro: boolean, mode: 'eval' | 'function' = 'eval',
-  request: Buffer[] = [],
+  ctx: Session, s: Scripting, script: Pick<CachedScript, 'ref' | 'flags'>, name: string, request: ArgList, numkeys: number, ro: boolean, mode: 'eval' | 'function' = 'eval',
 ): void {
   const { flags } = script;
   // Redis's processCommand takes a script that declares flags without no-writes for a write (and,
@@ -218,14 +246,15 @@ export function runScript(
   if (!(flags.declared && flags.allowStale) && staleReplica(ctx.server)) return ctx.reply.error(Errors.masterDown);
   if (mayWrite && ro) return ctx.reply.error(Errors.scriptWriteFlagOnRo);
   if (s.engine.running) return ctx.reply.error(Errors.scriptNoscriptCommand);
-  const call = new ScriptCall(ctx, ctx.server.commands as unknown as Registry, {
-    readOnly: ro || flags.readOnly,
-    allowOom: flags.declared && flags.allowOom,
-  }, s.capture);
+  const readOnly = ro || flags.readOnly;
+  const allowOom = flags.declared && flags.allowOom;
+  let call = s.runner;
+  if (call === null) s.runner = call = new ScriptCall(ctx, ctx.server.commands as unknown as Registry, { readOnly, allowOom }, s.capture);
+  else call.begin(ctx, readOnly, allowOom);
   call.describe(mode, name, request);
   const replyAt = ctx.reply.size;
   try {
-    s.engine.execute(script.ref, keys, argv, call, ctx.reply, mode, name);
+    s.engine.execute(script.ref, request, numkeys, call, ctx.reply, mode, name);
   } finally {
     call.finish();
   }
@@ -306,19 +335,19 @@ const SCRIPTING = ['@slow', '@scripting'] as const;
 export const scriptingCommands: CommandSpec[] = [
   {
     ...base, name: 'eval', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], keySpecs: EVAL_KEYS,
-    summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: monitoredFirst('eval', evalGeneric(false, false)),
+    summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: takesRawArgs(monitoredFirst('eval', evalGeneric(false, false))),
   },
   {
     ...base, name: 'evalsha', arity: -3, flags: ['noscript', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'stale'], keySpecs: EVALSHA_KEYS,
-    summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: monitoredFirst('evalsha', evalGeneric(true, false)),
+    summary: 'Execute a Lua script server side', since: '2.6.0', complexity: 'Depends on the script that is executed.', handler: takesRawArgs(monitoredFirst('evalsha', evalGeneric(true, false))),
   },
   {
     ...base, name: 'eval_ro', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], keySpecs: EVAL_RO_KEYS,
-    summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: monitoredFirst('eval_ro', evalGeneric(false, true)),
+    summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: takesRawArgs(monitoredFirst('eval_ro', evalGeneric(false, true))),
   },
   {
     ...base, name: 'evalsha_ro', arity: -3, flags: ['noscript', 'skip_monitor', 'no_mandatory_keys', 'stale', 'readonly'], keySpecs: EVALSHA_RO_KEYS,
-    summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: monitoredFirst('evalsha_ro', evalGeneric(true, true)),
+    summary: 'Execute a read-only Lua script server side', since: '7.0.0', complexity: 'Depends on the script that is executed.', handler: takesRawArgs(monitoredFirst('evalsha_ro', evalGeneric(true, true))),
   },
   {
     name: 'script', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for Lua scripts management commands', since: '2.6.0', complexity: 'Depends on subcommand.',

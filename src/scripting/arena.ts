@@ -4,13 +4,14 @@
 // call (the connection reuses its read buffer the same way), so views into it are safe.
 
 import { plainBuffer } from '../util/bytes.js';
-import { copyBytes } from './vm.js';
+import { copyOutOfHeap } from './vm.js';
 
 /** Uint8Array's own fill: Buffer's adds argument checks in JS on every call. */
 const fill = Uint8Array.prototype.fill;
 
 export class ArgArena {
-  private buf = plainBuffer(4096);
+  /** Where copies land; replaced (and the old one kept until wipe) when a call outgrows it. */
+  buf = plainBuffer(4096);
   private used = 0;
   /** Buffers outgrown during the current call: zeroed with the current one. */
   private retired: Buffer[] = [];
@@ -25,16 +26,19 @@ export class ArgArena {
   private viewAt = new Int32Array(16).fill(-1);
   private viewLength = new Int32Array(16);
 
+  /** Where the last copy() or text() put its bytes in `buf`. */
+  lastAt = 0;
+
   /** A copy of bytes [at, at + n) of `src` that lives until wipe(); `slot` is its position in the call. */
   copy(src: Uint8Array, from: number, n: number, slot = -1): Buffer {
-    const at = this.reserve(n);
-    copyBytes(this.buf, at, src, from, n);
+    const at = (this.lastAt = this.reserve(n));
+    copyOutOfHeap(this.buf, at, src, from, n);
     return this.view(at, n, slot);
   }
 
   /** ASCII text (a number's digits) as bytes that live until wipe(). */
   text(text: string, slot = -1): Buffer {
-    const at = this.reserve(text.length);
+    const at = (this.lastAt = this.reserve(text.length));
     const buf = this.buf;
     for (let i = 0; i < text.length; i++) buf[at + i] = text.charCodeAt(i);
     return this.view(at, text.length, slot);

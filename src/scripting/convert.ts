@@ -10,7 +10,7 @@
 // {verbatim_string=}, else an array up to the first nil; anything else -> null.
 
 import type { ReplyWriter } from '../protocol/reply.js';
-import { type LuaVm, LuaType } from './vm.js';
+import { copyOutOfHeap, type LuaVm, LuaType } from './vm.js';
 
 const CR = 0x0d;
 /** How deep a returned table may nest before the reply says "reached lua stack limit". */
@@ -161,9 +161,15 @@ export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean, dep
     return;
   }
   switch (vm.type(-1)) {
-    case LuaType.String:
-      reply.bulk(vm.viewBytes(-1)!);
+    case LuaType.String: {
+      // Copied from the Lua heap straight into the reply (no view of the heap made per script).
+      const p = vm.stringAt(-1);
+      const n = vm.length;
+      const at = reply.beginBulk(n);
+      copyOutOfHeap(reply.staging, at, vm.heapBytes(), p, n);
+      reply.endBulk(n);
       break;
+    }
     case LuaType.Boolean: {
       const b = vm.toBoolean(-1);
       if (resp3) reply.boolean(b);

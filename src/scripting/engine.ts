@@ -7,6 +7,8 @@
 // event-loop turn after the last script of that turn.
 
 import { createHash } from 'node:crypto';
+import type { ArgList } from '../protocol/arg-list.js';
+import { RAW_MAX_ARGS, RawArgs } from '../protocol/raw-args.js';
 import type { ReplyWriter } from '../protocol/reply.js';
 import { ArgArena } from './arena.js';
 import { LIBS } from './libs.js';
@@ -20,13 +22,13 @@ export interface ScriptRun {
    * Runs one command for redis.call/pcall: the length of its RESP reply, which is in
    * `replyBuffer` from offset 0 until release(), or an admission error text.
    */
-  call(args: Buffer[]): number | string;
+  call(args: ArgList): number | string;
   /** Where call() leaves the reply (read it before release()). */
   readonly replyBuffer: Buffer;
   /** Zeroes the reply call() left (the engine calls it as soon as the reply is in the VM). */
   release(): void;
   /** redis.acl_check_cmd: whether the caller's user may run it, or an error text. */
-  aclCheck(args: Buffer[]): boolean | string;
+  aclCheck(args: ArgList): boolean | string;
   /** The RESP version commands reply to the script with (redis.setresp). */
   resp: 2 | 3;
   /** redis.log: level 0..3 (debug, verbose, notice, warning). */
@@ -56,6 +58,8 @@ const VERSION = '7.0.15';
 const VERSION_NUM = 0x07000f;
 /** The globals EVAL scripts get their keys and arguments in (slots of LuaEngine.argTables). */
 const ARG_TABLES = ['KEYS', 'ARGV'] as const;
+/** Where the keys start in an EVAL, EVALSHA or FCALL request (name, script, numkeys, keys...). */
+const FIRST_KEY = 3;
 
 export class LuaEngine {
   private env = 0;
@@ -71,6 +75,8 @@ export class LuaEngine {
   private readonly argTables: [number, number] = [0, 0];
   /** Where redis.call's arguments are copied out of the Lua heap (zeroed after each call). */
   private readonly arena = new ArgArena();
+  /** redis.call's arguments as offsets into the arena (refilled for each call; see argsOf). */
+  private readonly callArgs = new ScriptArgs();
   /** The count hook stays installed (it does nothing between scripts); after a kill it fires every instruction until reset. */
   private hooked = false;
   /** While FUNCTION LOAD runs a body: when it is stopped (performance.now() ms); 0 otherwise. */
@@ -175,25 +181,41 @@ export class LuaEngine {
 
   /**
    * The call's arguments (numbers as %.17g) copied into the argument arena, or Redis's error
-   * text. They live until the arena is wiped (after the command ran).
+   * text. They live until the arena is wiped (after the command ran). Up to RAW_MAX_ARGS of
+   * them come as RawArgs over the arena (ScriptArgs): a command with a raw path (GET, SET,
+   * INCR, DEL...) reads its key where it lies, as from a socket's read; any other command gets
+   * the views (argArray).
    */
-  private argsOf(L: number): Buffer[] | string {
+  private argsOf(L: number): ArgList | string {
     const vm = this.vm;
     const argc = vm.top(L);
     if (argc === 0) return 'Please specify at least one argument for this redis lib call';
     const args: Buffer[] = new Array(argc);
+    const arena = this.arena;
+    const raw = argc <= RAW_MAX_ARGS ? this.callArgs : null;
+    const startBuf = arena.buf;
     for (let i = 1; i <= argc; i++) {
       const t = vm.type(i, L);
-      if (t === LuaType.Number) args[i - 1] = this.arena.text(formatArgNumber(vm, i, L), i - 1);
+      if (t === LuaType.Number) args[i - 1] = arena.text(formatArgNumber(vm, i, L), i - 1);
       else if (t === LuaType.String) {
         const p = vm.stringAt(i, L);
-        args[i - 1] = this.arena.copy(vm.heapBytes(), p, vm.length, i - 1);
+        args[i - 1] = arena.copy(vm.heapBytes(), p, vm.length, i - 1);
       } else {
-        this.arena.wipe();
+        arena.wipe();
         return 'Lua redis lib command arguments must be strings or integers';
       }
+      if (raw !== null) {
+        raw.starts[i - 1] = arena.lastAt;
+        raw.lengths[i - 1] = args[i - 1]!.length;
+      }
     }
-    return args;
+    // The arena moved to a bigger buffer midway: the offsets are not all in one buffer.
+    if (raw === null || arena.buf !== startBuf) return args;
+    raw.bytes = startBuf;
+    raw.length = argc;
+    raw.command = null;
+    raw.views = args;
+    return raw;
   }
 
   private redisCall(L: number, raise: boolean): number {
@@ -359,11 +381,15 @@ export class LuaEngine {
   }
 
   /**
-   * Runs a compiled script or function and writes its result (or error) to `reply`. EVAL mode
-   * sets KEYS and ARGV as globals; function mode passes them as the callback's two arguments.
-   * `name` goes in error texts ("script: <sha>" / "function: <name>" is Redis's wording).
+   * Runs a compiled script or function and writes its result (or error) to `reply`. The keys are
+   * the `numkeys` arguments of `request` from index 3 (EVAL, EVALSHA, FCALL alike), the
+   * arguments the rest; `request` may be RawArgs, whose bytes go into Lua where they lie. EVAL
+   * mode sets KEYS and ARGV as globals; function mode passes them as the callback's two
+   * arguments. `name` goes in error texts ("script: <sha>" / "function: <name>" is Redis's wording).
    */
-  execute(ref: number, keys: Buffer[], argv: Buffer[], run: ScriptRun, reply: ReplyWriter, mode: 'eval' | 'function', name: string): void {
+  execute(ref: number, request: ArgList, numkeys: number, run: ScriptRun, reply: ReplyWriter, mode: 'eval' | 'function', name: string): void {
+    const argvAt = FIRST_KEY + numkeys;
+    const argc = request.length - argvAt;
     const vm = this.vm;
     this.run = run;
     this.running = true;
@@ -373,12 +399,12 @@ export class LuaEngine {
       vm.pushRef(this.handler);
       vm.pushRef(ref);
       if (mode === 'eval') {
-        this.fillArgTable(0, keys);
-        this.fillArgTable(1, argv);
+        this.fillArgTable(0, request, FIRST_KEY, numkeys);
+        this.fillArgTable(1, request, argvAt, argc);
       } else {
         this.dropArgTables();
-        this.pushArray(keys);
-        this.pushArray(argv);
+        this.pushArray(request, FIRST_KEY, numkeys);
+        this.pushArray(request, argvAt, argc);
       }
       const status = vm.pcall(mode === 'eval' ? 0 : 2, 1, 1);
       if (status === LuaStatus.Ok) writeLuaValue(vm, reply, run.resp === 3);
@@ -390,8 +416,8 @@ export class LuaEngine {
       }
       vm.setTop(0);
       if (mode === 'eval') {
-        this.emptyArgTable(0, keys.length);
-        this.emptyArgTable(1, argv.length);
+        this.emptyArgTable(0, numkeys);
+        this.emptyArgTable(1, argc);
       }
       this.run = null;
       this.running = false;
@@ -444,23 +470,33 @@ export class LuaEngine {
    * globals between scripts, empty, and are reused: creating them cost two allocations each
    * (bench/scripting.ts). A script that left one otherwise than it found it gets a new one.
    */
-  private fillArgTable(slot: 0 | 1, items: Buffer[]): void {
+  private fillArgTable(slot: 0 | 1, request: ArgList, from: number, count: number): void {
     const vm = this.vm;
     if (this.argTables[slot] === 0) {
-      vm.newTable(items.length, 0);
+      vm.newTable(count, 0);
       vm.pushRef(this.globals);
       vm.pushValue(-2);
       vm.rawSetField(-2, ARG_TABLES[slot]);
       vm.pop(1);
       this.argTables[slot] = vm.ref();
     }
-    if (items.length === 0) return;
+    if (count === 0) return;
     vm.pushRef(this.argTables[slot]);
-    for (let i = 0; i < items.length; i++) {
-      vm.pushBytes(items[i]!);
+    for (let i = 0; i < count; i++) {
+      this.pushArg(request, from + i);
       vm.rawSetI(-2, i + 1);
     }
     vm.pop(1);
+  }
+
+  /** Pushes argument i of the request as a Lua string: RawArgs' straight from the read. */
+  private pushArg(request: ArgList, i: number): void {
+    if (request instanceof RawArgs) {
+      const at = request.starts[i]!;
+      this.vm.pushRange(request.bytes, at, at + request.lengths[i]!);
+    } else {
+      this.vm.pushBytes(request.at(i)!);
+    }
   }
 
   /**
@@ -502,11 +538,11 @@ export class LuaEngine {
     this.argTables[slot] = 0;
   }
 
-  private pushArray(items: Buffer[]): void {
+  private pushArray(request: ArgList, from: number, count: number): void {
     const vm = this.vm;
-    vm.newTable(items.length, 0);
-    for (let i = 0; i < items.length; i++) {
-      vm.pushBytes(items[i]!);
+    vm.newTable(count, 0);
+    for (let i = 0; i < count; i++) {
+      this.pushArg(request, from + i);
       vm.rawSetI(-2, i + 1);
     }
   }
@@ -540,6 +576,19 @@ export class LuaEngine {
   /** Bytes the Lua heap holds (INFO used_memory_lua). */
   get memory(): number {
     return this.vm.used;
+  }
+}
+
+/**
+ * redis.call's arguments as RawArgs over the argument arena, with the arena's views of them
+ * at hand for commands that read arrays (argArray() returns them instead of making new ones).
+ * Valid until the arena is wiped after the call, like a socket's RawArgs until its read is.
+ */
+class ScriptArgs extends RawArgs {
+  views: Buffer[] = [];
+
+  override toArray(): Buffer[] {
+    return this.views;
   }
 }
 

@@ -92,7 +92,10 @@ export function loadLuaModule(): Promise<Raw> {
     wa.instantiate = async (...args: unknown[]) => {
       const result: Raw = await instantiate.apply(wa, args);
       const exports: Partial<LuaExports> = (result instanceof wa.Instance ? result : result.instance).exports;
-      if (typeof exports.lua_newstate === 'function' && typeof exports.malloc === 'function') rawExports = exports as LuaExports;
+      if (typeof exports.lua_newstate === 'function' && typeof exports.malloc === 'function') {
+        rawExports = exports as LuaExports;
+        cacheTableReads((exports as Raw).__indirect_function_table);
+      }
       return result;
     };
     try {
@@ -109,6 +112,30 @@ export function loadLuaModule(): Promise<Raw> {
 }
 
 /**
+ * wasmoon is built with emscripten's assertions: every protected call (lua_pcall, the call into
+ * a script) goes out of WebAssembly through a JS `invoke_*` trampoline that looks the callee up
+ * in its mirror of the function table and then checks the mirror against the table with
+ * `WebAssembly.Table.prototype.get`, a call into the runtime (~0.1 us a script in profiles). The
+ * table's own `get` is shadowed by one that remembers what it read; `set` (emscripten's
+ * addFunction/removeFunction) forgets the slot, so a read after a change reads the table again.
+ */
+function cacheTableReads(table: Raw): void {
+  if (table === undefined || typeof table.get !== 'function' || typeof table.set !== 'function') return;
+  const get = table.get as (i: number) => unknown;
+  const set = table.set as (i: number, v: unknown) => void;
+  const seen: unknown[] = [];
+  table.get = (i: number): unknown => {
+    let f = seen[i];
+    if (f === undefined) seen[i] = f = get.call(table, i);
+    return f;
+  };
+  table.set = (i: number, v: unknown): void => {
+    seen[i] = undefined;
+    set.call(table, i, v);
+  };
+}
+
+/**
  * lua_Integer arguments cross into WebAssembly as BigInts: the small ones (table indexes,
  * registry references, counters) made once, not once a call.
  */
@@ -117,10 +144,22 @@ function big(n: number): bigint {
   return n >= 0 && n < 1024 && Number.isInteger(n) ? SMALL_INTS[n]! : BigInt(n);
 }
 
-/** Copies n bytes; a loop for the short strings scripts mostly pass (cheaper than a view + set). */
+/**
+ * Copies n bytes; a loop for the short strings scripts mostly pass (cheaper than a view + set).
+ * Into the WebAssembly heap: the loop's element accesses see the heap's Uint8Array on one side
+ * and Buffers on the other. One function for both directions saw four kinds of typed array at
+ * each access and went megamorphic (~0.3 us an EVALSHA of the GET script in a server profile):
+ * out of the heap is copyOutOfHeap().
+ */
 export function copyBytes(dst: Uint8Array, dstAt: number, src: Uint8Array, srcAt: number, n: number): void {
   if (n <= 48) for (let i = 0; i < n; i++) dst[dstAt + i] = src[srcAt + i]!;
   else dst.set(src.subarray(srcAt, srcAt + n), dstAt);
+}
+
+/** copyBytes() out of the WebAssembly heap into a Buffer (the argument arena, a reply's staging). */
+export function copyOutOfHeap(dst: Buffer, dstAt: number, heap: Uint8Array, srcAt: number, n: number): void {
+  if (n <= 48) for (let i = 0; i < n; i++) dst[dstAt + i] = heap[srcAt + i]!;
+  else dst.set(heap.subarray(srcAt, srcAt + n), dstAt);
 }
 
 /**

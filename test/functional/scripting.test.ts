@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import Redlock from 'redlock';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ioredis, nodeRedis, redisCli, redisCliMissing } from '../helpers/clients.js';
+import { ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
 import { spawnServer } from '../helpers/server.js';
 import { Errors } from '../../src/protocol/errors.js';
@@ -216,6 +216,44 @@ describe('EVALSHA, EVAL_RO, SCRIPT', () => {
     expect(await run(['evalsha', id.toUpperCase(), '0', 'y'])).toEqual({ error: Errors.noScript });
     expect(await run(['script', 'flush', 'bogus'])).toEqual({ error: Errors.scriptFlushOption });
     expect(await run(['script', 'kill'])).toEqual({ error: Errors.notBusy });
+  });
+
+  it('keys and arguments arrive whole however the request came: in one read, split across reads, past 16 arguments, by the thousand', async () => {
+    // A short request whole in one read reaches EVALSHA as offsets into the read (RawArgs); a
+    // split one, or one of more than 16 arguments, as Buffers; one of thousands as a vector.
+    const id = (await sha("return {#KEYS, #ARGV, KEYS[1], KEYS[#KEYS], ARGV[1], ARGV[#ARGV], redis.call('GET', KEYS[1])}")) as string;
+    await run(['set', 'rk:1', 'first']);
+    const frame = (args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+    const one = frame(['evalsha', id, '2', 'rk:1', 'rk:2', 'a1', 'a2']);
+    const many = frame(['evalsha', id, '1', 'rk:1', ...Array.from({ length: 20 }, (_, i) => `m${i}`)]);
+    const pipelined = one + one + many;
+    const { data } = await rawExchange(server.port, [pipelined.slice(0, 50), pipelined.slice(50)]);
+    const expected = (k: number, a: number, lastKey: string, firstArg: string, lastArg: string) =>
+      `*7\r\n:${k}\r\n:${a}\r\n$4\r\nrk:1\r\n$${lastKey.length}\r\n${lastKey}\r\n$${firstArg.length}\r\n${firstArg}\r\n$${lastArg.length}\r\n${lastArg}\r\n$5\r\nfirst\r\n`;
+    const same = expected(2, 2, 'rk:2', 'a1', 'a2');
+    expect(data.toString()).toBe(same + same + expected(1, 20, 'rk:1', 'm0', 'm19'));
+    const argv = Array.from({ length: 20_000 }, (_, i) => `v${i}`);
+    expect(await client.evalsha(id, 1, 'rk:1', ...argv)).toEqual([1, 20_000, 'rk:1', 'rk:1', 'v0', 'v19999', 'first']);
+    expect(await client.eval('return {#KEYS, #ARGV, ARGV[#ARGV]}', 0, ...argv)).toEqual([0, 20_000, 'v19999']);
+  });
+
+  it("redis.call's arguments reach the command whole: read where they lie, or as copies once they outgrow the argument arena", async () => {
+    // GET/SET/INCR/DEL read a redis.call's arguments as offsets into the arena (RawArgs), HSET
+    // and PEXPIRE as views; a call whose arguments outgrow the arena's buffer gets views too.
+    const body = `
+      local big = string.rep('x', tonumber(ARGV[1]))
+      redis.call('SET', KEYS[1], big)
+      redis.call('SET', KEYS[2], ARGV[2])
+      redis.call('HSET', KEYS[3], 'f', big, 'g', ARGV[2])
+      local n = redis.call('INCR', KEYS[4])
+      redis.call('PEXPIRE', KEYS[4], 60000)
+      return {#redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), #redis.call('HGET', KEYS[3], 'f'), redis.call('HGET', KEYS[3], 'g'), n, redis.call('DEL', KEYS[1], KEYS[2])}`;
+    for (const size of [10, 5000, 100_000]) {
+      await run(['del', 'ra:4']);
+      expect(await run(['eval', body, '4', 'ra:1', 'ra:2', 'ra:3', 'ra:4', String(size), 'small'])).toEqual([size, 'small', size, 'small', 1, 2]);
+      expect(await run(['exists', 'ra:1', 'ra:2'])).toBe(0);
+      expect(await run(['pttl', 'ra:4'])).toBeGreaterThan(50_000);
+    }
   });
 
   it('EVAL_RO refuses writes; no-writes scripts too', async () => {
