@@ -92,10 +92,7 @@ export function loadLuaModule(): Promise<Raw> {
     wa.instantiate = async (...args: unknown[]) => {
       const result: Raw = await instantiate.apply(wa, args);
       const exports: Partial<LuaExports> = (result instanceof wa.Instance ? result : result.instance).exports;
-      if (typeof exports.lua_newstate === 'function' && typeof exports.malloc === 'function') {
-        rawExports = exports as LuaExports;
-        cacheTableReads((exports as Raw).__indirect_function_table);
-      }
+      if (typeof exports.lua_newstate === 'function' && typeof exports.malloc === 'function') rawExports = exports as LuaExports;
       return result;
     };
     try {
@@ -109,30 +106,6 @@ export function loadLuaModule(): Promise<Raw> {
       wa.instantiate = instantiate;
     }
   })());
-}
-
-/**
- * wasmoon is built with emscripten's assertions: every protected call (lua_pcall, the call into
- * a script) goes out of WebAssembly through a JS `invoke_*` trampoline that looks the callee up
- * in its mirror of the function table and then checks the mirror against the table with
- * `WebAssembly.Table.prototype.get`, a call into the runtime (~0.1 us a script in profiles). The
- * table's own `get` is shadowed by one that remembers what it read; `set` (emscripten's
- * addFunction/removeFunction) forgets the slot, so a read after a change reads the table again.
- */
-function cacheTableReads(table: Raw): void {
-  if (table === undefined || typeof table.get !== 'function' || typeof table.set !== 'function') return;
-  const get = table.get as (i: number) => unknown;
-  const set = table.set as (i: number, v: unknown) => void;
-  const seen: unknown[] = [];
-  table.get = (i: number): unknown => {
-    let f = seen[i];
-    if (f === undefined) seen[i] = f = get.call(table, i);
-    return f;
-  };
-  table.set = (i: number, v: unknown): void => {
-    seen[i] = undefined;
-    set.call(table, i, v);
-  };
 }
 
 /**
