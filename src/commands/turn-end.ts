@@ -11,6 +11,17 @@ import { whenListOpens, settleOpenLists } from '../store/types/list.js';
 import { settleOpenTail } from '../store/types/set.js';
 
 let settling = false;
+/**
+ * Where a failure to seal at the turn's end goes (the server's log). It runs outside any
+ * command, so nobody can be answered, and it must not end the process: the structure has wiped
+ * its plaintext either way.
+ */
+let reportFailure: (err: unknown) => void = () => {};
+
+/** The server passes its log here (net/server.ts). */
+export function whenSettleFails(report: (err: unknown) => void): void {
+  reportFailure = report;
+}
 
 /** Arranges settleTurn() for the end of this turn (once, however often it is called). */
 export function settleAfterTurn(): void {
@@ -24,8 +35,13 @@ export function settleTurn(): void {
   settling = false;
   try {
     settleOpenTail();
-  } finally {
+  } catch (err) {
+    reportFailure(err);
+  }
+  try {
     settleOpenLists();
+  } catch (err) {
+    reportFailure(err);
   }
 }
 

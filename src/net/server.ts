@@ -16,6 +16,7 @@ import { Registry } from '../commands/registry.js';
 import type { Server } from '../commands/types.js';
 import { Config } from '../config.js';
 import { openLog, setLogLevel, type LogFormat, type Logger } from '../log.js';
+import { whenSettleFails } from '../commands/turn-end.js';
 import { Errors } from '../protocol/errors.js';
 import { OutputLimit } from './output-limit.js';
 import { Observer } from '../observe/observer.js';
@@ -148,6 +149,7 @@ export class SealkvServer implements Server {
     this.members = createNameHasher(keyring.subkey(Subkey.Members), { native: keyring.secureMemory });
     this.transport = new TransportSealer(keyring);
     this.sealWorkers = SealWorkers.create(keyring, config.number('seal-workers'), config.number('seal-worker-min-bytes'), this.log);
+    whenSettleFails((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'sealing what a turn left open failed'));
     const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5, replicaIgnores: true };
     const readMemorySettings = () => {
       memory.maxmemory = config.number('maxmemory');
