@@ -12,6 +12,26 @@
 //   28  u32  the key's hash, so a record that moves can find its slot again
 //   32  key bytes, then the sealed value
 // Keys are latin1 strings (one char per byte), the keyspace's lookup form of a key name.
+//
+// Rehashing is incremental, as Redis's dict.c (_dictRehashStep per operation, incrementallyRehash
+// from the cron): when the load factor says so (over 3/4 with live keys and deleted markers:
+// grow 2x, or rebuild at the same size when most are markers; under 1/8 live: shrink) a new
+// table is allocated and the old one drains into it MOVE_BUDGET slots per insert or remove, plus
+// the cron's share (rehashUntil, 1 ms per tick). A rehash of millions of keys moved in one pass
+// froze every client for ~25 ns a key (~100 ms at 4 M keys); now no operation moves more than
+// MOVE_BUDGET slots, except in the rare case below. While it runs:
+// - each key is in exactly one table; lookups try the new table, then the old;
+// - slot numbers 0 .. capacity-1 address the new table and capacity .. slotCount-1 the old one,
+//   so loops over every slot go to slotCount (randomKey/sample take slot % slotCount);
+// - a moved old slot becomes a deleted marker, never empty, so the old table's probe runs stay
+//   whole; inserts go to the new table only;
+// - SCAN's bucket is a bucket of the new mask: visitBucket adds the old table's keys homed there;
+// - a new rehash never starts: one due meanwhile (the new table, counting the keys still to
+//   move, would pass 3/4) first finishes the running one in one pass, which the 2x headroom
+//   makes rare; a shrink waits for the next remove after it ends;
+// - pauseRehash (walks over slot numbers that may delete, as KEYS does) holds every slot where
+//   it is until resumeRehash.
+// Slot numbers may change on any insert or remove (as before), never on a lookup.
 
 import { randomInt } from 'node:crypto';
 import { RecordArena } from './record-arena.js';
