@@ -74,6 +74,8 @@ export interface RunningServer {
  */
 const PACK_IDLE_MS = 1000;
 const PACK_BUDGET_MS = 25;
+/** The cron's share of a running key-table rehash per tick (redis: 1 ms per database). */
+const REHASH_BUDGET_MS = 1;
 
 export class SealkvServer implements Server {
   readonly stats = new Stats();
@@ -418,6 +420,9 @@ export class SealkvServer implements Server {
     for (const db of this.databases) {
       if (db.unpackedCount > 0) db.compactSlice(now - PACK_IDLE_MS, packDeadline);
     }
+    // A key-table rehash left running moves on (redis incrementallyRehash: 1 ms per tick).
+    const rehashDeadline = performance.now() + REHASH_BUDGET_MS;
+    for (const db of this.databases) if (db.rehashSlice(rehashDeadline)) break;
     // Keys the active cycle expired reach the replicas as deletions.
     replicationIfAny(this)?.flush();
     // What a burst of commands left in the V8 heap, collected once the server goes quiet.

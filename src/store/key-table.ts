@@ -12,6 +12,26 @@
 //   28  u32  the key's hash, so a record that moves can find its slot again
 //   32  key bytes, then the sealed value
 // Keys are latin1 strings (one char per byte), the keyspace's lookup form of a key name.
+//
+// Rehashing is incremental, as Redis's dict.c (_dictRehashStep per operation, incrementallyRehash
+// from the cron): when the load factor says so (over 3/4 with live keys and deleted markers:
+// grow 2x, or rebuild at the same size when most are markers; under 1/8 live: shrink) a new
+// table is allocated and the old one drains into it MOVE_BUDGET slots per insert or remove, plus
+// the cron's share (rehashUntil, 1 ms per tick). A rehash of millions of keys moved in one pass
+// froze every client for ~25 ns a key (~100 ms at 4 M keys); now no operation moves more than
+// MOVE_BUDGET slots, except in the rare case below. While it runs:
+// - each key is in exactly one table; lookups try the new table, then the old;
+// - slot numbers 0 .. capacity-1 address the new table and capacity .. slotCount-1 the old one,
+//   so loops over every slot go to slotCount (randomKey/sample take slot % slotCount);
+// - a moved old slot becomes a deleted marker, never empty, so the old table's probe runs stay
+//   whole; inserts go to the new table only;
+// - SCAN's bucket is a bucket of the new mask: visitBucket adds the old table's keys homed there;
+// - a new rehash never starts: one due meanwhile (the new table, counting the keys still to
+//   move, would pass 3/4) first finishes the running one in one pass, which the 2x headroom
+//   makes rare; a shrink waits for the next remove after it ends;
+// - pauseRehash (walks over slot numbers that may delete, as KEYS does) holds every slot where
+//   it is until resumeRehash.
+// Slot numbers may change on any insert or remove (as before), never on a lookup.
 
 import { randomInt } from 'node:crypto';
 import { RecordArena } from './record-arena.js';
@@ -31,6 +51,10 @@ const MIN_CAPACITY = 16;
 const EMPTY = 0;
 const DELETED = 1;
 const OFFSET_MASK = (1 << 17) - 1;
+/** Old slots moved per insert or remove while a rehash runs (redis moves one bucket per step). */
+const MOVE_BUDGET = 64;
+/** Old slots moved between clock reads in the cron's share. */
+const CRON_BATCH = 4096;
 
 /** Buffer's latin1 helpers exist at run time but are missing from @types/node. */
 type Latin1Buffer = Buffer & {
@@ -57,46 +81,80 @@ export class KeyTable implements BucketTable<number> {
   /** Per slot two words, record handle then key hash: one cache line answers a probe. */
   private slots: Uint32Array;
   private mask: number;
-  /** Live keys. */
+  /**
+   * While a rehash runs: the table being emptied into `slots` (moved slots become tombstones so
+   * its probe runs stay whole), its mask, and the next of its slots to move. null otherwise.
+   */
+  private old: Uint32Array | null = null;
+  private oldMask = 0;
+  private moveAt = 0;
+  /** Live keys still in `old`. */
+  private oldLive = 0;
+  /** Walks in progress (pauseRehash): no slot moves between tables while one is open. */
+  private paused = 0;
+  /** Live keys, in both tables. */
   size = 0;
-  /** Live keys plus deleted markers: what the load factor counts. */
+  /** Live keys plus deleted markers in `slots`: what the load factor counts. */
   private occupied = 0;
-  /** Rebuilds so far (slots moved): what tests watch to know a rehash happened. */
+  /** Rehashes started so far (new table allocated): what tests watch to know one happened. */
   epoch = 0;
 
+  /**
+   * @param moveBudget old slots moved per insert or remove while a rehash runs (tests pass a
+   * tiny one so most operations happen mid-rehash).
+   */
   constructor(
     readonly arena: RecordArena,
     capacity = MIN_CAPACITY,
+    private readonly moveBudget = MOVE_BUDGET,
   ) {
     this.slots = new Uint32Array(capacity * 2);
     this.mask = capacity - 1;
   }
 
+  /** Slots of the current (new, while rehashing) table: a power of two. */
   get capacity(): number {
     return this.mask + 1;
   }
 
-  /** SCAN positions are home buckets, one per slot (src/store/scan.ts). */
+  /**
+   * Slot numbers in use: 0 .. capacity-1 address the current table, capacity .. slotCount-1 the
+   * old one while a rehash runs. What walks over every slot loop to (not a power of two then).
+   */
+  get slotCount(): number {
+    return this.old === null ? this.mask + 1 : this.mask + 1 + this.oldMask + 1;
+  }
+
+  get rehashing(): boolean {
+    return this.old !== null;
+  }
+
+  /** SCAN positions are home buckets, one per slot of the current table (src/store/scan.ts). */
   get scanMask(): number {
     return this.mask;
   }
 
   /**
    * Calls visit with the record handle of every key homed at `bucket` (hash & mask): all sit in
-   * the probe run from that slot to the first empty one. visit must not change the table.
+   * the probe run from that slot to the first empty one, and while a rehash runs also in the old
+   * table's runs from the buckets that fold onto this one. Each key is in one table only, so
+   * none comes twice. visit must not change the table.
    */
   visitBucket(bucket: number, visit: (handle: number) => void): number {
-    const slots = this.slots;
-    const mask = this.mask;
-    let n = 0;
-    for (let i = bucket; ; i = (i + 1) & mask) {
-      const handle = slots[i * 2]!;
-      if (handle === EMPTY) return n;
-      if (handle !== DELETED && (slots[i * 2 + 1]! & mask) === bucket) {
-        visit(handle);
-        n++;
+    let n = visitRun(this.slots, this.mask, bucket, this.mask, bucket, visit);
+    const old = this.old;
+    if (old !== null) {
+      const oldMask = this.oldMask;
+      const mask = this.mask;
+      if (oldMask <= mask) {
+        // Grown (or rebuilt): the old bucket bucket & oldMask holds this bucket's keys and others.
+        n += visitRun(old, oldMask, bucket & oldMask, mask, bucket, visit);
+      } else {
+        // Shrunk: old buckets bucket, bucket + capacity, ... all fold onto this one.
+        for (let b = bucket; b <= oldMask; b += mask + 1) n += visitRun(old, oldMask, b, oldMask, b, visit);
       }
     }
+    return n;
   }
 
   /** The slot holding key, or -1. */
@@ -105,20 +163,34 @@ export class KeyTable implements BucketTable<number> {
     const mask = this.mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const handle = slots[i * 2]!;
-      if (handle === EMPTY) return -1;
+      if (handle === EMPTY) break;
       if (handle !== DELETED && slots[i * 2 + 1] === hash && this.holdsKey(handle, key)) return i;
+    }
+    return this.old === null ? -1 : this.findOld(key, hash);
+  }
+
+  private findOld(key: string, hash: number): number {
+    const old = this.old!;
+    const mask = this.oldMask;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const handle = old[i * 2]!;
+      if (handle === EMPTY) return -1;
+      if (handle !== DELETED && old[i * 2 + 1] === hash && this.holdsKey(handle, key)) return this.mask + 1 + i;
     }
   }
 
   /** The record handle in slot, or 0 for a free slot (empty or deleted). */
   handleAt(slot: number): number {
-    const handle = this.slots[slot * 2]!;
+    const capacity = this.mask + 1;
+    const handle = slot < capacity ? this.slots[slot * 2]! : this.old![(slot - capacity) * 2]!;
     return handle === DELETED ? EMPTY : handle;
   }
 
   /** Points an occupied slot at another record of the same key. */
   setHandle(slot: number, handle: number): void {
-    this.slots[slot * 2] = handle;
+    const capacity = this.mask + 1;
+    if (slot < capacity) this.slots[slot * 2] = handle;
+    else this.old![(slot - capacity) * 2] = handle;
   }
 
   /** The slot of the record `handle`, whose key hashes to `hash`; -1 if no slot holds it. */
@@ -127,36 +199,120 @@ export class KeyTable implements BucketTable<number> {
     for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
       const h = slots[i * 2]!;
       if (h === handle) return i;
+      if (h === EMPTY) break;
+    }
+    const old = this.old;
+    if (old === null) return -1;
+    for (let i = hash & this.oldMask; ; i = (i + 1) & this.oldMask) {
+      const h = old[i * 2]!;
+      if (h === handle) return this.mask + 1 + i;
       if (h === EMPTY) return -1;
     }
   }
 
-  /** Adds a key known to be absent. May rehash (slot numbers change). */
+  /** Adds a key known to be absent. May move slots (slot numbers change). */
   insert(hash: number, handle: number): void {
+    if (this.old !== null && this.paused === 0) this.moveSlots(this.moveBudget);
     const capacity = this.mask + 1;
-    if ((this.occupied + 1) * 4 > capacity * 3) {
+    // Counting the keys still to move in keeps the current table under 3/4 however far a
+    // rehash has got.
+    if ((this.occupied + this.oldLive + 1) * 4 > capacity * 3) {
+      // A rehash still running when the next is due (rare: the new table is twice the old, and
+      // a few slots move per operation) ends first, all at once.
+      if (this.old !== null) this.moveSlots(Infinity);
       // Mostly live keys: grow. Mostly deleted markers: rebuild at the same size without them.
-      this.rehash((this.size + 1) * 8 >= capacity * 3 ? capacity * 2 : capacity);
+      if ((this.occupied + 1) * 4 > capacity * 3) this.startRehash((this.size + 1) * 8 >= capacity * 3 ? capacity * 2 : capacity);
     }
-    const slots = this.slots;
-    let i = hash & this.mask;
-    while (slots[i * 2] !== EMPTY && slots[i * 2] !== DELETED) i = (i + 1) & this.mask;
-    if (slots[i * 2] === EMPTY) this.occupied++;
-    slots[i * 2] = handle;
-    slots[i * 2 + 1] = hash;
+    this.place(hash, handle);
     this.size++;
   }
 
-  /** Frees a slot. May rehash (the table shrinks once it is 1/8 full): slot numbers change. */
+  /** Frees a slot. May move slots or start a shrink (once 1/8 full): slot numbers change. */
   removeAt(slot: number): void {
-    this.slots[slot * 2] = DELETED;
-    this.size--;
     const capacity = this.mask + 1;
-    if (capacity > MIN_CAPACITY && this.size * 8 < capacity) {
+    if (slot < capacity) this.slots[slot * 2] = DELETED;
+    else {
+      this.old![(slot - capacity) * 2] = DELETED;
+      this.oldLive--;
+    }
+    this.size--;
+    if (this.paused !== 0) return;
+    if (this.old !== null) this.moveSlots(this.moveBudget);
+    else if (capacity > MIN_CAPACITY && this.size * 8 < capacity) {
       let fit = MIN_CAPACITY;
       while (fit < this.size * 2) fit *= 2;
-      this.rehash(fit);
+      this.startRehash(fit);
     }
+  }
+
+  /**
+   * The cron's share of a running rehash (redis incrementallyRehash): moves slots until
+   * `deadline` (performance.now()). Returns whether a rehash is still running.
+   */
+  rehashUntil(deadline: number): boolean {
+    while (this.old !== null && this.paused === 0) {
+      this.moveSlots(CRON_BATCH);
+      if (performance.now() >= deadline) break;
+    }
+    return this.old !== null;
+  }
+
+  /** Ends a running rehash now (tests; a walk that needs settled slot numbers). */
+  finishRehash(): void {
+    if (this.old !== null) this.moveSlots(Infinity);
+  }
+
+  /**
+   * Holds slots where they are (redis's pauserehash, for its safe iterators): while paused no
+   * slot moves between tables and no shrink starts, so a loop over slot numbers that deletes
+   * keys as it goes (KEYS expiring what it meets) sees each key once. Pair with resumeRehash.
+   */
+  pauseRehash(): void {
+    this.paused++;
+  }
+
+  resumeRehash(): void {
+    this.paused--;
+  }
+
+  private startRehash(capacity: number): void {
+    this.old = this.slots;
+    this.oldMask = this.mask;
+    this.moveAt = 0;
+    this.oldLive = this.size;
+    this.slots = new Uint32Array(capacity * 2);
+    this.mask = capacity - 1;
+    this.occupied = 0;
+    this.epoch++;
+    this.moveSlots(this.moveBudget);
+  }
+
+  /** Puts a key in the current table's first free slot of its run. */
+  private place(hash: number, handle: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = hash & mask;
+    while (slots[i * 2] !== EMPTY && slots[i * 2] !== DELETED) i = (i + 1) & mask;
+    if (slots[i * 2] === EMPTY) this.occupied++;
+    slots[i * 2] = handle;
+    slots[i * 2 + 1] = hash;
+  }
+
+  /** Moves up to n of the old table's slots (empty ones count too) to the current table. */
+  private moveSlots(n: number): void {
+    const old = this.old!;
+    const end = Math.min(this.oldMask + 1, this.moveAt + n);
+    let s = this.moveAt;
+    for (; s < end; s++) {
+      const handle = old[s * 2]!;
+      if (handle === EMPTY || handle === DELETED) continue;
+      this.place(old[s * 2 + 1]!, handle);
+      // A tombstone, not empty: keys further along this run stay findable in the old table.
+      old[s * 2] = DELETED;
+      this.oldLive--;
+    }
+    this.moveAt = s;
+    if (s > this.oldMask) this.old = null;
   }
 
   /** Writes a new record's header and key; the caller fills in the rest. Throws ArenaFullError. */
@@ -191,7 +347,7 @@ export class KeyTable implements BucketTable<number> {
     const to = (moved & OFFSET_MASK) * 8;
     arena.bytes[moved >>> 17]!.set(arena.bytes[handle >>> 17]!.subarray(from, from + RECORD_HEADER + keyLength), to);
     arena.words[moved >>> 17]![to / 4 + W_VALUE_LENGTH] = valueLength;
-    this.slots[slot * 2] = moved;
+    this.setHandle(slot, moved);
     arena.free(handle, this.recordBytes(handle));
     return moved;
   }
@@ -228,21 +384,20 @@ export class KeyTable implements BucketTable<number> {
     return true;
   }
 
-  private rehash(capacity: number): void {
-    const old = this.slots;
-    const slots = new Uint32Array(capacity * 2);
-    this.slots = slots;
-    this.mask = capacity - 1;
-    this.occupied = this.size;
-    this.epoch++;
-    for (let s = 0; s < old.length; s += 2) {
-      const handle = old[s]!;
-      if (handle === EMPTY || handle === DELETED) continue;
-      const hash = old[s + 1]!;
-      let i = hash & this.mask;
-      while (slots[i * 2] !== EMPTY) i = (i + 1) & this.mask;
-      slots[i * 2] = handle;
-      slots[i * 2 + 1] = hash;
+}
+
+/**
+ * Visits the live keys in `slots`' probe run from `start` (to the first empty slot) whose hash &
+ * homeMask is home; returns how many.
+ */
+function visitRun(slots: Uint32Array, mask: number, start: number, homeMask: number, home: number, visit: (handle: number) => void): number {
+  let n = 0;
+  for (let i = start; ; i = (i + 1) & mask) {
+    const handle = slots[i * 2]!;
+    if (handle === EMPTY) return n;
+    if (handle !== DELETED && (slots[i * 2 + 1]! & homeMask) === home) {
+      visit(handle);
+      n++;
     }
   }
 }

@@ -159,7 +159,7 @@ export class Keyspace {
 
   /** Bytes of the key index's slot array (two u32 per slot): MEMORY STATS overhead.hashtable.main. */
   get indexBytes(): number {
-    return this.table.capacity * 8;
+    return this.table.slotCount * 8;
   }
 
   /** The live entry for key, deleting it first if its time has passed. Does not count hits. */
@@ -455,18 +455,39 @@ export class Keyspace {
 
   /** Every key, expired or not. For synchronous use: the walk is not safe across inserts. */
   *keys(): IterableIterator<string> {
-    for (let slot = 0; slot < this.table.capacity; slot++) {
-      const handle = this.table.handleAt(slot);
-      if (handle !== 0) yield this.table.keyOf(handle);
+    // KEYS expires what it meets as it goes: no slot may move meanwhile (nor a shrink start).
+    const table = this.table;
+    table.pauseRehash();
+    try {
+      for (let slot = 0; slot < table.slotCount; slot++) {
+        const handle = table.handleAt(slot);
+        if (handle !== 0) yield table.keyOf(handle);
+      }
+    } finally {
+      table.resumeRehash();
     }
   }
 
   /** Calls visit for every entry, expired or not; visit must not add or remove keys. */
   forEachEntry(visit: (key: string, entry: Entry) => void): void {
-    for (let slot = 0; slot < this.table.capacity; slot++) {
-      const handle = this.table.handleAt(slot);
-      if (handle !== 0) visit(this.table.keyOf(handle), this.entryAt(handle));
+    const table = this.table;
+    table.pauseRehash();
+    try {
+      for (let slot = 0; slot < table.slotCount; slot++) {
+        const handle = table.handleAt(slot);
+        if (handle !== 0) visit(this.table.keyOf(handle), this.entryAt(handle));
+      }
+    } finally {
+      table.resumeRehash();
     }
+  }
+
+  /**
+   * The cron's share of a running key-table rehash (redis incrementallyRehash): moves slots
+   * until `deadline` (performance.now()). Returns whether one is still running.
+   */
+  rehashSlice(deadline: number): boolean {
+    return this.table.rehashing && this.table.rehashUntil(deadline);
   }
 
   /** A walk over every key that may span event-loop turns (key rotation). */
@@ -486,10 +507,11 @@ export class Keyspace {
   /** A random live key, or null: a random slot, then the next occupied one. */
   randomKey(now: number): string | null {
     for (let tries = 0; tries < 100 && this.table.size > 0; tries++) {
-      const capacity = this.table.capacity;
-      const start = Math.floor(Math.random() * capacity);
-      for (let i = 0; i < capacity; i++) {
-        const handle = this.table.handleAt((start + i) & (capacity - 1));
+      // Both tables while a rehash runs: slot numbers past capacity address the old one.
+      const count = this.table.slotCount;
+      const start = Math.floor(Math.random() * count);
+      for (let i = 0; i < count; i++) {
+        const handle = this.table.handleAt((start + i) % count);
         if (handle === 0) continue;
         const key = this.table.keyOf(handle);
         if (this.get(key, now)) return key;
@@ -503,7 +525,7 @@ export class Keyspace {
   clear(): number {
     const n = this.table.size;
     this.dbChanged('flush');
-    for (let slot = 0; slot < this.table.capacity; slot++) {
+    for (let slot = 0; slot < this.table.slotCount; slot++) {
       const handle = this.table.handleAt(slot);
       if (handle === 0) continue;
       if (this.observer !== null) this.observer.removed(this.table.keyOf(handle), this.rawAt(handle));
@@ -570,9 +592,9 @@ export class Keyspace {
   sample(n: number, volatileOnly: boolean, visit: (key: string, entry: Entry) => void): void {
     const limit = Math.min(n, volatileOnly ? this.volatile.size : this.table.size);
     if (!volatileOnly) {
-      const capacity = this.table.capacity;
-      for (let seen = 0, probed = 0; seen < limit && probed < capacity; probed++) {
-        const slot = this.sampleSlot++ & (capacity - 1);
+      const count = this.table.slotCount;
+      for (let seen = 0, probed = 0; seen < limit && probed < count; probed++) {
+        const slot = this.sampleSlot++ % count;
         const handle = this.table.handleAt(slot);
         if (handle === 0) continue;
         visit(this.table.keyOf(handle), this.rawAt(handle));
@@ -602,10 +624,10 @@ export class Keyspace {
    */
   sampleValues(n: number, min: number, visit: (entry: StringEntry, handle: number) => void): number {
     const limit = Math.min(n, this.table.size);
-    const capacity = this.table.capacity;
+    const count = this.table.slotCount;
     let seen = 0;
-    for (let probed = 0; seen < limit && probed < capacity; probed++) {
-      const slot = this.sampleSlot++ & (capacity - 1);
+    for (let probed = 0; seen < limit && probed < count; probed++) {
+      const slot = this.sampleSlot++ % count;
       const handle = this.table.handleAt(slot);
       if (handle === 0) continue;
       seen++;
@@ -700,9 +722,15 @@ export class Keyspace {
 
   /** Every entry as stored: packed collections stay packed (a PackedForm passed as an Entry). */
   forEachStored(visit: (key: string, entry: Entry) => void): void {
-    for (let slot = 0; slot < this.table.capacity; slot++) {
-      const handle = this.table.handleAt(slot);
-      if (handle !== 0) visit(this.table.keyOf(handle), this.rawAt(handle));
+    const table = this.table;
+    table.pauseRehash();
+    try {
+      for (let slot = 0; slot < table.slotCount; slot++) {
+        const handle = table.handleAt(slot);
+        if (handle !== 0) visit(this.table.keyOf(handle), this.rawAt(handle));
+      }
+    } finally {
+      table.resumeRehash();
     }
   }
 
