@@ -2,32 +2,28 @@
 // take (a rehash that moves every key in one pass stalls every client for that long), and what
 // did the whole fill cost. "incremental" is this build's table (the old table drained 64 slots
 // per insert); "one-pass" is the same table with an unbounded move budget, so a rehash moves
-// every key at once, as before; with --before the table of the build at /work/main (or --main
-// <dir>) is run too. Rounds interleave the variants. Only insert() is timed (record writing is
+// every key at once, as before; with --before <root> the table of another build (its root) is
+// run too. Rounds interleave the variants. Only insert() is timed (record writing is
 // the same in each).
 //
-//   node dist/bench/micro/key-table.js [--n 4000000] [--rounds 2] [--before] [--main /work/main]
+//   node dist/bench/micro/key-table.js [--n 4000000] [--rounds 2] [--before <root of another build>]
 
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { hashKey, KeyTable } from '../../src/store/key-table.js';
 import { RecordArena } from '../../src/store/record-arena.js';
 import { fmt } from '../lib/stats.js';
+import { option } from '../lib/in-process.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-}
-
-const N = Number(arg('n', '4000000'));
-const ROUNDS = Number(arg('rounds', '2'));
-const MAIN = arg('main', '/work/main');
+const N = Number(option('--n', '4000000'));
+const ROUNDS = Number(option('--rounds', '2'));
+const BEFORE = option('--before', '');
 
 interface TableLike {
   newRecord(key: string, hash: number, valueLength: number, bodyBytes: number): number;
   insert(hash: number, handle: number): void;
   readonly epoch: number;
-  /** Only the incremental table has it: main's is never mid-rehash between calls. */
+  /** Only the incremental table has it: the one-pass table of an older build is never mid-rehash between calls. */
   readonly rehashing?: boolean;
 }
 type Make = () => TableLike;
@@ -73,13 +69,13 @@ async function main(): Promise<void> {
     ['incremental', () => new KeyTable(new RecordArena())],
     ['one-pass', () => new KeyTable(new RecordArena(), 16, Infinity)],
   ];
-  if (process.argv.includes('--before')) {
-    const file = `${MAIN}/dist/src/store/key-table.js`;
+  if (BEFORE !== '') {
+    const file = `${BEFORE}/dist/src/store/key-table.js`;
     if (!existsSync(file)) throw new Error(`--before: no build at ${file} (npm run build there)`);
-    const mainTable = (await import(pathToFileURL(file).href)) as { KeyTable: new (arena: unknown) => TableLike };
-    const mainArena = (await import(pathToFileURL(`${MAIN}/dist/src/store/record-arena.js`).href)) as { RecordArena: new () => unknown };
-    // main's hashKey has another seed; the table only needs the same hash at insert and lookup.
-    variants.push(['before (main)', () => new mainTable.KeyTable(new mainArena.RecordArena())]);
+    const beforeTable = (await import(pathToFileURL(file).href)) as { KeyTable: new (arena: unknown) => TableLike };
+    const beforeArena = (await import(pathToFileURL(`${BEFORE}/dist/src/store/record-arena.js`).href)) as { RecordArena: new () => unknown };
+    // The other build's hashKey has another seed; the table only needs the same hash at insert and lookup.
+    variants.push(['before', () => new beforeTable.KeyTable(new beforeArena.RecordArena())]);
   }
   const results = new Map<string, Result[]>(variants.map(([name]) => [name, []]));
   for (let round = 0; round < ROUNDS; round++) {
