@@ -19,64 +19,42 @@ import type { Keyspace, WatchFlag } from '../store/keyspace.js';
 import type { ClientIo, QueuedCommand, ReplyMode, Server, Session } from './types.js';
 
 export class ScriptSession implements Session {
-  server: Server;
-  id: number;
-  name: string | null;
-  libName: string;
-  libVersion: string;
-  addr: string;
-  laddr: string;
-  createdAt: number;
-  lastInteraction: number;
-  lastCommand: string;
-  dbIndex: number;
-  db: Keyspace;
-  authenticated: boolean;
-  aclUser: AclUser;
-  multi: QueuedCommand[] | null;
-  multiFailed: boolean;
-  watching: { flag: WatchFlag; keys: [Keyspace, string][] } | null;
-  replyMode: ReplyMode;
-  atomic: number;
+  // Set by reset() (the constructor calls it): the caller's fields when a script starts.
+  server!: Server;
+  id!: number;
+  name!: string | null;
+  libName!: string;
+  libVersion!: string;
+  addr!: string;
+  laddr!: string;
+  createdAt!: number;
+  lastInteraction!: number;
+  lastCommand!: string;
+  dbIndex!: number;
+  db!: Keyspace;
+  authenticated!: boolean;
+  aclUser!: AclUser;
+  multi!: QueuedCommand[] | null;
+  multiFailed!: boolean;
+  watching!: { flag: WatchFlag; keys: [Keyspace, string][] } | null;
+  replyMode!: ReplyMode;
+  atomic!: number;
   readonly scripted = true;
-  asking: boolean;
-  readonlyCluster: boolean;
-  now: number;
+  asking!: boolean;
+  readonlyCluster!: boolean;
+  now!: number;
 
   constructor(
     private caller: Session,
     readonly reply: ReplyWriter,
   ) {
-    // The same assignments as reset(), written out here so TypeScript sees every field set.
-    this.server = caller.server;
-    this.id = caller.id;
-    this.name = caller.name;
-    this.libName = caller.libName;
-    this.libVersion = caller.libVersion;
-    this.addr = caller.addr;
-    this.laddr = caller.laddr;
-    this.createdAt = caller.createdAt;
-    this.lastInteraction = caller.lastInteraction;
-    this.lastCommand = caller.lastCommand;
-    this.dbIndex = caller.dbIndex;
-    this.db = caller.db;
-    this.authenticated = caller.authenticated;
-    this.aclUser = caller.aclUser;
-    this.multi = caller.multi;
-    this.multiFailed = caller.multiFailed;
-    this.watching = caller.watching;
-    this.replyMode = caller.replyMode;
-    // Blocking commands answer at once inside a script, as inside EXEC (src/blocking/).
-    this.atomic = caller.atomic + 1;
-    this.asking = caller.asking;
-    this.readonlyCluster = caller.readonlyCluster;
-    this.now = caller.now;
+    this.reset(caller);
   }
 
   /**
    * The session for the next script, whose caller may be another connection: one ScriptSession
    * serves every script of the server (scripts never nest), sparing an object of 25 fields per
-   * EVALSHA. Every field is copied again, in the constructor's order (one hidden class).
+   * EVALSHA. Every field is copied again (the constructor runs this too).
    */
   reset(caller: Session): void {
     this.caller = caller;
@@ -98,6 +76,7 @@ export class ScriptSession implements Session {
     this.multiFailed = caller.multiFailed;
     this.watching = caller.watching;
     this.replyMode = caller.replyMode;
+    // Blocking commands answer at once inside a script, as inside EXEC (src/blocking/).
     this.atomic = caller.atomic + 1;
     this.asking = caller.asking;
     this.readonlyCluster = caller.readonlyCluster;
