@@ -470,12 +470,17 @@ export class Keyspace {
 
   /** Calls visit for every entry, expired or not; visit must not add or remove keys. */
   forEachEntry(visit: (key: string, entry: Entry) => void): void {
+    this.forEachHandle((handle) => visit(this.table.keyOf(handle), this.entryAt(handle)));
+  }
+
+  /** Calls visit with every record's handle, slots held where they are (the rehash paused). */
+  private forEachHandle(visit: (handle: number) => void): void {
     const table = this.table;
     table.pauseRehash();
     try {
       for (let slot = 0; slot < table.slotCount; slot++) {
         const handle = table.handleAt(slot);
-        if (handle !== 0) visit(this.table.keyOf(handle), this.entryAt(handle));
+        if (handle !== 0) visit(handle);
       }
     } finally {
       table.resumeRehash();
@@ -722,16 +727,7 @@ export class Keyspace {
 
   /** Every entry as stored: packed collections stay packed (a PackedForm passed as an Entry). */
   forEachStored(visit: (key: string, entry: Entry) => void): void {
-    const table = this.table;
-    table.pauseRehash();
-    try {
-      for (let slot = 0; slot < table.slotCount; slot++) {
-        const handle = table.handleAt(slot);
-        if (handle !== 0) visit(this.table.keyOf(handle), this.rawAt(handle));
-      }
-    } finally {
-      table.resumeRehash();
-    }
+    this.forEachHandle((handle) => visit(this.table.keyOf(handle), this.rawAt(handle)));
   }
 
   /** Keys waiting to be packed once they rest (INFO, tests). */
