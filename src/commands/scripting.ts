@@ -6,7 +6,7 @@
 
 import { Errors } from '../protocol/errors.js';
 import { ReplyWriter } from '../protocol/reply.js';
-import { ownArgs, wipeArgs } from '../util/bytes.js';
+import { decimalValue, ownArgs, wipeArgs } from '../util/bytes.js';
 import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
 import { LuaEngine, sha1hex } from '../scripting/engine.js';
@@ -139,23 +139,9 @@ export function numkeysOf(ctx: Session, args: ArgList, notNumber: string = Error
   return n;
 }
 
-/**
- * The value of bytes [from, from + length) of `bytes` when they match /^-?\d{1,19}$/, NaN for
- * anything else (read without making a string).
- */
+/** The value of bytes [from, from + length) when they match /^-?\d{1,19}$/, NaN for anything else. */
 function decimalAt(bytes: Buffer, from: number, length: number): number {
-  const end = from + length;
-  const negative = length > 0 && bytes[from] === 0x2d;
-  const start = negative ? from + 1 : from;
-  const digits = end - start;
-  if (digits < 1 || digits > 19) return NaN;
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const d = bytes[i]! - 0x30;
-    if (d < 0 || d > 9) return NaN;
-    n = n * 10 + d;
-  }
-  return negative ? -n : n;
+  return decimalValue(bytes, from, from + length, 19);
 }
 
 /**

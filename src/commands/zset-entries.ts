@@ -8,6 +8,7 @@
 // order (store/types/zset-ops.ts) opens the two members it compares through the opener bound
 // here for the key being worked on, into two scratch buffers wiped after each comparison.
 
+import { decimalValue } from '../util/bytes.js';
 import { readOf, peekOf } from './typed-entries.js';
 import { int64, keyOf, word } from './args.js';
 import { sealFailed, sealFailedSince } from './sealing.js';
@@ -320,16 +321,8 @@ export function parseScore(arg: Uint8Array): number | null {
 
 /** bytes[start, end) as a number when it is only digits (after an optional '-'), at most PLAIN_DIGITS_MAX of them; else null. */
 function plainInteger(bytes: Uint8Array, start: number, end: number): number | null {
-  const negative = bytes[start] === 0x2d;
-  const first = negative ? start + 1 : start;
-  if (end <= first || end - first > PLAIN_DIGITS_MAX) return null;
-  let n = 0;
-  for (let i = first; i < end; i++) {
-    const d = bytes[i]! - 0x30;
-    if (d < 0 || d > 9) return null;
-    n = n * 10 + d;
-  }
-  return negative ? -n : n;
+  const n = decimalValue(bytes, start, end, PLAIN_DIGITS_MAX);
+  return Number.isNaN(n) ? null : n;
 }
 
 /** The text up to a NUL byte (Redis reads range arguments as C strings). */

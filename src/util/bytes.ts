@@ -48,3 +48,20 @@ export function plainText(text: string): Buffer {
   out.write(text, 0, 'latin1');
   return out;
 }
+
+/**
+ * The value of bytes [start, end) when they are an optional '-' then 1 to maxDigits decimal
+ * digits, NaN for anything else: a number read from a request without making a string of it.
+ */
+export function decimalValue(bytes: Uint8Array, start: number, end: number, maxDigits: number): number {
+  const negative = end > start && bytes[start] === 0x2d;
+  const first = negative ? start + 1 : start;
+  if (end <= first || end - first > maxDigits) return NaN;
+  let n = 0;
+  for (let i = first; i < end; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return negative ? -n : n;
+}
