@@ -28,7 +28,7 @@
 // - SCAN's bucket is a bucket of the new mask: visitBucket adds the old table's keys homed there;
 // - a new rehash never starts: one due meanwhile (the new table, counting the keys still to
 //   move, would pass 3/4) first finishes the running one in one pass, which the 2x headroom
-//   makes rare; a shrink waits for the next remove after it ends;
+//   makes rare; a shrink due meanwhile starts on the remove that ends it (or a later one);
 // - pauseRehash (walks over slot numbers that may delete, as KEYS does) holds every slot where
 //   it is until resumeRehash.
 // Slot numbers may change on any insert or remove (as before), never on a lookup.
@@ -238,7 +238,8 @@ export class KeyTable implements BucketTable<number> {
     this.size--;
     if (this.paused !== 0) return;
     if (this.old !== null) this.moveSlots(this.moveBudget);
-    else if (capacity > MIN_CAPACITY && this.size * 8 < capacity) {
+    // A shrink that came due while a rehash ran starts on the remove that ends it (or a later one).
+    if (this.old === null && capacity > MIN_CAPACITY && this.size * 8 < capacity) {
       let fit = MIN_CAPACITY;
       while (fit < this.size * 2) fit *= 2;
       this.startRehash(fit);

@@ -339,10 +339,10 @@ describe('SCAN', () => {
   it('returns the cursor as a bulk string and stops at 0', async () => {
     const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
     for (const k of keys) await run(['set', k, 'x']);
-    // COUNT is a hint, as in Redis: whole buckets are returned, so at least COUNT keys but maybe more.
+    // COUNT is a hint, as in Redis: whole buckets are returned, up to COUNT * 10 of them per call,
+    // so a call may bring more than COUNT keys or (in a sparse table) fewer.
     const first = (await run(['scan', '0', 'count', '2'])) as [string, string[]];
     expect(first[0]).toMatch(/^[1-9]\d*$/);
-    expect(first[1].length).toBeGreaterThanOrEqual(2);
     const seen = [...first[1]];
     for (let cursor = first[0], calls = 0; cursor !== '0'; calls++) {
       expect(calls).toBeLessThan(1000);
