@@ -12,6 +12,8 @@ import { decimalValue } from '../util/bytes.js';
 import { readOf, peekOf } from './typed-entries.js';
 import { int64, keyOf, word } from './args.js';
 import { sealFailed, sealFailedSince } from './sealing.js';
+import { settleAfterTurn } from './turn-end.js';
+import { copyTurnOpen, keepTurnOpen, useTurnOpens } from './zset-turn-opens.js';
 import { Errors } from '../protocol/errors.js';
 import { OVERHEAD } from '../seal/sealer.js';
 import { Purpose, type PreparedContext } from '../seal/values.js';
@@ -223,17 +225,26 @@ export function replyMembers(
   reply.arrayLen(withScores && !pairs ? count * 2 : count);
   if (count === 0) return true;
   const values = ctx.server.values;
-  // Every member of the range is of one key: its context is written once.
-  const context = values.prepareOpen(Purpose.ZSetMember, ctx.db.uid, key);
+  const db = ctx.db.uid;
+  // Members this turn's range replies opened are copied, not opened again (zset-turn-opens.ts).
+  useTurnOpens(values);
+  settleAfterTurn();
+  // Every member of the range is of one key: its context is written once, at the first open.
+  let context: PreparedContext | null = null;
   let ok = true;
   each((sealed, score) => {
     if (pairs) reply.arrayLen(2);
     const length = sealed.length - OVERHEAD;
     const at = reply.beginBulk(length);
-    try {
-      values.openPreparedAt(context, sealedBytes(sealed), 0, sealed.length, reply.staging, at);
-    } catch (err) {
-      return (ok = sealFailedSince(ctx, mark, err));
+    const staging = reply.staging;
+    if (!copyTurnOpen(sealed, db, key, length, staging, at)) {
+      try {
+        context ??= values.prepareOpen(Purpose.ZSetMember, db, key);
+        values.openPreparedAt(context, sealedBytes(sealed), 0, sealed.length, staging, at);
+      } catch (err) {
+        return (ok = sealFailedSince(ctx, mark, err));
+      }
+      keepTurnOpen(sealed, db, key, staging, at, length);
     }
     reply.endBulk(length);
     if (withScores) reply.double(score);
