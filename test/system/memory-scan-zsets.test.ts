@@ -72,8 +72,8 @@ async function exercise(client: Redis, blocked: Redis, markers: string[]): Promi
   const top = take(100);
   await client.zadd('top', ...top.flatMap((m, i) => [String(i), m]));
   const piped = client.pipeline();
-  for (let i = 0; i < 16; i++) piped.zrange('top', 0, 9, 'WITHSCORES');
-  piped.zrange('top', 0, -1);
+  for (let i = 0; i < 16; i++) piped.zrange('top', '0', '9', 'WITHSCORES');
+  piped.zrange('top', '0', '-1');
   const ranges = (await piped.exec())!.map(([, r]) => r as string[]);
   expect(ranges[0]).toEqual(top.slice(0, 10).flatMap((m, i) => [m, String(i)]));
   expect(ranges[16]).toEqual(top);
