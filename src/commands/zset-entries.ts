@@ -12,6 +12,8 @@ import { decimalValue } from '../util/bytes.js';
 import { readOf, peekOf } from './typed-entries.js';
 import { int64, keyOf, word } from './args.js';
 import { sealFailed, sealFailedSince } from './sealing.js';
+import { settleAfterTurn } from './turn-end.js';
+import { copyTurnOpen, keepTurnOpen, useTurnOpens } from './zset-turn-opens.js';
 import { Errors } from '../protocol/errors.js';
 import { OVERHEAD } from '../seal/sealer.js';
 import { Purpose, type PreparedContext } from '../seal/values.js';
@@ -217,30 +219,85 @@ export function replyMembers(
   ctx: Session, key: string, count: number, withScores: boolean,
   each: (visit: (sealed: string, score: number) => boolean) => void,
 ): boolean {
-  const reply = ctx.reply;
-  const mark = reply.size;
-  const pairs = withScores && reply.protocol === 3;
-  reply.arrayLen(withScores && !pairs ? count * 2 : count);
-  if (count === 0) return true;
-  const values = ctx.server.values;
-  // Every member of the range is of one key: its context is written once.
-  const context = values.prepareOpen(Purpose.ZSetMember, ctx.db.uid, key);
-  let ok = true;
-  each((sealed, score) => {
-    if (pairs) reply.arrayLen(2);
+  if (!rangeReply.begin(ctx, key, count, withScores)) return true;
+  each(rangeReply.visit);
+  return rangeReply.end();
+}
+
+/** replyMembers() of the ranks [start, end) of a set, highest first when reverse (ZRANGE and friends). */
+export function replyRange(ctx: Session, key: string, zset: ZSetEntry['zset'], start: number, end: number, reverse: boolean, withScores: boolean): boolean {
+  if (!rangeReply.begin(ctx, key, end - start, withScores)) return true;
+  zset.each(start, end, reverse, rangeReply.visit);
+  return rangeReply.end();
+}
+
+/**
+ * The range reply being written. One for the process (replies never nest), so a reply's walk
+ * calls the same visitor rather than closures made for it (two per ZRANGE, with their contexts,
+ * were most of what a ZRANGE allocated beyond a GET).
+ */
+class RangeReply {
+  private ctx: Session | null = null;
+  private key = '';
+  private db = 0;
+  private mark = 0;
+  private pairs = false;
+  private withScores = false;
+  private ok = true;
+  /** The key's context, written at the first member opened (the others are copied: zset-turn-opens.ts). */
+  private context: PreparedContext | null = null;
+
+  /** Writes the array's header; false when there is nothing to visit. */
+  begin(ctx: Session, key: string, count: number, withScores: boolean): boolean {
+    const reply = ctx.reply;
+    this.mark = reply.size;
+    this.pairs = withScores && reply.protocol === 3;
+    reply.arrayLen(withScores && !this.pairs ? count * 2 : count);
+    if (count === 0) return false;
+    this.ctx = ctx;
+    this.key = key;
+    this.db = ctx.db.uid;
+    this.withScores = withScores;
+    this.ok = true;
+    this.context = null;
+    // Members this turn's range replies opened are copied, not opened again (zset-turn-opens.ts).
+    useTurnOpens(ctx.server.values);
+    settleAfterTurn();
+    return true;
+  }
+
+  /** One member, opened (or copied) straight into the reply; false after replying a member that failed to open. */
+  readonly visit = (sealed: string, score: number): boolean => {
+    const ctx = this.ctx!;
+    const reply = ctx.reply;
+    if (this.pairs) reply.arrayLen(2);
     const length = sealed.length - OVERHEAD;
     const at = reply.beginBulk(length);
-    try {
-      values.openPreparedAt(context, sealedBytes(sealed), 0, sealed.length, reply.staging, at);
-    } catch (err) {
-      return (ok = sealFailedSince(ctx, mark, err));
+    const staging = reply.staging;
+    if (!copyTurnOpen(sealed, this.db, this.key, length, staging, at)) {
+      const values = ctx.server.values;
+      try {
+        this.context ??= values.prepareOpen(Purpose.ZSetMember, this.db, this.key);
+        values.openPreparedAt(this.context, sealedBytes(sealed), 0, sealed.length, staging, at);
+      } catch (err) {
+        return (this.ok = sealFailedSince(ctx, this.mark, err));
+      }
+      keepTurnOpen(sealed, this.db, this.key, staging, at, length);
     }
     reply.endBulk(length);
-    if (withScores) reply.double(score);
+    if (this.withScores) reply.double(score);
     return true;
-  });
-  return ok;
+  };
+
+  /** Whether every member went out; lets go of the session. */
+  end(): boolean {
+    this.ctx = null;
+    this.context = null;
+    return this.ok;
+  }
 }
+
+const rangeReply = new RangeReply();
 
 /** Sum of the sealed lengths of ranks [start, end) (memory accounting before a removal). */
 export function sealedBytesOf(entry: ZSetEntry, start: number, end: number): number {

@@ -9,7 +9,7 @@ import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE, zsetEntry } from '../store/ty
 import { OVERHEAD } from '../seal/sealer.js';
 import type { ZSetEntry } from '../store/keyspace.js';
 import {
-  digestOf, isWord, keyOf, openMember, parseLexBound, parseLong, parseScoreBound, readZSet, replyMembers,
+  digestOf, isWord, keyOf, openMember, parseLexBound, parseLong, parseScoreBound, readZSet, replyRange,
   sealMember, sealedBytesOf, tryOrdered, withOrder, writeZSet, zsetSpec,
 } from './zset-entries.js';
 import { sealFailed } from './sealing.js';
@@ -157,7 +157,7 @@ function rangeToClient(ctx: Session, args: Buffer[], type: RangeType, direction:
 }
 
 function replySpan(ctx: Session, key: string, entry: ZSetEntry, span: Span, withScores: boolean): void {
-  replyMembers(ctx, key, span.end - span.start, withScores, (visit) => entry.zset.each(span.start, span.end, span.reverse, visit));
+  replyRange(ctx, key, entry.zset, span.start, span.end, span.reverse, withScores);
 }
 
 /**
@@ -271,7 +271,7 @@ function zrangeRaw(ctx: Session, raw: RawArgs): boolean {
     return true;
   }
   const [s, e] = rankSpan(start, stop, entry.zset.size);
-  replySpan(ctx, key, entry, { start: s, end: e, reverse: false }, raw.length === 5);
+  replyRange(ctx, key, entry.zset, s, e, false, raw.length === 5);
   return true;
 }
 const zrevrange = (ctx: Session, args: Buffer[]): void => rangeToClient(ctx, args, 'rank', 'reverse');

@@ -17,6 +17,7 @@ import type { Server } from '../commands/types.js';
 import { Config } from '../config.js';
 import { openLog, setLogLevel, type LogFormat, type Logger } from '../log.js';
 import { whenSettleFails } from '../commands/turn-end.js';
+import { settleTurnOpens } from '../commands/zset-turn-opens.js';
 import { Errors } from '../protocol/errors.js';
 import { OutputLimit } from './output-limit.js';
 import { Observer } from '../observe/observer.js';
@@ -152,6 +153,8 @@ export class SealkvServer implements Server {
     this.transport = new TransportSealer(keyring);
     this.sealWorkers = SealWorkers.create(keyring, config.number('seal-workers'), config.number('seal-worker-min-bytes'), this.log);
     whenSettleFails((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'sealing what a turn left open failed'));
+    // Sorted-set members kept open for the turn were opened under some data key: once one is retired, they must not be found.
+    keyring.onRetire(settleTurnOpens);
     const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5, replicaIgnores: true };
     const readMemorySettings = () => {
       memory.maxmemory = config.number('maxmemory');

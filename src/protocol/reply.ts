@@ -10,7 +10,6 @@ import { formatDouble17 } from '../util/double-text.js';
 
 export type Protocol = 2 | 3;
 
-const CRLF = 0x0d0a;
 const DOLLAR = 0x24;
 const STAR = 0x2a;
 
@@ -205,11 +204,12 @@ export class ReplyWriter {
   /**
    * "<prefix><n>\r\n" for a non-negative integer, written byte by byte: the bulk and array
    * headers of every reply, without building a string and calling into write() for each.
+   * `then` bytes more are reserved with it (what the caller writes next: one check, not two).
    */
-  private header(prefix: number, n: number): void {
+  private header(prefix: number, n: number, then = 0): void {
     let digits = 1;
     for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    this.reserve(digits + 3);
+    this.reserve(digits + 3 + then);
     const buf = this.buf;
     buf[this.len] = prefix;
     let at = this.len + digits;
@@ -221,7 +221,9 @@ export class ReplyWriter {
 
   private crlf(): void {
     this.reserve(2);
-    this.buf.writeUInt16BE(CRLF, this.len);
+    // Two stores: writeUInt16BE checks its arguments in JS first, and every bulk reply ends here.
+    this.buf[this.len] = 0x0d;
+    this.buf[this.len + 1] = 0x0a;
     this.len += 2;
   }
 
@@ -280,8 +282,7 @@ export class ReplyWriter {
    * `staging` to write at; finish with endBulk(), or truncate(mark) to abandon it.
    */
   beginBulk(length: number): number {
-    this.header(DOLLAR, length);
-    this.reserve(length + 2);
+    this.header(DOLLAR, length, length + 2);
     return this.len;
   }
 
@@ -352,12 +353,11 @@ export class ReplyWriter {
     for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
     const width = digits + (negative ? 1 : 0);
     if (this.protocol === 3) {
-      this.reserve(1);
+      this.reserve(1 + width + 2);
       this.buf[this.len++] = 0x2c;
     } else {
-      this.header(DOLLAR, width);
+      this.header(DOLLAR, width, width + 2);
     }
-    this.reserve(width + 2);
     const buf = this.buf;
     if (negative) buf[this.len] = 0x2d;
     let at = this.len + width - 1;

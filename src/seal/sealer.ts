@@ -153,7 +153,8 @@ export class Sealer {
     this.opens++;
     if (length < OVERHEAD || src[start] !== VERSION) throw new SealError('unknown sealed format');
     // The header names the key: the current one, or an older one a rotation has not retired yet.
-    const id = src.readUInt32BE(start + 1);
+    // By hand, as sealAt writes it: readUInt32BE checks its arguments in JS first (length is checked above).
+    const id = ((src[start + 1]! << 24) | (src[start + 2]! << 16) | (src[start + 3]! << 8) | src[start + 4]!) >>> 0;
     const current = this.keyring.current;
     const key = id === current.id ? current : this.keyring.get(id);
     if (key === undefined) throw new SealError('sealed under an unknown key');
