@@ -77,6 +77,8 @@ export class LuaEngine {
   private readonly arena = new ArgArena();
   /** redis.call's arguments as offsets into the arena (refilled for each call; see argsOf). */
   private readonly callArgs = new ScriptArgs();
+  /** The arrays of argument views argsOf() fills, by argument count (1..RAW_MAX_ARGS). */
+  private readonly viewArrays: (Buffer[] | undefined)[] = new Array(RAW_MAX_ARGS + 1).fill(undefined);
   /** The count hook stays installed (it does nothing between scripts); after a kill it fires every instruction until reset. */
   private hooked = false;
   /** While FUNCTION LOAD runs a body: when it is stopped (performance.now() ms); 0 otherwise. */
@@ -190,9 +192,10 @@ export class LuaEngine {
     const vm = this.vm;
     const argc = vm.top(L);
     if (argc === 0) return 'Please specify at least one argument for this redis lib call';
-    const args: Buffer[] = new Array(argc);
-    const arena = this.arena;
     const raw = argc <= RAW_MAX_ARGS ? this.callArgs : null;
+    // Up to RAW_MAX_ARGS the views go in an array kept per count (no array made per call).
+    const args: Buffer[] = raw !== null ? (this.viewArrays[argc] ??= new Array<Buffer>(argc)) : new Array<Buffer>(argc);
+    const arena = this.arena;
     const startBuf = arena.buf;
     for (let i = 1; i <= argc; i++) {
       const t = vm.type(i, L);
@@ -210,7 +213,8 @@ export class LuaEngine {
       }
     }
     // The arena moved to a bigger buffer midway: the offsets are not all in one buffer.
-    if (raw === null || arena.buf !== startBuf) return args;
+    if (raw === null) return args;
+    if (arena.buf !== startBuf) return args.slice(); // the kept array is refilled by the next call
     raw.bytes = startBuf;
     raw.length = argc;
     raw.command = null;
@@ -241,9 +245,10 @@ export class LuaEngine {
       return raise ? vm.error(L) : 1;
     }
     // Redis raises when the reply itself is an error (its first byte is '-').
-    const failed = run.replyBuffer[0] === 0x2d;
+    const replied = run.replyBuffer;
+    const failed = replied[0] === 0x2d;
     try {
-      pushReply(vm, run.replyBuffer, 0, L, false);
+      pushReply(vm, replied, 0, L, false);
     } finally {
       run.release();
     }
