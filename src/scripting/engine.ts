@@ -77,6 +77,8 @@ export class LuaEngine {
   private readonly arena = new ArgArena();
   /** redis.call's arguments as offsets into the arena (refilled for each call; see argsOf). */
   private readonly callArgs = new ScriptArgs();
+  /** The arrays of argument views argsOf() fills, by argument count (1..RAW_MAX_ARGS). */
+  private readonly viewArrays: (Buffer[] | undefined)[] = new Array(RAW_MAX_ARGS + 1).fill(undefined);
   /** The count hook stays installed (it does nothing between scripts); after a kill it fires every instruction until reset. */
   private hooked = false;
   /** While FUNCTION LOAD runs a body: when it is stopped (performance.now() ms); 0 otherwise. */
@@ -190,9 +192,10 @@ export class LuaEngine {
     const vm = this.vm;
     const argc = vm.top(L);
     if (argc === 0) return 'Please specify at least one argument for this redis lib call';
-    const args: Buffer[] = new Array(argc);
-    const arena = this.arena;
     const raw = argc <= RAW_MAX_ARGS ? this.callArgs : null;
+    // Up to RAW_MAX_ARGS the views go in an array kept per count (no array made per call).
+    const args: Buffer[] = raw !== null ? (this.viewArrays[argc] ??= new Array<Buffer>(argc)) : new Array<Buffer>(argc);
+    const arena = this.arena;
     const startBuf = arena.buf;
     for (let i = 1; i <= argc; i++) {
       const t = vm.type(i, L);
@@ -210,7 +213,8 @@ export class LuaEngine {
       }
     }
     // The arena moved to a bigger buffer midway: the offsets are not all in one buffer.
-    if (raw === null || arena.buf !== startBuf) return args;
+    if (raw === null) return args;
+    if (arena.buf !== startBuf) return args.slice(); // the kept array is refilled by the next call
     raw.bytes = startBuf;
     raw.length = argc;
     raw.command = null;
@@ -241,9 +245,10 @@ export class LuaEngine {
       return raise ? vm.error(L) : 1;
     }
     // Redis raises when the reply itself is an error (its first byte is '-').
-    const failed = run.replyBuffer[0] === 0x2d;
+    const replied = run.replyBuffer;
+    const failed = replied[0] === 0x2d;
     try {
-      pushReply(vm, run.replyBuffer, 0, L, false);
+      pushReply(vm, replied, 0, L, false);
     } finally {
       run.release();
     }
@@ -353,7 +358,7 @@ export class LuaEngine {
       this.running = false;
       this.loadDeadline = 0;
       if (this.killed) {
-        vm.setCountHook(HOOK_STEPS, () => this.onHook());
+        vm.setCountHook(HOOK_STEPS, this.onHookFn);
         this.killed = false;
       }
       vm.setTop(0);
@@ -394,14 +399,20 @@ export class LuaEngine {
     this.run = run;
     this.running = true;
     vm.setTop(0);
+    /** How many of KEYS and ARGV are on the stack (at 2 and 3), to be emptied. */
+    let tables = 0;
     try {
       this.hook();
       vm.pushRef(this.handler);
-      vm.pushRef(ref);
       if (mode === 'eval') {
+        // KEYS and ARGV stay on the stack under the script (at 2 and 3) until they are emptied.
         this.fillArgTable(0, request, FIRST_KEY, numkeys);
+        tables = 1;
         this.fillArgTable(1, request, argvAt, argc);
+        tables = 2;
+        vm.pushRef(ref);
       } else {
+        vm.pushRef(ref);
         this.dropArgTables();
         this.pushArray(request, FIRST_KEY, numkeys);
         this.pushArray(request, argvAt, argc);
@@ -411,14 +422,13 @@ export class LuaEngine {
       else this.replyError(reply, name);
     } finally {
       if (this.killed) {
-        vm.setCountHook(HOOK_STEPS, () => this.onHook());
+        vm.setCountHook(HOOK_STEPS, this.onHookFn);
         this.killed = false;
       }
+      vm.setTop(1 + tables);
+      if (tables === 2) this.emptyArgTable(1, argc);
+      if (tables >= 1) this.emptyArgTable(0, numkeys);
       vm.setTop(0);
-      if (mode === 'eval') {
-        this.emptyArgTable(0, numkeys);
-        this.emptyArgTable(1, argc);
-      }
       this.run = null;
       this.running = false;
       this.queueCollect();
@@ -428,15 +438,21 @@ export class LuaEngine {
   /** The count hook that lets a running script or library body be stopped (installed once). */
   private hook(): void {
     if (this.hooked) return;
-    this.vm.setCountHook(HOOK_STEPS, () => this.onHook());
+    this.vm.setCountHook(HOOK_STEPS, this.onHookFn);
     this.hooked = true;
   }
+
+  /**
+   * The hook's callback, made once: an arrow function written in execute() made V8 allocate a
+   * context for `this` on every script, not only when the hook was set again.
+   */
+  private readonly onHookFn = (): void => this.onHook();
 
   private onHook(): void {
     const err = this.run !== null ? this.run.interrupt() : this.loadDeadline > 0 && performance.now() > this.loadDeadline ? 'FUNCTION LOAD timeout' : null;
     if (err === null) return;
     // Every instruction from now on raises again, so a pcall in the script cannot swallow it.
-    this.vm.setCountHook(1, () => this.onHook());
+    this.vm.setCountHook(1, this.onHookFn);
     this.killed = true;
     this.raise(this.vm.L, err);
   }
@@ -466,27 +482,32 @@ export class LuaEngine {
   }
 
   /**
-   * Fills the KEYS (slot 0) or ARGV (1) table of EVAL scripts. The two tables stay in the
-   * globals between scripts, empty, and are reused: creating them cost two allocations each
-   * (bench/scripting.ts). A script that left one otherwise than it found it gets a new one.
+   * Pushes the KEYS (slot 0) or ARGV (1) table of EVAL scripts, filled, at stack index 2 + slot.
+   * The two tables stay in the globals between scripts, empty, and are reused: creating them
+   * cost two allocations each (bench/scripting.ts). A script that left one otherwise than it
+   * found it gets a new one. RawArgs' bytes go in straight from the read, all of a table's in
+   * one pass through the staging area.
    */
   private fillArgTable(slot: 0 | 1, request: ArgList, from: number, count: number): void {
     const vm = this.vm;
+    const idx = 2 + slot;
     if (this.argTables[slot] === 0) {
       vm.newTable(count, 0);
       vm.pushRef(this.globals);
       vm.pushValue(-2);
       vm.rawSetField(-2, ARG_TABLES[slot]);
       vm.pop(1);
+      vm.pushValue(-1);
       this.argTables[slot] = vm.ref();
-    }
+    } else vm.pushRef(this.argTables[slot]);
     if (count === 0) return;
-    vm.pushRef(this.argTables[slot]);
-    for (let i = 0; i < count; i++) {
-      this.pushArg(request, from + i);
-      vm.rawSetI(-2, i + 1);
+    if (request instanceof RawArgs) vm.setRanges(idx, request.bytes, request.starts, request.lengths, from, count);
+    else {
+      for (let i = 0; i < count; i++) {
+        vm.pushBytes(request.at(from + i)!);
+        vm.rawSetI(idx, i + 1);
+      }
     }
-    vm.pop(1);
   }
 
   /** Pushes argument i of the request as a Lua string: RawArgs' straight from the read. */
@@ -505,19 +526,8 @@ export class LuaEngine {
    * the globals and left to the collector (which zeroes it), as every table was before reuse.
    */
   private emptyArgTable(slot: 0 | 1, count: number): void {
-    const ref = this.argTables[slot];
-    if (ref === 0) return;
-    const vm = this.vm;
-    // Called on an empty stack (execute's finally): the table sits at index 1.
-    vm.pushRef(ref);
-    for (let i = 1; i <= count; i++) {
-      vm.pushNil();
-      vm.rawSetI(-2, i);
-    }
-    vm.pushNil();
-    const dirty = vm.next(1) || vm.getMetatable(1);
-    vm.setTop(0);
-    if (dirty) this.dropArgTable(slot);
+    // Called from execute's finally with the table still at 2 + slot, and nothing above the tables.
+    if (this.vm.clearArray(2 + slot, count)) this.dropArgTable(slot);
   }
 
   /** FCALL passes keys and arguments as parameters: functions see no KEYS/ARGV globals (Redis 7). */

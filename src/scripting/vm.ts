@@ -252,6 +252,57 @@ export class LuaVm {
     this.heap().fill(0, at, at + n);
   }
 
+  /**
+   * Sets t[1..count] (t at the absolute index `idx`) to the byte ranges of `src` given by
+   * starts/lengths from position `from`: all copied into the staging area at once, pushed and
+   * set, and the staging area wiped once (KEYS and ARGV: one copy loop and one wipe per table
+   * instead of one per argument).
+   */
+  setRanges(idx: number, src: Uint8Array, starts: Int32Array, lengths: Int32Array, from: number, count: number, L = this.L): void {
+    let total = 0;
+    for (let i = from; i < from + count; i++) total += lengths[i]!;
+    const base = this.room(total);
+    const heap = this.heap();
+    let at = base;
+    for (let i = from; i < from + count; i++) {
+      const n = lengths[i]!;
+      copyBytes(heap, at, src, starts[i]!, n);
+      at += n;
+    }
+    const x = this.x;
+    at = base;
+    for (let i = 0; i < count; i++) {
+      const n = lengths[from + i]!;
+      x.lua_pushlstring(L, at, n);
+      x.lua_rawseti(L, idx, big(i + 1));
+      at += n;
+    }
+    // A fresh view: a push may have grown the memory, which detaches the old one.
+    this.heap().fill(0, base, base + total);
+  }
+
+  /**
+   * Sets t[1..count] (t at the absolute index `idx`) to nil, and tells whether t still holds
+   * anything else: an entry (next() finds one) or a metatable.
+   */
+  clearArray(idx: number, count: number, L = this.L): boolean {
+    const x = this.x;
+    for (let i = 1; i <= count; i++) {
+      x.lua_pushnil(L);
+      x.lua_rawseti(L, idx, big(i));
+    }
+    x.lua_pushnil(L);
+    if (x.lua_next(L, idx) !== 0) {
+      x.lua_settop(L, -3);
+      return true;
+    }
+    if (x.lua_getmetatable(L, idx) !== 0) {
+      x.lua_settop(L, -2);
+      return true;
+    }
+    return false;
+  }
+
   /** Pushes ASCII/UTF-8 text (names, error messages: never user data). */
   pushText(text: string, L = this.L): void {
     this.pushBytes(Buffer.from(text), L);
