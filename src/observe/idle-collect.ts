@@ -14,14 +14,17 @@
 // a collection that finds its allocation rate low, measured over its last ten collections and
 // at most 5 s. Right after a burst those ten are the burst's own, so V8 keeps the 8 MB until 5 s
 // of quiet have passed AND something collects (an idle server collects nothing): 6-7 B per
-// element of a 1 M-element list (bench/results/memory.md). One minor collection per quiet tick
-// (an empty young generation: 0.2-0.3 ms each, at most one per 100 ms so the rate V8 sees is the
-// idle server's) pushes the burst out of those ten, and the collection after them shrinks new space.
+// element of a 1 M-element list (bench/results/memory.md). Minor collections on the quiet ticks
+// (an empty young generation: 0.2-0.3 ms each, at least 90 ms apart so the rate V8 sees is the
+// idle server's) push the burst out of those ten, and the full collection after them shrinks
+// new space.
 //
-// Once per burst, at most: after IDLE_MINORS minor collections and IDLE_SECONDS (1.2 s in all at
-// hz 10) in which no request arrived, following at least BURST_BYTES of requests read since the
-// last collection (bytes, not commands: one RPUSH of 1,000 elements is much work in one command;
-// the 10,000 commands counted before let a 1 M-element list fill pass unnoticed). A server with steady
+// Once per burst, at most: after IDLE_SECONDS in which no request arrived, following at least
+// BURST_BYTES of requests read since the last collection (bytes, not commands: one RPUSH of 1,000
+// elements is much work in one command; the 10,000 commands counted before let a 1 M-element
+// list fill pass unnoticed), IDLE_MINORS minor collections on the next ticks, then the full one
+// (2.1 s after the last request at hz 10). A request in between starts the wait over, so traffic
+// with pauses shorter than a second never pays for minor collections. A server with steady
 // traffic never gets here (V8 collects as usual); one that is idle is not woken again until
 // another burst. The collections run on the cron, between requests.
 
@@ -30,14 +33,14 @@ import { runInNewContext } from 'node:vm';
 
 /** Request bytes read since the last idle collection that make the quiet after them worth one. */
 export const BURST_BYTES = 1 << 20;
+/** Seconds without a request before the collections start. */
+export const IDLE_SECONDS = 1;
 /**
- * Quiet ticks before the full collection, each running a minor one: V8 judges its allocation rate
- * over its last ten collections, and the first quiet one still counts the burst's tail.
+ * Minor collections before the full one: V8 judges its allocation rate over its last ten
+ * collections, and the first quiet one still counts the burst's tail.
  */
 export const IDLE_MINORS = 11;
-/** Seconds without a request before the full collection. */
-export const IDLE_SECONDS = 1;
-/** Least time between two of the minor collections (a cron tick at hz 10, less some slack). */
+/** Least time between two of the collections (a cron tick at hz 10, less some slack). */
 const MINOR_GAP_MS = 90;
 
 /** V8's gc(): a full collection, or a minor one (the young generation only). */
@@ -84,18 +87,17 @@ export class IdleCollector {
     const count = this.work();
     if (count !== this.lastCount) {
       this.lastCount = count;
-      this.quietSince = this.lastMinor = now;
+      this.quietSince = now;
       this.minors = 0;
       return;
     }
-    if (this.collect === null || count - this.countAtCollect < BURST_BYTES) return;
+    if (this.collect === null || count - this.countAtCollect < BURST_BYTES || now - this.quietSince < IDLE_SECONDS * 1000) return;
+    if (this.minors > 0 && now - this.lastMinor < MINOR_GAP_MS) return;
     if (this.minors < IDLE_MINORS) {
-      if (now - this.lastMinor < MINOR_GAP_MS) return;
       this.minors++;
       this.lastMinor = now;
       return this.collect(true);
     }
-    if (now - this.quietSince < IDLE_SECONDS * 1000) return;
     this.countAtCollect = count;
     this.collections++;
     this.collect(false);

@@ -1,6 +1,7 @@
 // The collections after a burst (src/observe/idle-collect.ts): once per burst, only after a
-// second of quiet and a minor collection per quiet tick, never for a trickle of requests; and
-// V8's own gc() reached without --expose-gc, freeing what a burst left behind.
+// second of quiet, minor collections a tick apart and then a full one, never for a trickle of
+// requests nor for pauses shorter than a second; and V8's own gc() reached without --expose-gc,
+// freeing what a burst left behind.
 
 import { describe, expect, it } from 'vitest';
 import { BURST_BYTES, IDLE_MINORS, IdleCollector } from '../../../src/observe/idle-collect.js';
@@ -17,54 +18,55 @@ function collector(): { c: IdleCollector; read: (n: number) => void; full: () =>
 }
 
 describe('IdleCollector', () => {
-  it('after a burst, runs a minor collection per quiet tick, then one full collection once a second has passed', () => {
+  it('after a burst and a second of quiet, runs a minor collection per tick, then one full collection', () => {
     const { c, read, full, minor } = collector();
     read(BURST_BYTES);
     c.tick(0);
-    for (let t = 100; t <= 1000; t += 100) c.tick(t);
-    expect(minor()).toBe(10);
-    expect(full()).toBe(0);
-    c.tick(1100);
+    for (let t = 100; t < 1000; t += 100) c.tick(t);
+    expect(minor() + full()).toBe(0);
+    for (let t = 1000; t <= 2000; t += 100) c.tick(t);
     expect(minor()).toBe(IDLE_MINORS);
     expect(full()).toBe(0);
-    c.tick(1200);
+    c.tick(2100);
     expect(full()).toBe(1);
-    for (let t = 1300; t < 5000; t += 100) c.tick(t);
+    for (let t = 2200; t < 6000; t += 100) c.tick(t);
     expect(full()).toBe(1);
     expect(minor()).toBe(IDLE_MINORS);
     expect(c.collections).toBe(1);
   });
 
-  it('spaces the minor collections a tick apart, however often it is called', () => {
+  it('spaces the collections a tick apart, however often it is called', () => {
     const { c, read, full, minor } = collector();
     read(BURST_BYTES);
     c.tick(0);
-    // At most one per 90 ms (a tick at hz 10, less slack): at 90, 180, ... 450.
-    for (let t = 2; t <= 500; t += 2) c.tick(t);
-    expect(minor()).toBe(5);
+    // At most one per 90 ms (a tick at hz 10, less slack) from 1000 on: 1000, 1090, ... 1450.
+    for (let t = 2; t <= 1500; t += 2) c.tick(t);
+    expect(minor()).toBe(6);
     expect(full()).toBe(0);
   });
 
-  it('waits while requests keep coming, and again for the next burst', () => {
+  it('runs nothing for pauses shorter than a second, and waits again for the next burst', () => {
     const { c, read, full, minor } = collector();
     for (let t = 0; t < 3000; t += 100) {
       read(BURST_BYTES);
       c.tick(t);
     }
+    // Requests every 900 ms: a trickle, but the burst before it is still uncollected.
+    for (let t = 3000; t < 6000; t += 100) {
+      if (t % 900 === 0) read(10);
+      c.tick(t);
+    }
     expect(full() + minor()).toBe(0);
-    // The last requests came at 2900.
-    for (let t = 3000; t <= 3900; t += 100) c.tick(t);
-    expect(full()).toBe(0);
-    c.tick(4000);
-    c.tick(4100);
-    expect(full()).toBe(1);
-    // A trickle after it is not a burst: no collection for it.
-    read(10);
-    for (let t = 5000; t < 9000; t += 100) c.tick(t);
+    // The last request came at 5400.
+    for (let t = 6000; t <= 7500; t += 100) c.tick(t);
     expect(full()).toBe(1);
     expect(minor()).toBe(IDLE_MINORS);
+    // A trickle after it is not a burst: no collection for it.
+    read(10);
+    for (let t = 7600; t < 12_000; t += 100) c.tick(t);
+    expect(full()).toBe(1);
     read(BURST_BYTES);
-    for (let t = 9100; t <= 10_400; t += 100) c.tick(t);
+    for (let t = 12_000; t <= 14_100; t += 100) c.tick(t);
     expect(full()).toBe(2);
     expect(minor()).toBe(2 * IDLE_MINORS);
   });
@@ -78,7 +80,7 @@ describe('IdleCollector', () => {
     kept = null;
     const before = process.memoryUsage().heapUsed;
     read = BURST_BYTES;
-    for (let t = 0; t <= 1200; t += 100) c.tick(t);
+    for (let t = 0; t <= 2100; t += 100) c.tick(t);
     expect(c.collections).toBe(1);
     expect(process.memoryUsage().heapUsed).toBeLessThan(before - 4_000_000);
     expect(typeof (globalThis as { gc?: unknown }).gc).toBe('undefined');
