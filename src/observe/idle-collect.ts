@@ -74,17 +74,17 @@ export class IdleCollector {
   collections = 0;
 
   /**
-   * @param work the running count of request bytes read (INFO total_net_input_bytes).
+   * @param requestBytes the running count of request bytes read (INFO total_net_input_bytes).
    * @param collect the collection to run; V8's gc() by default.
    */
   constructor(
-    private readonly work: () => number,
+    private readonly requestBytes: () => number,
     private readonly collect: Collect | null = gcFunction(),
   ) {}
 
   /** Called from the cron with the time (ms); collects when a burst has given way to quiet. */
   tick(now: number): void {
-    const count = this.work();
+    const count = this.requestBytes();
     if (count !== this.lastCount) {
       this.lastCount = count;
       this.quietSince = now;
