@@ -129,8 +129,8 @@ export class SealkvServer implements Server {
     stopping: () => this.stopping,
     sample: (ms) => this.observer.event('expire-cycle', ms, this.clock()),
   });
-  /** One full collection after a burst of commands, once the server is quiet (observe/idle-collect.ts). */
-  private readonly idleCollector = new IdleCollector(() => this.stats.totalCommands);
+  /** Collections after a burst of requests, once the server is quiet (observe/idle-collect.ts). */
+  private readonly idleCollector = new IdleCollector(() => this.stats.netInputBytes);
   private stopping = false;
   private resolveClosed!: () => void;
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
