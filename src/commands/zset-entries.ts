@@ -6,7 +6,8 @@
 // only by a 16-byte keyed digest (ctx.server.members) and their sealed bytes. Scores stay in
 // clear (README, threat model). Ties in score are ordered by member bytes: the shared member
 // order (store/types/zset-ops.ts) opens the two members it compares through the opener bound
-// here for the key being worked on, into two scratch buffers wiped after each comparison.
+// here for the key being worked on, into two scratch buffers wiped when the binding ends, and
+// keeps what it opened for the rest of the turn (zset-turn-opens.ts, a share of its own).
 
 import { decimalValue } from '../util/bytes.js';
 import { readOf, peekOf } from './typed-entries.js';
@@ -91,12 +92,14 @@ const MEMO_MAX_BYTES = 32 * 1024 * 1024;
  * insert: a ZADD of many members with one score (a lex index) would open the same upper members
  * again and again (100 k members took seconds). Past the first few opens, a binding keeps what
  * it opened, in plaintext, for the rest of the command (and wipes it at the end): each member
- * is then opened at most once per command.
+ * is then opened at most once per command. What it opens is also kept for the turn (a bounded
+ * share, zset-turn-opens.ts): the turn's other descents through the set (16 pipelined ZADDs among
+ * equal scores, lex ranges) find the upper members they compare without opening them.
  */
 export function withOrder<T>(ctx: Session, key: string, fn: () => T): T {
   const outer = binding;
   // One small object per binding (a ZADD makes one): the opener itself is a single function.
-  const mine: Binding = { values: ctx.server.values, db: ctx.db.uid, key, context: null, opens: 0, memo: null, memoBytes: 0 };
+  const mine: Binding = { values: ctx.server.values, db: ctx.db.uid, key, context: null, opens: 0, copies: 0, memo: null, memoBytes: 0 };
   binding = mine;
   const before = memberOrder.bind(openBound);
   try {
@@ -105,7 +108,7 @@ export function withOrder<T>(ctx: Session, key: string, fn: () => T): T {
     memberOrder.bind(before);
     binding = outer;
     // The order leaves what it compared to the binder: the scratch slots (if used) and what was kept.
-    if (mine.opens > 0) {
+    if (mine.opens + mine.copies > 0) {
       scratch[0].fill(0);
       scratch[1].fill(0);
     }
@@ -121,6 +124,8 @@ interface Binding {
   /** The key's context, written at the first open (a descent opens log2 n members of one key). */
   context: PreparedContext | null;
   opens: number;
+  /** Members copied into a scratch slot from what the turn kept (zset-turn-opens.ts). */
+  copies: number;
   memo: Map<string, Buffer> | null;
   memoBytes: number;
 }
@@ -135,22 +140,33 @@ function scratchSlot(slot: 0 | 1, length: number): Buffer {
   return scratch[slot];
 }
 
-/** The member order's opener while withOrder runs: opens into a scratch slot, or hands back what the binding kept. */
+/**
+ * The member order's opener while withOrder runs: hands back what the binding kept, or copies
+ * what this turn kept into a scratch slot, or opens into it and keeps that for the turn (a
+ * turn's descents through one set compare the same upper members again and again).
+ */
 const openBound: MemberOpener = (sealed, slot) => {
   const b = binding!;
   const length = sealed.length - OVERHEAD;
   const kept = b.memo?.get(sealed);
   if (kept !== undefined) return kept;
   const out = scratchSlot(slot, length);
+  useTurnOpens(b.values);
+  if (copyTurnOpen(sealed, b.db, b.key, length, out, 0)) {
+    b.copies++;
+    return out;
+  }
   b.opens++;
   b.context ??= b.values.prepareOpen(Purpose.ZSetMember, b.db, b.key);
   b.values.openPreparedAt(b.context, sealedBytes(sealed), 0, sealed.length, out, 0);
+  keepTurnOpen(sealed, b.db, b.key, out, 0, length, true);
+  settleAfterTurn();
   if (b.opens > MEMO_AFTER_OPENS && b.memoBytes + length <= MEMO_MAX_BYTES) {
     b.memo ??= new Map();
     b.memo.set(sealed, Buffer.from(out.subarray(0, length)));
     b.memoBytes += length;
   }
-  return out.subarray(0, length);
+  return out;
 };
 
 /** Runs a read that may compare members (a lex range): a member failing to open is replied as the error. */

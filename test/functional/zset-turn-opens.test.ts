@@ -78,6 +78,35 @@ describe('range replies within one turn', () => {
   });
 });
 
+describe('the member order within one turn', () => {
+  it('opens the members a lex bound is compared with once: 16 pipelined ZLEXCOUNTs of 2,000 ties open ~11, not 16 times that', async () => {
+    const counts = Array.from({ length: 16 }, () => ['ZLEXCOUNT', 'lex', '[m5', '+']);
+    const before = opens();
+    const replies = await oneWrite(server.port, counts, [['FLUSHALL'], zadd('lex', 2000, () => '0')]);
+    const opened = opens() - before;
+    expect(new Set(replies).size).toBe(1);
+    expect(replies[0]).toBe(':555\r\n');
+    // One descent opens about log2 2000 = 11 members; 16 descents without the turn's share 176.
+    expect(opened).toBeGreaterThanOrEqual(8);
+    expect(opened).toBeLessThan(40);
+  });
+
+  it('opens the members 16 pipelined ZADDs among equal scores compare once between them', async () => {
+    // All placed between m1061 and m1062: the descents compare the same members, and the new ones.
+    const adds = Array.from({ length: 16 }, (_, i) => ['ZADD', 'lex', '0', `m1061${String.fromCharCode(0x70 - i)}`]);
+    const setup = [['FLUSHALL'], zadd('lex', 2000, () => '0')];
+    const before = opens();
+    await oneWrite(server.port, adds, setup);
+    const opened = opens() - before;
+    // Alone, each ZADD compares (and opens) about 11 members: 176 for the 16.
+    expect(opened).toBeGreaterThanOrEqual(8);
+    expect(opened).toBeLessThan(50);
+    const placed = await oneWrite(server.port, [['ZCARD', 'lex'], ['ZRANGEBYLEX', 'lex', '[m1061', '(m1062']]);
+    expect(placed[0]).toBe(':2016\r\n');
+    expect(placed[1]).toBe(`*17\r\n$5\r\nm1061\r\n${adds.map((a) => a[3]!).sort().map((m) => `$6\r\n${m}\r\n`).join('')}`);
+  });
+});
+
 describe('a sealed member copied under another key or database', () => {
   function tamper(db: number, name: string, sealed: string): void {
     const entry = server.running.state.databases[db]!.peek(storedKey(server, name));
@@ -101,6 +130,19 @@ describe('a sealed member copied under another key or database', () => {
     tamper(0, 'b', firstSealed(0, 'a'));
     expect(await oneWrite(server.port, [['ZRANGE', 'a', '0', '0'], ['ZRANGE', 'b', '0', '0'], ['ZRANGE', 'a', '0', '0']])).toEqual([
       '*1\r\n$2\r\nm0\r\n', refused, '*1\r\n$2\r\nm0\r\n',
+    ]);
+  });
+
+  it('fails to open when the member order compares it, right after the order opened it for its own key', async () => {
+    const c = await ReplyConnection.open(server.port);
+    await c.send(['FLUSHALL']);
+    await c.send(zadd('a', 100, () => '0'));
+    await c.send(zadd('b', 100, () => '0'));
+    c.close();
+    tamper(0, 'b', firstSealed(0, 'a'));
+    // ZLEXCOUNT opens members only to compare them with its bound ([m0 reaches rank 0).
+    expect(await oneWrite(server.port, [['ZLEXCOUNT', 'a', '[m0', '+'], ['ZLEXCOUNT', 'b', '[m0', '+'], ['ZLEXCOUNT', 'a', '[m0', '+']])).toEqual([
+      ':100\r\n', refused, ':100\r\n',
     ]);
   });
 
@@ -136,6 +178,12 @@ const CHANGES: Record<string, string[][]> = {
   'lex ranges, ZPOPMIN and ZREMRANGEBYLEX': [
     ['ZRANGEBYLEX', 'lex', '[m1', '(m2', 'LIMIT', '0', '10'], ['ZPOPMIN', 'lex', '2'], ['ZRANGEBYLEX', 'lex', '-', '+', 'LIMIT', '0', '10'],
     ['ZREMRANGEBYLEX', 'lex', '[m10', '[m15'], ['ZREVRANGEBYLEX', 'lex', '+', '-', 'LIMIT', '0', '10'], ['ZRANGEBYLEX', 'lex', '[m1', '(m2'],
+  ],
+  'ZADD among equal scores between lex ranges and counts': [
+    ['ZLEXCOUNT', 'lex', '[m3', '(m7'], ['ZADD', 'lex', '0', 'm35', '0', 'm3', '0', 'm', '0', 'm99a'], ['ZRANGEBYLEX', 'lex', '[m3', '(m4', 'LIMIT', '0', '20'],
+    ['ZREM', 'lex', 'm35', 'm30'], ['ZLEXCOUNT', 'lex', '[m3', '(m7'], ['ZADD', 'lex', '0', 'm35', '0', 'm31x'], ['ZREVRANGEBYLEX', 'lex', '(m4', '[m3'],
+    ['RENAME', 'lex', 'lex2'], ['ZADD', 'lex2', '0', 'm36x'], ['ZRANGEBYLEX', 'lex2', '[m3', '(m4'], ['ZADD', 'lex', '0', 'm3'], ['ZRANGEBYLEX', 'lex', '-', '+'],
+    ['ZREMRANGEBYLEX', 'lex2', '[m36', '[m37'], ['ZRANGEBYLEX', 'lex2', '[m3', '(m4'],
   ],
   'the same inside MULTI': [
     ['MULTI'], TOP, ['ZREM', 'r', 'm2'], ['ZADD', 'r', '-3', 'm7'], TOP, ['RENAME', 'r', 'q'], TOP, ['ZRANGE', 'q', '0', '9', 'WITHSCORES'], ['DEL', 'q'],

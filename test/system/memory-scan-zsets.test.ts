@@ -2,7 +2,7 @@
 // with equal scores, so the order opens neighbours to compare them), come back out through
 // ranges, lex ranges with markers as bounds, pops, ZSCAN MATCH, ZRANDMEMBER, the algebra and
 // its *STORE forms, RENAME/COPY, a blocked BZPOPMIN served by a later ZADD and, last, pipelined
-// ranges (whose members stay open until the server's turn ends); then every readable mapping of
+// ranges and lex counts (whose members stay open until the server's turn ends); then every readable mapping of
 // the live server process is searched for them. Scores stay in clear by
 // design (README, threat model) and are not markers.
 
@@ -12,7 +12,7 @@ import { ioredis } from '../helpers/clients.js';
 import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-const COUNT = 1300;
+const COUNT = 1500;
 
 async function exercise(client: Redis, blocked: Redis, markers: string[]): Promise<void> {
   let next = 0;
@@ -69,14 +69,19 @@ async function exercise(client: Redis, blocked: Redis, markers: string[]): Promi
   await client.del('gone');
   // Ranges pipelined last: the members they open are kept in plaintext for the rest of the
   // server's turn (src/commands/zset-turn-opens.ts) and must be wiped when it ends.
+  // So are the members the member order opens to compare with a lex bound (its own share).
   const top = take(100);
   await client.zadd('top', ...top.flatMap((m, i) => [String(i), m]));
+  const ties = take(200);
+  await client.zadd('ties', ...ties.flatMap((m) => ['0', m]));
   const piped = client.pipeline();
   for (let i = 0; i < 16; i++) piped.zrange('top', '0', '9', 'WITHSCORES');
   piped.zrange('top', '0', '-1');
+  for (let i = 0; i < 16; i++) piped.zlexcount('ties', '[SKVMARK-8', '+');
   const ranges = (await piped.exec())!.map(([, r]) => r as string[]);
   expect(ranges[0]).toEqual(top.slice(0, 10).flatMap((m, i) => [m, String(i)]));
   expect(ranges[16]).toEqual(top);
+  expect(ranges[17]).toBe(ties.filter((m) => m >= 'SKVMARK-8').length);
   expect(next).toBe(COUNT);
 }
 

@@ -70,4 +70,24 @@ describe('members kept for the turn', () => {
     for (const s of members.slice(0, 20)) keepTurnOpen(s, 0, 'k', big, 0, 1000);
     expect(turnOpenCount()).toBe(16);
   });
+
+  it("keep the member order's at most 1,024 members and 16 KiB in a share of their own, which ranges' keeps do not use up", () => {
+    useTurnOpens(owner);
+    const members = Array.from({ length: 1400 }, sealedLike);
+    for (const s of members.slice(0, 1100)) keepTurnOpen(s, 0, 'k', Buffer.from('c'), 0, 1, true);
+    expect(turnOpenCount()).toBe(1024);
+    expect(found(members[1023]!, 0, 'k', 1)).toEqual(Buffer.from('c'));
+    expect(found(members[1024]!, 0, 'k', 1)).toBeNull();
+    for (const s of members.slice(1100)) keepTurnOpen(s, 0, 'k', Buffer.from('r'), 0, 1);
+    expect(turnOpenCount()).toBe(1024 + 256);
+    expect(found(members[1100]!, 0, 'k', 1)).toEqual(Buffer.from('r'));
+    expect(found(members[1023]!, 0, 'k', 1)).toEqual(Buffer.from('c'));
+    settleTurnOpens();
+    expect(found(members[1023]!, 0, 'k', 1)).toBeNull();
+    const big = Buffer.alloc(1000, 0x62);
+    for (const s of members.slice(0, 20)) keepTurnOpen(s, 0, 'k', big, 0, 1000, true);
+    expect(turnOpenCount()).toBe(16);
+    for (const s of members.slice(20, 40)) keepTurnOpen(s, 0, 'k', big, 0, 1000);
+    expect(turnOpenCount()).toBe(32);
+  });
 });
