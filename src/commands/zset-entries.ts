@@ -18,7 +18,7 @@ import { copyTurnOpen, keepTurnOpen, useTurnOpens } from './zset-turn-opens.js';
 import { Errors } from '../protocol/errors.js';
 import { OVERHEAD } from '../seal/sealer.js';
 import { Purpose, type PreparedContext } from '../seal/values.js';
-import { Kind, type KeyEvent, type ZSetEntry } from '../store/keyspace.js';
+import { Kind, type Entry, type KeyEvent, type ZSetEntry } from '../store/keyspace.js';
 import { memberOrder, type MemberOpener } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES, type LexBound, type ScoreBound } from '../store/types/zset.js';
 import { keySpec, at, index, keynum, type KeyFlagName, type KeySpec } from './key-specs.js';
@@ -42,9 +42,10 @@ export function peekZSet(ctx: Session, key: string): ZSetEntry | undefined | nul
  * A sorted-set write (Keyspace.mutate): `change` gets key's set, or a new empty one, with the
  * member order bound to key, and returns whether it changed it. False after replying WRONGTYPE
  * (change not called) or the seal error of a member that failed to open midway (whatever changed
- * before it stays, and is signalled): the caller replies only on true.
+ * before it stays, and is signalled): the caller replies only on true. `held`: key's entry
+ * when the caller just got it (Keyspace.mutate).
  */
-export function writeZSet(ctx: Session, key: string, event: KeyEvent, change: (entry: ZSetEntry) => boolean): boolean {
+export function writeZSet(ctx: Session, key: string, event: KeyEvent, change: (entry: ZSetEntry) => boolean, held?: Entry): boolean {
   let failed = false;
   const ok = ctx.db.mutate(key, Kind.ZSet, event, ctx.now, (entry) => {
     try {
@@ -54,7 +55,7 @@ export function writeZSet(ctx: Session, key: string, event: KeyEvent, change: (e
       failed = true;
       return true;
     }
-  });
+  }, held);
   if (!ok) ctx.reply.error(Errors.wrongType);
   return ok && !failed;
 }
