@@ -144,8 +144,16 @@ export class SortedSet<S> extends LeafTree<S> {
       if (i === 0) this.fixFirst(leaf); // 0 -> -0 keeps the place but not the bits
       return old;
     }
-    this.removeAt(leaf, i);
-    this.place(score, sealed, plain);
+    if (this.index === null) {
+      this.removeAt(leaf, i);
+      this.place(score, sealed, plain);
+      return old;
+    }
+    // Moved, not removed and added: its index slot is pointed at the leaf it lands in.
+    const tag = this.w0;
+    this.removeAt(leaf, i, false);
+    this.place(score, sealed, plain, false);
+    this.refile(tag, leaf, this.hitLeaf);
     return old;
   }
 
@@ -357,6 +365,7 @@ export class SortedSet<S> extends LeafTree<S> {
       for (let c = 0; c < node.n; c++) {
         const child: Node<S> = node.children[c]!;
         if (child.parent !== node) fail('wrong parent');
+        if (child.slot !== c) fail(`slot ${child.slot} for child ${c}`);
         const t = walk(child, depth + 1, depths);
         if (t !== node.counts[c]) fail(`count ${node.counts[c]} for a child holding ${t}`);
         if (!Object.is(node.firstScores[c], firstScore(child))) fail('cached first score');
@@ -523,8 +532,8 @@ export class SortedSet<S> extends LeafTree<S> {
     this.insertAt(this.hitLeaf, this.hitIndex, score, sealed, this.w0, this.w1, this.w2, this.w3);
   }
 
-  /** Inserts the member whose digest is in w0..w3 at its place in the order. */
-  private place(score: number, sealed: S, plain: Uint8Array | undefined): void {
+  /** Inserts the member whose digest is in w0..w3 at its place in the order (`file`: as insertAt's). */
+  private place(score: number, sealed: S, plain: Uint8Array | undefined, file = true): void {
     this.mode = KEY_LT;
     this.targetScore = score;
     this.targetSealed = sealed;
@@ -533,6 +542,6 @@ export class SortedSet<S> extends LeafTree<S> {
     this.targetSealed = undefined;
     this.targetBound = undefined;
     this.ensureRoom();
-    this.insertAt(this.hitLeaf, this.hitIndex, score, sealed, this.w0, this.w1, this.w2, this.w3);
+    this.insertAt(this.hitLeaf, this.hitIndex, score, sealed, this.w0, this.w1, this.w2, this.w3, file);
   }
 }
