@@ -49,7 +49,7 @@ export function writeZSet(ctx: Session, key: string, event: KeyEvent, change: (e
   let failed = false;
   const ok = ctx.db.mutate(key, Kind.ZSet, event, ctx.now, (entry) => {
     try {
-      return withOrder(ctx, key, () => change(entry));
+      return withOrder(ctx, key, change, entry);
     } catch (err) {
       sealFailed(ctx, err);
       failed = true;
@@ -97,14 +97,17 @@ const MEMO_MAX_BYTES = 32 * 1024 * 1024;
  * share, zset-turn-opens.ts): the turn's other descents through the set (16 pipelined ZADDs among
  * equal scores, lex ranges) find the upper members they compare without opening them.
  */
-export function withOrder<T>(ctx: Session, key: string, fn: () => T): T {
+export function withOrder<T>(ctx: Session, key: string, fn: () => T): T;
+/** withOrder() running fn(arg): no closure made for it (a ZADD's write). */
+export function withOrder<A, T>(ctx: Session, key: string, fn: (arg: A) => T, arg: A): T;
+export function withOrder<A, T>(ctx: Session, key: string, fn: (arg?: A) => T, arg?: A): T {
   const outer = binding;
-  // One small object per binding (a ZADD makes one): the opener itself is a single function.
-  const mine: Binding = { values: ctx.server.values, db: ctx.db.uid, key, context: null, opens: 0, copies: 0, memo: null, memoBytes: 0 };
+  // The outermost binding reuses one object (a ZADD makes one per command); nested ones get their own.
+  const mine = outer === null ? resetTop(ctx, key) : newBinding(ctx, key);
   binding = mine;
   const before = memberOrder.bind(openBound);
   try {
-    return fn();
+    return fn(arg);
   } finally {
     memberOrder.bind(before);
     binding = outer;
@@ -119,9 +122,9 @@ export function withOrder<T>(ctx: Session, key: string, fn: () => T): T {
 
 /** What withOrder bound: whose members the order opens, and what it kept of them. */
 interface Binding {
-  readonly values: Session['server']['values'];
-  readonly db: number;
-  readonly key: string;
+  values: Session['server']['values'];
+  db: number;
+  key: string;
   /** The key's context, written at the first open (a descent opens log2 n members of one key). */
   context: PreparedContext | null;
   opens: number;
@@ -132,6 +135,26 @@ interface Binding {
 }
 
 let binding: Binding | null = null;
+
+function newBinding(ctx: Session, key: string): Binding {
+  return { values: ctx.server.values, db: ctx.db.uid, key, context: null, opens: 0, copies: 0, memo: null, memoBytes: 0 };
+}
+
+/** The outermost binding's object, reused (nothing of it outlives its withOrder: the memo is wiped there). */
+let top: Binding | null = null;
+
+function resetTop(ctx: Session, key: string): Binding {
+  if (top === null) return (top = newBinding(ctx, key));
+  top.values = ctx.server.values;
+  top.db = ctx.db.uid;
+  top.key = key;
+  top.context = null;
+  top.opens = 0;
+  top.copies = 0;
+  top.memo = null;
+  top.memoBytes = 0;
+  return top;
+}
 
 function scratchSlot(slot: 0 | 1, length: number): Buffer {
   if (scratch[slot].length < length) {
