@@ -78,6 +78,8 @@ export class SortedSet<S> extends LeafTree<S> {
   private targetBound: Uint8Array | undefined = undefined;
   /** The member's position in the leaf the last successful find() returned. */
   private foundAt = -1;
+  /** That leaf, or null: where find() looks first (ZADD finds a member, then updates it). */
+  private foundLeaf: Leaf<S> | null = null;
 
   constructor(private readonly order: MemberOrder<S>, options: ZSetOptions = {}) {
     super(options);
@@ -404,16 +406,27 @@ export class SortedSet<S> extends LeafTree<S> {
 
   private find(digest: Uint8Array): Leaf<S> | undefined {
     this.readDigest(digest);
+    // Checked in place: a leaf still holding members is in the tree (only emptied leaves leave it).
+    const last = this.foundLeaf;
+    if (last !== null && this.foundAt < last.n) {
+      const w = last.words;
+      const j = this.foundAt * 4;
+      if (w[j] === this.w0 && w[j + 1] === this.w1 && w[j + 2] === this.w2 && w[j + 3] === this.w3) return last;
+    }
     if (this.index === null) {
       // A small set is its root leaf: compare its digests.
       const leaf = this.root as Leaf<S>;
       const i = leaf.indexOf(this.w0, this.w1, this.w2, this.w3);
       if (i < 0) return undefined;
       this.foundAt = i;
+      this.foundLeaf = leaf;
       return leaf;
     }
     const leaf = this.index.find(this.w0, this.w1, this.w2, this.w3);
-    if (leaf !== undefined) this.foundAt = this.index.foundIndex;
+    if (leaf !== undefined) {
+      this.foundAt = this.index.foundIndex;
+      this.foundLeaf = leaf;
+    }
     return leaf;
   }
 
@@ -457,9 +470,10 @@ export class SortedSet<S> extends LeafTree<S> {
    * The number of members before the target (members are sorted, so below() is true for a
    * prefix). Binary search at every level: in each inner node for the last child whose first
    * member is below, in the leaf for the first member that is not. Leaves hitLeaf/hitIndex at
-   * that position (possibly one past the leaf's last member: where an insert goes).
+   * that position (possibly one past the leaf's last member: where an insert goes). Without
+   * `ranked` the rank is not summed (0 is returned): placing a member needs only the position.
    */
-  private lowerBound(): number {
+  private lowerBound(ranked = true): number {
     let node = this.root;
     let rank = 0;
     while (!node.isLeaf) {
@@ -470,7 +484,7 @@ export class SortedSet<S> extends LeafTree<S> {
         if (this.belowChild(node, mid)) lo = mid + 1;
         else hi = mid;
       }
-      for (let k = 0; k < lo - 1; k++) rank += node.counts[k]!;
+      if (ranked) for (let k = 0; k < lo - 1; k++) rank += node.counts[k]!;
       node = node.children[lo - 1]!;
     }
     let lo = 0;
@@ -538,7 +552,7 @@ export class SortedSet<S> extends LeafTree<S> {
     this.targetScore = score;
     this.targetSealed = sealed;
     this.targetBound = plain;
-    this.lowerBound();
+    this.lowerBound(false);
     this.targetSealed = undefined;
     this.targetBound = undefined;
     this.ensureRoom();
