@@ -176,7 +176,7 @@ function zaddNew(ctx: Session, key: string, args: readonly Buffer[], first: numb
 const zadd = takesRawArgs((ctx: Session, list: ArgList): void => {
   if (list instanceof RawArgs && list.length === 4) {
     const score = parseScoreAt(list.bytes, list.starts[2]!, list.lengths[2]!);
-    if (score !== null) return zaddOne(ctx, rawKeyOf(ctx, list, 1), score, list.at(3)!);
+    if (score !== null) return zaddOne(ctx, rawKeyOf(ctx, list, 1), score, list);
   }
   zaddGeneric(ctx, argArray(list), false);
 });
@@ -188,25 +188,28 @@ const oneMember: Buffer[] = [];
 const oneDigest = Buffer.alloc(DIGEST_BYTES);
 
 /**
- * ZADD key score member without options: zaddGeneric's path for one pair, with one lookup of the
- * key and one digest of the member. An unchanged score is no write at all (Redis's zsetAdd):
- * nothing sealed, signalled or notified, no WATCH touched; only the key's access time moves, as
- * Redis's lookupKeyWrite moves it.
+ * ZADD key score member without options (the member is args[3]): zaddGeneric's path for one pair,
+ * with one lookup of the key and one digest of the member, read where it lies. An unchanged score
+ * is no write at all (Redis's zsetAdd): nothing sealed, signalled or notified, no WATCH touched,
+ * not even a Buffer view of the member made; only the key's access time moves, as Redis's
+ * lookupKeyWrite moves it.
  */
-function zaddOne(ctx: Session, key: string, score: number, member: Buffer): void {
+function zaddOne(ctx: Session, key: string, score: number, args: RawArgs): void {
   const db = ctx.db;
   const found = db.get(key, ctx.now);
+  const at = args.starts[3]!;
+  const length = args.lengths[3]!;
   let current: number | undefined;
   if (found === undefined) {
-    oneMember[0] = member;
+    oneMember[0] = args.at(3)!;
     try {
       if (zaddNew(ctx, key, oneMember, -1, [score])) return;
     } finally {
       oneMember.length = 0;
     }
-    ctx.server.members.digestInto(member, oneDigest, 0);
+    ctx.server.members.digestRangeInto(args.bytes, at, length, oneDigest, 0);
   } else if (found.kind === Kind.ZSet) {
-    ctx.server.members.digestInto(member, oneDigest, 0);
+    ctx.server.members.digestRangeInto(args.bytes, at, length, oneDigest, 0);
     current = found.zset.score(oneDigest);
     // Equal scores (0 and -0 included, as Redis compares them) leave the member as it is.
     if (current === score) {
@@ -214,6 +217,7 @@ function zaddOne(ctx: Session, key: string, score: number, member: Buffer): void
       return ctx.reply.integer(0);
     }
   }
+  const member = args.at(3)!;
   const ok = writeZSet(ctx, key, 'zadd', (entry) => {
     if (current === undefined) insertMember(ctx, key, entry, oneDigest, score, member);
     else entry.zset.setScore(oneDigest, storedScore(entry, score), member);
