@@ -154,7 +154,14 @@ export class SortedSet<S> extends LeafTree<S> {
     // Moved, not removed and added: its index slot is pointed at the leaf it lands in.
     const tag = this.w0;
     this.removeAt(leaf, i, false);
-    this.place(score, sealed, plain, false);
+    try {
+      this.place(score, sealed, plain, false);
+    } catch (err) {
+      // A tie-break open failed before the member went back (the comparator throws before
+      // placing): it stays removed, as before unfiled slots existed, and its slot goes too.
+      this.index.remove(tag, leaf);
+      throw err;
+    }
     this.refile(tag, leaf, this.hitLeaf);
     return old;
   }
