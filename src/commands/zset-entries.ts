@@ -18,7 +18,7 @@ import { copyTurnOpen, keepTurnOpen, useTurnOpens } from './zset-turn-opens.js';
 import { Errors } from '../protocol/errors.js';
 import { OVERHEAD } from '../seal/sealer.js';
 import { Purpose, type PreparedContext } from '../seal/values.js';
-import { Kind, type KeyEvent, type ZSetEntry } from '../store/keyspace.js';
+import { Kind, type Entry, type KeyEvent, type ZSetEntry } from '../store/keyspace.js';
 import { memberOrder, type MemberOpener } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES, type LexBound, type ScoreBound } from '../store/types/zset.js';
 import { keySpec, at, index, keynum, type KeyFlagName, type KeySpec } from './key-specs.js';
@@ -42,19 +42,20 @@ export function peekZSet(ctx: Session, key: string): ZSetEntry | undefined | nul
  * A sorted-set write (Keyspace.mutate): `change` gets key's set, or a new empty one, with the
  * member order bound to key, and returns whether it changed it. False after replying WRONGTYPE
  * (change not called) or the seal error of a member that failed to open midway (whatever changed
- * before it stays, and is signalled): the caller replies only on true.
+ * before it stays, and is signalled): the caller replies only on true. `held`: key's entry
+ * when the caller just got it (Keyspace.mutate).
  */
-export function writeZSet(ctx: Session, key: string, event: KeyEvent, change: (entry: ZSetEntry) => boolean): boolean {
+export function writeZSet(ctx: Session, key: string, event: KeyEvent, change: (entry: ZSetEntry) => boolean, held?: Entry): boolean {
   let failed = false;
   const ok = ctx.db.mutate(key, Kind.ZSet, event, ctx.now, (entry) => {
     try {
-      return withOrder(ctx, key, () => change(entry));
+      return withOrder(ctx, key, change, entry);
     } catch (err) {
       sealFailed(ctx, err);
       failed = true;
       return true;
     }
-  });
+  }, held);
   if (!ok) ctx.reply.error(Errors.wrongType);
   return ok && !failed;
 }
@@ -96,14 +97,17 @@ const MEMO_MAX_BYTES = 32 * 1024 * 1024;
  * share, zset-turn-opens.ts): the turn's other descents through the set (16 pipelined ZADDs among
  * equal scores, lex ranges) find the upper members they compare without opening them.
  */
-export function withOrder<T>(ctx: Session, key: string, fn: () => T): T {
+export function withOrder<T>(ctx: Session, key: string, fn: () => T): T;
+/** withOrder() running fn(arg): no closure made for it (a ZADD's write). */
+export function withOrder<A, T>(ctx: Session, key: string, fn: (arg: A) => T, arg: A): T;
+export function withOrder<A, T>(ctx: Session, key: string, fn: (arg?: A) => T, arg?: A): T {
   const outer = binding;
-  // One small object per binding (a ZADD makes one): the opener itself is a single function.
-  const mine: Binding = { values: ctx.server.values, db: ctx.db.uid, key, context: null, opens: 0, copies: 0, memo: null, memoBytes: 0 };
+  // The outermost binding reuses one object (a ZADD makes one per command); nested ones get their own.
+  const mine = outer === null ? resetTop(ctx, key) : newBinding(ctx, key);
   binding = mine;
   const before = memberOrder.bind(openBound);
   try {
-    return fn();
+    return fn(arg);
   } finally {
     memberOrder.bind(before);
     binding = outer;
@@ -118,9 +122,9 @@ export function withOrder<T>(ctx: Session, key: string, fn: () => T): T {
 
 /** What withOrder bound: whose members the order opens, and what it kept of them. */
 interface Binding {
-  readonly values: Session['server']['values'];
-  readonly db: number;
-  readonly key: string;
+  values: Session['server']['values'];
+  db: number;
+  key: string;
   /** The key's context, written at the first open (a descent opens log2 n members of one key). */
   context: PreparedContext | null;
   opens: number;
@@ -131,6 +135,26 @@ interface Binding {
 }
 
 let binding: Binding | null = null;
+
+function newBinding(ctx: Session, key: string): Binding {
+  return { values: ctx.server.values, db: ctx.db.uid, key, context: null, opens: 0, copies: 0, memo: null, memoBytes: 0 };
+}
+
+/** The outermost binding's object, reused (nothing of it outlives its withOrder: the memo is wiped there). */
+let top: Binding | null = null;
+
+function resetTop(ctx: Session, key: string): Binding {
+  if (top === null) return (top = newBinding(ctx, key));
+  top.values = ctx.server.values;
+  top.db = ctx.db.uid;
+  top.key = key;
+  top.context = null;
+  top.opens = 0;
+  top.copies = 0;
+  top.memo = null;
+  top.memoBytes = 0;
+  return top;
+}
 
 function scratchSlot(slot: 0 | 1, length: number): Buffer {
   if (scratch[slot].length < length) {

@@ -16,6 +16,7 @@ import { storedScore, zsetRangeCommands } from './zsets-ranges.js';
 import {
   isWord, keyOf, lookupDigest, parseScore, parseScoreAt, readZSet, sealMember, writeZSet, zsetSpec,
 } from './zset-entries.js';
+import { DIGEST_BYTES } from '../store/types/zset.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 import { rawKeyOf } from './args.js';
@@ -59,11 +60,16 @@ function addMember(ctx: Session, key: string, entry: ZSetEntry, score: number, m
   }
   if (o.xx) return NOP;
   out.score = score;
-  if (zset.size + 1 > LISTPACK_MAX_ENTRIES || member.length > LISTPACK_MAX_VALUE) entry.skiplist = true;
-  const sealed = sealMember(ctx, key, member);
-  zset.insert(digest, storedScore(entry, score), sealed, member);
-  entry.sealedBytes += sealed.length;
+  insertMember(ctx, key, entry, digest, score, member);
   return ADDED;
+}
+
+/** Seals and inserts a member the set does not hold (digest: its lookupDigest). */
+function insertMember(ctx: Session, key: string, entry: ZSetEntry, digest: Buffer, score: number, member: Buffer): void {
+  if (entry.zset.size + 1 > LISTPACK_MAX_ENTRIES || member.length > LISTPACK_MAX_VALUE) entry.skiplist = true;
+  const sealed = sealMember(ctx, key, member);
+  entry.zset.insert(digest, storedScore(entry, score), sealed, member);
+  entry.sealedBytes += sealed.length;
 }
 
 export function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean): void {
@@ -93,7 +99,8 @@ export function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean):
     scores.push(s);
   }
   const key = keyOf(ctx, args[1]!);
-  if (i === 2 && !incrCommand && scores.length <= PACK_MAX_ELEMENTS && zaddNew(ctx, key, args, 2, scores)) return;
+  const found = ctx.db.get(key, ctx.now);
+  if (found === undefined && i === 2 && !incrCommand && scores.length <= PACK_MAX_ELEMENTS && zaddNew(ctx, key, args, 2, scores)) return;
   let added = 0;
   let updated = 0;
   let processed = 0;
@@ -116,7 +123,7 @@ export function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean):
       if (!(flags & NOP)) processed++;
     }
     return added + updated > 0;
-  });
+  }, found);
   if (!ok || failed) return;
   if (o.incr) {
     if (processed > 0) ctx.reply.double(out.score);
@@ -130,12 +137,13 @@ export function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean):
  * ZADD without options creating a small sorted set: packed at once (store/types/packed.ts), as
  * it would be when the turn ends, without sealing, digesting and ordering each member first.
  * Members and scores go in as addMember would leave them (a repeated member takes its later
- * score, a zero is stored as +0 unless the set is already a skiplist). False, having done
- * nothing, when the key exists or the members are past packing's limits.
+ * score, a zero is stored as +0 unless the set is already a skiplist). Only for a key that does
+ * not exist (the caller looked). False, having done nothing, when the members are past packing's
+ * limits.
  */
 function zaddNew(ctx: Session, key: string, args: readonly Buffer[], first: number, scores: number[]): boolean {
   const packer = ctx.db.packer;
-  if (packer === null || ctx.db.get(key, ctx.now) !== undefined) return false;
+  if (packer === null) return false;
   const members: Buffer[] = [];
   const stored: number[] = [];
   let skiplist = false;
@@ -168,7 +176,7 @@ function zaddNew(ctx: Session, key: string, args: readonly Buffer[], first: numb
 const zadd = takesRawArgs((ctx: Session, list: ArgList): void => {
   if (list instanceof RawArgs && list.length === 4) {
     const score = parseScoreAt(list.bytes, list.starts[2]!, list.lengths[2]!);
-    if (score !== null) return zaddOne(ctx, rawKeyOf(ctx, list, 1), score, list.at(3)!);
+    if (score !== null) return zaddOne(ctx, rawKeyOf(ctx, list, 1), score, list);
   }
   zaddGeneric(ctx, argArray(list), false);
 });
@@ -176,21 +184,46 @@ const zadd = takesRawArgs((ctx: Session, list: ArgList): void => {
 const NO_OPTIONS: AddOptions = { nx: false, xx: false, gt: false, lt: false, ch: false, incr: false };
 const oneMember: Buffer[] = [];
 
-/** ZADD key score member without options: zaddGeneric's path for one pair. */
-function zaddOne(ctx: Session, key: string, score: number, member: Buffer): void {
-  oneMember[0] = member;
-  try {
-    if (zaddNew(ctx, key, oneMember, -1, [score])) return;
-  } finally {
-    oneMember.length = 0;
+/** zaddOne's member digest, from its lookup to the write. */
+const oneDigest = Buffer.alloc(DIGEST_BYTES);
+
+/**
+ * ZADD key score member without options (the member is args[3]): zaddGeneric's path for one pair,
+ * with one lookup of the key and one digest of the member, read where it lies. An unchanged score
+ * is no write at all (Redis's zsetAdd): nothing sealed, signalled or notified, no WATCH touched,
+ * not even a Buffer view of the member made; only the key's access time moves, as Redis's
+ * lookupKeyWrite moves it.
+ */
+function zaddOne(ctx: Session, key: string, score: number, args: RawArgs): void {
+  const db = ctx.db;
+  const found = db.get(key, ctx.now);
+  const at = args.starts[3]!;
+  const length = args.lengths[3]!;
+  let current: number | undefined;
+  if (found === undefined) {
+    oneMember[0] = args.at(3)!;
+    try {
+      if (zaddNew(ctx, key, oneMember, -1, [score])) return;
+    } finally {
+      oneMember.length = 0;
+    }
+    ctx.server.members.digestRangeInto(args.bytes, at, length, oneDigest, 0);
+  } else if (found.kind === Kind.ZSet) {
+    ctx.server.members.digestRangeInto(args.bytes, at, length, oneDigest, 0);
+    current = found.zset.score(oneDigest);
+    // Equal scores (0 and -0 included, as Redis compares them) leave the member as it is.
+    if (current === score) {
+      db.touch(found, ctx.now);
+      return ctx.reply.integer(0);
+    }
   }
-  let added = 0;
+  const member = args.at(3)!;
   const ok = writeZSet(ctx, key, 'zadd', (entry) => {
-    const flags = addMember(ctx, key, entry, score, member, NO_OPTIONS, { score: 0 });
-    if (flags & ADDED) added++;
-    return (flags & (ADDED | UPDATED)) !== 0;
-  });
-  if (ok) ctx.reply.integer(added);
+    if (current === undefined) insertMember(ctx, key, entry, oneDigest, score, member);
+    else entry.zset.setScore(oneDigest, storedScore(entry, score), member);
+    return true;
+  }, found);
+  if (ok) ctx.reply.integer(current === undefined ? 1 : 0);
 }
 
 /** ZINCRBY: read from RawArgs when its increment parses (else zaddGeneric replies the error). */

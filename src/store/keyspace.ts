@@ -377,11 +377,12 @@ export class Keyspace {
    * existing one that changed is recounted; each of them signals `event` once. `change` returns
    * whether it changed anything (nothing is signalled otherwise) and does its own replying.
    * Returns false, without calling `change`, when key holds another kind (the caller answers
-   * WRONGTYPE). Like Redis's lookupKeyWrite it counts no keyspace hit or miss.
+   * WRONGTYPE). Like Redis's lookupKeyWrite it counts no keyspace hit or miss. A caller holding
+   * key's live entry (from get() at `now`) passes it as `held`, sparing a second lookup.
    */
-  mutate<K extends CollectionKind>(key: string, kind: K, event: KeyEvent, now: number, change: (entry: EntryOf<K>) => boolean): boolean {
+  mutate<K extends CollectionKind>(key: string, kind: K, event: KeyEvent, now: number, change: (entry: EntryOf<K>) => boolean, held?: Entry): boolean {
     const ops = collectionOps(kind);
-    const found = this.get(key, now);
+    const found = held ?? this.get(key, now);
     if (found !== undefined && found.kind !== kind) return false;
     if (found !== undefined) this.touch(found, now);
     const existing = found as EntryOf<K> | undefined;

@@ -60,6 +60,13 @@ const CASES: Record<string, { flags: string; steps: string[][] }> = {
       ['sort', 'l', 'limit', '0', '0', 'store', 's'], ['sort', 'nokey', 'store', 'nothing'],
     ],
   },
+  'sorted sets (KEA): a ZADD or ZINCRBY that leaves every score as it is sends nothing': {
+    flags: 'KEA',
+    steps: [
+      ['zadd', 'z', '1', 'a'], ['zadd', 'z', '1', 'a'], ['zadd', 'z', '0', 'b'], ['zadd', 'z', '-0', 'b'], ['zadd', 'z', '2', 'a'],
+      ['zadd', 'z', '2', 'a', '0', 'b'], ['zadd', 'z', 'ch', '2', 'a'], ['zincrby', 'z', '0', 'a'], ['zadd', 'z', '3', 'c'], ['zadd', 'z', '3', 'c'],
+    ],
+  },
   'SORT ... STORE is in the list class (El), geo stores in the zset class (Ez)': {
     flags: 'Elz', steps: [['rpush', 'l', '2', '1'], ['sort', 'l', 'store', 's'], ['geoadd', 'g', '1', '1', 'm'], ['geosearchstore', 'd', 'g', 'frommember', 'm', 'byradius', '1', 'm']],
   },

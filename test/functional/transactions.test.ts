@@ -232,6 +232,21 @@ describe('WATCH', () => {
     }
   });
 
+  it('a ZADD that leaves the score as it is does not abort (no write, as in Redis); one that changes it does', async () => {
+    const other = another();
+    try {
+      await client.zadd('wz', 1, 'm');
+      await client.watch('wz');
+      expect(await other.zadd('wz', 1, 'm')).toBe(0);
+      expect(await client.multi().zscore('wz', 'm').exec()).toEqual([[null, '1']]);
+      await client.watch('wz');
+      expect(await other.zadd('wz', 2, 'm')).toBe(0);
+      expect(await client.multi().zscore('wz', 'm').exec()).toBe(null);
+    } finally {
+      other.disconnect();
+    }
+  });
+
   it('a watched key that expires before EXEC aborts; one already expired at WATCH does not', async () => {
     await client.set('ttl', 'v', 'PX', 1000);
     await client.watch('ttl');

@@ -25,6 +25,12 @@ const FIRST_LEAF_CAPACITY = 4;
 export class Leaf<S> implements DigestHolder {
   readonly isLeaf = true;
   parent: Inner<S> | null = null;
+  /**
+   * Its position among parent's children, kept by every move of children (setChild): walking up
+   * (counts after an insert or removal, first scores, ranks) reads it instead of scanning for it,
+   * a scan per level that was ~2.5% of a random ZADD. checkInvariants checks it.
+   */
+  slot = 0;
   prev: Leaf<S> | null = null;
   next: Leaf<S> | null = null;
   n = 0;
@@ -78,6 +84,8 @@ export class Leaf<S> implements DigestHolder {
 export class Inner<S> {
   readonly isLeaf = false;
   parent: Inner<S> | null = null;
+  /** As Leaf's slot. */
+  slot = 0;
   n = 0;
   readonly children: (Node<S> | undefined)[];
   /** Members under each child. */
@@ -94,9 +102,10 @@ export class Inner<S> {
 
 export type Node<S> = Leaf<S> | Inner<S>;
 
-export function childIndex<S>(parent: Inner<S>, child: Node<S>): number {
-  const c = parent.children;
-  for (let i = 0; ; i++) if (c[i] === child) return i;
+/** Puts child at parent.children[c], keeping its slot. */
+function setChild<S>(parent: Inner<S>, c: number, child: Node<S>): void {
+  parent.children[c] = child;
+  child.slot = c;
 }
 
 export function firstLeaf<S>(node: Node<S>): Leaf<S> {
@@ -172,7 +181,7 @@ export abstract class LeafTree<S> {
   protected fixFirst(node: Node<S>): void {
     const first = firstScore(node);
     for (let p = node.parent; p !== null; node = p, p = p.parent) {
-      const c = childIndex(p, node);
+      const c = node.slot;
       p.firstScores[c] = first;
       if (c !== 0) return;
     }
@@ -183,7 +192,7 @@ export abstract class LeafTree<S> {
     let rank = i;
     let node: Node<S> = leaf;
     for (let p = node.parent; p !== null; node = p, p = p.parent) {
-      const c = childIndex(p, node);
+      const c = node.slot;
       for (let k = 0; k < c; k++) rank += p.counts[k]!;
     }
     return rank;
@@ -215,7 +224,7 @@ export abstract class LeafTree<S> {
     const p = leaf.parent;
     const appending = i === cap && leaf.next === null;
     if (!appending && p !== null) {
-      const c = childIndex(p, leaf);
+      const c = leaf.slot;
       const right = c + 1 < p.n ? (p.children[c + 1] as Leaf<S>) : null;
       const left = c > 0 ? (p.children[c - 1] as Leaf<S>) : null;
       // Only into real room: moving one or two members per insert would cost more than a split.
@@ -263,17 +272,27 @@ export abstract class LeafTree<S> {
   }
 
   private addToCounts(node: Node<S>, delta: number): void {
-    for (let p = node.parent; p !== null; node = p, p = p.parent) p.counts[childIndex(p, node)]! += delta;
+    for (let p = node.parent; p !== null; node = p, p = p.parent) p.counts[node.slot]! += delta;
   }
 
-  protected removeAt(leaf: Leaf<S>, i: number): void {
-    this.removeRun(leaf, i, 1);
+  /**
+   * Removes leaf[i]. Unfiled (unfile false), the member's index slot stays, still naming `leaf`:
+   * for a member about to be put back (insertAt with file false, then refile()).
+   */
+  protected removeAt(leaf: Leaf<S>, i: number, unfile = true): void {
+    if (unfile) this.removeRun(leaf, i, 1);
+    else this.cutRun(leaf, i, 1);
   }
 
   /** Removes leaf members [from, from + count), then rebalances the leaf once. */
   protected removeRun(leaf: Leaf<S>, from: number, count: number): void {
     const index = this.index;
     if (index !== null) for (let k = from; k < from + count; k++) index.remove(leaf.words[k * 4]!, leaf);
+    this.cutRun(leaf, from, count);
+  }
+
+  /** removeRun() without unfiling the members from the index. */
+  private cutRun(leaf: Leaf<S>, from: number, count: number): void {
     this.count -= count;
     leaf.shift(from + count, from, leaf.n - from - count);
     for (let k = leaf.n - count; k < leaf.n; k++) leaf.sealed[k] = undefined;
@@ -315,8 +334,8 @@ export abstract class LeafTree<S> {
     if (left.parent === null) {
       const root = new Inner<S>(this.innerCapacity);
       this.inners++;
-      root.children[0] = left;
-      root.children[1] = right;
+      setChild(root, 0, left);
+      setChild(root, 1, right);
       root.counts[0] = total(left);
       root.counts[1] = total(right);
       root.firstScores[0] = firstScore(left);
@@ -328,13 +347,13 @@ export abstract class LeafTree<S> {
     }
     if (left.parent.n === this.innerCapacity) this.splitInner(left.parent);
     const p = left.parent;
-    const c = childIndex(p, left);
+    const c = left.slot;
     for (let k = p.n; k > c + 1; k--) {
-      p.children[k] = p.children[k - 1];
+      setChild(p, k, p.children[k - 1]!);
       p.counts[k] = p.counts[k - 1]!;
       p.firstScores[k] = p.firstScores[k - 1]!;
     }
-    p.children[c + 1] = right;
+    setChild(p, c + 1, right);
     p.counts[c + 1] = moved;
     p.firstScores[c + 1] = firstScore(right);
     p.counts[c]! -= moved;
@@ -357,7 +376,7 @@ export abstract class LeafTree<S> {
     let members = 0;
     for (let k = 0; k < count; k++) {
       const child = from.children[fromAt + k]!;
-      to.children[toAt + k] = child;
+      setChild(to, toAt + k, child);
       to.counts[toAt + k] = from.counts[fromAt + k]!;
       to.firstScores[toAt + k] = from.firstScores[fromAt + k]!;
       members += from.counts[fromAt + k]!;
@@ -370,7 +389,7 @@ export abstract class LeafTree<S> {
 
   private removeChild(p: Inner<S>, c: number): void {
     for (let k = c; k < p.n - 1; k++) {
-      p.children[k] = p.children[k + 1];
+      setChild(p, k, p.children[k + 1]!);
       p.counts[k] = p.counts[k + 1]!;
       p.firstScores[k] = p.firstScores[k + 1]!;
     }
@@ -384,7 +403,7 @@ export abstract class LeafTree<S> {
   private rebalanceLeaf(leaf: Leaf<S>): void {
     const p = leaf.parent;
     if (p === null || leaf.n >= this.leafMin) return;
-    const c = childIndex(p, leaf);
+    const c = leaf.slot;
     if (leaf.n === 0) {
       this.unlinkLeaf(leaf);
       this.removeChild(p, c);
@@ -450,7 +469,7 @@ export abstract class LeafTree<S> {
       return;
     }
     if (node.n >= this.innerMin) return;
-    const c = childIndex(p, node);
+    const c = node.slot;
     const li = c + 1 < p.n ? c : c - 1;
     const left = p.children[li] as Inner<S>;
     const right = p.children[li + 1] as Inner<S>;
@@ -469,7 +488,7 @@ export abstract class LeafTree<S> {
       const k = half - left.n;
       const moved = this.moveChildren(right, 0, left, left.n, k);
       for (let j = 0; j < right.n - k; j++) {
-        right.children[j] = right.children[j + k];
+        setChild(right, j, right.children[j + k]!);
         right.counts[j] = right.counts[j + k]!;
         right.firstScores[j] = right.firstScores[j + k]!;
       }
@@ -485,7 +504,7 @@ export abstract class LeafTree<S> {
     } else {
       const k = left.n - half;
       for (let j = right.n - 1; j >= 0; j--) {
-        right.children[j + k] = right.children[j];
+        setChild(right, j + k, right.children[j]!);
         right.counts[j + k] = right.counts[j]!;
         right.firstScores[j + k] = right.firstScores[j]!;
       }
@@ -498,8 +517,17 @@ export abstract class LeafTree<S> {
     }
   }
 
-  /** Puts a member at leaf[i] (the leaf has room) and files it in the index. */
-  protected insertAt(leaf: Leaf<S>, i: number, score: number, sealed: S, w0: number, w1: number, w2: number, w3: number): void {
+  /**
+   * A member taken out with removeAt(…, false) and put back with insertAt(…, false): its index
+   * slot names the leaf it left; it now names the leaf it is in. Slots of one tag and leaf are
+   * interchangeable (digest-index.ts), so members moved between leaves meanwhile change nothing.
+   */
+  protected refile(tag: number, from: Leaf<S>, to: Leaf<S>): void {
+    if (from !== to) this.index!.relocate(tag, from, to);
+  }
+
+  /** Puts a member at leaf[i] (the leaf has room) and files it in the index (unless `file` is false: see refile). */
+  protected insertAt(leaf: Leaf<S>, i: number, score: number, sealed: S, w0: number, w1: number, w2: number, w3: number, file = true): void {
     leaf.shift(i, i + 1, leaf.n - i);
     leaf.scores[i] = score;
     leaf.sealed[i] = sealed;
@@ -510,7 +538,9 @@ export abstract class LeafTree<S> {
     w[i * 4 + 3] = w3;
     leaf.n++;
     this.count++;
-    if (this.index !== null) this.index.add(w0, leaf);
+    if (!file) {
+      // Put back: its slot is still filed (refile), and the count is what it was.
+    } else if (this.index !== null) this.index.add(w0, leaf);
     else if (this.count > INDEXLESS) this.needIndex();
     this.addToCounts(leaf, 1);
     if (i === 0) this.fixFirst(leaf);

@@ -78,6 +78,8 @@ export class SortedSet<S> extends LeafTree<S> {
   private targetBound: Uint8Array | undefined = undefined;
   /** The member's position in the leaf the last successful find() returned. */
   private foundAt = -1;
+  /** That leaf, or null: where find() looks first (ZADD finds a member, then updates it). */
+  private foundLeaf: Leaf<S> | null = null;
 
   constructor(private readonly order: MemberOrder<S>, options: ZSetOptions = {}) {
     super(options);
@@ -144,8 +146,23 @@ export class SortedSet<S> extends LeafTree<S> {
       if (i === 0) this.fixFirst(leaf); // 0 -> -0 keeps the place but not the bits
       return old;
     }
-    this.removeAt(leaf, i);
-    this.place(score, sealed, plain);
+    if (this.index === null) {
+      this.removeAt(leaf, i);
+      this.place(score, sealed, plain);
+      return old;
+    }
+    // Moved, not removed and added: its index slot is pointed at the leaf it lands in.
+    const tag = this.w0;
+    this.removeAt(leaf, i, false);
+    try {
+      this.place(score, sealed, plain, false);
+    } catch (err) {
+      // A tie-break open failed before the member went back (the comparator throws before
+      // placing): it stays removed, as before unfiled slots existed, and its slot goes too.
+      this.index.remove(tag, leaf);
+      throw err;
+    }
+    this.refile(tag, leaf, this.hitLeaf);
     return old;
   }
 
@@ -357,6 +374,7 @@ export class SortedSet<S> extends LeafTree<S> {
       for (let c = 0; c < node.n; c++) {
         const child: Node<S> = node.children[c]!;
         if (child.parent !== node) fail('wrong parent');
+        if (child.slot !== c) fail(`slot ${child.slot} for child ${c}`);
         const t = walk(child, depth + 1, depths);
         if (t !== node.counts[c]) fail(`count ${node.counts[c]} for a child holding ${t}`);
         if (!Object.is(node.firstScores[c], firstScore(child))) fail('cached first score');
@@ -395,16 +413,27 @@ export class SortedSet<S> extends LeafTree<S> {
 
   private find(digest: Uint8Array): Leaf<S> | undefined {
     this.readDigest(digest);
+    // Checked in place: a leaf still holding members is in the tree (only emptied leaves leave it).
+    const last = this.foundLeaf;
+    if (last !== null && this.foundAt < last.n) {
+      const w = last.words;
+      const j = this.foundAt * 4;
+      if (w[j] === this.w0 && w[j + 1] === this.w1 && w[j + 2] === this.w2 && w[j + 3] === this.w3) return last;
+    }
     if (this.index === null) {
       // A small set is its root leaf: compare its digests.
       const leaf = this.root as Leaf<S>;
       const i = leaf.indexOf(this.w0, this.w1, this.w2, this.w3);
       if (i < 0) return undefined;
       this.foundAt = i;
+      this.foundLeaf = leaf;
       return leaf;
     }
     const leaf = this.index.find(this.w0, this.w1, this.w2, this.w3);
-    if (leaf !== undefined) this.foundAt = this.index.foundIndex;
+    if (leaf !== undefined) {
+      this.foundAt = this.index.foundIndex;
+      this.foundLeaf = leaf;
+    }
     return leaf;
   }
 
@@ -448,9 +477,10 @@ export class SortedSet<S> extends LeafTree<S> {
    * The number of members before the target (members are sorted, so below() is true for a
    * prefix). Binary search at every level: in each inner node for the last child whose first
    * member is below, in the leaf for the first member that is not. Leaves hitLeaf/hitIndex at
-   * that position (possibly one past the leaf's last member: where an insert goes).
+   * that position (possibly one past the leaf's last member: where an insert goes). Without
+   * `ranked` the rank is not summed (0 is returned): placing a member needs only the position.
    */
-  private lowerBound(): number {
+  private lowerBound(ranked = true): number {
     let node = this.root;
     let rank = 0;
     while (!node.isLeaf) {
@@ -461,7 +491,7 @@ export class SortedSet<S> extends LeafTree<S> {
         if (this.belowChild(node, mid)) lo = mid + 1;
         else hi = mid;
       }
-      for (let k = 0; k < lo - 1; k++) rank += node.counts[k]!;
+      if (ranked) for (let k = 0; k < lo - 1; k++) rank += node.counts[k]!;
       node = node.children[lo - 1]!;
     }
     let lo = 0;
@@ -523,16 +553,16 @@ export class SortedSet<S> extends LeafTree<S> {
     this.insertAt(this.hitLeaf, this.hitIndex, score, sealed, this.w0, this.w1, this.w2, this.w3);
   }
 
-  /** Inserts the member whose digest is in w0..w3 at its place in the order. */
-  private place(score: number, sealed: S, plain: Uint8Array | undefined): void {
+  /** Inserts the member whose digest is in w0..w3 at its place in the order (`file`: as insertAt's). */
+  private place(score: number, sealed: S, plain: Uint8Array | undefined, file = true): void {
     this.mode = KEY_LT;
     this.targetScore = score;
     this.targetSealed = sealed;
     this.targetBound = plain;
-    this.lowerBound();
+    this.lowerBound(false);
     this.targetSealed = undefined;
     this.targetBound = undefined;
     this.ensureRoom();
-    this.insertAt(this.hitLeaf, this.hitIndex, score, sealed, this.w0, this.w1, this.w2, this.w3);
+    this.insertAt(this.hitLeaf, this.hitIndex, score, sealed, this.w0, this.w1, this.w2, this.w3, file);
   }
 }

@@ -312,6 +312,36 @@ describe('rebalancing between full and underfull leaves', () => {
   }
 });
 
+describe('a comparator that throws', () => {
+  it('while a score change places the member leaves it removed and the set consistent', () => {
+    let fail = false;
+    const order: MemberOrder<Sealed> = {
+      compareMembers: (a, b) => {
+        if (fail) throw new Error('open failed');
+        return Buffer.compare(a.bytes, b.bytes);
+      },
+      compareToBound: (member, bound) => {
+        if (fail) throw new Error('open failed');
+        return Buffer.compare(member.bytes, bound);
+      },
+    };
+    // Weak digests: the moving member shares its index tag with others in its leaf.
+    const z = new SortedSet<Sealed>(order, { leafCapacity: 4, innerCapacity: 4 });
+    const members = Array.from({ length: 64 }, (_, i) => Buffer.from(`m${i}`));
+    members.forEach((m, i) => z.insert(weakDigestOf(m), i % 8, seal(m)));
+    fail = true;
+    // Score 3 ties with other members: placing it needs the comparator, which throws.
+    expect(() => z.setScore(weakDigestOf(members[0]!), 3, members[0]!)).toThrow('open failed');
+    fail = false;
+    z.checkInvariants();
+    expect(z.size).toBe(63);
+    expect(z.score(weakDigestOf(members[0]!))).toBeUndefined();
+    expect(z.score(weakDigestOf(members[1]!))).toBe(1);
+    expect(z.insert(weakDigestOf(members[0]!), 3, seal(members[0]!))).toBe(true);
+    z.checkInvariants();
+  });
+});
+
 describe('comparator calls', () => {
   const N = 4096;
   const members = Array.from({ length: N }, (_, i) => Buffer.from(`player:${(i * 2654435761) % 1_000_003}`));
