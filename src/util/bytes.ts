@@ -13,20 +13,6 @@ export function copyBytes(src: Uint8Array, srcStart: number, dst: Uint8Array, ds
 }
 
 /**
- * Sign of a[0, aLength) - b[0, bLength) in byte order (Buffer.compare's answer) without a view
- * of either: the member order compares short plaintexts thousands of times per batch, where
- * the two subarrays and the native call cost more than the loop.
- */
-export function compareBytes(a: Uint8Array, aLength: number, b: Uint8Array, bLength: number): number {
-  const n = aLength < bLength ? aLength : bLength;
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d < 0 ? -1 : 1;
-  }
-  return aLength === bLength ? 0 : aLength < bLength ? -1 : 1;
-}
-
-/**
  * A buffer for plaintext with memory of its own, outside the V8 heap. Smaller Buffers (up to 64
  * bytes) otherwise live inside the V8 heap, where the garbage collector copies them as it moves
  * objects and leaves the old copies behind, out of reach of any wipe; and the pooled ones

@@ -10,15 +10,14 @@ import type { ZSetEntry } from '../entry.js';
 import { Kind } from '../entry.js';
 import { Purpose } from '../../seal/values.js';
 import { OVERHEAD } from '../../seal/sealer.js';
-import { compareBytes } from '../../util/bytes.js';
 import { SortedSet, type MemberOrder } from './zset.js';
 import type { CollectionOps } from './type-ops.js';
 
 /**
  * Opens a sealed member into scratch slot 0 or 1 and returns the buffer whose first
- * plainLength(sealed) bytes are its plaintext (no view cut for it), valid until the next call
- * for that slot. The binder owns that plaintext and wipes it when its binding
- * ends (the order does not: a binder may hand out plaintext it keeps for the whole command).
+ * plainLength(sealed) bytes are its plaintext, valid until the next call for that slot. The
+ * binder owns that plaintext and wipes it when its binding ends (the order does not: a binder
+ * may hand out plaintext it keeps for the whole command).
  * Throws what opening throws (SealError).
  */
 export type MemberOpener = (sealed: string, slot: 0 | 1) => Buffer;
@@ -44,12 +43,12 @@ export class SealedMemberOrder implements MemberOrder<string> {
   compareMembers(a: string, b: string): number {
     const open = this.need();
     this.opened++;
-    return compareBytes(open(a, 0), plainLength(a), open(b, 1), plainLength(b));
+    return Buffer.compare(open(a, 0).subarray(0, plainLength(a)), open(b, 1).subarray(0, plainLength(b)));
   }
 
   compareToBound(member: string, bound: Uint8Array): number {
     this.opened++;
-    return compareBytes(this.need()(member, 0), plainLength(member), bound, bound.length);
+    return Buffer.compare(this.need()(member, 0).subarray(0, plainLength(member)), bound);
   }
 
   private need(): MemberOpener {
