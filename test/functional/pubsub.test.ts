@@ -233,6 +233,9 @@ describe('pub/sub with client libraries', () => {
     } finally {
       child.kill();
     }
+    // The server sees the kill asynchronously: the next test counts every subscribed channel.
+    const admin = client();
+    await until(async () => ((await admin.pubsub('NUMSUB', 'cli')) as unknown[])[1] === 0, 'redis-cli to leave');
   });
 
   it('CLIENT LIST shows sub/psub/ssub and flag P; INFO counts channels and patterns; disconnect cleans up', async () => {
