@@ -3,7 +3,7 @@
 // instead of a crash.
 
 import { Errors } from '../protocol/errors.js';
-import { OVERHEAD, SealError, Sealer } from '../seal/sealer.js';
+import { CHUNKED, OVERHEAD, SealError, Sealer } from '../seal/sealer.js';
 import { stringEntry, type KeyEvent, type StringEntry } from '../store/keyspace.js';
 import { StoredString } from '../store/stored-string.js';
 import type { Session } from './types.js';
@@ -58,8 +58,11 @@ export function replyOpened(ctx: Session, write: () => void): boolean {
  * error replied instead.
  */
 export function replyValue(ctx: Session, key: string, entry: StringEntry): void {
-  if (entry instanceof StoredString) replySealed(ctx, key, entry.slabBytes, entry.valueStart, entry.size);
-  else {
+  // A value is stored in the arena when it is small, but an APPEND or SETRANGE that grows it past
+  // a chunk re-seals it chunked where it lies: only version-1 bytes are opened in place.
+  if (entry instanceof StoredString && entry.slabBytes[entry.valueStart] !== CHUNKED) {
+    replySealed(ctx, key, entry.slabBytes, entry.valueStart, entry.size);
+  } else {
     const sealed = entry.value;
     if (!Sealer.isChunked(sealed)) replySealed(ctx, key, sealed, 0, sealed.length);
     else if (deferTo !== null && Sealer.plainLength(sealed) >= deferMin) {

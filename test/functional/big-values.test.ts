@@ -109,3 +109,41 @@ describe('small edits of a 64 MB value', () => {
     expect(createHash('sha256').update((await writer.getBuffer('big')) as Buffer).digest('hex')).toBe(before);
   }, 60_000);
 });
+
+// A small value lives in the key table's arena; APPEND or SETRANGE that grows it past one 64 KiB
+// chunk seals it chunked in the same place. GET once opened every arena value as unchunked and
+// answered the seal error for such a value (the stored bytes were right).
+describe('a small value grown past a chunk by APPEND or SETRANGE', () => {
+  let server: SpawnedServer;
+  let client: Redis;
+  beforeAll(async () => {
+    server = await spawnServer();
+    client = ioredis(server.port);
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+
+  const cases: [number, number][] = [[1, 65536], [1000, 65000], [30000, 40000], [20000, 50000], [10, 200000], [60000, 70000], [1000, 16385]];
+  for (const [oldLength, added] of cases) {
+    it(`${oldLength} B, then ${added} B: GET, GETRANGE, STRLEN and a second APPEND read it back`, async () => {
+      const old = Buffer.alloc(oldLength);
+      for (let i = 0; i < oldLength; i++) old[i] = i % 251;
+      const extra = Buffer.alloc(added);
+      for (let i = 0; i < added; i++) extra[i] = (i * 7) % 253;
+      const whole = Buffer.concat([old, extra]);
+      expect(await client.set('grown', old)).toBe('OK');
+      expect(await client.append('grown', extra)).toBe(whole.length);
+      expect(sha256((await client.getBuffer('grown'))!)).toBe(sha256(whole));
+      expect(await client.strlen('grown')).toBe(whole.length);
+      expect((await client.getrangeBuffer('grown', oldLength - 1, oldLength + 99)).equals(whole.subarray(oldLength - 1, oldLength + 100))).toBe(true);
+      expect(await client.append('grown', 'z')).toBe(whole.length + 1);
+      expect(sha256((await client.getBuffer('grown'))!)).toBe(sha256(Buffer.concat([whole, Buffer.from('z')])));
+
+      expect(await client.set('ranged', old)).toBe('OK');
+      expect(await client.setrange('ranged', oldLength, extra)).toBe(whole.length);
+      expect(sha256((await client.getBuffer('ranged'))!)).toBe(sha256(whole));
+    });
+  }
+});
