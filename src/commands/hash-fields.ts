@@ -12,6 +12,7 @@ import { DIGEST_BYTES, FieldTable } from '../store/types/field-table.js';
 import { HashFields, PACKED_MAX_BYTES, sealedString, writeSealed } from '../store/types/hash-fields.js';
 import { fieldBytes, pairBytes, PairReader, writeField, writePair } from '../store/types/hash-pairs.js';
 import { OVERHEAD, Sealer } from '../seal/sealer.js';
+import { copyHeld, dropHeld, heldLength, hold } from './hash-turn.js';
 import { Purpose } from '../seal/values.js';
 import type { Server, Session } from './types.js';
 
@@ -175,15 +176,22 @@ export class HashAccess {
     return true;
   }
 
-  /** Seals the small form again if it changed (call once the command's changes are made). */
-  commit(): void {
+  /**
+   * Seals the small form again if it changed (call once the command's changes are made); with
+   * `holdOpen` (a command's write) it is held open for the turn's next commands instead and
+   * sealed at the turn's end (hash-turn.ts).
+   */
+  commit(holdOpen = false): void {
     if (!this.dirty) return;
     const f = this.fields;
     this.dirty = false;
     if (f.size === 0) {
+      dropHeld(f);
       f.packed = '';
       return;
     }
+    if (holdOpen && hold(this.ctx, this.key, f, plain, this.length, true)) return;
+    dropHeld(f);
     const sealedLength = OVERHEAD + this.length;
     sealedIn = grow(sealedIn, sealedLength, 0);
     this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plain.subarray(0, this.length), sealedIn, 0);
@@ -204,7 +212,15 @@ export class HashAccess {
   private openPacked(): void {
     if (this.open) return;
     this.open = true;
-    const packed = this.fields.packed;
+    const f = this.fields;
+    const kept = heldLength(this.ctx, this.key, f);
+    if (kept >= 0) {
+      this.length = kept;
+      this.reserve(kept);
+      copyHeld(plain);
+      return;
+    }
+    const packed = f.packed;
     if (packed.length === 0) {
       this.length = 0;
       return;
@@ -214,6 +230,7 @@ export class HashAccess {
     this.length = packed.length - OVERHEAD;
     this.reserve(this.length);
     this.ctx.server.values.openElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, sealedIn, 0, packed.length, plain, 0);
+    hold(this.ctx, this.key, f, plain, this.length, false);
   }
 
   /** Opens field `id` into `plain` and positions `pairs` on it; `bind` is its digest when at hand. */
@@ -294,6 +311,7 @@ export class HashAccess {
       this.ctx.server.members.digestInto(name, digest, 0);
       table.add(digest, 0, this.sealField(name, pairs.value(), digest));
     }
+    dropHeld(f);
     f.table = table;
     f.packed = '';
     this.dirty = false;
