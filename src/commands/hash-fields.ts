@@ -32,6 +32,15 @@ let fieldPlain: Buffer = Buffer.allocUnsafeSlow(1024).fill(0);
 /** Sealed bytes on their way in or out (ciphertext only: never wiped). */
 let sealedIn: Buffer = Buffer.allocUnsafeSlow(4096);
 const digest = Buffer.alloc(DIGEST_BYTES);
+/**
+ * The digest of the name a table lookup last took (HINCRBY's or HSETNX's lookup before its
+ * set), the argument it was of and the hasher that made it: the next set() or delete() of the
+ * same argument reuses it instead of digesting again, then forgets it, so a buffer reused for
+ * another name is digested anew.
+ */
+const lookedUp = Buffer.alloc(DIGEST_BYTES);
+let lookedUpName: Uint8Array | null = null;
+let lookedUpBy: unknown = null;
 
 function grow(buf: Buffer, need: number, keep: number): Buffer {
   if (need <= buf.length) return buf;
@@ -84,17 +93,24 @@ export class HashAccess {
       this.openPacked();
       return this.pairs.find(plain, 0, this.length, name);
     }
-    this.ctx.server.members.digestInto(name, digest, 0);
-    const id = table.find(digest);
+    const id = table.find(this.digestOf(name, true));
     if (id < 0) return false;
-    this.openField(table, id, digest);
+    this.openField(table, id, lookedUp);
     return true;
   }
 
   has(name: Uint8Array): boolean {
     if (this.fields.table === null) return this.find(name);
-    this.ctx.server.members.digestInto(name, digest, 0);
-    return this.fields.table.find(digest) >= 0;
+    return this.fields.table.find(this.digestOf(name, true)) >= 0;
+  }
+
+  /** name's digest, in `lookedUp`: kept for the next write when `keep` (a lookup), else used up. */
+  private digestOf(name: Uint8Array, keep: boolean): Buffer {
+    const members = this.ctx.server.members;
+    if (name !== lookedUpName || members !== lookedUpBy) members.digestInto(name, lookedUp, 0);
+    lookedUpName = keep ? name : null;
+    lookedUpBy = members;
+    return lookedUp;
   }
 
   /**
@@ -167,8 +183,7 @@ export class HashAccess {
       this.length -= end - start;
       this.dirty = true;
     } else {
-      this.ctx.server.members.digestInto(name, digest, 0);
-      const id = f.table.find(digest);
+      const id = f.table.find(this.digestOf(name, false));
       if (id < 0) return false;
       f.table.deleteAt(id);
     }
@@ -200,6 +215,7 @@ export class HashAccess {
 
   /** Wipes every plaintext this command opened or built. */
   done(): void {
+    lookedUpName = null;
     plain.fill(0, 0, this.used);
     fieldPlain.fill(0, 0, this.fieldUsed);
     this.used = this.fieldUsed = 0;
@@ -275,14 +291,14 @@ export class HashAccess {
   }
 
   private setField(table: FieldTable, name: Uint8Array, value: Uint8Array): boolean {
-    this.ctx.server.members.digestInto(name, digest, 0);
-    const sealed = this.sealField(name, value, digest);
-    const id = table.find(digest);
+    const bind = this.digestOf(name, false);
+    const sealed = this.sealField(name, value, bind);
+    const id = table.find(bind);
     if (id >= 0) {
       table.setAt(id, sealed);
       return false;
     }
-    table.add(digest, 0, sealed);
+    table.add(bind, 0, sealed);
     return true;
   }
 
