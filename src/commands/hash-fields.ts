@@ -9,7 +9,7 @@
 // blob cannot be moved under another name, and a name cannot be paired with another's value.
 
 import { DIGEST_BYTES, FieldTable } from '../store/types/field-table.js';
-import { HashFields, PACKED_MAX_BYTES, sealedString, writeSealed } from '../store/types/hash-fields.js';
+import { HashFields, PACKED_MAX_BYTES, sealedNow, sealedString, writeSealed } from '../store/types/hash-fields.js';
 import { fieldBytes, pairBytes, PairReader, writeField, writePair } from '../store/types/hash-pairs.js';
 import { OVERHEAD, Sealer } from '../seal/sealer.js';
 import { copyHeld, dropHeld, heldLength, hold } from './hash-turn.js';
@@ -236,6 +236,8 @@ export class HashAccess {
       copyHeld(plain);
       return;
     }
+    // Held for another binding (never by the commands, which name a hash by its key): its blob is made current first.
+    sealedNow(f);
     const packed = f.packed;
     if (packed.length === 0) {
       this.length = 0;
