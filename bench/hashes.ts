@@ -1,7 +1,8 @@
 // Hashes, sealkv against redis-server in the same run: memory per field for many small hashes
 // (200 k hashes of 5 fields, where Redis uses listpacks) and for one hash of 1 M fields (a
-// hashtable), then HSET/HGET throughput at pipeline 16 with redis-benchmark, on one large hash
-// and on many small ones. Writes bench/results/hashes.md.
+// hashtable), then HSET/HGET/HINCRBY throughput at pipeline 16 with redis-benchmark, on one
+// large hash, on many small ones and on one field of one small hash (redis-benchmark's own
+// `-t hset`), with the server's CPU time per request beside. Writes bench/results/hashes.md.
 //
 //   node dist/bench/hashes.js [--quick] [--rounds 3] [--requests 400000] [--no-load | --no-memory] [--sealkv /other/build/bin/sealkv.js]
 //
@@ -12,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { info } from './lib/fill.js';
-import { rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
+import { cpuNanos, rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize, type Summary } from './lib/stats.js';
 
 const argv = process.argv.slice(2);
@@ -123,29 +124,43 @@ function benchmark(port: number, command: string[]): Promise<number> {
 }
 
 const VALUE = 'x'.repeat(VALUE_BYTES);
-/** Label -> command; the HGETs read what the HSET before them wrote (same random range). */
+/**
+ * Label -> command; the HGETs read what the HSET before them wrote (same random range). The
+ * last two write one field of one small hash, as redis-benchmark's `-t hset` does (it runs
+ * without -r: `element:__rand_int__` is then one literal field name).
+ */
 const WORKLOADS: [string, string[]][] = [
   ['HSET one large hash', ['HSET', 'myhash', 'element:__rand_int__', VALUE]],
   ['HGET one large hash', ['HGET', 'myhash', 'element:__rand_int__']],
+  ['HINCRBY one large hash', ['HINCRBY', 'counters', 'c:__rand_int__', '1']],
   ['HSET small hashes', ['HSET', 'h:__rand_int__', 'f', VALUE]],
   ['HGET small hashes', ['HGET', 'h:__rand_int__', 'f']],
+  ['HINCRBY small hashes', ['HINCRBY', 'h:__rand_int__', 'n', '1']],
+  ['HSET one field of one small hash (-t hset)', ['HSET', 'onehash', 'element:1', 'xxx']],
+  ['HINCRBY one field of one small hash', ['HINCRBY', 'onehash', 'n', '1']],
 ];
 
-async function throughput(servers: BenchServer[]): Promise<Map<string, Summary>> {
-  const samples = new Map<string, number[]>();
+/** Per `server|label`: requests per second, and the server's CPU µs per request. */
+async function throughput(servers: BenchServer[]): Promise<{ rate: Map<string, Summary>; cpu: Map<string, Summary> }> {
+  const rates = new Map<string, number[]>();
+  const cpus = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, key: string, n: number) => m.set(key, [...(m.get(key) ?? []), n]);
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? servers : [...servers].reverse();
     for (const s of order) {
       await send(s.port, [['FLUSHALL']]);
       for (const [label, command] of WORKLOADS) {
         const key = `${s.name}|${label}`;
-        samples.set(key, [...(samples.get(key) ?? []), await benchmark(s.port, command)]);
+        const cpu0 = cpuNanos(s.pid);
+        add(rates, key, await benchmark(s.port, command));
+        add(cpus, key, (cpuNanos(s.pid) - cpu0) / 1000 / REQUESTS);
       }
     }
     process.stderr.write('.');
   }
   process.stderr.write('\n');
-  return new Map([...samples].map(([k, v]) => [k, summarize(v)]));
+  const summaries = (m: Map<string, number[]>) => new Map([...m].map(([k, v]) => [k, summarize(v)]));
+  return { rate: summaries(rates), cpu: summaries(cpus) };
 }
 
 async function main(): Promise<void> {
@@ -157,7 +172,7 @@ async function main(): Promise<void> {
   const none = { server: '-', rssPerField: NaN, usedPerField: NaN };
   const small = NO_MEMORY ? [none, none] : [await memory(sealkv, smallHashes, SMALL_KEYS * SMALL_FIELDS), await memory(() => startRedis(), smallHashes, SMALL_KEYS * SMALL_FIELDS)];
   const big = NO_MEMORY ? [none, none] : [await memory(sealkv, bigHash, BIG_FIELDS), await memory(() => startRedis(), bigHash, BIG_FIELDS)];
-  let speed = new Map<string, Summary>();
+  let speed = { rate: new Map<string, Summary>(), cpu: new Map<string, Summary>() };
   if (!NO_LOAD) {
     const servers = [await sealkv(), await startRedis()];
     try {
@@ -180,14 +195,15 @@ async function main(): Promise<void> {
     memRow(`${fmt(SMALL_KEYS)} hashes of ${SMALL_FIELDS} fields`, small),
     memRow(`1 hash of ${fmt(BIG_FIELDS)} fields`, big),
     '',
-    `Throughput, redis-benchmark -c 50 -P 16 -n ${REQUESTS} -r 100000 (median, min–max, req/s):`,
+    `Throughput, redis-benchmark -c 50 -P 16 -n ${REQUESTS} -r 100000 (median, min–max, req/s), and server CPU µs per request (/proc schedstat, every thread):`,
     '',
-    '| workload | sealkv | redis | ratio |',
-    '|---|---:|---:|---:|',
-    ...WORKLOADS.filter(([label]) => speed.has(`sealkv|${label}`)).map(([label]) => {
-      const a = speed.get(`sealkv|${label}`)!;
-      const b = speed.get(`redis|${label}`)!;
-      return `| ${label} | ${range(a)} | ${range(b)} | ${(a.median / b.median).toFixed(2)}x |`;
+    '| workload | sealkv | redis | ratio | sealkv CPU µs | redis CPU µs |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...WORKLOADS.filter(([label]) => speed.rate.has(`sealkv|${label}`)).map(([label]) => {
+      const a = speed.rate.get(`sealkv|${label}`)!;
+      const b = speed.rate.get(`redis|${label}`)!;
+      const cpu = (name: string) => range(speed.cpu.get(`${name}|${label}`)!, 2);
+      return `| ${label} | ${range(a)} | ${range(b)} | ${(a.median / b.median).toFixed(2)}x | ${cpu('sealkv')} | ${cpu('redis')} |`;
     }),
     '',
   ].join('\n');

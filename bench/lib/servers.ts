@@ -3,7 +3,7 @@
 // do-nothing Node server (bench/ceiling-server.ts) that marks what Node itself can do.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -98,6 +98,22 @@ export function defaultNodeFlags(bin = SEALKV_BIN): string[] {
 export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/**
+ * CPU time a process has run, every thread, in nanoseconds (each task's schedstat in /proc): server
+ * CPU per request moves less with other jobs' load than requests per second do.
+ */
+export function cpuNanos(pid: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return total;
 }
 
 /** The do-nothing Node RESP server; its GET answers one fixed value of `valueSize` bytes. */

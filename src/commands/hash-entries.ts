@@ -44,7 +44,7 @@ export function writeHash(ctx: Session, key: string, event: KeyEvent, change: (h
     const h = new HashAccess(ctx, key, entry.fields);
     try {
       const changed = change(h);
-      h.commit();
+      h.commit(true);
       return changed;
     } catch (err) {
       failed = true;

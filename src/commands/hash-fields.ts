@@ -9,9 +9,10 @@
 // blob cannot be moved under another name, and a name cannot be paired with another's value.
 
 import { DIGEST_BYTES, FieldTable } from '../store/types/field-table.js';
-import { HashFields, PACKED_MAX_BYTES, sealedString, writeSealed } from '../store/types/hash-fields.js';
+import { HashFields, PACKED_MAX_BYTES, sealedNow, sealedString, writeSealed } from '../store/types/hash-fields.js';
 import { fieldBytes, pairBytes, PairReader, writeField, writePair } from '../store/types/hash-pairs.js';
 import { OVERHEAD, Sealer } from '../seal/sealer.js';
+import { copyHeld, dropHeld, heldLength, hold } from './hash-turn.js';
 import { Purpose } from '../seal/values.js';
 import type { Server, Session } from './types.js';
 
@@ -31,6 +32,15 @@ let fieldPlain: Buffer = Buffer.allocUnsafeSlow(1024).fill(0);
 /** Sealed bytes on their way in or out (ciphertext only: never wiped). */
 let sealedIn: Buffer = Buffer.allocUnsafeSlow(4096);
 const digest = Buffer.alloc(DIGEST_BYTES);
+/**
+ * The digest of the name a table lookup last took (HINCRBY's or HSETNX's lookup before its
+ * set), the argument it was of and the hasher that made it: the next set() or delete() of the
+ * same argument reuses it instead of digesting again, then forgets it, so a buffer reused for
+ * another name is digested anew.
+ */
+const lookedUp = Buffer.alloc(DIGEST_BYTES);
+let lookedUpName: Uint8Array | null = null;
+let lookedUpBy: unknown = null;
 
 function grow(buf: Buffer, need: number, keep: number): Buffer {
   if (need <= buf.length) return buf;
@@ -83,17 +93,24 @@ export class HashAccess {
       this.openPacked();
       return this.pairs.find(plain, 0, this.length, name);
     }
-    this.ctx.server.members.digestInto(name, digest, 0);
-    const id = table.find(digest);
+    const id = table.find(this.digestOf(name, true));
     if (id < 0) return false;
-    this.openField(table, id, digest);
+    this.openField(table, id, lookedUp);
     return true;
   }
 
   has(name: Uint8Array): boolean {
     if (this.fields.table === null) return this.find(name);
-    this.ctx.server.members.digestInto(name, digest, 0);
-    return this.fields.table.find(digest) >= 0;
+    return this.fields.table.find(this.digestOf(name, true)) >= 0;
+  }
+
+  /** name's digest, in `lookedUp`: kept for the next write when `keep` (a lookup), else used up. */
+  private digestOf(name: Uint8Array, keep: boolean): Buffer {
+    const members = this.ctx.server.members;
+    if (name !== lookedUpName || members !== lookedUpBy) members.digestInto(name, lookedUp, 0);
+    lookedUpName = keep ? name : null;
+    lookedUpBy = members;
+    return lookedUp;
   }
 
   /**
@@ -166,8 +183,7 @@ export class HashAccess {
       this.length -= end - start;
       this.dirty = true;
     } else {
-      this.ctx.server.members.digestInto(name, digest, 0);
-      const id = f.table.find(digest);
+      const id = f.table.find(this.digestOf(name, false));
       if (id < 0) return false;
       f.table.deleteAt(id);
     }
@@ -175,15 +191,22 @@ export class HashAccess {
     return true;
   }
 
-  /** Seals the small form again if it changed (call once the command's changes are made). */
-  commit(): void {
+  /**
+   * Seals the small form again if it changed (call once the command's changes are made); with
+   * `holdOpen` (a command's write) it is held open for the turn's next commands instead and
+   * sealed at the turn's end (hash-turn.ts).
+   */
+  commit(holdOpen = false): void {
     if (!this.dirty) return;
     const f = this.fields;
     this.dirty = false;
     if (f.size === 0) {
+      dropHeld(f);
       f.packed = '';
       return;
     }
+    if (holdOpen && hold(this.ctx, this.key, f, plain, this.length, true)) return;
+    dropHeld(f);
     const sealedLength = OVERHEAD + this.length;
     sealedIn = grow(sealedIn, sealedLength, 0);
     this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plain.subarray(0, this.length), sealedIn, 0);
@@ -192,6 +215,7 @@ export class HashAccess {
 
   /** Wipes every plaintext this command opened or built. */
   done(): void {
+    lookedUpName = null;
     plain.fill(0, 0, this.used);
     fieldPlain.fill(0, 0, this.fieldUsed);
     this.used = this.fieldUsed = 0;
@@ -204,7 +228,17 @@ export class HashAccess {
   private openPacked(): void {
     if (this.open) return;
     this.open = true;
-    const packed = this.fields.packed;
+    const f = this.fields;
+    const kept = heldLength(this.ctx, this.key, f);
+    if (kept >= 0) {
+      this.length = kept;
+      this.reserve(kept);
+      copyHeld(plain);
+      return;
+    }
+    // Held for another binding (never by the commands, which name a hash by its key): its blob is made current first.
+    sealedNow(f);
+    const packed = f.packed;
     if (packed.length === 0) {
       this.length = 0;
       return;
@@ -214,6 +248,7 @@ export class HashAccess {
     this.length = packed.length - OVERHEAD;
     this.reserve(this.length);
     this.ctx.server.values.openElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, sealedIn, 0, packed.length, plain, 0);
+    hold(this.ctx, this.key, f, plain, this.length, false);
   }
 
   /** Opens field `id` into `plain` and positions `pairs` on it; `bind` is its digest when at hand. */
@@ -258,14 +293,14 @@ export class HashAccess {
   }
 
   private setField(table: FieldTable, name: Uint8Array, value: Uint8Array): boolean {
-    this.ctx.server.members.digestInto(name, digest, 0);
-    const sealed = this.sealField(name, value, digest);
-    const id = table.find(digest);
+    const bind = this.digestOf(name, false);
+    const sealed = this.sealField(name, value, bind);
+    const id = table.find(bind);
     if (id >= 0) {
       table.setAt(id, sealed);
       return false;
     }
-    table.add(digest, 0, sealed);
+    table.add(bind, 0, sealed);
     return true;
   }
 
@@ -294,6 +329,7 @@ export class HashAccess {
       this.ctx.server.members.digestInto(name, digest, 0);
       table.add(digest, 0, this.sealField(name, pairs.value(), digest));
     }
+    dropHeld(f);
     f.table = table;
     f.packed = '';
     this.dirty = false;

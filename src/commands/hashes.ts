@@ -9,7 +9,7 @@ import { hashSpec, readHash, reading, writeHash } from './hash-entries.js';
 import { listpackLimits, type HashAccess } from './hash-fields.js';
 import { hashIterateCommands } from './hashes-iterate.js';
 import { Errors } from '../protocol/errors.js';
-import { plainText } from '../util/bytes.js';
+import { plainBuffer, plainText } from '../util/bytes.js';
 import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
@@ -168,6 +168,15 @@ function parseField<T>(ctx: Session, h: HashAccess, field: Buffer, parse: (b: Ui
   return value;
 }
 
+/** HINCRBY's result as text, in one buffer outside the V8 heap (the caller wipes it): an int64 has at most 20 characters. */
+const counterDigits = plainBuffer(20);
+const counterViews: Buffer[] = [];
+
+function counterText(n: bigint): Buffer {
+  const length = counterDigits.write(n.toString(), 0, 'latin1');
+  return counterViews[length] ?? (counterViews[length] = counterDigits.subarray(0, length));
+}
+
 /** Increment first, then the key's type, then the stored value: Redis's order of errors. */
 function hincrby(ctx: Session, args: Buffer[]): void {
   const incr = int64(args[3]!);
@@ -182,7 +191,7 @@ function hincrby(ctx: Session, args: Buffer[]): void {
       ctx.reply.error(Errors.overflow);
       return false;
     }
-    const text = plainText(sum.toString());
+    const text = counterText(sum);
     h.set(args[2]!, text, limits);
     text.fill(0);
     ctx.reply.integer(sum);

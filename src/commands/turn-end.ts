@@ -1,7 +1,8 @@
 // The end of an event-loop turn, for plaintext the store keeps open across a turn's commands: a
 // set's tail node being added to (SealedSet's keepOpen, SADD), lists' end nodes being pushed
-// to or popped from (SealedList's open ends, LPUSH/LPOP and friends) and the sorted-set members
-// range replies opened (zset-turn-opens.ts, ZRANGE and friends). The many commands one read
+// to or popped from (SealedList's open ends, LPUSH/LPOP and friends), the small hash commands
+// last opened or wrote (hash-turn.ts, HSET/HGET and friends) and the sorted-set members range
+// replies opened (zset-turn-opens.ts, ZRANGE and friends). The many commands one read
 // brings (a pipeline), or many clients' reads in one poll phase, then open and seal such a node
 // once instead of once per command. Everything open is sealed and its plaintext wiped here when
 // the turn's reads are done (setImmediate runs after the poll phase, before the event loop waits
@@ -9,6 +10,7 @@
 // structure, so no plaintext outlives the turn whichever type kept it.
 
 import { whenListOpens, settleOpenLists } from '../store/types/list.js';
+import { settleHeldHash } from '../store/types/hash-fields.js';
 import { settleOpenTail } from '../store/types/set.js';
 import { settleTurnOpens } from './zset-turn-opens.js';
 
@@ -32,7 +34,7 @@ export function settleAfterTurn(): void {
   setImmediate(settleTurn);
 }
 
-/** Seals whatever the turn left open (sets' tails, lists' ends), wipes its plaintext and the sorted-set members kept. */
+/** Seals whatever the turn left open (sets' tails, lists' ends, a small hash), wipes its plaintext and the sorted-set members kept. */
 export function settleTurn(): void {
   settling = false;
   try {
@@ -42,6 +44,11 @@ export function settleTurn(): void {
   }
   try {
     settleOpenLists();
+  } catch (err) {
+    reportFailure(err);
+  }
+  try {
+    settleHeldHash();
   } catch (err) {
     reportFailure(err);
   }

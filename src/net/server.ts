@@ -18,6 +18,7 @@ import { Config } from '../config.js';
 import { openLog, setLogLevel, type LogFormat, type Logger } from '../log.js';
 import { whenSettleFails } from '../commands/turn-end.js';
 import { settleTurnOpens } from '../commands/zset-turn-opens.js';
+import { settleHeldHash } from '../store/types/hash-fields.js';
 import { Errors } from '../protocol/errors.js';
 import { OutputLimit } from './output-limit.js';
 import { Observer } from '../observe/observer.js';
@@ -155,6 +156,8 @@ export class SealkvServer implements Server {
     whenSettleFails((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'sealing what a turn left open failed'));
     // Sorted-set members kept open for the turn were opened under some data key: once one is retired, they must not be found.
     keyring.onRetire(settleTurnOpens);
+    // So is the small hash held open for the turn (sealed under the current key first if it changed).
+    keyring.onRetire(settleHeldHash);
     const memory = { maxmemory: 0, policy: 'noeviction' as Policy, samples: 5, replicaIgnores: true };
     const readMemorySettings = () => {
       memory.maxmemory = config.number('maxmemory');

@@ -5,6 +5,7 @@
 // every command expects), its digest taken with the same keyed hash the commands use.
 
 import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
+import { sealedNow } from '../store/types/hash-fields.js';
 import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type PackedLike, type Packer } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
@@ -175,6 +176,7 @@ export class CollectionPacker implements Packer {
     if (entry.kind === Kind.Hash) {
       // A small hash is one sealed blob already (Purpose.HashPairs): it moves as it is, no opening.
       const f = entry.fields;
+      sealedNow(f);
       if (f.table !== null || f.packed === '' || f.size > 0xffff) return null;
       return new PackedEntry(Kind.Hash, f.packed, f.size, f.listpack, entry);
     }

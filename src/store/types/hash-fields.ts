@@ -31,6 +31,28 @@ export class HashFields {
   listpack = true;
 }
 
+/**
+ * The one small hash whose `packed` blob may lag its pairs until the turn ends (the commands
+ * hold it open: src/commands/hash-turn.ts), the length its blob will have, and how to seal it
+ * now. The store stays free of sealing: it only calls settle().
+ */
+export const heldHash = { lagging: null as HashFields | null, sealedLength: 0, settle: (): void => {} };
+
+/** Makes f.packed current (seals f's held pairs if they changed): call before reading the blob. */
+export function sealedNow(f: HashFields): void {
+  if (heldHash.lagging === f) heldHash.settle();
+}
+
+/** Bytes of f's small-form blob, current or lagging (memory accounting; 0 for none). */
+export function packedLength(f: HashFields): number {
+  return heldHash.lagging === f ? heldHash.sealedLength : f.packed.length;
+}
+
+/** Seals whatever small hash is held open and wipes its plaintext (the turn's end, a retired data key). */
+export function settleHeldHash(): void {
+  heldHash.settle();
+}
+
 /** Buffer's latin1 helpers exist at run time but are missing from @types/node. */
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(text: string, offset: number): number };
 

@@ -5,7 +5,7 @@
 import { hashEntry, type HashEntry } from '../entry.js';
 import { Purpose } from '../../seal/values.js';
 import { DIGEST_BYTES, FieldTable } from './field-table.js';
-import { sealedBuffer, sealedString } from './hash-fields.js';
+import { packedLength, sealedBuffer, sealedNow, sealedString } from './hash-fields.js';
 import type { CollectionOps } from './type-ops.js';
 
 /** A hash's entry object (V8 on 64-bit), and a large hash's share per field (string header, digest, slots). */
@@ -27,19 +27,24 @@ export const hashOps: CollectionOps<HashEntry> = {
   overhead: HASH_OVERHEAD,
   valueBytes(entry) {
     const f = entry.fields;
-    if (f.table === null) return f.packed.length === 0 ? 0 : STRING_HEADER + f.packed.length;
+    if (f.table === null) {
+      const length = packedLength(f);
+      return length === 0 ? 0 : STRING_HEADER + length;
+    }
     return f.table.sealedBytes + FIELD_OVERHEAD * f.table.size;
   },
   encoding: (entry) => (entry.fields.listpack ? 'listpack' : 'hashtable'),
   elements: (entry) => (entry.fields.table === null ? 1 : entry.fields.size),
   forEachSealed(entry, visit) {
     const f = entry.fields;
+    sealedNow(f);
     if (f.table === null) return visit(sealedBuffer(f.packed), Purpose.HashPairs, undefined);
     const table = f.table;
     table.forEach((id) => visit(sealedBuffer(table.sealedAt(id)), Purpose.HashFieldName, bindOf(table, id)));
   },
   reseal(entry, reseal, touchedAt) {
     const f = entry.fields;
+    sealedNow(f);
     const out = hashEntry(touchedAt);
     out.expiresAt = entry.expiresAt;
     out.accounted = entry.accounted;
@@ -63,6 +68,7 @@ export const hashOps: CollectionOps<HashEntry> = {
   isEmpty: (entry) => entry.fields.size === 0,
   renewEach(entry, renew) {
     const f = entry.fields;
+    sealedNow(f);
     if (f.table === null) {
       const fresh = renew(sealedBuffer(f.packed), Purpose.HashPairs, undefined);
       if (fresh === null) return 0;

@@ -64,8 +64,10 @@ export class PairFormatError extends Error {}
  * valueAt + valueLength). The bytes were authenticated when opened, so a malformed layout is a
  * bug, reported as PairFormatError rather than read past.
  */
+const NOTHING = new Uint8Array(0);
+
 export class PairReader {
-  bytes: Uint8Array = new Uint8Array(0);
+  bytes: Uint8Array = NOTHING;
   /** Where the current pair starts, and where the next one does. */
   start = 0;
   end = 0;
