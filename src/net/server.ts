@@ -325,7 +325,7 @@ export class SealkvServer implements Server {
   private acceptPlain(paused: Socket): void {
     if (!this.admit(paused, false)) return;
     let client: Client | null = null;
-    const socket = this.readBuffer.adopt(paused, (chunk) => client?.receive(chunk));
+    const socket = this.readBuffer.adopt(paused, () => client);
     client = this.accept(socket);
   }
 
@@ -334,7 +334,7 @@ export class SealkvServer implements Server {
     markUnixSocket(paused, path);
     if (!this.admit(paused, false)) return;
     let client: Client | null = null;
-    const socket = this.readBuffer.adopt(paused, (chunk) => client?.receive(chunk));
+    const socket = this.readBuffer.adopt(paused, () => client);
     markUnixSocket(socket, path);
     client = this.accept(socket);
   }
