@@ -1,8 +1,9 @@
 // GET and SET of large string values with their AEAD work on a seal worker (seal/seal-workers.ts),
 // so a 1 MiB value does not hold other clients' replies back for the ~0.6 ms its cipher takes.
 //
-// SET k v (v of at least seal-worker-min-bytes): v is copied (the parser wipes the request's
-// bytes once its read is handled) into shared memory and sealed by a worker; then the command
+// SET k v (v of at least seal-worker-min-bytes): v, which the parser gathered in shared memory,
+// is taken over from it (else copied there: the parser wipes the request's bytes once its read
+// is handled) and sealed by a worker; then the command
 // runs as it always does, in one synchronous step (dispatch's execute, as commands/bulk.ts does
 // for prepared commands), and its seal is taken from the worker's result when it still fits:
 // same database, key and value, and the data key still current (a SEAL ROTATE in between makes
@@ -10,8 +11,9 @@
 // the value is committed before the reply, and nothing is visible to other clients before it.
 //
 // GET k: runs at once (lookup, expiry, stats); if the value is a large chunked one, its sealed
-// bytes as of that moment are copied and the reply waits for the worker to open them into
-// shared memory, which is then copied into the reply and wiped. The answer is the value as of
+// bytes as of that moment (copied into shared memory unless a worker sealed them there) wait
+// for the worker to open them into shared memory, which is then written to the socket as it
+// is (Client.sendSharedBulk) and wiped once sent. The answer is the value as of
 // when the GET ran, whatever happens to the key meanwhile.
 //
 // Either way the connection's later commands wait behind it (a command that returns a promise),
@@ -22,7 +24,8 @@
 
 import type { ArgList } from '../protocol/arg-list.js';
 import { plainBuffer } from '../util/bytes.js';
-import { SealWorkerError, giveShared, takeShared, type SealWorkers } from '../seal/seal-workers.js';
+import { SealWorkerError, type SealWorkers } from '../seal/seal-workers.js';
+import { giveShared, takeShared } from '../util/shared-pool.js';
 import { CHUNK_PLAIN, Sealer } from '../seal/sealer.js';
 import { Purpose, type Bind } from '../seal/values.js';
 import { argLength } from './args.js';
@@ -108,9 +111,12 @@ async function openLater(ctx: Session, workers: SealWorkers, key: string, value:
   const sealed = own ? shared(value) : value;
   const length = Sealer.plainLength(sealed);
   const target = takeShared(length);
+  let sent = false;
   try {
     await workers.open({ op: 'open', db, key, sealed, target });
     if (ctx.closed) return;
+    // Written from where the worker opened it, not copied into the reply first.
+    if ((sent = ctx.sendSharedBulk?.(target) === true)) return;
     const at = ctx.reply.beginBulk(length);
     ctx.reply.staging.set(target, at);
     ctx.reply.endBulk(length);
@@ -124,8 +130,9 @@ async function openLater(ctx: Session, workers: SealWorkers, key: string, value:
     // copy here, which answers the seal error if it must.
     replyRange(ctx, key, sealed, 0, length, db);
   } finally {
-    giveShared(target);
-    if (own) giveShared(sealed);
+    if (!sent) giveShared(target);
+    // Sealed bytes hold no plaintext: nothing to wipe.
+    if (own) giveShared(sealed, 0);
   }
 }
 
@@ -136,10 +143,14 @@ function plainCopy(bytes: Uint8Array): Buffer {
 }
 
 function setOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute, workers: SealWorkers): Promise<void> {
-  // The request's bytes are wiped once its read is handled: the command keeps its own copy,
-  // in shared memory so the worker reads the value where it is (wiped after the command).
+  // The request's bytes are wiped once its read is handled: the command keeps its own copy of
+  // each argument but the value, which the parser gathered in shared memory and hands over
+  // (the worker seals it where it is; wiped after the command), else a copy of it there too.
   const own: Buffer[] = [];
-  for (let i = 0; i < args.length; i++) own.push(i === 2 ? shared(args.at(i)!) : plainCopy(args.at(i)!));
+  for (let i = 0; i < args.length; i++) {
+    const arg = args.at(i)!;
+    own.push(i !== 2 ? plainCopy(arg) : ctx.claimArg?.(arg) === true ? arg : shared(arg));
+  }
   const value = own[2]!;
   const db = ctx.db.uid;
   const key = ctx.server.names.lookupOf(own[1]!);

@@ -258,4 +258,15 @@ export interface Session extends ClientState {
   readonly reply: ReplyWriter;
   /** Unix ms, read once when the command started (redis commandTimeSnapshot). */
   now: number;
+  /**
+   * Takes over an argument that is a large bulk in pooled shared memory (give it back with
+   * giveShared()), instead of copying it: false for any other (and where there is no connection).
+   */
+  claimArg?(arg: Uint8Array): boolean;
+  /**
+   * Replies with a bulk whose body, shared memory from takeShared(), is written as it is (and
+   * given back to its pool once sent); false where it cannot be (the caller then replies as
+   * usual and keeps body).
+   */
+  sendSharedBulk?(body: Buffer): boolean;
 }

@@ -23,10 +23,12 @@ import { ProtocolError, RequestParser } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/reply.js';
 import { endTransaction } from '../commands/transactions.js';
 import type { Keyspace, WatchFlag } from '../store/keyspace.js';
-import { ownArgs, wipeArgs } from '../util/bytes.js';
+import { ownArgs } from '../util/bytes.js';
+import { giveShared, isShared, wipeShared } from '../util/shared-pool.js';
 import { currentTurn, flushAfterReads } from './write-batch.js';
 import { muteIfAsked, socketFd } from './client-info.js';
 import { readWhileBusy } from './busy-read.js';
+import type { ReadSink } from './read-buffer.js';
 
 /** Commands parsed ahead while one waits for spilled values (see readAhead). */
 const AHEAD_COMMANDS = 64;
@@ -46,7 +48,7 @@ const READ_SLICE_MS = 0.1;
 const SLICE_MIN_COMMANDS = 16;
 const READ_SLICE_MAX_MS = 1;
 
-export class Client implements Session {
+export class Client implements Session, ReadSink {
   name: string | null = null;
   libName = '';
   libVersion = '';
@@ -206,11 +208,31 @@ export class Client implements Session {
    */
   receive(chunk: Buffer): void {
     if (this.closing || this.closed) return;
-    this.server.stats.netInputBytes += chunk.length;
-    this.server.stats.readsProcessed++;
-    this.lastInteraction = this.server.clock();
     this.readInHand = this.parser.unparsed + chunk.length;
     this.parser.feed(chunk);
+    this.received(chunk.length);
+  }
+
+  /** Where the next read should land: the rest of a large bulk the parser gathers in shared memory, or null. */
+  readTarget(): Uint8Array | null {
+    return this.closing || this.closed ? null : this.parser.readTarget();
+  }
+
+  /** Handles n bytes read straight into `view` (a readTarget()): the parser's now, or wiped if it no longer wants them. */
+  receiveInPlace(view: Uint8Array, n: number): void {
+    if (this.closing || this.closed || !this.parser.receivedInPlace(view, n)) {
+      wipeShared(view, n);
+      return;
+    }
+    this.readInHand = this.parser.unparsed;
+    this.received(n);
+  }
+
+  /** The rest of handling a read of n bytes, now in the parser. */
+  private received(n: number): void {
+    this.server.stats.netInputBytes += n;
+    this.server.stats.readsProcessed++;
+    this.lastInteraction = this.server.clock();
     if (this.heldInputBytes() > this.server.config.number('client-query-buffer-limit')) {
       // Redis closes such a client without a reply; so do we, and say why in the log.
       this.server.log.warn({ client: this.id, addr: this.addr }, 'closing client that reached max query buffer length');
@@ -277,8 +299,8 @@ export class Client implements Session {
       const owned = this.nextOwned;
       if (this.replyMode !== 'on') muteIfAsked(this);
       const pending = this.busyAnswer === null ? dispatch(this, this.registry, args) : this.busyAnswer(this, args);
-      // A command that waits or is queued (MULTI) has copied what it keeps by now.
-      if (owned) wipeArgs(args as Buffer[]);
+      // A command that waits or is queued (MULTI) has copied (or claimed) what it keeps by now.
+      if (owned) this.releaseAhead(args as Buffer[]);
       if (pending === undefined) this.reply.unmute();
       else {
         this.waiting = true;
@@ -351,6 +373,9 @@ export class Client implements Session {
   serveWhileBusy(answer: BusyAnswer): void {
     if (this.socket instanceof TLSSocket || this.closing || this.closed || this.waiting || this.continuing || this.yielded) return;
     if (this.ahead.length > 0 || this.unsentBytes > 0) return;
+    // The socket's next read already points into the large bulk being gathered (readTarget):
+    // bytes read here would advance the bulk under it, so this one waits for the event loop.
+    if (this.parser.readTarget() !== null) return;
     const fd = socketFd(this.socket);
     if (fd < 0) return;
     this.busyAnswer = answer;
@@ -372,6 +397,34 @@ export class Client implements Session {
     flushAfterReads(this);
   }
 
+  /**
+   * Lets the running command keep one of its arguments, a large bulk in shared memory (see
+   * RequestParser.claim), without a copy: it gives it back with giveShared() when done. False
+   * for any other argument (the command copies what it keeps).
+   */
+  claimArg(arg: Uint8Array): boolean {
+    if (!isShared(arg)) return false;
+    if (!this.nextOwned) return this.parser.claim(arg);
+    if (this.aheadArgs === null || !this.aheadArgs.includes(arg as Buffer)) return false;
+    this.claimed = arg;
+    return true;
+  }
+
+  /** The arguments of the command parsed ahead that is running, and the one of them it claimed. */
+  private aheadArgs: Buffer[] | null = null;
+  private claimed: Uint8Array | null = null;
+
+  /** Wipes a command's arguments parsed ahead (shared memory back to its pool), but the one it claimed. */
+  private releaseAhead(args: Buffer[]): void {
+    for (const a of args) {
+      if (a === this.claimed) continue;
+      if (isShared(a)) giveShared(a);
+      else a.fill(0);
+    }
+    this.claimed = null;
+    this.aheadArgs = null;
+  }
+
   /** Whether the arguments nextCommand() returned last are ours to wipe (parsed ahead). */
   private nextOwned = false;
 
@@ -383,6 +436,7 @@ export class Client implements Session {
     if (this.ahead.length !== 0) {
       const queued = this.ahead.shift()!;
       this.nextOwned = !(queued instanceof ProtocolError);
+      this.aheadArgs = this.nextOwned ? (queued as Buffer[]) : null;
       return queued;
     }
     this.nextOwned = false;
@@ -413,7 +467,9 @@ export class Client implements Session {
         break;
       }
       if (args === null) break;
-      const owned = ownArgs(args);
+      // Large bulks in shared memory are taken from the parser as they are: a pipeline of 1 MiB
+      // SETs behind a waiting one is not copied again.
+      const owned = ownArgs(args, (a) => this.parser.claim(a));
       this.ahead.push(owned);
       parsed.push(owned);
     }
@@ -433,17 +489,40 @@ export class Client implements Session {
     if (this.closed) return;
     if (this.reply.overflowed) return this.kill('output buffer limit');
     if (this.reply.size > 0) {
-      const out = this.reply.take();
-      this.server.stats.netOutputBytes += out.length;
-      this.server.stats.writesProcessed++;
-      // Wiped once the bytes are with the kernel, or the write failed: either way they go.
-      if (this.direct === null || !this.direct.write(out)) this.socket.write(out, () => ReplyWriter.recycle(out));
+      this.send(this.reply.take());
       if (this.closed) return;
       if (this.unsentBytes > 0 && this.overOutputLimit()) return;
     }
     // Closed for real once the reply is out, as Redis does: a half-closed socket would go on
     // swallowing whatever a client that ignores FIN keeps sending.
     if (this.closing) this.socket.destroySoon();
+  }
+
+  /** Writes out (a reply buffer, or a body sendSharedBulk() writes apart); wiped once the bytes are with the kernel, or the write failed. */
+  private send(out: Buffer): void {
+    this.server.stats.netOutputBytes += out.length;
+    this.server.stats.writesProcessed++;
+    if (this.direct === null || !this.direct.write(out)) this.socket.write(out, () => ReplyWriter.recycle(out));
+  }
+
+  /**
+   * Replies with a bulk whose body is `body`, shared memory from takeShared() (a large GET's
+   * plaintext a seal worker opened there): what is staged goes out first, then the body as it
+   * is, not copied into the reply; it goes back to its pool, wiped, once written. False (the
+   * caller keeps it) while replies are muted or dropped, or once the connection is closed.
+   */
+  sendSharedBulk(body: Buffer): boolean {
+    if (this.closed || this.reply.muted || this.reply.overflowed) return false;
+    this.reply.bulkHeader(body.length);
+    this.send(this.reply.take());
+    if (this.closed) {
+      giveShared(body);
+      return true;
+    }
+    this.send(body);
+    this.reply.bulkEnd();
+    if (!this.closed && this.unsentBytes > 0) this.overOutputLimit();
+    return true;
   }
 
   /** Reply bytes handed over but not yet taken by the kernel. */
@@ -494,7 +573,7 @@ export class Client implements Session {
   /** Zeroes what the connection still holds: unparsed input, unsent replies, a MULTI queue. */
   private release(): void {
     this.parser.wipe();
-    for (const item of this.ahead.splice(0)) if (!(item instanceof ProtocolError)) wipeArgs(item);
+    for (const item of this.ahead.splice(0)) if (!(item instanceof ProtocolError)) this.releaseAhead(item);
     this.reply.truncate(0);
     this.direct?.release();
     if (this.multi !== null) endTransaction(this);

@@ -5,32 +5,53 @@
 // bytes are zeroed before the next read. One buffer serves all connections: reads are handled
 // one at a time on the event loop, and the parser copies out what it still needs.
 //
+// A large bulk the parser gathers in shared memory (a 1 MiB SET's value) is read straight into
+// that memory instead: the socket is asked before each read where it should land (onread's
+// buffer given as a function), so those bytes are neither copied nor wiped here; the parser
+// owns and wipes them.
+//
 // net.Server does not take `onread` for the sockets it accepts, so the listener pauses new
 // connections (pauseOnConnect) before they read anything and hands their handle to a socket
 // built with the option.
 
 import { Socket } from 'node:net';
+import { wipeShared } from '../util/shared-pool.js';
 
 const READ_BYTES = 64 * 1024;
+
+/** Who a socket's reads go to (the connection; null until it exists). */
+export interface ReadSink {
+  /** Handles a read's bytes: they are zeroed once this returns. */
+  receive(chunk: Buffer): void;
+  /** Memory the next read should land in instead (shared memory the sink owns), or null. */
+  readTarget(): Uint8Array | null;
+  /** Handles n bytes read straight into `view`, a readTarget(): the sink owns (and wipes) them. */
+  receiveInPlace(view: Uint8Array, n: number): void;
+}
 
 export class ReadBuffer {
   private readonly buffer = Buffer.allocUnsafeSlow(READ_BYTES);
 
-  /** A socket for an accepted, still paused connection whose reads go to `onRead` and are zeroed after it. */
-  adopt(paused: Socket, onRead: (chunk: Buffer) => void): Socket {
+  /** A socket for an accepted, still paused connection whose reads go to sink() (see ReadSink). */
+  adopt(paused: Socket, sink: () => ReadSink | null): Socket {
     const handle = (paused as unknown as { _handle: unknown })._handle;
     // A Node whose sockets no longer expose their handle would leave this connection dead: say so.
     if (handle === null || handle === undefined) throw new Error('accepted socket has no handle to adopt (Node internals changed?)');
     return new Socket({
       handle,
       onread: {
-        buffer: this.buffer,
+        buffer: () => sink()?.readTarget() ?? this.buffer,
         callback: (length: number, buf: Uint8Array) => {
-          const chunk = buf as Buffer;
+          const to = sink();
+          if (buf !== this.buffer) {
+            if (to !== null) to.receiveInPlace(buf, length);
+            else wipeShared(buf, length);
+            return;
+          }
           try {
-            onRead(chunk.subarray(0, length));
+            to?.receive(this.buffer.subarray(0, length));
           } finally {
-            chunk.fill(0, 0, length);
+            this.buffer.fill(0, 0, length);
           }
         },
       },

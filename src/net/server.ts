@@ -328,7 +328,7 @@ export class SealkvServer implements Server {
   private acceptPlain(paused: Socket): void {
     if (!this.admit(paused, false)) return;
     let client: Client | null = null;
-    const socket = this.readBuffer.adopt(paused, (chunk) => client?.receive(chunk));
+    const socket = this.readBuffer.adopt(paused, () => client);
     client = this.accept(socket);
   }
 
@@ -337,7 +337,7 @@ export class SealkvServer implements Server {
     markUnixSocket(paused, path);
     if (!this.admit(paused, false)) return;
     let client: Client | null = null;
-    const socket = this.readBuffer.adopt(paused, (chunk) => client?.receive(chunk));
+    const socket = this.readBuffer.adopt(paused, () => client);
     markUnixSocket(socket, path);
     client = this.accept(socket);
   }

@@ -10,11 +10,17 @@
 // them have run, and wipe() zeroes everything when the connection ends.
 //
 // Hostile input costs linear time and memory: each argument of a half-received command is
-// copied out of the reads once (not once per read), a large bulk's buffer grows as its bytes
-// arrive (a bare "$536870000" header costs nothing), and every line that waits for its newline
-// is cut at 64 KiB as in Redis.
+// copied out of the reads once (not once per read), a very large bulk's buffer grows as its
+// bytes arrive (a bare "$536870000" header costs nothing), and every line that waits for its
+// newline is cut at 64 KiB as in Redis.
+//
+// A large bulk up to BIG_EXACT_MAX (a 1 MiB SET's value) is gathered instead into pooled shared
+// memory of its exact size, taken once from its header: no doubling, no fresh allocation, and a
+// command may claim() it (a seal worker seals it where it is). The pool's memory comes zeroed
+// and goes back wiped.
 
 import { plainBuffer } from '../util/bytes.js';
+import { giveShared, isShared, takeShared } from '../util/shared-pool.js';
 import type { ArgList } from './arg-list.js';
 import { Errors } from './errors.js';
 import { LongArgs } from './long-args.js';
@@ -37,6 +43,12 @@ const LONG_COMMAND = 1024;
 const VIEWS_PER_TURN = 32 * 1024;
 /** A large bulk's buffer starts at this size (or the bytes at hand) and doubles as bytes arrive. */
 const BIG_START = 256 * 1024;
+/**
+ * Bulks up to this size are gathered into pooled shared memory of their exact size at once. An
+ * announced size costs address space before its bytes come (the pages are touched as they
+ * arrive, or were already by an earlier value): bounded per connection by this.
+ */
+const BIG_EXACT_MAX = 16 * 1024 * 1024;
 const INT_MAX = 2147483647;
 const UNAUTH_MAX_ARGS = 10;
 const UNAUTH_MAX_BULK = 16384;
@@ -256,14 +268,24 @@ export class RequestParser {
     this.argsOwned = 0;
   }
 
+  /**
+   * Hands over a large bulk the parser gathered in shared memory (an argument of the command it
+   * returned last), for the caller to give back with giveShared() once done: the parser no longer
+   * wipes it. False for any other bytes (the caller copies those).
+   */
+  claim(arg: Uint8Array): boolean {
+    if (!isShared(arg)) return false;
+    return takeOut(this.spent, arg) || takeOut(this.hold, arg);
+  }
+
   /** Zeroes and drops everything held: the connection is gone. */
   wipe(): void {
     this.raw?.clear();
     this.wipeSpent();
-    for (const b of this.hold) b.fill(0);
+    for (const b of this.hold) wipeOwn(b, b.length);
     this.hold.length = 0;
     if (this.bufOwned) this.buf.fill(0);
-    this.big?.fill(0, 0, this.bigHave);
+    if (this.big !== null) wipeOwn(this.big, this.bigHave);
     this.buf = EMPTY;
     this.bufBytes = EMPTY.buffer as ArrayBuffer;
     this.bufOffset = EMPTY.byteOffset;
@@ -294,7 +316,7 @@ export class RequestParser {
   private wipeSpent(): void {
     // Nearly always empty between commands; setting an array's length is not free.
     if (this.spent.length === 0) return;
-    for (const b of this.spent) b.fill(0);
+    for (const b of this.spent) wipeOwn(b, b.length);
     this.spent.length = 0;
   }
 
@@ -523,7 +545,9 @@ export class RequestParser {
     const held = this.buf.subarray(this.pos);
     const rest = this.rest;
     const have = held.length + (rest ? rest.length : 0);
-    this.big = plainBuffer(Math.min(this.bulkLen + 2, Math.max(BIG_START, 2 * have)));
+    const total = this.bulkLen + 2;
+    // A long command's arguments are its own to wipe (long-args.ts): those stay plain.
+    this.big = total <= BIG_EXACT_MAX && this.long === null ? takeShared(total) : plainBuffer(Math.min(total, Math.max(BIG_START, 2 * have)));
     this.bigHave = 0;
     this.pos = this.buf.length;
     this.rest = null;
@@ -536,10 +560,37 @@ export class RequestParser {
     const total = this.bulkLen + 2;
     const n = Math.min(chunk.length, total - this.bigHave);
     if (this.bigHave + n > this.big!.length) this.growBig(Math.min(total, Math.max(2 * this.big!.length, this.bigHave + n)));
-    const big = this.big!;
-    big.set(n === chunk.length ? chunk : chunk.subarray(0, n), this.bigHave);
+    this.big!.set(n === chunk.length ? chunk : chunk.subarray(0, n), this.bigHave);
     this.bigHave += n;
-    if (this.bigHave < total) return;
+    if (this.bigHave === total) this.finishBig(n < chunk.length ? chunk.subarray(n) : EMPTY);
+  }
+
+  /**
+   * Where the next read may land instead of being fed: the rest of a large bulk being gathered
+   * in shared memory (with its CRLF, so the read takes nothing past it); null otherwise.
+   */
+  readTarget(): Buffer | null {
+    const big = this.big;
+    return big !== null && isShared(big) ? big.subarray(this.bigHave) : null;
+  }
+
+  /**
+   * n bytes were read straight into `view`, a readTarget(); false (nothing taken: the caller
+   * wipes them) if it is no longer where the bulk goes on.
+   */
+  receivedInPlace(view: Uint8Array, n: number): boolean {
+    const big = this.big;
+    if (big === null || view.buffer !== big.buffer || view.byteOffset !== big.byteOffset + this.bigHave || n > big.length - this.bigHave) return false;
+    this.bigHave += n;
+    if (this.bigHave === big.length) this.finishBig(EMPTY);
+    return true;
+  }
+
+  /** The large bulk is whole: it becomes the next argument, and parsing goes on with `rest`. */
+  private finishBig(rest: Buffer): void {
+    const big = this.big!;
+    // Its CRLF is no plaintext, but shared memory goes back to the pool zeroed past the value.
+    if (isShared(big)) big.fill(0, this.bulkLen, this.bulkLen + 2);
     // The arguments before it may view reads or spent buffers: own them first, then add the
     // bulk without copying it again.
     this.hold.push(big);
@@ -555,7 +606,7 @@ export class RequestParser {
     this.bulkLen = -1;
     this.big = null;
     this.bigHave = 0;
-    this.replaceBuf(n < chunk.length ? chunk.subarray(n) : EMPTY, false);
+    this.replaceBuf(rest, false);
   }
 
   private growBig(size: number): void {
@@ -581,6 +632,22 @@ export class RequestParser {
  * looks for it with strchr, which stops at a NUL byte: a NUL before the line's end means the
  * line has not ended, and the 64 KiB cut decides, exactly as in Redis.
  */
+/** Wipes one of the parser's own buffers (its first `written` bytes); pooled memory goes back. */
+function wipeOwn(b: Buffer, written: number): void {
+  if (isShared(b)) giveShared(b, written);
+  else b.fill(0, 0, written);
+}
+
+/** Removes the buffer whose memory arg views from list; whether there was one. */
+function takeOut(list: Buffer[], arg: Uint8Array): boolean {
+  for (let i = 0; i < list.length; i++) {
+    if (list[i]!.buffer !== arg.buffer) continue;
+    list.splice(i, 1);
+    return true;
+  }
+  return false;
+}
+
 function lineEnd(buf: Buffer, from: number, end: number): number {
   const at = buf.indexOf(end, from);
   if (at < 0) return -1;

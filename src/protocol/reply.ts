@@ -7,6 +7,7 @@
 // carried and keeps it for the next reply.
 
 import { formatDouble17 } from '../util/double-text.js';
+import { giveShared, isShared } from '../util/shared-pool.js';
 
 export type Protocol = 2 | 3;
 
@@ -147,8 +148,12 @@ export class ReplyWriter {
     return out;
   }
 
-  /** Zeroes a buffer take() handed out (its write is done) and keeps it for later replies. */
+  /**
+   * Zeroes a buffer take() handed out (its write is done) and keeps it for later replies; a
+   * shared-memory body written apart (Client.sendSharedBulk) goes back to its pool.
+   */
   static recycle(out: Buffer): void {
+    if (isShared(out)) return giveShared(out);
     out.fill(0);
     if (out.byteOffset === 0 && out.buffer instanceof ArrayBuffer) keepSpare(out.buffer);
   }
@@ -288,6 +293,15 @@ export class ReplyWriter {
 
   endBulk(length: number): void {
     this.len += length;
+    this.crlf();
+  }
+
+  /** Only the header of a bulk of `length` bytes, whose body is written apart (Client.sendSharedBulk); bulkEnd() after it. */
+  bulkHeader(length: number): void {
+    this.header(DOLLAR, length);
+  }
+
+  bulkEnd(): void {
     this.crlf();
   }
 

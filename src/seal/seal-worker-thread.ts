@@ -74,9 +74,9 @@ function run(job: WireJob): WireResult {
   const input = Buffer.from(job.input, job.inputOffset, job.inputLength);
   if (job.op === 'seal') {
     currentId = job.keyId;
-    const out = Buffer.from(job.output!, job.outputOffset, chunkedSize(input.length));
-    values.sealChunkedInto(job.db, job.key, input, out);
-    return { id: job.id, ok: true };
+    const output = new SharedArrayBuffer(chunkedSize(input.length));
+    values.sealChunkedInto(job.db, job.key, input, Buffer.from(output));
+    return { id: job.id, ok: true, output };
   }
   const length = Sealer.plainLength(input);
   const target = Buffer.from(job.output!, job.outputOffset, length);

@@ -22,14 +22,23 @@ export function plainBuffer(size: number): Buffer {
   return Buffer.from(new ArrayBuffer(size));
 }
 
-/** Copies arguments into one buffer of their own, for a command that outlives the read it came in. */
-export function ownArgs(args: Buffer[]): Buffer[] {
+/**
+ * Copies arguments into one buffer of their own, for a command that outlives the read it came in;
+ * those `keep` takes over as they are (it is asked once per argument) are not copied.
+ */
+export function ownArgs(args: Buffer[], keep?: (arg: Buffer) => boolean): Buffer[] {
+  const kept = keep === undefined ? null : args.map(keep);
   let size = 0;
-  for (const a of args) size += a.length;
+  for (let i = 0; i < args.length; i++) if (kept === null || !kept[i]) size += args[i]!.length;
   const store = plainBuffer(size);
   const out: Buffer[] = [];
   let at = 0;
-  for (const a of args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (kept !== null && kept[i]) {
+      out.push(a);
+      continue;
+    }
     a.copy(store, at);
     out.push(store.subarray(at, at + a.length));
     at += a.length;

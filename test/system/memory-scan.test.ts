@@ -13,7 +13,7 @@ import { encodeCommand, ioredis } from '../helpers/clients.js';
 import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-const COUNT = 2960;
+const COUNT = 3000;
 
 /** Sends bytes on a fresh connection, waits for `replies` reply lines, then drops the connection. */
 function sendAndDrop(port: number, bytes: Buffer, replies: number): Promise<void> {
@@ -117,6 +117,20 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   const workReplies = await workPipe.exec();
   worked.forEach((v, k) => expect((workReplies![k * 2 + 1]![1] as Buffer).equals(v)).toBe(true));
   expect(await client.info('sealkv')).toMatch(/seal_worker_jobs:[1-9]/);
+  // 1 MiB values, four SETs pipelined behind one that waits for the worker: each is gathered
+  // (read straight from the socket) into pooled shared memory that the command takes over,
+  // and their GETs are written from the shared memory the worker opened them into.
+  const inHuge = take(40).map((v) => Buffer.from(v, 'latin1'));
+  const huge = [0, 1, 2, 3].map((k) => {
+    const v = randomBytes(1 << 20);
+    inHuge.slice(k * 10, k * 10 + 10).forEach((m, j) => m.copy(v, 1000 + j * 100_000));
+    return v;
+  });
+  const hugePipe = client.pipeline();
+  huge.forEach((v, k) => hugePipe.set(`hw:${k}`, v));
+  huge.forEach((_, k) => hugePipe.getBuffer(`hw:${k}`));
+  const hugeReplies = await hugePipe.exec();
+  huge.forEach((v, k) => expect((hugeReplies![huge.length + k]![1] as Buffer).equals(v)).toBe(true));
   expect(next).toBe(COUNT);
 
   for (let i = 0; i < plain.length; i++) expect(await client.get(`s:${i}`)).toBe(plain[i]);
@@ -158,6 +172,8 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   chunky.fill(0);
   for (let k = 0; k < worked.length; k++) expect((await client.getBuffer(`w:${k}`))!.equals(worked[k]!)).toBe(true);
   for (const v of worked) v.fill(0);
+  for (let k = 0; k < huge.length; k++) expect((await client.getBuffer(`hw:${k}`))!.equals(huge[k]!)).toBe(true);
+  for (const v of huge) v.fill(0);
 }
 
 describe('process memory after storing and reading back values', () => {
@@ -186,7 +202,7 @@ describe('process memory after storing and reading back values', () => {
   }, 120_000);
 
   it('holds none of the values of clients that left mid-command or mid-transaction', async () => {
-    const left = makeMarkers(3, 'SKVGONE-');
+    const left = makeMarkers(4, 'SKVGONE-');
     // A MULTI whose queued commands (and their own copies of the values) die with the connection.
     const queued = Buffer.concat([
       encodeCommand(['MULTI']),
@@ -197,7 +213,13 @@ describe('process memory after storing and reading back values', () => {
     // A command cut off after its value: the parser holds it when the connection drops.
     const half = encodeCommand(['SET', 'gone:3', left[2]!]);
     await sendAndDrop(server.port, Buffer.concat([encodeCommand(['PING']), half.subarray(0, half.length - 2)]), 1);
-    expect(await client.exists('gone:1', 'gone:2', 'gone:3')).toBe(0);
+    // A large value cut off halfway: its first half was read into pooled shared memory.
+    const large = randomBytes(600_000);
+    left[3]!.copy(large, 100_000);
+    const cut = encodeCommand(['SET', 'gone:4', large]);
+    await sendAndDrop(server.port, Buffer.concat([encodeCommand(['PING']), cut.subarray(0, 300_000)]), 1);
+    large.fill(0);
+    expect(await client.exists('gone:1', 'gone:2', 'gone:3', 'gone:4')).toBe(0);
     expectNoLeaks(server, left);
   }, 60_000);
 });

@@ -175,6 +175,71 @@ describe('RequestParser', () => {
     expect(held.every((b) => b === 0)).toBe(true);
   });
 
+  it('gathers a large bulk up to 16 MiB in pooled shared memory of its exact size, wiped once the command has run', () => {
+    const parser = new RequestParser(LIMITS);
+    const value = Buffer.alloc(300_000, 's');
+    parser.feed(Buffer.concat([Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${value.length}\r\n`), value.subarray(0, 1000)]));
+    expect(parser.next()).toBeNull();
+    const big = (parser as unknown as { big: Buffer }).big;
+    expect(big.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(big.length).toBe(value.length + 2);
+    parser.feed(Buffer.concat([value.subarray(1000), Buffer.from('\r\n')]));
+    const cmd = parser.next()!;
+    expect(cmd[2]!.equals(value)).toBe(true);
+    expect(cmd[2]!.buffer).toBe(big.buffer);
+    expect(parser.next()).toBeNull(); // it has run
+    expect(new Uint8Array(big.buffer).every((b) => b === 0)).toBe(true);
+  });
+
+  it('claim() hands a large bulk in shared memory over: the parser no longer wipes it; other bytes are not claimable', () => {
+    const parser = new RequestParser(LIMITS);
+    const value = Buffer.alloc(200_000, 'c');
+    // (A bulk that came whole in one read is a view of that read: the caller copies it.)
+    parser.feed(Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${value.length}\r\n`));
+    expect(parser.next()).toBeNull();
+    parser.feed(Buffer.concat([value, Buffer.from('\r\n')]));
+    const cmd = parser.next()!;
+    expect(parser.claim(cmd[1]!)).toBe(false);
+    expect(parser.claim(cmd[2]!)).toBe(true);
+    expect(parser.claim(cmd[2]!)).toBe(false); // once
+    expect(parser.next()).toBeNull();
+    parser.detach();
+    parser.wipe();
+    expect(cmd[2]!.equals(value)).toBe(true);
+  });
+
+  it('reads a large bulk in place through readTarget(), with nothing past its CRLF, and refuses a stale view', () => {
+    const parser = new RequestParser(LIMITS);
+    const value = Buffer.alloc(150_000);
+    for (let i = 0; i < value.length; i++) value[i] = (i * 13) & 0xff;
+    const rest = Buffer.concat([value, Buffer.from('\r\n')]);
+    expect(parser.readTarget()).toBeNull();
+    parser.feed(Buffer.concat([Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${value.length}\r\n`), rest.subarray(0, 5)]));
+    expect(parser.next()).toBeNull();
+    let at = 5;
+    let previous: Buffer | null = null;
+    for (const n of [65536, 1, 65536]) {
+      const target = parser.readTarget()!;
+      expect(target.length).toBe(rest.length - at);
+      const take = Math.min(n, target.length);
+      rest.copy(target, 0, at, at + take);
+      expect(parser.receivedInPlace(target, take)).toBe(true);
+      at += take;
+      previous = target;
+      if (at < rest.length) expect(parser.next()).toBeNull();
+    }
+    const target = parser.readTarget()!;
+    rest.copy(target, 0, at);
+    expect(parser.receivedInPlace(previous!, rest.length - at)).toBe(false); // not where the bulk goes on
+    expect(parser.receivedInPlace(target, rest.length - at)).toBe(true);
+    expect(parser.readTarget()).toBeNull();
+    const cmd = parser.next()!;
+    expect(cmd.map((a) => a.length)).toEqual([3, 1, value.length]);
+    expect(cmd[2]!.equals(value)).toBe(true);
+    parser.feed(Buffer.from('*1\r\n$4\r\nPING\r\n'));
+    expect(parser.next()!.map(String)).toEqual(['PING']);
+  });
+
   it('a large bulk split into reads of every size comes out whole, with the commands after it', () => {
     const value = Buffer.alloc(300_000);
     for (let i = 0; i < value.length; i++) value[i] = (i * 7) & 0xff;
