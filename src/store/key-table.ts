@@ -169,6 +169,17 @@ export class KeyTable implements BucketTable<number> {
     return this.old === null ? -1 : this.findOld(key, hash);
   }
 
+  /**
+   * Reads the home slot of `hash` and the record it holds, changing nothing: see
+   * Keyspace.prefetch. Returns a word of what it read, for the caller to keep (a load whose value
+   * is never used may be compiled away).
+   */
+  touch(hash: number): number {
+    const handle = this.slots[(hash & this.mask) * 2]!;
+    if (handle === EMPTY || handle === DELETED) return 0;
+    return this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]!;
+  }
+
   private findOld(key: string, hash: number): number {
     const old = this.old!;
     const mask = this.oldMask;
