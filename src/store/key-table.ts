@@ -169,14 +169,16 @@ export class KeyTable implements BucketTable<number> {
     return this.old === null ? -1 : this.findOld(key, hash);
   }
 
+  /** The handle in the home slot of `hash` (EMPTY or DELETED included): for Keyspace.prefetch. */
+  homeHandle(hash: number): number {
+    return this.slots[(hash & this.mask) * 2]!;
+  }
+
   /**
-   * Reads the home slot of `hash` and the record it holds, changing nothing: see
-   * Keyspace.prefetch. Returns a word of what it read, for the caller to keep (a load whose value
-   * is never used may be compiled away).
+   * A word of the record `handle` names, read to bring it into cache (Keyspace.prefetch). EMPTY
+   * and DELETED read the first block of slab 0, which is never given out: no branch is needed.
    */
-  touch(hash: number): number {
-    const handle = this.slots[(hash & this.mask) * 2]!;
-    if (handle === EMPTY || handle === DELETED) return 0;
+  touchRecord(handle: number): number {
     return this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]!;
   }
 

@@ -200,15 +200,20 @@ export class Keyspace {
    * prefetches a pipeline's keys for the same reason, memory_prefetch.c).
    */
   prefetch(keys: readonly string[], count: number): void {
-    const hashes = this.prefetchHashes.length >= count ? this.prefetchHashes : (this.prefetchHashes = new Uint32Array(count));
-    for (let i = 0; i < count; i++) hashes[i] = hashKey(keys[i]!);
-    // A loop of nothing but the loads, so that the processor has several keys' in flight at once.
+    if (this.prefetchHandles.length < count) this.prefetchHandles = new Uint32Array(count);
+    const handles = this.prefetchHandles;
+    const table = this.table;
+    for (let i = 0; i < count; i++) handles[i] = hashKey(keys[i]!);
+    // Loops of nothing but independent loads (every slot, then every record, without a branch),
+    // so that the processor has all of the keys' misses in flight at once.
+    for (let i = 0; i < count; i++) handles[i] = table.homeHandle(handles[i]!);
     let read = 0;
-    for (let i = 0; i < count; i++) read ^= this.table.touch(hashes[i]!);
+    for (let i = 0; i < count; i++) read ^= table.touchRecord(handles[i]!);
     this.prefetched = read;
   }
 
-  private prefetchHashes = new Uint32Array(16);
+  /** prefetch()'s hashes, then the handles in their home slots. */
+  private prefetchHandles = new Uint32Array(16);
   /** What the last prefetch() read: kept so that its loads are not compiled away; means nothing. */
   prefetched = 0;
 
