@@ -1,8 +1,9 @@
 // The per-request floor every command pays (issue #20 Deliver 1, issue #15), in one process,
 // without the kernel: a real server's Client fed pipelined requests as redis-benchmark sends
 // them (16 per read, -r 100000, -d 32: SET key:<n> <32 B>, GET key:<n> of keys it set, LPUSH
-// mylist <32 B>, LPOP mylist, SADD myset element:<n>, SISMEMBER myset element:<n>) through a socket stand-in that drops the
-// replies. Parsing, dispatch, admission, stats, the keyspace, the AEAD and reply staging are
+// mylist <32 B>, LPOP mylist, SADD myset element:<n>, SISMEMBER myset element:<n>; MSET of ten
+// keys with 3-byte values, one literal name as redis-benchmark's -t mset sends it or ten random
+// ones, and MGET of ten random keys) through a socket stand-in that drops the replies. Parsing, dispatch, admission, stats, the keyspace, the AEAD and reply staging are
 // measured; socket reads and writes (the same for any server, and what varies most on a shared
 // machine) are not. CPU time per request (process.cpuUsage: the collector's helper threads
 // included), medians of rounds.
@@ -50,6 +51,10 @@ const WORKLOADS: Record<string, () => Buffer[]> = {
   lpop: () => reads(() => ['LPOP', 'mylist']),
   sadd: () => reads((n) => ['SADD', 'myset', `element:${pad(n())}`]),
   sismember: () => reads((n) => ['SISMEMBER', 'myset', `element:${pad(n())}`]),
+  // redis-benchmark's -t mset: without -r its ten keys are one literal name, set ten times over.
+  mset: () => reads(() => ['MSET', ...Array.from({ length: 10 }, () => ['key:__rand_int__', 'xxx']).flat()]),
+  msetr: () => reads((n) => ['MSET', ...Array.from({ length: 10 }, () => [`key:${pad(n())}`, 'xxx']).flat()]),
+  mget: () => reads((n) => ['MGET', ...Array.from({ length: 10 }, () => `key:${pad(n())}`)]),
 };
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -81,6 +86,7 @@ function main(): void {
   if (names.includes('lpop') && !names.includes('lpush')) names.unshift('lpush');
   if (names.includes('get') && !names.includes('set')) names.unshift('set');
   if (names.includes('sismember') && !names.includes('sadd')) names.unshift('sadd');
+  if (names.includes('mget') && !names.includes('msetr')) names.unshift('msetr');
   const order = Object.keys(WORKLOADS).filter((n) => names.includes(n));
   const samples = new Map<string, number[]>();
   for (let r = 0; r < ROUNDS; r++) {

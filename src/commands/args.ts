@@ -74,6 +74,27 @@ export function rawKeyOf(ctx: Session, raw: RawArgs, i: number): string {
   return key;
 }
 
+/**
+ * Whether arguments i and j hold the same bytes (no view made for RawArgs). Compared from the
+ * end: names that share a prefix ("user:1041", "user:1042") differ there.
+ */
+export function sameArg(args: ArgList, i: number, j: number): boolean {
+  if (args instanceof RawArgs) {
+    const length = args.lengths[i]!;
+    if (args.lengths[j] !== length) return false;
+    const bytes = args.bytes;
+    const a = args.starts[i]!;
+    const b = args.starts[j]!;
+    for (let k = length - 1; k >= 0; k--) if (bytes[a + k] !== bytes[b + k]) return false;
+    return true;
+  }
+  const x = args.at(i)!;
+  const y = args.at(j)!;
+  if (x.length !== y.length) return false;
+  for (let k = x.length - 1; k >= 0; k--) if (x[k] !== y[k]) return false;
+  return true;
+}
+
 /** The byte length of argument i (no view made for RawArgs). */
 export function argLength(args: ArgList, i: number): number {
   return args instanceof RawArgs ? args.lengths[i]! : args.at(i)!.length;

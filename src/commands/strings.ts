@@ -3,14 +3,15 @@
 
 import { int64, keyAt, keyOf, word } from './args.js';
 import { editValue, openValue, replyAndWipe, replyRange, replyValue, sealValue, storeValue } from './sealing.js';
+import { multiKeyStringCommands } from './strings-multi.js';
 import { numericStringCommands } from './strings-numeric.js';
 import { Errors } from '../protocol/errors.js';
 import { Sealer } from '../seal/sealer.js';
 import { plainBuffer } from '../util/bytes.js';
 import { Kind, type Entry, type KeyEvent, type StringEntry } from '../store/keyspace.js';
-import { at, KeyFlag, noted, span, type KeyRef } from './key-specs.js';
+import { at, KeyFlag, noted, type KeyRef } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
-import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 
 const EMPTY = Buffer.alloc(0);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -206,44 +207,6 @@ function getex(ctx: Session, args: Buffer[]): void {
   else if (opts.flags & Opt.PERSIST && entry.expiresAt !== 0) ctx.db.setExpiry(key, entry, 0);
 }
 
-/** Missing keys and keys of another type are both nil, as in Redis. */
-function mget(ctx: Session, args: ArgList): void {
-  ctx.reply.arrayLen(args.length - 1);
-  for (let i = 1; i < args.length; i++) {
-    const key = keyOf(ctx, args.at(i)!);
-    const entry = ctx.db.read(key, ctx.now);
-    if (entry === undefined || entry.kind !== Kind.String) {
-      ctx.reply.nullBulk();
-      continue;
-    }
-    // A value that fails to open becomes an error element; the array stays well formed.
-    const plain = openValue(ctx, key, entry.value);
-    if (plain) replyAndWipe(ctx, plain);
-  }
-}
-
-function mset(ctx: Session, args: ArgList): void {
-  if (args.length % 2 === 0) return ctx.reply.error(Errors.wrongArity('mset'));
-  setPairs(ctx, args);
-  ctx.reply.ok();
-}
-
-function msetnx(ctx: Session, args: ArgList): void {
-  if (args.length % 2 === 0) return ctx.reply.error(Errors.wrongArity('msetnx'));
-  for (let i = 1; i < args.length; i += 2) {
-    if (ctx.db.get(keyOf(ctx, args.at(i)!), ctx.now) !== undefined) return ctx.reply.integer(0);
-  }
-  setPairs(ctx, args);
-  ctx.reply.integer(1);
-}
-
-function setPairs(ctx: Session, args: ArgList): void {
-  for (let i = 1; i < args.length; i += 2) {
-    const key = keyOf(ctx, args.at(i)!);
-    storeValue(ctx, key, args.at(i + 1)!, 0, 'set');
-  }
-}
-
 /** redis checkStringLength: a result longer than proto-max-bulk-len is refused. */
 function tooLong(ctx: Session, offset: number, append: number): boolean {
   if (offset + append <= ctx.server.config.number('proto-max-bulk-len')) return false;
@@ -396,18 +359,7 @@ export const stringCommands: CommandSpec[] = [
     summary: 'Get the value of a key and delete the key', since: '6.2.0', complexity: 'O(1)', handler: getdel }),
   cmd({ name: 'getex', arity: -2, flags: ['write', 'fast'], keySpecs: [noted(at(1, 'RW', 'ACCESS', 'UPDATE'), 'RW and UPDATE because it changes the TTL')], categories: WRITE_FAST,
     summary: 'Get the value of a key and optionally set its expiration', since: '6.2.0', complexity: 'O(1)', handler: getex }),
-  cmd({ name: 'mget', arity: -2, flags: ['readonly', 'fast'], keySpecs: [span(1, -1, 1, 'RO', 'ACCESS')], categories: READ_FAST,
-    tips: ['request_policy:multi_shard'],
-    summary: 'Get the values of all the given keys', since: '1.0.0',
-    complexity: 'O(N) where N is the number of keys to retrieve.', handler: takesArgList(mget) }),
-  cmd({ name: 'mset', arity: -3, flags: ['write', 'denyoom'], keySpecs: [span(1, -1, 2, 'OW', 'UPDATE')], categories: WRITE_SLOW,
-    tips: ['request_policy:multi_shard', 'response_policy:all_succeeded'],
-    summary: 'Set multiple keys to multiple values', since: '1.0.1',
-    complexity: 'O(N) where N is the number of keys to set.', handler: takesArgList(mset) }),
-  cmd({ name: 'msetnx', arity: -3, flags: ['write', 'denyoom'], keySpecs: [span(1, -1, 2, 'OW', 'INSERT')], categories: WRITE_SLOW,
-    tips: ['request_policy:multi_shard', 'response_policy:agg_min'],
-    summary: 'Set multiple keys to multiple values, only if none of the keys exist', since: '1.0.1',
-    complexity: 'O(N) where N is the number of keys to set.', handler: takesArgList(msetnx) }),
+  ...multiKeyStringCommands,
   cmd({ name: 'append', arity: 3, flags: ['write', 'denyoom', 'fast'], keySpecs: [at(1, 'RW', 'INSERT')], categories: WRITE_FAST,
     summary: 'Append a value to a key', since: '2.0.0',
     complexity: 'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',

@@ -434,7 +434,7 @@ export class RequestParser {
     const buf = this.buf;
     const end = buf.length;
     let p = this.pos + 1;
-    // One digit, 1..9, or two ("10".."16"). (Past the end a byte reads undefined: NaN fails.)
+    // One digit, 1..9, or two ("10".."32"). (Past the end a byte reads undefined: NaN fails.)
     let n = buf[p]! - 0x30;
     if (!(n >= 1 && n <= 9)) return null;
     p++;

@@ -16,8 +16,8 @@ class ArgView extends Uint8Array {}
 Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 Object.defineProperty(ArgView.prototype, 'constructor', { value: Buffer, writable: true, configurable: true });
 
-/** The most arguments a command may have to come as RawArgs. */
-export const RAW_MAX_ARGS = 16;
+/** The most arguments a command may have to come as RawArgs (MSET of 15 pairs, MGET of 31 keys). */
+export const RAW_MAX_ARGS = 32;
 
 const EMPTY = Buffer.alloc(0);
 

@@ -169,6 +169,19 @@ export class KeyTable implements BucketTable<number> {
     return this.old === null ? -1 : this.findOld(key, hash);
   }
 
+  /** The handle in the home slot of `hash` (EMPTY or DELETED included): for Keyspace.prefetch. */
+  homeHandle(hash: number): number {
+    return this.slots[(hash & this.mask) * 2]!;
+  }
+
+  /**
+   * A word of the record `handle` names, read to bring it into cache (Keyspace.prefetch). EMPTY
+   * and DELETED read the first block of slab 0, which is never given out: no branch is needed.
+   */
+  touchRecord(handle: number): number {
+    return this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]!;
+  }
+
   private findOld(key: string, hash: number): number {
     const old = this.old!;
     const mask = this.oldMask;

@@ -1,5 +1,5 @@
 // Memory for the keyspace's records, outside the V8 heap: 1 MiB slab ArrayBuffers carved into
-// 8-byte-aligned blocks, with one free list per block size (8-byte steps up to 64 KiB). A
+// 8-byte-aligned blocks, with one free stack of handles per block size (8-byte steps up to 64 KiB). A
 // million keys then cost the GC nothing to trace and no per-key object headers.
 //
 // A block is named by a 32-bit handle: slab index << 17 | (offset / 8). The offset part is
@@ -33,8 +33,13 @@ export class RecordArena {
   maxSlabs = MAX_SLABS;
   private current = 0;
   private used = 0;
-  /** Head handle of each size class's free list (index = block bytes / 8); 0 = empty. */
-  private readonly freeHeads = new Uint32Array(MAX_CLASS_BYTES / 8 + 1);
+  /**
+   * Each size class's free blocks (index = block bytes / 8), a stack of handles, and how many it
+   * holds. Kept apart from the blocks (not a list threaded through them): taking one then reads
+   * no block, where reading a cold block's link was half of allocating a record for a random key.
+   */
+  private freeStacks: (Uint32Array | undefined)[] = [];
+  private readonly freeCounts = new Uint32Array(MAX_CLASS_BYTES / 8 + 1);
   private readonly freeSlabs: number[] = [];
   private pending: number[] = [];
   private pendingSizes: number[] = [];
@@ -48,7 +53,8 @@ export class RecordArena {
   private reset(): void {
     this.bytes.length = this.words.length = this.doubles.length = 0;
     this.freeSlabs.length = 0;
-    this.freeHeads.fill(0);
+    this.freeStacks = [];
+    this.freeCounts.fill(0);
     this.slabBytes = 0;
     this.current = this.addSlab(SLAB_BYTES);
     // Handles 0 and 1 (offsets 0 and 8 of slab 0) stay unused.
@@ -60,13 +66,10 @@ export class RecordArena {
     const bytes = (size + 7) & ~7;
     this.liveBytes += bytes;
     if (bytes > MAX_CLASS_BYTES) return (this.addSlab(bytes) << OFFSET_BITS) >>> 0;
-    const head = this.freeHeads[bytes >>> 3]!;
-    if (head !== 0) {
-      const slab = head >>> OFFSET_BITS;
-      const at = (head & OFFSET_MASK) * 2;
-      this.freeHeads[bytes >>> 3] = this.words[slab]![at]!;
-      this.words[slab]![at] = 0;
-      return head;
+    const free = this.freeCounts[bytes >>> 3]!;
+    if (free !== 0) {
+      this.freeCounts[bytes >>> 3] = free - 1;
+      return this.freeStacks[bytes >>> 3]![free - 1]!;
     }
     if (this.used + bytes > SLAB_BYTES) {
       this.current = this.addSlab(SLAB_BYTES);
@@ -108,12 +111,23 @@ export class RecordArena {
       const doubles = this.doubles[slab]!;
       if (bytes <= 512) for (let i = at, end = at + bytes / 8; i < end; i++) doubles[i] = 0;
       else doubles.fill(0, at, at + bytes / 8);
-      this.words[slab]![at * 2] = this.freeHeads[bytes >>> 3]!;
-      this.freeHeads[bytes >>> 3] = handle;
+      this.pushFree(bytes >>> 3, handle);
     }
     // Every block is free (FLUSHALL, or the last key deleted): give the slabs back to the system
     // instead of keeping them on free lists.
     if (this.liveBytes === 0 && this.slabBytes > SLAB_BYTES) this.reset();
+  }
+
+  private pushFree(sizeClass: number, handle: number): void {
+    const count = this.freeCounts[sizeClass]!;
+    let stack = this.freeStacks[sizeClass];
+    if (stack === undefined || count === stack.length) {
+      const grown = new Uint32Array(Math.max(16, count * 2));
+      if (stack !== undefined) grown.set(stack);
+      this.freeStacks[sizeClass] = stack = grown;
+    }
+    stack[count] = handle;
+    this.freeCounts[sizeClass] = count + 1;
   }
 
   /** Byte offset of a handle's block within its slab. */

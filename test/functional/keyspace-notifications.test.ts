@@ -48,6 +48,11 @@ const CASES: Record<string, { flags: string; steps: string[][] }> = {
   'keyevent channel only, generic class (Eg)': { flags: 'Eg', steps: [['set', 'a', '1'], ['expire', 'a', '10'], ['del', 'a'], ['hset', 'h', 'f', 'v'], ['unlink', 'h']] },
   'hash class only (Kh)': { flags: 'Kh', steps: [['set', 'a', '1'], ['hset', 'h', 'f', 'v'], ['hsetnx', 'h', 'g', 'w'], ['hdel', 'h', 'f', 'g']] },
   'new keys (En), not overwrites': { flags: 'En', steps: [['set', 'foo', 'bar'], ['set', 'foo', 'baz'], ['set', 'bar', 'bar'], ['hset', 'h', 'f', 'v'], ['hset', 'h', 'g', 'v']] },
+  'MSET and MSETNX naming a key twice: one set per pair, new at its first (KEA, then En)': {
+    flags: 'KEA',
+    steps: [['set', 'b', '0'], ['mset', 'a', '1', 'b', '2', 'a', '3'], ['mset', 'c', 'x', 'c', 'y', 'c', 'z'], ['msetnx', 'd', '1', 'e', '2', 'd', '3'], ['mget', 'a', 'c', 'd']],
+  },
+  'MSET of new and old keys (En)': { flags: 'En', steps: [['set', 'b', '0'], ['mset', 'a', '1', 'b', '2', 'a', '3', 'f', '4']] },
   'a class without K or E sends nothing': { flags: 'g$', steps: [['set', 'a', '1'], ['del', 'a']] },
   'the database index is the selected one': { flags: 'KEA', steps: [['select', '3'], ['set', 'k3', 'v'], ['del', 'k3'], ['select', '0']] },
   'binary key names': { flags: 'KE$', steps: [['set', 'k\u0000\u00ff\r\n', 'v']] },

@@ -218,20 +218,20 @@ describe('EVALSHA, EVAL_RO, SCRIPT', () => {
     expect(await run(['script', 'kill'])).toEqual({ error: Errors.notBusy });
   });
 
-  it('keys and arguments arrive whole however the request came: in one read, split across reads, past 16 arguments, by the thousand', async () => {
+  it('keys and arguments arrive whole however the request came: in one read, split across reads, past RawArgs\' 32 arguments, by the thousand', async () => {
     // A short request whole in one read reaches EVALSHA as offsets into the read (RawArgs); a
-    // split one, or one of more than 16 arguments, as Buffers; one of thousands as a vector.
+    // split one, or one of more than 32 arguments, as Buffers; one of thousands as a vector.
     const id = (await sha("return {#KEYS, #ARGV, KEYS[1], KEYS[#KEYS], ARGV[1], ARGV[#ARGV], redis.call('GET', KEYS[1])}")) as string;
     await run(['set', 'rk:1', 'first']);
     const frame = (args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
     const one = frame(['evalsha', id, '2', 'rk:1', 'rk:2', 'a1', 'a2']);
-    const many = frame(['evalsha', id, '1', 'rk:1', ...Array.from({ length: 20 }, (_, i) => `m${i}`)]);
+    const many = frame(['evalsha', id, '1', 'rk:1', ...Array.from({ length: 40 }, (_, i) => `m${i}`)]);
     const pipelined = one + one + many;
     const { data } = await rawExchange(server.port, [pipelined.slice(0, 50), pipelined.slice(50)]);
     const expected = (k: number, a: number, lastKey: string, firstArg: string, lastArg: string) =>
       `*7\r\n:${k}\r\n:${a}\r\n$4\r\nrk:1\r\n$${lastKey.length}\r\n${lastKey}\r\n$${firstArg.length}\r\n${firstArg}\r\n$${lastArg.length}\r\n${lastArg}\r\n$5\r\nfirst\r\n`;
     const same = expected(2, 2, 'rk:2', 'a1', 'a2');
-    expect(data.toString()).toBe(same + same + expected(1, 20, 'rk:1', 'm0', 'm19'));
+    expect(data.toString()).toBe(same + same + expected(1, 40, 'rk:1', 'm0', 'm39'));
     const argv = Array.from({ length: 20_000 }, (_, i) => `v${i}`);
     expect(await client.evalsha(id, 1, 'rk:1', ...argv)).toEqual([1, 20_000, 'rk:1', 'rk:1', 'v0', 'v19999', 'first']);
     expect(await client.eval('return {#KEYS, #ARGV, ARGV[#ARGV]}', 0, ...argv)).toEqual([0, 20_000, 'v19999']);

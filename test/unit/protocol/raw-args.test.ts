@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ArgList } from '../../../src/protocol/arg-list.js';
 import { ProtocolError, RequestParser } from '../../../src/protocol/parser.js';
-import { RawArgs } from '../../../src/protocol/raw-args.js';
+import { RAW_MAX_ARGS, RawArgs } from '../../../src/protocol/raw-args.js';
 
 const LIMITS = { maxBulkLen: 1024 * 1024 };
 
@@ -74,7 +74,7 @@ function run(chunks: Buffer[], parser: RequestParser): Outcome {
 
 const name = fc.constantFrom('XADD', 'xadd', 'XaDd', 'GET', 'XADDX', 'XAD', '');
 const arg = fc.uint8Array({ minLength: 0, maxLength: 40 });
-const command = fc.tuple(name, fc.array(arg, { minLength: 0, maxLength: 18 })).map(([n, rest]) => [Buffer.from(n), ...rest]);
+const command = fc.tuple(name, fc.array(arg, { minLength: 0, maxLength: RAW_MAX_ARGS + 2 })).map(([n, rest]) => [Buffer.from(n), ...rest]);
 
 describe('raw arguments (parser fast path)', () => {
   it('a whole, plain XADD comes as RawArgs; other commands, split ones and unauthenticated clients get arrays', () => {
@@ -86,7 +86,7 @@ describe('raw arguments (parser fast path)', () => {
     unauth.unauthenticated = true;
     expect(run([xadd], unauth).raw).toBe(0);
     // More arguments than RawArgs holds: the general path.
-    const many = encode([Buffer.from('XADD'), ...Array.from({ length: 16 }, () => Buffer.from('a'))]);
+    const many = encode([Buffer.from('XADD'), ...Array.from({ length: RAW_MAX_ARGS }, () => Buffer.from('a'))]);
     expect(run([many], rawParser())).toMatchObject({ raw: 0 });
   });
 
@@ -98,9 +98,9 @@ describe('raw arguments (parser fast path)', () => {
         const got = run(split(bytes, at), rawParser());
         expect(got.commands).toEqual(expected.commands);
         expect(got.error).toEqual(expected.error);
-        // Whole in one read, every XADD of 1..16 arguments comes raw.
+        // Whole in one read, every XADD of 1..RAW_MAX_ARGS arguments comes raw.
         if (at.length === 0) {
-          expect(got.raw).toBe(cmds.filter((c) => c[0]!.toString().toLowerCase() === 'xadd' && c.length <= 16).length);
+          expect(got.raw).toBe(cmds.filter((c) => c[0]!.toString().toLowerCase() === 'xadd' && c.length <= RAW_MAX_ARGS).length);
         }
       }),
       { numRuns: 400, seed: 20261206 },
@@ -109,7 +109,7 @@ describe('raw arguments (parser fast path)', () => {
 
   it('malformed requests around XADD give the same commands and errors as the general path', () => {
     const pieces = fc.constantFrom(
-      '*5\r\n', '*3\r\n', '*16\r\n', '*17\r\n', '*0\r\n', '*-1\r\n', '*01\r\n', '*1x\r\n', '*5\n', '*\r\n',
+      '*5\r\n', '*3\r\n', `*${RAW_MAX_ARGS}\r\n`, `*${RAW_MAX_ARGS + 1}\r\n`, '*0\r\n', '*-1\r\n', '*01\r\n', '*1x\r\n', '*5\n', '*\r\n',
       '$4\r\nXADD\r\n', '$4\r\nxadd\r\n', '$1\r\ns\r\n', '$1\r\n*\r\n', '$0\r\n\r\n', '$01\r\na\r\n', '$2\r\nab\r\n',
       '$1\r\nab\r\n', '$-1\r\n', '$4\nXADD\r\n', '$99999999999\r\n', '$2000000\r\n', 'XADD s * a b\r\n', '\r\n', 'x', '$', '*',
     );

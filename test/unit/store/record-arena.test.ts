@@ -138,7 +138,7 @@ describe('RecordArena', () => {
     // Still readable until the turn is over.
     expect(view(arena, freed, 100).every((b) => b === 0xab)).toBe(true);
     arena.release();
-    // 100 rounds up to 104; the free list was empty so even the link word is 0.
+    // 100 rounds up to 104, all zero: no free-list link is kept in a free block.
     expect(isZero(view(arena, freed, 104))).toBe(true);
     expect(view(arena, before, 24).every((b) => b === 0xab)).toBe(true);
     expect(view(arena, after, 24).every((b) => b === 0xab)).toBe(true);
