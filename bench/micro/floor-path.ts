@@ -1,9 +1,11 @@
 // The per-request floor every command pays (issue #20 Deliver 1, issue #15), in one process,
 // without the kernel: a real server's Client fed pipelined requests as redis-benchmark sends
 // them (16 per read, -r 100000, -d 32: SET key:<n> <32 B>, GET key:<n> of keys it set, LPUSH
-// mylist <32 B>, LPOP mylist, SADD myset element:<n>, SISMEMBER myset element:<n>; MSET of ten
-// keys with 3-byte values, one literal name as redis-benchmark's -t mset sends it or ten random
-// ones, and MGET of ten random keys) through a socket stand-in that drops the replies. Parsing, dispatch, admission, stats, the keyspace, the AEAD and reply staging are
+// mylist <32 B>, LPOP mylist, SADD myset element:<n>, SISMEMBER myset element:<n>, sadd-same:
+// redis-benchmark's -t sadd without -r, one member added again and again; MSET of ten keys with
+// 3-byte values, one literal name as redis-benchmark's -t mset sends it or ten random ones, and
+// MGET of ten random keys) through a socket stand-in that drops the replies. Parsing, dispatch,
+// admission, stats, the keyspace, the AEAD and reply staging are
 // measured; socket reads and writes (the same for any server, and what varies most on a shared
 // machine) are not. CPU time per request (process.cpuUsage: the collector's helper threads
 // included), medians of rounds.
@@ -20,7 +22,7 @@ import { fmt, summarize } from '../lib/stats.js';
 
 const ROUNDS = Number(option('--rounds', '5'));
 const REQUESTS = Number(option('--requests', '160000'));
-const ONLY = option('--only', 'set,get,lpush,lpop,sadd,sismember').split(',');
+const ONLY = option('--only', 'set,get,lpush,lpop,sadd,sismember,sadd-same').split(',');
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const VALUE = 'x'.repeat(32);
@@ -51,6 +53,7 @@ const WORKLOADS: Record<string, () => Buffer[]> = {
   lpop: () => reads(() => ['LPOP', 'mylist']),
   sadd: () => reads((n) => ['SADD', 'myset', `element:${pad(n())}`]),
   sismember: () => reads((n) => ['SISMEMBER', 'myset', `element:${pad(n())}`]),
+  'sadd-same': () => reads(() => ['SADD', 'myset', 'element:__rand_int__']),
   // redis-benchmark's -t mset: without -r its ten keys are one literal name, set ten times over.
   mset: () => reads(() => ['MSET', ...Array.from({ length: 10 }, () => ['key:__rand_int__', 'xxx']).flat()]),
   msetr: () => reads((n) => ['MSET', ...Array.from({ length: 10 }, () => [`key:${pad(n())}`, 'xxx']).flat()]),

@@ -28,12 +28,14 @@ let addKey = '';
 let addArgs: ArgList = NO_ARGS;
 let addCount = 0;
 let addFailure: unknown;
+let addedTo: SetEntry | null = null;
 
 function addMemberAt(i: number): Uint8Array {
   return addArgs.at(i + 2)!;
 }
 
 function addMembers(set: SetEntry): boolean {
+  addedTo = set;
   const before = set.size;
   try {
     if (addArgs instanceof RawArgs) addRawMembers(addCtx!, addKey, set, addArgs, 2);
@@ -47,14 +49,15 @@ function addMembers(set: SetEntry): boolean {
 }
 
 /**
- * The database and key the last SADD found holding a set, and the database's table edits then
- * (Keyspace.edits): while they stay the same the key is still there, and SADD skips saddNew()'s
- * own lookup of it (a second keyspace lookup per SADD into a large set). Only a shortcut: were the
- * key gone after all, the general path would create the set itself, unpacked until the turn ends.
+ * The database and key the last SADD found holding a set, the set, and the database's edits then
+ * (Keyspace.edits): while they stay the same the key still holds that very set object, so SADD
+ * skips both saddNew()'s lookup of the key and mutate()'s own (two keyspace lookups per SADD
+ * into the same set); a set with a TTL is looked up as usual, so expiry stays mutate()'s.
  */
 let foundDb: object | null = null;
 let foundKey = '';
 let foundEdits = -1;
+let foundSet: SetEntry | null = null;
 
 /** SADD, SREM: their arguments may be RawArgs (raw-args.ts), read through at() alone. */
 function sadd(ctx: Session, args: ArgList): void {
@@ -62,14 +65,16 @@ function sadd(ctx: Session, args: ArgList): void {
   const db = ctx.db;
   const known = key === foundKey && db === foundDb && db.edits === foundEdits;
   if (!known && args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
+  const held = known && foundSet !== null && foundSet.expiresAt === 0 ? foundSet : undefined;
   addCtx = ctx;
   addKey = key;
   addArgs = args;
   addCount = 0;
   addFailure = undefined;
+  addedTo = null;
   let ok: boolean;
   try {
-    ok = writeSet(ctx, key, 'sadd', addMembers);
+    ok = held !== undefined ? db.mutate(key, Kind.Set, 'sadd', ctx.now, addMembers, held) : writeSet(ctx, key, 'sadd', addMembers);
   } finally {
     addCtx = null;
     addArgs = NO_ARGS;
@@ -81,6 +86,7 @@ function sadd(ctx: Session, args: ArgList): void {
   foundDb = db;
   foundKey = key;
   foundEdits = db.edits;
+  foundSet = addedTo;
   ctx.reply.integer(addCount);
 }
 

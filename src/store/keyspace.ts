@@ -147,13 +147,17 @@ export class Keyspace {
   }
 
   /**
-   * Counts every change of which record a key's slot holds (insert, replace, remove, clear): a
-   * write that finds it unchanged after its callback knows the entry it found is still the key's
-   * (mutate), without a second lookup.
+   * Counts every change of which record a key's slot holds (insert, replace, remove, clear) and
+   * of which entry object a record holds (packing and unpacking in place): a write that finds it
+   * unchanged after its callback knows the entry it found is still the key's (mutate), without a
+   * second lookup.
    */
   private tableEdits = 0;
 
-  /** tableEdits, for a writer that remembers a key it found (SADD: it need not look twice while nothing changed). */
+  /**
+   * tableEdits, for a writer that remembers a key and its entry (SADD): while it is unchanged, the
+   * entry found then is still the key's live object (its expiry aside), so it need not look again.
+   */
   get edits(): number {
     return this.tableEdits;
   }
@@ -735,6 +739,7 @@ export class Keyspace {
       this.table.setHandle(slot, this.boxRecord(key, hash, entry));
       this.arena.free(handle, this.table.recordBytes(handle));
     } else {
+      this.tableEdits++;
       this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = entry;
     }
     entry.accounted = packed.accounted;
@@ -850,6 +855,7 @@ export class Keyspace {
       this.observer?.added(key, new PackedRecord(this.table, packed) as unknown as Entry);
       return true;
     }
+    this.tableEdits++;
     this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = small as unknown as Entry;
     this.observer?.changed(key, small as unknown as Entry);
     opsOf(entry).release?.(entry);

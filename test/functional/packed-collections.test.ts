@@ -249,6 +249,39 @@ describe('packing small collections', () => {
     expect(await client.llen('long')).toBe(100);
   });
 
+  it('SADD into the set the last SADD found adds to the live set after it was packed again, or expired (with and without --seal-keys)', async () => {
+    // SADD keeps the set it last added to while the keyspace's edits are unchanged; packing a
+    // used set again replaces its entry object (in place under --seal-keys) and must count as one.
+    for (const sealKeys of ['no', 'yes']) {
+      const own = await startInProcess({ 'seal-keys': sealKeys });
+      const c = new Redis({ port: own.port, host: own.host, lazyConnect: true });
+      await c.connect();
+      const isPacked = () => own.running.state.databases[0]!.isPacked(storedKey(own, 's'));
+      try {
+        expect(await c.sadd('s', 'a')).toBe(1);
+        expect(await c.sadd('s', 'b')).toBe(1);
+        expect(isPacked()).toBe(false);
+        own.advance(5000);
+        await settle(250);
+        expect(isPacked()).toBe(true);
+        expect(await c.sadd('s', 'c')).toBe(1);
+        expect(await c.sadd('s', 'c')).toBe(0);
+        expect((await c.smembers('s')).sort()).toEqual(['a', 'b', 'c']);
+        expect(await c.scard('s')).toBe(3);
+        // A TTL: the set it holds expires, and the next SADD makes a new one.
+        expect(await c.pexpire('s', 1000)).toBe(1);
+        expect(await c.sadd('s', 'd')).toBe(1);
+        own.advance(2000);
+        expect(await c.sadd('s', 'e')).toBe(1);
+        expect(await c.smembers('s')).toEqual(['e']);
+        expect(await c.ttl('s')).toBe(-1);
+      } finally {
+        c.disconnect();
+        await own.stop();
+      }
+    }
+  });
+
   it('packs a set made again under the name of a large one SADD just added to (deleted, or flushed)', async () => {
     // SADD remembers the key it last found holding a set (to skip a second lookup); the key gone,
     // a new small set is right, and packed, as ever.
