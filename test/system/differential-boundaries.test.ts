@@ -7,7 +7,9 @@
 // or overwrite) and reads back with every reader, against redis-server 7 in RESP2 and RESP3,
 // once plain and once with --seal-keys (names boxed and sealed). A small collection is packed
 // as soon as the turn that made it ends, so one command per turn (as the runner sends them)
-// crosses the packed form on every step. Replies Redis leaves unordered are compared sorted.
+// crosses the packed form on every step. MOVE, COPY ... DB and SWAPDB carry every form to the
+// other database (values are sealed bound to theirs). Replies Redis leaves unordered are
+// compared sorted.
 //
 // Bounded (DIFF_BOUNDARIES_COUNT sequences, 12 by default; DIFF_SEED fixed): a few seconds.
 
@@ -41,7 +43,7 @@ const COUNTERS = ['0', '9007199254740991', '9007199254740993', '9223372036854775
 
 function stringCommand(r: Rnd): string[] {
   const k = () => pick(r, STRING_KEYS);
-  switch (int(r, 0, 19)) {
+  switch (int(r, 0, 21)) {
     case 0: case 1: return ['SET', k(), text(size(r), int(r, 1, 1e6))];
     case 2: case 3: return ['APPEND', k(), text(size(r), int(r, 1, 1e6))];
     case 4: return ['SETRANGE', k(), String(offset(r)), text(int(r, 1, 8), int(r, 1, 1e6))];
@@ -59,6 +61,9 @@ function stringCommand(r: Rnd): string[] {
     case 16: return ['INCRBYFLOAT', k(), pick(r, ['0.1', '1e17', '-1.5', '0'])];
     case 17: return pick(r, [['RENAME', 's1', 's2'], ['COPY', 's2', 's1', 'REPLACE'], ['GETSET', k(), 'small'], ['GETDEL', k()]]);
     case 18: return pick(r, [['EXPIRE', k(), '1000'], ['TTL', k()], ['PERSIST', k()], ['GETEX', k(), 'PX', '900000']]);
+    case 19: return pick(r, [['MGET', 's1', 's2', 'nope'], ['EVAL', "return redis.call('GET', KEYS[1])", '1', k()], ['SET', k(), 'v', 'GET']]);
+    // the other database, where a value sealed for database 0 must be re-sealed or refused
+    case 20: return pick(r, [['MOVE', k(), '1'], ['COPY', k(), k(), 'DB', '1', 'REPLACE'], ['SWAPDB', '0', '1']]);
     default: return ['LCS', 's1', 's2', 'LEN'];
   }
 }
@@ -69,7 +74,7 @@ const around = (r: Rnd, limit: number) => limit + int(r, -2, 1);
 
 function collectionCommand(r: Rnd): string[] {
   const member = (): string => pick(r, ['a', '7', '-3', text(64, 2), text(65, 3), text(int(r, 1000, 2100), 4), '9007199254740993']);
-  switch (int(r, 0, 27)) {
+  switch (int(r, 0, 28)) {
     // sets: intset <-> hashtable, packed at 64 members / 2,048 bytes
     case 0: return ['SADD', 'set', ...ints(int(r, 0, 3), around(r, 64))];
     case 1: return ['SADD', 'set', ...Array.from({ length: int(r, 1, 3) }, member)];
@@ -102,6 +107,7 @@ function collectionCommand(r: Rnd): string[] {
     case 24: return ['TTL', pick(r, ['set', 'zset', 'list', 'hash'])];
     case 25: return ['PERSIST', pick(r, ['set', 'zset', 'list', 'hash'])];
     case 26: return ['SINTERSTORE', 'tmp', 'set', 'set'];
+    case 27: return pick(r, [['MOVE', pick(r, ['set', 'zset', 'list', 'hash']), '1'], ['COPY', pick(r, ['set', 'zset', 'list', 'hash']), 'tmp', 'DB', '1', 'REPLACE'], ['SWAPDB', '0', '1']]);
     default: return ['ZUNIONSTORE', 'tmp', '1', 'zset'];
   }
 }
