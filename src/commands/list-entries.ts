@@ -57,7 +57,8 @@ export function listCodec(ctx: Session, key: string): ListSealing {
   lastDb = db;
   lastKey = key;
   lastFill = fill;
-  return (lastCodec = new ListSealing(values, db, key, fill));
+  const keyspace = ctx.db;
+  return (lastCodec = new ListSealing(values, db, key, fill, () => keyspace.recount(key)));
 }
 
 let lastCodec: ListSealing | null = null;

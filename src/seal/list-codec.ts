@@ -32,6 +32,8 @@ export class ListSealing implements ListCodec {
     private readonly db: number,
     private readonly key: string,
     fill = -2,
+    /** ListCodec.rested: the list's owner recounts its memory. */
+    readonly rested?: () => void,
   ) {
     const limits = nodeLimits(fill);
     this.nodeBytes = limits.bytes;

@@ -405,6 +405,15 @@ export class Keyspace {
   }
 
   /**
+   * Recounts key's memory after its structure changed outside any command (a list sealing its
+   * waiting nodes at rest): no event, no signal, no dirty; nothing if the key is gone.
+   */
+  recount(key: string): void {
+    const entry = this.peek(key);
+    if (entry !== undefined) this.observer?.changed(key, entry);
+  }
+
+  /**
    * The one way to change a collection: finds key's entry of `kind` (a new empty one when the key
    * is missing), runs `change` on it, then files the result: an entry left empty is deleted (the
    * 'del' announced after `event`, as Redis does), a new one that gained elements is stored, an

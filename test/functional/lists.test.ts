@@ -10,7 +10,7 @@ import { storedKey } from '../helpers/server.js';
 import { Errors } from '../../src/protocol/errors.js';
 import { Sealer } from '../../src/seal/sealer.js';
 import { Kind, type ListEntry } from '../../src/store/keyspace.js';
-import type { ListCodec } from '../../src/store/types/list.js';
+import { sealAllResting, type ListCodec } from '../../src/store/types/list.js';
 
 const { server, client, run } = withServer();
 
@@ -250,6 +250,21 @@ describe('what every type-blind path knows of lists', () => {
     const usedBefore = server.running.state.memory.account.used;
     await client.del('m');
     expect(server.running.state.memory.account.used).toBeLessThan(usedBefore - 1000 * 12);
+  });
+
+  it('the memory accounted for a list follows its nodes sealed at rest (maxmemory counts what MEMORY USAGE says)', async () => {
+    // Elements of 1,000 bytes are pushed loose (each sealed on its own, in blocks grown by half);
+    // at rest the interior nodes are sealed whole into blocks of their size, outside any command.
+    const account = server.running.state.memory.account;
+    const base = account.used;
+    for (let i = 0; i < 400; i++) await client.rpush('rest', Buffer.alloc(1000, i));
+    const loose = account.used - base;
+    sealAllResting();
+    const usage = (await run(['memory', 'usage', 'rest', 'samples', '0'])) as number;
+    expect(usage).toBeLessThan(loose * 0.8);
+    // It was left at the loose size (by a third more) until the key's next write.
+    expect(account.used - base).toBe(usage);
+    await client.del('rest');
   });
 
   it('refuses pushes over maxmemory with noeviction (denyoom), and still pops', async () => {

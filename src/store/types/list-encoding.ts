@@ -24,6 +24,11 @@ export interface ListCodec {
   openNode(id: number, src: Buffer, start: number, length: number, out: Buffer, at: number): void;
   /** Throws the codec's authentication error (nodes out of order). */
   broken(what: string): never;
+  /**
+   * Told after the rest timer sealed waiting nodes (their blocks shrank), outside any command:
+   * whoever counts the list's memory recounts it (else maxmemory keeps the loose size).
+   */
+  rested?(): void;
 }
 
 /** Looks at one element's plaintext (do not keep it); false stops a walk. */

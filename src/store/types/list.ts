@@ -833,20 +833,24 @@ export class SealedList {
       this.seenChanges = this.changes;
       return true;
     }
-    for (let ni = 1; ni < this.nodes.length - 1; ni++) {
-      if (this.nodes[ni]!.sealed) continue;
-      if (performance.now() > deadline) return false;
-      try {
-        this.sealLoose(ni, c);
-      } catch {
-        // Reported when a command reads it.
+    try {
+      for (let ni = 1; ni < this.nodes.length - 1; ni++) {
+        if (this.nodes[ni]!.sealed) continue;
+        if (performance.now() > deadline) return false;
+        try {
+          this.sealLoose(ni, c);
+        } catch {
+          // Reported when a command reads it.
+        }
       }
+      if (!this.packSmall(deadline, c)) return false;
+      this.restCodec = null;
+      this.looseInterior = 0;
+      resting.delete(this);
+      return true;
+    } finally {
+      c.rested?.();
     }
-    if (!this.packSmall(deadline, c)) return false;
-    this.restCodec = null;
-    this.looseInterior = 0;
-    resting.delete(this);
-    return true;
   }
 
   /** Drops every element. */

@@ -291,21 +291,13 @@ export class StreamLog {
   /** Adds an entry's header (id words, sealed length) at the tail; returns where its sealed bytes go. */
   private place(w0: number, w1: number, w2: number, w3: number, sealedLength: number, weight: number, limits: NodeLimits): number {
     const need = ENTRY_HEADER + sealedLength;
+    const maxBytes = limits.maxBytes === 0 || limits.maxBytes > NODE_MAX_WEIGHT ? NODE_MAX_WEIGHT : limits.maxBytes;
     let node: StreamNode | undefined = this.nodes[this.nodes.length - 1];
-    if (node !== undefined) {
-      const maxBytes = limits.maxBytes === 0 || limits.maxBytes > NODE_MAX_WEIGHT ? NODE_MAX_WEIGHT : limits.maxBytes;
-      if (node.weight + weight >= maxBytes || (limits.maxEntries > 0 && node.appended >= limits.maxEntries)) {
-        // A stream that filled a node likely fills the next one alike: size it as the last one
-        // (up to 1 MiB) instead of growing it copy by copy.
-        node = this.newNode(Math.max(need * 8, 1024, Math.min(node.used + need, NODE_PRESIZE_MAX)));
-        this.nodes.push(node);
-      } else if (node.used + need > node.cap) {
-        this.grow(node, node.used + need);
-      }
-    } else {
-      // Room for a few entries like this one: a node usually fills to stream-node-max-entries.
-      node = this.newNode(Math.max(need * 8, 1024));
+    if (node === undefined || node.weight + weight >= maxBytes || (limits.maxEntries > 0 && node.appended >= limits.maxEntries)) {
+      node = this.newNode(this.newNodeSize(need, weight, maxBytes, limits.maxEntries, node));
       this.nodes.push(node);
+    } else if (node.used + need > node.cap) {
+      this.grow(node, node.used + need);
     }
     const p = node.base + node.used;
     const buf = node.buf;
@@ -611,6 +603,19 @@ export class StreamLog {
     for (let i = k + n; i < node.count; i++) node.offs[i - n] = node.offs[i]! - gap;
     node.count -= n;
     this.size -= n;
+  }
+
+  /**
+   * The block of a new node whose first entry needs `need` bytes. Room for a few entries like it
+   * (eight), or, after a full node, as much as that one held (up to 1 MiB), so a stream does not
+   * grow its node copy by copy; but never more than the node will take: k entries like this one
+   * while k * weight < stream-node-max-bytes, at most stream-node-max-entries. An entry of
+   * stream-node-max-bytes or more fills its node alone and gets a block of its own size.
+   */
+  private newNodeSize(need: number, weight: number, maxBytes: number, maxEntries: number, full: StreamNode | undefined): number {
+    const fits = Math.min(weight > 0 ? Math.ceil(maxBytes / weight) - 1 : Infinity, maxEntries > 0 ? maxEntries : Infinity);
+    if (fits < 8) return need * Math.max(1, fits);
+    return Math.max(need * 8, 1024, full === undefined ? 0 : Math.min(full.used + need, NODE_PRESIZE_MAX));
   }
 
   private newNode(size: number): StreamNode {

@@ -219,6 +219,23 @@ describe('StreamLog nodes and trimming', () => {
     expect(log.nodeCount).toBe(4);
   });
 
+  it('sizes a node for the entries it can take: an entry over stream-node-max-bytes gets a block of its own size', () => {
+    const limits = { maxEntries: 100, maxBytes: 4096 };
+    // Blocks, node objects and all: within 10 % (plus a little per node) of the entries' bytes.
+    const near = (log: StreamLog, entryBytes: number) => expect(log.memoryBytes()).toBeLessThan(1.1 * entryBytes + 200 * log.nodeCount);
+    for (const size of [4096, 8192, 65_536, 140_000]) {
+      const log = new StreamLog(new RecordArena());
+      for (let i = 1; i <= 10; i++) log.append(BigInt(i), bytes(size, i), size, limits);
+      expect(log.nodeCount).toBe(10);
+      near(log, 10 * size); // each node's block was 8 entries' room
+    }
+    // 1,000-byte entries: four to a node (4 x 1,000 < 4,096), blocks of four entries' room, not eight.
+    const log = new StreamLog(new RecordArena());
+    for (let i = 1; i <= 40; i++) log.append(BigInt(i), bytes(1000, i), 1000, limits);
+    expect(log.nodeCount).toBe(10);
+    near(log, 40 * 1000);
+  });
+
   it('MAXLEN ~ removes whole nodes only, exact MAXLEN cuts into the first node', () => {
     const log = filled(250);
     expect(log.trim('maxlen', 120n, true, 0)).toBe(100);
