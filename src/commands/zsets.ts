@@ -22,6 +22,8 @@ import type { CommandSpec, Session } from './types.js';
 import { rawKeyOf } from './args.js';
 import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
+import { packedLookup, packedScoreFound, readPackedOf } from './packed-reads.js';
+import { isPackedForm } from '../store/packed-record.js';
 
 // ---- ZADD, ZINCRBY ----
 
@@ -273,13 +275,21 @@ function zrem(ctx: Session, args: Buffer[]): void {
 // ---- lookups ----
 
 function zcard(ctx: Session, args: Buffer[]): void {
-  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
-  if (entry !== null) ctx.reply.integer(entry?.zset.size ?? 0);
+  const entry = readPackedOf(ctx, keyOf(ctx, args[1]!), Kind.ZSet);
+  if (entry !== null) ctx.reply.integer(entry === undefined ? 0 : isPackedForm(entry) ? entry.count : entry.zset.size);
 }
 
 const zscore = takesRawArgs((ctx: Session, args: ArgList): void => {
-  const entry = readZSet(ctx, args instanceof RawArgs ? rawKeyOf(ctx, args, 1) : keyOf(ctx, args.at(1)!));
+  const key = args instanceof RawArgs ? rawKeyOf(ctx, args, 1) : keyOf(ctx, args.at(1)!);
+  const entry = readPackedOf(ctx, key, Kind.ZSet);
   if (entry === null) return;
+  // A small sorted set packed at rest: one open and a scan of its members, and it stays packed.
+  if (entry !== undefined && isPackedForm(entry)) {
+    const found = packedLookup(ctx, key, entry, args.at(2)!);
+    if (found === 1) ctx.reply.double(packedScoreFound());
+    else if (found === 0) ctx.reply.nullBulk();
+    return;
+  }
   const score = entry?.zset.score(lookupDigest(ctx, args.at(2)!));
   if (score === undefined) ctx.reply.nullBulk();
   else ctx.reply.double(score);

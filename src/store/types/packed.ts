@@ -4,8 +4,10 @@
 // bytes of objects and blocks, so a collection of a few elements costs several times Redis's
 // memory unpacked and about what Redis does packed (bench/memory.ts).
 //
-// Commands never see this form. The keyspace unpacks a packed entry into its usual structure
-// the moment anything asks for it (Keyspace.entryAt: a command, DUMP, rotation, RENAME...), and
+// Most commands never see this form. The keyspace unpacks a packed entry into its usual
+// structure the moment anything asks for it (Keyspace.entryAt: a write, DUMP, rotation,
+// RENAME...); the everyday reads (LRANGE, SMEMBERS, SISMEMBER, ZRANGE, ZSCORE, the counts) answer
+// from the blob instead and leave it packed (commands/packed-reads.ts). The keyspace
 // packs again a small collection nobody has touched for a while (Keyspace.compactSlice, from
 // the server's cron). Opening and sealing are not the store's business: a Packer does both
 // (src/seal/packing.ts), so the store stays free of crypto and of plaintext.
@@ -79,6 +81,12 @@ export interface PackedLike {
   sealedName: Buffer | undefined;
 }
 
+/**
+ * One element of a packed collection being read: its bytes at bytes[start, start + length)
+ * (valid during the call only), a sorted set's score (NaN for others). False stops the walk.
+ */
+export type PackedVisitor = (bytes: Buffer, start: number, length: number, score: number) => boolean | void;
+
 /** Turns small collections into packed entries and back; the one part that opens and seals. */
 export interface Packer {
   /**
@@ -94,6 +102,13 @@ export interface Packer {
    * collection keeps them (a sorted set's: by score, then bytes), `scores` beside a sorted set's,
    * `flag` as pack() would keep it. Null when they are past packing's limits.
    */
+  /**
+   * Opens a packed list, set or sorted set once and shows `visit` its elements in the
+   * collection's order (a set's integers as their digits), leaving it packed: read commands
+   * answer from it without unpacking (commands/packed-reads.ts). The plaintext is wiped before it
+   * returns. Not for a hash (unpacking one opens nothing). Throws SealError.
+   */
+  read(db: number, key: string, packed: PackedLike, visit: PackedVisitor): void;
   packNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, members: readonly Uint8Array[], scores: readonly number[] | null, flag: boolean, touchedAt: number): PackedEntry | null;
 }
 
