@@ -5,7 +5,8 @@
 // Packer.read returns), the reply is written from it, and the collection stays packed. A count
 // opens nothing: the packed form keeps its element count. Writes still unpack (Keyspace.mutate),
 // and so do the reads not answered here. Access time, LFU counter and keyspace hits are those
-// of any read (Keyspace.readPacked).
+// of any read (Keyspace.readPacked). A packed hash is its pairs blob as the hash keeps it: hash
+// reads read it where it lies (hash-entries.ts readHash).
 
 import { Errors } from '../protocol/errors.js';
 import { isPackedForm, type PackedForm } from '../store/packed-record.js';

@@ -58,9 +58,10 @@ describe('packing small collections', () => {
     await client.sadd('s', 'x', 'yy');
     await client.sadd('i', '3', '1', '2');
     await client.zadd('z', '1', 'a', '2', 'b', '3', 'c');
+    await client.hset('h', 'f', 'v', 'g', 'w');
     await settle();
     server.advance(10_000);
-    const keys = ['l', 's', 'i', 'z'];
+    const keys = ['l', 's', 'i', 'z', 'h'];
     for (const key of keys) expect(await client.object('IDLETIME', key), key).toBe(10);
     const hits = async () => Number(/keyspace_hits:(\d+)/.exec(await client.info('stats'))![1]);
     const before = await hits();
@@ -78,7 +79,10 @@ describe('packing small collections', () => {
     expect(await client.zscore('z', 'b')).toBe('2');
     expect(await client.zscore('z', 'd')).toBeNull();
     expect(await client.zcard('z')).toBe(3);
-    expect(await hits()).toBe(before + 14);
+    expect(await client.hget('h', 'g')).toBe('w');
+    expect(await client.hgetall('h')).toEqual({ f: 'v', g: 'w' });
+    expect(await client.hlen('h')).toBe(2);
+    expect(await hits()).toBe(before + 17);
     for (const key of keys) {
       expect(packed(key), key).toBe(true);
       expect(await client.object('IDLETIME', key), key).toBe(0);

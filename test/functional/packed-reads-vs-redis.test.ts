@@ -1,5 +1,6 @@
 // Small collections packed at rest answer LRANGE, LLEN, SMEMBERS, SISMEMBER, SCARD, ZRANGE (by
-// rank, either way), ZSCORE and ZCARD from their blob without unpacking (commands/packed-reads.ts).
+// rank, either way), ZSCORE, ZCARD and every hash read from their blob without unpacking
+// (commands/packed-reads.ts, hash-entries.ts readHash).
 // Each command here runs in a turn of its own, after its key was packed as the turn that made it
 // ended, so every read meets the packed form: replies compared byte for byte with redis-server 7.0
 // in RESP2 and RESP3. (Sets of strings are left out of SMEMBERS with several members: Redis 7.0
@@ -39,6 +40,12 @@ const CASES: Record<string, string[][]> = {
     ['SET', 'str', 'v'], ['ZRANGE', 'str', '0', '-1'], ['ZSCORE', 'str', 'a'], ['ZCARD', 'str'],
     ['ZADD', 'skip', '1', 'x'.repeat(65), '-0', 'n'], ['ZRANGE', 'skip', '0', '-1', 'WITHSCORES'], ['ZSCORE', 'skip', 'n'], ['OBJECT', 'ENCODING', 'skip'],
     ['ZADD', 'z', '3', 'b'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
+  ],
+  'hashes: fields, values, counts, wrong types': [
+    ['HSET', 'h', 'f1', 'v1', 'f2', '', '', 'empty name', 'n', '12'], ['HGET', 'h', 'f1'], ['HGET', 'h', ''], ['HGET', 'h', 'nope'],
+    ['HGETALL', 'h'], ['HMGET', 'h', 'f2', 'nope', 'n'], ['HLEN', 'h'], ['HEXISTS', 'h', 'f2'], ['HEXISTS', 'h', 'f3'], ['HSTRLEN', 'h', 'n'],
+    ['HKEYS', 'h'], ['HVALS', 'h'], ['HGETALL', 'nope'], ['HLEN', 'nope'], ['SET', 'str', 'v'], ['HGET', 'str', 'f'], ['HGETALL', 'str'],
+    ['HSET', 'h', 'f3', 'v3'], ['HGETALL', 'h'], ['OBJECT', 'ENCODING', 'h'],
   ],
 };
 

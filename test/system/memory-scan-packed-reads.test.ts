@@ -1,9 +1,10 @@
 // No plaintext element outlives a read answered from a small collection packed at rest
 // (commands/packed-reads.ts: the blob is opened into the packer's scratch and wiped before the
-// command returns): random markers go in as the elements of small lists, sets and sorted sets,
-// which are packed as their turn ends, then read back by every command that answers from the blob,
-// one by one and pipelined, and every readable mapping of the live server process is searched for
-// them. A key name kept in plaintext (no --seal-keys) is the control that the scan finds what is there.
+// command returns; a small hash's pairs blob is read where it lies): random markers go in as the
+// elements of small lists, sets, sorted sets and hashes, which are packed as their turn ends,
+// then read back by every command that answers from the blob, one by one and pipelined, and
+// every readable mapping of the live server process is searched for them. A key name kept in
+// plaintext (no --seal-keys) is the control that the scan finds what is there.
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
     await client.rpush(`l:${i}`, ...of(i));
     await client.sadd(`s:${i}`, ...of(KEYS + i));
     await client.zadd(`z:${i}`, ...of(2 * KEYS + i).flatMap((x, k) => [k, x]));
+    await client.hset(`h:${i}`, ...of(3 * KEYS + i).flatMap((x, k) => [`f${k}`, x]));
   }
   for (let i = 0; i < KEYS; i++) {
     expect(await client.lrange(`l:${i}`, 0, -1)).toEqual(of(i));
@@ -33,6 +35,8 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
     expect(await client.zrevrange(`z:${i}`, '0', '1', 'WITHSCORES')).toEqual([of(2 * KEYS + i)[4], '4', of(2 * KEYS + i)[3], '3']);
     expect(await client.zscore(`z:${i}`, of(2 * KEYS + i)[2]!)).toBe('2');
     expect(await client.zcard(`z:${i}`)).toBe(SIZE);
+    expect(await client.hget(`h:${i}`, 'f1')).toBe(of(3 * KEYS + i)[1]);
+    expect(Object.values(await client.hgetall(`h:${i}`))).toEqual(of(3 * KEYS + i));
   }
   // Many reads in one turn.
   const piped = client.pipeline();
@@ -44,7 +48,7 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
 describe('process memory after reading small collections packed at rest', () => {
   let server: SpawnedServer;
   let client: Redis;
-  const markers = makeMarkers(3 * KEYS * SIZE, 'SKVPACKED-');
+  const markers = makeMarkers(4 * KEYS * SIZE, 'SKVPACKED-');
 
   beforeAll(async () => {
     server = await spawnServer();
