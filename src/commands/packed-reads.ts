@@ -12,7 +12,8 @@ import { Errors } from '../protocol/errors.js';
 import { isPackedForm, type PackedForm } from '../store/packed-record.js';
 import type { EntryOf } from '../store/types/index.js';
 import { PACK_MAX_ELEMENTS, type PackableKind } from '../store/types/packed.js';
-import { sealFailedSince } from './sealing.js';
+import { replyOpened } from './sealing.js';
+import { replyPlain } from './set-entries.js';
 import type { Session } from './types.js';
 
 /**
@@ -46,34 +47,13 @@ function sameBytes(bytes: Buffer, start: number, length: number, member: Uint8Ar
   return true;
 }
 
-/** One element as a bulk string, copied from the opened blob into the reply. */
-function replyElement(ctx: Session, bytes: Buffer, start: number, length: number): void {
-  const at = ctx.reply.beginBulk(length);
-  bytes.copy(ctx.reply.staging, at, start, start + length);
-  ctx.reply.endBulk(length);
-}
-
-/**
- * Writes a reply from the opened blob; on a blob that fails to open, what was written is
- * dropped and the seal error replied instead. Whether it went through.
- */
-function replyFromBlob(ctx: Session, write: () => void): boolean {
-  const mark = ctx.reply.size;
-  try {
-    write();
-    return true;
-  } catch (err) {
-    return sealFailedSince(ctx, mark, err);
-  }
-}
-
 /** LRANGE of a packed list: elements first..last (an in-range span from normalizeRange). */
 export function replyPackedList(ctx: Session, key: string, packed: PackedForm, first: number, last: number): void {
-  replyFromBlob(ctx, () => {
+  replyOpened(ctx, () => {
     ctx.reply.arrayLen(last - first + 1);
     let i = 0;
     ctx.db.readPackedElements(key, packed, (bytes, start, length) => {
-      if (i >= first) replyElement(ctx, bytes, start, length);
+      if (i >= first) replyPlain(ctx, bytes, start, length);
       return ++i <= last;
     });
   });
@@ -89,9 +69,9 @@ export function membersInOrder(packed: PackedForm): boolean {
 
 /** SMEMBERS of a packed set (membersInOrder): an intset's members come ascending from the deltas form. */
 export function replyPackedMembers(ctx: Session, key: string, packed: PackedForm): void {
-  replyFromBlob(ctx, () => {
+  replyOpened(ctx, () => {
     ctx.reply.setLen(packed.count);
-    ctx.db.readPackedElements(key, packed, (bytes, start, length) => replyElement(ctx, bytes, start, length));
+    ctx.db.readPackedElements(key, packed, (bytes, start, length) => replyPlain(ctx, bytes, start, length));
   });
 }
 
@@ -105,7 +85,7 @@ let foundScore = NaN;
 export function packedLookup(ctx: Session, key: string, packed: PackedForm, member: Uint8Array): 0 | 1 | null {
   let found: 0 | 1 = 0;
   foundScore = NaN;
-  const ok = replyFromBlob(ctx, () => {
+  const ok = replyOpened(ctx, () => {
     ctx.db.readPackedElements(key, packed, (bytes, start, length, score) => {
       if (!sameBytes(bytes, start, length, member)) return true;
       found = 1;
@@ -135,10 +115,10 @@ export function replyPackedRanks(ctx: Session, key: string, packed: PackedForm, 
   const pairs = withScores && reply.protocol === 3;
   const member = (bytes: Buffer, at: number, length: number, score: number): void => {
     if (pairs) reply.arrayLen(2);
-    replyElement(ctx, bytes, at, length);
+    replyPlain(ctx, bytes, at, length);
     if (withScores) reply.double(score);
   };
-  replyFromBlob(ctx, () => {
+  replyOpened(ctx, () => {
     reply.arrayLen(withScores && !pairs ? (end - start) * 2 : end - start);
     if (end <= start) return;
     let i = 0;

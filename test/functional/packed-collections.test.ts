@@ -102,6 +102,32 @@ describe('packing small collections', () => {
     expect(packed('s')).toBe(false);
   });
 
+  it('answers the seal error, whole, when a packed blob read in place fails to open', async () => {
+    await client.rpush('l', 'a', 'b');
+    await client.sadd('s', 'x', 'y');
+    await client.zadd('z', '1', 'a', '2', 'b');
+    await settle();
+    const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
+    for (const key of ['l', 's', 'z']) {
+      // Only a packed record can be tampered with this way (not the object --seal-keys keeps).
+      const flipped = db().renewPacked(storedKey(server, key), (sealed) => {
+        const copy = Buffer.from(sealed);
+        copy[copy.length - 1]! ^= 1;
+        return copy;
+      });
+      if (flipped === null) return;
+    }
+    await expect(client.lrange('l', 0, -1)).rejects.toThrow(failed);
+    await expect(client.smembers('s')).rejects.toThrow(failed);
+    await expect(client.sismember('s', 'x')).rejects.toThrow(failed);
+    await expect(client.zrange('z', '0', '-1', 'WITHSCORES')).rejects.toThrow(failed);
+    await expect(client.zrevrange('z', '0', '-1')).rejects.toThrow(failed);
+    await expect(client.zscore('z', 'a')).rejects.toThrow(failed);
+    // The counts open nothing; the connection goes on.
+    expect(await client.llen('l')).toBe(2);
+    expect(await client.ping()).toBe('PONG');
+  });
+
   it('packs scores of every kind and small hashes as they are', async () => {
     const scores = ['0', '-0', '-1', '7', '-140737488355327', '140737488355328', '1e20', '0.1', '-2.5', 'inf', '-inf', '1234567890123'];
     await client.zadd('scores', ...scores.flatMap((s, k) => [s, `m${k}`]));
