@@ -16,7 +16,7 @@ import type { ListEntry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { replyOpened } from './sealing.js';
-import { readPackedOf, replyPackedList } from './packed-reads.js';
+import { readPackedOf, replyPackedElement, replyPackedList } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
 import { Kind } from '../store/entry.js';
 
@@ -116,13 +116,15 @@ function llen(ctx: Session, args: Buffer[]): void {
 /** The key is looked up before the index is read: LINDEX of a missing key is nil whatever the index. */
 function lindex(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
-  const list = readList(ctx, key);
+  const list = readPackedOf(ctx, key, Kind.List);
   if (list === null) return;
   if (list === undefined) return ctx.reply.nullBulk();
   const index = longArg(ctx, args[2]!);
   if (index === null) return;
-  const i = normalizeIndex(index, list.length);
+  const i = normalizeIndex(index, isPackedForm(list) ? list.count : list.length);
   if (i < 0) return ctx.reply.nullBulk();
+  // A small list packed at rest answers from its blob and stays packed.
+  if (isPackedForm(list)) return replyPackedElement(ctx, key, list, i);
   replyOpened(ctx, () => list.peek(i, replySink(ctx), listCodec(ctx, key)));
 }
 

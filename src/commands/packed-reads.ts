@@ -75,20 +75,21 @@ export function replyPackedMembers(ctx: Session, key: string, packed: PackedForm
   });
 }
 
-/** Found by packedLookup: whether the member is there, and a sorted set's score of it. */
+/** The score of the member packedIndexOf() last found in a sorted set. */
 let foundScore = NaN;
 
 /**
- * Looks `member` up in a packed set or sorted set: 1 when there (a sorted set's score then in
- * packedScoreFound()), 0 when not, null after replying the seal error.
+ * Where `member` is in a packed set or sorted set (its rank in a sorted set; its score then in
+ * packedScoreFound()): -1 when not there, null after replying the seal error.
  */
-export function packedLookup(ctx: Session, key: string, packed: PackedForm, member: Uint8Array): 0 | 1 | null {
-  let found: 0 | 1 = 0;
+export function packedIndexOf(ctx: Session, key: string, packed: PackedForm, member: Uint8Array): number | null {
+  let found = -1;
+  let i = 0;
   foundScore = NaN;
   const ok = replyOpened(ctx, () => {
     ctx.db.readPackedElements(key, packed, (bytes, start, length, score) => {
-      if (!sameBytes(bytes, start, length, member)) return true;
-      found = 1;
+      if (!sameBytes(bytes, start, length, member)) return void i++;
+      found = i;
       foundScore = score;
       return false;
     });
@@ -96,9 +97,21 @@ export function packedLookup(ctx: Session, key: string, packed: PackedForm, memb
   return ok ? found : null;
 }
 
-/** The score of the member packedLookup() last found in a sorted set. */
+/** The score of the member packedIndexOf() last found in a sorted set. */
 export function packedScoreFound(): number {
   return foundScore;
+}
+
+/** LINDEX of a packed list: element `index` (in range) as a bulk string. */
+export function replyPackedElement(ctx: Session, key: string, packed: PackedForm, index: number): void {
+  let i = 0;
+  replyOpened(ctx, () => {
+    ctx.db.readPackedElements(key, packed, (bytes, start, length) => {
+      if (i++ < index) return true;
+      replyPlain(ctx, bytes, start, length);
+      return false;
+    });
+  });
 }
 
 /** Where the members of a reversed range lie in the opened blob, until they are written last first. */

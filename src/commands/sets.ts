@@ -17,7 +17,7 @@ import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
-import { membersInOrder, packedLookup, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
+import { membersInOrder, packedIndexOf, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
 
 /**
@@ -137,8 +137,8 @@ function sismember(ctx: Session, args: ArgList): void {
   if (set === null) return;
   // A small set packed at rest: one open and a scan of its members, and it stays packed.
   if (set !== undefined && isPackedForm(set)) {
-    const found = packedLookup(ctx, key, set, args.at(2)!);
-    if (found !== null) ctx.reply.integer(found);
+    const found = packedIndexOf(ctx, key, set, args.at(2)!);
+    if (found !== null) ctx.reply.integer(found >= 0 ? 1 : 0);
     return;
   }
   ctx.reply.integer(set !== undefined && set.has(memberDigestAt(ctx, args, 2)) ? 1 : 0);

@@ -79,10 +79,13 @@ describe('packing small collections', () => {
     expect(await client.zscore('z', 'b')).toBe('2');
     expect(await client.zscore('z', 'd')).toBeNull();
     expect(await client.zcard('z')).toBe(3);
+    expect(await client.zrank('z', 'b')).toBe(1);
+    expect(await client.zrevrank('z', 'a')).toBe(2);
+    expect(await client.lindex('l', '-1')).toBe('c');
     expect(await client.hget('h', 'g')).toBe('w');
     expect(await client.hgetall('h')).toEqual({ f: 'v', g: 'w' });
     expect(await client.hlen('h')).toBe(2);
-    expect(await hits()).toBe(before + 17);
+    expect(await hits()).toBe(before + 20);
     for (const key of keys) {
       expect(packed(key), key).toBe(true);
       expect(await client.object('IDLETIME', key), key).toBe(0);
@@ -123,6 +126,8 @@ describe('packing small collections', () => {
     await expect(client.zrange('z', '0', '-1', 'WITHSCORES')).rejects.toThrow(failed);
     await expect(client.zrevrange('z', '0', '-1')).rejects.toThrow(failed);
     await expect(client.zscore('z', 'a')).rejects.toThrow(failed);
+    await expect(client.zrank('z', 'a')).rejects.toThrow(failed);
+    await expect(client.lindex('l', 1)).rejects.toThrow(failed);
     // The counts open nothing; the connection goes on.
     expect(await client.llen('l')).toBe(2);
     expect(await client.ping()).toBe('PONG');

@@ -1,5 +1,5 @@
-// Small collections packed at rest answer LRANGE, LLEN, SMEMBERS, SISMEMBER, SCARD, ZRANGE (by
-// rank, either way), ZSCORE, ZCARD and every hash read from their blob without unpacking
+// Small collections packed at rest answer LRANGE, LINDEX, LLEN, SMEMBERS, SISMEMBER, SCARD, ZRANGE
+// (by rank, either way), ZSCORE, ZRANK, ZREVRANK, ZCARD and every hash read from their blob without unpacking
 // (commands/packed-reads.ts, hash-entries.ts readHash).
 // Each command here runs in a turn of its own, after its key was packed as the turn that made it
 // ended, so every read meets the packed form: replies compared byte for byte with redis-server 7.0
@@ -15,7 +15,9 @@ const CASES: Record<string, string[][]> = {
     ['LRANGE', 'l', '0', '-1'], ['LRANGE', 'l', '1', '2'], ['LRANGE', 'l', '-2', '-1'], ['LRANGE', 'l', '-100', '100'],
     ['LRANGE', 'l', '3', '1'], ['LRANGE', 'l', '5', '10'], ['LRANGE', 'l', '4', '4'], ['LRANGE', 'l', '0', '0'], ['LRANGE', 'l', 'x', '1'],
     ['LLEN', 'l'], ['LLEN', 'nope'], ['LRANGE', 'nope', '0', '-1'],
-    ['SET', 'str', 'v'], ['LRANGE', 'str', '0', '-1'], ['LLEN', 'str'],
+    ['LINDEX', 'l', '0'], ['LINDEX', 'l', '2'], ['LINDEX', 'l', '-1'], ['LINDEX', 'l', '-5'], ['LINDEX', 'l', '5'], ['LINDEX', 'l', '-6'],
+    ['LINDEX', 'l', 'x'], ['LINDEX', 'nope', '0'], ['LINDEX', 'nope', 'x'],
+    ['SET', 'str', 'v'], ['LRANGE', 'str', '0', '-1'], ['LLEN', 'str'], ['LINDEX', 'str', '0'],
     ['SADD', 'set', 'a'], ['LRANGE', 'set', '0', '-1'], ['LLEN', 'set'],
     ['RPUSH', 'l', 'f'], ['LRANGE', 'l', '0', '-1'], ['OBJECT', 'ENCODING', 'l'],
   ],
@@ -37,7 +39,9 @@ const CASES: Record<string, string[][]> = {
     ['ZRANGE', 'z', '0', '-1', 'LIMIT', '0', '1'], ['ZRANGE', 'z', '0', 'x'], ['ZRANGE', 'z', '0', '-1', 'BYSCORE'], ['ZRANGE', 'z', '(1', '2', 'BYSCORE', 'WITHSCORES'],
     ['ZSCORE', 'z', 'a'], ['ZSCORE', 'z', 'zero'], ['ZSCORE', 'z', 'top'], ['ZSCORE', 'z', 'huge'], ['ZSCORE', 'z', 'tenth'], ['ZSCORE', 'z', 'nope'], ['ZSCORE', 'z', ''],
     ['ZCARD', 'z'], ['ZCARD', 'nope'], ['ZSCORE', 'nope', 'a'], ['ZRANGE', 'nope', '0', '-1'],
-    ['SET', 'str', 'v'], ['ZRANGE', 'str', '0', '-1'], ['ZSCORE', 'str', 'a'], ['ZCARD', 'str'],
+    ['ZRANK', 'z', 'bottom'], ['ZRANK', 'z', 'c'], ['ZRANK', 'z', 'top'], ['ZRANK', 'z', 'nope'], ['ZREVRANK', 'z', 'bottom'], ['ZREVRANK', 'z', 'b'],
+    ['ZREVRANK', 'z', 'nope'], ['ZRANK', 'nope', 'a'],
+    ['SET', 'str', 'v'], ['ZRANGE', 'str', '0', '-1'], ['ZSCORE', 'str', 'a'], ['ZCARD', 'str'], ['ZRANK', 'str', 'a'],
     ['ZADD', 'skip', '1', 'x'.repeat(65), '-0', 'n'], ['ZRANGE', 'skip', '0', '-1', 'WITHSCORES'], ['ZSCORE', 'skip', 'n'], ['OBJECT', 'ENCODING', 'skip'],
     ['ZADD', 'z', '3', 'b'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
   ],
