@@ -35,8 +35,9 @@ export type PackableKind = Kind.Hash | Kind.List | Kind.Set | Kind.ZSet;
 export const PACKED_OVERHEAD = 72;
 
 /**
- * At most this many elements and plaintext bytes are packed: every first touch after a rest
- * unpacks (one open, a seal and a digest per element), so this bounds that cost (tens of µs).
+ * At most this many elements and plaintext bytes are packed: every first write after a rest
+ * unpacks (one open, a seal and a digest per element), and a read answered from the blob scans
+ * it whole, so this bounds those costs (tens of µs).
  * Redis's own listpack limits are 128 entries of 64 bytes.
  */
 export const PACK_MAX_ELEMENTS = 64;
