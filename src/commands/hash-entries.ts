@@ -3,17 +3,29 @@
 // a blob that fails authentication part way drops what was written of the reply and answers
 // one clean error instead of a torn array. Plaintext is wiped before the command returns.
 
-import { readOf } from './typed-entries.js';
+import { readPackedOf } from './packed-reads.js';
+import { isPackedForm } from '../store/packed-record.js';
 import { HashAccess } from './hash-fields.js';
 import { sealFailed, sealFailedSince } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
-import { Kind, type HashEntry, type KeyEvent } from '../store/keyspace.js';
+import { Kind, hashEntry, type HashEntry, type KeyEvent } from '../store/keyspace.js';
 import { at, type KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
-/** The hash for a read command: undefined when missing, null after replying WRONGTYPE. */
+/**
+ * The hash for a read command: undefined when missing, null after replying WRONGTYPE. A small
+ * hash packed at rest is read where it lies: its packed form is its pairs blob as the hash keeps
+ * it, so a hash made around it (not stored) reads as the hash would, and the key stays packed
+ * (unpacking would only move it into an object for the cron to pack again: commands/packed-reads.ts).
+ */
 export function readHash(ctx: Session, key: string): HashEntry | undefined | null {
-  return readOf(ctx, key, Kind.Hash);
+  const entry = readPackedOf(ctx, key, Kind.Hash);
+  if (entry === undefined || entry === null || !isPackedForm(entry)) return entry;
+  const hash = hashEntry(entry.touchedAt);
+  hash.fields.packed = entry.blob;
+  hash.fields.size = entry.count;
+  hash.fields.listpack = entry.flag;
+  return hash;
 }
 
 /**

@@ -16,6 +16,9 @@ import type { ListEntry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { replyOpened } from './sealing.js';
+import { readPackedOf, replyPackedElement, replyPackedList } from './packed-reads.js';
+import { isPackedForm } from '../store/packed-record.js';
+import { Kind } from '../store/entry.js';
 
 /**
  * Redis getPositiveLongFromObjectOrReply: 0 or more; null for anything else, a text that is
@@ -106,20 +109,22 @@ const rpop = (ctx: Session, args: ArgList) => pop(ctx, args, false);
 // ---- reading ----
 
 function llen(ctx: Session, args: Buffer[]): void {
-  const list = readList(ctx, keyOf(ctx, args[1]!));
-  if (list !== null) ctx.reply.integer(list?.length ?? 0);
+  const list = readPackedOf(ctx, keyOf(ctx, args[1]!), Kind.List);
+  if (list !== null) ctx.reply.integer(list === undefined ? 0 : isPackedForm(list) ? list.count : list.length);
 }
 
 /** The key is looked up before the index is read: LINDEX of a missing key is nil whatever the index. */
 function lindex(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
-  const list = readList(ctx, key);
+  const list = readPackedOf(ctx, key, Kind.List);
   if (list === null) return;
   if (list === undefined) return ctx.reply.nullBulk();
   const index = longArg(ctx, args[2]!);
   if (index === null) return;
-  const i = normalizeIndex(index, list.length);
+  const i = normalizeIndex(index, isPackedForm(list) ? list.count : list.length);
   if (i < 0) return ctx.reply.nullBulk();
+  // A small list packed at rest answers from its blob and stays packed.
+  if (isPackedForm(list)) return replyPackedElement(ctx, key, list, i);
   replyOpened(ctx, () => list.peek(i, replySink(ctx), listCodec(ctx, key)));
 }
 
@@ -129,14 +134,17 @@ function lrange(ctx: Session, args: Buffer[]): void {
   const stop = longArg(ctx, args[3]!);
   if (stop === null) return;
   const key = keyOf(ctx, args[1]!);
-  const list = readList(ctx, key);
+  const list = readPackedOf(ctx, key, Kind.List);
   if (list === null) return;
-  const range = list === undefined ? null : normalizeRange(start, stop, list.length);
+  if (list === undefined) return ctx.reply.arrayLen(0);
+  const range = normalizeRange(start, stop, isPackedForm(list) ? list.count : list.length);
   if (range === null) return ctx.reply.arrayLen(0);
   const [first, last] = range;
+  // A small list packed at rest answers from its blob and stays packed.
+  if (isPackedForm(list)) return replyPackedList(ctx, key, list, first, last);
   replyOpened(ctx, () => {
     ctx.reply.arrayLen(last - first + 1);
-    list!.range(first, last, replySink(ctx), listCodec(ctx, key));
+    list.range(first, last, replySink(ctx), listCodec(ctx, key));
   });
 }
 

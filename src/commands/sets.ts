@@ -17,6 +17,8 @@ import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
+import { membersInOrder, packedIndexOf, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
+import { isPackedForm } from '../store/packed-record.js';
 
 /**
  * SADD's change to its set, without closures per call: what it needs is set just before
@@ -136,8 +138,16 @@ function srem(ctx: Session, args: ArgList): void {
 
 /** SISMEMBER, SMISMEMBER: their arguments may be RawArgs too (members digested where they lie). */
 function sismember(ctx: Session, args: ArgList): void {
-  const set = readSet(ctx, sameKeyAt(ctx, args, 1));
-  if (set !== null) ctx.reply.integer(set !== undefined && set.has(memberDigestAt(ctx, args, 2)) ? 1 : 0);
+  const key = sameKeyAt(ctx, args, 1);
+  const set = readPackedOf(ctx, key, Kind.Set);
+  if (set === null) return;
+  // A small set packed at rest: one open and a scan of its members, and it stays packed.
+  if (set !== undefined && isPackedForm(set)) {
+    const found = packedIndexOf(ctx, key, set, args.at(2)!);
+    if (found !== null) ctx.reply.integer(found >= 0 ? 1 : 0);
+    return;
+  }
+  ctx.reply.integer(set !== undefined && set.has(memberDigestAt(ctx, args, 2)) ? 1 : 0);
 }
 
 function smismember(ctx: Session, args: ArgList): void {
@@ -148,16 +158,19 @@ function smismember(ctx: Session, args: ArgList): void {
 }
 
 function scard(ctx: Session, args: Buffer[]): void {
-  const set = readSet(ctx, keyOf(ctx, args[1]!));
-  if (set !== null) ctx.reply.integer(set?.size ?? 0);
+  const set = readPackedOf(ctx, keyOf(ctx, args[1]!), Kind.Set);
+  if (set !== null) ctx.reply.integer(set === undefined ? 0 : isPackedForm(set) ? set.count : set.size);
 }
 
 /** SMEMBERS is Redis's SINTER of one key: a set reply, integer order for an intset. */
 function smembers(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
-  const set = readSet(ctx, key);
-  if (set === null) return;
-  if (set === undefined) return ctx.reply.setLen(0);
+  const packed = readPackedOf(ctx, key, Kind.Set);
+  if (packed === null) return;
+  if (packed === undefined) return ctx.reply.setLen(0);
+  // A small set packed at rest answers from its blob in its order (an intset's: ascending) and stays packed.
+  if (isPackedForm(packed) && membersInOrder(packed)) return replyPackedMembers(ctx, key, packed);
+  const set = isPackedForm(packed) ? unpackedOf(ctx, key, Kind.Set) : packed;
   if (set.intset) {
     const refs: MemberRef[] = [];
     set.forEach((id) => {

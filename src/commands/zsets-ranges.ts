@@ -19,6 +19,9 @@ import { parseStrictInteger } from '../protocol/parser.js';
 import { RawArgs } from '../protocol/raw-args.js';
 import { at, type KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
+import { readPackedOf, replyPackedRanks, unpackedOf } from './packed-reads.js';
+import { isPackedForm } from '../store/packed-record.js';
+import { Kind } from '../store/entry.js';
 
 type RangeType = 'auto' | 'rank' | 'score' | 'lex';
 type Direction = 'auto' | 'forward' | 'reverse';
@@ -148,9 +151,16 @@ function rangeToClient(ctx: Session, args: Buffer[], type: RangeType, direction:
   const req = parseRange(ctx, args, 1, false, type, direction);
   if (req === null) return;
   const key = keyOf(ctx, args[1]!);
-  const entry = readZSet(ctx, key);
-  if (entry === null) return;
-  if (entry === undefined) return ctx.reply.arrayLen(0);
+  const found = readPackedOf(ctx, key, Kind.ZSet);
+  if (found === null) return;
+  if (found === undefined) return ctx.reply.arrayLen(0);
+  // A rank range of a small sorted set packed at rest answers from its blob and leaves it packed.
+  if (isPackedForm(found) && req.range.type === 'rank') {
+    const [s, e] = rankSpan(req.range.start, req.range.stop, found.count);
+    const size = found.count;
+    return req.reverse ? replyPackedRanks(ctx, key, found, size - e, size - s, true, req.withScores) : replyPackedRanks(ctx, key, found, s, e, false, req.withScores);
+  }
+  const entry = isPackedForm(found) ? unpackedOf(ctx, key, Kind.ZSet) : found;
   // Only a lex range compares members (opens them to find its ends).
   if (req.range.type !== 'lex') return replySpan(ctx, key, entry, spanOf(entry, req), req.withScores);
   tryOrdered(ctx, key, () => replySpan(ctx, key, entry, spanOf(entry, req), req.withScores));
@@ -264,10 +274,15 @@ function zrangeRaw(ctx: Session, raw: RawArgs): boolean {
   const stop = start === null ? null : parseStrictInteger(b, raw.starts[3]!, raw.starts[3]! + raw.lengths[3]!);
   if (start === null || stop === null) return false;
   const key = rawKeyOf(ctx, raw, 1);
-  const entry = readZSet(ctx, key);
+  const entry = readPackedOf(ctx, key, Kind.ZSet);
   if (entry === null) return true;
   if (entry === undefined) {
     ctx.reply.arrayLen(0);
+    return true;
+  }
+  if (isPackedForm(entry)) {
+    const [s, e] = rankSpan(start, stop, entry.count);
+    replyPackedRanks(ctx, key, entry, s, e, false, raw.length === 5);
     return true;
   }
   const [s, e] = rankSpan(start, stop, entry.zset.size);

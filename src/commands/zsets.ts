@@ -22,6 +22,8 @@ import type { CommandSpec, Session } from './types.js';
 import { rawKeyOf } from './args.js';
 import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
+import { packedIndexOf, packedScoreFound, readPackedOf } from './packed-reads.js';
+import { isPackedForm } from '../store/packed-record.js';
 
 // ---- ZADD, ZINCRBY ----
 
@@ -273,13 +275,22 @@ function zrem(ctx: Session, args: Buffer[]): void {
 // ---- lookups ----
 
 function zcard(ctx: Session, args: Buffer[]): void {
-  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
-  if (entry !== null) ctx.reply.integer(entry?.zset.size ?? 0);
+  const entry = readPackedOf(ctx, keyOf(ctx, args[1]!), Kind.ZSet);
+  if (entry !== null) ctx.reply.integer(entry === undefined ? 0 : isPackedForm(entry) ? entry.count : entry.zset.size);
 }
 
 const zscore = takesRawArgs((ctx: Session, args: ArgList): void => {
-  const entry = readZSet(ctx, args instanceof RawArgs ? rawKeyOf(ctx, args, 1) : keyOf(ctx, args.at(1)!));
+  const key = args instanceof RawArgs ? rawKeyOf(ctx, args, 1) : keyOf(ctx, args.at(1)!);
+  const entry = readPackedOf(ctx, key, Kind.ZSet);
   if (entry === null) return;
+  // A small sorted set packed at rest: one open and a scan of its members, and it stays packed.
+  if (entry !== undefined && isPackedForm(entry)) {
+    const found = packedIndexOf(ctx, key, entry, args.at(2)!);
+    if (found === null) return;
+    if (found >= 0) ctx.reply.double(packedScoreFound());
+    else ctx.reply.nullBulk();
+    return;
+  }
   const score = entry?.zset.score(lookupDigest(ctx, args.at(2)!));
   if (score === undefined) ctx.reply.nullBulk();
   else ctx.reply.double(score);
@@ -297,8 +308,16 @@ function zmscore(ctx: Session, args: Buffer[]): void {
 }
 
 function rankCommand(ctx: Session, args: Buffer[], reverse: boolean): void {
-  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
+  const key = keyOf(ctx, args[1]!);
+  const entry = readPackedOf(ctx, key, Kind.ZSet);
   if (entry === null) return;
+  if (entry !== undefined && isPackedForm(entry)) {
+    const found = packedIndexOf(ctx, key, entry, args[2]!);
+    if (found === null) return;
+    if (found >= 0) ctx.reply.integer(reverse ? entry.count - 1 - found : found);
+    else ctx.reply.nullBulk();
+    return;
+  }
   const rank = entry?.zset.rank(lookupDigest(ctx, args[2]!), reverse);
   if (rank === undefined) ctx.reply.nullBulk();
   else ctx.reply.integer(rank);

@@ -6,7 +6,7 @@
 
 import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
 import { sealedNow } from '../store/types/hash-fields.js';
-import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type PackedLike, type Packer } from '../store/types/packed.js';
+import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type PackedLike, type PackedVisitor, type Packer } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
 import { COMPACT_OVERHEAD, COMPACT_TAIL, OVERHEAD, Sealer } from './sealer.js';
@@ -156,6 +156,11 @@ function writeIntDeltas(out: Buffer, count: number): number {
     previous = value;
   }
   return at;
+}
+
+/** Wipes what opening `sealedBlob` may have written into the scratch (its plaintext is shorter than it). */
+function wipeOpened(plain: Buffer, sealedBlob: string): void {
+  plain.fill(0, 0, Math.min(plain.length, sealedBlob.length));
 }
 
 export class CollectionPacker implements Packer {
@@ -312,16 +317,10 @@ export class CollectionPacker implements Packer {
       hash.accounted = packed.accounted;
       return hash;
     }
-    // The compact seal (sealer.ts) written where its full form ends up, then expanded in place.
-    const full = packed.blob.length + COMPACT_TAIL;
-    if (packed.blob.length < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
-    const blob = this.room(full);
-    blob.latin1Write(packed.blob, COMPACT_TAIL);
-    Sealer.expand(blob, COMPACT_TAIL, packed.blob.length, blob, 0);
-    const length = full - OVERHEAD;
     const plain = this.plain;
+    const sealedBlob = packed.blob;
     try {
-      this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, full, plain, 0);
+      const length = this.openBlob(db, key, kind, sealedBlob);
       let entry: Entry;
       if (kind === Kind.List) entry = this.unpackList(db, key, packed, length);
       else if (kind === Kind.Set) entry = this.unpackSet(db, key, packed, length);
@@ -331,7 +330,64 @@ export class CollectionPacker implements Packer {
       entry.accounted = packed.accounted;
       return entry;
     } finally {
-      plain.fill(0, 0, length);
+      wipeOpened(plain, sealedBlob);
+    }
+  }
+
+  /**
+   * Opens the blob of a packed list, set or sorted set into the scratch (packed.blob: its
+   * latin1 string); returns the plaintext's length. The caller wipes it. Throws SealError.
+   */
+  private openBlob(db: number, key: string, kind: Kind.List | Kind.Set | Kind.ZSet, sealedBlob: string): number {
+    // The compact seal (sealer.ts) written where its full form ends up, then expanded in place.
+    const full = sealedBlob.length + COMPACT_TAIL;
+    if (sealedBlob.length < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
+    const blob = this.room(full);
+    blob.latin1Write(sealedBlob, COMPACT_TAIL);
+    Sealer.expand(blob, COMPACT_TAIL, sealedBlob.length, blob, 0);
+    this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, full, this.plain, 0);
+    return full - OVERHEAD;
+  }
+
+  read(db: number, key: string, packed: PackedLike, visit: PackedVisitor): void {
+    const kind = packed.kind;
+    if (kind === Kind.Hash) throw new Error('read: a packed hash is read as a hash (hash-fields.ts)');
+    const plain = this.plain;
+    const digits = this.digits;
+    const sealedBlob = packed.blob;
+    try {
+      const length = this.openBlob(db, key, kind, sealedBlob);
+      let value = 0;
+      for (let at = 0, k = 0; at < length; k++) {
+        if (kind === Kind.List) {
+          const n = this.readVarint(at);
+          at = this.at + n;
+          if (visit(plain, this.at, n, NaN) === false) return;
+        } else if (kind === Kind.ZSet) {
+          const score = this.readScore(at);
+          const n = this.readVarint(this.at);
+          at = this.at + n;
+          if (visit(plain, this.at, n, score) === false) return;
+        } else if (packed.intDeltas) {
+          const n = readLong(plain, at);
+          at = longEnd;
+          value = k === 0 ? (n % 2 === 0 ? n / 2 : -(n + 1) / 2) : value + n + 1;
+          if (visit(digits, 0, writeDigits(digits, value >= 0 ? value * 2 : -value * 2 - 1), NaN) === false) return;
+        } else {
+          const tag = readLong(plain, at);
+          at = longEnd;
+          if (tag % 2 === 0) {
+            if (visit(digits, 0, writeDigits(digits, tag / 2), NaN) === false) return;
+          } else {
+            const n = (tag - 1) / 2;
+            at += n;
+            if (visit(plain, at - n, n, NaN) === false) return;
+          }
+        }
+      }
+    } finally {
+      wipeOpened(plain, sealedBlob);
+      digits.fill(0);
     }
   }
 

@@ -18,7 +18,7 @@ import { KeyWalk } from './key-walk.js';
 import { scanStep } from './scan.js';
 import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
 import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
-import { isPackable, PackedEntry, type Packer } from './types/packed.js';
+import { isPackable, PackedEntry, type PackedVisitor, type Packer } from './types/packed.js';
 import { isPackedForm, isPackedLength, newPackedRecord, PackedRecord, packedPurpose, type PackedForm } from './packed-record.js';
 import type { Purpose } from '../seal/values.js';
 
@@ -223,7 +223,25 @@ export class Keyspace {
 
   /** get() for commands that read a value: counts keyspace hits/misses and refreshes access time. */
   read(key: string, now: number): Entry | undefined {
-    const entry = this.get(key, now);
+    return this.counted(key, this.get(key, now), now);
+  }
+
+  /**
+   * read() that leaves a small collection packed at rest as it is (a PackedForm passed off as an
+   * Entry, told apart with isPackedForm): for read commands that answer from its blob through
+   * readPackedElements() (commands/packed-reads.ts). Counts and touches as read() does.
+   */
+  readPacked(key: string, now: number): Entry | undefined {
+    return this.counted(key, this.getStored(key, now), now);
+  }
+
+  /** Opens key's packed collection once and shows `visit` its elements (Packer.read); it stays packed. Throws SealError. */
+  readPackedElements(key: string, packed: PackedForm, visit: PackedVisitor): void {
+    this.packer!.read(this.uid, key, packed, visit);
+  }
+
+  /** A read's keyspace hit or miss, and the access time it refreshes. */
+  private counted(key: string, entry: Entry | undefined, now: number): Entry | undefined {
     if (entry === undefined) {
       this.stats.keyspaceMisses++;
       if (this.missListeners.length > 0) this.missed(key);

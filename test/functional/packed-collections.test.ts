@@ -47,9 +47,90 @@ describe('packing small collections', () => {
     expect((await client.smembers('s')).sort()).toEqual(['x', 'yy', 'zzz']);
     expect(await client.smembers('i')).toEqual(['-1', '3', '20']);
     expect(await client.zrange('z', '0', '-1', 'WITHSCORES')).toEqual(['m0', '-inf', 'a', '1.5', 'm1', '1.5', 'big', '10000000000']);
-    // Read, so unpacked; and it stays so while in use.
-    expect(packed('z')).toBe(false);
+    // Those reads answered from the blobs (commands/packed-reads.ts); a lex range unpacks.
+    for (const key of ['l', 's', 'i', 'z']) expect(packed(key), key).toBe(true);
     expect(await client.zrangebylex('z', '-', '+')).toEqual(['m0', 'a', 'm1', 'big']);
+    expect(packed('z')).toBe(false);
+  });
+
+  it('answers the everyday reads from the packed blob, leaving it packed, counted and touched as any read', async () => {
+    await client.rpush('l', 'a', 'bb', 'c');
+    await client.sadd('s', 'x', 'yy');
+    await client.sadd('i', '3', '1', '2');
+    await client.zadd('z', '1', 'a', '2', 'b', '3', 'c');
+    await client.hset('h', 'f', 'v', 'g', 'w');
+    await settle();
+    server.advance(10_000);
+    const keys = ['l', 's', 'i', 'z', 'h'];
+    for (const key of keys) expect(await client.object('IDLETIME', key), key).toBe(10);
+    const hits = async () => Number(/keyspace_hits:(\d+)/.exec(await client.info('stats'))![1]);
+    const before = await hits();
+    expect(await client.lrange('l', '-2', '-1')).toEqual(['bb', 'c']);
+    expect(await client.llen('l')).toBe(3);
+    expect((await client.smembers('s')).sort()).toEqual(['x', 'yy']);
+    expect(await client.sismember('s', 'yy')).toBe(1);
+    expect(await client.sismember('s', 'y')).toBe(0);
+    expect(await client.smembers('i')).toEqual(['1', '2', '3']);
+    expect(await client.sismember('i', '2')).toBe(1);
+    expect(await client.scard('i')).toBe(3);
+    expect(await client.zrange('z', '0', '1', 'WITHSCORES')).toEqual(['a', '1', 'b', '2']);
+    expect(await client.zrevrange('z', '0', '1')).toEqual(['c', 'b']);
+    expect(await client.zrange('z', '0', '0', 'REV', 'WITHSCORES')).toEqual(['c', '3']);
+    expect(await client.zscore('z', 'b')).toBe('2');
+    expect(await client.zscore('z', 'd')).toBeNull();
+    expect(await client.zcard('z')).toBe(3);
+    expect(await client.zrank('z', 'b')).toBe(1);
+    expect(await client.zrevrank('z', 'a')).toBe(2);
+    expect(await client.lindex('l', '-1')).toBe('c');
+    expect(await client.hget('h', 'g')).toBe('w');
+    expect(await client.hgetall('h')).toEqual({ f: 'v', g: 'w' });
+    expect(await client.hlen('h')).toBe(2);
+    expect(await hits()).toBe(before + 20);
+    for (const key of keys) {
+      expect(packed(key), key).toBe(true);
+      expect(await client.object('IDLETIME', key), key).toBe(0);
+    }
+    // Under an LFU policy a read bumps the counter (always, from a new key's 5), as Redis does.
+    await client.config('SET', 'maxmemory-policy', 'allkeys-lfu');
+    try {
+      const freq = await client.object('FREQ', 'z');
+      await client.zscore('z', 'a');
+      expect(await client.object('FREQ', 'z')).toBe(Number(freq) + 1);
+      expect(packed('z')).toBe(true);
+    } finally {
+      await client.config('SET', 'maxmemory-policy', 'noeviction');
+    }
+    // A write unpacks as before.
+    await client.sadd('s', 'z');
+    expect(packed('s')).toBe(false);
+  });
+
+  it('answers the seal error, whole, when a packed blob read in place fails to open', async () => {
+    await client.rpush('l', 'a', 'b');
+    await client.sadd('s', 'x', 'y');
+    await client.zadd('z', '1', 'a', '2', 'b');
+    await settle();
+    const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
+    for (const key of ['l', 's', 'z']) {
+      // Only a packed record can be tampered with this way (not the object --seal-keys keeps).
+      const flipped = db().renewPacked(storedKey(server, key), (sealed) => {
+        const copy = Buffer.from(sealed);
+        copy[copy.length - 1]! ^= 1;
+        return copy;
+      });
+      if (flipped === null) return;
+    }
+    await expect(client.lrange('l', 0, -1)).rejects.toThrow(failed);
+    await expect(client.smembers('s')).rejects.toThrow(failed);
+    await expect(client.sismember('s', 'x')).rejects.toThrow(failed);
+    await expect(client.zrange('z', '0', '-1', 'WITHSCORES')).rejects.toThrow(failed);
+    await expect(client.zrevrange('z', '0', '-1')).rejects.toThrow(failed);
+    await expect(client.zscore('z', 'a')).rejects.toThrow(failed);
+    await expect(client.zrank('z', 'a')).rejects.toThrow(failed);
+    await expect(client.lindex('l', 1)).rejects.toThrow(failed);
+    // The counts open nothing; the connection goes on.
+    expect(await client.llen('l')).toBe(2);
+    expect(await client.ping()).toBe('PONG');
   });
 
   it('packs scores of every kind and small hashes as they are', async () => {

@@ -4,8 +4,10 @@
 // bytes of objects and blocks, so a collection of a few elements costs several times Redis's
 // memory unpacked and about what Redis does packed (bench/memory.ts).
 //
-// Commands never see this form. The keyspace unpacks a packed entry into its usual structure
-// the moment anything asks for it (Keyspace.entryAt: a command, DUMP, rotation, RENAME...), and
+// Most commands never see this form. The keyspace unpacks a packed entry into its usual
+// structure the moment anything asks for it (Keyspace.entryAt: a write, DUMP, rotation,
+// RENAME...); the everyday reads (LRANGE, SMEMBERS, SISMEMBER, ZRANGE, ZSCORE, the counts...) answer
+// from the blob instead and leave it packed (commands/packed-reads.ts). The keyspace
 // packs again a small collection nobody has touched for a while (Keyspace.compactSlice, from
 // the server's cron). Opening and sealing are not the store's business: a Packer does both
 // (src/seal/packing.ts), so the store stays free of crypto and of plaintext.
@@ -33,8 +35,9 @@ export type PackableKind = Kind.Hash | Kind.List | Kind.Set | Kind.ZSet;
 export const PACKED_OVERHEAD = 72;
 
 /**
- * At most this many elements and plaintext bytes are packed: every first touch after a rest
- * unpacks (one open, a seal and a digest per element), so this bounds that cost (tens of µs).
+ * At most this many elements and plaintext bytes are packed: every first write after a rest
+ * unpacks (one open, a seal and a digest per element), and a read answered from the blob scans
+ * it whole, so this bounds those costs (tens of µs).
  * Redis's own listpack limits are 128 entries of 64 bytes.
  */
 export const PACK_MAX_ELEMENTS = 64;
@@ -79,6 +82,12 @@ export interface PackedLike {
   sealedName: Buffer | undefined;
 }
 
+/**
+ * One element of a packed collection being read: its bytes at bytes[start, start + length)
+ * (valid during the call only), a sorted set's score (NaN for others). False stops the walk.
+ */
+export type PackedVisitor = (bytes: Buffer, start: number, length: number, score: number) => boolean | void;
+
 /** Turns small collections into packed entries and back; the one part that opens and seals. */
 export interface Packer {
   /**
@@ -94,6 +103,13 @@ export interface Packer {
    * collection keeps them (a sorted set's: by score, then bytes), `scores` beside a sorted set's,
    * `flag` as pack() would keep it. Null when they are past packing's limits.
    */
+  /**
+   * Opens a packed list, set or sorted set once and shows `visit` its elements in the
+   * collection's order (a set's integers as their digits), leaving it packed: read commands
+   * answer from it without unpacking (commands/packed-reads.ts). The plaintext is wiped before it
+   * returns. Not for a hash (unpacking one opens nothing). Throws SealError.
+   */
+  read(db: number, key: string, packed: PackedLike, visit: PackedVisitor): void;
   packNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, members: readonly Uint8Array[], scores: readonly number[] | null, flag: boolean, touchedAt: number): PackedEntry | null;
 }
 

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Keyspace, Kind, listEntry, type Entry, type ListEntry } from '../../../src/store/keyspace.js';
-import { PackedEntry, type PackedLike, type Packer } from '../../../src/store/types/packed.js';
+import { PackedEntry, type PackedLike, type PackedVisitor, type Packer } from '../../../src/store/types/packed.js';
 import { isPackedForm, PackedRecord } from '../../../src/store/packed-record.js';
 import { testCodec } from '../../helpers/list-codec.js';
 
@@ -43,16 +43,22 @@ class StandInPacker implements Packer {
 
   unpacked: ListEntry | null = null;
 
+  read(_db: number, _key: string, packed: PackedLike, visit: PackedVisitor): void {
+    const blob = Buffer.from(packed.blob, 'latin1');
+    for (let at = 0; at < blob.length; at += 1 + blob[at]!) if (visit(blob, at + 1, blob[at]!, NaN) === false) return;
+  }
+
   packNew(): PackedEntry | null {
     return null;
   }
 }
 
-function setup(): { db: Keyspace; packer: StandInPacker } {
-  const db = new Keyspace(0, { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, dirty: 0 });
+function setup(): { db: Keyspace; packer: StandInPacker; stats: { keyspaceHits: number; keyspaceMisses: number } } {
+  const stats = { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, dirty: 0 };
+  const db = new Keyspace(0, stats);
   const packer = new StandInPacker();
   db.packer = packer;
-  return { db, packer };
+  return { db, packer, stats };
 }
 
 function storeList(db: Keyspace, key: string, elements: string[], now = T0): void {
@@ -130,6 +136,29 @@ describe('packed collections in the keyspace', () => {
     // Freed blocks are given back once the turn is over (record-arena.ts).
     await new Promise((r) => setTimeout(r, 10));
     expect(db.arena.liveBytes).toBe(baseline);
+  });
+
+  it('reads a packed collection without unpacking it, counted and touched as any read', () => {
+    const { db, packer, stats } = setup();
+    storeList(db, 'k', ['a', 'bb', 'ccc']);
+    db.compactFresh();
+    const misses = stats.keyspaceMisses;
+    expect(db.readPacked('missing', T0 + 5)).toBeUndefined();
+    expect(stats.keyspaceMisses).toBe(misses + 1);
+    const hits = stats.keyspaceHits;
+    const entry = db.readPacked('k', T0 + 10);
+    expect(isPackedForm(entry)).toBe(true);
+    expect(stats.keyspaceHits).toBe(hits + 1);
+    expect(db.getStored('k', T0 + 10)!.touchedAt).toBe(T0 + 10);
+    const seen: string[] = [];
+    db.readPackedElements('k', entry as unknown as PackedRecord, (bytes, start, length) => {
+      seen.push(bytes.toString('latin1', start, start + length));
+      return seen.length < 2; // stops early
+    });
+    expect(seen).toEqual(['a', 'bb']);
+    expect(packer.unpacks).toBe(0);
+    expect(db.isPacked('k')).toBe(true);
+    expect(db.unpackedCount).toBe(0); // nothing for the cron to pack again
   });
 
   it('renews a packed blob in place for key rotation, and visits stored forms as they are', () => {

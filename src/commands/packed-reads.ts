@@ -1,0 +1,152 @@
+// Read commands answered from a small collection packed at rest (store/types/packed.ts) without
+// unpacking it. Unpacking opens the blob and then seals and digests every element again, and
+// leaves a structure for the cron to pack once more; the first read of a cold 5-member set cost
+// ~20 µs of CPU that way. Here the blob is opened once into the packer's scratch (wiped before
+// Packer.read returns), the reply is written from it, and the collection stays packed. A count
+// opens nothing: the packed form keeps its element count. Writes still unpack (Keyspace.mutate),
+// and so do the reads not answered here. Access time, LFU counter and keyspace hits are those
+// of any read (Keyspace.readPacked). A packed hash is its pairs blob as the hash keeps it: hash
+// reads read it where it lies (hash-entries.ts readHash).
+
+import { Errors } from '../protocol/errors.js';
+import { isPackedForm, type PackedForm } from '../store/packed-record.js';
+import type { EntryOf } from '../store/types/index.js';
+import { PACK_MAX_ELEMENTS, type PackableKind } from '../store/types/packed.js';
+import { replyOpened } from './sealing.js';
+import { replyPlain } from './set-entries.js';
+import type { Session } from './types.js';
+
+/**
+ * key's collection of `kind` for a read that can answer from a packed blob: the packed form as
+ * it rests, or the usual entry; undefined when missing, null after replying WRONGTYPE.
+ */
+export function readPackedOf<K extends PackableKind>(ctx: Session, key: string, kind: K): EntryOf<K> | PackedForm | undefined | null {
+  const entry = ctx.db.readPacked(key, ctx.now);
+  if (entry === undefined) return undefined;
+  if (entry.kind !== kind) {
+    ctx.reply.error(Errors.wrongType);
+    return null;
+  }
+  return isPackedForm(entry) ? entry : (entry as EntryOf<K>);
+}
+
+/**
+ * The collection readPackedOf() found packed, unpacked for a read it cannot answer from the blob
+ * (already counted as a hit and touched: not again).
+ */
+export function unpackedOf<K extends PackableKind>(ctx: Session, key: string, kind: K): EntryOf<K> {
+  const entry = ctx.db.get(key, ctx.now);
+  if (entry?.kind !== kind) throw new Error('unpackedOf: the key no longer holds what readPackedOf found');
+  return entry as EntryOf<K>;
+}
+
+/** Whether bytes[start, start + length) equals `member`. */
+function sameBytes(bytes: Buffer, start: number, length: number, member: Uint8Array): boolean {
+  if (length !== member.length) return false;
+  for (let i = 0; i < length; i++) if (bytes[start + i] !== member[i]) return false;
+  return true;
+}
+
+/** LRANGE of a packed list: elements first..last (an in-range span from normalizeRange). */
+export function replyPackedList(ctx: Session, key: string, packed: PackedForm, first: number, last: number): void {
+  replyOpened(ctx, () => {
+    ctx.reply.arrayLen(last - first + 1);
+    let i = 0;
+    ctx.db.readPackedElements(key, packed, (bytes, start, length) => {
+      if (i >= first) replyPlain(ctx, bytes, start, length);
+      return ++i <= last;
+    });
+  });
+}
+
+/**
+ * Whether a packed set can answer SMEMBERS in its own order: any set but an intset kept with
+ * tagged members (integers past the deltas form's 15 digits), whose members Redis orders by value.
+ */
+export function membersInOrder(packed: PackedForm): boolean {
+  return !packed.flag || packed.intDeltas;
+}
+
+/** SMEMBERS of a packed set (membersInOrder): an intset's members come ascending from the deltas form. */
+export function replyPackedMembers(ctx: Session, key: string, packed: PackedForm): void {
+  replyOpened(ctx, () => {
+    ctx.reply.setLen(packed.count);
+    ctx.db.readPackedElements(key, packed, (bytes, start, length) => replyPlain(ctx, bytes, start, length));
+  });
+}
+
+/** The score of the member packedIndexOf() last found in a sorted set. */
+let foundScore = NaN;
+
+/**
+ * Where `member` is in a packed set or sorted set (its rank in a sorted set; its score then in
+ * packedScoreFound()): -1 when not there, null after replying the seal error.
+ */
+export function packedIndexOf(ctx: Session, key: string, packed: PackedForm, member: Uint8Array): number | null {
+  let found = -1;
+  let i = 0;
+  foundScore = NaN;
+  const ok = replyOpened(ctx, () => {
+    ctx.db.readPackedElements(key, packed, (bytes, start, length, score) => {
+      if (!sameBytes(bytes, start, length, member)) return void i++;
+      found = i;
+      foundScore = score;
+      return false;
+    });
+  });
+  return ok ? found : null;
+}
+
+/** The score of the member packedIndexOf() last found in a sorted set. */
+export function packedScoreFound(): number {
+  return foundScore;
+}
+
+/** LINDEX of a packed list: element `index` (in range) as a bulk string. */
+export function replyPackedElement(ctx: Session, key: string, packed: PackedForm, index: number): void {
+  let i = 0;
+  replyOpened(ctx, () => {
+    ctx.db.readPackedElements(key, packed, (bytes, start, length) => {
+      if (i++ < index) return true;
+      replyPlain(ctx, bytes, start, length);
+      return false;
+    });
+  });
+}
+
+/** Where the members of a reversed range lie in the opened blob, until they are written last first. */
+const starts = new Int32Array(PACK_MAX_ELEMENTS);
+const lengths = new Int32Array(PACK_MAX_ELEMENTS);
+const scores = new Float64Array(PACK_MAX_ELEMENTS);
+
+/**
+ * Ranks [start, end) of a packed sorted set, walked forward or from end - 1 down (as
+ * SortedSet.each), with scores when asked (RESP3: [member, score] pairs): replyRange's reply.
+ */
+export function replyPackedRanks(ctx: Session, key: string, packed: PackedForm, start: number, end: number, reverse: boolean, withScores: boolean): void {
+  const reply = ctx.reply;
+  const pairs = withScores && reply.protocol === 3;
+  const member = (bytes: Buffer, at: number, length: number, score: number): void => {
+    if (pairs) reply.arrayLen(2);
+    replyPlain(ctx, bytes, at, length);
+    if (withScores) reply.double(score);
+  };
+  replyOpened(ctx, () => {
+    reply.arrayLen(withScores && !pairs ? (end - start) * 2 : end - start);
+    if (end <= start) return;
+    let i = 0;
+    ctx.db.readPackedElements(key, packed, (bytes, at, length, score) => {
+      if (i >= start) {
+        if (!reverse) member(bytes, at, length, score);
+        else {
+          // Kept until the last one is reached, then written last first.
+          starts[i - start] = at;
+          lengths[i - start] = length;
+          scores[i - start] = score;
+          if (i === end - 1) for (let k = end - 1 - start; k >= 0; k--) member(bytes, starts[k]!, lengths[k]!, scores[k]!);
+        }
+      }
+      return ++i < end;
+    });
+  });
+}

@@ -1,0 +1,70 @@
+// No plaintext element outlives a read answered from a small collection packed at rest
+// (commands/packed-reads.ts: the blob is opened into the packer's scratch and wiped before the
+// command returns; a small hash's pairs blob is read where it lies): random markers go in as the
+// elements of small lists, sets, sorted sets and hashes, which are packed as their turn ends,
+// then read back by every command that answers from the blob, one by one and pipelined, and
+// every readable mapping of the live server process is searched for them. A key name kept in
+// plaintext (no --seal-keys) is the control that the scan finds what is there.
+
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ioredis } from '../helpers/clients.js';
+import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
+import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+
+const KEYS = 60;
+const SIZE = 5;
+
+async function exercise(client: Redis, m: string[]): Promise<void> {
+  const of = (i: number) => m.slice(i * SIZE, i * SIZE + SIZE);
+  for (let i = 0; i < KEYS; i++) {
+    await client.rpush(`l:${i}`, ...of(i));
+    await client.sadd(`s:${i}`, ...of(KEYS + i));
+    await client.zadd(`z:${i}`, ...of(2 * KEYS + i).flatMap((x, k) => [k, x]));
+    await client.hset(`h:${i}`, ...of(3 * KEYS + i).flatMap((x, k) => [`f${k}`, x]));
+  }
+  for (let i = 0; i < KEYS; i++) {
+    expect(await client.lrange(`l:${i}`, 0, -1)).toEqual(of(i));
+    expect(await client.lrange(`l:${i}`, 1, 2)).toEqual(of(i).slice(1, 3));
+    expect(await client.llen(`l:${i}`)).toBe(SIZE);
+    expect((await client.smembers(`s:${i}`)).sort()).toEqual(of(KEYS + i).sort());
+    expect(await client.sismember(`s:${i}`, of(KEYS + i)[SIZE - 1]!)).toBe(1);
+    expect(await client.sismember(`s:${i}`, of(i)[0]!)).toBe(0);
+    expect(await client.scard(`s:${i}`)).toBe(SIZE);
+    expect(await client.zrange(`z:${i}`, '0', '-1')).toEqual(of(2 * KEYS + i));
+    expect(await client.zrevrange(`z:${i}`, '0', '1', 'WITHSCORES')).toEqual([of(2 * KEYS + i)[4], '4', of(2 * KEYS + i)[3], '3']);
+    expect(await client.zscore(`z:${i}`, of(2 * KEYS + i)[2]!)).toBe('2');
+    expect(await client.zcard(`z:${i}`)).toBe(SIZE);
+    expect(await client.hget(`h:${i}`, 'f1')).toBe(of(3 * KEYS + i)[1]);
+    expect(Object.values(await client.hgetall(`h:${i}`))).toEqual(of(3 * KEYS + i));
+  }
+  // Many reads in one turn.
+  const piped = client.pipeline();
+  for (let i = 0; i < KEYS; i++) piped.lrange(`l:${i}`, 0, -1).smembers(`s:${i}`).zrange(`z:${i}`, '0', '-1', 'WITHSCORES');
+  const replies = await piped.exec();
+  expect(replies!.every(([err]) => err === null)).toBe(true);
+}
+
+describe('process memory after reading small collections packed at rest', () => {
+  let server: SpawnedServer;
+  let client: Redis;
+  const markers = makeMarkers(4 * KEYS * SIZE, 'SKVPACKED-');
+
+  beforeAll(async () => {
+    server = await spawnServer();
+    client = ioredis(server.port);
+  });
+
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+
+  it('holds none of the elements in any readable mapping of the live process', async () => {
+    const [keyName] = makeMarkers(1, 'SKVKEYNAME-');
+    await client.sadd(keyName!, 'x');
+    await exercise(client, markers.map((b) => b.toString('latin1')));
+    expect(await client.ping()).toBe('PONG');
+    expectNoPlaintext(server.process.pid!, markers, { marker: keyName!, what: 'the plaintext key name' });
+  }, 120_000);
+});
