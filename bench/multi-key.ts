@@ -9,11 +9,11 @@
 //   npm run build && node dist/bench/multi-key.js [--rounds 3] [--quick]
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { flushAll } from './lib/fill.js';
-import { startRedis, startSealkv, type BenchServer } from './lib/servers.js';
+import { cpuNanos, startRedis, startSealkv, type BenchServer } from './lib/servers.js';
 import { range, summarize } from './lib/stats.js';
 
 const argv = process.argv.slice(2);
@@ -52,19 +52,6 @@ function benchmark(port: number, args: string[]): Promise<number> {
       resolve(Number(row[1]));
     });
   });
-}
-
-/** CPU nanoseconds the process has run, all threads. */
-function cpuNanos(pid: number): number {
-  let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // A thread that ended meanwhile.
-    }
-  }
-  return total;
 }
 
 async function main(): Promise<void> {
