@@ -8,7 +8,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand } from '../helpers/clients.js';
-import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
+import { hasRedisServer, oneWrite, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { Kind, type HashEntry } from '../../src/store/keyspace.js';
 import { Errors } from '../../src/protocol/errors.js';
@@ -25,19 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-/** Sends every command in ONE write (so they run in one turn) and returns each raw reply. */
-async function oneWrite(port: number, commands: string[][], setup: string[][] = []): Promise<string[]> {
-  const c = await ReplyConnection.open(port);
-  try {
-    for (const cmd of setup) await c.send(cmd);
-    const out = [await c.sendRaw(Buffer.concat(commands.map((cmd) => encodeCommand(cmd))))];
-    for (let i = 1; i < commands.length; i++) out.push(await c.sendRaw(Buffer.alloc(0)));
-    return out;
-  } finally {
-    c.close();
-  }
-}
 
 function counts(): { opens: number; seals: number } {
   const s = server.running.state.sealCounts;

@@ -7,8 +7,7 @@
 // within their bound, and drop everything when a data key is retired.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCommand } from '../helpers/clients.js';
-import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
+import { hasRedisServer, oneWrite, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { Kind } from '../../src/store/keyspace.js';
 import { Errors } from '../../src/protocol/errors.js';
@@ -23,19 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-/** Sends every command in ONE write (so they run in one turn) and returns each raw reply. */
-async function oneWrite(port: number, commands: string[][], setup: string[][] = []): Promise<string[]> {
-  const c = await ReplyConnection.open(port);
-  try {
-    for (const cmd of setup) await c.send(cmd);
-    const out = [await c.sendRaw(Buffer.concat(commands.map((cmd) => encodeCommand(cmd))))];
-    for (let i = 1; i < commands.length; i++) out.push(await c.sendRaw(Buffer.alloc(0)));
-    return out;
-  } finally {
-    c.close();
-  }
-}
 
 /** ZADD key of n members m0..m{n-1} with the scores score(i) (over 64 members: never packed at rest). */
 function zadd(key: string, n: number, score: (i: number) => string = String): string[] {

@@ -185,3 +185,16 @@ export function compareWithRedis(title: string, cases: Record<string, string[][]
     }
   });
 }
+
+/** Sends every command in ONE write (so they run in one turn) and returns each raw reply. */
+export async function oneWrite(port: number, commands: string[][], setup: string[][] = []): Promise<string[]> {
+  const c = await ReplyConnection.open(port);
+  try {
+    for (const cmd of setup) await c.send(cmd);
+    const out = [await c.sendRaw(Buffer.concat(commands.map((cmd) => encodeCommand(cmd))))];
+    for (let i = 1; i < commands.length; i++) out.push(await c.sendRaw(Buffer.alloc(0)));
+    return out;
+  } finally {
+    c.close();
+  }
+}
