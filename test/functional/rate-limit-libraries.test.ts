@@ -72,7 +72,7 @@ describe('express-rate-limit with rate-limit-redis on sealkv', () => {
     expect(pttl).toBeLessThanOrEqual(5000);
   });
 
-  it('counts through node-redis sendCommand(), and resetKey empties the counter', async () => {
+  it('counts through node-redis sendCommand(), reloads its script after SCRIPT FLUSH, and resetKey empties the counter', async () => {
     const sendCommand: SendCommandFn = (...args) => nodeRedis.sendCommand(args) as never;
     expect(await hitExpress(sendCommand, 'erl-nr:', 5)).toEqual(EXPECTED_EXPRESS);
     const [key] = await io.keys('erl-nr:*');
@@ -81,8 +81,11 @@ describe('express-rate-limit with rate-limit-redis on sealkv', () => {
     store.init({ windowMs: 5000 } as never);
     const client = key!.slice('erl-nr:'.length);
     expect(await store.get(client)).toMatchObject({ totalHits: 5 });
+    // After SCRIPT FLUSH, EVALSHA answers NOSCRIPT and the store loads its script again.
+    expect(await io.script('FLUSH')).toBe('OK');
+    expect(await store.increment(client)).toMatchObject({ totalHits: 6 });
     await store.decrement(client);
-    expect(await io.get(key!)).toBe('4');
+    expect(await io.get(key!)).toBe('5');
     await store.resetKey(client);
     expect(await io.exists(key!)).toBe(0);
   });
@@ -110,7 +113,7 @@ describe('@fastify/rate-limit with its Redis store on sealkv', () => {
     }
   });
 
-  it('continueExceeding: each refused request starts the window again', async () => {
+  it('continueExceeding: each refused request starts the window again, also after SCRIPT FLUSH', async () => {
     const app = Fastify();
     await app.register(rateLimitPlugin, { max: 1, timeWindow: 5000, redis: io, nameSpace: 'frl2:', continueExceeding: true });
     app.get('/', async () => 'ok');
@@ -119,6 +122,8 @@ describe('@fastify/rate-limit with its Redis store on sealkv', () => {
       expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(429);
       await io.pexpire('frl2:127.0.0.1', 1000);
+      // ioredis's defineCommand falls back from EVALSHA to EVAL on NOSCRIPT.
+      expect(await io.script('FLUSH')).toBe('OK');
       expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(429);
       // The script's PEXPIRE put the full window back.
       expect(await io.pttl('frl2:127.0.0.1')).toBeGreaterThan(4000);
