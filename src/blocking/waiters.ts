@@ -85,10 +85,15 @@ export class BlockingTable implements KeyListener {
    * writes is its own command's doing (client tracking sends its own invalidations after its reply).
    */
   servingClient = 0;
-  /** Milliseconds each client's last wait lasted, until runHandler takes it (takeWaited). */
-  private waited = new Map<number, number>();
 
-  constructor(private readonly clock: () => number) {}
+  /**
+   * `waited`: told how long each finished wait lasted, so SLOWLOG, LATENCY and commandstats
+   * count a blocking command's work, not its wait (redis updateStatsOnUnblock; Observer.noteWait).
+   */
+  constructor(
+    private readonly clock: () => number,
+    private readonly waited: (clientId: number, ms: number) => void = () => {},
+  ) {}
 
   /** INFO blocked_clients. */
   get blockedClients(): number {
@@ -102,17 +107,6 @@ export class BlockingTable implements KeyListener {
 
   isBlocked(clientId: number): boolean {
     return this.byClient.has(clientId);
-  }
-
-  /**
-   * How long the client's finished wait lasted (0 if it did not wait): SLOWLOG, LATENCY and
-   * commandstats count a blocking command's work, not its wait (redis updateStatsOnUnblock).
-   */
-  takeWaited(clientId: number): number {
-    const ms = this.waited.get(clientId);
-    if (ms === undefined) return 0;
-    this.waited.delete(clientId);
-    return ms;
   }
 
   /**
@@ -242,7 +236,7 @@ export class BlockingTable implements KeyListener {
   private finish(waiter: Waiter, waitEnd = performance.now()): void {
     if (waiter.done) return;
     waiter.done = true;
-    this.waited.set(waiter.client.id, waitEnd - waiter.since);
+    this.waited(waiter.client.id, waitEnd - waiter.since);
     if (waiter.timer !== undefined) clearTimeout(waiter.timer);
     waiter.client.closedSignal.removeEventListener('abort', waiter.onAbort);
     this.byClient.delete(waiter.client.id);

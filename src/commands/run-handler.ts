@@ -38,10 +38,10 @@ export function runHandler(ctx: Session, spec: CommandSpec, args: ArgList, shown
     return feedMonitors(ctx, spec, shown);
   }
   // A command that waits is timed until it is done (EXEC of commands that wait for their turn),
-  // less the time it spent blocked (BLPOP, XREADGROUP BLOCK...): Redis times the work only.
+  // less the time it spent blocked (BLPOP, XREADGROUP BLOCK, WAIT...): Redis times the work only.
   obs.mark = NaN;
   return pending.then(() => {
-    commandRan(ctx, spec, shown, performance.now() - start - ctx.server.blocking.takeWaited(ctx.id));
+    commandRan(ctx, spec, shown, performance.now() - start - obs.takeWait(ctx.id));
     feedMonitors(ctx, spec, shown);
   });
 }
