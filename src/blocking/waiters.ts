@@ -17,6 +17,7 @@
 //   });
 // Inside EXEC (ctx.atomic > 0) block() calls timedOut() at once and returns undefined.
 
+import { performance } from 'node:perf_hooks';
 import type { DbEvent, KeyListener } from '../store/key-events.js';
 import type { Keyspace } from '../store/keyspace.js';
 
@@ -55,6 +56,8 @@ const MAX_TIMER = 2 ** 31 - 1;
 
 class Waiter {
   timer: NodeJS.Timeout | undefined = undefined;
+  /** performance.now() when it started waiting: the wait is no part of the command's time. */
+  readonly since = performance.now();
   /** Filed under this database (the client's at the time, or after a SWAPDB). */
   db: Keyspace;
   done = false;
@@ -83,7 +86,14 @@ export class BlockingTable implements KeyListener {
    */
   servingClient = 0;
 
-  constructor(private readonly clock: () => number) {}
+  /**
+   * `waited`: told how long each finished wait lasted, so SLOWLOG, LATENCY and commandstats
+   * count a blocking command's work, not its wait (redis updateStatsOnUnblock; Observer.noteWait).
+   */
+  constructor(
+    private readonly clock: () => number,
+    private readonly waited: (clientId: number, ms: number) => void = () => {},
+  ) {}
 
   /** INFO blocked_clients. */
   get blockedClients(): number {
@@ -185,13 +195,14 @@ export class BlockingTable implements KeyListener {
           if (w.done) continue;
           w.client.now = this.clock();
           this.servingClient = w.client.id;
+          const serveStart = performance.now();
           let served: boolean;
           try {
             served = w.wait.serve(key);
           } finally {
             this.servingClient = 0;
           }
-          if (served) this.finish(w);
+          if (served) this.finish(w, serveStart);
         }
       }
     } finally {
@@ -221,9 +232,11 @@ export class BlockingTable implements KeyListener {
     this.finish(waiter);
   }
 
-  private finish(waiter: Waiter): void {
+  /** `waitEnd`: when serving it began (its reply is the command's work); now for a timeout. */
+  private finish(waiter: Waiter, waitEnd = performance.now()): void {
     if (waiter.done) return;
     waiter.done = true;
+    this.waited(waiter.client.id, waitEnd - waiter.since);
     if (waiter.timer !== undefined) clearTimeout(waiter.timer);
     waiter.client.closedSignal.removeEventListener('abort', waiter.onAbort);
     this.byClient.delete(waiter.client.id);

@@ -1,6 +1,7 @@
 // REPLICAOF / SLAVEOF, ROLE, WAIT, and the commands a replica sends its master (PSYNC, SYNC,
 // REPLCONF), as Redis 7.0 answers them (replication.c). The work is in src/replication/.
 
+import { performance } from 'node:perf_hooks';
 import { int64, text, word } from './args.js';
 import { Errors } from '../protocol/errors.js';
 import { replicationOf } from '../replication/index.js';
@@ -77,7 +78,9 @@ function wait(ctx: Session, args: Buffer[]): void | Promise<void> {
   // Inside MULTI (or a script) WAIT never blocks: it answers with what is acknowledged now.
   // Otherwise it also waits, briefly, for the other live replicas (Primary.wait, WAIT_GRACE_MS).
   if (inTransaction || want <= 0n || (BigInt(acked) >= want && repl.primary.liveAcked(offset))) return ctx.reply.integer(acked);
+  const since = performance.now();
   return repl.primary.wait(ctx, offset, Number(want), Number(timeout)).then((n) => {
+    ctx.server.observer.noteWait(ctx.id, performance.now() - since);
     ctx.reply.integer(n);
   });
 }

@@ -37,10 +37,11 @@ export function runHandler(ctx: Session, spec: CommandSpec, args: ArgList, shown
     commandRan(ctx, spec, shown, end - start);
     return feedMonitors(ctx, spec, shown);
   }
-  // A command that waits is timed until it is done (EXEC of commands that wait for their turn).
+  // A command that waits is timed until it is done (EXEC of commands that wait for their turn),
+  // less the time it spent blocked (BLPOP, XREADGROUP BLOCK, WAIT...): Redis times the work only.
   obs.mark = NaN;
   return pending.then(() => {
-    commandRan(ctx, spec, shown, performance.now() - start);
+    commandRan(ctx, spec, shown, performance.now() - start - obs.takeWait(ctx.id));
     feedMonitors(ctx, spec, shown);
   });
 }

@@ -1,4 +1,4 @@
-// Server commands: INFO CONFIG FLUSHDB FLUSHALL TIME MEMORY SHUTDOWN SCRIPT FUNCTION DEBUG,
+// Server commands: INFO CONFIG FLUSHDB FLUSHALL TIME MEMORY SHUTDOWN SCRIPT FUNCTION DEBUG MODULE,
 // and SAVE/BGSAVE/LASTSAVE (handlers in persistence.ts); MEMORY STATS/DOCTOR/... in memory-report.ts.
 
 import { rewriteConfig } from '../config/rewrite.js';
@@ -51,9 +51,12 @@ function configGet(ctx: Session, args: Buffer[]): void {
 /** Longest setting name or value sealkv turns into text (a value that size is no setting). */
 const MAX_CONFIG_ARG = 1024 * 1024;
 
-/** enable-protected-configs: whether this client may set dir and dbfilename ("local": loopback or unix socket, as Redis). */
-function protectedAllowed(ctx: Session): boolean {
-  const mode = ctx.server.config.get('enable-protected-configs');
+/**
+ * enable-protected-configs (may this client set dir and dbfilename?) and enable-module-command:
+ * "yes", or "local" for loopback and unix-socket clients, as Redis's allowProtectedAction.
+ */
+function protectedAllowed(ctx: Session, setting = 'enable-protected-configs'): boolean {
+  const mode = ctx.server.config.get(setting);
   if (mode !== 'local') return mode === 'yes';
   const host = ctx.addr.slice(0, ctx.addr.lastIndexOf(':')).replace(/^::ffff:/, '');
   return host === '' || host.startsWith('127.') || host === '::1' || !ctx.addr.includes(':');
@@ -224,6 +227,33 @@ function shutdown(ctx: Session, args: Buffer[]): void {
   if (failed !== null) ctx.reply.error(Errors.shutdownFailed);
 }
 
+/**
+ * MODULE LOAD / LOADEX / UNLOAD: refused as Redis 7.0 refuses them by default
+ * (enable-module-command no); where the setting allows them, sealkv has no module to load or
+ * unload and answers Redis's failure. MODULE LIST is empty, as Redis's with no module: clients
+ * call it to see which modules are there.
+ */
+function moduleChange(ctx: Session, args: Buffer[]): void {
+  if (!protectedAllowed(ctx, 'enable-module-command')) return ctx.reply.error(Errors.moduleNotAllowed);
+  if (word(args[1]!) === 'unload') return ctx.reply.error(Errors.moduleUnloadMissing);
+  ctx.server.log.warn({ client: ctx.addr }, 'MODULE LOAD refused: sealkv does not load modules');
+  ctx.reply.error(Errors.moduleLoadFailed);
+}
+
+const MODULE_HELP = [
+  'MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'LIST',
+  '    Return a list of loaded modules.',
+  'LOAD <path> [<arg> ...]',
+  '    Load a module library from <path>, passing to it any optional arguments.',
+  'LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]',
+  '    Load a module library from <path>, while passing it module configurations and optional arguments.',
+  'UNLOAD <name>',
+  '    Unload a module.',
+  'HELP',
+  '    Prints this help.',
+];
+
 const srv = { group: 'server' } as const;
 const ADMIN = ['@admin', '@slow', '@dangerous'] as const;
 const ALL_SHARDS_OK = ['request_policy:all_shards', 'response_policy:all_succeeded'];
@@ -282,5 +312,15 @@ export const serverCommands: CommandSpec[] = [
   {
     ...srv, name: 'debug', arity: -2, flags: adminFlags, categories: ADMIN, summary: 'A container for debugging commands', since: '1.0.0', complexity: 'Depends on subcommand.',
     handler: (ctx) => ctx.reply.error(Errors.debugUnsupported),
+  },
+  {
+    ...srv, name: 'module', arity: -2, flags: [], categories: ['@slow'], summary: 'A container for module commands', since: '4.0.0', complexity: 'Depends on subcommand.',
+    subcommands: [
+      helpSpec((ctx) => replyHelp(ctx, MODULE_HELP), ['@slow']),
+      { ...srv, name: 'list', arity: 2, flags: ['admin', 'noscript'], categories: ADMIN, tips: ['nondeterministic_output_order'], summary: 'List all modules loaded by the server', since: '4.0.0', complexity: 'O(N) where N is the number of loaded modules.', handler: (ctx) => ctx.reply.arrayLen(0) },
+      { ...srv, name: 'load', arity: -3, flags: ['admin', 'noscript', 'no_async_loading'], categories: ADMIN, summary: 'Load a module', since: '4.0.0', complexity: 'O(1)', handler: moduleChange },
+      { ...srv, name: 'loadex', arity: -3, flags: ['admin', 'noscript', 'no_async_loading'], categories: ADMIN, summary: 'Load a module with extended parameters', since: '7.0.0', complexity: 'O(1)', handler: moduleChange },
+      { ...srv, name: 'unload', arity: 3, flags: ['admin', 'noscript', 'no_async_loading'], categories: ADMIN, summary: 'Unload a module', since: '4.0.0', complexity: 'O(1)', handler: moduleChange },
+    ],
   },
 ];

@@ -149,7 +149,7 @@ export class SealkvServer implements Server {
     this.names = config.flag('seal-keys')
       ? new SealedKeyNames(createNameHasher(keyring.subkey(Subkey.Names), { native: keyring.secureMemory }), this.values)
       : new PlainKeyNames();
-    this.blocking = new BlockingTable(clock);
+    this.blocking = new BlockingTable(clock, (clientId, ms) => this.observer.noteWait(clientId, ms));
     this.members = createNameHasher(keyring.subkey(Subkey.Members), { native: keyring.secureMemory });
     this.transport = new TransportSealer(keyring);
     this.sealWorkers = SealWorkers.create(keyring, config.number('seal-workers'), config.number('seal-worker-min-bytes'), this.log);

@@ -52,6 +52,24 @@ export class Observer {
    */
   mark = NaN;
   private readonly byCommand = new Map<object, CommandStat>();
+  /** Milliseconds each client's running command spent waiting, until runHandler takes them. */
+  private readonly waits = new Map<number, number>();
+
+  /**
+   * The client's command waited `ms` (BLPOP's block, WAIT for replicas): Redis leaves a blocked
+   * client's wait out of SLOWLOG, LATENCY and commandstats, and so does runHandler.
+   */
+  noteWait(clientId: number, ms: number): void {
+    this.waits.set(clientId, (this.waits.get(clientId) ?? 0) + ms);
+  }
+
+  /** What noteWait gathered for the client's command (0 if it did not wait), forgotten. */
+  takeWait(clientId: number): number {
+    const ms = this.waits.get(clientId);
+    if (ms === undefined) return 0;
+    this.waits.delete(clientId);
+    return ms;
+  }
 
   constructor(config: Config) {
     const read = (name: string) => {

@@ -67,6 +67,10 @@ export const Errors = {
   maxClients: 'ERR max number of clients reached',
   debugUnsupported:
     'ERR DEBUG is not supported by sealkv: it would expose sealed values or internal state',
+  moduleNotAllowed:
+    'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+  moduleLoadFailed: 'ERR Error loading the extension. Please check the server logs.',
+  moduleUnloadMissing: 'ERR Error unloading module: no such module with that name',
 
   // -- strings family additions go here --
   /** DECRBY of LLONG_MIN: its negation does not fit (checked before the key is read). */

@@ -194,6 +194,49 @@ describe.skipIf(!hasRedisServer)('INFO commandstats and errorstats as redis-serv
     expect(logged[1]).not.toContain('exec');
   });
 
+  it('a blocking command\'s wait is not its time: no SLOWLOG entry, no LATENCY event, usec of its work', async () => {
+    const WAITERS = ['blpop', 'bzpopmin', 'xread', 'brpoplpush', 'wait'];
+    // BullMQ and Bee-Queue workers wait in BZPOPMIN / BRPOPLPUSH all day: Redis counts only the
+    // work (call() skips a blocked client, updateStatsOnUnblock adds the reply's time), and
+    // WAIT's wait for replicas is left out the same way.
+    const seen: string[][] = [];
+    for (const port of [redis!.port, sealkv.port]) {
+      const c = await open(port, 2);
+      const writer = await open(port, 2);
+      try {
+        for (const setting of [['slowlog-log-slower-than', '100000'], ['latency-monitor-threshold', '100']]) await c.send(['CONFIG', 'SET', ...setting]);
+        await c.send(['SLOWLOG', 'RESET']);
+        await c.send(['LATENCY', 'RESET']);
+        await c.send(['CONFIG', 'RESETSTAT']);
+        const out: string[] = [];
+        const later = (cmd: string[]) => setTimeout(() => void writer.send(cmd), 250);
+        later(['RPUSH', 'bl', 'x']);
+        out.push(await c.send(['BLPOP', 'bl', '2']));
+        later(['ZADD', 'bz', '1', 'm']);
+        out.push(await c.send(['BZPOPMIN', 'bz', '2']));
+        later(['XADD', 'bx', '1-1', 'f', 'v']);
+        out.push(await c.send(['XREAD', 'BLOCK', '2000', 'STREAMS', 'bx', '$']));
+        out.push(await c.send(['BRPOPLPUSH', 'none', 'dst', '0.25']));
+        // WAIT for a replica that is not there: it waits out its timeout.
+        out.push(await c.send(['WAIT', '1', '250']));
+        out.push(await c.send(['SLOWLOG', 'LEN']), await c.send(['LATENCY', 'LATEST']));
+        const stats = infoBody(await c.send(['INFO', 'commandstats']));
+        for (const name of WAITERS) {
+          const usec = Number(new RegExp(`cmdstat_${name}:calls=1,usec=(\\d+),`).exec(stats)?.[1]);
+          out.push(`${name} usec under 100 ms: ${usec < 100_000}`);
+        }
+        seen.push(out);
+      } finally {
+        await c.send(['CONFIG', 'SET', 'slowlog-log-slower-than', '10000']);
+        await c.send(['CONFIG', 'SET', 'latency-monitor-threshold', '0']);
+        c.close();
+        writer.close();
+      }
+    }
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[1]!.slice(-7)).toEqual([':0\r\n', '*0\r\n', ...WAITERS.map((n) => `${n} usec under 100 ms: true`)]);
+  });
+
   it('SLOWLOG errors and shapes as Redis', async () => {
     const cases = [['SLOWLOG', 'GET', 'x'], ['SLOWLOG', 'GET', '-2'], ['SLOWLOG', 'GET', '1', '2'], ['SLOWLOG', 'LEN', '1'], ['SLOWLOG'], ['SLOWLOG', 'NOPE'],
       ['SLOWLOG', 'RESET'], ['SLOWLOG', 'LEN'], ['SLOWLOG', 'GET'], ['LATENCY', 'HISTORY'], ['LATENCY', 'HISTORY', 'command'], ['LATENCY', 'LATEST'], ['LATENCY', 'RESET', 'a', 'b'], ['LATENCY', 'RESET']];

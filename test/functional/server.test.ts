@@ -1,5 +1,5 @@
 // Server commands against the real server: INFO CONFIG FLUSHDB FLUSHALL TIME MEMORY SHUTDOWN
-// SCRIPT FUNCTION SAVE BGSAVE LASTSAVE DEBUG. Error texts checked against redis-server 7.0.
+// SCRIPT FUNCTION SAVE BGSAVE LASTSAVE DEBUG MODULE. Error texts checked against redis-server 7.0.
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { Errors } from '../../src/protocol/errors.js';
 import { REDIS_COMPAT_VERSION, VERSION } from '../../src/version.js';
 import { encodeCommand, ioredis, nodeRedis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
-import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
+import { compareWithRedis, hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -295,7 +295,7 @@ describe('server commands', () => {
     expect(await run(['script', 'load', 'return 1'])).toBe('e0e1f9fabfc9d4800c877a703b823ac0578ff8db');
   });
 
-  it('SAVE and BGSAVE refuse a dir that is not on tmpfs; LASTSAVE answers the start time; DEBUG is refused', async () => {
+  it('SAVE and BGSAVE refuse a dir that is not on tmpfs; LASTSAVE answers the start time; DEBUG and MODULE LOAD are refused', async () => {
     expect(await run(['save'])).toEqual({ error: expect.stringMatching(/^ERR dir .* is not on tmpfs \(filesystem type 0x[0-9a-f]+\): sealkv writes snapshots only to memory-backed storage$/) });
     expect(await run(['bgsave'])).toEqual({ error: expect.stringMatching(/^ERR dir .* is not on tmpfs/) });
     expect(await run(['bgsave', 'foo'])).toEqual({ error: 'ERR syntax error' });
@@ -304,6 +304,7 @@ describe('server commands', () => {
     expect(Math.abs((lastsave as number) - Date.now() / 1000)).toBeLessThan(600);
     expect(await run(['debug', 'object', 'k'])).toEqual({ error: Errors.debugUnsupported });
     expect(await run(['debug'])).toEqual({ error: "ERR wrong number of arguments for 'debug' command" });
+    expect(await run(['module', 'load', '/tmp/x.so'])).toEqual({ error: Errors.moduleNotAllowed });
   });
 
   it('ioredis (INFO ready check) and node-redis connect with their defaults', async () => {
@@ -409,6 +410,31 @@ describe('INFO memory: script and function counts, as redis-server 7.0 counts th
     } finally {
       ours.disconnect();
       theirs?.disconnect();
+    }
+  });
+});
+
+// node-redis has MODULE LIST, and clients of Redis Stack call it to see which modules are there.
+compareWithRedis('MODULE against redis-server 7.0 (enable-module-command no, both defaults)', {
+  'LIST is empty, HELP, and LOAD/LOADEX/UNLOAD are refused': [
+    ['MODULE', 'LIST'], ['MODULE', 'HELP'], ['MODULE', 'LOAD', '/tmp/x.so'], ['MODULE', 'LOADEX', '/tmp/x.so', 'ARGS', 'a'],
+    ['MODULE', 'UNLOAD', 'x'], ['MODULE'], ['MODULE', 'NOPE'], ['MODULE', 'LIST', 'x'], ['MODULE', 'UNLOAD'],
+  ],
+}, () => startInProcess());
+
+describe('MODULE where enable-module-command allows it', () => {
+  it('answers Redis\'s failures: sealkv has no module to load or unload', async () => {
+    const server = await startInProcess({ 'enable-module-command': 'local' });
+    const c = ioredis(server.port);
+    try {
+      const run = runner(c);
+      expect(await run(['module', 'load', '/tmp/x.so'])).toEqual({ error: Errors.moduleLoadFailed });
+      expect(await run(['module', 'loadex', '/tmp/x.so', 'ARGS', 'a'])).toEqual({ error: Errors.moduleLoadFailed });
+      expect(await run(['module', 'unload', 'x'])).toEqual({ error: Errors.moduleUnloadMissing });
+      expect(await run(['module', 'list'])).toEqual([]);
+    } finally {
+      c.disconnect();
+      await server.stop();
     }
   });
 });

@@ -78,6 +78,26 @@ describe('blocking table', () => {
     expect(table.isBlocked(1)).toBe(false);
   });
 
+  it('tells how long each wait lasted, up to its serve or its timeout (left out of the command\'s time)', async () => {
+    const waits: [number, number][] = [];
+    const table = new BlockingTable(() => 0, (id, ms) => waits.push([id, ms]));
+    const db = keyspace(1);
+    const served = client(1, db);
+    const unblocked = client(2, db);
+    const p = table.block(served, popWait(served, ['q']));
+    void table.block(unblocked, popWait(unblocked, ['other']));
+    await new Promise((r) => setTimeout(r, 40));
+    push(db, 'q', 'x');
+    table.serveReady();
+    await p;
+    table.unblock(2, false);
+    expect(waits.map(([id]) => id)).toEqual([1, 2]);
+    for (const [, ms] of waits) {
+      expect(ms).toBeGreaterThanOrEqual(35);
+      expect(ms).toBeLessThan(2000);
+    }
+  });
+
   it('costs nothing per write when nobody waits: it listens only while a database has waiters', () => {
     const table = new BlockingTable(() => 0);
     const db = keyspace(1);
