@@ -11,7 +11,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { TLSSocket } from 'node:tls';
-import { DirectWriter } from './direct-write.js';
+import { DirectWriter, WriteResult } from './direct-write.js';
 import { localAddress, peerAddress } from './address.js';
 import type { AclUser } from '../acl/user.js';
 import { dispatch } from '../commands/dispatch.js';
@@ -489,7 +489,7 @@ export class Client implements Session, ReadSink {
     if (this.closed) return;
     if (this.reply.overflowed) return this.kill('output buffer limit');
     if (this.reply.size > 0) {
-      this.send(this.reply.take());
+      this.sendStaged();
       if (this.closed) return;
       if (this.unsentBytes > 0 && this.overOutputLimit()) return;
     }
@@ -498,11 +498,24 @@ export class Client implements Session, ReadSink {
     if (this.closing) this.socket.destroySoon();
   }
 
-  /** Writes out (a reply buffer, or a body sendSharedBulk() writes apart); wiped once the bytes are with the kernel, or the write failed. */
-  private send(out: Buffer): void {
+  /**
+   * Writes the staged replies. When the kernel takes them at once (nearly always) the staging
+   * buffer stays with the connection, wiped; otherwise it goes with the write, wiped once done.
+   */
+  private sendStaged(): void {
+    const out = this.reply.staged();
+    const result = this.write(out);
+    if (result === WriteResult.Taken) this.reply.sent();
+    else this.reply.handOff();
+  }
+
+  /** Writes out (staged replies, or a body sendSharedBulk() writes apart): DECLINED means it went through socket.write(), wiped when done. */
+  private write(out: Buffer): WriteResult {
     this.server.stats.netOutputBytes += out.length;
     this.server.stats.writesProcessed++;
-    if (this.direct === null || !this.direct.write(out)) this.socket.write(out, () => ReplyWriter.recycle(out));
+    const result = this.direct === null ? WriteResult.Declined : this.direct.write(out);
+    if (result === WriteResult.Declined) this.socket.write(out, () => ReplyWriter.recycle(out));
+    return result;
   }
 
   /**
@@ -514,12 +527,12 @@ export class Client implements Session, ReadSink {
   sendSharedBulk(body: Buffer): boolean {
     if (this.closed || this.reply.muted || this.reply.overflowed) return false;
     this.reply.bulkHeader(body.length);
-    this.send(this.reply.take());
+    this.sendStaged();
     if (this.closed) {
       giveShared(body);
       return true;
     }
-    this.send(body);
+    if (this.write(body) === WriteResult.Taken) ReplyWriter.recycle(body);
     this.reply.bulkEnd();
     if (!this.closed && this.unsentBytes > 0) this.overOutputLimit();
     return true;

@@ -63,6 +63,12 @@ function completed(this: WriteReq, status: number): void {
   writer.finished(out, status);
 }
 
+export const enum WriteResult {
+  Taken,
+  Pending,
+  Declined,
+}
+
 export class DirectWriter {
   /** Replies the kernel has not taken yet: wiped when their write completes or the connection ends. */
   private readonly inFlight = new Set<Buffer>();
@@ -86,22 +92,25 @@ export class DirectWriter {
   }
 
   /**
-   * Writes out and takes charge of wiping it; false (nothing done) when the caller must use
-   * socket.write() instead: no handle any more, or the Writable still holds earlier data.
+   * Writes out. TAKEN: the kernel has every byte (or the write failed and the connection is
+   * being closed), `out` is still the caller's to wipe or reuse. PENDING: the write completes
+   * later and this writer wipes `out` then. DECLINED (nothing done): the caller must use
+   * socket.write() instead, as there is no handle any more or the Writable still holds data.
    */
-  write(out: Buffer): boolean {
+  write(out: Buffer): WriteResult {
     const handle = (this.socket as unknown as { _handle: StreamHandle | null })._handle;
-    if (handle === null || this.socket.writableLength > 0 || this.socket.destroyed) return false;
+    if (handle === null || this.socket.writableLength > 0 || this.socket.destroyed) return WriteResult.Declined;
     const req = spareReq ?? newReq();
     const err = handle.writeBuffer(req, out);
     if (err !== 0) {
-      this.wipe(out);
       this.onError();
-    } else if (binding!.streamBaseState[binding!.kLastWriteWasAsync] === 0) {
+      return WriteResult.Taken;
+    }
+    if (binding!.streamBaseState[binding!.kLastWriteWasAsync] === 0) {
       // The kernel took every byte: the request object was never attached to a native write,
       // so it serves the next write too (Node makes a new one per write).
       spareReq = req;
-      this.wipe(out);
+      return WriteResult.Taken;
     } else {
       spareReq = null;
       req.handle = handle;
@@ -109,8 +118,8 @@ export class DirectWriter {
       req.writer = this;
       this.inFlight.add(out);
       this.pendingBytes += out.length;
+      return WriteResult.Pending;
     }
-    return true;
   }
 
   /** Called from the handle's completion callback of an asynchronous write. */

@@ -87,6 +87,8 @@ export class ReplyWriter {
   private dropping = false;
   private buf: Buffer;
   private len = 0;
+  /** The last view staged() made of buf, or null (see staged()). */
+  private view: Buffer | null = null;
   /** Where the reply being dropped (CLIENT REPLY OFF / SKIP) starts, or -1 when nothing is. */
   private mutedFrom = -1;
   /** The most bytes staged for one write so far (CLIENT LIST rbp=). */
@@ -136,16 +138,48 @@ export class ReplyWriter {
    * and passes it to recycle() once the write has completed. Writing goes on in a fresh buffer.
    */
   take(): Buffer {
+    const out = this.staged();
+    this.handOff();
+    return out;
+  }
+
+  /**
+   * The bytes to send as a view of the staging buffer, without giving the buffer up: then
+   * sent() if the kernel took them at once (nearly always), else handOff() before anything
+   * else is written. The same view serves while the length repeats (one reply per request).
+   */
+  staged(): Buffer {
+    const n = this.size;
+    if (n > this.peak) this.peak = n;
+    let view = this.view;
+    if (view === null || view.length !== n) view = this.view = this.buf.subarray(0, n);
+    return view;
+  }
+
+  /**
+   * What staged() returned is with the kernel: wiped, and the buffer stays for the next replies.
+   * At pipeline 1 this is every request: swapping buffers per write (take) left a fresh view of
+   * the spare and a new Buffer object behind each time, and put a cold buffer in every
+   * connection's hands. A buffer grown past the standard size goes back to its pool instead.
+   */
+  sent(): void {
+    if (this.buf.length !== this.initialSize) return ReplyWriter.recycle(this.take());
+    Uint8Array.prototype.fill.call(this.buf, 0, 0, this.len);
+    this.len = 0;
+    this.lastNeed = this.initialSize;
+    if (this.mutedFrom >= 0) this.mutedFrom = 0;
+  }
+
+  /** What staged() returned is the pending write's now (it recycles it): writing goes on in a fresh buffer. */
+  handOff(): void {
     // Muted bytes are never sent: drop them now; muting goes on in the fresh buffer.
     const muted = this.mutedFrom >= 0;
     if (muted) this.truncate(this.mutedFrom);
-    if (this.len > this.peak) this.peak = this.len;
     this.lastNeed = this.buf.length;
-    const out = this.buf.subarray(0, this.len);
     this.buf = stagingBuffer(this.initialSize);
+    this.view = null;
     this.len = 0;
     if (muted) this.mutedFrom = 0;
-    return out;
   }
 
   /**
@@ -193,6 +227,7 @@ export class ReplyWriter {
     this.buf.copy(next, 0, 0, this.len);
     ReplyWriter.recycle(this.buf.subarray(0, this.len));
     this.buf = next;
+    this.view = null;
   }
 
   raw(bytes: Uint8Array): void {
