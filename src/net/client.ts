@@ -167,8 +167,13 @@ export class Client implements Session, ReadSink {
   }
 
   private aheadBytes(): number {
+    const ahead = this.ahead;
     let bytes = 0;
-    for (const item of this.ahead) if (!(item instanceof ProtocolError)) for (const a of item) bytes += a.length;
+    // Indexed loops: this runs on every read, nearly always over an empty list.
+    for (let i = 0; i < ahead.length; i++) {
+      const item = ahead[i]!;
+      if (!(item instanceof ProtocolError)) for (let j = 0; j < item.length; j++) bytes += item[j]!.length;
+    }
     return bytes;
   }
 
@@ -540,7 +545,7 @@ export class Client implements Session, ReadSink {
 
   /** Reply bytes handed over but not yet taken by the kernel. */
   private get unsentBytes(): number {
-    return this.socket.writableLength + (this.direct === null ? 0 : this.direct.pendingBytes);
+    return this.direct === null ? this.socket.writableLength : this.direct.unsentBytes;
   }
 
   /** client-output-buffer-limit: closes a client whose unsent replies pile up; true if it did. */
