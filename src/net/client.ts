@@ -324,7 +324,7 @@ export class Client implements Session, ReadSink {
     }
     this.parser.unauthenticated = !this.authenticated;
     if (this.parser.busy && !this.closing && !this.closed && !this.waiting) this.continueSoon();
-    this.queueFlush();
+    this.queueFlush(count === 2);
   }
 
   /**
@@ -395,11 +395,17 @@ export class Client implements Session, ReadSink {
     this.flush();
   }
 
-  /** The replies go out with the other connections' ones of this turn (src/write-batch.ts). */
-  private queueFlush(): void {
+  /**
+   * The replies go out with the other connections' ones of this turn (src/write-batch.ts), or
+   * at once after a read that brought one command (pipeline 1): that reply is staged in the
+   * buffer the previous connection just gave back, still in cache, and leaves before the
+   * buffer goes to the next one. Batched to the end of the turn, each of 1,000 connections
+   * held a staging buffer of its own, cold by the time it was written.
+   */
+  private queueFlush(oneCommand = false): void {
     if (this.flushQueued) return;
-    this.flushQueued = true;
-    flushAfterReads(this);
+    this.flushQueued = !oneCommand;
+    flushAfterReads(this, oneCommand);
   }
 
   /**

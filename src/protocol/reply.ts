@@ -32,11 +32,22 @@ export interface ErrorCounter {
 }
 
 const STAGING_BYTES = 16 * 1024;
+/** What a connection holds while it has nothing staged. */
+const NO_BUFFER = Buffer.alloc(0);
+/** A staging buffer and the last view staged() made of it, reused while the length repeats. */
+interface Staging extends Buffer {
+  lastView?: Buffer;
+}
 /** Muted bytes kept before the next write drops them (offsets handed out stay valid: see reserve). */
 const MUTED_KEPT = 16 * 1024;
-/** Wiped staging buffers kept for reuse, shared by all connections (the process is single-threaded). */
+/**
+ * Wiped staging buffers kept for reuse, shared by all connections (the process is
+ * single-threaded). A connection takes one only while it has replies to send: one serves every
+ * pipeline-1 connection in turn, and each connection whose replies wait for the end of the turn
+ * holds one until then (up to 16 MiB kept idle).
+ */
 const spares: Buffer[] = [];
-const MAX_SPARES = 64;
+const MAX_SPARES = 1024;
 /**
  * Larger staging buffers (powers of two from 32 KiB to 4 MiB) kept wiped for reuse, per size,
  * up to SPARE_LARGE_BYTES in all: a pipeline of 16 KiB GETs stages ~256 KiB per write, and
@@ -87,8 +98,6 @@ export class ReplyWriter {
   private dropping = false;
   private buf: Buffer;
   private len = 0;
-  /** The last view staged() made of buf, or null (see staged()). */
-  private view: Buffer | null = null;
   /** Where the reply being dropped (CLIENT REPLY OFF / SKIP) starts, or -1 when nothing is. */
   private mutedFrom = -1;
   /** The most bytes staged for one write so far (CLIENT LIST rbp=). */
@@ -103,7 +112,7 @@ export class ReplyWriter {
     private readonly errors: ErrorCounter,
     private readonly initialSize = STAGING_BYTES,
   ) {
-    this.buf = stagingBuffer(initialSize);
+    this.buf = NO_BUFFER;
   }
 
   /** Bytes that will be sent: what was written, less a muted reply in progress. */
@@ -151,8 +160,9 @@ export class ReplyWriter {
   staged(): Buffer {
     const n = this.size;
     if (n > this.peak) this.peak = n;
-    let view = this.view;
-    if (view === null || view.length !== n) view = this.view = this.buf.subarray(0, n);
+    const buf = this.buf as Staging;
+    let view = buf.lastView;
+    if (view === undefined || view.length !== n) view = buf.lastView = buf.subarray(0, n);
     return view;
   }
 
@@ -163,11 +173,14 @@ export class ReplyWriter {
    * connection's hands. A buffer grown past the standard size goes back to its pool instead.
    */
   sent(): void {
-    if (this.buf.length !== this.initialSize) return ReplyWriter.recycle(this.take());
-    Uint8Array.prototype.fill.call(this.buf, 0, 0, this.len);
+    const buf = this.buf;
+    if (buf.length !== STAGING_BYTES) return ReplyWriter.recycle(this.take());
+    Uint8Array.prototype.fill.call(buf, 0, 0, this.len);
     this.len = 0;
-    this.lastNeed = this.initialSize;
+    this.lastNeed = buf.length;
+    this.buf = NO_BUFFER;
     if (this.mutedFrom >= 0) this.mutedFrom = 0;
+    if (spares.length < MAX_SPARES) spares.push(buf);
   }
 
   /** What staged() returned is the pending write's now (it recycles it): writing goes on in a fresh buffer. */
@@ -176,8 +189,7 @@ export class ReplyWriter {
     const muted = this.mutedFrom >= 0;
     if (muted) this.truncate(this.mutedFrom);
     this.lastNeed = this.buf.length;
-    this.buf = stagingBuffer(this.initialSize);
-    this.view = null;
+    this.buf = NO_BUFFER;
     this.len = 0;
     if (muted) this.mutedFrom = 0;
   }
@@ -221,13 +233,16 @@ export class ReplyWriter {
       need = n;
       if (need <= this.buf.length) return;
     }
-    let size = Math.max(this.buf.length * 2, this.lastNeed);
+    // A connection holds staging memory only while it has replies to send (see sent()).
+    let size = this.buf.length === 0 ? this.initialSize : Math.max(this.buf.length * 2, this.lastNeed);
+    if (size < need) size = Math.max(size * 2, this.lastNeed);
     while (size < need) size *= 2;
     const next = stagingBuffer(size);
-    this.buf.copy(next, 0, 0, this.len);
-    ReplyWriter.recycle(this.buf.subarray(0, this.len));
+    if (this.buf.length > 0) {
+      this.buf.copy(next, 0, 0, this.len);
+      ReplyWriter.recycle(this.buf.subarray(0, this.len));
+    }
     this.buf = next;
-    this.view = null;
   }
 
   raw(bytes: Uint8Array): void {
