@@ -3,8 +3,8 @@
 // never from string.length, so multi-byte text is framed correctly.
 //
 // Plaintext hygiene: the staging buffer itself is handed to the socket (no copy); once the
-// write has completed the connection gives it back with recycle(), which zeroes the bytes it
-// carried and keeps it for the next reply.
+// kernel has the bytes it is zeroed and goes back to a pool shared by all connections (sent(),
+// or recycle() when the write completed later).
 
 import { formatDouble17 } from '../util/double-text.js';
 import { giveShared, isShared } from '../util/shared-pool.js';
@@ -167,10 +167,10 @@ export class ReplyWriter {
   }
 
   /**
-   * What staged() returned is with the kernel: wiped, and the buffer stays for the next replies.
-   * At pipeline 1 this is every request: swapping buffers per write (take) left a fresh view of
-   * the spare and a new Buffer object behind each time, and put a cold buffer in every
-   * connection's hands. A buffer grown past the standard size goes back to its pool instead.
+   * What staged() returned is with the kernel: the bytes are wiped and the buffer goes back to
+   * the pool as it is (no new Buffer object per write, as recycle() makes), its view kept with it
+   * for the next connection that stages a reply of that length. A buffer grown past the
+   * standard size goes back to its own pool.
    */
   sent(): void {
     const buf = this.buf;
@@ -183,7 +183,7 @@ export class ReplyWriter {
     if (spares.length < MAX_SPARES) spares.push(buf);
   }
 
-  /** What staged() returned is the pending write's now (it recycles it): writing goes on in a fresh buffer. */
+  /** What staged() returned is the pending write's now (it recycles it): the next reply takes another buffer. */
   handOff(): void {
     // Muted bytes are never sent: drop them now; muting goes on in the fresh buffer.
     const muted = this.mutedFrom >= 0;
