@@ -5,11 +5,12 @@
 // time spent per request. Writes the kernel cannot take yet complete later, in order, through
 // the handle's oncomplete callback, and the buffer is wiped then.
 //
-// This uses Node's private stream_wrap binding (process.binding, allowed without flags in
-// Node 20), the same calls net.Socket makes internally. Without it, or for a socket whose
-// Writable still holds data (ordering), the caller falls back to socket.write().
+// This uses Node's private stream_wrap binding (stream-binding.ts), the same calls net.Socket
+// makes internally. Without it, or for a socket whose Writable still holds data (ordering), the
+// caller falls back to socket.write().
 
 import type { Socket } from 'node:net';
+import { streamBinding as binding } from './stream-binding.js';
 
 interface WriteReq {
   /** Keeps the handle reachable while a write is pending, as net.Socket does. */
@@ -20,31 +21,12 @@ interface WriteReq {
   writer: DirectWriter | null;
 }
 
-interface StreamWrapBinding {
-  WriteWrap: new () => WriteReq;
-  streamBaseState: Int32Array;
-  kLastWriteWasAsync: number;
-}
-
 interface StreamHandle {
   writeBuffer(req: WriteReq, data: Buffer): number;
 }
 
-function loadBinding(): StreamWrapBinding | null {
-  try {
-    const binding = (process as unknown as { binding(name: string): Partial<StreamWrapBinding> }).binding('stream_wrap');
-    if (typeof binding.WriteWrap !== 'function' || !(binding.streamBaseState instanceof Int32Array)) return null;
-    if (typeof binding.kLastWriteWasAsync !== 'number') return null;
-    return binding as StreamWrapBinding;
-  } catch {
-    return null;
-  }
-}
-
-const binding = loadBinding();
-
 function newReq(): WriteReq {
-  const req = new binding!.WriteWrap();
+  const req = new binding!.WriteWrap() as WriteReq;
   req.handle = null;
   req.oncomplete = completed;
   req.out = null;
@@ -63,11 +45,29 @@ function completed(this: WriteReq, status: number): void {
   writer.finished(out, status);
 }
 
+export const enum WriteResult {
+  Taken,
+  Pending,
+  Declined,
+}
+
 export class DirectWriter {
   /** Replies the kernel has not taken yet: wiped when their write completes or the connection ends. */
   private readonly inFlight = new Set<Buffer>();
   /** Bytes of those replies, for the output buffer limit. */
   pendingBytes = 0;
+
+  /**
+   * Whether the socket's Writable may hold data (a write this writer declined went through
+   * socket.write()): only then are its writable state and length looked at. Per write they were
+   * two more objects per connection to bring into cache, which with 1,000 connections is a miss each.
+   */
+  private socketMayHold = false;
+
+  /** Reply bytes handed over but not taken by the kernel yet (the output buffer limit). */
+  get unsentBytes(): number {
+    return this.socketMayHold ? this.pendingBytes + this.socket.writableLength : this.pendingBytes;
+  }
 
   /** How many writes are still pending (CLIENT LIST oll=). */
   get pendingWrites(): number {
@@ -86,22 +86,30 @@ export class DirectWriter {
   }
 
   /**
-   * Writes out and takes charge of wiping it; false (nothing done) when the caller must use
-   * socket.write() instead: no handle any more, or the Writable still holds earlier data.
+   * Writes out. TAKEN: the kernel has every byte (or the write failed and the connection is
+   * being closed), `out` is still the caller's to wipe or reuse. PENDING: the write completes
+   * later and this writer wipes `out` then. DECLINED (nothing done): the caller must use
+   * socket.write() instead, as there is no handle any more or the Writable still holds data.
    */
-  write(out: Buffer): boolean {
+  write(out: Buffer): WriteResult {
     const handle = (this.socket as unknown as { _handle: StreamHandle | null })._handle;
-    if (handle === null || this.socket.writableLength > 0 || this.socket.destroyed) return false;
+    // A destroyed socket has no handle any more (net.Socket._destroy drops it at once).
+    if (handle === null) return this.decline();
+    if (this.socketMayHold) {
+      if (this.socket.writableLength > 0 || this.socket.destroyed) return this.decline();
+      this.socketMayHold = false;
+    }
     const req = spareReq ?? newReq();
     const err = handle.writeBuffer(req, out);
     if (err !== 0) {
-      this.wipe(out);
       this.onError();
-    } else if (binding!.streamBaseState[binding!.kLastWriteWasAsync] === 0) {
+      return WriteResult.Taken;
+    }
+    if (binding!.streamBaseState[binding!.kLastWriteWasAsync] === 0) {
       // The kernel took every byte: the request object was never attached to a native write,
       // so it serves the next write too (Node makes a new one per write).
       spareReq = req;
-      this.wipe(out);
+      return WriteResult.Taken;
     } else {
       spareReq = null;
       req.handle = handle;
@@ -109,8 +117,13 @@ export class DirectWriter {
       req.writer = this;
       this.inFlight.add(out);
       this.pendingBytes += out.length;
+      return WriteResult.Pending;
     }
-    return true;
+  }
+
+  private decline(): WriteResult {
+    this.socketMayHold = true;
+    return WriteResult.Declined;
   }
 
   /** Called from the handle's completion callback of an asynchronous write. */

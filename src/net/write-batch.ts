@@ -21,9 +21,13 @@ function flushAll(): void {
   pending.length = 0;
 }
 
-/** Flushes `client` once the current turn's reads are done (setImmediate runs after the poll phase). */
-export function flushAfterReads(client: Flushable): void {
-  pending.push(client);
+/**
+ * Flushes `client` once the current turn's reads are done (setImmediate runs after the poll
+ * phase), or at once when `now`: the turn is still counted (see currentTurn).
+ */
+export function flushAfterReads(client: Flushable, now = false): void {
+  if (now) client.flush();
+  else pending.push(client);
   if (!scheduled) {
     scheduled = true;
     setImmediate(flushAll);

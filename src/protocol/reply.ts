@@ -3,8 +3,8 @@
 // never from string.length, so multi-byte text is framed correctly.
 //
 // Plaintext hygiene: the staging buffer itself is handed to the socket (no copy); once the
-// write has completed the connection gives it back with recycle(), which zeroes the bytes it
-// carried and keeps it for the next reply.
+// kernel has the bytes it is zeroed and goes back to a pool shared by all connections (sent(),
+// or recycle() when the write completed later).
 
 import { formatDouble17 } from '../util/double-text.js';
 import { giveShared, isShared } from '../util/shared-pool.js';
@@ -32,11 +32,22 @@ export interface ErrorCounter {
 }
 
 const STAGING_BYTES = 16 * 1024;
+/** What a connection holds while it has nothing staged. */
+const NO_BUFFER = Buffer.alloc(0);
+/** A staging buffer and the last view staged() made of it, reused while the length repeats. */
+interface Staging extends Buffer {
+  lastView?: Buffer;
+}
 /** Muted bytes kept before the next write drops them (offsets handed out stay valid: see reserve). */
 const MUTED_KEPT = 16 * 1024;
-/** Wiped staging buffers kept for reuse, shared by all connections (the process is single-threaded). */
+/**
+ * Wiped staging buffers kept for reuse, shared by all connections (the process is
+ * single-threaded). A connection takes one only while it has replies to send: one serves every
+ * pipeline-1 connection in turn, and each connection whose replies wait for the end of the turn
+ * holds one until then (up to 16 MiB kept idle).
+ */
 const spares: Buffer[] = [];
-const MAX_SPARES = 64;
+const MAX_SPARES = 1024;
 /**
  * Larger staging buffers (powers of two from 32 KiB to 4 MiB) kept wiped for reuse, per size,
  * up to SPARE_LARGE_BYTES in all: a pipeline of 16 KiB GETs stages ~256 KiB per write, and
@@ -101,7 +112,7 @@ export class ReplyWriter {
     private readonly errors: ErrorCounter,
     private readonly initialSize = STAGING_BYTES,
   ) {
-    this.buf = stagingBuffer(initialSize);
+    this.buf = NO_BUFFER;
   }
 
   /** Bytes that will be sent: what was written, less a muted reply in progress. */
@@ -136,16 +147,51 @@ export class ReplyWriter {
    * and passes it to recycle() once the write has completed. Writing goes on in a fresh buffer.
    */
   take(): Buffer {
+    const out = this.staged();
+    this.handOff();
+    return out;
+  }
+
+  /**
+   * The bytes to send as a view of the staging buffer, without giving the buffer up: then
+   * sent() if the kernel took them at once (nearly always), else handOff() before anything
+   * else is written. The same view serves while the length repeats (one reply per request).
+   */
+  staged(): Buffer {
+    const n = this.size;
+    if (n > this.peak) this.peak = n;
+    const buf = this.buf as Staging;
+    let view = buf.lastView;
+    if (view === undefined || view.length !== n) view = buf.lastView = buf.subarray(0, n);
+    return view;
+  }
+
+  /**
+   * What staged() returned is with the kernel: the bytes are wiped and the buffer goes back to
+   * the pool as it is (no new Buffer object per write, as recycle() makes), its view kept with it
+   * for the next connection that stages a reply of that length. A buffer grown past the
+   * standard size goes back to its own pool.
+   */
+  sent(): void {
+    const buf = this.buf;
+    if (buf.length !== STAGING_BYTES) return ReplyWriter.recycle(this.take());
+    Uint8Array.prototype.fill.call(buf, 0, 0, this.len);
+    this.len = 0;
+    this.lastNeed = buf.length;
+    this.buf = NO_BUFFER;
+    if (this.mutedFrom >= 0) this.mutedFrom = 0;
+    if (spares.length < MAX_SPARES) spares.push(buf);
+  }
+
+  /** What staged() returned is the pending write's now (it recycles it): the next reply takes another buffer. */
+  handOff(): void {
     // Muted bytes are never sent: drop them now; muting goes on in the fresh buffer.
     const muted = this.mutedFrom >= 0;
     if (muted) this.truncate(this.mutedFrom);
-    if (this.len > this.peak) this.peak = this.len;
     this.lastNeed = this.buf.length;
-    const out = this.buf.subarray(0, this.len);
-    this.buf = stagingBuffer(this.initialSize);
+    this.buf = NO_BUFFER;
     this.len = 0;
     if (muted) this.mutedFrom = 0;
-    return out;
   }
 
   /**
@@ -187,11 +233,15 @@ export class ReplyWriter {
       need = n;
       if (need <= this.buf.length) return;
     }
-    let size = Math.max(this.buf.length * 2, this.lastNeed);
+    // A connection holds staging memory only while it has replies to send (see sent()).
+    let size = this.buf.length === 0 ? this.initialSize : Math.max(this.buf.length * 2, this.lastNeed);
+    if (size < need) size = Math.max(size * 2, this.lastNeed);
     while (size < need) size *= 2;
     const next = stagingBuffer(size);
-    this.buf.copy(next, 0, 0, this.len);
-    ReplyWriter.recycle(this.buf.subarray(0, this.len));
+    if (this.buf.length > 0) {
+      this.buf.copy(next, 0, 0, this.len);
+      ReplyWriter.recycle(this.buf.subarray(0, this.len));
+    }
     this.buf = next;
   }
 

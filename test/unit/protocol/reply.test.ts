@@ -25,6 +25,29 @@ describe('ReplyWriter', () => {
     expect(text()).toBe('+OK\r\n+PONG\r\n:0\r\n:1\r\n:-42\r\n:9223372036854775807\r\n$2\r\nhi\r\n$-1\r\n*-1\r\n*0\r\n*2\r\n');
   });
 
+  it('wipes what the kernel took and hands the next reply a clean buffer, with no muted bytes sent', () => {
+    const w = new ReplyWriter({ countError: () => {} });
+    w.bulk(Buffer.from('secret'));
+    const first = w.staged();
+    expect(first.toString('latin1')).toBe('$6\r\nsecret\r\n');
+    w.sent();
+    expect(first.every((b) => b === 0)).toBe(true);
+    expect(w.size).toBe(0);
+    w.ok();
+    w.mute();
+    w.bulk(Buffer.from('dropped'));
+    const second = w.staged();
+    expect(second.toString('latin1')).toBe('+OK\r\n');
+    w.handOff();
+    // Handed off with a pending write: only the sent bytes travel, the muted ones are zeroed.
+    const mutedBytes = '$7\r\ndropped\r\n'.length;
+    expect(Buffer.from(second.buffer, second.byteOffset + 5, mutedBytes).every((b) => b === 0)).toBe(true);
+    expect(w.size).toBe(0);
+    w.unmute();
+    w.integer(7);
+    expect(w.take().toString('latin1')).toBe(':7\r\n');
+  });
+
   it('past its cap it reports the overflow once and drops replies instead of growing', () => {
     const { w } = writer();
     let overflows = 0;
