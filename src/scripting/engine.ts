@@ -75,10 +75,8 @@ export class LuaEngine {
   private readonly argTables: [number, number] = [0, 0];
   /** Where redis.call's arguments are copied out of the Lua heap (zeroed after each call). */
   private readonly arena = new ArgArena();
-  /** redis.call's arguments as offsets into the arena (refilled for each call; see argsOf). */
+  /** redis.call's arguments as offsets into the Lua heap (refilled for each call; see argsOf). */
   private readonly callArgs = new ScriptArgs();
-  /** The arrays of argument views argsOf() fills, by argument count (1..RAW_MAX_ARGS). */
-  private readonly viewArrays: (Buffer[] | undefined)[] = new Array(RAW_MAX_ARGS + 1).fill(undefined);
   /** The count hook stays installed (it does nothing between scripts); after a kill it fires every instruction until reset. */
   private hooked = false;
   /** While FUNCTION LOAD runs a body: when it is stopped (performance.now() ms); 0 otherwise. */
@@ -182,44 +180,56 @@ export class LuaEngine {
   }
 
   /**
-   * The call's arguments (numbers as %.17g) copied into the argument arena, or Redis's error
-   * text. They live until the arena is wiped (after the command ran). Up to RAW_MAX_ARGS of
-   * them come as RawArgs over the arena (ScriptArgs): a command with a raw path (GET, SET,
-   * INCR, DEL...) reads its key where it lies, as from a socket's read; any other command gets
-   * the views (argArray).
+   * The call's arguments, or Redis's error text. Up to RAW_MAX_ARGS strings come as RawArgs
+   * over the Lua heap itself (ScriptArgs): read where the Lua strings lie, no copy made nor
+   * wiped, valid while the strings stay on the stack and no Lua code runs (the command's
+   * handler runs no Lua). A call with a number (formatted %.17g) or with more arguments has
+   * them copied into the argument arena, until it is wiped after the command. A command with a
+   * raw path (GET, SET, INCR, DEL...) reads its key where it lies, as from a socket's read;
+   * any other command gets the views (argArray).
    */
   private argsOf(L: number): ArgList | string {
     const vm = this.vm;
     const argc = vm.top(L);
     if (argc === 0) return 'Please specify at least one argument for this redis lib call';
-    const raw = argc <= RAW_MAX_ARGS ? this.callArgs : null;
-    // Up to RAW_MAX_ARGS the views go in an array kept per count (no array made per call).
-    const args: Buffer[] = raw !== null ? (this.viewArrays[argc] ??= new Array<Buffer>(argc)) : new Array<Buffer>(argc);
+    if (argc <= RAW_MAX_ARGS) {
+      const raw = this.callArgs;
+      const starts = raw.starts;
+      const lengths = raw.lengths;
+      let i = 1;
+      while (i <= argc && vm.type(i, L) === LuaType.String) {
+        starts[i - 1] = vm.stringAt(i, L);
+        lengths[i - 1] = vm.length;
+        i++;
+      }
+      if (i > argc) {
+        raw.bytes = vm.heapBuffer();
+        raw.length = argc;
+        raw.command = null;
+        raw.views = null;
+        return raw;
+      }
+    }
+    return this.copiedArgs(L, argc);
+  }
+
+  /** argsOf() for a call with a number among its arguments, or over RAW_MAX_ARGS of them: copies in the arena. */
+  private copiedArgs(L: number, argc: number): Buffer[] | string {
+    const vm = this.vm;
+    const args = new Array<Buffer>(argc);
     const arena = this.arena;
-    const startBuf = arena.buf;
     for (let i = 1; i <= argc; i++) {
       const t = vm.type(i, L);
-      if (t === LuaType.Number) args[i - 1] = arena.text(formatArgNumber(vm, i, L), i - 1);
+      if (t === LuaType.Number) args[i - 1] = arena.text(formatArgNumber(vm, i, L));
       else if (t === LuaType.String) {
         const p = vm.stringAt(i, L);
-        args[i - 1] = arena.copy(vm.heapBytes(), p, vm.length, i - 1);
+        args[i - 1] = arena.copy(vm.heapBytes(), p, vm.length);
       } else {
         arena.wipe();
         return 'Lua redis lib command arguments must be strings or integers';
       }
-      if (raw !== null) {
-        raw.starts[i - 1] = arena.lastAt;
-        raw.lengths[i - 1] = args[i - 1]!.length;
-      }
     }
-    // The arena moved to a bigger buffer midway: the offsets are not all in one buffer.
-    if (raw === null) return args;
-    if (arena.buf !== startBuf) return args.slice(); // the kept array is refilled by the next call
-    raw.bytes = startBuf;
-    raw.length = argc;
-    raw.command = null;
-    raw.views = args;
-    return raw;
+    return args;
   }
 
   private redisCall(L: number, raise: boolean): number {
@@ -227,8 +237,8 @@ export class LuaEngine {
     const run = this.run;
     if (run === null) return this.raise(L, 'redis.call/pcall can only be called inside a script invocation');
     const args = this.argsOf(L);
-    vm.setTop(0, L);
     if (typeof args === 'string') {
+      vm.setTop(0, L);
       pushErrorTable(vm, args, L);
       return raise ? vm.error(L) : 1;
     }
@@ -238,6 +248,8 @@ export class LuaEngine {
     } finally {
       this.arena.wipe();
     }
+    // Only now: the arguments were read in the strings on the stack.
+    vm.setTop(0, L);
     if (typeof out === 'string') {
       pushErrorTable(vm, out, L);
       vm.pushBoolean(true, L);
@@ -590,15 +602,15 @@ export class LuaEngine {
 }
 
 /**
- * redis.call's arguments as RawArgs over the argument arena, with the arena's views of them
- * at hand for commands that read arrays (argArray() returns them instead of making new ones).
- * Valid until the arena is wiped after the call, like a socket's RawArgs until its read is.
+ * redis.call's arguments as RawArgs over the Lua heap, with their views made only for a command
+ * that reads arrays (argArray() calls toArray()), once per call. Valid until the strings leave
+ * the stack after the call, like a socket's RawArgs until its read is wiped.
  */
 class ScriptArgs extends RawArgs {
-  views: Buffer[] = [];
+  views: Buffer[] | null = null;
 
   override toArray(): Buffer[] {
-    return this.views;
+    return (this.views ??= super.toArray());
   }
 }
 

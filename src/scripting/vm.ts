@@ -32,6 +32,9 @@ interface LuaExports {
   free(p: number): void;
   emscripten_stack_get_end(): number;
   emscripten_stack_get_current(): number;
+  stackSave(): number;
+  stackRestore(sp: number): void;
+  setThrew(threw: number, value: number): void;
   luaL_openlibs(L: number): void;
   luaL_loadbufferx(L: number, buf: number, n: number, name: number, mode: number): number;
   luaL_ref(L: number, t: number): number;
@@ -90,9 +93,15 @@ export function loadLuaModule(): Promise<Raw> {
     const wa: Raw = (globalThis as Raw).WebAssembly;
     const instantiate = wa.instantiate;
     wa.instantiate = async (...args: unknown[]) => {
+      const imports = args[1] as { env?: Record<string, unknown> } | undefined;
+      if (typeof imports?.env?.invoke_vii === 'function') imports.env.invoke_vii = invokeVii;
       const result: Raw = await instantiate.apply(wa, args);
       const exports: Partial<LuaExports> = (result instanceof wa.Instance ? result : result.instance).exports;
-      if (typeof exports.lua_newstate === 'function' && typeof exports.malloc === 'function') rawExports = exports as LuaExports;
+      if (typeof exports.lua_newstate === 'function' && typeof exports.malloc === 'function') {
+        rawExports = exports as LuaExports;
+        functionTable = (exports as Raw).__indirect_function_table;
+        staticFunctions = new Array(functionTable!.length);
+      }
       return result;
     };
     try {
@@ -106,6 +115,31 @@ export function loadLuaModule(): Promise<Raw> {
       wa.instantiate = instantiate;
     }
   })());
+}
+
+/** The module's function table, and the entries of its C functions as read once (never replaced). */
+let functionTable: { get(i: number): (a: number, b: number) => void; length: number } | null = null;
+let staticFunctions: ((a: number, b: number) => void)[] = [];
+
+/**
+ * Emscripten's invoke_vii, through which every lua_pcall enters the protected call (its setjmp
+ * is emulated in JS: a longjmp is a thrown number). The module's own one reads the function
+ * table twice a call to assert that its mirror of the table is current (~40 ns a script);
+ * this one reads a C function's entry once (those never change: functions added later, host
+ * functions and hooks, come after them and are read each time), and does the same otherwise.
+ */
+function invokeVii(index: number, a: number, b: number): void {
+  const x = rawExports!;
+  const sp = x.stackSave();
+  try {
+    const fn = index < staticFunctions.length ? (staticFunctions[index] ??= functionTable!.get(index)) : functionTable!.get(index);
+    fn(a, b);
+  } catch (e) {
+    x.stackRestore(sp);
+    // Not a longjmp (a number): a real exception, passed on.
+    if (e !== (e as number) + 0) throw e;
+    x.setThrew(1, 0);
+  }
 }
 
 /**
@@ -326,6 +360,21 @@ export class LuaVm {
     return p;
   }
   length = 0;
+
+  /**
+   * The WebAssembly heap as a Buffer (for RawArgs over Lua strings): made again after the memory
+   * grew; like heapBytes(), not to be kept across Lua calls.
+   */
+  heapBuffer(): Buffer {
+    const heap = this.m.HEAPU8 as Uint8Array;
+    if (this.heapBufferOf !== heap) {
+      this.heapBufferOf = heap;
+      this.heapBufferView = Buffer.from(heap.buffer as ArrayBuffer, heap.byteOffset, heap.length);
+    }
+    return this.heapBufferView;
+  }
+  private heapBufferOf: Uint8Array | null = null;
+  private heapBufferView: Buffer = Buffer.alloc(0);
 
   /** The WebAssembly heap (a new view after the memory grows: do not keep it across Lua calls). */
   heapBytes(): Uint8Array {
