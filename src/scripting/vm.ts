@@ -2,10 +2,12 @@
 // WebAssembly; see bench/micro/lua-vm.ts and README "Scripting" for why this VM). It speaks the
 // raw C API through the module's exports, with strings as bytes (binary safe, never JS text).
 //
-// Plaintext hygiene: the state allocates through an allocator of ours that zeroes every block
-// Lua frees or moves, so a collected Lua string leaves no copy in the WebAssembly heap, and
-// caps the heap (a script cannot grow the process without bound). collect() runs a full cycle.
+// Plaintext hygiene: the state allocates through an allocator of ours (zeroing-alloc.ts) that
+// zeroes every block Lua frees or moves, so a collected Lua string leaves no copy in the
+// WebAssembly heap, and caps the heap (a script cannot grow the process without bound).
+// collect() runs a full cycle.
 
+import { zeroingAlloc, type ZeroingAlloc } from './zeroing-alloc.js';
 
 export const LUA_REGISTRYINDEX = -1001000;
 export const LUA_MULTRET = -1;
@@ -28,6 +30,7 @@ let modulePromise: Promise<Raw> | null = null;
  * functions without that layer. Pointers and ints are numbers; lua_Integer (i64) is a BigInt.
  */
 interface LuaExports {
+  memory: unknown;
   malloc(n: number): number;
   free(p: number): void;
   emscripten_stack_get_end(): number;
@@ -188,9 +191,18 @@ function newStateWithFixedSeed(x: LuaExports, alloc: number): number {
 
 export class LuaVm {
   readonly L: number;
-  /** Bytes Lua holds now, and the most it may hold (0: no cap). */
-  used = 0;
-  limit: number;
+  /** Lua's allocator (zeroing-alloc.ts): it zeroes what Lua frees and keeps the count and the cap. */
+  private readonly allocator: ZeroingAlloc;
+
+  /** Bytes Lua holds now. */
+  get used(): number {
+    return this.allocator.used.value >>> 0;
+  }
+
+  /** The most Lua may hold (0: no cap). */
+  get limit(): number {
+    return this.allocator.limit.value >>> 0;
+  }
   private readonly m: Raw;
   private readonly x: LuaExports;
   private readonly heap: () => Uint8Array;
@@ -203,32 +215,11 @@ export class LuaVm {
   private constructor(mod: Raw, limit: number) {
     this.m = mod.module;
     this.x = rawExports!;
-    this.limit = limit;
     const m = this.m;
     const x = this.x;
     this.heap = () => m.HEAPU8 as Uint8Array;
-    const alloc = m.addFunction((_ud: number, ptr: number, osize: number, nsize: number): number => {
-      if (nsize === 0) {
-        if (ptr !== 0) {
-          m.HEAPU8.fill(0, ptr, ptr + osize);
-          x.free(ptr);
-          this.used -= osize;
-        }
-        return 0;
-      }
-      const old = ptr === 0 ? 0 : osize;
-      if (this.limit > 0 && nsize > old && this.used + nsize - old > this.limit) return 0;
-      const next = x.malloc(nsize) as number;
-      if (next === 0) return 0;
-      if (ptr !== 0) {
-        const heap = m.HEAPU8 as Uint8Array;
-        heap.copyWithin(next, ptr, ptr + Math.min(osize, nsize));
-        heap.fill(0, ptr, ptr + osize);
-        x.free(ptr);
-      }
-      this.used += nsize - old;
-      return next;
-    }, 'iiiii');
+    this.allocator = zeroingAlloc(x.memory, x.malloc, x.free, limit);
+    const alloc = m.addFunction(this.allocator.alloc, 'iiiii');
     this.fnPointers.push(alloc);
     this.L = newStateWithFixedSeed(x, alloc);
     if (this.L === 0) throw new Error('Lua state could not be created');
