@@ -190,26 +190,17 @@ export class LuaEngine {
    */
   private argsOf(L: number): ArgList | string {
     const vm = this.vm;
+    const raw = this.callArgs;
+    const strings = vm.readStrings(raw.starts, raw.lengths, RAW_MAX_ARGS, L);
+    if (strings > 0) {
+      raw.bytes = vm.heapBuffer();
+      raw.length = strings;
+      raw.command = null;
+      raw.views = null;
+      return raw;
+    }
     const argc = vm.top(L);
     if (argc === 0) return 'Please specify at least one argument for this redis lib call';
-    if (argc <= RAW_MAX_ARGS) {
-      const raw = this.callArgs;
-      const starts = raw.starts;
-      const lengths = raw.lengths;
-      let i = 1;
-      while (i <= argc && vm.type(i, L) === LuaType.String) {
-        starts[i - 1] = vm.stringAt(i, L);
-        lengths[i - 1] = vm.length;
-        i++;
-      }
-      if (i > argc) {
-        raw.bytes = vm.heapBuffer();
-        raw.length = argc;
-        raw.command = null;
-        raw.views = null;
-        return raw;
-      }
-    }
     return this.copiedArgs(L, argc);
   }
 
@@ -410,24 +401,30 @@ export class LuaEngine {
     const vm = this.vm;
     this.run = run;
     this.running = true;
-    vm.setTop(0);
     /** How many of KEYS and ARGV are on the stack (at 2 and 3), to be emptied. */
     let tables = 0;
     try {
       this.hook();
-      vm.pushRef(this.handler);
-      if (mode === 'eval') {
-        // KEYS and ARGV stay on the stack under the script (at 2 and 3) until they are emptied.
-        this.fillArgTable(0, request, FIRST_KEY, numkeys);
-        tables = 1;
-        this.fillArgTable(1, request, argvAt, argc);
+      if (mode === 'eval' && request instanceof RawArgs && this.argTables[0] !== 0 && this.argTables[1] !== 0) {
+        // The usual EVALSHA: the stack set up in one call, the keys and arguments from the read.
+        vm.beginEval(this.handler, this.argTables[0], this.argTables[1], ref, request.bytes, request.starts, request.lengths, FIRST_KEY, numkeys, argc);
         tables = 2;
-        vm.pushRef(ref);
       } else {
-        vm.pushRef(ref);
-        this.dropArgTables();
-        this.pushArray(request, FIRST_KEY, numkeys);
-        this.pushArray(request, argvAt, argc);
+        vm.setTop(0);
+        vm.pushRef(this.handler);
+        if (mode === 'eval') {
+          // KEYS and ARGV stay on the stack under the script (at 2 and 3) until they are emptied.
+          this.fillArgTable(0, request, FIRST_KEY, numkeys);
+          tables = 1;
+          this.fillArgTable(1, request, argvAt, argc);
+          tables = 2;
+          vm.pushRef(ref);
+        } else {
+          vm.pushRef(ref);
+          this.dropArgTables();
+          this.pushArray(request, FIRST_KEY, numkeys);
+          this.pushArray(request, argvAt, argc);
+        }
       }
       const status = vm.pcall(mode === 'eval' ? 0 : 2, 1, 1);
       if (status === LuaStatus.Ok) writeLuaValue(vm, reply, run.resp === 3);
@@ -437,10 +434,7 @@ export class LuaEngine {
         vm.setCountHook(HOOK_STEPS, this.onHookFn);
         this.killed = false;
       }
-      vm.setTop(1 + tables);
-      if (tables === 2) this.emptyArgTable(1, argc);
-      if (tables >= 1) this.emptyArgTable(0, numkeys);
-      vm.setTop(0);
+      this.emptyArgTables(tables, numkeys, argc);
       this.run = null;
       this.running = false;
       this.queueCollect();
@@ -533,13 +527,22 @@ export class LuaEngine {
   }
 
   /**
-   * After an EVAL script: clears the entries it was given, so no value stays reachable. A table
-   * with anything else left in it (entries the script added, a metatable it set) is dropped from
-   * the globals and left to the collector (which zeroes it), as every table was before reuse.
+   * After a script: clears the entries KEYS and ARGV were given (`tables` of them are on the
+   * stack, at 2 and 3), so no value stays reachable, and empties the stack. A table with anything
+   * else left in it (entries the script added, a metatable it set) is dropped from the globals and
+   * left to the collector (which zeroes it), as every table was before reuse.
    */
-  private emptyArgTable(slot: 0 | 1, count: number): void {
-    // Called from execute's finally with the table still at 2 + slot, and nothing above the tables.
-    if (this.vm.clearArray(2 + slot, count)) this.dropArgTable(slot);
+  private emptyArgTables(tables: number, numkeys: number, argc: number): void {
+    const vm = this.vm;
+    if (tables === 2) {
+      const left = vm.endEval(numkeys, argc);
+      if ((left & 1) !== 0) this.dropArgTable(1);
+      if ((left & 2) !== 0) this.dropArgTable(0);
+      return;
+    }
+    vm.setTop(1 + tables);
+    if (tables === 1 && vm.clearArray(2, numkeys)) this.dropArgTable(0);
+    vm.setTop(0);
   }
 
   /** FCALL passes keys and arguments as parameters: functions see no KEYS/ARGV globals (Redis 7). */

@@ -7,7 +7,11 @@
 // WebAssembly heap, and caps the heap (a script cannot grow the process without bound).
 // collect() runs a full cycle.
 
+import { luaBatch, type LuaBatch } from './lua-batch.js';
 import { zeroingAlloc, type ZeroingAlloc } from './zeroing-alloc.js';
+
+/** The most values readStrings() reads in one call (RawArgs' limit). */
+const MAX_READ_ARGS = 32;
 
 export const LUA_REGISTRYINDEX = -1001000;
 export const LUA_MULTRET = -1;
@@ -225,7 +229,13 @@ export class LuaVm {
     if (this.L === 0) throw new Error('Lua state could not be created');
     this.lenCell = x.malloc(8);
     this.scratch = x.malloc(this.scratchSize);
+    this.lensAt = x.malloc(4 * this.lensCapacity);
+    this.argsAt = x.malloc(12 * MAX_READ_ARGS);
+    this.batch = luaBatch(x as unknown as Record<string, unknown>);
   }
+
+  /** The API call sequences made in one crossing (lua-batch.ts). */
+  private readonly batch: LuaBatch;
 
   static async create(limit = 0): Promise<LuaVm> {
     return new LuaVm(await loadLuaModule(), limit);
@@ -243,6 +253,8 @@ export class LuaVm {
     this.wipeScratch();
     this.x.free(this.scratch);
     this.x.free(this.lenCell);
+    this.x.free(this.lensAt);
+    this.x.free(this.argsAt);
   }
 
   // --- strings in and out -------------------------------------------------------------------
@@ -279,54 +291,106 @@ export class LuaVm {
 
   /**
    * Sets t[1..count] (t at the absolute index `idx`) to the byte ranges of `src` given by
-   * starts/lengths from position `from`: all copied into the staging area at once, pushed and
-   * set, and the staging area wiped once (KEYS and ARGV: one copy loop and one wipe per table
-   * instead of one per argument).
+   * starts/lengths from position `from`: all copied into the staging area at once, set in one
+   * call (lua-batch.ts), and the staging area wiped once.
    */
   setRanges(idx: number, src: Uint8Array, starts: Int32Array, lengths: Int32Array, from: number, count: number, L = this.L): void {
+    const base = this.stage(src, starts, lengths, from, count);
+    this.batch.setStrings(L, idx, base, this.lensAt, count);
+    this.unstage(base);
+  }
+
+  /**
+   * An EVAL script's start on an emptied stack, in one call (lua-batch.ts): the error handler
+   * (registry reference `handler`) at 1, the KEYS and ARGV tables (`keys`, `argv`) at 2 and 3
+   * filled with the nkeys ranges from keysFrom and the nargv that follow them, and the script at 4.
+   */
+  beginEval(handler: number, keys: number, argv: number, script: number, src: Uint8Array, starts: Int32Array, lengths: Int32Array, keysFrom: number, nkeys: number, nargv: number): void {
+    const base = this.stage(src, starts, lengths, keysFrom, nkeys + nargv);
+    let keyBytes = 0;
+    for (let i = keysFrom; i < keysFrom + nkeys; i++) keyBytes += lengths[i]!;
+    const lens = this.lensAt;
+    this.batch.beginEval(this.L, handler, keys, argv, script, base, lens, nkeys, base + keyBytes, lens + 4 * nkeys, nargv);
+    this.unstage(base);
+  }
+
+  /**
+   * After beginEval(): KEYS and ARGV emptied and the stack cleared, in one call. Bit 0 is set
+   * when ARGV still holds anything (an entry the script added, a metatable), bit 1 for KEYS.
+   */
+  endEval(nkeys: number, nargv: number): number {
+    return this.batch.endEval(this.L, nkeys, nargv);
+  }
+
+  /**
+   * Copies ranges [from, from + count) of src end to end into the staging area and their lengths
+   * into the lengths area; returns where the bytes start. The bytes are zeroed by unstage().
+   */
+  private stage(src: Uint8Array, starts: Int32Array, lengths: Int32Array, from: number, count: number): number {
     let total = 0;
     for (let i = from; i < from + count; i++) total += lengths[i]!;
-    const base = this.room(total);
-    const heap = this.heap();
-    let at = base;
-    for (let i = from; i < from + count; i++) {
-      const n = lengths[i]!;
-      copyBytes(heap, at, src, starts[i]!, n);
-      at += n;
+    if (count > this.lensCapacity) {
+      this.x.free(this.lensAt);
+      this.lensCapacity = Math.max(count, this.lensCapacity * 2);
+      this.lensAt = this.x.malloc(4 * this.lensCapacity);
+      if (this.lensAt === 0) throw new Error('out of WebAssembly memory');
     }
-    const x = this.x;
-    at = base;
+    const base = this.room(total);
+    // Views taken after the allocations above (which may grow the memory).
+    const heap = this.heap();
+    const lens = this.m.HEAP32 as Int32Array;
+    const lensIndex = this.lensAt >> 2;
+    let at = base;
     for (let i = 0; i < count; i++) {
       const n = lengths[from + i]!;
-      x.lua_pushlstring(L, at, n);
-      x.lua_rawseti(L, idx, big(i + 1));
+      copyBytes(heap, at, src, starts[from + i]!, n);
+      lens[lensIndex + i] = n;
       at += n;
     }
-    // A fresh view: a push may have grown the memory, which detaches the old one.
-    this.heap().fill(0, base, base + total);
+    this.staged = at - base;
+    return base;
   }
+
+  /** Zeroes what stage() copied (a fresh view: the pushes may have grown the memory). */
+  private unstage(base: number): void {
+    const heap = this.heap();
+    const end = base + this.staged;
+    if (this.staged <= 64) for (let i = base; i < end; i++) heap[i] = 0;
+    else heap.fill(0, base, end);
+  }
+  private staged = 0;
+  /** Where stage() puts the lengths (i32 each), and how many fit. */
+  private lensAt: number;
+  private lensCapacity = 64;
 
   /**
    * Sets t[1..count] (t at the absolute index `idx`) to nil, and tells whether t still holds
    * anything else: an entry (next() finds one) or a metatable.
    */
   clearArray(idx: number, count: number, L = this.L): boolean {
-    const x = this.x;
-    for (let i = 1; i <= count; i++) {
-      x.lua_pushnil(L);
-      x.lua_rawseti(L, idx, big(i));
-    }
-    x.lua_pushnil(L);
-    if (x.lua_next(L, idx) !== 0) {
-      x.lua_settop(L, -3);
-      return true;
-    }
-    if (x.lua_getmetatable(L, idx) !== 0) {
-      x.lua_settop(L, -2);
-      return true;
-    }
-    return false;
+    return this.batch.clearArray(L, idx, count) !== 0;
   }
+
+  /**
+   * Where the values on the stack of L lie when they are up to `max` strings (redis.call's
+   * arguments), read in one call (lua-batch.ts): their count, with starts[i] and lengths[i]
+   * filled for each; -1 when there are more, or any is not a string.
+   */
+  readStrings(starts: Int32Array, lengths: Int32Array, max: number, L = this.L): number {
+    const most = Math.min(max, MAX_READ_ARGS);
+    const argc = this.batch.readArgs(L, this.argsAt, most);
+    if (argc > most) return -1;
+    const slots = this.m.HEAP32 as Int32Array;
+    let slot = this.argsAt >> 2;
+    for (let i = 0; i < argc; i++, slot += 3) {
+      if (slots[slot] !== LuaType.String) return -1;
+      starts[i] = slots[slot + 1]!;
+      lengths[i] = slots[slot + 2]!;
+    }
+    return argc;
+  }
+  /** Where readStrings() has the batch write type, pointer and length of each value (12 bytes each). */
+  private readonly argsAt: number;
 
   /** Pushes ASCII/UTF-8 text (names, error messages: never user data). */
   pushText(text: string, L = this.L): void {
