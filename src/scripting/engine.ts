@@ -13,7 +13,7 @@ import type { ReplyWriter } from '../protocol/reply.js';
 import { ArgArena } from './arena.js';
 import { LIBS } from './libs.js';
 import { PRELUDE } from './prelude.js';
-import { errorText, formatArgNumber, pushErrorTable, pushReply, writeLuaValue } from './convert.js';
+import { errorText, formatArgNumber, pushErrorTable, pushReply, writeResult } from './convert.js';
 import { LuaStatus, LuaType, LuaVm } from './vm.js';
 
 /** What a running script asks of the server. */
@@ -427,7 +427,7 @@ export class LuaEngine {
         }
       }
       const status = vm.pcall(mode === 'eval' ? 0 : 2, 1, 1);
-      if (status === LuaStatus.Ok) writeLuaValue(vm, reply, run.resp === 3);
+      if (status === LuaStatus.Ok) writeResult(vm, reply, run.resp === 3);
       else this.replyError(reply, name);
     } finally {
       if (this.killed) {

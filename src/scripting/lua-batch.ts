@@ -3,11 +3,13 @@
 // call (each costs a few ns, and a lua_Integer argument a BigInt conversion on top). An EVAL
 // script's start (the error handler, KEYS and ARGV filled, the script), its end (KEYS and ARGV
 // emptied, the stack cleared) and redis.call's reading of its arguments were 29 crossings for
-// the GET script; they are 9. Written as instruction bytes (wasm-bytes.ts).
+// the GET script; they are 9. The script's result is read in one call too. Written as instruction bytes (wasm-bytes.ts).
 
-import { call, get, I32, i32, I64, instantiate, load32, op, set, store32, wasmModule } from './wasm-bytes.js';
+import { call, F64, get, I32, i32, I64, instantiate, load32, op, set, store32, storeF64, wasmModule } from './wasm-bytes.js';
 
 const LUA_REGISTRYINDEX = -1001000;
+const LUA_TBOOLEAN = 1;
+const LUA_TNUMBER = 3;
 const LUA_TSTRING = 4;
 
 const IMPORTS = [
@@ -21,8 +23,11 @@ const IMPORTS = [
   { name: 'lua_gettop', params: [I32], results: [I32] },
   { name: 'lua_type', params: [I32, I32], results: [I32] },
   { name: 'lua_tolstring', params: [I32, I32, I32], results: [I32] },
+  { name: 'lua_isinteger', params: [I32, I32], results: [I32] },
+  { name: 'lua_tonumberx', params: [I32, I32, I32], results: [F64] },
+  { name: 'lua_toboolean', params: [I32, I32], results: [I32] },
 ];
-const [SETTOP, RAWGETI, PUSHLSTRING, RAWSETI, PUSHNIL, NEXT, GETMETATABLE, GETTOP, TYPE, TOLSTRING] = IMPORTS.map((_, i) => i);
+const [SETTOP, RAWGETI, PUSHLSTRING, RAWSETI, PUSHNIL, NEXT, GETMETATABLE, GETTOP, TYPE, TOLSTRING, ISINTEGER, TONUMBERX, TOBOOLEAN] = IMPORTS.map((_, i) => i);
 // The module's own functions, after the imports.
 const SET_STRINGS = IMPORTS.length;
 const CLEAR_ARRAY = IMPORTS.length + 1;
@@ -131,6 +136,29 @@ function readArgs(): number[] {
   ];
 }
 
+/**
+ * readTop(L, out): the type of the value on top of the stack; for a string, at out where its bytes
+ * lie and at out + 4 their length; for a number, at out whether it is an integer and at out + 8
+ * its value as a double; for a boolean, at out its value.
+ */
+function readTop(): number[] {
+  const [L, OUT, T] = [0, 1, 2];
+  return [
+    ...get(L), ...i32(-1), ...call(TYPE), ...set(T),
+    ...get(T), ...i32(LUA_TSTRING), op.eq, op.if, op.void,
+    ...get(OUT), ...get(L), ...i32(-1), ...get(OUT), ...i32(4), op.add, ...call(TOLSTRING), ...store32(0),
+    op.end,
+    ...get(T), ...i32(LUA_TNUMBER), op.eq, op.if, op.void,
+    ...get(OUT), ...get(L), ...i32(-1), ...call(ISINTEGER), ...store32(0),
+    ...get(OUT), ...get(L), ...i32(-1), ...i32(0), ...call(TONUMBERX), ...storeF64(8),
+    op.end,
+    ...get(T), ...i32(LUA_TBOOLEAN), op.eq, op.if, op.void,
+    ...get(OUT), ...get(L), ...i32(-1), ...call(TOBOOLEAN), ...store32(0),
+    op.end,
+    ...get(T),
+  ];
+}
+
 const bytes = (): Uint8Array => wasmModule({
   imports: IMPORTS,
   globals: [],
@@ -140,6 +168,7 @@ const bytes = (): Uint8Array => wasmModule({
     { params: new Array(11).fill(I32), results: [], locals: [], body: beginEval(), export: 'beginEval' },
     { params: [I32, I32, I32], results: [I32], locals: [], body: endEval(), export: 'endEval' },
     { params: [I32, I32, I32], results: [I32], locals: [I32, I32, I32, I32], body: readArgs(), export: 'readArgs' },
+    { params: [I32, I32], results: [I32], locals: [I32], body: readTop(), export: 'readTop' },
   ],
 });
 const compiled = { module: null };
@@ -150,6 +179,7 @@ export interface LuaBatch {
   beginEval(L: number, handler: number, keys: number, argv: number, script: number, keysAt: number, keysLens: number, nkeys: number, argvAt: number, argvLens: number, nargv: number): void;
   endEval(L: number, nkeys: number, nargv: number): number;
   readArgs(L: number, out: number, max: number): number;
+  readTop(L: number, out: number): number;
 }
 
 /** The batch functions over a Lua module instance's exports (its memory and C API). */

@@ -231,6 +231,7 @@ export class LuaVm {
     this.scratch = x.malloc(this.scratchSize);
     this.lensAt = x.malloc(4 * this.lensCapacity);
     this.argsAt = x.malloc(12 * MAX_READ_ARGS);
+    this.topAt = x.malloc(16);
     this.batch = luaBatch(x as unknown as Record<string, unknown>);
   }
 
@@ -255,6 +256,7 @@ export class LuaVm {
     this.x.free(this.lenCell);
     this.x.free(this.lensAt);
     this.x.free(this.argsAt);
+    this.x.free(this.topAt);
   }
 
   // --- strings in and out -------------------------------------------------------------------
@@ -394,6 +396,30 @@ export class LuaVm {
   }
   /** Where readStrings() has the batch write type, pointer and length of each value (12 bytes each). */
   private readonly argsAt: number;
+
+  /**
+   * The value on top of the stack, read in one call (lua-batch.ts): its type, and then for a
+   * string where it lies in heapBytes() (`length` its length; valid until the next Lua call),
+   * for a number `topNumber` (and `topFlag` whether it is an integer), for a boolean `topFlag`.
+   */
+  readTop(L = this.L): LuaType {
+    const t = this.batch.readTop(L, this.topAt) as LuaType;
+    const cells = this.m.HEAP32 as Int32Array;
+    const at = this.topAt >> 2;
+    if (t === LuaType.String) {
+      this.topPointer = cells[at]!;
+      this.length = cells[at + 1]!;
+    } else if (t === LuaType.Number) {
+      this.topFlag = cells[at] !== 0;
+      this.topNumber = (this.m.HEAPF64 as Float64Array)[(this.topAt + 8) >> 3]!;
+    } else if (t === LuaType.Boolean) this.topFlag = cells[at] !== 0;
+    return t;
+  }
+  topPointer = 0;
+  topNumber = 0;
+  topFlag = false;
+  /** Where readTop() has the batch write (16 bytes, 8-aligned). */
+  private readonly topAt: number;
 
   /** Pushes ASCII/UTF-8 text (names, error messages: never user data). */
   pushText(text: string, L = this.L): void {

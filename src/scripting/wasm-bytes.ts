@@ -1,10 +1,11 @@
 // A few small WebAssembly functions that run beside the Lua module, importing its memory and C
 // functions (zeroing-alloc.ts, lua-batch.ts), are written as instruction bytes: this is their
-// encoder. Only what they use: i32/i64 values, functions imported from module "e", mutable i32
+// encoder. Only what they use: i32/i64/f64 values, functions imported from module "e", mutable i32
 // globals, one imported memory, exports.
 
 export const I32 = 0x7f;
 export const I64 = 0x7e;
+export const F64 = 0x7c;
 
 /** The opcodes the helpers use. */
 export const op = {
@@ -54,6 +55,8 @@ export const call = (f: number): number[] => [op.call, ...uleb(f)];
 /** i32.load / i32.store with 4-byte alignment and no offset. */
 export const load32 = [op.i32Load, 2, 0];
 export const store32 = (offset = 0): number[] => [op.i32Store, 2, ...uleb(offset)];
+/** f64.store with 8-byte alignment at `offset`. */
+export const storeF64 = (offset = 0): number[] => [0x39, 3, ...uleb(offset)];
 
 export interface Signature {
   params: number[];
