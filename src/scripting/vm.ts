@@ -285,10 +285,13 @@ export class LuaVm {
   pushRange(src: Uint8Array, start: number, end: number, L = this.L): void {
     const n = end - start;
     const at = this.room(n);
-    copyBytes(this.heap(), at, src, start, n);
+    const heap = this.heap();
+    // Its own loop (as stage's), not copyBytes(): that one's accesses see every kind of array.
+    if (n <= 64) for (let j = 0; j < n; j++) heap[at + j] = src[start + j]!;
+    else heap.set(src.subarray(start, end), at);
     this.x.lua_pushlstring(L, at, n);
-    // A fresh view: the push may have grown the memory, which detaches the old one.
-    this.heap().fill(0, at, at + n);
+    this.staged = n;
+    this.unstage(at);
   }
 
   /**
