@@ -60,9 +60,10 @@ export function admit(ctx: Session, spec: CommandSpec, args: Buffer[]): boolean 
 
 /** The command's keys whose values are spilled; empty in the common case. */
 /** Whether a key the command needs is spilled and not in memory (a script cannot wait to read it back). */
-export function hasSpilledKeys(ctx: Session, spec: CommandSpec, args: Buffer[]): boolean {
+export function hasSpilledKeys(ctx: Session, spec: CommandSpec, args: ArgList): boolean {
   const spill = ctx.server.spill;
-  return spill !== null && spill.spilledKeys > 0 && spilledKeys(ctx, spec, args).length > 0;
+  // The views are made only when some key is spilled (a script's redis.call passes RawArgs).
+  return spill !== null && spill.spilledKeys > 0 && spilledKeys(ctx, spec, argArray(args)).length > 0;
 }
 
 function spilledKeys(ctx: Session, spec: CommandSpec, args: Buffer[]): SpilledKey[] {

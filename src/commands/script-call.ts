@@ -146,7 +146,7 @@ export class ScriptCall implements ScriptRun, BusyScript {
     const refusal = write ? replicationRefusal(s) : null;
     if (refusal !== null) return `-${refusal}`;
     if (!this.allowOom && !this.wrote && this.oomAtStart && (flags & ScriptFlag.DenyOom) !== 0) return `-${Errors.oom}`;
-    if (hasSpilledKeys(s, spec, argArray(args))) return `-${Errors.scriptSpilledKey}`;
+    if (hasSpilledKeys(s, spec, args)) return `-${Errors.scriptSpilledKey}`;
     if (write) this.wrote = true;
     s.lastCommand = fullName;
     s.reply.protocol = this.resp;

@@ -152,6 +152,39 @@ export function errorText(message: Uint8Array | string): string {
   return `${code} ${text.replace(/^[\r\n]+|[\r\n]+$/g, '')}`;
 }
 
+/**
+ * Writes a script's result (the value on top of the stack) as the reply, and may leave it there
+ * (the caller's cleanup sets the stack's top): a string, number, boolean or nil read in one call (LuaVm.readTop), a table
+ * through writeLuaValue. `resp3`: the script called redis.setresp(3).
+ */
+export function writeResult(vm: LuaVm, reply: ReplyWriter, resp3: boolean): void {
+  switch (vm.readTop()) {
+    case LuaType.String: {
+      const n = vm.length;
+      const at = reply.beginBulk(n);
+      copyOutOfHeap(reply.staging, at, vm.heapBytes(), vm.topPointer, n);
+      reply.endBulk(n);
+      return;
+    }
+    case LuaType.Number: {
+      const d = vm.topNumber;
+      if (!vm.topFlag) reply.integer(truncate(d));
+      else reply.integer(Number.isSafeInteger(d) ? d : vm.toInteger(-1));
+      return;
+    }
+    case LuaType.Boolean:
+      if (resp3) reply.boolean(vm.topFlag);
+      else if (vm.topFlag) reply.integer(1);
+      else reply.nullBulk();
+      return;
+    case LuaType.Table:
+      writeLuaValue(vm, reply, resp3); // pops it: the caller's cleanup sets the stack's top anyway
+      return;
+    default:
+      reply.nullBulk();
+  }
+}
+
 /** Writes the Lua value on top of the stack as the reply and pops it. `resp3`: the script called redis.setresp(3). */
 export function writeLuaValue(vm: LuaVm, reply: ReplyWriter, resp3: boolean, depth = 0): void {
   // Redis stops where the Lua stack runs out; here the JS stack would run out first (a table that contains itself).

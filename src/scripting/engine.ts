@@ -13,7 +13,7 @@ import type { ReplyWriter } from '../protocol/reply.js';
 import { ArgArena } from './arena.js';
 import { LIBS } from './libs.js';
 import { PRELUDE } from './prelude.js';
-import { errorText, formatArgNumber, pushErrorTable, pushReply, writeLuaValue } from './convert.js';
+import { errorText, formatArgNumber, pushErrorTable, pushReply, writeResult } from './convert.js';
 import { LuaStatus, LuaType, LuaVm } from './vm.js';
 
 /** What a running script asks of the server. */
@@ -75,10 +75,8 @@ export class LuaEngine {
   private readonly argTables: [number, number] = [0, 0];
   /** Where redis.call's arguments are copied out of the Lua heap (zeroed after each call). */
   private readonly arena = new ArgArena();
-  /** redis.call's arguments as offsets into the arena (refilled for each call; see argsOf). */
+  /** redis.call's arguments as offsets into the Lua heap (refilled for each call; see argsOf). */
   private readonly callArgs = new ScriptArgs();
-  /** The arrays of argument views argsOf() fills, by argument count (1..RAW_MAX_ARGS). */
-  private readonly viewArrays: (Buffer[] | undefined)[] = new Array(RAW_MAX_ARGS + 1).fill(undefined);
   /** The count hook stays installed (it does nothing between scripts); after a kill it fires every instruction until reset. */
   private hooked = false;
   /** While FUNCTION LOAD runs a body: when it is stopped (performance.now() ms); 0 otherwise. */
@@ -182,44 +180,47 @@ export class LuaEngine {
   }
 
   /**
-   * The call's arguments (numbers as %.17g) copied into the argument arena, or Redis's error
-   * text. They live until the arena is wiped (after the command ran). Up to RAW_MAX_ARGS of
-   * them come as RawArgs over the arena (ScriptArgs): a command with a raw path (GET, SET,
-   * INCR, DEL...) reads its key where it lies, as from a socket's read; any other command gets
-   * the views (argArray).
+   * The call's arguments, or Redis's error text. Up to RAW_MAX_ARGS strings come as RawArgs
+   * over the Lua heap itself (ScriptArgs): read where the Lua strings lie, no copy made nor
+   * wiped, valid while the strings stay on the stack and no Lua code runs (the command's
+   * handler runs no Lua). A call with a number (formatted %.17g) or with more arguments has
+   * them copied into the argument arena, until it is wiped after the command. A command with a
+   * raw path (GET, SET, INCR, DEL...) reads its key where it lies, as from a socket's read;
+   * any other command gets the views (argArray).
    */
   private argsOf(L: number): ArgList | string {
     const vm = this.vm;
+    const raw = this.callArgs;
+    const strings = vm.readStrings(raw.starts, raw.lengths, RAW_MAX_ARGS, L);
+    if (strings > 0) {
+      raw.bytes = vm.heapBuffer();
+      raw.length = strings;
+      raw.command = null;
+      raw.views = null;
+      return raw;
+    }
     const argc = vm.top(L);
     if (argc === 0) return 'Please specify at least one argument for this redis lib call';
-    const raw = argc <= RAW_MAX_ARGS ? this.callArgs : null;
-    // Up to RAW_MAX_ARGS the views go in an array kept per count (no array made per call).
-    const args: Buffer[] = raw !== null ? (this.viewArrays[argc] ??= new Array<Buffer>(argc)) : new Array<Buffer>(argc);
+    return this.copiedArgs(L, argc);
+  }
+
+  /** argsOf() for a call with a number among its arguments, or over RAW_MAX_ARGS of them: copies in the arena. */
+  private copiedArgs(L: number, argc: number): Buffer[] | string {
+    const vm = this.vm;
+    const args = new Array<Buffer>(argc);
     const arena = this.arena;
-    const startBuf = arena.buf;
     for (let i = 1; i <= argc; i++) {
       const t = vm.type(i, L);
-      if (t === LuaType.Number) args[i - 1] = arena.text(formatArgNumber(vm, i, L), i - 1);
+      if (t === LuaType.Number) args[i - 1] = arena.text(formatArgNumber(vm, i, L));
       else if (t === LuaType.String) {
         const p = vm.stringAt(i, L);
-        args[i - 1] = arena.copy(vm.heapBytes(), p, vm.length, i - 1);
+        args[i - 1] = arena.copy(vm.heapBytes(), p, vm.length);
       } else {
         arena.wipe();
         return 'Lua redis lib command arguments must be strings or integers';
       }
-      if (raw !== null) {
-        raw.starts[i - 1] = arena.lastAt;
-        raw.lengths[i - 1] = args[i - 1]!.length;
-      }
     }
-    // The arena moved to a bigger buffer midway: the offsets are not all in one buffer.
-    if (raw === null) return args;
-    if (arena.buf !== startBuf) return args.slice(); // the kept array is refilled by the next call
-    raw.bytes = startBuf;
-    raw.length = argc;
-    raw.command = null;
-    raw.views = args;
-    return raw;
+    return args;
   }
 
   private redisCall(L: number, raise: boolean): number {
@@ -227,8 +228,8 @@ export class LuaEngine {
     const run = this.run;
     if (run === null) return this.raise(L, 'redis.call/pcall can only be called inside a script invocation');
     const args = this.argsOf(L);
-    vm.setTop(0, L);
     if (typeof args === 'string') {
+      vm.setTop(0, L);
       pushErrorTable(vm, args, L);
       return raise ? vm.error(L) : 1;
     }
@@ -238,6 +239,8 @@ export class LuaEngine {
     } finally {
       this.arena.wipe();
     }
+    // Only now: the arguments were read in the strings on the stack.
+    vm.setTop(0, L);
     if (typeof out === 'string') {
       pushErrorTable(vm, out, L);
       vm.pushBoolean(true, L);
@@ -398,37 +401,40 @@ export class LuaEngine {
     const vm = this.vm;
     this.run = run;
     this.running = true;
-    vm.setTop(0);
     /** How many of KEYS and ARGV are on the stack (at 2 and 3), to be emptied. */
     let tables = 0;
     try {
       this.hook();
-      vm.pushRef(this.handler);
-      if (mode === 'eval') {
-        // KEYS and ARGV stay on the stack under the script (at 2 and 3) until they are emptied.
-        this.fillArgTable(0, request, FIRST_KEY, numkeys);
-        tables = 1;
-        this.fillArgTable(1, request, argvAt, argc);
+      if (mode === 'eval' && request instanceof RawArgs && this.argTables[0] !== 0 && this.argTables[1] !== 0) {
+        // The usual EVALSHA: the stack set up in one call, the keys and arguments from the read.
+        vm.beginEval(this.handler, this.argTables[0], this.argTables[1], ref, request.bytes, request.starts, request.lengths, FIRST_KEY, numkeys, argc);
         tables = 2;
-        vm.pushRef(ref);
       } else {
-        vm.pushRef(ref);
-        this.dropArgTables();
-        this.pushArray(request, FIRST_KEY, numkeys);
-        this.pushArray(request, argvAt, argc);
+        vm.setTop(0);
+        vm.pushRef(this.handler);
+        if (mode === 'eval') {
+          // KEYS and ARGV stay on the stack under the script (at 2 and 3) until they are emptied.
+          this.fillArgTable(0, request, FIRST_KEY, numkeys);
+          tables = 1;
+          this.fillArgTable(1, request, argvAt, argc);
+          tables = 2;
+          vm.pushRef(ref);
+        } else {
+          vm.pushRef(ref);
+          this.dropArgTables();
+          this.pushArray(request, FIRST_KEY, numkeys);
+          this.pushArray(request, argvAt, argc);
+        }
       }
       const status = vm.pcall(mode === 'eval' ? 0 : 2, 1, 1);
-      if (status === LuaStatus.Ok) writeLuaValue(vm, reply, run.resp === 3);
+      if (status === LuaStatus.Ok) writeResult(vm, reply, run.resp === 3);
       else this.replyError(reply, name);
     } finally {
       if (this.killed) {
         vm.setCountHook(HOOK_STEPS, this.onHookFn);
         this.killed = false;
       }
-      vm.setTop(1 + tables);
-      if (tables === 2) this.emptyArgTable(1, argc);
-      if (tables >= 1) this.emptyArgTable(0, numkeys);
-      vm.setTop(0);
+      this.emptyArgTables(tables, numkeys, argc);
       this.run = null;
       this.running = false;
       this.queueCollect();
@@ -521,13 +527,22 @@ export class LuaEngine {
   }
 
   /**
-   * After an EVAL script: clears the entries it was given, so no value stays reachable. A table
-   * with anything else left in it (entries the script added, a metatable it set) is dropped from
-   * the globals and left to the collector (which zeroes it), as every table was before reuse.
+   * After a script: clears the entries KEYS and ARGV were given (`tables` of them are on the
+   * stack, at 2 and 3), so no value stays reachable, and empties the stack. A table with anything
+   * else left in it (entries the script added, a metatable it set) is dropped from the globals and
+   * left to the collector (which zeroes it), as every table was before reuse.
    */
-  private emptyArgTable(slot: 0 | 1, count: number): void {
-    // Called from execute's finally with the table still at 2 + slot, and nothing above the tables.
-    if (this.vm.clearArray(2 + slot, count)) this.dropArgTable(slot);
+  private emptyArgTables(tables: number, numkeys: number, argc: number): void {
+    const vm = this.vm;
+    if (tables === 2) {
+      const left = vm.endEval(numkeys, argc);
+      if ((left & 1) !== 0) this.dropArgTable(1);
+      if ((left & 2) !== 0) this.dropArgTable(0);
+      return;
+    }
+    vm.setTop(1 + tables);
+    if (tables === 1 && vm.clearArray(2, numkeys)) this.dropArgTable(0);
+    vm.setTop(0);
   }
 
   /** FCALL passes keys and arguments as parameters: functions see no KEYS/ARGV globals (Redis 7). */
@@ -590,15 +605,15 @@ export class LuaEngine {
 }
 
 /**
- * redis.call's arguments as RawArgs over the argument arena, with the arena's views of them
- * at hand for commands that read arrays (argArray() returns them instead of making new ones).
- * Valid until the arena is wiped after the call, like a socket's RawArgs until its read is.
+ * redis.call's arguments as RawArgs over the Lua heap, with their views made only for a command
+ * that reads arrays (argArray() calls toArray()), once per call. Valid until the strings leave
+ * the stack after the call, like a socket's RawArgs until its read is wiped.
  */
 class ScriptArgs extends RawArgs {
-  views: Buffer[] = [];
+  views: Buffer[] | null = null;
 
   override toArray(): Buffer[] {
-    return this.views;
+    return (this.views ??= super.toArray());
   }
 }
 

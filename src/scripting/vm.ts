@@ -2,10 +2,16 @@
 // WebAssembly; see bench/micro/lua-vm.ts and README "Scripting" for why this VM). It speaks the
 // raw C API through the module's exports, with strings as bytes (binary safe, never JS text).
 //
-// Plaintext hygiene: the state allocates through an allocator of ours that zeroes every block
-// Lua frees or moves, so a collected Lua string leaves no copy in the WebAssembly heap, and
-// caps the heap (a script cannot grow the process without bound). collect() runs a full cycle.
+// Plaintext hygiene: the state allocates through an allocator of ours (zeroing-alloc.ts) that
+// zeroes every block Lua frees or moves, so a collected Lua string leaves no copy in the
+// WebAssembly heap, and caps the heap (a script cannot grow the process without bound).
+// collect() runs a full cycle.
 
+import { luaBatch, type LuaBatch } from './lua-batch.js';
+import { zeroingAlloc, type ZeroingAlloc } from './zeroing-alloc.js';
+
+/** The most values readStrings() reads in one call (RawArgs' limit). */
+const MAX_READ_ARGS = 32;
 
 export const LUA_REGISTRYINDEX = -1001000;
 export const LUA_MULTRET = -1;
@@ -28,10 +34,14 @@ let modulePromise: Promise<Raw> | null = null;
  * functions without that layer. Pointers and ints are numbers; lua_Integer (i64) is a BigInt.
  */
 interface LuaExports {
+  memory: unknown;
   malloc(n: number): number;
   free(p: number): void;
   emscripten_stack_get_end(): number;
   emscripten_stack_get_current(): number;
+  stackSave(): number;
+  stackRestore(sp: number): void;
+  setThrew(threw: number, value: number): void;
   luaL_openlibs(L: number): void;
   luaL_loadbufferx(L: number, buf: number, n: number, name: number, mode: number): number;
   luaL_ref(L: number, t: number): number;
@@ -90,9 +100,15 @@ export function loadLuaModule(): Promise<Raw> {
     const wa: Raw = (globalThis as Raw).WebAssembly;
     const instantiate = wa.instantiate;
     wa.instantiate = async (...args: unknown[]) => {
+      const imports = args[1] as { env?: Record<string, unknown> } | undefined;
+      if (typeof imports?.env?.invoke_vii === 'function') imports.env.invoke_vii = invokeVii;
       const result: Raw = await instantiate.apply(wa, args);
       const exports: Partial<LuaExports> = (result instanceof wa.Instance ? result : result.instance).exports;
-      if (typeof exports.lua_newstate === 'function' && typeof exports.malloc === 'function') rawExports = exports as LuaExports;
+      if (typeof exports.lua_newstate === 'function' && typeof exports.malloc === 'function') {
+        rawExports = exports as LuaExports;
+        functionTable = (exports as Raw).__indirect_function_table;
+        staticFunctions = new Array(functionTable!.length);
+      }
       return result;
     };
     try {
@@ -106,6 +122,31 @@ export function loadLuaModule(): Promise<Raw> {
       wa.instantiate = instantiate;
     }
   })());
+}
+
+/** The module's function table, and the entries of its C functions as read once (never replaced). */
+let functionTable: { get(i: number): (a: number, b: number) => void; length: number } | null = null;
+let staticFunctions: ((a: number, b: number) => void)[] = [];
+
+/**
+ * Emscripten's invoke_vii, through which every lua_pcall enters the protected call (its setjmp
+ * is emulated in JS: a longjmp is a thrown number). The module's own one reads the function
+ * table twice a call to assert that its mirror of the table is current (~40 ns a script);
+ * this one reads a C function's entry once (those never change: functions added later, host
+ * functions and hooks, come after them and are read each time), and does the same otherwise.
+ */
+function invokeVii(index: number, a: number, b: number): void {
+  const x = rawExports!;
+  const sp = x.stackSave();
+  try {
+    const fn = index < staticFunctions.length ? (staticFunctions[index] ??= functionTable!.get(index)) : functionTable!.get(index);
+    fn(a, b);
+  } catch (e) {
+    x.stackRestore(sp);
+    // Not a longjmp (a number): a real exception, passed on.
+    if (e !== (e as number) + 0) throw e;
+    x.setThrew(1, 0);
+  }
 }
 
 /**
@@ -154,9 +195,18 @@ function newStateWithFixedSeed(x: LuaExports, alloc: number): number {
 
 export class LuaVm {
   readonly L: number;
-  /** Bytes Lua holds now, and the most it may hold (0: no cap). */
-  used = 0;
-  limit: number;
+  /** Lua's allocator (zeroing-alloc.ts): it zeroes what Lua frees and keeps the count and the cap. */
+  private readonly allocator: ZeroingAlloc;
+
+  /** Bytes Lua holds now. */
+  get used(): number {
+    return this.allocator.used.value >>> 0;
+  }
+
+  /** The most Lua may hold (0: no cap). */
+  get limit(): number {
+    return this.allocator.limit.value >>> 0;
+  }
   private readonly m: Raw;
   private readonly x: LuaExports;
   private readonly heap: () => Uint8Array;
@@ -169,38 +219,24 @@ export class LuaVm {
   private constructor(mod: Raw, limit: number) {
     this.m = mod.module;
     this.x = rawExports!;
-    this.limit = limit;
     const m = this.m;
     const x = this.x;
     this.heap = () => m.HEAPU8 as Uint8Array;
-    const alloc = m.addFunction((_ud: number, ptr: number, osize: number, nsize: number): number => {
-      if (nsize === 0) {
-        if (ptr !== 0) {
-          m.HEAPU8.fill(0, ptr, ptr + osize);
-          x.free(ptr);
-          this.used -= osize;
-        }
-        return 0;
-      }
-      const old = ptr === 0 ? 0 : osize;
-      if (this.limit > 0 && nsize > old && this.used + nsize - old > this.limit) return 0;
-      const next = x.malloc(nsize) as number;
-      if (next === 0) return 0;
-      if (ptr !== 0) {
-        const heap = m.HEAPU8 as Uint8Array;
-        heap.copyWithin(next, ptr, ptr + Math.min(osize, nsize));
-        heap.fill(0, ptr, ptr + osize);
-        x.free(ptr);
-      }
-      this.used += nsize - old;
-      return next;
-    }, 'iiiii');
+    this.allocator = zeroingAlloc(x.memory, x.malloc, x.free, limit);
+    const alloc = m.addFunction(this.allocator.alloc, 'iiiii');
     this.fnPointers.push(alloc);
     this.L = newStateWithFixedSeed(x, alloc);
     if (this.L === 0) throw new Error('Lua state could not be created');
     this.lenCell = x.malloc(8);
     this.scratch = x.malloc(this.scratchSize);
+    this.lensAt = x.malloc(4 * this.lensCapacity);
+    this.argsAt = x.malloc(12 * MAX_READ_ARGS);
+    this.topAt = x.malloc(16);
+    this.batch = luaBatch(x as unknown as Record<string, unknown>);
   }
+
+  /** The API call sequences made in one crossing (lua-batch.ts). */
+  private readonly batch: LuaBatch;
 
   static async create(limit = 0): Promise<LuaVm> {
     return new LuaVm(await loadLuaModule(), limit);
@@ -218,6 +254,9 @@ export class LuaVm {
     this.wipeScratch();
     this.x.free(this.scratch);
     this.x.free(this.lenCell);
+    this.x.free(this.lensAt);
+    this.x.free(this.argsAt);
+    this.x.free(this.topAt);
   }
 
   // --- strings in and out -------------------------------------------------------------------
@@ -246,62 +285,144 @@ export class LuaVm {
   pushRange(src: Uint8Array, start: number, end: number, L = this.L): void {
     const n = end - start;
     const at = this.room(n);
-    copyBytes(this.heap(), at, src, start, n);
+    const heap = this.heap();
+    // Its own loop (as stage's), not copyBytes(): that one's accesses see every kind of array.
+    if (n <= 64) for (let j = 0; j < n; j++) heap[at + j] = src[start + j]!;
+    else heap.set(src.subarray(start, end), at);
     this.x.lua_pushlstring(L, at, n);
-    // A fresh view: the push may have grown the memory, which detaches the old one.
-    this.heap().fill(0, at, at + n);
+    this.staged = n;
+    this.unstage(at);
   }
 
   /**
    * Sets t[1..count] (t at the absolute index `idx`) to the byte ranges of `src` given by
-   * starts/lengths from position `from`: all copied into the staging area at once, pushed and
-   * set, and the staging area wiped once (KEYS and ARGV: one copy loop and one wipe per table
-   * instead of one per argument).
+   * starts/lengths from position `from`: all copied into the staging area at once, set in one
+   * call (lua-batch.ts), and the staging area wiped once.
    */
   setRanges(idx: number, src: Uint8Array, starts: Int32Array, lengths: Int32Array, from: number, count: number, L = this.L): void {
+    const base = this.stage(src, starts, lengths, from, count);
+    this.batch.setStrings(L, idx, base, this.lensAt, count);
+    this.unstage(base);
+  }
+
+  /**
+   * An EVAL script's start on an emptied stack, in one call (lua-batch.ts): the error handler
+   * (registry reference `handler`) at 1, the KEYS and ARGV tables (`keys`, `argv`) at 2 and 3
+   * filled with the nkeys ranges from keysFrom and the nargv that follow them, and the script at 4.
+   */
+  beginEval(handler: number, keys: number, argv: number, script: number, src: Uint8Array, starts: Int32Array, lengths: Int32Array, keysFrom: number, nkeys: number, nargv: number): void {
+    const base = this.stage(src, starts, lengths, keysFrom, nkeys + nargv);
+    let keyBytes = 0;
+    for (let i = keysFrom; i < keysFrom + nkeys; i++) keyBytes += lengths[i]!;
+    const lens = this.lensAt;
+    this.batch.beginEval(this.L, handler, keys, argv, script, base, lens, nkeys, base + keyBytes, lens + 4 * nkeys, nargv);
+    this.unstage(base);
+  }
+
+  /**
+   * After beginEval(): KEYS and ARGV emptied and the stack cleared, in one call. Bit 0 is set
+   * when ARGV still holds anything (an entry the script added, a metatable), bit 1 for KEYS.
+   */
+  endEval(nkeys: number, nargv: number): number {
+    return this.batch.endEval(this.L, nkeys, nargv);
+  }
+
+  /**
+   * Copies ranges [from, from + count) of src end to end into the staging area and their lengths
+   * into the lengths area; returns where the bytes start. The bytes are zeroed by unstage().
+   */
+  private stage(src: Uint8Array, starts: Int32Array, lengths: Int32Array, from: number, count: number): number {
     let total = 0;
     for (let i = from; i < from + count; i++) total += lengths[i]!;
-    const base = this.room(total);
-    const heap = this.heap();
-    let at = base;
-    for (let i = from; i < from + count; i++) {
-      const n = lengths[i]!;
-      copyBytes(heap, at, src, starts[i]!, n);
-      at += n;
+    if (count > this.lensCapacity) {
+      this.x.free(this.lensAt);
+      this.lensCapacity = Math.max(count, this.lensCapacity * 2);
+      this.lensAt = this.x.malloc(4 * this.lensCapacity);
+      if (this.lensAt === 0) throw new Error('out of WebAssembly memory');
     }
-    const x = this.x;
-    at = base;
+    const base = this.room(total);
+    // Views taken after the allocations above (which may grow the memory).
+    const heap = this.heap();
+    const lens = this.m.HEAP32 as Int32Array;
+    const lensIndex = this.lensAt >> 2;
+    let at = base;
     for (let i = 0; i < count; i++) {
       const n = lengths[from + i]!;
-      x.lua_pushlstring(L, at, n);
-      x.lua_rawseti(L, idx, big(i + 1));
+      const start = starts[from + i]!;
+      // Its own loop, not copyBytes(): that one's accesses see every kind of array the server passes.
+      if (n <= 64) for (let j = 0; j < n; j++) heap[at + j] = src[start + j]!;
+      else heap.set(src.subarray(start, start + n), at);
+      lens[lensIndex + i] = n;
       at += n;
     }
-    // A fresh view: a push may have grown the memory, which detaches the old one.
-    this.heap().fill(0, base, base + total);
+    this.staged = at - base;
+    return base;
   }
+
+  /** Zeroes what stage() copied (a fresh view: the pushes may have grown the memory). */
+  private unstage(base: number): void {
+    const heap = this.heap();
+    const end = base + this.staged;
+    if (this.staged <= 64) for (let i = base; i < end; i++) heap[i] = 0;
+    else heap.fill(0, base, end);
+  }
+  private staged = 0;
+  /** Where stage() puts the lengths (i32 each), and how many fit. */
+  private lensAt: number;
+  private lensCapacity = 64;
 
   /**
    * Sets t[1..count] (t at the absolute index `idx`) to nil, and tells whether t still holds
    * anything else: an entry (next() finds one) or a metatable.
    */
   clearArray(idx: number, count: number, L = this.L): boolean {
-    const x = this.x;
-    for (let i = 1; i <= count; i++) {
-      x.lua_pushnil(L);
-      x.lua_rawseti(L, idx, big(i));
-    }
-    x.lua_pushnil(L);
-    if (x.lua_next(L, idx) !== 0) {
-      x.lua_settop(L, -3);
-      return true;
-    }
-    if (x.lua_getmetatable(L, idx) !== 0) {
-      x.lua_settop(L, -2);
-      return true;
-    }
-    return false;
+    return this.batch.clearArray(L, idx, count) !== 0;
   }
+
+  /**
+   * Where the values on the stack of L lie when they are up to `max` strings (redis.call's
+   * arguments), read in one call (lua-batch.ts): their count, with starts[i] and lengths[i]
+   * filled for each; -1 when there are more, or any is not a string.
+   */
+  readStrings(starts: Int32Array, lengths: Int32Array, max: number, L = this.L): number {
+    const most = Math.min(max, MAX_READ_ARGS);
+    const argc = this.batch.readArgs(L, this.argsAt, most);
+    if (argc > most) return -1;
+    const slots = this.m.HEAP32 as Int32Array;
+    let slot = this.argsAt >> 2;
+    for (let i = 0; i < argc; i++, slot += 3) {
+      if (slots[slot] !== LuaType.String) return -1;
+      starts[i] = slots[slot + 1]!;
+      lengths[i] = slots[slot + 2]!;
+    }
+    return argc;
+  }
+  /** Where readStrings() has the batch write type, pointer and length of each value (12 bytes each). */
+  private readonly argsAt: number;
+
+  /**
+   * The value on top of the stack, read in one call (lua-batch.ts): its type, and then for a
+   * string where it lies in heapBytes() (`length` its length; valid until the next Lua call),
+   * for a number `topNumber` (and `topFlag` whether it is an integer), for a boolean `topFlag`.
+   */
+  readTop(L = this.L): LuaType {
+    const t = this.batch.readTop(L, this.topAt) as LuaType;
+    const cells = this.m.HEAP32 as Int32Array;
+    const at = this.topAt >> 2;
+    if (t === LuaType.String) {
+      this.topPointer = cells[at]!;
+      this.length = cells[at + 1]!;
+    } else if (t === LuaType.Number) {
+      this.topFlag = cells[at] !== 0;
+      this.topNumber = (this.m.HEAPF64 as Float64Array)[(this.topAt + 8) >> 3]!;
+    } else if (t === LuaType.Boolean) this.topFlag = cells[at] !== 0;
+    return t;
+  }
+  topPointer = 0;
+  topNumber = 0;
+  topFlag = false;
+  /** Where readTop() has the batch write (16 bytes, 8-aligned). */
+  private readonly topAt: number;
 
   /** Pushes ASCII/UTF-8 text (names, error messages: never user data). */
   pushText(text: string, L = this.L): void {
@@ -326,6 +447,21 @@ export class LuaVm {
     return p;
   }
   length = 0;
+
+  /**
+   * The WebAssembly heap as a Buffer (for RawArgs over Lua strings): made again after the memory
+   * grew; like heapBytes(), not to be kept across Lua calls.
+   */
+  heapBuffer(): Buffer {
+    const heap = this.m.HEAPU8 as Uint8Array;
+    if (this.heapBufferOf !== heap) {
+      this.heapBufferOf = heap;
+      this.heapBufferView = Buffer.from(heap.buffer as ArrayBuffer, heap.byteOffset, heap.length);
+    }
+    return this.heapBufferView;
+  }
+  private heapBufferOf: Uint8Array | null = null;
+  private heapBufferView: Buffer = Buffer.alloc(0);
 
   /** The WebAssembly heap (a new view after the memory grows: do not keep it across Lua calls). */
   heapBytes(): Uint8Array {
