@@ -70,8 +70,11 @@ describe('BusyPacer', () => {
     expect(high).toBeGreaterThanOrEqual(2);
     expect(low).toBeLessThanOrEqual(2);
     await pacer.pause();
+    const paused = performance.now();
     commands += 10;
-    await new Promise((r) => setTimeout(r, 8));
+    // A timer may fire a little early by performance.now() (libuv measures from the loop's cached
+    // time): wait until 8 ms have surely passed since the slice ended.
+    while (performance.now() - paused < 8) await new Promise((r) => setTimeout(r, 1));
     [low, high] = slice();
     expect(pacer.busy).toBe(true);
     // At least 8 ms since the last turn: a slice of at least 1 ms, at most idleMs.
