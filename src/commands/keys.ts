@@ -4,7 +4,7 @@
 // home (RENAME, RENAMENX, COPY, MOVE) re-seals it. Re-sealing happens before any change to the
 // keyspace: a value that fails to open leaves both keys exactly as they were.
 
-import { int64, integer, keyOf, word } from './args.js';
+import { int64, integer, keyAt, keyOf, word } from './args.js';
 import { KeyLister, replyKeyName } from './key-listing.js';
 import { openValue, sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
@@ -13,7 +13,7 @@ import { Kind, opsOf, typeName, type Entry, type Keyspace } from '../store/keysp
 import { parseCursor } from '../store/scan.js';
 import { at, span } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
-import { takesArgList, type ArgList } from '../protocol/arg-list.js';
+import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { LAZYFREE_THRESHOLD, freeEffort } from '../store/lazyfree.js';
 
 /**
@@ -33,12 +33,15 @@ function unlink(ctx: Session, args: ArgList): void {
   removeKeys(ctx, args, true);
 }
 
-/** DEL and UNLINK; `lazy` counts the large values Redis would free in the background (store/lazyfree.ts). */
+/**
+ * DEL and UNLINK; `lazy` counts the large values Redis would free in the background (store/lazyfree.ts).
+ * They may come as RawArgs (a socket's short request, a script's redis.call): no Buffer view per key.
+ */
 function removeKeys(ctx: Session, args: ArgList, lazy: boolean): void {
   let removed = 0;
   const nodeEntries = lazy ? Number(ctx.server.config.get('stream-node-max-entries')) : 0;
   for (let i = 1; i < args.length; i++) {
-    const key = keyOf(ctx, args.at(i)!);
+    const key = keyAt(ctx, args, i);
     // get() first: a key whose time has passed is expired, not counted as deleted.
     const entry = ctx.db.get(key, ctx.now);
     if (entry === undefined) continue;
@@ -393,11 +396,11 @@ const objectSub = (sub: string, summary: string, since: string, handler: Command
 export const keyCommands: CommandSpec[] = [
   { name: 'del', arity: -2, flags: ['write'], keySpecs: DELETE_ALL, tips: MULTI_SUM, categories: ['@keyspace', '@write', '@slow'],
     summary: 'Delete a key', since: '1.0.0', group: 'generic', complexity: 'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).',
-    handler: takesArgList(del) },
+    handler: takesRawArgs(del) },
   { name: 'unlink', arity: -2, flags: ['write', 'fast'], keySpecs: DELETE_ALL, tips: MULTI_SUM, categories: WRITE_FAST,
     summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.',
     since: '4.0.0', group: 'generic', complexity: 'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.',
-    handler: takesArgList(unlink) },
+    handler: takesRawArgs(unlink) },
   { name: 'exists', arity: -2, flags: ['readonly', 'fast'], keySpecs: LOOK_ALL, tips: MULTI_SUM, categories: READ_FAST,
     summary: 'Determine if a key exists', since: '1.0.0', group: 'generic', complexity: 'O(N) where N is the number of keys to check.',
     handler: takesArgList(exists) },

@@ -54,10 +54,13 @@ export class ScriptCall implements ScriptRun, BusyScript {
   private ctx: Session;
   private readonly capture: ReplyWriter;
   private readonly session: ScriptSession;
-  private oomAtStart: boolean;
-  /** When the script started: the command's start as the dispatcher timed it (one clock read less). */
-  started: number;
-  private limitMs: number;
+  private oomAtStart = false;
+  /**
+   * When the script started: the command's start as the dispatcher timed it (one clock read less).
+   * A number from the start (as limitMs): a field first undefined has every double stored boxed anew.
+   */
+  started = 0;
+  private limitMs = 0;
   private readonly threshold: { ms: number };
   /** EVAL_RO / FCALL_RO, or a no-writes script: write commands are refused. */
   private readOnly = false;
@@ -83,9 +86,6 @@ export class ScriptCall implements ScriptRun, BusyScript {
     // snapshot, replies to the capture writer, blocking commands answer at once).
     this.session = new ScriptSession(ctx, this.capture);
     this.threshold = busyThreshold(ctx.server);
-    this.oomAtStart = false;
-    this.started = 0;
-    this.limitMs = 0;
     this.start(ctx, flags.readOnly, flags.allowOom);
   }
 

@@ -19,7 +19,9 @@ import type { Keyspace, WatchFlag } from '../store/keyspace.js';
 import type { ClientIo, QueuedCommand, ReplyMode, Server, Session } from './types.js';
 
 export class ScriptSession implements Session {
-  // Set by reset() (the constructor calls it): the caller's fields when a script starts.
+  // Set by reset() (the constructor calls it): the caller's fields when a script starts. The
+  // times (createdAt, lastInteraction, now) start as numbers: a field declared without a value
+  // starts undefined (ES2022 class fields), and V8 then boxes every double stored in it anew.
   server!: Server;
   id!: number;
   name!: string | null;
@@ -27,8 +29,8 @@ export class ScriptSession implements Session {
   libVersion!: string;
   addr!: string;
   laddr!: string;
-  createdAt!: number;
-  lastInteraction!: number;
+  createdAt = 0;
+  lastInteraction = 0;
   lastCommand!: string;
   dbIndex!: number;
   db!: Keyspace;
@@ -42,7 +44,7 @@ export class ScriptSession implements Session {
   readonly scripted = true;
   asking!: boolean;
   readonlyCluster!: boolean;
-  now!: number;
+  now = 0;
 
   constructor(
     private caller: Session,

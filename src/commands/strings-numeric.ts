@@ -7,10 +7,11 @@
 // only when the new length no longer fits its block) and the buffer wiped. Anything else
 // (boxed or spilled values, 64-bit values, errors) goes the general way.
 
-import { fitsInt64, int64, integer, keyOf } from './args.js';
+import { fitsInt64, int64, integer, keyAt, keyOf } from './args.js';
 import { at } from './key-specs.js';
 import { openValue, sealFailed, sealValue, storeValue } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
+import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { parseStrictInteger } from '../protocol/parser.js';
 import { OVERHEAD } from '../seal/sealer.js';
 import { Kind, stringEntry, type KeyEvent, type StringEntry } from '../store/keyspace.js';
@@ -152,12 +153,13 @@ function incrementBy(ctx: Session, key: string, delta: number | bigint): void {
   ctx.reply.integer(next);
 }
 
-function incr(ctx: Session, args: Buffer[]): void {
-  incrementBy(ctx, keyOf(ctx, args[1]!), 1);
+/** INCR and DECR may come as RawArgs (a socket's short request, a script's redis.call): no Buffer view of the key made. */
+function incr(ctx: Session, args: ArgList): void {
+  incrementBy(ctx, keyAt(ctx, args, 1), 1);
 }
 
-function decr(ctx: Session, args: Buffer[]): void {
-  incrementBy(ctx, keyOf(ctx, args[1]!), -1);
+function decr(ctx: Session, args: ArgList): void {
+  incrementBy(ctx, keyAt(ctx, args, 1), -1);
 }
 
 function incrby(ctx: Session, args: Buffer[]): void {
@@ -205,8 +207,8 @@ const counter = (name: string, arity: number, summary: string, since: string, ha
 });
 
 export const numericStringCommands: CommandSpec[] = [
-  counter('incr', 2, 'Increment the integer value of a key by one', '1.0.0', incr),
-  counter('decr', 2, 'Decrement the integer value of a key by one', '1.0.0', decr),
+  counter('incr', 2, 'Increment the integer value of a key by one', '1.0.0', takesRawArgs(incr)),
+  counter('decr', 2, 'Decrement the integer value of a key by one', '1.0.0', takesRawArgs(decr)),
   counter('incrby', 3, 'Increment the integer value of a key by the given amount', '1.0.0', incrby),
   counter('decrby', 3, 'Decrement the integer value of a key by the given number', '1.0.0', decrby),
   counter('incrbyfloat', 3, 'Increment the float value of a key by the given amount', '2.6.0', incrbyfloat),
