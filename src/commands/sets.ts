@@ -12,12 +12,12 @@ import { setAlgebraCommands } from './sets-algebra.js';
 import { setRandomCommands } from './sets-random.js';
 import { Errors } from '../protocol/errors.js';
 import { sealFailed, sealFailedSince } from './sealing.js';
-import { Kind, type SetEntry } from '../store/entry.js';
+import { Kind, type Entry, type SetEntry } from '../store/entry.js';
 import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
-import { membersInOrder, packedIndexOf, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
+import { membersInOrder, PACKED_CHECK_MAX, packedHoldsAll, packedIndexOf, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
 
 /**
@@ -66,7 +66,10 @@ function sadd(ctx: Session, args: ArgList): void {
   const key = sameKeyAt(ctx, args, 1);
   const db = ctx.db;
   const known = key === foundKey && db === foundDb && db.edits === foundEdits;
-  if (!known && args.length - 2 <= PACK_MAX_ELEMENTS && saddNew(ctx, key, args)) return;
+  if (!known && args.length - 2 <= PACK_MAX_ELEMENTS) {
+    const stored = db.getStored(key, ctx.now);
+    if (stored === undefined ? saddNew(ctx, key, args) : saddPresent(ctx, key, stored, args)) return;
+  }
   const held = known && foundSet !== null && foundSet.expiresAt === 0 ? foundSet : undefined;
   addCtx = ctx;
   addKey = key;
@@ -93,13 +96,13 @@ function sadd(ctx: Session, args: ArgList): void {
 }
 
 /**
- * SADD creating a small set: packed at once (store/types/packed.ts), as it would be when the
- * turn ends, without sealing and digesting each member first. False, having done nothing, when
- * the key exists or the members are past packing's limits.
+ * SADD creating a small set (key missing): packed at once (store/types/packed.ts), as it would be
+ * when the turn ends, without sealing and digesting each member first. False, having done
+ * nothing, when the members are past packing's limits.
  */
 function saddNew(ctx: Session, key: string, args: ArgList): boolean {
   const packer = ctx.db.packer;
-  if (packer === null || ctx.db.get(key, ctx.now) !== undefined) return false;
+  if (packer === null) return false;
   const members: Buffer[] = [];
   let intset = true;
   next: for (let i = 2; i < args.length; i++) {
@@ -113,6 +116,23 @@ function saddNew(ctx: Session, key: string, args: ArgList): boolean {
   if (packed === null) return false;
   ctx.db.setPacked(key, packed, 'sadd');
   ctx.reply.integer(members.length);
+  return true;
+}
+
+/**
+ * SADD of members a small set packed at rest holds already: 0 from one open of its blob, and the
+ * set stays packed (unpacking costs a seal and a digest per member, and the cron packs it again).
+ * Redis changes nothing either: no notification, dirty count or WATCH touch; its write lookup
+ * refreshes the access time, as here. False, having done nothing, when `stored` is not a packed
+ * set or a member is new: the usual path follows.
+ */
+function saddPresent(ctx: Session, key: string, stored: Entry, args: ArgList): boolean {
+  if (stored.kind !== Kind.Set || !isPackedForm(stored) || args.length - 2 > PACKED_CHECK_MAX) return false;
+  const holds = packedHoldsAll(ctx, key, stored, args, 2);
+  if (holds === null) return true;
+  if (!holds) return false;
+  ctx.db.touch(stored, ctx.now);
+  ctx.reply.integer(0);
   return true;
 }
 

@@ -105,6 +105,49 @@ describe('packing small collections', () => {
     expect(packed('s')).toBe(false);
   });
 
+  it('answers SADD of members a packed set holds already from its blob: 0, still packed, touched, no event, WATCH and dirty untouched', async () => {
+    await client.sadd('s', 'x', 'yy', '');
+    await client.sadd('i', '3', '1', '2');
+    await settle();
+    server.advance(10_000);
+    const stat = async (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(await client.info())![1]);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const hits = await stat('keyspace_hits');
+    const events = new Redis({ port: server.port, host: server.host });
+    const seen: string[] = [];
+    await client.config('SET', 'notify-keyspace-events', 'KEA');
+    await events.psubscribe('__key*__:*');
+    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    const watcher = new Redis({ port: server.port, host: server.host });
+    try {
+      await watcher.watch('s');
+      expect(packed('s'), 'after WATCH').toBe(true);
+      expect(await client.sadd('s', 'yy')).toBe(0);
+      expect(await client.sadd('s', '', 'x', 'yy', 'x')).toBe(0);
+      expect(await client.sadd('i', '2', '3')).toBe(0);
+      expect(packed('s')).toBe(true);
+      expect(packed('i')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty);
+      // A write's lookup counts no keyspace hit (Redis LOOKUP_WRITE).
+      expect(await stat('keyspace_hits')).toBe(hits);
+      expect(await client.object('IDLETIME', 's')).toBe(0);
+      expect(await watcher.multi().ping().exec()).toEqual([[null, 'PONG']]);
+      // A new member among present ones takes the usual path: added, unpacked, announced.
+      expect(await client.sadd('s', 'x', 'new')).toBe(1);
+      expect(await client.sadd('i', '2', '020')).toBe(1);
+      expect(packed('s')).toBe(false);
+      expect((await client.smembers('s')).sort()).toEqual(['', 'new', 'x', 'yy']);
+      expect((await client.smembers('i')).sort()).toEqual(['020', '1', '2', '3']);
+      await client.ping();
+      await settle(10);
+      expect(seen).toEqual(['__keyspace@0__:s sadd', '__keyevent@0__:sadd s', '__keyspace@0__:i sadd', '__keyevent@0__:sadd i']);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+      watcher.disconnect();
+    }
+  });
+
   it('answers the seal error, whole, when a packed blob read in place fails to open', async () => {
     await client.rpush('l', 'a', 'b');
     await client.sadd('s', 'x', 'y');
