@@ -15,7 +15,6 @@ import { PACK_MAX_ELEMENTS, type PackableKind } from '../store/types/packed.js';
 import { replyOpened } from './sealing.js';
 import { replyPlain } from './set-entries.js';
 import type { Session } from './types.js';
-import type { ArgList } from '../protocol/arg-list.js';
 
 /**
  * key's collection of `kind` for a read that can answer from a packed blob: the packed form as
@@ -42,7 +41,7 @@ export function unpackedOf<K extends PackableKind>(ctx: Session, key: string, ki
 }
 
 /** Whether bytes[start, start + length) equals `member`. */
-function sameBytes(bytes: Buffer, start: number, length: number, member: Uint8Array): boolean {
+export function sameBytes(bytes: Buffer, start: number, length: number, member: Uint8Array): boolean {
   if (length !== member.length) return false;
   for (let i = 0; i < length; i++) if (bytes[start + i] !== member[i]) return false;
   return true;
@@ -96,26 +95,6 @@ export function packedIndexOf(ctx: Session, key: string, packed: PackedForm, mem
     });
   });
   return ok ? found : null;
-}
-
-/** At most this many members are checked against a packed set at once (one bit each). */
-export const PACKED_CHECK_MAX = 30;
-
-/**
- * Whether a packed set holds every one of args[from..] (at most PACKED_CHECK_MAX), from one open
- * of its blob; null after replying the seal error.
- */
-export function packedHoldsAll(ctx: Session, key: string, packed: PackedForm, args: ArgList, from: number): boolean | null {
-  const wanted = args.length - from;
-  const all = 2 ** wanted - 1;
-  let found = 0;
-  const ok = replyOpened(ctx, () => {
-    ctx.db.readPackedElements(key, packed, (bytes, start, length) => {
-      for (let i = 0; i < wanted; i++) if (sameBytes(bytes, start, length, args.at(from + i)!)) found |= 1 << i;
-      return found !== all;
-    });
-  });
-  return ok ? found === all : null;
 }
 
 /** The score of the member packedIndexOf() last found in a sorted set. */
