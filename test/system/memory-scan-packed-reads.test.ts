@@ -4,8 +4,8 @@
 // elements of small lists, sets, sorted sets and hashes, which are packed as their turn ends,
 // then read back by every command that answers from the blob, one by one and pipelined, SADD
 // writes into the packed sets, and every readable mapping of the live server process is searched
-// for them. A key name kept in
-// plaintext (no --seal-keys) is the control that the scan finds what is there.
+// for them. A key name kept in plaintext (no --seal-keys) is the control that the scan finds what
+// is there.
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
