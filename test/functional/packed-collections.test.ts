@@ -124,7 +124,9 @@ describe('packing small collections', () => {
     try {
       await watcher.watch('s', 'i');
       expect(packed('s'), 'WATCH leaves it packed').toBe(true);
+      // Each SADD here meets a set at rest (untouched for a second): one in use is unpacked (below).
       expect(await client.sadd('s', 'yy')).toBe(0);
+      server.advance(2000);
       expect(await client.sadd('s', '', 'x', 'yy', 'x')).toBe(0);
       expect(await client.sadd('i', '2', '3')).toBe(0);
       expect(packed('s')).toBe(true);
@@ -136,6 +138,7 @@ describe('packing small collections', () => {
       expect(await watcher.multi().ping().exec()).toEqual([[null, 'PONG']]);
       // New members among present ones: added in the blob, announced, counted, seen by WATCH.
       await watcher.watch('s');
+      server.advance(2000);
       expect(await client.sadd('s', 'x', 'new', 'new', 'z')).toBe(2);
       expect(await client.sadd('i', '2', '-7')).toBe(1);
       expect(await watcher.multi().ping().exec()).toBeNull();
@@ -143,13 +146,21 @@ describe('packing small collections', () => {
       expect(packed('i')).toBe(true);
       expect(await client.object('ENCODING', 'i')).toBe('intset');
       expect(await client.smembers('i')).toEqual(['-7', '1', '2', '3']);
-      expect(await client.ttl('i')).toBe(90);
+      expect(await client.ttl('i')).toBe(86);
       expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 2);
+      // OBJECT ENCODING unpacked it: packed again once it rests.
+      server.advance(2000);
+      await settle(250);
+      expect(packed('i')).toBe(true);
       expect(await client.sadd('i', '020')).toBe(1);
+      expect(packed('i')).toBe(true);
       expect(await client.object('ENCODING', 'i')).toBe('hashtable');
       expect((await client.smembers('i')).sort()).toEqual(['-7', '020', '1', '2', '3']);
       expect((await client.smembers('s')).sort()).toEqual(['', 'new', 'x', 'yy', 'z']);
       expect(await client.scard('s')).toBe(5);
+      // A set in use (touched within the second) is unpacked for SADD, as for any write.
+      expect(await client.sadd('s', 'x')).toBe(0);
+      expect(packed('s')).toBe(false);
       // A set whose blob is past the in-blob bound is unpacked for a new member, as before.
       expect(await client.sadd('big', 'member-of-a-larger-set:3')).toBe(0);
       expect(packed('big')).toBe(true);
