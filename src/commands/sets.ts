@@ -152,6 +152,8 @@ const memberBytes = Buffer.allocUnsafeSlow(PACK_MAX_BYTES).fill(0);
 function saddPacked(ctx: Session, key: string, stored: Entry, args: ArgList): boolean {
   const wanted = args.length - 2;
   if (stored.kind !== Kind.Set || !isPackedForm(stored) || wanted > PACKED_ADD_MAX) return false;
+  // Under an LFU policy touchedAt is a counter, not a time: every packed set then counts as at
+  // rest (as for the cron's packing, Keyspace.compactSlice).
   if (stored.touchedAt >= ctx.now - IN_USE_MS) return false;
   const all = 2 ** wanted - 1;
   const copy = stored.blob.length <= ADD_IN_BLOB_MAX;
