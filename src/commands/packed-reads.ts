@@ -3,8 +3,8 @@
 // leaves a structure for the cron to pack once more; the first read of a cold 5-member set cost
 // ~20 µs of CPU that way. Here the blob is opened once into the packer's scratch (wiped before
 // Packer.read returns), the reply is written from it, and the collection stays packed. A count
-// opens nothing: the packed form keeps its element count. Writes still unpack (Keyspace.mutate),
-// and so do the reads not answered here. Access time, LFU counter and keyspace hits are those
+// opens nothing: the packed form keeps its element count. Writes still unpack (Keyspace.mutate;
+// SADD into a small set at rest excepted: commands/sets.ts), and so do the reads not answered here. Access time, LFU counter and keyspace hits are those
 // of any read (Keyspace.readPacked). A packed hash is its pairs blob as the hash keeps it: hash
 // reads read it where it lies (hash-entries.ts readHash).
 
@@ -41,7 +41,7 @@ export function unpackedOf<K extends PackableKind>(ctx: Session, key: string, ki
 }
 
 /** Whether bytes[start, start + length) equals `member`. */
-function sameBytes(bytes: Buffer, start: number, length: number, member: Uint8Array): boolean {
+export function sameBytes(bytes: Buffer, start: number, length: number, member: Uint8Array): boolean {
   if (length !== member.length) return false;
   for (let i = 0; i < length; i++) if (bytes[start + i] !== member[i]) return false;
   return true;

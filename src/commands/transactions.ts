@@ -117,7 +117,8 @@ function runQueued(ctx: Session, queued: QueuedCommand[], from: number): void | 
 function watchedKeysTouched(ctx: Session): boolean {
   const w = ctx.watching;
   if (w === null) return false;
-  for (const [db, key] of w.keys) db.get(key, ctx.now);
+  // getStored: expires as get() does, and leaves a small collection packed at rest as it is.
+  for (const [db, key] of w.keys) db.getStored(key, ctx.now);
   return w.flag.dirty;
 }
 
@@ -143,8 +144,8 @@ function watch(ctx: Session, args: Buffer[]): void {
     const key = keyOf(ctx, args[i]!);
     if (w.keys.some(([db, k]) => db === ctx.db && k === key)) continue;
     // A key already past its TTL is removed now, before the watch starts, so its expiry does
-    // not count as a change (Redis records such keys as "expired at WATCH time").
-    ctx.db.get(key, ctx.now);
+    // not count as a change (Redis records such keys as "expired at WATCH time"). A packed key stays packed.
+    ctx.db.getStored(key, ctx.now);
     ctx.db.watch(key, w.flag);
     w.keys.push([ctx.db, key]);
   }

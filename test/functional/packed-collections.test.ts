@@ -100,9 +100,84 @@ describe('packing small collections', () => {
     } finally {
       await client.config('SET', 'maxmemory-policy', 'noeviction');
     }
-    // A write unpacks as before.
-    await client.sadd('s', 'z');
+    // A write unpacks as before (SADD into a small packed set excepted: it writes the blob).
+    await client.srem('s', 'x');
     expect(packed('s')).toBe(false);
+  });
+
+  it('takes SADD into a small packed set in its blob: present members answer 0 and change nothing, new ones are added, the set stays packed', async () => {
+    await client.sadd('s', 'x', 'yy', '');
+    await client.sadd('i', '3', '1', '2');
+    await client.expire('i', 100);
+    await client.sadd('big', ...Array.from({ length: 20 }, (_, k) => `member-of-a-larger-set:${k}`));
+    await settle();
+    server.advance(10_000);
+    const stat = async (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(await client.info())![1]);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const hits = await stat('keyspace_hits');
+    const events = new Redis({ port: server.port, host: server.host });
+    const seen: string[] = [];
+    await client.config('SET', 'notify-keyspace-events', 'KEA');
+    await events.psubscribe('__key*__:*');
+    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    const watcher = new Redis({ port: server.port, host: server.host });
+    try {
+      await watcher.watch('s', 'i');
+      expect(packed('s'), 'WATCH leaves it packed').toBe(true);
+      // Each SADD here meets a set at rest (untouched for a second): one in use is unpacked (below).
+      expect(await client.sadd('s', 'yy')).toBe(0);
+      server.advance(2000);
+      expect(await client.sadd('s', '', 'x', 'yy', 'x')).toBe(0);
+      expect(await client.sadd('i', '2', '3')).toBe(0);
+      expect(packed('s')).toBe(true);
+      expect(packed('i')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty);
+      // A write's lookup counts no keyspace hit (Redis LOOKUP_WRITE).
+      expect(await stat('keyspace_hits')).toBe(hits);
+      expect(await client.object('IDLETIME', 's')).toBe(0);
+      expect(await watcher.multi().ping().exec()).toEqual([[null, 'PONG']]);
+      // New members among present ones: added in the blob, announced, counted, seen by WATCH.
+      await watcher.watch('s');
+      server.advance(2000);
+      expect(await client.sadd('s', 'x', 'new', 'new', 'z')).toBe(2);
+      expect(await client.sadd('i', '2', '-7')).toBe(1);
+      expect(await watcher.multi().ping().exec()).toBeNull();
+      expect(packed('s')).toBe(true);
+      expect(packed('i')).toBe(true);
+      expect(await client.object('ENCODING', 'i')).toBe('intset');
+      expect(await client.smembers('i')).toEqual(['-7', '1', '2', '3']);
+      expect(await client.ttl('i')).toBe(86);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 2);
+      // OBJECT ENCODING unpacked it: packed again once it rests.
+      server.advance(2000);
+      await settle(250);
+      expect(packed('i')).toBe(true);
+      expect(await client.sadd('i', '020')).toBe(1);
+      expect(packed('i')).toBe(true);
+      expect(await client.object('ENCODING', 'i')).toBe('hashtable');
+      expect((await client.smembers('i')).sort()).toEqual(['-7', '020', '1', '2', '3']);
+      expect((await client.smembers('s')).sort()).toEqual(['', 'new', 'x', 'yy', 'z']);
+      expect(await client.scard('s')).toBe(5);
+      // A set in use (touched within the second) is unpacked for SADD, as for any write.
+      expect(await client.sadd('s', 'x')).toBe(0);
+      expect(packed('s')).toBe(false);
+      // A set whose blob is past the in-blob bound is unpacked for a new member, as before.
+      expect(await client.sadd('big', 'member-of-a-larger-set:3')).toBe(0);
+      expect(packed('big')).toBe(true);
+      expect(await client.sadd('big', 'one more')).toBe(1);
+      expect(packed('big')).toBe(false);
+      expect(await client.scard('big')).toBe(21);
+      await client.ping();
+      await settle(10);
+      expect(seen).toEqual([
+        '__keyspace@0__:s sadd', '__keyevent@0__:sadd s', '__keyspace@0__:i sadd', '__keyevent@0__:sadd i',
+        '__keyspace@0__:i sadd', '__keyevent@0__:sadd i', '__keyspace@0__:big sadd', '__keyevent@0__:sadd big',
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+      watcher.disconnect();
+    }
   });
 
   it('answers the seal error, whole, when a packed blob read in place fails to open', async () => {
@@ -339,7 +414,9 @@ describe('packing small collections', () => {
       await c.connect();
       const isPacked = () => own.running.state.databases[0]!.isPacked(storedKey(own, 's'));
       try {
-        expect(await c.sadd('s', 'a')).toBe(1);
+        // Made packed, then unpacked by SREM (SADD adds to a small packed set in its blob).
+        expect(await c.sadd('s', 'a', 'x')).toBe(2);
+        expect(await c.srem('s', 'x')).toBe(1);
         expect(await c.sadd('s', 'b')).toBe(1);
         expect(isPacked()).toBe(false);
         own.advance(5000);

@@ -1,6 +1,6 @@
 // Small collections packed at rest answer LRANGE, LINDEX, LLEN, SMEMBERS, SISMEMBER, SCARD, ZRANGE
 // (by rank, either way), ZSCORE, ZRANK, ZREVRANK, ZCARD and every hash read from their blob without unpacking
-// (commands/packed-reads.ts, hash-entries.ts readHash).
+// (commands/packed-reads.ts, hash-entries.ts readHash), and SADD of members a packed set holds.
 // Each command here runs in a turn of its own, after its key was packed as the turn that made it
 // ended, so every read meets the packed form: replies compared byte for byte with redis-server 7.0
 // in RESP2 and RESP3. (Sets of strings are left out of SMEMBERS with several members: Redis 7.0
@@ -29,7 +29,9 @@ const CASES: Record<string, string[][]> = {
     ['SISMEMBER', 's', ''], ['SISMEMBER', 's', 'aa'], ['SCARD', 's'], ['SADD', 'one', 'only'], ['SMEMBERS', 'one'],
     ['SMEMBERS', 'nope'], ['SISMEMBER', 'nope', 'a'], ['SCARD', 'nope'],
     ['ZADD', 'z', '1', 'a'], ['SMEMBERS', 'z'], ['SISMEMBER', 'z', 'a'], ['SCARD', 'z'],
-    ['SADD', 'i', '7'], ['SMEMBERS', 'i'], ['OBJECT', 'ENCODING', 'i'],
+    ['SADD', 'i', '20'], ['SADD', 'i', '-20', '0', '20', '0'], ['SADD', 's', ''], ['SADD', 's', 'a', '-0', 'c', 'a'], ['SADD', 'big', '-5'],
+    ['SADD', 'z', 'a'], ['SADD', 'str', 'v'], ['OBJECT', 'ENCODING', 's'],
+    ['SADD', 'i', '7'], ['SMEMBERS', 'i'], ['OBJECT', 'ENCODING', 'i'], ['SADD', 's', 'a', 'new'], ['SCARD', 's'],
   ],
   'sorted sets: rank ranges forward and reversed, scores, counts, wrong types': [
     ['ZADD', 'z', '2', 'b', '1', 'a', '1', 'c', '0', 'aa', '-0', 'zero', '1.5', 'half', 'inf', 'top', '-inf', 'bottom', '1e20', 'huge', '0.1', 'tenth'],

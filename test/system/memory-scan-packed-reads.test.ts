@@ -2,9 +2,10 @@
 // (commands/packed-reads.ts: the blob is opened into the packer's scratch and wiped before the
 // command returns; a small hash's pairs blob is read where it lies): random markers go in as the
 // elements of small lists, sets, sorted sets and hashes, which are packed as their turn ends,
-// then read back by every command that answers from the blob, one by one and pipelined, and
-// every readable mapping of the live server process is searched for them. A key name kept in
-// plaintext (no --seal-keys) is the control that the scan finds what is there.
+// then read back by every command that answers from the blob, one by one and pipelined, SADD
+// writes into the packed sets, and every readable mapping of the live server process is searched
+// for them. A key name kept in plaintext (no --seal-keys) is the control that the scan finds what
+// is there.
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,16 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
   for (let i = 0; i < KEYS; i++) piped.lrange(`l:${i}`, 0, -1).smembers(`s:${i}`).zrange(`z:${i}`, '0', '-1', 'WITHSCORES');
   const replies = await piped.exec();
   expect(replies!.every(([err]) => err === null)).toBe(true);
+  // SADD into the packed sets once they rest (commands/sets.ts saddPacked): a new member (the
+  // list's first marker) in the blob, then a present one into the set now in use (unpacked),
+  // pipelined; after another rest, present members one by one from the blob.
+  const rest = () => new Promise((r) => setTimeout(r, 1100));
+  await rest();
+  const adds = client.pipeline();
+  for (let i = 0; i < KEYS; i++) adds.sadd(`s:${i}`, of(KEYS + i)[0]!, of(i)[0]!).sadd(`s:${i}`, of(KEYS + i)[4]!);
+  expect((await adds.exec())!.map(([err, n]) => (err === null ? n : err))).toEqual(Array.from({ length: KEYS }, () => [1, 0]).flat());
+  await rest();
+  for (let i = 0; i < KEYS; i++) expect(await client.sadd(`s:${i}`, of(KEYS + i)[1]!, of(KEYS + i)[3]!)).toBe(0);
 }
 
 describe('process memory after reading small collections packed at rest', () => {
