@@ -10,7 +10,8 @@ import { replicationRefusal, staleReplica } from '../replication/index.js';
 import { hasSpilledKeys } from './memory-gate.js';
 import { ScriptFlag, type Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
-import type { Server, Session } from './types.js';
+import type { CommandSpec, Server, Session } from './types.js';
+import { commandRejected } from './observe.js';
 import { Errors } from '../protocol/errors.js';
 import { ReplyWriter } from '../protocol/reply.js';
 import { argArray, type ArgList } from '../protocol/arg-list.js';
@@ -124,7 +125,7 @@ export class ScriptCall implements ScriptRun, BusyScript {
       case 'unknown-subcommand':
         return `-${Errors.scriptUnknownCommand}`;
       case 'arity':
-        return `-${Errors.scriptWrongArity}`;
+        return this.refuse(admitted.spec, Errors.scriptWrongArity);
       case 'noauth':
       case 'ok':
       case 'acl':
@@ -133,19 +134,19 @@ export class ScriptCall implements ScriptRun, BusyScript {
     const command = admitted.command;
     const { spec, fullName } = command;
     const flags = command.scriptFlags;
-    if ((flags & ScriptFlag.NoScript) !== 0) return `-${Errors.scriptNoscriptCommand}`;
+    if ((flags & ScriptFlag.NoScript) !== 0) return this.refuse(spec, Errors.scriptNoscriptCommand);
     // Only an allow-stale script runs on a stale replica, and it may call only `stale` commands.
-    if ((flags & ScriptFlag.Stale) === 0 && staleReplica(s.server)) return `-${Errors.scriptStaleReplica}`;
+    if ((flags & ScriptFlag.Stale) === 0 && staleReplica(s.server)) return this.refuse(spec, Errors.scriptStaleReplica);
     if (admitted.kind === 'acl') {
       this.ctx.server.acl.record(admitted.reason, 'lua', admitted.object, this.ctx.user, clientLine(this.ctx, this.ctx.server.clock()), this.ctx.server.clock());
-      return `-${Errors.scriptAclDenied(admitted.reason)}`;
+      return this.refuse(spec, Errors.scriptAclDenied(admitted.reason));
     }
     const write = (flags & ScriptFlag.Write) !== 0;
-    if (this.readOnly && (flags & (ScriptFlag.Write | ScriptFlag.MayReplicate)) !== 0) return `-${Errors.scriptWriteInReadOnly}`;
-    if (write && s.server.persistence.deniesWrites) return `-${Errors.misconf}`;
+    if (this.readOnly && (flags & (ScriptFlag.Write | ScriptFlag.MayReplicate)) !== 0) return this.refuse(spec, Errors.scriptWriteInReadOnly);
+    if (write && s.server.persistence.deniesWrites) return this.refuse(spec, Errors.misconf);
     const refusal = write ? replicationRefusal(s) : null;
-    if (refusal !== null) return `-${refusal}`;
-    if (!this.allowOom && !this.wrote && this.oomAtStart && (flags & ScriptFlag.DenyOom) !== 0) return `-${Errors.oom}`;
+    if (refusal !== null) return this.refuse(spec, refusal);
+    if (!this.allowOom && !this.wrote && this.oomAtStart && (flags & ScriptFlag.DenyOom) !== 0) return this.refuse(spec, Errors.oom);
     if (hasSpilledKeys(s, spec, args)) return `-${Errors.scriptSpilledKey}`;
     if (write) this.wrote = true;
     s.lastCommand = fullName;
@@ -160,6 +161,12 @@ export class ScriptCall implements ScriptRun, BusyScript {
       this.capture.nullArray();
     }
     return this.capture.size;
+  }
+
+  /** A known command refused before it ran counts as rejected (redis scriptCall's error path: INFO commandstats rejected_calls). */
+  private refuse(spec: CommandSpec, message: string): string {
+    commandRejected(this.session, spec);
+    return `-${message}`;
   }
 
   get replyBuffer(): Buffer {
