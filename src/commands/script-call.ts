@@ -123,7 +123,7 @@ export class ScriptCall implements ScriptRun, BusyScript {
     switch (admitted.kind) {
       case 'unknown':
       case 'unknown-subcommand':
-        return `-${Errors.scriptUnknownCommand}`;
+        return this.refuse(null, Errors.scriptUnknownCommand);
       case 'arity':
         return this.refuse(admitted.spec, Errors.scriptWrongArity);
       case 'noauth':
@@ -147,7 +147,7 @@ export class ScriptCall implements ScriptRun, BusyScript {
     const refusal = write ? replicationRefusal(s) : null;
     if (refusal !== null) return this.refuse(spec, refusal);
     if (!this.allowOom && !this.wrote && this.oomAtStart && (flags & ScriptFlag.DenyOom) !== 0) return this.refuse(spec, Errors.oom);
-    if (hasSpilledKeys(s, spec, args)) return `-${Errors.scriptSpilledKey}`;
+    if (hasSpilledKeys(s, spec, args)) return this.refuse(spec, Errors.scriptSpilledKey);
     if (write) this.wrote = true;
     s.lastCommand = fullName;
     s.reply.protocol = this.resp;
@@ -163,9 +163,16 @@ export class ScriptCall implements ScriptRun, BusyScript {
     return this.capture.size;
   }
 
-  /** A known command refused before it ran counts as rejected (redis scriptCall's error path: INFO commandstats rejected_calls). */
-  private refuse(spec: CommandSpec, message: string): string {
-    commandRejected(this.session, spec);
+  /**
+   * redis scriptCall's error path: the error is counted here (INFO errorstats), once, the script's
+   * error reply made of it is not (the engine marks it ignore_error_stats_update), and a known
+   * command counts a rejected call (commandstats rejected_calls), not the script's failure.
+   */
+  private refuse(spec: CommandSpec | null, message: string): string {
+    const server = this.session.server;
+    server.stats.countError(message);
+    if (spec !== null) commandRejected(this.session, spec);
+    server.observer.errorsBefore = server.stats.failures;
     return `-${message}`;
   }
 
