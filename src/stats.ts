@@ -49,6 +49,11 @@ export class Stats implements ServerStats {
   readsProcessed = 0;
   writesProcessed = 0;
   errorReplies = 0;
+  /**
+   * Every error reply, counted or not, never reset: what tells a command failed (observer's
+   * errorsBefore), as a script's error reply fails it without being counted again.
+   */
+  failures = 0;
   errorsByPrefix = new Map<string, number>();
   sealFailures = 0;
   evictedKeys = 0;
@@ -64,7 +69,9 @@ export class Stats implements ServerStats {
    * Redis afterErrorReply: the code is the error's first word when a space ends it within 32
    * characters, otherwise ERR.
    */
-  countError(message: string): void {
+  countError(message: string, counted = true): void {
+    this.failures++;
+    if (!counted) return;
     this.errorReplies++;
     const space = message.indexOf(' ');
     const prefix = space > 0 && space < 32 ? message.slice(0, space) : 'ERR';

@@ -9,6 +9,7 @@ import { heldBytes, pauseClients, unpauseClients, type PauseMode } from './pause
 import type { ClientIo, ClientState, CommandSpec, Server, Session } from './types.js';
 import { replicationIfAny } from '../replication/index.js';
 import { nameString } from '../util/names.js';
+import { CLIENT_BYTES } from '../store/memory.js';
 import { resetTracking, trackingFlags, trackingSubcommands } from './client-tracking.js';
 
 /** Redis client names: printable ASCII without spaces ('!'..'~'), or empty to clear. */
@@ -46,13 +47,6 @@ function flagsOf(c: ClientState, io: ClientIo, tracking: string): string {
   if (noEvict.has(c)) flags += 'e';
   return flags || 'N';
 }
-
-/**
- * What one connection costs beyond the buffers counted apart (socket, handle, parser and
- * client objects): 3,000 idle connections that sent one PING added 43 MB of RSS on Node 20,
- * ~14.6 KB each, of which one 4 KiB page of the reply staging buffer (counted apart, whole).
- */
-const CONNECTION_OVERHEAD = 10 * 1024;
 
 /** Estimated JS objects per queued command (record, argument array) and per argument (a Buffer view). */
 const QUEUED_COMMAND_OVERHEAD = 64;
@@ -97,7 +91,7 @@ export function clientLine(c: ClientState, now: number, argv = 0): string {
 
 /** CLIENT LIST tot-mem= (and MEMORY STATS clients.normal): the connection, its unparsed and held input, queued transaction, reply buffer and unsent replies. */
 export function clientMemory(c: ClientState, io: ClientIo = c.ioStats(), argv = heldBytes(c) ?? 0): number {
-  return CONNECTION_OVERHEAD + c.queryBufferBytes + argv + queuedBytes(c) + io.replyBuffer + io.unsentBytes;
+  return CLIENT_BYTES + c.queryBufferBytes + argv + queuedBytes(c) + io.replyBuffer + io.unsentBytes;
 }
 
 /** sub= psub= ssub=: the connection's channel, pattern and shard-channel subscriptions. */

@@ -86,7 +86,8 @@ function memory(ctx: Session): Lines {
     // The record arena (keys, plain string values, their metadata): blocks in use, slabs held.
     ['used_memory_arena', ctx.server.arena.liveBytes],
     ['used_memory_arena_slabs', ctx.server.arena.slabBytes],
-    // What maxmemory is compared with: sealed values in memory, key names, per-entry overhead.
+    // What maxmemory is compared with: sealed values in memory, key names, per-entry overhead, and
+    // a fixed cost per connected client.
     ['used_memory_dataset', ctx.server.memory.account.used],
     ['total_system_memory', total],
     ['total_system_memory_human', humanBytes(total)],
@@ -95,7 +96,7 @@ function memory(ctx: Session): Lines {
     ['maxmemory_human', humanBytes(maxmemory)],
     ['maxmemory_policy', ctx.server.config.get('maxmemory-policy')],
     ['mem_fragmentation_ratio', used > 0 ? (m.rss / used).toFixed(2) : '0.00'],
-    // Everything but the dataset: used_memory less this is what maxmemory is compared with.
+    // Everything not in that count: used_memory less this is what maxmemory is compared with.
     ['mem_not_counted_for_evict', Math.max(0, used - ctx.server.memory.account.used)],
     ['lazyfree_pending_objects', 0],
     ['lazyfreed_objects', ctx.server.stats.lazyfreedObjects],

@@ -170,7 +170,7 @@ const MB = 1024 * 1024;
  * MEMORY DOCTOR's report (redis getMemoryDoctorReport), Redis's texts for what sealkv can find,
  * with Redis's thresholds. Two judgements differ, because an idle Node process already holds
  * about 20 MB of heap and 60-80 MB of RSS (Redis: under 1 MB and a few MB): "empty" means the
- * dataset maxmemory counts (INFO used_memory_dataset) is under 5 MB, and the RSS checks compare
+ * dataset maxmemory counts (INFO used_memory_dataset less the clients' fixed cost) is under 5 MB, and the RSS checks compare
  * the growth of RSS and of V8's committed heap since start-up with the growth of what V8 holds,
  * not the raw totals.
  */
@@ -178,7 +178,8 @@ export function doctorReport(server: Server): string {
   const mh = memoryOverhead(server);
   const { used, peak, rss, active } = mh.sample;
   const base = mh.atStartup;
-  const empty = server.memory.account.used < 5 * MB;
+  const account = server.memory.account;
+  const empty = account.used - account.clients < 5 * MB;
   const found: Record<Finding, boolean> = {
     bigPeak: false, highFrag: false, highAllocFrag: false, highAllocRss: false, highProcRss: false,
     bigSlaveBuf: false, bigClientBuf: false, manyScripts: false,

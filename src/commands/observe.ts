@@ -23,8 +23,7 @@ export function commandRan(ctx: Session, spec: CommandSpec, args: ArgList, ms: n
   stat.calls++;
   const micros = ms * 1000;
   stat.micros += micros;
-  const errors = ctx.server.stats.errorReplies;
-  // Greater, not different: CONFIG RESETSTAT zeroes the count while it runs (Redis compares the same way).
+  const errors = ctx.server.stats.failures;
   if (errors > obs.errorsBefore) stat.failed++;
   obs.errorsBefore = errors;
   if (obs.latencyTracking) (stat.histogram ??= new LatencyHistogram()).record(micros * 1000);

@@ -22,7 +22,7 @@ import type { CommandSpec, Session } from './types.js';
  */
 export function runHandler(ctx: Session, spec: CommandSpec, args: ArgList, shown: ArgList = args): void | Promise<void> {
   const obs = ctx.server.observer;
-  obs.errorsBefore = ctx.server.stats.errorReplies;
+  obs.errorsBefore = ctx.server.stats.failures;
   // One clock read per command (Observer.mark): performance.now() costs 50-70 ns here, as much
   // as Date.now() or process.hrtime(), a few percent of a pipelined GET if read twice.
   let start = obs.mark;

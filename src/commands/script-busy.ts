@@ -83,7 +83,7 @@ export class BusyRun {
       // The script's own command is being timed and its errors counted: keep that as it was.
       const mark = obs.mark;
       const errorsBefore = obs.errorsBefore;
-      const errors = server.stats.errorReplies;
+      const errors = server.stats.failures;
       try {
         for (const client of server.clients.values()) {
           if (client.id === this.script.callerId || client.serveWhileBusy === undefined) continue;
@@ -99,7 +99,7 @@ export class BusyRun {
         }
       } finally {
         obs.mark = mark;
-        obs.errorsBefore = errorsBefore + Math.max(0, server.stats.errorReplies - errors);
+        obs.errorsBefore = errorsBefore + Math.max(0, server.stats.failures - errors);
         const end = performance.now();
         this.nextPoll = end + Math.max(POLL_MS, (end - now) * POLL_SPACING);
       }

@@ -10,7 +10,8 @@ import { replicationRefusal, staleReplica } from '../replication/index.js';
 import { hasSpilledKeys } from './memory-gate.js';
 import { ScriptFlag, type Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
-import type { Server, Session } from './types.js';
+import type { CommandSpec, Server, Session } from './types.js';
+import { commandRejected } from './observe.js';
 import { Errors } from '../protocol/errors.js';
 import { ReplyWriter } from '../protocol/reply.js';
 import { argArray, type ArgList } from '../protocol/arg-list.js';
@@ -122,9 +123,9 @@ export class ScriptCall implements ScriptRun, BusyScript {
     switch (admitted.kind) {
       case 'unknown':
       case 'unknown-subcommand':
-        return `-${Errors.scriptUnknownCommand}`;
+        return this.refuse(null, Errors.scriptUnknownCommand);
       case 'arity':
-        return `-${Errors.scriptWrongArity}`;
+        return this.refuse(admitted.spec, Errors.scriptWrongArity);
       case 'noauth':
       case 'ok':
       case 'acl':
@@ -133,20 +134,20 @@ export class ScriptCall implements ScriptRun, BusyScript {
     const command = admitted.command;
     const { spec, fullName } = command;
     const flags = command.scriptFlags;
-    if ((flags & ScriptFlag.NoScript) !== 0) return `-${Errors.scriptNoscriptCommand}`;
+    if ((flags & ScriptFlag.NoScript) !== 0) return this.refuse(spec, Errors.scriptNoscriptCommand);
     // Only an allow-stale script runs on a stale replica, and it may call only `stale` commands.
-    if ((flags & ScriptFlag.Stale) === 0 && staleReplica(s.server)) return `-${Errors.scriptStaleReplica}`;
+    if ((flags & ScriptFlag.Stale) === 0 && staleReplica(s.server)) return this.refuse(spec, Errors.scriptStaleReplica);
     if (admitted.kind === 'acl') {
       this.ctx.server.acl.record(admitted.reason, 'lua', admitted.object, this.ctx.user, clientLine(this.ctx, this.ctx.server.clock()), this.ctx.server.clock());
-      return `-${Errors.scriptAclDenied(admitted.reason)}`;
+      return this.refuse(spec, Errors.scriptAclDenied(admitted.reason));
     }
     const write = (flags & ScriptFlag.Write) !== 0;
-    if (this.readOnly && (flags & (ScriptFlag.Write | ScriptFlag.MayReplicate)) !== 0) return `-${Errors.scriptWriteInReadOnly}`;
-    if (write && s.server.persistence.deniesWrites) return `-${Errors.misconf}`;
+    if (this.readOnly && (flags & (ScriptFlag.Write | ScriptFlag.MayReplicate)) !== 0) return this.refuse(spec, Errors.scriptWriteInReadOnly);
+    if (write && s.server.persistence.deniesWrites) return this.refuse(spec, Errors.misconf);
     const refusal = write ? replicationRefusal(s) : null;
-    if (refusal !== null) return `-${refusal}`;
-    if (!this.allowOom && !this.wrote && this.oomAtStart && (flags & ScriptFlag.DenyOom) !== 0) return `-${Errors.oom}`;
-    if (hasSpilledKeys(s, spec, args)) return `-${Errors.scriptSpilledKey}`;
+    if (refusal !== null) return this.refuse(spec, refusal);
+    if (!this.allowOom && !this.wrote && this.oomAtStart && (flags & ScriptFlag.DenyOom) !== 0) return this.refuse(spec, Errors.oom);
+    if (hasSpilledKeys(s, spec, args)) return this.refuse(spec, Errors.scriptSpilledKey);
     if (write) this.wrote = true;
     s.lastCommand = fullName;
     s.reply.protocol = this.resp;
@@ -160,6 +161,19 @@ export class ScriptCall implements ScriptRun, BusyScript {
       this.capture.nullArray();
     }
     return this.capture.size;
+  }
+
+  /**
+   * redis scriptCall's error path: the error is counted here (INFO errorstats), once, the script's
+   * error reply made of it is not (the engine marks it ignore_error_stats_update), and a known
+   * command counts a rejected call (commandstats rejected_calls), not the script's failure.
+   */
+  private refuse(spec: CommandSpec | null, message: string): string {
+    const server = this.session.server;
+    server.stats.countError(message);
+    if (spec !== null) commandRejected(this.session, spec);
+    server.observer.errorsBefore = server.stats.failures;
+    return `-${message}`;
   }
 
   get replyBuffer(): Buffer {

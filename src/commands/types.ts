@@ -80,6 +80,8 @@ export interface ServerStats extends KeyspaceStats, ErrorCounter {
   netInputBytes: number;
   netOutputBytes: number;
   errorReplies: number;
+  /** Every error reply, counted or not, never reset (what tells a command failed). */
+  failures: number;
   /** Error replies by prefix (ERR, WRONGTYPE...) for INFO errorstats. */
   errorsByPrefix: Map<string, number>;
   /** Sealed values that failed authentication when opened. */

@@ -393,9 +393,11 @@ export class SealkvServer implements Server {
     this.stats.totalConnections++;
     const client = new Client(this.nextClientId++, socket, this, this.commands, (c) => {
       this.clients.delete(c.id);
+      this.memory.account.disconnected();
       if (this.log.isLevelEnabled('debug')) this.log.debug({ client: c.id, addr: c.addr, reason: c.closeReason ?? 'closed by the client' }, 'client closed');
     });
     this.clients.set(client.id, client);
+    this.memory.account.connected();
     if (this.log.isLevelEnabled('debug')) this.log.debug({ client: client.id, addr: client.addr, laddr: client.laddr, tls: socket instanceof TLSSocket }, 'client accepted');
     return client;
   }

@@ -28,7 +28,8 @@ export const Shared = {
 };
 
 export interface ErrorCounter {
-  countError(message: string): void;
+  /** `counted` false: the command failed, but the error was counted already (see ReplyWriter.error). */
+  countError(message: string, counted?: boolean): void;
 }
 
 const STAGING_BYTES = 16 * 1024;
@@ -290,8 +291,12 @@ export class ReplyWriter {
     this.ascii('+' + scrub(s) + '\r\n');
   }
 
-  error(message: string): void {
-    this.errors.countError(message);
+  /**
+   * `counted` false for an error that was counted where it arose (a script's reply of an error
+   * its redis.call met: Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE); the command still failed.
+   */
+  error(message: string, counted = true): void {
+    this.errors.countError(message, counted);
     this.ascii('-' + scrub(message) + '\r\n');
   }
 

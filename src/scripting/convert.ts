@@ -239,11 +239,18 @@ function truncate(d: number): bigint | number {
   return Number.isSafeInteger(t) ? t : BigInt(t);
 }
 
+/** Whether the error table on top was counted where it arose (a redis.call's error: ignore_error_stats_update). */
+export function countedAlready(vm: LuaVm): boolean {
+  const counted = vm.rawGetField(-1, 'ignore_error_stats_update') === LuaType.Boolean && vm.toBoolean(-1);
+  vm.pop();
+  return counted;
+}
+
 function writeTable(vm: LuaVm, reply: ReplyWriter, resp3: boolean, depth: number): void {
   if (vm.rawGetField(-1, 'err') === LuaType.String) {
     const msg = vm.toText(-1)!;
     vm.pop();
-    reply.error(msg);
+    reply.error(msg, !countedAlready(vm));
     return;
   }
   vm.pop();

@@ -13,7 +13,7 @@ import type { ReplyWriter } from '../protocol/reply.js';
 import { ArgArena } from './arena.js';
 import { LIBS } from './libs.js';
 import { PRELUDE } from './prelude.js';
-import { errorText, formatArgNumber, pushErrorTable, pushReply, writeResult } from './convert.js';
+import { countedAlready, errorText, formatArgNumber, pushErrorTable, pushReply, writeResult } from './convert.js';
 import { LuaStatus, LuaType, LuaVm } from './vm.js';
 
 /** What a running script asks of the server. */
@@ -484,7 +484,7 @@ export class LuaEngine {
     const line = lineType === LuaType.Number || lineType === LuaType.String ? vm.toText(-1) : null;
     vm.pop();
     if (source !== null && line !== null) msg += ` ${what}: ${name}, on ${source}:${line}.`;
-    reply.error(msg);
+    reply.error(msg, !countedAlready(vm));
   }
 
   /**

@@ -1,9 +1,11 @@
 // Byte accounting for maxmemory and the eviction policies (redis evict.c). The count is kept
 // running by the keyspaces (set, delete, expire, clear, in-place changes) through EntryObserver,
-// so checking the limit costs one comparison. What is counted: sealed value bytes held in memory,
-// key names (with --seal-keys: hash plus sealed name; see keyBytes), hash field names and an
-// estimate of per-entry bookkeeping. Values spilled to tmpfs count only their key and overhead:
-// their bytes no longer live in this process.
+// and by the server as connections open and close, so checking the limit costs one comparison.
+// What is counted: sealed value bytes held in memory, key names (with --seal-keys: hash plus
+// sealed name; see keyBytes), hash field names, an estimate of per-entry bookkeeping, and a fixed
+// cost per connected client (Redis's used_memory counts each client's structures too, so with
+// `maxmemory 1` it refuses writes over an empty dataset). Values spilled to tmpfs count only their
+// key and overhead: their bytes no longer live in this process.
 
 import { Kind, type Entry, type EntryObserver, type Keyspace, type StringEntry } from './keyspace.js';
 import { StoredString } from './stored-string.js';
@@ -40,9 +42,20 @@ export function residentBytes(key: string, entry: Entry): number {
   return ops.overhead + keyBytes(key, entry) + ops.valueBytes(entry, Infinity);
 }
 
+/**
+ * What one connection costs beyond the buffers counted apart (socket, handle, parser and client
+ * objects). 3,000 idle connections that sent one PING added 43 MB of RSS on Node 20, ~14.6 KB
+ * each, of which one 4 KiB page of the reply staging buffer (pooled, counted apart in CLIENT LIST);
+ * 1,000 and 3,000 such connections (2026-12-07, load 6) added 3.5-7.2 KB of V8 heap and
+ * 7.9-13.6 KB of RSS each, GC timing making the spread.
+ */
+export const CLIENT_BYTES = 10 * 1024;
+
 export class MemoryAccount implements EntryObserver {
-  /** Accounted bytes across every database. */
+  /** Accounted bytes: every database's entries plus `clients`. What maxmemory is compared with. */
   used = 0;
+  /** The connected clients' share of `used`: CLIENT_BYTES each. */
+  clients = 0;
   /**
    * Bytes of string values held in memory that are at least `spillMin` long: what spilling
    * could move out. Zero lets a spill pass return at once instead of scanning for nothing.
@@ -88,6 +101,18 @@ export class MemoryAccount implements EntryObserver {
     }
     entry.accounted = bytes;
     if (bytes > before && this.used > this.aheadMark) this.onHigh!();
+  }
+
+  /** A connection was accepted (Server.accept); `disconnected` when it closes, exactly once. */
+  connected(): void {
+    this.clients += CLIENT_BYTES;
+    this.used += CLIENT_BYTES;
+    if (this.used > this.aheadMark) this.onHigh!();
+  }
+
+  disconnected(): void {
+    this.clients -= CLIENT_BYTES;
+    this.used -= CLIENT_BYTES;
   }
 
   /** A new spill-min-value-size: recounts the spillable bytes (O(keys), on CONFIG SET only). */

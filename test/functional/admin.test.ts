@@ -246,11 +246,13 @@ describe('admin port: probes and HTTP rules', () => {
 
 describe('admin port: /readyz over maxmemory', () => {
   it('answers 503 once the data is over maxmemory with noeviction, 200 with an evicting policy', async () => {
-    const { server, admin } = await withAdmin(['--maxmemory', '1', '--maxmemory-policy', 'noeviction']);
+    // Room for the one connection's fixed cost (10 KiB) and a little data; the fill goes over.
+    const { server, admin } = await withAdmin(['--maxmemory', '12kb', '--maxmemory-policy', 'noeviction']);
     const r = ioredis(server.port);
     try {
+      await r.ping();
       expect((await get(admin, '/readyz')).status).toBe(200);
-      await r.set('fill', 'x'.repeat(100));
+      await r.set('fill', 'x'.repeat(4000));
       await expect(r.set('more', 'y')).rejects.toThrow(/OOM/);
       const res = await get(admin, '/readyz');
       expect(res.status).toBe(503);
@@ -376,12 +378,14 @@ describe('docker healthchecks against a real server', () => {
     const script = healthScript('compose.yaml');
     expect(script).toContain("port:9379,path:'/readyz'");
     expect(readFileSync(new URL('../../docker/compose.yaml', import.meta.url), 'utf8')).toMatch(/SEALKV_ADMIN_PORT: "9379"/);
-    const { server, admin } = await withAdmin(['--maxmemory', '1']);
+    // Room for the one connection's fixed cost (10 KiB) and a little data; the fill goes over.
+    const { server, admin } = await withAdmin(['--maxmemory', '12kb']);
     const local = script.replace('port:9379', `port:${admin}`);
     const r = ioredis(server.port);
     try {
+      await r.ping();
       expect(await runHealth(local, {})).toBe(0);
-      await r.set('fill', 'x'.repeat(100));
+      await r.set('fill', 'x'.repeat(4000));
       expect(await runHealth(local, {})).toBe(1);
     } finally {
       r.disconnect();

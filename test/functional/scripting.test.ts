@@ -289,6 +289,24 @@ describe('EVALSHA, EVAL_RO, SCRIPT', () => {
     }
   });
 
+  it("a command a script's redis.call refuses counts as a rejected call of that command (scripting.tcl, consistent eval error reporting)", async () => {
+    const stat = async (name: string) => /cmdstat_[^:]+:(.*)/.exec(((await run(['info', 'commandstats'])) as string).split('\r\n').find((l) => l.startsWith(`cmdstat_${name}:`)) ?? '')?.[1] ?? '';
+    await run(['config', 'resetstat']);
+    await run(['config', 'set', 'maxmemory', '1']);
+    try {
+      expect(((await run(['eval', "return redis.call('set', 'x', 'y')", '1', 'x'])) as { error: string }).error.startsWith(`${Errors.oom} script: `)).toBe(true);
+      expect(await stat('set')).toMatch(/^calls=0,.*rejected_calls=1,failed_calls=0$/);
+      expect(await stat('eval')).toMatch(/^calls=1,.*rejected_calls=0,failed_calls=1$/);
+    } finally {
+      await run(['config', 'set', 'maxmemory', '0']);
+    }
+    await run(['config', 'resetstat']);
+    expect(await run(['eval', "return redis.pcall('set', 'x', 'y', 'nx', 'xx').err", '1', 'x'])).toBe('ERR syntax error');
+    // Refused before it ran (arity, read-only script...) is rejected; failing as it ran is failed.
+    expect(await run(['eval_ro', "return redis.pcall('set', 'x', 'y').err", '1', 'x'])).toBe(Errors.scriptWriteInReadOnly);
+    expect(await stat('set')).toMatch(/^calls=1,.*rejected_calls=1,failed_calls=1$/);
+  });
+
   // A script past busy-reply-threshold (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE) needs clients served while
   // it runs, so a spawned server: test/system/script-busy.test.ts.
 

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ioredis, rawExchange, runner } from '../helpers/clients.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
-import { FIELD_OVERHEAD, HASH_OVERHEAD, STRING_OVERHEAD } from '../../src/store/memory.js';
+import { CLIENT_BYTES, FIELD_OVERHEAD, HASH_OVERHEAD, STRING_OVERHEAD } from '../../src/store/memory.js';
 import { OVERHEAD as SEAL_OVERHEAD } from '../../src/seal/sealer.js';
 import { opsOf } from '../../src/store/types/index.js';
 
@@ -17,7 +17,11 @@ let server: InProcessServer;
 let client: Redis;
 let run: ReturnType<typeof runner>;
 
-const used = () => server.running.state.memory.account.used;
+const account = () => server.running.state.memory.account;
+/** What maxmemory is compared with: the dataset plus every connected client's fixed cost. */
+const used = () => account().used;
+/** The entries' share of it. */
+const dataset = () => account().used - account().clients;
 const setConfig = (name: string, value: string) => run(['config', 'set', name, value]);
 
 function infoField(info: string, field: string): string {
@@ -47,19 +51,19 @@ afterEach(async () => {
 
 describe('memory accounting', () => {
   it('counts keys, sealed values and overhead on set, overwrite, delete and flush', async () => {
-    expect(used()).toBe(0);
+    expect(dataset()).toBe(0);
     await run(['set', 'k', 'v']);
-    expect(used()).toBe(stringBytes('k', 'v'));
+    expect(dataset()).toBe(stringBytes('k', 'v'));
     await run(['set', 'k', 'longer value']);
-    expect(used()).toBe(stringBytes('k', 'longer value'));
+    expect(dataset()).toBe(stringBytes('k', 'longer value'));
     await run(['append', 'k', '!!']);
-    expect(used()).toBe(stringBytes('k', 'longer value!!'));
+    expect(dataset()).toBe(stringBytes('k', 'longer value!!'));
     await run(['mset', 'a', '1', 'b', '22']);
-    expect(used()).toBe(stringBytes('k', 'longer value!!') + stringBytes('a', '1') + stringBytes('b', '22'));
+    expect(dataset()).toBe(stringBytes('k', 'longer value!!') + stringBytes('a', '1') + stringBytes('b', '22'));
     await run(['del', 'k', 'a']);
-    expect(used()).toBe(stringBytes('b', '22'));
+    expect(dataset()).toBe(stringBytes('b', '22'));
     await run(['flushall']);
-    expect(used()).toBe(0);
+    expect(dataset()).toBe(0);
   });
 
   it('follows hash fields changed in place', async () => {
@@ -72,26 +76,39 @@ describe('memory accounting', () => {
     // fresh() first: a small hash at rest is packed in its record (counted as such), and peeking
     // unpacks it, after which the account counts the unpacked form.
     const two = fresh();
-    expect(used()).toBe(two);
+    expect(dataset()).toBe(two);
     // A small hash is one sealed blob of its pairs: one seal, not one per field.
     expect(two).toBeLessThan(HASH_OVERHEAD + 1 + 2 * (FIELD_OVERHEAD + SEAL_OVERHEAD));
     await run(['hdel', 'h', 'f1']);
     const one = fresh();
-    expect(used()).toBe(one);
-    expect(used()).toBeLessThan(two);
+    expect(dataset()).toBe(one);
+    expect(dataset()).toBeLessThan(two);
     await run(['hdel', 'h', 'f2']);
-    expect(used()).toBe(0);
+    expect(dataset()).toBe(0);
   });
 
   it('drops expired keys from the count, lazily and in the active cycle', async () => {
     await run(['set', 'a', 'x', 'px', '100']);
     await run(['set', 'b', 'y', 'px', '100']);
-    expect(used()).toBe(stringBytes('a', 'x') + stringBytes('b', 'y'));
+    expect(dataset()).toBe(stringBytes('a', 'x') + stringBytes('b', 'y'));
     server.advance(200);
     expect(await run(['get', 'a'])).toBeNull();
-    expect(used()).toBe(stringBytes('b', 'y'));
+    expect(dataset()).toBe(stringBytes('b', 'y'));
     server.running.state.databases[0]!.expireSlice(T0 + 200, 20);
-    expect(used()).toBe(0);
+    expect(dataset()).toBe(0);
+  });
+
+  it('counts a fixed cost per connected client, given back when it disconnects', async () => {
+    const clients = () => server.running.state.clients.size;
+    expect(clients()).toBe(1);
+    expect(account().clients).toBe(CLIENT_BYTES);
+    const other = ioredis(server.port);
+    await other.ping();
+    expect(account().clients).toBe(2 * CLIENT_BYTES);
+    expect(used()).toBe(dataset() + 2 * CLIENT_BYTES);
+    other.disconnect();
+    await expect.poll(clients).toBe(1);
+    expect(account().clients).toBe(CLIENT_BYTES);
   });
 
   it('shows in INFO memory next to maxmemory, its human form and the policy; maxmemory is applied', async () => {
@@ -99,7 +116,8 @@ describe('memory accounting', () => {
     await setConfig('maxmemory', '2mb');
     await setConfig('maxmemory-policy', 'allkeys-lru');
     const info = (await run(['info', 'memory'])) as string;
-    expect(infoField(info, 'used_memory_dataset')).toBe(String(stringBytes('k', 'v')));
+    // The dataset and this connection's fixed cost: together what maxmemory is compared with.
+    expect(infoField(info, 'used_memory_dataset')).toBe(String(stringBytes('k', 'v') + CLIENT_BYTES));
     expect(infoField(info, 'maxmemory')).toBe(String(2 * 1024 * 1024));
     expect(infoField(info, 'maxmemory_human')).toBe('2.00M');
     expect(infoField(info, 'maxmemory_policy')).toBe('allkeys-lru');
@@ -123,7 +141,11 @@ describe('noeviction', () => {
     expect(await run(['expire', 'k', '100'])).toBe(1);
     expect(await run(['del', 'h'])).toBe(1);
     expect(await run(['del', 'k'])).toBe(1);
-    // Nothing left above the limit: writes go through again.
+    // As in Redis, the connections alone are over a 1-byte limit: writes stay refused over an
+    // empty dataset. Room for the clients and one key lets one write through.
+    expect(dataset()).toBe(0);
+    expect(await run(['set', 'k', 'v'])).toEqual(OOM);
+    await setConfig('maxmemory', String(used() + 1));
     expect(await run(['set', 'k', 'v'])).toBe('OK');
     expect(await run(['set', 'k3', 'v'])).toEqual(OOM);
     const stats = (await run(['info', 'stats'])) as string;
@@ -169,10 +191,10 @@ describe('eviction policies', () => {
     }
   }
 
-  /** Lowers maxmemory to about `keep` keys; the next command evicts. Returns evicted_keys before it. */
+  /** Lowers maxmemory to about `keep` keys beside the clients; the next command evicts. Returns evicted_keys before it. */
   async function shrink(keep: number): Promise<number> {
     const before = await evicted();
-    await setConfig('maxmemory', String(keep * stringBytes('key:00', 'v'.repeat(100))));
+    await setConfig('maxmemory', String(account().clients + keep * stringBytes('key:00', 'v'.repeat(100))));
     return before;
   }
 

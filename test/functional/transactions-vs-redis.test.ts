@@ -41,7 +41,7 @@ const CASES: Record<string, string[][]> = {
     ['AUTH', 'txu', 'x'], ['MULTI'], ['ACL', 'SETUSER', 'txu', 'resetkeys', '-incr'], ['SET', 'k', 'v'], ['INCR', 'n'], ['PING'], ['EXEC'],
     ['ACL', 'LOG', 'RESET'], ['ACL', 'DELUSER', 'txu'], ['PING'],
   ],
-  // sealkv counts stored keys and values against maxmemory (Redis: all its memory): a key first.
+  // A key first: over an empty dataset a 1-byte limit refuses writes too (test/functional/oom-vs-redis.test.ts).
   'queued write, then memory over maxmemory: EXEC aborts with OOM': [
     ['SET', 'filler', 'x'], ['MULTI'], ['SET', 'k', 'v'], [OTHER, 'CONFIG', 'SET', 'maxmemory', '1'], ['EXEC'], ['EXEC'], [OTHER, 'CONFIG', 'SET', 'maxmemory', '0'], ['GET', 'k'],
   ],
