@@ -65,10 +65,10 @@ export async function startFedClient(root: string): Promise<FedClient> {
   return { client, close: () => running.close() };
 }
 
-/** CPU time (µs, collector threads included) per request of feeding `n / 16` reads of 16 requests each. */
-export async function cpuPerRequest(client: any, n: number, readAt: (i: number) => Buffer): Promise<number> {
+/** CPU time (µs, collector threads included) per request of feeding `n / perRead` reads of `perRead` requests each. */
+export async function cpuPerRequest(client: any, n: number, readAt: (i: number) => Buffer, perRead = 16): Promise<number> {
   const start = process.cpuUsage();
-  for (let i = 0; i < n / 16; i++) {
+  for (let i = 0; i < n / perRead; i++) {
     // A copy per read: the client zeroes what it has parsed.
     client.receive(Buffer.from(readAt(i)));
     if ((i & 15) === 15) await turn();

@@ -1,8 +1,13 @@
 // Expiry commands: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (NX XX GT LT), TTL, PTTL, PERSIST,
 // EXPIRETIME, PEXPIRETIME. Times are unix ms held as JS numbers; the argument arithmetic is
-// done in 64-bit integers first so overflow is detected exactly where Redis detects it.
+// done in 64-bit integers first so overflow is detected exactly where Redis detects it. The
+// usual EXPIRE/PEXPIRE (a key and a time, no condition; a rate limiter's in a script) comes as
+// RawArgs and stays in doubles while they are exact: no Buffer view per argument, no BigInt.
 
-import { int64, keyOf, word } from './args.js';
+import { int64, keyAt, keyOf, word } from './args.js';
+import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { parseStrictInteger } from '../protocol/parser.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import { lookupNoTouch } from './keys.js';
 import { Errors } from '../protocol/errors.js';
 import { at } from './key-specs.js';
@@ -64,11 +69,14 @@ function expireGeneric(ctx: Session, args: Buffer[], command: string, unitMs: bi
   if (amount === null) return ctx.reply.error(Errors.notInteger);
   const at = absoluteMs(amount, unitMs, relative ? BigInt(ctx.now) : 0n);
   if (at === null) return ctx.reply.error(Errors.invalidExpire(command));
-  const key = keyOf(ctx, args[1]!);
+  // Times past 2^53 ms (285,000 years away) lose precision as JS numbers; harmless for expiry.
+  expireKey(ctx, keyOf(ctx, args[1]!), cond, Number(at));
+}
+
+/** Sets key's expiry to `when` (unix ms) if the conditions allow it; replies 1 if it did, else 0. */
+function expireKey(ctx: Session, key: string, cond: number, when: number): void {
   const entry = ctx.db.getStored(key, ctx.now);
   if (entry === undefined) return ctx.reply.integer(0);
-  // Times past 2^53 ms (285,000 years away) lose precision as JS numbers; harmless for expiry.
-  const when = Number(at);
   if (!allowed(cond, entry.expiresAt, when)) return ctx.reply.integer(0);
   // A time already passed deletes the key at once, as Redis does.
   if (when <= ctx.now) ctx.db.delete(key, 'del');
@@ -76,10 +84,37 @@ function expireGeneric(ctx: Session, args: Buffer[], command: string, unitMs: bi
   ctx.reply.integer(1);
 }
 
-const expire = (ctx: Session, args: Buffer[]) => expireGeneric(ctx, args, 'expire', 1000n, true);
-const pexpire = (ctx: Session, args: Buffer[]) => expireGeneric(ctx, args, 'pexpire', 1n, true);
-const expireat = (ctx: Session, args: Buffer[]) => expireGeneric(ctx, args, 'expireat', 1000n, false);
-const pexpireat = (ctx: Session, args: Buffer[]) => expireGeneric(ctx, args, 'pexpireat', 1n, false);
+/**
+ * The expiry a key-and-time request (no condition) asks for, in unix ms, when the time is a
+ * canonical integer and the sum stays exact in doubles (then it equals absoluteMs()'s); NaN
+ * sends the request the 64-bit way, which also words the errors.
+ */
+function plainExpiry(ctx: Session, args: ArgList, unitMs: number, relative: boolean): number {
+  if (args.length !== 3) return NaN;
+  let amount: number | null;
+  if (args instanceof RawArgs) amount = parseStrictInteger(args.bytes, args.starts[2]!, args.starts[2]! + args.lengths[2]!);
+  else {
+    const arg = args.at(2)!;
+    amount = parseStrictInteger(arg, 0, arg.length);
+  }
+  if (amount === null) return NaN;
+  const when = amount * unitMs + (relative ? ctx.now : 0);
+  return Number.isSafeInteger(amount * unitMs) && Number.isSafeInteger(when) ? when : NaN;
+}
+
+function expireCommand(command: string, unitMs: number, relative: boolean) {
+  const unit = BigInt(unitMs);
+  return takesRawArgs((ctx: Session, args: ArgList): void => {
+    const when = plainExpiry(ctx, args, unitMs, relative);
+    if (Number.isNaN(when)) return expireGeneric(ctx, argArray(args), command, unit, relative);
+    expireKey(ctx, keyAt(ctx, args, 1), Cond.None, when);
+  });
+}
+
+const expire = expireCommand('expire', 1000, true);
+const pexpire = expireCommand('pexpire', 1, true);
+const expireat = expireCommand('expireat', 1000, false);
+const pexpireat = expireCommand('pexpireat', 1, false);
 
 /** Integers beyond 2^53 go out as bigint so they print as digits, never in exponent form. */
 function replyInt(ctx: Session, n: number): void {

@@ -115,6 +115,20 @@ describe('EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT', () => {
     expect(await run(['ttl', 'a'])).toBe(-1);
   });
 
+  it('sets the same expiry on either side of 2^53 ms (the plain form is computed in doubles, the rest in 64 bits)', async () => {
+    await run(['set', 'k', 'v']);
+    expect(await run(['pexpireat', 'k', '9007199254740991'])).toBe(1);
+    // As text: ioredis reads integers past 2^53 - 2 inexactly.
+    expect(await run(['eval', "return tostring(redis.call('PEXPIRETIME', KEYS[1]))", '1', 'k'])).toBe('9007199254740991');
+    // 9,007,199,254,740 s from now passes 2^53 ms only once the clock is added.
+    const base = elapsed();
+    expect(await run(['expire', 'k', '9007199254740'])).toBe(1);
+    expect(await run(['expiretime', 'k'])).toBe(9_007_199_254_740 + Math.floor((START + base) / 1000));
+    expect(await run(['pexpire', 'k', '-0'])).toEqual({ error: 'ERR value is not an integer or out of range' });
+    expect(await run(['eval', "return redis.call('PEXPIRE', KEYS[1], ARGV[1])", '1', 'k', '1500'])).toBe(1);
+    expect(await run(['pttl', 'k'])).toBe(1500);
+  });
+
   it('reports overflow with the name of the command that overflowed', async () => {
     await run(['set', 'a', 'v']);
     const cases: [string, string][] = [
