@@ -1,6 +1,6 @@
 // Writes to a small sorted set packed at rest (at-rest.ts) made in its blob: ZADD (every option),
 // ZINCRBY and ZREM open the blob once, edit the members in Redis's order (score, then bytes) and
-// pack the set again (Packer.packNew), one seal, so it stays packed. Unpacking instead sealed and
+// pack the set again (Packer.packZSet), one seal, so it stays packed. Unpacking instead sealed and
 // digested each member, ordered them, and the cron opened each one to pack the set again (a
 // changed score of a 5-member set: ~23 us of CPU against redis-server's 2). A set in use, or past
 // the blob bound, takes the usual path (zsets.ts): its next writes cost one member's seal there.
@@ -12,7 +12,7 @@ import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE } from '../store/types/zset-op
 import type { PackedForm } from '../store/packed-record.js';
 import type { KeyEvent } from '../store/keyspace.js';
 import { editableInBlob, packedAtRest } from './at-rest.js';
-import { replyOpened } from './sealing.js';
+import { sealFailed } from './sealing.js';
 import type { Session } from './types.js';
 
 /** ZADD's options (redis zaddGenericCommand's flags). */
@@ -25,11 +25,21 @@ export interface AddOptions {
   incr: boolean;
 }
 
-/** The set being edited, in its order: members (views of `memberBytes` or of the request) and scores. */
-const members: Uint8Array[] = [];
-const scores: number[] = [];
-/** Its members' bytes copied out of the packer's scratch; wiped after each write. */
-const memberBytes = Buffer.allocUnsafeSlow(PACK_MAX_BYTES).fill(0);
+/**
+ * Room for the set being edited: a packed set's members (at most PACK_MAX_ELEMENTS, PACK_MAX_BYTES
+ * in all) and as many added by the write; past that the usual path takes it.
+ */
+const ROOM = 2 * PACK_MAX_ELEMENTS;
+/**
+ * The set being edited, in its order: member k at memberBytes[starts[k], starts[k] + lengths[k])
+ * (the blob's members copied there as opened, new ones after them), with scores[k].
+ */
+const memberBytes = Buffer.allocUnsafeSlow(2 * PACK_MAX_BYTES).fill(0);
+const starts = new Int32Array(ROOM);
+const lengths = new Int32Array(ROOM);
+const scores = new Float64Array(ROOM);
+const edited = { bytes: memberBytes, starts, lengths, scores, count: 0 };
+/** Bytes of memberBytes in use; wiped after each write. */
 let used = 0;
 /** Redis's encoding of the set being edited: a skiplist keeps -0 as it is, a listpack as 0. */
 let skiplist = false;
@@ -43,42 +53,92 @@ export function zsetAtRest(ctx: Session, stored: Entry | undefined): PackedForm 
   return stored;
 }
 
-/** Opens the set's blob into members/scores. False after replying the seal error. */
+/** Copies one member of the opened blob to the end of the set being edited. */
+function loadMember(bytes: Buffer, start: number, length: number, score: number): void {
+  const k = edited.count++;
+  starts[k] = used;
+  lengths[k] = length;
+  scores[k] = score;
+  // A loop: members are short, and a native copy's call costs more.
+  for (let i = 0; i < length; i++) memberBytes[used + i] = bytes[start + i]!;
+  used += length;
+}
+
+/** Opens the set's blob into `edited`. False after replying the seal error. */
 function load(ctx: Session, key: string, packed: PackedForm): boolean {
   skiplist = packed.flag;
-  return replyOpened(ctx, () => {
-    ctx.db.readPackedElements(key, packed, (bytes, start, length, score) => {
-      bytes.copy(memberBytes, used, start, start + length);
-      members.push(memberBytes.subarray(used, used + length));
-      scores.push(score);
-      used += length;
-    });
-  });
+  try {
+    ctx.db.readPackedElements(key, packed, loadMember);
+    return true;
+  } catch (err) {
+    sealFailed(ctx, err);
+    return false;
+  }
 }
 
 function done(): void {
   memberBytes.fill(0, 0, used);
   used = 0;
-  members.length = 0;
-  scores.length = 0;
+  edited.count = 0;
 }
 
+/** Where member is in the set, or -1 (compared in JS: a native call costs more on short members). */
 function indexOf(member: Uint8Array): number {
-  for (let i = 0; i < members.length; i++) if (Buffer.compare(members[i]!, member) === 0) return i;
+  const n = member.length;
+  next: for (let k = 0; k < edited.count; k++) {
+    if (lengths[k] !== n) continue;
+    const at = starts[k]!;
+    for (let i = 0; i < n; i++) if (memberBytes[at + i] !== member[i]) continue next;
+    return k;
+  }
   return -1;
 }
 
-/** Inserts member at its place: after every lower score, and every equal one with lower bytes. */
-function insert(score: number, member: Uint8Array): void {
-  let i = members.length;
-  while (i > 0 && (scores[i - 1]! > score || (scores[i - 1] === score && Buffer.compare(members[i - 1]!, member) > 0))) i--;
-  members.splice(i, 0, member);
-  scores.splice(i, 0, score === 0 && !skiplist ? 0 : score);
+/** Whether member k's bytes sort after bytes[at, at + n) (memcmp, then the shorter first: Redis's order of ties). */
+function sortsAfter(k: number, at: number, n: number): boolean {
+  const from = starts[k]!;
+  const length = lengths[k]!;
+  for (let i = 0, m = Math.min(length, n); i < m; i++) {
+    const a = memberBytes[from + i]!;
+    const b = memberBytes[at + i]!;
+    if (a !== b) return a > b;
+  }
+  return length > n;
 }
 
-function removeAt(i: number): void {
-  members.splice(i, 1);
-  scores.splice(i, 1);
+/** Puts the member at memberBytes[at, at + n) in its place: after every lower score, and every equal one with lower bytes. */
+function place(score: number, at: number, n: number): void {
+  let k = edited.count;
+  while (k > 0 && (scores[k - 1]! > score || (scores[k - 1] === score && sortsAfter(k - 1, at, n)))) k--;
+  starts.copyWithin(k + 1, k, edited.count);
+  lengths.copyWithin(k + 1, k, edited.count);
+  scores.copyWithin(k + 1, k, edited.count);
+  starts[k] = at;
+  lengths[k] = n;
+  scores[k] = score === 0 && !skiplist ? 0 : score;
+  edited.count++;
+}
+
+/** Takes member k out of the order (its bytes stay where they are until done()). */
+function removeAt(k: number): { at: number; n: number } {
+  moved.at = starts[k]!;
+  moved.n = lengths[k]!;
+  starts.copyWithin(k, k + 1, edited.count);
+  lengths.copyWithin(k, k + 1, edited.count);
+  scores.copyWithin(k, k + 1, edited.count);
+  edited.count--;
+  return moved;
+}
+const moved = { at: 0, n: 0 };
+
+/** Adds a member the set does not hold, its bytes copied after the others'. False when there is no room. */
+function insertNew(score: number, member: Uint8Array): boolean {
+  const n = member.length;
+  if (edited.count === ROOM || used + n > memberBytes.length) return false;
+  for (let i = 0; i < n; i++) memberBytes[used + i] = member[i]!;
+  used += n;
+  place(score, used - n, n);
+  return true;
 }
 
 /**
@@ -88,12 +148,12 @@ function removeAt(i: number): void {
  */
 function store(ctx: Session, key: string, stored: PackedForm, event: KeyEvent): boolean {
   const db = ctx.db;
-  if (members.length === 0) {
+  if (edited.count === 0) {
     if (db.delete(key, event)) db.notify(key, 'del', Kind.ZSet);
     return true;
   }
   const expiresAt = stored.expiresAt;
-  const packed = db.packer!.packNew(db.uid, key, Kind.ZSet, members, scores, skiplist, stored.touchedAt);
+  const packed = db.packer!.packZSet(db.uid, key, edited, skiplist, stored.touchedAt);
   if (packed === null) return false;
   packed.expiresAt = expiresAt;
   db.touch(packed as unknown as Entry, ctx.now);
@@ -110,6 +170,9 @@ export const NAN = 8;
 /** The resulting score of the last addMember() that was not a NOP. */
 let outScore = 0;
 
+/** Returned by addMember() when the set has no room for a new member: the usual path takes the write. */
+const NO_ROOM = 16;
+
 /** Adds or updates one member as redis zsetAdd does. */
 function addMember(score: number, member: Uint8Array, o: AddOptions): number {
   const i = indexOf(member);
@@ -124,15 +187,14 @@ function addMember(score: number, member: Uint8Array, o: AddOptions): number {
     outScore = score;
     // Equal scores (0 and -0 included, as Redis compares them) leave the member as it is.
     if (score === current) return 0;
-    removeAt(i);
-    insert(score, member);
+    const { at, n } = removeAt(i);
+    place(score, at, n);
     return UPDATED;
   }
   if (o.xx) return NOP;
   outScore = score;
-  if (members.length + 1 > LISTPACK_MAX_ENTRIES || member.length > LISTPACK_MAX_VALUE) skiplist = true;
-  insert(score, member);
-  return ADDED;
+  if (edited.count + 1 > LISTPACK_MAX_ENTRIES || member.length > LISTPACK_MAX_VALUE) skiplist = true;
+  return insertNew(score, member) ? ADDED : NO_ROOM;
 }
 
 /**
@@ -150,6 +212,7 @@ export function zaddAtRest(ctx: Session, key: string, packed: PackedForm, o: Add
     for (let k = 0; k < pairScores.length; k++) {
       const flags = addMember(pairScores[k]!, args[first + k * 2 + 1]!, o);
       // Only ZADD INCR and ZINCRBY meet a NaN, with one pair: nothing has changed.
+      if (flags === NO_ROOM) return false;
       if (flags === NAN) {
         ctx.db.touch(packed as unknown as Entry, ctx.now);
         ctx.reply.error(Errors.zsetNaN);
@@ -175,7 +238,7 @@ export function zremAtRest(ctx: Session, key: string, packed: PackedForm, args: 
   try {
     if (!load(ctx, key, packed)) return;
     let deleted = 0;
-    for (let i = 2; i < args.length && members.length > 0; i++) {
+    for (let i = 2; i < args.length && edited.count > 0; i++) {
       const at = indexOf(args[i]!);
       if (at < 0) continue;
       removeAt(at);

@@ -6,7 +6,7 @@
 
 import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
 import { sealedNow } from '../store/types/hash-fields.js';
-import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type PackedLike, type PackedVisitor, type Packer } from '../store/types/packed.js';
+import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type FlatZSet, type PackableKind, type PackedLike, type PackedVisitor, type Packer } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
 import { COMPACT_OVERHEAD, COMPACT_TAIL, OVERHEAD, Sealer } from './sealer.js';
@@ -282,14 +282,41 @@ export class CollectionPacker implements Packer {
           used += n;
         }
       }
-      const out = this.room(used + OVERHEAD);
-      const sealed = this.values.sealCompactAt(PURPOSE[kind], db, key, plain.subarray(0, used), out, 0);
-      const fresh = { expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
-      return new PackedEntry(kind, out.latin1Slice(0, sealed), members.length, flag, fresh, deltas);
+      return this.sealNew(db, key, kind, used, members.length, flag, touchedAt, deltas);
     } finally {
       plain.fill(0, 0, Math.min(plain.length, used + 16));
       if (deltas) ints.fill(0, 0, members.length);
     }
+  }
+
+  packZSet(db: number, key: string, members: FlatZSet, flag: boolean, touchedAt: number): PackedEntry | null {
+    const count = members.count;
+    if (count === 0 || count > PACK_MAX_ELEMENTS) return null;
+    const plain = this.plain;
+    const bytes = members.bytes;
+    let used = 0;
+    try {
+      for (let k = 0; k < count; k++) {
+        const n = members.lengths[k]!;
+        if (used + 11 + n > PACK_MAX_BYTES) return null;
+        used = writeScore(plain, used, members.scores[k]!);
+        used = writeVarint(plain, used, n);
+        // A loop: members are short, and a native copy's call costs more.
+        for (let i = 0, at = members.starts[k]!; i < n; i++) plain[used + i] = bytes[at + i]!;
+        used += n;
+      }
+      return this.sealNew(db, key, Kind.ZSet, used, count, flag, touchedAt, false);
+    } finally {
+      plain.fill(0, 0, Math.min(plain.length, used + 16));
+    }
+  }
+
+  /** Seals the first `used` bytes of the scratch as a new packed entry (packNew, packZSet). */
+  private sealNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, used: number, count: number, flag: boolean, touchedAt: number, deltas: boolean): PackedEntry {
+    const out = this.room(used + OVERHEAD);
+    const sealed = this.values.sealCompactAt(PURPOSE[kind], db, key, this.plain.subarray(0, used), out, 0);
+    const fresh = { expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+    return new PackedEntry(kind, out.latin1Slice(0, sealed), count, flag, fresh, deltas);
   }
 
   /** Whether every member is an integer the integer-deltas form holds; their values then in `ints`. */

@@ -358,7 +358,8 @@ export class Keyspace {
     // Redis's dbOverwrite: under LFU a value written over another inherits its counter, touched.
     if (old !== undefined && this.access.lfu) added.touchedAt = this.access.inherited(old.touchedAt, added.touchedAt);
     this.observer?.added(key, added);
-    if (isPackable(kind) && this.packer !== null) {
+    // A collection stored packed already (SADD, ZADD...: commands/at-rest.ts) has nothing to pack.
+    if (isPackable(kind) && this.packer !== null && !isPackedForm(added)) {
       if (this.fresh.size === 0) this.onFresh?.();
       this.fresh.add(key);
     }

@@ -111,6 +111,17 @@ export interface Packer {
    */
   read(db: number, key: string, packed: PackedLike, visit: PackedVisitor): void;
   packNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, members: readonly Uint8Array[], scores: readonly number[] | null, flag: boolean, touchedAt: number): PackedEntry | null;
+  /** packNew() of a sorted set whose members lie in one buffer (a write made in the blob: commands/zset-rest.ts). */
+  packZSet(db: number, key: string, members: FlatZSet, flag: boolean, touchedAt: number): PackedEntry | null;
+}
+
+/** A sorted set's members in its order, member k at bytes[starts[k], starts[k] + lengths[k]) with scores[k]. */
+export interface FlatZSet {
+  readonly bytes: Buffer;
+  readonly starts: Int32Array;
+  readonly lengths: Int32Array;
+  readonly scores: Float64Array;
+  readonly count: number;
 }
 
 export function isPackable(kind: Kind): kind is PackableKind {
