@@ -142,8 +142,8 @@ function insertNew(score: number, member: Uint8Array): boolean {
 }
 
 /**
- * Packs the edited set (expiry kept, access time now) and stores it, signalling `event` as any
- * write; a set left empty is deleted ('del' after `event`, as Keyspace.mutate does). False,
+ * Packs the edited set (expiry kept, access time now) and stores it (over its record when as
+ * long: Keyspace.replacePacked), signalling `event` as any write; a set left empty is deleted ('del' after `event`, as Keyspace.mutate does). False,
  * having changed nothing, when the set is past packing's limits: the usual path follows.
  */
 function store(ctx: Session, key: string, stored: PackedForm, event: KeyEvent): boolean {
@@ -157,7 +157,7 @@ function store(ctx: Session, key: string, stored: PackedForm, event: KeyEvent): 
   if (packed === null) return false;
   packed.expiresAt = expiresAt;
   db.touch(packed as unknown as Entry, ctx.now);
-  db.setPacked(key, packed, event);
+  db.replacePacked(key, stored, packed, event);
   return true;
 }
 

@@ -19,7 +19,7 @@ import { scanStep } from './scan.js';
 import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
 import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
 import { isPackable, PackedEntry, type PackedVisitor, type Packer } from './types/packed.js';
-import { isPackedForm, isPackedLength, newPackedRecord, PackedRecord, packedPurpose, type PackedForm } from './packed-record.js';
+import { isPackedForm, isPackedLength, newPackedRecord, PackedRecord, packedPurpose, rewritePackedRecord, type PackedForm } from './packed-record.js';
 import type { Purpose } from '../seal/values.js';
 
 export { KeyWalk } from './key-walk.js';
@@ -307,6 +307,16 @@ export class Keyspace {
    */
   setPacked(key: string, packed: PackedEntry, event: KeyEvent): void {
     this.set(key, packed as unknown as Entry, event);
+  }
+
+  /**
+   * Stores `packed` in place of key's packed collection `stored` (from getStored() in this same
+   * command, nothing stored since): written over its record when the blob is as long (no new
+   * record, no second lookup, the same byte count), else as setPacked(). Signals `event` either way.
+   */
+  replacePacked(key: string, stored: PackedForm, packed: PackedEntry, event: KeyEvent): void {
+    if (stored instanceof PackedRecord && rewritePackedRecord(stored, packed)) this.signal(key, event, packed.kind);
+    else this.set(key, packed as unknown as Entry, event);
   }
 
   /**
