@@ -13,6 +13,8 @@ import type { PackedForm } from '../store/packed-record.js';
 import type { KeyEvent } from '../store/keyspace.js';
 import { editableInBlob, packedAtRest } from './at-rest.js';
 import { sealFailed } from './sealing.js';
+import { replyPlain } from './set-entries.js';
+import type { PopShape } from './zsets-pops.js';
 import type { Session } from './types.js';
 
 /** ZADD's options (redis zaddGenericCommand's flags). */
@@ -248,6 +250,43 @@ export function zremAtRest(ctx: Session, key: string, packed: PackedForm, args: 
     if (deleted === 0) ctx.db.touch(packed as unknown as Entry, ctx.now);
     else store(ctx, key, packed, 'zrem');
     ctx.reply.integer(deleted);
+  } finally {
+    done();
+  }
+}
+
+/**
+ * ZPOPMIN/ZPOPMAX (and ZMPOP, BZPOPMIN... meeting a set at rest: zsets-pops.ts popFrom) of up to
+ * `count` members (-1: one, unnested; not 0) from a sorted set at rest (zsetAtRest), replying in
+ * `shape` as popFrom does; the last member takes the key with it.
+ */
+export function zpopAtRest(ctx: Session, arg: Buffer, key: string, packed: PackedForm, min: boolean, count: number, shape: PopShape): void {
+  try {
+    if (!load(ctx, key, packed)) return;
+    const size = edited.count;
+    const n = Math.min(count === -1 ? 1 : count, size);
+    const reply = ctx.reply;
+    if (shape.emitKey) {
+      reply.arrayLen(shape.nested ? 2 : n * 2 + 1);
+      reply.bulk(arg);
+      if (shape.nested) reply.arrayLen(n);
+    } else {
+      reply.arrayLen(shape.nested ? n : n * 2);
+    }
+    for (let i = 0; i < n; i++) {
+      const k = min ? i : size - 1 - i;
+      if (shape.nested) reply.arrayLen(2);
+      replyPlain(ctx, memberBytes, starts[k]!, lengths[k]!);
+      reply.double(scores[k]!);
+    }
+    if (min) {
+      starts.copyWithin(0, n, size);
+      lengths.copyWithin(0, n, size);
+      scores.copyWithin(0, n, size);
+    }
+    edited.count = size - n;
+    // Fewer members always fit packing's limits: store() cannot refuse.
+    store(ctx, key, packed, min ? 'zpopmin' : 'zpopmax');
   } finally {
     done();
   }

@@ -262,6 +262,35 @@ describe('packing small collections', () => {
     }
   });
 
+  it('pops from a small packed sorted set at rest in its blob: it stays packed, the pop announced, the last member deletes the key', async () => {
+    await client.zadd('z', '1', 'a', '2', 'b', '3', 'c');
+    await settle();
+    server.advance(2000);
+    const events = new Redis({ port: server.port, host: server.host });
+    const seen: string[] = [];
+    await client.config('SET', 'notify-keyspace-events', 'KEA');
+    await events.psubscribe('__key*__:*');
+    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    try {
+      expect(await client.zpopmax('z')).toEqual(['c', '3']);
+      expect(packed('z')).toBe(true);
+      server.advance(2000);
+      expect(await client.zpopmin('z', 0)).toEqual([]);
+      expect(packed('z')).toBe(true);
+      expect(await client.zpopmin('z', 5)).toEqual(['a', '1', 'b', '2']);
+      expect(await client.exists('z')).toBe(0);
+      await client.ping();
+      await settle(10);
+      expect(seen).toEqual([
+        '__keyspace@0__:z zpopmax', '__keyevent@0__:zpopmax z', '__keyspace@0__:z zpopmin', '__keyevent@0__:zpopmin z',
+        '__keyspace@0__:z del', '__keyevent@0__:del z',
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+    }
+  });
+
   it('answers the seal error, whole, when a packed blob read in place fails to open', async () => {
     await client.rpush('l', 'a', 'b');
     await client.sadd('s', 'x', 'y');

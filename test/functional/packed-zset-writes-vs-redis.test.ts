@@ -1,4 +1,4 @@
-// ZADD (every option), ZINCRBY and ZREM into small sorted sets packed at rest are made in the
+// ZADD (every option), ZINCRBY, ZREM and the pops from small sorted sets packed at rest are made in the
 // blob (commands/zset-rest.ts). sealkv's clock moves a second before each command, so each write
 // below meets its set at rest and packed (created by a plain ZADD, packed at once, and kept packed
 // by these writes: packed-collections.test.ts checks that they are). Replies compared byte for
@@ -44,6 +44,15 @@ const CASES: Record<string, string[][]> = {
     ['ZREM', 'z', 'nope'], ['ZREM', 'z', 'b'], ALL('z'), ['ZREM', 'z', 'a', 'a', 'nope', 'd'], ALL('z'), ['EXISTS', 'z'],
     ['ZREM', 'z', 'c', 'c'], ['EXISTS', 'z'], ['ZREM', 'z', 'c'], ['ZADD', 'z', '1', 'x'], ['ZREM', 'z', 'x', 'y'], ['TYPE', 'z'],
     ['SET', 'str', 'v'], ['ZREM', 'str', 'a'],
+  ],
+  'ZPOPMIN, ZPOPMAX, ZMPOP and BZPOPMIN/BZPOPMAX/BZMPOP (served at once): members and scores, counts, the last member deletes the key': [
+    ['ZADD', 'z', '1', 'a', '2', 'b', '2', 'bb', '3', 'c', '-0', 'zero', '1.5', 'half', 'inf', 'top'],
+    ['ZPOPMIN', 'z'], ['ZPOPMAX', 'z'], ['ZPOPMIN', 'z', '2'], ['ZPOPMAX', 'z', '0'], ALL('z'), ['ZPOPMAX', 'z', '1'],
+    ['ZMPOP', '2', 'nope', 'z', 'MIN'], ['ZADD', 'z', '5', 'x', '6', 'y', '7', 'w'], ['ZMPOP', '1', 'z', 'MAX', 'COUNT', '2'],
+    ['BZPOPMIN', 'nope', 'z', '0'], ['BZPOPMAX', 'z', '0'], ['EXISTS', 'z'], ['ZADD', 'z', '1', 'a', '2', 'b'],
+    ['BZMPOP', '0', '1', 'z', 'MIN', 'COUNT', '5'], ['EXISTS', 'z'], ['ZADD', 'z', '1', 'a'], ['ZPOPMAX', 'z', '10'], ['EXISTS', 'z'],
+    ['ZADD', 'z', '1', 'a'], ['ZPOPMIN', 'z', '-1'], ['ZPOPMIN', 'z', 'x'], ['ZPOPMIN', 'z', '1', '2'], ['SET', 'str', 'v'], ['ZPOPMIN', 'str'],
+    ['ZPOPMIN', 'nope'], ['ZMPOP', '1', 'str', 'MIN'],
   ],
   'a listpack set turns skiplist with a long member, and keeps -0 then': [
     ['ZADD', 'z', '1', 'a', '2', 'b'],
