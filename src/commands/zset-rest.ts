@@ -1,8 +1,9 @@
 // Writes to a small sorted set packed at rest (at-rest.ts) made in its blob: ZADD (every option),
-// ZINCRBY and ZREM open the blob once, edit the members in Redis's order (score, then bytes) and
-// pack the set again (Packer.packZSet), one seal, so it stays packed. Unpacking instead sealed and
-// digested each member, ordered them, and the cron opened each one to pack the set again (a
-// changed score of a 5-member set: ~23 us of CPU against redis-server's 2). A set in use, or past
+// ZINCRBY, ZREM and the pops (zsets-pops.ts popFrom) open the blob once, edit the members in
+// Redis's order (score, then bytes) and pack the set again (Packer.packZSet), one seal, so it
+// stays packed. Unpacking instead sealed and digested each member, ordered them, and the cron
+// opened each one to pack the set again (a changed score of a 5-member set: ~23 us of CPU against
+// redis-server's 2). A set in use, or past
 // the blob bound, takes the usual path (zsets.ts): its next writes cost one member's seal there.
 
 import { Errors } from '../protocol/errors.js';

@@ -2,7 +2,7 @@
 // zsets-ranges.ts, union/intersection/difference in zsets-algebra.ts, pops, random members and
 // ZSCAN in zsets-pops.ts. Every member is sealed on its own, bound to database and key; the set
 // finds it by a keyed digest and orders ties in score by opening neighbours (zset-entries.ts).
-// ZADD, ZINCRBY and ZREM into a small set packed at rest are made in its blob (zset-rest.ts).
+// ZADD, ZINCRBY, ZREM and the pops on a small set packed at rest are made in its blob (zset-rest.ts).
 
 import { Errors } from '../protocol/errors.js';
 import type { ZSetEntry } from '../store/keyspace.js';
