@@ -4,7 +4,7 @@
 // ~20 µs of CPU that way. Here the blob is opened once into the packer's scratch (wiped before
 // Packer.read returns), the reply is written from it, and the collection stays packed. A count
 // opens nothing: the packed form keeps its element count. Writes still unpack (Keyspace.mutate;
-// SADD into a small set at rest excepted: commands/sets.ts), and so do the reads not answered here. Access time, LFU counter and keyspace hits are those
+// SADD, ZADD, ZINCRBY and ZREM into a small collection at rest excepted: commands/at-rest.ts), and so do the reads not answered here. Access time, LFU counter and keyspace hits are those
 // of any read (Keyspace.readPacked). A packed hash is its pairs blob as the hash keeps it: hash
 // reads read it where it lies (hash-entries.ts readHash).
 

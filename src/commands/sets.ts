@@ -19,6 +19,7 @@ import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
 import { membersInOrder, packedIndexOf, sameBytes, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
+import { editableInBlob, packedAtRest } from './at-rest.js';
 
 /**
  * SADD's change to its set, without closures per call: what it needs is set just before
@@ -121,42 +122,23 @@ function saddNew(ctx: Session, key: string, args: ArgList): boolean {
 
 /** At most this many SADD members are looked for in a packed set (one bit each). */
 const PACKED_ADD_MAX = 30;
-/**
- * A packed set whose sealed blob is at most this long takes SADD's new members in the blob (one
- * open, one seal) instead of being unpacked (one open, a seal and a digest per member, and the
- * cron's packing again: an open per member and a seal). Bounded because a set written again and
- * again pays the whole blob's open and seal each time (~1 ns/byte each way), where an unpacked
- * one seals only the new member (branch zwrite: 100-member sorted sets, 12 against 4.5 us).
- */
-const ADD_IN_BLOB_MAX = 512;
-/**
- * A packed set touched within this many ms is in use: unpacked for SADD as before, so that its
- * next writes and reads cost a digest lookup, not an open of the whole blob (SADD of a present
- * member to 1,000 hot sets: 2.2-3.2 us unpacked against 4.5 from the blob). Short, because
- * random writes over many keys meet a key again within a second or two (200 k keys written at
- * ~70 k/s: a one-second window sent a quarter of the writes to unpacking, 7.0 -> 12.5 us).
- */
-const IN_USE_MS = 100;
 /** The members of the packed set being added to, copied out of the packer's scratch; wiped after each SADD. */
 const memberBytes = Buffer.allocUnsafeSlow(PACK_MAX_BYTES).fill(0);
 
 /**
- * SADD into a small set packed and not in use (untouched for IN_USE_MS), leaving it packed.
+ * SADD into a small set packed at rest (at-rest.ts), leaving it packed.
  * Members it holds already: 0 from one open of its blob, and nothing changes, as in Redis (no
  * notification, dirty count or WATCH touch; the write's lookup refreshes the access time). New
- * members, into a blob of at most ADD_IN_BLOB_MAX bytes: the set packed again with them
+ * members, into a blob small enough (editableInBlob): the set packed again with them
  * (Packer.packNew), expiry and access time kept, stored and signalled as any write
  * (Keyspace.setPacked). False, having done nothing, when `stored` is not such a set, or it is
  * too large for this: the usual path follows.
  */
 function saddPacked(ctx: Session, key: string, stored: Entry, args: ArgList): boolean {
   const wanted = args.length - 2;
-  if (stored.kind !== Kind.Set || !isPackedForm(stored) || wanted > PACKED_ADD_MAX) return false;
-  // Under an LFU policy touchedAt is a counter, not a time: every packed set then counts as at
-  // rest (as for the cron's packing, Keyspace.compactSlice).
-  if (stored.touchedAt >= ctx.now - IN_USE_MS) return false;
+  if (stored.kind !== Kind.Set || wanted > PACKED_ADD_MAX || !packedAtRest(ctx, stored)) return false;
   const all = 2 ** wanted - 1;
-  const copy = stored.blob.length <= ADD_IN_BLOB_MAX;
+  const copy = editableInBlob(stored);
   const members: Buffer[] = [];
   let used = 0;
   let found = 0;

@@ -14,6 +14,9 @@ import {
   writeZSet, zsetSpec,
 } from './zset-entries.js';
 import { sealFailed } from './sealing.js';
+import { zpopAtRest, zsetAtRest } from './zset-rest.js';
+import { Kind } from '../store/entry.js';
+import { isPackedForm } from '../store/packed-record.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -41,7 +44,20 @@ export function popFrom(ctx: Session, keys: readonly Buffer[], where: Where, cou
   let found: { arg: Buffer; key: string; entry: ZSetEntry } | null = null;
   for (const arg of keys) {
     const key = keyOf(ctx, arg);
-    const entry = peekZSet(ctx, key);
+    // A small set packed at rest pops from its blob and stays packed (zset-rest.ts).
+    const stored = ctx.db.getStored(key, ctx.now);
+    const atRest = zsetAtRest(ctx, stored);
+    if (atRest !== undefined && count === 0) {
+      // Nothing to pop: the key looked up for a write (touched, as Redis's lookupKeyWrite), not unpacked.
+      ctx.db.touch(stored!, ctx.now);
+      ctx.reply.arrayLen(0);
+      return false;
+    }
+    if (atRest !== undefined) {
+      zpopAtRest(ctx, arg, key, atRest, where === 'min', count, shape);
+      return true;
+    }
+    const entry = stored === undefined || (stored.kind === Kind.ZSet && !isPackedForm(stored)) ? (stored as ZSetEntry | undefined) : peekZSet(ctx, key);
     if (entry === null) return true;
     if (entry === undefined) continue;
     found = { arg, key, entry };

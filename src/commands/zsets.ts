@@ -2,6 +2,7 @@
 // zsets-ranges.ts, union/intersection/difference in zsets-algebra.ts, pops, random members and
 // ZSCAN in zsets-pops.ts. Every member is sealed on its own, bound to database and key; the set
 // finds it by a keyed digest and orders ties in score by opening neighbours (zset-entries.ts).
+// ZADD, ZINCRBY, ZREM and the pops on a small set packed at rest are made in its blob (zset-rest.ts).
 
 import { Errors } from '../protocol/errors.js';
 import type { ZSetEntry } from '../store/keyspace.js';
@@ -23,24 +24,10 @@ import { rawKeyOf } from './args.js';
 import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
 import { packedIndexOf, packedScoreFound, readPackedOf } from './packed-reads.js';
-import { isPackedForm } from '../store/packed-record.js';
+import { isPackedForm, type PackedForm } from '../store/packed-record.js';
+import { ADDED, NAN, NOP, UPDATED, zaddAtRest, zremAtRest, zsetAtRest, type AddOptions } from './zset-rest.js';
 
 // ---- ZADD, ZINCRBY ----
-
-interface AddOptions {
-  nx: boolean;
-  xx: boolean;
-  gt: boolean;
-  lt: boolean;
-  ch: boolean;
-  incr: boolean;
-}
-
-/** What one member's addition did (redis zsetAdd's out flags). */
-const ADDED = 1;
-const UPDATED = 2;
-const NOP = 4;
-const NAN = 8;
 
 /** Adds or updates one member (redis zsetAdd); the resulting score in `out.score`. */
 function addMember(ctx: Session, key: string, entry: ZSetEntry, score: number, member: Buffer, o: AddOptions, out: { score: number }): number {
@@ -101,7 +88,10 @@ export function zaddGeneric(ctx: Session, args: Buffer[], incrCommand: boolean):
     scores.push(s);
   }
   const key = keyOf(ctx, args[1]!);
-  const found = ctx.db.get(key, ctx.now);
+  let found = ctx.db.getStored(key, ctx.now);
+  const atRest = zsetAtRest(ctx, found);
+  if (atRest !== undefined && zaddAtRest(ctx, key, atRest, o, scores, args, i)) return;
+  if (found !== undefined && isPackedForm(found)) found = ctx.db.get(key, ctx.now);
   if (found === undefined && i === 2 && !incrCommand && scores.length <= PACK_MAX_ELEMENTS && zaddNew(ctx, key, args, 2, scores)) return;
   let added = 0;
   let updated = 0;
@@ -198,7 +188,12 @@ const oneDigest = Buffer.alloc(DIGEST_BYTES);
  */
 function zaddOne(ctx: Session, key: string, score: number, args: RawArgs): void {
   const db = ctx.db;
-  const found = db.get(key, ctx.now);
+  let found = db.getStored(key, ctx.now);
+  if (found !== undefined && isPackedForm(found)) {
+    const atRest = zsetAtRest(ctx, found);
+    if (atRest !== undefined && zaddOneAtRest(ctx, key, atRest, score, args.at(3)!, NO_OPTIONS)) return;
+    found = db.get(key, ctx.now);
+  }
   const at = args.starts[3]!;
   const length = args.lengths[3]!;
   let current: number | undefined;
@@ -238,15 +233,30 @@ const zincrby = takesRawArgs((ctx: Session, list: ArgList): void => {
 });
 
 const INCR: AddOptions = { ...NO_OPTIONS, incr: true };
+const onePair: number[] = [0];
+
+/** zaddAtRest() of one pair, without arrays per call. */
+function zaddOneAtRest(ctx: Session, key: string, packed: PackedForm, score: number, member: Buffer, o: AddOptions): boolean {
+  oneMember[0] = member;
+  onePair[0] = score;
+  try {
+    return zaddAtRest(ctx, key, packed, o, onePair, oneMember, -1);
+  } finally {
+    oneMember.length = 0;
+  }
+}
 
 /** ZINCRBY key increment member: zaddGeneric's path for it. */
 function zincrOne(ctx: Session, key: string, by: number, member: Buffer): void {
+  const stored = ctx.db.getStored(key, ctx.now);
+  const atRest = zsetAtRest(ctx, stored);
+  if (atRest !== undefined && zaddOneAtRest(ctx, key, atRest, by, member, INCR)) return;
   const out = { score: 0 };
   let flags = 0;
   const ok = writeZSet(ctx, key, 'zincr', (entry) => {
     flags = addMember(ctx, key, entry, by, member, INCR, out);
     return (flags & (ADDED | UPDATED)) !== 0;
-  });
+  }, stored !== undefined && !isPackedForm(stored) ? stored : undefined);
   if (!ok) return;
   if (flags === NAN) ctx.reply.error(Errors.zsetNaN);
   else ctx.reply.double(out.score);
@@ -256,6 +266,9 @@ function zincrOne(ctx: Session, key: string, by: number, member: Buffer): void {
 
 function zrem(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
+  const stored = ctx.db.getStored(key, ctx.now);
+  const atRest = zsetAtRest(ctx, stored);
+  if (atRest !== undefined) return zremAtRest(ctx, key, atRest, args);
   let deleted = 0;
   const ok = writeZSet(ctx, key, 'zrem', (entry) => {
     const zset = entry.zset;
@@ -268,7 +281,7 @@ function zrem(ctx: Session, args: Buffer[]): void {
       deleted++;
     }
     return deleted > 0;
-  });
+  }, stored !== undefined && !isPackedForm(stored) ? stored : undefined);
   if (ok) ctx.reply.integer(deleted);
 }
 

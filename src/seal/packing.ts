@@ -6,7 +6,8 @@
 
 import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
 import { sealedNow } from '../store/types/hash-fields.js';
-import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type PackedLike, type PackedVisitor, type Packer } from '../store/types/packed.js';
+import { PackedRecord } from '../store/packed-record.js';
+import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type FlatZSet, type PackableKind, type PackedLike, type PackedVisitor, type Packer } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
 import { COMPACT_OVERHEAD, COMPACT_TAIL, OVERHEAD, Sealer } from './sealer.js';
@@ -158,9 +159,14 @@ function writeIntDeltas(out: Buffer, count: number): number {
   return at;
 }
 
-/** Wipes what opening `sealedBlob` may have written into the scratch (its plaintext is shorter than it). */
-function wipeOpened(plain: Buffer, sealedBlob: string): void {
-  plain.fill(0, 0, Math.min(plain.length, sealedBlob.length));
+/** Wipes what opening a blob of `sealedLength` bytes may have written into the scratch (its plaintext is shorter). */
+function wipeOpened(plain: Buffer, sealedLength: number): void {
+  plain.fill(0, 0, Math.min(plain.length, sealedLength));
+}
+
+/** The length of a packed collection's sealed blob, without making its string. */
+function blobLengthOf(packed: PackedLike): number {
+  return packed instanceof PackedRecord ? packed.blobLength : packed.blob.length;
 }
 
 export class CollectionPacker implements Packer {
@@ -282,14 +288,41 @@ export class CollectionPacker implements Packer {
           used += n;
         }
       }
-      const out = this.room(used + OVERHEAD);
-      const sealed = this.values.sealCompactAt(PURPOSE[kind], db, key, plain.subarray(0, used), out, 0);
-      const fresh = { expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
-      return new PackedEntry(kind, out.latin1Slice(0, sealed), members.length, flag, fresh, deltas);
+      return this.sealNew(db, key, kind, used, members.length, flag, touchedAt, deltas);
     } finally {
       plain.fill(0, 0, Math.min(plain.length, used + 16));
       if (deltas) ints.fill(0, 0, members.length);
     }
+  }
+
+  packZSet(db: number, key: string, members: FlatZSet, flag: boolean, touchedAt: number): PackedEntry | null {
+    const count = members.count;
+    if (count === 0 || count > PACK_MAX_ELEMENTS) return null;
+    const plain = this.plain;
+    const bytes = members.bytes;
+    let used = 0;
+    try {
+      for (let k = 0; k < count; k++) {
+        const n = members.lengths[k]!;
+        if (used + 11 + n > PACK_MAX_BYTES) return null;
+        used = writeScore(plain, used, members.scores[k]!);
+        used = writeVarint(plain, used, n);
+        // A loop: members are short, and a native copy's call costs more.
+        for (let i = 0, at = members.starts[k]!; i < n; i++) plain[used + i] = bytes[at + i]!;
+        used += n;
+      }
+      return this.sealNew(db, key, Kind.ZSet, used, count, flag, touchedAt, false);
+    } finally {
+      plain.fill(0, 0, Math.min(plain.length, used + 16));
+    }
+  }
+
+  /** Seals the first `used` bytes of the scratch as a new packed entry (packNew, packZSet). */
+  private sealNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, used: number, count: number, flag: boolean, touchedAt: number, deltas: boolean): PackedEntry {
+    const out = this.room(used + OVERHEAD);
+    const sealed = this.values.sealCompactAt(PURPOSE[kind], db, key, this.plain.subarray(0, used), out, 0);
+    const fresh = { expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+    return new PackedEntry(kind, out.latin1Slice(0, sealed), count, flag, fresh, deltas);
   }
 
   /** Whether every member is an integer the integer-deltas form holds; their values then in `ints`. */
@@ -318,9 +351,8 @@ export class CollectionPacker implements Packer {
       return hash;
     }
     const plain = this.plain;
-    const sealedBlob = packed.blob;
     try {
-      const length = this.openBlob(db, key, kind, sealedBlob);
+      const length = this.openBlob(db, key, kind, packed);
       let entry: Entry;
       if (kind === Kind.List) entry = this.unpackList(db, key, packed, length);
       else if (kind === Kind.Set) entry = this.unpackSet(db, key, packed, length);
@@ -330,7 +362,7 @@ export class CollectionPacker implements Packer {
       entry.accounted = packed.accounted;
       return entry;
     } finally {
-      wipeOpened(plain, sealedBlob);
+      wipeOpened(plain, blobLengthOf(packed));
     }
   }
 
@@ -338,13 +370,18 @@ export class CollectionPacker implements Packer {
    * Opens the blob of a packed list, set or sorted set into the scratch (packed.blob: its
    * latin1 string); returns the plaintext's length. The caller wipes it. Throws SealError.
    */
-  private openBlob(db: number, key: string, kind: Kind.List | Kind.Set | Kind.ZSet, sealedBlob: string): number {
-    // The compact seal (sealer.ts) written where its full form ends up, then expanded in place.
-    const full = sealedBlob.length + COMPACT_TAIL;
-    if (sealedBlob.length < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
+  private openBlob(db: number, key: string, kind: Kind.List | Kind.Set | Kind.ZSet, packed: PackedLike): number {
+    const length = blobLengthOf(packed);
+    const full = length + COMPACT_TAIL;
+    if (length < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
     const blob = this.room(full);
-    blob.latin1Write(sealedBlob, COMPACT_TAIL);
-    Sealer.expand(blob, COMPACT_TAIL, sealedBlob.length, blob, 0);
+    // A blob in its key's record is expanded from there (no string made of it); a PackedEntry's
+    // string is written where its full form ends up, then expanded in place.
+    if (packed instanceof PackedRecord) Sealer.expand(packed.slab, packed.blobStart, length, blob, 0);
+    else {
+      blob.latin1Write(packed.blob, COMPACT_TAIL);
+      Sealer.expand(blob, COMPACT_TAIL, length, blob, 0);
+    }
     this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, full, this.plain, 0);
     return full - OVERHEAD;
   }
@@ -354,9 +391,8 @@ export class CollectionPacker implements Packer {
     if (kind === Kind.Hash) throw new Error('read: a packed hash is read as a hash (hash-fields.ts)');
     const plain = this.plain;
     const digits = this.digits;
-    const sealedBlob = packed.blob;
     try {
-      const length = this.openBlob(db, key, kind, sealedBlob);
+      const length = this.openBlob(db, key, kind, packed);
       let value = 0;
       for (let at = 0, k = 0; at < length; k++) {
         if (kind === Kind.List) {
@@ -386,7 +422,7 @@ export class CollectionPacker implements Packer {
         }
       }
     } finally {
-      wipeOpened(plain, sealedBlob);
+      wipeOpened(plain, blobLengthOf(packed));
       digits.fill(0);
     }
   }

@@ -19,7 +19,7 @@ import { scanStep } from './scan.js';
 import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
 import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
 import { isPackable, PackedEntry, type PackedVisitor, type Packer } from './types/packed.js';
-import { isPackedForm, isPackedLength, newPackedRecord, PackedRecord, packedPurpose, type PackedForm } from './packed-record.js';
+import { isPackedForm, isPackedLength, newPackedRecord, PackedRecord, packedPurpose, rewritePackedRecord, type PackedForm } from './packed-record.js';
 import type { Purpose } from '../seal/values.js';
 
 export { KeyWalk } from './key-walk.js';
@@ -310,6 +310,16 @@ export class Keyspace {
   }
 
   /**
+   * Stores `packed` in place of key's packed collection `stored` (from getStored() in this same
+   * command, nothing stored since): written over its record when the blob is as long (no new
+   * record, no second lookup, the same byte count), else as setPacked(). Signals `event` either way.
+   */
+  replacePacked(key: string, stored: PackedForm, packed: PackedEntry, event: KeyEvent): void {
+    if (stored instanceof PackedRecord && rewritePackedRecord(stored, packed)) this.signal(key, event, packed.kind);
+    else this.set(key, packed as unknown as Entry, event);
+  }
+
+  /**
    * SET's fast path, step one: a record for a plain string of `size` sealed bytes, not yet in
    * the table, for the caller to seal into at valueSlab()/valueOffset() and then install().
    * 0 when the value must go through set() instead (sealed names, values too large for a record).
@@ -358,7 +368,8 @@ export class Keyspace {
     // Redis's dbOverwrite: under LFU a value written over another inherits its counter, touched.
     if (old !== undefined && this.access.lfu) added.touchedAt = this.access.inherited(old.touchedAt, added.touchedAt);
     this.observer?.added(key, added);
-    if (isPackable(kind) && this.packer !== null) {
+    // A collection stored packed already (SADD, ZADD...: commands/at-rest.ts) has nothing to pack.
+    if (isPackable(kind) && this.packer !== null && !isPackedForm(added)) {
       if (this.fresh.size === 0) this.onFresh?.();
       this.fresh.add(key);
     }

@@ -63,8 +63,17 @@ export class PackedRecord {
 
   /** The sealed blob as the latin1 string PackedEntry keeps (the packer's input). */
   get blob(): string {
-    const at = (this.handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.words[this.word + W_KEY_LENGTH]!;
-    return (this.table.arena.bytes[this.handle >>> 17] as Latin1Buffer).latin1Slice(at, at + this.blobLength);
+    const at = this.blobStart;
+    return (this.slab as Latin1Buffer).latin1Slice(at, at + this.blobLength);
+  }
+
+  /** The arena slab the record lies in, and where its blob starts there (the packer opens it in place). */
+  get slab(): Buffer {
+    return this.table.arena.bytes[this.handle >>> 17]!;
+  }
+
+  get blobStart(): number {
+    return (this.handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.words[this.word + W_KEY_LENGTH]!;
   }
 
   get expiresAt(): number {
@@ -81,6 +90,16 @@ export class PackedRecord {
 
   set touchedAt(at: number) {
     this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_TOUCHED] = at;
+  }
+
+  /** rewritePackedRecord()'s write: the blob (as long as the one held), count, flag, expiry and access time. */
+  rewrite(packed: PackedEntry): void {
+    const words = this.words;
+    const word = this.word;
+    words[word + W_AUX] = aux(packed);
+    this.expiresAt = packed.expiresAt;
+    this.touchedAt = packed.touchedAt;
+    (this.slab as Latin1Buffer).latin1Write(packed.blob, this.blobStart);
   }
 
   /** Always what memory accounting counts for it (a function of the record), so nothing to keep. */
@@ -102,6 +121,11 @@ export function isPackedLength(valueLength: number): boolean {
   return (valueLength & PACKED_TAG) !== 0;
 }
 
+/** A packed record's aux word for `packed`. */
+function aux(packed: PackedEntry): number {
+  return packed.count | (packed.kind << KIND_SHIFT) | (packed.flag ? FLAG_BIT : 0) | (packed.intDeltas ? DELTAS_BIT : 0);
+}
+
 /** Writes a packed entry into a new record for key; returns its handle. Throws ArenaFullError. */
 export function newPackedRecord(table: KeyTable, key: string, hash: number, packed: PackedEntry): number {
   const length = packed.blob.length;
@@ -109,11 +133,23 @@ export function newPackedRecord(table: KeyTable, key: string, hash: number, pack
   const slab = handle >>> 17;
   const word = (handle & OFFSET_MASK) * 2;
   const arena = table.arena;
-  arena.words[slab]![word + W_AUX] = packed.count | (packed.kind << KIND_SHIFT) | (packed.flag ? FLAG_BIT : 0) | (packed.intDeltas ? DELTAS_BIT : 0);
+  arena.words[slab]![word + W_AUX] = aux(packed);
   arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = packed.expiresAt;
   arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = packed.touchedAt;
   (arena.bytes[slab] as Latin1Buffer).latin1Write(packed.blob, word * 4 + RECORD_HEADER + key.length);
   return handle;
+}
+
+/**
+ * Writes `packed` over the record `at` holds when its blob is as long (a write to a small
+ * collection at rest that changed a score or swapped a member: commands/at-rest.ts): the record,
+ * its slot and its byte count stay, only the blob, the element count and the flag change. False,
+ * having written nothing, when the lengths differ or `packed` carries a sealed name.
+ */
+export function rewritePackedRecord(at: PackedRecord, packed: PackedEntry): boolean {
+  if (packed.sealedName !== undefined || packed.blob.length !== at.blobLength) return false;
+  at.rewrite(packed);
+  return true;
 }
 
 /** Either packed form. */

@@ -100,7 +100,7 @@ describe('packing small collections', () => {
     } finally {
       await client.config('SET', 'maxmemory-policy', 'noeviction');
     }
-    // A write unpacks as before (SADD into a small packed set excepted: it writes the blob).
+    // A write unpacks as before (SADD, ZADD, ZINCRBY and ZREM into a small collection at rest excepted: they write the blob).
     await client.srem('s', 'x');
     expect(packed('s')).toBe(false);
   });
@@ -177,6 +177,117 @@ describe('packing small collections', () => {
       await client.config('SET', 'notify-keyspace-events', '');
       events.disconnect();
       watcher.disconnect();
+    }
+  });
+
+  it('takes ZADD, ZINCRBY and ZREM into a small packed sorted set at rest in its blob, as any write: announced, counted, seen by WATCH, expiry kept', async () => {
+    await client.zadd('z', '1', 'a', '2', 'b', '3', 'c');
+    await client.expire('z', 100);
+    await client.zadd('big', ...Array.from({ length: 20 }, (_, k) => [String(k), `member-of-a-larger-set:${k}`]).flat());
+    await settle();
+    server.advance(10_000);
+    const stat = async (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(await client.info())![1]);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const hits = await stat('keyspace_hits');
+    const events = new Redis({ port: server.port, host: server.host });
+    const seen: string[] = [];
+    await client.config('SET', 'notify-keyspace-events', 'KEA');
+    await events.psubscribe('__key*__:*');
+    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    const watcher = new Redis({ port: server.port, host: server.host });
+    try {
+      await watcher.watch('z');
+      // Writes that change nothing: no event, no dirty count, WATCH untouched; the access time moves.
+      expect(await client.zadd('z', '2', 'b')).toBe(0);
+      server.advance(2000);
+      expect(await client.zadd('z', 'NX', '9', 'a')).toBe(0);
+      server.advance(2000);
+      expect(await client.zrem('z', 'nope')).toBe(0);
+      server.advance(2000);
+      expect(await client.zadd('z', 'INCR', 'XX', '1', 'nope')).toBeNull();
+      expect(packed('z')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty);
+      // A write's lookup counts no keyspace hit (Redis LOOKUP_WRITE).
+      expect(await stat('keyspace_hits')).toBe(hits);
+      expect(await client.object('IDLETIME', 'z')).toBe(0);
+      expect(await watcher.multi().ping().exec()).toEqual([[null, 'PONG']]);
+      // Each write below meets the set at rest (untouched for a second) and leaves it packed.
+      await watcher.watch('z');
+      server.advance(2000);
+      expect(await client.zadd('z', '5', 'a')).toBe(0);
+      expect(await watcher.multi().ping().exec()).toBeNull();
+      expect(packed('z')).toBe(true);
+      server.advance(2000);
+      expect(await client.zadd('z', 'CH', '0', 'b', '4', 'd')).toBe(2);
+      server.advance(2000);
+      expect(await client.zincrby('z', '0.5', 'c')).toBe('3.5');
+      server.advance(2000);
+      expect(await client.zadd('z', 'INCR', '-1', 'e')).toBe('-1');
+      server.advance(2000);
+      expect(await client.zrem('z', 'd', 'nope')).toBe(1);
+      expect(packed('z')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 5);
+      expect(await client.zrange('z', '0', '-1', 'WITHSCORES')).toEqual(['e', '-1', 'b', '0', 'c', '3.5', 'a', '5']);
+      expect(await client.ttl('z')).toBe(74);
+      expect(await client.object('IDLETIME', 'z')).toBe(0);
+      // Memory counted as for the same set packed new.
+      await client.zadd('y', '-1', 'e', '0', 'b', '3.5', 'c', '5', 'a');
+      expect(await client.memory('USAGE', 'z')).toBe(await client.memory('USAGE', 'y'));
+      // A set in use (touched within 100 ms) is unpacked for its write, as before.
+      expect(await client.zadd('z', '6', 'a')).toBe(0);
+      expect(packed('z')).toBe(false);
+      // A set whose blob is past the in-blob bound is unpacked, as before.
+      server.advance(2000);
+      expect(packed('big')).toBe(true);
+      expect(await client.zadd('big', '1', 'member-of-a-larger-set:2')).toBe(0);
+      expect(packed('big')).toBe(false);
+      // The last member taken takes the key with it.
+      await client.zadd('w', '1', 'only');
+      await settle();
+      server.advance(2000);
+      expect(await client.zrem('w', 'only', 'other')).toBe(1);
+      expect(await client.exists('w')).toBe(0);
+      await client.ping();
+      await settle(10);
+      const both = (event: string, key: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...both('zadd', 'z'), ...both('zadd', 'z'), ...both('zincr', 'z'), ...both('zincr', 'z'), ...both('zrem', 'z'),
+        ...both('zadd', 'y'), ...both('zadd', 'z'), ...both('zadd', 'big'),
+        ...both('zadd', 'w'), ...both('zrem', 'w'), ...both('del', 'w'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+      watcher.disconnect();
+    }
+  });
+
+  it('pops from a small packed sorted set at rest in its blob: it stays packed, the pop announced, the last member deletes the key', async () => {
+    await client.zadd('z', '1', 'a', '2', 'b', '3', 'c');
+    await settle();
+    server.advance(2000);
+    const events = new Redis({ port: server.port, host: server.host });
+    const seen: string[] = [];
+    await client.config('SET', 'notify-keyspace-events', 'KEA');
+    await events.psubscribe('__key*__:*');
+    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    try {
+      expect(await client.zpopmax('z')).toEqual(['c', '3']);
+      expect(packed('z')).toBe(true);
+      server.advance(2000);
+      expect(await client.zpopmin('z', 0)).toEqual([]);
+      expect(packed('z')).toBe(true);
+      expect(await client.zpopmin('z', 5)).toEqual(['a', '1', 'b', '2']);
+      expect(await client.exists('z')).toBe(0);
+      await client.ping();
+      await settle(10);
+      expect(seen).toEqual([
+        '__keyspace@0__:z zpopmax', '__keyevent@0__:zpopmax z', '__keyspace@0__:z zpopmin', '__keyevent@0__:zpopmin z',
+        '__keyspace@0__:z del', '__keyevent@0__:del z',
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
     }
   });
 

@@ -7,8 +7,8 @@
 // Most commands never see this form. The keyspace unpacks a packed entry into its usual
 // structure the moment anything asks for it (Keyspace.entryAt: a write, DUMP, rotation,
 // RENAME...); the everyday reads (LRANGE, SMEMBERS, SISMEMBER, ZRANGE, ZSCORE, the counts...) answer
-// from the blob instead and leave it packed (commands/packed-reads.ts), and SADD into a small set
-// at rest is made in its blob (commands/sets.ts). The keyspace packs again a small collection
+// from the blob instead and leave it packed (commands/packed-reads.ts), and SADD, ZADD, ZINCRBY and
+// ZREM into a small set or sorted set at rest are made in its blob (commands/at-rest.ts). The keyspace packs again a small collection
 // nobody has touched for a while (Keyspace.compactSlice, from the server's cron). Opening and sealing are not the store's business: a Packer does both
 // (src/seal/packing.ts), so the store stays free of crypto and of plaintext.
 //
@@ -111,6 +111,17 @@ export interface Packer {
    */
   read(db: number, key: string, packed: PackedLike, visit: PackedVisitor): void;
   packNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, members: readonly Uint8Array[], scores: readonly number[] | null, flag: boolean, touchedAt: number): PackedEntry | null;
+  /** packNew() of a sorted set whose members lie in one buffer (a write made in the blob: commands/zset-rest.ts). */
+  packZSet(db: number, key: string, members: FlatZSet, flag: boolean, touchedAt: number): PackedEntry | null;
+}
+
+/** A sorted set's members in its order, member k at bytes[starts[k], starts[k] + lengths[k]) with scores[k]. */
+export interface FlatZSet {
+  readonly bytes: Buffer;
+  readonly starts: Int32Array;
+  readonly lengths: Int32Array;
+  readonly scores: Float64Array;
+  readonly count: number;
 }
 
 export function isPackable(kind: Kind): kind is PackableKind {

@@ -48,6 +48,10 @@ class StandInPacker implements Packer {
     for (let at = 0; at < blob.length; at += 1 + blob[at]!) if (visit(blob, at + 1, blob[at]!, NaN) === false) return;
   }
 
+  packZSet(): PackedEntry | null {
+    return null;
+  }
+
   packNew(): PackedEntry | null {
     return null;
   }
