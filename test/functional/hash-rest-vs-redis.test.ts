@@ -7,7 +7,7 @@
 // Skipped (with a message) where redis-server is not installed.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
+import { compareWithRedis, hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { int, parseReply, pick, renderReply, sortedItems, type Rnd } from '../helpers/differential.js';
 import { prng } from '../helpers/prng.js';
@@ -91,3 +91,12 @@ describe.skipIf(!hasRedisServer)('writes to small hashes at rest and in use, aga
     }, 120_000);
   }
 });
+
+const long = 'y'.repeat(70);
+compareWithRedis('hash writes that change nothing, against redis-server 7.0', {
+  // HSETNX of a present field with a value past hash-max-listpack-value: Redis 7.0 converts only when it sets.
+  'HSETNX of a present field keeps a listpack': [
+    ['HSET', 'k', 'a', '1'], ['HSETNX', 'k', 'a', long], ['OBJECT', 'ENCODING', 'k'], ['HGETALL', 'k'],
+    ['HSETNX', 'k', 'b', long], ['OBJECT', 'ENCODING', 'k'], ['HLEN', 'k'],
+  ],
+}, () => startInProcess());
