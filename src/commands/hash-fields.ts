@@ -14,6 +14,7 @@ import { fieldBytes, pairBytes, PairReader, writeField, writePair } from '../sto
 import { OVERHEAD, Sealer } from '../seal/sealer.js';
 import { copyHeld, dropHeld, heldLength, hold } from './hash-turn.js';
 import { Purpose } from '../seal/values.js';
+import type { PackedRecord } from '../store/packed-record.js';
 import type { Server, Session } from './types.js';
 
 /** What opening a hash needs of a session: the server's sealing and digests, and the database's binding. */
@@ -76,10 +77,16 @@ export class HashAccess {
   private used = 0;
   private fieldUsed = 0;
 
+  /**
+   * @param rest the key's record when the hash is packed there at rest (hash-entries.ts): its
+   *   pairs are opened from the record's bytes, and a write seals them back there (sealInto),
+   *   so the hash is never made an object. `fields` then carries its count and flag only.
+   */
   constructor(
     private readonly ctx: HashContext,
     private readonly key: string,
     readonly fields: HashFields,
+    private readonly rest: PackedRecord | null = null,
   ) {}
 
   get size(): number {
@@ -213,6 +220,18 @@ export class HashAccess {
     f.packed = sealedString(sealedIn, 0, sealedLength);
   }
 
+  /** Bytes of the small form's blob once sealed (its pairs as this command left them). */
+  get sealedLength(): number {
+    return this.open ? OVERHEAD + this.length : this.rest !== null ? this.rest.blobLength : this.fields.packed.length;
+  }
+
+  /** A hash at rest: seals its changed pairs (sealedLength bytes) at bytes[at], in its record (Keyspace.rewritePacked). */
+  sealInto(bytes: Buffer, at: number): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plain.subarray(0, this.length), bytes, at);
+  }
+
   /** Wipes every plaintext this command opened or built. */
   done(): void {
     lookedUpName = null;
@@ -229,6 +248,14 @@ export class HashAccess {
     if (this.open) return;
     this.open = true;
     const f = this.fields;
+    const rest = this.rest;
+    if (rest !== null) {
+      // Opened where it lies, and not held for the turn: the next command looks it up afresh.
+      this.length = rest.blobLength - OVERHEAD;
+      this.reserve(this.length);
+      this.ctx.server.values.openElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, rest.slab, rest.blobAt, rest.blobLength, plain, 0);
+      return;
+    }
     const kept = heldLength(this.ctx, this.key, f);
     if (kept >= 0) {
       this.length = kept;

@@ -63,8 +63,9 @@ function hsetnx(ctx: Session, args: Buffer[]): void {
   const limits = listpackLimits(ctx);
   let added = 0;
   const ok = writeHash(ctx, key, 'hset', (h) => {
-    overLimits(h, args, 2, limits.value);
+    // Redis 7.0 converts only when it sets (hsetnxCommand): a present field leaves a listpack as it is.
     if (h.has(args[2]!)) return false;
+    overLimits(h, args, 2, limits.value);
     h.set(args[2]!, args[3]!, limits);
     added = 1;
     return true;

@@ -377,7 +377,7 @@ export class CollectionPacker implements Packer {
     const blob = this.room(full);
     // A blob in its key's record is expanded from there (no string made of it); a PackedEntry's
     // string is written where its full form ends up, then expanded in place.
-    if (packed instanceof PackedRecord) Sealer.expand(packed.slab, packed.blobStart, length, blob, 0);
+    if (packed instanceof PackedRecord) Sealer.expand(packed.slab, packed.blobAt, length, blob, 0);
     else {
       blob.latin1Write(packed.blob, COMPACT_TAIL);
       Sealer.expand(blob, COMPACT_TAIL, length, blob, 0);

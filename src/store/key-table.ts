@@ -348,8 +348,9 @@ export class KeyTable implements BucketTable<number> {
   /**
    * Moves a record to a new block sized for a value of `valueLength` bytes (header and key
    * copied, value left zero), repoints its slot and frees the old block. Returns the new handle.
+   * `bodyBytes` is the value's size when the length word carries more (a packed record's tag).
    */
-  relocate(handle: number, valueLength: number): number {
+  relocate(handle: number, valueLength: number, bodyBytes = valueLength): number {
     const arena = this.arena;
     const from = (handle & OFFSET_MASK) * 8;
     const words = arena.words[handle >>> 17]!;
@@ -357,7 +358,7 @@ export class KeyTable implements BucketTable<number> {
     const hash = words[from / 4 + W_HASH]!;
     const slot = this.slotOf(handle, hash);
     if (slot < 0) throw new Error('relocate: record is no longer in the table');
-    const moved = arena.alloc(RECORD_HEADER + keyLength + valueLength);
+    const moved = arena.alloc(RECORD_HEADER + keyLength + bodyBytes);
     const to = (moved & OFFSET_MASK) * 8;
     arena.bytes[moved >>> 17]!.set(arena.bytes[handle >>> 17]!.subarray(from, from + RECORD_HEADER + keyLength), to);
     arena.words[moved >>> 17]![to / 4 + W_VALUE_LENGTH] = valueLength;

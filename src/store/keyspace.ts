@@ -19,7 +19,7 @@ import { scanStep } from './scan.js';
 import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
 import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
 import { isPackable, PackedEntry, type PackedVisitor, type Packer } from './types/packed.js';
-import { isPackedForm, isPackedLength, newPackedRecord, PackedRecord, packedPurpose, rewritePackedRecord, type PackedForm } from './packed-record.js';
+import { isPackedForm, isPackedLength, newPackedRecord, PACKED_TAG, PackedRecord, packedPurpose, rewritePackedRecord, type PackedBlobWriter, type PackedForm } from './packed-record.js';
 import type { Purpose } from '../seal/values.js';
 
 export { KeyWalk } from './key-walk.js';
@@ -811,6 +811,27 @@ export class Keyspace {
     if (fresh.length !== entry.blobLength) throw new Error('renewPacked: a renewed blob changed length');
     bytes.set(fresh, at);
     return true;
+  }
+
+  /**
+   * A write made in the record of a collection packed there, which stays packed (a hash at rest:
+   * commands/hash-entries.ts), instead of unpacking it for the cron to pack again. `blob` seals
+   * the new blob of `length` bytes into the record: over the old one when the length is the same,
+   * else in a block of the new size that keeps the key, expiry and access time. `count` and
+   * `flag` replace the element count and encoding flag; memory is recounted and `event`
+   * signalled (notifications, dirty, WATCH) as for any write.
+   */
+  rewritePacked(key: string, record: PackedRecord, length: number, count: number, flag: boolean, event: KeyEvent, blob: PackedBlobWriter): void {
+    let written = record;
+    if (length !== record.blobLength) {
+      this.observer?.removed(key, record as unknown as Entry);
+      this.tableEdits++;
+      written = new PackedRecord(this.table, this.table.relocate(record.handle, PACKED_TAG | length, length));
+    }
+    blob.sealInto(written.slab, written.blobAt);
+    written.reshape(count, flag);
+    if (written !== record) this.observer?.added(key, written as unknown as Entry);
+    this.signal(key, event, record.kind);
   }
 
   /** Every entry as stored: packed collections stay packed (a PackedForm passed as an Entry). */

@@ -63,17 +63,23 @@ export class PackedRecord {
 
   /** The sealed blob as the latin1 string PackedEntry keeps (the packer's input). */
   get blob(): string {
-    const at = this.blobStart;
+    const at = this.blobAt;
     return (this.slab as Latin1Buffer).latin1Slice(at, at + this.blobLength);
   }
 
-  /** The arena slab the record lies in, and where its blob starts there (the packer opens it in place). */
+  /** The arena slab the record lies in: the blob is slab[blobAt, blobAt + blobLength), to open or seal in place. */
   get slab(): Buffer {
     return this.table.arena.bytes[this.handle >>> 17]!;
   }
 
-  get blobStart(): number {
+  get blobAt(): number {
     return (this.handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.words[this.word + W_KEY_LENGTH]!;
+  }
+
+  /** A blob rewritten in the record (Keyspace.rewritePacked) holds `count` elements, Redis's encoding flag `flag`. */
+  reshape(count: number, flag: boolean): void {
+    const aux = this.words[this.word + W_AUX]!;
+    this.words[this.word + W_AUX] = count | (aux & ((0xf << KIND_SHIFT) | DELTAS_BIT)) | (flag ? FLAG_BIT : 0);
   }
 
   get expiresAt(): number {
@@ -99,7 +105,7 @@ export class PackedRecord {
     words[word + W_AUX] = aux(packed);
     this.expiresAt = packed.expiresAt;
     this.touchedAt = packed.touchedAt;
-    (this.slab as Latin1Buffer).latin1Write(packed.blob, this.blobStart);
+    (this.slab as Latin1Buffer).latin1Write(packed.blob, this.blobAt);
   }
 
   /** Always what memory accounting counts for it (a function of the record), so nothing to keep. */
@@ -114,6 +120,11 @@ export class PackedRecord {
   }
 
   set sealedName(_name: Buffer | undefined) {}
+}
+
+/** Seals a packed collection's new blob at bytes[at] (Keyspace.rewritePacked): the store itself never seals. */
+export interface PackedBlobWriter {
+  sealInto(bytes: Buffer, at: number): void;
 }
 
 /** Whether a record's value-length word marks a packed collection (BOXED checked first). */

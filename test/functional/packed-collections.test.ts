@@ -180,6 +180,100 @@ describe('packing small collections', () => {
     }
   });
 
+  it('writes a small hash at rest in its record: it stays packed, and the write is announced, counted, watched and accounted as any', async () => {
+    // With --seal-keys a packed hash is an object beside its sealed name: written the usual way (unpacked).
+    const inRecord = !process.env.SEALKV_TEST_SEAL_KEYS;
+    await client.hset('h', 'f1', 'v1', 'f2', 'v2');
+    await client.hset('k', 'f1', 'v1', 'f2', 'v2', 'n', '7');
+    await client.hset('e', 'only', 'x');
+    await client.expire('h', 100);
+    await settle();
+    server.advance(10_000);
+    const stat = async (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(await client.info())![1]);
+    const used = () => server.running.state.memory.account.used;
+    const dirty = await stat('rdb_changes_since_last_save');
+    const hits = await stat('keyspace_hits');
+    const events = new Redis({ port: server.port, host: server.host });
+    const seen: string[] = [];
+    await client.config('SET', 'notify-keyspace-events', 'KEA');
+    await events.psubscribe('__key*__:*');
+    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    const watcher = new Redis({ port: server.port, host: server.host });
+    try {
+      await watcher.watch('h');
+      // A field changed to a longer value and a new one: the reply counts the new one.
+      const before = used();
+      expect(await client.hset('h', 'f1', 'longer value', 'f3', 'v3')).toBe(1);
+      expect(packed('h')).toBe(inRecord);
+      expect(await watcher.multi().ping().exec()).toBeNull();
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 1);
+      // A write's lookup counts no keyspace hit (Redis LOOKUP_WRITE), but refreshes the access time.
+      expect(await stat('keyspace_hits')).toBe(hits);
+      expect(await client.object('IDLETIME', 'h')).toBe(0);
+      expect(await client.ttl('h')).toBe(90);
+      // Accounted as the record it now is: 16 bytes more, what the blob's plaintext grew by (a
+      // value 10 bytes longer, a new pair of 2 + 2 bytes and their 2 length bytes).
+      if (inRecord) expect(used() - before).toBe(16);
+      expect(await client.hgetall('h')).toEqual({ f1: 'longer value', f2: 'v2', f3: 'v3' });
+      expect(await client.object('ENCODING', 'h')).toBe('listpack');
+      // Same length: sealed over the old blob, accounting unchanged.
+      const same = used();
+      expect(await client.hincrby('k', 'n', 1)).toBe(8);
+      expect(packed('k')).toBe(inRecord);
+      if (inRecord) expect(used()).toBe(same);
+      expect(await client.hmget('k', 'n', 'f1')).toEqual(['8', 'v1']);
+      // No change (HSETNX of a present field): nothing announced or counted.
+      server.advance(2000);
+      expect(await client.hsetnx('k', 'f2', 'other')).toBe(0);
+      expect(packed('k')).toBe(inRecord);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 2);
+      // A value past hash-max-listpack-value makes it a hashtable, stored as the usual path stores it.
+      expect(await client.hset('k', 'big', 'x'.repeat(100))).toBe(1);
+      expect(packed('k')).toBe(false);
+      expect(await client.object('ENCODING', 'k')).toBe('hashtable');
+      expect(await client.hgetall('k')).toEqual({ f1: 'v1', f2: 'v2', n: '8', big: 'x'.repeat(100) });
+      // Emptied: deleted, 'hdel' then 'del'.
+      expect(await client.hdel('e', 'only', 'none')).toBe(1);
+      expect(await client.exists('e')).toBe(0);
+      // One in use (touched within 10 ms: by the HGET, at the same clock reading) is unpacked for
+      // a write, as before, so that a run of writes to it opens and seals it once per turn.
+      expect(await client.hget('h', 'f2')).toBe('v2');
+      expect(await client.hset('h', 'f2', 'w')).toBe(0);
+      expect(packed('h')).toBe(false);
+      expect(await client.hgetall('h')).toEqual({ f1: 'longer value', f2: 'w', f3: 'v3' });
+      await client.ping();
+      await settle(10);
+      expect(seen).toEqual([
+        '__keyspace@0__:h hset', '__keyevent@0__:hset h', '__keyspace@0__:k hincrby', '__keyevent@0__:hincrby k',
+        '__keyspace@0__:k hset', '__keyevent@0__:hset k', '__keyspace@0__:e hdel', '__keyevent@0__:hdel e',
+        '__keyspace@0__:e del', '__keyevent@0__:del e', '__keyspace@0__:h hset', '__keyevent@0__:hset h',
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+      watcher.disconnect();
+    }
+  });
+
+  it('answers a write to a hash at rest whose blob fails to open with the seal error, the hash left as it was', async () => {
+    await client.hset('h', 'f', 'v');
+    await settle();
+    server.advance(10_000);
+    const flipped = db().renewPacked(storedKey(server, 'h'), (sealed) => {
+      const copy = Buffer.from(sealed);
+      copy[copy.length - 1]! ^= 1;
+      return copy;
+    });
+    // Only a packed record can be tampered with this way (not the object --seal-keys keeps).
+    if (flipped === null) return;
+    const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
+    await expect(client.hset('h', 'f', 'w')).rejects.toThrow(failed);
+    await expect(client.hincrby('h', 'n', 1)).rejects.toThrow(failed);
+    expect(packed('h')).toBe(true);
+    await expect(client.hget('h', 'f')).rejects.toThrow(failed);
+    expect(await client.hlen('h')).toBe(1);
+  });
+
   it('takes ZADD, ZINCRBY and ZREM into a small packed sorted set at rest in its blob, as any write: announced, counted, seen by WATCH, expiry kept', async () => {
     await client.zadd('z', '1', 'a', '2', 'b', '3', 'c');
     await client.expire('z', 100);
