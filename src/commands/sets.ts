@@ -19,6 +19,7 @@ import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
 import { membersInOrder, packedIndexOf, sameBytes, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
+import { restsForBlobWrite } from './packed-writes.js';
 
 /**
  * SADD's change to its set, without closures per call: what it needs is set just before
@@ -129,19 +130,11 @@ const PACKED_ADD_MAX = 30;
  * one seals only the new member (branch zwrite: 100-member sorted sets, 12 against 4.5 us).
  */
 const ADD_IN_BLOB_MAX = 512;
-/**
- * A packed set touched within this many ms is in use: unpacked for SADD as before, so that its
- * next writes and reads cost a digest lookup, not an open of the whole blob (SADD of a present
- * member to 1,000 hot sets: 2.2-3.2 us unpacked against 4.5 from the blob). Short, because
- * random writes over many keys meet a key again within a second or two (200 k keys written at
- * ~70 k/s: a one-second window sent a quarter of the writes to unpacking, 7.0 -> 12.5 us).
- */
-const IN_USE_MS = 100;
 /** The members of the packed set being added to, copied out of the packer's scratch; wiped after each SADD. */
 const memberBytes = Buffer.allocUnsafeSlow(PACK_MAX_BYTES).fill(0);
 
 /**
- * SADD into a small set packed and not in use (untouched for IN_USE_MS), leaving it packed.
+ * SADD into a small set packed and at rest (packed-writes.ts), leaving it packed.
  * Members it holds already: 0 from one open of its blob, and nothing changes, as in Redis (no
  * notification, dirty count or WATCH touch; the write's lookup refreshes the access time). New
  * members, into a blob of at most ADD_IN_BLOB_MAX bytes: the set packed again with them
@@ -152,9 +145,7 @@ const memberBytes = Buffer.allocUnsafeSlow(PACK_MAX_BYTES).fill(0);
 function saddPacked(ctx: Session, key: string, stored: Entry, args: ArgList): boolean {
   const wanted = args.length - 2;
   if (stored.kind !== Kind.Set || !isPackedForm(stored) || wanted > PACKED_ADD_MAX) return false;
-  // Under an LFU policy touchedAt is a counter, not a time: every packed set then counts as at
-  // rest (as for the cron's packing, Keyspace.compactSlice).
-  if (stored.touchedAt >= ctx.now - IN_USE_MS) return false;
+  if (!restsForBlobWrite(stored, ctx.now)) return false;
   const all = 2 ** wanted - 1;
   const copy = stored.blob.length <= ADD_IN_BLOB_MAX;
   const members: Buffer[] = [];

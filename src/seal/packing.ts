@@ -6,7 +6,7 @@
 
 import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
 import { sealedNow } from '../store/types/hash-fields.js';
-import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type PackedLike, type PackedVisitor, type Packer } from '../store/types/packed.js';
+import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type PackableKind, type ListBlobEdit, type PackedLike, type PackedVisitor, type Packer } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
 import { COMPACT_OVERHEAD, COMPACT_TAIL, OVERHEAD, Sealer } from './sealer.js';
@@ -41,11 +41,11 @@ function writeScore(out: Buffer, at: number, score: number): number {
   return at + 9;
 }
 
-function varintBytes(n: number): number {
+export function varintBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : 3;
 }
 
-function writeVarint(out: Buffer, at: number, n: number): number {
+export function writeVarint(out: Buffer, at: number, n: number): number {
   while (n >= 0x80) {
     out[at++] = (n & 0x7f) | 0x80;
     n >>>= 7;
@@ -289,6 +289,25 @@ export class CollectionPacker implements Packer {
     } finally {
       plain.fill(0, 0, Math.min(plain.length, used + 16));
       if (deltas) ints.fill(0, 0, members.length);
+    }
+  }
+
+  editList(db: number, key: string, packed: PackedLike, count: number, edit: ListBlobEdit): PackedEntry | null {
+    const plain = this.plain;
+    const sealedBlob = packed.blob;
+    let used = 0;
+    try {
+      const length = this.openBlob(db, key, Kind.List, sealedBlob);
+      used = length;
+      const edited = edit(plain.subarray(0, PACK_MAX_BYTES), length);
+      if (edited < 0) return null;
+      used = Math.max(used, edited);
+      const out = this.room(edited + OVERHEAD);
+      const sealed = this.values.sealCompactAt(Purpose.PackedList, db, key, plain.subarray(0, edited), out, 0);
+      return new PackedEntry(Kind.List, out.latin1Slice(0, sealed), count, false, packed);
+    } finally {
+      // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
+      plain.fill(0, 0, Math.min(plain.length, Math.max(used, sealedBlob.length)));
     }
   }
 

@@ -111,7 +111,18 @@ export interface Packer {
    */
   read(db: number, key: string, packed: PackedLike, visit: PackedVisitor): void;
   packNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, members: readonly Uint8Array[], scores: readonly number[] | null, flag: boolean, touchedAt: number): PackedEntry | null;
+  /**
+   * A write made in a packed list's blob (commands/lists-packed.ts): opens it once into the
+   * packer's scratch and lets `edit` rewrite the plaintext in place (the list form above, within
+   * PACK_MAX_BYTES), then seals what it leaves as the list's new blob of `count` elements, with
+   * the same expiry and access time. `edit` returns the new plaintext length, or -1 to leave the
+   * list as it is (null returned). The plaintext is wiped before it returns. Throws SealError.
+   */
+  editList(db: number, key: string, packed: PackedLike, count: number, edit: ListBlobEdit): PackedEntry | null;
 }
+
+/** Rewrites a packed list's plaintext plain[0, length) in place; the new length, or -1 for no change. */
+export type ListBlobEdit = (plain: Buffer, length: number) => number;
 
 export function isPackable(kind: Kind): kind is PackableKind {
   return kind === Kind.Hash || kind === Kind.List || kind === Kind.Set || kind === Kind.ZSet;

@@ -51,6 +51,10 @@ class StandInPacker implements Packer {
   packNew(): PackedEntry | null {
     return null;
   }
+
+  editList(): PackedEntry | null {
+    return null;
+  }
 }
 
 function setup(): { db: Keyspace; packer: StandInPacker; stats: { keyspaceHits: number; keyspaceMisses: number } } {
