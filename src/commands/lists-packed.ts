@@ -29,11 +29,7 @@ const EDIT_IN_BLOB_MAX = 512;
 
 /** Whether `stored` is a packed list a write may make in its blob. */
 function editable(stored: PackedForm, now: number): boolean {
-  return stored.kind === Kind.List && restsForBlobWrite(stored, now) && blobLength(stored) <= EDIT_IN_BLOB_MAX;
-}
-
-function blobLength(stored: PackedForm): number {
-  return 'blobLength' in stored ? stored.blobLength : stored.blob.length;
+  return stored.kind === Kind.List && restsForBlobWrite(stored, now) && stored.blobLength <= EDIT_IN_BLOB_MAX;
 }
 
 // ---- the plaintext form ----

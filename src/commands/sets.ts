@@ -147,7 +147,7 @@ function saddPacked(ctx: Session, key: string, stored: Entry, args: ArgList): bo
   if (stored.kind !== Kind.Set || !isPackedForm(stored) || wanted > PACKED_ADD_MAX) return false;
   if (!restsForBlobWrite(stored, ctx.now)) return false;
   const all = 2 ** wanted - 1;
-  const copy = stored.blob.length <= ADD_IN_BLOB_MAX;
+  const copy = stored.blobLength <= ADD_IN_BLOB_MAX;
   const members: Buffer[] = [];
   let used = 0;
   let found = 0;

@@ -158,9 +158,9 @@ function writeIntDeltas(out: Buffer, count: number): number {
   return at;
 }
 
-/** Wipes what opening `sealedBlob` may have written into the scratch (its plaintext is shorter than it). */
-function wipeOpened(plain: Buffer, sealedBlob: string): void {
-  plain.fill(0, 0, Math.min(plain.length, sealedBlob.length));
+/** Wipes what opening `packed`'s blob may have written into the scratch (its plaintext is shorter than it). */
+function wipeOpened(plain: Buffer, packed: PackedLike): void {
+  plain.fill(0, 0, Math.min(plain.length, packed.blobLength));
 }
 
 export class CollectionPacker implements Packer {
@@ -294,10 +294,9 @@ export class CollectionPacker implements Packer {
 
   editList(db: number, key: string, packed: PackedLike, count: number, edit: ListBlobEdit): PackedEntry | null {
     const plain = this.plain;
-    const sealedBlob = packed.blob;
     let used = 0;
     try {
-      const length = this.openBlob(db, key, Kind.List, sealedBlob);
+      const length = this.openBlob(db, key, Kind.List, packed);
       used = length;
       const edited = edit(plain.subarray(0, PACK_MAX_BYTES), length);
       if (edited < 0) return null;
@@ -307,7 +306,7 @@ export class CollectionPacker implements Packer {
       return new PackedEntry(Kind.List, out.latin1Slice(0, sealed), count, false, packed);
     } finally {
       // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
-      plain.fill(0, 0, Math.min(plain.length, Math.max(used, sealedBlob.length)));
+      plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
     }
   }
 
@@ -337,9 +336,8 @@ export class CollectionPacker implements Packer {
       return hash;
     }
     const plain = this.plain;
-    const sealedBlob = packed.blob;
     try {
-      const length = this.openBlob(db, key, kind, sealedBlob);
+      const length = this.openBlob(db, key, kind, packed);
       let entry: Entry;
       if (kind === Kind.List) entry = this.unpackList(db, key, packed, length);
       else if (kind === Kind.Set) entry = this.unpackSet(db, key, packed, length);
@@ -349,21 +347,22 @@ export class CollectionPacker implements Packer {
       entry.accounted = packed.accounted;
       return entry;
     } finally {
-      wipeOpened(plain, sealedBlob);
+      wipeOpened(plain, packed);
     }
   }
 
   /**
-   * Opens the blob of a packed list, set or sorted set into the scratch (packed.blob: its
-   * latin1 string); returns the plaintext's length. The caller wipes it. Throws SealError.
+   * Opens the blob of a packed list, set or sorted set into the scratch (copied from where it
+   * lies, a record's or an object's string); returns the plaintext's length. The caller wipes it. Throws SealError.
    */
-  private openBlob(db: number, key: string, kind: Kind.List | Kind.Set | Kind.ZSet, sealedBlob: string): number {
+  private openBlob(db: number, key: string, kind: Kind.List | Kind.Set | Kind.ZSet, packed: PackedLike): number {
     // The compact seal (sealer.ts) written where its full form ends up, then expanded in place.
-    const full = sealedBlob.length + COMPACT_TAIL;
-    if (sealedBlob.length < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
+    const sealedLength = packed.blobLength;
+    const full = sealedLength + COMPACT_TAIL;
+    if (sealedLength < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
     const blob = this.room(full);
-    blob.latin1Write(sealedBlob, COMPACT_TAIL);
-    Sealer.expand(blob, COMPACT_TAIL, sealedBlob.length, blob, 0);
+    packed.copyBlob(blob, COMPACT_TAIL);
+    Sealer.expand(blob, COMPACT_TAIL, sealedLength, blob, 0);
     this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, full, this.plain, 0);
     return full - OVERHEAD;
   }
@@ -373,9 +372,8 @@ export class CollectionPacker implements Packer {
     if (kind === Kind.Hash) throw new Error('read: a packed hash is read as a hash (hash-fields.ts)');
     const plain = this.plain;
     const digits = this.digits;
-    const sealedBlob = packed.blob;
     try {
-      const length = this.openBlob(db, key, kind, sealedBlob);
+      const length = this.openBlob(db, key, kind, packed);
       let value = 0;
       for (let at = 0, k = 0; at < length; k++) {
         if (kind === Kind.List) {
@@ -405,7 +403,7 @@ export class CollectionPacker implements Packer {
         }
       }
     } finally {
-      wipeOpened(plain, sealedBlob);
+      wipeOpened(plain, packed);
       digits.fill(0);
     }
   }

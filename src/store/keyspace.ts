@@ -358,7 +358,8 @@ export class Keyspace {
     // Redis's dbOverwrite: under LFU a value written over another inherits its counter, touched.
     if (old !== undefined && this.access.lfu) added.touchedAt = this.access.inherited(old.touchedAt, added.touchedAt);
     this.observer?.added(key, added);
-    if (isPackable(kind) && this.packer !== null) {
+    // A collection stored packed (SADD creating a set, a write made in a blob) is packed already.
+    if (isPackable(kind) && this.packer !== null && !isPackedForm(added)) {
       if (this.fresh.size === 0) this.onFresh?.();
       this.fresh.add(key);
     }

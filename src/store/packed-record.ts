@@ -13,6 +13,7 @@ import { D_EXPIRES, D_TOUCHED, RECORD_HEADER, W_AUX, W_KEY_LENGTH, W_VALUE_LENGT
 import { OFFSET_MASK } from './record-arena.js';
 import { PACKED_OVERHEAD, PackedEntry, type PackableKind } from './types/packed.js';
 import { Purpose } from '../seal/values.js';
+import { copyBytes } from '../util/bytes.js';
 
 /** Set in the value-length word of a record holding a packed collection (never in an inline string's length). */
 export const PACKED_TAG = 0x40000000;
@@ -65,6 +66,11 @@ export class PackedRecord {
   get blob(): string {
     const at = (this.handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.words[this.word + W_KEY_LENGTH]!;
     return (this.table.arena.bytes[this.handle >>> 17] as Latin1Buffer).latin1Slice(at, at + this.blobLength);
+  }
+
+  copyBlob(to: Buffer, at: number): void {
+    const from = (this.handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.words[this.word + W_KEY_LENGTH]!;
+    copyBytes(this.table.arena.bytes[this.handle >>> 17]!, from, to, at, this.blobLength);
   }
 
   get expiresAt(): number {

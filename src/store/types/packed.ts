@@ -67,12 +67,24 @@ export class PackedEntry {
     this.accounted = from.accounted ?? 0;
     this.sealedName = from.sealedName;
   }
+
+  get blobLength(): number {
+    return this.blob.length;
+  }
+
+  copyBlob(to: Buffer, at: number): void {
+    (to as Buffer & { latin1Write(text: string, offset: number): number }).latin1Write(this.blob, at);
+  }
 }
 
 /** What a packed collection shows, in either form (this object, or its key's record: packed-record.ts). */
 export interface PackedLike {
   readonly kind: PackableKind;
   readonly blob: string;
+  /** The sealed blob's length in bytes (blob.length, without making the string of a record's). */
+  readonly blobLength: number;
+  /** Copies the sealed blob's bytes to `to` at `at` (the packer's input: no string made of a record's). */
+  copyBlob(to: Buffer, at: number): void;
   readonly count: number;
   readonly flag: boolean;
   readonly intDeltas: boolean;
