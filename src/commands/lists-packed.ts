@@ -18,7 +18,6 @@ import { replyOpened } from './sealing.js';
 import { replyElement } from './list-entries.js';
 import { restsForBlobWrite } from './packed-writes.js';
 import type { Session } from './types.js';
-import type { Entry } from '../store/entry.js';
 
 /**
  * Whether `stored` is a packed list a write may make in its blob: at rest, whatever its size.
@@ -129,6 +128,9 @@ const setEdit: ListBlobEdit = (plain, length) => {
   return length + grown;
 };
 
+/** A packed list's shape as stored (its count set per write). */
+const shape = { kind: Kind.List as const, count: 0, flag: false, intDeltas: false };
+
 /** What editInBlob() did. */
 const enum Edit {
   /** Nothing: the edit declined (the list would not stay within packing's limits). */
@@ -148,10 +150,10 @@ function editInBlob(ctx: Session, key: string, stored: PackedForm, count: number
   let done = Edit.Declined;
   const ok = replyOpened(ctx, () => {
     if (arrayLength >= 0) ctx.reply.arrayLen(arrayLength);
-    const edited = ctx.db.packer!.editList(ctx.db.uid, key, stored, count, change);
-    if (edited === null) return;
-    ctx.db.touch(edited as unknown as Entry, ctx.now);
-    ctx.db.setPacked(key, edited, event);
+    const sealed = ctx.db.packer!.editList(ctx.db.uid, key, stored, change);
+    if (sealed === null) return;
+    shape.count = count;
+    ctx.db.setPackedSealed(key, stored, sealed, shape, ctx.now, event);
     done = Edit.Stored;
   });
   return ok ? done : Edit.Failed;

@@ -292,7 +292,7 @@ export class CollectionPacker implements Packer {
     }
   }
 
-  editList(db: number, key: string, packed: PackedLike, count: number, edit: ListBlobEdit): PackedEntry | null {
+  editList(db: number, key: string, packed: PackedLike, edit: ListBlobEdit): Buffer | null {
     const plain = this.plain;
     let used = 0;
     try {
@@ -303,7 +303,7 @@ export class CollectionPacker implements Packer {
       used = Math.max(used, edited);
       const out = this.room(edited + OVERHEAD);
       const sealed = this.values.sealCompactAt(Purpose.PackedList, db, key, plain.subarray(0, edited), out, 0);
-      return new PackedEntry(Kind.List, out.latin1Slice(0, sealed), count, false, packed);
+      return out.subarray(0, sealed);
     } finally {
       // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
       plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));

@@ -111,14 +111,29 @@ export function isPackedLength(valueLength: number): boolean {
 /** Writes a packed entry into a new record for key; returns its handle. Throws ArenaFullError. */
 export function newPackedRecord(table: KeyTable, key: string, hash: number, packed: PackedEntry): number {
   const length = packed.blob.length;
+  const handle = packedRecordFor(table, key, hash, length, packed, packed.expiresAt, packed.touchedAt);
+  (table.arena.bytes[handle >>> 17] as Latin1Buffer).latin1Write(packed.blob, (handle & OFFSET_MASK) * 8 + RECORD_HEADER + key.length);
+  return handle;
+}
+
+/**
+ * A new record for key holding the sealed blob `sealed` (bytes, not a string: a write made in a
+ * blob, commands/lists-packed.ts) of a collection shaped as `shape`. Throws ArenaFullError.
+ */
+export function newPackedRecordOf(table: KeyTable, key: string, hash: number, sealed: Uint8Array, shape: Pick<PackedEntry, 'kind' | 'count' | 'flag' | 'intDeltas'>, expiresAt: number, touchedAt: number): number {
+  const handle = packedRecordFor(table, key, hash, sealed.length, shape, expiresAt, touchedAt);
+  copyBytes(sealed, 0, table.arena.bytes[handle >>> 17]!, (handle & OFFSET_MASK) * 8 + RECORD_HEADER + key.length, sealed.length);
+  return handle;
+}
+
+/** A new packed record with room for a blob of `length` bytes, everything but the blob written. */
+function packedRecordFor(table: KeyTable, key: string, hash: number, length: number, shape: Pick<PackedEntry, 'kind' | 'count' | 'flag' | 'intDeltas'>, expiresAt: number, touchedAt: number): number {
   const handle = table.newRecord(key, hash, PACKED_TAG | length, length);
   const slab = handle >>> 17;
-  const word = (handle & OFFSET_MASK) * 2;
   const arena = table.arena;
-  arena.words[slab]![word + W_AUX] = packed.count | (packed.kind << KIND_SHIFT) | (packed.flag ? FLAG_BIT : 0) | (packed.intDeltas ? DELTAS_BIT : 0);
-  arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = packed.expiresAt;
-  arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = packed.touchedAt;
-  (arena.bytes[slab] as Latin1Buffer).latin1Write(packed.blob, word * 4 + RECORD_HEADER + key.length);
+  arena.words[slab]![(handle & OFFSET_MASK) * 2 + W_AUX] = shape.count | (shape.kind << KIND_SHIFT) | (shape.flag ? FLAG_BIT : 0) | (shape.intDeltas ? DELTAS_BIT : 0);
+  arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = expiresAt;
+  arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = touchedAt;
   return handle;
 }
 

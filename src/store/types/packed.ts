@@ -126,11 +126,12 @@ export interface Packer {
   /**
    * A write made in a packed list's blob (commands/lists-packed.ts): opens it once into the
    * packer's scratch and lets `edit` rewrite the plaintext in place (the list form above, within
-   * PACK_MAX_BYTES), then seals what it leaves as the list's new blob of `count` elements, with
-   * the same expiry and access time. `edit` returns the new plaintext length, or -1 to leave the
-   * list as it is (null returned). The plaintext is wiped before it returns. Throws SealError.
+   * PACK_MAX_BYTES), then seals what it leaves as the list's new blob, returned as a view of the
+   * packer's sealed scratch (ciphertext; valid until the packer's next call). `edit` returns the
+   * new plaintext length, or -1 to leave the list as it is (null returned). The plaintext is
+   * wiped before it returns. Throws SealError.
    */
-  editList(db: number, key: string, packed: PackedLike, count: number, edit: ListBlobEdit): PackedEntry | null;
+  editList(db: number, key: string, packed: PackedLike, edit: ListBlobEdit): Buffer | null;
 }
 
 /** Rewrites a packed list's plaintext plain[0, length) in place; the new length, or -1 for no change. */

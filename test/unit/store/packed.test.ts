@@ -52,7 +52,7 @@ class StandInPacker implements Packer {
     return null;
   }
 
-  editList(): PackedEntry | null {
+  editList(): Buffer | null {
     return null;
   }
 }
