@@ -8,7 +8,8 @@
 // structure the moment anything asks for it (Keyspace.entryAt: a write, DUMP, rotation,
 // RENAME...); the everyday reads (LRANGE, SMEMBERS, SISMEMBER, ZRANGE, ZSCORE, the counts...) answer
 // from the blob instead and leave it packed (commands/packed-reads.ts), and SADD into a small set
-// at rest is made in its blob (commands/sets.ts). The keyspace packs again a small collection
+// at rest, and the pushes, pops and LSET of a small list at rest, are made in its blob
+// (commands/sets.ts, commands/lists-packed.ts). The keyspace packs again a small collection
 // nobody has touched for a while (Keyspace.compactSlice, from the server's cron). Opening and sealing are not the store's business: a Packer does both
 // (src/seal/packing.ts), so the store stays free of crypto and of plaintext.
 //
