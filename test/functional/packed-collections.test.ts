@@ -310,6 +310,32 @@ describe('packing small collections', () => {
     expect(await client.ping()).toBe('PONG');
   });
 
+  it('answers the seal error, whole, when a packed list written in its blob fails to open, and changes nothing', async () => {
+    await client.rpush('l', 'a', 'b', 'c');
+    await settle();
+    server.advance(10_000);
+    const flipped = db().renewPacked(storedKey(server, 'l'), (sealed) => {
+      const copy = Buffer.from(sealed);
+      copy[copy.length - 1]! ^= 1;
+      return copy;
+    });
+    // Only a packed record can be tampered with this way (not the object --seal-keys keeps).
+    if (flipped === null) return;
+    const dirty = async () => Number(/rdb_changes_since_last_save:(\d+)/.exec(await client.info('persistence'))![1]);
+    const before = await dirty();
+    const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
+    await expect(client.lpush('l', 'x')).rejects.toThrow(failed);
+    await expect(client.rpushx('l', 'x')).rejects.toThrow(failed);
+    await expect(client.lset('l', '1', 'x')).rejects.toThrow(failed);
+    // The array header written before the elements is dropped with them.
+    await expect(client.lpop('l', 2)).rejects.toThrow(failed);
+    await expect(client.rpop('l')).rejects.toThrow(failed);
+    expect(packed('l')).toBe(true);
+    expect(await client.llen('l')).toBe(3);
+    expect(await dirty()).toBe(before);
+    expect(await client.ping()).toBe('PONG');
+  });
+
   it('packs scores of every kind and small hashes as they are', async () => {
     const scores = ['0', '-0', '-1', '7', '-140737488355327', '140737488355328', '1e20', '0.1', '-2.5', 'inf', '-inf', '1234567890123'];
     await client.zadd('scores', ...scores.flatMap((s, k) => [s, `m${k}`]));
