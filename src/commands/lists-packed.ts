@@ -1,4 +1,4 @@
-// Pushes, pops and LSET made in a small list's packed blob while it rests (packed-writes.ts),
+// Pushes, pops, LSET, LINSERT, LREM and LTRIM made in a small list's packed blob while it rests (packed-writes.ts),
 // instead of unpacking it: one open and one seal of the blob (Packer.editList), where unpacking
 // cost a seal per element and the cron's packing again an open per element and a seal. The
 // plaintext is the packed list form (store/types/packed.ts: varint length, bytes, per element),
@@ -16,6 +16,7 @@ import { varintBytes, writeVarint } from '../seal/packing.js';
 import type { ArgList } from '../protocol/arg-list.js';
 import { replyOpened } from './sealing.js';
 import { replyElement } from './list-entries.js';
+import { sameBytes } from './packed-reads.js';
 import { restsForBlobWrite } from './packed-writes.js';
 import type { Session } from './types.js';
 
@@ -69,6 +70,7 @@ let editHead = true;
 let editCount = 0;
 let editIndex = 0;
 let editValue: Buffer | null = null;
+let editPivot: Buffer | null = null;
 
 /** LPUSH/RPUSH: args[2..] at the head (each in turn, so the last ends first) or the tail. */
 const pushEdit: ListBlobEdit = (plain, length) => {
@@ -128,13 +130,102 @@ const setEdit: ListBlobEdit = (plain, length) => {
   return length + grown;
 };
 
+/** Set by an edit that found nothing to change (it then returns -1). */
+let unchanged = false;
+/** Set by an edit whose element count the caller cannot know before it (LREM). */
+let editedCount = 0;
+/** Where each element starts, and the end (offsetsOf). */
+const starts = new Int32Array(PACK_MAX_ELEMENTS + 1);
+
+/** Fills starts[0..count] with the elements' offsets and the plaintext's end; returns count. */
+function offsetsOf(plain: Buffer, length: number): number {
+  let k = 0;
+  for (let at = 0; at < length; k++) {
+    starts[k] = at;
+    at = elementAt(plain, at);
+  }
+  starts[k] = length;
+  return k;
+}
+
+/** LTRIM to elements [editIndex, editCount] (inclusive, not empty). */
+const trimEdit: ListBlobEdit = (plain, length) => {
+  offsetsOf(plain, length);
+  const from = starts[editIndex]!;
+  const to = starts[editCount + 1]!;
+  plain.copyWithin(0, from, to);
+  return to - from;
+};
+
+/** LINSERT of editValue before (editHead) or after the first element equal to editPivot. */
+const insertEdit: ListBlobEdit = (plain, length) => {
+  const value = editValue!;
+  const count = offsetsOf(plain, length);
+  let pivot = -1;
+  for (let k = 0; k < count && pivot < 0; k++) {
+    elementAt(plain, starts[k]!);
+    if (sameBytes(plain, bytesAt, bytesLength, editPivot!)) pivot = k;
+  }
+  if (pivot < 0) {
+    unchanged = true;
+    return -1;
+  }
+  const at = starts[editHead ? pivot : pivot + 1]!;
+  const added = varintBytes(value.length) + value.length;
+  if (length + added > PACK_MAX_BYTES) return -1;
+  plain.copyWithin(at + added, at, length);
+  writeElement(plain, at, value);
+  return length + added;
+};
+
+/**
+ * LREM of editCount elements equal to editValue (from the head; from the tail when negative;
+ * all when 0): editedCount and editIndex (how many went) set. Declines when it would empty the
+ * list (the usual path deletes the key).
+ */
+const removeEdit: ListBlobEdit = (plain, length) => {
+  const value = editValue!;
+  const count = offsetsOf(plain, length);
+  const limit = editCount === 0 ? count : Math.abs(editCount);
+  // One bit per element to remove (at most PACK_MAX_ELEMENTS: two words).
+  let low = 0;
+  let high = 0;
+  let removed = 0;
+  for (let j = 0; j < count && removed < limit; j++) {
+    const k = editCount < 0 ? count - 1 - j : j;
+    elementAt(plain, starts[k]!);
+    if (!sameBytes(plain, bytesAt, bytesLength, value)) continue;
+    if (k < 32) low |= 1 << k;
+    else high |= 1 << (k - 32);
+    removed++;
+  }
+  if (removed === 0) {
+    unchanged = true;
+    return -1;
+  }
+  if (removed === count) return -1;
+  let to = 0;
+  for (let k = 0; k < count; k++) {
+    if (((k < 32 ? low >>> k : high >>> (k - 32)) & 1) !== 0) continue;
+    const from = starts[k]!;
+    const end = starts[k + 1]!;
+    if (to !== from) plain.copyWithin(to, from, end);
+    to += end - from;
+  }
+  editedCount = count - removed;
+  editIndex = removed;
+  return to;
+};
+
 /** A packed list's shape as stored (its count set per write). */
 const shape = { kind: Kind.List as const, count: 0, flag: false, intDeltas: false };
 
 /** What editInBlob() did. */
 const enum Edit {
-  /** Nothing: the edit declined (the list would not stay within packing's limits). */
+  /** Nothing: the edit declined (the list would not stay within packing's limits, or be emptied). */
   Declined,
+  /** Nothing: the edit found nothing to change (LREM without a match, LINSERT without its pivot). */
+  Unchanged,
   /** The list stored with its change. */
   Stored,
   /** A seal error replied (the blob failed to open); the list as it was. */
@@ -142,17 +233,22 @@ const enum Edit {
 }
 
 /**
- * Runs `edit` on key's packed list and stores the result as the list of `count` elements,
+ * Runs `edit` on key's packed list and stores the result as the list of `count` elements (-1:
+ * as many as the edit left, editedCount),
  * touched, signalled with `event`. An array header of `arrayLength` elements (-1: none) is
  * replied first, so a pop's elements follow it from the blob.
  */
 function editInBlob(ctx: Session, key: string, stored: PackedForm, count: number, change: ListBlobEdit, event: KeyEvent, arrayLength: number): Edit {
   let done = Edit.Declined;
+  unchanged = false;
   const ok = replyOpened(ctx, () => {
     if (arrayLength >= 0) ctx.reply.arrayLen(arrayLength);
     const sealed = ctx.db.packer!.editList(ctx.db.uid, key, stored, change);
-    if (sealed === null) return;
-    shape.count = count;
+    if (sealed === null) {
+      if (unchanged) done = Edit.Unchanged;
+      return;
+    }
+    shape.count = count < 0 ? editedCount : count;
     ctx.db.setPackedSealed(key, stored, sealed, shape, ctx.now, event);
     done = Edit.Stored;
   });
@@ -206,5 +302,51 @@ export function setInBlob(ctx: Session, key: string, stored: PackedForm, index: 
     editValue = null;
   }
   if (edit === Edit.Stored) ctx.reply.ok();
+  return edit !== Edit.Declined;
+}
+
+/** LTRIM of a packed list at rest to elements [first, last] (in range, not all cut): replies OK. */
+export function trimInBlob(ctx: Session, key: string, stored: PackedForm, first: number, last: number): boolean {
+  if (!editable(stored, ctx.now)) return false;
+  editIndex = first;
+  editCount = last;
+  const edit = editInBlob(ctx, key, stored, last - first + 1, trimEdit, 'ltrim', -1);
+  if (edit === Edit.Stored) ctx.reply.ok();
+  return edit !== Edit.Declined;
+}
+
+/** LINSERT of `value` before or after the first `pivot` in a packed list at rest: replies the new length, or -1. */
+export function insertInBlob(ctx: Session, key: string, stored: PackedForm, before: boolean, pivot: Buffer, value: Buffer): boolean {
+  const length = stored.count + 1;
+  if (!editable(stored, ctx.now) || length > PACK_MAX_ELEMENTS) return false;
+  editHead = before;
+  editPivot = pivot;
+  editValue = value;
+  let edit: Edit;
+  try {
+    edit = editInBlob(ctx, key, stored, length, insertEdit, 'linsert', -1);
+  } finally {
+    editPivot = null;
+    editValue = null;
+  }
+  // (`stored` is not read after the edit: the record it shows was replaced.)
+  if (edit === Edit.Stored) ctx.reply.integer(length);
+  else if (edit === Edit.Unchanged) ctx.reply.integer(-1);
+  return edit !== Edit.Declined;
+}
+
+/** LREM of `count` elements equal to `value` from a packed list at rest: replies how many went. */
+export function removeInBlob(ctx: Session, key: string, stored: PackedForm, count: number, value: Buffer): boolean {
+  if (!editable(stored, ctx.now)) return false;
+  editCount = count;
+  editValue = value;
+  let edit: Edit;
+  try {
+    edit = editInBlob(ctx, key, stored, -1, removeEdit, 'lrem', -1);
+  } finally {
+    editValue = null;
+  }
+  if (edit === Edit.Stored) ctx.reply.integer(editIndex);
+  else if (edit === Edit.Unchanged) ctx.reply.integer(0);
   return edit !== Edit.Declined;
 }

@@ -6,9 +6,9 @@
 import { int64, keyOf, sameKeyAt, word } from './args.js';
 import {
   equalTo, listCodec, listSpec, longArg, readList, replySink, replyPopped, replyPoppedOne, settle,
-  writableList, writableStored, writeList,
+  writableStored, writeList,
 } from './list-entries.js';
-import { popInBlob, pushInBlob, setInBlob } from './lists-packed.js';
+import { insertInBlob, popInBlob, pushInBlob, removeInBlob, setInBlob, trimInBlob } from './lists-packed.js';
 import { listBlockingCommands } from './lists-blocking.js';
 import { listMoveCommands } from './lists-move.js';
 import { Errors } from '../protocol/errors.js';
@@ -185,7 +185,9 @@ function linsert(ctx: Session, args: Buffer[]): void {
   const where = word(args[2]!);
   if (where !== 'before' && where !== 'after') return ctx.reply.error(Errors.syntax);
   const key = keyOf(ctx, args[1]!);
-  const list = writableList(ctx, key);
+  const stored = ctx.db.getStored(key, ctx.now);
+  if (stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List && insertInBlob(ctx, key, stored, where === 'before', args[3]!, args[4]!)) return;
+  const list = writableStored(ctx, key, stored);
   if (list === null) return;
   if (list === undefined) return ctx.reply.integer(0);
   let pivot = -1;
@@ -201,7 +203,9 @@ function lrem(ctx: Session, args: Buffer[]): void {
   const count = longArg(ctx, args[2]!);
   if (count === null) return;
   const key = keyOf(ctx, args[1]!);
-  const list = writableList(ctx, key);
+  const stored = ctx.db.getStored(key, ctx.now);
+  if (stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List && removeInBlob(ctx, key, stored, count, args[3]!)) return;
+  const list = writableStored(ctx, key, stored);
   if (list === null) return;
   if (list === undefined) return ctx.reply.integer(0);
   const before = list.length;
@@ -219,7 +223,12 @@ function ltrim(ctx: Session, args: Buffer[]): void {
   const stop = longArg(ctx, args[3]!);
   if (stop === null) return;
   const key = keyOf(ctx, args[1]!);
-  const list = writableList(ctx, key);
+  const stored = ctx.db.getStored(key, ctx.now);
+  if (stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List) {
+    const range = normalizeRange(start, stop, stored.count);
+    if (range !== null && trimInBlob(ctx, key, stored, range[0], range[1])) return;
+  }
+  const list = writableStored(ctx, key, stored);
   if (list === null) return;
   if (list === undefined) return ctx.reply.ok();
   const ok = replyOpened(ctx, () => list.trim(normalizeRange(start, stop, list.length), listCodec(ctx, key)));

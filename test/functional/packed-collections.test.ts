@@ -261,6 +261,46 @@ describe('packing small collections', () => {
     }
   });
 
+  it('makes LINSERT, LREM and LTRIM on a small packed list at rest in its blob, announced when they change it, as Redis does', async () => {
+    await client.rpush('l', 'a', 'b', 'a', 'c');
+    await settle();
+    server.advance(10_000);
+    const dirty = async () => Number(/rdb_changes_since_last_save:(\d+)/.exec(await client.info('persistence'))![1]);
+    const before = await dirty();
+    const events = new Redis({ port: server.port, host: server.host });
+    const seen: string[] = [];
+    await client.config('SET', 'notify-keyspace-events', 'KEA');
+    await events.psubscribe('__keyspace@0__:*');
+    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    try {
+      const step = async <T>(write: Promise<T>): Promise<T> => {
+        const reply = await write;
+        expect(packed('l'), 'stays packed').toBe(true);
+        server.advance(1000);
+        return reply;
+      };
+      expect(await step(client.linsert('l', 'AFTER', 'nope', 'x'))).toBe(-1);
+      expect(await step(client.lrem('l', 0, 'nope'))).toBe(0);
+      expect(await dirty(), 'nothing changed, nothing counted').toBe(before);
+      expect(await step(client.linsert('l', 'BEFORE', 'c', 'x'))).toBe(5);
+      expect(await step(client.lrem('l', -1, 'a'))).toBe(1);
+      expect(await step(client.ltrim('l', 0, -1))).toBe('OK');
+      expect(await step(client.ltrim('l', 1, 2))).toBe('OK');
+      expect(await client.lrange('l', 0, -1)).toEqual(['b', 'x']);
+      expect(await dirty()).toBe(before + 4);
+      // Emptied: the key goes, through the usual path.
+      expect(await client.lrem('l', 0, 'b')).toBe(1);
+      expect(await client.ltrim('l', 5, 6)).toBe('OK');
+      expect(await client.exists('l')).toBe(0);
+      await client.ping();
+      await settle(10);
+      expect(seen).toEqual(['linsert', 'lrem', 'ltrim', 'ltrim', 'lrem', 'ltrim', 'del'].map((e) => `__keyspace@0__:l ${e}`));
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+    }
+  });
+
   it('keeps a list written in its blob within packing\'s limits: a push or LSET past them unpacks it', async () => {
     await client.rpush('l', 'a', 'b');
     await client.rpush('n', ...Array.from({ length: 62 }, (_, k) => `${k}`));

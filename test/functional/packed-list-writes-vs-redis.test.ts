@@ -1,4 +1,4 @@
-// Pushes, pops and LSET on a small list packed at rest are made in its blob (commands/lists-packed.ts).
+// Pushes, pops, LSET, LINSERT, LREM and LTRIM on a small list packed at rest are made in its blob (commands/lists-packed.ts).
 // Here sealkv's clock moves 150 ms each time it is read, so every command meets its list at rest
 // (untouched for over 100 ms, packed as the turn that made it ended or by the cron): replies
 // compared byte for byte with redis-server 7.0 in RESP2 and RESP3, ending with the whole list.
@@ -32,6 +32,17 @@ const CASES: Record<string, string[][]> = {
     ['LSET', 'l', '0', 'first'], ['LSET', 'l', '-1', ''], ['LSET', 'l', '2', 'x'.repeat(300)], all('l'), ['LSET', 'l', '2', 'y'], ['LSET', 'l', '-5', 'z'], all('l'),
     ['LSET', 'l', '5', 'v'], ['LSET', 'l', '-6', 'v'], ['LSET', 'l', 'x', 'v'], ['LSET', 'nope', '0', 'v'], ['LSET', 'nope', 'x', 'v'],
     ['SADD', 's', 'm'], ['LSET', 's', '0', 'v'], ['LSET', 's', 'x', 'v'], all('l'), ['LLEN', 'l'],
+  ],
+  'LINSERT, LREM and LTRIM: found and not, counts of every sign, down to the last element': [
+    ['RPUSH', 'l', 'a', 'b', 'a', 'c', 'a', 'b'],
+    ['LINSERT', 'l', 'BEFORE', 'a', 'x'], all('l'), ['LINSERT', 'l', 'after', 'b', 'y'.repeat(200)], all('l'), ['LINSERT', 'l', 'AFTER', 'nope', 'z'],
+    ['LINSERT', 'l', 'AFTER', 'b', ''], ['LINSERT', 'l', 'middle', 'a', 'z'], ['LINSERT', 'nope', 'BEFORE', 'a', 'z'], all('l'),
+    ['LREM', 'l', '1', 'a'], all('l'), ['LREM', 'l', '-1', 'b'], all('l'), ['LREM', 'l', '0', 'a'], all('l'), ['LREM', 'l', '0', 'nope'],
+    ['LREM', 'l', '-5', ''], ['LREM', 'l', 'x', 'a'], ['LREM', 'nope', '0', 'a'], all('l'),
+    ['RPUSH', 'same', 'v', 'v', 'v'], ['LREM', 'same', '0', 'v'], ['EXISTS', 'same'],
+    ['RPUSH', 't', '0', '1', '2', '3', '4', '5', '6'], ['LTRIM', 't', '1', '-2'], all('t'), ['LTRIM', 't', '0', '-1'], all('t'),
+    ['LTRIM', 't', '-2', '100'], all('t'), ['LTRIM', 't', '1', '0'], ['EXISTS', 't'], ['LTRIM', 'nope', '0', '1'], ['LTRIM', 'l', 'x', '1'],
+    ['SADD', 's', 'm'], ['LINSERT', 's', 'BEFORE', 'm', 'x'], ['LREM', 's', '0', 'm'], ['LTRIM', 's', '0', '1'],
   ],
 };
 
