@@ -1,10 +1,11 @@
 // When a write to a small collection packed at rest (store/types/packed.ts) is made in its blob
 // (one open, the edit, one seal: it stays packed) rather than unpacking it (one open, a seal and
 // a digest per element, and the cron's packing again: an open per element and a seal). SADD
-// (sets.ts) and the sorted-set writes (zset-rest.ts) ask here, so both follow one rule.
+// (sets.ts), the sorted-set writes (zset-rest.ts), the list writes (lists-packed.ts) and the hash
+// writes (hash-entries.ts) ask here, so all follow one rule.
 
 import type { Entry } from '../store/entry.js';
-import { isPackedForm, PackedRecord, type PackedForm } from '../store/packed-record.js';
+import { isPackedForm, type PackedForm } from '../store/packed-record.js';
 import type { Session } from './types.js';
 
 /**
@@ -29,11 +30,11 @@ export const IN_USE_MS = 100;
  * Under an LFU policy touchedAt is a counter, not a time: every packed collection then counts as
  * at rest (as for the cron's packing, Keyspace.compactSlice).
  */
-export function packedAtRest(ctx: Session, stored: Entry): stored is Entry & PackedForm {
-  return isPackedForm(stored) && stored.touchedAt < ctx.now - IN_USE_MS;
+export function packedAtRest(ctx: Session, stored: Entry | PackedForm, inUseMs = IN_USE_MS): stored is Entry & PackedForm {
+  return isPackedForm(stored) && stored.touchedAt < ctx.now - inUseMs;
 }
 
 /** Whether a packed collection's blob is small enough (EDIT_IN_BLOB_MAX) for a write to be made in it. */
 export function editableInBlob(packed: PackedForm): boolean {
-  return (packed instanceof PackedRecord ? packed.blobLength : packed.blob.length) <= EDIT_IN_BLOB_MAX;
+  return packed.blobLength <= EDIT_IN_BLOB_MAX;
 }

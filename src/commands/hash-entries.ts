@@ -8,6 +8,7 @@ import { isPackedForm, PackedRecord } from '../store/packed-record.js';
 import { HashFields } from '../store/types/hash-fields.js';
 import { HashAccess } from './hash-fields.js';
 import { sealFailed, sealFailedSince } from './sealing.js';
+import { packedAtRest } from './at-rest.js';
 import { Errors } from '../protocol/errors.js';
 import { Kind, hashEntry, type Entry, type HashEntry, type KeyEvent } from '../store/keyspace.js';
 import { at, type KeyFlagName } from './key-specs.js';
@@ -68,8 +69,7 @@ export function reading(ctx: Session, key: string, entry: HashEntry, work: (h: H
  */
 export function writeHash(ctx: Session, key: string, event: KeyEvent, change: (h: HashAccess) => boolean): boolean {
   const stored = ctx.db.getStored(key, ctx.now);
-  // Under an LFU policy touchedAt is a counter, not a time: every packed hash then counts as at rest.
-  if (stored instanceof PackedRecord && stored.kind === Kind.Hash && stored.touchedAt < ctx.now - IN_USE_MS) {
+  if (stored instanceof PackedRecord && stored.kind === Kind.Hash && packedAtRest(ctx, stored, HASH_IN_USE_MS)) {
     return writeAtRest(ctx, key, stored, event, change);
   }
   let failed = false;
@@ -96,12 +96,12 @@ export function writeHash(ctx: Session, key: string, event: KeyEvent, change: (h
 /**
  * A packed hash touched within this many ms is in use: a write unpacks it as before, so that a
  * run of writes to it (a pipeline into one hash) opens and seals it once per turn (hash-turn.ts)
- * instead of once per command. Shorter than SADD's 100 (sets.ts): random writes over 200 k
+ * instead of once per command. Shorter than the other types' 100 (at-rest.ts): random writes over 200 k
  * hashes at ~100 k/s met a hash again within 100 ms ~5% of the time, and each such hash, boxed
  * until the cron packs it a second later, cost old-space garbage (HSET 6.29 against 5.70 us);
  * 1,000 hot hashes cost the same either way (each write opens and seals one hash).
  */
-const IN_USE_MS = 10;
+const HASH_IN_USE_MS = 10;
 
 /**
  * writeHash() on a small hash packed at rest in its record: its pairs are opened from the

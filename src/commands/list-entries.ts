@@ -10,6 +10,8 @@ import { int64 } from './args.js';
 import { Errors } from '../protocol/errors.js';
 import { ListSealing } from '../seal/list-codec.js';
 import { Kind, type KeyEvent, type ListEntry } from '../store/keyspace.js';
+import type { Entry } from '../store/entry.js';
+import { isPackedForm } from '../store/packed-record.js';
 import type { ElementPredicate, ElementSink } from '../store/types/list.js';
 import { at, type KeyFlagName, type KeySpec } from './key-specs.js';
 // Lists' open ends are settled at the turn's end (turn-end.ts registers itself with list.ts on import).
@@ -27,11 +29,26 @@ export function writableList(ctx: Session, key: string): ListEntry | undefined |
 }
 
 /**
- * A list write through Keyspace.mutate: `change` gets key's list (a new empty one when missing)
- * and says whether it changed it. False after replying WRONGTYPE (change not called).
+ * writableList() of what Keyspace.getStored() found for key (a packed list left packed, for
+ * writes made in its blob first: lists-packed.ts): a packed list is unpacked now, anything else
+ * is the live entry already, so it is not looked up again.
  */
-export function writeList(ctx: Session, key: string, event: KeyEvent, change: (entry: ListEntry) => boolean): boolean {
-  return mutateOf(ctx, key, Kind.List, event, change);
+export function writableStored(ctx: Session, key: string, stored: Entry | undefined): ListEntry | undefined | null {
+  if (stored === undefined) return undefined;
+  if (stored.kind !== Kind.List) {
+    ctx.reply.error(Errors.wrongType);
+    return null;
+  }
+  return isPackedForm(stored) ? (ctx.db.get(key, ctx.now) as ListEntry) : stored;
+}
+
+/**
+ * A list write through Keyspace.mutate: `change` gets key's list (a new empty one when missing)
+ * and says whether it changed it. False after replying WRONGTYPE (change not called). `held`:
+ * key's live entry when the caller has it (not a packed form).
+ */
+export function writeList(ctx: Session, key: string, event: KeyEvent, change: (entry: ListEntry) => boolean, held?: Entry): boolean {
+  return mutateOf(ctx, key, Kind.List, event, change, held);
 }
 
 /**

@@ -6,8 +6,9 @@
 import { int64, keyOf, sameKeyAt, word } from './args.js';
 import {
   equalTo, listCodec, listSpec, longArg, readList, replySink, replyPopped, replyPoppedOne, settle,
-  writableList, writeList,
+  writableStored, writeList,
 } from './list-entries.js';
+import { insertInBlob, popInBlob, pushInBlob, removeInBlob, setInBlob, trimInBlob } from './lists-packed.js';
 import { listBlockingCommands } from './lists-blocking.js';
 import { listMoveCommands } from './lists-move.js';
 import { Errors } from '../protocol/errors.js';
@@ -58,8 +59,11 @@ function pushElements(list: ListEntry): boolean {
 /** LPUSH, RPUSH and their X forms (push only onto an existing list): replies the new length. */
 function push(ctx: Session, args: ArgList, head: boolean, onlyExisting: boolean): void {
   const key = sameKeyAt(ctx, args, 1);
+  const stored = ctx.db.getStored(key, ctx.now);
+  const packed = stored !== undefined && isPackedForm(stored);
+  if (packed && stored.kind === Kind.List && pushInBlob(ctx, key, stored, args, head)) return;
   if (onlyExisting) {
-    const found = writableList(ctx, key);
+    const found = writableStored(ctx, key, stored);
     if (found === null) return;
     if (found === undefined) return ctx.reply.integer(0);
   }
@@ -70,7 +74,7 @@ function push(ctx: Session, args: ArgList, head: boolean, onlyExisting: boolean)
   pushedLength = 0;
   let ok: boolean;
   try {
-    ok = writeList(ctx, key, head ? 'lpush' : 'rpush', pushElements);
+    ok = writeList(ctx, key, head ? 'lpush' : 'rpush', pushElements, packed ? undefined : stored);
   } finally {
     pushCtx = null;
     pushArgs = NO_ARGS;
@@ -95,7 +99,11 @@ function pop(ctx: Session, args: ArgList, head: boolean): void {
     count = n;
   }
   const key = sameKeyAt(ctx, args, 1);
-  const list = writableList(ctx, key);
+  const stored = ctx.db.getStored(key, ctx.now);
+  const packed = stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List;
+  if (packed && counted && count === 0) return ctx.reply.arrayLen(0);
+  if (packed && popInBlob(ctx, key, stored, head, counted, counted ? count : 1)) return;
+  const list = writableStored(ctx, key, stored);
   if (list === null) return;
   if (list === undefined) return counted ? ctx.reply.nullArray() : ctx.reply.nullBulk();
   if (counted && count === 0) return ctx.reply.arrayLen(0);
@@ -153,11 +161,17 @@ function lrange(ctx: Session, args: Buffer[]): void {
 /** LSET: the key first ("no such key"), then the index, then whether it is in range. */
 function lset(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
-  const list = writableList(ctx, key);
-  if (list === null) return;
-  if (list === undefined) return ctx.reply.error(Errors.noSuchKey);
+  const stored = ctx.db.getStored(key, ctx.now);
+  if (stored === undefined) return ctx.reply.error(Errors.noSuchKey);
+  if (stored.kind !== Kind.List) return ctx.reply.error(Errors.wrongType);
   const index = longArg(ctx, args[2]!);
   if (index === null) return;
+  if (isPackedForm(stored)) {
+    const i = normalizeIndex(index, stored.count);
+    if (i < 0) return ctx.reply.error(Errors.indexOutOfRange);
+    if (setInBlob(ctx, key, stored, i, args[3]!)) return;
+  }
+  const list = writableStored(ctx, key, stored)!;
   const i = normalizeIndex(index, list.length);
   if (i < 0) return ctx.reply.error(Errors.indexOutOfRange);
   // A sealed node is opened to be edited: it may fail to open.
@@ -171,7 +185,9 @@ function linsert(ctx: Session, args: Buffer[]): void {
   const where = word(args[2]!);
   if (where !== 'before' && where !== 'after') return ctx.reply.error(Errors.syntax);
   const key = keyOf(ctx, args[1]!);
-  const list = writableList(ctx, key);
+  const stored = ctx.db.getStored(key, ctx.now);
+  if (stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List && insertInBlob(ctx, key, stored, where === 'before', args[3]!, args[4]!)) return;
+  const list = writableStored(ctx, key, stored);
   if (list === null) return;
   if (list === undefined) return ctx.reply.integer(0);
   let pivot = -1;
@@ -187,7 +203,9 @@ function lrem(ctx: Session, args: Buffer[]): void {
   const count = longArg(ctx, args[2]!);
   if (count === null) return;
   const key = keyOf(ctx, args[1]!);
-  const list = writableList(ctx, key);
+  const stored = ctx.db.getStored(key, ctx.now);
+  if (stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List && removeInBlob(ctx, key, stored, count, args[3]!)) return;
+  const list = writableStored(ctx, key, stored);
   if (list === null) return;
   if (list === undefined) return ctx.reply.integer(0);
   const before = list.length;
@@ -205,7 +223,12 @@ function ltrim(ctx: Session, args: Buffer[]): void {
   const stop = longArg(ctx, args[3]!);
   if (stop === null) return;
   const key = keyOf(ctx, args[1]!);
-  const list = writableList(ctx, key);
+  const stored = ctx.db.getStored(key, ctx.now);
+  if (stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List) {
+    const range = normalizeRange(start, stop, stored.count);
+    if (range !== null && trimInBlob(ctx, key, stored, range[0], range[1])) return;
+  }
+  const list = writableStored(ctx, key, stored);
   if (list === null) return;
   if (list === undefined) return ctx.reply.ok();
   const ok = replyOpened(ctx, () => list.trim(normalizeRange(start, stop, list.length), listCodec(ctx, key)));

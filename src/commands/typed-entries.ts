@@ -4,7 +4,7 @@
 // (list-entries.ts, set-entries.ts ...) are these, named for their type.
 
 import { Errors } from '../protocol/errors.js';
-import type { Kind } from '../store/entry.js';
+import type { Entry, Kind } from '../store/entry.js';
 import type { KeyEvent } from '../store/keyspace.js';
 import type { CollectionKind, EntryOf } from '../store/types/index.js';
 import type { Session } from './types.js';
@@ -27,10 +27,11 @@ export function peekOf<K extends Kind>(ctx: Session, key: string, kind: K): Entr
 
 /**
  * A write through Keyspace.mutate: `change` gets key's value (a new empty one when missing) and
- * says whether it changed it. False after replying WRONGTYPE (change not called).
+ * says whether it changed it. False after replying WRONGTYPE (change not called). `held`: as
+ * Keyspace.mutate's (key's live entry, when the caller has it).
  */
-export function mutateOf<K extends CollectionKind>(ctx: Session, key: string, kind: K, event: KeyEvent, change: (entry: EntryOf<K>) => boolean): boolean {
-  if (ctx.db.mutate(key, kind, event, ctx.now, change)) return true;
+export function mutateOf<K extends CollectionKind>(ctx: Session, key: string, kind: K, event: KeyEvent, change: (entry: EntryOf<K>) => boolean, held?: Entry): boolean {
+  if (ctx.db.mutate(key, kind, event, ctx.now, change, held)) return true;
   ctx.reply.error(Errors.wrongType);
   return false;
 }

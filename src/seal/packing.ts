@@ -6,8 +6,7 @@
 
 import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
 import { sealedNow } from '../store/types/hash-fields.js';
-import { PackedRecord } from '../store/packed-record.js';
-import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type FlatZSet, type PackableKind, type PackedLike, type PackedVisitor, type Packer } from '../store/types/packed.js';
+import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type FlatZSet, type PackableKind, type ListBlobEdit, type PackedLike, type PackedVisitor, type Packer } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
 import { COMPACT_OVERHEAD, COMPACT_TAIL, OVERHEAD, Sealer } from './sealer.js';
@@ -42,11 +41,11 @@ function writeScore(out: Buffer, at: number, score: number): number {
   return at + 9;
 }
 
-function varintBytes(n: number): number {
+export function varintBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : 3;
 }
 
-function writeVarint(out: Buffer, at: number, n: number): number {
+export function writeVarint(out: Buffer, at: number, n: number): number {
   while (n >= 0x80) {
     out[at++] = (n & 0x7f) | 0x80;
     n >>>= 7;
@@ -159,14 +158,9 @@ function writeIntDeltas(out: Buffer, count: number): number {
   return at;
 }
 
-/** Wipes what opening a blob of `sealedLength` bytes may have written into the scratch (its plaintext is shorter). */
-function wipeOpened(plain: Buffer, sealedLength: number): void {
-  plain.fill(0, 0, Math.min(plain.length, sealedLength));
-}
-
-/** The length of a packed collection's sealed blob, without making its string. */
-function blobLengthOf(packed: PackedLike): number {
-  return packed instanceof PackedRecord ? packed.blobLength : packed.blob.length;
+/** Wipes what opening `packed`'s blob may have written into the scratch (its plaintext is shorter than it). */
+function wipeOpened(plain: Buffer, packed: PackedLike): void {
+  plain.fill(0, 0, Math.min(plain.length, packed.blobLength));
 }
 
 export class CollectionPacker implements Packer {
@@ -325,6 +319,24 @@ export class CollectionPacker implements Packer {
     return new PackedEntry(kind, out.latin1Slice(0, sealed), count, flag, fresh, deltas);
   }
 
+  editList(db: number, key: string, packed: PackedLike, edit: ListBlobEdit): Buffer | null {
+    const plain = this.plain;
+    let used = 0;
+    try {
+      const length = this.openBlob(db, key, Kind.List, packed);
+      used = length;
+      const edited = edit(plain.subarray(0, PACK_MAX_BYTES), length);
+      if (edited < 0) return null;
+      used = Math.max(used, edited);
+      const out = this.room(edited + OVERHEAD);
+      const sealed = this.values.sealCompactAt(Purpose.PackedList, db, key, plain.subarray(0, edited), out, 0);
+      return out.subarray(0, sealed);
+    } finally {
+      // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
+      plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
+    }
+  }
+
   /** Whether every member is an integer the integer-deltas form holds; their values then in `ints`. */
   private intValues(members: readonly Uint8Array[]): boolean {
     for (let k = 0; k < members.length; k++) {
@@ -362,26 +374,22 @@ export class CollectionPacker implements Packer {
       entry.accounted = packed.accounted;
       return entry;
     } finally {
-      wipeOpened(plain, blobLengthOf(packed));
+      wipeOpened(plain, packed);
     }
   }
 
   /**
-   * Opens the blob of a packed list, set or sorted set into the scratch (packed.blob: its
-   * latin1 string); returns the plaintext's length. The caller wipes it. Throws SealError.
+   * Opens the blob of a packed list, set or sorted set into the scratch (copied from where it
+   * lies, a record's or an object's string); returns the plaintext's length. The caller wipes it. Throws SealError.
    */
   private openBlob(db: number, key: string, kind: Kind.List | Kind.Set | Kind.ZSet, packed: PackedLike): number {
-    const length = blobLengthOf(packed);
-    const full = length + COMPACT_TAIL;
-    if (length < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
+    // The compact seal (sealer.ts) written where its full form ends up, then expanded in place.
+    const sealedLength = packed.blobLength;
+    const full = sealedLength + COMPACT_TAIL;
+    if (sealedLength < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
     const blob = this.room(full);
-    // A blob in its key's record is expanded from there (no string made of it); a PackedEntry's
-    // string is written where its full form ends up, then expanded in place.
-    if (packed instanceof PackedRecord) Sealer.expand(packed.slab, packed.blobAt, length, blob, 0);
-    else {
-      blob.latin1Write(packed.blob, COMPACT_TAIL);
-      Sealer.expand(blob, COMPACT_TAIL, length, blob, 0);
-    }
+    packed.copyBlob(blob, COMPACT_TAIL);
+    Sealer.expand(blob, COMPACT_TAIL, sealedLength, blob, 0);
     this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, full, this.plain, 0);
     return full - OVERHEAD;
   }
@@ -422,7 +430,7 @@ export class CollectionPacker implements Packer {
         }
       }
     } finally {
-      wipeOpened(plain, blobLengthOf(packed));
+      wipeOpened(plain, packed);
       digits.fill(0);
     }
   }

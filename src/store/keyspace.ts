@@ -19,7 +19,7 @@ import { scanStep } from './scan.js';
 import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
 import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
 import { isPackable, PackedEntry, type PackedVisitor, type Packer } from './types/packed.js';
-import { isPackedForm, isPackedLength, newPackedRecord, PACKED_TAG, PackedRecord, packedPurpose, rewritePackedRecord, type PackedBlobWriter, type PackedForm } from './packed-record.js';
+import { isPackedForm, isPackedLength, newPackedRecord, newPackedRecordOf, PACKED_TAG, PackedRecord, packedPurpose, rewritePackedRecord, type PackedBlobWriter, type PackedForm, type PackedShape } from './packed-record.js';
 import type { Purpose } from '../seal/values.js';
 
 export { KeyWalk } from './key-walk.js';
@@ -317,6 +317,29 @@ export class Keyspace {
   replacePacked(key: string, stored: PackedForm, packed: PackedEntry, event: KeyEvent): void {
     if (stored instanceof PackedRecord && rewritePackedRecord(stored, packed)) this.signal(key, event, packed.kind);
     else this.set(key, packed as unknown as Entry, event);
+  }
+
+  /**
+   * Stores a write made in key's packed blob (commands/lists-packed.ts): `sealed`, the new blob of
+   * a collection shaped as `shape`, takes the place of `stored` (key's packed form as looked up
+   * at `now`) with its expiry, touched at `now`, signalled as set() would. Written into the key's
+   * new record straight from the bytes, no string or object made of them; with sealed names
+   * (the packed form then stays an object) through setPacked().
+   */
+  setPackedSealed(key: string, stored: PackedForm, sealed: Uint8Array, shape: PackedShape, now: number, event: KeyEvent): void {
+    const touchedAt = this.access.touched(stored.touchedAt, now);
+    if (this.names !== null) {
+      const blob = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length).toString('latin1');
+      const packed = new PackedEntry(shape.kind, blob, shape.count, shape.flag, stored, shape.intDeltas);
+      packed.touchedAt = touchedAt;
+      this.setPacked(key, packed, event);
+      return;
+    }
+    const hash = hashKey(key);
+    const slot = this.table.find(key, hash);
+    const old = slot < 0 ? undefined : this.rawAt(this.table.handleAt(slot));
+    const handle = newPackedRecordOf(this.table, key, hash, sealed, shape, stored.expiresAt, touchedAt);
+    this.put(key, hash, slot, old, handle, stored.expiresAt, event, shape.kind);
   }
 
   /**

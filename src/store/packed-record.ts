@@ -13,6 +13,7 @@ import { D_EXPIRES, D_TOUCHED, RECORD_HEADER, W_AUX, W_KEY_LENGTH, W_VALUE_LENGT
 import { OFFSET_MASK } from './record-arena.js';
 import { PACKED_OVERHEAD, PackedEntry, type PackableKind } from './types/packed.js';
 import { Purpose } from '../seal/values.js';
+import { copyBytes } from '../util/bytes.js';
 
 /** Set in the value-length word of a record holding a packed collection (never in an inline string's length). */
 export const PACKED_TAG = 0x40000000;
@@ -82,6 +83,10 @@ export class PackedRecord {
     this.words[this.word + W_AUX] = count | (aux & ((0xf << KIND_SHIFT) | DELTAS_BIT)) | (flag ? FLAG_BIT : 0);
   }
 
+  copyBlob(to: Buffer, at: number): void {
+    copyBytes(this.slab, this.blobAt, to, at, this.blobLength);
+  }
+
   get expiresAt(): number {
     return this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_EXPIRES]!;
   }
@@ -132,22 +137,37 @@ export function isPackedLength(valueLength: number): boolean {
   return (valueLength & PACKED_TAG) !== 0;
 }
 
-/** A packed record's aux word for `packed`. */
-function aux(packed: PackedEntry): number {
-  return packed.count | (packed.kind << KIND_SHIFT) | (packed.flag ? FLAG_BIT : 0) | (packed.intDeltas ? DELTAS_BIT : 0);
+/** A packed record's aux word for a collection shaped as `shape`. */
+function aux(shape: PackedShape): number {
+  return shape.count | (shape.kind << KIND_SHIFT) | (shape.flag ? FLAG_BIT : 0) | (shape.intDeltas ? DELTAS_BIT : 0);
 }
 
 /** Writes a packed entry into a new record for key; returns its handle. Throws ArenaFullError. */
 export function newPackedRecord(table: KeyTable, key: string, hash: number, packed: PackedEntry): number {
   const length = packed.blob.length;
+  const handle = packedRecordFor(table, key, hash, length, packed, packed.expiresAt, packed.touchedAt);
+  (table.arena.bytes[handle >>> 17] as Latin1Buffer).latin1Write(packed.blob, (handle & OFFSET_MASK) * 8 + RECORD_HEADER + key.length);
+  return handle;
+}
+
+/**
+ * A new record for key holding the sealed blob `sealed` (bytes, not a string: a write made in a
+ * blob, commands/lists-packed.ts) of a collection shaped as `shape`. Throws ArenaFullError.
+ */
+export function newPackedRecordOf(table: KeyTable, key: string, hash: number, sealed: Uint8Array, shape: PackedShape, expiresAt: number, touchedAt: number): number {
+  const handle = packedRecordFor(table, key, hash, sealed.length, shape, expiresAt, touchedAt);
+  copyBytes(sealed, 0, table.arena.bytes[handle >>> 17]!, (handle & OFFSET_MASK) * 8 + RECORD_HEADER + key.length, sealed.length);
+  return handle;
+}
+
+/** A new packed record with room for a blob of `length` bytes, everything but the blob written. */
+function packedRecordFor(table: KeyTable, key: string, hash: number, length: number, shape: PackedShape, expiresAt: number, touchedAt: number): number {
   const handle = table.newRecord(key, hash, PACKED_TAG | length, length);
   const slab = handle >>> 17;
-  const word = (handle & OFFSET_MASK) * 2;
   const arena = table.arena;
-  arena.words[slab]![word + W_AUX] = aux(packed);
-  arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = packed.expiresAt;
-  arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = packed.touchedAt;
-  (arena.bytes[slab] as Latin1Buffer).latin1Write(packed.blob, word * 4 + RECORD_HEADER + key.length);
+  arena.words[slab]![(handle & OFFSET_MASK) * 2 + W_AUX] = aux(shape);
+  arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = expiresAt;
+  arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = touchedAt;
   return handle;
 }
 
@@ -162,6 +182,9 @@ export function rewritePackedRecord(at: PackedRecord, packed: PackedEntry): bool
   at.rewrite(packed);
   return true;
 }
+
+/** What a packed record's aux word holds beside the blob. */
+export type PackedShape = Pick<PackedEntry, 'kind' | 'count' | 'flag' | 'intDeltas'>;
 
 /** Either packed form. */
 export type PackedForm = PackedEntry | PackedRecord;

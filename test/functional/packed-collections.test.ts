@@ -180,6 +180,148 @@ describe('packing small collections', () => {
     }
   });
 
+  it('makes pushes, pops and LSET on a small packed list at rest in its blob: replies, state, events, dirty, WATCH, TTL and access time as when unpacked', async () => {
+    await client.rpush('l', 'a', 'bb', '', 'dddd');
+    await client.rpush('m', '1', '2');
+    await client.expire('m', 100);
+    await client.rpush('big', ...Array.from({ length: 20 }, (_, k) => `element-of-a-larger-list:${k}`));
+    await settle();
+    server.advance(10_000);
+    const stat = async (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(await client.info())![1]);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const events = new Redis({ port: server.port, host: server.host });
+    const seen: string[] = [];
+    await client.config('SET', 'notify-keyspace-events', 'KEA');
+    await events.psubscribe('__key*__:*');
+    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    const watcher = new Redis({ port: server.port, host: server.host });
+    // Each write meets a list at rest (untouched for a second): one in use is unpacked (below).
+    const rested = async () => {
+      expect(packed('l'), 'stays packed').toBe(true);
+      server.advance(1000);
+    };
+    try {
+      await watcher.watch('l');
+      expect(await client.lpush('l', 'x', 'yy')).toBe(6);
+      expect(await watcher.multi().ping().exec(), 'WATCH sees the push').toBeNull();
+      await rested();
+      expect(await client.rpush('l', 'z')).toBe(7);
+      await rested();
+      expect(await client.lpushx('l', 'h')).toBe(8);
+      await rested();
+      expect(await client.rpushx('l', 't1', 't2')).toBe(10);
+      await rested();
+      expect(await client.lset('l', '3', 'SET')).toBe('OK');
+      await rested();
+      expect(await client.lset('l', '-1', '')).toBe('OK');
+      await rested();
+      await expect(client.lset('l', '10', 'v')).rejects.toThrow('ERR index out of range');
+      await rested();
+      expect(await client.lpop('l')).toBe('h');
+      await rested();
+      expect(await client.rpop('l')).toBe('');
+      await rested();
+      expect(await client.lpop('l', 2)).toEqual(['yy', 'x']);
+      await rested();
+      expect(await client.rpop('l', 3)).toEqual(['t1', 'z', 'dddd']);
+      await rested();
+      // Touched by the last write (a second ago), not left as it was ten seconds before.
+      expect(await client.object('IDLETIME', 'l')).toBe(1);
+      expect(await client.lpop('l', 0)).toEqual([]);
+      expect(packed('l')).toBe(true);
+      expect(await client.lrange('l', 0, -1)).toEqual(['SET', 'bb', '']);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 10);
+      // A pop that empties the list deletes the key.
+      expect(await client.rpop('l', 5)).toEqual(['', 'bb', 'SET']);
+      expect(await client.exists('l')).toBe(0);
+      // The TTL is kept.
+      expect(await client.rpush('m', '3')).toBe(3);
+      expect(packed('m')).toBe(true);
+      expect(await client.ttl('m')).toBe(79);
+      expect(await client.lrange('m', 0, -1)).toEqual(['1', '2', '3']);
+      // A list in use (touched within the last 100 ms) is unpacked for a write, as before.
+      expect(await client.rpush('m', '4')).toBe(4);
+      expect(packed('m')).toBe(false);
+      // A list at rest is written in its blob whatever its size (lists-packed.ts: no bound of its own).
+      expect(await client.lset('big', '0', 'v')).toBe('OK');
+      expect(packed('big')).toBe(true);
+      expect(await client.lindex('big', 0)).toBe('v');
+      await client.ping();
+      await settle(10);
+      const of = (key: string, event: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...of('l', 'lpush'), ...of('l', 'rpush'), ...of('l', 'lpush'), ...of('l', 'rpush'), ...of('l', 'lset'), ...of('l', 'lset'),
+        ...of('l', 'lpop'), ...of('l', 'rpop'), ...of('l', 'lpop'), ...of('l', 'rpop'), ...of('l', 'rpop'), ...of('l', 'del'),
+        ...of('m', 'rpush'), ...of('m', 'rpush'), ...of('big', 'lset'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+      watcher.disconnect();
+    }
+  });
+
+  it('makes LINSERT, LREM and LTRIM on a small packed list at rest in its blob, announced when they change it, as Redis does', async () => {
+    await client.rpush('l', 'a', 'b', 'a', 'c');
+    await settle();
+    server.advance(10_000);
+    const dirty = async () => Number(/rdb_changes_since_last_save:(\d+)/.exec(await client.info('persistence'))![1]);
+    const before = await dirty();
+    const events = new Redis({ port: server.port, host: server.host });
+    const seen: string[] = [];
+    await client.config('SET', 'notify-keyspace-events', 'KEA');
+    await events.psubscribe('__keyspace@0__:*');
+    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    try {
+      const step = async <T>(write: Promise<T>): Promise<T> => {
+        const reply = await write;
+        expect(packed('l'), 'stays packed').toBe(true);
+        server.advance(1000);
+        return reply;
+      };
+      expect(await step(client.linsert('l', 'AFTER', 'nope', 'x'))).toBe(-1);
+      expect(await step(client.lrem('l', 0, 'nope'))).toBe(0);
+      expect(await dirty(), 'nothing changed, nothing counted').toBe(before);
+      expect(await step(client.linsert('l', 'BEFORE', 'c', 'x'))).toBe(5);
+      expect(await step(client.lrem('l', -1, 'a'))).toBe(1);
+      expect(await step(client.ltrim('l', 0, -1))).toBe('OK');
+      expect(await step(client.ltrim('l', 1, 2))).toBe('OK');
+      expect(await client.lrange('l', 0, -1)).toEqual(['b', 'x']);
+      expect(await dirty()).toBe(before + 4);
+      // Emptied: the key goes, through the usual path.
+      expect(await client.lrem('l', 0, 'b')).toBe(1);
+      expect(await client.ltrim('l', 5, 6)).toBe('OK');
+      expect(await client.exists('l')).toBe(0);
+      await client.ping();
+      await settle(10);
+      expect(seen).toEqual(['linsert', 'lrem', 'ltrim', 'ltrim', 'lrem', 'ltrim', 'del'].map((e) => `__keyspace@0__:l ${e}`));
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+    }
+  });
+
+  it('keeps a list written in its blob within packing\'s limits: a push or LSET past them unpacks it', async () => {
+    await client.rpush('l', 'a', 'b');
+    await client.rpush('n', ...Array.from({ length: 62 }, (_, k) => `${k}`));
+    await settle();
+    server.advance(10_000);
+    expect(packed('n')).toBe(true);
+    // 64 elements at most: the 63rd and 64th in the blob, the 65th unpacks.
+    expect(await client.rpush('n', '62', '63')).toBe(64);
+    expect(packed('n')).toBe(true);
+    server.advance(1000);
+    expect(await client.lpush('n', '-1')).toBe(65);
+    expect(packed('n')).toBe(false);
+    expect(await client.lrange('n', 0, 2)).toEqual(['-1', '0', '1']);
+    expect(await client.lrange('n', -2, -1)).toEqual(['62', '63']);
+    // 2048 plaintext bytes at most: a value that would pass them unpacks.
+    const long = 'v'.repeat(2100);
+    expect(await client.lset('l', '1', long)).toBe('OK');
+    expect(packed('l')).toBe(false);
+    expect(await client.lrange('l', 0, -1)).toEqual(['a', long]);
+  });
+
   it('writes a small hash at rest in its record: it stays packed, and the write is announced, counted, watched and accounted as any', async () => {
     // With --seal-keys a packed hash is an object beside its sealed name: written the usual way (unpacked).
     const inRecord = !process.env.SEALKV_TEST_SEAL_KEYS;
@@ -410,6 +552,32 @@ describe('packing small collections', () => {
     await expect(client.lindex('l', 1)).rejects.toThrow(failed);
     // The counts open nothing; the connection goes on.
     expect(await client.llen('l')).toBe(2);
+    expect(await client.ping()).toBe('PONG');
+  });
+
+  it('answers the seal error, whole, when a packed list written in its blob fails to open, and changes nothing', async () => {
+    await client.rpush('l', 'a', 'b', 'c');
+    await settle();
+    server.advance(10_000);
+    const flipped = db().renewPacked(storedKey(server, 'l'), (sealed) => {
+      const copy = Buffer.from(sealed);
+      copy[copy.length - 1]! ^= 1;
+      return copy;
+    });
+    // Only a packed record can be tampered with this way (not the object --seal-keys keeps).
+    if (flipped === null) return;
+    const dirty = async () => Number(/rdb_changes_since_last_save:(\d+)/.exec(await client.info('persistence'))![1]);
+    const before = await dirty();
+    const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
+    await expect(client.lpush('l', 'x')).rejects.toThrow(failed);
+    await expect(client.rpushx('l', 'x')).rejects.toThrow(failed);
+    await expect(client.lset('l', '1', 'x')).rejects.toThrow(failed);
+    // The array header written before the elements is dropped with them.
+    await expect(client.lpop('l', 2)).rejects.toThrow(failed);
+    await expect(client.rpop('l')).rejects.toThrow(failed);
+    expect(packed('l')).toBe(true);
+    expect(await client.llen('l')).toBe(3);
+    expect(await dirty()).toBe(before);
     expect(await client.ping()).toBe('PONG');
   });
 

@@ -7,8 +7,9 @@
 // Most commands never see this form. The keyspace unpacks a packed entry into its usual
 // structure the moment anything asks for it (Keyspace.entryAt: a write, DUMP, rotation,
 // RENAME...); the everyday reads (LRANGE, SMEMBERS, SISMEMBER, ZRANGE, ZSCORE, the counts...) answer
-// from the blob instead and leave it packed (commands/packed-reads.ts), and SADD, ZADD, ZINCRBY and
-// ZREM into a small set or sorted set at rest are made in its blob (commands/at-rest.ts). The keyspace packs again a small collection
+// from the blob instead and leave it packed (commands/packed-reads.ts), and SADD, ZADD, ZINCRBY,
+// ZREM and the pops of a small set or sorted set at rest, and the pushes, pops, LSET, LINSERT,
+// LREM and LTRIM of a small list at rest, are made in its blob (commands/at-rest.ts). The keyspace packs again a small collection
 // nobody has touched for a while (Keyspace.compactSlice, from the server's cron). Opening and sealing are not the store's business: a Packer does both
 // (src/seal/packing.ts), so the store stays free of crypto and of plaintext.
 //
@@ -67,12 +68,24 @@ export class PackedEntry {
     this.accounted = from.accounted ?? 0;
     this.sealedName = from.sealedName;
   }
+
+  get blobLength(): number {
+    return this.blob.length;
+  }
+
+  copyBlob(to: Buffer, at: number): void {
+    (to as Buffer & { latin1Write(text: string, offset: number): number }).latin1Write(this.blob, at);
+  }
 }
 
 /** What a packed collection shows, in either form (this object, or its key's record: packed-record.ts). */
 export interface PackedLike {
   readonly kind: PackableKind;
   readonly blob: string;
+  /** The sealed blob's length in bytes (blob.length, without making the string of a record's). */
+  readonly blobLength: number;
+  /** Copies the sealed blob's bytes to `to` at `at` (the packer's input: no string made of a record's). */
+  copyBlob(to: Buffer, at: number): void;
   readonly count: number;
   readonly flag: boolean;
   readonly intDeltas: boolean;
@@ -113,6 +126,15 @@ export interface Packer {
   packNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, members: readonly Uint8Array[], scores: readonly number[] | null, flag: boolean, touchedAt: number): PackedEntry | null;
   /** packNew() of a sorted set whose members lie in one buffer (a write made in the blob: commands/zset-rest.ts). */
   packZSet(db: number, key: string, members: FlatZSet, flag: boolean, touchedAt: number): PackedEntry | null;
+  /**
+   * A write made in a packed list's blob (commands/lists-packed.ts): opens it once into the
+   * packer's scratch and lets `edit` rewrite the plaintext in place (the list form above, within
+   * PACK_MAX_BYTES), then seals what it leaves as the list's new blob, returned as a view of the
+   * packer's sealed scratch (ciphertext; valid until the packer's next call). `edit` returns the
+   * new plaintext length, or -1 to leave the list as it is (null returned). The plaintext is
+   * wiped before it returns. Throws SealError.
+   */
+  editList(db: number, key: string, packed: PackedLike, edit: ListBlobEdit): Buffer | null;
 }
 
 /** A sorted set's members in its order, member k at bytes[starts[k], starts[k] + lengths[k]) with scores[k]. */
@@ -123,6 +145,9 @@ export interface FlatZSet {
   readonly scores: Float64Array;
   readonly count: number;
 }
+
+/** Rewrites a packed list's plaintext plain[0, length) in place; the new length, or -1 for no change. */
+export type ListBlobEdit = (plain: Buffer, length: number) => number;
 
 export function isPackable(kind: Kind): kind is PackableKind {
   return kind === Kind.Hash || kind === Kind.List || kind === Kind.Set || kind === Kind.ZSet;

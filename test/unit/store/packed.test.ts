@@ -55,6 +55,10 @@ class StandInPacker implements Packer {
   packNew(): PackedEntry | null {
     return null;
   }
+
+  editList(): Buffer | null {
+    return null;
+  }
 }
 
 function setup(): { db: Keyspace; packer: StandInPacker; stats: { keyspaceHits: number; keyspaceMisses: number } } {
