@@ -44,6 +44,8 @@ const scores = new Float64Array(ROOM);
 const edited = { bytes: memberBytes, starts, lengths, scores, count: 0 };
 /** Bytes of memberBytes in use; wiped after each write. */
 let used = 0;
+/** The stored shape of the set written (setPackedSealed's). */
+const shape = { kind: Kind.ZSet as const, count: 0, flag: false, intDeltas: false };
 /** Redis's encoding of the set being edited: a skiplist keeps -0 as it is, a listpack as 0. */
 let skiplist = false;
 
@@ -145,8 +147,8 @@ function insertNew(score: number, member: Uint8Array): boolean {
 }
 
 /**
- * Packs the edited set (expiry kept, access time now) and stores it (over its record when as
- * long: Keyspace.replacePacked), signalling `event` as any write; a set left empty is deleted ('del' after `event`, as Keyspace.mutate does). False,
+ * Packs the edited set and stores it in its record (expiry kept, access time now:
+ * Keyspace.setPackedSealed), signalling `event` as any write; a set left empty is deleted ('del' after `event`, as Keyspace.mutate does). False,
  * having changed nothing, when the set is past packing's limits: the usual path follows.
  */
 function store(ctx: Session, key: string, stored: PackedForm, event: KeyEvent): boolean {
@@ -155,12 +157,11 @@ function store(ctx: Session, key: string, stored: PackedForm, event: KeyEvent): 
     if (db.delete(key, event)) db.notify(key, 'del', Kind.ZSet);
     return true;
   }
-  const expiresAt = stored.expiresAt;
-  const packed = db.packer!.packZSet(db.uid, key, edited, skiplist, stored.touchedAt);
-  if (packed === null) return false;
-  packed.expiresAt = expiresAt;
-  db.touch(packed as unknown as Entry, ctx.now);
-  db.replacePacked(key, stored, packed, event);
+  const sealed = db.packer!.packZSet(db.uid, key, edited);
+  if (sealed === null) return false;
+  shape.count = edited.count;
+  shape.flag = skiplist;
+  db.setPackedSealed(key, stored, sealed, shape, ctx.now, event);
   return true;
 }
 

@@ -289,7 +289,7 @@ export class CollectionPacker implements Packer {
     }
   }
 
-  packZSet(db: number, key: string, members: FlatZSet, flag: boolean, touchedAt: number): PackedEntry | null {
+  packZSet(db: number, key: string, members: FlatZSet): Buffer | null {
     const count = members.count;
     if (count === 0 || count > PACK_MAX_ELEMENTS) return null;
     const plain = this.plain;
@@ -305,18 +305,24 @@ export class CollectionPacker implements Packer {
         for (let i = 0, at = members.starts[k]!; i < n; i++) plain[used + i] = bytes[at + i]!;
         used += n;
       }
-      return this.sealNew(db, key, Kind.ZSet, used, count, flag, touchedAt, false);
+      return this.sealPlain(Kind.ZSet, db, key, used);
     } finally {
       plain.fill(0, 0, Math.min(plain.length, used + 16));
     }
   }
 
-  /** Seals the first `used` bytes of the scratch as a new packed entry (packNew, packZSet). */
+  /** Seals the first `used` bytes of the scratch as a new packed entry (packNew). */
   private sealNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, used: number, count: number, flag: boolean, touchedAt: number, deltas: boolean): PackedEntry {
+    const fresh = { expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
+    const sealed = this.sealPlain(kind, db, key, used) as Latin1Buffer;
+    return new PackedEntry(kind, sealed.latin1Slice(0, sealed.length), count, flag, fresh, deltas);
+  }
+
+  /** Seals the first `used` bytes of the scratch as a blob of `kind`: a view of the sealed scratch, valid until the packer's next call. */
+  private sealPlain(kind: Kind.List | Kind.Set | Kind.ZSet, db: number, key: string, used: number): Buffer {
     const out = this.room(used + OVERHEAD);
     const sealed = this.values.sealCompactAt(PURPOSE[kind], db, key, this.plain.subarray(0, used), out, 0);
-    const fresh = { expiresAt: 0, touchedAt, accounted: 0, sealedName: undefined };
-    return new PackedEntry(kind, out.latin1Slice(0, sealed), count, flag, fresh, deltas);
+    return out.subarray(0, sealed);
   }
 
   editList(db: number, key: string, packed: PackedLike, edit: ListBlobEdit): Buffer | null {
@@ -328,9 +334,7 @@ export class CollectionPacker implements Packer {
       const edited = edit(plain.subarray(0, PACK_MAX_BYTES), length);
       if (edited < 0) return null;
       used = Math.max(used, edited);
-      const out = this.room(edited + OVERHEAD);
-      const sealed = this.values.sealCompactAt(Purpose.PackedList, db, key, plain.subarray(0, edited), out, 0);
-      return out.subarray(0, sealed);
+      return this.sealPlain(Kind.List, db, key, edited);
     } finally {
       // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
       plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));

@@ -19,8 +19,9 @@ import { scanStep } from './scan.js';
 import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFlag } from './key-events.js';
 import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
 import { isPackable, PackedEntry, type PackedVisitor, type Packer } from './types/packed.js';
-import { isPackedForm, isPackedLength, newPackedRecord, newPackedRecordOf, PACKED_TAG, PackedRecord, packedPurpose, rewritePackedRecord, type PackedBlobWriter, type PackedForm, type PackedShape } from './packed-record.js';
+import { isPackedForm, isPackedLength, newPackedRecord, PACKED_TAG, PackedRecord, packedPurpose, type PackedBlobWriter, type PackedForm, type PackedShape } from './packed-record.js';
 import type { Purpose } from '../seal/values.js';
+import { copyBytes } from '../util/bytes.js';
 
 export { KeyWalk } from './key-walk.js';
 
@@ -61,6 +62,15 @@ export interface NameSealer {
   sealedName(key: string): Buffer;
 }
 
+
+const NO_BYTES: Uint8Array = new Uint8Array(0);
+/** setPackedSealed's writer: copies blob bytes sealed already (ciphertext) into the record. */
+const copiedBlob = {
+  bytes: NO_BYTES,
+  sealInto(to: Buffer, at: number): void {
+    copyBytes(this.bytes, 0, to, at, this.bytes.length);
+  },
+};
 
 export class Keyspace {
   private table: KeyTable;
@@ -310,36 +320,25 @@ export class Keyspace {
   }
 
   /**
-   * Stores `packed` in place of key's packed collection `stored` (from getStored() in this same
-   * command, nothing stored since): written over its record when the blob is as long (no new
-   * record, no second lookup, the same byte count), else as setPacked(). Signals `event` either way.
-   */
-  replacePacked(key: string, stored: PackedForm, packed: PackedEntry, event: KeyEvent): void {
-    if (stored instanceof PackedRecord && rewritePackedRecord(stored, packed)) this.signal(key, event, packed.kind);
-    else this.set(key, packed as unknown as Entry, event);
-  }
-
-  /**
-   * Stores a write made in key's packed blob (commands/lists-packed.ts): `sealed`, the new blob of
-   * a collection shaped as `shape`, takes the place of `stored` (key's packed form as looked up
-   * at `now`) with its expiry, touched at `now`, signalled as set() would. Written into the key's
-   * new record straight from the bytes, no string or object made of them; with sealed names
-   * (the packed form then stays an object) through setPacked().
+   * Stores a write made in key's packed blob (commands/lists-packed.ts, zset-rest.ts): `sealed`,
+   * the new blob of a collection shaped as `shape`, takes the place of `stored` (key's packed
+   * form as looked up at `now`, nothing stored since) with its expiry, touched at `now`,
+   * signalled as any write. Copied into the key's record (rewritePacked) with no string or object
+   * made of it; with sealed names (the packed form then stays an object) through setPacked().
    */
   setPackedSealed(key: string, stored: PackedForm, sealed: Uint8Array, shape: PackedShape, now: number, event: KeyEvent): void {
     const touchedAt = this.access.touched(stored.touchedAt, now);
-    if (this.names !== null) {
-      const blob = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length).toString('latin1');
-      const packed = new PackedEntry(shape.kind, blob, shape.count, shape.flag, stored, shape.intDeltas);
-      packed.touchedAt = touchedAt;
-      this.setPacked(key, packed, event);
+    if (stored instanceof PackedRecord) {
+      stored.touchedAt = touchedAt;
+      copiedBlob.bytes = sealed;
+      this.rewritePacked(key, stored, sealed.length, shape.count, shape.flag, event, copiedBlob);
+      copiedBlob.bytes = NO_BYTES;
       return;
     }
-    const hash = hashKey(key);
-    const slot = this.table.find(key, hash);
-    const old = slot < 0 ? undefined : this.rawAt(this.table.handleAt(slot));
-    const handle = newPackedRecordOf(this.table, key, hash, sealed, shape, stored.expiresAt, touchedAt);
-    this.put(key, hash, slot, old, handle, stored.expiresAt, event, shape.kind);
+    const blob = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length).toString('latin1');
+    const packed = new PackedEntry(shape.kind, blob, shape.count, shape.flag, stored, shape.intDeltas);
+    packed.touchedAt = touchedAt;
+    this.setPacked(key, packed, event);
   }
 
   /**
@@ -838,7 +837,7 @@ export class Keyspace {
 
   /**
    * A write made in the record of a collection packed there, which stays packed (a hash at rest:
-   * commands/hash-entries.ts), instead of unpacking it for the cron to pack again. `blob` seals
+   * commands/hash-entries.ts; setPackedSealed), instead of unpacking it for the cron to pack again. `blob` seals
    * the new blob of `length` bytes into the record: over the old one when the length is the same,
    * else in a block of the new size that keeps the key, expiry and access time. `count` and
    * `flag` replace the element count and encoding flag; memory is recounted and `event`

@@ -103,16 +103,6 @@ export class PackedRecord {
     this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_TOUCHED] = at;
   }
 
-  /** rewritePackedRecord()'s write: the blob (as long as the one held), count, flag, expiry and access time. */
-  rewrite(packed: PackedEntry): void {
-    const words = this.words;
-    const word = this.word;
-    words[word + W_AUX] = aux(packed);
-    this.expiresAt = packed.expiresAt;
-    this.touchedAt = packed.touchedAt;
-    (this.slab as Latin1Buffer).latin1Write(packed.blob, this.blobAt);
-  }
-
   /** Always what memory accounting counts for it (a function of the record), so nothing to keep. */
   get accounted(): number {
     return PACKED_RECORD_OVERHEAD + this.words[this.word + W_KEY_LENGTH]! + this.blobLength;
@@ -127,7 +117,7 @@ export class PackedRecord {
   set sealedName(_name: Buffer | undefined) {}
 }
 
-/** Seals a packed collection's new blob at bytes[at] (Keyspace.rewritePacked): the store itself never seals. */
+/** Writes a packed collection's new blob at bytes[at] (Keyspace.rewritePacked): the store itself never seals. */
 export interface PackedBlobWriter {
   sealInto(bytes: Buffer, at: number): void;
 }
@@ -145,42 +135,14 @@ function aux(shape: PackedShape): number {
 /** Writes a packed entry into a new record for key; returns its handle. Throws ArenaFullError. */
 export function newPackedRecord(table: KeyTable, key: string, hash: number, packed: PackedEntry): number {
   const length = packed.blob.length;
-  const handle = packedRecordFor(table, key, hash, length, packed, packed.expiresAt, packed.touchedAt);
-  (table.arena.bytes[handle >>> 17] as Latin1Buffer).latin1Write(packed.blob, (handle & OFFSET_MASK) * 8 + RECORD_HEADER + key.length);
-  return handle;
-}
-
-/**
- * A new record for key holding the sealed blob `sealed` (bytes, not a string: a write made in a
- * blob, commands/lists-packed.ts) of a collection shaped as `shape`. Throws ArenaFullError.
- */
-export function newPackedRecordOf(table: KeyTable, key: string, hash: number, sealed: Uint8Array, shape: PackedShape, expiresAt: number, touchedAt: number): number {
-  const handle = packedRecordFor(table, key, hash, sealed.length, shape, expiresAt, touchedAt);
-  copyBytes(sealed, 0, table.arena.bytes[handle >>> 17]!, (handle & OFFSET_MASK) * 8 + RECORD_HEADER + key.length, sealed.length);
-  return handle;
-}
-
-/** A new packed record with room for a blob of `length` bytes, everything but the blob written. */
-function packedRecordFor(table: KeyTable, key: string, hash: number, length: number, shape: PackedShape, expiresAt: number, touchedAt: number): number {
   const handle = table.newRecord(key, hash, PACKED_TAG | length, length);
   const slab = handle >>> 17;
   const arena = table.arena;
-  arena.words[slab]![(handle & OFFSET_MASK) * 2 + W_AUX] = aux(shape);
-  arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = expiresAt;
-  arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = touchedAt;
+  arena.words[slab]![(handle & OFFSET_MASK) * 2 + W_AUX] = aux(packed);
+  arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = packed.expiresAt;
+  arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = packed.touchedAt;
+  (arena.bytes[slab] as Latin1Buffer).latin1Write(packed.blob, (handle & OFFSET_MASK) * 8 + RECORD_HEADER + key.length);
   return handle;
-}
-
-/**
- * Writes `packed` over the record `at` holds when its blob is as long (a write to a small
- * collection at rest that changed a score or swapped a member: commands/at-rest.ts): the record,
- * its slot and its byte count stay, only the blob, the element count and the flag change. False,
- * having written nothing, when the lengths differ or `packed` carries a sealed name.
- */
-export function rewritePackedRecord(at: PackedRecord, packed: PackedEntry): boolean {
-  if (packed.sealedName !== undefined || packed.blob.length !== at.blobLength) return false;
-  at.rewrite(packed);
-  return true;
 }
 
 /** What a packed record's aux word holds beside the blob. */

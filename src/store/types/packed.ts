@@ -124,8 +124,12 @@ export interface Packer {
    */
   read(db: number, key: string, packed: PackedLike, visit: PackedVisitor): void;
   packNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, members: readonly Uint8Array[], scores: readonly number[] | null, flag: boolean, touchedAt: number): PackedEntry | null;
-  /** packNew() of a sorted set whose members lie in one buffer (a write made in the blob: commands/zset-rest.ts). */
-  packZSet(db: number, key: string, members: FlatZSet, flag: boolean, touchedAt: number): PackedEntry | null;
+  /**
+   * Seals a sorted set whose members lie in one buffer (a write made in the blob:
+   * commands/zset-rest.ts) as its new blob, returned as editList() returns it; null past
+   * packing's limits.
+   */
+  packZSet(db: number, key: string, members: FlatZSet): Buffer | null;
   /**
    * A write made in a packed list's blob (commands/lists-packed.ts): opens it once into the
    * packer's scratch and lets `edit` rewrite the plaintext in place (the list form above, within

@@ -48,7 +48,7 @@ class StandInPacker implements Packer {
     for (let at = 0; at < blob.length; at += 1 + blob[at]!) if (visit(blob, at + 1, blob[at]!, NaN) === false) return;
   }
 
-  packZSet(): PackedEntry | null {
+  packZSet(): Buffer | null {
     return null;
   }
 
