@@ -7,6 +7,7 @@ import { ConfigError, Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
 import { opsOf, type Entry } from '../store/keyspace.js';
 import { keyBytes } from '../store/memory.js';
+import { isPackedForm, packedBytes } from '../store/packed-record.js';
 import { globMatch } from '../util/glob.js';
 import { integer, keyOf, text, word } from './args.js';
 import { replyHelp } from './clients.js';
@@ -174,6 +175,8 @@ function time(ctx: Session): void {
  * averaged and scaled to the element count (Infinity = all).
  */
 export function entryBytes(key: string, entry: Entry, samples: number): number {
+  // A small collection at rest is weighed as it lies, one sealed blob (MEMORY USAGE leaves it packed).
+  if (isPackedForm(entry)) return packedBytes(keyBytes(key, entry), entry);
   const ops = opsOf(entry);
   return ops.overhead + keyBytes(key, entry) + ops.valueBytes(entry, samples);
 }
@@ -188,7 +191,8 @@ function memoryUsage(ctx: Session, args: Buffer[]): void {
     samples = n === 0 ? Infinity : n;
   }
   const key = keyOf(ctx, args[2]!);
-  const entry = ctx.db.get(key, ctx.now);
+  // As Redis's memoryCommand, a look at the key that neither counts a hit nor unpacks it.
+  const entry = ctx.db.getStored(key, ctx.now);
   if (entry === undefined) return ctx.reply.nullBulk();
   ctx.reply.integer(entryBytes(key, entry, samples));
 }

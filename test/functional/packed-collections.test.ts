@@ -53,6 +53,34 @@ describe('packing small collections', () => {
     expect(packed('z')).toBe(false);
   });
 
+  it('weighs a packed key with MEMORY USAGE as it lies: left packed, idle time and hits untouched, its bytes those memory accounting counts', async () => {
+    await client.rpush('l', 'a', 'bb', 'c');
+    await client.sadd('s', 'x', 'yy');
+    await client.zadd('z', '1', 'a', '2', 'b');
+    await client.hset('h', 'f', 'v', 'g', 'w');
+    await settle();
+    server.advance(10_000);
+    const used = () => server.running.state.memory.account.used;
+    const hits = async () => Number(/keyspace_hits:(\d+)/.exec(await client.info('stats'))![1]);
+    const before = await hits();
+    let sum = 0;
+    for (const key of ['l', 's', 'z', 'h']) {
+      const bytes = Number(await client.memory('USAGE', key));
+      expect(bytes, key).toBeGreaterThan(0);
+      sum += bytes;
+    }
+    // As Redis's MEMORY USAGE (a dictFind): no keyspace hit counted.
+    expect(await hits()).toBe(before);
+    for (const key of ['l', 's', 'z', 'h']) {
+      expect(packed(key), key).toBe(true);
+      expect(await client.object('IDLETIME', key), key).toBe(10);
+    }
+    // The four keys are all that is stored: what MEMORY USAGE reports adds up to what is counted.
+    const all = used();
+    await client.flushall();
+    expect(sum).toBe(all - used());
+  });
+
   it('answers the everyday reads from the packed blob, leaving it packed, counted and touched as any read', async () => {
     await client.rpush('l', 'a', 'bb', 'c');
     await client.sadd('s', 'x', 'yy');
