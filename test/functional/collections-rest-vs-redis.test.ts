@@ -7,16 +7,15 @@
 // and RESP3; SMEMBERS sorted (Redis's hashtable has its own order). Skipped (with a message) where
 // redis-server is not installed.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
-import { fromEnv, int, parseReply, pick, renderReply, sortedItems, type Rnd } from '../helpers/differential.js';
-import { prng } from '../helpers/prng.js';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
+import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { fromEnv, int, pick, type Rnd } from '../helpers/differential.js';
+import { itRestingSequences } from '../helpers/at-rest-differential.js';
 
 // REST_COUNT / REST_SEED (or DIFF_COUNT / DIFF_SEED, DIFF_SCALE) for longer runs.
 const SEQUENCES = fromEnv(['REST_COUNT', 'DIFF_COUNT'], 30, 'count');
 const SEED = fromEnv(['REST_SEED', 'DIFF_SEED'], 20261212, 'seed');
-const LENGTH = 30;
 const ELEMENTS = ['a', 'b', 'c', '', '1', '2', '-7', '10', 'caf\u00e9', 'an element of some bytes', 'y'.repeat(70)];
 const SCORES = ['0', '-0', '1', '1.5', '-2', '3', '1e300', '+inf', '-inf', 'nan', 'x'];
 
@@ -92,42 +91,9 @@ describe.skipIf(!hasRedisServer)('writes to small lists, sets and sorted sets at
     await Promise.all([redis?.stop(), sealkv?.stop()]);
   });
 
-  for (const protocol of [2, 3] as const) {
-    it(`RESP${protocol}: ${SEQUENCES} random sequences`, async () => {
-      const r = prng(SEED + protocol);
-      const db = sealkv.running.state.databases[0]!;
-      let atRest = 0;
-      for (let seq = 0; seq < SEQUENCES; seq++) {
-        const ours = await ReplyConnection.open(sealkv.port);
-        const theirs = await ReplyConnection.open(redis.port);
-        const history: string[] = [];
-        try {
-          for (const c of [ours, theirs]) {
-            await c.send(['FLUSHALL']);
-            if (protocol === 3) await c.send(['HELLO', '3']);
-          }
-          for (let i = 0; i < LENGTH; i++) {
-            const args = randomCommand(r);
-            if (r() < 0.7) {
-              // Rested: everything unpacked is packed again, as the cron does to what nobody touched.
-              sealkv.advance(1000);
-              db.compactSlice(Infinity, Infinity);
-              const key = args[0] === 'ZMPOP' ? args[2]! : args[1]!;
-              if (db.isPacked(storedKey(sealkv, key))) atRest++;
-            }
-            history.push(args.map((a) => (a.length > 40 ? `${a.slice(0, 40)}...` : a)).join(' '));
-            const a = await ours.send(args);
-            const b = await theirs.send(args);
-            const same = a === b || (args[0] === 'SMEMBERS' && renderReply(sortedItems(parseReply(a))) === renderReply(sortedItems(parseReply(b))));
-            expect(same ? '' : `seed ${SEED}\n${history.join('\n')}\nsealkv: ${a}\nredis:  ${b}`).toBe('');
-          }
-        } finally {
-          ours.close();
-          theirs.close();
-        }
-      }
-      // Most sequences met collections at rest (the paths under test), not only unpacked ones.
-      expect(atRest).toBeGreaterThan(SEQUENCES * 3);
-    }, 600_000);
-  }
+  itRestingSequences(() => [sealkv, redis], {
+    sequences: SEQUENCES, length: 30, seed: SEED, command: randomCommand,
+    keyOf: (args) => (args[0] === 'ZMPOP' ? args[2]! : args[1]!),
+    unordered: (args) => args[0] === 'SMEMBERS',
+  });
 });

@@ -6,11 +6,11 @@
 // RESP2 and RESP3; HGETALL/HKEYS/HVALS sorted where Redis holds a hashtable (its own order).
 // Skipped (with a message) where redis-server is not installed.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareWithRedis, hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
-import { int, parseReply, pick, renderReply, sortedItems, type Rnd } from '../helpers/differential.js';
-import { prng } from '../helpers/prng.js';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { compareWithRedis, hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
+import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { int, pick, type Rnd } from '../helpers/differential.js';
+import { itRestingSequences } from '../helpers/at-rest-differential.js';
 
 const SEQUENCES = 40;
 const LENGTH = 25;
@@ -52,44 +52,11 @@ describe.skipIf(!hasRedisServer)('writes to small hashes at rest and in use, aga
     await Promise.all([redis?.stop(), sealkv?.stop()]);
   });
 
-  for (const protocol of [2, 3] as const) {
-    it(`RESP${protocol}: ${SEQUENCES} random sequences`, async () => {
-      const r = prng(20261207 + protocol);
-      const db = sealkv.running.state.databases[0]!;
-      let atRest = 0;
-      for (let seq = 0; seq < SEQUENCES; seq++) {
-        const ours = await ReplyConnection.open(sealkv.port);
-        const theirs = await ReplyConnection.open(redis.port);
-        const history: string[] = [];
-        try {
-          for (const c of [ours, theirs]) {
-            await c.send(['FLUSHALL']);
-            if (protocol === 3) await c.send(['HELLO', '3']);
-          }
-          for (let i = 0; i < LENGTH; i++) {
-            const args = randomCommand(r);
-            if (r() < 0.7) {
-              // Rested: everything unpacked is packed again, as the cron does to what nobody touched.
-              sealkv.advance(1000);
-              db.compactSlice(Infinity, Infinity);
-              if (args[0]!.startsWith('H') && db.isPacked(storedKey(sealkv, args[1]!))) atRest++;
-            }
-            history.push(args.map((a) => (a.length > 40 ? `${a.slice(0, 40)}...` : a)).join(' ').slice(0, 200));
-            const a = await ours.send(args);
-            const b = await theirs.send(args);
-            const whole = WHOLE.has(args[0]!.toLowerCase());
-            const same = a === b || (whole && renderReply(sortedItems(parseReply(a))) === renderReply(sortedItems(parseReply(b))));
-            expect(same ? '' : `${history.join('\n')}\nsealkv: ${a}\nredis:  ${b}`).toBe('');
-          }
-        } finally {
-          ours.close();
-          theirs.close();
-        }
-      }
-      // Most sequences met hashes at rest (the path under test), not only unpacked ones.
-      expect(atRest).toBeGreaterThan(SEQUENCES * 3);
-    }, 120_000);
-  }
+  itRestingSequences(() => [sealkv, redis], {
+    sequences: SEQUENCES, length: LENGTH, seed: 20261207, command: randomCommand,
+    keyOf: (args) => args[1]!,
+    unordered: (args) => WHOLE.has(args[0]!.toLowerCase()),
+  });
 });
 
 const long = 'y'.repeat(70);

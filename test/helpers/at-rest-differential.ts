@@ -1,0 +1,64 @@
+// The differential run for writes to small collections at rest (commands/at-rest.ts): random
+// sequences go to an in-process sealkv and to redis-server, and before most commands sealkv's
+// clock moves on and its keyspace packs whatever rests (as the cron would), so the next command
+// meets its key packed at rest while the others meet it in use. Replies compared byte for byte,
+// or as sorted items where Redis's own order is a hashtable's (`unordered`).
+
+import { expect, it } from 'vitest';
+import { parseReply, renderReply, sortedItems, type Rnd } from './differential.js';
+import { prng } from './prng.js';
+import { ReplyConnection, type ReferenceRedis } from './reference-redis.js';
+import { storedKey, type InProcessServer } from './server.js';
+
+export interface RestingRun {
+  sequences: number;
+  length: number;
+  seed: number;
+  command: (r: Rnd) => string[];
+  /** The key whose packing the run counts: the command's first key. */
+  keyOf: (args: string[]) => string;
+  /** Commands whose reply is compared as sorted items. */
+  unordered: (args: string[]) => boolean;
+}
+
+/** One `it` per protocol; `servers` gives the two servers the suite's hooks started. */
+export function itRestingSequences(servers: () => [InProcessServer, ReferenceRedis], run: RestingRun): void {
+  for (const protocol of [2, 3] as const) {
+    it(`RESP${protocol}: ${run.sequences} random sequences`, async () => {
+      const [sealkv, redis] = servers();
+      const r = prng(run.seed + protocol);
+      const db = sealkv.running.state.databases[0]!;
+      let atRest = 0;
+      for (let seq = 0; seq < run.sequences; seq++) {
+        const ours = await ReplyConnection.open(sealkv.port);
+        const theirs = await ReplyConnection.open(redis.port);
+        const history: string[] = [];
+        try {
+          for (const c of [ours, theirs]) {
+            await c.send(['FLUSHALL']);
+            if (protocol === 3) await c.send(['HELLO', '3']);
+          }
+          for (let i = 0; i < run.length; i++) {
+            const args = run.command(r);
+            if (r() < 0.7) {
+              // Rested: everything unpacked is packed again, as the cron does to what nobody touched.
+              sealkv.advance(1000);
+              db.compactSlice(Infinity, Infinity);
+              if (db.isPacked(storedKey(sealkv, run.keyOf(args)))) atRest++;
+            }
+            history.push(args.map((a) => (a.length > 40 ? `${a.slice(0, 40)}...` : a)).join(' '));
+            const a = await ours.send(args);
+            const b = await theirs.send(args);
+            const same = a === b || (run.unordered(args) && renderReply(sortedItems(parseReply(a))) === renderReply(sortedItems(parseReply(b))));
+            expect(same ? '' : `seed ${run.seed}\n${history.join('\n')}\nsealkv: ${a}\nredis:  ${b}`).toBe('');
+          }
+        } finally {
+          ours.close();
+          theirs.close();
+        }
+      }
+      // Most sequences met collections at rest (the paths under test), not only unpacked ones.
+      expect(atRest).toBeGreaterThan(run.sequences * 3);
+    }, 600_000);
+  }
+}
