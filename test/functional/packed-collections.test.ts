@@ -20,6 +20,18 @@ const packed = (name: string) => db().isPacked(storedKey(server, name));
 /** Lets the turn end (new keys are packed in a setImmediate) and a cron tick or two pass. */
 const settle = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 
+/** An INFO field as a number. */
+const stat = async (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(await client.info())![1]);
+/** Keyspace notifications on, heard by a new connection: `seen` collects "channel message" (disconnect `events` after). */
+async function keyEvents(): Promise<{ events: Redis; seen: string[] }> {
+  const events = new Redis({ port: server.port, host: server.host });
+  const seen: string[] = [];
+  await client.config('SET', 'notify-keyspace-events', 'KEA');
+  await events.psubscribe('__key*__:*');
+  events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+  return { events, seen };
+}
+
 beforeAll(async () => {
   server = await startInProcess();
   client = new Redis({ port: server.port, host: server.host, lazyConnect: true });
@@ -140,14 +152,9 @@ describe('packing small collections', () => {
     await client.sadd('big', ...Array.from({ length: 20 }, (_, k) => `member-of-a-larger-set:${k}`));
     await settle();
     server.advance(10_000);
-    const stat = async (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(await client.info())![1]);
     const dirty = await stat('rdb_changes_since_last_save');
     const hits = await stat('keyspace_hits');
-    const events = new Redis({ port: server.port, host: server.host });
-    const seen: string[] = [];
-    await client.config('SET', 'notify-keyspace-events', 'KEA');
-    await events.psubscribe('__key*__:*');
-    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    const { events, seen } = await keyEvents();
     const watcher = new Redis({ port: server.port, host: server.host });
     try {
       await watcher.watch('s', 'i');
@@ -215,13 +222,8 @@ describe('packing small collections', () => {
     await client.rpush('big', ...Array.from({ length: 20 }, (_, k) => `element-of-a-larger-list:${k}`));
     await settle();
     server.advance(10_000);
-    const stat = async (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(await client.info())![1]);
     const dirty = await stat('rdb_changes_since_last_save');
-    const events = new Redis({ port: server.port, host: server.host });
-    const seen: string[] = [];
-    await client.config('SET', 'notify-keyspace-events', 'KEA');
-    await events.psubscribe('__key*__:*');
-    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    const { events, seen } = await keyEvents();
     const watcher = new Redis({ port: server.port, host: server.host });
     // Each write meets a list at rest (untouched for a second): one in use is unpacked (below).
     const rested = async () => {
@@ -359,15 +361,10 @@ describe('packing small collections', () => {
     await client.expire('h', 100);
     await settle();
     server.advance(10_000);
-    const stat = async (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(await client.info())![1]);
     const used = () => server.running.state.memory.account.used;
     const dirty = await stat('rdb_changes_since_last_save');
     const hits = await stat('keyspace_hits');
-    const events = new Redis({ port: server.port, host: server.host });
-    const seen: string[] = [];
-    await client.config('SET', 'notify-keyspace-events', 'KEA');
-    await events.psubscribe('__key*__:*');
-    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    const { events, seen } = await keyEvents();
     const watcher = new Redis({ port: server.port, host: server.host });
     try {
       await watcher.watch('h');
@@ -450,14 +447,9 @@ describe('packing small collections', () => {
     await client.zadd('big', ...Array.from({ length: 20 }, (_, k) => [String(k), `member-of-a-larger-set:${k}`]).flat());
     await settle();
     server.advance(10_000);
-    const stat = async (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(await client.info())![1]);
     const dirty = await stat('rdb_changes_since_last_save');
     const hits = await stat('keyspace_hits');
-    const events = new Redis({ port: server.port, host: server.host });
-    const seen: string[] = [];
-    await client.config('SET', 'notify-keyspace-events', 'KEA');
-    await events.psubscribe('__key*__:*');
-    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    const { events, seen } = await keyEvents();
     const watcher = new Redis({ port: server.port, host: server.host });
     try {
       await watcher.watch('z');
@@ -530,11 +522,7 @@ describe('packing small collections', () => {
     await client.zadd('z', '1', 'a', '2', 'b', '3', 'c');
     await settle();
     server.advance(2000);
-    const events = new Redis({ port: server.port, host: server.host });
-    const seen: string[] = [];
-    await client.config('SET', 'notify-keyspace-events', 'KEA');
-    await events.psubscribe('__key*__:*');
-    events.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    const { events, seen } = await keyEvents();
     try {
       expect(await client.zpopmax('z')).toEqual(['c', '3']);
       expect(packed('z')).toBe(true);
