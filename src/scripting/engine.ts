@@ -239,8 +239,9 @@ export class LuaEngine {
     } finally {
       this.arena.wipe();
     }
-    // Only now: the arguments were read in the strings on the stack.
-    vm.setTop(0, L);
+    // The reply is pushed above the arguments, with no lua_settop to clear them first: a C
+    // function's results are the top values, and returning discards its frame (arguments
+    // included); the frame has LUA_MINSTACK slots free above them (nested replies check for more).
     if (typeof out === 'string') {
       pushErrorTable(vm, out, L);
       vm.pushBoolean(true, L);
