@@ -427,8 +427,9 @@ export class LuaEngine {
           this.pushArray(request, argvAt, argc);
         }
       }
-      const status = vm.pcall(mode === 'eval' ? 0 : 2, 1, 1);
-      if (status === LuaStatus.Ok) writeResult(vm, reply, run.resp === 3);
+      // The script runs, and its result is read, in one call into WebAssembly.
+      const status = vm.runTop(mode === 'eval' ? 0 : 2);
+      if (status === LuaStatus.Ok) writeResult(vm, reply, run.resp === 3, vm.topType);
       else this.replyError(reply, name);
     } finally {
       if (this.killed) {
