@@ -3,7 +3,9 @@
 // call (each costs a few ns, and a lua_Integer argument a BigInt conversion on top). An EVAL
 // script's start (the error handler, KEYS and ARGV filled, the script), its end (KEYS and ARGV
 // emptied, the stack cleared) and redis.call's reading of its arguments were 29 crossings for
-// the GET script; they are 9. The script runs and its result is read in one call too (runTop). Written as instruction bytes (wasm-bytes.ts).
+// the GET script; with the script's run and the reading of its result in one call too (runTop)
+// they are 5: beginEval, runTop, readArgs, lua_pushlstring (the reply), endEval. Written as
+// instruction bytes (wasm-bytes.ts).
 
 import { call, F64, get, I32, i32, I64, instantiate, load32, op, set, store32, storeF64, wasmModule } from './wasm-bytes.js';
 
