@@ -34,6 +34,8 @@ export class ArgArena {
 
   /** Zeroes everything handed out since the last wipe; the views all read zeros afterwards. */
   wipe(): void {
+    // Nearly always nothing to do: redis.call's strings are read where they lie (ScriptArgs).
+    if (this.used === 0 && this.retired.length === 0) return;
     fill.call(this.buf, 0, 0, this.used);
     this.used = 0;
     if (this.retired.length > 0) {

@@ -154,11 +154,11 @@ export function errorText(message: Uint8Array | string): string {
 
 /**
  * Writes a script's result (the value on top of the stack) as the reply, and may leave it there
- * (the caller's cleanup sets the stack's top): a string, number, boolean or nil read in one call (LuaVm.readTop), a table
- * through writeLuaValue. `resp3`: the script called redis.setresp(3).
+ * (the caller's cleanup sets the stack's top): a string, number, boolean or nil as LuaVm.runTop
+ * read it (`type` its type), a table through writeLuaValue. `resp3`: the script called redis.setresp(3).
  */
-export function writeResult(vm: LuaVm, reply: ReplyWriter, resp3: boolean): void {
-  switch (vm.readTop()) {
+export function writeResult(vm: LuaVm, reply: ReplyWriter, resp3: boolean, type: LuaType): void {
+  switch (type) {
     case LuaType.String: {
       const n = vm.length;
       const at = reply.beginBulk(n);

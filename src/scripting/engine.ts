@@ -239,8 +239,9 @@ export class LuaEngine {
     } finally {
       this.arena.wipe();
     }
-    // Only now: the arguments were read in the strings on the stack.
-    vm.setTop(0, L);
+    // The reply is pushed above the arguments, with no lua_settop to clear them first: a C
+    // function's results are the top values, and returning discards its frame (arguments
+    // included); the frame has LUA_MINSTACK slots free above them (nested replies check for more).
     if (typeof out === 'string') {
       pushErrorTable(vm, out, L);
       vm.pushBoolean(true, L);
@@ -426,8 +427,9 @@ export class LuaEngine {
           this.pushArray(request, argvAt, argc);
         }
       }
-      const status = vm.pcall(mode === 'eval' ? 0 : 2, 1, 1);
-      if (status === LuaStatus.Ok) writeResult(vm, reply, run.resp === 3);
+      // The script runs, and its result is read, in one call into WebAssembly.
+      const status = vm.runTop(mode === 'eval' ? 0 : 2);
+      if (status === LuaStatus.Ok) writeResult(vm, reply, run.resp === 3, vm.topType);
       else this.replyError(reply, name);
     } finally {
       if (this.killed) {

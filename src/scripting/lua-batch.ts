@@ -3,7 +3,9 @@
 // call (each costs a few ns, and a lua_Integer argument a BigInt conversion on top). An EVAL
 // script's start (the error handler, KEYS and ARGV filled, the script), its end (KEYS and ARGV
 // emptied, the stack cleared) and redis.call's reading of its arguments were 29 crossings for
-// the GET script; they are 9. The script's result is read in one call too. Written as instruction bytes (wasm-bytes.ts).
+// the GET script; with the script's run and the reading of its result in one call too (runTop)
+// they are 5: beginEval, runTop, readArgs, lua_pushlstring (the reply), endEval. Written as
+// instruction bytes (wasm-bytes.ts).
 
 import { call, F64, get, I32, i32, I64, instantiate, load32, op, set, store32, storeF64, wasmModule } from './wasm-bytes.js';
 
@@ -26,11 +28,16 @@ const IMPORTS = [
   { name: 'lua_isinteger', params: [I32, I32], results: [I32] },
   { name: 'lua_tonumberx', params: [I32, I32, I32], results: [F64] },
   { name: 'lua_toboolean', params: [I32, I32], results: [I32] },
+  { name: 'lua_pcallk', params: [I32, I32, I32, I32, I32, I32], results: [I32] },
+  { name: 'lua_pushinteger', params: [I32, I64], results: [] },
 ];
-const [SETTOP, RAWGETI, PUSHLSTRING, RAWSETI, PUSHNIL, NEXT, GETMETATABLE, GETTOP, TYPE, TOLSTRING, ISINTEGER, TONUMBERX, TOBOOLEAN] = IMPORTS.map((_, i) => i);
-// The module's own functions, after the imports.
+const [SETTOP, RAWGETI, PUSHLSTRING, RAWSETI, PUSHNIL, NEXT, GETMETATABLE, GETTOP, TYPE, TOLSTRING, ISINTEGER, TONUMBERX, TOBOOLEAN, PCALLK, PUSHINTEGER] = IMPORTS.map((_, i) => i);
+// The module's own functions, after the imports (in the order of the `functions` list below).
 const SET_STRINGS = IMPORTS.length;
 const CLEAR_ARRAY = IMPORTS.length + 1;
+const READ_TOP = IMPORTS.length + 5;
+/** What runTop returns for a failed call: this plus the call's status (a type is below it). */
+export const RUN_FAILED = 16;
 
 /** for (local = from; local <= to; local++) body, with `to` a local. */
 function forUpTo(local: number, from: number, to: number, body: number[]): number[] {
@@ -159,6 +166,28 @@ function readTop(): number[] {
   ];
 }
 
+/**
+ * runTop(L, nargs, out): lua_pcall of the function under its nargs arguments, one result, the
+ * error handler at 1; when it succeeded, readTop(L, out) of the result and its type, else
+ * RUN_FAILED plus the status. A script's run and the reading of its result in one crossing.
+ */
+function runTop(): number[] {
+  const [L, NARGS, OUT, STATUS] = [0, 1, 2, 3];
+  return [
+    ...get(L), ...get(NARGS), ...i32(1), ...i32(1), ...i32(0), ...i32(0), ...call(PCALLK), op.localTee, STATUS,
+    op.if, op.void,
+    ...i32(RUN_FAILED), ...get(STATUS), op.add, op.return,
+    op.end,
+    ...get(L), ...get(OUT), ...call(READ_TOP),
+  ];
+}
+
+/** pushInt(L, n): lua_pushinteger of a 32-bit integer, with no BigInt made or read in JavaScript. */
+function pushInt(): number[] {
+  const [L, N] = [0, 1];
+  return [...get(L), ...get(N), op.i64ExtendI32S, ...call(PUSHINTEGER)];
+}
+
 const bytes = (): Uint8Array => wasmModule({
   imports: IMPORTS,
   globals: [],
@@ -169,6 +198,8 @@ const bytes = (): Uint8Array => wasmModule({
     { params: [I32, I32, I32], results: [I32], locals: [], body: endEval(), export: 'endEval' },
     { params: [I32, I32, I32], results: [I32], locals: [I32, I32, I32, I32], body: readArgs(), export: 'readArgs' },
     { params: [I32, I32], results: [I32], locals: [I32], body: readTop(), export: 'readTop' },
+    { params: [I32, I32, I32], results: [I32], locals: [I32], body: runTop(), export: 'runTop' },
+    { params: [I32, I32], results: [], locals: [], body: pushInt(), export: 'pushInt' },
   ],
 });
 const compiled = { module: null };
@@ -179,7 +210,8 @@ export interface LuaBatch {
   beginEval(L: number, handler: number, keys: number, argv: number, script: number, keysAt: number, keysLens: number, nkeys: number, argvAt: number, argvLens: number, nargv: number): void;
   endEval(L: number, nkeys: number, nargv: number): number;
   readArgs(L: number, out: number, max: number): number;
-  readTop(L: number, out: number): number;
+  runTop(L: number, nargs: number, out: number): number;
+  pushInt(L: number, n: number): void;
 }
 
 /** The batch functions over a Lua module instance's exports (its memory and C API). */

@@ -7,7 +7,7 @@
 // WebAssembly heap, and caps the heap (a script cannot grow the process without bound).
 // collect() runs a full cycle.
 
-import { luaBatch, type LuaBatch } from './lua-batch.js';
+import { luaBatch, RUN_FAILED, type LuaBatch } from './lua-batch.js';
 import { zeroingAlloc, type ZeroingAlloc } from './zeroing-alloc.js';
 
 /** The most values readStrings() reads in one call (RawArgs' limit). */
@@ -401,12 +401,23 @@ export class LuaVm {
   private readonly argsAt: number;
 
   /**
-   * The value on top of the stack, read in one call (lua-batch.ts): its type, and then for a
-   * string where it lies in heapBytes() (`length` its length; valid until the next Lua call),
-   * for a number `topNumber` (and `topFlag` whether it is an integer), for a boolean `topFlag`.
+   * pcall (one result, the error handler at stack index 1) of the function under its `nargs`
+   * arguments and, when it succeeded, its result read in the same call (lua-batch.ts runTop):
+   * the status, the result's type in `topType`, and then for a string where it lies in
+   * heapBytes() (`length` its length; valid until the next Lua call), for a number `topNumber`
+   * (and `topFlag` whether it is an integer), for a boolean `topFlag`.
    */
-  readTop(L = this.L): LuaType {
-    const t = this.batch.readTop(L, this.topAt) as LuaType;
+  runTop(nargs: number, L = this.L): LuaStatus {
+    const t = this.batch.runTop(L, nargs, this.topAt);
+    if (t >= RUN_FAILED) return (t - RUN_FAILED) as LuaStatus;
+    this.topType = this.readTopCells(t as LuaType);
+    return LuaStatus.Ok;
+  }
+  /** The type runTop() found its result to be. */
+  topType: LuaType = LuaType.Nil;
+
+  /** What the batch wrote at topAt for a value of type t (see runTop). */
+  private readTopCells(t: LuaType): LuaType {
     const cells = this.m.HEAP32 as Int32Array;
     const at = this.topAt >> 2;
     if (t === LuaType.String) {
@@ -421,7 +432,7 @@ export class LuaVm {
   topPointer = 0;
   topNumber = 0;
   topFlag = false;
-  /** Where readTop() has the batch write (16 bytes, 8-aligned). */
+  /** Where runTop() has the batch write the result (16 bytes, 8-aligned). */
   private readonly topAt: number;
 
   /** Pushes ASCII/UTF-8 text (names, error messages: never user data). */
@@ -489,7 +500,11 @@ export class LuaVm {
   pushNil(L = this.L): void { this.x.lua_pushnil(L); }
   pushBoolean(b: boolean, L = this.L): void { this.x.lua_pushboolean(L, b ? 1 : 0); }
   pushNumber(n: number, L = this.L): void { this.x.lua_pushnumber(L, n); }
-  pushInteger(n: number | bigint, L = this.L): void { this.x.lua_pushinteger(L, typeof n === 'number' ? big(n) : n); }
+  pushInteger(n: number | bigint, L = this.L): void {
+    // A 32-bit integer (redis.call's usual integer reply) goes in as one, not as a BigInt.
+    if (typeof n === 'number' && (n | 0) === n) this.batch.pushInt(L, n);
+    else this.x.lua_pushinteger(L, typeof n === 'number' ? big(n) : n);
+  }
   pushValue(idx: number, L = this.L): void { this.x.lua_pushvalue(L, idx); }
   isInteger(idx: number, L = this.L): boolean { return this.x.lua_isinteger(L, idx) !== 0; }
   toNumber(idx: number, L = this.L): number { return this.x.lua_tonumberx(L, idx, 0); }

@@ -307,6 +307,26 @@ describe('EVALSHA, EVAL_RO, SCRIPT', () => {
     expect(await stat('set')).toMatch(/^calls=1,.*rejected_calls=1,failed_calls=1$/);
   });
 
+  it("a script's command is timed from its own start, not the script's: the Lua before it is not charged to it", async () => {
+    const stat = async (name: string) => /cmdstat_[^:]+:(.*)/.exec(((await run(['info', 'commandstats'])) as string).split('\r\n').find((l) => l.startsWith(`cmdstat_${name}:`)) ?? '')?.[1] ?? '';
+    const usec = (line: string) => Number(/usec=(\d+)/.exec(line)?.[1]);
+    // The VM up first: the server's first script waits for it and starts with no mark set.
+    await run(['eval', 'return 1', '0']);
+    await run(['config', 'resetstat']);
+    await run(['slowlog', 'reset']);
+    await run(['config', 'set', 'slowlog-log-slower-than', '10000']);
+    try {
+      // A loop of well over 10 ms, then one GET (redis-server 7.0: the EVAL ~13 ms, the GET ~7 us, only the EVAL in the slow log).
+      expect(await run(['eval', "for i = 1, 5000000 do end redis.call('get', 'nosuch') for i = 1, 5000000 do end return 1", '0'])).toBe(1);
+      expect(usec(await stat('eval'))).toBeGreaterThan(10_000);
+      expect(usec(await stat('get'))).toBeLessThan(5_000);
+      const logged = (await run(['slowlog', 'get'])) as unknown[][];
+      expect(logged.map((entry) => (entry[3] as string[])[0])).toEqual(['eval']);
+    } finally {
+      await run(['config', 'set', 'slowlog-log-slower-than', '10000']);
+    }
+  });
+
   // A script past busy-reply-threshold (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE) needs clients served while
   // it runs, so a spawned server: test/system/script-busy.test.ts.
 
