@@ -22,6 +22,7 @@ import type { CommandSpec, Session } from './types.js';
 import { readPackedOf, replyPackedRanks, unpackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
 import { Kind } from '../store/entry.js';
+import { zremRangeAtRest, zsetAtRest } from './zset-rest.js';
 
 type RangeType = 'auto' | 'rank' | 'score' | 'lex';
 type Direction = 'auto' | 'forward' | 'reverse';
@@ -33,7 +34,8 @@ interface Span {
   reverse: boolean;
 }
 
-type ParsedRange =
+/** A range as parsed: ranks, scores or lex bounds (removing ranges takes it too: zset-rest.ts). */
+export type ParsedRange =
   | { type: 'rank'; start: number; stop: number }
   | { type: 'score'; min: ScoreBound; max: ScoreBound }
   | { type: 'lex'; min: LexBound; max: LexBound };
@@ -326,16 +328,23 @@ function zlexcount(ctx: Session, args: Buffer[]): void {
 
 type RemoveEvent = 'zremrangebyrank' | 'zremrangebyscore' | 'zremrangebylex';
 
-function removeRange(ctx: Session, args: Buffer[], event: RemoveEvent, span: (entry: ZSetEntry) => [number, number]): void {
+/** ZREMRANGEBYRANK/SCORE/LEX once the range is parsed; a small set at rest loses it in its blob (zset-rest.ts). */
+function removeRange(ctx: Session, args: Buffer[], event: RemoveEvent, range: ParsedRange): void {
   const key = keyOf(ctx, args[1]!);
+  const stored = ctx.db.getStored(key, ctx.now);
+  const atRest = zsetAtRest(ctx, stored);
+  if (atRest !== undefined) return zremRangeAtRest(ctx, key, atRest, range, event);
   let removed = 0;
+  const held = stored === undefined || isPackedForm(stored) ? undefined : stored;
   const ok = writeZSet(ctx, key, event, (entry) => {
-    const [start, end] = span(entry);
+    const [start, end] = range.type === 'rank' ? rankSpan(range.start, range.stop, entry.zset.size)
+      : range.type === 'score' ? (emptyScores(range.min, range.max) ? [0, 0] : entry.zset.scoreRange(range.min, range.max))
+      : entry.zset.lexRange(range.min, range.max);
     if (end <= start) return false;
     entry.sealedBytes -= sealedBytesOf(entry, start, end);
     removed = entry.zset.removeRange(start, end);
     return true;
-  });
+  }, held);
   if (ok) ctx.reply.integer(removed);
 }
 
@@ -343,21 +352,21 @@ function zremrangebyrank(ctx: Session, args: Buffer[]): void {
   const start = parseLong(args[2]!);
   const stop = start === null ? null : parseLong(args[3]!);
   if (start === null || stop === null) return ctx.reply.error(Errors.notInteger);
-  removeRange(ctx, args, 'zremrangebyrank', (entry) => rankSpan(start, stop, entry.zset.size));
+  removeRange(ctx, args, 'zremrangebyrank', { type: 'rank', start, stop });
 }
 
 function zremrangebyscore(ctx: Session, args: Buffer[]): void {
   const min = parseScoreBound(args[2]!);
   const max = min === null ? null : parseScoreBound(args[3]!);
   if (min === null || max === null) return ctx.reply.error(Errors.zsetMinMaxNotFloat);
-  removeRange(ctx, args, 'zremrangebyscore', (entry) => (emptyScores(min, max) ? [0, 0] : entry.zset.scoreRange(min, max)));
+  removeRange(ctx, args, 'zremrangebyscore', { type: 'score', min, max });
 }
 
 function zremrangebylex(ctx: Session, args: Buffer[]): void {
   const min = parseLexBound(args[2]!);
   const max = min === null ? null : parseLexBound(args[3]!);
   if (min === null || max === null) return ctx.reply.error(Errors.zsetLexRange);
-  removeRange(ctx, args, 'zremrangebylex', (entry) => entry.zset.lexRange(min, max));
+  removeRange(ctx, args, 'zremrangebylex', { type: 'lex', min, max });
 }
 
 // ---- table ----

@@ -56,7 +56,9 @@ function zsetCommand(r: Rnd): string[] {
   const k = () => pick(r, ['z1', 'z2']);
   const m = () => pick(r, ELEMENTS);
   const flags = () => ['NX', 'XX', 'GT', 'LT', 'CH'].filter(() => r() < 0.2);
-  switch (int(r, 0, 13)) {
+  const bound = () => pick(r, ['-inf', '+inf', '0', '(0', '1', '(1.5', '3', '(3', '-2', 'nan']);
+  const lex = () => pick(r, ['-', '+', '[a', '(a', '[b', '(c', '[', '[an element', '(caf\u00e9']);
+  switch (int(r, 0, 17)) {
     case 0: case 1: case 2: return ['ZADD', k(), ...flags(), ...Array.from({ length: int(r, 1, 3) }, () => [pick(r, SCORES), m()]).flat()];
     case 3: return ['ZADD', k(), ...flags(), 'INCR', pick(r, SCORES), m()];
     case 4: return ['ZINCRBY', k(), pick(r, SCORES), m()];
@@ -64,10 +66,15 @@ function zsetCommand(r: Rnd): string[] {
     case 6: return [pick(r, ['ZPOPMIN', 'ZPOPMAX']), k()];
     case 7: return [pick(r, ['ZPOPMIN', 'ZPOPMAX']), k(), String(int(r, 0, 3))];
     case 8: return ['ZMPOP', '2', k(), k(), pick(r, ['MIN', 'MAX']), 'COUNT', String(int(r, 1, 3))];
-    case 9: return ['ZRANGE', k(), '0', '-1', 'WITHSCORES'];
+    case 9: return ['ZRANGE', pick(r, ['z1', 'z2', 'z3']), '0', '-1', 'WITHSCORES'];
     case 10: return ['ZRANGEBYLEX', k(), '-', '+'];
     case 11: return ['ZSCORE', k(), m()];
     case 12: return ['ZREMRANGEBYSCORE', k(), '-inf', pick(r, SCORES)];
+    case 13: return ['ZREMRANGEBYSCORE', k(), bound(), bound()];
+    case 14: return ['ZREMRANGEBYRANK', k(), String(int(r, -4, 3)), String(int(r, -3, 4))];
+    // Lex ranges mean something where every score is the same: z3 only ever gets score 0.
+    case 15: return ['ZADD', 'z3', ...Array.from({ length: int(r, 1, 3) }, () => ['0', m()]).flat()];
+    case 16: return r() < 0.8 ? ['ZREMRANGEBYLEX', 'z3', lex(), lex()] : ['ZREMRANGEBYLEX', k(), '-', '+'];
     default: return ['ZRANK', k(), m()];
   }
 }

@@ -543,6 +543,53 @@ describe('packing small collections', () => {
     }
   });
 
+  it('removes ranges by rank, score and lex from a small packed sorted set at rest in its blob: it stays packed, TTL kept, the last range deletes the key', async () => {
+    await client.zadd('z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e', '6', 'f');
+    await client.expire('z', 100);
+    await client.zadd('lex', '0', 'a', '0', 'b', '0', 'c', '0', 'd');
+    await settle();
+    server.advance(2000);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const { events, seen } = await keyEvents();
+    try {
+      // Ranges that select nothing: no event, no dirty count; the set stays packed and is touched.
+      expect(await client.zremrangebyrank('z', 10, 20)).toBe(0);
+      server.advance(2000);
+      expect(await client.zremrangebyscore('z', '(6', '+inf')).toBe(0);
+      expect(await client.zremrangebylex('lex', '(d', '+')).toBe(0);
+      expect(packed('z')).toBe(true);
+      expect(packed('lex')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty);
+      expect(await client.object('IDLETIME', 'z')).toBe(0);
+      server.advance(2000);
+      expect(await client.zremrangebyrank('z', -1, -1)).toBe(1);
+      expect(packed('z')).toBe(true);
+      server.advance(2000);
+      expect(await client.zremrangebyscore('z', '(1', '3')).toBe(2);
+      expect(packed('z')).toBe(true);
+      server.advance(2000);
+      expect(await client.zremrangebylex('lex', '(a', '[c')).toBe(2);
+      expect(packed('lex')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 3);
+      expect(await client.zrange('z', '0', '-1', 'WITHSCORES')).toEqual(['a', '1', 'd', '4', 'e', '5']);
+      expect(await client.zrange('lex', '0', '-1')).toEqual(['a', 'd']);
+      expect(await client.ttl('z')).toBe(90);
+      server.advance(2000);
+      expect(await client.zremrangebyrank('z', 0, -1)).toBe(3);
+      expect(await client.exists('z')).toBe(0);
+      await client.ping();
+      await settle(10);
+      const both = (event: string, key: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...both('zremrangebyrank', 'z'), ...both('zremrangebyscore', 'z'), ...both('zremrangebylex', 'lex'),
+        ...both('zremrangebyrank', 'z'), ...both('del', 'z'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+    }
+  });
+
   it('answers the seal error, whole, when a packed blob read in place fails to open', async () => {
     await client.rpush('l', 'a', 'b');
     await client.sadd('s', 'x', 'y');
