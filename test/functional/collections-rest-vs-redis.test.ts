@@ -43,9 +43,14 @@ function listCommand(r: Rnd): string[] {
 function setCommand(r: Rnd): string[] {
   const k = () => pick(r, ['s1', 's2']);
   const some = () => Array.from({ length: int(r, 1, 3) }, () => pick(r, ELEMENTS));
-  switch (int(r, 0, 6)) {
+  switch (int(r, 0, 9)) {
     case 0: case 1: case 2: return ['SADD', k(), ...some()];
     case 3: return ['SREM', k(), ...some()];
+    // Whole pops only (a partial one draws at random): a count of 0, or at least the set's size.
+    case 6: return ['SPOP', k(), pick(r, ['0', '11', '64', '-1', 'x'])];
+    // s3 only ever holds 'only': its SPOP is known, and takes the key.
+    case 7: return ['SADD', 's3', 'only'];
+    case 8: return r() < 0.5 ? ['SPOP', 's3'] : ['SPOP', 's3', '1'];
     case 4: return ['SMEMBERS', k()];
     case 5: return ['SISMEMBER', k(), pick(r, ELEMENTS)];
     default: return ['SCARD', k()];
@@ -84,7 +89,7 @@ function randomCommand(r: Rnd): string[] {
   if (x < 0.35) return listCommand(r);
   if (x < 0.55) return setCommand(r);
   if (x < 0.92) return zsetCommand(r);
-  return pick(r, [['SET', pick(r, ['l1', 's1', 'z1']), 'v'], ['DEL', pick(r, ['l1', 'l2', 's1', 'z1', 'z2'])], ['TYPE', 'z1'], ['OBJECT', 'ENCODING', pick(r, ['l1', 's1', 'z1'])]]);
+  return pick(r, [['SET', pick(r, ['l1', 's1', 'z1']), 'v'], ['DEL', pick(r, ['l1', 'l2', 's1', 'z1', 'z2'])], ['TYPE', 'z1'], ['OBJECT', 'ENCODING', pick(r, ['l1', 'l2', 's1', 's2', 'z1', 'z3'])]]);
 }
 
 describe.skipIf(!hasRedisServer)('writes to small lists, sets and sorted sets at rest and in use, against redis-server 7.0', () => {
@@ -101,6 +106,6 @@ describe.skipIf(!hasRedisServer)('writes to small lists, sets and sorted sets at
   itRestingSequences(() => [sealkv, redis], {
     sequences: SEQUENCES, length: 30, seed: SEED, command: randomCommand,
     keyOf: (args) => (args[0] === 'ZMPOP' ? args[2]! : args[1]!),
-    unordered: (args) => args[0] === 'SMEMBERS',
+    unordered: (args) => args[0] === 'SMEMBERS' || args[0] === 'SPOP',
   });
 });

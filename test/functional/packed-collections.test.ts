@@ -140,7 +140,7 @@ describe('packing small collections', () => {
     } finally {
       await client.config('SET', 'maxmemory-policy', 'noeviction');
     }
-    // A write unpacks as before (SADD, ZADD, ZINCRBY and ZREM into a small collection at rest excepted: they write the blob).
+    // A write to a collection in use (just read) unpacks it; one at rest would be made in its blob (commands/at-rest.ts).
     await client.srem('s', 'x');
     expect(packed('s')).toBe(false);
   });
@@ -207,6 +207,74 @@ describe('packing small collections', () => {
       expect(seen).toEqual([
         '__keyspace@0__:s sadd', '__keyevent@0__:sadd s', '__keyspace@0__:i sadd', '__keyevent@0__:sadd i',
         '__keyspace@0__:i sadd', '__keyevent@0__:sadd i', '__keyspace@0__:big sadd', '__keyevent@0__:sadd big',
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+      watcher.disconnect();
+    }
+  });
+
+  it('takes SREM and SPOP from a small packed set at rest in its blob: it stays packed, TTL kept, announced and counted, the last member deletes the key', async () => {
+    await client.sadd('s', 'a', 'b', 'c', '1', '2');
+    await client.expire('s', 100);
+    await client.sadd('i', '5', '6', '7', '8');
+    await client.sadd('m', '1', '2', '3', '4', '5', 'x');
+    await settle();
+    server.advance(2000);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const { events, seen } = await keyEvents();
+    const watcher = new Redis({ port: server.port, host: server.host });
+    try {
+      await watcher.watch('s');
+      // Nothing removed: no event, no dirty count, WATCH untouched; the access time moves.
+      expect(await client.srem('s', 'nope')).toBe(0);
+      server.advance(2000);
+      expect(await client.spop('s', 0)).toEqual([]);
+      expect(packed('s')).toBe(true);
+      expect(await client.object('IDLETIME', 's')).toBe(0);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty);
+      expect(await watcher.multi().ping().exec()).toEqual([[null, 'PONG']]);
+      await watcher.watch('s');
+      server.advance(2000);
+      expect(await client.srem('s', 'a', 'nope', 'b')).toBe(2);
+      expect(await watcher.multi().ping().exec()).toBeNull();
+      expect(packed('s')).toBe(true);
+      server.advance(2000);
+      const one = await client.spop('s');
+      expect(['c', '1', '2']).toContain(one);
+      expect(packed('s')).toBe(true);
+      server.advance(2000);
+      const two = await client.spop('s', 1);
+      expect(two).toHaveLength(1);
+      expect(packed('s')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 3);
+      expect(await client.ttl('s')).toBe(90);
+      expect((await client.smembers('s')).concat(one!, two).sort()).toEqual(['1', '2', 'c']);
+      // An intset stays one; the few members SPOP leaves are a new set, an intset when they are integers (Redis's SPOP_MOVE_STRATEGY_MUL).
+      server.advance(2000);
+      expect(await client.srem('i', '6')).toBe(1);
+      expect(packed('i')).toBe(true);
+      expect(await client.object('ENCODING', 'i')).toBe('intset');
+      server.advance(2000);
+      const popped = await client.spop('m', 5);
+      expect(packed('m')).toBe(true);
+      const [left] = await client.smembers('m');
+      expect([...popped, left].sort()).toEqual(['1', '2', '3', '4', '5', 'x']);
+      expect(await client.object('ENCODING', 'm')).toBe(left === 'x' ? 'hashtable' : 'intset');
+      // All that is left, in an intset's order when every member is an integer, and the key goes.
+      server.advance(2000);
+      expect(await client.spop('i', 10)).toEqual(['5', '7', '8']);
+      expect(await client.exists('i')).toBe(0);
+      server.advance(2000);
+      expect(await client.srem('m', left!)).toBe(1);
+      expect(await client.exists('m')).toBe(0);
+      await client.ping();
+      await settle(10);
+      const both = (event: string, key: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...both('srem', 's'), ...both('spop', 's'), ...both('spop', 's'), ...both('srem', 'i'), ...both('spop', 'm'),
+        ...both('spop', 'i'), ...both('del', 'i'), ...both('srem', 'm'), ...both('del', 'm'),
       ]);
     } finally {
       await client.config('SET', 'notify-keyspace-events', '');
