@@ -5,10 +5,10 @@
 
 import { int64, keyOf, sameKeyAt, word } from './args.js';
 import {
-  equalTo, listCodec, listSpec, longArg, readList, replySink, replyPopped, replyPoppedOne, settle,
+  equalTo, listCodec, listSpec, longArg, replySink, replyPopped, replyPoppedOne, settle,
   writableStored, writeList,
 } from './list-entries.js';
-import { insertInBlob, popInBlob, pushInBlob, removeInBlob, setInBlob, trimInBlob } from './lists-packed.js';
+import { insertInBlob, packedPositions, popInBlob, pushInBlob, removeInBlob, setInBlob, trimInBlob } from './lists-packed.js';
 import { listBlockingCommands } from './lists-blocking.js';
 import { listMoveCommands } from './lists-move.js';
 import { Errors } from '../protocol/errors.js';
@@ -265,12 +265,15 @@ function lpos(ctx: Session, args: Buffer[]): void {
     }
   }
   const key = keyOf(ctx, args[1]!);
-  const list = readList(ctx, key);
+  const list = readPackedOf(ctx, key, Kind.List);
   if (list === null) return;
   if (list === undefined) return count >= 0 ? ctx.reply.arrayLen(0) : ctx.reply.nullBulk();
-  let found: number[] = [];
+  let found: number[] | null = [];
   const want = count < 0 ? 1 : count;
-  if (!replyOpened(ctx, () => (found = list.positions(equalTo(args[2]!), rank, want, maxlen, listCodec(ctx, key))))) return;
+  // A small packed list answers from its blob and stays packed.
+  if (isPackedForm(list)) found = packedPositions(ctx, key, list, args[2]!, rank, want, maxlen);
+  else if (!replyOpened(ctx, () => (found = list.positions(equalTo(args[2]!), rank, want, maxlen, listCodec(ctx, key))))) return;
+  if (found === null) return;
   if (count < 0) {
     if (found.length === 0) ctx.reply.nullBulk();
     else ctx.reply.integer(found[0]!);

@@ -23,7 +23,12 @@ function listCommand(r: Rnd): string[] {
   const k = () => pick(r, ['l1', 'l2']);
   const e = () => pick(r, ELEMENTS);
   const some = () => Array.from({ length: int(r, 1, 3) }, e);
-  switch (int(r, 0, 13)) {
+  // A move's destination: either list, a missing key, or a set (WRONGTYPE before anything changes).
+  const to = () => pick(r, ['l1', 'l2', 'l2', 'l3', 's1']);
+  const side = () => pick(r, ['LEFT', 'RIGHT']);
+  // Short waits: a blocking pop of missing keys times out on both servers alike.
+  const wait = '0.01';
+  switch (int(r, 0, 21)) {
     case 0: case 1: return [pick(r, ['LPUSH', 'RPUSH']), k(), ...some()];
     case 2: return [pick(r, ['LPUSHX', 'RPUSHX']), k(), ...some()];
     case 3: return [pick(r, ['LPOP', 'RPOP']), k()];
@@ -35,7 +40,15 @@ function listCommand(r: Rnd): string[] {
     case 9: return ['LRANGE', k(), '0', '-1'];
     case 10: return ['LINDEX', k(), String(int(r, -4, 4))];
     case 11: return ['LPOS', k(), e()];
-    case 12: return ['LMOVE', k(), k(), pick(r, ['LEFT', 'RIGHT']), pick(r, ['LEFT', 'RIGHT'])];
+    case 12: return ['LMOVE', k(), k(), side(), side()];
+    case 13: return ['LMOVE', k(), to(), side(), side()];
+    case 14: return ['RPOPLPUSH', k(), pick(r, [k(), to()])];
+    case 15: return r() < 0.5 ? ['BLMOVE', k(), pick(r, [k(), to()]), side(), side(), wait] : ['BRPOPLPUSH', k(), pick(r, [k(), to()]), wait];
+    case 16: return [pick(r, ['BLPOP', 'BRPOP']), k(), pick(r, ['l1', 'l2', 'l3']), wait];
+    case 17: return ['LMPOP', '2', k(), k(), side(), ...(r() < 0.5 ? ['COUNT', String(int(r, 1, 6))] : [])];
+    case 18: return ['BLMPOP', wait, '2', k(), pick(r, ['l3', 's1']), side(), 'COUNT', String(int(r, 1, 4))];
+    case 19: return ['LPOS', k(), e(), ...(r() < 0.5 ? ['RANK', pick(r, ['1', '2', '-1', '-2', '0'])] : []), ...(r() < 0.5 ? ['COUNT', pick(r, ['0', '1', '2'])] : []), ...(r() < 0.3 ? ['MAXLEN', pick(r, ['0', '1', '3'])] : [])];
+    case 20: return ['RPUSH', pick(r, ['l1', 'l2']), ...Array.from({ length: int(r, 1, 3) }, () => pick(r, ['a', 'b', 'a']))];
     default: return ['LLEN', k()];
   }
 }
@@ -105,7 +118,7 @@ describe.skipIf(!hasRedisServer)('writes to small lists, sets and sorted sets at
 
   itRestingSequences(() => [sealkv, redis], {
     sequences: SEQUENCES, length: 30, seed: SEED, command: randomCommand,
-    keyOf: (args) => (args[0] === 'ZMPOP' ? args[2]! : args[1]!),
+    keyOf: (args) => (args[0] === 'ZMPOP' || args[0] === 'LMPOP' ? args[2]! : args[0] === 'BLMPOP' ? args[3]! : args[1]!),
     unordered: (args) => args[0] === 'SMEMBERS' || args[0] === 'SPOP',
   });
 });

@@ -359,6 +359,68 @@ describe('packing small collections', () => {
     }
   });
 
+  it('moves between, pops (blocking pops served at once, LMPOP) and searches small packed lists at rest in their blobs: they stay packed, events in Redis\'s order, the emptied source deleted', async () => {
+    await client.rpush('src', 'a', 'b', 'c', 'd');
+    await client.expire('src', 100);
+    await client.rpush('dst', 'x');
+    await client.sadd('set', 'm');
+    await settle();
+    server.advance(2000);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const { events, seen } = await keyEvents();
+    const watcher = new Redis({ port: server.port, host: server.host });
+    try {
+      // LPOS reads the blob: the list stays packed.
+      expect(await client.lpos('src', 'c')).toBe(2);
+      expect(await client.call('LPOS', 'src', 'b', 'RANK', '-1', 'COUNT', '0', 'MAXLEN', '3')).toEqual([1]);
+      expect(await client.call('LPOS', 'src', 'a', 'RANK', '-1', 'MAXLEN', '3')).toBeNull();
+      expect(packed('src')).toBe(true);
+      server.advance(2000);
+      // A destination of another type answers WRONGTYPE before anything changes.
+      await expect(client.lmove('src', 'set', 'LEFT', 'RIGHT')).rejects.toThrow('WRONGTYPE');
+      server.advance(2000);
+      await watcher.watch('dst');
+      expect(await client.lmove('src', 'dst', 'LEFT', 'RIGHT')).toBe('a');
+      expect(await watcher.multi().ping().exec(), 'WATCH sees the destination\'s push').toBeNull();
+      expect(packed('src')).toBe(true);
+      expect(packed('dst')).toBe(true);
+      server.advance(2000);
+      // Onto its own list: the tail goes to the head.
+      expect(await client.rpoplpush('src', 'src')).toBe('d');
+      expect(packed('src')).toBe(true);
+      server.advance(2000);
+      // Onto a missing key: a new list.
+      expect(await client.lmove('src', 'new', 'RIGHT', 'LEFT')).toBe('c');
+      expect(packed('src')).toBe(true);
+      server.advance(2000);
+      expect(await client.blpop('none', 'src', 0)).toEqual(['src', 'd']);
+      expect(packed('src')).toBe(true);
+      expect(await client.ttl('src')).toBe(88);
+      server.advance(2000);
+      // Every element popped: the key is deleted.
+      expect(await client.call('LMPOP', '2', 'none', 'dst', 'RIGHT', 'COUNT', '5')).toEqual(['dst', ['a', 'x']]);
+      expect(await client.exists('dst')).toBe(0);
+      server.advance(2000);
+      expect(packed('new')).toBe(true);
+      expect(await client.brpoplpush('src', 'new', 0)).toBe('b');
+      expect(await client.exists('src')).toBe(0);
+      expect(packed('new')).toBe(true);
+      expect(await client.lrange('new', 0, -1)).toEqual(['b', 'c']);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 10);
+      await client.ping();
+      await settle(10);
+      const of = (key: string, event: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...of('dst', 'rpush'), ...of('src', 'lpop'), ...of('src', 'lpush'), ...of('src', 'rpop'), ...of('new', 'lpush'), ...of('src', 'rpop'),
+        ...of('src', 'lpop'), ...of('dst', 'rpop'), ...of('dst', 'del'), ...of('new', 'lpush'), ...of('src', 'rpop'), ...of('src', 'del'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+      watcher.disconnect();
+    }
+  });
+
   it('makes LINSERT, LREM and LTRIM on a small packed list at rest in its blob, announced when they change it, as Redis does', async () => {
     await client.rpush('l', 'a', 'b', 'a', 'c');
     await settle();
