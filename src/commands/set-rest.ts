@@ -1,5 +1,5 @@
-// Writes to a small set packed at rest (at-rest.ts) made in its blob: SADD and SREM (sets.ts)
-// and SPOP (sets-random.ts) open the blob once, copy its members out, edit them and pack the set
+// Writes to a small set packed at rest (at-rest.ts) made in its blob: SADD, SREM and SMOVE
+// (sets.ts) and SPOP (sets-random.ts) open the blob once, copy its members out, edit them and pack the set
 // again (Packer.packNew), one seal, so it stays packed, expiry kept. Unpacking instead sealed and
 // digested each member, and the cron opened each one to pack the set again. A set in use, or
 // past the blob bound, takes the usual path: its next writes cost one member's seal there.
@@ -11,7 +11,7 @@ import { PACK_MAX_BYTES } from '../store/types/packed.js';
 import type { ArgList } from '../protocol/arg-list.js';
 import { editableInBlob, packedAtRest } from './at-rest.js';
 import { sealFailed } from './sealing.js';
-import { compareIntegers, isIntegerMember } from './set-entries.js';
+import { addPlain, compareIntegers, isIntegerMember, writeSet } from './set-entries.js';
 import { sameBytes } from './packed-reads.js';
 import type { Session } from './types.js';
 
@@ -77,18 +77,23 @@ function store(ctx: Session, key: string, stored: PackedForm, intset: boolean, e
   return true;
 }
 
+/** What addToRest() and addToNew() answer beside how many members they added. */
+export const DECLINED = -1;
+export const FAILED = -2;
+
 /**
- * SADD of args[2..] into a set at rest (setAtRest): members it holds already answer 0 and change
- * nothing, as in Redis (no notification, dirty count or WATCH touch; the access time moves).
- * False, having done nothing, when the set would grow past packing's limits.
+ * Adds args[first..] to a set at rest (setAtRest), signalled as 'sadd': how many were new;
+ * members it holds already change nothing, as in Redis (no notification, dirty count or WATCH
+ * touch; the access time moves). DECLINED, having done nothing, when the set would grow past
+ * packing's limits; FAILED after replying the seal error.
  */
-export function saddAtRest(ctx: Session, key: string, packed: PackedForm, args: ArgList): boolean {
+function addToRest(ctx: Session, key: string, packed: PackedForm, args: ArgList, first: number): number {
   try {
-    if (!load(ctx, key, packed)) return true;
+    if (!load(ctx, key, packed)) return FAILED;
     const held = members.length;
     // As addPlain keeps it: an intset stays one while every member is an integer.
     let intset = packed.flag;
-    for (let i = 2; i < args.length; i++) {
+    for (let i = first; i < args.length; i++) {
       const member = args.at(i)!;
       if (indexOf(member) >= 0) continue;
       members.push(member as Buffer);
@@ -96,12 +101,99 @@ export function saddAtRest(ctx: Session, key: string, packed: PackedForm, args: 
     }
     const added = members.length - held;
     if (added === 0) ctx.db.touch(packed as unknown as Entry, ctx.now);
-    else if (!store(ctx, key, packed, intset, 'sadd')) return false;
-    ctx.reply.integer(added);
-    return true;
+    else if (!store(ctx, key, packed, intset, 'sadd')) return DECLINED;
+    return added;
   } finally {
     done();
   }
+}
+
+/**
+ * Creates key (missing) as a set of args[first..], packed at once (store/types/packed.ts), as it
+ * would be when the turn ends, without sealing and digesting each member first: how many members
+ * it holds; DECLINED, having done nothing, when they are past packing's limits.
+ */
+export function addToNew(ctx: Session, key: string, args: ArgList, first: number): number {
+  const packer = ctx.db.packer;
+  if (packer === null) return DECLINED;
+  try {
+    let intset = true;
+    for (let i = first; i < args.length; i++) {
+      const member = args.at(i)!;
+      if (indexOf(member) >= 0) continue;
+      members.push(member as Buffer);
+      // As addPlain keeps it (at most PACK_MAX_ELEMENTS members: never past set-max-intset-entries).
+      if (intset && !isIntegerMember(member)) intset = false;
+    }
+    const packed = packer.packNew(ctx.db.uid, key, Kind.Set, members, null, intset, ctx.now);
+    if (packed === null) return DECLINED;
+    ctx.db.setPacked(key, packed, 'sadd');
+    return members.length;
+  } finally {
+    members.length = 0;
+  }
+}
+
+/** SADD of args[2..] into a set at rest (setAtRest): replies how many were new. False, having done nothing, when the usual path must take it. */
+export function saddAtRest(ctx: Session, key: string, packed: PackedForm, args: ArgList): boolean {
+  const added = addToRest(ctx, key, packed, args, 2);
+  if (added >= 0) ctx.reply.integer(added);
+  return added !== DECLINED;
+}
+
+const oneMember: Buffer[] = [];
+
+/**
+ * Adds `member` to key's set (SMOVE's destination: a set or missing, checked before), signalled
+ * as 'sadd' when it is new: in its blob when it rests packed, packed at once when missing, else
+ * on the live set. False after replying the seal error of a blob or node that failed to open.
+ */
+export function addMember(ctx: Session, key: string, member: Buffer): boolean {
+  const stored = ctx.db.getStored(key, ctx.now);
+  oneMember[0] = member;
+  try {
+    const atRest = setAtRest(ctx, stored);
+    const added = stored === undefined ? addToNew(ctx, key, oneMember, 0) : atRest !== undefined ? addToRest(ctx, key, atRest, oneMember, 0) : DECLINED;
+    if (added !== DECLINED) return added !== FAILED;
+  } finally {
+    oneMember.length = 0;
+  }
+  let failure: unknown;
+  writeSet(ctx, key, 'sadd', (set) => {
+    try {
+      return addPlain(ctx, key, set, member);
+    } catch (err) {
+      failure = err;
+      return false;
+    }
+  });
+  if (failure === undefined) return true;
+  sealFailed(ctx, failure);
+  return false;
+}
+
+/**
+ * SMOVE of `member` from a set at rest (setAtRest) to another key `dst` (a set or missing:
+ * checked before), as Redis's smoveCommand: 'srem' on the source (and 'del' when it empties),
+ * then 'sadd' on the destination when the member is new there; replies 1, or 0 when the source
+ * does not hold it. A destination that fails to open answers the seal error, the member gone
+ * from the source only (as from an unpacked source).
+ */
+export function smoveAtRest(ctx: Session, src: string, packed: PackedForm, dst: string, member: Buffer): void {
+  try {
+    if (!load(ctx, src, packed)) return;
+    const at = indexOf(member);
+    if (at < 0) {
+      ctx.db.touch(packed as unknown as Entry, ctx.now);
+      return ctx.reply.integer(0);
+    }
+    members.splice(at, 1);
+    // Fewer members always fit packing's limits: store() cannot refuse.
+    store(ctx, src, packed, packed.flag, 'srem');
+  } finally {
+    done();
+  }
+  if (addMember(ctx, dst, member)) ctx.reply.integer(1);
 }
 
 /** SREM of args[2..] from a set at rest (setAtRest); the last member takes the key with it. */

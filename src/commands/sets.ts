@@ -5,7 +5,7 @@
 
 import { keyOf, sameKeyAt } from './args.js';
 import {
-  addPlain, addPlains, addRawMembers, at, memberDigestAt, isIntegerMember, setCodec, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
+  addPlains, addRawMembers, at, memberDigestAt, setCodec, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
   type MemberRef,
 } from './set-entries.js';
 import { setAlgebraCommands } from './sets-algebra.js';
@@ -20,7 +20,7 @@ import { RawArgs } from '../protocol/raw-args.js';
 import { membersInOrder, packedIndexOf, sameBytes, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
 import { packedAtRest } from './at-rest.js';
-import { saddAtRest, setAtRest, sremAtRest } from './set-rest.js';
+import { addMember, addToNew, DECLINED, saddAtRest, setAtRest, smoveAtRest, sremAtRest } from './set-rest.js';
 
 /**
  * SADD's change to its set, without closures per call: what it needs is set just before
@@ -97,27 +97,11 @@ function sadd(ctx: Session, args: ArgList): void {
   ctx.reply.integer(addCount);
 }
 
-/**
- * SADD creating a small set (key missing): packed at once (store/types/packed.ts), as it would be
- * when the turn ends, without sealing and digesting each member first. False, having done
- * nothing, when the members are past packing's limits.
- */
+/** SADD creating a small set (key missing), packed at once (set-rest.ts addToNew). False, having done nothing, when the members are past packing's limits. */
 function saddNew(ctx: Session, key: string, args: ArgList): boolean {
-  const packer = ctx.db.packer;
-  if (packer === null) return false;
-  const members: Buffer[] = [];
-  let intset = true;
-  next: for (let i = 2; i < args.length; i++) {
-    const member = args.at(i)!;
-    for (const seen of members) if (seen.equals(member)) continue next;
-    members.push(member);
-    // As addPlain keeps it (at most PACK_MAX_ELEMENTS members: never past set-max-intset-entries).
-    if (intset && !isIntegerMember(member)) intset = false;
-  }
-  const packed = packer.packNew(ctx.db.uid, key, Kind.Set, members, null, intset, ctx.now);
-  if (packed === null) return false;
-  ctx.db.setPacked(key, packed, 'sadd');
-  ctx.reply.integer(members.length);
+  const added = addToNew(ctx, key, args, 2);
+  if (added === DECLINED) return false;
+  ctx.reply.integer(added);
   return true;
 }
 
@@ -231,16 +215,25 @@ function smembers(ctx: Session, args: Buffer[]): void {
 
 /**
  * Redis's order of checks: a missing source answers 0 before any type is looked at; then the
- * source's type, the destination's; the same key answers membership. The member is opened and
- * sealed again for the destination's key.
+ * source's type, the destination's; the same key answers membership. A small source at rest
+ * loses the member in its blob (set-rest.ts smoveAtRest), and a destination at rest gains it in
+ * its own (addMember). Otherwise the member is opened and sealed again for the destination's key.
  */
 function smove(ctx: Session, args: Buffer[]): void {
   const from = keyOf(ctx, args[1]!);
   const to = keyOf(ctx, args[2]!);
-  const source = ctx.db.get(from, ctx.now);
-  const target = ctx.db.get(to, ctx.now);
-  if (source === undefined) return ctx.reply.integer(0);
-  if (source.kind !== Kind.Set || !isSetOrMissing(target)) return ctx.reply.error(Errors.wrongType);
+  const stored = ctx.db.getStored(from, ctx.now);
+  const target = ctx.db.getStored(to, ctx.now);
+  if (stored === undefined) return ctx.reply.integer(0);
+  if (stored.kind !== Kind.Set || (target !== undefined && target.kind !== Kind.Set)) return ctx.reply.error(Errors.wrongType);
+  if (from === to && isPackedForm(stored)) {
+    const found = packedIndexOf(ctx, from, stored, args[3]!);
+    if (found !== null) ctx.reply.integer(found >= 0 ? 1 : 0);
+    return;
+  }
+  const atRest = setAtRest(ctx, stored);
+  if (atRest !== undefined) return smoveAtRest(ctx, from, atRest, to, args[3]!);
+  const source = ctx.db.get(from, ctx.now) as SetEntry;
   const id = source.find(memberDigest(ctx, args[3]!));
   if (from === to || id === 0) return ctx.reply.integer(id === 0 ? 0 : 1);
   const plain = openMember(ctx, { set: source, key: from, id });
@@ -250,17 +243,8 @@ function smove(ctx: Session, args: Buffer[]): void {
       set.removeId(id, setCodec(ctx, from));
       return true;
     });
-    let failure: unknown;
-    ctx.db.mutate(to, Kind.Set, 'sadd', ctx.now, (set) => {
-      try {
-        return addPlain(ctx, to, set, plain);
-      } catch (err) {
-        // The destination's tail node failed to open: the member has left the source only.
-        failure = err;
-        return false;
-      }
-    });
-    if (failure !== undefined) return void sealFailed(ctx, failure);
+    // A destination that fails to open: the member has left the source only.
+    if (!addMember(ctx, to, plain)) return;
   } finally {
     plain.fill(0);
   }

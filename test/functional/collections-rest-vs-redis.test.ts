@@ -56,7 +56,7 @@ function listCommand(r: Rnd): string[] {
 function setCommand(r: Rnd): string[] {
   const k = () => pick(r, ['s1', 's2']);
   const some = () => Array.from({ length: int(r, 1, 3) }, () => pick(r, ELEMENTS));
-  switch (int(r, 0, 9)) {
+  switch (int(r, 0, 10)) {
     case 0: case 1: case 2: return ['SADD', k(), ...some()];
     case 3: return ['SREM', k(), ...some()];
     // Whole pops only (a partial one draws at random): a count of 0, or at least the set's size.
@@ -64,6 +64,7 @@ function setCommand(r: Rnd): string[] {
     // s3 only ever holds 'only': its SPOP is known, and takes the key.
     case 7: return ['SADD', 's3', 'only'];
     case 8: return r() < 0.5 ? ['SPOP', 's3'] : ['SPOP', 's3', '1'];
+    case 9: return ['SMOVE', pick(r, ['s1', 's2', 's3']), pick(r, ['s1', 's2', 's2', 's4', 'l1']), pick(r, [...ELEMENTS, 'only'])];
     case 4: return ['SMEMBERS', k()];
     case 5: return ['SISMEMBER', k(), pick(r, ELEMENTS)];
     default: return ['SCARD', k()];

@@ -283,6 +283,55 @@ describe('packing small collections', () => {
     }
   });
 
+  it('moves a member between small packed sets at rest in their blobs (SMOVE): both stay packed, Redis\'s events, the emptied source deleted', async () => {
+    await client.sadd('a', 'x', 'y', '7');
+    await client.sadd('b', 'y');
+    await client.sadd('one', 'last');
+    await client.rpush('list', 'e');
+    await settle();
+    server.advance(2000);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const { events, seen } = await keyEvents();
+    try {
+      // Checks first: a destination of another type, then the same key (membership), then a member the source lacks.
+      await expect(client.smove('a', 'list', 'x')).rejects.toThrow('WRONGTYPE');
+      expect(await client.smove('a', 'a', 'x')).toBe(1);
+      server.advance(2000);
+      expect(await client.smove('a', 'b', 'nope')).toBe(0);
+      expect(packed('a')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty);
+      server.advance(2000);
+      expect(await client.smove('a', 'b', 'x')).toBe(1);
+      expect(packed('a')).toBe(true);
+      expect(packed('b')).toBe(true);
+      server.advance(2000);
+      // Already in the destination: it leaves the source only.
+      expect(await client.smove('a', 'b', 'y')).toBe(1);
+      server.advance(2000);
+      // Onto a missing key: a new set (an intset: its one member is an integer).
+      expect(await client.smove('a', 'new', '7')).toBe(1);
+      expect(await client.exists('a')).toBe(0);
+      expect(packed('new')).toBe(true);
+      expect(await client.object('ENCODING', 'new')).toBe('intset');
+      server.advance(2000);
+      expect(await client.smove('one', 'b', 'last')).toBe(1);
+      expect(await client.exists('one')).toBe(0);
+      expect(packed('b')).toBe(true);
+      expect((await client.smembers('b')).sort()).toEqual(['last', 'x', 'y']);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 7);
+      await client.ping();
+      await settle(10);
+      const of = (key: string, event: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...of('a', 'srem'), ...of('b', 'sadd'), ...of('a', 'srem'), ...of('a', 'srem'), ...of('a', 'del'), ...of('new', 'sadd'),
+        ...of('one', 'srem'), ...of('one', 'del'), ...of('b', 'sadd'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+    }
+  });
+
   it('makes pushes, pops and LSET on a small packed list at rest in its blob: replies, state, events, dirty, WATCH, TTL and access time as when unpacked', async () => {
     await client.rpush('l', 'a', 'bb', '', 'dddd');
     await client.rpush('m', '1', '2');
