@@ -18,7 +18,7 @@ import { sealFailed } from './sealing.js';
 import { replyPlain } from './set-entries.js';
 import type { PopShape } from './zsets-pops.js';
 import type { ParsedRange } from './zsets-ranges.js';
-import { rankSpan, type LexBound } from '../store/types/zset.js';
+import { emptyScores, rankSpan, type LexBound } from '../store/types/zset.js';
 import type { Session } from './types.js';
 
 /** ZADD's options (redis zaddGenericCommand's flags). */
@@ -102,16 +102,21 @@ function indexOf(member: Uint8Array): number {
   return -1;
 }
 
-/** Whether member k's bytes sort after bytes[at, at + n) (memcmp, then the shorter first: Redis's order of ties). */
-function sortsAfter(k: number, at: number, n: number): boolean {
+/** Sign of member k's bytes against bytes[at, at + n) (memcmp, then the shorter first: Redis's order of ties, sdscmplex's). */
+function compareMember(k: number, bytes: Uint8Array, at: number, n: number): number {
   const from = starts[k]!;
   const length = lengths[k]!;
   for (let i = 0, m = Math.min(length, n); i < m; i++) {
     const a = memberBytes[from + i]!;
-    const b = memberBytes[at + i]!;
-    if (a !== b) return a > b;
+    const b = bytes[at + i]!;
+    if (a !== b) return a < b ? -1 : 1;
   }
-  return length > n;
+  return length - n;
+}
+
+/** Whether member k's bytes sort after memberBytes[at, at + n). */
+function sortsAfter(k: number, at: number, n: number): boolean {
+  return compareMember(k, memberBytes, at, n) > 0;
 }
 
 /** Puts the member at memberBytes[at, at + n) in its place: after every lower score, and every equal one with lower bytes. */
@@ -297,21 +302,9 @@ export function zpopAtRest(ctx: Session, arg: Buffer, key: string, packed: Packe
   }
 }
 
-/** Sign of member k's bytes against `bound`'s (memcmp, then the shorter first), as Redis's sdscmplex. */
-function compareBytes(k: number, bound: Uint8Array): number {
-  const from = starts[k]!;
-  const length = lengths[k]!;
-  for (let i = 0, m = Math.min(length, bound.length); i < m; i++) {
-    const a = memberBytes[from + i]!;
-    const b = bound[i]!;
-    if (a !== b) return a < b ? -1 : 1;
-  }
-  return length - bound.length;
-}
-
 /** Sign of member k against a lex bound: '-' below and '+' above every member. */
 function compareLex(k: number, bound: LexBound): number {
-  return bound === '-' ? 1 : bound === '+' ? -1 : compareBytes(k, bound.value);
+  return bound === '-' ? 1 : bound === '+' ? -1 : compareMember(k, bound.value, 0, bound.value.length);
 }
 
 /** A range by score or by lex. */
@@ -356,9 +349,7 @@ function spanIn(range: ParsedRange): void {
     return;
   }
   // zzlIsInRange / zzlIsInLexRange: bounds that cross, or a set wholly outside them.
-  const crossed = range.type === 'score'
-    ? range.min.value > range.max.value || (range.min.value === range.max.value && (range.min.exclusive || range.max.exclusive))
-    : lexBoundsCross(range.min, range.max);
+  const crossed = range.type === 'score' ? emptyScores(range.min, range.max) : lexBoundsCross(range.min, range.max);
   if (crossed || count === 0 || !gteMin(count - 1, range) || !lteMax(0, range)) return;
   let k = 0;
   while (k < count && !gteMin(k, range)) k++;

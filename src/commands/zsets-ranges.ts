@@ -4,7 +4,7 @@
 // rankSpan), then walked.
 
 import { Errors } from '../protocol/errors.js';
-import { rankSpan, type LexBound, type ScoreBound } from '../store/types/zset.js';
+import { emptyScores, rankSpan, type LexBound, type ScoreBound } from '../store/types/zset.js';
 import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE, zsetEntry } from '../store/types/zset-ops.js';
 import { OVERHEAD } from '../seal/sealer.js';
 import type { ZSetEntry } from '../store/keyspace.js';
@@ -118,11 +118,6 @@ function parseRange(ctx: Session, args: Buffer[], first: number, store: boolean,
     range = { type, min, max };
   }
   return { range, reverse, withScores, offset, limit };
-}
-
-/** Whether a score range can hold nothing (zslParseRange's callers check min > max the same way). */
-function emptyScores(min: ScoreBound, max: ScoreBound): boolean {
-  return min.value > max.value || (min.value === max.value && (min.exclusive || max.exclusive));
 }
 
 /** The ranks a request selects in the set (the member order must be bound for lex ranges). */
