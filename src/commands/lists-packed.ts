@@ -2,7 +2,7 @@
 // and moves (LMOVE and its kin, lists-move.ts) made in a small list's packed blob while it rests
 // (at-rest.ts), instead of unpacking it: one open and one seal of the blob (Packer.editList), where
 // unpacking cost a seal per element and the cron's packing again an open per element and a seal.
-// LPOS reads the blob. The plaintext is the packed list form (store/types/packed.ts: varint
+// (LPOS reads the blob: packed-reads.ts.) The plaintext is the packed list form (store/types/packed.ts: varint
 // length, bytes, per element), edited in the packer's scratch and wiped there. The list stays
 // packed; expiry and access time are kept, and it is stored and signalled as any write
 // (Keyspace.setPackedSealed: notification, dirty, WATCH, a blocked client's wake-up, memory
@@ -516,40 +516,4 @@ export function moveInBlob(ctx: Session, src: string, stored: PackedForm, dst: s
     movedLength = 0;
     editCtx = null;
   }
-}
-
-// ---- searching ----
-
-/** Where each element matched (LPOS), in list order. */
-const matched = new Uint8Array(PACK_MAX_ELEMENTS);
-
-/**
- * LPOS of `element` in a packed list (at rest or not: a read), as List.positions finds them: the
- * |rank|-th match on, from the head (rank > 0) or the tail, up to `count` (0: all) among the
- * first `maxlen` elements walked (0: all). Null after replying the seal error.
- */
-export function packedPositions(ctx: Session, key: string, packed: PackedForm, element: Buffer, rank: number, count: number, maxlen: number): number[] | null {
-  let size = 0;
-  const ok = replyOpened(ctx, () => {
-    ctx.db.readPackedElements(key, packed, (bytes, start, length) => {
-      matched[size++] = sameBytes(bytes, start, length, element) ? 1 : 0;
-    });
-  });
-  const out: number[] = [];
-  if (!ok) return null;
-  const fromTail = rank < 0;
-  let skip = Math.abs(rank) - 1;
-  const walked = maxlen > 0 ? Math.min(maxlen, size) : size;
-  for (let i = 0; i < walked; i++) {
-    const index = fromTail ? size - 1 - i : i;
-    if (matched[index] === 0) continue;
-    if (skip > 0) {
-      skip--;
-      continue;
-    }
-    out.push(index);
-    if (count !== 0 && out.length >= count) break;
-  }
-  matched.fill(0, 0, size);
-  return out;
 }

@@ -8,7 +8,7 @@ import {
   equalTo, listCodec, listSpec, longArg, replySink, replyPopped, replyPoppedOne, settle,
   writableStored, writeList,
 } from './list-entries.js';
-import { insertInBlob, packedPositions, popInBlob, pushInBlob, removeInBlob, setInBlob, trimInBlob } from './lists-packed.js';
+import { insertInBlob, popInBlob, pushInBlob, removeInBlob, setInBlob, trimInBlob } from './lists-packed.js';
 import { listBlockingCommands } from './lists-blocking.js';
 import { listMoveCommands } from './lists-move.js';
 import { Errors } from '../protocol/errors.js';
@@ -17,7 +17,7 @@ import type { ListEntry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { replyOpened } from './sealing.js';
-import { readPackedOf, replyPackedElement, replyPackedList } from './packed-reads.js';
+import { packedPositions, readPackedOf, replyPackedElement, replyPackedList } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
 import { Kind } from '../store/entry.js';
 
