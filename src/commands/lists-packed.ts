@@ -6,7 +6,7 @@
 // length, bytes, per element), edited in the packer's scratch and wiped there. The list stays
 // packed; expiry and access time are kept, and it is stored and signalled as any write
 // (Keyspace.setPackedSealed: notification, dirty, WATCH, a blocked client's wake-up, memory
-// accounting); a pop or move that takes the last element deletes the key ('del' after the pop).
+// accounting); a write that takes the last element deletes the key ('del' after its event).
 // Each function answers false, having done nothing, when the list is in use or would not stay
 // within packing's limits: the caller's usual path follows.
 
@@ -203,8 +203,8 @@ const insertEdit: ListBlobEdit = (plain, length) => {
 
 /**
  * LREM of editCount elements equal to editValue (from the head; from the tail when negative;
- * all when 0): editedCount and editIndex (how many went) set. Declines when it would empty the
- * list (the usual path deletes the key).
+ * all when 0): editedCount and editIndex (how many went) set. Removing every element sets
+ * `emptied` and changes nothing (the caller deletes the key).
  */
 const removeEdit: ListBlobEdit = (plain, length) => {
   const value = editValue!;
@@ -226,7 +226,11 @@ const removeEdit: ListBlobEdit = (plain, length) => {
     unchanged = true;
     return -1;
   }
-  if (removed === count) return -1;
+  editIndex = removed;
+  if (removed === count) {
+    emptied = true;
+    return -1;
+  }
   let to = 0;
   for (let k = 0; k < count; k++) {
     if (((k < 32 ? low >>> k : high >>> (k - 32)) & 1) !== 0) continue;
@@ -236,7 +240,6 @@ const removeEdit: ListBlobEdit = (plain, length) => {
     to += end - from;
   }
   editedCount = count - removed;
-  editIndex = removed;
   return to;
 };
 
@@ -344,9 +347,18 @@ export function setInBlob(ctx: Session, key: string, stored: PackedForm, index: 
   return edit !== Edit.Declined;
 }
 
-/** LTRIM of a packed list at rest to elements [first, last] (in range, not all cut): replies OK. */
-export function trimInBlob(ctx: Session, key: string, stored: PackedForm, first: number, last: number): boolean {
+/**
+ * LTRIM of a packed list at rest to elements [first, last] (normalizeRange's span; null: all
+ * cut, the key deleted without opening the blob, 'del' after 'ltrim'): replies OK.
+ */
+export function trimInBlob(ctx: Session, key: string, stored: PackedForm, range: [first: number, last: number] | null): boolean {
   if (!editable(ctx, stored)) return false;
+  if (range === null) {
+    if (ctx.db.delete(key, 'ltrim')) ctx.db.notify(key, 'del', Kind.List);
+    ctx.reply.ok();
+    return true;
+  }
+  const [first, last] = range;
   editIndex = first;
   editCount = last;
   const edit = editInBlob(ctx, key, stored, last - first + 1, trimEdit, 'ltrim');

@@ -224,10 +224,7 @@ function ltrim(ctx: Session, args: Buffer[]): void {
   if (stop === null) return;
   const key = keyOf(ctx, args[1]!);
   const stored = ctx.db.getStored(key, ctx.now);
-  if (stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List) {
-    const range = normalizeRange(start, stop, stored.count);
-    if (range !== null && trimInBlob(ctx, key, stored, range[0], range[1])) return;
-  }
+  if (stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List && trimInBlob(ctx, key, stored, normalizeRange(start, stop, stored.count))) return;
   const list = writableStored(ctx, key, stored);
   if (list === null) return;
   if (list === undefined) return ctx.reply.ok();

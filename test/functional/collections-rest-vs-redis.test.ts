@@ -103,7 +103,7 @@ function randomCommand(r: Rnd): string[] {
   if (x < 0.35) return listCommand(r);
   if (x < 0.55) return setCommand(r);
   if (x < 0.92) return zsetCommand(r);
-  return pick(r, [['SET', pick(r, ['l1', 's1', 'z1']), 'v'], ['DEL', pick(r, ['l1', 'l2', 's1', 'z1', 'z2'])], ['TYPE', 'z1'], ['OBJECT', 'ENCODING', pick(r, ['l1', 'l2', 's1', 's2', 'z1', 'z3'])]]);
+  return pick(r, [['SET', pick(r, ['l1', 's1', 'z1']), 'v'], ['DEL', pick(r, ['l1', 'l2', 's1', 'z1', 'z2'])], ['UNLINK', 's2', 'z3'], ['TOUCH', 'l1', 's1', 'z1', 'l3'], ['TYPE', 'z1'], ['OBJECT', 'ENCODING', pick(r, ['l1', 'l2', 's1', 's2', 'z1', 'z3'])]]);
 }
 
 describe.skipIf(!hasRedisServer)('writes to small lists, sets and sorted sets at rest and in use, against redis-server 7.0', () => {

@@ -497,13 +497,24 @@ describe('packing small collections', () => {
       expect(await step(client.ltrim('l', 1, 2))).toBe('OK');
       expect(await client.lrange('l', 0, -1)).toEqual(['b', 'x']);
       expect(await dirty()).toBe(before + 4);
-      // Emptied: the key goes, through the usual path.
+      // Emptied: the key goes (in use: through the usual path).
       expect(await client.lrem('l', 0, 'b')).toBe(1);
       expect(await client.ltrim('l', 5, 6)).toBe('OK');
       expect(await client.exists('l')).toBe(0);
+      // At rest, emptied in the blob path: LREM of every element, LTRIM past the end (the blob not even opened).
+      await client.rpush('m', 'a', 'a');
+      await client.rpush('n', 'a', 'b');
+      await settle();
+      server.advance(1000);
+      expect(await client.lrem('m', 0, 'a')).toBe(2);
+      expect(await client.ltrim('n', 2, -1)).toBe('OK');
+      expect(await client.exists('m', 'n')).toBe(0);
       await client.ping();
       await settle(10);
-      expect(seen).toEqual(['linsert', 'lrem', 'ltrim', 'ltrim', 'lrem', 'ltrim', 'del'].map((e) => `__keyspace@0__:l ${e}`));
+      expect(seen.filter((e) => e.startsWith('__keyspace@0__:l '))).toEqual(['linsert', 'lrem', 'ltrim', 'ltrim', 'lrem', 'ltrim', 'del'].map((e) => `__keyspace@0__:l ${e}`));
+      expect(seen.filter((e) => !e.startsWith('__keyspace@0__:l '))).toEqual([
+        '__keyspace@0__:m rpush', '__keyspace@0__:n rpush', '__keyspace@0__:m lrem', '__keyspace@0__:m del', '__keyspace@0__:n ltrim', '__keyspace@0__:n del',
+      ]);
     } finally {
       await client.config('SET', 'notify-keyspace-events', '');
       events.disconnect();
@@ -795,6 +806,15 @@ describe('packing small collections', () => {
     // The counts open nothing; the connection goes on.
     expect(await client.llen('l')).toBe(2);
     expect(await client.ping()).toBe('PONG');
+    // TOUCH, DEL and UNLINK open nothing either: a packed key is not unpacked to be touched or dropped.
+    expect(await client.touch('l', 's', 'z')).toBe(3);
+    expect(await client.del('l', 's')).toBe(2);
+    await client.config('SET', 'lazyfree-lazy-user-del', 'yes');
+    try {
+      expect(await client.del('z')).toBe(1);
+    } finally {
+      await client.config('SET', 'lazyfree-lazy-user-del', 'no');
+    }
   });
 
   it('answers the seal error, whole, when a packed list written in its blob fails to open, and changes nothing', async () => {
