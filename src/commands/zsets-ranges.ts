@@ -332,9 +332,7 @@ function removeRange(ctx: Session, args: Buffer[], event: RemoveEvent, range: Pa
   let removed = 0;
   const held = stored === undefined || isPackedForm(stored) ? undefined : stored;
   const ok = writeZSet(ctx, key, event, (entry) => {
-    const [start, end] = range.type === 'rank' ? rankSpan(range.start, range.stop, entry.zset.size)
-      : range.type === 'score' ? (emptyScores(range.min, range.max) ? [0, 0] : entry.zset.scoreRange(range.min, range.max))
-      : entry.zset.lexRange(range.min, range.max);
+    const { start, end } = spanOf(entry, { range, reverse: false, withScores: false, offset: 0, limit: -1 });
     if (end <= start) return false;
     entry.sealedBytes -= sealedBytesOf(entry, start, end);
     removed = entry.zset.removeRange(start, end);
