@@ -15,6 +15,7 @@ import { at, span } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { LAZYFREE_THRESHOLD, freeEffort } from '../store/lazyfree.js';
+import { isPackedForm } from '../store/packed-record.js';
 
 /**
  * Looks a key up the way Redis's LOOKUP_NOTOUCH does (EXISTS, TYPE, TTL, OBJECT): counts the
@@ -42,10 +43,11 @@ function removeKeys(ctx: Session, args: ArgList, lazy: boolean): void {
   const nodeEntries = lazy ? Number(ctx.server.config.get('stream-node-max-entries')) : 0;
   for (let i = 1; i < args.length; i++) {
     const key = keyAt(ctx, args, i);
-    // get() first: a key whose time has passed is expired, not counted as deleted.
-    const entry = ctx.db.get(key, ctx.now);
+    // Looked up first: a key whose time has passed is expired, not counted as deleted. A small
+    // collection packed at rest is not unpacked to be dropped: one blob, freed at once.
+    const entry = ctx.db.getStored(key, ctx.now);
     if (entry === undefined) continue;
-    const effort = lazy ? freeEffort(entry, opsOf(entry).elements(entry), nodeEntries) : 0;
+    const effort = lazy && !isPackedForm(entry) ? freeEffort(entry, opsOf(entry).elements(entry), nodeEntries) : 0;
     if (!ctx.db.delete(key, 'del')) continue;
     removed++;
     if (effort > LAZYFREE_THRESHOLD) ctx.server.stats.lazyfreedObjects++;
@@ -61,7 +63,8 @@ function exists(ctx: Session, args: ArgList): void {
 
 function touch(ctx: Session, args: ArgList): void {
   let found = 0;
-  for (let i = 1; i < args.length; i++) if (ctx.db.read(keyOf(ctx, args.at(i)!), ctx.now)) found++;
+  // readPacked: touched and counted as any read, a small collection at rest left packed.
+  for (let i = 1; i < args.length; i++) if (ctx.db.readPacked(keyOf(ctx, args.at(i)!), ctx.now)) found++;
   ctx.reply.integer(found);
 }
 

@@ -4,7 +4,7 @@
 // rotation by LMOVE onto the same key) without being re-sealed; replies open them straight into
 // the reply buffer, so no separate plaintext copy exists.
 
-import { readOf, peekOf, mutateOf } from './typed-entries.js';
+import { mutateOf } from './typed-entries.js';
 import { replyOpened, sealFailedSince } from './sealing.js';
 import { int64 } from './args.js';
 import { Errors } from '../protocol/errors.js';
@@ -18,20 +18,11 @@ import { at, type KeyFlagName, type KeySpec } from './key-specs.js';
 import './turn-end.js';
 import type { CommandFlag, CommandSpec, Session } from './types.js';
 
-/** The list for a read command (counts a hit or miss): undefined when missing, null after WRONGTYPE. */
-export function readList(ctx: Session, key: string): ListEntry | undefined | null {
-  return readOf(ctx, key, Kind.List);
-}
-
-/** The list for a write command (redis lookupKeyWrite: no hit or miss counted); as readList. */
-export function writableList(ctx: Session, key: string): ListEntry | undefined | null {
-  return peekOf(ctx, key, Kind.List);
-}
-
 /**
- * writableList() of what Keyspace.getStored() found for key (a packed list left packed, for
- * writes made in its blob first: lists-packed.ts): a packed list is unpacked now, anything else
- * is the live entry already, so it is not looked up again.
+ * The list for a write command (redis lookupKeyWrite: no hit or miss counted) from what
+ * Keyspace.getStored() found for key (a packed list left packed, for writes made in its blob
+ * first: lists-packed.ts): undefined when missing, null after replying WRONGTYPE; a packed list
+ * is unpacked now, anything else is the live entry already, so it is not looked up again.
  */
 export function writableStored(ctx: Session, key: string, stored: Entry | undefined): ListEntry | undefined | null {
   if (stored === undefined) return undefined;

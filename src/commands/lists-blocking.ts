@@ -6,7 +6,10 @@
 
 import { keyOf } from './args.js';
 import { parseTimeout } from '../blocking/timeout.js';
-import { listCodec, listSpec, replySink, replyPopped, settle, side, writableList } from './list-entries.js';
+import { listCodec, listSpec, replySink, replyPopped, settle, side, writableStored } from './list-entries.js';
+import { popInBlob } from './lists-packed.js';
+import { isPackedForm } from '../store/packed-record.js';
+import { Errors } from '../protocol/errors.js';
 import { moveElement, MOVE_KEYS, mpopFirst, parseMpop } from './lists-move.js';
 import { Kind } from '../store/keyspace.js';
 import { index, keynum, keySpec, span } from './key-specs.js';
@@ -52,8 +55,11 @@ function served<T>(ctx: Session, attempt: () => T): T {
  */
 function popOneFrom(ctx: Session, keyArg: Buffer, head: boolean): boolean {
   const key = keyOf(ctx, keyArg);
-  const entry = ctx.db.get(key, ctx.now);
-  if (entry === undefined || entry.kind !== Kind.List) return false;
+  const stored = ctx.db.getStored(key, ctx.now);
+  if (stored === undefined || stored.kind !== Kind.List) return false;
+  // A small list at rest pops from its blob and stays packed (lists-packed.ts).
+  if (isPackedForm(stored) && popInBlob(ctx, key, stored, head, false, 1, keyArg)) return true;
+  const entry = writableStored(ctx, key, stored)!;
   const ok = replyOpened(ctx, () => {
     ctx.reply.arrayLen(2);
     ctx.reply.bulk(keyArg);
@@ -71,12 +77,11 @@ function bpop(ctx: Session, args: Buffer[], head: boolean): void | Promise<void>
   if (timeout === null) return;
   const keyArgs = args.slice(1, -1);
   for (const arg of keyArgs) {
-    const list = writableList(ctx, keyOf(ctx, arg));
-    if (list === null) return;
-    if (list !== undefined) {
-      popOneFrom(ctx, arg, head);
-      return;
-    }
+    const stored = ctx.db.getStored(keyOf(ctx, arg), ctx.now);
+    if (stored === undefined) continue;
+    if (stored.kind !== Kind.List) return ctx.reply.error(Errors.wrongType);
+    popOneFrom(ctx, arg, head);
+    return;
   }
   return waitWith(ctx, args, (kept) => {
     const byKey = new Map(kept.slice(1, -1).map((arg) => [keyOf(ctx, arg), arg]));
@@ -100,9 +105,9 @@ const brpop = (ctx: Session, args: Buffer[]) => bpop(ctx, args, false);
  */
 function blockingMove(ctx: Session, args: Buffer[], fromHead: boolean, toHead: boolean, timeout: number): void | Promise<void> {
   const src = keyOf(ctx, args[1]!);
-  const list = writableList(ctx, src);
-  if (list === null) return;
-  if (list !== undefined) {
+  const stored = ctx.db.getStored(src, ctx.now);
+  if (stored !== undefined) {
+    // moveElement answers WRONGTYPE for a source of another type, as Redis does before waiting.
     moveElement(ctx, args[1]!, args[2]!, fromHead, toHead);
     return;
   }

@@ -3,9 +3,9 @@
 // seal is bound to its key, and a node's to the node).
 
 import { int64, keyOf } from './args.js';
-import {
-  listCodec, listSpec, replyPopped, settle, side, writableList, writeList,
-} from './list-entries.js';
+import { listCodec, listSpec, replyPopped, settle, side, writableStored } from './list-entries.js';
+import { moveInBlob, popInBlob, pushElement } from './lists-packed.js';
+import { isPackedForm } from '../store/packed-record.js';
 import { sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { SealError } from '../seal/values.js';
@@ -26,28 +26,35 @@ export interface MpopArgs {
 /**
  * Moves one element from the head or tail of `src` to the head or tail of `dst` and replies
  * with it (LMOVE and its kin). Redis's order: a missing source answers nil before the
- * destination's type is looked at. Returns whether an element moved.
+ * destination's type is looked at, and nothing changes before both types are known. A small
+ * source list at rest is taken from in its blob (lists-packed.ts moveInBlob), and a destination
+ * at rest pushed in its own (pushElement). Returns whether an element moved.
  */
 export function moveElement(ctx: Session, srcArg: Buffer, dstArg: Buffer, fromHead: boolean, toHead: boolean): boolean {
   const src = keyOf(ctx, srcArg);
   const dst = keyOf(ctx, dstArg);
-  const list = writableList(ctx, src);
-  if (list === null) return false;
-  if (list === undefined) {
+  const stored = ctx.db.getStored(src, ctx.now);
+  if (stored === undefined) {
     ctx.reply.nullBulk();
     return false;
   }
+  if (stored.kind !== Kind.List) {
+    ctx.reply.error(Errors.wrongType);
+    return false;
+  }
   if (dst !== src) {
-    const target = ctx.db.get(dst, ctx.now);
+    const target = ctx.db.getStored(dst, ctx.now);
     if (target !== undefined && target.kind !== Kind.List) {
       ctx.reply.error(Errors.wrongType);
       return false;
     }
   }
+  if (isPackedForm(stored) && moveInBlob(ctx, src, stored, dst, fromHead, toHead)) return true;
+  const list = writableStored(ctx, src, stored)!;
   const c = listCodec(ctx, src);
   let plain: Buffer;
   try {
-    // Taken off first (sealed again below for its destination): a copy of its plaintext.
+    // Taken off after the push (sealed again there for its destination): a copy of its plaintext.
     plain = list.at(fromHead ? 0 : list.length - 1, c)!;
   } catch (err) {
     if (!(err instanceof SealError)) throw err;
@@ -55,15 +62,12 @@ export function moveElement(ctx: Session, srcArg: Buffer, dstArg: Buffer, fromHe
     return false;
   }
   try {
+    // Redis's notification order: the push on the destination, then the pop on the source. Onto
+    // another list, pushed first: a destination that fails to open leaves the source as it was.
+    if (dst !== src && !pushElement(ctx, dst, plain, toHead)) return false;
     if (fromHead) list.takeHead(noop, c);
     else list.takeTail(noop, c);
-    // Redis's notification order: the push on the destination, then the pop on the source.
-    writeList(ctx, dst, toHead ? 'lpush' : 'rpush', (target) => {
-      const to = dst === src ? c : listCodec(ctx, dst);
-      if (toHead) target.pushHead(plain, to);
-      else target.pushTail(plain, to);
-      return true;
-    });
+    if (dst === src) pushElement(ctx, dst, plain, toHead);
     settle(ctx, src, fromHead ? 'lpop' : 'rpop');
     ctx.reply.bulk(plain);
   } finally {
@@ -133,7 +137,10 @@ export function parseMpop(ctx: Session, args: Buffer[], at: number): MpopArgs | 
 export function mpopFirst(ctx: Session, args: Buffer[], parsed: MpopArgs): 'popped' | 'none' | 'error' {
   for (let i = parsed.first; i < parsed.first + parsed.numkeys; i++) {
     const key = keyOf(ctx, args[i]!);
-    const list = writableList(ctx, key);
+    const stored = ctx.db.getStored(key, ctx.now);
+    // A small list at rest pops from its blob and stays packed (lists-packed.ts).
+    if (stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List && popInBlob(ctx, key, stored, parsed.head, true, parsed.count, args[i]!)) return 'popped';
+    const list = writableStored(ctx, key, stored);
     if (list === null) return 'error';
     if (list === undefined) continue;
     if (!replyPopped(ctx, key, list, parsed.head, parsed.count, args[i]!)) return 'error';

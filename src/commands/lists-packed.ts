@@ -1,21 +1,22 @@
-// Pushes, pops, LSET, LINSERT, LREM and LTRIM made in a small list's packed blob while it rests (at-rest.ts),
-// instead of unpacking it: one open and one seal of the blob (Packer.editList), where unpacking
-// cost a seal per element and the cron's packing again an open per element and a seal. The
-// plaintext is the packed list form (store/types/packed.ts: varint length, bytes, per element),
-// edited in the packer's scratch and wiped there. The list stays packed; expiry and access time
-// are kept, and it is stored and signalled as any write (Keyspace.setPacked: notification,
-// dirty, WATCH, a blocked client's wake-up, memory accounting). Each function answers false,
-// having done nothing, when the list is in use or would not stay within packing's limits: the
-// caller's usual path follows. A pop that would empty the list goes there
-// too (it deletes the key).
+// Pushes, pops (LMPOP and the blocking pops served at once included), LSET, LINSERT, LREM, LTRIM
+// and moves (LMOVE and its kin, lists-move.ts) made in a small list's packed blob while it rests
+// (at-rest.ts), instead of unpacking it: one open and one seal of the blob (Packer.editList), where
+// unpacking cost a seal per element and the cron's packing again an open per element and a seal.
+// (LPOS reads the blob: packed-reads.ts.) The plaintext is the packed list form (store/types/packed.ts: varint
+// length, bytes, per element), edited in the packer's scratch and wiped there. The list stays
+// packed; expiry and access time are kept, and it is stored and signalled as any write
+// (Keyspace.setPackedSealed: notification, dirty, WATCH, a blocked client's wake-up, memory
+// accounting); a write that takes the last element deletes the key ('del' after its event).
+// Each function answers false, having done nothing, when the list is in use or would not stay
+// within packing's limits: the caller's usual path follows.
 
 import { Kind, type KeyEvent } from '../store/keyspace.js';
-import type { PackedForm } from '../store/packed-record.js';
 import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, type ListBlobEdit } from '../store/types/packed.js';
 import { varintBytes, writeVarint } from '../seal/packing.js';
 import type { ArgList } from '../protocol/arg-list.js';
 import { replyOpened } from './sealing.js';
-import { replyElement } from './list-entries.js';
+import { listCodec, replyElement, writeList } from './list-entries.js';
+import { isPackedForm, type PackedForm } from '../store/packed-record.js';
 import { sameBytes } from './packed-reads.js';
 import { packedAtRest } from './at-rest.js';
 import type { Session } from './types.js';
@@ -65,26 +66,33 @@ function offsetOf(plain: Buffer, index: number): number {
 // ---- one write at a time, without a closure per call ----
 
 let editCtx: Session | null = null;
+/** The elements a push adds: editArgs[editFirst..]. */
 let editArgs: ArgList | null = null;
+let editFirst = 2;
+/** A pop's reply starts [key, ...] with this key argument (BLPOP, LMPOP...), when set. */
+let editKeyArg: Buffer | null = null;
+/** A pop's elements are replied as an array (a count given). */
+let editCounted = false;
 let editHead = true;
 let editCount = 0;
 let editIndex = 0;
 let editValue: Buffer | null = null;
 let editPivot: Buffer | null = null;
 
-/** LPUSH/RPUSH: args[2..] at the head (each in turn, so the last ends first) or the tail. */
+/** LPUSH/RPUSH: args[editFirst..] at the head (each in turn, so the last ends first) or the tail. */
 const pushEdit: ListBlobEdit = (plain, length) => {
   const args = editArgs!;
+  const first = editFirst;
   let added = 0;
-  for (let i = 2; i < args.length; i++) added += varintBytes(args.at(i)!.length) + args.at(i)!.length;
+  for (let i = first; i < args.length; i++) added += varintBytes(args.at(i)!.length) + args.at(i)!.length;
   if (length + added > PACK_MAX_BYTES) return -1;
   let at = length;
   if (editHead) {
     plain.copyWithin(added, 0, length);
     at = 0;
-    for (let i = args.length - 1; i >= 2; i--) at = writeElement(plain, at, args.at(i)!);
+    for (let i = args.length - 1; i >= first; i--) at = writeElement(plain, at, args.at(i)!);
   } else {
-    for (let i = 2; i < args.length; i++) at = writeElement(plain, at, args.at(i)!);
+    for (let i = first; i < args.length; i++) at = writeElement(plain, at, args.at(i)!);
   }
   return length + added;
 };
@@ -95,27 +103,40 @@ function writeElement(plain: Buffer, at: number, element: Buffer): number {
   return at + element.length;
 }
 
-/** LPOP/RPOP of editCount elements (fewer than the list holds), replied as they come off. */
+/**
+ * LPOP/RPOP of editCount elements (editIndex: how many stay), replied as they come off after the
+ * reply's header ([key, ...] with editKeyArg, an array when editCounted): written here, inside
+ * the open, so that a blob failing to open drops it with the rest. Taking every element sets
+ * `emptied` and changes nothing (the caller deletes the key).
+ */
 const popEdit: ListBlobEdit = (plain, length) => {
   const ctx = editCtx!;
   const n = editCount;
+  if (editKeyArg !== null) {
+    ctx.reply.arrayLen(2);
+    ctx.reply.bulk(editKeyArg);
+  }
+  if (editCounted) ctx.reply.arrayLen(n);
+  let cut = 0;
   if (editHead) {
-    let at = 0;
     for (let k = 0; k < n; k++) {
-      at = elementAt(plain, at);
+      cut = elementAt(plain, cut);
       replyElement(ctx, plain, bytesAt, bytesLength);
     }
-    plain.copyWithin(0, at, length);
-    return length - at;
+    plain.copyWithin(0, cut, length);
+    cut = length - cut;
+  } else {
+    // The tail's elements, last first: their offsets found walking from the head.
+    cut = offsetOf(plain, editIndex);
+    for (let k = n - 1; k >= 0; k--) {
+      let at = cut;
+      for (let j = 0; j <= k; j++) at = elementAt(plain, at);
+      replyElement(ctx, plain, bytesAt, bytesLength);
+    }
   }
-  // The tail's elements, last first: their offsets found walking from the head.
-  const cut = offsetOf(plain, editIndex);
-  for (let k = n - 1; k >= 0; k--) {
-    let at = cut;
-    for (let j = 0; j <= k; j++) at = elementAt(plain, at);
-    replyElement(ctx, plain, bytesAt, bytesLength);
-  }
-  return cut;
+  if (editIndex > 0) return cut;
+  emptied = true;
+  return -1;
 };
 
 /** LSET of element editIndex to editValue; -1 when the list would grow past packing's limit. */
@@ -132,6 +153,8 @@ const setEdit: ListBlobEdit = (plain, length) => {
 
 /** Set by an edit that found nothing to change (it then returns -1). */
 let unchanged = false;
+/** Set by an edit that took every element (it then returns -1: the key is deleted). */
+let emptied = false;
 /** Set by an edit whose element count the caller cannot know before it (LREM). */
 let editedCount = 0;
 /** Where each element starts, and the end (offsetsOf). */
@@ -180,8 +203,8 @@ const insertEdit: ListBlobEdit = (plain, length) => {
 
 /**
  * LREM of editCount elements equal to editValue (from the head; from the tail when negative;
- * all when 0): editedCount and editIndex (how many went) set. Declines when it would empty the
- * list (the usual path deletes the key).
+ * all when 0): editedCount and editIndex (how many went) set. Removing every element sets
+ * `emptied` and changes nothing (the caller deletes the key).
  */
 const removeEdit: ListBlobEdit = (plain, length) => {
   const value = editValue!;
@@ -203,7 +226,11 @@ const removeEdit: ListBlobEdit = (plain, length) => {
     unchanged = true;
     return -1;
   }
-  if (removed === count) return -1;
+  editIndex = removed;
+  if (removed === count) {
+    emptied = true;
+    return -1;
+  }
   let to = 0;
   for (let k = 0; k < count; k++) {
     if (((k < 32 ? low >>> k : high >>> (k - 32)) & 1) !== 0) continue;
@@ -213,7 +240,6 @@ const removeEdit: ListBlobEdit = (plain, length) => {
     to += end - from;
   }
   editedCount = count - removed;
-  editIndex = removed;
   return to;
 };
 
@@ -222,7 +248,7 @@ const shape = { kind: Kind.List as const, count: 0, flag: false, intDeltas: fals
 
 /** What editInBlob() did. */
 const enum Edit {
-  /** Nothing: the edit declined (the list would not stay within packing's limits, or be emptied). */
+  /** Nothing: the edit declined (the list would not stay within packing's limits, or LREM would empty it). */
   Declined,
   /** Nothing: the edit found nothing to change (LREM without a match, LINSERT without its pivot). */
   Unchanged,
@@ -234,18 +260,21 @@ const enum Edit {
 
 /**
  * Runs `edit` on key's packed list and stores the result as the list of `count` elements (-1:
- * as many as the edit left, editedCount),
- * touched, signalled with `event`. An array header of `arrayLength` elements (-1: none) is
- * replied first, so a pop's elements follow it from the blob.
+ * as many as the edit left, editedCount), touched, signalled with `event`; a list the edit
+ * emptied is deleted instead ('del' after `event`, as Keyspace.mutate does).
  */
-function editInBlob(ctx: Session, key: string, stored: PackedForm, count: number, change: ListBlobEdit, event: KeyEvent, arrayLength: number): Edit {
+function editInBlob(ctx: Session, key: string, stored: PackedForm, count: number, change: ListBlobEdit, event: KeyEvent): Edit {
   let done = Edit.Declined;
   unchanged = false;
+  emptied = false;
   const ok = replyOpened(ctx, () => {
-    if (arrayLength >= 0) ctx.reply.arrayLen(arrayLength);
     const sealed = ctx.db.packer!.editList(ctx.db.uid, key, stored, change);
     if (sealed === null) {
       if (unchanged) done = Edit.Unchanged;
+      else if (emptied) {
+        if (ctx.db.delete(key, event)) ctx.db.notify(key, 'del', Kind.List);
+        done = Edit.Stored;
+      }
       return;
     }
     shape.count = count < 0 ? editedCount : count;
@@ -255,38 +284,51 @@ function editInBlob(ctx: Session, key: string, stored: PackedForm, count: number
   return ok ? done : Edit.Failed;
 }
 
-/** LPUSH, RPUSH and their X forms into a packed list at rest: replies the new length. */
-export function pushInBlob(ctx: Session, key: string, stored: PackedForm, args: ArgList, head: boolean): boolean {
-  const count = stored.count + args.length - 2;
-  if (!editable(ctx, stored) || count > PACK_MAX_ELEMENTS) return false;
+/** Pushes args[first..] into a packed list (editable) at its head or tail, signalled as the push. */
+function pushEdits(ctx: Session, key: string, stored: PackedForm, args: ArgList, first: number, head: boolean): Edit {
+  const count = stored.count + args.length - first;
+  if (count > PACK_MAX_ELEMENTS) return Edit.Declined;
   editArgs = args;
+  editFirst = first;
   editHead = head;
-  let edit: Edit;
   try {
-    edit = editInBlob(ctx, key, stored, count, pushEdit, head ? 'lpush' : 'rpush', -1);
+    return editInBlob(ctx, key, stored, count, pushEdit, head ? 'lpush' : 'rpush');
   } finally {
     editArgs = null;
   }
+}
+
+/** LPUSH, RPUSH and their X forms into a packed list at rest: replies the new length. */
+export function pushInBlob(ctx: Session, key: string, stored: PackedForm, args: ArgList, head: boolean): boolean {
+  if (!editable(ctx, stored)) return false;
+  const count = stored.count + args.length - 2;
+  const edit = pushEdits(ctx, key, stored, args, 2, head);
+  // (`stored` is not read after the edit: the record it shows may have been replaced.)
   if (edit === Edit.Stored) ctx.reply.integer(count);
   return edit !== Edit.Declined;
 }
 
 /**
- * LPOP or RPOP of `n` elements from a packed list at rest: replies them (an array when
- * `counted`, else the one bulk). False for a pop that would empty it.
+ * LPOP or RPOP of `n` elements (at most as many as it holds) from a packed list at rest:
+ * replies them (an array when `counted`, else the one bulk), after [keyArg, ...] when keyArg is
+ * given (BLPOP, LMPOP and their kin); the last element takes the key with it.
  */
-export function popInBlob(ctx: Session, key: string, stored: PackedForm, head: boolean, counted: boolean, n: number): boolean {
-  if (n >= stored.count || !editable(ctx, stored)) return false;
+export function popInBlob(ctx: Session, key: string, stored: PackedForm, head: boolean, counted: boolean, n: number, keyArg: Buffer | null = null): boolean {
+  if (!editable(ctx, stored)) return false;
+  n = Math.min(n, stored.count);
   editCtx = ctx;
   editHead = head;
   editCount = n;
   editIndex = stored.count - n;
+  editKeyArg = keyArg;
+  editCounted = counted;
   try {
     // A pop always fits: it never declines.
-    editInBlob(ctx, key, stored, stored.count - n, popEdit, head ? 'lpop' : 'rpop', counted ? n : -1);
+    editInBlob(ctx, key, stored, stored.count - n, popEdit, head ? 'lpop' : 'rpop');
     return true;
   } finally {
     editCtx = null;
+    editKeyArg = null;
   }
 }
 
@@ -297,7 +339,7 @@ export function setInBlob(ctx: Session, key: string, stored: PackedForm, index: 
   editValue = value;
   let edit: Edit;
   try {
-    edit = editInBlob(ctx, key, stored, stored.count, setEdit, 'lset', -1);
+    edit = editInBlob(ctx, key, stored, stored.count, setEdit, 'lset');
   } finally {
     editValue = null;
   }
@@ -305,12 +347,21 @@ export function setInBlob(ctx: Session, key: string, stored: PackedForm, index: 
   return edit !== Edit.Declined;
 }
 
-/** LTRIM of a packed list at rest to elements [first, last] (in range, not all cut): replies OK. */
-export function trimInBlob(ctx: Session, key: string, stored: PackedForm, first: number, last: number): boolean {
+/**
+ * LTRIM of a packed list at rest to elements [first, last] (normalizeRange's span; null: all
+ * cut, the key deleted without opening the blob, 'del' after 'ltrim'): replies OK.
+ */
+export function trimInBlob(ctx: Session, key: string, stored: PackedForm, range: [first: number, last: number] | null): boolean {
   if (!editable(ctx, stored)) return false;
+  if (range === null) {
+    if (ctx.db.delete(key, 'ltrim')) ctx.db.notify(key, 'del', Kind.List);
+    ctx.reply.ok();
+    return true;
+  }
+  const [first, last] = range;
   editIndex = first;
   editCount = last;
-  const edit = editInBlob(ctx, key, stored, last - first + 1, trimEdit, 'ltrim', -1);
+  const edit = editInBlob(ctx, key, stored, last - first + 1, trimEdit, 'ltrim');
   if (edit === Edit.Stored) ctx.reply.ok();
   return edit !== Edit.Declined;
 }
@@ -324,7 +375,7 @@ export function insertInBlob(ctx: Session, key: string, stored: PackedForm, befo
   editValue = value;
   let edit: Edit;
   try {
-    edit = editInBlob(ctx, key, stored, length, insertEdit, 'linsert', -1);
+    edit = editInBlob(ctx, key, stored, length, insertEdit, 'linsert');
   } finally {
     editPivot = null;
     editValue = null;
@@ -342,11 +393,139 @@ export function removeInBlob(ctx: Session, key: string, stored: PackedForm, coun
   editValue = value;
   let edit: Edit;
   try {
-    edit = editInBlob(ctx, key, stored, -1, removeEdit, 'lrem', -1);
+    edit = editInBlob(ctx, key, stored, -1, removeEdit, 'lrem');
   } finally {
     editValue = null;
   }
   if (edit === Edit.Stored) ctx.reply.integer(editIndex);
   else if (edit === Edit.Unchanged) ctx.reply.integer(0);
   return edit !== Edit.Declined;
+}
+
+// ---- moving (LMOVE and its kin: lists-move.ts) ----
+
+/** The element a move takes off its source's blob, copied out of the packer's scratch; wiped after the move. */
+const moved = Buffer.allocUnsafeSlow(PACK_MAX_BYTES).fill(0);
+let movedLength = 0;
+/** The source's new blob (ciphertext), kept while the destination is written (that overwrites the packer's own). */
+const sourceSealed = Buffer.allocUnsafeSlow(2 * PACK_MAX_BYTES);
+let sourceSealedLength = 0;
+/** Where a rotation (LMOVE onto its own list) puts the element: the head, or the tail. */
+let editToHead = true;
+
+/** The offsets of the element a move takes (editHead's end of a list of editIndex elements) in plain. */
+function endElement(plain: Buffer): number {
+  const from = editHead ? 0 : offsetOf(plain, editIndex - 1);
+  elementAt(plain, from);
+  return from;
+}
+
+/** Takes the element off into `moved`; the last one sets `emptied` and changes nothing (the caller deletes the key). */
+const takeEdit: ListBlobEdit = (plain, length) => {
+  const from = endElement(plain);
+  const to = bytesAt + bytesLength;
+  plain.copy(moved, 0, bytesAt, to);
+  movedLength = bytesLength;
+  if (editIndex === 1) {
+    emptied = true;
+    return -1;
+  }
+  plain.copyWithin(from, to, length);
+  return length - (to - from);
+};
+
+/** LMOVE onto its own list: the element replied, and moved from editHead's end to editToHead's (the same end: left as it is). */
+const rotateEdit: ListBlobEdit = (plain, length) => {
+  const from = endElement(plain);
+  const to = bytesAt + bytesLength;
+  replyElement(editCtx!, plain, bytesAt, bytesLength);
+  if (editHead === editToHead) return length;
+  const size = to - from;
+  plain.copy(moved, 0, from, to);
+  if (editHead) {
+    plain.copyWithin(0, to, length);
+    moved.copy(plain, length - size, 0, size);
+  } else {
+    plain.copyWithin(size, 0, from);
+    moved.copy(plain, 0, 0, size);
+  }
+  moved.fill(0, 0, size);
+  return length;
+};
+
+const oneElement: Buffer[] = [];
+
+/**
+ * Pushes `element` onto key's list (a move's destination: a list or missing, checked before) at
+ * its head or tail, signalled as the push: in its blob when it rests packed, else as any push.
+ * False after replying the seal error of a blob that failed to open (nothing changed).
+ */
+export function pushElement(ctx: Session, key: string, element: Buffer, head: boolean): boolean {
+  const stored = ctx.db.getStored(key, ctx.now);
+  const packed = stored !== undefined && isPackedForm(stored);
+  if (packed && editable(ctx, stored)) {
+    oneElement[0] = element;
+    let edit: Edit;
+    try {
+      edit = pushEdits(ctx, key, stored, oneElement, 0, head);
+    } finally {
+      oneElement.length = 0;
+    }
+    if (edit !== Edit.Declined) return edit !== Edit.Failed;
+  }
+  writeList(ctx, key, head ? 'lpush' : 'rpush', (target) => {
+    const c = listCodec(ctx, key);
+    if (head) target.pushHead(element, c);
+    else target.pushTail(element, c);
+    return true;
+  }, packed ? undefined : stored);
+  return true;
+}
+
+/**
+ * LMOVE (and its kin) from a packed list at rest `src` to `dst` (a list or missing: checked
+ * before), replying the element: one open and one seal of the source's blob; the destination
+ * pushed through pushElement(). Redis's order of events: the push, then the pop, then 'del' of
+ * an emptied source. A blob that fails to open answers the seal error and nothing changes.
+ * False, having done nothing, when the source is in use: the usual path follows.
+ */
+export function moveInBlob(ctx: Session, src: string, stored: PackedForm, dst: string, fromHead: boolean, toHead: boolean): boolean {
+  if (!editable(ctx, stored)) return false;
+  const popEvent = fromHead ? 'lpop' : 'rpop';
+  const count = stored.count;
+  editCtx = ctx;
+  editHead = fromHead;
+  editIndex = count;
+  try {
+    if (src === dst) {
+      editToHead = toHead;
+      // A rotation always fits: it never declines.
+      if (editInBlob(ctx, src, stored, count, rotateEdit, toHead ? 'lpush' : 'rpush') === Edit.Stored) ctx.db.signal(src, popEvent, Kind.List);
+      return true;
+    }
+    emptied = false;
+    const opened = replyOpened(ctx, () => {
+      const sealed = ctx.db.packer!.editList(ctx.db.uid, src, stored, takeEdit);
+      sourceSealedLength = sealed === null ? 0 : sealed.length;
+      if (sealed !== null) sourceSealed.set(sealed);
+    });
+    if (!opened) return true;
+    // Kept: the destination's edit starts afresh.
+    const last = emptied;
+    const element = moved.subarray(0, movedLength);
+    if (!pushElement(ctx, dst, element, toHead)) return true;
+    if (last) {
+      if (ctx.db.delete(src, popEvent)) ctx.db.notify(src, 'del', Kind.List);
+    } else {
+      // Looked up again: the destination's write may have moved records.
+      shape.count = count - 1;
+      ctx.db.setPackedSealed(src, ctx.db.getStored(src, ctx.now) as unknown as PackedForm, sourceSealed.subarray(0, sourceSealedLength), shape, ctx.now, popEvent);
+    }
+    ctx.reply.bulk(element);
+    return true;
+  } finally {
+    moved.fill(0, 0, movedLength);
+    movedLength = 0;
+    editCtx = null;
+  }
 }

@@ -5,7 +5,7 @@
 
 import { int64, keyOf, sameKeyAt, word } from './args.js';
 import {
-  equalTo, listCodec, listSpec, longArg, readList, replySink, replyPopped, replyPoppedOne, settle,
+  equalTo, listCodec, listSpec, longArg, replySink, replyPopped, replyPoppedOne, settle,
   writableStored, writeList,
 } from './list-entries.js';
 import { insertInBlob, popInBlob, pushInBlob, removeInBlob, setInBlob, trimInBlob } from './lists-packed.js';
@@ -17,7 +17,7 @@ import type { ListEntry } from '../store/keyspace.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { replyOpened } from './sealing.js';
-import { readPackedOf, replyPackedElement, replyPackedList } from './packed-reads.js';
+import { packedPositions, readPackedOf, replyPackedElement, replyPackedList } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
 import { Kind } from '../store/entry.js';
 
@@ -224,10 +224,7 @@ function ltrim(ctx: Session, args: Buffer[]): void {
   if (stop === null) return;
   const key = keyOf(ctx, args[1]!);
   const stored = ctx.db.getStored(key, ctx.now);
-  if (stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List) {
-    const range = normalizeRange(start, stop, stored.count);
-    if (range !== null && trimInBlob(ctx, key, stored, range[0], range[1])) return;
-  }
+  if (stored !== undefined && isPackedForm(stored) && stored.kind === Kind.List && trimInBlob(ctx, key, stored, normalizeRange(start, stop, stored.count))) return;
   const list = writableStored(ctx, key, stored);
   if (list === null) return;
   if (list === undefined) return ctx.reply.ok();
@@ -265,12 +262,15 @@ function lpos(ctx: Session, args: Buffer[]): void {
     }
   }
   const key = keyOf(ctx, args[1]!);
-  const list = readList(ctx, key);
+  const list = readPackedOf(ctx, key, Kind.List);
   if (list === null) return;
   if (list === undefined) return count >= 0 ? ctx.reply.arrayLen(0) : ctx.reply.nullBulk();
-  let found: number[] = [];
+  let found: number[] | null = [];
   const want = count < 0 ? 1 : count;
-  if (!replyOpened(ctx, () => (found = list.positions(equalTo(args[2]!), rank, want, maxlen, listCodec(ctx, key))))) return;
+  // A small packed list answers from its blob and stays packed.
+  if (isPackedForm(list)) found = packedPositions(ctx, key, list, args[2]!, rank, want, maxlen);
+  else if (!replyOpened(ctx, () => (found = list.positions(equalTo(args[2]!), rank, want, maxlen, listCodec(ctx, key))))) return;
+  if (found === null) return;
   if (count < 0) {
     if (found.length === 0) ctx.reply.nullBulk();
     else ctx.reply.integer(found[0]!);

@@ -3,8 +3,9 @@
 // leaves a structure for the cron to pack once more; the first read of a cold 5-member set cost
 // ~20 µs of CPU that way. Here the blob is opened once into the packer's scratch (wiped before
 // Packer.read returns), the reply is written from it, and the collection stays packed. A count
-// opens nothing: the packed form keeps its element count. Writes still unpack (Keyspace.mutate;
-// SADD, ZADD, ZINCRBY and ZREM into a small collection at rest excepted: commands/at-rest.ts), and so do the reads not answered here. Access time, LFU counter and keyspace hits are those
+// opens nothing: the packed form keeps its element count. Writes to a collection in use unpack it
+// (Keyspace.mutate; most writes to one at rest are made in its blob: commands/at-rest.ts), and so
+// do the reads not answered here. Access time, LFU counter and keyspace hits are those
 // of any read (Keyspace.readPacked). A packed hash is its pairs blob as the hash keeps it: hash
 // reads read it where it lies (hash-entries.ts readHash).
 
@@ -149,4 +150,38 @@ export function replyPackedRanks(ctx: Session, key: string, packed: PackedForm, 
       return ++i < end;
     });
   });
+}
+
+/** Where each element matched (LPOS), in list order. */
+const matched = new Uint8Array(PACK_MAX_ELEMENTS);
+
+/**
+ * LPOS of `element` in a packed list (at rest or not: a read), as List.positions finds them: the
+ * |rank|-th match on, from the head (rank > 0) or the tail, up to `count` (0: all) among the
+ * first `maxlen` elements walked (0: all). Null after replying the seal error.
+ */
+export function packedPositions(ctx: Session, key: string, packed: PackedForm, element: Buffer, rank: number, count: number, maxlen: number): number[] | null {
+  let size = 0;
+  const ok = replyOpened(ctx, () => {
+    ctx.db.readPackedElements(key, packed, (bytes, start, length) => {
+      matched[size++] = sameBytes(bytes, start, length, element) ? 1 : 0;
+    });
+  });
+  const out: number[] = [];
+  if (!ok) return null;
+  const fromTail = rank < 0;
+  let skip = Math.abs(rank) - 1;
+  const walked = maxlen > 0 ? Math.min(maxlen, size) : size;
+  for (let i = 0; i < walked; i++) {
+    const index = fromTail ? size - 1 - i : i;
+    if (matched[index] === 0) continue;
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    out.push(index);
+    if (count !== 0 && out.length >= count) break;
+  }
+  matched.fill(0, 0, size);
+  return out;
 }

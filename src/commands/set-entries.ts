@@ -7,7 +7,7 @@ import { readOf, mutateOf } from './typed-entries.js';
 import { sealFailed, sealFailedSince } from './sealing.js';
 import { SetSealing } from '../seal/set-codec.js';
 import { plainBuffer } from '../util/bytes.js';
-import { Kind, SetEntry, type Entry } from '../store/entry.js';
+import { Kind, SetEntry } from '../store/entry.js';
 import type { KeyEvent } from '../store/key-events.js';
 import { DIGEST_BYTES, type MemberId, type SealedSet, type SetReader } from '../store/types/set.js';
 import { INTSET_MAX_ENTRIES } from '../store/types/set-ops.js';
@@ -41,11 +41,6 @@ export function readSet(ctx: Session, key: string): SetEntry | undefined | null 
 /** A set write (Keyspace.mutate); false after replying WRONGTYPE (change not called). */
 export function writeSet(ctx: Session, key: string, event: KeyEvent, change: (set: SetEntry) => boolean): boolean {
   return mutateOf(ctx, key, Kind.Set, event, change);
-}
-
-/** Whether an entry that may be missing is a set (missing counts as one). */
-export function isSetOrMissing(entry: Entry | undefined): entry is SetEntry | undefined {
-  return entry === undefined || entry.kind === Kind.Set;
 }
 
 const INT64_MAX_DIGITS = Buffer.from('9223372036854775807');

@@ -11,6 +11,7 @@ import {
 } from './set-entries.js';
 import { Errors } from '../protocol/errors.js';
 import { sealFailed } from './sealing.js';
+import { setAtRest, spopAtRest } from './set-rest.js';
 import type { SetEntry } from '../store/entry.js';
 import { parseCursor } from '../store/scan.js';
 import type { MemberId } from '../store/types/set.js';
@@ -65,6 +66,9 @@ function spop(ctx: Session, args: ArgList): void {
   if (args.length > 3) return ctx.reply.error(Errors.syntax);
   const key = sameKeyAt(ctx, args, 1);
   if (args.length === 3) return spopCount(ctx, key, args.at(2)!);
+  // A small set at rest pops from its blob and stays packed (set-rest.ts).
+  const atRest = setAtRest(ctx, ctx.db.getStored(key, ctx.now));
+  if (atRest !== undefined) return spopAtRest(ctx, key, atRest, -1);
   popCtx = ctx;
   popKey = key;
   try {
@@ -79,6 +83,14 @@ function spopCount(ctx: Session, key: string, arg: Buffer): void {
   // Redis's getPositiveLongFromObjectOrReply: one message for a non-number and a negative one.
   const n = int64(arg);
   if (n === null || n < 0n) return ctx.reply.error(Errors.valueMustBePositive);
+  const stored = ctx.db.getStored(key, ctx.now);
+  const atRest = setAtRest(ctx, stored);
+  if (atRest !== undefined && n === 0n) {
+    // Nothing to pop: the key looked up for a write (touched, as Redis's lookupKeyWrite), not unpacked.
+    ctx.db.touch(stored!, ctx.now);
+    return ctx.reply.setLen(0);
+  }
+  if (atRest !== undefined) return spopAtRest(ctx, key, atRest, n > BigInt(atRest.count) ? atRest.count : Number(n));
   writeSet(ctx, key, 'spop', (set) => {
     const size = set.size;
     if (size === 0 || n === 0n) {

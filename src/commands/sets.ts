@@ -5,7 +5,7 @@
 
 import { keyOf, sameKeyAt } from './args.js';
 import {
-  addPlain, addPlains, addRawMembers, at, memberDigestAt, isIntegerMember, setCodec, isSetOrMissing, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
+  addPlains, addRawMembers, at, memberDigestAt, setCodec, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
   type MemberRef,
 } from './set-entries.js';
 import { setAlgebraCommands } from './sets-algebra.js';
@@ -13,13 +13,14 @@ import { setRandomCommands } from './sets-random.js';
 import { Errors } from '../protocol/errors.js';
 import { replyOpened, sealFailed, sealFailedSince } from './sealing.js';
 import { Kind, type Entry, type SetEntry } from '../store/entry.js';
-import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS } from '../store/types/packed.js';
+import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
 import { membersInOrder, packedIndexOf, sameBytes, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
-import { editableInBlob, packedAtRest } from './at-rest.js';
+import { packedAtRest } from './at-rest.js';
+import { addMember, addToNew, DECLINED, saddAtRest, setAtRest, smoveAtRest, sremAtRest } from './set-rest.js';
 
 /**
  * SADD's change to its set, without closures per call: what it needs is set just before
@@ -96,96 +97,49 @@ function sadd(ctx: Session, args: ArgList): void {
   ctx.reply.integer(addCount);
 }
 
-/**
- * SADD creating a small set (key missing): packed at once (store/types/packed.ts), as it would be
- * when the turn ends, without sealing and digesting each member first. False, having done
- * nothing, when the members are past packing's limits.
- */
+/** SADD creating a small set (key missing), packed at once (set-rest.ts addToNew). False, having done nothing, when the members are past packing's limits. */
 function saddNew(ctx: Session, key: string, args: ArgList): boolean {
-  const packer = ctx.db.packer;
-  if (packer === null) return false;
-  const members: Buffer[] = [];
-  let intset = true;
-  next: for (let i = 2; i < args.length; i++) {
-    const member = args.at(i)!;
-    for (const seen of members) if (seen.equals(member)) continue next;
-    members.push(member);
-    // As addPlain keeps it (at most PACK_MAX_ELEMENTS members: never past set-max-intset-entries).
-    if (intset && !isIntegerMember(member)) intset = false;
-  }
-  const packed = packer.packNew(ctx.db.uid, key, Kind.Set, members, null, intset, ctx.now);
-  if (packed === null) return false;
-  ctx.db.setPacked(key, packed, 'sadd');
-  ctx.reply.integer(members.length);
+  const added = addToNew(ctx, key, args, 2);
+  if (added === DECLINED) return false;
+  ctx.reply.integer(added);
   return true;
 }
 
-/** At most this many SADD members are looked for in a packed set (one bit each). */
+/** At most this many SADD members are looked for in a larger packed set (one bit each). */
 const PACKED_ADD_MAX = 30;
-/** The members of the packed set being added to, copied out of the packer's scratch; wiped after each SADD. */
-const memberBytes = Buffer.allocUnsafeSlow(PACK_MAX_BYTES).fill(0);
 
 /**
- * SADD into a small set packed at rest (at-rest.ts), leaving it packed.
- * Members it holds already: 0 from one open of its blob, and nothing changes, as in Redis (no
- * notification, dirty count or WATCH touch; the write's lookup refreshes the access time). New
- * members, into a blob small enough (editableInBlob): the set packed again with them
- * (Packer.packNew), expiry and access time kept, stored and signalled as any write
- * (Keyspace.setPacked). False, having done nothing, when `stored` is not such a set, or it is
- * too large for this: the usual path follows.
+ * SADD into a small set packed at rest (at-rest.ts), leaving it packed: made in its blob when
+ * small enough (set-rest.ts saddAtRest); a larger blob answers 0 from one open when it holds
+ * every member already, and nothing changes, as in Redis. False, having done nothing, when
+ * `stored` is not such a set, or the write is too large for this: the usual path follows.
  */
 function saddPacked(ctx: Session, key: string, stored: Entry, args: ArgList): boolean {
+  const atRest = setAtRest(ctx, stored);
+  if (atRest !== undefined) return saddAtRest(ctx, key, atRest, args);
   const wanted = args.length - 2;
   if (stored.kind !== Kind.Set || wanted > PACKED_ADD_MAX || !packedAtRest(ctx, stored)) return false;
   const all = 2 ** wanted - 1;
-  const copy = editableInBlob(stored);
-  const members: Buffer[] = [];
-  let used = 0;
   let found = 0;
-  try {
-    const ok = replyOpened(ctx, () => {
-      ctx.db.readPackedElements(key, stored, (bytes, start, length) => {
-        for (let i = 0; i < wanted; i++) if (sameBytes(bytes, start, length, args.at(2 + i)!)) found |= 1 << i;
-        if (copy) {
-          bytes.copy(memberBytes, used, start, start + length);
-          members.push(memberBytes.subarray(used, used + length));
-          used += length;
-        }
-        return copy || found !== all;
-      });
+  const ok = replyOpened(ctx, () => {
+    ctx.db.readPackedElements(key, stored, (bytes, start, length) => {
+      for (let i = 0; i < wanted; i++) if (sameBytes(bytes, start, length, args.at(2 + i)!)) found |= 1 << i;
+      return found !== all;
     });
-    if (!ok) return true;
-    if (found === all) {
-      ctx.db.touch(stored, ctx.now);
-      ctx.reply.integer(0);
-      return true;
-    }
-    if (!copy) return false;
-    const held = members.length;
-    // As addPlain keeps it: an intset stays one while every member is an integer.
-    let intset = stored.flag;
-    next: for (let i = 0; i < wanted; i++) {
-      if ((found & (1 << i)) !== 0) continue;
-      const member = args.at(2 + i)!;
-      for (let j = held; j < members.length; j++) if (members[j]!.equals(member)) continue next;
-      members.push(member as Buffer);
-      if (intset && !isIntegerMember(member)) intset = false;
-    }
-    const packed = ctx.db.packer!.packNew(ctx.db.uid, key, Kind.Set, members, null, intset, stored.touchedAt);
-    if (packed === null) return false;
-    packed.expiresAt = stored.expiresAt;
-    ctx.db.touch(packed as unknown as Entry, ctx.now);
-    ctx.db.setPacked(key, packed, 'sadd');
-    ctx.reply.integer(members.length - held);
-    return true;
-  } finally {
-    memberBytes.fill(0, 0, used);
-  }
+  });
+  if (!ok) return true;
+  if (found !== all) return false;
+  ctx.db.touch(stored, ctx.now);
+  ctx.reply.integer(0);
+  return true;
 }
 
-/** The last member takes the key with it (Keyspace.mutate), as Redis stops there. */
+/** The last member takes the key with it (Keyspace.mutate), as Redis stops there. A small set at rest loses them in its blob (set-rest.ts). */
 function srem(ctx: Session, args: ArgList): void {
   const key = sameKeyAt(ctx, args, 1);
+  const stored = ctx.db.getStored(key, ctx.now);
+  const atRest = setAtRest(ctx, stored);
+  if (atRest !== undefined) return sremAtRest(ctx, key, atRest, args);
   let removed = 0;
   let failure: unknown;
   const ok = writeSet(ctx, key, 'srem', (set) => {
@@ -261,16 +215,25 @@ function smembers(ctx: Session, args: Buffer[]): void {
 
 /**
  * Redis's order of checks: a missing source answers 0 before any type is looked at; then the
- * source's type, the destination's; the same key answers membership. The member is opened and
- * sealed again for the destination's key.
+ * source's type, the destination's; the same key answers membership. A small source at rest
+ * loses the member in its blob (set-rest.ts smoveAtRest), and a destination at rest gains it in
+ * its own (addMember). Otherwise the member is opened and sealed again for the destination's key.
  */
 function smove(ctx: Session, args: Buffer[]): void {
   const from = keyOf(ctx, args[1]!);
   const to = keyOf(ctx, args[2]!);
-  const source = ctx.db.get(from, ctx.now);
-  const target = ctx.db.get(to, ctx.now);
-  if (source === undefined) return ctx.reply.integer(0);
-  if (source.kind !== Kind.Set || !isSetOrMissing(target)) return ctx.reply.error(Errors.wrongType);
+  const stored = ctx.db.getStored(from, ctx.now);
+  const target = ctx.db.getStored(to, ctx.now);
+  if (stored === undefined) return ctx.reply.integer(0);
+  if (stored.kind !== Kind.Set || (target !== undefined && target.kind !== Kind.Set)) return ctx.reply.error(Errors.wrongType);
+  if (from === to && isPackedForm(stored)) {
+    const found = packedIndexOf(ctx, from, stored, args[3]!);
+    if (found !== null) ctx.reply.integer(found >= 0 ? 1 : 0);
+    return;
+  }
+  const atRest = setAtRest(ctx, stored);
+  if (atRest !== undefined) return smoveAtRest(ctx, from, atRest, to, args[3]!);
+  const source = ctx.db.get(from, ctx.now) as SetEntry;
   const id = source.find(memberDigest(ctx, args[3]!));
   if (from === to || id === 0) return ctx.reply.integer(id === 0 ? 0 : 1);
   const plain = openMember(ctx, { set: source, key: from, id });
@@ -280,17 +243,8 @@ function smove(ctx: Session, args: Buffer[]): void {
       set.removeId(id, setCodec(ctx, from));
       return true;
     });
-    let failure: unknown;
-    ctx.db.mutate(to, Kind.Set, 'sadd', ctx.now, (set) => {
-      try {
-        return addPlain(ctx, to, set, plain);
-      } catch (err) {
-        // The destination's tail node failed to open: the member has left the source only.
-        failure = err;
-        return false;
-      }
-    });
-    if (failure !== undefined) return void sealFailed(ctx, failure);
+    // A destination that fails to open: the member has left the source only.
+    if (!addMember(ctx, to, plain)) return;
   } finally {
     plain.fill(0);
   }

@@ -4,7 +4,7 @@
 // rankSpan), then walked.
 
 import { Errors } from '../protocol/errors.js';
-import { rankSpan, type LexBound, type ScoreBound } from '../store/types/zset.js';
+import { emptyScores, rankSpan, type LexBound, type ScoreBound } from '../store/types/zset.js';
 import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE, zsetEntry } from '../store/types/zset-ops.js';
 import { OVERHEAD } from '../seal/sealer.js';
 import type { ZSetEntry } from '../store/keyspace.js';
@@ -22,6 +22,7 @@ import type { CommandSpec, Session } from './types.js';
 import { readPackedOf, replyPackedRanks, unpackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
 import { Kind } from '../store/entry.js';
+import { zremRangeAtRest, zsetAtRest } from './zset-rest.js';
 
 type RangeType = 'auto' | 'rank' | 'score' | 'lex';
 type Direction = 'auto' | 'forward' | 'reverse';
@@ -33,7 +34,8 @@ interface Span {
   reverse: boolean;
 }
 
-type ParsedRange =
+/** A range as parsed: ranks, scores or lex bounds (removing ranges takes it too: zset-rest.ts). */
+export type ParsedRange =
   | { type: 'rank'; start: number; stop: number }
   | { type: 'score'; min: ScoreBound; max: ScoreBound }
   | { type: 'lex'; min: LexBound; max: LexBound };
@@ -116,11 +118,6 @@ function parseRange(ctx: Session, args: Buffer[], first: number, store: boolean,
     range = { type, min, max };
   }
   return { range, reverse, withScores, offset, limit };
-}
-
-/** Whether a score range can hold nothing (zslParseRange's callers check min > max the same way). */
-function emptyScores(min: ScoreBound, max: ScoreBound): boolean {
-  return min.value > max.value || (min.value === max.value && (min.exclusive || max.exclusive));
 }
 
 /** The ranks a request selects in the set (the member order must be bound for lex ranges). */
@@ -326,16 +323,21 @@ function zlexcount(ctx: Session, args: Buffer[]): void {
 
 type RemoveEvent = 'zremrangebyrank' | 'zremrangebyscore' | 'zremrangebylex';
 
-function removeRange(ctx: Session, args: Buffer[], event: RemoveEvent, span: (entry: ZSetEntry) => [number, number]): void {
+/** ZREMRANGEBYRANK/SCORE/LEX once the range is parsed; a small set at rest loses it in its blob (zset-rest.ts). */
+function removeRange(ctx: Session, args: Buffer[], event: RemoveEvent, range: ParsedRange): void {
   const key = keyOf(ctx, args[1]!);
+  const stored = ctx.db.getStored(key, ctx.now);
+  const atRest = zsetAtRest(ctx, stored);
+  if (atRest !== undefined) return zremRangeAtRest(ctx, key, atRest, range, event);
   let removed = 0;
+  const held = stored === undefined || isPackedForm(stored) ? undefined : stored;
   const ok = writeZSet(ctx, key, event, (entry) => {
-    const [start, end] = span(entry);
+    const { start, end } = spanOf(entry, { range, reverse: false, withScores: false, offset: 0, limit: -1 });
     if (end <= start) return false;
     entry.sealedBytes -= sealedBytesOf(entry, start, end);
     removed = entry.zset.removeRange(start, end);
     return true;
-  });
+  }, held);
   if (ok) ctx.reply.integer(removed);
 }
 
@@ -343,21 +345,21 @@ function zremrangebyrank(ctx: Session, args: Buffer[]): void {
   const start = parseLong(args[2]!);
   const stop = start === null ? null : parseLong(args[3]!);
   if (start === null || stop === null) return ctx.reply.error(Errors.notInteger);
-  removeRange(ctx, args, 'zremrangebyrank', (entry) => rankSpan(start, stop, entry.zset.size));
+  removeRange(ctx, args, 'zremrangebyrank', { type: 'rank', start, stop });
 }
 
 function zremrangebyscore(ctx: Session, args: Buffer[]): void {
   const min = parseScoreBound(args[2]!);
   const max = min === null ? null : parseScoreBound(args[3]!);
   if (min === null || max === null) return ctx.reply.error(Errors.zsetMinMaxNotFloat);
-  removeRange(ctx, args, 'zremrangebyscore', (entry) => (emptyScores(min, max) ? [0, 0] : entry.zset.scoreRange(min, max)));
+  removeRange(ctx, args, 'zremrangebyscore', { type: 'score', min, max });
 }
 
 function zremrangebylex(ctx: Session, args: Buffer[]): void {
   const min = parseLexBound(args[2]!);
   const max = min === null ? null : parseLexBound(args[3]!);
   if (min === null || max === null) return ctx.reply.error(Errors.zsetLexRange);
-  removeRange(ctx, args, 'zremrangebylex', (entry) => entry.zset.lexRange(min, max));
+  removeRange(ctx, args, 'zremrangebylex', { type: 'lex', min, max });
 }
 
 // ---- table ----

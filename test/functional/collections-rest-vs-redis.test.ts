@@ -23,7 +23,12 @@ function listCommand(r: Rnd): string[] {
   const k = () => pick(r, ['l1', 'l2']);
   const e = () => pick(r, ELEMENTS);
   const some = () => Array.from({ length: int(r, 1, 3) }, e);
-  switch (int(r, 0, 13)) {
+  // A move's destination: either list, a missing key, or a set (WRONGTYPE before anything changes).
+  const to = () => pick(r, ['l1', 'l2', 'l2', 'l3', 's1']);
+  const side = () => pick(r, ['LEFT', 'RIGHT']);
+  // Short waits: a blocking pop of missing keys times out on both servers alike.
+  const wait = '0.01';
+  switch (int(r, 0, 21)) {
     case 0: case 1: return [pick(r, ['LPUSH', 'RPUSH']), k(), ...some()];
     case 2: return [pick(r, ['LPUSHX', 'RPUSHX']), k(), ...some()];
     case 3: return [pick(r, ['LPOP', 'RPOP']), k()];
@@ -35,7 +40,15 @@ function listCommand(r: Rnd): string[] {
     case 9: return ['LRANGE', k(), '0', '-1'];
     case 10: return ['LINDEX', k(), String(int(r, -4, 4))];
     case 11: return ['LPOS', k(), e()];
-    case 12: return ['LMOVE', k(), k(), pick(r, ['LEFT', 'RIGHT']), pick(r, ['LEFT', 'RIGHT'])];
+    case 12: return ['LMOVE', k(), k(), side(), side()];
+    case 13: return ['LMOVE', k(), to(), side(), side()];
+    case 14: return ['RPOPLPUSH', k(), pick(r, [k(), to()])];
+    case 15: return r() < 0.5 ? ['BLMOVE', k(), pick(r, [k(), to()]), side(), side(), wait] : ['BRPOPLPUSH', k(), pick(r, [k(), to()]), wait];
+    case 16: return [pick(r, ['BLPOP', 'BRPOP']), k(), pick(r, ['l1', 'l2', 'l3']), wait];
+    case 17: return ['LMPOP', '2', k(), k(), side(), ...(r() < 0.5 ? ['COUNT', String(int(r, 1, 6))] : [])];
+    case 18: return ['BLMPOP', wait, '2', k(), pick(r, ['l3', 's1']), side(), 'COUNT', String(int(r, 1, 4))];
+    case 19: return ['LPOS', k(), e(), ...(r() < 0.5 ? ['RANK', pick(r, ['1', '2', '-1', '-2', '0'])] : []), ...(r() < 0.5 ? ['COUNT', pick(r, ['0', '1', '2'])] : []), ...(r() < 0.3 ? ['MAXLEN', pick(r, ['0', '1', '3'])] : [])];
+    case 20: return ['RPUSH', pick(r, ['l1', 'l2']), ...Array.from({ length: int(r, 1, 3) }, () => pick(r, ['a', 'b', 'a']))];
     default: return ['LLEN', k()];
   }
 }
@@ -43,9 +56,15 @@ function listCommand(r: Rnd): string[] {
 function setCommand(r: Rnd): string[] {
   const k = () => pick(r, ['s1', 's2']);
   const some = () => Array.from({ length: int(r, 1, 3) }, () => pick(r, ELEMENTS));
-  switch (int(r, 0, 6)) {
+  switch (int(r, 0, 10)) {
     case 0: case 1: case 2: return ['SADD', k(), ...some()];
     case 3: return ['SREM', k(), ...some()];
+    // Whole pops only (a partial one draws at random): a count of 0, or at least the set's size.
+    case 6: return ['SPOP', k(), pick(r, ['0', '11', '64', '-1', 'x'])];
+    // s3 only ever holds 'only': its SPOP is known, and takes the key.
+    case 7: return ['SADD', 's3', 'only'];
+    case 8: return r() < 0.5 ? ['SPOP', 's3'] : ['SPOP', 's3', '1'];
+    case 9: return ['SMOVE', pick(r, ['s1', 's2', 's3']), pick(r, ['s1', 's2', 's2', 's4', 'l1']), pick(r, [...ELEMENTS, 'only'])];
     case 4: return ['SMEMBERS', k()];
     case 5: return ['SISMEMBER', k(), pick(r, ELEMENTS)];
     default: return ['SCARD', k()];
@@ -56,7 +75,9 @@ function zsetCommand(r: Rnd): string[] {
   const k = () => pick(r, ['z1', 'z2']);
   const m = () => pick(r, ELEMENTS);
   const flags = () => ['NX', 'XX', 'GT', 'LT', 'CH'].filter(() => r() < 0.2);
-  switch (int(r, 0, 13)) {
+  const bound = () => pick(r, ['-inf', '+inf', '0', '(0', '1', '(1.5', '3', '(3', '-2', 'nan']);
+  const lex = () => pick(r, ['-', '+', '[a', '(a', '[b', '(c', '[', '[an element', '(caf\u00e9']);
+  switch (int(r, 0, 17)) {
     case 0: case 1: case 2: return ['ZADD', k(), ...flags(), ...Array.from({ length: int(r, 1, 3) }, () => [pick(r, SCORES), m()]).flat()];
     case 3: return ['ZADD', k(), ...flags(), 'INCR', pick(r, SCORES), m()];
     case 4: return ['ZINCRBY', k(), pick(r, SCORES), m()];
@@ -64,10 +85,15 @@ function zsetCommand(r: Rnd): string[] {
     case 6: return [pick(r, ['ZPOPMIN', 'ZPOPMAX']), k()];
     case 7: return [pick(r, ['ZPOPMIN', 'ZPOPMAX']), k(), String(int(r, 0, 3))];
     case 8: return ['ZMPOP', '2', k(), k(), pick(r, ['MIN', 'MAX']), 'COUNT', String(int(r, 1, 3))];
-    case 9: return ['ZRANGE', k(), '0', '-1', 'WITHSCORES'];
+    case 9: return ['ZRANGE', pick(r, ['z1', 'z2', 'z3']), '0', '-1', 'WITHSCORES'];
     case 10: return ['ZRANGEBYLEX', k(), '-', '+'];
     case 11: return ['ZSCORE', k(), m()];
     case 12: return ['ZREMRANGEBYSCORE', k(), '-inf', pick(r, SCORES)];
+    case 13: return ['ZREMRANGEBYSCORE', k(), bound(), bound()];
+    case 14: return ['ZREMRANGEBYRANK', k(), String(int(r, -4, 3)), String(int(r, -3, 4))];
+    // Lex ranges mean something where every score is the same: z3 only ever gets score 0.
+    case 15: return ['ZADD', 'z3', ...Array.from({ length: int(r, 1, 3) }, () => ['0', m()]).flat()];
+    case 16: return r() < 0.8 ? ['ZREMRANGEBYLEX', 'z3', lex(), lex()] : ['ZREMRANGEBYLEX', k(), '-', '+'];
     default: return ['ZRANK', k(), m()];
   }
 }
@@ -77,7 +103,7 @@ function randomCommand(r: Rnd): string[] {
   if (x < 0.35) return listCommand(r);
   if (x < 0.55) return setCommand(r);
   if (x < 0.92) return zsetCommand(r);
-  return pick(r, [['SET', pick(r, ['l1', 's1', 'z1']), 'v'], ['DEL', pick(r, ['l1', 'l2', 's1', 'z1', 'z2'])], ['TYPE', 'z1'], ['OBJECT', 'ENCODING', pick(r, ['l1', 's1', 'z1'])]]);
+  return pick(r, [['SET', pick(r, ['l1', 's1', 'z1']), 'v'], ['DEL', pick(r, ['l1', 'l2', 's1', 'z1', 'z2'])], ['UNLINK', 's2', 'z3'], ['TOUCH', 'l1', 's1', 'z1', 'l3'], ['TYPE', 'z1'], ['OBJECT', 'ENCODING', pick(r, ['l1', 'l2', 's1', 's2', 'z1', 'z3'])]]);
 }
 
 describe.skipIf(!hasRedisServer)('writes to small lists, sets and sorted sets at rest and in use, against redis-server 7.0', () => {
@@ -93,7 +119,7 @@ describe.skipIf(!hasRedisServer)('writes to small lists, sets and sorted sets at
 
   itRestingSequences(() => [sealkv, redis], {
     sequences: SEQUENCES, length: 30, seed: SEED, command: randomCommand,
-    keyOf: (args) => (args[0] === 'ZMPOP' ? args[2]! : args[1]!),
-    unordered: (args) => args[0] === 'SMEMBERS',
+    keyOf: (args) => (args[0] === 'ZMPOP' || args[0] === 'LMPOP' ? args[2]! : args[0] === 'BLMPOP' ? args[3]! : args[1]!),
+    unordered: (args) => args[0] === 'SMEMBERS' || args[0] === 'SPOP',
   });
 });

@@ -140,7 +140,7 @@ describe('packing small collections', () => {
     } finally {
       await client.config('SET', 'maxmemory-policy', 'noeviction');
     }
-    // A write unpacks as before (SADD, ZADD, ZINCRBY and ZREM into a small collection at rest excepted: they write the blob).
+    // A write to a collection in use (just read) unpacks it; one at rest would be made in its blob (commands/at-rest.ts).
     await client.srem('s', 'x');
     expect(packed('s')).toBe(false);
   });
@@ -212,6 +212,123 @@ describe('packing small collections', () => {
       await client.config('SET', 'notify-keyspace-events', '');
       events.disconnect();
       watcher.disconnect();
+    }
+  });
+
+  it('takes SREM and SPOP from a small packed set at rest in its blob: it stays packed, TTL kept, announced and counted, the last member deletes the key', async () => {
+    await client.sadd('s', 'a', 'b', 'c', '1', '2');
+    await client.expire('s', 100);
+    await client.sadd('i', '5', '6', '7', '8');
+    await client.sadd('m', '1', '2', '3', '4', '5', 'x');
+    await settle();
+    server.advance(2000);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const { events, seen } = await keyEvents();
+    const watcher = new Redis({ port: server.port, host: server.host });
+    try {
+      await watcher.watch('s');
+      // Nothing removed: no event, no dirty count, WATCH untouched; the access time moves.
+      expect(await client.srem('s', 'nope')).toBe(0);
+      server.advance(2000);
+      expect(await client.spop('s', 0)).toEqual([]);
+      expect(packed('s')).toBe(true);
+      expect(await client.object('IDLETIME', 's')).toBe(0);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty);
+      expect(await watcher.multi().ping().exec()).toEqual([[null, 'PONG']]);
+      await watcher.watch('s');
+      server.advance(2000);
+      expect(await client.srem('s', 'a', 'nope', 'b')).toBe(2);
+      expect(await watcher.multi().ping().exec()).toBeNull();
+      expect(packed('s')).toBe(true);
+      server.advance(2000);
+      const one = await client.spop('s');
+      expect(['c', '1', '2']).toContain(one);
+      expect(packed('s')).toBe(true);
+      server.advance(2000);
+      const two = await client.spop('s', 1);
+      expect(two).toHaveLength(1);
+      expect(packed('s')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 3);
+      expect(await client.ttl('s')).toBe(90);
+      expect((await client.smembers('s')).concat(one!, two).sort()).toEqual(['1', '2', 'c']);
+      // An intset stays one; the few members SPOP leaves are a new set, an intset when they are integers (Redis's SPOP_MOVE_STRATEGY_MUL).
+      server.advance(2000);
+      expect(await client.srem('i', '6')).toBe(1);
+      expect(packed('i')).toBe(true);
+      expect(await client.object('ENCODING', 'i')).toBe('intset');
+      server.advance(2000);
+      const popped = await client.spop('m', 5);
+      expect(packed('m')).toBe(true);
+      const [left] = await client.smembers('m');
+      expect([...popped, left].sort()).toEqual(['1', '2', '3', '4', '5', 'x']);
+      expect(await client.object('ENCODING', 'm')).toBe(left === 'x' ? 'hashtable' : 'intset');
+      // All that is left, in an intset's order when every member is an integer, and the key goes.
+      server.advance(2000);
+      expect(await client.spop('i', 10)).toEqual(['5', '7', '8']);
+      expect(await client.exists('i')).toBe(0);
+      server.advance(2000);
+      expect(await client.srem('m', left!)).toBe(1);
+      expect(await client.exists('m')).toBe(0);
+      await client.ping();
+      await settle(10);
+      const both = (event: string, key: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...both('srem', 's'), ...both('spop', 's'), ...both('spop', 's'), ...both('srem', 'i'), ...both('spop', 'm'),
+        ...both('spop', 'i'), ...both('del', 'i'), ...both('srem', 'm'), ...both('del', 'm'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+      watcher.disconnect();
+    }
+  });
+
+  it('moves a member between small packed sets at rest in their blobs (SMOVE): both stay packed, Redis\'s events, the emptied source deleted', async () => {
+    await client.sadd('a', 'x', 'y', '7');
+    await client.sadd('b', 'y');
+    await client.sadd('one', 'last');
+    await client.rpush('list', 'e');
+    await settle();
+    server.advance(2000);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const { events, seen } = await keyEvents();
+    try {
+      // Checks first: a destination of another type, then the same key (membership), then a member the source lacks.
+      await expect(client.smove('a', 'list', 'x')).rejects.toThrow('WRONGTYPE');
+      expect(await client.smove('a', 'a', 'x')).toBe(1);
+      server.advance(2000);
+      expect(await client.smove('a', 'b', 'nope')).toBe(0);
+      expect(packed('a')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty);
+      server.advance(2000);
+      expect(await client.smove('a', 'b', 'x')).toBe(1);
+      expect(packed('a')).toBe(true);
+      expect(packed('b')).toBe(true);
+      server.advance(2000);
+      // Already in the destination: it leaves the source only.
+      expect(await client.smove('a', 'b', 'y')).toBe(1);
+      server.advance(2000);
+      // Onto a missing key: a new set (an intset: its one member is an integer).
+      expect(await client.smove('a', 'new', '7')).toBe(1);
+      expect(await client.exists('a')).toBe(0);
+      expect(packed('new')).toBe(true);
+      expect(await client.object('ENCODING', 'new')).toBe('intset');
+      server.advance(2000);
+      expect(await client.smove('one', 'b', 'last')).toBe(1);
+      expect(await client.exists('one')).toBe(0);
+      expect(packed('b')).toBe(true);
+      expect((await client.smembers('b')).sort()).toEqual(['last', 'x', 'y']);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 7);
+      await client.ping();
+      await settle(10);
+      const of = (key: string, event: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...of('a', 'srem'), ...of('b', 'sadd'), ...of('a', 'srem'), ...of('a', 'srem'), ...of('a', 'del'), ...of('new', 'sadd'),
+        ...of('one', 'srem'), ...of('one', 'del'), ...of('b', 'sadd'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
     }
   });
 
@@ -291,6 +408,68 @@ describe('packing small collections', () => {
     }
   });
 
+  it('moves between, pops (blocking pops served at once, LMPOP) and searches small packed lists at rest in their blobs: they stay packed, events in Redis\'s order, the emptied source deleted', async () => {
+    await client.rpush('src', 'a', 'b', 'c', 'd');
+    await client.expire('src', 100);
+    await client.rpush('dst', 'x');
+    await client.sadd('set', 'm');
+    await settle();
+    server.advance(2000);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const { events, seen } = await keyEvents();
+    const watcher = new Redis({ port: server.port, host: server.host });
+    try {
+      // LPOS reads the blob: the list stays packed.
+      expect(await client.lpos('src', 'c')).toBe(2);
+      expect(await client.call('LPOS', 'src', 'b', 'RANK', '-1', 'COUNT', '0', 'MAXLEN', '3')).toEqual([1]);
+      expect(await client.call('LPOS', 'src', 'a', 'RANK', '-1', 'MAXLEN', '3')).toBeNull();
+      expect(packed('src')).toBe(true);
+      server.advance(2000);
+      // A destination of another type answers WRONGTYPE before anything changes.
+      await expect(client.lmove('src', 'set', 'LEFT', 'RIGHT')).rejects.toThrow('WRONGTYPE');
+      server.advance(2000);
+      await watcher.watch('dst');
+      expect(await client.lmove('src', 'dst', 'LEFT', 'RIGHT')).toBe('a');
+      expect(await watcher.multi().ping().exec(), 'WATCH sees the destination\'s push').toBeNull();
+      expect(packed('src')).toBe(true);
+      expect(packed('dst')).toBe(true);
+      server.advance(2000);
+      // Onto its own list: the tail goes to the head.
+      expect(await client.rpoplpush('src', 'src')).toBe('d');
+      expect(packed('src')).toBe(true);
+      server.advance(2000);
+      // Onto a missing key: a new list.
+      expect(await client.lmove('src', 'new', 'RIGHT', 'LEFT')).toBe('c');
+      expect(packed('src')).toBe(true);
+      server.advance(2000);
+      expect(await client.blpop('none', 'src', 0)).toEqual(['src', 'd']);
+      expect(packed('src')).toBe(true);
+      expect(await client.ttl('src')).toBe(88);
+      server.advance(2000);
+      // Every element popped: the key is deleted.
+      expect(await client.call('LMPOP', '2', 'none', 'dst', 'RIGHT', 'COUNT', '5')).toEqual(['dst', ['a', 'x']]);
+      expect(await client.exists('dst')).toBe(0);
+      server.advance(2000);
+      expect(packed('new')).toBe(true);
+      expect(await client.brpoplpush('src', 'new', 0)).toBe('b');
+      expect(await client.exists('src')).toBe(0);
+      expect(packed('new')).toBe(true);
+      expect(await client.lrange('new', 0, -1)).toEqual(['b', 'c']);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 10);
+      await client.ping();
+      await settle(10);
+      const of = (key: string, event: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...of('dst', 'rpush'), ...of('src', 'lpop'), ...of('src', 'lpush'), ...of('src', 'rpop'), ...of('new', 'lpush'), ...of('src', 'rpop'),
+        ...of('src', 'lpop'), ...of('dst', 'rpop'), ...of('dst', 'del'), ...of('new', 'lpush'), ...of('src', 'rpop'), ...of('src', 'del'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+      watcher.disconnect();
+    }
+  });
+
   it('makes LINSERT, LREM and LTRIM on a small packed list at rest in its blob, announced when they change it, as Redis does', async () => {
     await client.rpush('l', 'a', 'b', 'a', 'c');
     await settle();
@@ -318,13 +497,24 @@ describe('packing small collections', () => {
       expect(await step(client.ltrim('l', 1, 2))).toBe('OK');
       expect(await client.lrange('l', 0, -1)).toEqual(['b', 'x']);
       expect(await dirty()).toBe(before + 4);
-      // Emptied: the key goes, through the usual path.
+      // Emptied: the key goes (in use: through the usual path).
       expect(await client.lrem('l', 0, 'b')).toBe(1);
       expect(await client.ltrim('l', 5, 6)).toBe('OK');
       expect(await client.exists('l')).toBe(0);
+      // At rest, emptied in the blob path: LREM of every element, LTRIM past the end (the blob not even opened).
+      await client.rpush('m', 'a', 'a');
+      await client.rpush('n', 'a', 'b');
+      await settle();
+      server.advance(1000);
+      expect(await client.lrem('m', 0, 'a')).toBe(2);
+      expect(await client.ltrim('n', 2, -1)).toBe('OK');
+      expect(await client.exists('m', 'n')).toBe(0);
       await client.ping();
       await settle(10);
-      expect(seen).toEqual(['linsert', 'lrem', 'ltrim', 'ltrim', 'lrem', 'ltrim', 'del'].map((e) => `__keyspace@0__:l ${e}`));
+      expect(seen.filter((e) => e.startsWith('__keyspace@0__:l '))).toEqual(['linsert', 'lrem', 'ltrim', 'ltrim', 'lrem', 'ltrim', 'del'].map((e) => `__keyspace@0__:l ${e}`));
+      expect(seen.filter((e) => !e.startsWith('__keyspace@0__:l '))).toEqual([
+        '__keyspace@0__:m rpush', '__keyspace@0__:n rpush', '__keyspace@0__:m lrem', '__keyspace@0__:m del', '__keyspace@0__:n ltrim', '__keyspace@0__:n del',
+      ]);
     } finally {
       await client.config('SET', 'notify-keyspace-events', '');
       events.disconnect();
@@ -543,6 +733,53 @@ describe('packing small collections', () => {
     }
   });
 
+  it('removes ranges by rank, score and lex from a small packed sorted set at rest in its blob: it stays packed, TTL kept, the last range deletes the key', async () => {
+    await client.zadd('z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e', '6', 'f');
+    await client.expire('z', 100);
+    await client.zadd('lex', '0', 'a', '0', 'b', '0', 'c', '0', 'd');
+    await settle();
+    server.advance(2000);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const { events, seen } = await keyEvents();
+    try {
+      // Ranges that select nothing: no event, no dirty count; the set stays packed and is touched.
+      expect(await client.zremrangebyrank('z', 10, 20)).toBe(0);
+      server.advance(2000);
+      expect(await client.zremrangebyscore('z', '(6', '+inf')).toBe(0);
+      expect(await client.zremrangebylex('lex', '(d', '+')).toBe(0);
+      expect(packed('z')).toBe(true);
+      expect(packed('lex')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty);
+      expect(await client.object('IDLETIME', 'z')).toBe(0);
+      server.advance(2000);
+      expect(await client.zremrangebyrank('z', -1, -1)).toBe(1);
+      expect(packed('z')).toBe(true);
+      server.advance(2000);
+      expect(await client.zremrangebyscore('z', '(1', '3')).toBe(2);
+      expect(packed('z')).toBe(true);
+      server.advance(2000);
+      expect(await client.zremrangebylex('lex', '(a', '[c')).toBe(2);
+      expect(packed('lex')).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 3);
+      expect(await client.zrange('z', '0', '-1', 'WITHSCORES')).toEqual(['a', '1', 'd', '4', 'e', '5']);
+      expect(await client.zrange('lex', '0', '-1')).toEqual(['a', 'd']);
+      expect(await client.ttl('z')).toBe(90);
+      server.advance(2000);
+      expect(await client.zremrangebyrank('z', 0, -1)).toBe(3);
+      expect(await client.exists('z')).toBe(0);
+      await client.ping();
+      await settle(10);
+      const both = (event: string, key: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...both('zremrangebyrank', 'z'), ...both('zremrangebyscore', 'z'), ...both('zremrangebylex', 'lex'),
+        ...both('zremrangebyrank', 'z'), ...both('del', 'z'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+    }
+  });
+
   it('answers the seal error, whole, when a packed blob read in place fails to open', async () => {
     await client.rpush('l', 'a', 'b');
     await client.sadd('s', 'x', 'y');
@@ -569,6 +806,15 @@ describe('packing small collections', () => {
     // The counts open nothing; the connection goes on.
     expect(await client.llen('l')).toBe(2);
     expect(await client.ping()).toBe('PONG');
+    // TOUCH, DEL and UNLINK open nothing either: a packed key is not unpacked to be touched or dropped.
+    expect(await client.touch('l', 's', 'z')).toBe(3);
+    expect(await client.del('l', 's')).toBe(2);
+    await client.config('SET', 'lazyfree-lazy-user-del', 'yes');
+    try {
+      expect(await client.del('z')).toBe(1);
+    } finally {
+      await client.config('SET', 'lazyfree-lazy-user-del', 'no');
+    }
   });
 
   it('answers the seal error, whole, when a packed list written in its blob fails to open, and changes nothing', async () => {

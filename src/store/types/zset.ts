@@ -52,6 +52,11 @@ const KEY_LT = 2;
 const LEX_LT = 3;
 const LEX_LE = 4;
 
+/** Whether a score range can hold nothing (zslParseRange's callers check min > max the same way). */
+export function emptyScores(min: ScoreBound, max: ScoreBound): boolean {
+  return min.value > max.value || (min.value === max.value && (min.exclusive || max.exclusive));
+}
+
 /**
  * Redis's inclusive rank arguments (ZRANGE start stop, negatives count from the end) as the
  * half-open span [start, end) the methods below take; empty when out of range or crossed.
