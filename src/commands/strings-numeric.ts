@@ -12,17 +12,18 @@ import { at } from './key-specs.js';
 import { openValue, sealFailed, sealValue, storeValue } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 import { parseStrictInteger } from '../protocol/parser.js';
 import { OVERHEAD } from '../seal/sealer.js';
 import { Kind, stringEntry, type KeyEvent, type StringEntry } from '../store/keyspace.js';
 import { StoredString } from '../store/stored-string.js';
 import { plainBuffer, plainText } from '../util/bytes.js';
+import { INT64_TEXT_MAX, writeInteger } from '../util/decimal.js';
 import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
 import type { CommandSpec, Session } from './types.js';
 
 const INT64_MIN = -(2n ** 63n);
-/** "-9223372036854775808" is the longest text a 64-bit integer can have. */
-const MAX_INT_CHARS = 20;
+const MAX_INT_CHARS = INT64_TEXT_MAX;
 const ZERO: LongDouble = { neg: false, inf: false, mant: 0n, exp: 0 };
 
 /** A canonical signed 64-bit integer as a number while it is exact, else as a bigint. */
@@ -69,19 +70,9 @@ function wipe(n: number): void {
 /** Values with more digits than this may pass 2^53: the general path parses them. */
 const SAFE_DIGITS = 15;
 
-/** Writes a safe integer's decimal text at the start of `digits`; returns its length. */
-function writeDigits(n: number): number {
-  let v = n < 0 ? -n : n;
-  let length = n < 0 ? 2 : 1;
-  for (let t = v; t >= 10; t = (t - (t % 10)) / 10) length++;
-  let i = length;
-  do {
-    const d = v % 10;
-    digits[--i] = 0x30 + d;
-    v = (v - d) / 10;
-  } while (v > 0);
-  if (n < 0) digits[0] = 0x2d;
-  return length;
+/** Writes an integer's decimal text at the start of `digits`; returns its length. */
+function writeDigits(n: number | bigint): number {
+  return writeInteger(n, digits, 0);
 }
 
 /**
@@ -149,7 +140,8 @@ function incrementBy(ctx: Session, key: string, delta: number | bigint): void {
   }
   const next = addInt64(current, delta);
   if (next === null) return ctx.reply.error(Errors.overflow);
-  store(ctx, key, entry, plainText(String(next)), 'incrby');
+  // Its text as bytes in `digits` (wiped by store()), never a string.
+  store(ctx, key, entry, digitViews[writeDigits(next)]!, 'incrby');
   ctx.reply.integer(next);
 }
 
@@ -162,17 +154,28 @@ function decr(ctx: Session, args: ArgList): void {
   incrementBy(ctx, keyAt(ctx, args, 1), -1);
 }
 
-function incrby(ctx: Session, args: Buffer[]): void {
-  const delta = parseInt64(args[2]!);
-  if (delta === null) return ctx.reply.error(Errors.notInteger);
-  incrementBy(ctx, keyOf(ctx, args[1]!), delta);
+/** Argument i as a 64-bit integer; from RawArgs a safe one is read where it lies (no view made). */
+function int64At(args: ArgList, i: number): number | bigint | null {
+  if (args instanceof RawArgs) {
+    const start = args.starts[i]!;
+    const small = parseStrictInteger(args.bytes, start, start + args.lengths[i]!);
+    if (small !== null) return small;
+  }
+  return parseInt64(args.at(i)!);
 }
 
-function decrby(ctx: Session, args: Buffer[]): void {
-  const delta = parseInt64(args[2]!);
+/** INCRBY and DECRBY may come as RawArgs too, as INCR does. */
+function incrby(ctx: Session, args: ArgList): void {
+  const delta = int64At(args, 2);
+  if (delta === null) return ctx.reply.error(Errors.notInteger);
+  incrementBy(ctx, keyAt(ctx, args, 1), delta);
+}
+
+function decrby(ctx: Session, args: ArgList): void {
+  const delta = int64At(args, 2);
   if (delta === null) return ctx.reply.error(Errors.notInteger);
   if (delta === INT64_MIN) return ctx.reply.error(Errors.decrementOverflow);
-  incrementBy(ctx, keyOf(ctx, args[1]!), -delta);
+  incrementBy(ctx, keyAt(ctx, args, 1), -delta);
 }
 
 /** Redis checks the stored value before the increment, and computes in long double. */
@@ -209,7 +212,7 @@ const counter = (name: string, arity: number, summary: string, since: string, ha
 export const numericStringCommands: CommandSpec[] = [
   counter('incr', 2, 'Increment the integer value of a key by one', '1.0.0', takesRawArgs(incr)),
   counter('decr', 2, 'Decrement the integer value of a key by one', '1.0.0', takesRawArgs(decr)),
-  counter('incrby', 3, 'Increment the integer value of a key by the given amount', '1.0.0', incrby),
-  counter('decrby', 3, 'Decrement the integer value of a key by the given number', '1.0.0', decrby),
+  counter('incrby', 3, 'Increment the integer value of a key by the given amount', '1.0.0', takesRawArgs(incrby)),
+  counter('decrby', 3, 'Decrement the integer value of a key by the given number', '1.0.0', takesRawArgs(decrby)),
   counter('incrbyfloat', 3, 'Increment the float value of a key by the given amount', '2.6.0', incrbyfloat),
 ];

@@ -48,6 +48,12 @@ const READ_SLICE_MS = 0.1;
 const SLICE_MIN_COMMANDS = 16;
 const READ_SLICE_MAX_MS = 1;
 
+/** Commands of a pipeline whose keys are prefetched at once (redis 8's prefetch-batch-max-size: 16). */
+const PREFETCH_KEYS = 16;
+/** Where prefetchKeys() finds the keys in the read: shared, as connections run one at a time. */
+const keyStarts = new Int32Array(PREFETCH_KEYS);
+const keyLengths = new Int32Array(PREFETCH_KEYS);
+
 export class Client implements Session, ReadSink {
   name: string | null = null;
   libName = '';
@@ -292,6 +298,7 @@ export class Client implements Session, ReadSink {
           break;
         }
       }
+      if ((count & (PREFETCH_KEYS - 1)) === 1 && this.ahead.length === 0) this.prefetchKeys();
       const next = this.nextCommand();
       if (next instanceof ProtocolError) {
         this.reply.error(next.message);
@@ -325,6 +332,18 @@ export class Client implements Session, ReadSink {
     this.parser.unauthenticated = !this.authenticated;
     if (this.parser.busy && !this.closing && !this.closed && !this.waiting) this.continueSoon();
     this.queueFlush(count === 2);
+  }
+
+  /**
+   * Brings the keys of the next PREFETCH_KEYS commands of a pipeline into the CPU's cache
+   * before they run, so that their cache misses overlap instead of each command waiting for its
+   * own (a random-key GET spent ~0.3 us in them). Key names that are sealed (--seal-keys) are
+   * not the bytes sent: none then.
+   */
+  private prefetchKeys(): void {
+    if (this.server.names.sealed) return;
+    const n = this.parser.peekKeys(keyStarts, keyLengths);
+    if (n > 1) this.db.prefetchRaw(this.parser.peekBytes, keyStarts, keyLengths, n);
   }
 
   /**

@@ -336,6 +336,47 @@ export class RequestParser {
     }
   }
 
+  /**
+   * Where the second argument (most commands' key) of each of the next complete plain
+   * multibulk commands lies in `bytes` (the read being parsed): up to starts.length of them go
+   * to starts/lengths; returns how many, stopping at the first command not whole in this read.
+   * Consumes nothing: for the connection to prefetch a pipeline's keys (Keyspace.prefetchRaw)
+   * before it runs them. A command that is not plainly formed just ends the scan; the parser
+   * proper finds its error.
+   */
+  peekKeys(starts: Int32Array, lengths: Int32Array): number {
+    if (this.argsLeft !== 0 || this.big !== null) return 0;
+    const buf = this.buf;
+    const end = buf.length;
+    let p = this.pos;
+    let n = 0;
+    while (n < starts.length && p < end && buf[p] === 0x2a /* '*' */) {
+      let count = 0;
+      for (p++; p < end && buf[p]! >= 0x30 && buf[p]! <= 0x39; p++) count = count * 10 + buf[p]! - 0x30;
+      if (p + 1 >= end || buf[p] !== CR || count > RAW_MAX_ARGS) break;
+      p += 2;
+      for (let i = 0; i < count; i++) {
+        if (p >= end || buf[p] !== 0x24 /* '$' */) return n;
+        let len = 0;
+        for (p++; p < end && buf[p]! >= 0x30 && buf[p]! <= 0x39; p++) len = len * 10 + buf[p]! - 0x30;
+        p += 2;
+        if (p + len + 2 > end) return n;
+        if (i === 1) {
+          starts[n] = p;
+          lengths[n] = len;
+        }
+        p += len + 2;
+      }
+      if (count > 1) n++;
+    }
+    return n;
+  }
+
+  /** The bytes peekKeys() gave offsets into. */
+  get peekBytes(): Buffer {
+    return this.buf;
+  }
+
   /** The next complete command, or null when more bytes are needed. */
   next(): Buffer[] | null {
     return this.take(false) as Buffer[] | null;

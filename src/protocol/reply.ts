@@ -6,6 +6,7 @@
 // kernel has the bytes it is zeroed and goes back to a pool shared by all connections (sent(),
 // or recycle() when the write completed later).
 
+import { integerTextBound, writeInteger } from '../util/decimal.js';
 import { formatDouble17 } from '../util/double-text.js';
 import { giveShared, isShared } from '../util/shared-pool.js';
 
@@ -309,6 +310,12 @@ export class ReplyWriter {
       this.reserve(1);
       this.buf[this.len++] = 0x3a;
       this.header(0x2d, -n);
+    } else if (typeof n === 'bigint') {
+      // A 64-bit counter past 2^53: its digits as bytes too.
+      this.reserve(integerTextBound(n) + 3);
+      this.buf[this.len++] = 0x3a;
+      this.len += writeInteger(n, this.buf, this.len);
+      this.crlf();
     } else this.ascii(':' + n + '\r\n');
   }
 

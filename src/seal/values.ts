@@ -332,13 +332,23 @@ export class SealedValues {
     const length = 9 + key.length + (field === undefined ? 0 : field.length);
     const s = this.sealer.contextArea(length + reserve) as Latin1Writable;
     s[HEADER_BYTES] = purpose;
-    s.writeUInt32BE(db >>> 0, HEADER_BYTES + 1);
-    s.writeUInt32BE(key.length, HEADER_BYTES + 5);
+    // By hand, as Sealer.sealAt writes its key id: writeUInt32BE checks its arguments in JS
+    // first, and every string value's open and seal (two for an INCR) come here.
+    writeU32(s, db >>> 0, HEADER_BYTES + 1);
+    writeU32(s, key.length, HEADER_BYTES + 5);
     writeLatin1(s, key, HEADER_BYTES + 9);
     if (typeof field === 'string') writeLatin1(s, field, HEADER_BYTES + 9 + key.length);
     else if (field !== undefined) s.set(field, HEADER_BYTES + 9 + key.length);
     return length;
   }
+}
+
+/** A 32-bit unsigned integer, big-endian, at `at`. */
+function writeU32(s: Uint8Array, n: number, at: number): void {
+  s[at] = n >>> 24;
+  s[at + 1] = (n >>> 16) & 0xff;
+  s[at + 2] = (n >>> 8) & 0xff;
+  s[at + 3] = n & 0xff;
 }
 
 /**

@@ -77,6 +77,18 @@ export function hashKey(key: string): number {
   return h >>> 0;
 }
 
+/** hashKey() of the key whose latin1 string is bytes[start, start + length), with no string made. */
+export function hashKeyBytes(bytes: Uint8Array, start: number, length: number): number {
+  let h = SEED ^ length;
+  for (let i = start, end = start + length; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 export class KeyTable implements BucketTable<number> {
   /** Per slot two words, record handle then key hash: one cache line answers a probe. */
   private slots: Uint32Array;
@@ -169,17 +181,24 @@ export class KeyTable implements BucketTable<number> {
     return this.old === null ? -1 : this.findOld(key, hash);
   }
 
-  /** The handle in the home slot of `hash` (EMPTY or DELETED included): for Keyspace.prefetch. */
-  homeHandle(hash: number): number {
-    return this.slots[(hash & this.mask) * 2]!;
-  }
-
   /**
-   * A word of the record `handle` names, read to bring it into cache (Keyspace.prefetch). EMPTY
-   * and DELETED read the first block of slab 0, which is never given out: no branch is needed.
+   * Reads the home slot of each of the first `count` hashes, then the record each names (the
+   * first block of slab 0 for an empty or deleted slot, never given out: no branch is needed),
+   * to bring them into cache for Keyspace.prefetch. Overwrites the hashes; returns a value only
+   * so that the loads are not compiled away. Loops of nothing but independent loads, so that the
+   * processor has all of the keys' misses in flight at once.
    */
-  touchRecord(handle: number): number {
-    return this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]!;
+  touchHomes(hashes: Uint32Array, count: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    const words = this.arena.words;
+    for (let i = 0; i < count; i++) hashes[i] = slots[(hashes[i]! & mask) * 2]!;
+    let read = 0;
+    for (let i = 0; i < count; i++) {
+      const handle = hashes[i]!;
+      read ^= words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]!;
+    }
+    return read;
   }
 
   private findOld(key: string, hash: number): number {

@@ -11,7 +11,7 @@
 
 import { AccessClock } from './access.js';
 import { BoxedString, Kind, type Entry, type StringEntry } from './entry.js';
-import { BOXED, D_EXPIRES, D_TOUCHED, hashKey, KeyTable, RECORD_HEADER, W_AUX, W_HASH, W_KEY_LENGTH, W_VALUE_LENGTH } from './key-table.js';
+import { BOXED, D_EXPIRES, D_TOUCHED, hashKey, hashKeyBytes, KeyTable, RECORD_HEADER, W_AUX, W_HASH, W_KEY_LENGTH, W_VALUE_LENGTH } from './key-table.js';
 import { OFFSET_MASK, RecordArena } from './record-arena.js';
 import { StoredString } from './stored-string.js';
 import { KeyWalk } from './key-walk.js';
@@ -186,10 +186,25 @@ export class Keyspace {
     const slot = this.table.find(key, hashKey(key));
     if (slot < 0) return undefined;
     const handle = this.table.handleAt(slot);
-    const entry = this.rawAt(handle);
-    if (entry.expiresAt === 0 || entry.expiresAt > now) return isPackedForm(entry) ? this.unpackAt(handle, entry) : entry;
+    const expiresAt = this.expiryAt(handle);
+    if (expiresAt === 0 || expiresAt > now) {
+      const entry = this.rawAt(handle);
+      return isPackedForm(entry) ? this.unpackAt(handle, entry) : entry;
+    }
     if (!this.keepsExpired) this.expire(key);
     return undefined;
+  }
+
+  /**
+   * The expiry of the entry in record `handle`, read from the record when it is inline: one
+   * load, where the entry's expiresAt getter (a call site that sees entries of several classes)
+   * was a call of its own on every lookup, twice for a live key.
+   */
+  private expiryAt(handle: number): number {
+    const words = this.arena.words[handle >>> 17]!;
+    const word = (handle & OFFSET_MASK) * 2;
+    if (words[word + W_VALUE_LENGTH] === BOXED) return this.objects[words[word + W_AUX]!]!.expiresAt;
+    return this.arena.doubles[handle >>> 17]![(handle & OFFSET_MASK) + D_EXPIRES]!;
   }
 
   /**
@@ -200,8 +215,9 @@ export class Keyspace {
   getStored(key: string, now: number): Entry | undefined {
     const slot = this.table.find(key, hashKey(key));
     if (slot < 0) return undefined;
-    const entry = this.rawAt(this.table.handleAt(slot));
-    if (entry.expiresAt === 0 || entry.expiresAt > now) return entry;
+    const handle = this.table.handleAt(slot);
+    const expiresAt = this.expiryAt(handle);
+    if (expiresAt === 0 || expiresAt > now) return this.rawAt(handle);
     if (!this.keepsExpired) this.expire(key);
     return undefined;
   }
@@ -216,14 +232,25 @@ export class Keyspace {
   prefetch(keys: readonly string[], count: number): void {
     if (this.prefetchHandles.length < count) this.prefetchHandles = new Uint32Array(count);
     const handles = this.prefetchHandles;
-    const table = this.table;
     for (let i = 0; i < count; i++) handles[i] = hashKey(keys[i]!);
-    // Loops of nothing but independent loads (every slot, then every record, without a branch),
-    // so that the processor has all of the keys' misses in flight at once.
-    for (let i = 0; i < count; i++) handles[i] = table.homeHandle(handles[i]!);
-    let read = 0;
-    for (let i = 0; i < count; i++) read ^= table.touchRecord(handles[i]!);
-    this.prefetched = read;
+    this.prefetchHashed(count);
+  }
+
+  /**
+   * prefetch() of the keys whose latin1 strings are bytes[starts[i], starts[i] + lengths[i]):
+   * a pipeline's keys, before its commands run (Client.run; redis 8 memory_prefetch.c does it
+   * across a batch of clients). Only where key names are their own strings (no --seal-keys).
+   */
+  prefetchRaw(bytes: Uint8Array, starts: Int32Array, lengths: Int32Array, count: number): void {
+    if (this.prefetchHandles.length < count) this.prefetchHandles = new Uint32Array(count);
+    const handles = this.prefetchHandles;
+    for (let i = 0; i < count; i++) handles[i] = hashKeyBytes(bytes, starts[i]!, lengths[i]!);
+    this.prefetchHashed(count);
+  }
+
+  /** Reads the home slots of the first `count` hashes in prefetchHandles, then their records. */
+  private prefetchHashed(count: number): void {
+    this.prefetched = this.table.touchHomes(this.prefetchHandles, count);
   }
 
   /** prefetch()'s hashes, then the handles in their home slots. */
@@ -264,7 +291,12 @@ export class Keyspace {
 
   /** Marks entry as used by a command at `now`: its access time, or its LFU counter under an LFU policy. */
   touch(entry: Entry, now: number): void {
-    entry.touchedAt = this.access.touched(entry.touchedAt, now);
+    // A string in a record is touched where it lies (see expiryAt).
+    if (entry instanceof StoredString) {
+      const doubles = this.arena.doubles[entry.handle >>> 17]!;
+      const at = (entry.handle & OFFSET_MASK) + D_TOUCHED;
+      doubles[at] = this.access.touched(doubles[at]!, now);
+    } else entry.touchedAt = this.access.touched(entry.touchedAt, now);
   }
 
   /**

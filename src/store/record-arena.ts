@@ -18,7 +18,17 @@ export const MAX_SLABS = 2 ** (32 - OFFSET_BITS);
 /** Blocks above this get an ArrayBuffer of their own (a slab index with a single block). */
 const MAX_CLASS_BYTES = 64 * 1024;
 
+/** Room for this many blocks freed in one turn is kept between turns. */
+const PENDING_KEPT = 1024;
+
 export class ArenaFullError extends Error {}
+
+/** `array` copied into a new one of `length` entries. */
+function grown(array: Uint32Array, length: number): Uint32Array<ArrayBuffer> {
+  const out = new Uint32Array(length);
+  out.set(array);
+  return out;
+}
 
 export class RecordArena {
   /** Per slab: the same memory as bytes (Buffer for latin1 helpers), 32-bit words and doubles. */
@@ -41,9 +51,16 @@ export class RecordArena {
   private freeStacks: (Uint32Array | undefined)[] = [];
   private readonly freeCounts = new Uint32Array(MAX_CLASS_BYTES / 8 + 1);
   private readonly freeSlabs: number[] = [];
-  private pending: number[] = [];
-  private pendingSizes: number[] = [];
+  /**
+   * Blocks freed this turn and their sizes (the first pendingCount of each). Typed arrays kept
+   * from turn to turn: the arrays made anew each turn and grown by push cost a SET ~85 bytes of
+   * garbage (its old record's handle and size, and the copies growing made of them).
+   */
+  private pending = new Uint32Array(PENDING_KEPT);
+  private pendingSizes = new Uint32Array(PENDING_KEPT);
+  private pendingCount = 0;
   private releaseScheduled = false;
+  private readonly releaseLater = (): void => this.release();
 
   constructor() {
     this.reset();
@@ -82,11 +99,17 @@ export class RecordArena {
 
   /** Gives a block back once the current event-loop turn is over (see the header comment). */
   free(handle: number, size: number): void {
-    this.pending.push(handle);
-    this.pendingSizes.push((size + 7) & ~7);
+    const n = this.pendingCount;
+    if (n === this.pending.length) {
+      this.pending = grown(this.pending, n * 2);
+      this.pendingSizes = grown(this.pendingSizes, n * 2);
+    }
+    this.pending[n] = handle;
+    this.pendingSizes[n] = (size + 7) & ~7;
+    this.pendingCount = n + 1;
     if (!this.releaseScheduled) {
       this.releaseScheduled = true;
-      setImmediate(() => this.release());
+      setImmediate(this.releaseLater);
     }
   }
 
@@ -95,9 +118,14 @@ export class RecordArena {
     this.releaseScheduled = false;
     const handles = this.pending;
     const sizes = this.pendingSizes;
-    this.pending = [];
-    this.pendingSizes = [];
-    for (let i = 0; i < handles.length; i++) {
+    const count = this.pendingCount;
+    this.pendingCount = 0;
+    // A turn that freed very many blocks (FLUSHALL) does not keep arrays of its size.
+    if (handles.length > PENDING_KEPT * 64) {
+      this.pending = new Uint32Array(PENDING_KEPT);
+      this.pendingSizes = new Uint32Array(PENDING_KEPT);
+    }
+    for (let i = 0; i < count; i++) {
       const handle = handles[i]!;
       const bytes = sizes[i]!;
       const slab = handle >>> OFFSET_BITS;

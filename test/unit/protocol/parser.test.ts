@@ -310,6 +310,34 @@ describe('RequestParser', () => {
     expect(parser.next()!.map(String)).toEqual(['PING']);
   });
 
+  it('peekKeys() finds the second argument of each whole command in the read, consuming nothing', () => {
+    const parser = new RequestParser(LIMITS);
+    const starts = new Int32Array(16);
+    const lengths = new Int32Array(16);
+    const resp = (...args: string[]) => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('');
+    parser.feed(Buffer.from(resp('GET', 'k1') + resp('PING') + resp('SET', 'key\r\n2', 'v') + resp('INCR', '') + resp('GET', 'half').slice(0, 12), 'latin1'));
+    const peek = () => {
+      const n = parser.peekKeys(starts, lengths);
+      return Array.from({ length: n }, (_, i) => parser.peekBytes.toString('latin1', starts[i], starts[i]! + lengths[i]!));
+    };
+    // PING has no second argument; the half-received GET ends the scan.
+    expect(peek()).toEqual(['k1', 'key\r\n2', '']);
+    expect(peek()).toEqual(['k1', 'key\r\n2', '']);
+    expect(parser.next()!.map(String)).toEqual(['GET', 'k1']);
+    expect(peek()).toEqual(['key\r\n2', '']);
+    // At most as many as there is room for.
+    expect(parser.peekKeys(starts.subarray(0, 1), lengths.subarray(0, 1))).toBe(1);
+    // Inline commands and headers the parser proper would refuse end the scan too.
+    const other = new RequestParser(LIMITS);
+    other.feed(Buffer.from('GET a\r\n' + resp('GET', 'b')));
+    expect(other.peekKeys(starts, lengths)).toBe(0);
+    other.next();
+    expect(other.peekKeys(starts, lengths)).toBe(1);
+    const bad = new RequestParser(LIMITS);
+    bad.feed(Buffer.from(resp('GET', 'a') + '*2\r\n:3\r\nGET\r\n' + resp('GET', 'c')));
+    expect(bad.peekKeys(starts, lengths)).toBe(1);
+  });
+
   it('a NUL before the newline means the line has not ended, as with Redis\'s strchr', () => {
     for (const input of ['\x00PING\r\n', '*\x00\r\n', '*1\r\n$\x00\r\n']) {
       const parser = new RequestParser(LIMITS);

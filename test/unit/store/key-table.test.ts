@@ -3,7 +3,7 @@
 // walks that survive rehashes, string views that move their record, and boxing.
 
 import { describe, expect, it } from 'vitest';
-import { hashKey, KeyTable } from '../../../src/store/key-table.js';
+import { hashKey, hashKeyBytes, KeyTable } from '../../../src/store/key-table.js';
 import { BoxedString, Keyspace, KeyWalk, stringEntry, type StringEntry } from '../../../src/store/keyspace.js';
 import { RecordArena } from '../../../src/store/record-arena.js';
 import { StoredString } from '../../../src/store/stored-string.js';
@@ -423,5 +423,27 @@ describe('hashKey', () => {
     const high = new Uint16Array(1 << 17);
     for (let i = 0; i < 100_000; i++) high[hashKey(`key:${i}`) >>> 15]!++;
     expect(high.reduce((a, b) => Math.max(a, b), 0)).toBeLessThanOrEqual(12);
+  });
+
+  it('hashKeyBytes() of a key\'s bytes is hashKey() of its latin1 string', () => {
+    const rand = prng(7);
+    for (let i = 0; i < 2000; i++) {
+      const key = randomKey(rand);
+      const at = Math.floor(rand() * 5);
+      const bytes = Buffer.concat([Buffer.alloc(at, 0x61), Buffer.from(key, 'latin1'), Buffer.alloc(3, 0x62)]);
+      expect(hashKeyBytes(bytes, at, key.length)).toBe(hashKey(key));
+    }
+  });
+
+  it('prefetchRaw() of keys in a read changes nothing a lookup sees', () => {
+    const ks = newKeyspace();
+    for (let i = 0; i < 1000; i++) ks.set(`k${i}`, stringEntry(Buffer.from([i & 255]), 0, 0), 'set');
+    const read = Buffer.from('k1k999nopek500', 'latin1');
+    const starts = Int32Array.from([0, 2, 6, 10]);
+    const lengths = Int32Array.from([2, 4, 4, 4]);
+    ks.prefetchRaw(read, starts, lengths, 4);
+    expect(ks.size).toBe(1000);
+    for (const key of ['k1', 'k999', 'k500']) expect(ks.get(key, 0)).toBeDefined();
+    expect(ks.get('nope', 0)).toBeUndefined();
   });
 });
