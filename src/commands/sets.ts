@@ -11,13 +11,13 @@ import {
 import { setAlgebraCommands } from './sets-algebra.js';
 import { setRandomCommands } from './sets-random.js';
 import { Errors } from '../protocol/errors.js';
-import { replyOpened, sealFailed, sealFailedSince } from './sealing.js';
+import { sealFailed, sealFailedSince } from './sealing.js';
 import { Kind, type Entry, type SetEntry } from '../store/entry.js';
-import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS } from '../store/types/packed.js';
+import { PACK_MAX_ELEMENTS, type SetAddition } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
-import { membersInOrder, packedIndexOf, sameBytes, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
+import { membersInOrder, packedIndexOf, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
 import { editableInBlob, packedAtRest } from './at-rest.js';
 
@@ -122,65 +122,49 @@ function saddNew(ctx: Session, key: string, args: ArgList): boolean {
 
 /** At most this many SADD members are looked for in a packed set (one bit each). */
 const PACKED_ADD_MAX = 30;
-/** The members of the packed set being added to, copied out of the packer's scratch; wiped after each SADD. */
-const memberBytes = Buffer.allocUnsafeSlow(PACK_MAX_BYTES).fill(0);
+/** What the packer found and made for the SADD at hand (Packer.addToSet). */
+const addition: SetAddition = { found: 0, added: 0, sealed: null, count: 0, intDeltas: false };
+/** The stored shape of the set written (setPackedSealed's). */
+const shape = { kind: Kind.Set as const, count: 0, flag: false, intDeltas: false };
 
 /**
- * SADD into a small set packed at rest (at-rest.ts), leaving it packed.
- * Members it holds already: 0 from one open of its blob, and nothing changes, as in Redis (no
- * notification, dirty count or WATCH touch; the write's lookup refreshes the access time). New
- * members, into a blob small enough (editableInBlob): the set packed again with them
- * (Packer.packNew), expiry and access time kept, stored and signalled as any write
- * (Keyspace.setPacked). False, having done nothing, when `stored` is not such a set, or it is
- * too large for this: the usual path follows.
+ * SADD into a small set packed at rest (at-rest.ts), leaving it packed: one open of its blob.
+ * Members it holds already: 0, and nothing changes, as in Redis (no notification, dirty count
+ * or WATCH touch; the write's lookup refreshes the access time). New members, into a blob small
+ * enough (editableInBlob): appended to its plaintext (Packer.addToSet) and sealed into its
+ * record, expiry kept, access time now, stored and signalled as any write
+ * (Keyspace.setPackedSealed). False, having done nothing, when `stored` is not such a set, or
+ * it is too large for this: the usual path follows.
  */
 function saddPacked(ctx: Session, key: string, stored: Entry, args: ArgList): boolean {
   const wanted = args.length - 2;
   if (stored.kind !== Kind.Set || wanted > PACKED_ADD_MAX || !packedAtRest(ctx, stored)) return false;
-  const all = 2 ** wanted - 1;
-  const copy = editableInBlob(stored);
-  const members: Buffer[] = [];
-  let used = 0;
-  let found = 0;
+  // As addPlain keeps it: an intset stays one while every member is an integer.
+  let intset = stored.flag;
+  for (let i = 2; intset && i < args.length; i++) if (!isIntegerMember(args.at(i)!)) intset = false;
+  const db = ctx.db;
+  const mark = ctx.reply.size;
   try {
-    const ok = replyOpened(ctx, () => {
-      ctx.db.readPackedElements(key, stored, (bytes, start, length) => {
-        for (let i = 0; i < wanted; i++) if (sameBytes(bytes, start, length, args.at(2 + i)!)) found |= 1 << i;
-        if (copy) {
-          bytes.copy(memberBytes, used, start, start + length);
-          members.push(memberBytes.subarray(used, used + length));
-          used += length;
-        }
-        return copy || found !== all;
-      });
-    });
-    if (!ok) return true;
-    if (found === all) {
-      ctx.db.touch(stored, ctx.now);
-      ctx.reply.integer(0);
-      return true;
-    }
-    if (!copy) return false;
-    const held = members.length;
-    // As addPlain keeps it: an intset stays one while every member is an integer.
-    let intset = stored.flag;
-    next: for (let i = 0; i < wanted; i++) {
-      if ((found & (1 << i)) !== 0) continue;
-      const member = args.at(2 + i)!;
-      for (let j = held; j < members.length; j++) if (members[j]!.equals(member)) continue next;
-      members.push(member as Buffer);
-      if (intset && !isIntegerMember(member)) intset = false;
-    }
-    const packed = ctx.db.packer!.packNew(ctx.db.uid, key, Kind.Set, members, null, intset, stored.touchedAt);
-    if (packed === null) return false;
-    packed.expiresAt = stored.expiresAt;
-    ctx.db.touch(packed as unknown as Entry, ctx.now);
-    ctx.db.setPacked(key, packed, 'sadd');
-    ctx.reply.integer(members.length - held);
+    db.packer!.addToSet(db.uid, key, stored, args, 2, wanted, editableInBlob(stored), intset, addition);
+  } catch (err) {
+    sealFailedSince(ctx, mark, err);
     return true;
-  } finally {
-    memberBytes.fill(0, 0, used);
   }
+  const sealed = addition.sealed;
+  // The view of the packer's scratch is used once, here.
+  addition.sealed = null;
+  if (addition.found === 2 ** wanted - 1) {
+    db.touch(stored, ctx.now);
+    ctx.reply.integer(0);
+    return true;
+  }
+  if (sealed === null) return false;
+  shape.count = addition.count;
+  shape.flag = intset;
+  shape.intDeltas = addition.intDeltas;
+  db.setPackedSealed(key, stored, sealed, shape, ctx.now, 'sadd');
+  ctx.reply.integer(addition.added);
+  return true;
 }
 
 /** The last member takes the key with it (Keyspace.mutate), as Redis stops there. */

@@ -6,7 +6,7 @@
 
 import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
 import { sealedNow } from '../store/types/hash-fields.js';
-import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type FlatZSet, type PackableKind, type ListBlobEdit, type PackedLike, type PackedVisitor, type Packer } from '../store/types/packed.js';
+import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type FlatZSet, type PackableKind, type ListBlobEdit, type MemberList, type PackedLike, type PackedVisitor, type Packer, type SetAddition } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
 import { COMPACT_OVERHEAD, COMPACT_TAIL, OVERHEAD, Sealer } from './sealer.js';
@@ -156,6 +156,28 @@ function writeIntDeltas(out: Buffer, count: number): number {
     previous = value;
   }
   return at;
+}
+
+/** An integer's zigzag form: 0, -1, 1, -2... as 0, 1, 2, 3... (exact for |n| < 2^52). */
+function zigzag(n: number): number {
+  return n >= 0 ? n * 2 : -n * 2 - 1;
+}
+
+function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
+/** At most this many members are looked for by one addToSet() (one bit each). */
+const ADD_MAX = 30;
+/** addToSet()'s members (references to the command's arguments) and their integer values (NaN: not one); cleared after each call. */
+const wanted: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(ADD_MAX).fill(undefined);
+const wantedValues = new Float64Array(ADD_MAX);
+
+/** Whether plain[at, at + n) holds member's bytes (a JS loop: members are short, a native call costs more). */
+function holds(plain: Buffer, at: number, n: number, member: Uint8Array): boolean {
+  if (member.length !== n) return false;
+  for (let i = 0; i < n; i++) if (plain[at + i] !== member[i]) return false;
+  return true;
 }
 
 /** Wipes what opening `packed`'s blob may have written into the scratch (its plaintext is shorter than it). */
@@ -338,6 +360,102 @@ export class CollectionPacker implements Packer {
     } finally {
       // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
       plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
+    }
+  }
+
+  addToSet(db: number, key: string, packed: PackedLike, members: MemberList, first: number, count: number, grow: boolean, intset: boolean, out: SetAddition): void {
+    if (count > ADD_MAX) throw new Error('addToSet: too many members');
+    out.found = 0;
+    out.added = 0;
+    out.sealed = null;
+    out.count = packed.count;
+    out.intDeltas = packed.intDeltas;
+    const plain = this.plain;
+    const held = packed.count;
+    // The furthest byte of the scratch written (what the wipe covers).
+    let used = 0;
+    try {
+      for (let i = 0; i < count; i++) {
+        const member = members.at(first + i)!;
+        wanted[i] = member;
+        wantedValues[i] = canonicalInteger(member, 0, member.length);
+      }
+      const length = this.openBlob(db, key, Kind.Set, packed);
+      used = length;
+      // Integers are compared as values (the blob holds them so), other members as bytes.
+      let found = 0;
+      if (packed.intDeltas) {
+        let value = 0;
+        for (let at = 0, k = 0; at < length; k++) {
+          const n = readLong(plain, at);
+          at = longEnd;
+          value = k === 0 ? unzigzag(n) : value + n + 1;
+          // Kept: the set is written again from them if it grows.
+          ints[k] = value;
+          for (let i = 0; i < count; i++) if (wantedValues[i] === value) found |= 1 << i;
+        }
+      } else {
+        for (let at = 0; at < length; ) {
+          const tag = readLong(plain, at);
+          at = longEnd;
+          if (tag % 2 === 0) {
+            const value = unzigzag(tag / 2);
+            for (let i = 0; i < count; i++) if (wantedValues[i] === value) found |= 1 << i;
+          } else {
+            const n = (tag - 1) / 2;
+            for (let i = 0; i < count; i++) if (Number.isNaN(wantedValues[i]!) && holds(plain, at, n, wanted[i]!)) found |= 1 << i;
+            at += n;
+          }
+        }
+      }
+      out.found = found;
+      if (found === 2 ** count - 1 || !grow) return;
+      // The members to add: not found, each once.
+      let adding = 0;
+      let added = 0;
+      let integers = true;
+      next: for (let i = 0; i < count; i++) {
+        if ((found & (1 << i)) !== 0) continue;
+        for (let j = 0; j < i; j++) if ((adding & (1 << j)) !== 0 && holds(wanted[j] as Buffer, 0, wanted[j]!.length, wanted[i]!)) continue next;
+        adding |= 1 << i;
+        added++;
+        if (Number.isNaN(wantedValues[i]!)) integers = false;
+      }
+      const total = held + added;
+      if (total > PACK_MAX_ELEMENTS) return;
+      // An intset of such integers stays in the integer-deltas form; any other set is (or becomes) tagged.
+      const deltas = packed.intDeltas && intset && integers;
+      let end: number;
+      if (deltas) {
+        for (let i = 0, k = held; i < count; i++) if ((adding & (1 << i)) !== 0) ints[k++] = wantedValues[i]!;
+        end = writeIntDeltas(plain, total);
+      } else {
+        end = packed.intDeltas ? 0 : length;
+        // From the integer-deltas form: its members written again tagged, in the same order (ascending).
+        if (packed.intDeltas) for (let k = 0; k < held; k++) end = writeLong(plain, end, zigzag(ints[k]!) * 2);
+        for (let i = 0; i < count; i++) {
+          if ((adding & (1 << i)) === 0) continue;
+          const member = wanted[i]!;
+          const n = member.length;
+          // The longest form: a 2-byte tag (n <= PACK_MAX_BYTES).
+          if (end + 2 + n > PACK_MAX_BYTES) return;
+          const at = end + varintBytes(n * 2 + 1);
+          for (let b = 0; b < n; b++) plain[at + b] = member[b]!;
+          used = Math.max(used, at + n);
+          end = writeMember(plain, end, at, n);
+        }
+      }
+      used = Math.max(used, end);
+      out.sealed = this.sealPlain(Kind.Set, db, key, end);
+      out.added = added;
+      out.count = total;
+      out.intDeltas = deltas;
+    } finally {
+      // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
+      plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
+      ints.fill(0, 0, Math.min(ints.length, held + count));
+      wanted.fill(undefined, 0, count);
+      wantedValues.fill(0, 0, count);
     }
   }
 

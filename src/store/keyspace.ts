@@ -331,7 +331,7 @@ export class Keyspace {
     if (stored instanceof PackedRecord) {
       stored.touchedAt = touchedAt;
       copiedBlob.bytes = sealed;
-      this.rewritePacked(key, stored, sealed.length, shape.count, shape.flag, event, copiedBlob);
+      this.rewritePacked(key, stored, sealed.length, shape.count, shape.flag, event, copiedBlob, shape.intDeltas);
       copiedBlob.bytes = NO_BYTES;
       return;
     }
@@ -839,11 +839,11 @@ export class Keyspace {
    * A write made in the record of a collection packed there, which stays packed (a hash at rest:
    * commands/hash-entries.ts; setPackedSealed), instead of unpacking it for the cron to pack again. `blob` seals
    * the new blob of `length` bytes into the record: over the old one when the length is the same,
-   * else in a block of the new size that keeps the key, expiry and access time. `count` and
-   * `flag` replace the element count and encoding flag; memory is recounted and `event`
-   * signalled (notifications, dirty, WATCH) as for any write.
+   * else in a block of the new size that keeps the key, expiry and access time. `count`,
+   * `flag` and `intDeltas` replace the element count, encoding flag and a set's form; memory is
+   * recounted and `event` signalled (notifications, dirty, WATCH) as for any write.
    */
-  rewritePacked(key: string, record: PackedRecord, length: number, count: number, flag: boolean, event: KeyEvent, blob: PackedBlobWriter): void {
+  rewritePacked(key: string, record: PackedRecord, length: number, count: number, flag: boolean, event: KeyEvent, blob: PackedBlobWriter, intDeltas = record.intDeltas): void {
     let written = record;
     if (length !== record.blobLength) {
       this.observer?.removed(key, record as unknown as Entry);
@@ -851,7 +851,7 @@ export class Keyspace {
       written = new PackedRecord(this.table, this.table.relocate(record.handle, PACKED_TAG | length, length));
     }
     blob.sealInto(written.slab, written.blobAt);
-    written.reshape(count, flag);
+    written.reshape(count, flag, intDeltas);
     if (written !== record) this.observer?.added(key, written as unknown as Entry);
     this.signal(key, event, record.kind);
   }

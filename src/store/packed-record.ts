@@ -77,10 +77,10 @@ export class PackedRecord {
     return (this.handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.words[this.word + W_KEY_LENGTH]!;
   }
 
-  /** A blob rewritten in the record (Keyspace.rewritePacked) holds `count` elements, Redis's encoding flag `flag`. */
-  reshape(count: number, flag: boolean): void {
+  /** A blob rewritten in the record (Keyspace.rewritePacked) holds `count` elements, Redis's encoding flag `flag`, a set's integer-deltas form or not. */
+  reshape(count: number, flag: boolean, intDeltas: boolean): void {
     const aux = this.words[this.word + W_AUX]!;
-    this.words[this.word + W_AUX] = count | (aux & ((0xf << KIND_SHIFT) | DELTAS_BIT)) | (flag ? FLAG_BIT : 0);
+    this.words[this.word + W_AUX] = count | (aux & (0xf << KIND_SHIFT)) | (flag ? FLAG_BIT : 0) | (intDeltas ? DELTAS_BIT : 0);
   }
 
   copyBlob(to: Buffer, at: number): void {

@@ -3,9 +3,10 @@
 // command returns; a small hash's pairs blob is read where it lies): random markers go in as the
 // elements of small lists, sets, sorted sets and hashes, which are packed as their turn ends,
 // then read back by every command that answers from the blob, one by one and pipelined, SADD
-// writes into the packed sets, ZADD, ZINCRBY and ZREM into the packed sorted sets, and every readable mapping of the live server process is searched
-// for them. A key name kept in plaintext (no --seal-keys) is the control that the scan finds what
-// is there.
+// writes into the packed sets, ZADD, ZINCRBY and ZREM into the packed sorted sets, SADD into
+// the packed sets last, and every readable mapping of the live server process is searched for
+// them. A key name kept in plaintext (no --seal-keys) is the control that the scan finds what is
+// there.
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +71,13 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
     const z = of(2 * KEYS + i);
     expect(await client.zrange(`z:${i}`, '0', '-1')).toEqual([z[2], z[3], z[4], of(i)[1], z[0]]);
   }
+  // Last, once everything rests packed, a new member (the list's fourth marker) added in each
+  // set's blob (Packer.addToSet), so the packer's scratch is last written by a set's edit: its
+  // wipe is all that keeps that set's members out of the scan.
+  await rest();
+  const last = client.pipeline();
+  for (let i = 0; i < KEYS; i++) last.sadd(`s:${i}`, of(i)[3]!);
+  expect((await last.exec())!.map(([err, n]) => err ?? n)).toEqual(Array(KEYS).fill(1));
 }
 
 describe('process memory after reading small collections packed at rest', () => {

@@ -139,6 +139,32 @@ export interface Packer {
    * wiped before it returns. Throws SealError.
    */
   editList(db: number, key: string, packed: PackedLike, edit: ListBlobEdit): Buffer | null;
+  /**
+   * SADD made in a packed set's blob (commands/sets.ts): opens it once, marks in `out.found`
+   * the members (members.at(first + i), i < count, at most 30) it holds, and, when some are new
+   * and `grow` allows, appends them and seals the set as its new blob (`out.sealed`, a view as
+   * editList() returns it; `out.count`, `out.intDeltas` its shape, `intset` Redis's encoding
+   * flag it keeps). `out.sealed` stays null when nothing is new, `grow` is false, or the set
+   * would pass packing's limits. The plaintext is wiped before it returns. Throws SealError.
+   */
+  addToSet(db: number, key: string, packed: PackedLike, members: MemberList, first: number, count: number, grow: boolean, intset: boolean, out: SetAddition): void;
+}
+
+/** A command's arguments as addToSet() reads them (an ArgList). */
+export interface MemberList {
+  at(index: number): Uint8Array | undefined;
+}
+
+/** What Packer.addToSet() found and made. */
+export interface SetAddition {
+  /** Bit i: member i was in the set already. */
+  found: number;
+  /** Members added (0 when the blob was left as it was). */
+  added: number;
+  /** The new blob, or null (see addToSet). */
+  sealed: Buffer | null;
+  count: number;
+  intDeltas: boolean;
 }
 
 /** A sorted set's members in its order, member k at bytes[starts[k], starts[k] + lengths[k]) with scores[k]. */
