@@ -338,6 +338,7 @@ export class Keyspace {
     const blob = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length).toString('latin1');
     const packed = new PackedEntry(shape.kind, blob, shape.count, shape.flag, stored, shape.intDeltas);
     packed.touchedAt = touchedAt;
+    packed.warm = stored.warm;
     this.setPacked(key, packed, event);
   }
 

@@ -193,7 +193,10 @@ describe('packing small collections', () => {
       expect((await client.smembers('i')).sort()).toEqual(['-7', '020', '1', '2', '3']);
       expect((await client.smembers('s')).sort()).toEqual(['', 'new', 'x', 'yy', 'z']);
       expect(await client.scard('s')).toBe(5);
-      // A set in use (touched within the second) is unpacked for SADD, as for any write.
+      // A set touched within 100 ms takes one write in its blob; written again within them, it
+      // is in use and unpacked for SADD, as for any write (at-rest.ts packedAtRest).
+      expect(await client.sadd('s', 'x')).toBe(0);
+      expect(packed('s')).toBe(true);
       expect(await client.sadd('s', 'x')).toBe(0);
       expect(packed('s')).toBe(false);
       // A set whose blob is past the in-blob bound is unpacked for a new member, as before.
@@ -269,8 +272,11 @@ describe('packing small collections', () => {
       expect(packed('m')).toBe(true);
       expect(await client.ttl('m')).toBe(79);
       expect(await client.lrange('m', 0, -1)).toEqual(['1', '2', '3']);
-      // A list in use (touched within the last 100 ms) is unpacked for a write, as before.
+      // A list touched within the last 100 ms takes one write in its blob; the next write within
+      // them finds it in use and unpacks it, as before.
       expect(await client.rpush('m', '4')).toBe(4);
+      expect(packed('m')).toBe(true);
+      expect(await client.rpush('m', '5')).toBe(5);
       expect(packed('m')).toBe(false);
       // A list at rest is written in its blob whatever its size (lists-packed.ts: no bound of its own).
       expect(await client.lset('big', '0', 'v')).toBe('OK');
@@ -282,7 +288,7 @@ describe('packing small collections', () => {
       expect(seen).toEqual([
         ...of('l', 'lpush'), ...of('l', 'rpush'), ...of('l', 'lpush'), ...of('l', 'rpush'), ...of('l', 'lset'), ...of('l', 'lset'),
         ...of('l', 'lpop'), ...of('l', 'rpop'), ...of('l', 'lpop'), ...of('l', 'rpop'), ...of('l', 'rpop'), ...of('l', 'del'),
-        ...of('m', 'rpush'), ...of('m', 'rpush'), ...of('big', 'lset'),
+        ...of('m', 'rpush'), ...of('m', 'rpush'), ...of('m', 'rpush'), ...of('big', 'lset'),
       ]);
     } finally {
       await client.config('SET', 'notify-keyspace-events', '');
@@ -489,8 +495,11 @@ describe('packing small collections', () => {
       // Memory counted as for the same set packed new.
       await client.zadd('y', '-1', 'e', '0', 'b', '3.5', 'c', '5', 'a');
       expect(await client.memory('USAGE', 'z')).toBe(await client.memory('USAGE', 'y'));
-      // A set in use (touched within 100 ms) is unpacked for its write, as before.
+      // A set touched within 100 ms takes one write in its blob; the next write within them
+      // finds it in use and unpacks it, as before.
       expect(await client.zadd('z', '6', 'a')).toBe(0);
+      expect(packed('z')).toBe(true);
+      expect(await client.zadd('z', '7', 'a')).toBe(0);
       expect(packed('z')).toBe(false);
       // A set whose blob is past the in-blob bound is unpacked, as before.
       server.advance(2000);
@@ -508,7 +517,7 @@ describe('packing small collections', () => {
       const both = (event: string, key: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
       expect(seen).toEqual([
         ...both('zadd', 'z'), ...both('zadd', 'z'), ...both('zincr', 'z'), ...both('zincr', 'z'), ...both('zrem', 'z'),
-        ...both('zadd', 'y'), ...both('zadd', 'z'), ...both('zadd', 'big'),
+        ...both('zadd', 'y'), ...both('zadd', 'z'), ...both('zadd', 'z'), ...both('zadd', 'big'),
         ...both('zadd', 'w'), ...both('zrem', 'w'), ...both('del', 'w'),
       ]);
     } finally {
@@ -675,7 +684,10 @@ describe('packing small collections', () => {
     await client.rpush('q', '1', '2');
     await settle();
     expect(packed('q')).toBe(true);
+    // Written twice within 100 ms of its last use: in use, unpacked (the first write is made in the blob).
     await client.rpush('q', '3');
+    expect(packed('q')).toBe(true);
+    await client.rpush('q', '4');
     expect(packed('q')).toBe(false);
     await settle(150);
     expect(packed('q')).toBe(false);
@@ -683,7 +695,7 @@ describe('packing small collections', () => {
     await settle(250);
     expect(packed('q')).toBe(true);
     expect(await client.lpop('q')).toBe('1');
-    expect(await client.lrange('q', 0, -1)).toEqual(['2', '3']);
+    expect(await client.lrange('q', 0, -1)).toEqual(['2', '3', '4']);
   });
 
   it('keeps OBJECT ENCODING as Redis 7.0 answers it', async () => {

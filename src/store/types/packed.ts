@@ -49,6 +49,8 @@ export class PackedEntry {
   touchedAt: number;
   accounted: number;
   sealedName: Buffer | undefined;
+  /** Written at rest once within the in-use window already (commands/at-rest.ts packedAtRest). */
+  warm = false;
 
   constructor(
     readonly kind: PackableKind,
@@ -89,6 +91,7 @@ export interface PackedLike {
   readonly count: number;
   readonly flag: boolean;
   readonly intDeltas: boolean;
+  warm: boolean;
   expiresAt: number;
   touchedAt: number;
   accounted: number;
