@@ -11,7 +11,7 @@
 
 import { createRequire } from 'node:module';
 import { copyBytes } from '../util/bytes.js';
-import { ABYTES, KEYBYTES, NPUBBYTES, type AeadBackend, type AeadKey } from './aead.js';
+import { ABYTES, copyNonce, KEYBYTES, NPUBBYTES, type AeadBackend, type AeadKey } from './aead.js';
 
 /** The part of sodium-native's public API sealkv uses (the package ships no type declarations). */
 export interface SodiumNative {
@@ -103,8 +103,8 @@ export class NativeAead implements AeadBackend {
    * The addon trusts the lengths of the views it gets (index.js checked them; here a view cut
    * short by subarray at the end of a buffer would let libsodium write past it): check them.
    */
-  private static checkRanges(record: Buffer, noncePos: number, cipherEnd: number, ad: Buffer, adLength: number): void {
-    if (noncePos + NPUBBYTES > record.length || cipherEnd > record.length || adLength > ad.length) {
+  private static checkRanges(record: Buffer, noncePos: number, nonceBytes: number, cipherEnd: number, ad: Buffer, adLength: number): void {
+    if (nonceBytes > NPUBBYTES || noncePos + nonceBytes > record.length || cipherEnd > record.length || adLength > ad.length) {
       throw new RangeError('sealed record or associated data shorter than the given lengths');
     }
   }
@@ -114,10 +114,10 @@ export class NativeAead implements AeadBackend {
     return this.ad.get(adLength);
   }
 
-  seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey): void {
+  seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey, nonceBytes = NPUBBYTES): void {
     const cipherLength = plain.length + ABYTES;
-    NativeAead.checkRanges(record, noncePos, cipherPos + cipherLength, ad, adLength);
-    copyBytes(record, noncePos, this.nonce, 0, NPUBBYTES);
+    NativeAead.checkRanges(record, noncePos, nonceBytes, cipherPos + cipherLength, ad, adLength);
+    copyNonce(record, noncePos, this.nonce, 0, nonceBytes);
     const k = (key as NativeKey).secure;
     if (cipherLength <= SCRATCH_BYTES) {
       this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(this.cipher.get(cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
@@ -131,13 +131,13 @@ export class NativeAead implements AeadBackend {
 
   open(
     record: Buffer, noncePos: number, cipherPos: number, cipherLength: number, ad: Buffer, adLength: number,
-    target: Uint8Array, offset: number, key: AeadKey,
+    target: Uint8Array, offset: number, key: AeadKey, nonceBytes = NPUBBYTES,
   ): boolean {
     if (cipherLength < ABYTES) return false;
     const plainLength = cipherLength - ABYTES;
-    NativeAead.checkRanges(record, noncePos, cipherPos + cipherLength, ad, adLength);
+    NativeAead.checkRanges(record, noncePos, nonceBytes, cipherPos + cipherLength, ad, adLength);
     if (offset + plainLength > target.length) throw new RangeError('target shorter than the plaintext');
-    copyBytes(record, noncePos, this.nonce, 0, NPUBBYTES);
+    copyNonce(record, noncePos, this.nonce, 0, nonceBytes);
     const k = (key as NativeKey).secure;
     if (cipherLength <= SCRATCH_BYTES) {
       copyBytes(record, cipherPos, this.cipher.all, 0, cipherLength);

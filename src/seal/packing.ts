@@ -9,7 +9,7 @@ import { sealedNow } from '../store/types/hash-fields.js';
 import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type FlatZSet, type PackableKind, type ListBlobEdit, type MemberList, type PackedLike, type PackedVisitor, type Packer, type SetAddition } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
-import { COMPACT_OVERHEAD, COMPACT_TAIL, OVERHEAD, Sealer } from './sealer.js';
+import { COMPACT_OVERHEAD, OVERHEAD } from './sealer.js';
 import { ListSealing } from './list-codec.js';
 import { SetSealing } from './set-codec.js';
 import { Purpose, SealError, type SealedValues } from './values.js';
@@ -187,7 +187,9 @@ function wipeOpened(plain: Buffer, packed: PackedLike): void {
 
 export class CollectionPacker implements Packer {
   /** Plaintext of the collection being packed or unpacked; wiped after each call. */
-  private plain = Buffer.allocUnsafeSlow(PACK_MAX_BYTES + 64).fill(0);
+  private readonly plain = Buffer.allocUnsafeSlow(PACK_MAX_BYTES + 64).fill(0);
+  /** The part of it a list edit may use (editList), made once. */
+  private readonly editable = this.plain.subarray(0, PACK_MAX_BYTES);
   /** Sealed bytes on their way in or out (ciphertext: not wiped). */
   private sealed = Buffer.allocUnsafeSlow(4096);
   private readonly digest = Buffer.alloc(DIGEST_BYTES);
@@ -353,7 +355,7 @@ export class CollectionPacker implements Packer {
     try {
       const length = this.openBlob(db, key, Kind.List, packed);
       used = length;
-      const edited = edit(plain.subarray(0, PACK_MAX_BYTES), length);
+      const edited = edit(this.editable, length);
       if (edited < 0) return null;
       used = Math.max(used, edited);
       return this.sealPlain(Kind.List, db, key, edited);
@@ -501,19 +503,22 @@ export class CollectionPacker implements Packer {
   }
 
   /**
-   * Opens the blob of a packed list, set or sorted set into the scratch (copied from where it
-   * lies, a record's or an object's string); returns the plaintext's length. The caller wipes it. Throws SealError.
+   * Opens the blob of a packed list, set or sorted set into the scratch, where it lies (a
+   * record's) or copied out of an object's string; returns the plaintext's length. The caller
+   * wipes it. Throws SealError.
    */
   private openBlob(db: number, key: string, kind: Kind.List | Kind.Set | Kind.ZSet, packed: PackedLike): number {
-    // The compact seal (sealer.ts) written where its full form ends up, then expanded in place.
     const sealedLength = packed.blobLength;
-    const full = sealedLength + COMPACT_TAIL;
     if (sealedLength < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
-    const blob = this.room(full);
-    packed.copyBlob(blob, COMPACT_TAIL);
-    Sealer.expand(blob, COMPACT_TAIL, sealedLength, blob, 0);
-    this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, full, this.plain, 0);
-    return full - OVERHEAD;
+    let src = packed.slab;
+    let at = packed.blobAt;
+    if (src === null) {
+      src = this.room(sealedLength);
+      packed.copyBlob(src, 0);
+      at = 0;
+    }
+    this.values.openCompactAt(PURPOSE[kind], db, key, src, at, sealedLength, this.plain, 0);
+    return sealedLength - COMPACT_OVERHEAD;
   }
 
   read(db: number, key: string, packed: PackedLike, visit: PackedVisitor): void {

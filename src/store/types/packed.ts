@@ -75,6 +75,15 @@ export class PackedEntry {
     return this.blob.length;
   }
 
+  /** No buffer holds the blob: it is a string (PackedLike.slab). */
+  get slab(): null {
+    return null;
+  }
+
+  get blobAt(): number {
+    return 0;
+  }
+
   copyBlob(to: Buffer, at: number): void {
     (to as Buffer & { latin1Write(text: string, offset: number): number }).latin1Write(this.blob, at);
   }
@@ -88,6 +97,9 @@ export interface PackedLike {
   readonly blobLength: number;
   /** Copies the sealed blob's bytes to `to` at `at` (the packer's input: no string made of a record's). */
   copyBlob(to: Buffer, at: number): void;
+  /** The buffer the blob lies in at blobAt, to be opened there (a record's slab), or null when it is a string (copyBlob). */
+  readonly slab: Buffer | null;
+  readonly blobAt: number;
   readonly count: number;
   readonly flag: boolean;
   readonly intDeltas: boolean;
