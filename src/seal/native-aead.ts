@@ -57,6 +57,14 @@ export class NativeKey implements AeadKey {
 }
 
 /**
+ * A plain Uint8Array view of bytes[start, start + length): Buffer's subarray goes through extra
+ * JS and a FastBuffer construction, a visible share of opening a packed blob where it lies.
+ */
+function view(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, length);
+}
+
+/**
  * Exact-length views of one buffer, made once per length. Plain Uint8Arrays: their subarray and
  * fill are the fast built-ins (Buffer's go through extra JS).
  */
@@ -123,9 +131,7 @@ export class NativeAead implements AeadBackend {
       this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(this.cipher.get(cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
       copyBytes(this.cipher.all, 0, record, cipherPos, cipherLength);
     } else {
-      this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        record.subarray(cipherPos, cipherPos + cipherLength), plain, this.adView(ad, adLength), this.nonce, k,
-      );
+      this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(view(record, cipherPos, cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
     }
   }
 
@@ -151,7 +157,7 @@ export class NativeAead implements AeadBackend {
     }
     // libsodium checks the tag before it decrypts; on a forged value it zeroes the range.
     return this.binding.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      target.subarray(offset, offset + plainLength), record.subarray(cipherPos, cipherPos + cipherLength),
+      view(target, offset, plainLength), view(record, cipherPos, cipherLength),
       this.adView(ad, adLength), this.nonce, k,
     ) >= 0;
   }

@@ -185,6 +185,17 @@ function wipeOpened(plain: Buffer, packed: PackedLike): void {
   plain.fill(0, 0, Math.min(plain.length, packed.blobLength));
 }
 
+/** Views of the first n bytes of one buffer, made once per length (at most a few KiB of lengths). */
+class Views {
+  private readonly byLength: Buffer[] = [];
+
+  constructor(private readonly of: Buffer) {}
+
+  get(length: number): Buffer {
+    return this.byLength[length] ?? (this.byLength[length] = this.of.subarray(0, length));
+  }
+}
+
 export class CollectionPacker implements Packer {
   /** Plaintext of the collection being packed or unpacked; wiped after each call. */
   private readonly plain = Buffer.allocUnsafeSlow(PACK_MAX_BYTES + 64).fill(0);
@@ -192,6 +203,9 @@ export class CollectionPacker implements Packer {
   private readonly editable = this.plain.subarray(0, PACK_MAX_BYTES);
   /** Sealed bytes on their way in or out (ciphertext: not wiped). */
   private sealed = Buffer.allocUnsafeSlow(4096);
+  /** Views of the scratch areas from their start, one per length: a write's seal makes no view. */
+  private readonly plainViews = new Views(this.plain);
+  private sealedViews = new Views(this.sealed);
   private readonly digest = Buffer.alloc(DIGEST_BYTES);
   /** Set by readVarint: where the bytes after it start. */
   private at = 0;
@@ -345,8 +359,8 @@ export class CollectionPacker implements Packer {
   /** Seals the first `used` bytes of the scratch as a blob of `kind`: a view of the sealed scratch, valid until the packer's next call. */
   private sealPlain(kind: Kind.List | Kind.Set | Kind.ZSet, db: number, key: string, used: number): Buffer {
     const out = this.room(used + OVERHEAD);
-    const sealed = this.values.sealCompactAt(PURPOSE[kind], db, key, this.plain.subarray(0, used), out, 0);
-    return out.subarray(0, sealed);
+    const sealed = this.values.sealCompactAt(PURPOSE[kind], db, key, this.plainViews.get(used), out, 0);
+    return this.sealedViews.get(sealed);
   }
 
   editList(db: number, key: string, packed: PackedLike, edit: ListBlobEdit): Buffer | null {
@@ -641,7 +655,10 @@ export class CollectionPacker implements Packer {
 
   /** The sealed scratch with room for `n` bytes. */
   private room(n: number): Latin1Buffer {
-    if (this.sealed.length < n) this.sealed = Buffer.allocUnsafeSlow(Math.max(n, this.sealed.length * 2));
+    if (this.sealed.length < n) {
+      this.sealed = Buffer.allocUnsafeSlow(Math.max(n, this.sealed.length * 2));
+      this.sealedViews = new Views(this.sealed);
+    }
     return this.sealed as Latin1Buffer;
   }
 
