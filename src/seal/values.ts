@@ -183,13 +183,28 @@ export class SealedValues {
    * OVERHEAD + plain.length bytes there); returns its length, 8 bytes less.
    */
   sealCompactAt(purpose: ElementPurpose, db: number, key: string, plain: Uint8Array, out: Buffer, at: number): number {
-    this.sealer.sealAt(plain, this.context(purpose, db, key, undefined), out, at, true);
+    this.sealer.sealAt(plain, this.blobContext(purpose, db, key), out, at, true);
     return COMPACT_OVERHEAD + plain.length;
   }
 
   /** Opens a compact blob (sealCompactAt) of `length` bytes at src[start] where it lies, into target at offset; throws SealError. */
   openCompactAt(purpose: ElementPurpose, db: number, key: string, src: Buffer, start: number, length: number, target: Uint8Array, offset: number): void {
-    this.sealer.openAt(target, offset, src, start, length, this.context(purpose, db, key, undefined), true);
+    this.sealer.openAt(target, offset, src, start, length, this.blobContext(purpose, db, key), true);
+  }
+
+  /** The last compact blob's context, while no other was written since (Sealer.contextWrites). */
+  private readonly lastBlob = { purpose: 0 as Purpose, db: -1, key: '', stamp: -1, length: 0 };
+
+  /** A compact blob's context: a write made in a blob opens and seals it under the same one, written once. */
+  private blobContext(purpose: ElementPurpose, db: number, key: string): number {
+    const last = this.lastBlob;
+    if (last.stamp === this.sealer.contextWrites && last.purpose === purpose && last.db === db && last.key === key) return last.length;
+    last.length = this.context(purpose, db, key, undefined);
+    last.stamp = this.sealer.contextWrites;
+    last.purpose = purpose;
+    last.db = db;
+    last.key = key;
+    return last.length;
   }
 
   /** A compact blob (sealCompactAt) re-sealed under the current key, same home, compact again (key rotation); throws SealError. */
@@ -335,13 +350,21 @@ export class SealedValues {
     const length = 9 + key.length + (field === undefined ? 0 : field.length);
     const s = this.sealer.contextArea(length + reserve) as Latin1Writable;
     s[HEADER_BYTES] = purpose;
-    s.writeUInt32BE(db >>> 0, HEADER_BYTES + 1);
-    s.writeUInt32BE(key.length, HEADER_BYTES + 5);
+    // Big-endian by hand: writeUInt32BE checks its arguments through Node's validators first.
+    writeU32(s, HEADER_BYTES + 1, db >>> 0);
+    writeU32(s, HEADER_BYTES + 5, key.length);
     writeLatin1(s, key, HEADER_BYTES + 9);
     if (typeof field === 'string') writeLatin1(s, field, HEADER_BYTES + 9 + key.length);
     else if (field !== undefined) s.set(field, HEADER_BYTES + 9 + key.length);
     return length;
   }
+}
+
+function writeU32(s: Buffer, at: number, n: number): void {
+  s[at] = n >>> 24;
+  s[at + 1] = (n >>> 16) & 0xff;
+  s[at + 2] = (n >>> 8) & 0xff;
+  s[at + 3] = n & 0xff;
 }
 
 /**
