@@ -449,6 +449,8 @@ export class CollectionPacker implements Packer {
         end = packed.intDeltas ? 0 : length;
         // From the integer-deltas form: its members written again tagged, in the same order (ascending).
         if (packed.intDeltas) for (let k = 0; k < held; k++) end = writeLong(plain, end, zigzag(ints[k]!) * 2);
+        // The tagged form runs longer than the deltas it replaces: wiped too if a member finds no room below.
+        used = Math.max(used, end);
         for (let i = 0; i < count; i++) {
           if ((adding & (1 << i)) === 0) continue;
           const member = wanted[i]!;
