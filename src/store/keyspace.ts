@@ -68,7 +68,9 @@ const NO_BYTES: Uint8Array = new Uint8Array(0);
 const copiedBlob = {
   bytes: NO_BYTES,
   sealInto(to: Buffer, at: number): void {
-    copyBytes(this.bytes, 0, to, at, this.bytes.length);
+    // The bytes are a view of exactly the blob: set() copies them without another view.
+    if (this.bytes.length <= 64) copyBytes(this.bytes, 0, to, at, this.bytes.length);
+    else to.set(this.bytes, at);
   },
 };
 
