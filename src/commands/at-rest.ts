@@ -32,9 +32,12 @@ export const IN_USE_MS = 100;
  * `warm` mark, set here, says it was). Random writes over many keys meet a key within the window
  * now and then (~8% of 200 k keys at 170 k/s), and unpacking one for that write cost ~12-17 us
  * with the cron's packing again (~1-1.5 us per request on average) where the blob costs ~4; a
- * hot key is unpacked on its second write within the window instead of its first. Under an LFU
- * policy touchedAt is a counter, not a time: every packed collection then counts as at rest (as
- * for the cron's packing, Keyspace.compactSlice).
+ * hot key is unpacked on its second write within the window instead of its first. The mark
+ * stays until a write finds the key at rest again: one marked and since only read unpacks on its
+ * next write within the window, as every touched key did before. Call it once per write, just
+ * before the write is made in the blob. Under an LFU policy touchedAt is a counter, not a time:
+ * every packed collection then counts as at rest (as for the cron's packing,
+ * Keyspace.compactSlice).
  */
 export function packedAtRest(ctx: Session, stored: Entry | PackedForm, inUseMs = IN_USE_MS): stored is Entry & PackedForm {
   if (!isPackedForm(stored)) return false;
