@@ -6,11 +6,11 @@
 
 import { Kind, type Entry } from '../store/entry.js';
 import type { KeyEvent } from '../store/keyspace.js';
-import type { PackedForm } from '../store/packed-record.js';
-import { PACK_MAX_BYTES } from '../store/types/packed.js';
+import { isPackedForm, type PackedForm } from '../store/packed-record.js';
+import { PACK_MAX_BYTES, type SetAddition } from '../store/types/packed.js';
 import type { ArgList } from '../protocol/arg-list.js';
 import { editableInBlob, packedAtRest } from './at-rest.js';
-import { sealFailed } from './sealing.js';
+import { sealFailed, sealFailedSince } from './sealing.js';
 import { addPlain, compareIntegers, isIntegerMember, writeSet } from './set-entries.js';
 import { sameBytes } from './packed-reads.js';
 import type { Session } from './types.js';
@@ -23,8 +23,9 @@ const members: Buffer[] = [];
 let used = 0;
 
 /** `stored` (Keyspace.getStored) as a set whose writes are made in its blob, or undefined for the usual path. */
-export function setAtRest(ctx: Session, stored: Entry | undefined): PackedForm | undefined {
-  if (stored === undefined || stored.kind !== Kind.Set || !packedAtRest(ctx, stored) || !editableInBlob(stored)) return undefined;
+export function setAtRest(ctx: Session, stored: Entry | undefined): (Entry & PackedForm) | undefined {
+  // packedAtRest last: it marks the key as written at rest (see at-rest.ts).
+  if (stored === undefined || stored.kind !== Kind.Set || !isPackedForm(stored) || !editableInBlob(stored) || !packedAtRest(ctx, stored)) return undefined;
   return stored;
 }
 
@@ -72,40 +73,56 @@ function store(ctx: Session, key: string, stored: PackedForm, intset: boolean, e
   const packed = db.packer!.packNew(db.uid, key, Kind.Set, members, null, intset, stored.touchedAt);
   if (packed === null) return false;
   packed.expiresAt = stored.expiresAt;
+  // The mark of a write made at rest within the in-use window goes with it (at-rest.ts).
+  packed.warm = stored.warm;
   db.touch(packed as unknown as Entry, ctx.now);
   db.setPacked(key, packed, event);
   return true;
 }
 
-/** What addToRest() and addToNew() answer beside how many members they added. */
+/** What addInBlob() and addToNew() answer beside how many members they added. */
 export const DECLINED = -1;
 export const FAILED = -2;
 
+/** What the packer found and made for the addition at hand (Packer.addToSet). */
+const addition: SetAddition = { found: 0, added: 0, sealed: null, count: 0, intDeltas: false };
+/** The stored shape of the set written (setPackedSealed's). */
+const shape = { kind: Kind.Set as const, count: 0, flag: false, intDeltas: false };
+
 /**
- * Adds args[first..] to a set at rest (setAtRest), signalled as 'sadd': how many were new;
- * members it holds already change nothing, as in Redis (no notification, dirty count or WATCH
- * touch; the access time moves). DECLINED, having done nothing, when the set would grow past
- * packing's limits; FAILED after replying the seal error.
+ * Adds args[first..] (at most 30) to a set packed at rest (packedAtRest), signalled as 'sadd': how many were new.
+ * One open of its blob; members it holds already change nothing, as in Redis (no notification,
+ * dirty count or WATCH touch; the access time moves). New members are appended to its plaintext
+ * (Packer.addToSet) and sealed into its record (Keyspace.setPackedSealed), expiry kept, when
+ * `grow` (editableInBlob) and packing's limits allow; else DECLINED, having changed nothing.
+ * FAILED after replying the seal error.
  */
-function addToRest(ctx: Session, key: string, packed: PackedForm, args: ArgList, first: number): number {
+export function addInBlob(ctx: Session, key: string, packed: Entry & PackedForm, args: ArgList, first: number, grow: boolean): number {
+  const wanted = args.length - first;
+  // As addPlain keeps it: an intset stays one while every member is an integer.
+  let intset = packed.flag;
+  for (let i = first; intset && i < args.length; i++) if (!isIntegerMember(args.at(i)!)) intset = false;
+  const db = ctx.db;
+  const mark = ctx.reply.size;
   try {
-    if (!load(ctx, key, packed)) return FAILED;
-    const held = members.length;
-    // As addPlain keeps it: an intset stays one while every member is an integer.
-    let intset = packed.flag;
-    for (let i = first; i < args.length; i++) {
-      const member = args.at(i)!;
-      if (indexOf(member) >= 0) continue;
-      members.push(member as Buffer);
-      if (intset && !isIntegerMember(member)) intset = false;
-    }
-    const added = members.length - held;
-    if (added === 0) ctx.db.touch(packed as unknown as Entry, ctx.now);
-    else if (!store(ctx, key, packed, intset, 'sadd')) return DECLINED;
-    return added;
-  } finally {
-    done();
+    db.packer!.addToSet(db.uid, key, packed, args, first, wanted, grow, intset, addition);
+  } catch (err) {
+    sealFailedSince(ctx, mark, err);
+    return FAILED;
   }
+  const sealed = addition.sealed;
+  // The view of the packer's scratch is used once, here.
+  addition.sealed = null;
+  if (addition.found === 2 ** wanted - 1) {
+    db.touch(packed, ctx.now);
+    return 0;
+  }
+  if (sealed === null) return DECLINED;
+  shape.count = addition.count;
+  shape.flag = intset;
+  shape.intDeltas = addition.intDeltas;
+  db.setPackedSealed(key, packed, sealed, shape, ctx.now, 'sadd');
+  return addition.added;
 }
 
 /**
@@ -134,13 +151,6 @@ export function addToNew(ctx: Session, key: string, args: ArgList, first: number
   }
 }
 
-/** SADD of args[2..] into a set at rest (setAtRest): replies how many were new. False, having done nothing, when the usual path must take it. */
-export function saddAtRest(ctx: Session, key: string, packed: PackedForm, args: ArgList): boolean {
-  const added = addToRest(ctx, key, packed, args, 2);
-  if (added >= 0) ctx.reply.integer(added);
-  return added !== DECLINED;
-}
-
 const oneMember: Buffer[] = [];
 
 /**
@@ -153,7 +163,7 @@ export function addMember(ctx: Session, key: string, member: Buffer): boolean {
   oneMember[0] = member;
   try {
     const atRest = setAtRest(ctx, stored);
-    const added = stored === undefined ? addToNew(ctx, key, oneMember, 0) : atRest !== undefined ? addToRest(ctx, key, atRest, oneMember, 0) : DECLINED;
+    const added = stored === undefined ? addToNew(ctx, key, oneMember, 0) : atRest !== undefined ? addInBlob(ctx, key, atRest, oneMember, 0, true) : DECLINED;
     if (added !== DECLINED) return added !== FAILED;
   } finally {
     oneMember.length = 0;

@@ -11,16 +11,16 @@ import {
 import { setAlgebraCommands } from './sets-algebra.js';
 import { setRandomCommands } from './sets-random.js';
 import { Errors } from '../protocol/errors.js';
-import { replyOpened, sealFailed, sealFailedSince } from './sealing.js';
+import { sealFailed, sealFailedSince } from './sealing.js';
 import { Kind, type Entry, type SetEntry } from '../store/entry.js';
 import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
-import { membersInOrder, packedIndexOf, sameBytes, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
+import { membersInOrder, packedIndexOf, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
-import { packedAtRest } from './at-rest.js';
-import { addMember, addToNew, DECLINED, saddAtRest, setAtRest, smoveAtRest, sremAtRest } from './set-rest.js';
+import { editableInBlob, packedAtRest } from './at-rest.js';
+import { addInBlob, addMember, addToNew, DECLINED, setAtRest, smoveAtRest, sremAtRest } from './set-rest.js';
 
 /**
  * SADD's change to its set, without closures per call: what it needs is set just before
@@ -109,29 +109,19 @@ function saddNew(ctx: Session, key: string, args: ArgList): boolean {
 const PACKED_ADD_MAX = 30;
 
 /**
- * SADD into a small set packed at rest (at-rest.ts), leaving it packed: made in its blob when
- * small enough (set-rest.ts saddAtRest); a larger blob answers 0 from one open when it holds
- * every member already, and nothing changes, as in Redis. False, having done nothing, when
- * `stored` is not such a set, or the write is too large for this: the usual path follows.
+ * SADD into a small set packed at rest (at-rest.ts), leaving it packed: one open of its blob
+ * (set-rest.ts addInBlob). Members it holds already: 0, and nothing changes, as in Redis. New
+ * members, into a blob small enough (editableInBlob): appended and sealed into its record.
+ * False, having done nothing, when `stored` is not such a set, or the write is too large for
+ * this: the usual path follows.
  */
 function saddPacked(ctx: Session, key: string, stored: Entry, args: ArgList): boolean {
-  const atRest = setAtRest(ctx, stored);
-  if (atRest !== undefined) return saddAtRest(ctx, key, atRest, args);
-  const wanted = args.length - 2;
-  if (stored.kind !== Kind.Set || wanted > PACKED_ADD_MAX || !packedAtRest(ctx, stored)) return false;
-  const all = 2 ** wanted - 1;
-  let found = 0;
-  const ok = replyOpened(ctx, () => {
-    ctx.db.readPackedElements(key, stored, (bytes, start, length) => {
-      for (let i = 0; i < wanted; i++) if (sameBytes(bytes, start, length, args.at(2 + i)!)) found |= 1 << i;
-      return found !== all;
-    });
-  });
-  if (!ok) return true;
-  if (found !== all) return false;
-  ctx.db.touch(stored, ctx.now);
-  ctx.reply.integer(0);
-  return true;
+  if (stored.kind !== Kind.Set || args.length - 2 > PACKED_ADD_MAX || !isPackedForm(stored)) return false;
+  const grow = editableInBlob(stored);
+  if (!packedAtRest(ctx, stored)) return false;
+  const added = addInBlob(ctx, key, stored, args, 2, grow);
+  if (added >= 0) ctx.reply.integer(added);
+  return added !== DECLINED;
 }
 
 /** The last member takes the key with it (Keyspace.mutate), as Redis stops there. A small set at rest loses them in its blob (set-rest.ts). */

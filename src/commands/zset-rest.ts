@@ -11,7 +11,7 @@ import { Errors } from '../protocol/errors.js';
 import { Kind, type Entry } from '../store/entry.js';
 import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE } from '../store/types/zset-ops.js';
-import type { PackedForm } from '../store/packed-record.js';
+import { isPackedForm, type PackedForm } from '../store/packed-record.js';
 import type { KeyEvent } from '../store/keyspace.js';
 import { editableInBlob, packedAtRest } from './at-rest.js';
 import { sealFailed } from './sealing.js';
@@ -57,7 +57,8 @@ let skiplist = false;
  * for the usual path.
  */
 export function zsetAtRest(ctx: Session, stored: Entry | undefined): PackedForm | undefined {
-  if (stored === undefined || stored.kind !== Kind.ZSet || !packedAtRest(ctx, stored) || !editableInBlob(stored)) return undefined;
+  // packedAtRest last: it marks the key as written at rest (see at-rest.ts).
+  if (stored === undefined || stored.kind !== Kind.ZSet || !isPackedForm(stored) || !editableInBlob(stored) || !packedAtRest(ctx, stored)) return undefined;
   return stored;
 }
 

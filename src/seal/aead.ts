@@ -12,6 +12,12 @@ export const ABYTES = 16;
 export const NPUBBYTES = 24;
 export const KEYBYTES = 32;
 
+/** Writes a nonce of which `bytes` are at src[from..] and the rest zero (a compact seal's) at dst[to, to + NPUBBYTES). */
+export function copyNonce(src: Uint8Array, from: number, dst: Uint8Array, to: number, bytes: number): void {
+  for (let i = 0; i < bytes; i++) dst[to + i] = src[from + i]!;
+  for (let i = bytes; i < NPUBBYTES; i++) dst[to + i] = 0;
+}
+
 /** A key living inside the backend's memory. */
 export interface AeadKey {
   destroy(): void;
@@ -23,17 +29,18 @@ export interface AeadBackend {
   /**
    * Seals plain into `record`: the 24-byte nonce is read from record[noncePos..], the
    * ciphertext and tag (plain.length + 16 bytes) are written at record[cipherPos..].
-   * The associated data is ad[0..adLength).
+   * The associated data is ad[0..adLength). With `nonceBytes` < 24 only that many are read
+   * there and the rest of the nonce is zero (the compact seal: sealer.ts).
    */
-  seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey): void;
+  seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey, nonceBytes?: number): void;
   /**
-   * Opens record[cipherPos .. cipherPos + cipherLength) (nonce at noncePos) and writes the
-   * plaintext into target at offset; false when authentication fails, and then no plaintext
-   * was written (the range is left as it was or zeroed).
+   * Opens record[cipherPos .. cipherPos + cipherLength) (nonce at noncePos, `nonceBytes` of it
+   * as for seal()) and writes the plaintext into target at offset; false when authentication
+   * fails, and then no plaintext was written (the range is left as it was or zeroed).
    */
   open(
     record: Buffer, noncePos: number, cipherPos: number, cipherLength: number, ad: Buffer, adLength: number,
-    target: Uint8Array, offset: number, key: AeadKey,
+    target: Uint8Array, offset: number, key: AeadKey, nonceBytes?: number,
   ): boolean;
 }
 
@@ -149,13 +156,13 @@ export class WasmAead implements AeadBackend {
     return new WasmKey(this.wasm, ptr);
   }
 
-  seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey): void {
+  seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey, nonceBytes = NPUBBYTES): void {
     const n = this.scratch.reserve(NPUBBYTES + adLength + 2 * plain.length + ABYTES);
     const a = n + NPUBBYTES;
     const m = a + adLength;
     const c = m + plain.length;
     const heap = this.heap();
-    copyBytes(record, noncePos, heap, n, NPUBBYTES);
+    copyNonce(record, noncePos, heap, n, nonceBytes);
     copyBytes(ad, 0, heap, a, adLength);
     copyBytes(plain, 0, heap, m, plain.length);
     this.wasm._crypto_aead_xchacha20poly1305_ietf_encrypt(c, 0, m, plain.length, 0, a, adLength, 0, 0, n, (key as WasmKey).ptr);
@@ -166,7 +173,7 @@ export class WasmAead implements AeadBackend {
 
   open(
     record: Buffer, noncePos: number, cipherPos: number, cipherLength: number, ad: Buffer, adLength: number,
-    target: Uint8Array, offset: number, key: AeadKey,
+    target: Uint8Array, offset: number, key: AeadKey, nonceBytes = NPUBBYTES,
   ): boolean {
     if (cipherLength < ABYTES) return false;
     const plainLength = cipherLength - ABYTES;
@@ -175,7 +182,7 @@ export class WasmAead implements AeadBackend {
     const m = a + adLength;
     const c = m + plainLength;
     const heap = this.heap();
-    copyBytes(record, noncePos, heap, n, NPUBBYTES);
+    copyNonce(record, noncePos, heap, n, nonceBytes);
     copyBytes(ad, 0, heap, a, adLength);
     copyBytes(record, cipherPos, heap, c, cipherLength);
     const ok = this.wasm._crypto_aead_xchacha20poly1305_ietf_decrypt(m, 0, 0, c, cipherLength, 0, a, adLength, 0, n, (key as WasmKey).ptr) === 0;

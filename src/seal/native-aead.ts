@@ -11,7 +11,7 @@
 
 import { createRequire } from 'node:module';
 import { copyBytes } from '../util/bytes.js';
-import { ABYTES, KEYBYTES, NPUBBYTES, type AeadBackend, type AeadKey } from './aead.js';
+import { ABYTES, copyNonce, KEYBYTES, NPUBBYTES, type AeadBackend, type AeadKey } from './aead.js';
 
 /** The part of sodium-native's public API sealkv uses (the package ships no type declarations). */
 export interface SodiumNative {
@@ -54,6 +54,14 @@ export class NativeKey implements AeadKey {
   destroy(): void {
     this.sodium.sodium_memzero(this.secure);
   }
+}
+
+/**
+ * A plain Uint8Array view of bytes[start, start + length): Buffer's subarray goes through extra
+ * JS and a FastBuffer construction, a visible share of opening a packed blob where it lies.
+ */
+function view(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, length);
 }
 
 /**
@@ -103,8 +111,8 @@ export class NativeAead implements AeadBackend {
    * The addon trusts the lengths of the views it gets (index.js checked them; here a view cut
    * short by subarray at the end of a buffer would let libsodium write past it): check them.
    */
-  private static checkRanges(record: Buffer, noncePos: number, cipherEnd: number, ad: Buffer, adLength: number): void {
-    if (noncePos + NPUBBYTES > record.length || cipherEnd > record.length || adLength > ad.length) {
+  private static checkRanges(record: Buffer, noncePos: number, nonceBytes: number, cipherEnd: number, ad: Buffer, adLength: number): void {
+    if (nonceBytes > NPUBBYTES || noncePos + nonceBytes > record.length || cipherEnd > record.length || adLength > ad.length) {
       throw new RangeError('sealed record or associated data shorter than the given lengths');
     }
   }
@@ -114,30 +122,28 @@ export class NativeAead implements AeadBackend {
     return this.ad.get(adLength);
   }
 
-  seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey): void {
+  seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey, nonceBytes = NPUBBYTES): void {
     const cipherLength = plain.length + ABYTES;
-    NativeAead.checkRanges(record, noncePos, cipherPos + cipherLength, ad, adLength);
-    copyBytes(record, noncePos, this.nonce, 0, NPUBBYTES);
+    NativeAead.checkRanges(record, noncePos, nonceBytes, cipherPos + cipherLength, ad, adLength);
+    copyNonce(record, noncePos, this.nonce, 0, nonceBytes);
     const k = (key as NativeKey).secure;
     if (cipherLength <= SCRATCH_BYTES) {
       this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(this.cipher.get(cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
       copyBytes(this.cipher.all, 0, record, cipherPos, cipherLength);
     } else {
-      this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        record.subarray(cipherPos, cipherPos + cipherLength), plain, this.adView(ad, adLength), this.nonce, k,
-      );
+      this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(view(record, cipherPos, cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
     }
   }
 
   open(
     record: Buffer, noncePos: number, cipherPos: number, cipherLength: number, ad: Buffer, adLength: number,
-    target: Uint8Array, offset: number, key: AeadKey,
+    target: Uint8Array, offset: number, key: AeadKey, nonceBytes = NPUBBYTES,
   ): boolean {
     if (cipherLength < ABYTES) return false;
     const plainLength = cipherLength - ABYTES;
-    NativeAead.checkRanges(record, noncePos, cipherPos + cipherLength, ad, adLength);
+    NativeAead.checkRanges(record, noncePos, nonceBytes, cipherPos + cipherLength, ad, adLength);
     if (offset + plainLength > target.length) throw new RangeError('target shorter than the plaintext');
-    copyBytes(record, noncePos, this.nonce, 0, NPUBBYTES);
+    copyNonce(record, noncePos, this.nonce, 0, nonceBytes);
     const k = (key as NativeKey).secure;
     if (cipherLength <= SCRATCH_BYTES) {
       copyBytes(record, cipherPos, this.cipher.all, 0, cipherLength);
@@ -151,7 +157,7 @@ export class NativeAead implements AeadBackend {
     }
     // libsodium checks the tag before it decrypts; on a forged value it zeroes the range.
     return this.binding.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      target.subarray(offset, offset + plainLength), record.subarray(cipherPos, cipherPos + cipherLength),
+      view(target, offset, plainLength), view(record, cipherPos, cipherLength),
       this.adView(ad, adLength), this.nonce, k,
     ) >= 0;
   }

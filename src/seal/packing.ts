@@ -6,10 +6,10 @@
 
 import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
 import { sealedNow } from '../store/types/hash-fields.js';
-import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type FlatZSet, type PackableKind, type ListBlobEdit, type PackedLike, type PackedVisitor, type Packer } from '../store/types/packed.js';
+import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type FlatZSet, type PackableKind, type ListBlobEdit, type MemberList, type PackedLike, type PackedVisitor, type Packer, type SetAddition } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
-import { COMPACT_OVERHEAD, COMPACT_TAIL, OVERHEAD, Sealer } from './sealer.js';
+import { COMPACT_OVERHEAD, OVERHEAD } from './sealer.js';
 import { ListSealing } from './list-codec.js';
 import { SetSealing } from './set-codec.js';
 import { Purpose, SealError, type SealedValues } from './values.js';
@@ -158,16 +158,54 @@ function writeIntDeltas(out: Buffer, count: number): number {
   return at;
 }
 
+/** An integer's zigzag form: 0, -1, 1, -2... as 0, 1, 2, 3... (exact for |n| < 2^52). */
+function zigzag(n: number): number {
+  return n >= 0 ? n * 2 : -n * 2 - 1;
+}
+
+function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
+/** At most this many members are looked for by one addToSet() (one bit each). */
+const ADD_MAX = 30;
+/** addToSet()'s members (references to the command's arguments) and their integer values (NaN: not one); cleared after each call. */
+const wanted: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(ADD_MAX).fill(undefined);
+const wantedValues = new Float64Array(ADD_MAX);
+
+/** Whether plain[at, at + n) holds member's bytes (a JS loop: members are short, a native call costs more). */
+function holds(plain: Buffer, at: number, n: number, member: Uint8Array): boolean {
+  if (member.length !== n) return false;
+  for (let i = 0; i < n; i++) if (plain[at + i] !== member[i]) return false;
+  return true;
+}
+
 /** Wipes what opening `packed`'s blob may have written into the scratch (its plaintext is shorter than it). */
 function wipeOpened(plain: Buffer, packed: PackedLike): void {
   plain.fill(0, 0, Math.min(plain.length, packed.blobLength));
 }
 
+/** Views of the first n bytes of one buffer, made once per length (at most a few KiB of lengths). */
+class Views {
+  private readonly byLength: Buffer[] = [];
+
+  constructor(private readonly of: Buffer) {}
+
+  get(length: number): Buffer {
+    return this.byLength[length] ?? (this.byLength[length] = this.of.subarray(0, length));
+  }
+}
+
 export class CollectionPacker implements Packer {
   /** Plaintext of the collection being packed or unpacked; wiped after each call. */
-  private plain = Buffer.allocUnsafeSlow(PACK_MAX_BYTES + 64).fill(0);
+  private readonly plain = Buffer.allocUnsafeSlow(PACK_MAX_BYTES + 64).fill(0);
+  /** The part of it a list edit may use (editList), made once. */
+  private readonly editable = this.plain.subarray(0, PACK_MAX_BYTES);
   /** Sealed bytes on their way in or out (ciphertext: not wiped). */
   private sealed = Buffer.allocUnsafeSlow(4096);
+  /** Views of the scratch areas from their start, one per length: a write's seal makes no view. */
+  private readonly plainViews = new Views(this.plain);
+  private sealedViews = new Views(this.sealed);
   private readonly digest = Buffer.alloc(DIGEST_BYTES);
   /** Set by readVarint: where the bytes after it start. */
   private at = 0;
@@ -321,8 +359,8 @@ export class CollectionPacker implements Packer {
   /** Seals the first `used` bytes of the scratch as a blob of `kind`: a view of the sealed scratch, valid until the packer's next call. */
   private sealPlain(kind: Kind.List | Kind.Set | Kind.ZSet, db: number, key: string, used: number): Buffer {
     const out = this.room(used + OVERHEAD);
-    const sealed = this.values.sealCompactAt(PURPOSE[kind], db, key, this.plain.subarray(0, used), out, 0);
-    return out.subarray(0, sealed);
+    const sealed = this.values.sealCompactAt(PURPOSE[kind], db, key, this.plainViews.get(used), out, 0);
+    return this.sealedViews.get(sealed);
   }
 
   editList(db: number, key: string, packed: PackedLike, edit: ListBlobEdit): Buffer | null {
@@ -331,13 +369,111 @@ export class CollectionPacker implements Packer {
     try {
       const length = this.openBlob(db, key, Kind.List, packed);
       used = length;
-      const edited = edit(plain.subarray(0, PACK_MAX_BYTES), length);
+      const edited = edit(this.editable, length);
       if (edited < 0) return null;
       used = Math.max(used, edited);
       return this.sealPlain(Kind.List, db, key, edited);
     } finally {
       // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
       plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
+    }
+  }
+
+  addToSet(db: number, key: string, packed: PackedLike, members: MemberList, first: number, count: number, grow: boolean, intset: boolean, out: SetAddition): void {
+    if (count > ADD_MAX) throw new Error('addToSet: too many members');
+    out.found = 0;
+    out.added = 0;
+    out.sealed = null;
+    out.count = packed.count;
+    out.intDeltas = packed.intDeltas;
+    const plain = this.plain;
+    const held = packed.count;
+    // The furthest byte of the scratch written (what the wipe covers).
+    let used = 0;
+    try {
+      for (let i = 0; i < count; i++) {
+        const member = members.at(first + i)!;
+        wanted[i] = member;
+        wantedValues[i] = canonicalInteger(member, 0, member.length);
+      }
+      const length = this.openBlob(db, key, Kind.Set, packed);
+      used = length;
+      // Integers are compared as values (the blob holds them so), other members as bytes.
+      let found = 0;
+      if (packed.intDeltas) {
+        let value = 0;
+        for (let at = 0, k = 0; at < length; k++) {
+          const n = readLong(plain, at);
+          at = longEnd;
+          value = k === 0 ? unzigzag(n) : value + n + 1;
+          // Kept: the set is written again from them if it grows.
+          ints[k] = value;
+          for (let i = 0; i < count; i++) if (wantedValues[i] === value) found |= 1 << i;
+        }
+      } else {
+        for (let at = 0; at < length; ) {
+          const tag = readLong(plain, at);
+          at = longEnd;
+          if (tag % 2 === 0) {
+            const value = unzigzag(tag / 2);
+            for (let i = 0; i < count; i++) if (wantedValues[i] === value) found |= 1 << i;
+          } else {
+            const n = (tag - 1) / 2;
+            for (let i = 0; i < count; i++) if (Number.isNaN(wantedValues[i]!) && holds(plain, at, n, wanted[i]!)) found |= 1 << i;
+            at += n;
+          }
+        }
+      }
+      out.found = found;
+      if (found === 2 ** count - 1 || !grow) return;
+      // The members to add: not found, each once.
+      let adding = 0;
+      let added = 0;
+      let integers = true;
+      next: for (let i = 0; i < count; i++) {
+        if ((found & (1 << i)) !== 0) continue;
+        for (let j = 0; j < i; j++) if ((adding & (1 << j)) !== 0 && holds(wanted[j] as Buffer, 0, wanted[j]!.length, wanted[i]!)) continue next;
+        adding |= 1 << i;
+        added++;
+        if (Number.isNaN(wantedValues[i]!)) integers = false;
+      }
+      const total = held + added;
+      if (total > PACK_MAX_ELEMENTS) return;
+      // An intset of such integers stays in the integer-deltas form; any other set is (or becomes) tagged.
+      const deltas = packed.intDeltas && intset && integers;
+      let end: number;
+      if (deltas) {
+        for (let i = 0, k = held; i < count; i++) if ((adding & (1 << i)) !== 0) ints[k++] = wantedValues[i]!;
+        end = writeIntDeltas(plain, total);
+      } else {
+        end = packed.intDeltas ? 0 : length;
+        // From the integer-deltas form: its members written again tagged, in the same order (ascending).
+        if (packed.intDeltas) for (let k = 0; k < held; k++) end = writeLong(plain, end, zigzag(ints[k]!) * 2);
+        // The tagged form runs longer than the deltas it replaces: wiped too if a member finds no room below.
+        used = Math.max(used, end);
+        for (let i = 0; i < count; i++) {
+          if ((adding & (1 << i)) === 0) continue;
+          const member = wanted[i]!;
+          const n = member.length;
+          // The longest form: a 2-byte tag (n <= PACK_MAX_BYTES).
+          if (end + 2 + n > PACK_MAX_BYTES) return;
+          const at = end + varintBytes(n * 2 + 1);
+          for (let b = 0; b < n; b++) plain[at + b] = member[b]!;
+          used = Math.max(used, at + n);
+          end = writeMember(plain, end, at, n);
+        }
+      }
+      used = Math.max(used, end);
+      out.sealed = this.sealPlain(Kind.Set, db, key, end);
+      out.added = added;
+      out.count = total;
+      out.intDeltas = deltas;
+    } finally {
+      // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
+      plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
+      ints.fill(0, 0, Math.min(ints.length, held + count));
+      wanted.fill(undefined, 0, count);
+      wantedValues.fill(0, 0, count);
     }
   }
 
@@ -383,19 +519,22 @@ export class CollectionPacker implements Packer {
   }
 
   /**
-   * Opens the blob of a packed list, set or sorted set into the scratch (copied from where it
-   * lies, a record's or an object's string); returns the plaintext's length. The caller wipes it. Throws SealError.
+   * Opens the blob of a packed list, set or sorted set into the scratch, where it lies (a
+   * record's) or copied out of an object's string; returns the plaintext's length. The caller
+   * wipes it. Throws SealError.
    */
   private openBlob(db: number, key: string, kind: Kind.List | Kind.Set | Kind.ZSet, packed: PackedLike): number {
-    // The compact seal (sealer.ts) written where its full form ends up, then expanded in place.
     const sealedLength = packed.blobLength;
-    const full = sealedLength + COMPACT_TAIL;
     if (sealedLength < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
-    const blob = this.room(full);
-    packed.copyBlob(blob, COMPACT_TAIL);
-    Sealer.expand(blob, COMPACT_TAIL, sealedLength, blob, 0);
-    this.values.openElementAt(PURPOSE[kind], db, key, blob, 0, full, this.plain, 0);
-    return full - OVERHEAD;
+    let src = packed.slab;
+    let at = packed.blobAt;
+    if (src === null) {
+      src = this.room(sealedLength);
+      packed.copyBlob(src, 0);
+      at = 0;
+    }
+    this.values.openCompactAt(PURPOSE[kind], db, key, src, at, sealedLength, this.plain, 0);
+    return sealedLength - COMPACT_OVERHEAD;
   }
 
   read(db: number, key: string, packed: PackedLike, visit: PackedVisitor): void {
@@ -518,7 +657,10 @@ export class CollectionPacker implements Packer {
 
   /** The sealed scratch with room for `n` bytes. */
   private room(n: number): Latin1Buffer {
-    if (this.sealed.length < n) this.sealed = Buffer.allocUnsafeSlow(Math.max(n, this.sealed.length * 2));
+    if (this.sealed.length < n) {
+      this.sealed = Buffer.allocUnsafeSlow(Math.max(n, this.sealed.length * 2));
+      this.sealedViews = new Views(this.sealed);
+    }
     return this.sealed as Latin1Buffer;
   }
 

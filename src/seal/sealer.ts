@@ -21,7 +21,8 @@
 // are then left out (bytes 21..28 dropped, 37 bytes of overhead instead of 45). The 16 random
 // bytes kept are HChaCha20's input, so each such seal still gets its own subkey: two collide
 // with probability n^2 / 2^129 for n seals, far below any bound that matters (AES-GCM's 96-bit
-// random nonces are used to 2^32 seals). Expanded back (the 8 zeros put in) before opening.
+// random nonces are used to 2^32 seals). Sealed and opened where it lies: the AEAD is given the
+// 16 nonce bytes kept and puts the 8 zeros after them.
 // Each chunk's context adds the value id, its index and whether it is the last one to the
 // value's context (src/seal/chunked.ts), so chunks cannot be reordered, dropped, or mixed with
 // another value's.
@@ -37,7 +38,6 @@ export const HEADER_BYTES = 5;
 export const NONCE_BYTES = 24;
 export const TAG_BYTES = 16;
 export const OVERHEAD = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
-const CIPHER_POS = HEADER_BYTES + NONCE_BYTES;
 export const CHUNKED = 2;
 export const CHUNK_PLAIN = 64 * 1024;
 export const CHUNK_SEALED = OVERHEAD + CHUNK_PLAIN;
@@ -45,9 +45,8 @@ export const CHUNKED_HEADER = 29;
 export const VALUE_ID_AT = 5;
 export const VALUE_ID_BYTES = 16;
 const LENGTH_AT = 21;
-/** Nonce bytes the compact form leaves out (always zero), and where they start. */
+/** Nonce bytes the compact form leaves out (always zero). */
 export const COMPACT_TAIL = 8;
-const COMPACT_TAIL_AT = HEADER_BYTES + NONCE_BYTES - COMPACT_TAIL;
 export const COMPACT_OVERHEAD = OVERHEAD - COMPACT_TAIL;
 /** Bytes of a record's digest (Sealer.digest). */
 export const DIGEST_BYTES = TAG_BYTES;
@@ -113,7 +112,7 @@ export class Sealer {
    * sealIn() writing the sealed value (OVERHEAD + plain.length bytes) into out at `at`: SET
    * seals straight into the value's record in the arena.
    */
-  sealAt(plain: Uint8Array, contextLength: number, out: Buffer, at: number, compactable = false): void {
+  sealAt(plain: Uint8Array, contextLength: number, out: Buffer, at: number, compact = false): void {
     const key = this.keyring.current;
     this.seals++;
     out[at] = VERSION;
@@ -128,15 +127,15 @@ export class Sealer {
       randomFillSync(this.nonces);
       this.noncePos = 0;
     }
-    copyBytes(this.nonces, this.noncePos, out, at + HEADER_BYTES, NONCE_BYTES);
+    // The compact form (see the header) keeps the nonce's first bytes; the rest is zero.
+    const nonceBytes = compact ? NONCE_BYTES - COMPACT_TAIL : NONCE_BYTES;
+    copyBytes(this.nonces, this.noncePos, out, at + HEADER_BYTES, nonceBytes);
     // A used nonce never stays in the pool (three doubles: cheaper than fill() per value).
     const word = this.noncePos / 8;
     this.nonceWords[word] = this.nonceWords[word + 1] = this.nonceWords[word + 2] = 0;
     this.noncePos += NONCE_BYTES;
-    // For the compact form (see the header): the tail it leaves out is zero.
-    if (compactable) out.fill(0, at + COMPACT_TAIL_AT, at + HEADER_BYTES + NONCE_BYTES);
     copyBytes(out, at, this.ad, 0, HEADER_BYTES);
-    this.aead.seal(out, at + HEADER_BYTES, at + CIPHER_POS, plain, this.ad, HEADER_BYTES + contextLength, key.key);
+    this.aead.seal(out, at + HEADER_BYTES, at + HEADER_BYTES + nonceBytes, plain, this.ad, HEADER_BYTES + contextLength, key.key, nonceBytes);
   }
 
   /**
@@ -148,10 +147,14 @@ export class Sealer {
     this.openAt(target, offset, sealed, 0, sealed.length, contextLength);
   }
 
-  /** openIn() for a sealed value of `length` bytes at `start` in src (a record in the arena). */
-  openAt(target: Uint8Array, offset: number, src: Buffer, start: number, length: number, contextLength: number): void {
+  /**
+   * openIn() for a sealed value of `length` bytes at `start` in src (a record in the arena), in
+   * the compact form (sealAt(..., true)) when `compact`: opened where it lies either way.
+   */
+  openAt(target: Uint8Array, offset: number, src: Buffer, start: number, length: number, contextLength: number, compact = false): void {
     this.opens++;
-    if (length < OVERHEAD || src[start] !== VERSION) throw new SealError('unknown sealed format');
+    const nonceBytes = compact ? NONCE_BYTES - COMPACT_TAIL : NONCE_BYTES;
+    if (length < HEADER_BYTES + nonceBytes + TAG_BYTES || src[start] !== VERSION) throw new SealError('unknown sealed format');
     // The header names the key: the current one, or an older one a rotation has not retired yet.
     // By hand, as sealAt writes it: readUInt32BE checks its arguments in JS first (length is checked above).
     const id = ((src[start + 1]! << 24) | (src[start + 2]! << 16) | (src[start + 3]! << 8) | src[start + 4]!) >>> 0;
@@ -159,8 +162,9 @@ export class Sealer {
     const key = id === current.id ? current : this.keyring.get(id);
     if (key === undefined) throw new SealError('sealed under an unknown key');
     copyBytes(src, start, this.ad, 0, HEADER_BYTES);
+    const cipherPos = HEADER_BYTES + nonceBytes;
     const ok = this.aead.open(
-      src, start + HEADER_BYTES, start + CIPHER_POS, length - CIPHER_POS, this.ad, HEADER_BYTES + contextLength, target, offset, key.key,
+      src, start + HEADER_BYTES, start + cipherPos, length - cipherPos, this.ad, HEADER_BYTES + contextLength, target, offset, key.key, nonceBytes,
     );
     if (!ok) throw new SealError('authentication failed');
   }
@@ -177,21 +181,6 @@ export class Sealer {
     const plain = Buffer.allocUnsafeSlow(Math.max(0, sealed.length - OVERHEAD));
     this.openIn(plain, 0, sealed, context.length);
     return plain;
-  }
-
-  /** The compact form of a seal made with sealAt(..., compactable) at out[at, at + length), moved into place; its length. */
-  static compact(out: Buffer, at: number, length: number): number {
-    out.copyWithin(at + COMPACT_TAIL_AT, at + COMPACT_TAIL_AT + COMPACT_TAIL, at + length);
-    return length - COMPACT_TAIL;
-  }
-
-  /** Writes the full form of the compact seal src[start, start + length) at out[at..]; its length. */
-  static expand(src: Uint8Array, start: number, length: number, out: Buffer, at: number): number {
-    if (length < COMPACT_OVERHEAD) throw new SealError('unknown sealed format');
-    out.set(src.subarray(start, start + COMPACT_TAIL_AT), at);
-    out.fill(0, at + COMPACT_TAIL_AT, at + COMPACT_TAIL_AT + COMPACT_TAIL);
-    out.set(src.subarray(start + COMPACT_TAIL_AT, start + length), at + COMPACT_TAIL_AT + COMPACT_TAIL);
-    return length + COMPACT_TAIL;
   }
 
   /** keyId() of a compact seal. */

@@ -13,7 +13,7 @@
 
 import { plainBuffer } from '../util/bytes.js';
 import { CHUNK_CONTEXT, ChunkedValues, chunkedSize } from './chunked.js';
-import { CHUNK_PLAIN, COMPACT_TAIL, HEADER_BYTES, OVERHEAD as OVERHEAD_OF, Sealer } from './sealer.js';
+import { CHUNK_PLAIN, COMPACT_OVERHEAD, HEADER_BYTES, OVERHEAD as OVERHEAD_OF, Sealer } from './sealer.js';
 import type { PreparedSeals } from './prepared.js';
 
 /** Buffer's latin1Write is public at run time but missing from @types/node; it skips write()'s encoding lookup. */
@@ -183,25 +183,43 @@ export class SealedValues {
    * OVERHEAD + plain.length bytes there); returns its length, 8 bytes less.
    */
   sealCompactAt(purpose: ElementPurpose, db: number, key: string, plain: Uint8Array, out: Buffer, at: number): number {
-    this.sealer.sealAt(plain, this.context(purpose, db, key, undefined), out, at, true);
-    return Sealer.compact(out, at, OVERHEAD_OF + plain.length);
+    this.sealer.sealAt(plain, this.blobContext(purpose, db, key), out, at, true);
+    return COMPACT_OVERHEAD + plain.length;
+  }
+
+  /** Opens a compact blob (sealCompactAt) of `length` bytes at src[start] where it lies, into target at offset; throws SealError. */
+  openCompactAt(purpose: ElementPurpose, db: number, key: string, src: Buffer, start: number, length: number, target: Uint8Array, offset: number): void {
+    this.sealer.openAt(target, offset, src, start, length, this.blobContext(purpose, db, key), true);
+  }
+
+  /** The last compact blob's context, while no other was written since (Sealer.contextWrites). */
+  private readonly lastBlob = { purpose: 0 as Purpose, db: -1, key: '', stamp: -1, length: 0 };
+
+  /** A compact blob's context: a write made in a blob opens and seals it under the same one, written once. */
+  private blobContext(purpose: ElementPurpose, db: number, key: string): number {
+    const last = this.lastBlob;
+    if (last.stamp === this.sealer.contextWrites && last.purpose === purpose && last.db === db && last.key === key) return last.length;
+    last.length = this.context(purpose, db, key, undefined);
+    last.stamp = this.sealer.contextWrites;
+    last.purpose = purpose;
+    last.db = db;
+    last.key = key;
+    return last.length;
   }
 
   /** A compact blob (sealCompactAt) re-sealed under the current key, same home, compact again (key rotation); throws SealError. */
   renewCompact(purpose: ElementPurpose, db: number, key: string, compact: Buffer): Buffer {
-    const full = Buffer.allocUnsafeSlow(compact.length + COMPACT_TAIL);
-    Sealer.expand(compact, 0, compact.length, full, 0);
-    const length = full.length - OVERHEAD_OF;
+    const fresh = Buffer.allocUnsafeSlow(compact.length);
+    const length = Math.max(0, compact.length - COMPACT_OVERHEAD);
     if (length > this.scratch.length) {
       this.scratch.fill(0);
       this.scratch = Buffer.allocUnsafeSlow(Math.max(length, this.scratch.length * 2));
     }
     const contextLength = this.context(purpose, db, key, undefined);
     try {
-      this.sealer.openIn(this.scratch, 0, full, contextLength);
-      // Sealed over the ciphertext it replaces (same length): nothing of the old one is kept.
-      this.sealer.sealAt(this.scratch.subarray(0, length), contextLength, full, 0, true);
-      return full.subarray(0, Sealer.compact(full, 0, full.length));
+      this.sealer.openAt(this.scratch, 0, compact, 0, compact.length, contextLength, true);
+      this.sealer.sealAt(this.scratch.subarray(0, length), contextLength, fresh, 0, true);
+      return fresh;
     } finally {
       this.scratch.fill(0, 0, length);
     }

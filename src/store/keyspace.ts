@@ -68,7 +68,9 @@ const NO_BYTES: Uint8Array = new Uint8Array(0);
 const copiedBlob = {
   bytes: NO_BYTES,
   sealInto(to: Buffer, at: number): void {
-    copyBytes(this.bytes, 0, to, at, this.bytes.length);
+    // The bytes are a view of exactly the blob: set() copies them without another view.
+    if (this.bytes.length <= 64) copyBytes(this.bytes, 0, to, at, this.bytes.length);
+    else to.set(this.bytes, at);
   },
 };
 
@@ -363,13 +365,14 @@ export class Keyspace {
     if (stored instanceof PackedRecord) {
       stored.touchedAt = touchedAt;
       copiedBlob.bytes = sealed;
-      this.rewritePacked(key, stored, sealed.length, shape.count, shape.flag, event, copiedBlob);
+      this.rewritePacked(key, stored, sealed.length, shape.count, shape.flag, event, copiedBlob, shape.intDeltas);
       copiedBlob.bytes = NO_BYTES;
       return;
     }
     const blob = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length).toString('latin1');
     const packed = new PackedEntry(shape.kind, blob, shape.count, shape.flag, stored, shape.intDeltas);
     packed.touchedAt = touchedAt;
+    packed.warm = stored.warm;
     this.setPacked(key, packed, event);
   }
 
@@ -871,11 +874,11 @@ export class Keyspace {
    * A write made in the record of a collection packed there, which stays packed (a hash at rest:
    * commands/hash-entries.ts; setPackedSealed), instead of unpacking it for the cron to pack again. `blob` seals
    * the new blob of `length` bytes into the record: over the old one when the length is the same,
-   * else in a block of the new size that keeps the key, expiry and access time. `count` and
-   * `flag` replace the element count and encoding flag; memory is recounted and `event`
-   * signalled (notifications, dirty, WATCH) as for any write.
+   * else in a block of the new size that keeps the key, expiry and access time. `count`,
+   * `flag` and `intDeltas` replace the element count, encoding flag and a set's form; memory is
+   * recounted and `event` signalled (notifications, dirty, WATCH) as for any write.
    */
-  rewritePacked(key: string, record: PackedRecord, length: number, count: number, flag: boolean, event: KeyEvent, blob: PackedBlobWriter): void {
+  rewritePacked(key: string, record: PackedRecord, length: number, count: number, flag: boolean, event: KeyEvent, blob: PackedBlobWriter, intDeltas = record.intDeltas): void {
     let written = record;
     if (length !== record.blobLength) {
       this.observer?.removed(key, record as unknown as Entry);
@@ -883,7 +886,7 @@ export class Keyspace {
       written = new PackedRecord(this.table, this.table.relocate(record.handle, PACKED_TAG | length, length));
     }
     blob.sealInto(written.slab, written.blobAt);
-    written.reshape(count, flag);
+    written.reshape(count, flag, intDeltas);
     if (written !== record) this.observer?.added(key, written as unknown as Entry);
     this.signal(key, event, record.kind);
   }

@@ -25,6 +25,7 @@ const COUNT_MASK = 0xffff;
 const KIND_SHIFT = 16;
 const FLAG_BIT = 1 << 20;
 const DELTAS_BIT = 1 << 21;
+const WARM_BIT = 1 << 22;
 
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(text: string, offset: number): number };
 
@@ -58,6 +59,16 @@ export class PackedRecord {
     return (this.words[this.word + W_AUX]! & DELTAS_BIT) !== 0;
   }
 
+  /** Written at rest once within the in-use window already (commands/at-rest.ts packedAtRest). */
+  get warm(): boolean {
+    return (this.words[this.word + W_AUX]! & WARM_BIT) !== 0;
+  }
+
+  set warm(on: boolean) {
+    const aux = this.words[this.word + W_AUX]!;
+    this.words[this.word + W_AUX] = on ? aux | WARM_BIT : aux & ~WARM_BIT;
+  }
+
   get blobLength(): number {
     return this.words[this.word + W_VALUE_LENGTH]! & PACKED_LENGTH_MASK;
   }
@@ -77,10 +88,10 @@ export class PackedRecord {
     return (this.handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.words[this.word + W_KEY_LENGTH]!;
   }
 
-  /** A blob rewritten in the record (Keyspace.rewritePacked) holds `count` elements, Redis's encoding flag `flag`. */
-  reshape(count: number, flag: boolean): void {
+  /** A blob rewritten in the record (Keyspace.rewritePacked) holds `count` elements, Redis's encoding flag `flag`, a set's integer-deltas form or not. */
+  reshape(count: number, flag: boolean, intDeltas: boolean): void {
     const aux = this.words[this.word + W_AUX]!;
-    this.words[this.word + W_AUX] = count | (aux & ((0xf << KIND_SHIFT) | DELTAS_BIT)) | (flag ? FLAG_BIT : 0);
+    this.words[this.word + W_AUX] = count | (aux & ((0xf << KIND_SHIFT) | WARM_BIT)) | (flag ? FLAG_BIT : 0) | (intDeltas ? DELTAS_BIT : 0);
   }
 
   copyBlob(to: Buffer, at: number): void {
@@ -138,7 +149,8 @@ export function newPackedRecord(table: KeyTable, key: string, hash: number, pack
   const handle = table.newRecord(key, hash, PACKED_TAG | length, length);
   const slab = handle >>> 17;
   const arena = table.arena;
-  arena.words[slab]![(handle & OFFSET_MASK) * 2 + W_AUX] = aux(packed);
+  // The warm mark goes with an entry stored anew (set-rest.ts packs a set again for its writes).
+  arena.words[slab]![(handle & OFFSET_MASK) * 2 + W_AUX] = aux(packed) | (packed.warm ? WARM_BIT : 0);
   arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = packed.expiresAt;
   arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = packed.touchedAt;
   (arena.bytes[slab] as Latin1Buffer).latin1Write(packed.blob, (handle & OFFSET_MASK) * 8 + RECORD_HEADER + key.length);

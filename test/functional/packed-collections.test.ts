@@ -140,9 +140,13 @@ describe('packing small collections', () => {
     } finally {
       await client.config('SET', 'maxmemory-policy', 'noeviction');
     }
-    // A write to a collection in use (just read) unpacks it; one at rest would be made in its blob (commands/at-rest.ts).
+    // A collection in use (just read) takes one write in its blob; the second within the in-use
+    // window unpacks it (commands/at-rest.ts).
+    await client.sadd('s', 'w');
+    expect(packed('s')).toBe(true);
     await client.srem('s', 'x');
     expect(packed('s')).toBe(false);
+    expect((await client.smembers('s')).sort()).toEqual(['w', 'yy']);
   });
 
   it('takes SADD into a small packed set in its blob: present members answer 0 and change nothing, new ones are added, the set stays packed', async () => {
@@ -193,7 +197,10 @@ describe('packing small collections', () => {
       expect((await client.smembers('i')).sort()).toEqual(['-7', '020', '1', '2', '3']);
       expect((await client.smembers('s')).sort()).toEqual(['', 'new', 'x', 'yy', 'z']);
       expect(await client.scard('s')).toBe(5);
-      // A set in use (touched within the second) is unpacked for SADD, as for any write.
+      // A set touched within 100 ms takes one write in its blob; written again within them, it
+      // is in use and unpacked for SADD, as for any write (at-rest.ts packedAtRest).
+      expect(await client.sadd('s', 'x')).toBe(0);
+      expect(packed('s')).toBe(true);
       expect(await client.sadd('s', 'x')).toBe(0);
       expect(packed('s')).toBe(false);
       // A set whose blob is past the in-blob bound is unpacked for a new member, as before.
@@ -386,8 +393,11 @@ describe('packing small collections', () => {
       expect(packed('m')).toBe(true);
       expect(await client.ttl('m')).toBe(79);
       expect(await client.lrange('m', 0, -1)).toEqual(['1', '2', '3']);
-      // A list in use (touched within the last 100 ms) is unpacked for a write, as before.
+      // A list touched within the last 100 ms takes one write in its blob; the next write within
+      // them finds it in use and unpacks it, as before.
       expect(await client.rpush('m', '4')).toBe(4);
+      expect(packed('m')).toBe(true);
+      expect(await client.rpush('m', '5')).toBe(5);
       expect(packed('m')).toBe(false);
       // A list at rest is written in its blob whatever its size (lists-packed.ts: no bound of its own).
       expect(await client.lset('big', '0', 'v')).toBe('OK');
@@ -399,7 +409,7 @@ describe('packing small collections', () => {
       expect(seen).toEqual([
         ...of('l', 'lpush'), ...of('l', 'rpush'), ...of('l', 'lpush'), ...of('l', 'rpush'), ...of('l', 'lset'), ...of('l', 'lset'),
         ...of('l', 'lpop'), ...of('l', 'rpop'), ...of('l', 'lpop'), ...of('l', 'rpop'), ...of('l', 'rpop'), ...of('l', 'del'),
-        ...of('m', 'rpush'), ...of('m', 'rpush'), ...of('big', 'lset'),
+        ...of('m', 'rpush'), ...of('m', 'rpush'), ...of('m', 'rpush'), ...of('big', 'lset'),
       ]);
     } finally {
       await client.config('SET', 'notify-keyspace-events', '');
@@ -592,9 +602,17 @@ describe('packing small collections', () => {
       // Emptied: deleted, 'hdel' then 'del'.
       expect(await client.hdel('e', 'only', 'none')).toBe(1);
       expect(await client.exists('e')).toBe(0);
-      // One in use (touched within 10 ms: by the HGET, at the same clock reading) is unpacked for
-      // a write, as before, so that a run of writes to it opens and seals it once per turn.
-      expect(await client.hget('h', 'f2')).toBe('v2');
+      // Packed again once it rests (the reads above may have unpacked it), a write in its record;
+      // then one touched within 10 ms (by the HGET, at the same clock reading) takes one more
+      // write there; written again within them, it is in use and unpacked, as before, so that a
+      // run of writes to it opens and seals it once per turn.
+      server.advance(5000);
+      await settle(250);
+      expect(await client.hset('h', 'f2', 'x')).toBe(0);
+      expect(packed('h')).toBe(inRecord);
+      expect(await client.hget('h', 'f2')).toBe('x');
+      expect(await client.hset('h', 'f2', 'y')).toBe(0);
+      expect(packed('h')).toBe(inRecord);
       expect(await client.hset('h', 'f2', 'w')).toBe(0);
       expect(packed('h')).toBe(false);
       expect(await client.hgetall('h')).toEqual({ f1: 'longer value', f2: 'w', f3: 'v3' });
@@ -604,6 +622,7 @@ describe('packing small collections', () => {
         '__keyspace@0__:h hset', '__keyevent@0__:hset h', '__keyspace@0__:k hincrby', '__keyevent@0__:hincrby k',
         '__keyspace@0__:k hset', '__keyevent@0__:hset k', '__keyspace@0__:e hdel', '__keyevent@0__:hdel e',
         '__keyspace@0__:e del', '__keyevent@0__:del e', '__keyspace@0__:h hset', '__keyevent@0__:hset h',
+        '__keyspace@0__:h hset', '__keyevent@0__:hset h', '__keyspace@0__:h hset', '__keyevent@0__:hset h',
       ]);
     } finally {
       await client.config('SET', 'notify-keyspace-events', '');
@@ -679,8 +698,11 @@ describe('packing small collections', () => {
       // Memory counted as for the same set packed new.
       await client.zadd('y', '-1', 'e', '0', 'b', '3.5', 'c', '5', 'a');
       expect(await client.memory('USAGE', 'z')).toBe(await client.memory('USAGE', 'y'));
-      // A set in use (touched within 100 ms) is unpacked for its write, as before.
+      // A set touched within 100 ms takes one write in its blob; the next write within them
+      // finds it in use and unpacks it, as before.
       expect(await client.zadd('z', '6', 'a')).toBe(0);
+      expect(packed('z')).toBe(true);
+      expect(await client.zadd('z', '7', 'a')).toBe(0);
       expect(packed('z')).toBe(false);
       // A set whose blob is past the in-blob bound is unpacked, as before.
       server.advance(2000);
@@ -698,7 +720,7 @@ describe('packing small collections', () => {
       const both = (event: string, key: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
       expect(seen).toEqual([
         ...both('zadd', 'z'), ...both('zadd', 'z'), ...both('zincr', 'z'), ...both('zincr', 'z'), ...both('zrem', 'z'),
-        ...both('zadd', 'y'), ...both('zadd', 'z'), ...both('zadd', 'big'),
+        ...both('zadd', 'y'), ...both('zadd', 'z'), ...both('zadd', 'z'), ...both('zadd', 'big'),
         ...both('zadd', 'w'), ...both('zrem', 'w'), ...both('del', 'w'),
       ]);
     } finally {
@@ -921,7 +943,10 @@ describe('packing small collections', () => {
     await client.rpush('q', '1', '2');
     await settle();
     expect(packed('q')).toBe(true);
+    // Written twice within 100 ms of its last use: in use, unpacked (the first write is made in the blob).
     await client.rpush('q', '3');
+    expect(packed('q')).toBe(true);
+    await client.rpush('q', '4');
     expect(packed('q')).toBe(false);
     await settle(150);
     expect(packed('q')).toBe(false);
@@ -929,7 +954,7 @@ describe('packing small collections', () => {
     await settle(250);
     expect(packed('q')).toBe(true);
     expect(await client.lpop('q')).toBe('1');
-    expect(await client.lrange('q', 0, -1)).toEqual(['2', '3']);
+    expect(await client.lrange('q', 0, -1)).toEqual(['2', '3', '4']);
   });
 
   it('keeps OBJECT ENCODING as Redis 7.0 answers it', async () => {

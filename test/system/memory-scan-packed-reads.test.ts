@@ -3,9 +3,10 @@
 // command returns; a small hash's pairs blob is read where it lies): random markers go in as the
 // elements of small lists, sets, sorted sets and hashes, which are packed as their turn ends,
 // then read back by every command that answers from the blob, one by one and pipelined, SADD
-// writes into the packed sets, ZADD, ZINCRBY and ZREM into the packed sorted sets, and every readable mapping of the live server process is searched
-// for them. A key name kept in plaintext (no --seal-keys) is the control that the scan finds what
-// is there.
+// writes into the packed sets, ZADD, ZINCRBY and ZREM into the packed sorted sets, SADD into
+// the packed sets last, and every readable mapping of the live server process is searched for
+// them. A key name kept in plaintext (no --seal-keys) is the control that the scan finds what is
+// there.
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,18 +46,19 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
   const replies = await piped.exec();
   expect(replies!.every(([err]) => err === null)).toBe(true);
   // SADD into the packed sets once they rest (commands/sets.ts saddPacked): a new member (the
-  // list's first marker) in the blob, then a present one into the set now in use (unpacked),
-  // pipelined; after another rest, present members one by one from the blob.
+  // list's first marker) in the blob, a present one (the second write within 100 ms: still in
+  // the blob), then another into the set now in use (unpacked), pipelined; after another rest,
+  // present members one by one from the blob.
   const rest = () => new Promise((r) => setTimeout(r, 1100));
   await rest();
   const adds = client.pipeline();
-  for (let i = 0; i < KEYS; i++) adds.sadd(`s:${i}`, of(KEYS + i)[0]!, of(i)[0]!).sadd(`s:${i}`, of(KEYS + i)[4]!);
-  expect((await adds.exec())!.map(([err, n]) => (err === null ? n : err))).toEqual(Array.from({ length: KEYS }, () => [1, 0]).flat());
+  for (let i = 0; i < KEYS; i++) adds.sadd(`s:${i}`, of(KEYS + i)[0]!, of(i)[0]!).sadd(`s:${i}`, of(KEYS + i)[4]!).sadd(`s:${i}`, of(KEYS + i)[2]!);
+  expect((await adds.exec())!.map(([err, n]) => (err === null ? n : err))).toEqual(Array.from({ length: KEYS }, () => [1, 0, 0]).flat());
   await rest();
   for (let i = 0; i < KEYS; i++) expect(await client.sadd(`s:${i}`, of(KEYS + i)[1]!, of(KEYS + i)[3]!)).toBe(0);
   // ZADD of a new member (the list's second marker), ZINCRBY and ZREM into the packed sorted sets
   // at rest (commands/zset-rest.ts), each pipelined over every set after a rest, so each is made
-  // in the blob; then one more ZADD into a set in use (unpacked).
+  // in the blob; then two more ZADDs, the second into a set in use (unpacked).
   const each = async (write: (p: ReturnType<Redis['pipeline']>, i: number, z: string[]) => void): Promise<unknown[]> => {
     await rest();
     const p = client.pipeline();
@@ -65,11 +67,18 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
   };
   expect(await each((p, i) => p.zadd(`z:${i}`, '9', of(i)[1]!))).toEqual(Array(KEYS).fill(1));
   expect(await each((p, _i, z) => p.zincrby(`z:${_i}`, '10', z[0]!))).toEqual(Array(KEYS).fill('10'));
-  expect(await each((p, i, z) => p.zrem(`z:${i}`, z[1]!, of(i)[2]!).zadd(`z:${i}`, '1', z[2]!))).toEqual(Array(KEYS).fill([1, 0]).flat());
+  expect(await each((p, i, z) => p.zrem(`z:${i}`, z[1]!, of(i)[2]!).zadd(`z:${i}`, '1', z[2]!).zadd(`z:${i}`, '1', z[2]!))).toEqual(Array(KEYS).fill([1, 0, 0]).flat());
   for (let i = 0; i < KEYS; i++) {
     const z = of(2 * KEYS + i);
     expect(await client.zrange(`z:${i}`, '0', '-1')).toEqual([z[2], z[3], z[4], of(i)[1], z[0]]);
   }
+  // Last, once everything rests packed, a new member (the list's fourth marker) added in each
+  // set's blob (Packer.addToSet), so the packer's scratch is last written by a set's edit: its
+  // wipe is all that keeps that set's members out of the scan.
+  await rest();
+  const last = client.pipeline();
+  for (let i = 0; i < KEYS; i++) last.sadd(`s:${i}`, of(i)[3]!);
+  expect((await last.exec())!.map(([err, n]) => err ?? n)).toEqual(Array(KEYS).fill(1));
 }
 
 describe('process memory after reading small collections packed at rest', () => {

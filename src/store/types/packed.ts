@@ -49,6 +49,8 @@ export class PackedEntry {
   touchedAt: number;
   accounted: number;
   sealedName: Buffer | undefined;
+  /** Written at rest once within the in-use window already (commands/at-rest.ts packedAtRest). */
+  warm = false;
 
   constructor(
     readonly kind: PackableKind,
@@ -73,6 +75,15 @@ export class PackedEntry {
     return this.blob.length;
   }
 
+  /** No buffer holds the blob: it is a string (PackedLike.slab). */
+  get slab(): null {
+    return null;
+  }
+
+  get blobAt(): number {
+    return 0;
+  }
+
   copyBlob(to: Buffer, at: number): void {
     (to as Buffer & { latin1Write(text: string, offset: number): number }).latin1Write(this.blob, at);
   }
@@ -86,9 +97,13 @@ export interface PackedLike {
   readonly blobLength: number;
   /** Copies the sealed blob's bytes to `to` at `at` (the packer's input: no string made of a record's). */
   copyBlob(to: Buffer, at: number): void;
+  /** The buffer the blob lies in at blobAt, to be opened there (a record's slab), or null when it is a string (copyBlob). */
+  readonly slab: Buffer | null;
+  readonly blobAt: number;
   readonly count: number;
   readonly flag: boolean;
   readonly intDeltas: boolean;
+  warm: boolean;
   expiresAt: number;
   touchedAt: number;
   accounted: number;
@@ -139,6 +154,32 @@ export interface Packer {
    * wiped before it returns. Throws SealError.
    */
   editList(db: number, key: string, packed: PackedLike, edit: ListBlobEdit): Buffer | null;
+  /**
+   * SADD made in a packed set's blob (commands/sets.ts): opens it once, marks in `out.found`
+   * the members (members.at(first + i), i < count, at most 30) it holds, and, when some are new
+   * and `grow` allows, appends them and seals the set as its new blob (`out.sealed`, a view as
+   * editList() returns it; `out.count`, `out.intDeltas` its shape, `intset` Redis's encoding
+   * flag it keeps). `out.sealed` stays null when nothing is new, `grow` is false, or the set
+   * would pass packing's limits. The plaintext is wiped before it returns. Throws SealError.
+   */
+  addToSet(db: number, key: string, packed: PackedLike, members: MemberList, first: number, count: number, grow: boolean, intset: boolean, out: SetAddition): void;
+}
+
+/** A command's arguments as addToSet() reads them (an ArgList). */
+export interface MemberList {
+  at(index: number): Uint8Array | undefined;
+}
+
+/** What Packer.addToSet() found and made. */
+export interface SetAddition {
+  /** Bit i: member i was in the set already. */
+  found: number;
+  /** Members added (0 when the blob was left as it was). */
+  added: number;
+  /** The new blob, or null (see addToSet). */
+  sealed: Buffer | null;
+  count: number;
+  intDeltas: boolean;
 }
 
 /** A sorted set's members in its order, member k at bytes[starts[k], starts[k] + lengths[k]) with scores[k]. */

@@ -73,6 +73,31 @@ describe.skipIf(skipNative)('AEAD backends', () => {
     });
   }
 
+  it('both seal and open with a nonce of 16 bytes in the record and 8 zeros after them (the compact seal), as the full nonce', () => {
+    const key = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
+    const nonce = Buffer.concat([Buffer.from(sodium.randombytes_buf(16)), Buffer.alloc(8)]);
+    const ad = Buffer.from('\x0actx');
+    for (const size of [5, 200]) {
+      const plain = Buffer.from(sodium.randombytes_buf(size));
+      const reference = Buffer.from(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plain, ad, null, nonce, key));
+      for (const backend of [nativeAead, wasm]) {
+        const handle = backend.importKey(key);
+        // 5 header bytes, the 16 nonce bytes kept, the ciphertext at 21; 0xee after the nonce would be read as its tail if the 8 zeros were not put in.
+        const record = Buffer.alloc(21 + size + 16 + 8, 0xee);
+        record.set(nonce.subarray(0, 16), 5);
+        backend.seal(record, 5, 21, plain, ad, ad.length, handle, 16);
+        expect(record.subarray(21, 21 + size + 16).equals(reference), backend.name).toBe(true);
+        record.fill(0xee, 21 + size + 16);
+        const opened = Buffer.alloc(size);
+        expect(backend.open(record, 5, 21, size + 16, ad, ad.length, opened, 0, handle, 16)).toBe(true);
+        expect(opened.equals(plain)).toBe(true);
+        // The same bytes read as a full nonce (their next 8 bytes the ciphertext's) do not open.
+        expect(backend.open(record, 5, 21, size + 16, ad, ad.length, opened, 0, handle)).toBe(false);
+        handle.destroy();
+      }
+    }
+  });
+
   it('both reject a value with any single byte of nonce, ciphertext or tag flipped, and a flipped associated-data byte', () => {
     const key = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
     const ad = Buffer.from('\x01\x00\x00\x00\x07user:42');

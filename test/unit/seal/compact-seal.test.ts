@@ -1,6 +1,7 @@
 // The compact seal of packed collections (sealer.ts): the nonce's last 8 bytes are sealed as
 // zero and left out, everything else as a version-1 seal: bound to purpose, database and key,
-// opened after expanding, renewed under a rotated key in the same compact length.
+// opened where it lies (the AEAD given the 16 nonce bytes kept), the same as the full seal with
+// the zeros put back, renewed under a rotated key in the same compact length.
 
 import { describe, expect, it } from 'vitest';
 import { Keyring } from '../../../src/seal/keyring.js';
@@ -18,15 +19,20 @@ function sealCompact(values: SealedValues, plain: Buffer, key = 'k', purpose: El
 }
 
 function openCompact(values: SealedValues, compact: Buffer, key = 'k', purpose: ElementPurpose = Purpose.PackedSet): Buffer {
-  const full = Buffer.alloc(compact.length + COMPACT_TAIL);
-  Sealer.expand(compact, 0, compact.length, full, 0);
-  const plain = Buffer.alloc(full.length - OVERHEAD);
-  values.openElementAt(purpose, 0, key, full, 0, full.length, plain, 0);
+  // Where it lies: past a few bytes of something else, as in a record.
+  const record = Buffer.concat([Buffer.from('key name'), compact]);
+  const plain = Buffer.alloc(compact.length - COMPACT_OVERHEAD);
+  values.openCompactAt(purpose, 0, key, record, 8, compact.length, plain, 0);
   return plain;
 }
 
+/** The full version-1 seal a compact one stands for: the nonce's zero tail put back. */
+function expand(compact: Buffer): Buffer {
+  return Buffer.concat([compact.subarray(0, 21), Buffer.alloc(COMPACT_TAIL), compact.subarray(21)]);
+}
+
 describe('compact seals', () => {
-  it('are 8 bytes shorter, hide the plaintext and open after expanding', async () => {
+  it('are 8 bytes shorter, hide the plaintext, and open where they lie or as the full seal they stand for', async () => {
     const { keyring, values } = await setup();
     const plain = Buffer.from('five small members');
     const compact = sealCompact(values, plain);
@@ -35,6 +41,10 @@ describe('compact seals', () => {
     expect(compact.includes(plain)).toBe(false);
     expect(Sealer.compactKeyId(compact)).toBe(keyring.current.id);
     expect(openCompact(values, compact).toString()).toBe('five small members');
+    const full = expand(compact);
+    const plainOfFull = Buffer.alloc(full.length - OVERHEAD);
+    values.openElementAt(Purpose.PackedSet, 0, 'k', full, 0, full.length, plainOfFull, 0);
+    expect(plainOfFull.toString()).toBe('five small members');
     // Each seal draws its own 16 random nonce bytes.
     const again = sealCompact(values, plain);
     expect(again.subarray(5, 21).equals(compact.subarray(5, 21))).toBe(false);
@@ -53,11 +63,10 @@ describe('compact seals', () => {
       expect(() => openCompact(values, bad), `byte ${at}`).toThrow(SealError);
     }
     // Opened as a full seal whose tail is not zero, it fails too: the zeros are part of the nonce.
-    const full = Buffer.alloc(compact.length + COMPACT_TAIL);
-    Sealer.expand(compact, 0, compact.length, full, 0);
+    const full = expand(compact);
     full[25] = 1;
     expect(() => values.openElementAt(Purpose.PackedSet, 0, 'k', full, 0, full.length, Buffer.alloc(7), 0)).toThrow(SealError);
-    expect(() => Sealer.expand(compact, 0, COMPACT_OVERHEAD - 1, full, 0)).toThrow(SealError);
+    expect(() => values.openCompactAt(Purpose.PackedSet, 0, 'k', compact, 0, COMPACT_OVERHEAD - 1, Buffer.alloc(7), 0)).toThrow(SealError);
   });
 
   it('are renewed under a rotated key, compact again', async () => {

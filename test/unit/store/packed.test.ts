@@ -59,6 +59,8 @@ class StandInPacker implements Packer {
   editList(): Buffer | null {
     return null;
   }
+
+  addToSet(): void {}
 }
 
 function setup(): { db: Keyspace; packer: StandInPacker; stats: { keyspaceHits: number; keyspaceMisses: number } } {
