@@ -9,8 +9,9 @@ import { hashSpec, readHash, reading, writeHash } from './hash-entries.js';
 import { listpackLimits, type HashAccess } from './hash-fields.js';
 import { hashIterateCommands } from './hashes-iterate.js';
 import { Errors } from '../protocol/errors.js';
-import { plainBuffer, plainText } from '../util/bytes.js';
-import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
+import { plainBuffer } from '../util/bytes.js';
+import { writeInteger } from '../util/decimal.js';
+import { addLongDouble, LONG_DOUBLE_TEXT_MAX, parseLongDouble, writeHuman, type LongDouble } from '../util/long-double.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 import { MAX_NAME_BYTES, NameTooLongError } from '../util/names.js';
@@ -169,14 +170,11 @@ function parseField<T>(ctx: Session, h: HashAccess, field: Buffer, parse: (b: Ui
   return value;
 }
 
-/** HINCRBY's result as text, in one buffer outside the V8 heap (the caller wipes it): an int64 has at most 20 characters. */
-const counterDigits = plainBuffer(20);
-const counterViews: Buffer[] = [];
-
-function counterText(n: bigint): Buffer {
-  const length = counterDigits.write(n.toString(), 0, 'latin1');
-  return counterViews[length] ?? (counterViews[length] = counterDigits.subarray(0, length));
-}
+/**
+ * HINCRBY's and HINCRBYFLOAT's result as text, in one buffer outside the V8 heap (see
+ * plainBuffer), wiped once the field is sealed: never a JS string.
+ */
+const resultText = plainBuffer(LONG_DOUBLE_TEXT_MAX);
 
 /** Increment first, then the key's type, then the stored value: Redis's order of errors. */
 function hincrby(ctx: Session, args: Buffer[]): void {
@@ -192,9 +190,12 @@ function hincrby(ctx: Session, args: Buffer[]): void {
       ctx.reply.error(Errors.overflow);
       return false;
     }
-    const text = counterText(sum);
-    h.set(args[2]!, text, limits);
-    text.fill(0);
+    const text = resultText.subarray(0, writeInteger(sum, resultText, 0));
+    try {
+      h.set(args[2]!, text, limits);
+    } finally {
+      text.fill(0);
+    }
     ctx.reply.integer(sum);
     return true;
   });
@@ -215,10 +216,13 @@ function hincrbyfloat(ctx: Session, args: Buffer[]): void {
       ctx.reply.error(Errors.nanOrInfinity);
       return false;
     }
-    const text = plainText(formatHuman(sum));
-    h.set(args[2]!, text, limits);
-    ctx.reply.bulk(text);
-    text.fill(0);
+    const text = resultText.subarray(0, writeHuman(sum, resultText, 0));
+    try {
+      h.set(args[2]!, text, limits);
+      ctx.reply.bulk(text);
+    } finally {
+      text.fill(0);
+    }
     return true;
   });
 }

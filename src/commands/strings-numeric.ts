@@ -17,9 +17,9 @@ import { parseStrictInteger } from '../protocol/parser.js';
 import { OVERHEAD } from '../seal/sealer.js';
 import { Kind, stringEntry, type KeyEvent, type StringEntry } from '../store/keyspace.js';
 import { StoredString } from '../store/stored-string.js';
-import { plainBuffer, plainText } from '../util/bytes.js';
+import { plainBuffer } from '../util/bytes.js';
 import { INT64_TEXT_MAX, writeInteger } from '../util/decimal.js';
-import { addLongDouble, formatHuman, parseLongDouble, type LongDouble } from '../util/long-double.js';
+import { addLongDouble, LONG_DOUBLE_TEXT_MAX, parseLongDouble, writeHuman, type LongDouble } from '../util/long-double.js';
 import type { CommandSpec, Session } from './types.js';
 
 const INT64_MIN = -(2n ** 63n);
@@ -44,8 +44,12 @@ function addInt64(current: number | bigint, delta: number | bigint): number | bi
 
 /** Replaces a string's value keeping its TTL, or creates the key without one; signals `event`. */
 function store(ctx: Session, key: string, entry: StringEntry | undefined, plain: Buffer, event: KeyEvent): void {
-  const sealed = sealValue(ctx, key, plain);
-  plain.fill(0);
+  let sealed: Buffer;
+  try {
+    sealed = sealValue(ctx, key, plain);
+  } finally {
+    plain.fill(0);
+  }
   if (entry === undefined) {
     ctx.db.set(key, stringEntry(sealed, 0, ctx.now), event);
     return;
@@ -67,6 +71,8 @@ for (let n = 0; n <= MAX_INT_CHARS; n++) digitViews.push(digits.subarray(0, n));
 function wipe(n: number): void {
   for (let i = 0; i < n; i++) digits[i] = 0;
 }
+/** INCRBYFLOAT's result text, kept as `digits` is. */
+const floatText = plainBuffer(LONG_DOUBLE_TEXT_MAX);
 /** Values with more digits than this may pass 2^53: the general path parses them. */
 const SAFE_DIGITS = 15;
 
@@ -196,7 +202,8 @@ function incrbyfloat(ctx: Session, args: Buffer[]): void {
   if (delta === null) return ctx.reply.error(Errors.notFloat);
   const sum = addLongDouble(current, delta);
   if (sum === null) return ctx.reply.error(Errors.nanOrInfinity);
-  const text = plainText(formatHuman(sum));
+  // Its text as bytes in `floatText` (wiped by store()), never a string.
+  const text = floatText.subarray(0, writeHuman(sum, floatText, 0));
   ctx.reply.bulk(text);
   store(ctx, key, entry, text, 'incrbyfloat');
 }

@@ -51,13 +51,6 @@ export function wipeArgs(args: Buffer[]): void {
   for (const a of args) a.fill(0);
 }
 
-/** A number's text (INCR's result) as a plaintext buffer of its own; see plainBuffer. */
-export function plainText(text: string): Buffer {
-  const out = plainBuffer(text.length);
-  out.write(text, 0, 'latin1');
-  return out;
-}
-
 /**
  * The value of bytes [start, end) when they are an optional '-' then 1 to maxDigits decimal
  * digits, NaN for anything else: a number read from a request without making a string of it.

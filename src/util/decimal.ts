@@ -16,7 +16,7 @@ function digitCount(n: number): number {
 }
 
 /** Writes non-negative safe integer n at out[at..], left-padded with zeros to `width` digits; returns the length. */
-function writeUnsigned(n: number, out: Uint8Array, at: number, width: number): number {
+export function writeUnsigned(n: number, out: Uint8Array, at: number, width: number): number {
   const length = Math.max(digitCount(n), width);
   let v = n;
   for (let i = at + length - 1; i >= at; i--) {
