@@ -1,26 +1,23 @@
 // Writes to a small set packed at rest (at-rest.ts) made in its blob: SADD, SREM and SMOVE
-// (sets.ts) and SPOP (sets-random.ts) open the blob once, copy its members out, edit them and pack the set
-// again (Packer.packNew), one seal, so it stays packed, expiry kept. Unpacking instead sealed and
+// (sets.ts) and SPOP (sets-random.ts) open the blob once in the packer's scratch, edit its
+// plaintext there (Packer.addToSet, Packer.editSet) and seal it once into the key's record
+// (Keyspace.setPackedSealed), so it stays packed, expiry kept. Unpacking instead sealed and
 // digested each member, and the cron opened each one to pack the set again. A set in use, or
 // past the blob bound, takes the usual path: its next writes cost one member's seal there.
 
 import { Kind, type Entry } from '../store/entry.js';
 import type { KeyEvent } from '../store/keyspace.js';
 import { isPackedForm, type PackedForm } from '../store/packed-record.js';
-import { PACK_MAX_BYTES, type SetAddition } from '../store/types/packed.js';
+import type { OpenedSet, SetAddition, SetBlobEdit, SetEdit } from '../store/types/packed.js';
 import type { ArgList } from '../protocol/arg-list.js';
 import { editableInBlob, packedAtRest } from './at-rest.js';
 import { sealFailed, sealFailedSince } from './sealing.js';
-import { addPlain, compareIntegers, isIntegerMember, writeSet } from './set-entries.js';
+import { addPlain, compareIntegers, isIntegerMember, replyPlain, writeSet } from './set-entries.js';
 import { sameBytes } from './packed-reads.js';
 import type { Session } from './types.js';
 
-/** The members of the set being edited, copied out of the packer's scratch; wiped after each write. */
-const memberBytes = Buffer.allocUnsafeSlow(PACK_MAX_BYTES).fill(0);
-/** The set being edited, in its order: views of memberBytes, then members added by the write. */
+/** The members of a set addToNew() creates (references to the command's arguments); cleared after each call. */
 const members: Buffer[] = [];
-/** Bytes of memberBytes in use. */
-let used = 0;
 
 /** `stored` (Keyspace.getStored) as a set whose writes are made in its blob, or undefined for the usual path. */
 export function setAtRest(ctx: Session, stored: Entry | undefined): (Entry & PackedForm) | undefined {
@@ -29,55 +26,10 @@ export function setAtRest(ctx: Session, stored: Entry | undefined): (Entry & Pac
   return stored;
 }
 
-function copyMember(bytes: Buffer, start: number, length: number): void {
-  bytes.copy(memberBytes, used, start, start + length);
-  members.push(memberBytes.subarray(used, used + length));
-  used += length;
-}
-
-/** Opens the set's blob into `members`. False after replying the seal error. */
-function load(ctx: Session, key: string, packed: PackedForm): boolean {
-  try {
-    ctx.db.readPackedElements(key, packed, copyMember);
-    return true;
-  } catch (err) {
-    sealFailed(ctx, err);
-    return false;
-  }
-}
-
-function done(): void {
-  memberBytes.fill(0, 0, used);
-  used = 0;
-  members.length = 0;
-}
-
 /** Where member is in the set, or -1. */
 function indexOf(member: Uint8Array, from = 0): number {
   for (let k = from; k < members.length; k++) if (sameBytes(members[k]!, 0, members[k]!.length, member)) return k;
   return -1;
-}
-
-/**
- * Packs the edited set (an intset when `intset`, as Redis's encoding would be) and stores it in
- * place of `stored`, expiry kept, touched, signalling `event` as any write; a set left empty is
- * deleted ('del' after `event`, as Keyspace.mutate does). False, having changed nothing, when the
- * set is past packing's limits: the usual path follows.
- */
-function store(ctx: Session, key: string, stored: PackedForm, intset: boolean, event: KeyEvent): boolean {
-  const db = ctx.db;
-  if (members.length === 0) {
-    if (db.delete(key, event)) db.notify(key, 'del', Kind.Set);
-    return true;
-  }
-  const packed = db.packer!.packNew(db.uid, key, Kind.Set, members, null, intset, stored.touchedAt);
-  if (packed === null) return false;
-  packed.expiresAt = stored.expiresAt;
-  // The mark of a write made at rest within the in-use window goes with it (at-rest.ts).
-  packed.warm = stored.warm;
-  db.touch(packed as unknown as Entry, ctx.now);
-  db.setPacked(key, packed, event);
-  return true;
 }
 
 /** What addInBlob() and addToNew() answer beside how many members they added. */
@@ -182,6 +134,41 @@ export function addMember(ctx: Session, key: string, member: Buffer): boolean {
   return false;
 }
 
+/** What Packer.editSet() made of the removal at hand. */
+const removal: SetEdit = { sealed: null, count: 0, flag: false, intDeltas: false };
+
+/**
+ * Removes members from a set at rest (setAtRest) in its blob, as `edit` picks them (Packer.editSet),
+ * and stores what is left into its record (Keyspace.setPackedSealed), expiry kept, signalling
+ * `event` as any write; a set left empty is deleted ('del' after `event`, as Keyspace.mutate
+ * does), one that lost nothing is only touched. Fewer members always fit packing's limits. False
+ * after replying the seal error (dropping what `edit` replied).
+ */
+function removeInBlob(ctx: Session, key: string, packed: Entry & PackedForm, edit: SetBlobEdit, event: KeyEvent): boolean {
+  const db = ctx.db;
+  const mark = ctx.reply.size;
+  try {
+    db.packer!.editSet(db.uid, key, packed, edit, removal);
+  } catch (err) {
+    sealFailedSince(ctx, mark, err);
+    return false;
+  }
+  const sealed = removal.sealed;
+  // The view of the packer's scratch is used once, here.
+  removal.sealed = null;
+  if (removal.count === 0) {
+    if (db.delete(key, event)) db.notify(key, 'del', Kind.Set);
+  } else if (sealed === null) {
+    db.touch(packed, ctx.now);
+  } else {
+    shape.count = removal.count;
+    shape.flag = removal.flag;
+    shape.intDeltas = removal.intDeltas;
+    db.setPackedSealed(key, packed, sealed, shape, ctx.now, event);
+  }
+  return true;
+}
+
 /**
  * SMOVE of `member` from a set at rest (setAtRest) to another key `dst` (a set or missing:
  * checked before), as Redis's smoveCommand: 'srem' on the source (and 'del' when it empties),
@@ -189,81 +176,78 @@ export function addMember(ctx: Session, key: string, member: Buffer): boolean {
  * does not hold it. A destination that fails to open answers the seal error, the member gone
  * from the source only (as from an unpacked source).
  */
-export function smoveAtRest(ctx: Session, src: string, packed: PackedForm, dst: string, member: Buffer): void {
-  try {
-    if (!load(ctx, src, packed)) return;
-    const at = indexOf(member);
-    if (at < 0) {
-      ctx.db.touch(packed as unknown as Entry, ctx.now);
-      return ctx.reply.integer(0);
-    }
-    members.splice(at, 1);
-    // Fewer members always fit packing's limits: store() cannot refuse.
-    store(ctx, src, packed, packed.flag, 'srem');
-  } finally {
-    done();
-  }
+export function smoveAtRest(ctx: Session, src: string, packed: Entry & PackedForm, dst: string, member: Buffer): void {
+  let found = false;
+  const removed = removeInBlob(ctx, src, packed, (set) => {
+    const at = set.indexOf(member);
+    if (at < 0) return;
+    set.remove(at);
+    found = true;
+  }, 'srem');
+  if (!removed) return;
+  if (!found) return ctx.reply.integer(0);
   if (addMember(ctx, dst, member)) ctx.reply.integer(1);
 }
 
 /** SREM of args[2..] from a set at rest (setAtRest); the last member takes the key with it. */
-export function sremAtRest(ctx: Session, key: string, packed: PackedForm, args: ArgList): void {
-  try {
-    if (!load(ctx, key, packed)) return;
-    let removed = 0;
-    for (let i = 2; i < args.length && members.length > 0; i++) {
-      const at = indexOf(args.at(i)!);
+export function sremAtRest(ctx: Session, key: string, packed: Entry & PackedForm, args: ArgList): void {
+  let removed = 0;
+  const ok = removeInBlob(ctx, key, packed, (set) => {
+    for (let i = 2; i < args.length && set.size > 0; i++) {
+      const at = set.indexOf(args.at(i)!);
       if (at < 0) continue;
-      members.splice(at, 1);
+      set.remove(at);
       removed++;
     }
-    // Fewer members always fit packing's limits: store() cannot refuse.
-    if (removed === 0) ctx.db.touch(packed as unknown as Entry, ctx.now);
-    else store(ctx, key, packed, packed.flag, 'srem');
-    ctx.reply.integer(removed);
-  } finally {
-    done();
-  }
+  }, 'srem');
+  if (ok) ctx.reply.integer(removed);
 }
 
 /** Redis's SPOP_MOVE_STRATEGY_MUL: past it, SPOP keeps the few members left as a new set. */
 const SPOP_MOVE_STRATEGY_MUL = 5;
+
+/** The member at `position` of an opened set, as a view of the packer's scratch (valid during its edit). */
+function memberAt(set: OpenedSet, position: number): Buffer {
+  set.show(position);
+  return set.bytes.subarray(set.start, set.start + set.length);
+}
 
 /**
  * SPOP of one member (`count` -1: a bulk reply) or of `count` (at least 1: a set reply) from a set
  * at rest (setAtRest), drawn at random; all of them (the key deleted) in Redis's SUNION order when
  * `count` reaches the set's size.
  */
-export function spopAtRest(ctx: Session, key: string, packed: PackedForm, count: number): void {
-  try {
-    if (!load(ctx, key, packed)) return;
-    const size = members.length;
+export function spopAtRest(ctx: Session, key: string, packed: Entry & PackedForm, count: number): void {
+  removeInBlob(ctx, key, packed, (set) => {
+    const size = set.size;
     const reply = ctx.reply;
-    let intset = packed.flag;
     if (count === -1) {
-      const k = Math.floor(Math.random() * size);
-      reply.bulk(members[k]!);
-      members.splice(k, 1);
+      const at = Math.floor(Math.random() * size);
+      set.show(at);
+      replyPlain(ctx, set.bytes, set.start, set.length);
+      set.remove(at);
     } else if (count >= size) {
       // As SUNION of the one key replies: an intset's order when every member is an integer.
-      const all = members.slice();
+      const all: Buffer[] = [];
+      for (let at = 0; at < size; at++) all.push(memberAt(set, at));
       if (size > 1 && all.every(isIntegerMember)) all.sort(compareIntegers);
       reply.setLen(size);
       for (const member of all) reply.bulk(member);
-      members.length = 0;
+      while (set.size > 0) set.remove(set.size - 1);
     } else {
       reply.setLen(count);
       for (let i = 0; i < count; i++) {
-        const k = Math.floor(Math.random() * members.length);
-        reply.bulk(members[k]!);
-        members.splice(k, 1);
+        const at = Math.floor(Math.random() * set.size);
+        set.show(at);
+        replyPlain(ctx, set.bytes, set.start, set.length);
+        set.remove(at);
       }
       // Redis keeps the few members left as a new set, built member by member: an intset again if they are all integers.
-      if (members.length * SPOP_MOVE_STRATEGY_MUL <= count) intset = members.every(isIntegerMember);
+      if (set.size * SPOP_MOVE_STRATEGY_MUL <= count) {
+        let integers = true;
+        for (let at = 0; integers && at < set.size; at++) integers = isIntegerMember(memberAt(set, at));
+        set.intset = integers;
+      }
     }
-    // Fewer members always fit packing's limits: store() cannot refuse.
-    store(ctx, key, packed, intset, 'spop');
-  } finally {
-    done();
-  }
+  }, 'spop');
 }

@@ -6,7 +6,7 @@
 
 import { hashEntry, Kind, ListEntry, SetEntry, type Entry, type ZSetEntry } from '../store/entry.js';
 import { sealedNow } from '../store/types/hash-fields.js';
-import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type FlatZSet, type PackableKind, type ListBlobEdit, type MemberList, type PackedLike, type PackedVisitor, type Packer, type SetAddition } from '../store/types/packed.js';
+import { PACK_MAX_BYTES, PACK_MAX_ELEMENTS, PackedEntry, type FlatZSet, type PackableKind, type ListBlobEdit, type MemberList, type PackedLike, type PackedVisitor, type Packer, type OpenedSet, type SetAddition, type SetBlobEdit, type SetEdit } from '../store/types/packed.js';
 import { zsetEntry } from '../store/types/zset-ops.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
 import { COMPACT_OVERHEAD, OVERHEAD } from './sealer.js';
@@ -124,18 +124,22 @@ function writeMember(plain: Buffer, to: number, from: number, n: number): number
   return end;
 }
 
-/** Writes the decimal digits of the integer whose zigzag form is `zigzag` at out[0..]; returns their count. */
-function writeDigits(out: Buffer, zigzag: number): number {
+/** Writes the decimal digits of the integer whose zigzag form is `zigzag` at out[from..]; returns their count. */
+function writeDigits(out: Buffer, zigzag: number, from = 0): number {
   let value = zigzag % 2 === 0 ? zigzag / 2 : (zigzag + 1) / 2;
-  let at = 0;
+  let at = from;
   if (zigzag % 2 === 1) out[at++] = 0x2d;
   const start = at;
   do {
     out[at++] = 0x30 + (value % 10);
     value = Math.floor(value / 10);
   } while (value > 0);
-  out.subarray(start, at).reverse();
-  return at;
+  for (let i = start, j = at - 1; i < j; i++, j--) {
+    const b = out[i]!;
+    out[i] = out[j]!;
+    out[j] = b;
+  }
+  return at - from;
 }
 
 /** An intset's member values while it is packed (at most PACK_MAX_ELEMENTS); wiped after each use. */
@@ -180,6 +184,138 @@ function holds(plain: Buffer, at: number, n: number, member: Uint8Array): boolea
   return true;
 }
 
+/** Writes ints[0, count) in the tagged set form (even tags) at out[0..]; returns the bytes written. */
+function writeIntsTagged(out: Buffer, count: number): number {
+  let end = 0;
+  for (let k = 0; k < count; k++) end = writeLong(out, end, zigzag(ints[k]!) * 2);
+  return end;
+}
+
+/** Room for one integer member's digits in SetTable's digits ('-' and MAX_DIGITS digits). */
+const DIGITS_ROOM = 16;
+
+/**
+ * A packed set's plaintext opened in the packer's scratch, indexed for addToSet() and editSet():
+ * member k's form (tag and bytes) at plain[formAt[k], formAt[k + 1]), its bytes at bytesAt[k],
+ * or -1 for an integer, whose value is ints[k] (NaN for any other member). As an OpenedSet its
+ * positions are the members not removed, in the blob's order. Holds plaintext only through the
+ * scratch, `ints` and its digits, all wiped by the packer after each call (wipe()).
+ */
+class SetTable implements OpenedSet {
+  /** Members indexed. */
+  private held = 0;
+  size = 0;
+  intset = false;
+  bytes: Buffer;
+  start = 0;
+  length = 0;
+  private readonly formAt = new Int32Array(PACK_MAX_ELEMENTS + 1);
+  private readonly bytesAt = new Int32Array(PACK_MAX_ELEMENTS);
+  /** Position p holds member order[p]; ascending, so the blob's order is kept. */
+  private readonly order = new Uint8Array(PACK_MAX_ELEMENTS);
+  /** An integer member's digits while shown, member k's at k * DIGITS_ROOM. */
+  private readonly digits = Buffer.alloc(PACK_MAX_ELEMENTS * DIGITS_ROOM);
+
+  constructor(private readonly plain: Buffer) {
+    this.bytes = plain;
+  }
+
+  /** Indexes the plaintext plain[0, length) of a set (its integer-deltas form when `intDeltas`); returns its member count. Throws SealError. */
+  index(length: number, intDeltas: boolean): number {
+    const plain = this.plain;
+    let k = 0;
+    let value = 0;
+    for (let at = 0; at < length; k++) {
+      if (k === PACK_MAX_ELEMENTS) throw new SealError('packed collection: too many members');
+      this.formAt[k] = at;
+      this.order[k] = k;
+      const n = readLong(plain, at);
+      at = longEnd;
+      if (intDeltas) {
+        value = k === 0 ? unzigzag(n) : value + n + 1;
+        ints[k] = value;
+        this.bytesAt[k] = -1;
+      } else if (n % 2 === 0) {
+        ints[k] = unzigzag(n / 2);
+        this.bytesAt[k] = -1;
+      } else {
+        ints[k] = NaN;
+        this.bytesAt[k] = at;
+        at += (n - 1) / 2;
+      }
+    }
+    this.formAt[k] = length;
+    this.held = this.size = k;
+    return k;
+  }
+
+  indexOf(member: Uint8Array): number {
+    return this.find(member, canonicalInteger(member, 0, member.length));
+  }
+
+  /** indexOf() of a member whose canonicalInteger() is `value`: integers are compared as values (the blob holds them so), other members as bytes. */
+  find(member: Uint8Array, value: number): number {
+    const integer = !Number.isNaN(value);
+    for (let p = 0; p < this.size; p++) {
+      const k = this.order[p]!;
+      if (integer ? ints[k] === value : this.bytesAt[k]! >= 0 && holds(this.plain, this.bytesAt[k]!, this.formAt[k + 1]! - this.bytesAt[k]!, member)) return p;
+    }
+    return -1;
+  }
+
+  show(position: number): void {
+    const k = this.order[position]!;
+    const at = this.bytesAt[k]!;
+    if (at >= 0) {
+      this.bytes = this.plain;
+      this.start = at;
+      this.length = this.formAt[k + 1]! - at;
+    } else {
+      this.bytes = this.digits;
+      this.start = k * DIGITS_ROOM;
+      this.length = writeDigits(this.digits, zigzag(ints[k]!), this.start);
+    }
+  }
+
+  remove(position: number): void {
+    this.order.copyWithin(position, position + 1, this.size);
+    this.size--;
+  }
+
+  /** Whether every member left is an integer the integer-deltas form holds. */
+  integersOnly(): boolean {
+    for (let p = 0; p < this.size; p++) if (Number.isNaN(ints[this.order[p]!]!)) return false;
+    return true;
+  }
+
+  /** Moves the values of the members left to ints[0, size). */
+  keepValues(): number {
+    for (let p = 0; p < this.size; p++) ints[p] = ints[this.order[p]!]!;
+    return this.size;
+  }
+
+  /** Moves the forms of the members left down to the start of the scratch, in order (a tagged set's); returns where they end. */
+  keepForms(): number {
+    let end = 0;
+    for (let p = 0; p < this.size; p++) {
+      const k = this.order[p]!;
+      const from = this.formAt[k]!;
+      const to = this.formAt[k + 1]!;
+      if (from !== end) this.plain.copyWithin(end, from, to);
+      end += to - from;
+    }
+    return end;
+  }
+
+  /** Wipes the values and digits of the members indexed (the scratch is the packer's to wipe). */
+  wipe(): void {
+    ints.fill(0, 0, this.held);
+    this.digits.fill(0, 0, this.held * DIGITS_ROOM);
+    this.bytes = this.plain;
+    this.held = this.size = 0;
+  }
+}
+
 /** Wipes what opening `packed`'s blob may have written into the scratch (its plaintext is shorter than it). */
 function wipeOpened(plain: Buffer, packed: PackedLike): void {
   plain.fill(0, 0, Math.min(plain.length, packed.blobLength));
@@ -207,6 +343,8 @@ export class CollectionPacker implements Packer {
   private readonly plainViews = new Views(this.plain);
   private sealedViews = new Views(this.sealed);
   private readonly digest = Buffer.alloc(DIGEST_BYTES);
+  /** The set being edited (addToSet, editSet), indexed in the plaintext scratch. */
+  private readonly setTable = new SetTable(this.plain);
   /** Set by readVarint: where the bytes after it start. */
   private at = 0;
 
@@ -387,7 +525,7 @@ export class CollectionPacker implements Packer {
     out.count = packed.count;
     out.intDeltas = packed.intDeltas;
     const plain = this.plain;
-    const held = packed.count;
+    const table = this.setTable;
     // The furthest byte of the scratch written (what the wipe covers).
     let used = 0;
     try {
@@ -398,32 +536,10 @@ export class CollectionPacker implements Packer {
       }
       const length = this.openBlob(db, key, Kind.Set, packed);
       used = length;
-      // Integers are compared as values (the blob holds them so), other members as bytes.
+      // The values stay in `ints`: the set is written again from them if it grows.
+      const held = table.index(length, packed.intDeltas);
       let found = 0;
-      if (packed.intDeltas) {
-        let value = 0;
-        for (let at = 0, k = 0; at < length; k++) {
-          const n = readLong(plain, at);
-          at = longEnd;
-          value = k === 0 ? unzigzag(n) : value + n + 1;
-          // Kept: the set is written again from them if it grows.
-          ints[k] = value;
-          for (let i = 0; i < count; i++) if (wantedValues[i] === value) found |= 1 << i;
-        }
-      } else {
-        for (let at = 0; at < length; ) {
-          const tag = readLong(plain, at);
-          at = longEnd;
-          if (tag % 2 === 0) {
-            const value = unzigzag(tag / 2);
-            for (let i = 0; i < count; i++) if (wantedValues[i] === value) found |= 1 << i;
-          } else {
-            const n = (tag - 1) / 2;
-            for (let i = 0; i < count; i++) if (Number.isNaN(wantedValues[i]!) && holds(plain, at, n, wanted[i]!)) found |= 1 << i;
-            at += n;
-          }
-        }
-      }
+      for (let i = 0; i < count; i++) if (table.find(wanted[i]!, wantedValues[i]!) >= 0) found |= 1 << i;
       out.found = found;
       if (found === 2 ** count - 1 || !grow) return;
       // The members to add: not found, each once.
@@ -446,9 +562,8 @@ export class CollectionPacker implements Packer {
         for (let i = 0, k = held; i < count; i++) if ((adding & (1 << i)) !== 0) ints[k++] = wantedValues[i]!;
         end = writeIntDeltas(plain, total);
       } else {
-        end = packed.intDeltas ? 0 : length;
         // From the integer-deltas form: its members written again tagged, in the same order (ascending).
-        if (packed.intDeltas) for (let k = 0; k < held; k++) end = writeLong(plain, end, zigzag(ints[k]!) * 2);
+        end = packed.intDeltas ? writeIntsTagged(plain, held) : length;
         // The tagged form runs longer than the deltas it replaces: wiped too if a member finds no room below.
         used = Math.max(used, end);
         for (let i = 0; i < count; i++) {
@@ -471,9 +586,44 @@ export class CollectionPacker implements Packer {
     } finally {
       // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
       plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
-      ints.fill(0, 0, Math.min(ints.length, held + count));
+      table.wipe();
+      ints.fill(0, 0, Math.min(ints.length, packed.count + count));
       wanted.fill(undefined, 0, count);
       wantedValues.fill(0, 0, count);
+    }
+  }
+
+  editSet(db: number, key: string, packed: PackedLike, edit: SetBlobEdit, out: SetEdit): void {
+    out.sealed = null;
+    out.count = packed.count;
+    out.flag = packed.flag;
+    out.intDeltas = packed.intDeltas;
+    const plain = this.plain;
+    const table = this.setTable;
+    // The furthest byte of the scratch written (what the wipe covers).
+    let used = 0;
+    try {
+      const length = this.openBlob(db, key, Kind.Set, packed);
+      used = length;
+      const held = table.index(length, packed.intDeltas);
+      table.intset = packed.flag;
+      edit(table);
+      out.count = table.size;
+      out.flag = table.intset;
+      if (table.size === held || table.size === 0) return;
+      // As packNew() writes a set: the integer-deltas form for an intset of such integers, else tagged.
+      const deltas = table.intset && table.integersOnly();
+      let end: number;
+      if (deltas) end = writeIntDeltas(plain, table.keepValues());
+      else if (packed.intDeltas) end = writeIntsTagged(plain, table.keepValues());
+      else end = table.keepForms();
+      used = Math.max(used, end);
+      out.sealed = this.sealPlain(Kind.Set, db, key, end);
+      out.intDeltas = deltas;
+    } finally {
+      // What opening wrote (its plaintext is shorter than the blob), and what the edit rewrote.
+      plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
+      table.wipe();
     }
   }
 

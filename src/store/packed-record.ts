@@ -149,8 +149,7 @@ export function newPackedRecord(table: KeyTable, key: string, hash: number, pack
   const handle = table.newRecord(key, hash, PACKED_TAG | length, length);
   const slab = handle >>> 17;
   const arena = table.arena;
-  // The warm mark goes with an entry stored anew (set-rest.ts packs a set again for its writes).
-  arena.words[slab]![(handle & OFFSET_MASK) * 2 + W_AUX] = aux(packed) | (packed.warm ? WARM_BIT : 0);
+  arena.words[slab]![(handle & OFFSET_MASK) * 2 + W_AUX] = aux(packed);
   arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = packed.expiresAt;
   arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = packed.touchedAt;
   (arena.bytes[slab] as Latin1Buffer).latin1Write(packed.blob, (handle & OFFSET_MASK) * 8 + RECORD_HEADER + key.length);

@@ -937,6 +937,27 @@ describe('packing small collections', () => {
     expect(await client.object('ENCODING', 'd')).toBe('intset');
     expect(await client.sscan('d', '0')).toEqual(['0', ['-1000000000', '-5', '1000001', '1000002', '1000003', '999999999999999']]);
     expect((await client.srandmember('d', 10)).sort()).toEqual(['-1000000000', '-5', '1000001', '1000002', '1000003', '999999999999999'].sort());
+    // Removals in the blob (Packer.editSet) write what is left as packNew would: the deltas kept,
+    // an intset left with such integers only turned to deltas, a tagged set's forms moved down.
+    await client.sadd('longs', '99999999999999999', '-12345678901234567', '5', '-3');
+    await client.sadd('mix', 'a', '10', 'b', '-7', '20');
+    server.advance(5000);
+    await settle(250);
+    expect(await client.srem('d', '1000002', '-1000000000')).toBe(2);
+    expect(await client.srem('long', '12345678901234567')).toBe(1);
+    expect(await client.srem('mix', 'b', 'a')).toBe(2);
+    // All of an intset, as SUNION replies it: ordered by value, longer integers than the deltas hold among them.
+    expect(await client.spop('longs', 10)).toEqual(['-12345678901234567', '-3', '5', '99999999999999999']);
+    for (const key of ['d', 'long', 'mix']) expect(packed(key), key).toBe(true);
+    expect(await client.exists('longs')).toBe(0);
+    expect(record('d')).toMatchObject({ intDeltas: true });
+    expect(record('long')).toMatchObject({ intDeltas: true });
+    expect(record('mix')).toMatchObject({ intDeltas: false });
+    expect(await client.smembers('d')).toEqual(['-5', '1000001', '1000003', '999999999999999']);
+    expect(await client.smembers('long')).toEqual(['-1', '3']);
+    expect(await client.smembers('mix')).toEqual(['10', '-7', '20']);
+    expect(await client.object('ENCODING', 'long')).toBe('intset');
+    expect(await client.object('ENCODING', 'mix')).toBe('hashtable');
   });
 
   it('packs a used collection again once it rests, with its changes', async () => {

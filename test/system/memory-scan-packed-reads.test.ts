@@ -6,7 +6,7 @@
 // writes into the packed sets, ZADD, ZINCRBY and ZREM into the packed sorted sets, SADD into
 // the packed sets last, and every readable mapping of the live server process is searched for
 // them. A key name kept in plaintext (no --seal-keys) is the control that the scan finds what is
-// there.
+// there. A second server takes SREM, SPOP and SMOVE in the blobs of packed sets.
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,31 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
   expect((await last.exec())!.map(([err, n]) => err ?? n)).toEqual(Array(KEYS).fill(1));
 }
 
+/**
+ * SREM, SPOP (one and a count) and SMOVE made in the blobs of small sets at rest
+ * (commands/set-rest.ts, Packer.editSet), each pipelined over every set after a rest; the last,
+ * a pop of one member from each set, leaves the packer's scratch last written by a set's
+ * removal: its wipe is all that keeps that set's members out of the scan.
+ */
+async function removeAtRest(client: Redis, m: string[]): Promise<void> {
+  const of = (i: number) => m.slice(i * SIZE, i * SIZE + SIZE);
+  for (let i = 0; i < KEYS; i++) await client.sadd(`s:${i}`, ...of(i));
+  const each = async (write: (p: ReturnType<Redis['pipeline']>, i: number, s: string[]) => void): Promise<unknown[]> => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const p = client.pipeline();
+    for (let i = 0; i < KEYS; i++) write(p, i, of(i));
+    return (await p.exec())!.map(([err, r]) => err ?? r);
+  };
+  expect(await each((p, i, s) => p.srem(`s:${i}`, s[0]!, m[m.length - 1 - i]!))).toEqual(Array(KEYS).fill(1));
+  const popped = (await each((p, i) => p.spop(`s:${i}`))) as string[];
+  expect(popped.every((x, i) => of(i).slice(1).includes(x))).toBe(true);
+  const left = (i: number) => of(i).slice(1).filter((x) => x !== popped[i]);
+  expect(await each((p, i) => p.smove(`s:${i}`, `d:${i}`, left(i)[0]!))).toEqual(Array(KEYS).fill(1));
+  const last = (await each((p, i) => p.spop(`s:${i}`, 1))) as string[][];
+  expect(last.every((x, i) => x.length === 1 && left(i).slice(1).includes(x[0]!))).toBe(true);
+  for (let i = 0; i < KEYS; i++) expect(await client.scard(`s:${i}`)).toBe(1);
+}
+
 describe('process memory after reading small collections packed at rest', () => {
   let server: SpawnedServer;
   let client: Redis;
@@ -102,5 +127,21 @@ describe('process memory after reading small collections packed at rest', () => 
     await exercise(client, markers.map((b) => b.toString('latin1')));
     expect(await client.ping()).toBe('PONG');
     expectNoPlaintext(server.process.pid!, markers, { marker: keyName!, what: 'the plaintext key name' });
+  }, 120_000);
+
+  it('holds none of the members after SREM, SPOP and SMOVE made in the blobs of sets at rest', async () => {
+    const removing = await spawnServer();
+    const removingClient = ioredis(removing.port);
+    try {
+      const [keyName] = makeMarkers(1, 'SKVKEYNAME-');
+      await removingClient.sadd(keyName!, 'x');
+      const members = makeMarkers(KEYS * SIZE, 'SKVREMOVED-');
+      await removeAtRest(removingClient, members.map((b) => b.toString('latin1')));
+      expect(await removingClient.ping()).toBe('PONG');
+      expectNoPlaintext(removing.process.pid!, members, { marker: keyName!, what: 'the plaintext key name' });
+    } finally {
+      removingClient.disconnect();
+      await removing.stop();
+    }
   }, 120_000);
 });

@@ -163,6 +163,47 @@ export interface Packer {
    * would pass packing's limits. The plaintext is wiped before it returns. Throws SealError.
    */
   addToSet(db: number, key: string, packed: PackedLike, members: MemberList, first: number, count: number, grow: boolean, intset: boolean, out: SetAddition): void;
+  /**
+   * SREM, SPOP and SMOVE's source made in a packed set's blob (commands/set-rest.ts): opens it
+   * once and lets `edit` find, show and remove its members (an OpenedSet, valid during the call
+   * only), then, when it removed some and left some, writes the rest again as packNew() would
+   * (the integer-deltas form for an intset of such integers, `edit`'s intset flag kept) and
+   * seals it as the set's new blob (`out.sealed`, a view as editList() returns it). `out.count`
+   * is what is left (0: emptied, nothing sealed); `out.sealed` stays null when nothing was
+   * removed. The plaintext is wiped before it returns. Throws SealError.
+   */
+  editSet(db: number, key: string, packed: PackedLike, edit: SetBlobEdit, out: SetEdit): void;
+}
+
+/**
+ * A packed set opened in the packer's scratch (Packer.editSet): its members at positions 0 to
+ * size - 1, in the blob's order.
+ */
+export interface OpenedSet {
+  /** Members left. */
+  readonly size: number;
+  /** Redis's encoding of the set as written back: its intset flag, as stored until changed. */
+  intset: boolean;
+  /** The position of the member with these bytes, or -1. */
+  indexOf(member: Uint8Array): number;
+  /** Shows the member at `position` as bytes[start, start + length), until the edit returns (a view of the scratch, no copy). */
+  show(position: number): void;
+  readonly bytes: Buffer;
+  readonly start: number;
+  readonly length: number;
+  /** Takes the member at `position` out: those after it move up one position. */
+  remove(position: number): void;
+}
+
+/** An edit of an OpenedSet (Packer.editSet). */
+export type SetBlobEdit = (set: OpenedSet) => void;
+
+/** What Packer.editSet() made: the new blob or null, and the set's shape. */
+export interface SetEdit {
+  sealed: Buffer | null;
+  count: number;
+  flag: boolean;
+  intDeltas: boolean;
 }
 
 /** A command's arguments as addToSet() reads them (an ArgList). */

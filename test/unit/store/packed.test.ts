@@ -61,6 +61,8 @@ class StandInPacker implements Packer {
   }
 
   addToSet(): void {}
+
+  editSet(): void {}
 }
 
 function setup(): { db: Keyspace; packer: StandInPacker; stats: { keyspaceHits: number; keyspaceMisses: number } } {
