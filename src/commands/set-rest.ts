@@ -257,3 +257,42 @@ export function spopAtRest(ctx: Session, key: string, packed: PackedForm, count:
     done();
   }
 }
+
+/**
+ * SRANDMEMBER of a packed set (at rest or not: a read), from one open, the set left packed:
+ * `count` null for one member (a bulk reply); negative (or 1) for |count| drawn with repetition;
+ * at least the size for the whole set (an intset's in its order, ascending); else that many
+ * distinct ones in the order drawn, as the unpacked path answers (sets-random.ts).
+ */
+export function srandmemberPacked(ctx: Session, key: string, packed: PackedForm, count: number | null): void {
+  try {
+    if (!load(ctx, key, packed)) return;
+    const size = members.length;
+    const reply = ctx.reply;
+    const pick = (): Buffer => members[Math.floor(Math.random() * size)]!;
+    if (count === null) return reply.bulk(pick());
+    if (count < 0 || count === 1) {
+      const n = Math.abs(count);
+      reply.arrayLen(n);
+      for (let i = 0; i < n; i++) reply.bulk(pick());
+      return;
+    }
+    if (count >= size) {
+      const all = packed.flag ? members.slice().sort(compareIntegers) : members;
+      reply.arrayLen(size);
+      for (const member of all) reply.bulk(member);
+      return;
+    }
+    // A partial Fisher-Yates over the members: a uniform sample without repeats.
+    reply.arrayLen(count);
+    for (let i = 0; i < count; i++) {
+      const j = i + Math.floor(Math.random() * (size - i));
+      const drawn = members[j]!;
+      members[j] = members[i]!;
+      members[i] = drawn;
+      reply.bulk(drawn);
+    }
+  } finally {
+    done();
+  }
+}
