@@ -172,16 +172,25 @@ export function withOpenedZSet(ctx: Session, key: string, packed: PackedForm, us
  * asked (RESP3: [member, score] pairs): replyRange's reply.
  */
 export function replyFlatRanks(ctx: Session, flat: FlatZSet, start: number, end: number, reverse: boolean, withScores: boolean): void {
-  const reply = ctx.reply;
-  const pairs = withScores && reply.protocol === 3;
   const n = Math.max(0, end - start);
-  reply.arrayLen(withScores && !pairs ? n * 2 : n);
-  for (let i = 0; i < n; i++) {
-    const k = reverse ? end - 1 - i : start + i;
-    if (pairs) reply.arrayLen(2);
-    replyPlain(ctx, flat.bytes, flat.starts[k]!, flat.lengths[k]!);
-    if (withScores) reply.double(flat.scores[k]!);
-  }
+  replyFlatLength(ctx, n, withScores);
+  for (let i = 0; i < n; i++) replyFlatMember(ctx, flat, reverse ? end - 1 - i : start + i, withScores);
+}
+
+/** The given ranks of a sorted set laid flat, in that order (ZRANDMEMBER with a count): replyMembers' reply. */
+export function replyFlatPicks(ctx: Session, flat: FlatZSet, ranks: readonly number[], withScores: boolean): void {
+  replyFlatLength(ctx, ranks.length, withScores);
+  for (const k of ranks) replyFlatMember(ctx, flat, k, withScores);
+}
+
+function replyFlatLength(ctx: Session, n: number, withScores: boolean): void {
+  ctx.reply.arrayLen(withScores && ctx.reply.protocol !== 3 ? n * 2 : n);
+}
+
+function replyFlatMember(ctx: Session, flat: FlatZSet, k: number, withScores: boolean): void {
+  if (withScores && ctx.reply.protocol === 3) ctx.reply.arrayLen(2);
+  replyPlain(ctx, flat.bytes, flat.starts[k]!, flat.lengths[k]!);
+  if (withScores) ctx.reply.double(flat.scores[k]!);
 }
 
 /** Ranks [start, end) of a packed sorted set (replyFlatRanks); an empty span opens nothing. */

@@ -5,7 +5,7 @@
 // clock moves on and its keyspace packs whatever rests (as the cron would), so the next write
 // meets its key at rest, while the others meet it in use. Replies compared byte for byte, in RESP2
 // and RESP3; SMEMBERS sorted (Redis's hashtable has its own order), SRANDMEMBER by count and
-// membership. The reads answered from a blob (packed-reads.ts) are among them. Skipped (with a
+// membership, ZRANDMEMBER likewise. The reads answered from a blob (packed-reads.ts) are among them. Skipped (with a
 // message) where redis-server is not installed.
 
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -83,7 +83,7 @@ function zsetCommand(r: Rnd): string[] {
   const lex = () => pick(r, ['-', '+', '[a', '(a', '[b', '(c', '[', '[an element', '(caf\u00e9']);
   const limit = () => (r() < 0.4 ? ['LIMIT', pick(r, ['0', '1', '2', '-1', '5']), pick(r, ['-1', '0', '1', '2', '10'])] : []);
   const withScores = () => (r() < 0.5 ? ['WITHSCORES'] : []);
-  switch (int(r, 0, 25)) {
+  switch (int(r, 0, 26)) {
     case 18: return ['ZRANGEBYSCORE', k(), bound(), bound(), ...withScores(), ...limit()];
     case 19: return ['ZREVRANGEBYSCORE', k(), bound(), bound(), ...withScores(), ...limit()];
     case 20: return ['ZRANGE', k(), bound(), bound(), 'BYSCORE', ...(r() < 0.5 ? ['REV'] : []), ...limit(), ...withScores()];
@@ -93,6 +93,7 @@ function zsetCommand(r: Rnd): string[] {
     case 23: return ['ZCOUNT', k(), bound(), bound()];
     case 24: return r() < 0.8 ? ['ZLEXCOUNT', 'z3', lex(), lex()] : ['ZLEXCOUNT', k(), '-', '+'];
     case 25: return ['ZMSCORE', pick(r, ['z1', 'z2', 'z3', 'l1']), m(), m(), m()];
+    case 26: return ['ZRANDMEMBER', pick(r, ['z1', 'z2', 'z3', 'l1']), ...(r() < 0.8 ? [pick(r, ['0', '1', '2', '-1', '-5', '64', '-64', 'x']), ...withScores()] : [])];
     case 0: case 1: case 2: return ['ZADD', k(), ...flags(), ...Array.from({ length: int(r, 1, 3) }, () => [pick(r, SCORES), m()]).flat()];
     case 3: return ['ZADD', k(), ...flags(), 'INCR', pick(r, SCORES), m()];
     case 4: return ['ZINCRBY', k(), pick(r, SCORES), m()];
@@ -136,6 +137,12 @@ describe.skipIf(!hasRedisServer)('writes to small lists, sets and sorted sets at
     sequences: SEQUENCES, length: 30, seed: SEED, command: randomCommand,
     keyOf: (args) => (args[0] === 'ZMPOP' || args[0] === 'LMPOP' ? args[2]! : args[0] === 'BLMPOP' ? args[3]! : args[1]!),
     unordered: (args) => args[0] === 'SMEMBERS' || args[0] === 'SPOP',
-    sampled: (args) => (args[0] === 'SRANDMEMBER' ? { from: ['SMEMBERS', args[1]!], repeats: args[2]?.startsWith('-') ?? false } : undefined),
+    sampled: (args) => {
+      const repeats = (args[2]?.startsWith('-') ?? false) || args[3] !== undefined;
+      if (args[0] === 'SRANDMEMBER') return { from: ['SMEMBERS', args[1]!], repeats };
+      // Flat member, score items (RESP2 WITHSCORES) repeat equal scores: counted as repeats.
+      if (args[0] === 'ZRANDMEMBER') return { from: ['ZRANGE', args[1]!, '0', '-1', ...(args[3] ? ['WITHSCORES'] : [])], repeats };
+      return undefined;
+    },
   });
 });

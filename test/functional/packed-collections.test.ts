@@ -145,7 +145,7 @@ describe('packing small collections', () => {
     expect(packed('s')).toBe(false);
   });
 
-  it('answers score and lex ranges, the range counts, ZMSCORE, SMISMEMBER and SRANDMEMBER from the packed blob, leaving it packed, counted and touched', async () => {
+  it('answers score and lex ranges, the range counts, ZMSCORE, ZRANDMEMBER, SMISMEMBER and SRANDMEMBER from the packed blob, leaving it packed, counted and touched', async () => {
     await client.zadd('z', '1', 'a', '2', 'b', '2', 'bb', '3', 'c', '+inf', 'top');
     await client.zadd('lex', '0', 'a', '0', 'b', '0', 'c', '0', 'd');
     await client.sadd('s', 'x', 'yy', 'zzz');
@@ -173,6 +173,10 @@ describe('packing small collections', () => {
       [(await client.srandmember('s', -7)).every((m: string) => ['x', 'yy', 'zzz'].includes(m)), true],
       [new Set(await client.srandmember('s', 2)).size, 2],
       [['x', 'yy', 'zzz'].includes((await client.srandmember('s'))!), true],
+      [await client.zrandmember('z', 9, 'WITHSCORES'), ['top', 'inf', 'c', '3', 'bb', '2', 'b', '2', 'a', '1']],
+      [(await client.zrandmember('lex', -6)).every((m: string) => ['a', 'b', 'c', 'd'].includes(m)), true],
+      [new Set(await client.zrandmember('lex', 3)).size, 3],
+      [['a', 'b', 'c', 'd'].includes((await client.zrandmember('lex'))!), true],
     ];
     for (const [got, want] of reads) expect(got).toEqual(want);
     expect(await stat('keyspace_hits')).toBe(before + reads.length);
@@ -844,6 +848,7 @@ describe('packing small collections', () => {
     await expect(client.zmscore('z', 'a', 'b')).rejects.toThrow(failed);
     await expect(client.smismember('s', 'x', 'y')).rejects.toThrow(failed);
     await expect(client.srandmember('s', -3)).rejects.toThrow(failed);
+    await expect(client.zrandmember('z', 2)).rejects.toThrow(failed);
     await expect(client.lindex('l', 1)).rejects.toThrow(failed);
     // The counts open nothing; the connection goes on.
     expect(await client.llen('l')).toBe(2);
