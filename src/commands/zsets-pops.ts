@@ -10,7 +10,7 @@ import { parseCursor } from '../store/scan.js';
 import { formatDouble17 } from '../util/double-text.js';
 import { globMatchBytes } from '../util/glob.js';
 import {
-  isWord, keyOf, keysAfterCount, openMember, parseLong, peekZSet, readZSet, replyMember, replyMembers, sealedBytesOf,
+  isWord, keyOf, keysAfterCount, openMember, parseLong, peekZSet, replyMember, replyMembers, sealedBytesOf,
   writeZSet, zsetSpec,
 } from './zset-entries.js';
 import { sealFailed } from './sealing.js';
@@ -19,7 +19,8 @@ import { Kind } from '../store/entry.js';
 import { isPackedForm } from '../store/packed-record.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
-import { readPackedOf, replyFlatPicks, withOpenedZSet } from './packed-reads.js';
+import { readPackedOf, replyFlatPicks, unpackedOf, withOpenedZSet } from './packed-reads.js';
+import type { FlatZSet } from '../store/types/packed.js';
 import { replyPlain } from './set-entries.js';
 
 const LONG_MAX = 2n ** 63n - 1n;
@@ -230,13 +231,31 @@ function listpackScore(score: number): string {
   return Number.isInteger(score) && Math.abs(score) <= LL_HALF ? BigInt(score).toString() : formatDouble17(score);
 }
 
+/** ZSCAN's reply for a listpack's members laid flat: all of them (MATCH applied), cursor 0. */
+function replyFlatScan(ctx: Session, flat: FlatZSet, pattern: Buffer | null): void {
+  let n = 0;
+  for (let k = 0; k < flat.count; k++) if (flatMatches(flat, k, pattern)) n++;
+  ctx.reply.arrayLen(2);
+  ctx.reply.bulkLatin1('0');
+  ctx.reply.arrayLen(n * 2);
+  for (let k = 0; k < flat.count; k++) {
+    if (!flatMatches(flat, k, pattern)) continue;
+    replyPlain(ctx, flat.bytes, flat.starts[k]!, flat.lengths[k]!);
+    ctx.reply.bulkLatin1(listpackScore(flat.scores[k]!));
+  }
+}
+
+function flatMatches(flat: FlatZSet, k: number, pattern: Buffer | null): boolean {
+  return pattern === null || globMatchBytes(pattern, flat.bytes.subarray(flat.starts[k]!, flat.starts[k]! + flat.lengths[k]!));
+}
+
 function zscan(ctx: Session, args: Buffer[]): void {
   const cursor = parseCursor(args[2]!);
   if (cursor === null) return ctx.reply.error(Errors.invalidCursor);
   const key = keyOf(ctx, args[1]!);
-  const entry = readZSet(ctx, key);
-  if (entry === null) return;
-  if (entry === undefined) {
+  const stored = readPackedOf(ctx, key, Kind.ZSet);
+  if (stored === null) return;
+  if (stored === undefined) {
     ctx.reply.arrayLen(2);
     ctx.reply.bulkLatin1('0');
     return ctx.reply.arrayLen(0);
@@ -244,6 +263,9 @@ function zscan(ctx: Session, args: Buffer[]): void {
   const opts = parseElementScanOptions(args);
   if (typeof opts === 'string') return ctx.reply.error(opts);
   const { count, pattern } = opts;
+  // A small sorted set packed at rest that Redis keeps as a listpack: whole from its blob, and it stays packed.
+  if (isPackedForm(stored) && !stored.flag) return void withOpenedZSet(ctx, key, stored, (flat) => replyFlatScan(ctx, flat, pattern));
+  const entry = isPackedForm(stored) ? unpackedOf(ctx, key, Kind.ZSet) : stored;
   const found: { sealed: string; score: number }[] = [];
   const keep = (sealed: string, score: number): void => {
     found.push({ sealed, score });

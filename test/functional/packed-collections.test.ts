@@ -145,7 +145,7 @@ describe('packing small collections', () => {
     expect(packed('s')).toBe(false);
   });
 
-  it('answers score and lex ranges, the range counts, ZMSCORE, ZRANDMEMBER, SMISMEMBER and SRANDMEMBER from the packed blob, leaving it packed, counted and touched', async () => {
+  it('answers score and lex ranges, the range counts, ZMSCORE, ZRANDMEMBER, ZSCAN, SMISMEMBER and SRANDMEMBER from the packed blob, leaving it packed, counted and touched', async () => {
     await client.zadd('z', '1', 'a', '2', 'b', '2', 'bb', '3', 'c', '+inf', 'top');
     await client.zadd('lex', '0', 'a', '0', 'b', '0', 'c', '0', 'd');
     await client.sadd('s', 'x', 'yy', 'zzz');
@@ -177,6 +177,9 @@ describe('packing small collections', () => {
       [(await client.zrandmember('lex', -6)).every((m: string) => ['a', 'b', 'c', 'd'].includes(m)), true],
       [new Set(await client.zrandmember('lex', 3)).size, 3],
       [['a', 'b', 'c', 'd'].includes((await client.zrandmember('lex'))!), true],
+      // A listpack's ZSCAN: the whole set at once, cursor 0, whatever the cursor and COUNT asked.
+      [await client.zscan('z', '0'), ['0', ['a', '1', 'b', '2', 'bb', '2', 'c', '3', 'top', 'inf']]],
+      [await client.zscan('z', '5', 'MATCH', 'b*', 'COUNT', '1'), ['0', ['b', '2', 'bb', '2']]],
     ];
     for (const [got, want] of reads) expect(got).toEqual(want);
     expect(await stat('keyspace_hits')).toBe(before + reads.length);
@@ -849,6 +852,7 @@ describe('packing small collections', () => {
     await expect(client.smismember('s', 'x', 'y')).rejects.toThrow(failed);
     await expect(client.srandmember('s', -3)).rejects.toThrow(failed);
     await expect(client.zrandmember('z', 2)).rejects.toThrow(failed);
+    await expect(client.zscan('z', '0')).rejects.toThrow(failed);
     await expect(client.lindex('l', 1)).rejects.toThrow(failed);
     // The counts open nothing; the connection goes on.
     expect(await client.llen('l')).toBe(2);
