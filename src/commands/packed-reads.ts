@@ -12,7 +12,7 @@
 import { Errors } from '../protocol/errors.js';
 import { isPackedForm, type PackedForm } from '../store/packed-record.js';
 import type { EntryOf } from '../store/types/index.js';
-import { PACK_MAX_ELEMENTS, type PackableKind } from '../store/types/packed.js';
+import { PACK_MAX_ELEMENTS, type FlatZSet, type PackableKind } from '../store/types/packed.js';
 import { replyOpened } from './sealing.js';
 import { replyPlain } from './set-entries.js';
 import type { Session } from './types.js';
@@ -103,6 +103,20 @@ export function packedScoreFound(): number {
   return foundScore;
 }
 
+/**
+ * Which of `members` a packed set holds (SMISMEMBER): found[i] is 1 for members[i] there; one
+ * open, every member compared with each one asked. Null after replying the seal error.
+ */
+export function packedMembership(ctx: Session, key: string, packed: PackedForm, members: readonly Uint8Array[]): Uint8Array | null {
+  const found = new Uint8Array(members.length);
+  const ok = replyOpened(ctx, () => {
+    ctx.db.readPackedElements(key, packed, (bytes, start, length) => {
+      for (let i = 0; i < members.length; i++) if (found[i] === 0 && sameBytes(bytes, start, length, members[i]!)) found[i] = 1;
+    });
+  });
+  return ok ? found : null;
+}
+
 /** LINDEX of a packed list: element `index` (in range) as a bulk string. */
 export function replyPackedElement(ctx: Session, key: string, packed: PackedForm, index: number): void {
   let i = 0;
@@ -115,41 +129,80 @@ export function replyPackedElement(ctx: Session, key: string, packed: PackedForm
   });
 }
 
-/** Where the members of a reversed range lie in the opened blob, until they are written last first. */
-const starts = new Int32Array(PACK_MAX_ELEMENTS);
-const lengths = new Int32Array(PACK_MAX_ELEMENTS);
-const scores = new Float64Array(PACK_MAX_ELEMENTS);
+/** The opened sorted set laid flat: member k at bytes[starts[k], starts[k] + lengths[k]) with scores[k]. */
+const opened = {
+  bytes: Buffer.alloc(0) as Buffer,
+  starts: new Int32Array(PACK_MAX_ELEMENTS),
+  lengths: new Int32Array(PACK_MAX_ELEMENTS),
+  scores: new Float64Array(PACK_MAX_ELEMENTS),
+  count: 0,
+};
+const NOTHING = opened.bytes;
 
 /**
- * Ranks [start, end) of a packed sorted set, walked forward or from end - 1 down (as
- * SortedSet.each), with scores when asked (RESP3: [member, score] pairs): replyRange's reply.
+ * Opens a packed sorted set once and runs `use` on its members laid flat, inside the open (the
+ * bytes are the opened plaintext, wiped when the open ends: nothing of them may outlive `use`).
+ * False after replying the seal error (what `use` replied is dropped).
  */
-export function replyPackedRanks(ctx: Session, key: string, packed: PackedForm, start: number, end: number, reverse: boolean, withScores: boolean): void {
-  const reply = ctx.reply;
-  const pairs = withScores && reply.protocol === 3;
-  const member = (bytes: Buffer, at: number, length: number, score: number): void => {
-    if (pairs) reply.arrayLen(2);
-    replyPlain(ctx, bytes, at, length);
-    if (withScores) reply.double(score);
-  };
-  replyOpened(ctx, () => {
-    reply.arrayLen(withScores && !pairs ? (end - start) * 2 : end - start);
-    if (end <= start) return;
-    let i = 0;
-    ctx.db.readPackedElements(key, packed, (bytes, at, length, score) => {
-      if (i >= start) {
-        if (!reverse) member(bytes, at, length, score);
-        else {
-          // Kept until the last one is reached, then written last first.
-          starts[i - start] = at;
-          lengths[i - start] = length;
-          scores[i - start] = score;
-          if (i === end - 1) for (let k = end - 1 - start; k >= 0; k--) member(bytes, starts[k]!, lengths[k]!, scores[k]!);
+export function withOpenedZSet(ctx: Session, key: string, packed: PackedForm, use: (flat: FlatZSet) => void): boolean {
+  opened.count = 0;
+  try {
+    return replyOpened(ctx, () => {
+      ctx.db.readPackedElements(key, packed, (bytes, start, length, score) => {
+        const k = opened.count++;
+        opened.starts[k] = start;
+        opened.lengths[k] = length;
+        opened.scores[k] = score;
+        // The last member: every one lies in the opened plaintext now.
+        if (opened.count === packed.count) {
+          opened.bytes = bytes;
+          use(opened);
         }
-      }
-      return ++i < end;
+      });
+      if (opened.count !== packed.count) throw new Error('withOpenedZSet: the blob holds another count than its entry');
     });
-  });
+  } finally {
+    opened.bytes = NOTHING;
+    opened.count = 0;
+  }
+}
+
+/**
+ * Ranks [start, end) of a sorted set laid flat, forward or from end - 1 down, with scores when
+ * asked (RESP3: [member, score] pairs): replyRange's reply.
+ */
+export function replyFlatRanks(ctx: Session, flat: FlatZSet, start: number, end: number, reverse: boolean, withScores: boolean): void {
+  const n = Math.max(0, end - start);
+  replyFlatLength(ctx, n, withScores);
+  for (let i = 0; i < n; i++) replyFlatMember(ctx, flat, reverse ? end - 1 - i : start + i, withScores);
+}
+
+/** The given ranks of a sorted set laid flat, in that order (ZRANDMEMBER with a count): replyMembers' reply. */
+export function replyFlatPicks(ctx: Session, flat: FlatZSet, ranks: readonly number[], withScores: boolean): void {
+  replyFlatLength(ctx, ranks.length, withScores);
+  for (const k of ranks) replyFlatMember(ctx, flat, k, withScores);
+}
+
+function replyFlatLength(ctx: Session, n: number, withScores: boolean): void {
+  ctx.reply.arrayLen(withScores && ctx.reply.protocol !== 3 ? n * 2 : n);
+}
+
+function replyFlatMember(ctx: Session, flat: FlatZSet, k: number, withScores: boolean): void {
+  if (withScores && ctx.reply.protocol === 3) ctx.reply.arrayLen(2);
+  replyPlain(ctx, flat.bytes, flat.starts[k]!, flat.lengths[k]!);
+  if (withScores) ctx.reply.double(flat.scores[k]!);
+}
+
+/** Ranks [start, end) of a packed sorted set (replyFlatRanks); an empty span opens nothing. */
+export function replyPackedRanks(ctx: Session, key: string, packed: PackedForm, start: number, end: number, reverse: boolean, withScores: boolean): void {
+  if (end <= start) return ctx.reply.arrayLen(0);
+  withOpenedZSet(ctx, key, packed, (flat) => replyFlatRanks(ctx, flat, start, end, reverse, withScores));
+}
+
+/** Where `member` is among a sorted set laid flat, or -1. */
+export function flatIndexOf(flat: FlatZSet, member: Uint8Array): number {
+  for (let k = 0; k < flat.count; k++) if (sameBytes(flat.bytes, flat.starts[k]!, flat.lengths[k]!, member)) return k;
+  return -1;
 }
 
 /** Where each element matched (LPOS), in list order. */

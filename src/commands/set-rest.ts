@@ -251,3 +251,61 @@ export function spopAtRest(ctx: Session, key: string, packed: Entry & PackedForm
     }
   }, 'spop');
 }
+
+/**
+ * SRANDMEMBER of a packed set (at rest or not: a read), from one open, the set left packed:
+ * `count` null for one member (a bulk reply); negative (or 1) for |count| drawn with repetition;
+ * at least the size for the whole set (an intset's in its order, ascending); else that many
+ * distinct ones in the order drawn, as the unpacked path answers (sets-random.ts).
+ */
+export function srandmemberPacked(ctx: Session, key: string, packed: PackedForm, count: number | null): void {
+  const db = ctx.db;
+  const mark = ctx.reply.size;
+  try {
+    // An edit that removes nothing: the set is opened and shown, nothing sealed or stored.
+    db.packer!.editSet(db.uid, key, packed, (set) => drawMembers(ctx, set, packed.flag, count), removal);
+  } catch (err) {
+    sealFailedSince(ctx, mark, err);
+  }
+  removal.sealed = null;
+}
+
+/** Positions drawn by srandmemberPacked's sample without repeats. */
+let drawOrder = new Int32Array(64);
+
+function drawMembers(ctx: Session, set: OpenedSet, intset: boolean, count: number | null): void {
+  const size = set.size;
+  const reply = ctx.reply;
+  const replyAt = (position: number): void => {
+    set.show(position);
+    replyPlain(ctx, set.bytes, set.start, set.length);
+  };
+  const pick = (): number => Math.floor(Math.random() * size);
+  if (count === null) return replyAt(pick());
+  if (count < 0 || count === 1) {
+    const n = Math.abs(count);
+    reply.arrayLen(n);
+    for (let i = 0; i < n; i++) replyAt(pick());
+    return;
+  }
+  if (count >= size) {
+    const all: Buffer[] = [];
+    for (let at = 0; at < size; at++) all.push(memberAt(set, at));
+    // An intset's order, ascending.
+    if (intset) all.sort(compareIntegers);
+    reply.arrayLen(size);
+    for (const member of all) reply.bulk(member);
+    return;
+  }
+  // A partial Fisher-Yates over the positions: a uniform sample without repeats.
+  if (drawOrder.length < size) drawOrder = new Int32Array(size);
+  for (let at = 0; at < size; at++) drawOrder[at] = at;
+  reply.arrayLen(count);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(Math.random() * (size - i));
+    const drawn = drawOrder[j]!;
+    drawOrder[j] = drawOrder[i]!;
+    drawOrder[i] = drawn;
+    replyAt(drawn);
+  }
+}

@@ -11,8 +11,10 @@ import {
 } from './set-entries.js';
 import { Errors } from '../protocol/errors.js';
 import { sealFailed } from './sealing.js';
-import { setAtRest, spopAtRest } from './set-rest.js';
-import type { SetEntry } from '../store/entry.js';
+import { setAtRest, spopAtRest, srandmemberPacked } from './set-rest.js';
+import { readPackedOf } from './packed-reads.js';
+import { isPackedForm } from '../store/packed-record.js';
+import { Kind, type SetEntry } from '../store/entry.js';
 import { parseCursor } from '../store/scan.js';
 import type { MemberId } from '../store/types/set.js';
 import { INTSET_MAX_ENTRIES } from '../store/types/set-ops.js';
@@ -144,9 +146,11 @@ function srandmember(ctx: Session, args: Buffer[]): void {
   if (args.length > 3) return ctx.reply.error(Errors.syntax);
   const key = keyOf(ctx, args[1]!);
   if (args.length === 2) {
-    const set = readSet(ctx, key);
+    const set = readPackedOf(ctx, key, Kind.Set);
     if (set === null) return;
     if (set === undefined) return ctx.reply.nullBulk();
+    // A small set packed at rest answers from its blob and stays packed (set-rest.ts), as below.
+    if (isPackedForm(set)) return srandmemberPacked(ctx, key, set, null);
     replyMember(ctx, { set, key, id: set.randomMember() });
     return;
   }
@@ -154,9 +158,10 @@ function srandmember(ctx: Session, args: Buffer[]): void {
   if (n === null) return ctx.reply.error(Errors.notInteger);
   if (n < -LONG_MAX) return ctx.reply.error(Errors.valueOutOfLongRange);
   if (n < -BigInt(MAX_REPEATS)) return ctx.reply.error(Errors.valueOutOfRange);
-  const set = readSet(ctx, key);
+  const set = readPackedOf(ctx, key, Kind.Set);
   if (set === null) return;
   if (set === undefined || n === 0n) return ctx.reply.arrayLen(0);
+  if (isPackedForm(set)) return srandmemberPacked(ctx, key, set, n > BigInt(set.count) ? set.count : Number(n));
   // A negative count (or 1) draws with repetition, in random order.
   if (n < 0n || n === 1n) {
     replyMembers(ctx, refsOf(set, key, set.sampleWithRepetition(Number(n < 0n ? -n : n))), 'array', 'stored');

@@ -5,7 +5,7 @@
 
 import { keyOf, sameKeyAt } from './args.js';
 import {
-  addPlains, addRawMembers, at, memberDigestAt, setCodec, memberDigest, openMember, readSet, replyMembers, setSpec, writeSet,
+  addPlains, addRawMembers, at, memberDigestAt, setCodec, memberDigest, openMember, replyMembers, setSpec, writeSet,
   type MemberRef,
 } from './set-entries.js';
 import { setAlgebraCommands } from './sets-algebra.js';
@@ -17,7 +17,7 @@ import { PACK_MAX_ELEMENTS } from '../store/types/packed.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
-import { membersInOrder, packedIndexOf, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
+import { membersInOrder, packedIndexOf, packedMembership, readPackedOf, replyPackedMembers, unpackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
 import { editableInBlob, packedAtRest } from './at-rest.js';
 import { addInBlob, addMember, addToNew, DECLINED, setAtRest, smoveAtRest, sremAtRest } from './set-rest.js';
@@ -162,8 +162,19 @@ function sismember(ctx: Session, args: ArgList): void {
 }
 
 function smismember(ctx: Session, args: ArgList): void {
-  const set = readSet(ctx, sameKeyAt(ctx, args, 1));
+  const key = sameKeyAt(ctx, args, 1);
+  const set = readPackedOf(ctx, key, Kind.Set);
   if (set === null) return;
+  // A small set packed at rest: one open, and it stays packed.
+  if (set !== undefined && isPackedForm(set)) {
+    const members: Uint8Array[] = [];
+    for (let i = 2; i < args.length; i++) members.push(args.at(i)!);
+    const found = packedMembership(ctx, key, set, members);
+    if (found === null) return;
+    ctx.reply.arrayLen(found.length);
+    for (const one of found) ctx.reply.integer(one);
+    return;
+  }
   ctx.reply.arrayLen(args.length - 2);
   for (let i = 2; i < args.length; i++) ctx.reply.integer(set !== undefined && set.has(memberDigestAt(ctx, args, i)) ? 1 : 0);
 }

@@ -18,7 +18,8 @@ import { sealFailed } from './sealing.js';
 import { replyPlain } from './set-entries.js';
 import type { PopShape } from './zsets-pops.js';
 import type { ParsedRange } from './zsets-ranges.js';
-import { emptyScores, rankSpan, type LexBound } from '../store/types/zset.js';
+import { rankSpan } from '../store/types/zset.js';
+import { compareFlat, valueSpan } from './zset-span.js';
 import type { Session } from './types.js';
 
 /** ZADD's options (redis zaddGenericCommand's flags). */
@@ -103,21 +104,9 @@ function indexOf(member: Uint8Array): number {
   return -1;
 }
 
-/** Sign of member k's bytes against bytes[at, at + n) (memcmp, then the shorter first: Redis's order of ties, sdscmplex's). */
-function compareMember(k: number, bytes: Uint8Array, at: number, n: number): number {
-  const from = starts[k]!;
-  const length = lengths[k]!;
-  for (let i = 0, m = Math.min(length, n); i < m; i++) {
-    const a = memberBytes[from + i]!;
-    const b = bytes[at + i]!;
-    if (a !== b) return a < b ? -1 : 1;
-  }
-  return length - n;
-}
-
 /** Whether member k's bytes sort after memberBytes[at, at + n). */
 function sortsAfter(k: number, at: number, n: number): boolean {
-  return compareMember(k, memberBytes, at, n) > 0;
+  return compareFlat(edited, k, memberBytes, at, n) > 0;
 }
 
 /** Puts the member at memberBytes[at, at + n) in its place: after every lower score, and every equal one with lower bytes. */
@@ -303,61 +292,12 @@ export function zpopAtRest(ctx: Session, arg: Buffer, key: string, packed: Packe
   }
 }
 
-/** Sign of member k against a lex bound: '-' below and '+' above every member. */
-function compareLex(k: number, bound: LexBound): number {
-  return bound === '-' ? 1 : bound === '+' ? -1 : compareMember(k, bound.value, 0, bound.value.length);
-}
-
-/** A range by score or by lex. */
-type ValueRange = Exclude<ParsedRange, { type: 'rank' }>;
-
-/** Whether a lex bound leaves out its own value ('-' and '+' do: Redis parses them as exclusive). */
-function exclusiveLex(bound: LexBound): boolean {
-  return typeof bound !== 'object' || bound.exclusive;
-}
-
-/** Whether member k is at or past the range's min (redis zslValueGteMin / zslLexValueGteMin). */
-function gteMin(k: number, range: ValueRange): boolean {
-  if (range.type === 'score') return range.min.exclusive ? scores[k]! > range.min.value : scores[k]! >= range.min.value;
-  const c = compareLex(k, range.min);
-  return exclusiveLex(range.min) ? c > 0 : c >= 0;
-}
-
-/** Whether member k is at or before the range's max (redis zslValueLteMax / zslLexValueLteMax). */
-function lteMax(k: number, range: ValueRange): boolean {
-  if (range.type === 'score') return range.max.exclusive ? scores[k]! < range.max.value : scores[k]! <= range.max.value;
-  const c = compareLex(k, range.max);
-  return exclusiveLex(range.max) ? c < 0 : c <= 0;
-}
-
-/** Whether lex bounds select nothing whatever the members ('-' lowest, '+' highest), as zslIsInLexRange checks first. */
-function lexBoundsCross(min: LexBound, max: LexBound): boolean {
-  const rank = (b: LexBound) => (b === '-' ? -1 : b === '+' ? 1 : 0);
-  let c = rank(min) - rank(max);
-  if (c === 0 && typeof min === 'object' && typeof max === 'object') c = Buffer.compare(min.value, max.value);
-  return c > 0 || (c === 0 && (exclusiveLex(min) || exclusiveLex(max)));
-}
-
-/** The ranks [spanStart, spanEnd) of `edited` that `range` selects, as Redis's listpack walk finds them (zzlDeleteRangeByScore / ByLex). */
+/** The ranks [spanStart, spanEnd) of `edited` that `range` selects. */
 let spanStart = 0;
 let spanEnd = 0;
 
 function spanIn(range: ParsedRange): void {
-  const count = edited.count;
-  spanStart = spanEnd = 0;
-  if (range.type === 'rank') {
-    [spanStart, spanEnd] = rankSpan(range.start, range.stop, count);
-    return;
-  }
-  // zzlIsInRange / zzlIsInLexRange: bounds that cross, or a set wholly outside them.
-  const crossed = range.type === 'score' ? emptyScores(range.min, range.max) : lexBoundsCross(range.min, range.max);
-  if (crossed || count === 0 || !gteMin(count - 1, range) || !lteMax(0, range)) return;
-  let k = 0;
-  while (k < count && !gteMin(k, range)) k++;
-  let end = k;
-  while (end < count && lteMax(end, range)) end++;
-  spanStart = k;
-  spanEnd = end;
+  [spanStart, spanEnd] = range.type === 'rank' ? rankSpan(range.start, range.stop, edited.count) : valueSpan(edited, range);
 }
 
 /**

@@ -10,7 +10,7 @@ import { parseCursor } from '../store/scan.js';
 import { formatDouble17 } from '../util/double-text.js';
 import { globMatchBytes } from '../util/glob.js';
 import {
-  isWord, keyOf, keysAfterCount, openMember, parseLong, peekZSet, readZSet, replyMember, replyMembers, sealedBytesOf,
+  isWord, keyOf, keysAfterCount, openMember, parseLong, peekZSet, replyMember, replyMembers, sealedBytesOf,
   writeZSet, zsetSpec,
 } from './zset-entries.js';
 import { sealFailed } from './sealing.js';
@@ -19,6 +19,9 @@ import { Kind } from '../store/entry.js';
 import { isPackedForm } from '../store/packed-record.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
+import { readPackedOf, replyFlatPicks, unpackedOf, withOpenedZSet } from './packed-reads.js';
+import type { FlatZSet } from '../store/types/packed.js';
+import { replyPlain } from './set-entries.js';
 
 const LONG_MAX = 2n ** 63n - 1n;
 
@@ -168,10 +171,16 @@ const MAX_REPEATS = 16_777_216;
 function zrandmember(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[1]!);
   if (args.length === 2) {
-    const entry = readZSet(ctx, key);
-    if (entry === null) return;
-    if (entry === undefined) return ctx.reply.nullBulk();
-    const pick = entry.zset.at(Math.floor(Math.random() * entry.zset.size))!;
+    const found = readPackedOf(ctx, key, Kind.ZSet);
+    if (found === null) return;
+    if (found === undefined) return ctx.reply.nullBulk();
+    // A small sorted set packed at rest answers from its blob and stays packed, as below.
+    if (isPackedForm(found)) {
+      const k = Math.floor(Math.random() * found.count);
+      withOpenedZSet(ctx, key, found, (flat) => replyPlain(ctx, flat.bytes, flat.starts[k]!, flat.lengths[k]!));
+      return;
+    }
+    const pick = found.zset.at(Math.floor(Math.random() * found.zset.size))!;
     replyMember(ctx, key, pick.sealed, ctx.reply.size);
     return;
   }
@@ -182,33 +191,34 @@ function zrandmember(ctx: Session, args: Buffer[]): void {
   const withScores = args.length === 4;
   if (withScores && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) return ctx.reply.error(Errors.valueOutOfRange);
   if (count < -BigInt(MAX_REPEATS)) return ctx.reply.error(Errors.valueOutOfRange);
-  const entry = readZSet(ctx, key);
-  if (entry === null) return;
-  if (entry === undefined || count === 0n) return ctx.reply.arrayLen(0);
-  const zset = entry.zset;
-  const size = zset.size;
-  let ranks: number[];
-  if (count < 0n) {
-    ranks = Array.from({ length: Number(-count) }, () => Math.floor(Math.random() * size));
-  } else if (count >= BigInt(size)) {
-    // The whole set, highest first (Redis walks a sorted set from its tail here).
-    ranks = Array.from({ length: size }, (_, i) => size - 1 - i);
-  } else {
-    // Partial Fisher-Yates over the ranks: a uniform sample without repeats.
-    const all = Array.from({ length: size }, (_, i) => i);
-    const n = Number(count);
-    for (let i = 0; i < n; i++) {
-      const j = i + Math.floor(Math.random() * (size - i));
-      [all[i], all[j]] = [all[j]!, all[i]!];
-    }
-    ranks = all.slice(0, n);
-  }
+  const found = readPackedOf(ctx, key, Kind.ZSet);
+  if (found === null) return;
+  if (found === undefined || count === 0n) return ctx.reply.arrayLen(0);
+  const size = isPackedForm(found) ? found.count : found.zset.size;
+  const ranks = randomRanks(count, size);
+  if (isPackedForm(found)) return void withOpenedZSet(ctx, key, found, (flat) => replyFlatPicks(ctx, flat, ranks, withScores));
+  const zset = found.zset;
   replyMembers(ctx, key, ranks.length, withScores, (visit) => {
     for (const r of ranks) {
       const m = zset.at(r)!;
       if (!visit(m.sealed, m.score)) return;
     }
   });
+}
+
+/** The ranks ZRANDMEMBER draws from a set of `size` for `count` (not 0). */
+function randomRanks(count: bigint, size: number): number[] {
+  if (count < 0n) return Array.from({ length: Number(-count) }, () => Math.floor(Math.random() * size));
+  // The whole set, highest first (Redis walks a sorted set from its tail here).
+  if (count >= BigInt(size)) return Array.from({ length: size }, (_, i) => size - 1 - i);
+  // Partial Fisher-Yates over the ranks: a uniform sample without repeats.
+  const all = Array.from({ length: size }, (_, i) => i);
+  const n = Number(count);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(Math.random() * (size - i));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all.slice(0, n);
 }
 
 // ---- ZSCAN ----
@@ -221,13 +231,31 @@ function listpackScore(score: number): string {
   return Number.isInteger(score) && Math.abs(score) <= LL_HALF ? BigInt(score).toString() : formatDouble17(score);
 }
 
+/** ZSCAN's reply for a listpack's members laid flat: all of them (MATCH applied), cursor 0. */
+function replyFlatScan(ctx: Session, flat: FlatZSet, pattern: Buffer | null): void {
+  let n = 0;
+  for (let k = 0; k < flat.count; k++) if (flatMatches(flat, k, pattern)) n++;
+  ctx.reply.arrayLen(2);
+  ctx.reply.bulkLatin1('0');
+  ctx.reply.arrayLen(n * 2);
+  for (let k = 0; k < flat.count; k++) {
+    if (!flatMatches(flat, k, pattern)) continue;
+    replyPlain(ctx, flat.bytes, flat.starts[k]!, flat.lengths[k]!);
+    ctx.reply.bulkLatin1(listpackScore(flat.scores[k]!));
+  }
+}
+
+function flatMatches(flat: FlatZSet, k: number, pattern: Buffer | null): boolean {
+  return pattern === null || globMatchBytes(pattern, flat.bytes.subarray(flat.starts[k]!, flat.starts[k]! + flat.lengths[k]!));
+}
+
 function zscan(ctx: Session, args: Buffer[]): void {
   const cursor = parseCursor(args[2]!);
   if (cursor === null) return ctx.reply.error(Errors.invalidCursor);
   const key = keyOf(ctx, args[1]!);
-  const entry = readZSet(ctx, key);
-  if (entry === null) return;
-  if (entry === undefined) {
+  const stored = readPackedOf(ctx, key, Kind.ZSet);
+  if (stored === null) return;
+  if (stored === undefined) {
     ctx.reply.arrayLen(2);
     ctx.reply.bulkLatin1('0');
     return ctx.reply.arrayLen(0);
@@ -235,6 +263,9 @@ function zscan(ctx: Session, args: Buffer[]): void {
   const opts = parseElementScanOptions(args);
   if (typeof opts === 'string') return ctx.reply.error(opts);
   const { count, pattern } = opts;
+  // A small sorted set packed at rest that Redis keeps as a listpack: whole from its blob, and it stays packed.
+  if (isPackedForm(stored) && !stored.flag) return void withOpenedZSet(ctx, key, stored, (flat) => replyFlatScan(ctx, flat, pattern));
+  const entry = isPackedForm(stored) ? unpackedOf(ctx, key, Kind.ZSet) : stored;
   const found: { sealed: string; score: number }[] = [];
   const keep = (sealed: string, score: number): void => {
     found.push({ sealed, score });

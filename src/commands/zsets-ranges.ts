@@ -19,7 +19,9 @@ import { parseStrictInteger } from '../protocol/parser.js';
 import { RawArgs } from '../protocol/raw-args.js';
 import { at, type KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
-import { readPackedOf, replyPackedRanks, unpackedOf } from './packed-reads.js';
+import { readPackedOf, replyFlatRanks, replyPackedRanks, withOpenedZSet } from './packed-reads.js';
+import { valueSpan, type ValueRange } from './zset-span.js';
+import type { FlatZSet } from '../store/types/packed.js';
 import { isPackedForm } from '../store/packed-record.js';
 import { Kind } from '../store/entry.js';
 import { zremRangeAtRest, zsetAtRest } from './zset-rest.js';
@@ -130,7 +132,12 @@ function spanOf(entry: ZSetEntry, req: RangeRequest): Span {
     // Reversed ranks count from the highest score.
     return req.reverse ? { start: size - e, end: size - s, reverse: true } : { start: s, end: e, reverse: false };
   }
-  let [start, end] = r.type === 'score' ? (emptyScores(r.min, r.max) ? [0, 0] : zset.scoreRange(r.min, r.max)) : zset.lexRange(r.min, r.max);
+  const [start, end] = r.type === 'score' ? (emptyScores(r.min, r.max) ? [0, 0] : zset.scoreRange(r.min, r.max)) : zset.lexRange(r.min, r.max);
+  return limited(start, end, size, req);
+}
+
+/** A score or lex range's ranks [start, end) of a set of `size` after the request's LIMIT. */
+function limited(start: number, end: number, size: number, req: RangeRequest): Span {
   // LIMIT offset count: a negative offset selects nothing, a negative count everything after it.
   const { offset, limit } = req;
   if (offset < 0 || (offset > 0 && offset >= size)) return { start: 0, end: 0, reverse: req.reverse };
@@ -151,16 +158,24 @@ function rangeToClient(ctx: Session, args: Buffer[], type: RangeType, direction:
   const found = readPackedOf(ctx, key, Kind.ZSet);
   if (found === null) return;
   if (found === undefined) return ctx.reply.arrayLen(0);
-  // A rank range of a small sorted set packed at rest answers from its blob and leaves it packed.
-  if (isPackedForm(found) && req.range.type === 'rank') {
-    const [s, e] = rankSpan(req.range.start, req.range.stop, found.count);
+  // A small sorted set packed at rest answers from its blob and stays packed.
+  if (isPackedForm(found)) {
+    const range = req.range;
+    if (range.type !== 'rank') return void withOpenedZSet(ctx, key, found, (flat) => replyValueRange(ctx, flat, range, req));
+    const [s, e] = rankSpan(range.start, range.stop, found.count);
     const size = found.count;
     return req.reverse ? replyPackedRanks(ctx, key, found, size - e, size - s, true, req.withScores) : replyPackedRanks(ctx, key, found, s, e, false, req.withScores);
   }
-  const entry = isPackedForm(found) ? unpackedOf(ctx, key, Kind.ZSet) : found;
   // Only a lex range compares members (opens them to find its ends).
-  if (req.range.type !== 'lex') return replySpan(ctx, key, entry, spanOf(entry, req), req.withScores);
-  tryOrdered(ctx, key, () => replySpan(ctx, key, entry, spanOf(entry, req), req.withScores));
+  if (req.range.type !== 'lex') return replySpan(ctx, key, found, spanOf(found, req), req.withScores);
+  tryOrdered(ctx, key, () => replySpan(ctx, key, found, spanOf(found, req), req.withScores));
+}
+
+/** A score or lex range of an opened packed sorted set (withOpenedZSet), LIMIT applied. */
+function replyValueRange(ctx: Session, flat: FlatZSet, range: ValueRange, req: RangeRequest): void {
+  const [start, end] = valueSpan(flat, range);
+  const span = limited(start, end, flat.count, req);
+  replyFlatRanks(ctx, flat, span.start, span.end, span.reverse, req.withScores);
 }
 
 function replySpan(ctx: Session, key: string, entry: ZSetEntry, span: Span, withScores: boolean): void {
@@ -298,23 +313,35 @@ function zcount(ctx: Session, args: Buffer[]): void {
   const min = parseScoreBound(args[2]!);
   const max = min === null ? null : parseScoreBound(args[3]!);
   if (min === null || max === null) return ctx.reply.error(Errors.zsetMinMaxNotFloat);
-  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
-  if (entry === null) return;
-  if (entry === undefined || emptyScores(min, max)) return ctx.reply.integer(0);
-  const [start, end] = entry.zset.scoreRange(min, max);
-  ctx.reply.integer(end - start);
+  countRange(ctx, args, { type: 'score', min, max });
 }
 
 function zlexcount(ctx: Session, args: Buffer[]): void {
   const min = parseLexBound(args[2]!);
   const max = min === null ? null : parseLexBound(args[3]!);
   if (min === null || max === null) return ctx.reply.error(Errors.zsetLexRange);
+  countRange(ctx, args, { type: 'lex', min, max });
+}
+
+/** ZCOUNT, ZLEXCOUNT once the range is parsed; a small set packed at rest counts in its blob and stays packed. */
+function countRange(ctx: Session, args: Buffer[], range: ValueRange): void {
   const key = keyOf(ctx, args[1]!);
-  const entry = readZSet(ctx, key);
-  if (entry === null) return;
-  if (entry === undefined) return ctx.reply.integer(0);
+  const found = readPackedOf(ctx, key, Kind.ZSet);
+  if (found === null) return;
+  if (found === undefined || (range.type === 'score' && emptyScores(range.min, range.max))) return ctx.reply.integer(0);
+  if (isPackedForm(found)) {
+    withOpenedZSet(ctx, key, found, (flat) => {
+      const [start, end] = valueSpan(flat, range);
+      ctx.reply.integer(end - start);
+    });
+    return;
+  }
+  if (range.type === 'score') {
+    const [start, end] = found.zset.scoreRange(range.min, range.max);
+    return ctx.reply.integer(end - start);
+  }
   tryOrdered(ctx, key, () => {
-    const [start, end] = entry.zset.lexRange(min, max);
+    const [start, end] = found.zset.lexRange(range.min, range.max);
     ctx.reply.integer(end - start);
   });
 }

@@ -15,7 +15,7 @@ import { zsetBlockingCommands } from './zsets-blocking.js';
 import { zsetPopCommands } from './zsets-pops.js';
 import { storedScore, zsetRangeCommands } from './zsets-ranges.js';
 import {
-  isWord, keyOf, lookupDigest, parseScore, parseScoreAt, readZSet, sealMember, writeZSet, zsetSpec,
+  isWord, keyOf, lookupDigest, parseScore, parseScoreAt, sealMember, writeZSet, zsetSpec,
 } from './zset-entries.js';
 import { DIGEST_BYTES } from '../store/types/zset.js';
 import type { KeyFlagName } from './key-specs.js';
@@ -23,7 +23,7 @@ import type { CommandSpec, Session } from './types.js';
 import { rawKeyOf } from './args.js';
 import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
-import { packedIndexOf, packedScoreFound, readPackedOf } from './packed-reads.js';
+import { flatIndexOf, packedIndexOf, packedScoreFound, readPackedOf, withOpenedZSet } from './packed-reads.js';
 import { isPackedForm, type PackedForm } from '../store/packed-record.js';
 import { ADDED, NAN, NOP, UPDATED, zaddAtRest, zremAtRest, zsetAtRest, type AddOptions } from './zset-rest.js';
 
@@ -310,8 +310,21 @@ const zscore = takesRawArgs((ctx: Session, args: ArgList): void => {
 });
 
 function zmscore(ctx: Session, args: Buffer[]): void {
-  const entry = readZSet(ctx, keyOf(ctx, args[1]!));
+  const key = keyOf(ctx, args[1]!);
+  const entry = readPackedOf(ctx, key, Kind.ZSet);
   if (entry === null) return;
+  // A small sorted set packed at rest: one open and a scan per member asked, and it stays packed.
+  if (entry !== undefined && isPackedForm(entry)) {
+    withOpenedZSet(ctx, key, entry, (flat) => {
+      ctx.reply.arrayLen(args.length - 2);
+      for (let i = 2; i < args.length; i++) {
+        const k = flatIndexOf(flat, args[i]!);
+        if (k < 0) ctx.reply.nullBulk();
+        else ctx.reply.double(flat.scores[k]!);
+      }
+    });
+    return;
+  }
   ctx.reply.arrayLen(args.length - 2);
   for (let i = 2; i < args.length; i++) {
     const score = entry?.zset.score(lookupDigest(ctx, args[i]!));

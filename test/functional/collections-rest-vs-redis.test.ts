@@ -4,8 +4,9 @@
 // sequences of these families' commands go to both servers; before most commands the sealkv
 // clock moves on and its keyspace packs whatever rests (as the cron would), so the next write
 // meets its key at rest, while the others meet it in use. Replies compared byte for byte, in RESP2
-// and RESP3; SMEMBERS sorted (Redis's hashtable has its own order). Skipped (with a message) where
-// redis-server is not installed.
+// and RESP3; SMEMBERS sorted (Redis's hashtable has its own order), SRANDMEMBER by count and
+// membership, ZRANDMEMBER likewise. The reads answered from a blob (packed-reads.ts) are among them. Skipped (with a
+// message) where redis-server is not installed.
 
 import { afterAll, beforeAll, describe } from 'vitest';
 import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
@@ -56,8 +57,11 @@ function listCommand(r: Rnd): string[] {
 function setCommand(r: Rnd): string[] {
   const k = () => pick(r, ['s1', 's2']);
   const some = () => Array.from({ length: int(r, 1, 3) }, () => pick(r, ELEMENTS));
-  switch (int(r, 0, 10)) {
+  switch (int(r, 0, 12)) {
     case 0: case 1: case 2: return ['SADD', k(), ...some()];
+    case 10: return ['SMISMEMBER', pick(r, ['s1', 's2', 's3']), ...some()];
+    // A random draw: compared by count and membership (itRestingSequences' sampled).
+    case 11: return ['SRANDMEMBER', pick(r, ['s1', 's2', 's3', 'l1']), ...(r() < 0.8 ? [pick(r, ['0', '1', '2', '3', '-1', '-5', '64', '-64', 'x'])] : [])];
     case 3: return ['SREM', k(), ...some()];
     // Whole pops only (a partial one draws at random): a count of 0, or at least the set's size.
     case 6: return ['SPOP', k(), pick(r, ['0', '11', '64', '-1', 'x'])];
@@ -77,7 +81,25 @@ function zsetCommand(r: Rnd): string[] {
   const flags = () => ['NX', 'XX', 'GT', 'LT', 'CH'].filter(() => r() < 0.2);
   const bound = () => pick(r, ['-inf', '+inf', '0', '(0', '1', '(1.5', '3', '(3', '-2', 'nan']);
   const lex = () => pick(r, ['-', '+', '[a', '(a', '[b', '(c', '[', '[an element', '(caf\u00e9']);
-  switch (int(r, 0, 17)) {
+  const limit = () => (r() < 0.4 ? ['LIMIT', pick(r, ['0', '1', '2', '-1', '5']), pick(r, ['-1', '0', '1', '2', '10'])] : []);
+  const withScores = () => (r() < 0.5 ? ['WITHSCORES'] : []);
+  switch (int(r, 0, 27)) {
+    case 18: return ['ZRANGEBYSCORE', k(), bound(), bound(), ...withScores(), ...limit()];
+    case 19: return ['ZREVRANGEBYSCORE', k(), bound(), bound(), ...withScores(), ...limit()];
+    case 20: return ['ZRANGE', k(), bound(), bound(), 'BYSCORE', ...(r() < 0.5 ? ['REV'] : []), ...limit(), ...withScores()];
+    // Lex ranges on z3 (equal scores): on mixed scores Redis's answer hangs on its encoding.
+    case 21: return [pick(r, ['ZRANGEBYLEX', 'ZREVRANGEBYLEX']), 'z3', lex(), lex(), ...limit()];
+    case 22: return ['ZRANGE', 'z3', lex(), lex(), 'BYLEX', ...(r() < 0.5 ? ['REV'] : []), ...limit()];
+    case 23: return ['ZCOUNT', k(), bound(), bound()];
+    case 24: return r() < 0.8 ? ['ZLEXCOUNT', 'z3', lex(), lex()] : ['ZLEXCOUNT', k(), '-', '+'];
+    case 25: return ['ZMSCORE', pick(r, ['z1', 'z2', 'z3', 'l1']), m(), m(), m()];
+    // ZSCAN on z4, which only ever gets short members: a listpack, scanned whole (a skiplist's
+    // dict order is Redis's own; and sealkv's skiplist ZSCAN with a cursor past 0 answers
+    // otherwise, before this change too).
+    case 27:
+      if (r() < 0.4) return ['ZADD', 'z4', ...Array.from({ length: int(r, 1, 3) }, () => [pick(r, SCORES), pick(r, ELEMENTS.filter((e) => e.length < 64))]).flat()];
+      return ['ZSCAN', pick(r, ['z4', 'z4', 'l1']), pick(r, ['0', '0', '7']), ...(r() < 0.4 ? ['MATCH', pick(r, ['*', 'a*', '?', '*e*', '[ab]'])] : []), ...(r() < 0.3 ? ['COUNT', pick(r, ['1', '100'])] : [])];
+    case 26: return ['ZRANDMEMBER', pick(r, ['z1', 'z2', 'z3', 'l1']), ...(r() < 0.8 ? [pick(r, ['0', '1', '2', '-1', '-5', '64', '-64', 'x']), ...withScores()] : [])];
     case 0: case 1: case 2: return ['ZADD', k(), ...flags(), ...Array.from({ length: int(r, 1, 3) }, () => [pick(r, SCORES), m()]).flat()];
     case 3: return ['ZADD', k(), ...flags(), 'INCR', pick(r, SCORES), m()];
     case 4: return ['ZINCRBY', k(), pick(r, SCORES), m()];
@@ -121,5 +143,12 @@ describe.skipIf(!hasRedisServer)('writes to small lists, sets and sorted sets at
     sequences: SEQUENCES, length: 30, seed: SEED, command: randomCommand,
     keyOf: (args) => (args[0] === 'ZMPOP' || args[0] === 'LMPOP' ? args[2]! : args[0] === 'BLMPOP' ? args[3]! : args[1]!),
     unordered: (args) => args[0] === 'SMEMBERS' || args[0] === 'SPOP',
+    sampled: (args) => {
+      const repeats = (args[2]?.startsWith('-') ?? false) || args[3] !== undefined;
+      if (args[0] === 'SRANDMEMBER') return { from: ['SMEMBERS', args[1]!], repeats };
+      // Flat member, score items (RESP2 WITHSCORES) repeat equal scores: counted as repeats.
+      if (args[0] === 'ZRANDMEMBER') return { from: ['ZRANGE', args[1]!, '0', '-1', ...(args[3] ? ['WITHSCORES'] : [])], repeats };
+      return undefined;
+    },
   });
 });

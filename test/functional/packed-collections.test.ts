@@ -59,10 +59,10 @@ describe('packing small collections', () => {
     expect((await client.smembers('s')).sort()).toEqual(['x', 'yy', 'zzz']);
     expect(await client.smembers('i')).toEqual(['-1', '3', '20']);
     expect(await client.zrange('z', '0', '-1', 'WITHSCORES')).toEqual(['m0', '-inf', 'a', '1.5', 'm1', '1.5', 'big', '10000000000']);
-    // Those reads answered from the blobs (commands/packed-reads.ts); a lex range unpacks.
+    // Those reads answered from the blobs (commands/packed-reads.ts), a lex range too.
     for (const key of ['l', 's', 'i', 'z']) expect(packed(key), key).toBe(true);
     expect(await client.zrangebylex('z', '-', '+')).toEqual(['m0', 'a', 'm1', 'big']);
-    expect(packed('z')).toBe(false);
+    expect(packed('z')).toBe(true);
   });
 
   it('weighs a packed key with MEMORY USAGE as it lies: left packed, idle time and hits untouched, its bytes those memory accounting counts', async () => {
@@ -147,6 +147,50 @@ describe('packing small collections', () => {
     await client.srem('s', 'x');
     expect(packed('s')).toBe(false);
     expect((await client.smembers('s')).sort()).toEqual(['w', 'yy']);
+  });
+
+  it('answers score and lex ranges, the range counts, ZMSCORE, ZRANDMEMBER, ZSCAN, SMISMEMBER and SRANDMEMBER from the packed blob, leaving it packed, counted and touched', async () => {
+    await client.zadd('z', '1', 'a', '2', 'b', '2', 'bb', '3', 'c', '+inf', 'top');
+    await client.zadd('lex', '0', 'a', '0', 'b', '0', 'c', '0', 'd');
+    await client.sadd('s', 'x', 'yy', 'zzz');
+    await client.sadd('i', '3', '1', '2');
+    await settle();
+    server.advance(10_000);
+    const keys = ['z', 'lex', 's', 'i'];
+    const before = await stat('keyspace_hits');
+    const reads: [unknown, unknown][] = [
+      [await client.zrangebyscore('z', '(1', '3', 'WITHSCORES'), ['b', '2', 'bb', '2', 'c', '3']],
+      [await client.zrangebyscore('z', '-inf', '+inf', 'LIMIT', '1', '2'), ['b', 'bb']],
+      [await client.zrevrangebyscore('z', '+inf', '2', 'WITHSCORES', 'LIMIT', '0', '2'), ['top', 'inf', 'c', '3']],
+      [await client.zrange('z', '+inf', '(2', 'BYSCORE', 'REV', 'LIMIT', '1', '-1'), ['c']],
+      [await client.zrangebyscore('z', '5', '4'), []],
+      [await client.zcount('z', '2', '(3'), 2],
+      [await client.zcount('z', '(3', '+inf'), 1],
+      [await client.zrangebylex('lex', '(a', '[c'), ['b', 'c']],
+      [await client.zrevrangebylex('lex', '+', '-', 'LIMIT', '1', '2'), ['c', 'b']],
+      [await client.zrange('lex', '[b', '+', 'BYLEX', 'LIMIT', '0', '1'), ['b']],
+      [await client.zlexcount('lex', '[b', '+'), 3],
+      [await client.zmscore('z', 'bb', 'nope', 'top'), ['2', null, 'inf']],
+      [await client.smismember('s', 'yy', 'y', 'x'), [1, 0, 1]],
+      [await client.smismember('i', '2', '4'), [1, 0]],
+      [await client.srandmember('i', 5), ['1', '2', '3']],
+      [(await client.srandmember('s', -7)).every((m: string) => ['x', 'yy', 'zzz'].includes(m)), true],
+      [new Set(await client.srandmember('s', 2)).size, 2],
+      [['x', 'yy', 'zzz'].includes((await client.srandmember('s'))!), true],
+      [await client.zrandmember('z', 9, 'WITHSCORES'), ['top', 'inf', 'c', '3', 'bb', '2', 'b', '2', 'a', '1']],
+      [(await client.zrandmember('lex', -6)).every((m: string) => ['a', 'b', 'c', 'd'].includes(m)), true],
+      [new Set(await client.zrandmember('lex', 3)).size, 3],
+      [['a', 'b', 'c', 'd'].includes((await client.zrandmember('lex'))!), true],
+      // A listpack's ZSCAN: the whole set at once, cursor 0, whatever the cursor and COUNT asked.
+      [await client.zscan('z', '0'), ['0', ['a', '1', 'b', '2', 'bb', '2', 'c', '3', 'top', 'inf']]],
+      [await client.zscan('z', '5', 'MATCH', 'b*', 'COUNT', '1'), ['0', ['b', '2', 'bb', '2']]],
+    ];
+    for (const [got, want] of reads) expect(got).toEqual(want);
+    expect(await stat('keyspace_hits')).toBe(before + reads.length);
+    for (const key of keys) {
+      expect(packed(key), key).toBe(true);
+      expect(await client.object('IDLETIME', key), key).toBe(0);
+    }
   });
 
   it('takes SADD into a small packed set in its blob: present members answer 0 and change nothing, new ones are added, the set stays packed', async () => {
@@ -824,6 +868,13 @@ describe('packing small collections', () => {
     await expect(client.zrevrange('z', '0', '-1')).rejects.toThrow(failed);
     await expect(client.zscore('z', 'a')).rejects.toThrow(failed);
     await expect(client.zrank('z', 'a')).rejects.toThrow(failed);
+    await expect(client.zrangebyscore('z', '-inf', '+inf', 'WITHSCORES')).rejects.toThrow(failed);
+    await expect(client.zcount('z', '0', '1')).rejects.toThrow(failed);
+    await expect(client.zmscore('z', 'a', 'b')).rejects.toThrow(failed);
+    await expect(client.smismember('s', 'x', 'y')).rejects.toThrow(failed);
+    await expect(client.srandmember('s', -3)).rejects.toThrow(failed);
+    await expect(client.zrandmember('z', 2)).rejects.toThrow(failed);
+    await expect(client.zscan('z', '0')).rejects.toThrow(failed);
     await expect(client.lindex('l', 1)).rejects.toThrow(failed);
     // The counts open nothing; the connection goes on.
     expect(await client.llen('l')).toBe(2);
