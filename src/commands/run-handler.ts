@@ -2,7 +2,9 @@
 // once around the handler for INFO commandstats, latencystats, SLOWLOG and LATENCY. A write
 // that finds the record arena full (32 GiB) answers an OOM error instead of taking the server
 // down: records are allocated before a key changes, so that key is left as it was (the keys a
-// multi-key write stored before it stay written).
+// multi-key write stored before it stay written). A stored blob that fails to open where a
+// handler does not expect it (a packed collection unpacked by its lookup) answers the seal error
+// instead of escaping the socket's data handler, which took the process down.
 
 // The module's binding, not the global: `performance` on globalThis is a lazy getter, run on every use.
 import { performance } from 'node:perf_hooks';
@@ -10,6 +12,8 @@ import { argArray, isListHandler, type ArgList } from '../protocol/arg-list.js';
 import { Errors } from '../protocol/errors.js';
 import { RawArgs } from '../protocol/raw-args.js';
 import { ArenaFullError } from '../store/record-arena.js';
+import { SealError } from '../seal/sealer.js';
+import { sealFailedSince } from './sealing.js';
 import { feedMonitors } from './monitor.js';
 import { commandRan } from './observe.js';
 import { NameTooLongError } from '../util/names.js';
@@ -57,12 +61,15 @@ function timedWhenDone(ctx: Session, spec: CommandSpec, shown: ArgList, start: n
 
 function run(ctx: Session, spec: CommandSpec, args: ArgList): void | Promise<void> {
   const handler = spec.handler!;
+  const mark = ctx.reply.size;
   try {
     // A vector only reaches a handler that reads one (the parser asks the registry); any other gets an array.
     // RawArgs come only for a handler that reads them (the parser asked the registry): no lookup for them.
     return handler(ctx, Array.isArray(args) || args instanceof RawArgs || isListHandler(handler) ? (args as Buffer[]) : argArray(args));
   } catch (err) {
     if (err instanceof NameTooLongError) return ctx.reply.error(Errors.nameTooLong);
+    // What the handler replied before it met the blob is dropped: one error answers the command.
+    if (err instanceof SealError) return void sealFailedSince(ctx, mark, err);
     if (!(err instanceof ArenaFullError)) throw err;
     ctx.reply.error(Errors.arenaFull);
   }
