@@ -57,8 +57,11 @@ export interface ListpackLimits {
   value: number;
 }
 
-export function listpackLimits(ctx: Session): ListpackLimits {
-  return { entries: ctx.server.config.number('hash-max-listpack-entries'), value: ctx.server.config.number('hash-max-listpack-value') };
+/** The limits now, written into `into` when given (a command's reused object: no object per write). */
+export function listpackLimits(ctx: Session, into: ListpackLimits = { entries: 0, value: 0 }): ListpackLimits {
+  into.entries = ctx.server.config.number('hash-max-listpack-entries');
+  into.value = ctx.server.config.number('hash-max-listpack-value');
+  return into;
 }
 
 /**
@@ -83,11 +86,26 @@ export class HashAccess {
    *   so the hash is never made an object. `fields` then carries its count and flag only.
    */
   constructor(
-    private readonly ctx: HashContext,
-    private readonly key: string,
-    readonly fields: HashFields,
-    private readonly rest: PackedRecord | null = null,
+    private ctx: HashContext,
+    private key: string,
+    public fields: HashFields,
+    private rest: PackedRecord | null = null,
   ) {}
+
+  /**
+   * A HashAccess for one command, the one kept from the last command when it is free (done()
+   * frees it): a hash command then makes no object per call. A nested use gets a new one.
+   */
+  static of(ctx: HashContext, key: string, fields: HashFields, rest: PackedRecord | null = null): HashAccess {
+    const h = spare;
+    if (h === null) return new HashAccess(ctx, key, fields, rest);
+    spare = null;
+    h.ctx = ctx;
+    h.key = key;
+    h.fields = fields;
+    h.rest = rest;
+    return h;
+  }
 
   get size(): number {
     return this.fields.size;
@@ -232,13 +250,18 @@ export class HashAccess {
     this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plain.subarray(0, this.length), bytes, at);
   }
 
-  /** Wipes every plaintext this command opened or built. */
+  /** Wipes every plaintext this command opened or built; the HashAccess is not to be used after (HashAccess.of may hand it out again). */
   done(): void {
     lookedUpName = null;
     plain.fill(0, 0, this.used);
     fieldPlain.fill(0, 0, this.fieldUsed);
     this.used = this.fieldUsed = 0;
-    this.open = false;
+    this.open = this.dirty = false;
+    this.length = 0;
+    this.rest = null;
+    this.fields = NO_FIELDS;
+    this.pairs.reset(plain, 0, 0);
+    spare = this;
     if (plain.length > KEEP_BYTES) plain = Buffer.allocUnsafeSlow(4096).fill(0);
     if (fieldPlain.length > KEEP_BYTES) fieldPlain = Buffer.allocUnsafeSlow(1024).fill(0);
     if (sealedIn.length > KEEP_BYTES) sealedIn = Buffer.allocUnsafeSlow(4096);
@@ -364,9 +387,14 @@ export class HashAccess {
   }
 }
 
+/** HashAccess.of's free one, or null while it is in use. */
+let spare: HashAccess | null = null;
+/** What a freed HashAccess points at: nothing of the last command's hash stays reachable from it. */
+const NO_FIELDS = new HashFields();
+
 /** Runs work with a HashAccess on entry's fields, wiping its plaintext afterwards. */
 export function withHash<T>(ctx: HashContext, key: string, fields: HashFields, work: (h: HashAccess) => T): T {
-  const h = new HashAccess(ctx, key, fields);
+  const h = HashAccess.of(ctx, key, fields);
   try {
     return work(h);
   } finally {

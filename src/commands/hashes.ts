@@ -6,7 +6,7 @@
 
 import { int64, keyOf } from './args.js';
 import { hashSpec, readHash, reading, writeHash } from './hash-entries.js';
-import { listpackLimits, type HashAccess } from './hash-fields.js';
+import { listpackLimits, type HashAccess, type ListpackLimits } from './hash-fields.js';
 import { hashIterateCommands } from './hashes-iterate.js';
 import { Errors } from '../protocol/errors.js';
 import { plainBuffer } from '../util/bytes.js';
@@ -35,14 +35,32 @@ function setCommand(cmd: 'hset' | 'hmset', ctx: Session, args: ArgList): number 
   // Every field name is checked before the first is set: a refused one leaves the hash as it was.
   for (let i = 2; i < args.length; i += 2) if (args.at(i)!.length > MAX_NAME_BYTES) throw new NameTooLongError();
   const key = keyOf(ctx, args.at(1)!);
-  const limits = listpackLimits(ctx);
-  let added = 0;
-  const ok = writeHash(ctx, key, 'hset', (h) => {
-    overLimits(h, args, 2, limits.value);
-    for (let i = 2; i < args.length; i += 2) if (h.set(args.at(i)!, args.at(i + 1)!, limits)) added++;
-    return true;
-  });
-  return ok ? added : null;
+  listpackLimits(ctx, limits);
+  setArgs = args;
+  setAdded = 0;
+  try {
+    return writeHash(ctx, key, 'hset', setPairs) ? setAdded : null;
+  } finally {
+    setArgs = NO_ARGS;
+  }
+}
+
+/**
+ * The hash writes' changes, without a closure per call: their arguments are set just before
+ * writeHash() calls them (nothing runs in between, and a hash write does not re-enter).
+ */
+const NO_ARGS: Buffer[] = [];
+let setArgs: ArgList = NO_ARGS;
+let setAdded = 0;
+/** The listpack limits, read afresh by each write (listpackLimits) into this one object. */
+const limits: ListpackLimits = { entries: 0, value: 0 };
+
+/** HSET's and HMSET's change: every pair of setArgs set, setAdded counting the new fields. */
+function setPairs(h: HashAccess): boolean {
+  const args = setArgs;
+  overLimits(h, args, 2, limits.value);
+  for (let i = 2; i < args.length; i += 2) if (h.set(args.at(i)!, args.at(i + 1)!, limits)) setAdded++;
+  return true;
 }
 
 /** Redis's hashTypeTryConversion: any argument over hash-max-listpack-value ends the listpack, set or not. */
@@ -81,10 +99,13 @@ function hget(ctx: Session, args: Buffer[]): void {
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.nullBulk();
-  reading(ctx, key, entry, (h) => {
-    if (h.find(args[2]!)) ctx.reply.bulk(h.pairs.value());
-    else ctx.reply.nullBulk();
-  });
+  reading(ctx, key, entry, replyValue, args[2]!);
+}
+
+/** The value of field `name`, or a null reply (HGET; HMGET per field). */
+function replyValue(h: HashAccess, ctx: Session, name: Uint8Array): void {
+  if (h.find(name)) ctx.reply.bulk(h.pairs.value());
+  else ctx.reply.nullBulk();
 }
 
 function hmget(ctx: Session, args: ArgList): void {
@@ -96,13 +117,12 @@ function hmget(ctx: Session, args: ArgList): void {
     for (let i = 2; i < args.length; i++) ctx.reply.nullBulk();
     return;
   }
-  reading(ctx, key, entry, (h) => {
-    ctx.reply.arrayLen(args.length - 2);
-    for (let i = 2; i < args.length; i++) {
-      if (h.find(args.at(i)!)) ctx.reply.bulk(h.pairs.value());
-      else ctx.reply.nullBulk();
-    }
-  });
+  reading(ctx, key, entry, replyValues, args);
+}
+
+function replyValues(h: HashAccess, ctx: Session, args: ArgList): void {
+  ctx.reply.arrayLen(args.length - 2);
+  for (let i = 2; i < args.length; i++) replyValue(h, ctx, args.at(i)!);
 }
 
 /** HGETALL, HKEYS, HVALS: every field's name, value or both, opened as the reply is written. */
@@ -135,7 +155,11 @@ function hexists(ctx: Session, args: Buffer[]): void {
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.integer(0);
-  reading(ctx, key, entry, (h) => ctx.reply.integer(h.has(args[2]!) ? 1 : 0));
+  reading(ctx, key, entry, replyExists, args[2]!);
+}
+
+function replyExists(h: HashAccess, ctx: Session, name: Uint8Array): void {
+  ctx.reply.integer(h.has(name) ? 1 : 0);
 }
 
 /** The value's length, from its opened pair (the name shares its blob, so the sealed size alone does not tell). */
@@ -152,12 +176,20 @@ function hstrlen(ctx: Session, args: Buffer[]): void {
 /** A hash never exists empty: the last field takes the key with it (Keyspace.mutate). */
 function hdel(ctx: Session, args: ArgList): void {
   const key = keyOf(ctx, args.at(1)!);
-  let deleted = 0;
-  const ok = writeHash(ctx, key, 'hdel', (h) => {
-    for (let i = 2; i < args.length; i++) if (h.delete(args.at(i)!)) deleted++;
-    return deleted > 0;
-  });
-  if (ok) ctx.reply.integer(deleted);
+  setArgs = args;
+  setAdded = 0;
+  try {
+    if (writeHash(ctx, key, 'hdel', deleteFields)) ctx.reply.integer(setAdded);
+  } finally {
+    setArgs = NO_ARGS;
+  }
+}
+
+/** HDEL's change: every field of setArgs deleted, setAdded counting those that were there. */
+function deleteFields(h: HashAccess): boolean {
+  const args = setArgs;
+  for (let i = 2; i < args.length; i++) if (h.delete(args.at(i)!)) setAdded++;
+  return setAdded > 0;
 }
 
 // ---- counters ----
@@ -181,24 +213,41 @@ function hincrby(ctx: Session, args: Buffer[]): void {
   const incr = int64(args[3]!);
   if (incr === null) return ctx.reply.error(Errors.notInteger);
   const key = keyOf(ctx, args[1]!);
-  const limits = listpackLimits(ctx);
-  writeHash(ctx, key, 'hincrby', (h) => {
-    const current = parseField(ctx, h, args[2]!, int64, Errors.hashNotInteger);
-    if (current === null) return false;
-    const sum = (current ?? 0n) + incr;
-    if (sum < INT64_MIN || sum > INT64_MAX) {
-      ctx.reply.error(Errors.overflow);
-      return false;
-    }
-    const text = resultText.subarray(0, writeInteger(sum, resultText, 0));
-    try {
-      h.set(args[2]!, text, limits);
-    } finally {
-      text.fill(0);
-    }
-    ctx.reply.integer(sum);
-    return true;
-  });
+  listpackLimits(ctx, limits);
+  incrCtx = ctx;
+  incrField = args[2]!;
+  incrBy = incr;
+  try {
+    writeHash(ctx, key, 'hincrby', incrementField);
+  } finally {
+    incrCtx = null;
+    incrField = NO_FIELD;
+  }
+}
+
+/** HINCRBY's change (as setPairs): the session, field and increment. */
+let incrCtx: Session | null = null;
+const NO_FIELD = Buffer.alloc(0);
+let incrField: Buffer = NO_FIELD;
+let incrBy = 0n;
+
+function incrementField(h: HashAccess): boolean {
+  const ctx = incrCtx!;
+  const current = parseField(ctx, h, incrField, int64, Errors.hashNotInteger);
+  if (current === null) return false;
+  const sum = (current ?? 0n) + incrBy;
+  if (sum < INT64_MIN || sum > INT64_MAX) {
+    ctx.reply.error(Errors.overflow);
+    return false;
+  }
+  const text = resultText.subarray(0, writeInteger(sum, resultText, 0));
+  try {
+    h.set(incrField, text, limits);
+  } finally {
+    text.fill(0);
+  }
+  ctx.reply.integer(sum);
+  return true;
 }
 
 /** Computed in 80-bit long double and printed "%.17Lf"-style, as Redis does. */
