@@ -13,6 +13,7 @@ import { HashFields, PACKED_MAX_BYTES, sealedNow, sealedString, writeSealed } fr
 import { fieldBytes, pairBytes, PairReader, writeField, writePair } from '../store/types/hash-pairs.js';
 import { OVERHEAD, Sealer } from '../seal/sealer.js';
 import { copyHeld, dropHeld, heldLength, hold } from './hash-turn.js';
+import { ExactViews } from '../util/bytes.js';
 import { Purpose } from '../seal/values.js';
 import type { PackedRecord } from '../store/packed-record.js';
 import type { Server, Session } from './types.js';
@@ -28,6 +29,13 @@ const KEEP_BYTES = 64 * 1024;
 
 /** Plaintext of the command running (opened blob, or a blob being built); wiped by done(). */
 let plain: Buffer = Buffer.allocUnsafeSlow(4096).fill(0);
+/** Exact-length views of `plain` (sealing the first n bytes makes no view object); made anew when `plain` is. */
+let plainViews = new ExactViews(plain);
+
+function plainView(length: number): Uint8Array {
+  if (plainViews.of !== plain) plainViews = new ExactViews(plain);
+  return plainViews.get(length);
+}
 /** Plaintext of one field being sealed (conversion to a table); wiped by done(). */
 let fieldPlain: Buffer = Buffer.allocUnsafeSlow(1024).fill(0);
 /** Sealed bytes on their way in or out (ciphertext only: never wiped). */
@@ -234,7 +242,7 @@ export class HashAccess {
     dropHeld(f);
     const sealedLength = OVERHEAD + this.length;
     sealedIn = grow(sealedIn, sealedLength, 0);
-    this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plain.subarray(0, this.length), sealedIn, 0);
+    this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plainView(this.length), sealedIn, 0);
     f.packed = sealedString(sealedIn, 0, sealedLength);
   }
 
@@ -247,7 +255,7 @@ export class HashAccess {
   sealInto(bytes: Buffer, at: number): void {
     if (!this.dirty) return;
     this.dirty = false;
-    this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plain.subarray(0, this.length), bytes, at);
+    this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plainView(this.length), bytes, at);
   }
 
   /** Wipes every plaintext this command opened or built; the HashAccess is not to be used after (HashAccess.of may hand it out again). */

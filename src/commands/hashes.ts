@@ -4,7 +4,7 @@
 // plaintext and a value cannot be swapped to another field. HSCAN and HRANDFIELD are in
 // hashes-iterate.ts.
 
-import { int64, keyOf } from './args.js';
+import { argLengthAt, int64, keyAt, keyOf } from './args.js';
 import { hashSpec, readHash, reading, writeHash } from './hash-entries.js';
 import { listpackLimits, type HashAccess, type ListpackLimits } from './hash-fields.js';
 import { hashIterateCommands } from './hashes-iterate.js';
@@ -15,7 +15,7 @@ import { addLongDouble, LONG_DOUBLE_TEXT_MAX, parseLongDouble, writeHuman, type 
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 import { MAX_NAME_BYTES, NameTooLongError } from '../util/names.js';
-import { takesArgList, type ArgList } from '../protocol/arg-list.js';
+import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -33,8 +33,8 @@ function setCommand(cmd: 'hset' | 'hmset', ctx: Session, args: ArgList): number 
     return null;
   }
   // Every field name is checked before the first is set: a refused one leaves the hash as it was.
-  for (let i = 2; i < args.length; i += 2) if (args.at(i)!.length > MAX_NAME_BYTES) throw new NameTooLongError();
-  const key = keyOf(ctx, args.at(1)!);
+  for (let i = 2; i < args.length; i += 2) if (argLengthAt(args, i) > MAX_NAME_BYTES) throw new NameTooLongError();
+  const key = keyAt(ctx, args, 1);
   listpackLimits(ctx, limits);
   setArgs = args;
   setAdded = 0;
@@ -65,7 +65,7 @@ function setPairs(h: HashAccess): boolean {
 
 /** Redis's hashTypeTryConversion: any argument over hash-max-listpack-value ends the listpack, set or not. */
 function overLimits(h: HashAccess, args: ArgList, from: number, max: number): void {
-  for (let i = from; i < args.length; i++) if (args.at(i)!.length > max) h.fields.listpack = false;
+  for (let i = from; i < args.length; i++) if (argLengthAt(args, i) > max) h.fields.listpack = false;
 }
 
 function hset(ctx: Session, args: ArgList): void {
@@ -175,7 +175,7 @@ function hstrlen(ctx: Session, args: Buffer[]): void {
 
 /** A hash never exists empty: the last field takes the key with it (Keyspace.mutate). */
 function hdel(ctx: Session, args: ArgList): void {
-  const key = keyOf(ctx, args.at(1)!);
+  const key = keyAt(ctx, args, 1);
   setArgs = args;
   setAdded = 0;
   try {
@@ -287,9 +287,9 @@ const O1 = { complexity: 'O(1)' };
 const WHOLE = { tips: ['nondeterministic_output_order'], complexity: 'O(N) where N is the size of the hash.' };
 
 export const hashCommands: CommandSpec[] = [
-  hashSpec('hset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set the string value of a hash field', '2.0.0', takesArgList(hset), { complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.' }),
+  hashSpec('hset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set the string value of a hash field', '2.0.0', takesRawArgs(hset), { complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.' }),
   hashSpec('hsetnx', 4, 'write-grow', true, ['RW', 'INSERT'], 'Set the value of a hash field, only if the field does not exist', '2.0.0', hsetnx, O1),
-  hashSpec('hmset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set multiple hash fields to multiple values', '2.0.0', takesArgList(hmset), { complexity: 'O(N) where N is the number of fields being set.' }),
+  hashSpec('hmset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set multiple hash fields to multiple values', '2.0.0', takesRawArgs(hmset), { complexity: 'O(N) where N is the number of fields being set.' }),
   hashSpec('hget', 3, 'read', true, READ, 'Get the value of a hash field', '2.0.0', hget, O1),
   hashSpec('hmget', -3, 'read', true, READ, 'Get the values of all the given hash fields', '2.0.0', takesArgList(hmget), { complexity: 'O(N) where N is the number of fields being requested.' }),
   hashSpec('hgetall', 2, 'read', false, READ, 'Get all the fields and values in a hash', '2.0.0', hgetall, WHOLE),
@@ -298,7 +298,7 @@ export const hashCommands: CommandSpec[] = [
   hashSpec('hlen', 2, 'read', true, LOOK, 'Get the number of fields in a hash', '2.0.0', hlen, O1),
   hashSpec('hexists', 3, 'read', true, LOOK, 'Determine if a hash field exists', '2.0.0', hexists, O1),
   hashSpec('hstrlen', 3, 'read', true, LOOK, 'Get the length of the value of a hash field', '3.2.0', hstrlen, O1),
-  hashSpec('hdel', -3, 'write', true, ['RW', 'DELETE'], 'Delete one or more hash fields', '2.0.0', takesArgList(hdel), { complexity: 'O(N) where N is the number of fields to be removed.' }),
+  hashSpec('hdel', -3, 'write', true, ['RW', 'DELETE'], 'Delete one or more hash fields', '2.0.0', takesRawArgs(hdel), { complexity: 'O(N) where N is the number of fields to be removed.' }),
   hashSpec('hincrby', 4, 'write-grow', true, COUNTER, 'Increment the integer value of a hash field by the given number', '2.0.0', hincrby, O1),
   hashSpec('hincrbyfloat', 4, 'write-grow', true, COUNTER, 'Increment the float value of a hash field by the given amount', '2.6.0', hincrbyfloat, O1),
   ...hashIterateCommands,
