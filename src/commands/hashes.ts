@@ -9,13 +9,13 @@ import { hashSpec, readHash, reading, writeHash } from './hash-entries.js';
 import { listpackLimits, type HashAccess, type ListpackLimits } from './hash-fields.js';
 import { hashIterateCommands } from './hashes-iterate.js';
 import { Errors } from '../protocol/errors.js';
-import { plainBuffer } from '../util/bytes.js';
+import { copyBytes, plainBuffer } from '../util/bytes.js';
 import { writeInteger } from '../util/decimal.js';
 import { addLongDouble, LONG_DOUBLE_TEXT_MAX, parseLongDouble, writeHuman, type LongDouble } from '../util/long-double.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 import { MAX_NAME_BYTES, NameTooLongError } from '../util/names.js';
-import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -94,22 +94,26 @@ function hsetnx(ctx: Session, args: Buffer[]): void {
 
 // ---- reading ----
 
-function hget(ctx: Session, args: Buffer[]): void {
-  const key = keyOf(ctx, args[1]!);
+function hget(ctx: Session, args: ArgList): void {
+  const key = keyAt(ctx, args, 1);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.nullBulk();
-  reading(ctx, key, entry, replyValue, args[2]!);
+  reading(ctx, key, entry, replyValue, args.at(2)!);
 }
 
-/** The value of field `name`, or a null reply (HGET; HMGET per field). */
+/** The value of field `name`, copied from the opened pairs into the reply (no view of it), or a null reply (HGET; HMGET per field). */
 function replyValue(h: HashAccess, ctx: Session, name: Uint8Array): void {
-  if (h.find(name)) ctx.reply.bulk(h.pairs.value());
-  else ctx.reply.nullBulk();
+  if (!h.find(name)) return ctx.reply.nullBulk();
+  const pairs = h.pairs;
+  const length = pairs.valueLength;
+  const at = ctx.reply.beginBulk(length);
+  copyBytes(pairs.bytes, pairs.valueAt, ctx.reply.staging, at, length);
+  ctx.reply.endBulk(length);
 }
 
 function hmget(ctx: Session, args: ArgList): void {
-  const key = keyOf(ctx, args.at(1)!);
+  const key = keyAt(ctx, args, 1);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) {
@@ -150,12 +154,12 @@ function hlen(ctx: Session, args: Buffer[]): void {
   if (entry !== null) ctx.reply.integer(entry?.fields.size ?? 0);
 }
 
-function hexists(ctx: Session, args: Buffer[]): void {
-  const key = keyOf(ctx, args[1]!);
+function hexists(ctx: Session, args: ArgList): void {
+  const key = keyAt(ctx, args, 1);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.integer(0);
-  reading(ctx, key, entry, replyExists, args[2]!);
+  reading(ctx, key, entry, replyExists, args.at(2)!);
 }
 
 function replyExists(h: HashAccess, ctx: Session, name: Uint8Array): void {
@@ -290,13 +294,13 @@ export const hashCommands: CommandSpec[] = [
   hashSpec('hset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set the string value of a hash field', '2.0.0', takesRawArgs(hset), { complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.' }),
   hashSpec('hsetnx', 4, 'write-grow', true, ['RW', 'INSERT'], 'Set the value of a hash field, only if the field does not exist', '2.0.0', hsetnx, O1),
   hashSpec('hmset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set multiple hash fields to multiple values', '2.0.0', takesRawArgs(hmset), { complexity: 'O(N) where N is the number of fields being set.' }),
-  hashSpec('hget', 3, 'read', true, READ, 'Get the value of a hash field', '2.0.0', hget, O1),
-  hashSpec('hmget', -3, 'read', true, READ, 'Get the values of all the given hash fields', '2.0.0', takesArgList(hmget), { complexity: 'O(N) where N is the number of fields being requested.' }),
+  hashSpec('hget', 3, 'read', true, READ, 'Get the value of a hash field', '2.0.0', takesRawArgs(hget), O1),
+  hashSpec('hmget', -3, 'read', true, READ, 'Get the values of all the given hash fields', '2.0.0', takesRawArgs(hmget), { complexity: 'O(N) where N is the number of fields being requested.' }),
   hashSpec('hgetall', 2, 'read', false, READ, 'Get all the fields and values in a hash', '2.0.0', hgetall, WHOLE),
   hashSpec('hkeys', 2, 'read', false, READ, 'Get all the fields in a hash', '2.0.0', hkeys, WHOLE),
   hashSpec('hvals', 2, 'read', false, READ, 'Get all the values in a hash', '2.0.0', hvals, WHOLE),
   hashSpec('hlen', 2, 'read', true, LOOK, 'Get the number of fields in a hash', '2.0.0', hlen, O1),
-  hashSpec('hexists', 3, 'read', true, LOOK, 'Determine if a hash field exists', '2.0.0', hexists, O1),
+  hashSpec('hexists', 3, 'read', true, LOOK, 'Determine if a hash field exists', '2.0.0', takesRawArgs(hexists), O1),
   hashSpec('hstrlen', 3, 'read', true, LOOK, 'Get the length of the value of a hash field', '3.2.0', hstrlen, O1),
   hashSpec('hdel', -3, 'write', true, ['RW', 'DELETE'], 'Delete one or more hash fields', '2.0.0', takesRawArgs(hdel), { complexity: 'O(N) where N is the number of fields to be removed.' }),
   hashSpec('hincrby', 4, 'write-grow', true, COUNTER, 'Increment the integer value of a hash field by the given number', '2.0.0', hincrby, O1),
