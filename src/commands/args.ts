@@ -5,6 +5,7 @@ import type { Session } from './types.js';
 import { formatHuman, fromNumber, parseLongDouble, toNumber } from '../util/long-double.js';
 import { nameString, nameStringAt, NameTooLongError } from '../util/names.js';
 import { RawArgs } from '../protocol/raw-args.js';
+import { LongArgs } from '../protocol/long-args.js';
 import type { ArgList } from '../protocol/arg-list.js';
 
 /** Longer than any option word: word() never converts more, so a huge argument costs nothing. */
@@ -26,6 +27,13 @@ export function name(arg: Buffer): string {
  */
 export function keyOf(ctx: Session, arg: Buffer): string {
   return ctx.server.names.keyOf(arg);
+}
+
+/** Argument i's length in bytes (i >= 0), without making its view where the list holds offsets (RawArgs, LongArgs). */
+export function argLengthAt(args: ArgList, i: number): number {
+  if (args instanceof RawArgs) return args.lengths[i]!;
+  if (args instanceof LongArgs) return args.byteLength(i);
+  return args.at(i)!.length;
 }
 
 /**

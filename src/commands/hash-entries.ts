@@ -23,17 +23,25 @@ import type { CommandSpec, Session } from './types.js';
 export function readHash(ctx: Session, key: string): HashEntry | undefined | null {
   const entry = readPackedOf(ctx, key, Kind.Hash);
   if (entry === undefined || entry === null || !isPackedForm(entry)) return entry;
+  if (entry instanceof PackedRecord) {
+    // One object for every read of a hash at rest: a command reads one key, and drops it after.
+    const hash = restingView;
+    hash.touchedAt = entry.touchedAt;
+    hash.fields.size = entry.count;
+    hash.fields.listpack = entry.flag;
+    restingHash = hash;
+    restingRecord = entry;
+    return hash;
+  }
   const hash = hashEntry(entry.touchedAt);
   hash.fields.size = entry.count;
   hash.fields.listpack = entry.flag;
-  if (entry instanceof PackedRecord) {
-    restingHash = hash;
-    restingRecord = entry;
-  } else {
-    hash.fields.packed = entry.blob;
-  }
+  hash.fields.packed = entry.blob;
   return hash;
 }
+
+/** The hash readHash() hands out for a hash packed in its record (its count and flag only: never stored). */
+const restingView = hashEntry(0);
 
 /**
  * The hash readHash() last made for a hash packed in its record, and that record: reading()
@@ -47,13 +55,15 @@ let restingRecord: PackedRecord | null = null;
  * Runs `work` with key's fields open for reading; on a seal failure the reply `work` wrote
  * (write the whole reply in it, headers included) is dropped and the error replied instead.
  */
-export function reading(ctx: Session, key: string, entry: HashEntry, work: (h: HashAccess) => void): void {
+export function reading<A>(ctx: Session, key: string, entry: HashEntry, work: (h: HashAccess, ctx: Session, arg: A) => void, arg: A): void;
+export function reading(ctx: Session, key: string, entry: HashEntry, work: (h: HashAccess) => void): void;
+export function reading<A>(ctx: Session, key: string, entry: HashEntry, work: (h: HashAccess, ctx: Session, arg: A | undefined) => void, arg?: A): void {
   const mark = ctx.reply.size;
   const rest = entry === restingHash ? restingRecord : null;
   restingHash = restingRecord = null;
-  const h = new HashAccess(ctx, key, entry.fields, rest);
+  const h = HashAccess.of(ctx, key, entry.fields, rest);
   try {
-    work(h);
+    work(h, ctx, arg);
   } catch (err) {
     sealFailedSince(ctx, mark, err);
   } finally {
@@ -72,25 +82,47 @@ export function writeHash(ctx: Session, key: string, event: KeyEvent, change: (h
   if (stored instanceof PackedRecord && stored.kind === Kind.Hash && packedAtRest(ctx, stored, HASH_IN_USE_MS)) {
     return writeAtRest(ctx, key, stored, event, change);
   }
-  let failed = false;
   const live = stored === undefined || isPackedForm(stored) ? undefined : stored;
-  const ok = ctx.db.mutate(key, Kind.Hash, event, ctx.now, (entry) => {
-    const h = new HashAccess(ctx, key, entry.fields);
-    try {
-      const changed = change(h);
-      h.commit(true);
-      return changed;
-    } catch (err) {
-      failed = true;
-      sealFailed(ctx, err);
-      return false;
-    } finally {
-      h.done();
-    }
-  }, live);
-  if (ok) return !failed;
+  writeCtx = ctx;
+  writeKey = key;
+  writeChange = change;
+  writeFailed = false;
+  let ok: boolean;
+  try {
+    ok = ctx.db.mutate(key, Kind.Hash, event, ctx.now, changeLive, live);
+  } finally {
+    writeCtx = null;
+    writeChange = NO_CHANGE;
+  }
+  if (ok) return !writeFailed;
   ctx.reply.error(Errors.wrongType);
   return false;
+}
+
+/**
+ * writeHash()'s change to a live hash, without a closure per write: what it needs is set just
+ * before Keyspace.mutate() calls it (nothing runs in between, and a hash write does not re-enter).
+ */
+let writeCtx: Session | null = null;
+let writeKey = '';
+let writeChange: (h: HashAccess) => boolean = () => false;
+let writeFailed = false;
+const NO_CHANGE = writeChange;
+
+function changeLive(entry: HashEntry): boolean {
+  const ctx = writeCtx!;
+  const h = HashAccess.of(ctx, writeKey, entry.fields);
+  try {
+    const changed = writeChange(h);
+    h.commit(true);
+    return changed;
+  } catch (err) {
+    writeFailed = true;
+    sealFailed(ctx, err);
+    return false;
+  } finally {
+    h.done();
+  }
 }
 
 /**
@@ -110,10 +142,12 @@ const HASH_IN_USE_MS = 10;
  * or empties is stored as the usual path stores it (mutate, with the fields the write made).
  */
 function writeAtRest(ctx: Session, key: string, record: PackedRecord, event: KeyEvent, change: (h: HashAccess) => boolean): boolean {
-  const fields = new HashFields();
+  const fields = restFields;
   fields.size = record.count;
   fields.listpack = record.flag;
-  const h = new HashAccess(ctx, key, fields, record);
+  const h = HashAccess.of(ctx, key, fields, record);
+  // The hash leaving its record (table form, or emptied), as the write made it.
+  let made: HashFields;
   try {
     const changed = change(h);
     if (!changed || (fields.table === null && fields.size > 0)) {
@@ -122,17 +156,23 @@ function writeAtRest(ctx: Session, key: string, record: PackedRecord, event: Key
       return true;
     }
     h.commit();
+    made = Object.assign(new HashFields(), fields);
   } catch (err) {
     sealFailed(ctx, err);
     return false;
   } finally {
     h.done();
+    fields.table = null;
+    fields.packed = '';
   }
   return ctx.db.mutate(key, Kind.Hash, event, ctx.now, (entry) => {
-    Object.assign(entry.fields, fields);
+    Object.assign(entry.fields, made);
     return true;
   });
 }
+
+/** writeAtRest()'s fields of the hash being written (its count and flag; a table if it converts): reset after each write. */
+const restFields = new HashFields();
 
 type Access = 'read' | 'write' | 'write-grow';
 

@@ -13,6 +13,7 @@ import { HashFields, PACKED_MAX_BYTES, sealedNow, sealedString, writeSealed } fr
 import { fieldBytes, pairBytes, PairReader, writeField, writePair } from '../store/types/hash-pairs.js';
 import { OVERHEAD, Sealer } from '../seal/sealer.js';
 import { copyHeld, dropHeld, heldLength, hold } from './hash-turn.js';
+import { ExactViews } from '../util/bytes.js';
 import { Purpose } from '../seal/values.js';
 import type { PackedRecord } from '../store/packed-record.js';
 import type { Server, Session } from './types.js';
@@ -28,6 +29,13 @@ const KEEP_BYTES = 64 * 1024;
 
 /** Plaintext of the command running (opened blob, or a blob being built); wiped by done(). */
 let plain: Buffer = Buffer.allocUnsafeSlow(4096).fill(0);
+/** Exact-length views of `plain` (sealing the first n bytes makes no view object); made anew when `plain` is. */
+let plainViews = new ExactViews(plain);
+
+function plainView(length: number): Uint8Array {
+  if (plainViews.of !== plain) plainViews = new ExactViews(plain);
+  return plainViews.get(length);
+}
 /** Plaintext of one field being sealed (conversion to a table); wiped by done(). */
 let fieldPlain: Buffer = Buffer.allocUnsafeSlow(1024).fill(0);
 /** Sealed bytes on their way in or out (ciphertext only: never wiped). */
@@ -57,8 +65,11 @@ export interface ListpackLimits {
   value: number;
 }
 
-export function listpackLimits(ctx: Session): ListpackLimits {
-  return { entries: ctx.server.config.number('hash-max-listpack-entries'), value: ctx.server.config.number('hash-max-listpack-value') };
+/** The limits now, written into `into` when given (a command's reused object: no object per write). */
+export function listpackLimits(ctx: Session, into: ListpackLimits = { entries: 0, value: 0 }): ListpackLimits {
+  into.entries = ctx.server.config.number('hash-max-listpack-entries');
+  into.value = ctx.server.config.number('hash-max-listpack-value');
+  return into;
 }
 
 /**
@@ -83,11 +94,26 @@ export class HashAccess {
    *   so the hash is never made an object. `fields` then carries its count and flag only.
    */
   constructor(
-    private readonly ctx: HashContext,
-    private readonly key: string,
-    readonly fields: HashFields,
-    private readonly rest: PackedRecord | null = null,
+    private ctx: HashContext,
+    private key: string,
+    public fields: HashFields,
+    private rest: PackedRecord | null = null,
   ) {}
+
+  /**
+   * A HashAccess for one command, the one kept from the last command when it is free (done()
+   * frees it): a hash command then makes no object per call. A nested use gets a new one.
+   */
+  static of(ctx: HashContext, key: string, fields: HashFields, rest: PackedRecord | null = null): HashAccess {
+    const h = spare;
+    if (h === null) return new HashAccess(ctx, key, fields, rest);
+    spare = null;
+    h.ctx = ctx;
+    h.key = key;
+    h.fields = fields;
+    h.rest = rest;
+    return h;
+  }
 
   get size(): number {
     return this.fields.size;
@@ -216,7 +242,7 @@ export class HashAccess {
     dropHeld(f);
     const sealedLength = OVERHEAD + this.length;
     sealedIn = grow(sealedIn, sealedLength, 0);
-    this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plain.subarray(0, this.length), sealedIn, 0);
+    this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plainView(this.length), sealedIn, 0);
     f.packed = sealedString(sealedIn, 0, sealedLength);
   }
 
@@ -229,16 +255,21 @@ export class HashAccess {
   sealInto(bytes: Buffer, at: number): void {
     if (!this.dirty) return;
     this.dirty = false;
-    this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plain.subarray(0, this.length), bytes, at);
+    this.ctx.server.values.sealElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, plainView(this.length), bytes, at);
   }
 
-  /** Wipes every plaintext this command opened or built. */
+  /** Wipes every plaintext this command opened or built; the HashAccess is not to be used after (HashAccess.of may hand it out again). */
   done(): void {
     lookedUpName = null;
     plain.fill(0, 0, this.used);
     fieldPlain.fill(0, 0, this.fieldUsed);
     this.used = this.fieldUsed = 0;
-    this.open = false;
+    this.open = this.dirty = false;
+    this.length = 0;
+    this.rest = null;
+    this.fields = NO_FIELDS;
+    this.pairs.reset(plain, 0, 0);
+    spare = this;
     if (plain.length > KEEP_BYTES) plain = Buffer.allocUnsafeSlow(4096).fill(0);
     if (fieldPlain.length > KEEP_BYTES) fieldPlain = Buffer.allocUnsafeSlow(1024).fill(0);
     if (sealedIn.length > KEEP_BYTES) sealedIn = Buffer.allocUnsafeSlow(4096);
@@ -364,9 +395,14 @@ export class HashAccess {
   }
 }
 
+/** HashAccess.of's free one, or null while it is in use. */
+let spare: HashAccess | null = null;
+/** What a freed HashAccess points at: nothing of the last command's hash stays reachable from it. */
+const NO_FIELDS = new HashFields();
+
 /** Runs work with a HashAccess on entry's fields, wiping its plaintext afterwards. */
 export function withHash<T>(ctx: HashContext, key: string, fields: HashFields, work: (h: HashAccess) => T): T {
-  const h = new HashAccess(ctx, key, fields);
+  const h = HashAccess.of(ctx, key, fields);
   try {
     return work(h);
   } finally {

@@ -4,18 +4,18 @@
 // plaintext and a value cannot be swapped to another field. HSCAN and HRANDFIELD are in
 // hashes-iterate.ts.
 
-import { int64, keyOf } from './args.js';
+import { argLengthAt, int64, keyAt, keyOf } from './args.js';
 import { hashSpec, readHash, reading, writeHash } from './hash-entries.js';
-import { listpackLimits, type HashAccess } from './hash-fields.js';
+import { listpackLimits, type HashAccess, type ListpackLimits } from './hash-fields.js';
 import { hashIterateCommands } from './hashes-iterate.js';
 import { Errors } from '../protocol/errors.js';
-import { plainBuffer } from '../util/bytes.js';
+import { copyBytes, plainBuffer } from '../util/bytes.js';
 import { writeInteger } from '../util/decimal.js';
 import { addLongDouble, LONG_DOUBLE_TEXT_MAX, parseLongDouble, writeHuman, type LongDouble } from '../util/long-double.js';
 import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 import { MAX_NAME_BYTES, NameTooLongError } from '../util/names.js';
-import { takesArgList, type ArgList } from '../protocol/arg-list.js';
+import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -33,21 +33,39 @@ function setCommand(cmd: 'hset' | 'hmset', ctx: Session, args: ArgList): number 
     return null;
   }
   // Every field name is checked before the first is set: a refused one leaves the hash as it was.
-  for (let i = 2; i < args.length; i += 2) if (args.at(i)!.length > MAX_NAME_BYTES) throw new NameTooLongError();
-  const key = keyOf(ctx, args.at(1)!);
-  const limits = listpackLimits(ctx);
-  let added = 0;
-  const ok = writeHash(ctx, key, 'hset', (h) => {
-    overLimits(h, args, 2, limits.value);
-    for (let i = 2; i < args.length; i += 2) if (h.set(args.at(i)!, args.at(i + 1)!, limits)) added++;
-    return true;
-  });
-  return ok ? added : null;
+  for (let i = 2; i < args.length; i += 2) if (argLengthAt(args, i) > MAX_NAME_BYTES) throw new NameTooLongError();
+  const key = keyAt(ctx, args, 1);
+  listpackLimits(ctx, limits);
+  setArgs = args;
+  setAdded = 0;
+  try {
+    return writeHash(ctx, key, 'hset', setPairs) ? setAdded : null;
+  } finally {
+    setArgs = NO_ARGS;
+  }
+}
+
+/**
+ * The hash writes' changes, without a closure per call: their arguments are set just before
+ * writeHash() calls them (nothing runs in between, and a hash write does not re-enter).
+ */
+const NO_ARGS: Buffer[] = [];
+let setArgs: ArgList = NO_ARGS;
+let setAdded = 0;
+/** The listpack limits, read afresh by each write (listpackLimits) into this one object. */
+const limits: ListpackLimits = { entries: 0, value: 0 };
+
+/** HSET's and HMSET's change: every pair of setArgs set, setAdded counting the new fields. */
+function setPairs(h: HashAccess): boolean {
+  const args = setArgs;
+  overLimits(h, args, 2, limits.value);
+  for (let i = 2; i < args.length; i += 2) if (h.set(args.at(i)!, args.at(i + 1)!, limits)) setAdded++;
+  return true;
 }
 
 /** Redis's hashTypeTryConversion: any argument over hash-max-listpack-value ends the listpack, set or not. */
 function overLimits(h: HashAccess, args: ArgList, from: number, max: number): void {
-  for (let i = from; i < args.length; i++) if (args.at(i)!.length > max) h.fields.listpack = false;
+  for (let i = from; i < args.length; i++) if (argLengthAt(args, i) > max) h.fields.listpack = false;
 }
 
 function hset(ctx: Session, args: ArgList): void {
@@ -76,19 +94,26 @@ function hsetnx(ctx: Session, args: Buffer[]): void {
 
 // ---- reading ----
 
-function hget(ctx: Session, args: Buffer[]): void {
-  const key = keyOf(ctx, args[1]!);
+function hget(ctx: Session, args: ArgList): void {
+  const key = keyAt(ctx, args, 1);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.nullBulk();
-  reading(ctx, key, entry, (h) => {
-    if (h.find(args[2]!)) ctx.reply.bulk(h.pairs.value());
-    else ctx.reply.nullBulk();
-  });
+  reading(ctx, key, entry, replyValue, args.at(2)!);
+}
+
+/** The value of field `name`, copied from the opened pairs into the reply (no view of it), or a null reply (HGET; HMGET per field). */
+function replyValue(h: HashAccess, ctx: Session, name: Uint8Array): void {
+  if (!h.find(name)) return ctx.reply.nullBulk();
+  const pairs = h.pairs;
+  const length = pairs.valueLength;
+  const at = ctx.reply.beginBulk(length);
+  copyBytes(pairs.bytes, pairs.valueAt, ctx.reply.staging, at, length);
+  ctx.reply.endBulk(length);
 }
 
 function hmget(ctx: Session, args: ArgList): void {
-  const key = keyOf(ctx, args.at(1)!);
+  const key = keyAt(ctx, args, 1);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) {
@@ -96,13 +121,12 @@ function hmget(ctx: Session, args: ArgList): void {
     for (let i = 2; i < args.length; i++) ctx.reply.nullBulk();
     return;
   }
-  reading(ctx, key, entry, (h) => {
-    ctx.reply.arrayLen(args.length - 2);
-    for (let i = 2; i < args.length; i++) {
-      if (h.find(args.at(i)!)) ctx.reply.bulk(h.pairs.value());
-      else ctx.reply.nullBulk();
-    }
-  });
+  reading(ctx, key, entry, replyValues, args);
+}
+
+function replyValues(h: HashAccess, ctx: Session, args: ArgList): void {
+  ctx.reply.arrayLen(args.length - 2);
+  for (let i = 2; i < args.length; i++) replyValue(h, ctx, args.at(i)!);
 }
 
 /** HGETALL, HKEYS, HVALS: every field's name, value or both, opened as the reply is written. */
@@ -130,12 +154,16 @@ function hlen(ctx: Session, args: Buffer[]): void {
   if (entry !== null) ctx.reply.integer(entry?.fields.size ?? 0);
 }
 
-function hexists(ctx: Session, args: Buffer[]): void {
-  const key = keyOf(ctx, args[1]!);
+function hexists(ctx: Session, args: ArgList): void {
+  const key = keyAt(ctx, args, 1);
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.integer(0);
-  reading(ctx, key, entry, (h) => ctx.reply.integer(h.has(args[2]!) ? 1 : 0));
+  reading(ctx, key, entry, replyExists, args.at(2)!);
+}
+
+function replyExists(h: HashAccess, ctx: Session, name: Uint8Array): void {
+  ctx.reply.integer(h.has(name) ? 1 : 0);
 }
 
 /** The value's length, from its opened pair (the name shares its blob, so the sealed size alone does not tell). */
@@ -151,13 +179,21 @@ function hstrlen(ctx: Session, args: Buffer[]): void {
 
 /** A hash never exists empty: the last field takes the key with it (Keyspace.mutate). */
 function hdel(ctx: Session, args: ArgList): void {
-  const key = keyOf(ctx, args.at(1)!);
-  let deleted = 0;
-  const ok = writeHash(ctx, key, 'hdel', (h) => {
-    for (let i = 2; i < args.length; i++) if (h.delete(args.at(i)!)) deleted++;
-    return deleted > 0;
-  });
-  if (ok) ctx.reply.integer(deleted);
+  const key = keyAt(ctx, args, 1);
+  setArgs = args;
+  setAdded = 0;
+  try {
+    if (writeHash(ctx, key, 'hdel', deleteFields)) ctx.reply.integer(setAdded);
+  } finally {
+    setArgs = NO_ARGS;
+  }
+}
+
+/** HDEL's change: every field of setArgs deleted, setAdded counting those that were there. */
+function deleteFields(h: HashAccess): boolean {
+  const args = setArgs;
+  for (let i = 2; i < args.length; i++) if (h.delete(args.at(i)!)) setAdded++;
+  return setAdded > 0;
 }
 
 // ---- counters ----
@@ -181,24 +217,41 @@ function hincrby(ctx: Session, args: Buffer[]): void {
   const incr = int64(args[3]!);
   if (incr === null) return ctx.reply.error(Errors.notInteger);
   const key = keyOf(ctx, args[1]!);
-  const limits = listpackLimits(ctx);
-  writeHash(ctx, key, 'hincrby', (h) => {
-    const current = parseField(ctx, h, args[2]!, int64, Errors.hashNotInteger);
-    if (current === null) return false;
-    const sum = (current ?? 0n) + incr;
-    if (sum < INT64_MIN || sum > INT64_MAX) {
-      ctx.reply.error(Errors.overflow);
-      return false;
-    }
-    const text = resultText.subarray(0, writeInteger(sum, resultText, 0));
-    try {
-      h.set(args[2]!, text, limits);
-    } finally {
-      text.fill(0);
-    }
-    ctx.reply.integer(sum);
-    return true;
-  });
+  listpackLimits(ctx, limits);
+  incrCtx = ctx;
+  incrField = args[2]!;
+  incrBy = incr;
+  try {
+    writeHash(ctx, key, 'hincrby', incrementField);
+  } finally {
+    incrCtx = null;
+    incrField = NO_FIELD;
+  }
+}
+
+/** HINCRBY's change (as setPairs): the session, field and increment. */
+let incrCtx: Session | null = null;
+const NO_FIELD = Buffer.alloc(0);
+let incrField: Buffer = NO_FIELD;
+let incrBy = 0n;
+
+function incrementField(h: HashAccess): boolean {
+  const ctx = incrCtx!;
+  const current = parseField(ctx, h, incrField, int64, Errors.hashNotInteger);
+  if (current === null) return false;
+  const sum = (current ?? 0n) + incrBy;
+  if (sum < INT64_MIN || sum > INT64_MAX) {
+    ctx.reply.error(Errors.overflow);
+    return false;
+  }
+  const text = resultText.subarray(0, writeInteger(sum, resultText, 0));
+  try {
+    h.set(incrField, text, limits);
+  } finally {
+    text.fill(0);
+  }
+  ctx.reply.integer(sum);
+  return true;
 }
 
 /** Computed in 80-bit long double and printed "%.17Lf"-style, as Redis does. */
@@ -238,18 +291,18 @@ const O1 = { complexity: 'O(1)' };
 const WHOLE = { tips: ['nondeterministic_output_order'], complexity: 'O(N) where N is the size of the hash.' };
 
 export const hashCommands: CommandSpec[] = [
-  hashSpec('hset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set the string value of a hash field', '2.0.0', takesArgList(hset), { complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.' }),
+  hashSpec('hset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set the string value of a hash field', '2.0.0', takesRawArgs(hset), { complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.' }),
   hashSpec('hsetnx', 4, 'write-grow', true, ['RW', 'INSERT'], 'Set the value of a hash field, only if the field does not exist', '2.0.0', hsetnx, O1),
-  hashSpec('hmset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set multiple hash fields to multiple values', '2.0.0', takesArgList(hmset), { complexity: 'O(N) where N is the number of fields being set.' }),
-  hashSpec('hget', 3, 'read', true, READ, 'Get the value of a hash field', '2.0.0', hget, O1),
-  hashSpec('hmget', -3, 'read', true, READ, 'Get the values of all the given hash fields', '2.0.0', takesArgList(hmget), { complexity: 'O(N) where N is the number of fields being requested.' }),
+  hashSpec('hmset', -4, 'write-grow', true, ['RW', 'UPDATE'], 'Set multiple hash fields to multiple values', '2.0.0', takesRawArgs(hmset), { complexity: 'O(N) where N is the number of fields being set.' }),
+  hashSpec('hget', 3, 'read', true, READ, 'Get the value of a hash field', '2.0.0', takesRawArgs(hget), O1),
+  hashSpec('hmget', -3, 'read', true, READ, 'Get the values of all the given hash fields', '2.0.0', takesRawArgs(hmget), { complexity: 'O(N) where N is the number of fields being requested.' }),
   hashSpec('hgetall', 2, 'read', false, READ, 'Get all the fields and values in a hash', '2.0.0', hgetall, WHOLE),
   hashSpec('hkeys', 2, 'read', false, READ, 'Get all the fields in a hash', '2.0.0', hkeys, WHOLE),
   hashSpec('hvals', 2, 'read', false, READ, 'Get all the values in a hash', '2.0.0', hvals, WHOLE),
   hashSpec('hlen', 2, 'read', true, LOOK, 'Get the number of fields in a hash', '2.0.0', hlen, O1),
-  hashSpec('hexists', 3, 'read', true, LOOK, 'Determine if a hash field exists', '2.0.0', hexists, O1),
+  hashSpec('hexists', 3, 'read', true, LOOK, 'Determine if a hash field exists', '2.0.0', takesRawArgs(hexists), O1),
   hashSpec('hstrlen', 3, 'read', true, LOOK, 'Get the length of the value of a hash field', '3.2.0', hstrlen, O1),
-  hashSpec('hdel', -3, 'write', true, ['RW', 'DELETE'], 'Delete one or more hash fields', '2.0.0', takesArgList(hdel), { complexity: 'O(N) where N is the number of fields to be removed.' }),
+  hashSpec('hdel', -3, 'write', true, ['RW', 'DELETE'], 'Delete one or more hash fields', '2.0.0', takesRawArgs(hdel), { complexity: 'O(N) where N is the number of fields to be removed.' }),
   hashSpec('hincrby', 4, 'write-grow', true, COUNTER, 'Increment the integer value of a hash field by the given number', '2.0.0', hincrby, O1),
   hashSpec('hincrbyfloat', 4, 'write-grow', true, COUNTER, 'Increment the float value of a hash field by the given amount', '2.6.0', hincrbyfloat, O1),
   ...hashIterateCommands,

@@ -10,7 +10,7 @@
 // argument (each one an object to allocate and collect).
 
 import { createRequire } from 'node:module';
-import { copyBytes } from '../util/bytes.js';
+import { copyBytes, ExactViews } from '../util/bytes.js';
 import { ABYTES, copyNonce, KEYBYTES, NPUBBYTES, type AeadBackend, type AeadKey } from './aead.js';
 
 /** The part of sodium-native's public API sealkv uses (the package ships no type declarations). */
@@ -64,40 +64,23 @@ function view(bytes: Uint8Array, start: number, length: number): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset + start, length);
 }
 
-/**
- * Exact-length views of one buffer, made once per length. Plain Uint8Arrays: their subarray and
- * fill are the fast built-ins (Buffer's go through extra JS).
- */
-class Views {
-  readonly all: Uint8Array;
-  private readonly byLength: Uint8Array[] = [];
-
-  constructor(readonly of: Uint8Array) {
-    this.all = new Uint8Array(of.buffer, of.byteOffset, of.length);
-  }
-
-  get(length: number): Uint8Array {
-    return this.byLength[length] ?? (this.byLength[length] = this.all.subarray(0, length));
-  }
-}
-
 export class NativeAead implements AeadBackend {
   readonly name = 'sodium-native';
   private readonly binding: SodiumNativeBinding;
   private readonly nonce: Uint8Array;
   /** Ciphertext (seal output, open input) of small values. */
-  private readonly cipher: Views;
+  private readonly cipher: ExactViews;
   /** Plaintext of small values being opened; wiped after each copy out. */
-  private readonly plain: Views;
+  private readonly plain: ExactViews;
   /** Views of the caller's associated-data buffer (the sealer reuses one until it grows). */
-  private ad: Views | null = null;
+  private ad: ExactViews | null = null;
 
   /** sodium-native as loadSodiumNative() returned it; its addon file then loads too. */
   constructor(private readonly sodium: SodiumNative) {
     this.binding = require('sodium-native/binding.js') as SodiumNativeBinding;
     this.nonce = sodium.sodium_malloc(NPUBBYTES);
-    this.cipher = new Views(sodium.sodium_malloc(SCRATCH_BYTES));
-    this.plain = new Views(sodium.sodium_malloc(SCRATCH_BYTES - ABYTES));
+    this.cipher = new ExactViews(sodium.sodium_malloc(SCRATCH_BYTES));
+    this.plain = new ExactViews(sodium.sodium_malloc(SCRATCH_BYTES - ABYTES));
   }
 
   importKey(key: Uint8Array): AeadKey {
@@ -118,7 +101,7 @@ export class NativeAead implements AeadBackend {
   }
 
   private adView(ad: Buffer, adLength: number): Uint8Array {
-    if (this.ad?.of !== ad) this.ad = new Views(ad);
+    if (this.ad?.of !== ad) this.ad = new ExactViews(ad);
     return this.ad.get(adLength);
   }
 

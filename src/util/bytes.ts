@@ -13,6 +13,23 @@ export function copyBytes(src: Uint8Array, srcStart: number, dst: Uint8Array, ds
 }
 
 /**
+ * Exact-length views of one buffer, made once per length. Plain Uint8Arrays: their subarray and
+ * fill are the fast built-ins (Buffer's go through extra JS and a FastBuffer construction).
+ */
+export class ExactViews {
+  readonly all: Uint8Array;
+  private readonly byLength: Uint8Array[] = [];
+
+  constructor(readonly of: Uint8Array) {
+    this.all = new Uint8Array(of.buffer, of.byteOffset, of.length);
+  }
+
+  get(length: number): Uint8Array {
+    return this.byLength[length] ?? (this.byLength[length] = this.all.subarray(0, length));
+  }
+}
+
+/**
  * A buffer for plaintext with memory of its own, outside the V8 heap. Smaller Buffers (up to 64
  * bytes) otherwise live inside the V8 heap, where the garbage collector copies them as it moves
  * objects and leaves the old copies behind, out of reach of any wipe; and the pooled ones

@@ -9,10 +9,12 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { compareWithRedis, hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
-import { int, pick, type Rnd } from '../helpers/differential.js';
+import { fromEnv, int, pick, type Rnd } from '../helpers/differential.js';
 import { itRestingSequences } from '../helpers/at-rest-differential.js';
 
-const SEQUENCES = 40;
+// REST_COUNT / REST_SEED (or DIFF_COUNT / DIFF_SEED) for longer runs.
+const SEQUENCES = fromEnv(['REST_COUNT', 'DIFF_COUNT'], 40, 'count');
+const SEED = fromEnv(['REST_SEED', 'DIFF_SEED'], 20261207, 'seed');
 const LENGTH = 25;
 const KEYS = ['h1', 'h2', 'str'];
 const FIELDS = ['f1', 'f2', 'f3', 'n', 'x', '', 'field-with-a-longer-name', 'caf\u00e9'];
@@ -35,7 +37,7 @@ function randomCommand(r: Rnd): string[] {
     case 12: return ['HLEN', k()];
     case 13: return ['OBJECT', 'ENCODING', k()];
     case 14: return ['HSTRLEN', k(), f()];
-    default: return pick(r, [['SET', 'str', 'v'], ['DEL', k()], ['HEXISTS', k(), f()]]);
+    default: return pick(r, [['SET', 'str', 'v'], ['DEL', k()], ['HEXISTS', k(), f()], ['HMGET', k(), f(), f()]]);
   }
 }
 
@@ -53,7 +55,7 @@ describe.skipIf(!hasRedisServer)('writes to small hashes at rest and in use, aga
   });
 
   itRestingSequences(() => [sealkv, redis], {
-    sequences: SEQUENCES, length: LENGTH, seed: 20261207, command: randomCommand,
+    sequences: SEQUENCES, length: LENGTH, seed: SEED, command: randomCommand,
     keyOf: (args) => args[1]!,
     unordered: (args) => WHOLE.has(args[0]!.toLowerCase()),
   });

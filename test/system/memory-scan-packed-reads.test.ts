@@ -4,7 +4,8 @@
 // elements of small lists, sets, sorted sets and hashes, which are packed as their turn ends,
 // then read back by every command that answers from the blob, one by one and pipelined, SADD
 // writes into the packed sets, ZADD, ZINCRBY and ZREM into the packed sorted sets, SADD into
-// the packed sets last, and every readable mapping of the live server process is searched for
+// the packed sets last (HSET, HDEL, HINCRBY, HGET, HMGET and HEXISTS on the packed hashes at rest
+// before it), and every readable mapping of the live server process is searched for
 // them. A key name kept in plaintext (no --seal-keys) is the control that the scan finds what is
 // there. A second server takes SREM, SPOP and SMOVE in the blobs of packed sets.
 
@@ -72,6 +73,17 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
     const z = of(2 * KEYS + i);
     expect(await client.zrange(`z:${i}`, '0', '-1')).toEqual([z[2], z[3], z[4], of(i)[1], z[0]]);
   }
+  // Writes to the packed hashes at rest, made in their records (commands/hash-entries.ts
+  // writeAtRest), each pipelined over every hash after a rest: HSET of a new field (the list's
+  // fifth marker), HDEL of the first field, HINCRBY of a new counter; then, at rest again, the
+  // new field read back by HGET, HMGET and HEXISTS. The hashes' scratch is last written by these:
+  // HashAccess.done()'s wipe is all that keeps their pairs out of the scan.
+  expect(await each((p, i) => p.hset(`h:${i}`, 'f9', of(i)[4]!))).toEqual(Array(KEYS).fill(1));
+  expect(await each((p, i) => p.hdel(`h:${i}`, 'f0', 'absent'))).toEqual(Array(KEYS).fill(1));
+  expect(await each((p, i) => p.hincrby(`h:${i}`, 'n', 7))).toEqual(Array(KEYS).fill(7));
+  expect(await each((p, i) => p.hget(`h:${i}`, 'f9').hmget(`h:${i}`, 'f1', 'f9', 'absent').hexists(`h:${i}`, 'f9'))).toEqual(
+    Array.from({ length: KEYS }, (_, i) => [of(i)[4], [of(3 * KEYS + i)[1], of(i)[4], null], 1]).flat(),
+  );
   // Last, once everything rests packed, a new member (the list's fourth marker) added in each
   // set's blob (Packer.addToSet), so the packer's scratch is last written by a set's edit: its
   // wipe is all that keeps that set's members out of the scan.
