@@ -236,19 +236,25 @@ function ltrim(ctx: Session, args: Buffer[]): void {
 
 // ---- searching ----
 
+const INT64_MIN = -(2n ** 63n);
+
 /** LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]: options first, then the key. */
 function lpos(ctx: Session, args: Buffer[]): void {
   let rank = 1;
   let count = -1;
   let maxlen = 0;
+  // RANK LONG_MIN: Redis negates a negative rank to walk from the tail, and -LONG_MIN overflows
+  // back to LONG_MIN, so every match from the tail counts and COUNT never ends the walk.
+  let everyMatch = false;
   for (let i = 3; i < args.length; i++) {
     const opt = word(args[i]!);
     const more = i + 1 < args.length;
     if (opt === 'rank' && more) {
-      const n = longArg(ctx, args[++i]!);
-      if (n === null) return;
-      if (n === 0) return ctx.reply.error(Errors.lposRankZero);
-      rank = n;
+      const n = int64(args[++i]!);
+      if (n === null) return ctx.reply.error(Errors.notInteger);
+      if (n === 0n) return ctx.reply.error(Errors.lposRankZero);
+      everyMatch = n === INT64_MIN;
+      rank = everyMatch ? -1 : Number(n);
     } else if (opt === 'count' && more) {
       const n = nonNegative(args[++i]!);
       if (n === null) return ctx.reply.error(Errors.lposCountNegative);
@@ -266,7 +272,7 @@ function lpos(ctx: Session, args: Buffer[]): void {
   if (list === null) return;
   if (list === undefined) return count >= 0 ? ctx.reply.arrayLen(0) : ctx.reply.nullBulk();
   let found: number[] | null = [];
-  const want = count < 0 ? 1 : count;
+  const want = count < 0 ? 1 : everyMatch ? 0 : count;
   // A small packed list answers from its blob and stays packed.
   if (isPackedForm(list)) found = packedPositions(ctx, key, list, args[2]!, rank, want, maxlen);
   else if (!replyOpened(ctx, () => (found = list.positions(equalTo(args[2]!), rank, want, maxlen, listCodec(ctx, key))))) return;

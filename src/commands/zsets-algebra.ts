@@ -34,7 +34,6 @@ interface Input {
   members: Map<string, Member> | null;
 }
 
-const LONG_MAX = 2 ** 63;
 
 /** Opens every member of an input (once), with the score it counts with. */
 function load(ctx: Session, input: Input, opened: Buffer[]): Map<string, Member> {
@@ -148,7 +147,7 @@ function algebra(ctx: Session, args: Buffer[], op: Op, numkeysAt: number, cmd: s
       j++;
     } else if (cardOnly && remaining >= 2 && isWord(a, 'limit')) {
       const n = parseLong(args[j + 1]!);
-      if (n === null || n < 0 || n >= LONG_MAX) return ctx.reply.error(Errors.zsetLimitNegative);
+      if (n === null || n < 0) return ctx.reply.error(Errors.zsetLimitNegative);
       limit = n;
       j += 2;
     } else {

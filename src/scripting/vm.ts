@@ -47,6 +47,7 @@ interface LuaExports {
   luaL_ref(L: number, t: number): number;
   luaL_unref(L: number, t: number, ref: number): void;
   lua_newstate(alloc: number, ud: number): number;
+  lua_setallocf(L: number, alloc: number, ud: number): void;
   lua_close(L: number): void;
   lua_absindex(L: number, idx: number): number;
   lua_checkstack(L: number, n: number): number;
@@ -177,20 +178,52 @@ export function copyOutOfHeap(dst: Buffer, dstAt: number, heap: Uint8Array, srcA
 }
 
 /**
- * Lua 5.4 seeds each new state's string hashes from time(NULL) (and addresses), so the order in
- * which pairs() and next() walk a table changed from one start of the server to the next. Redis's
- * Lua 5.1 has no such seed: a script walks its tables in the same order on every run, and scripts
- * that encode tables (cjson, cmsgpack) give the same bytes every time. time(NULL) reaches
- * JavaScript as Date.now() (emscripten's date import), held at 0 for this one synchronous call.
+ * Lua 5.4 seeds each new state's string hashes from time(NULL) and the addresses of the state,
+ * a local and lua_newstate, so the order in which pairs() and next() walk a table changed from
+ * one start of the server to the next, and with any change to what the module allocated before
+ * the state. Redis's Lua 5.1 has no seed: its hash of a string under 32 bytes is 5.4's with seed
+ * 0, and the tables of both place keys and walk them alike. So the seed is set to 0 between
+ * luai_makeseed and the first string (at the state's second allocation, the stack's): tables
+ * with short string keys then walk in 5.1's order, and cjson/cmsgpack encode them as Redis does.
+ * The global state's layout is checked first (wasm32 Lua 5.4.6: lua_State.l_G at 16, seed at 72
+ * behind l_registry, a nil, and nilvalue, the integer 0 until the state is built); if it is not
+ * as expected the seed is left as made, with time(NULL) (emscripten's Date.now) held at 0 so it
+ * is still the same on every start.
  */
-function newStateWithFixedSeed(x: LuaExports, alloc: number): number {
+const L_G_AT = 16;
+const G = { frealloc: 0, ud: 4, registryTag: 48, nilValue: 56, nilValueTag: 64, seed: 72 } as const;
+const LUA_VNUMINT = 3;
+
+function newStateWithFixedSeed(x: LuaExports, m: Raw, alloc: ZeroingAlloc['alloc'], allocPointer: number): number {
+  let calls = 0;
+  let block = 0;
+  let blockSize = 0;
+  let hook = 0;
+  hook = m.addFunction((ud: number, ptr: number, osize: number, nsize: number) => {
+    const p = alloc(ud, ptr, osize, nsize);
+    if (++calls === 1) [block, blockSize] = [p, nsize];
+    else if (calls === 2 && block !== 0) zeroSeed(new DataView((x.memory as { buffer: ArrayBuffer }).buffer), block, blockSize, hook);
+    return p;
+  }, 'iiiii');
   const now = Date.now;
   Date.now = () => 0;
   try {
-    return x.lua_newstate(alloc, 0);
+    const L = x.lua_newstate(hook, 0);
+    if (L !== 0) x.lua_setallocf(L, allocPointer, 0);
+    return L;
   } finally {
     Date.now = now;
+    m.removeFunction(hook);
   }
+}
+
+/** Sets the seed of the global state inside the block lua_newstate allocated, if laid out as expected. */
+function zeroSeed(heap: DataView, block: number, size: number, frealloc: number): void {
+  const g = heap.getUint32(block + 4 + L_G_AT, true);
+  if (g < block || g + G.seed + 4 > block + size) return;
+  const expected = heap.getUint32(g + G.frealloc, true) === frealloc && heap.getUint32(g + G.ud, true) === 0 &&
+    heap.getUint8(g + G.registryTag) === 0 && heap.getBigInt64(g + G.nilValue, true) === 0n && heap.getUint8(g + G.nilValueTag) === LUA_VNUMINT;
+  if (expected) heap.setUint32(g + G.seed, 0, true);
 }
 
 export class LuaVm {
@@ -225,7 +258,7 @@ export class LuaVm {
     this.allocator = zeroingAlloc(x.memory, x.malloc, x.free, limit);
     const alloc = m.addFunction(this.allocator.alloc, 'iiiii');
     this.fnPointers.push(alloc);
-    this.L = newStateWithFixedSeed(x, alloc);
+    this.L = newStateWithFixedSeed(x, m, this.allocator.alloc, alloc);
     if (this.L === 0) throw new Error('Lua state could not be created');
     this.lenCell = x.malloc(8);
     this.scratch = x.malloc(this.scratchSize);

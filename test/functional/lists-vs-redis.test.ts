@@ -56,6 +56,11 @@ const CASES: Record<string, string[][]> = {
     ['LPOS', 'l', 'b', 'RANK', '0'], ['LPOS', 'l', 'b', 'COUNT', '-1'], ['LPOS', 'l', 'b', 'MAXLEN', '-1'], ['LPOS', 'l', 'b', 'RANK'],
     ['LPOS', 'l', 'b', 'FOO', '1'], ['LPOS', 'l', 'b', 'RANK', 'x'], ['LPOS', 'l', 'b', 'MAXLEN', '1'], ['LPOS', 'l', 'a', 'RANK', '-1', 'MAXLEN', '1'],
     ['LPOS', 'none', 'a', 'RANK', '0'],
+    // RANK LONG_MIN: Redis negates it to walk from the tail, and the negation overflows back to
+    // LONG_MIN, so every match counts and COUNT never ends the walk.
+    ['LPOS', 'l', 'b', 'RANK', '-9223372036854775808'], ['LPOS', 'l', 'b', 'RANK', '-9223372036854775808', 'COUNT', '1'],
+    ['LPOS', 'l', 'b', 'RANK', '-9223372036854775808', 'COUNT', '0', 'MAXLEN', '4'], ['LPOS', 'l', 'b', 'RANK', '-9223372036854775807'],
+    ['LPOS', 'l', 'b', 'RANK', '-9223372036854775807', 'COUNT', '0'], ['LPOS', 'l', 'b', 'RANK', '9223372036854775807'],
   ],
   'LMOVE and RPOPLPUSH between lists and within one': [
     ['RPUSH', 'a', '1', '2', '3'], ['LMOVE', 'a', 'b', 'LEFT', 'RIGHT'], ['LMOVE', 'a', 'b', 'right', 'left'], ['LRANGE', 'b', '0', '-1'],

@@ -119,6 +119,7 @@ const CASES: Record<string, string[][]> = {
     ['ZADD', 'z1', '1', 'a'], ['SET', 'str', 'x'], ['ZUNION', '0', 'z1'], ['ZUNIONSTORE', 'o', '0', 'z1'], ['ZINTERCARD', '0', 'z1'], ['ZUNION', 'x', 'z1'],
     ['ZUNION', '3', 'z1'], ['ZUNION', '1', 'str'], ['ZUNION', '1', 'z1', 'WEIGHTS', 'x'], ['ZUNION', '1', 'z1', 'WEIGHTS'], ['ZUNION', '1', 'z1', 'AGGREGATE', 'avg'],
     ['ZDIFF', '1', 'z1', 'WEIGHTS', '1'], ['ZUNIONSTORE', 'o', '1', 'z1', 'WITHSCORES'], ['ZINTERCARD', '1', 'z1', 'LIMIT', '-1'], ['ZINTERCARD', '1', 'z1', 'LIMIT', 'x'],
+    ['ZINTERCARD', '1', 'z1', 'LIMIT', '9223372036854775807'], ['ZINTERCARD', '1', 'z1', 'LIMIT', '9223372036854775000'], ['ZINTERCARD', '1', 'z1', 'LIMIT', '9223372036854775808'],
     ['ZINTERCARD', '1', 'z1', 'WITHSCORES'], ['ZUNION', '1', 'str', 'WEIGHTS', 'x'],
   ],
   'ZPOPMIN, ZPOPMAX, ZMPOP': [
