@@ -1,16 +1,16 @@
-// Pooled memory for plaintext the parser gathers: views of exact length over buffers kept for
-// reuse per power-of-two size.
+// Pooled memory for plaintext: views of exact length over buffers kept for reuse per
+// power-of-two size, in two pools.
 //
 // Shared memory (SharedArrayBuffer) for large plaintext that a seal worker reads or writes in
 // place (seal/seal-workers.ts): the parser gathers a large bulk straight into it, so a SET hands
-// its value to the worker without a copy; a GET's worker opens into it. Kept for reuse up to
-// SHARED_POOL_BYTES in all: a fresh 1 MiB SharedArrayBuffer cost ~1.5 ms to allocate and fault
-// in, several times its copy, on a loaded 2-core machine.
+// its value to the worker without a copy; a GET's worker opens into it. Up to 64 MiB kept: a
+// fresh 1 MiB SharedArrayBuffer cost ~1.5 ms to allocate and fault in, several times its copy,
+// on a loaded 2-core machine.
 //
 // Plain memory (ArrayBuffer) for a mid-size bulk (4-64 KiB) that a read cut short (parser.ts): a
 // fresh ArrayBuffer per split bulk was zero-filled by the allocator, and its bytes counted as V8
 // external memory, which set off a full garbage collection every ~64 MB of them (a pipeline of
-// 16 KiB SETs: one every ~3,000 requests, ~10 ms each).
+// 16 KiB SETs: one every ~3,000 requests, ~10 ms each). Up to 8 MiB kept.
 //
 // Every view comes zeroed and is wiped (the bytes it says were written) before its memory goes
 // back: a pool never holds plaintext. Wiping goes 8 bytes at a time: on shared memory V8 fills
