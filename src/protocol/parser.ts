@@ -16,11 +16,13 @@
 //
 // A large bulk up to BIG_EXACT_MAX (a 1 MiB SET's value) is gathered instead into pooled shared
 // memory of its exact size, taken once from its header: no doubling, no fresh allocation, and a
-// command may claim() it (a seal worker seals it where it is). The pool's memory comes zeroed
-// and goes back wiped.
+// command may claim() it (a seal worker seals it where it is). A mid-size bulk (MID_BULK up) that
+// a read cuts short is gathered the same way into pooled plain memory: copied once, instead of
+// into a fresh buffer when the read ends and again into another joined with the next read. The
+// pools' memory comes zeroed and goes back wiped.
 
 import { plainBuffer } from '../util/bytes.js';
-import { giveShared, isShared, takeShared } from '../util/shared-pool.js';
+import { givePlain, giveShared, isPooledPlain, isShared, takePlain, takeShared } from '../util/shared-pool.js';
 import type { ArgList } from './arg-list.js';
 import { Errors } from './errors.js';
 import { LongArgs } from './long-args.js';
@@ -37,6 +39,8 @@ export interface ParserLimits {
 export const INLINE_MAX = 64 * 1024;
 /** Bulks at least this big are gathered straight into a buffer of their own, instead of re-copied per read. */
 const BIG_BULK = 64 * 1024;
+/** Bulks at least this big that a read cuts short are gathered into pooled plain memory (see the header). */
+const MID_BULK = 4 * 1024;
 /** Commands with at least this many arguments are gathered as LongArgs. */
 const LONG_COMMAND = 1024;
 /** Argument views a complete long command gets per call of next() (one event-loop turn). */
@@ -450,7 +454,8 @@ export class RequestParser {
         }
         const end = this.pos + this.bulkLen;
         if (end + 2 > this.buf.length) {
-          if (this.bulkLen < BIG_BULK) return null;
+          // A long command copies its bulks out as they come (long-args.ts): only its large ones are gathered.
+          if (this.bulkLen < (this.long === null ? MID_BULK : BIG_BULK)) return null;
           this.gatherBig();
           if (this.big) return null;
           continue;
@@ -590,7 +595,8 @@ export class RequestParser {
     const have = held.length + (rest ? rest.length : 0);
     const total = this.bulkLen + 2;
     // A long command's arguments are its own to wipe (long-args.ts): those stay plain.
-    this.big = total <= BIG_EXACT_MAX && this.long === null ? takeShared(total) : plainBuffer(Math.min(total, Math.max(BIG_START, 2 * have)));
+    if (total <= BIG_EXACT_MAX && this.long === null) this.big = this.bulkLen < BIG_BULK ? takePlain(total) : takeShared(total);
+    else this.big = plainBuffer(Math.min(total, Math.max(BIG_START, 2 * have)));
     this.bigHave = 0;
     this.pos = this.buf.length;
     this.rest = null;
@@ -678,6 +684,7 @@ export class RequestParser {
 /** Wipes one of the parser's own buffers (its first `written` bytes); pooled memory goes back. */
 function wipeOwn(b: Buffer, written: number): void {
   if (isShared(b)) giveShared(b, written);
+  else if (b.length >= MID_BULK && isPooledPlain(b)) givePlain(b, written);
   else b.fill(0, 0, written);
 }
 

@@ -1,26 +1,66 @@
+// Pooled memory for plaintext: views of exact length over buffers kept for reuse per
+// power-of-two size, in two pools.
+//
 // Shared memory (SharedArrayBuffer) for large plaintext that a seal worker reads or writes in
 // place (seal/seal-workers.ts): the parser gathers a large bulk straight into it, so a SET hands
-// its value to the worker without a copy; a GET's worker opens into it. Kept for reuse per
-// power-of-two size up to POOL_BYTES in all: a fresh 1 MiB SharedArrayBuffer cost ~1.5 ms to
-// allocate and fault in, several times its copy, on a loaded 2-core machine.
+// its value to the worker without a copy; a GET's worker opens into it. Up to 64 MiB kept: a
+// fresh 1 MiB SharedArrayBuffer cost ~1.5 ms to allocate and fault in, several times its copy,
+// on a loaded 2-core machine.
+//
+// Plain memory (ArrayBuffer) for a mid-size bulk (4-64 KiB) that a read cut short (parser.ts): a
+// fresh ArrayBuffer per split bulk was zero-filled by the allocator, and its bytes counted as V8
+// external memory, which set off a full garbage collection every ~64 MB of them (a pipeline of
+// 16 KiB SETs: one every ~3,000 requests, ~10 ms each). Up to 8 MiB kept.
 //
 // Every view comes zeroed and is wiped (the bytes it says were written) before its memory goes
-// back: the pool never holds plaintext. Wiping goes 8 bytes at a time: on shared memory V8 fills
+// back: a pool never holds plaintext. Wiping goes 8 bytes at a time: on shared memory V8 fills
 // a Uint8Array byte by byte with atomic stores, ~600 µs per MiB against ~6 for a memset (it was
 // the largest cost of a 1 MiB SET after the AEAD); a Float64Array's fill takes ~40-50.
 
-const POOL_BYTES = 64 * 1024 * 1024;
-const POOL_MIN = 64 * 1024;
-const pool = new Map<number, SharedArrayBuffer[]>();
-let pooled = 0;
+class SizedPool {
+  private readonly kept = new Map<number, ArrayBufferLike[]>();
+  private keptBytes = 0;
+  /** Memory this pool handed out: only that comes back into it. */
+  private readonly ours = new WeakSet<ArrayBufferLike>();
+
+  constructor(
+    private readonly make: (size: number) => ArrayBufferLike,
+    private readonly minBytes: number,
+    private readonly maxKeptBytes: number,
+  ) {}
+
+  take(length: number): Buffer {
+    let size = this.minBytes;
+    while (size < length) size *= 2;
+    let memory = this.kept.get(size)?.pop();
+    if (memory !== undefined) this.keptBytes -= size;
+    else this.ours.add((memory = this.make(size)));
+    return Buffer.from(memory, 0, length);
+  }
+
+  owns(view: Uint8Array): boolean {
+    return this.ours.has(view.buffer);
+  }
+
+  /** Wipes view's first `written` bytes and keeps its memory, if it is one of this pool's. */
+  give(view: Uint8Array, written: number): void {
+    wipeShared(view, written);
+    const memory = view.buffer;
+    const size = memory.byteLength;
+    if (view.byteOffset !== 0 || !this.ours.has(memory) || this.keptBytes + size > this.maxKeptBytes) return;
+    let list = this.kept.get(size);
+    if (list === undefined) this.kept.set(size, (list = []));
+    list.push(memory);
+    this.keptBytes += size;
+  }
+}
+
+const shared = new SizedPool((size) => new SharedArrayBuffer(size), 64 * 1024, 64 * 1024 * 1024);
+const plain = new SizedPool((size) => new ArrayBuffer(size), 4 * 1024, 8 * 1024 * 1024);
 
 /** A view of `length` bytes of shared memory, zeroed, at offset 0; give it back with giveShared(). */
 export function takeShared(length: number): Buffer {
-  let size = POOL_MIN;
-  while (size < length) size *= 2;
-  const kept = pool.get(size)?.pop();
-  if (kept !== undefined) pooled -= size;
-  return Buffer.from(kept ?? new SharedArrayBuffer(size), 0, length);
+  return shared.take(length);
 }
 
 /**
@@ -28,14 +68,22 @@ export function takeShared(length: number): Buffer {
  * its memory for the next one.
  */
 export function giveShared(view: Buffer, written = view.length): void {
-  wipeShared(view, written);
-  const memory = view.buffer as SharedArrayBuffer;
-  const size = memory.byteLength;
-  if (view.byteOffset !== 0 || pooled + size > POOL_BYTES || (size & (size - 1)) !== 0 || size < POOL_MIN) return;
-  let list = pool.get(size);
-  if (list === undefined) pool.set(size, (list = []));
-  list.push(memory);
-  pooled += size;
+  shared.give(view, written);
+}
+
+/** A view of `length` bytes of plain memory of the pool's own, zeroed; give it back with givePlain(). */
+export function takePlain(length: number): Buffer {
+  return plain.take(length);
+}
+
+/** Whether bytes are a takePlain() view. */
+export function isPooledPlain(bytes: Uint8Array): boolean {
+  return plain.owns(bytes);
+}
+
+/** Wipes a takePlain() view (its first `written` bytes) and keeps its memory for the next one. */
+export function givePlain(view: Buffer, written = view.length): void {
+  plain.give(view, written);
 }
 
 /** Zeroes view[0, length) (shared memory): whole aligned words through a Float64Array, the ends bytewise. */

@@ -13,7 +13,7 @@ import { encodeCommand, ioredis } from '../helpers/clients.js';
 import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-const COUNT = 3000;
+const COUNT = 3040;
 
 /** Sends bytes on a fresh connection, waits for `replies` reply lines, then drops the connection. */
 function sendAndDrop(port: number, bytes: Buffer, replies: number): Promise<void> {
@@ -93,6 +93,15 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   const inBig = take(50);
   const big = Buffer.concat(inBig.flatMap((v) => [randomBytes(2000), Buffer.from(v, 'latin1')]));
   await client.set('big', big);
+  // Values of 16 KiB pipelined: reads cut some of them short, and those are gathered in pooled
+  // plain memory (parser.ts) that is wiped and used again for the next one.
+  const inMid = take(40);
+  const mid = inMid.map((v) => Buffer.concat([randomBytes(16_000), Buffer.from(v, 'latin1'), randomBytes(300)]));
+  const midPipe = client.pipeline();
+  mid.forEach((v, k) => midPipe.set(`mid:${k}`, v));
+  mid.forEach((_, k) => midPipe.getBuffer(`mid:${k}`));
+  const midReplies = await midPipe.exec();
+  mid.forEach((v, k) => expect((midReplies![mid.length + k]![1] as Buffer).equals(v)).toBe(true));
   // A value sealed in chunks (over 64 KiB), grown by APPEND and patched by SETRANGE (also past
   // its end and across chunk boundaries): each edit opens and re-seals only some chunks.
   const inChunked = take(100).map((v) => Buffer.from(v, 'latin1'));
@@ -167,6 +176,8 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
   expect(await client.hget('hl2', largeNames[9]!)).toBe('v9');
   expect((await client.getBuffer('big'))!.equals(big)).toBe(true);
   big.fill(0);
+  for (let k = 0; k < mid.length; k++) expect((await client.getBuffer(`mid:${k}`))!.equals(mid[k]!)).toBe(true);
+  for (const v of mid) v.fill(0);
   for (const { v, at } of patched) expect((await client.getrangeBuffer('chunky', at, at + v.length - 1)).equals(v)).toBe(true);
   expect((await client.getBuffer('chunky'))!.equals(chunky)).toBe(true);
   chunky.fill(0);
@@ -202,7 +213,7 @@ describe('process memory after storing and reading back values', () => {
   }, 120_000);
 
   it('holds none of the values of clients that left mid-command or mid-transaction', async () => {
-    const left = makeMarkers(4, 'SKVGONE-');
+    const left = makeMarkers(5, 'SKVGONE-');
     // A MULTI whose queued commands (and their own copies of the values) die with the connection.
     const queued = Buffer.concat([
       encodeCommand(['MULTI']),
@@ -219,7 +230,13 @@ describe('process memory after storing and reading back values', () => {
     const cut = encodeCommand(['SET', 'gone:4', large]);
     await sendAndDrop(server.port, Buffer.concat([encodeCommand(['PING']), cut.subarray(0, 300_000)]), 1);
     large.fill(0);
-    expect(await client.exists('gone:1', 'gone:2', 'gone:3', 'gone:4')).toBe(0);
+    // A 16 KiB value cut off halfway: its first half was gathered into pooled plain memory.
+    const mid = randomBytes(16_384);
+    left[4]!.copy(mid, 2_000);
+    const midCut = encodeCommand(['SET', 'gone:5', mid]);
+    await sendAndDrop(server.port, Buffer.concat([encodeCommand(['PING']), midCut.subarray(0, 8_000)]), 1);
+    mid.fill(0);
+    expect(await client.exists('gone:1', 'gone:2', 'gone:3', 'gone:4', 'gone:5')).toBe(0);
     expectNoLeaks(server, left);
   }, 60_000);
 });

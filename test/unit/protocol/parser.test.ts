@@ -191,6 +191,47 @@ describe('RequestParser', () => {
     expect(new Uint8Array(big.buffer).every((b) => b === 0)).toBe(true);
   });
 
+  it('gathers a mid-size bulk a read cut short in pooled plain memory of its exact size, wiped once the command has run, and reused', () => {
+    const value = Buffer.alloc(16 * 1024);
+    for (let i = 0; i < value.length; i++) value[i] = (i * 11 + 1) & 0xff;
+    const head = Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${value.length}\r\n`);
+    const gathered: Buffer[] = [];
+    for (let round = 0; round < 2; round++) {
+      const parser = new RequestParser(LIMITS);
+      const first = Buffer.concat([head, value.subarray(0, 5000)]);
+      parser.feed(first);
+      expect(parser.next()).toBeNull();
+      parser.detach();
+      first.fill(0);
+      const big = (parser as unknown as { big: Buffer }).big;
+      expect(big.buffer).toBeInstanceOf(ArrayBuffer);
+      expect(big.length).toBe(value.length + 2);
+      gathered.push(big);
+      const second = Buffer.concat([value.subarray(5000), Buffer.from('\r\n*1\r\n$4\r\nPING\r\n')]);
+      parser.feed(second);
+      const cmd = parser.next()!;
+      expect(cmd[2]!.equals(value)).toBe(true);
+      expect(cmd[2]!.buffer).toBe(big.buffer);
+      expect(parser.next()!.map(String)).toEqual(['PING']); // the rest of the read, parsed in place
+      expect(parser.next()).toBeNull();
+      parser.detach();
+      second.fill(0);
+      expect(new Uint8Array(big.buffer).every((b) => b === 0)).toBe(true);
+    }
+    // The second command's bulk came from the memory the first one gave back.
+    expect(gathered[1]!.buffer).toBe(gathered[0]!.buffer);
+  });
+
+  it('wipe() zeroes a mid-size bulk being gathered', () => {
+    const parser = new RequestParser(LIMITS);
+    parser.feed(Buffer.concat([Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$8000\r\n'), Buffer.alloc(3000, 'p')]));
+    expect(parser.next()).toBeNull();
+    const big = (parser as unknown as { big: Buffer }).big;
+    expect(big.subarray(0, 3000).every((b) => b === 0x70)).toBe(true);
+    parser.wipe();
+    expect(new Uint8Array(big.buffer).every((b) => b === 0)).toBe(true);
+  });
+
   it('claim() hands a large bulk in shared memory over: the parser no longer wipes it; other bytes are not claimable', () => {
     const parser = new RequestParser(LIMITS);
     const value = Buffer.alloc(200_000, 'c');
@@ -240,8 +281,8 @@ describe('RequestParser', () => {
     expect(parser.next()!.map(String)).toEqual(['PING']);
   });
 
-  it('a large bulk split into reads of every size comes out whole, with the commands after it', () => {
-    const value = Buffer.alloc(300_000);
+  it.each([300_000, 16 * 1024, 4 * 1024, 4095])('a bulk of %i bytes split into reads of every size comes out whole, with the commands after it', (length) => {
+    const value = Buffer.alloc(length);
     for (let i = 0; i < value.length; i++) value[i] = (i * 7) & 0xff;
     const stream = Buffer.concat([
       Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${value.length}\r\n`),
@@ -250,7 +291,7 @@ describe('RequestParser', () => {
       value,
       Buffer.from('\r\n$1\r\nz\r\nPING\r\n'),
     ]);
-    for (const size of [1, 4096, 65536, 100_000, stream.length]) {
+    for (const size of [1, 1000, 4096, 10_000, 65536, 100_000, stream.length]) {
       const parser = new RequestParser(LIMITS);
       const got: string[][] = [];
       for (let at = 0; at < stream.length; at += size) {
