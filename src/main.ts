@@ -10,6 +10,7 @@ import { KeyError } from './seal/keyring.js';
 import { LogFileError, openLog, type LogFormat, type LogOutput } from './log.js';
 import { ListenError } from './net/listen.js';
 import { startServer, type RunningServer } from './net/server.js';
+import { gcWithoutHelperWaits } from './observe/gc-threads.js';
 import { SpillDirError } from './spill/tmpfs.js';
 import { SnapshotError } from './persistence/snapshot-format.js';
 import { VERSION } from './version.js';
@@ -62,6 +63,7 @@ export async function main(argv: string[]): Promise<void> {
     });
   }
   try {
+    gcWithoutHelperWaits();
     running = await startServer(config, { log: output.log, ...(configFile ? { configFile } : {}) });
   } catch (err) {
     return fail(err);
