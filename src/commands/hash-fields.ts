@@ -302,7 +302,8 @@ export class HashAccess {
       // Opened where it lies, and not held for the turn: the next command looks it up afresh.
       this.length = rest.blobLength - OVERHEAD;
       this.reserve(this.length);
-      this.ctx.server.values.openElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, rest.slab, rest.blobAt, rest.blobLength, plain, 0);
+      // Into an exact-length view of the scratch: the AEAD then makes no view of its own for it.
+      this.ctx.server.values.openElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, rest.slab, rest.blobAt, rest.blobLength, plainView(this.length), 0);
       return;
     }
     const kept = heldLength(this.ctx, this.key, f);
