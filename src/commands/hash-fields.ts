@@ -51,6 +51,11 @@ const lookedUp = Buffer.alloc(DIGEST_BYTES);
 let lookedUpName: Uint8Array | null = null;
 let lookedUpBy: unknown = null;
 
+/** Zeroes bytes[from, to) with TypedArray's fill: Buffer's own checks its arguments in JS first, a visible share of a hash write. */
+function wipe(bytes: Buffer, from: number, to: number): void {
+  Uint8Array.prototype.fill.call(bytes, 0, from, to);
+}
+
 function grow(buf: Buffer, need: number, keep: number): Buffer {
   if (need <= buf.length) return buf;
   const next = Buffer.allocUnsafeSlow(Math.max(need, buf.length * 2));
@@ -230,7 +235,7 @@ export class HashAccess {
       if (!this.pairs.find(plain, 0, this.length, src, at, length)) return false;
       const { start, end } = this.pairs;
       plain.copyWithin(start, end, this.length);
-      plain.fill(0, this.length - (end - start), this.length);
+      wipe(plain, this.length - (end - start), this.length);
       this.length -= end - start;
       this.dirty = true;
     } else {
@@ -279,8 +284,8 @@ export class HashAccess {
   /** Wipes every plaintext this command opened or built; the HashAccess is not to be used after (HashAccess.of may hand it out again). */
   done(): void {
     lookedUpName = null;
-    plain.fill(0, 0, this.used);
-    fieldPlain.fill(0, 0, this.fieldUsed);
+    wipe(plain, 0, this.used);
+    if (this.fieldUsed > 0) wipe(fieldPlain, 0, this.fieldUsed);
     this.used = this.fieldUsed = 0;
     this.open = this.dirty = false;
     this.length = 0;
@@ -362,7 +367,7 @@ export class HashAccess {
       const total = this.length - (end - start) + size;
       this.reserve(total);
       plain.copyWithin(start + size, end, this.length);
-      if (total < this.length) plain.fill(0, total, this.length);
+      if (total < this.length) wipe(plain, total, this.length);
       writePair(plain, start, names, nameAt, nameLength, values, valueAt, valueLength);
       this.length = total;
       return false;
