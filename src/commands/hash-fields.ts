@@ -51,6 +51,11 @@ const lookedUp = Buffer.alloc(DIGEST_BYTES);
 let lookedUpName: Uint8Array | null = null;
 let lookedUpBy: unknown = null;
 
+/** Zeroes bytes[from, to) with TypedArray's fill: Buffer's own checks its arguments in JS first, a visible share of a hash write. */
+function wipe(bytes: Buffer, from: number, to: number): void {
+  Uint8Array.prototype.fill.call(bytes, 0, from, to);
+}
+
 function grow(buf: Buffer, need: number, keep: number): Buffer {
   if (need <= buf.length) return buf;
   const next = Buffer.allocUnsafeSlow(Math.max(need, buf.length * 2));
@@ -121,12 +126,17 @@ export class HashAccess {
 
   /** Positions `pairs` on field `name`; false when the hash has no such field. */
   find(name: Uint8Array): boolean {
+    return this.findIn(name, 0, name.length);
+  }
+
+  /** find() of the name src[at, at + length) (a request's raw argument: no view of it for a small hash). */
+  findIn(src: Uint8Array, at: number, length: number): boolean {
     const table = this.fields.table;
     if (table === null) {
       this.openPacked();
-      return this.pairs.find(plain, 0, this.length, name);
+      return this.pairs.find(plain, 0, this.length, src, at, length);
     }
-    const id = table.find(this.digestOf(name, true));
+    const id = table.find(this.digestOf(viewOf(src, at, length), true));
     if (id < 0) return false;
     this.openField(table, id, lookedUp);
     return true;
@@ -192,12 +202,20 @@ export class HashAccess {
    * the hash a hashtable for good (OBJECT ENCODING); the small form also ends past PACKED_MAX_BYTES.
    */
   set(name: Uint8Array, value: Uint8Array, limits: ListpackLimits): boolean {
+    return this.setIn(name, 0, name.length, value, 0, value.length, limits);
+  }
+
+  /**
+   * set() of the name names[nameAt, nameAt + nameLength) and the value values[valueAt, valueAt +
+   * valueLength): a request's raw arguments, copied into a small hash's pairs with no view made.
+   */
+  setIn(names: Uint8Array, nameAt: number, nameLength: number, values: Uint8Array, valueAt: number, valueLength: number, limits: ListpackLimits): boolean {
     const f = this.fields;
-    if (name.length > limits.value || value.length > limits.value) f.listpack = false;
+    if (nameLength > limits.value || valueLength > limits.value) f.listpack = false;
     if (f.table === null && !f.listpack) this.toTable();
     let added: boolean;
-    if (f.table === null) added = this.setPacked(name, value);
-    else added = this.setField(f.table, name, value);
+    if (f.table === null) added = this.setPacked(names, nameAt, nameLength, values, valueAt, valueLength);
+    else added = this.setField(f.table, viewOf(names, nameAt, nameLength), viewOf(values, valueAt, valueLength));
     if (added) f.size++;
     if (f.size > limits.entries) f.listpack = false;
     if (f.table === null && (!f.listpack || this.length > PACKED_MAX_BYTES)) this.toTable();
@@ -206,17 +224,22 @@ export class HashAccess {
 
   /** Removes field name; returns whether it was there. */
   delete(name: Uint8Array): boolean {
+    return this.deleteIn(name, 0, name.length);
+  }
+
+  /** delete() of the name src[at, at + length) (a request's raw argument). */
+  deleteIn(src: Uint8Array, at: number, length: number): boolean {
     const f = this.fields;
     if (f.table === null) {
       this.openPacked();
-      if (!this.pairs.find(plain, 0, this.length, name)) return false;
+      if (!this.pairs.find(plain, 0, this.length, src, at, length)) return false;
       const { start, end } = this.pairs;
       plain.copyWithin(start, end, this.length);
-      plain.fill(0, this.length - (end - start), this.length);
+      wipe(plain, this.length - (end - start), this.length);
       this.length -= end - start;
       this.dirty = true;
     } else {
-      const id = f.table.find(this.digestOf(name, false));
+      const id = f.table.find(this.digestOf(viewOf(src, at, length), false));
       if (id < 0) return false;
       f.table.deleteAt(id);
     }
@@ -261,8 +284,8 @@ export class HashAccess {
   /** Wipes every plaintext this command opened or built; the HashAccess is not to be used after (HashAccess.of may hand it out again). */
   done(): void {
     lookedUpName = null;
-    plain.fill(0, 0, this.used);
-    fieldPlain.fill(0, 0, this.fieldUsed);
+    wipe(plain, 0, this.used);
+    if (this.fieldUsed > 0) wipe(fieldPlain, 0, this.fieldUsed);
     this.used = this.fieldUsed = 0;
     this.open = this.dirty = false;
     this.length = 0;
@@ -284,7 +307,8 @@ export class HashAccess {
       // Opened where it lies, and not held for the turn: the next command looks it up afresh.
       this.length = rest.blobLength - OVERHEAD;
       this.reserve(this.length);
-      this.ctx.server.values.openElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, rest.slab, rest.blobAt, rest.blobLength, plain, 0);
+      // Into an exact-length view of the scratch: the AEAD then makes no view of its own for it.
+      this.ctx.server.values.openElementAt(Purpose.HashPairs, this.ctx.db.uid, this.key, rest.slab, rest.blobAt, rest.blobLength, plainView(this.length), 0);
       return;
     }
     const kept = heldLength(this.ctx, this.key, f);
@@ -330,23 +354,27 @@ export class HashAccess {
     if (length > this.used) this.used = length;
   }
 
-  private setPacked(name: Uint8Array, value: Uint8Array): boolean {
+  private setPacked(names: Uint8Array, nameAt: number, nameLength: number, values: Uint8Array, valueAt: number, valueLength: number): boolean {
     this.openPacked();
-    this.dirty = true;
-    const size = pairBytes(name.length, value.length);
-    if (this.pairs.find(plain, 0, this.length, name)) {
+    const size = pairBytes(nameLength, valueLength);
+    if (this.pairs.find(plain, 0, this.length, names, nameAt, nameLength)) {
+      // The same value again leaves the pairs' plaintext as it was: nothing to seal (the write is
+      // still signalled, as Redis does), so the blob keeps its ciphertext.
+      if (this.pairs.valueIs(values, valueAt, valueLength)) return false;
+      this.dirty = true;
       // The pair is rewritten where it is: a field keeps its place, as in a listpack.
       const { start, end } = this.pairs;
       const total = this.length - (end - start) + size;
       this.reserve(total);
       plain.copyWithin(start + size, end, this.length);
-      if (total < this.length) plain.fill(0, total, this.length);
-      writePair(plain, start, name, value);
+      if (total < this.length) wipe(plain, total, this.length);
+      writePair(plain, start, names, nameAt, nameLength, values, valueAt, valueLength);
       this.length = total;
       return false;
     }
+    this.dirty = true;
     this.reserve(this.length + size);
-    this.length = writePair(plain, this.length, name, value);
+    this.length = writePair(plain, this.length, names, nameAt, nameLength, values, valueAt, valueLength);
     return true;
   }
 
@@ -393,6 +421,11 @@ export class HashAccess {
     this.dirty = false;
     this.open = false;
   }
+}
+
+/** src[at, at + length) as a view, src itself when that is all of it (a large hash's digest and seal take views). */
+function viewOf(src: Uint8Array, at: number, length: number): Uint8Array {
+  return at === 0 && length === src.length ? src : src.subarray(at, at + length);
 }
 
 /** HashAccess.of's free one, or null while it is in use. */

@@ -16,6 +16,7 @@ import type { KeyFlagName } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 import { MAX_NAME_BYTES, NameTooLongError } from '../util/names.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
+import { RawArgs } from '../protocol/raw-args.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -59,7 +60,13 @@ const limits: ListpackLimits = { entries: 0, value: 0 };
 function setPairs(h: HashAccess): boolean {
   const args = setArgs;
   overLimits(h, args, 2, limits.value);
-  for (let i = 2; i < args.length; i += 2) if (h.set(args.at(i)!, args.at(i + 1)!, limits)) setAdded++;
+  if (args instanceof RawArgs) {
+    // Names and values read where they lie in the request (no view per argument).
+    const { bytes, starts, lengths } = args;
+    for (let i = 2; i < args.length; i += 2) if (h.setIn(bytes, starts[i]!, lengths[i]!, bytes, starts[i + 1]!, lengths[i + 1]!, limits)) setAdded++;
+  } else {
+    for (let i = 2; i < args.length; i += 2) if (h.set(args.at(i)!, args.at(i + 1)!, limits)) setAdded++;
+  }
   return true;
 }
 
@@ -99,12 +106,22 @@ function hget(ctx: Session, args: ArgList): void {
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.nullBulk();
-  reading(ctx, key, entry, replyValue, args.at(2)!);
+  reading(ctx, key, entry, replyFirstValue, args);
 }
 
-/** The value of field `name`, copied from the opened pairs into the reply (no view of it), or a null reply (HGET; HMGET per field). */
-function replyValue(h: HashAccess, ctx: Session, name: Uint8Array): void {
-  if (!h.find(name)) return ctx.reply.nullBulk();
+/** HashAccess.find() of argument i: a raw one where it lies in the request. */
+function findArg(h: HashAccess, args: ArgList, i: number): boolean {
+  if (args instanceof RawArgs) return h.findIn(args.bytes, args.starts[i]!, args.lengths[i]!);
+  return h.find(args.at(i)!);
+}
+
+function replyFirstValue(h: HashAccess, ctx: Session, args: ArgList): void {
+  replyValue(h, ctx, args, 2);
+}
+
+/** The value of field args[i], copied from the opened pairs into the reply (no view of it), or a null reply (HGET; HMGET per field). */
+function replyValue(h: HashAccess, ctx: Session, args: ArgList, i: number): void {
+  if (!findArg(h, args, i)) return ctx.reply.nullBulk();
   const pairs = h.pairs;
   const length = pairs.valueLength;
   const at = ctx.reply.beginBulk(length);
@@ -126,7 +143,7 @@ function hmget(ctx: Session, args: ArgList): void {
 
 function replyValues(h: HashAccess, ctx: Session, args: ArgList): void {
   ctx.reply.arrayLen(args.length - 2);
-  for (let i = 2; i < args.length; i++) replyValue(h, ctx, args.at(i)!);
+  for (let i = 2; i < args.length; i++) replyValue(h, ctx, args, i);
 }
 
 /** HGETALL, HKEYS, HVALS: every field's name, value or both, opened as the reply is written. */
@@ -159,11 +176,12 @@ function hexists(ctx: Session, args: ArgList): void {
   const entry = readHash(ctx, key);
   if (entry === null) return;
   if (entry === undefined) return ctx.reply.integer(0);
-  reading(ctx, key, entry, replyExists, args.at(2)!);
+  reading(ctx, key, entry, replyExists, args);
 }
 
-function replyExists(h: HashAccess, ctx: Session, name: Uint8Array): void {
-  ctx.reply.integer(h.has(name) ? 1 : 0);
+/** A large hash answers from its digests (has), a small one from its opened pairs. */
+function replyExists(h: HashAccess, ctx: Session, args: ArgList): void {
+  ctx.reply.integer((h.fields.table === null ? findArg(h, args, 2) : h.has(args.at(2)!)) ? 1 : 0);
 }
 
 /** The value's length, from its opened pair (the name shares its blob, so the sealed size alone does not tell). */
@@ -192,7 +210,11 @@ function hdel(ctx: Session, args: ArgList): void {
 /** HDEL's change: every field of setArgs deleted, setAdded counting those that were there. */
 function deleteFields(h: HashAccess): boolean {
   const args = setArgs;
-  for (let i = 2; i < args.length; i++) if (h.delete(args.at(i)!)) setAdded++;
+  if (args instanceof RawArgs) {
+    for (let i = 2; i < args.length; i++) if (h.deleteIn(args.bytes, args.starts[i]!, args.lengths[i]!)) setAdded++;
+  } else {
+    for (let i = 2; i < args.length; i++) if (h.delete(args.at(i)!)) setAdded++;
+  }
   return setAdded > 0;
 }
 

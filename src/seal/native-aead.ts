@@ -59,8 +59,10 @@ export class NativeKey implements AeadKey {
 /**
  * A plain Uint8Array view of bytes[start, start + length): Buffer's subarray goes through extra
  * JS and a FastBuffer construction, a visible share of opening a packed blob where it lies.
+ * bytes itself when that is all of it (a caller's exact-length view of its scratch: ExactViews).
  */
 function view(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  if (start === 0 && length === bytes.length) return bytes;
   return new Uint8Array(bytes.buffer, bytes.byteOffset + start, length);
 }
 

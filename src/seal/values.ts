@@ -175,7 +175,7 @@ export class SealedValues {
       const made = this.preparedFor(purpose, db, key, plain, bind);
       if (made !== null) return void out.set(made, at);
     }
-    this.sealer.sealAt(plain, this.context(purpose, db, key, bind), out, at);
+    this.sealer.sealAt(plain, bind === undefined ? this.blobContext(purpose, db, key) : this.context(purpose, db, key, bind), out, at);
   }
 
   /**
@@ -192,10 +192,13 @@ export class SealedValues {
     this.sealer.openAt(target, offset, src, start, length, this.blobContext(purpose, db, key), true);
   }
 
-  /** The last compact blob's context, while no other was written since (Sealer.contextWrites). */
+  /** The last blob's context (no bind), while no other was written since (Sealer.contextWrites). */
   private readonly lastBlob = { purpose: 0 as Purpose, db: -1, key: '', stamp: -1, length: 0 };
 
-  /** A compact blob's context: a write made in a blob opens and seals it under the same one, written once. */
+  /**
+   * The context of a blob bound to its key alone (a packed collection's, a small hash's pairs):
+   * a write made in a blob opens and seals it under the same one, written once.
+   */
   private blobContext(purpose: ElementPurpose, db: number, key: string): number {
     const last = this.lastBlob;
     if (last.stamp === this.sealer.contextWrites && last.purpose === purpose && last.db === db && last.key === key) return last.length;
@@ -230,7 +233,7 @@ export class SealedValues {
     purpose: ElementPurpose, db: number, key: string, src: Buffer, start: number, length: number,
     target: Uint8Array, offset: number, bind?: Bind,
   ): void {
-    this.sealer.openAt(target, offset, src, start, length, this.context(purpose, db, key, bind));
+    this.sealer.openAt(target, offset, src, start, length, bind === undefined ? this.blobContext(purpose, db, key) : this.context(purpose, db, key, bind));
   }
 
   /**

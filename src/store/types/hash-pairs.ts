@@ -9,6 +9,8 @@
 // Varints are LEB128 (7 bits a byte, low first): a name or value under 128 bytes costs one byte
 // of length, as in a listpack.
 
+import { copyBytes } from '../../util/bytes.js';
+
 /** Bytes varint(n) takes. */
 export function varintBytes(n: number): number {
   let bytes = 1;
@@ -39,13 +41,19 @@ export function fieldBytes(nameLength: number, valueLength: number): number {
   return varintBytes(nameLength) + nameLength + valueLength;
 }
 
-/** Writes a packed pair at `at`; returns the offset after it. */
-export function writePair(out: Uint8Array, at: number, name: Uint8Array, value: Uint8Array): number {
-  at = writeVarint(out, at, name.length);
-  out.set(name, at);
-  at = writeVarint(out, at + name.length, value.length);
-  out.set(value, at);
-  return at + value.length;
+/**
+ * Writes a packed pair at `at`, its name from names[nameAt, nameAt + nameLength) and its value
+ * from values[valueAt, valueAt + valueLength) (a request's raw arguments need no view); returns
+ * the offset after it.
+ */
+export function writePair(
+  out: Uint8Array, at: number, names: Uint8Array, nameAt: number, nameLength: number, values: Uint8Array, valueAt: number, valueLength: number,
+): number {
+  at = writeVarint(out, at, nameLength);
+  copyBytes(names, nameAt, out, at, nameLength);
+  at = writeVarint(out, at + nameLength, valueLength);
+  copyBytes(values, valueAt, out, at, valueLength);
+  return at + valueLength;
 }
 
 /** Writes a lone field (name, then the value to the end) at `at`; returns the offset after it. */
@@ -111,12 +119,21 @@ export class PairReader {
     return this;
   }
 
-  /** Whether the current pair's name is `name`. */
-  nameIs(name: Uint8Array): boolean {
-    if (this.nameLength !== name.length) return false;
+  /** Whether the current pair's name is src[from, from + length). */
+  nameIs(src: Uint8Array, from: number, length: number): boolean {
+    if (this.nameLength !== length) return false;
     const bytes = this.bytes;
     const at = this.nameAt;
-    for (let i = 0; i < name.length; i++) if (bytes[at + i] !== name[i]) return false;
+    for (let i = 0; i < length; i++) if (bytes[at + i] !== src[from + i]) return false;
+    return true;
+  }
+
+  /** Whether the current pair's value is src[from, from + length). */
+  valueIs(src: Uint8Array, from: number, length: number): boolean {
+    if (this.valueLength !== length) return false;
+    const bytes = this.bytes;
+    const at = this.valueAt;
+    for (let i = 0; i < length; i++) if (bytes[at + i] !== src[from + i]) return false;
     return true;
   }
 
@@ -128,10 +145,10 @@ export class PairReader {
     return this.bytes.subarray(this.valueAt, this.valueAt + this.valueLength);
   }
 
-  /** Moves to the pair named `name` from the start of bytes[from, to); false when absent. */
-  find(bytes: Uint8Array, from: number, to: number, name: Uint8Array): boolean {
+  /** Moves to the pair named src[nameAt, nameAt + nameLength) from the start of bytes[from, to); false when absent. */
+  find(bytes: Uint8Array, from: number, to: number, src: Uint8Array, nameAt: number, nameLength: number): boolean {
     this.reset(bytes, from, to);
-    while (this.next()) if (this.nameIs(name)) return true;
+    while (this.next()) if (this.nameIs(src, nameAt, nameLength)) return true;
     return false;
   }
 
