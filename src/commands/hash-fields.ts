@@ -356,12 +356,9 @@ export class HashAccess {
 
   private setPacked(names: Uint8Array, nameAt: number, nameLength: number, values: Uint8Array, valueAt: number, valueLength: number): boolean {
     this.openPacked();
+    this.dirty = true;
     const size = pairBytes(nameLength, valueLength);
     if (this.pairs.find(plain, 0, this.length, names, nameAt, nameLength)) {
-      // The same value again leaves the pairs' plaintext as it was: nothing to seal (the write is
-      // still signalled, as Redis does), so the blob keeps its ciphertext.
-      if (this.pairs.valueIs(values, valueAt, valueLength)) return false;
-      this.dirty = true;
       // The pair is rewritten where it is: a field keeps its place, as in a listpack.
       const { start, end } = this.pairs;
       const total = this.length - (end - start) + size;
@@ -372,7 +369,6 @@ export class HashAccess {
       this.length = total;
       return false;
     }
-    this.dirty = true;
     this.reserve(this.length + size);
     this.length = writePair(plain, this.length, names, nameAt, nameLength, values, valueAt, valueLength);
     return true;

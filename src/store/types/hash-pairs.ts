@@ -128,15 +128,6 @@ export class PairReader {
     return true;
   }
 
-  /** Whether the current pair's value is src[from, from + length). */
-  valueIs(src: Uint8Array, from: number, length: number): boolean {
-    if (this.valueLength !== length) return false;
-    const bytes = this.bytes;
-    const at = this.valueAt;
-    for (let i = 0; i < length; i++) if (bytes[at + i] !== src[from + i]) return false;
-    return true;
-  }
-
   name(): Uint8Array {
     return this.bytes.subarray(this.nameAt, this.nameAt + this.nameLength);
   }
