@@ -145,12 +145,15 @@ export class SealedValues {
       const made = this.preparedFor(Purpose.StringValue, db, key, plain, undefined);
       if (made !== null) return void out.set(made, at);
     }
-    this.sealer.sealAt(plain, this.context(Purpose.StringValue, db, key, undefined), out, at);
+    this.sealer.sealAt(plain, this.reusedContext(Purpose.StringValue, db, key), out, at);
   }
 
-  /** Opens a string value of `length` bytes at `start` in src straight into target at offset (Sealer.openAt). */
+  /**
+   * Opens a string value of `length` bytes at `start` in src straight into target at offset
+   * (Sealer.openAt). A counter's INCR then seals its new value under the same context, written once.
+   */
   openValueAt(db: number, key: string, src: Buffer, start: number, length: number, target: Uint8Array, offset: number): void {
-    this.sealer.openAt(target, offset, src, start, length, this.context(Purpose.StringValue, db, key, undefined));
+    this.sealer.openAt(target, offset, src, start, length, this.reusedContext(Purpose.StringValue, db, key));
   }
 
   /** Seals a collection element of `purpose` for key (and `bind`, a name it keeps wherever it moves). */
@@ -183,21 +186,25 @@ export class SealedValues {
    * OVERHEAD + plain.length bytes there); returns its length, 8 bytes less.
    */
   sealCompactAt(purpose: ElementPurpose, db: number, key: string, plain: Uint8Array, out: Buffer, at: number): number {
-    this.sealer.sealAt(plain, this.blobContext(purpose, db, key), out, at, true);
+    this.sealer.sealAt(plain, this.reusedContext(purpose, db, key), out, at, true);
     return COMPACT_OVERHEAD + plain.length;
   }
 
   /** Opens a compact blob (sealCompactAt) of `length` bytes at src[start] where it lies, into target at offset; throws SealError. */
   openCompactAt(purpose: ElementPurpose, db: number, key: string, src: Buffer, start: number, length: number, target: Uint8Array, offset: number): void {
-    this.sealer.openAt(target, offset, src, start, length, this.blobContext(purpose, db, key), true);
+    this.sealer.openAt(target, offset, src, start, length, this.reusedContext(purpose, db, key), true);
   }
 
-  /** The last compact blob's context, while no other was written since (Sealer.contextWrites). */
-  private readonly lastBlob = { purpose: 0 as Purpose, db: -1, key: '', stamp: -1, length: 0 };
+  /** The last context reusedContext() wrote, while no other was written since (Sealer.contextWrites). */
+  private readonly lastContext = { purpose: 0 as Purpose, db: -1, key: '', stamp: -1, length: 0 };
 
-  /** A compact blob's context: a write made in a blob opens and seals it under the same one, written once. */
-  private blobContext(purpose: ElementPurpose, db: number, key: string): number {
-    const last = this.lastBlob;
+  /**
+   * A string value's or a compact blob's context (no field bound), written only when it is not
+   * the one written last: a write made in a blob, or an INCR of a counter, opens and seals under
+   * the same one.
+   */
+  private reusedContext(purpose: Purpose, db: number, key: string): number {
+    const last = this.lastContext;
     if (last.stamp === this.sealer.contextWrites && last.purpose === purpose && last.db === db && last.key === key) return last.length;
     last.length = this.context(purpose, db, key, undefined);
     last.stamp = this.sealer.contextWrites;
