@@ -145,15 +145,21 @@ export class SealedValues {
       const made = this.preparedFor(Purpose.StringValue, db, key, plain, undefined);
       if (made !== null) return void out.set(made, at);
     }
-    this.sealer.sealAt(plain, this.reusedContext(Purpose.StringValue, db, key), out, at);
+    this.sealer.sealAt(plain, this.context(Purpose.StringValue, db, key, undefined), out, at);
   }
 
   /**
-   * Opens a string value of `length` bytes at `start` in src straight into target at offset
-   * (Sealer.openAt). A counter's INCR then seals its new value under the same context, written once.
+   * sealValueAt() right after openValueAt() of the same key (a counter's INCR): the context the
+   * open wrote is used again unless another was written since.
    */
+  resealValueAt(db: number, key: string, plain: Uint8Array, out: Buffer, at: number): void {
+    if (this.prepared !== null) return this.sealValueAt(db, key, plain, out, at);
+    this.sealer.sealAt(plain, this.reusedContext(Purpose.StringValue, db, key), out, at);
+  }
+
+  /** Opens a string value of `length` bytes at `start` in src straight into target at offset (Sealer.openAt). */
   openValueAt(db: number, key: string, src: Buffer, start: number, length: number, target: Uint8Array, offset: number): void {
-    this.sealer.openAt(target, offset, src, start, length, this.reusedContext(Purpose.StringValue, db, key));
+    this.sealer.openAt(target, offset, src, start, length, this.writtenContext(Purpose.StringValue, db, key));
   }
 
   /** Seals a collection element of `purpose` for key (and `bind`, a name it keeps wherever it moves). */
@@ -200,12 +206,18 @@ export class SealedValues {
 
   /**
    * A string value's or a compact blob's context (no field bound), written only when it is not
-   * the one written last: a write made in a blob, or an INCR of a counter, opens and seals under
-   * the same one.
+   * the one written last: a write made in a blob, or an INCR of a counter (resealValueAt), opens
+   * and seals under the same one.
    */
   private reusedContext(purpose: Purpose, db: number, key: string): number {
     const last = this.lastContext;
     if (last.stamp === this.sealer.contextWrites && last.purpose === purpose && last.db === db && last.key === key) return last.length;
+    return this.writtenContext(purpose, db, key);
+  }
+
+  /** The context written (and remembered for reusedContext), with no comparison first: an open that a seal of the same key may follow. */
+  private writtenContext(purpose: Purpose, db: number, key: string): number {
+    const last = this.lastContext;
     last.length = this.context(purpose, db, key, undefined);
     last.stamp = this.sealer.contextWrites;
     last.purpose = purpose;
