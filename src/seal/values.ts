@@ -201,7 +201,7 @@ export class SealedValues {
     this.sealer.openAt(target, offset, src, start, length, this.reusedContext(purpose, db, key), true);
   }
 
-  /** The last context reusedContext() wrote, while no other was written since (Sealer.contextWrites). */
+  /** The last context writtenContext() wrote, while no other was written since (Sealer.contextWrites). */
   private readonly lastContext = { purpose: 0 as Purpose, db: -1, key: '', stamp: -1, length: 0 };
 
   /**
