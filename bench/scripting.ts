@@ -6,6 +6,7 @@
 // system), which other load on a shared machine moves far less than throughput.
 //
 //   npm run build && node dist/bench/scripting.js [--rounds 3] [--requests 50000] [--before <bin/sealkv.js of another build>] [--only <title part>] [--pipelines 1,16]
+//     [--ports <redis>,<sealkv>[,<before>]]   (free ports by default)
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,6 +28,8 @@ const OTHER = '0b7e5d3c9a1f64b2e8d0c7';
 const LOCKS = 100_000;
 const ONLY = argv.includes('--only') ? argv[argv.indexOf('--only') + 1]! : '';
 const PIPELINES = argv.includes('--pipelines') ? argv[argv.indexOf('--pipelines') + 1]!.split(',').map(Number) : [1, 16];
+/** Ports to start redis-server, sealkv and the build before on; free ones where not given. */
+const PORTS: (number | undefined)[] = argv.includes('--ports') ? argv[argv.indexOf('--ports') + 1]!.split(',').map(Number) : [];
 
 interface Scenario {
   body: string;
@@ -111,10 +114,10 @@ async function prepare(server: BenchServer): Promise<void> {
 
 async function main(): Promise<void> {
   const targets: Target[] = [
-    { label: 'redis', server: await startRedis() },
-    { label: 'sealkv', server: await startSealkv() },
+    { label: 'redis', server: await startRedis([], PORTS[0]) },
+    { label: 'sealkv', server: await startSealkv([], undefined, undefined, PORTS[1]) },
   ];
-  if (BEFORE !== undefined) targets.push({ label: 'before', server: await startSealkv([], BEFORE) });
+  if (BEFORE !== undefined) targets.push({ label: 'before', server: await startSealkv([], BEFORE, undefined, PORTS[2]) });
   console.log(`load average at start: ${load()} (${ROUNDS} rounds of ${REQUESTS} requests, 50 clients)`);
   const clients = new Map<string, Redis>();
   try {

@@ -61,8 +61,9 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-export async function startRedis(extra: string[] = []): Promise<BenchServer> {
-  const port = await freePort();
+/** `port`: one given (a machine shared with other benchmarks hands each its own), else a free one. */
+export async function startRedis(extra: string[] = [], port?: number): Promise<BenchServer> {
+  port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], {
     stdio: 'ignore',
   });
@@ -75,9 +76,10 @@ export async function startRedis(extra: string[] = []): Promise<BenchServer> {
  * `nodeFlags`: flags for node itself, before the script (e.g. `--max-semi-space-size=1`); by
  * default SEALKV_NODE_FLAGS's (space-separated), so any bench can A/B them, else the ones the
  * bin's `#!/usr/bin/env -S node ...` line gives, so benchmarks measure sealkv as it is started.
+ * `port` as for startRedis.
  */
-export async function startSealkv(extra: string[] = [], bin = SEALKV_BIN, nodeFlags?: string[]): Promise<BenchServer> {
-  const port = await freePort();
+export async function startSealkv(extra: string[] = [], bin = SEALKV_BIN, nodeFlags?: string[], port?: number): Promise<BenchServer> {
+  port ??= await freePort();
   const child = spawn(process.execPath, [...(nodeFlags ?? defaultNodeFlags(bin)), bin, '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning', ...extra], {
     stdio: 'ignore',
   });

@@ -107,7 +107,7 @@ function incrementStored(ctx: Session, key: string, entry: StoredString, delta: 
   const written = writeDigits(next);
   try {
     entry.resize(written + OVERHEAD);
-    values.sealValueAt(uid, key, digitViews[written]!, entry.slabBytes, entry.valueStart);
+    values.resealValueAt(uid, key, digitViews[written]!, entry.slabBytes, entry.valueStart);
   } finally {
     wipe(Math.max(length, written));
   }

@@ -68,7 +68,13 @@ function view(bytes: Uint8Array, start: number, length: number): Uint8Array {
 
 export class NativeAead implements AeadBackend {
   readonly name = 'sodium-native';
-  private readonly binding: SodiumNativeBinding;
+  /**
+   * The addon's two AEAD functions, read off its exports once: that object holds ~300 functions
+   * in dictionary mode, so each `binding.name` was a generic property lookup (a LoadIC call)
+   * on every seal and open.
+   */
+  private readonly encrypt: SodiumNativeBinding['crypto_aead_xchacha20poly1305_ietf_encrypt'];
+  private readonly decrypt: SodiumNativeBinding['crypto_aead_xchacha20poly1305_ietf_decrypt'];
   private readonly nonce: Uint8Array;
   /** Ciphertext (seal output, open input) of small values. */
   private readonly cipher: ExactViews;
@@ -79,7 +85,9 @@ export class NativeAead implements AeadBackend {
 
   /** sodium-native as loadSodiumNative() returned it; its addon file then loads too. */
   constructor(private readonly sodium: SodiumNative) {
-    this.binding = require('sodium-native/binding.js') as SodiumNativeBinding;
+    const binding = require('sodium-native/binding.js') as SodiumNativeBinding;
+    this.encrypt = binding.crypto_aead_xchacha20poly1305_ietf_encrypt;
+    this.decrypt = binding.crypto_aead_xchacha20poly1305_ietf_decrypt;
     this.nonce = sodium.sodium_malloc(NPUBBYTES);
     this.cipher = new ExactViews(sodium.sodium_malloc(SCRATCH_BYTES));
     this.plain = new ExactViews(sodium.sodium_malloc(SCRATCH_BYTES - ABYTES));
@@ -113,10 +121,10 @@ export class NativeAead implements AeadBackend {
     copyNonce(record, noncePos, this.nonce, 0, nonceBytes);
     const k = (key as NativeKey).secure;
     if (cipherLength <= SCRATCH_BYTES) {
-      this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(this.cipher.get(cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
+      this.encrypt(this.cipher.get(cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
       copyBytes(this.cipher.all, 0, record, cipherPos, cipherLength);
     } else {
-      this.binding.crypto_aead_xchacha20poly1305_ietf_encrypt(view(record, cipherPos, cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
+      this.encrypt(view(record, cipherPos, cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
     }
   }
 
@@ -132,16 +140,18 @@ export class NativeAead implements AeadBackend {
     const k = (key as NativeKey).secure;
     if (cipherLength <= SCRATCH_BYTES) {
       copyBytes(record, cipherPos, this.cipher.all, 0, cipherLength);
-      const rc = this.binding.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      const rc = this.decrypt(
         this.plain.get(plainLength), this.cipher.get(cipherLength), this.adView(ad, adLength), this.nonce, k,
       );
       if (rc < 0) return false;
-      copyBytes(this.plain.all, 0, target, offset, plainLength);
-      this.plain.all.fill(0, 0, plainLength);
+      const plain = this.plain.all;
+      copyBytes(plain, 0, target, offset, plainLength);
+      // A loop: fill() is a call into the runtime (C++), dearer than a few stores.
+      for (let i = 0; i < plainLength; i++) plain[i] = 0;
       return true;
     }
     // libsodium checks the tag before it decrypts; on a forged value it zeroes the range.
-    return this.binding.crypto_aead_xchacha20poly1305_ietf_decrypt(
+    return this.decrypt(
       view(target, offset, plainLength), view(record, cipherPos, cipherLength),
       this.adView(ad, adLength), this.nonce, k,
     ) >= 0;

@@ -148,9 +148,18 @@ export class SealedValues {
     this.sealer.sealAt(plain, this.context(Purpose.StringValue, db, key, undefined), out, at);
   }
 
+  /**
+   * sealValueAt() right after openValueAt() of the same key (a counter's INCR): the context the
+   * open wrote is used again unless another was written since.
+   */
+  resealValueAt(db: number, key: string, plain: Uint8Array, out: Buffer, at: number): void {
+    if (this.prepared !== null) return this.sealValueAt(db, key, plain, out, at);
+    this.sealer.sealAt(plain, this.reusedContext(Purpose.StringValue, db, key), out, at);
+  }
+
   /** Opens a string value of `length` bytes at `start` in src straight into target at offset (Sealer.openAt). */
   openValueAt(db: number, key: string, src: Buffer, start: number, length: number, target: Uint8Array, offset: number): void {
-    this.sealer.openAt(target, offset, src, start, length, this.context(Purpose.StringValue, db, key, undefined));
+    this.sealer.openAt(target, offset, src, start, length, this.writtenContext(Purpose.StringValue, db, key));
   }
 
   /** Seals a collection element of `purpose` for key (and `bind`, a name it keeps wherever it moves). */
@@ -175,7 +184,7 @@ export class SealedValues {
       const made = this.preparedFor(purpose, db, key, plain, bind);
       if (made !== null) return void out.set(made, at);
     }
-    this.sealer.sealAt(plain, bind === undefined ? this.blobContext(purpose, db, key) : this.context(purpose, db, key, bind), out, at);
+    this.sealer.sealAt(plain, bind === undefined ? this.reusedContext(purpose, db, key) : this.context(purpose, db, key, bind), out, at);
   }
 
   /**
@@ -183,25 +192,32 @@ export class SealedValues {
    * OVERHEAD + plain.length bytes there); returns its length, 8 bytes less.
    */
   sealCompactAt(purpose: ElementPurpose, db: number, key: string, plain: Uint8Array, out: Buffer, at: number): number {
-    this.sealer.sealAt(plain, this.blobContext(purpose, db, key), out, at, true);
+    this.sealer.sealAt(plain, this.reusedContext(purpose, db, key), out, at, true);
     return COMPACT_OVERHEAD + plain.length;
   }
 
   /** Opens a compact blob (sealCompactAt) of `length` bytes at src[start] where it lies, into target at offset; throws SealError. */
   openCompactAt(purpose: ElementPurpose, db: number, key: string, src: Buffer, start: number, length: number, target: Uint8Array, offset: number): void {
-    this.sealer.openAt(target, offset, src, start, length, this.blobContext(purpose, db, key), true);
+    this.sealer.openAt(target, offset, src, start, length, this.reusedContext(purpose, db, key), true);
   }
 
-  /** The last blob's context (no bind), while no other was written since (Sealer.contextWrites). */
-  private readonly lastBlob = { purpose: 0 as Purpose, db: -1, key: '', stamp: -1, length: 0 };
+  /** The last context writtenContext() wrote, while no other was written since (Sealer.contextWrites). */
+  private readonly lastContext = { purpose: 0 as Purpose, db: -1, key: '', stamp: -1, length: 0 };
 
   /**
-   * The context of a blob bound to its key alone (a packed collection's, a small hash's pairs):
-   * a write made in a blob opens and seals it under the same one, written once.
+   * The context of a string value or of a blob bound to its key alone (a packed collection's, a
+   * small hash's pairs), written only when it is not the one written last: a write made in a
+   * blob, or an INCR of a counter (resealValueAt), opens and seals under the same one.
    */
-  private blobContext(purpose: ElementPurpose, db: number, key: string): number {
-    const last = this.lastBlob;
+  private reusedContext(purpose: Purpose, db: number, key: string): number {
+    const last = this.lastContext;
     if (last.stamp === this.sealer.contextWrites && last.purpose === purpose && last.db === db && last.key === key) return last.length;
+    return this.writtenContext(purpose, db, key);
+  }
+
+  /** The context written (and remembered for reusedContext), with no comparison first: an open that a seal of the same key may follow. */
+  private writtenContext(purpose: Purpose, db: number, key: string): number {
+    const last = this.lastContext;
     last.length = this.context(purpose, db, key, undefined);
     last.stamp = this.sealer.contextWrites;
     last.purpose = purpose;
@@ -233,7 +249,7 @@ export class SealedValues {
     purpose: ElementPurpose, db: number, key: string, src: Buffer, start: number, length: number,
     target: Uint8Array, offset: number, bind?: Bind,
   ): void {
-    this.sealer.openAt(target, offset, src, start, length, bind === undefined ? this.blobContext(purpose, db, key) : this.context(purpose, db, key, bind));
+    this.sealer.openAt(target, offset, src, start, length, bind === undefined ? this.reusedContext(purpose, db, key) : this.context(purpose, db, key, bind));
   }
 
   /**
