@@ -383,6 +383,140 @@ describe('packing small collections', () => {
     }
   });
 
+  it('scans a small packed set at rest (SSCAN) from its blob as the set unpacked from it scans: the same steps and cursors, the set left packed', async () => {
+    const sizes = [3, 8, 9, 16, 17, 40, 64];
+    for (const n of sizes) await client.sadd(`s${n}`, ...Array.from({ length: n }, (_, i) => `m${i}`));
+    await client.sadd('ints', '5', '-3', '100', '7');
+    // Past the deltas form's 15 digits: an intset kept with tagged members.
+    await client.sadd('bigints', '12345678901234567', '-2', '99');
+    await settle();
+    server.advance(2000);
+    const keys = [...sizes.map((n) => `s${n}`), 'ints', 'bigints'];
+    const walk = async (key: string, count: number, match?: string, from = '0'): Promise<string[][]> => {
+      const steps: string[][] = [];
+      let cursor = from;
+      do {
+        const [next, members] = await client.sscan(key, cursor, ...(match ? ['MATCH', match] : []), 'COUNT', count);
+        steps.push([next, ...members]);
+        cursor = next;
+      } while (cursor !== '0' && steps.length < 200);
+      return steps;
+    };
+    const walks = async (key: string) => [await walk(key, 1), await walk(key, 3), await walk(key, 10), await walk(key, 2, 'm1*'), await walk(key, 4, undefined, '7')];
+    const atRest = new Map<string, string[][][]>();
+    for (const key of keys) atRest.set(key, await walks(key));
+    for (const key of keys) expect(packed(key), key).toBe(true);
+    // Every member comes in a whole scan; larger sets take several steps.
+    expect(new Set(atRest.get('s40')![0]!.flatMap((step) => step.slice(1))).size).toBe(40);
+    expect(atRest.get('s40')![0]!.length).toBeGreaterThan(1);
+    expect(atRest.get('bigints')![0]).toEqual([['0', '-2', '99', '12345678901234567']]);
+    expect(atRest.get('ints')![2]).toEqual([['0', '-3', '5', '7', '100']]);
+    // The same scans once each set is unpacked (peek makes the live set).
+    for (const key of keys) {
+      db().peek(storedKey(server, key));
+      expect(packed(key), key).toBe(false);
+      expect(await walks(key), key).toEqual(atRest.get(key));
+    }
+  });
+
+  it('combines small packed sets at rest in their blobs (SINTER, SINTERCARD, SUNION, SDIFF): the same replies as the unpacked sets give, the sets left packed', async () => {
+    await client.sadd('a', 'x', 'y', 'z', '1', 'shared');
+    await client.sadd('b', 'y', 'shared', 'w', '2');
+    await client.sadd('i1', '5', '3', '1', '12345678901234567');
+    await client.sadd('i2', '3', '4', '5', '-1');
+    await client.sadd('many', ...Array.from({ length: 100 }, (_, i) => `m${i}`), 'x');
+    await client.rpush('list', 'e');
+    await settle();
+    server.advance(2000);
+    const keys = ['a', 'b', 'i1', 'i2'];
+    const commands: string[][] = [
+      ['SINTER', 'a', 'b'], ['SINTER', 'b', 'a'], ['SINTER', 'i1', 'i2'], ['SINTER', 'a', 'i1'], ['SINTER', 'i2', 'a', 'b'], ['SINTER', 'a', 'nope'], ['SINTER', 'a', 'a'],
+      ['SUNION', 'a', 'b'], ['SUNION', 'i1', 'i2'], ['SUNION', 'i2', 'nope', 'i1'], ['SUNION', 'a', 'i1', 'b'], ['SUNION', 'a', 'a'],
+      ['SDIFF', 'a', 'b'], ['SDIFF', 'i1', 'i2'], ['SDIFF', 'a', 'nope'], ['SDIFF', 'nope', 'a'], ['SDIFF', 'a', 'a'], ['SDIFF', 'i1', 'a', 'i2'],
+      ['SINTERCARD', '2', 'a', 'b'], ['SINTERCARD', '2', 'i1', 'i2', 'LIMIT', '1'], ['SINTERCARD', '3', 'a', 'b', 'nope'],
+    ];
+    const run = async () => {
+      const out: unknown[] = [];
+      for (const c of commands) out.push(await client.call(c[0]!, ...c.slice(1)));
+      return out;
+    };
+    const hits = await stat('keyspace_hits');
+    const atRest = await run();
+    for (const key of keys) expect(packed(key), key).toBe(true);
+    expect(await stat('keyspace_hits')).toBeGreaterThan(hits);
+    await expect(client.sunion('a', 'list')).rejects.toThrow('WRONGTYPE');
+    // An intset's order where Redis replies in one (the smallest set's, or a result of integers).
+    expect(atRest[2]).toEqual(['3', '5']);
+    expect(atRest[8]).toEqual(['-1', '1', '3', '4', '5', '12345678901234567']);
+    expect(atRest[13]).toEqual(['1', '12345678901234567']);
+    expect(atRest[18]).toBe(2);
+    expect(atRest[19]).toBe(1);
+    // A large live set among them: the usual path (the packed sets unpacked), the same answers.
+    expect((await client.sinter('many', 'a')).sort()).toEqual(['x']);
+    expect(packed('a')).toBe(false);
+    for (const key of keys) db().peek(storedKey(server, key));
+    expect(await run()).toEqual(atRest);
+  });
+
+  it('stores the algebra of small packed sets at rest (SINTERSTORE, SUNIONSTORE, SDIFFSTORE): the sources stay packed, a small result is stored packed at once, announced, counted and watched as any store', async () => {
+    await client.sadd('a', 'x', 'y', '1');
+    await client.sadd('b', 'y', '2');
+    await client.sadd('i1', '1', '2', '3');
+    await client.sadd('i2', '3', '4');
+    await settle();
+    server.advance(2000);
+    await client.set('dst', 'a string');
+    await client.expire('dst', 100);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const { events, seen } = await keyEvents();
+    try {
+      expect(await client.sunionstore('dst', 'a', 'b')).toBe(4);
+      expect(packed('dst')).toBe(true);
+      expect(await client.ttl('dst')).toBe(-1);
+      expect(await client.object('ENCODING', 'dst')).toBe('hashtable');
+      expect((await client.smembers('dst')).sort()).toEqual(['1', '2', 'x', 'y']);
+      expect(await client.sinterstore('ints', 'i1', 'i2')).toBe(1);
+      expect(await client.object('ENCODING', 'ints')).toBe('intset');
+      expect(await client.sdiffstore('ints', 'i1', 'i2')).toBe(2);
+      expect(await client.smembers('ints')).toEqual(['1', '2']);
+      // The destination among the sources.
+      expect(await client.sunionstore('i1', 'i1', 'i2')).toBe(4);
+      expect(await client.smembers('i1')).toEqual(['1', '2', '3', '4']);
+      // A small source in use (written again and again): read as plaintext beside the packed one.
+      await client.sadd('hot', 'y', 'q');
+      await client.sadd('hot', 'r');
+      await client.srem('hot', 'r');
+      expect(packed('hot')).toBe(false);
+      expect(await client.sinterstore('dst', 'hot', 'a')).toBe(1);
+      expect(await client.smembers('dst')).toEqual(['y']);
+      // An empty result deletes the destination.
+      expect(await client.sinterstore('dst', 'a', 'nope')).toBe(0);
+      expect(await client.exists('dst')).toBe(0);
+      for (const key of ['a', 'b', 'i2', 'ints', 'i1']) expect(packed(key), key).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 9);
+      await client.ping();
+      await settle(10);
+      const of = (key: string, event: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...of('dst', 'sunionstore'), ...of('ints', 'sinterstore'), ...of('ints', 'sdiffstore'), ...of('i1', 'sunionstore'),
+        ...of('hot', 'sadd'), ...of('hot', 'sadd'), ...of('hot', 'srem'), ...of('dst', 'sinterstore'), ...of('dst', 'del'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+    }
+    // WATCH sees the store.
+    const watcher = new Redis({ port: server.port, host: server.host });
+    try {
+      server.advance(2000);
+      await watcher.watch('w');
+      await client.sunionstore('w', 'a', 'b');
+      expect(await watcher.multi().ping().exec()).toBeNull();
+    } finally {
+      watcher.disconnect();
+    }
+  });
+
   it('makes pushes, pops and LSET on a small packed list at rest in its blob: replies, state, events, dirty, WATCH, TTL and access time as when unpacked', async () => {
     await client.rpush('l', 'a', 'bb', '', 'dddd');
     await client.rpush('m', '1', '2');
@@ -876,6 +1010,14 @@ describe('packing small collections', () => {
     await expect(client.zrandmember('z', 2)).rejects.toThrow(failed);
     await expect(client.zscan('z', '0')).rejects.toThrow(failed);
     await expect(client.lindex('l', 1)).rejects.toThrow(failed);
+    await expect(client.sscan('s', '0')).rejects.toThrow(failed);
+    await expect(client.sunion('s', 'nope')).rejects.toThrow(failed);
+    await expect(client.sinter('s', 's')).rejects.toThrow(failed);
+    await expect(client.sdiff('s', 'nope')).rejects.toThrow(failed);
+    await expect(client.call('SINTERCARD', '1', 's')).rejects.toThrow(failed);
+    await client.set('dst', 'kept');
+    await expect(client.sunionstore('dst', 's')).rejects.toThrow(failed);
+    expect(await client.get('dst')).toBe('kept');
     // The counts open nothing; the connection goes on.
     expect(await client.llen('l')).toBe(2);
     expect(await client.ping()).toBe('PONG');
