@@ -15,7 +15,7 @@ import { at, span } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { LAZYFREE_THRESHOLD, freeEffort } from '../store/lazyfree.js';
-import { isPackedForm } from '../store/packed-record.js';
+import { isPackedForm, type PackedForm } from '../store/packed-record.js';
 
 /**
  * Looks a key up the way Redis's LOOKUP_NOTOUCH does (EXISTS, TYPE, TTL, OBJECT): counts the
@@ -324,12 +324,23 @@ function encodingOf(ctx: Session, key: string, entry: Entry): string | null {
   });
 }
 
+/** A packed collection's encoding, from its flag: what its type's ops answer once it is unpacked (the flag carried over). */
+function packedEncoding(packed: PackedForm): string {
+  switch (packed.kind) {
+    case Kind.Set: return packed.flag ? 'intset' : 'hashtable';
+    case Kind.ZSet: return packed.flag ? 'skiplist' : 'listpack';
+    case Kind.Hash: return packed.flag ? 'listpack' : 'hashtable';
+    default: return 'quicklist';
+  }
+}
+
 function objectEncoding(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[2]!);
-  if (lookupNoTouch(ctx, key, false) === undefined) return ctx.reply.nullBulk();
-  // The encoding needs the value itself (unpacked if packed).
-  const entry = ctx.db.get(key, ctx.now)!;
-  const encoding = encodingOf(ctx, key, entry);
+  const stored = lookupNoTouch(ctx, key, false);
+  if (stored === undefined) return ctx.reply.nullBulk();
+  // A packed collection keeps the flag its encoding is read from: it stays packed.
+  if (isPackedForm(stored)) return ctx.reply.bulkText(packedEncoding(stored));
+  const encoding = encodingOf(ctx, key, ctx.db.get(key, ctx.now)!);
   if (encoding !== null) ctx.reply.bulkText(encoding);
 }
 

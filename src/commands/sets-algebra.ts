@@ -1,6 +1,6 @@
 // SINTER, SINTERCARD, SUNION, SDIFF and their STORE forms (redis t_set.c sinterGenericCommand,
 // sunionDiffGenericCommand). Sets packed at rest stay packed: when one of the sets is, and every
-// one is small, their members are opened once into a plaintext scratch (set-plains.ts) and
+// one is small, their members are opened once into a plaintext scratch (opened-members.ts) and
 // compared by their bytes, and a STORE result small enough is packed straight away, as a new
 // small set is at the end of its turn anyway. Otherwise members of different keys compare by
 // digest alone (one digest key for every set), so the algebra never opens a member; only the
@@ -17,7 +17,7 @@ import { INTSET_MAX_ENTRIES } from '../store/types/set-ops.js';
 import { difference, intersect, intersectCardinality, union, type SealedSet } from '../store/types/set.js';
 import { readPackedOf, unpackedOf } from './packed-reads.js';
 import { sealFailedSince } from './sealing.js';
-import { setPlains } from './set-plains.js';
+import { openedMembers } from './opened-members.js';
 import { at, index, keynum, keySpec, span } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -100,18 +100,18 @@ function orderingOf(op: Op, sets: (SetEntry | null)[]): Ordering {
   return smallest.intset ? 'intset' : 'stored';
 }
 
-/** The members of a result combined in plaintext: indexes into setPlains, emptied after each command. */
+/** The members of a result combined in plaintext: indexes into openedMembers, emptied after each command. */
 const result: number[] = [];
 
 /**
- * Opens the sets into setPlains and leaves op's result in `result`, in the order the digest path
+ * Opens the sets into openedMembers and leaves op's result in `result`, in the order the digest path
  * finds it (SINTER: the smallest set's order, the first of equal sizes; SUNION: each member from
  * the first set holding it; SDIFF: the first set's order), at most `limit` members (0: all);
  * then orders it as Redis sends it (orderingOf). Throws SealError.
  */
 function computePlain(ctx: Session, op: Op, { keys, sets }: Operands, limit = 0): void {
   if (op === 'inter' ? sets.includes(null) : op === 'diff' && sets[0] === null) return;
-  const plains = setPlains;
+  const plains = openedMembers;
   const intsets: boolean[] = [];
   for (let i = 0; i < sets.length; i++) {
     const set = sets[i]!;
@@ -155,7 +155,7 @@ function withPlainResult(ctx: Session, op: Op, found: Operands, use: () => void,
     return sealFailedSince(ctx, mark, err);
   } finally {
     result.length = 0;
-    setPlains.wipe();
+    openedMembers.wipe();
   }
 }
 
@@ -165,7 +165,7 @@ function read(op: Op, ctx: Session, args: Buffer[]): void {
   if (inPlain(found)) {
     withPlainResult(ctx, op, found, () => {
       ctx.reply.setLen(result.length);
-      for (const m of result) replyPlain(ctx, setPlains.bytes, setPlains.starts[m]!, setPlains.lengths[m]!);
+      for (const m of result) replyPlain(ctx, openedMembers.bytes, openedMembers.starts[m]!, openedMembers.lengths[m]!);
     });
     return;
   }
@@ -199,7 +199,7 @@ function store(op: Op, ctx: Session, args: Buffer[]): void {
   ctx.reply.integer(stored.size);
 }
 
-/** Views of the result's members in setPlains, for the packer or the set they are sealed into. */
+/** Views of the result's members in openedMembers, for the packer or the set they are sealed into. */
 const resultViews: Buffer[] = [];
 
 /**
@@ -214,8 +214,8 @@ function storePlain(ctx: Session, destination: string, event: 'sinterstore' | 's
   try {
     let intset = result.length <= INTSET_MAX_ENTRIES;
     for (const m of result) {
-      resultViews.push(setPlains.view(m));
-      if (intset && !setPlains.isInteger(m)) intset = false;
+      resultViews.push(openedMembers.view(m));
+      if (intset && !openedMembers.isInteger(m)) intset = false;
     }
     const packed = ctx.db.packer?.packNew(ctx.db.uid, destination, Kind.Set, resultViews, null, intset, ctx.now) ?? null;
     if (packed !== null) {

@@ -11,7 +11,7 @@ import {
 } from './set-entries.js';
 import { Errors } from '../protocol/errors.js';
 import { sealFailed, sealFailedSince } from './sealing.js';
-import { setPlains } from './set-plains.js';
+import { openedMembers } from './opened-members.js';
 import { nextBucket } from '../util/scan-order.js';
 import { bucketsAfterAdding, DIGEST_BYTES } from '../store/types/set-index.js';
 import type { PackedForm } from '../store/packed-record.js';
@@ -220,20 +220,20 @@ function sscan(ctx: Session, args: Buffer[]): void {
 
 /** A member's digest (sscanPacked: its bucket). */
 const digest = Buffer.alloc(DIGEST_BYTES);
-/** The members sscanPacked replies with: indexes into setPlains. */
+/** The members sscanPacked replies with: indexes into openedMembers. */
 const stepped: number[] = [];
 
 /**
  * SSCAN of a small set packed at rest, as the set unpacked from its blob would answer (so a scan
  * goes on across packing and unpacking), without making it: its members opened once into
- * setPlains, in the blob's order (the order unpacking adds them in). An intset's come whole in
+ * openedMembers, in the blob's order (the order unpacking adds them in). An intset's come whole in
  * integer order, as do a set's of up to 8 members (no buckets); past that each member's bucket
  * is its digest's first word masked to the bucket count unpacking would give
  * (bucketsAfterAdding), a chain holding its members the last added first, walked as
  * SetIndex.scan walks them.
  */
 function sscanPacked(ctx: Session, key: string, packed: PackedForm, cursor: number, count: number, pattern: Buffer | null): void {
-  const plains = setPlains;
+  const plains = openedMembers;
   const mark = ctx.reply.size;
   let next = 0;
   try {

@@ -3,15 +3,18 @@
 //
 // Members of different keys are matched by their keyed digests (one member-hash key for every
 // collection). Each input is opened once into a digest -> (plaintext, score) table for the
-// command's duration (plaintexts wiped at the end); the result is sorted by score then member
-// bytes, as Redis's skiplist orders it, and either replied or re-sealed for the destination.
+// command's duration (plaintexts wiped at the end): a small one packed at rest from its blob,
+// left packed (it was unpacked). The result is sorted by score then member bytes, as Redis's
+// skiplist orders it, and either replied or stored (zsets-ranges.ts storePlainZSet: packed at
+// once when small).
 
 import { Errors } from '../protocol/errors.js';
-import { Kind, opsOf, type Entry } from '../store/keyspace.js';
-import { zsetEntry } from '../store/types/zset-ops.js';
-import { isSkiplist, storedScore, storeResult } from './zsets-ranges.js';
+import { Kind, type Entry } from '../store/keyspace.js';
+import { isPackedForm, type PackedForm } from '../store/packed-record.js';
+import { plainBuffer } from '../util/bytes.js';
+import { storePlainZSet } from './zsets-ranges.js';
 import {
-  aggregate, digestOf, isWord, keyOf, keysAfterCount, openMember, parseLong, parseScore, sealMember, zsetSpec, type Aggregate,
+  aggregate, digestOf, isWord, keyOf, keysAfterCount, openMember, parseLong, parseScore, zsetSpec, type Aggregate,
 } from './zset-entries.js';
 import { sealFailed } from './sealing.js';
 import { openSetMembers } from './set-entries.js';
@@ -29,7 +32,8 @@ interface Member {
 /** One input key: its members by digest (latin1 of the 16 bytes), in the key's order. */
 interface Input {
   key: string;
-  entry: Entry | undefined;
+  /** A sorted set or a set, live or packed (Keyspace.readPacked), or missing. */
+  entry: Entry | PackedForm | undefined;
   weight: number;
   members: Map<string, Member> | null;
 }
@@ -45,7 +49,15 @@ function load(ctx: Session, input: Input, opened: Buffer[]): Map<string, Member>
     opened.push(plain);
     members.set(digestOf(ctx, plain).toString('latin1'), { plain, score });
   };
-  if (entry?.kind === Kind.ZSet) {
+  if (entry !== undefined && isPackedForm(entry)) {
+    // A set's members each score 1; the bytes shown are the packer's scratch, copied at once.
+    const sorted = entry.kind === Kind.ZSet;
+    ctx.db.readPackedElements(input.key, entry, (bytes, start, length, score) => {
+      const plain = plainBuffer(length);
+      bytes.copy(plain, 0, start, start + length);
+      add(plain, sorted ? score : 1);
+    });
+  } else if (entry?.kind === Kind.ZSet) {
     entry.zset.each(0, entry.zset.size, false, (sealed, score) => add(openMember(ctx, input.key, sealed), score));
   } else if (entry !== undefined) {
     // A set (the only other type let through): its members, each scoring 1.
@@ -55,10 +67,10 @@ function load(ctx: Session, input: Input, opened: Buffer[]): Map<string, Member>
   return members;
 }
 
-function sizeOf(entry: Entry | undefined): number {
+function sizeOf(entry: Entry | PackedForm | undefined): number {
   if (entry === undefined) return 0;
-  if (entry.kind === Kind.ZSet) return entry.zset.size;
-  return opsOf(entry).elements(entry);
+  if (isPackedForm(entry)) return entry.count;
+  return entry.kind === Kind.ZSet ? entry.zset.size : (entry as SetEntry).size;
 }
 
 /** The members of the result, unsorted. */
@@ -119,8 +131,9 @@ function algebra(ctx: Session, args: Buffer[], op: Op, numkeysAt: number, cmd: s
   let j = numkeysAt + 1;
   for (let i = 0; i < setnum; i++, j++) {
     const key = keyOf(ctx, args[j]!);
-    const entry = ctx.db.read(key, ctx.now);
-    if (entry !== undefined && entry.kind !== Kind.ZSet && opsOf(entry).name !== 'set') return ctx.reply.error(Errors.wrongType);
+    // Counted and touched as any read; a small collection at rest stays packed.
+    const entry = ctx.db.readPacked(key, ctx.now);
+    if (entry !== undefined && entry.kind !== Kind.ZSet && entry.kind !== Kind.Set) return ctx.reply.error(Errors.wrongType);
     inputs.push({ key, entry, weight: 1, members: null });
   }
   let how: Aggregate = 'sum';
@@ -161,14 +174,9 @@ function algebra(ctx: Session, args: Buffer[], op: Op, numkeysAt: number, cmd: s
     if (typeof result === 'number') return ctx.reply.integer(result);
     result.sort((a, b) => (a.score < b.score ? -1 : a.score > b.score ? 1 : Buffer.compare(a.plain, b.plain)));
     if (dst !== null) {
-      const out = zsetEntry(ctx.now);
-      out.skiplist = isSkiplist(result.length, result.reduce((n, m) => Math.max(n, m.plain.length), 0));
-      for (const m of result) {
-        const sealed = sealMember(ctx, dst, m.plain);
-        out.zset.append(digestOf(ctx, m.plain), storedScore(out, m.score), sealed);
-        out.sealedBytes += sealed.length;
-      }
-      storeResult(ctx, dst, out, op === 'union' ? 'zunionstore' : op === 'inter' ? 'zinterstore' : 'zdiffstore');
+      const members = result.map((m) => m.plain);
+      const scores = result.map((m) => m.score);
+      storePlainZSet(ctx, dst, members, scores, op === 'union' ? 'zunionstore' : op === 'inter' ? 'zinterstore' : 'zdiffstore');
       return;
     }
     const pairs = withScores && ctx.reply.protocol === 3;

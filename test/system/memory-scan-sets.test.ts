@@ -25,7 +25,7 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
     expect((await client.smembers(`small:${i}`)).sort()).toEqual(m.slice(i * 5, i * 5 + 5).sort());
   }
   // The small sets are packed (as each SADD's turn ended): scanned and combined in their blobs'
-  // plaintext (set-plains.ts), a small union stored packed at once.
+  // plaintext (opened-members.ts), a small union stored packed at once.
   for (let i = 0; i < 100; i += 2) {
     const [next, members] = await client.sscan(`small:${i}`, 0, 'MATCH', '*');
     expect([next, members.sort()]).toEqual(['0', m.slice(i * 5, i * 5 + 5).sort()]);

@@ -1,9 +1,11 @@
-// The members of small sets opened into one plaintext scratch for the length of a command: the
-// set algebra (sets-algebra.ts) and SSCAN (sets-random.ts) of sets packed at rest read them
-// there, compared by their bytes, so no packed key is unpacked (an open, then a seal and a
-// digest per member, and the cron packing it again) and no live one's members are digested.
-// Only small sets come here (at most PACK_MAX_ELEMENTS members each): a member is found in a
-// set by comparing it with each of that set's in turn. wipe() zeroes every byte opened.
+// The members of small sets and sorted sets opened into one plaintext scratch for the length of
+// a command: the set algebra (sets-algebra.ts), SSCAN (sets-random.ts) and ZRANGESTORE
+// (zsets-ranges.ts) of collections packed at rest read them there, compared by their bytes, so
+// no packed key is unpacked (an open, then a seal and a digest per member, and the cron packing
+// it again) and no live one's members are digested. Only small sets come here (at most
+// PACK_MAX_ELEMENTS members each): a member is found in a set by comparing it with each of that
+// set's in turn. A sorted set's members keep their scores, so one opened alone is a FlatZSet.
+// wipe() zeroes every byte opened.
 
 import type { SetEntry } from '../store/entry.js';
 import type { PackedForm } from '../store/packed-record.js';
@@ -14,12 +16,14 @@ import type { Session } from './types.js';
 const INT64_MAX_DIGITS = Buffer.from('9223372036854775807');
 const INT64_MIN_DIGITS = Buffer.from('9223372036854775808');
 
-export class SetPlains {
+export class OpenedMembers {
   /** Members' bytes, one after the other. */
   bytes = plainBuffer(4096);
   private used = 0;
   starts = new Int32Array(256);
   lengths = new Int32Array(256);
+  /** A sorted set's member's score (NaN for a set's). */
+  scores = new Float64Array(256);
   /** Members opened so far. */
   count = 0;
   /** Set s holds the members [from[s], from[s + 1]). */
@@ -27,17 +31,17 @@ export class SetPlains {
   /** Sets opened so far. */
   sets = 0;
 
-  /** Opens a packed set's members after the ones opened before, as set `sets - 1`. Throws SealError. */
+  /** Opens a packed set's or sorted set's members after the ones opened before, as set `sets - 1`. Throws SealError. */
   openPacked(ctx: Session, key: string, packed: PackedForm): void {
     this.beginSet();
-    ctx.db.readPackedElements(key, packed, (bytes, start, length) => this.add(bytes, start, length));
+    ctx.db.readPackedElements(key, packed, (bytes, start, length, score) => this.add(bytes, start, length, score));
     this.endSet();
   }
 
   /** Opens a live set's members (each node once), as the next set. Throws SealError. */
   openLive(ctx: Session, key: string, set: SetEntry): void {
     this.beginSet();
-    set.forEachPlain(setCodec(ctx, key), (bytes, start, length) => this.add(bytes, start, length));
+    set.forEachPlain(setCodec(ctx, key), (bytes, start, length) => this.add(bytes, start, length, NaN));
     this.endSet();
   }
 
@@ -140,6 +144,7 @@ export class SetPlains {
   /** Zeroes what was opened; the scratch is empty again. */
   wipe(): void {
     this.bytes.fill(0, 0, this.used);
+    this.scores.fill(0, 0, this.count);
     this.used = 0;
     this.count = 0;
     this.sets = 0;
@@ -154,7 +159,7 @@ export class SetPlains {
     this.from[++this.sets] = this.count;
   }
 
-  private add(bytes: Buffer, start: number, length: number): void {
+  private add(bytes: Buffer, start: number, length: number, score: number): void {
     if (this.used + length > this.bytes.length) {
       const larger = plainBuffer(Math.max(this.bytes.length * 2, this.used + length));
       this.bytes.copy(larger, 0, 0, this.used);
@@ -164,9 +169,13 @@ export class SetPlains {
     if (this.count === this.starts.length) {
       this.starts = grown(this.starts, this.count * 2);
       this.lengths = grown(this.lengths, this.count * 2);
+      const scores = new Float64Array(this.count * 2);
+      scores.set(this.scores);
+      this.scores = scores;
     }
     bytes.copy(this.bytes, this.used, start, start + length);
     this.starts[this.count] = this.used;
+    this.scores[this.count] = score;
     this.lengths[this.count++] = length;
     this.used += length;
   }
@@ -179,4 +188,4 @@ function grown(a: Int32Array, length: number): Int32Array<ArrayBuffer> {
 }
 
 /** The one scratch: commands run one at a time, and each wipes it before it returns. */
-export const setPlains = new SetPlains();
+export const openedMembers = new OpenedMembers();
