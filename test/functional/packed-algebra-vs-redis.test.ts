@@ -1,6 +1,6 @@
-// The set and sorted-set algebra, SSCAN and ZRANGESTORE read small sets and sorted sets packed
-// at rest from their blobs (sets-algebra.ts, sets-random.ts, zsets-algebra.ts, zsets-ranges.ts,
-// opened-members.ts), and store a small result packed at once; sources in use take the live
+// The set and sorted-set algebra, SSCAN, ZRANGESTORE and SORT read small collections packed at
+// rest from their blobs (sets-algebra.ts, sets-random.ts, zsets-algebra.ts, zsets-ranges.ts,
+// sort.ts, opened-members.ts), and store a small result packed at once; sources in use take the live
 // path. Random sequences of writes and these commands go to sealkv and redis-server 7.0 with the
 // clock moved and the keyspace packed before most commands (at-rest-differential.ts); replies
 // compared byte for byte in RESP2 and RESP3, sorted where Redis's order is a hashtable's.
@@ -54,7 +54,7 @@ function writeCommand(r: Rnd): string[] {
     // Lex ranges mean something where every score is the same: z3 only ever gets score 0.
     case 4: return ['ZADD', 'z3', ...Array.from({ length: int(r, 1, 3) }, () => ['0', pick(r, ELEMENTS)]).flat()];
     case 5: return ['ZREM', pick(r, ['z1', 'z2', 'z3']), pick(r, ELEMENTS)];
-    default: return ['RPUSH', 'l1', 'e'];
+    default: return [pick(r, ['RPUSH', 'LPUSH']), 'l1', ...some()];
   }
 }
 
@@ -101,14 +101,27 @@ function isHashtableOrder(args: string[]): boolean {
   return !args.slice(1).every((k) => k.startsWith('i'));
 }
 
+/**
+ * SORT of a list, an intset, a sorted set or a set of strings (ALPHA only: unsorted, its order
+ * is a hashtable's), BY nosort (LIMIT's range as stored), DESC, LIMIT, STORE.
+ */
+function sortCommand(r: Rnd): string[] {
+  const key = pick(r, ['l1', 'l1', 'i1', 'i2', 'z1', 'z3', 's1', 'i9']);
+  const strings = key.startsWith('s') || key === 'z1' || key === 'z3';
+  const limit = r() < 0.5 ? ['LIMIT', pick(r, ['0', '1', '-1', '3']), pick(r, ['-1', '0', '2', '5'])] : [];
+  const nosort = !key.startsWith('s') && r() < 0.4 ? ['BY', 'nosort'] : [];
+  return ['SORT', key, ...nosort, ...limit, ...(r() < 0.4 ? ['DESC'] : []), ...(strings || r() < 0.3 ? ['ALPHA'] : []), ...(r() < 0.2 ? ['STORE', 'sorted'] : [])];
+}
+
 function randomCommand(r: Rnd): string[] {
   const x = r();
   if (x < 0.35) return writeCommand(r);
-  if (x < 0.7) return algebraCommand(r);
-  return zsetAlgebraCommand(r);
+  if (x < 0.62) return algebraCommand(r);
+  if (x < 0.9) return zsetAlgebraCommand(r);
+  return sortCommand(r);
 }
 
-describe.skipIf(!hasRedisServer)('the set and sorted-set algebra, SSCAN and ZRANGESTORE of small collections at rest and in use, against redis-server 7.0', () => {
+describe.skipIf(!hasRedisServer)('the set and sorted-set algebra, SSCAN, ZRANGESTORE and SORT of small collections at rest and in use, against redis-server 7.0', () => {
   let redis: ReferenceRedis;
   let sealkv: InProcessServer;
 

@@ -556,6 +556,36 @@ describe('packing small collections', () => {
     expect(await run()).toEqual(atRest);
   });
 
+  it('sorts small packed lists, sets and sorted sets at rest from their blobs (SORT, SORT_RO): the same replies as unpacked, left packed', async () => {
+    await client.rpush('l', '3', '10', '-1', '2.5', '7');
+    await client.sadd('i', '30', '-4', '12345678901234567', '0');
+    await client.sadd('s', 'pear', 'apple', 'fig');
+    await client.zadd('z', '3', 'c', '1', 'a', '2', 'b', '2', 'bb');
+    await client.set('w_c', '1');
+    await settle();
+    server.advance(2000);
+    const keys = ['l', 'i', 's', 'z'];
+    const commands: string[][] = [
+      ['SORT', 'l'], ['SORT', 'l', 'DESC', 'LIMIT', '1', '3'], ['SORT', 'l', 'BY', 'nosort', 'LIMIT', '1', '2'], ['SORT', 'l', 'BY', 'nosort', 'DESC', 'LIMIT', '0', '2'],
+      ['SORT', 'l', 'BY', 'nosort', 'LIMIT', '9', '2'], ['SORT', 'i'], ['SORT', 'i', 'BY', 'nosort'], ['SORT', 's', 'ALPHA', 'DESC'], ['SORT', 'z', 'ALPHA'],
+      ['SORT', 'z', 'BY', 'nosort', 'DESC', 'LIMIT', '1', '2'], ['SORT', 'z', 'BY', 'nosort', 'LIMIT', '5', '1'], ['SORT', 'z', 'BY', 'w_*', 'ALPHA'],
+      ['SORT_RO', 'l', 'LIMIT', '0', '3'], ['SORT', 'i', 'STORE', 'out'], ['LRANGE', 'out', '0', '-1'],
+    ];
+    const run = async () => {
+      const out: unknown[] = [];
+      for (const c of commands) out.push(await client.call(c[0]!, ...c.slice(1)));
+      return out;
+    };
+    const atRest = await run();
+    for (const key of keys) expect(packed(key), key).toBe(true);
+    expect(atRest[0]).toEqual(['-1', '2.5', '3', '7', '10']);
+    expect(atRest[3]).toEqual(['7', '2.5']);
+    expect(atRest[6]).toEqual(['-4', '0', '30', '12345678901234567']);
+    await expect(client.sort('s')).rejects.toThrow("One or more scores can't be converted into double");
+    for (const key of keys) db().peek(storedKey(server, key));
+    expect(await run()).toEqual(atRest);
+  });
+
   it('makes pushes, pops and LSET on a small packed list at rest in its blob: replies, state, events, dirty, WATCH, TTL and access time as when unpacked', async () => {
     await client.rpush('l', 'a', 'bb', '', 'dddd');
     await client.rpush('m', '1', '2');
@@ -1059,6 +1089,8 @@ describe('packing small collections', () => {
     await expect(client.call('ZRANGESTORE', 'dst', 'z', '0', '-1')).rejects.toThrow(failed);
     await expect(client.call('ZUNIONSTORE', 'dst', '2', 'z', 's')).rejects.toThrow(failed);
     await expect(client.call('ZINTER', '1', 'z')).rejects.toThrow(failed);
+    await expect(client.sort('l', 'BY', 'nosort')).rejects.toThrow(failed);
+    await expect(client.sort('s', 'ALPHA')).rejects.toThrow(failed);
     expect(await client.get('dst')).toBe('kept');
     // OBJECT ENCODING reads the flag a packed key keeps, never its blob.
     expect(await client.object('ENCODING', 's')).toBe('hashtable');

@@ -34,6 +34,7 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
     expect(await client.sinter(`small:${i}`, `small:${i}`)).toHaveLength(5);
     expect(await client.sintercard(2, `small:${i}`, `small:${i + 1}`)).toBe(0);
     expect(await client.sunionstore(`pair:${i}`, `small:${i}`, `small:${i + 1}`)).toBe(10);
+    expect(await client.sort(`small:${i}`, 'ALPHA', 'LIMIT', 0, 3)).toHaveLength(3);
   }
   const scanned = new Set<string>();
   let cursor = '0';
