@@ -1305,6 +1305,60 @@ describe('packing small collections', () => {
     await client.select(0);
   });
 
+  it('renames, copies and moves a small packed list, set or sorted set as its one blob sealed for the new home: left packed at once, TTL and encoding kept, announced as before', async () => {
+    await client.rpush('l', 'a', 'b', '');
+    await client.sadd('s', 'x', '12', 'y');
+    await client.sadd('i', '7', '-3', '12345678901234567');
+    await client.zadd('z', '2', 'b', '1', 'a', '-0', 'zero');
+    await client.hset('h', 'f', 'v');
+    await client.pexpire('s', 50_000);
+    await settle();
+    server.advance(2000);
+    const { events, seen } = await keyEvents();
+    try {
+      expect(await client.rename('l', 'l2')).toBe('OK');
+      expect(packed('l2')).toBe(true);
+      expect(await client.lrange('l2', 0, -1)).toEqual(['a', 'b', '']);
+      expect(await client.renamenx('s', 's2')).toBe(1);
+      expect(packed('s2')).toBe(true);
+      expect(await client.pttl('s2')).toBe(48_000);
+      expect(await client.object('ENCODING', 's2')).toBe('hashtable');
+      expect((await client.smembers('s2')).sort()).toEqual(['12', 'x', 'y']);
+      expect(await client.copy('i', 'i2')).toBe(1);
+      expect(packed('i')).toBe(true);
+      expect(packed('i2')).toBe(true);
+      expect(await client.smembers('i2')).toEqual(['-3', '7', '12345678901234567']);
+      expect(await client.object('ENCODING', 'i2')).toBe('intset');
+      expect(await client.copy('z', 'z2')).toBe(1);
+      expect(await client.copy('z', 'z2')).toBe(0);
+      await client.zadd('z', '5', 'c');
+      expect(await client.copy('z', 'z2', 'REPLACE')).toBe(1);
+      expect(await client.zrange('z2', '0', '-1', 'WITHSCORES')).toEqual(['zero', '0', 'a', '1', 'b', '2', 'c', '5']);
+      // A copy into another database, and MOVE there.
+      expect(await client.copy('l2', 'l3', 'DB', '1')).toBe(1);
+      expect(await client.move('z2', '1')).toBe(1);
+      await client.select(1);
+      expect(await client.lrange('l3', 0, -1)).toEqual(['a', 'b', '']);
+      expect(await client.zscore('z2', 'c')).toBe('5');
+      await client.select(0);
+      // A packed hash moves as a hash.
+      expect(await client.rename('h', 'h2')).toBe('OK');
+      expect(await client.hget('h2', 'f')).toBe('v');
+      await client.ping();
+      await settle(10);
+      const of = (key: string, event: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      const in1 = (key: string, event: string) => [`__keyspace@1__:${key} ${event}`, `__keyevent@1__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...of('l', 'rename_from'), ...of('l2', 'rename_to'), ...of('s', 'rename_from'), ...of('s2', 'rename_to'), ...of('i2', 'copy_to'),
+        ...of('z2', 'copy_to'), ...of('z', 'zadd'), ...of('z2', 'copy_to'), ...in1('l3', 'copy_to'), ...of('z2', 'move_from'),
+        ...in1('z2', 'move_to'), ...of('h', 'rename_from'), ...of('h2', 'rename_to'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+    }
+  });
+
   it('re-seals packed blobs in place on SEAL ROTATE, leaving them packed', async () => {
     await client.rpush('l', 'a', 'b');
     await client.sadd('s', '1', '2');

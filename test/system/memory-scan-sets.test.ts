@@ -34,7 +34,10 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
     expect(await client.sinter(`small:${i}`, `small:${i}`)).toHaveLength(5);
     expect(await client.sintercard(2, `small:${i}`, `small:${i + 1}`)).toBe(0);
     expect(await client.sunionstore(`pair:${i}`, `small:${i}`, `small:${i + 1}`)).toBe(10);
-    expect(await client.sort(`small:${i}`, 'ALPHA', 'LIMIT', 0, 3)).toHaveLength(3);
+    expect(await client.call('SORT', `small:${i}`, 'ALPHA', 'LIMIT', '0', '3')).toHaveLength(3);
+    // A packed set moved and copied as its blob, sealed again for the new key.
+    expect(await client.copy(`pair:${i}`, `pc:${i}`)).toBe(1);
+    await client.rename(`pair:${i}`, `pr:${i}`);
   }
   const scanned = new Set<string>();
   let cursor = '0';
