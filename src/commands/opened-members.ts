@@ -60,8 +60,13 @@ export class OpenedMembers {
 
   /** Whether set s holds member m (of any set). */
   holds(s: number, m: number): boolean {
-    for (let k = this.from[s]!, end = this.from[s + 1]!; k < end; k++) if (this.same(k, m)) return true;
-    return false;
+    return this.indexIn(s, m) >= 0;
+  }
+
+  /** The member of set s with m's bytes, or -1. */
+  indexIn(s: number, m: number): number {
+    for (let k = this.from[s]!, end = this.from[s + 1]!; k < end; k++) if (this.same(k, m)) return k;
+    return -1;
   }
 
   /** Whether members a and b have the same bytes. */

@@ -4,7 +4,8 @@
 // Members of different keys are matched by their keyed digests (one member-hash key for every
 // collection). Each input is opened once into a digest -> (plaintext, score) table for the
 // command's duration (plaintexts wiped at the end): a small one packed at rest from its blob,
-// left packed (it was unpacked). The result is sorted by score then member bytes, as Redis's
+// left packed (it was unpacked). When every input is packed they are opened into one scratch
+// instead and matched by their bytes (computePlain), with no digest, table or buffer per member. The result is sorted by score then member bytes, as Redis's
 // skiplist orders it, and either replied or stored (zsets-ranges.ts storePlainZSet: packed at
 // once when small).
 
@@ -13,6 +14,7 @@ import { Kind, type Entry } from '../store/keyspace.js';
 import { isPackedForm, type PackedForm } from '../store/packed-record.js';
 import { plainBuffer } from '../util/bytes.js';
 import { storePlainZSet } from './zsets-ranges.js';
+import { openedMembers } from './opened-members.js';
 import {
   aggregate, digestOf, isWord, keyOf, keysAfterCount, openMember, parseLong, parseScore, zsetSpec, type Aggregate,
 } from './zset-entries.js';
@@ -121,6 +123,87 @@ function compute(ctx: Session, op: Op, inputs: Input[], how: Aggregate, opened: 
   return [...acc.values()];
 }
 
+/** Whether the inputs are combined from their blobs: one at least is packed, and every present one is. */
+function inPlain(inputs: Input[]): boolean {
+  let packed = false;
+  for (const { entry } of inputs) {
+    if (entry === undefined) continue;
+    if (!isPackedForm(entry)) return false;
+    packed = true;
+  }
+  return packed;
+}
+
+/**
+ * compute() over inputs that are all packed (or missing): each blob opened once into
+ * openedMembers (wiped by the caller), members matched by their bytes (at most 64 a set) instead
+ * of a table of digests, each result member a view of the scratch; the same walks, scores and
+ * aggregation as compute().
+ */
+function computePlain(ctx: Session, op: Op, inputs: Input[], how: Aggregate, limit: number): Member[] | number {
+  const om = openedMembers;
+  const setOf: number[] = [];
+  const ones: boolean[] = [];
+  for (const input of inputs) {
+    const entry = input.entry as PackedForm | undefined;
+    if (entry !== undefined) om.openPacked(ctx, input.key, entry);
+    setOf.push(entry === undefined ? -1 : om.sets - 1);
+    // A set's members each score 1.
+    ones.push(entry?.kind === Kind.Set);
+  }
+  const size = (i: number): number => (setOf[i]! < 0 ? 0 : om.size(setOf[i]!));
+  const scoreOf = (i: number, m: number): number => (ones[i] ? 1 : om.scores[m]!);
+  const out: Member[] = [];
+  if (op === 'diff') {
+    if (size(0) === 0) return out;
+    for (let m = om.first(setOf[0]!); m < om.end(setOf[0]!); m++) {
+      let kept = true;
+      for (let i = 1; kept && i < inputs.length; i++) if (size(i) > 0) kept = !om.holds(setOf[i]!, m);
+      if (kept) out.push({ plain: om.view(m), score: scoreOf(0, m) });
+    }
+    return out;
+  }
+  // Smallest first, as Redis sorts its inputs (a stable sort: equal sizes keep their order).
+  const order = inputs.map((_, i) => i).sort((a, b) => size(a) - size(b));
+  if (op === 'inter') {
+    const first = order[0]!;
+    if (size(first) === 0) return limit < 0 ? out : 0;
+    let count = 0;
+    for (let m = om.first(setOf[first]!); m < om.end(setOf[first]!); m++) {
+      let score = inputs[first]!.weight * scoreOf(first, m);
+      if (Number.isNaN(score)) score = 0;
+      let j = 1;
+      for (; j < order.length; j++) {
+        const other = order[j]!;
+        const k = om.indexIn(setOf[other]!, m);
+        if (k < 0) break;
+        score = aggregate(score, scoreOf(other, k) * inputs[other]!.weight, how);
+      }
+      if (j < order.length) continue;
+      if (limit >= 0) {
+        count++;
+        if (limit > 0 && count >= limit) break;
+      } else out.push({ plain: om.view(m), score });
+    }
+    return limit >= 0 ? count : out;
+  }
+  const firsts: number[] = [];
+  for (const i of order) {
+    if (size(i) === 0) continue;
+    for (let m = om.first(setOf[i]!); m < om.end(setOf[i]!); m++) {
+      let score = inputs[i]!.weight * scoreOf(i, m);
+      if (Number.isNaN(score)) score = 0;
+      let seen = -1;
+      for (let k = 0; seen < 0 && k < firsts.length; k++) if (om.same(firsts[k]!, m)) seen = k;
+      if (seen < 0) {
+        firsts.push(m);
+        out.push({ plain: om.view(m), score });
+      } else out[seen]!.score = aggregate(out[seen]!.score, score, how);
+    }
+  }
+  return out;
+}
+
 /** The shared command: `dst` for the *STORE forms, `cardOnly` for ZINTERCARD. */
 function algebra(ctx: Session, args: Buffer[], op: Op, numkeysAt: number, cmd: string, dst: string | null, cardOnly: boolean): void {
   const setnum = parseLong(args[numkeysAt]!);
@@ -170,7 +253,7 @@ function algebra(ctx: Session, args: Buffer[], op: Op, numkeysAt: number, cmd: s
   }
   const opened: Buffer[] = [];
   try {
-    const result = compute(ctx, op, inputs, how, opened, limit);
+    const result = inPlain(inputs) ? computePlain(ctx, op, inputs, how, limit) : compute(ctx, op, inputs, how, opened, limit);
     if (typeof result === 'number') return ctx.reply.integer(result);
     result.sort((a, b) => (a.score < b.score ? -1 : a.score > b.score ? 1 : Buffer.compare(a.plain, b.plain)));
     if (dst !== null) {
@@ -190,6 +273,7 @@ function algebra(ctx: Session, args: Buffer[], op: Op, numkeysAt: number, cmd: s
     sealFailed(ctx, err);
   } finally {
     for (const p of opened) p.fill(0);
+    openedMembers.wipe();
   }
 }
 
