@@ -15,7 +15,7 @@ import { at, span } from './key-specs.js';
 import type { CommandSpec, Session } from './types.js';
 import { takesArgList, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { LAZYFREE_THRESHOLD, freeEffort } from '../store/lazyfree.js';
-import { isPackedForm } from '../store/packed-record.js';
+import { isPackedForm, type PackedForm } from '../store/packed-record.js';
 
 /**
  * Looks a key up the way Redis's LOOKUP_NOTOUCH does (EXISTS, TYPE, TTL, OBJECT): counts the
@@ -197,6 +197,13 @@ interface Home {
 function resealed(ctx: Session, entry: Entry, from: Home, to: Home, touchedAt: number): Entry | null {
   const values = ctx.server.values;
   try {
+    if (isPackedForm(entry)) {
+      // A small list, set or sorted set packed at rest moves as its one blob, opened once and
+      // sealed for the new home (it was unpacked: a seal and a digest per element, twice); a
+      // packed hash is unpacked (that opens nothing) and moves as any hash.
+      if (entry.kind !== Kind.Hash) return from.db.packer!.moveTo(from.db.uid, from.key, entry, to.db.uid, to.key, touchedAt) as unknown as Entry;
+      entry = from.db.get(from.key, ctx.now)!;
+    }
     return opsOf(entry).reseal(entry, (sealed, purpose, bind) =>
       values.resealAny(purpose, from.db.uid, from.key, to.db.uid, to.key, sealed, bind), touchedAt);
   } catch (err) {
@@ -216,11 +223,12 @@ function relocate(ctx: Session, entry: Entry, from: Home, to: Home): boolean {
 function renameGeneric(ctx: Session, args: Buffer[], onlyIfNew: boolean): void {
   const from: Home = { db: ctx.db, key: keyOf(ctx, args[1]!) };
   const to: Home = { db: ctx.db, key: keyOf(ctx, args[2]!) };
-  const entry = ctx.db.get(from.key, ctx.now);
+  // Through getStored: a packed collection stays packed (resealed moves its blob).
+  const entry = ctx.db.getStored(from.key, ctx.now);
   if (entry === undefined) return ctx.reply.error(Errors.noSuchKey);
   // Redis 7: renaming a key to itself succeeds without doing anything.
   if (from.key === to.key) return onlyIfNew ? ctx.reply.integer(0) : ctx.reply.ok();
-  if (onlyIfNew && ctx.db.get(to.key, ctx.now) !== undefined) return ctx.reply.integer(0);
+  if (onlyIfNew && ctx.db.getStored(to.key, ctx.now) !== undefined) return ctx.reply.integer(0);
   if (!relocate(ctx, entry, from, to)) return;
   if (onlyIfNew) ctx.reply.integer(1);
   else ctx.reply.ok();
@@ -258,9 +266,9 @@ function copy(ctx: Session, args: Buffer[]): void {
     return ctx.reply.error(Errors.notInClusterMode('Copying to another database'));
   }
   if (from.db === to.db && from.key === to.key) return ctx.reply.error(Errors.sameObject);
-  const entry = ctx.db.read(from.key, ctx.now);
+  const entry = ctx.db.readPacked(from.key, ctx.now);
   if (entry === undefined) return ctx.reply.integer(0);
-  if (to.db.get(to.key, ctx.now) !== undefined && !replace) return ctx.reply.integer(0);
+  if (to.db.getStored(to.key, ctx.now) !== undefined && !replace) return ctx.reply.integer(0);
   const dup = resealed(ctx, entry, from, to, ctx.now);
   if (dup === null) return;
   to.db.set(to.key, dup, 'copy_to');
@@ -273,8 +281,8 @@ function move(ctx: Session, args: Buffer[]): void {
   const target = database(ctx, args[2]!);
   if (typeof target === 'string') return ctx.reply.error(target);
   if (target === ctx.db) return ctx.reply.error(Errors.sameObject);
-  const entry = ctx.db.get(key, ctx.now);
-  if (entry === undefined || target.get(key, ctx.now) !== undefined) return ctx.reply.integer(0);
+  const entry = ctx.db.getStored(key, ctx.now);
+  if (entry === undefined || target.getStored(key, ctx.now) !== undefined) return ctx.reply.integer(0);
   if (relocate(ctx, entry, { db: ctx.db, key }, { db: target, key })) ctx.reply.integer(1);
 }
 
@@ -324,12 +332,23 @@ function encodingOf(ctx: Session, key: string, entry: Entry): string | null {
   });
 }
 
+/** A packed collection's encoding, from its flag: what its type's ops answer once it is unpacked (the flag carried over). */
+function packedEncoding(packed: PackedForm): string {
+  switch (packed.kind) {
+    case Kind.Set: return packed.flag ? 'intset' : 'hashtable';
+    case Kind.ZSet: return packed.flag ? 'skiplist' : 'listpack';
+    case Kind.Hash: return packed.flag ? 'listpack' : 'hashtable';
+    default: return 'quicklist';
+  }
+}
+
 function objectEncoding(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[2]!);
-  if (lookupNoTouch(ctx, key, false) === undefined) return ctx.reply.nullBulk();
-  // The encoding needs the value itself (unpacked if packed).
-  const entry = ctx.db.get(key, ctx.now)!;
-  const encoding = encodingOf(ctx, key, entry);
+  const stored = lookupNoTouch(ctx, key, false);
+  if (stored === undefined) return ctx.reply.nullBulk();
+  // A packed collection keeps the flag its encoding is read from: it stays packed.
+  if (isPackedForm(stored)) return ctx.reply.bulkText(packedEncoding(stored));
+  const encoding = encodingOf(ctx, key, ctx.db.get(key, ctx.now)!);
   if (encoding !== null) ctx.reply.bulkText(encoding);
 }
 

@@ -7,10 +7,14 @@ import { parseElementScanOptions } from './scan-options.js';
 import { int64, keyOf, sameKeyAt } from './args.js';
 import { takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import {
-  at, compareIntegers, isIntegerMember, openAll, readSet, replyMember, replyMembers, replyPlain, setCodec, setSpec, wipeAll, writeSet, type MemberRef,
+  at, compareIntegers, isIntegerMember, openAll, replyMember, replyMembers, replyPlain, setCodec, setSpec, wipeAll, writeSet, type MemberRef,
 } from './set-entries.js';
 import { Errors } from '../protocol/errors.js';
-import { sealFailed } from './sealing.js';
+import { sealFailed, sealFailedSince } from './sealing.js';
+import { openedMembers } from './opened-members.js';
+import { nextBucket } from '../util/scan-order.js';
+import { bucketsAfterAdding, DIGEST_BYTES } from '../store/types/set-index.js';
+import type { PackedForm } from '../store/packed-record.js';
 import { setAtRest, spopAtRest, srandmemberPacked } from './set-rest.js';
 import { readPackedOf } from './packed-reads.js';
 import { isPackedForm } from '../store/packed-record.js';
@@ -189,7 +193,7 @@ function sscan(ctx: Session, args: Buffer[]): void {
   const cursor = parseCursor(args[2]!);
   if (cursor === null) return ctx.reply.error(Errors.invalidCursor);
   const key = keyOf(ctx, args[1]!);
-  const set = readSet(ctx, key);
+  const set = readPackedOf(ctx, key, Kind.Set);
   if (set === null) return;
   if (set === undefined) {
     ctx.reply.arrayLen(2);
@@ -198,6 +202,7 @@ function sscan(ctx: Session, args: Buffer[]): void {
   }
   const opts = parseElementScanOptions(args);
   if (typeof opts === 'string') return ctx.reply.error(opts);
+  if (isPackedForm(set)) return sscanPacked(ctx, key, set, cursor, opts.count, opts.pattern);
   const refs: MemberRef[] = [];
   let next = 0;
   if (set.intset) set.forEach((id) => void refs.push({ set, key, id }));
@@ -211,6 +216,73 @@ function sscan(ctx: Session, args: Buffer[]): void {
   ctx.reply.arrayLen(kept.length);
   for (const p of kept) ctx.reply.bulk(p);
   wipeAll(plains);
+}
+
+/** A member's digest (sscanPacked: its bucket). */
+const digest = Buffer.alloc(DIGEST_BYTES);
+/** The members sscanPacked replies with: indexes into openedMembers. */
+const stepped: number[] = [];
+
+/**
+ * SSCAN of a small set packed at rest, as the set unpacked from its blob would answer (so a scan
+ * goes on across packing and unpacking), without making it: its members opened once into
+ * openedMembers, in the blob's order (the order unpacking adds them in). An intset's come whole in
+ * integer order, as do a set's of up to 8 members (no buckets); past that each member's bucket
+ * is its digest's first word masked to the bucket count unpacking would give
+ * (bucketsAfterAdding), a chain holding its members the last added first, walked as
+ * SetIndex.scan walks them.
+ */
+function sscanPacked(ctx: Session, key: string, packed: PackedForm, cursor: number, count: number, pattern: Buffer | null): void {
+  const plains = openedMembers;
+  const mark = ctx.reply.size;
+  let next = 0;
+  try {
+    plains.openPacked(ctx, key, packed);
+    const size = plains.count;
+    const buckets = packed.flag ? 0 : bucketsAfterAdding(size);
+    if (buckets === 0) {
+      for (let m = 0; m < size; m++) stepped.push(m);
+      if (packed.flag && !packed.intDeltas) stepped.sort((a, b) => plains.compareIntegers(a, b));
+    } else {
+      const mask = buckets - 1;
+      const bucketOf = new Int32Array(size);
+      for (let m = 0; m < size; m++) {
+        ctx.server.members.digestRangeInto(plains.bytes, plains.starts[m]!, plains.lengths[m]!, digest, 0);
+        bucketOf[m] = digest.readUInt32LE(0) & mask;
+      }
+      let v = cursor >>> 0;
+      let budget = Math.max(1, count) * 10;
+      let seen = 0;
+      do {
+        const bucket = v & mask;
+        for (let m = size - 1; m >= 0; m--) {
+          if (bucketOf[m] !== bucket) continue;
+          stepped.push(m);
+          seen++;
+        }
+        v = nextBucket(v, mask);
+      } while (v !== 0 && seen < count && --budget > 0);
+      next = v;
+    }
+    let kept = stepped.length;
+    if (pattern !== null) {
+      kept = 0;
+      for (const m of stepped) if (globMatchBytes(pattern, plains.view(m))) stepped[kept++] = m;
+    }
+    ctx.reply.arrayLen(2);
+    ctx.reply.bulkLatin1(String(next));
+    ctx.reply.arrayLen(kept);
+    for (let i = 0; i < kept; i++) {
+      const m = stepped[i]!;
+      replyPlain(ctx, plains.bytes, plains.starts[m]!, plains.lengths[m]!);
+    }
+  } catch (err) {
+    sealFailedSince(ctx, mark, err);
+  } finally {
+    stepped.length = 0;
+    plains.wipe();
+    digest.fill(0);
+  }
 }
 
 // ---- table ----

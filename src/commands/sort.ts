@@ -13,6 +13,7 @@ import { Purpose } from '../seal/values.js';
 import { Kind, listEntry, type Entry, type ListEntry, type ZSetEntry } from '../store/keyspace.js';
 import type { SetEntry } from '../store/entry.js';
 import { plainBuffer } from '../util/bytes.js';
+import { isPackedForm, type PackedForm } from '../store/packed-record.js';
 import { at, keySpec, KeyFlag, UNKNOWN_BEGIN, UNKNOWN_FIND, type KeyRef } from './key-specs.js';
 import { compareIntegers, setCodec } from './set-entries.js';
 import { listCodec } from './list-entries.js';
@@ -196,6 +197,21 @@ function openSet(ctx: Session, key: string, set: SetEntry, out: Buffer[]): void 
   if (set.intset) out.sort(compareIntegers);
 }
 
+/**
+ * Every element of a small collection packed at rest, opened once from its blob (it stays
+ * packed), in the order its unpacked form gives: a list's, a sorted set's by score, a set's as
+ * stored (an intset's in integer order).
+ */
+function openPacked(ctx: Session, key: string, packed: PackedForm, out: Buffer[]): void {
+  ctx.db.readPackedElements(key, packed, (bytes, start, length) => {
+    const plain = plainBuffer(length);
+    bytes.copy(plain, 0, start, start + length);
+    out.push(plain);
+  });
+  // The integer-deltas form holds an intset ascending already.
+  if (packed.kind === Kind.Set && packed.flag && !packed.intDeltas) out.sort(compareIntegers);
+}
+
 function openZSet(ctx: Session, key: string, zset: ZSetEntry, start: number, end: number, reverse: boolean, out: Buffer[]): void {
   zset.zset.each(start, end, reverse, (sealed) => {
     out.push(ctx.server.values.openElement(Purpose.ZSetMember, ctx.db.uid, key, sealedView(sealed)));
@@ -256,7 +272,8 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
     }
   }
   const key = keyOf(ctx, args[1]!);
-  const entry = ctx.db.read(key, ctx.now);
+  // Counted and touched as any read; a small collection at rest stays packed (openPacked).
+  const entry = ctx.db.readPacked(key, ctx.now);
   if (entry !== undefined && entry.kind !== Kind.List && entry.kind !== Kind.Set && entry.kind !== Kind.ZSet) {
     return ctx.reply.error(Errors.wrongType);
   }
@@ -267,7 +284,7 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
     alpha = true;
     by = null;
   }
-  const total = entry === undefined ? 0 : entry.kind === Kind.List ? entry.length : entry.kind === Kind.Set ? entry.size : entry.zset.size;
+  const total = entry === undefined ? 0 : isPackedForm(entry) ? entry.count : entry.kind === Kind.List ? entry.length : entry.kind === Kind.Set ? entry.size : entry.zset.size;
   let start = Math.min(Math.max(limitStart, 0), total);
   limitCount = Math.min(Math.max(limitCount, -1), total);
   let end = limitCount < 0 ? total - 1 : start + limitCount - 1;
@@ -283,7 +300,32 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
   let mark = -1;
   try {
     // Lists and sorted sets left unsorted load just the range LIMIT selects.
-    if (entry !== undefined && entry.kind === Kind.List) {
+    if (entry !== undefined && isPackedForm(entry)) {
+      const all: Buffer[] = [];
+      try {
+        openPacked(ctx, key, entry, all);
+      } catch (err) {
+        for (const p of all) p.fill(0);
+        throw err;
+      }
+      // As the unpacked list or sorted set loads: LIMIT's range, reversed for DESC (the rest wiped with `extra`).
+      if (dontsort && entry.kind !== Kind.Set) {
+        if (end >= start) {
+          const first = desc ? total - end - 1 : start;
+          const last = desc ? total - start - 1 : end;
+          all.forEach((plain, k) => (k >= first && k <= last ? plains : extra).push(plain));
+          if (desc) plains.reverse();
+        } else {
+          extra.push(...all);
+        }
+        if (end >= start || entry.kind === Kind.ZSet) {
+          end -= start;
+          start = 0;
+        }
+      } else {
+        plains.push(...all);
+      }
+    } else if (entry !== undefined && entry.kind === Kind.List) {
       if (dontsort) {
         if (end >= start) {
           if (desc) {

@@ -460,7 +460,9 @@ export function aggregate(a: number, b: number, how: Aggregate): number {
     const s = a + b;
     return Number.isNaN(s) ? 0 : s;
   }
-  return how === 'min' ? (a < b ? a : b) : a > b ? a : b;
+  // As Redis's zunionInterAggregate: `b` replaces `a` only when strictly smaller (larger), so of
+  // -0 and 0 the first one kept stays.
+  return how === 'min' ? (b < a ? b : a) : b > a ? b : a;
 }
 
 /** Option words compared case-insensitively (a huge argument is cut, so it matches none). */

@@ -3,15 +3,20 @@
 //
 // Members of different keys are matched by their keyed digests (one member-hash key for every
 // collection). Each input is opened once into a digest -> (plaintext, score) table for the
-// command's duration (plaintexts wiped at the end); the result is sorted by score then member
-// bytes, as Redis's skiplist orders it, and either replied or re-sealed for the destination.
+// command's duration (plaintexts wiped at the end): a small one packed at rest from its blob,
+// left packed (it was unpacked). When every input is packed they are opened into one scratch
+// instead and matched by their bytes (computePlain), with no digest, table or buffer per member. The result is sorted by score then member bytes, as Redis's
+// skiplist orders it, and either replied or stored (zsets-ranges.ts storePlainZSet: packed at
+// once when small).
 
 import { Errors } from '../protocol/errors.js';
-import { Kind, opsOf, type Entry } from '../store/keyspace.js';
-import { zsetEntry } from '../store/types/zset-ops.js';
-import { isSkiplist, storedScore, storeResult } from './zsets-ranges.js';
+import { Kind, type Entry } from '../store/keyspace.js';
+import { isPackedForm, type PackedForm } from '../store/packed-record.js';
+import { plainBuffer } from '../util/bytes.js';
+import { storePlainZSet } from './zsets-ranges.js';
+import { openedMembers } from './opened-members.js';
 import {
-  aggregate, digestOf, isWord, keyOf, keysAfterCount, openMember, parseLong, parseScore, sealMember, zsetSpec, type Aggregate,
+  aggregate, digestOf, isWord, keyOf, keysAfterCount, openMember, parseLong, parseScore, zsetSpec, type Aggregate,
 } from './zset-entries.js';
 import { sealFailed } from './sealing.js';
 import { openSetMembers } from './set-entries.js';
@@ -29,7 +34,8 @@ interface Member {
 /** One input key: its members by digest (latin1 of the 16 bytes), in the key's order. */
 interface Input {
   key: string;
-  entry: Entry | undefined;
+  /** A sorted set or a set, live or packed (Keyspace.readPacked), or missing. */
+  entry: Entry | PackedForm | undefined;
   weight: number;
   members: Map<string, Member> | null;
 }
@@ -44,7 +50,15 @@ function load(ctx: Session, input: Input, opened: Buffer[]): Map<string, Member>
     opened.push(plain);
     members.set(digestOf(ctx, plain).toString('latin1'), { plain, score });
   };
-  if (entry?.kind === Kind.ZSet) {
+  if (entry !== undefined && isPackedForm(entry)) {
+    // A set's members each score 1; the bytes shown are the packer's scratch, copied at once.
+    const sorted = entry.kind === Kind.ZSet;
+    ctx.db.readPackedElements(input.key, entry, (bytes, start, length, score) => {
+      const plain = plainBuffer(length);
+      bytes.copy(plain, 0, start, start + length);
+      add(plain, sorted ? score : 1);
+    });
+  } else if (entry?.kind === Kind.ZSet) {
     entry.zset.each(0, entry.zset.size, false, (sealed, score) => add(openMember(ctx, input.key, sealed), score));
   } else if (entry !== undefined) {
     // A set (the only other type let through): its members, each scoring 1.
@@ -54,10 +68,10 @@ function load(ctx: Session, input: Input, opened: Buffer[]): Map<string, Member>
   return members;
 }
 
-function sizeOf(entry: Entry | undefined): number {
+function sizeOf(entry: Entry | PackedForm | undefined): number {
   if (entry === undefined) return 0;
-  if (entry.kind === Kind.ZSet) return entry.zset.size;
-  return opsOf(entry).elements(entry);
+  if (isPackedForm(entry)) return entry.count;
+  return entry.kind === Kind.ZSet ? entry.zset.size : (entry as SetEntry).size;
 }
 
 /** The members of the result, unsorted. */
@@ -108,6 +122,87 @@ function compute(ctx: Session, op: Op, inputs: Input[], how: Aggregate, opened: 
   return [...acc.values()];
 }
 
+/** Whether the inputs are combined from their blobs: one at least is packed, and every present one is. */
+function inPlain(inputs: Input[]): boolean {
+  let packed = false;
+  for (const { entry } of inputs) {
+    if (entry === undefined) continue;
+    if (!isPackedForm(entry)) return false;
+    packed = true;
+  }
+  return packed;
+}
+
+/**
+ * compute() over inputs that are all packed (or missing): each blob opened once into
+ * openedMembers (wiped by the caller), members matched by their bytes (at most 64 a set) instead
+ * of a table of digests, each result member a view of the scratch; the same walks, scores and
+ * aggregation as compute().
+ */
+function computePlain(ctx: Session, op: Op, inputs: Input[], how: Aggregate, limit: number): Member[] | number {
+  const om = openedMembers;
+  const setOf: number[] = [];
+  const ones: boolean[] = [];
+  for (const input of inputs) {
+    const entry = input.entry as PackedForm | undefined;
+    if (entry !== undefined) om.openPacked(ctx, input.key, entry);
+    setOf.push(entry === undefined ? -1 : om.sets - 1);
+    // A set's members each score 1.
+    ones.push(entry?.kind === Kind.Set);
+  }
+  const size = (i: number): number => (setOf[i]! < 0 ? 0 : om.size(setOf[i]!));
+  const scoreOf = (i: number, m: number): number => (ones[i] ? 1 : om.scores[m]!);
+  const out: Member[] = [];
+  if (op === 'diff') {
+    if (size(0) === 0) return out;
+    for (let m = om.first(setOf[0]!); m < om.end(setOf[0]!); m++) {
+      let kept = true;
+      for (let i = 1; kept && i < inputs.length; i++) if (size(i) > 0) kept = !om.holds(setOf[i]!, m);
+      if (kept) out.push({ plain: om.view(m), score: scoreOf(0, m) });
+    }
+    return out;
+  }
+  // Smallest first, as Redis sorts its inputs (a stable sort: equal sizes keep their order).
+  const order = inputs.map((_, i) => i).sort((a, b) => size(a) - size(b));
+  if (op === 'inter') {
+    const first = order[0]!;
+    if (size(first) === 0) return limit < 0 ? out : 0;
+    let count = 0;
+    for (let m = om.first(setOf[first]!); m < om.end(setOf[first]!); m++) {
+      let score = inputs[first]!.weight * scoreOf(first, m);
+      if (Number.isNaN(score)) score = 0;
+      let j = 1;
+      for (; j < order.length; j++) {
+        const other = order[j]!;
+        const k = om.indexIn(setOf[other]!, m);
+        if (k < 0) break;
+        score = aggregate(score, scoreOf(other, k) * inputs[other]!.weight, how);
+      }
+      if (j < order.length) continue;
+      if (limit >= 0) {
+        count++;
+        if (limit > 0 && count >= limit) break;
+      } else out.push({ plain: om.view(m), score });
+    }
+    return limit >= 0 ? count : out;
+  }
+  const firsts: number[] = [];
+  for (const i of order) {
+    if (size(i) === 0) continue;
+    for (let m = om.first(setOf[i]!); m < om.end(setOf[i]!); m++) {
+      let score = inputs[i]!.weight * scoreOf(i, m);
+      if (Number.isNaN(score)) score = 0;
+      let seen = -1;
+      for (let k = 0; seen < 0 && k < firsts.length; k++) if (om.same(firsts[k]!, m)) seen = k;
+      if (seen < 0) {
+        firsts.push(m);
+        out.push({ plain: om.view(m), score });
+      } else out[seen]!.score = aggregate(out[seen]!.score, score, how);
+    }
+  }
+  return out;
+}
+
 /** The shared command: `dst` for the *STORE forms, `cardOnly` for ZINTERCARD. */
 function algebra(ctx: Session, args: Buffer[], op: Op, numkeysAt: number, cmd: string, dst: string | null, cardOnly: boolean): void {
   const setnum = parseLong(args[numkeysAt]!);
@@ -118,8 +213,9 @@ function algebra(ctx: Session, args: Buffer[], op: Op, numkeysAt: number, cmd: s
   let j = numkeysAt + 1;
   for (let i = 0; i < setnum; i++, j++) {
     const key = keyOf(ctx, args[j]!);
-    const entry = ctx.db.read(key, ctx.now);
-    if (entry !== undefined && entry.kind !== Kind.ZSet && opsOf(entry).name !== 'set') return ctx.reply.error(Errors.wrongType);
+    // Counted and touched as any read; a small collection at rest stays packed.
+    const entry = ctx.db.readPacked(key, ctx.now);
+    if (entry !== undefined && entry.kind !== Kind.ZSet && entry.kind !== Kind.Set) return ctx.reply.error(Errors.wrongType);
     inputs.push({ key, entry, weight: 1, members: null });
   }
   let how: Aggregate = 'sum';
@@ -156,18 +252,13 @@ function algebra(ctx: Session, args: Buffer[], op: Op, numkeysAt: number, cmd: s
   }
   const opened: Buffer[] = [];
   try {
-    const result = compute(ctx, op, inputs, how, opened, limit);
+    const result = inPlain(inputs) ? computePlain(ctx, op, inputs, how, limit) : compute(ctx, op, inputs, how, opened, limit);
     if (typeof result === 'number') return ctx.reply.integer(result);
     result.sort((a, b) => (a.score < b.score ? -1 : a.score > b.score ? 1 : Buffer.compare(a.plain, b.plain)));
     if (dst !== null) {
-      const out = zsetEntry(ctx.now);
-      out.skiplist = isSkiplist(result.length, result.reduce((n, m) => Math.max(n, m.plain.length), 0));
-      for (const m of result) {
-        const sealed = sealMember(ctx, dst, m.plain);
-        out.zset.append(digestOf(ctx, m.plain), storedScore(out, m.score), sealed);
-        out.sealedBytes += sealed.length;
-      }
-      storeResult(ctx, dst, out, op === 'union' ? 'zunionstore' : op === 'inter' ? 'zinterstore' : 'zdiffstore');
+      const members = result.map((m) => m.plain);
+      const scores = result.map((m) => m.score);
+      storePlainZSet(ctx, dst, members, scores, op === 'union' ? 'zunionstore' : op === 'inter' ? 'zinterstore' : 'zdiffstore');
       return;
     }
     const pairs = withScores && ctx.reply.protocol === 3;
@@ -181,6 +272,7 @@ function algebra(ctx: Session, args: Buffer[], op: Op, numkeysAt: number, cmd: s
     sealFailed(ctx, err);
   } finally {
     for (const p of opened) p.fill(0);
+    openedMembers.wipe();
   }
 }
 

@@ -9,10 +9,12 @@ import { LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE, zsetEntry } from '../store/ty
 import { OVERHEAD } from '../seal/sealer.js';
 import type { ZSetEntry } from '../store/keyspace.js';
 import {
-  digestOf, isWord, keyOf, openMember, parseLexBound, parseLong, parseScoreBound, readZSet, replyRange,
+  digestOf, isWord, keyOf, openMember, parseLexBound, parseLong, parseScoreBound, replyRange,
   sealMember, sealedBytesOf, tryOrdered, withOrder, writeZSet, zsetSpec,
 } from './zset-entries.js';
-import { sealFailed } from './sealing.js';
+import { sealFailed, sealFailedSince } from './sealing.js';
+import { openedMembers } from './opened-members.js';
+import type { PackedForm } from '../store/packed-record.js';
 import { rawKeyOf } from './args.js';
 import { argArray, takesRawArgs, type ArgList } from '../protocol/arg-list.js';
 import { parseStrictInteger } from '../protocol/parser.js';
@@ -184,7 +186,7 @@ function replySpan(ctx: Session, key: string, entry: ZSetEntry, span: Span, with
 
 /**
  * Stores `entry`'s ranks [start, end) as key `dst`, each member re-sealed for it (ZRANGESTORE),
- * or deletes `dst` when the span is empty; replies with the count. Shared with the algebra.
+ * or deletes `dst` when the span is empty; replies with the count.
  */
 function storeSpan(ctx: Session, srcKey: string, entry: ZSetEntry | undefined, start: number, end: number, dst: string): void {
   const out = zsetEntry(ctx.now);
@@ -198,10 +200,7 @@ function storeSpan(ctx: Session, srcKey: string, entry: ZSetEntry | undefined, s
       entry.zset.each(start, end, false, (sealed, score) => {
         const plain = openMember(ctx, srcKey, sealed);
         try {
-          const fresh = sealMember(ctx, dst, plain);
-          // Ranks in order: the copy needs no comparison.
-          out.zset.append(digestOf(ctx, plain), storedScore(out, score), fresh);
-          out.sealedBytes += fresh.length;
+          appendSealed(ctx, dst, out, plain, score);
         } finally {
           plain.fill(0);
         }
@@ -214,11 +213,20 @@ function storeSpan(ctx: Session, srcKey: string, entry: ZSetEntry | undefined, s
   storeResult(ctx, dst, out, 'zrangestore');
 }
 
+/** Appends a member given in plaintext to `out` (members come in order: no comparison), sealed for `dst`. */
+function appendSealed(ctx: Session, dst: string, out: ZSetEntry, plain: Buffer, score: number): void {
+  const fresh = sealMember(ctx, dst, plain);
+  out.zset.append(digestOf(ctx, plain), storedScore(out, score), fresh);
+  out.sealedBytes += fresh.length;
+}
+
+type StoreEvent = 'zrangestore' | 'zunionstore' | 'zinterstore' | 'zdiffstore';
+
 /**
  * Puts a computed set at `dst` (replacing whatever is there, TTL dropped) or deletes `dst` when
  * empty; replies the size. `out.skiplist` says how Redis would encode it (isSkiplist).
  */
-export function storeResult(ctx: Session, dst: string, out: ZSetEntry, event: 'zrangestore' | 'zunionstore' | 'zinterstore' | 'zdiffstore'): void {
+export function storeResult(ctx: Session, dst: string, out: ZSetEntry, event: StoreEvent): void {
   if (out.zset.size > 0) {
     ctx.db.set(dst, out, event);
     ctx.reply.integer(out.zset.size);
@@ -228,13 +236,75 @@ export function storeResult(ctx: Session, dst: string, out: ZSetEntry, event: 'z
   }
 }
 
+/** Scores of a result packed at once, as a listpack keeps them (storedScore). */
+const packedScores: number[] = [];
+
+/**
+ * storeResult() of a result given in plaintext, members[k] scoring scores[k], in the set's order
+ * (ZRANGESTORE of a packed set, the algebra's STORE forms): packed at once when it fits a packed
+ * set (Packer.packNew, as ZADD creating a key; the flag keeps Redis's encoding), as a new small
+ * sorted set is at the end of its turn anyway; else each member sealed for `dst`.
+ */
+export function storePlainZSet(ctx: Session, dst: string, members: readonly Buffer[], scores: ArrayLike<number>, event: StoreEvent): void {
+  const n = members.length;
+  let longest = 0;
+  for (const m of members) longest = Math.max(longest, m.length);
+  const out = zsetEntry(ctx.now);
+  out.skiplist = isSkiplist(n, longest);
+  if (n > 0) {
+    try {
+      for (let k = 0; k < n; k++) packedScores.push(storedScore(out, scores[k]!));
+      const packed = ctx.db.packer?.packNew(ctx.db.uid, dst, Kind.ZSet, members, packedScores, out.skiplist, ctx.now) ?? null;
+      if (packed !== null) {
+        ctx.db.setPacked(dst, packed, event);
+        return ctx.reply.integer(n);
+      }
+    } finally {
+      packedScores.length = 0;
+    }
+  }
+  for (let k = 0; k < n; k++) appendSealed(ctx, dst, out, members[k]!, scores[k]!);
+  storeResult(ctx, dst, out, event);
+}
+
+/** Views of the members ZRANGESTORE of a packed set stores (in openedMembers). */
+const spanViews: Buffer[] = [];
+
+/**
+ * ZRANGESTORE from a small sorted set packed at rest: opened once (openedMembers, wiped after),
+ * the span found there as the live set's would be, stored by storePlainZSet; the source stays
+ * packed (it was unpacked). The seal error replied whole, nothing stored.
+ */
+function storePackedSpan(ctx: Session, src: string, packed: PackedForm, req: RangeRequest, dst: string): void {
+  const flat = openedMembers;
+  const mark = ctx.reply.size;
+  try {
+    flat.openPacked(ctx, src, packed);
+    const r = req.range;
+    const size = flat.count;
+    let start: number;
+    let end: number;
+    if (r.type === 'rank') [start, end] = rankSpan(r.start, r.stop, size);
+    else ({ start, end } = limited(...valueSpan(flat, r), size, req));
+    if (r.type === 'rank' && req.reverse) [start, end] = [size - end, size - start];
+    for (let k = start; k < end; k++) spanViews.push(flat.view(k));
+    storePlainZSet(ctx, dst, spanViews, flat.scores.subarray(start, end), 'zrangestore');
+  } catch (err) {
+    sealFailedSince(ctx, mark, err);
+  } finally {
+    spanViews.length = 0;
+    flat.wipe();
+  }
+}
+
 function zrangestore(ctx: Session, args: Buffer[]): void {
   const req = parseRange(ctx, args, 2, true, 'auto', 'auto');
   if (req === null) return;
   const dst = keyOf(ctx, args[1]!);
   const src = keyOf(ctx, args[2]!);
-  const entry = readZSet(ctx, src);
+  const entry = readPackedOf(ctx, src, Kind.ZSet);
   if (entry === null) return;
+  if (entry !== undefined && isPackedForm(entry)) return storePackedSpan(ctx, src, entry, req, dst);
   let span: Span = { start: 0, end: 0, reverse: false };
   if (entry !== undefined) {
     try {

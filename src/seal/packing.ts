@@ -501,6 +501,20 @@ export class CollectionPacker implements Packer {
     return this.sealedViews.get(sealed);
   }
 
+  moveTo(db: number, key: string, packed: PackedLike, toDb: number, toKey: string, touchedAt: number): PackedEntry {
+    const kind = packed.kind;
+    if (kind === Kind.Hash) throw new Error('moveTo: a packed hash moves as a hash (unpacking it opens nothing)');
+    let length = 0;
+    try {
+      length = this.openBlob(db, key, kind, packed);
+      const sealed = this.sealPlain(kind, toDb, toKey, length) as Latin1Buffer;
+      const home = { expiresAt: packed.expiresAt, touchedAt, accounted: 0, sealedName: undefined };
+      return new PackedEntry(kind, sealed.latin1Slice(0, sealed.length), packed.count, packed.flag, home, packed.intDeltas);
+    } finally {
+      wipeOpened(this.plain, packed);
+    }
+  }
+
   editList(db: number, key: string, packed: PackedLike, edit: ListBlobEdit): Buffer | null {
     const plain = this.plain;
     let used = 0;

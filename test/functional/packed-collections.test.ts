@@ -383,6 +383,209 @@ describe('packing small collections', () => {
     }
   });
 
+  it('scans a small packed set at rest (SSCAN) from its blob as the set unpacked from it scans: the same steps and cursors, the set left packed', async () => {
+    const sizes = [3, 8, 9, 16, 17, 40, 64];
+    for (const n of sizes) await client.sadd(`s${n}`, ...Array.from({ length: n }, (_, i) => `m${i}`));
+    await client.sadd('ints', '5', '-3', '100', '7');
+    // Past the deltas form's 15 digits: an intset kept with tagged members.
+    await client.sadd('bigints', '12345678901234567', '-2', '99');
+    await settle();
+    server.advance(2000);
+    const keys = [...sizes.map((n) => `s${n}`), 'ints', 'bigints'];
+    const walk = async (key: string, count: number, match?: string, from = '0'): Promise<string[][]> => {
+      const steps: string[][] = [];
+      let cursor = from;
+      do {
+        const [next, members] = (await client.call('SSCAN', key, cursor, ...(match ? ['MATCH', match] : []), 'COUNT', String(count))) as [string, string[]];
+        steps.push([next, ...members]);
+        cursor = next;
+      } while (cursor !== '0' && steps.length < 200);
+      return steps;
+    };
+    const walks = async (key: string) => [await walk(key, 1), await walk(key, 3), await walk(key, 10), await walk(key, 2, 'm1*'), await walk(key, 4, undefined, '7')];
+    const atRest = new Map<string, string[][][]>();
+    for (const key of keys) atRest.set(key, await walks(key));
+    for (const key of keys) expect(packed(key), key).toBe(true);
+    // Every member comes in a whole scan; larger sets take several steps.
+    expect(new Set(atRest.get('s40')![0]!.flatMap((step) => step.slice(1))).size).toBe(40);
+    expect(atRest.get('s40')![0]!.length).toBeGreaterThan(1);
+    expect(atRest.get('bigints')![0]).toEqual([['0', '-2', '99', '12345678901234567']]);
+    expect(atRest.get('ints')![2]).toEqual([['0', '-3', '5', '7', '100']]);
+    // The same scans once each set is unpacked (peek makes the live set).
+    for (const key of keys) {
+      db().peek(storedKey(server, key));
+      expect(packed(key), key).toBe(false);
+      expect(await walks(key), key).toEqual(atRest.get(key));
+    }
+  });
+
+  it('combines small packed sets at rest in their blobs (SINTER, SINTERCARD, SUNION, SDIFF): the same replies as the unpacked sets give, the sets left packed', async () => {
+    await client.sadd('a', 'x', 'y', 'z', '1', 'shared');
+    await client.sadd('b', 'y', 'shared', 'w', '2');
+    await client.sadd('i1', '5', '3', '1', '12345678901234567');
+    await client.sadd('i2', '3', '4', '5', '-1');
+    await client.sadd('many', ...Array.from({ length: 100 }, (_, i) => `m${i}`), 'x');
+    await client.rpush('list', 'e');
+    await settle();
+    server.advance(2000);
+    const keys = ['a', 'b', 'i1', 'i2'];
+    const commands: string[][] = [
+      ['SINTER', 'a', 'b'], ['SINTER', 'b', 'a'], ['SINTER', 'i1', 'i2'], ['SINTER', 'a', 'i1'], ['SINTER', 'i2', 'a', 'b'], ['SINTER', 'a', 'nope'], ['SINTER', 'a', 'a'],
+      ['SUNION', 'a', 'b'], ['SUNION', 'i1', 'i2'], ['SUNION', 'i2', 'nope', 'i1'], ['SUNION', 'a', 'i1', 'b'], ['SUNION', 'a', 'a'],
+      ['SDIFF', 'a', 'b'], ['SDIFF', 'i1', 'i2'], ['SDIFF', 'a', 'nope'], ['SDIFF', 'nope', 'a'], ['SDIFF', 'a', 'a'], ['SDIFF', 'i1', 'a', 'i2'],
+      ['SINTERCARD', '2', 'a', 'b'], ['SINTERCARD', '2', 'i1', 'i2', 'LIMIT', '1'], ['SINTERCARD', '3', 'a', 'b', 'nope'],
+    ];
+    const run = async () => {
+      const out: unknown[] = [];
+      for (const c of commands) out.push(await client.call(c[0]!, ...c.slice(1)));
+      return out;
+    };
+    const hits = await stat('keyspace_hits');
+    const atRest = await run();
+    for (const key of keys) expect(packed(key), key).toBe(true);
+    expect(await stat('keyspace_hits')).toBeGreaterThan(hits);
+    await expect(client.sunion('a', 'list')).rejects.toThrow('WRONGTYPE');
+    // An intset's order where Redis replies in one (the smallest set's, or a result of integers).
+    expect(atRest[2]).toEqual(['3', '5']);
+    expect(atRest[8]).toEqual(['-1', '1', '3', '4', '5', '12345678901234567']);
+    expect(atRest[13]).toEqual(['1', '12345678901234567']);
+    expect(atRest[18]).toBe(2);
+    expect(atRest[19]).toBe(1);
+    // A large live set among them: the usual path (the packed sets unpacked), the same answers.
+    expect((await client.sinter('many', 'a')).sort()).toEqual(['x']);
+    expect(packed('a')).toBe(false);
+    for (const key of keys) db().peek(storedKey(server, key));
+    expect(await run()).toEqual(atRest);
+  });
+
+  it('stores the algebra of small packed sets at rest (SINTERSTORE, SUNIONSTORE, SDIFFSTORE): the sources stay packed, a small result is stored packed at once, announced, counted and watched as any store', async () => {
+    await client.sadd('a', 'x', 'y', '1');
+    await client.sadd('b', 'y', '2');
+    await client.sadd('i1', '1', '2', '3');
+    await client.sadd('i2', '3', '4');
+    await settle();
+    server.advance(2000);
+    await client.set('dst', 'a string');
+    await client.expire('dst', 100);
+    const dirty = await stat('rdb_changes_since_last_save');
+    const { events, seen } = await keyEvents();
+    try {
+      expect(await client.sunionstore('dst', 'a', 'b')).toBe(4);
+      expect(packed('dst')).toBe(true);
+      expect(await client.ttl('dst')).toBe(-1);
+      expect(await client.object('ENCODING', 'dst')).toBe('hashtable');
+      expect((await client.smembers('dst')).sort()).toEqual(['1', '2', 'x', 'y']);
+      expect(await client.sinterstore('ints', 'i1', 'i2')).toBe(1);
+      expect(await client.object('ENCODING', 'ints')).toBe('intset');
+      expect(await client.sdiffstore('ints', 'i1', 'i2')).toBe(2);
+      expect(await client.smembers('ints')).toEqual(['1', '2']);
+      // The destination among the sources.
+      expect(await client.sunionstore('i1', 'i1', 'i2')).toBe(4);
+      expect(await client.smembers('i1')).toEqual(['1', '2', '3', '4']);
+      // A small source in use (written again and again): read as plaintext beside the packed one.
+      await client.sadd('hot', 'y', 'q');
+      await client.sadd('hot', 'r');
+      await client.srem('hot', 'r');
+      expect(packed('hot')).toBe(false);
+      expect(await client.sinterstore('dst', 'hot', 'a')).toBe(1);
+      expect(await client.smembers('dst')).toEqual(['y']);
+      // An empty result deletes the destination.
+      expect(await client.sinterstore('dst', 'a', 'nope')).toBe(0);
+      expect(await client.exists('dst')).toBe(0);
+      for (const key of ['a', 'b', 'i2', 'ints', 'i1']) expect(packed(key), key).toBe(true);
+      expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 9);
+      await client.ping();
+      await settle(10);
+      const of = (key: string, event: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...of('dst', 'sunionstore'), ...of('ints', 'sinterstore'), ...of('ints', 'sdiffstore'), ...of('i1', 'sunionstore'),
+        ...of('hot', 'sadd'), ...of('hot', 'sadd'), ...of('hot', 'srem'), ...of('dst', 'sinterstore'), ...of('dst', 'del'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+    }
+    // WATCH sees the store.
+    const watcher = new Redis({ port: server.port, host: server.host });
+    try {
+      server.advance(2000);
+      await watcher.watch('w');
+      await client.sunionstore('w', 'a', 'b');
+      expect(await watcher.multi().ping().exec()).toBeNull();
+    } finally {
+      watcher.disconnect();
+    }
+  });
+
+  it('reads small packed sorted sets and sets at rest in their blobs for ZRANGESTORE and the sorted-set algebra: the same replies as unpacked, the sources left packed, a small result stored packed at once', async () => {
+    await client.zadd('z1', '1', 'a', '2', 'b', '3', 'c', '-0', 'zero', '1.5', 'd');
+    await client.zadd('z2', '2', 'b', '5', 'c', '7', 'e', '0', 'zero');
+    await client.sadd('s', 'a', 'e', 'x');
+    await client.zadd('long', '1', 'a', '2', 'x'.repeat(80));
+    // Lex ranges on equal scores (on mixed ones Redis's answer hangs on its encoding).
+    await client.zadd('zl', '0', 'a', '0', 'b', '0', 'c', '0', 'd');
+    await client.rpush('list', 'e');
+    await settle();
+    server.advance(2000);
+    const keys = ['z1', 'z2', 's', 'long', 'zl'];
+    const commands: string[][] = [
+      ['ZUNION', '2', 'z1', 'z2', 'WITHSCORES'], ['ZUNION', '3', 'z1', 's', 'z2', 'WEIGHTS', '1', '2', '-1', 'AGGREGATE', 'MAX', 'WITHSCORES'],
+      ['ZINTER', '2', 'z1', 'z2', 'WITHSCORES'], ['ZINTER', '2', 'z1', 's', 'AGGREGATE', 'MIN'], ['ZDIFF', '2', 'z1', 'z2', 'WITHSCORES'],
+      ['ZDIFF', '2', 's', 'z1'], ['ZINTERCARD', '2', 'z1', 'z2'], ['ZINTERCARD', '2', 'z1', 'z2', 'LIMIT', '1'], ['ZUNION', '2', 'z1', 'nope'],
+      ['ZUNIONSTORE', 'u', '2', 'z1', 'z2'], ['ZRANGE', 'u', '0', '-1', 'WITHSCORES'], ['OBJECT', 'ENCODING', 'u'],
+      ['ZINTERSTORE', 'i', '2', 'z1', 's'], ['ZDIFFSTORE', 'd', '2', 'z1', 'nope'], ['ZUNIONSTORE', 'l', '2', 'long', 'z1'], ['OBJECT', 'ENCODING', 'l'],
+      ['ZRANGESTORE', 'r', 'z1', '1', '-2'], ['ZRANGE', 'r', '0', '-1', 'WITHSCORES'], ['ZRANGESTORE', 'r', 'z1', '0', '1', 'REV'],
+      ['ZRANGESTORE', 'r', 'z1', '(1', '+inf', 'BYSCORE', 'LIMIT', '1', '2'], ['ZRANGESTORE', 'r', 'z1', '+inf', '1', 'BYSCORE', 'REV', 'LIMIT', '0', '2'],
+      ['ZRANGE', 'r', '0', '-1', 'WITHSCORES'], ['ZRANGESTORE', 'r', 'zl', '[b', '(d', 'BYLEX'], ['ZRANGESTORE', 'r', 'z1', '5', '9'], ['EXISTS', 'r'],
+      ['ZRANGESTORE', 'r', 'long', '0', '-1'], ['OBJECT', 'ENCODING', 'r'], ['ZRANGE', 'd', '0', '-1', 'WITHSCORES'], ['ZRANGE', 'i', '0', '-1', 'WITHSCORES'],
+    ];
+    const run = async () => {
+      const out: unknown[] = [];
+      for (const c of commands) out.push(await client.call(c[0]!, ...c.slice(1)));
+      return out;
+    };
+    const atRest = await run();
+    // Results stored packed, a skiplist's too (a member past 64 bytes: Redis's encoding kept in the flag).
+    for (const key of [...keys, 'u', 'i', 'd', 'l', 'r']) expect(packed(key), key).toBe(true);
+    expect(atRest[11]).toBe('listpack');
+    expect(atRest[26]).toBe('skiplist');
+    expect(atRest[15]).toBe('skiplist');
+    expect(atRest[10]).toEqual([['zero', '0'], ['a', '1'], ['d', '1.5'], ['b', '4'], ['e', '7'], ['c', '8']]);
+    await expect(client.zunion(2, 'z1', 'list')).rejects.toThrow('WRONGTYPE');
+    for (const key of keys) db().peek(storedKey(server, key));
+    expect(await run()).toEqual(atRest);
+  });
+
+  it('sorts small packed lists, sets and sorted sets at rest from their blobs (SORT, SORT_RO): the same replies as unpacked, left packed', async () => {
+    await client.rpush('l', '3', '10', '-1', '2.5', '7');
+    await client.sadd('i', '30', '-4', '12345678901234567', '0');
+    await client.sadd('s', 'pear', 'apple', 'fig');
+    await client.zadd('z', '3', 'c', '1', 'a', '2', 'b', '2', 'bb');
+    await client.set('w_c', '1');
+    await settle();
+    server.advance(2000);
+    const keys = ['l', 'i', 's', 'z'];
+    const commands: string[][] = [
+      ['SORT', 'l'], ['SORT', 'l', 'DESC', 'LIMIT', '1', '3'], ['SORT', 'l', 'BY', 'nosort', 'LIMIT', '1', '2'], ['SORT', 'l', 'BY', 'nosort', 'DESC', 'LIMIT', '0', '2'],
+      ['SORT', 'l', 'BY', 'nosort', 'LIMIT', '9', '2'], ['SORT', 'i'], ['SORT', 'i', 'BY', 'nosort'], ['SORT', 's', 'ALPHA', 'DESC'], ['SORT', 'z', 'ALPHA'],
+      ['SORT', 'z', 'BY', 'nosort', 'DESC', 'LIMIT', '1', '2'], ['SORT', 'z', 'BY', 'nosort', 'LIMIT', '5', '1'], ['SORT', 'z', 'BY', 'w_*', 'ALPHA'],
+      ['SORT_RO', 'l', 'LIMIT', '0', '3'], ['SORT', 'i', 'STORE', 'out'], ['LRANGE', 'out', '0', '-1'],
+    ];
+    const run = async () => {
+      const out: unknown[] = [];
+      for (const c of commands) out.push(await client.call(c[0]!, ...c.slice(1)));
+      return out;
+    };
+    const atRest = await run();
+    for (const key of keys) expect(packed(key), key).toBe(true);
+    expect(atRest[0]).toEqual(['-1', '2.5', '3', '7', '10']);
+    expect(atRest[3]).toEqual(['7', '2.5']);
+    expect(atRest[6]).toEqual(['-4', '0', '30', '12345678901234567']);
+    await expect(client.sort('s')).rejects.toThrow("One or more scores can't be converted into double");
+    for (const key of keys) db().peek(storedKey(server, key));
+    expect(await run()).toEqual(atRest);
+  });
+
   it('makes pushes, pops and LSET on a small packed list at rest in its blob: replies, state, events, dirty, WATCH, TTL and access time as when unpacked', async () => {
     await client.rpush('l', 'a', 'bb', '', 'dddd');
     await client.rpush('m', '1', '2');
@@ -876,6 +1079,22 @@ describe('packing small collections', () => {
     await expect(client.zrandmember('z', 2)).rejects.toThrow(failed);
     await expect(client.zscan('z', '0')).rejects.toThrow(failed);
     await expect(client.lindex('l', 1)).rejects.toThrow(failed);
+    await expect(client.sscan('s', '0')).rejects.toThrow(failed);
+    await expect(client.sunion('s', 'nope')).rejects.toThrow(failed);
+    await expect(client.sinter('s', 's')).rejects.toThrow(failed);
+    await expect(client.sdiff('s', 'nope')).rejects.toThrow(failed);
+    await expect(client.call('SINTERCARD', '1', 's')).rejects.toThrow(failed);
+    await client.set('dst', 'kept');
+    await expect(client.sunionstore('dst', 's')).rejects.toThrow(failed);
+    await expect(client.call('ZRANGESTORE', 'dst', 'z', '0', '-1')).rejects.toThrow(failed);
+    await expect(client.call('ZUNIONSTORE', 'dst', '2', 'z', 's')).rejects.toThrow(failed);
+    await expect(client.call('ZINTER', '1', 'z')).rejects.toThrow(failed);
+    await expect(client.sort('l', 'BY', 'nosort')).rejects.toThrow(failed);
+    await expect(client.sort('s', 'ALPHA')).rejects.toThrow(failed);
+    expect(await client.get('dst')).toBe('kept');
+    // OBJECT ENCODING reads the flag a packed key keeps, never its blob.
+    expect(await client.object('ENCODING', 's')).toBe('hashtable');
+    expect(await client.object('ENCODING', 'z')).toBe('listpack');
     // The counts open nothing; the connection goes on.
     expect(await client.llen('l')).toBe(2);
     expect(await client.ping()).toBe('PONG');
@@ -1044,6 +1263,11 @@ describe('packing small collections', () => {
     expect(await client.object('ENCODING', 'z')).toBe('listpack');
     expect(await client.object('ENCODING', 'l')).toBe('quicklist');
     expect(await client.object('ENCODING', 'skip')).toBe('skiplist');
+    await client.hset('h', 'f', 'v');
+    await settle();
+    expect(await client.object('ENCODING', 'h')).toBe('listpack');
+    // Read from the flag each keeps: none was unpacked.
+    for (const key of ['ints', 'strs', 'z', 'l', 'skip', 'h']) expect(packed(key), key).toBe(true);
   });
 
   it('keeps the TTL, and a packed key expires', async () => {
@@ -1081,6 +1305,60 @@ describe('packing small collections', () => {
     await client.select(0);
   });
 
+  it('renames, copies and moves a small packed list, set or sorted set as its one blob sealed for the new home: left packed at once, TTL and encoding kept, announced as before', async () => {
+    await client.rpush('l', 'a', 'b', '');
+    await client.sadd('s', 'x', '12', 'y');
+    await client.sadd('i', '7', '-3', '12345678901234567');
+    await client.zadd('z', '2', 'b', '1', 'a', '-0', 'zero');
+    await client.hset('h', 'f', 'v');
+    await client.pexpire('s', 50_000);
+    await settle();
+    server.advance(2000);
+    const { events, seen } = await keyEvents();
+    try {
+      expect(await client.rename('l', 'l2')).toBe('OK');
+      expect(packed('l2')).toBe(true);
+      expect(await client.lrange('l2', 0, -1)).toEqual(['a', 'b', '']);
+      expect(await client.renamenx('s', 's2')).toBe(1);
+      expect(packed('s2')).toBe(true);
+      expect(await client.pttl('s2')).toBe(48_000);
+      expect(await client.object('ENCODING', 's2')).toBe('hashtable');
+      expect((await client.smembers('s2')).sort()).toEqual(['12', 'x', 'y']);
+      expect(await client.copy('i', 'i2')).toBe(1);
+      expect(packed('i')).toBe(true);
+      expect(packed('i2')).toBe(true);
+      expect(await client.smembers('i2')).toEqual(['-3', '7', '12345678901234567']);
+      expect(await client.object('ENCODING', 'i2')).toBe('intset');
+      expect(await client.copy('z', 'z2')).toBe(1);
+      expect(await client.copy('z', 'z2')).toBe(0);
+      await client.zadd('z', '5', 'c');
+      expect(await client.copy('z', 'z2', 'REPLACE')).toBe(1);
+      expect(await client.zrange('z2', '0', '-1', 'WITHSCORES')).toEqual(['zero', '0', 'a', '1', 'b', '2', 'c', '5']);
+      // A copy into another database, and MOVE there.
+      expect(await client.copy('l2', 'l3', 'DB', '1')).toBe(1);
+      expect(await client.move('z2', '1')).toBe(1);
+      await client.select(1);
+      expect(await client.lrange('l3', 0, -1)).toEqual(['a', 'b', '']);
+      expect(await client.zscore('z2', 'c')).toBe('5');
+      await client.select(0);
+      // A packed hash moves as a hash.
+      expect(await client.rename('h', 'h2')).toBe('OK');
+      expect(await client.hget('h2', 'f')).toBe('v');
+      await client.ping();
+      await settle(10);
+      const of = (key: string, event: string) => [`__keyspace@0__:${key} ${event}`, `__keyevent@0__:${event} ${key}`];
+      const in1 = (key: string, event: string) => [`__keyspace@1__:${key} ${event}`, `__keyevent@1__:${event} ${key}`];
+      expect(seen).toEqual([
+        ...of('l', 'rename_from'), ...of('l2', 'rename_to'), ...of('s', 'rename_from'), ...of('s2', 'rename_to'), ...of('i2', 'copy_to'),
+        ...of('z2', 'copy_to'), ...of('z', 'zadd'), ...of('z2', 'copy_to'), ...in1('l3', 'copy_to'), ...of('z2', 'move_from'),
+        ...in1('z2', 'move_to'), ...of('h', 'rename_from'), ...of('h2', 'rename_to'),
+      ]);
+    } finally {
+      await client.config('SET', 'notify-keyspace-events', '');
+      events.disconnect();
+    }
+  });
+
   it('re-seals packed blobs in place on SEAL ROTATE, leaving them packed', async () => {
     await client.rpush('l', 'a', 'b');
     await client.sadd('s', '1', '2');
@@ -1109,7 +1387,7 @@ describe('packing small collections', () => {
     expect(await client.hget('h', 'f')).toBe('v');
   });
 
-  it('answers key-level commands without unpacking (EXISTS, TYPE, TTL, KEYS, SCAN TYPE, OBJECT IDLETIME)', async () => {
+  it('answers key-level commands without unpacking (EXISTS, TYPE, TTL, KEYS, SCAN TYPE, OBJECT IDLETIME, OBJECT ENCODING)', async () => {
     await client.zadd('z', '1', 'a');
     await client.sadd('s', 'a');
     await client.pexpire('s', 50_000);
@@ -1125,7 +1403,7 @@ describe('packing small collections', () => {
     expect(packed('z')).toBe(true);
     expect(packed('s')).toBe(true);
     expect(await client.object('ENCODING', 'z')).toBe('listpack');
-    expect(packed('z')).toBe(false);
+    expect(packed('z')).toBe(true);
   });
 
   it('leaves a collection past the packing limits as it is', async () => {

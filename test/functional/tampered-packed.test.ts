@@ -25,12 +25,16 @@ afterAll(async () => {
 const db = () => server.running.state.databases[0]!;
 const settle = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 
-/** [the key tampered with, the command]. */
+/**
+ * [the key tampered with, the command]. (SINTER of it and a missing key answers empty without
+ * opening it, as Redis returns at the missing key: SINTER s s opens it. OBJECT ENCODING reads a
+ * packed key's flag, never its blob: packed-collections checks it answers.)
+ */
 const CASES: [string, string[]][] = [
-  ['s', ['SSCAN', 's', '0']], ['s', ['SUNION', 's', 's2']], ['s', ['SINTER', 's', 's2']], ['s', ['SDIFF', 's', 's2']],
+  ['s', ['SSCAN', 's', '0']], ['s', ['SUNION', 's', 's2']], ['s', ['SINTER', 's', 's']], ['s', ['SDIFF', 's', 's2']],
   ['s', ['SINTERCARD', '1', 's']], ['s', ['SUNIONSTORE', 'd', 's']], ['s', ['SMEMBERS', 's']], ['s', ['SISMEMBER', 's', 'a']],
   ['s', ['SMOVE', 's', 's2', 'a']], ['s', ['SORT', 's', 'ALPHA']], ['s', ['RENAME', 's', 'r']], ['s', ['COPY', 's', 'c']],
-  ['s', ['DUMP', 's']], ['s', ['OBJECT', 'ENCODING', 's']], ['s', ['SREM', 's', 'a']], ['s', ['SADD', 's', 'q']],
+  ['s', ['DUMP', 's']], ['s', ['SREM', 's', 'a']], ['s', ['SADD', 's', 'q']],
   ['s', ['SPOP', 's']], ['s', ['SRANDMEMBER', 's', '-3']],
   ['z', ['ZRANGESTORE', 'd', 'z', '0', '-1']], ['z', ['ZUNIONSTORE', 'd', '1', 'z']], ['z', ['ZINTER', '1', 'z']],
   ['z', ['ZDIFF', '1', 'z']], ['z', ['ZSCAN', 'z', '0']], ['z', ['ZRANGE', 'z', '0', '-1']], ['z', ['ZRANK', 'z', 'a']],

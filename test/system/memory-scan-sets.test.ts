@@ -24,6 +24,21 @@ async function exercise(client: Redis, markers: Buffer[]): Promise<void> {
     expect(await client.smismember(`small:${i}`, m[i * 5 + 1]!, 'absent')).toEqual([1, 0]);
     expect((await client.smembers(`small:${i}`)).sort()).toEqual(m.slice(i * 5, i * 5 + 5).sort());
   }
+  // The small sets are packed (as each SADD's turn ended): scanned and combined in their blobs'
+  // plaintext (opened-members.ts), a small union stored packed at once.
+  for (let i = 0; i < 100; i += 2) {
+    const [next, members] = await client.sscan(`small:${i}`, 0, 'MATCH', '*');
+    expect([next, members.sort()]).toEqual(['0', m.slice(i * 5, i * 5 + 5).sort()]);
+    expect((await client.sunion(`small:${i}`, `small:${i + 1}`)).length).toBe(10);
+    expect((await client.sdiff(`small:${i}`, `small:${i + 1}`)).length).toBe(5);
+    expect(await client.sinter(`small:${i}`, `small:${i}`)).toHaveLength(5);
+    expect(await client.sintercard(2, `small:${i}`, `small:${i + 1}`)).toBe(0);
+    expect(await client.sunionstore(`pair:${i}`, `small:${i}`, `small:${i + 1}`)).toBe(10);
+    expect(await client.call('SORT', `small:${i}`, 'ALPHA', 'LIMIT', '0', '3')).toHaveLength(3);
+    // A packed set moved and copied as its blob, sealed again for the new key.
+    expect(await client.copy(`pair:${i}`, `pc:${i}`)).toBe(1);
+    await client.rename(`pair:${i}`, `pr:${i}`);
+  }
   const scanned = new Set<string>();
   let cursor = '0';
   do {

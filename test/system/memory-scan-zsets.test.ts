@@ -35,6 +35,15 @@ async function exercise(client: Redis, blocked: Redis, markers: string[]): Promi
     expect(await client.zscore(`s:${i / 5}`, five[2]!)).toBe('0');
     expect(await client.zrank(`s:${i / 5}`, five[3]!)).toBe(3);
   }
+  // The small sets are packed (as each ZADD's turn ended): ZRANGESTORE and the algebra read their
+  // blobs' plaintext (opened-members.ts, zsets-algebra.ts), small results stored packed at once.
+  for (let i = 0; i < 60; i += 2) {
+    expect(await client.zrangestore(`rp:${i}`, `s:${i}`, 1, 3)).toBe(3);
+    expect(await client.zunionstore(`up:${i}`, 2, `s:${i}`, `s:${i + 1}`)).toBe(10);
+    expect(await client.zunion(2, `s:${i}`, `s:${i + 1}`)).toHaveLength(10);
+    expect(await client.zdiff(2, `s:${i}`, `s:${i + 1}`)).toHaveLength(5);
+    expect(await client.zintercard(2, `s:${i}`, `s:${i}`)).toBe(5);
+  }
   // Scores changed in place and by moving, ZINCRBY, ZREM.
   const moving = take(100);
   await client.zadd('mv', ...moving.flatMap((m, i) => [String(i), m]));

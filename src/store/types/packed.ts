@@ -146,6 +146,13 @@ export interface Packer {
    */
   packZSet(db: number, key: string, members: FlatZSet): Buffer | null;
   /**
+   * A packed list, set or sorted set sealed for another home (RENAME, COPY, MOVE): its blob opened
+   * once and sealed again for `toKey` in database `toDb`, as a new packed entry with the same
+   * elements, encoding flag, form and expiry, touched at `touchedAt`; the plaintext wiped before it
+   * returns. Not for a hash. Throws SealError.
+   */
+  moveTo(db: number, key: string, packed: PackedLike, toDb: number, toKey: string, touchedAt: number): PackedEntry;
+  /**
    * A write made in a packed list's blob (commands/lists-packed.ts): opens it once into the
    * packer's scratch and lets `edit` rewrite the plaintext in place (the list form above, within
    * PACK_MAX_BYTES), then seals what it leaves as the list's new blob, returned as a view of the

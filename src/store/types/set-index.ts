@@ -26,6 +26,19 @@ export const DIGEST_BYTES = 16;
 /** Up to this many members there are no buckets (see the header). */
 const SMALL = 8;
 const MIN_BUCKETS = 16;
+/**
+ * The bucket count of a set made by adding `count` members one by one to an empty one (as
+ * Packer.unpack makes it from a blob), 0 for none; each bucket's chain then holds its members
+ * the last added first (link() puts an entry at the head, resize() relinks in entry order). A set
+ * packed at rest scans in that layout without being made (commands/sets-random.ts).
+ */
+export function bucketsAfterAdding(count: number): number {
+  if (count <= SMALL) return 0;
+  let size = MIN_BUCKETS;
+  while (count > size) size *= 2;
+  return size;
+}
+
 /** Entry words: digest 0..3, next, place. */
 export const EW = 6;
 const E_NEXT = 4;

@@ -60,6 +60,10 @@ class StandInPacker implements Packer {
     return null;
   }
 
+  moveTo(): PackedEntry {
+    throw new Error('not used by these tests');
+  }
+
   addToSet(): void {}
 
   editSet(): void {}
