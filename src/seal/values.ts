@@ -12,7 +12,7 @@
 // name's digest as well, so a pair cannot be swapped for another field's).
 
 import { plainBuffer } from '../util/bytes.js';
-import { CHUNK_CONTEXT, ChunkedValues, chunkedSize } from './chunked.js';
+import { CHUNK_CONTEXT, ChunkedValues, chunkedSize, type Piece } from './chunked.js';
 import { CHUNK_PLAIN, COMPACT_OVERHEAD, HEADER_BYTES, OVERHEAD as OVERHEAD_OF, Sealer } from './sealer.js';
 import type { PreparedSeals } from './prepared.js';
 
@@ -101,6 +101,15 @@ export class SealedValues {
     }
     if (plain.length > CHUNK_PLAIN) return this.chunks.seal(plain, this.chunkedContext(db, key));
     return this.sealer.sealIn(plain, this.context(Purpose.StringValue, db, key, undefined));
+  }
+
+  /**
+   * A chunked string value of `length` (> CHUNK_PLAIN) bytes that is zeros but for `pieces`,
+   * sealed without its plaintext ever being made (SETRANGE, SETBIT far past the end).
+   */
+  sealSparseValue(db: number, key: string, length: number, pieces: readonly Piece[]): Buffer {
+    if (length <= CHUNK_PLAIN) throw new RangeError('only values longer than a chunk are sealed in chunks');
+    return this.chunks.sealPieces(length, pieces, this.chunkedContext(db, key));
   }
 
   /**
