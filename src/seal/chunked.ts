@@ -109,6 +109,22 @@ export class ChunkedValues {
     out.writeUInt32BE(this.sealer.currentKeyId, 1);
     randomFillSync(out, VALUE_ID_AT, VALUE_ID_BYTES);
     Sealer.writeChunkedLength(out, length);
+    this.sealChunksOf(out, length, pieces, contextLength, false);
+    return out;
+  }
+
+  /**
+   * Writes pieces into a value a seal worker sealed as all zeros a moment ago (sealPieces with
+   * none, offload.ts), re-sealing only the chunks they touch under its value id: SETRANGE far
+   * past the end with the gap's AEAD off the event loop. The caller knows it holds zeros.
+   */
+  writeIntoZeros(sealed: Buffer, pieces: readonly Piece[], contextLength: number): Buffer {
+    this.sealChunksOf(sealed, lengthOf(sealed), pieces, contextLength, true);
+    return sealed;
+  }
+
+  /** Seals every chunk of out from pieces over zeros (only those pieces touch when `touchedOnly`). */
+  private sealChunksOf(out: Buffer, length: number, pieces: readonly Piece[], contextLength: number, touchedOnly: boolean): void {
     this.useValueId(out, contextLength);
     const n = Math.ceil(length / CHUNK_PLAIN);
     let scratch: Buffer | null = null;
@@ -119,6 +135,7 @@ export class ChunkedValues {
         let plain: Uint8Array = ZERO_CHUNK.subarray(0, to - from);
         let touched = 0;
         for (const p of pieces) if (p.at < to && p.at + p.bytes.length > from) touched++;
+        if (touched === 0 && touchedOnly) continue;
         const only = touched === 1 ? pieces.find((p) => p.at < to && p.at + p.bytes.length > from)! : null;
         if (only !== null && only.at <= from && only.at + only.bytes.length >= to) {
           plain = only.bytes.subarray(from - only.at, to - only.at);
@@ -137,7 +154,6 @@ export class ChunkedValues {
     } finally {
       scratch?.fill(0);
     }
-    return out;
   }
 
   /** Opens the whole value into target at offset (Sealer.plainLength bytes); throws SealError. */

@@ -79,6 +79,8 @@ export class SealedValues {
    * from them instead of being made again.
    */
   prepared: PreparedSeals | null = null;
+  /** A value of `length` zeros a seal worker sealed for the command being applied (sealSparseValue), or null. */
+  preparedZeros: { db: number; key: string; sealed: Buffer } | null = null;
 
   constructor(private readonly sealer: Sealer) {
     this.chunks = new ChunkedValues(sealer);
@@ -105,11 +107,19 @@ export class SealedValues {
 
   /**
    * A chunked string value of `length` (> CHUNK_PLAIN) bytes that is zeros but for `pieces`,
-   * sealed without its plaintext ever being made (SETRANGE, SETBIT far past the end).
+   * sealed without its plaintext ever being made (SETRANGE, SETBIT far past the end); into
+   * `into` (chunkedSize(length) bytes) when given: a seal worker's output. A value of zeros a
+   * worker sealed for this db, key and length (preparedZeros, offload.ts) only has the chunks
+   * the pieces touch sealed again.
    */
-  sealSparseValue(db: number, key: string, length: number, pieces: readonly Piece[]): Buffer {
+  sealSparseValue(db: number, key: string, length: number, pieces: readonly Piece[], into?: Buffer): Buffer {
     if (length <= CHUNK_PLAIN) throw new RangeError('only values longer than a chunk are sealed in chunks');
-    return this.chunks.sealPieces(length, pieces, this.chunkedContext(db, key));
+    const zeros = this.preparedZeros;
+    if (into === undefined && zeros !== null && zeros.db === db && zeros.key === key && Sealer.plainLength(zeros.sealed) === length && Sealer.keyId(zeros.sealed) === this.sealer.currentKeyId) {
+      this.preparedZeros = null;
+      return this.chunks.writeIntoZeros(zeros.sealed, pieces, this.chunkedContext(db, key));
+    }
+    return this.chunks.sealPieces(length, pieces, this.chunkedContext(db, key), into);
   }
 
   /**

@@ -9,7 +9,7 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand } from '../helpers/clients.js';
-import { MB, hasRedisServer, rawConnect, startRedis, type ReferenceRedis } from '../helpers/hostile.js';
+import { MB, hasRedisServer, rawConnect, sleep, startRedis, type ReferenceRedis } from '../helpers/hostile.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
 const GAP = 536_870_911;
@@ -81,6 +81,27 @@ describe('zero-filled gaps far past the end', () => {
     expect(got).toBe(`:${GAP + 1}\r\n$4\r\n\0\0\0x\r\n$4\r\n\0\0\0\0\r\n:4\r\n`);
     if (redis !== null) expect(await exchange(redis.port, ['SETRANGE', 'k', String(GAP), 'x'], ...check, ['DEL', 'k'])).toBe(`${reply}${got}:1\r\n`);
     await exchange(server.port, ['DEL', 'k']);
+  }, 120_000);
+
+  it("another client's GET is answered while SETRANGE / SETBIT seal a 512 MB gap of a missing key (on a seal worker)", async () => {
+    for (const command of [['SETRANGE', 'w', String(GAP), 'x'], ['SETBIT', 'w', '4294967295', '1']]) {
+      const writer = await rawConnect(server.port);
+      const reader = await rawConnect(server.port);
+      const order: string[] = [];
+      const wrote = new Promise<void>((resolve) => writer.once('data', () => resolve(void order.push('write'))));
+      writer.write(encodeCommand(command));
+      // Time for the server to read the write first; the gap's AEAD takes hundreds of ms more.
+      await sleep(50);
+      const read = new Promise<void>((resolve) => reader.once('data', () => resolve(void order.push('get'))));
+      reader.write(encodeCommand(['GET', 'other']));
+      await Promise.all([wrote, read]);
+      expect(order).toEqual(['get', 'write']);
+      writer.destroy();
+      reader.destroy();
+      expect(await exchange(server.port, ['STRLEN', 'w'], ['GETRANGE', 'w', '-2', '-1'], ['BITCOUNT', 'w'], ['DEL', 'w'])).toBe(
+        command[0] === 'SETRANGE' ? `:${GAP + 1}\r\n$2\r\n\0x\r\n:4\r\n:1\r\n` : `:${GAP + 1}\r\n$2\r\n\0\x01\r\n:1\r\n:1\r\n`,
+      );
+    }
   }, 120_000);
 
   it('SETRANGE and SETBIT past the end of a short value keep its bytes', async () => {
