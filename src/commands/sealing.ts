@@ -166,10 +166,9 @@ export function storeValue(ctx: Session, key: string, plain: Uint8Array, expires
  */
 export function storeSparse(ctx: Session, key: string, entry: StringEntry | undefined, length: number, pieces: readonly Piece[], event: KeyEvent): void {
   const sealed = ctx.server.values.sealSparseValue(ctx.db.uid, key, length, pieces);
-  if (entry === undefined) return ctx.db.set(key, stringEntry(sealed, 0, ctx.now), event);
-  entry.value = sealed;
-  ctx.db.touch(entry, ctx.now);
-  ctx.db.changed(key, event);
+  // A new entry, not entry.value = sealed: a short string lives in a record, and that setter
+  // would copy the whole value into the arena (~0.3 s for 512 MB).
+  ctx.db.set(key, stringEntry(sealed, entry?.expiresAt ?? 0, ctx.now), event);
 }
 
 /** Writes a plaintext as a bulk reply and wipes it: it must not outlive the command. */

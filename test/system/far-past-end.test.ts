@@ -1,10 +1,11 @@
 // SETRANGE / SETBIT far past a value's end (a 512 MB zero-filled gap): the chunks of the gap
 // are sealed from one constant zero chunk (seal/chunked.ts sealPieces, edit), where the
 // command used to make a plaintext of the value's size, fill and wipe it (3.2-4.9 s of a
-// stalled event loop for SETRANGE k 536870911 x; now the AEAD over 512 MB is what is left). The
-// server's peak resident memory during the command shows it: the sealed value (512 MB and
-// 29 bytes per 64 KiB chunk) and no plaintext of the same size beside it. Replies are checked
-// against redis-server's when it is installed.
+// stalled event loop for SETRANGE k 536870911 x). The server's peak resident memory during the
+// command shows it: the sealed value (512 MB and 29 bytes per 64 KiB chunk) and no plaintext of
+// the same size beside it. For a missing key the gap is sealed on a seal worker
+// (commands/offload.ts): another client's GET is answered before the command's reply. Replies
+// are checked against redis-server's when it is installed.
 
 import { writeFileSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
