@@ -4,7 +4,7 @@
 
 import { int64, keyOf, word } from './args.js';
 import { editChunked, forEachWindow, lengthOf, openRange, replaceString } from './string-bytes.js';
-import { openValue, sealFailed, storeSparse, storeValue } from './sealing.js';
+import { openValue, sealFailed, storeSparse, storeValue, zerosReady } from './sealing.js';
 import { bitfieldCommands } from './bitfield.js';
 import { at, span } from './key-specs.js';
 import { Errors } from '../protocol/errors.js';
@@ -67,7 +67,8 @@ function setbit(ctx: Session, args: Buffer[]): void {
   const entry = ctx.db.get(key, ctx.now);
   if (entry !== undefined && entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);
   const byte = Math.floor(offset / 8);
-  if (byte >= CHUNK_PLAIN && (entry === undefined || (byte >= lengthOf(entry) && !Sealer.isChunked(entry.value)))) return setbitFar(ctx, key, entry, offset, bit);
+  const far = entry === undefined || (byte >= lengthOf(entry) && (!Sealer.isChunked(entry.value) || zerosReady(ctx, key, byte + 1)));
+  if (byte >= CHUNK_PLAIN && far) return setbitFar(ctx, key, entry, offset, bit);
   if (entry === undefined) {
     const plain = plainBuffer(byte + 1);
     setBit(plain, offset, bit);

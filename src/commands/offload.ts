@@ -17,9 +17,10 @@
 // is (Client.sendSharedBulk) and wiped once sent. The answer is the value as of
 // when the GET ran, whatever happens to the key meanwhile.
 //
-// SETRANGE k offset v / SETBIT k bit v far past the end of a missing or short key (a 512 MB
-// gap is ~0.5 s of AEAD): a worker seals the zeros first; the command then runs in one step as
-// usual and seals again only the chunk(s) its bytes fall in (zerosOffloaded).
+// SETRANGE k offset v / SETBIT k bit v far past the end of a missing or much shorter value (a
+// 512 MB gap is ~0.5 s of AEAD): a worker seals the zeros first; the command then runs in one
+// step as usual and seals again only the chunks its bytes and the old value fall in
+// (zerosOffloaded).
 //
 // Either way the connection's later commands wait behind it (a command that returns a promise),
 // so replies keep request order. MULTI/EXEC, scripts and cluster mode never come here: they stay
@@ -66,9 +67,9 @@ export function runOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, exe
 /**
  * The length SETRANGE k offset v (SETBIT k bit v) will give a missing key when the offset is far
  * enough for the gap's AEAD to be worth a worker (past a chunk and seal-worker-min-bytes), else
- * 0. Only for a key missing now or holding a short string: a chunked value's own edit seals its
- * gap on the event loop (seal/chunked.ts). An argument the command will refuse makes a job that
- * is dropped.
+ * 0. Only for a key missing now or holding a string under a quarter of the new length: a longer
+ * one's own edit seals its gap on the event loop (seal/chunked.ts). An argument the command will
+ * refuse makes a job that is dropped.
  */
 function farLength(ctx: Session, name: 'setrange' | 'setbit', args: ArgList, workers: SealWorkers): number {
   const text = args.at(2)!;
@@ -78,14 +79,16 @@ function farLength(ctx: Session, name: 'setrange' | 'setbit', args: ArgList, wor
   const length = name === 'setrange' ? offset + argLength(args, 3) : Math.floor(offset / 8) + 1;
   if (length <= Math.max(workers.minBytes, CHUNK_PLAIN) || length > ctx.server.config.number('proto-max-bulk-len')) return 0;
   const entry = ctx.db.peek(ctx.server.names.lookupOf(args.at(1)!));
-  const short = entry === undefined || (entry.kind === Kind.String && entry.spilled === undefined && !Sealer.isChunked(entry.value));
-  return short ? length : 0;
+  // A chunked value is opened whole and sealed again over the zeros (a fresh value id): worth it
+  // while the gap is most of the new length.
+  const small = entry === undefined || (entry.kind === Kind.String && entry.spilled === undefined && (!Sealer.isChunked(entry.value) || Sealer.plainLength(entry.value) * 4 <= length));
+  return small ? length : 0;
 }
 
 /**
- * SETRANGE / SETBIT far past the end of a missing or short key: a worker seals `length` zeros for the
- * key first, then the command runs as it always does, in one step, and takes that value if the
- * key is still missing or short (Values.sealSparseValue: only the chunks the new bytes touch are
+ * SETRANGE / SETBIT far past the end (farLength): a worker seals `length` zeros for the key
+ * first, then the command runs as it always does, in one step, and takes that value if it still
+ * fits (Values.sealSparseValue: only the chunks the new bytes and the old value fall in are
  * sealed again on the event loop); otherwise it is dropped. Replies keep request order as for SET.
  */
 function zerosOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute, workers: SealWorkers, length: number): Promise<void> {

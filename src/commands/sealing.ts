@@ -160,6 +160,15 @@ export function storeValue(ctx: Session, key: string, plain: Uint8Array, expires
 }
 
 /**
+ * Whether a seal worker sealed `length` zeros for key ahead of this command (offload.ts): a
+ * chunked value growing that far is then rewritten whole over them (storeSparse) instead of
+ * having its gap sealed here.
+ */
+export function zerosReady(ctx: Session, key: string, length: number): boolean {
+  return ctx.server.values.hasZerosFor(ctx.db.uid, key, length);
+}
+
+/**
  * Stores a string value of `length` (> CHUNK_PLAIN) bytes, zeros but for `pieces`, as key's
  * value (a new key has no TTL, an entry keeps its own), signalling `event`: SETRANGE and SETBIT
  * far past the end of a short or missing value, without making a plaintext of that length.

@@ -2,7 +2,7 @@
 // handler and is wiped before it returns. Counters are in strings-numeric.ts.
 
 import { int64, keyAt, keyOf, word } from './args.js';
-import { editValue, openValue, replyAndWipe, replyRange, replyValue, sealValue, storeSparse, storeValue } from './sealing.js';
+import { editValue, openValue, replyAndWipe, replyRange, replyValue, sealValue, storeSparse, storeValue, zerosReady } from './sealing.js';
 import { multiKeyStringCommands } from './strings-multi.js';
 import { numericStringCommands } from './strings-numeric.js';
 import { Errors } from '../protocol/errors.js';
@@ -293,12 +293,12 @@ function setrange(ctx: Session, args: Buffer[]): void {
   const oldLength = entry === undefined ? 0 : Sealer.plainLength(entry.value);
   if (value.length === 0) return ctx.reply.integer(oldLength);
   if (tooLong(ctx, offset, value.length)) return;
+  const newLength = Math.max(oldLength, offset + value.length);
   // A large value: only the chunks the new bytes fall in (and any it grows by) are sealed.
-  if (entry !== undefined && Sealer.isChunked(entry.value)) {
-    if (editValue(ctx, key, entry, offset, value, 'setrange')) ctx.reply.integer(Math.max(oldLength, offset + value.length));
+  if (entry !== undefined && Sealer.isChunked(entry.value) && !zerosReady(ctx, key, newLength)) {
+    if (editValue(ctx, key, entry, offset, value, 'setrange')) ctx.reply.integer(newLength);
     return;
   }
-  const newLength = Math.max(oldLength, offset + value.length);
   if (newLength > CHUNK_PLAIN) {
     // Long enough to be chunked: the chunks of the gap are sealed as zeros, no plaintext made.
     const old = entry === undefined ? null : openValue(ctx, key, entry.value);

@@ -105,6 +105,12 @@ export class SealedValues {
     return this.sealer.sealIn(plain, this.context(Purpose.StringValue, db, key, undefined));
   }
 
+  /** Whether sealSparseValue(db, key, length) would take preparedZeros (under the data key still current). */
+  hasZerosFor(db: number, key: string, length: number): boolean {
+    const zeros = this.preparedZeros;
+    return zeros !== null && zeros.db === db && zeros.key === key && Sealer.plainLength(zeros.sealed) === length && Sealer.keyId(zeros.sealed) === this.sealer.currentKeyId;
+  }
+
   /**
    * A chunked string value of `length` (> CHUNK_PLAIN) bytes that is zeros but for `pieces`,
    * sealed without its plaintext ever being made (SETRANGE, SETBIT far past the end); into
@@ -114,10 +120,10 @@ export class SealedValues {
    */
   sealSparseValue(db: number, key: string, length: number, pieces: readonly Piece[], into?: Buffer): Buffer {
     if (length <= CHUNK_PLAIN) throw new RangeError('only values longer than a chunk are sealed in chunks');
-    const zeros = this.preparedZeros;
-    if (into === undefined && zeros !== null && zeros.db === db && zeros.key === key && Sealer.plainLength(zeros.sealed) === length && Sealer.keyId(zeros.sealed) === this.sealer.currentKeyId) {
+    if (into === undefined && this.hasZerosFor(db, key, length)) {
+      const zeros = this.preparedZeros!.sealed;
       this.preparedZeros = null;
-      return this.chunks.writeIntoZeros(zeros.sealed, pieces, this.chunkedContext(db, key));
+      return this.chunks.writeIntoZeros(zeros, pieces, this.chunkedContext(db, key));
     }
     return this.chunks.sealPieces(length, pieces, this.chunkedContext(db, key), into);
   }
