@@ -4,7 +4,7 @@
 
 import { int64, keyOf, word } from './args.js';
 import { editChunked, forEachWindow, lengthOf, openRange, replaceString } from './string-bytes.js';
-import { openValue, sealFailed, storeValue } from './sealing.js';
+import { openValue, sealFailed, storeSparse, storeValue, zerosReady } from './sealing.js';
 import { bitfieldCommands } from './bitfield.js';
 import { at, span } from './key-specs.js';
 import { Errors } from '../protocol/errors.js';
@@ -38,6 +38,25 @@ function readString(ctx: Session, key: string): StringEntry | undefined | null {
   return null;
 }
 
+/**
+ * SETBIT past the end of a missing or short value, making one long enough to be chunked: the
+ * chunks of the gap are sealed as zeros (storeSparse), no plaintext of the new length is made.
+ */
+function setbitFar(ctx: Session, key: string, entry: StringEntry | undefined, offset: number, bit: 0 | 1): void {
+  const cell = plainBuffer(1);
+  setBit(cell, offset & 7, bit);
+  const old = entry === undefined ? null : openValue(ctx, key, entry.value);
+  if (entry !== undefined && old === null) return;
+  const byte = Math.floor(offset / 8);
+  try {
+    storeSparse(ctx, key, entry, byte + 1, old === null ? [{ at: byte, bytes: cell }] : [{ at: 0, bytes: old }, { at: byte, bytes: cell }], 'setbit');
+  } finally {
+    old?.fill(0);
+    cell.fill(0);
+  }
+  ctx.reply.integer(0);
+}
+
 function setbit(ctx: Session, args: Buffer[]): void {
   const offset = bitOffset(ctx, args[2]!);
   if (offset === null) return;
@@ -48,6 +67,8 @@ function setbit(ctx: Session, args: Buffer[]): void {
   const entry = ctx.db.get(key, ctx.now);
   if (entry !== undefined && entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);
   const byte = Math.floor(offset / 8);
+  const far = entry === undefined || (byte >= lengthOf(entry) && (!Sealer.isChunked(entry.value) || zerosReady(ctx, key, byte + 1)));
+  if (byte >= CHUNK_PLAIN && far) return setbitFar(ctx, key, entry, offset, bit);
   if (entry === undefined) {
     const plain = plainBuffer(byte + 1);
     setBit(plain, offset, bit);

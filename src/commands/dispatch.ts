@@ -90,7 +90,7 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
     if (promoting !== undefined) return promoting;
   }
   // A command with very many elements seals them ahead, a slice per turn, then runs (bulk.ts).
-  // GET and SET of a large value: its AEAD work on a seal worker, off the event loop (offload.ts).
+  // GET and SET of a large value, SETRANGE / SETBIT's far gaps: AEAD work on a seal worker (offload.ts).
   return runPrepared(ctx, spec, args, execute) ?? runOffloaded(ctx, spec, args, execute);
 }
 

@@ -75,6 +75,22 @@ export function scriptingOf(server: Server): Scripting | Promise<Scripting> {
   return s;
 }
 
+/**
+ * Starts the Lua VM in the background once the server listens (server.ts): made on the first
+ * script instead, its loading (0.1–0.8 s, parts of it on the event loop) held every client's
+ * replies back then. A script command that comes before it is ready waits for it on its own
+ * connection (withScripting: later commands there wait behind it, others go on). A failure is
+ * logged and forgotten: the first script tries again, and answers the error if it fails too.
+ */
+export function preloadScripting(server: Server, warn: (err: unknown) => void): void {
+  const s = scriptingOf(server);
+  if (!(s instanceof Promise)) return;
+  s.catch((err: unknown) => {
+    if (states.get(server) === s) states.delete(server);
+    warn(err);
+  });
+}
+
 /** The scripting state once the VM is up, else undefined (INFO reads it without starting the VM). */
 export function scriptingIfLoaded(server: Server): Scripting | undefined {
   const s = states.get(server);

@@ -2,11 +2,11 @@
 // handler and is wiped before it returns. Counters are in strings-numeric.ts.
 
 import { int64, keyAt, keyOf, word } from './args.js';
-import { editValue, openValue, replyAndWipe, replyRange, replyValue, sealValue, storeValue } from './sealing.js';
+import { editValue, openValue, replyAndWipe, replyRange, replyValue, sealValue, storeSparse, storeValue, zerosReady } from './sealing.js';
 import { multiKeyStringCommands } from './strings-multi.js';
 import { numericStringCommands } from './strings-numeric.js';
 import { Errors } from '../protocol/errors.js';
-import { Sealer } from '../seal/sealer.js';
+import { CHUNK_PLAIN, Sealer } from '../seal/sealer.js';
 import { plainBuffer } from '../util/bytes.js';
 import { Kind, type Entry, type KeyEvent, type StringEntry } from '../store/keyspace.js';
 import { at, KeyFlag, noted, type KeyRef } from './key-specs.js';
@@ -293,12 +293,24 @@ function setrange(ctx: Session, args: Buffer[]): void {
   const oldLength = entry === undefined ? 0 : Sealer.plainLength(entry.value);
   if (value.length === 0) return ctx.reply.integer(oldLength);
   if (tooLong(ctx, offset, value.length)) return;
+  const newLength = Math.max(oldLength, offset + value.length);
   // A large value: only the chunks the new bytes fall in (and any it grows by) are sealed.
-  if (entry !== undefined && Sealer.isChunked(entry.value)) {
-    if (editValue(ctx, key, entry, offset, value, 'setrange')) ctx.reply.integer(Math.max(oldLength, offset + value.length));
+  if (entry !== undefined && Sealer.isChunked(entry.value) && !zerosReady(ctx, key, newLength)) {
+    if (editValue(ctx, key, entry, offset, value, 'setrange')) ctx.reply.integer(newLength);
     return;
   }
-  const plain = plainBuffer(Math.max(oldLength, offset + value.length));
+  if (newLength > CHUNK_PLAIN) {
+    // Long enough to be chunked: the chunks of the gap are sealed as zeros, no plaintext made.
+    const old = entry === undefined ? null : openValue(ctx, key, entry.value);
+    if (entry !== undefined && old === null) return;
+    try {
+      storeSparse(ctx, key, entry, newLength, old === null ? [{ at: offset, bytes: value }] : [{ at: 0, bytes: old }, { at: offset, bytes: value }], 'setrange');
+    } finally {
+      old?.fill(0);
+    }
+    return ctx.reply.integer(newLength);
+  }
+  const plain = plainBuffer(newLength);
   if (entry !== undefined) {
     const old = openValue(ctx, key, entry.value);
     if (old === null) return;

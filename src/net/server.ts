@@ -12,6 +12,7 @@ import { AdminServer, planAdmin } from '../admin/http.js';
 import { AclStore } from '../acl/store.js';
 import { Client } from './client.js';
 import { FAMILIES } from '../commands/index.js';
+import { preloadScripting } from '../commands/scripting.js';
 import { Registry } from '../commands/registry.js';
 import type { Server } from '../commands/types.js';
 import { Config } from '../config.js';
@@ -565,6 +566,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     'sealkv ready',
   );
+  // After the listeners: the time to the first accepted connection stays as it was.
+  preloadScripting(server, (err) => log.warn({ err: (err as Error).message }, 'the Lua VM did not load; the first script tries again'));
   if (config.get('spill-dir') !== '' && config.number('maxmemory') === 0) {
     log.warn({ spillDir: config.get('spill-dir') }, 'spill-dir is set but maxmemory is 0: values never spill until maxmemory is set');
   }

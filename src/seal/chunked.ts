@@ -23,6 +23,8 @@ import {
 
 /** Bytes a chunk's context adds to the value's. */
 export const CHUNK_CONTEXT = VALUE_ID_BYTES + 5;
+/** Never written: the plaintext of a chunk that lies wholly in a zero-filled gap. */
+const ZERO_CHUNK = new Uint8Array(CHUNK_PLAIN);
 /** A value may grow in place to this multiple of the size it had when last allocated. */
 const RESERVE_FACTOR = 2;
 
@@ -37,6 +39,12 @@ const ResizableBuffer = ArrayBuffer as unknown as new (byteLength: number, optio
 /** Sealed bytes of a chunked value of `length` plaintext bytes. */
 export function chunkedSize(length: number): number {
   return CHUNKED_HEADER + length + Math.ceil(length / CHUNK_PLAIN) * OVERHEAD;
+}
+
+/** Bytes of a value at a plaintext offset (sealPieces). */
+export interface Piece {
+  at: number;
+  bytes: Uint8Array;
 }
 
 const chunkAt = (i: number): number => CHUNKED_HEADER + i * CHUNK_SEALED;
@@ -84,7 +92,16 @@ export class ChunkedValues {
    * (contextLength bytes) with room for CHUNK_CONTEXT more.
    */
   seal(plain: Uint8Array, contextLength: number, into?: Buffer): Buffer {
-    const length = plain.length;
+    return this.sealPieces(plain.length, [{ at: 0, bytes: plain }], contextLength, into);
+  }
+
+  /**
+   * Seals a value of `length` bytes that is zeros but for `pieces` (a later piece written over
+   * an earlier one) under a fresh value id: SETRANGE or SETBIT far past the end of a value too
+   * short to be chunked makes no plaintext of the value's size (a 512 MB gap was 512 MB to
+   * fill and wipe). A chunk no piece touches is sealed from ZERO_CHUNK, like any other chunk.
+   */
+  sealPieces(length: number, pieces: readonly Piece[], contextLength: number, into?: Buffer): Buffer {
     if (into !== undefined && into.length !== chunkedSize(length)) throw new RangeError('chunked value buffer of the wrong size');
     // `into`: a seal worker's output, transferred back to the event loop (seal-workers.ts).
     const out = into ?? allocate(chunkedSize(length), RESERVE_FACTOR * chunkedSize(length));
@@ -92,13 +109,51 @@ export class ChunkedValues {
     out.writeUInt32BE(this.sealer.currentKeyId, 1);
     randomFillSync(out, VALUE_ID_AT, VALUE_ID_BYTES);
     Sealer.writeChunkedLength(out, length);
+    this.sealChunksOf(out, length, pieces, contextLength, false);
+    return out;
+  }
+
+  /**
+   * Writes pieces into a value a seal worker sealed as all zeros a moment ago (sealPieces with
+   * none, offload.ts), re-sealing only the chunks they touch under its value id: SETRANGE far
+   * past the end with the gap's AEAD off the event loop. The caller knows it holds zeros.
+   */
+  writeIntoZeros(sealed: Buffer, pieces: readonly Piece[], contextLength: number): Buffer {
+    this.sealChunksOf(sealed, lengthOf(sealed), pieces, contextLength, true);
+    return sealed;
+  }
+
+  /** Seals every chunk of out from pieces over zeros (only those pieces touch when `touchedOnly`). */
+  private sealChunksOf(out: Buffer, length: number, pieces: readonly Piece[], contextLength: number, touchedOnly: boolean): void {
     this.useValueId(out, contextLength);
     const n = Math.ceil(length / CHUNK_PLAIN);
-    for (let i = 0; i < n; i++) {
-      const from = i * CHUNK_PLAIN;
-      this.sealChunk(plain.subarray(from, from + chunkPlain(i, length)), contextLength, i, i === n - 1, out);
+    let scratch: Buffer | null = null;
+    try {
+      for (let i = 0; i < n; i++) {
+        const from = i * CHUNK_PLAIN;
+        const to = from + chunkPlain(i, length);
+        let plain: Uint8Array = ZERO_CHUNK.subarray(0, to - from);
+        let touched = 0;
+        for (const p of pieces) if (p.at < to && p.at + p.bytes.length > from) touched++;
+        if (touched === 0 && touchedOnly) continue;
+        const only = touched === 1 ? pieces.find((p) => p.at < to && p.at + p.bytes.length > from)! : null;
+        if (only !== null && only.at <= from && only.at + only.bytes.length >= to) {
+          plain = only.bytes.subarray(from - only.at, to - only.at);
+        } else if (touched > 0) {
+          scratch = this.scratchChunk();
+          scratch.fill(0);
+          for (const p of pieces) {
+            const a = Math.max(from, p.at);
+            const b = Math.min(to, p.at + p.bytes.length);
+            if (a < b) scratch.set(p.bytes.subarray(a - p.at, b - p.at), a - from);
+          }
+          plain = scratch.subarray(0, to - from);
+        }
+        this.sealChunk(plain, contextLength, i, i === n - 1, out);
+      }
+    } finally {
+      scratch?.fill(0);
     }
-    return out;
   }
 
   /** Opens the whole value into target at offset (Sealer.plainLength bytes); throws SealError. */
@@ -162,13 +217,19 @@ export class ChunkedValues {
     const grows = newLength > length;
     const first = grows ? Math.min(Math.floor(offset / CHUNK_PLAIN), n - 1) : Math.floor(offset / CHUNK_PLAIN);
     const last = grows ? newN - 1 : Math.floor((offset + bytes.length - 1) / CHUNK_PLAIN);
-    const window = plainBuffer((last - first + 1) * CHUNK_PLAIN);
+    // Chunks [n, gapEnd) lie wholly in the zero-filled gap before offset: sealed from ZERO_CHUNK,
+    // with no room in the window (SETRANGE k 536870911 x on a chunked value: 8191 of them).
+    const gapEnd = Math.max(n, Math.floor(offset / CHUNK_PLAIN));
+    const gap = gapEnd - n;
+    const windowAt = (i: number): number => (i < gapEnd ? i - first : i - first - gap) * CHUNK_PLAIN;
+    const window = plainBuffer((last - first + 1 - gap) * CHUNK_PLAIN);
     try {
       this.useValueId(sealed, contextLength);
       for (let i = first; i <= last && i < n; i++) {
-        this.openChunk(sealed, contextLength, i, n, length, window, (i - first) * CHUNK_PLAIN);
+        this.openChunk(sealed, contextLength, i, n, length, window, windowAt(i));
       }
-      window.set(bytes, offset - first * CHUNK_PLAIN);
+      const at = Math.floor(offset / CHUNK_PLAIN);
+      window.set(bytes, windowAt(at) + offset - at * CHUNK_PLAIN);
       const size = chunkedSize(newLength);
       let out = sealed;
       if (inPlace && size > sealed.length && growsInPlace(sealed, size)) {
@@ -183,8 +244,9 @@ export class ChunkedValues {
       }
       Sealer.writeChunkedLength(out, newLength);
       for (let i = first; i <= last; i++) {
-        const at = (i - first) * CHUNK_PLAIN;
-        this.sealChunk(window.subarray(at, at + chunkPlain(i, newLength)), contextLength, i, i === newN - 1, out);
+        // A gap chunk is never the last one: the new bytes end after it.
+        if (i >= n && i < gapEnd) this.sealChunk(ZERO_CHUNK, contextLength, i, false, out);
+        else this.sealChunk(window.subarray(windowAt(i), windowAt(i) + chunkPlain(i, newLength)), contextLength, i, i === newN - 1, out);
       }
       return out;
     } finally {

@@ -71,7 +71,13 @@ let currentId = 0;
 const values = new SealedValues(new Sealer(ring as unknown as Keyring));
 
 function run(job: WireJob): WireResult {
-  const input = Buffer.from(job.input, job.inputOffset, job.inputLength);
+  if (job.op === 'zeros') {
+    currentId = job.keyId;
+    const output = new SharedArrayBuffer(chunkedSize(job.inputLength));
+    values.sealSparseValue(job.db, job.key, job.inputLength, [], Buffer.from(output));
+    return { id: job.id, ok: true, output };
+  }
+  const input = Buffer.from(job.input!, job.inputOffset, job.inputLength);
   if (job.op === 'seal') {
     currentId = job.keyId;
     const output = new SharedArrayBuffer(chunkedSize(input.length));

@@ -50,14 +50,23 @@ export interface OpenJob {
   target: Uint8Array;
 }
 
-/** What a job posts to a worker (the views' buffers are SharedArrayBuffers). */
-export interface WireJob {
-  id: number;
-  op: 'seal' | 'open';
+/** A value of `length` zero bytes sealed under `keyId` (SETRANGE far past the end, commands/offload.ts). */
+export interface ZerosJob {
+  op: 'zeros';
   db: number;
   key: string;
   keyId: number;
-  input: SharedArrayBuffer;
+  length: number;
+}
+
+/** What a job posts to a worker (the views' buffers are SharedArrayBuffers; a zeros job has no input, only its length). */
+export interface WireJob {
+  id: number;
+  op: 'seal' | 'open' | 'zeros';
+  db: number;
+  key: string;
+  keyId: number;
+  input: SharedArrayBuffer | null;
   inputOffset: number;
   inputLength: number;
   output: SharedArrayBuffer | null;
@@ -152,6 +161,16 @@ export class SealWorkers {
     });
   }
 
+  /** Seals `length` zero bytes as a chunked value under `keyId`, in shared memory the worker allocated. */
+  sealZeros(job: ZerosJob): Promise<Buffer> {
+    return this.run(job.op, job.db, job.key, job.keyId, job.length, null).then((r) => {
+      if (!r.ok) throw new SealWorkerError(r.reason ?? 'error');
+      const out = Buffer.from(r.output!);
+      if (out.length !== chunkedSize(job.length)) throw new SealWorkerError('error');
+      return out;
+    });
+  }
+
   /** Opens sealed into target (both SharedArrayBuffer views); rejects with SealWorkerError if it does not open. */
   open(job: OpenJob): Promise<void> {
     return this.run(job.op, job.db, job.key, 0, job.sealed, job.target).then((r) => {
@@ -159,9 +178,9 @@ export class SealWorkers {
     });
   }
 
-  private run(op: 'seal' | 'open', db: number, key: string, keyId: number, input: Uint8Array, output: Uint8Array | null): Promise<WireResult> {
+  private run(op: WireJob['op'], db: number, key: string, keyId: number, input: Uint8Array | number, output: Uint8Array | null): Promise<WireResult> {
     if (this.stopped) return Promise.reject(new SealWorkerError('stopped'));
-    if (!(input.buffer instanceof SharedArrayBuffer) || (output !== null && !(output.buffer instanceof SharedArrayBuffer))) {
+    if ((typeof input !== 'number' && !(input.buffer instanceof SharedArrayBuffer)) || (output !== null && !(output.buffer instanceof SharedArrayBuffer))) {
       return Promise.reject(new TypeError('seal worker jobs take SharedArrayBuffer views'));
     }
     try {
@@ -174,7 +193,9 @@ export class SealWorkers {
     const id = this.nextId++;
     const wire: WireJob = {
       id, op, db, key, keyId,
-      input: input.buffer, inputOffset: input.byteOffset, inputLength: input.length,
+      input: typeof input === 'number' ? null : (input.buffer as SharedArrayBuffer),
+      inputOffset: typeof input === 'number' ? 0 : input.byteOffset,
+      inputLength: typeof input === 'number' ? input : input.length,
       output: output === null ? null : (output.buffer as SharedArrayBuffer), outputOffset: output === null ? 0 : output.byteOffset,
     };
     return new Promise<WireResult>((resolve, reject) => {

@@ -12,7 +12,7 @@
 // name's digest as well, so a pair cannot be swapped for another field's).
 
 import { plainBuffer } from '../util/bytes.js';
-import { CHUNK_CONTEXT, ChunkedValues, chunkedSize } from './chunked.js';
+import { CHUNK_CONTEXT, ChunkedValues, chunkedSize, type Piece } from './chunked.js';
 import { CHUNK_PLAIN, COMPACT_OVERHEAD, HEADER_BYTES, OVERHEAD as OVERHEAD_OF, Sealer } from './sealer.js';
 import type { PreparedSeals } from './prepared.js';
 
@@ -79,6 +79,8 @@ export class SealedValues {
    * from them instead of being made again.
    */
   prepared: PreparedSeals | null = null;
+  /** A value of `length` zeros a seal worker sealed for the command being applied (sealSparseValue), or null. */
+  preparedZeros: { db: number; key: string; sealed: Buffer } | null = null;
 
   constructor(private readonly sealer: Sealer) {
     this.chunks = new ChunkedValues(sealer);
@@ -101,6 +103,29 @@ export class SealedValues {
     }
     if (plain.length > CHUNK_PLAIN) return this.chunks.seal(plain, this.chunkedContext(db, key));
     return this.sealer.sealIn(plain, this.context(Purpose.StringValue, db, key, undefined));
+  }
+
+  /** Whether sealSparseValue(db, key, length) would take preparedZeros (under the data key still current). */
+  hasZerosFor(db: number, key: string, length: number): boolean {
+    const zeros = this.preparedZeros;
+    return zeros !== null && zeros.db === db && zeros.key === key && Sealer.plainLength(zeros.sealed) === length && Sealer.keyId(zeros.sealed) === this.sealer.currentKeyId;
+  }
+
+  /**
+   * A chunked string value of `length` (> CHUNK_PLAIN) bytes that is zeros but for `pieces`,
+   * sealed without its plaintext ever being made (SETRANGE, SETBIT far past the end); into
+   * `into` (chunkedSize(length) bytes) when given: a seal worker's output. A value of zeros a
+   * worker sealed for this db, key and length (preparedZeros, offload.ts) only has the chunks
+   * the pieces touch sealed again.
+   */
+  sealSparseValue(db: number, key: string, length: number, pieces: readonly Piece[], into?: Buffer): Buffer {
+    if (length <= CHUNK_PLAIN) throw new RangeError('only values longer than a chunk are sealed in chunks');
+    if (into === undefined && this.hasZerosFor(db, key, length)) {
+      const zeros = this.preparedZeros!.sealed;
+      this.preparedZeros = null;
+      return this.chunks.writeIntoZeros(zeros, pieces, this.chunkedContext(db, key));
+    }
+    return this.chunks.sealPieces(length, pieces, this.chunkedContext(db, key), into);
   }
 
   /**
