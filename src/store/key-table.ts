@@ -69,18 +69,18 @@ const SEED = randomInt(2 ** 32 - 1);
 export function hashKey(key: string): number {
   let h = SEED ^ key.length;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return spread(h);
 }
 
 /** hashKey() of the key whose latin1 string is bytes[start, start + length), with no string made. */
 export function hashKeyBytes(bytes: Uint8Array, start: number, length: number): number {
   let h = SEED ^ length;
   for (let i = start, end = start + length; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return spread(h);
+}
+
+/** murmur3's 32-bit finalizer: every input bit reaches the low bits the table masks with. */
+function spread(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
