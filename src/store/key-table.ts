@@ -396,8 +396,8 @@ export class KeyTable implements BucketTable<number> {
     const words = this.arena.words[handle >>> 17]!;
     const word = (handle & OFFSET_MASK) * 2;
     const value = words[word + W_VALUE_LENGTH]!;
-    // A packed collection (packed-record.ts) tags its blob's length with bit 30.
-    return RECORD_HEADER + words[word + W_KEY_LENGTH]! + (value === BOXED ? 0 : value & 0x40000000 ? value & 0xffff : value);
+    // A packed collection (packed-record.ts) tags its blob's length with bit 30, its slack in bits 16-29.
+    return RECORD_HEADER + words[word + W_KEY_LENGTH]! + (value === BOXED ? 0 : value & 0x40000000 ? (value & 0xffff) + ((value >>> 16) & 0x3fff) : value);
   }
 
   /** The record's key name as a (latin1) string. */

@@ -880,14 +880,18 @@ export class Keyspace {
    */
   rewritePacked(key: string, record: PackedRecord, length: number, count: number, flag: boolean, event: KeyEvent, blob: PackedBlobWriter, intDeltas = record.intDeltas): void {
     let written = record;
-    if (length !== record.blobLength) {
+    const resized = length !== record.blobLength;
+    if (resized) {
       this.observer?.removed(key, record as unknown as Entry);
-      this.tableEdits++;
-      written = new PackedRecord(this.table, this.table.relocate(record.handle, PACKED_TAG | length, length));
+      if (fitsInBlock(record.blobAt, record.bodyBytes, length)) record.resize(length);
+      else {
+        this.tableEdits++;
+        written = new PackedRecord(this.table, this.table.relocate(record.handle, PACKED_TAG | length, length));
+      }
     }
     blob.sealInto(written.slab, written.blobAt);
     written.reshape(count, flag, intDeltas);
-    if (written !== record) this.observer?.added(key, written as unknown as Entry);
+    if (resized) this.observer?.added(key, written as unknown as Entry);
     this.signal(key, event, record.kind);
   }
 
@@ -1041,4 +1045,19 @@ export class Keyspace {
       this.removing = undefined;
     }
   }
+}
+
+/**
+ * A packed blob kept this many bytes shorter than its block stays in it: a write that shortens
+ * a value (HSET h f v over an 8-13 byte value) rewrote the record into a new block of the next
+ * size class down, cold memory, each time (HSET of a 1-byte value cost more than of a 12-digit
+ * one), where one that lengthens it by a byte or two stayed in its class. Bounded so a
+ * collection that shrinks a lot gives its block back.
+ */
+const PACKED_SLACK_MAX = 64;
+
+/** Whether a blob of `length` bytes fits the block holding one of `bodyBytes` at byte `blobAt` (8-aligned blocks), within PACKED_SLACK_MAX. */
+function fitsInBlock(blobAt: number, bodyBytes: number, length: number): boolean {
+  const room = ((blobAt + bodyBytes + 7) & ~7) - blobAt;
+  return length <= room && room - length <= PACKED_SLACK_MAX;
 }

@@ -18,6 +18,12 @@ import { copyBytes } from '../util/bytes.js';
 /** Set in the value-length word of a record holding a packed collection (never in an inline string's length). */
 export const PACKED_TAG = 0x40000000;
 export const PACKED_LENGTH_MASK = 0xffff;
+/**
+ * Bits 16-29 of a packed record's value-length word: bytes its block keeps past the blob (a blob
+ * rewritten shorter in place, Keyspace.rewritePacked), so the block's size stays known for free().
+ */
+export const PACKED_SLACK_SHIFT = 16;
+export const PACKED_SLACK_MASK = 0x3fff;
 /** What a packed record costs beside its key and blob: the header (memory accounting). */
 export const PACKED_RECORD_OVERHEAD = RECORD_HEADER;
 
@@ -73,6 +79,21 @@ export class PackedRecord {
     return this.words[this.word + W_VALUE_LENGTH]! & PACKED_LENGTH_MASK;
   }
 
+  /** Bytes the record's block holds for its blob: blobLength and the slack a shorter rewrite left. */
+  get bodyBytes(): number {
+    const value = this.words[this.word + W_VALUE_LENGTH]!;
+    return (value & PACKED_LENGTH_MASK) + ((value >>> PACKED_SLACK_SHIFT) & PACKED_SLACK_MASK);
+  }
+
+  /** The blob is now `length` bytes in the same block (Keyspace.rewritePacked checked it fits). */
+  resize(length: number): void {
+    const body = this.bodyBytes;
+    const slack = Math.max(0, body - length);
+    // The old blob's tail past the new one is ciphertext nobody reads again: wiped as free() would.
+    if (length < this.blobLength) this.slab.fill(0, this.blobAt + length, this.blobAt + this.blobLength);
+    this.words[this.word + W_VALUE_LENGTH] = PACKED_TAG | length | (slack << PACKED_SLACK_SHIFT);
+  }
+
   /** The sealed blob as the latin1 string PackedEntry keeps (the packer's input). */
   get blob(): string {
     const at = this.blobAt;
@@ -114,7 +135,11 @@ export class PackedRecord {
     this.table.arena.doubles[this.handle >>> 17]![(this.handle & OFFSET_MASK) + D_TOUCHED] = at;
   }
 
-  /** Always what memory accounting counts for it (a function of the record), so nothing to keep. */
+  /**
+   * Always what memory accounting counts for it (a function of the record), so nothing to keep:
+   * its blob, as for the same collection packed new (a rewrite's slack, like the block's rounding
+   * up to 8 bytes, is left to the arena's live bytes).
+   */
   get accounted(): number {
     return PACKED_RECORD_OVERHEAD + this.words[this.word + W_KEY_LENGTH]! + this.blobLength;
   }
