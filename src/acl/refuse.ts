@@ -1,6 +1,6 @@
 // A refused command or login: recorded in the ACL LOG, answered with Redis's text.
 
-import { clientLine } from '../commands/clients.js';
+import { clientLine } from '../commands/connection/clients.js';
 import type { Session } from '../commands/types.js';
 import { Errors } from '../protocol/errors.js';
 import type { DenialReason } from './store.js';

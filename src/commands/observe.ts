@@ -5,7 +5,7 @@
 import { LatencyHistogram } from '../observe/histogram.js';
 import type { CommandStat } from '../observe/observer.js';
 import type { ArgList } from '../protocol/arg-list.js';
-import { describeArgs, fullNameOf } from './monitor.js';
+import { describeArgs, fullNameOf } from './connection/monitor.js';
 import type { CommandSpec, Session } from './types.js';
 
 /** Redis SLOWLOG_ENTRY_MAX_ARGC: names and sizes beyond it are summed up in the last element. */

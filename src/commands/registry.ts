@@ -1,7 +1,7 @@
 // Merges the per-family tables into one lookup and checks them once at load: unique names,
 // every leaf has a handler, key specs fit the arity (ARCHITECTURE conventions 1 and 11).
 
-import { WHOLE_FOR_BULK } from './bulk.js';
+import { WHOLE_FOR_BULK } from './values/bulk.js';
 import { isListHandler, isRawHandler, type ArgList } from '../protocol/arg-list.js';
 import { RawArgs } from '../protocol/raw-args.js';
 import { ConfigError } from '../config.js';

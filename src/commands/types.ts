@@ -157,7 +157,7 @@ export interface ClientState {
   /**
    * Socket connections only: while another connection's script runs past busy-reply-threshold,
    * reads what this one sent without the event loop and answers each request with `answer`
-   * (src/commands/script-busy.ts); does nothing when it cannot keep replies in order (TLS...).
+   * (src/commands/scripting/script-busy.ts); does nothing when it cannot keep replies in order (TLS...).
    */
   serveWhileBusy?(answer: BusyAnswer): void;
 }

@@ -1,5 +1,5 @@
 // Reading a connection without the event loop, for the time a script runs past
-// busy-reply-threshold (src/commands/script-busy.ts). The script holds the one thread, so libuv
+// busy-reply-threshold (src/commands/scripting/script-busy.ts). The script holds the one thread, so libuv
 // cannot deliver reads; Redis in the same state re-enters its event loop from the script's hook
 // (processEventsWhileBlocked). Here the kernel's receive queue is read directly with read(2)
 // on the socket's descriptor, which libuv keeps non-blocking: EAGAIN means nothing is there.

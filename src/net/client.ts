@@ -21,7 +21,7 @@ import type { BusyAnswer, ClientIo, QueuedCommand, ReplyMode, Server, Session } 
 import type { ArgList } from '../protocol/arg-list.js';
 import { ProtocolError, RequestParser } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/reply.js';
-import { endTransaction } from '../commands/transactions.js';
+import { endTransaction } from '../commands/connection/transactions.js';
 import type { Keyspace, WatchFlag } from '../store/keyspace.js';
 import { ownArgs } from '../util/bytes.js';
 import { giveShared, isShared, wipeShared } from '../util/shared-pool.js';
@@ -127,7 +127,7 @@ export class Client implements Session, ReadSink {
     this.parser.unauthenticated = !this.authenticated;
     // A request of thousands of arguments for a handler that reads a vector comes whole (arg-list.ts).
     // So do the bulk commands whose handlers take arrays (ZADD...), where they prepare (outside
-    // MULTI and cluster mode): they make their views a slice per turn then (commands/bulk.ts).
+    // MULTI and cluster mode): they make their views a slice per turn then (commands/values/bulk.ts).
     this.parser.keepWhole = (name) => registry.takesArgList(name) || (this.multi === null && server.cluster === null && registry.preparesWhole(name));
     // A short request for a handler that reads raw arguments (XADD) comes as offsets into the read (raw-args.ts).
     this.parser.rawCommand = (bytes, start, length) => registry.takesRaw(bytes, start, length);
@@ -388,7 +388,7 @@ export class Client implements Session, ReadSink {
   }
 
   /**
-   * Another connection's script is busy (src/commands/script-busy.ts): reads what the kernel
+   * Another connection's script is busy (src/commands/scripting/script-busy.ts): reads what the kernel
    * holds for this one without the event loop (busy-read.ts), answers it with `answer` and
    * writes the replies at once. Left for the event loop when that could reorder replies: TLS
    * (its bytes cannot be read synchronously), a command waiting, replies the kernel has not

@@ -1,6 +1,6 @@
 // SLOWLOG entries (redis slowlog.c) with the arguments left out: each entry keeps the command's
 // name (and subcommand) and one size per argument, built by the caller from MONITOR's redaction
-// (commands/monitor.ts describeArgs). Never an argument's bytes: sealkv seals values and key
+// (commands/connection/monitor.ts describeArgs). Never an argument's bytes: sealkv seals values and key
 // names, and a slow log would otherwise keep them in plain text for as long as it lives.
 
 export interface SlowlogEntry {

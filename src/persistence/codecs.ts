@@ -14,7 +14,7 @@ import { Purpose } from '../seal/values.js';
 import { ListSealing } from '../seal/list-codec.js';
 import { SetSealing } from '../seal/set-codec.js';
 import { PayloadError, type PayloadReader, type PayloadWriter, type OpenElement, type RestoreTools, type TypeCodec, type ValueHome } from './payload.js';
-import { HashAccess } from '../commands/hash-fields.js';
+import { HashAccess } from '../commands/hashes/hash-fields.js';
 
 const stringCodec: TypeCodec<StringEntry> = {
   kind: Kind.String,
@@ -27,7 +27,7 @@ const stringCodec: TypeCodec<StringEntry> = {
 };
 
 /**
- * Hashes go through their access layer (commands/hash-fields.ts): field names and values are
+ * Hashes go through their access layer (commands/hashes/hash-fields.ts): field names and values are
  * sealed together (a small hash's pairs as one blob), so pairs are written opened, name then
  * value, and read back into a new hash that seals them for its home.
  */

@@ -4,7 +4,7 @@
 // as it is sealed (seal/transport.ts) or the value is rebuilt from it. Elements come in opened
 // by the caller (the command layer owns opening and sealing) and go out sealed for their new home.
 
-import type { HashContext, ListpackLimits } from '../commands/hash-fields.js';
+import type { HashContext, ListpackLimits } from '../commands/hashes/hash-fields.js';
 import type { Kind } from '../store/entry.js';
 import type { Purpose } from '../seal/values.js';
 

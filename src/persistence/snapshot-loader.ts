@@ -7,7 +7,7 @@
 // A SnapshotError names what is wrong for the operator; the keyspace is untouched by a failure.
 
 import { timingSafeEqual } from 'node:crypto';
-import { listpackLimits } from '../commands/hash-fields.js';
+import { listpackLimits } from '../commands/hashes/hash-fields.js';
 import { SealError } from '../seal/sealer.js';
 import { CHAIN_BYTES, type SnapshotSealer } from '../seal/snapshot.js';
 import { Purpose } from '../seal/values.js';

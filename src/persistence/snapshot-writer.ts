@@ -25,7 +25,7 @@
 // copy straight into the record buffer), so the file never holds a plaintext name or value.
 
 import { randomFillSync } from 'node:crypto';
-import { listpackLimits } from '../commands/hash-fields.js';
+import { listpackLimits } from '../commands/hashes/hash-fields.js';
 import type { Server } from '../commands/types.js';
 import { Sealer, SealError } from '../seal/sealer.js';
 import { CHAIN_BYTES, RECORD_SEAL_OVERHEAD, type SnapshotSealer } from '../seal/snapshot.js';
@@ -374,7 +374,7 @@ export class SnapshotCapture implements KeyListener {
   }
 }
 
-/** Opens any element of the value at key in database uid, by what it is (commands/dump.ts's opener). */
+/** Opens any element of the value at key in database uid, by what it is (commands/cluster/dump.ts's opener). */
 function opener(server: SnapshotServer, db: number, key: string): OpenElement {
   const values = server.values;
   return (sealed, purpose, bind) => {

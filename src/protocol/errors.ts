@@ -324,7 +324,7 @@ export const Errors = {
   shebangOption: (option: string) => `ERR Unknown lua shebang option: ${clip(option)}`,
   /** FUNCTION and FCALL errors (functions.c, function_lua.c): Redis words them as ERR plus the text. */
   functionMetadata: (text: string) => `ERR ${clip(text, 512)}`,
-  // DUMP / RESTORE (src/commands/dump.ts)
+  // DUMP / RESTORE (src/commands/cluster/dump.ts)
   busyKey: 'BUSYKEY Target key name already exists.',
   invalidTtl: 'ERR Invalid TTL value, must be >= 0',
   invalidIdletime: 'ERR Invalid IDLETIME value, must be >= 0',
@@ -332,12 +332,12 @@ export const Errors = {
   dumpPayload: 'ERR DUMP payload version or checksum are wrong',
   functionRestorePolicy: 'ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.',
   badDataFormat: 'ERR Bad data format',
-  // MIGRATE (src/commands/migrate.ts)
+  // MIGRATE (src/commands/cluster/migrate.ts)
   migrateKeysNeedEmptyKey: 'ERR When using MIGRATE KEYS option, the key argument must be set to the empty string',
   migrateConnect: 'IOERR error or timeout connecting to the client',
   migrateRead: 'IOERR error or timeout reading to target instance',
   migrateTarget: (reply: string) => `ERR Target instance replied with error: ${reply}`,
-  // CLIENT TRACKING / CACHING (src/commands/client-tracking.ts; networking.c, tracking.c)
+  // CLIENT TRACKING / CACHING (src/commands/connection/client-tracking.ts; networking.c, tracking.c)
   trackingOneRedirect: 'ERR A client can only redirect to a single other client',
   trackingNoRedirectClient: 'ERR The client ID you want redirect to does not exist',
   trackingPrefixNeedsBcast: 'ERR PREFIX option requires BCAST mode to be enabled',
@@ -355,7 +355,7 @@ export const Errors = {
   cachingNotTracking: 'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled',
   cachingYesNeedsOptin: 'ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.',
   cachingNoNeedsOptout: 'ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.',
-  // Replication (src/commands/replication.ts, src/replication/)
+  // Replication (src/commands/replication/replication.ts, src/replication/)
   replicaofInCluster: 'ERR REPLICAOF not allowed in cluster mode.',
   replicaofFromReplica: 'ERR Command is not valid when client is a replica.',
   invalidMasterPort: 'ERR Invalid master port',
@@ -367,14 +367,14 @@ export const Errors = {
   /** sealkv's own: a replica must prove it holds the same master key before PSYNC. */
   replicaNoKeyCheck: 'ERR this sealkv node replicates only to sealkv replicas that hold its master key (no REPLCONF sealkv-key before PSYNC)',
   replicaKeyDiffers: "ERR master key mismatch: the replica's master key differs from this node's, refusing to replicate",
-  // SAVE / BGSAVE / SHUTDOWN (src/commands/persistence.ts)
+  // SAVE / BGSAVE / SHUTDOWN (src/commands/server/persistence.ts)
   bgsaveInProgress: 'ERR Background save already in progress',
   misconf:
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
   shutdownFailed: 'ERR Errors trying to SHUTDOWN. Check logs.',
   /** sealkv: why a snapshot could not be written (Redis answers a bare "ERR" and logs the reason). */
   snapshotFailed: (reason: string) => `ERR ${clip(reason, 512)}`,
-  // A script past busy-reply-threshold (src/commands/script-busy.ts; redis shared.slowevalerr, slowscripterr, script.c scriptKill)
+  // A script past busy-reply-threshold (src/commands/scripting/script-busy.ts; redis shared.slowevalerr, slowscripterr, script.c scriptKill)
   busyEval: 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.',
   busyFunction: 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.',
   unkillable:

@@ -184,7 +184,7 @@ export class LongArgs implements ArgVector {
 
   /**
    * A copy of args that owns its bytes (the parser wipes the request's own once its read is
-   * handled): for a command that goes on preparing across event-loop turns (commands/bulk.ts).
+   * handled): for a command that goes on preparing across event-loop turns (commands/values/bulk.ts).
    * A vector's arena is copied at once; an array whose views share one buffer (the parser's
    * slices of a long command) is copied as that buffer's span, any other argument on its own.
    */

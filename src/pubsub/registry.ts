@@ -1,7 +1,7 @@
 // Pub/Sub: the channel, shard-channel and pattern registry of one server and the fan-out of a
 // published message (redis pubsub.c, dragonfly channel_store.cc). Knows subscribers as
 // sessions and writes their pushes straight into their reply writers; command handlers
-// (src/commands/pubsub.ts) and keyspace notifications (notify.ts) both publish through here.
+// (src/commands/connection/pubsub.ts) and keyspace notifications (notify.ts) both publish through here.
 //
 // Plaintext hygiene. A published message is copied into each subscriber's reply buffer (for
 // several subscribers through the registry's off-heap scratch, zeroed right after the fan-out)

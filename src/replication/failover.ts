@@ -10,7 +10,7 @@
 //      and answers +CONTINUE, and the pause ends (the held writes then meet a replica: READONLY).
 // A refused handover turns the node back into a primary (under a new replication id).
 
-import { pauseWritesForFailover, unpauseFailover } from '../commands/pause.js';
+import { pauseWritesForFailover, unpauseFailover } from '../commands/connection/pause.js';
 import type { Replication } from './index.js';
 
 export type FailoverState = 'no-failover' | 'waiting-for-sync' | 'failover-in-progress';

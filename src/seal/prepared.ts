@@ -1,6 +1,6 @@
 // Seals and member digests made ahead of the command that uses them. A command with a great
 // many elements (SADD or MSET of a million arguments) has its per-element crypto done a slice
-// per event-loop turn before it runs (commands/bulk.ts); when it then runs, in one synchronous
+// per event-loop turn before it runs (commands/values/bulk.ts); when it then runs, in one synchronous
 // step, each seal or digest it asks for is taken from what was prepared, so other clients are
 // not kept waiting for a million AEAD seals. What is prepared is found by the identity of the
 // argument the command passes (or, for a hash field, the field name's digest it binds to) and

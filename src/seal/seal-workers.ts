@@ -50,7 +50,7 @@ export interface OpenJob {
   target: Uint8Array;
 }
 
-/** A value of `length` zero bytes sealed under `keyId` (SETRANGE far past the end, commands/offload.ts). */
+/** A value of `length` zero bytes sealed under `keyId` (SETRANGE far past the end, commands/values/offload.ts). */
 export interface ZerosJob {
   op: 'zeros';
   db: number;

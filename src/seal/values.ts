@@ -27,7 +27,7 @@ type Latin1Writable = Buffer & { latin1Write(text: string, offset: number): numb
  */
 export const enum Purpose {
   StringValue = 1,
-  /** A small hash's fields and values, sealed together (commands/hash-fields.ts). */
+  /** A small hash's fields and values, sealed together (commands/hashes/hash-fields.ts). */
   HashPairs = 2,
   KeyName = 3,
   ChunkedValue = 4,
@@ -74,7 +74,7 @@ export class SealedValues {
   private readonly chunks: ChunkedValues;
 
   /**
-   * Seals made ahead for the command being applied (commands/bulk.ts), or null: a seal asked
+   * Seals made ahead for the command being applied (commands/values/bulk.ts), or null: a seal asked
    * for with exactly their context and plaintext, under the data key still current, is taken
    * from them instead of being made again.
    */
@@ -94,7 +94,7 @@ export class SealedValues {
   sealValue(db: number, key: string, plain: Uint8Array): Buffer {
     if (this.prepared !== null) {
       if (plain.length > CHUNK_PLAIN) {
-        // A chunked value a seal worker made (commands/offload.ts): its own buffer, taken as it is.
+        // A chunked value a seal worker made (commands/values/offload.ts): its own buffer, taken as it is.
         const made = this.prepared.find(Purpose.StringValue, db, key, plain, undefined);
         if (made instanceof Buffer && made.length === chunkedSize(plain.length) && Sealer.keyId(made) === this.sealer.currentKeyId) return made;
       }

@@ -268,7 +268,7 @@ export class Keyspace {
   /**
    * read() that leaves a small collection packed at rest as it is (a PackedForm passed off as an
    * Entry, told apart with isPackedForm): for read commands that answer from its blob through
-   * readPackedElements() (commands/packed-reads.ts). Counts and touches as read() does.
+   * readPackedElements() (commands/values/packed-reads.ts). Counts and touches as read() does.
    */
   readPacked(key: string, now: number): Entry | undefined {
     return this.counted(key, this.getStored(key, now), now);
@@ -354,7 +354,7 @@ export class Keyspace {
   }
 
   /**
-   * Stores a write made in key's packed blob (commands/lists-packed.ts, zset-rest.ts): `sealed`,
+   * Stores a write made in key's packed blob (commands/lists/lists-packed.ts, zset-rest.ts): `sealed`,
    * the new blob of a collection shaped as `shape`, takes the place of `stored` (key's packed
    * form as looked up at `now`, nothing stored since) with its expiry, touched at `now`,
    * signalled as any write. Copied into the key's record (rewritePacked) with no string or object
@@ -425,7 +425,7 @@ export class Keyspace {
     // Redis's dbOverwrite: under LFU a value written over another inherits its counter, touched.
     if (old !== undefined && this.access.lfu) added.touchedAt = this.access.inherited(old.touchedAt, added.touchedAt);
     this.observer?.added(key, added);
-    // A collection stored packed already (SADD, ZADD...: commands/at-rest.ts) has nothing to pack.
+    // A collection stored packed already (SADD, ZADD...: commands/values/at-rest.ts) has nothing to pack.
     if (isPackable(kind) && this.packer !== null && !isPackedForm(added)) {
       if (this.fresh.size === 0) this.onFresh?.();
       this.fresh.add(key);
@@ -872,7 +872,7 @@ export class Keyspace {
 
   /**
    * A write made in the record of a collection packed there, which stays packed (a hash at rest:
-   * commands/hash-entries.ts; setPackedSealed), instead of unpacking it for the cron to pack again. `blob` seals
+   * commands/hashes/hash-entries.ts; setPackedSealed), instead of unpacking it for the cron to pack again. `blob` seals
    * the new blob of `length` bytes into the record: over the old one when the length is the same,
    * else in a block of the new size that keeps the key, expiry and access time. `count`,
    * `flag` and `intDeltas` replace the element count, encoding flag and a set's form; memory is

@@ -65,7 +65,7 @@ export class PackedRecord {
     return (this.words[this.word + W_AUX]! & DELTAS_BIT) !== 0;
   }
 
-  /** Written at rest once within the in-use window already (commands/at-rest.ts packedAtRest). */
+  /** Written at rest once within the in-use window already (commands/values/at-rest.ts packedAtRest). */
   get warm(): boolean {
     return (this.words[this.word + W_AUX]! & WARM_BIT) !== 0;
   }

@@ -1,6 +1,6 @@
 // Commands of thousands of elements that seal or digest each one (SADD, HSET, ZADD, MSET and
 // their removal/lookup forms) are prepared a slice per event-loop turn, with repeats folded
-// where the outcome cannot tell, then run in one step (src/commands/bulk.ts). Every reply,
+// where the outcome cannot tell, then run in one step (src/commands/values/bulk.ts). Every reply,
 // stored result, encoding, keyspace event, WATCH and SLOWLOG entry must be what the command
 // run as sent gives: compared byte for byte with redis-server 7.0 where it is installed.
 

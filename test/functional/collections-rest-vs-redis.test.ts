@@ -1,5 +1,5 @@
 // Writes to small lists, sets and sorted sets packed at rest are made in their blob
-// (commands/at-rest.ts: lists-packed.ts, sets.ts, zset-rest.ts), writes to ones in use on the
+// (commands/values/at-rest.ts: lists-packed.ts, sets.ts, zset-rest.ts), writes to ones in use on the
 // unpacked collection: both must answer as redis-server 7.0 does, mixed in any order. Random
 // sequences of these families' commands go to both servers; before most commands the sealkv
 // clock moves on and its keyspace packs whatever rests (as the cron would), so the next write

@@ -1,4 +1,4 @@
-// A write to a small hash packed at rest is made in its key's record (commands/hash-entries.ts
+// A write to a small hash packed at rest is made in its key's record (commands/hashes/hash-entries.ts
 // writeAtRest), one to a hash in use on the hash unpacked: both must answer as redis-server 7.0
 // does. Random sequences of hash commands go to both servers; before most commands the sealkv
 // clock moves on and its keyspace packs whatever rests (as the cron would), so the next write

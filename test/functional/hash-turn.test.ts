@@ -1,5 +1,5 @@
 // The small hash a turn's commands last opened or wrote stays open until the turn ends
-// (src/commands/hash-turn.ts): commands sent in one write run in one turn, so these tests send
+// (src/commands/hashes/hash-turn.ts): commands sent in one write run in one turn, so these tests send
 // pipelines and MULTIs in one write each. What they check: a turn's writes to one hash open it
 // once and seal it once (the point); every reader of the sealed form in between (RENAME, COPY,
 // MOVE, SWAPDB, DUMP/RESTORE, OBJECT, MEMORY USAGE, SORT BY, scripts, MULTI, DEL) sees the
@@ -12,7 +12,7 @@ import { hasRedisServer, oneWrite, ReplyConnection, startRedis, type ReferenceRe
 import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { Kind, type HashEntry } from '../../src/store/keyspace.js';
 import { Errors } from '../../src/protocol/errors.js';
-import { withHash } from '../../src/commands/hash-fields.js';
+import { withHash } from '../../src/commands/hashes/hash-fields.js';
 import { heldHash, packedLength } from '../../src/store/types/hash-fields.js';
 import { openedHash } from '../helpers/hashes.js';
 import type { Keyring } from '../../src/seal/keyring.js';

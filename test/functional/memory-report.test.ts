@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareWithRedis, hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { ioredis, nodeRedis, redisCli, redisCliMissing } from '../helpers/clients.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
-import { doctorReport } from '../../src/commands/memory-report.js';
+import { doctorReport } from '../../src/commands/server/memory-report.js';
 import { linkUp, newMasterKey, startNode } from '../helpers/replication.js';
 
 /** One RESP reply cut into its top-level parts: type char and the raw text of each. */

@@ -59,7 +59,7 @@ describe('packing small collections', () => {
     expect((await client.smembers('s')).sort()).toEqual(['x', 'yy', 'zzz']);
     expect(await client.smembers('i')).toEqual(['-1', '3', '20']);
     expect(await client.zrange('z', '0', '-1', 'WITHSCORES')).toEqual(['m0', '-inf', 'a', '1.5', 'm1', '1.5', 'big', '10000000000']);
-    // Those reads answered from the blobs (commands/packed-reads.ts), a lex range too.
+    // Those reads answered from the blobs (commands/values/packed-reads.ts), a lex range too.
     for (const key of ['l', 's', 'i', 'z']) expect(packed(key), key).toBe(true);
     expect(await client.zrangebylex('z', '-', '+')).toEqual(['m0', 'a', 'm1', 'big']);
     expect(packed('z')).toBe(true);
@@ -141,7 +141,7 @@ describe('packing small collections', () => {
       await client.config('SET', 'maxmemory-policy', 'noeviction');
     }
     // A collection in use (just read) takes one write in its blob; the second within the in-use
-    // window unpacks it (commands/at-rest.ts).
+    // window unpacks it (commands/values/at-rest.ts).
     await client.sadd('s', 'w');
     expect(packed('s')).toBe(true);
     await client.srem('s', 'x');

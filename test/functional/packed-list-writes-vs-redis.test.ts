@@ -1,4 +1,4 @@
-// Pushes, pops, LSET, LINSERT, LREM and LTRIM on a small list packed at rest are made in its blob (commands/lists-packed.ts).
+// Pushes, pops, LSET, LINSERT, LREM and LTRIM on a small list packed at rest are made in its blob (commands/lists/lists-packed.ts).
 // Here sealkv's clock moves 150 ms each time it is read, so every command meets its list at rest
 // (untouched for over 100 ms, packed as the turn that made it ended or by the cron): replies
 // compared byte for byte with redis-server 7.0 in RESP2 and RESP3, ending with the whole list.

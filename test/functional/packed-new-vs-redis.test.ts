@@ -1,4 +1,4 @@
-// SADD and ZADD creating a small key pack it at once (commands/sets.ts saddNew, commands/zsets.ts
+// SADD and ZADD creating a small key pack it at once (commands/sets/sets.ts saddNew, commands/zsets/zsets.ts
 // zaddNew; store/types/packed.ts): repeated members, integer and non-integer members, zeros of
 // both signs, ties in score, members past the listpack value limit and the packing limits must
 // all come out as redis-server 7.0 answers them, encodings included. Replies compared byte for

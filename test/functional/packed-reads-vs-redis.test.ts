@@ -1,6 +1,6 @@
 // Small collections packed at rest answer LRANGE, LINDEX, LLEN, SMEMBERS, SISMEMBER, SCARD, ZRANGE
 // (by rank, either way), ZSCORE, ZRANK, ZREVRANK, ZCARD and every hash read from their blob without unpacking
-// (commands/packed-reads.ts, hash-entries.ts readHash), and SADD of members a packed set holds.
+// (commands/values/packed-reads.ts, hash-entries.ts readHash), and SADD of members a packed set holds.
 // Each command here runs in a turn of its own, after its key was packed as the turn that made it
 // ended, so every read meets the packed form: replies compared byte for byte with redis-server 7.0
 // in RESP2 and RESP3. (Sets of strings are left out of SMEMBERS with several members: Redis 7.0

@@ -1,5 +1,5 @@
 // ZADD (every option), ZINCRBY, ZREM and the pops from small sorted sets packed at rest are made in the
-// blob (commands/zset-rest.ts). sealkv's clock moves a second before each command, so each write
+// blob (commands/zsets/zset-rest.ts). sealkv's clock moves a second before each command, so each write
 // below meets its set at rest and packed (created by a plain ZADD, packed at once, and kept packed
 // by these writes: packed-collections.test.ts checks that they are). Replies compared byte for
 // byte with redis-server 7.0 in RESP2 and RESP3, the set read back after the writes (ZRANGE

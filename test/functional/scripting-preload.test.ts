@@ -1,10 +1,10 @@
-// The Lua VM loads in the background once the server listens (commands/scripting.ts
+// The Lua VM loads in the background once the server listens (commands/scripting/scripting.ts
 // preloadScripting): made by the first script instead, its loading (0.1-0.8 s, parts of it on
 // the event loop) held every client's replies back then. A script command that comes before it
 // is ready waits on its own connection, in order with what comes after it, MULTI/EXEC included.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { scriptingIfLoaded } from '../../src/commands/scripting.js';
+import { scriptingIfLoaded } from '../../src/commands/scripting/scripting.js';
 import { encodeCommand, rawExchange } from '../helpers/clients.js';
 import { sleep } from '../helpers/hostile.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';

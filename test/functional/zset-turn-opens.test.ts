@@ -1,5 +1,5 @@
 // Range replies keep the members they opened for the rest of the event-loop turn
-// (src/commands/zset-turn-opens.ts): commands sent in one write run in one turn, so these tests
+// (src/commands/zsets/zset-turn-opens.ts): commands sent in one write run in one turn, so these tests
 // send pipelines and MULTIs in one write each. What they check: the later ranges of the turn
 // open fewer members (the point), never give a member's plaintext for another key or database
 // (a sealed member copied elsewhere still fails to open), never give a removed, renamed,
@@ -11,7 +11,7 @@ import { hasRedisServer, oneWrite, ReplyConnection, startRedis, type ReferenceRe
 import { startInProcess, storedKey, type InProcessServer } from '../helpers/server.js';
 import { Kind } from '../../src/store/keyspace.js';
 import { Errors } from '../../src/protocol/errors.js';
-import { keepTurnOpen, turnOpenCount, useTurnOpens } from '../../src/commands/zset-turn-opens.js';
+import { keepTurnOpen, turnOpenCount, useTurnOpens } from '../../src/commands/zsets/zset-turn-opens.js';
 import type { Keyring } from '../../src/seal/keyring.js';
 
 let server: InProcessServer;

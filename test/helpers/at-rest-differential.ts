@@ -1,4 +1,4 @@
-// The differential run for writes to small collections at rest (commands/at-rest.ts): random
+// The differential run for writes to small collections at rest (commands/values/at-rest.ts): random
 // sequences go to an in-process sealkv and to redis-server, and before most commands sealkv's
 // clock moves on and its keyspace packs whatever rests (as the cron would), so the next command
 // meets its key packed at rest while the others meet it in use. Replies compared byte for byte,

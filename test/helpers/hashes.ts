@@ -1,8 +1,8 @@
 // Hashes built and read straight in a keyspace, the way the hash commands do it
-// (src/commands/hash-fields.ts): for tests of other families that need a hash to exist, and
+// (src/commands/hashes/hash-fields.ts): for tests of other families that need a hash to exist, and
 // for tests that look at (or tamper with) what a stored hash holds.
 
-import { HashAccess, withHash, type HashContext } from '../../src/commands/hash-fields.js';
+import { HashAccess, withHash, type HashContext } from '../../src/commands/hashes/hash-fields.js';
 import { hashEntry, Kind, TYPE_OPS, type Entry, type HashEntry, type Keyspace } from '../../src/store/keyspace.js';
 import type { Server } from '../../src/commands/types.js';
 import { sealedBuffer, sealedString } from '../../src/store/types/hash-fields.js';

@@ -1,6 +1,6 @@
 // One request with ~2 M arguments for a command that seals or digests each element (SADD,
 // MSET, HSET, ZADD) must not freeze the other clients (issue 14, stalls): the command prepares
-// its crypto a slice per event-loop turn and then runs in one step (src/commands/bulk.ts). A
+// its crypto a slice per event-loop turn and then runs in one step (src/commands/values/bulk.ts). A
 // second client PINGs every 10 ms meanwhile; the longest it waited is asserted under a generous
 // bound (the target is 50 ms; CI machines are shared) and logged with redis-server's figures
 // beside, measured in the same run where it is installed (Redis blocks for its whole command).

@@ -4,7 +4,7 @@
 // stalled event loop for SETRANGE k 536870911 x). The server's peak resident memory during the
 // command shows it: the sealed value (512 MB and 29 bytes per 64 KiB chunk) and no plaintext of
 // the same size beside it. For a missing key the gap is sealed on a seal worker
-// (commands/offload.ts): another client's GET is answered before the command's reply. Replies
+// (commands/values/offload.ts): another client's GET is answered before the command's reply. Replies
 // are checked against redis-server's when it is installed.
 
 import { writeFileSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // No plaintext element outlives a read answered from a small collection packed at rest
-// (commands/packed-reads.ts: the blob is opened into the packer's scratch and wiped before the
+// (commands/values/packed-reads.ts: the blob is opened into the packer's scratch and wiped before the
 // command returns; a small hash's pairs blob is read where it lies): random markers go in as the
 // elements of small lists, sets, sorted sets and hashes, which are packed as their turn ends,
 // then read back by every command that answers from the blob, one by one and pipelined, SADD
@@ -46,7 +46,7 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
   for (let i = 0; i < KEYS; i++) piped.lrange(`l:${i}`, 0, -1).smembers(`s:${i}`).zrange(`z:${i}`, '0', '-1', 'WITHSCORES');
   const replies = await piped.exec();
   expect(replies!.every(([err]) => err === null)).toBe(true);
-  // SADD into the packed sets once they rest (commands/sets.ts saddPacked): a new member (the
+  // SADD into the packed sets once they rest (commands/sets/sets.ts saddPacked): a new member (the
   // list's first marker) in the blob, a present one (the second write within 100 ms: still in
   // the blob), then another into the set now in use (unpacked), pipelined; after another rest,
   // present members one by one from the blob.
@@ -58,7 +58,7 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
   await rest();
   for (let i = 0; i < KEYS; i++) expect(await client.sadd(`s:${i}`, of(KEYS + i)[1]!, of(KEYS + i)[3]!)).toBe(0);
   // ZADD of a new member (the list's second marker), ZINCRBY and ZREM into the packed sorted sets
-  // at rest (commands/zset-rest.ts), each pipelined over every set after a rest, so each is made
+  // at rest (commands/zsets/zset-rest.ts), each pipelined over every set after a rest, so each is made
   // in the blob; then two more ZADDs, the second into a set in use (unpacked).
   const each = async (write: (p: ReturnType<Redis['pipeline']>, i: number, z: string[]) => void): Promise<unknown[]> => {
     await rest();
@@ -73,7 +73,7 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
     const z = of(2 * KEYS + i);
     expect(await client.zrange(`z:${i}`, '0', '-1')).toEqual([z[2], z[3], z[4], of(i)[1], z[0]]);
   }
-  // Writes to the packed hashes at rest, made in their records (commands/hash-entries.ts
+  // Writes to the packed hashes at rest, made in their records (commands/hashes/hash-entries.ts
   // writeAtRest), each pipelined over every hash after a rest: HSET of a new field (the list's
   // fifth marker), HDEL of the first field, HINCRBY of a new counter; then, at rest again, the
   // new field read back by HGET, HMGET and HEXISTS. The hashes' scratch is last written by these:
@@ -95,7 +95,7 @@ async function exercise(client: Redis, m: string[]): Promise<void> {
 
 /**
  * SREM, SPOP (one and a count) and SMOVE made in the blobs of small sets at rest
- * (commands/set-rest.ts, Packer.editSet), each pipelined over every set after a rest; the last,
+ * (commands/sets/set-rest.ts, Packer.editSet), each pipelined over every set after a rest; the last,
  * a pop of one member from each set, leaves the packer's scratch last written by a set's
  * removal: its wipe is all that keeps that set's members out of the scan.
  */

@@ -77,7 +77,7 @@ async function exercise(client: Redis, blocked: Redis, markers: string[]): Promi
   expect(await client.zremrangebylex('gone', `[${g[10]}`, `[${g[200]}`)).toBe(191);
   await client.del('gone');
   // Ranges pipelined last: the members they open are kept in plaintext for the rest of the
-  // server's turn (src/commands/zset-turn-opens.ts) and must be wiped when it ends.
+  // server's turn (src/commands/zsets/zset-turn-opens.ts) and must be wiped when it ends.
   // So are the members the member order opens to compare with a lex bound (its own share).
   const top = take(100);
   await client.zadd('top', ...top.flatMap((m, i) => [String(i), m]));

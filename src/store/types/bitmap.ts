@@ -1,7 +1,7 @@
 // Bit-level arithmetic on a string's bytes, as Redis's bitops.c defines it: bit 0 is the most
 // significant bit of the first byte, bitfields are big-endian across byte boundaries, and
 // overflow follows BITFIELD's WRAP / SAT / FAIL rules. Pure functions over plaintext buffers:
-// no RESP, no sealing (commands/bitmaps.ts opens and seals around them).
+// no RESP, no sealing (commands/strings/bitmaps.ts opens and seals around them).
 
 /** Set bits of every byte value. */
 const POPCOUNT = (() => {

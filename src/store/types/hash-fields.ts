@@ -10,7 +10,7 @@
 // OBJECT ENCODING says follows Redis's rule alone (`listpack`), so it matches Redis's answer
 // even where the two forms part (a small-valued hash over PACKED_MAX_BYTES is a table here and
 // still a listpack there). No plaintext name or value is ever kept: opening is the commands'
-// business (src/commands/hash-fields.ts).
+// business (src/commands/hashes/hash-fields.ts).
 
 import { FieldTable } from './field-table.js';
 
@@ -33,7 +33,7 @@ export class HashFields {
 
 /**
  * The one small hash whose `packed` blob may lag its pairs until the turn ends (the commands
- * hold it open: src/commands/hash-turn.ts), the length its blob will have, and how to seal it
+ * hold it open: src/commands/hashes/hash-turn.ts), the length its blob will have, and how to seal it
  * now. The store stays free of sealing: it only calls settle().
  */
 export const heldHash = { lagging: null as HashFields | null, sealedLength: 0, settle: (): void => {} };

@@ -3,7 +3,7 @@
 // 16-byte "HYLL" header with its cached cardinality, the same sparse edits and promotion rule,
 // and Ertl's estimator as Redis computes it. A value written by redis-server counts the same
 // here and the other way round, and the same PFADDs leave the same bytes.
-// Pure: works on the plaintext of a string value; commands/hyperloglog.ts opens and seals it.
+// Pure: works on the plaintext of a string value; commands/strings/hyperloglog.ts opens and seals it.
 
 import { plainBuffer } from '../../util/bytes.js';
 

@@ -11,7 +11,7 @@
 // (OpenEnd): the first push or pop at an end in a turn opens the (small, sealed) end node, or
 // starts a new one, into a scratch buffer; the turn's next pushes and pops at that end work on
 // the plaintext without the AEAD; settleOpenLists() (the server's end-of-turn hook,
-// src/commands/turn-end.ts) seals a node pushed to once, and only wipes one popped from (the
+// src/commands/values/turn-end.ts) seals a node pushed to once, and only wipes one popped from (the
 // popped elements' bytes stay sealed in its blob as dead bytes, deadHead/deadTail, never
 // emitted again). Every other method settles the list's open ends first, so it never sees a
 // stale node and no plaintext outlives the turn. A sealed end node larger than OPEN_BYTES is cut
@@ -148,7 +148,7 @@ const NO_BLOCK = Buffer.alloc(0);
 let onOpen: () => void = () => {};
 
 /**
- * Called whenever a list opens an end (the server passes its end-of-turn hook: src/commands/turn-end.ts).
+ * Called whenever a list opens an end (the server passes its end-of-turn hook: src/commands/values/turn-end.ts).
  * Without one (unit tests of the structure alone), open ends stay open until settleOpenLists()
  * or the list's next use other than a push or pop.
  */

@@ -7,9 +7,9 @@
 // Most commands never see this form. The keyspace unpacks a packed entry into its usual
 // structure the moment anything asks for it (Keyspace.entryAt: a write, DUMP, rotation,
 // RENAME...); the everyday reads (LRANGE, SMEMBERS, SISMEMBER, ZRANGE, ZSCORE, the counts...) answer
-// from the blob instead and leave it packed (commands/packed-reads.ts), and SADD, ZADD, ZINCRBY,
+// from the blob instead and leave it packed (commands/values/packed-reads.ts), and SADD, ZADD, ZINCRBY,
 // ZREM and the pops of a small set or sorted set at rest, and the pushes, pops, LSET, LINSERT,
-// LREM and LTRIM of a small list at rest, are made in its blob (commands/at-rest.ts). The keyspace packs again a small collection
+// LREM and LTRIM of a small list at rest, are made in its blob (commands/values/at-rest.ts). The keyspace packs again a small collection
 // nobody has touched for a while (Keyspace.compactSlice, from the server's cron). Opening and sealing are not the store's business: a Packer does both
 // (src/seal/packing.ts), so the store stays free of crypto and of plaintext.
 //
@@ -49,7 +49,7 @@ export class PackedEntry {
   touchedAt: number;
   accounted: number;
   sealedName: Buffer | undefined;
-  /** Written at rest once within the in-use window already (commands/at-rest.ts packedAtRest). */
+  /** Written at rest once within the in-use window already (commands/values/at-rest.ts packedAtRest). */
   warm = false;
 
   constructor(
@@ -134,14 +134,14 @@ export interface Packer {
   /**
    * Opens a packed list, set or sorted set once and shows `visit` its elements in the
    * collection's order (a set's integers as their digits), leaving it packed: read commands
-   * answer from it without unpacking (commands/packed-reads.ts). The plaintext is wiped before it
+   * answer from it without unpacking (commands/values/packed-reads.ts). The plaintext is wiped before it
    * returns. Not for a hash (unpacking one opens nothing). Throws SealError.
    */
   read(db: number, key: string, packed: PackedLike, visit: PackedVisitor): void;
   packNew(db: number, key: string, kind: Kind.Set | Kind.ZSet, members: readonly Uint8Array[], scores: readonly number[] | null, flag: boolean, touchedAt: number): PackedEntry | null;
   /**
    * Seals a sorted set whose members lie in one buffer (a write made in the blob:
-   * commands/zset-rest.ts) as its new blob, returned as editList() returns it; null past
+   * commands/zsets/zset-rest.ts) as its new blob, returned as editList() returns it; null past
    * packing's limits.
    */
   packZSet(db: number, key: string, members: FlatZSet): Buffer | null;
@@ -153,7 +153,7 @@ export interface Packer {
    */
   moveTo(db: number, key: string, packed: PackedLike, toDb: number, toKey: string, touchedAt: number): PackedEntry;
   /**
-   * A write made in a packed list's blob (commands/lists-packed.ts): opens it once into the
+   * A write made in a packed list's blob (commands/lists/lists-packed.ts): opens it once into the
    * packer's scratch and lets `edit` rewrite the plaintext in place (the list form above, within
    * PACK_MAX_BYTES), then seals what it leaves as the list's new blob, returned as a view of the
    * packer's sealed scratch (ciphertext; valid until the packer's next call). `edit` returns the
@@ -162,7 +162,7 @@ export interface Packer {
    */
   editList(db: number, key: string, packed: PackedLike, edit: ListBlobEdit): Buffer | null;
   /**
-   * SADD made in a packed set's blob (commands/sets.ts): opens it once, marks in `out.found`
+   * SADD made in a packed set's blob (commands/sets/sets.ts): opens it once, marks in `out.found`
    * the members (members.at(first + i), i < count, at most 30) it holds, and, when some are new
    * and `grow` allows, appends them and seals the set as its new blob (`out.sealed`, a view as
    * editList() returns it; `out.count`, `out.intDeltas` its shape, `intset` Redis's encoding
@@ -171,7 +171,7 @@ export interface Packer {
    */
   addToSet(db: number, key: string, packed: PackedLike, members: MemberList, first: number, count: number, grow: boolean, intset: boolean, out: SetAddition): void;
   /**
-   * SREM, SPOP and SMOVE's source made in a packed set's blob (commands/set-rest.ts): opens it
+   * SREM, SPOP and SMOVE's source made in a packed set's blob (commands/sets/set-rest.ts): opens it
    * once and lets `edit` find, show and remove its members (an OpenedSet, valid during the call
    * only), then, when it removed some and left some, writes the rest again as packNew() would
    * (the integer-deltas form for an intset of such integers, `edit`'s intset flag kept) and

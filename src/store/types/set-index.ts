@@ -30,7 +30,7 @@ const MIN_BUCKETS = 16;
  * The bucket count of a set made by adding `count` members one by one to an empty one (as
  * Packer.unpack makes it from a blob), 0 for none; each bucket's chain then holds its members
  * the last added first (link() puts an entry at the head, resize() relinks in entry order). A set
- * packed at rest scans in that layout without being made (commands/sets-random.ts).
+ * packed at rest scans in that layout without being made (commands/sets/sets-random.ts).
  */
 export function bucketsAfterAdding(count: number): number {
   if (count <= SMALL) return 0;

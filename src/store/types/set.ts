@@ -112,7 +112,7 @@ let holder: SealedSet | null = null;
 
 /**
  * Seals the tail a `keepOpen` add left open, and wipes its plaintext. The server calls it once
- * its turn's commands have run (src/commands/set-entries.ts), so a pipeline of SADDs into one set
+ * its turn's commands have run (src/commands/sets/set-entries.ts), so a pipeline of SADDs into one set
  * opens and seals its tail once rather than once per command, and no plaintext outlives the turn.
  */
 export function settleOpenTail(): void {

@@ -4,7 +4,7 @@
 // bytes beside its bytes where a Buffer view costs ~100 (bench/micro/zset.ts), and the one member order they all
 // share. Ties in score are broken by member bytes, which means opening sealed members: the order
 // asks the command layer for plaintext through an opener bound for the duration of one command
-// (commands/zset-entries.ts), since only that layer may open.
+// (commands/zsets/zset-entries.ts), since only that layer may open.
 
 import type { ZSetEntry } from '../entry.js';
 import { Kind } from '../entry.js';

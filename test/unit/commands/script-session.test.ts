@@ -1,4 +1,4 @@
-// A script's redis.call commands run on a ScriptSession (src/commands/script-session.ts), not on
+// A script's redis.call commands run on a ScriptSession (src/commands/scripting/script-session.ts), not on
 // an object whose prototype is the caller's connection: V8 gives an object used as a prototype a
 // map of its own, so connections that had run a script stopped sharing their hidden class and
 // every property read on a connection went megamorphic (most of EVALSHA's extra CPU per request

@@ -1,10 +1,10 @@
-// The turn's kept sorted-set members (src/commands/zset-turn-opens.ts) alone: found only for the
+// The turn's kept sorted-set members (src/commands/zsets/zset-turn-opens.ts) alone: found only for the
 // sealed string, database and key they were kept for; bounded; gone after the turn's settle or
 // when another server's sealer uses them.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { copyTurnOpen, keepTurnOpen, settleTurnOpens, turnOpenCount, useTurnOpens } from '../../../src/commands/zset-turn-opens.js';
+import { copyTurnOpen, keepTurnOpen, settleTurnOpens, turnOpenCount, useTurnOpens } from '../../../src/commands/zsets/zset-turn-opens.js';
 
 /** A stand-in for a sealed member: header, random nonce, then anything (only its identity matters here). */
 function sealedLike(): string {

@@ -1,4 +1,4 @@
-// LongArgs as commands/bulk.ts uses it: a copy that owns its bytes (adopt), finding which
+// LongArgs as commands/values/bulk.ts uses it: a copy that owns its bytes (adopt), finding which
 // argument a view is (indexOf), hashing and comparing arguments in place, wiping.
 
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Seals made ahead of a command (src/seal/prepared.ts, used by commands/bulk.ts): taken only
+// Seals made ahead of a command (src/seal/prepared.ts, used by commands/values/bulk.ts): taken only
 // for exactly the seal they were made for, and never once the data key they were made under
 // is no longer current (SEAL ROTATE between preparing and running the command).
 
