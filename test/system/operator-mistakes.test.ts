@@ -150,7 +150,8 @@ async function sigtermNpm(command: string, args: string[], cwd: string): Promise
     started.push(...descendants(npm.pid!));
     npm.kill('SIGTERM');
     const portClosed = await waitListening(port, 5000, false);
-    await new Promise((r) => setTimeout(r, 300));
+    // The port closes before the process has exited; on a busy machine the exit can take seconds.
+    for (const until = Date.now() + 10_000; Date.now() < until && started.some(alive); ) await new Promise((r) => setTimeout(r, 100));
     return { portClosed, leftover: started.filter(alive) };
   } finally {
     // Whatever this test started and is still there: end it, by pid.
