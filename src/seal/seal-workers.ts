@@ -3,10 +3,11 @@
 // workers (seal-workers, default 1) takes the whole-value seals (SET) and opens (GET) of string
 // values of at least seal-worker-min-bytes; the event loop only copies bytes in and out.
 //
-// A worker has at most POSTED_MAX jobs posted at once (one running, one ready to start the
-// moment it ends); the rest wait here, and an open takes its plaintext's shared memory only
-// when it is posted. With 50 clients GETting 1 MiB values, 50 targets held at once outgrew the
-// pool (util/shared-pool.ts), and every GET allocated and faulted in a fresh 1 MiB.
+// A worker has at most POSTED_MAX jobs posted at once; the rest wait here, and an open takes its
+// plaintext's shared memory only when it is posted. With 50 clients GETting 1 MiB values, 50
+// targets held at once outgrew the pool (util/shared-pool.ts), and every GET allocated and
+// faulted in a fresh 1 MiB. Eight (~5 ms of 1 MiB jobs) keep the worker busy while the event
+// loop waits for a core on a loaded machine: it posts the next job only when it runs.
 //
 // Data moves in SharedArrayBuffers the event loop allocates (util/shared-pool.ts): a SET's
 // plaintext (the memory the parser gathered the value in), a GET's sealed copy when it is not in
@@ -89,8 +90,8 @@ export interface WireResult {
 
 export class SealWorkerError extends Error {}
 
-/** Jobs a worker has posted at once: one running, one to start the moment it ends. */
-const POSTED_MAX = 2;
+/** Jobs a worker has posted at once (the pool's header says why not all). */
+const POSTED_MAX = 8;
 
 interface Pending {
   resolve: (r: WireResult) => void;
