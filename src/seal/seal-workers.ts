@@ -3,6 +3,12 @@
 // workers (seal-workers, default 1) takes the whole-value seals (SET) and opens (GET) of string
 // values of at least seal-worker-min-bytes; the event loop only copies bytes in and out.
 //
+// A worker has at most POSTED_MAX jobs posted at once; the rest wait here, and an open takes its
+// plaintext's shared memory only when it is posted. With 50 clients GETting 1 MiB values, 50
+// targets held at once outgrew the pool (util/shared-pool.ts), and every GET allocated and
+// faulted in a fresh 1 MiB. Eight (~5 ms of 1 MiB jobs) keep the worker busy while the event
+// loop waits for a core on a loaded machine: it posts the next job only when it runs.
+//
 // Data moves in SharedArrayBuffers the event loop allocates (util/shared-pool.ts): a SET's
 // plaintext (the memory the parser gathered the value in), a GET's sealed copy when it is not in
 // shared memory already, and the plaintext the worker opens it into. The event loop wipes every
@@ -27,6 +33,8 @@ import type { Logger } from 'pino';
 import type { Keyring } from './keyring.js';
 import { NativeKey } from './native-aead.js';
 import { chunkedSize } from './chunked.js';
+import { Sealer } from './sealer.js';
+import { giveShared, takeShared } from '../util/shared-pool.js';
 
 /** Key table slots: id (u32), in use (u32), then the 32-byte key. */
 export const KEY_SLOT_BYTES = 40;
@@ -46,8 +54,6 @@ export interface OpenJob {
   db: number;
   key: string;
   sealed: Uint8Array;
-  /** Where the plaintext goes (Sealer.plainLength(sealed) bytes), a SharedArrayBuffer view. */
-  target: Uint8Array;
 }
 
 /** A value of `length` zero bytes sealed under `keyId` (SETRANGE far past the end, commands/values/offload.ts). */
@@ -84,14 +90,33 @@ export interface WireResult {
 
 export class SealWorkerError extends Error {}
 
+/** Jobs a worker has posted at once (the pool's header says why not all). */
+const POSTED_MAX = 8;
+
 interface Pending {
   resolve: (r: WireResult) => void;
   reject: (err: Error) => void;
+  /** An open's plaintext (takeShared, taken when posted): the caller's once resolved, wiped here otherwise. */
+  target: Buffer | null;
+}
+
+interface Waiting {
+  wire: WireJob;
+  /** An open's plaintext length: shared memory taken when the job is posted. */
+  targetLength: number;
 }
 
 class Slot {
   worker: Worker | null = null;
+  /** Posted and waiting jobs, by id. */
   readonly pending = new Map<number, Pending>();
+  /** Jobs not posted yet, in order. */
+  readonly waiting: Waiting[] = [];
+  posted = 0;
+
+  get load(): number {
+    return this.posted + this.waiting.length;
+  }
 }
 
 /** Where the compiled worker entry is: beside this module, or under dist/ when running the bundle or the sources. */
@@ -115,7 +140,6 @@ export class SealWorkers {
   private readonly bytes = new Uint8Array(this.table);
   private readonly slots: Slot[] = [];
   private nextId = 1;
-  private turn = 0;
   private stopped = false;
   /** Jobs done and failed (INFO sealkv). */
   jobs = 0;
@@ -153,7 +177,7 @@ export class SealWorkers {
    * worker allocated: zero-filling a fresh 1 MiB cost the event loop ~100 µs per SET.
    */
   seal(job: SealJob): Promise<Buffer> {
-    return this.run(job.op, job.db, job.key, job.keyId, job.plain, null).then((r) => {
+    return this.run(job.op, job.db, job.key, job.keyId, job.plain).then((r) => {
       if (!r.ok) throw new SealWorkerError(r.reason ?? 'error');
       const out = Buffer.from(r.output!);
       if (out.length !== chunkedSize(job.plain.length)) throw new SealWorkerError('error');
@@ -163,7 +187,7 @@ export class SealWorkers {
 
   /** Seals `length` zero bytes as a chunked value under `keyId`, in shared memory the worker allocated. */
   sealZeros(job: ZerosJob): Promise<Buffer> {
-    return this.run(job.op, job.db, job.key, job.keyId, job.length, null).then((r) => {
+    return this.run(job.op, job.db, job.key, job.keyId, job.length).then((r) => {
       if (!r.ok) throw new SealWorkerError(r.reason ?? 'error');
       const out = Buffer.from(r.output!);
       if (out.length !== chunkedSize(job.length)) throw new SealWorkerError('error');
@@ -171,16 +195,25 @@ export class SealWorkers {
     });
   }
 
-  /** Opens sealed into target (both SharedArrayBuffer views); rejects with SealWorkerError if it does not open. */
-  open(job: OpenJob): Promise<void> {
-    return this.run(job.op, job.db, job.key, 0, job.sealed, job.target).then((r) => {
-      if (!r.ok) throw new SealWorkerError(r.reason ?? 'error');
+  /**
+   * Opens sealed (a SharedArrayBuffer view) into shared memory taken from the pool when the job
+   * is posted; resolves with that plaintext (Sealer.plainLength(sealed) bytes, the caller's to
+   * giveShared()), rejects with SealWorkerError if it does not open (the memory wiped then).
+   */
+  open(job: OpenJob): Promise<Buffer> {
+    return this.run(job.op, job.db, job.key, 0, job.sealed, Sealer.plainLength(job.sealed)).then((r) => {
+      if (!r.ok) {
+        giveShared(r.target!);
+        throw new SealWorkerError(r.reason ?? 'error');
+      }
+      return r.target!;
     });
   }
 
-  private run(op: WireJob['op'], db: number, key: string, keyId: number, input: Uint8Array | number, output: Uint8Array | null): Promise<WireResult> {
+  /** Queues a job on the least loaded worker; `targetLength` > 0: an open's plaintext, taken when posted. */
+  private run(op: WireJob['op'], db: number, key: string, keyId: number, input: Uint8Array | number, targetLength = 0): Promise<WireResult & { target?: Buffer }> {
     if (this.stopped) return Promise.reject(new SealWorkerError('stopped'));
-    if ((typeof input !== 'number' && !(input.buffer instanceof SharedArrayBuffer)) || (output !== null && !(output.buffer instanceof SharedArrayBuffer))) {
+    if (typeof input !== 'number' && !(input.buffer instanceof SharedArrayBuffer)) {
       return Promise.reject(new TypeError('seal worker jobs take SharedArrayBuffer views'));
     }
     try {
@@ -188,20 +221,37 @@ export class SealWorkers {
     } catch (err) {
       return Promise.reject(err instanceof SealWorkerError ? err : new SealWorkerError('error'));
     }
-    const slot = this.slots[this.turn++ % this.slots.length]!;
-    const worker = slot.worker ?? this.start(slot);
+    let slot = this.slots[0]!;
+    for (const s of this.slots) if (s.load < slot.load) slot = s;
     const id = this.nextId++;
     const wire: WireJob = {
       id, op, db, key, keyId,
       input: typeof input === 'number' ? null : (input.buffer as SharedArrayBuffer),
       inputOffset: typeof input === 'number' ? 0 : input.byteOffset,
       inputLength: typeof input === 'number' ? input : input.length,
-      output: output === null ? null : (output.buffer as SharedArrayBuffer), outputOffset: output === null ? 0 : output.byteOffset,
+      output: null, outputOffset: 0,
     };
-    return new Promise<WireResult>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      worker.postMessage(wire);
+    return new Promise<WireResult & { target?: Buffer }>((resolve, reject) => {
+      const p: Pending = { resolve: (r) => resolve(p.target === null ? r : { ...r, target: p.target }), reject, target: null };
+      slot.pending.set(id, p);
+      slot.waiting.push({ wire, targetLength });
+      this.post(slot);
     });
+  }
+
+  /** Posts waiting jobs while the worker has fewer than POSTED_MAX. */
+  private post(slot: Slot): void {
+    while (slot.posted < POSTED_MAX && slot.waiting.length > 0) {
+      const { wire, targetLength } = slot.waiting.shift()!;
+      const worker = slot.worker ?? this.start(slot);
+      if (targetLength > 0) {
+        const target = takeShared(targetLength);
+        slot.pending.get(wire.id)!.target = target;
+        wire.output = target.buffer as SharedArrayBuffer;
+      }
+      slot.posted++;
+      worker.postMessage(wire);
+    }
   }
 
   private start(slot: Slot): Worker {
@@ -212,22 +262,35 @@ export class SealWorkers {
       const p = slot.pending.get(r.id);
       if (p === undefined) return;
       slot.pending.delete(r.id);
+      slot.posted--;
       this.jobs++;
       if (!r.ok) this.failures++;
       p.resolve(r);
+      this.post(slot);
     });
     const died = (why: string) => {
       if (slot.worker !== worker) return;
       slot.worker = null;
       if (!this.stopped) this.log.error({ why }, 'seal worker died: its jobs fail, the next job starts another');
-      for (const p of slot.pending.values()) p.reject(new SealWorkerError('seal worker died'));
-      this.failures += slot.pending.size;
-      slot.pending.clear();
+      this.failAll(slot, 'seal worker died');
     };
     // Only the error's class: its message could in principle quote a value.
     worker.on('error', (err) => died(err.constructor.name));
     worker.on('exit', (code) => died(`exit ${code}`));
     return worker;
+  }
+
+  /** Fails a slot's jobs, posted and waiting (an open's plaintext memory wiped back to its pool). */
+  private failAll(slot: Slot, why: string): void {
+    const jobs = [...slot.pending.values()];
+    slot.pending.clear();
+    slot.waiting.length = 0;
+    slot.posted = 0;
+    if (why !== 'stopped') this.failures += jobs.length;
+    for (const p of jobs) {
+      if (p.target !== null) giveShared(p.target);
+      p.reject(new SealWorkerError(why));
+    }
   }
 
   /** Puts every live data key in the table (the table is small; rotation adds one key at a time). */
@@ -267,8 +330,7 @@ export class SealWorkers {
     for (const slot of this.slots) {
       const worker = slot.worker;
       slot.worker = null;
-      for (const p of slot.pending.values()) p.reject(new SealWorkerError('stopped'));
-      slot.pending.clear();
+      this.failAll(slot, 'stopped');
       if (worker !== null) void worker.terminate();
     }
   }

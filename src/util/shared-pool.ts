@@ -1,5 +1,5 @@
-// Pooled memory for plaintext: views of exact length over buffers kept for reuse per
-// power-of-two size, in two pools.
+// Pooled memory for plaintext: views of exact length over buffers kept for reuse per size
+// class (eighths of a power of two), in two pools.
 //
 // Shared memory (SharedArrayBuffer) for large plaintext that a seal worker reads or writes in
 // place (seal/seal-workers.ts): the parser gathers a large bulk straight into it, so a SET hands
@@ -13,9 +13,31 @@
 // 16 KiB SETs: one every ~3,000 requests, ~10 ms each). Up to 8 MiB kept.
 //
 // Every view comes zeroed and is wiped (the bytes it says were written) before its memory goes
-// back: a pool never holds plaintext. Wiping goes 8 bytes at a time: on shared memory V8 fills
-// a Uint8Array byte by byte with atomic stores, ~600 µs per MiB against ~6 for a memset (it was
-// the largest cost of a 1 MiB SET after the AEAD); a Float64Array's fill takes ~40-50.
+// back: a pool never holds plaintext. Wiping a large view is libsodium's sodium_memzero (a
+// memset: ~7 µs per MiB): on shared memory V8 fills a Uint8Array byte by byte with atomic
+// stores, ~300-600 µs per MiB, and a Float64Array 8 bytes at a time, 30 µs per MiB on a quiet
+// core but 100-190 µs per 1 MiB SET or GET in the server (cold memory, loaded machine: perf put
+// it at 5-8% of a 1 MiB SET's cycles). Without sodium-native (WASM backend) the Float64Array.
+
+import { loadSodiumNative } from '../seal/native-aead.js';
+
+/** sodium_memzero when sodium-native loads, else null. */
+const memzero = loadSodiumNative()?.sodium_memzero ?? null;
+/** From this many bytes a wipe is one native call (below it the call costs more than the fill). */
+const MEMZERO_MIN = 1024;
+
+/**
+ * The memory size a view of `length` bytes is taken from: the next multiple of an eighth of a
+ * power of two (at least minBytes). Powers of two made a 1 MiB SET's value (1 MiB + CRLF) take
+ * 2 MiB, and a pool full of those had none of 1 MiB for the GETs after.
+ */
+function sizeClass(length: number, minBytes: number): number {
+  if (length <= minBytes) return minBytes;
+  let pow = minBytes;
+  while (pow * 2 <= length) pow *= 2;
+  const step = Math.max(pow / 8, minBytes / 8);
+  return Math.ceil(length / step) * step;
+}
 
 class SizedPool {
   private readonly kept = new Map<number, ArrayBufferLike[]>();
@@ -30,8 +52,7 @@ class SizedPool {
   ) {}
 
   take(length: number): Buffer {
-    let size = this.minBytes;
-    while (size < length) size *= 2;
+    const size = sizeClass(length, this.minBytes);
     let memory = this.kept.get(size)?.pop();
     if (memory !== undefined) this.keptBytes -= size;
     else this.ours.add((memory = this.make(size)));
@@ -42,16 +63,31 @@ class SizedPool {
     return this.ours.has(view.buffer);
   }
 
-  /** Wipes view's first `written` bytes and keeps its memory, if it is one of this pool's. */
+  /**
+   * Wipes view's first `written` bytes and keeps its memory, if it is one of this pool's. A
+   * full pool makes room by dropping memory of other sizes: the sizes in use now are kept.
+   */
   give(view: Uint8Array, written: number): void {
     wipeShared(view, written);
     const memory = view.buffer;
     const size = memory.byteLength;
-    if (view.byteOffset !== 0 || !this.ours.has(memory) || this.keptBytes + size > this.maxKeptBytes) return;
+    if (view.byteOffset !== 0 || !this.ours.has(memory) || size > this.maxKeptBytes) return;
+    while (this.keptBytes + size > this.maxKeptBytes && this.dropOtherThan(size));
+    if (this.keptBytes + size > this.maxKeptBytes) return;
     let list = this.kept.get(size);
     if (list === undefined) this.kept.set(size, (list = []));
     list.push(memory);
     this.keptBytes += size;
+  }
+
+  /** Drops one kept memory of a size other than `size` (the largest such); false if there is none. */
+  private dropOtherThan(size: number): boolean {
+    let from = 0;
+    for (const [s, list] of this.kept) if (s !== size && list.length > 0 && s > from) from = s;
+    if (from === 0) return false;
+    this.kept.get(from)!.pop();
+    this.keptBytes -= from;
+    return true;
   }
 }
 
@@ -86,8 +122,12 @@ export function givePlain(view: Buffer, written = view.length): void {
   plain.give(view, written);
 }
 
-/** Zeroes view[0, length) (shared memory): whole aligned words through a Float64Array, the ends bytewise. */
+/** Zeroes view[0, length) (shared memory): a memset, else whole aligned words through a Float64Array and the ends bytewise. */
 export function wipeShared(view: Uint8Array, length: number): void {
+  if (memzero !== null && length >= MEMZERO_MIN) {
+    memzero(length === view.length ? view : view.subarray(0, length));
+    return;
+  }
   const start = view.byteOffset;
   const end = start + length;
   const from = (start + 7) & ~7;

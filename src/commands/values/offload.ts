@@ -182,10 +182,10 @@ async function openLater(ctx: Session, workers: SealWorkers, key: string, value:
   const own = !(value.buffer instanceof SharedArrayBuffer);
   const sealed = own ? shared(value) : value;
   const length = Sealer.plainLength(sealed);
-  const target = takeShared(length);
+  let target: Buffer | null = null;
   let sent = false;
   try {
-    await workers.open({ op: 'open', db, key, sealed, target });
+    target = await workers.open({ op: 'open', db, key, sealed });
     if (ctx.closed) return;
     // Written from where the worker opened it, not copied into the reply first.
     if ((sent = ctx.sendSharedBulk?.(target) === true)) return;
@@ -202,7 +202,7 @@ async function openLater(ctx: Session, workers: SealWorkers, key: string, value:
     // copy here, which answers the seal error if it must.
     replyRange(ctx, key, sealed, 0, length, db);
   } finally {
-    if (!sent) giveShared(target);
+    if (target !== null && !sent) giveShared(target);
     // Sealed bytes hold no plaintext: nothing to wipe.
     if (own) giveShared(sealed, 0);
   }
