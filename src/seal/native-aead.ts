@@ -11,6 +11,7 @@
 
 import { createRequire } from 'node:module';
 import { copyBytes, ExactViews } from '../util/bytes.js';
+import { useNativeWipe } from '../util/shared-pool.js';
 import { ABYTES, copyNonce, KEYBYTES, NPUBBYTES, type AeadBackend, type AeadKey } from './aead.js';
 
 /** The part of sodium-native's public API sealkv uses (the package ships no type declarations). */
@@ -32,11 +33,14 @@ const require = createRequire(import.meta.url);
 
 /** sodium-native if it is installed and loads on this platform, else null. */
 export function loadSodiumNative(): SodiumNative | null {
+  let sodium: SodiumNative;
   try {
-    return require('sodium-native') as SodiumNative;
+    sodium = require('sodium-native') as SodiumNative;
   } catch {
     return null;
   }
+  useNativeWipe(sodium.sodium_memzero);
+  return sodium;
 }
 
 /**

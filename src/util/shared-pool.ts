@@ -19,10 +19,13 @@
 // core but 100-190 µs per 1 MiB SET or GET in the server (cold memory, loaded machine: perf put
 // it at 5-8% of a 1 MiB SET's cycles). Without sodium-native (WASM backend) the Float64Array.
 
-import { loadSodiumNative } from '../seal/native-aead.js';
+/** sodium_memzero once sodium-native loads (seal/native-aead.ts installs it), else null. */
+let memzero: ((view: Uint8Array) => void) | null = null;
 
-/** sodium_memzero when sodium-native loads, else null. */
-const memzero = loadSodiumNative()?.sodium_memzero ?? null;
+/** Large wipes become this native memset from now on (util knows no libsodium; seal/ hands it over). */
+export function useNativeWipe(wipe: (view: Uint8Array) => void): void {
+  memzero = wipe;
+}
 /** From this many bytes a wipe is one native call (below it the call costs more than the fill). */
 const MEMZERO_MIN = 1024;
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadSodiumNative } from '../../../src/seal/native-aead.js';
 import { giveShared, takeShared, wipeShared } from '../../../src/util/shared-pool.js';
 
 describe('shared memory pool', () => {
@@ -33,7 +34,11 @@ describe('shared memory pool', () => {
     for (const v of again) giveShared(v, 0);
   });
 
-  it('wipes shared memory whatever its length and offset', () => {
+  it.each([
+    ['word by word', false],
+    ['by sodium_memzero once sodium-native loads', true],
+  ])('wipes shared memory whatever its length and offset, %s', (_how, native) => {
+    if (native) expect(loadSodiumNative()).not.toBeNull();
     const view = takeShared(100_000);
     for (const [from, length] of [[0, 100_000], [3, 5000], [1, 17], [0, 1023], [5, 1025]] as const) {
       view.fill(9);
