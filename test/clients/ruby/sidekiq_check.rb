@@ -5,6 +5,7 @@
 require 'fileutils'
 require 'sidekiq'
 require 'sidekiq/api'
+require 'sidekiq/scheduled'
 require_relative 'sidekiq_workers'
 
 PORT = Integer(ARGV.fetch(0))
@@ -67,6 +68,13 @@ begin
   expect_eq('scheduled ran last', Sidekiq.redis { |c| c.lrange('order', -1, -1) }, ['later'])
   expect_eq('failing attempts', Sidekiq.redis { |c| c.get('failing:attempts') }, '1')
 
+  # The poller pops due jobs with its Lua script by EVALSHA; after SCRIPT FLUSH it gets
+  # NOSCRIPT, loads the script again and goes on.
+  Sidekiq.redis { |c| c.script(:flush) }
+  AddWorker.perform_in(0.2, 5, 5, 'after-flush')
+  wait_for('scheduled job ran after SCRIPT FLUSH', 8) { Sidekiq.redis { |c| c.hget('results', 'after-flush') } }
+  expect_eq('poller reloaded its script', Sidekiq.redis { |c| c.script(:exists, Digest::SHA1.hexdigest(Sidekiq::Scheduled::Enq::LUA_ZPOPBYSCORE)) }, true)
+
   rj = Sidekiq::RetrySet.new.find_job(jidf)
   expect_eq('retry job', [rj&.klass, rj&.args, rj&.queue], ['FailingWorker', ['divide'], 'critical'])
   expect_eq('retry error', [rj['error_class'], rj['error_message'], rj['retry_count']], ['ArgumentError', 'cannot divide', 0])
@@ -75,10 +83,10 @@ begin
   expect_eq('default queue drained', Sidekiq::Queue.new('default').size, 0)
 
   # A process adds its processed/failed counts to the totals at its next heartbeat (every 5 s).
-  st = wait_for('heartbeat flushed the counts', 8) { (s = Sidekiq::Stats.new).processed >= 4 && s }
-  expect_eq('stats after', [st.processed, st.failed, st.retry_size, st.scheduled_size, st.enqueued], [4, 1, 1, 0, 0])
+  st = wait_for('heartbeat flushed the counts', 8) { (s = Sidekiq::Stats.new).processed >= 5 && s }
+  expect_eq('stats after', [st.processed, st.failed, st.retry_size, st.scheduled_size, st.enqueued], [5, 1, 1, 0, 0])
   today = Sidekiq::Stats::History.new(1)
-  expect_eq('history processed', today.processed.values, [4])
+  expect_eq('history processed', today.processed.values, [5])
   expect_eq('history failed', today.failed.values, [1])
 
   procs = wait_for('heartbeat', 8) { (ps = Sidekiq::ProcessSet.new.to_a).size == 1 && ps }
