@@ -3,10 +3,12 @@
 // reply shapes for floats, zRange with scores, hGetAll, scan with the iterator by reference,
 // multi()/pipeline(), eval with the NOSCRIPT fallback, info, blocking pops with READ_TIMEOUT,
 // its serializers, select, streams, client, auth with [user, pass], pub/sub in forked
-// subscribers), and session.php runs PHP's redis session handler in separate PHP processes.
+// subscribers), session.php runs PHP's redis session handler in separate PHP processes, and
+// cluster.php runs RedisCluster over a two-node sealkv cluster.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { startCluster } from '../helpers/cluster.js';
 import { commandWorks, familiesPassed, PHP_DIR, runScript } from '../helpers/client-scripts.js';
 
 const hasPhpRedis = commandWorks('php', ['-r', 'exit(extension_loaded("redis") && function_exists("pcntl_fork") ? 0 : 1);']);
@@ -39,5 +41,18 @@ describe.skipIf(phpMissing)('phpredis 5.3 on sealkv', () => {
     expect(run.stderr).toBe('');
     expect(familiesPassed(run)).toEqual(['session']);
     expect(run.code).toBe(0);
+  });
+
+  // INFO said redis_mode:standalone on a cluster node, where Redis says cluster.
+  it('RedisCluster over two nodes: keys by slot, cross-slot MGET/MSET/DEL, MULTI, EVAL, SCAN and INFO per master', async () => {
+    const cluster = await startCluster(2);
+    try {
+      const run = await runScript('php', PHP_DIR, 'cluster.php', cluster.nodes.map((n) => n.port));
+      expect(run.stderr).toBe('');
+      expect(familiesPassed(run)).toEqual(['cluster']);
+      expect(run.code).toBe(0);
+    } finally {
+      await cluster.stop();
+    }
   });
 });
