@@ -36,6 +36,18 @@ describe.skipIf(phpMissing)('phpredis 5.3 on sealkv', () => {
     });
   }
 
+  it('every family in one run on a server with seal-keys yes (key names sealed)', async () => {
+    const sealed = await spawnServer(['--seal-keys', 'yes']);
+    try {
+      const run = await runScript('php', PHP_DIR, 'phpredis.php', [sealed.port]);
+      expect(run.stderr).toBe('');
+      expect(familiesPassed(run)).toEqual(FAMILIES);
+      expect(run.code).toBe(0);
+    } finally {
+      await sealed.stop();
+    }
+  });
+
   it('session handler: a session written by one PHP process is read and changed by another', async () => {
     const run = await runScript('php', PHP_DIR, 'session.php', [server.port]);
     expect(run.stderr).toBe('');

@@ -36,6 +36,18 @@ describe.skipIf(rubyMissing)('redis-rb 4.8 on sealkv', () => {
       expect(run.code).toBe(0);
     });
   }
+
+  it('every family in one run on a server with seal-keys yes (key names sealed)', async () => {
+    const sealed = await spawnServer(['--seal-keys', 'yes']);
+    try {
+      const run = await runScript('ruby', RUBY_DIR, 'redis_rb.rb', [sealed.port]);
+      expect(run.stderr).toBe('');
+      expect(familiesPassed(run)).toEqual(FAMILIES);
+      expect(run.code).toBe(0);
+    } finally {
+      await sealed.stop();
+    }
+  });
 });
 
 describe.skipIf(sidekiqMissing)('Sidekiq 6.4 on sealkv', () => {
