@@ -25,7 +25,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const FAMILIES = ['strings', 'hashes', 'lists', 'sets', 'zsets', 'scan', 'pipelined', 'multi', 'pubsub', 'scripting', 'info', 'blpop', 'streams', 'client', 'acl', 'select'];
+const FAMILIES = ['strings', 'hashes', 'lists', 'sets', 'zsets', 'scan', 'pipelined', 'multi', 'pubsub', 'scripting', 'info', 'blpop', 'streams', 'client', 'acl', 'monitor', 'select'];
 
 describe.skipIf(rubyMissing)('redis-rb 4.8 on sealkv', () => {
   for (const family of FAMILIES) {

@@ -415,6 +415,26 @@ family('acl') do
   b.close
 end
 
+family('monitor') do
+  # sealkv redacts MONITOR lines (README: Where sealkv deliberately differs); redis-rb's monitor
+  # still yields one line per command, shaped like Redis's, without the arguments' bytes.
+  lines = Queue.new
+  m = Redis.new(host: '127.0.0.1', port: PORT)
+  th = Thread.new { m.monitor { |line| lines << line } }
+  expect_eq('monitor OK', lines.pop, 'OK')
+  r.set('mk', 'secret-value')
+  r.get('mk')
+  got = [lines.pop, lines.pop].map { |l| l.sub(/\A\d+\.\d+ \[0 127\.0\.0\.1:\d+\] /, '') }
+  want = if r.info['sealkv_version']
+           ['"set" <2 args: 2 B, 12 B>', '"get" <1 arg: 2 B>']
+         else
+           ['"set" "mk" "secret-value"', '"get" "mk"']
+         end
+  expect_eq('monitor lines', got, want)
+  th.kill
+  m.close
+end
+
 family('select') do
   r.select(3)
   r.set('dbk', 'three')
