@@ -259,6 +259,8 @@ family('scripting', function () use ($r) {
     expect_eq('eval nil', $r->eval('return nil'), false);
     expect_eq('eval nested', $r->eval("return {1, 2, {3, 'a'}}"), [1, 2, [3, 'a']]);
     expect_eq('eval no keys', $r->eval('return ARGV[1]', ['a']), 'a');
+    // Lua 5.1 prints a float with %.14g: 10 / 2 is "5", not 5.4's "5.0" (sealkv said 5.0 here).
+    expect_eq('string.format %s of floats', $r->eval("return string.format('%s:%s', ARGV[1] / 2, 1 / 3)", ['10']), '5:0.33333333333333');
 });
 
 family('info', function () use ($r) {

@@ -295,6 +295,8 @@ family('scripting') do
   expect_eq('eval status reply', r.eval("return redis.status_reply('FINE')"), 'FINE')
   expect_eq('eval nil', r.eval('return nil'), nil)
   expect_eq('eval table with hash', r.eval("return {1, 2, {3, 'a'}}"), [1, 2, [3, 'a']])
+  # Lua 5.1 prints a float with %.14g: 10 / 2 is "5", not 5.4's "5.0" (sealkv said 5.0 here).
+  expect_eq('string.format %s of floats', r.eval("return string.format('%s:%s:%s', ARGV[1] / 2, 1 / 3, tostring(ARGV[1] / 4))", argv: ['10']), '5:0.33333333333333:2.5')
 end
 
 family('info') do
