@@ -2,7 +2,8 @@
 // library: it builds the `redis` table around the host functions, hides what scripts may not
 // use (io, os, require, dofile, loadfile, print, debug...), makes the globals and the library
 // tables read-only with Redis's error texts, and adds what Redis's Lua 5.1 scripts expect from
-// a Lua 5.4 VM (unpack, loadstring, math.pow, table.getn, 5.1-style tostring of floats).
+// a Lua 5.4 VM (unpack, loadstring, math.pow, table.getn, 5.1-style printing of floats by
+// tostring and string.format('%s')).
 //
 // Called with (host, libraries) and returns the script environment, the error handler, the
 // table of tables that must stay read-only, the FUNCTION libraries' environment and the switch
@@ -106,6 +107,14 @@ local function tostring51(v)
   end
   return tostring0(v)
 end
+
+-- The same for string.format('%s', x), which asks a number's __tostring (an integer keeps %d:
+-- tostring0 of an integer comes back here). table.concat and '..' print numbers in C, unreached.
+-- getmetatable(0) answers false (Redis: nil; a script cannot reach this table either way).
+debug.setmetatable(0, {__tostring = function(v)
+  if mathtype(v) == 'float' then return tostring51(v) end
+  return fmt('%d', v)
+end, __metatable = false})
 
 local ENV
 local function loadstring(s, name)

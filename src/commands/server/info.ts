@@ -34,7 +34,8 @@ function server(ctx: Session): Lines {
     ['redis_version', REDIS_COMPAT_VERSION],
     ['redis_git_sha1', '00000000'],
     ['redis_git_dirty', 0],
-    ['redis_mode', 'standalone'],
+    // As Redis: tools tell a cluster node from a standalone server by this line.
+    ['redis_mode', s.cluster !== null ? 'cluster' : 'standalone'],
     ['os', `${os.type()} ${os.release()} ${os.arch()}`],
     ['arch_bits', process.arch.endsWith('64') ? 64 : 32],
     ['process_id', process.pid],
