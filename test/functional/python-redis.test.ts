@@ -1,0 +1,51 @@
+// redis-py 4.3 (Debian 12's python3-redis) as Python apps use it, with its pure-Python parser
+// and with hiredis, sync and asyncio: every command family, pipelines and WATCH, pub/sub with
+// run_in_thread, Lock and register_script (Lua), streams with consumer groups, CLIENT LIST and
+// INFO parsed into dicts, ACL users with AUTH by username. The scripts in test/clients/python/
+// check what the library reads back and exit 1 naming the first wrong value.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasPythonModules, runPython, sectionsPassed, type PythonRun } from '../helpers/python.js';
+import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+
+const hasRedisPy = hasPythonModules('redis', 'hiredis');
+if (!hasRedisPy) console.warn('python-redis: python3-redis / python3-hiredis not installed, skipped');
+
+let server: SpawnedServer;
+beforeAll(async () => {
+  if (hasRedisPy) server = await spawnServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** Fails with the script's own message (the first wrong read-back) rather than only its exit code. */
+function expectPassed(run: PythonRun, lastLine: string): void {
+  expect({ code: run.code, stderr: run.stderr.trim() }).toEqual({ code: 0, stderr: '' });
+  expect(run.stdout.trim().split('\n').at(-1)).toBe(lastLine);
+}
+
+const SYNC_SECTIONS = [
+  'strings with expiry', 'hashes', 'lists', 'sets', 'sorted sets', 'scan iterators', 'pipelines', 'watch/multi',
+  'pub/sub', 'lock', 'register_script', 'streams', 'client, info, introspection', 'blocking pops',
+  'acl and auth with username', 'bytes round trip',
+];
+const ASYNC_SECTIONS = [
+  'async strings, hashes, sorted sets', 'async scan iterators', 'async pipelines and watch', 'async pub/sub',
+  'async lock and script', 'async streams', 'async blocking pops and info',
+];
+
+describe.skipIf(!hasRedisPy)('redis-py on sealkv', () => {
+  for (const parser of ['python', 'hiredis']) {
+    it(`sync client, ${parser} parser`, async () => {
+      const run = await runPython('redis_sync.py', [server.port, parser]);
+      expectPassed(run, `redis-py sync ok ${parser}`);
+      expect(sectionsPassed(run)).toEqual(SYNC_SECTIONS);
+    });
+    it(`asyncio client, ${parser} parser`, async () => {
+      const run = await runPython('redis_async.py', [server.port, parser]);
+      expectPassed(run, `redis-py asyncio ok ${parser}`);
+      expect(sectionsPassed(run)).toEqual(ASYNC_SECTIONS);
+    });
+  }
+});
