@@ -4,8 +4,14 @@
 // INFO parsed into dicts, ACL users with AUTH by username. The scripts in test/clients/python/
 // check what the library reads back and exit 1 naming the first wrong value.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster } from '../helpers/cluster.js';
 import { hasPythonModules, runPython, sectionsPassed, type PythonRun } from '../helpers/python.js';
+import { linkUp, newMasterKey, startNode } from '../helpers/replication.js';
+import { hasSentinel, SENTINEL_NAME, startSentinel, topologyDiscovered } from '../helpers/sentinel.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
 const hasRedisPy = hasPythonModules('redis', 'hiredis');
@@ -48,4 +54,41 @@ describe.skipIf(!hasRedisPy)('redis-py on sealkv', () => {
       expect(sectionsPassed(run)).toEqual(ASYNC_SECTIONS);
     });
   }
+});
+
+describe.skipIf(!hasRedisPy)('redis-py topologies on sealkv', () => {
+  it('RedisCluster over two sealkv cluster nodes', async () => {
+    const cluster = await startCluster(2);
+    try {
+      const run = await runPython('redis_topologies.py', ['cluster', cluster.nodes[0]!.port, 2]);
+      expectPassed(run, 'redis-py cluster ok');
+      expect(sectionsPassed(run)).toEqual(['cluster topology', 'cluster keys', 'cluster pipeline, script, lock, pub/sub']);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it.skipIf(!hasSentinel)('Sentinel: master_for and slave_for through a redis-sentinel watching a sealkv primary and replica', async () => {
+    const key = newMasterKey();
+    const dir = mkdtempSync(join(tmpdir(), 'sealkv-pysentinel-'));
+    const primary = await startNode(key);
+    const replica = await startNode(key, [], { host: '127.0.0.1', port: primary.port });
+    // Linked before the sentinel starts: its first INFO to the primary then lists the replica
+    // (later ones come every 10 s).
+    await linkUp(replica.port);
+    const sentinel = await startSentinel(dir, primary.port, 0).catch(async (err) => {
+      await Promise.all([primary.stop(), replica.stop()]);
+      throw err;
+    });
+    try {
+      await topologyDiscovered([sentinel], 1);
+      const run = await runPython('redis_topologies.py', ['sentinel', sentinel.port, SENTINEL_NAME, primary.port, replica.port]);
+      expectPassed(run, 'redis-py sentinel ok');
+      expect(sectionsPassed(run)).toEqual(['sentinel discovery', 'sentinel clients']);
+    } finally {
+      sentinel.process.kill('SIGKILL');
+      await Promise.all([primary.stop(), replica.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
