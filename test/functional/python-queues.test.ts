@@ -30,10 +30,10 @@ describe('Python job queues on sealkv', () => {
     expect(run.stdout.trim().split('\n').at(-1)).toBe('rq ok');
   });
 
-  it.skipIf(!hasCelery)('Celery: worker, results, retry, failure, countdown, group, chain, chord, inspect', async () => {
+  it.skipIf(!hasCelery)('Celery: worker, results, retry, failure, countdown, group, chain, chord, revoke, events, inspect, unacked restore', async () => {
     const run = await runPython('celery_check.py', [server.port], 90_000);
     expect({ code: run.code, failure: run.stderr.split('\n').filter((l) => l.startsWith('FAIL')) }).toEqual({ code: 0, failure: [] });
-    expect(sectionsPassed(run)).toEqual(['worker answers', 'tasks and results', 'retry', 'failure', 'group, chain and chord', 'inspect']);
+    expect(sectionsPassed(run)).toEqual(['worker answers', 'tasks and results', 'retry', 'failure', 'group, chain and chord', 'revoke and scheduled', 'events', 'inspect', 'unacked message restored at shutdown']);
     expect(run.stdout.trim().split('\n').at(-1)).toBe('celery ok');
   }, 120_000);
 });

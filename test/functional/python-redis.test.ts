@@ -34,7 +34,7 @@ function expectPassed(run: PythonRun, lastLine: string): void {
 const SYNC_SECTIONS = [
   'strings with expiry', 'hashes', 'lists', 'sets', 'sorted sets', 'scan iterators', 'pipelines', 'watch/multi',
   'pub/sub', 'lock', 'register_script', 'streams', 'client, info, introspection', 'blocking pops',
-  'acl and auth with username', 'bytes round trip',
+  'acl and auth with username', 'monitor', 'bytes round trip',
 ];
 const ASYNC_SECTIONS = [
   'async strings, hashes, sorted sets', 'async scan iterators', 'async pipelines and watch', 'async pub/sub',

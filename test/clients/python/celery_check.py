@@ -9,6 +9,8 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -24,22 +26,41 @@ import celery_app
 from check import expect, expect_true, section
 
 redis.Redis(host="127.0.0.1", port=int(port)).flushall()
+# The worker logs to a file, not a pipe nobody reads while it runs (a full pipe would stall it).
+worker_log = tempfile.TemporaryFile(mode="w+")
 worker = subprocess.Popen(
-    [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "--pool=solo", "--concurrency=1",
+    [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "--pool=solo", "--concurrency=1", "-E",
      "--without-gossip", "--without-mingle", "--loglevel=INFO", "-n", "pycheck@%h"],
-    cwd=here, env=dict(os.environ, PYTHONPATH=here), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    cwd=here, env=dict(os.environ, PYTHONPATH=here), stdout=worker_log, stderr=subprocess.STDOUT,
 )
 
 
 def worker_output():
     worker.send_signal(signal.SIGKILL)
-    out, _ = worker.communicate(timeout=5)
-    return out[-4000:]
+    worker.wait(timeout=5)
+    worker_log.seek(0)
+    return worker_log.read()[-4000:]
 
+
+app = celery_app.app
+# Task and worker events travel on kombu's fanout exchange (PUBLISH to, PSUBSCRIBE on
+# /0.celeryev/*); a receiver thread collects their types while the tasks below run.
+events = set()
+
+
+def receive_events():
+    with app.connection() as conn:
+        receiver = app.events.Receiver(conn, handlers={"*": lambda e: events.add(e["type"])})
+        try:
+            receiver.capture(limit=None, timeout=30, wakeup=True)
+        except Exception:  # the capture ends with a timeout (or the interpreter's exit)
+            pass
+
+
+threading.Thread(target=receive_events, daemon=True).start()
 
 try:
     with section("worker answers"):
-        app = celery_app.app
         deadline = time.time() + 20
         replies = None
         while time.time() < deadline and not replies:
@@ -80,6 +101,24 @@ try:
         c = chord((celery_app.add.s(i, i) for i in range(5)), celery_app.tsum.s())()
         expect("chord", c.get(timeout=15), 20)
 
+    with section("revoke and scheduled"):
+        eta = celery_app.add.apply_async((5, 5), countdown=60)
+        deadline = time.time() + 5
+        scheduled = []
+        while time.time() < deadline and not scheduled:
+            scheduled = [t["request"]["id"] for v in (app.control.inspect(timeout=0.5).scheduled() or {}).values() for t in v]
+        expect("scheduled holds the eta task", scheduled, [eta.id])
+        eta.revoke()
+        revoked = app.control.inspect(timeout=1).revoked() or {}
+        expect_true("revoked", any(eta.id in v for v in revoked.values()), revoked)
+
+    with section("events"):
+        deadline = time.time() + 5
+        want = {"worker-online", "task-sent", "task-received", "task-started", "task-succeeded", "task-failed", "task-retried"}
+        while time.time() < deadline and not want <= events:
+            time.sleep(0.1)
+        expect("event types seen", sorted(want & events), sorted(want))
+
     with section("inspect"):
         i = app.control.inspect(timeout=1)
         reg = i.registered() or {}
@@ -96,6 +135,14 @@ finally:
             worker.wait(timeout=10)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+with section("unacked message restored at shutdown"):
+    # The warm shutdown puts the prefetched eta task back on the queue list from kombu's
+    # unacked hash (ZREVRANGEBYSCORE + HGET, then LPUSH in a pipeline).
+    expect("worker exit code", worker.returncode, 0)
+    broker = redis.Redis(host="127.0.0.1", port=int(port))
+    expect("queue holds the restored task", broker.llen("celery"), 1)
+    expect("unacked emptied", (broker.hlen("unacked"), broker.zcard("unacked_index")), (0, 0))
 
 print("celery ok", flush=True)
 # Leave without the interpreter's shutdown pass: celery's AsyncResult.__del__ then tries to

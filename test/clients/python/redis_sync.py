@@ -415,6 +415,21 @@ with section("acl and auth with username"):
     expect_true("acl_log entries", len(log) >= 2 and {"reason", "object", "username"} <= set(log[0]), log[:1])
     expect("acl_deluser", r.acl_deluser("pyuser"), 1)
 
+with section("monitor"):
+    # sealkv redacts MONITOR lines (a deliberate difference: values never leave the process);
+    # redis-py's Monitor must still parse them, and no value may show through it.
+    sealkv = "sealkv_version" in r.info("server")
+    with r.monitor() as m:
+        writer = connect()
+        threading.Timer(0.1, lambda: (writer.set("mon-key", "mon-secret-value"), writer.get("mon-key"))).start()
+        seen = [m.next_command() for _ in range(2)]
+    for cmd in seen:
+        expect_true("monitor line parsed", {"time", "db", "client_address", "client_port", "command"} <= set(cmd) and cmd["db"] == 0, cmd)
+    expect("monitor commands", [c["command"].split(" ")[0].lower() for c in seen], ["set", "get"])
+    if sealkv:
+        expect_true("no value in monitor output", all("mon-secret-value" not in c["command"] and "mon-key" not in c["command"] for c in seen), seen)
+    writer.close()
+
 with section("bytes round trip"):
     b = connect()
     blob = bytes(range(256)) * 4
