@@ -261,6 +261,7 @@ with section("register_script"):
         expect_true("script error text", "Unknown Redis command" in str(e), str(e))
     expect("eval float", r.eval("return 3.99", 0), 3)
     expect("eval status", r.eval("return redis.status_reply('FINE')", 0), "FINE")
+    expect("Lua's redis.REDIS_VERSION is INFO's", r.eval("return redis.REDIS_VERSION", 0), r.info("server")["redis_version"])
 
 with section("streams"):
     ids = [r.xadd("x", {"n": str(i)}) for i in range(5)]
