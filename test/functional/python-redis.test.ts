@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
 import { hasPythonModules, runPython, sectionsPassed, type PythonRun } from '../helpers/python.js';
+import { hasRedisServer, startRedis } from '../helpers/reference-redis.js';
 import { linkUp, newMasterKey, startNode } from '../helpers/replication.js';
 import { hasSentinel, SENTINEL_NAME, startSentinel, topologyDiscovered } from '../helpers/sentinel.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
@@ -54,6 +55,22 @@ describe.skipIf(!hasRedisPy)('redis-py on sealkv', () => {
       expect(sectionsPassed(run)).toEqual(ASYNC_SECTIONS);
     });
   }
+});
+
+// The scripts' expectations are Redis's own: the same scripts pass against redis-server 7.0.
+describe.skipIf(!hasRedisPy || !hasRedisServer)('the redis-py scripts against redis-server', () => {
+  it('sync and asyncio, hiredis parser', async () => {
+    const redis = await startRedis();
+    try {
+      const sync = await runPython('redis_sync.py', [redis.port, 'hiredis']);
+      expectPassed(sync, 'redis-py sync ok hiredis');
+      expect(sectionsPassed(sync)).toEqual(SYNC_SECTIONS);
+      const aio = await runPython('redis_async.py', [redis.port, 'hiredis']);
+      expectPassed(aio, 'redis-py asyncio ok hiredis');
+    } finally {
+      await redis.stop();
+    }
+  });
 });
 
 describe.skipIf(!hasRedisPy)('redis-py topologies on sealkv', () => {
