@@ -224,6 +224,23 @@ with section("pub/sub"):
     worker.join(2)
     ps.close()
 
+    # CLIENT KILL TYPE pubsub: redis-py raises once, then reconnects and subscribes again.
+    ps = r.pubsub()
+    ps.subscribe("again")
+    ps.psubscribe("again.*")
+    expect("subscribed", [ps.get_message(timeout=1)["type"] for _ in range(2)], ["subscribe", "psubscribe"])
+    expect("client_kill_filter type pubsub", r.client_kill_filter(_type="pubsub"), 1)
+    try:
+        ps.get_message(timeout=1)
+        fail("read from a killed connection", "no error")
+    except redis.ConnectionError:
+        pass
+    again = [ps.get_message(timeout=1) for _ in range(2)]
+    expect("subscribed again", sorted((m["type"], m["channel"]) for m in again), [("psubscribe", "again.*"), ("subscribe", "again")])
+    expect("publish after reconnect", r.publish("again.x", "back"), 1)
+    expect("message after reconnect", ps.get_message(timeout=1)["data"], "back")
+    ps.close()
+
 with section("lock"):
     lock = r.lock("res", timeout=5)
     expect("acquire", lock.acquire(blocking=False), True)
