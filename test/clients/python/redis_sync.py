@@ -212,9 +212,10 @@ with section("pub/sub"):
     ps.subscribe(**{"events": handler})
     ps.psubscribe(**{"ev*": handler})
     worker = ps.run_in_thread(sleep_time=0.01, daemon=True)
-    for _ in range(100):
-        if r.pubsub_numsub("events")[0][1] == 1 and r.pubsub_numpat() == 1:
-            break
+    # The thread subscribes on its first pass: wait for it (publishing earlier would be lost).
+    deadline = time.time() + 5
+    while not (r.pubsub_numsub("events")[0][1] == 1 and r.pubsub_numpat() == 1):
+        expect_true("run_in_thread subscribed", time.time() < deadline, r.pubsub_numsub("events"))
         time.sleep(0.01)
     r.publish("events", "one")
     r.publish("evx", "two")
