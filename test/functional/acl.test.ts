@@ -312,6 +312,29 @@ describe('ACL file', () => {
     }
   });
 
+  it("loads an ACL file as redis-server 7.0 writes it (sanitize-payload, skip-sanitize-payload) and lists it back as Redis does", async () => {
+    // Redis 7.0's ACL SAVE writes sanitize-payload for any user set up with `reset` (redis-py's
+    // acl_setuser(reset=True) sends it): such a file must load, and list the same lines.
+    const file = join(dir, 'from-redis.acl');
+    const lines = [
+      'user default on nopass ~* &* +@all',
+      'user imp off skip-sanitize-payload resetchannels -@all',
+      'user ops on nopass sanitize-payload ~* resetchannels -@all +get',
+    ];
+    writeFileSync(file, lines.join('\n') + '\n');
+    const server = await startInProcess({ aclfile: file });
+    const admin = ioredis(server.port);
+    const run = runner(admin);
+    try {
+      expect(await run(['acl', 'list'])).toEqual(lines);
+      expect(await run(['acl', 'save'])).toBe('OK');
+      expect(readFileSync(file, 'utf8')).toBe(lines.join('\n') + '\n');
+    } finally {
+      admin.disconnect();
+      await server.stop();
+    }
+  });
+
   it('ACL LOAD closes the connections of every user but default, as Redis 7.0 does: a queued transaction never runs', async () => {
     const file = join(dir, 'reload.acl');
     const rules = (keys: string) => `user default on nopass ~* &* +@all\nuser app on >app-pw ${keys} +@all\n`;

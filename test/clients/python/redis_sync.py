@@ -432,7 +432,10 @@ with section("acl and auth with username"):
     u3.close()
     log = r.acl_log()
     expect_true("acl_log entries", len(log) >= 2 and {"reason", "object", "username"} <= set(log[0]), log[:1])
-    expect("acl_deluser", r.acl_deluser("pyuser"), 1)
+    # reset=True sends reset, which sets Redis 7.0's sanitize-payload flag.
+    expect("acl_setuser reset", r.acl_setuser("pyreset", reset=True, enabled=True, nopass=True, commands=["+ping"]), True)
+    expect("acl_getuser flags after reset", r.acl_getuser("pyreset")["flags"], ["on", "nopass", "sanitize-payload"])
+    expect("acl_deluser", r.acl_deluser("pyuser", "pyreset"), 2)
 
 with section("monitor"):
     # sealkv redacts MONITOR lines (a deliberate difference: values never leave the process);
