@@ -401,6 +401,7 @@ with section("blocking pops"):
     pusher.close()
 
 with section("acl and auth with username"):
+    expect("acl_log_reset", r.acl_log_reset(), True)
     expect("acl_setuser", r.acl_setuser("pyuser", enabled=True, passwords=["+secret"], commands=["+get", "+set", "+ping", "+acl|whoami"], keys=["app:*"]), True)
     u = r.acl_getuser("pyuser")
     expect_true("acl_getuser", u["enabled"] and "app:*" in str(u["keys"]) and "+get" in u["commands"], u)
@@ -432,6 +433,8 @@ with section("acl and auth with username"):
     u3.close()
     log = r.acl_log()
     expect_true("acl_log entries", len(log) >= 2 and {"reason", "object", "username"} <= set(log[0]), log[:1])
+    # The failed login is logged with the command's name as redis-py sent it.
+    expect("acl_log failed login", [(e["object"], e["username"]) for e in log if e["reason"] == "auth"], [("AUTH", "pyuser")])
     # reset=True sends reset, which sets Redis 7.0's sanitize-payload flag.
     expect("acl_setuser reset", r.acl_setuser("pyreset", reset=True, enabled=True, nopass=True, commands=["+ping"]), True)
     expect("acl_getuser flags after reset", r.acl_getuser("pyreset")["flags"], ["on", "nopass", "sanitize-payload"])
