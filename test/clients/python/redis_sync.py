@@ -433,6 +433,9 @@ with section("acl and auth with username"):
     u3.close()
     log = r.acl_log()
     expect_true("acl_log entries", len(log) >= 2 and {"reason", "object", "username"} <= set(log[0]), log[:1])
+    denied = {e["object"]: e for e in log if e["reason"] in ("key", "command")}
+    expect("acl_log denied objects", sorted(denied), ["incrby", "other"])
+    expect("acl_log client-info of the denied command", (denied["other"]["client-info"]["cmd"], denied["incrby"]["client-info"]["cmd"]), ("set", "incrby"))
     # The failed login is logged with the command's name as redis-py sent it.
     expect("acl_log failed login", [(e["object"], e["username"]) for e in log if e["reason"] == "auth"], [("AUTH", "pyuser")])
     # reset=True sends reset, which sets Redis 7.0's sanitize-payload flag.
