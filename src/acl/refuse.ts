@@ -18,9 +18,13 @@ export function refuseAtExec(ctx: Session, reason: 'command' | 'key' | 'channel'
   return Errors.noPermAtExec(reason);
 }
 
-/** A failed AUTH/HELLO AUTH: logged under the user name that was tried (Redis addACLLogEntry). */
-export function refuseLogin(ctx: Session, username: string): string {
+/**
+ * A failed AUTH/HELLO AUTH: logged under the user name that was tried, with the command's name
+ * as the client sent it (Redis addACLLogEntry: argv[0], so redis-py's `AUTH`, redis-cli's `auth`).
+ */
+export function refuseLogin(ctx: Session, commandName: Buffer, username: string): string {
   const context = ctx.multi !== null ? 'multi' : 'toplevel';
-  ctx.server.acl.record('auth', context, 'auth', username, clientLine(ctx, ctx.server.clock()), ctx.server.clock());
+  const object = commandName.toString('latin1');
+  ctx.server.acl.record('auth', context, object, username, clientLine(ctx, ctx.server.clock()), ctx.server.clock());
   return Errors.wrongPass;
 }

@@ -179,8 +179,8 @@ export class AclStore {
       const [kw, name, ...rules] = words;
       if (kw !== 'user' || !name) throw new ConfigError(`${where}: should start with user keyword`);
       if (users.has(name)) throw new ConfigError(`${where}: Duplicate user '${name}' found`);
-      const u = name === 'default' ? this.freshDefault() : this.newUser(name);
-      if (name === 'default') u.apply('reset');
+      // Every line, default's too, starts from a new user (Redis's ACLCreateUser, no reset).
+      const u = this.newUser(name);
       for (const rule of rules) {
         try {
           u.apply(rule);

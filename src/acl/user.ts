@@ -41,6 +41,12 @@ const BAD_HASH = 'The password hash must be exactly 64 characters and contain on
 export class AclUser {
   enabled = false;
   nopass = false;
+  /**
+   * Redis 7.0's RESTORE sanitizing flags, kept and listed so Redis's ACL files and GETUSER
+   * replies carry over. They change nothing here: every RESTORE payload is authenticated
+   * (sealed under the transport key) and decoded whole, which is sanitize-payload and more.
+   */
+  sanitizePayload: 'sanitize-payload' | 'skip-sanitize-payload' | null = null;
   readonly passwords = new Set<string>();
   private keys: KeyPattern[] = [];
   private channels: string[] = [];
@@ -73,6 +79,7 @@ export class AclUser {
   copyFrom(other: AclUser): void {
     this.enabled = other.enabled;
     this.nopass = other.nopass;
+    this.sanitizePayload = other.sanitizePayload;
     this.passwords.clear();
     for (const p of other.passwords) this.passwords.add(p);
     this.keys = other.keys.map((k) => ({ ...k }));
@@ -89,6 +96,8 @@ export class AclUser {
     switch (lower) {
       case 'on': this.enabled = true; break;
       case 'off': this.enabled = false; break;
+      case 'sanitize-payload': this.sanitizePayload = 'sanitize-payload'; break;
+      case 'skip-sanitize-payload': this.sanitizePayload = 'skip-sanitize-payload'; break;
       case 'nopass': this.nopass = true; this.passwords.clear(); break;
       case 'resetpass': this.nopass = false; this.passwords.clear(); break;
       case 'allkeys': this.keys = [keyPattern('*', true, true)]; break;
@@ -98,7 +107,7 @@ export class AclUser {
       case 'allcommands': this.commands('+@all'); break;
       case 'nocommands': this.commands('-@all'); break;
       case 'reset':
-        for (const r of ['resetpass', 'resetkeys', 'resetchannels', 'off', '-@all']) this.apply(r);
+        for (const r of ['resetpass', 'resetkeys', 'resetchannels', 'off', 'sanitize-payload', '-@all']) this.apply(r);
         if (this.pubsubDefault === 'allchannels') this.apply('allchannels');
         break;
       default:
@@ -234,6 +243,7 @@ export class AclUser {
   flags(): string[] {
     const out = [this.enabled ? 'on' : 'off'];
     if (this.nopass) out.push('nopass');
+    if (this.sanitizePayload !== null) out.push(this.sanitizePayload);
     return out;
   }
 

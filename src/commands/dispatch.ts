@@ -28,6 +28,7 @@ import type { CommandSpec, Session } from './types.js';
 export function dispatch(ctx: Session, registry: Registry, args: ArgList): void | Promise<void> {
   beforeCommand(ctx);
   const admitted = admitCommand(ctx, registry, args);
+  ctx.lastCommand = lookedUpName(admitted);
   if (admitted.kind !== 'ok') return refuseAdmission(ctx, admitted, args);
   const found = admitted.command;
   const spec = found.spec;
@@ -46,7 +47,6 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
       return ctx.reply.error(redirect);
     }
   }
-  ctx.lastCommand = found.fullName;
   // MONITOR mode and CLIENT PAUSE (Redis checks both here, before OOM and MULTI queueing).
   if (refusedToMonitor(ctx, spec)) return reject(ctx, Errors.replicaKeyspace, false, spec);
   if (holdsAny()) {
@@ -92,6 +92,18 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
   // A command with very many elements seals them ahead, a slice per turn, then runs (bulk.ts).
   // GET and SET of a large value, SETRANGE / SETBIT's far gaps: AEAD work on a seal worker (offload.ts).
   return runPrepared(ctx, spec, args, execute) ?? runOffloaded(ctx, spec, args, execute);
+}
+
+/**
+ * CLIENT LIST's cmd=: Redis sets it at lookup, before arity, auth and ACL checks
+ * (processCommand's c->lastcmd), so a refused command shows, and an unknown one shows NULL.
+ */
+function lookedUpName(admitted: Admission): string {
+  switch (admitted.kind) {
+    case 'ok': case 'noauth': case 'acl': return admitted.command.fullName;
+    case 'arity': return admitted.fullName;
+    default: return 'NULL';
+  }
 }
 
 /** The error for a command that admission turned away (unknown, arity, NOAUTH, ACL). */

@@ -15,6 +15,7 @@ import { LIBS } from './libs.js';
 import { PRELUDE } from './prelude.js';
 import { countedAlready, errorText, formatArgNumber, pushErrorTable, pushReply, writeResult } from './convert.js';
 import { LuaStatus, LuaType, LuaVm } from './vm.js';
+import { REDIS_COMPAT_VERSION, REDIS_COMPAT_VERSION_NUM } from '../version.js';
 
 /** What a running script asks of the server. */
 export interface ScriptRun {
@@ -54,8 +55,6 @@ const HOOK_STEPS = 100_000;
 const LOAD_TIMEOUT_MS = 500;
 /** How long garbage left by scripts may wait for the collection that zeroes it. */
 export const COLLECT_MS = 100;
-const VERSION = '7.0.15';
-const VERSION_NUM = 0x07000f;
 /** The globals EVAL scripts get their keys and arguments in (slots of LuaEngine.argTables). */
 const ARG_TABLES = ['KEYS', 'ARGV'] as const;
 /** Where the keys start in an EVAL, EVALSHA or FCALL request (name, script, numkeys, keys...). */
@@ -167,9 +166,9 @@ export class LuaEngine {
       return 1;
     });
     fn('register_function', (L) => this.registerFunction(L));
-    vm.pushText(VERSION);
+    vm.pushText(REDIS_COMPAT_VERSION);
     vm.rawSetField(-2, 'version');
-    vm.pushInteger(VERSION_NUM);
+    vm.pushInteger(REDIS_COMPAT_VERSION_NUM);
     vm.rawSetField(-2, 'version_num');
   }
 

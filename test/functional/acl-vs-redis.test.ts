@@ -20,6 +20,12 @@ const CASES: Record<string, string[][]> = {
     ['ACL', 'DRYRUN', 'dry', 'config'], ['ACL', 'DRYRUN', 'dry', 'config', 'nosuch'], ['ACL', 'DRYRUN', 'dry'],
     ['ACL', 'DELUSER', 'dry'],
   ],
+  // redis-py's acl_setuser(reset=True) sends reset, which sets sanitize-payload in Redis 7.0.
+  'RESTORE sanitizing flags: reset sets sanitize-payload, the two flags replace each other': [
+    ['ACL', 'SETUSER', 'san'], ['ACL', 'GETUSER', 'san'], ['ACL', 'SETUSER', 'san', 'reset', 'on', 'nopass'], ['ACL', 'GETUSER', 'san'],
+    ['ACL', 'LIST'], ['ACL', 'SETUSER', 'san', 'SKIP-SANITIZE-PAYLOAD'], ['ACL', 'GETUSER', 'san'], ['ACL', 'LIST'],
+    ['ACL', 'SETUSER', 'san', 'sanitize-payload'], ['ACL', 'GETUSER', 'san'], ['ACL', 'DELUSER', 'san'],
+  ],
   'password rules': [
     ['ACL', 'SETUSER', 'pwu', '<nope'], ['ACL', 'SETUSER', 'pwu', '<no\r\npe'], ['ACL', 'SETUSER', 'pwu', '>'],
     ['ACL', 'GETUSER', 'pwu'], ['ACL', 'SETUSER', 'pwu', '<'], ['ACL', 'SETUSER', 'pwu', '>a', '>b', '<a', 'on'],

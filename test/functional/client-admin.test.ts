@@ -193,6 +193,28 @@ describe('CLIENT LIST and CLIENT INFO', () => {
     expect(sealkv).toMatch(/ flags=e db=2 .* cmd=get user=default redir=-1 resp=3 /);
     if (ref !== null) for (const f of ['flags', 'db', 'cmd', 'user', 'redir', 'resp']) expect(field(sealkv, f)).toBe(field(ref, f));
   });
+
+  it('cmd is set at lookup, as Redis does: a command refused for arity or by ACL shows, an unknown one shows NULL', async () => {
+    const { sealkv, redis: ref } = await onBoth(async (port) => {
+      const c = await Conn.open(port);
+      const w = await Conn.open(port);
+      await w.exchange([['acl', 'setuser', 'cmdseen', 'reset', 'on', 'nopass', '+ping', '+client|setname', '+get', '~a*']]);
+      await c.exchange([['client', 'setname', 'refused']]);
+      const seen: (string | undefined)[] = [];
+      for (const cmd of [['get'], ['nosuch', 'x'], ['client', 'nosuch'], ['ping'], ['auth', 'cmdseen', 'x'], ['set', 'a1', 'v'], ['ping'], ['get', 'zz']]) {
+        await c.exchange([cmd]);
+        const list = await w.exchange([['client', 'list']]);
+        seen.push(field(list.split('\n').find((l) => l.includes(' name=refused '))!, 'cmd'));
+      }
+      await w.exchange([['acl', 'deluser', 'cmdseen']]);
+      c.close();
+      w.close();
+      return seen;
+    });
+    // arity, unknown, unknown subcommand, ok, AUTH, NOPERM command, ok, NOPERM key
+    expect(sealkv).toEqual(['get', 'NULL', 'NULL', 'ping', 'auth', 'set', 'ping', 'get']);
+    if (ref !== null) expect(sealkv).toEqual(ref);
+  });
 });
 
 describe('CLIENT KILL', () => {

@@ -538,6 +538,14 @@ describe('starting from config files', () => {
       expect(await line.call('AUTH', 'alice', 'alice-pw')).toBe('OK');
       expect(await line.call('SET', 'app:1', 'v')).toBe('OK');
       expect(String(await line.call('SET', 'other', 'v'))).toMatch(/^-NOPERM/);
+      // As redis-server 7.0 lists them: a `user default` line resets the existing default user
+      // first, and reset sets sanitize-payload; a new user starts without it.
+      const admin = new Line(port);
+      expect(await admin.call('ACL', 'LIST')).toEqual([
+        `user alice on #${createHash('sha256').update('alice-pw').digest('hex')} ~app:* resetchannels -@all +get +set`,
+        'user default on nopass sanitize-payload ~* resetchannels +@all',
+      ]);
+      admin.close();
       line.close();
     } finally {
       await stopCli(run.child);

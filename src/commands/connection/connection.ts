@@ -117,7 +117,7 @@ function auth(ctx: Session, args: Buffer[]): void {
   if (args.length === 2 && acl.defaultUser.nopass) return ctx.reply.error(Errors.authNotConfigured);
   const user = args.length === 3 ? nameString(args[1]!) : 'default';
   const found = acl.authenticate(user, args[args.length - 1]!);
-  if (!found) return ctx.reply.error(refuseLogin(ctx, user));
+  if (!found) return ctx.reply.error(refuseLogin(ctx, args[0]!, user));
   becomeUser(ctx, found);
   ctx.reply.ok();
 }
@@ -161,7 +161,7 @@ function hello(ctx: Session, args: Buffer[]): void {
   if (opts.user && opts.pass) {
     const user = nameString(opts.user);
     const found = ctx.server.acl.authenticate(user, opts.pass);
-    if (!found) return ctx.reply.error(refuseLogin(ctx, user));
+    if (!found) return ctx.reply.error(refuseLogin(ctx, args[0]!, user));
     becomeUser(ctx, found);
   }
   if (!ctx.authenticated) return ctx.reply.error(Errors.helloNoAuth);
