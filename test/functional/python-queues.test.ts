@@ -5,7 +5,7 @@
 // countdown, group, chain and chord, remote control ping/inspect over the broker's pub/sub).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasPythonModules, runPython, sectionsPassed } from '../helpers/python.js';
+import { familiesPassed, hasPythonModules, runPython } from '../helpers/client-scripts.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
 const hasRq = hasPythonModules('redis', 'rq');
@@ -26,14 +26,14 @@ describe('Python job queues on sealkv', () => {
     const run = await runPython('rq_check.py', [server.port]);
     // RQ's workers log to stderr; the script's own verdict is its exit code and its FAIL line.
     expect({ code: run.code, failure: run.stderr.split('\n').filter((l) => l.startsWith('FAIL')) }).toEqual({ code: 0, failure: [] });
-    expect(sectionsPassed(run)).toEqual(['enqueue', 'burst worker', 'scheduled job', 'requeue and cleanup', 'rq worker --burst (forking worker, the CLI)']);
+    expect(familiesPassed(run)).toEqual(['enqueue', 'burst worker', 'scheduled job', 'requeue and cleanup', 'rq worker --burst (forking worker, the CLI)']);
     expect(run.stdout.trim().split('\n').at(-1)).toBe('rq ok');
   });
 
   it.skipIf(!hasCelery)('Celery: worker, results, retry, failure, countdown, group, chain, chord, revoke, events, inspect, unacked restore', async () => {
     const run = await runPython('celery_check.py', [server.port], 90_000);
     expect({ code: run.code, failure: run.stderr.split('\n').filter((l) => l.startsWith('FAIL')) }).toEqual({ code: 0, failure: [] });
-    expect(sectionsPassed(run)).toEqual(['worker answers', 'tasks and results', 'retry', 'failure', 'group, chain and chord', 'revoke and scheduled', 'events', 'inspect', 'unacked message restored at shutdown']);
+    expect(familiesPassed(run)).toEqual(['worker answers', 'tasks and results', 'retry', 'failure', 'group, chain and chord', 'revoke and scheduled', 'events', 'inspect', 'unacked message restored at shutdown']);
     expect(run.stdout.trim().split('\n').at(-1)).toBe('celery ok');
   }, 120_000);
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
-import { hasPythonModules, runPython, sectionsPassed, type PythonRun } from '../helpers/python.js';
+import { familiesPassed, hasPythonModules, runPython, type ScriptRun } from '../helpers/client-scripts.js';
 import { hasRedisServer, startRedis } from '../helpers/reference-redis.js';
 import { linkUp, newMasterKey, startNode } from '../helpers/replication.js';
 import { hasSentinel, SENTINEL_NAME, startSentinel, topologyDiscovered } from '../helpers/sentinel.js';
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 /** Fails with the script's own message (the first wrong read-back) rather than only its exit code. */
-function expectPassed(run: PythonRun, lastLine: string): void {
+function expectPassed(run: ScriptRun, lastLine: string): void {
   expect({ code: run.code, stderr: run.stderr.trim() }).toEqual({ code: 0, stderr: '' });
   expect(run.stdout.trim().split('\n').at(-1)).toBe(lastLine);
 }
@@ -47,12 +47,12 @@ describe.skipIf(!hasRedisPy)('redis-py on sealkv', () => {
     it(`sync client, ${parser} parser`, async () => {
       const run = await runPython('redis_sync.py', [server.port, parser]);
       expectPassed(run, `redis-py sync ok ${parser}`);
-      expect(sectionsPassed(run)).toEqual(SYNC_SECTIONS);
+      expect(familiesPassed(run)).toEqual(SYNC_SECTIONS);
     });
     it(`asyncio client, ${parser} parser`, async () => {
       const run = await runPython('redis_async.py', [server.port, parser]);
       expectPassed(run, `redis-py asyncio ok ${parser}`);
-      expect(sectionsPassed(run)).toEqual(ASYNC_SECTIONS);
+      expect(familiesPassed(run)).toEqual(ASYNC_SECTIONS);
     });
   }
 });
@@ -64,7 +64,7 @@ describe.skipIf(!hasRedisPy || !hasRedisServer)('the redis-py scripts against re
     try {
       const sync = await runPython('redis_sync.py', [redis.port, 'hiredis']);
       expectPassed(sync, 'redis-py sync ok hiredis');
-      expect(sectionsPassed(sync)).toEqual(SYNC_SECTIONS);
+      expect(familiesPassed(sync)).toEqual(SYNC_SECTIONS);
       const aio = await runPython('redis_async.py', [redis.port, 'hiredis']);
       expectPassed(aio, 'redis-py asyncio ok hiredis');
     } finally {
@@ -79,7 +79,7 @@ describe.skipIf(!hasRedisPy)('redis-py topologies on sealkv', () => {
     try {
       const run = await runPython('redis_topologies.py', ['cluster', cluster.nodes[0]!.port, 2]);
       expectPassed(run, 'redis-py cluster ok');
-      expect(sectionsPassed(run)).toEqual(['cluster topology', 'cluster keys', 'cluster pipeline, script, lock, pub/sub']);
+      expect(familiesPassed(run)).toEqual(['cluster topology', 'cluster keys', 'cluster pipeline, script, lock, pub/sub']);
     } finally {
       await cluster.stop();
     }
@@ -101,7 +101,7 @@ describe.skipIf(!hasRedisPy)('redis-py topologies on sealkv', () => {
       await topologyDiscovered([sentinel], 1);
       const run = await runPython('redis_topologies.py', ['sentinel', sentinel.port, SENTINEL_NAME, primary.port, replica.port]);
       expectPassed(run, 'redis-py sentinel ok');
-      expect(sectionsPassed(run)).toEqual(['sentinel discovery', 'sentinel clients']);
+      expect(familiesPassed(run)).toEqual(['sentinel discovery', 'sentinel clients']);
     } finally {
       sentinel.process.kill('SIGKILL');
       await Promise.all([primary.stop(), replica.stop()]);

@@ -1,16 +1,25 @@
-// Runs the Ruby and PHP client scripts of test/clients/ruby/ and test/clients/php/ (redis-rb,
-// Sidekiq, phpredis from Debian's packages) against a server port. Each script prints
-// "ok <family>" per family it checked and exits non-zero with a FAIL line on a wrong read-back.
+// Runs the client scripts of test/clients/ (redis-py, RQ, Celery, redis-rb, Sidekiq, phpredis from
+// Debian's packages) against a server port. Each script prints "ok <family>" per family it
+// checked and exits non-zero with a FAIL line on a wrong read-back.
 
 import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+export const PY_DIR = fileURLToPath(new URL('../clients/python/', import.meta.url));
 export const RUBY_DIR = fileURLToPath(new URL('../clients/ruby/', import.meta.url));
 export const PHP_DIR = fileURLToPath(new URL('../clients/php/', import.meta.url));
+/** Debian's interpreter first: a pyenv or venv python3 earlier on PATH does not see the apt-installed modules. */
+export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 /** True when the command runs and exits 0 (e.g. `ruby -e 'require "redis"'`). */
 export function commandWorks(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
+
+/** True when `python3 -c 'import <modules>'` works (the packages .ci/run installs). */
+export function hasPythonModules(...modules: string[]): boolean {
+  return commandWorks(PYTHON, ['-c', `import ${modules.join(', ')}`]);
 }
 
 export interface ScriptRun {
@@ -27,6 +36,11 @@ export function runScript(interpreter: string, dir: string, script: string, args
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs one script of test/clients/python/ with its arguments. */
+export function runPython(script: string, args: (string | number)[], timeoutMs = 60_000): Promise<ScriptRun> {
+  return runScript(PYTHON, PY_DIR, script, args, timeoutMs);
 }
 
 /** The families a script printed "ok <family>" for, in order. */
