@@ -220,7 +220,10 @@ describe('what the keyspace holds', () => {
     await run(['mset', 'good', '1', 'bad', '2']);
     const before = state().stats.sealFailures;
     const entry = state().databases[0]!.get(storedKey(server, 'bad'), state().clock())!;
-    entry.sealedName![entry.sealedName!.length - 1]! ^= 0xff;
+    // A copy of the name in the record: flipped, then written back over it.
+    const name = entry.sealedName!;
+    name[name.length - 1]! ^= 0xff;
+    entry.sealedName = name;
     const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
     expect(await run(['keys', 'g*'])).toEqual({ error: failed });
     expect(await run(['get', 'good'])).toBe('1');
