@@ -366,22 +366,15 @@ export class Keyspace {
    * the new blob of a collection shaped as `shape`, takes the place of `stored` (key's packed
    * form as looked up at `now`, nothing stored since) with its expiry, touched at `now`,
    * signalled as any write. Copied into the key's record (rewritePacked) with no string or object
-   * made of it; with sealed names (the packed form then stays an object) through setPacked().
+   * made of it. A packed form found in the keyspace is always its record (set() puts every
+   * PackedEntry in one).
    */
   setPackedSealed(key: string, stored: PackedForm, sealed: Uint8Array, shape: PackedShape, now: number, event: KeyEvent): void {
-    const touchedAt = this.access.touched(stored.touchedAt, now);
-    if (stored instanceof PackedRecord) {
-      stored.touchedAt = touchedAt;
-      copiedBlob.bytes = sealed;
-      this.rewritePacked(key, stored, sealed.length, shape.count, shape.flag, event, copiedBlob, shape.intDeltas);
-      copiedBlob.bytes = NO_BYTES;
-      return;
-    }
-    const blob = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length).toString('latin1');
-    const packed = new PackedEntry(shape.kind, blob, shape.count, shape.flag, stored, shape.intDeltas);
-    packed.touchedAt = touchedAt;
-    packed.warm = stored.warm;
-    this.setPacked(key, packed, event);
+    if (!(stored instanceof PackedRecord)) throw new Error('setPackedSealed: a stored packed form is a record');
+    stored.touchedAt = this.access.touched(stored.touchedAt, now);
+    copiedBlob.bytes = sealed;
+    this.rewritePacked(key, stored, sealed.length, shape.count, shape.flag, event, copiedBlob, shape.intDeltas);
+    copiedBlob.bytes = NO_BYTES;
   }
 
   /**
@@ -857,16 +850,11 @@ export class Keyspace {
   private unpackAt(handle: number, packed: PackedForm): Entry {
     const key = this.table.keyOf(handle);
     const entry = this.packer!.unpack(this.uid, key, packed);
-    if (packed instanceof PackedRecord) {
-      const hash = hashKey(key);
-      const slot = this.table.find(key, hash);
-      this.tableEdits++;
-      this.table.setHandle(slot, this.boxRecord(key, hash, entry));
-      this.arena.free(handle, this.table.recordBytes(handle));
-    } else {
-      this.tableEdits++;
-      this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = entry;
-    }
+    const hash = hashKey(key);
+    const slot = this.table.find(key, hash);
+    this.tableEdits++;
+    this.table.setHandle(slot, this.boxRecord(key, hash, entry));
+    this.arena.free(handle, this.table.recordBytes(handle));
     entry.accounted = packed.accounted;
     this.observer?.changed(key, entry);
     this.unpacked.add(key);
@@ -1047,7 +1035,7 @@ export class Keyspace {
       // A value holding memory outside the V8 heap (a collection's arena blocks) gives it back
       // (readable until this turn ends: record-arena.ts).
       const entry = this.objects[index];
-      if (entry !== undefined && !(entry instanceof PackedEntry)) opsOf(entry).release?.(entry);
+      if (entry !== undefined) opsOf(entry).release?.(entry);
       this.objects[index] = undefined;
       this.freeObjects.push(index);
     }
