@@ -405,7 +405,14 @@ export class Keyspace {
     const hash = this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_HASH]!;
     const slot = this.table.find(key, hash);
     const old = slot < 0 ? undefined : this.passingAt(this.table.handleAt(slot), this.replacedView);
-    if (this.names !== null) this.nameRecord(key, handle, slot < 0 ? 0 : this.table.handleAt(slot), old);
+    if (this.names !== null) {
+      try {
+        this.nameRecord(key, handle, slot < 0 ? 0 : this.table.handleAt(slot), old);
+      } catch (err) {
+        this.abandon(handle);
+        throw err;
+      }
+    }
     this.put(key, hash, slot, old, handle, this.arena.doubles[handle >>> 17]![(handle & OFFSET_MASK) + D_EXPIRES]!, event, Kind.String);
   }
 
