@@ -1469,7 +1469,7 @@ describe('packing small collections', () => {
 
   it('SADD into the set the last SADD found adds to the live set after it was packed again, or expired (with and without --seal-keys)', async () => {
     // SADD keeps the set it last added to while the keyspace's edits are unchanged; packing a
-    // used set again replaces its entry object (in place under --seal-keys) and must count as one.
+    // used set again replaces its entry object (with a record, with or without --seal-keys) and must count as one.
     for (const sealKeys of ['no', 'yes']) {
       const own = await startInProcess({ 'seal-keys': sealKeys });
       const c = new Redis({ port: own.port, host: own.host, lazyConnect: true });
