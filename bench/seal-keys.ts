@@ -5,7 +5,7 @@
 // the server's own CPU time per request (/proc/PID/stat), which other load on a shared machine
 // disturbs far less than throughput.
 //
-//   npm run build && node dist/bench/seal-keys.js [--rounds 3] [--requests 200000]
+//   npm run build && node dist/bench/seal-keys.js [--rounds 3] [--requests 200000] [--ports 7000,7001]
 
 import sodium from 'libsodium-wrappers';
 import { readFileSync } from 'node:fs';
@@ -22,6 +22,8 @@ const argv = process.argv.slice(2);
 const option = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
 const ROUNDS = option('--rounds', 3);
 const REQUESTS = option('--requests', 200_000);
+/** `--ports a,b`: the ports the plain and the seal-keys server listen on (a shared machine hands each job its own); free ones otherwise. */
+const PORTS: (number | undefined)[] = argv.includes('--ports') ? argv[argv.indexOf('--ports') + 1]!.split(',').map(Number) : [];
 const WORKLOAD: Workload = { tests: 'set,get', clients: 50, pipeline: 16, valueSize: 32, requests: REQUESTS };
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -40,7 +42,7 @@ interface Sample {
 async function load(): Promise<string[]> {
   const modes: [string, string[]][] = [['plain names', []], ['seal-keys yes', ['--seal-keys', 'yes']]];
   const servers: [string, BenchServer][] = [];
-  for (const [label, flags] of modes) servers.push([label, await startSealkv(flags)]);
+  for (const [i, [label, flags]] of modes.entries()) servers.push([label, await startSealkv(flags, undefined, undefined, PORTS[i])]);
   const samples = new Map<string, Sample[]>();
   try {
     for (const [, s] of servers) await runRedisBenchmark(s.port, { ...WORKLOAD, requests: 20_000 }); // warm-up

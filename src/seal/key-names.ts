@@ -10,8 +10,8 @@
 
 import { nameString } from '../util/names.js';
 import { plainBuffer } from '../util/bytes.js';
-import { Sealer } from './sealer.js';
-import type { NameHasher } from './name-hash.js';
+import { OVERHEAD, Sealer } from './sealer.js';
+import { NAME_HASH_BYTES, type NameHasher } from './name-hash.js';
 import type { SealedValues } from './values.js';
 
 export class PlainKeyNames {
@@ -32,6 +32,8 @@ export class PlainKeyNames {
 /** Also the keyspaces' NameSealer (src/store/keyspace.ts). */
 export class SealedKeyNames {
   readonly sealed = true;
+  /** Every lookup string is a hash this long (the keyspace's records keep the sealed name after it). */
+  readonly keyBytes = NAME_HASH_BYTES;
   /**
    * The running command's key arguments and their hashes, in the order hashed. Arrays, not a
    * Map: clearing a Map after every command costs more than the lookups save, and the entry a
@@ -65,11 +67,22 @@ export class SealedKeyNames {
   }
 
   sealedName(key: string): Buffer {
-    for (let i = this.count - 1; i >= 0; i--) {
-      if (this.hashes[i] === key) return this.values.sealName(key, this.args[i]!);
-    }
+    return this.values.sealName(key, this.argOf(key));
+  }
+
+  sealedLength(key: string): number {
+    return this.argOf(key).length + OVERHEAD;
+  }
+
+  sealNameAt(key: string, out: Buffer, at: number): void {
+    this.values.sealNameAt(key, this.argOf(key), out, at);
+  }
+
+  private argOf(key: string): Buffer {
+    const arg = this.argFor(key);
     // Every key a command stores was one of its arguments: anything else is a bug to surface.
-    throw new Error('no key argument of the running command hashes to this key');
+    if (arg === null) throw new Error('no key argument of the running command hashes to this key');
+    return arg;
   }
 
   /** The running command's key argument that hashes to key, or null (keyspace notifications). */

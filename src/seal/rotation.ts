@@ -201,8 +201,9 @@ export class Rotation {
           }
           // A small collection packed in its record is renewed as one blob, left packed.
           const packed = db.renewPacked(key, (sealed, purpose) => {
-            // A small hash's blob is its pairs blob; a list's, set's or sorted set's a compact seal.
-            if (purpose === Purpose.HashPairs) {
+            // A small hash's blob is its pairs blob and a sealed name a full seal; a list's, set's
+            // or sorted set's blob a compact seal.
+            if (purpose === Purpose.HashPairs || purpose === Purpose.KeyName) {
               if (Sealer.keyId(sealed) === this.keyring.current.id) return null;
               return this.attempt(() => this.host.values.renewAny(purpose, db.uid, key, sealed, undefined));
             }

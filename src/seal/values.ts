@@ -345,6 +345,11 @@ export class SealedValues {
     return this.sealer.sealIn(name, this.context(Purpose.KeyName, ANY_DB, key, undefined));
   }
 
+  /** sealName() written into out at `at` (Sealer.OVERHEAD bytes more than the name). */
+  sealNameAt(key: string, name: Uint8Array, out: Buffer, at: number): void {
+    this.sealer.sealAt(name, this.context(Purpose.KeyName, ANY_DB, key, undefined), out, at);
+  }
+
   /** Opens a sealed key name into target at offset (Sealer.plainLength(sealed) bytes); throws SealError. */
   openNameInto(key: string, sealed: Buffer, target: Uint8Array, offset: number): void {
     this.sealer.openIn(target, offset, sealed, this.context(Purpose.KeyName, ANY_DB, key, undefined));

@@ -1,6 +1,6 @@
 // What a key holds, as commands see it. A string is either a view of its record in the arena
-// (StoredString, the usual case) or a boxed JS object (BoxedString: spilled, large, or with a
-// sealed name); a hash is always a JS object. Both string forms answer the same interface.
+// (StoredString, the usual case, its sealed name in the record with --seal-keys) or a boxed JS
+// object (BoxedString: spilled or large); a hash is always a JS object. Both string forms answer the same interface.
 
 import { HashFields } from './types/hash-fields.js';
 import { StreamLog } from './types/stream.js';
@@ -53,7 +53,7 @@ export interface StringEntry {
   spilled: SpillRef | undefined;
   /** Bytes memory accounting counted for this entry (src/store/memory.ts). */
   accounted: number;
-  /** With --seal-keys, the key's name sealed (filled in by Keyspace.set); absent otherwise. */
+  /** With --seal-keys, the key's name sealed (filled in by Keyspace.set; a view reads a copy of its record's); absent otherwise. */
   sealedName: Buffer | undefined;
   /** Whether `sealed` is still this entry's value (the same bytes in memory, not equal bytes). */
   holds(sealed: Buffer): boolean;

@@ -5,13 +5,16 @@
 // Record layout (byte offsets from the block start):
 //   0   f64  expiry, unix ms (0 = none)            } used by strings stored inline;
 //   8   f64  last access, unix ms                  } a boxed entry keeps its own
-//   16  u32  key length
-//   20  u32  sealed value length, or BOXED: the entry is a JS object (a hash, or a string
-//            that is spilled, large or carries a sealed name) at objects[word 24]
+//   16  u32  length of the key area: the key, and with --seal-keys the name's sealed copy
+//   20  u32  sealed value length, or BOXED: the entry is a JS object (a collection, or a
+//            string that is spilled or large) at objects[word 24]
 //   24  u32  bytes memory accounting counted (inline) / object index (boxed)
 //   28  u32  the key's hash, so a record that moves can find its slot again
-//   32  key bytes, then the sealed value
-// Keys are latin1 strings (one char per byte), the keyspace's lookup form of a key name.
+//   32  the key area, then the sealed value
+// Keys are latin1 strings (one char per byte), the keyspace's lookup form of a key name. With
+// --seal-keys every key is a 16-byte hash (`keyBytes`) and the rest of the key area is the
+// name sealed (empty for a boxed entry, whose object keeps it): the name moves with the record
+// (relocate copies the key area) and is freed with it, at no JS object per key.
 //
 // Rehashing is incremental, as Redis's dict.c (_dictRehashStep per operation, incrementallyRehash
 // from the cron): when the load factor says so (over 3/4 with live keys and deleted markers:
@@ -42,6 +45,7 @@ export const BOXED = 0xffffffff;
 /** Field positions: doubles (index from the record's double index) and words (from its word index). */
 export const D_EXPIRES = 0;
 export const D_TOUCHED = 1;
+/** The key area's length (key, then any sealed name): the value starts this far past the header. */
 export const W_KEY_LENGTH = 4;
 export const W_VALUE_LENGTH = 5;
 export const W_AUX = 6;
@@ -114,11 +118,14 @@ export class KeyTable implements BucketTable<number> {
   /**
    * @param moveBudget old slots moved per insert or remove while a rehash runs (tests pass a
    * tiny one so most operations happen mid-rehash).
+   * @param keyBytes every key's length when keys are fixed-length hashes (--seal-keys), the key
+   * area then holding a sealed name after the key; 0: the key area is the key.
    */
   constructor(
     readonly arena: RecordArena,
     capacity = MIN_CAPACITY,
     private readonly moveBudget = MOVE_BUDGET,
+    readonly keyBytes = 0,
   ) {
     this.slots = new Uint32Array(capacity * 2);
     this.mask = capacity - 1;
@@ -348,13 +355,16 @@ export class KeyTable implements BucketTable<number> {
     if (s > this.oldMask) this.old = null;
   }
 
-  /** Writes a new record's header and key; the caller fills in the rest. Throws ArenaFullError. */
-  newRecord(key: string, hash: number, valueLength: number, bodyBytes: number): number {
-    const handle = this.arena.alloc(RECORD_HEADER + key.length + bodyBytes);
+  /**
+   * Writes a new record's header and key, with room for a sealed name of `nameBytes` after it
+   * (written by the caller at nameAt()); the caller fills in the rest. Throws ArenaFullError.
+   */
+  newRecord(key: string, hash: number, valueLength: number, bodyBytes: number, nameBytes = 0): number {
+    const handle = this.arena.alloc(RECORD_HEADER + key.length + nameBytes + bodyBytes);
     const slab = handle >>> 17;
     const word = (handle & OFFSET_MASK) * 2;
     const words = this.arena.words[slab]!;
-    words[word + W_KEY_LENGTH] = key.length;
+    words[word + W_KEY_LENGTH] = key.length + nameBytes;
     words[word + W_VALUE_LENGTH] = valueLength;
     words[word + W_HASH] = hash;
     const at = word * 4 + RECORD_HEADER;
@@ -404,14 +414,40 @@ export class KeyTable implements BucketTable<number> {
   keyOf(handle: number): string {
     const slab = handle >>> 17;
     const at = (handle & OFFSET_MASK) * 8;
-    const length = this.arena.words[slab]![at / 4 + W_KEY_LENGTH]!;
+    const length = this.keyBytes || this.arena.words[slab]![at / 4 + W_KEY_LENGTH]!;
     return (this.arena.bytes[slab] as Latin1Buffer).latin1Slice(at + RECORD_HEADER, at + RECORD_HEADER + length);
+  }
+
+  /** Bytes of the sealed name in the record's key area (0: none, or keys are names). */
+  nameLength(handle: number): number {
+    if (this.keyBytes === 0) return 0;
+    return this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]! - this.keyBytes;
+  }
+
+  /** Byte offset in its slab of the record's sealed name (see nameLength). */
+  nameAt(handle: number): number {
+    return (handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.keyBytes;
+  }
+
+  /** A copy of the record's sealed name, or undefined (a view would outlive the record's block). */
+  nameOf(handle: number): Buffer | undefined {
+    const length = this.nameLength(handle);
+    if (length === 0) return undefined;
+    const at = this.nameAt(handle);
+    return Buffer.from(this.arena.bytes[handle >>> 17]!.subarray(at, at + length));
+  }
+
+  /** Writes a sealed name over the record's (key rotation): a renewed name is as long as the old. */
+  writeName(handle: number, name: Buffer | undefined): void {
+    if (name === undefined || name.length !== this.nameLength(handle)) throw new Error("a record keeps its sealed name's length: it cannot gain, lose or resize one");
+    this.arena.bytes[handle >>> 17]!.set(name, this.nameAt(handle));
   }
 
   private holdsKey(handle: number, key: string): boolean {
     const slab = handle >>> 17;
     const at = (handle & OFFSET_MASK) * 8;
-    if (this.arena.words[slab]![at / 4 + W_KEY_LENGTH] !== key.length) return false;
+    // With fixed-length keys the key area's length also counts the sealed name.
+    if (this.keyBytes === 0 ? this.arena.words[slab]![at / 4 + W_KEY_LENGTH] !== key.length : key.length !== this.keyBytes) return false;
     const bytes = this.arena.bytes[slab]!;
     const start = at + RECORD_HEADER;
     for (let i = 0; i < key.length; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false;

@@ -3,11 +3,13 @@
 // data, not RESP and not crypto: values arrive sealed.
 //
 // Keys are filed under a lookup string: the key name as latin1 (one char per byte, so any
-// binary key round-trips), or with --seal-keys a keyed hash of the name, the name itself then
-// living only sealed on the entry (src/seal/key-names.ts). The index is a KeyTable over records
-// in a RecordArena shared by all databases: a plain string's key, sealed value, expiry and
-// access time live in its record, outside the V8 heap; hashes and strings that need to be
-// objects (spilled, large, sealed names) are boxed: the record points into `objects`.
+// binary key round-trips), or with --seal-keys a 16-byte keyed hash of the name, the name itself
+// then living only sealed, in the key's record after the hash (src/seal/key-names.ts). The index
+// is a KeyTable over records in a RecordArena shared by all databases: a plain string's key
+// (and sealed name), sealed value, expiry and access time live in its record, outside the V8
+// heap, as a small collection packed at rest does; unpacked collections and strings that need to
+// be objects (spilled, large) are boxed: the record points into `objects`, and the object keeps
+// the sealed name.
 
 import { AccessClock } from './access.js';
 import { BoxedString, Kind, type Entry, type StringEntry } from './entry.js';
@@ -20,7 +22,7 @@ import { WatchTable, type DbEvent, type KeyEvent, type KeyListener, type WatchFl
 import { collectionOps, opsOf, type CollectionKind, type EntryOf } from './types/index.js';
 import { isPackable, PackedEntry, type PackedVisitor, type Packer } from './types/packed.js';
 import { isPackedForm, isPackedLength, newPackedRecord, PACKED_TAG, PackedRecord, packedPurpose, type PackedBlobWriter, type PackedForm, type PackedShape } from './packed-record.js';
-import type { Purpose } from '../seal/values.js';
+import { Purpose } from '../seal/values.js';
 import { copyBytes } from '../util/bytes.js';
 
 export { KeyWalk } from './key-walk.js';
@@ -59,7 +61,13 @@ export interface EntryObserver {
  * command that hashed to `key`.
  */
 export interface NameSealer {
+  /** Every key's length (the names' hash): what the record's key area holds before the sealed name. */
+  readonly keyBytes: number;
   sealedName(key: string): Buffer;
+  /** The length sealedName(key) would have. */
+  sealedLength(key: string): number;
+  /** sealedName(key) written into out at `at`. */
+  sealNameAt(key: string, out: Buffer, at: number): void;
 }
 
 
@@ -149,7 +157,7 @@ export class Keyspace {
     readonly arena = new RecordArena(),
     readonly access = new AccessClock(),
   ) {
-    this.table = new KeyTable(arena);
+    this.table = new KeyTable(arena, undefined, undefined, names?.keyBytes);
     this.replacedView = new StoredString(this.table, 0);
     this.addedView = new StoredString(this.table, 0);
   }
@@ -341,13 +349,13 @@ export class Keyspace {
     const oldHandle = slot < 0 ? 0 : this.table.handleAt(slot);
     const old = oldHandle === 0 ? undefined : this.rawAt(oldHandle);
     // A replaced entry had the same name: its sealed copy carries over, sparing a seal per SET.
-    if (this.names !== null && entry.sealedName === undefined) entry.sealedName = old?.sealedName ?? this.names.sealedName(key);
-    this.put(key, hash, slot, old, this.record(key, hash, entry), entry.expiresAt, event, entry.kind);
+    const name = this.names === null ? undefined : (entry.sealedName ?? old?.sealedName ?? this.names.sealedName(key));
+    this.put(key, hash, slot, old, this.record(key, hash, entry, name), entry.expiresAt, event, entry.kind);
   }
 
   /**
    * Stores a new small collection already packed (SADD or ZADD creating a key: types/packed.ts),
-   * as set() stores any other entry: in the key's record, or an object with --seal-keys.
+   * as set() stores any other entry: in the key's record.
    */
   setPacked(key: string, packed: PackedEntry, event: KeyEvent): void {
     this.set(key, packed as unknown as Entry, event);
@@ -358,32 +366,26 @@ export class Keyspace {
    * the new blob of a collection shaped as `shape`, takes the place of `stored` (key's packed
    * form as looked up at `now`, nothing stored since) with its expiry, touched at `now`,
    * signalled as any write. Copied into the key's record (rewritePacked) with no string or object
-   * made of it; with sealed names (the packed form then stays an object) through setPacked().
+   * made of it. A packed form found in the keyspace is always its record (set() puts every
+   * PackedEntry in one).
    */
   setPackedSealed(key: string, stored: PackedForm, sealed: Uint8Array, shape: PackedShape, now: number, event: KeyEvent): void {
-    const touchedAt = this.access.touched(stored.touchedAt, now);
-    if (stored instanceof PackedRecord) {
-      stored.touchedAt = touchedAt;
-      copiedBlob.bytes = sealed;
-      this.rewritePacked(key, stored, sealed.length, shape.count, shape.flag, event, copiedBlob, shape.intDeltas);
-      copiedBlob.bytes = NO_BYTES;
-      return;
-    }
-    const blob = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length).toString('latin1');
-    const packed = new PackedEntry(shape.kind, blob, shape.count, shape.flag, stored, shape.intDeltas);
-    packed.touchedAt = touchedAt;
-    packed.warm = stored.warm;
-    this.setPacked(key, packed, event);
+    if (!(stored instanceof PackedRecord)) throw new Error('setPackedSealed: a stored packed form is a record');
+    stored.touchedAt = this.access.touched(stored.touchedAt, now);
+    copiedBlob.bytes = sealed;
+    this.rewritePacked(key, stored, sealed.length, shape.count, shape.flag, event, copiedBlob, shape.intDeltas);
+    copiedBlob.bytes = NO_BYTES;
   }
 
   /**
-   * SET's fast path, step one: a record for a plain string of `size` sealed bytes, not yet in
-   * the table, for the caller to seal into at valueSlab()/valueOffset() and then install().
-   * 0 when the value must go through set() instead (sealed names, values too large for a record).
+   * SET's fast path, step one: a record for a plain string of `size` sealed bytes (and with
+   * --seal-keys room for key's sealed name), not yet in the table, for the caller to seal into
+   * at valueSlab()/valueOffset() and then install(). 0 when the value must go through set()
+   * instead (values too large for a record).
    */
   newString(key: string, size: number, expiresAt: number, touchedAt: number): number {
-    if (this.names !== null || size > INLINE_VALUE_MAX) return 0;
-    const handle = this.table.newRecord(key, hashKey(key), size, size);
+    if (size > INLINE_VALUE_MAX) return 0;
+    const handle = this.table.newRecord(key, hashKey(key), size, size, this.names === null ? 0 : this.names.sealedLength(key));
     const doubles = this.arena.doubles[handle >>> 17]!;
     doubles[(handle & OFFSET_MASK) + D_EXPIRES] = expiresAt;
     doubles[(handle & OFFSET_MASK) + D_TOUCHED] = touchedAt;
@@ -403,7 +405,34 @@ export class Keyspace {
     const hash = this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_HASH]!;
     const slot = this.table.find(key, hash);
     const old = slot < 0 ? undefined : this.passingAt(this.table.handleAt(slot), this.replacedView);
+    if (this.names !== null) {
+      try {
+        this.nameRecord(key, handle, slot < 0 ? 0 : this.table.handleAt(slot), old);
+      } catch (err) {
+        this.abandon(handle);
+        throw err;
+      }
+    }
     this.put(key, hash, slot, old, handle, this.arena.doubles[handle >>> 17]![(handle & OFFSET_MASK) + D_EXPIRES]!, event, Kind.String);
+  }
+
+  /**
+   * Writes key's sealed name into its new record from newString(): copied from the entry it
+   * replaces (in `oldHandle`'s record, or on its object), which has the same name, so a SET over
+   * a key seals nothing more than its value; sealed from the command's argument for a new key.
+   */
+  private nameRecord(key: string, handle: number, oldHandle: number, old: Entry | undefined): void {
+    const table = this.table;
+    const length = table.nameLength(handle);
+    const to = this.arena.bytes[handle >>> 17]!;
+    if (oldHandle !== 0 && table.nameLength(oldHandle) === length) {
+      copyBytes(this.arena.bytes[oldHandle >>> 17]!, table.nameAt(oldHandle), to, table.nameAt(handle), length);
+      return;
+    }
+    // A boxed entry (a collection, a spilled or large string) keeps its name on its object.
+    const boxedName = old === undefined || old instanceof StoredString ? undefined : old.sealedName;
+    if (boxedName !== undefined && boxedName.length === length) to.set(boxedName, table.nameAt(handle));
+    else this.names!.sealNameAt(key, to, table.nameAt(handle));
   }
 
   /** Gives back a record from newString() that will not be installed. */
@@ -454,6 +483,7 @@ export class Keyspace {
     entry.value.copy(value);
     const boxed = new BoxedString(value, entry.expiresAt, entry.touchedAt);
     boxed.accounted = entry.accounted;
+    boxed.sealedName = entry.sealedName;
     this.tableEdits++;
     this.table.setHandle(slot, this.boxRecord(key, hash, boxed));
     this.dispose(handle);
@@ -667,7 +697,7 @@ export class Keyspace {
       this.dispose(handle);
     }
     this.tableEdits++;
-    this.table = new KeyTable(this.arena);
+    this.table = new KeyTable(this.arena, undefined, undefined, this.names?.keyBytes);
     this.replacedView = new StoredString(this.table, 0);
     this.addedView = new StoredString(this.table, 0);
     this.objects = [];
@@ -827,16 +857,11 @@ export class Keyspace {
   private unpackAt(handle: number, packed: PackedForm): Entry {
     const key = this.table.keyOf(handle);
     const entry = this.packer!.unpack(this.uid, key, packed);
-    if (packed instanceof PackedRecord) {
-      const hash = hashKey(key);
-      const slot = this.table.find(key, hash);
-      this.tableEdits++;
-      this.table.setHandle(slot, this.boxRecord(key, hash, entry));
-      this.arena.free(handle, this.table.recordBytes(handle));
-    } else {
-      this.tableEdits++;
-      this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = entry;
-    }
+    const hash = hashKey(key);
+    const slot = this.table.find(key, hash);
+    this.tableEdits++;
+    this.table.setHandle(slot, this.boxRecord(key, hash, entry));
+    this.arena.free(handle, this.table.recordBytes(handle));
     entry.accounted = packed.accounted;
     this.observer?.changed(key, entry);
     this.unpacked.add(key);
@@ -852,8 +877,9 @@ export class Keyspace {
 
   /**
    * Key rotation of a collection packed in its record, without unpacking it: `renew` gets the
-   * blob and its purpose and returns it sealed afresh (same length) or null to leave it. Returns
-   * whether it renewed the blob, or null when key is not a packed record (rotate it as usual).
+   * blob and its purpose (and with --seal-keys the sealed name, Purpose.KeyName) and returns it
+   * sealed afresh (same length) or null to leave it. Returns whether it renewed either, or null
+   * when key is not a packed record (rotate it as usual).
    */
   renewPacked(key: string, renew: (sealed: Buffer, purpose: Purpose) => Buffer | null): boolean | null {
     const slot = this.table.find(key, hashKey(key));
@@ -861,10 +887,13 @@ export class Keyspace {
     const handle = this.table.handleAt(slot);
     const entry = this.rawAt(handle);
     if (!(entry instanceof PackedRecord)) return null;
-    const at = (handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]!;
     const bytes = this.arena.bytes[handle >>> 17]!;
+    const nameLength = this.table.nameLength(handle);
+    const name = nameLength === 0 ? null : renew(bytes.subarray(this.table.nameAt(handle), this.table.nameAt(handle) + nameLength), Purpose.KeyName);
+    if (name !== null) this.table.writeName(handle, name);
+    const at = (handle & OFFSET_MASK) * 8 + RECORD_HEADER + this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]!;
     const fresh = renew(bytes.subarray(at, at + entry.blobLength), packedPurpose(entry.kind));
-    if (fresh === null) return false;
+    if (fresh === null) return name !== null;
     if (fresh.length !== entry.blobLength) throw new Error('renewPacked: a renewed blob changed length');
     bytes.set(fresh, at);
     return true;
@@ -964,32 +993,31 @@ export class Keyspace {
     if (isPackedForm(entry) || !isPackable(entry.kind)) return false;
     const small = this.packer!.pack(this.uid, key, entry);
     if (small === null) return false;
-    if (small.sealedName === undefined) {
-      // In the key's record, as a plain string is: no object left for it at all.
-      const packed = newPackedRecord(this.table, key, this.table.hashOf(handle), small);
-      this.tableEdits++;
-      this.table.setHandle(slot, packed);
-      // The record's accounting is a function of the record: counted afresh, not recounted.
-      this.observer?.removed(key, entry);
-      this.dispose(handle);
-      this.observer?.added(key, new PackedRecord(this.table, packed) as unknown as Entry);
-      return true;
-    }
+    // In the key's record, as a plain string is (its sealed name too): no object left for it at all.
+    const packed = newPackedRecord(this.table, key, this.table.hashOf(handle), small, small.sealedName);
     this.tableEdits++;
-    this.objects[this.arena.words[handle >>> 17]![(handle & OFFSET_MASK) * 2 + W_AUX]!] = small as unknown as Entry;
-    this.observer?.changed(key, small as unknown as Entry);
-    opsOf(entry).release?.(entry);
+    this.table.setHandle(slot, packed);
+    // The record's accounting is a function of the record: counted afresh, not recounted.
+    this.observer?.removed(key, entry);
+    this.dispose(handle);
+    this.observer?.added(key, new PackedRecord(this.table, packed) as unknown as Entry);
     return true;
   }
 
-  /** A new record for entry: the string inline when it can be, else a pointer to the object. */
-  private record(key: string, hash: number, entry: Entry): number {
-    if ((entry as unknown) instanceof PackedEntry && entry.sealedName === undefined) return newPackedRecord(this.table, key, hash, entry as unknown as PackedEntry);
-    if (entry.kind !== Kind.String || entry.spilled !== undefined || entry.sealedName !== undefined || entry.size > INLINE_VALUE_MAX) {
+  /**
+   * A new record for entry, with `name`, its key's sealed name (--seal-keys): a packed collection
+   * or a string inline when it can be, the name in the record; else a pointer to the object,
+   * which keeps the name.
+   */
+  private record(key: string, hash: number, entry: Entry, name: Buffer | undefined): number {
+    if ((entry as unknown) instanceof PackedEntry) return newPackedRecord(this.table, key, hash, entry as unknown as PackedEntry, name);
+    if (entry.kind !== Kind.String || entry.spilled !== undefined || entry.size > INLINE_VALUE_MAX) {
+      entry.sealedName = name;
       return this.boxRecord(key, hash, entry);
     }
     const value = entry.value;
-    const handle = this.table.newRecord(key, hash, value.length, value.length);
+    const handle = this.table.newRecord(key, hash, value.length, value.length, name === undefined ? 0 : name.length);
+    if (name !== undefined) this.arena.bytes[handle >>> 17]!.set(name, this.table.nameAt(handle));
     const stored = new StoredString(this.table, handle);
     stored.value = value;
     stored.expiresAt = entry.expiresAt;
@@ -1014,7 +1042,7 @@ export class Keyspace {
       // A value holding memory outside the V8 heap (a collection's arena blocks) gives it back
       // (readable until this turn ends: record-arena.ts).
       const entry = this.objects[index];
-      if (entry !== undefined && !(entry instanceof PackedEntry)) opsOf(entry).release?.(entry);
+      if (entry !== undefined) opsOf(entry).release?.(entry);
       this.objects[index] = undefined;
       this.freeObjects.push(index);
     }

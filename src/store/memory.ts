@@ -10,7 +10,7 @@
 import { Kind, type Entry, type EntryObserver, type Keyspace, type StringEntry } from './keyspace.js';
 import { StoredString } from './stored-string.js';
 import { opsOf, STRING_OVERHEAD } from './types/index.js';
-import { isPackedForm, packedBytes } from './packed-record.js';
+import { isPackedForm, PackedRecord, packedBytes } from './packed-record.js';
 
 export { FIELD_OVERHEAD, HASH_OVERHEAD, STRING_OVERHEAD } from './types/index.js';
 
@@ -27,6 +27,9 @@ export function entryIdentity(entry: Entry): Entry | number {
  * length and the seal overhead), since the lookup string is then a 16-byte hash.
  */
 export function keyBytes(key: string, entry: Entry): number {
+  // A record's key area holds both (key-table.ts): read as one length, no name copied out.
+  if (entry instanceof StoredString) return entry.keyBytes;
+  if (entry instanceof PackedRecord) return entry.keyBytes;
   return entry.sealedName === undefined ? key.length : key.length + entry.sealedName.length;
 }
 

@@ -4,9 +4,7 @@
 // header 32 bytes). The record's value-length word carries PACKED_TAG and the blob's length,
 // its aux word the kind, Redis's encoding flag, a set's integer-deltas form and the element
 // count. A view like this one is made per lookup (as StoredString is) and read by the keyspace and the packer only.
-//
-// With --seal-keys an entry carries its sealed name, which a record has no room for: the packed
-// form then stays an object (PackedEntry).
+// With --seal-keys the key's sealed name lies in the record's key area, as a string's does.
 
 import { Kind } from './entry.js';
 import { D_EXPIRES, D_TOUCHED, RECORD_HEADER, W_AUX, W_KEY_LENGTH, W_VALUE_LENGTH, type KeyTable } from './key-table.js';
@@ -146,11 +144,19 @@ export class PackedRecord {
 
   set accounted(_bytes: number) {}
 
-  get sealedName(): undefined {
-    return undefined;
+  /** Bytes of the record's key area: the key and any sealed name. */
+  get keyBytes(): number {
+    return this.words[this.word + W_KEY_LENGTH]!;
   }
 
-  set sealedName(_name: Buffer | undefined) {}
+  /** With --seal-keys, a copy of the name sealed in the record (see StoredString.sealedName). */
+  get sealedName(): Buffer | undefined {
+    return this.table.nameOf(this.handle);
+  }
+
+  set sealedName(name: Buffer | undefined) {
+    this.table.writeName(this.handle, name);
+  }
 }
 
 /** Writes a packed collection's new blob at bytes[at] (Keyspace.rewritePacked): the store itself never seals. */
@@ -168,16 +174,18 @@ function aux(shape: PackedShape): number {
   return shape.count | (shape.kind << KIND_SHIFT) | (shape.flag ? FLAG_BIT : 0) | (shape.intDeltas ? DELTAS_BIT : 0);
 }
 
-/** Writes a packed entry into a new record for key; returns its handle. Throws ArenaFullError. */
-export function newPackedRecord(table: KeyTable, key: string, hash: number, packed: PackedEntry): number {
+/** Writes a packed entry (and `name`, its key's sealed name if any) into a new record for key; returns its handle. Throws ArenaFullError. */
+export function newPackedRecord(table: KeyTable, key: string, hash: number, packed: PackedEntry, name: Buffer | undefined): number {
   const length = packed.blob.length;
-  const handle = table.newRecord(key, hash, PACKED_TAG | length, length);
+  const nameBytes = name === undefined ? 0 : name.length;
+  const handle = table.newRecord(key, hash, PACKED_TAG | length, length, nameBytes);
   const slab = handle >>> 17;
   const arena = table.arena;
   arena.words[slab]![(handle & OFFSET_MASK) * 2 + W_AUX] = aux(packed);
   arena.doubles[slab]![(handle & OFFSET_MASK) + D_EXPIRES] = packed.expiresAt;
   arena.doubles[slab]![(handle & OFFSET_MASK) + D_TOUCHED] = packed.touchedAt;
-  (arena.bytes[slab] as Latin1Buffer).latin1Write(packed.blob, (handle & OFFSET_MASK) * 8 + RECORD_HEADER + key.length);
+  if (name !== undefined) arena.bytes[slab]!.set(name, table.nameAt(handle));
+  (arena.bytes[slab] as Latin1Buffer).latin1Write(packed.blob, (handle & OFFSET_MASK) * 8 + RECORD_HEADER + key.length + nameBytes);
   return handle;
 }
 

@@ -1,5 +1,6 @@
 // A string entry as the commands see it while its record sits in the arena: a short-lived view
-// made per lookup, reading and writing the record's fields in place. Two lookups of one key give
+// made per lookup, reading and writing the record's fields in place (with --seal-keys its sealed
+// name too, kept in the record's key area: key-table.ts). Two lookups of one key give
 // two views; code that needs an entry's identity across calls (the spill tier) boxes it first
 // (Keyspace.box). Views are valid for the current event-loop turn (see record-arena.ts), and
 // only as long as their record stays their key's: once the key is set, deleted or moved to a
@@ -100,13 +101,19 @@ export class StoredString implements StringEntry {
     throw new Error('a string stored in the arena cannot be spilled; box it first');
   }
 
-  /** Entries with a sealed name (--seal-keys) are always boxed. */
+  /** With --seal-keys, a copy of the name sealed in the record (a view would outlive its record's block). */
   get sealedName(): Buffer | undefined {
-    return undefined;
+    return this.table.nameOf(this.handle);
   }
 
-  set sealedName(_name: Buffer | undefined) {
-    throw new Error('a string stored in the arena cannot carry a sealed name; box it first');
+  /** A name sealed afresh (key rotation): written over the record's, whose length it keeps. */
+  set sealedName(name: Buffer | undefined) {
+    this.table.writeName(this.handle, name);
+  }
+
+  /** Bytes of the record's key area: the key and any sealed name (memory accounting's keyBytes). */
+  get keyBytes(): number {
+    return this.table.arena.words[this.handle >>> 17]![(this.handle & OFFSET_MASK) * 2 + W_KEY_LENGTH]!;
   }
 
   holds(sealed: Buffer): boolean {

@@ -10,6 +10,7 @@ import { startInProcess, storedKey, type InProcessServer } from '../helpers/serv
 import { isPackedForm, PackedRecord } from '../../src/store/packed-record.js';
 import { COMPACT_OVERHEAD, Sealer } from '../../src/seal/sealer.js';
 import { Kind } from '../../src/store/entry.js';
+import { Purpose } from '../../src/seal/values.js';
 
 let server: InProcessServer;
 let client: Redis;
@@ -799,10 +800,9 @@ describe('packing small collections', () => {
     expect(await client.lrange('l', 0, -1)).toEqual(['a', long]);
   });
 
-  // With --seal-keys a packed hash is an object beside its sealed name: no record to rewrite.
-  it.skipIf(!!process.env.SEALKV_TEST_SEAL_KEYS)('rewrites a hash at rest whose blob shortens in its own block (the old tail wiped, the block freed whole), and moves one that shortens past the slack bound', async () => {
+  it('rewrites a hash at rest whose blob shortens in its own block (the old tail wiped, the block freed whole), and moves one that shortens past the slack bound', async () => {
     const record = () => {
-      const stored = db().getStored('s', Date.now());
+      const stored = db().getStored(storedKey(server, 's'), Date.now());
       if (!(stored instanceof PackedRecord)) throw new Error('s is not a packed record');
       return stored;
     };
@@ -853,8 +853,6 @@ describe('packing small collections', () => {
   });
 
   it('writes a small hash at rest in its record: it stays packed, and the write is announced, counted, watched and accounted as any', async () => {
-    // With --seal-keys a packed hash is an object beside its sealed name: written the usual way (unpacked).
-    const inRecord = !process.env.SEALKV_TEST_SEAL_KEYS;
     await client.hset('h', 'f1', 'v1', 'f2', 'v2');
     await client.hset('k', 'f1', 'v1', 'f2', 'v2', 'n', '7');
     await client.hset('e', 'only', 'x');
@@ -871,7 +869,7 @@ describe('packing small collections', () => {
       // A field changed to a longer value and a new one: the reply counts the new one.
       const before = used();
       expect(await client.hset('h', 'f1', 'longer value', 'f3', 'v3')).toBe(1);
-      expect(packed('h')).toBe(inRecord);
+      expect(packed('h')).toBe(true);
       expect(await watcher.multi().ping().exec()).toBeNull();
       expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 1);
       // A write's lookup counts no keyspace hit (Redis LOOKUP_WRITE), but refreshes the access time.
@@ -880,19 +878,19 @@ describe('packing small collections', () => {
       expect(await client.ttl('h')).toBe(90);
       // Accounted as the record it now is: 16 bytes more, what the blob's plaintext grew by (a
       // value 10 bytes longer, a new pair of 2 + 2 bytes and their 2 length bytes).
-      if (inRecord) expect(used() - before).toBe(16);
+      expect(used() - before).toBe(16);
       expect(await client.hgetall('h')).toEqual({ f1: 'longer value', f2: 'v2', f3: 'v3' });
       expect(await client.object('ENCODING', 'h')).toBe('listpack');
       // Same length: sealed over the old blob, accounting unchanged.
       const same = used();
       expect(await client.hincrby('k', 'n', 1)).toBe(8);
-      expect(packed('k')).toBe(inRecord);
-      if (inRecord) expect(used()).toBe(same);
+      expect(packed('k')).toBe(true);
+      expect(used()).toBe(same);
       expect(await client.hmget('k', 'n', 'f1')).toEqual(['8', 'v1']);
       // No change (HSETNX of a present field): nothing announced or counted.
       server.advance(2000);
       expect(await client.hsetnx('k', 'f2', 'other')).toBe(0);
-      expect(packed('k')).toBe(inRecord);
+      expect(packed('k')).toBe(true);
       expect(await stat('rdb_changes_since_last_save')).toBe(dirty + 2);
       // A value past hash-max-listpack-value makes it a hashtable, stored as the usual path stores it.
       expect(await client.hset('k', 'big', 'x'.repeat(100))).toBe(1);
@@ -909,10 +907,10 @@ describe('packing small collections', () => {
       server.advance(5000);
       await settle(250);
       expect(await client.hset('h', 'f2', 'x')).toBe(0);
-      expect(packed('h')).toBe(inRecord);
+      expect(packed('h')).toBe(true);
       expect(await client.hget('h', 'f2')).toBe('x');
       expect(await client.hset('h', 'f2', 'y')).toBe(0);
-      expect(packed('h')).toBe(inRecord);
+      expect(packed('h')).toBe(true);
       expect(await client.hset('h', 'f2', 'w')).toBe(0);
       expect(packed('h')).toBe(false);
       expect(await client.hgetall('h')).toEqual({ f1: 'longer value', f2: 'w', f3: 'v3' });
@@ -935,13 +933,13 @@ describe('packing small collections', () => {
     await client.hset('h', 'f', 'v');
     await settle();
     server.advance(10_000);
-    const flipped = db().renewPacked(storedKey(server, 'h'), (sealed) => {
+    const flipped = db().renewPacked(storedKey(server, 'h'), (sealed, purpose) => {
+      if (purpose === Purpose.KeyName) return null;
       const copy = Buffer.from(sealed);
       copy[copy.length - 1]! ^= 1;
       return copy;
     });
-    // Only a packed record can be tampered with this way (not the object --seal-keys keeps).
-    if (flipped === null) return;
+    expect(flipped).toBe(true);
     const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
     await expect(client.hset('h', 'f', 'w')).rejects.toThrow(failed);
     await expect(client.hincrby('h', 'n', 1)).rejects.toThrow(failed);
@@ -1109,13 +1107,13 @@ describe('packing small collections', () => {
     await settle();
     const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
     for (const key of ['l', 's', 'z']) {
-      // Only a packed record can be tampered with this way (not the object --seal-keys keeps).
-      const flipped = db().renewPacked(storedKey(server, key), (sealed) => {
+      const flipped = db().renewPacked(storedKey(server, key), (sealed, purpose) => {
+        if (purpose === Purpose.KeyName) return null;
         const copy = Buffer.from(sealed);
         copy[copy.length - 1]! ^= 1;
         return copy;
       });
-      if (flipped === null) return;
+      expect(flipped).toBe(true);
     }
     await expect(client.lrange('l', 0, -1)).rejects.toThrow(failed);
     await expect(client.smembers('s')).rejects.toThrow(failed);
@@ -1166,13 +1164,13 @@ describe('packing small collections', () => {
     await client.rpush('l', 'a', 'b', 'c');
     await settle();
     server.advance(10_000);
-    const flipped = db().renewPacked(storedKey(server, 'l'), (sealed) => {
+    const flipped = db().renewPacked(storedKey(server, 'l'), (sealed, purpose) => {
+      if (purpose === Purpose.KeyName) return null;
       const copy = Buffer.from(sealed);
       copy[copy.length - 1]! ^= 1;
       return copy;
     });
-    // Only a packed record can be tampered with this way (not the object --seal-keys keeps).
-    if (flipped === null) return;
+    expect(flipped).toBe(true);
     const dirty = async () => Number(/rdb_changes_since_last_save:(\d+)/.exec(await client.info('persistence'))![1]);
     const before = await dirty();
     const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
@@ -1431,9 +1429,10 @@ describe('packing small collections', () => {
     const newId = parseInt((await client.call('SEAL', 'ROTATE')) as string, 16);
     for (let i = 0; i < 500 && /rotation_in_progress:1/.test(await client.info('sealkv')); i++) await settle(20);
     expect(/rotation_failures:0/.test(await client.info('sealkv'))).toBe(true);
-    // With --seal-keys a packed collection is an object beside its sealed name, and rotation
-    // unpacks it (name and elements renewed as usual); in its record it is renewed in place.
-    if (!server.running.state.names.sealed) expect([...keyIds().values()]).toEqual([newId, newId, newId, newId]);
+    // Renewed in place (with --seal-keys the sealed name in the record too), left packed.
+    expect([...keyIds().values()]).toEqual([newId, newId, newId, newId]);
+    if (server.running.state.names.sealed) db().forEachStored((_key, entry) => expect(Sealer.keyId(entry.sealedName!)).toBe(newId));
+    for (const key of ['h', 'l', 's', 'z']) expect(packed(key)).toBe(true);
     expect(await client.lrange('l', 0, -1)).toEqual(['a', 'b']);
     expect(await client.smembers('s')).toEqual(['1', '2']);
     expect(await client.zscore('z', 'a')).toBe('1');
@@ -1470,7 +1469,7 @@ describe('packing small collections', () => {
 
   it('SADD into the set the last SADD found adds to the live set after it was packed again, or expired (with and without --seal-keys)', async () => {
     // SADD keeps the set it last added to while the keyspace's edits are unchanged; packing a
-    // used set again replaces its entry object (in place under --seal-keys) and must count as one.
+    // used set again replaces its entry object (with a record, with or without --seal-keys) and must count as one.
     for (const sealKeys of ['no', 'yes']) {
       const own = await startInProcess({ 'seal-keys': sealKeys });
       const c = new Redis({ port: own.port, host: own.host, lazyConnect: true });

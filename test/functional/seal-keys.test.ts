@@ -9,6 +9,8 @@ import { storedKey } from '../helpers/server.js';
 import { Kind, opsOf } from '../../src/store/keyspace.js';
 import { OVERHEAD, Sealer } from '../../src/seal/sealer.js';
 import { STRING_OVERHEAD } from '../../src/store/memory.js';
+import { StoredString } from '../../src/store/stored-string.js';
+import { PackedRecord } from '../../src/store/packed-record.js';
 import { hashBlobs } from '../helpers/hashes.js';
 
 const { server, client, run } = withServer({ 'seal-keys': 'yes' });
@@ -206,6 +208,30 @@ describe('what the keyspace holds', () => {
     expect(await run(['exists', ...markers.slice(1)])).toBe(99);
   });
 
+  it('keeps a string and a small collection at rest whole in their records, the sealed name after the hash: SET over a key carries its name, a new key seals one', async () => {
+    await run(['set', 'str', 'v']);
+    await run(['sadd', 'set', 'a', 'b']);
+    // A new small collection is packed once its turn ends.
+    await new Promise((r) => setTimeout(r, 30));
+    const db = state().databases[0]!;
+    const stored = (name: string) => db.getStored(storedKey(server, name), state().clock())!;
+    expect(stored('str')).toBeInstanceOf(StoredString);
+    expect(stored('set')).toBeInstanceOf(PackedRecord);
+    const name = stored('str').sealedName!;
+    expect(name.length).toBe(3 + OVERHEAD);
+    expect(stored('set').sealedName!.length).toBe(3 + OVERHEAD);
+    // A value of another length moves the string to a new record: the same sealed bytes (a new
+    // seal would have a new nonce).
+    await run(['set', 'str', 'a longer value']);
+    expect(stored('str')).toBeInstanceOf(StoredString);
+    expect(stored('str').sealedName).toEqual(name);
+    await run(['del', 'str']);
+    await run(['set', 'str', 'v']);
+    expect(stored('str').sealedName).not.toEqual(name);
+    expect(sorted(await run(['keys', '*']))).toEqual(['set', 'str']);
+    expect(await run(['smembers', 'set'])).toEqual(['a', 'b']);
+  });
+
   it('counts a key name in MEMORY USAGE by its real length', async () => {
     await run(['set', 'a', 'v']);
     await run(['set', 'a'.repeat(101), 'v']);
@@ -220,7 +246,10 @@ describe('what the keyspace holds', () => {
     await run(['mset', 'good', '1', 'bad', '2']);
     const before = state().stats.sealFailures;
     const entry = state().databases[0]!.get(storedKey(server, 'bad'), state().clock())!;
-    entry.sealedName![entry.sealedName!.length - 1]! ^= 0xff;
+    // A copy of the name in the record: flipped, then written back over it.
+    const name = entry.sealedName!;
+    name[name.length - 1]! ^= 0xff;
+    entry.sealedName = name;
     const failed = 'ERR sealed value failed authentication; the stored copy is corrupt or was tampered with';
     expect(await run(['keys', 'g*'])).toEqual({ error: failed });
     expect(await run(['get', 'good'])).toBe('1');

@@ -126,6 +126,31 @@ describe('KeyTable', () => {
     for (const k of keys.slice(20)) expect(table.find(k, hashKey(k))).toBe(-1);
   });
 
+  it('keeps a sealed name after fixed-length keys (--seal-keys): found by the key alone, carried when its record moves, renewed in place', () => {
+    const table = new KeyTable(new RecordArena(), 16, undefined, 16);
+    const key = 'k'.repeat(16);
+    const hash = hashKey(key);
+    const name = Buffer.from('a sealed name: any bytes, the key area knows only their length');
+    const handle = table.newRecord(key, hash, 4, 4, name.length);
+    table.arena.bytes[handle >>> 17]!.set(name, table.nameAt(handle));
+    table.insert(hash, handle);
+    expect(table.keyOf(handle)).toBe(key);
+    expect(table.nameOf(handle)).toEqual(name);
+    expect(table.find(`${'k'.repeat(15)}j`, hash)).toBe(-1);
+    const moved = table.relocate(handle, 40);
+    expect(table.handleAt(table.find(key, hash))).toBe(moved);
+    expect(table.nameOf(moved)).toEqual(name);
+    expect(table.recordBytes(moved)).toBe(32 + 16 + name.length + 40);
+    const renewed = Buffer.alloc(name.length, 7);
+    table.writeName(moved, renewed);
+    expect(table.nameOf(moved)).toEqual(renewed);
+    expect(() => table.writeName(moved, Buffer.alloc(3))).toThrow();
+    // A record without a name (a boxed entry's: its object keeps it).
+    const bare = table.newRecord('b'.repeat(16), hashKey('b'.repeat(16)), 0, 0);
+    expect(table.nameOf(bare)).toBeUndefined();
+    expect(table.keyOf(bare)).toBe('b'.repeat(16));
+  });
+
   it('grows when the keys are live ones', () => {
     const { table, add } = rawTable(16);
     for (let i = 0; i < 13; i++) add(`k${i}`);
