@@ -4,7 +4,7 @@
 // home (RENAME, RENAMENX, COPY, MOVE) re-seals it. Re-sealing happens before any change to the
 // keyspace: a value that fails to open leaves both keys exactly as they were.
 
-import { int64, integer, keyAt, keyOf, word } from './args.js';
+import { int64, keyAt, keyOf, word } from './args.js';
 import { KeyLister, replyKeyName } from './key-listing.js';
 import { openValue, sealFailed } from './sealing.js';
 import { Errors } from '../protocol/errors.js';
