@@ -586,6 +586,26 @@ describe('packing small collections', () => {
     expect(await run()).toEqual(atRest);
   });
 
+  it('turns a small sorted set it sorts into a skiplist for good, at rest or in use, SORT_RO too (redis sort.c): OBJECT ENCODING, and a -0 score kept', async () => {
+    await client.zadd('z', '2', 'b', '1', 'a');
+    await client.zadd('u', '1', 'a');
+    await settle();
+    server.advance(2000);
+    expect(packed('z')).toBe(true);
+    expect(await client.object('ENCODING', 'z')).toBe('listpack');
+    expect(await client.call('SORT_RO', 'z', 'ALPHA')).toEqual(['a', 'b']);
+    expect(packed('z')).toBe(true);
+    expect(await client.object('ENCODING', 'z')).toBe('skiplist');
+    await client.sort('u', 'ALPHA');
+    expect(await client.object('ENCODING', 'u')).toBe('skiplist');
+    await client.zadd('z', '-0', 'm');
+    expect(await client.zscore('z', 'm')).toBe('-0');
+    server.advance(2000);
+    db().compactSlice(Infinity, Infinity);
+    expect(packed('z')).toBe(true);
+    expect(await client.object('ENCODING', 'z')).toBe('skiplist');
+  });
+
   it('makes pushes, pops and LSET on a small packed list at rest in its blob: replies, state, events, dirty, WATCH, TTL and access time as when unpacked', async () => {
     await client.rpush('l', 'a', 'bb', '', 'dddd');
     await client.rpush('m', '1', '2');
