@@ -458,6 +458,20 @@ describe('packing small collections', () => {
     expect(await run()).toEqual(atRest);
   });
 
+  it('tells an empty member from an integer in the algebra of small packed sets, whatever follows it in the blob (a "-7" after "" is not "-" and "7")', async () => {
+    await client.sadd('s', '10', '', '-7');
+    await client.sadd('t', '', '-1');
+    await settle();
+    server.advance(2000);
+    expect(packed('s')).toBe(true);
+    expect(await client.sdiffstore('d', 's', 'none')).toBe(3);
+    expect(await client.sunionstore('u', 's', 't')).toBe(4);
+    for (const key of ['s', 'd', 'u']) expect(await client.object('ENCODING', key), key).toBe('hashtable');
+    expect((await client.smembers('d')).sort()).toEqual(['', '-7', '10']);
+    expect(await client.sismember('u', '')).toBe(1);
+    expect(await client.sunion('t').then((m) => m.sort())).toEqual(['', '-1']);
+  });
+
   it('stores the algebra of small packed sets at rest (SINTERSTORE, SUNIONSTORE, SDIFFSTORE): the sources stay packed, a small result is stored packed at once, announced, counted and watched as any store', async () => {
     await client.sadd('a', 'x', 'y', '1');
     await client.sadd('b', 'y', '2');
