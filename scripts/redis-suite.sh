@@ -3,6 +3,9 @@
 # sealkv started on a free port, in Redis's external-server mode, and prints ok/err per unit.
 #   npm run redis-suite                      every unit listed below
 #   npm run redis-suite -- unit/type/list    just these units
+# Environment: SEALKV_ARGS extra server flags (e.g. "--seal-keys yes"); SUITE_PORT sealkv's port
+# and SUITE_HARNESS_PORT the harness's own (both fixed instead of picked at random, for a machine
+# where ports are handed out); logs go to .tmp/redis-suite[-SUITE_TAG]-<unit>.log.
 # Needs tclsh (Debian: tcl) and the source package (fetched with `apt-get source` into
 # .tmp/redis-src once; a deb-src line for bookworm is added if apt has none). Tests tagged
 # needs:debug are skipped (sealkv has no DEBUG command), and encodings and DEBUG DIGEST are not
@@ -45,14 +48,19 @@ for unit in "${UNITS[@]}"; do
   # that test and run the unit again, up to 25 times, counting each skipped test as failed.
   skips=(); exc=0
   for attempt in $(seq 25); do
-    PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-    LOG=$ROOT/.tmp/redis-suite-$(echo "$unit" | tr / -).log
-    node bin/sealkv.js --port "$PORT" --bind 127.0.0.1 > "$LOG.server" 2>&1 &
+    PORT=${SUITE_PORT:-}
+    [ -n "$PORT" ] || PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+    LOG=$ROOT/.tmp/redis-suite${SUITE_TAG:+-$SUITE_TAG}-$(echo "$unit" | tr / -).log
+    # shellcheck disable=SC2086 # SEALKV_ARGS is a list of flags
+    node bin/sealkv.js --port "$PORT" --bind 127.0.0.1 ${SEALKV_ARGS:-} > "$LOG.server" 2>&1 &
     PID=$!
     for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
     # A base port of its own, so runs side by side do not race for the harness's ports; below
     # Linux's ephemeral range (32768 up), where a busy machine's own connections take ports.
-    (cd "$TESTS" && timeout 900 ./runtest --host 127.0.0.1 --port "$PORT" --single "$unit" --clients 1 --baseport $((RANDOM % 20000 + 11000)) \
+    # The harness listens on the first free port of [baseport - 32, baseport).
+    BASEPORT=$((RANDOM % 20000 + 11000))
+    [ -z "${SUITE_HARNESS_PORT:-}" ] || BASEPORT=$((SUITE_HARNESS_PORT + 32))
+    (cd "$TESTS" && timeout 900 ./runtest --host 127.0.0.1 --port "$PORT" --single "$unit" --clients 1 --baseport "$BASEPORT" \
        --timeout 120 --tags -needs:debug --ignore-encoding --ignore-digest "${skips[@]}" > "$LOG" 2>&1)
     kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null
     # The harness could not listen on its port (taken meanwhile): no test ran, try another.

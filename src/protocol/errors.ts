@@ -40,6 +40,8 @@ export const Errors = {
   noSuchKey: 'ERR no such key',
   sameObject: 'ERR source and destination objects are the same',
   dbIndexOutOfRange: 'ERR DB index is out of range',
+  /** getIntFromObjectOrReply with no message of its own (MOVE's and COPY's DB). */
+  valueOutOfIntRange: 'ERR value is out of range, value must between -2147483648 and 2147483647',
   invalidCursor: 'ERR invalid cursor',
   offsetOutOfRange: 'ERR offset is out of range',
   valueOutOfRange: 'ERR value is out of range',

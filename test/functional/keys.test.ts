@@ -203,6 +203,10 @@ describe('COPY', () => {
     expect(await run(['copy', 'a', 'b', 'db', '99'])).toEqual({ error: 'ERR DB index is out of range' });
     expect(await run(['copy', 'a', 'b', 'db', '-1'])).toEqual({ error: 'ERR DB index is out of range' });
     expect(await run(['copy', 'a', 'b', 'db', 'x'])).toEqual({ error: 'ERR value is not an integer or out of range' });
+    // Redis reads DB as an int (getIntFromObjectOrReply): a 64-bit integer past it names the range.
+    expect(await run(['copy', 'a', 'b', 'db', '2147483648'])).toEqual({ error: 'ERR value is out of range, value must between -2147483648 and 2147483647' });
+    expect(await run(['copy', 'a', 'b', 'db', '-2147483649'])).toEqual({ error: 'ERR value is out of range, value must between -2147483648 and 2147483647' });
+    expect(await run(['copy', 'a', 'b', 'db', '9223372036854775808'])).toEqual({ error: 'ERR value is not an integer or out of range' });
     expect(await run(['copy', 'a', 'b', 'foo'])).toEqual({ error: 'ERR syntax error' });
     expect(await run(['copy', 'a', 'b', 'replace', 'db'])).toEqual({ error: 'ERR syntax error' });
     expect(await run(['copy', 'a'])).toEqual({ error: "ERR wrong number of arguments for 'copy' command" });
@@ -240,6 +244,8 @@ describe('MOVE', () => {
     expect(await run(['move', 'k', '16'])).toEqual({ error: 'ERR DB index is out of range' });
     expect(await run(['move', 'k', '-1'])).toEqual({ error: 'ERR DB index is out of range' });
     expect(await run(['move', 'k', 'x'])).toEqual({ error: 'ERR value is not an integer or out of range' });
+    expect(await run(['move', 'k', '9223372036854775807'])).toEqual({ error: 'ERR value is out of range, value must between -2147483648 and 2147483647' });
+    expect(await run(['move', 'k', '2147483647'])).toEqual({ error: 'ERR DB index is out of range' });
   });
 });
 

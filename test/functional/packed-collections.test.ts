@@ -459,6 +459,20 @@ describe('packing small collections', () => {
     expect(await run()).toEqual(atRest);
   });
 
+  it('tells an empty member from an integer in the algebra of small packed sets, whatever follows it in the blob (a "-7" after "" is not "-" and "7")', async () => {
+    await client.sadd('s', '10', '', '-7');
+    await client.sadd('t', '', '-1');
+    await settle();
+    server.advance(2000);
+    expect(packed('s')).toBe(true);
+    expect(await client.sdiffstore('d', 's', 'none')).toBe(3);
+    expect(await client.sunionstore('u', 's', 't')).toBe(4);
+    for (const key of ['s', 'd', 'u']) expect(await client.object('ENCODING', key), key).toBe('hashtable');
+    expect((await client.smembers('d')).sort()).toEqual(['', '-7', '10']);
+    expect(await client.sismember('u', '')).toBe(1);
+    expect(await client.sunion('t').then((m) => m.sort())).toEqual(['', '-1']);
+  });
+
   it('stores the algebra of small packed sets at rest (SINTERSTORE, SUNIONSTORE, SDIFFSTORE): the sources stay packed, a small result is stored packed at once, announced, counted and watched as any store', async () => {
     await client.sadd('a', 'x', 'y', '1');
     await client.sadd('b', 'y', '2');
@@ -585,6 +599,26 @@ describe('packing small collections', () => {
     await expect(client.sort('s')).rejects.toThrow("One or more scores can't be converted into double");
     for (const key of keys) db().peek(storedKey(server, key));
     expect(await run()).toEqual(atRest);
+  });
+
+  it('turns a small sorted set it sorts into a skiplist for good, at rest or in use, SORT_RO too (redis sort.c): OBJECT ENCODING, and a -0 score kept', async () => {
+    await client.zadd('z', '2', 'b', '1', 'a');
+    await client.zadd('u', '1', 'a');
+    await settle();
+    server.advance(2000);
+    expect(packed('z')).toBe(true);
+    expect(await client.object('ENCODING', 'z')).toBe('listpack');
+    expect(await client.call('SORT_RO', 'z', 'ALPHA')).toEqual(['a', 'b']);
+    expect(packed('z')).toBe(true);
+    expect(await client.object('ENCODING', 'z')).toBe('skiplist');
+    await client.sort('u', 'ALPHA');
+    expect(await client.object('ENCODING', 'u')).toBe('skiplist');
+    await client.zadd('z', '-0', 'm');
+    expect(await client.zscore('z', 'm')).toBe('-0');
+    server.advance(2000);
+    db().compactSlice(Infinity, Infinity);
+    expect(packed('z')).toBe(true);
+    expect(await client.object('ENCODING', 'z')).toBe('skiplist');
   });
 
   it('makes pushes, pops and LSET on a small packed list at rest in its blob: replies, state, events, dirty, WATCH, TTL and access time as when unpacked', async () => {

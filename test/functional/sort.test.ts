@@ -71,6 +71,12 @@ const CASES: Record<string, string[][]> = {
     ['RPUSH', 'lst', 'z', 'a', 'm'], ['EVAL', "return redis.call('sort',KEYS[1],'by','nosort')", '1', 'lst'],
     ['ZADD', 'zs', '1', 'z', '2', 'a', '3', 'm'], ['EVAL', "return redis.call('sort',KEYS[1],'by','nosort','desc')", '1', 'zs'],
   ],
+  // sort.c converts every sorted set it sorts to a skiplist, SORT_RO and errors after the lookup too.
+  'a sorted set sorted becomes a skiplist for good': [
+    ['ZADD', 'z', '2', 'b', '1', 'a'], ['OBJECT', 'ENCODING', 'z'], ['SORT', 'z', 'BY', 'nosort'], ['OBJECT', 'ENCODING', 'z'],
+    ['ZADD', 'z', '-0', 'm'], ['ZSCORE', 'z', 'm'], ['ZADD', 'y', '1', 'x'], ['SORT_RO', 'y'], ['OBJECT', 'ENCODING', 'y'],
+    ['ZADD', 'w', '1', 'x'], ['SORT', 'w', 'LIMIT', 'x', '1'], ['OBJECT', 'ENCODING', 'w'], ['SORT', 'w', 'STORE', 'w2'], ['OBJECT', 'ENCODING', 'w'],
+  ],
   'COMMAND GETKEYS': [
     ['COMMAND', 'GETKEYS', 'SORT', 'l'], ['COMMAND', 'GETKEYS', 'SORT', 'l', 'STORE', 'd'], ['COMMAND', 'GETKEYS', 'SORT', 'l', 'LIMIT', '0', '1', 'GET', 'store', 'STORE', 'd'],
     ['COMMAND', 'GETKEYS', 'SORT', 'l', 'STORE', 'a', 'STORE', 'b'], ['COMMAND', 'GETKEYS', 'SORT_RO', 'l', 'BY', 'x'],

@@ -4,7 +4,7 @@
 // home (RENAME, RENAMENX, COPY, MOVE) re-seals it. Re-sealing happens before any change to the
 // keyspace: a value that fails to open leaves both keys exactly as they were.
 
-import { int64, integer, keyAt, keyOf, word } from '../args.js';
+import { int64, keyAt, keyOf, word } from '../args.js';
 import { KeyLister, replyKeyName } from './key-listing.js';
 import { openValue, sealFailed } from '../values/sealing.js';
 import { Errors } from '../../protocol/errors.js';
@@ -244,9 +244,10 @@ function renamenx(ctx: Session, args: Buffer[]): void {
 
 /** databases[n] for a DB argument, or an error message (Redis getIntFromObject + selectDb). */
 function database(ctx: Session, arg: Buffer): Keyspace | string {
-  const n = integer(arg);
-  if (n === null || n < -(2 ** 31) || n >= 2 ** 31) return Errors.notInteger;
-  return ctx.server.databases[n] ?? Errors.dbIndexOutOfRange;
+  const n = int64(arg);
+  if (n === null) return Errors.notInteger;
+  if (n < -(2n ** 31n) || n >= 2n ** 31n) return Errors.valueOutOfIntRange;
+  return ctx.server.databases[Number(n)] ?? Errors.dbIndexOutOfRange;
 }
 
 function copy(ctx: Session, args: Buffer[]): void {

@@ -13,7 +13,7 @@ import { Purpose } from '../../seal/values.js';
 import { Kind, listEntry, type Entry, type ListEntry, type ZSetEntry } from '../../store/keyspace.js';
 import type { SetEntry } from '../../store/entry.js';
 import { plainBuffer } from '../../util/bytes.js';
-import { isPackedForm, type PackedForm } from '../../store/packed-record.js';
+import { isPackedForm, PackedRecord, type PackedForm } from '../../store/packed-record.js';
 import { at, keySpec, KeyFlag, UNKNOWN_BEGIN, UNKNOWN_FIND, type KeyRef } from '../key-specs.js';
 import { compareIntegers, setCodec } from '../sets/set-entries.js';
 import { listCodec } from '../lists/list-entries.js';
@@ -212,6 +212,17 @@ function openPacked(ctx: Session, key: string, packed: PackedForm, out: Buffer[]
   if (packed.kind === Kind.Set && packed.flag && !packed.intDeltas) out.sort(compareIntegers);
 }
 
+/**
+ * Redis converts a sorted set it sorts, SORT_RO too, to a skiplist for good (sort.c:
+ * "Destructively convert encoded sorted sets"): OBJECT ENCODING says so from then on, and a
+ * later ZADD keeps a -0 score as -0. A sorted set packed at rest takes the flag where it lies.
+ */
+function convertToSkiplist(entry: ZSetEntry): void {
+  if (!isPackedForm(entry)) entry.skiplist = true;
+  else if (entry instanceof PackedRecord) entry.reshape(entry.count, true, entry.intDeltas);
+  else entry.flag = true;
+}
+
 function openZSet(ctx: Session, key: string, zset: ZSetEntry, start: number, end: number, reverse: boolean, out: Buffer[]): void {
   zset.zset.each(start, end, reverse, (sealed) => {
     out.push(ctx.server.values.openElement(Purpose.ZSetMember, ctx.db.uid, key, sealedView(sealed)));
@@ -277,6 +288,7 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
   if (entry !== undefined && entry.kind !== Kind.List && entry.kind !== Kind.Set && entry.kind !== Kind.ZSet) {
     return ctx.reply.error(Errors.wrongType);
   }
+  if (entry?.kind === Kind.ZSet) convertToSkiplist(entry);
   // An unsorted set stored, or returned to a script, has to come out in a stable order (redis
   // sort.c: replicas and scripts must see what the primary saw): sort it by its elements.
   if (dontsort && entry?.kind === Kind.Set && (storeArg !== null || ctx.scripted)) {

@@ -83,6 +83,8 @@ export class OpenedMembers {
     const bytes = this.bytes;
     const at = this.starts[m]!;
     const end = at + this.lengths[m]!;
+    // An empty member's first byte would be the next member's: a "-" there is not its sign.
+    if (end === at) return false;
     const start = bytes[at] === 0x2d ? at + 1 : at;
     const digits = end - start;
     if (digits === 0 || digits > 19) return false;

@@ -58,8 +58,8 @@ export class PackedEntry {
     readonly blob: string,
     /** Elements in the blob. */
     readonly count: number,
-    /** What Redis's encoding would be beside the elements: a set's intset flag, a zset's skiplist flag. */
-    readonly flag: boolean,
+    /** What Redis's encoding would be beside the elements: a set's intset flag, a zset's skiplist flag (SORT sets it). */
+    public flag: boolean,
     /** What it takes over from the entry it stands for (or a new key's: no expiry, no name). */
     from: Pick<Entry, 'expiresAt' | 'touchedAt' | 'accounted' | 'sealedName'>,
     /** A set's blob holds its integers as ascending deltas (the form above). */
