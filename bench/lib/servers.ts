@@ -3,6 +3,7 @@
 // do-nothing Node server (bench/ceiling-server.ts) that marks what Node itself can do.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -84,7 +85,24 @@ export async function startSealkv(extra: string[] = [], bin = SEALKV_BIN, nodeFl
     stdio: 'ignore',
   });
   await waitForPort(port, child);
+  await scriptingLoaded(port);
   return { name: 'sealkv', port, pid: child.pid!, stop: stopper(child) };
+}
+
+/**
+ * Waits for the Lua VM that sealkv loads in the background once it listens (~15 MB: a script
+ * waits for it), so a memory baseline taken next includes it; one taken before missed it in
+ * about half the runs, and a 1 M-element fill then seemed to cost 15 B more per element.
+ */
+async function scriptingLoaded(port: number): Promise<void> {
+  const socket = connect(port, '127.0.0.1');
+  try {
+    await once(socket, 'connect');
+    socket.write('*3\r\n$4\r\nEVAL\r\n$8\r\nreturn 1\r\n$1\r\n0\r\n');
+    await once(socket, 'data');
+  } finally {
+    socket.destroy();
+  }
 }
 
 /** SEALKV_NODE_FLAGS, else the flags on bin's `#!/usr/bin/env -S node` line. */

@@ -38,9 +38,6 @@ async function listOfMillion(server: BenchServer, n: number): Promise<{ used: nu
   try {
     const socket = connect(server.port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
-    // sealkv loads its Lua VM in the background after it starts listening (~15 MB): a script
-    // waits for it, so the baseline below never misses it (it did in about half the runs).
-    await pipelined(socket, [['EVAL', 'return 1', '0']]);
     const used0 = Number((await info(server.port, 'memory')).get('used_memory'));
     const rss0 = rssBytes(server.pid);
     for (let start = 0; start < n; start += 50_000) {
