@@ -12,6 +12,7 @@ import { ListenError } from './net/listen.js';
 import { startServer, type RunningServer } from './net/server.js';
 import { gcWithoutHelperWaits } from './observe/gc-threads.js';
 import { SpillDirError } from './spill/tmpfs.js';
+import { DirLockError } from './util/dir-lock.js';
 import { SnapshotError } from './persistence/snapshot-format.js';
 import { VERSION } from './version.js';
 
@@ -115,7 +116,7 @@ function writePidfile(path: string): string | null {
 function fail(err: unknown): void {
   const known = err instanceof ConfigError || err instanceof KeyError || err instanceof BackendError
     || err instanceof SpillDirError || err instanceof ListenError || err instanceof LogFileError || err instanceof LayoutError
-    || err instanceof SnapshotError;
+    || err instanceof SnapshotError || err instanceof DirLockError;
   const code = (err as NodeJS.ErrnoException).code;
   const message = known || code ? (err as Error).message : String(err);
   console.error(`sealkv: ${message}`);

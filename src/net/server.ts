@@ -42,6 +42,7 @@ import { listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from 
 import { notifyReady, notifyStopping, wantsSystemdNotify } from './systemd.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from '../spill/manager.js';
+import { lockSpillDir } from '../spill/tmpfs.js';
 import { SpillAhead } from '../spill/ahead.js';
 import { AccessClock } from '../store/access.js';
 import { Persistence } from '../persistence/persistence.js';
@@ -538,7 +539,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     env: config.get('master-key-env') || undefined,
     backend: config.get('seal-backend') as BackendChoice,
   });
-  const server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
+  // Before the server exists: it wipes the spill directory as it starts.
+  const spillLock = config.get('spill-dir') === '' ? null : await lockSpillDir(config.get('spill-dir'), (m) => log.warn(m));
+  let server: SealkvServer;
+  try {
+    server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
+  } catch (err) {
+    spillLock?.release();
+    throw err;
+  }
+  if (spillLock !== null) void server.closed.then(() => spillLock.release());
   server.configFile = options.configFile ?? null;
   server.cluster = cluster;
   let addresses: { host: string; port: number }[];
