@@ -57,12 +57,13 @@ export async function main(argv: string[]): Promise<void> {
     return fail(err);
   }
   // logrotate moves the file away, then sends SIGHUP: the next lines go to a new file by that name.
-  if (config.get('logfile') !== '') {
-    process.on('SIGHUP', () => {
-      output.reopen();
-      output.log.info('log file reopened (SIGHUP)');
-    });
-  }
+  // Without a log file it is ignored, as Redis ignores it: Node's default would end the process
+  // (a closed terminal, a stray `kill -HUP`) with no final save and nothing said.
+  process.on('SIGHUP', () => {
+    if (config.get('logfile') === '') return output.log.info('SIGHUP ignored (no log file to reopen)');
+    output.reopen();
+    output.log.info('log file reopened (SIGHUP)');
+  });
   try {
     gcWithoutHelperWaits();
     running = await startServer(config, { log: output.log, ...(configFile ? { configFile } : {}) });
