@@ -42,7 +42,7 @@ import { listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from 
 import { notifyReady, notifyStopping, wantsSystemdNotify } from './systemd.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from '../spill/manager.js';
-import { lockSpillDir } from '../spill/tmpfs.js';
+import { freeBytes, lockSpillDir } from '../spill/tmpfs.js';
 import { SpillAhead } from '../spill/ahead.js';
 import { AccessClock } from '../store/access.js';
 import { Persistence } from '../persistence/persistence.js';
@@ -578,6 +578,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   );
   // After the listeners: the time to the first accepted connection stays as it was.
   preloadScripting(server, (err) => log.warn({ err: (err as Error).message }, 'the Lua VM did not load; the first script tries again'));
+  server.persistence.warnIfRulesUnarmed();
+  const maxmemory = config.number('maxmemory');
+  if (maxmemory > 0 && maxmemory < 1024 * 1024) {
+    log.warn(`WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`);
+  }
+  const spillFree = server.spill === null ? null : freeBytes(server.spill.dir);
+  if (spillFree !== null && spillFree < config.number('spill-max-bytes')) {
+    // Not refused: the tmpfs may be grown, and a full one is handled (spill_fs_full, nothing lost).
+    log.warn(
+      { spillDir: config.get('spill-dir'), spillMaxBytes: config.number('spill-max-bytes'), free: spillFree },
+      'spill-max-bytes is more than the tmpfs has free: past that, values stay in memory (INFO spill_fs_full:1)',
+    );
+  }
   if (config.get('spill-dir') !== '' && config.number('maxmemory') === 0) {
     log.warn({ spillDir: config.get('spill-dir') }, 'spill-dir is set but maxmemory is 0: values never spill until maxmemory is set');
   }

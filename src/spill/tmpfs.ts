@@ -46,6 +46,16 @@ export async function lockSpillDir(dir: string, warn: (message: string) => void)
   return lock;
 }
 
+/** Bytes an unprivileged writer may still use on dir's filesystem, or null if it cannot be asked. */
+export function freeBytes(dir: string): number | null {
+  try {
+    const st = statfsSync(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return null;
+  }
+}
+
 /** Checks `dir` is on tmpfs, creates our private subdirectory and wipes it; returns its path. */
 export function prepareSpillDir(dir: string): string {
   const refused = notTmpfs(dir, 'spill-dir', 'sealed values are spilled');
