@@ -578,7 +578,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   );
   // After the listeners: the time to the first accepted connection stays as it was.
   preloadScripting(server, (err) => log.warn({ err: (err as Error).message }, 'the Lua VM did not load; the first script tries again'));
-  server.persistence.warnIfRulesUnarmed();
+  if (!server.persistence.warnIfRulesUnarmed()) server.persistence.warnIfUnwritable();
   const maxmemory = config.number('maxmemory');
   if (maxmemory > 0 && maxmemory < 1024 * 1024) {
     log.warn(`WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`);

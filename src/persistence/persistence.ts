@@ -4,7 +4,7 @@
 // snapshot loaded at start, and INFO persistence's numbers. The dirty counter is the server's
 // stats.dirty (every write signalled by the keyspace), handled as Redis handles server.dirty.
 
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -236,6 +236,24 @@ export class Persistence {
     if (this.warnedDir !== dir) this.host.log.warn({ reason: refused }, 'save rules not acted on: dir is not on tmpfs');
     this.warnedDir = dir;
     return true;
+  }
+
+  /**
+   * At start: save rules over a tmpfs dir this process cannot write (a read-only mount, another
+   * user's directory) fail every save, and then SIGTERM does not stop the server either (its
+   * final save fails, as in Redis). Said once, before the first rule or signal finds out.
+   */
+  warnIfUnwritable(): void {
+    const dir = this.host.config.get('dir');
+    if (this.rules.length === 0 || snapshotDirRefusal(dir) !== null) return;
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (err) {
+      this.host.log.warn(
+        { dir, code: (err as NodeJS.ErrnoException).code },
+        'save rules are set but dir is not writable: every save will fail, and SIGTERM will not stop the server (its final save fails; SHUTDOWN NOSAVE does)',
+      );
+    }
   }
 
   private startFromCron(why: string): void {

@@ -2,6 +2,7 @@
 // save rules over a dir that cannot hold a snapshot, a spill quota larger than its tmpfs,
 // CONFIG SET dir to a place that is not a directory, a snapshot met without its master key.
 
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,24 @@ describe('snapshot dir', () => {
       rmSync(disk, { recursive: true, force: true });
     }
   });
+
+  it.skipIf(tmpfsUnavailable)('save rules over a read-only tmpfs are warned of at start (SIGTERM would not stop the server)', async () => {
+    const tmpfs = mountTmpfs('1m');
+    try {
+      execFileSync('mount', ['-o', 'remount,ro', tmpfs.dir]);
+      const server = await spawnServer(['--dir', tmpfs.dir, '--save', '60 1', '--shutdown-on-sigterm', 'nosave']);
+      try {
+        expect(await server.waitForOutput('save rules are set but dir is not writable')).toBe(true);
+        expect(server.output()).toContain('"code":"EROFS"');
+        // Acted on, so not listed as a setting sealkv ignores.
+        expect(server.output()).toContain('"notApplied":[]');
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    } finally {
+      tmpfs.unmount();
+    }
+  }, 30_000);
 
   it('CONFIG SET dir to a missing path or a file is refused with Redis\'s reason, and dir is kept', async () => {
     const file = join(scratch, 'a-file');
