@@ -8,6 +8,17 @@ import { dirname } from 'node:path';
 
 export class ListenError extends Error {}
 
+/**
+ * An errno code with libuv's words for it, as Redis prints strerror: `EADDRINUSE (address
+ * already in use)`. Node's message is "listen EADDRINUSE: address already in use 127.0.0.1:6379".
+ */
+export function describeListenError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === undefined) return (err as Error).message ?? String(err);
+  const words = /^\w+ [A-Z]+: ([a-z][^,]*?)(?: \S+:\d+| \/\S*)?$/.exec((err as Error).message ?? '')?.[1];
+  return words ? `${code} (${words})` : code;
+}
+
 export function listenOn(srv: Server, options: ListenOptions): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     srv.once('error', reject);
@@ -72,7 +83,7 @@ export async function listenUnix(srv: Server, path: string, perm: string, backlo
   try {
     await listening;
   } catch (err) {
-    throw new ListenError(`cannot listen on unixsocket ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ListenError(`cannot listen on unixsocket ${path}: ${describeListenError(err)}`);
   }
   const mode = Number.parseInt(perm, 8);
   if (mode !== 0) {

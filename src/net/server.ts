@@ -38,7 +38,7 @@ import { SealedValues } from '../seal/values.js';
 import { SealWorkers } from '../seal/seal-workers.js';
 import { Stats } from '../stats.js';
 import { createTlsListener, loadTls } from './tls.js';
-import { listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
+import { describeListenError, listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
 import { notifyReady, notifyStopping, wantsSystemdNotify } from './systemd.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from '../spill/manager.js';
@@ -293,7 +293,7 @@ export class SealkvServer implements Server {
             this.log.warn({ bind: bind.word, port: listenPort, code: (err as NodeJS.ErrnoException).code }, 'optional bind address skipped');
             continue;
           }
-          throw new ListenError(`cannot listen on ${bind.word}:${listenPort}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+          throw new ListenError(`cannot listen on ${bind.word}:${listenPort}: ${describeListenError(err)}`);
         }
         const addr = srv.address();
         if (addr && typeof addr === 'object') out.push({ host: bind.word, port: addr.port });

@@ -1,9 +1,10 @@
 // Config and listener mistakes an operator makes, tried on the built CLI and compared with what
-// redis-server 7.0 does: a config file saved with a byte order mark or CRLF line ends, a
-// unixsocket path too long or in a missing directory, maxmemory in bytes where megabytes were
-// meant, and SIGHUP sent to a server that has no log file.
+// redis-server 7.0 does: a config file saved with a byte order mark or CRLF line ends, a port
+// already in use, a unixsocket path too long or in a missing directory, maxmemory in bytes where
+// megabytes were meant, and SIGHUP sent to a server that has no log file.
 
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,21 @@ describe('config file bytes', () => {
       c.disconnect();
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('a port already in use (a redis-server there, say)', () => {
+  it('names the address and the reason in words, as Redis does (Address already in use)', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const run = await runCli(['--port', String(port), '--bind', '127.0.0.1']);
+      expect(run.code).toBe(1);
+      expect(run.output).toContain(`sealkv: cannot listen on 127.0.0.1:${port}: EADDRINUSE (address already in use)`);
+    } finally {
+      holder.close();
     }
   });
 });
