@@ -31,7 +31,7 @@ function probe(path: string): Promise<string | null> {
     };
     socket.once('connect', () => (connected = true));
     socket.on('data', (d: Buffer) => (said += d.toString('latin1')));
-    socket.once('end', () => done(said.trim()));
+    socket.once('end', () => done(/^\d+$/.test(said.trim()) ? said.trim() : ''));
     // Refused (nobody listens) is stale; a socket we may not even connect to is another user's, live or not.
     socket.once('error', (err: NodeJS.ErrnoException) => done(connected ? said.trim() : err.code === 'ECONNREFUSED' || err.code === 'ENOENT' ? null : ''));
     // A stopped holder (kill -STOP) accepts into its backlog but never answers: alive all the same.
@@ -41,7 +41,11 @@ function probe(path: string): Promise<string | null> {
 
 function listen(path: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const srv = createServer((peer) => peer.end(`${process.pid}\n`));
+    const srv = createServer((peer) => {
+      // A prober that hangs up first must not become an uncaught socket error.
+      peer.on('error', () => {});
+      peer.end(`${process.pid}\n`);
+    });
     srv.once('error', reject);
     // Owner-only, as the unixsocket listener is: bind() happens inside listen(), under this umask.
     const mask = process.umask(0o177);
