@@ -46,6 +46,8 @@ import { freeBytes, lockSpillDir } from '../spill/tmpfs.js';
 import { SpillAhead } from '../spill/ahead.js';
 import { AccessClock } from '../store/access.js';
 import { Persistence } from '../persistence/persistence.js';
+import { lockSnapshotFile } from '../persistence/snapshot-file.js';
+import type { DirLock } from '../util/dir-lock.js';
 import { Keyspace } from '../store/keyspace.js';
 import { RecordArena } from '../store/record-arena.js';
 import { MemoryGuard, type Policy } from '../store/memory.js';
@@ -540,15 +542,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     backend: config.get('seal-backend') as BackendChoice,
   });
   // Before the server exists: it wipes the spill directory as it starts.
-  const spillLock = config.get('spill-dir') === '' ? null : await lockSpillDir(config.get('spill-dir'), (m) => log.warn(m));
+  const locks: (DirLock | null)[] = [];
+  const release = () => {
+    for (const lock of locks) lock?.release();
+  };
   let server: SealkvServer;
   try {
+    locks.push(config.get('spill-dir') === '' ? null : await lockSpillDir(config.get('spill-dir'), (m) => log.warn(m)));
+    locks.push(await lockSnapshotFile(config.get('dir'), config.get('dbfilename'), config.get('save'), (m) => log.warn(m)));
     server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
   } catch (err) {
-    spillLock?.release();
+    release();
     throw err;
   }
-  if (spillLock !== null) void server.closed.then(() => spillLock.release());
+  void server.closed.then(release);
   server.configFile = options.configFile ?? null;
   server.cluster = cluster;
   let addresses: { host: string; port: number }[];

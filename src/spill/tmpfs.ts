@@ -41,7 +41,7 @@ export function notTmpfs(dir: string, setting: string, what: string): string | n
  */
 export async function lockSpillDir(dir: string, warn: (message: string) => void): Promise<DirLock | null> {
   if (notTmpfs(dir, 'spill-dir', '') !== null) return null;
-  const lock = await lockDirectory(dir, LOCK, 'spill-dir');
+  const lock = await lockDirectory(dir, LOCK, 'spill-dir', 'each wipes and rewrites what is there');
   if (lock === null) warn(`spill-dir ${dir}: path too long for its lock socket; make sure no other server uses it`);
   return lock;
 }

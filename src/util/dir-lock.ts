@@ -63,10 +63,10 @@ function listen(path: string): Promise<Server> {
 }
 
 /**
- * Takes the lock `name` in `dir` for `setting` (named in messages). Throws DirLockError when a
+ * Takes the lock `name` in `dir` for `setting` (named in messages, with `why` sharing is wrong). Throws DirLockError when a
  * live server holds it; returns null when the path is too long for a socket (the caller warns).
  */
-export async function lockDirectory(dir: string, name: string, setting: string): Promise<DirLock | null> {
+export async function lockDirectory(dir: string, name: string, setting: string, why: string): Promise<DirLock | null> {
   const path = join(dir, name);
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) return null;
   for (let attempt = 0; ; attempt++) {
@@ -85,7 +85,7 @@ export async function lockDirectory(dir: string, name: string, setting: string):
     const holder = await probe(path);
     if (holder !== null) {
       throw new DirLockError(
-        `${setting} ${dir} is in use by another sealkv${holder ? ` (pid ${holder})` : ''}: two servers must not share it (each wipes and rewrites what is there)`,
+        `${setting} ${dir} is in use by another sealkv${holder ? ` (pid ${holder})` : ''}: two servers must not share it (${why})`,
       );
     }
     // Left by a server that is gone: replace it.

@@ -1,4 +1,5 @@
-// Storage mistakes an operator makes, tried on the built CLI: two servers on one spill-dir,
+// Storage mistakes an operator makes, tried on the built CLI: two servers on one spill-dir or
+// one snapshot file,
 // save rules over a dir that cannot hold a snapshot, a spill quota larger than its tmpfs,
 // CONFIG SET dir to a place that is not a directory, a snapshot met without its master key.
 
@@ -125,6 +126,28 @@ describe('snapshot dir', () => {
       } finally {
         expect(await server.stop()).toBe(0);
       }
+    } finally {
+      tmpfs.unmount();
+    }
+  }, 30_000);
+
+  it.skipIf(tmpfsUnavailable)('two servers saving to one snapshot file: the second is refused; without save rules both start', async () => {
+    const tmpfs = mountTmpfs('4m');
+    try {
+      const first = await spawnServer(['--dir', tmpfs.dir, '--save', '3600 1']);
+      try {
+        const second = await runCli(['--port', String(await freePort()), '--bind', '127.0.0.1', '--dir', tmpfs.dir, '--save', '60 1']);
+        expect(second.code).toBe(1);
+        expect(second.output).toContain(`sealkv: dir ${tmpfs.dir} is in use by another sealkv (pid ${first.process.pid}): two servers must not share it (each would replace the other's dump.rdb)`);
+        // Another dbfilename in the same dir is another file.
+        const beside = await spawnServer(['--dir', tmpfs.dir, '--save', '3600 1', '--dbfilename', 'other.rdb']);
+        await beside.stop();
+        const noRules = await spawnServer(['--dir', tmpfs.dir]);
+        await noRules.stop();
+      } finally {
+        await first.stop();
+      }
+      expect(existsSync(join(tmpfs.dir, 'dump.rdb.lock'))).toBe(false);
     } finally {
       tmpfs.unmount();
     }
