@@ -12,6 +12,7 @@ import { ListenError } from './net/listen.js';
 import { startServer, type RunningServer } from './net/server.js';
 import { gcWithoutHelperWaits } from './observe/gc-threads.js';
 import { SpillDirError } from './spill/tmpfs.js';
+import { DirLockError } from './util/dir-lock.js';
 import { SnapshotError } from './persistence/snapshot-format.js';
 import { VERSION } from './version.js';
 
@@ -56,12 +57,13 @@ export async function main(argv: string[]): Promise<void> {
     return fail(err);
   }
   // logrotate moves the file away, then sends SIGHUP: the next lines go to a new file by that name.
-  if (config.get('logfile') !== '') {
-    process.on('SIGHUP', () => {
-      output.reopen();
-      output.log.info('log file reopened (SIGHUP)');
-    });
-  }
+  // Without a log file it is ignored, as Redis ignores it: Node's default would end the process
+  // (a closed terminal, a stray `kill -HUP`) with no final save and nothing said.
+  process.on('SIGHUP', () => {
+    if (config.get('logfile') === '') return output.log.info('SIGHUP ignored (no log file to reopen)');
+    output.reopen();
+    output.log.info('log file reopened (SIGHUP)');
+  });
   try {
     gcWithoutHelperWaits();
     running = await startServer(config, { log: output.log, ...(configFile ? { configFile } : {}) });
@@ -115,7 +117,7 @@ function writePidfile(path: string): string | null {
 function fail(err: unknown): void {
   const known = err instanceof ConfigError || err instanceof KeyError || err instanceof BackendError
     || err instanceof SpillDirError || err instanceof ListenError || err instanceof LogFileError || err instanceof LayoutError
-    || err instanceof SnapshotError;
+    || err instanceof SnapshotError || err instanceof DirLockError;
   const code = (err as NodeJS.ErrnoException).code;
   const message = known || code ? (err as Error).message : String(err);
   console.error(`sealkv: ${message}`);

@@ -68,6 +68,11 @@ function readFile(path: string, stack: string[], out: Directive[], errors: strin
     errors.push(`includes nested more than ${MAX_INCLUDE_DEPTH} deep at '${path}'`);
     return;
   }
+  // An editor's byte order mark: Redis reads it as part of the first directive's name.
+  if (text.startsWith('\ufeff')) {
+    errors.push(`${path}:1: the file starts with a UTF-8 byte order mark (EF BB BF): save it without one`);
+    text = text.slice(1);
+  }
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
     if (line === '' || line.startsWith('#')) return;

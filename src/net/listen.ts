@@ -2,10 +2,22 @@
 // the file created owner-only and then given unixsocketperm). A listener that cannot start
 // throws ListenError, and the start ends with exit code 1, as Redis's does.
 
-import { chmodSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { connect, type ListenOptions, type Server } from 'node:net';
+import { dirname } from 'node:path';
 
 export class ListenError extends Error {}
+
+/**
+ * An errno code with libuv's words for it, as Redis prints strerror: `EADDRINUSE (address
+ * already in use)`. Node's message is "listen EADDRINUSE: address already in use 127.0.0.1:6379".
+ */
+export function describeListenError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === undefined) return (err as Error).message ?? String(err);
+  const words = /^\w+ [A-Z]+: ([a-z][^,]*?)(?: \S+:\d+| \/\S*)?$/.exec((err as Error).message ?? '')?.[1];
+  return words ? `${code} (${words})` : code;
+}
 
 export function listenOn(srv: Server, options: ListenOptions): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -38,6 +50,14 @@ function answers(path: string): Promise<boolean> {
  * then chmod'ed to perm (octal digits; '0' keeps it owner-only).
  */
 export async function listenUnix(srv: Server, path: string, perm: string, backlog: number): Promise<void> {
+  // libuv cuts a longer path to sun_path's 107 bytes without a word: the socket would appear
+  // under another name. Redis: "unix socket path too long (134), must be under 108".
+  const length = Buffer.byteLength(path);
+  if (length >= 108) throw new ListenError(`cannot listen on unixsocket ${path}: path too long (${length} bytes), must be under 108`);
+  // libuv reports a missing directory as EACCES.
+  const parent = statSync(dirname(path), { throwIfNoEntry: false });
+  if (parent === undefined) throw new ListenError(`cannot listen on unixsocket ${path}: directory ${dirname(path)} does not exist`);
+  if (!parent.isDirectory()) throw new ListenError(`cannot listen on unixsocket ${path}: ${dirname(path)} is not a directory`);
   let stale = false;
   try {
     stale = lstatSync(path).isSocket();
@@ -63,7 +83,7 @@ export async function listenUnix(srv: Server, path: string, perm: string, backlo
   try {
     await listening;
   } catch (err) {
-    throw new ListenError(`cannot listen on unixsocket ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ListenError(`cannot listen on unixsocket ${path}: ${describeListenError(err)}`);
   }
   const mode = Number.parseInt(perm, 8);
   if (mode !== 0) {

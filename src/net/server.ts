@@ -38,13 +38,16 @@ import { SealedValues } from '../seal/values.js';
 import { SealWorkers } from '../seal/seal-workers.js';
 import { Stats } from '../stats.js';
 import { createTlsListener, loadTls } from './tls.js';
-import { listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
+import { describeListenError, listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
 import { notifyReady, notifyStopping, wantsSystemdNotify } from './systemd.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from '../spill/manager.js';
+import { freeBytes, lockSpillDir } from '../spill/tmpfs.js';
 import { SpillAhead } from '../spill/ahead.js';
 import { AccessClock } from '../store/access.js';
 import { Persistence } from '../persistence/persistence.js';
+import { lockSnapshotFile } from '../persistence/snapshot-file.js';
+import type { DirLock } from '../util/dir-lock.js';
 import { Keyspace } from '../store/keyspace.js';
 import { RecordArena } from '../store/record-arena.js';
 import { MemoryGuard, type Policy } from '../store/memory.js';
@@ -292,7 +295,7 @@ export class SealkvServer implements Server {
             this.log.warn({ bind: bind.word, port: listenPort, code: (err as NodeJS.ErrnoException).code }, 'optional bind address skipped');
             continue;
           }
-          throw new ListenError(`cannot listen on ${bind.word}:${listenPort}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+          throw new ListenError(`cannot listen on ${bind.word}:${listenPort}: ${describeListenError(err)}`);
         }
         const addr = srv.address();
         if (addr && typeof addr === 'object') out.push({ host: bind.word, port: addr.port });
@@ -538,7 +541,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     env: config.get('master-key-env') || undefined,
     backend: config.get('seal-backend') as BackendChoice,
   });
-  const server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
+  // Before the server exists: it wipes the spill directory as it starts.
+  const locks: (DirLock | null)[] = [];
+  const release = () => {
+    for (const lock of locks) lock?.release();
+  };
+  let server: SealkvServer;
+  try {
+    locks.push(config.get('spill-dir') === '' ? null : await lockSpillDir(config.get('spill-dir'), (m) => log.warn(m)));
+    locks.push(await lockSnapshotFile(config.get('dir'), config.get('dbfilename'), config.get('save'), (m) => log.warn(m)));
+    server = new SealkvServer(config, log, keyring, options.clock ?? Date.now);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  void server.closed.then(release);
   server.configFile = options.configFile ?? null;
   server.cluster = cluster;
   let addresses: { host: string; port: number }[];
@@ -568,6 +585,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   );
   // After the listeners: the time to the first accepted connection stays as it was.
   preloadScripting(server, (err) => log.warn({ err: (err as Error).message }, 'the Lua VM did not load; the first script tries again'));
+  if (!server.persistence.warnIfRulesUnarmed()) server.persistence.warnIfUnwritable();
+  const maxmemory = config.number('maxmemory');
+  if (maxmemory > 0 && maxmemory < 1024 * 1024) {
+    log.warn(`WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`);
+  }
+  const spillFree = server.spill === null ? null : freeBytes(server.spill.dir);
+  if (spillFree !== null && spillFree < config.number('spill-max-bytes')) {
+    // Not refused: the tmpfs may be grown, and a full one is handled (spill_fs_full, nothing lost).
+    log.warn(
+      { spillDir: config.get('spill-dir'), spillMaxBytes: config.number('spill-max-bytes'), free: spillFree },
+      'spill-max-bytes is more than the tmpfs has free: past that, values stay in memory (INFO spill_fs_full:1)',
+    );
+  }
   if (config.get('spill-dir') !== '' && config.number('maxmemory') === 0) {
     log.warn({ spillDir: config.get('spill-dir') }, 'spill-dir is set but maxmemory is 0: values never spill until maxmemory is set');
   }

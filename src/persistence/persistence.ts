@@ -4,6 +4,7 @@
 // snapshot loaded at start, and INFO persistence's numbers. The dirty counter is the server's
 // stats.dirty (every write signalled by the keyspace), handled as Redis handles server.dirty.
 
+import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -18,6 +19,29 @@ import { parseSaveRules, ruleDue, type SaveRule } from './save-rules.js';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, the rules wait this long (s). */
 const RETRY_DELAY_S = 5;
+
+/** strerror's text for the errors chdir(2) gives Redis's CONFIG SET dir. */
+const CHDIR_ERRORS: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  ENOTDIR: 'Not a directory',
+  EACCES: 'Permission denied',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+};
+
+/**
+ * CONFIG SET dir to a place that is not a directory is refused with Redis's reason (its chdir
+ * fails): accepted, it would leave save rules disarmed and SHUTDOWN saving nothing, unsaid.
+ */
+function refuseMissingDir(dir: string): void {
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error(CHDIR_ERRORS.ENOTDIR);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) throw err;
+    throw new Error(CHDIR_ERRORS[code] ?? code);
+  }
+}
 
 /** What persistence needs of the server beyond what a snapshot needs. */
 export type PersistenceHost = SnapshotServer & {
@@ -54,6 +78,8 @@ export class Persistence {
     this.rules = parseSaveRules(host.config.get('save'));
     host.config.onChange((name, value) => {
       if (name === 'save') this.rules = parseSaveRules(value);
+      if (name === 'dir') refuseMissingDir(value);
+      if (name === 'dir' || name === 'save') this.warnIfRulesUnarmed();
     });
   }
 
@@ -109,7 +135,7 @@ export class Persistence {
     this.host.stats.dirty = 0;
     this.lastSave = Math.floor(this.host.clock() / 1000);
     this.lastBgsaveOk = true;
-    this.host.log.info({ path: this.path, bytes: summary.bytes, keys: summary.keys, ms: Math.round(performance.now() - started) }, 'DB saved on tmpfs');
+    this.host.log.info({ path: this.path, bytes: summary.bytes, keyCount: summary.keys, ms: Math.round(performance.now() - started) }, 'DB saved on tmpfs');
     return summary;
   }
 
@@ -156,7 +182,7 @@ export class Persistence {
       this.host.stats.dirty -= dirtyBefore;
       this.lastSave = Math.floor(this.host.clock() / 1000);
       this.lastBgsaveOk = true;
-      this.host.log.info({ path: this.path, bytes: summary?.bytes, keys: summary?.keys, rounds: summary?.rounds }, 'background saving terminated with success');
+      this.host.log.info({ path: this.path, bytes: summary?.bytes, keyCount: summary?.keys, rounds: summary?.rounds }, 'background saving terminated with success');
     };
     state.done = run();
     return state.done;
@@ -198,13 +224,40 @@ export class Persistence {
     }
   }
 
-  private startFromCron(why: string): void {
+  /**
+   * Save rules over a dir that cannot hold a snapshot are not armed: said once per directory,
+   * at start (before, the first rule to fire said it: an hour later with a stock redis.conf) and
+   * when a rule comes due. True when they are not armed.
+   */
+  warnIfRulesUnarmed(): boolean {
     const dir = this.host.config.get('dir');
-    const refused = snapshotDirRefusal(dir);
-    if (refused !== null) {
-      // Save rules are not armed off tmpfs: said once per directory, never written to disk.
-      if (this.warnedDir !== dir) this.host.log.warn({ reason: refused }, 'save rules not acted on: dir is not on tmpfs');
-      this.warnedDir = dir;
+    const refused = this.rules.length > 0 ? snapshotDirRefusal(dir) : null;
+    if (refused === null) return false;
+    if (this.warnedDir !== dir) this.host.log.warn({ reason: refused }, 'save rules not acted on: dir is not on tmpfs');
+    this.warnedDir = dir;
+    return true;
+  }
+
+  /**
+   * At start: save rules over a tmpfs dir this process cannot write (a read-only mount, another
+   * user's directory) fail every save, and then SIGTERM does not stop the server either (its
+   * final save fails, as in Redis). Said once, before the first rule or signal finds out.
+   */
+  warnIfUnwritable(): void {
+    const dir = this.host.config.get('dir');
+    if (this.rules.length === 0 || snapshotDirRefusal(dir) !== null) return;
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (err) {
+      this.host.log.warn(
+        { dir, code: (err as NodeJS.ErrnoException).code },
+        'save rules are set but dir is not writable: every save will fail, and SIGTERM will not stop the server (its final save fails; SHUTDOWN NOSAVE does)',
+      );
+    }
+  }
+
+  private startFromCron(why: string): void {
+    if (this.warnIfRulesUnarmed()) {
       this.lastTry = this.host.clock();
       return;
     }
@@ -230,13 +283,18 @@ export class Persistence {
     try {
       summary = loadSnapshotSync(this.server, bytes);
     } catch (err) {
-      if (err instanceof SnapshotError) throw new SnapshotError(`snapshot ${this.path} not loaded: ${err.message}`);
+      if (err instanceof SnapshotError) {
+        // The commonest way to get there: the key was not given at all, so a random one was made.
+        const ephemeral = this.host.config.get('master-key-file') === '' && this.host.config.get('master-key-env') === '';
+        const hint = ephemeral && err.message.includes('another master key') ? ' (no master-key-file or master-key-env was given: this start made a random key)' : '';
+        throw new SnapshotError(`snapshot ${this.path} not loaded: ${err.message}${hint}; the file is left as it is`);
+      }
       throw err;
     }
     this.host.stats.dirty = 0;
     this.loadedKeys = summary.keys;
     this.loadedExpired = summary.expired;
-    this.host.log.info({ path: this.path, keys: summary.keys, expired: summary.expired }, 'DB loaded from tmpfs');
+    this.host.log.info({ path: this.path, keyCount: summary.keys, expired: summary.expired }, 'DB loaded from tmpfs');
     return summary;
   }
 

@@ -4,14 +4,38 @@
 // then. sealkv enforces its own byte quota (snapshot-max-bytes) on the file being written; a
 // snapshot that would pass it is abandoned, its temporary file removed.
 
-import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { accessSync, closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { notTmpfs } from '../spill/tmpfs.js';
+import { lockDirectory, type DirLock } from '../util/dir-lock.js';
 import { SnapshotError } from './snapshot-format.js';
 
 /** Why `dir` may not hold a snapshot, or null (it is on tmpfs). */
 export function snapshotDirRefusal(dir: string): string | null {
   return notTmpfs(dir, 'dir', 'sealkv writes snapshots');
+}
+
+/**
+ * With save rules set, the snapshot file is locked to this server (`<dbfilename>.lock` beside it,
+ * src/util/dir-lock.ts): two servers saving to one file would each replace the other's, and a
+ * restart would load whichever saved last. Null without rules, off tmpfs, or with a path too
+ * long for a socket (said through `warn`), or unwritable (Persistence.warnIfUnwritable says so:
+ * Redis starts there too). A dir or dbfilename changed by CONFIG SET is not locked.
+ */
+export async function lockSnapshotFile(dir: string, name: string, save: string, warn: (message: string) => void): Promise<DirLock | null> {
+  if (save === '' || snapshotDirRefusal(dir) !== null || !writable(dir)) return null;
+  const lock = await lockDirectory(dir, `${name}.lock`, 'dir', `each would replace the other's ${name}`);
+  if (lock === null) warn(`dir ${dir}: path too long for the snapshot's lock socket; make sure no other server saves to ${name} there`);
+  return lock;
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let tempCounter = 0;

@@ -27,6 +27,7 @@ export function readMasterKeyFile(path: string, out: Uint8Array, options: KeyFil
   try {
     fd = openSync(path, 'r');
     const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new KeyError(`master key file ${path} is not a regular file${stat.isDirectory() ? ' but a directory' : ''}: give the key file's own path`);
     const mode = stat.mode & 0o777;
     if ((mode & 0o077) !== 0 && options.permissive !== true) {
       throw new KeyError(

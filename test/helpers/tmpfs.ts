@@ -34,7 +34,9 @@ export function filesUnder(dir: string): string[] {
     const path = join(dir, name);
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st) return [];
-    return st.isDirectory() ? filesUnder(path) : [path];
+    if (st.isDirectory()) return filesUnder(path);
+    // Regular files only: the spill-dir's lock is a socket.
+    return st.isFile() ? [path] : [];
   });
 }
 

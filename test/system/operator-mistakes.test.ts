@@ -38,6 +38,16 @@ describe('master key file', () => {
     expect(group.output).toContain('has mode 0640');
   });
 
+  it('a directory given as the key file is named as one (a 0755 one was refused for its mode)', async () => {
+    const keys = join(dir, 'keys');
+    mkdirSync(keys);
+    chmodSync(keys, 0o755);
+    const run = await runCli(['--port', String(await freePort()), '--bind', '127.0.0.1', '--master-key-file', keys]);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`sealkv: master key file ${keys} is not a regular file but a directory: give the key file's own path`);
+    expect(run.output).not.toContain('has mode');
+  });
+
   it('master-key-file-permissive yes accepts it', async () => {
     const path = keyFile('open-ok.key', Buffer.alloc(32, 7), 0o644);
     const server = await spawnServer(['--master-key-file', path, '--master-key-file-permissive', 'yes']);
