@@ -27,6 +27,7 @@ import type { Logger } from 'pino';
 import type { Keyring } from './keyring.js';
 import { NativeKey } from './native-aead.js';
 import { chunkedSize } from './chunked.js';
+import { markWorkerRead } from './worker-reads.js';
 
 /** Key table slots: id (u32), in use (u32), then the 32-byte key. */
 export const KEY_SLOT_BYTES = 40;
@@ -173,9 +174,17 @@ export class SealWorkers {
 
   /** Opens sealed into target (both SharedArrayBuffer views); rejects with SealWorkerError if it does not open. */
   open(job: OpenJob): Promise<void> {
-    return this.run(job.op, job.db, job.key, 0, job.sealed, job.target).then((r) => {
-      if (!r.ok) throw new SealWorkerError(r.reason ?? 'error');
-    });
+    const done = markWorkerRead(job.sealed);
+    return this.run(job.op, job.db, job.key, 0, job.sealed, job.target).then(
+      (r) => {
+        done();
+        if (!r.ok) throw new SealWorkerError(r.reason ?? 'error');
+      },
+      (err: unknown) => {
+        done();
+        throw err;
+      },
+    );
   }
 
   private run(op: WireJob['op'], db: number, key: string, keyId: number, input: Uint8Array | number, output: Uint8Array | null): Promise<WireResult> {
