@@ -17,10 +17,10 @@
 // is (Client.sendSharedBulk) and wiped once sent. The answer is the value as of
 // when the GET ran, whatever happens to the key meanwhile.
 //
-// SETRANGE k offset v / SETBIT k bit v far past the end of a missing or much shorter value (a
-// 512 MB gap is ~0.5 s of AEAD): a worker seals the zeros first; the command then runs in one
-// step as usual and seals again only the chunks its bytes and the old value fall in
-// (zerosOffloaded).
+// SETRANGE k offset v / SETBIT k bit v / BITFIELD k SET|INCRBY ... far past the end of a missing
+// or much shorter value (a 512 MB gap is ~0.5 s of AEAD): a worker seals the zeros first; the
+// command then runs in one step as usual and seals again only the chunks its bytes and the old
+// value fall in (zerosOffloaded).
 //
 // Either way the connection's later commands wait behind it (a command that returns a promise),
 // so replies keep request order. MULTI/EXEC, scripts and cluster mode never come here: they stay
@@ -36,6 +36,7 @@ import { CHUNK_PLAIN, Sealer } from '../seal/sealer.js';
 import { Kind } from '../store/keyspace.js';
 import { Purpose, type Bind } from '../seal/values.js';
 import { argLength } from './args.js';
+import { bitfieldReach } from './bit-args.js';
 import { deferLargeOpens, replyRange, stopDeferringOpens } from './sealing.js';
 import type { CommandSpec, Session } from './types.js';
 
@@ -57,7 +58,7 @@ export function runOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, exe
   if (spec.name === 'set' && args.length >= 3 && argLength(args, 2) >= workers.minBytes && argLength(args, 2) > CHUNK_PLAIN) {
     return setOffloaded(ctx, spec, args, execute, workers);
   }
-  if ((spec.name === 'setrange' || spec.name === 'setbit') && args.length === 4) {
+  if (((spec.name === 'setrange' || spec.name === 'setbit') && args.length === 4) || (spec.name === 'bitfield' && args.length >= 6)) {
     const length = farLength(ctx, spec.name, args, workers);
     if (length > 0) return zerosOffloaded(ctx, spec, args, execute, workers, length);
   }
@@ -65,19 +66,16 @@ export function runOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, exe
 }
 
 /**
- * The length SETRANGE k offset v (SETBIT k bit v) will give a missing key when the offset is far
- * enough for the gap's AEAD to be worth a worker (past a chunk and seal-worker-min-bytes), else
+ * The length SETRANGE k offset v (SETBIT k bit v, BITFIELD's writes) will give a missing key
+ * when the offset is far enough for the gap's AEAD to be worth a worker (past a chunk and seal-worker-min-bytes), else
  * 0. Only for a key missing now or holding a string under a quarter of the new length: a longer
  * one's own edit seals its gap on the event loop (seal/chunked.ts). An argument the command will
  * refuse makes a job that is dropped.
  */
-function farLength(ctx: Session, name: 'setrange' | 'setbit', args: ArgList, workers: SealWorkers): number {
-  const text = args.at(2)!;
-  if (text.length === 0 || text.length > 15 || argLength(args, 3) === 0) return 0;
-  for (const c of text) if (c < 0x30 || c > 0x39) return 0;
-  const offset = Number(text.toString('latin1'));
-  const length = name === 'setrange' ? offset + argLength(args, 3) : Math.floor(offset / 8) + 1;
-  if (length <= Math.max(workers.minBytes, CHUNK_PLAIN) || length > ctx.server.config.number('proto-max-bulk-len')) return 0;
+function farLength(ctx: Session, name: 'setrange' | 'setbit' | 'bitfield', args: ArgList, workers: SealWorkers): number {
+  const maxBulkLen = ctx.server.config.number('proto-max-bulk-len');
+  const length = name === 'bitfield' ? bitfieldReach(Array.from({ length: args.length }, (_, i) => args.at(i)!), maxBulkLen) : grownLength(name, args);
+  if (length <= Math.max(workers.minBytes, CHUNK_PLAIN) || length > maxBulkLen) return 0;
   const entry = ctx.db.peek(ctx.server.names.lookupOf(args.at(1)!));
   // A chunked value is opened whole and sealed again over the zeros (a fresh value id): worth it
   // while the gap is most of the new length.
@@ -85,8 +83,17 @@ function farLength(ctx: Session, name: 'setrange' | 'setbit', args: ArgList, wor
   return small ? length : 0;
 }
 
+/** The length SETRANGE k offset v / SETBIT k bit v give a missing key, 0 for an offset they refuse. */
+function grownLength(name: 'setrange' | 'setbit', args: ArgList): number {
+  const text = args.at(2)!;
+  if (text.length === 0 || text.length > 15 || argLength(args, 3) === 0) return 0;
+  for (const c of text) if (c < 0x30 || c > 0x39) return 0;
+  const offset = Number(text.toString('latin1'));
+  return name === 'setrange' ? offset + argLength(args, 3) : Math.floor(offset / 8) + 1;
+}
+
 /**
- * SETRANGE / SETBIT far past the end (farLength): a worker seals `length` zeros for the key
+ * SETRANGE / SETBIT / BITFIELD far past the end (farLength): a worker seals `length` zeros for the key
  * first, then the command runs as it always does, in one step, and takes that value if it still
  * fits (Values.sealSparseValue: only the chunks the new bytes and the old value fall in are
  * sealed again on the event loop); otherwise it is dropped. Replies keep request order as for SET.
