@@ -23,8 +23,9 @@
 // value fall in (zerosOffloaded).
 //
 // Either way the connection's later commands wait behind it (a command that returns a promise),
-// so replies keep request order. MULTI/EXEC, scripts and cluster mode never come here: they stay
-// synchronous. If a worker cannot do the job (it died, or a key was retired meanwhile) the work
+// so replies keep request order. Commands inside MULTI/EXEC, scripts and cluster mode never come
+// here: they stay synchronous; an EXEC whose queue holds a far SETRANGE / SETBIT / BITFIELD has
+// the first one's zeros sealed by a worker before the transaction starts. If a worker cannot do the job (it died, or a key was retired meanwhile) the work
 // is done on the event loop instead when that still gives the right answer, else the command
 // answers an error; a value that fails to authenticate answers the usual seal error.
 
@@ -52,15 +53,23 @@ function shared(bytes: Uint8Array): Buffer {
 /** Runs the command: GET or SET of a large value with its AEAD work on a seal worker, anything else as usual. */
 export function runOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute): void | Promise<void> {
   const workers = ctx.server.sealWorkers;
+  if (spec.name === 'exec' && workers !== null && ctx.multi !== null && ctx.atomic === 0 && !ctx.scripted && ctx.server.cluster === null) {
+    // A transaction runs in one step: the zeros of its first far write are sealed before it starts.
+    for (const { spec: queued, args: qargs } of ctx.multi) {
+      if (!farWrite(queued.name, qargs.length)) continue;
+      const length = farLength(ctx, queued.name as FarWrite, qargs, workers);
+      if (length > 0) return zerosOffloaded(ctx, spec, args, execute, workers, ctx.server.names.lookupOf(qargs[1]!), length);
+    }
+  }
   if (workers === null || ctx.atomic > 0 || ctx.scripted || ctx.multi !== null || ctx.server.cluster !== null) return execute(ctx, spec, args, args);
   if (spec.name === 'get') return getOffloaded(ctx, spec, args, execute, workers);
   // argLength: RawArgs (a plain SET) make no view to be asked.
   if (spec.name === 'set' && args.length >= 3 && argLength(args, 2) >= workers.minBytes && argLength(args, 2) > CHUNK_PLAIN) {
     return setOffloaded(ctx, spec, args, execute, workers);
   }
-  if (((spec.name === 'setrange' || spec.name === 'setbit') && args.length === 4) || (spec.name === 'bitfield' && args.length >= 6)) {
-    const length = farLength(ctx, spec.name, args, workers);
-    if (length > 0) return zerosOffloaded(ctx, spec, args, execute, workers, length);
+  if (farWrite(spec.name, args.length)) {
+    const length = farLength(ctx, spec.name as FarWrite, Array.from({ length: args.length }, (_, i) => args.at(i)!), workers);
+    if (length > 0) return zerosOffloaded(ctx, spec, args, execute, workers, ctx.server.names.lookupOf(args.at(1)!), length);
   }
   return execute(ctx, spec, args, args);
 }
@@ -72,24 +81,31 @@ export function runOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, exe
  * one's own edit seals its gap on the event loop (seal/chunked.ts). An argument the command will
  * refuse makes a job that is dropped.
  */
-function farLength(ctx: Session, name: 'setrange' | 'setbit' | 'bitfield', args: ArgList, workers: SealWorkers): number {
+function farLength(ctx: Session, name: FarWrite, args: readonly Buffer[], workers: SealWorkers): number {
   const maxBulkLen = ctx.server.config.number('proto-max-bulk-len');
-  const length = name === 'bitfield' ? bitfieldReach(Array.from({ length: args.length }, (_, i) => args.at(i)!), maxBulkLen) : grownLength(name, args);
+  const length = name === 'bitfield' ? bitfieldReach(args, maxBulkLen) : grownLength(name, args);
   if (length <= Math.max(workers.minBytes, CHUNK_PLAIN) || length > maxBulkLen) return 0;
-  const entry = ctx.db.peek(ctx.server.names.lookupOf(args.at(1)!));
+  const entry = ctx.db.peek(ctx.server.names.lookupOf(args[1]!));
   // A chunked value is opened whole and sealed again over the zeros (a fresh value id): worth it
   // while the gap is most of the new length.
   const small = entry === undefined || (entry.kind === Kind.String && entry.spilled === undefined && (!Sealer.isChunked(entry.value) || Sealer.plainLength(entry.value) * 4 <= length));
   return small ? length : 0;
 }
 
+type FarWrite = 'setrange' | 'setbit' | 'bitfield';
+
+/** Whether a command of this name and argument count may write far past a value's end. */
+function farWrite(name: string, count: number): boolean {
+  return ((name === 'setrange' || name === 'setbit') && count === 4) || (name === 'bitfield' && count >= 6);
+}
+
 /** The length SETRANGE k offset v / SETBIT k bit v give a missing key, 0 for an offset they refuse. */
-function grownLength(name: 'setrange' | 'setbit', args: ArgList): number {
-  const text = args.at(2)!;
-  if (text.length === 0 || text.length > 15 || argLength(args, 3) === 0) return 0;
+function grownLength(name: 'setrange' | 'setbit', args: readonly Buffer[]): number {
+  const text = args[2]!;
+  if (text.length === 0 || text.length > 15 || args[3]!.length === 0) return 0;
   for (const c of text) if (c < 0x30 || c > 0x39) return 0;
   const offset = Number(text.toString('latin1'));
-  return name === 'setrange' ? offset + argLength(args, 3) : Math.floor(offset / 8) + 1;
+  return name === 'setrange' ? offset + args[3]!.length : Math.floor(offset / 8) + 1;
 }
 
 /**
@@ -98,11 +114,10 @@ function grownLength(name: 'setrange' | 'setbit', args: ArgList): number {
  * fits (Values.sealSparseValue: only the chunks the new bytes and the old value fall in are
  * sealed again on the event loop); otherwise it is dropped. Replies keep request order as for SET.
  */
-function zerosOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute, workers: SealWorkers, length: number): Promise<void> {
+function zerosOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute, workers: SealWorkers, key: string, length: number): Promise<void> {
   const own: Buffer[] = [];
   for (let i = 0; i < args.length; i++) own.push(plainCopy(args.at(i)!));
   const db = ctx.db.uid;
-  const key = ctx.server.names.lookupOf(own[1]!);
   const wipe = () => {
     for (const a of own) a.fill(0);
   };

@@ -138,6 +138,33 @@ describe('zero-filled gaps far past the end', () => {
     }
   }, 120_000);
 
+  it("another client's GET is answered while an EXEC's far SETRANGE has its zeros sealed (on a seal worker)", async () => {
+    const writer = await rawConnect(server.port);
+    const reader = await rawConnect(server.port);
+    let got = '';
+    const queued = new Promise<void>((resolve) => {
+      const seen = (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got === '+OK\r\n+QUEUED\r\n+QUEUED\r\n') resolve(void writer.off('data', seen));
+      };
+      writer.on('data', seen);
+    });
+    writer.write(Buffer.concat([encodeCommand(['MULTI']), encodeCommand(['SETRANGE', 'w', String(GAP), 'x']), encodeCommand(['STRLEN', 'w'])]));
+    await queued;
+    const order: string[] = [];
+    const ran = new Promise<void>((resolve) => writer.once('data', (d: Buffer) => resolve(void order.push(`exec ${d.toString('latin1')}`))));
+    writer.write(encodeCommand(['EXEC']));
+    // Before: EXEC sealed the 512 MB gap on the event loop, holding every client (0.6-0.8 s CPU).
+    await sleep(50);
+    const read = new Promise<void>((resolve) => reader.once('data', () => resolve(void order.push('get'))));
+    reader.write(encodeCommand(['GET', 'other']));
+    await Promise.all([ran, read]);
+    expect(order).toEqual(['get', `exec *2\r\n:${GAP + 1}\r\n:${GAP + 1}\r\n`]);
+    writer.destroy();
+    reader.destroy();
+    expect(await exchange(server.port, ['GETRANGE', 'w', '-2', '-1'], ['BITCOUNT', 'w'], ['DEL', 'w'])).toBe('$2\r\n\0x\r\n:4\r\n:1\r\n');
+  }, 120_000);
+
   it('a few bytes written into a 512 MB value a seal worker made are sealed in place, not copied whole', async () => {
     const pid = server.process.pid!;
     await exchange(server.port, ['SETRANGE', 'z', String(GAP), 'x']);
