@@ -17,6 +17,7 @@
 
 import { randomFillSync } from 'node:crypto';
 import { plainBuffer } from '../util/bytes.js';
+import { workerReading } from './worker-reads.js';
 import {
   CHUNK_PLAIN, CHUNK_SEALED, CHUNKED, CHUNKED_HEADER, HEADER_BYTES, OVERHEAD, SealError, Sealer, VALUE_ID_AT, VALUE_ID_BYTES,
 } from './sealer.js';
@@ -207,9 +208,9 @@ export class ChunkedValues {
    */
   edit(sealed: Buffer, contextLength: number, offset: number, bytes: Uint8Array, inPlace: boolean): Buffer {
     const length = lengthOf(sealed);
-    // A value a seal worker made lives in shared memory, where a worker may be opening it for a
-    // GET: it is never changed in place (the GET could see old and new chunks that each open).
-    if (sealed.buffer instanceof SharedArrayBuffer) inPlace = false;
+    // A value a worker is opening for a GET is not changed in place: the GET could see old and
+    // new chunks that each open.
+    if (workerReading(sealed)) inPlace = false;
     if (bytes.length === 0) return sealed;
     const newLength = Math.max(length, offset + bytes.length);
     const n = Math.ceil(length / CHUNK_PLAIN);

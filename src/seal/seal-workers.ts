@@ -35,6 +35,7 @@ import { NativeKey } from './native-aead.js';
 import { chunkedSize } from './chunked.js';
 import { Sealer } from './sealer.js';
 import { giveShared, takeShared } from '../util/shared-pool.js';
+import { markWorkerRead } from './worker-reads.js';
 
 /** Key table slots: id (u32), in use (u32), then the 32-byte key. */
 export const KEY_SLOT_BYTES = 40;
@@ -199,15 +200,24 @@ export class SealWorkers {
    * Opens sealed (a SharedArrayBuffer view) into shared memory taken from the pool when the job
    * is posted; resolves with that plaintext (Sealer.plainLength(sealed) bytes, the caller's to
    * giveShared()), rejects with SealWorkerError if it does not open (the memory wiped then).
+   * Meanwhile sealed's memory is marked as read (worker-reads.ts): no edit in place.
    */
   open(job: OpenJob): Promise<Buffer> {
-    return this.run(job.op, job.db, job.key, 0, job.sealed, Sealer.plainLength(job.sealed)).then((r) => {
-      if (!r.ok) {
-        giveShared(r.target!);
-        throw new SealWorkerError(r.reason ?? 'error');
-      }
-      return r.target!;
-    });
+    const done = markWorkerRead(job.sealed);
+    return this.run(job.op, job.db, job.key, 0, job.sealed, Sealer.plainLength(job.sealed)).then(
+      (r) => {
+        done();
+        if (!r.ok) {
+          giveShared(r.target!);
+          throw new SealWorkerError(r.reason ?? 'error');
+        }
+        return r.target!;
+      },
+      (err: unknown) => {
+        done();
+        throw err;
+      },
+    );
   }
 
   /** Queues a job on the least loaded worker; `targetLength` > 0: an open's plaintext, taken when posted. */

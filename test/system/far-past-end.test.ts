@@ -4,8 +4,9 @@
 // stalled event loop for SETRANGE k 536870911 x). The server's peak resident memory during the
 // command shows it: the sealed value (512 MB and 29 bytes per 64 KiB chunk) and no plaintext of
 // the same size beside it. For a missing key the gap is sealed on a seal worker
-// (commands/values/offload.ts): another client's GET is answered before the command's reply. Replies
-// are checked against redis-server's when it is installed.
+// (commands/values/offload.ts): another client's GET is answered before the command's reply. BITFIELD
+// runs its fields on small segments and seals them over zeros the same way. Replies are checked
+// against redis-server's when it is installed.
 
 import { writeFileSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,15 +51,17 @@ async function exchange(port: number, ...commands: string[][]): Promise<string> 
   try {
     for (const c of commands) {
       socket.write(encodeCommand(c));
-      // Replies here are one line (+, -, :) or one bulk ($n, then n bytes and CRLF).
-      for (;;) {
+      // Replies here are one line (+, -, :), one bulk ($n, then n bytes and CRLF), or an array
+      // of those (BITFIELD).
+      for (let left = 1; left > 0; ) {
         const line = got.indexOf('\r\n', at);
         if (line >= 0) {
           const size = got[at] === 0x24 ? Number(got.toString('latin1', at + 1, line)) : -1;
           const end = size < 0 ? line + 2 : line + 2 + size + 2;
           if (got.length >= end) {
+            left += got[at] === 0x2a ? Number(got.toString('latin1', at + 1, line)) - 1 : -1;
             at = end;
-            break;
+            continue;
           }
         }
         await new Promise<void>((resolve) => (wake = resolve));
@@ -71,6 +74,25 @@ async function exchange(port: number, ...commands: string[][]): Promise<string> 
 }
 
 describe('zero-filled gaps far past the end', () => {
+  it('BITFIELD far past the end makes no plaintext of the value and answers as redis-server', async () => {
+    const pid = server.process.pid!;
+    const commands = [
+      ['BITFIELD', 'f', 'SET', 'u8', '4294967288', '255', 'GET', 'u8', '4294967288', 'INCRBY', 'i16', '#3', '-5', 'GET', 'u4', '100', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '4294967200', '7'],
+      ['STRLEN', 'f'], ['BITCOUNT', 'f'], ['GETRANGE', 'f', '0', '10'], ['GETRANGE', 'f', '-2', '-1'],
+      ['SET', 'g', 'abcdefgh'], ['EXPIRE', 'g', '1000'],
+      ['BITFIELD', 'g', 'INCRBY', 'i64', '4294967232', '1', 'GET', 'u8', '0', 'SET', 'u8', '8', '65', 'GET', 'u16', '4294967224', 'SET', 'i8', '4294967224', '-1'],
+      ['GETRANGE', 'g', '0', '10'], ['STRLEN', 'g'], ['BITCOUNT', 'g'], ['BITFIELD', 'g', 'GET', 'u8', '536870903', 'GET', 'i64', '4294967232'],
+      ['DEL', 'f', 'g'],
+    ];
+    let first = '';
+    const growth = await peakGrowth(pid, async () => (first = await exchange(server.port, commands[0]!)));
+    // Before: a plaintext of 512 MB beside the sealed value (~1 GB).
+    expect(growth).toBeLessThan(PEAK_BOUND);
+    const got = first + (await exchange(server.port, ...commands.slice(1)));
+    expect(got).toContain(`*5\r\n:0\r\n:255\r\n:-5\r\n:0\r\n$-1\r\n:${GAP + 1}\r\n:23\r\n`);
+    if (redis !== null) expect(got).toBe(await exchange(redis.port, ...commands));
+  }, 120_000);
+
   it('SETRANGE k 536870911 x makes no plaintext of the value', async () => {
     const pid = server.process.pid!;
     let reply = '';
@@ -84,13 +106,16 @@ describe('zero-filled gaps far past the end', () => {
     await exchange(server.port, ['DEL', 'k']);
   }, 120_000);
 
-  it("another client's GET is answered while SETRANGE / SETBIT seal a 512 MB gap (on a seal worker)", async () => {
+  it("another client's GET is answered while SETRANGE / SETBIT / BITFIELD seal a 512 MB gap (on a seal worker)", async () => {
     const cases: { setup: string[] | null; command: string[]; bits: number; tail: string }[] = [
       { setup: null, command: ['SETRANGE', 'w', String(GAP), 'x'], bits: 4, tail: '\0x' },
       { setup: null, command: ['SETBIT', 'w', '4294967295', '1'], bits: 1, tail: '\0\x01' },
       { setup: ['SET', 'w', 'short'], command: ['SETRANGE', 'w', String(GAP), 'x'], bits: 4 + 22, tail: '\0x' },
       // A chunked value under a quarter of the new length: rewritten whole over the worker's zeros.
       { setup: ['SETRANGE', 'w', '100000', 'y'], command: ['SETRANGE', 'w', String(GAP), 'x'], bits: 4 + 5, tail: '\0x' },
+      // BITFIELD filled and sealed a plaintext of the new length on the event loop (0.8-17 s).
+      { setup: null, command: ['BITFIELD', 'w', 'SET', 'u8', '4294967288', '255'], bits: 8, tail: '\0\xff' },
+      { setup: ['SET', 'w', 'short'], command: ['BITFIELD', 'w', 'GET', 'u8', '0', 'INCRBY', 'i64', '#67108863', '1'], bits: 22 + 1, tail: '\0\x01' },
     ];
     for (const { setup, command, bits, tail } of cases) {
       if (setup !== null) await exchange(server.port, setup);
@@ -111,6 +136,44 @@ describe('zero-filled gaps far past the end', () => {
         `:${GAP + 1}\r\n$2\r\n${tail}\r\n:${bits}\r\n:1\r\n`,
       );
     }
+  }, 120_000);
+
+  it("another client's GET is answered while an EXEC's far SETRANGE has its zeros sealed (on a seal worker)", async () => {
+    const writer = await rawConnect(server.port);
+    const reader = await rawConnect(server.port);
+    let got = '';
+    const queued = new Promise<void>((resolve) => {
+      const seen = (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got === '+OK\r\n+QUEUED\r\n+QUEUED\r\n') resolve(void writer.off('data', seen));
+      };
+      writer.on('data', seen);
+    });
+    writer.write(Buffer.concat([encodeCommand(['MULTI']), encodeCommand(['SETRANGE', 'w', String(GAP), 'x']), encodeCommand(['STRLEN', 'w'])]));
+    await queued;
+    const order: string[] = [];
+    const ran = new Promise<void>((resolve) => writer.once('data', (d: Buffer) => resolve(void order.push(`exec ${d.toString('latin1')}`))));
+    writer.write(encodeCommand(['EXEC']));
+    // Before: EXEC sealed the 512 MB gap on the event loop, holding every client (0.6-0.8 s CPU).
+    await sleep(50);
+    const read = new Promise<void>((resolve) => reader.once('data', () => resolve(void order.push('get'))));
+    reader.write(encodeCommand(['GET', 'other']));
+    await Promise.all([ran, read]);
+    expect(order).toEqual(['get', `exec *2\r\n:${GAP + 1}\r\n:${GAP + 1}\r\n`]);
+    writer.destroy();
+    reader.destroy();
+    expect(await exchange(server.port, ['GETRANGE', 'w', '-2', '-1'], ['BITCOUNT', 'w'], ['DEL', 'w'])).toBe('$2\r\n\0x\r\n:4\r\n:1\r\n');
+  }, 120_000);
+
+  it('a few bytes written into a 512 MB value a seal worker made are sealed in place, not copied whole', async () => {
+    const pid = server.process.pid!;
+    await exchange(server.port, ['SETRANGE', 'z', String(GAP), 'x']);
+    let reply = '';
+    // Before: the value, in the worker's shared memory, was copied whole first (1.3-1.8 s, +512 MB).
+    const growth = await peakGrowth(pid, async () => (reply = await exchange(server.port, ['SETRANGE', 'z', '300000000', 'abcd'])));
+    expect(reply).toBe(`:${GAP + 1}\r\n`);
+    expect(growth).toBeLessThan(64 * MB);
+    expect(await exchange(server.port, ['GETRANGE', 'z', '299999999', '300000004'], ['BITCOUNT', 'z'], ['DEL', 'z'])).toBe('$6\r\n\0abcd\0\r\n:17\r\n:1\r\n');
   }, 120_000);
 
   it('SETRANGE and SETBIT past the end of a short value keep its bytes', async () => {

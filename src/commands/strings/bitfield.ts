@@ -3,96 +3,18 @@
 // in memory and sealed once; on a large (chunked) value each operation opens and re-seals only
 // the few bytes (one or two chunks) its field spans.
 
-import { int64, keyOf } from '../args.js';
-import { bitOffset } from './bitmaps.js';
+import { keyOf } from '../args.js';
+import { Code, fieldBytes, isWord, parseOps, writeReach, type FieldOp } from './bit-args.js';
 import { editChunked, lengthOf, openRange } from './string-bytes.js';
-import { openValue, sealValue, storeValue } from '../values/sealing.js';
+import { openValue, sealValue, storeSparse, storeValue, zerosReady } from '../values/sealing.js';
 import { at, KeyFlag, noted, type KeyRef } from '../key-specs.js';
 import { Errors } from '../../protocol/errors.js';
-import { Sealer } from '../../seal/sealer.js';
+import type { Piece } from '../../seal/chunked.js';
+import { CHUNK_PLAIN, Sealer } from '../../seal/sealer.js';
 import { Kind, type StringEntry } from '../../store/keyspace.js';
-import { fitBitfield, getSigned, getUnsigned, Overflow, setBits } from '../../store/types/bitmap.js';
+import { fitBitfield, getSigned, getUnsigned, setBits } from '../../store/types/bitmap.js';
 import { plainBuffer } from '../../util/bytes.js';
 import type { CommandSpec, Session } from '../types.js';
-
-const enum Code { Get, Set, Incrby }
-
-interface FieldOp {
-  code: Code;
-  offset: number;
-  bits: number;
-  signed: boolean;
-  overflow: Overflow;
-  /** SET's value or INCRBY's increment. */
-  value: bigint;
-}
-
-/** redis getBitfieldTypeFromArgument: i1..i64 or u1..u63 (lower-case sign only). */
-function fieldType(arg: Buffer): { signed: boolean; bits: number } | null {
-  if (arg.length < 2 || (arg[0] !== 0x69 && arg[0] !== 0x75)) return null;
-  const signed = arg[0] === 0x69;
-  // Redis reads the width as a C string: it ends at the first NUL byte.
-  const nul = arg.indexOf(0, 1);
-  const bits = int64(arg.subarray(1, nul < 0 ? arg.length : nul));
-  if (bits === null || bits < 1n || bits > (signed ? 64n : 63n)) return null;
-  return { signed, bits: Number(bits) };
-}
-
-function isWord(arg: Buffer, lower: string): boolean {
-  return arg.length === lower.length && arg.toString('latin1').toLowerCase() === lower;
-}
-
-/** The operations, or null after replying with the first error, in Redis's order. */
-function parseOps(ctx: Session, args: Buffer[]): FieldOp[] | null {
-  const ops: FieldOp[] = [];
-  let overflow = Overflow.Wrap;
-  for (let j = 2; j < args.length; j++) {
-    const left = args.length - j - 1;
-    const sub = args[j]!;
-    let code: Code;
-    if (isWord(sub, 'get') && left >= 2) code = Code.Get;
-    else if (isWord(sub, 'set') && left >= 3) code = Code.Set;
-    else if (isWord(sub, 'incrby') && left >= 3) code = Code.Incrby;
-    else if (isWord(sub, 'overflow') && left >= 1) {
-      const kind = args[++j]!;
-      if (isWord(kind, 'wrap')) overflow = Overflow.Wrap;
-      else if (isWord(kind, 'sat')) overflow = Overflow.Sat;
-      else if (isWord(kind, 'fail')) overflow = Overflow.Fail;
-      else {
-        ctx.reply.error(Errors.bitfieldOverflow);
-        return null;
-      }
-      continue;
-    } else {
-      ctx.reply.error(Errors.syntax);
-      return null;
-    }
-    const type = fieldType(args[j + 1]!);
-    if (type === null) {
-      ctx.reply.error(Errors.bitfieldType);
-      return null;
-    }
-    const offset = bitOffset(ctx, args[j + 2]!, type.bits);
-    if (offset === null) return null;
-    let value = 0n;
-    if (code !== Code.Get) {
-      const parsed = int64(args[j + 3]!);
-      if (parsed === null) {
-        ctx.reply.error(Errors.notInteger);
-        return null;
-      }
-      value = parsed;
-    }
-    ops.push({ code, offset, bits: type.bits, signed: type.signed, overflow, value });
-    j += code === Code.Get ? 2 : 3;
-  }
-  return ops;
-}
-
-/** The bytes one field spans, as [first byte, byte after the last]. */
-function fieldBytes(op: FieldOp): [number, number] {
-  return [Math.floor(op.offset / 8), Math.floor((op.offset + op.bits - 1) / 8) + 1];
-}
 
 /**
  * Runs one operation on `bytes`, which hold the field's bytes from byte `base` on; replies with
@@ -120,17 +42,19 @@ function runOp(ctx: Session, op: FieldOp, bytes: Buffer, base: number): { wrote:
 }
 
 function bitfieldGeneric(ctx: Session, args: Buffer[], readOnly: boolean): void {
-  const ops = parseOps(ctx, args);
-  if (ops === null) return;
-  const writes = ops.some((op) => op.code !== Code.Get);
+  const ops = parseOps(args, ctx.server.config.number('proto-max-bulk-len'));
+  if (typeof ops === 'string') return ctx.reply.error(ops);
+  // The value grows (zero-filled) to hold the farthest bit any SET or INCRBY writes.
+  const needed = writeReach(ops);
   const key = keyOf(ctx, args[1]!);
-  if (!writes) return readFields(ctx, key, ops);
+  if (needed === 0) return readFields(ctx, key, ops);
   if (readOnly) return ctx.reply.error(Errors.bitfieldReadOnly);
   const entry = ctx.db.get(key, ctx.now);
   if (entry !== undefined && entry.kind !== Kind.String) return ctx.reply.error(Errors.wrongType);
-  // The value grows (zero-filled) to hold the farthest bit any SET or INCRBY writes.
-  let needed = 0;
-  for (const op of ops) if (op.code !== Code.Get) needed = Math.max(needed, fieldBytes(op)[1]);
+  if (needed > CHUNK_PLAIN) {
+    const chunked = entry !== undefined && Sealer.isChunked(entry.value);
+    if (!chunked || (needed > lengthOf(entry) && zerosReady(ctx, key, needed))) return writeSparse(ctx, key, entry, ops, needed);
+  }
   if (entry !== undefined && Sealer.isChunked(entry.value)) return writeChunked(ctx, key, entry, ops, needed);
   const oldLength = entry === undefined ? 0 : lengthOf(entry);
   let plain: Buffer;
@@ -163,6 +87,66 @@ function bitfieldGeneric(ctx: Session, args: Buffer[], readOnly: boolean): void 
   } finally {
     plain.fill(0);
   }
+}
+
+/**
+ * Writes that make a missing or short value (or one a seal worker sealed the zeros for) longer
+ * than a chunk: the operations run on small segments holding their fields' bytes (the old
+ * value's where they overlap it), and the value is sealed from those and the old bytes over
+ * zeros (storeSparse), with no plaintext of the new length: BITFIELD k SET u8 4294967288 1 used
+ * to fill, seal and wipe 512 MB on the event loop.
+ */
+function writeSparse(ctx: Session, key: string, entry: StringEntry | undefined, ops: readonly FieldOp[], needed: number): void {
+  const old = entry === undefined ? null : openValue(ctx, key, entry.value);
+  if (entry !== undefined && old === null) return;
+  const segments = segmentsOf(ops, old);
+  try {
+    ctx.reply.arrayLen(ops.length);
+    for (const op of ops) {
+      const segment = segmentOf(segments, fieldBytes(op)[0]);
+      runOp(ctx, op, segment.bytes, segment.at);
+    }
+    const pieces: Piece[] = old === null ? [] : [{ at: 0, bytes: old }];
+    for (const { at, bytes } of segments) if (at < needed) pieces.push({ at, bytes: bytes.subarray(0, needed - at) });
+    storeSparse(ctx, key, entry, needed, pieces, 'setbit');
+  } finally {
+    old?.fill(0);
+    for (const segment of segments) segment.bytes.fill(0);
+  }
+}
+
+/** Bytes [at, at + bytes.length) of the value, in plaintext. */
+interface Segment {
+  at: number;
+  bytes: Buffer;
+}
+
+/** The fields' byte ranges, overlapping ones merged, in order, each holding old's bytes where it overlaps them. */
+function segmentsOf(ops: readonly FieldOp[], old: Buffer | null): Segment[] {
+  const ranges = ops.map(fieldBytes).sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [from, to] of ranges) {
+    const last = merged.at(-1);
+    if (last !== undefined && from <= last[1]) last[1] = Math.max(last[1], to);
+    else merged.push([from, to]);
+  }
+  return merged.map(([from, to]) => {
+    const bytes = plainBuffer(to - from);
+    if (old !== null && from < old.length) old.copy(bytes, 0, from, Math.min(to, old.length));
+    return { at: from, bytes };
+  });
+}
+
+/** The segment holding byte `at` (segments are in order and cover every field). */
+function segmentOf(segments: readonly Segment[], at: number): Segment {
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (segments[mid]!.at <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return segments[lo]!;
 }
 
 /** GET-only: the key may be missing (all zeros); each field's bytes are opened on their own. */

@@ -3,6 +3,7 @@
 // (chunked) one is read a chunk at a time and SETBIT re-seals only the chunk its bit is in.
 
 import { int64, keyOf, word } from '../args.js';
+import { parseBitOffset } from './bit-args.js';
 import { editChunked, forEachWindow, lengthOf, openRange, replaceString } from './string-bytes.js';
 import { openValue, sealFailed, storeSparse, storeValue, zerosReady } from '../values/sealing.js';
 import { bitfieldCommands } from './bitfield.js';
@@ -14,20 +15,11 @@ import { edgeMasks, firstBitInByte, popcount, popcountByte, setBit } from '../..
 import { plainBuffer } from '../../util/bytes.js';
 import type { CommandSpec, Session } from '../types.js';
 
-/**
- * redis getBitOffsetFromArgument: a bit offset, or null after replying. With `bits` > 0 an
- * offset written "#n" means n * bits (BITFIELD). Offsets whose byte reaches proto-max-bulk-len
- * are refused, as Redis refuses them.
- */
+/** redis getBitOffsetFromArgument: a bit offset (parseBitOffset), or null after replying. */
 export function bitOffset(ctx: Session, arg: Buffer, bits = 0): number | null {
-  const hash = bits > 0 && arg.length > 0 && arg[0] === 0x23;
-  let n = int64(hash ? arg.subarray(1) : arg);
-  if (n !== null && hash) n *= BigInt(bits);
-  if (n === null || n < 0n || n >> 3n >= BigInt(ctx.server.config.number('proto-max-bulk-len'))) {
-    ctx.reply.error(Errors.bitOffset);
-    return null;
-  }
-  return Number(n);
+  const n = parseBitOffset(arg, bits, ctx.server.config.number('proto-max-bulk-len'));
+  if (n === null) ctx.reply.error(Errors.bitOffset);
+  return n;
 }
 
 /** A string entry, undefined when missing, or null after replying WRONGTYPE. */

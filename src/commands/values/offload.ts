@@ -17,14 +17,15 @@
 // is (Client.sendSharedBulk) and wiped once sent. The answer is the value as of
 // when the GET ran, whatever happens to the key meanwhile.
 //
-// SETRANGE k offset v / SETBIT k bit v far past the end of a missing or much shorter value (a
-// 512 MB gap is ~0.5 s of AEAD): a worker seals the zeros first; the command then runs in one
-// step as usual and seals again only the chunks its bytes and the old value fall in
-// (zerosOffloaded).
+// SETRANGE k offset v / SETBIT k bit v / BITFIELD k SET|INCRBY ... far past the end of a missing
+// or much shorter value (a 512 MB gap is ~0.5 s of AEAD): a worker seals the zeros first; the
+// command then runs in one step as usual and seals again only the chunks its bytes and the old
+// value fall in (zerosOffloaded).
 //
 // Either way the connection's later commands wait behind it (a command that returns a promise),
-// so replies keep request order. MULTI/EXEC, scripts and cluster mode never come here: they stay
-// synchronous. If a worker cannot do the job (it died, or a key was retired meanwhile) the work
+// so replies keep request order. Commands inside MULTI/EXEC, scripts and cluster mode never come
+// here: they stay synchronous; an EXEC whose queue holds a far SETRANGE / SETBIT / BITFIELD has
+// the first one's zeros sealed by a worker before the transaction starts. If a worker cannot do the job (it died, or a key was retired meanwhile) the work
 // is done on the event loop instead when that still gives the right answer, else the command
 // answers an error; a value that fails to authenticate answers the usual seal error.
 
@@ -36,6 +37,7 @@ import { CHUNK_PLAIN, Sealer } from '../../seal/sealer.js';
 import { Kind } from '../../store/keyspace.js';
 import { Purpose, type Bind } from '../../seal/values.js';
 import { argLength } from '../args.js';
+import { bitfieldReach } from '../strings/bit-args.js';
 import { deferLargeOpens, replyRange, stopDeferringOpens } from './sealing.js';
 import type { CommandSpec, Session } from '../types.js';
 
@@ -51,51 +53,71 @@ function shared(bytes: Uint8Array): Buffer {
 /** Runs the command: GET or SET of a large value with its AEAD work on a seal worker, anything else as usual. */
 export function runOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute): void | Promise<void> {
   const workers = ctx.server.sealWorkers;
+  if (spec.name === 'exec' && workers !== null && ctx.multi !== null && ctx.atomic === 0 && !ctx.scripted && ctx.server.cluster === null) {
+    // A transaction runs in one step: the zeros of its first far write are sealed before it starts.
+    for (const { spec: queued, args: qargs } of ctx.multi) {
+      if (!farWrite(queued.name, qargs.length)) continue;
+      const length = farLength(ctx, queued.name as FarWrite, qargs, workers);
+      if (length > 0) return zerosOffloaded(ctx, spec, args, execute, workers, ctx.server.names.lookupOf(qargs[1]!), length);
+    }
+  }
   if (workers === null || ctx.atomic > 0 || ctx.scripted || ctx.multi !== null || ctx.server.cluster !== null) return execute(ctx, spec, args, args);
   if (spec.name === 'get') return getOffloaded(ctx, spec, args, execute, workers);
   // argLength: RawArgs (a plain SET) make no view to be asked.
   if (spec.name === 'set' && args.length >= 3 && argLength(args, 2) >= workers.minBytes && argLength(args, 2) > CHUNK_PLAIN) {
     return setOffloaded(ctx, spec, args, execute, workers);
   }
-  if ((spec.name === 'setrange' || spec.name === 'setbit') && args.length === 4) {
-    const length = farLength(ctx, spec.name, args, workers);
-    if (length > 0) return zerosOffloaded(ctx, spec, args, execute, workers, length);
+  if (farWrite(spec.name, args.length)) {
+    const length = farLength(ctx, spec.name as FarWrite, Array.from({ length: args.length }, (_, i) => args.at(i)!), workers);
+    if (length > 0) return zerosOffloaded(ctx, spec, args, execute, workers, ctx.server.names.lookupOf(args.at(1)!), length);
   }
   return execute(ctx, spec, args, args);
 }
 
 /**
- * The length SETRANGE k offset v (SETBIT k bit v) will give a missing key when the offset is far
- * enough for the gap's AEAD to be worth a worker (past a chunk and seal-worker-min-bytes), else
+ * The length SETRANGE k offset v (SETBIT k bit v, BITFIELD's writes) will give a missing key
+ * when the offset is far enough for the gap's AEAD to be worth a worker (past a chunk and seal-worker-min-bytes), else
  * 0. Only for a key missing now or holding a string under a quarter of the new length: a longer
  * one's own edit seals its gap on the event loop (seal/chunked.ts). An argument the command will
  * refuse makes a job that is dropped.
  */
-function farLength(ctx: Session, name: 'setrange' | 'setbit', args: ArgList, workers: SealWorkers): number {
-  const text = args.at(2)!;
-  if (text.length === 0 || text.length > 15 || argLength(args, 3) === 0) return 0;
-  for (const c of text) if (c < 0x30 || c > 0x39) return 0;
-  const offset = Number(text.toString('latin1'));
-  const length = name === 'setrange' ? offset + argLength(args, 3) : Math.floor(offset / 8) + 1;
-  if (length <= Math.max(workers.minBytes, CHUNK_PLAIN) || length > ctx.server.config.number('proto-max-bulk-len')) return 0;
-  const entry = ctx.db.peek(ctx.server.names.lookupOf(args.at(1)!));
+function farLength(ctx: Session, name: FarWrite, args: readonly Buffer[], workers: SealWorkers): number {
+  const maxBulkLen = ctx.server.config.number('proto-max-bulk-len');
+  const length = name === 'bitfield' ? bitfieldReach(args, maxBulkLen) : grownLength(name, args);
+  if (length <= Math.max(workers.minBytes, CHUNK_PLAIN) || length > maxBulkLen) return 0;
+  const entry = ctx.db.peek(ctx.server.names.lookupOf(args[1]!));
   // A chunked value is opened whole and sealed again over the zeros (a fresh value id): worth it
   // while the gap is most of the new length.
   const small = entry === undefined || (entry.kind === Kind.String && entry.spilled === undefined && (!Sealer.isChunked(entry.value) || Sealer.plainLength(entry.value) * 4 <= length));
   return small ? length : 0;
 }
 
+type FarWrite = 'setrange' | 'setbit' | 'bitfield';
+
+/** Whether a command of this name and argument count may write far past a value's end. */
+function farWrite(name: string, count: number): boolean {
+  return ((name === 'setrange' || name === 'setbit') && count === 4) || (name === 'bitfield' && count >= 6);
+}
+
+/** The length SETRANGE k offset v / SETBIT k bit v give a missing key, 0 for an offset they refuse. */
+function grownLength(name: 'setrange' | 'setbit', args: readonly Buffer[]): number {
+  const text = args[2]!;
+  if (text.length === 0 || text.length > 15 || args[3]!.length === 0) return 0;
+  for (const c of text) if (c < 0x30 || c > 0x39) return 0;
+  const offset = Number(text.toString('latin1'));
+  return name === 'setrange' ? offset + args[3]!.length : Math.floor(offset / 8) + 1;
+}
+
 /**
- * SETRANGE / SETBIT far past the end (farLength): a worker seals `length` zeros for the key
+ * SETRANGE / SETBIT / BITFIELD far past the end (farLength): a worker seals `length` zeros for the key
  * first, then the command runs as it always does, in one step, and takes that value if it still
  * fits (Values.sealSparseValue: only the chunks the new bytes and the old value fall in are
  * sealed again on the event loop); otherwise it is dropped. Replies keep request order as for SET.
  */
-function zerosOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute, workers: SealWorkers, length: number): Promise<void> {
+function zerosOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: Execute, workers: SealWorkers, key: string, length: number): Promise<void> {
   const own: Buffer[] = [];
   for (let i = 0; i < args.length; i++) own.push(plainCopy(args.at(i)!));
   const db = ctx.db.uid;
-  const key = ctx.server.names.lookupOf(own[1]!);
   const wipe = () => {
     for (const a of own) a.fill(0);
   };
