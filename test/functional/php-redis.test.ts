@@ -6,10 +6,10 @@
 // subscribers), session.php runs PHP's redis session handler in separate PHP processes, and
 // cluster.php runs RedisCluster over a two-node sealkv cluster.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 import { startCluster } from '../helpers/cluster.js';
-import { commandWorks, familiesPassed, PHP_DIR, runScript } from '../helpers/client-scripts.js';
+import { commandWorks, expectPassed, familyTests, PHP_DIR, runScript } from '../helpers/client-scripts.js';
 
 const hasPhpRedis = commandWorks('php', ['-r', 'exit(extension_loaded("redis") && function_exists("pcntl_fork") ? 0 : 1);']);
 // CI installs them (.ci/run); elsewhere a machine without PHP skips rather than fails.
@@ -27,42 +27,17 @@ afterAll(async () => {
 const FAMILIES = ['strings', 'hashes', 'lists', 'sets', 'zsets', 'scan', 'multi', 'scripting', 'info', 'blocking', 'serializer', 'select', 'streams', 'client', 'acl', 'pubsub'];
 
 describe.skipIf(phpMissing)('phpredis 5.3 on sealkv', () => {
-  for (const family of FAMILIES) {
-    it(family, async () => {
-      const run = await runScript('php', PHP_DIR, 'phpredis.php', [server.port, family]);
-      expect(run.stderr).toBe('');
-      expect(familiesPassed(run)).toEqual([family]);
-      expect(run.code).toBe(0);
-    });
-  }
-
-  it('every family in one run on a server with seal-keys yes (key names sealed)', async () => {
-    const sealed = await spawnServer(['--seal-keys', 'yes']);
-    try {
-      const run = await runScript('php', PHP_DIR, 'phpredis.php', [sealed.port]);
-      expect(run.stderr).toBe('');
-      expect(familiesPassed(run)).toEqual(FAMILIES);
-      expect(run.code).toBe(0);
-    } finally {
-      await sealed.stop();
-    }
-  });
+  familyTests('php', PHP_DIR, 'phpredis.php', FAMILIES, () => server.port);
 
   it('session handler: a session written by one PHP process is read and changed by another', async () => {
-    const run = await runScript('php', PHP_DIR, 'session.php', [server.port]);
-    expect(run.stderr).toBe('');
-    expect(familiesPassed(run)).toEqual(['session']);
-    expect(run.code).toBe(0);
+    expectPassed(await runScript('php', PHP_DIR, 'session.php', [server.port]), ['session']);
   });
 
   // INFO said redis_mode:standalone on a cluster node, where Redis says cluster.
   it('RedisCluster over two nodes: keys by slot, cross-slot MGET/MSET/DEL, MULTI, EVAL, SCAN and INFO per master', async () => {
     const cluster = await startCluster(2);
     try {
-      const run = await runScript('php', PHP_DIR, 'cluster.php', cluster.nodes.map((n) => n.port));
-      expect(run.stderr).toBe('');
-      expect(familiesPassed(run)).toEqual(['cluster']);
-      expect(run.code).toBe(0);
+      expectPassed(await runScript('php', PHP_DIR, 'cluster.php', cluster.nodes.map((n) => n.port)), ['cluster']);
     } finally {
       await cluster.stop();
     }

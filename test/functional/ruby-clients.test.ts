@@ -6,9 +6,9 @@
 // pushes jobs, runs a real `sidekiq -c 2` process on them and reads the results back through
 // Redis and Sidekiq's API.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
-import { commandWorks, familiesPassed, runScript, RUBY_DIR } from '../helpers/client-scripts.js';
+import { commandWorks, expectPassed, familyTests, runScript, RUBY_DIR } from '../helpers/client-scripts.js';
 
 const hasRedisRb = commandWorks('ruby', ['-e', 'require "redis"']);
 const hasSidekiq = hasRedisRb && commandWorks('ruby', ['-e', 'require "sidekiq"']) && commandWorks('sh', ['-c', 'command -v sidekiq']);
@@ -28,33 +28,11 @@ afterAll(async () => {
 const FAMILIES = ['strings', 'hashes', 'lists', 'sets', 'zsets', 'scan', 'pipelined', 'multi', 'pubsub', 'scripting', 'info', 'blpop', 'streams', 'client', 'acl', 'monitor', 'select'];
 
 describe.skipIf(rubyMissing)('redis-rb 4.8 on sealkv', () => {
-  for (const family of FAMILIES) {
-    it(family, async () => {
-      const run = await runScript('ruby', RUBY_DIR, 'redis_rb.rb', [server.port, family]);
-      expect(run.stderr).toBe('');
-      expect(familiesPassed(run)).toEqual([family]);
-      expect(run.code).toBe(0);
-    });
-  }
-
-  it('every family in one run on a server with seal-keys yes (key names sealed)', async () => {
-    const sealed = await spawnServer(['--seal-keys', 'yes']);
-    try {
-      const run = await runScript('ruby', RUBY_DIR, 'redis_rb.rb', [sealed.port]);
-      expect(run.stderr).toBe('');
-      expect(familiesPassed(run)).toEqual(FAMILIES);
-      expect(run.code).toBe(0);
-    } finally {
-      await sealed.stop();
-    }
-  });
+  familyTests('ruby', RUBY_DIR, 'redis_rb.rb', FAMILIES, () => server.port);
 });
 
 describe.skipIf(sidekiqMissing)('Sidekiq 6.4 on sealkv', () => {
   it('runs jobs now, scheduled and failing into the retry set, read back through its API', async () => {
-    const run = await runScript('ruby', RUBY_DIR, 'sidekiq_check.rb', [server.port], 40_000);
-    expect(run.stderr).toBe('');
-    expect(familiesPassed(run)).toEqual(['sidekiq']);
-    expect(run.code).toBe(0);
+    expectPassed(await runScript('ruby', RUBY_DIR, 'sidekiq_check.rb', [server.port], 40_000), ['sidekiq']);
   }, 45_000);
 });

@@ -5,6 +5,8 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { spawnServer } from './server.js';
 
 export const PY_DIR = fileURLToPath(new URL('../clients/python/', import.meta.url));
 export const RUBY_DIR = fileURLToPath(new URL('../clients/ruby/', import.meta.url));
@@ -46,4 +48,29 @@ export function runPython(script: string, args: (string | number)[], timeoutMs =
 /** The families a script printed "ok <family>" for, in order. */
 export function familiesPassed(run: ScriptRun): string[] {
   return run.stdout.split('\n').filter((l) => l.startsWith('ok ')).map((l) => l.slice(3));
+}
+
+/** A run passed: nothing on stderr, exactly these families said ok, exit 0. */
+export function expectPassed(run: ScriptRun, families: string[]): void {
+  expect(run.stderr).toBe('');
+  expect(familiesPassed(run)).toEqual(families);
+  expect(run.code).toBe(0);
+}
+
+/**
+ * One test per family (`interpreter script port family` against the server `port()` names),
+ * then every family in one run against a server with sealed key names.
+ */
+export function familyTests(interpreter: string, dir: string, script: string, families: string[], port: () => number): void {
+  for (const family of families) {
+    it(family, async () => expectPassed(await runScript(interpreter, dir, script, [port(), family]), [family]));
+  }
+  it('every family in one run on a server with seal-keys yes (key names sealed)', async () => {
+    const sealed = await spawnServer(['--seal-keys', 'yes']);
+    try {
+      expectPassed(await runScript(interpreter, dir, script, [sealed.port]), families);
+    } finally {
+      await sealed.stop();
+    }
+  });
 }
