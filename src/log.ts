@@ -40,10 +40,22 @@ export function createLogger(redisLevel: string, destination?: pino.DestinationS
     redact: { paths: REDACT, censor: '[redacted]' },
     base: { pid: process.pid },
   };
-  if (options.pretty === true) {
-    return pino(settings, prettyStream(destination ?? pino.destination(1), options.colorize));
-  }
-  return destination ? pino(settings, destination) : pino(settings);
+  const sink = destination ?? stdoutSink();
+  return pino(settings, options.pretty === true ? prettyStream(sink, options.colorize) : sink);
+}
+
+/**
+ * Standard output, written synchronously (as Redis writes its log) and given up once a write
+ * fails: a terminal that hung up answers EIO to every write (the server ignores SIGHUP, as
+ * Redis does), and SonicBoom's flush at exit retried such a write forever, so a server stopped
+ * in a terminal that then closed never exited.
+ */
+function stdoutSink(): pino.DestinationStream {
+  const sink = pino.destination({ dest: 1, sync: true });
+  sink.on('error', () => {
+    sink.write = () => true;
+  });
+  return sink;
 }
 
 export function setLogLevel(log: Logger, redisLevel: string): void {

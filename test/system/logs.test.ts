@@ -137,6 +137,30 @@ describe('log format', () => {
       t('kill-server');
     }
   });
+
+  it.skipIf(!has('tmux'))('exits after a stop even when its terminal closes at once (SIGHUP ignored, lines to a hung-up terminal dropped)', async () => {
+    const port = await freePort();
+    const tmux = `sealkv-hangup-${process.pid}-${Date.now()}`;
+    const t = (...args: string[]) => execFileSync('tmux', ['-L', tmux, ...args]).toString();
+    t('new-session', '-d', '-s', 'log', '-x', '250', '-y', '50', `${process.execPath} ${BIN} --port ${port} --bind 127.0.0.1; sleep 20`);
+    let pid = 0;
+    try {
+      const screen = () => t('capture-pane', '-p', '-J', '-t', 'log', '-S', '-200');
+      expect(await waitFor(screen, 'sealkv ready')).toBe(true);
+      pid = Number(/INFO \((\d+)\): sealkv ready/.exec(screen())![1]);
+      t('send-keys', '-t', 'log', 'C-c');
+      expect(await waitFor(screen, 'stopped')).toBe(true);
+    } finally {
+      // In the half second before it exits: its SIGHUP line failed with EIO and SonicBoom's
+      // flush at exit retried it forever (the process stayed, an orphan, in every such run).
+      t('kill-server');
+    }
+    const gone = () => !existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    for (const until = Date.now() + 10_000; Date.now() < until && !gone(); ) await new Promise((r) => setTimeout(r, 100));
+    const exited = gone();
+    if (!exited) process.kill(pid, 'SIGKILL');
+    expect(exited).toBe(true);
+  });
 });
 
 describe('logfile', () => {
