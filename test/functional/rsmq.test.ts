@@ -38,10 +38,11 @@ async function scenario(port: number) {
     for (const text of ['one', 'two', 'three', 'four']) ids.push(await rsmq.sendMessageAsync({ qname, message: text }));
     steps.tooBig = await rsmq.sendMessageAsync({ qname, message: 'x'.repeat(1025) }).catch((e: Error) => e.name);
     steps.ids = new Set(ids).size === 4 && ids.every((id) => /^[0-9a-zA-Z]{32}$/.test(id));
-    const delayedId = await rsmq.sendMessageAsync({ qname, message: 'later', delay: 2 });
+    const delayedId = await rsmq.sendMessageAsync({ qname, message: 'later', delay: 10 });
 
-    // Received with a 1 s visibility timeout: hidden, then back with its count raised.
-    const first = (await rsmq.receiveMessageAsync({ qname, vt: 1 })) as Message;
+    // Received with a 2 s visibility timeout: hidden, then back with its count raised.
+    const receivedAt = Date.now();
+    const first = (await rsmq.receiveMessageAsync({ qname, vt: 2 })) as Message;
     steps.first = [shown(first), first.id === ids[0], first.fr === first.sent || first.fr > 0];
     steps.second = shown(await rsmq.receiveMessageAsync({ qname, vt: 60 }));
     steps.deleted = [await rsmq.deleteMessageAsync({ qname, id: ids[1]! }), await rsmq.deleteMessageAsync({ qname, id: ids[1]! })];
@@ -52,7 +53,7 @@ async function scenario(port: number) {
     steps.hiddenNow = shown(await rsmq.receiveMessageAsync({ qname }));
     steps.invisible = await rsmq.changeMessageVisibilityAsync({ qname, id: ids[3]!, vt: 0 });
     steps.visibleAgain = shown(await rsmq.receiveMessageAsync({ qname, vt: 60 }));
-    await sleep(1100);
+    await sleep(receivedAt + 2100 - Date.now());
     const back = (await rsmq.receiveMessageAsync({ qname, vt: 60 })) as Message;
     steps.back = [shown(back), back.id === ids[0]];
     // 'later' is still delayed, until its visibility is changed to now.
