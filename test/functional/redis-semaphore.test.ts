@@ -73,11 +73,11 @@ async function scenario(port: number) {
   });
   seen.count = [await c.get('count'), counterReads];
 
-  const holder = new Mutex(c, 'single', { ...timing, lockTimeout: 300, refreshInterval: 100 });
+  const holder = new Mutex(c, 'single', { ...timing, lockTimeout: 600, refreshInterval: 150 });
   await holder.acquire();
   seen.tryWhileHeld = await new Mutex(c, 'single', once).tryAcquire();
-  await sleep(500);
-  // Refreshed every 100 ms: still held past its 300 ms timeout.
+  await sleep(900);
+  // Refreshed every 150 ms: still held past its 600 ms timeout.
   seen.refreshed = [holder.isAcquired, await new Mutex(c, 'single', once).tryAcquire()];
   await holder.release();
   seen.afterRelease = await new Mutex(c, 'single', once).tryAcquire();

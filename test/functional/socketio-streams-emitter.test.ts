@@ -53,6 +53,20 @@ function connectTo(node: Node, reconnection = false): Promise<ClientSocket> {
   });
 }
 
+/** Polls `probe` on its own connection until it returns true (a library's subscriptions or reads in place). */
+async function untilServer(port: number, probe: (admin: Redis) => Promise<boolean>, what: string): Promise<void> {
+  const admin = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+  try {
+    for (const start = Date.now(); !(await probe(admin)); await sleep(20)) {
+      if (Date.now() - start > 10_000) throw new Error(`timed out waiting for ${what}`);
+    }
+  } finally {
+    admin.disconnect();
+  }
+}
+
+const blockedClients = async (admin: Redis) => Number(/blocked_clients:(\d+)/.exec(await admin.info('clients'))?.[1]);
+
 function nextEvent(socket: ClientSocket, event: string): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no '${event}' within 5 s`)), 5000);
@@ -82,6 +96,8 @@ async function streamsScenario(port: number) {
       nodes.push(await listen(io));
     }
     const [n0, n1] = nodes as [Node, Node];
+    // Each adapter reads the stream from '$': wait until both reads are blocked in XREAD.
+    await untilServer(port, async (admin) => (await blockedClients(admin)) >= 2, 'both XREAD BLOCK');
     const a = await connectTo(n0, true);
     const b = await connectTo(n1);
     sockets.push(a, b);
@@ -140,8 +156,8 @@ async function emitterScenario(port: number) {
     const heard: string[] = [];
     for (const node of nodes) node.io.on('ops', (what: string) => heard.push(what));
     const emitter = new Emitter(open());
-    // The adapters subscribe on start: wait until both have.
-    await sleep(100);
+    // The adapters subscribe on start: wait until both have (NUMPAT counts distinct patterns).
+    await untilServer(port, async (admin) => Number(await admin.pubsub('NUMPAT')) === 1 && Number((await admin.pubsub('NUMSUB', 'socket.io-request#/#'))[1]) === 2, 'both adapters to subscribe');
     const seen: Record<string, unknown> = {};
     const toAll = Promise.all([nextEvent(a, 'hello'), nextEvent(b, 'hello')]);
     emitter.emit('hello', 'everyone', { n: 1 });
@@ -150,7 +166,7 @@ async function emitterScenario(port: number) {
     emitter.to('joined-1').emit('only', 'server two');
     seen.room = await onB;
     emitter.in('joined-0').socketsJoin('vip');
-    await sleep(100);
+    for (let i = 0; i < 250 && !nodes[0]!.io.of('/').sockets.get(a.id!)?.rooms.has('vip'); i++) await sleep(20);
     const vip = nextEvent(a, 'vip');
     emitter.to('vip').except('joined-1').emit('vip', 'members');
     seen.vip = await vip;
