@@ -1,5 +1,5 @@
 // socket.io's other two Redis packages, as apps deploy them, against sealkv and redis-server:
-// - @socket.io/redis-streams-adapter over node-redis: two socket.io servers share one Redis
+// - @socket.io/redis-streams-adapter over node-redis and over ioredis: two socket.io servers share one Redis
 //   stream (XADD with MAXLEN ~, each server reading it in XREAD BLOCK), answer each other's
 //   requests over pub/sub, and recover a client's session after a lost connection (the session
 //   kept with SET PX and taken back with GETDEL, the missed packets read with XRANGE);
@@ -77,14 +77,22 @@ function nextEvent(socket: ClientSocket, event: string): Promise<unknown[]> {
   });
 }
 
-async function streamsScenario(port: number) {
-  const clients: Awaited<ReturnType<typeof nodeRedis>>[] = [];
+async function streamsScenario(port: number, library: 'node-redis' | 'ioredis') {
+  const closers: (() => Promise<unknown>)[] = [];
   const nodes: Node[] = [];
   const sockets: ClientSocket[] = [];
   try {
     for (let i = 0; i < 2; i++) {
-      const client = await nodeRedis(port);
-      clients.push(client);
+      let client: unknown;
+      if (library === 'node-redis') {
+        const c = await nodeRedis(port);
+        closers.push(() => c.close());
+        client = c;
+      } else {
+        const c = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+        closers.push(async () => c.disconnect());
+        client = c;
+      }
       const io = new Server({
         adapter: createStreamsAdapter(client, { maxLen: 1000, blockTimeInMs: 1000 }),
         connectionStateRecovery: { maxDisconnectionDuration: 10_000 },
@@ -131,7 +139,7 @@ async function streamsScenario(port: number) {
   } finally {
     for (const s of sockets) s.disconnect();
     for (const n of nodes) n.io.close();
-    await Promise.allSettled(clients.map((c) => c.close()));
+    await Promise.allSettled(closers.map((close) => close()));
   }
 }
 
@@ -186,8 +194,8 @@ async function emitterScenario(port: number) {
 }
 
 describe('socket.io Redis packages on sealkv', () => {
-  it('@socket.io/redis-streams-adapter: broadcasts, requests and a recovered session', async () => {
-    const seen = await streamsScenario(server.port);
+  it.each(['node-redis', 'ioredis'] as const)('@socket.io/redis-streams-adapter over %s: broadcasts, requests and a recovered session', async (library) => {
+    const seen = await streamsScenario(server.port, library);
     expect(seen).toEqual({
       broadcast: ['through the stream', { n: 1 }, true],
       fetched: [true, true],
@@ -197,7 +205,7 @@ describe('socket.io Redis packages on sealkv', () => {
       recovered: [true, 'while away', true],
       ack: 0,
     });
-    if (redis) expect(await streamsScenario(redis.port)).toEqual(seen);
+    if (redis) expect(await streamsScenario(redis.port, library)).toEqual(seen);
   }, 30_000);
 
   it('@socket.io/redis-emitter: emits, joins and disconnects sockets on two servers', async () => {
