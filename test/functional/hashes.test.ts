@@ -376,7 +376,8 @@ describe('sealing', () => {
     await run(['hset', 'h', 'a', 'alpha', 'b', 'beta', 'long', 'x'.repeat(100)]);
     const table = stored('h').fields.table!;
     const [a, b] = table.ids();
-    table.setAt(b!, table.sealedAt(a!));
+    const moved = table.sealedCopy(a!);
+    table.setAt(b!, moved, 0, moved.length);
     expect(await run(['hget', 'h', 'a'])).toBe('alpha');
     expect(await run(['hget', 'h', 'b'])).toEqual({ error: failed });
     expect(await run(['hgetall', 'h'])).toEqual({ error: failed });
