@@ -38,6 +38,8 @@ function plainView(length: number): Uint8Array {
 }
 /** Plaintext of one field being sealed (conversion to a table); wiped by done(). */
 let fieldPlain: Buffer = Buffer.allocUnsafeSlow(1024).fill(0);
+/** Exact-length views of `fieldPlain`, as plainViews are of `plain`. */
+let fieldViews = new ExactViews(fieldPlain);
 /** Sealed bytes on their way in or out (ciphertext only: never wiped). */
 let sealedIn: Buffer = Buffer.allocUnsafeSlow(4096);
 const digest = Buffer.alloc(DIGEST_BYTES);
@@ -394,8 +396,9 @@ export class HashAccess {
     writeField(fieldPlain, 0, name, value);
     const sealedLength = OVERHEAD + length;
     sealedIn = grow(sealedIn, sealedLength, 0);
-    this.ctx.server.values.sealElementAt(Purpose.HashFieldName, this.ctx.db.uid, this.key, fieldPlain.subarray(0, length), sealedIn, 0, bind);
-    fieldPlain.fill(0, 0, length);
+    if (fieldViews.of !== fieldPlain) fieldViews = new ExactViews(fieldPlain);
+    this.ctx.server.values.sealElementAt(Purpose.HashFieldName, this.ctx.db.uid, this.key, fieldViews.get(length), sealedIn, 0, bind);
+    wipe(fieldPlain, 0, length);
     return sealedLength;
   }
 

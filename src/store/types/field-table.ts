@@ -91,7 +91,7 @@ export class FieldTable implements BucketTable<number> {
 
   /**
    * The buffer entry id's sealed blob lies in, from locatedAt for lengthOf(id) bytes, to be
-   * opened where it lies; readable until the table next changes.
+   * opened where it lies at once: a later setAt() may write over it.
    */
   locate(id: number): Buffer {
     const handle = this.words[id * STRIDE + HANDLE]!;
@@ -112,10 +112,25 @@ export class FieldTable implements BucketTable<number> {
     return Buffer.from(bytes.subarray(this.locatedAt, this.locatedAt + this.lengthOf(id)));
   }
 
-  /** Replaces entry id's blob with src[from, from + length) (the same field sealed anew). */
+  /**
+   * Replaces entry id's blob with src[from, from + length) (the same field sealed anew): over the
+   * old one when it fits the same block (a counter or a same-sized value, the usual overwrite), so
+   * the arena has no block to free, zero and recycle. Nothing reads a blob where it lies past the
+   * call that located it (see locate), so no reader sees it change.
+   */
   setAt(id: number, src: Uint8Array, from: number, length: number): void {
     const w = id * STRIDE;
-    this.sealedBytes += length - this.words[w + LENGTH]!;
+    const old = this.words[w + LENGTH]!;
+    this.sealedBytes += length - old;
+    const handle = this.words[w + HANDLE]!;
+    if (handle !== IN_STRING && length <= ARENA_MAX_BYTES && ((old + 7) & ~7) === ((length + 7) & ~7)) {
+      const bytes = this.arena.bytes[handle >>> 17]!;
+      const at = offsetOf(handle);
+      bytes.set(src.subarray(from, from + length), at);
+      if (length < old) bytes.fill(0, at + length, at + old);
+      this.words[w + LENGTH] = length;
+      return;
+    }
     this.drop(id);
     this.store(id, src, from, length);
   }
