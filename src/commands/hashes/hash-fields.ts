@@ -411,7 +411,9 @@ export class HashAccess {
     while (pairs.next()) {
       const name = pairs.name();
       this.ctx.server.members.digestInto(name, digest, 0);
-      table.add(digest, 0, sealedIn, 0, this.sealField(name, pairs.value(), digest));
+      // Sealed first: sealField may grow sealedIn into a new buffer.
+      const sealedLength = this.sealField(name, pairs.value(), digest);
+      table.add(digest, 0, sealedIn, 0, sealedLength);
     }
     dropHeld(f);
     f.table = table;
