@@ -2,9 +2,9 @@
 // and value sealed together, see hash-pairs.ts) filed under the 16-byte keyed digest of its name
 // (src/seal/name-hash.ts). The table never sees a plaintext name: lookups come with a digest.
 //
-// Entries sit in one insertion-ordered array (a removed entry leaves a hole until the arrays
-// are compacted), so HGETALL of a hash that grew out of its small form keeps Redis's listpack
-// order; beside it a Uint32Array of digests, four words per entry. Past a few fields an
+// Entries sit in one insertion-ordered Uint32Array, six words each (digest, blob handle, blob
+// length; a removed entry leaves a hole until the array is compacted), so HGETALL of a hash that
+// grew out of its small form keeps Redis's listpack order. Past a few fields an
 // open-addressing index with linear probing over 2^n slots maps a digest to its entry; the
 // digest's first word is already a keyed random number, so it is the slot hash as it is. Small
 // tables have no index: a lookup compares digests along the array, and HSCAN sees 8 buckets.
