@@ -4,9 +4,10 @@
 // large hash, on many small ones and on one field of one small hash (redis-benchmark's own
 // `-t hset`), with the server's CPU time per request beside. Writes bench/results/hashes.md.
 //
-//   node dist/bench/hashes.js [--quick] [--rounds 3] [--requests 400000] [--no-load | --no-memory] [--sealkv /other/build/bin/sealkv.js]
+//   node dist/bench/hashes.js [--quick] [--rounds 3] [--requests 400000] [--no-load | --no-memory] [--sealkv /other/build/bin/sealkv.js] [--ports 7570,7571]
 //
-// --sealkv measures another build (e.g. the tree before a change) in place of this one.
+// --sealkv measures another build (e.g. the tree before a change) in place of this one; --ports
+// gives sealkv's and redis-server's ports (a machine shared with other benchmarks), else free ones.
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ const SMALL_FIELDS = 5;
 const BIG_FIELDS = QUICK ? 100_000 : 1_000_000;
 const VALUE_BYTES = 16;
 const REQUESTS = argv.includes('--requests') ? Number(argv[argv.indexOf('--requests') + 1]) : QUICK ? 50_000 : 400_000;
+const PORTS = argv.includes('--ports') ? argv[argv.indexOf('--ports') + 1]!.split(',').map(Number) : [];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const value = (n: number) => String(n).padStart(VALUE_BYTES, 'v');
@@ -168,13 +170,14 @@ async function main(): Promise<void> {
     console.error('needs redis-server and redis-benchmark (apt-get install redis-server redis-tools)');
     process.exit(1);
   }
-  const sealkv = () => startSealkv([], BIN);
+  const sealkv = () => startSealkv([], BIN, undefined, PORTS[0]);
+  const redis = () => startRedis([], PORTS[1]);
   const none = { server: '-', rssPerField: NaN, usedPerField: NaN };
-  const small = NO_MEMORY ? [none, none] : [await memory(sealkv, smallHashes, SMALL_KEYS * SMALL_FIELDS), await memory(() => startRedis(), smallHashes, SMALL_KEYS * SMALL_FIELDS)];
-  const big = NO_MEMORY ? [none, none] : [await memory(sealkv, bigHash, BIG_FIELDS), await memory(() => startRedis(), bigHash, BIG_FIELDS)];
+  const small = NO_MEMORY ? [none, none] : [await memory(sealkv, smallHashes, SMALL_KEYS * SMALL_FIELDS), await memory(redis, smallHashes, SMALL_KEYS * SMALL_FIELDS)];
+  const big = NO_MEMORY ? [none, none] : [await memory(sealkv, bigHash, BIG_FIELDS), await memory(redis, bigHash, BIG_FIELDS)];
   let speed = { rate: new Map<string, Summary>(), cpu: new Map<string, Summary>() };
   if (!NO_LOAD) {
-    const servers = [await sealkv(), await startRedis()];
+    const servers = [await sealkv(), await redis()];
     try {
       speed = await throughput(servers);
     } finally {

@@ -1,5 +1,5 @@
 // `node dist/bench/memory.js [--quick] [--only hash,list,set,intset,zset] [--sizes small,big]
-// [--bin other/bin/sealkv.js] [--no-redis] [--rounds 3] [--node-flags '|--max-semi-space-size=1']`:
+// [--bin other/bin/sealkv.js] [--no-redis] [--rounds 3] [--node-flags '|--max-semi-space-size=1'] [--ports 7570,7571]`:
 // memory per element of every collection type, sealkv beside redis-server in the same run (issue
 // 15's goal: at most 1.5x Redis's RSS per element, sealed). Two shapes each:
 //   - small: 200,000 keys of 5 elements (the sessions, per-user sets and leaderboard entries apps
@@ -34,6 +34,8 @@ const PER_SMALL = 5;
 const ELEMENT_BYTES = 10;
 const SETTLE_MS = 3000;
 const ROUNDS = Number(opt('--rounds') ?? 1);
+/** sealkv's and redis-server's ports (a machine shared with other benchmarks), else free ones. */
+const PORTS = opt('--ports')?.split(',').map(Number) ?? [];
 const FLAGS = opt('--node-flags');
 const VARIANTS: (string[] | undefined)[] = FLAGS === undefined ? [undefined] : FLAGS.split('|').map((v) => v.split(',').filter((f) => f !== ''));
 const flagsLabel = (v: string[] | undefined) => (v === undefined ? '' : v.length === 0 ? "node's defaults" : v.join(' '));
@@ -152,12 +154,12 @@ async function main(): Promise<void> {
       const theirs: Figures[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         for (let v = 0; v < VARIANTS.length; v++) {
-          const f = await measure(() => startSealkv([], BIN, VARIANTS[v]), elements, build);
+          const f = await measure(() => startSealkv([], BIN, VARIANTS[v], PORTS[0]), elements, build);
           process.stderr.write(`  ${label} sealkv ${flagsLabel(VARIANTS[v])} round ${round + 1}: rss ${fmt(f.rss, 1)} used ${fmt(f.used, 1)} (${f.detail})\n`);
           mine[v]!.push(f);
         }
         if (hasRedis) {
-          const f = await measure(() => startRedis(), elements, build);
+          const f = await measure(() => startRedis([], PORTS[1]), elements, build);
           process.stderr.write(`  ${label} redis round ${round + 1}: rss ${fmt(f.rss, 1)} used ${fmt(f.used, 1)}\n`);
           theirs.push(f);
         }

@@ -376,7 +376,8 @@ describe('sealing', () => {
     await run(['hset', 'h', 'a', 'alpha', 'b', 'beta', 'long', 'x'.repeat(100)]);
     const table = stored('h').fields.table!;
     const [a, b] = table.ids();
-    table.setAt(b!, table.sealedAt(a!));
+    const moved = table.sealedCopy(a!);
+    table.setAt(b!, moved, 0, moved.length);
     expect(await run(['hget', 'h', 'a'])).toBe('alpha');
     expect(await run(['hget', 'h', 'b'])).toEqual({ error: failed });
     expect(await run(['hgetall', 'h'])).toEqual({ error: failed });
@@ -417,6 +418,21 @@ describe('sealing', () => {
     expect(await run(['hscan', 'grow', '0', 'count', '5'])).toEqual(['0', pairs]);
     expect(await run(['hdel', 'grow', 'field:0', 'field:59'])).toBe(2);
     expect(Object.entries(await run(['hgetall', 'grow']) as object).flat()).toEqual(pairs.slice(2, -2));
+  });
+
+  it('moves a hash to a blob per field on a value larger than the sealing scratch (8 KiB), and keeps one over 64 KiB', async () => {
+    await run(['config', 'set', 'hash-max-listpack-value', '1000000000']);
+    try {
+      await run(['hset', 'wide', 'a', '127', 'b', 'x'.repeat(31)]);
+      await run(['hset', 'wide', 'c', 'y'.repeat(8191)]);
+      await run(['hset', 'wide', 'd', 'z'.repeat(65535)]);
+      expect(stored('wide').fields.table?.size).toBe(4);
+      expect(await run(['hgetall', 'wide'])).toEqual({ a: '127', b: 'x'.repeat(31), c: 'y'.repeat(8191), d: 'z'.repeat(65535) });
+      expect(await run(['hset', 'wide', 'd', 'w'.repeat(70000), 'a', '128'])).toBe(0);
+      expect(await run(['hmget', 'wide', 'd', 'a'])).toEqual(['w'.repeat(70000), '128']);
+    } finally {
+      await run(['config', 'set', 'hash-max-listpack-value', '64']);
+    }
   });
 });
 

@@ -52,7 +52,7 @@ export function corruptHash(entry: HashEntry, at = 10): void {
     return;
   }
   const id = f.table.ids().at(-1)!;
-  const bytes = sealedBuffer(f.table.sealedAt(id));
+  const bytes = f.table.sealedCopy(id);
   bytes[at]! ^= 0x01;
-  f.table.setAt(id, sealedString(bytes));
+  f.table.setAt(id, bytes, 0, bytes.length);
 }

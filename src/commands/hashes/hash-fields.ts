@@ -11,7 +11,7 @@
 import { DIGEST_BYTES, FieldTable } from '../../store/types/field-table.js';
 import { HashFields, PACKED_MAX_BYTES, sealedNow, sealedString, writeSealed } from '../../store/types/hash-fields.js';
 import { fieldBytes, pairBytes, PairReader, writeField, writePair } from '../../store/types/hash-pairs.js';
-import { OVERHEAD, Sealer } from '../../seal/sealer.js';
+import { OVERHEAD } from '../../seal/sealer.js';
 import { copyHeld, dropHeld, heldLength, hold } from './hash-turn.js';
 import { ExactViews } from '../../util/bytes.js';
 import { Purpose } from '../../seal/values.js';
@@ -38,6 +38,8 @@ function plainView(length: number): Uint8Array {
 }
 /** Plaintext of one field being sealed (conversion to a table); wiped by done(). */
 let fieldPlain: Buffer = Buffer.allocUnsafeSlow(1024).fill(0);
+/** Exact-length views of `fieldPlain`, as plainViews are of `plain`. */
+let fieldViews = new ExactViews(fieldPlain);
 /** Sealed bytes on their way in or out (ciphertext only: never wiped). */
 let sealedIn: Buffer = Buffer.allocUnsafeSlow(4096);
 const digest = Buffer.alloc(DIGEST_BYTES);
@@ -339,12 +341,12 @@ export class HashAccess {
       table.digestInto(id, digest, 0);
       bind = digest;
     }
-    const sealed = table.sealedAt(id);
-    sealedIn = grow(sealedIn, sealed.length, 0);
-    writeSealed(sealed, sealedIn, 0);
-    const length = Sealer.plainLength(sealedIn.subarray(0, sealed.length));
+    const sealedLength = table.lengthOf(id);
+    const length = sealedLength - OVERHEAD;
     this.reserve(length);
-    this.ctx.server.values.openElementAt(Purpose.HashFieldName, this.ctx.db.uid, this.key, sealedIn, 0, sealed.length, plain, 0, bind);
+    // Opened where it lies (an arena block): no copy of the ciphertext first.
+    const bytes = table.locate(id);
+    this.ctx.server.values.openElementAt(Purpose.HashFieldName, this.ctx.db.uid, this.key, bytes, table.locatedAt, sealedLength, plain, 0, bind);
     this.pairs.field(plain, 0, length);
   }
 
@@ -376,28 +378,28 @@ export class HashAccess {
 
   private setField(table: FieldTable, name: Uint8Array, value: Uint8Array): boolean {
     const bind = this.digestOf(name, false);
-    const sealed = this.sealField(name, value, bind);
+    const sealedLength = this.sealField(name, value, bind);
     const id = table.find(bind);
     if (id >= 0) {
-      table.setAt(id, sealed);
+      table.setAt(id, sealedIn, 0, sealedLength);
       return false;
     }
-    table.add(bind, 0, sealed);
+    table.add(bind, 0, sealedIn, 0, sealedLength);
     return true;
   }
 
-  /** One field (name and value) sealed on its own, bound to its digest. */
-  private sealField(name: Uint8Array, value: Uint8Array, bind: Uint8Array): string {
+  /** One field (name and value) sealed on its own, bound to its digest, into `sealedIn`; returns its sealed length. */
+  private sealField(name: Uint8Array, value: Uint8Array, bind: Uint8Array): number {
     const length = fieldBytes(name.length, value.length);
     if (length > fieldPlain.length) fieldPlain = grow(fieldPlain, length, 0);
     if (length > this.fieldUsed) this.fieldUsed = length;
     writeField(fieldPlain, 0, name, value);
     const sealedLength = OVERHEAD + length;
     sealedIn = grow(sealedIn, sealedLength, 0);
-    this.ctx.server.values.sealElementAt(Purpose.HashFieldName, this.ctx.db.uid, this.key, fieldPlain.subarray(0, length), sealedIn, 0, bind);
-    const out = sealedString(sealedIn, 0, sealedLength);
-    fieldPlain.fill(0, 0, length);
-    return out;
+    if (fieldViews.of !== fieldPlain) fieldViews = new ExactViews(fieldPlain);
+    this.ctx.server.values.sealElementAt(Purpose.HashFieldName, this.ctx.db.uid, this.key, fieldViews.get(length), sealedIn, 0, bind);
+    wipe(fieldPlain, 0, length);
+    return sealedLength;
   }
 
   /** Moves a small hash to the table form: every pair sealed on its own. */
@@ -409,7 +411,9 @@ export class HashAccess {
     while (pairs.next()) {
       const name = pairs.name();
       this.ctx.server.members.digestInto(name, digest, 0);
-      table.add(digest, 0, this.sealField(name, pairs.value(), digest));
+      // Sealed first: sealField may grow sealedIn into a new buffer.
+      const sealedLength = this.sealField(name, pairs.value(), digest);
+      table.add(digest, 0, sealedIn, 0, sealedLength);
     }
     dropHeld(f);
     f.table = table;

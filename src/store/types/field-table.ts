@@ -2,20 +2,26 @@
 // and value sealed together, see hash-pairs.ts) filed under the 16-byte keyed digest of its name
 // (src/seal/name-hash.ts). The table never sees a plaintext name: lookups come with a digest.
 //
-// Entries sit in one insertion-ordered array (a removed entry leaves a hole until the arrays
-// are compacted), so HGETALL of a hash that grew out of its small form keeps Redis's listpack
-// order; beside it a Uint32Array of digests, four words per entry. Past a few fields an
+// Entries sit in one insertion-ordered Uint32Array, six words each (digest, blob handle, blob
+// length; a removed entry leaves a hole until the array is compacted), so HGETALL of a hash that
+// grew out of its small form keeps Redis's listpack order. Past a few fields an
 // open-addressing index with linear probing over 2^n slots maps a digest to its entry; the
 // digest's first word is already a keyed random number, so it is the slot hash as it is. Small
 // tables have no index: a lookup compares digests along the array, and HSCAN sees 8 buckets.
 //
-// Sealed blobs are kept as latin1 strings of their bytes: a V8 string costs 16 bytes beside its
-// bytes, a Buffer view about a hundred, and the GC frees it with the table (no arena to free).
-// Only ciphertext is ever kept this way.
+// Sealed blobs lie in blocks of the collections' record arena (blocks.ts: off the V8 heap, 8-byte
+// size classes), named by a handle kept beside the digest: a field costs its sealed bytes rounded
+// to 8 and 24 bytes of words, where a latin1 string of them cost a 16-byte header, 8-byte
+// alignment and an 8-byte array slot (~25 B more per field of a 1 M-field hash). A blob over the
+// arena's largest size class would take a slab of its own (a process has 2^15 slab numbers), so
+// those few stay latin1 strings. Only ciphertext is ever kept either way. The blocks are given
+// back by clear() (the hash's release when its key goes) or when a field is replaced or removed.
 //
 // Entry ids (positions in the array) stay valid until the table next changes.
 
 import type { BucketTable } from '../scan.js';
+import { collectionArena, offsetOf, type BlockArena } from './blocks.js';
+import { sealedString, writeSealed } from './hash-fields.js';
 
 export const DIGEST_BYTES = 16;
 /** Up to this many entries, no index. */
@@ -25,6 +31,18 @@ const UNINDEXED_SCAN_MASK = 7;
 const MIN_SLOTS = 16;
 const EMPTY = 0;
 const DELETED = -1;
+/** Words per entry: the digest (4), the blob's arena handle, its sealed length. */
+const STRIDE = 6;
+const HANDLE = 4;
+const LENGTH = 5;
+/** Handles the arena never gives out: a removed entry's, and a blob kept as a string (`big`). */
+const HOLE = 0;
+const IN_STRING = 1;
+/** Larger blobs stay strings (the arena's largest size class: record-arena.ts). */
+const ARENA_MAX_BYTES = 64 * 1024;
+
+/** Where a blob kept as a string is copied to be read (ciphertext only). */
+let bigView = Buffer.alloc(0);
 
 /** A digest's four words (little-endian), loaded once per lookup. */
 let d0 = 0;
@@ -41,10 +59,12 @@ function load(digest: Uint8Array, at: number): void {
 }
 
 export class FieldTable implements BucketTable<number> {
-  /** Entry i's sealed blob, undefined once removed. */
-  private sealed: (string | undefined)[] = [];
-  /** Entry i's digest at words [4i, 4i + 4). */
-  private digests = new Uint32Array(4 * 4);
+  /** Entry i's digest, handle and sealed length at words [STRIDE i, STRIDE i + STRIDE). */
+  private words = new Uint32Array(4 * STRIDE);
+  /** Entries filed, holes included. */
+  private count = 0;
+  /** Blobs over ARENA_MAX_BYTES by entry id; null while there are none. */
+  private big: (string | undefined)[] | null = null;
   /** slot -> entry + 1, EMPTY or DELETED; null while the table is small. */
   private index: Int32Array | null = null;
   /** Index slots taken by entries or DELETED markers: what the load factor counts. */
@@ -53,6 +73,10 @@ export class FieldTable implements BucketTable<number> {
   size = 0;
   /** Sum of the live blobs' lengths (MEMORY USAGE, maxmemory). */
   sealedBytes = 0;
+  /** Where locate()'s blob starts in the buffer it returned. */
+  locatedAt = 0;
+
+  constructor(private readonly arena: BlockArena = collectionArena()) {}
 
   /** The entry whose digest is DIGEST_BYTES at `at` in digest, or -1. */
   find(digest: Uint8Array, at = 0): number {
@@ -60,22 +84,62 @@ export class FieldTable implements BucketTable<number> {
     return this.findLoaded();
   }
 
-  /** Entry id's sealed blob (latin1 string of its bytes). */
-  sealedAt(id: number): string {
-    return this.sealed[id]!;
+  /** Entry id's sealed length. */
+  lengthOf(id: number): number {
+    return this.words[id * STRIDE + LENGTH]!;
   }
 
-  /** Replaces entry id's blob (the same field sealed anew). */
-  setAt(id: number, sealed: string): void {
-    this.sealedBytes += sealed.length - this.sealed[id]!.length;
-    this.sealed[id] = sealed;
+  /**
+   * The buffer entry id's sealed blob lies in, from locatedAt for lengthOf(id) bytes, to be
+   * opened where it lies at once: a later setAt() may write over it.
+   */
+  locate(id: number): Buffer {
+    const handle = this.words[id * STRIDE + HANDLE]!;
+    if (handle === IN_STRING) {
+      const sealed = this.big![id]!;
+      if (bigView.length < sealed.length) bigView = Buffer.allocUnsafeSlow(sealed.length);
+      writeSealed(sealed, bigView, 0);
+      this.locatedAt = 0;
+      return bigView;
+    }
+    this.locatedAt = offsetOf(handle);
+    return this.arena.bytes[handle >>> 17]!;
+  }
+
+  /** A copy of entry id's sealed blob (rotation, a copy for another key). */
+  sealedCopy(id: number): Buffer {
+    const bytes = this.locate(id);
+    return Buffer.from(bytes.subarray(this.locatedAt, this.locatedAt + this.lengthOf(id)));
+  }
+
+  /**
+   * Replaces entry id's blob with src[from, from + length) (the same field sealed anew): over the
+   * old one when it fits the same block (a counter or a same-sized value, the usual overwrite), so
+   * the arena has no block to free, zero and recycle. Nothing reads a blob where it lies past the
+   * call that located it (see locate), so no reader sees it change.
+   */
+  setAt(id: number, src: Uint8Array, from: number, length: number): void {
+    const w = id * STRIDE;
+    const old = this.words[w + LENGTH]!;
+    this.sealedBytes += length - old;
+    const handle = this.words[w + HANDLE]!;
+    if (handle !== IN_STRING && length <= ARENA_MAX_BYTES && ((old + 7) & ~7) === ((length + 7) & ~7)) {
+      const bytes = this.arena.bytes[handle >>> 17]!;
+      const at = offsetOf(handle);
+      bytes.set(src.subarray(from, from + length), at);
+      if (length < old) bytes.fill(0, at + length, at + old);
+      this.words[w + LENGTH] = length;
+      return;
+    }
+    this.drop(id);
+    this.store(id, src, from, length);
   }
 
   /** Copies entry id's digest into out at `at`. */
   digestInto(id: number, out: Uint8Array, at: number): void {
-    const w = id * 4;
+    const w = id * STRIDE;
     for (let i = 0; i < 4; i++) {
-      const word = this.digests[w + i]!;
+      const word = this.words[w + i]!;
       out[at + i * 4] = word & 0xff;
       out[at + i * 4 + 1] = (word >>> 8) & 0xff;
       out[at + i * 4 + 2] = (word >>> 16) & 0xff;
@@ -83,22 +147,26 @@ export class FieldTable implements BucketTable<number> {
     }
   }
 
-  /** Adds a field the table does not hold (the caller looked it up first); returns its id. */
-  add(digest: Uint8Array, at: number, sealed: string): number {
+  /**
+   * Adds a field the table does not hold (the caller looked it up first), its sealed blob
+   * src[from, from + length) copied in; returns its id.
+   */
+  add(digest: Uint8Array, at: number, src: Uint8Array, from: number, length: number): number {
     load(digest, at);
-    const id = this.sealed.length;
-    if (this.digests.length < (id + 1) * 4) {
-      const grown = new Uint32Array(Math.max(16, Math.ceil((this.digests.length * 1.5) / 4) * 4));
-      grown.set(this.digests);
-      this.digests = grown;
+    const id = this.count;
+    if (this.words.length < (id + 1) * STRIDE) {
+      const grown = new Uint32Array(Math.max(4, Math.ceil((id * 3) / 2)) * STRIDE);
+      grown.set(this.words);
+      this.words = grown;
     }
-    const w = id * 4;
-    this.digests[w] = d0;
-    this.digests[w + 1] = d1;
-    this.digests[w + 2] = d2;
-    this.digests[w + 3] = d3;
-    this.sealed.push(sealed);
-    this.sealedBytes += sealed.length;
+    const w = id * STRIDE;
+    this.words[w] = d0;
+    this.words[w + 1] = d1;
+    this.words[w + 2] = d2;
+    this.words[w + 3] = d3;
+    this.store(id, src, from, length);
+    this.count++;
+    this.sealedBytes += length;
     this.size++;
     if (this.index !== null) {
       if ((this.occupied + 1) * 4 > this.index.length * 3) this.rebuild();
@@ -111,26 +179,36 @@ export class FieldTable implements BucketTable<number> {
 
   /** Removes entry id; every id may change (compaction). */
   deleteAt(id: number): void {
-    this.sealedBytes -= this.sealed[id]!.length;
-    this.sealed[id] = undefined;
+    const w = id * STRIDE;
+    this.sealedBytes -= this.words[w + LENGTH]!;
+    this.drop(id);
+    this.words[w + HANDLE] = HOLE;
     this.size--;
     if (this.index !== null) {
       const index = this.index;
       const mask = index.length - 1;
-      let slot = this.digests[id * 4]! & mask;
+      let slot = this.words[w]! & mask;
       while (index[slot] !== id + 1) slot = (slot + 1) & mask;
       index[slot] = DELETED;
     }
     // Holes and index markers are reclaimed once they outnumber the fields (amortized O(1)).
-    const holes = this.sealed.length - this.size;
+    const holes = this.count - this.size;
     if (holes > UNINDEXED_MAX && holes > this.size) this.rebuild();
     else if (this.index !== null && this.size * 8 < this.index.length && this.index.length > MIN_SLOTS) this.rebuild();
   }
 
+  /** Gives every blob's block back to the arena and empties the table (the hash's key is gone). */
+  clear(): void {
+    for (let id = 0; id < this.count; id++) if (this.words[id * STRIDE + HANDLE] !== HOLE) this.drop(id);
+    this.words = new Uint32Array(4 * STRIDE);
+    this.count = this.size = this.sealedBytes = this.occupied = 0;
+    this.big = this.index = null;
+  }
+
   /** Visits every live entry in insertion order; the table must not change meanwhile. */
   forEach(visit: (id: number) => void): void {
-    const sealed = this.sealed;
-    for (let i = 0; i < sealed.length; i++) if (sealed[i] !== undefined) visit(i);
+    const words = this.words;
+    for (let i = 0; i < this.count; i++) if (words[i * STRIDE + HANDLE] !== HOLE) visit(i);
   }
 
   /** Every live entry id, in insertion order. */
@@ -145,10 +223,9 @@ export class FieldTable implements BucketTable<number> {
    * it is a hole. Holes never outnumber entries by much (see deleteAt), so a few tries do.
    */
   randomId(random: () => number = Math.random): number {
-    const sealed = this.sealed;
     for (;;) {
-      const i = Math.floor(random() * sealed.length);
-      if (sealed[i] !== undefined) return i;
+      const i = Math.floor(random() * this.count);
+      if (this.words[i * STRIDE + HANDLE] !== HOLE) return i;
     }
   }
 
@@ -158,12 +235,11 @@ export class FieldTable implements BucketTable<number> {
   }
 
   visitBucket(bucket: number, visit: (id: number) => void): number {
-    const sealed = this.sealed;
-    const digests = this.digests;
+    const words = this.words;
     let n = 0;
     if (this.index === null) {
-      for (let i = 0; i < sealed.length; i++) {
-        if (sealed[i] === undefined || (digests[i * 4]! & UNINDEXED_SCAN_MASK) !== bucket) continue;
+      for (let i = 0; i < this.count; i++) {
+        if (words[i * STRIDE + HANDLE] === HOLE || (words[i * STRIDE]! & UNINDEXED_SCAN_MASK) !== bucket) continue;
         visit(i);
         n++;
       }
@@ -173,21 +249,43 @@ export class FieldTable implements BucketTable<number> {
     const mask = index.length - 1;
     for (let slot = bucket; index[slot] !== EMPTY; slot = (slot + 1) & mask) {
       const entry = index[slot]! - 1;
-      if (entry < 0 || (digests[entry * 4]! & mask) !== bucket) continue;
+      if (entry < 0 || (words[entry * STRIDE]! & mask) !== bucket) continue;
       visit(entry);
       n++;
     }
     return n;
   }
 
+  /** Files src[from, from + length) as entry id's blob: in an arena block, or as a string when over ARENA_MAX_BYTES. */
+  private store(id: number, src: Uint8Array, from: number, length: number): void {
+    const w = id * STRIDE;
+    this.words[w + LENGTH] = length;
+    if (length > ARENA_MAX_BYTES) {
+      this.big ??= [];
+      this.big[id] = sealedString(src instanceof Buffer ? src : Buffer.from(src.buffer, src.byteOffset, src.byteLength), from, from + length);
+      this.words[w + HANDLE] = IN_STRING;
+      return;
+    }
+    const handle = this.arena.alloc(length);
+    this.arena.bytes[handle >>> 17]!.set(src.subarray(from, from + length), offsetOf(handle));
+    this.words[w + HANDLE] = handle;
+  }
+
+  /** Gives entry id's blob back (its block readable until the turn ends: record-arena.ts). */
+  private drop(id: number): void {
+    const w = id * STRIDE;
+    const handle = this.words[w + HANDLE]!;
+    if (handle === IN_STRING) this.big![id] = undefined;
+    else this.arena.free(handle, this.words[w + LENGTH]!);
+  }
+
   private findLoaded(): number {
-    const digests = this.digests;
+    const words = this.words;
     const index = this.index;
     if (index === null) {
-      const sealed = this.sealed;
-      for (let i = 0; i < sealed.length; i++) {
-        const w = i * 4;
-        if (digests[w] === d0 && digests[w + 1] === d1 && digests[w + 2] === d2 && digests[w + 3] === d3 && sealed[i] !== undefined) return i;
+      for (let i = 0; i < this.count; i++) {
+        const w = i * STRIDE;
+        if (words[w] === d0 && words[w + 1] === d1 && words[w + 2] === d2 && words[w + 3] === d3 && words[w + HANDLE] !== HOLE) return i;
       }
       return -1;
     }
@@ -196,8 +294,8 @@ export class FieldTable implements BucketTable<number> {
       const e = index[slot]!;
       if (e === EMPTY) return -1;
       if (e === DELETED) continue;
-      const w = (e - 1) * 4;
-      if (digests[w] === d0 && digests[w + 1] === d1 && digests[w + 2] === d2 && digests[w + 3] === d3) return e - 1;
+      const w = (e - 1) * STRIDE;
+      if (words[w] === d0 && words[w + 1] === d1 && words[w + 2] === d2 && words[w + 3] === d3) return e - 1;
     }
   }
 
@@ -211,17 +309,21 @@ export class FieldTable implements BucketTable<number> {
 
   /** Drops holes and markers, and sizes the index for the live fields (or drops it). */
   private rebuild(): void {
-    if (this.sealed.length !== this.size) {
-      const sealed: string[] = [];
-      const digests = new Uint32Array(Math.max(16, this.size * 4 + (this.size >> 1) * 4));
-      const old = this.sealed;
-      for (let i = 0; i < old.length; i++) {
-        if (old[i] === undefined) continue;
-        digests.set(this.digests.subarray(i * 4, i * 4 + 4), sealed.length * 4);
-        sealed.push(old[i]!);
+    if (this.count !== this.size) {
+      const words = new Uint32Array(Math.max(4, this.size + (this.size >> 1)) * STRIDE);
+      const old = this.words;
+      const oldBig = this.big;
+      let big: (string | undefined)[] | null = null;
+      let n = 0;
+      for (let i = 0; i < this.count; i++) {
+        if (old[i * STRIDE + HANDLE] === HOLE) continue;
+        words.set(old.subarray(i * STRIDE, i * STRIDE + STRIDE), n * STRIDE);
+        if (old[i * STRIDE + HANDLE] === IN_STRING) (big ??= [])[n] = oldBig![i];
+        n++;
       }
-      this.sealed = sealed;
-      this.digests = digests;
+      this.words = words;
+      this.big = big;
+      this.count = n;
     }
     this.occupied = 0;
     if (this.size <= UNINDEXED_MAX / 2) {
@@ -231,7 +333,7 @@ export class FieldTable implements BucketTable<number> {
     let slots = MIN_SLOTS;
     while (slots * 3 < this.size * 5) slots *= 2;
     const index = new Int32Array(slots);
-    for (let i = 0; i < this.size; i++) this.place(index, this.digests[i * 4]!, i);
+    for (let i = 0; i < this.size; i++) this.place(index, this.words[i * STRIDE]!, i);
     this.index = index;
   }
 }

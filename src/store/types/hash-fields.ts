@@ -12,7 +12,7 @@
 // still a listpack there). No plaintext name or value is ever kept: opening is the commands'
 // business (src/commands/hashes/hash-fields.ts).
 
-import { FieldTable } from './field-table.js';
+import type { FieldTable } from './field-table.js';
 
 /**
  * Most plaintext bytes a small hash holds: every read opens, and every write re-seals, the

@@ -8,9 +8,13 @@ import { DIGEST_BYTES, FieldTable } from './field-table.js';
 import { packedLength, sealedBuffer, sealedNow, sealedString } from './hash-fields.js';
 import type { CollectionOps } from './type-ops.js';
 
-/** A hash's entry object (V8 on 64-bit), and a large hash's share per field (string header, digest, slots). */
+/**
+ * A hash's entry object (V8 on 64-bit), and a large hash's share per field beside its sealed
+ * bytes: 24 bytes of words (digest, block handle, length; field-table.ts), ~9 of index slots at
+ * its load and ~4 of the block's rounding to 8.
+ */
 export const HASH_OVERHEAD = 112;
-export const FIELD_OVERHEAD = 48;
+export const FIELD_OVERHEAD = 40;
 /** A V8 string's header beside its bytes. */
 const STRING_HEADER = 16;
 
@@ -40,7 +44,7 @@ export const hashOps: CollectionOps<HashEntry> = {
     sealedNow(f);
     if (f.table === null) return visit(sealedBuffer(f.packed), Purpose.HashPairs, undefined);
     const table = f.table;
-    table.forEach((id) => visit(sealedBuffer(table.sealedAt(id)), Purpose.HashFieldName, bindOf(table, id)));
+    table.forEach((id) => visit(table.sealedCopy(id), Purpose.HashFieldName, bindOf(table, id)));
   },
   reseal(entry, reseal, touchedAt) {
     const f = entry.fields;
@@ -56,16 +60,23 @@ export const hashOps: CollectionOps<HashEntry> = {
     } else {
       const from = f.table;
       const to = new FieldTable();
-      from.forEach((id) => {
-        const bind = bindOf(from, id);
-        to.add(digest, 0, sealedString(reseal(sealedBuffer(from.sealedAt(id)), Purpose.HashFieldName, bind)));
-      });
+      try {
+        from.forEach((id) => {
+          const bind = bindOf(from, id);
+          const sealed = reseal(from.sealedCopy(id), Purpose.HashFieldName, bind);
+          to.add(digest, 0, sealed, 0, sealed.length);
+        });
+      } catch (err) {
+        to.clear();
+        throw err;
+      }
       copy.table = to;
     }
     return out;
   },
   create: (now) => hashEntry(now),
   isEmpty: (entry) => entry.fields.size === 0,
+  release: (entry) => entry.fields.table?.clear(),
   renewEach(entry, renew) {
     const f = entry.fields;
     sealedNow(f);
@@ -78,9 +89,9 @@ export const hashOps: CollectionOps<HashEntry> = {
     const table = f.table;
     let renewed = 0;
     table.forEach((id) => {
-      const fresh = renew(sealedBuffer(table.sealedAt(id)), Purpose.HashFieldName, bindOf(table, id));
+      const fresh = renew(table.sealedCopy(id), Purpose.HashFieldName, bindOf(table, id));
       if (fresh === null) return;
-      table.setAt(id, sealedString(fresh));
+      table.setAt(id, fresh, 0, fresh.length);
       renewed++;
     });
     return renewed;

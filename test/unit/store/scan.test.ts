@@ -127,8 +127,13 @@ class NamedTable {
   set(name: string): void {
     const d = NamedTable.digest(name);
     const id = this.table.find(d);
-    if (id >= 0) this.table.setAt(id, name);
-    else this.table.add(d, 0, name);
+    const sealed = Buffer.from(name);
+    if (id >= 0) this.table.setAt(id, sealed, 0, sealed.length);
+    else this.table.add(d, 0, sealed, 0, sealed.length);
+  }
+  /** The name entry id holds (its "sealed" bytes). */
+  nameAt(id: number): string {
+    return this.table.sealedCopy(id).toString();
   }
   delete(name: string): boolean {
     const id = this.table.find(NamedTable.digest(name));
@@ -140,7 +145,7 @@ class NamedTable {
     return this.table.find(NamedTable.digest(name)) >= 0;
   }
   keys(): string[] {
-    return this.table.ids().map((id) => this.table.sealedAt(id));
+    return this.table.ids().map((id) => this.nameAt(id));
   }
 }
 
@@ -168,7 +173,7 @@ describe('FieldTable', () => {
           named.table.digestInto(id, out, 0);
           expect(named.table.find(out)).toBe(id);
         }
-        if (named.size > 0) expect(map.has(named.table.sealedAt(named.table.randomId()))).toBe(true);
+        if (named.size > 0) expect(map.has(named.nameAt(named.table.randomId()))).toBe(true);
       }),
       { seed: 1415, numRuns: 300 },
     );
@@ -181,7 +186,7 @@ describe('FieldTable', () => {
         for (let i = 0; i < start; i++) named.set(`keep:${i}`);
         let made = 0;
         checkGuarantee(
-          (cursor, visit) => scanStep(named.table, cursor, count, (id) => visit(named.table.sealedAt(id))),
+          (cursor, visit) => scanStep(named.table, cursor, count, (id) => visit(named.nameAt(id))),
           () => new Set(named.keys()),
           (round) => {
             const [grow, n] = ops[round % ops.length]!;
@@ -200,7 +205,7 @@ describe('FieldTable', () => {
       for (let i = 0; i < size; i++) named.set(`f${i}`);
       const seen: string[] = [];
       let cursor = 0;
-      do cursor = scanStep(named.table, cursor, 7, (id) => seen.push(named.table.sealedAt(id)));
+      do cursor = scanStep(named.table, cursor, 7, (id) => seen.push(named.nameAt(id)));
       while (cursor !== 0);
       expect(seen.length).toBe(size);
       expect(new Set(seen).size).toBe(size);

@@ -34,13 +34,13 @@ function smallHash(blob: string, size: number): HashEntry {
 function largeHash(blobs: string[]): HashEntry {
   const h = hashEntry(NOW);
   const table = new FieldTable();
-  blobs.forEach((blob, i) => table.add(Buffer.alloc(DIGEST_BYTES, i + 1), 0, blob));
+  blobs.forEach((blob, i) => table.add(Buffer.alloc(DIGEST_BYTES, i + 1), 0, Buffer.from(blob, 'latin1'), 0, blob.length));
   h.fields.table = table;
   h.fields.size = blobs.length;
   return h;
 }
 
-const blobsOf = (h: HashEntry) => h.fields.table!.ids().map((id) => h.fields.table!.sealedAt(id));
+const blobsOf = (h: HashEntry) => h.fields.table!.ids().map((id) => h.fields.table!.sealedCopy(id).toString('latin1'));
 
 describe('the ops record', () => {
   it('has ops for every Kind, found from an entry', () => {
