@@ -153,6 +153,9 @@ export class Registry implements CommandTable {
     return node !== undefined && node.subs === null && node.raw ? node : null;
   }
 
+  /** takesRaw() as one function for every connection's parser (RequestParser.rawCommand): no closure per connection. */
+  readonly takesRawFn = (bytes: Buffer, start: number, length: number): Node | null => this.takesRaw(bytes, start, length);
+
   /** Name lengths of the commands with raw handlers (by their names as renamed). */
   private rawLengths: boolean[] = [];
 

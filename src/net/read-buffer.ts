@@ -39,39 +39,58 @@ export class ReadBuffer {
    */
   private view = this.buffer.subarray(0, 0);
 
-  /** A socket for an accepted, still paused connection whose reads go to sink() (see ReadSink). */
-  adopt(paused: Socket, sink: () => ReadSink | null): Socket {
+  /**
+   * The read callback of every adopted handle (see adopt): one function for all of them, its
+   * connection and read target kept on the handle. A closure per connection was one more object
+   * (and its context) for the native side to check and call on every read: with 1,000
+   * connections, cache misses on each.
+   */
+  private readonly onread = readCallback(this);
+
+  /**
+   * A socket for an accepted, still paused connection; its reads go to the sink given to
+   * attach() (dropped, zeroed, until then).
+   */
+  adopt(paused: Socket): Socket {
     const handle = (paused as unknown as { _handle: ReadHandle | null })._handle;
     // A Node whose sockets no longer expose their handle would leave this connection dead: say so.
     if (handle === null || handle === undefined) throw new Error('accepted socket has no handle to adopt (Node internals changed?)');
+    handle.readSink = null;
     /** The memory the handle reads into now (what the buffer function last gave it). */
-    let current: Uint8Array = this.buffer;
-    const target = (): Uint8Array => (current = sink()?.readTarget() ?? this.buffer);
+    handle.readTarget = this.buffer;
+    const target = (): Uint8Array => (handle.readTarget = handle.readSink?.readTarget() ?? this.buffer);
     const socket = new Socket({
       handle,
-      onread: { buffer: target, callback: (length: number, buf: Uint8Array) => this.deliver(sink(), length, buf) },
+      onread: { buffer: target, callback: (length: number, buf: Uint8Array) => this.deliver(handle.readSink, length, buf) },
     } as ConstructorParameters<typeof Socket>[0]);
     if (streamBinding === null) return socket;
     // Node's read callback (onStreamRead) reaches the bytes through the socket: its timer, its
     // destroyed state (two more objects), three symbol-keyed properties, and a fresh target per
     // read handed back to the native side. With 1,000 connections each of those is a cache miss
-    // per request; this one reads the byte count where the native side leaves it, delivers, and
-    // names a new target only when it changed. End of stream and errors still go to Node's own.
-    const state = streamBinding.streamBaseState;
-    const kNread = streamBinding.kReadBytesOrError;
-    const nodeOnread = handle.onread;
-    handle.onread = (arrayBuffer: unknown): Uint8Array | undefined => {
-      const nread = state[kNread]!;
-      if (nread <= 0) return nodeOnread.call(handle, arrayBuffer);
-      const to = sink();
-      const buf = current;
-      this.deliver(to, nread, buf);
-      const next = to?.readTarget() ?? this.buffer;
-      if (next === buf) return undefined;
-      current = next;
-      return next;
-    };
+    // per request; ours reads the byte count where the native side leaves it, delivers, and
+    // names a new target only when it changed. End of stream and errors still go to Node's own,
+    // the same function for every socket.
+    nodeOnread ??= handle.onread;
+    if (handle.onread !== nodeOnread) throw new Error('sockets do not share one read callback (Node internals changed?)');
+    handle.onread = this.onread;
     return socket;
+  }
+
+  /** Where an adopted socket's reads go from now on. */
+  static attach(socket: Socket, sink: ReadSink): void {
+    const handle = (socket as unknown as { _handle: ReadHandle | null })._handle;
+    if (handle !== null) handle.readSink = sink;
+  }
+
+  /** Hands over the read of nread bytes the handle just made; returns its next target if that changed (readCallback). */
+  readNext(handle: ReadHandle, nread: number): Uint8Array | undefined {
+    const to = handle.readSink;
+    const buf = handle.readTarget;
+    this.deliver(to, nread, buf);
+    const next = to?.readTarget() ?? this.buffer;
+    if (next === buf) return undefined;
+    handle.readTarget = next;
+    return next;
   }
 
   /** Hands a read of `length` bytes in `buf` to the sink: in place if `buf` is its target, else as a view of ours, zeroed after. */
@@ -95,6 +114,22 @@ export class ReadBuffer {
 /** The part of a stream handle adopt() uses: Node calls onread with `this` the handle. */
 interface ReadHandle {
   onread: (this: ReadHandle, arrayBuffer: unknown) => Uint8Array | undefined;
+  /** Ours: who the reads go to (null until attach()), and the memory the handle reads into now. */
+  readSink: ReadSink | null;
+  readTarget: Uint8Array;
+}
+
+/** Node's own read callback (onStreamRead), the same for every socket: for end of stream and errors. */
+let nodeOnread: ReadHandle['onread'] | null = null;
+
+function readCallback(reader: ReadBuffer): ReadHandle['onread'] {
+  const state = streamBinding === null ? null : streamBinding.streamBaseState;
+  const kNread = streamBinding === null ? 0 : streamBinding.kReadBytesOrError;
+  return function onread(this: ReadHandle, arrayBuffer: unknown): Uint8Array | undefined {
+    const nread = state![kNread]!;
+    if (nread <= 0) return nodeOnread!.call(this, arrayBuffer);
+    return reader.readNext(this, nread);
+  };
 }
 
 /** For streams that cannot read into a buffer of ours (TLS): hands each chunk over, then zeroes it. */

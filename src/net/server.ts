@@ -338,19 +338,19 @@ export class SealkvServer implements Server {
   /** Plain TCP: reads go into the shared, reused read buffer (see read-buffer.ts). */
   private acceptPlain(paused: Socket): void {
     if (!this.admit(paused, false)) return;
-    let client: Client | null = null;
-    const socket = this.readBuffer.adopt(paused, () => client);
-    client = this.accept(socket);
+    const socket = this.readBuffer.adopt(paused);
+    const client = this.accept(socket);
+    if (client !== null) ReadBuffer.attach(socket, client);
   }
 
   /** Unix socket: as plain TCP; local by definition, named `<path>:0` as Redis names it. */
   private acceptUnix(paused: Socket, path: string): void {
     markUnixSocket(paused, path);
     if (!this.admit(paused, false)) return;
-    let client: Client | null = null;
-    const socket = this.readBuffer.adopt(paused, () => client);
+    const socket = this.readBuffer.adopt(paused);
     markUnixSocket(socket, path);
-    client = this.accept(socket);
+    const client = this.accept(socket);
+    if (client !== null) ReadBuffer.attach(socket, client);
   }
 
   /** TLS decrypts into chunks of its own, which are zeroed once their commands have run. */

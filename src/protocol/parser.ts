@@ -97,6 +97,22 @@ function argSlots(count: number): Buffer[] {
   }
 }
 
+/**
+ * One RawArgs for every connection: connections are parsed one at a time, and a RawArgs is
+ * only valid until its read is wiped (detach()). One per connection was three more objects
+ * (it and its two offset arrays) to bring into cache per request, with 1,000 connections a
+ * miss each. A parser that finds it held (a connection served inside another's command, while
+ * a script is busy) makes one of its own.
+ */
+const sharedRaw = new RawArgs();
+let sharedRawTaken = false;
+
+function takeRaw(): RawArgs {
+  if (sharedRawTaken) return new RawArgs();
+  sharedRawTaken = true;
+  return sharedRaw;
+}
+
 export class RequestParser {
   /** Set by the connection while it still has to authenticate (Redis's stricter limits apply). */
   unauthenticated = false;
@@ -112,6 +128,7 @@ export class RequestParser {
    * name up again.
    */
   rawCommand: ((bytes: Buffer, start: number, length: number) => unknown) | null = null;
+  /** The RawArgs scanRaw() fills: the shared one (see takeRaw) until detach(), or this parser's own. */
   private raw: RawArgs | null = null;
 
   private buf: Buffer = EMPTY;
@@ -145,7 +162,12 @@ export class RequestParser {
   /** Own buffers that commands already handed out may still read: zeroed once those have run. */
   private spent: Buffer[] = [];
 
-  constructor(private readonly limits: ParserLimits) {}
+  /** proto-max-bulk-len, a field of the parser's own: a limits object per connection was one more cache miss per request. */
+  private readonly maxBulkLen: number;
+
+  constructor(limits: ParserLimits) {
+    this.maxBulkLen = limits.maxBulkLen;
+  }
 
   /** Bytes received but not yet turned into commands: what the query buffer limit counts. */
   get pending(): number {
@@ -206,7 +228,7 @@ export class RequestParser {
    * arguments) by now.
    */
   detach(): void {
-    this.raw?.clear();
+    this.dropRaw();
     this.ownArgs();
     const tail = this.buf.length - this.pos;
     const restLength = this.rest ? this.rest.length : 0;
@@ -286,7 +308,7 @@ export class RequestParser {
 
   /** Zeroes and drops everything held: the connection is gone. */
   wipe(): void {
-    this.raw?.clear();
+    this.dropRaw();
     this.wipeSpent();
     for (const b of this.hold) wipeOwn(b, b.length);
     this.hold.length = 0;
@@ -308,6 +330,17 @@ export class RequestParser {
     this.long = null;
     this.argsLeft = 0;
     this.bulkLen = -1;
+  }
+
+  /** The read is about to be wiped: the RawArgs over it is cleared, and the shared one given back. */
+  private dropRaw(): void {
+    const raw = this.raw;
+    if (raw === null) return;
+    raw.clear();
+    if (raw === sharedRaw) {
+      sharedRawTaken = false;
+      this.raw = null;
+    }
   }
 
   private replaceBuf(next: Buffer, owned: boolean): void {
@@ -433,7 +466,7 @@ export class RequestParser {
           // A long command's plain bulks in one tight loop; anything else falls through below.
           const before = this.long.count;
           const size = this.long.size;
-          const at = this.long.addBulks(this.buf, this.pos, this.buf.length, this.argsLeft, this.limits.maxBulkLen);
+          const at = this.long.addBulks(this.buf, this.pos, this.buf.length, this.argsLeft, this.maxBulkLen);
           if (at !== this.pos) {
             this.argsBytes += this.long.size - size;
             this.argsLeft -= this.long.count - before;
@@ -447,7 +480,7 @@ export class RequestParser {
           if (first !== 0x24 /* '$' */) throw new ProtocolError(Errors.protoExpectedDollar(String.fromCharCode(first)));
           const len = this.countLine(Errors.protoTooBigBulkCount);
           if (len === null) return null;
-          if (len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError(Errors.protoInvalidBulk);
+          if (len < 0 || len > this.maxBulkLen) throw new ProtocolError(Errors.protoInvalidBulk);
           if (this.unauthenticated && len > UNAUTH_MAX_BULK) throw new ProtocolError(Errors.protoUnauthBulk);
           this.bulkLen = len;
           this.refill();
@@ -493,10 +526,10 @@ export class RequestParser {
     }
     if (n > RAW_MAX_ARGS || p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return null;
     p += 2;
-    const raw = (this.raw ??= new RawArgs());
+    const raw = (this.raw ??= takeRaw());
     const starts = raw.starts;
     const lengths = raw.lengths;
-    const maxLen = this.limits.maxBulkLen;
+    const maxLen = this.maxBulkLen;
     for (let i = 0; i < n; i++) {
       if (p >= end || buf[p] !== 0x24 /* '$' */) return null;
       p++;

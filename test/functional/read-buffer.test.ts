@@ -73,4 +73,18 @@ describe('the shared read buffer', () => {
     expect(await send(slow, frame.subarray(70_000))).toBe('+OK\r\n');
     expect((await client.getBuffer('big:k'))!.equals(big)).toBe(true);
   });
+
+  it('connections accepted at once each read into the shared buffer, reply, and leave CLIENT LIST when closed', async () => {
+    // Every plain socket shares one read callback and finds its connection on its handle
+    // (ReadBuffer.attach): a burst must not cross two connections' reads or replies.
+    const burst = await Promise.all(Array.from({ length: 200 }, () => rawClient(server.port)));
+    others.push(...burst);
+    const replies = await Promise.all(burst.map((s, i) => send(s, encodeCommand(['echo', `c${i}`]))));
+    expect(replies).toEqual(burst.map((_, i) => `$${String(i).length + 1}\r\nc${i}\r\n`));
+    // The burst's connections are the ones whose last command was ECHO.
+    const echoers = async () => String(await client.call('client', 'list')).split('\n').filter((line) => line.includes(' cmd=echo ')).length;
+    expect(await echoers()).toBe(200);
+    for (const s of others.splice(0)) s.destroy();
+    await expect.poll(echoers, { timeout: 5000 }).toBe(0);
+  });
 });
