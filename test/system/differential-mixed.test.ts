@@ -7,7 +7,8 @@
 // BITFIELD OVERFLOW, GETEX/SET GET/KEEPTTL/PXAT, EXPIRE NX/XX/GT/LT, HINCRBYFLOAT edge floats,
 // XADD MINID LIMIT, XSETID, MULTI with errors queued, WATCH) are compared byte for byte in RESP2
 // and RESP3. One key name has a NUL and CRLF in it; values carry them too. Random draws
-// (HRANDFIELD, SRANDMEMBER, ZRANDMEMBER with a count) are compared by their reply's size.
+// (HRANDFIELD, SRANDMEMBER, ZRANDMEMBER with a count) are compared by their reply's size, and
+// lex ranges read a set of equal scores ('lx', written by ZADD 0 only).
 //
 // Bounded (DIFF_MIXED_COUNT or DIFF_COUNT sequences, 150 by default; DIFF_MIXED_SEED or
 // DIFF_SEED fixed, printed with a mismatch so it replays).
@@ -102,8 +103,10 @@ const GENERATORS: ((r: Rnd) => string[])[] = [
     const by = pick(r, ['BYLEX', 'BYSCORE', '']);
     const [lo, hi] = by === 'BYLEX' ? [pick(r, ['-', '[a', '(1', '[']), pick(r, ['+', '[c', '(b'])] : by === 'BYSCORE' ? [pick(r, ['-inf', '(0', '1']), pick(r, ['+inf', '2', '(1.5'])] : [pick(r, ['0', '1', '-2']), pick(r, ['-1', '2', '0'])];
     const rev = r() < 0.4;
-    return ['ZRANGESTORE', key(r), key(r), ...(rev ? [hi, lo] : [lo, hi]), ...(by ? [by] : []), ...(rev ? ['REV'] : []), ...maybe(r, 0.4, ['LIMIT', pick(r, ['0', '1']), pick(r, ['1', '2', '-1'])])];
+    // BYLEX reads 'lx', whose scores are all 0: on mixed scores Redis leaves lex ranges unspecified (README).
+    return ['ZRANGESTORE', key(r), by === 'BYLEX' ? 'lx' : key(r), ...(rev ? [hi, lo] : [lo, hi]), ...(by ? [by] : []), ...(rev ? ['REV'] : []), ...maybe(r, 0.4, ['LIMIT', pick(r, ['0', '1']), pick(r, ['1', '2', '-1'])])];
   },
+  (r) => ['ZADD', 'lx', ...some(r, 4, (q) => ['0', el(q)])],
   (r) => [pick(r, ['ZUNIONSTORE', 'ZINTERSTORE', 'ZDIFFSTORE']), key(r), '2', key(r), key(r)],
   (r) => ['ZRANDMEMBER', key(r), pick(r, ['2', '-3']), ...maybe(r, 0.5, ['WITHSCORES'])],
   (r) => ['GEOADD', key(r), pick(r, ['13.361389', '-181', '180']), pick(r, ['38.115556', '85.1']), el(r)],
@@ -184,8 +187,8 @@ function agree(args: string[], ours: string, theirs: string, queued: readonly st
   const name = args[0]!.toLowerCase();
   const [a, b] = [parseReply(ours), parseReply(theirs)];
   if (name === 'exec' && a.items && b.items && a.items.length === b.items.length && a.head === b.head) {
-    // Inside EXEC only the names are known: a SORT there is compared as if it had NOSORT.
-    return a.items.every((item, i) => alike(queued[i] ?? '', ['NOSORT'], item, b.items![i]!) || (queued[i] === 'object' && encodingFromContent(['OBJECT', 'ENCODING'], item, b.items![i]!)));
+    // Inside EXEC only the names are known: a SORT there is compared as if it had NOSORT LIMIT.
+    return a.items.every((item, i) => alike(queued[i] ?? '', ['NOSORT', 'LIMIT'], item, b.items![i]!) || (queued[i] === 'object' && encodingFromContent(['OBJECT', 'ENCODING'], item, b.items![i]!)));
   }
   return alike(name, args, a, b) || (name === 'object' && encodingFromContent(args, a, b));
 }
