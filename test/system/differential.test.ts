@@ -21,6 +21,7 @@ const UNORDERED = new Set(['keys', 'hkeys', 'hvals']);
 const UNORDERED_PAIRS = new Set(['hgetall']);
 /** The reply in a form where what Redis leaves unordered is sorted. */
 function canonical(name: string, node: ReplyNode): ReplyNode {
+  if (name === 'hrandfield') return { head: node.items || node.head === '$-1' ? node.head : node.head[0]! };
   // [cursor, elements]: the elements are unordered (pairs for HSCAN).
   if ((name === 'scan' || name === 'hscan') && node.items?.length === 2) {
     return { head: node.head, items: [node.items[0]!, canonical(name === 'scan' ? 'keys' : 'hgetall', node.items[1]!)] };
