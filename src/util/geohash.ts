@@ -184,11 +184,15 @@ export function hashString(score: number): string {
   return out;
 }
 
-/** A cell moved by (dx, dy) cells, wrapping around like geohash_move_x/_y. */
+/**
+ * A cell moved by (dx, dy) cells, wrapping around like geohash_move_x/_y. Those return at once
+ * for a zero move, so an index past the grid (a point on the 180th meridian or on the top
+ * latitude encodes as 2^step) stays past it in the north/south (east/west) neighbours.
+ */
 function moved(cell: Cell, dx: number, dy: number): Cell {
   const [lat, lon] = deinterleave(cell.bits);
   const size = 2 ** cell.step;
-  return { bits: interleave((lat + dy + size) % size, (lon + dx + size) % size), step: cell.step };
+  return { bits: interleave(dy === 0 ? lat : (lat + dy + size) % size, dx === 0 ? lon : (lon + dx + size) % size), step: cell.step };
 }
 
 /** The nine cells a search looks at, in Redis's order; null for cells it leaves out. */

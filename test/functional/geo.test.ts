@@ -36,6 +36,15 @@ const CASES: Record<string, string[][]> = {
     ['GEOHASH', 'z', 'ninf', 'm1', 'half', 'inf', 'two64', 'nbig', 'two63', 'ntwo63', 'n52', 'm3', 'm9', 'two52'],
     ['GEODIST', 'z', 'm1', 'half'], ['GEODIST', 'z', 'ninf', 'm9', 'km'], ['GEOSEARCH', 'z', 'FROMMEMBER', 'm1', 'BYRADIUS', '100', 'km', 'ASC', 'WITHCOORD'],
   ],
+  // A centre on the 180th meridian (or the top latitude) encodes past the grid; Redis's north and
+  // south neighbours keep that longitude (geohash_move_y leaves it), so they find nothing.
+  'GEOSEARCH from the 180th meridian and the top latitude': [
+    ['GEOADD', 'p', '-107.6271', '37.67567', 'f', '179.99', '84', 'g', '-179.99', '-84', 'h', '0', '85.05', 'n', '10', '-85.05', 's'],
+    ['GEOSEARCH', 'p', 'FROMLONLAT', '180', '-9.0895', 'BYRADIUS', '10806', 'km', 'WITHDIST'], ['GEOSEARCH', 'p', 'FROMLONLAT', '180', '-9.0895', 'BYRADIUS', '10000', 'km'],
+    ['GEOSEARCH', 'p', 'FROMLONLAT', '180', '0', 'BYRADIUS', '20000', 'km', 'ASC'], ['GEOSEARCH', 'p', 'FROMLONLAT', '180', '85.05112878', 'BYBOX', '5000', '5000', 'km', 'ASC'],
+    ['GEOSEARCH', 'p', 'FROMLONLAT', '-180', '-85.05112878', 'BYRADIUS', '5000', 'km', 'ASC'], ['GEOSEARCH', 'p', 'FROMLONLAT', '180', '-84', 'BYRADIUS', '300', 'km'],
+    ['GEORADIUS', 'p', '180', '84', '600', 'km', 'ASC', 'WITHCOORD'],
+  ],
   'GEOADD options and errors': [
     SICILY, ['GEOADD', 'Sicily', 'NX', '13', '38', 'Palermo', '14', '38', 'new'], ['GEOADD', 'Sicily', 'XX', '13', '38', 'Palermo', '14', '38', 'other'],
     ['GEOADD', 'Sicily', 'CH', '13.5', '38', 'Palermo', '14', '38', 'new'], ['GEOADD', 'Sicily', 'XX', 'NX', '1', '1', 'a'],
