@@ -132,6 +132,22 @@ const GENERATORS: ((r: Rnd) => string[])[] = [
   (r) => ['SCAN', '0', 'COUNT', '1000', ...maybe(r, 0.5, ['TYPE', pick(r, ['string', 'list', 'set', 'zset', 'hash', 'stream'])])],
   (r) => [pick(r, ['SORT', 'SORT_RO']), key(r), ...maybe(r, 0.4, ['BY', pick(r, ['*', '*->f', 'nosort'])]), ...maybe(r, 0.4, ['GET', pick(r, ['#', '*', '*->f'])]), ...maybe(r, 0.3, ['LIMIT', '0', '2']), ...maybe(r, 0.3, ['DESC']), ...maybe(r, 0.5, ['ALPHA'])],
   (r) => ['SORT', key(r), ...maybe(r, 0.5, ['ALPHA']), 'STORE', key(r)],
+  // more of each family, on whatever the name holds
+  (r) => [pick(r, ['GETRANGE', 'SUBSTR']), key(r), pick(r, ['0', '-3', '2']), pick(r, ['-1', '1', '100'])],
+  (r) => ['LMPOP', '2', key(r), key(r), pick(r, ['LEFT', 'RIGHT']), ...maybe(r, 0.5, ['COUNT', pick(r, ['1', '3'])])],
+  (r) => ['ZMPOP', '2', key(r), key(r), pick(r, ['MIN', 'MAX']), ...maybe(r, 0.5, ['COUNT', pick(r, ['1', '3'])])],
+  (r) => [pick(r, ['BLPOP', 'BZPOPMIN']), key(r), key(r), '0.01'],
+  (r) => ['LINSERT', key(r), pick(r, ['BEFORE', 'AFTER']), el(r), el(r)],
+  (r) => ['LSET', key(r), pick(r, ['0', '-1', '5']), el(r)],
+  (r) => ['LREM', key(r), pick(r, ['0', '1', '-1']), el(r)],
+  (r) => ['LTRIM', key(r), pick(r, ['0', '1']), pick(r, ['-1', '1', '-2'])],
+  (r) => [pick(r, ['SSCAN', 'ZSCAN', 'HSCAN']), key(r), '0', 'COUNT', '1000', ...maybe(r, 0.3, ['MATCH', pick(r, ['*', '1*', '?'])])],
+  (r) => ['ZMSCORE', key(r), el(r), el(r)],
+  (r) => ['ZREVRANK', key(r), el(r)],
+  (r) => ['XDEL', key(r), `${int(r, 1, 9)}-${pick(r, ['0', '1'])}`],
+  (r) => ['XREAD', 'COUNT', '2', 'STREAMS', key(r), key(r), '0-0', pick(r, ['0-0', '3-0'])],
+  (r) => ['PERSIST', key(r)],
+  (r) => ['PEXPIREAT', key(r), pick(r, [FUTURE_MS, '1']), ...opts(r, [['NX'], ['XX'], ['GT'], ['LT']], 1)],
   // transactions
   () => ['MULTI'],
   () => ['MULTI'],
@@ -153,12 +169,18 @@ function mixedCommand(r: Rnd): string[] {
 
 /** Replies whose order Redis does not promise (a hash table's). */
 const UNORDERED = new Set(['keys', 'hkeys', 'hvals', 'smembers', 'sinter', 'sunion', 'sdiff', 'spop']);
+/** [cursor, elements] replies: a set's elements in its hash order, a hash's (and a sorted set's) as pairs. */
+const SCANS: Record<string, number> = { sscan: 1, hscan: 2, zscan: 2 };
 /** Random draws: only how many came back is compared. */
 const RANDOM = new Set(['hrandfield', 'srandmember', 'zrandmember']);
 
 function canonical(name: string, node: ReplyNode, args: string[]): ReplyNode {
   if (RANDOM.has(name)) return { head: node.items || node.head === '$-1' ? node.head : node.head[0]! };
   if (name === 'scan' && node.items?.length === 2) return { head: node.head, items: [node.items[0]!, sortedItems(node.items[1]!)] };
+  if (SCANS[name] && node.items?.length === 2 && node.items[1]!.items) {
+    const elements = node.items[1]!;
+    return { head: node.head, items: [node.items[0]!, sortedItems(SCANS[name] === 2 ? { head: elements.head, items: pairs(elements.items!) } : elements)] };
+  }
   if (name === 'hgetall' && node.items) return sortedItems({ head: node.head, items: pairs(node.items) });
   if (node.items && UNORDERED.has(name)) return sortedItems(node);
   // A set's (or sorted set's) SORT is ordered only by distinct keys: BY nosort walks a hash
