@@ -14,6 +14,7 @@ import { MasterLink } from './link.js';
 import { nowSec, Primary } from './primary.js';
 import { Propagator } from './propagate.js';
 import { applyKeyRecord, command, LinkError } from './records.js';
+import { swapDatabases } from '../commands/connection/swap-databases.js';
 import { Errors } from '../protocol/errors.js';
 
 export { KEY_CHECK } from './link.js';
@@ -357,21 +358,6 @@ export class Replication {
     );
     return out;
   }
-}
-
-/** SWAPDB a b, as the command does it (connection.ts), for a record from the master. */
-function swapDatabases(server: Server, a: number, b: number): void {
-  const dbs = server.databases;
-  const x = dbs[a];
-  const y = dbs[b];
-  if (x === undefined || y === undefined || a === b) return;
-  dbs[a] = y;
-  dbs[b] = x;
-  for (const client of server.clients.values()) {
-    if (client.dbIndex === a || client.dbIndex === b) client.db = dbs[client.dbIndex]!;
-  }
-  x.swapped();
-  y.swapped();
 }
 
 const INSTALLED = new WeakMap<Server, Replication>();

@@ -93,13 +93,15 @@ export class WatchTable implements KeyListener {
     if (flags) for (const f of flags) f.dirty = true;
   }
 
-  /**
-   * A flush touches the watched keys that exist (redis touchAllWatchedKeysInDb); a swap touches
-   * them all, present or not, as sealkv always has.
-   */
+  /** A flush touches the watched keys that exist (redis touchAllWatchedKeysInDb); a swap: see touchPresent. */
   dbChanged(db: Keyspace, event: DbEvent): void {
+    if (event === 'flush') this.touchPresent(db, db);
+  }
+
+  /** SWAPDB: touches the watched keys present in either database (touchAllWatchedKeysInDb(a, b)). */
+  touchPresent(a: Keyspace, b: Keyspace): void {
     for (const [key, flags] of this.byKey) {
-      if (event === 'flush' && db.peek(key) === undefined) continue;
+      if (a.peek(key) === undefined && b.peek(key) === undefined) continue;
       for (const f of flags) f.dirty = true;
     }
   }

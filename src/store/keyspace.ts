@@ -94,8 +94,8 @@ export class Keyspace {
   private listeners: readonly KeyListener[] = [];
   /** The listeners that hear of read misses (keyMissed). */
   private missListeners: readonly KeyListener[] = [];
-  /** WATCH's registrations: a listener while any key is watched. */
-  private readonly watches = new WatchTable();
+  /** WATCH's registrations: a listener while any key is watched. They belong to the index (tradeWatches). */
+  private watches = new WatchTable();
   /** Rolling cursors for eviction and spill sampling (redis maxmemory-samples). */
   private sampleSlot = 0;
   private volatileSampleWalk: Iterator<string> | null = null;
@@ -607,6 +607,22 @@ export class Keyspace {
   /** SWAPDB moved this database to another index: every key may have changed. */
   swapped(): void {
     this.dbChanged('swap');
+  }
+
+  /**
+   * SWAPDB put `other` at this database's index and this one at other's. WATCH stays with the
+   * index, as Redis keeps watched_keys: a watched key present in either database is touched
+   * (touchAllWatchedKeysInDb both ways), and the two databases trade their registrations so a
+   * later write at the same index still counts.
+   */
+  tradeWatches(other: Keyspace): void {
+    this.watches.touchPresent(this, other);
+    other.watches.touchPresent(this, other);
+    this.unlisten(this.watches);
+    other.unlisten(other.watches);
+    [this.watches, other.watches] = [other.watches, this.watches];
+    if (this.watches.size > 0) this.listen(this.watches);
+    if (other.watches.size > 0) other.listen(other.watches);
   }
 
   private dbChanged(event: DbEvent): void {

@@ -85,8 +85,8 @@ export function interleave(even: number, odd: number): number {
 }
 
 /** The two indexes of an interleaved number: [even bits, odd bits]. */
-export function deinterleave(bits: number): [even: number, odd: number] {
-  if (bits >= 2 ** 52) {
+export function deinterleave(bits: number | bigint): [even: number, odd: number] {
+  if (typeof bits === 'bigint' || bits >= 2 ** 52) {
     const big = BigInt(bits);
     let even = 0n;
     let odd = 0n;
@@ -121,7 +121,7 @@ export function encode(longitude: number, latitude: number, step: number, longRa
 }
 
 /** geohashDecode: the cell's bounds. */
-export function decode(cell: Cell, longRange = WGS84_LONG, latRange = WGS84_LAT): Area {
+export function decode(cell: { bits: number | bigint; step: number }, longRange = WGS84_LONG, latRange = WGS84_LAT): Area {
   const [latIndex, longIndex] = deinterleave(cell.bits);
   const scale = 2 ** cell.step;
   const latScale = latRange.max - latRange.min;
@@ -151,9 +151,21 @@ export function scoreOf(longitude: number, latitude: number): number | null {
 
 /** A stored score back to the centre of its cell: [longitude, latitude] (Redis decodeGeohash). */
 export function pointOf(score: number): [number, number] {
-  // The score is a double; C converts it to uint64_t (truncating, saturating at 0 for negatives).
-  const bits = score > 0 ? Math.min(Math.trunc(score), 2 ** 64 - 1) : 0;
-  return center(decode({ bits, step: STEP_MAX }));
+  return center(decode({ bits: uint64Of(score), step: STEP_MAX }));
+}
+
+/**
+ * The double-to-uint64_t conversion of Redis's x86-64 build (GCC: cvttsd2si, through x - 2^63
+ * from 2^63 up), which decodeGeohash applies to any score ZADD may have stored: a negative
+ * score wraps (-1 is all ones: the clamped corner 180, 85.05...), one out of range becomes
+ * 2^63 below 2^63 and 0 from 2^64 up (+-inf included).
+ */
+function uint64Of(score: number): number | bigint {
+  if (score >= 0 && score < 2 ** 53) return Math.trunc(score);
+  if (score >= 2 ** 64) return 0;
+  if (score >= 2 ** 63) return BigInt(score);
+  const n = Math.trunc(score);
+  return n < -(2 ** 63) ? 2n ** 63n : 2n ** 64n + BigInt(n);
 }
 
 const ALPHABET = '0123456789bcdefghjkmnpqrstuvwxyz';
@@ -172,11 +184,15 @@ export function hashString(score: number): string {
   return out;
 }
 
-/** A cell moved by (dx, dy) cells, wrapping around like geohash_move_x/_y. */
+/**
+ * A cell moved by (dx, dy) cells, wrapping around like geohash_move_x/_y. Those return at once
+ * for a zero move, so an index past the grid (a point on the 180th meridian or on the top
+ * latitude encodes as 2^step) stays past it in the north/south (east/west) neighbours.
+ */
 function moved(cell: Cell, dx: number, dy: number): Cell {
   const [lat, lon] = deinterleave(cell.bits);
   const size = 2 ** cell.step;
-  return { bits: interleave((lat + dy + size) % size, (lon + dx + size) % size), step: cell.step };
+  return { bits: interleave(dy === 0 ? lat : (lat + dy + size) % size, dx === 0 ? lon : (lon + dx + size) % size), step: cell.step };
 }
 
 /** The nine cells a search looks at, in Redis's order; null for cells it leaves out. */

@@ -64,6 +64,13 @@ const CASES: Record<string, string[][]> = {
     ['BITFIELD', 'f'], ['BITFIELD', 'nokey', 'GET', 'u8', '0'], ['EXISTS', 'nokey'], ['BITFIELD', 'new', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '100', '5'],
     ['STRLEN', 'new'], ['BITFIELD_RO', 'f', 'GET', 'i8', '0', 'GET', 'u7', '#3'], ['BITFIELD_RO', 'f'],
   ],
+  // Redis's signed overflow test wraps in 64 bits: a SET far below min saturates to max.
+  'BITFIELD SET of values near -2^63 into signed types': [
+    ['BITFIELD', 'q', 'OVERFLOW', 'SAT', 'SET', 'i58', '0', '-9223372036854775808', 'GET', 'i58', '0', 'SET', 'i8', '0', '-9223372036854775681', 'SET', 'i8', '0', '-9223372036854775680', 'SET', 'i8', '0', '-9223372036854775679'],
+    ['BITFIELD', 'q', 'OVERFLOW', 'SAT', 'SET', 'i63', '0', '-9223372036854775808', 'SET', 'i63', '0', '-4611686018427387905', 'INCRBY', 'i63', '0', '-9223372036854775808', 'INCRBY', 'i63', '0', '9223372036854775807'],
+    ['BITFIELD', 'q', 'OVERFLOW', 'FAIL', 'SET', 'i8', '0', '-9223372036854775808', 'OVERFLOW', 'WRAP', 'SET', 'i8', '0', '-9223372036854775808', 'SET', 'i64', '8', '-9223372036854775808', 'INCRBY', 'i64', '8', '-1'],
+    ['BITFIELD', 'q', 'OVERFLOW', 'SAT', 'INCRBY', 'i64', '8', '-1', 'INCRBY', 'i64', '8', '9223372036854775807', 'SET', 'u8', '0', '-9223372036854775808'], ['GET', 'q'],
+  ],
   'BITFIELD errors': [
     ['BITFIELD', 'f', 'GET', 'u64', '0'], ['BITFIELD', 'f', 'GET', 'i65', '0'], ['BITFIELD', 'f', 'GET', 'I8', '0'], ['BITFIELD', 'f', 'GET', 'u0', '0'],
     ['BITFIELD', 'f', 'GET', 'u8'], ['BITFIELD', 'f', 'GET', 'u8', '-1'], ['BITFIELD', 'f', 'GET', 'u8', '#-1'], ['BITFIELD', 'f', 'GET', 'u8', '#x'],

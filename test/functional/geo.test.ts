@@ -27,6 +27,24 @@ const CASES: Record<string, string[][]> = {
     ['GEODIST', 'Sicily', 'Palermo', 'Catania', 'km', 'extra'], ['GEOHASH', 'Sicily', 'Palermo', 'Catania', 'nope'], ['GEOHASH', 'nokey', 'a'],
     ['GEOPOS', 'nokey', 'a', 'b'], ['ZRANGE', 'Sicily', '0', '-1', 'WITHSCORES'], ['GEOPOS', 'Sicily'], ['GEOHASH', 'Sicily'],
   ],
+  // A score no GEOADD makes (ZADD, ZINCRBY): Redis converts it to uint64_t as x86-64 does, so a
+  // negative one wraps (-1: all ones, the clamped corner) and one past range is 2^63 or 0.
+  'GEOPOS, GEOHASH and GEODIST of scores out of the 52-bit range': [
+    ['ZADD', 'z', '-inf', 'ninf', '-1', 'm1', '-0.5', 'half', 'inf', 'inf', '18446744073709551616', 'two64', '-1e30', 'nbig', '9223372036854775808', 'two63',
+      '-9223372036854775808', 'ntwo63', '-4503599627370497', 'n52', '-3', 'm3', '-123456789', 'm9', '4503599627370496', 'two52'],
+    ['GEOPOS', 'z', 'ninf', 'm1', 'half', 'inf', 'two64', 'nbig', 'two63', 'ntwo63', 'n52', 'm3', 'm9', 'two52'],
+    ['GEOHASH', 'z', 'ninf', 'm1', 'half', 'inf', 'two64', 'nbig', 'two63', 'ntwo63', 'n52', 'm3', 'm9', 'two52'],
+    ['GEODIST', 'z', 'm1', 'half'], ['GEODIST', 'z', 'ninf', 'm9', 'km'], ['GEOSEARCH', 'z', 'FROMMEMBER', 'm1', 'BYRADIUS', '100', 'km', 'ASC', 'WITHCOORD'],
+  ],
+  // A centre on the 180th meridian (or the top latitude) encodes past the grid; Redis's north and
+  // south neighbours keep that longitude (geohash_move_y leaves it), so they find nothing.
+  'GEOSEARCH from the 180th meridian and the top latitude': [
+    ['GEOADD', 'p', '-107.6271', '37.67567', 'f', '179.99', '84', 'g', '-179.99', '-84', 'h', '0', '85.05', 'n', '10', '-85.05', 's'],
+    ['GEOSEARCH', 'p', 'FROMLONLAT', '180', '-9.0895', 'BYRADIUS', '10806', 'km', 'WITHDIST'], ['GEOSEARCH', 'p', 'FROMLONLAT', '180', '-9.0895', 'BYRADIUS', '10000', 'km'],
+    ['GEOSEARCH', 'p', 'FROMLONLAT', '180', '0', 'BYRADIUS', '20000', 'km', 'ASC'], ['GEOSEARCH', 'p', 'FROMLONLAT', '180', '85.05112878', 'BYBOX', '5000', '5000', 'km', 'ASC'],
+    ['GEOSEARCH', 'p', 'FROMLONLAT', '-180', '-85.05112878', 'BYRADIUS', '5000', 'km', 'ASC'], ['GEOSEARCH', 'p', 'FROMLONLAT', '180', '-84', 'BYRADIUS', '300', 'km'],
+    ['GEORADIUS', 'p', '180', '84', '600', 'km', 'ASC', 'WITHCOORD'],
+  ],
   'GEOADD options and errors': [
     SICILY, ['GEOADD', 'Sicily', 'NX', '13', '38', 'Palermo', '14', '38', 'new'], ['GEOADD', 'Sicily', 'XX', '13', '38', 'Palermo', '14', '38', 'other'],
     ['GEOADD', 'Sicily', 'CH', '13.5', '38', 'Palermo', '14', '38', 'new'], ['GEOADD', 'Sicily', 'XX', 'NX', '1', '1', 'a'],

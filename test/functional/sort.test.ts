@@ -23,6 +23,14 @@ const CASES: Record<string, string[][]> = {
     ['SORT', 'l', 'LIMIT', '-5', '2'], ['SORT', 'l', 'LIMIT', '5', '100'], ['SORT', 'l', 'LIMIT', '100', '5'], ['SORT', 'l', 'LIMIT', '0', '0'],
     ['SORT', 'l', 'LIMIT', '2', '-1'], ['SORT_RO', 'l', 'DESC', 'LIMIT', '0', '2'], ['SORT', 'nokey'], ['SORT', 'nokey', 'LIMIT', '0', '1'],
   ],
+  // Without STORE Redis compares with strcoll: in the C locale the bytes up to the first NUL,
+  // so 'a', 'a\0b' and 'a\0c' tie and keep their load order; STORE compares every byte.
+  'ALPHA of elements and weights with NUL bytes': [
+    ['RPUSH', 'l', 'a\0c', 'a', 'a\0b', 'b', '', '\0'], ['SORT', 'l', 'ALPHA'], ['SORT', 'l', 'ALPHA', 'DESC'], ['SORT', 'l', 'ALPHA', 'LIMIT', '1', '3'],
+    ['SORT', 'l', 'ALPHA', 'STORE', 'o'], ['LRANGE', 'o', '0', '-1'],
+    ['MSET', 'w_1', 'x\0z', 'w_2', 'x\0a', 'w_3', 'x'], ['RPUSH', 'n', '3', '1', '2'], ['SORT', 'n', 'BY', 'w_*', 'ALPHA'],
+    ['SORT', 'n', 'BY', 'w_*', 'ALPHA', 'DESC'], ['SORT', 'n', 'BY', 'w_*', 'ALPHA', 'STORE', 'o2'], ['LRANGE', 'o2', '0', '-1'],
+  ],
   'sets and sorted sets': [
     ['SADD', 's', '5', '3', '9', '1'], ['SORT', 's'], ['SORT', 's', 'DESC', 'LIMIT', '0', '2'], ['SADD', 'sa', 'pear', 'apple', 'fig'], ['SORT', 'sa', 'ALPHA'],
     ['ZADD', 'z', '1', 'c', '2', 'a', '3', 'b', '4', 'e', '5', 'd'], ['SORT', 'z', 'ALPHA'], ['SORT', 'z', 'BY', 'nosort'], ['SORT', 'z', 'BY', 'nosort', 'DESC'],

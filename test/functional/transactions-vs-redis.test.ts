@@ -31,6 +31,18 @@ const CASES: Record<string, string[][]> = {
   'AUTH queued without a password configured': [['MULTI'], ['AUTH', 'x'], ['EXEC']],
   'EXEC twice, DISCARD twice': [['MULTI'], ['EXEC'], ['EXEC'], ['MULTI'], ['DISCARD'], ['DISCARD']],
   'a watched key changed': [['WATCH', 'k'], ['SET', 'k', '1'], ['MULTI'], ['GET', 'k'], ['EXEC'], ['MULTI'], ['EXEC']],
+  // SWAPDB touches a watched key only where it exists in one of the two databases, and WATCH
+  // stays with the index: a later write at the same index, in the database swapped in, counts.
+  'SWAPDB of databases without the watched key keeps the transaction': [
+    ['SET', 'other', '1'], ['WATCH', 'k'], ['SWAPDB', '0', '1'], ['MULTI'], ['PING'], ['EXEC'], ['WATCH', 'k'], ['SWAPDB', '1', '0'], ['MULTI'], ['EXEC'],
+  ],
+  'SWAPDB with the watched key in either database fails the transaction': [
+    ['SET', 'k', '1'], ['WATCH', 'k'], ['SWAPDB', '0', '1'], ['MULTI'], ['EXEC'], ['WATCH', 'k'], ['SWAPDB', '0', '1'], ['MULTI'], ['EXEC'],
+  ],
+  'a write after SWAPDB at the watched index fails the transaction': [
+    ['WATCH', 'k', 'j'], ['SWAPDB', '0', '1'], [OTHER, 'SET', 'k', '1'], ['MULTI'], ['EXEC'],
+    ['WATCH', 'j'], ['SWAPDB', '0', '1'], [OTHER, 'SELECT', '1'], [OTHER, 'SET', 'j', '1'], ['MULTI'], ['EXEC'], ['FLUSHALL'],
+  ],
   'EXEC refused by ACL aborts the transaction': [
     ['ACL', 'SETUSER', 'txu', 'on', 'nopass', '~*', '&*', '+@all', '-exec'],
     ['AUTH', 'txu', 'x'], ['MULTI'], ['SET', 'k', 'v'], ['EXEC'], ['PING'], ['GET', 'k'],

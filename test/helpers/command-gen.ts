@@ -6,7 +6,7 @@ type Rnd = () => number;
 
 export const pick = <T>(rnd: Rnd, list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
 
-const KEYS = ['k1', 'k2', 'k3', 'h1', 'h2', 'n1', '{t}x', ''];
+const KEYS = ['k1', 'k2', 'k3', 'h1', 'h2', 'n1', '{t}x', '', 'k\x00\r\n'];
 const FIELDS = ['f1', 'f2', 'f3', '', 'n'];
 const NUMBERS = [
   '0', '1', '-1', '7', '-7', '100', '9223372036854775807', '-9223372036854775808', '9223372036854775808',
@@ -79,6 +79,8 @@ const GENERATORS: ((rnd: Rnd) => string[])[] = [
   (r) => ['HVALS', key(r)],
   (r) => ['HINCRBY', key(r), pick(r, FIELDS), num(r)],
   (r) => ['HINCRBYFLOAT', key(r), pick(r, FIELDS), num(r)],
+  // A random draw: differential.test.ts compares its reply's size only.
+  (r) => ['HRANDFIELD', key(r), pick(r, ['1', '3', '-1', '-7', '0', 'x', '99']), ...(r() < 0.5 ? ['WITHVALUES'] : [])],
   (r) => ['DEL', ...times(r, some(r, 3), (q) => [key(q)])],
   (r) => ['UNLINK', key(r)],
   (r) => ['EXISTS', ...times(r, some(r, 3), (q) => [key(q)])],

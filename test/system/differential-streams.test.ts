@@ -76,8 +76,10 @@ function streamCommand(rnd: Rnd): string[] {
       return ['XREADGROUP', 'GROUP', group, consumer, ...(rnd() < 0.4 ? ['COUNT', String(int(rnd, 0, 3))] : []), ...(rnd() < 0.15 ? ['NOACK'] : []), 'STREAMS', key, rnd() < 0.7 ? '>' : id(rnd)];
     case 18: return ['XACK', key, group, id(rnd), ...(rnd() < 0.4 ? [id(rnd)] : [])];
     case 19: return rnd() < 0.5 ? ['XPENDING', key, group] : ['XPENDING', key, group, ...(rnd() < 0.2 ? ['IDLE', '0'] : []), bound(rnd, true), bound(rnd, false), String(int(rnd, -1, 4)), ...(rnd() < 0.4 ? [consumer] : [])];
-    case 20: return ['XCLAIM', key, group, consumer, '0', id(rnd), ...(rnd() < 0.4 ? [id(rnd)] : []), 'JUSTID', ...(rnd() < 0.2 ? ['FORCE'] : []), ...(rnd() < 0.2 ? ['RETRYCOUNT', String(int(rnd, 0, 5))] : [])];
-    case 21: return ['XAUTOCLAIM', key, group, consumer, '0', bound(rnd, true), ...(rnd() < 0.5 ? ['COUNT', String(int(rnd, 1, 3))] : []), ...(rnd() < 0.5 ? ['JUSTID'] : [])];
+    case 20: return ['XCLAIM', key, group, consumer, pick(rnd, ['0', '0', '-5', 'x']), id(rnd), ...(rnd() < 0.4 ? [id(rnd)] : []), ...(rnd() < 0.8 ? ['JUSTID'] : []), ...(rnd() < 0.2 ? ['FORCE'] : []),
+      ...(rnd() < 0.2 ? ['RETRYCOUNT', pick(rnd, [String(int(rnd, 0, 5)), '-1', 'x'])] : []), ...(rnd() < 0.15 ? ['IDLE', pick(rnd, ['0', '-1', 'x'])] : []),
+      ...(rnd() < 0.1 ? ['TIME', pick(rnd, ['0', 'x'])] : []), ...(rnd() < 0.15 ? ['LASTID', id(rnd)] : []), ...(rnd() < 0.05 ? ['BOGUS'] : [])];
+    case 21: return ['XAUTOCLAIM', key, group, consumer, pick(rnd, ['0', '0', '-1']), bound(rnd, true), ...(rnd() < 0.5 ? ['COUNT', pick(rnd, [String(int(rnd, 1, 3)), '0', '-1', '1000000000'])] : []), ...(rnd() < 0.5 ? ['JUSTID'] : [])];
     case 22: return pick(rnd, [['XINFO', 'STREAM', key], ['XINFO', 'GROUPS', key], ['XINFO', 'STREAM', key, 'FULL', 'COUNT', '2']]);
     case 23: return pick(rnd, [['SET', 'str', 'v'], ['DEL', key], ['EXISTS', key], ['TYPE', key], ['MULTI'], ['EXEC'], ['RENAME', 's1', 's2'], ['COPY', 's1', 's2']]);
     default: return ['XADD', key, `${int(rnd, 0, 8)}-${int(rnd, 0, 3)}`, ...fields(rnd)];

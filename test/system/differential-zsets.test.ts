@@ -2,7 +2,7 @@
 // few keys, a small alphabet of members (binary ones, prefixes of each other, the empty one),
 // scores drawn to tie often (lex order of equal scores) and to hit inf, -0, 1e17 and fractions;
 // every reply compared byte for byte in RESP2 and RESP3. Only ZSCAN of a large set (whose
-// order is a hash's) is compared as a sorted list of pairs, and ZRANDMEMBER is left out. Lex
+// order is a hash's) is compared as a sorted list of pairs, and ZRANDMEMBER by its size. Lex
 // ranges go to a key whose scores are all 0: on mixed scores Redis leaves them unspecified
 // (its skiplist answer depends on random node levels).
 //
@@ -64,6 +64,8 @@ function numkeys(rnd: Rnd): string[] {
 
 const GENERATORS: ((rnd: Rnd) => string[])[] = [
   (r) => ['ZADD', key(r), ...pick(r, [[], ['NX'], ['XX'], ['CH'], ['GT'], ['LT'], ['XX', 'GT', 'CH'], ['NX', 'XX'], ['INCR']]), ...pairs(r, 1 + Math.floor(r() * 4))],
+  // Flags in any number and order (GT/LT/NX clashes, INCR with CH or several pairs).
+  (r) => ['ZADD', key(r), ...Array.from({ length: draw(r, 1, 4) }, () => pick(r, ['NX', 'XX', 'GT', 'LT', 'CH', 'INCR', 'ch'])), ...pairs(r, draw(r, 1, 2))],
   (r) => ['ZADD', key(r), ...pairs(r, 6)],
   (r) => ['ZINCRBY', key(r), score(r), pick(r, MEMBERS)],
   (r) => ['ZREM', key(r), pick(r, MEMBERS), pick(r, MEMBERS)],
@@ -81,6 +83,18 @@ const GENERATORS: ((rnd: Rnd) => string[])[] = [
   (r) => ['ZCOUNT', key(r), scoreBound(r), scoreBound(r)],
   (r) => ['ZLEXCOUNT', 'lx', lexBound(r), lexBound(r)],
   (r) => ['ZRANGESTORE', key(r), key(r), int(r, 0, 2), int(r, -2, 4)],
+  (r) => {
+    const rev = r() < 0.5;
+    const [lo, hi] = [scoreBound(r), scoreBound(r)];
+    return ['ZRANGESTORE', key(r), key(r), ...(rev ? [hi, lo] : [lo, hi]), 'BYSCORE', ...(rev ? ['REV'] : []), ...(r() < 0.4 ? ['LIMIT', int(r, -1, 3), int(r, -1, 4)] : [])];
+  },
+  (r) => {
+    const rev = r() < 0.5;
+    const [lo, hi] = [lexBound(r), lexBound(r)];
+    return ['ZRANGESTORE', key(r), 'lx', ...(rev ? [hi, lo] : [lo, hi]), 'BYLEX', ...(rev ? ['REV'] : []), ...(r() < 0.4 ? ['LIMIT', int(r, -1, 3), int(r, -1, 4)] : []), ...(r() < 0.05 ? ['WITHSCORES'] : [])];
+  },
+  // A random draw: compared by the reply's size (judge below).
+  (r) => ['ZRANDMEMBER', key(r), pick(r, ['1', '3', '-3', '-20', '0', '100']), ...(r() < 0.5 ? ['WITHSCORES'] : [])],
   (r) => ['ZREMRANGEBYRANK', key(r), int(r, -3, 2), int(r, -2, 3)],
   (r) => ['ZREMRANGEBYSCORE', key(r), scoreBound(r), scoreBound(r)],
   (r) => ['ZREMRANGEBYLEX', 'lx', lexBound(r), lexBound(r)],
@@ -111,6 +125,7 @@ function randomCommand(rnd: Rnd): string[] {
  * complete one is compared as a sorted list of pairs.
  */
 function canonical(args: string[], reply: string): string {
+  if (args[0] === 'ZRANDMEMBER') return reply.slice(0, reply.indexOf('\r\n'));
   if (args[0] !== 'ZSCAN' || !reply.startsWith('*2\r\n')) return reply;
   const parts = reply.split('\r\n');
   if (parts[2] !== '0') return 'partial ZSCAN step';

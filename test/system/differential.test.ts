@@ -10,7 +10,7 @@
 
 import { expect, it } from 'vitest';
 import { randomCommand } from '../helpers/command-gen.js';
-import { describeDifferential, parseReply, renderReply, sortedItems, type ReplyNode, fromEnv } from '../helpers/differential.js';
+import { describeDifferential, encodingFromContent, fromEnv, parseReply, renderReply, sameClock, sortedItems, type ReplyNode } from '../helpers/differential.js';
 import { replyEnd } from '../helpers/reference-redis.js';
 
 const COUNT = fromEnv(['DIFF_COUNT'], 300, 'count');
@@ -19,11 +19,9 @@ const SEED = fromEnv(['DIFF_SEED'], 20261206, 'seed');
 /** Replies whose order Redis does not promise: compared as sorted lists (pairs for maps). */
 const UNORDERED = new Set(['keys', 'hkeys', 'hvals']);
 const UNORDERED_PAIRS = new Set(['hgetall']);
-/** Integer replies that depend on the clock: allowed to differ by this much. */
-const CLOCK_SLACK: Record<string, number> = { ttl: 1, pttl: 100, expiretime: 1, pexpiretime: 100 };
-
 /** The reply in a form where what Redis leaves unordered is sorted. */
 function canonical(name: string, node: ReplyNode): ReplyNode {
+  if (name === 'hrandfield') return { head: node.items || node.head === '$-1' ? node.head : node.head[0]! };
   // [cursor, elements]: the elements are unordered (pairs for HSCAN).
   if ((name === 'scan' || name === 'hscan') && node.items?.length === 2) {
     return { head: node.head, items: [node.items[0]!, canonical(name === 'scan' ? 'keys' : 'hgetall', node.items[1]!)] };
@@ -35,24 +33,6 @@ function canonical(name: string, node: ReplyNode): ReplyNode {
     return sortedItems({ head: node.head, items: pairs });
   }
   return node;
-}
-
-/**
- * README, Differences of detail: a string's OBJECT ENCODING (and so REFCOUNT) comes from its
- * current value; Redis also remembers APPEND/SETRANGE (raw) and INCRBYFLOAT (never int).
- */
-function encodingFromContent(args: string[], ours: ReplyNode, theirs: ReplyNode): boolean {
-  const sub = args[1]?.toLowerCase();
-  if (sub === 'encoding') return ['$int', '$embstr'].includes(ours.head) && ['$embstr', '$raw'].includes(theirs.head);
-  return sub === 'refcount' && ours.head === ':2147483647' && theirs.head === ':1';
-}
-
-function sameClock(name: string, a: ReplyNode, b: ReplyNode): boolean {
-  const slack = CLOCK_SLACK[name];
-  if (slack === undefined || a.head[0] !== ':' || b.head[0] !== ':') return false;
-  const x = Number(a.head.slice(1));
-  const y = Number(b.head.slice(1));
-  return x >= 0 && y >= 0 && Math.abs(x - y) <= slack;
 }
 
 const alike = (name: string, a: ReplyNode, b: ReplyNode) => renderReply(canonical(name, a)) === renderReply(canonical(name, b)) || sameClock(name, a, b);

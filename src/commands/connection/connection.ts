@@ -8,6 +8,7 @@ import { integer, text, word } from '../args.js';
 import { becomeUser } from '../server/acl.js';
 import { clientCommand, resetClientModes, validName } from './clients.js';
 import { monitorCommand, stopMonitor } from './monitor.js';
+import { swapDatabases } from './swap-databases.js';
 import type { CommandSpec, Session } from '../types.js';
 import { nameString } from '../../util/names.js';
 import { isSubscribed, pubsubIfAny } from '../../pubsub/registry.js';
@@ -61,19 +62,7 @@ function swapdb(ctx: Session, args: Buffer[]): void {
   const first = dbIndex(ctx, a);
   const second = dbIndex(ctx, b);
   if (first === null || second === null) return ctx.reply.error(Errors.dbIndexOutOfRange);
-  if (first !== second) {
-    const dbs = ctx.server.databases;
-    const x = dbs[first]!;
-    const y = dbs[second]!;
-    dbs[first] = y;
-    dbs[second] = x;
-    for (const client of ctx.server.clients.values()) {
-      if (client.dbIndex === first || client.dbIndex === second) client.db = dbs[client.dbIndex]!;
-    }
-    // Every key of both databases changed as far as WATCH is concerned (Redis touchAllWatchedKeysInDb).
-    x.swapped();
-    y.swapped();
-  }
+  swapDatabases(ctx.server, first, second);
   ctx.reply.ok();
 }
 

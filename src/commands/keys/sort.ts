@@ -232,8 +232,20 @@ function openZSet(ctx: Session, key: string, zset: ZSetEntry, start: number, end
 interface Item {
   el: Buffer;
   score: number;
-  /** ALPHA with BY: the value sorted by, null where the pattern names nothing. */
+  /**
+   * ALPHA: the bytes compared (the BY value, null where the pattern names nothing; else the
+   * element), cut at the first NUL when not storing (cString).
+   */
   cmp: Buffer | null;
+}
+
+/**
+ * Redis compares with strcoll when SORT ... ALPHA does not STORE: in the C locale that is the
+ * bytes up to the first NUL ("a\0b" ties with "a", and the tie keeps the load order).
+ */
+function cString(b: Buffer): Buffer {
+  const nul = b.indexOf(0);
+  return nul < 0 ? b : b.subarray(0, nul);
 }
 
 // ---- the command ----
@@ -379,7 +391,7 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
           byval = item.el;
         }
         if (alpha) {
-          if (by !== null) item.cmp = byval;
+          item.cmp = storeArg === null ? cString(byval) : byval;
         } else {
           const score = sortScore(byval);
           if (score === null) conversionError = true;
@@ -396,7 +408,7 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
           if (a.cmp === null || b.cmp === null) cmp = a.cmp === b.cmp ? 0 : a.cmp === null ? -1 : 1;
           else cmp = Buffer.compare(a.cmp, b.cmp);
         } else {
-          cmp = Buffer.compare(a.el, b.el);
+          cmp = Buffer.compare(a.cmp!, b.cmp!);
         }
         return sign * cmp;
       });

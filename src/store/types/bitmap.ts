@@ -119,7 +119,16 @@ export function fitBitfield(value: bigint, incr: bigint, bits: number, signed: b
   const min = signed ? -max - 1n : 0n;
   const sum = value + incr;
   let direction = 0;
-  if (value > max || sum > max) direction = 1;
+  if (signed) {
+    // Redis's test as written, in 64-bit arithmetic that wraps: a SET below about -2^63 + max
+    // makes max - value wrap negative, so it saturates to max, not to min (i8 SET
+    // -9223372036854775808 under SAT stores 127).
+    const maxincr = BigInt.asIntN(64, max - value);
+    const minincr = BigInt.asIntN(64, min - value);
+    const narrow = bits !== 64;
+    if (value > max || (narrow && incr > maxincr) || (value >= 0n && incr > 0n && incr > maxincr)) direction = 1;
+    else if (value < min || (narrow && incr < minincr) || (value < 0n && incr < 0n && incr < minincr)) direction = -1;
+  } else if (value > max || sum > max) direction = 1;
   else if (sum < min) direction = -1;
   if (direction === 0) return { result: sum, overflowed: false };
   if (overflow === Overflow.Fail) return null;

@@ -127,7 +127,7 @@ describe('WATCH as a listener', () => {
     expect(flag.dirty).toBe(true);
   });
 
-  it('a flush marks watched keys that existed, a swap marks them all', () => {
+  it('a flush marks watched keys that existed', () => {
     const { db } = setup();
     db.set('here', stringEntry(v('1'), 0, NOW), 'set');
     const here: WatchFlag = { dirty: false };
@@ -136,9 +136,26 @@ describe('WATCH as a listener', () => {
     db.watch('absent', absent);
     db.clear();
     expect([here.dirty, absent.dirty]).toEqual([true, false]);
-    here.dirty = false;
-    db.swapped();
-    expect([here.dirty, absent.dirty]).toEqual([true, true]);
+  });
+
+  it('a swap marks watched keys present in either database, and the watches stay at their index', () => {
+    const { db } = setup();
+    const other = new Keyspace(1, { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, dirty: 0 });
+    db.set('mine', stringEntry(v('1'), 0, NOW), 'set');
+    other.set('theirs', stringEntry(v('1'), 0, NOW), 'set');
+    const flags = { mine: { dirty: false }, theirs: { dirty: false }, absent: { dirty: false }, later: { dirty: false } };
+    db.watch('mine', flags.mine);
+    other.watch('theirs', flags.theirs);
+    db.watch('absent', flags.absent);
+    other.watch('later', flags.later);
+    db.tradeWatches(other);
+    expect([flags.mine.dirty, flags.theirs.dirty, flags.absent.dirty, flags.later.dirty]).toEqual([true, true, false, false]);
+    // 'absent' was watched at db's index, which other now holds; 'later' at other's, now db's.
+    db.set('absent', stringEntry(v('1'), 0, NOW), 'set');
+    expect([flags.absent.dirty, flags.later.dirty]).toEqual([false, false]);
+    other.set('absent', stringEntry(v('1'), 0, NOW), 'set');
+    db.set('later', stringEntry(v('1'), 0, NOW), 'set');
+    expect([flags.absent.dirty, flags.later.dirty]).toEqual([true, true]);
   });
 });
 
