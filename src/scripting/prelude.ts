@@ -77,7 +77,15 @@ H.errtab = errtab
 -- 'f' (a nil value)" (a constant was not named), arithmetic on a string "attempt to perform
 -- arithmetic on a string value".
 local function arith51(a, b) return 'attempt to perform arithmetic on a ' .. (a ~= 'number' and a or b) .. ' value' end
+-- 5.1's unpack checked that it got a table; 5.4's takes the length of anything, and a wrapper
+-- costs every call ~0.1 us. A length error raised in C (no position: the script's own '#x' has
+-- one) can only be unpack's, so it is reworded instead.
+local function unpack_error(err)
+  local t = err:match('^attempt to get length of an? (%a+) value$')
+  return t and "bad argument #1 to 'unpack' (table expected, got " .. t .. ')'
+end
 local function msg51(err)
+  err = unpack_error(err) or err
   err = gsub(err, "attempt to (%a[%a ]-) an? (%a+) value %(constant '[^']*'%)", "attempt to %1 a %2 value")
   err = gsub(err, "attempt to (%a[%a ]-) an? (%a+) value %((%a+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)")
   err = gsub(err, "attempt to %a+ a '(%a+)' with a '(%a+)'", arith51)
@@ -104,7 +112,12 @@ local function err_handler(err)
   -- The first frame of the script's own code (frames of C and of this prelude are skipped).
   local level, i = 2, getinfo(2, 'nSl')
   while i and (i.what == 'C' or i.source:sub(1, 1) == '=') do level = level + 1 i = getinfo(level, 'nSl') end
-  if type(err) == 'string' then err = msg51(err) end
+  if type(err) == 'string' then
+    -- An error raised in C gets the position of the script's line that called it.
+    local u = unpack_error(err)
+    if u and i then err = i.short_src .. ':' .. i.currentline .. ': ' .. u end
+    err = msg51(err)
+  end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring0(err)} end
   if i then err.source = i.source; err.line = i.currentline end
   return err
@@ -132,16 +145,6 @@ end
 -- comes here too). table.concat and '..' print numbers in C, unreached.
 -- getmetatable(0) answers false (Redis: nil; a script cannot reach this table either way).
 debug.setmetatable(0, {__tostring = number51, __metatable = false})
-
--- 5.1's unpack checked its argument; 5.4's takes the length of anything. (A Lua function
--- called in a script's 'return' replaces the script's frame, so its errors there carry no line.)
-local function unpack51(...)
-  local t, i, j = ...
-  if type(t) ~= 'table' then
-    error("bad argument #1 to 'unpack' (table expected, got " .. (select('#', ...) == 0 and 'no value' or type(t)) .. ')', 2)
-  end
-  return unpack(t, i, j)
-end
 
 -- Redis replaces math.random/randomseed with its own lrand48 (one sequence for the server's
 -- life, the same on every machine), so a script's random numbers are Redis's.
@@ -203,7 +206,7 @@ for name, v in pairs(keep) do rawrawset(G, name, v) end
 
 G.tostring = tostring51
 G.pcall = redis_pcall
-G.unpack = unpack51
+G.unpack = unpack
 G.gcinfo = function() return floor(collectgarbage('count')) end
 G.loadstring = loadstring
 G.load = function(chunk, name, mode, env) return rawload(chunk, name, 't', env or ENV) end

@@ -431,6 +431,22 @@ cases['math.random and math.randomseed follow the lrand48 sequence of Redis'] = 
   ['EVAL', 'local x = math.random(1, 2, 3) return x', '0'],
   ['EVAL', "local x = math.random('a') return x", '0'],
 ];
+cases['unpack checks for a table (its error reworded, no wrapper on the way)'] = [
+  ['EVAL', 'return unpack(nil)', '0'],
+  ['EVAL', 'local x = unpack(nil) return x', '0'],
+  ['EVAL', 'return unpack(1)', '0'],
+  ['EVAL', 'local t = nil return #t', '0'],
+  ['EVAL', 'return #nil', '0'],
+  ['EVAL', "return redis.call('del', unpack(KEYS))", '2', 'a', 'b'],
+  ['EVAL', 'return {unpack({1,2,3}, 2)}', '0'],
+];
+cases['integers of 15 digits print as 5.1 printed its doubles'] = [
+  ['EVAL', 'return cjson.encode({123456789012345, 1e15, 2^53, 12345678901234})', '0'],
+  ['EVAL', 'return cmsgpack.unpack(cmsgpack.pack(123456789012345))', '0'],
+  ['EVAL', 'return tostring(cmsgpack.unpack(cmsgpack.pack(123456789012345)))', '0'],
+  ['EVAL', "return string.format('%d', 123456789012345)", '0'],
+  ['EVAL', "return string.format('%s|%5s', 123456789012345, 1)", '0'],
+];
 cases['SCRIPT DEBUG NO, a bad mode, arity'] = [
   ['SCRIPT', 'DEBUG', 'NO'],
   ['SCRIPT', 'DEBUG', 'no'],
