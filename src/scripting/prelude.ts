@@ -53,6 +53,9 @@ redis.sha1hex = H.sha1hex
 redis.setresp = H.setresp
 redis.set_repl = H.set_repl
 redis.replicate_commands = function() return true end
+-- Redis's debugger (LDB) calls; without SCRIPT DEBUG YES, which sealkv has not, they do nothing.
+redis.breakpoint = function() return false end
+redis.debug = function() end
 redis.acl_check_cmd = H.acl_check_cmd
 redis.log = H.log
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3

@@ -448,6 +448,8 @@ cases['integers of 15 digits print as 5.1 printed its doubles'] = [
   ['EVAL', "return string.format('%s|%5s', 123456789012345, 1)", '0'],
 ];
 cases['SCRIPT DEBUG NO, a bad mode, arity'] = [
+  ['EVAL', 'return redis.breakpoint()', '0'],
+  ['EVAL', "redis.debug('x', 1) return {type(redis.breakpoint), type(redis.debug)}", '0'],
   ['SCRIPT', 'DEBUG', 'NO'],
   ['SCRIPT', 'DEBUG', 'no'],
   ['SCRIPT', 'DEBUG', 'maybe'],
