@@ -447,6 +447,14 @@ cases['integers of 15 digits print as 5.1 printed its doubles'] = [
   ['EVAL', "return string.format('%d', 123456789012345)", '0'],
   ['EVAL', "return string.format('%s|%5s', 123456789012345, 1)", '0'],
 ];
+cases['an undefined global names the line, at FUNCTION LOAD and in FCALL'] = [
+  ['FUNCTION', 'LOAD', '#!lua name=lib1\nlocal x = nosuch'],
+  ['FUNCTION', 'LOAD', "#!lua name=lib2\nredis.register_function('f', function() return nosuch end)"],
+  ['FCALL', 'f', '0'],
+  ['FUNCTION', 'LOAD', '#!lua name=lib3\nredis.nosuch()'],
+  ['FUNCTION', 'LOAD', '#!lua name=lib4\nerror(12)'],
+  ['FUNCTION', 'FLUSH'],
+];
 cases['SCRIPT DEBUG NO, a bad mode, arity'] = [
   ['EVAL', 'return redis.breakpoint()', '0'],
   ['EVAL', "redis.debug('x', 1) return {type(redis.breakpoint), type(redis.debug)}", '0'],
