@@ -12,8 +12,8 @@
 export const PRELUDE = String.raw`
 local H, LIBS = ...
 local G = _G
-local getinfo = debug.getinfo
-local rawsetmetatable, rawgetmetatable, rawrawset = setmetatable, getmetatable, rawset
+local getinfo, dgetmetatable = debug.getinfo, debug.getmetatable
+local rawsetmetatable, rawgetmetatable, rawrawset, rawget = setmetatable, getmetatable, rawset, rawget
 local type, tostring0, error, select, pairs, next, mathtype = type, tostring, error, select, pairs, next, math.type
 local fmt, gsub = string.format, string.gsub
 local floor, exp, log, abs, huge = math.floor, math.exp, math.log, math.abs, math.huge
@@ -22,7 +22,8 @@ local tonumber, collectgarbage = tonumber, collectgarbage
 
 local READONLY = setmetatable({}, {__mode = 'k'})
 local function readonly_error() error('Attempt to modify a readonly table', 2) end
-local function readonly_error_caller() error('Attempt to modify a readonly table', 3) end
+-- Redis's rawset/setmetatable raise it in C, where no line is added.
+local function readonly_error_caller() error('Attempt to modify a readonly table', 0) end
 
 -- A read-only view of t: reads, # and pairs reach t; writes raise Redis's error.
 local function protect(t)
@@ -87,12 +88,20 @@ local function unpack_error(err)
   local t = err:match('^attempt to get length of an? (%a+) value$')
   return t and "bad argument #1 to 'unpack' (table expected, got " .. t .. ')'
 end
+-- A width or precision of three digits: 5.1 named the fault, 5.4 quotes the specification.
+local function format_spec51(m)
+  if m:find('%d%d%d') then return 'invalid format (width or precision too long)' end
+end
 local function msg51(err)
   err = unpack_error(err) or err
   err = gsub(err, "attempt to (%a[%a ]-) an? (%a+) value %(constant '[^']*'%)", "attempt to %1 a %2 value")
   err = gsub(err, "attempt to (%a[%a ]-) an? (%a+) value %((%a+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)")
   err = gsub(err, "attempt to %a+ a '(%a+)' with a '(%a+)'", arith51)
-  return (gsub(err, "invalid conversion '%%[^']-(.)' to 'format'", "invalid option '%%%1' to 'format'"))
+  err = gsub(err, "invalid conversion '%%[^']-(.)' to 'format'", "invalid option '%%%1' to 'format'")
+  err = gsub(err, "invalid conversion specification: '%%[-+ #0]*%d*%.?%d*%a'", format_spec51)
+  -- 5.1 checked pairs' argument; 5.4's next meets it in the loop.
+  err = gsub(err, "bad argument #1 to 'for iterator' %(table expected", "bad argument #1 to 'pairs' (table expected")
+  return (gsub(err, 'invalid capture index %%%d+', 'invalid capture index'))
 end
 
 -- redis.pcall-style error objects from pcall: a table error becomes its message (Redis 7).
@@ -213,8 +222,24 @@ G.unpack = unpack
 G.gcinfo = function() return floor(collectgarbage('count')) end
 G.loadstring = loadstring
 G.load = function(chunk, name, mode, env) return rawload(chunk, name, 't', env or ENV) end
-G.rawset = function(t, k, v) if READONLY[t] then readonly_error_caller() end return rawrawset(t, k, v) end
-G.setmetatable = function(t, mt) if READONLY[t] then readonly_error_caller() end return rawsetmetatable(t, mt) end
+-- The wrappers check what the C functions would, so that the error names the script's line and
+-- the function the script called (not this prelude's line and the local name).
+local function expect_table(t, name)
+  if type(t) ~= 'table' then error("bad argument #1 to '" .. name .. "' (table expected, got " .. type(t) .. ')', 3) end
+end
+G.rawset = function(t, k, v)
+  if READONLY[t] then readonly_error_caller() end
+  expect_table(t, 'rawset')
+  return rawrawset(t, k, v)
+end
+G.setmetatable = function(t, mt)
+  if READONLY[t] then readonly_error_caller() end
+  expect_table(t, 'setmetatable')
+  if mt ~= nil and type(mt) ~= 'table' then error("bad argument #2 to 'setmetatable' (nil or table expected)", 2) end
+  local old = dgetmetatable(t)
+  if old and rawget(old, '__metatable') ~= nil then error('cannot change a protected metatable', 2) end
+  return rawsetmetatable(t, mt)
+end
 G.math.pow = function(a, b) return a ^ b end
 G.math.mod = math.fmod
 G.math.log = function(x) return log(x) end -- 5.1's took no base

@@ -455,6 +455,25 @@ cases['an undefined global names the line, at FUNCTION LOAD and in FCALL'] = [
   ['FUNCTION', 'LOAD', '#!lua name=lib4\nerror(12)'],
   ['FUNCTION', 'FLUSH'],
 ];
+cases['setmetatable, rawset, pairs, pattern and format errors in 5.1 words'] = [
+  ['EVAL', "local x = setmetatable(1, {}) return x", '0'],
+  ['EVAL', "local x = setmetatable({}, 1) return x", '0'],
+  ['EVAL', "local x = setmetatable(setmetatable({}, {__metatable = 1}), {}) return x", '0'],
+  ['EVAL', "local t = setmetatable({}, {__index = function() return 7 end}) return t.x", '0'],
+  ['EVAL', "local x = rawset(1, 1, 1) return x", '0'],
+  ['EVAL', "local t = {} rawset(t, 'a', 1) return t.a", '0'],
+  ['EVAL', "setmetatable(_G, {})", '0'],
+  ['EVAL', "rawset(_G, 'x', 1)", '0'],
+  ['EVAL', "return getmetatable(setmetatable({}, {__metatable = 'x'}))", '0'],
+  ['EVAL', "for k in pairs(nil) do end", '0'],
+  ['EVAL', "local x = string.gsub('abc', 'b', '%2') return x", '0'],
+  ['EVAL', "local x = string.find('abc', '%1') return x", '0'],
+  ['EVAL', "local x = string.format('%100d', 1) return x", '0'],
+  ['EVAL', "local x = string.format('%.100f', 1) return x", '0'],
+  ['EVAL', "local x = string.format('%5.100f', 1) return x", '0'],
+  ['EVAL', "local x = string.format('%y', 1) return x", '0'],
+  ['EVAL', "local x = string.format('%-y', 1) return x", '0'],
+];
 cases['SCRIPT DEBUG NO, a bad mode, arity'] = [
   ['EVAL', 'return redis.breakpoint()', '0'],
   ['EVAL', "redis.debug('x', 1) return {type(redis.breakpoint), type(redis.debug)}", '0'],
