@@ -69,6 +69,8 @@ export const Errors = {
   maxClients: 'ERR max number of clients reached',
   debugUnsupported:
     'ERR DEBUG is not supported by sealkv: it would expose sealed values or internal state',
+  /** sealkv keeps no append-only file (its persistence is sealed snapshots, SAVE/BGSAVE). */
+  aofUnsupported: 'ERR BGREWRITEAOF is not supported by sealkv: it keeps no append-only file (SAVE and BGSAVE write sealed snapshots)',
   moduleNotAllowed:
     'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
   moduleLoadFailed: 'ERR Error loading the extension. Please check the server logs.',
@@ -319,6 +321,9 @@ export const Errors = {
   scriptSpilledKey: 'ERR sealkv: the script touched a spilled key it did not declare in KEYS',
   /** What a script stopped by SCRIPT KILL / FUNCTION KILL raises (redis luaMaskCountHook). */
   scriptKilled: 'ERR Script killed by user with SCRIPT KILL...',
+  scriptDebugMode: 'ERR Use SCRIPT DEBUG YES/SYNC/NO',
+  /** sealkv has no Lua debugger (Redis's LDB); SCRIPT DEBUG NO, the default, is accepted. */
+  scriptDebugUnsupported: 'ERR SCRIPT DEBUG YES and SYNC are not supported by sealkv: it has no Lua debugger (SCRIPT DEBUG NO is accepted)',
   notBusy: 'NOTBUSY No scripts in execution right now.',
   shebangInvalid: 'ERR Invalid script shebang',
   shebangEngine: (engine: string) => `ERR Unexpected engine in script shebang: ${clip(engine)}`,

@@ -13,6 +13,7 @@ import type { ReplyWriter } from '../protocol/reply.js';
 import { ArgArena } from './arena.js';
 import { LIBS } from './libs.js';
 import { PRELUDE } from './prelude.js';
+import { syntaxError51 } from './lua51-messages.js';
 import { countedAlready, errorText, formatArgNumber, pushErrorTable, pushReply, writeResult } from './convert.js';
 import { LuaStatus, LuaType, LuaVm } from './vm.js';
 import { REDIS_COMPAT_VERSION, REDIS_COMPAT_VERSION_NUM } from '../version.js';
@@ -326,7 +327,7 @@ export class LuaEngine {
     if (status !== LuaStatus.Ok) {
       const msg = vm.toText(-1) ?? 'syntax error';
       vm.setTop(0);
-      return msg;
+      return syntaxError51(msg);
     }
     vm.pushRef(env);
     vm.setUpvalue(-2, 1);

@@ -33,7 +33,7 @@ describe('FUNCTION LOAD and FCALL', () => {
     expect(await run(['function', 'load', '#!lua\nreturn 1'])).toEqual({ error: 'ERR Library name was not given' });
     expect(await run(['function', 'load', '#!lua name=x foo=bar\nreturn 1'])).toEqual({ error: 'ERR Invalid metadata value given: foo=bar' });
     expect(await run(['function', 'load', '#!lua name=e\nreturn 1'])).toEqual({ error: 'ERR No functions registered' });
-    expect(await run(['function', 'load', '#!lua name=e\nlocal x ='])).toEqual({ error: "ERR Error compiling function: user_function:2: unexpected symbol near <eof>" });
+    expect(await run(['function', 'load', '#!lua name=e\nlocal x ='])).toEqual({ error: "ERR Error compiling function: user_function:2: unexpected symbol near '<eof>'" });
     expect(await run(['function', 'load', "#!lua name=e\nredis.register_function('getk', function() return 1 end)"])).toEqual({ error: 'ERR Function getk already exists' });
     expect(await run(['function', 'load', "#!lua name=e\nredis.register_function{function_name='f', callback=function() end, flags={'bogus'}}"])).toEqual({
       error: 'ERR Error registering functions: ERR unknown flag given',

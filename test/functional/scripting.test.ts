@@ -79,7 +79,7 @@ describe('EVAL and type conversion', () => {
   });
 
   it('compile and run-time errors carry the script and line', async () => {
-    expect(await run(['eval', "return 'x", '0'])).toEqual({ error: "ERR Error compiling script (new function): user_script:1: unfinished string near <eof>" });
+    expect(await run(['eval', "return 'x", '0'])).toEqual({ error: "ERR Error compiling script (new function): user_script:1: unfinished string near '<eof>'" });
     const body = "redis.call('nosuch')";
     const id = await sha(body);
     expect(await run(['eval', body, '0'])).toEqual({ error: `ERR Unknown Redis command called from script script: ${id}, on @user_script:1.` });
@@ -112,7 +112,7 @@ describe('sandbox', () => {
     const write = 'x = 5';
     expect(await run(['eval', write, '0'])).toEqual({ error: `ERR user_script:1: Attempt to modify a readonly table script: ${await sha(write)}, on @user_script:1.` });
     const read = "return print('a')";
-    expect(await run(['eval', read, '0'])).toEqual({ error: `ERR Script attempted to access nonexistent global variable 'print' script: ${await sha(read)}, on @user_script:1.` });
+    expect(await run(['eval', read, '0'])).toEqual({ error: `ERR user_script:1: Script attempted to access nonexistent global variable 'print' script: ${await sha(read)}, on @user_script:1.` });
     for (const trick of ['setmetatable(_G, {})', 'local g = getmetatable(_G); g.__index = {}', 'redis = function() return 1 end', '_G = {}', 'redis.call = function() return 1 end', 'cjson.encode = 1', 'cmsgpack.pack = 1', 'bit.band = 1', 'string.upper = 1', "rawset(_G, 'x', 1)"]) {
       const reply = (await run(['eval', trick, '0'])) as { error: string };
       expect(reply.error, trick).toContain('Attempt to modify a readonly table');

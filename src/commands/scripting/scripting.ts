@@ -11,6 +11,7 @@ import { argArray, takesRawArgs, type ArgList } from '../../protocol/arg-list.js
 import { RawArgs } from '../../protocol/raw-args.js';
 import { LuaEngine, sha1hex } from '../../scripting/engine.js';
 import { keynum, keySpec, index, noted } from '../key-specs.js';
+import { word } from '../args.js';
 import type { Registry } from '../registry.js';
 import { ScriptCall, type ScriptFlags } from './script-call.js';
 import { killBusyScript } from './script-busy.js';
@@ -310,6 +311,13 @@ function scriptKill(ctx: Session): void {
   killBusyScript(ctx, true);
 }
 
+/** SCRIPT DEBUG NO is the mode sealkv always runs in; YES and SYNC would need Redis's Lua debugger. */
+function scriptDebug(ctx: Session, args: Buffer[]): void {
+  const mode = word(args[2]!);
+  if (mode === 'no') return ctx.reply.ok();
+  ctx.reply.error(mode === 'yes' || mode === 'sync' ? Errors.scriptDebugUnsupported : Errors.scriptDebugMode);
+}
+
 const SCRIPT_HELP = [
   'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'DEBUG (YES|SYNC|NO)',
@@ -367,6 +375,7 @@ export const scriptingCommands: CommandSpec[] = [
   {
     name: 'script', arity: -2, flags: [], categories: ['@slow'], group: 'scripting', summary: 'A container for Lua scripts management commands', since: '2.6.0', complexity: 'Depends on subcommand.',
     subcommands: [
+      { ...base, name: 'debug', arity: 3, flags: ['noscript'], categories: SCRIPTING, summary: 'Set the debug mode for executed scripts.', since: '3.2.0', complexity: 'O(1)', handler: scriptDebug },
       { ...base, name: 'exists', arity: -3, flags: ['noscript'], categories: SCRIPTING, tips: ['request_policy:all_shards', 'response_policy:agg_logical_and'], summary: 'Check existence of scripts in the script cache.', since: '2.6.0', complexity: 'O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).', handler: scriptExists },
       { ...base, name: 'flush', arity: -2, flags: ['noscript'], categories: SCRIPTING, tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'], summary: 'Remove all the scripts from the script cache.', since: '2.6.0', complexity: 'O(N) with N being the number of scripts in cache', handler: scriptFlush },
       { ...base, name: 'help', arity: 2, flags: ['loading', 'stale'], categories: SCRIPTING, summary: 'Show helpful text about the different subcommands', since: '5.0.0', complexity: 'O(1)', handler: scriptHelp },

@@ -14,6 +14,7 @@ import { replyHelp } from '../connection/clients.js';
 import { infoText } from './info.js';
 import { at } from '../key-specs.js';
 import { bgsave, lastsave, save } from './persistence.js';
+import { lolwut } from './lolwut.js';
 import { memoryDoctor, memoryMallocStats, memoryPurge, memoryStats } from './memory-report.js';
 import type { CommandFlag, CommandSpec, Session } from '../types.js';
 
@@ -312,6 +313,8 @@ export const serverCommands: CommandSpec[] = [
 
   { ...srv, name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], categories: ADMIN, summary: 'Synchronously save the dataset to disk', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases', handler: save },
   { ...srv, name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], categories: ADMIN, summary: 'Asynchronously save the dataset to disk', since: '1.0.0', complexity: 'O(1)', handler: bgsave },
+  { ...srv, name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript', 'no_async_loading'], categories: ADMIN, summary: 'Asynchronously rewrite the append-only file', since: '1.0.0', complexity: 'O(1)', handler: (ctx) => ctx.reply.error(Errors.aofUnsupported) },
+  { ...srv, name: 'lolwut', arity: -1, flags: ['readonly', 'fast'], categories: ['@read', '@fast'], summary: 'Display some computer art and the Redis version', since: '5.0.0', handler: lolwut },
   { ...srv, name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], categories: ['@admin', '@fast', '@dangerous'], tips: ['nondeterministic_output'], summary: 'Get the UNIX time stamp of the last successful save to disk', since: '1.0.0', complexity: 'O(1)', handler: lastsave },
   {
     ...srv, name: 'debug', arity: -2, flags: adminFlags, categories: ADMIN, summary: 'A container for debugging commands', since: '1.0.0', complexity: 'Depends on subcommand.',
