@@ -2,6 +2,7 @@
 // and ACL SAVE), authentication, and the ACL LOG of denied commands and failed logins.
 
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
 import { aclFileWords, hashedSettingText, sha256Hex } from './secret.js';
@@ -58,6 +59,11 @@ export class AclStore {
 
   get file(): string {
     return this.config.get('aclfile');
+  }
+
+  /** Where the ACL file is: a relative name is under `dir`, as in Redis (its `dir` chdirs). */
+  private get path(): string {
+    return resolve(this.config.get('dir'), this.file);
   }
 
   get defaultUser(): AclUser {
@@ -168,7 +174,7 @@ export class AclStore {
     let lines: string[][];
     try {
       // Read as bytes: password rules become digests before anything is a string.
-      lines = aclFileWords(readFileSync(path));
+      lines = aclFileWords(readFileSync(this.path));
     } catch (err) {
       throw new ConfigError(`cannot read ACL file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
@@ -223,11 +229,11 @@ export class AclStore {
   save(): string | null {
     if (!this.file) return Errors.aclNoFile;
     const text = this.names().map((n) => this.users.get(n)!.describe() + '\n').join('');
-    const tmp = `${this.file}.tmp-${process.pid}`;
+    const tmp = `${this.path}.tmp-${process.pid}`;
     try {
       writeFileSync(tmp, text, { mode: 0o600 });
       chmodSync(tmp, 0o600);
-      renameSync(tmp, this.file);
+      renameSync(tmp, this.path);
     } catch {
       return Errors.aclSaveFailed;
     }

@@ -346,6 +346,22 @@ describe('ACL file', () => {
     }
   });
 
+  it('a relative aclfile is under dir, as in Redis (its dir chdirs): read at start, written by ACL SAVE', async () => {
+    const sub = mkdtempSync(join(dir, 'rel-'));
+    writeFileSync(join(sub, 'users.acl'), 'user default on nopass ~* &* +@all\nuser rel on nopass ~* +@all\n');
+    const server = await startInProcess({ dir: sub, aclfile: 'users.acl' });
+    const admin = await ReplyConnection.open(server.port);
+    try {
+      expect(await admin.send(['ACL', 'USERS'])).toBe('*2\r\n$7\r\ndefault\r\n$3\r\nrel\r\n');
+      expect(await admin.send(['ACL', 'DELUSER', 'rel'])).toBe(':1\r\n');
+      expect(await admin.send(['ACL', 'SAVE'])).toBe('+OK\r\n');
+      expect(readFileSync(join(sub, 'users.acl'), 'utf8')).not.toContain('user rel');
+    } finally {
+      admin.close();
+      await server.stop();
+    }
+  });
+
   it('ACL LOAD closes the connections of every user but default, as Redis 7.0 does: a queued transaction never runs', async () => {
     const file = join(dir, 'reload.acl');
     const rules = (keys: string) => `user default on nopass ~* &* +@all\nuser app on >app-pw ${keys} +@all\n`;
