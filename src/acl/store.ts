@@ -25,8 +25,7 @@ export interface AclLogEntry {
 const USERS_AND_FILE =
   'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.';
 
-/** Redis acllog-max-len default, and the window in which equal denials are grouped. */
-const LOG_MAX = 128;
+/** The window in which equal denials are grouped. */
 const LOG_GROUP_MS = 60_000;
 
 export class AclStore {
@@ -163,7 +162,9 @@ export class AclStore {
       return;
     }
     this.log.unshift({ count: 1, reason, context, object, username, createdAt: now, updatedAt: now, clientInfo });
-    if (this.log.length > LOG_MAX) this.log.length = LOG_MAX;
+    // Trimmed as entries come, as Redis does: lowering acllog-max-len shortens the log at the next one.
+    const max = this.config.number('acllog-max-len');
+    if (this.log.length > max) this.log.length = max;
   }
 
   // ---- ACL file ----

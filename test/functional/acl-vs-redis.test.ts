@@ -32,6 +32,15 @@ const CASES: Record<string, string[][]> = {
     ['ACL', 'LIST'], ['AUTH', 'pwu', 'a'], ['AUTH', 'pwu', 'b'], ['ACL', 'SETUSER', 'pwu', '>x', 'bogus'], ['ACL', 'GETUSER', 'pwu'],
     ['ACL', 'SETUSER', 'pwu', '#0123'], ['ACL', 'SETUSER', 'pwu', '!' + 'a'.repeat(64)], ['ACL', 'DELUSER', 'pwu'],
   ],
+  // Redis's acl unit: extra arguments are a subcommand syntax error quoting the subcommand as
+  // sent; a user name with a space or a NUL is refused.
+  'extra arguments to CAT, GENPASS and LOG': [
+    ['ACL', 'CAT', 'NON_EXISTS'], ['ACL', 'CAT', 'NON_EXISTS', 'NON_EXISTS2'], ['ACL', 'cat', 'a', 'b'],
+    ['ACL', 'GENPASS', '1', '2'], ['ACL', 'log', 'a', 'b'],
+  ],
+  'user names with a space or a NUL': [
+    ['ACL', 'SETUSER', 'a a'], ['ACL', 'SETUSER', 'a\u0000a'], ['ACL', 'SETUSER', ' '], ['ACL', 'USERS'],
+  ],
 };
 
 compareWithRedis('ACL edge cases, byte for byte with redis-server', CASES, () => startInProcess());

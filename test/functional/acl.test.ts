@@ -152,6 +152,21 @@ describe('ACL', () => {
     expect(log[0]!.slice(2, 8)).toEqual(['reason', 'command', 'context', 'multi', 'object', 'set']);
   });
 
+  it('the log keeps acllog-max-len entries, the newest (Redis acl unit)', async () => {
+    await run(['config', 'set', 'acllog-max-len', '5']);
+    try {
+      await run(['acl', 'setuser', 'few', 'on', '>pw', '+set', '+ping', '~object:1234']);
+      const r = await as('few', 'pw');
+      // Ten keys: ten entries (equal denials would be grouped into one).
+      for (let j = 0; j < 10; j++) await r(['set', `obj:${j}`, '1']);
+      const log = (await run(['acl', 'log'])) as unknown[][];
+      expect(log.length).toBe(5);
+      expect(log[0]!.slice(6, 8)).toEqual(['object', 'obj:9']);
+    } finally {
+      await run(['config', 'set', 'acllog-max-len', '128']);
+    }
+  });
+
   it('beyond Redis: KEYS, SCAN and RANDOMKEY only return readable keys; FLUSH needs all keys', async () => {
     for (let i = 0; i < 30; i++) await run(['set', `app:${i}`, 'v']);
     for (let i = 0; i < 30; i++) await run(['set', `other:${i}`, 'v']);
