@@ -121,6 +121,32 @@ describe('replication: primary and two replicas', () => {
     expect(await q1.exists('short')).toBe(0);
   });
 
+  it("a consumer group's progress reaches the replicas: XREADGROUP (with and without NOACK), XACK, XCLAIM, XAUTOCLAIM (Redis's stream-cgroups unit)", async () => {
+    await p.del('cg');
+    for (const n of [1, 2, 3, 4, 5]) await p.xadd('cg', `${n}-1`, 'a', String(n));
+    await p.xgroup('CREATE', 'cg', 'g', '0');
+    // The consumers exist first: creating one is announced (and so replicated) anyway.
+    for (const c of ['c1', 'c2', 'c3']) await p.xgroup('CREATECONSUMER', 'cg', 'g', c);
+    // Pending entries without their idle time (it is read a moment apart).
+    const pending = async (c: Redis) => ((await c.xpending('cg', 'g', '-', '+', 10)) as unknown[][]).map(([id, who, , n]) => [id, who, n]);
+    const state = async (c: Redis) => [await c.xinfo('GROUPS', 'cg'), await pending(c)];
+    const steps: [string, () => Promise<unknown>][] = [
+      ['XREADGROUP', () => p.xreadgroup('GROUP', 'g', 'c1', 'COUNT', '2', 'STREAMS', 'cg', '>')],
+      ['XACK', () => p.xack('cg', 'g', '1-1')],
+      ['XREADGROUP NOACK', () => p.xreadgroup('GROUP', 'g', 'c1', 'COUNT', '1', 'NOACK', 'STREAMS', 'cg', '>')],
+      ['XREADGROUP', () => p.xreadgroup('GROUP', 'g', 'c1', 'COUNT', '1', 'STREAMS', 'cg', '>')],
+      ['XCLAIM', () => p.xclaim('cg', 'g', 'c2', 0, '2-1', 'JUSTID')],
+      ['XAUTOCLAIM', () => p.xautoclaim('cg', 'g', 'c3', 0, '4-1', 'JUSTID')],
+    ];
+    for (const [name, step] of steps) {
+      await step();
+      await synced();
+      const expected = await state(p);
+      for (const q of [q1, q2]) expect([name, await state(q)]).toEqual([name, expected]);
+    }
+    expect(JSON.stringify(await pending(p))).toBe('[["2-1","c2",1],["4-1","c3",1]]');
+  });
+
   it('FLUSHDB, SWAPDB and SELECT reach the replicas', async () => {
     await p.select(3);
     await p.set('in3', 'three');
