@@ -147,6 +147,42 @@ describe('replication: primary and two replicas', () => {
     expect(JSON.stringify(await pending(p))).toBe('[["2-1","c2",1],["4-1","c3",1]]');
   });
 
+  it("function libraries reach the replicas: FUNCTION LOAD, DELETE, RESTORE, FLUSH, and a new replica's full copy (Redis's functions unit)", async () => {
+    const lib = (name: string, reply: string) => `#!lua name=${name}\nredis.register_function{function_name='${name}', callback=function() return '${reply}' end, flags={'no-writes'}}`;
+    const libraries = async (c: Redis) => JSON.stringify(await c.call('function', 'list'));
+    const same = async () => {
+      await synced();
+      const expected = await libraries(p);
+      for (const q of [q1, q2]) expect(await libraries(q)).toBe(expected);
+      return expected;
+    };
+    await p.call('function', 'load', lib('one', 'hello'));
+    expect(await same()).toContain('one');
+    for (const q of [q1, q2]) expect(await q.call('fcall', 'one', '0')).toBe('hello');
+    await p.call('function', 'load', 'replace', lib('one', 'again'));
+    await p.call('function', 'load', lib('two', 'x'));
+    await same();
+    expect(await q1.call('fcall', 'one', '0')).toBe('again');
+    const dump = (await p.callBuffer('function', 'dump')) as Buffer;
+    await p.call('function', 'delete', 'one');
+    expect(await same()).not.toContain('"one"');
+    await p.call('function', 'restore', dump, 'replace');
+    expect(await same()).toContain('one');
+    // A replica that joins now gets them with its full copy.
+    const late = await startNode(KEY, [], { host, port: primary.port });
+    try {
+      await linkUp(late.port);
+      const l = ioredis(late.port);
+      await waitFor('the late replica to hold the libraries', async () => (await libraries(l)) === (await libraries(p)));
+      expect(await l.call('fcall', 'two', '0')).toBe('x');
+      l.disconnect();
+    } finally {
+      await late.stop();
+    }
+    await p.call('function', 'flush');
+    expect(await same()).toBe('[]');
+  });
+
   it('FLUSHDB, SWAPDB and SELECT reach the replicas', async () => {
     await p.select(3);
     await p.set('in3', 'three');
