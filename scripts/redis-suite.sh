@@ -98,7 +98,7 @@ for unit in "${UNITS[@]}"; do
        --timeout 120 --tags -needs:debug --ignore-encoding --ignore-digest "${skips[@]}" > "$LOG" 2>&1)
     [ -z "$PID" ] || { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
     # The harness could not listen on its port (taken meanwhile): no test ran, try another.
-    grep -q "^couldn't open socket" "$LOG" && ! grep -q '^Testing unit/' "$LOG" && { echo "  $unit: harness port taken, running again" >&2; continue; }
+    grep -q "^couldn't open socket" "$LOG" && ! grep -q 'Testing unit/' "$LOG" && { echo "  $unit: harness port taken, running again" >&2; continue; }
     grep -q '\[.*exception.*\]:' "$LOG" || break
     name=$(grep -o '^"test {[^}]*}' "$LOG" | tail -1 | sed 's/^"test {//; s/}$//')
     [ -n "$name" ] || { exc=$((exc + 1)); break; }
