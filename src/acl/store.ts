@@ -105,6 +105,8 @@ export class AclStore {
   setUser(name: string, rules: readonly string[]): { index: number; reason: string } | null {
     const existing = this.users.get(name);
     const draft = existing ? existing.clone() : this.newUser(name);
+    // `reset` takes acl-pubsub-default as it is now, not as it was when the user was made.
+    draft.pubsubDefault = this.pubsubDefault();
     for (let i = 0; i < rules.length; i++) {
       try {
         draft.apply(rules[i]!);
@@ -122,9 +124,13 @@ export class AclStore {
   private newUser(name: string): AclUser {
     const u = new AclUser(name, this.catalogue);
     // Redis 7.0 creates users with acl-pubsub-default's channels (resetchannels unless set).
-    u.pubsubDefault = this.config.get('acl-pubsub-default') === 'allchannels' ? 'allchannels' : 'resetchannels';
+    u.pubsubDefault = this.pubsubDefault();
     u.apply(u.pubsubDefault);
     return u;
+  }
+
+  private pubsubDefault(): AclUser['pubsubDefault'] {
+    return this.config.get('acl-pubsub-default') === 'allchannels' ? 'allchannels' : 'resetchannels';
   }
 
   /** Removes users; returns the removed ones (their clients are then disconnected). */

@@ -38,6 +38,12 @@ const CASES: Record<string, string[][]> = {
     ['ACL', 'CAT', 'NON_EXISTS'], ['ACL', 'CAT', 'NON_EXISTS', 'NON_EXISTS2'], ['ACL', 'cat', 'a', 'b'],
     ['ACL', 'GENPASS', '1', '2'], ['ACL', 'log', 'a', 'b'],
   ],
+  'reset takes acl-pubsub-default as it is now, not as it was when the user was made': [
+    ['CONFIG', 'SET', 'acl-pubsub-default', 'allchannels'], ['ACL', 'SETUSER', 'psd', 'on', 'nopass'], ['ACL', 'GETUSER', 'psd'],
+    ['CONFIG', 'SET', 'acl-pubsub-default', 'resetchannels'], ['ACL', 'SETUSER', 'psd', 'reset', 'on', 'nopass', '~*', '+@all'], ['ACL', 'LIST'],
+    ['CONFIG', 'SET', 'acl-pubsub-default', 'allchannels'], ['ACL', 'SETUSER', 'psd', 'reset'], ['ACL', 'LIST'],
+    ['CONFIG', 'SET', 'acl-pubsub-default', 'resetchannels'], ['ACL', 'DELUSER', 'psd'],
+  ],
   'user names with a space or a NUL': [
     ['ACL', 'SETUSER', 'a a'], ['ACL', 'SETUSER', 'a\u0000a'], ['ACL', 'SETUSER', ' '], ['ACL', 'USERS'],
   ],
