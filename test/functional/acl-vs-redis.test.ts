@@ -44,6 +44,11 @@ const CASES: Record<string, string[][]> = {
     ['CONFIG', 'SET', 'acl-pubsub-default', 'allchannels'], ['ACL', 'SETUSER', 'psd', 'reset'], ['ACL', 'LIST'],
     ['CONFIG', 'SET', 'acl-pubsub-default', 'resetchannels'], ['ACL', 'DELUSER', 'psd'],
   ],
+  'a key or channel pattern after * (or allkeys / allchannels) is refused': [
+    ['ACL', 'SETUSER', 'pa', 'allchannels', '&foo'], ['ACL', 'SETUSER', 'pa', '&*', '&foo'], ['ACL', 'SETUSER', 'pa', '&*', 'allchannels', '&*'],
+    ['ACL', 'SETUSER', 'pa', 'allkeys', '~foo'], ['ACL', 'SETUSER', 'pa', '~*', '~foo'], ['ACL', 'SETUSER', 'pa', '~*', '%R~foo'],
+    ['ACL', 'SETUSER', 'pa', '~*', '~*', 'allkeys'], ['ACL', 'SETUSER', 'pb', '%R~*', '~foo'], ['ACL', 'LIST'], ['ACL', 'DELUSER', 'pa', 'pb'],
+  ],
   'user names with a space or a NUL': [
     ['ACL', 'SETUSER', 'a a'], ['ACL', 'SETUSER', 'a\u0000a'], ['ACL', 'SETUSER', ' '], ['ACL', 'USERS'],
   ],
