@@ -49,7 +49,10 @@ export class AclStore {
   private addConfiguredUsers(users: readonly string[][]): void {
     if (users.length === 0) return;
     if (this.file) throw new ConfigError(USERS_AND_FILE);
+    const seen = new Set<string>();
     for (const [name, ...rules] of users) {
+      if (seen.has(name!)) throw new ConfigError(`Error in user declaration '${name}': Duplicate user found. A user can only be defined once in config files`);
+      seen.add(name!);
       if (name === 'default') this.defaultUser.apply('reset');
       const problem = this.setUser(name!, rules);
       if (problem !== null) throw new ConfigError(`Error in user declaration '${name}': ${problem.reason.replace(/^ERR /, '')}`);
