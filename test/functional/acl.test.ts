@@ -57,6 +57,7 @@ describe('ACL', () => {
   });
 
   it('rejects bad rules with Redis text and leaves the user unchanged', async () => {
+    expect(await run(['acl', 'setuser', 'a b'])).toEqual({ error: Errors.aclUsernameSpaces });
     await run(['acl', 'setuser', 'bob', 'on', '>pw', '+get']);
     expect(await run(['acl', 'setuser', 'bob', '+set', '#abc'])).toEqual({
       error: "ERR Error in ACL SETUSER modifier '#abc': The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters",
