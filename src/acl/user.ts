@@ -42,6 +42,11 @@ const BAD_HASH = 'The password hash must be exactly 64 characters and contain on
 const PATTERN_AFTER_ALL = (flag: string, reset: string, what: string): string =>
   `Adding a pattern after the * pattern (or the '${flag}' flag) is not valid and does not have any effect. Try '${reset}' to start with an empty list of ${what}`;
 
+/** `name` is container|subcommand and the catalogue knows it. */
+function isSubcommand(catalogue: CommandCatalogue, name: string): boolean {
+  return name.includes('|') && catalogue.leavesOf(name) !== undefined;
+}
+
 export class AclUser {
   enabled = false;
   nopass = false;
@@ -170,6 +175,10 @@ export class AclUser {
     if (target === '@all') leaves = this.catalogue.all();
     else if (target.startsWith('@')) leaves = this.catalogue.inCategory(target.slice(1));
     else leaves = this.catalogue.leavesOf(target);
+    if (!leaves && add && isSubcommand(this.catalogue, target.slice(0, target.lastIndexOf('|')))) {
+      // +config|get|appendonly: a first-arg rule on a subcommand (Redis 7.0's ECHILD).
+      throw new AclRuleError('Allowing first-arg of a subcommand is not supported');
+    }
     if (!leaves) throw new AclRuleError('Unknown command or category name in ACL');
     if (target === '@all') {
       this.allowed = add ? new Set(leaves) : new Set();

@@ -49,6 +49,10 @@ const CASES: Record<string, string[][]> = {
     ['ACL', 'SETUSER', 'pa', 'allkeys', '~foo'], ['ACL', 'SETUSER', 'pa', '~*', '~foo'], ['ACL', 'SETUSER', 'pa', '~*', '%R~foo'],
     ['ACL', 'SETUSER', 'pa', '~*', '~*', 'allkeys'], ['ACL', 'SETUSER', 'pb', '%R~*', '~foo'], ['ACL', 'LIST'], ['ACL', 'DELUSER', 'pa', 'pb'],
   ],
+  'a first-arg rule on a subcommand is refused with its own reason': [
+    ['ACL', 'SETUSER', 'fa', '+config|get|appendonly'], ['ACL', 'SETUSER', 'fa', '-config|get|appendonly'], ['ACL', 'SETUSER', 'fa', '+nosuch|x|y'],
+    ['ACL', 'SETUSER', 'fa', '+get|x|y'], ['ACL', 'SETUSER', 'fa', '+config|nosuch|x'], ['ACL', 'SETUSER', 'fa', '+config|get|'], ['ACL', 'USERS'],
+  ],
   'user names with a space or a NUL': [
     ['ACL', 'SETUSER', 'a a'], ['ACL', 'SETUSER', 'a\u0000a'], ['ACL', 'SETUSER', ' '], ['ACL', 'USERS'],
   ],
