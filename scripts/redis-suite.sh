@@ -3,9 +3,15 @@
 # sealkv started on a free port, in Redis's external-server mode, and prints ok/err per unit.
 #   npm run redis-suite                      every unit listed below
 #   npm run redis-suite -- unit/type/list    just these units
+#   npm run redis-suite -- --servers [units]  the harness's normal mode: it starts a server of its
+#     own for each start_server block, with its own config file and overrides, so the tests tagged
+#     external:skip run too. src/redis-server in the source tree is then scripts/redis-suite-shim/
+#     redis-server (sealkv with the harness's config file), src/redis-cli and src/redis-benchmark
+#     Debian's tools. Without units: the units that hold external:skip tests.
 # Environment: SEALKV_ARGS extra server flags (e.g. "--seal-keys yes"); SUITE_PORT sealkv's port
 # and SUITE_HARNESS_PORT the harness's own (both fixed instead of picked at random, for a machine
-# where ports are handed out); logs go to .tmp/redis-suite[-SUITE_TAG]-<unit>.log.
+# where ports are handed out; with --servers the harness's servers take the ports from
+# SUITE_HARNESS_PORT + 32 up, SUITE_PORT_COUNT of them, default 8); logs go to .tmp/redis-suite[-SUITE_TAG]-<unit>.log.
 # Needs tclsh (Debian: tcl) and the source package (fetched with `apt-get source` into
 # .tmp/redis-src once; a deb-src line for bookworm is added if apt has none). Tests tagged
 # needs:debug are skipped (sealkv has no DEBUG command), and encodings and DEBUG DIGEST are not
@@ -27,8 +33,19 @@ fi
 command -v tclsh >/dev/null || { echo "redis-suite: tclsh missing (apt-get install tcl)" >&2; exit 2; }
 TESTS=$(ls -d "$ROOT/$SRC"/redis-7.0*/ | head -1)
 node scripts/ensure-built.mjs
+SERVERS=0; MODE_TAG=
+if [ "${1:-}" = --servers ]; then SERVERS=1; MODE_TAG=-servers; shift; fi
 UNITS=("$@")
-if [ ${#UNITS[@]} -eq 0 ]; then
+if [ ${#UNITS[@]} -eq 0 ] && [ $SERVERS = 1 ]; then
+  # Every unit with tests tagged external:skip (all of the first row's are).
+  UNITS=(unit/auth unit/acl unit/acl-v2 unit/info unit/maxmemory unit/limits unit/obuf-limits
+         unit/memefficiency unit/networking unit/shutdown unit/client-eviction unit/replybufsize
+         unit/oom-score-adj unit/pendingquerybuf unit/querybuf
+         unit/type/string unit/type/incr unit/type/list unit/type/list-2 unit/type/list-3 unit/type/set
+         unit/type/zset unit/type/hash unit/type/stream unit/type/stream-cgroups unit/keyspace unit/expire
+         unit/multi unit/scripting unit/functions unit/introspection unit/introspection-2 unit/pubsub
+         unit/tracking unit/latency-monitor unit/lazyfree unit/other)
+elif [ ${#UNITS[@]} -eq 0 ]; then
   # The unit/ part of test_helper.tcl's all_tests, in its order (integration/ tests start servers of their own).
   UNITS=(unit/printver unit/dump unit/auth unit/protocol unit/keyspace unit/scan unit/info unit/info-command
          unit/type/string unit/type/incr unit/type/list unit/type/list-2 unit/type/list-3 unit/type/set
@@ -41,6 +58,18 @@ if [ ${#UNITS[@]} -eq 0 ]; then
          unit/cluster unit/client-eviction unit/violations unit/replybufsize unit/cluster-scripting
          unit/cluster/misc unit/cluster/links)
 fi
+if [ $SERVERS = 1 ]; then
+  ln -sf "$ROOT/scripts/redis-suite-shim/redis-server" "$TESTS/src/redis-server"
+  for tool in redis-cli redis-benchmark; do
+    command -v $tool >/dev/null || { echo "redis-suite: $tool missing (apt-get install redis-tools)" >&2; exit 2; }
+    ln -sf "$(command -v $tool)" "$TESTS/src/$tool"
+  done
+  # The shim passes SEALKV_ARGS on. One master key for all the servers of a run: the harness
+  # makes replicas of them, and a replica refuses a master with another key.
+  KEYFILE=$ROOT/.tmp/redis-suite-master.key
+  [ -s "$KEYFILE" ] || (umask 077 && head -c 32 /dev/urandom > "$KEYFILE")
+  export SEALKV_ARGS="${SEALKV_ARGS:-} --master-key-file $KEYFILE"
+fi
 total_ok=0; total_err=0
 for unit in "${UNITS[@]}"; do
   [ -f "$TESTS/tests/$unit.tcl" ] || { echo "$unit: no such unit"; continue; }
@@ -48,23 +77,28 @@ for unit in "${UNITS[@]}"; do
   # that test and run the unit again, up to 25 times, counting each skipped test as failed.
   skips=(); exc=0
   for attempt in $(seq 25); do
-    PORT=${SUITE_PORT:-}
-    [ -n "$PORT" ] || PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-    LOG=$ROOT/.tmp/redis-suite${SUITE_TAG:+-$SUITE_TAG}-$(echo "$unit" | tr / -).log
-    # shellcheck disable=SC2086 # SEALKV_ARGS is a list of flags
-    node bin/sealkv.js --port "$PORT" --bind 127.0.0.1 ${SEALKV_ARGS:-} > "$LOG.server" 2>&1 &
-    PID=$!
-    for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+    LOG=$ROOT/.tmp/redis-suite${SUITE_TAG:+-$SUITE_TAG}$MODE_TAG-$(echo "$unit" | tr / -).log
+    if [ $SERVERS = 0 ]; then
+      PORT=${SUITE_PORT:-}
+      [ -n "$PORT" ] || PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+      # shellcheck disable=SC2086 # SEALKV_ARGS is a list of flags
+      node bin/sealkv.js --port "$PORT" --bind 127.0.0.1 ${SEALKV_ARGS:-} > "$LOG.server" 2>&1 &
+      PID=$!
+      for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+      TARGET=(--host 127.0.0.1 --port "$PORT")
+    else
+      PID=; TARGET=(--portcount "${SUITE_PORT_COUNT:-8}" --dump-logs)
+    fi
     # A base port of its own, so runs side by side do not race for the harness's ports; below
     # Linux's ephemeral range (32768 up), where a busy machine's own connections take ports.
     # The harness listens on the first free port of [baseport - 32, baseport).
     BASEPORT=$((RANDOM % 20000 + 11000))
     [ -z "${SUITE_HARNESS_PORT:-}" ] || BASEPORT=$((SUITE_HARNESS_PORT + 32))
-    (cd "$TESTS" && timeout 900 ./runtest --host 127.0.0.1 --port "$PORT" --single "$unit" --clients 1 --baseport "$BASEPORT" \
+    (cd "$TESTS" && timeout 900 ./runtest "${TARGET[@]}" --single "$unit" --clients 1 --baseport "$BASEPORT" \
        --timeout 120 --tags -needs:debug --ignore-encoding --ignore-digest "${skips[@]}" > "$LOG" 2>&1)
-    kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null
+    [ -z "$PID" ] || { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
     # The harness could not listen on its port (taken meanwhile): no test ran, try another.
-    grep -q "^couldn't open socket" "$LOG" && { echo "  $unit: harness port taken, running again" >&2; continue; }
+    grep -q "^couldn't open socket" "$LOG" && ! grep -q 'Testing unit/' "$LOG" && { echo "  $unit: harness port taken, running again" >&2; continue; }
     grep -q '\[.*exception.*\]:' "$LOG" || break
     name=$(grep -o '^"test {[^}]*}' "$LOG" | tail -1 | sed 's/^"test {//; s/}$//')
     [ -n "$name" ] || { exc=$((exc + 1)); break; }

@@ -2,6 +2,7 @@
 // and ACL SAVE), authentication, and the ACL LOG of denied commands and failed logins.
 
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
 import { aclFileWords, hashedSettingText, sha256Hex } from './secret.js';
@@ -24,8 +25,7 @@ export interface AclLogEntry {
 const USERS_AND_FILE =
   'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.';
 
-/** Redis acllog-max-len default, and the window in which equal denials are grouped. */
-const LOG_MAX = 128;
+/** The window in which equal denials are grouped. */
 const LOG_GROUP_MS = 60_000;
 
 export class AclStore {
@@ -49,7 +49,10 @@ export class AclStore {
   private addConfiguredUsers(users: readonly string[][]): void {
     if (users.length === 0) return;
     if (this.file) throw new ConfigError(USERS_AND_FILE);
+    const seen = new Set<string>();
     for (const [name, ...rules] of users) {
+      if (seen.has(name!)) throw new ConfigError(`Error in user declaration '${name}': Duplicate user found. A user can only be defined once in config files`);
+      seen.add(name!);
       if (name === 'default') this.defaultUser.apply('reset');
       const problem = this.setUser(name!, rules);
       if (problem !== null) throw new ConfigError(`Error in user declaration '${name}': ${problem.reason.replace(/^ERR /, '')}`);
@@ -58,6 +61,11 @@ export class AclStore {
 
   get file(): string {
     return this.config.get('aclfile');
+  }
+
+  /** Where the ACL file is: a relative name is under `dir`, as in Redis (its `dir` chdirs). */
+  private get path(): string {
+    return resolve(this.config.get('dir'), this.file);
   }
 
   get defaultUser(): AclUser {
@@ -100,6 +108,8 @@ export class AclStore {
   setUser(name: string, rules: readonly string[]): { index: number; reason: string } | null {
     const existing = this.users.get(name);
     const draft = existing ? existing.clone() : this.newUser(name);
+    // `reset` takes acl-pubsub-default as it is now, not as it was when the user was made.
+    draft.pubsubDefault = this.pubsubDefault();
     for (let i = 0; i < rules.length; i++) {
       try {
         draft.apply(rules[i]!);
@@ -117,9 +127,13 @@ export class AclStore {
   private newUser(name: string): AclUser {
     const u = new AclUser(name, this.catalogue);
     // Redis 7.0 creates users with acl-pubsub-default's channels (resetchannels unless set).
-    u.pubsubDefault = this.config.get('acl-pubsub-default') === 'allchannels' ? 'allchannels' : 'resetchannels';
+    u.pubsubDefault = this.pubsubDefault();
     u.apply(u.pubsubDefault);
     return u;
+  }
+
+  private pubsubDefault(): AclUser['pubsubDefault'] {
+    return this.config.get('acl-pubsub-default') === 'allchannels' ? 'allchannels' : 'resetchannels';
   }
 
   /** Removes users; returns the removed ones (their clients are then disconnected). */
@@ -157,7 +171,9 @@ export class AclStore {
       return;
     }
     this.log.unshift({ count: 1, reason, context, object, username, createdAt: now, updatedAt: now, clientInfo });
-    if (this.log.length > LOG_MAX) this.log.length = LOG_MAX;
+    // Trimmed as entries come, as Redis does: lowering acllog-max-len shortens the log at the next one.
+    const max = this.config.number('acllog-max-len');
+    if (this.log.length > max) this.log.length = max;
   }
 
   // ---- ACL file ----
@@ -168,7 +184,7 @@ export class AclStore {
     let lines: string[][];
     try {
       // Read as bytes: password rules become digests before anything is a string.
-      lines = aclFileWords(readFileSync(path));
+      lines = aclFileWords(readFileSync(this.path));
     } catch (err) {
       throw new ConfigError(`cannot read ACL file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
@@ -223,11 +239,11 @@ export class AclStore {
   save(): string | null {
     if (!this.file) return Errors.aclNoFile;
     const text = this.names().map((n) => this.users.get(n)!.describe() + '\n').join('');
-    const tmp = `${this.file}.tmp-${process.pid}`;
+    const tmp = `${this.path}.tmp-${process.pid}`;
     try {
       writeFileSync(tmp, text, { mode: 0o600 });
       chmodSync(tmp, 0o600);
-      renameSync(tmp, this.file);
+      renameSync(tmp, this.path);
     } catch {
       return Errors.aclSaveFailed;
     }

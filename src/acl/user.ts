@@ -38,6 +38,15 @@ function keyPattern(pattern: string, read: boolean, write: boolean): KeyPattern 
 const HASH_RE = /^[0-9a-f]{64}$/;
 const BAD_HASH = 'The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters';
 
+/** Redis's reason for a key or channel pattern given after `*` (or allkeys / allchannels). */
+const PATTERN_AFTER_ALL = (flag: string, reset: string, what: string): string =>
+  `Adding a pattern after the * pattern (or the '${flag}' flag) is not valid and does not have any effect. Try '${reset}' to start with an empty list of ${what}`;
+
+/** `name` is container|subcommand and the catalogue knows it. */
+function isSubcommand(catalogue: CommandCatalogue, name: string): boolean {
+  return name.includes('|') && catalogue.leavesOf(name) !== undefined;
+}
+
 export class AclUser {
   enabled = false;
   nopass = false;
@@ -138,7 +147,10 @@ export class AclUser {
       const perm = m[1]!.toUpperCase();
       this.addKeys(m[2]!, perm.includes('R'), perm.includes('W'));
     } else if (head === '&') {
-      if (!this.channels.includes('*')) this.channels = rest === '*' ? ['*'] : [...this.channels, rest];
+      // A pattern after every channel is allowed is refused (Redis 7.0's EISDIR); `&*` is allchannels.
+      if (rest === '*') this.channels = ['*'];
+      else if (this.channels.includes('*')) throw new AclRuleError(PATTERN_AFTER_ALL('allchannels', 'resetchannels', 'channels'));
+      else this.channels = [...this.channels, rest];
     } else if (head === '+' || head === '-') {
       this.commands(rule);
     } else {
@@ -147,7 +159,11 @@ export class AclUser {
   }
 
   private addKeys(pattern: string, read: boolean, write: boolean): void {
-    if (this.keys.some((k) => k.pattern === '*' && k.read && k.write)) return;
+    if (this.keys.some((k) => k.pattern === '*' && k.read && k.write)) {
+      // `~*` is allkeys again; any other pattern after it is refused (Redis 7.0's EEXIST).
+      if (pattern === '*' && read && write) return;
+      throw new AclRuleError(PATTERN_AFTER_ALL('allkeys', 'resetkeys', 'patterns'));
+    }
     if (pattern === '*' && read && write) this.keys = [];
     this.keys.push(keyPattern(pattern, read, write));
   }
@@ -159,6 +175,10 @@ export class AclUser {
     if (target === '@all') leaves = this.catalogue.all();
     else if (target.startsWith('@')) leaves = this.catalogue.inCategory(target.slice(1));
     else leaves = this.catalogue.leavesOf(target);
+    if (!leaves && add && isSubcommand(this.catalogue, target.slice(0, target.lastIndexOf('|')))) {
+      // +config|get|appendonly: a first-arg rule on a subcommand (Redis 7.0's ECHILD).
+      throw new AclRuleError('Allowing first-arg of a subcommand is not supported');
+    }
     if (!leaves) throw new AclRuleError('Unknown command or category name in ACL');
     if (target === '@all') {
       this.allowed = add ? new Set(leaves) : new Set();

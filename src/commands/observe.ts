@@ -16,15 +16,15 @@ function statOf(ctx: Session, spec: CommandSpec): CommandStat {
   return obs.statOf(spec) ?? obs.addStat(spec, fullNameOf(ctx.server.commands, spec));
 }
 
-/** A command that ran for `ms` milliseconds. */
-export function commandRan(ctx: Session, spec: CommandSpec, args: ArgList, ms: number): void {
+/** A command that ran for `ms` milliseconds; `failed` where the server-wide error count cannot tell (it waited). */
+export function commandRan(ctx: Session, spec: CommandSpec, args: ArgList, ms: number, failed?: boolean): void {
   const obs = ctx.server.observer;
   const stat = statOf(ctx, spec);
   stat.calls++;
   const micros = ms * 1000;
   stat.micros += micros;
   const errors = ctx.server.stats.failures;
-  if (errors > obs.errorsBefore) stat.failed++;
+  if (failed ?? errors > obs.errorsBefore) stat.failed++;
   obs.errorsBefore = errors;
   if (obs.latencyTracking) (stat.histogram ??= new LatencyHistogram()).record(micros * 1000);
   if (obs.slowerThan >= 0 && micros >= obs.slowerThan && !spec.flags.includes('skip_slowlog')) {

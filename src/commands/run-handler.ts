@@ -32,6 +32,7 @@ export function runHandler(ctx: Session, spec: CommandSpec, args: ArgList, shown
   let start = obs.mark;
   if (Number.isNaN(start)) start = performance.now();
   const tracking = enterRun(ctx, spec, args);
+  const errorsSent = ctx.reply.errorsSent;
   const pending = run(ctx, spec, args);
   // Client tracking: a read-only command's keys are remembered for its client (redis call()).
   if (tracking !== undefined) leaveRun(tracking, ctx, spec, args);
@@ -42,7 +43,7 @@ export function runHandler(ctx: Session, spec: CommandSpec, args: ArgList, shown
     return feedMonitors(ctx, spec, shown);
   }
   obs.mark = NaN;
-  return timedWhenDone(ctx, spec, shown, start, pending);
+  return timedWhenDone(ctx, spec, shown, start, pending, errorsSent);
 }
 
 /**
@@ -50,11 +51,13 @@ export function runHandler(ctx: Session, spec: CommandSpec, args: ArgList, shown
  * less the time it spent blocked (BLPOP, XREADGROUP BLOCK, WAIT...): Redis times the work only.
  * Apart from runHandler: a closure in it over its arguments made V8 allocate their context (and
  * box `start`) on every command, ~135 bytes of garbage a call, not only for commands that wait.
+ * It failed when its own connection got an error reply meanwhile (CLIENT UNBLOCK ... ERROR):
+ * other commands ran in between, so the server-wide error count cannot tell.
  */
-function timedWhenDone(ctx: Session, spec: CommandSpec, shown: ArgList, start: number, pending: Promise<void>): Promise<void> {
+function timedWhenDone(ctx: Session, spec: CommandSpec, shown: ArgList, start: number, pending: Promise<void>, errorsSent: number): Promise<void> {
   const obs = ctx.server.observer;
   return pending.then(() => {
-    commandRan(ctx, spec, shown, performance.now() - start - obs.takeWait(ctx.id));
+    commandRan(ctx, spec, shown, performance.now() - start - obs.takeWait(ctx.id), ctx.reply.errorsSent > errorsSent);
     feedMonitors(ctx, spec, shown);
   });
 }

@@ -583,6 +583,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     'sealkv ready',
   );
+  // Redis's own words, which supervisors, container tooling and Redis's test harness wait for.
+  log.info('Ready to accept connections');
   // After the listeners: the time to the first accepted connection stays as it was.
   preloadScripting(server, (err) => log.warn({ err: (err as Error).message }, 'the Lua VM did not load; the first script tries again'));
   if (!server.persistence.warnIfRulesUnarmed()) server.persistence.warnIfUnwritable();

@@ -180,6 +180,7 @@ export const Errors = {
         : 'no permission to execute the command or subcommand'),
   aclSetuser: (rule: string, reason: string) => `ERR Error in ACL SETUSER modifier '${clip(rule)}': ${reason}`,
   aclDeleteDefault: "ERR The 'default' user cannot be removed",
+  aclUsernameSpaces: "ERR Usernames can't contain spaces or null characters",
   aclUserNotFound: (user: string) => `ERR User '${clip(user)}' not found`,
   aclCommandNotFound: (name: string) => `ERR Command '${clip(name)}' not found`,
   aclUnknownCategory: (cat: string) => `ERR Unknown category '${clip(cat)}'`,

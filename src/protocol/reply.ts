@@ -97,6 +97,8 @@ export class ReplyWriter {
    */
   cap = Infinity;
   onOverflow: (() => void) | null = null;
+  /** Error replies written on this connection: what tells a command that waited it failed. */
+  errorsSent = 0;
   private dropping = false;
   private buf: Buffer;
   private len = 0;
@@ -298,6 +300,7 @@ export class ReplyWriter {
    */
   error(message: string, counted = true): void {
     this.errors.countError(message, counted);
+    this.errorsSent++;
     this.ascii('-' + scrub(message) + '\r\n');
   }
 

@@ -48,7 +48,7 @@ export function eventFlags(value: string): number {
 /** Events of the generic class (g) and the special ones; the rest go by the key's type. */
 const BY_EVENT: Partial<Record<KeyEvent, number>> = {
   del: G, expire: G, persist: G, rename_from: G, rename_to: G, copy_to: G, move_from: G, move_to: G,
-  restore: G, expired: X, evicted: EV, new: N, keymiss: M,
+  restore: G, expired: X, evicted: EV, new: N, keymiss: M, 'xgroup-progress': 0,
 };
 
 /** Type classes by Kind number: string, hash, list, set, zset, stream. */

@@ -16,6 +16,7 @@ import { Propagator } from './propagate.js';
 import { applyKeyRecord, command, LinkError } from './records.js';
 import { swapDatabases } from '../commands/connection/swap-databases.js';
 import { Errors } from '../protocol/errors.js';
+import { applyLibrariesRecord } from '../commands/scripting/functions.js';
 
 export { KEY_CHECK } from './link.js';
 
@@ -231,6 +232,9 @@ export class Replication {
       }
       case 'SKV.SWAP':
         return swapDatabases(server, Number(args[1]!.toString('latin1')), Number(args[2]!.toString('latin1')));
+      case 'SKV.FUNCS':
+        if (!applyLibrariesRecord(server, args[1]!)) throw new LinkError('bad SKV.FUNCS on the replication stream');
+        return;
       case 'SKV.ROTATE':
         // The master started a key rotation: this node rotates its own data key too (the
         // stream's records are sealed under the transport key and need no rotation of theirs).

@@ -10,6 +10,7 @@
 import type { Session } from '../commands/types.js';
 import { snapshotChunks } from '../persistence/snapshot.js';
 import { command } from './records.js';
+import { librariesRecord } from '../commands/scripting/functions.js';
 import type { Replication } from './index.js';
 
 export type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
@@ -139,6 +140,8 @@ export class Primary {
           this.repl.flush();
           atOffset = this.repl.offset;
           conn.held = [];
+          // The libraries are not in the snapshot: the first record after its point carries them.
+          this.repl.propagator.record(librariesRecord(server));
         },
       });
       for await (const chunk of chunks) {

@@ -76,6 +76,12 @@ export class Propagator implements KeyListener {
     this.soon();
   }
 
+  /** A record that is not a key's (the function libraries): sent in order with the next flush. */
+  record(bytes: Buffer): void {
+    this.events.push(bytes);
+    this.soon();
+  }
+
   /** A safety net: anything signalled outside a command is sent before the next turn. */
   private soon(): void {
     if (this.scheduled) return;

@@ -9,6 +9,7 @@
 //                          name, then for set: expiry (unix ms, 0 = none), the key's name when
 //                          --seal-keys is on (the lookup name is then a keyed hash), the value.
 //   SKV.FLUSH <db | -1>    SKV.SWAP <a> <b>    SKV.ROTATE    PING    REPLCONF GETACK *
+//   SKV.FUNCS <sealed>     every function library (FUNCTION DUMP's payload): a replica replaces its own
 // A record says what a key IS, never how it changed, so applying one twice or late is harmless:
 // the full copy walks the keyspace while writes go on and the records sent after it settle it.
 

@@ -37,6 +37,10 @@ export type KeyEvent =
   | 'georadiusstore' | 'geosearchstore'
   // a key that did not exist was added (class n), announced just before the write's own event
   | 'new'
+  // not a notification: a consumer group's delivery state moved (XREADGROUP, XACK, XCLAIM,
+  // XAUTOCLAIM). Replicas and snapshots must have it; Redis sends no notification for it and
+  // neither touches WATCH nor invalidates client tracking.
+  | 'xgroup-progress'
   // a read found no key (class m): told through KeyListener.keyMissed, never keyChanged
   | 'keymiss';
 
@@ -88,7 +92,8 @@ export class WatchTable implements KeyListener {
     if (set.size === 0) this.byKey.delete(key);
   }
 
-  keyChanged(_db: Keyspace, key: string): void {
+  keyChanged(_db: Keyspace, key: string, event: KeyEvent): void {
+    if (event === 'xgroup-progress') return;
     const flags = this.byKey.get(key);
     if (flags) for (const f of flags) f.dirty = true;
   }

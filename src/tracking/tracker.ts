@@ -240,7 +240,7 @@ export class Tracker implements KeyListener {
 
   keyChanged(db: Keyspace, key: string, event: KeyEvent, _kind: Kind): void {
     // 'new' always comes just before the write's own event for the same key: one is enough.
-    if (event === 'new') return;
+    if (event === 'new' || event === 'xgroup-progress') return;
     const serving = this.server.blocking.servingClient;
     const writer = event === 'expired' || event === 'evicted' ? 0 : serving || this.current;
     if (this.prefixes.size > 0) this.rememberForBroadcast(db, key, writer);

@@ -32,6 +32,30 @@ const CASES: Record<string, string[][]> = {
     ['ACL', 'LIST'], ['AUTH', 'pwu', 'a'], ['AUTH', 'pwu', 'b'], ['ACL', 'SETUSER', 'pwu', '>x', 'bogus'], ['ACL', 'GETUSER', 'pwu'],
     ['ACL', 'SETUSER', 'pwu', '#0123'], ['ACL', 'SETUSER', 'pwu', '!' + 'a'.repeat(64)], ['ACL', 'DELUSER', 'pwu'],
   ],
+  // Redis's acl unit: extra arguments are a subcommand syntax error quoting the subcommand as
+  // sent; a user name with a space or a NUL is refused.
+  'extra arguments to CAT, GENPASS and LOG': [
+    ['ACL', 'CAT', 'NON_EXISTS'], ['ACL', 'CAT', 'NON_EXISTS', 'NON_EXISTS2'], ['ACL', 'cat', 'a', 'b'],
+    ['ACL', 'GENPASS', '1', '2'], ['ACL', 'log', 'a', 'b'],
+  ],
+  'reset takes acl-pubsub-default as it is now, not as it was when the user was made': [
+    ['CONFIG', 'SET', 'acl-pubsub-default', 'allchannels'], ['ACL', 'SETUSER', 'psd', 'on', 'nopass'], ['ACL', 'GETUSER', 'psd'],
+    ['CONFIG', 'SET', 'acl-pubsub-default', 'resetchannels'], ['ACL', 'SETUSER', 'psd', 'reset', 'on', 'nopass', '~*', '+@all'], ['ACL', 'LIST'],
+    ['CONFIG', 'SET', 'acl-pubsub-default', 'allchannels'], ['ACL', 'SETUSER', 'psd', 'reset'], ['ACL', 'LIST'],
+    ['CONFIG', 'SET', 'acl-pubsub-default', 'resetchannels'], ['ACL', 'DELUSER', 'psd'],
+  ],
+  'a key or channel pattern after * (or allkeys / allchannels) is refused': [
+    ['ACL', 'SETUSER', 'pa', 'allchannels', '&foo'], ['ACL', 'SETUSER', 'pa', '&*', '&foo'], ['ACL', 'SETUSER', 'pa', '&*', 'allchannels', '&*'],
+    ['ACL', 'SETUSER', 'pa', 'allkeys', '~foo'], ['ACL', 'SETUSER', 'pa', '~*', '~foo'], ['ACL', 'SETUSER', 'pa', '~*', '%R~foo'],
+    ['ACL', 'SETUSER', 'pa', '~*', '~*', 'allkeys'], ['ACL', 'SETUSER', 'pb', '%R~*', '~foo'], ['ACL', 'LIST'], ['ACL', 'DELUSER', 'pa', 'pb'],
+  ],
+  'a first-arg rule on a subcommand is refused with its own reason': [
+    ['ACL', 'SETUSER', 'fa', '+config|get|appendonly'], ['ACL', 'SETUSER', 'fa', '-config|get|appendonly'], ['ACL', 'SETUSER', 'fa', '+nosuch|x|y'],
+    ['ACL', 'SETUSER', 'fa', '+get|x|y'], ['ACL', 'SETUSER', 'fa', '+config|nosuch|x'], ['ACL', 'SETUSER', 'fa', '+config|get|'], ['ACL', 'USERS'],
+  ],
+  'user names with a space or a NUL': [
+    ['ACL', 'SETUSER', 'a a'], ['ACL', 'SETUSER', 'a\u0000a'], ['ACL', 'SETUSER', ' '], ['ACL', 'USERS'],
+  ],
 };
 
 compareWithRedis('ACL edge cases, byte for byte with redis-server', CASES, () => startInProcess());

@@ -57,6 +57,7 @@ describe('ACL', () => {
   });
 
   it('rejects bad rules with Redis text and leaves the user unchanged', async () => {
+    expect(await run(['acl', 'setuser', 'a b'])).toEqual({ error: Errors.aclUsernameSpaces });
     await run(['acl', 'setuser', 'bob', 'on', '>pw', '+get']);
     expect(await run(['acl', 'setuser', 'bob', '+set', '#abc'])).toEqual({
       error: "ERR Error in ACL SETUSER modifier '#abc': The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters",
@@ -150,6 +151,21 @@ describe('ACL', () => {
     expect(await r(['exec'])).toEqual({ error: 'EXECABORT Transaction discarded because of previous errors.' });
     const log = (await run(['acl', 'log', '1'])) as unknown[][];
     expect(log[0]!.slice(2, 8)).toEqual(['reason', 'command', 'context', 'multi', 'object', 'set']);
+  });
+
+  it('the log keeps acllog-max-len entries, the newest (Redis acl unit)', async () => {
+    await run(['config', 'set', 'acllog-max-len', '5']);
+    try {
+      await run(['acl', 'setuser', 'few', 'on', '>pw', '+set', '+ping', '~object:1234']);
+      const r = await as('few', 'pw');
+      // Ten keys: ten entries (equal denials would be grouped into one).
+      for (let j = 0; j < 10; j++) await r(['set', `obj:${j}`, '1']);
+      const log = (await run(['acl', 'log'])) as unknown[][];
+      expect(log.length).toBe(5);
+      expect(log[0]!.slice(6, 8)).toEqual(['object', 'obj:9']);
+    } finally {
+      await run(['config', 'set', 'acllog-max-len', '128']);
+    }
   });
 
   it('beyond Redis: KEYS, SCAN and RANDOMKEY only return readable keys; FLUSH needs all keys', async () => {
@@ -342,6 +358,22 @@ describe('ACL file', () => {
       expect(readFileSync(file, 'utf8')).toBe(lines.join('\n') + '\n');
     } finally {
       admin.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('a relative aclfile is under dir, as in Redis (its dir chdirs): read at start, written by ACL SAVE', async () => {
+    const sub = mkdtempSync(join(dir, 'rel-'));
+    writeFileSync(join(sub, 'users.acl'), 'user default on nopass ~* &* +@all\nuser rel on nopass ~* +@all\n');
+    const server = await startInProcess({ dir: sub, aclfile: 'users.acl' });
+    const admin = await ReplyConnection.open(server.port);
+    try {
+      expect(await admin.send(['ACL', 'USERS'])).toBe('*2\r\n$7\r\ndefault\r\n$3\r\nrel\r\n');
+      expect(await admin.send(['ACL', 'DELUSER', 'rel'])).toBe(':1\r\n');
+      expect(await admin.send(['ACL', 'SAVE'])).toBe('+OK\r\n');
+      expect(readFileSync(join(sub, 'users.acl'), 'utf8')).not.toContain('user rel');
+    } finally {
+      admin.close();
       await server.stop();
     }
   });

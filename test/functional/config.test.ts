@@ -554,6 +554,12 @@ describe('starting from config files', () => {
     const both = await runCli([join(dir, 'users.conf'), '--aclfile', join(dir, 'users.acl'), '--port', String(await freePort())]);
     expect(both.code).toBe(1);
     expect(both.output).toContain('Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid.');
+    // A user declared twice stops the start, as in Redis (its acl unit, from the command line).
+    for (const name of ['foo', 'default']) {
+      const twice = await runCli(['--port', String(await freePort()), '--user', name, '--user', name]);
+      expect(twice.code, twice.output).toBe(1);
+      expect(twice.output).toContain(`Error in user declaration '${name}': Duplicate user found. A user can only be defined once in config files`);
+    }
   });
 
   it('refuses to start on bad directives, listing them all at once, and on bad renames', async () => {

@@ -108,6 +108,32 @@ describe.skipIf(!hasRedisServer)('INFO commandstats and errorstats as redis-serv
     });
   }
 
+  it('a blocking command unblocked with CLIENT UNBLOCK ... ERROR failed (Redis info unit); so did CLIENT UNBLOCK, as in Redis', async () => {
+    const seen: Record<string, unknown>[] = [];
+    for (const port of [redis!.port, sealkv.port]) {
+      const c = await open(port, 2);
+      const waiting = await open(port, 2);
+      try {
+        expect(await c.send(['CONFIG', 'RESETSTAT'])).toBe('+OK\r\n');
+        const id = (await waiting.send(['CLIENT', 'ID'])).slice(1, -2);
+        const reply = waiting.send(['BLPOP', 'list1{t}', '0']);
+        // Blocked once CLIENT LIST shows it in blpop.
+        while (!(await c.send(['CLIENT', 'LIST'])).includes('cmd=blpop')) await new Promise((r) => setTimeout(r, 5));
+        expect(await c.send(['CLIENT', 'UNBLOCK', id, 'ERROR'])).toBe(':1\r\n');
+        expect(await reply).toBe('-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n');
+        // And one that times out (not failed).
+        expect(await waiting.send(['BLPOP', 'list1{t}', '0.01'])).toBe('*-1\r\n');
+        const stats = countsOnly(await info(c, 'commandstats'));
+        seen.push({ blpop: stats.cmdstat_blpop, unblock: stats['cmdstat_client|unblock'], errors: Object.fromEntries(await info(c, 'errorstats')) });
+      } finally {
+        c.close();
+        waiting.close();
+      }
+    }
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[1]).toMatchObject({ blpop: 'calls=2,rejected_calls=0,failed_calls=1', unblock: 'calls=1,rejected_calls=0,failed_calls=1' });
+  });
+
   it('latencystats lists the commands that ran, with the percentiles configured', async () => {
     const names: string[][] = [];
     for (const port of [redis!.port, sealkv.port]) {

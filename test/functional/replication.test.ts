@@ -121,6 +121,68 @@ describe('replication: primary and two replicas', () => {
     expect(await q1.exists('short')).toBe(0);
   });
 
+  it("a consumer group's progress reaches the replicas: XREADGROUP (with and without NOACK), XACK, XCLAIM, XAUTOCLAIM (Redis's stream-cgroups unit)", async () => {
+    await p.del('cg');
+    for (const n of [1, 2, 3, 4, 5]) await p.xadd('cg', `${n}-1`, 'a', String(n));
+    await p.xgroup('CREATE', 'cg', 'g', '0');
+    // The consumers exist first: creating one is announced (and so replicated) anyway.
+    for (const c of ['c1', 'c2', 'c3']) await p.xgroup('CREATECONSUMER', 'cg', 'g', c);
+    // Pending entries without their idle time (it is read a moment apart).
+    const pending = async (c: Redis) => ((await c.xpending('cg', 'g', '-', '+', 10)) as unknown[][]).map(([id, who, , n]) => [id, who, n]);
+    const state = async (c: Redis) => [await c.xinfo('GROUPS', 'cg'), await pending(c)];
+    const steps: [string, () => Promise<unknown>][] = [
+      ['XREADGROUP', () => p.xreadgroup('GROUP', 'g', 'c1', 'COUNT', '2', 'STREAMS', 'cg', '>')],
+      ['XACK', () => p.xack('cg', 'g', '1-1')],
+      ['XREADGROUP NOACK', () => p.xreadgroup('GROUP', 'g', 'c1', 'COUNT', '1', 'NOACK', 'STREAMS', 'cg', '>')],
+      ['XREADGROUP', () => p.xreadgroup('GROUP', 'g', 'c1', 'COUNT', '1', 'STREAMS', 'cg', '>')],
+      ['XCLAIM', () => p.xclaim('cg', 'g', 'c2', 0, '2-1', 'JUSTID')],
+      ['XAUTOCLAIM', () => p.xautoclaim('cg', 'g', 'c3', 0, '4-1', 'JUSTID')],
+    ];
+    for (const [name, step] of steps) {
+      await step();
+      await synced();
+      const expected = await state(p);
+      for (const q of [q1, q2]) expect([name, await state(q)]).toEqual([name, expected]);
+    }
+    expect(JSON.stringify(await pending(p))).toBe('[["2-1","c2",1],["4-1","c3",1]]');
+  });
+
+  it("function libraries reach the replicas: FUNCTION LOAD, DELETE, RESTORE, FLUSH, and a new replica's full copy (Redis's functions unit)", async () => {
+    const lib = (name: string, reply: string) => `#!lua name=${name}\nredis.register_function{function_name='${name}', callback=function() return '${reply}' end, flags={'no-writes'}}`;
+    const libraries = async (c: Redis) => JSON.stringify(await c.call('function', 'list'));
+    const same = async () => {
+      await synced();
+      const expected = await libraries(p);
+      for (const q of [q1, q2]) expect(await libraries(q)).toBe(expected);
+      return expected;
+    };
+    await p.call('function', 'load', lib('one', 'hello'));
+    expect(await same()).toContain('one');
+    for (const q of [q1, q2]) expect(await q.call('fcall', 'one', '0')).toBe('hello');
+    await p.call('function', 'load', 'replace', lib('one', 'again'));
+    await p.call('function', 'load', lib('two', 'x'));
+    await same();
+    expect(await q1.call('fcall', 'one', '0')).toBe('again');
+    const dump = (await p.callBuffer('function', 'dump')) as Buffer;
+    await p.call('function', 'delete', 'one');
+    expect(await same()).not.toContain('"one"');
+    await p.call('function', 'restore', dump, 'replace');
+    expect(await same()).toContain('one');
+    // A replica that joins now gets them with its full copy.
+    const late = await startNode(KEY, [], { host, port: primary.port });
+    try {
+      await linkUp(late.port);
+      const l = ioredis(late.port);
+      await waitFor('the late replica to hold the libraries', async () => (await libraries(l)) === (await libraries(p)));
+      expect(await l.call('fcall', 'two', '0')).toBe('x');
+      l.disconnect();
+    } finally {
+      await late.stop();
+    }
+    await p.call('function', 'flush');
+    expect(await same()).toBe('[]');
+  });
+
   it('FLUSHDB, SWAPDB and SELECT reach the replicas', async () => {
     await p.select(3);
     await p.set('in3', 'three');

@@ -48,6 +48,12 @@ const CASES: Record<string, string[][]> = {
     ['AUTH', 'txu', 'x'], ['MULTI'], ['SET', 'k', 'v'], ['EXEC'], ['PING'], ['GET', 'k'],
     ['ACL', 'LOG', 'RESET'], ['ACL', 'DELUSER', 'txu'], ['PING'],
   ],
+  // Redis signals no change for a consumer group's progress: WATCH is not touched by it.
+  'a consumer group moving on does not touch WATCH (XREADGROUP, XACK, XCLAIM)': [
+    ['XADD', 'st', '1-1', 'a', '1'], ['XADD', 'st', '2-1', 'a', '2'], ['XGROUP', 'CREATE', 'st', 'g', '0'], ['XGROUP', 'CREATECONSUMER', 'st', 'g', 'c'],
+    ['WATCH', 'st'], [OTHER, 'XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '1', 'STREAMS', 'st', '>'], [OTHER, 'XACK', 'st', 'g', '1-1'],
+    [OTHER, 'XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'st', '>'], [OTHER, 'XCLAIM', 'st', 'g', 'c', '0', '2-1', 'JUSTID'], ['MULTI'], ['XLEN', 'st'], ['EXEC'],
+  ],
   'queued commands re-checked against ACL rules at EXEC': [
     ['ACL', 'SETUSER', 'txu', 'on', 'nopass', '~*', '&*', '+@all'],
     ['AUTH', 'txu', 'x'], ['MULTI'], ['ACL', 'SETUSER', 'txu', 'resetkeys', '-incr'], ['SET', 'k', 'v'], ['INCR', 'n'], ['PING'], ['EXEC'],

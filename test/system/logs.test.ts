@@ -106,6 +106,16 @@ describe('log format', () => {
     await stop(r);
   });
 
+  it("says Redis's 'Ready to accept connections' once listening (supervisors and test harnesses wait for it)", async () => {
+    const r = await run([]);
+    expect(await waitFor(r.output, 'sealkv ready')).toBe(true);
+    const lines = jsonLines(r.output());
+    const readyAt = lines.findIndex((l) => l.msg === 'Ready to accept connections');
+    expect(readyAt).toBeGreaterThan(lines.findIndex((l) => l.msg === 'sealkv ready'));
+    expect(lines[readyAt]).toMatchObject({ level: 30, name: 'sealkv' });
+    await stop(r);
+  });
+
   it('--log-format pretty writes one human-readable line per event, uncoloured off a terminal', async () => {
     const r = await run(['--log-format', 'pretty', '--loglevel', 'verbose']);
     expect(await waitFor(r.output, 'sealkv ready')).toBe(true);

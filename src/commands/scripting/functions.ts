@@ -10,8 +10,10 @@ import { word } from '../args.js';
 import { Errors } from '../../protocol/errors.js';
 import type { RegisteredFunction } from '../../scripting/engine.js';
 import { keynum, keySpec, index, noted } from '../key-specs.js';
-import { numkeysOf, runScript, withScripting, type Library, type LibraryFunction, type Scripting } from './scripting.js';
-import type { CommandSpec, Session } from '../types.js';
+import { numkeysOf, runScript, scriptingIfLoaded, scriptingOf, withScripting, type Library, type LibraryFunction, type Scripting } from './scripting.js';
+import type { CommandSpec, Server, Session } from '../types.js';
+import { command } from '../../replication/records.js';
+import { replicationIfAny } from '../../replication/index.js';
 import { busyScriptOf, killBusyScript } from './script-busy.js';
 import { monitoredFirst } from '../connection/monitor.js';
 
@@ -108,6 +110,7 @@ function functionLoad(ctx: Session, args: Buffer[]): void | Promise<void> {
     const name = load(s, owned[owned.length - 1]!, replace);
     if (name !== '') return ctx.reply.error(name);
     const meta = metadataOf(owned[owned.length - 1]!) as { name: string };
+    librariesChanged(ctx.server);
     ctx.reply.bulkText(meta.name);
   });
 }
@@ -117,6 +120,7 @@ function functionDelete(ctx: Session, args: Buffer[]): void | Promise<void> {
     const lib = s.libraries.get(owned[2]!.toString('latin1'));
     if (lib === undefined) return ctx.reply.error(Errors.functionMetadata('Library not found'));
     removeLibrary(s, lib);
+    librariesChanged(ctx.server);
     ctx.reply.ok();
   });
 }
@@ -129,6 +133,7 @@ function functionFlush(ctx: Session, args: Buffer[]): void | Promise<void> {
   return withScripting(ctx, args, (s) => {
     for (const lib of [...s.libraries.values()]) removeLibrary(s, lib);
     s.engine.collectNow();
+    librariesChanged(ctx.server);
     ctx.reply.ok();
   });
 }
@@ -140,24 +145,27 @@ function functionFlush(ctx: Session, args: Buffer[]): void | Promise<void> {
 
 const FUNCTIONS_MARKER = Buffer.from([0xf0, 0x46, 0x4e, 1]);
 
+/** Every library's code, marked and length-prefixed: sealed, it is FUNCTION DUMP's payload. */
+function librariesPlain(s: Scripting | undefined): Buffer {
+  const codes = s === undefined ? [] : [...s.libraries.values()].map((lib) => lib.code);
+  const plain = Buffer.alloc(FUNCTIONS_MARKER.length + codes.reduce((n, c) => n + 4 + c.length, 0));
+  FUNCTIONS_MARKER.copy(plain, 0);
+  let at = FUNCTIONS_MARKER.length;
+  for (const code of codes) {
+    plain.writeUInt32BE(code.length, at);
+    code.copy(plain, at + 4);
+    at += 4 + code.length;
+  }
+  return plain;
+}
+
 function functionDump(ctx: Session, args: Buffer[]): void | Promise<void> {
-  return withScripting(ctx, args, (s) => {
-    const codes = [...s.libraries.values()].map((lib) => lib.code);
-    const plain = Buffer.alloc(FUNCTIONS_MARKER.length + codes.reduce((n, c) => n + 4 + c.length, 0));
-    FUNCTIONS_MARKER.copy(plain, 0);
-    let at = FUNCTIONS_MARKER.length;
-    for (const code of codes) {
-      plain.writeUInt32BE(code.length, at);
-      code.copy(plain, at + 4);
-      at += 4 + code.length;
-    }
-    ctx.reply.bulk(ctx.server.transport.seal(plain));
-  });
+  return withScripting(ctx, args, (s) => ctx.reply.bulk(ctx.server.transport.seal(librariesPlain(s))));
 }
 
 /** The library codes of a FUNCTION DUMP payload, or null when it is not one of ours. */
-function dumpedCodes(ctx: Session, payload: Buffer): Buffer[] | null {
-  const plain = ctx.server.transport.open(payload);
+function dumpedCodes(server: Server, payload: Buffer): Buffer[] | null {
+  const plain = server.transport.open(payload);
   if (plain === null || plain.length < FUNCTIONS_MARKER.length || !plain.subarray(0, FUNCTIONS_MARKER.length).equals(FUNCTIONS_MARKER)) return null;
   const codes: Buffer[] = [];
   for (let at = FUNCTIONS_MARKER.length; at < plain.length;) {
@@ -179,7 +187,7 @@ function functionRestore(ctx: Session, args: Buffer[]): void | Promise<void> {
   if (args.length > 4) return ctx.reply.error(Errors.subcommandSyntax('restore', 'function'));
   const policy = args.length === 4 ? word(args[3]!) : 'append';
   if (policy !== 'append' && policy !== 'replace' && policy !== 'flush') return ctx.reply.error(Errors.functionRestorePolicy);
-  const codes = dumpedCodes(ctx, args[2]!);
+  const codes = dumpedCodes(ctx.server, args[2]!);
   if (codes === null) return ctx.reply.error(Errors.dumpPayload);
   return withScripting(ctx, args, (s) => {
     const before = [...s.libraries.values()].map((lib) => lib.code);
@@ -200,8 +208,42 @@ function functionRestore(ctx: Session, args: Buffer[]): void | Promise<void> {
         return ctx.reply.error(failed);
       }
     }
+    librariesChanged(ctx.server);
     ctx.reply.ok();
   });
+}
+
+// ---- the libraries on the replication stream ----
+// Redis replicates FUNCTION LOAD / DELETE / FLUSH / RESTORE and sends the libraries with a full
+// copy (in its RDB). Here the whole set travels as one SKV.FUNCS record, sealed as FUNCTION
+// DUMP's payload is, after every change and at each full copy's point; a replica replaces its
+// libraries with it.
+
+/** The SKV.FUNCS record of the libraries as they are now (none while the VM never loaded). */
+export function librariesRecord(server: Server): Buffer {
+  return command('SKV.FUNCS', server.transport.seal(librariesPlain(scriptingIfLoaded(server))));
+}
+
+function librariesChanged(server: Server): void {
+  const propagator = replicationIfAny(server)?.propagator;
+  if (propagator?.active === true) propagator.record(librariesRecord(server));
+}
+
+/** A replica takes its master's libraries; false when the record is not a payload of ours. */
+export function applyLibrariesRecord(server: Server, sealed: Buffer): boolean {
+  const codes = dumpedCodes(server, sealed);
+  if (codes === null) return false;
+  const replace = (s: Scripting): void => {
+    for (const lib of [...s.libraries.values()]) removeLibrary(s, lib);
+    for (const code of codes) load(s, code, true);
+  };
+  // No libraries to take and none held: the VM need not load for it.
+  if (codes.length === 0 && scriptingIfLoaded(server) === undefined) return true;
+  const s = scriptingOf(server);
+  // Once the VM is in (a command that needs it, queued meanwhile, waits for the same promise after this).
+  if (s instanceof Promise) void s.then(replace);
+  else replace(s);
+  return true;
 }
 
 function functionList(ctx: Session, args: Buffer[]): void | Promise<void> {

@@ -23,6 +23,8 @@ function dropOrphans(ctx: Session): void {
 
 /** ACL SETUSER name rule...: password rules are hashed from the argument bytes (secret.ts). */
 function setuser(ctx: Session, args: Buffer[]): void {
+  // isspace() or NUL anywhere, as Redis's ACLStringHasSpaces: such a name could not be saved.
+  if (/[\0\t\n\v\f\r ]/.test(args[2]!.toString('latin1'))) return ctx.reply.error(Errors.aclUsernameSpaces);
   const rules = args.slice(3);
   const existing = ctx.server.acl.get(name(args[2]!));
   const channelsBefore = existing?.channelPatterns().slice();
@@ -106,7 +108,7 @@ function whoami(ctx: Session): void {
 }
 
 function cat(ctx: Session, args: Buffer[]): void {
-  if (args.length > 3) return ctx.reply.error(Errors.wrongArity('acl|cat'));
+  if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'acl'));
   if (args.length === 2) {
     ctx.reply.arrayLen(CATEGORIES.length);
     for (const c of CATEGORIES) ctx.reply.bulkText(c);
@@ -120,7 +122,7 @@ function cat(ctx: Session, args: Buffer[]): void {
 
 /** ACL GENPASS [bits]: random hex, bits rounded up to whole hex digits (default 256). */
 function genpass(ctx: Session, args: Buffer[]): void {
-  if (args.length > 3) return ctx.reply.error(Errors.wrongArity('acl|genpass'));
+  if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'acl'));
   let bits = 256;
   if (args.length === 3) {
     const n = integer(args[2]!);
@@ -163,7 +165,7 @@ function dryrun(ctx: Session, args: Buffer[]): void {
 
 /** ACL LOG [count | RESET]. */
 function log(ctx: Session, args: Buffer[]): void {
-  if (args.length > 3) return ctx.reply.error(Errors.wrongArity('acl|log'));
+  if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'acl'));
   const entries = ctx.server.acl.log;
   let count = 10;
   if (args.length === 3) {

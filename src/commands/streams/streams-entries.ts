@@ -242,6 +242,14 @@ export function writeStream(ctx: Session, key: string, event: KeyEvent, change: 
   return mutateOf(ctx, key, Kind.Stream, event, change);
 }
 
+/**
+ * A consumer group's delivery state moved in place (last id, PEL, delivery counts): replicas
+ * and snapshots must hear of it, with no notification (Redis sends none).
+ */
+export function groupProgressed(ctx: Session, key: string): void {
+  ctx.db.signal(key, 'xgroup-progress', Kind.Stream);
+}
+
 /** Node limits per config, updated when CONFIG SET changes either (reading them per XADD cost 2%). */
 const limitsOf = new WeakMap<Session['server']['config'], NodeLimits>();
 

@@ -4,7 +4,7 @@
 
 import { int64, name, text, word } from '../args.js';
 import { replyHelp } from '../connection/clients.js';
-import { intervalId, parseId, peekStream, quoted, readStream, replyEntry, replyId, streamSpec, strictId, writeStream } from './streams-entries.js';
+import { groupProgressed, intervalId, parseId, peekStream, quoted, readStream, replyEntry, replyId, streamSpec, strictId, writeStream } from './streams-entries.js';
 import { Errors } from '../../protocol/errors.js';
 import { Kind, type StreamEntry } from '../../store/keyspace.js';
 import { ENTRIES_READ_UNKNOWN, type Consumer, type ConsumerGroup, type PendingEntry } from '../../store/types/stream-groups.js';
@@ -183,6 +183,7 @@ function xack(ctx: Session, args: Buffer[]): void {
   }
   let acked = 0;
   for (const id of ids) if (group.ack(id)) acked++;
+  if (acked > 0) groupProgressed(ctx, key);
   ctx.reply.integer(acked);
 }
 
@@ -376,6 +377,7 @@ function xclaim(ctx: Session, args: Buffer[]): void {
     else if (!justId) nack.deliveryCount++;
     claimed.push(id);
   }
+  groupProgressed(ctx, key);
   replyOpened(ctx, () => replyClaimed(ctx, key, entry, claimed, justId));
 }
 
@@ -432,6 +434,7 @@ function xautoclaim(ctx: Session, args: Buffer[]): void {
     count--;
   }
   const cursor = i < pel.size ? pel.keyAt(i) : 0n;
+  if (claimed.length > 0 || deleted.length > 0) groupProgressed(ctx, key);
   replyOpened(ctx, () => {
     ctx.reply.arrayLen(3);
     replyId(ctx, cursor);

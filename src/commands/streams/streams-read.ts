@@ -2,7 +2,7 @@
 // or through a consumer group (new entries with ">", the consumer's own history otherwise).
 
 import { int64, name, text, word } from '../args.js';
-import { parseId, quoted, replyEntry, replyEntryAt } from './streams-entries.js';
+import { groupProgressed, parseId, quoted, replyEntry, replyEntryAt } from './streams-entries.js';
 import { keySpec, keyword, range } from '../key-specs.js';
 import { Errors } from '../../protocol/errors.js';
 import { Kind, type StreamEntry } from '../../store/keyspace.js';
@@ -188,6 +188,7 @@ export function replyServed(ctx: Session, req: ReadRequest, served: Served[], co
     }
     if (s.history) replyHistory(ctx, key, s.entry, consumer.pel, s.after, count);
     else deliverNew(ctx, key, s.entry, group, consumer, s.after, count, req.noack);
+    groupProgressed(ctx, key);
   }
 }
 
