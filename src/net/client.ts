@@ -19,7 +19,8 @@ import { spilledAhead } from '../commands/memory-gate.js';
 import type { Registry } from '../commands/registry.js';
 import type { BusyAnswer, ClientIo, QueuedCommand, ReplyMode, Server, Session } from '../commands/types.js';
 import type { ArgList } from '../protocol/arg-list.js';
-import { ProtocolError, RequestParser } from '../protocol/parser.js';
+import { ProtocolError, RequestParser, type ParserLimits } from '../protocol/parser.js';
+import type { Config } from '../config.js';
 import { ReplyWriter } from '../protocol/reply.js';
 import { endTransaction } from '../commands/connection/transactions.js';
 import type { Keyspace, WatchFlag } from '../store/keyspace.js';
@@ -123,7 +124,7 @@ export class Client implements Session, ReadSink {
     this.authenticated = this.aclUser.enabled && this.aclUser.nopass;
     this.reply = new ReplyWriter(server.stats);
     this.reply.onOverflow = () => this.overLimit();
-    this.parser = new RequestParser({ maxBulkLen: server.config.number('proto-max-bulk-len') });
+    this.parser = new RequestParser(liveParserLimits(server.config));
     this.parser.unauthenticated = !this.authenticated;
     // A request of thousands of arguments for a handler that reads a vector comes whole (arg-list.ts).
     // So do the bulk commands whose handlers take arrays (ZADD...), where they prepare (outside
@@ -637,4 +638,22 @@ export class Client implements Session, ReadSink {
     this.direct?.release();
     if (this.multi !== null) endTransaction(this);
   }
+}
+
+const parserLimits = new WeakMap<Config, ParserLimits>();
+
+/**
+ * The parser limits every connection of a server shares, kept current by CONFIG SET: Redis reads
+ * proto-max-bulk-len at each bulk, so a lowered limit holds for connections already open too.
+ */
+function liveParserLimits(config: Config): ParserLimits {
+  let limits = parserLimits.get(config);
+  if (limits === undefined) {
+    const live = { maxBulkLen: config.number('proto-max-bulk-len') };
+    config.onChange((name) => {
+      if (name === 'proto-max-bulk-len') live.maxBulkLen = config.number(name);
+    });
+    parserLimits.set(config, (limits = live));
+  }
+  return limits;
 }
