@@ -1,10 +1,16 @@
 // Hostile peers beside redis-server 7.0 (skipped when it is not installed): what a connection
 // that is not a well-behaved Redis client gets, and that it gets the same as from Redis.
 //   - an HTTP request on the RESP port (a browser made to post to it: cross-protocol
-//     scripting) is closed at its `POST` or `Host:` line, unanswered, with Redis's warning.
+//     scripting) is closed at its `POST` or `Host:` line, unanswered, with Redis's warning;
+//   - at maxclients, a refused peer gets Redis's error and is closed at once: one that never
+//     reads nor closes holds no descriptor, one that resets at once does not crash the server.
 
+import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { collectUntilClosed, rawConnect, sideBySide, sleep, type Target } from '../helpers/hostile.js';
+
+const openFiles = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
 /** Sends `data` and returns what came back and whether the server closed within 3 s. */
 async function sendAndWatch(port: number, data: string): Promise<{ reply: string; closed: boolean }> {
@@ -43,5 +49,50 @@ describe('an HTTP request on the RESP port', () => {
     expect(await run.server.waitForOutput('Possible SECURITY ATTACK detected')).toBe(true);
     // Once a minute at most.
     expect(run.server.output().split('Possible SECURITY ATTACK').length - 1).toBe(1);
+  });
+});
+
+describe('connections past maxclients', () => {
+  const run = sideBySide();
+  const targets = (): Target[] => [run.ours, ...(run.theirs ? [run.theirs] : [])];
+
+  it('are refused with Redis\'s error and closed at once, silent or reset, and the server stays up', async () => {
+    for (const t of targets()) {
+      const control = await rawConnect(t.port);
+      let controlGot = '';
+      control.on('data', (d) => (controlGot += d.toString('latin1')));
+      control.write('CONFIG SET maxclients 3\r\n');
+      await sleep(100);
+      const held = [await rawConnect(t.port), await rawConnect(t.port)];
+      try {
+        const refused = await sendAndWatch(t.port, 'PING\r\n');
+        expect({ server: t.name, ...refused }).toEqual({ server: t.name, reply: '-ERR max number of clients reached\r\n', closed: true });
+        // 200 peers that neither read nor close: each refused connection is closed by the server.
+        const before = openFiles(t.pid);
+        const silent = await Promise.all(Array.from({ length: 200 }, () => rawConnect(t.port)));
+        for (const s of silent) s.pause();
+        await sleep(500);
+        const held200 = openFiles(t.pid) - before;
+        for (const s of silent) s.destroy();
+        expect(held200, `${t.name} kept descriptors of refused connections`).toBeLessThan(20);
+        // 2,000 peers that reset as soon as they are connected, before the refusal is written.
+        for (let i = 0; i < 2000; i++) {
+          const s = connect({ port: t.port, host: '127.0.0.1' });
+          s.on('error', () => undefined);
+          s.on('connect', () => s.resetAndDestroy());
+          if (i % 50 === 49) await sleep(5);
+        }
+        await sleep(500);
+        control.write('PING\r\n');
+        for (let i = 0; i < 100 && !controlGot.endsWith('+PONG\r\n'); i++) await sleep(20);
+        expect({ server: t.name, controlGot }).toEqual({ server: t.name, controlGot: '+OK\r\n+PONG\r\n' });
+      } finally {
+        for (const s of held) s.destroy();
+        control.write('CONFIG SET maxclients 10000\r\n');
+        await sleep(100);
+        control.destroy();
+      }
+    }
+    expect(run.server.process.exitCode).toBe(null);
   });
 });
