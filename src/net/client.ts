@@ -29,6 +29,7 @@ import { giveShared, isShared, wipeShared } from '../util/shared-pool.js';
 import { currentTurn, flushAfterReads } from './write-batch.js';
 import { muteIfAsked, socketFd } from './client-info.js';
 import { readWhileBusy } from './busy-read.js';
+import { isSubscribed } from '../pubsub/index.js';
 import type { ReadSink } from './read-buffer.js';
 
 /** Commands parsed ahead while one waits for spilled values (see readAhead). */
@@ -595,12 +596,25 @@ export class Client implements Session, ReadSink {
     const pending = this.unsentBytes;
     const limit = this.server.outputLimit;
     const now = this.server.clock();
-    if (limit.soft === 0 || pending < limit.soft) this.softLimitSince = 0;
-    else if (this.softLimitSince === 0) this.softLimitSince = now;
-    if (!limit.exceeded(pending, this.softLimitSince, now)) return false;
+    const subscribed = isSubscribed(this);
+    const soft = limit.soft(subscribed);
+    if (soft === 0 || pending < soft) {
+      if (this.softLimitSince !== 0) limit.unwatch(this);
+      this.softLimitSince = 0;
+    } else if (this.softLimitSince === 0) {
+      this.softLimitSince = now;
+      limit.watch(this);
+    }
+    if (!limit.exceeded(pending, this.softLimitSince, now, subscribed)) return false;
     this.logOverLimit(pending);
     this.kill('output buffer limit');
     return true;
+  }
+
+  /** OutputLimit.recheck: still over the soft limit with nothing more sent to it (Redis's clientsCron). */
+  recheckOutputLimit(): void {
+    if (this.closed) this.server.outputLimit.unwatch(this);
+    else this.overOutputLimit();
   }
 
   /**
@@ -622,6 +636,7 @@ export class Client implements Session, ReadSink {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.softLimitSince !== 0) this.server.outputLimit.unwatch(this);
     this.ending.abort();
     if (this.watching) for (const [db, key] of this.watching.keys) db.unwatch(key, this.watching.flag);
     this.watching = null;

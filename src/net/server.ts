@@ -432,6 +432,7 @@ export class SealkvServer implements Server {
   /** Periodic work: expire keys nobody reads, close idle clients (redis serverCron). */
   private tick(): void {
     const now = this.clock();
+    this.outputLimit.recheck();
     this.expiry.tick();
     this.spill?.tick();
     // Packing small collections that rest: a bounded share of each tick, oldest candidates first.

@@ -3,7 +3,9 @@
 //   - an HTTP request on the RESP port (a browser made to post to it: cross-protocol
 //     scripting) is closed at its `POST` or `Host:` line, unanswered, with Redis's warning;
 //   - at maxclients, a refused peer gets Redis's error and is closed at once: one that never
-//     reads nor closes holds no descriptor, one that resets at once does not crash the server.
+//     reads nor closes holds no descriptor, one that resets at once does not crash the server;
+//   - a client (or subscriber) left above its soft output limit for soft-seconds is closed even
+//     when nothing more is sent to it, as Redis's clientsCron does.
 
 import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -94,5 +96,82 @@ describe('connections past maxclients', () => {
       }
     }
     expect(run.server.process.exitCode).toBe(null);
+  });
+});
+
+/** The id of a fresh connection, which then stops reading (its socket is paused). */
+async function silentClient(port: number): Promise<{ id: string; socket: Awaited<ReturnType<typeof rawConnect>> }> {
+  const socket = await rawConnect(port);
+  const id = await new Promise<string>((resolve) => {
+    socket.once('data', (d) => resolve(/:(\d+)/.exec(d.toString('latin1'))![1]!));
+    socket.write('CLIENT ID\r\n');
+  });
+  socket.pause();
+  return { id, socket };
+}
+
+/** Sends one command line on a connection of its own and returns the first reply bytes. */
+async function ask(port: number, line: string): Promise<string> {
+  const s = await rawConnect(port);
+  const reply = new Promise<string>((resolve) => s.once('data', (d) => resolve(d.toString('latin1'))));
+  s.write(line);
+  const out = await reply;
+  s.destroy();
+  return out;
+}
+
+/** Sends `lines` and a PING on a connection of its own and waits for the PONG: everything before it has run. */
+async function untilPong(port: number, lines: string): Promise<void> {
+  const s = await rawConnect(port);
+  let got = '';
+  const done = new Promise<void>((resolve) =>
+    s.on('data', (d) => {
+      got = (got + d.toString('latin1')).slice(-16);
+      if (got.endsWith('+PONG\r\n')) resolve();
+    }),
+  );
+  s.write(lines + 'PING\r\n');
+  await done;
+  s.destroy();
+}
+
+/** Polls for up to 8 s whether the client is gone from CLIENT LIST; true once it is. */
+async function closedSoon(port: number, id: string): Promise<boolean> {
+  for (let i = 0; i < 80; i++) {
+    if (!(await ask(port, `CLIENT LIST ID ${id}\r\n`)).includes(`id=${id} `)) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+describe('a client left above its soft output limit', () => {
+  const run = sideBySide();
+  const targets = (): Target[] => [run.ours, ...(run.theirs ? [run.theirs] : [])];
+  const value = 'v'.repeat(64 * 1024);
+
+  it('is closed after soft-seconds though nothing more is sent to it (normal and pubsub classes)', async () => {
+    for (const t of targets()) {
+      await ask(t.port, `CONFIG SET client-output-buffer-limit "normal 0 256kb 1 pubsub 0 256kb 1"\r\n`);
+      await ask(t.port, `SET v ${value}\r\n`);
+      try {
+        // 200 GETs of 64 KiB (12.5 MiB) sent at once and never read: over the soft limit, then idle.
+        const reader = await silentClient(t.port);
+        reader.socket.write('GET v\r\n'.repeat(200));
+        // A subscriber sent 12.5 MiB of messages at once, then nothing.
+        const subscriber = await silentClient(t.port);
+        subscriber.socket.write('SUBSCRIBE ch\r\n');
+        await sleep(100);
+        await untilPong(t.port, `PUBLISH ch ${value}\r\n`.repeat(200));
+        expect({ server: t.name, reader: await closedSoon(t.port, reader.id), subscriber: await closedSoon(t.port, subscriber.id) }).toEqual({
+          server: t.name,
+          reader: true,
+          subscriber: true,
+        });
+        reader.socket.destroy();
+        subscriber.socket.destroy();
+      } finally {
+        await ask(t.port, `CONFIG SET client-output-buffer-limit "normal 0 0 0 pubsub 32mb 8mb 60"\r\n`);
+      }
+    }
   });
 });
