@@ -162,7 +162,8 @@ describe('a client left above its soft output limit', () => {
         subscriber.socket.write('SUBSCRIBE ch\r\n');
         await sleep(100);
         await untilPong(t.port, `PUBLISH ch ${value}\r\n`.repeat(200));
-        expect({ server: t.name, reader: await closedSoon(t.port, reader.id), subscriber: await closedSoon(t.port, subscriber.id) }).toEqual({
+        const [readerClosed, subscriberClosed] = await Promise.all([closedSoon(t.port, reader.id), closedSoon(t.port, subscriber.id)]);
+        expect({ server: t.name, reader: readerClosed, subscriber: subscriberClosed }).toEqual({
           server: t.name,
           reader: true,
           subscriber: true,
@@ -173,5 +174,5 @@ describe('a client left above its soft output limit', () => {
         await ask(t.port, `CONFIG SET client-output-buffer-limit "normal 0 0 0 pubsub 32mb 8mb 60"\r\n`);
       }
     }
-  });
+  }, 90_000);
 });
