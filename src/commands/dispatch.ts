@@ -12,6 +12,7 @@ import { refusedToMonitor } from './connection/monitor.js';
 import { commandRejected } from './observe.js';
 import { holdIfPaused, holdsAny } from './connection/pause.js';
 import { refusedWhileSubscribed } from './connection/pubsub.js';
+import { crossProtocolAttack } from './connection/cross-protocol.js';
 import type { Registry } from './registry.js';
 import { runHandler } from './run-handler.js';
 import { runPrepared } from './values/bulk.js';
@@ -26,6 +27,7 @@ import type { CommandSpec, Session } from './types.js';
  * vector (arg-list.ts): the checks that need an array (cluster, OOM, MULTI) make one.
  */
 export function dispatch(ctx: Session, registry: Registry, args: ArgList): void | Promise<void> {
+  if (crossProtocolAttack(ctx, args)) return;
   beforeCommand(ctx);
   const admitted = admitCommand(ctx, registry, args);
   ctx.lastCommand = lookedUpName(admitted);

@@ -19,7 +19,8 @@ import { spilledAhead } from '../commands/memory-gate.js';
 import type { Registry } from '../commands/registry.js';
 import type { BusyAnswer, ClientIo, QueuedCommand, ReplyMode, Server, Session } from '../commands/types.js';
 import type { ArgList } from '../protocol/arg-list.js';
-import { ProtocolError, RequestParser } from '../protocol/parser.js';
+import { ProtocolError, RequestParser, type ParserLimits } from '../protocol/parser.js';
+import type { Config } from '../config.js';
 import { ReplyWriter } from '../protocol/reply.js';
 import { endTransaction } from '../commands/connection/transactions.js';
 import type { Keyspace, WatchFlag } from '../store/keyspace.js';
@@ -28,6 +29,7 @@ import { giveShared, isShared, wipeShared } from '../util/shared-pool.js';
 import { currentTurn, flushAfterReads } from './write-batch.js';
 import { muteIfAsked, socketFd } from './client-info.js';
 import { readWhileBusy } from './busy-read.js';
+import { isSubscribed } from '../pubsub/index.js';
 import type { ReadSink } from './read-buffer.js';
 
 /** Commands parsed ahead while one waits for spilled values (see readAhead). */
@@ -77,9 +79,10 @@ export class Client implements Session, ReadSink {
   replyMode: ReplyMode = 'on';
   readonly reply: ReplyWriter;
   /**
-   * Made when something first waits for the connection's end (closedSignal): an AbortController
-   * and its abort() (a DOMException and an event) were a fifth of the CPU a connection that
-   * sends one command costs, with 1,000 clients connecting at once part of every early reply's wait.
+   * Made when something first waits for the close (a subscription, a blocked command...): most
+   * connections never need one. An AbortController and its abort() were a fifth of the CPU a
+   * connection that sends one command costs; aborting with a reason of our own also skips the
+   * DOMException (and its stack trace) abort() makes.
    */
   private ending: AbortController | null = null;
   /** CLIENT LIST laddr=, asked of the socket (getsockname) when first wanted. */
@@ -128,7 +131,7 @@ export class Client implements Session, ReadSink {
     this.authenticated = this.aclUser.enabled && this.aclUser.nopass;
     this.reply = new ReplyWriter(server.stats);
     this.reply.onOverflow = () => this.overLimit();
-    this.parser = new RequestParser({ maxBulkLen: server.config.number('proto-max-bulk-len') });
+    this.parser = new RequestParser(liveParserLimits(server.config));
     this.parser.unauthenticated = !this.authenticated;
     // A request of thousands of arguments for a handler that reads a vector comes whole (arg-list.ts).
     // So do the bulk commands whose handlers take arrays (ZADD...), where they prepare (outside
@@ -152,7 +155,7 @@ export class Client implements Session, ReadSink {
   get closedSignal(): AbortSignal {
     if (this.ending === null) {
       this.ending = new AbortController();
-      if (this.closed) this.ending.abort();
+      if (this.closed) this.ending.abort(CONNECTION_CLOSED);
     }
     return this.ending.signal;
   }
@@ -607,12 +610,25 @@ export class Client implements Session, ReadSink {
     const pending = this.unsentBytes;
     const limit = this.server.outputLimit;
     const now = this.server.clock();
-    if (limit.soft === 0 || pending < limit.soft) this.softLimitSince = 0;
-    else if (this.softLimitSince === 0) this.softLimitSince = now;
-    if (!limit.exceeded(pending, this.softLimitSince, now)) return false;
+    const subscribed = isSubscribed(this);
+    const soft = limit.soft(subscribed);
+    if (soft === 0 || pending < soft) {
+      if (this.softLimitSince !== 0) limit.unwatch(this);
+      this.softLimitSince = 0;
+    } else if (this.softLimitSince === 0) {
+      this.softLimitSince = now;
+      limit.watch(this);
+    }
+    if (!limit.exceeded(pending, this.softLimitSince, now, subscribed)) return false;
     this.logOverLimit(pending);
     this.kill('output buffer limit');
     return true;
+  }
+
+  /** OutputLimit.recheck: still over the soft limit with nothing more sent to it (Redis's clientsCron). */
+  recheckOutputLimit(): void {
+    if (this.closed) this.server.outputLimit.unwatch(this);
+    else this.overOutputLimit();
   }
 
   /**
@@ -634,7 +650,8 @@ export class Client implements Session, ReadSink {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
-    this.ending?.abort();
+    if (this.softLimitSince !== 0) this.server.outputLimit.unwatch(this);
+    this.ending?.abort(CONNECTION_CLOSED);
     if (this.watching) for (const [db, key] of this.watching.keys) db.unwatch(key, this.watching.flag);
     this.watching = null;
     // A command still waiting keeps its arguments (and a queued transaction) until it is done.
@@ -650,4 +667,25 @@ export class Client implements Session, ReadSink {
     this.direct?.release();
     if (this.multi !== null) endTransaction(this);
   }
+}
+
+/** closedSignal's abort reason. */
+const CONNECTION_CLOSED = 'connection closed';
+
+const parserLimits = new WeakMap<Config, ParserLimits>();
+
+/**
+ * The parser limits every connection of a server shares, kept current by CONFIG SET: Redis reads
+ * proto-max-bulk-len at each bulk, so a lowered limit holds for connections already open too.
+ */
+function liveParserLimits(config: Config): ParserLimits {
+  let limits = parserLimits.get(config);
+  if (limits === undefined) {
+    const live = { maxBulkLen: config.number('proto-max-bulk-len') };
+    config.onChange((name) => {
+      if (name === 'proto-max-bulk-len') live.maxBulkLen = config.number(name);
+    });
+    parserLimits.set(config, (limits = live));
+  }
+  return limits;
 }

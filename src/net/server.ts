@@ -376,7 +376,7 @@ export class SealkvServer implements Server {
         this.stats.rejectedConnections++;
         this.logPeer('connection refused', socket, 'max number of clients reached');
         if (handshake) socket.destroy();
-        else socket.end(`-${Errors.maxClients}\r\n`);
+        else refuseWith(socket, Errors.maxClients);
         return false;
       }
       this.handshaking.delete(oldest.value);
@@ -398,7 +398,7 @@ export class SealkvServer implements Server {
     const open = this.acl.defaultUser;
     if (this.config.flag('protected-mode') && open.nopass && !isUnixSocket(socket) && !isLoopback(socket.remoteAddress)) {
       this.logPeer('connection refused', socket, 'protected mode');
-      socket.end(`-${Errors.protectedMode}\r\n`);
+      refuseWith(socket, Errors.protectedMode);
       return null;
     }
     this.stats.totalConnections++;
@@ -432,6 +432,7 @@ export class SealkvServer implements Server {
   /** Periodic work: expire keys nobody reads, close idle clients (redis serverCron). */
   private tick(): void {
     const now = this.clock();
+    this.outputLimit.recheck();
     this.expiry.tick();
     this.spill?.tick();
     // Packing small collections that rest: a bounded share of each tick, oldest candidates first.
@@ -620,4 +621,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return server.closed;
     },
   };
+}
+
+/**
+ * Answers a connection that is not admitted with Redis's error and closes it once that is
+ * written, as Redis writes it and closes at once: end() alone waited for the peer's FIN, which
+ * a paused socket never reads (each silent refused peer kept its descriptor), and a peer that
+ * reset first made the write fail with no listener, which took the process down.
+ */
+function refuseWith(socket: Socket, error: string): void {
+  socket.on('error', () => undefined);
+  socket.write(`-${error}\r\n`);
+  socket.destroySoon();
 }

@@ -162,12 +162,11 @@ export class RequestParser {
   /** Own buffers that commands already handed out may still read: zeroed once those have run. */
   private spent: Buffer[] = [];
 
-  /** proto-max-bulk-len, a field of the parser's own: a limits object per connection was one more cache miss per request. */
-  private readonly maxBulkLen: number;
-
-  constructor(limits: ParserLimits) {
-    this.maxBulkLen = limits.maxBulkLen;
-  }
+  /**
+   * proto-max-bulk-len and the like: one object for every connection of a server (client.ts
+   * liveParserLimits), kept current by CONFIG SET, as Redis reads the limit at each bulk.
+   */
+  constructor(private readonly limits: ParserLimits) {}
 
   /** Bytes received but not yet turned into commands: what the query buffer limit counts. */
   get pending(): number {
@@ -466,7 +465,7 @@ export class RequestParser {
           // A long command's plain bulks in one tight loop; anything else falls through below.
           const before = this.long.count;
           const size = this.long.size;
-          const at = this.long.addBulks(this.buf, this.pos, this.buf.length, this.argsLeft, this.maxBulkLen);
+          const at = this.long.addBulks(this.buf, this.pos, this.buf.length, this.argsLeft, this.limits.maxBulkLen);
           if (at !== this.pos) {
             this.argsBytes += this.long.size - size;
             this.argsLeft -= this.long.count - before;
@@ -480,7 +479,7 @@ export class RequestParser {
           if (first !== 0x24 /* '$' */) throw new ProtocolError(Errors.protoExpectedDollar(String.fromCharCode(first)));
           const len = this.countLine(Errors.protoTooBigBulkCount);
           if (len === null) return null;
-          if (len < 0 || len > this.maxBulkLen) throw new ProtocolError(Errors.protoInvalidBulk);
+          if (len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError(Errors.protoInvalidBulk);
           if (this.unauthenticated && len > UNAUTH_MAX_BULK) throw new ProtocolError(Errors.protoUnauthBulk);
           this.bulkLen = len;
           this.refill();
@@ -529,7 +528,7 @@ export class RequestParser {
     const raw = (this.raw ??= takeRaw());
     const starts = raw.starts;
     const lengths = raw.lengths;
-    const maxLen = this.maxBulkLen;
+    const maxLen = this.limits.maxBulkLen;
     for (let i = 0; i < n; i++) {
       if (p >= end || buf[p] !== 0x24 /* '$' */) return null;
       p++;

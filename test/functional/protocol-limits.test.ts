@@ -147,4 +147,38 @@ describe('requests without a newline', () => {
       control.destroy();
     }
   });
+
+  it('a proto-max-bulk-len lowered by CONFIG SET holds for connections already open, as in Redis', async () => {
+    /** What a connection has received so far, and whether the server closed it within 3 s. */
+    const closedWithin = async (s: Socket, got: Buffer[]): Promise<string> => {
+      const closed = await Promise.race([new Promise((r) => s.once('close', () => r(true))), sleep(3000).then(() => false)]);
+      return Buffer.concat(got).toString('latin1') + (closed ? '' : '(still open)');
+    };
+    const exchange = async (port: number): Promise<string[]> => {
+      // Opened before the change: the one that makes it, and one that only sends later.
+      const setter = await rawConnect(port);
+      const other = await rawConnect(port);
+      const setterGot: Buffer[] = [];
+      const otherGot: Buffer[] = [];
+      setter.on('data', (d) => setterGot.push(d));
+      other.on('data', (d) => otherGot.push(d));
+      try {
+        setter.write('CONFIG SET proto-max-bulk-len 1mb\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n');
+        const first = await closedWithin(setter, setterGot);
+        other.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n');
+        return [first, await closedWithin(other, otherGot)];
+      } finally {
+        setter.destroy();
+        other.destroy();
+        const reset = await rawConnect(port);
+        reset.write('CONFIG SET proto-max-bulk-len 512mb\r\n');
+        await sleep(50);
+        reset.destroy();
+      }
+    };
+    const ours = await exchange(server.port);
+    expect(ours).toEqual([`+OK\r\n-${Errors.protoInvalidBulk}\r\n`, `-${Errors.protoInvalidBulk}\r\n`]);
+    if (redis === null) return console.log('redis-server not installed: comparison skipped');
+    expect(await exchange(redis.port)).toEqual(ours);
+  });
 });

@@ -140,9 +140,15 @@ function watch(ctx: Session, args: Buffer[]): void {
   // Replied as an error but, like a nested MULTI, does not doom the transaction.
   if (ctx.multi !== null) return ctx.reply.error(Errors.watchInMulti);
   const w = (ctx.watching ??= { flag: { dirty: false }, keys: [] });
+  // The keys already watched in this database, to skip repeats: one pass per WATCH, not one per
+  // key (Redis scans its list per key, so WATCH of 100,000 names took minutes of CPU, with every
+  // other client waiting).
+  const watched = new Set<string>();
+  for (const [db, k] of w.keys) if (db === ctx.db) watched.add(k);
   for (let i = 1; i < args.length; i++) {
     const key = keyOf(ctx, args[i]!);
-    if (w.keys.some(([db, k]) => db === ctx.db && k === key)) continue;
+    if (watched.has(key)) continue;
+    watched.add(key);
     // A key already past its TTL is removed now, before the watch starts, so its expiry does
     // not count as a change (Redis records such keys as "expired at WATCH time"). A packed key stays packed.
     ctx.db.getStored(key, ctx.now);
