@@ -6,27 +6,10 @@
 // name. The same scenario runs on redis-server, whose readings must be the same.
 
 import Bottleneck from 'bottleneck';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { sealkvBesideRedis, sleep, until } from '../helpers/beside-redis.js';
 
-let server: SpawnedServer;
-let redis: ReferenceRedis | undefined;
-
-beforeAll(async () => {
-  [server, redis] = await Promise.all([spawnServer(), hasRedisServer ? startRedis() : undefined]);
-});
-afterAll(async () => {
-  await Promise.all([server?.stop(), redis?.stop()]);
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  for (const start = Date.now(); !(await check()); await sleep(10)) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-  }
-}
+const servers = sealkvBesideRedis();
 
 /** What an app sees of a shared limiter: which jobs ran when, the counts and reservoir read back. */
 async function sharedReservoir(port: number) {
@@ -102,33 +85,33 @@ async function group(port: number) {
 
 describe('Bottleneck (ioredis clustering) on sealkv', () => {
   it('two limiters with one id share the reservoir and the concurrency cap', async () => {
-    const seen = await sharedReservoir(server.port);
+    const seen = await sharedReservoir(servers.sealkv.port);
     // Which limiter's jobs won the reservoir is a race; that 3 wait, none running, is not.
     expect(seen.held).toEqual({ ran: 5, reservoir: 0, queued: 3, running: 0 });
     expect(seen.all).toEqual(['A1', 'B1', 'A2', 'B2', 'A3', 'B3', 'A4', 'B4']);
     expect(seen.peak).toBeLessThanOrEqual(2);
     expect(seen).toMatchObject({ reservoir: 0, done: 8, clusterQueued: 0 });
-    if (redis) expect(seen).toEqual({ ...(await sharedReservoir(redis.port)), peak: seen.peak });
+    if (servers.redis) expect(seen).toEqual({ ...(await sharedReservoir(servers.redis.port)), peak: seen.peak });
   }, 20_000);
 
   it('one job at a time runs the jobs in order, minTime apart', async () => {
-    const seen = await inOrder(server.port);
+    const seen = await inOrder(servers.sealkv.port);
     expect(seen.order).toEqual([0, 1, 2, 3, 4, 5]);
     expect(seen.took).toBeGreaterThanOrEqual(5 * 20);
     expect(seen.counts).toEqual({ RECEIVED: 0, QUEUED: 0, RUNNING: 0, EXECUTING: 0, DONE: 6 });
     expect(seen.status).toBe('DONE');
     expect(seen.done).toBe(6);
-    if (redis) expect({ ...(await inOrder(redis.port)), took: 0 }).toEqual({ ...seen, took: 0 });
+    if (servers.redis) expect({ ...(await inOrder(servers.redis.port)), took: 0 }).toEqual({ ...seen, took: 0 });
   }, 20_000);
 
   it('a Group keeps one reservoir per key', async () => {
-    const seen = await group(server.port);
+    const seen = await group(servers.sealkv.port);
     expect(seen).toEqual({
       held: { got: ['u1#0', 'u1#2', 'u2#1', 'u2#3'], u1: 0, u2: 0 },
       got: ['u1#0', 'u1#2', 'u1#4', 'u2#1', 'u2#3'],
       keys: ['u1', 'u2'],
       clusterKeys: ['u1', 'u2'],
     });
-    if (redis) expect(await group(redis.port)).toEqual(seen);
+    if (servers.redis) expect(await group(servers.redis.port)).toEqual(seen);
   }, 20_000);
 });

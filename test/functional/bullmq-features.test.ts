@@ -6,27 +6,10 @@
 // pause holds jobs until resume; clean drops the finished ones and obliterate the whole queue.
 
 import { FlowProducer, Queue, QueueEvents, Worker, type Job } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { sealkvBesideRedis, sleep, until } from '../helpers/beside-redis.js';
 
-let server: SpawnedServer;
-let redis: ReferenceRedis | undefined;
-
-beforeAll(async () => {
-  [server, redis] = await Promise.all([spawnServer(), hasRedisServer ? startRedis() : undefined]);
-});
-afterAll(async () => {
-  await Promise.all([server?.stop(), redis?.stop()]);
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  for (const start = Date.now(); !(await check()); await sleep(20)) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-  }
-}
+const servers = sealkvBesideRedis();
 
 /** Opens BullMQ objects on one server and closes them all at the end. */
 async function using<T>(port: number, body: (open: <C extends { close(): Promise<unknown> }>(c: C) => C, connection: { host: string; port: number }) => Promise<T>): Promise<T> {
@@ -168,8 +151,8 @@ describe('BullMQ features on sealkv', () => {
   ];
   for (const [title, scenario, expected] of scenarios) {
     it(title, async () => {
-      expect(await scenario(server.port)).toEqual(expected);
-      if (redis) expect(await scenario(redis.port)).toEqual(expected);
+      expect(await scenario(servers.sealkv.port)).toEqual(expected);
+      if (servers.redis) expect(await scenario(servers.redis.port)).toEqual(expected);
     }, 30_000);
   }
 });

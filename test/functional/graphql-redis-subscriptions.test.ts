@@ -8,21 +8,10 @@
 import { GraphQLObjectType, GraphQLSchema, GraphQLString, parse, subscribe, type ExecutionResult } from 'graphql';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { sealkvBesideRedis, sleep, until } from '../helpers/beside-redis.js';
 
-let server: SpawnedServer;
-let redis: ReferenceRedis | undefined;
-
-beforeAll(async () => {
-  [server, redis] = await Promise.all([spawnServer(), hasRedisServer ? startRedis() : undefined]);
-});
-afterAll(async () => {
-  await Promise.all([server?.stop(), redis?.stop()]);
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const servers = sealkvBesideRedis();
 
 function pubsub(port: number): RedisPubSub {
   // It opens its publisher and subscriber connections itself.
@@ -43,12 +32,6 @@ function schemaOver(engine: RedisPubSub): GraphQLSchema {
       },
     }),
   });
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (const start = Date.now(); !check(); await sleep(10)) {
-    if (Date.now() - start > 5000) throw new Error(`timed out waiting for ${what}`);
-  }
 }
 
 async function scenario(port: number) {
@@ -108,7 +91,7 @@ async function scenario(port: number) {
 
 describe('graphql-redis-subscriptions on sealkv', () => {
   it('a GraphQL subscription, shared channel subscriptions and a pattern subscription', async () => {
-    const seen = await scenario(server.port);
+    const seen = await scenario(servers.sealkv.port);
     expect(seen).toEqual({
       numsub: ['comments.p1', 1, 'comments.p2', 0],
       graphql: [
@@ -119,6 +102,6 @@ describe('graphql-redis-subscriptions on sealkv', () => {
       numpat: 1,
       pattern: ['orders.eu', 'orders.us'],
     });
-    if (redis) expect(await scenario(redis.port)).toEqual(seen);
+    if (servers.redis) expect(await scenario(servers.redis.port)).toEqual(seen);
   }, 20_000);
 });

@@ -8,23 +8,15 @@
 
 import { Redis } from 'ioredis';
 import { LostLockError, MultiSemaphore, Mutex, RedlockMutex, Semaphore } from 'redis-semaphore';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sealkvBesideRedis, sleep } from '../helpers/beside-redis.js';
 
-let server: SpawnedServer;
-let redis: ReferenceRedis | undefined;
+const servers = sealkvBesideRedis();
 const clients: Redis[] = [];
 
-beforeAll(async () => {
-  [server, redis] = await Promise.all([spawnServer(), hasRedisServer ? startRedis() : undefined]);
-});
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.disconnect();
-  await Promise.all([server?.stop(), redis?.stop()]);
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function open(port: number, db = 0): Redis {
   const c = new Redis({ port, host: '127.0.0.1', db, maxRetriesPerRequest: 1 });
@@ -107,7 +99,7 @@ async function scenario(port: number) {
 
 describe('redis-semaphore on sealkv', () => {
   it('Mutex, Semaphore, MultiSemaphore and RedlockMutex under contention', async () => {
-    const seen = await scenario(server.port);
+    const seen = await scenario(servers.sealkv.port);
     expect(seen).toEqual({
       mutex: { peak: 1, done: 6 },
       count: ['6', 6],
@@ -124,6 +116,6 @@ describe('redis-semaphore on sealkv', () => {
       redlockReleased: [0, 0, 0],
       lost: 'lost',
     });
-    if (redis) expect(await scenario(redis.port)).toEqual(seen);
+    if (servers.redis) expect(await scenario(servers.redis.port)).toEqual(seen);
   }, 30_000);
 });

@@ -6,21 +6,11 @@
 // The same scenario runs on redis-server, whose readings must be the same.
 
 import RedisSMQ from 'rsmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { sealkvBesideRedis, sleep } from '../helpers/beside-redis.js';
 
-let server: SpawnedServer;
-let redis: ReferenceRedis | undefined;
+const servers = sealkvBesideRedis();
 
-beforeAll(async () => {
-  [server, redis] = await Promise.all([spawnServer(), hasRedisServer ? startRedis() : undefined]);
-});
-afterAll(async () => {
-  await Promise.all([server?.stop(), redis?.stop()]);
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Message = RedisSMQ.QueueMessage;
 
 /** The message's text and receive count, or 'none' for an empty receive. */
@@ -84,7 +74,7 @@ async function attributes(rsmq: RedisSMQ, qname: string) {
 
 describe('RSMQ on sealkv', () => {
   it('sends, receives with a visibility timeout, deletes and pops messages; attributes count them', async () => {
-    const seen = await scenario(server.port);
+    const seen = await scenario(servers.sealkv.port);
     expect(seen).toEqual({
       created: 1,
       again: 'queueExists',
@@ -107,6 +97,6 @@ describe('RSMQ on sealkv', () => {
       removed: 1,
       gone: 'queueNotFound',
     });
-    if (redis) expect(await scenario(redis.port)).toEqual(seen);
+    if (servers.redis) expect(await scenario(servers.redis.port)).toEqual(seen);
   }, 20_000);
 });

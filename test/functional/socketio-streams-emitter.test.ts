@@ -15,22 +15,11 @@ import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nodeRedis } from '../helpers/clients.js';
-import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { sealkvBesideRedis, sleep } from '../helpers/beside-redis.js';
 
-let server: SpawnedServer;
-let redis: ReferenceRedis | undefined;
-
-beforeAll(async () => {
-  [server, redis] = await Promise.all([spawnServer(), hasRedisServer ? startRedis() : undefined]);
-});
-afterAll(async () => {
-  await Promise.all([server?.stop(), redis?.stop()]);
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const servers = sealkvBesideRedis();
 
 interface Node {
   io: Server;
@@ -195,7 +184,7 @@ async function emitterScenario(port: number) {
 
 describe('socket.io Redis packages on sealkv', () => {
   it.each(['node-redis', 'ioredis'] as const)('@socket.io/redis-streams-adapter over %s: broadcasts, requests and a recovered session', async (library) => {
-    const seen = await streamsScenario(server.port, library);
+    const seen = await streamsScenario(servers.sealkv.port, library);
     expect(seen).toEqual({
       broadcast: ['through the stream', { n: 1 }, true],
       fetched: [true, true],
@@ -205,11 +194,11 @@ describe('socket.io Redis packages on sealkv', () => {
       recovered: [true, 'while away', true],
       ack: 0,
     });
-    if (redis) expect(await streamsScenario(redis.port, library)).toEqual(seen);
+    if (servers.redis) expect(await streamsScenario(servers.redis.port, library)).toEqual(seen);
   }, 30_000);
 
   it('@socket.io/redis-emitter: emits, joins and disconnects sockets on two servers', async () => {
-    const seen = await emitterScenario(server.port);
+    const seen = await emitterScenario(servers.sealkv.port);
     expect(seen).toEqual({
       all: [['everyone', { n: 1 }], ['everyone', { n: 1 }]],
       room: ['server two'],
@@ -218,6 +207,6 @@ describe('socket.io Redis packages on sealkv', () => {
       serverSide: ['reindex', 'reindex'],
       dropped: 'io server disconnect',
     });
-    if (redis) expect(await emitterScenario(redis.port)).toEqual(seen);
+    if (servers.redis) expect(await emitterScenario(servers.redis.port)).toEqual(seen);
   }, 30_000);
 });
