@@ -225,11 +225,12 @@ export class ReplyWriter {
     // A muted reply is dropped as it grows: a muted EXEC of large GETs never piles up.
     if (this.mutedFrom >= 0 && this.len - this.mutedFrom > MUTED_KEPT) this.truncate(this.mutedFrom);
     let need = this.len + n;
-    if (need <= this.buf.length) return;
+    // Checked before the room is: a reply that fits the buffer it has may still pass the hard limit (Redis counts it as built).
     if (need > this.cap && !this.dropping) {
       this.dropping = true;
       this.onOverflow?.();
     }
+    if (need <= this.buf.length && !this.dropping) return;
     if (this.dropping) {
       // Nobody will read these bytes: reuse the buffer from its start instead of growing it.
       this.buf.fill(0, 0, this.len);

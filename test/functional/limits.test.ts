@@ -94,6 +94,29 @@ describe('limits', () => {
     }
   });
 
+  it('client-output-buffer-limit: one reply past the hard limit closes the client unanswered', async () => {
+    // Redis's obuf-limits unit ("KEYS stopped mid-run"): the limit counts the reply as it is built.
+    const prefix = 'long-key-name-prefix-of-100-chars-'.padEnd(100, '-');
+    const names = Array.from({ length: 1000 }, (_, i) => `${prefix}${i}`);
+    try {
+      await run(['mset', ...names.flatMap((k) => [k, 'v'])]);
+      const client = await open(server.port);
+      let received = 0;
+      client.on('data', (d: Buffer) => (received += d.length));
+      const closed = closedBy(client);
+      expect(await run(['config', 'set', 'client-output-buffer-limit', 'normal 100000 0 0'])).toBe('OK');
+      client.write(encodeCommand(['KEYS', '*']));
+      const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('open'), 5000))]);
+      client.destroy();
+      expect(outcome).toBe('closed');
+      // Nothing of KEYS's ~110 KB reply arrived.
+      expect(received).toBeLessThan(100_000);
+    } finally {
+      await run(['config', 'set', 'client-output-buffer-limit', 'normal 0 0 0']);
+      await run(['del', ...names]);
+    }
+  });
+
   it('client-output-buffer-limit rejects bad values with Redis text', async () => {
     const prefix = "ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - ";
     expect(await run(['config', 'set', 'client-output-buffer-limit', 'foo 1 2 3'])).toEqual({
