@@ -33,3 +33,22 @@ function trimZeros(s: string): string {
   if (s.charCodeAt(end - 1) === 0x2e) end--;
   return s.slice(0, end);
 }
+
+/**
+ * strtod's hexadecimal form ("0x1.8p3", sign, optional fraction and binary exponent), already
+ * checked for its shape by the caller: Number() does not read it, SORT and ZADD scores do.
+ */
+export function hexFloat(s: string): number {
+  const negative = s.startsWith('-');
+  const [digits, exp = '0'] = s.replace(/^[+-]?0[xX]/, '').split(/[pP]/) as [string, string?];
+  const [whole, frac = ''] = digits.split('.') as [string, string?];
+  let value = 0;
+  for (const ch of whole) value = value * 16 + parseInt(ch, 16);
+  let scale = 1 / 16;
+  for (const ch of frac) {
+    value += parseInt(ch, 16) * scale;
+    scale /= 16;
+  }
+  value *= 2 ** Number(exp);
+  return negative ? -value : value;
+}

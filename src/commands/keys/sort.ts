@@ -13,6 +13,7 @@ import { Purpose } from '../../seal/values.js';
 import { Kind, listEntry, type Entry, type ListEntry, type ZSetEntry } from '../../store/keyspace.js';
 import type { SetEntry } from '../../store/entry.js';
 import { plainBuffer } from '../../util/bytes.js';
+import { hexFloat } from '../../util/double-text.js';
 import { isPackedForm, PackedRecord, type PackedForm } from '../../store/packed-record.js';
 import { at, keySpec, KeyFlag, UNKNOWN_BEGIN, UNKNOWN_FIND, type KeyRef } from '../key-specs.js';
 import { compareIntegers, setCodec } from '../sets/set-entries.js';
@@ -160,20 +161,6 @@ function checkRange(value: number, text: string): number | null {
   return value;
 }
 
-function hexFloat(s: string): number {
-  const negative = s.startsWith('-');
-  const [digits, exp = '0'] = s.replace(/^[+-]?0[xX]/, '').split(/[pP]/) as [string, string?];
-  const [whole, frac = ''] = digits.split('.') as [string, string?];
-  let value = 0;
-  for (const ch of whole) value = value * 16 + parseInt(ch, 16);
-  let scale = 1 / 16;
-  for (const ch of frac) {
-    value += parseInt(ch, 16) * scale;
-    scale /= 16;
-  }
-  value *= 2 ** Number(exp);
-  return negative ? -value : value;
-}
 
 // ---- loading the elements ----
 

@@ -10,6 +10,7 @@
 // keeps what it opened for the rest of the turn (zset-turn-opens.ts, a share of its own).
 
 import { decimalValue } from '../../util/bytes.js';
+import { hexFloat } from '../../util/double-text.js';
 import { readOf, peekOf } from '../values/typed-entries.js';
 import { int64, keyOf, word } from '../args.js';
 import { sealFailed, sealFailedSince } from '../values/sealing.js';
@@ -380,21 +381,6 @@ function strtod(s: string): number | null {
   return value;
 }
 
-function hexFloat(s: string): number {
-  const negative = s.startsWith('-');
-  const body = s.replace(/^[+-]?0[xX]/, '');
-  const [digits, exp = '0'] = body.split(/[pP]/) as [string, string?];
-  const [whole, frac = ''] = digits.split('.') as [string, string?];
-  let value = 0;
-  for (const ch of whole) value = value * 16 + parseInt(ch, 16);
-  let scale = 1 / 16;
-  for (const ch of frac) {
-    value += parseInt(ch, 16) * scale;
-    scale /= 16;
-  }
-  value *= 2 ** Number(exp);
-  return negative ? -value : value;
-}
 
 /** Plain integers up to this many digits are exact doubles, read straight from the bytes. */
 const PLAIN_DIGITS_MAX = 15;
