@@ -120,6 +120,15 @@ describe('documentation links', () => {
     expect(links.map((l) => l.target)).toEqual(['#large-values', 'a.svg']);
   });
 
+  it('README.md keeps the markers `npm run bench -- --curve` rewrites between (bench/run.ts)', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('<!-- bench:start -->');
+    const end = readme.indexOf('<!-- bench:end -->');
+    expect(start).toBeGreaterThan(0);
+    expect(end).toBeGreaterThan(start);
+    expect(readme.indexOf('<!-- bench:start -->', start + 1)).toBe(-1);
+  });
+
   it('every relative link and anchor in README.md and docs/*.md resolves', () => {
     const broken: string[] = [];
     let checked = 0;
