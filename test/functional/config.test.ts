@@ -283,12 +283,12 @@ describe('CONFIG against redis-server 7.0', () => {
   }, 300_000);
 
   it('a setting sealkv does not act on is accepted, logged once as such and listed in INFO', async () => {
-    expect(await s.call('CONFIG', 'SET', 'appendonly', 'yes', 'hash-max-ziplist-entries', '1')).toBe('OK');
-    expect(await sealkv.waitForOutput('"setting":"hash-max-listpack-entries"')).toBe(true);
+    expect(await s.call('CONFIG', 'SET', 'appendonly', 'yes', 'zset-max-ziplist-entries', '1')).toBe('OK');
+    expect(await sealkv.waitForOutput('"setting":"zset-max-listpack-entries"')).toBe(true);
     expect(sealkv.output()).toMatch(/"setting":"appendonly","msg":"setting accepted but sealkv does not act on it"/);
     const info = (await s.call('INFO', 'sealkv')) as string;
-    expect(info).toContain('config_not_applied:appendonly,hash-max-listpack-entries\r\n');
-    expect(await s.call('CONFIG', 'SET', 'appendonly', 'no', 'hash-max-listpack-entries', '512')).toBe('OK');
+    expect(info).toContain('config_not_applied:appendonly,zset-max-listpack-entries\r\n');
+    expect(await s.call('CONFIG', 'SET', 'appendonly', 'no', 'zset-max-listpack-entries', '128')).toBe('OK');
   });
 
   it('client-output-buffer-limit "normal 99999999999999999999999 0 0" is accepted and the server keeps serving large replies', async () => {
