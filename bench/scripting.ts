@@ -2,8 +2,10 @@
 // redis.call('GET'), a rate-limiter increment (INCR + PEXPIRE on the first hit) and redlock's
 // unlock (GET, DEL when the token matches; the locks are taken again before each run), with
 // redis-benchmark at pipeline 1 and 16 (50 clients). Rounds interleaved, medians with min-max.
-// Besides requests per second, each server's own CPU time per request (/proc/PID/stat, user +
-// system), which other load on a shared machine moves far less than throughput.
+// Besides requests per second, each server's own CPU time per request (every thread's
+// /proc/PID/task/*/schedstat, in nanoseconds), which other load on a shared machine moves far
+// less than throughput, with its ratio to redis-server's (redis CPU / this CPU: 0.5x is half
+// Redis's throughput per core).
 //
 //   npm run build && node dist/bench/scripting.js [--rounds 3] [--requests 50000] [--before <bin/sealkv.js of another build>] [--only <title part>] [--pipelines 1,16]
 //     [--ports <redis>,<sealkv>[,<before>]]   (free ports by default)
@@ -12,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { startRedis, startSealkv, type BenchServer } from './lib/servers.js';
+import { cpuNanos, startRedis, startSealkv, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize } from './lib/stats.js';
 
 const argv = process.argv.slice(2);
@@ -91,13 +93,6 @@ function benchmark(port: number, pipeline: number, keyspace: number, command: st
   });
 }
 
-/** CPU microseconds (user + system) a process has used. */
-function cpuMicros(pid: number): number {
-  // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them (clock ticks of 10 ms).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
 function load(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
@@ -134,16 +129,19 @@ async function main(): Promise<void> {
           const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
           for (const t of order) {
             if (setup !== undefined) await setup(clients.get(t.label)!);
-            const before = cpuMicros(t.server.pid);
+            const before = cpuNanos(t.server.pid);
             rates.get(t.label)!.push(await benchmark(t.server.port, pipeline, keyspace, ['EVALSHA', sha, ...args]));
-            cpu.get(t.label)!.push((cpuMicros(t.server.pid) - before) / REQUESTS);
+            cpu.get(t.label)!.push((cpuNanos(t.server.pid) - before) / 1000 / REQUESTS);
           }
         }
         const redis = summarize(rates.get('redis')!);
+        const redisCpu = summarize(cpu.get('redis')!);
         const cells = targets.map((t) => {
           const s = summarize(rates.get(t.label)!);
+          const c = summarize(cpu.get(t.label)!);
           const ratio = t.label === 'redis' ? '' : ` = ${fmt(s.median / redis.median, 2)}x`;
-          return `${t.label} ${range(s)}/s${ratio}, ${fmt(summarize(cpu.get(t.label)!).median, 1)} us CPU`;
+          const cpuRatio = t.label === 'redis' ? '' : ` = ${fmt(redisCpu.median / c.median, 2)}x`;
+          return `${t.label} ${range(s)}/s${ratio}, CPU ${fmt(c.median, 2)} us (${fmt(c.min, 2)}-${fmt(c.max, 2)})${cpuRatio}`;
         });
         console.log(`${title.padEnd(20)} P=${String(pipeline).padEnd(3)} ${cells.join('   ')}`);
       }

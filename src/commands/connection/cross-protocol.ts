@@ -5,6 +5,7 @@
 // every header line with an error (which would also run whatever a crafted body says).
 
 import type { ArgList } from '../../protocol/arg-list.js';
+import { RawArgs } from '../../protocol/raw-args.js';
 import type { Session } from '../types.js';
 
 const WARN_EVERY_MS = 60_000;
@@ -12,8 +13,14 @@ let lastWarned = -Infinity;
 
 /** True (and the connection closed) when the command is HTTP's `POST` or `Host:`. */
 export function crossProtocolAttack(ctx: Session, args: ArgList): boolean {
-  const name = args.at(0)!;
-  if (!isPostOrHost(name)) return false;
+  // A short request's name is read where it lies: RawArgs.at() makes a Buffer view, ~40 ns of
+  // every pipelined command (bench/micro/evalsha-path.ts).
+  if (args instanceof RawArgs) {
+    if (!isPostOrHost(args.bytes, args.starts[0]!, args.lengths[0]!)) return false;
+  } else {
+    const name = args.at(0)!;
+    if (!isPostOrHost(name, 0, name.length)) return false;
+  }
   const now = Date.now();
   if (now - lastWarned >= WARN_EVERY_MS) {
     lastWarned = now;
@@ -25,8 +32,9 @@ export function crossProtocolAttack(ctx: Session, args: ArgList): boolean {
   return true;
 }
 
-function isPostOrHost(name: Buffer): boolean {
-  if (name.length === 4) return (name[0]! | 0x20) === 0x70 && (name[1]! | 0x20) === 0x6f && (name[2]! | 0x20) === 0x73 && (name[3]! | 0x20) === 0x74; // post
-  if (name.length === 5) return name[4] === 0x3a && (name[0]! | 0x20) === 0x68 && (name[1]! | 0x20) === 0x6f && (name[2]! | 0x20) === 0x73 && (name[3]! | 0x20) === 0x74; // host:
+/** Whether bytes [at, at + n) of `b` spell `post` or `host:` in any case. */
+function isPostOrHost(b: Uint8Array, at: number, n: number): boolean {
+  if (n === 4) return (b[at]! | 0x20) === 0x70 && (b[at + 1]! | 0x20) === 0x6f && (b[at + 2]! | 0x20) === 0x73 && (b[at + 3]! | 0x20) === 0x74; // post
+  if (n === 5) return b[at + 4] === 0x3a && (b[at]! | 0x20) === 0x68 && (b[at + 1]! | 0x20) === 0x6f && (b[at + 2]! | 0x20) === 0x73 && (b[at + 3]! | 0x20) === 0x74; // host:
   return false;
 }
