@@ -107,13 +107,14 @@ export class AclStore {
   /**
    * ACL SETUSER: all rules or none, each already safe to keep (secret.ts safeRule); returns
    * null, or which rule failed and why (the caller words the error from the rule's own bytes).
+   * `merged`: selectors spread over several arguments are already one rule each.
    */
-  setUser(name: string, rules: readonly string[]): RulesFault | null {
+  setUser(name: string, rules: readonly string[], merged = false): RulesFault | null {
     const existing = this.users.get(name);
     const draft = existing ? existing.clone() : this.newUser(name);
     // `reset` takes acl-pubsub-default as it is now, not as it was when the user was made.
     draft.pubsubDefault = this.pubsubDefault();
-    const fault = draft.applyAll(rules);
+    const fault = draft.applyAll(rules, merged);
     if (fault !== null) return fault;
     // The same object stays in place so connected clients see the new rules at once.
     if (existing) existing.copyFrom(draft);

@@ -105,10 +105,11 @@ export class AclUser {
 
   /**
    * ACL SETUSER's rules, a config `user` line's or an ACL file line's: selectors spread over
-   * several rules merged first, then each applied; stops at the first that fails.
+   * several rules merged first (unless the caller has: `merged`), then each applied; stops at
+   * the first that fails.
    */
-  applyAll(rules: readonly string[]): RulesFault | null {
-    const m = mergeSelectorArgs(rules);
+  applyAll(rules: readonly string[], merged = false): RulesFault | null {
+    const m = merged ? { merged: rules.map((_, i) => ({ start: i, end: i + 1 })) } : mergeSelectorArgs(rules);
     if ('unmatched' in m) return m;
     for (const { start, end } of m.merged) {
       const rule = rules.slice(start, end).join(' ');

@@ -34,13 +34,14 @@ function setuser(ctx: Session, args: Buffer[]): void {
   if ('unmatched' in m) return replyQuoting(ctx, Errors.aclUnmatchedParenthesis, [rules[m.unmatched]!]);
   const merged = m.merged.map(({ start, end }) => rules.slice(start, end));
   const existing = ctx.server.acl.get(name(args[2]!));
-  const channelsBefore = existing?.channelPatterns().slice();
-  const failed = ctx.server.acl.setUser(name(args[2]!), merged.map((parts) => parts.map(safeRule).join(' ')));
+  // `*` stands for every channel in what dropRevokedSubscribers compares.
+  const channelsBefore = existing === undefined ? undefined : existing.allChannels ? ['*'] : existing.channelPatterns().slice();
+  const failed = ctx.server.acl.setUser(name(args[2]!), merged.map((parts) => parts.map(safeRule).join(' ')), true);
   if (failed === null) {
     if (existing !== undefined) dropRevokedSubscribers(ctx, existing, channelsBefore!);
     return ctx.reply.ok();
   }
-  if ('unmatched' in failed) throw new Error('merged rules cannot leave a selector open');
+  if ('unmatched' in failed) throw new Error('rules merged already cannot leave a selector open');
   replyQuoting(ctx, (rule) => Errors.aclSetuser(rule, failed.reason), merged[failed.index]!);
 }
 
