@@ -37,6 +37,8 @@ export interface CommandCatalogue {
   lookup(name: string): AclCommand | undefined;
   /** A category's bit (name without '@', any case), 0 when unknown. */
   categoryBit(name: string): number;
+  /** The commands and subcommands with a category bit, in table order. */
+  members(bit: number): readonly AclCommand[];
   /** ACL CAT name: every command and subcommand in the category, containers included; undefined when unknown. */
   inCategory(category: string): readonly string[] | undefined;
 }
@@ -71,26 +73,21 @@ export function buildCatalogue(families: readonly (readonly CommandSpec[])[]): C
     return cmd;
   };
   for (const table of families) for (const spec of table) commands.push(make(spec, null));
-  const walk = (visit: (c: AclCommand) => void) => {
-    const go = (c: AclCommand) => {
-      visit(c);
-      for (const s of c.subcommands ?? []) go(s);
-    };
-    for (const c of commands) go(c);
+  const byCategory = new Map<number, AclCommand[]>(CATEGORIES.map((_, i) => [1 << i, []]));
+  const walk = (c: AclCommand) => {
+    for (const [bit, list] of byCategory) if (c.categories & bit) list.push(c);
+    for (const s of c.subcommands ?? []) walk(s);
   };
+  for (const c of commands) walk(c);
   return {
     commands,
     size: next,
     lookup: (name) => byName.get(name.toLowerCase()),
     categoryBit,
+    members: (bit) => byCategory.get(bit) ?? [],
     inCategory: (category) => {
       const bit = categoryBit(category);
-      if (bit === 0) return undefined;
-      const out: string[] = [];
-      walk((c) => {
-        if (c.categories & bit) out.push(c.fullName);
-      });
-      return out;
+      return bit === 0 ? undefined : byCategory.get(bit)!.map((c) => c.fullName);
     },
   };
 }

@@ -17,6 +17,8 @@ export class CommandBits {
   private allFlag = false;
   /** Allowed first arguments of otherwise refused commands, by command id, as given. */
   private firstArgs: Map<number, string[]> | null = null;
+  /** describe()'s answer until the next change (Redis keeps a user's ACL string the same way). */
+  private described: string | null = null;
 
   constructor(private readonly catalogue: CommandCatalogue) {
     this.bits = new Uint8Array(catalogue.size);
@@ -28,6 +30,7 @@ export class CommandBits {
     c.future = this.future;
     c.allFlag = this.allFlag;
     if (this.firstArgs) c.firstArgs = new Map([...this.firstArgs].map(([id, args]) => [id, [...args]]));
+    c.described = this.described;
     return c;
   }
 
@@ -38,6 +41,7 @@ export class CommandBits {
 
   /** Applies `+...` or `-...`; returns null or why it was refused. */
   apply(rule: string): RuleFault | null {
+    this.described = null;
     const lower = rule.toLowerCase();
     if (lower === '+@all' || lower === 'allcommands') return this.setAll(true);
     if (lower === '-@all' || lower === 'nocommands') return this.setAll(false);
@@ -101,11 +105,7 @@ export class CommandBits {
   }
 
   private setCategory(bit: number, allow: boolean): void {
-    const visit = (cmd: AclCommand) => {
-      if (cmd.categories & bit) this.change(cmd, allow);
-      for (const sub of cmd.subcommands ?? []) visit(sub);
-    };
-    for (const cmd of this.catalogue.commands) visit(cmd);
+    for (const cmd of this.catalogue.members(bit)) this.change(cmd, allow);
   }
 
   private addFirstArg(id: number, first: string): void {
@@ -117,17 +117,10 @@ export class CommandBits {
 
   /** Commands of a category allowed (on) and refused (off), containers and subcommands each counted. */
   private count(bit: number): { on: number; off: number } {
+    const members = this.catalogue.members(bit);
     let on = 0;
-    let off = 0;
-    const visit = (cmd: AclCommand) => {
-      if (cmd.categories & bit) {
-        if (this.bits[cmd.id] === 1) on++;
-        else off++;
-      }
-      for (const sub of cmd.subcommands ?? []) visit(sub);
-    };
-    for (const cmd of this.catalogue.commands) visit(cmd);
-    return { on, off };
+    for (const cmd of members) on += this.bits[cmd.id]!;
+    return { on, off: members.length - on };
   }
 
   /**
@@ -137,6 +130,10 @@ export class CommandBits {
    * from one start to the next).
    */
   describe(): string {
+    return (this.described ??= this.work());
+  }
+
+  private work(): string {
     const additive = !this.future;
     const rules = [additive ? '-@all' : '+@all'];
     const fake = new CommandBits(this.catalogue);
