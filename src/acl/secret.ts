@@ -49,7 +49,8 @@ const isQuote = (c: number | undefined) => c === 0x22 || c === 0x27;
 
 /**
  * Where the password-like words of a rule are: a word (split at white space) starting with
- * `>` or `<`, after a `(` and a quote if any; the range covers the sign up to a closing `)`.
+ * `>` or `<`, after a `(` and a quote if any; the range runs from the sign to the word's end,
+ * less a closing quote and `)`.
  */
 function secretWords(rule: Uint8Array): [number, number][] {
   const found: [number, number][] = [];
@@ -59,8 +60,13 @@ function secretWords(rule: Uint8Array): [number, number][] {
     while (i < rule.length && !isSpace(rule[i]!)) i++;
     let at = start;
     if (rule[at] === OPEN) at++;
-    if (isQuote(rule[at])) at++;
-    if (at < i && (rule[at] === GT || rule[at] === LT)) found.push([at, rule[i - 1] === CLOSE && i - 1 > at ? i - 1 : i]);
+    const quote = isQuote(rule[at]) ? rule[at++] : undefined;
+    if (at >= i || (rule[at] !== GT && rule[at] !== LT)) continue;
+    // A closing `)` and quote stay, so the selector still splits as it did.
+    let end = i;
+    if (rule[end - 1] === CLOSE && end - 1 > at) end--;
+    if (quote !== undefined && rule[end - 1] === quote && end - 1 > at) end--;
+    found.push([at, end]);
   }
   return found;
 }

@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
 import { aclFileWords, hashedSettingText, sha256Hex } from './secret.js';
-import { AclUser, type CommandCatalogue, type RulesFault } from './user.js';
+import type { CommandCatalogue } from './catalogue.js';
+import { AclUser, type RulesFault } from './user.js';
 
 export type DenialReason = 'command' | 'key' | 'auth' | 'channel';
 

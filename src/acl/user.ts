@@ -5,10 +5,7 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import type { CommandCatalogue } from './catalogue.js';
-import { AclRuleError, AclSelector, READ, WRITE } from './selector.js';
-
-export { AclRuleError } from './selector.js';
-export type { CommandCatalogue } from './catalogue.js';
+import { AclRuleError, AclSelector, READ } from './selector.js';
 
 const HASH_RE = /^[0-9a-f]{64}$/;
 const BAD_HASH = 'The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters';
@@ -226,5 +223,3 @@ export class AclUser {
     return parts.join(' ');
   }
 }
-
-export { READ, WRITE };

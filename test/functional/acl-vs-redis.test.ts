@@ -126,7 +126,8 @@ const SELECTOR_CASES: Record<string, string[][]> = {
     ['ACL', 'SETUSER', 'se', ')'], ['ACL', 'SETUSER', 'se', '(~a', '+get'], ['ACL', 'SETUSER', 'se', '(~a', '(+get'], ['ACL', 'SETUSER', 'se', '(on)'], ['ACL', 'SETUSER', 'se', '(reset)'],
     ['ACL', 'SETUSER', 'se', '(nopass)'], ['ACL', 'SETUSER', 'se', '(clearselectors)'], ['ACL', 'SETUSER', 'se', '(~* ~a)'], ['ACL', 'SETUSER', 'se', '(+nosuch)'], ['ACL', 'SETUSER', 'se', '("")'],
     ['ACL', 'SETUSER', 'se', '(())'], ['ACL', 'SETUSER', 'se', '(>secret)'], ['ACL', 'SETUSER', 'se', '(~a >secret +get)'], ['ACL', 'SETUSER', 'se', '(~a', '>secret', '+get)'],
-    ['ACL', 'SETUSER', 'se', '(~a', '<secret)'], ['ACL', 'SETUSER', 'se', '(>secret'], ['ACL', 'SETUSER', 'se', '#abc', '(~a)'], ['ACL', 'USERS'],
+    ['ACL', 'SETUSER', 'se', '(~a', '<secret)'], ['ACL', 'SETUSER', 'se', '(>secret'], ['ACL', 'SETUSER', 'se', '( "<secret" )'], ['ACL', 'SETUSER', 'se', "('>secret')"],
+    ['ACL', 'SETUSER', 'se', '(~a "<sec ret")'], ['ACL', 'SETUSER', 'se', '(~a', '"<secret"', ')'], ['ACL', 'SETUSER', 'se', '#abc', '(~a)'], ['ACL', 'USERS'],
   ],
   'a new selector takes acl-pubsub-default': [
     ['CONFIG', 'SET', 'acl-pubsub-default', 'allchannels'], ['ACL', 'SETUSER', 'pd', '(~x +get)', '(&a)'], GET('pd'), LIST,

@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { aclFileWords, configTextWithoutSecrets, hashedSetting, hashedSettingText, safeRule } from '../../../src/acl/secret.js';
+import { aclFileWords, configTextWithoutSecrets, hashedSetting, hashedSettingText, holdsSecret, safeRule } from '../../../src/acl/secret.js';
 
 const hex = (s: string) => createHash('sha256').update(Buffer.from(s, 'latin1')).digest('hex');
 const bytes = (s: string) => Buffer.from(s, 'latin1');
@@ -16,6 +16,17 @@ describe('password digests', () => {
     expect(safeRule(bytes('+@all'))).toBe('+@all');
     // Binary passwords are hashed as the bytes they are.
     expect(safeRule(Buffer.from([0x3e, 0xff, 0x00]))).toBe('#' + createHash('sha256').update(Buffer.from([0xff, 0x00])).digest('hex'));
+  });
+
+  it('safeRule: a password-like word inside a selector becomes a digest, the selector keeps its shape', () => {
+    expect(safeRule(bytes('(~a >pw +get)'))).toBe(`(~a #${hex('>pw')} +get)`);
+    expect(safeRule(bytes('(>pw)'))).toBe(`(#${hex('>pw')})`);
+    expect(safeRule(bytes('( "<pw" )'))).toBe(`( "#${hex('<pw')}" )`);
+    expect(safeRule(bytes("('>pw')"))).toBe(`('#${hex('>pw')}')`);
+    expect(safeRule(bytes('(~a +get)'))).toBe('(~a +get)');
+    expect(holdsSecret(bytes('(~a >pw +get)'))).toBe(true);
+    expect(holdsSecret(bytes('>pw'))).toBe(true);
+    expect(holdsSecret(bytes('(~a> +get)'))).toBe(false);
   });
 
   it('a password setting is stored as #digest; empty stays empty; a digest is taken as it is', () => {
