@@ -153,7 +153,7 @@ function withoutSecrets(line: Buffer): string | null {
       if (words.length !== 2) return `${setting}${' x'.repeat(words.length - 1)}`;
       return `${setting} "${hashedSetting(words[1]!)}"`;
     }
-    if (setting === 'user' && words.some(isPasswordRule)) {
+    if (setting === 'user' && words.some(holdsSecret)) {
       return words.map((w, k) => (k === 0 ? 'user' : `"${safeRule(w).replace(/[\\"]/g, '\\$&')}"`)).join(' ');
     }
     return null;

@@ -42,6 +42,11 @@ describe('password digests', () => {
     expect(hashedSettingText('pässword')).toBe('#' + createHash('sha256').update('pässword', 'utf8').digest('hex'));
   });
 
+  it('a config file: a user line with a password-like word in a quoted selector keeps it only as a digest', () => {
+    const text = configTextWithoutSecrets(bytes('user bob on "(~a >pw +get)" nopass\nuser carl on (~b +get)\n'));
+    expect(text.split('\n')).toEqual([`user "bob" "on" "(~a #${hex('>pw')} +get)" "nopass"`, 'user carl on (~b +get)', '']);
+  });
+
   it('a config file: password settings become digests (quotes, escapes), a faulty one keeps its fault but not its words, the rest is untouched, the bytes are zeroed', () => {
     const file = Buffer.from(
       '# comment\nport 7000\nrequirepass "two \\"words\\""\nRequirePass \'single q\'\nrequirepass a  b\nrequirepass ""\nrequirepass\nmaxmemory 4mb',
