@@ -25,7 +25,7 @@ export class AclRuleError extends Error {}
 const PATTERN_AFTER_ALL = (flag: string, reset: string, what: string): string =>
   `Adding a pattern after the * pattern (or the '${flag}' flag) is not valid and does not have any effect. Try '${reset}' to start with an empty list of ${what}`;
 
-export const Reasons = {
+const Reasons = {
   unknown: 'Unknown command or category name in ACL',
   syntax: 'Syntax error',
   keyAfterAll: PATTERN_AFTER_ALL('allkeys', 'resetkeys', 'patterns'),
