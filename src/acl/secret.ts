@@ -26,11 +26,54 @@ export function isPasswordRule(rule: Uint8Array): boolean {
 
 /**
  * An ACL rule as a string that is safe to keep: `>pw` becomes `#<sha256>` and `<pw` becomes
- * `!<sha256>` (Redis treats both forms alike); any other rule is its bytes as latin1.
+ * `!<sha256>` (Redis treats both forms alike); any other rule is its bytes as latin1, except
+ * that a word inside it that looks like a password (`(~k >pw)`, a selector) is replaced by a
+ * digest as well. Such a word is refused anyway (a selector takes no password), so the rule
+ * fails the same way, and its clear bytes never become a string.
  */
 export function safeRule(rule: Uint8Array): string {
-  if (!isPasswordRule(rule)) return Buffer.from(rule.buffer, rule.byteOffset, rule.length).toString('latin1');
-  return (rule[0] === GT ? '#' : '!') + sha256Hex(rule.subarray(1));
+  if (isPasswordRule(rule)) return (rule[0] === GT ? '#' : '!') + sha256Hex(rule.subarray(1));
+  const text = (from: number, to: number) => Buffer.from(rule.buffer, rule.byteOffset + from, to - from).toString('latin1');
+  let out = '';
+  let done = 0;
+  for (const [from, to] of secretWords(rule)) {
+    out += text(done, from) + '#' + sha256Hex(rule.subarray(from, to));
+    done = to;
+  }
+  return out + text(done, rule.length);
+}
+
+const OPEN = 0x28; // '('
+const CLOSE = 0x29; // ')'
+const isQuote = (c: number | undefined) => c === 0x22 || c === 0x27;
+
+/**
+ * Where the password-like words of a rule are: a word (split at white space) starting with
+ * `>` or `<`, after a `(` and a quote if any; the range runs from the sign to the word's end,
+ * less a closing quote and `)`.
+ */
+function secretWords(rule: Uint8Array): [number, number][] {
+  const found: [number, number][] = [];
+  for (let i = 0; i < rule.length; ) {
+    while (i < rule.length && isSpace(rule[i]!)) i++;
+    const start = i;
+    while (i < rule.length && !isSpace(rule[i]!)) i++;
+    let at = start;
+    if (rule[at] === OPEN) at++;
+    const quote = isQuote(rule[at]) ? rule[at++] : undefined;
+    if (at >= i || (rule[at] !== GT && rule[at] !== LT)) continue;
+    // A closing `)` and quote stay, so the selector still splits as it did.
+    let end = i;
+    if (rule[end - 1] === CLOSE && end - 1 > at) end--;
+    if (quote !== undefined && rule[end - 1] === quote && end - 1 > at) end--;
+    found.push([at, end]);
+  }
+  return found;
+}
+
+/** Whether an ACL SETUSER argument holds a password or a word that looks like one (see safeRule). */
+export function holdsSecret(rule: Uint8Array): boolean {
+  return isPasswordRule(rule) || secretWords(rule).length > 0;
 }
 
 /** Settings that hold a password: kept as `#<sha256>` (README, Where sealkv deliberately differs). */
@@ -110,7 +153,7 @@ function withoutSecrets(line: Buffer): string | null {
       if (words.length !== 2) return `${setting}${' x'.repeat(words.length - 1)}`;
       return `${setting} "${hashedSetting(words[1]!)}"`;
     }
-    if (setting === 'user' && words.some(isPasswordRule)) {
+    if (setting === 'user' && words.some(holdsSecret)) {
       return words.map((w, k) => (k === 0 ? 'user' : `"${safeRule(w).replace(/[\\"]/g, '\\$&')}"`)).join(' ');
     }
     return null;

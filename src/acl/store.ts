@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
 import { aclFileWords, hashedSettingText, sha256Hex } from './secret.js';
-import { AclRuleError, AclUser, type CommandCatalogue } from './user.js';
+import type { CommandCatalogue } from './catalogue.js';
+import { AclUser, type RulesFault } from './user.js';
 
 export type DenialReason = 'command' | 'key' | 'auth' | 'channel';
 
@@ -24,6 +25,9 @@ export interface AclLogEntry {
 /** Redis's start-up refusal, word for word. */
 const USERS_AND_FILE =
   'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.';
+
+/** An ACL file line or config `user` line with a `(` never closed. */
+const UNMATCHED = 'Unmatched parenthesis in selector definition.';
 
 /** The window in which equal denials are grouped. */
 const LOG_GROUP_MS = 60_000;
@@ -55,7 +59,7 @@ export class AclStore {
       seen.add(name!);
       if (name === 'default') this.defaultUser.apply('reset');
       const problem = this.setUser(name!, rules);
-      if (problem !== null) throw new ConfigError(`Error in user declaration '${name}': ${problem.reason.replace(/^ERR /, '')}`);
+      if (problem !== null) throw new ConfigError(`Error in user declaration '${name}': ${'unmatched' in problem ? UNMATCHED : problem.reason}`);
     }
   }
 
@@ -104,20 +108,15 @@ export class AclStore {
   /**
    * ACL SETUSER: all rules or none, each already safe to keep (secret.ts safeRule); returns
    * null, or which rule failed and why (the caller words the error from the rule's own bytes).
+   * `merged`: selectors spread over several arguments are already one rule each.
    */
-  setUser(name: string, rules: readonly string[]): { index: number; reason: string } | null {
+  setUser(name: string, rules: readonly string[], merged = false): RulesFault | null {
     const existing = this.users.get(name);
     const draft = existing ? existing.clone() : this.newUser(name);
     // `reset` takes acl-pubsub-default as it is now, not as it was when the user was made.
     draft.pubsubDefault = this.pubsubDefault();
-    for (let i = 0; i < rules.length; i++) {
-      try {
-        draft.apply(rules[i]!);
-      } catch (err) {
-        if (err instanceof AclRuleError) return { index: i, reason: err.message };
-        throw err;
-      }
-    }
+    const fault = draft.applyAll(rules, merged);
+    if (fault !== null) return fault;
     // The same object stays in place so connected clients see the new rules at once.
     if (existing) existing.copyFrom(draft);
     else this.users.set(name, draft);
@@ -197,14 +196,8 @@ export class AclStore {
       if (users.has(name)) throw new ConfigError(`${where}: Duplicate user '${name}' found`);
       // Every line, default's too, starts from a new user (Redis's ACLCreateUser, no reset).
       const u = this.newUser(name);
-      for (const rule of rules) {
-        try {
-          u.apply(rule);
-        } catch (err) {
-          if (err instanceof AclRuleError) throw new ConfigError(`${where}: Error in user declaration '${name}': ${err.message}`);
-          throw err;
-        }
-      }
+      const fault = u.applyAll(rules);
+      if (fault !== null) throw new ConfigError(`${where}: Error in user declaration '${name}': ${'unmatched' in fault ? UNMATCHED : fault.reason}`);
       users.set(name, u);
     });
     return users;

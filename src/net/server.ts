@@ -221,7 +221,7 @@ export class SealkvServer implements Server {
     this.rotation = new Rotation(keyring, this);
     this.persistence = new Persistence(this, keyring);
     this.commands = new Registry(FAMILIES, config.renamedCommands);
-    this.acl = new AclStore(config, buildCatalogue(this.commands.leaves()));
+    this.acl = new AclStore(config, buildCatalogue(FAMILIES));
     this.outputLimit = new OutputLimit(config);
     this.observer = new Observer(config);
     installPubSub(this);

@@ -179,6 +179,7 @@ export const Errors = {
         ? 'no permission to access one of the channels used as arguments'
         : 'no permission to execute the command or subcommand'),
   aclSetuser: (rule: string, reason: string) => `ERR Error in ACL SETUSER modifier '${clip(rule)}': ${reason}`,
+  aclUnmatchedParenthesis: (rule: string) => `ERR Unmatched parenthesis in acl selector starting at '${clip(rule)}'.`,
   aclDeleteDefault: "ERR The 'default' user cannot be removed",
   aclUsernameSpaces: "ERR Usernames can't contain spaces or null characters",
   aclUserNotFound: (user: string) => `ERR User '${clip(user)}' not found`,

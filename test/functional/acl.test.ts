@@ -9,7 +9,10 @@ import { createHash } from 'node:crypto';
 import { Errors } from '../../src/protocol/errors.js';
 import { ReplyConnection } from '../helpers/reference-redis.js';
 import { encodeCommand, ioredis, rawExchange, redisCli, redisCliMissing, runner } from '../helpers/clients.js';
-import { startInProcess } from '../helpers/server.js';
+import pino from 'pino';
+import { Config } from '../../src/config.js';
+import { startServer } from '../../src/net/server.js';
+import { freePort, startInProcess } from '../helpers/server.js';
 import { withServer } from '../helpers/fixture.js';
 
 const NOPERM_KEY = 'NOPERM this user has no permissions to access one of the keys used as arguments';
@@ -197,6 +200,52 @@ describe('ACL', () => {
     expect(await all(['flushdb'])).toBe('OK');
   });
 
+  it('selectors: a command runs when the root or one selector allows all of it (Redis 7.0 acl-v2)', async () => {
+    await run(['acl', 'setuser', 'sel', 'on', '>pw', '-@all', '+ping', '+select|0', '(+@write ~write::*)', '(+@read ~read::*)', '(%R~r* +get)', '(%W~w* +lpush +copy)']);
+    const r = await as('sel', 'pw');
+    expect(await r(['echo', 'x'])).toEqual({ error: Errors.noPermCommand('echo') });
+    expect(await r(['set', 'write::foo', 'bar'])).toBe('OK');
+    expect(await r(['get', 'read::foo'])).toBeNull();
+    expect(await r(['get', 'write::foo'])).toEqual({ error: NOPERM_KEY });
+    expect(await r(['set', 'read::foo', 'bar'])).toEqual({ error: NOPERM_KEY });
+    expect(await r(['select', '0'])).toBe('OK');
+    expect(await r(['select', '1'])).toEqual({ error: Errors.noPermCommand('select') });
+    // Read and write from two selectors do not add up: COPY needs one selector for both keys.
+    expect(await r(['lpush', 'w1', 'x'])).toBe(1);
+    expect(await r(['copy', 'r1', 'w1'])).toEqual({ error: NOPERM_KEY });
+    // The log names the command only when no selector allows it, else the key refused furthest along.
+    await run(['acl', 'log', 'reset']);
+    await r(['mget', 'read::a', 'write::b']);
+    const [entry] = (await run(['acl', 'log'])) as unknown[][];
+    expect(entry!.slice(2, 8)).toEqual(['reason', 'key', 'context', 'toplevel', 'object', 'write::b']);
+    expect(await run(['acl', 'setuser', 'sel', 'clearselectors'])).toBe('OK');
+    expect(await r(['set', 'write::foo', 'bar'])).toEqual({ error: Errors.noPermCommand('set') });
+  });
+
+  it('beyond Redis, with selectors: KEYS lists what some selector may read; FLUSHDB needs a selector with it and every key', async () => {
+    for (const k of ['app:1', 'other:1', 'secret:1']) await run(['set', k, 'v']);
+    await run(['acl', 'setuser', 'ms', 'on', '>pw', '+ping', '+keys', '+flushdb', '~app:*', '(+get %R~other:*)']);
+    const r = await as('ms', 'pw');
+    expect(((await r(['keys', '*'])) as string[]).sort()).toEqual(['app:1', 'other:1']);
+    expect(await r(['flushdb'])).toEqual({ error: NOPERM_KEY });
+    await run(['acl', 'setuser', 'ms', '(+flushdb %W~*)']);
+    expect(await r(['flushdb'])).toBe('OK');
+  });
+
+  it('subscribers are dropped when a SETUSER takes allchannels away (Redis acl unit), kept while a selector has it', async () => {
+    await run(['acl', 'setuser', 'ps', 'on', '>pw', 'allchannels', '+@all']);
+    const sub = ioredis(server.port, { username: 'ps', password: 'pw' });
+    open.push(sub);
+    await sub.psubscribe('foo');
+    const ended = new Promise((resolve) => sub.once('end', resolve));
+    sub.options.retryStrategy = () => null;
+    await run(['acl', 'setuser', 'ps', '(&*)', 'resetchannels']);
+    expect(((await run(['client', 'list'])) as string).match(/user=ps/g)?.length).toBe(1);
+    await run(['acl', 'setuser', 'ps', 'clearselectors']);
+    await ended;
+    expect(await run(['client', 'list'])).not.toContain('user=ps');
+  });
+
   it('CLIENT LIST shows the user, CLIENT KILL USER works, DELUSER disconnects its clients', async () => {
     await run(['acl', 'setuser', 'eve', 'on', '>pw', '~*', '+@all']);
     const r = await as('eve', 'pw');
@@ -272,6 +321,10 @@ describe('ACL', () => {
     const reads = (await run(['acl', 'cat', 'read'])) as string[];
     expect(reads).toContain('get');
     expect(reads).not.toContain('set');
+    // Containers are listed too, as redis-server 7.0 lists them (they are @slow), then their subcommands.
+    const slow = (await run(['acl', 'cat', 'slow'])) as string[];
+    for (const container of ['config', 'client', 'memory', 'command']) expect(slow).toContain(container);
+    expect(slow.indexOf('config|get')).toBeGreaterThan(slow.indexOf('config'));
     expect(await run(['acl', 'genpass'])).toMatch(/^[0-9a-f]{64}$/);
     expect(await run(['acl', 'genpass', '32'])).toMatch(/^[0-9a-f]{8}$/);
     expect(await run(['acl', 'genpass', '5'])).toMatch(/^[0-9a-f]{2}$/);
@@ -336,6 +389,43 @@ describe('ACL file', () => {
     } finally {
       admin.disconnect();
       await server.stop();
+    }
+  });
+
+  it('ACL SAVE writes selectors and first-arg rules as ACL LIST shows them; ACL LOAD and config user lines read them back', async () => {
+    const file = join(dir, 'selectors.acl');
+    writeFileSync(file, 'user default on nopass ~* &* +@all\nuser bob on nopass (~w* +set) (%R~r*  +get)\n');
+    const server = await startInProcess({ aclfile: file });
+    const admin = ioredis(server.port);
+    const run = runner(admin);
+    try {
+      expect(await run(['acl', 'list'])).toContain('user bob on nopass resetchannels -@all (~w* resetchannels -@all +set) (%R~r* resetchannels -@all +get)');
+      await run(['acl', 'setuser', 'ann', 'on', 'nopass', '-@all', '+select|0', '+memory|doctor', '+memory', '(&chan %W~w* +set +lpush +rpush -rpush)']);
+      const listed = (await run(['acl', 'list'])) as string[];
+      expect(listed).toContain('user ann on nopass resetchannels -@all +select|0 +memory (%W~w* resetchannels &chan -@all +set +lpush)');
+      expect(await run(['acl', 'save'])).toBe('OK');
+      expect(readFileSync(file, 'latin1')).toBe(listed.join('\n') + '\n');
+      expect(await run(['acl', 'load'])).toBe('OK');
+      expect(await run(['acl', 'list'])).toEqual(listed);
+      writeFileSync(file, 'user default on nopass ~* &* +@all\nuser bad on (~a +get\n');
+      expect(String(((await run(['acl', 'load'])) as { error: string }).error)).toContain(`${file}:2: Error in user declaration 'bad': Unmatched parenthesis in selector definition.`);
+    } finally {
+      admin.disconnect();
+      await server.stop();
+    }
+    const config = new Config(Object.entries({ port: String(await freePort()), bind: '127.0.0.1' }));
+    config.users.push(['carl', 'on', 'nopass', '(~a', '+get)', '(+set ~b)']);
+    const fromConfig = await startServer(config, { log: pino({ level: 'silent' }) });
+    const client = ioredis(Number(config.get('port')));
+    const carl = runner(client);
+    try {
+      expect(await carl(['acl', 'getuser', 'carl'])).toEqual([
+        'flags', ['on', 'nopass'], 'passwords', [], 'commands', '-@all', 'keys', '', 'channels', '',
+        'selectors', [['commands', '-@all +get', 'keys', '~a', 'channels', ''], ['commands', '-@all +set', 'keys', '~b', 'channels', '']],
+      ]);
+    } finally {
+      client.disconnect();
+      await fromConfig.close();
     }
   });
 

@@ -138,8 +138,15 @@ export const OTHER = '@other';
  * in-process sealkv, each on a fresh connection after FLUSHALL, and every reply must be the
  * same bytes. Skipped (with a message) where redis-server is not installed. Cases that change
  * users must leave them as they found them: both servers live for the whole file.
+ * `normalize`, when given, is applied to both servers' replies before they are compared (for
+ * what redis-server itself orders differently from one start to the next).
  */
-export function compareWithRedis(title: string, cases: Record<string, string[][]>, startSealkv: () => Promise<{ port: number; stop(): Promise<void> }>): void {
+export function compareWithRedis(
+  title: string,
+  cases: Record<string, string[][]>,
+  startSealkv: () => Promise<{ port: number; stop(): Promise<void> }>,
+  normalize: (reply: string) => string = (reply) => reply,
+): void {
   if (!hasRedisServer) console.warn(`${title}: redis-server is not installed, differential cases skipped`);
   describe.skipIf(!hasRedisServer)(title, () => {
     let redis: ReferenceRedis;
@@ -175,8 +182,8 @@ export function compareWithRedis(title: string, cases: Record<string, string[][]
     for (const protocol of [2, 3] as const) {
       for (const [name, commands] of Object.entries(cases)) {
         it(`RESP${protocol}: ${name}`, async () => {
-          const expected = await replies(redis.port, protocol, commands);
-          const actual = await replies(sealkv.port, protocol, commands);
+          const expected = (await replies(redis.port, protocol, commands)).map(normalize);
+          const actual = (await replies(sealkv.port, protocol, commands)).map(normalize);
           // Each reply beside its command, so a difference names the step.
           const show = (r: string[]) => commands.map((c, i) => `${c.join(' ')} -> ${JSON.stringify(r[i])}`);
           expect(show(actual)).toEqual(show(expected));

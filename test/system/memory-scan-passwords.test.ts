@@ -63,6 +63,9 @@ describe('process memory after passwords went through every path', () => {
       'ACL SETUSER <pw': m(3, 'SKVPW-DEL-'),
       'ACL SETUSER <pw not set (error)': m(3, 'SKVPW-NODEL-'),
       'ACL SETUSER >pw with a bad rule after it': m(3, 'SKVPW-BADRULE-'),
+      'ACL SETUSER >pw beside selectors': m(3, 'SKVPW-SELECTORS-'),
+      'ACL SETUSER >pw inside a selector (error)': m(3, 'SKVPW-INSEL-'),
+      'ACL SETUSER >pw inside a selector spread over arguments (error)': m(3, 'SKVPW-SPREAD-'),
       AUTH: m(3, 'SKVPW-AUTH-'),
       'AUTH, wrong password': m(3, 'SKVPW-WRONG-'),
       'HELLO AUTH': m(3, 'SKVPW-HELLO-'),
@@ -93,6 +96,18 @@ describe('process memory after passwords went through every path', () => {
       for (const pw of paths['ACL SETUSER >pw with a bad rule after it']) {
         const [, reply] = await admin(['ACL', 'SETUSER', 'b0', `>${str(pw)}`, 'bogus']);
         expect(reply).toBe("-ERR Error in ACL SETUSER modifier 'bogus': Syntax error\r\n");
+      }
+      for (const [i, pw] of paths['ACL SETUSER >pw beside selectors'].entries()) {
+        expect(await admin(['ACL', 'SETUSER', `sel${i}`, '(~a', '+get)', 'on', `>${str(pw)}`, '(+ping)'])).toEqual(['+OK\r\n', '+OK\r\n']);
+        expect(await session(port, ['AUTH', `sel${i}`, pw], ['PING'])).toEqual(['+OK\r\n', '+PONG\r\n']);
+      }
+      for (const pw of paths['ACL SETUSER >pw inside a selector (error)']) {
+        const [, reply] = await admin(['ACL', 'SETUSER', 'is0', `(~a >${str(pw)} +get)`]);
+        expect(reply).toBe(`-ERR Error in ACL SETUSER modifier '(~a >${str(pw)} +get)': Syntax error\r\n`);
+      }
+      for (const pw of paths['ACL SETUSER >pw inside a selector spread over arguments (error)']) {
+        const [, reply] = await admin(['ACL', 'SETUSER', 'is1', '(~a', `<${str(pw)}`, '+get)']);
+        expect(reply).toBe(`-ERR Error in ACL SETUSER modifier '(~a <${str(pw)} +get)': Syntax error\r\n`);
       }
       for (const [i, pw] of paths.AUTH.entries()) {
         await admin(['ACL', 'SETUSER', `a${i}`, 'on', `#${sha(pw)}`, '+@all']);

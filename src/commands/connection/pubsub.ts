@@ -84,6 +84,7 @@ function numpat(ctx: Session): void {
  * ACL SETUSER took channel rights from `user`: its subscribed clients that listen to a channel
  * or pattern no longer allowed are disconnected (redis ACLKillPubsubClientsIfNeeded). Nothing is
  * checked when the user keeps every channel or its new patterns include all the old ones.
+ * `before` holds the patterns of every selector, or `*` when one of them allowed every channel.
  */
 export function dropRevokedSubscribers(ctx: Session, user: AclUser, before: readonly string[]): void {
   if (user.allChannels) return;

@@ -33,7 +33,7 @@ export class KeyLister {
     if (pattern === null && user.readsAllKeys) return true;
     const names = ctx.server.names;
     if (!names.sealed) {
-      return (this.text === null || globMatch(this.text, key)) && (user.readsAllKeys || user.mayAccess(key, true, false));
+      return (this.text === null || globMatch(this.text, key)) && (user.readsAllKeys || user.mayRead(key));
     }
     const sealed = entry.sealedName!;
     const length = Sealer.plainLength(sealed);
@@ -44,7 +44,7 @@ export class KeyLister {
     names.openInto(key, sealed, scratch, 0);
     const name = scratch.subarray(0, length);
     try {
-      return (pattern === null || globMatchBytes(pattern, name)) && (user.readsAllKeys || user.mayAccessBytes(name, true, false));
+      return (pattern === null || globMatchBytes(pattern, name)) && (user.readsAllKeys || user.mayReadBytes(name));
     } finally {
       name.fill(0);
     }

@@ -4,6 +4,7 @@
 // command runs, into buffers wiped before it returns; stored results are re-sealed for the
 // destination list.
 
+import { mayRunReadingAllKeys } from '../../acl/permissions.js';
 import { HashAccess } from '../hashes/hash-fields.js';
 import { int64, keyOf, word } from '../args.js';
 import { sealFailed } from '../values/sealing.js';
@@ -247,7 +248,8 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
   let dontsort = false;
   const gets: Buffer[] = [];
   const cluster = ctx.server.cluster !== null;
-  const fullAccess = ctx.aclUser.readsAllKeys;
+  // BY and GET read keys the ACL never sees: some selector must allow SORT and every key (as Redis).
+  const fullAccess = () => mayRunReadingAllKeys(ctx.aclUser, readonly ? 'sort_ro' : 'sort', args);
   for (let j = 2; j < args.length; j++) {
     const left = args.length - j - 1;
     const w = word(args[j]!);
@@ -270,12 +272,12 @@ function sortGeneric(ctx: Session, args: Buffer[], readonly: boolean): void {
         dontsort = true;
       } else {
         if (cluster) return ctx.reply.error('ERR BY option of SORT denied in Cluster mode.');
-        if (!fullAccess) return ctx.reply.error('ERR BY option of SORT denied due to insufficient ACL permissions.');
+        if (!fullAccess()) return ctx.reply.error('ERR BY option of SORT denied due to insufficient ACL permissions.');
       }
       j++;
     } else if (w === 'get' && left >= 1) {
       if (cluster) return ctx.reply.error('ERR GET option of SORT denied in Cluster mode.');
-      if (!fullAccess) return ctx.reply.error('ERR GET option of SORT denied due to insufficient ACL permissions.');
+      if (!fullAccess()) return ctx.reply.error('ERR GET option of SORT denied due to insufficient ACL permissions.');
       gets.push(args[++j]!);
     } else {
       return ctx.reply.error(Errors.syntax);

@@ -3,8 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { CATEGORIES } from '../../acl/catalogue.js';
 import { checkPermissions } from '../../acl/permissions.js';
-import { isPasswordRule, safeRule } from '../../acl/secret.js';
-import type { AclUser } from '../../acl/user.js';
+import { holdsSecret, safeRule } from '../../acl/secret.js';
+import { HAS_SPACE, type AclSelector } from '../../acl/selector.js';
+import { mergeSelectorArgs, type AclUser } from '../../acl/user.js';
 import { Errors } from '../../protocol/errors.js';
 import { plainBuffer } from '../../util/bytes.js';
 import { integer, name, text, word } from '../args.js';
@@ -21,21 +22,40 @@ function dropOrphans(ctx: Session): void {
   }
 }
 
-/** ACL SETUSER name rule...: password rules are hashed from the argument bytes (secret.ts). */
+/**
+ * ACL SETUSER name rule...: selectors spread over several arguments are merged first (as
+ * Redis); password rules are hashed from the argument bytes (secret.ts safeRule), and an error
+ * that quotes one is written from those bytes.
+ */
 function setuser(ctx: Session, args: Buffer[]): void {
-  // isspace() or NUL anywhere, as Redis's ACLStringHasSpaces: such a name could not be saved.
-  if (/[\0\t\n\v\f\r ]/.test(args[2]!.toString('latin1'))) return ctx.reply.error(Errors.aclUsernameSpaces);
+  if (HAS_SPACE.test(args[2]!.toString('latin1'))) return ctx.reply.error(Errors.aclUsernameSpaces);
   const rules = args.slice(3);
+  const m = mergeSelectorArgs(rules);
+  if ('unmatched' in m) return replyQuoting(ctx, Errors.aclUnmatchedParenthesis, [rules[m.unmatched]!]);
+  const merged = m.merged.map(({ start, end }) => rules.slice(start, end));
   const existing = ctx.server.acl.get(name(args[2]!));
-  const channelsBefore = existing?.channelPatterns().slice();
-  const failed = ctx.server.acl.setUser(name(args[2]!), rules.map(safeRule));
+  // `*` stands for every channel in what dropRevokedSubscribers compares.
+  const channelsBefore = existing === undefined ? undefined : existing.allChannels ? ['*'] : existing.channelPatterns().slice();
+  const failed = ctx.server.acl.setUser(name(args[2]!), merged.map((parts) => parts.map(safeRule).join(' ')), true);
   if (failed === null) {
     if (existing !== undefined) dropRevokedSubscribers(ctx, existing, channelsBefore!);
     return ctx.reply.ok();
   }
-  const rule = rules[failed.index]!;
-  if (!isPasswordRule(rule)) return ctx.reply.error(Errors.aclSetuser(name(rule), failed.reason));
-  replyWithSecret(ctx, Errors.aclSetuser(SLOT, failed.reason), rule);
+  if ('unmatched' in failed) throw new Error('rules merged already cannot leave a selector open');
+  replyQuoting(ctx, (rule) => Errors.aclSetuser(rule, failed.reason), merged[failed.index]!);
+}
+
+/** An error quoting rules given as arguments (joined by spaces): from their bytes when one holds a secret. */
+function replyQuoting(ctx: Session, template: (rule: string) => string, parts: Buffer[]): void {
+  if (!parts.some(holdsSecret)) return ctx.reply.error(template(parts.map(name).join(' ')));
+  const joined = plainBuffer(parts.reduce((n, p) => n + p.length, 0) + parts.length - 1);
+  let at = 0;
+  for (const [i, p] of parts.entries()) {
+    if (i > 0) joined[at++] = 0x20;
+    at += p.copy(joined, at);
+  }
+  replyWithSecret(ctx, template(SLOT), joined);
+  joined.fill(0);
 }
 
 /** Where replyWithSecret puts the secret's bytes in an error text. */
@@ -60,6 +80,7 @@ function replyWithSecret(ctx: Session, template: string, secret: Buffer): void {
   out.fill(0);
 }
 
+/** ACL GETUSER: the root selector's rules at the top, as before selectors, then each selector as a map. */
 function getuser(ctx: Session, args: Buffer[]): void {
   const u = ctx.server.acl.get(name(args[2]!));
   if (!u) return ctx.reply.nullBulk();
@@ -72,14 +93,23 @@ function getuser(ctx: Session, args: Buffer[]): void {
   r.bulkText('passwords');
   r.arrayLen(u.passwords.size);
   for (const p of u.passwords) r.bulkText(p);
-  r.bulkText('commands');
-  r.bulkLatin1(u.describeCommands());
-  r.bulkText('keys');
-  r.bulkLatin1(u.describeKeys());
-  r.bulkText('channels');
-  r.bulkLatin1(u.describeChannels());
+  replySelector(ctx, u.root);
   r.bulkText('selectors');
-  r.arrayLen(0);
+  r.arrayLen(u.selectors.length - 1);
+  for (const s of u.selectors.slice(1)) {
+    r.mapLen(3);
+    replySelector(ctx, s);
+  }
+}
+
+function replySelector(ctx: Session, s: AclSelector): void {
+  const r = ctx.reply;
+  r.bulkText('commands');
+  r.bulkLatin1(s.describeCommands());
+  r.bulkText('keys');
+  r.bulkLatin1(s.describeKeys());
+  r.bulkText('channels');
+  r.bulkLatin1(s.describeChannels());
 }
 
 function deluser(ctx: Session, args: Buffer[]): void {

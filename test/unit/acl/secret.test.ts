@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { aclFileWords, configTextWithoutSecrets, hashedSetting, hashedSettingText, safeRule } from '../../../src/acl/secret.js';
+import { aclFileWords, configTextWithoutSecrets, hashedSetting, hashedSettingText, holdsSecret, safeRule } from '../../../src/acl/secret.js';
 
 const hex = (s: string) => createHash('sha256').update(Buffer.from(s, 'latin1')).digest('hex');
 const bytes = (s: string) => Buffer.from(s, 'latin1');
@@ -18,6 +18,17 @@ describe('password digests', () => {
     expect(safeRule(Buffer.from([0x3e, 0xff, 0x00]))).toBe('#' + createHash('sha256').update(Buffer.from([0xff, 0x00])).digest('hex'));
   });
 
+  it('safeRule: a password-like word inside a selector becomes a digest, the selector keeps its shape', () => {
+    expect(safeRule(bytes('(~a >pw +get)'))).toBe(`(~a #${hex('>pw')} +get)`);
+    expect(safeRule(bytes('(>pw)'))).toBe(`(#${hex('>pw')})`);
+    expect(safeRule(bytes('( "<pw" )'))).toBe(`( "#${hex('<pw')}" )`);
+    expect(safeRule(bytes("('>pw')"))).toBe(`('#${hex('>pw')}')`);
+    expect(safeRule(bytes('(~a +get)'))).toBe('(~a +get)');
+    expect(holdsSecret(bytes('(~a >pw +get)'))).toBe(true);
+    expect(holdsSecret(bytes('>pw'))).toBe(true);
+    expect(holdsSecret(bytes('(~a> +get)'))).toBe(false);
+  });
+
   it('a password setting is stored as #digest; empty stays empty; a digest is taken as it is', () => {
     expect(hashedSetting(bytes('pw'))).toBe('#' + hex('pw'));
     expect(hashedSetting(bytes(''))).toBe('');
@@ -29,6 +40,11 @@ describe('password digests', () => {
     expect(hashedSetting(bytes(digest.toUpperCase()))).toBe('#' + hex(digest.toUpperCase()));
     expect(hashedSettingText('#abc')).toBe('#' + hex('#abc'));
     expect(hashedSettingText('pässword')).toBe('#' + createHash('sha256').update('pässword', 'utf8').digest('hex'));
+  });
+
+  it('a config file: a user line with a password-like word in a quoted selector keeps it only as a digest', () => {
+    const text = configTextWithoutSecrets(bytes('user bob on "(~a >pw +get)" nopass\nuser carl on (~b +get)\n'));
+    expect(text.split('\n')).toEqual([`user "bob" "on" "(~a #${hex('>pw')} +get)" "nopass"`, 'user carl on (~b +get)', '']);
   });
 
   it('a config file: password settings become digests (quotes, escapes), a faulty one keeps its fault but not its words, the rest is untouched, the bytes are zeroed', () => {
