@@ -8,7 +8,11 @@
 //                                 (bench/curve.ts); refreshes bench/results/ and the README's table
 //   npm run bench -- --rounds 5   more rounds (quick: 3, curve: 2 for the curve's axes)
 //   npm run bench -- --quick      smoke run (1 round, a quarter of the requests)
+//   npm run bench -- --only 'GET P1 16 KiB,SET 16 KiB'
+//                                 only the hot-path workloads whose labels hold every word of a
+//                                 term; prints, checks those goals, writes nothing to bench/results
 //   npm run bench -- --cluster    scaling out instead: 3 nodes vs 1, sealkv and redis-server clusters (bench/cluster.ts)
+//   npm run bench -- --help       this text and the workload labels
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +24,7 @@ import { rssBytes, startRedis, startSealkv, which, type BenchServer } from './li
 import { fmt } from './lib/stats.js';
 import { barChart } from './lib/chart.js';
 import { runSpillBench, spillTable, type SpillBenchOptions } from './spill.js';
-import { hotGoals, hotTable, runHotPath } from './hot-path.js';
+import { hotGoals, hotLabels, hotTable, picks, runHotPath } from './hot-path.js';
 import { runCurve } from './curve.js';
 
 const argv = process.argv.slice(2);
@@ -28,6 +32,8 @@ const SMOKE = argv.includes('--quick');
 const CURVE = argv.includes('--curve');
 const option = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
 const ROUNDS = option('--rounds', SMOKE ? 1 : 3);
+/** --only's terms (comma-separated), or null for every workload. */
+const ONLY = argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '').split(',').filter((t) => t.trim() !== '') : null;
 const MEMORY_KEYS = SMOKE ? 100_000 : 1_000_000;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -65,6 +71,22 @@ function machineFacts(): string[] {
     `- node: ${process.version}; redis: ${redisVersion}`,
     `- mode: ${CURVE ? 'curve' : SMOKE ? 'smoke' : 'quick'}, ${ROUNDS} interleaved round(s); load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
   ];
+}
+
+/** The usage text: this file's opening comment, and the labels --only picks from. */
+function usage(): string {
+  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+  const lines = text.split('\n');
+  const head = lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, ''));
+  return [...head, '', `hot-path workloads (--only): ${hotLabels().join(', ')}`].join('\n');
+}
+
+/** A subset run (--only): its table and goals printed, nothing written. */
+async function subset(terms: string[]): Promise<void> {
+  const rows = await runHotPath(ROUNDS, SMOKE ? 0.25 : 1, (label) => picks(terms, label));
+  const goals = hotGoals(rows);
+  console.log(['# sealkv vs redis-server (subset)', '', ...machineFacts(), '', ...hotTable(rows), '', ...goalTable(goals), ''].join('\n'));
+  enforce(goals, argv);
 }
 
 async function main(): Promise<void> {
@@ -144,5 +166,7 @@ function updateReadme(table: string[], facts: string[]): void {
   writeFileSync(path, readme.slice(0, i + start.length) + '\n' + [...facts, '', ...table].join('\n') + '\n' + readme.slice(j));
 }
 
-if (argv.includes('--cluster')) console.log(await (await import('./cluster.js')).runClusterBench(argv));
+if (argv.includes('--help')) console.log(usage());
+else if (argv.includes('--cluster')) console.log(await (await import('./cluster.js')).runClusterBench(argv));
+else if (ONLY !== null) await subset(ONLY);
 else await main();

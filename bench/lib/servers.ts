@@ -136,6 +136,11 @@ export function cpuNanos(pid: number): number {
   return total;
 }
 
+/** CPU time one thread of a process has run, in nanoseconds: by default its first thread (sealkv's event loop). */
+export function threadCpuNanos(pid: number, tid = pid): number {
+  return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+}
+
 /** The do-nothing Node RESP server; its GET answers one fixed value of `valueSize` bytes. */
 export async function startCeiling(valueSize: number): Promise<BenchServer> {
   const port = await freePort();

@@ -4,18 +4,18 @@
 // loop (--seal-workers 0), and redis-server, in interleaved rounds (the order turns each round).
 // A SET of n bytes cannot beat (seal bytes/s) / n per second on one core, nor a GET
 // (open bytes/s) / n: "of bound" is sealkv's req/s over that. Also the server's CPU time per
-// request (all its threads, from /proc), so a loaded machine shows in the figures.
+// request (all its threads, from /proc; in brackets sealkv's event loop alone, so what the seal
+// worker and V8's GC threads took shows), steadier than req/s on a loaded machine.
 //
 //   npm run build && node dist/bench/micro/large-values.js [--rounds 3] [--no-write]
 
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measureAeadBound, type AeadBound } from '../lib/aead-bound.js';
 import { flushAll } from '../lib/fill.js';
 import { runRedisBenchmark } from '../lib/load.js';
 import { finishReport, runIfMain } from '../lib/main.js';
-import { startRedis, startSealkv, which, type BenchServer } from '../lib/servers.js';
+import { cpuNanos, startRedis, startSealkv, threadCpuNanos, which, type BenchServer } from '../lib/servers.js';
 import { range, summarize, type Summary } from '../lib/stats.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,12 +25,6 @@ const PIPELINES = [1, 8];
 interface Target {
   label: string;
   server: BenchServer;
-}
-
-/** CPU seconds a process (all its threads) has used. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const mib = (bps: number) => `${(bps / 2 ** 20).toFixed(0)} MiB/s`;
@@ -47,6 +41,8 @@ async function main(argv: string[]): Promise<void> {
   if (which('redis-server')) targets.push({ label: 'redis-server', server: await startRedis() });
   const rps = new Map<string, number[]>();
   const cpu = new Map<string, number[]>();
+  /** sealkv's event loop alone: with a seal worker the rest is the worker's (and V8's GC threads'). */
+  const loopCpu = new Map<string, number[]>();
   const key = (t: Target, size: number, p: number, test: string) => `${t.label}|${size}|${p}|${test}`;
   try {
     for (let round = 0; round < rounds; round++) {
@@ -57,12 +53,15 @@ async function main(argv: string[]): Promise<void> {
             await flushAll(t.server.port);
             const requests = size >= 1 << 20 ? 600 : 2000;
             for (const test of ['set', 'get']) {
-              const before = cpuSeconds(t.server.pid);
+              const before = cpuNanos(t.server.pid);
+              const loopBefore = threadCpuNanos(t.server.pid);
               const [m] = await runRedisBenchmark(t.server.port, { tests: test, clients: 4, pipeline, valueSize: size, requests }, 16);
-              const used = cpuSeconds(t.server.pid) - before;
+              const used = cpuNanos(t.server.pid) - before;
+              const loopUsed = threadCpuNanos(t.server.pid) - loopBefore;
               const k = key(t, size, pipeline, test.toUpperCase());
               rps.set(k, [...(rps.get(k) ?? []), m!.rps]);
-              cpu.set(k, [...(cpu.get(k) ?? []), (used / requests) * 1e6]);
+              cpu.set(k, [...(cpu.get(k) ?? []), used / 1000 / requests]);
+              loopCpu.set(k, [...(loopCpu.get(k) ?? []), loopUsed / 1000 / requests]);
             }
           }
           process.stderr.write('.');
@@ -79,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
     `- ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${rounds} interleaved round(s), 4 clients; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     ...SIZES.map((s) => `- AEAD on one core (${bounds.get(s)!.backend}, ${label(s)} values): seal ${mib(bounds.get(s)!.sealBps)}, open ${mib(bounds.get(s)!.openBps)}`),
     '',
-    '| workload | bound req/s | ' + targets.map((t) => `${t.label} req/s`).join(' | ') + ' | worker / bound | worker / redis | server CPU µs/req (worker, event loop, redis) |',
+    '| workload | bound req/s | ' + targets.map((t) => `${t.label} req/s`).join(' | ') + ' | worker / bound | worker / redis | server CPU µs/req, all threads (event loop): worker, event loop, redis |',
     '|---|---:|' + targets.map(() => '---:|').join('') + '---:|---:|---|',
   ];
   const med = (s?: Summary) => s?.median ?? NaN;
@@ -89,7 +88,10 @@ async function main(argv: string[]): Promise<void> {
         const b = bounds.get(size)!;
         const bound = (test === 'SET' ? b.sealBps : b.openBps) / size;
         const sums = targets.map((t) => summarize(rps.get(key(t, size, pipeline, test)) ?? []));
-        const cpus = targets.map((t) => summarize(cpu.get(key(t, size, pipeline, test)) ?? []).median.toFixed(0));
+        const cpus = targets.map((t) => {
+          const all = summarize(cpu.get(key(t, size, pipeline, test)) ?? []).median.toFixed(0);
+          return t.server.name === 'sealkv' ? `${all} (${summarize(loopCpu.get(key(t, size, pipeline, test)) ?? []).median.toFixed(0)})` : all;
+        });
         const redis = targets.length > 2 ? med(sums[2]) : NaN;
         lines.push(
           `| ${test} ${label(size)} P${pipeline} | ${bound.toFixed(0)} | ${sums.map((s) => range(s)).join(' | ')} | ` +
