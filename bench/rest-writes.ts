@@ -5,7 +5,7 @@
 // FLUSHALL and the fill before each, servers interleaved (the order flips each round), server CPU
 // per request from /proc/<pid>/task/*/schedstat (the steadier figure on a shared machine).
 //
-//   node dist/bench/rest-writes.js [--rounds 3] [--only hget,hset,hset-changed,hincrby,zrange,zrange-packed] [--before /other/build/bin/sealkv.js] [--ports 7650,7651,7652]
+//   node dist/bench/rest-writes.js [--rounds 3] [--only hget,hset,hset-changed,hincrby,zrange,zscore,zincrby,zrange-packed] [--before /other/build/bin/sealkv.js] [--ports 7650,7651,7652]
 //
 // --before adds another sealkv build (e.g. main's) to every round; --ports gives sealkv's,
 // redis-server's and the other build's ports, else free ones. Prints a markdown table.
@@ -36,12 +36,12 @@ function* hashFill(): Iterable<string[]> {
   }
 }
 
-/** 1,000 sorted sets of `members` members `member:<i>:<j>` at scores 0..members-1. */
+/** 1,000 sorted sets of `members` members `member:<j>` at scores 0..members-1. */
 const zsetFill = (members: number) =>
   function* (): Iterable<string[]> {
     for (let i = 0; i < ZSETS; i++) {
       const args = ['ZADD', `z:${padded(i)}`];
-      for (let j = 0; j < members; j++) args.push(String(j), `member:${i}:${j}`);
+      for (let j = 0; j < members; j++) args.push(String(j), `member:${j}`);
       yield args;
     }
   };
@@ -60,6 +60,8 @@ const WORKLOADS: Workload[] = [
   { name: 'hset-changed', fill: hashFill, keys: HASHES, requests: 200_000, command: ['HSET', 'h:__rand_int__', 'field1', '__rand_int__'] },
   { name: 'hincrby', fill: hashFill, keys: HASHES, requests: 200_000, command: ['HINCRBY', 'h:__rand_int__', 'counter', '1'] },
   { name: 'zrange', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZRANGE', 'z:__rand_int__', '0', '9', 'WITHSCORES'] },
+  { name: 'zscore', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZSCORE', 'z:__rand_int__', 'member:50'] },
+  { name: 'zincrby', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZINCRBY', 'z:__rand_int__', '1', 'member:50'] },
   // The same range over sets small enough to be packed (at most 64 members): one open of the blob per range.
   { name: 'zrange-packed', fill: zsetFill(PACKED_ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZRANGE', 'z:__rand_int__', '0', '9', 'WITHSCORES'] },
 ];
