@@ -5,13 +5,19 @@
 // every header line with an error (which would also run whatever a crafted body says).
 
 import type { ArgList } from '../../protocol/arg-list.js';
+import { RawArgs } from '../../protocol/raw-args.js';
 import type { Session } from '../types.js';
 
 const WARN_EVERY_MS = 60_000;
 let lastWarned = -Infinity;
 
-/** True (and the connection closed) when the command is HTTP's `POST` or `Host:`. */
+/**
+ * True (and the connection closed) when the command is HTTP's `POST` or `Host:`. Arguments that
+ * came as RawArgs never are: only a name the registry knows comes that way (parser.ts
+ * rawCommand), and asking one for its name would make a view per command on the hot path.
+ */
 export function crossProtocolAttack(ctx: Session, args: ArgList): boolean {
+  if (args instanceof RawArgs) return false;
   const name = args.at(0)!;
   if (!isPostOrHost(name)) return false;
   const now = Date.now();
