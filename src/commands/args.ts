@@ -5,6 +5,7 @@ import type { Session } from './types.js';
 import { formatHuman, fromNumber, parseLongDouble, toNumber } from '../util/long-double.js';
 import { nameString, nameStringAt, NameTooLongError } from '../util/names.js';
 import { RawArgs } from '../protocol/raw-args.js';
+import { INT64_TEXT_MAX } from '../util/decimal.js';
 import { LongArgs } from '../protocol/long-args.js';
 import type { ArgList } from '../protocol/arg-list.js';
 
@@ -158,6 +159,35 @@ export function int64(arg: Uint8Array): bigint | null {
 
 export function fitsInt64(n: bigint): boolean {
   return n >= INT64_MIN && n <= INT64_MAX;
+}
+
+/** A canonical signed 64-bit integer as a number while it is exact, else as a bigint (INCRBY, HINCRBY). */
+export function parseInt64(bytes: Uint8Array): number | bigint | null {
+  if (bytes.length > INT64_TEXT_MAX) return null;
+  return integer(bytes) ?? int64(bytes);
+}
+
+/** parseInt64() of bytes[start, start + length): a safe integer read where it lies (no view made). */
+export function parseInt64At(bytes: Uint8Array, start: number, length: number): number | bigint | null {
+  const small = parseStrictInteger(bytes, start, start + length);
+  if (small !== null) return small;
+  return length > INT64_TEXT_MAX ? null : int64(bytes.subarray(start, start + length));
+}
+
+/** Argument i as a 64-bit integer; from RawArgs a safe one is read where it lies (no view made). */
+export function int64At(args: ArgList, i: number): number | bigint | null {
+  if (args instanceof RawArgs) return parseInt64At(args.bytes, args.starts[i]!, args.lengths[i]!);
+  return parseInt64(args.at(i)!);
+}
+
+/** current + delta, or null on 64-bit overflow; stays in doubles while the sum is exact. */
+export function addInt64(current: number | bigint, delta: number | bigint): number | bigint | null {
+  if (typeof current === 'number' && typeof delta === 'number') {
+    const sum = current + delta;
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  const sum = BigInt(current) + BigInt(delta);
+  return fitsInt64(sum) ? sum : null;
 }
 
 /**

@@ -16,6 +16,7 @@ import { withHash } from '../../src/commands/hashes/hash-fields.js';
 import { heldHash, packedLength } from '../../src/store/types/hash-fields.js';
 import { openedHash } from '../helpers/hashes.js';
 import type { Keyring } from '../../src/seal/keyring.js';
+import { PackedRecord } from '../../src/store/packed-record.js';
 
 let server: InProcessServer;
 
@@ -61,6 +62,36 @@ describe('writes to one small hash within one turn', () => {
     const [during] = await oneWrite(server.port, [['HSET', 'm', 'a', 'x'.repeat(40)], ['MEMORY', 'USAGE', 'm']], [['FLUSHALL'], ['HSET', 'm', 'b', '1']]).then((r) => [r[1]]);
     const [after] = await oneWrite(server.port, [['MEMORY', 'USAGE', 'm']]);
     expect(during).toBe(after);
+  });
+});
+
+describe('a write that leaves a small hash as it was', () => {
+  it('seals nothing: HSET of the value a field holds, at rest and in use, still counted and signalled as a write', async () => {
+    await oneWrite(server.port, [['FLUSHALL']]);
+    await oneWrite(server.port, [['HSET', 'same', 'a', '1', 'b', 'two']]);
+    const db = server.running.state.databases[0]!;
+    server.advance(1000);
+    db.compactSlice(Infinity, Infinity);
+    expect(db.getStored(storedKey(server, 'same'), 0)).toBeInstanceOf(PackedRecord);
+    const dirty = async () => Number(/rdb_changes_since_last_save:(\d+)/.exec((await oneWrite(server.port, [['INFO', 'persistence']]))[0]!)?.[1]);
+    const changes = await dirty();
+    let before = counts();
+    // At rest: opened once, sealed not at all; a changed value in the same HSET seals again.
+    expect(await oneWrite(server.port, [['HSET', 'same', 'b', 'two']])).toEqual([':0\r\n']);
+    let after = counts();
+    expect([after.opens - before.opens, after.seals - before.seals]).toEqual([1, 0]);
+    expect(await dirty()).toBe(changes + 1);
+    before = counts();
+    expect(await oneWrite(server.port, [['HSET', 'same', 'b', 'two', 'a', '2']])).toEqual([':0\r\n']);
+    after = counts();
+    expect(after.seals - before.seals).toBe(1);
+    // In use (unpacked, held for the turn): a pipeline writing the values it holds seals nothing more.
+    await oneWrite(server.port, [['HSET', 'same', 'c', '3'], ['HSET', 'same', 'c', '3']]);
+    before = counts();
+    expect(await oneWrite(server.port, [['HSET', 'same', 'a', '2'], ['HSET', 'same', 'c', '3']])).toEqual([':0\r\n', ':0\r\n']);
+    after = counts();
+    expect(after.seals - before.seals).toBe(0);
+    expect(await oneWrite(server.port, [['HGETALL', 'same']])).toEqual(['*6\r\n$1\r\na\r\n$1\r\n2\r\n$1\r\nb\r\n$3\r\ntwo\r\n$1\r\nc\r\n$1\r\n3\r\n']);
   });
 });
 

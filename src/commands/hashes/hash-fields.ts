@@ -358,9 +358,12 @@ export class HashAccess {
 
   private setPacked(names: Uint8Array, nameAt: number, nameLength: number, values: Uint8Array, valueAt: number, valueLength: number): boolean {
     this.openPacked();
-    this.dirty = true;
     const size = pairBytes(nameLength, valueLength);
     if (this.pairs.find(plain, 0, this.length, names, nameAt, nameLength)) {
+      // The same value again (a session refreshed, a flag set twice): the blob as sealed holds
+      // it already, so nothing is sealed; the caller still counts and signals the write, as Redis does.
+      if (this.pairs.valueIs(values, valueAt, valueLength)) return false;
+      this.dirty = true;
       // The pair is rewritten where it is: a field keeps its place, as in a listpack.
       const { start, end } = this.pairs;
       const total = this.length - (end - start) + size;
@@ -371,6 +374,7 @@ export class HashAccess {
       this.length = total;
       return false;
     }
+    this.dirty = true;
     this.reserve(this.length + size);
     this.length = writePair(plain, this.length, names, nameAt, nameLength, values, valueAt, valueLength);
     return true;

@@ -7,12 +7,11 @@
 // only when the new length no longer fits its block) and the buffer wiped. Anything else
 // (boxed or spilled values, 64-bit values, errors) goes the general way.
 
-import { fitsInt64, int64, integer, keyAt, keyOf } from '../args.js';
+import { addInt64, int64At, keyAt, keyOf, parseInt64 } from '../args.js';
 import { at } from '../key-specs.js';
 import { openValue, sealFailed, sealValue, storeValue } from '../values/sealing.js';
 import { Errors } from '../../protocol/errors.js';
 import { takesRawArgs, type ArgList } from '../../protocol/arg-list.js';
-import { RawArgs } from '../../protocol/raw-args.js';
 import { parseStrictInteger } from '../../protocol/parser.js';
 import { OVERHEAD } from '../../seal/sealer.js';
 import { Kind, stringEntry, type KeyEvent, type StringEntry } from '../../store/keyspace.js';
@@ -25,22 +24,6 @@ import type { CommandSpec, Session } from '../types.js';
 const INT64_MIN = -(2n ** 63n);
 const MAX_INT_CHARS = INT64_TEXT_MAX;
 const ZERO: LongDouble = { neg: false, inf: false, mant: 0n, exp: 0 };
-
-/** A canonical signed 64-bit integer as a number while it is exact, else as a bigint. */
-function parseInt64(bytes: Uint8Array): number | bigint | null {
-  if (bytes.length > MAX_INT_CHARS) return null;
-  return integer(bytes) ?? int64(bytes);
-}
-
-/** current + delta, or null on 64-bit overflow; stays in doubles while the sum is exact. */
-function addInt64(current: number | bigint, delta: number | bigint): number | bigint | null {
-  if (typeof current === 'number' && typeof delta === 'number') {
-    const sum = current + delta;
-    if (Number.isSafeInteger(sum)) return sum;
-  }
-  const sum = BigInt(current) + BigInt(delta);
-  return fitsInt64(sum) ? sum : null;
-}
 
 /** Replaces a string's value keeping its TTL, or creates the key without one; signals `event`. */
 function store(ctx: Session, key: string, entry: StringEntry | undefined, plain: Buffer, event: KeyEvent): void {
@@ -158,16 +141,6 @@ function incr(ctx: Session, args: ArgList): void {
 
 function decr(ctx: Session, args: ArgList): void {
   incrementBy(ctx, keyAt(ctx, args, 1), -1);
-}
-
-/** Argument i as a 64-bit integer; from RawArgs a safe one is read where it lies (no view made). */
-function int64At(args: ArgList, i: number): number | bigint | null {
-  if (args instanceof RawArgs) {
-    const start = args.starts[i]!;
-    const small = parseStrictInteger(args.bytes, start, start + args.lengths[i]!);
-    if (small !== null) return small;
-  }
-  return parseInt64(args.at(i)!);
 }
 
 /** INCRBY and DECRBY may come as RawArgs too, as INCR does. */

@@ -121,9 +121,16 @@ export class PairReader {
 
   /** Whether the current pair's name is src[from, from + length). */
   nameIs(src: Uint8Array, from: number, length: number): boolean {
-    if (this.nameLength !== length) return false;
+    return this.nameLength === length && this.bytesAre(this.nameAt, src, from, length);
+  }
+
+  /** Whether the current pair's value is src[from, from + length). */
+  valueIs(src: Uint8Array, from: number, length: number): boolean {
+    return this.valueLength === length && this.bytesAre(this.valueAt, src, from, length);
+  }
+
+  private bytesAre(at: number, src: Uint8Array, from: number, length: number): boolean {
     const bytes = this.bytes;
-    const at = this.nameAt;
     for (let i = 0; i < length; i++) if (bytes[at + i] !== src[from + i]) return false;
     return true;
   }

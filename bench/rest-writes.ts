@@ -1,0 +1,177 @@
+// Small collections at rest, sealkv beside redis-server in the same run (issue #15's "200 k keys
+// of 5 elements", and the cold range): 200 k hashes of 5 fields filled and left to rest, then
+// HGET / HSET / HINCRBY on random keys among them; and 1,000 sorted sets of 100 members, each
+// `ZRANGE z:<rand> 0 9 WITHSCORES` a key read cold (and over 1,000 sets of 60, which are packed). redis-benchmark -c 50 -P 16 per workload,
+// FLUSHALL and the fill before each, servers interleaved (the order flips each round), server CPU
+// per request from /proc/<pid>/task/*/schedstat (the steadier figure on a shared machine).
+//
+//   node dist/bench/rest-writes.js [--rounds 3] [--only hget,hset,hset-changed,hincrby,zrange,zscore,zincrby,zrange-packed] [--before /other/build/bin/sealkv.js] [--ports 7650,7651,7652]
+//
+// --before adds another sealkv build (e.g. main's) to every round; --ports gives sealkv's,
+// redis-server's and the other build's ports, else free ones. Prints a markdown table.
+
+import { execFile } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { cpuNanos, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
+import { range, summarize } from './lib/stats.js';
+import { argv, option } from './lib/in-process.js';
+
+const ROUNDS = Number(option('--rounds', '3'));
+const ONLY = option('--only', '').split(',').filter((w) => w !== '');
+const BEFORE = argv.includes('--before') ? option('--before', '') : undefined;
+const PORTS = option('--ports', '').split(',').filter((p) => p !== '').map(Number);
+const HASHES = 200_000;
+const ZSETS = 1_000;
+const ZSET_MEMBERS = 100;
+const PACKED_ZSET_MEMBERS = 60;
+
+/** redis-benchmark's key for __rand_int__ = i (12 zero-padded digits). */
+const padded = (i: number) => String(i).padStart(12, '0');
+
+function* hashFill(): Iterable<string[]> {
+  for (let i = 0; i < HASHES; i++) {
+    const args = ['HSET', `h:${padded(i)}`];
+    for (let f = 1; f <= 5; f++) args.push(`field${f}`, `value-${f}-${i % 997}`);
+    yield args;
+  }
+}
+
+/** 1,000 sorted sets of `members` members `member:<j>` at scores 0..members-1. */
+const zsetFill = (members: number) =>
+  function* (): Iterable<string[]> {
+    for (let i = 0; i < ZSETS; i++) {
+      const args = ['ZADD', `z:${padded(i)}`];
+      for (let j = 0; j < members; j++) args.push(String(j), `member:${j}`);
+      yield args;
+    }
+  };
+
+interface Workload {
+  name: string;
+  fill: () => Iterable<string[]>;
+  keys: number;
+  requests: number;
+  command: string[];
+}
+
+const WORKLOADS: Workload[] = [
+  { name: 'hget', fill: hashFill, keys: HASHES, requests: 200_000, command: ['HGET', 'h:__rand_int__', 'field3'] },
+  { name: 'hset', fill: hashFill, keys: HASHES, requests: 200_000, command: ['HSET', 'h:__rand_int__', 'field1', 'v'] },
+  { name: 'hset-changed', fill: hashFill, keys: HASHES, requests: 200_000, command: ['HSET', 'h:__rand_int__', 'field1', '__rand_int__'] },
+  { name: 'hincrby', fill: hashFill, keys: HASHES, requests: 200_000, command: ['HINCRBY', 'h:__rand_int__', 'counter', '1'] },
+  { name: 'zrange', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZRANGE', 'z:__rand_int__', '0', '9', 'WITHSCORES'] },
+  { name: 'zscore', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZSCORE', 'z:__rand_int__', 'member:50'] },
+  { name: 'zincrby', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZINCRBY', 'z:__rand_int__', '1', 'member:50'] },
+  // The same range over sets small enough to be packed (at most 64 members): one open of the blob per range.
+  { name: 'zrange-packed', fill: zsetFill(PACKED_ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZRANGE', 'z:__rand_int__', '0', '9', 'WITHSCORES'] },
+];
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Sends commands pipelined in batches; every reply here is one line, so LFs count them. */
+async function send(port: number, commands: Iterable<string[]>, batch = 1000): Promise<void> {
+  const socket = await open(port);
+  const flush = (frames: string[]) =>
+    new Promise<void>((resolve) => {
+      let seen = 0;
+      const onData = (chunk: Buffer) => {
+        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) seen++;
+        if (seen >= frames.length) {
+          socket.off('data', onData);
+          resolve();
+        }
+      };
+      socket.on('data', onData);
+      socket.write(frames.join(''));
+    });
+  try {
+    let frames: string[] = [];
+    for (const args of commands) {
+      frames.push(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+      if (frames.length === batch) {
+        await flush(frames);
+        frames = [];
+      }
+    }
+    if (frames.length > 0) await flush(frames);
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** Waits until the server's CPU time stops moving (under 15 ms in a second): the fill's keys packed and at rest. */
+async function quiet(pid: number): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const before = cpuNanos(pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    if (cpuNanos(pid) - before < 15e6) return;
+  }
+}
+
+/** One redis-benchmark run; returns requests per second. */
+function benchmark(port: number, w: Workload): Promise<number> {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-P', '16', '-n', String(w.requests), '-r', String(w.keys), '--csv', ...w.command];
+  return new Promise((resolve, reject) => {
+    execFile('redis-benchmark', args, { timeout: 300_000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`redis-benchmark failed: ${err.message} ${stderr}`));
+      const row = stdout.trim().split('\n')[1]!.split(',').map((c) => c.replace(/"/g, ''));
+      resolve(Number(row[1]));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  if (!which('redis-server') || !which('redis-benchmark')) {
+    console.error('needs redis-server and redis-benchmark');
+    process.exit(1);
+  }
+  const servers: [string, BenchServer][] = [
+    ['sealkv', await startSealkv([], undefined, undefined, PORTS[0])],
+    ['redis-server', await startRedis([], PORTS[1])],
+  ];
+  if (BEFORE !== undefined) servers.splice(1, 0, ['before', await startSealkv([], BEFORE, undefined, PORTS[2])]);
+  const workloads = WORKLOADS.filter((w) => ONLY.length === 0 || ONLY.includes(w.name));
+  const rates = new Map<string, number[]>();
+  const cpus = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, key: string, n: number) => m.set(key, [...(m.get(key) ?? []), n]);
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? servers : [...servers].reverse();
+      for (const w of workloads) {
+        for (const [label, s] of order) {
+          await send(s.port, [['FLUSHALL']]);
+          await send(s.port, w.fill());
+          await quiet(s.pid);
+          const cpu0 = cpuNanos(s.pid);
+          add(rates, `${label}|${w.name}`, await benchmark(s.port, w));
+          add(cpus, `${label}|${w.name}`, (cpuNanos(s.pid) - cpu0) / 1000 / w.requests);
+          process.stderr.write(`round ${round + 1} ${w.name} ${label}: ${cpus.get(`${label}|${w.name}`)!.at(-1)!.toFixed(2)} µs\n`);
+        }
+      }
+    }
+  } finally {
+    for (const [, s] of servers) await s.stop();
+  }
+  const labels = servers.map(([label]) => label);
+  const lines = [
+    `Server CPU µs per request, median (range) of ${ROUNDS} rounds; requests/s median; redis-benchmark -c 50 -P 16.`,
+    '',
+    `| workload | ${labels.map((l) => `${l} CPU µs`).join(' | ')} | ${labels.map((l) => `${l} req/s`).join(' | ')} | sealkv by CPU |`,
+    `|---|${labels.map(() => '---:').join('|')}|${labels.map(() => '---:').join('|')}|---:|`,
+  ];
+  for (const w of workloads) {
+    const cpu = labels.map((l) => summarize(cpus.get(`${l}|${w.name}`)!));
+    const rate = labels.map((l) => summarize(rates.get(`${l}|${w.name}`)!));
+    const redis = cpu[labels.indexOf('redis-server')]!.median;
+    const ours = cpu[labels.indexOf('sealkv')]!.median;
+    lines.push(`| ${w.name}: \`${w.command.join(' ')}\` | ${cpu.map((c) => range(c, 2)).join(' | ')} | ${rate.map((r) => `${Math.round(r.median / 1000)} k`).join(' | ')} | ${(redis / ours).toFixed(2)}x |`);
+  }
+  console.log(lines.join('\n'));
+}
+
+await main();
