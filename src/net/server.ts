@@ -37,6 +37,7 @@ import { Sealer } from '../seal/sealer.js';
 import { SealedValues } from '../seal/values.js';
 import { SealWorkers } from '../seal/seal-workers.js';
 import { Stats } from '../stats.js';
+import { OomScore } from '../process/oom-score.js';
 import { createTlsListener, loadTls } from './tls.js';
 import { describeListenError, listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
 import { notifyReady, notifyStopping, wantsSystemdNotify } from './systemd.js';
@@ -225,10 +226,15 @@ export class SealkvServer implements Server {
     this.outputLimit = new OutputLimit(config);
     this.observer = new Observer(config);
     installPubSub(this);
-    installReplication(this);
+    const replication = installReplication(this);
+    const oomScore = new OomScore(config, log, () => replication.link !== null);
+    oomScore.applyOrLog();
+    replication.onRoleChange(() => oomScore.applyOrLog());
     config.onChange((name, value) => {
       if (name === 'loglevel') setLogLevel(log, value);
       if (name === 'hz') this.startCron();
+      if (name === 'oom-score-adj-values') oomScore.warnIfUnordered();
+      if (name === 'oom-score-adj' || name === 'oom-score-adj-values') oomScore.apply();
       if (Config.spec(name)?.applied === false) log.warn({ setting: name }, 'setting accepted but sealkv does not act on it');
     });
   }
