@@ -109,9 +109,9 @@ const add = (g: Group, ...specs: SettingSpec[]) => {
 
 add('network',
   // sealkv's default listens on loopback only (Redis 7: "* -::*" guarded by protected-mode).
-  special('bind', '127.0.0.1', { ...fixedHere, ...acts, ...multi }),
+  special('bind', '127.0.0.1', { ...acts, ...multi }),
   str('bind-source-addr'),
-  int('port', 6379, 0n, 65535n, { ...fixedHere, ...acts }),
+  int('port', 6379, 0n, 65535n, acts),
   int('tcp-backlog', 511, 0n, INT_MAX, { ...fixed, ...acts }),
   int('tcp-keepalive', 300, 0n, INT_MAX, acts),
   int('timeout', 0, 0n, INT_MAX, acts),
@@ -123,7 +123,7 @@ add('network',
   uint('socket-mark-id', 0, 0n, UINT_MAX, fixed),
 );
 add('tls',
-  int('tls-port', 0, 0n, 65535n, { ...fixedHere, ...acts }),
+  int('tls-port', 0, 0n, 65535n, acts),
   str('tls-cert-file', '', { ...fixedHere, ...acts }),
   str('tls-key-file', '', { ...fixedHere, ...acts }),
   str('tls-key-file-pass', '', secret),

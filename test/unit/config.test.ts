@@ -92,8 +92,8 @@ describe('Config', () => {
       "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'",
     );
     expect(c.get('hz')).toBe('10');
-    expect(() => c.setAtRuntime([['port', '1']])).toThrow(
-      "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config",
+    expect(() => c.setAtRuntime([['unixsocket', '/tmp/x']])).toThrow(
+      "ERR CONFIG SET failed (possibly related to argument 'unixsocket') - can't set immutable config",
     );
     expect(() => c.setAtRuntime([['appendonly', 'maybe']])).toThrow(
       "ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'",
