@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<void> {
   });
   try {
     gcWithoutHelperWaits();
-    running = await startServer(config, { log: output.log, ...(configFile ? { configFile } : {}) });
+    running = await startServer(config, { log: output.log, procTitle: true, ...(configFile ? { configFile } : {}) });
   } catch (err) {
     return fail(err);
   }

@@ -38,6 +38,7 @@ import { SealedValues } from '../seal/values.js';
 import { SealWorkers } from '../seal/seal-workers.js';
 import { Stats } from '../stats.js';
 import { OomScore } from '../process/oom-score.js';
+import { setProcTitle } from '../process/proc-title.js';
 import { createTlsListener, loadTls, type TlsSetup } from './tls.js';
 import { listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
 import { ListenerSet, planListeners, type ListenerKind } from './listener-set.js';
@@ -64,6 +65,8 @@ export interface StartOptions {
   log?: Logger;
   /** The config file the settings came from, if any (INFO config_file, CONFIG REWRITE). */
   configFile?: string;
+  /** The process is the server's: its title follows proc-title-template (main.ts). */
+  procTitle?: boolean;
 }
 
 export interface RunningServer {
@@ -99,6 +102,8 @@ export class SealkvServer implements Server {
   readonly version = VERSION;
   tcpPort = 0;
   configFile: string | null = null;
+  /** Whether the process title is this server's to set (process/proc-title.ts). */
+  ownsProcessTitle = false;
   databases: Keyspace[];
   /** Where every database keeps its records (see src/store/record-arena.ts). */
   readonly arena = new RecordArena();
@@ -238,6 +243,7 @@ export class SealkvServer implements Server {
     config.onChange((name, value) => {
       if (name === 'loglevel') setLogLevel(log, value);
       if (name === 'hz') this.startCron();
+      if (name === 'proc-title-template') setProcTitle(this);
       if (name === 'oom-score-adj-values') oomScore.warnIfUnordered();
       if (name === 'oom-score-adj' || name === 'oom-score-adj-values') oomScore.apply();
       if (Config.spec(name)?.applied === false) log.warn({ setting: name }, 'setting accepted but sealkv does not act on it');
@@ -332,6 +338,7 @@ export class SealkvServer implements Server {
       tls?.wipe();
     }
     this.tcpPort = this.config.number('port');
+    setProcTitle(this);
     this.log.info({ addresses: this.tcp.addresses.map((a) => `${a.host}:${a.port}`) }, 'listening on new addresses');
   }
 
@@ -586,6 +593,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   void server.closed.then(release);
   server.configFile = options.configFile ?? null;
+  server.ownsProcessTitle = options.procTitle === true;
   server.cluster = cluster;
   let addresses: { host: string; port: number }[];
   try {
@@ -612,6 +620,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     'sealkv ready',
   );
+  setProcTitle(server);
   // Redis's own words, which supervisors, container tooling and Redis's test harness wait for.
   log.info('Ready to accept connections');
   // After the listeners: the time to the first accepted connection stays as it was.
