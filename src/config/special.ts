@@ -145,8 +145,11 @@ function latencyPercentiles(args: string[]): string {
     .join(' ');
 }
 
-// proc-title-template: {variables} Redis knows; the expansion must not come out empty.
-const TITLE_VARS = ['title', 'listen-addr', 'server-mode', 'port', 'tls-port', 'unixsocket', 'config-file'];
+// proc-title-template: {variables} Redis knows; the expansion must not come out empty. Redis
+// checks with an empty {title} and the server's values: a listening address and port always.
+const TITLE_VARS: Record<string, string> = {
+  title: '', 'listen-addr': '127.0.0.1:6379', 'server-mode': '', port: '6379', 'tls-port': '0', unixsocket: '', 'config-file': '',
+};
 
 /**
  * Redis's sdstemplate + expandProcTitleTemplate: `{name}` replaced by its value, `{{` is `{`,
@@ -178,7 +181,7 @@ export function expandProcTitle(template: string, value: (name: string) => strin
 }
 
 export function procTitleError(template: string): string | null {
-  const expanded = expandProcTitle(template, (name) => (TITLE_VARS.includes(name) ? '' : undefined));
+  const expanded = expandProcTitle(template, (name) => TITLE_VARS[name]);
   return expanded === null || expanded === '' ? 'template format is invalid or contains unknown variables' : null;
 }
 

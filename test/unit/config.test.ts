@@ -210,6 +210,10 @@ describe('Config', () => {
     expect(c.get('latency-tracking-info-percentiles')).toBe('50 99.9 100');
     expect(set(c, 'oom-score-adj-values', '0 200')).toMatch(/wrong number of arguments$/);
     expect(set(c, 'proc-title-template', '{title} {nosuch}')).toMatch(/template format is invalid/);
+    // Checked with the server's address (never empty) and an empty {title}, as Redis checks it.
+    expect(set(c, 'proc-title-template', '{title} {listen-addr} {server-mode}')).toBe('OK');
+    expect(set(c, 'proc-title-template', '{title} {server-mode}')).toMatch(/template format is invalid/);
+    expect(set(c, 'proc-title-template', '{{ \t')).toBe('OK');
     expect(() => new Config([['bind', Array.from({ length: 17 }, (_, i) => `10.0.0.${i}`)]])).toThrow('Too many bind addresses specified.');
     const b = new Config([['bind', ['127.0.0.1', '-::1']]]);
     expect(b.get('bind')).toBe('127.0.0.1 -::1');
