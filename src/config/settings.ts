@@ -110,7 +110,8 @@ const add = (g: Group, ...specs: SettingSpec[]) => {
 add('network',
   // sealkv's default listens on loopback only (Redis 7: "* -::*" guarded by protected-mode).
   special('bind', '127.0.0.1', { ...acts, ...multi }),
-  str('bind-source-addr'),
+  // The address replication links connect from ('' = the kernel's choice).
+  str('bind-source-addr', '', acts),
   int('port', 6379, 0n, 65535n, acts),
   int('tcp-backlog', 511, 0n, INT_MAX, { ...fixed, ...acts }),
   int('tcp-keepalive', 300, 0n, INT_MAX, acts),
