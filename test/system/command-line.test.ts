@@ -6,7 +6,7 @@
 // settings.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,4 +131,20 @@ describe.skipIf(!hasRedisServer)('redis-server 7.0 command lines', () => {
       expect(settings[1], JSON.stringify(args)).toEqual(settings[0]);
     }
   }, 120_000);
+
+  it('a password given as one argument with its name is hidden from ps and warned about, as the two-argument form', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, '--port', String(port), '--requirepass s3cret-one-arg', '--set-proc-title no'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      await until(() => accepts(port), 'sealkv listening');
+      const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'latin1');
+      expect(cmdline).not.toContain('s3cret-one-arg');
+      expect(cmdline).toContain('--requirepass (hidden)');
+      await until(() => output.includes('--requirepass was given in clear on the command line'), 'the warning');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });
