@@ -4,7 +4,7 @@
 // and every problem in every file is reported at once, not one per start attempt.
 
 import { configTextWithoutSecrets } from '../acl/secret.js';
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { globMatch } from '../util/glob.js';
 import { BY_NAME, DEPRECATED_DIRECTIVES } from './settings.js';
@@ -283,7 +283,7 @@ export function splitStartupArgs(argv: string[]): StartupArgs {
  * The config file, then standard input (`-`), then the command line on top (the last word
  * wins, as in Redis), numbered as redis-server numbers the lines of that whole text.
  */
-export function configFromArgs(argv: string[], readStdin: () => string = () => readFileSync(0, 'utf8')): { config: Config; file?: string } {
+export function configFromArgs(argv: string[], readStdin: () => Buffer = readStandardInput): { config: Config; file?: string } {
   const { file, flags } = splitStartupArgs(argv);
   const directives: Directive[] = [];
   const errors: Problem[] = [];
@@ -294,13 +294,40 @@ export function configFromArgs(argv: string[], readStdin: () => string = () => r
     lineCount = lineCountOf(file);
   }
   if (stdin) {
-    const text = configTextWithoutSecrets(Buffer.from(readStdin(), 'utf8'));
+    // As bytes, as a file is read: password settings become digests before the text is a string.
+    const bytes = readStdin();
+    const text = configTextWithoutSecrets(bytes);
+    bytes.fill(0);
     lineCount += readText(text, STDIN, lineCount, (target) => readFile(target, [], directives, errors), directives, errors);
   }
   // Redis puts the command line after a newline of its own.
   readText(lines.join('\n'), COMMAND_LINE, lineCount + 1, (target) => readFile(target, [], directives, errors), directives, errors);
   const config = applyDirectives(new Config(), directives, errors);
   return file === undefined ? { config } : { config, file: resolve(file) };
+}
+
+/** Standard input to its end (waiting where it is a non-blocking pipe not yet written). */
+function readStandardInput(): Buffer {
+  const chunks: Buffer[] = [];
+  const chunk = Buffer.alloc(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, chunk, 0, chunk.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EOF') break;
+      if (code !== 'EAGAIN') throw new ConfigError(`cannot read config from standard input: ${code ?? String(err)}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      continue;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  chunk.fill(0);
+  const all = Buffer.concat(chunks);
+  for (const c of chunks) c.fill(0);
+  return all;
 }
 
 /** Newlines in a file (0 when it cannot be read: that is reported on its own). */

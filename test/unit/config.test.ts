@@ -260,8 +260,12 @@ describe('config files', () => {
     expect(commandLineText(['-'], true).stdin).toBe(true);
     expect(commandLineText(['-', '--port', '1'], false)).toEqual({ lines: ['"-" ', 'port "1" '], stdin: false });
     expect(commandLineText(['--port', '-'], false)).toEqual({ lines: ['port '], stdin: true });
-    expect(configFromArgs(['-', '--hz', '12'], () => 'hz 11\nport 7003\n').config.get('hz')).toBe('12');
-    expect(configFromArgs(['-', '--hz', '12'], () => 'hz 11\nport 7003\n').config.get('port')).toBe('7003');
+    expect(configFromArgs(['-', '--hz', '12'], () => Buffer.from('hz 11\nport 7003\n')).config.get('hz')).toBe('12');
+    expect(configFromArgs(['-', '--hz', '12'], () => Buffer.from('hz 11\nport 7003\n')).config.get('port')).toBe('7003');
+    // A password read from standard input is kept as its digest, as one read from a file.
+    const input = Buffer.from('requirepass stdin-secret\n');
+    expect(configFromArgs(['-'], () => input).config.get('requirepass')).toMatch(/^#[0-9a-f]{64}$/);
+    expect(input.every((b) => b === 0)).toBe(true);
     // One quoted word for a several-word setting is split, as redis-server 7.0 does.
     expect(configFromArgs(['--save', '900 1', '--save', '300 10']).config.get('save')).toBe('900 1 300 10');
     expect(configFromArgs(['--bind', '127.0.0.1 ::1']).config.list('bind')).toEqual(['127.0.0.1', '::1']);
