@@ -551,6 +551,8 @@ export class SealkvServer implements Server {
       if (this.names.sealed) this.names.destroy();
       this.members.destroy();
       this.log.info('stopped');
+      // Redis's last words, which its test harness and log watchers wait for (as 'Ready to accept connections').
+      this.log.info('sealkv is now ready to exit, bye bye...');
       this.resolveClosed();
     });
   }
@@ -607,6 +609,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await server.closed;
     throw err;
   }
+  setProcTitle(server);
   log.info(
     {
       version: VERSION,
@@ -620,7 +623,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     'sealkv ready',
   );
-  setProcTitle(server);
   // Redis's own words, which supervisors, container tooling and Redis's test harness wait for.
   log.info('Ready to accept connections');
   // After the listeners: the time to the first accepted connection stays as it was.
