@@ -5,5 +5,5 @@
 export { GROUP_TITLES, SETTINGS, type Group, type SettingSpec } from './config/settings.js';
 export { ConfigError, parseBytes } from './config/values.js';
 export { Config, type ConfigListener, type SetOptions } from './config/store.js';
-export { applyDirectives, configFromArgs, flagDirectives, loadConfigFile, splitStartupArgs } from './config/file.js';
+export { applyDirectives, commandLineText, ConfigFileError, configFromArgs, loadConfigFile, quoteWord, splitStartupArgs } from './config/file.js';
 export { splitArgs } from './config/words.js';

@@ -3,7 +3,7 @@
 import { LayoutError } from './cluster/layout-file.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { scrubCommandLineSecrets } from './acl/secret.js';
-import { ConfigError, configFromArgs, type Config } from './config.js';
+import { ConfigError, ConfigFileError, configFromArgs, type Config } from './config.js';
 import { helpText } from './config/help.js';
 import { BackendError } from './seal/backends.js';
 import { KeyError } from './seal/keyring.js';
@@ -17,11 +17,12 @@ import { SnapshotError } from './persistence/snapshot-format.js';
 import { VERSION } from './version.js';
 
 export async function main(argv: string[]): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  // As redis-server: only as the first argument (later, `--help` could be a setting's value).
+  if (argv[0] === '--help' || argv[0] === '-h') {
     console.log(helpText());
     return;
   }
-  if (argv.includes('--version') || argv.includes('-v')) {
+  if (argv[0] === '--version' || argv[0] === '-v') {
     console.log(`sealkv ${VERSION}`);
     return;
   }
@@ -66,7 +67,7 @@ export async function main(argv: string[]): Promise<void> {
   });
   try {
     gcWithoutHelperWaits();
-    running = await startServer(config, { log: output.log, ...(configFile ? { configFile } : {}) });
+    running = await startServer(config, { log: output.log, procTitle: true, ...(configFile ? { configFile } : {}) });
   } catch (err) {
     return fail(err);
   }
@@ -120,7 +121,8 @@ function fail(err: unknown): void {
     || err instanceof SnapshotError || err instanceof DirLockError;
   const code = (err as NodeJS.ErrnoException).code;
   const message = known || code ? (err as Error).message : String(err);
-  console.error(`sealkv: ${message}`);
+  // A configuration problem reads as redis-server's (its message says where sealkv speaks).
+  console.error(err instanceof ConfigFileError ? message : `sealkv: ${message}`);
   process.exitCode = 1;
   // Let pino's asynchronous destination write its last lines, then go.
   setTimeout(() => process.exit(1), 100).unref();

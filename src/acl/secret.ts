@@ -209,9 +209,18 @@ export function aclFileWords(file: Buffer): string[][] {
 export function scrubCommandLineSecrets(argv: string[]): string[] {
   const found: string[] = [];
   for (const list of argv === process.argv ? [argv] : [argv, process.argv]) {
-    for (let i = 0; i < list.length - 1; i++) {
+    for (let i = 0; i < list.length; i++) {
       const flag = list[i]!;
-      if (!flag.startsWith('--') || !SECRET_SETTINGS.has(flag.slice(2).toLowerCase())) continue;
+      // A name and its value in one argument ("--requirepass pw"), as redis-server reads them too.
+      const space = flag.indexOf(' ');
+      if (flag.startsWith('--') && space > 0 && SECRET_SETTINGS.has(flag.slice(2, space).toLowerCase())) {
+        const value = flag.slice(space + 1).trim();
+        if (value === '' || HASHED.test(value) || value === HIDDEN) continue;
+        list[i] = `${flag.slice(0, space)} ${HIDDEN}`;
+        if (list === argv) found.push(flag.slice(2, space).toLowerCase());
+        continue;
+      }
+      if (i === list.length - 1 || !flag.startsWith('--') || !SECRET_SETTINGS.has(flag.slice(2).toLowerCase())) continue;
       const value = list[i + 1]!;
       if (value === '' || HASHED.test(value) || value === HIDDEN) continue;
       list[i + 1] = HIDDEN;

@@ -3,14 +3,15 @@
 
 import { GROUP_TITLES, SETTINGS, type Group, type SettingSpec } from './settings.js';
 
-const HEAD = `Usage: sealkv [/path/to/sealkv.conf] [--<setting> <value>...]
+const HEAD = `Usage: sealkv [/path/to/sealkv.conf] [-] [--<setting> <value>...]
        sealkv --config /path/to/sealkv.conf [--<setting> <value>...]
        sealkv --help | --version
 
 Starts an encrypted Redis-protocol server (default 127.0.0.1:6379, ephemeral master key).
 The config file uses redis.conf syntax (a stock redis.conf loads unchanged): "name value..." per
 line, quotes as in Redis, plus "include FILE" and "rename-command NAME NEWNAME" (NEWNAME "" disables
-it). Flags go on top of the file: --port 7000, --save 900 1, --bind "127.0.0.1 ::1".
+it). Flags go on top of the file, read as redis-server reads them: --port 7000, --save 900 1,
+"--bind 127.0.0.1 ::1"; "-" (first or last) reads more config text from standard input.
 Settings marked "-" are accepted and validated as Redis does, but sealkv does not act on them
 (listed at start-up and in INFO sealkv config_not_applied). sealkv never daemonizes: it stays in
 the foreground for its supervisor. Logs go to standard output (or logfile) as JSON lines, or as

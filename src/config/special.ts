@@ -145,13 +145,17 @@ function latencyPercentiles(args: string[]): string {
     .join(' ');
 }
 
-// proc-title-template: {variables} Redis knows; the expansion must not come out empty.
+// proc-title-template: {variables} Redis knows; the expansion must not come out empty. Redis
+// checks with an empty {title} and the server's values: a listening address and port always.
 const TITLE_VARS: Record<string, string> = {
   title: '', 'listen-addr': '127.0.0.1:6379', 'server-mode': '', port: '6379', 'tls-port': '0', unixsocket: '', 'config-file': '',
 };
 
-export function procTitleError(template: string): string | null {
-  const bad = 'template format is invalid or contains unknown variables';
+/**
+ * Redis's sdstemplate + expandProcTitleTemplate: `{name}` replaced by its value, `{{` is `{`,
+ * spaces trimmed; null for an unknown variable or a `{` left open.
+ */
+export function expandProcTitle(template: string, value: (name: string) => string | undefined): string | null {
   let out = '';
   for (let i = 0; i < template.length; ) {
     const open = template.indexOf('{', i);
@@ -160,20 +164,25 @@ export function procTitleError(template: string): string | null {
       break;
     }
     out += template.slice(i, open);
-    if (open + 1 >= template.length) return bad;
+    if (open + 1 >= template.length) return null;
     if (template[open + 1] === '{') {
       out += '{';
       i = open + 2;
       continue;
     }
     const close = template.indexOf('}', open + 1);
-    if (close < 0) return bad;
-    const value = TITLE_VARS[template.slice(open + 1, close)];
-    if (value === undefined) return bad;
-    out += value;
+    if (close < 0) return null;
+    const v = value(template.slice(open + 1, close));
+    if (v === undefined) return null;
+    out += v;
     i = close + 1;
   }
-  return out.trim() === '' ? bad : null;
+  return out.replace(/^ +| +$/g, '');
+}
+
+export function procTitleError(template: string): string | null {
+  const expanded = expandProcTitle(template, (name) => TITLE_VARS[name]);
+  return expanded === null || expanded === '' ? 'template format is invalid or contains unknown variables' : null;
 }
 
 export const SPECIAL: Record<string, SpecialParser> = {

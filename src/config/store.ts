@@ -7,6 +7,11 @@ import { ConfigError, normalize, splitSetValue } from './values.js';
 import { splitArgs } from './words.js';
 
 export type ConfigListener = (name: string, value: string) => void;
+/**
+ * Applies settings that take waiting (opening listeners): CONFIG SET answers once it is done.
+ * `name` is the first of its settings the command gave. Throws Error with Redis's reason.
+ */
+export type ConfigApplier = (name: string) => Promise<void>;
 
 export interface SetOptions {
   /** enable-protected-configs allows this client to set dir and dbfilename. */
@@ -22,6 +27,9 @@ export class Config {
    */
   private numbers = new Map<string, number>();
   private listeners: ConfigListener[] = [];
+  private readonly appliers = new Map<string, ConfigApplier>();
+  /** A CONFIG SET waiting for its appliers: the next one waits for it (its rollback must not undo another's change). */
+  private applying: Promise<void> | null = null;
   /** rename-command directives in file order, for the command table at start (empty = disable). */
   readonly renamedCommands: [string, string][] = [];
   /** `user` directives: a name and its ACL rules. */
@@ -48,8 +56,12 @@ export class Config {
     this.numbers.clear();
   }
 
-  /** CONFIG SET: all or nothing across the given pairs; throws ConfigError with Redis wording. */
-  setAtRuntime(pairs: [string, string][], options: SetOptions = {}): void {
+  /**
+   * CONFIG SET: all or nothing across the given pairs; throws ConfigError with Redis wording.
+   * Returns a Promise when an applier must wait (then it rejects with the ConfigError).
+   */
+  setAtRuntime(pairs: [string, string][], options: SetOptions = {}): void | Promise<void> {
+    if (this.applying !== null) return this.applying.then(() => this.setAtRuntime(pairs, options));
     const unknown = pairs.find(([n]) => !Config.spec(n));
     if (unknown) throw new ConfigError(Errors.configSetUnknown(unknown[0]));
     // Redis registers an alias as a setting of its own: "slave-read-only no replica-read-only yes" is no duplicate.
@@ -83,6 +95,43 @@ export class Config {
       changed.push(spec);
     }
     this.notify(changed, before);
+    const appliers: [ConfigApplier, string][] = [];
+    for (const spec of changed) {
+      const applier = this.appliers.get(spec.name);
+      if (applier && !appliers.some(([a]) => a === applier)) appliers.push([applier, pairs.find(([n]) => Config.spec(n) === spec)![0].toLowerCase()]);
+    }
+    if (appliers.length === 0) return;
+    const done = this.runAppliers(appliers, changed, before);
+    this.applying = done.then(() => undefined, () => undefined).finally(() => (this.applying = null));
+    return done;
+  }
+
+  /** Redis's apply step: on a failure every changed value goes back, and is applied again. */
+  private async runAppliers(appliers: [ConfigApplier, string][], changed: SettingSpec[], before: Map<string, string>): Promise<void> {
+    for (const [apply, name] of appliers) {
+      try {
+        await apply(name);
+      } catch (err) {
+        for (const spec of changed) this.values.set(spec.name, before.get(spec.name)!);
+        this.numbers.clear();
+        for (const spec of changed) {
+          for (const l of this.listeners) {
+            try {
+              l(spec.name, before.get(spec.name)!);
+            } catch {
+              // The old value was accepted before; nothing better to restore.
+            }
+          }
+        }
+        for (const [again, againName] of appliers) await again(againName).catch(() => undefined);
+        throw new ConfigError(Errors.configSetInvalid(name, (err as Error).message));
+      }
+    }
+  }
+
+  /** Settings whose CONFIG SET waits for `applier` (Redis's apply functions that can fail). */
+  onApply(names: string[], applier: ConfigApplier): void {
+    for (const name of names) this.appliers.set(Config.spec(name)!.name, applier);
   }
 
   /** Whether `value` (as CONFIG SET would read it) is what the setting holds now. */

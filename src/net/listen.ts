@@ -6,7 +6,12 @@ import { chmodSync, lstatSync, readFileSync, statSync, unlinkSync } from 'node:f
 import { connect, type ListenOptions, type Server } from 'node:net';
 import { dirname } from 'node:path';
 
-export class ListenError extends Error {}
+export class ListenError extends Error {
+  /** The errno code behind it (EADDRINUSE...), when there is one. */
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
+}
 
 /**
  * An errno code with libuv's words for it, as Redis prints strerror: `EADDRINUSE (address

@@ -23,7 +23,7 @@ import { settleHeldHash } from '../store/types/hash-fields.js';
 import { Errors } from '../protocol/errors.js';
 import { OutputLimit } from './output-limit.js';
 import { Observer } from '../observe/observer.js';
-import { isAddressUnavailable, isLoopback, isUnixSocket, markUnixSocket, parseBindList, peerAddress, type BindAddress } from './address.js';
+import { isLoopback, isUnixSocket, markUnixSocket, parseBindList, peerAddress } from './address.js';
 import type { BackendChoice } from '../seal/backends.js';
 import { PlainKeyNames, SealedKeyNames, type KeyNames } from '../seal/key-names.js';
 import { Keyring, Subkey } from '../seal/keyring.js';
@@ -37,8 +37,11 @@ import { Sealer } from '../seal/sealer.js';
 import { SealedValues } from '../seal/values.js';
 import { SealWorkers } from '../seal/seal-workers.js';
 import { Stats } from '../stats.js';
-import { createTlsListener, loadTls } from './tls.js';
-import { describeListenError, listenOn, listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
+import { OomScore } from '../process/oom-score.js';
+import { setProcTitle } from '../process/proc-title.js';
+import { createTlsListener, loadTls, type TlsSetup } from './tls.js';
+import { listenUnix, ListenError, openFilesLimit, RESERVED_FDS } from './listen.js';
+import { ListenerSet, planListeners, type ListenerKind } from './listener-set.js';
 import { notifyReady, notifyStopping, wantsSystemdNotify } from './systemd.js';
 import { ReadBuffer, wipeEachChunk } from './read-buffer.js';
 import { SpillManager } from '../spill/manager.js';
@@ -62,6 +65,8 @@ export interface StartOptions {
   log?: Logger;
   /** The config file the settings came from, if any (INFO config_file, CONFIG REWRITE). */
   configFile?: string;
+  /** The process is the server's: its title follows proc-title-template (main.ts). */
+  procTitle?: boolean;
 }
 
 export interface RunningServer {
@@ -97,6 +102,8 @@ export class SealkvServer implements Server {
   readonly version = VERSION;
   tcpPort = 0;
   configFile: string | null = null;
+  /** Whether the process title is this server's to set (process/proc-title.ts). */
+  ownsProcessTitle = false;
   databases: Keyspace[];
   /** Where every database keeps its records (see src/store/record-arena.ts). */
   readonly arena = new RecordArena();
@@ -124,7 +131,9 @@ export class SealkvServer implements Server {
   /** Sealed snapshots on tmpfs (src/persistence/). */
   readonly persistence: Persistence;
 
-  private listeners: NetServer[] = [];
+  /** The TCP and TLS listeners (port, tls-port, bind). */
+  private readonly tcp: ListenerSet;
+  private unixListener: NetServer | null = null;
   /** TLS connections accepted whose handshake is not over yet, oldest first (see admit()). */
   private readonly handshaking = new Set<Socket>();
   private readonly readBuffer = new ReadBuffer();
@@ -154,6 +163,7 @@ export class SealkvServer implements Server {
     readonly clock: () => number,
   ) {
     this.startedAt = clock();
+    this.tcp = new ListenerSet(log);
     this.access = new AccessClock(clock);
     this.sealCounts = new Sealer(keyring);
     this.values = new SealedValues(this.sealCounts);
@@ -225,10 +235,17 @@ export class SealkvServer implements Server {
     this.outputLimit = new OutputLimit(config);
     this.observer = new Observer(config);
     installPubSub(this);
-    installReplication(this);
+    const replication = installReplication(this);
+    const oomScore = new OomScore(config, log, () => replication.link !== null);
+    oomScore.applyOrLog();
+    replication.onRoleChange(() => oomScore.applyOrLog());
+    config.onApply(['port', 'tls-port', 'bind'], (name) => this.relisten(name));
     config.onChange((name, value) => {
       if (name === 'loglevel') setLogLevel(log, value);
       if (name === 'hz') this.startCron();
+      if (name === 'proc-title-template') setProcTitle(this);
+      if (name === 'oom-score-adj-values') oomScore.warnIfUnordered();
+      if (name === 'oom-score-adj' || name === 'oom-score-adj-values') oomScore.apply();
       if (Config.spec(name)?.applied === false) log.warn({ setting: name }, 'setting accepted but sealkv does not act on it');
     });
   }
@@ -263,62 +280,78 @@ export class SealkvServer implements Server {
       throw new ListenError('no port to listen on (port 0 disables the plain TCP listener; give tls-port or unixsocket)');
     }
     const binds = parseBindList(this.config.get('bind'));
-    if ((port !== 0 || tlsPort !== 0) && binds.length === 0) throw new ListenError('bind lists no address to listen on');
+    // As Redis: no bind address means no TCP listener, which leaves the Unix socket only.
+    if ((port !== 0 || tlsPort !== 0) && binds.length === 0 && unixPath === '') throw new ListenError('bind lists no address to listen on');
     // An admin port the network could reach without a token stops the start before any port opens.
     const admin = planAdmin(this.config);
     this.fitMaxclientsToFileLimit();
     // TLS files are read and checked before any port opens: a TLS setting that cannot be loaded
     // must stop the start, never leave a plaintext-only server behind (Redis does the same).
     const tls = tlsPort !== 0 ? loadTls(this.config) : null;
-    const out: { host: string; port: number }[] = [];
-    // Plain listeners first (port 0 disables them), then TLS ones on tls-port.
-    const plan: [BindAddress, number, () => NetServer][] = [];
-    for (const bind of binds) if (port !== 0) plan.push([bind, port, () => createServer({ pauseOnConnect: true }, (paused) => this.acceptPlain(paused))]);
-    if (tls !== null) {
-      const timeoutMs = this.config.number('tls-handshake-timeout') * 1000;
-      const hooks = {
-        accepted: (raw: Socket) => this.admit(raw, true),
-        settled: (raw: Socket) => this.handshaking.delete(raw),
-        secure: (socket: TLSSocket) => this.acceptTls(socket),
-        failed: (socket: Socket, reason: string) => this.logPeer('TLS handshake failed', socket, reason),
-      };
-      for (const bind of binds) plan.push([bind, tlsPort, () => createTlsListener(tls, timeoutMs, hooks)]);
-    }
     try {
-      for (const [bind, listenPort, make] of plan) {
-        const srv = make();
-        try {
-          await listenOn(srv, { host: bind.host, port: listenPort, backlog: this.config.number('tcp-backlog'), ipv6Only: bind.host.includes(':') });
-        } catch (err) {
-          if (bind.optional && isAddressUnavailable(err)) {
-            // Redis 7: a `-` address this host does not have is skipped, with a line in the log.
-            this.log.warn({ bind: bind.word, port: listenPort, code: (err as NodeJS.ErrnoException).code }, 'optional bind address skipped');
-            continue;
-          }
-          throw new ListenError(`cannot listen on ${bind.word}:${listenPort}: ${describeListenError(err)}`);
-        }
-        const addr = srv.address();
-        if (addr && typeof addr === 'object') out.push({ host: bind.word, port: addr.port });
-        this.listeners.push(srv);
-      }
-      if ((port !== 0 || tlsPort !== 0) && out.length === 0) throw new ListenError(`no address of bind '${this.config.get('bind')}' could be listened on`);
+      const plan = planListeners(binds, port, tlsPort);
+      await this.tcp.apply(plan, this.config.number('tcp-backlog'), (kind) => this.makeListener(kind, tls));
+      if (plan.length > 0 && this.tcp.addresses.length === 0) throw new ListenError(`no address of bind '${this.config.get('bind')}' could be listened on`);
       if (unixPath !== '') {
         const srv = createServer({ pauseOnConnect: true }, (paused) => this.acceptUnix(paused, unixPath));
         await listenUnix(srv, unixPath, this.config.get('unixsocketperm'), this.config.number('tcp-backlog'));
-        this.listeners.push(srv);
+        this.unixListener = srv;
       }
       if (admin !== null) this.admin = await AdminServer.start(admin, this, this.log, this.config.number('tcp-backlog'));
     } catch (err) {
       // Nothing half-started stays open: the caller exits, and a supervisor sees the failure.
-      for (const srv of this.listeners) srv.close();
-      this.listeners = [];
+      this.tcp.closeAll();
+      this.unixListener?.close();
+      this.unixListener = null;
       throw err;
     } finally {
       tls?.wipe();
     }
-    this.tcpPort = port === 0 ? 0 : (out[0]?.port ?? port);
+    this.tcpPort = port;
     this.startCron();
-    return out;
+    return this.tcp.addresses.map(({ host, port: p }) => ({ host, port: p }));
+  }
+
+  /**
+   * CONFIG SET port, tls-port or bind (Redis 7.0 updatePort, applyTLSPort, applyBind): the
+   * listeners follow the new values, the new ones opened before the old ones close. Throws
+   * Error with Redis's reason when they cannot, every listener as it was.
+   */
+  async relisten(setting: string): Promise<void> {
+    const plan = planListeners(parseBindList(this.config.get('bind')), this.config.number('port'), this.config.number('tls-port'));
+    let tls: TlsSetup | null = null;
+    if (this.tcp.adds(plan, 'tls')) {
+      try {
+        tls = loadTls(this.config);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'TLS configuration failed');
+        throw new Error('Unable to update TLS configuration. Check server logs.');
+      }
+    }
+    try {
+      await this.tcp.apply(plan, this.config.number('tcp-backlog'), (kind) => this.makeListener(kind, tls));
+    } catch (err) {
+      if (!(err instanceof ListenError)) throw err;
+      this.log.warn({ err: err.message }, setting === 'bind' ? 'Failed to bind' : 'Unable to listen on this port');
+      throw new Error(setting === 'bind' ? 'Failed to bind to specified addresses.' : 'Unable to listen on this port. Check server logs.');
+    } finally {
+      tls?.wipe();
+    }
+    this.tcpPort = this.config.number('port');
+    setProcTitle(this);
+    this.log.info({ addresses: this.tcp.addresses.map((a) => `${a.host}:${a.port}`) }, 'listening on new addresses');
+  }
+
+  /** A listener of a kind: plain TCP, or TLS with the setup read from its files. */
+  private makeListener(kind: ListenerKind, tls: TlsSetup | null): NetServer {
+    if (kind === 'tcp') return createServer({ pauseOnConnect: true }, (paused) => this.acceptPlain(paused));
+    const hooks = {
+      accepted: (raw: Socket) => this.admit(raw, true),
+      settled: (raw: Socket) => this.handshaking.delete(raw),
+      secure: (socket: TLSSocket) => this.acceptTls(socket),
+      failed: (socket: Socket, reason: string) => this.logPeer('TLS handshake failed', socket, reason),
+    };
+    return createTlsListener(tls!, this.config.number('tls-handshake-timeout') * 1000, hooks);
   }
 
   /**
@@ -494,12 +527,14 @@ export class SealkvServer implements Server {
     if (this.stopping) return;
     this.stopping = true;
     this.log.info({ reason }, 'shutting down');
-    if (this.listeners.length > 0 && wantsSystemdNotify(this.config.get('supervised'))) void notifyStopping(this.log);
+    const listening = this.tcp.addresses.length > 0 || this.unixListener !== null;
+    if (listening && wantsSystemdNotify(this.config.get('supervised'))) void notifyStopping(this.log);
     if (this.cron) clearInterval(this.cron);
     this.rotation.stop();
     replicationIfAny(this)?.stop();
     this.persistence.destroy();
-    for (const srv of this.listeners) srv.close();
+    this.tcp.closeAll();
+    this.unixListener?.close();
     this.admin?.close();
     for (const raw of this.handshaking) raw.destroy();
     this.handshaking.clear();
@@ -516,6 +551,8 @@ export class SealkvServer implements Server {
       if (this.names.sealed) this.names.destroy();
       this.members.destroy();
       this.log.info('stopped');
+      // Redis's last words, which its test harness and log watchers wait for (as 'Ready to accept connections').
+      this.log.info('sealkv is now ready to exit, bye bye...');
       this.resolveClosed();
     });
   }
@@ -558,6 +595,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   void server.closed.then(release);
   server.configFile = options.configFile ?? null;
+  server.ownsProcessTitle = options.procTitle === true;
   server.cluster = cluster;
   let addresses: { host: string; port: number }[];
   try {
@@ -571,6 +609,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await server.closed;
     throw err;
   }
+  setProcTitle(server);
   log.info(
     {
       version: VERSION,

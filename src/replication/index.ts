@@ -60,6 +60,8 @@ export class Replication {
   /** min-replicas-to-write and min-replicas-max-lag, kept parsed: every write checks them. */
   private minReplicas = 0;
   private minReplicasLag = 10;
+  /** Told after REPLICAOF changes the role (the oom score's class: process/oom-score.ts). */
+  private readonly roleListeners: (() => void)[] = [];
 
   constructor(readonly server: Server) {
     this.primary = new Primary(this);
@@ -160,6 +162,7 @@ export class Replication {
     this.setReplicaMode(true);
     this.link = new MasterLink(this, host, port);
     this.server.log.info({ master: `${host}:${port}` }, 'connecting to MASTER');
+    for (const l of this.roleListeners) l();
     if (now) this.link.cron();
   }
 
@@ -177,6 +180,11 @@ export class Replication {
     this.primary.disconnectAll('new replication id');
     this.ensureBacklog();
     this.server.log.info('MASTER MODE enabled');
+    for (const l of this.roleListeners) l();
+  }
+
+  onRoleChange(listener: () => void): void {
+    this.roleListeners.push(listener);
   }
 
   private setReplicaMode(on: boolean): void {

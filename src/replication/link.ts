@@ -78,6 +78,9 @@ export class MasterLink {
     this.reader = new LinkReader();
     this.lastIo = Date.now();
     const config = this.repl.server.config;
+    // bind-source-addr: the address this side connects from (Redis 7.0 connectWithMaster).
+    const source = config.get('bind-source-addr');
+    const from = source === '' ? {} : { localAddress: source };
     let socket: Socket;
     try {
       if (config.flag('tls-replication')) {
@@ -87,6 +90,7 @@ export class MasterLink {
         socket = tlsConnect({
           host: this.host,
           port: this.port,
+          ...from,
           ...(cert ? { cert: readFileSync(cert) } : {}),
           ...(key ? { key: readFileSync(key) } : {}),
           ...(ca ? { ca: readFileSync(ca) } : {}),
@@ -96,7 +100,7 @@ export class MasterLink {
         });
         socket.once('secureConnect', () => this.handshake());
       } else {
-        socket = netConnect({ host: this.host, port: this.port });
+        socket = netConnect({ host: this.host, port: this.port, ...from });
         socket.once('connect', () => this.handshake());
       }
     } catch (err) {

@@ -145,8 +145,11 @@ export function applyKeyRecord(server: Server, sealed: Buffer, now: number): voi
   try {
     const input = new PayloadReader(plain);
     if (input.u8() !== RECORD_VERSION) throw new LinkError('replication record of an unknown version');
+    // The master's writes: keys it gives a TTL are for it to delete (Keyspace.fromMaster).
+    for (const db of server.databases) db.fromMaster = true;
     while (!input.done) applyEntry(server, new PayloadReader(input.bytes()), now);
   } finally {
+    for (const db of server.databases) db.fromMaster = false;
     plain.fill(0);
   }
 }

@@ -107,9 +107,26 @@ export class Keyspace {
   /**
    * Set while this node is a replica (src/replication/): keys whose time has passed are hidden
    * from reads but not deleted, and the active cycle stops; the master's deletions remove them
-   * (Redis 7's replica expiry).
+   * (Redis 7's replica expiry). Turned off, the keys its clients wrote are the master's own.
    */
-  replica = false;
+  get replica(): boolean {
+    return this.isReplica;
+  }
+
+  set replica(on: boolean) {
+    this.isReplica = on;
+    if (!on) this.writtenOnReplica.clear();
+  }
+
+  private isReplica = false;
+  /** Set while the master's records are applied (replication/records.ts): those writes are the master's. */
+  fromMaster = false;
+  /**
+   * Keys given a TTL on this replica by its own clients (replica-read-only no): no master will
+   * delete them, so the replica's cron does once their time has passed (Redis 7.0
+   * rememberSlaveKeyWithExpire / expireSlaveKeys).
+   */
+  private writtenOnReplica = new Set<string>();
   /** Set while a CLIENT PAUSE lasts: expired keys are hidden but kept, as on a replica (Redis 7.0). */
   expiryPaused = false;
 
@@ -459,7 +476,10 @@ export class Keyspace {
       if (this.fresh.size === 0) this.onFresh?.();
       this.fresh.add(key);
     }
-    if (expiresAt !== 0) this.volatile.add(key);
+    if (expiresAt !== 0) {
+      this.volatile.add(key);
+      if (this.isReplica && !this.fromMaster) this.writtenOnReplica.add(key);
+    }
     // Only a key that had a TTL is in the set: spares a lookup on the usual plain SET.
     else if (old !== undefined && old.expiresAt !== 0) this.volatile.delete(key);
     // A key that did not exist: Redis's dbAdd announces 'new' before the command's own event.
@@ -506,6 +526,7 @@ export class Keyspace {
     entry.expiresAt = at;
     if (at !== 0) this.volatile.add(key);
     else this.volatile.delete(key);
+    if (at !== 0 && this.isReplica && !this.fromMaster) this.writtenOnReplica.add(key);
     this.signal(key, at !== 0 ? 'expire' : 'persist', entry.kind);
   }
 
@@ -719,6 +740,7 @@ export class Keyspace {
     this.objects = [];
     this.freeObjects = [];
     this.volatile = new Set();
+    this.writtenOnReplica = new Set();
     this.unpacked = new Set();
     this.lastUnpacked = '';
     this.fresh = new Set();
@@ -749,7 +771,7 @@ export class Keyspace {
   expireSlice(now: number, sample: number): { checked: number; expired: number } {
     let checked = 0;
     let expired = 0;
-    if (this.keepsExpired) return { checked, expired };
+    if (this.keepsExpired) return this.isReplica && !this.expiryPaused ? this.expireWrittenOnReplica(now, sample) : { checked, expired };
     while (checked < sample && this.volatile.size > 0) {
       if (!this.expiryWalk) this.expiryWalk = this.volatile.values();
       const step = this.expiryWalk.next();
@@ -762,6 +784,24 @@ export class Keyspace {
       const entry = this.peekRaw(step.value);
       if (entry && entry.expiresAt !== 0 && entry.expiresAt <= now) {
         this.expire(step.value);
+        expired++;
+      }
+    }
+    return { checked, expired };
+  }
+
+  /** A replica's share of the cycle: the keys its own clients gave a TTL (Redis 7.0 expireSlaveKeys). */
+  private expireWrittenOnReplica(now: number, sample: number): { checked: number; expired: number } {
+    let checked = 0;
+    let expired = 0;
+    for (const key of this.writtenOnReplica) {
+      if (checked++ >= sample) break;
+      const entry = this.peekRaw(key);
+      // Gone, or its TTL removed (PERSIST, or a write of the master's): nothing left to expire.
+      if (entry === undefined || entry.expiresAt === 0) this.writtenOnReplica.delete(key);
+      else if (entry.expiresAt <= now) {
+        this.writtenOnReplica.delete(key);
+        this.expire(key);
         expired++;
       }
     }

@@ -169,7 +169,7 @@ describe('server commands', () => {
         error:
           "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
       });
-      expect(await run(['config', 'set', 'port', '10'])).toEqual({ error: "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config" });
+      expect(await run(['config', 'set', 'unixsocket', '/tmp/x'])).toEqual({ error: "ERR CONFIG SET failed (possibly related to argument 'unixsocket') - can't set immutable config" });
       expect(await run(['config', 'set', 'hz', '10', 'HZ', '11'])).toEqual({ error: "ERR CONFIG SET failed (possibly related to argument 'HZ') - duplicate parameter" });
       expect(await run(['config', 'set', 'hz', '30', 'foo', '1', 'port', '1'])).toEqual({ error: "ERR Unknown option or number of arguments for CONFIG SET - 'foo'" });
       expect(await run(['config', 'set', 'hz', '30', 'maxclients', 'x'])).toEqual({

@@ -232,7 +232,8 @@ const fs = require('fs');
 for (const p of fs.readdirSync('/proc').filter((d) => /^\\d+$/.test(d))) {
   let argv;
   try { argv = fs.readFileSync('/proc/' + p + '/cmdline', 'utf8').split('\\0'); } catch { continue; }
-  if (!argv.slice(1, 3).includes('/app/docker/entrypoint.mjs')) continue;
+  // Its title (proc-title-template, as Redis's) or, before it is set, node's own arguments.
+  if (!argv.join(' ').split(' ').slice(0, 3).includes('/app/docker/entrypoint.mjs')) continue;
   console.log(JSON.stringify({
     pid: Number(p),
     cmdline: argv.join(' '),

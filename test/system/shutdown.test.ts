@@ -54,6 +54,8 @@ describe('shutdown of the spawned server', () => {
       expect(await exitOf(server)).toBe(0);
       expect(expectWholeCountingReplies(text)).toBeGreaterThan(0);
       expect(server.output()).toContain('"stopped"');
+      // Redis's last line ("Redis is now ready to exit, bye bye..."), which its test harness waits for.
+      expect(server.output()).toContain('ready to exit, bye bye...');
     });
   }
 

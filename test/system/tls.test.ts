@@ -166,6 +166,35 @@ describe.skipIf(opensslMissing)('TLS', () => {
     await expect(startInProcess({ port: '0' })).rejects.toThrow('no port to listen on');
   });
 
+  it('CONFIG SET tls-port opens, moves and closes the TLS listener at run time, as Redis 7.0 does', async () => {
+    const plain = await startInProcess({ 'tls-cert-file': certs.cert, 'tls-key-file': certs.key, 'tls-auth-clients': 'no' });
+    const bare = await startInProcess();
+    const c = new Redis({ port: plain.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+    const b = new Redis({ port: bare.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+    try {
+      const [first, second] = [await freePort(), await freePort()];
+      expect(await c.call('config', 'set', 'tls-port', String(first))).toBe('OK');
+      expect(await tlsPing(first, { ca: readFileSync(certs.ca) })).toBe('+PONG\r\n');
+      expect(await c.call('config', 'set', 'tls-port', String(second))).toBe('OK');
+      expect(await tlsPing(second, { ca: readFileSync(certs.ca) })).toBe('+PONG\r\n');
+      expect(await tlsPing(first, { ca: readFileSync(certs.ca) })).toMatch(/ECONNREFUSED/);
+      expect(await c.call('config', 'get', 'tls-port')).toEqual(['tls-port', String(second)]);
+      expect(await c.call('config', 'set', 'tls-port', '0')).toBe('OK');
+      expect(await tlsPing(second, { ca: readFileSync(certs.ca) })).toMatch(/ECONNREFUSED/);
+      expect(await c.ping()).toBe('PONG');
+      // No certificate to serve with: refused as Redis refuses it, the setting unchanged.
+      await expect(b.call('config', 'set', 'tls-port', String(first))).rejects.toThrow(
+        "ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to update TLS configuration. Check server logs.",
+      );
+      expect(await b.call('config', 'get', 'tls-port')).toEqual(['tls-port', '0']);
+    } finally {
+      c.disconnect();
+      b.disconnect();
+      await plain.stop();
+      await bare.stop();
+    }
+  });
+
   it('tls-auth-clients optional: no certificate is fine, an untrusted one is not', async () => {
     const port = await freePort();
     const opt = await startInProcess({

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Config, ConfigError, configFromArgs, flagDirectives, loadConfigFile, parseBytes, SETTINGS, splitArgs } from '../../src/config.js';
+import { commandLineText, Config, ConfigError, configFromArgs, loadConfigFile, parseBytes, SETTINGS, splitArgs } from '../../src/config.js';
 import { helpText } from '../../src/config/help.js';
 
 function tempDir(): string {
@@ -65,7 +65,7 @@ describe('Config', () => {
 
   it('refuses unknown settings and bad values, every problem at once', () => {
     expect(() => configFromArgs(['--nosuch', '1'])).toThrow(/Bad directive or wrong number of arguments/);
-    expect(() => configFromArgs(['--port'])).toThrow(/missing value for --port/);
+    expect(() => configFromArgs(['--port'])).toThrow("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.0) ***\nReading the configuration file, at line 2\n>>> 'port'\nwrong number of arguments");
     expect(() => new Config([['port', 'abc']])).toThrow(ConfigError);
     expect(() => new Config([['port', '70000']])).toThrow(/between 0 and 65535/);
     const file = join(tempDir(), 'bad.conf');
@@ -83,7 +83,9 @@ describe('Config', () => {
     expect(message).toContain(`${file}:1: 'port x': argument couldn't be parsed into an integer`);
     expect(message).toContain(`${file}:2: 'nosuch 1': Bad directive or wrong number of arguments`);
     expect(message).toContain(`${file}:3: 'hz 1 2': wrong number of arguments`);
-    expect(message).toContain(`${file}:4: Unbalanced quotes in configuration line`);
+    expect(message).toContain(`${file}:4: 'requirepass (value hidden)': Unbalanced quotes in configuration line`);
+    // Redis's first problem (in line order) leads, as redis-server prints it.
+    expect(message).toMatch(/^\n\*\*\* FATAL CONFIG FILE ERROR \(Redis 7.0.0\) \*\*\*\nReading the configuration file, at line 1\n>>> 'port x'\nargument couldn't be parsed into an integer\n/);
   });
 
   it('CONFIG SET is all-or-nothing and uses Redis wording', () => {
@@ -92,8 +94,8 @@ describe('Config', () => {
       "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'",
     );
     expect(c.get('hz')).toBe('10');
-    expect(() => c.setAtRuntime([['port', '1']])).toThrow(
-      "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config",
+    expect(() => c.setAtRuntime([['unixsocket', '/tmp/x']])).toThrow(
+      "ERR CONFIG SET failed (possibly related to argument 'unixsocket') - can't set immutable config",
     );
     expect(() => c.setAtRuntime([['appendonly', 'maybe']])).toThrow(
       "ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'",
@@ -208,6 +210,10 @@ describe('Config', () => {
     expect(c.get('latency-tracking-info-percentiles')).toBe('50 99.9 100');
     expect(set(c, 'oom-score-adj-values', '0 200')).toMatch(/wrong number of arguments$/);
     expect(set(c, 'proc-title-template', '{title} {nosuch}')).toMatch(/template format is invalid/);
+    // Checked with the server's address (never empty) and an empty {title}, as Redis checks it.
+    expect(set(c, 'proc-title-template', '{title} {listen-addr} {server-mode}')).toBe('OK');
+    expect(set(c, 'proc-title-template', '{title} {server-mode}')).toMatch(/template format is invalid/);
+    expect(set(c, 'proc-title-template', '{{ \t')).toBe('OK');
     expect(() => new Config([['bind', Array.from({ length: 17 }, (_, i) => `10.0.0.${i}`)]])).toThrow('Too many bind addresses specified.');
     const b = new Config([['bind', ['127.0.0.1', '-::1']]]);
     expect(b.get('bind')).toBe('127.0.0.1 -::1');
@@ -243,10 +249,23 @@ describe('config files', () => {
   });
 
   it('reads flags the way redis-server does', () => {
-    expect(flagDirectives(['--save', '900', '1', '--port', '7000']).map((d) => d.words)).toEqual([['save', '900', '1'], ['port', '7000']]);
-    expect(flagDirectives(['--save', '--port', '1']).map((d) => d.words)).toEqual([['save', ''], ['port', '1']]);
-    expect(flagDirectives(['--requirepass', '--odd--']).map((d) => d.words)).toEqual([['requirepass', '--odd--']]);
-    expect(flagDirectives(['--port 7000']).map((d) => d.words)).toEqual([['port', '7000']]);
+    const text = (args: string[], first = true) => commandLineText(args, first).lines;
+    expect(text(['--save', '900', '1', '--port', '7000'])).toEqual(['save "900" "1" ', 'port "7000" ']);
+    expect(text(['--save', '--port', '1'])).toEqual(['save ""', 'port "1" ']);
+    expect(text(['--requirepass', '--odd--'])).toEqual(['requirepass "--odd--" ']);
+    expect(text(['--port 7000'])).toEqual(['port 7000 ']);
+    // Bare words: a line of their own before any --name, else more words of the line before.
+    expect(text(['loglevel', 'verbose', '--port', '1', '2'])).toEqual(['"loglevel" "verbose" ', 'port "1" "2" ']);
+    expect(text(['--x', 'a"b\n\u00e9'])).toEqual(['x "a\\"b\\n\\xc3\\xa9" ']);
+    expect(commandLineText(['-'], true).stdin).toBe(true);
+    expect(commandLineText(['-', '--port', '1'], false)).toEqual({ lines: ['"-" ', 'port "1" '], stdin: false });
+    expect(commandLineText(['--port', '-'], false)).toEqual({ lines: ['port '], stdin: true });
+    expect(configFromArgs(['-', '--hz', '12'], () => Buffer.from('hz 11\nport 7003\n')).config.get('hz')).toBe('12');
+    expect(configFromArgs(['-', '--hz', '12'], () => Buffer.from('hz 11\nport 7003\n')).config.get('port')).toBe('7003');
+    // A password read from standard input is kept as its digest, as one read from a file.
+    const input = Buffer.from('requirepass stdin-secret\n');
+    expect(configFromArgs(['-'], () => input).config.get('requirepass')).toMatch(/^#[0-9a-f]{64}$/);
+    expect(input.every((b) => b === 0)).toBe(true);
     // One quoted word for a several-word setting is split, as redis-server 7.0 does.
     expect(configFromArgs(['--save', '900 1', '--save', '300 10']).config.get('save')).toBe('900 1 300 10');
     expect(configFromArgs(['--bind', '127.0.0.1 ::1']).config.list('bind')).toEqual(['127.0.0.1', '::1']);

@@ -65,7 +65,7 @@ function protectedAllowed(ctx: Session, setting = 'enable-protected-configs'): b
 }
 
 /** CONFIG SET name value [name value ...]: all or nothing, checked and rolled back as Redis 7 does. */
-function configSet(ctx: Session, args: Buffer[]): void {
+function configSet(ctx: Session, args: Buffer[]): void | Promise<void> {
   if (args.length % 2 !== 0) return ctx.reply.error(Errors.syntax);
   const pairs: [string, string][] = [];
   for (let i = 2; i < args.length; i += 2) {
@@ -76,13 +76,22 @@ function configSet(ctx: Session, args: Buffer[]): void {
     // A password is hashed from its bytes before it could become a string (acl/secret.ts).
     pairs.push([text(name), SECRET_SETTINGS.has(text(name).toLowerCase()) ? hashedSetting(value) : text(value)]);
   }
+  let applying: void | Promise<void>;
   try {
-    ctx.server.config.setAtRuntime(pairs, { protectedAllowed: protectedAllowed(ctx) });
+    applying = ctx.server.config.setAtRuntime(pairs, { protectedAllowed: protectedAllowed(ctx) });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return ctx.reply.error(err.message);
   }
-  ctx.reply.ok();
+  if (applying === undefined) return ctx.reply.ok();
+  // Listeners opening (port, bind): the reply waits, later commands of this client behind it.
+  return applying.then(
+    () => ctx.reply.ok(),
+    (err: unknown) => {
+      if (!(err instanceof ConfigError)) throw err;
+      ctx.reply.error(err.message);
+    },
+  );
 }
 
 function configResetstat(ctx: Session): void {
