@@ -11,7 +11,7 @@
 # Environment: SEALKV_ARGS extra server flags (e.g. "--seal-keys yes"); SUITE_PORT sealkv's port
 # and SUITE_HARNESS_PORT the harness's own (both fixed instead of picked at random, for a machine
 # where ports are handed out; with --servers the harness's servers take the ports from
-# SUITE_HARNESS_PORT + 32 up, SUITE_PORT_COUNT of them, default 8); logs go to .tmp/redis-suite[-SUITE_TAG]-<unit>.log.
+# SUITE_HARNESS_PORT + 32 up, SUITE_PORT_COUNT of them, default 16: introspection keeps a listener on one for the rest of its unit and needs more than 8); logs go to .tmp/redis-suite[-SUITE_TAG]-<unit>.log.
 # Needs tclsh (Debian: tcl) and the source package (fetched with `apt-get source` into
 # .tmp/redis-src once; a deb-src line for bookworm is added if apt has none). Tests tagged
 # needs:debug are skipped (sealkv has no DEBUG command), and encodings and DEBUG DIGEST are not
@@ -87,7 +87,7 @@ for unit in "${UNITS[@]}"; do
       for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
       TARGET=(--host 127.0.0.1 --port "$PORT")
     else
-      PID=; TARGET=(--portcount "${SUITE_PORT_COUNT:-8}" --dump-logs)
+      PID=; TARGET=(--portcount "${SUITE_PORT_COUNT:-16}" --dump-logs)
     fi
     # A base port of its own, so runs side by side do not race for the harness's ports; below
     # Linux's ephemeral range (32768 up), where a busy machine's own connections take ports.
