@@ -30,7 +30,9 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
   if (crossProtocolAttack(ctx, args)) return;
   beforeCommand(ctx);
   const admitted = admitCommand(ctx, registry, args);
-  ctx.lastCommand = lookedUpName(admitted);
+  const name = lookedUpName(admitted);
+  // Stored only when it changed (a write barrier per store; a pipeline repeats one command).
+  if (ctx.lastCommand !== name) ctx.lastCommand = name;
   if (admitted.kind !== 'ok') return refuseAdmission(ctx, admitted, args);
   const found = admitted.command;
   const spec = found.spec;
