@@ -1,7 +1,7 @@
 // The per-request floor every command pays (issue #20 Deliver 1, issue #15), in one process,
 // without the kernel: a real server's Client fed pipelined requests as redis-benchmark sends
 // them (16 per read, -r 100000, -d 32: SET key:<n> <32 B>, GET key:<n> of keys it set, LPUSH
-// mylist <32 B>, LPOP mylist, SADD myset element:<n>, SISMEMBER myset element:<n>, sadd-same:
+// mylist <32 B>, LPOP mylist, INCR counter:<n>, SADD myset element:<n>, SISMEMBER myset element:<n>, sadd-same:
 // redis-benchmark's -t sadd without -r, one member added again and again; MSET of ten keys with
 // 3-byte values, one literal name as redis-benchmark's -t mset sends it or ten random ones, and
 // MGET of ten random keys) through a socket stand-in that drops the replies. Parsing, dispatch,
@@ -22,7 +22,7 @@ import { fmt, summarize } from '../lib/stats.js';
 
 const ROUNDS = Number(option('--rounds', '5'));
 const REQUESTS = Number(option('--requests', '160000'));
-const ONLY = option('--only', 'set,get,lpush,lpop,sadd,sismember,sadd-same').split(',');
+const ONLY = option('--only', 'set,get,incr,lpush,lpop,sadd,sismember,sadd-same').split(',');
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const VALUE = 'x'.repeat(32);
@@ -49,6 +49,8 @@ function reads(make: (next: () => number) => string[]): Buffer[] {
 const WORKLOADS: Record<string, () => Buffer[]> = {
   set: () => reads((n) => ['SET', `key:${pad(n())}`, VALUE]),
   get: () => reads((n) => ['GET', `key:${pad(n())}`]),
+  // redis-benchmark's -t incr with -r: a counter among 100 k, opened and sealed again.
+  incr: () => reads((n) => ['INCR', `counter:${pad(n())}`]),
   lpush: () => reads(() => ['LPUSH', 'mylist', VALUE]),
   lpop: () => reads(() => ['LPOP', 'mylist']),
   sadd: () => reads((n) => ['SADD', 'myset', `element:${pad(n())}`]),

@@ -30,7 +30,9 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
   if (crossProtocolAttack(ctx, args)) return;
   beforeCommand(ctx);
   const admitted = admitCommand(ctx, registry, args);
-  ctx.lastCommand = lookedUpName(admitted);
+  const name = lookedUpName(admitted);
+  // Stored only when it changed (a write barrier per store; a pipeline repeats one command).
+  if (ctx.lastCommand !== name) ctx.lastCommand = name;
   if (admitted.kind !== 'ok') return refuseAdmission(ctx, admitted, args);
   const found = admitted.command;
   const spec = found.spec;
@@ -128,8 +130,13 @@ function refuseAdmission(ctx: Session, admitted: Exclude<Admission, { kind: 'ok'
 }
 
 function execute(ctx: Session, spec: CommandSpec, args: ArgList, shown: ArgList = args): void | Promise<void> {
-  ctx.server.stats.totalCommands++;
-  ctx.now = ctx.server.clock();
+  const server = ctx.server;
+  server.stats.totalCommands++;
+  // Within a read, the command's unix time comes from the monotonic mark its timing reads
+  // anyway (Observer.wallAt): one clock read per command instead of two. A script's commands and
+  // those run outside a read (resumed, woken) read the clock.
+  const wall = ctx.scripted ? NaN : server.observer.wallAt();
+  ctx.now = Number.isNaN(wall) ? server.clock() : wall;
   const tracking = startCommand(ctx);
   let pending: void | Promise<void>;
   try {

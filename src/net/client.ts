@@ -259,7 +259,7 @@ export class Client implements Session, ReadSink {
   private received(n: number): void {
     this.server.stats.netInputBytes += n;
     this.server.stats.readsProcessed++;
-    this.lastInteraction = this.server.clock();
+    const wall = (this.lastInteraction = this.server.clock());
     if (this.heldInputBytes() > this.server.config.number('client-query-buffer-limit')) {
       // Redis closes such a client without a reply; so do we, and say why in the log.
       this.server.log.warn({ client: this.id, addr: this.addr }, 'closing client that reached max query buffer length');
@@ -278,10 +278,13 @@ export class Client implements Session, ReadSink {
     // SETs behind one a seal worker has copied megabytes per 64 KiB read).
     if (this.waiting) this.readAhead();
     // The read's first command is timed from here, each later one from the end of the one before (Observer.mark).
-    this.server.observer.mark = performance.now();
+    const observer = this.server.observer;
+    const mark = (observer.mark = performance.now());
+    // The commands of this read take their unix time from their marks (Observer.wallAt).
+    if (this.server.clock === Date.now) observer.wallOffset = wall - mark;
     this.run();
     this.readInHand = -1;
-    this.server.observer.mark = NaN;
+    observer.mark = observer.wallOffset = NaN;
     this.parser.detach();
   }
 

@@ -51,7 +51,18 @@ export class Observer {
    * have happened since (end of a read, a command refused or queued).
    */
   mark = NaN;
+  /**
+   * While a read's commands run (Client.received): the wall clock (Date.now()) less `mark` as
+   * both were read when it arrived, so a command's unix time is its mark plus this, floored
+   * (wallAt), with no clock read of its own: never ahead of Date.now() and never before the
+   * read's own Date.now(). NaN otherwise, and always when the server's clock is injected (tests
+   * move it between commands).
+   */
+  wallOffset = NaN;
   private readonly byCommand = new Map<object, CommandStat>();
+  /** The last command statOf() found, and its counters: a pipeline repeats one command. */
+  private lastCommand: object | null = null;
+  private lastStat: CommandStat | undefined;
   /** Milliseconds each client's running command spent waiting, until runHandler takes them. */
   private readonly waits = new Map<number, number>();
 
@@ -100,7 +111,21 @@ export class Observer {
 
   /** The counters of a command, keyed by its table entry; undefined until `addStat`. */
   statOf(command: object): CommandStat | undefined {
-    return this.byCommand.get(command);
+    if (command === this.lastCommand) return this.lastStat;
+    const stat = this.byCommand.get(command);
+    if (stat !== undefined) {
+      this.lastCommand = command;
+      this.lastStat = stat;
+    }
+    return stat;
+  }
+
+  /**
+   * The unix time (ms) of a command that starts at the current mark, from the last read's
+   * wallOffset; NaN when there is no mark or no offset (the caller reads its clock).
+   */
+  wallAt(): number {
+    return Math.floor(this.wallOffset + this.mark);
   }
 
   addStat(command: object, name: string): CommandStat {
@@ -119,5 +144,7 @@ export class Observer {
   /** CONFIG RESETSTAT: command counters and histograms (the slow log and latency monitor stay, as in Redis). */
   reset(): void {
     this.byCommand.clear();
+    this.lastCommand = null;
+    this.lastStat = undefined;
   }
 }

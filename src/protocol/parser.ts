@@ -549,11 +549,13 @@ export class RequestParser {
       if (i === 0) {
         const command = this.rawCommand!(buf, p, len);
         if (!command) return null;
-        raw.command = command;
+        // Stored only when it changed: each store of an object is a write barrier's call, and a
+        // pipeline's commands mostly share their read and their command.
+        if (raw.command !== command) raw.command = command;
       }
       p += len + 2;
     }
-    raw.bytes = buf;
+    if (raw.bytes !== buf) raw.bytes = buf;
     raw.length = n;
     this.pos = p;
     return raw;

@@ -251,9 +251,16 @@ export class ReplyWriter {
   }
 
   raw(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
+    const n = bytes.length;
+    this.reserve(n);
+    // The shared replies (+OK, :1, $-1 ...) by hand: TypedArray.set is a call into a builtin,
+    // dearer than a few stores for every SET's +OK.
+    if (n <= 8) {
+      const buf = this.buf;
+      const at = this.len;
+      for (let i = 0; i < n; i++) buf[at + i] = bytes[i]!;
+    } else this.buf.set(bytes, this.len);
+    this.len += n;
   }
 
   private ascii(s: string): void {

@@ -224,7 +224,7 @@ export class PubSub {
       for (const topic of [...sub.of(flavor).values()]) if (this.leave(sub, flavor, topic)) topic.plain?.fill(0);
     }
     this.subscribers.delete(c);
-    subscribedClients.delete(c);
+    leaveSubscribedMode(c);
   }
 
   private countFor(sub: Subscriber | undefined, flavor: Flavor): number {
@@ -238,7 +238,7 @@ export class PubSub {
       sub = new Subscriber(c);
       this.subscribers.set(c, sub);
     }
-    subscribedClients.set(c, sub);
+    enterSubscribedMode(c, sub);
     if (!watched.has(c)) {
       watched.add(c);
       c.closedSignal.addEventListener('abort', () => this.drop(c), { once: true });
@@ -251,7 +251,7 @@ export class PubSub {
     const sub = this.subscribers.get(c);
     if (sub !== undefined && sub.total === 0) {
       this.subscribers.delete(c);
-      subscribedClients.delete(c);
+      leaveSubscribedMode(c);
     }
   }
 
@@ -485,9 +485,24 @@ const watched = new WeakSet<ClientState>();
 /** Servers with a registry: INFO and CLIENT LIST skip the lookup while there is none. */
 let servers = 0;
 
+/**
+ * How many connections subscribedClients holds: while none is, the dispatcher's check for every
+ * command is a comparison instead of a WeakMap lookup.
+ */
+let subscribedCount = 0;
+
+function enterSubscribedMode(c: ClientState, sub: Subscriber): void {
+  if (!subscribedClients.has(c)) subscribedCount++;
+  subscribedClients.set(c, sub);
+}
+
+function leaveSubscribedMode(c: ClientState): void {
+  if (subscribedClients.delete(c)) subscribedCount--;
+}
+
 /** Whether c is in subscribed mode (Redis CLIENT_PUBSUB). */
 export function isSubscribed(c: ClientState): boolean {
-  return subscribedClients.has(c);
+  return subscribedCount !== 0 && subscribedClients.has(c);
 }
 
 /** c's subscriptions while it is subscribed (CLIENT LIST sub= psub= ssub=). */

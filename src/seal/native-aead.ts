@@ -10,9 +10,9 @@
 // argument (each one an object to allocate and collect).
 
 import { createRequire } from 'node:module';
-import { copyBytes, ExactViews } from '../util/bytes.js';
+import { ExactViews } from '../util/bytes.js';
 import { useNativeWipe } from '../util/shared-pool.js';
-import { ABYTES, copyNonce, KEYBYTES, NPUBBYTES, type AeadBackend, type AeadKey } from './aead.js';
+import { ABYTES, KEYBYTES, NPUBBYTES, type AeadBackend, type AeadKey } from './aead.js';
 
 /** The part of sodium-native's public API sealkv uses (the package ships no type declarations). */
 export interface SodiumNative {
@@ -122,14 +122,32 @@ export class NativeAead implements AeadBackend {
   seal(record: Buffer, noncePos: number, cipherPos: number, plain: Uint8Array, ad: Buffer, adLength: number, key: AeadKey, nonceBytes = NPUBBYTES): void {
     const cipherLength = plain.length + ABYTES;
     NativeAead.checkRanges(record, noncePos, nonceBytes, cipherPos + cipherLength, ad, adLength);
-    copyNonce(record, noncePos, this.nonce, 0, nonceBytes);
+    const nonce = this.nonce;
+    // The small copies here and in open() are loops of their own, not copyNonce()/copyBytes():
+    // each loop's element accesses then see one kind of array, where the shared helpers see
+    // every caller's, and an open of 32 B took ~70 ns (10%) more through them (measured alone).
+    for (let i = 0; i < nonceBytes; i++) nonce[i] = record[noncePos + i]!;
+    for (let i = nonceBytes; i < NPUBBYTES; i++) nonce[i] = 0;
     const k = (key as NativeKey).secure;
-    if (cipherLength <= SCRATCH_BYTES) {
-      this.encrypt(this.cipher.get(cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
-      copyBytes(this.cipher.all, 0, record, cipherPos, cipherLength);
-    } else {
-      this.encrypt(view(record, cipherPos, cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
-    }
+    if (cipherLength > SCRATCH_BYTES) return this.sealLarge(record, cipherPos, cipherLength, plain, ad, adLength, k);
+    this.encrypt(this.cipher.get(cipherLength), plain, this.adView(ad, adLength), nonce, k);
+    const cipher = this.cipher.all;
+    for (let i = 0; i < cipherLength; i++) record[cipherPos + i] = cipher[i]!;
+  }
+
+  /**
+   * The larger values' seal and open, in methods of their own: written inline, the branch not
+   * taken cost a small value's open ~50 ns (measured alone), the optimizing compiler then
+   * inlining less of the small path.
+   */
+  private sealLarge(record: Buffer, cipherPos: number, cipherLength: number, plain: Uint8Array, ad: Buffer, adLength: number, k: Buffer): void {
+    this.encrypt(view(record, cipherPos, cipherLength), plain, this.adView(ad, adLength), this.nonce, k);
+  }
+
+  private openLarge(record: Buffer, cipherPos: number, cipherLength: number, ad: Buffer, adLength: number, target: Uint8Array, offset: number, k: Buffer): boolean {
+    // libsodium checks the tag before it decrypts; on a forged value it zeroes the range.
+    const plain = view(target, offset, cipherLength - ABYTES);
+    return this.decrypt(plain, view(record, cipherPos, cipherLength), this.adView(ad, adLength), this.nonce, k) >= 0;
   }
 
   open(
@@ -140,24 +158,19 @@ export class NativeAead implements AeadBackend {
     const plainLength = cipherLength - ABYTES;
     NativeAead.checkRanges(record, noncePos, nonceBytes, cipherPos + cipherLength, ad, adLength);
     if (offset + plainLength > target.length) throw new RangeError('target shorter than the plaintext');
-    copyNonce(record, noncePos, this.nonce, 0, nonceBytes);
+    const nonce = this.nonce;
+    for (let i = 0; i < nonceBytes; i++) nonce[i] = record[noncePos + i]!;
+    for (let i = nonceBytes; i < NPUBBYTES; i++) nonce[i] = 0;
     const k = (key as NativeKey).secure;
-    if (cipherLength <= SCRATCH_BYTES) {
-      copyBytes(record, cipherPos, this.cipher.all, 0, cipherLength);
-      const rc = this.decrypt(
-        this.plain.get(plainLength), this.cipher.get(cipherLength), this.adView(ad, adLength), this.nonce, k,
-      );
-      if (rc < 0) return false;
-      const plain = this.plain.all;
-      copyBytes(plain, 0, target, offset, plainLength);
-      // A loop: fill() is a call into the runtime (C++), dearer than a few stores.
-      for (let i = 0; i < plainLength; i++) plain[i] = 0;
-      return true;
-    }
-    // libsodium checks the tag before it decrypts; on a forged value it zeroes the range.
-    return this.decrypt(
-      view(target, offset, plainLength), view(record, cipherPos, cipherLength),
-      this.adView(ad, adLength), this.nonce, k,
-    ) >= 0;
+    if (cipherLength > SCRATCH_BYTES) return this.openLarge(record, cipherPos, cipherLength, ad, adLength, target, offset, k);
+    const cipher = this.cipher.all;
+    for (let i = 0; i < cipherLength; i++) cipher[i] = record[cipherPos + i]!;
+    const rc = this.decrypt(this.plain.get(plainLength), this.cipher.get(cipherLength), this.adView(ad, adLength), nonce, k);
+    if (rc < 0) return false;
+    const plain = this.plain.all;
+    for (let i = 0; i < plainLength; i++) target[offset + i] = plain[i]!;
+    // A loop: fill() is a call into the runtime (C++), dearer than a few stores.
+    for (let i = 0; i < plainLength; i++) plain[i] = 0;
+    return true;
   }
 }

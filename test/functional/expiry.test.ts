@@ -1,9 +1,10 @@
 // Expiry commands against the real server. The server's clock is moved with advance(ms) instead
 // of sleeping, so every TTL below is exact. Replies and error texts match redis-server 7.0.15.
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ioredis, nodeRedis } from '../helpers/clients.js';
 import { withServer } from '../helpers/fixture.js';
+import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
 /** A fixed start time on a whole second, so EXPIRETIME results are exact. */
 const START = 1_700_000_000_000;
@@ -293,6 +294,42 @@ describe('expiry cycles', () => {
       expect(await db1.exists('m')).toBe(0);
     } finally {
       db1.disconnect();
+    }
+  });
+});
+
+describe('the time a command runs at, on the real clock', () => {
+  let real: SpawnedServer;
+  beforeAll(async () => {
+    real = await spawnServer();
+  });
+  afterAll(async () => {
+    await real.stop();
+  });
+
+  // A read's commands take their unix time from the monotonic clock their timing reads (Observer.wallAt):
+  // it must agree with Date.now() as the client sees it, never before the request was sent nor after the reply came.
+  it('is between the sending of a pipeline and its replies, for every command of it, and never goes back', async () => {
+    const c = ioredis(real.port);
+    try {
+      for (let round = 0; round < 20; round++) {
+        const p = c.pipeline();
+        for (let i = 0; i < 32; i++) p.set(`t${i}`, 'v', 'PX', 100_000).pexpiretime(`t${i}`);
+        const sent = Date.now();
+        const replies = await p.exec();
+        const done = Date.now();
+        const times = replies!.filter((_, i) => i % 2 === 1).map(([err, at]) => {
+          expect(err).toBeNull();
+          return (at as number) - 100_000;
+        });
+        for (let i = 0; i < times.length; i++) {
+          expect(times[i]).toBeGreaterThanOrEqual(sent);
+          expect(times[i]).toBeLessThanOrEqual(done);
+          if (i > 0) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1]!);
+        }
+      }
+    } finally {
+      c.disconnect();
     }
   });
 });
