@@ -218,7 +218,7 @@ export class Client implements Session, ReadSink, EvictableClient {
   /**
    * Counts what this connection holds now in the server's memory (INFO used_memory, maxmemory,
    * maxmemory-clients): the fixed cost, the query buffer (unparsed bytes and a half-received
-   * command's arguments), commands parsed ahead, what WATCH, subscriptions, tracking prefixes
+   * command's arguments, a large bulk's whole buffer once its header came), commands parsed ahead, what WATCH, subscriptions, tracking prefixes
    * and MULTI keep, and replies the kernel has not taken. Called after each read and each
    * write, and as late writes complete: O(1), and the account is touched only when a figure
    * moved (never for a request answered at once). The reply staging buffer is left out: it is
@@ -226,7 +226,7 @@ export class Client implements Session, ReadSink, EvictableClient {
    */
   recount(): void {
     if (this.closed) return;
-    const input = this.parser.pending + (this.ahead.length === 0 ? 0 : this.aheadBytes());
+    const input = this.parser.held + (this.ahead.length === 0 ? 0 : this.aheadBytes());
     const output = this.unsentBytes;
     const total = CLIENT_BYTES + input + output + this.heldBytes;
     const kind = this.replicaLink ? ClientKind.Replica : this.noEvict ? ClientKind.Kept : ClientKind.Evictable;
@@ -330,7 +330,7 @@ export class Client implements Session, ReadSink, EvictableClient {
     // A large read is counted before its commands run, as Redis counts a command's arguments
     // before it runs it: a connection it takes past maxmemory-clients is evicted instead
     // (redis processCommand -> evictClients), and keys are evicted with it in the count.
-    if (this.parser.pending >= COUNT_BEFORE_RUN_BYTES) {
+    if (this.parser.held >= COUNT_BEFORE_RUN_BYTES) {
       this.recount();
       if (this.closed) return;
     }

@@ -123,6 +123,16 @@ describe('memory held by connections', { timeout: 60_000 }, () => {
     }
   });
 
+  it("a large bulk counts its whole buffer once its header came, as Redis sizes its query buffer for it", async () => {
+    for (const [name, port] of targets()) {
+      const r = client(port);
+      const s = await named(port, 'header');
+      s.write(`*1\r\n$2000000\r\nvvvvvvvvvv`);
+      await until(async () => ((await clientField(r, 'header', 'qbuf')) ?? 0) >= 10, `${name}: qbuf`);
+      expect(await clientField(r, 'header', 'tot-mem'), name).toBeGreaterThanOrEqual(2_000_000);
+    }
+  });
+
   it('replies a client does not read count in used_memory and evict keys (redis maxmemory.tcl, MGET clients)', async () => {
     for (const [name, port] of targets()) {
       const r = client(port);
