@@ -286,10 +286,32 @@ describe('client-output-buffer-limit', () => {
       let received = 0;
       s.on('data', (d: Buffer) => (received += d.length));
       const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
-      s.write(encodeCommand(['GET', 'big']));
+      // The command behind it in the same write does not run: the client is closing at once.
+      s.write(Buffer.concat([encodeCommand(['GET', 'big']), encodeCommand(['SET', 'after', '1'])]));
       await Promise.race([closed, sleep(5000)]);
       expect(s.destroyed || s.readableEnded, `${name}: closed`).toBe(true);
       expect(received, name).toBe(0);
+      expect(await r.exists('after'), name).toBe(0);
+    }
+  });
+
+  it('clients closed by the output limit are not also client-evicted: a query buffer beside them stays (redis client-eviction.tcl)', async () => {
+    for (const [name, port] of targets()) {
+      const r = client(port);
+      await r.client('NO-EVICT', 'ON');
+      await r.config('SET', 'maxmemory-clients', '10mb');
+      await r.config('SET', 'client-output-buffer-limit', 'normal 3mb 0 0');
+      await r.setrange('k', 4 * 1024 * 1024, 'v');
+      const qbuf = await named(port, 'qbuf-client');
+      const size = 6 * 1024 * 1024 - 1000;
+      qbuf.write(`*1\r\n$${size}\r\n${'v'.repeat(size - 10)}`);
+      await until(async () => ((await clientField(r, 'qbuf-client', 'qbuf')) ?? 0) >= size - 10, `${name}: qbuf`);
+      const readers = [await named(port, 'obuf-1'), await named(port, 'obuf-2')];
+      await until(async () => (await clientField(r, 'obuf-2', 'qbuf')) !== undefined, `${name}: named`);
+      for (const s of readers) s.write(encodeCommand(['GET', 'k']));
+      await until(async () => (await clientField(r, 'obuf-1', 'qbuf')) === undefined && (await clientField(r, 'obuf-2', 'qbuf')) === undefined, `${name}: output limit`);
+      expect(await clientField(r, 'qbuf-client', 'qbuf'), name).toBeGreaterThanOrEqual(size - 10);
+      expect(await info(r, 'evicted_clients'), name).toBe(0);
     }
   });
 
