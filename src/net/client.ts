@@ -218,8 +218,9 @@ export class Client implements Session, ReadSink, EvictableClient {
   /**
    * Counts what this connection holds now in the server's memory (INFO used_memory, maxmemory,
    * maxmemory-clients): the fixed cost, the query buffer (unparsed bytes and a half-received
-   * command's arguments, a large bulk's whole buffer once its header came), commands parsed ahead, what WATCH, subscriptions, tracking prefixes
-   * and MULTI keep, and replies the kernel has not taken. Called after each read and each
+   * command's arguments, a large bulk's whole buffer once its header came), commands parsed
+   * ahead, what WATCH, subscriptions, tracking prefixes and MULTI keep, and replies the kernel
+   * has not taken. Called after each read and each
    * write, and as late writes complete: O(1), and the account is touched only when a figure
    * moved (never for a request answered at once). The reply staging buffer is left out: it is
    * filled and written within the turn.
