@@ -422,6 +422,9 @@ export class Client implements Session, ReadSink, EvictableClient {
     // limit then applies to them all (a pipeline past it gets no reply), not to each slice the
     // kernel took in turn.
     if (this.yielded && hard > 0 && !this.closing) return;
+    // Past the hard output limit: closed now rather than at the end of the turn, so a command
+    // of another connection read in the same turn (CLIENT LIST) no longer finds it.
+    if (this.reply.overflowed) return this.kill('output buffer limit');
     this.queueFlush(count === 2);
   }
 

@@ -315,6 +315,31 @@ describe('client-output-buffer-limit', () => {
     }
   });
 
+  it('sealkv closes a client past the hard limit within the read: a CLIENT LIST read in the same turn no longer lists it', async () => {
+    const port = servers.sealkv.port;
+    const r = client(port);
+    await r.setrange('big', 4 * 1024 * 1024, 'v');
+    await r.config('SET', 'client-output-buffer-limit', 'normal 3mb 0 0');
+    const reader = await named(port, 'over');
+    const asker = await raw(port);
+    await until(async () => (await clientField(r, 'over', 'qbuf')) !== undefined, 'named');
+    let listed = '';
+    asker.on('data', (d: Buffer) => (listed += d.toString('latin1')));
+    // Both requests wait in the kernel while the server is stopped, and are read in one turn.
+    const pid = servers.sealkv.process.pid!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      reader.write(encodeCommand(['GET', 'big']));
+      await sleep(50);
+      asker.write(encodeCommand(['CLIENT', 'LIST']));
+      await sleep(50);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await until(() => listed.endsWith('\r\n') && listed.includes('cmd=client|list'), 'CLIENT LIST reply');
+    expect(listed).not.toContain('name=over ');
+  });
+
   it('a pipeline whose replies together pass the hard limit gets no reply at all (redis obuf-limits.tcl)', async () => {
     for (const [name, port] of targets()) {
       const r = client(port);
