@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { info } from './lib/fill.js';
+import { info, allocated } from './lib/fill.js';
 import { cpuNanos, rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize, type Summary } from './lib/stats.js';
 
@@ -100,11 +100,11 @@ async function memory(start: () => Promise<BenchServer>, fill: () => Iterable<st
   const server = await start();
   try {
     const rss0 = rssBytes(server.pid);
-    const used0 = Number((await info(server.port, 'memory')).get('used_memory'));
+    const used0 = allocated(await info(server.port, 'memory'));
     await send(server.port, fill(), 200);
     await new Promise((r) => setTimeout(r, 1500));
     const rss1 = rssBytes(server.pid);
-    const used1 = Number((await info(server.port, 'memory')).get('used_memory'));
+    const used1 = allocated(await info(server.port, 'memory'));
     const row = { server: server.name, rssPerField: (rss1 - rss0) / fields, usedPerField: (used1 - used0) / fields };
     process.stderr.write(`${fill.name} ${row.server}: RSS ${row.rssPerField.toFixed(1)} B/field, used_memory ${row.usedPerField.toFixed(1)} B/field\n`);
     return row;

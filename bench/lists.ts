@@ -6,7 +6,7 @@
 // small collections apps keep per user or session), elements of 10 bytes.
 
 import { connect, type Socket } from 'node:net';
-import { info } from './lib/fill.js';
+import { info, allocated } from './lib/fill.js';
 import { runRedisBenchmark, type Measurement, type Workload } from './lib/load.js';
 import { rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize } from './lib/stats.js';
@@ -61,7 +61,7 @@ async function memory(start: () => Promise<BenchServer>, elements: number, build
   const server = await start();
   try {
     const rss0 = rssBytes(server.pid);
-    const used0 = Number((await info(server.port, 'memory')).get('used_memory'));
+    const used0 = allocated(await info(server.port, 'memory'));
     const socket = await open(server.port);
     try {
       await build(socket);
@@ -70,7 +70,7 @@ async function memory(start: () => Promise<BenchServer>, elements: number, build
     }
     await new Promise((r) => setTimeout(r, 500));
     const rss1 = rssBytes(server.pid);
-    const used1 = Number((await info(server.port, 'memory')).get('used_memory'));
+    const used1 = allocated(await info(server.port, 'memory'));
     return { rssPerElement: (rss1 - rss0) / elements, usedPerElement: (used1 - used0) / elements };
   } finally {
     await server.stop();

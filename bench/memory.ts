@@ -16,7 +16,7 @@
 // defaults), each its own row; without it sealkv runs with the flags bin/sealkv.js starts with. sealkv's heap, external and arena growth go to stderr beside.
 
 import { connect, type Socket } from 'node:net';
-import { info } from './lib/fill.js';
+import { info, allocated } from './lib/fill.js';
 import { rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { fmt } from './lib/stats.js';
 
@@ -117,7 +117,7 @@ async function measure(start: () => Promise<BenchServer>, elements: number, buil
     await new Promise((r) => setTimeout(r, 300));
     const rss0 = rssBytes(server.pid);
     const before = await info(server.port, 'memory');
-    const used0 = Number(before.get('used_memory'));
+    const used0 = allocated(before);
     const socket = await open(server.port);
     try {
       await build(socket);
@@ -128,7 +128,7 @@ async function measure(start: () => Promise<BenchServer>, elements: number, buil
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const rss1 = rssBytes(server.pid);
     const after = await info(server.port, 'memory');
-    const used1 = Number(after.get('used_memory'));
+    const used1 = allocated(after);
     const grew = (field: string) => (Number(after.get(field)) - Number(before.get(field))) / elements;
     const detail = server.name === 'sealkv' ? `heap ${fmt(grew('used_memory_heap'), 1)} external ${fmt(grew('used_memory_external'), 1)} arena ${fmt(grew('used_memory_arena_slabs'), 1)}` : undefined;
     return { rss: (rss1 - rss0) / elements, used: (used1 - used0) / elements, detail };

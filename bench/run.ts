@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { fill, info } from './lib/fill.js';
+import { fill, info, allocated } from './lib/fill.js';
 import { enforce, goalTable, type Goal } from './lib/goals.js';
 import { rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { fmt } from './lib/stats.js';
@@ -55,7 +55,7 @@ async function memoryScenario(start: () => Promise<BenchServer>): Promise<Memory
     const rss1 = rssBytes(server.pid);
     const after = await info(server.port, 'memory');
     const perKey = (field: string) => (Number(after.get(field)) - Number(before.get(field))) / MEMORY_KEYS;
-    const result: MemoryResult = { server: server.name, rssPerKey: (rss1 - rss0) / MEMORY_KEYS, usedPerKey: perKey('used_memory') };
+    const result: MemoryResult = { server: server.name, rssPerKey: (rss1 - rss0) / MEMORY_KEYS, usedPerKey: (allocated(after) - allocated(before)) / MEMORY_KEYS };
     if (after.has('used_memory_heap')) result.heapPerKey = perKey('used_memory_heap');
     return result;
   } finally {

@@ -7,7 +7,7 @@
 //   npm run build && node dist/bench/sets.js [--rounds 3] [--quick] [--memory-only]
 
 import { connect, type Socket } from 'node:net';
-import { flushAll, info } from './lib/fill.js';
+import { flushAll, info, allocated } from './lib/fill.js';
 import { runRedisBenchmark, type Workload } from './lib/load.js';
 import { rssBytes, startRedis, startSealkv } from './lib/servers.js';
 import { range, summarize } from './lib/stats.js';
@@ -94,14 +94,14 @@ async function memory(label: string, members: number, commands: () => Iterable<s
       })());
       await settle();
       const rss0 = rssBytes(s.pid);
-      const used0 = Number((await info(s.port, 'memory')).get('used_memory'));
+      const used0 = allocated(await info(s.port, 'memory'));
       await send(s.port, commands());
       await settle();
       const rss = rssBytes(s.pid) - rss0;
       if (s.name === 'sealkv') row.sealkvRss = rss / members;
       else {
         row.redisRss = rss / members;
-        row.redisUsed = (Number((await info(s.port, 'memory')).get('used_memory')) - used0) / members;
+        row.redisUsed = (allocated(await info(s.port, 'memory')) - used0) / members;
       }
     } finally {
       await s.stop();

@@ -57,6 +57,7 @@ export class Stats implements ServerStats {
   errorsByPrefix = new Map<string, number>();
   sealFailures = 0;
   evictedKeys = 0;
+  evictedClients = 0;
   lazyfreedObjects = 0;
   /** Times a connection's commands stopped at its time slice to let others read (src/net/client.ts). */
   readSlicesYielded = 0;
@@ -98,6 +99,7 @@ export class Stats implements ServerStats {
     this.errorsByPrefix.clear();
     this.sealFailures = 0;
     this.evictedKeys = 0;
+    this.evictedClients = 0;
     this.lazyfreedObjects = 0;
     const now = performance.now();
     for (const r of [this.opsRate, this.inputRate, this.outputRate]) r.reset(now);

@@ -87,3 +87,12 @@ export async function info(port: number, section: string): Promise<Map<string, s
     socket.destroy();
   }
 }
+
+/**
+ * What the process allocated, from an INFO memory map: Redis's used_memory (its allocator's
+ * count); for sealkv, whose used_memory is what maxmemory counts, allocator_allocated (V8 heap
+ * in use + memory outside it), the figure the memory benchmarks compare.
+ */
+export function allocated(memory: Map<string, string>): number {
+  return Number(memory.get(memory.has('used_memory_heap') ? 'allocator_allocated' : 'used_memory'));
+}

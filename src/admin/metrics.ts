@@ -87,10 +87,11 @@ export function metricsText(s: MetricsSource): string {
 
   commandFamilies(m, s);
 
-  const used = mem.heapUsed + mem.external;
-  m.one('sealkv_used_memory_bytes', 'gauge', 'V8 heap in use plus memory outside it (INFO used_memory).', used);
+  const account = s.memory.account;
+  m.one('sealkv_used_memory_bytes', 'gauge', 'The data and connections maxmemory counts (INFO used_memory).', account.used);
   m.one('sealkv_used_memory_rss_bytes', 'gauge', 'Resident set size (INFO used_memory_rss).', mem.rss);
-  m.one('sealkv_used_memory_dataset_bytes', 'gauge', 'What maxmemory is compared with: sealed values, key names, per-entry overhead, a fixed cost per client (INFO used_memory_dataset).', s.memory.account.used);
+  m.one('sealkv_used_memory_dataset_bytes', 'gauge', 'The data: sealed values, key names, per-entry overhead (INFO used_memory_dataset).', account.used - account.clients);
+  m.one('sealkv_allocator_allocated_bytes', 'gauge', 'V8 heap in use plus memory outside it, the runtime included (INFO allocator_allocated).', mem.heapUsed + mem.external);
   m.one('sealkv_maxmemory_bytes', 'gauge', 'maxmemory (0 = no limit).', s.config.number('maxmemory'));
   m.family('sealkv_maxmemory_policy', 'gauge', 'The maxmemory policy in force (value 1).');
   m.sample('sealkv_maxmemory_policy', 1, `policy="${esc(s.config.get('maxmemory-policy'))}"`);

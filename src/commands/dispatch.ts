@@ -57,6 +57,9 @@ export function dispatch(ctx: Session, registry: Registry, args: ArgList): void 
     const held = holdWhilePaused(ctx, registry, spec, found.fullName, args, asking);
     if (held !== undefined) return held;
   }
+  // Connections over maxmemory-clients go first, before keys (redis processCommand -> evictClients);
+  // if this one was among them, its command does not run.
+  if (server.clientEviction.over && server.clientEviction.check() > 0 && ctx.closed) return;
   if (server.memory.overLimit && !admit(ctx, spec, argArray(args))) return reject(ctx, Errors.oom, isExec, spec);
   // EXEC counts as a write when a queued command is one (redis processCommand's is_write_command):
   // MISCONF, NOREPLICAS and READONLY that came about after queueing abort the transaction.

@@ -97,6 +97,8 @@ export interface ServerStats extends KeyspaceStats, ErrorCounter {
   readonly opsRate: { readonly perSecond: number };
   readonly inputRate: { readonly perSecond: number };
   readonly outputRate: { readonly perSecond: number };
+  /** Connections closed by client eviction (maxmemory-clients, INFO evicted_clients). */
+  evictedClients: number;
   /** Times a connection's commands stopped at their time slice so others could read (src/net/client.ts). */
   readSlicesYielded: number;
 }
@@ -128,6 +130,17 @@ export interface ClientState {
   readonly reply: ReplyWriter;
   /** Bytes received but not yet parsed into a command (CLIENT LIST qbuf=). */
   readonly queryBufferBytes: number;
+  /**
+   * Estimated bytes of what the connection keeps for itself besides its buffers: watched keys,
+   * subscriptions, tracking prefixes, a queued transaction (store/memory.ts WATCHED_KEY_BYTES...).
+   * Kept by the modules that hold them; counted in its memory (CLIENT LIST tot-mem, maxmemory,
+   * maxmemory-clients).
+   */
+  heldBytes: number;
+  /** CLIENT NO-EVICT on: client eviction never closes it (flag e). */
+  noEvict: boolean;
+  /** A replica's link (after PSYNC): its unsent output is not counted for eviction, and it is never evicted. */
+  replicaLink: boolean;
   /** CLIENT REPLY: 'skip' drops the next command's reply, 'off' every reply until ON. */
   replyMode: ReplyMode;
   /**
@@ -180,6 +193,8 @@ export interface ClientIo {
   replyPeak: number;
   /** Closing once its replies are out (flag c). */
   closing: boolean;
+  /** Its memory as the server last counted it (net/client.ts recount): fixed cost, input, held structures, unsent replies. */
+  counted: number;
   /** Connected over a Unix socket (flag U). */
   unix: boolean;
 }
@@ -217,6 +232,8 @@ export interface Server {
   /** Per-command counters and histograms, the slow log, the latency monitor. */
   readonly observer: Observer;
   readonly acl: AclStore;
+  /** maxmemory-clients: `over` is one comparison; check() closes the largest connections. */
+  readonly clientEviction: { readonly over: boolean; check(): number };
   /** client-output-buffer-limit for normal clients, kept parsed for the write path. */
   readonly outputLimit: OutputLimit;
   readonly clients: ReadonlyMap<number, ClientState>;

@@ -179,13 +179,14 @@ add('sealing',
   str('admin-token', '', { ...fixedHere, ...acts, ...password }),
 );
 add('memory',
-  // maxmemory counts sealed values, key names and per-entry overhead (src/store/memory.ts).
+  // maxmemory counts the data and the connections' memory (src/store/memory.ts): INFO used_memory.
   mem('maxmemory', 0, 0n, ULLONG_MAX, { ...acts, unsigned: true }),
   // LFU policies are accepted and evict as their LRU variant (README, Spill tier).
   oneOf('maxmemory-policy', ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'], 'noeviction', acts),
   int('maxmemory-samples', 5, 1n, INT_MAX, acts),
   int('maxmemory-eviction-tenacity', 10, 0n, 100n),
-  mem('maxmemory-clients', 0, -100n, LONG_MAX, { percent: true }),
+  // Client eviction (src/net/client-eviction.ts): bytes, or a percentage of maxmemory.
+  mem('maxmemory-clients', 0, -100n, LONG_MAX, { percent: true, ...acts }),
   // Spill tier: '' disables it; the directory must be on tmpfs (src/spill/tmpfs.ts).
   str('spill-dir', '', { ...fixedHere, ...acts }),
   mem('spill-max-bytes', 0, 0n, LONG_MAX, { ...fixedHere, ...acts }),

@@ -31,6 +31,15 @@ import { muteIfAsked, socketFd } from './client-info.js';
 import { readWhileBusy } from './busy-read.js';
 import { isSubscribed } from '../pubsub/index.js';
 import type { ReadSink } from './read-buffer.js';
+import { CLIENT_BYTES, ClientKind, type ClientMemory } from '../store/memory.js';
+import type { EvictableClient } from './client-eviction.js';
+
+/**
+ * A read at least this large is counted in the server's memory before its commands run (see
+ * received); smaller ones only after, so a request answered at once never touches the count.
+ * Redis's own read size (PROTO_IOBUF_LEN).
+ */
+const COUNT_BEFORE_RUN_BYTES = 16 * 1024;
 
 /** Commands parsed ahead while one waits for spilled values (see readAhead). */
 const AHEAD_COMMANDS = 64;
@@ -56,7 +65,7 @@ const PREFETCH_KEYS = 16;
 const keyStarts = new Int32Array(PREFETCH_KEYS);
 const keyLengths = new Int32Array(PREFETCH_KEYS);
 
-export class Client implements Session, ReadSink {
+export class Client implements Session, ReadSink, EvictableClient {
   name: string | null = null;
   libName = '';
   libVersion = '';
@@ -75,6 +84,9 @@ export class Client implements Session, ReadSink {
   asking = false;
   readonlyCluster = false;
   watching: { flag: WatchFlag; keys: [Keyspace, string][] } | null = null;
+  heldBytes = 0;
+  noEvict = false;
+  replicaLink = false;
   now = 0;
   replyMode: ReplyMode = 'on';
   readonly reply: ReplyWriter;
@@ -139,7 +151,7 @@ export class Client implements Session, ReadSink {
     this.parser.keepWhole = (name) => registry.takesArgList(name) || (this.multi === null && server.cluster === null && registry.preparesWhole(name));
     // A short request for a handler that reads raw arguments (XADD) comes as offsets into the read (raw-args.ts).
     this.parser.rawCommand = registry.takesRawFn;
-    this.direct = socket instanceof TLSSocket ? null : DirectWriter.for(socket, ReplyWriter.recycle, () => this.kill('write failed'));
+    this.direct = socket instanceof TLSSocket ? null : DirectWriter.for(socket, ReplyWriter.recycle, () => this.kill('write failed'), () => this.recount());
 
     socket.setNoDelay(true);
     const keepalive = server.config.number('tcp-keepalive');
@@ -199,6 +211,54 @@ export class Client implements Session, ReadSink {
     return bytes;
   }
 
+  /** What this connection holds as last counted (recount), and which of the account's sums it is in. */
+  private counted: ClientMemory = NOTHING;
+  private countedKind = ClientKind.Evictable;
+
+  /**
+   * Counts what this connection holds now in the server's memory (INFO used_memory, maxmemory,
+   * maxmemory-clients): the fixed cost, the query buffer (unparsed bytes and a half-received
+   * command's arguments, a large bulk's whole buffer once its header came), commands parsed
+   * ahead, what WATCH, subscriptions, tracking prefixes and MULTI keep, and replies the kernel
+   * has not taken. Called after each read and each
+   * write, and as late writes complete: O(1), and the account is touched only when a figure
+   * moved (never for a request answered at once). The reply staging buffer is left out: it is
+   * filled and written within the turn.
+   */
+  recount(): void {
+    if (this.closed) return;
+    const input = this.parser.held + (this.ahead.length === 0 ? 0 : this.aheadBytes());
+    const output = this.unsentBytes;
+    const total = CLIENT_BYTES + input + output + this.heldBytes;
+    const kind = this.replicaLink ? ClientKind.Replica : this.noEvict ? ClientKind.Kept : ClientKind.Evictable;
+    const was = this.counted;
+    if (total === was.total && input === was.input && output === was.output && kind === this.countedKind) return;
+    const now = { total, input, output };
+    this.server.memory.account.clientResized(was, this.countedKind, now, kind);
+    this.counted = now;
+    this.countedKind = kind;
+    if (this.server.clientEviction.over) this.server.clientEviction.check();
+  }
+
+  /** What the last recount found (INFO's recent peaks). */
+  get countedMemory(): ClientMemory {
+    return this.counted;
+  }
+
+  /** Its memory as last counted (the account's share of it). */
+  get memoryTotal(): number {
+    return this.counted.total;
+  }
+
+  get evictable(): boolean {
+    return this.countedKind === ClientKind.Evictable;
+  }
+
+  /** Closed by client eviction (maxmemory-clients). */
+  evict(): void {
+    this.kill('client eviction');
+  }
+
   closeAfterReply(reason = 'closed by a command'): void {
     this.closeReason ??= reason;
     this.closing = true;
@@ -218,6 +278,7 @@ export class Client implements Session, ReadSink {
       replyBuffer: this.reply.capacity,
       replyPeak: Math.max(this.reply.peak, this.reply.size),
       closing: this.closing,
+      counted: this.counted.total,
       unix: this.socket.remoteAddress === undefined,
     };
   }
@@ -267,10 +328,18 @@ export class Client implements Session, ReadSink {
       this.readInHand = -1;
       return;
     }
+    // A large read is counted before its commands run, as Redis counts a command's arguments
+    // before it runs it: a connection it takes past maxmemory-clients is evicted instead
+    // (redis processCommand -> evictClients), and keys are evicted with it in the count.
+    if (this.parser.held >= COUNT_BEFORE_RUN_BYTES) {
+      this.recount();
+      if (this.closed) return;
+    }
     // A read that arrived as the socket was paused: its commands wait behind the ones buffered.
     if (this.yielded) {
       this.readInHand = -1;
       this.parser.detach();
+      this.recount();
       return;
     }
     // While a command waits, what arrives is parsed into commands of their own at once: left in
@@ -286,6 +355,7 @@ export class Client implements Session, ReadSink {
     this.readInHand = -1;
     observer.mark = observer.wallOffset = NaN;
     this.parser.detach();
+    this.recount();
   }
 
   /** Runs every complete command buffered, then writes all their replies at once. */
@@ -350,6 +420,14 @@ export class Client implements Session, ReadSink {
     }
     this.parser.unauthenticated = !this.authenticated;
     if (this.parser.busy && !this.closing && !this.closed && !this.waiting) this.continueSoon();
+    // With a hard output limit, a read's replies stay staged across its slices and leave once
+    // all its commands have run, as Redis holds them in its output buffer until it writes: the
+    // limit then applies to them all (a pipeline past it gets no reply), not to each slice the
+    // kernel took in turn.
+    if (this.yielded && hard > 0 && !this.closing) return;
+    // Past the hard output limit: closed now rather than at the end of the turn, so a command
+    // of another connection read in the same turn (CLIENT LIST) no longer finds it.
+    if (this.reply.overflowed) return this.kill('output buffer limit');
     this.queueFlush(count === 2);
   }
 
@@ -385,6 +463,7 @@ export class Client implements Session, ReadSink {
         this.readInHand = -1;
         this.server.observer.mark = NaN;
         this.parser.detach();
+        this.recount();
       }
       if (!this.yielded) this.socket.resume();
     });
@@ -403,6 +482,7 @@ export class Client implements Session, ReadSink {
       this.run();
       this.server.observer.mark = NaN;
       this.parser.detach();
+      this.recount();
     });
   }
 
@@ -545,6 +625,7 @@ export class Client implements Session, ReadSink {
     // Closed for real once the reply is out, as Redis does: a half-closed socket would go on
     // swallowing whatever a client that ignores FIN keeps sending.
     if (this.closing) this.socket.destroySoon();
+    this.recount();
   }
 
   /**
@@ -563,7 +644,12 @@ export class Client implements Session, ReadSink {
     this.server.stats.netOutputBytes += out.length;
     this.server.stats.writesProcessed++;
     const result = this.direct === null ? WriteResult.Declined : this.direct.write(out);
-    if (result === WriteResult.Declined) this.socket.write(out, () => ReplyWriter.recycle(out));
+    if (result === WriteResult.Declined) {
+      this.socket.write(out, () => {
+        ReplyWriter.recycle(out);
+        this.recount();
+      });
+    }
     return result;
   }
 
@@ -575,6 +661,9 @@ export class Client implements Session, ReadSink {
    */
   sendSharedBulk(body: Buffer): boolean {
     if (this.closed || this.reply.muted || this.reply.overflowed) return false;
+    // Past the hard output limit (ReplyWriter.cap) it goes the usual way, which drops it and
+    // closes the connection unanswered, as Redis does a reply its output buffer cannot hold.
+    if (this.reply.size + body.length > this.reply.cap) return false;
     this.reply.bulkHeader(body.length);
     // One writev of what is staged, the body and its CRLF, as redis-server does (three writes
     // were three packets and wake-ups of the client per large GET).
@@ -653,6 +742,8 @@ export class Client implements Session, ReadSink {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    this.server.memory.account.clientResized(this.counted, this.countedKind, NOTHING, this.countedKind);
+    this.counted = NOTHING;
     if (this.softLimitSince !== 0) this.server.outputLimit.unwatch(this);
     this.ending?.abort(CONNECTION_CLOSED);
     if (this.watching) for (const [db, key] of this.watching.keys) db.unwatch(key, this.watching.flag);
@@ -671,6 +762,9 @@ export class Client implements Session, ReadSink {
     if (this.multi !== null) endTransaction(this);
   }
 }
+
+/** A connection's memory before it is first counted and after it closed. */
+const NOTHING: ClientMemory = { total: 0, input: 0, output: 0 };
 
 /** closedSignal's abort reason. */
 const CONNECTION_CLOSED = 'connection closed';

@@ -91,11 +91,15 @@ export class DirectWriter {
     private readonly socket: Socket,
     private readonly wipe: (out: Buffer) => void,
     private readonly onError: () => void,
+    private readonly onSent: () => void,
   ) {}
 
-  /** A writer for a plain TCP socket, or null when the private binding is not there. */
-  static for(socket: Socket, wipe: (out: Buffer) => void, onError: () => void): DirectWriter | null {
-    return binding === null ? null : new DirectWriter(socket, wipe, onError);
+  /**
+   * A writer for a plain TCP socket, or null when the private binding is not there. `onSent`
+   * is told when a write that was pending completes (its bytes no longer wait).
+   */
+  static for(socket: Socket, wipe: (out: Buffer) => void, onError: () => void, onSent: () => void): DirectWriter | null {
+    return binding === null ? null : new DirectWriter(socket, wipe, onError, onSent);
   }
 
   /**
@@ -178,6 +182,7 @@ export class DirectWriter {
     this.pendingBytes -= out.length;
     this.wipe(out);
     if (status < 0) this.onError();
+    else this.onSent();
   }
 
   /** The connection is closed: no write is pending in the handle any more, so wipe what was. */

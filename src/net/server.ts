@@ -21,6 +21,7 @@ import { whenSettleFails } from '../commands/values/turn-end.js';
 import { settleTurnOpens } from '../commands/zsets/zset-turn-opens.js';
 import { settleHeldHash } from '../store/types/hash-fields.js';
 import { Errors } from '../protocol/errors.js';
+import { ClientEviction } from './client-eviction.js';
 import { OutputLimit } from './output-limit.js';
 import { Observer } from '../observe/observer.js';
 import { isLoopback, isUnixSocket, markUnixSocket, parseBindList, peerAddress } from './address.js';
@@ -120,6 +121,7 @@ export class SealkvServer implements Server {
   readonly spill: SpillManager | null;
   readonly acl: AclStore;
   readonly outputLimit: OutputLimit;
+  readonly clientEviction: ClientEviction;
   readonly observer: Observer;
   readonly rotation: Rotation;
   /** The sealer's AEAD operation counts (the admin port's metrics). */
@@ -233,6 +235,9 @@ export class SealkvServer implements Server {
     this.commands = new Registry(FAMILIES, config.renamedCommands);
     this.acl = new AclStore(config, buildCatalogue(FAMILIES));
     this.outputLimit = new OutputLimit(config);
+    this.clientEviction = new ClientEviction(config, this.memory.account, () => this.clients.values(), this.stats, (c) => {
+      log.info({ client: c.id, totMem: c.memoryTotal }, 'Evicting client (maxmemory-clients)');
+    });
     this.observer = new Observer(config);
     installPubSub(this);
     const replication = installReplication(this);
@@ -437,11 +442,10 @@ export class SealkvServer implements Server {
     this.stats.totalConnections++;
     const client = new Client(this.nextClientId++, socket, this, this.commands, (c) => {
       this.clients.delete(c.id);
-      this.memory.account.disconnected();
       if (this.log.isLevelEnabled('debug')) this.log.debug({ client: c.id, addr: c.addr, reason: c.closeReason ?? 'closed by the client' }, 'client closed');
     });
     this.clients.set(client.id, client);
-    this.memory.account.connected();
+    client.recount();
     if (this.log.isLevelEnabled('debug')) this.log.debug({ client: client.id, addr: client.addr, laddr: client.laddr, tls: socket instanceof TLSSocket }, 'client accepted');
     return client;
   }
@@ -466,6 +470,13 @@ export class SealkvServer implements Server {
   private tick(): void {
     const now = this.clock();
     this.outputLimit.recheck();
+    if (this.memory.account.tickSecond(Math.floor(now / 1000))) {
+      for (const c of this.clients.values()) this.memory.account.notePeaks(c.countedMemory);
+    }
+    this.memory.account.samplePeak();
+    // A lowered limit or a connection that turned evictable (CLIENT NO-EVICT off) is acted on
+    // after its own command already; this catches what changed without one.
+    this.clientEviction.check();
     this.expiry.tick();
     this.spill?.tick();
     // Packing small collections that rest: a bounded share of each tick, oldest candidates first.

@@ -174,6 +174,16 @@ export class RequestParser {
   }
 
   /**
+   * Memory the half-received command holds: as pending, but a large bulk counts the buffer
+   * taken for it at its header (its whole length, up to BIG_EXACT_MAX), as Redis's query buffer
+   * is sized for a big argument at once (the connection's memory, CLIENT LIST tot-mem).
+   */
+  get held(): number {
+    const big = this.big;
+    return big === null ? this.argsBytes + this.unparsed : this.argsBytes + big.length;
+  }
+
+  /**
    * Bytes not yet parsed into arguments (CLIENT LIST qbuf=): without the arguments of a
    * half-received command already taken out, as Redis counts its query buffer.
    */

@@ -221,6 +221,19 @@ export class ReplyWriter {
     return this.dropping;
   }
 
+  /**
+   * A reply of about n bytes is coming (a large value a worker will open): true if it would pass
+   * the cap, in which case replies are dropped from now on and onOverflow runs, as reserve()
+   * would do once the bytes came, so the connection closes without waiting for them.
+   */
+  overflowsWith(n: number): boolean {
+    if (this.dropping) return true;
+    if (this.size + n <= this.cap) return false;
+    this.dropping = true;
+    this.onOverflow?.();
+    return true;
+  }
+
   private reserve(n: number): void {
     // A muted reply is dropped as it grows: a muted EXEC of large GETs never piles up.
     if (this.mutedFrom >= 0 && this.len - this.mutedFrom > MUTED_KEPT) this.truncate(this.mutedFrom);

@@ -24,6 +24,7 @@ import { Sealer } from '../seal/sealer.js';
 import { plainBuffer } from '../util/bytes.js';
 import { globMatchBytes } from '../util/glob.js';
 import { nameString } from '../util/names.js';
+import { SUBSCRIPTION_BYTES } from '../store/memory.js';
 
 export type Flavor = 'channel' | 'pattern' | 'shard';
 
@@ -176,6 +177,7 @@ export class PubSub {
       }
       topic.subscribers.add(sub);
       own.set(id, topic);
+      c.heldBytes += SUBSCRIPTION_BYTES;
     }
     writeHead(c, SUBSCRIBE_KIND[flavor]);
     c.reply.bulk(name);
@@ -257,7 +259,7 @@ export class PubSub {
 
   /** Takes sub off topic; true when that was its last subscriber (the caller wipes its name once done with it). */
   private leave(sub: Subscriber, flavor: Flavor, topic: Topic): boolean {
-    sub.of(flavor).delete(topic.id);
+    if (sub.of(flavor).delete(topic.id)) sub.client.heldBytes -= SUBSCRIPTION_BYTES;
     topic.subscribers.delete(sub);
     if (topic.subscribers.size > 0) return false;
     this.topics[flavor].delete(topic.id);

@@ -98,6 +98,8 @@ export class Primary {
     const sameHistory = replid === repl.replid || (replid === repl.replid2 && offset <= repl.secondOffset);
     const ip = hello.ip !== '' ? hello.ip : ipOf(ctx.addr);
     const conn: ReplicaConn = { ctx, ip, port: hello.port, state: 'online', ackOffset: 0, ackTime: nowSec(), ackAtMs: performance.now(), held: null };
+    // Its output is the replication stream: not counted for eviction, never client-evicted (redis CLIENT_SLAVE).
+    ctx.replicaLink = true;
     ctx.closedSignal.addEventListener('abort', () => this.drop(ctx.id), { once: true });
     if (sameHistory && offset > 0 && backlog.covers(offset - 1)) {
       repl.stats.syncPartialOk++;

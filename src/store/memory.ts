@@ -1,11 +1,13 @@
 // Byte accounting for maxmemory and the eviction policies (redis evict.c). The count is kept
 // running by the keyspaces (set, delete, expire, clear, in-place changes) through EntryObserver,
-// and by the server as connections open and close, so checking the limit costs one comparison.
-// What is counted: sealed value bytes held in memory, key names (with --seal-keys: hash plus
-// sealed name; see keyBytes), hash field names, an estimate of per-entry bookkeeping, and a fixed
-// cost per connected client (Redis's used_memory counts each client's structures too, so with
-// `maxmemory 1` it refuses writes over an empty dataset). Values spilled to tmpfs count only their
-// key and overhead: their bytes no longer live in this process.
+// and by the connections as what they hold changes (src/net/client.ts recount), so checking the
+// limit costs one comparison. What is counted: sealed value bytes held in memory, key names
+// (with --seal-keys: hash plus sealed name; see keyBytes), hash field names, an estimate of
+// per-entry bookkeeping, and each connection's memory: a fixed cost (Redis's used_memory counts
+// each client's structures too, so with `maxmemory 1` it refuses writes over an empty dataset),
+// its query buffer, unsent replies, queued transaction, watched keys, subscriptions and
+// tracking prefixes. This is INFO's used_memory. Values spilled to tmpfs count only their key
+// and overhead: their bytes no longer live in this process.
 
 import { Kind, type Entry, type EntryObserver, type Keyspace, type StringEntry } from './keyspace.js';
 import { StoredString } from './stored-string.js';
@@ -53,12 +55,59 @@ export function residentBytes(key: string, entry: Entry): number {
  * 7.9-13.6 KB of RSS each, GC timing making the spread.
  */
 export const CLIENT_BYTES = 10 * 1024;
+/**
+ * Estimated V8 heap per item a connection keeps for itself, counted in its memory (CLIENT LIST
+ * tot-mem) as Redis counts its list nodes and dict entries: a watched key (its [db, name] pair
+ * and the database's watcher entry), a subscription (set entry, registry entry), a BCAST tracking
+ * prefix (map entries on both sides), a queued command (its record and argument array) and each
+ * of its arguments (a Buffer object; the bytes are counted as they are).
+ */
+export const WATCHED_KEY_BYTES = 96;
+export const SUBSCRIPTION_BYTES = 96;
+export const TRACKING_PREFIX_BYTES = 128;
+export const QUEUED_COMMAND_BYTES = 64;
+export const QUEUED_ARG_BYTES = 96;
+
+/** What a connection holds, as its last recount found it (MemoryAccount.clientResized). */
+export interface ClientMemory {
+  /** Everything: the fixed cost, input, held structures and unsent output (tot-mem less in-flight argv). */
+  total: number;
+  /** Query buffer: bytes received and not yet run (client_recent_max_input_buffer). */
+  input: number;
+  /** Replies not yet taken by the kernel (client_recent_max_output_buffer, and for a replica not counted for eviction). */
+  output: number;
+}
+
+/** Which of MemoryAccount's sums a connection's memory belongs to (redis getClientType, clientEvictionAllowed). */
+export const enum ClientKind {
+  /** A normal or pub/sub connection that client eviction may close. */
+  Evictable,
+  /** A normal or pub/sub connection with CLIENT NO-EVICT on. */
+  Kept,
+  /** A replica's link: its output is not counted for eviction, nor the link evicted. */
+  Replica,
+}
+
+/** How many one-second slots the recent input and output peaks span (redis CLIENTS_PEAK_MEM_USAGE_SLOTS). */
+const PEAK_SLOTS = 8;
 
 export class MemoryAccount implements EntryObserver {
-  /** Accounted bytes: every database's entries plus `clients`. What maxmemory is compared with. */
+  /** Accounted bytes: every database's entries plus `clients`. INFO used_memory. */
   used = 0;
-  /** The connected clients' share of `used`: CLIENT_BYTES each. */
+  /** The connections' share of `used`: each one's ClientMemory.total. */
   clients = 0;
+  /** Replica links' unsent output, part of `clients`: not counted for eviction (redis freeMemoryGetNotCountedMemory). */
+  notCounted = 0;
+  /** Normal and pub/sub connections' memory (INFO mem_clients_normal; what maxmemory-clients limits). */
+  clientsNormal = 0;
+  /** The share of clientsNormal that client eviction may free (not CLIENT NO-EVICT, not replicas). */
+  clientsEvictable = 0;
+  /** The highest `used` seen at a sample (cron, INFO, MEMORY STATS, the maxmemory check). */
+  peak = 0;
+  /** The largest query buffer and unsent output seen per second, for the last PEAK_SLOTS seconds. */
+  private readonly recentInput = new Float64Array(PEAK_SLOTS);
+  private readonly recentOutput = new Float64Array(PEAK_SLOTS);
+  private second = 0;
   /**
    * Bytes of string values held in memory that are at least `spillMin` long: what spilling
    * could move out. Zero lets a spill pass return at once instead of scanning for nothing.
@@ -106,16 +155,56 @@ export class MemoryAccount implements EntryObserver {
     if (bytes > before && this.used > this.aheadMark) this.onHigh!();
   }
 
-  /** A connection was accepted (Server.accept); `disconnected` when it closes, exactly once. */
-  connected(): void {
-    this.clients += CLIENT_BYTES;
-    this.used += CLIENT_BYTES;
-    if (this.used > this.aheadMark) this.onHigh!();
+  /**
+   * A connection's memory went from `before` to `after` (both zero-total when it opens or
+   * closes). `kind` says which sums it belongs to: a replica link's output is not counted for
+   * eviction, and only normal connections without NO-EVICT may be evicted.
+   */
+  clientResized(before: ClientMemory, beforeKind: ClientKind, after: ClientMemory, afterKind: ClientKind): void {
+    const delta = after.total - before.total;
+    this.used += delta;
+    this.clients += delta;
+    if (beforeKind === ClientKind.Replica) this.notCounted -= before.output;
+    else {
+      this.clientsNormal -= before.total;
+      if (beforeKind === ClientKind.Evictable) this.clientsEvictable -= before.total;
+    }
+    if (afterKind === ClientKind.Replica) this.notCounted += after.output;
+    else {
+      this.clientsNormal += after.total;
+      if (afterKind === ClientKind.Evictable) this.clientsEvictable += after.total;
+    }
+    this.notePeaks(after);
   }
 
-  disconnected(): void {
-    this.clients -= CLIENT_BYTES;
-    this.used -= CLIENT_BYTES;
+  /** Notes a connection's buffers in this second's peaks (also from the cron, for buffers that stay). */
+  notePeaks(m: ClientMemory): void {
+    const slot = this.second % PEAK_SLOTS;
+    if (m.input > this.recentInput[slot]!) this.recentInput[slot] = m.input;
+    if (m.output > this.recentOutput[slot]!) this.recentOutput[slot] = m.output;
+  }
+
+  /**
+   * The cron's clock, in whole seconds: the slot of the second after this one is cleared for it.
+   * Returns whether a new second began (the cron then notes every connection's buffers).
+   */
+  tickSecond(second: number): boolean {
+    if (second === this.second) return false;
+    this.second = second;
+    this.recentInput[(second + 1) % PEAK_SLOTS] = 0;
+    this.recentOutput[(second + 1) % PEAK_SLOTS] = 0;
+    return true;
+  }
+
+  /** The largest query buffer and unsent output any connection held in the last few seconds. */
+  recentMax(): { input: number; output: number } {
+    return { input: Math.max(...this.recentInput), output: Math.max(...this.recentOutput) };
+  }
+
+  /** Notes `used` in the peak; returns it. */
+  samplePeak(): number {
+    if (this.used > this.peak) this.peak = this.used;
+    return this.peak;
   }
 
   /** A new spill-min-value-size: recounts the spillable bytes (O(keys), on CONFIG SET only). */
@@ -247,13 +336,19 @@ export class MemoryGuard {
     return !(db !== undefined && ((db.replica && this.settings.replicaIgnores) || db.expiryPaused));
   }
 
+  /** What maxmemory is compared with: used_memory less mem_not_counted_for_evict. */
+  get counted(): number {
+    return this.account.used - this.account.notCounted;
+  }
+
   get overLimit(): boolean {
-    return this.settings.maxmemory > 0 && this.account.used > this.settings.maxmemory;
+    return this.settings.maxmemory > 0 && this.counted > this.settings.maxmemory;
   }
 
   /** @param pinned entryIdentity() of the running command's entries. */
   relieve(databases: readonly Keyspace[], pinned: ReadonlySet<Entry | number>): boolean {
     this.updateMarks();
+    this.account.samplePeak();
     if (!this.overLimit) return true;
     // The writes that need room are held meanwhile (CLIENT PAUSE), or the primary decides.
     if (!this.mayRelieve(databases)) return true;
@@ -265,7 +360,7 @@ export class MemoryGuard {
       // enough that a batch is a short pause for the clients queued behind this command (it runs
       // in the command's path): 256 KiB was about 250 values of 1 KiB, milliseconds of work.
       const slack = Math.min(SPILL_SLACK, Math.ceil(maxmemory / 64));
-      this.spiller.spillCold(databases, samples, skip, this.account.used - maxmemory + slack, Infinity, true);
+      this.spiller.spillCold(databases, samples, skip, this.counted - maxmemory + slack, Infinity, true);
     }
     while (this.overLimit) {
       if (!evictOne(databases, policy, samples, skip)) return false;

@@ -25,6 +25,7 @@ import { Sealer } from '../seal/sealer.js';
 import type { Kind } from '../store/entry.js';
 import type { DbEvent, KeyEvent, KeyListener } from '../store/key-events.js';
 import type { Keyspace } from '../store/keyspace.js';
+import { TRACKING_PREFIX_BYTES } from '../store/memory.js';
 import { plainBuffer } from '../util/bytes.js';
 import { nameString } from '../util/names.js';
 
@@ -161,6 +162,7 @@ export class Tracker implements KeyListener {
         p.clients.delete(t);
         if (p.clients.size === 0) this.dropPrefix(p);
       }
+      this.holdPrefixes(t, -t.prefixes.size);
       t.prefixes.clear();
     }
     if (t.on) {
@@ -192,7 +194,14 @@ export class Tracker implements KeyListener {
       this.prefixLengths.set(bytes.length, (this.prefixLengths.get(bytes.length) ?? 0) + 1);
     }
     p.clients.add(t);
+    if (!t.prefixes.has(id)) this.holdPrefixes(t, 1);
     t.prefixes.set(id, p);
+  }
+
+  /** Counts a client's BCAST prefixes in its memory (CLIENT LIST tot-mem, maxmemory-clients). */
+  private holdPrefixes(t: ClientTracking, n: number): void {
+    const c = this.server.clients.get(t.id);
+    if (c !== undefined) c.heldBytes += n * TRACKING_PREFIX_BYTES;
   }
 
   private dropPrefix(p: Prefix): void {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runManyArgs } from '../../bench/many-args.js';
-import { info } from '../../bench/lib/fill.js';
+import { info, allocated } from '../../bench/lib/fill.js';
 import { rssBytes, startRedis, startSealkv, which, type BenchServer } from '../../bench/lib/servers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/sealkv.js', import.meta.url));
@@ -33,12 +33,12 @@ function pipelined(socket: Socket, commands: string[][]): Promise<void> {
   });
 }
 
-/** used_memory and RSS growth per element for one list of `n` 10-byte elements, RPUSHed 1,000 at a time. */
+/** Allocated memory (sealkv: allocator_allocated, bench/lib/fill.ts allocated) and RSS growth per element for one list of `n` 10-byte elements, RPUSHed 1,000 at a time. */
 async function listOfMillion(server: BenchServer, n: number): Promise<{ used: number; rss: number }> {
   try {
     const socket = connect(server.port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
-    const used0 = Number((await info(server.port, 'memory')).get('used_memory'));
+    const used0 = allocated(await info(server.port, 'memory'));
     const rss0 = rssBytes(server.pid);
     for (let start = 0; start < n; start += 50_000) {
       const commands: string[][] = [];
@@ -49,7 +49,7 @@ async function listOfMillion(server: BenchServer, n: number): Promise<{ used: nu
     }
     socket.destroy();
     await new Promise((r) => setTimeout(r, 1000));
-    const used1 = Number((await info(server.port, 'memory')).get('used_memory'));
+    const used1 = allocated(await info(server.port, 'memory'));
     return { used: (used1 - used0) / n, rss: (rssBytes(server.pid) - rss0) / n };
   } finally {
     await server.stop();

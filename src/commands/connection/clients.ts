@@ -9,7 +9,7 @@ import { heldBytes, pauseClients, unpauseClients, type PauseMode } from './pause
 import type { ClientIo, ClientState, CommandSpec, Server, Session } from '../types.js';
 import { replicationIfAny } from '../../replication/index.js';
 import { nameString } from '../../util/names.js';
-import { CLIENT_BYTES } from '../../store/memory.js';
+import { queuedBytes } from './transactions.js';
 import { resetTracking, trackingFlags, trackingSubcommands } from './client-tracking.js';
 
 /** Redis client names: printable ASCII without spaces ('!'..'~'), or empty to clear. */
@@ -21,12 +21,9 @@ export function validName(name: string): boolean {
   return true;
 }
 
-/** CLIENT NO-EVICT state, kept here since sealkv does not evict clients and nothing else reads it. */
-const noEvict = new WeakSet<ClientState>();
-
 /** RESET clears per-connection modes kept here, as Redis's clearClientConnectionState does. */
 export function resetClientModes(ctx: Session): void {
-  noEvict.delete(ctx);
+  ctx.noEvict = false;
   resetTracking(ctx);
   // RESET's own reply goes out even after CLIENT REPLY OFF (Redis clears the flag first).
   ctx.replyMode = 'on';
@@ -44,22 +41,15 @@ function flagsOf(c: ClientState, io: ClientIo, tracking: string): string {
   if (c.watching?.flag.dirty) flags += 'd';
   if (io.closing) flags += 'c';
   if (io.unix) flags += 'U';
-  if (noEvict.has(c)) flags += 'e';
+  if (c.noEvict) flags += 'e';
   return flags || 'N';
 }
 
-/** Estimated JS objects per queued command (record, argument array) and per argument (a Buffer view). */
-const QUEUED_COMMAND_OVERHEAD = 64;
-const QUEUED_ARG_OVERHEAD = 96;
-
 /** A transaction's queued commands: their argument bytes and an estimate of the objects holding them (multi-mem=). */
-function queuedBytes(c: ClientState): number {
+function multiBytes(c: ClientState): number {
   if (c.multi === null) return 0;
   let bytes = 0;
-  for (const q of c.multi) {
-    bytes += QUEUED_COMMAND_OVERHEAD;
-    for (const a of q.args) bytes += a.length + QUEUED_ARG_OVERHEAD;
-  }
+  for (const q of c.multi) bytes += queuedBytes(q.args);
   return bytes;
 }
 
@@ -75,7 +65,7 @@ export function clientLine(c: ClientState, now: number, argv = 0): string {
   const io = c.ioStats();
   const qbuf = c.queryBufferBytes;
   const argvMem = argv || (heldBytes(c) ?? 0);
-  const multiMem = queuedBytes(c);
+  const multiMem = multiBytes(c);
   const totMem = clientMemory(c, io, argvMem);
   const tracking = trackingFlags(c as Session);
   return (
@@ -91,7 +81,9 @@ export function clientLine(c: ClientState, now: number, argv = 0): string {
 
 /** CLIENT LIST tot-mem= (and MEMORY STATS clients.normal): the connection, its unparsed and held input, queued transaction, reply buffer and unsent replies. */
 export function clientMemory(c: ClientState, io: ClientIo = c.ioStats(), argv = heldBytes(c) ?? 0): number {
-  return CLIENT_BYTES + c.queryBufferBytes + argv + queuedBytes(c) + io.replyBuffer + io.unsentBytes;
+  // What the server counts for it (net/client.ts recount), and what is in flight: the running
+  // command's arguments and the replies it is staging.
+  return io.counted + argv + io.replyBuffer;
 }
 
 /** sub= psub= ssub=: the connection's channel, pattern and shard-channel subscriptions. */
@@ -251,8 +243,10 @@ function clientSetinfo(ctx: Session, args: Buffer[]): void {
 
 function clientNoEvict(ctx: Session, args: Buffer[]): void {
   const mode = word(args[2]!);
-  if (mode === 'on') noEvict.add(ctx);
-  else if (mode === 'off') noEvict.delete(ctx);
+  // Counted in its memory's new place once its read is done (net/client.ts recount): turned
+  // evictable over maxmemory-clients, it is evicted then.
+  if (mode === 'on') ctx.noEvict = true;
+  else if (mode === 'off') ctx.noEvict = false;
   else return ctx.reply.error(Errors.syntax);
   ctx.reply.ok();
 }

@@ -9,6 +9,7 @@ import { becomeUser } from '../server/acl.js';
 import { clientCommand, resetClientModes, validName } from './clients.js';
 import { monitorCommand, stopMonitor } from './monitor.js';
 import { swapDatabases } from './swap-databases.js';
+import { endTransaction } from './transactions.js';
 import type { CommandSpec, Session } from '../types.js';
 import { nameString } from '../../util/names.js';
 import { isSubscribed, pubsubIfAny } from '../../pubsub/registry.js';
@@ -71,17 +72,10 @@ function quit(ctx: Session): void {
   ctx.closeAfterReply();
 }
 
-function unwatchAll(ctx: Session): void {
-  if (!ctx.watching) return;
-  for (const [db, key] of ctx.watching.keys) db.unwatch(key, ctx.watching.flag);
-  ctx.watching = null;
-}
-
 /** RESET: the connection as it was just after connecting (Redis clearClientConnectionState). */
 function reset(ctx: Session): void {
-  ctx.multi = null;
-  ctx.multiFailed = false;
-  unwatchAll(ctx);
+  // The queued commands' arguments are wiped, and watched keys forgotten, as EXEC and DISCARD do.
+  endTransaction(ctx);
   ctx.dbIndex = 0;
   ctx.db = ctx.server.databases[0]!;
   ctx.reply.protocol = 2;

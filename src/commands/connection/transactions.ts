@@ -10,6 +10,14 @@ import { ownArgs, wipeArgs } from '../../util/bytes.js';
 import { span } from '../key-specs.js';
 import type { CommandSpec, QueuedCommand, Session } from '../types.js';
 import { runHandler } from '../run-handler.js';
+import { QUEUED_ARG_BYTES, QUEUED_COMMAND_BYTES, WATCHED_KEY_BYTES } from '../../store/memory.js';
+
+/** What a queued command keeps (CLIENT LIST multi-mem, the connection's memory): its arguments and their objects. */
+export function queuedBytes(args: readonly Buffer[]): number {
+  let bytes = QUEUED_COMMAND_BYTES;
+  for (const a of args) bytes += a.length + QUEUED_ARG_BYTES;
+  return bytes;
+}
 
 /**
  * Queues a command inside MULTI. Its arguments are copied out of the connection's read buffer,
@@ -18,11 +26,17 @@ import { runHandler } from '../run-handler.js';
  */
 export function queueCommand(ctx: Session, spec: CommandSpec, fullName: string, args: Buffer[]): void {
   ctx.multi!.push({ spec, fullName, args: ownArgs(args) });
+  ctx.heldBytes += queuedBytes(args);
 }
 
 /** Zeroes the queued commands' arguments and leaves MULTI. */
 function dropQueue(ctx: Session): void {
-  if (ctx.multi !== null) for (const q of ctx.multi) wipeArgs(q.args);
+  if (ctx.multi !== null) {
+    for (const q of ctx.multi) {
+      ctx.heldBytes -= queuedBytes(q.args);
+      wipeArgs(q.args);
+    }
+  }
   ctx.multi = null;
 }
 
@@ -129,10 +143,12 @@ export function endTransaction(ctx: Session): void {
   unwatchAll(ctx);
 }
 
-function unwatchAll(ctx: Session): void {
+/** Forgets every WATCHed key (EXEC, DISCARD, UNWATCH, RESET). */
+export function unwatchAll(ctx: Session): void {
   const w = ctx.watching;
   if (w === null) return;
   for (const [db, key] of w.keys) db.unwatch(key, w.flag);
+  ctx.heldBytes -= w.keys.length * WATCHED_KEY_BYTES;
   ctx.watching = null;
 }
 
@@ -154,6 +170,7 @@ function watch(ctx: Session, args: Buffer[]): void {
     ctx.db.getStored(key, ctx.now);
     ctx.db.watch(key, w.flag);
     w.keys.push([ctx.db, key]);
+    ctx.heldBytes += WATCHED_KEY_BYTES;
   }
   ctx.reply.ok();
 }

@@ -353,11 +353,22 @@ function objectEncoding(ctx: Session, args: Buffer[]): void {
   if (encoding !== null) ctx.reply.bulkText(encoding);
 }
 
+/**
+ * Redis shares the objects of small integers (0-9999), except under maxmemory with an LRU or LFU
+ * policy, where each key needs its own access time (MAXMEMORY_FLAG_NO_SHARED_INTEGERS). sealkv
+ * shares nothing, but answers as Redis would for the settings in force now (Redis decides when
+ * the value is written).
+ */
+function sharesIntegers(ctx: Session): boolean {
+  const { maxmemory, policy } = ctx.server.memory.settings;
+  return maxmemory === 0 || !(policy.endsWith('-lru') || policy.endsWith('-lfu'));
+}
+
 function objectRefcount(ctx: Session, args: Buffer[]): void {
   const key = keyOf(ctx, args[2]!);
   const entry = lookupNoTouch(ctx, key, false);
   if (entry === undefined) return ctx.reply.nullBulk();
-  if (entry.kind !== Kind.String || Sealer.plainLength(entry.value) > 4) return ctx.reply.integer(1);
+  if (entry.kind !== Kind.String || Sealer.plainLength(entry.value) > 4 || !sharesIntegers(ctx)) return ctx.reply.integer(1);
   const plain = openValue(ctx, key, entry.value);
   if (plain === null) return;
   const n = canonicalInt(plain);

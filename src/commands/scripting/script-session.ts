@@ -93,6 +93,30 @@ export class ScriptSession implements Session {
     return this.caller.queryBufferBytes;
   }
 
+  get heldBytes(): number {
+    return this.caller.heldBytes;
+  }
+
+  set heldBytes(bytes: number) {
+    this.caller.heldBytes = bytes;
+  }
+
+  get noEvict(): boolean {
+    return this.caller.noEvict;
+  }
+
+  set noEvict(on: boolean) {
+    this.caller.noEvict = on;
+  }
+
+  get replicaLink(): boolean {
+    return this.caller.replicaLink;
+  }
+
+  set replicaLink(on: boolean) {
+    this.caller.replicaLink = on;
+  }
+
   get blocked(): boolean {
     return this.caller.blocked;
   }

@@ -54,10 +54,14 @@ function server(ctx: Session): Lines {
 }
 
 function clients(ctx: Session): Lines {
+  // The largest query buffer and unsent output a connection held in the last 8 seconds (Redis's clientsCron samples).
+  const recent = ctx.server.memory.account.recentMax();
   return [
     ['connected_clients', ctx.server.clients.size],
     ['cluster_connections', 0],
     ['maxclients', ctx.server.config.get('maxclients')],
+    ['client_recent_max_input_buffer', recent.input],
+    ['client_recent_max_output_buffer', recent.output],
     ['blocked_clients', ctx.server.blocking.blockedClients + pausedClients(ctx.server)],
     ['tracking_clients', trackerIfAny(ctx.server)?.trackingClients ?? 0],
     ['clients_in_timeout_table', 0],
@@ -65,40 +69,62 @@ function clients(ctx: Session): Lines {
 }
 
 /**
- * Node's view of memory, not an allocator's: used_memory is V8 heap in use plus memory held
- * outside the heap (Buffers, where sealed values live); used_memory_rss is the process's resident
- * set. Both include the runtime itself, so an empty sealkv reports tens of megabytes.
+ * used_memory is what sealkv counts for maxmemory (store/memory.ts MemoryAccount): the data
+ * (sealed values, key names, per-entry overhead) and every connection's memory (fixed cost,
+ * query buffer, unsent replies, queued transaction, watched keys, subscriptions). It moves only
+ * as data and buffers do, as Redis's allocator count does; maxmemory is compared with it less
+ * mem_not_counted_for_evict (replica links' output). The process's own figures come from V8 in
+ * place of an allocator: allocator_allocated (heap in use + memory outside it: Buffers, the
+ * record arena, the Lua VM), allocator_active (heap committed + outside), used_memory_rss (RSS);
+ * they include the Node runtime, tens of megabytes when empty.
  */
 function memory(ctx: Session): Lines {
   const m = sampleMemory();
-  const used = m.used;
-  const peakMemory = m.peak;
+  const account = ctx.server.memory.account;
+  const used = account.used;
+  const peak = account.samplePeak();
+  const overhead = account.clients;
+  const dataset = used - overhead;
   const maxmemory = ctx.server.config.number('maxmemory');
   const total = os.totalmem();
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : 0).toFixed(2);
   return [
     ['used_memory', used],
     ['used_memory_human', humanBytes(used)],
     ['used_memory_rss', m.rss],
     ['used_memory_rss_human', humanBytes(m.rss)],
-    ['used_memory_peak', peakMemory],
-    ['used_memory_peak_human', humanBytes(peakMemory)],
+    ['used_memory_peak', peak],
+    ['used_memory_peak_human', humanBytes(peak)],
+    ['used_memory_peak_perc', `${ratio(used * 100, peak)}%`],
+    // The connections; an empty server with none counts nothing (used_memory_startup 0).
+    ['used_memory_overhead', overhead],
+    ['used_memory_startup', 0],
+    ['used_memory_dataset', dataset],
+    ['used_memory_dataset_perc', `${ratio(dataset * 100, used)}%`],
+    ['allocator_allocated', m.used],
+    ['allocator_active', m.active],
+    ['allocator_resident', m.rss],
     ['used_memory_heap', m.heapUsed],
     ['used_memory_external', m.external],
     // The record arena (keys, plain string values, their metadata): blocks in use, slabs held.
     ['used_memory_arena', ctx.server.arena.liveBytes],
     ['used_memory_arena_slabs', ctx.server.arena.slabBytes],
-    // What maxmemory is compared with: sealed values in memory, key names, per-entry overhead, and
-    // a fixed cost per connected client.
-    ['used_memory_dataset', ctx.server.memory.account.used],
     ['total_system_memory', total],
     ['total_system_memory_human', humanBytes(total)],
     ...scriptingMemory(ctx),
     ['maxmemory', maxmemory],
     ['maxmemory_human', humanBytes(maxmemory)],
     ['maxmemory_policy', ctx.server.config.get('maxmemory-policy')],
-    ['mem_fragmentation_ratio', used > 0 ? (m.rss / used).toFixed(2) : '0.00'],
-    // Everything not in that count: used_memory less this is what maxmemory is compared with.
-    ['mem_not_counted_for_evict', Math.max(0, used - ctx.server.memory.account.used)],
+    ['allocator_frag_ratio', ratio(m.active, m.used)],
+    ['allocator_frag_bytes', m.active - m.used],
+    ['allocator_rss_ratio', ratio(m.rss, m.active)],
+    ['allocator_rss_bytes', m.rss - m.active],
+    // Redis's definition: RSS over used_memory, so the runtime's own memory is in it.
+    ['mem_fragmentation_ratio', ratio(m.rss, used)],
+    ['mem_fragmentation_bytes', m.rss - used],
+    ['mem_not_counted_for_evict', account.notCounted],
+    ['mem_clients_slaves', account.clients - account.clientsNormal],
+    ['mem_clients_normal', account.clientsNormal],
     ['lazyfree_pending_objects', 0],
     ['lazyfreed_objects', ctx.server.stats.lazyfreedObjects],
   ];
@@ -147,7 +173,7 @@ function stats(ctx: Session): Lines {
     ['sync_partial_err', replicationOf(ctx.server).stats.syncPartialErr],
     ['expired_keys', st.expiredKeys],
     ['evicted_keys', st.evictedKeys],
-    ['evicted_clients', 0],
+    ['evicted_clients', st.evictedClients],
     ['keyspace_hits', st.keyspaceHits],
     ['keyspace_misses', st.keyspaceMisses],
     ['pubsub_channels', pubsubIfAny(ctx.server)?.size('channel') ?? 0],

@@ -1,25 +1,26 @@
 // MEMORY STATS, DOCTOR, MALLOC-STATS and PURGE (redis object.c memoryCommand,
 // getMemoryOverheadData, getMemoryDoctorReport). Redis's field names, order and reply types;
 // each field filled with what sealkv has (the mapping is in the README, "Memory report"):
-//   total/peak/startup.allocated  used_memory (V8 heap in use + external), its peak, and its value
-//                                 before the data was loaded (src/observe/memory-sample.ts)
-//   replication.backlog           the backlog buffer, allocated whole at repl-backlog-size
-//   clients.slaves / .normal      CLIENT LIST tot-mem summed over replica / other connections
-//   lua.caches                    the Lua VM's heap (compiled EVAL scripts live in it)
-//   functions.caches              FUNCTION libraries' code and per-function records
+//   total/peak.allocated          used_memory (the data and connections maxmemory counts,
+//                                 store/memory.ts) and its peak; startup.allocated 0 (an empty
+//                                 server without connections counts nothing)
+//   replication.backlog           the backlog buffer, allocated whole at repl-backlog-size (not
+//                                 in used_memory, nor in overhead.total)
+//   clients.slaves / .normal      the connections' counted memory, replica links / the others
+//   lua.caches                    the Lua VM's heap (compiled EVAL scripts live in it; not in
+//                                 used_memory, nor in overhead.total)
+//   functions.caches              FUNCTION libraries' code and per-function records (likewise)
 //   db.N overhead.hashtable.*     the key index's slot array and each record's header; the set of
 //                                 keys with a TTL; no slot-to-keys index exists (0)
 //   allocator.*                   V8 in place of jemalloc: allocated = used, active = heap
 //                                 committed + external, resident = RSS
 //   cluster.links, aof.buffer     0: sealkv has no cluster bus and no AOF
-// dataset.bytes is Redis's definition (total.allocated less overhead.total); INFO's
-// used_memory_dataset is the byte count maxmemory is compared with, a different figure.
+// dataset.bytes is Redis's definition (total.allocated less overhead.total).
 
 import v8 from 'node:v8';
 import { RECORD_HEADER } from '../../store/key-table.js';
 import { sampleMemory, startupMemory, type MemorySample } from '../../observe/memory-sample.js';
 import { replicationIfAny } from '../../replication/index.js';
-import { clientMemory } from '../connection/clients.js';
 import { humanBytes } from './info.js';
 import { scriptingIfAny } from '../scripting/scripting.js';
 import type { Server, Session } from '../types.js';
@@ -37,7 +38,11 @@ interface DbOverhead {
 }
 
 export interface MemoryOverhead {
+  /** The process as V8 sees it (allocator.*). */
   sample: MemorySample;
+  /** used_memory and its peak. */
+  total: number;
+  peak: number;
   /** used_memory before the data was loaded. */
   startup: number;
   /** The whole start-up sample (the runtime's own RSS and heap: DOCTOR judges growth beyond it). */
@@ -74,23 +79,23 @@ const ratio = (a: number, b: number): number => Math.fround(b > 0 ? a / b : 0);
 export function memoryOverhead(server: Server): MemoryOverhead {
   const sample = sampleMemory();
   const atStartup = startupMemory(server);
-  const startup = atStartup.used;
+  const account = server.memory.account;
+  const total = account.used;
+  const peak = account.samplePeak();
+  // Nothing is counted before data and connections come (INFO used_memory_startup).
+  const startup = 0;
   const repl = replicationIfAny(server);
   const replBacklog = repl?.backlog?.size ?? 0;
-  let clientsSlaves = 0;
-  let clientsNormal = 0;
+  const clientsNormal = account.clientsNormal;
+  const clientsSlaves = account.clients - clientsNormal;
   let replicas = 0;
-  for (const c of server.clients.values()) {
-    if (repl?.primary.isReplica(c) === true) {
-      replicas++;
-      clientsSlaves += clientMemory(c);
-    } else clientsNormal += clientMemory(c);
-  }
+  for (const c of server.clients.values()) if (c.replicaLink) replicas++;
   const scripting = scriptingIfAny(server);
   let functionsCaches = 0;
   for (const lib of scripting?.libraries.values() ?? []) functionsCaches += lib.code.length + lib.functions.length * FUNCTION_RECORD_BYTES;
   const luaCaches = scripting?.engine.memory ?? 0;
-  let overheadTotal = startup + replBacklog + clientsSlaves + clientsNormal + luaCaches + functionsCaches;
+  // Only what used_memory holds: the backlog and the Lua VM are reported beside it.
+  let overheadTotal = startup + clientsSlaves + clientsNormal;
   const dbs: DbOverhead[] = [];
   let totalKeys = 0;
   server.databases.forEach((db, id) => {
@@ -100,19 +105,19 @@ export function memoryOverhead(server: Server): MemoryOverhead {
     overheadTotal += o.main + o.expires + o.slotToKeys;
     dbs.push(o);
   });
-  const used = sample.used;
+  const used = total;
   const net = used > startup ? used - startup : 1;
   const dataset = used - overheadTotal;
   return {
-    sample, startup, atStartup, replBacklog, clientsSlaves, clientsNormal, normalClients: server.clients.size - replicas, replicas,
+    sample, total, peak, startup, atStartup, replBacklog, clientsSlaves, clientsNormal, normalClients: server.clients.size - replicas, replicas,
     luaCaches, functionsCaches, cachedScripts: scripting?.scripts.size ?? 0, dbs, overheadTotal, totalKeys, dataset,
     datasetPerc: Math.fround((dataset * 100) / net),
-    peakPerc: ratio(used * 100, sample.peak),
+    peakPerc: ratio(used * 100, peak),
     bytesPerKey: totalKeys > 0 ? Math.floor(net / totalKeys) : 0,
     totalFrag: ratio(sample.rss, used),
     totalFragBytes: sample.rss - used,
-    allocatorFrag: ratio(sample.active, used),
-    allocatorFragBytes: sample.active - used,
+    allocatorFrag: ratio(sample.active, sample.used),
+    allocatorFragBytes: sample.active - sample.used,
     allocatorRss: ratio(sample.rss, sample.active),
     allocatorRssBytes: sample.rss - sample.active,
     // The allocator's resident set is the process's: nothing sits outside it.
@@ -128,8 +133,8 @@ export function memoryStats(ctx: Session): void {
   const int = (name: string, n: number) => (r.bulkText(name), r.integer(n));
   const dbl = (name: string, n: number) => (r.bulkText(name), r.double(n));
   r.mapLen(27 + mh.dbs.length);
-  int('peak.allocated', mh.sample.peak);
-  int('total.allocated', mh.sample.used);
+  int('peak.allocated', mh.peak);
+  int('total.allocated', mh.total);
   int('startup.allocated', mh.startup);
   int('replication.backlog', mh.replBacklog);
   int('clients.slaves', mh.clientsSlaves);
@@ -176,7 +181,7 @@ const MB = 1024 * 1024;
  */
 export function doctorReport(server: Server): string {
   const mh = memoryOverhead(server);
-  const { used, peak, rss, active } = mh.sample;
+  const { used, rss, active } = mh.sample;
   const base = mh.atStartup;
   const account = server.memory.account;
   const empty = account.used - account.clients < 5 * MB;
@@ -188,7 +193,7 @@ export function doctorReport(server: Server): string {
     const grownUsed = Math.max(1, used - base.used);
     const grownActive = Math.max(1, active - base.active);
     const grownRss = rss - base.rss;
-    found.bigPeak = peak / used > 1.5;
+    found.bigPeak = mh.peak / Math.max(1, mh.total) > 1.5;
     found.highFrag = grownRss / grownUsed > 1.4 && grownRss - grownUsed > 10 * MB;
     found.highAllocFrag = grownActive / grownUsed > 1.1 && grownActive - grownUsed > 10 * MB;
     found.highAllocRss = grownRss / grownActive > 1.1 && grownRss - grownActive > 10 * MB;

@@ -161,6 +161,9 @@ let getDeferred: Promise<void> | null = null;
 
 function deferOpen(key: string, sealed: Buffer): void {
   const ctx = getCtx!;
+  // A reply past the hard output limit is never sent: the connection is closed now, as Redis
+  // closes it while the reply is built, rather than once a worker has opened the value.
+  if (ctx.reply.overflowsWith(Sealer.plainLength(sealed))) return;
   const spec = getSpec!;
   const args = getArgs!;
   const execute = getExecute!;
