@@ -7,7 +7,7 @@
 // on redis-server too, with the same readings.
 
 import type { Readable } from 'node:stream';
-import { Cluster, Redis } from 'iovalkey';
+import { Cluster, Redis, type RedisOptions } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealkvBesideRedis, until } from '../helpers/beside-redis.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
@@ -24,7 +24,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-function open(port: number, options: ConstructorParameters<typeof Redis>[0] & object = {}): Redis {
+function open(port: number, options: RedisOptions = {}): Redis {
   const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, ...options });
   clients.push(c);
   return c;
