@@ -1,11 +1,13 @@
 // Valkey GLIDE (@valkey/valkey-glide, Valkey's official client with a Rust core) as apps use it:
 // a standalone GlideClient in RESP3 (its default) and in RESP2 runs strings, hashes, lists, sets,
 // sorted sets and a stream consumer group, an atomic Batch (MULTI/EXEC) and a non-atomic one
-// (a pipeline), a Script (EVALSHA, loaded on NOSCRIPT), pub/sub subscribed at connect time, and
+// (a pipeline), a Script (EVALSHA, loaded on NOSCRIPT), replies RESP3 sends as maps, sets and
+// doubles (XINFO, XCLAIM/XAUTOCLAIM, scans, ZUNION/ZINTER/ZMPOP, geo, LCS IDX, FUNCTION LIST/FCALL),
+// pub/sub subscribed at connect time, and
 // says who it is with CLIENT SETINFO while connecting. The same scenario runs on redis-server,
 // with the same readings.
 
-import { Batch, GlideClient, GlideClientConfiguration, InfoOptions, ProtocolVersion, Script, type GlideString, type PubSubMsg } from '@valkey/valkey-glide';
+import { Batch, GeoUnit, GlideClient, GlideClientConfiguration, InfoOptions, ListDirection, ProtocolVersion, ScoreFilter, Script, SortOrder, type GlideString, type PubSubMsg } from '@valkey/valkey-glide';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sealkvBesideRedis, until } from '../helpers/beside-redis.js';
 
@@ -137,6 +139,142 @@ async function dataScenario(port: number, protocol: ProtocolVersion) {
   return seen;
 }
 
+/** Replies that RESP3 sends as maps, sets, doubles or nested arrays, which GLIDE reshapes. */
+async function shapesScenario(port: number, protocol: ProtocolVersion) {
+  const c = await open(port, protocol);
+  await c.flushall();
+  await c.functionFlush();
+  const seen: Record<string, unknown> = {};
+  await c.xadd('st', [['f', 'one']], { id: '1-1' });
+  await c.xadd('st', [['f', 'two'], ['g', 'x']], { id: '2-1' });
+  await c.xgroupCreate('st', 'g', '0');
+  await c.xreadgroup('g', 'alice', { st: '>' });
+  const noIdle = (r: Record<string, unknown>[]) => r.map(({ idle: _i, inactive: _n, ...rest }) => rest);
+  seen.streams = plain([
+    await c.xinfoStream('st'),
+    await c.xinfoStream('st', { fullOptions: true }).then((r) => Object.keys(r).sort()),
+    await c.xinfoGroups('st'),
+    noIdle(await c.xinfoConsumers('st', 'g')),
+    await c.xclaim('st', 'g', 'bob', 0, ['1-1']),
+    await c.xautoclaim('st', 'g', 'carol', 0, '0-0', { count: 1 }),
+    await c.xdel('st', ['2-1']),
+  ]);
+  await c.hset('h', { a: '1', b: '2' });
+  await c.zadd('z', { a: 1.5, b: 2, c: 3 });
+  await c.zadd('z2', { a: 10, d: 4 });
+  seen.collections = plain([
+    await c.hscan('h', '0'),
+    await c.zscan('z', '0'),
+    await c.zmscore('z', ['a', 'nope', 'c']),
+    await c.zunionWithScores(['z', 'z2']),
+    await c.zinterWithScores(['z', 'z2']),
+    await c.zmpop(['z'], ScoreFilter.MAX, { count: 2 }),
+    await c.lmpop(['nolist'], ListDirection.LEFT),
+    await c.sintercard(['h2', 'h3']),
+    await c.rpush('l', ['a', 'b', 'a', 'c', 'a']),
+    await c.lpos('l', 'a', { count: 0 }),
+    await c.objectEncoding('l'),
+    await c.objectEncoding('h'),
+    await c.configGet(['maxmemory-policy', 'hash-max-listpack-entries']),
+  ]);
+  await c.geoadd('geo', new Map([['rome', { longitude: 12.4964, latitude: 41.9028 }], ['paris', { longitude: 2.3522, latitude: 48.8566 }]]));
+  seen.geo = plain([
+    await c.geopos('geo', ['rome', 'nowhere']),
+    await c.geodist('geo', 'rome', 'paris', { unit: GeoUnit.KILOMETERS }),
+    await c.geosearch('geo', { member: 'rome' }, { radius: 2000, unit: GeoUnit.KILOMETERS }, { withCoord: true, withDist: true, withHash: true, sortOrder: SortOrder.ASC }),
+  ]);
+  await c.set('k1', 'ohmytext');
+  await c.set('k2', 'mynewtext');
+  seen.lcs = plain(await c.lcsIdx('k1', 'k2', { withMatchLen: true }));
+  const lib = "#!lua name=glidelib\nredis.register_function('echo2', function(keys, args) return {keys[1], args[1], 1.5} end)\nredis.register_function{function_name='ro', callback=function(keys) return redis.call('GET', keys[1]) end, flags={'no-writes'}}";
+  seen.functions = plain([
+    await c.functionLoad(lib),
+    await c.fcall('echo2', ['k1'], ['hi']),
+    await c.fcallReadonly('ro', ['k1'], []),
+    // Redis lists a library's functions in its dict's order, which a random hash seed shuffles.
+    (await c.functionList({ withCode: false })).map((lib) => ({ ...lib, functions: [...(lib.functions as { name: string }[])].sort((a, b) => a.name.localeCompare(b.name)) })),
+  ]);
+  return seen;
+}
+
+// Readings of shapesScenario, the same in RESP2 and RESP3. A Lua 1.5 comes back as the integer 1.
+const expectedShapes = {
+  streams: [
+    {
+      length: 2,
+      'radix-tree-keys': 1,
+      'radix-tree-nodes': 2,
+      'last-generated-id': '2-1',
+      'max-deleted-entry-id': '0-0',
+      'entries-added': 2,
+      'recorded-first-entry-id': '1-1',
+      groups: 1,
+      'first-entry': ['1-1', ['f', 'one']],
+      'last-entry': ['2-1', ['f', 'two', 'g', 'x']],
+    },
+    [
+      'entries',
+      'entries-added',
+      'groups',
+      'last-generated-id',
+      'length',
+      'max-deleted-entry-id',
+      'radix-tree-keys',
+      'radix-tree-nodes',
+      'recorded-first-entry-id',
+    ],
+    [{ name: 'g', consumers: 1, pending: 2, 'last-delivered-id': '2-1', 'entries-read': 2, lag: 0 }],
+    [{ name: 'alice', pending: 2 }],
+    { '1-1': [['f', 'one']] },
+    ['2-1', { '1-1': [['f', 'one']] }, []],
+    1,
+  ],
+  collections: [
+    ['0', ['a', '1', 'b', '2']],
+    ['0', ['a', '1.5', 'b', '2', 'c', '3']],
+    [1.5, null, 3],
+    [
+      { element: 'b', score: 2 },
+      { element: 'c', score: 3 },
+      { element: 'd', score: 4 },
+      { element: 'a', score: 11.5 },
+    ],
+    [{ element: 'a', score: 11.5 }],
+    ['z', [{ element: 'c', score: 3 }, { element: 'b', score: 2 }]],
+    null,
+    0,
+    5,
+    [0, 2, 4],
+    'quicklist',
+    'listpack',
+    { 'maxmemory-policy': 'noeviction', 'hash-max-listpack-entries': '512' },
+  ],
+  geo: [
+    [[12.496398389339447, 41.90279987683795], null],
+    1105.592,
+    [
+      ['rome', [0, 3480343273968262, [12.496398389339447, 41.90279987683795]]],
+      ['paris', [1105.592, 3663832779122514, [2.35219806432724, 48.8565995303493]]],
+    ],
+  ],
+  lcs: { matches: [[[4, 7], [5, 8], 4], [[2, 3], [0, 1], 2]], len: 6 },
+  functions: [
+    'glidelib',
+    ['k1', 'hi', 1],
+    'ohmytext',
+    [
+      {
+        library_name: 'glidelib',
+        engine: 'LUA',
+        functions: [
+          { name: 'echo2', description: null, flags: [] },
+          { name: 'ro', description: null, flags: ['no-writes'] },
+        ],
+      },
+    ],
+  ],
+};
+
 /** GLIDE gives the same shapes in RESP2 as in RESP3 (maps as {field, value} records, scores as numbers). */
 const expectedData = (resp: string) => ({
   client: { name: 'glide-app', resp, db: '0' },
@@ -172,6 +310,14 @@ describe('valkey-glide on sealkv', () => {
       expect(seen).toMatchObject(expectedData(protocol === ProtocolVersion.RESP3 ? '3' : '2'));
       expect(seen.lib).toBe('GlideJS with version');
       if (servers.redis) expect(await dataScenario(servers.redis.port, protocol)).toEqual({ ...seen, lib: 'none' });
+    }, 20_000);
+  }
+
+  for (const [name, protocol] of [['RESP3', ProtocolVersion.RESP3], ['RESP2', ProtocolVersion.RESP2]] as const) {
+    it(`XINFO, XCLAIM, scans, unions, geo, LCS and functions as GLIDE shapes them, in ${name}`, async () => {
+      const seen = await shapesScenario(servers.sealkv.port, protocol);
+      expect(seen).toEqual(expectedShapes);
+      if (servers.redis) expect(await shapesScenario(servers.redis.port, protocol)).toEqual(seen);
     }, 20_000);
   }
 
