@@ -3,9 +3,8 @@
 // sorted sets and a stream consumer group, an atomic Batch (MULTI/EXEC) and a non-atomic one
 // (a pipeline), a Script (EVALSHA, loaded on NOSCRIPT), replies RESP3 sends as maps, sets and
 // doubles (XINFO, XCLAIM/XAUTOCLAIM, scans, ZUNION/ZINTER/ZMPOP, geo, LCS IDX, FUNCTION LIST/FCALL),
-// pub/sub subscribed at connect time, and
-// says who it is with CLIENT SETINFO while connecting. The same scenario runs on redis-server,
-// with the same readings.
+// pub/sub subscribed at connect time, and says who it is with CLIENT SETINFO while connecting.
+// The same scenario runs on redis-server, with the same readings.
 
 import { Batch, GeoUnit, GlideClient, GlideClientConfiguration, InfoOptions, ListDirection, ProtocolVersion, ScoreFilter, Script, SortOrder, type GlideString, type PubSubMsg } from '@valkey/valkey-glide';
 import { afterAll, describe, expect, it } from 'vitest';
