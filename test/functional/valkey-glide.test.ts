@@ -320,6 +320,35 @@ describe('valkey-glide on sealkv', () => {
     }, 20_000);
   }
 
+  it('a database chosen at connect, WATCH losing to another client, blocking pops woken by a push', async () => {
+    const run = async (port: number) => {
+      const c = await open(port, ProtocolVersion.RESP3, { databaseId: 3 });
+      const other = await open(port, ProtocolVersion.RESP3, { databaseId: 3 });
+      await c.flushall();
+      const seen: Record<string, unknown> = {};
+      seen.db = clientInfo((await c.customCommand(['CLIENT', 'INFO'])) as GlideString).db;
+      await c.set('w', '1');
+      await c.watch(['w']);
+      await other.set('w', '2');
+      seen.watchLost = await c.exec(new Batch(true).set('w', '3'), true);
+      await c.watch(['w']);
+      seen.watchKept = plain(await c.exec(new Batch(true).set('w', '4').get('w'), true));
+      seen.moved = [await c.move('w', 0), await c.exists(['w'])];
+      const pusher = await open(port, ProtocolVersion.RESP3, { databaseId: 3 });
+      const popped = c.bzpopmin(['zq'], 2);
+      const moved = other.blmove('src', 'dst', ListDirection.LEFT, ListDirection.RIGHT, 2);
+      await until(async () => (String(await pusher.customCommand(['CLIENT', 'LIST'])).match(/cmd=(bzpopmin|blmove)/g) ?? []).length === 2, 'two blocked clients');
+      await pusher.zadd('zq', { job: 7 });
+      await pusher.rpush('src', ['item']);
+      seen.woken = plain([await popped, await moved, await pusher.lrange('dst', 0, -1)]);
+      seen.timedOut = await c.bzpopmin(['empty'], 0.1);
+      return seen;
+    };
+    const seen = await run(servers.sealkv.port);
+    expect(seen).toEqual({ db: '3', watchLost: null, watchKept: ['OK', '4'], moved: [true, 0], woken: [['zq', 'job', 7], 'item', ['item']], timedOut: null });
+    if (servers.redis) expect(await run(servers.redis.port)).toEqual(seen);
+  }, 20_000);
+
   // GLIDE refuses subscriptions on a RESP2 connection (it needs RESP3's push messages).
   it('pub/sub subscribed while connecting, exact and pattern, in RESP3', async () => {
     const seen = await pubsubScenario(servers.sealkv.port);
