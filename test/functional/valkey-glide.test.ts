@@ -349,6 +349,39 @@ describe('valkey-glide on sealkv', () => {
     if (servers.redis) expect(await run(servers.redis.port)).toEqual(seen);
   }, 20_000);
 
+  it('an ACL user logs in with HELLO AUTH; its key pattern and command rules hold; a wrong password is refused', async () => {
+    const run = async (port: number, protocol: ProtocolVersion) => {
+      const admin = await open(port, protocol);
+      await admin.customCommand(['ACL', 'SETUSER', 'app', 'reset', 'on', '>s3cret', '~app:*', '+@all', '-flushall', '-keys']);
+      const c = await open(port, protocol, { credentials: { username: 'app', password: 's3cret' } });
+      const refused = (p: Promise<unknown>) => p.then((v) => `ok ${String(v)}`, (err: Error) => err.message.replace(`:${port}`, ':PORT').trim());
+      const seen = [
+        String(await c.customCommand(['ACL', 'WHOAMI'])),
+        await c.set('app:k', 'v'),
+        await refused(c.set('other:k', 'v')),
+        await refused(c.flushall()),
+        await refused(c.customCommand(['KEYS', '*'])),
+        await refused(open(port, protocol, { credentials: { username: 'app', password: 'wrong' } })),
+      ];
+      await admin.customCommand(['ACL', 'DELUSER', 'app']);
+      return seen;
+    };
+    for (const protocol of [ProtocolVersion.RESP3, ProtocolVersion.RESP2]) {
+      const seen = await run(servers.sealkv.port, protocol);
+      const denied = 'An error was signalled by the server: - PermissionDenied: this user has no permissions to';
+      expect(seen).toEqual([
+        'app',
+        'OK',
+        `${denied} access one of the keys used as arguments`,
+        `${denied} run the 'flushall' command`,
+        `${denied} run the 'keys' command`,
+        // HELLO 3 AUTH's WRONGPASS is passed on; GLIDE words a failed RESP2 AUTH itself.
+        `Connection error: Standalone(Received error for address \`127.0.0.1:PORT\`: ${protocol === ProtocolVersion.RESP3 ? 'WRONGPASS: invalid username-password pair or user is disabled.' : 'Password authentication failed- AuthenticationFailed'}\n)`,
+      ]);
+      if (servers.redis) expect(await run(servers.redis.port, protocol)).toEqual(seen);
+    }
+  }, 20_000);
+
   // GLIDE refuses subscriptions on a RESP2 connection (it needs RESP3's push messages).
   it('pub/sub subscribed while connecting, exact and pattern, in RESP3', async () => {
     const seen = await pubsubScenario(servers.sealkv.port);
