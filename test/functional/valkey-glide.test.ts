@@ -6,10 +6,12 @@
 // pub/sub subscribed at connect time, and says who it is with CLIENT SETINFO while connecting.
 // The same scenario runs on redis-server, with the same readings.
 
-import { Batch, GeoUnit, GlideClient, GlideClientConfiguration, InfoOptions, ListDirection, ProtocolVersion, ScoreFilter, Script, SortOrder, type GlideString, type PubSubMsg } from '@valkey/valkey-glide';
+import { Batch, GeoUnit, GlideClient, Logger, GlideClientConfiguration, InfoOptions, ListDirection, ProtocolVersion, ScoreFilter, Script, SortOrder, type GlideString, type PubSubMsg } from '@valkey/valkey-glide';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sealkvBesideRedis, until } from '../helpers/beside-redis.js';
 
+// The Rust core logs every error reply it passes on (WRONGTYPE, NOSCRIPT) to stdout.
+Logger.setLoggerConfig('off');
 const servers = sealkvBesideRedis();
 const clients: GlideClient[] = [];
 

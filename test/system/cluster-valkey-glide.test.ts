@@ -11,13 +11,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClusterBatch, ClusterScanCursor, GlideClusterClient, GlideClusterClientConfiguration, Script, type GlideString, type PubSubMsg } from '@valkey/valkey-glide';
+import { ClusterBatch, ClusterScanCursor, GlideClusterClient, Logger, GlideClusterClientConfiguration, Script, type GlideString, type PubSubMsg } from '@valkey/valkey-glide';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../src/cluster/routing.js';
 import { until } from '../helpers/beside-redis.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 
+// The Rust core logs every error reply it passes on (NOSCRIPT, CROSSSLOT) to stdout.
+Logger.setLoggerConfig('off');
 let cluster: TestCluster;
 let redis: ReferenceRedis | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'sealkv-glide-cluster-'));
