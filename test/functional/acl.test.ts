@@ -220,6 +220,9 @@ describe('ACL', () => {
     expect(entry!.slice(2, 8)).toEqual(['reason', 'key', 'context', 'toplevel', 'object', 'write::b']);
     expect(await run(['acl', 'setuser', 'sel', 'clearselectors'])).toBe('OK');
     expect(await r(['set', 'write::foo', 'bar'])).toEqual({ error: Errors.noPermCommand('set') });
+    // A selector left open, in one argument or spread over several (redis-server 7.0's text).
+    expect(await run(['acl', 'setuser', 'sel', '(~a'])).toEqual({ error: Errors.aclUnmatchedParenthesis('(~a') });
+    expect(await run(['acl', 'setuser', 'sel', '(~a', '+get'])).toEqual({ error: "ERR Unmatched parenthesis in acl selector starting at '(~a'." });
   });
 
   it('beyond Redis, with selectors: KEYS lists what some selector may read; FLUSHDB needs a selector with it and every key', async () => {
