@@ -16,6 +16,17 @@ local function num(n)
   return n
 end
 
+-- luaL_error's position: the line of the script that called the library function, none when
+-- a C function (pcall) called it. A tail call ('return cjson.decode(x)') leaves no script frame
+-- in 5.4, where 5.1 kept it for its C libraries: there the error has no position.
+local getinfo = debug.getinfo
+local function raise(msg)
+  local level, i = 3, getinfo(3, 'Sl')
+  while i and i.source == '=libs' do level = level + 1 i = getinfo(level, 'Sl') end
+  if i and i.what ~= 'C' and i.source:sub(1, 1) ~= '=' and i.currentline > 0 then msg = i.short_src .. ':' .. i.currentline .. ': ' .. msg end
+  error(msg, 0)
+end
+
 ---------------------------------------------------------------- cjson
 local cjson = {null = NULL, _NAME = 'cjson', _VERSION = '2.1.0'}
 local enc_depth, dec_depth, enc_invalid = 1000, 1000, false
@@ -26,7 +37,7 @@ local function escape(s)
 end
 local encode
 local function encode_table(t, depth, out)
-  if depth > enc_depth then error('Cannot serialise, excessive nesting (' .. depth .. ')', 0) end
+  if depth > enc_depth then raise('Cannot serialise, excessive nesting (' .. depth .. ')') end
   local max, count, isarray = 0, 0, true
   for k in pairs(t) do
     if type(k) == 'number' and k > 0 and floor(k) == k then
@@ -35,7 +46,7 @@ local function encode_table(t, depth, out)
     else isarray = false break end
   end
   if isarray and max > 0 and max > count * 2 and max > 10 then
-    error('Cannot serialise table: excessively sparse array', 0)
+    raise('Cannot serialise table: excessively sparse array')
   end
   if isarray and max > 0 then
     out[#out + 1] = '['
@@ -50,7 +61,7 @@ local function encode_table(t, depth, out)
   local first = true
   for k, v in pairs(t) do
     local tk = type(k)
-    if tk ~= 'string' and tk ~= 'number' then error('Cannot serialise ' .. tk .. ': table key must be a number or string', 0) end
+    if tk ~= 'string' and tk ~= 'number' then raise('Cannot serialise ' .. tk .. ': table key must be a number or string') end
     if not first then out[#out + 1] = ',' end
     first = false
     out[#out + 1] = escape(tk == 'number' and fmt('%.14g', k) or k)
@@ -64,13 +75,13 @@ encode = function(v, depth, out)
   if t == 'string' then out[#out + 1] = escape(v)
   elseif t == 'number' then
     if v ~= v or v == huge or v == -huge then
-      if not enc_invalid then error('Cannot serialise number: must not be NaN or Inf', 0) end
+      if not enc_invalid then raise('Cannot serialise number: must not be NaN or Inf') end
       out[#out + 1] = v ~= v and 'nan' or (v > 0 and 'inf' or '-inf')
     else out[#out + 1] = fmt('%.14g', v) end
   elseif t == 'boolean' then out[#out + 1] = tostring(v)
   elseif t == 'nil' or v == NULL then out[#out + 1] = 'null'
   elseif t == 'table' then encode_table(v, depth, out)
-  else error('Cannot serialise ' .. t .. ': type not supported', 0) end
+  else raise('Cannot serialise ' .. t .. ': type not supported') end
 end
 function cjson.encode(...)
   if select('#', ...) ~= 1 then error('bad argument #1 to \'encode\' (expected 1 argument)', 2) end
@@ -86,78 +97,149 @@ local function utf8char(c)
   return char(0xF0 | (c >> 18), 0x80 | ((c >> 12) & 0x3F), 0x80 | ((c >> 6) & 0x3F), 0x80 | (c & 0x3F))
 end
 local unescapes = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', b = '\b', f = '\f', n = '\n', r = '\r', t = '\t'}
-function cjson.decode(s)
-  if type(s) ~= 'string' then error('bad argument #1 to \'decode\' (string expected, got ' .. type(s) .. ')', 2) end
-  local pos = 1
-  local function fail(what) error(fmt('Expected %s but found invalid token at character %d', what, pos), 0) end
-  local function ws() pos = s:find('[^ \t\r\n]', pos) or #s + 1 end
-  local value
-  local function str()
-    local out, i = {}, pos + 1
+local SINGLE = {['{'] = 'T_OBJ_BEGIN', ['}'] = 'T_OBJ_END', ['['] = 'T_ARR_BEGIN', [']'] = 'T_ARR_END', [','] = 'T_COMMA', [':'] = 'T_COLON'}
+local NAN = -(0/0) -- strtod's "nan" has no sign bit; 0/0 has it on x86
+
+-- What strtod reads at d[pos]: the number and the position after it, or nil (cjson hands
+-- anything starting with a digit, '-', '+', "inf" or "nan" to strtod, hex and leading zeros too).
+local function strtod(d, pos)
+  local sign, at = d:match('^([-+]?)()', pos)
+  local neg = sign == '-'
+  local word = d:sub(at, at + 7):lower()
+  if word == 'infinity' then return neg and -huge or huge, at + 8 end
+  if word:sub(1, 3) == 'inf' then return neg and -huge or huge, at + 3 end
+  if word:sub(1, 3) == 'nan' then
+    local close = d:match('^%([%w_]*%)()', at + 3)
+    return neg and -NAN or NAN, close or at + 3
+  end
+  local hex = d:match('^0[xX]()', at)
+  if hex then
+    local mant, after = d:match('^(%x*%.?%x*)()', hex)
+    if mant:find('%x') then
+      local e, stop = d:match('^[pP]([-+]?%d+)()', after)
+      return tonumber(sign .. '0x' .. mant .. 'p' .. (e or '0')), stop or after
+    end
+    return neg and -0.0 or 0.0, at + 1
+  end
+  local digits, after = d:match('^(%d*%.?%d*)()', at)
+  if not digits:find('%d') then return nil end
+  local e, stop = d:match('^([eE][-+]?%d+)()', after)
+  local n = tonumber(sign .. digits .. (e or '')) + 0.0
+  return (neg and n == 0) and -0.0 or n, stop or after
+end
+
+-- Lua CJSON's tokenizer and parser, step for step, so that malformed input fails with its
+-- texts ("Expected value but found T_END at character 1") at the same character.
+local jd, jpos
+local function hex4(at)
+  local h = jd:sub(at, at + 3)
+  return #h == 4 and not h:find('%X') and tonumber(h, 16) or nil
+end
+-- The token at jpos: its type, its value (for T_ERROR the error's text) and its 0-based index.
+local function next_token()
+  jpos = jd:find('[^ \t\r\n]', jpos) or #jd + 1
+  local at = jpos
+  if at > #jd then return 'T_END', nil, at - 1 end
+  local c = jd:sub(at, at)
+  local single = SINGLE[c]
+  if single then jpos = at + 1 return single, nil, at - 1 end
+  if c == '"' then
+    local out, i = {}, at + 1
     while true do
-      local j = s:find('["\\]', i)
-      if not j then error(fmt('Expected value but found unexpected end of string at character %d', #s + 1), 0) end
-      out[#out + 1] = s:sub(i, j - 1)
-      if s:sub(j, j) == '"' then pos = j + 1 return concat(out) end
-      local e = s:sub(j + 1, j + 1)
+      local j = jd:find('["\\]', i)
+      if not j then return 'T_ERROR', 'unexpected end of string', #jd end
+      out[#out + 1] = jd:sub(i, j - 1)
+      if jd:sub(j, j) == '"' then jpos = j + 1 return 'T_STRING', concat(out), at - 1 end
+      local e = jd:sub(j + 1, j + 1)
       if e == 'u' then
-        local hex = s:sub(j + 2, j + 5)
-        local c = tonumber(hex, 16)
-        if not c or #hex < 4 then pos = j fail('value') end
-        i = j + 6
-        if c >= 0xD800 and c <= 0xDBFF and s:sub(i, i + 1) == '\\u' then
-          local lo = tonumber(s:sub(i + 2, i + 5), 16)
-          if lo and lo >= 0xDC00 and lo <= 0xDFFF then c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00) i = i + 6 end
+        local cp, len = hex4(j + 2), 6
+        if cp and cp & 0xF800 == 0xD800 then
+          local lo = cp & 0x400 == 0 and jd:sub(j + 6, j + 7) == '\\u' and hex4(j + 8)
+          if lo and lo & 0xFC00 == 0xDC00 then cp, len = (((cp & 0x3FF) << 10) | (lo & 0x3FF)) + 0x10000, 12 else cp = nil end
         end
-        out[#out + 1] = utf8char(c)
+        if not cp then return 'T_ERROR', 'invalid unicode escape code', j - 1 end
+        out[#out + 1] = utf8char(cp)
+        i = j + len
       elseif unescapes[e] then out[#out + 1] = unescapes[e] i = j + 2
-      else pos = j fail('value') end
+      else return 'T_ERROR', 'invalid escape code', j - 1 end
     end
   end
-  value = function(depth)
-    ws()
-    local c = s:sub(pos, pos)
-    if c == '{' or c == '[' then
-      if depth > dec_depth then error(fmt('Found too many nested data structures (%d) at character %d', depth, pos), 0) end
-      local t, close = {}, c == '{' and '}' or ']'
-      pos = pos + 1
-      ws()
-      if s:sub(pos, pos) == close then pos = pos + 1 return t end
-      local n = 0
-      while true do
-        if close == '}' then
-          ws()
-          if s:sub(pos, pos) ~= '"' then fail('object key string') end
-          local k = str()
-          ws()
-          if s:sub(pos, pos) ~= ':' then fail('colon') end
-          pos = pos + 1
-          t[k] = value(depth + 1)
-        else
-          n = n + 1
-          t[n] = value(depth + 1)
-        end
-        ws()
-        local d = s:sub(pos, pos)
-        pos = pos + 1
-        if d == close then return t end
-        if d ~= ',' then pos = pos - 1 fail(close == '}' and 'comma or object end' or 'comma or array end') end
-      end
-    elseif c == '"' then return str()
-    elseif s:find('^true', pos) then pos = pos + 4 return true
-    elseif s:find('^false', pos) then pos = pos + 5 return false
-    elseif s:find('^null', pos) then pos = pos + 4 return NULL
-    else
-      local tok = s:match('^-?%d+%.?%d*[eE]?[-+]?%d*', pos)
-      local n = tok and tonumber(tok)
-      if not n then fail('value') end
-      pos = pos + #tok
-      return num(n + 0.0)
-    end
+  if c == '-' or c:find('%d') then
+    local n, stop = strtod(jd, at)
+    if not n then return 'T_ERROR', 'invalid number', at - 1 end
+    jpos = stop
+    return 'T_NUMBER', n, at - 1
   end
-  local v = value(1)
-  ws()
-  if pos <= #s then fail('the end') end
+  if jd:find('^true', at) then jpos = at + 4 return 'T_BOOLEAN', true, at - 1 end
+  if jd:find('^false', at) then jpos = at + 5 return 'T_BOOLEAN', false, at - 1 end
+  if jd:find('^null', at) then jpos = at + 4 return 'T_NULL', NULL, at - 1 end
+  local lower = jd:sub(at, at + 3):lower()
+  if c == '+' or lower:find('^[-+]?inf') or lower:find('^[-+]?nan') then
+    local n, stop = strtod(jd, at)
+    if not n then return 'T_ERROR', 'invalid number', at - 1 end
+    jpos = stop
+    return 'T_NUMBER', n, at - 1
+  end
+  return 'T_ERROR', 'invalid token', at - 1
+end
+local function parse_error(what, kind, v, index)
+  raise(fmt('Expected %s but found %s at character %d', what, kind == 'T_ERROR' and v or kind, index + 1))
+end
+local parse_value
+local function descend(depth)
+  if depth > dec_depth then raise(fmt('Found too many nested data structures (%d) at character %d', depth, jpos - 1)) end
+end
+local function parse_object(depth)
+  descend(depth)
+  local t = {}
+  local kind, v, index = next_token()
+  if kind == 'T_OBJ_END' then return t end
+  while true do
+    if kind ~= 'T_STRING' then parse_error('object key string', kind, v, index) end
+    local key = v
+    kind, v, index = next_token()
+    if kind ~= 'T_COLON' then parse_error('colon', kind, v, index) end
+    t[key] = parse_value(depth, next_token())
+    kind, v, index = next_token()
+    if kind == 'T_OBJ_END' then return t end
+    if kind ~= 'T_COMMA' then parse_error('comma or object end', kind, v, index) end
+    kind, v, index = next_token()
+  end
+end
+local function parse_array(depth)
+  descend(depth)
+  local t, n = {}, 0
+  local kind, v, index = next_token()
+  if kind == 'T_ARR_END' then return t end
+  while true do
+    n = n + 1
+    t[n] = parse_value(depth, kind, v, index)
+    kind, v, index = next_token()
+    if kind == 'T_ARR_END' then return t end
+    if kind ~= 'T_COMMA' then parse_error('comma or array end', kind, v, index) end
+    kind, v, index = next_token()
+  end
+end
+parse_value = function(depth, kind, v, index)
+  if kind == 'T_STRING' or kind == 'T_BOOLEAN' or kind == 'T_NULL' then return v end
+  if kind == 'T_NUMBER' then return (v == 0 and 1 / v < 0) and v or num(v) end
+  if kind == 'T_OBJ_BEGIN' then return parse_object(depth + 1) end
+  if kind == 'T_ARR_BEGIN' then return parse_array(depth + 1) end
+  parse_error('value', kind, v, index)
+end
+function cjson.decode(...)
+  if select('#', ...) ~= 1 then raise("bad argument #1 to 'decode' (expected 1 argument)") end
+  local s = ...
+  if type(s) == 'number' then s = fmt('%.14g', s)
+  elseif type(s) ~= 'string' then raise("bad argument #1 to 'decode' (string expected, got " .. type(s) .. ')') end
+  if #s >= 2 and (byte(s, 1) == 0 or byte(s, 2) == 0) then raise('JSON parser does not support UTF-16 or UTF-32') end
+  -- The C parser reads a C string: a NUL ends the input.
+  local z = s:find('\0', 1, true)
+  jd, jpos = z and s:sub(1, z - 1) or s, 1
+  local v = parse_value(0, next_token())
+  local kind, e, index = next_token()
+  jd = nil
+  if kind ~= 'T_END' then parse_error('the end', kind, e, index) end
   return v
 end
 function cjson.encode_max_depth(n) if n then enc_depth = n end return enc_depth end
@@ -310,26 +392,32 @@ function cmsgpack.unpack_one(s, offset) return limited(s, 1, offset) end
 function cmsgpack.unpack_limit(s, limit, offset) return limited(s, limit, offset) end
 
 ---------------------------------------------------------------- bit (LuaBitOp: 32-bit, signed results)
-local function tobit(x)
-  if type(x) ~= 'number' then x = tonumber(x) or error('bad argument #1 (number expected)', 3) end
+-- LuaBitOp reads its arguments with luaL_checknumber: a numeric string is a number, anything
+-- else is "bad argument #2 to 'band' (number expected, got string)".
+local function tobit(x, name, n)
+  if type(x) ~= 'number' then
+    local v = type(x) == 'string' and tonumber(x)
+    if not v then raise(fmt("bad argument #%d to '%s' (number expected, got %s)", n or 1, name or 'tobit', x == nil and 'no value' or type(x))) end
+    x = v
+  end
   local i = tointeger(x) or floor(x + 0.5)
   i = i & 0xffffffff
   if i >= 0x80000000 then i = i - 0x100000000 end
   return i
 end
-local function fold(op)
+local function fold(op, name)
   return function(a, ...)
-    local r = tobit(a)
-    for i = 1, select('#', ...) do r = tobit(op(r, tobit((select(i, ...))))) end
+    local r = tobit(a, name, 1)
+    for i = 1, select('#', ...) do r = tobit(op(r, tobit((select(i, ...)), name, i + 1))) end
     return r
   end
 end
 local bit = {
   tobit = tobit,
   bnot = function(a) return tobit(~tobit(a)) end,
-  band = fold(function(a, b) return a & b end),
-  bor = fold(function(a, b) return a | b end),
-  bxor = fold(function(a, b) return a ~ b end),
+  band = fold(function(a, b) return a & b end, 'band'),
+  bor = fold(function(a, b) return a | b end, 'bor'),
+  bxor = fold(function(a, b) return a ~ b end, 'bxor'),
   lshift = function(a, n) return tobit((tobit(a) & 0xffffffff) << (tobit(n) & 31)) end,
   rshift = function(a, n) return tobit((tobit(a) & 0xffffffff) >> (tobit(n) & 31)) end,
   arshift = function(a, n) return tobit(tobit(a) >> (tobit(n) & 31) | (tobit(a) < 0 and ~(0xffffffff >> (tobit(n) & 31)) or 0)) end,
@@ -368,10 +456,26 @@ local function translate(f)
   end
   return concat(out)
 end
+-- string.pack's errors in struct's words: its own name, the format's faults as argument #1
+-- (luaL_argerror), and the script's line rather than this file's.
+local function struct_error(name, e)
+  e = tostring(e):gsub('^libs:%d+: ', ''):gsub("'string%.pack'", "'pack'"):gsub("'string%.unpack'", "'unpack'")
+  if not e:find('^bad argument') then e = "bad argument #1 to '" .. name .. "' (" .. e .. ')' end
+  raise(e)
+end
+local function packing(...)
+  local ok, r = pcall(spack, ...)
+  if not ok then struct_error('pack', r) end
+  return r
+end
+local function unpacking(ok, ...)
+  if not ok then struct_error('unpack', (...)) end
+  return table.pack(...)
+end
 local struct = {
-  pack = function(f, ...) return spack(translate(f), ...) end,
+  pack = function(f, ...) return packing(translate(f), ...) end,
   unpack = function(f, s, i)
-    local r = table.pack(sunpack(translate(f), s, i))
+    local r = unpacking(pcall(sunpack, translate(f), s, i))
     for k = 1, r.n - 1 do if type(r[k]) == 'number' then r[k] = num(r[k]) end end
     return table.unpack(r, 1, r.n)
   end,
