@@ -94,6 +94,8 @@ local function format_spec51(m)
 end
 local function msg51(err)
   err = unpack_error(err) or err
+  -- 5.4 names a constant integer key ('ARGV[1]'), 5.1 did not.
+  err = gsub(err, "%(field 'integer index'%)", "(field '?')")
   err = gsub(err, "attempt to (%a[%a ]-) an? (%a+) value %(constant '[^']*'%)", "attempt to %1 a %2 value")
   err = gsub(err, "attempt to (%a[%a ]-) an? (%a+) value %((%a+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)")
   err = gsub(err, "attempt to %a+ a '(%a+)' with a '(%a+)'", arith51)
@@ -139,16 +141,18 @@ end
 -- scripts written for Redis rely on it. 5.4's integers print the same below 1e14.
 local function number51(v)
   if mathtype(v) == 'float' then
-    if v ~= v then return 'nan' end
-    if v == huge then return 'inf' elseif v == -huge then return '-inf' end
+    -- NaN prints as the C library prints it: 0/0 is -nan on x86, as in Redis.
     return fmt('%.14g', v)
   end
   if v < 1e14 and v > -1e14 then return fmt('%d', v) end
   return fmt('%.14g', v)
 end
+-- cjson.null is a NULL light userdata in Redis, which glibc's %p prints as (nil).
+local JSON_NULL = LIBS.cjson.null
 local function tostring51(...)
   local v = ...
   if mathtype(v) then return number51(v) end
+  if v == JSON_NULL then return 'userdata: (nil)' end
   if v == nil and select('#', ...) == 0 then error("bad argument #1 to 'tostring' (value expected)", 2) end
   return tostring0(v)
 end
