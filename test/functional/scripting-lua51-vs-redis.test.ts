@@ -490,6 +490,56 @@ cases['SCRIPT DEBUG NO, a bad mode, arity'] = [
   ['LOLWUT', 'VERSION', '6', '1', 'x'],
 ];
 
+// Found by test/system/differential-scripting.test.ts.
+cases['cjson.decode fails with Lua CJSON\'s token names and characters, at the script\'s line'] = [
+  ['EVAL', "local x = cjson.decode('{') return x", '0'],
+  ['EVAL', "local x = cjson.decode('') return x", '0'],
+  ['EVAL', "local x = cjson.decode('[1,]') return x", '0'],
+  ['EVAL', "local x = cjson.decode('[1, 2') return x", '0'],
+  ['EVAL', "local x = cjson.decode('\"\\\\x\"') return x", '0'],
+  ['EVAL', "local x = cjson.decode('\"\\\\udc00\"') return x", '0'],
+  ['EVAL', "local x = cjson.decode('\"abc') return x", '0'],
+  ['EVAL', "local x = cjson.decode('{\"a\" 1}') return x", '0'],
+  ['EVAL', "local x = cjson.decode('{1:2}') return x", '0'],
+  ['EVAL', "local x = cjson.decode('-') return x", '0'],
+  ['EVAL', "local x = cjson.decode('a\\0') return x", '0'],
+  ['EVAL', "local x = cjson.decode(nil) return x", '0'],
+  ['EVAL', "local ok, e = pcall(cjson.decode, '{') return e", '0'],
+  ['EVAL', "cjson.decode_max_depth(3) local x = cjson.decode('[[[[[[1]]]]]]') return x", '0'],
+  ['EVAL', "local x = cjson.encode({1/0}) return x", '0'],
+  ['EVAL', "local x = cjson.encode(function() end) return x", '0'],
+];
+cases['cjson.decode reads numbers as strtod does; cjson.null prints as a NULL pointer'] = [
+  ['EVAL', "local x = cjson.decode('[-0, 007, +5, -inf, Infinity, nan, 1e2, 0x1p4, 0x10]') return {tostring(x[1]), tostring(x[2]), tostring(x[3]), tostring(x[4]), tostring(x[5]), tostring(x[6]), x[7], x[8], x[9]}", '0'],
+  ['EVAL', "return cjson.encode(cjson.decode('[1.5,-0,1e300,0.1]'))", '0'],
+  ['EVAL', "local x = cjson.decode('[1]\\0junk') return x", '0'],
+  ['EVAL', "return {tostring(cjson.decode('null')), tostring(cjson.null)}", '0'],
+];
+cases['NaN prints with its sign, as glibc prints it; a constant index is not named'] = [
+  ['EVAL', 'return #ARGV[1]', '0'],
+  ['EVAL', "return 'x' .. KEYS[2]", '0'],
+  ['EVAL', 'return {tostring(0/0), tostring(-(0/0)), string.format(\'%s\', 0/0)}', '0'],
+];
+cases['bit and struct name the function and the script\'s line in their errors'] = [
+  ['EVAL', 'local x = bit.band() return x', '0'],
+  ['EVAL', "local x = bit.band(1, 'x') return x", '0'],
+  ['EVAL', "local x = bit.bor(1, '2') return x", '0'],
+  ['EVAL', "local r = {struct.unpack('>I4', 'ab')} return r", '0'],
+  ['EVAL', "local r = struct.pack('>I2') return r", '0'],
+  ['EVAL', "local r = struct.pack('y', 1) return r", '0'],
+];
+cases['a RESP3 null in an array leaves the border # finds in Redis'] = [
+  ['HSET', 'h', 'a', '1', 'c', 'x'],
+  ['EVAL', "redis.setresp(3) local r = redis.call('HMGET', 'h', 'a', 'zz', 'c') return #r", '0'],
+  ['EVAL', "redis.setresp(3) local r = redis.call('HMGET', 'h', 'zz', 'a') return {#r, r[2]}", '0'],
+  ['EVAL', "redis.setresp(3) local r = redis.call('HMGET', 'h', 'a', 'zz', 'c', 'zz', 'a') return {#r, r[5]}", '0'],
+];
+cases['FCALL looks the function up before it reads numkeys'] = [
+  ['FCALL', 'nosuch', 'abc'],
+  ['FCALL', 'nosuch', '-1'],
+  ['FCALL', 'nosuch', '5'],
+];
+
 compareWithRedis('Lua 5.1 behaviour against redis-server 7', cases, () => startInProcess());
 
 // Where sealkv answers otherwise on purpose: the shape of LOLWUT's art (random in Redis too) and
