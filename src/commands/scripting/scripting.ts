@@ -117,8 +117,9 @@ function shebangOf(body: Buffer): { flags: CachedScript['flags']; skip: number }
   if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return none;
   const end = body.indexOf(0x0a);
   if (end < 0) return Errors.shebangInvalid;
-  const parts = body.toString('latin1', 2, end).trim().split(/\s+/);
-  if (parts[0] !== 'lua') return parts[0] === '' ? Errors.shebangInvalid : Errors.shebangEngine(parts[0]!);
+  // Redis splits the whole line into words: the engine's word keeps its '#!' ('#! lua' names '#!').
+  const parts = body.toString('latin1', 0, end).trim().split(/\s+/);
+  if (parts[0] !== '#!lua') return Errors.shebangEngine(parts[0]!);
   const flags = { readOnly: false, allowOom: false, declared: true, noWrites: false, allowStale: false };
   for (const part of parts.slice(1)) {
     if (!part.startsWith('flags=')) return Errors.shebangOption(part);
