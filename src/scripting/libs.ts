@@ -314,14 +314,14 @@ pack_value = function(v, out, depth)
 end
 function cmsgpack.pack(...)
   local n = select('#', ...)
-  if n == 0 then error('MessagePack pack needs input.', 0) end
+  if n == 0 then raise("bad argument #0 to 'pack' (MessagePack pack needs input.)") end
   local out = {}
   for i = 1, n do pack_value((select(i, ...)), out, 1) end
   return concat(out)
 end
 
 local unpack_value
-local function missing() error('Missing bytes in input.', 0) end
+local function missing() raise('Missing bytes in input.') end
 local function take(s, pos, f, n) if pos + n > #s then missing() end return (sunpack(f, s, pos + 1)), pos + 1 + n end
 local function strof(s, n, at) if at + n - 1 > #s then missing() end return s:sub(at, at + n - 1), at + n end
 local function tbl(s, n, at, map)
@@ -364,7 +364,7 @@ unpack_value = function(s, pos)
   if c == 0xdd then local n = take(s, pos, '>I4', 4) return tbl(s, n, pos + 5, false) end
   if c == 0xde then local n = take(s, pos, '>I2', 2) return tbl(s, n, pos + 3, true) end
   if c == 0xdf then local n = take(s, pos, '>I4', 4) return tbl(s, n, pos + 5, true) end
-  error('Bad data format in input.', 0)
+  raise('Bad data format in input.')
 end
 local function unpack_many(s, limit, offset)
   local out, n, pos = {}, 0, (offset or 0) + 1
@@ -383,7 +383,7 @@ function cmsgpack.unpack(s)
 end
 local function limited(s, limit, offset)
   offset = offset or 0
-  if offset < 0 or offset > #s then error('Start offset ' .. offset .. ' greater than input length ' .. #s .. '.', 0) end
+  if offset < 0 or offset > #s then raise('Start offset ' .. offset .. ' greater than input length ' .. #s .. '.') end
   local out, n, pos = unpack_many(s, limit, offset)
   local next_offset = pos > #s and -1 or pos - 1
   return next_offset, table.unpack(out, 1, n)
