@@ -534,6 +534,15 @@ cases['a RESP3 null in an array leaves the border # finds in Redis'] = [
   ['EVAL', "redis.setresp(3) local r = redis.call('HMGET', 'h', 'zz', 'a') return {#r, r[2]}", '0'],
   ['EVAL', "redis.setresp(3) local r = redis.call('HMGET', 'h', 'a', 'zz', 'c', 'zz', 'a') return {#r, r[5]}", '0'],
 ];
+cases['cmsgpack errors carry the script\'s line; a shebang\'s engine word keeps its #!'] = [
+  ['EVAL', 'local x = cmsgpack.pack() return x', '0'],
+  ['EVAL', "local x = {cmsgpack.unpack('\\194\\145')} return x", '0'],
+  ['EVAL', "local x = {cmsgpack.unpack_one('\\1', 5)} return x", '0'],
+  ['EVAL', '#!lu\nreturn 1', '0'],
+  ['EVAL', '#! lua\nreturn 1', '0'],
+  ['EVAL', '#!lua\r\nreturn 1', '0'],
+  ['SCRIPT', 'LOAD', '#!python\nreturn 1'],
+];
 cases['FCALL looks the function up before it reads numkeys'] = [
   ['FCALL', 'nosuch', 'abc'],
   ['FCALL', 'nosuch', '-1'],
