@@ -265,6 +265,13 @@ G.string.gfind = string.gmatch
 G.redis = redis
 for name, lib in pairs(LIBS) do G[name] = lib end
 
+-- Functions get Redis's API without what eval.c adds for EVAL alone (the debugger's calls and
+-- replicate_commands): there 'redis.replicate_commands()' calls a nil value.
+local function_redis = {}
+for k, v in pairs(redis) do function_redis[k] = v end
+function_redis.breakpoint, function_redis.debug, function_redis.replicate_commands = nil, nil, nil
+function_redis = protect(function_redis)
+
 -- Every table reachable from the globals becomes read-only for scripts.
 for _, name in ipairs({'string', 'math', 'table', 'coroutine', 'redis', 'cjson', 'cmsgpack', 'bit', 'struct'}) do
   if G[name] ~= nil then G[name] = protect(G[name]) end
@@ -308,11 +315,13 @@ local LIBRARY_API = strict({redis = strict({
   LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
   REDIS_VERSION = H.version, REDIS_VERSION_NUM = H.version_num,
 })})
+-- The run phase: the scripts' globals, with the functions' own redis table.
+local FUNCTION_G = rawsetmetatable({redis = function_redis}, {__index = G})
 local FENV = {}
-local fenvmeta = {__index = G, __newindex = readonly_error}
+local fenvmeta = {__index = FUNCTION_G, __newindex = readonly_error}
 fenvmeta.__metatable = envmeta.__metatable
 rawsetmetatable(FENV, fenvmeta)
 READONLY[FENV] = true
-local function loading(on) fenvmeta.__index = on and LIBRARY_API or G end
+local function loading(on) fenvmeta.__index = on and LIBRARY_API or FUNCTION_G end
 return ENV, err_handler, G, FENV, loading
 `;
