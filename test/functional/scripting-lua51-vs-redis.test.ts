@@ -543,6 +543,29 @@ cases['cmsgpack errors carry the script\'s line; a shebang\'s engine word keeps 
   ['EVAL', '#!lua\r\nreturn 1', '0'],
   ['SCRIPT', 'LOAD', '#!python\nreturn 1'],
 ];
+cases['struct is Roberto\'s struct on x86-64; bit rounds half to even as LuaBitOp'] = [
+  ['EVAL', "local x = struct.pack('c0', 'ab') return x", '0'],
+  ['EVAL', "local x = struct.pack('Bc0', 2, 'ab') return x", '0'],
+  ['EVAL', "local x = {struct.unpack('Bc0', '\\2abc')} return x", '0'],
+  ['EVAL', "local x = struct.pack('c3', 'ab') return x", '0'],
+  ['EVAL', "local x = struct.size('c0') return x", '0'],
+  ['EVAL', "local x = struct.pack('i', 2^40) return x", '0'],
+  ['EVAL', "local x = struct.pack('b', 200) return x", '0'],
+  ['EVAL', "local x = struct.pack('i17', 1) return x", '0'],
+  ['EVAL', "local x = {struct.unpack('>i2', '\\255\\254', 0)} return x", '0'],
+  ['EVAL', "local x = struct.pack('=I', 1) return x", '0'],
+  ['EVAL', "return {struct.unpack('>i', struct.pack('>i', -1.5))}", '0'],
+  ['EVAL', "return {struct.unpack('>i9', string.rep('\\255', 9))}", '0'],
+  ['EVAL', "return {struct.unpack('c1c0', '3abcd')}", '0'],
+  ['EVAL', "local x = struct.pack(nil) return x", '0'],
+  ['EVAL', 'return {bit.band(0xff, 2.5), bit.band(0xff, 3.5), bit.tobit(-2.5), bit.tobit(2^53+2), bit.tobit(1e20), bit.tobit(2^51+0.5)}', '0'],
+];
+cases['functions have no redis.replicate_commands, breakpoint or debug'] = [
+  ['FUNCTION', 'LOAD', "#!lua name=rc\nredis.register_function('rc', function() return {type(redis.replicate_commands), type(redis.breakpoint), type(redis.debug), type(redis.set_repl)} end)"],
+  ['FCALL', 'rc', '0'],
+  ['EVAL', 'return {type(redis.replicate_commands), type(redis.breakpoint), type(redis.debug)}', '0'],
+  ['FUNCTION', 'FLUSH'],
+];
 cases['FCALL looks the function up before it reads numkeys'] = [
   ['FCALL', 'nosuch', 'abc'],
   ['FCALL', 'nosuch', '-1'],
