@@ -58,6 +58,26 @@ const LOAD_TIMEOUT_MS = 500;
 export const COLLECT_MS = 100;
 /** The globals EVAL scripts get their keys and arguments in (slots of LuaEngine.argTables). */
 const ARG_TABLES = ['KEYS', 'ARGV'] as const;
+/**
+ * Put before an EVAL script, on its first line: a to-be-closed local (nil, so nothing is ever
+ * closed) makes 5.4 compile the script's own 'return f(x)' as a call and a return rather than a
+ * tail call. Redis's 5.1 kept the script's frame under the C libraries it called, so an error
+ * raised by a library or prelude function written in Lua ('return cjson.decode(x)',
+ * 'return tostring()') still names the script's line.
+ */
+const NO_TAIL_CALLS = Buffer.from('local __sealkv_frame <close> = nil; ');
+/**
+ * Whether a script may tail-call something other than redis.call/pcall (host functions, whose
+ * errors keep their line anyway): only those scripts get the prefix, which costs every run
+ * ~50 ns. Matches in strings or comments only add it where it was not needed.
+ */
+const TAIL_CALL = /\breturn\s+([A-Za-z_]\w*(?:\s*[.:]\s*[A-Za-z_]\w*|\s*\[[^\]]*\])*)\s*[("'{[]/g;
+function mayTailCall(body: Uint8Array): boolean {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+  for (const m of text.matchAll(TAIL_CALL)) if (!/^redis\s*\.\s*p?call$/.test(m[1]!)) return true;
+  return false;
+}
+
 /** Where the keys start in an EVAL, EVALSHA or FCALL request (name, script, numkeys, keys...). */
 const FIRST_KEY = 3;
 
@@ -323,7 +343,7 @@ export class LuaEngine {
   /** Compiles a script body into a function kept in the registry; an error text on failure. */
   compile(body: Uint8Array, chunkName = '@user_script', env = this.env): number | string {
     const vm = this.vm;
-    const status = vm.load(body, chunkName);
+    const status = vm.load(chunkName === '@user_script' && mayTailCall(body) ? Buffer.concat([NO_TAIL_CALLS, body]) : body, chunkName);
     if (status !== LuaStatus.Ok) {
       const msg = vm.toText(-1) ?? 'syntax error';
       vm.setTop(0);
