@@ -350,16 +350,18 @@ unpack_value = function(s, pos)
   if c == 0xcc then return take(s, pos, '>B', 1) end
   if c == 0xcd then return take(s, pos, '>I2', 2) end
   if c == 0xce then return take(s, pos, '>I4', 4) end
-  if c == 0xcf then local v, p = take(s, pos, '>i8', 8) if v < 0 then v = v + 18446744073709551616.0 end return v, p end
+  -- Redis's cmsgpack pushes a uint 64 through lua_pushinteger: past 2^63 it is negative.
+  if c == 0xcf then return take(s, pos, '>i8', 8) end
   if c == 0xd0 then return take(s, pos, '>b', 1) end
   if c == 0xd1 then return take(s, pos, '>i2', 2) end
   if c == 0xd2 then return take(s, pos, '>i4', 4) end
   if c == 0xd3 then return take(s, pos, '>i8', 8) end
   if c == 0xca then local v, p = take(s, pos, '>f', 4) return num(v), p end
   if c == 0xcb then local v, p = take(s, pos, '>d', 8) return num(v), p end
-  if c == 0xd9 or c == 0xc4 then local n = take(s, pos, '>B', 1) return strof(s, n, pos + 2) end
-  if c == 0xda or c == 0xc5 then local n = take(s, pos, '>I2', 2) return strof(s, n, pos + 3) end
-  if c == 0xdb or c == 0xc6 then local n = take(s, pos, '>I4', 4) return strof(s, n, pos + 5) end
+  -- No bin 8/16/32 (0xc4-0xc6): Redis's cmsgpack predates them and refuses them.
+  if c == 0xd9 then local n = take(s, pos, '>B', 1) return strof(s, n, pos + 2) end
+  if c == 0xda then local n = take(s, pos, '>I2', 2) return strof(s, n, pos + 3) end
+  if c == 0xdb then local n = take(s, pos, '>I4', 4) return strof(s, n, pos + 5) end
   if c == 0xdc then local n = take(s, pos, '>I2', 2) return tbl(s, n, pos + 3, false) end
   if c == 0xdd then local n = take(s, pos, '>I4', 4) return tbl(s, n, pos + 5, false) end
   if c == 0xde then local n = take(s, pos, '>I2', 2) return tbl(s, n, pos + 3, true) end
