@@ -566,6 +566,23 @@ cases['functions have no redis.replicate_commands, breakpoint or debug'] = [
   ['EVAL', 'return {type(redis.replicate_commands), type(redis.breakpoint), type(redis.debug)}', '0'],
   ['FUNCTION', 'FLUSH'],
 ];
+cases['a library error in the script\'s return statement keeps the script\'s line (no tail call)'] = [
+  ['EVAL', "return cjson.decode('{')", '0'],
+  ['EVAL', 'return cjson.encode({1/0})', '0'],
+  ['EVAL', "return struct.pack('b', 'x')", '0'],
+  ['EVAL', 'return cmsgpack.pack()', '0'],
+  ['EVAL', 'return bit.band()', '0'],
+  ['EVAL', 'return tostring()', '0'],
+  ['EVAL', 'return math.random(0)', '0'],
+  ['EVAL', '#!lua\nreturn tostring()', '0'],
+  ['EVAL', 'return _', '0'],
+  ['EVAL', "return redis.call('GET', 'nosuchkey')", '0'],
+];
+cases['cmsgpack reads uint 64 as Redis\'s lua_pushinteger and refuses bin types'] = [
+  ['EVAL', "return {cmsgpack.unpack('\\207\\255\\255\\255\\255\\255\\255\\255\\255')}", '0'],
+  ['EVAL', "local x = {cmsgpack.unpack('\\196\\2ab')} return x", '0'],
+  ['EVAL', "local x = {cmsgpack.unpack('\\197\\0\\1a')} return x", '0'],
+];
 cases['FCALL looks the function up before it reads numkeys'] = [
   ['FCALL', 'nosuch', 'abc'],
   ['FCALL', 'nosuch', '-1'],
