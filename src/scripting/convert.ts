@@ -341,8 +341,15 @@ export function formatArgNumber(vm: LuaVm, idx: number, L = vm.L): string {
   return g17(vm.toNumber(idx, L));
 }
 
+/** glibc prints a NaN with its sign: 0/0 is -nan on x86 (the sign survives into the JS double). */
+const nanBits = new DataView(new ArrayBuffer(8));
+function nanText(d: number): string {
+  nanBits.setFloat64(0, d);
+  return nanBits.getUint8(0) & 0x80 ? '-nan' : 'nan';
+}
+
 export function g17(d: number): string {
-  if (Number.isNaN(d)) return 'nan';
+  if (Number.isNaN(d)) return nanText(d);
   if (!Number.isFinite(d)) return d > 0 ? 'inf' : '-inf';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
   const exp = Math.floor(Math.log10(Math.abs(d)));
