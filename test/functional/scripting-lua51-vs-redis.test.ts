@@ -583,6 +583,9 @@ cases['cmsgpack reads uint 64 as Redis\'s lua_pushinteger and refuses bin types'
   ['EVAL', "local x = {cmsgpack.unpack('\\196\\2ab')} return x", '0'],
   ['EVAL', "local x = {cmsgpack.unpack('\\197\\0\\1a')} return x", '0'],
 ];
+cases['a float argument of redis.call is sent with %.17g, NaN with its sign'] = [
+  ['EVAL', "return {redis.call('ECHO', 0/0), redis.call('ECHO', -(0/0)), redis.call('ECHO', 1/0), redis.call('ECHO', 3.5), redis.call('ECHO', 1e20)}", '0'],
+];
 cases['FCALL looks the function up before it reads numkeys'] = [
   ['FCALL', 'nosuch', 'abc'],
   ['FCALL', 'nosuch', '-1'],

@@ -31,7 +31,7 @@
 import { createHash } from 'node:crypto';
 import { describeDifferential, fromEnv, int, pick, type Rnd } from '../helpers/differential.js';
 
-const COUNT = fromEnv(['DIFF_SCRIPTING_COUNT', 'DIFF_COUNT'], 40, 'count');
+const COUNT = fromEnv(['DIFF_SCRIPTING_COUNT', 'DIFF_COUNT'], 100, 'count');
 const SEED = fromEnv(['DIFF_SEED'], 20261207, 'seed');
 
 // ---------------------------------------------------------------------------------------------
