@@ -559,6 +559,9 @@ cases['struct is Roberto\'s struct on x86-64; bit rounds half to even as LuaBitO
   ['EVAL', "return {struct.unpack('c1c0', '3abcd')}", '0'],
   ['EVAL', "local x = struct.pack(nil) return x", '0'],
   ['EVAL', 'return {bit.band(0xff, 2.5), bit.band(0xff, 3.5), bit.tobit(-2.5), bit.tobit(2^53+2), bit.tobit(1e20), bit.tobit(2^51+0.5)}', '0'],
+  ['EVAL', 'return {bit.ror(-1, 1), bit.rol(4294967295, 28), bit.ror(-255, 33), bit.lshift(123456789, 31), bit.rol(2^31, 22), bit.lshift(-1e9, 25), bit.arshift(-8, 1), bit.arshift(2^31, 4)}', '0'],
+  ['EVAL', "local x = bit.rol(1) return x", '0'],
+  ['EVAL', "local x = bit.tohex(1, 'z') return x", '0'],
 ];
 cases['functions have no redis.replicate_commands, breakpoint or debug'] = [
   ['FUNCTION', 'LOAD', "#!lua name=rc\nredis.register_function('rc', function() return {type(redis.replicate_commands), type(redis.breakpoint), type(redis.debug), type(redis.set_repl)} end)"],
