@@ -12,26 +12,25 @@
 // not 5.1): a float with a fraction where 5.1 cut it toward zero (string.sub/rep/byte/char,
 // '%d'), floats turned into text by C code ('..', table.concat: 5.4 prints 5.0), '%q', integers
 // past 2^53 (5.4's are 64-bit: INCRBY near the limits, tonumber of 17-digit strings kept exact,
-// arguments of 18 digits or more), `error(12)` (no line in 5.4),
-// `unpack` of a non-table, bit/struct with fractional arguments, tostring of a table or function
-// (an address), 5.4's grammar (`//`, goto), a literal -0 (5.1's compiler shared the constant
+// integer arguments of redis.call sent whole), `error(12)` (no line in 5.4), `unpack` of a
+// non-table, tostring of a table or function (an address), 5.4's grammar (`//`, goto), a literal -0 (5.1's compiler shared the constant
 // with 0: `1/0` after `-0` in a script is -inf there), SMEMBERS of a set past its intset (Redis's
 // hash order), and `error({})` (crashes redis-server 7.0.15).
 // Also kept away from, as 5.4's VM decides them (listed in docs/scripting.md): '%' of floats
-// (fmod, where 5.1 computed a - floor(a/b)*b), '#' of a table with holes (another border), an
-// error raised by a library written in Lua in a tail call (`return cjson.decode(x)`: no line),
-// tonumber of 'inf'/'nan' (5.1's strtod took them), __len on a table (5.1 ignored it), and string.format('%s') of a string with a
-// NUL (5.1 stopped there) or of a boolean (5.1 refused it): wrapping string.format and tonumber
-// in Lua would cost every call its error line in a tail call.
+// (fmod, where 5.1 computed a - floor(a/b)*b), '#' of a table with holes (another border),
+// __len on a table (5.1 ignored it), an error raised by a library written in Lua in a FUNCTION's
+// `return f(x)` (a tail call: no line; EVAL's own chunk keeps it), tonumber of 'inf'/'nan'
+// (5.1's strtod took them), and string.format('%s') of a string with a NUL (5.1 stopped there)
+// or of a boolean (5.1 refused it): both stay 5.4's C functions, for their speed.
 // Functions and set members are kept where Redis's order is defined (intsets, listpacks).
 //
-// Bounded (DIFF_SCRIPTING_COUNT sequences, 40 by default, of 25 commands; DIFF_SEED fixed):
-// ~10 s. DIFF_SCALE multiplies the count, DIFF_SEAL_KEYS=yes seals key names too.
+// Bounded (DIFF_SCRIPTING_COUNT sequences, 300 by default, of 25 commands, per protocol;
+// DIFF_SEED fixed): ~10 s. DIFF_SCALE multiplies the count, DIFF_SEAL_KEYS=yes seals key names too.
 
 import { createHash } from 'node:crypto';
 import { describeDifferential, fromEnv, int, pick, type Rnd } from '../helpers/differential.js';
 
-const COUNT = fromEnv(['DIFF_SCRIPTING_COUNT', 'DIFF_COUNT'], 100, 'count');
+const COUNT = fromEnv(['DIFF_SCRIPTING_COUNT', 'DIFF_COUNT'], 300, 'count');
 const SEED = fromEnv(['DIFF_SEED'], 20261207, 'seed');
 
 // ---------------------------------------------------------------------------------------------
@@ -71,6 +70,8 @@ const NUMBERS = [
 ]; // no '-0.0' or '-0': see the top
 /** Numbers whose value is a whole number that fits a double exactly (safe for '%d', bit ops). */
 const WHOLE = ['0', '1', '-1', '3', '3.0', '-7', '100', '255', '-255', '65535', '0x7fffffff', '-2147483648', '2^31', '2^32', '2^32+5', '123456789', '-1e9', '4294967295', '0x10', '2^40'];
+/** Numbers for bit and struct: whole ones, and fractions LuaBitOp rounds half to even and struct cuts. */
+const BITS = [...WHOLE, '2.5', '3.5', '-2.5', '0.5', '-0.5', '2^52+0.5', '1e20', '-1e20', '2^53+2', "'12'", "'0x10'"];
 const STRINGS = ['', 'abc', 'hello world', 'a\u0000b', '\u00ff\u0001', '123', '-4.5', '  12  ', '0x1A', '1e3', '10', 'x,y,z', 'ÿé', 'Hello'];
 /** Strings for '%s' (5.1's string.format stops at a NUL and refuses booleans: left different). */
 const PLAIN = ['', 'abc', 'hello world', '123', '-4.5', 'x,y,z', 'ÿé'];
@@ -123,7 +124,8 @@ function value(r: Rnd): string {
     case 9: return `KEYS`;
     case 10: return pick(r, ['ARGV', '{KEYS[1], ARGV[1], #KEYS, #ARGV}', '{unpack(ARGV)}', '#ARGV']);
     // No '%' of floats: 5.4 computes it with fmod, 5.1 as a - floor(a/b)*b (the last bits differ).
-    default: return `${num(r)} ${pick(r, ['+', '-', '*', '/'])} ${num(r)}`;
+    // The left operand a float: 5.1 computed in doubles where 5.4's integers wrap at 2^63.
+    default: return `(${num(r)} + 0.0) ${pick(r, ['+', '-', '*', '/'])} ${num(r)}`;
   }
 }
 
@@ -190,7 +192,15 @@ const SHOW = `local function show(v, d)
 end
 `;
 
-/** Scripts of many kinds; `K`/`A` name the KEYS/ARGV tables (keys/args inside functions). */
+/**
+ * Whether the script being made runs as EVAL's own chunk, where `return f(x)` keeps the line of
+ * an error raised in f (in a FUNCTION's function it is a tail call in 5.4: docs/scripting.md).
+ */
+let ownChunk = true;
+/** `return <call>` where the line of its error is kept, else through a local. */
+const ret = (call: string) => (ownChunk ? `return ${call}` : `local v = ${call} return v`);
+
+/** Scripts of many kinds, with KEYS and ARGV (keys and args inside functions). */
 function script(r: Rnd): string {
   const resp3 = r() < 0.3 ? 'redis.setresp(3) ' : '';
   switch (int(r, 0, 24)) {
@@ -211,10 +221,10 @@ function script(r: Rnd): string {
       "return redis.call('get', {})", "return redis.call()", "return redis.call(nil)", "return redis.pcall()", "local x = redis.pcall('get') return x.err",
     ]);
     case 11: return `${SHOW}return show(cjson.decode(${lstr(pick(r, JSON_TEXTS))}))`;
-    case 12: return `local j = cjson.encode(${r() < 0.5 ? table(r) : pick(r, ['{1, 2, {3}}', "{a={b={c=1}}}", '{}', "{'x', 1.5, true, false}", '{1/0}', '{[1]=1, [3]=3}', '{[20]=1}', "{[1]='a', [2]='b'}", "{['1']='s'}", '{0.1, -0.0, 1e20, 2^53, 123456789012}', "{'\\0\\1\\127é\"\\\\/'}", 'function() end', "'str'", '42', 'nil', '{1, nil, 3}', '{{}, {{}}}'])}) return j`;
-    case 13: return `local j = cjson.encode(cjson.decode(${lstr(pick(r, JSON_TEXTS))})) return j`;
+    case 12: return ret(`cjson.encode(${r() < 0.5 ? table(r) : pick(r, ['{1, 2, {3}}', "{a={b={c=1}}}", '{}', "{'x', 1.5, true, false}", '{1/0}', '{[1]=1, [3]=3}', '{[20]=1}', "{[1]='a', [2]='b'}", "{['1']='s'}", '{0.1, 1e20, 2^53, 123456789012}', "{'\\0\\1\\127é\"\\\\/'}", 'function() end', "'str'", '42', 'nil', '{1, nil, 3}', '{{}, {{}}}'])})`);
+    case 13: return ret(`cjson.encode(cjson.decode(${lstr(pick(r, JSON_TEXTS))}))`);
     case 14: return `${SHOW}return show(cmsgpack.unpack(cmsgpack.pack(${r() < 0.5 ? table(r) : scalar(r)})))`;
-    case 15: return `local p = cmsgpack.pack(${pick(r, [num(r), str(r), table(r), 'true', 'nil', '{1, 2, 3}', "{a=1}", "string.rep('x', 40)", '2^32', '-2^31-1', '-33', '-32', '127', '128', '65536', '0.5', '3.25'])}) return p`;
+    case 15: return ret(`cmsgpack.pack(${pick(r, [num(r), str(r), table(r), 'true', 'nil', '{1, 2, 3}', "{a=1}", "string.rep('x', 40)", '2^32', '-2^31-1', '-33', '-32', '127', '128', '65536', '0.5', '3.25'])})`);
     case 16: return `return {${Array.from({ length: 3 }, () => bitOp(r)).join(', ')}}`;
     case 17: return structOp(r);
     case 18: return `return {${Array.from({ length: 3 }, () => stringOp(r)).join(', ')}}`;
@@ -228,7 +238,7 @@ function script(r: Rnd): string {
 }
 
 function bitOp(r: Rnd): string {
-  const w = () => whole(r);
+  const w = () => pick(r, BITS);
   return pick(r, [
     `bit.band(${w()}, ${w()})`, `bit.bor(${w()}, ${w()}, ${w()})`, `bit.bxor(${w()}, ${w()})`, `bit.bnot(${w()})`, `bit.lshift(${w()}, ${int(r, 0, 40)})`,
     `bit.rshift(${w()}, ${int(r, 0, 33)})`, `bit.arshift(${w()}, ${int(r, 0, 33)})`, `bit.tohex(${w()})`, `bit.tohex(${w()}, ${pick(r, ['2', '-4', '8', '-8', '0'])})`,
@@ -238,10 +248,10 @@ function bitOp(r: Rnd): string {
 
 function structOp(r: Rnd): string {
   const [fmt, vals] = pick(r, [
-    ['>I2', '513'], ['<i4', '-2'], ['>h', '-300'], ['B', '255'], ['b', '-1'], ['>d', '3.5'], ['<f', '0.25'], ['s', "'abc'"], ['c3', "'xyz'"],
+    ['>I2', '513'], ['<i4', '-2'], ['>i', '1.5'], ['<i', '-1.5'], ['>I', '2^32+7'], ['<h', '-1e10'], ['B', '300'], ['c0', "'ab'"], ['Bc0', "2, 'ab'"], ['i3', '-5'], ['>I9', '1'], ['=i', '1'], ['>h', '-300'], ['B', '255'], ['b', '-1'], ['>d', '3.5'], ['<f', '0.25'], ['s', "'abc'"], ['c3', "'xyz'"],
     ['>I4I2', '70000, 7'], ['<l', '-5'], ['>L', '4294967295'], ['i', '7'], ['!4bi', '1, 2'], ['>bBhH', '-1, 200, -2, 60000'], ['x', ''],
   ] as const);
-  if (r() < 0.5) return `local p = struct.pack(${lstr(fmt)}${vals ? ', ' + vals : ''}) return p`;
+  if (r() < 0.5) return ret(`struct.pack(${lstr(fmt)}${vals ? ', ' + vals : ''})`);
   if (r() < 0.6) return `return {struct.unpack(${lstr(fmt)}, struct.pack(${lstr(fmt)}${vals ? ', ' + vals : ''}))}`;
   return `local r = ${pick(r, ["{struct.unpack('>I2', 'ab')}", "{struct.unpack('>I4', 'ab')}", "struct.size('>I4d')", "{struct.unpack('b', '\\255', 1)}", "struct.pack('y', 1)", "{struct.unpack('s', 'ab\\0c')}", "struct.pack('>I2')"])} return r`;
 }
@@ -368,7 +378,9 @@ function library(r: Rnd): string[] {
   const made: { name: string; ro: boolean }[] = [];
   for (let j = 1; j <= count; j++) {
     const name = `${lib}f${j}`;
+    ownChunk = false;
     const code = script(r).replace(/\bKEYS\b/g, 'keys').replace(/\bARGV\b/g, 'args');
+    ownChunk = true;
     const ro = r() < 0.3;
     body += ro
       ? `redis.register_function{function_name='${name}', callback=function(keys, args) ${code}\nend, flags={'no-writes'}}\n`
