@@ -157,9 +157,15 @@ export function numkeysOf(ctx: Session, args: ArgList, notNumber: string = Error
   return n;
 }
 
-/** The value of bytes [from, from + length) when they match /^-?\d{1,19}$/, NaN for anything else. */
+/**
+ * The value of bytes [from, from + length) read as Redis's string2ll reads a long long: no
+ * leading zero, no '-0', within 64 bits; NaN for anything else.
+ */
 function decimalAt(bytes: Buffer, from: number, length: number): number {
-  return decimalValue(bytes, from, from + length, 19);
+  const digits = bytes[from] === 0x2d ? from + 1 : from;
+  if (bytes[digits] === 0x30 && (length > 1 || digits > from)) return NaN;
+  const n = decimalValue(bytes, from, from + length, 19);
+  return Math.abs(n) > 9223372036854775807 ? NaN : n;
 }
 
 /** A SHA's 40 bytes as ten little-endian 32-bit words (see sameSha). */
