@@ -493,7 +493,9 @@ export class LuaEngine {
       reply.error(`ERR Error running ${what} ${name}, ${msg.slice(0, 100)}`);
       return;
     }
-    let msg = vm.rawGetField(-1, 'err') === LuaType.String ? vm.toText(-1)! : null;
+    // lua_isstring, as Redis reads it: a number is its text ({err = 5} is the error "5").
+    const errType = vm.rawGetField(-1, 'err');
+    let msg = errType === LuaType.String || errType === LuaType.Number ? vm.toText(-1)! : null;
     vm.pop();
     if (msg === null) {
       reply.error(`ERR Error running ${what} ${name}, execution failure`);
