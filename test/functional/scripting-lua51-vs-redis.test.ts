@@ -589,6 +589,16 @@ cases['cmsgpack reads uint 64 as Redis\'s lua_pushinteger and refuses bin types'
 cases['a float argument of redis.call is sent with %.17g, NaN with its sign'] = [
   ['EVAL', "return {redis.call('ECHO', 0/0), redis.call('ECHO', -(0/0)), redis.call('ECHO', 1/0), redis.call('ECHO', 3.5), redis.call('ECHO', 1e20)}", '0'],
 ];
+cases['numkeys is read as string2ll reads it; an error table\'s err may be a number'] = [
+  ['EVAL', 'return 1', '01', 'a'],
+  ['EVAL', 'return 1', '-0', 'a'],
+  ['EVAL', 'return 1', '+1', 'a'],
+  ['EVAL', 'return 1', '99999999999999999999', 'a'],
+  ['EVAL', 'return 1', '0'],
+  ['EVAL', 'return KEYS[1]', '1', 'a'],
+  ['EVAL', 'error({err=5})', '0'],
+  ['EVAL', 'return {err=5}', '0'],
+];
 cases['FCALL looks the function up before it reads numkeys'] = [
   ['FCALL', 'nosuch', 'abc'],
   ['FCALL', 'nosuch', '-1'],
