@@ -78,6 +78,9 @@ function mayTailCall(body: Uint8Array): boolean {
   return false;
 }
 
+/** lua_isstring: a string, or a number (read as its text). */
+const isStringish = (t: LuaType): boolean => t === LuaType.String || t === LuaType.Number;
+
 /** Where the keys start in an EVAL, EVALSHA or FCALL request (name, script, numkeys, keys...). */
 const FIRST_KEY = 3;
 
@@ -291,12 +294,20 @@ export class LuaEngine {
       if (vm.type(1, L) !== LuaType.Table) return this.raise(L, 'calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).');
       vm.pushNil(L);
       while (vm.next(1, L)) {
-        const key = vm.type(-2, L) === LuaType.String ? vm.toText(-2, L) : null;
+        // Redis reads keys and names with lua_isstring (a number is its text) and matches the
+        // keys in any case. A key's text is read from a copy: converting it in place breaks next.
+        if (!isStringish(vm.type(-2, L))) {
+          if (ref !== 0) vm.unref(ref);
+          return this.raise(L, 'named argument key given to redis.register_function is not a string');
+        }
+        vm.pushValue(-2, L);
+        const key = vm.toText(-1, L)!.toLowerCase();
+        vm.pop(1, L);
         if (key === 'function_name') {
-          if (vm.type(-1, L) !== LuaType.String) return this.raise(L, 'function_name argument given to redis.register_function must be a string');
+          if (!isStringish(vm.type(-1, L))) return this.raise(L, 'function_name argument given to redis.register_function must be a string');
           name = vm.toText(-1, L);
         } else if (key === 'description') {
-          if (vm.type(-1, L) !== LuaType.String) return this.raise(L, 'description argument given to redis.register_function must be a string');
+          if (!isStringish(vm.type(-1, L))) return this.raise(L, 'description argument given to redis.register_function must be a string');
           description = vm.toText(-1, L);
         } else if (key === 'callback') {
           if (vm.type(-1, L) !== LuaType.Function) return this.raise(L, 'callback argument given to redis.register_function must be a function');
@@ -324,7 +335,7 @@ export class LuaEngine {
       if (name === null) return this.raise(L, 'redis.register_function must get a function name argument');
       if (ref === 0) return this.raise(L, 'redis.register_function must get a callback argument');
     } else if (argc === 2) {
-      if (vm.type(1, L) !== LuaType.String) return this.raise(L, 'first argument to redis.register_function must be a string');
+      if (!isStringish(vm.type(1, L))) return this.raise(L, 'first argument to redis.register_function must be a string');
       if (vm.type(2, L) !== LuaType.Function) return this.raise(L, 'second argument to redis.register_function must be a function');
       name = vm.toText(1, L);
       vm.pushValue(2, L);
