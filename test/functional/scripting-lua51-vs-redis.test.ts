@@ -599,6 +599,18 @@ cases['numkeys is read as string2ll reads it; an error table\'s err may be a num
   ['EVAL', 'error({err=5})', '0'],
   ['EVAL', 'return {err=5}', '0'],
 ];
+cases['redis.register_function reads names as lua_isstring, keys in any case'] = [
+  ['FUNCTION', 'LOAD', "#!lua name=c\nredis.register_function{function_name='g', callback=function() end, description=1}"],
+  ['FUNCTION', 'LOAD', "#!lua name=c3\nredis.register_function{FUNCTION_NAME='g3', Callback=function() return 3 end}"],
+  ['FUNCTION', 'LOAD', "#!lua name=c4\nredis.register_function{function_name=5, callback=function() return 5 end}"],
+  ['FUNCTION', 'LOAD', "#!lua name=c5\nredis.register_function(6, function() return 6 end)"],
+  ['FUNCTION', 'LOAD', "#!lua name=c6\nredis.register_function{[true]=1}"],
+  ['FCALL', '5', '0'],
+  ['FCALL', '6', '0'],
+  ['FCALL', 'g3', '0'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'c'],
+  ['FUNCTION', 'FLUSH'],
+];
 cases['FCALL looks the function up before it reads numkeys'] = [
   ['FCALL', 'nosuch', 'abc'],
   ['FCALL', 'nosuch', '-1'],

@@ -212,7 +212,7 @@ function script(r: Rnd): string {
     case 9: return `${SHOW}${resp3}local r = redis.pcall(${callArgs(r)}) return {type(r), show(r)}`;
     case 10: return pick(r, [
       "error('plain message')", "error('no position', 0)", "error('level two', 2)", "error({err='ERR from table'})", "error({err='bare'})",
-      "error({err='-ERR dashed'})", "error(redis.error_reply('ERR via reply'))", "assert(false, 'assertion text')", 'assert(false)', 'assert(nil)',
+      "error({err='-ERR dashed'})", "error({err=5})", "error({err=2.5})", "error(redis.error_reply('ERR via reply'))", "assert(false, 'assertion text')", 'assert(false)', 'assert(nil)',
       "local ok, e = pcall(error, 'x') return {tostring(ok), e}", "local ok, e = pcall(error, {err='y'}) return {tostring(ok), e.err}",
       "local ok, e = pcall(function() local x = nil; return x.y end) return e", "local ok, e = pcall(function() return 'a' + 1 end) return e",
       "local ok, e = pcall(function() return #5 end) return e", "local ok, e = pcall(function() return {} .. 'x' end) return e",
@@ -367,7 +367,7 @@ let functions: { name: string; ro: boolean }[] = [];
 function keysAndArgs(r: Rnd): string[] {
   const keys = Array.from({ length: int(r, 0, 2) }, () => pick(r, KEYS));
   const args = Array.from({ length: int(r, 0, 3) }, () => pick(r, ['v', '1', '2.5', '-3', '', 'a\u0000b', 'é', '9007199254740993', 'x'.repeat(50)]));
-  if (r() < 0.08) return [pick(r, ['-1', String(keys.length + args.length + 1), 'abc', '1.5', ' 1', '']), ...keys, ...args];
+  if (r() < 0.08) return [pick(r, ['-1', String(keys.length + args.length + 1), 'abc', '1.5', ' 1', '', '01', '-0', '+1', '99999999999999999999']), ...keys, ...args];
   return [String(keys.length), ...keys, ...args];
 }
 
