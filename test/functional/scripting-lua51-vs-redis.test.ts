@@ -542,6 +542,9 @@ cases['cmsgpack errors carry the script\'s line; a shebang\'s engine word keeps 
   ['EVAL', '#! lua\nreturn 1', '0'],
   ['EVAL', '#!lua\r\nreturn 1', '0'],
   ['SCRIPT', 'LOAD', '#!python\nreturn 1'],
+  ['EVAL', '#!lua flags="no-writes"\nreturn 2', '0'],
+  ['EVAL', '#!lua "x\nreturn 2', '0'],
+  ['EVAL', "#!lua flags='no-writes' \nreturn redis.call('SET', 'k', 'v')", '0'],
 ];
 cases['struct is Roberto\'s struct on x86-64; bit rounds half to even as LuaBitOp'] = [
   ['EVAL', "local x = struct.pack('c0', 'ab') return x", '0'],

@@ -5,6 +5,7 @@
 // command (Node's one thread): scripts are atomic.
 
 import { Errors } from '../../protocol/errors.js';
+import { splitArgBytes } from '../../config/words.js';
 import { ReplyWriter } from '../../protocol/reply.js';
 import { decimalValue, ownArgs, wipeArgs } from '../../util/bytes.js';
 import { argArray, takesRawArgs, type ArgList } from '../../protocol/arg-list.js';
@@ -117,8 +118,11 @@ function shebangOf(body: Buffer): { flags: CachedScript['flags']; skip: number }
   if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return none;
   const end = body.indexOf(0x0a);
   if (end < 0) return Errors.shebangInvalid;
-  // Redis splits the whole line into words: the engine's word keeps its '#!' ('#! lua' names '#!').
-  const parts = body.toString('latin1', 0, end).trim().split(/\s+/);
+  // Redis splits the whole line into words as sdssplitargs does (quotes too): the engine's word
+  // keeps its '#!' ('#! lua' names '#!').
+  const words = splitArgBytes(body.subarray(0, end));
+  if (words === null || words.length === 0) return Errors.shebangEngineInvalid;
+  const parts = words.map((w) => w.toString('latin1'));
   if (parts[0] !== '#!lua') return Errors.shebangEngine(parts[0]!);
   const flags = { readOnly: false, allowOom: false, declared: true, noWrites: false, allowStale: false };
   for (const part of parts.slice(1)) {
