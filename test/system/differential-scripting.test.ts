@@ -324,7 +324,7 @@ function moreOp(r: Rnd): string {
     "return {xpcall(function() error('x') end, function(m) return 'handled: ' .. m end)}", "local ok, e = xpcall(function() return redis.call('nosuch') end, function(m) return m end) return {tostring(ok), type(e), type(e) == 'table' and e.err or e}",
     "local co = coroutine.wrap(function(a) local b = coroutine.yield(a + 1) return b * 2 end) return {co(1), co(10)}", "return type(coroutine.create(function() end))",
     "#!lua flags=no-writes\nreturn redis.call('GET', 's')", "#!lua flags=no-writes\nreturn redis.call('SET', 's', 'x')", "#!lua\nreturn redis.call('SET', 's', 'y')", "#!lua name=x\nreturn 1", "#!lua flags=bogus\nreturn 1",
-    "#!lua flags=allow-oom,no-writes\nreturn 2", "#!lu\nreturn 1", "#!lua flags=no-writes\nreturn redis.pcall('INCR', 'n')",
+    "#!lua flags=allow-oom,no-writes\nreturn 2", "#!lu\nreturn 1", "#!lua flags=no-writes\nreturn redis.pcall('INCR', 'n')", '#!lua flags=\"no-writes\"\nreturn 3', '#!lua \"x\nreturn 3', "#! lua\nreturn 3",
     'local t = setmetatable({}, {__index = function(t, k) return k * 2 end}) return t[21]', "local t = setmetatable({}, {__tostring = function() return 'T!' end}) return tostring(t)",
     "local t = setmetatable({}, {__call = function(self, x) return x + 1 end}) return t(41)",
   ]);
@@ -384,7 +384,9 @@ function library(r: Rnd): string[] {
     const ro = r() < 0.3;
     body += ro
       ? `redis.register_function{function_name='${name}', callback=function(keys, args) ${code}\nend, flags={'no-writes'}}\n`
-      : `redis.register_function('${name}', function(keys, args) ${code}\nend)\n`;
+      : r() < 0.8
+        ? `redis.register_function('${name}', function(keys, args) ${code}\nend)\n`
+        : `redis.register_function{Function_Name='${name}', CALLBACK=function(keys, args) ${code}\nend, description=${pick(r, ['1', "'d'", '2.5'])}}\n`;
     made.push({ name, ro });
   }
   if (r() < 0.1) body += pick(r, ['x = 1\n', "redis.register_function('bad name!', function() end)\n", "redis.call('PING')\n", "redis.register_function{function_name='z', callback=function() end, flags={'nosuch'}}\n"]);
