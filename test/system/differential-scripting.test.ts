@@ -274,7 +274,7 @@ function stringOp(r: Rnd): string {
 
 function tableOp(r: Rnd): string {
   return pick(r, [
-    `local t = ${table(r)} table.insert(t, 'x') return t`, "local t = {1, 2, 3} table.insert(t, 1, 'first') return t", "local t = {'a', 'b', 'c'} local x = table.remove(t) return {x, t}",
+    `local t = ${pick(r, ['{}', '{1, 2}', "{'a', {1}, 'c'}", '{a = 1}'])} table.insert(t, 'x') return t`, // no holes: insert finds '#' "local t = {1, 2, 3} table.insert(t, 1, 'first') return t", "local t = {'a', 'b', 'c'} local x = table.remove(t) return {x, t}",
     "local t = {'a', 'b', 'c'} local x = table.remove(t, 1) return {x, t}", "local t = {} local x = table.remove(t) return {type(x), #t}", `return table.concat({${pick(r, ["'a', 'b', 'c'", '1, 2, 3', "'x', 10, 'y'", ''])}}, ${pick(r, ["','", "''", "', '"])})`,
     "return table.concat({'a', 'b', 'c', 'd'}, '-', 2, 3)", "return table.concat({1, {}, 3})", `local t = {${pick(r, ['5, 2, 8, 1', "'b', 'a', 'C'", '3, 1.5, -2, 10', "'10', '9', '100'"])}} table.sort(t) return t`,
     "local t = {5, 2, 8} table.sort(t, function(a, b) return a > b end) return t", "local t = {1, 'a'} table.sort(t) return t", "return table.getn({1, 2, 3})", "return table.maxn({1, 2, [10] = 3})",
