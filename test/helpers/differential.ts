@@ -114,6 +114,7 @@ export interface DifferentialFamily {
 }
 
 const clip = (s: string, n: number) => JSON.stringify(s.length > n ? `${s.slice(0, n)}...` : s);
+// Mismatching sequences a run collects before it stops; DIFF_MAX_MISMATCHES raises it when hunting.
 const MAX_MISMATCHES = Number(process.env.DIFF_MAX_MISMATCHES || 5);
 
 async function runSequences(family: DifferentialFamily, protocol: 2 | 3, ourPort: number, theirPort: number) {
