@@ -328,6 +328,7 @@ export const Errors = {
   scriptDebugUnsupported: 'ERR SCRIPT DEBUG YES and SYNC are not supported by sealkv: it has no Lua debugger (SCRIPT DEBUG NO is accepted)',
   notBusy: 'NOTBUSY No scripts in execution right now.',
   shebangInvalid: 'ERR Invalid script shebang',
+  shebangEngineInvalid: 'ERR Invalid engine in script shebang',
   shebangEngine: (engine: string) => `ERR Unexpected engine in script shebang: ${clip(engine)}`,
   shebangFlag: (flag: string) => `ERR Unexpected flag in script shebang: ${clip(flag)}`,
   shebangOption: (option: string) => `ERR Unknown lua shebang option: ${clip(option)}`,

@@ -70,10 +70,13 @@ export function pushReply(vm: LuaVm, buf: Buffer, at: number, L = vm.L, nested =
         return next;
       }
       vm.newTable(n, 0, L);
+      let holes = false;
       for (let i = 1; i <= n; i++) {
+        if (buf[next] === 0x5f) holes = true;
         next = pushReply(vm, buf, next, L);
         vm.rawSetI(-2, i, L);
       }
+      if (holes) refillGrown(vm, n, L);
       return next;
     }
     case 0x5f: // _ null
@@ -338,8 +341,15 @@ export function formatArgNumber(vm: LuaVm, idx: number, L = vm.L): string {
   return g17(vm.toNumber(idx, L));
 }
 
+/** glibc prints a NaN with its sign: 0/0 is -nan on x86 (the sign survives into the JS double). */
+const nanBits = new DataView(new ArrayBuffer(8));
+function nanText(d: number): string {
+  nanBits.setFloat64(0, d);
+  return nanBits.getUint8(0) & 0x80 ? '-nan' : 'nan';
+}
+
 export function g17(d: number): string {
-  if (Number.isNaN(d)) return 'nan';
+  if (Number.isNaN(d)) return nanText(d);
   if (!Number.isFinite(d)) return d > 0 ? 'inf' : '-inf';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
   const exp = Math.floor(Math.log10(Math.abs(d)));
@@ -351,4 +361,20 @@ export function g17(d: number): string {
   }
   const p = d.toPrecision(17);
   return p.includes('.') && !p.includes('e') ? p.replace(/0+$/, '').replace(/\.$/, '') : p;
+}
+
+/**
+ * A RESP3 null leaves a hole in the array table, and the border '#' finds in a table with holes
+ * depends on how it was built: Redis fills a table grown key by key (no array part sized in
+ * advance), so '#' of {1, nil, 3} from a reply is 1 there. The presized table at the top of the
+ * stack is replaced by one filled that way (only for arrays with nulls, which are rare).
+ */
+function refillGrown(vm: LuaVm, n: number, L: number): void {
+  vm.newTable(0, 0, L);
+  for (let i = 1; i <= n; i++) {
+    if (vm.rawGetI(-2, i, L) === LuaType.Nil) vm.pop(1, L);
+    else vm.rawSetI(-2, i, L);
+  }
+  vm.insert(-2, L);
+  vm.pop(1, L);
 }

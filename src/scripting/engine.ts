@@ -58,6 +58,29 @@ const LOAD_TIMEOUT_MS = 500;
 export const COLLECT_MS = 100;
 /** The globals EVAL scripts get their keys and arguments in (slots of LuaEngine.argTables). */
 const ARG_TABLES = ['KEYS', 'ARGV'] as const;
+/**
+ * Put before an EVAL script, on its first line: a to-be-closed local (nil, so nothing is ever
+ * closed) makes 5.4 compile the script's own 'return f(x)' as a call and a return rather than a
+ * tail call. Redis's 5.1 kept the script's frame under the C libraries it called, so an error
+ * raised by a library or prelude function written in Lua ('return cjson.decode(x)',
+ * 'return tostring()') still names the script's line.
+ */
+const NO_TAIL_CALLS = Buffer.from('local __sealkv_frame <close> = nil; ');
+/**
+ * Whether a script may tail-call something other than redis.call/pcall (host functions, whose
+ * errors keep their line anyway): only those scripts get the prefix, which costs every run
+ * ~50 ns. Matches in strings or comments only add it where it was not needed.
+ */
+const TAIL_CALL = /\breturn\s+([A-Za-z_]\w*(?:\s*[.:]\s*[A-Za-z_]\w*|\s*\[[^\]]*\])*)\s*[("'{[]/g;
+function mayTailCall(body: Uint8Array): boolean {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+  for (const m of text.matchAll(TAIL_CALL)) if (!/^redis\s*\.\s*p?call$/.test(m[1]!)) return true;
+  return false;
+}
+
+/** lua_isstring: a string, or a number (read as its text). */
+const isStringish = (t: LuaType): boolean => t === LuaType.String || t === LuaType.Number;
+
 /** Where the keys start in an EVAL, EVALSHA or FCALL request (name, script, numkeys, keys...). */
 const FIRST_KEY = 3;
 
@@ -271,12 +294,20 @@ export class LuaEngine {
       if (vm.type(1, L) !== LuaType.Table) return this.raise(L, 'calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).');
       vm.pushNil(L);
       while (vm.next(1, L)) {
-        const key = vm.type(-2, L) === LuaType.String ? vm.toText(-2, L) : null;
+        // Redis reads keys and names with lua_isstring (a number is its text) and matches the
+        // keys in any case. A key's text is read from a copy: converting it in place breaks next.
+        if (!isStringish(vm.type(-2, L))) {
+          if (ref !== 0) vm.unref(ref);
+          return this.raise(L, 'named argument key given to redis.register_function is not a string');
+        }
+        vm.pushValue(-2, L);
+        const key = vm.toText(-1, L)!.toLowerCase();
+        vm.pop(1, L);
         if (key === 'function_name') {
-          if (vm.type(-1, L) !== LuaType.String) return this.raise(L, 'function_name argument given to redis.register_function must be a string');
+          if (!isStringish(vm.type(-1, L))) return this.raise(L, 'function_name argument given to redis.register_function must be a string');
           name = vm.toText(-1, L);
         } else if (key === 'description') {
-          if (vm.type(-1, L) !== LuaType.String) return this.raise(L, 'description argument given to redis.register_function must be a string');
+          if (!isStringish(vm.type(-1, L))) return this.raise(L, 'description argument given to redis.register_function must be a string');
           description = vm.toText(-1, L);
         } else if (key === 'callback') {
           if (vm.type(-1, L) !== LuaType.Function) return this.raise(L, 'callback argument given to redis.register_function must be a function');
@@ -304,7 +335,7 @@ export class LuaEngine {
       if (name === null) return this.raise(L, 'redis.register_function must get a function name argument');
       if (ref === 0) return this.raise(L, 'redis.register_function must get a callback argument');
     } else if (argc === 2) {
-      if (vm.type(1, L) !== LuaType.String) return this.raise(L, 'first argument to redis.register_function must be a string');
+      if (!isStringish(vm.type(1, L))) return this.raise(L, 'first argument to redis.register_function must be a string');
       if (vm.type(2, L) !== LuaType.Function) return this.raise(L, 'second argument to redis.register_function must be a function');
       name = vm.toText(1, L);
       vm.pushValue(2, L);
@@ -323,7 +354,7 @@ export class LuaEngine {
   /** Compiles a script body into a function kept in the registry; an error text on failure. */
   compile(body: Uint8Array, chunkName = '@user_script', env = this.env): number | string {
     const vm = this.vm;
-    const status = vm.load(body, chunkName);
+    const status = vm.load(chunkName === '@user_script' && mayTailCall(body) ? Buffer.concat([NO_TAIL_CALLS, body]) : body, chunkName);
     if (status !== LuaStatus.Ok) {
       const msg = vm.toText(-1) ?? 'syntax error';
       vm.setTop(0);
@@ -473,7 +504,9 @@ export class LuaEngine {
       reply.error(`ERR Error running ${what} ${name}, ${msg.slice(0, 100)}`);
       return;
     }
-    let msg = vm.rawGetField(-1, 'err') === LuaType.String ? vm.toText(-1)! : null;
+    // lua_isstring, as Redis reads it: a number is its text ({err = 5} is the error "5").
+    const errType = vm.rawGetField(-1, 'err');
+    let msg = errType === LuaType.String || errType === LuaType.Number ? vm.toText(-1)! : null;
     vm.pop();
     if (msg === null) {
       reply.error(`ERR Error running ${what} ${name}, execution failure`);

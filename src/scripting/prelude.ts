@@ -94,6 +94,8 @@ local function format_spec51(m)
 end
 local function msg51(err)
   err = unpack_error(err) or err
+  -- 5.4 names a constant integer key ('ARGV[1]'), 5.1 did not.
+  err = gsub(err, "%(field 'integer index'%)", "(field '?')")
   err = gsub(err, "attempt to (%a[%a ]-) an? (%a+) value %(constant '[^']*'%)", "attempt to %1 a %2 value")
   err = gsub(err, "attempt to (%a[%a ]-) an? (%a+) value %((%a+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)")
   err = gsub(err, "attempt to %a+ a '(%a+)' with a '(%a+)'", arith51)
@@ -139,16 +141,18 @@ end
 -- scripts written for Redis rely on it. 5.4's integers print the same below 1e14.
 local function number51(v)
   if mathtype(v) == 'float' then
-    if v ~= v then return 'nan' end
-    if v == huge then return 'inf' elseif v == -huge then return '-inf' end
+    -- NaN prints as the C library prints it: 0/0 is -nan on x86, as in Redis.
     return fmt('%.14g', v)
   end
   if v < 1e14 and v > -1e14 then return fmt('%d', v) end
   return fmt('%.14g', v)
 end
+-- cjson.null is a NULL light userdata in Redis, which glibc's %p prints as (nil).
+local JSON_NULL = LIBS.cjson.null
 local function tostring51(...)
   local v = ...
   if mathtype(v) then return number51(v) end
+  if v == JSON_NULL then return 'userdata: (nil)' end
   if v == nil and select('#', ...) == 0 then error("bad argument #1 to 'tostring' (value expected)", 2) end
   return tostring0(v)
 end
@@ -261,6 +265,13 @@ G.string.gfind = string.gmatch
 G.redis = redis
 for name, lib in pairs(LIBS) do G[name] = lib end
 
+-- Functions get Redis's API without what eval.c adds for EVAL alone (the debugger's calls and
+-- replicate_commands): there 'redis.replicate_commands()' calls a nil value.
+local function_redis = {}
+for k, v in pairs(redis) do function_redis[k] = v end
+function_redis.breakpoint, function_redis.debug, function_redis.replicate_commands = nil, nil, nil
+function_redis = protect(function_redis)
+
 -- Every table reachable from the globals becomes read-only for scripts.
 for _, name in ipairs({'string', 'math', 'table', 'coroutine', 'redis', 'cjson', 'cmsgpack', 'bit', 'struct'}) do
   if G[name] ~= nil then G[name] = protect(G[name]) end
@@ -304,11 +315,13 @@ local LIBRARY_API = strict({redis = strict({
   LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
   REDIS_VERSION = H.version, REDIS_VERSION_NUM = H.version_num,
 })})
+-- The run phase: the scripts' globals, with the functions' own redis table.
+local FUNCTION_G = rawsetmetatable({redis = function_redis}, {__index = G})
 local FENV = {}
-local fenvmeta = {__index = G, __newindex = readonly_error}
+local fenvmeta = {__index = FUNCTION_G, __newindex = readonly_error}
 fenvmeta.__metatable = envmeta.__metatable
 rawsetmetatable(FENV, fenvmeta)
 READONLY[FENV] = true
-local function loading(on) fenvmeta.__index = on and LIBRARY_API or G end
+local function loading(on) fenvmeta.__index = on and LIBRARY_API or FUNCTION_G end
 return ENV, err_handler, G, FENV, loading
 `;

@@ -490,6 +490,136 @@ cases['SCRIPT DEBUG NO, a bad mode, arity'] = [
   ['LOLWUT', 'VERSION', '6', '1', 'x'],
 ];
 
+// Found by test/system/differential-scripting.test.ts.
+cases['cjson.decode fails with Lua CJSON\'s token names and characters, at the script\'s line'] = [
+  ['EVAL', "local x = cjson.decode('{') return x", '0'],
+  ['EVAL', "local x = cjson.decode('') return x", '0'],
+  ['EVAL', "local x = cjson.decode('[1,]') return x", '0'],
+  ['EVAL', "local x = cjson.decode('[1, 2') return x", '0'],
+  ['EVAL', "local x = cjson.decode('\"\\\\x\"') return x", '0'],
+  ['EVAL', "local x = cjson.decode('\"\\\\udc00\"') return x", '0'],
+  ['EVAL', "local x = cjson.decode('\"abc') return x", '0'],
+  ['EVAL', "local x = cjson.decode('{\"a\" 1}') return x", '0'],
+  ['EVAL', "local x = cjson.decode('{1:2}') return x", '0'],
+  ['EVAL', "local x = cjson.decode('-') return x", '0'],
+  ['EVAL', "local x = cjson.decode('a\\0') return x", '0'],
+  ['EVAL', "local x = cjson.decode(nil) return x", '0'],
+  ['EVAL', "local ok, e = pcall(cjson.decode, '{') return e", '0'],
+  ['EVAL', "cjson.decode_max_depth(3) local x = cjson.decode('[[[[[[1]]]]]]') return x", '0'],
+  ['EVAL', "local x = cjson.encode({1/0}) return x", '0'],
+  ['EVAL', "local x = cjson.encode(function() end) return x", '0'],
+];
+cases['cjson.decode reads numbers as strtod does; cjson.null prints as a NULL pointer'] = [
+  ['EVAL', "local x = cjson.decode('[-0, 007, +5, -inf, Infinity, nan, 1e2, 0x1p4, 0x10]') return {tostring(x[1]), tostring(x[2]), tostring(x[3]), tostring(x[4]), tostring(x[5]), tostring(x[6]), x[7], x[8], x[9]}", '0'],
+  ['EVAL', "return cjson.encode(cjson.decode('[1.5,-0,1e300,0.1]'))", '0'],
+  ['EVAL', "local x = cjson.decode('[1]\\0junk') return x", '0'],
+  ['EVAL', "return {tostring(cjson.decode('null')), tostring(cjson.null)}", '0'],
+];
+cases['NaN prints with its sign, as glibc prints it; a constant index is not named'] = [
+  ['EVAL', 'return #ARGV[1]', '0'],
+  ['EVAL', "return 'x' .. KEYS[2]", '0'],
+  ['EVAL', 'return {tostring(0/0), tostring(-(0/0)), string.format(\'%s\', 0/0)}', '0'],
+];
+cases['bit and struct name the function and the script\'s line in their errors'] = [
+  ['EVAL', 'local x = bit.band() return x', '0'],
+  ['EVAL', "local x = bit.band(1, 'x') return x", '0'],
+  ['EVAL', "local x = bit.bor(1, '2') return x", '0'],
+  ['EVAL', "local r = {struct.unpack('>I4', 'ab')} return r", '0'],
+  ['EVAL', "local r = struct.pack('>I2') return r", '0'],
+  ['EVAL', "local r = struct.pack('y', 1) return r", '0'],
+];
+cases['a RESP3 null in an array leaves the border # finds in Redis'] = [
+  ['HSET', 'h', 'a', '1', 'c', 'x'],
+  ['EVAL', "redis.setresp(3) local r = redis.call('HMGET', 'h', 'a', 'zz', 'c') return #r", '0'],
+  ['EVAL', "redis.setresp(3) local r = redis.call('HMGET', 'h', 'zz', 'a') return {#r, r[2]}", '0'],
+  ['EVAL', "redis.setresp(3) local r = redis.call('HMGET', 'h', 'a', 'zz', 'c', 'zz', 'a') return {#r, r[5]}", '0'],
+];
+cases['cmsgpack errors carry the script\'s line; a shebang\'s engine word keeps its #!'] = [
+  ['EVAL', 'local x = cmsgpack.pack() return x', '0'],
+  ['EVAL', "local x = {cmsgpack.unpack('\\194\\145')} return x", '0'],
+  ['EVAL', "local x = {cmsgpack.unpack_one('\\1', 5)} return x", '0'],
+  ['EVAL', '#!lu\nreturn 1', '0'],
+  ['EVAL', '#! lua\nreturn 1', '0'],
+  ['EVAL', '#!lua\r\nreturn 1', '0'],
+  ['SCRIPT', 'LOAD', '#!python\nreturn 1'],
+  ['EVAL', '#!lua flags="no-writes"\nreturn 2', '0'],
+  ['EVAL', '#!lua "x\nreturn 2', '0'],
+  ['EVAL', "#!lua flags='no-writes' \nreturn redis.call('SET', 'k', 'v')", '0'],
+];
+cases['struct is Roberto\'s struct on x86-64; bit rounds half to even as LuaBitOp'] = [
+  ['EVAL', "local x = struct.pack('c0', 'ab') return x", '0'],
+  ['EVAL', "local x = struct.pack('Bc0', 2, 'ab') return x", '0'],
+  ['EVAL', "local x = {struct.unpack('Bc0', '\\2abc')} return x", '0'],
+  ['EVAL', "local x = struct.pack('c3', 'ab') return x", '0'],
+  ['EVAL', "local x = struct.size('c0') return x", '0'],
+  ['EVAL', "local x = struct.pack('i', 2^40) return x", '0'],
+  ['EVAL', "local x = struct.pack('b', 200) return x", '0'],
+  ['EVAL', "local x = struct.pack('i17', 1) return x", '0'],
+  ['EVAL', "local x = {struct.unpack('>i2', '\\255\\254', 0)} return x", '0'],
+  ['EVAL', "local x = struct.pack('=I', 1) return x", '0'],
+  ['EVAL', "return {struct.unpack('>i', struct.pack('>i', -1.5))}", '0'],
+  ['EVAL', "return {struct.unpack('>i9', string.rep('\\255', 9))}", '0'],
+  ['EVAL', "return {struct.unpack('c1c0', '3abcd')}", '0'],
+  ['EVAL', "local x = struct.pack(nil) return x", '0'],
+  ['EVAL', 'return {bit.band(0xff, 2.5), bit.band(0xff, 3.5), bit.tobit(-2.5), bit.tobit(2^53+2), bit.tobit(1e20), bit.tobit(2^51+0.5)}', '0'],
+  ['EVAL', 'return {bit.ror(-1, 1), bit.rol(4294967295, 28), bit.ror(-255, 33), bit.lshift(123456789, 31), bit.rol(2^31, 22), bit.lshift(-1e9, 25), bit.arshift(-8, 1), bit.arshift(2^31, 4)}', '0'],
+  ['EVAL', "local x = bit.rol(1) return x", '0'],
+  ['EVAL', "local x = bit.tohex(1, 'z') return x", '0'],
+];
+cases['functions have no redis.replicate_commands, breakpoint or debug'] = [
+  ['FUNCTION', 'LOAD', "#!lua name=rc\nredis.register_function('rc', function() return {type(redis.replicate_commands), type(redis.breakpoint), type(redis.debug), type(redis.set_repl)} end)"],
+  ['FCALL', 'rc', '0'],
+  ['EVAL', 'return {type(redis.replicate_commands), type(redis.breakpoint), type(redis.debug)}', '0'],
+  ['FUNCTION', 'FLUSH'],
+];
+cases['a library error in the script\'s return statement keeps the script\'s line (no tail call)'] = [
+  ['EVAL', "return cjson.decode('{')", '0'],
+  ['EVAL', 'return cjson.encode({1/0})', '0'],
+  ['EVAL', "return struct.pack('b', 'x')", '0'],
+  ['EVAL', 'return cmsgpack.pack()', '0'],
+  ['EVAL', 'return bit.band()', '0'],
+  ['EVAL', 'return tostring()', '0'],
+  ['EVAL', 'return math.random(0)', '0'],
+  ['EVAL', '#!lua\nreturn tostring()', '0'],
+  ['EVAL', 'return _', '0'],
+  ['EVAL', "return redis.call('GET', 'nosuchkey')", '0'],
+];
+cases['cmsgpack reads uint 64 as Redis\'s lua_pushinteger and refuses bin types'] = [
+  ['EVAL', "return {cmsgpack.unpack('\\207\\255\\255\\255\\255\\255\\255\\255\\255')}", '0'],
+  ['EVAL', "local x = {cmsgpack.unpack('\\196\\2ab')} return x", '0'],
+  ['EVAL', "local x = {cmsgpack.unpack('\\197\\0\\1a')} return x", '0'],
+];
+cases['a float argument of redis.call is sent with %.17g, NaN with its sign'] = [
+  ['EVAL', "return {redis.call('ECHO', 0/0), redis.call('ECHO', -(0/0)), redis.call('ECHO', 1/0), redis.call('ECHO', 3.5), redis.call('ECHO', 1e20)}", '0'],
+];
+cases['numkeys is read as string2ll reads it; an error table\'s err may be a number'] = [
+  ['EVAL', 'return 1', '01', 'a'],
+  ['EVAL', 'return 1', '-0', 'a'],
+  ['EVAL', 'return 1', '+1', 'a'],
+  ['EVAL', 'return 1', '99999999999999999999', 'a'],
+  ['EVAL', 'return 1', '0'],
+  ['EVAL', 'return KEYS[1]', '1', 'a'],
+  ['EVAL', 'error({err=5})', '0'],
+  ['EVAL', 'return {err=5}', '0'],
+];
+cases['redis.register_function reads names as lua_isstring, keys in any case'] = [
+  ['FUNCTION', 'LOAD', "#!lua name=c\nredis.register_function{function_name='g', callback=function() end, description=1}"],
+  ['FUNCTION', 'LOAD', "#!lua name=c3\nredis.register_function{FUNCTION_NAME='g3', Callback=function() return 3 end}"],
+  ['FUNCTION', 'LOAD', "#!lua name=c4\nredis.register_function{function_name=5, callback=function() return 5 end}"],
+  ['FUNCTION', 'LOAD', "#!lua name=c5\nredis.register_function(6, function() return 6 end)"],
+  ['FUNCTION', 'LOAD', "#!lua name=c6\nredis.register_function{[true]=1}"],
+  ['FCALL', '5', '0'],
+  ['FCALL', '6', '0'],
+  ['FCALL', 'g3', '0'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'c'],
+  ['FUNCTION', 'FLUSH'],
+];
+cases['FCALL looks the function up before it reads numkeys'] = [
+  ['FCALL', 'nosuch', 'abc'],
+  ['FCALL', 'nosuch', '-1'],
+  ['FCALL', 'nosuch', '5'],
+];
+
 compareWithRedis('Lua 5.1 behaviour against redis-server 7', cases, () => startInProcess());
 
 // Where sealkv answers otherwise on purpose: the shape of LOLWUT's art (random in Redis too) and

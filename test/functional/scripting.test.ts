@@ -265,7 +265,8 @@ describe('EVALSHA, EVAL_RO, SCRIPT', () => {
     expect(await run(['eval', ro, '1', 'k'])).toEqual({ error: `${Errors.scriptWriteInReadOnly} script: ${await sha(ro)}, on @user_script:2.` });
     expect(await run(['eval_ro', "#!lua\nreturn 1", '0'])).toEqual({ error: Errors.scriptWriteFlagOnRo });
     expect(await run(['eval_ro', "return redis.call('get', KEYS[1])", '1', 'k'])).toBe(null);
-    expect(await run(['eval', "#!python\nreturn 1", '0'])).toEqual({ error: 'ERR Unexpected engine in script shebang: python' });
+    expect(await run(['eval', "#!python\nreturn 1", '0'])).toEqual({ error: 'ERR Unexpected engine in script shebang: #!python' });
+    expect(await run(['eval', '#!lua "x\nreturn 1', '0'])).toEqual({ error: Errors.shebangEngineInvalid });
     expect(await run(['eval', "#!lua flags=bogus\nreturn 1", '0'])).toEqual({ error: 'ERR Unexpected flag in script shebang: bogus' });
   });
 

@@ -114,7 +114,8 @@ export interface DifferentialFamily {
 }
 
 const clip = (s: string, n: number) => JSON.stringify(s.length > n ? `${s.slice(0, n)}...` : s);
-const MAX_MISMATCHES = 5;
+// Mismatching sequences a run collects before it stops; DIFF_MAX_MISMATCHES raises it when hunting.
+const MAX_MISMATCHES = Number(process.env.DIFF_MAX_MISMATCHES || 5);
 
 async function runSequences(family: DifferentialFamily, protocol: 2 | 3, ourPort: number, theirPort: number) {
   const seed = family.seed + protocol;
@@ -144,7 +145,7 @@ async function runSequences(family: DifferentialFamily, protocol: 2 | 3, ourPort
         const markers = a.startsWith('<') || b.startsWith('<');
         const same = a === b || (!markers && (family.agree?.(args, a, b, queued ?? []) ?? false));
         if (!same) {
-          mismatches.push(`seed ${seed} sequence ${seq}:\n  ${history.join('\n  ')}\n  sealkv: ${clip(a, 400)}\n  redis:  ${clip(b, 400)}`);
+          mismatches.push(`seed ${seed} sequence ${seq}:\n  ${history.join('\n  ')}\n  last, whole: ${clip(args.join(' '), 3000)}\n  sealkv: ${clip(a, 400)}\n  redis:  ${clip(b, 400)}`);
           break;
         }
         if (markers) break; // both closed the connection (or both still wait): the sequence ends

@@ -322,11 +322,12 @@ function functionStats(ctx: Session, args: Buffer[]): void | Promise<void> {
 
 function fcall(ro: boolean) {
   return (ctx: Session, args: Buffer[]): void | Promise<void> => {
-    const numkeys = numkeysOf(ctx, args, Errors.functionMetadata('Bad number of keys provided'));
-    if (numkeys === null) return;
     return withScripting(ctx, args, (s, owned) => {
+      // Redis looks the function up before it reads numkeys.
       const f: LibraryFunction | undefined = s.functions.get(owned[1]!.toString('latin1').toLowerCase());
       if (f === undefined) return ctx.reply.error(Errors.functionMetadata('Function not found'));
+      const numkeys = numkeysOf(ctx, owned, Errors.functionMetadata('Bad number of keys provided'));
+      if (numkeys === null) return;
       const noWrites = f.flags.includes('no-writes');
       const flags = { readOnly: noWrites, allowOom: noWrites || f.flags.includes('allow-oom'), declared: true, noWrites, allowStale: f.flags.includes('allow-stale') };
       runScript(ctx, s, { ref: f.ref, flags }, f.name, owned, numkeys, ro, 'function');

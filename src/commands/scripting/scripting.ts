@@ -5,6 +5,7 @@
 // command (Node's one thread): scripts are atomic.
 
 import { Errors } from '../../protocol/errors.js';
+import { splitArgBytes } from '../../config/words.js';
 import { ReplyWriter } from '../../protocol/reply.js';
 import { decimalValue, ownArgs, wipeArgs } from '../../util/bytes.js';
 import { argArray, takesRawArgs, type ArgList } from '../../protocol/arg-list.js';
@@ -117,8 +118,12 @@ function shebangOf(body: Buffer): { flags: CachedScript['flags']; skip: number }
   if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return none;
   const end = body.indexOf(0x0a);
   if (end < 0) return Errors.shebangInvalid;
-  const parts = body.toString('latin1', 2, end).trim().split(/\s+/);
-  if (parts[0] !== 'lua') return parts[0] === '' ? Errors.shebangInvalid : Errors.shebangEngine(parts[0]!);
+  // Redis splits the whole line into words as sdssplitargs does (quotes too): the engine's word
+  // keeps its '#!' ('#! lua' names '#!').
+  const words = splitArgBytes(body.subarray(0, end));
+  if (words === null || words.length === 0) return Errors.shebangEngineInvalid;
+  const parts = words.map((w) => w.toString('latin1'));
+  if (parts[0] !== '#!lua') return Errors.shebangEngine(parts[0]!);
   const flags = { readOnly: false, allowOom: false, declared: true, noWrites: false, allowStale: false };
   for (const part of parts.slice(1)) {
     if (!part.startsWith('flags=')) return Errors.shebangOption(part);
@@ -156,9 +161,15 @@ export function numkeysOf(ctx: Session, args: ArgList, notNumber: string = Error
   return n;
 }
 
-/** The value of bytes [from, from + length) when they match /^-?\d{1,19}$/, NaN for anything else. */
+/**
+ * The value of bytes [from, from + length) read as Redis's string2ll reads a long long: no
+ * leading zero, no '-0', within 64 bits; NaN for anything else.
+ */
 function decimalAt(bytes: Buffer, from: number, length: number): number {
-  return decimalValue(bytes, from, from + length, 19);
+  const digits = bytes[from] === 0x2d ? from + 1 : from;
+  if (bytes[digits] === 0x30 && (length > 1 || digits > from)) return NaN;
+  const n = decimalValue(bytes, from, from + length, 19);
+  return Math.abs(n) > 9223372036854775807 ? NaN : n;
 }
 
 /** A SHA's 40 bytes as ten little-endian 32-bit words (see sameSha). */
