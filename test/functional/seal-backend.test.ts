@@ -65,7 +65,7 @@ describe('seal-backend setting', () => {
 
   it('rejects other values at start', async () => {
     await expect(spawnServer(['--seal-backend', 'fast'])).rejects.toThrow(
-      /exited with 1[^]*'seal-backend fast': argument\(s\) must be one of the following: auto, native, wasm/,
+      /exited with 1[^]*'seal-backend "fast"'[^]*argument\(s\) must be one of the following: auto, native, wasm/,
     );
   });
 });

@@ -187,7 +187,7 @@ describe('logfile', () => {
     expect(await waitFor(() => readFile(file), 'log file reopened')).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     // The next line lands in the new file, none in the old one.
-    const { socket } = await exchange(r.port, resp('CONFIG', 'SET', 'hash-max-listpack-entries', '100'), '+OK');
+    const { socket } = await exchange(r.port, resp('CONFIG', 'SET', 'zset-max-listpack-entries', '100'), '+OK');
     socket.destroy();
     expect(await waitFor(() => readFile(file), 'does not act on it')).toBe(true);
     expect(readFile(`${file}.1`)).not.toContain('does not act on it');
