@@ -4,10 +4,9 @@
 // script runs against a redis-server started beside sealkv, and both read alike.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ioredis } from '../helpers/clients.js';
-import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { sealkvBesideRedis } from '../helpers/beside-redis.js';
 
 const linux = process.platform === 'linux';
 const score = (pid: number) => Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8'));
@@ -43,19 +42,12 @@ async function readings(port: number, pid: number): Promise<unknown[]> {
 }
 
 describe.skipIf(!linux)('oom-score-adj', () => {
-  let sealkv: SpawnedServer;
-  let redis: ReferenceRedis | undefined;
-  beforeAll(async () => {
-    [sealkv, redis] = await Promise.all([spawnServer(), hasRedisServer ? startRedis() : undefined]);
-  });
-  afterAll(async () => {
-    await Promise.all([sealkv?.stop(), redis?.stop()]);
-  });
+  const run = sealkvBesideRedis();
 
   it('writes the class of the role to /proc/self/oom_score_adj, relative or absolute, and restores it when off', async () => {
-    const got = await readings(sealkv.port, sealkv.process.pid!);
+    const got = await readings(run.sealkv.port, run.sealkv.process.pid!);
     expect(got).toEqual([22, 32, 37, 42, 37, 15, 1000, 22,
       "ERR CONFIG SET failed (possibly related to argument 'oom-score-adj-values') - wrong number of arguments"]);
-    if (redis) expect(await readings(redis.port, redis.pid)).toEqual(got);
+    if (run.redis) expect(await readings(run.redis.port, run.redis.pid)).toEqual(got);
   });
 });

@@ -4,10 +4,10 @@
 // executable where sealkv's is its script.
 
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ioredis } from '../helpers/clients.js';
-import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { freePort, spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { sealkvBesideRedis } from '../helpers/beside-redis.js';
+import { freePort } from '../helpers/server.js';
 
 /** The title's words, its first {title} word (or the one after TEST) as "<title>". */
 function title(pid: number): string[] {
@@ -34,19 +34,12 @@ async function observe(port: number, pid: number): Promise<unknown[]> {
 }
 
 describe.skipIf(process.platform !== 'linux')('process title', () => {
-  let sealkv: SpawnedServer;
-  let redis: ReferenceRedis | undefined;
-  beforeAll(async () => {
-    [sealkv, redis] = await Promise.all([spawnServer(), hasRedisServer ? startRedis() : undefined]);
-  });
-  afterAll(async () => {
-    await Promise.all([sealkv?.stop(), redis?.stop()]);
-  });
+  const run = sealkvBesideRedis();
 
   it('follows proc-title-template at start, on CONFIG SET and when the port moves', async () => {
-    expect(title(sealkv.process.pid!)[0]).toBe('<title>');
-    expect(readFileSync(`/proc/${sealkv.process.pid}/cmdline`, 'latin1')).toMatch(/^\S+\/bin\/sealkv\.js 127\.0\.0\.1:\d+\0/);
-    const ours = await observe(sealkv.port, sealkv.process.pid!);
+    expect(title(run.sealkv.process.pid!)[0]).toBe('<title>');
+    expect(readFileSync(`/proc/${run.sealkv.process.pid}/cmdline`, 'latin1')).toMatch(/^\S+\/bin\/sealkv\.js 127\.0\.0\.1:\d+\0/);
+    const ours = await observe(run.sealkv.port, run.sealkv.process.pid!);
     expect(ours).toEqual([
       ['<title>', '127.0.0.1:<port>'],
       'OK',
@@ -56,6 +49,6 @@ describe.skipIf(process.platform !== 'linux')('process title', () => {
       "ERR CONFIG SET failed (possibly related to argument 'proc-title-template') - template format is invalid or contains unknown variables",
       'OK',
     ]);
-    if (redis) expect(await observe(redis.port, redis.pid)).toEqual(ours);
+    if (run.redis) expect(await observe(run.redis.port, run.redis.pid)).toEqual(ours);
   });
 });

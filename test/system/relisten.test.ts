@@ -5,10 +5,10 @@
 // time (both would reach for the same ports), and both must read alike.
 
 import { connect, createServer, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ioredis } from '../helpers/clients.js';
-import { hasRedisServer, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
-import { freePort, spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { sealkvBesideRedis } from '../helpers/beside-redis.js';
+import { freePort } from '../helpers/server.js';
 
 /** Whether 127.0.0.1:port accepts a connection now. */
 function accepts(port: number): Promise<boolean> {
@@ -64,17 +64,10 @@ async function observe(start: number): Promise<unknown[]> {
 }
 
 describe('CONFIG SET port and bind', () => {
-  let sealkv: SpawnedServer;
-  let redis: ReferenceRedis | undefined;
-  beforeAll(async () => {
-    [sealkv, redis] = await Promise.all([spawnServer(), hasRedisServer ? startRedis() : undefined]);
-  });
-  afterAll(async () => {
-    await Promise.all([sealkv?.stop(), redis?.stop()]);
-  });
+  const run = sealkvBesideRedis();
 
   it('moves the listeners, keeps open connections, and refuses what cannot be had with Redis errors', async () => {
-    const ours = await observe(sealkv.port);
+    const ours = await observe(run.sealkv.port);
     expect(ours).toEqual([
       'OK', 'PONG', false, 'PONG', ['port', 'moved'], true,
       "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.",
@@ -84,6 +77,6 @@ describe('CONFIG SET port and bind', () => {
       'OK', 'refused', 'PONG',
       'OK', 'PONG', false,
     ]);
-    if (redis) expect(await observe(redis.port)).toEqual(ours);
+    if (run.redis) expect(await observe(run.redis.port)).toEqual(ours);
   });
 });
