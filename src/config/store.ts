@@ -112,17 +112,7 @@ export class Config {
       try {
         await apply(name);
       } catch (err) {
-        for (const spec of changed) this.values.set(spec.name, before.get(spec.name)!);
-        this.numbers.clear();
-        for (const spec of changed) {
-          for (const l of this.listeners) {
-            try {
-              l(spec.name, before.get(spec.name)!);
-            } catch {
-              // The old value was accepted before; nothing better to restore.
-            }
-          }
-        }
+        this.restore(changed, before);
         for (const [again, againName] of appliers) await again(againName).catch(() => undefined);
         throw new ConfigError(Errors.configSetInvalid(name, (err as Error).message));
       }
@@ -154,18 +144,23 @@ export class Config {
         for (const l of this.listeners) l(spec.name, this.values.get(spec.name)!);
       }
     } catch (err) {
-      this.values = before;
-      this.numbers.clear();
-      for (const spec of changed) {
-        for (const l of this.listeners) {
-          try {
-            l(spec.name, before.get(spec.name)!);
-          } catch {
-            // The old value was accepted before; nothing better to restore.
-          }
+      this.restore(changed, before);
+      throw new ConfigError(Errors.configSetInvalid(current!.name, (err as Error).message));
+    }
+  }
+
+  /** Puts the changed settings back to their values in `before` and tells the listeners so. */
+  private restore(changed: SettingSpec[], before: Map<string, string>): void {
+    for (const spec of changed) this.values.set(spec.name, before.get(spec.name)!);
+    this.numbers.clear();
+    for (const spec of changed) {
+      for (const l of this.listeners) {
+        try {
+          l(spec.name, before.get(spec.name)!);
+        } catch {
+          // The old value was accepted before; nothing better to restore.
         }
       }
-      throw new ConfigError(Errors.configSetInvalid(current!.name, (err as Error).message));
     }
   }
 
