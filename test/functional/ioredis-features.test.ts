@@ -6,9 +6,9 @@
 
 import type { Socket } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { scanBatches } from '../helpers/clients.js';
 
 let server: SpawnedServer;
 const clients: Redis[] = [];
@@ -20,17 +20,6 @@ afterAll(async () => {
   for (const c of clients) c.disconnect();
   await server?.stop();
 });
-
-/** Every batch a scan stream emits, flattened, and how many batches there were. */
-function drain(stream: Readable): Promise<{ items: string[]; batches: number }> {
-  return new Promise((resolve, reject) => {
-    const items: string[] = [];
-    let batches = 0;
-    stream.on('data', (batch: string[]) => (batches++, items.push(...batch)));
-    stream.on('end', () => resolve({ items, batches }));
-    stream.on('error', reject);
-  });
-}
 
 const range = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
 
@@ -52,18 +41,18 @@ describe.each([2, 3] as const)('ioredis features on sealkv (RESP%i)', (protocol)
       pipe.zadd(`${p}z`, i, `m${i}`);
     }
     await pipe.exec();
-    const keys = await drain(c.scanStream({ match: `${p}s:*`, count: 40 }));
+    const keys = await scanBatches(c.scanStream({ match: `${p}s:*`, count: 40 }));
     expect(keys.items.sort()).toEqual(range(200, (i) => `${p}s:${i}`).sort());
     expect(keys.batches).toBeGreaterThan(1);
-    expect((await drain(c.scanStream({ match: `${p}*`, type: 'zset' }))).items).toEqual([`${p}z`]);
+    expect((await scanBatches(c.scanStream({ match: `${p}*`, type: 'zset' }))).items).toEqual([`${p}z`]);
 
     // Hash and sorted-set scans give [field, value, ...] and [member, score, ...] pairs.
-    const fields = (await drain(c.hscanStream(`${p}h`, { count: 16 }))).items;
+    const fields = (await scanBatches(c.hscanStream(`${p}h`, { count: 16 }))).items;
     const asMap = new Map(range(fields.length / 2, (i) => `${fields[2 * i]}=${fields[2 * i + 1]}`).map((s) => [s, true]));
     expect([...asMap.keys()].sort()).toEqual(range(200, (i) => `f${i}=v${i}`).sort());
-    const members = (await drain(c.sscanStream(`${p}set`, { match: 'm1*', count: 16 }))).items;
+    const members = (await scanBatches(c.sscanStream(`${p}set`, { match: 'm1*', count: 16 }))).items;
     expect(members.sort()).toEqual(range(200, (i) => `m${i}`).filter((m) => m.startsWith('m1')).sort());
-    const scored = (await drain(c.zscanStream(`${p}z`, { count: 16 }))).items;
+    const scored = (await scanBatches(c.zscanStream(`${p}z`, { count: 16 }))).items;
     const pairs = range(scored.length / 2, (i) => `${scored[2 * i]}=${scored[2 * i + 1]}`);
     expect(pairs.sort()).toEqual(range(200, (i) => `m${i}=${i}`).sort());
   });

@@ -6,11 +6,11 @@
 // MGET on one hash tag, MULTI, a script, scanStream on each master). The standalone scenario runs
 // on redis-server too, with the same readings.
 
-import type { Readable } from 'node:stream';
 import { Cluster, Redis, type RedisOptions } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealkvBesideRedis, until } from '../helpers/beside-redis.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { drainScan } from '../helpers/clients.js';
 
 const servers = sealkvBesideRedis();
 const clients: (Redis | Cluster)[] = [];
@@ -28,15 +28,6 @@ function open(port: number, options: RedisOptions = {}): Redis {
   const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, ...options });
   clients.push(c);
   return c;
-}
-
-function drain(stream: Readable): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const items: string[] = [];
-    stream.on('data', (batch: string[]) => items.push(...batch));
-    stream.on('end', () => resolve(items));
-    stream.on('error', reject);
-  });
 }
 
 async function scenario(port: number) {
@@ -79,9 +70,9 @@ async function scenario(port: number) {
   seen.scriptCalls = stats.split('\r\n').filter((l) => /^cmdstat_(eval|evalsha):/.test(l)).map((l) => l.replace(/usec=[\d.]+,usec_per_call=[\d.]+,/, '')).sort();
 
   for (let i = 0; i < 120; i++) await admin.set(`scan:${i}`, i);
-  seen.scan = (await drain(admin.scanStream({ match: 'scan:1*', count: 20 }))).length;
+  seen.scan = (await drainScan(admin.scanStream({ match: 'scan:1*', count: 20 }))).length;
   await admin.hset('bigh', Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`f${i}`, `v${i}`])));
-  seen.hscan = (await drain(admin.hscanStream('bigh', { count: 30 }))).length;
+  seen.hscan = (await drainScan(admin.hscanStream('bigh', { count: 30 }))).length;
 
   const blocked = open(port);
   const popped = blocked.brpop('queue', 2);
@@ -154,7 +145,7 @@ describe('iovalkey Cluster on a 3-node sealkv cluster', () => {
     await expect(c.mget('key:0', 'key:1')).rejects.toThrow("CROSSSLOT Keys in request don't hash to the same slot");
     const masters = c.nodes('master');
     expect(masters).toHaveLength(3);
-    const perNode = await Promise.all(masters.map((m) => drain(m.scanStream({ match: 'key:*', count: 20 }))));
+    const perNode = await Promise.all(masters.map((m) => drainScan(m.scanStream({ match: 'key:*', count: 20 }))));
     expect(perNode.every((found) => found.length > 0)).toBe(true);
     expect(perNode.flat().sort()).toEqual([...keys].sort());
   }, 20_000);

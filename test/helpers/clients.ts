@@ -2,6 +2,7 @@
 
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import type { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 
@@ -99,4 +100,20 @@ export function encodeCommand(args: (string | Buffer)[]): Buffer {
     parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
   }
   return Buffer.concat(parts);
+}
+
+/** Everything a scan stream (ioredis's scanStream, hscanStream...) yields, and in how many batches. */
+export function scanBatches(stream: Readable): Promise<{ items: string[]; batches: number }> {
+  return new Promise((resolve, reject) => {
+    const items: string[] = [];
+    let batches = 0;
+    stream.on('data', (batch: string[]) => (batches++, items.push(...batch)));
+    stream.on('end', () => resolve({ items, batches }));
+    stream.on('error', reject);
+  });
+}
+
+/** Everything a scan stream yields. */
+export async function drainScan(stream: Readable): Promise<string[]> {
+  return (await scanBatches(stream)).items;
 }

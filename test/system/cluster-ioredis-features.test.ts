@@ -5,11 +5,11 @@
 // keyPrefix applies to plain commands, MGET on one hash tag, MULTI and a defineCommand script
 // (EVALSHA, with EVAL on NOSCRIPT); a cross-slot MGET is refused with Redis's CROSSSLOT error.
 
-import type { Readable } from 'node:stream';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../src/cluster/routing.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { drainScan } from '../helpers/clients.js';
 
 let cluster: TestCluster;
 const clients: Cluster[] = [];
@@ -28,15 +28,6 @@ function open(options: ConstructorParameters<typeof Cluster>[1] = {}): Cluster {
   return c;
 }
 
-function drain(stream: Readable): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const items: string[] = [];
-    stream.on('data', (batch: string[]) => items.push(...batch));
-    stream.on('end', () => resolve(items));
-    stream.on('error', reject);
-  });
-}
-
 const range = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
 
 describe('ioredis Cluster features on a 3-node sealkv cluster', () => {
@@ -46,7 +37,7 @@ describe('ioredis Cluster features on a 3-node sealkv cluster', () => {
     await Promise.all(keys.map((k) => c.set(k, k)));
     const masters = c.nodes('master');
     expect(masters).toHaveLength(3);
-    const perNode = await Promise.all(masters.map((m) => drain(m.scanStream({ match: 'scan:*', count: 50 }))));
+    const perNode = await Promise.all(masters.map((m) => drainScan(m.scanStream({ match: 'scan:*', count: 50 }))));
     expect(perNode.flat().sort()).toEqual([...keys].sort());
     for (const [i, found] of perNode.entries()) {
       const node = cluster.nodes.find((n) => n.port === masters[i]!.options.port)!;
@@ -56,9 +47,9 @@ describe('ioredis Cluster features on a 3-node sealkv cluster', () => {
     await c.sadd('{big}set', ...range(120, (i) => `m${i}`));
     await c.hset('{big}hash', ...range(120, (i) => `f${i} v${i}`).flatMap((fv) => fv.split(' ')));
     await c.zadd('{big}z', ...range(120, (i) => `${i} m${i}`).flatMap((sm) => sm.split(' ')));
-    expect((await drain(c.sscanStream('{big}set', { count: 20 }))).sort()).toEqual(range(120, (i) => `m${i}`).sort());
-    expect((await drain(c.hscanStream('{big}hash', { count: 20 }))).length).toBe(240);
-    expect((await drain(c.zscanStream('{big}z', { match: 'm1?', count: 20 }))).length).toBe(20);
+    expect((await drainScan(c.sscanStream('{big}set', { count: 20 }))).sort()).toEqual(range(120, (i) => `m${i}`).sort());
+    expect((await drainScan(c.hscanStream('{big}hash', { count: 20 }))).length).toBe(240);
+    expect((await drainScan(c.zscanStream('{big}z', { match: 'm1?', count: 20 }))).length).toBe(20);
   });
 
   it('automatic pipelining batches per node and answers each command', async () => {
