@@ -13,84 +13,33 @@
 //     [--only rotation,expiry,spill] [--quick] [--bin <other build>/bin/sealkv.js] [--spill-dir /dev/shm]
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { info } from './lib/fill.js';
+import { benchmarkKey, info } from './lib/fill.js';
 import { runRedisBenchmark, type Measurement } from './lib/load.js';
 import { startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { range, summarize } from './lib/stats.js';
 import { finishReport, runIfMain } from './lib/main.js';
+import { command, send } from './lib/wire.js';
 
 const RESULTS = fileURLToPath(new URL('../../bench/results/background.md', import.meta.url));
 /** redis-benchmark -r 100000 reads key:000000000000 .. key:000000099999. */
 const HOT_KEYS = 100_000;
 
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-}
-
-function frame(args: string[]): string {
-  return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
-}
-
-/**
- * Sends count commands from gen over one connection in batches and waits for every reply (all
- * single-line: +OK, :1); an error reply stops it. Returns the ms it took.
- */
+/** Sends count commands from gen over one connection (batches of `batch`) until `stop` says so; resolves with the ms it took. */
 async function pipeline(port: number, count: number, gen: (i: number) => string[], batch = 1000, stop?: () => boolean): Promise<number> {
-  const socket = await open(port);
   const t0 = performance.now();
-  try {
-    for (let start = 0; start < count && !(stop?.() ?? false); start += batch) {
-      const end = Math.min(count, start + batch);
-      let text = '';
-      for (let i = start; i < end; i++) text += frame(gen(i));
-      await new Promise<void>((resolve, reject) => {
-        let lines = 0;
-        const onData = (chunk: Buffer) => {
-          if (chunk.includes('-ERR') || chunk.includes('-OOM')) return reject(new Error(chunk.toString('latin1', 0, 200)));
-          for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
-          if (lines >= end - start) {
-            socket.off('data', onData);
-            resolve();
-          }
-        };
-        socket.on('data', onData);
-        socket.write(text);
-      });
-    }
-  } finally {
-    socket.destroy();
-  }
+  await send(port, (function* () {
+    for (let i = 0; i < count && !(stop?.() ?? false); i++) yield gen(i);
+  })(), batch);
   return performance.now() - t0;
 }
 
-async function command(port: number, args: string[]): Promise<string> {
-  const socket = await open(port);
-  try {
-    return await new Promise<string>((resolve) => {
-      let data = '';
-      socket.on('data', (c) => {
-        data += c.toString('latin1');
-        if (data.endsWith('\r\n')) resolve(data.trim());
-      });
-      socket.write(frame(args));
-    });
-  } finally {
-    socket.destroy();
-  }
-}
-
-const hotKey = (i: number) => `key:${String(i).padStart(12, '0')}`;
 const value32 = 'v'.repeat(32);
 
 async function fillHot(port: number): Promise<void> {
-  await pipeline(port, HOT_KEYS, (i) => ['SET', hotKey(i), value32]);
+  await pipeline(port, HOT_KEYS, (i) => ['SET', benchmarkKey(i), value32]);
 }
 
 function getLoad(port: number, requests: number): Promise<Measurement> {

@@ -11,11 +11,11 @@
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { info, allocated } from './lib/fill.js';
 import { cpuNanos, rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize, type Summary } from './lib/stats.js';
+import { send } from './lib/wire.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -34,44 +34,6 @@ const PORTS = argv.includes('--ports') ? argv[argv.indexOf('--ports') + 1]!.spli
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const value = (n: number) => String(n).padStart(VALUE_BYTES, 'v');
-
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-}
-
-/** Sends commands pipelined in batches; every reply is one line (an integer), so LFs count them (a CR LF may be split between reads, a LF cannot). */
-async function send(port: number, commands: Iterable<string[]>, batch = 1000): Promise<void> {
-  const socket = await open(port);
-  const flush = (frames: Buffer[], n: number) =>
-    new Promise<void>((resolve) => {
-      let seen = 0;
-      const onData = (chunk: Buffer) => {
-        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) seen++;
-        if (seen >= n) {
-          socket.off('data', onData);
-          resolve();
-        }
-      };
-      socket.on('data', onData);
-      socket.write(Buffer.concat(frames));
-    });
-  try {
-    let frames: Buffer[] = [];
-    for (const args of commands) {
-      frames.push(Buffer.from(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`));
-      if (frames.length === batch) {
-        await flush(frames, frames.length);
-        frames = [];
-      }
-    }
-    if (frames.length > 0) await flush(frames, frames.length);
-  } finally {
-    socket.destroy();
-  }
-}
 
 function* smallHashes(): Iterable<string[]> {
   for (let i = 0; i < SMALL_KEYS; i++) {

@@ -5,11 +5,12 @@
 // and used_memory growth for one list of 1M elements, and for 200k lists of 5 elements (the
 // small collections apps keep per user or session), elements of 10 bytes.
 
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { info, allocated } from './lib/fill.js';
 import { runRedisBenchmark, type Measurement, type Workload } from './lib/load.js';
 import { rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize } from './lib/stats.js';
+import { openSocket, pipelined } from './lib/wire.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -22,32 +23,6 @@ const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1
 const TESTS = opt('--tests') ?? 'lpush,lpop';
 const OTHER_BIN = opt('--bin');
 const NO_MEMORY = argv.includes('--no-memory');
-
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-}
-
-const frame = (args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-
-/** Sends the commands pipelined and waits for as many integer replies (RPUSH answers one each). */
-function pipelined(socket: Socket, commands: string[][]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = 0;
-    const onData = (chunk: Buffer) => {
-      for (let i = 0; i < chunk.length; i++) if (chunk[i] === 0x0a) seen++;
-      if (chunk.includes('-ERR') || chunk.includes('-OOM')) reject(new Error(chunk.toString('latin1', 0, 200)));
-      if (seen >= commands.length) {
-        socket.off('data', onData);
-        resolve();
-      }
-    };
-    socket.on('data', onData);
-    socket.write(commands.map(frame).join(''));
-  });
-}
 
 const element = (i: number) => String(i).padStart(ELEMENT_BYTES, 'e');
 
@@ -62,7 +37,7 @@ async function memory(start: () => Promise<BenchServer>, elements: number, build
   try {
     const rss0 = rssBytes(server.pid);
     const used0 = allocated(await info(server.port, 'memory'));
-    const socket = await open(server.port);
+    const socket = await openSocket(server.port);
     try {
       await build(socket);
     } finally {

@@ -15,10 +15,11 @@
 // node's own flags for sealkv, separated by `|` (flags within one by `,`; empty is node's
 // defaults), each its own row; without it sealkv runs with the flags bin/sealkv.js starts with. sealkv's heap, external and arena growth go to stderr beside.
 
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { info, allocated } from './lib/fill.js';
 import { rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { fmt } from './lib/stats.js';
+import { openSocket, pipelined } from './lib/wire.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -39,32 +40,6 @@ const PORTS = opt('--ports')?.split(',').map(Number) ?? [];
 const FLAGS = opt('--node-flags');
 const VARIANTS: (string[] | undefined)[] = FLAGS === undefined ? [undefined] : FLAGS.split('|').map((v) => v.split(',').filter((f) => f !== ''));
 const flagsLabel = (v: string[] | undefined) => (v === undefined ? '' : v.length === 0 ? "node's defaults" : v.join(' '));
-
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-}
-
-const frame = (args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-
-/** Sends the commands pipelined and waits for one reply line each (every fill command answers an integer). */
-function pipelined(socket: Socket, commands: string[][]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = 0;
-    const onData = (chunk: Buffer) => {
-      for (let i = 0; i < chunk.length; i++) if (chunk[i] === 0x0a) seen++;
-      if (chunk.includes('-ERR') || chunk.includes('-OOM') || chunk.includes('-WRONGTYPE')) reject(new Error(chunk.toString('latin1', 0, 200)));
-      if (seen >= commands.length) {
-        socket.off('data', onData);
-        resolve();
-      }
-    };
-    socket.on('data', onData);
-    socket.write(commands.map(frame).join(''));
-  });
-}
 
 const element = (i: number) => String(i).padStart(ELEMENT_BYTES, 'e');
 
@@ -111,14 +86,14 @@ async function measure(start: () => Promise<BenchServer>, elements: number, buil
   const server = await start();
   try {
     // A warm-up command, so the first connection's buffers are in the baseline.
-    const warm = await open(server.port);
+    const warm = await openSocket(server.port);
     await pipelined(warm, [['SADD', 'warm', 'x']]);
     warm.destroy();
     await new Promise((r) => setTimeout(r, 300));
     const rss0 = rssBytes(server.pid);
     const before = await info(server.port, 'memory');
     const used0 = allocated(before);
-    const socket = await open(server.port);
+    const socket = await openSocket(server.port);
     try {
       await build(socket);
     } finally {

@@ -12,9 +12,10 @@
 //   npm run build && node dist/bench/pubsub.js [--rounds 3] [--messages 20000] [--payload 64]
 
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { startRedis, startSealkv, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize } from './lib/stats.js';
+import { openSocket } from './lib/wire.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
@@ -53,18 +54,10 @@ interface Subscriber {
   onData: (() => void) | null;
 }
 
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.setNoDelay(true);
-    s.once('error', reject);
-  });
-}
-
 async function subscribers(port: number, n: number): Promise<Subscriber[]> {
   const subs: Subscriber[] = [];
   for (let i = 0; i < n; i++) {
-    const socket = await open(port);
+    const socket = await openSocket(port);
     const sub: Subscriber = { socket, bytes: 0, onData: null };
     socket.on('data', (d: Buffer) => {
       sub.bytes += d.length;
@@ -99,7 +92,7 @@ function until(subs: Subscriber[], check: () => boolean): Promise<void> {
 /** Messages per second at pipeline 16, until every subscriber has them all. */
 async function throughput(port: number, n: number): Promise<number> {
   const subs = await subscribers(port, n);
-  const pub = await open(port);
+  const pub = await openSocket(port);
   let sent = 0;
   let replies = 0;
   const start = performance.now();
@@ -126,7 +119,7 @@ async function throughput(port: number, n: number): Promise<number> {
 /** Fan-out latency in ms, one message at a time: [p50, p99]. */
 async function latency(port: number, n: number): Promise<[number, number]> {
   const subs = await subscribers(port, n);
-  const pub = await open(port);
+  const pub = await openSocket(port);
   pub.on('data', () => {});
   const times: number[] = [];
   for (let i = 1; i <= LATENCY_SAMPLES; i++) {

@@ -11,10 +11,10 @@
 // redis-server's and the other build's ports, else free ones. Prints a markdown table.
 
 import { execFile } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
 import { cpuNanos, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
 import { range, summarize } from './lib/stats.js';
 import { argv, option } from './lib/in-process.js';
+import { send } from './lib/wire.js';
 
 const ROUNDS = Number(option('--rounds', '3'));
 const ONLY = option('--only', '').split(',').filter((w) => w !== '');
@@ -65,44 +65,6 @@ const WORKLOADS: Workload[] = [
   // The same range over sets small enough to be packed (at most 64 members): one open of the blob per range.
   { name: 'zrange-packed', fill: zsetFill(PACKED_ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZRANGE', 'z:__rand_int__', '0', '9', 'WITHSCORES'] },
 ];
-
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-}
-
-/** Sends commands pipelined in batches; every reply here is one line, so LFs count them. */
-async function send(port: number, commands: Iterable<string[]>, batch = 1000): Promise<void> {
-  const socket = await open(port);
-  const flush = (frames: string[]) =>
-    new Promise<void>((resolve) => {
-      let seen = 0;
-      const onData = (chunk: Buffer) => {
-        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) seen++;
-        if (seen >= frames.length) {
-          socket.off('data', onData);
-          resolve();
-        }
-      };
-      socket.on('data', onData);
-      socket.write(frames.join(''));
-    });
-  try {
-    let frames: string[] = [];
-    for (const args of commands) {
-      frames.push(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
-      if (frames.length === batch) {
-        await flush(frames);
-        frames = [];
-      }
-    }
-    if (frames.length > 0) await flush(frames);
-  } finally {
-    socket.destroy();
-  }
-}
 
 /** Waits until the server's CPU time stops moving (under 15 ms in a second): the fill's keys packed and at rest. */
 async function quiet(pid: number): Promise<void> {

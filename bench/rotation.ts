@@ -5,30 +5,12 @@
 //
 //   npm run build && node dist/bench/rotation.js [--keys 200000] [--requests 100000] [--rounds 3] [--quick]
 
-import { connect } from 'node:net';
 import { fill, info } from './lib/fill.js';
 import { runRedisBenchmark, type Measurement, type Workload } from './lib/load.js';
 import { startSealkv } from './lib/servers.js';
 import { range, summarize } from './lib/stats.js';
 import { runIfMain } from './lib/main.js';
-
-/** Sends one command and resolves its first reply line. */
-function command(port: number, args: string[]): Promise<string> {
-  const frame = `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join('');
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(frame));
-    let data = '';
-    socket.on('data', (chunk) => {
-      data += chunk.toString();
-      const end = data.indexOf('\r\n', data.startsWith('$') ? data.indexOf('\r\n') + 2 : 0);
-      if (end >= 0) {
-        socket.destroy();
-        resolve(data.slice(0, end));
-      }
-    });
-    socket.once('error', reject);
-  });
-}
+import { command } from './lib/wire.js';
 
 /** Starts a rotation and resolves with its duration in ms, polling INFO every 5 ms (bounded: 5 min). */
 async function rotate(port: number): Promise<number> {

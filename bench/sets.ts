@@ -6,11 +6,11 @@
 //
 //   npm run build && node dist/bench/sets.js [--rounds 3] [--quick] [--memory-only]
 
-import { connect, type Socket } from 'node:net';
 import { flushAll, info, allocated } from './lib/fill.js';
 import { runRedisBenchmark, type Workload } from './lib/load.js';
 import { rssBytes, startRedis, startSealkv } from './lib/servers.js';
 import { range, summarize } from './lib/stats.js';
+import { send } from './lib/wire.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -19,48 +19,6 @@ const ROUNDS = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') 
 const REQUESTS = QUICK ? 50_000 : 200_000;
 const BIG = QUICK ? 100_000 : 1_000_000;
 const SMALL_SETS = QUICK ? 20_000 : 200_000;
-
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-}
-
-/** Sends every command (pipelined, in batches) and waits for as many integer replies. */
-async function send(port: number, commands: Iterable<string[]>, batch = 2000): Promise<void> {
-  const socket = await open(port);
-  try {
-    let frames: string[] = [];
-    const flush = async () => {
-      const expect = frames.length;
-      await new Promise<void>((resolve) => {
-        let seen = 0;
-        let carry = '';
-        const onData = (chunk: Buffer) => {
-          const text = carry + chunk.toString('latin1');
-          const lines = text.split('\r\n');
-          carry = lines.pop()!;
-          for (const l of lines) if (l[0] === ':' || l[0] === '-') seen++;
-          if (seen >= expect) {
-            socket.off('data', onData);
-            resolve();
-          }
-        };
-        socket.on('data', onData);
-        socket.write(frames.join(''));
-      });
-      frames = [];
-    };
-    for (const args of commands) {
-      frames.push(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
-      if (frames.length >= batch) await flush();
-    }
-    if (frames.length > 0) await flush();
-  } finally {
-    socket.destroy();
-  }
-}
 
 function* oneBigSet(n: number): Generator<string[]> {
   for (let i = 0; i < n; i += 100) yield ['SADD', 'bigset', ...Array.from({ length: Math.min(100, n - i) }, (_, j) => `member:${i + j}`)];

@@ -13,26 +13,8 @@ import { fill, info } from './lib/fill.js';
 import { runRedisBenchmark, type Measurement, type Workload } from './lib/load.js';
 import { startRedis, startSealkv, type BenchServer } from './lib/servers.js';
 import { fmt, range, summarize } from './lib/stats.js';
-import { connect } from 'node:net';
 import { runIfMain } from './lib/main.js';
-
-/** Sends one command and resolves its first reply line. */
-function command(port: number, args: string[]): Promise<string> {
-  const frame = `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(frame));
-    let data = '';
-    socket.on('data', (chunk) => {
-      data += chunk.toString();
-      const end = data.indexOf('\r\n');
-      if (end >= 0) {
-        socket.destroy();
-        resolve(data.slice(0, end));
-      }
-    });
-    socket.once('error', reject);
-  });
-}
+import { command } from './lib/wire.js';
 
 async function waitBgsave(port: number): Promise<void> {
   for (let i = 0; i < 120_000; i++) {

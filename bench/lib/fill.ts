@@ -1,14 +1,8 @@
 // Loads N keys into a server over one pipelined connection, in bounded batches (the loop ends
 // by itself), and reads INFO fields: the memory scenario's tools.
 
-import { connect, type Socket } from 'node:net';
-
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-}
+import type { Socket } from 'node:net';
+import { openSocket } from './wire.js';
 
 /** Sends `frames` and waits until `replies` replies ending in CRLF have been counted by `count`. */
 function exchange(socket: Socket, frames: Buffer, expect: number, count: (chunk: Buffer) => number): Promise<void> {
@@ -37,7 +31,7 @@ export const benchmarkKey = (i: number): string => `key:${String(i).padStart(12,
 
 /** SET key:<i> (or name(i)) to a distinct valueSize-byte value for i in [0, keys). */
 export async function fill(port: number, keys: number, valueSize: number, batch = 2000, name = (i: number) => `key:${i}`): Promise<void> {
-  const socket = await open(port);
+  const socket = await openSocket(port);
   try {
     for (let start = 0; start < keys; start += batch) {
       const parts: string[] = [];
@@ -56,7 +50,7 @@ export async function fill(port: number, keys: number, valueSize: number, batch 
 
 /** FLUSHALL: each workload starts from an empty keyspace, so a GET reads values of its own size. */
 export async function flushAll(port: number): Promise<void> {
-  const socket = await open(port);
+  const socket = await openSocket(port);
   try {
     await exchange(socket, Buffer.from('*1\r\n$8\r\nFLUSHALL\r\n'), 1, countOk);
   } finally {
@@ -66,7 +60,7 @@ export async function flushAll(port: number): Promise<void> {
 
 /** INFO <section> as a field map. */
 export async function info(port: number, section: string): Promise<Map<string, string>> {
-  const socket = await open(port);
+  const socket = await openSocket(port);
   try {
     const text = await new Promise<string>((resolve) => {
       let data = '';
