@@ -16,11 +16,10 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, which } from './lib/servers.js';
+import { freePort, waitForPort, which } from './lib/servers.js';
 import { range, summarize, type Summary } from './lib/stats.js';
 
 const SEALKV_BIN = fileURLToPath(new URL('../../bin/sealkv.js', import.meta.url));
@@ -45,22 +44,6 @@ interface ClusterUnderTest {
 
 function startProcess(cmd: string, args: string[]): ChildProcess {
   return spawn(cmd, args, { stdio: 'ignore' });
-}
-
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`server on ${port} exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listening on ${port}`);
 }
 
 function stopAll(children: ChildProcess[], dir: string): () => Promise<void> {

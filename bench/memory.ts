@@ -18,7 +18,7 @@
 import type { Socket } from 'node:net';
 import { info, allocated } from './lib/fill.js';
 import { rssBytes, startRedis, startSealkv, which, type BenchServer } from './lib/servers.js';
-import { fmt } from './lib/stats.js';
+import { fmt, range as medianRange, summarize } from './lib/stats.js';
 import { openSocket, pipelined } from './lib/wire.js';
 
 const argv = process.argv.slice(2);
@@ -53,6 +53,9 @@ const adders: Record<string, Adder> = {
   intset: (key, from, to) => ['SADD', key, ...range(from, to).map((i) => String(i))],
   zset: (key, from, to) => ['ZADD', key, ...range(from, to).flatMap((i) => [String(i % 1000), element(i)])],
 };
+
+/** A median, with the range when there are several rounds. */
+const spread = (xs: number[]): string => (xs.length === 1 ? fmt(xs[0]!, 1) : medianRange(summarize(xs), 1));
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, k) => from + k);
@@ -139,9 +142,9 @@ async function main(): Promise<void> {
           theirs.push(f);
         }
       }
-      const redisRss = hasRedis ? median(theirs.map((f) => f.rss)) : undefined;
+      const redisRss = hasRedis ? summarize(theirs.map((f) => f.rss)).median : undefined;
       for (let v = 0; v < VARIANTS.length; v++) {
-        const rss = median(mine[v]!.map((f) => f.rss));
+        const rss = summarize(mine[v]!.map((f) => f.rss)).median;
         const name = VARIANTS[v] === undefined ? label : `${label} (${flagsLabel(VARIANTS[v])})`;
         const ratio = redisRss !== undefined ? `${(rss / redisRss).toFixed(2)}x` : 'n/a';
         const row = `| ${name} | ${spread(mine[v]!.map((f) => f.rss))} | ${hasRedis ? spread(theirs.map((f) => f.rss)) : '–'} | ${ratio} | ${spread(mine[v]!.map((f) => f.used))} | ${hasRedis ? spread(theirs.map((f) => f.used)) : '–'} |`;
@@ -151,18 +154,6 @@ async function main(): Promise<void> {
     }
   }
   console.log(lines.join('\n'));
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** A median, with the range when there are several rounds. */
-function spread(xs: number[]): string {
-  if (xs.length === 1) return fmt(xs[0]!, 1);
-  return `${fmt(median(xs), 1)} (${fmt(Math.min(...xs), 1)}–${fmt(Math.max(...xs), 1)})`;
 }
 
 main().catch((err) => {

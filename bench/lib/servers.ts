@@ -37,9 +37,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+/** Resolves once something accepts on port (10 s at most); throws if child exits first. */
+export async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`server on ${port} exited with ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1', () => {
         s.destroy();
