@@ -1,0 +1,15 @@
+# Runs Redis's sentinel suite (tests/sentinel/run.tcl of the source tree, started from its root)
+# with the instances' ports taken from a range of our own: Redis 7.0's instances.tcl fixes them
+# (sentinels from 20000, servers from 30000, 1024 candidates each) and has no option to move them.
+# The range is read from the environment: SENTINEL_SUITE_PORT is the servers' first port, the
+# sentinels' come SENTINEL_SUITE_PORT_COUNT above it. run.tcl is evaluated unchanged except for
+# three `set`s after it sources instances.tcl; arguments pass through to its option parser.
+set base $::env(SENTINEL_SUITE_PORT)
+set count $::env(SENTINEL_SUITE_PORT_COUNT)
+set fd [open tests/sentinel/run.tcl]
+set script [read $fd]
+close $fd
+set anchor "source ../instances.tcl\n"
+if {[string first $anchor $script] < 0} { error "run.tcl no longer sources ../instances.tcl" }
+set ports "set ::redis_base_port $base\nset ::sentinel_base_port [expr {$base + $count}]\nset ::redis_port_count $count\n"
+eval [string map [list $anchor "$anchor$ports"] $script]
