@@ -8,12 +8,8 @@
 #     external:skip run too. src/redis-server in the source tree is then scripts/redis-suite-shim/
 #     redis-server (sealkv with the harness's config file), src/redis-cli and src/redis-benchmark
 #     Debian's tools. Without units: the units that hold external:skip tests.
-#   npm run redis-suite -- --sentinel [tests]  Redis's sentinel suite (tests/sentinel, all of it
-#     or the files whose names hold one of the words given, e.g. 00-base 07-down): five sealkv
-#     servers through the shim, five of Debian's redis-sentinel (src/redis-sentinel), in one run
-#     of the harness as ./runtest-sentinel does; ok/failed per test file. The servers take ports
-#     from SUITE_HARNESS_PORT (SUITE_PORT_COUNT of them, default 100), the sentinels the same
-#     count above; log in .tmp/redis-suite-sentinel.log, instance logs kept in tests/sentinel/tmp.
+#   npm run redis-suite -- --sentinel [tests]  Redis's sentinel suite (tests/sentinel) against
+#     sealkv servers and Debian's redis-sentinel: scripts/redis-suite-sentinel.sh.
 # Environment: SEALKV_ARGS extra server flags (e.g. "--seal-keys yes"); SUITE_PORT sealkv's port
 # and SUITE_HARNESS_PORT the harness's own (both fixed instead of picked at random, for a machine
 # where ports are handed out; with --servers the harness's servers take the ports from
@@ -40,38 +36,8 @@ command -v tclsh >/dev/null || { echo "redis-suite: tclsh missing (apt-get insta
 TESTS=$(ls -d "$ROOT/$SRC"/redis-7.0*/ | head -1)
 node scripts/ensure-built.mjs
 SERVERS=0; MODE_TAG=
-if [ "${1:-}" = --sentinel ]; then
-  shift
-  SRCROOT=$TESTS
-  ln -sf "$ROOT/scripts/redis-suite-shim/redis-server" "$SRCROOT/src/redis-server"
-  for tool in redis-cli redis-sentinel; do
-    command -v $tool >/dev/null || { echo "redis-suite: $tool missing (apt-get install redis-tools redis-sentinel)" >&2; exit 2; }
-    ln -sf "$(command -v $tool)" "$SRCROOT/src/$tool"
-  done
-  KEYFILE=$ROOT/.tmp/redis-suite-master.key
-  [ -s "$KEYFILE" ] || (umask 077 && head -c 32 /dev/urandom > "$KEYFILE")
-  export SEALKV_ARGS="${SEALKV_ARGS:-} --master-key-file $KEYFILE"
-  export SENTINEL_SUITE_PORT=${SUITE_HARNESS_PORT:-$((RANDOM % 20000 + 11000))}
-  export SENTINEL_SUITE_PORT_COUNT=${SUITE_PORT_COUNT:-100}
-  LOG=$ROOT/.tmp/redis-suite${SUITE_TAG:+-$SUITE_TAG}-sentinel.log
-  singles=(); for t in "$@"; do singles+=(--single "$t"); done
-  (cd "$SRCROOT" && timeout 1200 tclsh "$ROOT/scripts/redis-suite-shim/sentinel-run.tcl" --dont-clean "${singles[@]}" > "$LOG" 2>&1)
-  # Per test file: each test prints "<time>> <name>: OK" or "...: FAILED: ..." (an error that is
-  # not an assertion ends the file, on that line). An error outside any test ends it too, on a
-  # line of its own with its message ("FAILED: caught an error in the test <message>"); without
-  # a message that line only follows a failed assertion already counted.
-  # The shim's start-up line (for the unit harness) can split a test's line: taken out first.
-  sed -z 's/redis-suite shim: [^\n]*\n//g' "$LOG" | sed 's/\x1b\[[0-9;]*m//g' | awk '
-    /^Testing unit: / { unit = $3; units[++n] = unit; next }
-    unit != "" && /^[0-9:]+> .*: OK$/ { ok[unit]++ }
-    unit != "" && /^[0-9:]+> .*: FAILED/ { err[unit]++ }
-    unit != "" && /^FAILED: caught an error in the test ./ { err[unit]++ }
-    END {
-      for (i = 1; i <= n; i++) { u = units[i]; to += ok[u]; te += err[u]
-        printf "%-28s ok %4d   err %4d\n", u, ok[u], err[u] }
-      printf "total: ok %d, err %d (log in '"$LOG"')\n", to, te }'
-  exit 0
-fi
+# Redis's sentinel suite: a harness of its own (tests/instances.tcl), see that script.
+if [ "${1:-}" = --sentinel ]; then shift; exec bash scripts/redis-suite-sentinel.sh "$TESTS" "$@"; fi
 if [ "${1:-}" = --servers ]; then SERVERS=1; MODE_TAG=-servers; shift; fi
 UNITS=("$@")
 if [ ${#UNITS[@]} -eq 0 ] && [ $SERVERS = 1 ]; then
