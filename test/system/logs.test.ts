@@ -4,7 +4,7 @@
 // connection events at loglevel verbose/debug naming the peer, never a key name or a value.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -214,6 +214,16 @@ describe('logfile', () => {
     expect(await waitFor(() => readFile(file), 'sealkv ready')).toBe(true);
     expect(readFile(file)).toMatch(/INFO \(\d+\): sealkv ready/);
     expect(readFile(file)).not.toContain('\x1b[');
+    await stop(r);
+  });
+
+  it('a relative logfile lies in dir, as in Redis (each instance of its test harnesses has its own dir and logfile log.txt)', async () => {
+    const work = join(dir, 'instance-dir');
+    mkdirSync(work);
+    const name = `relative-${process.pid}.log`;
+    const r = await run(['--dir', work, '--logfile', name]);
+    expect(await waitFor(() => readFile(join(work, name)), 'sealkv ready')).toBe(true);
+    expect(existsSync(join(process.cwd(), name))).toBe(false);
     await stop(r);
   });
 
