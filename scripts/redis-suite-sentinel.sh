@@ -19,7 +19,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SRCROOT=${1:?source tree}; shift
-ln -sf "$ROOT/scripts/redis-suite-shim/redis-server" "$SRCROOT/src/redis-server"
+# SUITE_REFERENCE_SERVER (e.g. /usr/bin/redis-server) runs the same suite against that server
+# instead of sealkv: the baseline the counts are read beside.
+ln -sf "${SUITE_REFERENCE_SERVER:-$ROOT/scripts/redis-suite-shim/redis-server}" "$SRCROOT/src/redis-server"
 for tool in redis-cli redis-sentinel; do
   command -v $tool >/dev/null || { echo "redis-suite: $tool missing (apt-get install redis-tools redis-sentinel)" >&2; exit 2; }
   ln -sf "$(command -v $tool)" "$SRCROOT/src/$tool"
