@@ -8,6 +8,8 @@
 #     external:skip run too. src/redis-server in the source tree is then scripts/redis-suite-shim/
 #     redis-server (sealkv with the harness's config file), src/redis-cli and src/redis-benchmark
 #     Debian's tools. Without units: the units that hold external:skip tests.
+#   npm run redis-suite -- --sentinel [tests]  Redis's sentinel suite (tests/sentinel) against
+#     sealkv servers and Debian's redis-sentinel: scripts/redis-suite-sentinel.sh.
 # Environment: SEALKV_ARGS extra server flags (e.g. "--seal-keys yes"); SUITE_PORT sealkv's port
 # and SUITE_HARNESS_PORT the harness's own (both fixed instead of picked at random, for a machine
 # where ports are handed out; with --servers the harness's servers take the ports from
@@ -34,6 +36,8 @@ command -v tclsh >/dev/null || { echo "redis-suite: tclsh missing (apt-get insta
 TESTS=$(ls -d "$ROOT/$SRC"/redis-7.0*/ | head -1)
 node scripts/ensure-built.mjs
 SERVERS=0; MODE_TAG=
+# Redis's sentinel suite: a harness of its own (tests/instances.tcl), see that script.
+if [ "${1:-}" = --sentinel ]; then shift; exec bash scripts/redis-suite-sentinel.sh "$TESTS" "$@"; fi
 if [ "${1:-}" = --servers ]; then SERVERS=1; MODE_TAG=-servers; shift; fi
 UNITS=("$@")
 if [ ${#UNITS[@]} -eq 0 ] && [ $SERVERS = 1 ]; then

@@ -7,7 +7,7 @@ import { ConfigError, ConfigFileError, configFromArgs, type Config } from './con
 import { helpText } from './config/help.js';
 import { BackendError } from './seal/backends.js';
 import { KeyError } from './seal/keyring.js';
-import { LogFileError, openLog, type LogFormat, type LogOutput } from './log.js';
+import { LogFileError, logFilePath, openLog, type LogFormat, type LogOutput } from './log.js';
 import { ListenError } from './net/listen.js';
 import { startServer, type RunningServer } from './net/server.js';
 import { gcWithoutHelperWaits } from './observe/gc-threads.js';
@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<void> {
   if (process.env.npm_lifecycle_event) stopWithParent(stop);
   let output: LogOutput;
   try {
-    output = openLog(config.get('loglevel'), config.get('logfile'), config.get('log-format') as LogFormat);
+    output = openLog(config.get('loglevel'), logFilePath(config.get('logfile'), config.get('dir')), config.get('log-format') as LogFormat);
   } catch (err) {
     return fail(err);
   }

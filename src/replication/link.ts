@@ -133,33 +133,32 @@ export class MasterLink {
       if (pong.startsWith('-') && !pong.startsWith('-NOAUTH') && !pong.startsWith('-NOPERM') && !pong.startsWith('-ERR operation not permitted')) {
         return this.fail(`error reply to PING from master: '${pong}'`);
       }
-      const afterAuth = (): void => {
+      // The key check comes first, where Redis sends AUTH: a master that wants a password
+      // (requirepass, or a default user turned off) refuses REPLCONF listening-port and
+      // ip-address before it, and would then list this replica at port 0 in INFO, where
+      // Sentinel finds replicas. No AUTH: sealkv keeps masterauth only as a digest (it never
+      // holds a password), and only a holder of the master key can seal the token, and such a
+      // node could open every value anyway.
+      this.send('REPLCONF', 'sealkv-key', this.repl.server.transport.seal(KEY_CHECK));
+      then((keyReply) => {
+        if (!keyReply.startsWith('+')) {
+          const reason = keyReply.startsWith('-') ? keyReply.slice(1) : keyReply;
+          return this.fail(`MASTER refused the sync: ${reason}`, this.socket, true);
+        }
         const announced = config.number('replica-announce-port') || this.repl.server.tcpPort;
         this.send('REPLCONF', 'listening-port', String(announced));
         then(() => {
           const ip = config.get('replica-announce-ip');
           const afterIp = (): void => {
-            this.send('REPLCONF', 'sealkv-key', this.repl.server.transport.seal(KEY_CHECK));
-            // A master that wants a password answered PING with -NOAUTH: the key check logs in.
-            then((keyReply) => {
-              if (!keyReply.startsWith('+')) {
-                const reason = keyReply.startsWith('-') ? keyReply.slice(1) : keyReply;
-                return this.fail(`MASTER refused the sync: ${reason}`, this.socket, true);
-              }
-              this.send('REPLCONF', 'capa', 'eof', 'capa', 'psync2');
-              then(() => this.psync());
-            });
+            this.send('REPLCONF', 'capa', 'eof', 'capa', 'psync2');
+            then(() => this.psync());
           };
           if (ip !== '') {
             this.send('REPLCONF', 'ip-address', ip);
             then(afterIp);
           } else afterIp();
         });
-      };
-      // No AUTH: sealkv keeps masterauth only as a digest (it never holds a password), and the
-      // key check below authenticates this node to its master instead: only a holder of the
-      // master key can seal the token, and such a node could open every value anyway.
-      afterAuth();
+      });
     });
   }
 

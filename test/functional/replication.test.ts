@@ -395,6 +395,9 @@ describe('replication: refusals and partial resync', () => {
     const q = ioredis(replica.port);
     try {
       await linkUp(replica.port);
+      // The replica's port reached the primary: the key check logged it in before REPLCONF
+      // listening-port (Sentinel finds replicas at the port INFO lists; it was 0 before).
+      expect(await p.info('replication')).toContain(`,port=${replica.port},`);
       await p.set('auth-k', 'v');
       expect(await p.call('wait', '1', '5000')).toBe(1);
       expect(await q.get('auth-k')).toBe('v');
