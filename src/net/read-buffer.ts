@@ -10,11 +10,11 @@
 // buffer given as a function), so those bytes are neither copied nor wiped here; the parser
 // owns and wipes them.
 //
-// net.Server does not take `onread` for the sockets it accepts, so the listener pauses new
-// connections (pauseOnConnect) before they read anything and hands their handle to a socket
-// built with the option.
+// net.Server does not take `onread` for the sockets it accepts, so each listener's accepts are
+// taken from its handle (takeAccepts): the accepted handle goes straight to a socket built with
+// the option, without the socket net.Server would build first and drop.
 
-import { Socket } from 'node:net';
+import { Socket, type Server as NetServer } from 'node:net';
 import { wipeShared } from '../util/shared-pool.js';
 import { streamBinding } from './stream-binding.js';
 
@@ -48,6 +48,38 @@ export class ReadBuffer {
   private readonly onread = readCallback(this);
 
   /**
+   * Hands every connection `srv` accepts to `onSocket` as a socket of this reader (see adopt).
+   * `srv` must be made with pauseOnConnect, so that a connection that still comes through its
+   * 'connection' event (Node internals changed) reads nothing before it is adopted.
+   *
+   * Once it listens, its accepts are taken from its handle: net.Server would build a paused
+   * socket for each (two stream states, an event emitter, a read stop) that adopt() then drops
+   * for a socket of its own. That socket was a third of the CPU an accept costs and 2.5 of the
+   * 10 KB allocated per connection, and under a storm of new connections (1,000 clients
+   * connecting at once) every request waits for the accepts before it.
+   */
+  takeAccepts(srv: NetServer, onSocket: (socket: Socket) => void): void {
+    srv.on('connection', (paused: Socket) => onSocket(this.adopt(paused)));
+    srv.once('listening', () => {
+      const server = srv as unknown as ListeningServer;
+      const listener = server._handle;
+      const nodeOnconnection = listener?.onconnection;
+      if (typeof nodeOnconnection !== 'function') return;
+      const reader = this;
+      listener!.onconnection = function onconnection(this: unknown, err: number, handle: ReadHandle | undefined): void {
+        // Errors and a server with maxConnections (never set on these) stay Node's.
+        if (err || handle === undefined || server.maxConnections) return nodeOnconnection.call(this, err, handle);
+        const socket = reader.adoptHandle(handle);
+        // What net.Server's own accept records: its connection count, lowered when the socket closes.
+        server._connections++;
+        (socket as unknown as { _server: NetServer })._server = srv;
+        (socket as unknown as { server: NetServer }).server = srv;
+        onSocket(socket);
+      };
+    });
+  }
+
+  /**
    * A socket for an accepted, still paused connection; its reads go to the sink given to
    * attach() (dropped, zeroed, until then).
    */
@@ -55,6 +87,11 @@ export class ReadBuffer {
     const handle = (paused as unknown as { _handle: ReadHandle | null })._handle;
     // A Node whose sockets no longer expose their handle would leave this connection dead: say so.
     if (handle === null || handle === undefined) throw new Error('accepted socket has no handle to adopt (Node internals changed?)');
+    return this.adoptHandle(handle);
+  }
+
+  /** A socket for an accepted connection's handle that nothing reads yet (see adopt). */
+  private adoptHandle(handle: ReadHandle): Socket {
     handle.readSink = null;
     /** The memory the handle reads into now (what the buffer function last gave it). */
     handle.readTarget = this.buffer;
@@ -117,6 +154,13 @@ interface ReadHandle {
   /** Ours: who the reads go to (null until attach()), and the memory the handle reads into now. */
   readSink: ReadSink | null;
   readTarget: Uint8Array;
+}
+
+/** The part of a listening net.Server takeAccepts() uses (Node's own accept: net.js onconnection). */
+interface ListeningServer {
+  _handle: { onconnection: (this: unknown, err: number, handle: ReadHandle | undefined) => void } | null;
+  _connections: number;
+  maxConnections: number | undefined;
 }
 
 /** Node's own read callback (onStreamRead), the same for every socket: for end of stream and errors. */

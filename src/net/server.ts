@@ -298,7 +298,8 @@ export class SealkvServer implements Server {
       await this.tcp.apply(plan, this.config.number('tcp-backlog'), (kind) => this.makeListener(kind, tls));
       if (plan.length > 0 && this.tcp.addresses.length === 0) throw new ListenError(`no address of bind '${this.config.get('bind')}' could be listened on`);
       if (unixPath !== '') {
-        const srv = createServer({ pauseOnConnect: true }, (paused) => this.acceptUnix(paused, unixPath));
+        const srv = createServer({ pauseOnConnect: true });
+        this.readBuffer.takeAccepts(srv, (socket) => this.acceptUnix(socket, unixPath));
         await listenUnix(srv, unixPath, this.config.get('unixsocketperm'), this.config.number('tcp-backlog'));
         this.unixListener = srv;
       }
@@ -349,7 +350,11 @@ export class SealkvServer implements Server {
 
   /** A listener of a kind: plain TCP, or TLS with the setup read from its files. */
   private makeListener(kind: ListenerKind, tls: TlsSetup | null): NetServer {
-    if (kind === 'tcp') return createServer({ pauseOnConnect: true }, (paused) => this.acceptPlain(paused));
+    if (kind === 'tcp') {
+      const srv = createServer({ pauseOnConnect: true });
+      this.readBuffer.takeAccepts(srv, (socket) => this.acceptPlain(socket));
+      return srv;
+    }
     const hooks = {
       accepted: (raw: Socket) => this.admit(raw, true),
       settled: (raw: Socket) => this.handshaking.delete(raw),
@@ -373,20 +378,17 @@ export class SealkvServer implements Server {
     this.log.warn({ requested: wanted, maxclients: fitted, openFilesLimit: limit }, 'maxclients lowered to fit the open files limit (raise it with ulimit -n or LimitNOFILE=)');
   }
 
-  /** Plain TCP: reads go into the shared, reused read buffer (see read-buffer.ts). */
-  private acceptPlain(paused: Socket): void {
-    if (!this.admit(paused, false)) return;
-    const socket = this.readBuffer.adopt(paused);
+  /** Plain TCP: reads go into the shared, reused read buffer (see read-buffer.ts), once it is attached. */
+  private acceptPlain(socket: Socket): void {
+    if (!this.admit(socket, false)) return;
     const client = this.accept(socket);
     if (client !== null) ReadBuffer.attach(socket, client);
   }
 
   /** Unix socket: as plain TCP; local by definition, named `<path>:0` as Redis names it. */
-  private acceptUnix(paused: Socket, path: string): void {
-    markUnixSocket(paused, path);
-    if (!this.admit(paused, false)) return;
-    const socket = this.readBuffer.adopt(paused);
+  private acceptUnix(socket: Socket, path: string): void {
     markUnixSocket(socket, path);
+    if (!this.admit(socket, false)) return;
     const client = this.accept(socket);
     if (client !== null) ReadBuffer.attach(socket, client);
   }
