@@ -77,16 +77,20 @@ class PeerLink {
   createdAt = 0;
   /** Messages dropped since the link last went down (logged when it comes back). */
   private droppedSinceDown = 0;
-  private corked = false;
+  /** The outage was logged: one line per outage, not one per retry. */
+  private downLogged = false;
+  /** Frames of this turn not yet written: joined into one write at the turn's end. */
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
 
   constructor(
     private readonly fanout: PublishFanout,
     readonly node: ClusterNode,
   ) {}
 
-  /** Bytes not yet handed to the kernel: waiting frames and the socket's own buffer. */
+  /** Bytes not yet handed to the kernel: waiting frames, this turn's batch and the socket's own buffer. */
   get pendingBytes(): number {
-    return this.waitingBytes + (this.socket?.writableLength ?? 0);
+    return this.waitingBytes + this.batchBytes + (this.socket?.writableLength ?? 0);
   }
 
   send(frame: Frame): void {
@@ -116,19 +120,24 @@ class PeerLink {
     }
   }
 
-  /** Writes now, uncorking once this turn's writes are all in (one segment for a burst). */
+  /**
+   * Adds a frame to this turn's batch, written as one buffer once the event loop has run every
+   * client's commands of this round: a write per frame (even corked, as one writev), or per
+   * client read, cost a third of a pipelined PUBLISH's time.
+   */
   private write(bytes: Buffer): void {
-    const socket = this.socket!;
-    if (!this.corked) {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        socket.uncork();
-      });
-    }
-    socket.write(bytes);
-    this.fanout.stats.sent++;
+    if (this.batch.length === 0) setImmediate(() => this.flush());
+    this.batch.push(bytes);
+    this.batchBytes += bytes.length;
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (this.socket === null || batch.length === 0) return;
+    this.socket.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch));
+    this.fanout.stats.sent += batch.length;
   }
 
   private connect(): void {
@@ -195,6 +204,7 @@ class PeerLink {
     const log = this.fanout.server.log;
     log.info({ peer: this.node.id, address: `${this.node.host}:${this.node.port}`, ...(this.droppedSinceDown > 0 ? { dropped: this.droppedSinceDown } : {}) }, 'PUBLISH link to cluster peer ready');
     this.droppedSinceDown = 0;
+    this.downLogged = false;
     const waiting = this.waiting;
     this.waiting = [];
     this.waitingBytes = 0;
@@ -209,9 +219,11 @@ class PeerLink {
     this.socket?.destroy();
     this.socket = null;
     this.step = 0;
-    for (let i = 0; i < this.waiting.length; i++) this.drop();
+    for (let i = 0; i < this.waiting.length + this.batch.length; i++) this.drop();
     this.waiting = [];
     this.waitingBytes = 0;
+    this.batch = [];
+    this.batchBytes = 0;
     if (this.fanout.stopped) return;
     if (wasReady && reason === 'connection lost') {
       // A link that closed after working (the peer's client timeout, a restart): the next message opens it again.
@@ -220,6 +232,8 @@ class PeerLink {
     }
     this.state = 'down';
     this.retryAt = Date.now() + RETRY_MS;
+    if (this.downLogged) return;
+    this.downLogged = true;
     this.fanout.server.log.warn({ peer: this.node.id, address: `${this.node.host}:${this.node.port}`, reason }, 'PUBLISH link to cluster peer down');
   }
 
