@@ -40,6 +40,8 @@ const ID_BYTES = 16;
 const SEQ_BYTES = 8;
 /** A peer's unsent bytes when cluster-link-sendbuf-limit is 0 (Redis: no limit). */
 export const QUEUE_LIMIT = 8 * 1024 * 1024;
+/** A batch this large is written at once rather than at the end of the round. */
+const FLUSH_BYTES = 64 * 1024;
 /** After a failed connection, messages for that peer are dropped this long before the next try. */
 const RETRY_MS = 1000;
 
@@ -129,6 +131,8 @@ class PeerLink {
     if (this.batch.length === 0) setImmediate(() => this.flush());
     this.batch.push(bytes);
     this.batchBytes += bytes.length;
+    // A long pipeline's round would otherwise hold its whole batch here, counted against the limit.
+    if (this.batchBytes >= FLUSH_BYTES) this.flush();
   }
 
   private flush(): void {

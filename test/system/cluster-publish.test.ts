@@ -234,6 +234,46 @@ describe('PUBLISH across a 3-node sealkv cluster', () => {
     }
   }, 60_000);
 
+  it('a peer that stops reading costs bounded memory: over cluster-link-sendbuf-limit its messages are dropped, in order otherwise', async () => {
+    const [a, b, c] = cluster.nodes as [TestCluster['nodes'][0], TestCluster['nodes'][0], TestCluster['nodes'][0]];
+    const onB = await listener(b.port, ['slow'], []);
+    const onC = await listener(c.port, ['slow'], []);
+    const pa = direct(a.port);
+    await pa.config('SET', 'cluster-link-sendbuf-limit', String(256 * 1024));
+    const exceeded = async () => Number(/total_cluster_links_buffer_limit_exceeded:(\d+)/.exec((await pa.cluster('INFO')) as string)?.[1]);
+    expect(await exceeded()).toBe(0);
+    // Both links open first (a link still in its handshake holds messages up to the limit too).
+    await pa.publish('slow', '-1:warm');
+    await until(() => onB.got.length === 1 && onC.got.length === 1, 'the first message on B and C');
+    onB.got.length = 0;
+    onC.got.length = 0;
+    c.server.process.kill('SIGSTOP');
+    try {
+      const body = 'x'.repeat(1024);
+      for (let round = 0; round < 4; round++) {
+        const pipeline = pa.pipeline();
+        for (let i = 0; i < 5000; i++) pipeline.publish('slow', `${round * 5000 + i}:${body}`);
+        expect((await pipeline.exec())!.every(([err]) => err === null)).toBe(true);
+      }
+      await until(() => onB.got.length === 20_000, 'all 20000 on B', 30_000);
+      expect(await exceeded()).toBeGreaterThan(0);
+      const links = (await pa.call('CLUSTER', 'LINKS')) as unknown[][];
+      const toC = links.find((l) => l[3] === c.id)!;
+      expect(toC[11] as number).toBeLessThanOrEqual(256 * 1024);
+    } finally {
+      c.server.process.kill('SIGCONT');
+      await pa.config('SET', 'cluster-link-sendbuf-limit', '0');
+    }
+    // C hears what was not dropped, in the order it was published.
+    await pa.publish('slow', 'last');
+    await until(() => onC.got.at(-1) === '|slow|last', 'the last message on C', 30_000);
+    const seq = onC.got.slice(0, -1).map((m) => Number(m.split('|')[2]!.split(':')[0]));
+    expect(seq.length).toBeLessThan(20_000);
+    expect(seq.every((n, i) => i === 0 || n > seq[i - 1]!)).toBe(true);
+    onB.conn.disconnect();
+    onC.conn.disconnect();
+  }, 120_000);
+
   // Last: it stops node C.
   it('a node that is down does not stall PUBLISH on the others; its messages are dropped and counted', async () => {
     const [a, b] = cluster.nodes.map((n) => n.port) as [number, number];
@@ -255,6 +295,33 @@ describe('PUBLISH across a 3-node sealkv cluster', () => {
   });
 });
 
+
+describe('nodes with requirepass', () => {
+  let locked: TestCluster;
+  beforeAll(async () => {
+    locked = await startCluster(2, ['--requirepass', 'node-pw']);
+  }, 30_000);
+  afterAll(async () => {
+    await locked?.stop();
+  });
+
+  it('the link logs in with the master-key proof, not the password', async () => {
+    const [a, b] = locked.nodes.map((n) => n.port) as [number, number];
+    const sub = new Redis({ port: b, host: '127.0.0.1', password: 'node-pw' });
+    const pub = new Redis({ port: a, host: '127.0.0.1', password: 'node-pw' });
+    try {
+      const got: string[] = [];
+      sub.on('message', (ch: string, msg: string) => got.push(`${ch}:${msg}`));
+      await sub.subscribe('locked');
+      expect(await pub.publish('locked', 'through')).toBe(0);
+      await until(() => got.length === 1, 'one message');
+      expect(got).toEqual(['locked:through']);
+    } finally {
+      sub.disconnect();
+      pub.disconnect();
+    }
+  });
+});
 
 /**
  * Two nodes where A reaches B through a TCP relay: the layout gives B the relay's port (B finds
