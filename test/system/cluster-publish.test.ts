@@ -26,6 +26,7 @@ import { Errors } from '../../src/protocol/errors.js';
 import { until } from '../helpers/beside-redis.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { hasRedisServer, ReplyConnection } from '../helpers/reference-redis.js';
+import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
 import { freePort, spawnOn, type SpawnedServer } from '../helpers/server.js';
 
 let cluster: TestCluster;
@@ -373,6 +374,20 @@ describe('the link between two nodes, seen from the wire', () => {
     expect(wire.includes(MARKER)).toBe(false);
     expect(a.output() + b.output()).not.toContain(MARKER);
   });
+
+  it('leaves no forwarded message in either node\'s memory once delivered', async () => {
+    const messages = makeMarkers(200, 'SKVFWD-');
+    const onB = await listener(b.port, ['mem-channel'], []);
+    const pub = direct(a.port);
+    for (const m of messages) await pub.publish('mem-channel', m);
+    await until(() => onB.got.length === messages.length, 'every marker message on B');
+    onB.conn.disconnect();
+    // The channel name is kept in plaintext without --seal-keys while subscribed: the control.
+    const control = await listener(b.port, ['SKVCONTROL-channel-name'], []);
+    closers.push(() => control.conn.disconnect());
+    expectNoPlaintext(b.process.pid!, messages, { marker: Buffer.from('SKVCONTROL-channel-name'), what: 'a subscribed channel name' });
+    expectNoPlaintext(a.process.pid!, messages);
+  }, 60_000);
 
   it('refuses the recorded link replayed by a client, and a recorded message sent alone', async () => {
     const onB = await listener(b.port, [], ['*']);
