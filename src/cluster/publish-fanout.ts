@@ -42,6 +42,8 @@ const SEQ_BYTES = 8;
 export const QUEUE_LIMIT = 8 * 1024 * 1024;
 /** A batch this large is written at once rather than at the end of the round. */
 const FLUSH_BYTES = 64 * 1024;
+/** At most one drop warning per peer this often, with the count since the last one. */
+const DROP_LOG_MS = 10_000;
 /** After a failed connection, messages for that peer are dropped this long before the next try. */
 const RETRY_MS = 1000;
 
@@ -77,10 +79,13 @@ class PeerLink {
   private retryAt = 0;
   /** Unix ms the link was opened (CLUSTER LINKS create-time). */
   createdAt = 0;
-  /** Messages dropped since the link last went down (logged when it comes back). */
-  private droppedSinceDown = 0;
+  /** Messages dropped since the last drop warning (one per DROP_LOG_MS at most). */
+  private droppedUnlogged = 0;
+  private dropLoggedAt = -Infinity;
   /** The outage was logged: one line per outage, not one per retry. */
   private downLogged = false;
+  /** Handshake replies received on the current connection. */
+  private step = 0;
   /** Frames of this turn not yet written: joined into one write at the turn's end. */
   private batch: Buffer[] = [];
   private batchBytes = 0;
@@ -117,9 +122,15 @@ class PeerLink {
 
   private drop(): void {
     this.fanout.stats.dropped++;
-    if (this.droppedSinceDown++ === 0) {
-      this.fanout.server.log.warn({ peer: this.node.id, address: `${this.node.host}:${this.node.port}` }, 'dropping PUBLISH messages for a cluster peer that is down or too far behind');
-    }
+    this.droppedUnlogged++;
+    const now = Date.now();
+    if (now - this.dropLoggedAt < DROP_LOG_MS) return;
+    this.dropLoggedAt = now;
+    this.fanout.server.log.warn(
+      { peer: this.node.id, address: `${this.node.host}:${this.node.port}`, dropped: this.droppedUnlogged, state: this.state },
+      'dropping PUBLISH messages for a cluster peer that is down or too far behind',
+    );
+    this.droppedUnlogged = 0;
   }
 
   /**
@@ -181,8 +192,6 @@ class PeerLink {
     }
   }
 
-  private step = 0;
-
   /** One reply line; false once the link has failed. */
   private onReply(socket: Socket, line: string): boolean {
     const step = this.state === 'connecting' ? this.step++ : -1;
@@ -206,8 +215,7 @@ class PeerLink {
     this.handshakeTimer = null;
     this.state = 'ready';
     const log = this.fanout.server.log;
-    log.info({ peer: this.node.id, address: `${this.node.host}:${this.node.port}`, ...(this.droppedSinceDown > 0 ? { dropped: this.droppedSinceDown } : {}) }, 'PUBLISH link to cluster peer ready');
-    this.droppedSinceDown = 0;
+    log.info({ peer: this.node.id, address: `${this.node.host}:${this.node.port}` }, 'PUBLISH link to cluster peer ready');
     this.downLogged = false;
     const waiting = this.waiting;
     this.waiting = [];
