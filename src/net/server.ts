@@ -32,6 +32,7 @@ import { TransportSealer } from '../seal/transport.js';
 import { BlockingTable } from '../blocking/waiters.js';
 import { readLayout, type SelfHint } from '../cluster/layout-file.js';
 import type { Topology } from '../cluster/topology.js';
+import { publishFanoutIfAny } from '../cluster/publish-fanout.js';
 import { createNameHasher, type NameHasher } from '../seal/name-hash.js';
 import { Rotation } from '../seal/rotation.js';
 import { Sealer } from '../seal/sealer.js';
@@ -545,6 +546,7 @@ export class SealkvServer implements Server {
     if (this.cron) clearInterval(this.cron);
     this.rotation.stop();
     replicationIfAny(this)?.stop();
+    publishFanoutIfAny(this)?.stop();
     this.persistence.destroy();
     this.tcp.closeAll();
     this.unixListener?.close();

@@ -376,6 +376,8 @@ export const Errors = {
   noReplicas: 'NOREPLICAS Not enough good replicas to write.',
   /** sealkv's own: a replica must prove it holds the same master key before PSYNC. */
   replicaNoKeyCheck: 'ERR this sealkv node replicates only to sealkv replicas that hold its master key (no REPLCONF sealkv-key before PSYNC)',
+  publishLinkUnproven: "ERR PUBLISH links are for nodes of this cluster that proved its master key (REPLCONF sealkv-key)",
+  publishLinkRefused: 'ERR refused a forwarded PUBLISH frame: not sealed for this link, or replayed',
   replicaKeyDiffers: "ERR master key mismatch: the replica's master key differs from this node's, refusing to replicate",
   // SAVE / BGSAVE / SHUTDOWN (src/commands/server/persistence.ts)
   bgsaveInProgress: 'ERR Background save already in progress',

@@ -7,7 +7,8 @@
 // Live, without Docker: three nodes started with the compose file's TLS settings (TLS only,
 // tls-cluster yes, the dev script's certificates) serve `redis-cli -c --tls` across nodes and
 // an ioredis Cluster over TLS, and `redis-cli --tls --cluster reshard` moves slots with keys
-// between them (MIGRATE over TLS). The same cluster in containers: test/system/docker-cluster.test.ts.
+// between them (MIGRATE over TLS), and a PUBLISH on one node reaches a subscriber on another
+// (the nodes' PUBLISH links over TLS). The same cluster in containers: test/system/docker-cluster.test.ts.
 
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,11 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { parseLayout } from '../../src/cluster/layout-file.js';
 import { keySlot } from '../../src/cluster/routing.js';
+import { until } from '../helpers/beside-redis.js';
 import { hasRedisCli } from '../helpers/clients.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 
@@ -221,6 +223,25 @@ describe.skipIf(!hasOpenssl || !hasRedisCli)('three TLS-only nodes with the comp
     // Without TLS the port does not answer as Redis would.
     const plain = await run('redis-cli', ['-h', '127.0.0.1', '-p', port, 'ping'], { timeout: 10_000 }).then((r) => r.stdout, (e: { stdout?: string; stderr?: string }) => `${e.stdout}${e.stderr}`);
     expect(plain).not.toContain('PONG');
+  });
+
+  it('forwards PUBLISH between the nodes over TLS (tls-cluster yes: the nodes dial each other with their certificate)', async () => {
+    const sub = new Redis({
+      host: '127.0.0.1', port: cluster.nodes[0]!.port,
+      tls: { ca: readFileSync(join(dir, 'tls/ca.crt')), cert: readFileSync(join(dir, 'tls/client.crt')), key: readFileSync(join(dir, 'tls/client.key')), checkServerIdentity: () => undefined },
+    });
+    try {
+      const got: string[] = [];
+      sub.on('pmessage', (_p: string, ch: string, msg: string) => got.push(`${ch}:${msg}`));
+      await sub.psubscribe('tls-ev.*');
+      for (const n of cluster.nodes.slice(1)) {
+        expect((await run('redis-cli', [...tlsArgs, '-p', String(n.port), 'publish', 'tls-ev.1', String(n.port)], { timeout: 20_000 })).stdout.trim()).toBe('0');
+      }
+      await until(() => got.length === 2, 'two messages over TLS links');
+      expect(got.sort()).toEqual(cluster.nodes.slice(1).map((n) => `tls-ev.1:${n.port}`).sort());
+    } finally {
+      sub.disconnect();
+    }
   });
 
   it('reshards slots holding keys with redis-cli --tls --cluster reshard (MIGRATE between nodes over TLS)', async () => {

@@ -5,7 +5,7 @@
 // per node until each is done), runs an atomic ClusterBatch on one hash tag and a non-atomic one
 // spread over nodes, a Script on one slot (EVALSHA, loaded on NOSCRIPT on that node), sums DBSIZE
 // over the primaries, and delivers PUBLISH and sharded SPUBLISH to clients subscribed at connect.
-// A pattern subscriber does not hear a PUBLISH sent to another node: sealkv has no cluster bus.
+// A pattern subscriber hears a PUBLISH sent to another node: the nodes forward it to each other.
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -164,9 +164,9 @@ describe('valkey-glide GlideClusterClient on a 3-node sealkv cluster', () => {
   }, 20_000);
 
   // Redis Cluster broadcasts every PUBLISH over its cluster bus, so a pattern subscriber on any
-  // node hears channels whose slots live elsewhere. sealkv has no cluster bus: a PUBLISH reaches
-  // only the subscribers of the node it was sent to. Not built yet; this test says so until it is.
-  it.fails('a pattern subscriber hears PUBLISH sent to the other nodes (needs a broadcast between nodes)', async () => {
+  // node hears channels whose slots live elsewhere; sealkv forwards it to every node of the
+  // layout (src/cluster/publish-fanout.ts).
+  it('a pattern subscriber hears PUBLISH sent to the other nodes', async () => {
     if (redis) expect(await patternAcrossNodes(redis.port)).toHaveLength(6);
     expect(await patternAcrossNodes(cluster.nodes[0]!.port)).toHaveLength(6);
   }, 20_000);

@@ -7,6 +7,7 @@
 
 import { SLOTS, type Topology } from '../../cluster/topology.js';
 import { keySlot, route } from '../../cluster/routing.js';
+import { publishFanoutIfAny } from '../../cluster/publish-fanout.js';
 import { Errors } from '../../protocol/errors.js';
 import { Sealer } from '../../seal/sealer.js';
 import { int64, keyOf, text, word } from '../args.js';
@@ -91,6 +92,7 @@ function clusterInfo(ctx: Session): void {
   const t = topologyOf(ctx);
   if (t === null) return;
   const assigned = t.assignedSlots();
+  const fanout = publishFanoutIfAny(ctx.server)?.stats ?? { sent: 0, received: 0, limitExceeded: 0 };
   const lines = [
     `cluster_state:${clusterOk(ctx, t) ? 'ok' : 'fail'}`,
     `cluster_slots_assigned:${assigned}`,
@@ -101,9 +103,13 @@ function clusterInfo(ctx: Session): void {
     `cluster_size:${t.servingNodes()}`,
     `cluster_current_epoch:${t.nodes.length + t.epoch - 1}`,
     `cluster_my_epoch:${t.self + t.epoch}`,
-    'cluster_stats_messages_sent:0',
-    'cluster_stats_messages_received:0',
-    'total_cluster_links_buffer_limit_exceeded:0',
+    // The only messages between sealkv nodes are forwarded PUBLISHes (cluster/publish-fanout.ts);
+    // Redis lists a type's line only once it has a count.
+    ...(fanout.sent > 0 ? [`cluster_stats_messages_publish_sent:${fanout.sent}`] : []),
+    `cluster_stats_messages_sent:${fanout.sent}`,
+    ...(fanout.received > 0 ? [`cluster_stats_messages_publish_received:${fanout.received}`] : []),
+    `cluster_stats_messages_received:${fanout.received}`,
+    `total_cluster_links_buffer_limit_exceeded:${fanout.limitExceeded}`,
   ];
   ctx.reply.verbatim(lines.join('\r\n') + '\r\n');
 }
@@ -363,8 +369,30 @@ function clusterBumpepoch(ctx: Session): void {
   ctx.reply.simple(`BUMPED ${t.self + t.epoch}`);
 }
 
+/**
+ * The outgoing PUBLISH links this node has opened, in Redis 7.0's shape; a peer's link to this
+ * node is one of its clients here, not listed (sealkv has no inbound bus links).
+ */
 function clusterLinks(ctx: Session): void {
-  if (topologyOf(ctx) !== null) ctx.reply.arrayLen(0);
+  if (topologyOf(ctx) === null) return;
+  const links = (publishFanoutIfAny(ctx.server)?.links ?? []).filter((l) => l.state === 'connecting' || l.state === 'ready');
+  ctx.reply.arrayLen(links.length);
+  for (const link of links) {
+    const pending = link.pendingBytes;
+    ctx.reply.mapLen(6);
+    ctx.reply.bulkText('direction');
+    ctx.reply.bulkText('to');
+    ctx.reply.bulkText('node');
+    ctx.reply.bulkText(link.node.id);
+    ctx.reply.bulkText('create-time');
+    ctx.reply.integer(link.createdAt);
+    ctx.reply.bulkText('events');
+    ctx.reply.bulkText(pending > 0 ? 'rw' : 'r');
+    ctx.reply.bulkText('send-buffer-allocated');
+    ctx.reply.integer(pending);
+    ctx.reply.bulkText('send-buffer-used');
+    ctx.reply.integer(pending);
+  }
 }
 
 function clusterCountFailureReports(ctx: Session, args: Buffer[]): void {

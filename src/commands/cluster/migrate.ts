@@ -9,11 +9,11 @@
 // holdOthersDuring) and dispatched again afterwards, so they see the key either here or, with
 // ASK, on the target, never a write lost in between (a reshard under load, issue 18). Expiry and
 // eviction keep running meanwhile; a key they removed is not deleted again. No socket is cached
-// between calls (INFO migrate_cached_sockets stays 0).
+// between calls (INFO migrate_cached_sockets stays 0). With `tls-cluster yes` it talks TLS to the
+// target (cluster/dial.ts).
 
-import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
-import { connect as connectTls, createSecureContext, type SecureContext } from 'node:tls';
+import type { Socket } from 'node:net';
+import { dialNode } from '../../cluster/dial.js';
 import { int64, keyOf, word } from '../args.js';
 import { dumpPayload } from './dump.js';
 import { KeyFlag, at, keySpec, keyword, range, type KeyRef } from '../key-specs.js';
@@ -90,55 +90,26 @@ function unchanged(ctx: Session, m: Moving): boolean {
 }
 
 /**
- * With `tls-cluster yes` MIGRATE talks TLS to the target, as Redis does between cluster nodes:
- * the target's certificate must chain to tls-ca-cert-file, and this node presents
- * tls-client-cert-file / tls-client-key-file, or else its server certificate (targets ask for
- * one: tls-auth-clients yes). Like Redis, no host name is checked (nodes are addressed by the
- * IPs or names of the layout, whatever the certificates say). The context is built on first
- * use and kept: the key then lives in OpenSSL's memory only, the buffer read is zeroed.
- */
-const tlsContexts = new WeakMap<object, SecureContext>();
-
-function clusterTls(ctx: Session): SecureContext | null {
-  const config = ctx.server.config;
-  if (!config.flag('tls-cluster')) return null;
-  let context = tlsContexts.get(ctx.server);
-  if (context !== undefined) return context;
-  const certFile = config.get('tls-client-cert-file') || config.get('tls-cert-file');
-  const keyFile = config.get('tls-client-cert-file') ? config.get('tls-client-key-file') : config.get('tls-key-file');
-  const caFile = config.get('tls-ca-cert-file');
-  let key: Buffer | undefined;
-  try {
-    key = keyFile ? readFileSync(keyFile) : undefined;
-    context = createSecureContext({
-      ...(certFile ? { cert: readFileSync(certFile) } : {}),
-      ...(key !== undefined ? { key } : {}),
-      ...(caFile ? { ca: readFileSync(caFile) } : {}),
-      minVersion: 'TLSv1.2',
-    });
-  } catch {
-    // Files that cannot be read or used now: no connection can be made (IOERR ... connecting).
-    throw new Error('connect');
-  } finally {
-    key?.fill(0);
-  }
-  tlsContexts.set(ctx.server, context);
-  return context;
-}
-
-/**
  * Sends the request and collects `count` one-line replies ("+OK", "-ERR ..."); rejects with
  * 'connect' / 'io' on a socket error or when no byte arrives for `timeout` ms.
  */
-function exchange(host: string, port: number, request: Buffer[], count: number, timeout: number, tls: SecureContext | null): Promise<string[]> {
+function exchange(ctx: Session, host: string, port: number, request: Buffer[], count: number, timeout: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
     let connected = false;
     let done = false;
     let pending: Buffer = Buffer.alloc(0);
     const lines: string[] = [];
-    const socket: Socket = tls === null
-      ? connect({ host, port })
-      : connectTls({ host, port, secureContext: tls, checkServerIdentity: () => undefined, ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }) });
+    let socket: Socket;
+    try {
+      socket = dialNode(ctx.server, host, port, () => {
+        connected = true;
+        rearm();
+        for (const part of request) socket.write(part);
+      });
+    } catch {
+      // TLS files that cannot be read or used now: no connection can be made (IOERR ... connecting).
+      return reject(new Error('connect'));
+    }
     const finish = (err: string | null) => {
       if (done) return;
       done = true;
@@ -152,14 +123,8 @@ function exchange(host: string, port: number, request: Buffer[], count: number, 
       clearTimeout(timer);
       timer = setTimeout(() => finish('io'), timeout);
     };
-    socket.setNoDelay(true);
     socket.on('error', () => finish(connected ? 'io' : 'connect'));
     socket.on('close', () => finish(connected ? 'io' : 'connect'));
-    socket.on(tls === null ? 'connect' : 'secureConnect', () => {
-      connected = true;
-      rearm();
-      for (const part of request) socket.write(part);
-    });
     socket.on('data', (chunk: Buffer) => {
       rearm();
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
@@ -216,7 +181,7 @@ async function migrateHeld(ctx: Session, req: MigrateRequest, host: string, port
   let lines: string[];
   try {
     if (port === null || port < 0n || port > 65535n) throw new Error('connect');
-    lines = await exchange(host, Number(port), [...head, ...request], expected, req.timeout, clusterTls(ctx));
+    lines = await exchange(ctx, host, Number(port), [...head, ...request], expected, req.timeout);
   } catch (err) {
     return ctx.reply.error((err as Error).message === 'connect' ? Errors.migrateConnect : Errors.migrateRead);
   }

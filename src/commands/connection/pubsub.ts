@@ -7,6 +7,7 @@ import { Errors } from '../../protocol/errors.js';
 import type { AclUser } from '../../acl/user.js';
 import { isSubscribed, pubsubIfAny, pubsubOf, type Flavor } from '../../pubsub/registry.js';
 import { replyHelp } from './clients.js';
+import { publishFanoutOf } from '../../cluster/publish-fanout.js';
 import { index, keySpec, range } from '../key-specs.js';
 import type { CommandSpec, Session } from '../types.js';
 
@@ -53,8 +54,13 @@ function sunsubscribe(ctx: Session, args: Buffer[]): void {
   unsubscribeEach(ctx, args, 'shard');
 }
 
+/**
+ * In cluster mode the message also goes to every other node (cluster/publish-fanout.ts); the
+ * reply counts this node's receivers only, as Redis 7.0's (pubsubPublishMessageAndPropagateToCluster).
+ */
 function publish(ctx: Session, args: Buffer[]): void {
   ctx.reply.integer(pubsubOf(ctx.server).publish(args[1]!, args[2]!, false));
+  publishFanoutOf(ctx.server)?.forward(args[1]!, args[2]!);
 }
 
 function spublish(ctx: Session, args: Buffer[]): void {

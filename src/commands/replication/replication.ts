@@ -6,6 +6,7 @@ import { int64, text, word } from '../args.js';
 import { Errors } from '../../protocol/errors.js';
 import { replicationOf } from '../../replication/index.js';
 import { KEY_CHECK } from '../../replication/link.js';
+import { FANOUT_OPTIONS, receiveFanout } from '../../cluster/publish-fanout.js';
 import type { CommandSpec, Session } from '../types.js';
 
 function replicaof(ctx: Session, args: Buffer[]): void {
@@ -117,6 +118,8 @@ function replconf(ctx: Session, args: Buffer[]): void {
   if (!ctx.authenticated && (args.length !== 3 || word(args[1]!) !== 'sealkv-key')) return ctx.reply.error(Errors.noAuth);
   if (args.length % 2 === 0) return ctx.reply.error(Errors.syntax);
   const repl = replicationOf(ctx.server);
+  // A cluster peer's PUBLISH link (cluster/publish-fanout.ts), after the same master-key proof.
+  if (args.length === 3 && FANOUT_OPTIONS.has(word(args[1]!))) return receiveFanout(ctx, word(args[1]!), args[2]!, repl.primary.hello(ctx).keyOk);
   for (let i = 1; i < args.length; i += 2) {
     const opt = word(args[i]!);
     const value = args[i + 1]!;

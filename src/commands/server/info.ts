@@ -5,6 +5,7 @@
 import { pausedClients } from '../connection/pause.js';
 import { trackerIfAny } from '../../tracking/index.js';
 import { pubsubIfAny } from '../../pubsub/registry.js';
+import { publishFanoutOf } from '../../cluster/publish-fanout.js';
 import os from 'node:os';
 import { hexId } from '../../seal/rotation.js';
 import { REDIS_COMPAT_VERSION } from '../../version.js';
@@ -274,6 +275,19 @@ function sealkv(ctx: Session): Lines {
     ['seal_worker_jobs', s.sealWorkers?.jobs ?? 0],
     ['seal_worker_failures', s.sealWorkers?.failures ?? 0],
     ['read_slices_yielded', s.stats.readSlicesYielded],
+    ...clusterPublish(ctx),
+  ];
+}
+
+/** Cluster mode's forwarded PUBLISHes (cluster/publish-fanout.ts): none of these lines otherwise. */
+function clusterPublish(ctx: Session): Lines {
+  if (ctx.server.cluster === null) return [];
+  const f = publishFanoutOf(ctx.server)!.stats;
+  return [
+    ['cluster_publish_sent', f.sent],
+    ['cluster_publish_dropped', f.dropped],
+    ['cluster_publish_received', f.received],
+    ['cluster_publish_refused', f.refused],
   ];
 }
 
