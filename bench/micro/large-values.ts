@@ -7,7 +7,10 @@
 // request (all its threads, from /proc; in brackets sealkv's event loop alone, so what the seal
 // worker and V8's GC threads took shows), steadier than req/s on a loaded machine.
 //
-//   npm run build && node dist/bench/micro/large-values.js [--rounds 3] [--no-write]
+//   npm run build && node dist/bench/micro/large-values.js [--rounds 3] [--no-write] [--before <bin>]
+//
+// --before <bin>: another build's bin/sealkv.js (say a copy of main's) with its seal worker as
+// one more target in the same interleaved rounds, for a before/after comparison.
 
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -34,11 +37,15 @@ async function main(argv: string[]): Promise<void> {
   const rounds = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') + 1]) : 3;
   const bounds = new Map<number, AeadBound>();
   for (const size of SIZES) bounds.set(size, await measureAeadBound(size, 0.5));
+  const before = argv.includes('--before') ? argv[argv.indexOf('--before') + 1]! : null;
   const targets: Target[] = [
     { label: 'sealkv (seal worker)', server: await startSealkv(['--seal-workers', '1']) },
     { label: 'sealkv (event loop)', server: await startSealkv(['--seal-workers', '0']) },
   ];
   if (which('redis-server')) targets.push({ label: 'redis-server', server: await startRedis() });
+  if (before !== null) targets.push({ label: 'sealkv before (seal worker)', server: await startSealkv(['--seal-workers', '1'], before) });
+  const redisAt = targets.findIndex((t) => t.server.name !== 'sealkv');
+  const beforeAt = before === null ? -1 : targets.length - 1;
   const rps = new Map<string, number[]>();
   const cpu = new Map<string, number[]>();
   /** sealkv's event loop alone: with a seal worker the rest is the worker's (and V8's GC threads'). */
@@ -78,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
     `- ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${rounds} interleaved round(s), 4 clients; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     ...SIZES.map((s) => `- AEAD on one core (${bounds.get(s)!.backend}, ${label(s)} values): seal ${mib(bounds.get(s)!.sealBps)}, open ${mib(bounds.get(s)!.openBps)}`),
     '',
-    '| workload | bound req/s | ' + targets.map((t) => `${t.label} req/s`).join(' | ') + ' | worker / bound | worker / redis | server CPU µs/req, all threads (event loop): worker, event loop, redis |',
+    '| workload | bound req/s | ' + targets.map((t) => `${t.label} req/s`).join(' | ') + ` | worker / bound${beforeAt < 0 ? '' : ' (before)'} | worker / redis | server CPU µs/req, all threads (event loop): ${targets.map((t) => t.label).join(', ')} |`,
     '|---|---:|' + targets.map(() => '---:|').join('') + '---:|---:|---|',
   ];
   const med = (s?: Summary) => s?.median ?? NaN;
@@ -92,10 +99,11 @@ async function main(argv: string[]): Promise<void> {
           const all = summarize(cpu.get(key(t, size, pipeline, test)) ?? []).median.toFixed(0);
           return t.server.name === 'sealkv' ? `${all} (${summarize(loopCpu.get(key(t, size, pipeline, test)) ?? []).median.toFixed(0)})` : all;
         });
-        const redis = targets.length > 2 ? med(sums[2]) : NaN;
+        const redis = redisAt < 0 ? NaN : med(sums[redisAt]);
+        const share = (s?: Summary) => `${((med(s) / bound) * 100).toFixed(0)}%`;
         lines.push(
           `| ${test} ${label(size)} P${pipeline} | ${bound.toFixed(0)} | ${sums.map((s) => range(s)).join(' | ')} | ` +
-            `${((med(sums[0]) / bound) * 100).toFixed(0)}% | ${(med(sums[0]) / redis).toFixed(2)}x | ${cpus.join(', ')} |`,
+            `${share(sums[0])}${beforeAt < 0 ? '' : ` (${share(sums[beforeAt])})`} | ${(med(sums[0]) / redis).toFixed(2)}x | ${cpus.join(', ')} |`,
         );
       }
     }

@@ -306,6 +306,11 @@ export class Client implements Session, ReadSink, EvictableClient {
     return this.closing || this.closed ? null : this.parser.readTarget();
   }
 
+  /** Whether the next read should be short: the last one ended a large bulk, and another may follow (read-buffer.ts). */
+  shortRead(): boolean {
+    return this.parser.afterBigBulk();
+  }
+
   /** Handles n bytes read straight into `view` (a readTarget()): the parser's now, or wiped if it no longer wants them. */
   receiveInPlace(view: Uint8Array, n: number): void {
     if (this.closing || this.closed || !this.parser.receivedInPlace(view, n)) {

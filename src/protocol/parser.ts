@@ -206,6 +206,7 @@ export class RequestParser {
   }
 
   feed(chunk: Buffer): void {
+    this.bigEndedRead = false;
     if (this.big) {
       this.fillBig(chunk);
       return;
@@ -675,8 +676,23 @@ export class RequestParser {
     const big = this.big;
     if (big === null || view.buffer !== big.buffer || view.byteOffset !== big.byteOffset + this.bigHave || n > big.length - this.bigHave) return false;
     this.bigHave += n;
-    if (this.bigHave === big.length) this.finishBig(EMPTY);
+    if (this.bigHave === big.length) {
+      this.finishBig(EMPTY);
+      this.bigEndedRead = true;
+    }
     return true;
+  }
+
+  /** The last read ended a large bulk gathered in shared memory (afterBigBulk). */
+  private bigEndedRead = false;
+
+  /**
+   * Whether the last read ended a large bulk read in place: the next request is likely another
+   * (a stream of large SETs), whose value a short first read leaves to be read in place too
+   * rather than copied (net/read-buffer.ts).
+   */
+  afterBigBulk(): boolean {
+    return this.bigEndedRead;
   }
 
   /** The large bulk is whole: it becomes the next argument, and parsing goes on with `rest`. */

@@ -70,17 +70,23 @@ const ring = {
 let currentId = 0;
 const values = new SealedValues(new Sealer(ring as unknown as Keyring));
 
+/** A seal's output: the memory the event loop gave (a replaced value's, overwritten whole), else fresh. */
+function outputFor(job: WireJob): SharedArrayBuffer {
+  const size = chunkedSize(job.inputLength);
+  return job.output !== null && job.output.byteLength === size ? job.output : new SharedArrayBuffer(size);
+}
+
 function run(job: WireJob): WireResult {
   if (job.op === 'zeros') {
     currentId = job.keyId;
-    const output = new SharedArrayBuffer(chunkedSize(job.inputLength));
+    const output = outputFor(job);
     values.sealSparseValue(job.db, job.key, job.inputLength, [], Buffer.from(output));
     return { id: job.id, ok: true, output };
   }
   const input = Buffer.from(job.input!, job.inputOffset, job.inputLength);
   if (job.op === 'seal') {
     currentId = job.keyId;
-    const output = new SharedArrayBuffer(chunkedSize(input.length));
+    const output = outputFor(job);
     values.sealChunkedInto(job.db, job.key, input, Buffer.from(output));
     return { id: job.id, ok: true, output };
   }

@@ -12,8 +12,8 @@
 // Data moves in SharedArrayBuffers the event loop allocates (util/shared-pool.ts): a SET's
 // plaintext (the memory the parser gathered the value in), a GET's sealed copy when it is not in
 // shared memory already, and the plaintext the worker opens it into. The event loop wipes every
-// plaintext one after use; a seal's output is a SharedArrayBuffer the worker allocates, which becomes the
-// stored value as it is. The worker keeps no plaintext of its own: libsodium reads and writes
+// plaintext one after use; a seal's output is a SharedArrayBuffer, which becomes the stored value
+// as it is: the memory of a value a SET replaced (sealed-outputs.ts), else one the worker allocates. The worker keeps no plaintext of its own: libsodium reads and writes
 // the shared buffers directly.
 //
 // Keys: the workers need the data keys (a value's chunks may be under several during SEAL
@@ -36,6 +36,7 @@ import { chunkedSize } from './chunked.js';
 import { Sealer } from './sealer.js';
 import { giveShared, takeShared } from '../util/shared-pool.js';
 import { markWorkerRead } from './worker-reads.js';
+import { SealedOutputs } from './sealed-outputs.js';
 
 /** Key table slots: id (u32), in use (u32), then the 32-byte key. */
 export const KEY_SLOT_BYTES = 40;
@@ -142,6 +143,8 @@ export class SealWorkers {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private stopped = false;
+  /** Memory of replaced values for the next seals' outputs. */
+  readonly outputs = new SealedOutputs();
   /** Jobs done and failed (INFO sealkv). */
   jobs = 0;
   failures = 0;
@@ -258,6 +261,8 @@ export class SealWorkers {
         const target = takeShared(targetLength);
         slot.pending.get(wire.id)!.target = target;
         wire.output = target.buffer as SharedArrayBuffer;
+      } else if (wire.op !== 'open') {
+        wire.output = this.outputs.take(chunkedSize(wire.inputLength));
       }
       slot.posted++;
       worker.postMessage(wire);
@@ -274,6 +279,7 @@ export class SealWorkers {
       slot.pending.delete(r.id);
       slot.posted--;
       this.jobs++;
+      if (r.output !== undefined) this.outputs.adopt(r.output);
       if (!r.ok) this.failures++;
       p.resolve(r);
       this.post(slot);
@@ -337,6 +343,7 @@ export class SealWorkers {
   stop(): void {
     this.stopped = true;
     this.bytes.fill(0);
+    this.outputs.clear();
     for (const slot of this.slots) {
       const worker = slot.worker;
       slot.worker = null;

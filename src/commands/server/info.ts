@@ -274,6 +274,8 @@ function sealkv(ctx: Session): Lines {
     ['seal_worker_min_bytes', s.sealWorkers?.minBytes ?? 0],
     ['seal_worker_jobs', s.sealWorkers?.jobs ?? 0],
     ['seal_worker_failures', s.sealWorkers?.failures ?? 0],
+    ['seal_outputs_reused', s.sealWorkers?.outputs.reused ?? 0],
+    ['seal_output_pool_bytes', s.sealWorkers?.outputs.keptBytes ?? 0],
     ['read_slices_yielded', s.stats.readSlicesYielded],
     ...clusterPublish(ctx),
   ];

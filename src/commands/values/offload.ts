@@ -32,6 +32,7 @@
 import type { ArgList } from '../../protocol/arg-list.js';
 import { plainBuffer } from '../../util/bytes.js';
 import { SealWorkerError, type SealWorkers } from '../../seal/seal-workers.js';
+import { markWorkerRead } from '../../seal/worker-reads.js';
 import { giveShared, takeShared } from '../../util/shared-pool.js';
 import { CHUNK_PLAIN, Sealer } from '../../seal/sealer.js';
 import { Kind } from '../../store/keyspace.js';
@@ -206,6 +207,9 @@ async function openLater(ctx: Session, workers: SealWorkers, key: string, value:
   // it is then opened here, as it is by then.
   const own = !(value.buffer instanceof SharedArrayBuffer);
   const sealed = own ? shared(value) : value;
+  // The stored value's memory is read until the end here (the fallback below opens it too):
+  // a SET replacing it meanwhile must not hand it to the next seal (seal/sealed-outputs.ts).
+  const reading = own ? null : markWorkerRead(sealed);
   const length = Sealer.plainLength(sealed);
   let target: Buffer | null = null;
   let sent = false;
@@ -227,10 +231,17 @@ async function openLater(ctx: Session, workers: SealWorkers, key: string, value:
     // copy here, which answers the seal error if it must.
     replyRange(ctx, key, sealed, 0, length, db);
   } finally {
+    reading?.();
     if (target !== null && !sent) giveShared(target);
     // Sealed bytes hold no plaintext: nothing to wipe.
     if (own) giveShared(sealed, 0);
   }
+}
+
+/** The sealed value a string key holds in memory now (not spilled), or null. */
+function storedValue(ctx: Session, key: string): Buffer | null {
+  const entry = ctx.db.peek(key);
+  return entry === undefined || entry.kind !== Kind.String || entry.spilled !== undefined ? null : entry.value;
 }
 
 function plainCopy(bytes: Uint8Array): Buffer {
@@ -267,6 +278,7 @@ function setOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: E
         find: (purpose: Purpose, fdb: number, fkey: string, plain: Uint8Array, bind: Bind | undefined) =>
           purpose === Purpose.StringValue && fdb === db && fkey === key && plain === value && bind === undefined ? made : null,
       };
+      const replaced = storedValue(ctx, key);
       let ran: void | Promise<void> = undefined;
       try {
         ran = execute(ctx, spec, own, own);
@@ -274,7 +286,14 @@ function setOffloaded(ctx: Session, spec: CommandSpec, args: ArgList, execute: E
         values.prepared = before;
         if (ran === undefined) wipe();
       }
-      return ran === undefined ? undefined : ran.finally(wipe);
+      if (ran !== undefined) return ran.finally(wipe);
+      // Ran in this one step: whichever of the old value and the new one the key does not hold
+      // now (the SET replaced it, or NX/XX kept it) is no value's any more; its memory takes a
+      // later seal (seal/sealed-outputs.ts).
+      const now = ctx.db.peek(key);
+      for (const sealed of [replaced, made]) {
+        if (sealed !== null && (now === undefined || now.kind !== Kind.String || !now.holds(sealed))) workers.outputs.give(sealed);
+      }
     },
     (err: unknown) => {
       if (!(err instanceof SealWorkerError) || ctx.server.shuttingDown) {

@@ -281,6 +281,27 @@ describe('RequestParser', () => {
     expect(parser.next()!.map(String)).toEqual(['PING']);
   });
 
+  it('asks for a short read after a read that ended a large bulk in place, and only then', () => {
+    const parser = new RequestParser(LIMITS);
+    const value = Buffer.alloc(150_000, 7);
+    const rest = Buffer.concat([value, Buffer.from('\r\n')]);
+    expect(parser.afterBigBulk()).toBe(false);
+    parser.feed(Buffer.concat([Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${value.length}\r\n`), rest.subarray(0, 5)]));
+    expect(parser.next()).toBeNull();
+    const first = parser.readTarget()!;
+    rest.copy(first, 0, 5, 1000);
+    expect(parser.receivedInPlace(first, 995)).toBe(true);
+    expect(parser.afterBigBulk()).toBe(false); // the bulk goes on
+    const second = parser.readTarget()!;
+    rest.copy(second, 0, 1000);
+    expect(parser.receivedInPlace(second, rest.length - 1000)).toBe(true);
+    expect(parser.afterBigBulk()).toBe(true); // another SET may follow: its first read is short
+    expect(parser.next()!.map((a) => a.length)).toEqual([3, 1, value.length]);
+    parser.feed(Buffer.from('*1\r\n$4\r\nPING\r\n'));
+    expect(parser.afterBigBulk()).toBe(false); // a request read the usual way: full reads again
+    expect(parser.next()!.map(String)).toEqual(['PING']);
+  });
+
   it.each([300_000, 16 * 1024, 4 * 1024, 4095])('a bulk of %i bytes split into reads of every size comes out whole, with the commands after it', (length) => {
     const value = Buffer.alloc(length);
     for (let i = 0; i < value.length; i++) value[i] = (i * 7) & 0xff;
