@@ -24,6 +24,7 @@ function recordingSink(): ReadSink & { got: string } {
     },
     readTarget: () => null,
     receiveInPlace: () => undefined,
+    shortRead: () => false,
   };
 }
 
