@@ -6,7 +6,8 @@
 // on the first message and again on the first message after it dropped.
 //
 // On each link, in order:
-//   REPLCONF sealkv-key <sealed check>      the node proof replication uses (it logs the link in)
+//   REPLCONF sealkv-challenge key           the node proof replication uses (replication/key-proof.ts):
+//   REPLCONF sealkv-key <sealed proof>      the peer's challenge answered, which logs the link in
 //   REPLCONF sealkv-challenge publish       the peer answers +<32 hex>: a fresh random challenge
 //   REPLCONF sealkv-publink <sealed hello>  HELLO_TAG | challenge | stream id | first sequence
 //   REPLCONF sealkv-publish <sealed>        one per message, no reply:
@@ -28,7 +29,7 @@ import type { Server, Session } from '../commands/types.js';
 import { Errors } from '../protocol/errors.js';
 import { pubsubOf } from '../pubsub/registry.js';
 import { command } from '../replication/records.js';
-import { KEY_CHECK } from '../replication/link.js';
+import { keyProof } from '../replication/key-proof.js';
 import { dialNode } from './dial.js';
 import type { ClusterNode } from './topology.js';
 
@@ -164,8 +165,7 @@ class PeerLink {
     try {
       socket = dialNode(server, this.node.host, this.node.port, () => {
         if (this.socket !== socket) return;
-        socket.write(command('REPLCONF', 'sealkv-key', server.transport.seal(KEY_CHECK)));
-        socket.write(command('REPLCONF', 'sealkv-challenge', 'publish'));
+        socket.write(command('REPLCONF', 'sealkv-challenge', 'key'));
       });
     } catch (err) {
       return this.fail(`cannot connect: ${(err as Error).message}`);
@@ -178,7 +178,7 @@ class PeerLink {
     this.handshakeTimer = setTimeout(() => this.fail('timeout connecting', socket), Math.max(1000, server.config.number('cluster-node-timeout')));
   }
 
-  /** The peer's replies: three lines during the handshake, none afterwards. */
+  /** The peer's replies: four lines during the handshake, none afterwards. */
   private onReplies(socket: Socket, chunk: Buffer): void {
     if (this.socket !== socket) return;
     // Replies are short status lines; a peer that sends more is broken.
@@ -195,14 +195,21 @@ class PeerLink {
   /** One reply line; false once the link has failed. */
   private onReply(socket: Socket, line: string): boolean {
     const step = this.state === 'connecting' ? this.step++ : -1;
-    if (step === 0 && line === '+OK') return true;
-    if (step === 1 && /^\+[0-9a-f]{32}$/.test(line)) {
+    if (step === 0) {
+      const proof = keyProof(this.fanout.server.transport, line);
+      if (proof !== null) {
+        socket.write(Buffer.concat([command('REPLCONF', 'sealkv-key', proof), command('REPLCONF', 'sealkv-challenge', 'publish')]));
+        return true;
+      }
+    }
+    if (step === 1 && line === '+OK') return true;
+    if (step === 2 && /^\+[0-9a-f]{32}$/.test(line)) {
       const challenge = Buffer.from(line.slice(1), 'hex');
       const first = this.waiting[0]?.seq ?? this.fanout.nextSeq;
       socket.write(command('REPLCONF', 'sealkv-publink', this.fanout.sealHello(challenge, first)));
       return true;
     }
-    if (step === 2 && line === '+OK') {
+    if (step === 3 && line === '+OK') {
       this.ready();
       return true;
     }

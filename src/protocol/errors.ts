@@ -378,6 +378,7 @@ export const Errors = {
   replicaNoKeyCheck: 'ERR this sealkv node replicates only to sealkv replicas that hold its master key (no REPLCONF sealkv-key before PSYNC)',
   publishLinkUnproven: "ERR PUBLISH links are for nodes of this cluster that proved its master key (REPLCONF sealkv-key)",
   publishLinkRefused: 'ERR refused a forwarded PUBLISH frame: not sealed for this link, or replayed',
+  replicaKeyNoChallenge: 'ERR REPLCONF sealkv-key answers a challenge: send REPLCONF sealkv-challenge key first',
   replicaKeyDiffers: "ERR master key mismatch: the replica's master key differs from this node's, refusing to replicate",
   // SAVE / BGSAVE / SHUTDOWN (src/commands/server/persistence.ts)
   bgsaveInProgress: 'ERR Background save already in progress',

@@ -18,8 +18,6 @@ import { swapDatabases } from '../commands/connection/swap-databases.js';
 import { Errors } from '../protocol/errors.js';
 import { applyLibrariesRecord } from '../commands/scripting/functions.js';
 
-export { KEY_CHECK } from './link.js';
-
 const NO_ID = '0000000000000000000000000000000000000000';
 
 function newReplid(): string {

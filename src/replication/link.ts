@@ -1,23 +1,20 @@
 // The replica's side (redis replication.c: connectWithMaster, syncWithMaster,
 // slaveTryPartialResynchronization, readSyncBulkPayload, replicationCron): one connection to the
 // master, the handshake with Redis's command names (PING, AUTH, REPLCONF listening-port / capa,
-// PSYNC) plus sealkv's master-key check (REPLCONF sealkv-key: a token sealed under the
-// transport key, which opens only on a node holding the same master key), the full copy, then
-// the stream of records applied to the databases and fed to this node's own backlog, so it can
+// PSYNC) plus sealkv's master-key proof (replication/key-proof.ts) in AUTH's place, the full
+// copy, then the stream of records applied to the databases and fed to this node's own backlog, so it can
 // serve PSYNC itself once promoted. Reconnects once a second while the link is down.
 
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { checkSnapshotHeader, loadSnapshotSliced } from '../persistence/snapshot.js';
+import { keyProof } from './key-proof.js';
 import { command, LinkError } from './records.js';
 import { LinkReader, type LinkItem } from './resp-reader.js';
 import type { Replication } from './index.js';
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
-
-/** What the key check seals: only a node with the same master key opens it. */
-export const KEY_CHECK = Buffer.from('sealkv replication key check v1', 'latin1');
 
 /** How long one slice of a full copy's load runs before clients get their turn (LOADING replies). */
 const LOAD_SLICE_MS = 10;
@@ -125,7 +122,6 @@ export class MasterLink {
   /** The handshake, one step per reply (redis syncWithMaster's states). */
   private handshake(): void {
     this.state = 'handshake';
-    const config = this.repl.server.config;
     const then = (next: (line: string) => void) => (this.expect = next);
     this.send('PING');
     then((pong) => {
@@ -133,32 +129,45 @@ export class MasterLink {
       if (pong.startsWith('-') && !pong.startsWith('-NOAUTH') && !pong.startsWith('-NOPERM') && !pong.startsWith('-ERR operation not permitted')) {
         return this.fail(`error reply to PING from master: '${pong}'`);
       }
-      // The key check comes first, where Redis sends AUTH: a master that wants a password
+      // The key proof comes first, where Redis sends AUTH: a master that wants a password
       // (requirepass, or a default user turned off) refuses REPLCONF listening-port and
       // ip-address before it, and would then list this replica at port 0 in INFO, where
       // Sentinel finds replicas. No AUTH: sealkv keeps masterauth only as a digest (it never
-      // holds a password), and only a holder of the master key can seal the token, and such a
-      // node could open every value anyway.
-      this.send('REPLCONF', 'sealkv-key', this.repl.server.transport.seal(KEY_CHECK));
-      then((keyReply) => {
-        if (!keyReply.startsWith('+')) {
-          const reason = keyReply.startsWith('-') ? keyReply.slice(1) : keyReply;
-          return this.fail(`MASTER refused the sync: ${reason}`, this.socket, true);
+      // holds a password); only a holder of the master key can answer the master's challenge,
+      // and such a node could open every value anyway (replication/key-proof.ts).
+      this.send('REPLCONF', 'sealkv-challenge', 'key');
+      then((challenge) => {
+        const proof = keyProof(this.repl.server.transport, challenge);
+        if (proof === null) {
+          const reason = challenge.startsWith('-') ? challenge.slice(1) : `unexpected reply '${challenge.slice(0, 100)}'`;
+          return this.fail(`MASTER refused the key challenge: ${reason}`, this.socket, true);
         }
-        const announced = config.number('replica-announce-port') || this.repl.server.tcpPort;
-        this.send('REPLCONF', 'listening-port', String(announced));
-        then(() => {
-          const ip = config.get('replica-announce-ip');
-          const afterIp = (): void => {
-            this.send('REPLCONF', 'capa', 'eof', 'capa', 'psync2');
-            then(() => this.psync());
-          };
-          if (ip !== '') {
-            this.send('REPLCONF', 'ip-address', ip);
-            then(afterIp);
-          } else afterIp();
-        });
+        this.send('REPLCONF', 'sealkv-key', proof);
+        then((keyReply) => this.afterKeyProof(keyReply));
       });
+    });
+  }
+
+  /** The handshake after the master took (or refused) the key proof: announce, capabilities, PSYNC. */
+  private afterKeyProof(keyReply: string): void {
+    if (!keyReply.startsWith('+')) {
+      const reason = keyReply.startsWith('-') ? keyReply.slice(1) : keyReply;
+      return this.fail(`MASTER refused the sync: ${reason}`, this.socket, true);
+    }
+    const config = this.repl.server.config;
+    const then = (next: (line: string) => void) => (this.expect = next);
+    const announced = config.number('replica-announce-port') || this.repl.server.tcpPort;
+    this.send('REPLCONF', 'listening-port', String(announced));
+    then(() => {
+      const ip = config.get('replica-announce-ip');
+      const afterIp = (): void => {
+        this.send('REPLCONF', 'capa', 'eof', 'capa', 'psync2');
+        then(() => this.psync());
+      };
+      if (ip !== '') {
+        this.send('REPLCONF', 'ip-address', ip);
+        then(afterIp);
+      } else afterIp();
     });
   }
 

@@ -3,23 +3,20 @@
 // connection (the master-key proof, REPLCONF listening-port, PSYNC) that never acknowledges
 // keeps a failover waiting as long as the test needs.
 
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Errors } from '../../src/protocol/errors.js';
-import { KEY_CHECK } from '../../src/replication/index.js';
 import { encodeCommand, ioredis, rawExchange } from '../helpers/clients.js';
+import { keyProven, provenExchange } from '../helpers/replication.js';
 import { freePort, startInProcess, type InProcessServer } from '../helpers/server.js';
 
 const err = (p: Promise<unknown>): Promise<string> => p.then(() => 'no error', (e: Error) => e.message);
 
-/** A raw connection that sends `commands` in one write and keeps what comes back. */
-function standIn(port: number, commands: (string | Buffer)[][]): { socket: Socket; received(): string } {
-  const socket = connect(port, '127.0.0.1');
-  let data = '';
-  socket.on('data', (d: Buffer) => (data += d.toString('latin1')));
-  socket.on('error', () => {});
-  socket.write(Buffer.concat(commands.map((c) => encodeCommand(c))));
-  return { socket, received: () => data };
+/** A raw connection given the key challenge, that sends its proof and `commands` in one write and keeps what comes back. */
+async function standIn(s: InProcessServer, commands: (string | Buffer)[][]): Promise<{ socket: Socket; received(): string }> {
+  const c = await keyProven(s.port, s.running.state.transport);
+  c.socket.write(Buffer.concat([c.proof, ...commands.map((cmd) => encodeCommand(cmd))]));
+  return c;
 }
 
 const until = async (check: () => boolean, ms = 5000) => {
@@ -31,11 +28,9 @@ const until = async (check: () => boolean, ms = 5000) => {
 
 describe('FAILOVER refusals', () => {
   let s: InProcessServer;
-  let token: Buffer;
 
   beforeAll(async () => {
     s = await startInProcess();
-    token = s.running.state.transport.seal(KEY_CHECK);
   });
   afterAll(() => s.stop());
 
@@ -56,8 +51,8 @@ describe('FAILOVER refusals', () => {
 
   it('a target still taking its full copy is not online; FORCE needs TO and TIMEOUT', async () => {
     // One read holds the stand-in's handshake and the FAILOVER: its copy has not started yet.
-    const fake = standIn(s.port, [
-      ['REPLCONF', 'sealkv-key', token], ['REPLCONF', 'listening-port', '7777'], ['PSYNC', '?', '-1'],
+    const fake = await standIn(s, [
+      ['REPLCONF', 'listening-port', '7777'], ['PSYNC', '?', '-1'],
       ['FAILOVER', 'TO', '127.0.0.1', '7777'], ['FAILOVER', 'TO', '127.0.0.1', '7778'], ['FAILOVER', 'FORCE', 'TIMEOUT', '10'],
     ]);
     try {
@@ -70,7 +65,7 @@ describe('FAILOVER refusals', () => {
   });
 
   it('while a failover waits: FAILOVER, REPLICAOF and a replica\'s PSYNC are refused; ABORT ends it', async () => {
-    const fake = standIn(s.port, [['REPLCONF', 'sealkv-key', token], ['REPLCONF', 'listening-port', '7779'], ['PSYNC', '?', '-1']]);
+    const fake = await standIn(s, [['REPLCONF', 'listening-port', '7779'], ['PSYNC', '?', '-1']]);
     const c = ioredis(s.port);
     try {
       // Online once its (small) copy went out; it never acknowledges, so the failover waits.
@@ -80,8 +75,8 @@ describe('FAILOVER refusals', () => {
       expect(await err(c.call('failover'))).toBe(Errors.failoverInProgress);
       expect(await err(c.call('replicaof', '127.0.0.1', '1'))).toBe(Errors.replicaofWhileFailingOver);
       expect(await err(c.call('replicaof', 'no', 'one'))).toBe(Errors.replicaofWhileFailingOver);
-      const { data } = await rawExchange(s.port, Buffer.concat([encodeCommand(['REPLCONF', 'sealkv-key', token]), encodeCommand(['PSYNC', '?', '-1'])]));
-      expect(data.toString()).toBe(`+OK\r\n-${Errors.cantSyncFailingOver}\r\n`);
+      const data = await provenExchange(s.port, s.running.state.transport, (proof) => [Buffer.concat([proof, encodeCommand(['PSYNC', '?', '-1'])])]);
+      expect(data).toBe(`+OK\r\n-${Errors.cantSyncFailingOver}\r\n`);
       expect(String(await c.info('replication'))).toContain('master_failover_state:waiting-for-sync');
       expect(await c.call('failover', 'abort')).toBe('OK');
       expect(await c.set('k', 'w')).toBe('OK');
@@ -99,9 +94,8 @@ describe('FAILOVER refusals', () => {
       expect(await err(c.call('failover'))).toBe(Errors.failoverOnReplica);
       const bare = await rawExchange(r.port, encodeCommand(['PSYNC', 'abc', '1', 'FAILOVER']));
       expect(bare.data.toString()).toBe(`-${Errors.replicaNoKeyCheck}\r\n`);
-      const proof = encodeCommand(['REPLCONF', 'sealkv-key', r.running.state.transport.seal(KEY_CHECK)]);
-      const { data } = await rawExchange(r.port, Buffer.concat([proof, encodeCommand(['PSYNC', 'abc', '1', 'FAILOVER'])]));
-      expect(data.toString()).toBe(`+OK\r\n-${Errors.psyncFailoverReplid}\r\n`);
+      const data = await provenExchange(r.port, r.running.state.transport, (proof) => [Buffer.concat([proof, encodeCommand(['PSYNC', 'abc', '1', 'FAILOVER'])])]);
+      expect(data).toBe(`+OK\r\n-${Errors.psyncFailoverReplid}\r\n`);
       expect(String(await c.info('replication'))).toContain('role:slave');
       expect(await c.call('replicaof', 'no', 'one')).toBe('OK');
     } finally {

@@ -5,7 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { freePort, spawnServer, type SpawnedServer } from './server.js';
-import { redisCli } from './clients.js';
+import { encodeCommand, redisCli } from './clients.js';
+import { keyProof } from '../../src/replication/key-proof.js';
+import type { TransportSealer } from '../../src/seal/transport.js';
 
 export const KEY_ENV = 'SEALKV_REPL_TEST_KEY';
 
@@ -140,5 +142,62 @@ export class TcpRelay {
   async close(): Promise<void> {
     this.cut();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** What a stand-in replica needs: a connection given the master-key challenge, and the proof for it. */
+export interface KeyProvenConnection {
+  socket: Socket;
+  /** `REPLCONF sealkv-key <proof>` for this connection's challenge, encoded. */
+  proof: Buffer;
+  /** Everything the server sent after the challenge. */
+  received(): string;
+}
+
+/**
+ * A raw connection that asked for the master-key challenge (REPLCONF sealkv-challenge key) and
+ * holds the proof a replica would send, made with the node's own transport sealer: tests that
+ * stand in for a replica send it (or not) with whatever follows.
+ */
+export async function keyProven(port: number, transport: TransportSealer): Promise<KeyProvenConnection> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  let data = '';
+  const challenge = await new Promise<string>((resolve, reject) => {
+    socket.on('data', (d: Buffer) => {
+      data += d.toString('latin1');
+      const end = data.indexOf('\r\n');
+      if (end >= 0) resolve(data.slice(0, end));
+    });
+    socket.once('error', reject);
+    socket.write(encodeCommand(['REPLCONF', 'sealkv-challenge', 'key']));
+  });
+  const sealed = keyProof(transport, challenge);
+  if (sealed === null) throw new Error(`no key challenge: ${challenge}`);
+  const start = challenge.length + 2;
+  return { socket, proof: encodeCommand(['REPLCONF', 'sealkv-key', sealed]), received: () => data.slice(start) };
+}
+
+/**
+ * keyProven, then `parts` written in turn (5 ms apart when several); resolves with what the
+ * server answered after the challenge once it stays quiet for `quietMs`.
+ */
+export async function provenExchange(port: number, transport: TransportSealer, parts: (proof: Buffer) => Buffer[], quietMs = 150): Promise<string> {
+  const c = await keyProven(port, transport);
+  try {
+    for (const p of parts(c.proof)) {
+      c.socket.write(p);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    let seen = -1;
+    for (const end = Date.now() + 10_000; Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, quietMs));
+      const now = c.received().length;
+      if (now > 0 && now === seen) break;
+      seen = now;
+    }
+    return c.received();
+  } finally {
+    c.socket.destroy();
   }
 }

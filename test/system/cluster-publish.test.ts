@@ -28,6 +28,9 @@ import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { hasRedisServer, ReplyConnection } from '../helpers/reference-redis.js';
 import { expectNoPlaintext, makeMarkers } from '../helpers/memory-scan.js';
 import { freePort, spawnOn, type SpawnedServer } from '../helpers/server.js';
+import { keyProven } from '../helpers/replication.js';
+import { Keyring } from '../../src/seal/keyring.js';
+import { TransportSealer } from '../../src/seal/transport.js';
 
 let cluster: TestCluster;
 const closers: (() => unknown)[] = [];
@@ -336,8 +339,9 @@ describe('the link between two nodes, seen from the wire', () => {
   let b: SpawnedServer;
   const sockets: Socket[] = [];
 
+  const keyFile = join(dir, 'master.key');
+
   beforeAll(async () => {
-    const keyFile = join(dir, 'master.key');
     writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
     const [pa, pb, pr] = [await freePort(), await freePort(), await freePort()];
     const [ida, idb] = [randomBytes(20).toString('hex'), randomBytes(20).toString('hex')];
@@ -392,21 +396,23 @@ describe('the link between two nodes, seen from the wire', () => {
   it('refuses the recorded link replayed by a client, and a recorded message sent alone', async () => {
     const onB = await listener(b.port, [], ['*']);
     const wire = Buffer.concat(captured);
-    // The recording: key proof, challenge request, hello, then the three messages.
+    // The recording: key challenge, key proof and publish challenge, hello, then the three messages.
+    // Replayed whole, the proof answers another connection's challenge: the connection proved
+    // nothing, so its publish link is refused (these nodes have no password: a client is logged in).
     const replay = await ReplyConnection.open(b.port);
     closers.push(() => replay.close());
-    expect(await replay.sendRaw(wire)).toBe('+OK\r\n');
-    expect(await replay.sendRaw(Buffer.alloc(0))).toMatch(/^\+[0-9a-f]{32}\r\n$/);
-    expect(await replay.sendRaw(Buffer.alloc(0))).toBe(`-${Errors.publishLinkRefused}\r\n`);
-    expect(await replay.sendRaw(Buffer.alloc(0))).toBe('<closed>');
-    // A recorded message after the (replayable) key proof, without a hello of its own.
+    expect(await replay.sendRaw(wire)).toMatch(/^\+[0-9a-f]{32}\r\n$/);
+    expect(await replay.sendRaw(Buffer.alloc(0))).toBe(`-${Errors.replicaKeyDiffers}\r\n`);
+    expect(await replay.sendRaw(Buffer.alloc(0))).toBe(`-${Errors.publishLinkUnproven}\r\n`);
+    // A recorded message on a connection that did prove the key (a node's own), without a hello of its own.
     const frames = splitCommands(wire);
-    const proof = frames.find((f) => f.includes('sealkv-key'))!;
     const message = frames.find((f) => f.includes('sealkv-publish'))!;
-    const alone = await ReplyConnection.open(b.port);
-    closers.push(() => alone.close());
-    expect(await alone.sendRaw(proof)).toBe('+OK\r\n');
-    expect(await alone.sendRaw(message)).toBe(`-${Errors.publishLinkRefused}\r\n`);
+    const transport = new TransportSealer(await Keyring.create({ file: keyFile }));
+    const alone = await keyProven(b.port, transport);
+    closers.push(() => alone.socket.destroy());
+    alone.socket.write(Buffer.concat([alone.proof, message]));
+    await until(() => alone.received().split('\r\n').length > 2, 'two replies');
+    expect(alone.received()).toBe(`+OK\r\n-${Errors.publishLinkRefused}\r\n`);
     // Nothing reached B's subscribers; a real message still does, after them.
     expect(await direct(a.port).publish('after', 'real')).toBe(0);
     await until(() => onB.got.length === 1, 'one message on B');

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { int64, text, word } from '../args.js';
 import { Errors } from '../../protocol/errors.js';
 import { replicationOf } from '../../replication/index.js';
-import { KEY_CHECK } from '../../replication/link.js';
+import { checkKeyProof, issueKeyChallenge } from '../../replication/key-proof.js';
 import { FANOUT_OPTIONS, receiveFanout } from '../../cluster/publish-fanout.js';
 import type { CommandSpec, Session } from '../types.js';
 
@@ -114,9 +114,12 @@ function sync(ctx: Session): void {
 }
 
 function replconf(ctx: Session, args: Buffer[]): void {
-  // Unauthenticated, only the master-key proof is heard (it logs the replica in: see link.ts).
-  if (!ctx.authenticated && (args.length !== 3 || word(args[1]!) !== 'sealkv-key')) return ctx.reply.error(Errors.noAuth);
+  // Unauthenticated, only the master-key proof and its challenge are heard (the proof logs the
+  // replica in: replication/key-proof.ts).
+  const keyChallenge = args.length === 3 && word(args[1]!) === 'sealkv-challenge' && word(args[2]!) === 'key';
+  if (!ctx.authenticated && !keyChallenge && (args.length !== 3 || word(args[1]!) !== 'sealkv-key')) return ctx.reply.error(Errors.noAuth);
   if (args.length % 2 === 0) return ctx.reply.error(Errors.syntax);
+  if (keyChallenge) return ctx.reply.simple(issueKeyChallenge(ctx));
   const repl = replicationOf(ctx.server);
   // A cluster peer's PUBLISH link (cluster/publish-fanout.ts), after the same master-key proof.
   if (args.length === 3 && FANOUT_OPTIONS.has(word(args[1]!))) return receiveFanout(ctx, word(args[1]!), args[2]!, repl.primary.hello(ctx).keyOk);
@@ -132,11 +135,10 @@ function replconf(ctx: Session, args: Buffer[]): void {
     } else if (opt === 'capa' || opt === 'rdb-only') {
       // Accepted; sealkv's stream needs no capabilities negotiated.
     } else if (opt === 'sealkv-key') {
-      const plain = ctx.server.transport.open(value);
-      const ok = plain !== null && plain.equals(KEY_CHECK);
-      plain?.fill(0);
-      if (!ok) {
-        ctx.server.log.error({ replica: ctx.addr }, 'refused a replica whose master key differs from this node\'s');
+      const proof = checkKeyProof(ctx, ctx.server.transport, value);
+      if (proof === 'no-challenge') return ctx.reply.error(Errors.replicaKeyNoChallenge);
+      if (proof === 'mismatch') {
+        ctx.server.log.error({ replica: ctx.addr }, 'refused a replica whose master key differs from this node\'s (or whose proof answers another connection\'s challenge)');
         return ctx.reply.error(Errors.replicaKeyDiffers);
       }
       repl.primary.hello(ctx).keyOk = true;
