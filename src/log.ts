@@ -9,7 +9,6 @@
 
 import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
 import pino from 'pino';
 import type { PrettyOptions } from 'pino-pretty';
 
@@ -85,15 +84,6 @@ export interface LogOutput {
   readonly log: Logger;
   /** Reopens the log file by name (after logrotate moved it); a no-op on stdout. */
   reopen(): void;
-}
-
-/**
- * Where `logfile` lies: a relative name is taken inside `dir`, as Redis does (it works from its
- * dir, and opens the log relative to it). Redis's multi-instance test harnesses give each
- * instance its own dir and the same relative `logfile log.txt`.
- */
-export function logFilePath(file: string, dir: string): string {
-  return file === '' ? '' : resolve(dir, file);
 }
 
 /**

@@ -7,8 +7,9 @@ import { ConfigError, ConfigFileError, configFromArgs, type Config } from './con
 import { helpText } from './config/help.js';
 import { BackendError } from './seal/backends.js';
 import { KeyError } from './seal/keyring.js';
-import { LogFileError, logFilePath, openLog, type LogFormat, type LogOutput } from './log.js';
+import { LogFileError, openLog, type LogFormat, type LogOutput } from './log.js';
 import { ListenError } from './net/listen.js';
+import { inDir } from './util/in-dir.js';
 import { startServer, type RunningServer } from './net/server.js';
 import { gcWithoutHelperWaits } from './observe/gc-threads.js';
 import { SpillDirError } from './spill/tmpfs.js';
@@ -53,7 +54,7 @@ export async function main(argv: string[]): Promise<void> {
   if (process.env.npm_lifecycle_event) stopWithParent(stop);
   let output: LogOutput;
   try {
-    output = openLog(config.get('loglevel'), logFilePath(config.get('logfile'), config.get('dir')), config.get('log-format') as LogFormat);
+    output = openLog(config.get('loglevel'), inDir(config.get('logfile'), config.get('dir')), config.get('log-format') as LogFormat);
   } catch (err) {
     return fail(err);
   }
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     return fail(err);
   }
-  const pidfile = writePidfile(config.get('pidfile'));
+  const pidfile = writePidfile(inDir(config.get('pidfile'), config.get('dir')));
   if (stopRequested !== null) stop(stopRequested);
   await running.closed;
   if (pidfile) rmSync(pidfile, { force: true });

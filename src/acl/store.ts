@@ -2,7 +2,7 @@
 // and ACL SAVE), authentication, and the ACL LOG of denied commands and failed logins.
 
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { inDir } from '../util/in-dir.js';
 import { ConfigError, type Config } from '../config.js';
 import { Errors } from '../protocol/errors.js';
 import { aclFileWords, hashedSettingText, sha256Hex } from './secret.js';
@@ -67,9 +67,8 @@ export class AclStore {
     return this.config.get('aclfile');
   }
 
-  /** Where the ACL file is: a relative name is under `dir`, as in Redis (its `dir` chdirs). */
   private get path(): string {
-    return resolve(this.config.get('dir'), this.file);
+    return inDir(this.file, this.config.get('dir'));
   }
 
   get defaultUser(): AclUser {

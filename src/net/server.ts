@@ -16,7 +16,8 @@ import { preloadScripting } from '../commands/scripting/scripting.js';
 import { Registry } from '../commands/registry.js';
 import type { Server } from '../commands/types.js';
 import { Config } from '../config.js';
-import { logFilePath, openLog, setLogLevel, type LogFormat, type Logger } from '../log.js';
+import { openLog, setLogLevel, type LogFormat, type Logger } from '../log.js';
+import { inDir } from '../util/in-dir.js';
 import { whenSettleFails } from '../commands/values/turn-end.js';
 import { settleTurnOpens } from '../commands/zsets/zset-turn-opens.js';
 import { settleHeldHash } from '../store/types/hash-fields.js';
@@ -585,7 +586,7 @@ function selfHint(config: Config): SelfHint {
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const log = options.log ?? openLog(config.get('loglevel'), logFilePath(config.get('logfile'), config.get('dir')), config.get('log-format') as LogFormat).log;
+  const log = options.log ?? openLog(config.get('loglevel'), inDir(config.get('logfile'), config.get('dir')), config.get('log-format') as LogFormat).log;
   // A bad layout stops the start before any key exists (a node must never serve slots wrongly).
   const cluster = config.flag('cluster-enabled') ? readLayout(config.get('cluster-config-file'), selfHint(config)) : null;
   const keyring = await Keyring.create({

@@ -218,14 +218,19 @@ describe('logfile', () => {
     await stop(r);
   });
 
-  it('a relative logfile lies in dir, as in Redis (each instance of its test harnesses has its own dir and logfile log.txt)', async () => {
+  it('a relative logfile and pidfile lie in dir, as in Redis (each instance of its test harnesses has its own dir and logfile log.txt)', async () => {
     const work = join(dir, 'instance-dir');
     mkdirSync(work);
     const name = `relative-${process.pid}.log`;
-    const r = await run(['--dir', work, '--logfile', name]);
+    const pid = `relative-${process.pid}.pid`;
+    const r = await run(['--dir', work, '--logfile', name, '--pidfile', pid]);
     expect(await waitFor(() => readFile(join(work, name)), 'sealkv ready')).toBe(true);
     expect(existsSync(join(process.cwd(), name))).toBe(false);
+    for (let i = 0; i < 100 && !existsSync(join(work, pid)); i++) await new Promise((res) => setTimeout(res, 20));
+    expect(readFileSync(join(work, pid), 'utf8')).toBe(`${r.child.pid}\n`);
+    expect(existsSync(join(process.cwd(), pid))).toBe(false);
     await stop(r);
+    expect(existsSync(join(work, pid))).toBe(false);
   });
 
   it('a logfile that cannot be opened stops the start with exit code 1 and says why', async () => {
