@@ -92,6 +92,11 @@ const WORKLOADS: Workload[] = [
   { name: 'zadd', fill: smallZsetFill, keys: HASHES, requests: 200_000, command: ['ZADD', 'z:__rand_int__', '3', 'player:1'] },
   { name: 'zadd-new', fill: smallZsetFill, keys: HASHES, requests: 200_000, command: ['ZADD', 'z:__rand_int__', '7', 'new'] },
   { name: 'zincrby-small', fill: smallZsetFill, keys: HASHES, requests: 200_000, command: ['ZINCRBY', 'z:__rand_int__', '1', 'player:2'] },
+  // 1,000 hot keys among the same 200 k (each written every few ms): in use, they unpack as before.
+  { name: 'hset-hot', fill: hashFill, keys: 1000, requests: 200_000, command: ['HSET', 'h:__rand_int__', 'field1', 'v'] },
+  { name: 'sadd-hot', fill: setFill, keys: 1000, requests: 200_000, command: ['SADD', 's:__rand_int__', 'member:1'] },
+  { name: 'lset-hot', fill: listFill, keys: 1000, requests: 200_000, command: ['LSET', 'l:__rand_int__', '2', 'v'] },
+  { name: 'zadd-hot', fill: smallZsetFill, keys: 1000, requests: 200_000, command: ['ZADD', 'z:__rand_int__', '__rand_int__', 'player:1'] },
   { name: 'zrange', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZRANGE', 'z:__rand_int__', '0', '9', 'WITHSCORES'] },
   { name: 'zscore', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZSCORE', 'z:__rand_int__', 'member:50'] },
   { name: 'zincrby', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZINCRBY', 'z:__rand_int__', '1', 'member:50'] },

@@ -41,8 +41,8 @@ const fills: Record<string, Fill> = {
   zset: (i) => ['ZADD', `z:${pad(i)}`, ...[1, 2, 3, 4, 5].flatMap((j) => [String(j), `player:${j}`])],
 };
 
-/** Each workload's fill and command on random key n (and a second random number r). */
-const WORKLOADS: Record<string, [string, (n: string, r: string) => string[]]> = {
+/** Each workload's fill, command on random key n (and a second random number r), and how many keys it writes (KEYS unless hot). */
+const WORKLOADS: Record<string, [string, (n: string, r: string) => string[], number?]> = {
   hset: ['hash', (n) => ['HSET', `h:${n}`, 'field1', 'v']],
   'hset-changed': ['hash', (n, r) => ['HSET', `h:${n}`, 'field1', r]],
   hincrby: ['hash', (n) => ['HINCRBY', `h:${n}`, 'counter', '1']],
@@ -55,6 +55,11 @@ const WORKLOADS: Record<string, [string, (n: string, r: string) => string[]]> = 
   zadd: ['zset', (n) => ['ZADD', `z:${n}`, '3', 'player:1']],
   'zadd-new': ['zset', (n, r) => ['ZADD', `z:${n}`, '7', `new:${r}`]],
   zincrby: ['zset', (n) => ['ZINCRBY', `z:${n}`, '1', 'player:2']],
+  // 1,000 hot keys among the 200 k (redis-benchmark's -r 1000): each written every few ms, in use.
+  'hset-hot': ['hash', (n) => ['HSET', `h:${n}`, 'field1', 'v'], 1000],
+  'sadd-hot': ['set', (n) => ['SADD', `s:${n}`, 'member:1'], 1000],
+  'lset-hot': ['list', (n) => ['LSET', `l:${n}`, '2', 'v'], 1000],
+  'zadd-hot': ['zset', (n, r) => ['ZADD', `z:${n}`, r, 'player:1'], 1000],
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,14 +70,14 @@ async function child(root: string, names: string[]): Promise<void> {
   const client: any = running.client;
   const out: Record<string, number> = {};
   for (const name of names) {
-    const [fill, command] = WORKLOADS[name]!;
+    const [fill, command, keys = KEYS] = WORKLOADS[name]!;
     await cpuPerRequest(client, 1, () => resp(['FLUSHALL']), 1);
     const make = fills[fill]!;
     await cpuPerRequest(client, KEYS, (i) => Buffer.concat(Array.from({ length: 16 }, (_, j) => resp(make(i * 16 + j)))));
     // Packed and at rest: the cron packs what the fill left unpacked within a second or two.
     await sleep(2500);
     const next = numbers(42);
-    const reads = Array.from({ length: REQUESTS / 16 }, () => Buffer.concat(Array.from({ length: 16 }, () => resp(command(pad(next()), pad(next()))))));
+    const reads = Array.from({ length: REQUESTS / 16 }, () => Buffer.concat(Array.from({ length: 16 }, () => resp(command(pad(next() % keys), pad(next()))))));
     await turn();
     const from = process.hrtime.bigint() / 1000n;
     out[name] = await cpuPerRequest(client, REQUESTS, (i) => reads[i]!);
