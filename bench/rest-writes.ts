@@ -5,7 +5,7 @@
 // FLUSHALL and the fill before each, servers interleaved (the order flips each round), server CPU
 // per request from /proc/<pid>/task/*/schedstat (the steadier figure on a shared machine).
 //
-//   node dist/bench/rest-writes.js [--rounds 3] [--only hget,hset,hset-changed,hincrby,zrange,zscore,zincrby,zrange-packed] [--before /other/build/bin/sealkv.js] [--ports 7650,7651,7652]
+//   node dist/bench/rest-writes.js [--rounds 3] [--only hget,hset,...] (workload names below) [--before /other/build/bin/sealkv.js] [--ports 7650,7651,7652]
 //
 // --before adds another sealkv build (e.g. main's) to every round; --ports gives sealkv's,
 // redis-server's and the other build's ports, else free ones. Prints a markdown table.
@@ -36,6 +36,29 @@ function* hashFill(): Iterable<string[]> {
   }
 }
 
+/** 200 k sets of `member:1..5`. */
+function* setFill(): Iterable<string[]> {
+  for (let i = 0; i < HASHES; i++) yield ['SADD', `s:${padded(i)}`, 'member:1', 'member:2', 'member:3', 'member:4', 'member:5'];
+}
+
+/** 200 k lists of five ~10-byte items. */
+function* listFill(): Iterable<string[]> {
+  for (let i = 0; i < HASHES; i++) {
+    const args = ['RPUSH', `l:${padded(i)}`];
+    for (let j = 1; j <= 5; j++) args.push(`item-${j}-${i % 997}`);
+    yield args;
+  }
+}
+
+/** 200 k sorted sets of `player:1..5` at scores 1..5. */
+function* smallZsetFill(): Iterable<string[]> {
+  for (let i = 0; i < HASHES; i++) {
+    const args = ['ZADD', `z:${padded(i)}`];
+    for (let j = 1; j <= 5; j++) args.push(String(j), `player:${j}`);
+    yield args;
+  }
+}
+
 /** 1,000 sorted sets of `members` members `member:<j>` at scores 0..members-1. */
 const zsetFill = (members: number) =>
   function* (): Iterable<string[]> {
@@ -59,6 +82,21 @@ const WORKLOADS: Workload[] = [
   { name: 'hset', fill: hashFill, keys: HASHES, requests: 200_000, command: ['HSET', 'h:__rand_int__', 'field1', 'v'] },
   { name: 'hset-changed', fill: hashFill, keys: HASHES, requests: 200_000, command: ['HSET', 'h:__rand_int__', 'field1', '__rand_int__'] },
   { name: 'hincrby', fill: hashFill, keys: HASHES, requests: 200_000, command: ['HINCRBY', 'h:__rand_int__', 'counter', '1'] },
+  // The other types' writes to 200 k small keys at rest (bench/results/small-writes.md's fills).
+  { name: 'sadd', fill: setFill, keys: HASHES, requests: 200_000, command: ['SADD', 's:__rand_int__', 'member:1'] },
+  { name: 'sadd-new', fill: setFill, keys: HASHES, requests: 200_000, command: ['SADD', 's:__rand_int__', 'm:__rand_int__'] },
+  { name: 'srem', fill: setFill, keys: HASHES, requests: 200_000, command: ['SREM', 's:__rand_int__', 'member:1'] },
+  { name: 'lpush', fill: listFill, keys: HASHES, requests: 200_000, command: ['LPUSH', 'l:__rand_int__', 'x'] },
+  { name: 'lset', fill: listFill, keys: HASHES, requests: 200_000, command: ['LSET', 'l:__rand_int__', '2', 'v'] },
+  { name: 'rpop', fill: listFill, keys: HASHES, requests: 200_000, command: ['RPOP', 'l:__rand_int__'] },
+  { name: 'zadd', fill: smallZsetFill, keys: HASHES, requests: 200_000, command: ['ZADD', 'z:__rand_int__', '3', 'player:1'] },
+  { name: 'zadd-new', fill: smallZsetFill, keys: HASHES, requests: 200_000, command: ['ZADD', 'z:__rand_int__', '7', 'new'] },
+  { name: 'zincrby-small', fill: smallZsetFill, keys: HASHES, requests: 200_000, command: ['ZINCRBY', 'z:__rand_int__', '1', 'player:2'] },
+  // 1,000 hot keys among the same 200 k (each written every few ms): in use, they unpack as before.
+  { name: 'hset-hot', fill: hashFill, keys: 1000, requests: 200_000, command: ['HSET', 'h:__rand_int__', 'field1', 'v'] },
+  { name: 'sadd-hot', fill: setFill, keys: 1000, requests: 200_000, command: ['SADD', 's:__rand_int__', 'member:1'] },
+  { name: 'lset-hot', fill: listFill, keys: 1000, requests: 200_000, command: ['LSET', 'l:__rand_int__', '2', 'v'] },
+  { name: 'zadd-hot', fill: smallZsetFill, keys: 1000, requests: 200_000, command: ['ZADD', 'z:__rand_int__', '__rand_int__', 'player:1'] },
   { name: 'zrange', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZRANGE', 'z:__rand_int__', '0', '9', 'WITHSCORES'] },
   { name: 'zscore', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZSCORE', 'z:__rand_int__', 'member:50'] },
   { name: 'zincrby', fill: zsetFill(ZSET_MEMBERS), keys: ZSETS, requests: 100_000, command: ['ZINCRBY', 'z:__rand_int__', '1', 'member:50'] },

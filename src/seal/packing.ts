@@ -105,6 +105,9 @@ export function canonicalInteger(buf: Uint8Array, at: number, n: number): number
   return negative ? -value : value;
 }
 
+
+/** TypedArray's fill: zeroes plaintext without Buffer.fill's argument checks (~0.1 us a write). */
+const fillBytes = Uint8Array.prototype.fill;
 /**
  * Puts a member opened at plain[from, from + n) in its packed form at `to` (to <= from, the
  * integer form being shorter): an even tag for a canonical integer, else an odd tag and the bytes.
@@ -120,7 +123,7 @@ function writeMember(plain: Buffer, to: number, from: number, n: number): number
     plain.copy(plain, at, from, from + n);
     end = at + n;
   }
-  if (end < from + n) plain.fill(0, end, from + n);
+  if (end < from + n) fillBytes.call(plain, 0, end, from + n);
   return end;
 }
 
@@ -318,7 +321,7 @@ class SetTable implements OpenedSet {
 
 /** Wipes what opening `packed`'s blob may have written into the scratch (its plaintext is shorter than it). */
 function wipeOpened(plain: Buffer, packed: PackedLike): void {
-  plain.fill(0, 0, Math.min(plain.length, packed.blobLength));
+  fillBytes.call(plain, 0, 0, Math.min(plain.length, packed.blobLength));
 }
 
 /** Views of the first n bytes of one buffer, made once per length (at most a few KiB of lengths). */
@@ -460,7 +463,7 @@ export class CollectionPacker implements Packer {
       }
       return this.sealNew(db, key, kind, used, members.length, flag, touchedAt, deltas);
     } finally {
-      plain.fill(0, 0, Math.min(plain.length, used + 16));
+      fillBytes.call(plain, 0, 0, Math.min(plain.length, used + 16));
       if (deltas) ints.fill(0, 0, members.length);
     }
   }
@@ -483,7 +486,7 @@ export class CollectionPacker implements Packer {
       }
       return this.sealPlain(Kind.ZSet, db, key, used);
     } finally {
-      plain.fill(0, 0, Math.min(plain.length, used + 16));
+      fillBytes.call(plain, 0, 0, Math.min(plain.length, used + 16));
     }
   }
 
@@ -527,7 +530,7 @@ export class CollectionPacker implements Packer {
       return this.sealPlain(Kind.List, db, key, edited);
     } finally {
       // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
-      plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
+      fillBytes.call(plain, 0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
     }
   }
 
@@ -599,7 +602,7 @@ export class CollectionPacker implements Packer {
       out.intDeltas = deltas;
     } finally {
       // What opening wrote (its plaintext is shorter than the blob), and what the edit grew it to.
-      plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
+      fillBytes.call(plain, 0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
       table.wipe();
       ints.fill(0, 0, Math.min(ints.length, packed.count + count));
       wanted.fill(undefined, 0, count);
@@ -636,7 +639,7 @@ export class CollectionPacker implements Packer {
       out.intDeltas = deltas;
     } finally {
       // What opening wrote (its plaintext is shorter than the blob), and what the edit rewrote.
-      plain.fill(0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
+      fillBytes.call(plain, 0, 0, Math.min(plain.length, Math.max(used, packed.blobLength)));
       table.wipe();
     }
   }

@@ -29,7 +29,10 @@ const COUNT_MASK = 0xffff;
 const KIND_SHIFT = 16;
 const FLAG_BIT = 1 << 20;
 const DELTAS_BIT = 1 << 21;
-const WARM_BIT = 1 << 22;
+/** Bits 22-24: the heat (commands/values/at-rest.ts packedAtRest), 0..HEAT_MAX. */
+const HEAT_SHIFT = 22;
+const HEAT_MASK = 0x7 << HEAT_SHIFT;
+export const HEAT_MAX = 7;
 
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(text: string, offset: number): number };
 
@@ -63,14 +66,14 @@ export class PackedRecord {
     return (this.words[this.word + W_AUX]! & DELTAS_BIT) !== 0;
   }
 
-  /** Written at rest once within the in-use window already (commands/values/at-rest.ts packedAtRest). */
-  get warm(): boolean {
-    return (this.words[this.word + W_AUX]! & WARM_BIT) !== 0;
+  /** Writes made at rest in a row, each within the in-use window of the last touch (commands/values/at-rest.ts packedAtRest). */
+  get heat(): number {
+    return (this.words[this.word + W_AUX]! & HEAT_MASK) >>> HEAT_SHIFT;
   }
 
-  set warm(on: boolean) {
+  set heat(n: number) {
     const aux = this.words[this.word + W_AUX]!;
-    this.words[this.word + W_AUX] = on ? aux | WARM_BIT : aux & ~WARM_BIT;
+    this.words[this.word + W_AUX] = ((aux & ~HEAT_MASK) | (Math.min(n, HEAT_MAX) << HEAT_SHIFT)) >>> 0;
   }
 
   get blobLength(): number {
@@ -110,7 +113,7 @@ export class PackedRecord {
   /** A blob rewritten in the record (Keyspace.rewritePacked) holds `count` elements, Redis's encoding flag `flag`, a set's integer-deltas form or not. */
   reshape(count: number, flag: boolean, intDeltas: boolean): void {
     const aux = this.words[this.word + W_AUX]!;
-    this.words[this.word + W_AUX] = count | (aux & ((0xf << KIND_SHIFT) | WARM_BIT)) | (flag ? FLAG_BIT : 0) | (intDeltas ? DELTAS_BIT : 0);
+    this.words[this.word + W_AUX] = count | (aux & ((0xf << KIND_SHIFT) | HEAT_MASK)) | (flag ? FLAG_BIT : 0) | (intDeltas ? DELTAS_BIT : 0);
   }
 
   copyBlob(to: Buffer, at: number): void {

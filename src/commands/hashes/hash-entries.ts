@@ -126,7 +126,8 @@ function changeLive(entry: HashEntry): boolean {
 }
 
 /**
- * A packed hash touched within this many ms is in use: a write unpacks it as before, so that a
+ * A packed hash written at rest three times in a row, each within this many ms of its last use,
+ * is in use (at-rest.ts IN_USE_WRITES): its next write unpacks it as before, so that a
  * run of writes to it (a pipeline into one hash) opens and seals it once per turn (hash-turn.ts)
  * instead of once per command. Shorter than the other types' 100 (at-rest.ts): random writes over 200 k
  * hashes at ~100 k/s met a hash again within 100 ms ~5% of the time, and each such hash, boxed

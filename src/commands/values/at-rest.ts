@@ -17,36 +17,43 @@ import type { Session } from '../types.js';
 export const EDIT_IN_BLOB_MAX = 512;
 
 /**
- * A packed collection touched within this many ms, and written at rest once within it already,
- * is in use: unpacked for its writes as before, so that its next writes and reads cost a digest
- * lookup, not an open of the whole blob (SADD of a present member to 1,000 hot sets: 2.2-3.2 us
- * unpacked against 4.5 from the blob). Short, because random writes over many keys meet a key
- * again within a second or two (200 k keys written at ~70 k/s: a one-second window sent a
- * quarter of the writes to unpacking, 7.0 -> 12.5 us).
+ * A packed collection touched within this many ms of its last touch counts its writes in a row
+ * (its heat); past IN_USE_WRITES of them it is in use: unpacked for its writes as before, so that
+ * its next writes and reads cost a digest lookup, not an open of the whole blob (SADD of a
+ * present member to 1,000 hot sets: 2.2-3.2 us unpacked against 4.5 from the blob). Short,
+ * because random writes over many keys meet a key again within a second or two (200 k keys
+ * written at ~70 k/s: a one-second window sent a quarter of the writes to unpacking, 7.0 -> 12.5 us).
  */
 export const IN_USE_MS = 100;
 
 /**
+ * Writes a packed collection takes in its blob in a row, each within IN_USE_MS of the last
+ * touch, before the next one unpacks it. Random writes over 200 k keys at 200-300 k/s meet a
+ * key within the window ~10% of the time: one such write allowed (the rule before) still sent
+ * ~0.4% of the writes to unpacking, and each one cost ~200 us of CPU in all (the unpack, its
+ * garbage, the cron's packing again: 0.6-0.9 us per request on average, in process); three make
+ * that chance ~10^-4. A key written hundreds of times a second (a hot key, a pipeline into one
+ * key) reaches it within a few ms and is unpacked as before.
+ */
+export const IN_USE_WRITES = 3;
+
+/**
  * Whether `stored` (Keyspace.getStored) is a packed collection at rest, for a write about to be
- * made in its blob: untouched for `inUseMs`, or touched within it but not yet written so (its
- * `warm` mark, set here, says it was). Random writes over many keys meet a key within the window
- * now and then (~8% of 200 k keys at 170 k/s), and unpacking one for that write cost ~12-17 us
- * with the cron's packing again (~1-1.5 us per request on average) where the blob costs ~4; a
- * hot key is unpacked on its second write within the window instead of its first. The mark
- * stays until a write finds the key at rest again: one marked and since only read unpacks on its
- * next write within the window, as every touched key did before. Call it once per write, just
- * before the write is made in the blob. Under an LFU policy touchedAt is a counter, not a time:
- * every packed collection then counts as at rest (as for the cron's packing,
- * Keyspace.compactSlice).
+ * made in its blob: untouched for `inUseMs` (its heat starts again), or touched within it but
+ * written so fewer than IN_USE_WRITES times in a row (its heat, counted here). Reads and writes
+ * of the blob touch the key; only writes count. Call it once per write, just before the write is
+ * made in the blob. Under an LFU policy touchedAt is a counter, not a time: every packed
+ * collection then counts as at rest (as for the cron's packing, Keyspace.compactSlice).
  */
 export function packedAtRest(ctx: Session, stored: Entry | PackedForm, inUseMs = IN_USE_MS): stored is Entry & PackedForm {
   if (!isPackedForm(stored)) return false;
   if (stored.touchedAt < ctx.now - inUseMs) {
-    if (stored.warm) stored.warm = false;
+    if (stored.heat !== 0) stored.heat = 0;
     return true;
   }
-  if (stored.warm) return false;
-  stored.warm = true;
+  const heat = stored.heat;
+  if (heat >= IN_USE_WRITES) return false;
+  stored.heat = heat + 1;
   return true;
 }
 

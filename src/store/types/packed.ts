@@ -49,8 +49,8 @@ export class PackedEntry {
   touchedAt: number;
   accounted: number;
   sealedName: Buffer | undefined;
-  /** Written at rest once within the in-use window already (commands/values/at-rest.ts packedAtRest). */
-  warm = false;
+  /** Writes made at rest in a row, each within the in-use window of the last touch (commands/values/at-rest.ts packedAtRest). */
+  heat = 0;
 
   constructor(
     readonly kind: PackableKind,
@@ -103,7 +103,7 @@ export interface PackedLike {
   readonly count: number;
   readonly flag: boolean;
   readonly intDeltas: boolean;
-  warm: boolean;
+  heat: number;
   expiresAt: number;
   touchedAt: number;
   accounted: number;

@@ -116,6 +116,22 @@ describe('packed collections in the keyspace', () => {
     expect(db.get('k', T0 + 2)).toBe(entry);
   });
 
+  it('keeps a packed record\'s heat (at-rest.ts) in its aux word apart from its kind, count and flags, saturating, and through a reshape', () => {
+    const { db } = setup();
+    storeList(db, 'k', ['a', 'bb', '']);
+    db.compactFresh();
+    const stored = db.getStored('k', T0) as unknown as PackedRecord;
+    expect(stored.heat).toBe(0);
+    stored.heat = 3;
+    expect([stored.heat, stored.kind, stored.count, stored.flag, stored.intDeltas]).toEqual([3, Kind.List, 3, false, false]);
+    stored.heat = 100;
+    expect(stored.heat).toBe(7);
+    stored.reshape(2, true, true);
+    expect([stored.heat, stored.kind, stored.count, stored.flag, stored.intDeltas]).toEqual([7, Kind.List, 2, true, true]);
+    stored.heat = 0;
+    expect([stored.heat, stored.kind, stored.count, stored.flag, stored.intDeltas]).toEqual([0, Kind.List, 2, true, true]);
+  });
+
   it('packs a used collection again only once it has rested, and never one too large', () => {
     const { db } = setup();
     storeList(db, 'k', ['a']);
