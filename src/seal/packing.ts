@@ -105,9 +105,9 @@ export function canonicalInteger(buf: Uint8Array, at: number, n: number): number
   return negative ? -value : value;
 }
 
-
 /** TypedArray's fill: zeroes plaintext without Buffer.fill's argument checks (~0.1 us a write). */
 const fillBytes = Uint8Array.prototype.fill;
+
 /**
  * Puts a member opened at plain[from, from + n) in its packed form at `to` (to <= from, the
  * integer form being shorter): an even tag for a canonical integer, else an odd tag and the bytes.
