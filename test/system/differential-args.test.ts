@@ -119,6 +119,12 @@ const sorted = (raw: string) => renderReply(sortedItems(parseReply(raw)));
  * failed before the commit that fixed it).
  */
 const PINNED: Record<string, string[][]> = {
+  scripting: [
+    ['EVALSHA', 'BOGUS', '1'], ['EVALSHA_RO', '', '1'],
+    ['FUNCTION', 'FLUSH', 'ASYNC', 'EXTRA'], ['FUNCTION', 'RESTORE', 'v', 'FLUSH', 'FLUSH'],
+    ['EVAL', 'return 1', '9223372036854775807'], ['EVAL_RO', 'return 1', '-9223372036854775808'],
+    ['EVALSHA', '0'.repeat(40), '9223372036854775807'],
+  ],
 };
 
 /** Cases left out, with why: a 256 MB bitmap per case is a load test, not an argument check. */

@@ -127,7 +127,7 @@ function functionDelete(ctx: Session, args: Buffer[]): void | Promise<void> {
 
 function functionFlush(ctx: Session, args: Buffer[]): void | Promise<void> {
   // Redis: a mode word, or none; more arguments are a subcommand syntax error.
-  if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax('flush', 'function'));
+  if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax(args[1]!.toString('latin1'), 'function'));
   const mode = args.length === 3 ? word(args[2]!) : 'sync';
   if (mode !== 'sync' && mode !== 'async') return ctx.reply.error(Errors.functionFlushOption);
   return withScripting(ctx, args, (s) => {
@@ -184,7 +184,7 @@ function dumpedCodes(server: Server, payload: Buffer): Buffer[] | null {
  * none; a failure puts the libraries back as they were.
  */
 function functionRestore(ctx: Session, args: Buffer[]): void | Promise<void> {
-  if (args.length > 4) return ctx.reply.error(Errors.subcommandSyntax('restore', 'function'));
+  if (args.length > 4) return ctx.reply.error(Errors.subcommandSyntax(args[1]!.toString('latin1'), 'function'));
   const policy = args.length === 4 ? word(args[3]!) : 'append';
   if (policy !== 'append' && policy !== 'replace' && policy !== 'flush') return ctx.reply.error(Errors.functionRestorePolicy);
   const codes = dumpedCodes(ctx.server, args[2]!);
