@@ -125,6 +125,11 @@ const PINNED: Record<string, string[][]> = {
     ['EVAL', 'return 1', '9223372036854775807'], ['EVAL_RO', 'return 1', '-9223372036854775808'],
     ['EVALSHA', '0'.repeat(40), '9223372036854775807'],
   ],
+  streams: [
+    ['XGROUP', 'CREATE', 'strm', 'grp', '1-1', 'MKSTREAM', 'ENTRIESREAD', 'ENTRIESREAD', '1'],
+    ['XGROUP', 'SETID', 'strm', 'grp', '1-1', 'ENTRIESREAD', 'ENTRIESREAD', '1'],
+    ['XINFO', 'STREAM', 'none', 'x', 'COUNT', '1'], ['XINFO', 'STREAM', 'str', 'FULL', 'COUNT', 'x'],
+  ],
 };
 
 /** Cases left out, with why: a 256 MB bitmap per case is a load test, not an argument check. */
