@@ -119,6 +119,7 @@ const sorted = (raw: string) => renderReply(sortedItems(parseReply(raw)));
  * failed before the commit that fixed it).
  */
 const PINNED: Record<string, string[][]> = {
+  acl: [['ACL', 'GENPASS', 'x'], ['ACL', 'GENPASS', '1.5'], ['ACL', 'LOG', '-1']],
   scripting: [
     ['EVALSHA', 'BOGUS', '1'], ['EVALSHA_RO', '', '1'],
     ['FUNCTION', 'FLUSH', 'ASYNC', 'EXTRA'], ['FUNCTION', 'RESTORE', 'v', 'FLUSH', 'FLUSH'],

@@ -155,8 +155,10 @@ function genpass(ctx: Session, args: Buffer[]): void {
   if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'acl'));
   let bits = 256;
   if (args.length === 3) {
+    // Redis reads a number first (its usual error), then checks the range.
     const n = integer(args[2]!);
-    if (n === null || n <= 0 || n > 4096) return ctx.reply.error(Errors.aclGenpassBits);
+    if (n === null) return ctx.reply.error(Errors.notInteger);
+    if (n <= 0 || n > 4096) return ctx.reply.error(Errors.aclGenpassBits);
     bits = n;
   }
   const chars = Math.ceil(bits / 4);
@@ -205,8 +207,8 @@ function log(ctx: Session, args: Buffer[]): void {
     }
     const n = integer(args[2]!);
     if (n === null) return ctx.reply.error(Errors.notInteger);
-    if (n < 0) return ctx.reply.error(Errors.aclLogCount);
-    count = n;
+    count = Math.max(0, n); // Redis shows no entries for a negative count
+
   }
   const shown = entries.slice(0, count);
   const r = ctx.reply;
