@@ -131,6 +131,12 @@ const PINNED: Record<string, string[][]> = {
     ['XGROUP', 'SETID', 'strm', 'grp', '1-1', 'ENTRIESREAD', 'ENTRIESREAD', '1'],
     ['XINFO', 'STREAM', 'none', 'x', 'COUNT', '1'], ['XINFO', 'STREAM', 'str', 'FULL', 'COUNT', 'x'],
   ],
+  integers: [
+    ['SELECT', '9223372036854775807'], ['SELECT', '2147483648'], ['SWAPDB', '4294967296', '1'], ['SWAPDB', '1', '-2147483649'],
+    ['SWAPDB', '2147483648', 'FULL'], ['HELLO', '9223372036854775807'], ['HELLO', '-9223372036854775808', 'SETNAME', 'v'],
+    ['ACL', 'GENPASS', '9223372036854775807'], ['ACL', 'LOG', '-9223372036854775808'], ['SLOWLOG', 'GET', '9223372036854775807'],
+    ['MEMORY', 'USAGE', 'str', 'SAMPLES', '-9223372036854775808'],
+  ],
 };
 
 /** Cases left out, with why: a 256 MB bitmap per case is a load test, not an argument check. */
