@@ -139,7 +139,7 @@ const widest = (args: readonly DocArg[]): number =>
 const BAD_NUMBERS = ['x', '-1', '0', '99999999999999999999', '-inf', 'nan', '1e400', '', '1.5'];
 /** The 64-bit and 32-bit edges and spellings strtol or strtod take and Redis's string2ll does not. */
 const EDGE_NUMBERS = ['9223372036854775807', '-9223372036854775808', '9223372036854775808', '4294967296', '2147483648', '0x10', ' 1', '+1', '1e3', '-0', '01', 'inf'];
-const BAD_WORDS = ['', 'BOGUS', '-1'];
+const BAD_WORDS = ['', 'BOGUS', '-1', `L${'o'.repeat(200)}ng`, 'a\0b', 'caf\u00e9 \r\n'];
 /** Stream IDs that are special, out of range or half-formed. */
 const BAD_IDS = ['-', '+', '$', '>', '*', '0-0', '1-*', '18446744073709551615-18446744073709551615', '18446744073709551616', '1-x', '-1-1'];
 /** Everything a double mutation draws from. */
@@ -168,9 +168,9 @@ export function casesFor(cmd: CommandDoc, arity: number, rnd: Rnd): ArgCase[] {
     ws.forEach((w, i) => {
       const numeric = w.arg && ['integer', 'double', 'unix-time'].includes(w.arg.type) && !w.token;
       const stream = cmd.group === 'stream' && !w.token && w.arg?.type === 'string';
-      const bad = numeric || (w.arg?.type === 'string' && !w.token) ? [...BAD_NUMBERS, ...(numeric ? EDGE_NUMBERS : []), ...BAD_WORDS, ...(stream ? BAD_IDS : [])] : w.token ? [...BAD_WORDS, w.word.toLowerCase()] : w.arg?.type === 'key' ? [] : BAD_WORDS;
+      const bad = numeric || (w.arg?.type === 'string' && !w.token) ? [...BAD_NUMBERS, ...EDGE_NUMBERS, ...BAD_WORDS, ...(stream ? BAD_IDS : [])] : w.token ? [...BAD_WORDS, w.word.toLowerCase()] : w.arg?.type === 'key' ? [] : BAD_WORDS;
       for (const b of bad) out.push({ args: words(ws.map((x, j) => (j === i ? { word: b } : x))), what: `${form} argument ${i + 1} (${w.arg?.name}) as ${JSON.stringify(b)}` });
-      if (w.arg?.type === 'key' && form === 'minimal') {
+      if (w.arg?.type === 'key') {
         for (const k of TYPED_KEYS) if (k !== w.word) out.push({ args: words(ws.map((x, j) => (j === i ? { word: k } : x))), what: `key ${i + 1} of type ${k}` });
       }
     });
@@ -216,6 +216,21 @@ function dedupe(cases: ArgCase[]): ArgCase[] {
     const id = JSON.stringify(c.args);
     return !seen.has(id) && (seen.add(id), true);
   });
+}
+
+/** A container's own malformed requests: no subcommand, an unknown one, odd spellings. */
+export function containerCases(top: string, sub: string): ArgCase[] {
+  const T = top.toUpperCase();
+  return [
+    { args: [T], what: 'no subcommand' },
+    { args: [T, 'BOGUS'], what: 'unknown subcommand' },
+    { args: [T, 'BOGUS', 'x', 'y'], what: 'unknown subcommand with arguments' },
+    { args: [T, ''], what: 'empty subcommand' },
+    { args: [T, `S${'u'.repeat(200)}b`], what: 'long unknown subcommand' },
+    { args: [T, 'a\0b'], what: 'subcommand with a NUL' },
+    { args: [T, sub.toLowerCase()], what: 'subcommand in lower case' },
+    { args: [T, 'HELP', 'extra'], what: 'HELP with an argument' },
+  ];
 }
 
 /** At most `n` cases: the arity ones always, the rest drawn with `rnd`. */

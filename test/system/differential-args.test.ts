@@ -16,7 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAMILIES } from '../../src/commands/index.js';
 import { Registry } from '../../src/commands/registry.js';
-import { casesFor, commandDocs, KEY_SETUP, sample, type CommandDoc } from '../helpers/arg-cases.js';
+import { casesFor, commandDocs, containerCases, KEY_SETUP, sample, type CommandDoc } from '../helpers/arg-cases.js';
 import { encodeCommand } from '../helpers/clients.js';
 import { fromEnv, parseReply, renderReply, sortedItems } from '../helpers/differential.js';
 import { prng } from '../helpers/prng.js';
@@ -137,6 +137,13 @@ const PINNED: Record<string, string[][]> = {
     ['ACL', 'GENPASS', '9223372036854775807'], ['ACL', 'LOG', '-9223372036854775808'], ['SLOWLOG', 'GET', '9223372036854775807'],
     ['MEMORY', 'USAGE', 'str', 'SAMPLES', '-9223372036854775808'],
   ],
+  errorText: [
+    ['EXPIRE', 'str', '1', 'caf\u00e9 \r\n'], ['PEXPIREAT', 'str', '1', `L${'o'.repeat(200)}ng`], ['EXPIRE', 'str', '1', 'a\0b'],
+    ['ACL', 'CAT', 'caf\u00e9 \r\n'], ['ACL', 'CAT', 'a\0b'], ['ACL', 'DRYRUN', `L${'o'.repeat(200)}ng`, 'get'], ['ACL', 'DRYRUN', 'caf\u00e9', 'get'],
+    ['FUNCTION', 'LOAD', 'caf\u00e9 \r\n', 'x'], ['FUNCTION', 'LOAD', 'a\0b', 'x'], ['FUNCTION', 'LIST', 'caf\u00e9 \r\n'], ['FUNCTION', 'LIST', `L${'o'.repeat(600)}ng`],
+    ['PFDEBUG', `L${'o'.repeat(200)}ng`, 'hll'], ['PFDEBUG', 'a\0b', 'hll'], ['HELLO', '3', `L${'o'.repeat(200)}ng`],
+  ],
+  luaMessages: [['EVAL', 'caf\u00e9', '0'], ['SCRIPT', 'LOAD', 'a\0b'], ['EVAL', 'x \u00ff', '0']],
 };
 
 /** Cases left out, with why: a 256 MB bitmap per case is a load test, not an argument check. */
@@ -248,6 +255,11 @@ describe.skipIf(!hasRedisServer)('malformed arguments for every command against 
       try {
         for (const [family, list] of Object.entries(PINNED)) {
           for (const args of list) await compare(commandName(args), args, `(pinned, ${family})`);
+        }
+        const containers = new Map(docs.filter((d) => d.name.includes('|')).map((d) => [d.name.split('|')[0]!, d.name.split('|')[1]!]));
+        for (const [top, sub] of containers) {
+          if (top in SKIP) continue;
+          for (const c of containerCases(top, sub)) await compare(commandName(c.args), c.args, c.what);
         }
         for (const doc of [...docs].sort((a, b) => (a.name < b.name ? -1 : 1))) {
           if (doc.name in SKIP || doc.name.split('|')[0]! in SKIP) continue;

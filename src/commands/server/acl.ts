@@ -145,7 +145,7 @@ function cat(ctx: Session, args: Buffer[]): void {
     return;
   }
   const commands = ctx.server.acl.catalogue.inCategory(word(args[2]!));
-  if (!commands) return ctx.reply.error(Errors.aclUnknownCategory(text(args[2]!)));
+  if (!commands) return ctx.reply.error(Errors.aclUnknownCategory(args[2]!));
   ctx.reply.arrayLen(commands.length);
   for (const c of commands) ctx.reply.bulkText(c);
 }
@@ -172,7 +172,7 @@ function genpass(ctx: Session, args: Buffer[]): void {
  */
 function dryrun(ctx: Session, args: Buffer[]): void {
   const user = ctx.server.acl.get(name(args[2]!));
-  if (!user) return ctx.reply.error(Errors.aclUserNotFound(text(args[2]!)));
+  if (!user) return ctx.reply.error(Errors.aclUserNotFound(args[2]!));
   const argv = args.slice(3);
   const top = ctx.server.commands.get(word(argv[0]!));
   let spec = top;
@@ -181,7 +181,7 @@ function dryrun(ctx: Session, args: Buffer[]): void {
     spec = top.subcommands.find((s) => s.name === word(argv[1]!));
     fullName = `${top.name}|${spec?.name ?? ''}`;
   }
-  if (!spec) return ctx.reply.error(Errors.aclCommandNotFound(text(argv[0]!)));
+  if (!spec) return ctx.reply.error(Errors.aclCommandNotFound(argv[0]!));
   if ((spec.arity > 0 && spec.arity !== argv.length) || argv.length < -spec.arity) return ctx.reply.error(Errors.wrongArity(fullName));
   if (user.unrestricted || spec.flags.includes('no_auth')) return ctx.reply.ok();
   const denied = checkPermissions(user, spec, fullName, argv, ctx.server.names.sealed);
