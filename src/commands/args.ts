@@ -122,9 +122,21 @@ export function text(arg: Buffer): string {
   return arg.toString('utf8');
 }
 
-/** Redis string2ll on a whole argument; null if it is not a canonical integer in the safe range. */
+/**
+ * Redis string2ll on a whole argument (getLongLongFromObject): null if it is not a canonical
+ * 64-bit integer. Beyond 2^53 it is the nearest double, which is all a count, index or option
+ * value needs to be checked against its bounds as Redis checks it.
+ */
 export function integer(arg: Uint8Array): number | null {
-  return parseStrictInteger(arg, 0, arg.length);
+  const n = parseStrictInteger(arg, 0, arg.length);
+  if (n !== null || arg.length > INT64_TEXT_MAX) return n;
+  const wide = int64(arg);
+  return wide === null ? null : Number(wide);
+}
+
+/** Whether n fits a C int (Redis getIntFromObject: SELECT, SWAPDB). */
+export function fitsInt32(n: number): boolean {
+  return n >= -2147483648 && n <= 2147483647;
 }
 
 const INT64_MIN = -(2n ** 63n);
@@ -164,7 +176,7 @@ export function fitsInt64(n: bigint): boolean {
 /** A canonical signed 64-bit integer as a number while it is exact, else as a bigint (INCRBY, HINCRBY). */
 export function parseInt64(bytes: Uint8Array): number | bigint | null {
   if (bytes.length > INT64_TEXT_MAX) return null;
-  return integer(bytes) ?? int64(bytes);
+  return parseStrictInteger(bytes, 0, bytes.length) ?? int64(bytes);
 }
 
 /** parseInt64() of bytes[start, start + length): a safe integer read where it lies (no view made). */

@@ -8,6 +8,14 @@ function clip(s: string, max = 128): string {
   return s.length > max ? s.slice(0, max) : s;
 }
 
+/**
+ * User text Redis prints with a plain %s: whole, up to a NUL (a C string ends there). Cut at
+ * 64 KiB all the same, so an argument of hundreds of MB never becomes an error string
+ * (docs/compatibility.md).
+ */
+export const ERROR_ARG_MAX = 64 * 1024;
+const whole = (arg: Uint8Array | string): string => errorArg(arg, ERROR_ARG_MAX);
+
 export const Errors = {
   // dispatcher
   /** Byte for byte Redis's text: each quoted argument "%.*s" (cut at 128 bytes, or a NUL). */
@@ -48,7 +56,7 @@ export const Errors = {
   stringTooLong: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
   expireNxWithOthers: 'ERR NX and XX, GT or LT options at the same time are not compatible',
   expireGtAndLt: 'ERR GT and LT options at the same time are not compatible',
-  unsupportedOption: (opt: string) => `ERR Unsupported option ${clip(opt)}`,
+  unsupportedOption: (opt: Uint8Array | string) => `ERR Unsupported option ${whole(opt)}`,
   lfuNotSelected:
     'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
 
@@ -63,9 +71,9 @@ export const Errors = {
   // server and connection
   noSuchClient: 'ERR No such client',
   badClientName: 'ERR Client names cannot contain spaces, newlines or special characters.',
-  configSetUnknown: (name: string) => `ERR Unknown option or number of arguments for CONFIG SET - '${clip(name)}'`,
+  configSetUnknown: (name: string) => `ERR Unknown option or number of arguments for CONFIG SET - '${whole(name)}'`,
   configSetInvalid: (name: string, reason: string) =>
-    `ERR CONFIG SET failed (possibly related to argument '${clip(name)}') - ${reason}`,
+    `ERR CONFIG SET failed (possibly related to argument '${whole(name)}') - ${reason}`,
   maxClients: 'ERR max number of clients reached',
   debugUnsupported:
     'ERR DEBUG is not supported by sealkv: it would expose sealed values or internal state',
@@ -97,9 +105,9 @@ export const Errors = {
   helloNoAuth:
     'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
   helloBadProto: 'ERR Protocol version is not an integer or out of range',
-  helloSyntax: (opt: string) => `ERR Syntax error in HELLO option '${clip(opt)}'`,
+  helloSyntax: (opt: string) => `ERR Syntax error in HELLO option '${whole(opt)}'`,
   clientIdNotPositive: 'ERR client-id should be greater than 0',
-  unknownClientType: (type: string) => `ERR Unknown client type '${clip(type)}'`,
+  unknownClientType: (type: string) => `ERR Unknown client type '${whole(type)}'`,
   invalidClientId: 'ERR Invalid client ID',
   timeoutNegative: 'ERR timeout is negative',
   timeoutNotInteger: 'ERR timeout is not an integer or out of range',
@@ -110,7 +118,7 @@ export const Errors = {
   replicaKeyspace: "ERR Replica can't interact with the keyspace",
   /** MONITOR queued in MULTI, refused at EXEC. */
   monitorInMulti: "ERR MONITOR isn't allowed for DENY BLOCKING client",
-  noSuchUser: (user: string) => `ERR No such user '${clip(user)}'`,
+  noSuchUser: (user: string) => `ERR No such user '${whole(user)}'`,
   setinfoUnknownOption: (opt: string) => `ERR Unrecognized option '${clip(opt)}'`,
   /** Redis 7.2 wording; the attribute is echoed as the client spelled it. */
   setinfoBadValue: (attr: string) => `ERR ${clip(attr)} cannot contain spaces, newlines or special characters.`,
@@ -142,8 +150,8 @@ export const Errors = {
   flushslotsNotEmpty: 'ERR DB must be empty to perform CLUSTER FLUSHSLOTS.',
   notSlotOwner: (slot: number) => `ERR I'm not the owner of hash slot ${slot}`,
   alreadySlotOwner: (slot: number) => `ERR I'm already the owner of hash slot ${slot}`,
-  unknownNodeAbout: (id: string) => `ERR I don't know about node ${clip(id)}`,
-  unknownNode: (id: string) => `ERR Unknown node ${clip(id)}`,
+  unknownNodeAbout: (id: string) => `ERR I don't know about node ${whole(id)}`,
+  unknownNode: (id: string) => `ERR Unknown node ${whole(id)}`,
   slotStillHasKeys: (slot: number) => `ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`,
   setslotSyntax: 'ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP',
   /** No cluster bus: the layout comes from cluster-config-file (README, Scaling out). */
@@ -182,14 +190,13 @@ export const Errors = {
   aclUnmatchedParenthesis: (rule: string) => `ERR Unmatched parenthesis in acl selector starting at '${clip(rule)}'.`,
   aclDeleteDefault: "ERR The 'default' user cannot be removed",
   aclUsernameSpaces: "ERR Usernames can't contain spaces or null characters",
-  aclUserNotFound: (user: string) => `ERR User '${clip(user)}' not found`,
-  aclCommandNotFound: (name: string) => `ERR Command '${clip(name)}' not found`,
-  aclUnknownCategory: (cat: string) => `ERR Unknown category '${clip(cat)}'`,
+  aclUserNotFound: (user: Uint8Array | string) => `ERR User '${whole(user)}' not found`,
+  aclCommandNotFound: (name: Uint8Array | string) => `ERR Command '${whole(name)}' not found`,
+  aclUnknownCategory: (cat: Uint8Array | string) => `ERR Unknown category '${errorArg(cat)}'`,
   aclGenpassBits: 'ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096',
   aclNoFile:
     'ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.',
   aclSaveFailed: 'ERR There was an error trying to save the ACLs. Please check the server logs for more information',
-  aclLogCount: 'ERR value is out of range, must be positive',
   /** Redis 7.0 networking.c, sent to non-loopback clients before closing them. */
   protectedMode:
     "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.",
@@ -206,7 +213,7 @@ export const Errors = {
   hllCorrupt: 'INVALIDOBJ Corrupted HLL object detected',
   pfdebugNoKey: 'ERR The specified key does not exist',
   pfdebugNotSparse: 'ERR HLL encoding is not sparse',
-  pfdebugUnknown: (sub: string) => `ERR Unknown PFDEBUG subcommand '${clip(sub)}'`,
+  pfdebugUnknown: (sub: Uint8Array | string) => `ERR Unknown PFDEBUG subcommand '${whole(sub)}'`,
   lcsNotStrings: 'ERR The specified keys must contain string values',
   lcsLenAndIdx: 'ERR If you want both the length and indexes, please just use IDX.',
   lcsTooBig: 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',
@@ -310,7 +317,7 @@ export const Errors = {
   noScript: 'NOSCRIPT No matching script. Please use EVAL.',
   numkeysTooBig: "ERR Number of keys can't be greater than number of args",
   numkeysNegative: "ERR Number of keys can't be negative",
-  scriptCompile: (msg: string) => `ERR Error compiling script (new function): ${clip(msg)}`,
+  scriptCompile: (msg: string) => `ERR Error compiling script (new function): ${whole(msg)}`,
   scriptUnknownCommand: 'ERR Unknown Redis command called from script',
   scriptWrongArity: 'ERR Wrong number of args calling Redis command from script',
   scriptNoscriptCommand: 'ERR This Redis command is not allowed from script',
@@ -329,11 +336,11 @@ export const Errors = {
   notBusy: 'NOTBUSY No scripts in execution right now.',
   shebangInvalid: 'ERR Invalid script shebang',
   shebangEngineInvalid: 'ERR Invalid engine in script shebang',
-  shebangEngine: (engine: string) => `ERR Unexpected engine in script shebang: ${clip(engine)}`,
-  shebangFlag: (flag: string) => `ERR Unexpected flag in script shebang: ${clip(flag)}`,
-  shebangOption: (option: string) => `ERR Unknown lua shebang option: ${clip(option)}`,
+  shebangEngine: (engine: string) => `ERR Unexpected engine in script shebang: ${whole(engine)}`,
+  shebangFlag: (flag: string) => `ERR Unexpected flag in script shebang: ${whole(flag)}`,
+  shebangOption: (option: string) => `ERR Unknown lua shebang option: ${whole(option)}`,
   /** FUNCTION and FCALL errors (functions.c, function_lua.c): Redis words them as ERR plus the text. */
-  functionMetadata: (text: string) => `ERR ${clip(text, 512)}`,
+  functionMetadata: (text: string) => `ERR ${whole(text)}`,
   // DUMP / RESTORE (src/commands/cluster/dump.ts)
   busyKey: 'BUSYKEY Target key name already exists.',
   invalidTtl: 'ERR Invalid TTL value, must be >= 0',
@@ -371,7 +378,7 @@ export const Errors = {
   invalidMasterPort: 'ERR Invalid master port',
   waitOnReplica: 'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
   cantSyncNotConnected: "NOMASTERLINK Can't SYNC while not connected with my master",
-  replconfUnknownOption: (opt: string) => `ERR Unrecognized REPLCONF option: ${clip(opt)}`,
+  replconfUnknownOption: (opt: string) => `ERR Unrecognized REPLCONF option: ${whole(opt)}`,
   readonlyReplica: "READONLY You can't write against a read only replica.",
   noReplicas: 'NOREPLICAS Not enough good replicas to write.',
   /** sealkv's own: a replica must prove it holds the same master key before PSYNC. */

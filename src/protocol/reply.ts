@@ -322,7 +322,7 @@ export class ReplyWriter {
   error(message: string, counted = true): void {
     this.errors.countError(message, counted);
     this.errorsSent++;
-    this.ascii('-' + scrub(message) + '\r\n');
+    this.ascii('-' + scrub(trimLines(message)) + '\r\n');
   }
 
   integer(n: number | bigint): void {
@@ -481,6 +481,13 @@ export class ReplyWriter {
     this.len += this.buf.write(text, this.len, 'utf8');
     this.crlf();
   }
+}
+
+/** CR/LF at either end dropped, as Redis's addReplyErrorFormat does (sdstrim) before it maps the rest. */
+function trimLines(s: string): string {
+  const last = s.charCodeAt(s.length - 1);
+  const first = s.charCodeAt(0);
+  return last === 0x0d || last === 0x0a || first === 0x0d || first === 0x0a ? s.replace(/^[\r\n]+|[\r\n]+$/g, '') : s;
 }
 
 /** Error and status lines must stay on one line whatever the user put in them. */

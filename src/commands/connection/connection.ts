@@ -4,7 +4,7 @@
 import { refuseLogin } from '../../acl/refuse.js';
 import { Errors } from '../../protocol/errors.js';
 import { REDIS_COMPAT_VERSION } from '../../version.js';
-import { integer, text, word } from '../args.js';
+import { fitsInt32, integer, text, word } from '../args.js';
 import { becomeUser } from '../server/acl.js';
 import { clientCommand, resetClientModes, validName } from './clients.js';
 import { monitorCommand, stopMonitor } from './monitor.js';
@@ -41,6 +41,7 @@ function dbIndex(ctx: Session, n: number): number | null {
 function select(ctx: Session, args: Buffer[]): void {
   const n = integer(args[1]!);
   if (n === null) return ctx.reply.error(Errors.notInteger);
+  if (!fitsInt32(n)) return ctx.reply.error(Errors.valueOutOfIntRange);
   // A cluster has database 0 only (Redis checks before the range).
   if (ctx.server.cluster !== null && n !== 0) return ctx.reply.error(Errors.notInClusterMode('SELECT'));
   const index = dbIndex(ctx, n);
@@ -56,10 +57,11 @@ function select(ctx: Session, args: Buffer[]): void {
  */
 function swapdb(ctx: Session, args: Buffer[]): void {
   if (ctx.server.cluster !== null) return ctx.reply.error(Errors.notInClusterMode('SWAPDB'));
+  // Redis reads each as a C int: not a number and out of int range get the same message.
   const a = integer(args[1]!);
-  if (a === null) return ctx.reply.error(Errors.invalidFirstDb);
+  if (a === null || !fitsInt32(a)) return ctx.reply.error(Errors.invalidFirstDb);
   const b = integer(args[2]!);
-  if (b === null) return ctx.reply.error(Errors.invalidSecondDb);
+  if (b === null || !fitsInt32(b)) return ctx.reply.error(Errors.invalidSecondDb);
   const first = dbIndex(ctx, a);
   const second = dbIndex(ctx, b);
   if (first === null || second === null) return ctx.reply.error(Errors.dbIndexOutOfRange);

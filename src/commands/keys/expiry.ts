@@ -12,7 +12,6 @@ import { lookupNoTouch } from './keys.js';
 import { Errors } from '../../protocol/errors.js';
 import { at } from '../key-specs.js';
 import type { CommandSpec, Session } from '../types.js';
-import { errorArg } from '../../util/names.js';
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
@@ -34,7 +33,7 @@ function parseConditions(args: Buffer[]): number | string {
       case 'xx': cond |= Cond.XX; break;
       case 'gt': cond |= Cond.GT; break;
       case 'lt': cond |= Cond.LT; break;
-      default: return Errors.unsupportedOption(errorArg(args[i]!));
+      default: return Errors.unsupportedOption(args[i]!);
     }
   }
   if (cond & Cond.NX && cond & (Cond.XX | Cond.GT | Cond.LT)) return Errors.expireNxWithOthers;

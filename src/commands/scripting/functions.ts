@@ -7,7 +7,7 @@ import { globMatch } from '../../util/glob.js';
 import { splitArgBytes } from '../../config/words.js';
 import { errorArg } from '../../util/names.js';
 import { word } from '../args.js';
-import { Errors } from '../../protocol/errors.js';
+import { ERROR_ARG_MAX, Errors } from '../../protocol/errors.js';
 import type { RegisteredFunction } from '../../scripting/engine.js';
 import { keynum, keySpec, index, noted } from '../key-specs.js';
 import { numkeysOf, runScript, scriptingIfLoaded, scriptingOf, withScripting, type Library, type LibraryFunction, type Scripting } from './scripting.js';
@@ -101,9 +101,8 @@ function functionLoad(ctx: Session, args: Buffer[]): void | Promise<void> {
   let replace = false;
   let i = 2;
   for (; i < args.length - 1; i++) {
-    const opt = args[i]!.toString('latin1');
-    if (opt.toLowerCase() === 'replace') replace = true;
-    else return ctx.reply.error(Errors.functionMetadata(`Unknown option given: ${opt}`));
+    if (word(args[i]!) === 'replace') replace = true;
+    else return ctx.reply.error(Errors.functionMetadata(`Unknown option given: ${errorArg(args[i]!, ERROR_ARG_MAX)}`));
   }
   if (i >= args.length) return ctx.reply.error(Errors.functionMetadata('Function code is missing'));
   return withScripting(ctx, args, (s, owned) => {
@@ -127,7 +126,7 @@ function functionDelete(ctx: Session, args: Buffer[]): void | Promise<void> {
 
 function functionFlush(ctx: Session, args: Buffer[]): void | Promise<void> {
   // Redis: a mode word, or none; more arguments are a subcommand syntax error.
-  if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax('flush', 'function'));
+  if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax(args[1]!.toString('latin1'), 'function'));
   const mode = args.length === 3 ? word(args[2]!) : 'sync';
   if (mode !== 'sync' && mode !== 'async') return ctx.reply.error(Errors.functionFlushOption);
   return withScripting(ctx, args, (s) => {
@@ -184,7 +183,7 @@ function dumpedCodes(server: Server, payload: Buffer): Buffer[] | null {
  * none; a failure puts the libraries back as they were.
  */
 function functionRestore(ctx: Session, args: Buffer[]): void | Promise<void> {
-  if (args.length > 4) return ctx.reply.error(Errors.subcommandSyntax('restore', 'function'));
+  if (args.length > 4) return ctx.reply.error(Errors.subcommandSyntax(args[1]!.toString('latin1'), 'function'));
   const policy = args.length === 4 ? word(args[3]!) : 'append';
   if (policy !== 'append' && policy !== 'replace' && policy !== 'flush') return ctx.reply.error(Errors.functionRestorePolicy);
   const codes = dumpedCodes(ctx.server, args[2]!);
@@ -256,7 +255,7 @@ function functionList(ctx: Session, args: Buffer[]): void | Promise<void> {
     if (opt === 'withcode' && !withCode) withCode = true;
     else if (opt === 'libraryname' && pattern === null && i + 1 < args.length) pattern = Buffer.from(args[++i]!); // a copy: the VM may load first
     else if (opt === 'libraryname' && pattern === null) return ctx.reply.error(Errors.functionMetadata('library name argument was not given'));
-    else return ctx.reply.error(Errors.functionMetadata(`Unknown argument ${errorArg(args[i]!)}`));
+    else return ctx.reply.error(Errors.functionMetadata(`Unknown argument ${errorArg(args[i]!, ERROR_ARG_MAX).replace(/[\r\n]/g, ' ')}`));
   }
   return withScripting(ctx, args, (s) => {
     const libs = [...s.libraries.values()].filter((l) => pattern === null || globMatch(pattern, l.name, true));

@@ -12,7 +12,7 @@ import { argArray, takesRawArgs, type ArgList } from '../../protocol/arg-list.js
 import { RawArgs } from '../../protocol/raw-args.js';
 import { LuaEngine, sha1hex } from '../../scripting/engine.js';
 import { keynum, keySpec, index, noted } from '../key-specs.js';
-import { word } from '../args.js';
+import { int64, word } from '../args.js';
 import type { Registry } from '../registry.js';
 import { ScriptCall, type ScriptFlags } from './script-call.js';
 import { killBusyScript } from './script-busy.js';
@@ -169,7 +169,10 @@ function decimalAt(bytes: Buffer, from: number, length: number): number {
   const digits = bytes[from] === 0x2d ? from + 1 : from;
   if (bytes[digits] === 0x30 && (length > 1 || digits > from)) return NaN;
   const n = decimalValue(bytes, from, from + length, 19);
-  return Math.abs(n) > 9223372036854775807 ? NaN : n;
+  if (!(Math.abs(n) > Number.MAX_SAFE_INTEGER)) return n;
+  // Digit by digit in doubles rounds past 2^53 (LLONG_MAX came out above it): read it exactly.
+  const exact = int64(bytes.subarray(from, from + length));
+  return exact === null ? NaN : Number(exact);
 }
 
 /** A SHA's 40 bytes as ten little-endian 32-bit words (see sameSha). */
@@ -232,6 +235,8 @@ function evalGeneric(bySha: boolean, ro: boolean) {
     runScript(ctx, s, script, sha, args, numkeys, ro, 'eval');
   };
   return (ctx: Session, args: ArgList): void | Promise<void> => {
+    // Redis answers a SHA of the wrong length before it reads numkeys: no script can match it.
+    if (bySha && (args instanceof RawArgs ? args.lengths[1]! : args.at(1)!.length) !== 4 * SHA_WORDS) return ctx.reply.error(Errors.noScript);
     const numkeys = numkeysOf(ctx, args);
     if (numkeys === null) return;
     const s = scriptingOf(ctx.server);

@@ -145,7 +145,7 @@ function cat(ctx: Session, args: Buffer[]): void {
     return;
   }
   const commands = ctx.server.acl.catalogue.inCategory(word(args[2]!));
-  if (!commands) return ctx.reply.error(Errors.aclUnknownCategory(text(args[2]!)));
+  if (!commands) return ctx.reply.error(Errors.aclUnknownCategory(args[2]!));
   ctx.reply.arrayLen(commands.length);
   for (const c of commands) ctx.reply.bulkText(c);
 }
@@ -155,8 +155,10 @@ function genpass(ctx: Session, args: Buffer[]): void {
   if (args.length > 3) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'acl'));
   let bits = 256;
   if (args.length === 3) {
+    // Redis reads a number first (its usual error), then checks the range.
     const n = integer(args[2]!);
-    if (n === null || n <= 0 || n > 4096) return ctx.reply.error(Errors.aclGenpassBits);
+    if (n === null) return ctx.reply.error(Errors.notInteger);
+    if (n <= 0 || n > 4096) return ctx.reply.error(Errors.aclGenpassBits);
     bits = n;
   }
   const chars = Math.ceil(bits / 4);
@@ -170,7 +172,7 @@ function genpass(ctx: Session, args: Buffer[]): void {
  */
 function dryrun(ctx: Session, args: Buffer[]): void {
   const user = ctx.server.acl.get(name(args[2]!));
-  if (!user) return ctx.reply.error(Errors.aclUserNotFound(text(args[2]!)));
+  if (!user) return ctx.reply.error(Errors.aclUserNotFound(args[2]!));
   const argv = args.slice(3);
   const top = ctx.server.commands.get(word(argv[0]!));
   let spec = top;
@@ -179,7 +181,7 @@ function dryrun(ctx: Session, args: Buffer[]): void {
     spec = top.subcommands.find((s) => s.name === word(argv[1]!));
     fullName = `${top.name}|${spec?.name ?? ''}`;
   }
-  if (!spec) return ctx.reply.error(Errors.aclCommandNotFound(text(argv[0]!)));
+  if (!spec) return ctx.reply.error(Errors.aclCommandNotFound(argv[0]!));
   if ((spec.arity > 0 && spec.arity !== argv.length) || argv.length < -spec.arity) return ctx.reply.error(Errors.wrongArity(fullName));
   if (user.unrestricted || spec.flags.includes('no_auth')) return ctx.reply.ok();
   const denied = checkPermissions(user, spec, fullName, argv, ctx.server.names.sealed);
@@ -205,8 +207,8 @@ function log(ctx: Session, args: Buffer[]): void {
     }
     const n = integer(args[2]!);
     if (n === null) return ctx.reply.error(Errors.notInteger);
-    if (n < 0) return ctx.reply.error(Errors.aclLogCount);
-    count = n;
+    count = Math.max(0, n); // Redis shows no entries for a negative count
+
   }
   const shown = entries.slice(0, count);
   const r = ctx.reply;

@@ -69,9 +69,10 @@ function groupTarget(ctx: Session, args: Buffer[]): GroupTarget | null {
 }
 
 function xgroupCreate(ctx: Session, args: Buffer[]): void {
-  if (args.length > 8) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'xgroup'));
   const t = groupTarget(ctx, args);
   if (t === null) return;
+  // Redis counts the arguments only after the options, the key and the group were checked.
+  if (args.length > 8) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'xgroup'));
   let id: StreamId;
   const idArg = args[4]!;
   if (idArg.length === 1 && idArg[0] === 0x24) id = t.entry?.log.lastId ?? 0n;
@@ -86,9 +87,9 @@ function xgroupCreate(ctx: Session, args: Buffer[]): void {
 }
 
 function xgroupSetid(ctx: Session, args: Buffer[]): void {
-  if (args.length !== 5 && args.length !== 7) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'xgroup'));
   const t = groupTarget(ctx, args);
   if (t === null) return;
+  if (args.length !== 5 && args.length !== 7) return ctx.reply.error(Errors.subcommandSyntax(text(args[1]!), 'xgroup'));
   if (t.entry === undefined || t.group === undefined) {
     // MKSTREAM is refused for SETID by the option loop, so the checks above already replied.
     return ctx.reply.error(Errors.xgroupNeedsKey);

@@ -36,6 +36,9 @@ function replyEdge(ctx: Session, key: string, entry: StreamEntry, id: StreamId |
 }
 
 function xinfoStream(ctx: Session, args: Buffer[]): void {
+  // Redis looks the key up (no such key, WRONGTYPE) before it reads the options.
+  const found = infoStream(ctx, args);
+  if (found === null) return;
   let full = false;
   let count = 10;
   const opts = args.length - 3;
@@ -49,8 +52,6 @@ function xinfoStream(ctx: Session, args: Buffer[]): void {
       count = n < 0n ? 10 : Number(n);
     }
   }
-  const found = infoStream(ctx, args);
-  if (found === null) return;
   const [key, entry] = found;
   const log = entry.log;
   const r = ctx.reply;

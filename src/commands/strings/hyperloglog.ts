@@ -232,7 +232,7 @@ function pfdebug(ctx: Session, args: Buffer[]): void {
     } else if (sub === 'encoding') {
       ctx.reply.simple(hll.encoding === HLL_DENSE ? 'dense' : 'sparse');
     } else {
-      ctx.reply.error(Errors.pfdebugUnknown(args[1]!.toString('latin1')));
+      ctx.reply.error(Errors.pfdebugUnknown(args[1]!));
     }
   } finally {
     hll.wipe();
