@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server, Session } from '../commands/types.js';
 import { Backlog } from './backlog.js';
 import { Failover } from './failover.js';
+import { ShutdownWait } from './shutdown-wait.js';
 import { MasterLink } from './link.js';
 import { nowSec, Primary } from './primary.js';
 import { Propagator } from './propagate.js';
@@ -43,6 +44,8 @@ export class Replication {
   readonly propagator: Propagator;
   /** FAILOVER's coordinated handover (failover.ts). */
   readonly failover: Failover;
+  /** A shutdown waiting for lagging replicas (shutdown-wait.ts). */
+  readonly shutdownWait: ShutdownWait;
   readonly stats: ReplicationStats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0 };
   /** Each client's offset after its last write (redis c->woff), for WAIT. */
   readonly writeOffsets = new WeakMap<object, number>();
@@ -66,6 +69,7 @@ export class Replication {
   constructor(readonly server: Server) {
     this.primary = new Primary(this);
     this.failover = new Failover(this);
+    this.shutdownWait = new ShutdownWait(this);
     this.propagator = new Propagator(server, (bytes) => this.feed(bytes), () => this.flush());
     const readMinReplicas = () => {
       this.minReplicas = server.config.number('min-replicas-to-write');
@@ -268,6 +272,8 @@ export class Replication {
     this.ticks++;
     // A failover checks its target every tick (Redis: once a second, in replicationCron).
     this.failover.tick();
+    // A waiting shutdown checks its replicas every tick too (Redis: in serverCron).
+    this.shutdownWait.tick();
     if (this.ticks % 10 !== 0) return;
     this.link?.cron();
     this.expireBacklog();
