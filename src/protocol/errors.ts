@@ -372,6 +372,7 @@ export const Errors = {
   waitOnReplica: 'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
   cantSyncNotConnected: "NOMASTERLINK Can't SYNC while not connected with my master",
   replconfUnknownOption: (opt: string) => `ERR Unrecognized REPLCONF option: ${clip(opt)}`,
+  rdbFilterUnsupported: (filter: string) => `ERR Unsupported rdb-filter-only option: ${clip(filter)}`,
   readonlyReplica: "READONLY You can't write against a read only replica.",
   noReplicas: 'NOREPLICAS Not enough good replicas to write.',
   /** sealkv's own: a replica must prove it holds the same master key before PSYNC. */
