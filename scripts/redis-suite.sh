@@ -105,9 +105,12 @@ for unit in "${UNITS[@]}"; do
     # A unit that made no progress for --timeout seconds is ended by the harness: count that test.
     grep -q '^\[.*TIMEOUT.*\]:' "$LOG" && { exc=$((exc + 1)); echo "  $unit: timed out (no progress for 120 s), counted as one failed test" >&2; break; }
     grep -q '\[.*exception.*\]:' "$LOG" || break
-    name=$(grep -o '^"test {[^}]*}' "$LOG" | tail -1 | sed 's/^"test {//; s/}$//')
-    why=$(sed 's/\x1b\[[0-9;]*m//g' "$LOG" | grep -m1 -A1 '^\[exception\]:' | tr '\n' ' ' | sed 's/^\[exception\]: //' | cut -c1-160)
+    # The test's name as its source gives it, in braces or in quotes (integration units use both).
+    name=$(grep -o '^"test \({[^}]*}\|"[^"]*"\)' "$LOG" | tail -1 | sed 's/^"test .//; s/.$//')
+    why=$(sed 's/\x1b\[[0-9;]*m//g' "$LOG" | grep -m1 '^\[exception\]:' | sed 's/^\[exception\]: //' | cut -c1-160)
     [ -n "$name" ] || { exc=$((exc + 1)); echo "  $unit: exception outside a test: $why" >&2; break; }
+    # A name built from variables ("... ($how)") cannot be skipped by its source text: stop there.
+    printf '%s\n' "${skips[@]}" | grep -qxF -- "$name" && { echo "  $unit: exception in \"$name\" again ($why), unit stopped" >&2; break; }
     exc=$((exc + 1)); skips+=(--skiptest "$name")
     echo "  $unit: exception in \"$name\" ($why), skipped, running again" >&2
   done
