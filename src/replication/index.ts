@@ -411,6 +411,16 @@ export function replicationIfAny(server: Server): Replication | undefined {
   return installed(server);
 }
 
+/**
+ * INFO connected_clients as Redis counts it: replica connections are left out, and a replica's
+ * link to its master, once synced, is counted (Redis keeps it as a client).
+ */
+export function connectedClients(server: Server): number {
+  const repl = installed(server);
+  if (repl === undefined) return server.clients.size;
+  return server.clients.size - repl.primary.replicas.size + (repl.link?.state === 'connected' ? 1 : 0);
+}
+
 /** Whether this server is a replica (has a link to a primary, in whatever state): the dispatcher's stale and loading checks apply only then. */
 export function isReplica(server: Server): boolean {
   const repl = installed(server);

@@ -99,6 +99,16 @@ describe.skipIf(!hasRedisServer)('a primary with a replica, beside redis-server 
     expect(s).toHaveProperty('sync_full', '1');
   });
 
+  // Found by Redis's integration/shutdown unit (connected_clients:4 where Redis says 3).
+  it('connected_clients leaves replica connections out and counts a replica\'s link to its master, as Redis', async () => {
+    const count = async (port: number) => Number((await info(port, 'clients')).connected_clients);
+    // redis-cli's own connection is the only other client on each server.
+    await waitFor('the same counts', async () =>
+      (await count(primary.port)) === (await count(redisPrimary.port)) && (await count(replica.port)) === (await count(redisReplica.port)));
+    expect(await count(primary.port)).toBe(1);
+    expect(await count(replica.port)).toBe(2);
+  });
+
   // Found by Redis's integration/replication-psync unit, which breaks the link from the replica
   // with CLIENT KILL <master address>: sealkv's link was no client, so nothing was killed.
   it('the replica link is a client on both sides: flags=S on the primary, CLIENT KILL TYPE master / its address on the replica resume with a partial resync', async () => {

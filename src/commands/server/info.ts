@@ -9,7 +9,7 @@ import os from 'node:os';
 import { hexId } from '../../seal/rotation.js';
 import { REDIS_COMPAT_VERSION } from '../../version.js';
 import type { Session } from '../types.js';
-import { replicationIfAny, replicationOf } from '../../replication/index.js';
+import { connectedClients, replicationIfAny, replicationOf } from '../../replication/index.js';
 import { sampleMemory } from '../../observe/memory-sample.js';
 import { scriptingIfLoaded } from '../scripting/scripting.js';
 
@@ -60,7 +60,7 @@ function clients(ctx: Session): Lines {
   // The largest query buffer and unsent output a connection held in the last 8 seconds (Redis's clientsCron samples).
   const recent = ctx.server.memory.account.recentMax();
   return [
-    ['connected_clients', ctx.server.clients.size],
+    ['connected_clients', connectedClients(ctx.server)],
     ['cluster_connections', 0],
     ['maxclients', ctx.server.config.get('maxclients')],
     ['client_recent_max_input_buffer', recent.input],
