@@ -278,6 +278,7 @@ export const Errors = {
   /** What Redis 7.0 answers when ms-* meets a full sequence (errno left over from the trim check). */
   streamElementsTooLarge: 'ERR Elements are too large to be stored',
   streamKeyGone: 'UNBLOCKED the stream key no longer exists',
+  unblockedRoleChange: 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)',
   blockedGroupGone: 'NOGROUP the consumer group this client was blocked on no longer exists',
   // sets (t_set.c; the same texts serve other families' counts and numkeys)
   valueMustBePositive: 'ERR value is out of range, must be positive',

@@ -164,6 +164,13 @@ export class Replication {
     // Sub-replicas follow the new history through a new sync.
     this.primary.disconnectAll('master changed');
     this.setReplicaMode(true);
+    // Clients blocked on keys here would be served by the master's writes as they are applied,
+    // popping on the replica alone (redis issue #2473): Redis answers them UNBLOCKED and closes
+    // them (disconnectAllBlockedClients).
+    this.server.blocking.dropWhere((client) => {
+      this.server.clients.get(client.id)?.closeAfterReply();
+      return Errors.unblockedRoleChange;
+    });
     this.link = new MasterLink(this, host, port);
     this.server.log.info({ master: `${host}:${port}` }, 'connecting to MASTER');
     for (const l of this.roleListeners) l();
