@@ -5,7 +5,8 @@
 #   npm run redis-suite -- unit/type/list    just these units
 #   npm run redis-suite -- --servers [units]  the harness's normal mode: it starts a server of its
 #     own for each start_server block, with its own config file and overrides, so the tests tagged
-#     external:skip run too. src/redis-server in the source tree is then scripts/redis-suite-shim/
+#     external:skip run too, and the integration/ units (replication, failover, shutdown, logging,
+#     redis-cli, redis-benchmark...: `--servers integration/redis-cli`) can run. src/redis-server in the source tree is then scripts/redis-suite-shim/
 #     redis-server (sealkv with the harness's config file), src/redis-cli and src/redis-benchmark
 #     Debian's tools. Without units: the units that hold external:skip tests.
 #   npm run redis-suite -- --sentinel [tests]  Redis's sentinel suite (tests/sentinel) against
@@ -102,12 +103,20 @@ for unit in "${UNITS[@]}"; do
        --timeout 120 --tags -needs:debug --ignore-encoding --ignore-digest "${skips[@]}" > "$LOG" 2>&1)
     [ -z "$PID" ] || { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
     # The harness could not listen on its port (taken meanwhile): no test ran, try another.
-    grep -q "^couldn't open socket" "$LOG" && ! grep -q 'Testing unit/' "$LOG" && { echo "  $unit: harness port taken, running again" >&2; continue; }
+    # (A test of an integration unit may fail to reach a server it stopped on purpose: that is
+    # no harness port.)
+    grep -q "^couldn't open socket" "$LOG" && ! grep -q "Testing $unit" "$LOG" && { echo "  $unit: harness port taken, running again" >&2; continue; }
+    # A unit that made no progress for --timeout seconds is ended by the harness: count that test.
+    grep -q '^\[.*TIMEOUT.*\]:' "$LOG" && { exc=$((exc + 1)); echo "  $unit: timed out (no progress for 120 s), counted as one failed test" >&2; break; }
     grep -q '\[.*exception.*\]:' "$LOG" || break
-    name=$(grep -o '^"test {[^}]*}' "$LOG" | tail -1 | sed 's/^"test {//; s/}$//')
-    [ -n "$name" ] || { exc=$((exc + 1)); break; }
+    # The test's name as its source gives it, in braces or in quotes (integration units use both).
+    name=$(grep -o '^"test \({[^}]*}\|"[^"]*"\)' "$LOG" | tail -1 | sed 's/^"test .//; s/.$//')
+    why=$(sed 's/\x1b\[[0-9;]*m//g' "$LOG" | grep -m1 '^\[exception\]:' | sed 's/^\[exception\]: //' | cut -c1-160)
+    [ -n "$name" ] || { exc=$((exc + 1)); echo "  $unit: exception outside a test: $why" >&2; break; }
+    # A name built from variables ("... ($how)") cannot be skipped by its source text: stop there.
+    printf '%s\n' "${skips[@]}" | grep -qxF -- "$name" && { echo "  $unit: exception in \"$name\" again ($why), unit stopped" >&2; break; }
     exc=$((exc + 1)); skips+=(--skiptest "$name")
-    echo "  $unit: exception in \"$name\", skipped, running again" >&2
+    echo "  $unit: exception in \"$name\" ($why), skipped, running again" >&2
   done
   # Distinct tests: a finished unit repeats each failure in its closing "*** [err]" summary.
   plain=$(sed 's/\x1b\[[0-9;]*m//g' "$LOG")

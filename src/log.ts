@@ -84,6 +84,8 @@ export interface LogOutput {
   readonly log: Logger;
   /** Reopens the log file by name (after logrotate moved it); a no-op on stdout. */
   reopen(): void;
+  /** Writes out what the log file has buffered (before the process dies); stdout is written synchronously. */
+  flush(): void;
 }
 
 /**
@@ -92,7 +94,7 @@ export interface LogOutput {
  */
 export function openLog(level: string, file: string, format: LogFormat, stdoutIsTty = process.stdout.isTTY === true): LogOutput {
   const pretty = format === 'pretty' || (format === 'auto' && file === '' && stdoutIsTty);
-  if (file === '') return { log: createLogger(level, undefined, { pretty }), reopen: () => {} };
+  if (file === '') return { log: createLogger(level, undefined, { pretty }), reopen: () => {}, flush: () => {} };
   // Opened once here, synchronously, so that a path that cannot be written stops the start with
   // a clear message instead of an asynchronous error later; created owner-only.
   try {
@@ -108,5 +110,12 @@ export function openLog(level: string, file: string, format: LogFormat, stdoutIs
     process.stderr.write(`sealkv: cannot reopen the log file ${file}: ${err.code ?? String(err)}\n`);
   });
   const log = createLogger(level, sink, { pretty, colorize: false });
-  return { log, reopen: () => sink.reopen() };
+  const flush = () => {
+    try {
+      sink.flushSync();
+    } catch {
+      // Nothing buffered, or the file cannot be written: nothing more to save.
+    }
+  };
+  return { log, reopen: () => sink.reopen(), flush };
 }

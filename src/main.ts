@@ -12,6 +12,7 @@ import { ListenError } from './net/listen.js';
 import { inDir } from './util/in-dir.js';
 import { startServer, type RunningServer } from './net/server.js';
 import { gcWithoutHelperWaits } from './observe/gc-threads.js';
+import { reportAbortSignal } from './process/crash-report.js';
 import { SpillDirError } from './spill/tmpfs.js';
 import { DirLockError } from './util/dir-lock.js';
 import { SnapshotError } from './persistence/snapshot-format.js';
@@ -58,6 +59,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     return fail(err);
   }
+  reportAbortSignal(output.log, output.flush);
   // logrotate moves the file away, then sends SIGHUP: the next lines go to a new file by that name.
   // Without a log file it is ignored, as Redis ignores it: Node's default would end the process
   // (a closed terminal, a stray `kill -HUP`) with no final save and nothing said.

@@ -257,12 +257,26 @@ export interface Server {
   resetStats(): void;
   /** Stops the server: closes listeners and connections, wipes keys. */
   shutdown(reason: string): void;
-  /** SHUTDOWN with its save (SealkvServer.shutdownSaving): null once stopping, else why the save failed. */
-  shutdownSaving(reason: string, flags: { save?: boolean; nosave?: boolean; force?: boolean }): string | null;
+  /**
+   * SHUTDOWN or a signal (SealkvServer.requestShutdown): null once stopping, else why it failed,
+   * or a promise of either while lagging replicas are waited for (replication/shutdown-wait.ts).
+   */
+  requestShutdown(reason: string, flags: ShutdownFlags): string | null | Promise<string | null>;
+  /** The shutdown's last step, with its save (SealkvServer.shutdownSaving): null once stopping, else why the save failed. */
+  shutdownSaving(reason: string, flags: ShutdownFlags): string | null;
   /** Sealed snapshots: SAVE, BGSAVE, save rules, load at start (src/persistence/persistence.ts). */
   readonly persistence: Persistence;
   /** A shutdown has started (a busy script stops for SHUTDOWN NOSAVE: script-busy.ts). */
   readonly shuttingDown: boolean;
+}
+
+/** SHUTDOWN's flags (and shutdown-on-sigterm / -sigint's). */
+export interface ShutdownFlags {
+  save?: boolean;
+  nosave?: boolean;
+  force?: boolean;
+  /** Do not wait for lagging replicas. */
+  now?: boolean;
 }
 
 export interface CommandTable {

@@ -14,7 +14,7 @@ import { Client } from './client.js';
 import { FAMILIES } from '../commands/index.js';
 import { preloadScripting } from '../commands/scripting/scripting.js';
 import { Registry } from '../commands/registry.js';
-import type { Server } from '../commands/types.js';
+import type { Server, ShutdownFlags } from '../commands/types.js';
 import { Config } from '../config.js';
 import { openLog, setLogLevel, type LogFormat, type Logger } from '../log.js';
 import { inDir } from '../util/in-dir.js';
@@ -508,12 +508,26 @@ export class SealkvServer implements Server {
   }
 
   /**
-   * Redis's finishShutdown for the snapshot: a running BGSAVE is stopped, then a final SAVE when
-   * `save` or (save rules are set and not `nosave`). A failed save keeps the server running
-   * unless `force`, and returns the error; otherwise the shutdown starts and null is returned.
+   * Redis's prepareForShutdown: a primary with replicas behind waits for them first (up to
+   * shutdown-timeout, unless NOW; replication/shutdown-wait.ts), and a SHUTDOWN or signal that
+   * comes while it waits joins that wait. Otherwise the shutdown finishes at once.
    */
-  shutdownSaving(reason: string, flags: { save?: boolean; nosave?: boolean; force?: boolean }): string | null {
+  requestShutdown(reason: string, flags: ShutdownFlags): string | null | Promise<string | null> {
     if (this.stopping) return null;
+    const wait = replicationIfAny(this)?.shutdownWait;
+    if (wait !== undefined && (wait.initiated || wait.begin(reason, flags))) return wait.join();
+    return this.shutdownSaving(reason, flags);
+  }
+
+  /**
+   * Redis's finishShutdown: the replicas' state is logged, a running BGSAVE is stopped, then a
+   * final SAVE when `save` or (save rules are set and not `nosave`). A failed save keeps the
+   * server running unless `force`, and returns the error; otherwise the shutdown starts and null
+   * is returned.
+   */
+  shutdownSaving(reason: string, flags: ShutdownFlags): string | null {
+    if (this.stopping) return null;
+    replicationIfAny(this)?.shutdownWait.logReplicas();
     if (flags.save === true || (this.persistence.hasRules && flags.nosave !== true)) {
       void this.persistence.abortBackground();
       this.log.info('saving the final snapshot before exiting');
@@ -522,6 +536,7 @@ export class SealkvServer implements Server {
       } catch (err) {
         if (flags.force !== true) {
           this.log.error({ err: (err as Error).message }, "error trying to save the DB, can't exit");
+          this.log.error('Errors trying to shut down the server. Check the logs for more information.');
           return (err as Error).message;
         }
         this.log.warn({ err: (err as Error).message }, 'error trying to save the DB, exit anyway');
@@ -531,11 +546,15 @@ export class SealkvServer implements Server {
     return null;
   }
 
-  /** SIGTERM / SIGINT, with shutdown-on-sigterm / -sigint's flags (default: save when save rules are set). */
+  /**
+   * SIGTERM / SIGINT, with shutdown-on-sigterm / -sigint's flags (default: wait for lagging
+   * replicas, save when save rules are set). A failure is logged and the server keeps running.
+   */
   stopBySignal(signal: 'SIGTERM' | 'SIGINT'): void {
     const flags = this.config.get(signal === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint').split(' ');
-    const failed = this.shutdownSaving(signal, { save: flags.includes('save'), nosave: flags.includes('nosave'), force: flags.includes('force') });
-    if (failed !== null) this.log.error('errors trying to shut down the server: it keeps running (check the log above)');
+    void this.requestShutdown(signal, {
+      save: flags.includes('save'), nosave: flags.includes('nosave'), force: flags.includes('force'), now: flags.includes('now'),
+    });
   }
 
   shutdown(reason: string): void {

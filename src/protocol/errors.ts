@@ -285,6 +285,7 @@ export const Errors = {
   /** What Redis 7.0 answers when ms-* meets a full sequence (errno left over from the trim check). */
   streamElementsTooLarge: 'ERR Elements are too large to be stored',
   streamKeyGone: 'UNBLOCKED the stream key no longer exists',
+  unblockedRoleChange: 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)',
   blockedGroupGone: 'NOGROUP the consumer group this client was blocked on no longer exists',
   // sets (t_set.c; the same texts serve other families' counts and numkeys)
   valueMustBePositive: 'ERR value is out of range, must be positive',
@@ -379,6 +380,7 @@ export const Errors = {
   waitOnReplica: 'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
   cantSyncNotConnected: "NOMASTERLINK Can't SYNC while not connected with my master",
   replconfUnknownOption: (opt: string) => `ERR Unrecognized REPLCONF option: ${whole(opt)}`,
+  rdbFilterUnsupported: (filter: string) => `ERR Unsupported rdb-filter-only option: ${whole(filter)}`,
   readonlyReplica: "READONLY You can't write against a read only replica.",
   noReplicas: 'NOREPLICAS Not enough good replicas to write.',
   /** sealkv's own: a replica must prove it holds the same master key before PSYNC. */

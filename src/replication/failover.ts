@@ -10,7 +10,7 @@
 //      and answers +CONTINUE, and the pause ends (the held writes then meet a replica: READONLY).
 // A refused handover turns the node back into a primary (under a new replication id).
 
-import { pauseWritesForFailover, unpauseFailover } from '../commands/connection/pause.js';
+import { holdWrites, releaseWrites } from '../commands/connection/pause.js';
 import type { Replication } from './index.js';
 
 export type FailoverState = 'no-failover' | 'waiting-for-sync' | 'failover-in-progress';
@@ -45,7 +45,7 @@ export class Failover {
     this.state = 'waiting-for-sync';
     if (req.host !== null) log.info({ target: `${req.host}:${req.port}` }, 'FAILOVER requested');
     else log.info('FAILOVER requested to any replica');
-    pauseWritesForFailover(this.repl.server);
+    holdWrites(this.repl.server, 'failover');
     // Ask for acknowledgements now rather than at the replicas' next once-a-second ACK.
     this.repl.requestAcks();
   }
@@ -109,6 +109,6 @@ export class Failover {
     this.targetPort = 0;
     this.endTime = 0;
     this.force = false;
-    unpauseFailover(this.repl.server);
+    releaseWrites(this.repl.server, 'failover');
   }
 }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server, Session } from '../commands/types.js';
 import { Backlog } from './backlog.js';
 import { Failover } from './failover.js';
+import { ShutdownWait } from './shutdown-wait.js';
 import { MasterLink } from './link.js';
 import { nowSec, Primary } from './primary.js';
 import { Propagator } from './propagate.js';
@@ -41,6 +42,8 @@ export class Replication {
   readonly propagator: Propagator;
   /** FAILOVER's coordinated handover (failover.ts). */
   readonly failover: Failover;
+  /** A shutdown waiting for lagging replicas (shutdown-wait.ts). */
+  readonly shutdownWait: ShutdownWait;
   readonly stats: ReplicationStats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0 };
   /** Each client's offset after its last write (redis c->woff), for WAIT. */
   readonly writeOffsets = new WeakMap<object, number>();
@@ -64,6 +67,7 @@ export class Replication {
   constructor(readonly server: Server) {
     this.primary = new Primary(this);
     this.failover = new Failover(this);
+    this.shutdownWait = new ShutdownWait(this);
     this.propagator = new Propagator(server, (bytes) => this.feed(bytes), () => this.flush());
     const readMinReplicas = () => {
       this.minReplicas = server.config.number('min-replicas-to-write');
@@ -158,6 +162,13 @@ export class Replication {
     // Sub-replicas follow the new history through a new sync.
     this.primary.disconnectAll('master changed');
     this.setReplicaMode(true);
+    // Clients blocked on keys here would be served by the master's writes as they are applied,
+    // popping on the replica alone (redis issue #2473): Redis answers them UNBLOCKED and closes
+    // them (disconnectAllBlockedClients).
+    this.server.blocking.dropWhere((client) => {
+      this.server.clients.get(client.id)?.closeAfterReply();
+      return Errors.unblockedRoleChange;
+    });
     this.link = new MasterLink(this, host, port);
     this.server.log.info({ master: `${host}:${port}` }, 'connecting to MASTER');
     for (const l of this.roleListeners) l();
@@ -266,6 +277,8 @@ export class Replication {
     this.ticks++;
     // A failover checks its target every tick (Redis: once a second, in replicationCron).
     this.failover.tick();
+    // A waiting shutdown checks its replicas every tick too (Redis: in serverCron).
+    this.shutdownWait.tick();
     if (this.ticks % 10 !== 0) return;
     this.link?.cron();
     this.expireBacklog();
@@ -401,6 +414,16 @@ export function replicationOf(server: Server): Replication {
 
 export function replicationIfAny(server: Server): Replication | undefined {
   return installed(server);
+}
+
+/**
+ * INFO connected_clients as Redis counts it: replica connections are left out, and a replica's
+ * link to its master, once synced, is counted (Redis keeps it as a client).
+ */
+export function connectedClients(server: Server): number {
+  const repl = installed(server);
+  if (repl === undefined) return server.clients.size;
+  return server.clients.size - repl.primary.replicas.size + (repl.link?.state === 'connected' ? 1 : 0);
 }
 
 /** Whether this server is a replica (has a link to a primary, in whatever state): the dispatcher's stale and loading checks apply only then. */

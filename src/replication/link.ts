@@ -55,6 +55,21 @@ export class MasterLink {
     this.socket = null;
   }
 
+  /**
+   * The link as the client of type master it is in Redis (CLIENT KILL TYPE master / ADDR on a
+   * replica): its peer's address, and its local one; null while no connection is open.
+   */
+  get addresses(): { addr: string; laddr: string } | null {
+    const s = this.socket;
+    if (s === null || s.remoteAddress === undefined) return null;
+    return { addr: `${s.remoteAddress}:${s.remotePort}`, laddr: `${s.localAddress}:${s.localPort}` };
+  }
+
+  /** CLIENT KILL of the master link: dropped, and the cron reconnects (a partial resync when it can). */
+  kill(): void {
+    this.fail('Connection with master lost (killed by CLIENT KILL)');
+  }
+
   /** Called once a second (replicationCron): connects when down, acks when up, times out a silent master. */
   cron(): void {
     if (this.stopped) return;
@@ -64,7 +79,8 @@ export class MasterLink {
     if (this.loading) return;
     const timeout = this.repl.server.config.number('repl-timeout') * 1000;
     if (now - this.lastIo > timeout) {
-      this.fail(this.state === 'connected' ? 'MASTER timeout: no data nor PING received' : 'timeout connecting to the MASTER');
+      // Redis's wording: log watchers (and Redis's tests) look for these.
+      this.fail(this.state === 'connected' ? 'MASTER timeout: no data nor PING received...' : 'Timeout connecting to the MASTER...');
       return;
     }
     if (this.state === 'connected') this.sendAck();

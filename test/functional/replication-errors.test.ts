@@ -41,6 +41,10 @@ describe('replication refusals', () => {
     try {
       expect(await err(c.call('replconf', 'whatever', '1'))).toBe(Errors.replconfUnknownOption('whatever'));
       expect(await err(c.call('replconf', 'capa'))).toBe(Errors.syntax);
+      // redis-cli --replica / --functions-rdb send these before SYNC (found by Redis's integration/redis-cli unit).
+      expect(await c.call('replconf', 'rdb-filter-only', '')).toBe('OK');
+      expect(await c.call('replconf', 'rdb-filter-only', 'functions')).toBe('OK');
+      expect(await err(c.call('replconf', 'rdb-filter-only', 'functions keys'))).toBe(Errors.rdbFilterUnsupported('keys'));
     } finally {
       c.disconnect();
     }

@@ -12,6 +12,7 @@ import { describe, expect, it, afterAll, beforeAll } from 'vitest';
 import { compareWithRedis, hasRedisServer, ReplyConnection, startRedis, type ReferenceRedis } from '../helpers/reference-redis.js';
 import { startInProcess, type SpawnedServer } from '../helpers/server.js';
 import { info, linkUp, newMasterKey, startNode, waitFor } from '../helpers/replication.js';
+import { redisCli } from '../helpers/clients.js';
 
 const CASES: Record<string, string[][]> = {
   'REPLICAOF NO ONE on a master': [['REPLICAOF', 'NO', 'ONE'], ['SLAVEOF', 'no', 'one'], ['replicaof', 'No', 'One']],
@@ -97,6 +98,38 @@ describe.skipIf(!hasRedisServer)('a primary with a replica, beside redis-server 
     const s = await info(primary.port, 'stats');
     expect(s).toHaveProperty('sync_full', '1');
   });
+
+  // Found by Redis's integration/shutdown unit (connected_clients:4 where Redis says 3).
+  it('connected_clients leaves replica connections out and counts a replica\'s link to its master, as Redis', async () => {
+    const count = async (port: number) => Number((await info(port, 'clients')).connected_clients);
+    // redis-cli's own connection is the only other client on each server.
+    await waitFor('the same counts', async () =>
+      (await count(primary.port)) === (await count(redisPrimary.port)) && (await count(replica.port)) === (await count(redisReplica.port)));
+    expect(await count(primary.port)).toBe(1);
+    expect(await count(replica.port)).toBe(2);
+  });
+
+  // Found by Redis's integration/replication-psync unit, which breaks the link from the replica
+  // with CLIENT KILL <master address>: sealkv's link was no client, so nothing was killed.
+  it('the replica link is a client on both sides: flags=S on the primary, CLIENT KILL TYPE master / its address on the replica resume with a partial resync', async () => {
+    const flagsOn = async (port: number) => (await redisCli(port, ['client', 'list', 'type', 'replica'])).match(/flags=(\S+)/)?.[1];
+    expect(await flagsOn(primary.port)).toBe('S');
+    expect(await flagsOn(redisPrimary.port)).toBe('S');
+    const partial = async (port: number) => Number((await info(port, 'stats')).sync_partial_ok);
+    // The same steps on sealkv's pair, then on redis-server's.
+    for (const [ours, up] of [[replica.port, primary.port], [redisReplica.port, redisPrimary.port]] as const) {
+      const before = await partial(up);
+      const full = (await info(up, 'stats')).sync_full;
+      // TYPE master chooses the link (and nothing on a primary); the old form takes its address.
+      expect((await redisCli(ours, ['client', 'kill', 'type', 'master'])).trim()).toBe('1');
+      expect((await redisCli(up, ['client', 'kill', 'type', 'master'])).trim()).toBe('0');
+      await waitFor('the partial resync', async () => (await partial(up)) === before + 1 && (await info(ours)).master_link_status === 'up');
+      const master = `127.0.0.1:${up}`;
+      expect((await redisCli(ours, ['client', 'kill', master])).trim()).toBe('OK');
+      await waitFor('the second partial resync', async () => (await partial(up)) === before + 2 && (await info(ours)).master_link_status === 'up');
+      expect((await info(up, 'stats')).sync_full).toBe(full);
+    }
+  }, 30000);
 
   it('ROLE has the same shape on the primary and on the replica', async () => {
     for (const [ours, theirs] of [[primary.port, redisPrimary.port], [replica.port, redisReplica.port]] as const) {

@@ -243,6 +243,30 @@ describe('logfile', () => {
   });
 });
 
+describe('crash report', () => {
+  // As Redis's crash report (found by Redis's integration/logging unit): a server aborted by
+  // SIGABRT (a watchdog, an operator's kill -ABRT) says so in its log, then dies of the signal.
+  it('SIGABRT leaves a "crashed by signal" line on stdout, then the process aborts', async () => {
+    const r = await run([]);
+    expect(await waitFor(r.output, 'sealkv ready')).toBe(true);
+    const signal = new Promise<NodeJS.Signals | null>((resolve) => r.child.once('exit', (_code, sig) => resolve(sig)));
+    r.child.kill('SIGABRT');
+    expect(await signal).toBe('SIGABRT');
+    await r.exited;
+    const line = jsonLines(r.output()).find((l) => String(l.msg).includes('crashed by signal'));
+    expect(line).toMatchObject({ level: 60, msg: 'sealkv 0.1.0 crashed by signal: 6', signal: 'SIGABRT' });
+  });
+
+  it('the line reaches a log file too before the process dies', async () => {
+    const file = join(dir, 'crash.log');
+    const r = await run(['--logfile', file]);
+    expect(await waitFor(() => readFile(file), 'sealkv ready')).toBe(true);
+    r.child.kill('SIGABRT');
+    await r.exited;
+    expect(readFile(file)).toContain('crashed by signal: 6');
+  });
+});
+
 describe('connection events', () => {
   /** Runs SET/GET with the markers on one connection, then QUIT; returns the client's own address. */
   async function useMarkers(port: number): Promise<string> {

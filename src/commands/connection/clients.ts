@@ -34,6 +34,7 @@ export function resetClientModes(ctx: Session): void {
 function flagsOf(c: ClientState, io: ClientIo, tracking: string): string {
   let flags = '';
   if (isMonitor(c)) flags += 'O';
+  else if (clientType(c) === 'slave') flags += 'S';
   if (isSubscribed(c)) flags += 'P';
   if (c.multi !== null) flags += 'x';
   if (heldBytes(c) !== undefined || c.blocked) flags += 'b';
@@ -205,6 +206,25 @@ function matches(f: KillFilter, c: ClientState, self: Session): boolean {
   return !(f.skipMe && c.id === self.id);
 }
 
+/**
+ * A replica's link to its master, which Redis lists as a client of type master: CLIENT KILL can
+ * choose it by TYPE master, ADDR (the master's address) or LADDR, as in Redis, and closing it
+ * makes the replica reconnect. Returns whether the filter (or an old-form address) chose it.
+ */
+function killsMasterLink(ctx: Session, f: KillFilter | { addr: string }): boolean {
+  const link = replicationIfAny(ctx.server)?.link;
+  const at = link?.addresses;
+  if (link === undefined || link === null || at === null || at === undefined) return false;
+  if ('skipMe' in f) {
+    if (f.id !== undefined || f.user !== undefined || (f.maxAge !== undefined && f.maxAge > 0)) return false;
+    if (f.type !== undefined && f.type !== 'master') return false;
+    if (f.laddr !== undefined && f.laddr !== at.laddr) return false;
+  }
+  if (f.addr !== undefined && f.addr !== at.addr) return false;
+  link.kill();
+  return true;
+}
+
 /** Closes the chosen clients; this connection, if chosen, closes after its reply (as Redis). */
 function killClients(ctx: Session, victims: ClientState[]): void {
   for (const c of victims) {
@@ -218,7 +238,7 @@ function clientKill(ctx: Session, args: Buffer[]): void {
   if (args.length === 3) {
     const addr = nameString(args[2]!);
     const victims = [...ctx.server.clients.values()].filter((c) => c.addr === addr);
-    if (victims.length === 0) return ctx.reply.error(Errors.noSuchClient);
+    if (victims.length === 0 && !killsMasterLink(ctx, { addr })) return ctx.reply.error(Errors.noSuchClient);
     ctx.reply.ok();
     return killClients(ctx, victims);
   }
@@ -226,7 +246,7 @@ function clientKill(ctx: Session, args: Buffer[]): void {
   if (!filter) return;
   // Collected first: killing a client removes it from the map being walked.
   const victims = [...ctx.server.clients.values()].filter((c) => matches(filter, c, ctx));
-  ctx.reply.integer(victims.length);
+  ctx.reply.integer(victims.length + (killsMasterLink(ctx, filter) ? 1 : 0));
   killClients(ctx, victims);
 }
 

@@ -9,8 +9,8 @@
 //
 // A difference from Redis 7.0, on purpose: CLIENT UNPAUSE is never held, so a mistaken
 // `CLIENT PAUSE 99999999999` (ALL) can be undone without a restart; Redis holds it like
-// everything else. A FAILOVER holds writes with a pause of its own, which stills expiry and
-// eviction in the same way.
+// everything else. A FAILOVER, and a SHUTDOWN waiting for replicas, hold writes with a pause
+// of their own, which stills expiry and eviction in the same way.
 
 import { argArray, type ArgList } from '../../protocol/arg-list.js';
 import { ownArgs, wipeArgs } from '../../util/bytes.js';
@@ -111,37 +111,42 @@ export function holdOthersDuring(ctx: Session): () => void {
  * makes it: expired keys hidden but kept, no active expiry, no eviction (store/keyspace.ts, memory.ts).
  */
 function stillDataset(server: Server): void {
-  const still = pauses.has(server) || failoverHolds.has(server);
+  const still = pauses.has(server) || writeHolds.has(server);
   for (const db of server.databases) db.expiryPaused = still;
 }
 
 /** Clients whose command a CLIENT PAUSE holds: Redis counts them in INFO blocked_clients. */
 export function pausedClients(server: Server): number {
-  return (pauses.get(server)?.waiters.size ?? 0) + (failoverHolds.get(server)?.waiters.size ?? 0);
+  return (pauses.get(server)?.waiters.size ?? 0) + (writeHolds.get(server)?.waiters.size ?? 0);
 }
 
 /**
- * FAILOVER's pause (redis PAUSE_DURING_FAILOVER): writes are held from FAILOVER until the
- * handover ends, apart from any CLIENT PAUSE, so CLIENT UNPAUSE does not end it and the end of
- * the failover does not end a client's pause. A command released here meets a CLIENT PAUSE that
- * is still on (or the READONLY of a node that became a replica) when it is dispatched again.
+ * The server's own write holds (redis PAUSE_DURING_FAILOVER, PAUSE_DURING_SHUTDOWN): writes are
+ * held from FAILOVER until the handover ends, and from a SHUTDOWN that waits for lagging replicas
+ * until it ends or is aborted. They are apart from any CLIENT PAUSE, so CLIENT UNPAUSE does not
+ * end them and their end does not end a client's pause. A command released here meets a CLIENT
+ * PAUSE that is still on (or the READONLY of a node that became a replica) when it is
+ * dispatched again.
  */
-const failoverHolds = new WeakMap<Server, Pause>();
+export type HoldPurpose = 'failover' | 'shutdown';
+const writeHolds = new WeakMap<Server, Pause & { purposes: Set<HoldPurpose> }>();
 
-export function pauseWritesForFailover(server: Server): void {
-  if (failoverHolds.has(server)) return;
-  failoverHolds.set(server, { mode: 'write', until: Infinity, timer: null, waiters: new Set() });
+export function holdWrites(server: Server, purpose: HoldPurpose): void {
+  const h = writeHolds.get(server);
+  if (h !== undefined) return void h.purposes.add(purpose);
+  writeHolds.set(server, { mode: 'write', until: Infinity, timer: null, waiters: new Set(), purposes: new Set([purpose]) });
   active++;
   stillDataset(server);
 }
 
-export function unpauseFailover(server: Server): void {
-  const p = failoverHolds.get(server);
-  if (p === undefined) return;
-  failoverHolds.delete(server);
+/** Ends the hold for this purpose; held writes go on once no purpose holds them. */
+export function releaseWrites(server: Server, purpose: HoldPurpose): void {
+  const h = writeHolds.get(server);
+  if (h === undefined || !h.purposes.delete(purpose) || h.purposes.size > 0) return;
+  writeHolds.delete(server);
   active--;
   stillDataset(server);
-  for (const release of p.waiters) release();
+  for (const release of h.waiters) release();
 }
 
 /** Whether the client's current command is held by a pause, and the bytes of its arguments. */
@@ -190,7 +195,7 @@ export function holdIfPaused(
   if (m !== undefined && !m.owners.has(ctx) && !isMonitor(ctx)) waiters = m.waiters;
   else {
     const p = pauses.get(ctx.server);
-    const f = failoverHolds.get(ctx.server);
+    const f = writeHolds.get(ctx.server);
     if (p !== undefined && covers(p, ctx, spec, fullName, args)) waiters = p.waiters;
     else if (f !== undefined && covers(f, ctx, spec, fullName, args)) waiters = f.waiters;
     else return undefined;

@@ -134,6 +134,11 @@ function replconf(ctx: Session, args: Buffer[]): void {
       repl.primary.hello(ctx).ip = text(value);
     } else if (opt === 'capa' || opt === 'rdb-only') {
       // Accepted; sealkv's stream needs no capabilities negotiated.
+    } else if (opt === 'rdb-filter-only') {
+      // redis-cli --replica and --functions-rdb send it before SYNC (refused below, by design);
+      // checked as Redis checks it so the tool meets the same answers up to there.
+      const unknown = text(value).split(/\s+/).find((f) => f !== '' && f.toLowerCase() !== 'functions');
+      if (unknown !== undefined) return ctx.reply.error(Errors.rdbFilterUnsupported(unknown));
     } else if (opt === 'sealkv-key') {
       const proof = checkKeyProof(ctx, ctx.server.transport, value);
       if (proof === 'no-challenge') return ctx.reply.error(Errors.replicaKeyNoChallenge);

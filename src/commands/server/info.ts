@@ -10,7 +10,7 @@ import os from 'node:os';
 import { hexId } from '../../seal/rotation.js';
 import { REDIS_COMPAT_VERSION } from '../../version.js';
 import type { Session } from '../types.js';
-import { replicationOf } from '../../replication/index.js';
+import { connectedClients, replicationIfAny, replicationOf } from '../../replication/index.js';
 import { sampleMemory } from '../../observe/memory-sample.js';
 import { scriptingIfLoaded } from '../scripting/scripting.js';
 
@@ -31,6 +31,7 @@ export function humanBytes(n: number): string {
 function server(ctx: Session): Lines {
   const s = ctx.server;
   const uptime = Math.floor((ctx.now - s.startedAt) / 1000);
+  const wait = replicationIfAny(s)?.shutdownWait;
   return [
     ['redis_version', REDIS_COMPAT_VERSION],
     ['redis_git_sha1', '00000000'],
@@ -51,6 +52,8 @@ function server(ctx: Session): Lines {
     ['executable', process.argv[1] ?? ''],
     ['config_file', s.configFile ?? ''],
     ['io_threads_active', 0],
+    // Only while a shutdown waits for lagging replicas, as in Redis.
+    ...(wait?.initiated === true ? [['shutdown_in_milliseconds', wait.remainingMs] as [string, number]] : []),
   ];
 }
 
@@ -58,12 +61,12 @@ function clients(ctx: Session): Lines {
   // The largest query buffer and unsent output a connection held in the last 8 seconds (Redis's clientsCron samples).
   const recent = ctx.server.memory.account.recentMax();
   return [
-    ['connected_clients', ctx.server.clients.size],
+    ['connected_clients', connectedClients(ctx.server)],
     ['cluster_connections', 0],
     ['maxclients', ctx.server.config.get('maxclients')],
     ['client_recent_max_input_buffer', recent.input],
     ['client_recent_max_output_buffer', recent.output],
-    ['blocked_clients', ctx.server.blocking.blockedClients + pausedClients(ctx.server)],
+    ['blocked_clients', ctx.server.blocking.blockedClients + pausedClients(ctx.server) + (replicationIfAny(ctx.server)?.shutdownWait.blocked ?? 0)],
     ['tracking_clients', trackerIfAny(ctx.server)?.trackingClients ?? 0],
     ['clients_in_timeout_table', 0],
   ];
@@ -89,6 +92,7 @@ function memory(ctx: Session): Lines {
   const maxmemory = ctx.server.config.number('maxmemory');
   const total = os.totalmem();
   const ratio = (a: number, b: number) => (b > 0 ? a / b : 0).toFixed(2);
+  const backlog = replicationIfAny(ctx.server)?.backlog?.size ?? 0;
   return [
     ['used_memory', used],
     ['used_memory_human', humanBytes(used)],
@@ -124,6 +128,10 @@ function memory(ctx: Session): Lines {
     ['mem_fragmentation_ratio', ratio(m.rss, used)],
     ['mem_fragmentation_bytes', m.rss - used],
     ['mem_not_counted_for_evict', account.notCounted],
+    // Redis 7.0's replication buffer: the backlog and what replica links have not sent yet
+    // (shutdown and failover tests, and operators, watch it grow behind a stalled replica).
+    ['mem_replication_backlog', backlog],
+    ['mem_total_replication_buffers', backlog + account.notCounted],
     ['mem_clients_slaves', account.clients - account.clientsNormal],
     ['mem_clients_normal', account.clientsNormal],
     ['lazyfree_pending_objects', 0],

@@ -15,6 +15,7 @@ import { infoText } from './info.js';
 import { at } from '../key-specs.js';
 import { bgsave, lastsave, save } from './persistence.js';
 import { lolwut } from './lolwut.js';
+import { replicationIfAny } from '../../replication/index.js';
 import { memoryDoctor, memoryMallocStats, memoryPurge, memoryStats } from './memory-report.js';
 import type { CommandFlag, CommandSpec, Session } from '../types.js';
 
@@ -224,8 +225,11 @@ const MEMORY_HELP = [
   '    Prints this help.',
 ];
 
-/** SHUTDOWN: Redis closes the connection without a reply when it goes down. */
-function shutdown(ctx: Session, args: Buffer[]): void {
+/**
+ * SHUTDOWN: Redis closes the connection without a reply when it goes down. While lagging
+ * replicas are waited for, the caller stays blocked (replication/shutdown-wait.ts).
+ */
+function shutdown(ctx: Session, args: Buffer[]): void | Promise<void> {
   const opts = new Set<string>();
   for (const arg of args.slice(1)) {
     const opt = word(arg);
@@ -233,12 +237,19 @@ function shutdown(ctx: Session, args: Buffer[]): void {
     opts.add(opt);
   }
   if ((opts.has('abort') && opts.size > 1) || (opts.has('save') && opts.has('nosave'))) return ctx.reply.error(Errors.syntax);
-  // A shutdown here is immediate, so there is never one in progress to abort.
-  if (opts.has('abort')) return ctx.reply.error(Errors.noShutdownInProgress);
+  if (opts.has('abort')) {
+    if (replicationIfAny(ctx.server)?.shutdownWait.abort() === true) return ctx.reply.ok();
+    return ctx.reply.error(Errors.noShutdownInProgress);
+  }
   // SAVE, or save rules set and not NOSAVE: a final snapshot first; a failed one keeps the
   // server up (unless FORCE) and answers Redis's error.
-  const failed = ctx.server.shutdownSaving('SHUTDOWN', { save: opts.has('save'), nosave: opts.has('nosave'), force: opts.has('force') });
-  if (failed !== null) ctx.reply.error(Errors.shutdownFailed);
+  const flags = { save: opts.has('save'), nosave: opts.has('nosave'), force: opts.has('force'), now: opts.has('now') };
+  const answer = (failed: string | null) => {
+    if (failed !== null) ctx.reply.error(Errors.shutdownFailed);
+  };
+  const outcome = ctx.server.requestShutdown('SHUTDOWN', flags);
+  if (outcome instanceof Promise) return outcome.then(answer);
+  answer(outcome);
 }
 
 /**
