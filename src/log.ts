@@ -84,8 +84,12 @@ export interface LogOutput {
   readonly log: Logger;
   /** Reopens the log file by name (after logrotate moved it); a no-op on stdout. */
   reopen(): void;
-  /** Writes out what the log file has buffered (before the process dies); stdout is written synchronously. */
-  flush(): void;
+  /**
+   * A logger whose lines are written before it returns, for the line a dying process leaves
+   * (crash-report.ts): the log file's own writes are asynchronous, and one still in flight when
+   * the process aborts is lost. Stdout is written synchronously already.
+   */
+  lastWords(): Logger;
 }
 
 /**
@@ -94,7 +98,10 @@ export interface LogOutput {
  */
 export function openLog(level: string, file: string, format: LogFormat, stdoutIsTty = process.stdout.isTTY === true): LogOutput {
   const pretty = format === 'pretty' || (format === 'auto' && file === '' && stdoutIsTty);
-  if (file === '') return { log: createLogger(level, undefined, { pretty }), reopen: () => {}, flush: () => {} };
+  if (file === '') {
+    const log = createLogger(level, undefined, { pretty });
+    return { log, reopen: () => {}, lastWords: () => log };
+  }
   // Opened once here, synchronously, so that a path that cannot be written stops the start with
   // a clear message instead of an asynchronous error later; created owner-only.
   try {
@@ -110,12 +117,14 @@ export function openLog(level: string, file: string, format: LogFormat, stdoutIs
     process.stderr.write(`sealkv: cannot reopen the log file ${file}: ${err.code ?? String(err)}\n`);
   });
   const log = createLogger(level, sink, { pretty, colorize: false });
-  const flush = () => {
+  const lastWords = (): Logger => {
     try {
       sink.flushSync();
     } catch {
-      // Nothing buffered, or the file cannot be written: nothing more to save.
+      // Nothing buffered, or a write in flight: the lines after it go through the file opened again below.
     }
+    // The file by name, appending: the same file the sink writes (after a reopen too), synchronously.
+    return createLogger(level, pino.destination({ dest: file, append: true, mkdir: false, sync: true }), { pretty, colorize: false });
   };
-  return { log, reopen: () => sink.reopen(), flush };
+  return { log, reopen: () => sink.reopen(), lastWords };
 }

@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     return fail(err);
   }
-  reportAbortSignal(output.log, output.flush);
+  reportAbortSignal(output);
   // logrotate moves the file away, then sends SIGHUP: the next lines go to a new file by that name.
   // Without a log file it is ignored, as Redis ignores it: Node's default would end the process
   // (a closed terminal, a stray `kill -HUP`) with no final save and nothing said.

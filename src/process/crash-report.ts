@@ -5,13 +5,13 @@
 // soon as a handler returned, so those keep Node's default. The line carries no stored data.
 
 import { constants } from 'node:os';
-import type { Logger } from '../log.js';
+import type { LogOutput } from '../log.js';
 import { VERSION } from '../version.js';
 
-export function reportAbortSignal(log: Logger, flush: () => void): void {
+export function reportAbortSignal(output: LogOutput): void {
   process.once('SIGABRT', () => {
-    log.fatal({ signal: 'SIGABRT' }, `sealkv ${VERSION} crashed by signal: ${constants.signals.SIGABRT}`);
-    flush();
+    // Written before the process aborts, whatever the log file's asynchronous writes are doing.
+    output.lastWords().fatal({ signal: 'SIGABRT' }, `sealkv ${VERSION} crashed by signal: ${constants.signals.SIGABRT}`);
     // With no listener left the signal takes its default action again: the process aborts
     // (exit status 134, a core file where the system's limits allow one), as Redis's does.
     process.kill(process.pid, 'SIGABRT');
