@@ -201,6 +201,11 @@ describe('PUBLISH across a 3-node sealkv cluster', () => {
       closers.push(() => io.close());
       servers.push({ io, port: (http.address() as AddressInfo).port });
     }
+    // Each adapter's pattern subscription is in place on its node before anything is emitted.
+    for (const node of cluster.nodes.slice(0, 2)) {
+      const admin = direct(node.port);
+      await until(async () => Number(await admin.call('PUBSUB', 'NUMPAT')) >= 1, `the adapter's subscription on ${node.port}`);
+    }
     const client = ioClient(`http://127.0.0.1:${servers[1]!.port}`, { transports: ['websocket'], reconnection: false });
     closers.push(() => client.close());
     await new Promise<void>((resolve, reject) => (client.once('connect', resolve), client.once('connect_error', reject)));
