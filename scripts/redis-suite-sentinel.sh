@@ -21,15 +21,9 @@ ROOT=$PWD
 SRCROOT=${1:?source tree}; shift
 # SUITE_REFERENCE_SERVER (e.g. /usr/bin/redis-server) runs the same suite against that server
 # instead of sealkv: the baseline the counts are read beside.
-ln -sf "${SUITE_REFERENCE_SERVER:-$ROOT/scripts/redis-suite-shim/redis-server}" "$SRCROOT/src/redis-server"
-for tool in redis-cli redis-sentinel; do
-  command -v $tool >/dev/null || { echo "redis-suite: $tool missing (apt-get install redis-tools redis-sentinel)" >&2; exit 2; }
-  ln -sf "$(command -v $tool)" "$SRCROOT/src/$tool"
-done
-# One master key for all the servers: the harness makes replicas of them.
-KEYFILE=$ROOT/.tmp/redis-suite-master.key
-[ -s "$KEYFILE" ] || (umask 077 && head -c 32 /dev/urandom > "$KEYFILE")
-export SEALKV_ARGS="${SEALKV_ARGS:-} --master-key-file $KEYFILE"
+. scripts/redis-suite-shim/harness-setup.sh
+link_harness_tools "$SRCROOT/src" "${SUITE_REFERENCE_SERVER:-$ROOT/scripts/redis-suite-shim/redis-server}" redis-cli redis-sentinel
+use_shared_master_key "$ROOT"
 export SENTINEL_SUITE_PORT=${SUITE_HARNESS_PORT:-$((RANDOM % 20000 + 11000))}
 export SENTINEL_SUITE_PORT_COUNT=${SUITE_PORT_COUNT:-100}
 export SENTINEL_SUITE_SKIP=

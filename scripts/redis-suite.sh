@@ -64,16 +64,9 @@ elif [ ${#UNITS[@]} -eq 0 ]; then
          unit/cluster/misc unit/cluster/links)
 fi
 if [ $SERVERS = 1 ]; then
-  ln -sf "$ROOT/scripts/redis-suite-shim/redis-server" "$TESTS/src/redis-server"
-  for tool in redis-cli redis-benchmark; do
-    command -v $tool >/dev/null || { echo "redis-suite: $tool missing (apt-get install redis-tools)" >&2; exit 2; }
-    ln -sf "$(command -v $tool)" "$TESTS/src/$tool"
-  done
-  # The shim passes SEALKV_ARGS on. One master key for all the servers of a run: the harness
-  # makes replicas of them, and a replica refuses a master with another key.
-  KEYFILE=$ROOT/.tmp/redis-suite-master.key
-  [ -s "$KEYFILE" ] || (umask 077 && head -c 32 /dev/urandom > "$KEYFILE")
-  export SEALKV_ARGS="${SEALKV_ARGS:-} --master-key-file $KEYFILE"
+  . scripts/redis-suite-shim/harness-setup.sh
+  link_harness_tools "$TESTS/src" "$ROOT/scripts/redis-suite-shim/redis-server" redis-cli redis-benchmark
+  use_shared_master_key "$ROOT"
 fi
 total_ok=0; total_err=0
 for unit in "${UNITS[@]}"; do
